@@ -1,0 +1,214 @@
+"""Questions in, cited answers out: the answer engine every adapter calls.
+
+`AnswerEngine` owns one knowledge base and its index (immutable once built); `ask` turns a
+question into an `Answer`: ranked passages with citations and highlighted snippets, and
+an honest `answered` flag saying whether the best passage really covers the question.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+
+from .index import BM25Params, Hit, Index, Query, RankParams
+from .knowledge import KnowledgeBase, Passage
+from .text import Analyzer, SentenceSplitter, clean_invisible
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000  # longer questions are cut here (members paste whole articles)
+SNIPPET_CHARS = 350  # one or two sentences; leaves room in an embed for citations
+_MARKDOWN_SPECIAL = re.compile(r"([\\*_`~|>\[\]()#])")
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Where a passage comes from, in a form a reader can check."""
+
+    document: str  # path relative to the knowledge directory
+    title: str
+    paragraph: int  # 1-based
+    source: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} · ¶{self.paragraph}"
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """The sentence(s) of a passage that answer the question, with matched words marked."""
+
+    text: str
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    def markdown(self) -> str:
+        """Discord Markdown: special characters escaped, matched words in bold."""
+        out, pos = [], 0
+        for start, end in self.highlights:
+            out.append(escape_markdown(self.text[pos:start]))
+            out.append(f"**{escape_markdown(self.text[start:end])}**")
+            pos = end
+        out.append(escape_markdown(self.text[pos:]))
+        return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One ranked passage of an answer."""
+
+    passage: Passage
+    citation: Citation
+    snippet: Snippet
+    score: float  # final ranking score (what orders the results)
+    bm25: float  # the paragraph's BM25+ score
+    coverage: float  # share of the question's weight the paragraph contains, 0..1
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply to one question, before any rendering."""
+
+    question: str
+    answered: bool
+    results: tuple[Result, ...]
+    confidence: float  # the best passage's coverage of the question, 0..1
+    notice: str | None = None  # why there is no answer, in words for the asker
+    covers: tuple[str, ...] = ()  # document titles, shown when there is no answer
+    elapsed_ms: float = 0.0
+
+    @property
+    def best(self) -> Result | None:
+        return self.results[0] if self.results else None
+
+    @property
+    def confidence_label(self) -> str:
+        if not self.answered:
+            return "no answer"
+        return "high" if self.confidence >= 0.8 else "medium"
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    top_k: int = 3
+    bm25: BM25Params = field(default_factory=BM25Params)
+    rank: RankParams = field(default_factory=RankParams)
+
+
+def escape_markdown(text: str) -> str:
+    """Escape characters Discord would read as Markdown, so passages render as written."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+class AnswerEngine:
+    """An indexed knowledge base that answers questions. Immutable once built, so many
+    threads may ask at once and a reload simply builds a new engine."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        config: EngineConfig | None = None,
+        analyzer: Analyzer | None = None,
+        index: Index | None = None,
+    ) -> None:
+        self.kb = kb
+        self.config = config or EngineConfig()
+        self.analyzer = analyzer or Analyzer()
+        self.index = index or Index.build(
+            [[self.analyzer.terms(s) for s in p.sentences] for p in kb.passages],
+            self.config.bm25,
+        )
+
+    @property
+    def passages(self) -> tuple[Passage, ...]:
+        return self.kb.passages
+
+    def _covers(self) -> tuple[str, ...]:
+        return tuple(d.title for d in self.kb.documents)
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        """Answer one question; never raises for any string."""
+        t0 = time.perf_counter()
+        k = max(1, min(top_k or self.config.top_k, 50))
+        text = clean_invisible(question or "").strip()
+        if len(text) > MAX_QUESTION_CHARS:
+            text = text[:MAX_QUESTION_CHARS]
+        if not any(ch.isalnum() for ch in text):
+            return Answer(question, False, (), 0.0,
+                          notice="That doesn't look like a question: type a few words about what you want to know.",
+                          covers=self._covers(), elapsed_ms=_ms(t0))
+        rank = self.config.rank
+        query = self.index.analyse(text, self.analyzer, rank)
+        if not query.terms:
+            return Answer(question, False, (), 0.0,
+                          notice="Your question has no words I can search for: name the topic you're asking about.",
+                          covers=self._covers(), elapsed_ms=_ms(t0))
+        hits = self.index.search(query, k, rank)
+        results = tuple(self._result(h, query) for h in hits)
+        confidence = hits[0].coverage if hits else 0.0
+        answered = bool(hits) and confidence >= rank.answer_threshold
+        notice = None
+        if not answered:
+            notice = "The knowledge base has no answer to that."
+        return Answer(question, answered, results, confidence, notice=notice,
+                      covers=self._covers(), elapsed_ms=_ms(t0))
+
+    def _result(self, hit: Hit, query: Query) -> Result:
+        p = self.kb.passages[hit.passage]
+        return Result(
+            passage=p,
+            citation=Citation(p.document, p.title, p.number, p.source),
+            snippet=self.snippet(p, hit.best_sentence, query),
+            score=hit.score,
+            bm25=hit.bm25,
+            coverage=hit.coverage,
+        )
+
+    def snippet(self, passage: Passage, best: int, query: Query) -> Snippet:
+        """The best sentence (with a neighbour when it is very short), matched words marked,
+        cut at word boundaries to fit an embed."""
+        sents = passage.sentences or (passage.text,)
+        best = min(max(best, 0), len(sents) - 1)
+        text = sents[best]
+        if len(text) < 80 and len(sents) > 1:
+            text = f"{text} {sents[best + 1]}" if best + 1 < len(sents) else f"{sents[best - 1]} {text}"
+        stems = query.matched_stems
+        spans = [(t.start, t.end) for t in self.analyzer.tokens(text) if t.stem in stems]
+        if len(text) > SNIPPET_CHARS:
+            text, spans = _crop(text, spans, SNIPPET_CHARS)
+        return Snippet(text, tuple(spans))
+
+
+def _crop(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[str, list[tuple[int, int]]]:
+    """Cut `text` to about `limit` characters around the first highlight, on word boundaries."""
+    centre = spans[0][0] if spans else 0
+    start = max(0, min(centre - limit // 4, len(text) - limit))
+    if start > 0:
+        nxt = text.find(" ", start)
+        start = nxt + 1 if 0 <= nxt < start + 40 else start
+    end = min(len(text), start + limit)
+    if end < len(text):
+        prev = text.rfind(" ", start, end)
+        end = prev if prev > start else end
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    shift = len(prefix) - start
+    kept = [(a + shift, b + shift) for a, b in spans if a >= start and b <= end]
+    return prefix + text[start:end] + suffix, kept
+
+
+def _ms(t0: float) -> float:
+    return (time.perf_counter() - t0) * 1000
+
+
+def build_engine(kb: KnowledgeBase, config: EngineConfig | None = None) -> AnswerEngine:
+    """Index a loaded knowledge base."""
+    return AnswerEngine(kb, config)
+
+
+__all__ = [
+    "Answer", "AnswerEngine", "Citation", "EngineConfig", "Result", "Snippet",
+    "SentenceSplitter", "build_engine", "escape_markdown",
+]

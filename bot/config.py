@@ -1,0 +1,199 @@
+"""Settings from the environment (and .env, loaded by the CLI), validated with messages
+that name the offending key. The token is kept in a `Secret` so it never shows in a repr,
+a log line or an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class Secret:
+    """A string that hides itself in repr/str so it cannot leak into logs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every configuration key; see .env.example for what each one does."""
+
+    discord_token: Secret = field(default_factory=lambda: Secret(""))
+    knowledge_dir: Path = Path("knowledge")
+    admin_user_ids: frozenset[int] = frozenset()
+    admin_role_ids: frozenset[int] = frozenset()
+    guild_ids: tuple[int, ...] = ()
+    cooldown_questions: int = 5
+    cooldown_seconds: float = 60.0
+    message_content: bool = False
+    prefix_commands: bool = False
+    command_prefix: str = "!"
+    answer_channel_ids: frozenset[int] = frozenset()
+    feedback_file: Path = Path("feedback.jsonl")
+    log_level: str = "INFO"
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+    top_k: int = 3
+    junk_markers: tuple[str, ...] = ()
+    auto_reload: bool = False
+    auto_reload_seconds: float = 2.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Read settings from a mapping such as os.environ; ConfigError names a bad key."""
+        r = _Reader(env)
+        s = cls(
+            discord_token=Secret(r.str("DISCORD_TOKEN", "").strip()),
+            knowledge_dir=Path(r.str("KNOWLEDGE_DIR", "knowledge") or "knowledge"),
+            admin_user_ids=frozenset(r.ids("ADMIN_USER_IDS")),
+            admin_role_ids=frozenset(r.ids("ADMIN_ROLE_IDS")),
+            guild_ids=tuple(r.ids("GUILD_IDS")),
+            cooldown_questions=r.int("COOLDOWN_QUESTIONS", 5, minimum=0),
+            cooldown_seconds=r.float("COOLDOWN_SECONDS", 60.0, minimum=0.0),
+            message_content=r.bool("MESSAGE_CONTENT", False),
+            prefix_commands=r.bool("PREFIX_COMMANDS", False),
+            command_prefix=r.str("COMMAND_PREFIX", "!") or "!",
+            answer_channel_ids=frozenset(r.ids("ANSWER_CHANNEL_IDS")),
+            feedback_file=Path(r.str("FEEDBACK_FILE", "feedback.jsonl") or "feedback.jsonl"),
+            log_level=r.choice("LOG_LEVEL", "INFO", LOG_LEVELS),
+            shard_count=r.optional_int("SHARD_COUNT", minimum=1),
+            shard_ids=tuple(r.ids("SHARD_IDS", allow_zero=True)) or None,
+            discord_api_base=r.url("DISCORD_API_BASE", ("http://", "https://")),
+            discord_gateway_url=r.url("DISCORD_GATEWAY_URL", ("ws://", "wss://")),
+            top_k=r.int("TOP_K", 3, minimum=1, maximum=10),
+            junk_markers=tuple(m.strip() for m in r.str("JUNK_MARKERS", "").split("|") if m.strip()),
+            auto_reload=r.bool("AUTO_RELOAD", False),
+            auto_reload_seconds=r.float("AUTO_RELOAD_SECONDS", 2.0, minimum=0.2),
+        )
+        if s.shard_ids is not None:
+            if s.shard_count is None:
+                raise ConfigError("SHARD_IDS is set but SHARD_COUNT is not: set both, e.g. SHARD_COUNT=4 SHARD_IDS=0,1")
+            bad = [i for i in s.shard_ids if i >= s.shard_count]
+            if bad:
+                raise ConfigError(f"SHARD_IDS has {bad[0]}, but shard ids must be below SHARD_COUNT={s.shard_count}")
+        if (s.prefix_commands or s.answer_channel_ids) and not s.message_content:
+            # Both read ordinary messages, which Discord only delivers with the intent.
+            s = _replace(s, message_content=True)
+        return s
+
+
+def _replace(s: Settings, **changes: object) -> Settings:
+    from dataclasses import replace
+
+    return replace(s, **changes)
+
+
+class _Reader:
+    """Typed access to string settings, raising ConfigError that names the key."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def str(self, key: str, default: str) -> str:
+        return self.env.get(key, default)
+
+    def _raw(self, key: str) -> str | None:
+        value = self.env.get(key)
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
+    def int(self, key: str, default: int, minimum: int | None = None, maximum: int | None = None) -> int:
+        raw = self._raw(key)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(f"{key} must be a whole number, got {raw!r}") from None
+        if minimum is not None and value < minimum:
+            raise ConfigError(f"{key} must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise ConfigError(f"{key} must be at most {maximum}, got {value}")
+        return value
+
+    def optional_int(self, key: str, minimum: int) -> int | None:
+        return None if self._raw(key) is None else self.int(key, 0, minimum=minimum)
+
+    def float(self, key: str, default: float, minimum: float) -> float:
+        raw = self._raw(key)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{key} must be a number, got {raw!r}") from None
+        if not value >= minimum or value == float("inf"):
+            raise ConfigError(f"{key} must be a finite number of at least {minimum}, got {raw!r}")
+        return value
+
+    def bool(self, key: str, default: bool) -> bool:
+        raw = self._raw(key)
+        if raw is None:
+            return default
+        low = raw.lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{key} must be true or false, got {raw!r}")
+
+    def ids(self, key: str, allow_zero: bool = False) -> list[int]:
+        raw = self._raw(key)
+        if raw is None:
+            return []
+        out = []
+        for part in raw.replace(";", ",").replace(" ", ",").split(","):
+            if not part:
+                continue
+            if not part.isdigit() or (int(part) == 0 and not allow_zero):
+                raise ConfigError(f"{key} must be a comma-separated list of numeric IDs, got {part!r}")
+            out.append(int(part))
+        return out
+
+    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
+        raw = self._raw(key)
+        if raw is None:
+            return default
+        if raw.upper() not in choices:
+            raise ConfigError(f"{key} must be one of {', '.join(choices)}, got {raw!r}")
+        return raw.upper()
+
+    def url(self, key: str, schemes: tuple[str, ...]) -> str | None:
+        raw = self._raw(key)
+        if raw is None:
+            return None
+        if not raw.startswith(schemes) or len(raw) <= len(schemes[0]) + 1:
+            raise ConfigError(f"{key} must start with {' or '.join(schemes)}, got {raw!r}")
+        return raw.rstrip("/")

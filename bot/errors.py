@@ -1,0 +1,19 @@
+"""Errors a user or admin can cause. Each carries a message fit to show them as is."""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Root of every error the bot reports to a person instead of crashing."""
+
+
+class KnowledgeError(BotError):
+    """The knowledge directory or one of its files cannot be used."""
+
+
+class ConfigError(BotError):
+    """A configuration value is missing or invalid (the message names the key)."""
+
+
+class IndexFormatError(BotError):
+    """A saved index is unreadable or from another format version."""

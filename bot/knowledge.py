@@ -1,0 +1,327 @@
+"""Load the knowledge directory and clean each file into a titled list of paragraphs.
+
+Scraped text is messy: tags survive with spaces inside them (`< / P > < p >`), entities
+stay encoded, and page furniture ("Continue Reading", adverts) trails the article. This
+module turns .txt, .md and .html files into `Document`s whose paragraphs are plain text,
+numbered in reading order, each with its sentences.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .errors import KnowledgeError
+from .text import SentenceSplitter, clean_invisible
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
+
+# Where scraped pages stop being the article. Everything from the marker on is dropped.
+DEFAULT_JUNK_MARKERS: tuple[str, ...] = (
+    "Continue Reading",
+    "Continue reading",
+    "Read more",
+    "Read More",
+    "READ MORE",
+    "Related Articles",
+    "Related articles",
+    "Recommended for you",
+    "Share this article",
+)
+
+# Block-level tags end a paragraph; the pattern tolerates the spaces scrapers put inside
+# tags ("< / P >", "< p >").
+_BLOCK_TAG = re.compile(
+    r"<\s*/?\s*(?:p|div|br|h[1-6]|li|ul|ol|section|article|blockquote|tr|table|pre|hr)\b[^<>]{0,200}?/?\s*>",
+    re.IGNORECASE,
+)
+_ANY_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]{0,500}?)?\s*/?\s*>")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*\n")
+_SPACES = re.compile(r"\s+")
+_SOURCE_LINE = re.compile(r"^\s*source\s*:\s*(https?://\S+)\s*$", re.IGNORECASE)
+_MD_HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$")
+_MD_ANY_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\s]+)(?:\s+\"[^\"]*\")?\)")
+_PARA_BREAK = "\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One paragraph of one document: the unit that is indexed, ranked and cited."""
+
+    document: str  # path relative to the knowledge directory, with "/" separators
+    title: str
+    source: str | None
+    number: int  # 1-based, in reading order
+    text: str
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A cleaned knowledge file."""
+
+    path: str
+    title: str
+    source: str | None
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file that was not loaded, and why (shown to admins)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """All documents of a knowledge directory, cleaned, with their passages."""
+
+    root: Path
+    documents: tuple[Document, ...]
+    passages: tuple[Passage, ...]
+    skipped: tuple[SkippedFile, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    """Settings for cleaning; admins can extend the junk markers."""
+
+    junk_markers: tuple[str, ...] = DEFAULT_JUNK_MARKERS
+
+    @classmethod
+    def with_extra_markers(cls, extra: Iterable[str]) -> CleanConfig:
+        markers = tuple(DEFAULT_JUNK_MARKERS) + tuple(m for m in extra if m.strip())
+        return cls(junk_markers=markers)
+
+
+def normalise_whitespace(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def strip_tags(text: str) -> str:
+    """Turn block tags into paragraph breaks, drop other tags and decode entities."""
+    text = _COMMENT.sub(" ", text)
+    text = _BLOCK_TAG.sub(_PARA_BREAK, text)
+    text = _ANY_TAG.sub(" ", text)
+    return html.unescape(text)
+
+
+def cut_junk(text: str, markers: Sequence[str]) -> str:
+    """Drop everything from the first junk marker on."""
+    cut = len(text)
+    for marker in markers:
+        pos = text.find(marker)
+        if 0 <= pos < cut:
+            cut = pos
+    return text[:cut]
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs on blank lines, whitespace folded, empty ones dropped."""
+    paras = (normalise_whitespace(p) for p in _BLANK_LINES.split(text.replace("\r\n", "\n")))
+    return [p for p in paras if any(ch.isalnum() for ch in p)]
+
+
+class _HTMLText(HTMLParser):
+    """Collects title, first h1, canonical link and body text with block boundaries."""
+
+    _BLOCKS = {"p", "div", "br", "li", "ul", "ol", "section", "article", "blockquote", "tr",
+               "table", "pre", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "main", "header", "footer"}
+    _SKIP = {"script", "style", "noscript", "nav", "template", "svg", "head"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title = ""
+        self.h1 = ""
+        self.canonical: str | None = None
+        self._skip_depth = 0
+        self._in_title = False
+        self._in_h1 = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "link":
+            a = dict(attrs)
+            if (a.get("rel") or "").lower() == "canonical" and a.get("href"):
+                self.canonical = a["href"]
+        if tag == "title":
+            self._in_title = True
+        elif tag in self._SKIP:
+            self._skip_depth += 1
+        if tag == "h1" and not self.h1:
+            self._in_h1 = True
+        if tag in self._BLOCKS:
+            self.parts.append(_PARA_BREAK)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        elif tag in self._SKIP and self._skip_depth:
+            self._skip_depth -= 1
+        if tag == "h1":
+            self._in_h1 = False
+        if tag in self._BLOCKS:
+            self.parts.append(_PARA_BREAK)
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+            return
+        if self._skip_depth:
+            return
+        if self._in_h1:
+            self.h1 += data
+            return  # the heading is the title, not a paragraph
+        self.parts.append(data)
+
+
+class Cleaner:
+    """Turns the raw text of one file into a `Document`."""
+
+    def __init__(self, config: CleanConfig | None = None) -> None:
+        self.config = config or CleanConfig()
+
+    def clean(self, path: str, raw: str) -> Document:
+        raw = clean_invisible(raw.replace("\r\n", "\n").replace("\r", "\n"))
+        suffix = Path(path).suffix.lower()
+        if suffix in (".html", ".htm"):
+            return self._clean_html(path, raw)
+        return self._clean_text(path, raw, markdown=suffix == ".md")
+
+    def _finish(self, path: str, title: str, source: str | None, body: str) -> Document:
+        body = cut_junk(strip_tags(body), self.config.junk_markers)
+        paragraphs = tuple(split_paragraphs(body))
+        title = normalise_whitespace(html.unescape(_ANY_TAG.sub(" ", title))) or _title_from_name(path)
+        return Document(path=path, title=title, source=source, paragraphs=paragraphs)
+
+    def _clean_text(self, path: str, raw: str, markdown: bool) -> Document:
+        lines = raw.split("\n")
+        source = None
+        # A "source: URL" line may stand among the first non-blank lines.
+        for i, line in enumerate(lines[:5]):
+            m = _SOURCE_LINE.match(line)
+            if m:
+                source = m.group(1)
+                del lines[i]
+                break
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        title = ""
+        if markdown:
+            for i, line in enumerate(lines):
+                m = _MD_HEADING.match(line)
+                if m:
+                    title = m.group(1)
+                    del lines[i]
+                    break
+            body_lines = [_MD_ANY_HEADING.sub("", ln) for ln in lines]
+            body = _MD_LINK.sub(r"\1", "\n".join(body_lines))
+        else:
+            # The first line is the title when a blank line follows it.
+            if len(lines) >= 2 and lines[0].strip() and not lines[1].strip():
+                title = lines.pop(0)
+            body = "\n".join(lines)
+        return self._finish(path, title, source, body)
+
+    def _clean_html(self, path: str, raw: str) -> Document:
+        parser = _HTMLText()
+        parser.feed(raw)
+        parser.close()
+        title = parser.title.strip() or parser.h1.strip()
+        return self._finish(path, title, parser.canonical, "".join(parser.parts))
+
+
+def _title_from_name(path: str) -> str:
+    stem = Path(path).stem
+    return re.sub(r"[_-]+", " ", stem).strip() or stem
+
+
+def read_text_file(path: Path) -> str:
+    """Read a knowledge file as UTF-8 text; KnowledgeError says why it can't be used."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KnowledgeError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise KnowledgeError("the file is empty")
+    if b"\x00" in data[:8192]:
+        raise KnowledgeError("the file looks binary, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError(f"the file is not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def list_knowledge_files(root: Path) -> list[Path]:
+    """Supported files under `root`, in a stable order; hidden files and folders skipped."""
+    if not root.exists():
+        raise KnowledgeError(f"knowledge directory {root} does not exist")
+    if not root.is_dir():
+        raise KnowledgeError(f"knowledge directory {root} is not a directory")
+    files = []
+    for p in root.rglob("*"):
+        rel = p.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES:
+            files.append(p)
+    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def document_passages(doc: Document, splitter: SentenceSplitter) -> list[Passage]:
+    return [
+        Passage(doc.path, doc.title, doc.source, n, text, tuple(splitter.split(text)))
+        for n, text in enumerate(doc.paragraphs, start=1)
+    ]
+
+
+def load_knowledge(
+    root: Path,
+    config: CleanConfig | None = None,
+    splitter: SentenceSplitter | None = None,
+) -> KnowledgeBase:
+    """Load and clean every supported file under `root`.
+
+    Bad files (binary, not UTF-8, empty, nothing left after cleaning) are skipped with a
+    warning naming them; if no file yields a paragraph, KnowledgeError names the directory.
+    """
+    root = Path(root)
+    cleaner = Cleaner(config)
+    splitter = splitter or SentenceSplitter()
+    files = list_knowledge_files(root)
+    if not files:
+        raise KnowledgeError(
+            f"knowledge directory {root} has no .txt, .md or .html files: add documents and reload"
+        )
+    documents: list[Document] = []
+    passages: list[Passage] = []
+    skipped: list[SkippedFile] = []
+    for path in files:
+        rel = path.relative_to(root).as_posix()
+        try:
+            doc = cleaner.clean(rel, read_text_file(path))
+        except KnowledgeError as exc:
+            log.warning("skipped %s: %s", rel, exc)
+            skipped.append(SkippedFile(rel, str(exc)))
+            continue
+        if not doc.paragraphs:
+            log.warning("skipped %s: no text left after cleaning", rel)
+            skipped.append(SkippedFile(rel, "no text left after cleaning"))
+            continue
+        documents.append(doc)
+        passages.extend(document_passages(doc, splitter))
+    if not documents:
+        reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped)
+        raise KnowledgeError(f"no usable documents in knowledge directory {root} ({reasons})")
+    return KnowledgeBase(root, tuple(documents), tuple(passages), tuple(skipped))

@@ -1,0 +1,229 @@
+"""Text analysis: tokens, stems, stopwords, sentences and a typo-tolerant vocabulary.
+
+Everything here works offline: nltk's Snowball stemmer, RegexpTokenizer, Punkt with
+hand-given parameters and an edit distance need no downloaded data, and the stopword
+list ships inside the package.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+from nltk.metrics.distance import edit_distance
+from nltk.stem.snowball import SnowballStemmer
+from nltk.tokenize import RegexpTokenizer
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+log = logging.getLogger(__name__)
+
+# Letters and digits; "_" is excluded so Markdown like __bold__ doesn't glue to words.
+_WORD = RegexpTokenizer(r"[^\W_]+")
+_DOUBLES = frozenset("bdfglmnprstz")
+# Zero-width and other invisible format characters members paste by accident.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+# Abbreviations Punkt should not end a sentence on (it is not trained, so it knows none).
+_ABBREVIATIONS = (
+    "u.s u.k u.n e.u e.g i.e etc vs mr mrs ms dr prof st jr sr inc ltd co corp no nos fig "
+    "gen col lt sgt capt adm gov sen rep dept est approx jan feb mar apr jun jul aug sep sept "
+    "oct nov dec mt ft a.m p.m ph.d"
+).split()
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """The shipped English stopword list (NLTK's, plus question filler)."""
+    raw = resources.files("bot").joinpath("data/stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def clean_invisible(text: str) -> str:
+    """NFKC-normalise and drop zero-width characters, so look-alike text tokenises alike."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of a text: its stem and where it stands in the text."""
+
+    stem: str
+    start: int
+    end: int
+
+
+class Analyzer:
+    """Turns text into index terms: lower-cased Snowball stems without stopwords."""
+
+    def __init__(self, extra_stopwords: Iterable[str] = ()) -> None:
+        self._stemmer = SnowballStemmer("english")
+        self.stopwords = stopwords() | {w.casefold() for w in extra_stopwords}
+        self._cache: dict[str, str] = {}
+
+    def stem(self, word: str) -> str:
+        """Stem one lower-cased word (memoised: corpora repeat words a lot)."""
+        stem = self._cache.get(word)
+        if stem is None:
+            stem = self._stemmer.stem(word) if not word.isdigit() else word
+            # Snowball undoubles a final consonant only after a suffix ("staffing" ->
+            # "staf") but keeps "staff" -> "staff"; undouble always, so both meet.
+            if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] in _DOUBLES:
+                stem = stem[:-1]
+            if len(self._cache) < 2_000_000:
+                self._cache[word] = stem
+        return stem
+
+    def words(self, text: str) -> list[str]:
+        """Lower-cased words of a text, stopwords included."""
+        return [w.casefold() for w in _WORD.tokenize(clean_invisible(text))]
+
+    def terms(self, text: str) -> list[str]:
+        """Index terms of a text: stems of its non-stopwords, in order."""
+        stop = self.stopwords
+        return [self.stem(w) for w in self.words(text) if w not in stop]
+
+    def tokens(self, text: str) -> list[Token]:
+        """Non-stopword tokens with character spans into `text` (for highlighting)."""
+        stop = self.stopwords
+        out = []
+        for start, end in _WORD.span_tokenize(text):
+            word = text[start:end].casefold()
+            if word not in stop:
+                out.append(Token(self.stem(word), start, end))
+        return out
+
+
+class SentenceSplitter:
+    """Offline sentence splitting: Punkt with common abbreviations given up front."""
+
+    def __init__(self, extra_abbreviations: Iterable[str] = ()) -> None:
+        params = PunktParameters()
+        params.abbrev_types = set(_ABBREVIATIONS) | {a.lower().rstrip(".") for a in extra_abbreviations}
+        self._punkt = PunktSentenceTokenizer(params)
+
+    def split(self, text: str) -> list[str]:
+        """Sentences of a paragraph, in order, stripped."""
+        return [s.strip() for s in self._punkt.tokenize(text) if s.strip()]
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) character spans of the sentences of a paragraph."""
+        return list(self._punkt.span_tokenize(text))
+
+
+def max_typo_distance(term: str) -> int:
+    """How many edits a word may have and still match: none for short words, where a
+    single edit already turns one real word into another."""
+    n = len(term)
+    if n < 6:
+        return 0
+    return 1 if n < 10 else 2
+
+
+def _hash(s: str) -> int:
+    # Deterministic across processes (Python's hash() is salted), so a saved index works.
+    return zlib.crc32(s.encode("utf-8"))
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@dataclass(frozen=True, slots=True)
+class TypoMatch:
+    """A vocabulary term standing in for a word the vocabulary lacks."""
+
+    term_id: int
+    distance: int
+
+
+class TypoIndex:
+    """Finds vocabulary terms within a small edit distance of an unknown word.
+
+    Symmetric-delete lookup (as in SymSpell): every term is filed under itself and each of
+    its one-character deletions; a query word's own deletions (up to two) are looked up there
+    and the few candidates are checked with a real edit distance. The table is two sorted
+    numpy arrays of 32-bit hashes and term ids, so a million-word vocabulary costs about
+    100 MB and a look-up is a handful of binary searches.
+    """
+
+    def __init__(self, vocabulary: Sequence[str]) -> None:
+        self.vocabulary = vocabulary
+        keys: list[int] = []
+        ids: list[int] = []
+        for term_id, term in enumerate(vocabulary):
+            if len(term) < 6:
+                continue  # short words never match by typo (see max_typo_distance)
+            variants = _deletes(term)
+            variants.add(term)
+            keys.extend(_hash(v) for v in variants)
+            ids.extend([term_id] * len(variants))
+        key_arr = np.asarray(keys, dtype=np.uint32)
+        order = np.argsort(key_arr, kind="stable")
+        self._keys = key_arr[order]
+        self._ids = np.asarray(ids, dtype=np.int32)[order]
+
+    @classmethod
+    def from_arrays(cls, vocabulary: Sequence[str], keys: np.ndarray, ids: np.ndarray) -> TypoIndex:
+        """Rebuild from saved arrays without recomputing the deletions."""
+        self = cls.__new__(cls)
+        self.vocabulary = vocabulary
+        self._keys = keys
+        self._ids = ids
+        return self
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._keys, self._ids
+
+    def lookup(self, word: str, limit: int = 2) -> list[TypoMatch]:
+        """Closest vocabulary terms to `word` (best first), at most `limit` of them."""
+        max_d = max_typo_distance(word)
+        if max_d == 0 or self._keys.size == 0:
+            return []
+        variants = {word} | _deletes(word)
+        if max_d >= 2:
+            variants |= {d2 for d1 in _deletes(word) for d2 in _deletes(d1)}
+        probe = np.fromiter((_hash(v) for v in variants), dtype=np.uint32, count=len(variants))
+        lo = np.searchsorted(self._keys, probe, side="left")
+        hi = np.searchsorted(self._keys, probe, side="right")
+        found = [self._ids[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if b > a]
+        if not found:
+            return []
+        matches = []
+        for term_id in np.unique(np.concatenate(found)).tolist():
+            term = self.vocabulary[term_id]
+            if abs(len(term) - len(word)) > max_d or term == word:
+                continue
+            d = edit_distance(word, term, transpositions=True)
+            if d <= max_d and d <= max_typo_distance(term):
+                matches.append(TypoMatch(term_id, d))
+        matches.sort(key=lambda m: m.distance)
+        return matches[:limit]
+
+
+def _edits1(word: str) -> set[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return (
+        {a + b[1:] for a, b in splits if b}
+        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        | {a + c + b[1:] for a, b in splits if b for c in letters}
+        | {a + c + b for a, b in splits for c in letters}
+    )
+
+
+def near_stopword(word: str, stop: frozenset[str]) -> bool:
+    """True when an unknown word is one edit from a stopword ("wat" for "what"), so a typo
+    in a filler word is not mistaken for a topic the knowledge base lacks."""
+    if len(word) < 3:
+        return False
+    return any(len(s) >= 3 and s in stop for s in _edits1(word))
