@@ -12,14 +12,14 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from .index import BM25Params, Hit, Index, Query, RankParams
+from .index import BM25Params, Hit, Index, Query, RankParams, covers
 from .knowledge import KnowledgeBase, Passage
 from .text import Analyzer, SentenceSplitter, clean_invisible
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000  # longer questions are cut here (members paste whole articles)
-SNIPPET_CHARS = 350  # one or two sentences; leaves room in an embed for citations
+SNIPPET_CHARS = 600  # two sentences at most; about five lines in a Discord embed
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_`~|>\[\]()#])")
 
 
@@ -148,7 +148,7 @@ class AnswerEngine:
         hits = self.index.search(query, k, rank)
         results = tuple(self._result(h, query) for h in hits)
         confidence = hits[0].coverage if hits else 0.0
-        answered = bool(hits) and confidence >= rank.answer_threshold
+        answered = bool(hits) and covers(hits[0].evidence, rank)
         notice = None
         if not answered:
             notice = "The knowledge base has no answer to that."
@@ -160,21 +160,39 @@ class AnswerEngine:
         return Result(
             passage=p,
             citation=Citation(p.document, p.title, p.number, p.source),
-            snippet=self.snippet(p, hit.best_sentence, query),
+            snippet=self.snippet(hit.passage, hit.best_sentence, query),
             score=hit.score,
             bm25=hit.bm25,
             coverage=hit.coverage,
         )
 
-    def snippet(self, passage: Passage, best: int, query: Query) -> Snippet:
-        """The best sentence (with a neighbour when it is very short), matched words marked,
-        cut at word boundaries to fit an embed."""
+    def snippet(self, passage_no: int, best: int, query: Query) -> Snippet:
+        """The sentence that best answers, plus the sentence that adds the most question
+        words it lacks (or else the one after it), cut at word boundaries to fit an embed."""
+        passage = self.kb.passages[passage_no]
         sents = passage.sentences or (passage.text,)
         best = min(max(best, 0), len(sents) - 1)
-        text = sents[best]
-        if len(text) < 80 and len(sents) > 1:
-            text = f"{text} {sents[best + 1]}" if best + 1 < len(sents) else f"{sents[best - 1]} {text}"
         stems = query.matched_stems
+        weight = {t.term_id: t.weight for t in query.known}
+        found = [terms & weight.keys() for terms in self.index.sentence_terms(passage_no)]
+        if len(found) != len(sents):  # a passage without sentences is one sentence
+            found = [set(weight)]
+        chosen = [best]
+        missing = set(weight) - found[best]
+        gains = [(sum(weight[t] for t in found[i] & missing), -abs(i - best), i)
+                 for i in range(len(sents)) if i != best]
+        gains = [g for g in gains if g[0] > 0]
+        if gains:
+            chosen.append(max(gains)[2])
+        elif best + 1 < len(sents):
+            chosen.append(best + 1)
+        if len(chosen) > 1 and len(sents[best]) + len(sents[chosen[1]]) + 3 > SNIPPET_CHARS:
+            chosen = chosen[:1]
+        chosen.sort()
+        text = sents[chosen[0]]
+        if len(chosen) > 1:
+            sep = " " if chosen[1] == chosen[0] + 1 else " … "
+            text = f"{text}{sep}{sents[chosen[1]]}"
         spans = [(t.start, t.end) for t in self.analyzer.tokens(text) if t.stem in stems]
         if len(text) > SNIPPET_CHARS:
             text, spans = _crop(text, spans, SNIPPET_CHARS)

@@ -1,6 +1,6 @@
 """Text analysis: tokens, stems, stopwords, sentences and a typo-tolerant vocabulary.
 
-Everything here works offline: nltk's Snowball stemmer, RegexpTokenizer, Punkt with
+Everything here works offline: nltk's Snowball stemmer, Punkt with
 hand-given parameters and an edit distance need no downloaded data, and the stopword
 list ships inside the package.
 """
@@ -19,13 +19,15 @@ from importlib import resources
 import numpy as np
 from nltk.metrics.distance import edit_distance
 from nltk.stem.snowball import SnowballStemmer
-from nltk.tokenize import RegexpTokenizer
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
 log = logging.getLogger(__name__)
 
 # Letters and digits; "_" is excluded so Markdown like __bold__ doesn't glue to words.
-_WORD = RegexpTokenizer(r"[^\W_]+")
+# The same pattern nltk's RegexpTokenizer would take, compiled with the standard `re`:
+# nltk 3.10 wraps every regex call in a ReDoS time-out guard that triples tokenising
+# time, and this pattern (one character class, no nesting) cannot backtrack.
+_WORD = re.compile(r"[^\W_]+")
 _DOUBLES = frozenset("bdfglmnprstz")
 # Zero-width and other invisible format characters members paste by accident.
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
@@ -84,7 +86,7 @@ class Analyzer:
 
     def words(self, text: str) -> list[str]:
         """Lower-cased words of a text, stopwords included."""
-        return [w.casefold() for w in _WORD.tokenize(clean_invisible(text))]
+        return [w.casefold() for w in _WORD.findall(clean_invisible(text))]
 
     def terms(self, text: str) -> list[str]:
         """Index terms of a text: stems of its non-stopwords, in order."""
@@ -95,10 +97,10 @@ class Analyzer:
         """Non-stopword tokens with character spans into `text` (for highlighting)."""
         stop = self.stopwords
         out = []
-        for start, end in _WORD.span_tokenize(text):
-            word = text[start:end].casefold()
+        for m in _WORD.finditer(text):
+            word = m.group().casefold()
             if word not in stop:
-                out.append(Token(self.stem(word), start, end))
+                out.append(Token(self.stem(word), m.start(), m.end()))
         return out
 
 

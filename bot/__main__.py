@@ -1,0 +1,190 @@
+"""Command line: `python -m bot start | run | console | ask | eval | index`.
+
+The only place that reads .env. Every command builds the knowledge service once and is a
+thin adapter over it; errors a user can cause print one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from .answer import Answer, EngineConfig
+from .config import Settings
+from .errors import BotError
+from .knowledge import CleanConfig
+
+log = logging.getLogger(__name__)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from dotenv import load_dotenv
+
+    # .env fills in what the environment lacks; real environment variables win.
+    load_dotenv(Path.cwd() / ".env", override=False)
+    env = dict(os.environ)
+    if getattr(args, "knowledge", None):
+        env["KNOWLEDGE_DIR"] = str(args.knowledge)
+    return Settings.from_env(env)
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+
+
+def open_service(settings: Settings):  # -> KnowledgeService (import kept lazy for start-up time)
+    from .service import KnowledgeService
+
+    return KnowledgeService.open(
+        settings.knowledge_dir,
+        EngineConfig(top_k=settings.top_k),
+        CleanConfig.with_extra_markers(settings.junk_markers),
+    )
+
+
+def answer_json(answer: Answer) -> dict:
+    """The stable JSON shape of `ask --json` (one object per question)."""
+    return {
+        "question": answer.question,
+        "answered": answer.answered,
+        "results": [
+            {
+                "document": r.citation.document,
+                "title": r.citation.title,
+                "paragraph": r.citation.paragraph,
+                "score": round(r.score, 6),
+                "text": r.passage.text,
+                "snippet": r.snippet.text,
+            }
+            for r in answer.results
+        ],
+    }
+
+
+def _questions(question: str, stdin: TextIO) -> Iterable[str]:
+    if question != "-":
+        yield question
+        return
+    for line in stdin:
+        line = line.rstrip("\n")
+        if line.strip():
+            yield line
+
+
+def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
+    settings = _settings(args)
+    service = open_service(settings)
+    top_k = args.top_k or settings.top_k
+    if args.json:
+        for q in _questions(args.question, sys.stdin):
+            out.write(json.dumps(answer_json(service.ask(q, top_k)), ensure_ascii=False) + "\n")
+            out.flush()
+        return 0
+    from .render import render_answer, to_text
+
+    for q in _questions(args.question, sys.stdin):
+        out.write(to_text(render_answer(service.ask(q, top_k))) + "\n")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
+    from .evaluate import evaluate_file, format_report
+
+    settings = _settings(args)
+    service = open_service(settings)
+    report = evaluate_file(service, Path(args.file))
+    out.write(format_report(report) + "\n")
+    return 0
+
+
+def cmd_console(args: argparse.Namespace, out: TextIO) -> int:
+    from .console import run_console
+
+    settings = _settings(args)
+    service = open_service(settings)
+    return run_console(service, settings, sys.stdin, out)
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    settings = _settings(args)
+    if not settings.discord_token:
+        print("error: DISCORD_TOKEN is not set: put the bot token in .env or the environment "
+              "(see .env.example), or try `python -m bot console` first", file=sys.stderr)
+        return 2
+    from .discord.client import run_bot
+
+    service = open_service(settings)
+    return run_bot(settings, service)
+
+
+def cmd_start(args: argparse.Namespace, out: TextIO) -> int:
+    """`make run`: the bot when a token is configured, else the local console."""
+    settings = _settings(args)
+    if settings.discord_token:
+        return cmd_run(args, out)
+    print("DISCORD_TOKEN is not set: starting the local console instead "
+          "(type a question, /help for commands, Ctrl-D to quit).", file=sys.stderr)
+    return cmd_console(args, out)
+
+
+def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
+    from .store import save_index
+
+    settings = _settings(args)
+    path, seconds = save_index(settings)
+    out.write(f"saved the index to {path} in {seconds:.1f} s\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m bot", description="Answer questions from a knowledge base, on Discord or locally.")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_knowledge(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--knowledge", metavar="DIR", help="knowledge directory (default: $KNOWLEDGE_DIR or ./knowledge)")
+        return p
+
+    with_knowledge(sub.add_parser("start", help="the bot if DISCORD_TOKEN is set, else the console")).set_defaults(func=cmd_start)
+    with_knowledge(sub.add_parser("run", help="run the Discord bot")).set_defaults(func=cmd_run)
+    with_knowledge(sub.add_parser("console", help="local mock client: ask and see the replies as embeds")).set_defaults(func=cmd_console)
+    p = with_knowledge(sub.add_parser("ask", help="answer a question (or '-' for one per line on stdin)"))
+    p.add_argument("question", help="the question, or - to read one question per line from stdin")
+    p.add_argument("--json", action="store_true", help="print one JSON object per question")
+    p.add_argument("--top-k", type=int, default=None, metavar="K", help="how many passages (default: $TOP_K or 3)")
+    p.set_defaults(func=cmd_ask)
+    p = with_knowledge(sub.add_parser("eval", help="measure answers against a question file (JSONL)"))
+    p.add_argument("file", help="JSONL with q, paras, gold (see ../shared/eval/article-questions.jsonl)")
+    p.set_defaults(func=cmd_eval)
+    with_knowledge(sub.add_parser("index", help="build the index and save it beside the knowledge directory")).set_defaults(func=cmd_index)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "top_k", None) is not None and not 1 <= args.top_k <= 50:
+        print("error: --top-k must be between 1 and 50", file=sys.stderr)
+        return 2
+    out = out or sys.stdout
+    try:
+        _setup_logging(os.environ.get("LOG_LEVEL", "WARNING").upper()
+                       if os.environ.get("LOG_LEVEL", "").upper() in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+                       else "WARNING")
+        return args.func(args, out)
+    except BotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
