@@ -243,12 +243,25 @@ class Index:
     def analyse(self, question: str, analyzer: Analyzer, rank: RankParams) -> Query:
         """Map a question's content words to index terms, with typo tolerance."""
         stop = analyzer.stopwords
+        words = [(w, analyzer.stem(w)) for w in analyzer.words(question) if w not in stop]
+        return self.query(question, words, rank, stop)
+
+    def query(
+        self,
+        text: str,
+        words: Sequence[tuple[str, str]],
+        rank: RankParams,
+        stop: frozenset[str] = frozenset(),
+    ) -> Query:
+        """Build a query from (word, stem) pairs of content words, in question order.
+
+        A stem the index lacks is replaced by the closest vocabulary term within the typo
+        distance; failing that, a word one edit from a stopword is dropped as a mistyped
+        filler word, and anything else stays as a term the knowledge base does not have.
+        """
         counts: dict[str, int] = {}
         first_word: dict[str, str] = {}
-        for word in analyzer.words(question):
-            if word in stop:
-                continue
-            stem = analyzer.stem(word)
+        for word, stem in words:
             counts[stem] = counts.get(stem, 0) + 1
             first_word.setdefault(stem, word)
         terms: list[QueryTerm] = []
@@ -258,16 +271,17 @@ class Index:
             if tid >= 0:
                 terms.append(QueryTerm(word, stem, tid, count, self.idf_of(tid)))
                 continue
-            matches = self.typo.lookup(stem, limit=1) or self.typo.lookup(word, limit=1)
+            matches = self.typo.lookup(stem, limit=1) or (
+                self.typo.lookup(word, limit=1) if word != stem else [])
             if matches:
                 m = matches[0]
                 terms.append(QueryTerm(word, self.vocabulary[m.term_id], m.term_id, count,
                                        self.idf_of(m.term_id) * rank.typo_discount, typo=True))
-            elif near_stopword(word, stop):
+            elif stop and near_stopword(word, stop):
                 continue  # "wat", "teh": a mistyped filler word, not a missing topic
             else:
                 terms.append(QueryTerm(word, stem, -1, count, self.idf_of(-1)))
-        return Query(question, tuple(terms))
+        return Query(text, tuple(terms))
 
     def candidates(self, query: Query, m: int) -> list[tuple[int, float, Evidence]]:
         """The m best passages by BM25, each with its sentence-level evidence."""
