@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import logging
 import zlib
@@ -37,17 +38,24 @@ class AnswerView(discord.ui.View):
         self.clicks.append(interaction.user.id)
         await interaction.response.edit_message(content="Thanks for the feedback!", view=None)
 
+    @discord.ui.button(label="More", custom_id="more")
+    async def more(self, interaction: discord.Interaction, button: discord.ui.Button[AnswerView]) -> None:
+        # Type 6 (deferred update), then edit the message the button sits on via @original.
+        await interaction.response.defer()
+        await interaction.edit_original_response(content="Here is more detail.")
+
 
 class SmallBot(commands.Bot):
     """Answers mentions with an embed, offers a button, and has /ask and /slow slash commands."""
 
-    def __init__(self, guild_id: str, *, intents: discord.Intents | None = None) -> None:
+    def __init__(self, guild_id: str, *, intents: discord.Intents | None = None, **options: Any) -> None:
         if intents is None:
             intents = discord.Intents.default()
             intents.message_content = True
         # guild_ready_timeout: on_ready otherwise waits 2 s after the last GUILD_CREATE.
-        super().__init__(command_prefix="!", intents=intents, guild_ready_timeout=0.05)
+        super().__init__(command_prefix="!", intents=intents, guild_ready_timeout=0.05, **options)
         self.guild = discord.Object(id=int(guild_id))
+        self.seen: list[tuple[str, str]] = []  # (channel type, content) of every message received
         self.clicks: list[int] = []
         self.command_errors: list[BaseException] = []
         self.slow_delay = 0.0
@@ -79,6 +87,8 @@ class SmallBot(commands.Bot):
         await self.tree.sync(guild=self.guild)
 
     async def on_message(self, message: discord.Message) -> None:
+        if not message.author.bot:
+            self.seen.append((str(message.channel.type), message.content))
         if message.author.bot or self.user is None or self.user not in message.mentions:
             return
         if "button" in message.content:
@@ -200,7 +210,7 @@ async def test_deferred_slash_command_follow_up(fake: FakeDiscord, bot: SmallBot
     followup = await fake.wait_for_request(lambda r: r.matches("POST", "/webhooks/{application_id}/{token}"))
     assert followup.status == 200 and followup.json["content"] == "done thinking"
     # Discord quirk emulated: the first follow-up after a defer replaces the "thinking..." message.
-    assert followup.response["id"] == response.message["id"]
+    assert response.message is not None and followup.response["id"] == response.message["id"]
     assert not followup.response["flags"] & payloads.MESSAGE_FLAG_LOADING
 
 
@@ -229,6 +239,34 @@ async def test_button_click_reaches_view_callback(fake: FakeDiscord, bot: SmallB
     assert fake.messages[answer["id"]]["components"] == []
     with pytest.raises(LookupError):
         await fake.click_button(answer, "helpful")  # the button is gone now
+
+
+async def test_button_deferred_update_edits_original(fake: FakeDiscord, bot: SmallBot) -> None:
+    msg = await fake.send_message("button please", mentions_bot=True)
+    answer = await fake.wait_for_reply(msg)
+    click = await fake.click_button(answer, "more")
+    assert (await fake.wait_for_interaction_response(click)).type == 6
+    edit = await fake.wait_for_request(lambda r: r.matches("PATCH", "/webhooks/{application_id}/{token}/messages/@original"))
+    assert edit.status == 200 and edit.response["id"] == answer["id"]
+    assert fake.messages[answer["id"]]["content"] == "Here is more detail."
+
+
+async def test_interaction_callback_protocol(fake: FakeDiscord, bot: SmallBot) -> None:
+    # An interaction the bot ignores (unknown command), answered by hand without ?with_response.
+    interaction = await fake.send_slash_command("unknown", require_registered=False)
+    await fake.wait_until(lambda: bot.command_errors, 2.0, "CommandNotFound")
+    url = f"{fake.api_base}/interactions/{interaction['id']}/{interaction['token']}/callback"
+    body = {"type": 4, "data": {"content": "by hand"}}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, json=body) as resp:
+            assert resp.status == 204
+        async with session.post(url, json=body) as resp:
+            assert resp.status == 400 and (await resp.json())["code"] == 40060
+        headers = {"Authorization": f"Bot {fake.token}"}
+        async with session.get(f"{fake.api_base}/applications/{fake.application_id}/commands", headers=headers) as resp:
+            assert resp.status == 200 and resp.headers["Content-Type"] == "application/json"
+            assert await resp.json() == []  # the bot only synced guild commands
+    assert [r.type for r in fake.interaction_responses] == [4]
 
 
 async def test_close_4000_resumes_and_replays_missed_message(fake: FakeDiscord, bot: SmallBot) -> None:
@@ -341,6 +379,61 @@ async def test_overlong_message_is_rejected_like_discord(fake: FakeDiscord, bot:
         await channel.send("x" * 2001)
     assert excinfo.value.status == 400 and excinfo.value.code == 50035
     assert fake.bot_messages == []
+
+
+async def test_rest_surface_bots_commonly_use(fake: FakeDiscord, bot: SmallBot) -> None:
+    channel = bot.get_channel(int(fake.channel_id))
+    assert isinstance(channel, discord.TextChannel)
+    async with channel.typing():
+        sent = await channel.send("long answer attached", file=discord.File(io.BytesIO(b"passage text"), "answer.txt"))
+    assert sent.attachments[0].filename == "answer.txt" and sent.attachments[0].size == 12
+    thread = await sent.create_thread(name="Follow-up questions")
+    assert isinstance(thread, discord.Thread) and thread.id == sent.id and thread.parent_id == channel.id
+    in_thread = await thread.send("more detail")
+    edited = await sent.edit(content="long answer (edited)")
+    assert edited.content == "long answer (edited)" and edited.edited_at is not None
+    assert (await channel.fetch_message(sent.id)).content == "long answer (edited)"
+    await sent.add_reaction("\N{THUMBS UP SIGN}")
+    history = [m.id async for m in channel.history(limit=10)]
+    assert history[0] == sent.id
+    user = await bot.fetch_user(int(fake.default_user["id"]))
+    dm_message = await user.send("a private answer")
+    assert isinstance(dm_message.channel, discord.DMChannel)
+    await in_thread.delete()
+
+    assert fake.requests_to("POST", "/channels/{channel_id}/typing")
+    assert fake.requests_to("POST", MESSAGES_ROUTE)[0].files[0]["filename"] == "answer.txt"
+    assert fake.channels[str(thread.id)]["name"] == "Follow-up questions"
+    assert in_thread.id not in {int(m) for m in fake.messages}
+    assert fake.unknown_routes == []
+
+
+async def test_dm_and_message_content_intent(fake: FakeDiscord) -> None:
+    # Without the privileged MESSAGE_CONTENT intent Discord blanks guild messages that don't
+    # mention the bot; DMs and mentions keep their content.
+    client = SmallBot(fake.guild_id, intents=discord.Intents.default())
+    async with fake.run_client(client):
+        await fake.send_message("no mention here")
+        await fake.send_message("in a DM", dm=True)
+        mention = await fake.send_message("with a mention", mentions_bot=True)
+        await fake.wait_for_reply(mention)
+    assert client.seen == [
+        ("text", ""),
+        ("private", "in a DM"),
+        ("text", f"<@{fake.bot_user['id']}> with a mention"),
+    ]
+
+
+async def test_missing_heartbeat_acks_make_the_client_resume() -> None:
+    async with serving(heartbeat_interval_ms=50) as fake:
+        fake.ack_heartbeats = False  # a zombied connection: heartbeats go unanswered
+        client = SmallBot(fake.guild_id, heartbeat_timeout=0.3)
+        async with fake.run_client(client):
+            await fake.wait_resumed()
+            fake.ack_heartbeats = True
+            msg = await fake.send_message("still there?", mentions_bot=True)
+            await fake.wait_for_reply(msg)
+        assert fake.identify_count == 1
 
 
 async def test_auto_sharded_bot_uses_gateway_bot() -> None:

@@ -888,7 +888,12 @@ class FakeDiscord:
         found = self._find_command(top, guild_id)
         if found is None and require_registered:
             raise LookupError(f"/{top} is not registered (did the bot sync its command tree?)")
-        command, scope = found if found is not None else ({"id": self.snowflake(), "name": top}, None)
+        command: JSON
+        scope: str | None
+        if found is not None:
+            command, scope = found
+        else:
+            command, scope = {"id": self.snowflake(), "name": top}, None
 
         schema: list[JSON] | None = command.get("options", []) if found is not None else None
         chain: list[JSON] = []  # subcommand-group / subcommand wrappers, outermost first
@@ -1265,7 +1270,7 @@ class FakeDiscord:
     def _attachments_for(self, body: JSON, files: list[JSON], channel_id: str) -> list[JSON]:
         attachments = []
         for i, upload in enumerate(files):
-            declared = next((a for a in body.get("attachments") or [] if str(a.get("id")) == str(i)), {})
+            declared: JSON = next((a for a in body.get("attachments") or [] if str(a.get("id")) == str(i)), {})
             attachment_id = self.snowflake()
             filename = declared.get("filename") or upload["filename"] or f"file{i}"
             url = f"{self.base_url}/attachments/{channel_id}/{attachment_id}/{filename}"
