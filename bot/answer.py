@@ -12,7 +12,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from .index import BM25Params, Hit, Index, Query, RankParams, covers
+from .index import BM25Params, Hit, Index, Query, RankParams, answer_share, covers
 from .knowledge import KnowledgeBase, Passage
 from .text import Analyzer, SentenceSplitter, clean_invisible
 
@@ -74,7 +74,7 @@ class Answer:
     question: str
     answered: bool
     results: tuple[Result, ...]
-    confidence: float  # the best passage's coverage of the question, 0..1
+    confidence: float  # the best passage's share of the question's words, 0..1
     notice: str | None = None  # why there is no answer, in words for the asker
     covers: tuple[str, ...] = ()  # document titles, shown when there is no answer
     elapsed_ms: float = 0.0
@@ -147,7 +147,7 @@ class AnswerEngine:
                           covers=self._covers(), elapsed_ms=_ms(t0))
         hits = self.index.search(query, k, rank)
         results = tuple(self._result(h, query) for h in hits)
-        confidence = hits[0].coverage if hits else 0.0
+        confidence = answer_share(hits[0].evidence, rank) if hits else 0.0
         answered = bool(hits) and covers(hits[0].evidence, rank)
         notice = None
         if not answered:

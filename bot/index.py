@@ -47,10 +47,12 @@ class RankParams:
     pair_weight: float = 0.2  # question word pairs found side by side
     coverage_weight: float = 0.2  # paragraph's share of the question's idf weight
     typo_discount: float = 0.8  # a typo match counts a little less than the real word
-    # An answer needs most of the question's words, or a good share of its weight, in the
-    # passage; both are ratios, so the rule means the same for 6 paragraphs or 2 million.
-    min_word_share: float = 0.5  # more than this share of the distinct words...
-    min_weight_share: float = 0.4  # ...or at least this share of the idf weight
+    # The confidence rule: an answer needs the question's words found in the passage to
+    # outweigh those missing from it. A missing word the knowledge base has elsewhere counts
+    # half (the passage may say it in other words); a word it has never seen counts fully.
+    # Counts, not idf, so the rule means the same for 6 paragraphs or 2 million.
+    missing_known_weight: float = 0.5
+    min_answer_share: float = 0.5  # the found words' share must exceed this
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,9 @@ class Evidence:
     sentence_count_coverage: float  # share of the words found in the best sentence
     pairs: float  # share of the question's adjacent word pairs found near each other
     best_sentence: int  # index of the best sentence within the paragraph
+    matched: int  # distinct question words found in the passage
+    missing_known: int  # question words not in the passage but elsewhere in the index
+    missing_unknown: int  # question words the index does not have at all
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,9 +303,10 @@ class Index:
         weights = {t.term_id: t.weight for t in known}
         total_w = query.total_weight or 1.0
         total_n = len(query.terms)
+        unknown = total_n - len(known)
         pairs = _adjacent_pairs(query)
         return [
-            (doc, raw + constant, self._evidence(doc, weights, total_w, total_n, pairs))
+            (doc, raw + constant, self._evidence(doc, weights, total_w, total_n, unknown, pairs))
             for doc, raw in zip(cand.tolist(), bm25.tolist())
         ]
 
@@ -328,6 +334,7 @@ class Index:
         weight_of: dict[int, float],
         total_w: float,
         total_n: int,
+        unknown: int,
         pairs: list[tuple[int, int]],
     ) -> Evidence:
         s0, s1 = int(self.passage_sentence_ptr[doc]), int(self.passage_sentence_ptr[doc + 1])
@@ -363,12 +370,21 @@ class Index:
             sentence_count_coverage=best_n,
             pairs=pair_frac,
             best_sentence=best_i,
+            matched=len(seen),
+            missing_known=total_n - unknown - len(seen),
+            missing_unknown=unknown,
         )
+
+
+def answer_share(ev: Evidence, rank: RankParams) -> float:
+    """The found words' share of the question, missing known words counting less."""
+    denom = ev.matched + rank.missing_known_weight * ev.missing_known + ev.missing_unknown
+    return ev.matched / denom if denom else 0.0
 
 
 def covers(ev: Evidence, rank: RankParams) -> bool:
     """Whether a passage really covers the question (the confidence rule)."""
-    return ev.count_coverage > rank.min_word_share or ev.coverage >= rank.min_weight_share
+    return answer_share(ev, rank) > rank.min_answer_share
 
 
 def score_of(bm25_ratio: float, ev: Evidence, rank: RankParams) -> float:

@@ -206,7 +206,7 @@ class TypoIndex:
             if abs(len(term) - len(word)) > max_d or term == word:
                 continue
             d = edit_distance(word, term, transpositions=True)
-            if d <= max_d and d <= max_typo_distance(term):
+            if d <= max_d:
                 matches.append(TypoMatch(term_id, d))
         matches.sort(key=lambda m: m.distance)
         return matches[:limit]

@@ -1,0 +1,38 @@
+"""Shared fixtures: the real knowledge directory, a service over it, and paths to
+../shared evaluation data (tests that need it skip when a clone has no ../shared)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+KNOWLEDGE = ROOT / "knowledge"
+SEED_NAME = "nato-space-center-ramstein.txt"
+SHARED_EVAL = ROOT.parent / "shared" / "eval"
+
+
+@pytest.fixture(scope="session")
+def knowledge_dir() -> Path:
+    return KNOWLEDGE
+
+
+@pytest.fixture(scope="session")
+def service():
+    from bot.service import KnowledgeService
+
+    return KnowledgeService.open(KNOWLEDGE)
+
+
+@pytest.fixture(scope="session")
+def engine(service):
+    return service.engine
+
+
+def shared_file(name: str) -> Path:
+    """A file under ../shared/eval, or skip the test with the reason."""
+    path = SHARED_EVAL / name
+    if not path.exists():
+        pytest.skip(f"{path} not found: evaluation data lives in ../shared/eval beside the project")
+    return path

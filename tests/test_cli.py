@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from tests.conftest import KNOWLEDGE, ROOT
+
+RESULT_KEYS = {"document": str, "title": str, "paragraph": int, "score": float, "text": str, "snippet": str}
+
+
+def run_cli(args, stdin_text=""):
+    proc = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin_text, capture_output=True,
+                          text=True, cwd=ROOT, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    return proc
+
+
+def test_ask_json_schema_from_stdin(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("why Ramstein?\n\nHuawei P40 Pro camera review\nlol\n"))
+    out = io.StringIO()
+    assert main(["ask", "--json", "--top-k", "2", "--knowledge", str(KNOWLEDGE), "-"], out=out) == 0
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [obj["question"] for obj in lines] == ["why Ramstein?", "Huawei P40 Pro camera review", "lol"]
+    for obj in lines:
+        assert set(obj) == {"question", "answered", "results"}
+        assert isinstance(obj["answered"], bool)
+        assert len(obj["results"]) <= 2
+        for r in obj["results"]:
+            assert set(r) == set(RESULT_KEYS)
+            for key, typ in RESULT_KEYS.items():
+                assert isinstance(r[key], typ), key
+    first = lines[0]
+    assert first["answered"] and first["results"][0]["paragraph"] == 3
+    assert first["results"][0]["document"] == "nato-space-center-ramstein.txt"
+    assert "two considerations" in first["results"][0]["snippet"]
+    assert "**" not in first["results"][0]["snippet"]  # plain text in JSON
+    assert lines[1] == {"question": "Huawei P40 Pro camera review", "answered": False, "results": []}
+    assert not lines[2]["answered"]
+
+
+def test_unanswered_json_still_lists_candidates():
+    out = io.StringIO()
+    assert main(["ask", "--json", "--knowledge", str(KNOWLEDGE), "what time is it in tokyo"], out=out) == 0
+    obj = json.loads(out.getvalue())
+    assert obj["answered"] is False and 1 <= len(obj["results"]) <= 3
+
+
+def test_ask_prints_cited_answer():
+    proc = run_cli(["ask", "--knowledge", str(KNOWLEDGE), "why Ramstein?"])
+    assert proc.returncode == 0, proc.stderr
+    flat = " ".join(proc.stdout.replace("│", " ").split())  # undo the box's line wrapping
+    assert "· ¶3" in flat and "two considerations" in flat
+
+
+def test_missing_knowledge_dir_is_one_clear_line(tmp_path: Path):
+    proc = run_cli(["ask", "--knowledge", str(tmp_path / "missing"), "why?"])
+    assert proc.returncode == 2
+    assert "missing" in proc.stderr and "does not exist" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_empty_knowledge_dir_is_one_clear_line(tmp_path: Path):
+    proc = run_cli(["ask", "--json", "--knowledge", str(tmp_path), "why?"])
+    assert proc.returncode == 2 and str(tmp_path) in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_eval_prints_figures_and_misses(tmp_path: Path):
+    qfile = tmp_path / "q.jsonl"
+    qfile.write_text("\n".join(json.dumps(x) for x in [
+        {"q": "why Ramstein?", "paras": [3], "gold": "two considerations"},
+        {"q": "why Ramstein?", "paras": [5], "gold": "nothing"},
+        {"q": "lol", "paras": [], "gold": None},
+    ]))
+    out = io.StringIO()
+    assert main(["eval", "--knowledge", str(KNOWLEDGE), str(qfile)], out=out) == 0
+    text = out.getvalue()
+    for name in ("hit@1", "hit@3", "MRR", "snippet contains gold", "unanswerable rejected", "false rejections"):
+        assert name in text
+    assert "hit@1                    0.500" in text
+    assert "misses (1)" in text and "expected ¶5" in text
+
+
+def test_eval_bad_file_is_clear(tmp_path: Path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json}\n")
+    proc = run_cli(["eval", "--knowledge", str(KNOWLEDGE), str(bad)])
+    assert proc.returncode == 2 and "bad.jsonl:1" in proc.stderr
+
+
+def test_top_k_out_of_range():
+    assert main(["ask", "--top-k", "0", "why"]) == 2

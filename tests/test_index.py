@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Plus
+
+from bot.index import Index, RankParams
+
+
+def random_corpus(rng: np.random.Generator, n_docs: int, vocab: int):
+    words = [f"w{i}" for i in range(vocab)]
+    probs = 1 / np.arange(1, vocab + 1) ** 1.1
+    probs /= probs.sum()
+    corpus = []
+    for _ in range(n_docs):
+        length = int(rng.integers(1, 40))
+        toks = [words[i] for i in rng.choice(vocab, size=length, p=probs)]
+        cut = int(rng.integers(0, length + 1))
+        corpus.append([toks[:cut], toks[cut:]])  # two "sentences"
+    return words, corpus
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_bm25_scores_equal_rank_bm25(seed):
+    rng = np.random.default_rng(seed)
+    words, corpus = random_corpus(rng, 300, 200)
+    index = Index.build(corpus)
+    reference = BM25Plus([s[0] + s[1] for s in corpus])
+    for _ in range(25):
+        query = [words[i] for i in rng.integers(0, 200, size=int(rng.integers(1, 6)))]
+        query += ["not-in-corpus"]
+        ours = index.bm25_scores(query)
+        theirs = reference.get_scores(query)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+def test_term_in_half_the_documents_still_counts():
+    # rank-bm25's Okapi idf would be 0 here; BM25+ keeps it positive.
+    corpus = [[["germany", "base"]], [["germany"]], [["germany", "x"]], [["y"]], [["z"]], [["base"]]]
+    index = Index.build(corpus)
+    scores = index.bm25_scores(["germany"])
+    assert scores[0] > scores[3]
+    assert index.idf[index.term_ids["germany"]] > 0
+
+
+def test_search_ranks_sentence_evidence_and_reports_coverage():
+    corpus = [
+        [["space", "center", "ramstein"], ["germany", "base"]],
+        [["space"], ["center"], ["weather"]],
+        [["unrelated", "words"]],
+    ]
+    index = Index.build(corpus)
+    rank = RankParams()
+    q = index.query("q", [(w, w) for w in ["space", "center", "ramstein"]], rank)
+    hits = index.search(q, 3, rank)
+    assert [h.passage for h in hits] == [0, 1]
+    assert hits[0].evidence.coverage == pytest.approx(1.0)
+    assert hits[0].evidence.sentence_count_coverage == pytest.approx(1.0)
+    assert hits[1].evidence.count_coverage == pytest.approx(2 / 3)
+
+
+def test_unknown_terms_weigh_in_coverage_but_not_bm25():
+    corpus = [[["alpha", "beta"]], [["gamma"]]]
+    index = Index.build(corpus)
+    rank = RankParams()
+    q = index.query("q", [("alpha", "alpha"), ("zeta", "zeta")], rank)
+    assert [t.term_id >= 0 for t in q.terms] == [True, False]
+    hit = index.search(q, 1, rank)[0]
+    assert 0 < hit.evidence.coverage < 0.5
+    assert hit.evidence.count_coverage == pytest.approx(0.5)
+
+
+def test_empty_query_finds_nothing():
+    index = Index.build([[["a"]]])
+    assert index.search(index.query("", [], RankParams()), 3, RankParams()) == []

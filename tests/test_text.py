@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from bot.text import Analyzer, SentenceSplitter, TypoIndex, clean_invisible, near_stopword, stopwords
+
+
+def test_terms_are_stems_without_stopwords():
+    a = Analyzer()
+    assert a.terms("What did the Secretary-General announce about demilitarization?") == [
+        "secretari", "general", "announc", "demilitar"]
+
+
+def test_tokens_keep_character_spans():
+    a = Analyzer()
+    text = "NATO's **Space** Center"
+    toks = a.tokens(text)
+    assert [text[t.start:t.end] for t in toks] == ["NATO", "Space", "Center"]
+
+
+def test_zero_width_and_markdown_do_not_split_words():
+    a = Analyzer()
+    assert a.terms("Ram\u200bstein") == ["ramstein"]
+    assert a.terms("__Stoltenberg__ `said`") == ["stoltenberg", "said"]
+    assert clean_invisible("ﬁle\u200d") == "file"
+
+
+def test_stopword_list_ships_with_package():
+    sw = stopwords()
+    assert {"the", "what", "why", "how", "is"} <= sw
+    assert "nato" not in sw
+
+
+def test_double_consonant_stems_meet():
+    a = Analyzer()
+    assert a.stem("staff") == a.stem("staffing")
+
+
+def test_sentences_keep_abbreviations():
+    s = SentenceSplitter()
+    text = "Part of the U.S. Air Force is here. Dr. Smith came on Jan. 5. Then he left."
+    assert s.split(text) == ["Part of the U.S. Air Force is here.", "Dr. Smith came on Jan. 5.", "Then he left."]
+
+
+def test_typo_index_finds_close_terms():
+    a = Analyzer()
+    vocab = [a.stem(w) for w in ["rumstein", "stoltenberg", "demilitarization", "satellite", "modernization"]]
+    ti = TypoIndex(vocab)
+    def best(word):
+        m = ti.lookup(a.stem(word), limit=1)
+        return vocab[m[0].term_id] if m else None
+    assert best("Ramstein") == a.stem("rumstein")
+    assert best("Stoltenbreg") == a.stem("stoltenberg")
+    assert best("demilitarisation") == a.stem("demilitarization")
+    assert best("satelite") == a.stem("satellite")
+    # Short words and far-off words do not match: "moderator" is not "modernization".
+    assert best("moderator") is None
+    assert best("camera") is None
+
+
+def test_near_stopword_catches_mistyped_fillers():
+    sw = stopwords()
+    assert near_stopword("wat", sw) and near_stopword("whta", sw) and near_stopword("teh", sw)
+    assert not near_stopword("tokyo", sw) and not near_stopword("nato", sw)
