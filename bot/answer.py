@@ -193,7 +193,7 @@ class AnswerEngine:
         if len(chosen) > 1:
             sep = " " if chosen[1] == chosen[0] + 1 else " … "
             text = f"{text}{sep}{sents[chosen[1]]}"
-        spans = [(t.start, t.end) for t in self.analyzer.tokens(text) if t.stem in stems]
+        spans = self.analyzer.highlight_spans(text, stems)
         if len(text) > SNIPPET_CHARS:
             text, spans = _crop(text, spans, SNIPPET_CHARS)
         return Snippet(text, tuple(spans))

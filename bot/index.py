@@ -222,10 +222,13 @@ class Index:
             constant += self.idf[tid] * self.params.delta
         return scores + constant
 
-    def _accumulate(self, term_counts: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-        """Scatter-add BM25 weights; returns (touched passages, their scores).
+    def _top_bm25(self, term_counts: Sequence[tuple[int, int]], m: int) -> tuple[np.ndarray, np.ndarray]:
+        """Scatter-add BM25 weights and keep the m best passages: (passages, raw scores).
 
         A per-thread scratch array avoids allocating and clearing N floats per question.
+        Touched passages are gathered with repeats (one per query term that hits them);
+        the best m * terms entries then hold the best m distinct passages, so no full
+        sort or unique over the touched set is needed.
         """
         scratch = getattr(self._scratch, "scores", None)
         if scratch is None or scratch.shape[0] != self.size:
@@ -234,14 +237,27 @@ class Index:
         for tid, count in term_counts:
             a, b = self.term_ptr[tid], self.term_ptr[tid + 1]
             docs = self.post_docs[a:b]
-            scratch[docs] += self.post_weights[a:b] * count
+            if count == 1:
+                scratch[docs] += self.post_weights[a:b]
+            else:
+                scratch[docs] += self.post_weights[a:b] * count
             touched.append(docs)
         if not touched:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
-        cand = touched[0] if len(touched) == 1 else np.unique(np.concatenate(touched))
-        vals = scratch[cand].copy()
-        scratch[cand] = 0.0
-        return cand, vals
+        cat = touched[0] if len(touched) == 1 else np.concatenate(touched)
+        vals = scratch[cat]
+        scratch[cat] = 0.0
+        keep = m * len(touched)
+        if cat.shape[0] > keep:
+            top = np.argpartition(vals, cat.shape[0] - keep)[cat.shape[0] - keep:]
+            cat, vals = cat[top], vals[top]
+        if len(touched) > 1:
+            cat, first = np.unique(cat, return_index=True)
+            vals = vals[first]
+        if cat.shape[0] > m:
+            top = np.argpartition(vals, cat.shape[0] - m)[cat.shape[0] - m:]
+            cat, vals = cat[top], vals[top]
+        return cat, vals
 
     # -- queries ------------------------------------------------------------------------
 
@@ -290,35 +306,26 @@ class Index:
 
     def candidates(self, query: Query, m: int) -> list[tuple[int, float, Evidence]]:
         """The m best passages by BM25, each with its sentence-level evidence."""
-        known = query.known
-        if not known or self.size == 0:
+        batch = self._rank(query, m)
+        if batch is None:
             return []
-        cand, bm25 = self._accumulate([(t.term_id, t.count) for t in known])
-        m = min(m, cand.shape[0])
-        if m < cand.shape[0]:
-            top = np.argpartition(-bm25, m - 1)[:m]
-            cand, bm25 = cand[top], bm25[top]
-        # rank-bm25 adds idf * delta per query term to every passage alike.
-        constant = sum(float(self.idf[t.term_id]) * self.params.delta * t.count for t in known)
-        weights = {t.term_id: t.weight for t in known}
-        total_w = query.total_weight or 1.0
-        total_n = len(query.terms)
-        unknown = total_n - len(known)
-        pairs = _adjacent_pairs(query)
-        return [
-            (doc, raw + constant, self._evidence(doc, weights, total_w, total_n, unknown, pairs))
-            for doc, raw in zip(cand.tolist(), bm25.tolist())
-        ]
+        return [(int(batch.docs[i]), float(batch.bm25[i]), batch.evidence(i)) for i in range(batch.docs.shape[0])]
 
     def search(self, query: Query, k: int, rank: RankParams) -> list[Hit]:
         """Top-k passages: BM25 first, then re-ranked with sentence-level evidence."""
-        cands = self.candidates(query, max(rank.candidates, k))
-        if not cands:
+        batch = self._rank(query, max(rank.candidates, k))
+        if batch is None:
             return []
-        best = max(raw for _, raw, _ in cands) or 1.0
-        hits = [Hit(doc, score_of(raw / best, ev, rank), raw, ev) for doc, raw, ev in cands]
-        hits.sort(key=lambda h: (-h.score, h.passage))
-        return hits[:k]
+        # BM25+ scores (with their constant part) relative to the best candidate's.
+        best = float(batch.bm25.max()) or 1.0
+        scores = (batch.bm25 / best
+                  + rank.sentence_weight * batch.sent_w
+                  + rank.sentence_count_weight * batch.sent_n
+                  + rank.pair_weight * batch.pairs
+                  + rank.coverage_weight * batch.cov_w)
+        order = np.lexsort((batch.docs, -scores))[:k]
+        return [Hit(int(batch.docs[i]), float(scores[i]), float(batch.bm25[i]), batch.evidence(int(i)))
+                for i in order]
 
     def sentence_terms(self, doc: int) -> list[set[int]]:
         """The distinct term ids of each sentence of a passage."""
@@ -328,51 +335,115 @@ class Index:
         base = bounds[0]
         return [set(toks[bounds[i] - base:bounds[i + 1] - base]) for i in range(s1 - s0)]
 
-    def _evidence(
-        self,
-        doc: int,
-        weight_of: dict[int, float],
-        total_w: float,
-        total_n: int,
-        unknown: int,
-        pairs: list[tuple[int, int]],
-    ) -> Evidence:
-        s0, s1 = int(self.passage_sentence_ptr[doc]), int(self.passage_sentence_ptr[doc + 1])
-        base = int(self.sentence_ptr[s0])
-        toks = self.tokens[base:int(self.sentence_ptr[s1])].tolist()
-        bounds = self.sentence_ptr[s0:s1 + 1].tolist()
-        seen: set[int] = set()
-        best_w = best_n = 0.0
-        best_key, best_i = (-1.0, -1.0), 0
-        for i in range(s1 - s0):
-            sent_terms = {t for t in toks[bounds[i] - base:bounds[i + 1] - base] if t in weight_of}
-            seen |= sent_terms
-            w = sum(weight_of[t] for t in sent_terms) / total_w
-            n = len(sent_terms) / total_n
-            if (w + n, w) > best_key:
-                best_key, best_i, best_w, best_n = (w + n, w), i, w, n
-        pair_frac = 0.0
-        if pairs:
-            positions: dict[int, list[int]] = {}
-            for pos, t in enumerate(toks):
-                if t in weight_of:
-                    positions.setdefault(t, []).append(pos)
-            found = 0
-            for a, b in pairs:
-                pa, pb = positions.get(a), positions.get(b)
-                if pa and pb and any(abs(x - y) <= 2 for x in pa for y in pb):
-                    found += 1
-            pair_frac = found / len(pairs)
+    def _rank(self, query: Query, m: int) -> _Batch | None:
+        """BM25 candidates and their evidence, computed for all candidates at once."""
+        known = query.known
+        if not known or self.size == 0:
+            return None
+        docs, raw = self._top_bm25([(t.term_id, t.count) for t in known], m)
+        if docs.shape[0] == 0:
+            return None
+        by_doc = np.argsort(docs)  # passage order makes token positions increase throughout
+        docs, raw = docs[by_doc], raw[by_doc]
+        # Query terms as positions 0..Q-1 in a sorted id array, for vectorised membership.
+        qids = np.array(sorted({t.term_id for t in known}), dtype=np.int32)
+        nq = qids.shape[0]
+        weight_by_id = {t.term_id: t.weight for t in known}
+        qw = np.array([weight_by_id[int(t)] for t in qids], dtype=np.float64)
+        total_w = query.total_weight or 1.0
+        total_n = len(query.terms)
+        unknown = total_n - len(known)
+        c = docs.shape[0]
+
+        # Gather the candidates' tokens (ragged slices of one array) and keep the matches.
+        starts = self.token_ptr[docs]
+        lens = self.token_ptr[docs + 1] - starts
+        n_tok = int(lens.sum())
+        ends = np.cumsum(lens)
+        gpos = np.arange(n_tok, dtype=np.int64) + np.repeat(starts - (ends - lens), lens)
+        toks = self.tokens[gpos]
+        qpos = np.searchsorted(qids, toks)
+        qpos[qpos == nq] = 0
+        hit = qids[qpos] == toks
+        gpos, q = gpos[hit], qpos[hit].astype(np.int64)
+        cand = np.repeat(np.arange(c, dtype=np.int64), lens)[hit]
+
+        # Passage level: distinct question words found, and their weight.
+        pk = np.unique(cand * nq + q)
+        matched = np.bincount(pk // nq, minlength=c)
+        cov_w = np.bincount(pk // nq, weights=qw[pk % nq], minlength=c) / total_w
+
+        # Sentence level: the best sentence of each candidate (most words and weight).
+        sent = np.searchsorted(self.sentence_ptr, gpos, side="right") - 1
+        sk = np.unique(sent * nq + q)
+        s_id, s_inv = np.unique(sk // nq, return_inverse=True)
+        s_w = np.bincount(s_inv, weights=qw[sk % nq]) / total_w
+        s_n = np.bincount(s_inv).astype(np.float64) / total_n
+        s_cand = cand[np.searchsorted(sent, s_id)]  # sent is sorted, as gpos increases
+        order = np.lexsort((s_w, s_w + s_n, s_cand))
+        last = np.ones(order.shape[0], dtype=bool)
+        last[:-1] = s_cand[order][1:] != s_cand[order][:-1]
+        best_rows = order[last]
+        sent_w = np.zeros(c)
+        sent_n = np.zeros(c)
+        best_sent = np.zeros(c, dtype=np.int64)
+        bc = s_cand[best_rows]
+        sent_w[bc] = s_w[best_rows]
+        sent_n[bc] = s_n[best_rows]
+        best_sent[bc] = s_id[best_rows] - self.passage_sentence_ptr[docs[bc]]
+
+        # Adjacent question word pairs that stand within two tokens of each other.
+        pairs = np.zeros(c)
+        pair_ids = _adjacent_pairs(query)
+        if pair_ids and gpos.shape[0] > 1:
+            index_of = {int(t): i for i, t in enumerate(qids)}
+            wanted = np.array(sorted({min(index_of[a], index_of[b]) * nq + max(index_of[a], index_of[b])
+                                      for a, b in pair_ids}), dtype=np.int64)
+            found_c, found_k = [], []
+            for step in (1, 2):
+                a_c, b_c = cand[:-step], cand[step:]
+                a_q, b_q = q[:-step], q[step:]
+                key = np.minimum(a_q, b_q) * nq + np.maximum(a_q, b_q)
+                ok = (a_c == b_c) & (gpos[step:] - gpos[:-step] <= 2) & (a_q != b_q) & np.isin(key, wanted)
+                found_c.append(a_c[ok])
+                found_k.append(key[ok])
+            fk = np.unique(np.concatenate(found_c) * (nq * nq) + np.concatenate(found_k))
+            pairs = np.bincount(fk // (nq * nq), minlength=c) / len(pair_ids)
+
+        constant = sum(float(self.idf[t.term_id]) * self.params.delta * t.count for t in known)
+        return _Batch(docs, raw.astype(np.float64) + constant, constant, cov_w, matched / total_n,
+                      sent_w, sent_n, pairs, best_sent, matched, total_n, unknown)
+
+
+@dataclass
+class _Batch:
+    """Evidence for a set of candidate passages, one array entry per candidate."""
+
+    docs: np.ndarray
+    bm25: np.ndarray  # rank-bm25 BM25+ scores
+    constant: float  # the part of every BM25+ score that does not depend on the passage
+    cov_w: np.ndarray
+    cov_n: np.ndarray
+    sent_w: np.ndarray
+    sent_n: np.ndarray
+    pairs: np.ndarray
+    best_sentence: np.ndarray
+    matched: np.ndarray
+    total_n: int
+    unknown: int
+
+    def evidence(self, i: int) -> Evidence:
+        matched = int(self.matched[i])
         return Evidence(
-            coverage=sum(weight_of[t] for t in seen) / total_w,
-            count_coverage=len(seen) / total_n,
-            sentence_coverage=best_w,
-            sentence_count_coverage=best_n,
-            pairs=pair_frac,
-            best_sentence=best_i,
-            matched=len(seen),
-            missing_known=total_n - unknown - len(seen),
-            missing_unknown=unknown,
+            coverage=float(self.cov_w[i]),
+            count_coverage=float(self.cov_n[i]),
+            sentence_coverage=float(self.sent_w[i]),
+            sentence_count_coverage=float(self.sent_n[i]),
+            pairs=float(self.pairs[i]),
+            best_sentence=int(self.best_sentence[i]),
+            matched=matched,
+            missing_known=self.total_n - self.unknown - matched,
+            missing_unknown=self.unknown,
         )
 
 
@@ -385,15 +456,6 @@ def answer_share(ev: Evidence, rank: RankParams) -> float:
 def covers(ev: Evidence, rank: RankParams) -> bool:
     """Whether a passage really covers the question (the confidence rule)."""
     return answer_share(ev, rank) > rank.min_answer_share
-
-
-def score_of(bm25_ratio: float, ev: Evidence, rank: RankParams) -> float:
-    """The final ranking score: BM25 relative to the best candidate, plus evidence."""
-    return (bm25_ratio
-            + rank.sentence_weight * ev.sentence_coverage
-            + rank.sentence_count_weight * ev.sentence_count_coverage
-            + rank.pair_weight * ev.pairs
-            + rank.coverage_weight * ev.coverage)
 
 
 def _adjacent_pairs(query: Query) -> list[tuple[int, int]]:

@@ -104,6 +104,20 @@ class Analyzer:
         return out
 
 
+    def highlight_spans(self, text: str, stems: frozenset[str]) -> list[tuple[int, int]]:
+        """Character spans of the words of `text` whose stems are in `stems`."""
+        stop, cache = self.stopwords, self._cache
+        spans = []
+        for m in _WORD.finditer(text):
+            word = m.group().casefold()
+            if word in stop:
+                continue
+            stem = cache.get(word) or self.stem(word)
+            if stem in stems:
+                spans.append(m.span())
+        return spans
+
+
 class SentenceSplitter:
     """Offline sentence splitting: Punkt with common abbreviations given up front."""
 
