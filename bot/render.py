@@ -507,9 +507,9 @@ def render_feedback_thanks(vote: str, *, already: bool = False) -> ReplyData:
     return render_notice(f"Thanks for the {emoji}!{more}")
 
 
-def render_empty_question() -> ReplyData:
-    return render_notice("Ask me something after the mention, e.g. `@me why Ramstein?`, "
-                         "or use **/ask**. **/help** explains more.", ephemeral=False)
+def render_empty_question(example: str = "@me why Ramstein?") -> ReplyData:
+    return render_notice(f"Ask me something, e.g. `{example}`, or use **/ask**. "
+                         "**/help** explains more.", ephemeral=False)
 
 
 def render_error() -> ReplyData:
@@ -542,9 +542,13 @@ def reply_as_markdown(reply: ReplyData) -> str:
 
 # --------------------------------------------------------------------------- terminal
 
-_MD_TOKEN = re.compile(r"\\(.)|\*\*|(?<!\\)\[((?:\\.|[^\]\\\n])*)\]\(([^)\s]+)\)|^-# ", re.MULTILINE)
+_MD_TOKEN = re.compile(
+    r"\\(.)|\*\*|(?<![\\*\w])\*(?=\S)|(?<=\S)\*(?![*\w])"
+    r"|(?<!\\)\[((?:\\.|[^\]\\\n])*)\]\(([^)\s]+)\)|^-# ",
+    re.MULTILINE,
+)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+BOLD, DIM, ITALIC, RESET = "\x1b[1m", "\x1b[2m", "\x1b[3m", "\x1b[0m"
 
 
 def markdown_to_terminal(text: str, color: bool = False) -> str:
@@ -552,7 +556,7 @@ def markdown_to_terminal(text: str, color: bool = False) -> str:
     plain), links as `label <url>`."""
     out: list[str] = []
     pos = 0
-    bold = False
+    bold = italic = False
     for m in _MD_TOKEN.finditer(text):
         out.append(text[pos:m.start()])
         tok = m.group(0)
@@ -561,13 +565,17 @@ def markdown_to_terminal(text: str, color: bool = False) -> str:
         elif tok == "**":
             bold = not bold
             if color:
-                out.append(BOLD if bold else RESET)
+                out.append(BOLD if bold else RESET + (ITALIC if italic else ""))
+        elif tok == "*":
+            italic = not italic
+            if color:
+                out.append(ITALIC if italic else RESET + (BOLD if bold else ""))
         elif m.group(3) is not None:
             label = markdown_to_terminal(m.group(2), color)
             out.append(f"{label} <{m.group(3)}>")
         pos = m.end()
     out.append(text[pos:])
-    if color and bold:
+    if color and (bold or italic):
         out.append(RESET)
     return "".join(out)
 
@@ -642,6 +650,10 @@ def _rgb(color: int | None) -> str:
     return f"\x1b[38;2;{(color >> 16) & 255};{(color >> 8) & 255};{color & 255}m"
 
 
+def _bold(s: str, color: bool) -> str:
+    return f"{BOLD}{s}{RESET}" if color else s
+
+
 def render_terminal(reply: ReplyData, style: TerminalStyle | None = None) -> str:
     """Draw a reply the way Discord would show it: content, then each embed in a box
     (title, description, fields, footer), then the buttons."""
@@ -677,19 +689,33 @@ def render_terminal(reply: ReplyData, style: TerminalStyle | None = None) -> str
         head: list[str] = []
         if e.title:
             title = text(e.title)
-            head += wrap(f"{BOLD}{title}{RESET}" if style.color else title, inner)
+            head += wrap(_bold(title, style.color), inner)
         if e.url:
             head += wrap(dim(e.url), inner)
         out += [row(x) for x in head]
         body: list[str] = []
         if e.description:
             body += wrap(text(e.description), inner)
-        for f in e.fields:
+        i = 0
+        while i < len(e.fields):
+            f = e.fields[i]
             if body:
                 body.append("")
-            name = text(f.name)
-            body += wrap(f"{BOLD}{name}{RESET}" if style.color else name, inner)
+            if f.inline:
+                # Discord puts up to three inline fields side by side: draw them as columns.
+                group = [f]
+                while len(group) < 3 and i + len(group) < len(e.fields) and e.fields[i + len(group)].inline:
+                    group.append(e.fields[i + len(group)])
+                col = (inner - 2 * (len(group) - 1)) // len(group)
+                cols = [wrap(_bold(text(g.name), style.color), col) + wrap(text(g.value), col) for g in group]
+                for r in range(max(len(c) for c in cols)):
+                    parts = [(c[r] if r < len(c) else "") for c in cols]
+                    body.append("  ".join(p + " " * (col - display_width(p)) for p in parts).rstrip())
+                i += len(group)
+                continue
+            body += wrap(_bold(text(f.name), style.color), inner)
             body += ["  " + x for x in wrap(text(f.value), inner - 2)]
+            i += 1
         if body:
             if head:
                 out.append(rule(b.ml, b.mr))
@@ -704,6 +730,11 @@ def render_terminal(reply: ReplyData, style: TerminalStyle | None = None) -> str
     return "\n".join(out)
 
 
+def to_text(reply: ReplyData, width: int = 80) -> str:
+    """The reply as plain text (no colour), e.g. for `python -m bot ask`."""
+    return render_terminal(reply, TerminalStyle(width=width))
+
+
 __all__ = [
     "ACTION_DOWN", "ACTION_FULL", "ACTION_MORE", "ACTION_UP", "ANSWER_BUTTONS", "ButtonData",
     "EmbedData", "FieldData", "MORE_RESULTS_K", "ReplyData", "TerminalStyle", "citation_markdown",
@@ -711,6 +742,6 @@ __all__ = [
     "question_title", "render_answer", "render_cooldown", "render_empty_question", "render_error",
     "render_feedback_thanks", "render_full_passage", "render_help", "render_more_results",
     "render_no_answer", "render_not_admin", "render_notice", "render_reload", "render_reload_error",
-    "render_sources", "render_stale", "render_terminal", "reply_as_markdown", "safe_url", "truncate",
-    "wrap",
+    "render_sources", "render_stale", "render_terminal", "reply_as_markdown", "safe_url", "to_text",
+    "truncate", "wrap",
 ]

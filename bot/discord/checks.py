@@ -1,0 +1,67 @@
+"""Who may run admin commands: members with Manage Server, plus configured users and roles.
+
+`admin_only()` both hides the command from other members (default_permissions) and checks
+at run time, because server owners can change command permissions in their settings and
+configured admins may lack Manage Server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+
+from ..config import Settings
+
+T = TypeVar("T")
+
+
+class NotAdmin(app_commands.CheckFailure):
+    """Raised by the admin check; the error handler turns it into a polite refusal."""
+
+    def __init__(self, command: str = "reload") -> None:
+        super().__init__(f"not allowed to use /{command}")
+        self.command = command
+
+
+def is_admin(user: Any, settings: Settings, permissions: discord.Permissions | None = None) -> bool:
+    """True for a configured admin user, a member with a configured admin role, or a member
+    with Manage Server (or Administrator) in `permissions` or in their guild permissions."""
+    if user is None:
+        return False
+    if getattr(user, "id", None) in settings.admin_user_ids:
+        return True
+    perms = permissions if permissions is not None else getattr(user, "guild_permissions", None)
+    if perms is not None and (perms.manage_guild or perms.administrator):
+        return True
+    roles = getattr(user, "roles", None) or ()
+    return any(getattr(r, "id", None) in settings.admin_role_ids for r in roles)
+
+
+def interaction_is_admin(interaction: discord.Interaction) -> bool:
+    settings: Settings = interaction.client.settings  # type: ignore[attr-defined]
+    # interaction.permissions is resolved by Discord for the member in this channel, so it
+    # is right even when the guild's roles are not cached; in DMs only the user ids count.
+    perms = interaction.permissions if interaction.guild_id is not None else None
+    if perms is None:
+        return interaction.user.id in settings.admin_user_ids
+    return is_admin(interaction.user, settings, perms)
+
+
+async def admin_predicate(interaction: discord.Interaction) -> bool:
+    if interaction_is_admin(interaction):
+        return True
+    name = interaction.command.name if interaction.command is not None else "reload"
+    raise NotAdmin(name)
+
+
+def admin_only() -> Callable[[T], T]:
+    """Decorator for admin app commands: hidden from non-admins, and checked when run."""
+
+    def decorator(func: T) -> T:
+        func = app_commands.default_permissions(manage_guild=True)(func)
+        return app_commands.check(admin_predicate)(func)
+
+    return decorator

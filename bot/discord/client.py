@@ -1,0 +1,291 @@
+"""The Discord bot: construction, command sync, error handling, and `run_bot`.
+
+`run_bot(settings, service)` is what `python -m bot run` calls; it returns an exit status
+and turns the failures an operator can fix (no token, rejected token, Message Content
+intent not enabled, Discord unreachable) into one line on stderr instead of a traceback.
+The token is only ever passed to discord.py, and a log filter blanks it should any
+library ever print it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from ..config import Settings
+from ..render import render_error, render_not_admin
+from ..service import KnowledgeService
+from .checks import NotAdmin
+from .cooldown import Cooldown
+from .feedback import FeedbackLog
+from .send import respond
+from .views import AnswerButton, AnswerStore
+
+log = logging.getLogger(__name__)
+
+PORTAL = "https://discord.com/developers/applications"
+# Send Messages, Embed Links, Read Message History, Create Public Threads, Send Messages in Threads.
+INVITE_PERMISSIONS = discord.Permissions(
+    send_messages=True, embed_links=True, read_message_history=True,
+    create_public_threads=True, send_messages_in_threads=True,
+)
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+
+
+def invite_url(application_id: int | str) -> str:
+    """The OAuth2 URL that adds the bot with its slash commands and the permissions it needs."""
+    return (f"https://discord.com/oauth2/authorize?client_id={application_id}"
+            f"&scope=bot+applications.commands&permissions={INVITE_PERMISSIONS.value}")
+
+
+def build_intents(settings: Settings) -> discord.Intents:
+    """Nothing privileged unless asked for: mentions and slash commands work without the
+    Message Content intent; only `!ask` and answer channels need it."""
+    intents = discord.Intents.default()
+    intents.members = False
+    intents.presences = False
+    intents.typing = False  # typing events are noise for a Q&A bot
+    intents.message_content = settings.message_content
+    return intents
+
+
+def apply_endpoints(settings: Settings) -> None:
+    """Point discord.py at a Discord-compatible server (self-hosted, or a test fake)."""
+    if settings.discord_api_base:
+        discord.http.Route.BASE = settings.discord_api_base
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def _command_prefix(settings: Settings) -> Callable[[commands.Bot, discord.Message], list[str]]:
+    prefixes = [settings.command_prefix] if settings.prefix_commands else []
+
+    def get_prefix(bot: commands.Bot, message: discord.Message) -> list[str]:
+        return prefixes  # empty: no message is ever a prefix command
+
+    return get_prefix
+
+
+class KnowledgeBot(commands.AutoShardedBot):
+    """The question-answering bot. AutoShardedBot so big installs can split guilds across
+    processes with SHARD_COUNT / SHARD_IDS; a small one simply runs one shard."""
+
+    def __init__(self, settings: Settings, service: KnowledgeService, *,
+                 feedback: FeedbackLog | None = None, cooldown: Cooldown | None = None) -> None:
+        super().__init__(
+            command_prefix=_command_prefix(settings),
+            intents=build_intents(settings),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,
+            max_messages=None,  # no message cache: every event we need carries its message
+            chunk_guilds_at_startup=False,
+        )
+        self.settings = settings
+        self.service = service
+        self.cooldown = cooldown or Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
+        self.feedback = feedback or FeedbackLog(settings.feedback_file)
+        self.answers = AnswerStore()
+        if settings.discord_gateway_url:
+            self._pin_gateway(yarl.URL(settings.discord_gateway_url))
+
+    def _pin_gateway(self, url: yarl.URL) -> None:
+        # Without SHARD_COUNT, AutoShardedBot asks GET /gateway/bot for the shard count and
+        # connects to the URL in the reply; keep the count but use the configured gateway.
+        original = self.http.get_bot_gateway
+
+        async def get_bot_gateway(*args: Any, **kwargs: Any) -> Any:
+            shards, _url, limits = await original(*args, **kwargs)
+            return shards, str(url), limits
+
+        self.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
+
+    async def setup_hook(self) -> None:
+        from .cogs.admin import AdminCog
+        from .cogs.ask import AskCog, PrefixAskCog
+
+        asker = AskCog(self)
+        await self.add_cog(asker)
+        await self.add_cog(AdminCog(self))
+        if self.settings.prefix_commands:
+            await self.add_cog(PrefixAskCog(self, asker))
+        self.add_dynamic_items(AnswerButton)
+        self.tree.error(self.on_app_command_error)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Guild sync is instant (GUILD_IDS, for testing and private bots); global sync can
+        take a while to show up in every server."""
+        try:
+            if self.settings.guild_ids:
+                for gid in self.settings.guild_ids:
+                    guild = discord.Object(id=gid)
+                    self.tree.copy_global_to(guild=guild)
+                    synced = await self.tree.sync(guild=guild)
+                    log.info("synced %d commands to guild %s", len(synced), gid)
+            else:
+                synced = await self.tree.sync()
+                log.info("synced %d global commands (they may take a while to appear)", len(synced))
+        except discord.Forbidden:
+            log.warning("could not sync slash commands: the bot was invited without the "
+                        "applications.commands scope, or is not in guild(s) %s; re-invite it with %s",
+                        ",".join(map(str, self.settings.guild_ids)) or "-", "scope=bot+applications.commands")
+        except discord.HTTPException as exc:
+            log.warning("could not sync slash commands (%s %s); the bot still answers mentions",
+                        exc.status, exc.text)
+
+    async def on_ready(self) -> None:
+        user = self.user
+        log.info("logged in as %s (id %s) in %d server(s)", user, user.id if user else "?", len(self.guilds))
+        if user is not None and not self.guilds:
+            log.info("invite the bot to a server: %s", invite_url(self.application_id or user.id))
+
+    async def on_app_command_error(self, interaction: discord.Interaction,
+                                   error: app_commands.AppCommandError) -> None:
+        """Members see a short message, never a traceback; the log keeps the details."""
+        if isinstance(error, NotAdmin):
+            log.info("refused /%s for %s (%s): not an admin", error.command, interaction.user, interaction.user.id)
+            reply = render_not_admin(error.command)
+        elif isinstance(error, app_commands.CheckFailure):
+            reply = render_not_admin(interaction.command.name if interaction.command else "reload")
+        else:
+            cmd = interaction.command.name if interaction.command else "?"
+            log.error("/%s failed", cmd, exc_info=error)
+            reply = render_error()
+        try:
+            await respond(interaction, reply, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not tell the user about the error (interaction expired?)")
+
+    async def on_command_error(self, context: commands.Context, exception: commands.CommandError, /) -> None:  # type: ignore[override]
+        if isinstance(exception, (commands.CommandNotFound, commands.DisabledCommand)):
+            return  # "!something" for another bot is none of our business
+        log.error("prefix command failed", exc_info=exception)
+        from .send import reply_to
+
+        await reply_to(context.message, render_error())
+
+
+async def create_bot(settings: Settings, service: KnowledgeService, **kwargs: Any) -> KnowledgeBot:
+    """The configured bot, not yet started: `await bot.start(token)` (tests do this against
+    a fake Discord server)."""
+    apply_endpoints(settings)
+    return KnowledgeBot(settings, service, **kwargs)
+
+
+# ---------------------------------------------------------------------------- running
+
+MISSING_TOKEN = ("DISCORD_TOKEN is not set: create a bot at " + PORTAL + " (Bot → Reset Token), "
+                 "put the token in .env as DISCORD_TOKEN=..., or try `python -m bot console` first.")
+REJECTED_TOKEN = ("Discord rejected the token (DISCORD_TOKEN): copy a fresh one from " + PORTAL +
+                  " → your application → Bot → Reset Token, and put it in .env.")
+NEED_MESSAGE_CONTENT = (
+    "Discord refused the Message Content intent, which MESSAGE_CONTENT, PREFIX_COMMANDS or "
+    "ANSWER_CHANNEL_IDS need: switch on \"Message Content Intent\" at " + PORTAL +
+    " → your application → Bot → Privileged Gateway Intents, or turn those settings off."
+)
+
+
+class TokenRedactor:
+    """Blanks the token in every log record, whoever logs it (belt and braces: nothing in
+    this bot logs it, but a library's debug output or an exception message might)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self._previous: Callable[..., logging.LogRecord] | None = None
+
+    def scrub(self, text: str) -> str:
+        return text.replace(self.token, "********") if self.token else text
+
+    def install(self) -> None:
+        previous = logging.getLogRecordFactory()
+        self._previous = previous
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            try:
+                message = record.getMessage()
+            except Exception:
+                return record
+            if self.token and self.token in message:
+                record.msg, record.args = self.scrub(message), None
+            if record.exc_info and record.exc_info[1] is not None and self.token in str(record.exc_info[1]):
+                record.exc_info, record.exc_text = None, None
+                record.msg = f"{record.msg} (exception hidden: it contained the token)"
+            return record
+
+        logging.setLogRecordFactory(factory)
+
+    def remove(self) -> None:
+        if self._previous is not None:
+            logging.setLogRecordFactory(self._previous)
+            self._previous = None
+
+
+@contextlib.contextmanager
+def _redacting(token: str) -> Iterator[TokenRedactor]:
+    redactor = TokenRedactor(token)
+    redactor.install()
+    try:
+        yield redactor
+    finally:
+        redactor.remove()
+
+
+def _install_signal_handlers(bot: KnowledgeBot) -> None:
+    """SIGTERM (docker stop, systemd) and SIGINT close the bot cleanly: exit status 0."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or Windows: Ctrl-C still ends the process
+
+
+async def serve(settings: Settings, service: KnowledgeService, token: str,
+                err: TextIO | None = None) -> int:
+    """Run the bot until it is closed; one line on `err` and status 2 for fixable errors."""
+    err = err or sys.stderr
+    bot = await create_bot(settings, service)
+    _install_signal_handlers(bot)
+    try:
+        async with bot:
+            await bot.start(token)
+    except discord.LoginFailure:
+        print(REJECTED_TOKEN, file=err)
+        return EXIT_CONFIG
+    except discord.PrivilegedIntentsRequired:
+        print(NEED_MESSAGE_CONTENT, file=err)
+        return EXIT_CONFIG
+    except (aiohttp.ClientConnectionError, discord.GatewayNotFound, OSError, asyncio.TimeoutError) as exc:
+        where = settings.discord_api_base or "discord.com"
+        print(f"Cannot reach Discord at {where}: {str(exc).replace(token, '********') or type(exc).__name__}. "
+              "Check the network (and DISCORD_API_BASE if set), then start the bot again.", file=err)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def run_bot(settings: Settings, service: KnowledgeService, err: TextIO | None = None) -> int:
+    """`python -m bot run`: start the bot and block until it stops; returns the exit status."""
+    err = err or sys.stderr
+    token = settings.discord_token.reveal().strip() if settings.discord_token else ""
+    if not token:
+        print(MISSING_TOKEN, file=err)
+        return EXIT_CONFIG
+    with _redacting(token):
+        try:
+            return asyncio.run(serve(settings, service, token, err))
+        except KeyboardInterrupt:
+            return EXIT_OK

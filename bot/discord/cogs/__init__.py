@@ -1,0 +1,1 @@
+"""Command groups: asking (ask.py) and admin/info commands (admin.py)."""

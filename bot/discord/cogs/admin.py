@@ -1,0 +1,81 @@
+"""/reload (admins), /sources and /help, and the optional auto-reload poller."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ...errors import KnowledgeError
+from ...render import render_help, render_reload, render_reload_error, render_sources
+from ...watch import KnowledgeWatcher
+from ..checks import admin_only
+from ..send import respond
+
+if TYPE_CHECKING:
+    from ..client import KnowledgeBot
+
+log = logging.getLogger(__name__)
+
+
+class AdminCog(commands.Cog, name="Admin"):
+    def __init__(self, bot: KnowledgeBot) -> None:
+        self.bot = bot
+        self._watch_task: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        if self.bot.settings.auto_reload:
+            self._watch_task = asyncio.create_task(self.watch_knowledge(), name="knowledge-auto-reload")
+
+    async def cog_unload(self) -> None:
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+
+    @app_commands.command(name="reload", description="Reload the knowledge base from disk (admins only)")
+    @admin_only()
+    async def reload(self, interaction: discord.Interaction) -> None:
+        # Reloading can take a while on a big directory: defer, rebuild in a thread, and
+        # swap in the new base at once (the service does the atomic swap).
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user = interaction.user
+        log.info("reload requested by %s (%s)", user, user.id)
+        try:
+            report = await asyncio.to_thread(self.bot.service.reload)
+        except KnowledgeError as exc:
+            log.warning("reload failed, keeping the old knowledge base: %s", exc)
+            await respond(interaction, render_reload_error(exc))
+            return
+        await respond(interaction, render_reload(report))
+
+    @app_commands.command(name="sources", description="List the documents the bot answers from")
+    async def sources(self, interaction: discord.Interaction) -> None:
+        await respond(interaction, render_sources(self.bot.service.sources()))
+
+    @app_commands.command(name="help", description="How to ask the bot")
+    async def help(self, interaction: discord.Interaction) -> None:
+        s = self.bot.settings
+        await respond(interaction, render_help(prefix=s.command_prefix if s.prefix_commands else None,
+                                               answer_channels=bool(s.answer_channel_ids)))
+
+    async def watch_knowledge(self) -> None:
+        """Poll file mtimes and sizes; reload once the files have settled. A failed reload
+        keeps the old base and is logged; the poller carries on."""
+        service = self.bot.service
+        interval = self.bot.settings.auto_reload_seconds
+        watcher = await asyncio.to_thread(KnowledgeWatcher, service.knowledge_dir)
+        log.info("auto-reload: watching %s every %.1f s", service.knowledge_dir, interval)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                if not await asyncio.to_thread(watcher.poll):
+                    continue
+                report = await asyncio.to_thread(service.reload)
+                log.info("auto-reload: %s", report.summary())
+            except KnowledgeError as exc:
+                log.warning("auto-reload failed, keeping the old knowledge base: %s", exc)
+            except Exception:
+                log.exception("auto-reload poll failed")

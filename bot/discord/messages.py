@@ -1,0 +1,60 @@
+"""Pure helpers for reading questions out of ordinary Discord messages."""
+
+from __future__ import annotations
+
+import re
+
+_QUESTION_WORDS = frozenset(
+    "who whom whose what when where why how which is are am was were can could should "
+    "would will shall do does did has have had may might must isn't aren't can't won't "
+    "doesn't don't didn't".split()
+)
+THREAD_NAME_LIMIT = 100
+
+
+def mention_pattern(user_id: int) -> re.Pattern[str]:
+    return re.compile(rf"<@!?{int(user_id)}>")
+
+
+def mentions_user(content: str, user_id: int) -> bool:
+    """True when the text itself mentions the user (a reply to them does not count)."""
+    return bool(mention_pattern(user_id).search(content or ""))
+
+
+def strip_mention(content: str, user_id: int) -> str:
+    """The question around a mention of the bot: `@Bot why Ramstein?` -> `why Ramstein?`."""
+    text = mention_pattern(user_id).sub(" ", content or "")
+    return " ".join(text.split()).lstrip(",:;").strip()
+
+
+def strip_prefix_command(content: str, prefix: str, name: str = "ask") -> str | None:
+    """The question after `!ask`, or None when the message is not that command."""
+    head = f"{prefix}{name}"
+    text = (content or "").lstrip()
+    if not text.lower().startswith(head.lower()):
+        return None
+    rest = text[len(head):]
+    if rest and not rest[0].isspace():
+        return None  # `!asking` is not `!ask`
+    return rest.strip()
+
+
+def looks_like_question(text: str) -> bool:
+    """A message in an answer channel that reads as a question: it ends with `?`, or
+    starts with a question word and has a few words. Chatter ("thanks!", "lol") doesn't."""
+    text = " ".join((text or "").split())
+    words = re.findall(r"[\w'’]+", text.lower())
+    if not words:
+        return False
+    if text.rstrip().endswith("?"):
+        return True
+    return words[0].replace("’", "'") in _QUESTION_WORDS and len(words) >= 3
+
+
+def thread_name(question: str) -> str:
+    """A thread title from the question, cut on a word boundary to Discord's 100 characters."""
+    text = " ".join(question.split()) or "Answer"
+    if len(text) <= THREAD_NAME_LIMIT:
+        return text
+    cut = text.rfind(" ", 0, THREAD_NAME_LIMIT - 1)
+    return (text[:cut] if cut > 20 else text[:THREAD_NAME_LIMIT - 1]) + "…"

@@ -1,0 +1,670 @@
+"""The Discord handlers with fakes at the narrowest seam: interactions, messages and the
+bot's state, checking what would be sent (and that it can ping nobody)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+from pathlib import Path
+
+import discord
+import pytest
+from discord import app_commands
+
+from bot.config import Settings
+from bot.discord import client as client_mod
+from bot.discord.checks import NotAdmin, admin_predicate, is_admin
+from bot.discord.client import KnowledgeBot, apply_endpoints, build_intents, create_bot
+from bot.discord.cogs import ask as ask_mod
+from bot.discord.cogs.admin import AdminCog
+from bot.discord.cogs.ask import AskCog, PrefixAskCog
+from bot.discord.send import NO_MENTIONS, message_kwargs
+from bot.discord.views import AnswerState, handle_button
+from bot.render import render_answer
+from tests.handler_fakes import (
+    BOT_ID,
+    FakeChannel,
+    FakeEmbedMessage,
+    FakeInteraction,
+    FakeMessage,
+    FakeUser,
+    Outbox,
+    Sent,
+    make_bot,
+)
+
+NONE = discord.AllowedMentions.none().to_dict()
+MENTION_DOC = (
+    "Roster notes\n\n"
+    "The briefing roster for the orbital relay station lists @everyone and @here, and <@123> "
+    "with <@&456> as the duty officers who keep the orbital relay station roster.\n"
+)
+
+
+def assert_no_pings(sends: list[Sent]) -> None:
+    assert sends, "nothing was sent"
+    for s in sends:
+        am = s.kwargs.get("allowed_mentions")
+        assert am is not None, f"{s.via} send without allowed_mentions"
+        assert am.to_dict() == NONE
+
+
+async def run_app_command(bot, cog, command: app_commands.Command, interaction, **kwargs) -> None:
+    """What the command tree does: run the checks, then the callback; errors go to the
+    bot's error handler."""
+    try:
+        if not await command._check_can_run(interaction):
+            raise app_commands.CheckFailure()
+        await command.callback(cog, interaction, **kwargs)
+    except app_commands.AppCommandError as exc:
+        await KnowledgeBot.on_app_command_error(bot, interaction, exc)
+    except Exception as exc:
+        await KnowledgeBot.on_app_command_error(bot, interaction, app_commands.CommandInvokeError(command, exc))
+
+
+# ------------------------------------------------------------------------------- /ask
+
+async def test_ask_public_reply_has_embed_citation_and_buttons(tmp_path):
+    bot = make_bot(tmp_path)
+    cog = AskCog(bot)
+    it = FakeInteraction(bot)
+    await cog.ask.callback(cog, it, "why Ramstein?", False)
+    [sent] = it.outbox
+    assert sent.via == "response" and not sent.ephemeral
+    [embed] = sent.embeds
+    assert "· ¶3" in embed.description
+    assert embed.footer.text.startswith("Confidence: high")
+    assert len(embed.fields) <= 2
+    ids = [c.custom_id for c in sent.view.children]
+    assert ids == [f"kb:{a}:{it.id}" for a in ("full", "more", "up", "down")]
+    assert bot.answers.get(str(it.id)) is not None
+    assert_no_pings(it.outbox)
+
+
+async def test_ask_private_is_ephemeral(tmp_path):
+    bot = make_bot(tmp_path)
+    cog = AskCog(bot)
+    it = FakeInteraction(bot)
+    await cog.ask.callback(cog, it, "why Ramstein?", True)
+    assert it.outbox[0].ephemeral
+
+
+async def test_ask_runs_the_service_off_the_event_loop(tmp_path):
+    bot = make_bot(tmp_path)
+    cog = AskCog(bot)
+    await cog.ask.callback(cog, FakeInteraction(bot), "why Ramstein?", False)
+    assert bot.service.threads and threading.get_ident() not in bot.service.threads
+
+
+async def test_slow_answer_defers_then_follows_up(tmp_path, monkeypatch):
+    monkeypatch.setattr(ask_mod, "DEFER_AFTER", 0.05)
+    bot = make_bot(tmp_path)
+    bot.service.delay = 0.3
+    cog = AskCog(bot)
+    it = FakeInteraction(bot)
+    await cog.ask.callback(cog, it, "why Ramstein?", True)
+    assert it.response.deferred == {"ephemeral": True, "thinking": True}
+    [sent] = it.outbox
+    assert sent.via == "followup" and sent.ephemeral and "¶3" in sent.text()
+
+
+async def test_no_answer_says_so_and_points_to_sources(tmp_path):
+    bot = make_bot(tmp_path)
+    cog = AskCog(bot)
+    it = FakeInteraction(bot)
+    await cog.ask.callback(cog, it, "???", False)
+    text = it.outbox[0].text()
+    assert "/sources" in text and "no answer" in text.lower()
+    assert it.outbox[0].view is None
+
+
+async def test_cooldown_refuses_politely_without_asking(tmp_path):
+    bot = make_bot(tmp_path, cooldown_questions=2, cooldown_seconds=60)
+    cog = AskCog(bot)
+    user = FakeUser(5)
+    for _ in range(2):
+        await cog.ask.callback(cog, FakeInteraction(bot, user), "why Ramstein?", False)
+    it = FakeInteraction(bot, user)
+    await cog.ask.callback(cog, it, "why Ramstein?", False)
+    [sent] = it.outbox
+    assert sent.ephemeral and "try again in" in sent.content and "2 questions every 60 seconds" in sent.content
+    assert len(bot.service.ask_calls) == 2
+    # Another member is not affected.
+    other = FakeInteraction(bot, FakeUser(6))
+    await cog.ask.callback(cog, other, "why Ramstein?", False)
+    assert other.outbox[0].embeds
+
+
+# ------------------------------------------------------------------------------- mention safety
+
+async def test_mentions_in_question_and_knowledge_ping_nobody(tmp_path):
+    bot = make_bot(tmp_path, extra={"roster.txt": MENTION_DOC}, article=False)
+    cog = AskCog(bot)
+    it = FakeInteraction(bot)
+    question = "@everyone <@123> who keeps the orbital relay station roster?"
+    await cog.ask.callback(cog, it, question, False)
+    sent = it.outbox[0]
+    text = re.sub(r"\\(.)", r"\1", sent.text())  # as Discord shows it, escapes removed
+    assert "@everyone" in text and "<@123>" in text and "<@&456>" in text  # shown as written...
+    assert_no_pings(it.outbox)  # ...but cannot ping
+    # What discord.py would put on the wire, merged with the client default.
+    params = discord.http.handle_message_parameters(
+        content="@everyone", embeds=sent.embeds, allowed_mentions=sent.kwargs["allowed_mentions"],
+        previous_allowed_mentions=discord.AllowedMentions.none())
+    wire = params.payload["allowed_mentions"]
+    assert wire["parse"] == [] and not wire.get("replied_user") and not wire.get("users") and not wire.get("roles")
+
+    msg = FakeMessage(f"<@{BOT_ID}> {question}")
+    await cog.on_message(msg)
+    assert "@everyone" in msg.channel.outbox[0].text()
+    assert_no_pings(msg.channel.outbox)
+    # Every button reply too.
+    for action in ("full", "more", "up"):
+        click = FakeInteraction(bot, message=FakeEmbedMessage(1, sent.embeds))
+        await handle_button(click, action, str(it.id))
+        assert_no_pings(click.outbox)
+
+
+def test_client_default_allows_no_mentions(tmp_path):
+    async def build():
+        bot = make_bot(tmp_path)
+        async with KnowledgeBot(bot.settings, bot.service) as real:
+            return real.allowed_mentions.to_dict()
+
+    assert asyncio.run(build()) == NONE
+    assert NO_MENTIONS.to_dict() == NONE
+
+
+async def test_message_kwargs_always_carry_allowed_mentions(tmp_path):
+    bot = make_bot(tmp_path)
+    reply = render_answer(bot.service.ask("why Ramstein?"))
+    for key in ("1", None):
+        for as_text in (False, True):
+            assert message_kwargs(reply, key, as_text=as_text)["allowed_mentions"].to_dict() == NONE
+
+
+# ------------------------------------------------------------------------------- messages
+
+async def test_mention_is_answered_in_a_reply(tmp_path):
+    bot = make_bot(tmp_path)
+    cog = AskCog(bot)
+    msg = FakeMessage(f"<@!{BOT_ID}> why Ramstein?")
+    await cog.on_message(msg)
+    [sent] = msg.channel.outbox
+    assert "¶3" in sent.text()
+    assert sent.kwargs["reference"].message_id == msg.id
+    assert msg.references == [False]  # still answers if the question was deleted meanwhile
+    assert bot.service.ask_calls == [("why Ramstein?", 3)]
+    assert bot.answers.get(str(msg.id)) is not None
+
+
+@pytest.mark.parametrize("content,author", [
+    ("why Ramstein?", FakeUser()),  # no mention, not an answer channel
+    (f"<@{BOT_ID}> why Ramstein?", FakeUser(2, bot=True)),  # bots are ignored
+])
+async def test_messages_that_are_not_for_the_bot_are_ignored(tmp_path, content, author):
+    bot = make_bot(tmp_path)
+    cog = AskCog(bot)
+    msg = FakeMessage(content, author=author)
+    await cog.on_message(msg)
+    assert msg.channel.outbox == [] and bot.service.ask_calls == []
+
+
+async def test_system_messages_are_ignored(tmp_path):
+    bot = make_bot(tmp_path)
+    cog = AskCog(bot)
+    msg = FakeMessage(f"<@{BOT_ID}> hi", type=discord.MessageType.pins_add)
+    await cog.on_message(msg)
+    assert msg.channel.outbox == []
+
+
+async def test_bare_mention_gets_a_hint(tmp_path):
+    bot = make_bot(tmp_path)
+    cog = AskCog(bot)
+    msg = FakeMessage(f"<@{BOT_ID}>")
+    await cog.on_message(msg)
+    assert "/ask" in msg.channel.outbox[0].content and bot.service.ask_calls == []
+
+
+async def test_direct_messages_need_no_mention(tmp_path):
+    bot = make_bot(tmp_path)
+    cog = AskCog(bot)
+    msg = FakeMessage("why Ramstein?", guild=False)
+    await cog.on_message(msg)
+    assert "¶3" in msg.channel.outbox[0].text()
+
+
+async def test_without_embed_links_the_answer_is_sent_as_text(tmp_path):
+    bot = make_bot(tmp_path)
+    cog = AskCog(bot)
+    msg = FakeMessage(f"<@{BOT_ID}> why Ramstein?", channel=FakeChannel(embed_links=False))
+    await cog.on_message(msg)
+    [sent] = msg.channel.outbox
+    assert not sent.embeds and "¶3" in sent.content and len(sent.content) <= 2000
+    assert_no_pings(msg.channel.outbox)
+
+
+async def test_message_handler_never_raises(tmp_path):
+    bot = make_bot(tmp_path)
+
+    def boom(*a, **k):
+        raise RuntimeError("index exploded")
+
+    bot.service.ask = boom
+    cog = AskCog(bot)
+    msg = FakeMessage(f"<@{BOT_ID}> why Ramstein?")
+    await cog.on_message(msg)
+    [sent] = msg.channel.outbox
+    assert "went wrong" in sent.content and "exploded" not in sent.content
+
+
+async def test_answer_channel_question_gets_a_thread(tmp_path):
+    bot = make_bot(tmp_path, answer_channel_ids=frozenset({55}), message_content=True)
+    cog = AskCog(bot)
+    chan = FakeChannel(55)
+    msg = FakeMessage("Why did NATO choose Ramstein for the space center?", channel=chan)
+    await cog.on_message(msg)
+    [thread] = chan.threads
+    assert thread.name == "Why did NATO choose Ramstein for the space center?"
+    [sent] = chan.outbox
+    assert sent.via == f"channel:{thread.id}" and "¶3" in sent.text()
+    assert_no_pings(chan.outbox)
+
+
+async def test_answer_channel_ignores_chatter_and_other_channels(tmp_path):
+    bot = make_bot(tmp_path, answer_channel_ids=frozenset({55}), message_content=True)
+    cog = AskCog(bot)
+    for content, cid in (("thanks, that helped", 55), ("why Ramstein?", 56)):
+        chan = FakeChannel(cid)
+        await cog.on_message(FakeMessage(content, channel=chan))
+        assert chan.outbox == [] and chan.threads == []
+
+
+async def test_answer_channel_without_thread_permission_replies_in_channel(tmp_path):
+    bot = make_bot(tmp_path, answer_channel_ids=frozenset({55}), message_content=True)
+    cog = AskCog(bot)
+    err = discord.Forbidden(_FakeHTTPResponse(403), "Missing Permissions")
+    chan = FakeChannel(55, thread_error=err)
+    msg = FakeMessage("why Ramstein?", channel=chan)
+    await cog.on_message(msg)
+    [sent] = chan.outbox
+    assert sent.via == "channel:55" and sent.kwargs["reference"].message_id == msg.id
+
+
+class _FakeHTTPResponse:
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.reason = "Forbidden"
+
+
+async def test_prefix_command(tmp_path):
+    bot = make_bot(tmp_path, prefix_commands=True, message_content=True)
+    asker = AskCog(bot)
+    prefix = PrefixAskCog(bot, asker)
+    msg = FakeMessage("!ask why Ramstein?")
+    await asker.on_message(msg)  # the listener leaves it to the command
+    assert msg.channel.outbox == []
+    ctx = type("Ctx", (), {"message": msg})()
+    await prefix.ask_prefix.callback(prefix, ctx, question="why Ramstein?")
+    assert "¶3" in msg.channel.outbox[0].text()
+    empty = FakeMessage("!ask")
+    await prefix.ask_prefix.callback(prefix, type("Ctx", (), {"message": empty})(), question="")
+    assert "!ask why Ramstein?" in empty.channel.outbox[0].content
+
+
+# ------------------------------------------------------------------------------- buttons
+
+async def _asked(bot) -> tuple[FakeInteraction, Sent]:
+    cog = AskCog(bot)
+    it = FakeInteraction(bot)
+    await cog.ask.callback(cog, it, "why Ramstein?", False)
+    return it, it.outbox[0]
+
+
+async def test_full_passage_button(tmp_path):
+    bot = make_bot(tmp_path)
+    it, sent = await _asked(bot)
+    click = FakeInteraction(bot, message=FakeEmbedMessage(1, sent.embeds))
+    await handle_button(click, "full", str(it.id))
+    [reply] = click.outbox
+    assert reply.ephemeral
+    best = bot.answers.get(str(it.id)).answer.best
+    assert best.passage.text[:60].split()[0] in reply.embeds[0].description
+    assert reply.embeds[0].title.endswith("· ¶3")
+
+
+async def test_more_results_button(tmp_path):
+    bot = make_bot(tmp_path)
+    it, sent = await _asked(bot)
+    click = FakeInteraction(bot, message=FakeEmbedMessage(1, sent.embeds))
+    await handle_button(click, "more", str(it.id))
+    [reply] = click.outbox
+    assert reply.ephemeral and reply.embeds[0].fields[0].name.startswith("1. ")
+    assert bot.service.ask_calls[-1] == ("why Ramstein?", 8)
+
+
+async def test_feedback_buttons_write_jsonl_once_per_user(tmp_path):
+    bot = make_bot(tmp_path)
+    it, sent = await _asked(bot)
+    user = FakeUser(4242)
+    for action in ("up", "down"):
+        click = FakeInteraction(bot, user, guild_id=7, channel_id=8,
+                                message=FakeEmbedMessage(99, sent.embeds))
+        await handle_button(click, action, str(it.id))
+    lines = bot.settings.feedback_file.read_text().splitlines()
+    assert len(lines) == 1
+    rec = json.loads(lines[0])
+    assert rec["vote"] == "up" and rec["question"] == "why Ramstein?"
+    assert rec["guild_id"] == 7 and rec["channel_id"] == 8 and rec["message_id"] == 99
+    assert rec["cited"][0]["paragraph"] == 3 and rec["cited"][0]["citation"].endswith("· ¶3")
+    assert rec["user"] != "4242" and len(rec["user"]) == 64
+    assert "4242" not in lines[0]
+    assert "already rated" in click.outbox[0].content
+
+
+async def test_buttons_work_after_restart_by_asking_again(tmp_path):
+    bot = make_bot(tmp_path)
+    _, sent = await _asked(bot)
+    fresh = make_bot(tmp_path / "restarted")  # empty answer store
+    click = FakeInteraction(fresh, message=FakeEmbedMessage(1, sent.embeds))
+    await handle_button(click, "full", "123456")
+    assert click.outbox[0].embeds[0].title.endswith("· ¶3")
+
+
+async def test_buttons_on_unknown_answers_say_so(tmp_path):
+    bot = make_bot(tmp_path)
+    long_title = discord.Embed(title="x " * 126 + " …")
+    click = FakeInteraction(bot, message=FakeEmbedMessage(1, [long_title]))
+    await handle_button(click, "full", "1")
+    assert "ask again" in click.outbox[0].content
+
+
+# ------------------------------------------------------------------------------- admin
+
+def test_is_admin_rules():
+    s = Settings(admin_user_ids=frozenset({10}), admin_role_ids=frozenset({20}))
+    assert is_admin(FakeUser(1, manage_guild=True), s)
+    assert is_admin(FakeUser(10), s)
+    assert is_admin(FakeUser(1, roles=(20,)), s)
+    assert is_admin(FakeUser(1), s, discord.Permissions(administrator=True))
+    assert not is_admin(FakeUser(1, roles=(21,)), s)
+    assert not is_admin(None, s)
+
+
+@pytest.mark.parametrize("user,perms,guild", [
+    (FakeUser(1), discord.Permissions(manage_guild=True), 77),  # Manage Server
+    (FakeUser(10), discord.Permissions.none(), 77),  # configured user
+    (FakeUser(1, roles=(20,)), discord.Permissions.none(), 77),  # configured role
+    (FakeUser(10), discord.Permissions.none(), None),  # configured user, in a DM
+])
+async def test_admins_may_reload(tmp_path, user, perms, guild):
+    bot = make_bot(tmp_path, admin_user_ids=frozenset({10}), admin_role_ids=frozenset({20}))
+    cog = AdminCog(bot)
+    it = FakeInteraction(bot, user, permissions=perms, guild_id=guild, command_name="reload")
+    assert await admin_predicate(it)
+    await run_app_command(bot, cog, cog.reload, it)
+    assert bot.service.reload_calls == 1
+    assert "Reloaded 1 document" in it.outbox[0].text()
+
+
+@pytest.mark.parametrize("user,guild", [(FakeUser(1, roles=(21,)), 77), (FakeUser(1), None)])
+async def test_others_are_refused_and_nothing_is_reloaded(tmp_path, user, guild):
+    bot = make_bot(tmp_path, admin_user_ids=frozenset({10}), admin_role_ids=frozenset({20}))
+    cog = AdminCog(bot)
+    it = FakeInteraction(bot, user, guild_id=guild, command_name="reload")
+    with pytest.raises(NotAdmin):
+        await admin_predicate(it)
+    await run_app_command(bot, cog, cog.reload, it)
+    assert bot.service.reload_calls == 0
+    [sent] = it.outbox
+    assert sent.ephemeral and "only server admins" in sent.content and "Manage Server" in sent.content
+    assert_no_pings(it.outbox)
+
+
+def test_reload_is_hidden_from_non_admins_by_default():
+    perms = AdminCog.reload.default_permissions
+    assert perms is not None and perms.manage_guild and perms.value == discord.Permissions(manage_guild=True).value
+    assert admin_predicate in AdminCog.reload.checks
+    assert AdminCog.sources.default_permissions is None and AskCog.ask.default_permissions is None
+
+
+async def test_reload_reports_changes_off_the_event_loop(tmp_path):
+    bot = make_bot(tmp_path, admin_user_ids=frozenset({10}))
+    kdir = bot.settings.knowledge_dir
+    (kdir / "extra.md").write_text("# Extra\n\nA new paragraph about orbital logistics.\n\nAnd another one.\n")
+    cog = AdminCog(bot)
+    it = FakeInteraction(bot, FakeUser(10), command_name="reload")
+    await run_app_command(bot, cog, cog.reload, it)
+    assert it.response.deferred == {"ephemeral": True, "thinking": True}
+    [sent] = it.outbox
+    text = sent.text()
+    assert sent.ephemeral and "Reloaded 2 documents" in text and "1 document added" in text
+    assert "extra.md" in text and " s" in text
+    assert threading.get_ident() not in bot.service.threads
+    assert len(bot.service.inner.sources()) == 2
+
+
+async def test_failed_reload_keeps_the_old_knowledge_and_says_why(tmp_path):
+    bot = make_bot(tmp_path, admin_user_ids=frozenset({10}))
+    kdir = bot.settings.knowledge_dir
+    for p in kdir.iterdir():
+        p.unlink()
+    cog = AdminCog(bot)
+    it = FakeInteraction(bot, FakeUser(10), command_name="reload")
+    await run_app_command(bot, cog, cog.reload, it)
+    text = it.outbox[0].text()
+    assert "Reload failed" in text and "still answering" in text and "no .txt, .md or .html files" in text
+    assert bot.service.inner.ask("why Ramstein?").best.citation.paragraph == 3
+
+
+async def test_sources_and_help(tmp_path):
+    bot = make_bot(tmp_path, prefix_commands=True, message_content=True)
+    cog = AdminCog(bot)
+    it = FakeInteraction(bot)
+    await cog.sources.callback(cog, it)
+    assert "6 paragraphs" in it.outbox[0].text()
+    it = FakeInteraction(bot)
+    await cog.help.callback(cog, it)
+    assert "/ask" in it.outbox[0].text() and "!ask" in it.outbox[0].text()
+
+
+async def test_unexpected_errors_become_a_short_message(tmp_path):
+    bot = make_bot(tmp_path)
+    cog = AskCog(bot)
+
+    def boom(*a, **k):
+        raise RuntimeError("secret internals")
+
+    bot.service.ask = boom
+    it = FakeInteraction(bot)
+    await run_app_command(bot, cog, cog.ask, it, question="why?", private=False)
+    [sent] = it.outbox
+    assert sent.ephemeral and "went wrong" in sent.content and "secret" not in sent.content
+
+
+async def test_auto_reload_picks_up_changed_files(tmp_path):
+    bot = make_bot(tmp_path, auto_reload=True, auto_reload_seconds=0.2)
+    cog = AdminCog(bot)
+    await cog.cog_load()
+    try:
+        await asyncio.sleep(0.3)
+        (bot.settings.knowledge_dir / "new.txt").write_text("New\n\nOrbital logistics are handled elsewhere.\n")
+        for _ in range(40):
+            await asyncio.sleep(0.1)
+            if len(bot.service.inner.sources()) == 2:
+                break
+        assert bot.service.reload_calls == 1
+        assert len(bot.service.inner.sources()) == 2
+    finally:
+        await cog.cog_unload()
+
+
+# ------------------------------------------------------------------------------- the bot
+
+async def test_bot_setup_registers_commands_buttons_and_syncs_to_guilds(tmp_path, monkeypatch):
+    fake = make_bot(tmp_path)
+    settings = Settings(knowledge_dir=fake.settings.knowledge_dir, feedback_file=fake.settings.feedback_file,
+                        guild_ids=(1, 2))
+    bot = await create_bot(settings, fake.service)
+    synced = []
+
+    async def sync(*, guild=None):
+        synced.append(guild.id if guild else None)
+        return []
+
+    monkeypatch.setattr(bot.tree, "sync", sync)
+    async with bot:
+        await bot.setup_hook()
+        assert sorted(c.name for c in bot.tree.get_commands()) == ["ask", "help", "reload", "sources"]
+        assert synced == [1, 2]
+        assert [c.name for c in bot.tree.get_commands(guild=discord.Object(1))] != []
+        assert bot.get_cog("PrefixAsk") is None  # off by default
+        assert bot._connection._view_store._dynamic_items  # button clicks are routed
+
+
+async def test_global_sync_without_guild_ids_and_sync_errors_do_not_crash(tmp_path, monkeypatch):
+    fake = make_bot(tmp_path)
+    bot = await create_bot(fake.settings, fake.service)
+    calls = []
+
+    async def sync(*, guild=None):
+        calls.append(guild)
+        raise discord.Forbidden(_FakeHTTPResponse(403), "Missing Access")
+
+    monkeypatch.setattr(bot.tree, "sync", sync)
+    async with bot:
+        await bot.setup_hook()
+        assert calls == [None]
+
+
+def test_intents_are_unprivileged_unless_configured():
+    plain = build_intents(Settings())
+    assert not plain.message_content and not plain.members and not plain.presences
+    assert plain.guilds and plain.guild_messages and plain.dm_messages
+    assert build_intents(Settings.from_env({"PREFIX_COMMANDS": "true"})).message_content
+    assert build_intents(Settings.from_env({"ANSWER_CHANNEL_IDS": "5"})).message_content
+
+
+def test_sharding_settings_reach_the_bot(tmp_path):
+    fake = make_bot(tmp_path)
+
+    async def build():
+        s = Settings.from_env({"SHARD_COUNT": "4", "SHARD_IDS": "0,1"})
+        async with KnowledgeBot(s, fake.service) as bot:
+            return bot.shard_count, bot.shard_ids
+
+    assert asyncio.run(build()) == (4, [0, 1])
+
+
+def test_custom_endpoints_are_applied(monkeypatch):
+    import yarl
+
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
+                        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+    apply_endpoints(Settings.from_env({"DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
+                                       "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gw"}))
+    assert discord.http.Route("GET", "/users/@me").url == "http://127.0.0.1:9/api/v10/users/@me"
+    assert discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY == yarl.URL("ws://127.0.0.1:9/gw")
+
+
+# ------------------------------------------------------------------------------- run_bot
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.fake-token-value-0123456789"
+
+
+def _settings(tmp_path: Path, **env: str) -> Settings:
+    return Settings.from_env({"DISCORD_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(tmp_path),
+                              "FEEDBACK_FILE": str(tmp_path / "fb.jsonl"), **env})
+
+
+def test_missing_token_is_one_line_and_status_2(tmp_path, capsys):
+    fake = make_bot(tmp_path)
+    assert client_mod.run_bot(Settings(), fake.service) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "DISCORD_TOKEN is not set" in err
+
+
+@pytest.mark.parametrize("exc,expected", [
+    (discord.LoginFailure("Improper token has been passed."), "Discord rejected the token (DISCORD_TOKEN)"),
+    (discord.PrivilegedIntentsRequired(0), "Message Content Intent"),
+])
+def test_fixable_start_errors_are_one_line_and_status_2(tmp_path, monkeypatch, capsys, caplog, exc, expected):
+    fake = make_bot(tmp_path)
+
+    async def start(self, token, *, reconnect=True):
+        assert token == TOKEN
+        raise exc
+
+    monkeypatch.setattr(KnowledgeBot, "start", start)
+    caplog.set_level("DEBUG")
+    status = client_mod.run_bot(_settings(tmp_path, MESSAGE_CONTENT="true"), fake.service)
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and expected in err and "Traceback" not in err
+    assert TOKEN not in err and TOKEN not in caplog.text
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        assert "Developer" in err or "developers" in err
+
+
+async def test_rejected_token_against_a_real_http_endpoint(tmp_path, monkeypatch, caplog):
+    """discord.py itself logs in against DISCORD_API_BASE, gets 401 and we exit 2."""
+    from aiohttp import web
+
+    seen = []
+
+    async def me(request):
+        seen.append(request.headers.get("Authorization"))
+        return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+
+    app = web.Application()
+    app.router.add_get("/api/v10/users/@me", me)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    fake = make_bot(tmp_path)
+    settings = _settings(tmp_path, DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10")
+    caplog.set_level("DEBUG")
+    import io
+
+    err = io.StringIO()
+    try:
+        status = await asyncio.to_thread(client_mod.run_bot, settings, fake.service, err)
+    finally:
+        await runner.cleanup()
+    assert status == 2
+    assert seen == [f"Bot {TOKEN}"]
+    assert err.getvalue().startswith("Discord rejected the token (DISCORD_TOKEN)")
+    assert TOKEN not in err.getvalue() and TOKEN not in caplog.text
+
+
+def test_token_redactor_blanks_the_token_in_any_log_record(caplog):
+    import logging
+
+    with client_mod._redacting(TOKEN):
+        caplog.set_level("INFO")
+        logging.getLogger("discord.http").info("sending %s", f"Bot {TOKEN}")
+        try:
+            raise ValueError(f"bad {TOKEN}")
+        except ValueError:
+            logging.getLogger("x").exception("failed")
+    assert TOKEN not in caplog.text and "********" in caplog.text
+    assert repr(Settings.from_env({"DISCORD_TOKEN": TOKEN})).count(TOKEN) == 0
+
+
+def test_answer_state_survives_only_within_bounds():
+    from bot.discord.views import AnswerStore
+
+    store = AnswerStore(size=2)
+    for k in "abc":
+        store.put(k, AnswerState(k, None))  # type: ignore[arg-type]
+    assert store.get("a") is None and store.get("c") is not None and len(store) == 2
+
+
+def test_outbox_type_is_a_list():
+    assert isinstance(Outbox(), list)
