@@ -200,6 +200,15 @@ async def test_mention_is_answered_in_a_reply(tmp_path):
     assert bot.answers.get(str(msg.id)) is not None
 
 
+async def test_mention_syntax_does_not_spoil_the_search(tmp_path):
+    bot = make_bot(tmp_path)
+    cog = AskCog(bot)
+    msg = FakeMessage(f"<@{BOT_ID}> why Ramstein? @everyone <@123>")
+    await cog.on_message(msg)
+    assert bot.service.ask_calls == [("why Ramstein?", 3)]
+    assert "¶3" in msg.channel.outbox[0].text()
+
+
 @pytest.mark.parametrize("content,author", [
     ("why Ramstein?", FakeUser()),  # no mention, not an answer channel
     (f"<@{BOT_ID}> why Ramstein?", FakeUser(2, bot=True)),  # bots are ignored

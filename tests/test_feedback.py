@@ -10,7 +10,7 @@ import time
 import pytest
 
 from bot.discord.feedback import FeedbackLog
-from bot.discord.messages import looks_like_question, mentions_user, strip_mention, strip_prefix_command, thread_name
+from bot.discord.messages import clean_question, looks_like_question, mentions_user, strip_mention, strip_prefix_command, thread_name
 from bot.watch import KnowledgeWatcher
 
 
@@ -39,6 +39,11 @@ def test_mentions_and_prefix():
     assert strip_prefix_command("!ASK  why?", "!") == "why?"
     assert strip_prefix_command("!asking", "!") is None and strip_prefix_command("why", "!") is None
     assert strip_prefix_command("!ask", "!") == ""
+
+
+def test_clean_question_drops_mention_syntax():
+    assert clean_question("why Ramstein? @everyone <@123> <@!4> <@&5> <#6> <:kek:7>") == "why Ramstein?"
+    assert clean_question("@here") == "@here"  # nothing else left: ask as typed
 
 
 @pytest.mark.parametrize("text,expected", [

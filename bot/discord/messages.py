@@ -10,6 +10,8 @@ _QUESTION_WORDS = frozenset(
     "doesn't don't didn't".split()
 )
 THREAD_NAME_LIMIT = 100
+# User, role and channel mentions, custom emoji, and @everyone/@here: not words of a question.
+_DISCORD_TOKENS = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b")
 
 
 def mention_pattern(user_id: int) -> re.Pattern[str]:
@@ -25,6 +27,13 @@ def strip_mention(content: str, user_id: int) -> str:
     """The question around a mention of the bot: `@Bot why Ramstein?` -> `why Ramstein?`."""
     text = mention_pattern(user_id).sub(" ", content or "")
     return " ".join(text.split()).lstrip(",:;").strip()
+
+
+def clean_question(text: str) -> str:
+    """The question without Discord mention syntax, which would only add noise words
+    ("everyone") to the search. Falls back to the text as typed if nothing else is left."""
+    cleaned = " ".join(_DISCORD_TOKENS.sub(" ", text or "").split())
+    return cleaned or (text or "").strip()
 
 
 def strip_prefix_command(content: str, prefix: str, name: str = "ask") -> str | None:

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from ...answer import MAX_QUESTION_CHARS
 from ...render import ReplyData, render_answer, render_cooldown, render_empty_question, render_error
-from ..messages import looks_like_question, mentions_user, strip_mention, strip_prefix_command, thread_name
+from ..messages import clean_question, looks_like_question, mentions_user, strip_mention, strip_prefix_command, thread_name
 from ..send import reply_to, respond, send_to
 from ..views import AnswerState
 
@@ -42,6 +42,7 @@ class AskCog(commands.Cog, name="Ask"):
         if wait > 0:
             s = self.bot.settings
             return render_cooldown(wait, s.cooldown_questions, s.cooldown_seconds), False
+        question = clean_question(question)
         answer = await asyncio.to_thread(self.bot.service.ask, question, self.bot.settings.top_k)
         reply = render_answer(answer, ephemeral=ephemeral)
         if reply.buttons:
