@@ -19,6 +19,8 @@ from .answer import Answer, EngineConfig
 from .config import Settings
 from .errors import BotError
 from .knowledge import CleanConfig
+from .progress import default_progress
+from .service import KnowledgeService
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +41,13 @@ def _setup_logging(level: str) -> None:
                         stream=sys.stderr)
 
 
-def open_service(settings: Settings):  # -> KnowledgeService (import kept lazy for start-up time)
-    from .service import KnowledgeService
-
+def open_service(settings: Settings) -> KnowledgeService:
+    """The one service every command adapts; builds over two seconds show progress."""
     return KnowledgeService.open(
         settings.knowledge_dir,
         EngineConfig(top_k=settings.top_k),
         CleanConfig.with_extra_markers(settings.junk_markers),
+        progress=default_progress,
     )
 
 
@@ -135,11 +137,13 @@ def cmd_start(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
-    from .store import save_index
-
+    """Build (or load) the index and save it; start-up and /reload then use it."""
     settings = _settings(args)
-    path, seconds = save_index(settings)
-    out.write(f"saved the index to {path} in {seconds:.1f} s\n")
+    service = open_service(settings)
+    path, seconds = service.save_index()
+    kb = service.knowledge
+    out.write(f"saved the index of {len(kb.documents)} documents, {len(kb.passages)} paragraphs "
+              f"to {path} in {seconds:.1f} s\n")
     return 0
 
 

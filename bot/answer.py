@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .builder import Built
 from .index import BM25Params, Hit, Index, Query, RankParams, answer_share, covers
 from .knowledge import KnowledgeBase, Passage
 from .text import Analyzer, SentenceSplitter, clean_invisible
@@ -121,8 +123,14 @@ class AnswerEngine:
             self.config.bm25,
         )
 
+    @classmethod
+    def from_built(cls, built: Built, config: EngineConfig | None = None,
+                   analyzer: Analyzer | None = None) -> AnswerEngine:
+        """An engine over a knowledge base and index made by build_knowledge or loaded."""
+        return cls(built.kb, config, analyzer, built.index)
+
     @property
-    def passages(self) -> tuple[Passage, ...]:
+    def passages(self) -> Sequence[Passage]:
         return self.kb.passages
 
     def _covers(self) -> tuple[str, ...]:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,25 +128,30 @@ class Index:
     def __init__(
         self,
         vocabulary: list[str],
-        doc_len: np.ndarray,
         tokens: np.ndarray,
-        token_ptr: np.ndarray,
         sentence_ptr: np.ndarray,
         passage_sentence_ptr: np.ndarray,
         params: BM25Params,
+        postings: dict[str, np.ndarray] | None = None,
         typo: TypoIndex | None = None,
     ) -> None:
         self.params = params
         self.vocabulary = vocabulary
         self.term_ids = {t: i for i, t in enumerate(vocabulary)}
-        self.doc_len = doc_len  # tokens per passage (stopwords excluded)
         self.tokens = tokens  # all passages' term ids, in reading order
-        self.token_ptr = token_ptr  # passage p's tokens: tokens[token_ptr[p]:token_ptr[p+1]]
         self.sentence_ptr = sentence_ptr  # sentence s: tokens[sentence_ptr[s]:sentence_ptr[s+1]]
         self.passage_sentence_ptr = passage_sentence_ptr  # passage p's sentences
-        self.size = int(doc_len.shape[0])
-        self.avgdl = float(doc_len.mean()) if self.size else 0.0
-        self._build_postings()
+        self.token_ptr = sentence_ptr[passage_sentence_ptr]  # passage p's tokens
+        self.doc_len = np.diff(self.token_ptr).astype(np.int32)  # stopwords excluded
+        self.size = int(self.doc_len.shape[0])
+        self.avgdl = float(self.doc_len.mean()) if self.size else 0.0
+        if postings is None:
+            postings = self._build_postings()
+        self.df = postings["df"]
+        self.idf = postings["idf"]
+        self.post_docs = postings["post_docs"]  # term t's passages: post_docs[term_ptr[t]:term_ptr[t+1]]
+        self.post_weights = postings["post_weights"]  # and their BM25 weights
+        self.term_ptr = postings["term_ptr"]
         self.typo = typo if typo is not None else TypoIndex(vocabulary)
         self._scratch = threading.local()
 
@@ -154,51 +160,86 @@ class Index:
     @classmethod
     def build(
         cls,
-        passages_sentences: Sequence[Sequence[Sequence[str]]],
+        passages_sentences: Iterable[Sequence[Sequence[str]]],
         params: BM25Params | None = None,
     ) -> Index:
         """Build from each passage's sentences' terms (lists of stems)."""
         vocab: dict[str, int] = {}
-        ids: list[int] = []
-        sent_lens: list[int] = []
-        sents_per_passage: list[int] = []
+        intern = vocab.setdefault
+        ids = array("i")
+        sent_lens = array("i")
+        sents_per_passage = array("i")
         for sentences in passages_sentences:
             sents_per_passage.append(len(sentences))
             for sent in sentences:
                 sent_lens.append(len(sent))
-                for term in sent:
-                    tid = vocab.get(term)
-                    if tid is None:
-                        tid = vocab[term] = len(vocab)
-                    ids.append(tid)
-        tokens = np.asarray(ids, dtype=np.int32)
-        sentence_ptr = np.zeros(len(sent_lens) + 1, dtype=np.int64)
-        np.cumsum(np.asarray(sent_lens, dtype=np.int64), out=sentence_ptr[1:])
-        passage_sentence_ptr = np.zeros(len(sents_per_passage) + 1, dtype=np.int64)
-        np.cumsum(np.asarray(sents_per_passage, dtype=np.int64), out=passage_sentence_ptr[1:])
-        token_ptr = sentence_ptr[passage_sentence_ptr]
-        doc_len = np.diff(token_ptr).astype(np.int32)
-        return cls(list(vocab), doc_len, tokens, token_ptr, sentence_ptr, passage_sentence_ptr,
-                   params or BM25Params())
+                ids.extend([intern(t, len(vocab)) for t in sent])
+        return cls.from_ids(np.frombuffer(ids, dtype=np.int32), np.frombuffer(sent_lens, dtype=np.int32),
+                            np.frombuffer(sents_per_passage, dtype=np.int32), list(vocab), params)
 
-    def _build_postings(self) -> None:
+    @classmethod
+    def from_ids(
+        cls,
+        tokens: np.ndarray,
+        sentence_lengths: np.ndarray,
+        sentences_per_passage: np.ndarray,
+        vocabulary: Sequence[str],
+        params: BM25Params | None = None,
+    ) -> Index:
+        """Build from term ids into `vocabulary`; terms no passage uses are dropped."""
+        used = np.unique(tokens)
+        if used.shape[0] != len(vocabulary):
+            remap = np.full(len(vocabulary), -1, dtype=np.int32)
+            remap[used] = np.arange(used.shape[0], dtype=np.int32)
+            tokens = remap[tokens]
+            vocabulary = [vocabulary[i] for i in used.tolist()]
+        sentence_ptr = np.zeros(sentence_lengths.shape[0] + 1, dtype=np.int64)
+        np.cumsum(sentence_lengths, out=sentence_ptr[1:])
+        passage_sentence_ptr = np.zeros(sentences_per_passage.shape[0] + 1, dtype=np.int64)
+        np.cumsum(sentences_per_passage, out=passage_sentence_ptr[1:])
+        return cls(list(vocabulary), np.ascontiguousarray(tokens, dtype=np.int32), sentence_ptr,
+                   passage_sentence_ptr, params or BM25Params())
+
+    def _build_postings(self) -> dict[str, np.ndarray]:
         n_terms = len(self.vocabulary)
+        n = max(self.size, 1)
         p = self.params
         doc_of_token = np.repeat(np.arange(self.size, dtype=np.int64), self.doc_len)
-        keys = doc_of_token * max(n_terms, 1) + self.tokens.astype(np.int64)
-        pairs, tf = np.unique(keys, return_counts=True)  # sorted by (doc, term)
-        docs = (pairs // max(n_terms, 1)).astype(np.int32)
-        terms = (pairs % max(n_terms, 1)).astype(np.int32)
-        self.df = np.bincount(terms, minlength=n_terms).astype(np.int32)
+        # One sort by (term, passage) yields term frequencies and CSR order at once.
+        keys = self.tokens.astype(np.int64) * n + doc_of_token
+        del doc_of_token
+        keys.sort()
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        tf = np.diff(np.append(starts, keys.shape[0])).astype(np.float64)
+        pairs = keys[starts]
+        del keys
+        terms = (pairs // n).astype(np.int32)
+        docs = (pairs % n).astype(np.int32)
+        df = np.bincount(terms, minlength=n_terms).astype(np.int32)
         # BM25Plus idf as rank-bm25 computes it.
-        self.idf = np.log((self.size + 1) / np.maximum(self.df, 1)).astype(np.float64)
+        idf = np.log((self.size + 1) / np.maximum(df, 1)).astype(np.float64)
         norm = p.k1 * (1 - p.b + p.b * self.doc_len[docs] / self.avgdl) if self.size else 0
-        weights = self.idf[terms] * (tf * (p.k1 + 1)) / (norm + tf)
-        order = np.argsort(terms, kind="stable")
-        self.post_docs = docs[order]
-        self.post_weights = weights[order].astype(np.float32)
-        self.term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(self.df.astype(np.int64), out=self.term_ptr[1:])
+        weights = idf[terms] * (tf * (p.k1 + 1)) / (norm + tf)
+        term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(df, out=term_ptr[1:])
+        return {"df": df, "idf": idf, "post_docs": docs, "post_weights": weights.astype(np.float32),
+                "term_ptr": term_ptr}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Everything needed to rebuild this index without recomputing it (for saving)."""
+        keys, ids = self.typo.arrays
+        return {"tokens": self.tokens, "sentence_ptr": self.sentence_ptr,
+                "passage_sentence_ptr": self.passage_sentence_ptr, "df": self.df, "idf": self.idf,
+                "post_docs": self.post_docs, "post_weights": self.post_weights,
+                "term_ptr": self.term_ptr, "typo_keys": keys, "typo_ids": ids}
+
+    @classmethod
+    def from_arrays(cls, vocabulary: list[str], arrays: dict[str, np.ndarray], params: BM25Params) -> Index:
+        """The inverse of `arrays()`."""
+        typo = TypoIndex.from_arrays(vocabulary, arrays["typo_keys"], arrays["typo_ids"])
+        postings = {k: arrays[k] for k in ("df", "idf", "post_docs", "post_weights", "term_ptr")}
+        return cls(vocabulary, arrays["tokens"], arrays["sentence_ptr"], arrays["passage_sentence_ptr"],
+                   params, postings, typo)
 
     # -- BM25 ---------------------------------------------------------------------------
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+
+import numpy as np
 
 from .errors import KnowledgeError
 from .text import SentenceSplitter, clean_invisible
@@ -72,7 +74,8 @@ class Document:
     path: str
     title: str
     source: str | None
-    paragraphs: tuple[str, ...]
+    paragraphs: Sequence[str]
+    signature: tuple[int, int] | None = None  # (size, mtime_ns) of the file it came from
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,7 @@ class KnowledgeBase:
 
     root: Path
     documents: tuple[Document, ...]
-    passages: tuple[Passage, ...]
+    passages: Sequence[Passage]  # a tuple, or a table read lazily from the saved index
     skipped: tuple[SkippedFile, ...] = field(default=())
 
 
@@ -263,6 +266,13 @@ def read_text_file(path: Path) -> str:
         raise KnowledgeError(f"the file is not UTF-8 text (bad byte at offset {exc.start})") from None
 
 
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
 def list_knowledge_files(root: Path) -> list[Path]:
     """Supported files under `root`, in a stable order; hidden files and folders skipped."""
     if not root.exists():
@@ -279,6 +289,40 @@ def list_knowledge_files(root: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
 
+def scan_knowledge(root: Path) -> list[tuple[str, tuple[int, int]]]:
+    """(relative path, (size, mtime_ns)) of every knowledge file: what decides whether a
+    file must be read again. KnowledgeError when there is nothing to load."""
+    root = Path(root)
+    files = list_knowledge_files(root)
+    if not files:
+        raise KnowledgeError(
+            f"knowledge directory {root} has no .txt, .md or .html files: add documents and reload"
+        )
+    out = []
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            continue  # vanished between listing and stat; the read will report it if it is back
+        out.append((path.relative_to(root).as_posix(), (st.st_size, st.st_mtime_ns)))
+    return out
+
+
+def load_document(
+    root: Path, rel: str, cleaner: Cleaner, signature: tuple[int, int] | None = None
+) -> Document | SkippedFile:
+    """Read and clean one file; a SkippedFile says why it cannot be used."""
+    try:
+        doc = cleaner.clean(rel, read_text_file(root / rel))
+    except KnowledgeError as exc:
+        log.warning("skipped %s: %s", rel, exc)
+        return SkippedFile(rel, str(exc))
+    if not doc.paragraphs:
+        log.warning("skipped %s: no text left after cleaning", rel)
+        return SkippedFile(rel, "no text left after cleaning")
+    return Document(doc.path, doc.title, doc.source, doc.paragraphs, signature)
+
+
 def document_passages(doc: Document, splitter: SentenceSplitter) -> list[Passage]:
     return [
         Passage(doc.path, doc.title, doc.source, n, text, tuple(splitter.split(text)))
@@ -286,10 +330,16 @@ def document_passages(doc: Document, splitter: SentenceSplitter) -> list[Passage
     ]
 
 
+def no_documents_error(root: Path, skipped: Sequence[SkippedFile]) -> KnowledgeError:
+    reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped)
+    return KnowledgeError(f"no usable documents in knowledge directory {root} ({reasons})")
+
+
 def load_knowledge(
     root: Path,
     config: CleanConfig | None = None,
     splitter: SentenceSplitter | None = None,
+    progress: Progress = _no_progress,
 ) -> KnowledgeBase:
     """Load and clean every supported file under `root`.
 
@@ -299,29 +349,149 @@ def load_knowledge(
     root = Path(root)
     cleaner = Cleaner(config)
     splitter = splitter or SentenceSplitter()
-    files = list_knowledge_files(root)
-    if not files:
-        raise KnowledgeError(
-            f"knowledge directory {root} has no .txt, .md or .html files: add documents and reload"
-        )
+    files = scan_knowledge(root)
     documents: list[Document] = []
     passages: list[Passage] = []
     skipped: list[SkippedFile] = []
-    for path in files:
-        rel = path.relative_to(root).as_posix()
-        try:
-            doc = cleaner.clean(rel, read_text_file(path))
-        except KnowledgeError as exc:
-            log.warning("skipped %s: %s", rel, exc)
-            skipped.append(SkippedFile(rel, str(exc)))
-            continue
-        if not doc.paragraphs:
-            log.warning("skipped %s: no text left after cleaning", rel)
-            skipped.append(SkippedFile(rel, "no text left after cleaning"))
-            continue
-        documents.append(doc)
-        passages.extend(document_passages(doc, splitter))
+    for done, (rel, sig) in enumerate(files, start=1):
+        doc = load_document(root, rel, cleaner, sig)
+        if isinstance(doc, SkippedFile):
+            skipped.append(doc)
+        else:
+            documents.append(doc)
+            passages.extend(document_passages(doc, splitter))
+        progress("reading", done, len(files))
     if not documents:
-        reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped)
-        raise KnowledgeError(f"no usable documents in knowledge directory {root} ({reasons})")
+        raise no_documents_error(root, skipped)
     return KnowledgeBase(root, tuple(documents), tuple(passages), tuple(skipped))
+
+
+class _ParagraphView(Sequence[str]):
+    """A document's paragraphs, read from a PassageTable on demand."""
+
+    __slots__ = ("_table", "_start", "_stop")
+
+    def __init__(self, table: PassageTable, start: int, stop: int) -> None:
+        self._table, self._start, self._stop = table, start, stop
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+        if isinstance(i, slice):
+            return [self._table.text(j) for j in range(self._start, self._stop)[i]]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._table.text(self._start + i)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} paragraphs>"
+
+
+class PassageTable(Sequence[Passage]):
+    """All passages in one UTF-8 buffer plus offset arrays: compact for millions of
+    paragraphs, savable as plain numpy files, and Passage objects are made on access."""
+
+    def __init__(
+        self,
+        docs: Sequence[tuple[str, str, str | None]],  # (path, title, source) per document
+        doc_ptr: np.ndarray,  # document d's passages: doc_ptr[d]..doc_ptr[d+1]
+        blob: np.ndarray,  # uint8: every paragraph's UTF-8 text, back to back
+        para_ptr: np.ndarray,  # paragraph p's bytes: blob[para_ptr[p]:para_ptr[p+1]]
+        sent_ptr: np.ndarray,  # paragraph p's sentences: sent_spans[sent_ptr[p]:sent_ptr[p+1]]
+        sent_spans: np.ndarray,  # (start, end) character offsets into the paragraph
+    ) -> None:
+        self.docs = list(docs)
+        self.doc_ptr, self.blob, self.para_ptr = doc_ptr, blob, para_ptr
+        self.sent_ptr, self.sent_spans = sent_ptr, sent_spans
+        self._doc_of = np.repeat(np.arange(len(self.docs), dtype=np.int32), np.diff(doc_ptr))
+
+    def __len__(self) -> int:
+        return int(self.para_ptr.shape[0]) - 1
+
+    def text(self, p: int) -> str:
+        return self.blob[int(self.para_ptr[p]):int(self.para_ptr[p + 1])].tobytes().decode("utf-8")
+
+    def __getitem__(self, p):  # type: ignore[no-untyped-def]
+        if isinstance(p, slice):
+            return [self[i] for i in range(len(self))[p]]
+        if p < 0:
+            p += len(self)
+        if not 0 <= p < len(self):
+            raise IndexError(p)
+        d = int(self._doc_of[p])
+        path, title, source = self.docs[d]
+        text = self.text(p)
+        spans = self.sent_spans[int(self.sent_ptr[p]):int(self.sent_ptr[p + 1])].tolist()
+        return Passage(path, title, source, p - int(self.doc_ptr[d]) + 1, text,
+                       tuple(text[a:b] for a, b in spans))
+
+    def documents(self, signatures: Sequence[tuple[int, int] | None]) -> tuple[Document, ...]:
+        return tuple(
+            Document(path, title, source, _ParagraphView(self, int(self.doc_ptr[d]), int(self.doc_ptr[d + 1])), sig)
+            for d, ((path, title, source), sig) in enumerate(zip(self.docs, signatures))
+        )
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"doc_ptr": self.doc_ptr, "blob": self.blob, "para_ptr": self.para_ptr,
+                "sent_ptr": self.sent_ptr, "sent_spans": self.sent_spans}
+
+
+class TableWriter:
+    """Assembles a PassageTable document by document, from new text or an old table."""
+
+    def __init__(self) -> None:
+        self.docs: list[tuple[str, str, str | None]] = []
+        self._blobs: list[np.ndarray] = []
+        self._para_lens: list[np.ndarray] = []
+        self._sent_counts: list[np.ndarray] = []
+        self._spans: list[np.ndarray] = []
+        self._passages: list[int] = []
+
+    def add(self, doc: Document, passages: Sequence[Passage]) -> None:
+        encoded = [p.text.encode("utf-8") for p in passages]
+        spans: list[tuple[int, int]] = []
+        counts = []
+        for p in passages:
+            pos = 0
+            for sent in p.sentences:
+                start = p.text.find(sent, pos)
+                if start < 0:  # cannot happen for Punkt output; keep the sentence findable
+                    start = pos
+                spans.append((start, start + len(sent)))
+                pos = start + len(sent)
+            counts.append(len(p.sentences))
+        self.docs.append((doc.path, doc.title, doc.source))
+        self._blobs.append(np.frombuffer(b"".join(encoded), dtype=np.uint8))
+        self._para_lens.append(np.array([len(e) for e in encoded], dtype=np.int64))
+        self._sent_counts.append(np.array(counts, dtype=np.int64))
+        self._spans.append(np.array(spans, dtype=np.int32).reshape(-1, 2))
+        self._passages.append(len(passages))
+
+    def copy(self, table: PassageTable, d: int) -> None:
+        """Take document d of an existing table as it is."""
+        p0, p1 = int(table.doc_ptr[d]), int(table.doc_ptr[d + 1])
+        self.docs.append(table.docs[d])
+        self._blobs.append(table.blob[int(table.para_ptr[p0]):int(table.para_ptr[p1])])
+        self._para_lens.append(np.diff(table.para_ptr[p0:p1 + 1]))
+        self._sent_counts.append(np.diff(table.sent_ptr[p0:p1 + 1]))
+        self._spans.append(table.sent_spans[int(table.sent_ptr[p0]):int(table.sent_ptr[p1])])
+        self._passages.append(p1 - p0)
+
+    def finish(self) -> PassageTable:
+        def ptr(parts: list[np.ndarray]) -> np.ndarray:
+            out = np.zeros(sum(len(x) for x in parts) + 1, dtype=np.int64)
+            if len(out) > 1:
+                np.cumsum(np.concatenate(parts), out=out[1:])
+            return out
+
+        doc_ptr = np.zeros(len(self._passages) + 1, dtype=np.int64)
+        np.cumsum(np.array(self._passages, dtype=np.int64), out=doc_ptr[1:])
+        blob = np.concatenate(self._blobs) if self._blobs else np.zeros(0, dtype=np.uint8)
+        spans = np.concatenate(self._spans) if self._spans else np.zeros((0, 2), dtype=np.int32)
+        return PassageTable(self.docs, doc_ptr, blob, ptr(self._para_lens), ptr(self._sent_counts), spans)

@@ -12,11 +12,16 @@ import difflib
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .answer import Answer, AnswerEngine, EngineConfig
-from .knowledge import CleanConfig, Document, KnowledgeBase, SkippedFile, load_knowledge
+from .builder import Built, build_knowledge
+from .knowledge import CleanConfig, Document, KnowledgeBase, Progress, SkippedFile, scan_knowledge
+from .progress import LogProgress
+from .store import cache_dir, cache_key, load_built, save_built
+from .text import Analyzer, SentenceSplitter
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +98,7 @@ def diff_knowledge(old: KnowledgeBase, new: KnowledgeBase) -> KnowledgeDiff:
         if _same(a, b):
             continue
         changed.append(path)
-        ops = difflib.SequenceMatcher(a=a.paragraphs, b=b.paragraphs, autojunk=False).get_opcodes()
+        ops = difflib.SequenceMatcher(a=list(a.paragraphs), b=list(b.paragraphs), autojunk=False).get_opcodes()
         for tag, i1, i2, j1, j2 in ops:
             if tag == "replace":
                 common = min(i2 - i1, j2 - j1)
@@ -108,7 +113,9 @@ def diff_knowledge(old: KnowledgeBase, new: KnowledgeBase) -> KnowledgeDiff:
 
 
 def _same(a: Document, b: Document) -> bool:
-    return a.title == b.title and a.source == b.source and a.paragraphs == b.paragraphs
+    if a.signature is not None and a.signature == b.signature:
+        return True  # same size and mtime: the file was not read again
+    return a.title == b.title and a.source == b.source and list(a.paragraphs) == list(b.paragraphs)
 
 
 class KnowledgeService:
@@ -119,11 +126,18 @@ class KnowledgeService:
         knowledge_dir: Path,
         engine_config: EngineConfig | None = None,
         clean_config: CleanConfig | None = None,
+        progress: Callable[[], Progress] | None = None,
+        use_saved_index: bool = True,
     ) -> None:
         self.knowledge_dir = Path(knowledge_dir)
         self.engine_config = engine_config or EngineConfig()
         self.clean_config = clean_config or CleanConfig()
+        self._progress = progress or LogProgress
+        self.use_saved_index = use_saved_index
+        self._analyzer = Analyzer()
+        self._splitter = SentenceSplitter()
         self._reload_lock = threading.Lock()
+        self._built: Built | None = None
         self._engine: AnswerEngine | None = None
 
     @classmethod
@@ -132,18 +146,44 @@ class KnowledgeService:
         knowledge_dir: Path,
         engine_config: EngineConfig | None = None,
         clean_config: CleanConfig | None = None,
+        progress: Callable[[], Progress] | None = None,
+        use_saved_index: bool = True,
     ) -> KnowledgeService:
         """Create the service and load the knowledge base (KnowledgeError if unusable)."""
-        service = cls(knowledge_dir, engine_config, clean_config)
-        service._engine = service._build()
-        kb = service._engine.kb
-        log.info("knowledge base ready: %d documents, %d paragraphs from %s",
-                 len(kb.documents), len(kb.passages), service.knowledge_dir)
+        service = cls(knowledge_dir, engine_config, clean_config, progress, use_saved_index)
+        built, how = service._load_or_build(None)
+        service._swap(built)
+        kb = built.kb
+        log.info("knowledge base ready (%s): %d documents, %d paragraphs from %s",
+                 how, len(kb.documents), len(kb.passages), service.knowledge_dir)
         return service
 
-    def _build(self) -> AnswerEngine:
-        kb = load_knowledge(self.knowledge_dir, self.clean_config)
-        return AnswerEngine(kb, self.engine_config)
+    def _key(self, files: Sequence[tuple[str, tuple[int, int]]]) -> str:
+        return cache_key(files, self.clean_config, self.engine_config.bm25)
+
+    def _load_or_build(self, previous: Built | None) -> tuple[Built, str]:
+        """The saved index when it matches the files on disk, else a build that reuses
+        the unchanged files of `previous`; saves the result when a saved index exists."""
+        files = scan_knowledge(self.knowledge_dir)
+        key = self._key(files)
+        if self.use_saved_index:
+            saved = load_built(self.knowledge_dir, key)
+            if saved is not None:
+                return saved, "saved index"
+        built = build_knowledge(self.knowledge_dir, self.clean_config, self.engine_config.bm25,
+                                self._analyzer, self._splitter, previous, self._progress(), files)
+        if self.use_saved_index and cache_dir(self.knowledge_dir).exists():
+            # The admin asked for a saved index once (`python -m bot index`): keep it fresh.
+            try:
+                save_built(built, self.knowledge_dir, key)
+            except OSError as exc:
+                log.warning("could not update the saved index: %s", exc)
+        return built, f"read {built.files_read} of {len(files)} files"
+
+    def _swap(self, built: Built) -> None:
+        engine = AnswerEngine.from_built(built, self.engine_config, self._analyzer)
+        self._built = built
+        self._engine = engine  # one reference swap: readers see old or new, never half
 
     @property
     def engine(self) -> AnswerEngine:
@@ -162,20 +202,42 @@ class KnowledgeService:
     def reload(self) -> ReloadReport:
         """Rebuild from disk and swap in the new knowledge base.
 
-        Blocking (run it in a thread). On failure raises KnowledgeError and keeps the old
-        knowledge base; concurrent reloads run one after the other.
+        Blocking (run it in a thread). Only files whose size or modification time changed
+        are read again. On failure raises KnowledgeError and keeps the old knowledge base;
+        concurrent reloads run one after the other.
         """
         with self._reload_lock:
             t0 = time.perf_counter()
             old = self.engine
-            new = self._build()
-            self._engine = new  # one reference swap: readers see old or new, never half
+            built, how = self._load_or_build(self._built)
+            self._swap(built)
             seconds = time.perf_counter() - t0
-            report = ReloadReport(len(new.kb.documents), len(new.kb.passages),
-                                  diff_knowledge(old.kb, new.kb), seconds, new.kb.skipped)
-            log.info("%s", report.summary())
+            report = ReloadReport(len(built.kb.documents), len(built.kb.passages),
+                                  diff_knowledge(old.kb, built.kb), seconds, built.kb.skipped)
+            log.info("%s (%s)", report.summary(), how)
             return report
+
+    def save_index(self) -> tuple[Path, float]:
+        """Save the current knowledge base and index beside the knowledge directory."""
+        t0 = time.perf_counter()
+        with self._reload_lock:
+            built = self._built
+            assert built is not None
+            files = [(d.path, d.signature) for d in built.kb.documents if d.signature is not None]
+            files += [(s.path, sig) for s in built.kb.skipped
+                      for sig in [_signature(self.knowledge_dir / s.path)] if sig is not None]
+            files.sort()
+            folder = save_built(built, self.knowledge_dir, self._key(files))
+        return folder, time.perf_counter() - t0
 
     def sources(self) -> list[SourceInfo]:
         return [SourceInfo(d.path, d.title, len(d.paragraphs), d.source)
                 for d in self.knowledge.documents]
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns

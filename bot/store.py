@@ -1,0 +1,167 @@
+"""The saved index: plain files beside the knowledge directory, no pickle.
+
+Layout of `<knowledge parent>/.kb-cache/<knowledge dir name>/`:
+    meta.json        format version, key (hash of inputs and settings), BM25 parameters,
+                     documents (path, title, source, size, mtime) and skipped files
+    vocabulary.txt   one index term per line (terms are letters and digits only)
+    *.npy            the index and passage-table arrays, memory-mapped on load
+
+A saved index is used only when its format version and key match; the key hashes every
+file's path, size and mtime with the settings that shape the index, so any edit (or a
+change of settings or of this program's tokenising) makes it stale and it is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from .builder import Built
+from .errors import IndexFormatError
+from .index import BM25Params, Index
+from .knowledge import CleanConfig, KnowledgeBase, PassageTable, SkippedFile
+from .text import stopwords
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+# Bump when tokenising, stemming or cleaning changes the terms a file yields.
+ANALYSIS_VERSION = 1
+CACHE_DIR_NAME = ".kb-cache"
+_INDEX_ARRAYS = ("tokens", "sentence_ptr", "passage_sentence_ptr", "df", "idf", "post_docs",
+                 "post_weights", "term_ptr", "typo_keys", "typo_ids")
+_TABLE_ARRAYS = ("doc_ptr", "blob", "para_ptr", "sent_ptr", "sent_spans")
+
+
+def cache_dir(knowledge_dir: Path) -> Path:
+    """Where the index of a knowledge directory is saved: a hidden sibling folder."""
+    k = Path(knowledge_dir).resolve()
+    return k.parent / CACHE_DIR_NAME / k.name
+
+
+def cache_key(files: Sequence[tuple[str, tuple[int, int]]], clean: CleanConfig, params: BM25Params) -> str:
+    """Hash of the inputs (paths, sizes, mtimes) and of every setting that shapes the index."""
+    h = hashlib.sha256()
+    settings = {
+        "format": FORMAT_VERSION,
+        "analysis": ANALYSIS_VERSION,
+        "stopwords": sorted(stopwords()),
+        "junk_markers": list(clean.junk_markers),
+        "bm25": asdict(params),
+    }
+    h.update(json.dumps(settings, sort_keys=True).encode())
+    for rel, (size, mtime) in files:
+        h.update(f"\n{rel}\t{size}\t{mtime}".encode())
+    return h.hexdigest()
+
+
+def write_index(index: Index, folder: Path, key: str, extra_meta: dict | None = None,
+                extra_arrays: dict[str, np.ndarray] | None = None) -> None:
+    """Save an index (and optionally more arrays and metadata) atomically into `folder`."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+    try:
+        arrays = dict(index.arrays())
+        arrays.update(extra_arrays or {})
+        for name, arr in arrays.items():
+            np.save(tmp / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
+        (tmp / "vocabulary.txt").write_text("\n".join(index.vocabulary), encoding="utf-8")
+        meta = {"format": FORMAT_VERSION, "key": key, "bm25": asdict(index.params),
+                "passages": index.size, "terms": len(index.vocabulary)}
+        meta.update(extra_meta or {})
+        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        # Swap the folder in whole: a reader sees the old save or the new one.
+        old = None
+        if folder.exists():
+            old = folder.with_name(folder.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(folder, old)
+        os.replace(tmp, folder)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _read_meta(folder: Path) -> dict | None:
+    try:
+        return json.loads((Path(folder) / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def read_index(folder: Path, key: str) -> Index | None:
+    """Load a saved index if its format and key match; None when absent or stale."""
+    loaded = _read(folder, key)
+    return loaded[0] if loaded else None
+
+
+def _read(folder: Path, key: str) -> tuple[Index, dict, dict[str, np.ndarray]] | None:
+    folder = Path(folder)
+    meta = _read_meta(folder)
+    if meta is None or meta.get("format") != FORMAT_VERSION or meta.get("key") != key:
+        return None
+    try:
+        arrays = {}
+        for path in folder.glob("*.npy"):
+            # Memory-mapped: start-up does not read a million passages it may never show.
+            arrays[path.stem] = np.load(path, mmap_mode="r", allow_pickle=False)
+        vocabulary = (folder / "vocabulary.txt").read_text(encoding="utf-8").split("\n")
+        if vocabulary == [""]:
+            vocabulary = []
+        index = Index.from_arrays(vocabulary, arrays, BM25Params(**meta["bm25"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexFormatError(f"saved index in {folder} is unreadable ({exc}): delete the folder "
+                               "or run `python -m bot index` again") from None
+    return index, meta, arrays
+
+
+def save_built(built: Built, knowledge_dir: Path, key: str) -> Path:
+    """Save a knowledge base and its index for the next start-up or reload."""
+    folder = cache_dir(knowledge_dir)
+    table = built.kb.passages
+    if not isinstance(table, PassageTable):
+        raise TypeError("only knowledge bases built by build_knowledge can be saved")
+    docs = [{"path": d.path, "title": d.title, "source": d.source, "signature": list(d.signature or (0, 0))}
+            for d in built.kb.documents]
+    skipped = [[s.path, s.reason] for s in built.kb.skipped]
+    write_index(built.index, folder, key, {"documents": docs, "skipped": skipped}, table.arrays())
+    log.info("saved the index of %s to %s", knowledge_dir, folder)
+    return folder
+
+
+def load_built(knowledge_dir: Path, key: str) -> Built | None:
+    """The saved knowledge base and index if they match `key`, else None."""
+    folder = cache_dir(knowledge_dir)
+    try:
+        loaded = _read(folder, key)
+    except IndexFormatError as exc:
+        log.warning("%s", exc)
+        return None
+    if loaded is None:
+        return None
+    index, meta, arrays = loaded
+    try:
+        docs = meta["documents"]
+        table = PassageTable([(d["path"], d["title"], d["source"]) for d in docs],
+                             *(arrays[name] for name in _TABLE_ARRAYS))
+        signatures = [tuple(d["signature"]) for d in docs]
+        skipped = tuple(SkippedFile(p, r) for p, r in meta.get("skipped", []))
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("saved index in %s is unreadable (%s); rebuilding", folder, exc)
+        return None
+    if len(table) != index.size:
+        log.warning("saved index in %s is inconsistent; rebuilding", folder)
+        return None
+    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures), table, skipped)  # type: ignore[arg-type]
+    return Built(kb, index, 0)

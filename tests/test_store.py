@@ -1,0 +1,96 @@
+"""Saved indexes and incremental reloads."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.service import KnowledgeService
+from bot.store import cache_dir
+from tests.conftest import KNOWLEDGE, SEED_NAME
+
+
+@pytest.fixture
+def kdir(tmp_path: Path) -> Path:
+    d = tmp_path / "knowledge"
+    d.mkdir()
+    shutil.copy(KNOWLEDGE / SEED_NAME, d / SEED_NAME)
+    (d / "rules.md").write_text("# Server rules\n\nModerators are elected every spring by members.\n\nBe kind to others.\n")
+    (d / "faq.txt").write_text("FAQ\n\nThe bot answers questions from the knowledge base.\n")
+    return d
+
+
+def answers(service: KnowledgeService, questions=("why Ramstein?", "how are moderators elected", "lol")):
+    out = []
+    for q in questions:
+        a = service.ask(q)
+        out.append((a.answered, [(r.citation.label, round(r.score, 5), r.snippet.text) for r in a.results]))
+    return out
+
+
+def test_saved_index_gives_the_same_answers(kdir: Path):
+    fresh = KnowledgeService.open(kdir)
+    assert not cache_dir(kdir).exists()
+    folder, _ = fresh.save_index()
+    assert folder == cache_dir(kdir) and (folder / "meta.json").exists()
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["format"] == 1 and len(meta["key"]) == 64
+    assert not any(p.suffix == ".pkl" for p in folder.iterdir())
+    loaded = KnowledgeService.open(kdir)
+    assert loaded._built.files_read == 0  # nothing re-read: it came from the saved index
+    assert answers(loaded) == answers(fresh)
+    assert [s.title for s in loaded.sources()] == [s.title for s in fresh.sources()]
+
+
+def test_stale_saved_index_is_rebuilt_and_refreshed(kdir: Path):
+    KnowledgeService.open(kdir).save_index()
+    (kdir / "faq.txt").write_text("FAQ\n\nThe bot was written in the spring of 2026.\n")
+    service = KnowledgeService.open(kdir)
+    assert service._built.files_read == 3
+    assert "2026" in service.ask("when was the bot written").best.snippet.text
+    # The saved index was refreshed, so the next start-up reads nothing.
+    assert KnowledgeService.open(kdir)._built.files_read == 0
+
+
+def test_corrupt_saved_index_is_rebuilt(kdir: Path, caplog):
+    KnowledgeService.open(kdir).save_index()
+    (cache_dir(kdir) / "tokens.npy").write_bytes(b"garbage")
+    service = KnowledgeService.open(kdir)
+    assert service.ask("why Ramstein?").answered
+    assert "unreadable" in caplog.text
+
+
+def test_reload_reads_only_changed_files(kdir: Path):
+    service = KnowledgeService.open(kdir, use_saved_index=False)
+    assert service._built.files_read == 3
+    rules = kdir / "rules.md"
+    rules.write_text(rules.read_text() + "\nSpam gets a warning, then a ban.\n")
+    (kdir / "new.txt").write_text("New\n\nA brand new document about spam filters.\n")
+    report = service.reload()
+    assert service._built.files_read == 2  # rules.md and new.txt; the article is reused
+    assert report.documents == 4 and report.paragraphs == 6 + 3 + 1 + 1
+    assert report.diff.documents_added == ("new.txt",)
+    assert report.diff.documents_changed == ("rules.md",)
+    assert report.diff.paragraphs_added == 2
+    # Reused and re-read documents answer alike.
+    assert service.ask("why Ramstein?").best.citation.paragraph == 3
+    assert "ban" in service.ask("what happens to spam").best.snippet.text
+    os.remove(kdir / "faq.txt")
+    report = service.reload()
+    assert report.diff.documents_removed == ("faq.txt",) and report.diff.paragraphs_removed == 1
+    assert service._built.files_read == 0
+
+
+def test_failed_reload_keeps_old_base(kdir: Path):
+    from bot.errors import KnowledgeError
+
+    service = KnowledgeService.open(kdir, use_saved_index=False)
+    for p in kdir.iterdir():
+        p.unlink()
+    with pytest.raises(KnowledgeError, match="no .txt, .md or .html files"):
+        service.reload()
+    assert service.ask("why Ramstein?").best.citation.paragraph == 3
