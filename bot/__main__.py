@@ -33,12 +33,16 @@ def _settings(args: argparse.Namespace) -> Settings:
     env = dict(os.environ)
     if getattr(args, "knowledge", None):
         env["KNOWLEDGE_DIR"] = str(args.knowledge)
-    return Settings.from_env(env)
+    settings = Settings.from_env(env)
+    # The bot logs at LOG_LEVEL (INFO by default); one-shot commands stay quiet unless asked.
+    explicit = "LOG_LEVEL" in env or args.command in ("run", "start")
+    _setup_logging(settings.log_level if explicit else "WARNING")
+    return settings
 
 
 def _setup_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+                        stream=sys.stderr, force=True)
 
 
 def open_service(settings: Settings) -> KnowledgeService:
@@ -177,9 +181,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return 2
     out = out or sys.stdout
     try:
-        _setup_logging(os.environ.get("LOG_LEVEL", "WARNING").upper()
-                       if os.environ.get("LOG_LEVEL", "").upper() in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-                       else "WARNING")
         return args.func(args, out)
     except BotError as exc:
         print(f"error: {exc}", file=sys.stderr)

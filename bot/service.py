@@ -20,7 +20,7 @@ from .answer import Answer, AnswerEngine, EngineConfig
 from .builder import Built, build_knowledge
 from .knowledge import CleanConfig, Document, KnowledgeBase, Progress, SkippedFile, scan_knowledge
 from .progress import LogProgress
-from .store import cache_dir, cache_key, load_built, save_built
+from .store import cache_dir, cache_key, load_built, save_built, settings_key
 from .text import Analyzer, SentenceSplitter
 
 log = logging.getLogger(__name__)
@@ -163,19 +163,23 @@ class KnowledgeService:
 
     def _load_or_build(self, previous: Built | None) -> tuple[Built, str]:
         """The saved index when it matches the files on disk, else a build that reuses
-        the unchanged files of `previous`; saves the result when a saved index exists."""
+        the unchanged files of `previous` (or of an out-of-date saved index); the result
+        is saved when a saved index exists."""
         files = scan_knowledge(self.knowledge_dir)
         key = self._key(files)
+        settings = settings_key(self.clean_config, self.engine_config.bm25)
         if self.use_saved_index:
             saved = load_built(self.knowledge_dir, key)
             if saved is not None:
                 return saved, "saved index"
+            if previous is None:
+                previous = load_built(self.knowledge_dir, settings, field="settings")
         built = build_knowledge(self.knowledge_dir, self.clean_config, self.engine_config.bm25,
                                 self._analyzer, self._splitter, previous, self._progress(), files)
         if self.use_saved_index and cache_dir(self.knowledge_dir).exists():
             # The admin asked for a saved index once (`python -m bot index`): keep it fresh.
             try:
-                save_built(built, self.knowledge_dir, key)
+                save_built(built, self.knowledge_dir, key, settings)
             except OSError as exc:
                 log.warning("could not update the saved index: %s", exc)
         return built, f"read {built.files_read} of {len(files)} files"
@@ -227,7 +231,8 @@ class KnowledgeService:
             files += [(s.path, sig) for s in built.kb.skipped
                       for sig in [_signature(self.knowledge_dir / s.path)] if sig is not None]
             files.sort()
-            folder = save_built(built, self.knowledge_dir, self._key(files))
+            folder = save_built(built, self.knowledge_dir, self._key(files),
+                                settings_key(self.clean_config, self.engine_config.bm25))
         return folder, time.perf_counter() - t0
 
     def sources(self) -> list[SourceInfo]:

@@ -48,9 +48,8 @@ def cache_dir(knowledge_dir: Path) -> Path:
     return k.parent / CACHE_DIR_NAME / k.name
 
 
-def cache_key(files: Sequence[tuple[str, tuple[int, int]]], clean: CleanConfig, params: BM25Params) -> str:
-    """Hash of the inputs (paths, sizes, mtimes) and of every setting that shapes the index."""
-    h = hashlib.sha256()
+def settings_key(clean: CleanConfig, params: BM25Params) -> str:
+    """Hash of every setting that shapes the index (not of the files)."""
     settings = {
         "format": FORMAT_VERSION,
         "analysis": ANALYSIS_VERSION,
@@ -58,7 +57,12 @@ def cache_key(files: Sequence[tuple[str, tuple[int, int]]], clean: CleanConfig, 
         "junk_markers": list(clean.junk_markers),
         "bm25": asdict(params),
     }
-    h.update(json.dumps(settings, sort_keys=True).encode())
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def cache_key(files: Sequence[tuple[str, tuple[int, int]]], clean: CleanConfig, params: BM25Params) -> str:
+    """Hash of the inputs (paths, sizes, mtimes) and of every setting that shapes the index."""
+    h = hashlib.sha256(settings_key(clean, params).encode())
     for rel, (size, mtime) in files:
         h.update(f"\n{rel}\t{size}\t{mtime}".encode())
     return h.hexdigest()
@@ -106,10 +110,10 @@ def read_index(folder: Path, key: str) -> Index | None:
     return loaded[0] if loaded else None
 
 
-def _read(folder: Path, key: str) -> tuple[Index, dict, dict[str, np.ndarray]] | None:
+def _read(folder: Path, key: str, field: str = "key") -> tuple[Index, dict, dict[str, np.ndarray]] | None:
     folder = Path(folder)
     meta = _read_meta(folder)
-    if meta is None or meta.get("format") != FORMAT_VERSION or meta.get("key") != key:
+    if meta is None or meta.get("format") != FORMAT_VERSION or meta.get(field) != key:
         return None
     try:
         arrays = {}
@@ -126,7 +130,7 @@ def _read(folder: Path, key: str) -> tuple[Index, dict, dict[str, np.ndarray]] |
     return index, meta, arrays
 
 
-def save_built(built: Built, knowledge_dir: Path, key: str) -> Path:
+def save_built(built: Built, knowledge_dir: Path, key: str, settings: str = "") -> Path:
     """Save a knowledge base and its index for the next start-up or reload."""
     folder = cache_dir(knowledge_dir)
     table = built.kb.passages
@@ -135,16 +139,21 @@ def save_built(built: Built, knowledge_dir: Path, key: str) -> Path:
     docs = [{"path": d.path, "title": d.title, "source": d.source, "signature": list(d.signature or (0, 0))}
             for d in built.kb.documents]
     skipped = [[s.path, s.reason] for s in built.kb.skipped]
-    write_index(built.index, folder, key, {"documents": docs, "skipped": skipped}, table.arrays())
+    write_index(built.index, folder, key, {"settings": settings, "documents": docs, "skipped": skipped},
+                table.arrays())
     log.info("saved the index of %s to %s", knowledge_dir, folder)
     return folder
 
 
-def load_built(knowledge_dir: Path, key: str) -> Built | None:
-    """The saved knowledge base and index if they match `key`, else None."""
+def load_built(knowledge_dir: Path, key: str, field: str = "key") -> Built | None:
+    """The saved knowledge base and index if they match `key`, else None.
+
+    With field="settings", a save made with the same settings is returned even if files
+    have changed since: a build then re-reads only the files that differ from it.
+    """
     folder = cache_dir(knowledge_dir)
     try:
-        loaded = _read(folder, key)
+        loaded = _read(folder, key, field)
     except IndexFormatError as exc:
         log.warning("%s", exc)
         return None

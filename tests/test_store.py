@@ -50,7 +50,7 @@ def test_stale_saved_index_is_rebuilt_and_refreshed(kdir: Path):
     KnowledgeService.open(kdir).save_index()
     (kdir / "faq.txt").write_text("FAQ\n\nThe bot was written in the spring of 2026.\n")
     service = KnowledgeService.open(kdir)
-    assert service._built.files_read == 3
+    assert service._built.files_read == 1  # the out-of-date save still serves the other files
     assert "2026" in service.ask("when was the bot written").best.snippet.text
     # The saved index was refreshed, so the next start-up reads nothing.
     assert KnowledgeService.open(kdir)._built.files_read == 0
