@@ -10,14 +10,12 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 import numpy as np
-from nltk.metrics.distance import edit_distance
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
@@ -144,9 +142,62 @@ def max_typo_distance(term: str) -> int:
     return 1 if n < 10 else 2
 
 
+_FNV_OFFSET = 14695981039346656037
+_FNV_PRIME = 1099511628211
+_MASK64 = (1 << 64) - 1
+_MAX_TYPO_TERM = 40  # longer "words" (URLs, hashes) are not worth typo-matching
+
+
 def _hash(s: str) -> int:
-    # Deterministic across processes (Python's hash() is salted), so a saved index works.
-    return zlib.crc32(s.encode("utf-8"))
+    """64-bit FNV-1a over code points; deterministic across processes (unlike hash()),
+    so a saved table works, and computable in bulk with numpy (see _hash_rows)."""
+    h = _FNV_OFFSET
+    for ch in s:
+        h = ((h ^ ord(ch)) * _FNV_PRIME) & _MASK64
+    return h
+
+
+def _hash_rows(rows: np.ndarray) -> np.ndarray:
+    """_hash of every row of a (words x length) array of code points."""
+    h = np.full(rows.shape[0], _FNV_OFFSET, dtype=np.uint64)
+    prime = np.uint64(_FNV_PRIME)
+    for j in range(rows.shape[1]):
+        h ^= rows[:, j]
+        h *= prime  # wraps modulo 2**64, as in _hash
+    return h
+
+
+def bounded_distance(a: str, b: str, k: int) -> int:
+    """Optimal-string-alignment distance (edits, with adjacent swaps counting one) if it is
+    at most k, else k + 1. Only a diagonal band of width 2k+1 is filled, and the scan stops
+    as soon as every cell of a row exceeds k: fast enough to check hundreds of candidates."""
+    if abs(len(a) - len(b)) > k:
+        return k + 1
+    if a == b:
+        return 0
+    big = k + 1
+    la, lb = len(a), len(b)
+    prev2: list[int] = []
+    prev = [j if j <= k else big for j in range(lb + 1)]
+    for i in range(1, la + 1):
+        cur = [big] * (lb + 1)
+        if i <= k:
+            cur[0] = i
+        lo, hi = max(1, i - k), min(lb, i + k)
+        ai = a[i - 1]
+        row_min = cur[0]
+        for j in range(lo, hi + 1):
+            cost = 0 if ai == b[j - 1] else 1
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ai == b[j - 2] and a[i - 2] == b[j - 1]:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v if v < big else big
+            if cur[j] < row_min:
+                row_min = cur[j]
+        if row_min > k:
+            return big
+        prev2, prev = prev, cur
+    return prev[lb] if prev[lb] <= k else big
 
 
 def _deletes(word: str) -> set[str]:
@@ -167,25 +218,34 @@ class TypoIndex:
     Symmetric-delete lookup (as in SymSpell): every term is filed under itself and each of
     its one-character deletions; a query word's own deletions (up to two) are looked up there
     and the few candidates are checked with a real edit distance. The table is two sorted
-    numpy arrays of 32-bit hashes and term ids, so a million-word vocabulary costs about
-    100 MB and a look-up is a handful of binary searches.
+    numpy arrays of 64-bit hashes and term ids, so a million-word vocabulary costs about
+    130 MB and a look-up is a handful of binary searches.
     """
 
     def __init__(self, vocabulary: Sequence[str]) -> None:
         self.vocabulary = vocabulary
-        keys: list[int] = []
-        ids: list[int] = []
+        # Terms grouped by length become (n x length) code-point arrays, so each deletion
+        # position is one numpy column drop and one vectorised hash for the whole group.
+        by_len: dict[int, list[int]] = {}
         for term_id, term in enumerate(vocabulary):
-            if len(term) < 6:
-                continue  # short words never match by typo (see max_typo_distance)
-            variants = _deletes(term)
-            variants.add(term)
-            keys.extend(_hash(v) for v in variants)
-            ids.extend([term_id] * len(variants))
-        key_arr = np.asarray(keys, dtype=np.uint32)
+            if 6 <= len(term) <= _MAX_TYPO_TERM:  # shorter words never match by typo
+                by_len.setdefault(len(term), []).append(term_id)
+        keys: list[np.ndarray] = []
+        ids: list[np.ndarray] = []
+        for length, group in by_len.items():
+            text = "".join(vocabulary[i] for i in group)
+            rows = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).reshape(len(group), length)
+            rows = rows.astype(np.uint64)
+            group_ids = np.asarray(group, dtype=np.int32)
+            keys.append(_hash_rows(rows))
+            ids.append(group_ids)
+            for i in range(length):
+                keys.append(_hash_rows(np.delete(rows, i, axis=1)))
+                ids.append(group_ids)
+        key_arr = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
         order = np.argsort(key_arr, kind="stable")
         self._keys = key_arr[order]
-        self._ids = np.asarray(ids, dtype=np.int32)[order]
+        self._ids = (np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32))[order]
 
     @classmethod
     def from_arrays(cls, vocabulary: Sequence[str], keys: np.ndarray, ids: np.ndarray) -> TypoIndex:
@@ -208,7 +268,7 @@ class TypoIndex:
         variants = {word} | _deletes(word)
         if max_d >= 2:
             variants |= {d2 for d1 in _deletes(word) for d2 in _deletes(d1)}
-        probe = np.fromiter((_hash(v) for v in variants), dtype=np.uint32, count=len(variants))
+        probe = np.fromiter((_hash(v) for v in variants), dtype=np.uint64, count=len(variants))
         lo = np.searchsorted(self._keys, probe, side="left")
         hi = np.searchsorted(self._keys, probe, side="right")
         found = [self._ids[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if b > a]
@@ -219,7 +279,7 @@ class TypoIndex:
             term = self.vocabulary[term_id]
             if abs(len(term) - len(word)) > max_d or term == word:
                 continue
-            d = edit_distance(word, term, transpositions=True)
+            d = bounded_distance(word, term, max_d)
             if d <= max_d:
                 matches.append(TypoMatch(term_id, d))
         matches.sort(key=lambda m: m.distance)

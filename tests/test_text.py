@@ -60,3 +60,38 @@ def test_near_stopword_catches_mistyped_fillers():
     sw = stopwords()
     assert near_stopword("wat", sw) and near_stopword("whta", sw) and near_stopword("teh", sw)
     assert not near_stopword("tokyo", sw) and not near_stopword("nato", sw)
+
+
+def osa(a: str, b: str) -> int:
+    """Plain full-table optimal string alignment distance, as a reference."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def test_bounded_distance_is_banded_osa():
+    import random
+
+    from nltk.metrics.distance import edit_distance
+
+    from bot.text import bounded_distance
+
+    rng = random.Random(3)
+    for _ in range(3000):
+        a = "".join(rng.choice("abcd") for _ in range(rng.randint(0, 9)))
+        b = "".join(rng.choice("abcd") for _ in range(rng.randint(0, 9)))
+        k = rng.randint(0, 3)
+        d = osa(a, b)
+        assert bounded_distance(a, b, k) == (d if d <= k else k + 1), (a, b, k)
+        # Within one edit it agrees with nltk's Damerau-Levenshtein distance.
+        if d <= 1:
+            assert edit_distance(a, b, transpositions=True) == d
