@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .builder import Built
 from .index import BM25Params, Hit, Index, Query, RankParams, answer_share, covers
 from .knowledge import KnowledgeBase, Passage
-from .text import Analyzer, SentenceSplitter, clean_invisible
+from .text import Analyzer, clean_invisible
 
 log = logging.getLogger(__name__)
 
@@ -227,14 +227,3 @@ def _crop(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[str, lis
 
 def _ms(t0: float) -> float:
     return (time.perf_counter() - t0) * 1000
-
-
-def build_engine(kb: KnowledgeBase, config: EngineConfig | None = None) -> AnswerEngine:
-    """Index a loaded knowledge base."""
-    return AnswerEngine(kb, config)
-
-
-__all__ = [
-    "Answer", "AnswerEngine", "Citation", "EngineConfig", "Result", "Snippet",
-    "SentenceSplitter", "build_engine", "escape_markdown",
-]
