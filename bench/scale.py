@@ -598,6 +598,7 @@ def worker_ours(a) -> dict:
         "latency_typo_or_unknown": _stats(typo_q), "scatter": _stats(scatter),
         "answered": answered / max(len(questions), 1), "source_in_top5": found / max(len(questions), 1),
         "vocabulary": len(index.vocabulary), "top_bm25_stage": _stats(top_bm25),
+        "evidence_stage": _stats([max(a - b, 0) for a, b in zip(t_search, top_bm25)]),
         "postings": ({"p50": float(np.percentile(postings, 50)), "p99": float(np.percentile(postings, 99)),
                       "max": max(postings)} if postings else None),
     }
@@ -791,6 +792,7 @@ def run_worker(kind: str, args, size: int = 0, questions: int = 0, timeout: floa
         return {"error": f"worker exited with {proc.returncode}"}
     res = json.loads(out.read_text())
     res["wall_s"] = wall
+    res["loadavg_after"] = os.getloadavg()[0]
     if "ready_epoch" in res:
         res["startup_s"] = res["ready_epoch"] - spawn
         if res.get("first_answer_epoch"):
@@ -841,7 +843,21 @@ def environment() -> dict:
             versions[pkg] = "missing"
     dirty = git("status", "--porcelain", "--", "bot")
     return {"commit": git("rev-parse", "--short", "HEAD") + (" (bot/ modified)" if dirty else ""),
-            "python": sys.version.split()[0], "cpu": cpu, "cpus": os.cpu_count(), **versions}
+            "python": sys.version.split()[0], "cpu": cpu, "cpus": os.cpu_count(), **versions,
+            "bot_digest": bot_digest()}
+
+
+def bot_digest() -> str:
+    """Hash of the bot package's sources, to notice code changing under a running benchmark."""
+    import hashlib
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        h.update(str(path.relative_to(ROOT)).encode())
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            pass
+    return h.hexdigest()[:12]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -907,6 +923,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"typo: {a.typo_words:,}-word vocabulary")
             results["typo"] = run_worker("typo", a, 0, 1000)
     results["total_s"] = time.perf_counter() - t_start
+    results["bot_digest_after"] = bot_digest()
     report(results, store_available)
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
@@ -985,7 +1002,7 @@ def report(results: dict, store_available: bool) -> None:
         for size, r in results["sizes"].items():
             ld = r.get("load", {})
             if "checked" in ld:
-                print(f"  {label(size)}: the loaded index gave the built index's top-5 on "
+                print(f"  {label(size)}: the loaded index gave the built index's hits on "
                       f"{ld['same_hits']}/{ld['checked']} questions; saved {r['ours'].get('saved_mb', 0):.0f} MB, "
                       f"loaded process RSS {ld['rss_mb']:.0f} MB")
     else:
@@ -1008,6 +1025,10 @@ def report(results: dict, store_available: bool) -> None:
                 continue
             rows.append([label(size), name, str(s["n"]), fmt(s.get("p50"), ".3f"),
                          fmt(s.get("p99"), ".3f"), fmt(s.get("max"), ".3f")])
+        ev = o.get("evidence_stage") or {"n": 0}
+        if ev["n"]:
+            rows.append([label(size), "  diagnostic: search minus BM25 top-40 (evidence, re-rank)",
+                         str(ev["n"]), fmt(ev["p50"], ".3f"), fmt(ev["p99"], ".3f"), fmt(ev["max"], ".3f")])
         if o.get("postings"):
             pst = o["postings"]
             rows.append([label(size), "  postings scanned per question (count)", "",
@@ -1045,7 +1066,15 @@ def report(results: dict, store_available: bool) -> None:
                   f"{c['ours_top5_equal']}/{c['questions']} (max relative score difference "
                   f"{c['ours_max_rel_diff']:.1e}), bm25s {c['bm25s_top5_equal']}/{c['questions']}")
     targets(results)
-    print(f"\ntotal benchmark time {results['total_s']:.0f} s")
+    loads = [r.get("loadavg_after") for rs in results["sizes"].values() for r in rs.values()
+             if isinstance(r, dict) and r.get("loadavg_after") is not None]
+    if loads:
+        print(f"\n1-minute load average after each worker: {min(loads):.2f}..{max(loads):.2f} "
+              f"(the worker itself counts ~1; more means other work shared the {env['cpus']} CPUs: "
+              f"expect noisier p99)")
+    if results.get("bot_digest_after") != env["bot_digest"]:
+        print("WARNING: bot/ sources changed while the benchmark ran; rows may mix code versions")
+    print(f"total benchmark time {results['total_s']:.0f} s")
 
 
 def targets(results: dict) -> None:
