@@ -103,11 +103,91 @@ async def test_mention_gets_a_cited_answer(fake: FakeDiscord, tmp_path: Path) ->
         assert post.json["message_reference"]["fail_if_not_exists"] is False
         assert len(fake.bot_messages) == 1
 
+        # Other bots are ignored, even when they mention it (events are handled in order,
+        # so once the next human question is answered the bot's would have been too).
+        robot = fake.make_user("other-bot", bot=True)
+        from_bot = await fake.send_message("why Ramstein?", mentions_bot=True, author=robot)
+        await run.ask_mention("why Ramstein?")
+        assert [m for m in fake.bot_messages if (m.get("message_reference") or {}).get("message_id") == from_bot["id"]] == []
+
         # A direct message needs no mention.
         dm = await fake.send_message("why Ramstein?", dm=True)
         dm_reply = await fake.wait_for_reply(dm)
         assert dm_reply["channel_id"] == dm["channel_id"] != fake.channel_id
         assert_ramstein_answer(embed_of(dm_reply))
+
+
+async def test_slow_answer_is_deferred_then_followed_up(
+    fake: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answer not ready in time: "thinking…" first (Discord allows 3 s), then the answer."""
+    monkeypatch.setattr(ask_cog, "DEFER_AFTER", 0.05)  # 2 s in production
+    async with running_bot(fake, tmp_path) as run:
+        ask = run.service.ask
+        run.service.ask = lambda *a, **k: time.sleep(0.3) or ask(*a, **k)  # type: ignore[method-assign]
+        for private in (False, True):
+            interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?", "private": private})
+            deferred = await fake.wait_for_interaction_response(interaction)
+            assert deferred.type == 5 and deferred.ephemeral is private
+            body = (await followup_of(fake, interaction)).json
+            assert_ramstein_answer(embed_of(body))
+            assert bool(body.get("flags", 0) & payloads.MESSAGE_FLAG_EPHEMERAL) is private
+            # The follow-up replaced the "thinking…" placeholder, buttons and all.
+            answer = fake.messages[deferred.message["id"]]
+            assert custom_ids(answer)[0] == f"kb:full:{interaction['id']}"
+            assert not answer["flags"] & payloads.MESSAGE_FLAG_LOADING
+            click = await fake.click_button(answer, f"kb:full:{interaction['id']}")
+            assert embed_of((await fake.wait_for_interaction_response(click)).data)["title"] == f"{ARTICLE_TITLE} · ¶3"
+
+
+async def test_sources_and_help(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path):
+        sources = await fake.wait_for_interaction_response(await fake.send_slash_command("sources"))
+        help_ = await fake.wait_for_interaction_response(await fake.send_slash_command("help"))
+    assert sources.ephemeral and help_.ephemeral
+    listing = embed_of(sources.data)
+    assert listing["title"] == "Sources"
+    assert f"**{ARTICLE_TITLE}** — 6 paragraphs · {ARTICLE}" in listing["description"]
+    assert listing["footer"]["text"].startswith("1 document · 6 paragraphs")
+    assert "/ask" in embed_of(help_.data)["description"]
+
+
+async def test_answer_channel_threads_and_prefix_command(fake: FakeDiscord, tmp_path: Path) -> None:
+    """The optional modes that read ordinary messages (they turn on the Message Content intent)."""
+    env = {"ANSWER_CHANNEL_IDS": fake.channel_id, "PREFIX_COMMANDS": "true"}
+    async with running_bot(fake, tmp_path, **env) as run:
+        assert run.bot.intents.message_content
+        question = await fake.send_message("why Ramstein?")  # no mention: answered in a thread
+        thread_post = await fake.wait_for_request(
+            lambda r: r.matches("POST", MESSAGES_ROUTE) and r.params["channel_id"] == question["id"]
+        )
+        assert fake.channels[question["id"]]["name"] == "why Ramstein?"  # thread named after the question
+        assert_ramstein_answer(embed_of(thread_post.json))
+        assert custom_ids(thread_post.json)[0] == f"kb:full:{question['id']}"
+
+        chatter = await fake.send_message("thanks, that helps")  # not a question: left alone
+        prefixed = await fake.send_message("!ask why Ramstein?")
+        assert_ramstein_answer(embed_of(await fake.wait_for_reply(prefixed)))
+        assert not [m for m in fake.bot_messages if (m.get("message_reference") or {}).get("message_id") == chatter["id"]]
+        assert len(fake.requests_to("POST", "/channels/{channel_id}/messages/{message_id}/threads")) == 1
+
+
+async def test_slash_commands_in_a_direct_message(fake: FakeDiscord, tmp_path: Path) -> None:
+    """Without GUILD_IDS the commands are global, so they work in DMs; there only
+    ADMIN_USER_IDS can reload (no server permissions exist in a DM)."""
+    admin = fake.make_user("dm-admin")
+    async with running_bot(fake, tmp_path, GUILD_IDS="", ADMIN_USER_IDS=admin["id"]):
+        assert fake.requests_to("PUT", "/applications/{application_id}/commands")
+        assert not fake.requests_to("PUT", "/applications/{application_id}/guilds/{guild_id}/commands")
+        dm = fake._dm_channel_for(fake.default_user)["id"]
+        ask = await fake.send_slash_command("ask", {"question": "why Ramstein?"}, channel_id=dm)
+        assert_ramstein_answer(embed_of((await fake.wait_for_interaction_response(ask)).data))
+
+        refused = await fake.send_slash_command("reload", channel_id=dm)
+        assert (await fake.wait_for_interaction_response(refused)).data["content"].startswith("Sorry, only server admins")
+        admin_dm = fake._dm_channel_for(admin)["id"]
+        allowed = await fake.send_slash_command("reload", user=admin, channel_id=admin_dm)
+        assert embed_of((await followup_of(fake, allowed)).json)["title"] == "Knowledge base reloaded"
 
 
 async def test_unanswerable_question_gets_the_no_answer_reply(fake: FakeDiscord, tmp_path: Path) -> None:

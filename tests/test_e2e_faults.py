@@ -199,6 +199,22 @@ def assert_one_clear_line(stderr: str, line: str) -> None:
     assert lines.count(line) == 1 and "Traceback" not in stderr, stderr
 
 
+async def test_discord_unreachable_is_one_clear_line(tmp_path: Path) -> None:
+    """Nothing listens at DISCORD_API_BASE: one line naming it, exit status 1."""
+    async with FakeDiscord() as fake:
+        settings = _settings(fake, tmp_path)
+    # The fake has stopped: its port now refuses connections.
+    service = KnowledgeService.open(settings.knowledge_dir)
+    err = io.StringIO()
+    with discord_globals_restored():
+        status = await asyncio.wait_for(asyncio.to_thread(run_bot, settings, service, err), 20)
+    assert status == 1
+    [line] = err.getvalue().splitlines()
+    assert line.startswith(f"Cannot reach Discord at {fake.api_base}: ")
+    assert line.endswith("Check the network (and DISCORD_API_BASE if set), then start the bot again.")
+    assert fake.token not in line
+
+
 async def _run_process(fake: FakeDiscord, tmp_path: Path, **env: str) -> tuple[int, str, str]:
     from tests.e2e_helpers import KNOWLEDGE
 
