@@ -152,6 +152,10 @@ class Index:
         self.post_docs = postings["post_docs"]  # term t's passages: post_docs[term_ptr[t]:term_ptr[t+1]]
         self.post_weights = postings["post_weights"]  # and their BM25 weights
         self.term_ptr = postings["term_ptr"]
+        # The largest weight in each term's postings: its most a passage can gain from it.
+        self.term_max = postings.get("term_max")
+        if self.term_max is None:
+            self.term_max = _segment_max(self.post_weights, self.term_ptr)
         self.typo = typo if typo is not None else TypoIndex(vocabulary)
         self._scratch = threading.local()
 
@@ -231,13 +235,14 @@ class Index:
         return {"tokens": self.tokens, "sentence_ptr": self.sentence_ptr,
                 "passage_sentence_ptr": self.passage_sentence_ptr, "df": self.df, "idf": self.idf,
                 "post_docs": self.post_docs, "post_weights": self.post_weights,
-                "term_ptr": self.term_ptr, "typo_keys": keys, "typo_ids": ids}
+                "term_ptr": self.term_ptr, "term_max": self.term_max, "typo_keys": keys, "typo_ids": ids}
 
     @classmethod
     def from_arrays(cls, vocabulary: list[str], arrays: dict[str, np.ndarray], params: BM25Params) -> Index:
         """The inverse of `arrays()`."""
         typo = TypoIndex.from_arrays(vocabulary, arrays["typo_keys"], arrays["typo_ids"])
-        postings = {k: arrays[k] for k in ("df", "idf", "post_docs", "post_weights", "term_ptr")}
+        postings = {k: arrays[k] for k in ("df", "idf", "post_docs", "post_weights", "term_ptr", "term_max")
+                    if k in arrays}
         return cls(vocabulary, arrays["tokens"], arrays["sentence_ptr"], arrays["passage_sentence_ptr"],
                    params, postings, typo)
 
@@ -264,18 +269,36 @@ class Index:
         return scores + constant
 
     def _top_bm25(self, term_counts: Sequence[tuple[int, int]], m: int) -> tuple[np.ndarray, np.ndarray]:
-        """Scatter-add BM25 weights and keep the m best passages: (passages, raw scores).
+        """The m best passages by BM25 (without the constant part): (passages, scores).
 
-        A per-thread scratch array avoids allocating and clearing N floats per question.
-        Touched passages are gathered with repeats (one per query term that hits them);
-        the best m * terms entries then hold the best m distinct passages, so no full
-        sort or unique over the touched set is needed.
+        Exact, with MaxScore pruning: terms are added rarest-first (largest possible
+        contribution first) into a per-thread scratch array. Once the terms still to come
+        could add at most R to any passage and the m-th best score so far exceeds R, no
+        passage untouched so far can reach the top m; the remaining (common, long) terms
+        are then only looked up for the passages that still can, by binary search in
+        their postings instead of a scan.
         """
         scratch = getattr(self._scratch, "scores", None)
         if scratch is None or scratch.shape[0] != self.size:
             scratch = self._scratch.scores = np.zeros(self.size, dtype=np.float32)
-        touched = []
-        for tid, count in term_counts:
+        plan = sorted(((float(self.term_max[t]) * c, t, c) for t, c in term_counts), reverse=True)
+        bounds = [0.0] * (len(plan) + 1)  # bounds[i]: most that terms i.. can add
+        for i in range(len(plan) - 1, -1, -1):
+            bounds[i] = bounds[i + 1] + plan[i][0]
+        lengths = [int(self.term_ptr[t + 1] - self.term_ptr[t]) for _, t, _ in plan]
+        touched: list[np.ndarray] = []
+        n_touched = 0
+        for i, (_, tid, count) in enumerate(plan):
+            rest = sum(lengths[i:])
+            if touched and n_touched >= m and rest > 2 * n_touched:
+                cat = np.unique(np.concatenate(touched)) if len(touched) > 1 else touched[0]
+                vals = scratch[cat]
+                theta = float(np.partition(vals, vals.shape[0] - m)[vals.shape[0] - m])
+                if theta > bounds[i]:
+                    keep = vals + np.float32(bounds[i]) >= theta
+                    alive, alive_vals = cat[keep], vals[keep].copy()
+                    scratch[cat] = 0.0
+                    return self._lookup_rest(alive, alive_vals, plan[i:], m)
             a, b = self.term_ptr[tid], self.term_ptr[tid + 1]
             docs = self.post_docs[a:b]
             if count == 1:
@@ -283,11 +306,14 @@ class Index:
             else:
                 scratch[docs] += self.post_weights[a:b] * count
             touched.append(docs)
+            n_touched += docs.shape[0]
         if not touched:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
         cat = touched[0] if len(touched) == 1 else np.concatenate(touched)
         vals = scratch[cat]
         scratch[cat] = 0.0
+        # Each passage appears once per term that hit it, so the best m * terms entries
+        # hold the best m distinct passages: no sort or unique over everything touched.
         keep = m * len(touched)
         if cat.shape[0] > keep:
             top = np.argpartition(vals, cat.shape[0] - keep)[cat.shape[0] - keep:]
@@ -295,10 +321,20 @@ class Index:
         if len(touched) > 1:
             cat, first = np.unique(cat, return_index=True)
             vals = vals[first]
-        if cat.shape[0] > m:
-            top = np.argpartition(vals, cat.shape[0] - m)[cat.shape[0] - m:]
-            cat, vals = cat[top], vals[top]
-        return cat, vals
+        return _best(cat, vals, m)
+
+    def _lookup_rest(self, alive: np.ndarray, vals: np.ndarray, rest: Sequence[tuple[float, int, int]],
+                     m: int) -> tuple[np.ndarray, np.ndarray]:
+        """Add the remaining terms' weights to the passages still in the running, finding
+        each in the term's postings (sorted by passage) by binary search."""
+        for _, tid, count in rest:
+            a, b = int(self.term_ptr[tid]), int(self.term_ptr[tid + 1])
+            seg = self.post_docs[a:b]
+            pos = np.searchsorted(seg, alive)
+            pos[pos == seg.shape[0]] = 0
+            hit = seg[pos] == alive
+            vals[hit] += self.post_weights[a + pos[hit]] * count
+        return _best(alive, vals, m)
 
     # -- queries ------------------------------------------------------------------------
 
@@ -497,6 +533,23 @@ def answer_share(ev: Evidence, rank: RankParams) -> float:
 def covers(ev: Evidence, rank: RankParams) -> bool:
     """Whether a passage really covers the question (the confidence rule)."""
     return answer_share(ev, rank) > rank.min_answer_share
+
+
+def _segment_max(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """Maximum of each non-empty segment values[ptr[i]:ptr[i+1]] (0 for empty ones)."""
+    out = np.zeros(ptr.shape[0] - 1, dtype=np.float32)
+    nonempty = np.flatnonzero(np.diff(ptr) > 0)
+    if nonempty.size:
+        out[nonempty] = np.maximum.reduceat(values, ptr[:-1][nonempty])
+    return out
+
+
+def _best(docs: np.ndarray, vals: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """The m highest-scoring entries (in no particular order)."""
+    if docs.shape[0] > m:
+        top = np.argpartition(vals, docs.shape[0] - m)[docs.shape[0] - m:]
+        return docs[top], vals[top]
+    return docs, vals
 
 
 def _adjacent_pairs(query: Query) -> list[tuple[int, int]]:

@@ -73,3 +73,32 @@ def test_unknown_terms_weigh_in_coverage_but_not_bm25():
 def test_empty_query_finds_nothing():
     index = Index.build([[["a"]]])
     assert index.search(index.query("", [], RankParams()), 3, RankParams()) == []
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_pruned_top_m_equals_exhaustive_ranking(seed, monkeypatch):
+    """MaxScore pruning must not change which passages make the BM25 top m."""
+    rng = np.random.default_rng(seed)
+    words, corpus = random_corpus(rng, 4000, 3000)
+    index = Index.build(corpus)
+    pruned = 0
+    calls = []
+    original = Index._lookup_rest
+    monkeypatch.setattr(Index, "_lookup_rest", lambda self, *a: calls.append(1) or original(self, *a))
+    for _ in range(200):
+        # A rare word with common ones: the case where pruning kicks in.
+        query = [words[int(rng.integers(100, 3000))]] + [words[int(i)] for i in rng.integers(0, 8, size=3)]
+        exhaustive = index.bm25_scores(query)
+        for m in (1, 5, 40):
+            docs, vals = index._top_bm25([(index.term_ids[w], query.count(w)) for w in dict.fromkeys(query)
+                                          if w in index.term_ids], m)
+            expected = np.sort(exhaustive)[::-1][:m]
+            constant = sum(float(index.idf[index.term_ids[w]]) for w in query if w in index.term_ids)
+            np.testing.assert_allclose(np.sort(vals.astype(np.float64) + constant)[::-1][:len(docs)],
+                                       expected[:len(docs)], rtol=1e-5, atol=1e-4)
+            np.testing.assert_allclose(vals + constant, exhaustive[docs], rtol=1e-5, atol=1e-4)
+        touched = sum(int(index.term_ptr[index.term_ids[w] + 1] - index.term_ptr[index.term_ids[w]])
+                      for w in set(query) if w in index.term_ids)
+        pruned += touched > 2000
+    assert pruned > 50  # the queries did exercise long postings
+    assert len(calls) > 100  # and the pruned path ran
