@@ -290,13 +290,18 @@ class Index:
         n_touched = 0
         for i, (_, tid, count) in enumerate(plan):
             rest = sum(lengths[i:])
-            if touched and n_touched >= m and rest > 2 * n_touched:
-                cat = np.unique(np.concatenate(touched)) if len(touched) > 1 else touched[0]
+            if touched and n_touched >= m * len(touched) and rest > n_touched:
+                cat = touched[0] if len(touched) == 1 else np.concatenate(touched)
                 vals = scratch[cat]
-                theta = float(np.partition(vals, vals.shape[0] - m)[vals.shape[0] - m])
+                # cat repeats a passage once per term that hit it, so the entry ranked
+                # (m-1)*k+1 (k terms so far) is at most the m-th best passage's score:
+                # a safe threshold without a unique over everything touched.
+                r = (m - 1) * len(touched) + 1
+                theta = float(np.partition(vals, vals.shape[0] - r)[vals.shape[0] - r])
                 if theta > bounds[i]:
                     keep = vals + np.float32(bounds[i]) >= theta
-                    alive, alive_vals = cat[keep], vals[keep].copy()
+                    alive, first = np.unique(cat[keep], return_index=True)
+                    alive_vals = vals[keep][first]
                     scratch[cat] = 0.0
                     return self._lookup_rest(alive, alive_vals, plan[i:], m)
             a, b = self.term_ptr[tid], self.term_ptr[tid + 1]
