@@ -571,6 +571,9 @@ def worker_ours(a) -> dict:
         found += any(h.passage == q["passage"] for h in hits)
         tops.append([h.passage for h in hits])
     typo_q = [n for n, q in zip(total, questions) if q["typo"] or q["unknown"]]
+    n_real = json.loads(corpus_paths(a.cache, a.size)["meta"].read_text())["real"]
+    real_q = [n for n, q in zip(total, questions) if q["passage"] < n_real]
+    zipf_q = [n for n, q in zip(total, questions) if q["passage"] >= n_real]
     # diagnostics outside the timed path: postings each question scans, and the BM25 top-m
     # pass alone (an internal method; skipped if the index no longer has it)
     postings, top_bm25 = [], []
@@ -595,7 +598,8 @@ def worker_ours(a) -> dict:
         "build_s": build_s, "rss_before_mb": before, "rss_after_build_mb": after_build,
         "peak_mb": peak_mb(), "latency": _stats(total), "query_stage": _stats(t_query),
         "search_stage": _stats(t_search), "covers_stage": _stats(t_covers),
-        "latency_typo_or_unknown": _stats(typo_q), "scatter": _stats(scatter),
+        "latency_typo_or_unknown": _stats(typo_q), "latency_real": _stats(real_q),
+        "latency_zipf": _stats(zipf_q), "scatter": _stats(scatter),
         "answered": answered / max(len(questions), 1), "source_in_top5": found / max(len(questions), 1),
         "vocabulary": len(index.vocabulary), "top_bm25_stage": _stats(top_bm25),
         "evidence_stage": _stats([max(a - b, 0) for a, b in zip(t_search, top_bm25)]),
@@ -1019,6 +1023,8 @@ def report(results: dict, store_available: bool) -> None:
                           ("search (BM25 + evidence + re-rank)", "search_stage"),
                           ("covers (confidence rule)", "covers_stage"),
                           ("total, questions with typo/unknown word", "latency_typo_or_unknown"),
+                          ("total, questions from real-text passages", "latency_real"),
+                          ("total, questions from Zipf passages", "latency_zipf"),
                           ("  diagnostic: BM25 top-40 alone (Index._top_bm25)", "top_bm25_stage")):
             s = o.get(key) or {"n": 0}
             if not s["n"]:
