@@ -21,6 +21,7 @@ from bot.discord.client import EXIT_CONFIG, NEED_MESSAGE_CONTENT, REJECTED_TOKEN
 from bot.service import KnowledgeService
 from tests.e2e_helpers import (
     ARTICLE_TITLE,
+    KNOWLEDGE,
     MESSAGES_ROUTE,
     PYTHON,
     assert_no_pings,
@@ -144,6 +145,12 @@ async def test_persistent_5xx_is_logged_and_the_bot_keeps_answering(
         assert fault.hits == 2
 
 
+# ---------------------------------------------------------------------------- fatal: one line, no traceback
+
+def _settings(fake: FakeDiscord, tmp_path: Path, **env: str) -> Settings:
+    return Settings.from_env(base_env(fake, KNOWLEDGE, tmp_path, **env))
+
+
 @pytest.mark.xfail(strict=True, reason="bot bug: serve() does not catch discord.ConnectionClosed, so a gateway "
                    "close with 4004 (token reset while running) escapes run_bot as a traceback, exit 1")
 async def test_token_revoked_while_running_is_one_clear_line(tmp_path: Path) -> None:
@@ -163,14 +170,6 @@ async def test_token_revoked_while_running_is_one_clear_line(tmp_path: Path) -> 
             status = await asyncio.wait_for(running, 20)  # raises discord.ConnectionClosed today
         assert status == EXIT_CONFIG
         assert err.getvalue() == REJECTED_TOKEN + "\n"
-
-
-# ---------------------------------------------------------------------------- fatal at start
-
-def _settings(fake: FakeDiscord, tmp_path: Path, **env: str) -> Settings:
-    from tests.e2e_helpers import KNOWLEDGE
-
-    return Settings.from_env(base_env(fake, KNOWLEDGE, tmp_path, **env))
 
 
 async def test_privileged_intent_refused_is_one_clear_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -216,8 +215,6 @@ async def test_discord_unreachable_is_one_clear_line(tmp_path: Path) -> None:
 
 
 async def _run_process(fake: FakeDiscord, tmp_path: Path, **env: str) -> tuple[int, str, str]:
-    from tests.e2e_helpers import KNOWLEDGE
-
     proc = await asyncio.create_subprocess_exec(
         PYTHON, "-m", "bot", "run", cwd=tmp_path, env=subprocess_env(base_env(fake, KNOWLEDGE, tmp_path, **env)),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
