@@ -314,6 +314,13 @@ class Index:
             n_touched += docs.shape[0]
         if not touched:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+        if n_touched > self.size // 2 and self.size > m:
+            # Common words only: a pass over the whole array beats gathering repeats.
+            top = np.argpartition(scratch, self.size - m)[self.size - m:]
+            vals = scratch[top]
+            scratch.fill(0.0)
+            hit = vals > 0
+            return top[hit].astype(np.int32), vals[hit]
         cat = touched[0] if len(touched) == 1 else np.concatenate(touched)
         vals = scratch[cat]
         scratch[cat] = 0.0

@@ -86,8 +86,9 @@ def test_pruned_top_m_equals_exhaustive_ranking(seed, monkeypatch):
     original = Index._lookup_rest
     monkeypatch.setattr(Index, "_lookup_rest", lambda self, *a: calls.append(1) or original(self, *a))
     for _ in range(200):
-        # A rare word with common ones: the case where pruning kicks in.
-        query = [words[int(rng.integers(100, 3000))]] + [words[int(i)] for i in rng.integers(0, 8, size=3)]
+        # A rare word with common ones (pruning kicks in), or common words only (a dense pass).
+        query = [words[int(rng.integers(100, 3000))]] if rng.random() < 0.7 else []
+        query += [words[int(i)] for i in rng.integers(0, 8, size=3)]
         exhaustive = index.bm25_scores(query)
         for m in (1, 5, 40):
             docs, vals = index._top_bm25([(index.term_ids[w], query.count(w)) for w in dict.fromkeys(query)
@@ -101,4 +102,4 @@ def test_pruned_top_m_equals_exhaustive_ranking(seed, monkeypatch):
                       for w in set(query) if w in index.term_ids)
         pruned += touched > 2000
     assert pruned > 50  # the queries did exercise long postings
-    assert len(calls) > 100  # and the pruned path ran
+    assert len(calls) > 60  # and the pruned path ran
