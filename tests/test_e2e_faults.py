@@ -151,8 +151,6 @@ def _settings(fake: FakeDiscord, tmp_path: Path, **env: str) -> Settings:
     return Settings.from_env(base_env(fake, KNOWLEDGE, tmp_path, **env))
 
 
-@pytest.mark.xfail(strict=True, reason="bot bug: serve() does not catch discord.ConnectionClosed, so a gateway "
-                   "close with 4004 (token reset while running) escapes run_bot as a traceback, exit 1")
 async def test_token_revoked_while_running_is_one_clear_line(tmp_path: Path) -> None:
     """The token is reset in the Developer Portal while the bot runs: Discord closes the
     gateway with 4004 "Authentication failed". discord.py does not reconnect after 4004 and

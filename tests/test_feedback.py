@@ -43,7 +43,7 @@ def test_mentions_and_prefix():
 
 def test_clean_question_drops_mention_syntax():
     assert clean_question("why Ramstein? @everyone <@123> <@!4> <@&5> <#6> <:kek:7>") == "why Ramstein?"
-    assert clean_question("@here") == "@here"  # nothing else left: ask as typed
+    assert clean_question("@here <@1>") == ""  # pings alone are not a question
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -68,13 +68,10 @@ def apply_endpoints(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
-def _command_prefix(settings: Settings) -> Callable[[commands.Bot, discord.Message], list[str]]:
-    prefixes = [settings.command_prefix] if settings.prefix_commands else []
-
-    def get_prefix(bot: commands.Bot, message: discord.Message) -> list[str]:
-        return prefixes  # empty: no message is ever a prefix command
-
-    return get_prefix
+def _command_prefix(settings: Settings) -> list[str]:
+    # An empty list, not a callable: discord.py then knows prefix commands are off and does
+    # not warn about the message content intent on every start.
+    return [settings.command_prefix] if settings.prefix_commands else []
 
 
 class KnowledgeBot(commands.AutoShardedBot):
@@ -269,6 +266,16 @@ async def serve(settings: Settings, service: KnowledgeService, token: str,
     except discord.PrivilegedIntentsRequired:
         print(NEED_MESSAGE_CONTENT, file=err)
         return EXIT_CONFIG
+    except discord.ConnectionClosed as exc:
+        # 4004: the token was reset while the bot ran; other fatal closes get one line too.
+        if exc.code == 4004:
+            print(REJECTED_TOKEN, file=err)
+            return EXIT_CONFIG
+        reason = (exc.reason or "").replace(token, "********")
+        print(f"Discord closed the connection with code {exc.code}{': ' + reason if reason else ''}. "
+              "The bot stopped; start it again, and check the bot's settings in the Developer "
+              "Portal if this repeats.", file=err)
+        return EXIT_FAILURE
     except (aiohttp.ClientConnectionError, discord.GatewayNotFound, OSError, asyncio.TimeoutError) as exc:
         where = settings.discord_api_base or "discord.com"
         print(f"Cannot reach Discord at {where}: {str(exc).replace(token, '********') or type(exc).__name__}. "

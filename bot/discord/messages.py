@@ -31,9 +31,9 @@ def strip_mention(content: str, user_id: int) -> str:
 
 def clean_question(text: str) -> str:
     """The question without Discord mention syntax, which would only add noise words
-    ("everyone") to the search. Falls back to the text as typed if nothing else is left."""
-    cleaned = " ".join(_DISCORD_TOKENS.sub(" ", text or "").split())
-    return cleaned or (text or "").strip()
+    ("everyone") to the search. A message of mentions alone leaves an empty question,
+    which the engine answers with "that doesn't look like a question"."""
+    return " ".join(_DISCORD_TOKENS.sub(" ", text or "").split())
 
 
 def strip_prefix_command(content: str, prefix: str, name: str = "ask") -> str | None:

@@ -130,8 +130,8 @@ async def handle_button(interaction: discord.Interaction, action: str, key: str)
             if user_id in state.voters:
                 await respond(interaction, render_feedback_thanks(action, already=True))
                 return
-            state.voters.add(user_id)
             message = interaction.message
+            # Count the vote only once it is saved, so a failed write can be retried.
             await asyncio.to_thread(
                 bot.feedback.record,
                 question=state.question,
@@ -143,6 +143,7 @@ async def handle_button(interaction: discord.Interaction, action: str, key: str)
                 message_id=message.id if message is not None else None,
                 answer=state.answer,
             )
+            state.voters.add(user_id)
             await respond(interaction, render_feedback_thanks(action))
         else:  # the template only matches known actions; be polite anyway
             await respond(interaction, render_stale())
