@@ -1037,7 +1037,7 @@ def report(results: dict, store_available: bool) -> None:
                          str(ev["n"]), fmt(ev["p50"], ".3f"), fmt(ev["p99"], ".3f"), fmt(ev["max"], ".3f")])
         if o.get("postings"):
             pst = o["postings"]
-            rows.append([label(size), "  postings scanned per question (count)", "",
+            rows.append([label(size), "  postings of its known terms (sum of df; before any pruning)", "",
                          f"{pst['p50']:,.0f}", f"{pst['p99']:,.0f}", f"{pst['max']:,}"])
         rows.append([label(size), "answered (covers rule true)", "", f"{o['answered']:.0%}", "", ""])
     print_table(["corpus", "stage", "n", "p50", "p99", "max"], rows)
