@@ -103,3 +103,22 @@ def test_pruned_top_m_equals_exhaustive_ranking(seed, monkeypatch):
         pruned += touched > 2000
     assert pruned > 50  # the queries did exercise long postings
     assert len(calls) > 60  # and the pruned path ran
+
+
+def test_dense_pruning_with_common_words_only(monkeypatch):
+    """Queries of common words touch most passages; pruning there must stay exact too."""
+    rng = np.random.default_rng(5)
+    words, corpus = random_corpus(rng, 6000, 3000)
+    index = Index.build(corpus)
+    calls = []
+    original = Index._lookup_rest
+    monkeypatch.setattr(Index, "_lookup_rest", lambda self, *a: calls.append(1) or original(self, *a))
+    for _ in range(100):
+        query = [words[int(i)] for i in rng.integers(0, 6, size=5)]
+        exhaustive = index.bm25_scores(query)
+        constant = sum(float(index.idf[index.term_ids[w]]) for w in query)
+        for m in (1, 5, 40):
+            docs, vals = index._top_bm25([(index.term_ids[w], query.count(w)) for w in dict.fromkeys(query)], m)
+            np.testing.assert_allclose(np.sort(vals + constant)[::-1], np.sort(exhaustive)[::-1][:len(docs)],
+                                       rtol=1e-5, atol=1e-4)
+    assert len(calls) > 100
