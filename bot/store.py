@@ -33,7 +33,7 @@ from .text import stopwords
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: 64-bit typo hashes, term_max
 # Bump when tokenising, stemming or cleaning changes the terms a file yields.
 ANALYSIS_VERSION = 1
 CACHE_DIR_NAME = ".kb-cache"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.service import KnowledgeService
-from bot.store import cache_dir
+from bot.store import FORMAT_VERSION, cache_dir
 from tests.conftest import KNOWLEDGE, SEED_NAME
 
 
@@ -38,7 +38,7 @@ def test_saved_index_gives_the_same_answers(kdir: Path):
     folder, _ = fresh.save_index()
     assert folder == cache_dir(kdir) and (folder / "meta.json").exists()
     meta = json.loads((folder / "meta.json").read_text())
-    assert meta["format"] == 1 and len(meta["key"]) == 64
+    assert meta["format"] == FORMAT_VERSION and len(meta["key"]) == 64
     assert not any(p.suffix == ".pkl" for p in folder.iterdir())
     loaded = KnowledgeService.open(kdir)
     assert loaded._built.files_read == 0  # nothing re-read: it came from the saved index
