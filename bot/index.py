@@ -290,16 +290,7 @@ class Index:
         n_touched = 0
         for i, (_, tid, count) in enumerate(plan):
             rest = sum(lengths[i:])
-            if n_touched > self.size // 4 and rest > self.size // 4 and self.size > m:
-                # Dense regime (common words): the exact m-th best score costs one pass
-                # over the score array, far less than scanning the remaining postings.
-                theta = float(np.partition(scratch, self.size - m)[self.size - m])
-                if theta > bounds[i]:
-                    alive = np.flatnonzero(scratch >= theta - np.float32(bounds[i])).astype(np.int32)
-                    alive_vals = scratch[alive]
-                    scratch.fill(0.0)
-                    return self._lookup_rest(alive, alive_vals, plan[i:], m)
-            elif touched and n_touched >= m * len(touched) and rest > n_touched:
+            if touched and n_touched >= m * len(touched) and rest > n_touched:
                 cat = touched[0] if len(touched) == 1 else np.concatenate(touched)
                 vals = scratch[cat]
                 # cat repeats a passage once per term that hit it, so the entry ranked

@@ -106,7 +106,7 @@ def test_pruned_top_m_equals_exhaustive_ranking(seed, monkeypatch):
 
 
 def test_dense_pruning_with_common_words_only(monkeypatch):
-    """Queries of common words touch most passages; pruning there must stay exact too."""
+    """Queries of common words touch most passages; pruning and the dense pass stay exact."""
     rng = np.random.default_rng(5)
     words, corpus = random_corpus(rng, 6000, 3000)
     index = Index.build(corpus)
