@@ -337,15 +337,32 @@ class Index:
 
     def _lookup_rest(self, alive: np.ndarray, vals: np.ndarray, rest: Sequence[tuple[float, int, int]],
                      m: int) -> tuple[np.ndarray, np.ndarray]:
-        """Add the remaining terms' weights to the passages still in the running, finding
-        each in the term's postings (sorted by passage) by binary search."""
-        for _, tid, count in rest:
+        """Add the remaining terms' weights to the passages still in the running.
+
+        A term whose postings are much longer than the running set is looked up by binary
+        search (postings are sorted by passage); a shorter one is scattered into the
+        (cleared) scratch array and read back. After each term, passages that can no longer
+        reach the m-th best score, even with every remaining term, drop out.
+        """
+        scratch = self._scratch.scores
+        remaining = sum(ub for ub, _, _ in rest)
+        for ub, tid, count in rest:
             a, b = int(self.term_ptr[tid]), int(self.term_ptr[tid + 1])
             seg = self.post_docs[a:b]
-            pos = np.searchsorted(seg, alive)
-            pos[pos == seg.shape[0]] = 0
-            hit = seg[pos] == alive
-            vals[hit] += self.post_weights[a + pos[hit]] * count
+            if alive.shape[0] * 16 < seg.shape[0]:
+                pos = np.searchsorted(seg, alive)
+                pos[pos == seg.shape[0]] = 0
+                hit = seg[pos] == alive
+                vals[hit] += self.post_weights[a + pos[hit]] * count
+            else:
+                scratch[seg] = self.post_weights[a:b] * count
+                vals += scratch[alive]
+                scratch[seg] = 0.0
+            remaining -= ub
+            if alive.shape[0] > m:
+                theta = np.partition(vals, alive.shape[0] - m)[alive.shape[0] - m]
+                keep = vals + np.float32(max(remaining, 0.0)) >= theta
+                alive, vals = alive[keep], vals[keep]
         return _best(alive, vals, m)
 
     # -- queries ------------------------------------------------------------------------
