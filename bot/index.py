@@ -410,13 +410,6 @@ class Index:
                 terms.append(QueryTerm(word, stem, -1, count, self.idf_of(-1)))
         return Query(text, tuple(terms))
 
-    def candidates(self, query: Query, m: int) -> list[tuple[int, float, Evidence]]:
-        """The m best passages by BM25, each with its sentence-level evidence."""
-        batch = self._rank(query, m)
-        if batch is None:
-            return []
-        return [(int(batch.docs[i]), float(batch.bm25[i]), batch.evidence(i)) for i in range(batch.docs.shape[0])]
-
     def search(self, query: Query, k: int, rank: RankParams) -> list[Hit]:
         """Top-k passages: BM25 first, then re-ranked with sentence-level evidence."""
         batch = self._rank(query, max(rank.candidates, k))

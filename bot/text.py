@@ -52,15 +52,6 @@ def clean_invisible(text: str) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One word of a text: its stem and where it stands in the text."""
-
-    stem: str
-    start: int
-    end: int
-
-
 class Analyzer:
     """Turns text into index terms: lower-cased Snowball stems without stopwords."""
 
@@ -90,17 +81,6 @@ class Analyzer:
         """Index terms of a text: stems of its non-stopwords, in order."""
         stop = self.stopwords
         return [self.stem(w) for w in self.words(text) if w not in stop]
-
-    def tokens(self, text: str) -> list[Token]:
-        """Non-stopword tokens with character spans into `text` (for highlighting)."""
-        stop = self.stopwords
-        out = []
-        for m in _WORD.finditer(text):
-            word = m.group().casefold()
-            if word not in stop:
-                out.append(Token(self.stem(word), m.start(), m.end()))
-        return out
-
 
     def highlight_spans(self, text: str, stems: frozenset[str]) -> list[tuple[int, int]]:
         """Character spans of the words of `text` whose stems are in `stems`."""
