@@ -75,11 +75,15 @@ def answer_json(answer: Answer) -> dict:
 
 
 def _questions(question: str, stdin: TextIO) -> Iterable[str]:
+    """The question, or with "-" one per line of stdin, decoded leniently: a stray invalid
+    byte becomes U+FFFD instead of ending the run, and a BOM or CR never reaches the JSON."""
     if question != "-":
         yield question
         return
-    for line in stdin:
-        line = line.rstrip("\n")
+    raw = getattr(stdin, "buffer", None)
+    lines = (b.decode("utf-8", errors="replace") for b in raw) if raw is not None else stdin
+    for line in lines:
+        line = line.lstrip("\ufeff").rstrip("\r\n")
         if line.strip():
             yield line
 

@@ -184,7 +184,7 @@ class AnswerEngine:
         weight = {t.term_id: t.weight for t in query.known}
         found = [terms & weight.keys() for terms in self.index.sentence_terms(passage_no)]
         if len(found) != len(sents):  # a passage without sentences is one sentence
-            found = [set(weight)]
+            found = [set(weight) for _ in sents]
         chosen = [best]
         missing = set(weight) - found[best]
         gains = [(sum(weight[t] for t in found[i] & missing), -abs(i - best), i)

@@ -213,6 +213,10 @@ class Index:
         keys = self.tokens.astype(np.int64) * n + doc_of_token
         del doc_of_token
         keys.sort()
+        if keys.shape[0] == 0:  # passages of stopwords only: nothing to search
+            return {"df": np.zeros(n_terms, dtype=np.int32), "idf": np.zeros(n_terms),
+                    "post_docs": np.zeros(0, dtype=np.int32), "post_weights": np.zeros(0, dtype=np.float32),
+                    "term_ptr": np.zeros(n_terms + 1, dtype=np.int64)}
         starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
         tf = np.diff(np.append(starts, keys.shape[0])).astype(np.float64)
         pairs = keys[starts]
@@ -281,6 +285,14 @@ class Index:
         scratch = getattr(self._scratch, "scores", None)
         if scratch is None or scratch.shape[0] != self.size:
             scratch = self._scratch.scores = np.zeros(self.size, dtype=np.float32)
+        try:
+            return self._top_bm25_into(scratch, term_counts, m)
+        except BaseException:
+            scratch.fill(0.0)  # never leave stale scores for this thread's next question
+            raise
+
+    def _top_bm25_into(self, scratch: np.ndarray, term_counts: Sequence[tuple[int, int]], m: int,
+                       ) -> tuple[np.ndarray, np.ndarray]:
         plan = sorted(((float(self.term_max[t]) * c, t, c) for t, c in term_counts), reverse=True)
         bounds = [0.0] * (len(plan) + 1)  # bounds[i]: most that terms i.. can add
         for i in range(len(plan) - 1, -1, -1):
@@ -392,22 +404,33 @@ class Index:
             counts[stem] = counts.get(stem, 0) + 1
             first_word.setdefault(stem, word)
         terms: list[QueryTerm] = []
+        by_id: dict[int, int] = {}  # term id -> position in terms
         for stem, count in counts.items():
             word = first_word[stem]
             tid = self.term_ids.get(stem, -1)
             if tid >= 0:
-                terms.append(QueryTerm(word, stem, tid, count, self.idf_of(tid)))
-                continue
-            matches = self.typo.lookup(stem, limit=1) or (
-                self.typo.lookup(word, limit=1) if word != stem else [])
-            if matches:
-                m = matches[0]
-                terms.append(QueryTerm(word, self.vocabulary[m.term_id], m.term_id, count,
-                                       self.idf_of(m.term_id) * rank.typo_discount, typo=True))
-            elif stop and near_stopword(word, stop):
-                continue  # "wat", "teh": a mistyped filler word, not a missing topic
+                term = QueryTerm(word, stem, tid, count, self.idf_of(tid))
             else:
-                terms.append(QueryTerm(word, stem, -1, count, self.idf_of(-1)))
+                matches = self.typo.lookup(stem, limit=1) or (
+                    self.typo.lookup(word, limit=1) if word != stem else [])
+                if matches:
+                    m = matches[0]
+                    term = QueryTerm(word, self.vocabulary[m.term_id], m.term_id, count,
+                                     self.idf_of(m.term_id) * rank.typo_discount, typo=True)
+                elif stop and near_stopword(word, stop):
+                    continue  # "wat", "teh": a mistyped filler word, not a missing topic
+                else:
+                    terms.append(QueryTerm(word, stem, -1, count, self.idf_of(-1)))
+                    continue
+            seen = by_id.get(term.term_id)
+            if seen is None:
+                by_id[term.term_id] = len(terms)
+                terms.append(term)
+            else:  # "recieve receive": one word, typed twice; keep the exact spelling's weight
+                old = terms[seen]
+                keep = old if not old.typo else term
+                terms[seen] = QueryTerm(keep.word, keep.stem, keep.term_id, old.count + term.count,
+                                        max(old.weight, term.weight), old.typo and term.typo)
         return Query(text, tuple(terms))
 
     def search(self, query: Query, k: int, rank: RankParams) -> list[Hit]:

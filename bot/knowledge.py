@@ -40,11 +40,17 @@ DEFAULT_JUNK_MARKERS: tuple[str, ...] = (
 
 # Block-level tags end a paragraph; the pattern tolerates the spaces scrapers put inside
 # tags ("< / P >", "< p >").
+# What may follow a tag name: nothing, or attributes with "=" (so "a<b and c>d" or
+# "Vec<String>" in plain text are not mistaken for tags).
+_TAG_REST = r"(?:\s+[^<>=]{0,100}=[^<>]{0,400}?)?\s*/?\s*>"
 _BLOCK_TAG = re.compile(
-    r"<\s*/?\s*(?:p|div|br|h[1-6]|li|ul|ol|section|article|blockquote|tr|table|pre|hr)\b[^<>]{0,200}?/?\s*>",
+    r"<\s*/?\s*(?:p|div|br|h[1-6]|li|ul|ol|section|article|blockquote|tr|table|pre|hr)\b" + _TAG_REST,
     re.IGNORECASE,
 )
-_ANY_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]{0,500}?)?\s*/?\s*>")
+_INLINE_TAGS = ("a|abbr|b|big|cite|code|del|dfn|em|font|i|img|ins|kbd|mark|q|s|samp|small|span|strike|"
+                "strong|sub|sup|time|tt|u|var|wbr|meta|link|label|figure|figcaption|picture|source|"
+                "nav|header|footer|main|aside|html|head|body|title|center|td|th|thead|tbody|dl|dt|dd")
+_ANY_TAG = re.compile(r"<\s*/?\s*(?:" + _INLINE_TAGS + r")\b" + _TAG_REST, re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*\n")
 _SPACES = re.compile(r"\s+")
@@ -84,6 +90,7 @@ class SkippedFile:
 
     path: str
     reason: str
+    signature: tuple[int, int] | None = None  # (size, mtime_ns) when it was read
 
 
 @dataclass(frozen=True)
@@ -121,10 +128,15 @@ def strip_tags(text: str) -> str:
 
 
 def cut_junk(text: str, markers: Sequence[str]) -> str:
-    """Drop everything from the first junk marker on."""
+    """Drop everything from the first junk marker in the second half of the text on.
+
+    Page furniture trails the article; a marker early in a document ("Read more about
+    tokens below") is ordinary text and stays.
+    """
     cut = len(text)
+    half = len(text) // 2
     for marker in markers:
-        pos = text.find(marker)
+        pos = text.find(marker, half)
         if 0 <= pos < cut:
             cut = pos
     return text[:cut]
@@ -202,10 +214,13 @@ class Cleaner:
             return self._clean_html(path, raw)
         return self._clean_text(path, raw, markdown=suffix == ".md")
 
-    def _finish(self, path: str, title: str, source: str | None, body: str) -> Document:
-        body = cut_junk(strip_tags(body), self.config.junk_markers)
+    def _finish(self, path: str, title: str, source: str | None, body: str, parsed_html: bool = False) -> Document:
+        if not parsed_html:  # the HTML parser has already dropped tags and decoded entities
+            body = strip_tags(body)
+            title = html.unescape(_ANY_TAG.sub(" ", title))
+        body = cut_junk(body, self.config.junk_markers)
         paragraphs = tuple(split_paragraphs(body))
-        title = normalise_whitespace(html.unescape(_ANY_TAG.sub(" ", title))) or _title_from_name(path)
+        title = normalise_whitespace(title) or _title_from_name(path)
         return Document(path=path, title=title, source=source, paragraphs=paragraphs)
 
     def _clean_text(self, path: str, raw: str, markdown: bool) -> Document:
@@ -222,8 +237,12 @@ class Cleaner:
             lines.pop(0)
         title = ""
         if markdown:
+            in_fence = False
             for i, line in enumerate(lines):
-                m = _MD_HEADING.match(line)
+                if line.lstrip().startswith(("```", "~~~")):
+                    in_fence = not in_fence  # "# comment" inside a code block is no heading
+                    continue
+                m = None if in_fence else _MD_HEADING.match(line)
                 if m:
                     title = m.group(1)
                     del lines[i]
@@ -231,8 +250,9 @@ class Cleaner:
             body_lines = [_MD_ANY_HEADING.sub("", ln) for ln in lines]
             body = _MD_LINK.sub(r"\1", "\n".join(body_lines))
         else:
-            # The first line is the title when a blank line follows it.
-            if len(lines) >= 2 and lines[0].strip() and not lines[1].strip():
+            # The first line is the title when a blank line and then more text follow it.
+            if (len(lines) >= 3 and lines[0].strip() and not lines[1].strip()
+                    and any(ln.strip() for ln in lines[2:])):
                 title = lines.pop(0)
             body = "\n".join(lines)
         return self._finish(path, title, source, body)
@@ -242,7 +262,7 @@ class Cleaner:
         parser.feed(raw)
         parser.close()
         title = parser.title.strip() or parser.h1.strip()
-        return self._finish(path, title, parser.canonical, "".join(parser.parts))
+        return self._finish(path, title, parser.canonical, "".join(parser.parts), parsed_html=True)
 
 
 def _title_from_name(path: str) -> str:
@@ -316,10 +336,10 @@ def load_document(
         doc = cleaner.clean(rel, read_text_file(root / rel))
     except KnowledgeError as exc:
         log.warning("skipped %s: %s", rel, exc)
-        return SkippedFile(rel, str(exc))
+        return SkippedFile(rel, str(exc), signature)
     if not doc.paragraphs:
         log.warning("skipped %s: no text left after cleaning", rel)
-        return SkippedFile(rel, "no text left after cleaning")
+        return SkippedFile(rel, "no text left after cleaning", signature)
     return Document(doc.path, doc.title, doc.source, doc.paragraphs, signature)
 
 

@@ -227,10 +227,10 @@ class KnowledgeService:
         with self._reload_lock:
             built = self._built
             assert built is not None
-            files = [(d.path, d.signature) for d in built.kb.documents if d.signature is not None]
-            files += [(s.path, sig) for s in built.kb.skipped
-                      for sig in [_signature(self.knowledge_dir / s.path)] if sig is not None]
-            files.sort()
+            # The signatures the build saw (not the files' current ones), so a file changed
+            # since makes the save stale rather than wrongly fresh.
+            files = sorted([(d.path, d.signature) for d in built.kb.documents if d.signature is not None]
+                           + [(s.path, s.signature) for s in built.kb.skipped if s.signature is not None])
             folder = save_built(built, self.knowledge_dir, self._key(files),
                                 settings_key(self.clean_config, self.engine_config.bm25))
         return folder, time.perf_counter() - t0
@@ -238,11 +238,3 @@ class KnowledgeService:
     def sources(self) -> list[SourceInfo]:
         return [SourceInfo(d.path, d.title, len(d.paragraphs), d.source)
                 for d in self.knowledge.documents]
-
-
-def _signature(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns

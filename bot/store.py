@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2  # 2: 64-bit typo hashes, term_max
 # Bump when tokenising, stemming or cleaning changes the terms a file yields.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2  # 2: stricter tag stripping, junk markers only in the second half
 CACHE_DIR_NAME = ".kb-cache"
 _INDEX_ARRAYS = ("tokens", "sentence_ptr", "passage_sentence_ptr", "df", "idf", "post_docs",
                  "post_weights", "term_ptr", "typo_keys", "typo_ids")
@@ -138,7 +138,7 @@ def save_built(built: Built, knowledge_dir: Path, key: str, settings: str = "") 
         raise TypeError("only knowledge bases built by build_knowledge can be saved")
     docs = [{"path": d.path, "title": d.title, "source": d.source, "signature": list(d.signature or (0, 0))}
             for d in built.kb.documents]
-    skipped = [[s.path, s.reason] for s in built.kb.skipped]
+    skipped = [[s.path, s.reason, list(s.signature) if s.signature else None] for s in built.kb.skipped]
     write_index(built.index, folder, key, {"settings": settings, "documents": docs, "skipped": skipped},
                 table.arrays())
     log.info("saved the index of %s to %s", knowledge_dir, folder)
@@ -165,7 +165,7 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key") -> Built | Non
         table = PassageTable([(d["path"], d["title"], d["source"]) for d in docs],
                              *(arrays[name] for name in _TABLE_ARRAYS))
         signatures = [tuple(d["signature"]) for d in docs]
-        skipped = tuple(SkippedFile(p, r) for p, r in meta.get("skipped", []))
+        skipped = tuple(SkippedFile(p, r, tuple(sig) if sig else None) for p, r, sig in meta.get("skipped", []))
     except (KeyError, TypeError, ValueError) as exc:
         log.warning("saved index in %s is unreadable (%s); rebuilding", folder, exc)
         return None

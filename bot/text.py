@@ -243,7 +243,9 @@ class TypoIndex:
     def lookup(self, word: str, limit: int = 2) -> list[TypoMatch]:
         """Closest vocabulary terms to `word` (best first), at most `limit` of them."""
         max_d = max_typo_distance(word)
-        if max_d == 0 or self._keys.size == 0:
+        # Nothing longer than the longest filed term (plus the allowed edits) can match, and
+        # the number of deletion variants grows fast with length: refuse early.
+        if max_d == 0 or self._keys.size == 0 or len(word) > _MAX_TYPO_TERM + max_d:
             return []
         variants = {word} | _deletes(word)
         if max_d >= 2:
@@ -280,6 +282,6 @@ def _edits1(word: str) -> set[str]:
 def near_stopword(word: str, stop: frozenset[str]) -> bool:
     """True when an unknown word is one edit from a stopword ("wat" for "what"), so a typo
     in a filler word is not mistaken for a topic the knowledge base lacks."""
-    if len(word) < 3:
+    if not 3 <= len(word) <= 16:  # stopwords are short: a long word is never one
         return False
     return any(len(s) >= 3 and s in stop for s in _edits1(word))

@@ -111,3 +111,30 @@ def test_empty_and_symbol_only_questions_explain(engine):
 
 def test_markdown_in_passages_is_escaped():
     assert escape_markdown("a*b_c`d|e") == "a\\*b\\_c\\`d\\|e"
+
+
+def test_long_words_answer_fast(engine):
+    import random
+    import string
+    import time
+
+    rng = random.Random(0)
+    word = "".join(rng.choice(string.ascii_lowercase) for _ in range(990))
+    for q in ["what is " + word, "İ" * 1000]:
+        t = time.perf_counter()
+        engine.ask(q)
+        assert time.perf_counter() - t < 2.0  # was tens of seconds: typo variants of a huge word
+
+
+def test_stopword_only_knowledge_base_does_not_crash(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("The and of it.\n\nWhat is it? It is what it is.\n")
+    engine = AnswerEngine(load_knowledge(tmp_path))
+    a = engine.ask("why Ramstein?")
+    assert not a.answered and a.results == ()
+
+
+def test_typo_and_correct_spelling_count_as_one_word(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("Billing\n\nWe receive payments on the first day of each month.\n")
+    engine = AnswerEngine(load_knowledge(tmp_path))
+    assert engine.ask("receive payments").confidence == 1.0
+    assert engine.ask("receive payments recieve").confidence == 1.0

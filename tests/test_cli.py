@@ -94,3 +94,13 @@ def test_eval_bad_file_is_clear(tmp_path: Path):
 
 def test_top_k_out_of_range():
     assert main(["ask", "--top-k", "0", "why"]) == 2
+
+
+def test_ask_json_stdin_with_invalid_utf8_bom_and_crlf():
+    proc = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "--knowledge", str(KNOWLEDGE), "-"],
+                          input=b"\xef\xbb\xbfwhy Ramstein?\r\nbad \xff byte\r\n", capture_output=True,
+                          cwd=ROOT, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+                                                     "PYTHONIOENCODING": "utf-8"})
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
+    assert [x["question"] for x in lines] == ["why Ramstein?", "bad \ufffd byte"]

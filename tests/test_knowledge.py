@@ -93,10 +93,36 @@ def test_html_h1_is_title_when_no_title_tag():
 
 
 def test_junk_markers_extendable():
-    raw = "T\n\nReal text. Subscribe now! Buy things."
-    assert Cleaner().clean("a.txt", raw).paragraphs == ("Real text. Subscribe now! Buy things.",)
+    raw = "T\n\nReal text about the topic, long enough. Subscribe now! Buy things."
+    assert Cleaner().clean("a.txt", raw).paragraphs == ("Real text about the topic, long enough. Subscribe now! Buy things.",)
     cfg = CleanConfig.with_extra_markers(["Subscribe now!"])
-    assert Cleaner(cfg).clean("a.txt", raw).paragraphs == ("Real text.",)
+    assert Cleaner(cfg).clean("a.txt", raw).paragraphs == ("Real text about the topic, long enough.",)
+
+
+def test_junk_marker_early_in_a_document_is_ordinary_text():
+    raw = "# Tokens\n\nRead more about tokens below.\n\nTokens expire after one hour.\n\nRefresh them daily."
+    assert Cleaner().clean("t.md", raw).paragraphs == (
+        "Read more about tokens below.", "Tokens expire after one hour.", "Refresh them daily.")
+
+
+def test_html_entities_decoded_once():
+    doc = Cleaner().clean("x.html", "<p>Use the &lt;p&gt; tag, and write &amp;amp; for an ampersand.</p>")
+    assert doc.paragraphs == ("Use the <p> tag, and write &amp; for an ampersand.",)
+
+
+def test_angle_brackets_in_plain_text_are_kept():
+    doc = Cleaner().clean("a.txt", "If a<b and c>d the claim holds. Use Vec<String> in Rust. <b>bold</b> <a href='x'>link</a>")
+    assert doc.paragraphs == ("If a<b and c>d the claim holds. Use Vec<String> in Rust. bold link",)
+
+
+def test_one_line_file_is_a_paragraph_not_a_title():
+    doc = Cleaner().clean("paris.txt", "Paris is the capital of France.\n")
+    assert doc.paragraphs == ("Paris is the capital of France.",) and doc.title == "paris"
+
+
+def test_markdown_title_not_taken_from_code_block():
+    doc = Cleaner().clean("r.md", "```bash\n# install deps\npip install x\n```\n\n# Real title\n\nText.")
+    assert doc.title == "Real title"
 
 
 def test_stable_order_and_relative_paths(tmp_path: Path):

@@ -94,3 +94,12 @@ def test_failed_reload_keeps_old_base(kdir: Path):
     with pytest.raises(KnowledgeError, match="no .txt, .md or .html files"):
         service.reload()
     assert service.ask("why Ramstein?").best.citation.paragraph == 3
+
+
+def test_saved_index_of_a_fixed_file_is_stale(kdir: Path):
+    (kdir / "bad.txt").write_bytes(b"\x00\x01binary")
+    service = KnowledgeService.open(kdir)
+    (kdir / "bad.txt").write_text("Penguins\n\nPenguins live in Antarctica.\n")
+    service.save_index()  # saves what the build saw: bad.txt as it was
+    reopened = KnowledgeService.open(kdir)
+    assert reopened.ask("where do penguins live").answered
