@@ -300,12 +300,15 @@ def list_knowledge_files(root: Path) -> list[Path]:
     if not root.is_dir():
         raise KnowledgeError(f"knowledge directory {root} is not a directory")
     files = []
-    for p in root.rglob("*"):
-        rel = p.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES:
-            files.append(p)
+    try:
+        for p in root.rglob("*"):
+            rel = p.relative_to(root)
+            if any(part.startswith(".") for part in rel.parts):
+                continue
+            if p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file():
+                files.append(p)
+    except OSError as exc:
+        raise KnowledgeError(f"cannot list knowledge directory {root}: {exc.strerror or exc}") from None
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .answer import Answer, AnswerEngine, EngineConfig
 from .builder import Built, build_knowledge
+from .errors import BotError, KnowledgeError
 from .knowledge import CleanConfig, Document, KnowledgeBase, Progress, SkippedFile, scan_knowledge
 from .progress import LogProgress
 from .store import cache_dir, cache_key, load_built, save_built, settings_key
@@ -213,7 +214,14 @@ class KnowledgeService:
         with self._reload_lock:
             t0 = time.perf_counter()
             old = self.engine
-            built, how = self._load_or_build(self._built)
+            try:
+                built, how = self._load_or_build(self._built)
+            except BotError:
+                raise
+            except Exception as exc:  # a bug or an OS error: still keep the old base, say why
+                log.exception("reload of %s failed", self.knowledge_dir)
+                raise KnowledgeError(f"reload failed ({type(exc).__name__}: {exc}); "
+                                     "the previous knowledge base is still in use") from exc
             self._swap(built)
             seconds = time.perf_counter() - t0
             report = ReloadReport(len(built.kb.documents), len(built.kb.passages),

@@ -103,3 +103,19 @@ def test_saved_index_of_a_fixed_file_is_stale(kdir: Path):
     service.save_index()  # saves what the build saw: bad.txt as it was
     reopened = KnowledgeService.open(kdir)
     assert reopened.ask("where do penguins live").answered
+
+
+def test_unexpected_reload_error_keeps_old_base(kdir: Path, monkeypatch):
+    from bot import service as service_module
+    from bot.errors import KnowledgeError
+
+    service = KnowledgeService.open(kdir, use_saved_index=False)
+
+    def boom(*args, **kwargs):
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(service_module, "build_knowledge", boom)
+    (kdir / "faq.txt").write_text("FAQ\n\nChanged.\n")
+    with pytest.raises(KnowledgeError, match="previous knowledge base is still in use"):
+        service.reload()
+    assert service.ask("why Ramstein?").best.citation.paragraph == 3
