@@ -13,9 +13,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .builder import Built
 from .index import BM25Params, Hit, Index, Query, RankParams, answer_share, covers
 from .knowledge import KnowledgeBase, Passage
+from .surface import SurfaceFeatures, SurfaceFn, SurfaceMatcher
 from .text import Analyzer, clean_invisible
 
 log = logging.getLogger(__name__)
@@ -153,7 +156,7 @@ class AnswerEngine:
             return Answer(question, False, (), 0.0,
                           notice="Your question has no words I can search for: name the topic you're asking about.",
                           covers=self._covers(), elapsed_ms=_ms(t0))
-        hits = self.index.search(query, k, rank)
+        hits = self.index.search(query, k, rank, self._surface(text, query))
         results = tuple(self._result(h, query) for h in hits)
         confidence = answer_share(hits[0].evidence, rank) if hits else 0.0
         answered = bool(hits) and covers(hits[0].evidence, rank)
@@ -162,6 +165,21 @@ class AnswerEngine:
             notice = "The knowledge base has no answer to that."
         return Answer(question, answered, results, confidence, notice=notice,
                       covers=self._covers(), elapsed_ms=_ms(t0))
+
+    def _surface(self, question: str, query: Query) -> SurfaceFn:
+        """Reads surface evidence from the candidates' text for Index.search."""
+        matcher = SurfaceMatcher(question, {t.word: t.weight for t in query.terms}, query.total_weight,
+                                 self.analyzer.stopwords)
+        passages = self.kb.passages
+
+        def read(docs: np.ndarray, best: np.ndarray) -> SurfaceFeatures:
+            pairs = []
+            for d, b in zip(docs.tolist(), best.tolist()):
+                p = passages[d]
+                sents = p.sentences or (p.text,)
+                pairs.append((p.text, sents[min(b, len(sents) - 1)]))
+            return matcher.features(pairs)
+        return read
 
     def _result(self, hit: Hit, query: Query) -> Result:
         p = self.kb.passages[hit.passage]

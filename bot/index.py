@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .surface import SurfaceFeatures, SurfaceFn
 from .text import Analyzer, TypoIndex, near_stopword
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,14 @@ class RankParams:
     candidates: int = 40  # paragraphs re-ranked after the BM25 pass
     # Weights of the evidence added to BM25 (relative to the best candidate's BM25), fitted
     # on SQuAD articles 0-23 only and checked on 24-47.
-    sentence_weight: float = 0.2  # best sentence's share of the question's idf weight
-    sentence_count_weight: float = 0.1  # best sentence's share of the question's words
+    sentence_weight: float = 0.3  # best sentence's share of the question's idf weight
+    sentence_count_weight: float = 0.0  # best sentence's share of the question's words
     pair_weight: float = 0.2  # question word pairs found side by side
     coverage_weight: float = 0.2  # paragraph's share of the question's idf weight
+    # Surface evidence (bot/surface.py), when the caller supplies the passages' text:
+    exact_weight: float = 0.4  # share of the question's weight found in the words as typed
+    sentence_exact_weight: float = 0.1  # the same within the best sentence
+    answer_type_weight: float = 0.15  # best sentence has the kind of answer asked for
     typo_discount: float = 0.8  # a typo match counts a little less than the real word
     # The confidence rule: an answer needs the question's words found in the passage to
     # outweigh those missing from it. A missing word the knowledge base has elsewhere counts
@@ -102,6 +107,9 @@ class Evidence:
     matched: int  # distinct question words found in the passage
     missing_known: int  # question words not in the passage but elsewhere in the index
     missing_unknown: int  # question words the index does not have at all
+    exact: float = 0.0  # share of the idf weight found as typed (0 without surface evidence)
+    sentence_exact: float = 0.0  # the same within the best sentence
+    answer_type: float = 0.0  # 1.0 when the best sentence has the kind of answer asked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,8 +441,9 @@ class Index:
                                         max(old.weight, term.weight), old.typo and term.typo)
         return Query(text, tuple(terms))
 
-    def search(self, query: Query, k: int, rank: RankParams) -> list[Hit]:
-        """Top-k passages: BM25 first, then re-ranked with sentence-level evidence."""
+    def search(self, query: Query, k: int, rank: RankParams, surface: SurfaceFn | None = None) -> list[Hit]:
+        """Top-k passages: BM25 first, then re-ranked with sentence-level evidence and,
+        when `surface` reads the candidates' text, with surface evidence."""
         batch = self._rank(query, max(rank.candidates, k))
         if batch is None:
             return []
@@ -445,6 +454,11 @@ class Index:
                   + rank.sentence_count_weight * batch.sent_n
                   + rank.pair_weight * batch.pairs
                   + rank.coverage_weight * batch.cov_w)
+        if surface is not None:
+            batch.surface = surface(batch.docs, batch.best_sentence)
+            scores += (rank.exact_weight * batch.surface.exact
+                       + rank.sentence_exact_weight * batch.surface.sentence_exact
+                       + rank.answer_type_weight * batch.surface.answer_type)
         order = np.lexsort((batch.docs, -scores))[:k]
         return [Hit(int(batch.docs[i]), float(scores[i]), float(batch.bm25[i]), batch.evidence(int(i)))
                 for i in order]
@@ -553,9 +567,11 @@ class _Batch:
     matched: np.ndarray
     total_n: int
     unknown: int
+    surface: SurfaceFeatures | None = None
 
     def evidence(self, i: int) -> Evidence:
         matched = int(self.matched[i])
+        sf = self.surface
         return Evidence(
             coverage=float(self.cov_w[i]),
             count_coverage=float(self.cov_n[i]),
@@ -566,6 +582,9 @@ class _Batch:
             matched=matched,
             missing_known=self.total_n - self.unknown - matched,
             missing_unknown=self.unknown,
+            exact=float(sf.exact[i]) if sf else 0.0,
+            sentence_exact=float(sf.sentence_exact[i]) if sf else 0.0,
+            answer_type=float(sf.answer_type[i]) if sf else 0.0,
         )
 
 

@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 # The same pattern nltk's RegexpTokenizer would take, compiled with the standard `re`:
 # nltk 3.10 wraps every regex call in a ReDoS time-out guard that triples tokenising
 # time, and this pattern (one character class, no nesting) cannot backtrack.
-_WORD = re.compile(r"[^\W_]+")
+WORD_PATTERN = r"[^\W_]+"  # letters and digits: what a word is, in every script
+_WORD = re.compile(WORD_PATTERN)
 _DOUBLES = frozenset("bdfglmnprstz")
 # Zero-width and other invisible format characters members paste by accident.
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")

@@ -1,0 +1,128 @@
+"""Evidence the stemmed index cannot see: the question's words as typed, and the kind of
+answer a question asks for.
+
+Stems merge "operational" with "operations" and "responsible" with "response": good for
+recall, but a passage that uses the question's own word form is more often the one the
+question was written against. And "when ..." wants a date, "how many ..." a number,
+"who ..." a name. Both signals are read from the top candidates' text at query time, so
+the index stores nothing extra. Their weights were fitted on SQuAD articles 0-23 only and
+checked on 24-47 (bench/squad.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .text import WORD_PATTERN, clean_invisible
+
+# Question openings and the answer each asks for.
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("number", re.compile(r"\bhow (?:many|much|long|far|old|large|big|tall|high|fast|often)\b"
+                          r"|\bwhat (?:percentage|percent|number|proportion|amount)\b")),
+    ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|century|decade|time)\b")),
+    ("name", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhere\b")),
+)
+_MONTHS = ("january february march april may june july august september october november december "
+           "century decade")
+_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+                 "hundred thousand million billion trillion dozen half")
+_WORD = re.compile(WORD_PATTERN)
+
+
+def _words(alternatives: str) -> str:
+    return r"(?<![^\W_])(?:" + alternatives + r")(?![^\W_])"
+
+
+# Where each kind of answer may stand in a sentence; the words found must not be the
+# question's own. Names are capitalised words (Latin scripts) that do not start the sentence.
+_ANSWER_WORDS: dict[str, re.Pattern[str]] = {
+    "number": re.compile(_words(r"\d[^\W_]*|" + _NUMBER_WORDS.replace(" ", "|")), re.IGNORECASE),
+    "date": re.compile(_words(r"1\d{3}s?|20\d{2}s?|" + _MONTHS.replace(" ", "|")), re.IGNORECASE),
+    "name": re.compile(r"(?<![^\W_])[A-ZÀ-ÖØ-Þ][^\W_]*"),
+}
+
+
+def answer_kind(question: str) -> str | None:
+    """'number', 'date' or 'name' when the question's wording asks for one, else None."""
+    text = " ".join(w.casefold() for w in _WORD.findall(clean_invisible(question)))
+    for kind, pattern in _KINDS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+@dataclass(frozen=True)
+class SurfaceFeatures:
+    """One array entry per candidate passage."""
+
+    exact: np.ndarray  # share of the question's weight found as typed in the passage
+    sentence_exact: np.ndarray  # the same within the passage's best sentence
+    answer_type: np.ndarray  # 1.0 when the best sentence holds the kind of answer asked for
+
+
+class SurfaceMatcher:
+    """Reads the surface evidence of one question from candidate passages' text."""
+
+    def __init__(self, question: str, word_weights: dict[str, float], total_weight: float,
+                 stopwords: frozenset[str]) -> None:
+        # word_weights: each content word as typed (lower-cased) -> its weight in the query.
+        self.weights = word_weights
+        self.total = total_weight or 1.0
+        self.kind = answer_kind(question)
+        self.question_words = frozenset(w.casefold() for w in _WORD.findall(clean_invisible(question)))
+        self.stopwords = stopwords
+
+    def exact_share(self, text: str, part: tuple[int, int] = (0, 0)) -> tuple[float, float]:
+        """Weight share of the question words found in `text` as whole words (case aside),
+        and of those found within text[part[0]:part[1]]."""
+        low = text.casefold()
+        s0, s1 = part if len(low) == len(text) else (0, 0)  # casefolding moved offsets ("ß")
+        n, found, inside = len(low), 0.0, 0.0
+        for word, weight in self.weights.items():
+            i, seen = low.find(word), False
+            while i >= 0:  # str.find plus a word-boundary check: far cheaper than a regex
+                end = i + len(word)
+                if (i == 0 or not low[i - 1].isalnum()) and (end == n or not low[end].isalnum()):
+                    if not seen:
+                        found += weight
+                        seen = True
+                    if s0 <= i and end <= s1:
+                        inside += weight
+                        break
+                i = low.find(word, i + 1)
+        return found / self.total, inside / self.total
+
+    def has_answer_kind(self, sentence: str) -> float:
+        """1.0 when the sentence holds a word of the kind of answer asked for."""
+        pattern = _ANSWER_WORDS.get(self.kind) if self.kind else None
+        if pattern is None:
+            return 0.0
+        qwords, stop = self.question_words, self.stopwords
+        first = _WORD.search(sentence)
+        start = first.start() if first else -1
+        for m in pattern.finditer(sentence):
+            lower = m.group().casefold()
+            if lower in qwords or (self.kind == "name" and (m.start() == start or lower in stop)):
+                continue
+            return 1.0
+        return 0.0
+
+    def features(self, passages: Sequence[tuple[str, str]]) -> SurfaceFeatures:
+        """Features of (passage text, best sentence text) pairs."""
+        n = len(passages)
+        exact, sent_exact, typed = np.zeros(n), np.zeros(n), np.zeros(n)
+        for i, (text, sentence) in enumerate(passages):
+            start = text.find(sentence)
+            exact[i], sent_exact[i] = self.exact_share(text, (start, start + len(sentence)))
+            if start < 0 or len(text.casefold()) != len(text):  # the sentence could not be located
+                sent_exact[i] = self.exact_share(sentence)[0]
+            typed[i] = self.has_answer_kind(sentence)
+        return SurfaceFeatures(exact, sent_exact, typed)
+
+
+# What Index.search calls with its candidates (passage numbers, best sentence of each).
+SurfaceFn = Callable[[np.ndarray, np.ndarray], SurfaceFeatures]
