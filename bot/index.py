@@ -544,7 +544,9 @@ class Index:
                 found_c.append(a_c[ok])
                 found_k.append(key[ok])
             fk = np.unique(np.concatenate(found_c) * (nq * nq) + np.concatenate(found_k))
-            pairs = np.bincount(fk // (nq * nq), minlength=c) / len(pair_ids)
+            # Out of all adjacent pairs of the question: a pair with a word the index lacks
+            # cannot be found, and should not make the pairs that can count for more.
+            pairs = np.bincount(fk // (nq * nq), minlength=c) / max(1, len(query.terms) - 1)
 
         constant = sum(float(self.idf[t.term_id]) * self.params.delta * t.count for t in known)
         return _Batch(docs, raw.astype(np.float64) + constant, constant, cov_w, matched / total_n,

@@ -17,6 +17,6 @@ def test_dev_set_thresholds(service):
     assert f["unanswerable rejected"] == 1.0, report.misses
     assert f["false rejections"] == 0.0, report.misses
     assert f["hit@3"] == 1.0, report.misses
-    assert f["hit@1"] >= 0.8, report.misses
-    assert f["MRR"] >= 0.88, report.misses
-    assert f["snippet contains gold"] >= 0.7, report.misses
+    assert f["hit@1"] >= 0.85, report.misses
+    assert f["MRR"] >= 0.9, report.misses
+    assert f["snippet contains gold"] >= 0.8, report.misses
