@@ -168,8 +168,7 @@ class AnswerEngine:
 
     def _surface(self, question: str, query: Query) -> SurfaceFn:
         """Reads surface evidence from the candidates' text for Index.search."""
-        matcher = SurfaceMatcher(question, {t.word: t.weight for t in query.terms}, query.total_weight,
-                                 self.analyzer.stopwords)
+        matcher = SurfaceMatcher(question, {t.word: t.weight for t in query.terms}, query.total_weight)
         passages = self.kb.passages
 
         def read(docs: np.ndarray, best: np.ndarray) -> SurfaceFeatures:

@@ -3,9 +3,9 @@ answer a question asks for.
 
 Stems merge "operational" with "operations" and "responsible" with "response": good for
 recall, but a passage that uses the question's own word form is more often the one the
-question was written against. And "when ..." wants a date, "how many ..." a number,
-"who ..." a name. Both signals are read from the top candidates' text at query time, so
-the index stores nothing extra. Their weights were fitted on SQuAD articles 0-23 only and
+question was written against. And "when ..." wants a date, "how many ..." a number. Both
+signals are read from the top candidates' text at query time, so the index stores nothing
+extra. Their weights were fitted on SQuAD articles 0-23 only and
 checked on 24-47 (bench/squad.py).
 """
 
@@ -24,9 +24,8 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("number", re.compile(r"\bhow (?:many|much|long|far|old|large|big|tall|high|fast|often)\b"
                           r"|\bwhat (?:percentage|percent|number|proportion|amount)\b")),
     ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|century|decade|time)\b")),
-    ("name", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhere\b")),
 )
-_MONTHS = ("january february march april may june july august september october november december "
+_DATE_WORDS = ("january february march april may june july august september october november december "
            "century decade")
 _NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
                  "hundred thousand million billion trillion dozen half")
@@ -38,16 +37,16 @@ def _words(alternatives: str) -> str:
 
 
 # Where each kind of answer may stand in a sentence; the words found must not be the
-# question's own. Names are capitalised words (Latin scripts) that do not start the sentence.
+# question's own. (Names for "who"/"where" were tried as capitalised words: too common in
+# prose to tell passages apart, they lowered SQuAD top-1 on both halves.)
 _ANSWER_WORDS: dict[str, re.Pattern[str]] = {
     "number": re.compile(_words(r"\d[^\W_]*|" + _NUMBER_WORDS.replace(" ", "|")), re.IGNORECASE),
-    "date": re.compile(_words(r"1\d{3}s?|20\d{2}s?|" + _MONTHS.replace(" ", "|")), re.IGNORECASE),
-    "name": re.compile(r"(?<![^\W_])[A-ZÀ-ÖØ-Þ][^\W_]*"),
+    "date": re.compile(_words(r"1\d{3}s?|20\d{2}s?|" + _DATE_WORDS.replace(" ", "|")), re.IGNORECASE),
 }
 
 
 def answer_kind(question: str) -> str | None:
-    """'number', 'date' or 'name' when the question's wording asks for one, else None."""
+    """'number' or 'date' when the question's wording asks for one, else None."""
     text = " ".join(w.casefold() for w in _WORD.findall(clean_invisible(question)))
     for kind, pattern in _KINDS:
         if pattern.search(text):
@@ -67,14 +66,12 @@ class SurfaceFeatures:
 class SurfaceMatcher:
     """Reads the surface evidence of one question from candidate passages' text."""
 
-    def __init__(self, question: str, word_weights: dict[str, float], total_weight: float,
-                 stopwords: frozenset[str]) -> None:
+    def __init__(self, question: str, word_weights: dict[str, float], total_weight: float) -> None:
         # word_weights: each content word as typed (lower-cased) -> its weight in the query.
         self.weights = word_weights
         self.total = total_weight or 1.0
         self.kind = answer_kind(question)
         self.question_words = frozenset(w.casefold() for w in _WORD.findall(clean_invisible(question)))
-        self.stopwords = stopwords
 
     def exact_share(self, text: str, part: tuple[int, int] = (0, 0)) -> tuple[float, float]:
         """Weight share of the question words found in `text` as whole words (case aside),
@@ -101,14 +98,10 @@ class SurfaceMatcher:
         pattern = _ANSWER_WORDS.get(self.kind) if self.kind else None
         if pattern is None:
             return 0.0
-        qwords, stop = self.question_words, self.stopwords
-        first = _WORD.search(sentence)
-        start = first.start() if first else -1
+        qwords = self.question_words
         for m in pattern.finditer(sentence):
-            lower = m.group().casefold()
-            if lower in qwords or (self.kind == "name" and (m.start() == start or lower in stop)):
-                continue
-            return 1.0
+            if m.group().casefold() not in qwords:
+                return 1.0
         return 0.0
 
     def features(self, passages: Sequence[tuple[str, str]]) -> SurfaceFeatures:

@@ -9,7 +9,6 @@ import pytest
 from bot.answer import AnswerEngine
 from bot.knowledge import load_knowledge
 from bot.surface import SurfaceMatcher, answer_kind
-from bot.text import stopwords
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -18,8 +17,8 @@ from bot.text import stopwords
     ("What percentage of voters agreed?", "number"),
     ("When did NATO declare space a domain?", "date"),
     ("In what year was it founded?", "date"),
-    ("Who is the secretary general?", "name"),
-    ("where is the base", "name"),
+    ("Who is the secretary general?", None),
+    ("where is the base", None),
     ("why Ramstein?", None),
     ("what did Stoltenberg say?", None),
     ("", None),
@@ -30,7 +29,7 @@ def test_answer_kind(question: str, kind: str | None) -> None:
 
 
 def matcher(question: str, weights: dict[str, float]) -> SurfaceMatcher:
-    return SurfaceMatcher(question, weights, sum(weights.values()), stopwords())
+    return SurfaceMatcher(question, weights, sum(weights.values()))
 
 
 def test_exact_share_counts_whole_words_case_aside() -> None:
@@ -55,10 +54,7 @@ def test_answer_type_ignores_the_questions_own_words() -> None:
     assert when.has_answer_kind("It happened in June.") == 0.0  # June is the question's word
     assert when.has_answer_kind("It happened in 1998.") == 1.0
     assert when.has_answer_kind("It happened in the 1990s.") == 1.0
-    who = matcher("Who leads NATO?", {"leads": 1.0, "nato": 1.0})
-    assert who.has_answer_kind("NATO is led by a committee.") == 0.0  # a question word, first word
-    assert who.has_answer_kind("The alliance is led by Stoltenberg.") == 1.0
-    assert who.has_answer_kind("The alliance is led by a committee.") == 0.0
+    assert when.has_answer_kind("It happened long ago, with 12345 votes.") == 0.0
     many = matcher("How many staff?", {"staff": 1.0})
     assert many.has_answer_kind("It will have 120 staff.") == 1.0
     assert many.has_answer_kind("It will have twelve staff.") == 1.0
