@@ -59,6 +59,11 @@ _MD_HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$")
 _MD_ANY_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\s]+)(?:\s+\"[^\"]*\")?\)")
 _PARA_BREAK = "\n\n"
+# Marks a section heading inside the cleaned body, so it can join the paragraph below it: a
+# heading alone ("Roles") is no answer, and the paragraph under it often never repeats it.
+# A private-use character; raw text has it removed before cleaning.
+_HEADING = "\ue000"
+_HEADING_JOIN = " — "
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +148,22 @@ def cut_junk(text: str, markers: Sequence[str]) -> str:
 
 
 def split_paragraphs(text: str) -> list[str]:
-    """Paragraphs on blank lines, whitespace folded, empty ones dropped."""
+    """Paragraphs on blank lines, whitespace folded, empty ones dropped; a marked section
+    heading opens the paragraph that follows it ("Roles — Ask a moderator.")."""
     paras = (normalise_whitespace(p) for p in _BLANK_LINES.split(text.replace("\r\n", "\n")))
-    return [p for p in paras if any(ch.isalnum() for ch in p)]
+    out: list[str] = []
+    headings: list[str] = []
+    for p in paras:
+        if not any(ch.isalnum() for ch in p):
+            continue
+        if p.startswith(_HEADING):
+            headings.append(normalise_whitespace(p.replace(_HEADING, " ")))
+            continue
+        out.append(_HEADING_JOIN.join([*headings, p.replace(_HEADING, " ")]))
+        headings = []
+    if headings:  # headings with nothing under them are still text
+        out.append(_HEADING_JOIN.join(headings))
+    return out
 
 
 class _HTMLText(HTMLParser):
@@ -154,6 +172,7 @@ class _HTMLText(HTMLParser):
     _BLOCKS = {"p", "div", "br", "li", "ul", "ol", "section", "article", "blockquote", "tr",
                "table", "pre", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "main", "header", "footer"}
     _SKIP = {"script", "style", "noscript", "nav", "template", "svg", "head"}
+    _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -178,6 +197,8 @@ class _HTMLText(HTMLParser):
             self._in_h1 = True
         if tag in self._BLOCKS:
             self.parts.append(_PARA_BREAK)
+        if tag in self._HEADINGS and not self._in_h1:
+            self.parts.append(_HEADING)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
@@ -208,7 +229,7 @@ class Cleaner:
         self.config = config or CleanConfig()
 
     def clean(self, path: str, raw: str) -> Document:
-        raw = clean_invisible(raw.replace("\r\n", "\n").replace("\r", "\n"))
+        raw = clean_invisible(raw.replace("\r\n", "\n").replace("\r", "\n")).replace(_HEADING, "")
         suffix = Path(path).suffix.lower()
         if suffix in (".html", ".htm"):
             return self._clean_html(path, raw)
@@ -247,7 +268,14 @@ class Cleaner:
                     title = m.group(1)
                     del lines[i]
                     break
-            body_lines = [_MD_ANY_HEADING.sub("", ln) for ln in lines]
+            body_lines = []
+            in_fence = False
+            for line in lines:
+                if line.lstrip().startswith(("```", "~~~")):
+                    in_fence = not in_fence
+                heading = None if in_fence else _MD_ANY_HEADING.match(line)
+                # A heading is a block of its own even without blank lines around it.
+                body_lines.append(f"\n{_HEADING}{line[heading.end():]}\n" if heading else line)
             body = _MD_LINK.sub(r"\1", "\n".join(body_lines))
         else:
             # The first line is the title when a blank line and then more text follow it.

@@ -73,7 +73,20 @@ def test_txt_and_md_source_line():
     assert doc.source == "https://example.org/a" and doc.title == "Title" and doc.paragraphs == ("Body.",)
     md = Cleaner().clean("b.md", "source: https://example.org/b\n\n# Rules of the server\n\nBe kind.\n\n## Roles\n\nAsk a [moderator](https://x.y).")
     assert md.title == "Rules of the server" and md.source == "https://example.org/b"
-    assert md.paragraphs == ("Be kind.", "Roles", "Ask a moderator.")
+    assert md.paragraphs == ("Be kind.", "Roles — Ask a moderator.")
+
+
+def test_section_headings_open_the_paragraph_below_them():
+    md = Cleaner().clean("g.md", "# Guide\n\nIntro.\n\n## Install\nRun make run.\n\n### Linux\n#### Debian\n\n"
+                                 "Use apt.\n\n```sh\n# not a heading\n```\n\n## Empty section")
+    assert md.title == "Guide"
+    assert md.paragraphs == ("Intro.", "Install — Run make run.", "Linux — Debian — Use apt.",
+                             "```sh # not a heading ```", "Empty section")
+    page = Cleaner().clean("g.html", "<title>Guide</title><h1>Guide</h1><p>Intro.</p><h2>Install</h2>"
+                                     "<p>Run make run.</p><h3>Linux</h3><h4>Debian</h4><p>Use apt.</p>")
+    assert page.paragraphs == ("Intro.", "Install — Run make run.", "Linux — Debian — Use apt.")
+    # The marker the cleaner uses cannot be smuggled in through a file's text.
+    assert Cleaner().clean("a.txt", "T\n\n\ue000odd\n\nok").paragraphs == ("odd", "ok")
 
 
 def test_html_title_canonical_and_paragraphs():
