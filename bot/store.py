@@ -90,7 +90,12 @@ def write_index(index: Index, folder: Path, key: str, extra_meta: dict | None = 
             old = folder.with_name(folder.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
             os.replace(folder, old)
-        os.replace(tmp, folder)
+        try:
+            os.replace(tmp, folder)
+        except OSError:
+            if old is not None:  # put the previous save back rather than leave none
+                os.replace(old, folder)
+            raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     finally:

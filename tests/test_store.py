@@ -119,3 +119,23 @@ def test_unexpected_reload_error_keeps_old_base(kdir: Path, monkeypatch):
     with pytest.raises(KnowledgeError, match="previous knowledge base is still in use"):
         service.reload()
     assert service.ask("why Ramstein?").best.citation.paragraph == 3
+
+
+def test_failed_swap_keeps_the_previous_save(kdir: Path, monkeypatch):
+    service = KnowledgeService.open(kdir)
+    folder, _ = service.save_index()
+    before = (folder / "meta.json").read_text()
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        if Path(src).name.startswith(".tmp-"):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        service.save_index()
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert (folder / "meta.json").read_text() == before
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".tmp-")]
+    assert KnowledgeService.open(kdir)._built.files_read == 0
