@@ -666,6 +666,32 @@ def test_token_redactor_blanks_the_token_in_any_log_record(caplog):
     assert repr(Settings.from_env({"DISCORD_TOKEN": TOKEN})).count(TOKEN) == 0
 
 
+def test_reconnect_attempts_log_one_line_not_a_traceback(caplog):
+    import logging
+
+    caplog.set_level("INFO")
+    with client_mod._redacting(TOKEN), client_mod._quiet_reconnects():
+        for _ in range(2):
+            try:
+                raise OSError(111, "Connect call failed ('127.0.0.1', 9)")
+            except OSError:
+                logging.getLogger("discord.client").exception("Attempting a reconnect in %.2fs", 4.7)
+        try:
+            raise OSError("other")
+        except OSError:
+            logging.getLogger("discord.client").exception("Something else")
+    reconnects = [r for r in caplog.records if "reconnecting" in r.getMessage()]
+    assert len(reconnects) == 2
+    assert all(r.levelname == "WARNING" and r.exc_info is None for r in reconnects)
+    assert "Lost the connection to Discord (ConnectionRefusedError: [Errno 111] Connect call failed" in reconnects[0].getMessage()
+    assert reconnects[0].getMessage().endswith("reconnecting in 5 s")
+    assert "Traceback" not in "\n".join(caplog.messages)
+    other = [r for r in caplog.records if r.getMessage() == "Something else"]
+    assert other and other[0].exc_info is not None  # other errors keep their traceback
+    # Outside a run the library's own logging is untouched.
+    assert not logging.getLogger("discord.client").filters
+
+
 def test_answer_state_survives_only_within_bounds():
     from bot.discord.views import AnswerStore
 

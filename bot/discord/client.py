@@ -231,6 +231,30 @@ class TokenRedactor:
             self._previous = None
 
 
+class ReconnectNotice(logging.Filter):
+    """discord.py logs every failed reconnect attempt with a full traceback (every few
+    seconds while Discord is unreachable); keep it to one warning line per attempt."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("Attempting a reconnect"):
+            exc = record.exc_info[1]
+            detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            record.msg = f"Lost the connection to Discord ({detail}); reconnecting in %.0f s"
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+@contextlib.contextmanager
+def _quiet_reconnects() -> Iterator[None]:
+    logger, notice = logging.getLogger("discord.client"), ReconnectNotice()
+    logger.addFilter(notice)
+    try:
+        yield
+    finally:
+        logger.removeFilter(notice)
+
+
 @contextlib.contextmanager
 def _redacting(token: str) -> Iterator[TokenRedactor]:
     redactor = TokenRedactor(token)
@@ -258,8 +282,9 @@ async def serve(settings: Settings, service: KnowledgeService, token: str,
     bot = await create_bot(settings, service)
     _install_signal_handlers(bot)
     try:
-        async with bot:
-            await bot.start(token)
+        with _quiet_reconnects():
+            async with bot:
+                await bot.start(token)
     except discord.LoginFailure:
         print(REJECTED_TOKEN, file=err)
         return EXIT_CONFIG
