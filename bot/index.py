@@ -516,7 +516,7 @@ class Index:
         s_w = np.bincount(s_inv, weights=qw[sk % nq]) / total_w
         s_n = np.bincount(s_inv).astype(np.float64) / total_n
         s_cand = cand[np.searchsorted(sent, s_id)]  # sent is sorted, as gpos increases
-        order = np.lexsort((s_w, s_w + s_n, s_cand))
+        order = np.lexsort((-s_id, s_w, s_w + s_n, s_cand))  # ties: the earliest sentence
         last = np.ones(order.shape[0], dtype=bool)
         last[:-1] = s_cand[order][1:] != s_cand[order][:-1]
         best_rows = order[last]

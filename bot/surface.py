@@ -3,9 +3,9 @@ answer a question asks for.
 
 Stems merge "operational" with "operations" and "responsible" with "response": good for
 recall, but a passage that uses the question's own word form is more often the one the
-question was written against. And "when ..." wants a date, "how many ..." a number. Both
-signals are read from the top candidates' text at query time, so the index stores nothing
-extra. Their weights were fitted on SQuAD articles 0-23 only and
+question was written against. And "when ..." wants a date, "how many ..." a number,
+"where ..." a place. Both signals are read from the top candidates' text at query time, so
+the index stores nothing extra. Their weights were fitted on SQuAD articles 0-23 only and
 checked on 24-47 (bench/squad.py).
 """
 
@@ -24,6 +24,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("number", re.compile(r"\bhow (?:many|much|long|far|old|large|big|tall|high|fast|often)\b"
                           r"|\bwhat (?:percentage|percent|number|proportion|amount)\b")),
     ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|century|decade|time)\b")),
+    ("place", re.compile(r"\bwhere\b")),
 )
 _DATE_WORDS = ("january february march april may june july august september october november december "
            "century decade")
@@ -36,17 +37,20 @@ def _words(alternatives: str) -> str:
     return r"(?<![^\W_])(?:" + alternatives + r")(?![^\W_])"
 
 
-# Where each kind of answer may stand in a sentence; the words found must not be the
-# question's own. (Names for "who"/"where" were tried as capitalised words: too common in
-# prose to tell passages apart, they lowered SQuAD top-1 on both halves.)
+# Where each kind of answer may stand in a sentence; the word found (the last group, if
+# any) must not be the question's own. A place is a capitalised name after "in", "at"...:
+# capitalised words alone, tried for "who" and "where", are too common in prose to tell
+# passages apart and lowered SQuAD top-1 on both halves.
 _ANSWER_WORDS: dict[str, re.Pattern[str]] = {
     "number": re.compile(_words(r"\d[^\W_]*|" + _NUMBER_WORDS.replace(" ", "|")), re.IGNORECASE),
     "date": re.compile(_words(r"1\d{3}s?|20\d{2}s?|" + _DATE_WORDS.replace(" ", "|")), re.IGNORECASE),
+    "place": re.compile(r"\b(?:in|at|near|from|into|across|throughout|outside|inside|within|between|"
+                        r"located|based|situated)\s+(?:the\s+|a\s+)?([A-ZÀ-ÖØ-Þ][^\W_]*)"),
 }
 
 
 def answer_kind(question: str) -> str | None:
-    """'number' or 'date' when the question's wording asks for one, else None."""
+    """'number', 'date' or 'place' when the question's wording asks for one, else None."""
     text = " ".join(w.casefold() for w in _WORD.findall(clean_invisible(question)))
     for kind, pattern in _KINDS:
         if pattern.search(text):
@@ -100,7 +104,7 @@ class SurfaceMatcher:
             return 0.0
         qwords = self.question_words
         for m in pattern.finditer(sentence):
-            if m.group().casefold() not in qwords:
+            if m.group(m.lastindex or 0).casefold() not in qwords:
                 return 1.0
         return 0.0
 

@@ -18,7 +18,7 @@ from bot.surface import SurfaceMatcher, answer_kind
     ("When did NATO declare space a domain?", "date"),
     ("In what year was it founded?", "date"),
     ("Who is the secretary general?", None),
-    ("where is the base", None),
+    ("where is the base", "place"),
     ("why Ramstein?", None),
     ("what did Stoltenberg say?", None),
     ("", None),
@@ -55,6 +55,10 @@ def test_answer_type_ignores_the_questions_own_words() -> None:
     assert when.has_answer_kind("It happened in 1998.") == 1.0
     assert when.has_answer_kind("It happened in the 1990s.") == 1.0
     assert when.has_answer_kind("It happened long ago, with 12345 votes.") == 0.0
+    where = matcher("Where is the base?", {"base": 1.0})
+    assert where.has_answer_kind("The base is in Germany.") == 1.0
+    assert where.has_answer_kind("The base is in good shape. Germany agreed.") == 0.0
+    assert matcher("Where in Germany?", {"germany": 1.0}).has_answer_kind("It is in Germany.") == 0.0
     many = matcher("How many staff?", {"staff": 1.0})
     assert many.has_answer_kind("It will have 120 staff.") == 1.0
     assert many.has_answer_kind("It will have twelve staff.") == 1.0
