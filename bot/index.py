@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .surface import SurfaceFeatures, SurfaceFn
-from .text import Analyzer, TypoIndex, near_stopword
+from .text import Analyzer, TypoIndex, TypoMatch, near_stopword, transpositions
 
 log = logging.getLogger(__name__)
 
@@ -420,7 +420,7 @@ class Index:
                 term = QueryTerm(word, stem, tid, count, self.idf_of(tid))
             else:
                 matches = self.typo.lookup(stem, limit=1) or (
-                    self.typo.lookup(word, limit=1) if word != stem else [])
+                    self.typo.lookup(word, limit=1) if word != stem else []) or self._swapped(word)
                 if matches:
                     m = matches[0]
                     term = QueryTerm(word, self.vocabulary[m.term_id], m.term_id, count,
@@ -440,6 +440,19 @@ class Index:
                 terms[seen] = QueryTerm(keep.word, keep.stem, keep.term_id, old.count + term.count,
                                         max(old.weight, term.weight), old.typo and term.typo)
         return Query(text, tuple(terms))
+
+    def _swapped(self, word: str) -> list[TypoMatch]:
+        """A short word (4-5 letters) matches a vocabulary term it equals with two
+        neighbouring letters swapped; longer words go through the typo table. Not numbers
+        (1756 is no typo of 1576) nor three-letter words, where swaps mostly make other
+        real words ("ned", "end")."""
+        if not (4 <= len(word) <= 5 and word.isalpha()):
+            return []
+        for variant in transpositions(word):
+            tid = self.term_ids.get(variant, -1)
+            if tid >= 0:
+                return [TypoMatch(tid, 1)]
+        return []
 
     def search(self, query: Query, k: int, rank: RankParams, surface: SurfaceFn | None = None) -> list[Hit]:
         """Top-k passages: BM25 first, then re-ranked with sentence-level evidence and,

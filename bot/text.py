@@ -269,6 +269,20 @@ class TypoIndex:
         return matches[:limit]
 
 
+def transpositions(word: str) -> list[str]:
+    """The word with two neighbouring letters swapped ("spcae" -> "space"), each once.
+
+    Short words get no general typo matching (one edit turns one real word into another),
+    but a swap of neighbours is the commonest slip and rarely makes a real word."""
+    out = []
+    for i in range(len(word) - 1):
+        if word[i] != word[i + 1]:
+            swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]
+            if swapped not in out:
+                out.append(swapped)
+    return out
+
+
 def _edits1(word: str) -> set[str]:
     letters = "abcdefghijklmnopqrstuvwxyz"
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]

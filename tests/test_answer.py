@@ -138,3 +138,20 @@ def test_typo_and_correct_spelling_count_as_one_word(tmp_path: Path):
     engine = AnswerEngine(load_knowledge(tmp_path))
     assert engine.ask("receive payments").confidence == 1.0
     assert engine.ask("receive payments recieve").confidence == 1.0
+
+
+def test_short_words_with_swapped_letters_still_match(engine):
+    # Too short for the typo table, but two neighbouring letters swapped is the commonest slip.
+    a = engine.ask("what is the spcae centre")
+    assert a.answered and "Space" in a.best.snippet.text
+    terms = engine.index.analyse("spcae palce", engine.analyzer, engine.config.rank).terms
+    assert [(t.word, t.stem, t.typo) for t in terms][0] == ("spcae", "space", True)
+    assert terms[1].term_id == -1  # "place" is not in the article: nothing to swap to
+
+
+def test_swaps_do_not_apply_to_numbers_or_three_letter_words(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("History\n\nThe fort fell in 1576 and the end came soon.\n")
+    engine = AnswerEngine(load_knowledge(tmp_path))
+    terms = engine.index.analyse("1756 ned", engine.analyzer, engine.config.rank).terms
+    assert all(t.term_id == -1 for t in terms)
+    assert not engine.ask("fall of 1756 ned").answered

@@ -95,3 +95,11 @@ def test_bounded_distance_is_banded_osa():
         # Within one edit it agrees with nltk's Damerau-Levenshtein distance.
         if d <= 1:
             assert edit_distance(a, b, transpositions=True) == d
+
+
+def test_transpositions_swap_neighbours_once_each():
+    from bot.text import transpositions
+
+    assert transpositions("spcae") == ["pscae", "scpae", "space", "spcea"]
+    assert transpositions("aab") == ["aba"]  # equal neighbours give nothing new
+    assert transpositions("a") == [] and transpositions("") == []
