@@ -666,30 +666,44 @@ def test_token_redactor_blanks_the_token_in_any_log_record(caplog):
     assert repr(Settings.from_env({"DISCORD_TOKEN": TOKEN})).count(TOKEN) == 0
 
 
-def test_reconnect_attempts_log_one_line_not_a_traceback(caplog):
+async def test_reconnect_attempts_log_one_line_not_a_traceback(caplog):
     import logging
+    import types
+
+    from discord.shard import Shard
 
     caplog.set_level("INFO")
+    # discord.py's own code path: a shard of our (auto-sharded) bot lost its connection.
+    shard = types.SimpleNamespace(
+        _dispatch=lambda *a: None, _reconnect=True, id=0, _queue_put=lambda item: None,
+        _client=types.SimpleNamespace(is_closed=lambda: False), _backoff=types.SimpleNamespace(delay=lambda: 0.0))
     with client_mod._redacting(TOKEN), client_mod._quiet_reconnects():
-        for _ in range(2):
+        try:
+            raise OSError(111, "Connect call failed ('127.0.0.1', 9)")
+        except OSError as exc:
+            await Shard._handle_disconnect(shard, exc)  # type: ignore[arg-type]
+        for text in ("503 Service Unavailable\n<div style='width:100%'>down</div>", ""):
             try:
-                raise OSError(111, "Connect call failed ('127.0.0.1', 9)")
-            except OSError:
-                logging.getLogger("discord.client").exception("Attempting a reconnect in %.2fs", 4.7)
+                raise RuntimeError(text)  # like a 5xx page from Discord's CDN, '%' and all
+            except Exception:
+                logging.getLogger("discord.client").exception("Attempting a reconnect in %.2fs", 1.2)
         try:
             raise OSError("other")
         except OSError:
             logging.getLogger("discord.client").exception("Something else")
     reconnects = [r for r in caplog.records if "reconnecting" in r.getMessage()]
-    assert len(reconnects) == 2
+    assert [r.getMessage() for r in reconnects] == [
+        "Lost the connection to Discord (ConnectionRefusedError: [Errno 111] Connect call failed "
+        "('127.0.0.1', 9)); reconnecting in 0 s",
+        "Lost the connection to Discord (RuntimeError: 503 Service Unavailable); reconnecting in 1 s",
+        "Lost the connection to Discord (RuntimeError); reconnecting in 1 s",
+    ]
     assert all(r.levelname == "WARNING" and r.exc_info is None for r in reconnects)
-    assert "Lost the connection to Discord (ConnectionRefusedError: [Errno 111] Connect call failed" in reconnects[0].getMessage()
-    assert reconnects[0].getMessage().endswith("reconnecting in 5 s")
-    assert "Traceback" not in "\n".join(caplog.messages)
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == ["Something else"]
     other = [r for r in caplog.records if r.getMessage() == "Something else"]
     assert other and other[0].exc_info is not None  # other errors keep their traceback
     # Outside a run the library's own logging is untouched.
-    assert not logging.getLogger("discord.client").filters
+    assert not logging.getLogger("discord.client").filters and not logging.getLogger("discord.shard").filters
 
 
 def test_answer_state_survives_only_within_bounds():

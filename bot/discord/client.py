@@ -231,28 +231,47 @@ class TokenRedactor:
             self._previous = None
 
 
+# discord.py's reconnect log lines and where each keeps the delay before the next attempt.
+_RECONNECT_LOGS: dict[str, Callable[[tuple[Any, ...]], float]] = {
+    "Attempting a reconnect in %.2fs": lambda args: float(args[0]),  # Client.connect
+    "Attempting a reconnect for shard ID %s in %.2fs": lambda args: float(args[1]),  # a shard
+    "Failed to connect for shard_id: %s. Retrying...": lambda args: 5.0,  # launching a shard
+}
+
+
 class ReconnectNotice(logging.Filter):
     """discord.py logs every failed reconnect attempt with a full traceback (every few
     seconds while Discord is unreachable); keep it to one warning line per attempt."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and str(record.msg).startswith("Attempting a reconnect"):
-            exc = record.exc_info[1]
-            detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            record.msg = f"Lost the connection to Discord ({detail}); reconnecting in %.0f s"
-            record.exc_info, record.exc_text = None, None
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        delay_of = _RECONNECT_LOGS.get(str(record.msg))
+        if delay_of is None or not record.exc_info or record.exc_info[1] is None:
+            return True
+        exc = record.exc_info[1]
+        try:
+            delay = delay_of(tuple(record.args or ()))  # type: ignore[arg-type]
+        except (IndexError, TypeError, ValueError):
+            return True
+        # The first line only, cut short: a 5xx page from Discord's CDN is a whole HTML page.
+        text = (str(exc).strip().splitlines() or [""])[0][:200]
+        record.msg = "Lost the connection to Discord (%s); reconnecting in %.0f s"
+        record.args = (f"{type(exc).__name__}: {text}" if text else type(exc).__name__, delay)
+        record.exc_info, record.exc_text = None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
 
 
 @contextlib.contextmanager
 def _quiet_reconnects() -> Iterator[None]:
-    logger, notice = logging.getLogger("discord.client"), ReconnectNotice()
-    logger.addFilter(notice)
+    notice = ReconnectNotice()
+    loggers = [logging.getLogger("discord.client"), logging.getLogger("discord.shard")]
+    for logger in loggers:
+        logger.addFilter(notice)
     try:
         yield
     finally:
-        logger.removeFilter(notice)
+        for logger in loggers:
+            logger.removeFilter(notice)
 
 
 @contextlib.contextmanager
