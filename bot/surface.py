@@ -26,8 +26,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|century|decade|time)\b")),
     ("place", re.compile(r"\bwhere\b")),
 )
-_DATE_WORDS = ("january february march april may june july august september october november december "
-           "century decade")
+_MONTHS = "January February March April May June July August September October November December"
 _NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
                  "hundred thousand million billion trillion dozen half")
 _WORD = re.compile(WORD_PATTERN)
@@ -43,7 +42,8 @@ def _words(alternatives: str) -> str:
 # passages apart and lowered SQuAD top-1 on both halves.
 _ANSWER_WORDS: dict[str, re.Pattern[str]] = {
     "number": re.compile(_words(r"\d[^\W_]*|" + _NUMBER_WORDS.replace(" ", "|")), re.IGNORECASE),
-    "date": re.compile(_words(r"1\d{3}s?|20\d{2}s?|" + _DATE_WORDS.replace(" ", "|")), re.IGNORECASE),
+    # Month names only capitalised: "may", "march" and "august" are also ordinary words.
+    "date": re.compile(_words(r"1\d{3}s?|20\d{2}s?|[Cc]entury|[Dd]ecade|" + _MONTHS.replace(" ", "|"))),
     "place": re.compile(r"\b(?:in|at|near|from|into|across|throughout|outside|inside|within|between|"
                         r"located|based|situated)\s+(?:the\s+|a\s+)?([A-ZÀ-ÖØ-Þ][^\W_]*)"),
 }
@@ -77,25 +77,19 @@ class SurfaceMatcher:
         self.kind = answer_kind(question)
         self.question_words = frozenset(w.casefold() for w in _WORD.findall(clean_invisible(question)))
 
-    def exact_share(self, text: str, part: tuple[int, int] = (0, 0)) -> tuple[float, float]:
-        """Weight share of the question words found in `text` as whole words (case aside),
-        and of those found within text[part[0]:part[1]]."""
+    def exact_share(self, text: str) -> float:
+        """Weight share of the question words found in `text` as whole words, case aside."""
         low = text.casefold()
-        s0, s1 = part if len(low) == len(text) else (0, 0)  # casefolding moved offsets ("ß")
-        n, found, inside = len(low), 0.0, 0.0
+        n, found = len(low), 0.0
         for word, weight in self.weights.items():
-            i, seen = low.find(word), False
+            i = low.find(word)
             while i >= 0:  # str.find plus a word-boundary check: far cheaper than a regex
                 end = i + len(word)
                 if (i == 0 or not low[i - 1].isalnum()) and (end == n or not low[end].isalnum()):
-                    if not seen:
-                        found += weight
-                        seen = True
-                    if s0 <= i and end <= s1:
-                        inside += weight
-                        break
+                    found += weight
+                    break
                 i = low.find(word, i + 1)
-        return found / self.total, inside / self.total
+        return found / self.total
 
     def has_answer_kind(self, sentence: str) -> float:
         """1.0 when the sentence holds a word of the kind of answer asked for."""
@@ -113,10 +107,8 @@ class SurfaceMatcher:
         n = len(passages)
         exact, sent_exact, typed = np.zeros(n), np.zeros(n), np.zeros(n)
         for i, (text, sentence) in enumerate(passages):
-            start = text.find(sentence)
-            exact[i], sent_exact[i] = self.exact_share(text, (start, start + len(sentence)))
-            if start < 0 or len(text.casefold()) != len(text):  # the sentence could not be located
-                sent_exact[i] = self.exact_share(sentence)[0]
+            exact[i] = self.exact_share(text)
+            sent_exact[i] = self.exact_share(sentence)
             typed[i] = self.has_answer_kind(sentence)
         return SurfaceFeatures(exact, sent_exact, typed)
 

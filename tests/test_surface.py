@@ -34,17 +34,19 @@ def matcher(question: str, weights: dict[str, float]) -> SurfaceMatcher:
 
 def test_exact_share_counts_whole_words_case_aside() -> None:
     m = matcher("operational domain", {"operational": 1.0, "domain": 3.0})
-    assert m.exact_share("An OPERATIONAL area.") == (0.25, 0.0)
+    assert m.exact_share("An OPERATIONAL area.") == 0.25
     # "operations" shares the stem but is not the word as typed; "subdomain" is another word.
-    assert m.exact_share("space operations in a subdomain") == (0.0, 0.0)
-    assert m.exact_share("domain-specific operational rules") == (1.0, 0.0)
+    assert m.exact_share("space operations in a subdomain") == 0.0
+    assert m.exact_share("domain-specific operational rules") == 1.0
 
 
-def test_exact_share_within_a_part() -> None:
-    m = matcher("operational domain", {"operational": 1.0, "domain": 1.0})
-    text = "The domain was new. It became operational in 2019."
-    start = text.index("It became")
-    assert m.exact_share(text, (start, len(text))) == (1.0, 0.5)
+def test_sentence_share_is_read_from_the_best_sentence_itself() -> None:
+    # The best sentence also occurs inside an earlier, longer one ("key" in "keyboard").
+    m = matcher("press the key", {"press": 1.0, "key": 1.0})
+    f = m.features([("Press the keyboard. Press the key", "Press the key")])
+    assert (f.exact[0], f.sentence_exact[0]) == (1.0, 1.0)
+    f = m.features([("Press the keyboard. Press the key", "Press the keyboard.")])
+    assert f.sentence_exact[0] == 0.5
 
 
 def test_answer_type_ignores_the_questions_own_words() -> None:
@@ -55,6 +57,8 @@ def test_answer_type_ignores_the_questions_own_words() -> None:
     assert when.has_answer_kind("It happened in 1998.") == 1.0
     assert when.has_answer_kind("It happened in the 1990s.") == 1.0
     assert when.has_answer_kind("It happened long ago, with 12345 votes.") == 0.0
+    assert when.has_answer_kind("Members may sign it; they march in August.") == 1.0  # August only
+    assert when.has_answer_kind("Members may sign it; they march on.") == 0.0
     where = matcher("Where is the base?", {"base": 1.0})
     assert where.has_answer_kind("The base is in Germany.") == 1.0
     assert where.has_answer_kind("The base is in good shape. Germany agreed.") == 0.0
