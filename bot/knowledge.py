@@ -129,7 +129,8 @@ def strip_tags(text: str) -> str:
     text = _COMMENT.sub(" ", text)
     text = _BLOCK_TAG.sub(_PARA_BREAK, text)
     text = _ANY_TAG.sub(" ", text)
-    return html.unescape(text)
+    # Decode between heading marks, so "&#xE000;" in a file cannot forge one.
+    return _HEADING.join(html.unescape(part).replace(_HEADING, "") for part in text.split(_HEADING))
 
 
 def cut_junk(text: str, markers: Sequence[str]) -> str:
@@ -159,10 +160,18 @@ def split_paragraphs(text: str) -> list[str]:
         if p.startswith(_HEADING):
             headings.append(normalise_whitespace(p.replace(_HEADING, " ")))
             continue
-        out.append(_HEADING_JOIN.join([*headings, p.replace(_HEADING, " ")]))
+        out.append(_join_headings([*headings, p.replace(_HEADING, " ")]))
         headings = []
     if headings:  # headings with nothing under them are still text
-        out.append(_HEADING_JOIN.join(headings))
+        out.append(_join_headings(headings))
+    return out
+
+
+def _join_headings(parts: list[str]) -> str:
+    # "Install — Run make run."; a heading that ends a sentence ("How do I join?") needs no dash.
+    out = parts[0]
+    for part in parts[1:]:
+        out += (" " if out[-1] in ".?!:" else _HEADING_JOIN) + part
     return out
 
 
@@ -211,6 +220,7 @@ class _HTMLText(HTMLParser):
             self.parts.append(_PARA_BREAK)
 
     def handle_data(self, data: str) -> None:
+        data = data.replace(_HEADING, "")  # decoded from "&#xE000;": no forged heading marks
         if self._in_title:
             self.title += data
             return
@@ -238,7 +248,7 @@ class Cleaner:
     def _finish(self, path: str, title: str, source: str | None, body: str, parsed_html: bool = False) -> Document:
         if not parsed_html:  # the HTML parser has already dropped tags and decoded entities
             body = strip_tags(body)
-            title = html.unescape(_ANY_TAG.sub(" ", title))
+            title = html.unescape(_ANY_TAG.sub(" ", title)).replace(_HEADING, "")
         body = cut_junk(body, self.config.junk_markers)
         paragraphs = tuple(split_paragraphs(body))
         title = normalise_whitespace(title) or _title_from_name(path)

@@ -87,6 +87,12 @@ def test_section_headings_open_the_paragraph_below_them():
     assert page.paragraphs == ("Intro.", "Install — Run make run.", "Linux — Debian — Use apt.")
     # The marker the cleaner uses cannot be smuggled in through a file's text.
     assert Cleaner().clean("a.txt", "T\n\n\ue000odd\n\nok").paragraphs == ("odd", "ok")
+    faq = Cleaner().clean("faq.md", "# FAQ\n\n## How do I join?\n\nAsk a moderator.\n\n## Rules:\nBe kind.")
+    assert faq.paragraphs == ("How do I join? Ask a moderator.", "Rules: Be kind.")
+    forged = Cleaner().clean("f.html", "<title>&#xE000;Guide</title><p>&#57344;odd</p><p>ok</p>")
+    assert forged.title == "Guide" and forged.paragraphs == ("odd", "ok")
+    forged = Cleaner().clean("f.md", "# &#xE000;Guide\n\n&#xe000;odd\n\nok")
+    assert forged.title == "Guide" and forged.paragraphs == ("odd", "ok")
 
 
 def test_html_title_canonical_and_paragraphs():
