@@ -96,6 +96,20 @@ def main(argv: list[str] | None = None) -> int:
     report = service.reload()
     print(f"in-process open after one file changed: {open_s:.1f} s (files read: {service._built.files_read}); "
           f"reload after another change: {report.seconds:.1f} s -- {report.diff.summary()}")
+    # The whole answer path in process: typo look-up, BM25, re-ranking with the surface
+    # evidence read from the candidates' text, snippets (bench/scale.py times the index alone).
+    rng = np.random.default_rng(11)
+    vocab = service.engine.index.vocabulary
+    questions = [" ".join(vocab[int(i)] for i in rng.integers(0, min(len(vocab), 20_000), size=int(n)))
+                 for n in rng.integers(2, 6, size=300)]
+    times = []
+    for question in questions:
+        t = time.perf_counter()
+        service.ask(question)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    print(f"in-process ask, whole answer path, {len(times)} questions: median {times[len(times) // 2]:.2f} ms, "
+          f"p99 {times[int(len(times) * 0.99) - 1]:.2f} ms")
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
     return 0
