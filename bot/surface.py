@@ -23,7 +23,10 @@ from .text import WORD_PATTERN, clean_invisible
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("number", re.compile(r"\bhow (?:many|much|long|far|old|large|big|tall|high|fast|often)\b"
                           r"|\bwhat (?:percentage|percent|number|proportion|amount)\b")),
-    ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|century|decade|time)\b")),
+    # "When did/is ...", not "what happens when the base is attacked".
+    ("date", re.compile(r"^when\b|\bwhen (?:did|does|do|is|was|were|will|are|has|have|had|can|could|would|"
+                        r"should|might|may)\b|\b(?:since|until|till) when\b"
+                        r"|\b(?:what|which) (?:year|date|day|month|century|decade|time)\b")),
     ("place", re.compile(r"\bwhere\b")),
 )
 _MONTHS = "January February March April May June July August September October November December"
