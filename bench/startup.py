@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(target <= 5 s); results returned: {answered}")
     first = sorted(kdir.iterdir())[0]
     first.write_text(first.read_text() + "\nA brand new paragraph about kato.\n")
+    from bench.article import time_answers
     from bot.service import KnowledgeService
 
     t = time.perf_counter()
@@ -102,14 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     vocab = service.engine.index.vocabulary
     questions = [" ".join(vocab[int(i)] for i in rng.integers(0, min(len(vocab), 20_000), size=int(n)))
                  for n in rng.integers(2, 6, size=300)]
-    times = []
-    for question in questions:
-        t = time.perf_counter()
-        service.ask(question)
-        times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    print(f"in-process ask, whole answer path, {len(times)} questions: median {times[len(times) // 2]:.2f} ms, "
-          f"p99 {times[int(len(times) * 0.99) - 1]:.2f} ms")
+    median, p99 = time_answers(service, questions)
+    print(f"in-process ask, whole answer path, {len(questions)} questions: median {median:.2f} ms, p99 {p99:.2f} ms")
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
     return 0
