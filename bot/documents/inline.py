@@ -1,0 +1,49 @@
+"""Safe Markdown inline text (see model.py): escaping raw text, and back to plain text."""
+
+from __future__ import annotations
+
+import re
+
+# Characters Discord reads as Markdown (and "<" for <@id> mentions, "@" is defused at render).
+_SPECIAL = re.compile(r"([\\*_`~|>\[\]()#<])")
+_CODE_SPAN = re.compile(r"`([^`]*)`")
+_ESCAPED = re.compile(r"\\(.)")
+_EMPHASIS = re.compile(r"(?<!\\)(\*\*|\*)")
+_SPACES = re.compile(r"\s+")
+
+
+def escape(text: str) -> str:
+    """Raw text as safe Markdown: every Markdown-special character escaped."""
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def code_span(text: str) -> str:
+    """Inline code as safe Markdown."""
+    text = _SPACES.sub(" ", text.replace("`", "'")).strip()
+    return f"`{text}`" if text else ""
+
+
+def to_plain(md: str) -> str:
+    """Safe Markdown to plain text: markers dropped, escapes undone, whitespace folded."""
+    out: list[str] = []
+    pos = 0
+    for m in _CODE_SPAN.finditer(md):
+        if _odd_backslashes(md, m.start()):
+            continue
+        out.append(_plain_text_part(md[pos:m.start()]))
+        out.append(m.group(1))
+        pos = m.end()
+    out.append(_plain_text_part(md[pos:]))
+    return _SPACES.sub(" ", "".join(out)).strip()
+
+
+def _plain_text_part(md: str) -> str:
+    return _ESCAPED.sub(r"\1", _EMPHASIS.sub("", md))
+
+
+def _odd_backslashes(text: str, i: int) -> bool:
+    n = 0
+    while i > 0 and text[i - 1] == "\\":
+        n += 1
+        i -= 1
+    return n % 2 == 1
