@@ -34,12 +34,18 @@ class Citation:
 
     document: str  # path relative to the knowledge directory
     title: str
-    paragraph: int  # 1-based
+    paragraph: int  # 1-based passage number within the document
     source: str | None = None
+    section: tuple[str, ...] = ()  # heading path of the passage
+    url: str | None = None  # deep link to the passage's place, else None
+    page: int | None = None  # PDF page
 
     @property
     def label(self) -> str:
-        return f"{self.title} · ¶{self.paragraph}"
+        """"Title › Section › Subsection · ¶N" (with "p. N" for paged documents)."""
+        head = " › ".join((self.title, *self.section))
+        where = f"p. {self.page} · ¶{self.paragraph}" if self.page is not None else f"¶{self.paragraph}"
+        return f"{head} · {where}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +190,7 @@ class AnswerEngine:
         p = self.kb.passages[hit.passage]
         return Result(
             passage=p,
-            citation=Citation(p.document, p.title, p.number, p.source),
+            citation=Citation(p.document, p.title, p.number, p.source, p.section, p.url, p.page),
             snippet=self.snippet(hit.passage, hit.best_sentence, query),
             score=hit.score,
             bm25=hit.bm25,

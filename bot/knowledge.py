@@ -74,8 +74,15 @@ class Passage:
     title: str
     source: str | None
     number: int  # 1-based, in reading order
-    text: str
+    text: str  # plain text: what is indexed, split into sentences and searched
     sentences: tuple[str, ...]
+    section: tuple[str, ...] = ()  # heading path, outermost first ("Managing environments", ...)
+    # Display form: safe Markdown (bot/documents/model.py) with block structure: blocks apart
+    # by a blank line; code fenced with its language; lists as "- " / "1. " lines, nested by
+    # two spaces; tables as aligned text in a fence. "" means: show `text`, escaped.
+    markdown: str = ""
+    page: int | None = None  # 1-based page (PDF) the passage starts on
+    url: str | None = None  # deep link to the place (page URL + anchor), when known
 
 
 @dataclass(frozen=True, slots=True)
