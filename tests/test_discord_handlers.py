@@ -22,7 +22,7 @@ from bot.discord.cogs.admin import AdminCog
 from bot.discord.cogs.ask import AskCog, PrefixAskCog
 from bot.discord.send import NO_MENTIONS, message_kwargs
 from bot.discord.views import AnswerState, handle_button
-from bot.render import render_answer
+from bot.rendering.messages import render_answer
 from tests.handler_fakes import (
     BOT_ID,
     FakeChannel,

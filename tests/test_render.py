@@ -10,24 +10,9 @@ from hypothesis import strategies as st
 
 from bot.answer import Answer, Citation, Result, Snippet, escape_markdown
 from bot.errors import KnowledgeError
-from bot.render import (
-    CONTENT_LIMIT,
-    DESCRIPTION_LIMIT,
-    EMBED_TOTAL_LIMIT,
-    FIELD_NAME_LIMIT,
-    FIELD_VALUE_LIMIT,
-    FIELDS_LIMIT,
-    TITLE_LIMIT,
-    EmbedData,
-    FieldData,
-    ReplyData,
-    TerminalStyle,
+from bot.rendering.markdown import compose, safe_url, truncate
+from bot.rendering.messages import (
     citation_markdown,
-    compose,
-    display_width,
-    fit_embed,
-    fit_reply,
-    markdown_to_terminal,
     question_from_title,
     question_title,
     render_answer,
@@ -39,11 +24,22 @@ from bot.render import (
     render_reload,
     render_reload_error,
     render_sources,
-    render_terminal,
-    safe_url,
-    to_text,
-    truncate,
 )
+from bot.rendering.reply import (
+    CONTENT_LIMIT,
+    DESCRIPTION_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    FIELD_NAME_LIMIT,
+    FIELD_VALUE_LIMIT,
+    FIELDS_LIMIT,
+    TITLE_LIMIT,
+    EmbedData,
+    FieldData,
+    ReplyData,
+    fit_embed,
+    fit_reply,
+)
+from bot.rendering.terminal import TerminalStyle, display_width, markdown_to_terminal, render_terminal, to_text
 from bot.service import KnowledgeService, SourceInfo
 from tests.handler_fakes import make_knowledge
 

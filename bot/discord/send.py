@@ -10,7 +10,7 @@ from typing import Any
 
 import discord
 
-from ..render import ButtonData, EmbedData, ReplyData, reply_as_markdown
+from ..rendering.reply import ButtonData, EmbedData, ReplyData, reply_as_markdown
 
 log = logging.getLogger(__name__)
 
