@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..answer import Answer, Citation, Result, escape_markdown
 from ..service import ReloadReport, SourceInfo
-from .markdown import ELLIPSIS, compose, one_line, safe_url, truncate
+from .markdown import ELLIPSIS, compose, one_line, safe_url, truncate, units
 from .reply import (
     ACTION_DOWN,
     ACTION_FULL,
@@ -43,10 +43,10 @@ def citation_markdown(citation: Citation, limit: int = FIELD_VALUE_LIMIT, link: 
     url = safe_url(citation.source) if link else None
     title = escape_markdown(one_line(citation.title))
     if url:
-        extra = len("[]()") + len(url) + len(mark)
+        extra = units("[]()") + units(url) + units(mark)
         if extra + 12 <= limit:  # room for at least a few words of title
             return f"[{truncate(title, limit - extra)}{mark}]({url})"
-    return truncate(title, max(1, limit - len(mark))) + mark
+    return truncate(title, max(1, limit - units(mark))) + mark
 
 
 ANSWER_BUTTONS = (
@@ -140,7 +140,7 @@ def render_full_passage(result: Result | None) -> ReplyData:
     tail = "\n\n— " + citation_markdown(result.citation)
     description = compose(body, tail, DESCRIPTION_LIMIT)
     footer = f"{p.document} · paragraph {p.number}"
-    if len(body) + len(tail) > DESCRIPTION_LIMIT:
+    if units(body) + units(tail) > DESCRIPTION_LIMIT:
         footer += " · shortened to fit Discord" + ("; the source has the rest" if p.source else "")
     embed = EmbedData(
         title=citation_markdown(result.citation, TITLE_LIMIT, link=False),
@@ -190,12 +190,12 @@ def render_sources(sources: Sequence[SourceInfo]) -> ReplyData:
     used = 0
     for i, line in enumerate(lines):
         rest = len(lines) - i - 1
-        reserve = len(f"\n…and {rest} more documents") if rest else 0
-        if used + len(line) + 1 + reserve > DESCRIPTION_LIMIT - 40:
+        reserve = units(f"\n…and {rest} more documents") if rest else 0
+        if used + units(line) + 1 + reserve > DESCRIPTION_LIMIT - 40:
             shown.append(f"…and {len(lines) - i} more documents")
             break
         shown.append(line)
-        used += len(line) + 1
+        used += units(line) + 1
     total = sum(s.paragraphs for s in sources)
     embed = EmbedData(
         title="Sources",
@@ -252,11 +252,11 @@ def _names(paths: Sequence[str]) -> str:
     out: list[str] = []
     used = 0
     for i, line in enumerate(lines):
-        if used + len(line) + 1 > FIELD_VALUE_LIMIT - 30:
+        if used + units(line) + 1 > FIELD_VALUE_LIMIT - 30:
             out.append(f"…and {len(lines) - i} more")
             break
         out.append(line)
-        used += len(line) + 1
+        used += units(line) + 1
     return "\n".join(out)
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .markdown import one_line, truncate
+from .markdown import defuse_mentions, one_line, scrub, truncate, units
 
-# Discord's documented limits (characters).
+# Discord's documented limits, counted in UTF-16 code units (see markdown.units).
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -63,9 +63,9 @@ class EmbedData:
     color: int | None = None
 
     def total_chars(self) -> int:
-        """What Discord counts towards the 6,000-character embed limit."""
-        return (len(self.title or "") + len(self.description or "") + len(self.footer or "")
-                + sum(len(f.name) + len(f.value) for f in self.fields))
+        """What Discord counts towards the 6,000-character embed limit (UTF-16 units)."""
+        return (units(self.title or "") + units(self.description or "") + units(self.footer or "")
+                + sum(units(f.name) + units(f.value) for f in self.fields))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,29 +93,41 @@ def fit_embed(embed: EmbedData, budget: int = EMBED_TOTAL_LIMIT) -> EmbedData:
     while out.total_chars() > budget and out.fields:
         out = replace(out, fields=out.fields[:-1])
     if out.total_chars() > budget and out.description:
-        room = budget - (out.total_chars() - len(out.description))
+        room = budget - (out.total_chars() - units(out.description))
         out = replace(out, description=truncate(out.description, max(0, room)) or None)
     if out.total_chars() > budget and out.footer:
-        room = budget - (out.total_chars() - len(out.footer))
+        room = budget - (out.total_chars() - units(out.footer))
         out = replace(out, footer=truncate(out.footer, max(0, room)) or None)
     if out.total_chars() > budget and out.title:
         out = replace(out, title=truncate(out.title, max(1, budget)))
     return out
 
 
+def _safe(text: str | None) -> str | None:
+    return defuse_mentions(scrub(text)) if text else text
+
+
+def _safe_embed(e: EmbedData) -> EmbedData:
+    return replace(e, title=_safe(e.title), description=_safe(e.description), footer=_safe(e.footer),
+                   url=scrub(e.url) if e.url else e.url,
+                   fields=tuple(FieldData(_safe(f.name) or "", _safe(f.value) or "", f.inline) for f in e.fields))
+
+
 def fit_reply(reply: ReplyData) -> ReplyData:
-    """Apply every message limit: content, number of embeds, their shared 6,000 budget, buttons."""
-    content = truncate(reply.content, CONTENT_LIMIT) if reply.content else reply.content
+    """Make a reply sendable: no lone surrogates, no mention tokens in any text (defused
+    after every normalisation, since this is the last step), then every message limit:
+    content, number of embeds, their shared 6,000 budget, buttons. Idempotent."""
+    content = truncate(_safe(reply.content) or "", CONTENT_LIMIT) if reply.content else reply.content
     embeds: list[EmbedData] = []
     left = EMBED_TOTAL_LIMIT
-    for e in reply.embeds[:EMBEDS_PER_MESSAGE]:
+    for e in (_safe_embed(x) for x in reply.embeds[:EMBEDS_PER_MESSAGE]):
         if left <= 0:
             break
         fitted = fit_embed(e, left)
         embeds.append(fitted)
         left -= fitted.total_chars()
     buttons = tuple(
-        replace(b, label=truncate(b.label, BUTTON_LABEL_LIMIT) if b.label else b.label)
+        replace(b, label=truncate(_safe(b.label) or "", BUTTON_LABEL_LIMIT) if b.label else b.label)
         for b in reply.buttons[:BUTTONS_PER_MESSAGE]
     )
     return replace(reply, content=content, embeds=tuple(embeds), buttons=buttons)
@@ -123,6 +135,7 @@ def fit_reply(reply: ReplyData) -> ReplyData:
 
 def reply_as_markdown(reply: ReplyData) -> str:
     """The reply as message content, for channels where the bot may not embed links."""
+    reply = fit_reply(reply)
     parts = [reply.content] if reply.content else []
     for e in reply.embeds:
         if e.title:
