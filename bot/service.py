@@ -21,6 +21,10 @@ from .builder import Built, build_knowledge
 from .errors import BotError, KnowledgeError
 from .knowledge import CleanConfig, Document, KnowledgeBase, Progress, SkippedFile, scan_knowledge
 from .progress import LogProgress
+from .semantic.embedder import Embedder
+from .semantic.search import SemanticIndex
+from .semantic.vectors import vectors_dir
+from .semantic.worker import SemanticStatus, VectorWorker
 from .store import cache_dir, cache_key, load_built, save_built, settings_key
 from .text import Analyzer, SentenceSplitter
 
@@ -74,6 +78,7 @@ class ReloadReport:
     diff: KnowledgeDiff
     seconds: float
     skipped: tuple[SkippedFile, ...] = field(default=())
+    semantic: SemanticStatus = field(default_factory=lambda: SemanticStatus(None))
 
     def summary(self) -> str:
         text = (f"Reloaded {self.documents} document{'s' * (self.documents != 1)}, "
@@ -129,6 +134,7 @@ class KnowledgeService:
         clean_config: CleanConfig | None = None,
         progress: Callable[[], Progress] | None = None,
         use_saved_index: bool = True,
+        embedder: Embedder | None = None,
     ) -> None:
         self.knowledge_dir = Path(knowledge_dir)
         self.engine_config = engine_config or EngineConfig()
@@ -140,6 +146,11 @@ class KnowledgeService:
         self._reload_lock = threading.Lock()
         self._built: Built | None = None
         self._engine: AnswerEngine | None = None
+        # Passage vectors are slow to compute, so they are kept on disk whenever saving is
+        # allowed (even without a saved index): only new or changed passages are embedded.
+        self._vectors = (VectorWorker(embedder, vectors_dir(cache_dir(self.knowledge_dir)) if use_saved_index
+                                      else None) if embedder is not None else None)
+        self._semantic_status = SemanticStatus(None)
 
     @classmethod
     def open(
@@ -149,14 +160,18 @@ class KnowledgeService:
         clean_config: CleanConfig | None = None,
         progress: Callable[[], Progress] | None = None,
         use_saved_index: bool = True,
+        embedder: Embedder | None = None,
     ) -> KnowledgeService:
-        """Create the service and load the knowledge base (KnowledgeError if unusable)."""
-        service = cls(knowledge_dir, engine_config, clean_config, progress, use_saved_index)
+        """Create the service and load the knowledge base (KnowledgeError if unusable).
+        With an `embedder`, hybrid answers start once the passage vectors are ready."""
+        service = cls(knowledge_dir, engine_config, clean_config, progress, use_saved_index, embedder)
         built, how = service._load_or_build(None)
         service._swap(built)
         kb = built.kb
         log.info("knowledge base ready (%s): %d documents, %d paragraphs from %s",
                  how, len(kb.documents), len(kb.passages), service.knowledge_dir)
+        if embedder is None:
+            log.info("semantic matching is off: answers match words only")
         return service
 
     def _key(self, files: Sequence[tuple[str, tuple[int, int]]]) -> str:
@@ -189,6 +204,30 @@ class KnowledgeService:
         engine = AnswerEngine.from_built(built, self.engine_config, self._analyzer)
         self._built = built
         self._engine = engine  # one reference swap: readers see old or new, never half
+        if self._vectors is not None:
+            self._semantic_status = self._vectors.start(built.kb, lambda sem: self._attach(built, sem))
+
+    def _attach(self, built: Built, semantic: SemanticIndex) -> None:
+        """The vectors of `built` are ready: answer hybrid from now on (unless a newer
+        reload replaced `built` meanwhile; its own vectors come with it)."""
+        if self._built is not built:
+            return
+        self._engine = AnswerEngine.from_built(built, self.engine_config, self._analyzer, semantic)
+        log.info("semantic matching ready (%s): answers are hybrid now", semantic.model_id)
+
+    @property
+    def semantic(self) -> SemanticStatus:
+        """Whether answers are hybrid yet (the status of the latest start or reload)."""
+        status = self._semantic_status
+        engine = self._engine
+        if not status.ready and engine is not None and engine.semantic is not None:
+            return SemanticStatus(status.model, ready=True, reused=status.reused + status.embedding)
+        return status
+
+    def wait_semantic(self, timeout: float | None = None) -> bool:
+        """Block until the passage vectors are ready (one-shot commands, tests); True when
+        hybrid answers are on or semantic matching is off."""
+        return self._vectors.wait(timeout) if self._vectors is not None else True
 
     @property
     def engine(self) -> AnswerEngine:
@@ -225,7 +264,8 @@ class KnowledgeService:
             self._swap(built)
             seconds = time.perf_counter() - t0
             report = ReloadReport(len(built.kb.documents), len(built.kb.passages),
-                                  diff_knowledge(old.kb, built.kb), seconds, built.kb.skipped)
+                                  diff_knowledge(old.kb, built.kb), seconds, built.kb.skipped,
+                                  self.semantic)
             log.info("%s (%s)", report.summary(), how)
             return report
 
