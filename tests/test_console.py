@@ -33,7 +33,7 @@ def test_piped_question_exits_zero_without_prompt_noise():
          "from bot.service import KnowledgeService; from bot.console import run_console; "
          "sys.exit(run_console(KnowledgeService.open(Path('knowledge')), Settings(feedback_file=Path('/dev/null'))))"],
         input="why Ramstein?\n", capture_output=True, text=True, cwd=ROOT, timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
+        env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8", "SEMANTIC_MODEL": "off"},
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
