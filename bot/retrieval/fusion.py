@@ -29,8 +29,8 @@ class DenseQuery(Protocol):
 class FusionParams:
     candidates: int = 40  # dense nearest neighbours added to the BM25 candidates
     method: str = "linear"  # "linear" or "rrf"
-    cosine_weight: float = 2.0  # linear: weight of the passage cosine
-    sentence_weight: float = 0.0  # linear: weight of the best sentence's cosine
+    cosine_weight: float = 1.0  # linear: weight of the passage cosine
+    sentence_weight: float = 1.0  # linear: weight of the best sentence's cosine
     rrf_k: float = 60.0
 
 

@@ -58,7 +58,7 @@ class VectorWorker:
         self._sets: dict[str, VectorSet | None] = {"passages": None, "sentences": None}
         self._cancel: threading.Event | None = None
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # start() may finish the build itself, inside the lock
 
     def _previous(self, kind: str) -> VectorSet | None:
         vs = self._sets.get(kind)
