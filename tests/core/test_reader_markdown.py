@@ -356,6 +356,8 @@ def test_large_file_parsed_in_pieces_keeps_structure(monkeypatch: pytest.MonkeyP
     assert all(isinstance(s.blocks[1], Code) and s.blocks[1].text == "code\n\n# not a heading"
                for s in tree.root.children)
     assert tree.root.children[29].line == 29 * 10 + 1
+    # The reference defined at the very end resolves in the first piece too.
+    assert tree.root.children[0].blocks[0] == Paragraph("Text 0 with ref.")
 
 
 def test_poetry_docs_read_cleanly() -> None:
