@@ -401,3 +401,9 @@ def test_mkdocs_content_tabs_snippets_and_decorations() -> None:
         Admonition("tab", "pip", (Code("pip install x", "sh"),)),
         Paragraph("Subscribe thanks."),
     )
+
+
+def test_front_matter_source() -> None:
+    tree = read("---\nquestion: Where?\nsource: https://example.org/faq\n---\n# Where?\n\nHere.\n")
+    assert (tree.title, tree.source) == ("Where?", "https://example.org/faq")
+    assert read("---\nsource: not a url\n---\nText.\n").source is None
