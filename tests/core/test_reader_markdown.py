@@ -407,3 +407,4 @@ def test_front_matter_source() -> None:
     tree = read("---\nquestion: Where?\nsource: https://example.org/faq\n---\n# Where?\n\nHere.\n")
     assert (tree.title, tree.source) == ("Where?", "https://example.org/faq")
     assert read("---\nsource: not a url\n---\nText.\n").source is None
+

@@ -31,11 +31,13 @@ _CONTAINER_CLOSE = re.compile(r"^\s*:{3,}\s*$")
 _INDENTED_OPTION = re.compile(r"^\s+[\w-]+\s*:")
 # Hugo `{{< … >}}` / `{{% … %}}` and Jekyll `{% … %}`; a tag never spans a blank line.
 # Code spans are matched first so a shortcode written inside backticks stays as written.
+# Every repetition is bounded: an unclosed "{{<" must not make each later position scan
+# to the end of the text (quadratic, and one uninterruptible C call).
 _TAG_OR_CODE = re.compile(
-    r"(?P<code>(?P<ticks>`+)[^\n]*?(?<!`)(?P=ticks)(?!`))"
-    r"|(?P<tag>\{\{<(?:[^\n]|\n(?!\s*\n))*?>\}\}"
-    r"|\{\{%(?:[^\n]|\n(?!\s*\n))*?%\}\}"
-    r"|\{%(?:[^\n]|\n(?!\s*\n))*?%\})"
+    r"(?P<code>(?P<ticks>`{1,16})[^\n]{0,2000}?(?<!`)(?P=ticks)(?!`))"
+    r"|(?P<tag>\{\{<(?:[^\n]|\n(?!\s*\n)){0,2000}?>\}\}"
+    r"|\{\{%(?:[^\n]|\n(?!\s*\n)){0,2000}?%\}\}"
+    r"|\{%(?:[^\n]|\n(?!\s*\n)){0,2000}?%\})"
 )
 _TAG_INNER = re.compile(r"^\{\{?[<%]-?\s*(?:/\*)?\s*(?P<inner>.*?)\s*(?:\*/)?\s*-?[%>]\}?\}$", re.DOTALL)
 _RAW_LINE = re.compile(r"^\s*\{%-?\s*(?:raw|endraw)\s*-?%\}\s*$")

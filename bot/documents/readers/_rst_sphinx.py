@@ -75,7 +75,8 @@ _OBJECT_TYPES = frozenset({
     "awaitablefunction",
 })
 
-_ROLE_IN_SOURCE = re.compile(r"(?<![\w`]):((?:(?!_)\w)+(?:[-.+:](?:(?!_)\w)+)*):`")
+# Bounded name length: on a long "a:a:a:…" run an unbounded name would be quadratic.
+_ROLE_IN_SOURCE = re.compile(r"(?<![\w`]):([^\W_][\w:.+-]{0,63}):`")
 _DIRECTIVE_IN_SOURCE = re.compile(r"^[ \t]*\.\.[ \t]+([\w][\w:.+-]*)[ \t]*::", re.MULTILINE)
 _EXPLICIT_TITLE = re.compile(r"^(.+?)\s*(?<!\x00)<(.*?)>$", re.DOTALL)
 

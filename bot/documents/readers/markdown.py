@@ -20,7 +20,8 @@ What is kept and dropped:
   (`[TOC]`, `[[_TOC_]]`, `{:toc}`), kramdown attribute lines (`{: .class}`).
 
 Bounded: the parse checks `options.timeout_s` at every block and every few paragraphs of
-inline parsing, so a pathological file costs at most one step past its limit; files over
+inline parsing, and a watchdog interrupts a single step that runs away (see deadline.py);
+the pre-pass's patterns are length-bounded so no regular expression runs away; files over
 `_CHUNK_CHARS` are parsed in pieces (split before top-level headings) so the token list,
 which is about 25 times the text's size, never exists for the whole file at once; link
 reference labels are collected from the whole text first so a piece can use a later one.
@@ -68,7 +69,7 @@ _DEADLINE = "_bot_deadline"  # key of the Deadline in markdown-it's env
 _INLINE_CHECK_EVERY = 64  # inline tokens parsed between deadline checks
 _CHUNK_CHARS = 1 << 18  # parse files larger than this in pieces (memory, see module doc)
 
-_HEADING_ATTRS = re.compile(r"\s*\{:?\s*([.#][^{}]*)\}\s*$")
+_HEADING_ATTRS = re.compile(r"\{:?\s*([.#][^{}]*)\}\s*$")
 _ATTR_ID = re.compile(r"(?:^|\s)#([\w\-.:]+)")
 _TOC_MARKERS = frozenset({"[toc]", "[[toc]]", "[[_toc_]]", "[_toc_]", "{:toc}", "toc {:toc}",
                           "${toc}", "{{toc}}", "[[_toc_]] {:toc}"})
@@ -82,16 +83,18 @@ _DECORATION = re.compile(r":(?:material|octicons|fontawesome|simple)-[\w-]+:"
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     """The file's document tree; KnowledgeError says why it cannot be used."""
-    deadline = Deadline(options.timeout_s)
-    prepared = prepare(decode_text(data))
-    builder = _Builder(deadline, prepared.title)
-    chunks = _chunks(prepared.text)
-    # A piece may use a link reference defined in a later one: known to all in advance.
-    refs = _reference_labels(prepared.text) if len(chunks) > 1 else {}
-    for offset, chunk in chunks:
-        env = {_DEADLINE: deadline, "references": refs}
-        builder.feed(_parser().parse(chunk, env), offset)
-    root, h1 = builder.finish()
+    text = decode_text(data)
+    parser = _parser()
+    with Deadline(options.timeout_s) as deadline:
+        prepared = prepare(text)
+        builder = _Builder(deadline, prepared.title)
+        chunks = _chunks(prepared.text)
+        # A piece may use a link reference defined in a later one: known to all in advance.
+        refs = _reference_labels(prepared.text) if len(chunks) > 1 else {}
+        for offset, chunk in chunks:
+            env = {_DEADLINE: deadline, "references": refs}
+            builder.feed(parser.parse(chunk, env), offset)
+        root, h1 = builder.finish()
     title = prepared.title or h1
     if not root.blocks and not root.children:
         raise KnowledgeError("it has no readable text (only markup, images or front matter)")
