@@ -248,9 +248,10 @@ def test_shortcodes_dropped_content_kept() -> None:
         Raw text.
         {% endraw %}
 
-        Shown as code: `{{% note %}}`.
+        Shown as code: `{{% note %}}`, see [the docs]({{ '/docs/' | relative_url }}).
         """)
-    assert prose(tree) == "Tab one text, see pyproject.\nRaw text.\nShown as code: {{% note %}}."
+    assert prose(tree) == ("Tab one text, see pyproject.\nRaw text.\n"
+                           "Shown as code: {{% note %}}, see the docs.")
 
 
 def test_note_shortcode_becomes_admonition() -> None:
