@@ -70,6 +70,7 @@ class Prepared:
 def prepare(text: str) -> Prepared:
     """Front matter, `source:` line, shortcodes and mkdocstrings directives taken out."""
     lines = text.replace(_PLACEHOLDER, "\ufffd").split("\n")
+    del text  # the caller may hold none: the lines are the only copy from here on
     out = Prepared(text="")
     _take_front_matter(lines, out)
     out.source = _take_source_line(lines) or out.source

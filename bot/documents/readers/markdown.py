@@ -32,7 +32,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
@@ -83,15 +83,13 @@ _DECORATION = re.compile(r":(?:material|octicons|fontawesome|simple)-[\w-]+:"
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     """The file's document tree; KnowledgeError says why it cannot be used."""
-    text = decode_text(data)
     parser = _parser()
     with Deadline(options.timeout_s) as deadline:
-        prepared = prepare(text)
+        prepared = prepare(decode_text(data))  # no name kept for the decoded text: memory
         builder = _Builder(deadline, prepared.title)
-        chunks = _chunks(prepared.text)
         # A piece may use a link reference defined in a later one: known to all in advance.
-        refs = _reference_labels(prepared.text) if len(chunks) > 1 else {}
-        for offset, chunk in chunks:
+        refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
+        for offset, chunk in _chunks(prepared.text):
             env = {_DEADLINE: deadline, "references": refs}
             builder.feed(parser.parse(chunk, env), offset)
         root, h1 = builder.finish()
@@ -147,18 +145,22 @@ _TOP_HEADING = re.compile(r"^#{1,6}(?:[ \t]|$)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
-def _chunks(text: str) -> list[tuple[int, str]]:
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
     """(first line number, text) pieces, split before a top-level ATX heading outside
-    fences and `:::` containers, each at least _CHUNK_CHARS long (one piece if small)."""
+    fences and `:::` containers, each at least _CHUNK_CHARS long (one piece if small).
+    Lazy, and walking the text by offsets, so only one piece is copied out at a time."""
     if len(text) <= _CHUNK_CHARS:
-        return [(0, text)]
-    out: list[tuple[int, str]] = []
-    lines = text.split("\n")
-    start = 0
-    size = 0
+        yield 0, text
+        return
+    start = start_line = line_no = pos = 0
     fence: str | None = None
     containers = 0
-    for i, line in enumerate(lines):
+    n = len(text)
+    while pos < n:
+        end = text.find("\n", pos)
+        if end < 0:
+            end = n
+        line = text[pos:end]
         m = _FENCE.match(line)
         if fence is not None:
             if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip(" `~"):
@@ -166,14 +168,13 @@ def _chunks(text: str) -> list[tuple[int, str]]:
         elif m:
             fence = m.group(1)
         elif line.startswith(":::"):
-            containers += 1 if line.strip(": \t") else -1
-            containers = max(containers, 0)
-        elif size >= _CHUNK_CHARS and containers == 0 and _TOP_HEADING.match(line):
-            out.append((start, "\n".join(lines[start:i])))
-            start, size = i, 0
-        size += len(line) + 1
-    out.append((start, "\n".join(lines[start:])))
-    return out
+            containers = max(containers + (1 if line.strip(": \t") else -1), 0)
+        elif pos - start >= _CHUNK_CHARS and containers == 0 and _TOP_HEADING.match(line):
+            yield start_line, text[start:pos - 1]
+            start, start_line = pos, line_no
+        pos = end + 1
+        line_no += 1
+    yield start_line, text[start:]
 
 
 _REFERENCE_DEF = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*\S", re.MULTILINE)
