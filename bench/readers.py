@@ -24,7 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-WORDS = ["install", "project", "dependency", "version", "environment", "package", "lock", "file", "build", "command", "option", "plugin", "repository", "source", "python", "virtual", "path", "config", "cache", "update", "remove", "add", "group", "extra", "script", "publish", "token", "the", "a", "of", "to", "and", "in", "is", "for", "with", "that", "it"]
+WORDS = ["install", "project", "dependency", "version", "environment", "package", "lock",
+         "file", "build", "command", "option", "plugin", "repository", "source", "python",
+         "virtual", "path", "config", "cache", "update", "remove", "add", "group", "extra",
+         "script", "publish", "token", "the", "a", "of", "to", "and", "in", "is", "for",
+         "with", "that", "it"]
 
 
 def _sentence(rng: random.Random, markup: str) -> str:
