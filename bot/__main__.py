@@ -115,10 +115,34 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _setup_console_logging(settings: Settings) -> None:
+    """In the console the replies are the output: only warnings go to stderr; a LOG_LEVEL
+    below WARNING, when asked for, goes to a file instead of between the replies."""
+    from .console import log_path
+
+    requested = logging.getLevelName(settings.log_level) if "LOG_LEVEL" in os.environ else logging.WARNING
+    requested = requested if isinstance(requested, int) else logging.WARNING
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setLevel(logging.WARNING)
+    handlers: list[logging.Handler] = [stderr]
+    if requested < logging.WARNING:
+        path = log_path(settings)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handlers.append(logging.FileHandler(path, encoding="utf-8"))
+        except OSError as exc:
+            print(f"note: cannot write the console log {path}: {exc}", file=sys.stderr)
+    for h in handlers:
+        h.setFormatter(fmt)
+    logging.basicConfig(level=min(requested, logging.WARNING), handlers=handlers, force=True)
+
+
 def cmd_console(args: argparse.Namespace, out: TextIO) -> int:
     from .console import run_console
 
     settings = _settings(args)
+    _setup_console_logging(settings)
     service = open_service(settings)
     return run_console(service, settings, sys.stdin, out)
 

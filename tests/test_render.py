@@ -427,3 +427,11 @@ def test_discord_embed_conversion_matches(service):
     assert isinstance(embed, discord.Embed)
     assert embed.title == e.title and embed.description == e.description and embed.footer.text == e.footer
     assert [(f.name, f.value) for f in embed.fields] == [(f.name, f.value) for f in e.fields]
+
+
+def test_terminal_box_stays_aligned_with_emoji_sequences():
+    wcwidth = __import__("pytest").importorskip("wcwidth")
+    e = EmbedData(title="✔️ done 👨‍👩‍👧 family", description="日本語 and 👍🏽 and e\u0301 and \u200b zero", footer="🇩🇪")
+    lines = render_terminal(ReplyData(embeds=(e,)), TerminalStyle(width=40)).splitlines()
+    # Every row of the box ends in the same column as the terminal draws it.
+    assert {wcwidth.wcswidth(line) for line in lines} == {40}, lines
