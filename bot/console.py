@@ -25,6 +25,7 @@ from .discord.feedback import FeedbackLog
 from .errors import KnowledgeError
 from .rendering.messages import (
     MORE_RESULTS_K,
+    example_question,
     render_answer,
     render_error,
     render_feedback_thanks,
@@ -165,7 +166,8 @@ class Console:
         if cmd == "/ask":
             self.ask(arg) if arg else self.show(render_notice("Type your question after /ask."))
         elif cmd == "/help":
-            self.show(render_help(console=True))
+            self.show(render_help(console=True, example=example_question(
+                self.service.sources(), self.settings.example_question)))
         elif cmd == "/sources":
             self.show(render_sources(self.service.sources()))
         elif cmd == "/reload":

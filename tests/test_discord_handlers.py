@@ -339,7 +339,7 @@ async def test_prefix_command(tmp_path):
     assert "¶3" in msg.channel.outbox[0].text()
     empty = FakeMessage("!ask")
     await prefix.ask_prefix.callback(prefix, type("Ctx", (), {"message": empty})(), question="")
-    assert "!ask why Ramstein?" in empty.channel.outbox[0].content
+    assert "`!ask tell me about New progress in NATO’s space force construction`" in empty.channel.outbox[0].content
 
 
 # ------------------------------------------------------------------------------- buttons

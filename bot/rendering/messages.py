@@ -220,12 +220,36 @@ def render_sources(sources: Sequence[SourceInfo]) -> ReplyData:
     return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
 
 
+EXAMPLE_TOPIC_WORDS = 8
+GENERIC_EXAMPLE = "what can you answer?"
+
+
+def example_question(sources: Sequence[SourceInfo], configured: str | None = None) -> str:
+    """The question /help and an empty mention suggest: the admin's EXAMPLE_QUESTION, else
+    one made from the knowledge base itself (its shortest document title), so the example
+    is one this bot can answer, whatever it holds."""
+    if configured and configured.strip():
+        return _code_text(configured)
+    titles = [one_line(s.title) for s in sources if s.title.strip()]
+    if not titles:
+        return GENERIC_EXAMPLE
+    _, _, topic = min((len(t.split()), i, t) for i, t in enumerate(titles))
+    return _code_text("tell me about " + " ".join(topic.split()[:EXAMPLE_TOPIC_WORDS]))
+
+
+def _code_text(text: str) -> str:
+    """Text shown inside `code`: one line, no backtick to end the span early."""
+    return one_line(text).replace("`", "'")
+
+
 def render_help(*, prefix: str | None = None, answer_channels: bool = False,
-                console: bool = False) -> ReplyData:
-    """How to ask; the console variant lists its typed commands instead of buttons."""
+                console: bool = False, example: str = GENERIC_EXAMPLE) -> ReplyData:
+    """How to ask; the console variant lists its typed commands instead of buttons.
+    `example` is a question to suggest (see example_question)."""
+    example = _code_text(example)
     if console:
         lines = [
-            "Type a question and press Enter, e.g. `why Ramstein?`",
+            f"Type a question and press Enter, e.g. `{example}`",
             "",
             "**Commands**",
             "`/sources` — the documents I answer from",
@@ -241,7 +265,7 @@ def render_help(*, prefix: str | None = None, answer_channels: bool = False,
         lines = [
             "**/ask** `question` — ask anything about the documents I know; "
             "set `private` to True to get an answer only you can see.",
-            "**Mention me** with a question, e.g. `@me why Ramstein?`",
+            f"**Mention me** with a question, e.g. `@me {example}`",
         ]
         if prefix:
             lines.append(f"**{escape_markdown(prefix)}ask** `question` — the same, as a message.")
@@ -339,8 +363,9 @@ def render_feedback_thanks(vote: str, *, already: bool = False) -> ReplyData:
     return render_notice(f"Thanks for the {emoji}!{more}")
 
 
-def render_empty_question(example: str = "@me why Ramstein?") -> ReplyData:
-    return render_notice(f"Ask me something, e.g. `{example}`, or use **/ask**. "
+def render_empty_question(example: str = GENERIC_EXAMPLE, *, how: str = "@me ") -> ReplyData:
+    """The reply to a mention (or !ask) without a question; `how` is how to ask ("@me ", "!ask ")."""
+    return render_notice(f"Ask me something, e.g. `{how}{_code_text(example)}`, or use **/ask**. "
                          "**/help** explains more.", ephemeral=False)
 
 
