@@ -162,3 +162,61 @@ def test_console_draws_code_blocks_and_lists():
     ascii_out = render_terminal(full, TerminalStyle(width=50, ascii=True))
     ascii_out.encode("ascii")
     assert "| | poetry install" in ascii_out
+
+
+# ------------------------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from bot.rendering.markdown import truncate  # noqa: E402
+
+_word = st.text(alphabet="abcdefgh", min_size=1, max_size=7)
+
+
+@st.composite
+def _inline(draw) -> str:
+    words = draw(st.lists(_word, min_size=1, max_size=4))
+    kind = draw(st.sampled_from(["plain", "bold", "italic", "code", "escaped"]))
+    text = " ".join(words)
+    return {"plain": text, "bold": f"**{text}**", "italic": f"*{text}*", "code": f"`{text}`",
+            "escaped": escape(f"*{text}* [x](y)")}[kind]
+
+
+@st.composite
+def _block(draw) -> str:
+    kind = draw(st.sampled_from(["text", "text", "code", "list"]))
+    if kind == "code":
+        lines = draw(st.lists(st.text(alphabet="abc *`_=()", max_size=30), min_size=1, max_size=30))
+        return "```python\n" + "\n".join(lines) + "\n```"
+    if kind == "list":
+        items = draw(st.lists(_inline(), min_size=1, max_size=4))
+        return "\n".join(("  " if i % 2 else "") + f"- {x}" for i, x in enumerate(items))
+    sentences = draw(st.lists(st.lists(_inline(), min_size=1, max_size=4), min_size=1, max_size=3))
+    end = draw(st.sampled_from([".", ":"]))
+    return " ".join(" ".join(s) + "." for s in sentences)[:-1] + end
+
+
+@settings(max_examples=100, deadline=None)
+@given(blocks=st.lists(_block(), min_size=1, max_size=5), pick=st.integers(0, 50), hl=st.integers(0, 5))
+def test_any_snippet_renders_balanced_markup_and_closed_fences(blocks, pick, hl):
+    md = "\n\n".join(blocks)
+    p = passage(md)
+    sentence = p.sentences[pick % len(p.sentences)]
+    words = re.findall(r"[a-h]+", sentence)
+    snip = highlighted(sentence, *words[:hl])
+    out = snippet_markdown(p, snip)
+    assert markup_states(out)[-1] == 0, out  # nothing left open: bold, italic, code, fence
+    for m in re.finditer(r"(?s)```python\n(.*?)\n```", out):
+        code_lines = [line for b in parse_blocks(md) if b.kind == "code" for line in b.code_lines]
+        assert all(line in code_lines for line in m.group(1).split("\n"))  # whole code lines
+
+
+@settings(max_examples=100, deadline=None)
+@given(blocks=st.lists(_block(), min_size=1, max_size=6), limit=st.integers(20, 600))
+def test_truncating_balanced_markdown_keeps_it_balanced(blocks, limit):
+    md = "\n\n".join(blocks)
+    if markup_states(md)[-1] != 0:
+        return
+    out = truncate(md, limit)
+    assert units(out) <= limit and markup_states(out)[-1] == 0, out
