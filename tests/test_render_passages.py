@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.answer import Answer, Citation, Result, Snippet
 from bot.documents.inline import escape, to_plain
 from bot.knowledge import Passage
-from bot.rendering.markdown import markup_states, units
+from bot.rendering.markdown import markup_states, truncate, units
 from bot.rendering.messages import (
     render_answer,
     render_full_passage,
@@ -165,11 +168,6 @@ def test_console_draws_code_blocks_and_lists():
 
 
 # ------------------------------------------------------------------------------- properties
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from bot.rendering.markdown import truncate  # noqa: E402
 
 _word = st.text(alphabet="abcdefgh", min_size=1, max_size=7)
 
