@@ -148,7 +148,8 @@ def truncate(text: str, limit: int, ellipsis: str = ELLIPSIS) -> str:
         head = _cut(text, prefix_within(text, budget_units), states, spans)
         close = closers(head, states[len(head)] & ~MARK)
         tail = ellipsis
-        if close.endswith("`" * 3) and ellipsis:
+        last_line = (head + close).rsplit("\n", 1)[-1]
+        if ellipsis and _FENCE_LINE.fullmatch(last_line):
             tail = "\n" + ellipsis.strip()  # after a fence the ellipsis needs its own line
         out = head + close + tail
         if units(out) <= limit or reserve > limit:

@@ -14,8 +14,10 @@ whole passage, from `Passage.markdown` (safe Markdown blocks, see bot/knowledge.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
+from typing import Literal, overload
 
 from ..answer import Snippet
 from ..knowledge import Passage
@@ -204,39 +206,112 @@ def _pieces(text: str) -> tuple[str, list[_Piece], str]:
     return lead, [p for p in pieces if p.end > p.start], trail
 
 
+@overload
+def snippet_markdown(passage: Passage, snippet: Snippet, *, code_lines: int = ..., code_units: int = ...,
+                     fallback: Literal[True] = ...) -> str: ...
+@overload
+def snippet_markdown(passage: Passage, snippet: Snippet, *, code_lines: int = ..., code_units: int = ...,
+                     fallback: Literal[False]) -> str | None: ...
 def snippet_markdown(passage: Passage, snippet: Snippet, *, code_lines: int = SNIPPET_CODE_LINES,
-                     code_units: int = SNIPPET_CODE_UNITS) -> str:
+                     code_units: int = SNIPPET_CODE_UNITS, fallback: bool = True) -> str | None:
     """The snippet as the passage wrote it (see the module docstring); falls back to the
-    escaped plain snippet when the sentences cannot be found in the display Markdown."""
+    escaped plain snippet when the sentences cannot be found in the display Markdown (or
+    returns None then, with fallback=False)."""
     md = passage.markdown
-    if not md:
+    out = None
+    if md:
+        try:
+            out = _structured(md, snippet, code_lines, code_units)
+        except (ValueError, IndexError):
+            out = None
+    if out is None and fallback:
         return snippet.markdown()
-    try:
-        out = _structured(md, snippet, code_lines, code_units)
-    except (ValueError, IndexError):
-        out = None
-    return out if out is not None else snippet.markdown()
+    return out
+
+
+ANCHOR = 12  # letters a piece of a sentence must share with the Markdown to be placed
+
+
+def _align(md_key: str, p_key: str, pos: int) -> list[tuple[int, int, int]] | None:
+    """Place a snippet piece's key in the Markdown's key at or after `pos`, allowing gaps:
+    the plain text leaves out code blocks and labels ("Note:") that the Markdown shows
+    between its sentences. Returns (piece index, markdown index, length) chunks, in order;
+    each chunk is the longest run found for its anchor."""
+    whole = md_key.find(p_key, pos)
+    if whole >= 0:
+        return [(0, whole, len(p_key))]
+    chunks: list[tuple[int, int, int]] = []
+    i = 0
+    while i < len(p_key):
+        anchor = p_key[i:i + ANCHOR]
+        best: tuple[int, int] | None = None
+        k = md_key.find(anchor, pos)
+        tries = 0
+        while k >= 0 and tries < 64:
+            n = len(anchor)
+            while i + n < len(p_key) and k + n < len(md_key) and md_key[k + n] == p_key[i + n]:
+                n += 1
+            if best is None or n > best[1]:
+                best = (k, n)
+            if i + n == len(p_key):
+                break
+            k = md_key.find(anchor, k + 1)
+            tries += 1
+        if best is None:
+            return None
+        chunks.append((i, best[0], best[1]))
+        i += best[1]
+        pos = best[0] + best[1]
+    return chunks
+
+
+def _block_of(blocks: list[Block], i: int) -> int:
+    for n, blk in enumerate(blocks):
+        if blk.start <= i < blk.end:
+            return n
+    return -1
+
+
+def _groups(md: str, blocks: list[Block], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Markdown spans of one piece merged where the passage reads on: within one block,
+    or across at most two code/list blocks (the code between two sentences is shown)."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out:
+            pa, pb = out[-1]
+            first, last = _block_of(blocks, pb - 1), _block_of(blocks, a)
+            between = blocks[first + 1:last] if first >= 0 and last >= 0 else []
+            if first == last or (last - first - 1 <= 2 and all(x.kind in ("code", "list") for x in between)):
+                out[-1] = (pa, max(pb, b))
+                continue
+        out.append((a, b))
+    return out
 
 
 def _structured(md: str, snippet: Snippet, code_lines: int, code_units: int) -> str | None:
     states = markup_states(md)
-    md_key, md_pos = _key(md, states)
+    # The plain text holds no code blocks: leave them out of the key so sentences on either
+    # side of one still meet; a sentence inside a code block is looked for in a full key.
+    keys = [_key(md, [s | (MARK if s & FENCE else 0) for s in states]), _key(md, states)]
     blocks = parse_blocks(md)
     lead, pieces, trail = _pieces(snippet.text)
     ranges: list[tuple[int, int, set[tuple[int, int]]]] = []
-    search = 0
+    search = [0, 0]
     for piece in pieces:
         p_key, p_pos = _key(snippet.text[piece.start:piece.end])
         if not p_key:
             continue
-        k = md_key.find(p_key, search)
-        if k < 0:
-            k = md_key.find(p_key)
-            if k < 0:
-                return None
-        search = k + len(p_key)
-        a, b = _widen(md, md_pos[k], md_pos[k + len(p_key) - 1] + 1)
-        ranges.append((a, b, _highlight_positions(md, states, snippet, piece, p_pos, md_pos[k:k + len(p_key)])))
+        for which, (md_key, md_pos) in enumerate(keys):
+            chunks = _align(md_key, p_key, search[which]) or _align(md_key, p_key, 0)
+            if chunks:
+                break
+        else:
+            return None
+        search[which] = chunks[-1][1] + chunks[-1][2]
+        k_pos = [md_pos[k + j] for _, k, n in chunks for j in range(n)]
+        bold = _highlight_positions(md, states, snippet, piece, p_pos, k_pos)
+        spans = [_widen(md, md_pos[k], md_pos[k + n - 1] + 1) for _, k, n in chunks]
+        ranges.extend((a, b, bold) for a, b in _groups(md, blocks, spans))
     if not ranges:
         return None
     rendered: list[str] = []
@@ -258,11 +333,17 @@ def _structured(md: str, snippet: Snippet, code_lines: int, code_units: int) -> 
 
 
 def _join(parts: list[str]) -> str:
+    """Rendered ranges in order: prose runs of one line joined by " … " as the plain
+    snippet does; anything with block structure stays a block of its own."""
     out = parts[0]
-    for p in parts[1:]:
-        block_edge = "```" in out[-4:] or p.lstrip().startswith(("```", "- ")) or "\n" in p
-        out += ("\n\n" if block_edge else " … ") + p
+    for prev, p in itertools.pairwise(parts):
+        inline = _is_prose_line(prev) and _is_prose_line(p)
+        out += (" … " if inline else "\n\n") + p
     return out
+
+
+def _is_prose_line(text: str) -> bool:
+    return "\n" not in text and not _LIST_LINE.match(text) and not text.startswith((">", "-# ", "```"))
 
 
 def _widen(md: str, a: int, b: int) -> tuple[int, int]:
@@ -286,6 +367,8 @@ def _highlight_positions(md: str, states: list[int], snippet: Snippet, piece: _P
         if not idx:
             continue
         x, y = k_pos[idx[0]], k_pos[idx[-1]] + 1
+        if y - x > 2 * (he - hs) + 8:
+            continue  # the word straddles a gap (code, a label): leave it plain
         if any(states[i] & (FENCE | CODE | BOLD | ITALIC) for i in range(x, y)):
             continue
         if any(states[i] & MARK and md[i] != "\\" for i in range(x, y)):
