@@ -459,3 +459,12 @@ def test_example_question_comes_from_the_knowledge_base_or_the_setting():
 def test_example_question_for_the_seed_article_is_answered(service):
     example = example_question(service.sources())
     assert service.ask(example).answered
+
+
+def test_terminal_works_without_wcwidth(monkeypatch):
+    import bot.rendering.terminal as terminal
+
+    monkeypatch.setattr(terminal, "_WCWIDTH", None)  # a broken install: unicodedata estimates
+    assert display_width("日本 👍 é") == 4 + 1 + 2 + 1 + 1
+    out = render_terminal(ReplyData(embeds=(EmbedData(title="日本語", description="x"),)), TerminalStyle(width=30))
+    assert all(display_width(line) == 30 for line in out.splitlines())

@@ -3,17 +3,25 @@ width, word wrap, boxes."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from types import ModuleType
 
 from .reply import ReplyData
 
-try:  # wcwidth knows emoji sequences and new wide characters; unicodedata is the fallback
-    from wcwidth import wcswidth as _wcswidth
-    from wcwidth import wcwidth as _wcwidth
-except ImportError:  # pragma: no cover - wcwidth is a runtime dependency
-    _wcswidth = _wcwidth = None
+
+def _load_wcwidth() -> ModuleType | None:
+    """wcwidth knows emoji sequences and new wide characters; without it (it is a runtime
+    dependency, but a broken install must not stop the console) unicodedata estimates."""
+    try:
+        return importlib.import_module("wcwidth")
+    except ImportError:
+        return None
+
+
+_WCWIDTH = _load_wcwidth()
 
 _MD_TOKEN = re.compile(
     r"`([^`\n]+)`|\\(.)|\*\*|(?<![\\*\w])\*(?=\S)|(?<=\S)\*(?![*\w])"
@@ -66,9 +74,9 @@ def display_width(text: str) -> int:
     """Terminal columns: wide (CJK, emoji) characters take two, combining marks and
     zero-width joiners none (wcwidth when installed, else a unicodedata estimate)."""
     text = _ANSI.sub("", text)
-    if _wcswidth is not None and _wcwidth is not None:
-        w = _wcswidth(text)
-        return w if w >= 0 else sum(max(0, _wcwidth(ch)) for ch in text)
+    if _WCWIDTH is not None:
+        w = int(_WCWIDTH.wcswidth(text))
+        return w if w >= 0 else sum(max(0, int(_WCWIDTH.wcwidth(ch))) for ch in text)
     width = 0
     for ch in text:
         if unicodedata.combining(ch) or ch in "\u200b\u200d\ufe0f":
