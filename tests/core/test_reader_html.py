@@ -240,3 +240,18 @@ def test_huge_pages_skip_boilerplate_scoring():
 def test_double_line_breaks_separate_paragraphs(tag_rule):
     tree = read("<div>First post text.<br>\n<br>Second post text.<br>same paragraph</div>")
     assert paragraphs(tree.root) == ["First post text.", "Second post text. same paragraph"]
+
+
+def test_a_page_in_its_declared_charset_is_read(tag_rule):
+    data = '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252"><p>Café crème – 5 €</p>'
+    tree = html_reader.read("old.html", data.encode("cp1252"), DEFAULTS)
+    assert paragraphs(tree.root) == ["Café crème – 5 €"]
+    from bot.errors import KnowledgeError
+
+    with pytest.raises(KnowledgeError, match="UTF-8"):
+        html_reader.read("bad.html", "<p>Café</p>".encode("cp1252"), DEFAULTS)
+
+
+def test_table_rows_have_the_same_width(tag_rule):
+    tree = read("<table><tr><th>A<th>B<th>C<tr><td colspan=2>wide<td>c<tr><td>x</table>")
+    assert tree.root.blocks == (Table(header=("A", "B", "C"), rows=(("wide", "", "c"), ("x", "", ""))),)

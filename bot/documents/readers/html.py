@@ -83,6 +83,7 @@ _CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
 _LANG_CLASS = re.compile(r"^(?:language|lang|highlight)-([\w+#.-]+)$")
 _ADMONITION_KINDS = ("note", "tip", "hint", "warning", "caution", "danger", "attention", "important",
                      "error", "seealso")
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 _HEADING_LINK_MARKS = "¶#§🔗\uf0c1 "
 
 
@@ -279,6 +280,8 @@ class _Content:
             if _nearest(tr, "table") is not node:
                 continue
             cells = [c for c in tr.children if isinstance(c, _Node) and c.tag in ("td", "th")]
+            # A cell spanning k columns fills them: its text in the first, then empty ones.
+            cells = [x for c in cells for x in [c, *[_Node(c.tag, {}, c.line)] * (_span(c) - 1)]]
             if cells:
                 head = _inside(tr, "thead") or all(c.tag == "th" for c in cells)
                 rows.append((head, cells))
@@ -289,8 +292,8 @@ class _Content:
             return
         header: tuple[str, ...] = ()
         if rows and rows[0][0]:
-            header = tuple(self.cell(c) for c in rows.pop(0)[1])
-        body = tuple(tuple(self.cell(c) for c in cells) for _, cells in rows)
+            header = _pad(tuple(self.cell(c) for c in rows.pop(0)[1]), width)
+        body = tuple(_pad(tuple(self.cell(c) for c in cells), width) for _, cells in rows)
         if header or body:
             out.append((node.line, Table(header=header, rows=body)))
 
@@ -353,6 +356,15 @@ class _Content:
         parts = [c for c in node.children
                  if isinstance(c, _Text) or "headerlink" not in c.classes() and "anchor" not in c.classes()]
         return inline.to_plain(self.inline_md(parts)).rstrip(_HEADING_LINK_MARKS).strip()
+
+
+def _span(cell: _Node) -> int:
+    value = cell.attrs.get("colspan", "1").strip()
+    return min(int(value), 50) if value.isdigit() and int(value) > 0 else 1
+
+
+def _pad(cells: tuple[str, ...], width: int) -> tuple[str, ...]:
+    return cells + ("",) * (width - len(cells))  # rows short of cells (colspan): same width
 
 
 def _wrap(md: str, mark: str) -> str:
@@ -437,7 +449,7 @@ def _dedent(code: str) -> str:
 
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
-    markup = decode_text(data)
+    markup = _decode(data)
     builder = _TreeBuilder()
     try:
         builder.feed(markup)
@@ -476,6 +488,22 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     title_node = _find(doc, "title")
     title = h1 or (fold_spaces(_raw_text(title_node, drop=False)) if title_node is not None else "") or None
     return DocTree(title=title, root=root, source=_canonical(doc), notes=tuple(notes))
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8, or the charset the page declares (<meta charset>, http-equiv) when it is not."""
+    try:
+        return decode_text(data)
+    except KnowledgeError:
+        m = _META_CHARSET.search(data[:4096])
+        if m is None:
+            raise
+        try:
+            text = data.decode(m.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            raise KnowledgeError(f"the page is neither UTF-8 nor the {m.group(1).decode('ascii', 'replace')} "
+                                 "it declares") from None
+        return decode_text(text.encode("utf-8"))
 
 
 def _canonical(doc: _Node) -> str | None:
