@@ -121,6 +121,8 @@ def test_broken_files_are_a_knowledge_error(data, reason, caplog):
     with caplog.at_level(logging.WARNING), pytest.raises(KnowledgeError, match=reason):
         read("broken.pdf", data, ReadOptions())
     assert not [r for r in caplog.records if r.name.startswith("pypdf")]
+    pypdf_log = logging.getLogger("pypdf")
+    assert pypdf_log.propagate and not pypdf_log.handlers  # left as found, error or not
 
 
 def test_pdf_without_text_says_it_may_be_scanned():
@@ -156,6 +158,8 @@ def test_pypdf_complaints_become_one_log_line(caplog):
     ours = [r for r in caplog.records if r.name == "bot.documents.readers.pdf" and r.levelno == logging.WARNING]
     assert len(ours) == 1 and "odd.pdf" in ours[0].getMessage() and "pypdf" in ours[0].getMessage()
     assert not [r for r in caplog.records if r.name.startswith("pypdf")]
+    pypdf_log = logging.getLogger("pypdf")
+    assert pypdf_log.propagate and not pypdf_log.handlers  # left as found, error or not
 
 
 def test_a_compound_the_document_writes_with_its_hyphen_keeps_it():

@@ -18,6 +18,7 @@ import itertools
 import logging
 import re
 import statistics
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -72,12 +73,16 @@ class _Line:
     size: float | None = None  # font size of most of the line's characters, when known
 
 
+# One PDF at a time: _quiet_pypdf changes pypdf's logger for the length of a read, which two
+# threads must not interleave (pypdf is pure Python, so threads gain nothing here anyway).
+_PYPDF_LOCK = threading.Lock()
+
 _Piece = tuple[str, float | None, float | None, float | None]  # text, x, y, font size
 
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     # Junk markers are for scraped web text: never applied to PDF (options.junk_markers unused).
-    with _quiet_pypdf(path):
+    with _PYPDF_LOCK, _quiet_pypdf(path):
         title, pages, failed = _extract(data)
     lines = [_lines(pieces) for pieces in pages]
     if not any(page for page in lines):
