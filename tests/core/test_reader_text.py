@@ -107,3 +107,10 @@ def test_unusable_bytes_are_a_knowledge_error():
         read("e.txt", b"  \n", DEFAULTS)
     with pytest.raises(KnowledgeError, match="UTF-8"):
         read("l.txt", "caf\xe9".encode("latin-1"), DEFAULTS)
+
+
+def test_junk_line_is_the_source_line_whatever_tags_and_entities_came_before():
+    body = "".join(f"Paragraph {i} &amp; more words < / P >\n< p class='x'\n> text\n" for i in range(8))
+    tree = read_str(f"source: https://example.org/x\nTitle\n\n{body}Tail. Continue Reading: ads")
+    assert tree.notes == ("cut page junk from line 28 ('Continue Reading')",)
+    assert plain(tree)[-1] == "text Tail."
