@@ -255,3 +255,39 @@ def test_a_page_in_its_declared_charset_is_read(tag_rule):
 def test_table_rows_have_the_same_width(tag_rule):
     tree = read("<table><tr><th>A<th>B<th>C<tr><td colspan=2>wide<td>c<tr><td>x</table>")
     assert tree.root.blocks == (Table(header=("A", "B", "C"), rows=(("wide", "", "c"), ("x", "", ""))),)
+
+
+SPHINX = """<!DOCTYPE html><html><head><title>Installation &#8212; Widgetry 1.0 documentation</title></head>
+<body><div class="document"><div class="documentwrapper"><div class="bodywrapper">
+<div class="body" role="main">
+<section id="installation"><span id="install"></span>
+<h1>Installation<a class="headerlink" href="#installation" title="Link to this heading">¶</a></h1>
+<p>Install with <code class="docutils literal notranslate"><span class="pre">pip</span></code>:</p>
+<div class="highlight-console notranslate"><div class="highlight"><pre><span></span><span class="gp">$ </span>pip install widgetry
+</pre></div></div>
+<div class="admonition note"><p class="admonition-title">Note</p><p>Python 3.11 or newer.</p></div>
+<section id="from-source"><h2>From source<a class="headerlink" href="#from-source">¶</a></h2>
+<dl class="py function"><dt class="sig sig-object py" id="widgetry.build"><span class="sig-name descname">build</span>(<em>path</em>)</dt>
+<dd><p>Build the package.</p></dd></dl>
+</section></section></div></div></div>
+<div class="sphinxsidebar" role="navigation"><h3>Navigation</h3><ul><li>Home</li></ul></div></div>
+<div class="footer">&#169;2024, Widgetry team.</div></body></html>"""
+
+
+@pytest.mark.parametrize("trafilatura", [False, True])
+def test_a_sphinx_page(trafilatura, monkeypatch):
+    if trafilatura:
+        pytest.importorskip("trafilatura")
+    else:
+        monkeypatch.setattr(html_reader, "main_text", lambda markup, path: None)
+    tree = read(SPHINX)
+    assert tree.title == "Installation"
+    sections = {path: s for path, s in walk_sections(tree.root)}
+    assert list(sections) == [(), ("Installation",), ("Installation", "From source")]
+    assert [s.anchor for s in sections.values()] == [None, "installation", "from-source"]
+    install = sections[("Installation",)].blocks
+    assert install[0] == Paragraph("Install with `pip`:")
+    assert install[1] == Code("$ pip install widgetry", lang="console")
+    assert install[2] == Admonition(kind="note", title=None, blocks=(Paragraph("Python 3.11 or newer."),))
+    assert paragraphs(sections[("Installation", "From source")]) == ["build(path)", "Build the package."]
+    assert "Navigation" not in all_text(tree) and "Widgetry team" not in all_text(tree)

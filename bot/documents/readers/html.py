@@ -427,7 +427,9 @@ def _anchor(node: _Node) -> str | None:
             return n.attrs.get("id") or n.attrs["name"]
     parent = node.parent
     if parent is not None and parent.tag in ("section", "div") and parent.attrs.get("id"):
-        first = next((c for c in parent.children if isinstance(c, _Node)), None)
+        # The section the heading opens: nothing with text before it (Sphinx puts empty
+        # <span id="label"> targets there).
+        first = next((c for c in parent.children if isinstance(c, _Node) and _raw_text(c).strip()), None)
         if first is node:
             return parent.attrs["id"]
     return None
