@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.documents import inline
 from bot.documents.model import (
@@ -21,6 +23,7 @@ from bot.documents.model import (
 )
 from bot.documents.readers import html as html_reader
 from bot.documents.scraped import DEFAULT_JUNK_MARKERS
+from bot.errors import KnowledgeError
 
 DATA = Path(__file__).parent / "data"
 DEFAULTS = ReadOptions(junk_markers=DEFAULT_JUNK_MARKERS)
@@ -211,8 +214,6 @@ def test_small_pages_read_the_same_with_trafilatura():
 
 
 def test_absurdly_deep_nesting_is_a_knowledge_error(tag_rule):
-    from bot.errors import KnowledgeError
-
     with pytest.raises(KnowledgeError, match="nested too deeply"):
         read("<div>" * 5000 + "text" + "</div>" * 5000)
     assert paragraphs(read("<div>" * 100 + "text" + "</div>" * 100).root) == ["text"]
@@ -246,8 +247,6 @@ def test_a_page_in_its_declared_charset_is_read(tag_rule):
     data = '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252"><p>Café crème – 5 €</p>'
     tree = html_reader.read("old.html", data.encode("cp1252"), DEFAULTS)
     assert paragraphs(tree.root) == ["Café crème – 5 €"]
-    from bot.errors import KnowledgeError
-
     with pytest.raises(KnowledgeError, match="UTF-8"):
         html_reader.read("bad.html", "<p>Café</p>".encode("cp1252"), DEFAULTS)
 
@@ -291,3 +290,21 @@ def test_a_sphinx_page(trafilatura, monkeypatch):
     assert install[2] == Admonition(kind="note", title=None, blocks=(Paragraph("Python 3.11 or newer."),))
     assert paragraphs(sections[("Installation", "From source")]) == ["build(path)", "Build the package."]
     assert "Navigation" not in all_text(tree) and "Widgetry team" not in all_text(tree)
+
+
+_MARKUP_BITS = st.sampled_from(["<p>", "</p>", "<div>", "</div>", "<ul>", "<li>", "</ul>", "<table>", "<tr>",
+                                "<td>", "<th>", "</table>", "<pre>", "</pre>", "<h2 id=x>", "</h2>", "<b>",
+                                "</b>", "<br>", "<main>", "</main>", "<article>", "&amp;", "&lt;", "&#0;", "<!--",
+                                "-->", "<script>", "</script>", "<nav>", " ", "\n", "Continue Reading", "text"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(parts=st.lists(st.one_of(_MARKUP_BITS, st.text(max_size=8)), max_size=40))
+def test_any_markup_reads_or_says_why(parts):
+    try:
+        tree = html_reader.read("fuzz.html", "".join(parts).encode("utf-8", "surrogatepass"), DEFAULTS)
+    except KnowledgeError:
+        return
+    for _, section in walk_sections(tree.root):
+        for block in section.blocks:
+            assert html_reader._event_text(block) is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import random
 
 import pytest
 
@@ -194,3 +195,21 @@ def test_bigger_type_is_headings_and_gaps_end_paragraphs():
     ]
     moderators = sections[("Roles", "Moderators")].blocks
     assert [b.page for b in moderators] == [2]  # type: ignore[union-attr]
+
+
+def test_damaged_copies_of_a_good_pdf_never_raise_anything_but_knowledge_error():
+    base = make_pdf(RULES, title="Rules")
+    rng = random.Random(9)
+    for _ in range(60):
+        data = bytearray(base)
+        for _ in range(rng.randint(1, 6)):
+            pos = rng.randrange(len(data))
+            if rng.random() < 0.5:
+                data[pos] = rng.randrange(256)
+            else:
+                del data[pos:pos + rng.randint(1, 40)]
+        try:
+            tree = read("damaged.pdf", bytes(data), ReadOptions())
+        except KnowledgeError:
+            continue
+        assert tree.paged
