@@ -308,3 +308,10 @@ def test_any_markup_reads_or_says_why(parts):
     for _, section in walk_sections(tree.root):
         for block in section.blocks:
             assert html_reader._event_text(block) is not None
+
+
+def test_a_parse_over_its_time_limit_is_abandoned(tag_rule):
+    from bot.errors import ReaderTimeout
+
+    with pytest.raises(ReaderTimeout, match="longer than"):
+        read("<p>text</p>" * 2000, ReadOptions(timeout_s=0.0))

@@ -213,3 +213,10 @@ def test_damaged_copies_of_a_good_pdf_never_raise_anything_but_knowledge_error()
         except KnowledgeError:
             continue
         assert tree.paged
+
+
+def test_a_read_over_its_time_limit_is_abandoned():
+    from bot.errors import ReaderTimeout
+
+    with pytest.raises(ReaderTimeout, match="longer than"):
+        read("slow.pdf", make_pdf(RULES), ReadOptions(timeout_s=0.0))

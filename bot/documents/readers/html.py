@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 from ...errors import KnowledgeError
 from .. import inline
 from ..boilerplate import MainText, main_text
+from ..deadline import Deadline
 from ..decode import decode_text
 from ..model import (
     Admonition,
@@ -83,6 +84,7 @@ _CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
 _LANG_CLASS = re.compile(r"^(?:language|lang|highlight)-([\w+#.-]+)$")
 _ADMONITION_KINDS = ("note", "tip", "hint", "warning", "caution", "danger", "attention", "important",
                      "error", "seealso")
+_FEED_CHARS = 256 * 1024
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 _HEADING_LINK_MARKS = "¶#§🔗\uf0c1 "
 
@@ -198,8 +200,9 @@ _Event = Block | Heading
 class _Content:
     """Walks the main content into (source line, block or heading) events."""
 
-    def __init__(self, article_headers: bool) -> None:
+    def __init__(self, article_headers: bool, deadline: Deadline) -> None:
         self.article_headers = article_headers  # the content is a <main>/<article>, not the page
+        self.deadline = deadline
         self._has_block: dict[int, bool] = {}
 
     # -- blocks -------------------------------------------------------------------------
@@ -228,6 +231,7 @@ class _Content:
         self._flush(run, out)
 
     def block(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
+        self.deadline.check()
         tag = node.tag
         if tag in _HEADINGS:
             text = self.heading_text(node)
@@ -451,17 +455,20 @@ def _dedent(code: str) -> str:
 
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
+    deadline = Deadline(options.timeout_s)
     markup = _decode(data)
     builder = _TreeBuilder()
     try:
-        builder.feed(markup)
+        for start in range(0, len(markup), _FEED_CHARS):  # in pieces, to check the time between
+            builder.feed(markup[start:start + _FEED_CHARS])
+            deadline.check()
         builder.close()
     except (AssertionError, ValueError) as exc:  # html.parser gives up on some broken markup
         raise KnowledgeError(f"the HTML cannot be parsed ({exc})") from None
     doc = builder.root
     try:
         content = _main_content(doc)
-        walker = _Content(article_headers=content.tag not in ("body", "#document"))
+        walker = _Content(article_headers=content.tag not in ("body", "#document"), deadline=deadline)
         events: list[tuple[int, _Event]] = []
         walker.walk(content, events, nested=False)
     except RecursionError:
