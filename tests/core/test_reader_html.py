@@ -150,9 +150,9 @@ def test_implied_end_tags_and_divs_with_mixed_content(tag_rule):
     tree = read("<div>Loose text <b>here</b><div>Inner block</div>tail text</div><p>one<p>two"
                 "<ul><li>a<li>b</ul><dl><dt>Term<dd>Meaning</dl>")
     assert tree.root.blocks[0] == Paragraph("Loose text **here**")
-    assert paragraphs(tree.root) == ["Loose text here", "Inner block", "tail text", "one", "two",
-                                     "Term", "Meaning"]
+    assert paragraphs(tree.root) == ["Loose text here", "Inner block", "tail text", "one", "two"]
     assert tree.root.blocks[5] == ListBlock(items=((Paragraph("a"),), (Paragraph("b"),)))
+    assert tree.root.blocks[6] == ListBlock(items=((Paragraph("**Term** — Meaning"),),))
 
 
 def test_layout_tables_are_read_as_content(tag_rule):
@@ -288,7 +288,8 @@ def test_a_sphinx_page(trafilatura, monkeypatch):
     assert install[0] == Paragraph("Install with `pip`:")
     assert install[1] == Code("$ pip install widgetry", lang="console")
     assert install[2] == Admonition(kind="note", title=None, blocks=(Paragraph("Python 3.11 or newer."),))
-    assert paragraphs(sections[("Installation", "From source")]) == ["build(path)", "Build the package."]
+    assert sections[("Installation", "From source")].blocks == (
+        ListBlock(items=((Paragraph(r"**build\(*path*\)** — Build the package."),),)),)
     assert "Navigation" not in all_text(tree) and "Widgetry team" not in all_text(tree)
 
 

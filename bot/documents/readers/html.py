@@ -35,6 +35,7 @@ from ..model import (
 )
 from ..outline import Heading, build_sections
 from ..scraped import find_junk, fold_spaces, junk_note
+from ..treebuild import term_item
 
 log = logging.getLogger(__name__)
 
@@ -247,6 +248,8 @@ class _Content:
                 out.append((node.line, Code(text=_dedent(code), lang=_code_lang(node))))
         elif tag in ("ul", "ol"):
             self.list_block(node, out)
+        elif tag == "dl":
+            self.definition_list(node, out)
         elif tag == "table":
             self.table(node, out, nested)
         elif tag == "blockquote":
@@ -277,6 +280,27 @@ class _Content:
             start = node.attrs.get("start", "1").strip()
             out.append((node.line, ListBlock(items=tuple(items), ordered=node.tag == "ol",
                                              start=int(start) if start.isdigit() else 1)))
+
+    def definition_list(self, node: _Node, out: list[tuple[int, _Event]]) -> None:
+        """<dl>: a list whose items are "**term** — definition" (as the other readers do)."""
+        items: list[tuple[Block, ...]] = []
+        term = ""
+        for child in node.children:
+            if not isinstance(child, _Node) or _dropped(child):
+                continue
+            if child.tag == "dt":
+                if term:  # a term without a definition of its own
+                    items.append(term_item(term, []))
+                term = self.inline_md(child.children)
+            elif child.tag == "dd":
+                item = term_item(term, list(self.nested_blocks(child)))
+                term = ""
+                if item:
+                    items.append(item)
+        if term:
+            items.append(term_item(term, []))
+        if items:
+            out.append((node.line, ListBlock(items=tuple(items))))
 
     def table(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
         rows: list[tuple[bool, list[_Node]]] = []  # (in thead or all th, cells)
