@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...errors import KnowledgeError
-from ...rendering.messages import render_help, render_reload, render_reload_error, render_sources
+from ...rendering.messages import example_question, render_help, render_reload, render_reload_error, render_sources
 from ...watch import KnowledgeWatcher
 from ..checks import admin_only
 from ..send import respond
@@ -59,7 +59,8 @@ class AdminCog(commands.Cog, name="Admin"):
     async def help(self, interaction: discord.Interaction) -> None:
         s = self.bot.settings
         await respond(interaction, render_help(prefix=s.command_prefix if s.prefix_commands else None,
-                                               answer_channels=bool(s.answer_channel_ids)))
+                                               answer_channels=bool(s.answer_channel_ids),
+                                               example=example_question(self.bot.service.sources(), s.example_question)))
 
     async def watch_knowledge(self) -> None:
         """Poll file mtimes and sizes; reload once the files have settled. A failed reload
