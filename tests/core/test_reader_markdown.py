@@ -398,9 +398,29 @@ def test_mkdocs_content_tabs_snippets_and_decorations() -> None:
 
         [Subscribe](#){ .md-button } :material-heart: thanks.
         """)
+    assert tree.root.blocks == (Paragraph("**pip**"), Code("pip install x", "sh"), Paragraph("Subscribe thanks."))
+
+
+def test_hugo_tabs_lead_with_their_labels() -> None:
+    tree = read("""\
+        {{< tabs tabTotal="2" tabID1="pipx" tabID2="manual" tabName1="With pipx" tabName2="Manually (advanced)" >}}
+        {{< tab tabID="pipx" >}}
+        Use pipx.
+        {{< /tab >}}
+        {{< tab tabID="manual" >}}
+
+        Use pip.
+        {{< /tab >}}
+        {{< /tabs >}}
+
+        {{< tab "Linux" >}}
+        Use apt.
+        {{< /tab >}}
+        """)
     assert tree.root.blocks == (
-        Admonition("tab", "pip", (Code("pip install x", "sh"),)),
-        Paragraph("Subscribe thanks."),
+        Paragraph("**With pipx**"), Paragraph("Use pipx."),
+        Paragraph(r"**Manually \(advanced\)**"), Paragraph("Use pip."),
+        Paragraph("**Linux**"), Paragraph("Use apt."),
     )
 
 

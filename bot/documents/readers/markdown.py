@@ -12,7 +12,8 @@ What is kept and dropped:
   trailing `{#id}` / `{: #id}` becomes the anchor); headings inside boxes, lists or quotes
   read as bold paragraphs;
 - paragraphs, lists, tables, quotes, code, admonitions/containers (and GitHub `> [!NOTE]`
-  alerts) become blocks; definition lists become lists of "**term** — definition";
+  alerts) become blocks; content tabs (MkDocs `=== "Tab"`, Hugo `{{< tab >}}`) become a
+  bold label paragraph followed by the tab's blocks; definition lists become lists of "**term** — definition";
 - footnotes become a final paragraph "[label] text" each, at the end of the section whose
   lines hold the definition;
 - dropped: HTML blocks and inline HTML (comments too), images (an image-only paragraph goes
@@ -218,7 +219,7 @@ class _Builder:
             else:
                 block, i = self._block(tokens, i)
                 if block is not None:
-                    self.stack[-1].blocks.append(block)
+                    _add(self.stack[-1].blocks, block)
             if i % 256 == 0:
                 self.deadline.check()
 
@@ -274,7 +275,7 @@ class _Builder:
                 continue
             block, i = self._block(tokens, i)
             if block is not None:
-                out.append(block)
+                _add(out, block)
         return out, i + 1
 
     def _block(self, tokens: list[Token], i: int) -> tuple[Block | None, int]:
@@ -354,6 +355,17 @@ class _Builder:
             else:
                 i = _skip(tokens, i)
         return (ListBlock(items=tuple(items)) if items else None), i + 1
+
+
+def _add(blocks: list[Block], block: Block) -> None:
+    """A block appended; a content tab (one of several alternatives, often a whole how-to)
+    is no box: its label leads its blocks, so long tabs can be split like any prose."""
+    if isinstance(block, Admonition) and block.kind == "tab":
+        if block.title:
+            blocks.append(Paragraph(f"**{block.title}**"))
+        blocks.extend(block.blocks)
+    else:
+        blocks.append(block)
 
 
 def _same_text(a: str, b: str) -> bool:
