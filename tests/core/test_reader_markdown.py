@@ -324,11 +324,11 @@ def test_footnote_goes_to_its_section() -> None:
 
 
 def test_inline_markup_is_safe_markdown() -> None:
-    tree = read("Use **bold**, *it*, `code`, <b>html</b>, <@123> and a_b\nnext  \nline.\n")
+    tree = read("Use **bold**, *it*, `code`, <b>html</b>, <@123> and a_b\nnext  \nline<br>last.\n")
     (para,) = tree.root.blocks
     assert isinstance(para, Paragraph)
-    # HTML tags go; a mention is not HTML, so it stays as escaped (inert) text.
-    assert para.md == "Use **bold**, *it*, `code`, html, \\<@123\\> and a\\_b next\nline."
+    # HTML tags go (<br> as a line break); a mention is not HTML: it stays as inert text.
+    assert para.md == "Use **bold**, *it*, `code`, html, \\<@123\\> and a\\_b next\nline\nlast."
 
 
 def test_headings_inside_boxes_read_as_bold_paragraphs() -> None:

@@ -77,6 +77,7 @@ _TOC_MARKERS = frozenset({"[toc]", "[[toc]]", "[[_toc_]]", "[_toc_]", "{:toc}", 
 _KRAMDOWN_IAL = re.compile(r"^\{:[^{}]*\}$")
 _GITHUB_ALERT = re.compile(r"^\\\[!(\w+)\\\]\s*")
 _SPACES = re.compile(r"[ \t]+")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # MkDocs decorations in running text: icon shortcodes and attribute lists ("{ .md-button }").
 _DECORATION = re.compile(r":(?:material|octicons|fontawesome|simple)-[\w-]+:"
                          r"|\{\s*:?\s*[.#][^{}\n]*\}|\{:[^{}\n]*\}")
@@ -427,7 +428,7 @@ def _table(tokens: list[Token], i: int) -> tuple[Block | None, int]:
         elif t == "tr_open":
             cells = []
         elif t in ("th_open", "td_open"):
-            cells.append(_inline(tokens[i + 1].children or []))
+            cells.append(_inline(tokens[i + 1].children or []).replace("\n", " "))  # one line
             i += 2  # the inline and the close
         elif t == "tr_close":
             if in_head:
@@ -474,7 +475,10 @@ def _inline(children: Sequence[Token]) -> str:
             out.append("*")
         elif t == "footnote_ref":
             out.append(escape(f"[{tok.meta.get('label', tok.meta.get('id', ''))}]"))
-        elif t in ("link_open", "link_close", "image", "html_inline", "s_open", "s_close"):
+        elif t == "html_inline":
+            if _BR.match(tok.content):
+                out.append("\n")  # <br> is a line break, not nothing
+        elif t in ("link_open", "link_close", "image", "s_open", "s_close"):
             continue
         elif tok.children:
             out.append(_inline(tok.children))
