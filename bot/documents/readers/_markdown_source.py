@@ -6,9 +6,9 @@ TOML `+++`), Hugo shortcodes (`{{% note %}}`, `{{< tab "x" >}}`), Jekyll/Liquid 
 indented options) and a `source: URL` line. This pass removes them line by line, outside
 fenced code and inline code spans, keeping every line (a removed line becomes blank) so the
 parser's line numbers still point into the file. MkDocs content tabs (`=== "Tab"`) become
-`!!! tab` admonitions. Paired admonition shortcodes
-(`{{% note %}}…{{% /note %}}`) become `:::` containers and highlight tags become fences, so
-the parser sees their structure.
+`!!! tab` admonitions, paired shortcodes (`{{% note %}}…{{% /note %}}`, `{{< tab >}}`) `:::`
+containers and highlight tags fences, so the parser sees their structure (the tree builder
+unboxes tabs again behind their label).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ _SOURCE_SCAN_LINES = 5
 _FENCE_OPEN = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
 # mkdocstrings: "::: dotted.identifier" (a `:::` container names a kind, not a dotted path).
 _MKDOCSTRINGS = re.compile(r"^:::\s+([A-Za-z_][\w.:-]*)\s*$")
-# pymdownx: content tabs (=== "Tab") read as boxes; snippet includes and /// block fences go.
+# pymdownx: content tabs (=== "Tab") parsed as boxes; snippet includes and /// block fences go.
 _TABBED = re.compile(r'^(\s*)===[+!]*\s+(".*")\s*$')
 _SNIPPET = re.compile(r"^\s*;?-{1,2}8<-{1,2}")
 _BLOCK_FENCE = re.compile(r"^\s*/{3,}(?:\s.*)?$")

@@ -205,6 +205,7 @@ class _Builder:
         self.h1: str | None = None
         self.seen_heading = False
         self.offset = 0
+        self.steps = 0  # top-level blocks built, for the time checks
 
     def feed(self, tokens: list[Token], offset: int) -> None:
         self.offset = offset
@@ -221,7 +222,8 @@ class _Builder:
                 block, i = self._block(tokens, i)
                 if block is not None:
                     _add(self.stack[-1].blocks, block)
-            if i % 256 == 0:
+            self.steps += 1
+            if self.steps % 64 == 0:
                 self.deadline.check()
 
     def finish(self) -> tuple[Section, str | None]:
