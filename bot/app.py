@@ -27,7 +27,7 @@ from .answer import Answer
 from .config import Settings
 from .cooldown import Cooldown
 from .errors import KnowledgeError
-from .gaps import gaps_csv, group_gaps, page_of, terms_key
+from .gaps import gaps_csv, gaps_page, group_gaps, terms_key
 from .outcomes import (
     EXISTS,
     NOT_ADMIN,
@@ -35,6 +35,7 @@ from .outcomes import (
     NOT_SAVED,
     NOT_TEACHER,
     RELOAD_FAILED,
+    STORE_UNAVAILABLE,
     UNPARSEABLE,
     VOTE_ALREADY,
     VOTE_NOT_SAVED,
@@ -63,7 +64,14 @@ from .outcomes import (
 )
 from .service import KnowledgeService, ReloadReport
 from .storage import Store, StoreError
-from .teach import LEARNED_DIR, check_teaching, learned_info, learned_markdown, learned_path, write_atomically
+from .teach import (
+    LEARNED_DIR,
+    check_teaching,
+    learned_info,
+    learned_markdown,
+    learned_path,
+    write_atomically,
+)
 from .text import Analyzer
 from .uploads import UPLOADS_DIR, UploadProblem, check_content, safe_name
 
@@ -75,7 +83,6 @@ GAPS_PER_PAGE = 5
 KB_PER_PAGE = 10
 GAP_DAYS = (7, 30)
 PURGE_EVERY_S = 3600.0
-STORE_UNAVAILABLE = "store_unavailable"  # a Refused reason: the database cannot be read now
 
 
 @dataclass
@@ -348,9 +355,9 @@ class App:
             gaps = self._gaps(days)
         except StoreError as exc:
             return self._refuse(actor, "gaps", STORE_UNAVAILABLE, detail=str(exc))
-        shown, page, pages = page_of(gaps, page, per_page)
-        self._audit(actor, "gaps", f"{days} days page {page}", "ok")
-        return GapsPage(days, shown, page, pages, len(gaps), sum(g.count for g in gaps))
+        result = gaps_page(gaps, days, page, per_page)
+        self._audit(actor, "gaps", f"{days} days page {result.page}", "ok")
+        return result
 
     def gaps_csv(self, actor: Actor, days: int = 7) -> GapsCsv | Refused:
         """Every gap of the period as CSV. Admins only. *Blocking.*"""

@@ -74,6 +74,7 @@ RELOAD_FAILED = "reload_failed"  # detail: why
 NOT_FOUND = "not_found"
 NOT_REMOVABLE = "not_removable"  # e.g. the seed article outside uploads/ and learned/
 NOT_SAVED = "not_saved"  # the file could not be written (disk full, read-only)
+STORE_UNAVAILABLE = "store_unavailable"  # the database cannot be read now
 
 
 @dataclass(frozen=True, slots=True)
