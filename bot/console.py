@@ -22,22 +22,7 @@ from .app import App
 from .config import Settings
 from .errors import KnowledgeError
 from .outcomes import CONSOLE_ACTOR, RELOAD_FAILED, Asked, Refused, Stale
-from .render import (
-    ACTION_DOWN,
-    ACTION_UP,
-    ReplyData,
-    TerminalStyle,
-    render_answer,
-    render_error,
-    render_full_passage,
-    render_help,
-    render_more_results,
-    render_notice,
-    render_reload_error,
-    render_sources,
-    render_terminal,
-)
-from .render_kb import (
+from .rendering.kb import (
     render_forgotten,
     render_gaps,
     render_kb_added,
@@ -49,6 +34,18 @@ from .render_kb import (
     render_taught,
     render_vote,
 )
+from .rendering.messages import (
+    render_answer,
+    render_error,
+    render_full_passage,
+    render_help,
+    render_more_results,
+    render_notice,
+    render_reload_error,
+    render_sources,
+)
+from .rendering.reply import ACTION_DOWN, ACTION_UP, ReplyData
+from .rendering.terminal import TerminalStyle, render_terminal
 from .service import KnowledgeService
 from .watch import KnowledgeWatcher
 

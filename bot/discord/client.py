@@ -26,7 +26,7 @@ from discord.ext import commands
 from ..app import AnswerStore, App
 from ..config import Settings
 from ..cooldown import Cooldown
-from ..render import render_error, render_not_admin
+from ..rendering.messages import render_error, render_not_admin
 from ..service import KnowledgeService
 from .checks import NotAdmin
 from .send import respond

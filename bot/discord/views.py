@@ -17,18 +17,15 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from ..outcomes import Actor, Stale, Where
-from ..render import (
-    ACTION_DOWN,
-    ACTION_FULL,
-    ACTION_MORE,
-    ACTION_UP,
+from ..rendering.kb import render_vote
+from ..rendering.messages import (
     question_from_title,
     render_error,
     render_full_passage,
     render_more_results,
     render_stale,
 )
-from ..render_kb import render_vote
+from ..rendering.reply import ACTION_DOWN, ACTION_FULL, ACTION_MORE, ACTION_UP
 from .send import respond
 
 if TYPE_CHECKING:

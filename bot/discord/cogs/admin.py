@@ -12,8 +12,8 @@ from discord.ext import commands
 
 from ...errors import KnowledgeError
 from ...outcomes import RELOAD_FAILED, Actor, Refused
-from ...render import render_help, render_reload_error, render_sources
-from ...render_kb import render_refused, render_reloaded
+from ...rendering.kb import render_refused, render_reloaded
+from ...rendering.messages import render_help, render_reload_error, render_sources
 from ...watch import KnowledgeWatcher
 from ..checks import admin_only, interaction_is_admin
 from ..send import respond

@@ -12,13 +12,13 @@ from discord.ext import commands
 
 from ...answer import MAX_QUESTION_CHARS
 from ...outcomes import Actor, CoolingDown, Where
-from ...render import (
-    ReplyData,
+from ...rendering.messages import (
     render_answer,
     render_cooldown,
     render_empty_question,
     render_error,
 )
+from ...rendering.reply import ReplyData
 from ..messages import (
     clean_question,
     looks_like_question,

@@ -1,5 +1,5 @@
 """Wording for the application layer's results: votes, knowledge gaps, teaching, /kb,
-/forget-me and refusals. Pure, like bot/render.py: Discord and the console draw the same
+/forget-me and refusals. Pure, like the rest of bot/rendering: Discord and the console draw the same
 `ReplyData`. Every text a member or admin typed is escaped, so it cannot format or ping.
 """
 
@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from . import outcomes as o
-from .answer import escape_markdown
-from .documents.registry import supported_list
-from .outcomes import (
+from .. import outcomes as o
+from ..answer import escape_markdown
+from ..documents.registry import supported_list
+from ..outcomes import (
     VOTE_ALREADY,
     VOTE_NOT_SAVED,
     VOTE_RECORDED,
@@ -27,10 +27,21 @@ from .outcomes import (
     Taught,
     VoteOutcome,
 )
-from .render import (
-    COLOR_ERROR,
+from .markdown import safe_url, truncate
+from .messages import (
     COLOR_HIGH,
     COLOR_INFO,
+    learned_label,
+    render_error,
+    render_feedback_thanks,
+    render_notice,
+    render_reload,
+    render_stale,
+)
+from .reply import (
+    ACTION_CSV,
+    ACTION_NEXT,
+    ACTION_PREV,
     DESCRIPTION_LIMIT,
     FIELD_VALUE_LIMIT,
     ButtonData,
@@ -38,21 +49,7 @@ from .render import (
     FieldData,
     ReplyData,
     fit_reply,
-    learned_label,
-    render_error,
-    render_feedback_thanks,
-    render_notice,
-    render_reload,
-    render_stale,
-    safe_url,
-    truncate,
 )
-
-# Pagination buttons of /gaps and /kb list (the adapter puts the page in its custom id).
-ACTION_PREV = "prev"
-ACTION_NEXT = "next"
-ACTION_CSV = "csv"
-ACTION_TEACH = "teach"
 
 _NOT_SAVED_NOTE = "⚠️ This could not be written to the audit log (the bot's database is unavailable)."
 _COMMAND = {"gaps": "/gaps", "gaps csv": "/gaps", "teach": "teaching", "kb add": "/kb add",
@@ -316,7 +313,7 @@ def render_reloaded(r: Reloaded) -> ReplyData:
 
 
 __all__ = [
-    "ACTION_CSV", "ACTION_NEXT", "ACTION_PREV", "ACTION_TEACH", "COLOR_ERROR", "gaps_text", "render_forgotten",
+    "gaps_text", "render_forgotten",
     "render_gaps", "render_gaps_csv", "render_kb_added", "render_kb_list", "render_kb_removed", "render_kb_show",
     "render_refused", "render_reloaded", "render_taught", "render_vote",
 ]
