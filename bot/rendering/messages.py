@@ -13,6 +13,7 @@ from .reply import (
     ACTION_DOWN,
     ACTION_FULL,
     ACTION_MORE,
+    ACTION_TEACH,
     ACTION_UP,
     DESCRIPTION_LIMIT,
     FIELD_NAME_LIMIT,
@@ -88,13 +89,14 @@ def _percent(confidence: float) -> str:
 
 
 def render_answer(answer: Answer, *, ephemeral: bool = False,
-                  learned: Mapping[str, LearnedInfo] | None = None) -> ReplyData:
+                  learned: Mapping[str, LearnedInfo] | None = None, teach: bool = False) -> ReplyData:
     """The reply to a question: best snippet with its citation, up to two more passages,
     confidence in the footer, and the answer buttons. No answer: say so plainly.
-    `learned`: origins of cited learned answers, by document."""
+    `learned`: origins of cited learned answers, by document; `teach`: a no-answer reply
+    offers the "Teach an answer" button."""
     best = answer.best
     if not answer.answered or best is None:
-        return render_no_answer(answer, ephemeral=ephemeral)
+        return render_no_answer(answer, ephemeral=ephemeral, teach=teach)
     learned = learned or {}
     description = compose(best.snippet.markdown(), "\n\n— " + citation_markdown(
         best.citation, learned=learned.get(best.citation.document)), DESCRIPTION_LIMIT)
@@ -131,7 +133,10 @@ def _covers_line(titles: Sequence[str], shown: int = 3) -> str:
     return "I can answer from: " + ", ".join(names) + "."
 
 
-def render_no_answer(answer: Answer, *, ephemeral: bool = False) -> ReplyData:
+TEACH_BUTTON = ButtonData(ACTION_TEACH, label="Teach an answer", emoji="🎓")
+
+
+def render_no_answer(answer: Answer, *, ephemeral: bool = False, teach: bool = False) -> ReplyData:
     notice = answer.notice or "The knowledge base has no answer to that."
     parts = [escape_markdown(notice)]
     parts.append("Use **/sources** to see what I know about, or ask again with the words "
@@ -145,7 +150,7 @@ def render_no_answer(answer: Answer, *, ephemeral: bool = False) -> ReplyData:
         footer="Confidence: no answer",
         color=COLOR_NONE,
     )
-    return fit_reply(ReplyData(embeds=(embed,), ephemeral=ephemeral))
+    return fit_reply(ReplyData(embeds=(embed,), buttons=(TEACH_BUTTON,) if teach else (), ephemeral=ephemeral))
 
 
 def render_full_passage(result: Result | None, *, learned: LearnedInfo | None = None) -> ReplyData:
