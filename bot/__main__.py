@@ -164,7 +164,7 @@ def cmd_gaps(args: argparse.Namespace, out: TextIO) -> int:
     from .storage import Store, StoreError
 
     settings = _settings(args)
-    store = Store.in_dir(settings.data_dir)
+    store = Store.in_dir(settings.data_dir, warn=False)  # a problem is reported below, in one line
     try:
         gaps = group_gaps(store.gap_rows(args.days))
         store.audit(actor=store.hash_user("cli"), action="gaps", target=f"{args.days} days", result="ok",

@@ -387,6 +387,7 @@ class App:
         its time, or none) and the knowledge base with it. Returns the reload report, or
         (reason, detail). Call with `_kb_lock` held."""
         path = self.service.knowledge_dir / rel
+        made_folder = not path.parent.exists()  # removed again on failure: "as it was"
         backup: Path | None = None
         if path.exists():
             if not replace:
@@ -398,26 +399,36 @@ class App:
         except OSError as exc:
             if backup is not None:
                 os.replace(backup, path)
+            self._drop_folder(path.parent, made_folder)
             return NOT_SAVED, exc.strerror or str(exc)
         try:
             report = self.service.reload()
         except KnowledgeError as exc:
-            self._undo(path, backup, reload=False)
+            self._undo(path, backup, made_folder, reload=False)
             return RELOAD_FAILED, str(exc)
         if not self._has_document(rel):
             reason = self._skip_reason(rel) or "no reader for this file type yet"
-            self._undo(path, backup, reload=True)
+            self._undo(path, backup, made_folder, reload=True)
             return UNPARSEABLE, reason
         if backup is not None:
             backup.unlink(missing_ok=True)
         return report
 
-    def _undo(self, path: Path, backup: Path | None, *, reload: bool) -> None:
+    @staticmethod
+    def _drop_folder(folder: Path, made: bool) -> None:
+        if made:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+
+    def _undo(self, path: Path, backup: Path | None, made_folder: bool, *, reload: bool) -> None:
         try:
             if backup is not None:
                 os.replace(backup, path)
             else:
                 path.unlink(missing_ok=True)
+            self._drop_folder(path.parent, made_folder)
             if reload:
                 self.service.reload()
         except (OSError, KnowledgeError) as exc:
@@ -563,7 +574,7 @@ class App:
         with self._kb_lock:
             rel = self.resolve_document(document)
             if rel is None:
-                return self._refuse(actor, "kb remove", NOT_FOUND, document[:200])
+                return self._refuse(actor, "kb remove", NOT_FOUND, document[:200], document[:200])
             result = self._remove_file(rel)
         if isinstance(result, tuple):
             return self._refuse(actor, "kb remove", result[0], rel, result[1])
@@ -595,7 +606,7 @@ class App:
             return self._refuse(actor, "kb show", NOT_ADMIN, document[:200])
         rel = self.resolve_document(document)
         if rel is None:
-            return self._refuse(actor, "kb show", NOT_FOUND, document[:200])
+            return self._refuse(actor, "kb show", NOT_FOUND, document[:200], document[:200])
         kb = self.service.knowledge
         doc = next(d for d in kb.documents if d.path == rel)
         sections: list[str] = []

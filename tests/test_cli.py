@@ -104,3 +104,37 @@ def test_ask_json_stdin_with_invalid_utf8_bom_and_crlf():
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
     assert [x["question"] for x in lines] == ["why Ramstein?", "bad \ufffd byte"]
+
+
+def test_gaps_command_prints_grouped_gaps_and_writes_csv(tmp_path, monkeypatch):
+    from bot.app import App
+    from bot.config import Settings
+    from bot.outcomes import Actor
+    from bot.service import KnowledgeService
+
+    data = tmp_path / "data"
+    settings = Settings(knowledge_dir=KNOWLEDGE, data_dir=data)
+    app = App(KnowledgeService.open(KNOWLEDGE), settings)
+    for q in ("Where do I park my car?", "where can I park my car", "what is the wifi password?", "why Ramstein?"):
+        app.ask(Actor(1), q, app.new_key(), rate_limit=False)
+    app.store.close()
+    monkeypatch.setenv("DATA_DIR", str(data))
+    out = io.StringIO()
+    csv_file = tmp_path / "gaps.csv"
+    assert main(["gaps", "--days", "30", "--csv", str(csv_file)], out=out) == 0
+    text = out.getvalue()
+    assert text.startswith("Knowledge gaps, last 30 days: 2 gaps from 3 questions")
+    assert "where can I park my car" in text and "2 times (2 unanswered, 0 👎)" in text
+    assert "also: Where do I park my car?" in text and "Ramstein" not in text
+    assert f"wrote 2 gaps to {csv_file}" in text
+    rows = csv_file.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("question,count,") and len(rows) == 3
+
+
+def test_gaps_command_with_an_unusable_data_dir_is_one_line(tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "data"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("DATA_DIR", str(blocker))
+    assert main(["gaps"], out=io.StringIO()) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot read the question log") and err.count("\n") == 1

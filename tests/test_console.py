@@ -134,3 +134,57 @@ def test_auto_reload_in_console(tmp_path):
     out = io.StringIO()
     run_console(service, s, Lines("why Ramstein?\n/sources\n"), out)
     assert "Knowledge base reloaded" in out.getvalue() and "2 documents" in out.getvalue()
+
+
+# ---------------------------------------------------------------------------- issue 11 commands
+
+def test_teaching_flow_in_the_console(tmp_path):
+    status, out, service = _run(tmp_path, "\n".join([
+        "where do I park my car?", "/gaps", "/teach Where do I park my car? | Visitors park behind building 3.",
+        "where can I park?", "/gaps", "/teach only a question", "/teach Q? | ",
+    ]) + "\n")
+    assert status == 0
+    gaps_before, rest = out.split("Learned: thanks!", 1)
+    assert "Knowledge gaps · last 7 days" in gaps_before and "where do I park my car?" in gaps_before
+    assert "1 time (1 unanswered)" in gaps_before
+    assert "learned/where-do-i-park-" in rest
+    assert "Visitors park behind building 3." in rest and "Learned answer · taught on" in rest
+    assert "No knowledge gaps in the last 7 days" in rest
+    assert "Usage: /teach QUESTION | ANSWER" in rest and "the answer is empty" in rest
+    learned = (service.knowledge_dir / "learned" / "where-do-i-park-my-car.md").read_text()
+    assert 'source: "console"' in learned
+
+
+def test_kb_commands_in_the_console(tmp_path):
+    doc = tmp_path / "Parking Guide.md"
+    doc.write_text("# Parking guide\n\nVisitors park behind building 3.\n")
+    binary = tmp_path / "photo.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    status, out, service = _run(tmp_path, "\n".join([
+        f"/kb add {doc}", "/kb list", f"/kb add {doc}", f"/kb add {binary}", f"/kb add {tmp_path}/missing.md",
+        "/kb show Parking-Guide.md", "where do visitors park?", "/kb remove uploads/Parking-Guide.md", "/kb list",
+        "/kb", "/kb remove nothing",
+    ]) + "\n")
+    assert status == 0
+    assert "Added uploads/Parking-Guide.md" in out and "1 document added" in out
+    assert "Parking guide — 1 passage · uploaded" in out
+    assert "already exists: set replace to true" in out
+    assert "looks binary" in out and "Nothing was changed" in out
+    assert "Cannot read" in out and "missing.md" in out
+    assert "Parking guide · ¶1" in out
+    assert "Removed uploads/Parking-Guide.md" in out
+    assert "Usage: /kb list" in out and "there is no document `nothing`" in out
+    assert not (service.knowledge_dir / "uploads" / "Parking-Guide.md").exists()
+
+
+def test_forget_me_in_the_console(tmp_path):
+    _, out, _ = _run(tmp_path, "why Ramstein?\n/bad\nwhere do I park?\n/forget-me\n/forget-me\n")
+    assert "Done: I deleted 3 rows about you" in out
+    assert "I hold nothing about you" in out
+
+
+def test_help_lists_the_new_commands(tmp_path):
+    _, out, _ = _run(tmp_path, "/help\n")
+    for cmd in ("/gaps", "/teach QUESTION | ANSWER", "/kb list", "/kb add PATH", "/kb remove DOCUMENT",
+                "/forget-me"):
+        assert cmd in out

@@ -351,6 +351,25 @@ async def _asked(bot) -> tuple[FakeInteraction, Sent]:
     return it, it.outbox[0]
 
 
+async def test_one_hundred_fast_clicks_by_one_member_record_one_vote(tmp_path):
+    """Issue 11: the vote was written after an await, so concurrent clicks all passed the
+    "already voted?" check (up to 12 of 100 were recorded). Also after a restart, when the
+    clicks race to recover the answer first."""
+    bot = make_bot(tmp_path)
+    it, sent = await _asked(bot)
+    user = FakeUser(4242)
+    clicks = [FakeInteraction(bot, user, message=FakeEmbedMessage(99, sent.embeds)) for _ in range(100)]
+    await asyncio.gather(*(handle_button(c, "up", str(it.id)) for c in clicks))
+    assert len(bot.app.store.votes()) == 1
+    replies = [c.outbox[0].content for c in clicks]
+    assert replies.count("Thanks for the 👍!") == 1 and replies.count("You already rated this answer. Thanks!") == 99
+
+    bot.app.answers._items.clear()  # as after a restart: the answer is recovered from the embed
+    clicks = [FakeInteraction(bot, FakeUser(7), message=FakeEmbedMessage(99, sent.embeds)) for _ in range(50)]
+    await asyncio.gather(*(handle_button(c, "down", str(it.id)) for c in clicks))
+    assert [v["vote"] for v in bot.app.store.votes()] == ["up", "down"]
+
+
 async def test_full_passage_button(tmp_path):
     bot = make_bot(tmp_path)
     it, sent = await _asked(bot)

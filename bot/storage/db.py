@@ -68,8 +68,9 @@ class QuestionRow:
 class Store:
     """All reads and writes of the database. Thread-safe (one connection behind a lock)."""
 
-    def __init__(self, path: Path, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, path: Path, clock: Callable[[], datetime] = utc_now, *, warn: bool = True) -> None:
         self.path = Path(path)
+        self._warn = warn  # False: the caller reports problems itself (the CLI)
         self._clock = clock
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
@@ -79,8 +80,8 @@ class Store:
         self.problem: str | None = None  # why the database is unavailable, for logs and admins
 
     @classmethod
-    def in_dir(cls, data_dir: Path, clock: Callable[[], datetime] = utc_now) -> Store:
-        store = cls(Path(data_dir) / DB_NAME, clock)
+    def in_dir(cls, data_dir: Path, clock: Callable[[], datetime] = utc_now, *, warn: bool = True) -> Store:
+        store = cls(Path(data_dir) / DB_NAME, clock, warn=warn)
         store.connection_ok()
         return store
 
@@ -156,7 +157,8 @@ class Store:
                     self._conn = self._open()
             except (sqlite3.Error, OSError) as exc:
                 self.problem = f"{type(exc).__name__}: {exc}"
-                log.warning("database %s cannot be used (%s); answering goes on without it", self.path, exc)
+                if self._warn:
+                    log.warning("database %s cannot be used (%s); answering goes on without it", self.path, exc)
                 return False
             self.problem = None
             return True
