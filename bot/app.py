@@ -28,6 +28,7 @@ from .config import Settings
 from .cooldown import Cooldown
 from .errors import KnowledgeError
 from .gaps import gaps_csv, gaps_page, group_gaps, terms_key
+from .knowledge import Document
 from .outcomes import (
     EXISTS,
     NOT_ADMIN,
@@ -47,6 +48,7 @@ from .outcomes import (
     CoolingDown,
     Forgotten,
     FullPassage,
+    Gap,
     GapsCsv,
     GapsPage,
     KbAdded,
@@ -114,6 +116,11 @@ class AnswerStore:
             return existing
         self.put(key, state)
         return state
+
+    def forget_voter(self, voter: str) -> None:
+        """After /forget-me: the member's votes are gone, so they may vote again."""
+        for state in self._items.values():
+            state.voters.discard(voter)
 
     def get(self, key: str) -> AnswerState | None:
         state = self._items.get(key)
@@ -346,7 +353,7 @@ class App:
 
     # ------------------------------------------------------------------ gaps
 
-    def _gaps(self, days: int) -> list:
+    def _gaps(self, days: int) -> list[Gap]:
         return group_gaps(self.store.gap_rows(days))
 
     def gaps(self, actor: Actor, days: int = 7, page: int = 1, per_page: int = GAPS_PER_PAGE) -> GapsPage | Refused:
@@ -493,10 +500,10 @@ class App:
         saved = self._audit(actor, "teach", rel, "ok", "replaced" if replaced else None)
         return Taught(info, result, resolved, replaced, saved)
 
-    def _resolve_gaps(self, question: str, document: str) -> int:
+    def _resolve_gaps(self, question: str | None, document: str) -> int:
         """Resolve the gaps with the taught question's terms, and those that are now
-        answered from the learned answer when asked again (paraphrases retrieval finds)."""
-        keys = {self.terms(question)}
+        answered from `document` when asked again (paraphrases retrieval finds)."""
+        keys = {self.terms(question)} if question else set()
         try:
             for gap in self._gaps(max(GAP_DAYS))[:200]:
                 if gap.terms in keys:
@@ -504,7 +511,7 @@ class App:
                 answer = self.service.ask(gap.question, 1)
                 if answer.answered and answer.best is not None and answer.best.citation.document == document:
                     keys.add(gap.terms)
-            return self.store.resolve(sorted(keys))
+            return self.store.resolve(sorted(keys)) if keys else 0
         except StoreError as exc:
             self._store_problem(exc)
             return 0
@@ -552,8 +559,9 @@ class App:
             result = self._put_file(rel, data, replace)
         if isinstance(result, tuple):
             return self._refuse(actor, "kb add", result[0], rel, result[1])
+        resolved = self._resolve_gaps(None, rel)
         saved = self._audit(actor, "kb add", rel, "ok", "replaced" if replaced else None)
-        return KbAdded(rel, result, replaced, saved)
+        return KbAdded(rel, result, replaced, saved, resolved)
 
     def resolve_document(self, document: str) -> str | None:
         """A document path from what an admin typed: the path, a file name or a title."""
@@ -586,7 +594,8 @@ class App:
         saved = self._audit(actor, "kb remove", rel, "ok")
         return KbRemoved(rel, result, saved)
 
-    def _entry(self, d) -> KbEntry:  # type: ignore[no-untyped-def]
+    @staticmethod
+    def _entry(d: Document) -> KbEntry:
         return KbEntry(d.path, d.title, len(d.paragraphs), origin_of(d.path), d.source)
 
     def kb_list(self, actor: Actor, page: int = 1, per_page: int = KB_PER_PAGE) -> KbPage | Refused:
@@ -650,7 +659,6 @@ class App:
             log.warning("forget-me failed: %s", exc)
             return Forgotten(0, False)
         with self._lock:
-            for key in list(self.answers._items):
-                self.answers._items[key].voters.discard(user)
+            self.answers.forget_voter(user)
         log.info("forget-me: deleted %d rows", n)
         return Forgotten(n, True)

@@ -253,7 +253,10 @@ def render_kb_added(a: KbAdded) -> ReplyData:
     reply = render_reload(a.report)
     e = reply.embeds[0]
     title = f"{'Replaced' if a.replaced else 'Added'} {a.document}"
-    embed = EmbedData(truncate(escape_markdown(title), 256), e.description, e.url, e.fields, e.footer, e.color)
+    fields = e.fields
+    if a.resolved:
+        fields = (*fields, FieldData("Gaps closed", f"{_plural(a.resolved, 'question')} now answered from it"))
+    embed = EmbedData(truncate(escape_markdown(title), 256), e.description, e.url, fields, e.footer, e.color)
     return _with_audit_note(fit_reply(ReplyData(embeds=(embed,), ephemeral=True)), a.audit_saved)
 
 

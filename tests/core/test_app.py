@@ -223,9 +223,11 @@ def test_only_teachers_and_admins_may_teach(app):
 # ---------------------------------------------------------------------------- /kb
 
 def test_kb_add_list_show_remove(app):
+    ask(app, "where do visitors park their cars?")
     added = app.kb_add(ADMIN, "Parking Guide.md", b"# Parking guide\n\n## Visitors\n\nVisitors park behind building 3.\n")
     assert isinstance(added, o.KbAdded) and added.document == "uploads/Parking-Guide.md"
     assert added.report.diff.documents_added == ("uploads/Parking-Guide.md",)
+    assert added.resolved == 1 and app.gaps(ADMIN).total == 0  # the gap it answers is closed
     assert ask(app, "where do visitors park?").answer.best.citation.document == "uploads/Parking-Guide.md"
     page = app.kb_list(ADMIN)
     assert {e.document: e.origin for e in page.entries} == {"nato-space-center-ramstein.txt": "folder",
@@ -240,7 +242,7 @@ def test_kb_add_list_show_remove(app):
     assert not (app.service.knowledge_dir / "uploads" / "Parking-Guide.md").exists()
     assert app.kb_remove(ADMIN, "nothing-like-this").reason == o.NOT_FOUND
     actions = [r["action"] for r in reversed(app.store.audit_rows(10))]
-    assert actions[-4:] == ["kb show", "kb add", "kb remove", "kb remove"]
+    assert actions[-4:] == ["kb show", "kb add", "kb remove", "kb remove"] and "gaps" in actions
 
 
 @pytest.mark.parametrize("name,data,reason", [
