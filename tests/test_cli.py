@@ -131,10 +131,10 @@ def test_gaps_command_prints_grouped_gaps_and_writes_csv(tmp_path, monkeypatch):
     assert rows[0].startswith("question,count,") and len(rows) == 3
 
 
-def test_gaps_command_with_an_unusable_data_dir_is_one_line(tmp_path, monkeypatch, capsys):
+def test_gaps_command_with_an_unusable_data_dir_is_one_line(tmp_path):
     blocker = tmp_path / "data"
     blocker.write_text("not a folder")
-    monkeypatch.setenv("DATA_DIR", str(blocker))
-    assert main(["gaps"], out=io.StringIO()) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: cannot read the question log") and err.count("\n") == 1
+    proc = subprocess.run([sys.executable, "-m", "bot", "gaps"], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATA_DIR": str(blocker)})
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("error: cannot read the question log") and proc.stderr.count("\n") == 1
