@@ -179,7 +179,7 @@ def cmd_gaps(args: argparse.Namespace, out: TextIO) -> int:
             Path(args.csv).write_text(gaps_csv(gaps), encoding="utf-8", newline="")
         except OSError as exc:
             raise BotError(f"cannot write {args.csv}: {exc.strerror or exc}") from None
-        out.write(f"wrote {len(gaps)} gaps to {args.csv}\n")
+        out.write(f"wrote {len(gaps)} gap{'s' * (len(gaps) != 1)} to {args.csv}\n")
     return 0
 
 
