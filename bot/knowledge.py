@@ -254,9 +254,9 @@ class Cleaner:
         source = _front_matter_source(lines)  # drops a leading `---` block (learned answers have one)
         # A "source: URL" line may stand among the first non-blank lines.
         for i, line in enumerate(lines[:5]):
-            m = None if source else _SOURCE_LINE.match(line)
+            m = _SOURCE_LINE.match(line)
             if m:
-                source = m.group(1)
+                source = source or m.group(1)
                 del lines[i]
                 break
         while lines and not lines[0].strip():
