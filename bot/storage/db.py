@@ -149,7 +149,7 @@ class Store:
                 try:
                     self._conn = self._open()
                 except sqlite3.DatabaseError as exc:
-                    if isinstance(exc, sqlite3.OperationalError) or not self.path.exists():
+                    if not _is_corruption(exc) or not self.path.exists():
                         raise
                     target = self._move_aside()
                     log.error("database %s was corrupt (%s): moved it to %s and started a new one",
@@ -185,8 +185,8 @@ class Store:
                     conn.execute("ROLLBACK")
                     raise
                 conn.execute("COMMIT")
-            except sqlite3.DatabaseError as exc:
-                if not isinstance(exc, sqlite3.OperationalError):
+            except sqlite3.Error as exc:
+                if _is_corruption(exc):
                     # Corruption found while running: start over with a new file next time.
                     self.close()
                     self._last_try = -REOPEN_AFTER_S
@@ -381,6 +381,12 @@ class Store:
         if table not in ("questions", "votes", "learned", "audit"):
             raise ValueError(table)
         return int(self._read(f"SELECT COUNT(*) FROM {table}")[0][0])
+
+
+def _is_corruption(exc: BaseException) -> bool:
+    """A damaged or foreign file, as opposed to a lock, a read-only disk or a bad value
+    (sqlite3 raises the base DatabaseError for "file is not a database" and "malformed")."""
+    return type(exc) is sqlite3.DatabaseError
 
 
 def _statements(script: str) -> list[str]:

@@ -203,3 +203,22 @@ def test_store_text_survives_broken_surrogates(tmp_path):
 def test_path_is_a_directory_under_data_dir(tmp_path: Path):
     assert Store.in_dir(tmp_path / "nested" / "dir").connection_ok()
     assert (tmp_path / "nested" / "dir" / DB_NAME).is_file()
+
+
+def test_a_rejected_value_is_a_store_error_not_corruption(tmp_path):
+    store = Store.in_dir(tmp_path)
+    _question(store, "a")
+    with pytest.raises(StoreError):
+        store.log_question(asker="a", question=None, terms="x", answered=False)  # type: ignore[arg-type]  # NOT NULL
+    assert store.count("questions") == 1 and not list(tmp_path.glob("*.corrupt-*"))
+
+
+def test_corruption_found_while_running_starts_a_new_file(tmp_path):
+    store = Store.in_dir(tmp_path)
+    _question(store, "a")
+    store.close()
+    store.path.write_bytes(b"\x00" * 4096 + b"scribbled over")
+    for side in tmp_path.glob(f"{DB_NAME}-*"):
+        side.unlink()
+    assert store.connection_ok()  # reopened: moved aside, new file
+    assert store.count("questions") == 0 and len(list(tmp_path.glob("*.corrupt-*"))) == 1
