@@ -651,10 +651,10 @@ class App:
     def forget_me(self, actor: Actor) -> Forgotten:
         """Delete the member's questions and votes; the row count, or saved=False. *Blocking.*"""
         user = self._hash(actor)
-        if user is None:
+        if user is None or actor.user is None:
             return Forgotten(0, True)
         try:
-            n = self.store.forget([user])
+            n = self.store.forget(self.store.hashes_of(actor.user))
         except StoreError as exc:
             log.warning("forget-me failed: %s", exc)
             return Forgotten(0, False)

@@ -216,6 +216,22 @@ class Store:
 
     # ------------------------------------------------------------------ identities
 
+    def hashes_of(self, user: int | str) -> list[str]:
+        """Every hash that may stand for `user`: today's, and those made with the salt of
+        an imported feedback file (so /forget-me finds imported votes too)."""
+        out = [self.hash_user(user) or ""]
+        try:
+            rows = self._read("SELECT value FROM meta WHERE key LIKE 'legacy_salt:%'")
+        except StoreError:
+            rows = []
+        for (hex_salt,) in rows:
+            try:
+                salt = bytes.fromhex(hex_salt)
+            except ValueError:
+                continue
+            out.append(hashlib.sha256(salt + str(user).encode()).hexdigest())
+        return out
+
     def hash_user(self, user: int | str | None) -> str | None:
         """The salted hash that stands for a user in every table (None stays None)."""
         if user is None:
@@ -337,7 +353,12 @@ class Store:
                      e.get("confidence"), e.get("guild_id"), e.get("channel_id"), e.get("message_id")))
                 n += 1
             c.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (key, iso(self._clock())))
-        log.info("imported %d votes from %s into %s", n, path, self.path.name)
+            legacy = _legacy_salt(path)
+            if legacy is not None:
+                c.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                          (f"legacy_salt:{path.resolve()}", legacy.hex()))
+        log.info("imported %d votes from %s into %s; the file (and its .salt) may now be deleted",
+                 n, path, self.path.name)
         return n
 
     # ------------------------------------------------------------------ members
@@ -381,6 +402,14 @@ class Store:
         if table not in ("questions", "votes", "learned", "audit"):
             raise ValueError(table)
         return int(self._read(f"SELECT COUNT(*) FROM {table}")[0][0])
+
+
+def _legacy_salt(feedback_file: Path) -> bytes | None:
+    """The salt the old feedback log kept beside its file (FEEDBACK_FILE.salt), if any."""
+    try:
+        return bytes.fromhex(feedback_file.with_name(feedback_file.name + ".salt").read_text().strip())
+    except (OSError, ValueError):
+        return None
 
 
 def _is_corruption(exc: BaseException) -> bool:

@@ -222,3 +222,18 @@ def test_corruption_found_while_running_starts_a_new_file(tmp_path):
         side.unlink()
     assert store.connection_ok()  # reopened: moved aside, new file
     assert store.count("questions") == 0 and len(list(tmp_path.glob("*.corrupt-*"))) == 1
+
+
+def test_forget_finds_votes_imported_with_the_old_salt(tmp_path):
+    import hashlib
+
+    salt = bytes(range(16))
+    old = tmp_path / "feedback.jsonl"
+    (tmp_path / "feedback.jsonl.salt").write_text(salt.hex() + "\n")
+    old_hash = hashlib.sha256(salt + b"4242").hexdigest()  # what the old FeedbackLog wrote
+    old.write_text(json.dumps({"vote": "down", "question": "wifi?", "user": old_hash}) + "\n"
+                   + json.dumps({"vote": "up", "question": "why?", "user": "someone else"}) + "\n")
+    store = Store.in_dir(tmp_path / "data")
+    assert store.import_feedback(old, lambda q: q) == 2
+    assert store.forget(store.hashes_of(4242)) == 1
+    assert [v["user"] for v in store.votes()] == ["someone else"]
