@@ -14,9 +14,9 @@ from tests.conftest import KNOWLEDGE, ROOT
 RESULT_KEYS = {"document": str, "title": str, "paragraph": int, "score": float, "text": str, "snippet": str}
 
 
-def run_cli(args, stdin_text=""):
+def run_cli(args, stdin_text="", cwd=ROOT):
     proc = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin_text, capture_output=True,
-                          text=True, cwd=ROOT, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+                          text=True, cwd=cwd, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     return proc
 
 
@@ -138,3 +138,18 @@ def test_gaps_command_with_an_unusable_data_dir_is_one_line(tmp_path):
                           timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATA_DIR": str(blocker)})
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.startswith("error: cannot read the question log") and proc.stderr.count("\n") == 1
+def test_top_k_has_one_range_with_the_setting():
+    from bot.config import TOP_K_MAX, ConfigError, Settings
+
+    assert main(["ask", "--top-k", str(TOP_K_MAX + 1), "why"]) == 2
+    with pytest.raises(ConfigError):
+        Settings.from_env({"TOP_K": str(TOP_K_MAX + 1)})
+    assert Settings.from_env({"TOP_K": str(TOP_K_MAX)}).top_k == TOP_K_MAX
+    out = io.StringIO()
+    assert main(["ask", "--json", "--top-k", str(TOP_K_MAX), "--knowledge", str(KNOWLEDGE), "why Ramstein?"], out=out) == 0
+
+
+def test_relative_knowledge_dir_error_names_the_absolute_path(tmp_path: Path):
+    proc = run_cli(["ask", "--knowledge", "no-such-folder", "why?"], cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert str(tmp_path / "no-such-folder") in proc.stderr

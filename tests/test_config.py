@@ -23,6 +23,7 @@ KEYS = {
     "discord_gateway_url": "DISCORD_GATEWAY_URL", "top_k": "TOP_K", "junk_markers": "JUNK_MARKERS",
     "auto_reload": "AUTO_RELOAD", "auto_reload_seconds": "AUTO_RELOAD_SECONDS", "data_dir": "DATA_DIR",
     "question_log_days": "QUESTION_LOG_DAYS", "teacher_role_ids": "TEACHER_ROLE_IDS", "max_file_mb": "MAX_FILE_MB",
+    "example_question": "EXAMPLE_QUESTION",
 }
 
 

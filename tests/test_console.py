@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Settings
-from bot.console import PROMPT, run_console
+from bot.console import PROMPT, LineReader, run_console
 from bot.rendering.terminal import display_width
 from bot.service import KnowledgeService
 from bot.storage import Store
@@ -188,3 +188,78 @@ def test_help_lists_the_new_commands(tmp_path):
     for cmd in ("/gaps", "/teach QUESTION | ANSWER", "/kb list", "/kb add PATH", "/kb remove DOCUMENT",
                 "/forget-me"):
         assert cmd in out
+def _pty_console(tmp_path: Path, keys: list[bytes], env_extra: dict[str, str]) -> str:
+    """Run `python -m bot console` on a pseudo-terminal, type `keys` (one line each, after
+    each prompt) and return everything the terminal showed."""
+    import os
+    import pty
+    import select
+    import time
+
+    kdir = make_knowledge(tmp_path / "knowledge")
+    master, slave = pty.openpty()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TERM": "xterm", "NO_COLOR": "1",
+           "PYTHONPATH": str(ROOT), **env_extra}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "console", "--knowledge", str(kdir)],
+                            stdin=slave, stdout=slave, stderr=slave, cwd=tmp_path, env=env, close_fds=True)
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 60
+
+    def read_until_prompts(n: int) -> None:
+        nonlocal seen
+        while seen.count(PROMPT.encode()) < n and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    return
+    try:
+        for i, key in enumerate(keys, start=1):
+            read_until_prompts(i)
+            os.write(master, key)
+        read_until_prompts(len(keys) + 1)
+        os.write(master, b"\x04")  # Ctrl-D
+        proc.wait(timeout=30)
+        while True:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    return seen.decode("utf-8", "replace")
+
+
+def test_terminal_console_edits_lines_remembers_history_and_keeps_logs_out(tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("readline") is None:
+        import pytest
+        pytest.skip("no readline on this platform: the console reads plain lines there")
+    # "why Ramstein?", then Up-arrow + Enter recalls it; Left-arrow edits inside a line.
+    shown = _pty_console(tmp_path, [b"why Ramstein?\r", b"\x1b[A\r", b"why Ramstein\x1b[D\x1b[Cx\x7f?\r"],
+                         {"LOG_LEVEL": "INFO"})
+    assert shown.count("New progress in NATO’s space force construction · ¶3") == 3, shown[-3000:]
+    assert "^[[A" not in shown
+    assert " INFO " not in shown  # no log lines between replies...
+    assert (tmp_path / "data" / "console.log").exists()  # ...LOG_LEVEL=INFO goes to a file under DATA_DIR
+    history = (tmp_path / "data" / "console_history").read_text(encoding="utf-8")
+    assert "why Ramstein?" in history
+
+
+def test_line_reader_without_a_terminal_reads_plain_lines(tmp_path):
+    history = tmp_path / "history"
+    reader = LineReader(io.StringIO("a\nb\n"), io.StringIO(), False, history)
+    assert [reader.read(), reader.read(), reader.read()] == ["a\n", "b\n", ""]
+    reader.close()
+    assert not history.exists()  # piped input is not remembered

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import threading
 from pathlib import Path
@@ -339,7 +340,7 @@ async def test_prefix_command(tmp_path):
     assert "¶3" in msg.channel.outbox[0].text()
     empty = FakeMessage("!ask")
     await prefix.ask_prefix.callback(prefix, type("Ctx", (), {"message": empty})(), question="")
-    assert "!ask why Ramstein?" in empty.channel.outbox[0].content
+    assert "`!ask tell me about New progress in NATO’s space force construction`" in empty.channel.outbox[0].content
 
 
 # ------------------------------------------------------------------------------- buttons
@@ -755,3 +756,13 @@ def test_answer_state_survives_only_within_bounds():
 
 def test_outbox_type_is_a_list():
     assert isinstance(Outbox(), list)
+
+
+def test_no_voice_warning_on_start(tmp_path, caplog, monkeypatch):
+    """The bot never uses voice: discord.py's PyNaCl/davey warning is noise on every start."""
+    for flag in ("warn_nacl", "warn_dave"):
+        monkeypatch.setattr(discord.VoiceClient, flag, True, raising=False)
+    fake = make_bot(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        KnowledgeBot(fake.settings, fake.service)
+    assert not [r for r in caplog.records if "voice will NOT be supported" in r.getMessage()]
