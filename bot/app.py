@@ -13,7 +13,6 @@ synchronous: a vote is checked and set before the adapter awaits anything.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import threading
 import time
@@ -21,24 +20,22 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from .answer import Answer
 from .config import Settings
 from .cooldown import Cooldown
 from .errors import KnowledgeError
 from .gaps import gaps_csv, gaps_page, group_gaps, terms_key
+from .kbfiles import KnowledgeFiles
 from .knowledge import Document
 from .outcomes import (
     EXISTS,
     NOT_ADMIN,
     NOT_FOUND,
-    NOT_SAVED,
     NOT_TEACHER,
     RELOAD_FAILED,
     STORE_UNAVAILABLE,
     TOO_BIG,
-    UNPARSEABLE,
     VOTE_ALREADY,
     VOTE_NOT_SAVED,
     VOTE_RECORDED,
@@ -65,7 +62,7 @@ from .outcomes import (
     VoteOutcome,
     Where,
 )
-from .service import KnowledgeService, ReloadReport
+from .service import KnowledgeService
 from .storage import Store, StoreError
 from .teach import (
     LEARNED_DIR,
@@ -73,7 +70,6 @@ from .teach import (
     learned_info,
     learned_markdown,
     learned_path,
-    write_atomically,
 )
 from .text import Analyzer
 from .uploads import UPLOADS_DIR, UploadProblem, check_content, safe_name
@@ -149,6 +145,7 @@ class App:
         self.store = store if store is not None else Store.in_dir(settings.data_dir, self._clock)
         self.cooldown = cooldown or Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
         self.answers = AnswerStore()
+        self.files = KnowledgeFiles(service)
         self._analyzer = Analyzer()
         self._lock = threading.Lock()  # cooldowns, answer state, vote check-and-set
         self._kb_lock = threading.Lock()  # one change of the knowledge folder at a time
@@ -380,82 +377,6 @@ class App:
         stamp = self._clock().strftime("%Y-%m-%d")
         return GapsCsv(days, f"kb-gaps-{days}d-{stamp}.csv", gaps_csv(gaps), len(gaps))
 
-    # ------------------------------------------------------------------ knowledge files
-
-    def _has_document(self, rel: str) -> bool:
-        return any(d.path == rel for d in self.service.knowledge.documents)
-
-    def _skip_reason(self, rel: str) -> str | None:
-        return next((s.reason for s in self.service.knowledge.skipped if s.path == rel), None)
-
-    def _put_file(self, rel: str, data: bytes, replace: bool) -> ReloadReport | tuple[str, str | None]:
-        """Write a knowledge file atomically and reload; if the file does not become a
-        document or the reload fails, put the folder back as it was (the previous file, with
-        its time, or none) and the knowledge base with it. Returns the reload report, or
-        (reason, detail). Call with `_kb_lock` held."""
-        path = self.service.knowledge_dir / rel
-        made_folder = not path.parent.exists()  # removed again on failure: "as it was"
-        backup: Path | None = None
-        if path.exists():
-            if not replace:
-                return EXISTS, rel
-            backup = path.with_name(f".backup-{secrets.token_hex(4)}-{path.name}")
-            os.replace(path, backup)  # keeps its mtime: restoring it restores the signature
-        try:
-            write_atomically(path, data)
-        except OSError as exc:
-            if backup is not None:
-                os.replace(backup, path)
-            self._drop_folder(path.parent, made_folder)
-            return NOT_SAVED, exc.strerror or str(exc)
-        try:
-            report = self.service.reload()
-        except KnowledgeError as exc:
-            self._undo(path, backup, made_folder, reload=False)
-            return RELOAD_FAILED, str(exc)
-        if not self._has_document(rel):
-            reason = self._skip_reason(rel) or "no reader for this file type yet"
-            self._undo(path, backup, made_folder, reload=True)
-            return UNPARSEABLE, reason
-        if backup is not None:
-            backup.unlink(missing_ok=True)
-        return report
-
-    @staticmethod
-    def _drop_folder(folder: Path, made: bool) -> None:
-        if made:
-            try:
-                folder.rmdir()
-            except OSError:
-                pass
-
-    def _undo(self, path: Path, backup: Path | None, made_folder: bool, *, reload: bool) -> None:
-        try:
-            if backup is not None:
-                os.replace(backup, path)
-            else:
-                path.unlink(missing_ok=True)
-            self._drop_folder(path.parent, made_folder)
-            if reload:
-                self.service.reload()
-        except (OSError, KnowledgeError) as exc:
-            log.error("could not put %s back as it was: %s", path, exc)
-
-    def _remove_file(self, rel: str) -> ReloadReport | tuple[str, str | None]:
-        path = self.service.knowledge_dir / rel
-        aside = path.with_name(f".removing-{secrets.token_hex(4)}-{path.name}")
-        try:
-            os.replace(path, aside)
-        except OSError as exc:
-            return NOT_SAVED, exc.strerror or str(exc)
-        try:
-            report = self.service.reload()
-        except KnowledgeError as exc:
-            os.replace(aside, path)
-            return RELOAD_FAILED, str(exc)
-        aside.unlink(missing_ok=True)
-        return report
-
     # ------------------------------------------------------------------ teaching
 
     def teach_precheck(self, actor: Actor, text: str | None = None, *, from_bot: bool = False) -> Refused | None:
@@ -487,7 +408,7 @@ class App:
         data = learned_markdown(question, answer, taught_by, today, source).encode("utf-8")
         with self._kb_lock:
             replaced = (self.service.knowledge_dir / rel).exists()
-            result = self._put_file(rel, data, replace=True)
+            result = self.files.put(rel, data, replace=True)
         if isinstance(result, tuple):
             return self._refuse(actor, "teach", result[0], rel, result[1])
         info = self.learned_info(rel) or LearnedInfo(rel, question, today, source, taught_by)
@@ -556,7 +477,7 @@ class App:
             if clash is not None:  # "Guide.md" and "guide.md" are one file on some disks
                 return self._refuse(actor, "kb add", EXISTS, rel, f"{UPLOADS_DIR}/{clash}")
             replaced = (folder / clean).exists()
-            result = self._put_file(rel, data, replace)
+            result = self.files.put(rel, data, replace)
         if isinstance(result, tuple):
             return self._refuse(actor, "kb add", result[0], rel, result[1])
         resolved = self._resolve_gaps(None, rel)
@@ -583,7 +504,7 @@ class App:
             rel = self.resolve_document(document)
             if rel is None:
                 return self._refuse(actor, "kb remove", NOT_FOUND, document[:200], document[:200])
-            result = self._remove_file(rel)
+            result = self.files.remove(rel)
         if isinstance(result, tuple):
             return self._refuse(actor, "kb remove", result[0], rel, result[1])
         if rel.startswith(LEARNED_DIR + "/"):

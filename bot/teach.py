@@ -24,13 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from .answer import MAX_QUESTION_CHARS
 from .outcomes import BOT_MESSAGE, EMPTY, ONLY_PINGS, TOO_LONG, LearnedInfo
@@ -102,25 +99,6 @@ def learned_markdown(question: str, answer: str, taught_by: str | None, taught_o
 def _heading_text(text: str) -> str:
     # A trailing "#" would be read as the heading's closing sequence.
     return text.rstrip("#").rstrip() or text
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so readers see the old file or the new one, never half.
-    The temporary file is hidden (a dot name), so a reload running meanwhile skips it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def read_front_matter(text: str) -> dict[str, str]:
