@@ -538,10 +538,14 @@ class App:
         if rel is None:
             return self._refuse(actor, "kb show", NOT_FOUND, document[:200], document[:200])
         kb = self.service.knowledge
-        doc = next(d for d in kb.documents if d.path == rel)
+        i = next(n for n, d in enumerate(kb.documents) if d.path == rel)
+        doc = kb.documents[i]
+        # Passages are stored document after document: read only this one's.
+        start = sum(len(d.paragraphs) for d in kb.documents[:i])
         sections: list[str] = []
-        for p in kb.passages:
-            if p.document == rel and p.section:
+        for j in range(start, start + len(doc.paragraphs)):
+            p = kb.passages[j]
+            if p.section:
                 name = " › ".join(p.section)
                 if name not in sections:
                     sections.append(name)

@@ -67,9 +67,13 @@ def slugify(question: str) -> str:
     """A safe file stem from the question ("Why Ramstein?" -> "why-ramstein"); questions
     without Latin letters get a stable hash instead."""
     ascii_text = unicodedata.normalize("NFKD", question).encode("ascii", "ignore").decode().lower()
-    slug = _SLUG_CHARS.sub("-", ascii_text).strip("-")[:SLUG_MAX].strip("-")
+    slug = _SLUG_CHARS.sub("-", ascii_text).strip("-")
+    digest = hashlib.sha256(slug.encode() if slug else question.strip().casefold().encode()).hexdigest()
     if not slug:
-        slug = "answer-" + hashlib.sha256(question.strip().casefold().encode()).hexdigest()[:12]
+        return "answer-" + digest[:12]
+    if len(slug) > SLUG_MAX:
+        # Two long questions that start alike must not replace each other's answer.
+        slug = slug[:SLUG_MAX - 9].strip("-") + "-" + digest[:8]
     return slug
 
 

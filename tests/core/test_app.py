@@ -380,3 +380,23 @@ def test_learned_file_reads_alike_in_both_markdown_readers():
     info = learned_info("learned/why-ramstein-1.md", md)
     assert info is not None and (info.question, info.source, info.taught_on) == ("Why: Ramstein? #1", url,
                                                                                  date(2026, 12, 1))
+
+
+def test_slugs_are_safe_stable_and_keep_long_questions_apart():
+    from bot.teach import SLUG_MAX, slugify
+
+    assert slugify("Why Ramstein?") == slugify("why,  RAMSTEIN") == "why-ramstein"
+    assert slugify("../../etc/passwd") == "etc-passwd"
+    assert slugify("Café crème?") == "cafe-creme"
+    assert slugify("Как дела?").startswith("answer-") and slugify("Как дела?") == slugify("как дела?")
+    long_a = "how do I configure the build pipeline for the staging environment on weekends"
+    long_b = "how do I configure the build pipeline for the staging environment on holidays"
+    assert slugify(long_a) != slugify(long_b) and max(len(slugify(long_a)), len(slugify(long_b))) <= SLUG_MAX
+
+
+def test_kb_show_lists_a_documents_sections(app):
+    app.kb_add(ADMIN, "guide.md", b"# Guide\n\n## Parking\n\nBehind building 3.\n\n## Wi-Fi\n\nOn the badge.\n")
+    shown = app.kb_show(ADMIN, "uploads/guide.md")
+    assert shown.entry.passages == 2
+    # Sections come from the reader's heading paths (empty with a reader that has none).
+    assert shown.sections in ((), ("Parking", "Wi-Fi"))
