@@ -68,6 +68,8 @@ class Settings:
     junk_markers: tuple[str, ...] = ()
     auto_reload: bool = False
     auto_reload_seconds: float = 2.0
+    connect_timeout: float = 30.0
+    teacher_role_ids: frozenset[int] = frozenset()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -95,6 +97,8 @@ class Settings:
             junk_markers=tuple(m.strip() for m in r.str("JUNK_MARKERS", "").split("|") if m.strip()),
             auto_reload=r.bool("AUTO_RELOAD", False),
             auto_reload_seconds=r.float("AUTO_RELOAD_SECONDS", 2.0, minimum=0.2),
+            connect_timeout=r.float("CONNECT_TIMEOUT", 30.0, minimum=0.1),
+            teacher_role_ids=frozenset(r.ids("TEACHER_ROLE_IDS")),
         )
         if s.shard_ids is not None:
             if s.shard_count is None:

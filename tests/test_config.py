@@ -22,6 +22,7 @@ KEYS = {
     "shard_count": "SHARD_COUNT", "shard_ids": "SHARD_IDS", "discord_api_base": "DISCORD_API_BASE",
     "discord_gateway_url": "DISCORD_GATEWAY_URL", "top_k": "TOP_K", "junk_markers": "JUNK_MARKERS",
     "auto_reload": "AUTO_RELOAD", "auto_reload_seconds": "AUTO_RELOAD_SECONDS",
+    "connect_timeout": "CONNECT_TIMEOUT", "teacher_role_ids": "TEACHER_ROLE_IDS",
 }
 
 
@@ -40,8 +41,9 @@ def test_every_key_is_read():
         "PREFIX_COMMANDS": "on", "COMMAND_PREFIX": "?", "ANSWER_CHANNEL_IDS": "7", "FEEDBACK_FILE": "f.jsonl",
         "LOG_LEVEL": "debug", "SHARD_COUNT": "2", "SHARD_IDS": "0,1", "DISCORD_API_BASE": "http://h/api/v10/",
         "DISCORD_GATEWAY_URL": "ws://h/gw", "TOP_K": "5", "JUNK_MARKERS": "Ads | More", "AUTO_RELOAD": "1",
-        "AUTO_RELOAD_SECONDS": "0.5",
+        "AUTO_RELOAD_SECONDS": "0.5", "CONNECT_TIMEOUT": "2.5", "TEACHER_ROLE_IDS": "8, 9",
     })
+    assert s.connect_timeout == 2.5 and s.teacher_role_ids == {8, 9}
     assert s.discord_token.reveal() == "abc"
     assert s.admin_user_ids == {1, 2} and s.admin_role_ids == {3, 4} and s.guild_ids == (5, 6)
     assert s.shard_ids == (0, 1) and s.discord_api_base == "http://h/api/v10" and s.log_level == "DEBUG"

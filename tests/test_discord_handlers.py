@@ -603,11 +603,11 @@ def test_missing_token_is_one_line_and_status_2(tmp_path, capsys):
 def test_fixable_start_errors_are_one_line_and_status_2(tmp_path, monkeypatch, capsys, caplog, exc, expected):
     fake = make_bot(tmp_path)
 
-    async def start(self, token, *, reconnect=True):
-        assert token == TOKEN
+    async def start_within(bot, token, timeout):
+        assert token == TOKEN and timeout == 30.0
         raise exc
 
-    monkeypatch.setattr(KnowledgeBot, "start", start)
+    monkeypatch.setattr(client_mod, "start_within", start_within)
     caplog.set_level("DEBUG")
     status = client_mod.run_bot(_settings(tmp_path, MESSAGE_CONTENT="true"), fake.service)
     err = capsys.readouterr().err
