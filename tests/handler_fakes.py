@@ -13,7 +13,7 @@ from typing import Any
 import discord
 
 from bot.config import Settings
-from bot.discord.cooldown import Cooldown
+from bot.cooldown import Cooldown
 from bot.discord.feedback import FeedbackLog
 from bot.discord.views import AnswerStore
 from bot.service import KnowledgeService

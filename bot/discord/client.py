@@ -27,7 +27,7 @@ from ..config import Settings
 from ..render import render_error, render_not_admin
 from ..service import KnowledgeService
 from .checks import NotAdmin
-from .cooldown import Cooldown
+from ..cooldown import Cooldown
 from .feedback import FeedbackLog
 from .send import respond
 from .views import AnswerButton, AnswerStore
