@@ -113,9 +113,14 @@ class KnowledgeBot(commands.AutoShardedBot):
         from .cogs.admin import AdminCog
         from .cogs.ask import AskCog, PrefixAskCog
 
+        from .cogs.kb import KnowledgeCog
+        from .teaching import TeachCog
+
         asker = AskCog(self)
         await self.add_cog(asker)
         await self.add_cog(AdminCog(self))
+        await self.add_cog(KnowledgeCog(self))
+        await self.add_cog(TeachCog(self))
         if self.settings.prefix_commands:
             await self.add_cog(PrefixAskCog(self, asker))
         self.add_dynamic_items(AnswerButton)
