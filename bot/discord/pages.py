@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from ..outcomes import GapsCsv, GapsPage, KbPage, Refused
-from ..render import ReplyData
+from ..rendering.reply import ReplyData
 from ..render_kb import ACTION_CSV, ACTION_NEXT, ACTION_PREV, render_gaps, render_gaps_csv, render_kb_list, render_refused
 from .actors import actor_for
 from .replies import guarded, replace_with, reply_with, text_file

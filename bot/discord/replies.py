@@ -10,7 +10,8 @@ from collections.abc import Awaitable
 
 import discord
 
-from ..render import ReplyData, render_error
+from ..rendering.messages import render_error
+from ..rendering.reply import ReplyData
 from .send import message_kwargs
 
 log = logging.getLogger(__name__)

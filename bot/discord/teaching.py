@@ -21,8 +21,8 @@ from discord.ext import commands
 
 from ..answer import MAX_QUESTION_CHARS
 from ..outcomes import Taught
-from ..render import question_from_title
-from ..render_discord import LABEL_LIMIT, MODAL_TITLE_LIMIT, PLACEHOLDER_LIMIT, render_teach_modal
+from ..rendering.messages import question_from_title
+from ..rendering.discord import LABEL_LIMIT, MODAL_TITLE_LIMIT, PLACEHOLDER_LIMIT, render_teach_modal
 from ..render_kb import render_refused, render_taught
 from ..teach import MAX_ANSWER_CHARS
 from .actors import actor_for

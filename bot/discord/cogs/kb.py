@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...outcomes import GapsCsv, GapsPage, KbAdded, KbDocument, KbPage, KbRemoved
-from ...render_discord import render_download_failed
+from ...rendering.discord import render_download_failed
 from ...render_kb import (
     render_forgotten,
     render_kb_added,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .render import ReplyData, render_notice, truncate
+from .markdown import truncate
+from .messages import render_notice
+from .reply import ReplyData
 
 MODAL_TITLE_LIMIT = 45  # Discord's limits for a modal title and a text input's label
 LABEL_LIMIT = 45
