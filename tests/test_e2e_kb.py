@@ -285,13 +285,16 @@ async def test_kb_list_pages_with_buttons(fake: FakeDiscord, tmp_path: Path) -> 
     async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)):
         interaction = await fake.send_slash_command("kb list", user=fake.owner)
         first = (await fake.wait_for_interaction_response(interaction)).message
-        assert first is not None and "Page 1/2" in text_of(first)
-        assert custom_ids(first) == ["kb:page:kb:0:2"]
-        await fake.wait_for_interaction_response(await fake.click_button(first, "kb:page:kb:0:2", user=fake.owner))
+        assert first is not None
+        page1 = text_of(first)  # the fake edits the stored message in place: keep its text now
+        assert "Page 1/2" in page1 and custom_ids(first) == ["kb:page:kb:0:2"]
+        update = await fake.wait_for_interaction_response(await fake.click_button(first, "kb:page:kb:0:2", user=fake.owner))
+        assert update.type == 7
         second = fake.messages[first["id"]]
-        assert "Page 2/2" in text_of(second) and custom_ids(second) == ["kb:page:kb:0:1"]
-        listed = re.findall(r"note-\d\d\.md", text_of(first) + text_of(second))
-        assert len(set(listed)) == 12
+        page2 = text_of(second)
+        assert "Page 2/2" in page2 and custom_ids(second) == ["kb:page:kb:0:1"]
+        listed = re.findall(r"note-\d\d\.md", page1 + page2)
+        assert len(listed) == len(set(listed)) == 12  # each document on exactly one page
 
 
 async def test_forget_me_says_how_many_rows_went(fake: FakeDiscord, tmp_path: Path) -> None:

@@ -1457,6 +1457,9 @@ class FakeDiscord:
             }
             if scope is not None:
                 echoed["guild_id"] = scope
+            if echoed["default_member_permissions"] is not None:
+                # Discord sends permission bitfields as strings, whatever type the client used.
+                echoed["default_member_permissions"] = str(echoed["default_member_permissions"])
             stored.append(echoed)
         self.commands[scope] = stored
         return _json_response(stored)
