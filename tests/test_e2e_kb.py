@@ -113,10 +113,15 @@ async def test_teach_an_answer_button_opens_the_modal_with_the_question(fake: Fa
         assert modal.type == 9
         fields = fake.modal_fields(modal)
         assert fields["question"]["value"] == RELAY_QUESTION and not fields["answer"].get("value")
-        taught = await reply_of(fake, await fake.submit_modal(modal, {"answer": RELAY_ANSWER}), timeout=20)
+        pinging = f"{RELAY_ANSWER} Tell @everyone and <@{fake.default_user['id']}>."
+        taught = await reply_of(fake, await fake.submit_modal(modal, {"answer": pinging}), timeout=20)
         assert "Learned" in text_of(taught)
         _, reply = await run.ask_mention(RELAY_QUESTION)
-        assert "cobalt blue" in embed_of(reply)["description"]
+        description = embed_of(reply)["description"]
+        assert "cobalt blue" in description
+        # A learned answer is shown like any passage: its mentions cannot ping (running_bot
+        # also checks allowed_mentions and the raw text of everything sent).
+        assert "@everyone" not in description and f"<@{fake.default_user['id']}>" not in description
 
 
 async def test_teaching_refusals_leave_the_knowledge_folder_unchanged(fake: FakeDiscord, tmp_path: Path) -> None:
@@ -186,6 +191,8 @@ async def test_kb_add_a_good_file_then_list_show_autocomplete_and_remove(fake: F
     ("blob.md", bytes(range(256)) * 40, "binary"),
     ("../../x.md", b"# Escape\n\nTrying to climb out of the folder.\n", None),
     ("seed.md", None, "already"),
+    ("CON.md", b"# Console\n\nA reserved device name on Windows.\n", "reserved"),
+    ("latin.txt", "Caf\u00e9 cr\u00e8me, na\u00efve r\u00e9sum\u00e9 text in Latin-1.\n".encode("latin-1"), "UTF-8"),
 ])
 async def test_kb_add_bad_files_leave_the_folder_and_answers_unchanged(
     fake: FakeDiscord, tmp_path: Path, filename: str, data: bytes | None, expect: str | None
