@@ -563,7 +563,14 @@ async def test_bot_setup_registers_commands_buttons_and_syncs_to_guilds(tmp_path
     monkeypatch.setattr(bot.tree, "sync", sync)
     async with bot:
         await bot.setup_hook()
-        assert sorted(c.name for c in bot.tree.get_commands()) == ["ask", "help", "reload", "sources"]
+        slash = sorted(c.name for c in bot.tree.get_commands(type=discord.AppCommandType.chat_input))
+        assert slash == ["ask", "forget-me", "gaps", "help", "kb", "reload", "sources"]
+        kb = bot.tree.get_command("kb")
+        assert sorted(c.name for c in kb.commands) == ["add", "list", "remove", "show"]
+        [menu] = bot.tree.get_commands(type=discord.AppCommandType.message)
+        assert menu.name == "Teach KB Bot"
+        templates = {pattern.pattern for pattern in bot._connection._view_store._dynamic_items}
+        assert {r"kb:teach:(?P<key>[0-9]{1,20})", r"kb:csv:(?P<days>[0-9]{1,3})"} <= templates
         assert synced == [1, 2]
         assert [c.name for c in bot.tree.get_commands(guild=discord.Object(1))] != []
         assert bot.get_cog("PrefixAsk") is None  # off by default
