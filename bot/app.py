@@ -27,7 +27,7 @@ from .answer import Answer
 from .config import Settings
 from .cooldown import Cooldown
 from .errors import KnowledgeError
-from .gaps import gaps_csv, group_gaps, page_of, terms_key
+from .gaps import gaps_csv, gaps_page, group_gaps, terms_key
 from .outcomes import (
     EXISTS,
     NOT_ADMIN,
@@ -35,6 +35,8 @@ from .outcomes import (
     NOT_SAVED,
     NOT_TEACHER,
     RELOAD_FAILED,
+    STORE_UNAVAILABLE,
+    TOO_BIG,
     UNPARSEABLE,
     VOTE_ALREADY,
     VOTE_NOT_SAVED,
@@ -63,7 +65,14 @@ from .outcomes import (
 )
 from .service import KnowledgeService, ReloadReport
 from .storage import Store, StoreError
-from .teach import LEARNED_DIR, check_teaching, learned_info, learned_markdown, learned_path, write_atomically
+from .teach import (
+    LEARNED_DIR,
+    check_teaching,
+    learned_info,
+    learned_markdown,
+    learned_path,
+    write_atomically,
+)
 from .text import Analyzer
 from .uploads import UPLOADS_DIR, UploadProblem, check_content, safe_name
 
@@ -75,7 +84,6 @@ GAPS_PER_PAGE = 5
 KB_PER_PAGE = 10
 GAP_DAYS = (7, 30)
 PURGE_EVERY_S = 3600.0
-STORE_UNAVAILABLE = "store_unavailable"  # a Refused reason: the database cannot be read now
 
 
 @dataclass
@@ -210,7 +218,8 @@ class App:
         with self._lock:
             self.answers.put(key, AnswerState(answer.question, answer))
         logged = self._log_question(actor, answer, key, where or Where())
-        return Asked(answer, key, self.learned_for(answer), logged)
+        teachable = not answer.answered and bool(self.terms(answer.question))
+        return Asked(answer, key, self.learned_for(answer), logged, teachable)
 
     def _log_question(self, actor: Actor, answer: Answer, key: str, where: Where) -> bool:
         if not answer.question.strip():
@@ -348,9 +357,9 @@ class App:
             gaps = self._gaps(days)
         except StoreError as exc:
             return self._refuse(actor, "gaps", STORE_UNAVAILABLE, detail=str(exc))
-        shown, page, pages = page_of(gaps, page, per_page)
-        self._audit(actor, "gaps", f"{days} days page {page}", "ok")
-        return GapsPage(days, shown, page, pages, len(gaps), sum(g.count for g in gaps))
+        result = gaps_page(gaps, days, page, per_page)
+        self._audit(actor, "gaps", f"{days} days page {result.page}", "ok")
+        return result
 
     def gaps_csv(self, actor: Actor, days: int = 7) -> GapsCsv | Refused:
         """Every gap of the period as CSV. Admins only. *Blocking.*"""
@@ -431,6 +440,18 @@ class App:
 
     # ------------------------------------------------------------------ teaching
 
+    def teach_precheck(self, actor: Actor, text: str | None = None, *, from_bot: bool = False) -> Refused | None:
+        """Before a teaching form opens: may this member teach, and is `text` (the message
+        that would become the answer; None: not known yet) usable? Quick, no file access."""
+        if not actor.may_teach:
+            return self._refuse(actor, "teach", NOT_TEACHER)
+        if text is None and not from_bot:
+            return None
+        problem = check_teaching(None, text or "", from_bot=from_bot)
+        if problem is None:
+            return None
+        return self._refuse(actor, "teach", problem.reason, detail=problem.field, limit=problem.limit)
+
     def teach(self, actor: Actor, question: str, answer: str, source: str, *,
               from_bot: bool = False) -> Taught | Refused:
         """Save a learned answer as knowledge/learned/<slug>.md, reload, and mark the gaps
@@ -482,6 +503,20 @@ class App:
     @property
     def max_file_bytes(self) -> int:
         return int(self.settings.max_file_mb * 1024 * 1024)
+
+    def kb_precheck(self, actor: Actor, name: str, size: int, replace: bool = False) -> Refused | None:
+        """Before downloading an upload: permission, file name, size and an existing file.
+        Quick; kb_add checks all of it again, and the content."""
+        if not actor.admin:
+            return self._refuse(actor, "kb add", NOT_ADMIN, name[:120])
+        clean = safe_name(name)
+        if isinstance(clean, UploadProblem):
+            return self._refuse(actor, "kb add", clean.reason, name[:120], clean.detail)
+        if size > self.max_file_bytes:
+            return self._refuse(actor, "kb add", TOO_BIG, clean, limit=round(self.settings.max_file_mb))
+        if not replace and (self.service.knowledge_dir / UPLOADS_DIR / clean).exists():
+            return self._refuse(actor, "kb add", EXISTS, f"{UPLOADS_DIR}/{clean}", f"{UPLOADS_DIR}/{clean}")
+        return None
 
     def kb_add(self, actor: Actor, name: str, data: bytes, replace: bool = False) -> KbAdded | Refused:
         """Add (or with `replace`, replace) a document under knowledge/uploads/, checked by

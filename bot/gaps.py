@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from .outcomes import Gap
+from .outcomes import Gap, GapsPage
 from .storage import QuestionRow
 from .text import Analyzer
 
@@ -47,6 +47,12 @@ def page_of(items: Sequence[Gap], page: int, per_page: int) -> tuple[tuple[Gap, 
     page = min(max(1, page), pages)
     start = (page - 1) * per_page
     return tuple(items[start:start + per_page]), page, pages
+
+
+def gaps_page(gaps: Sequence[Gap], days: int, page: int = 1, per_page: int | None = None) -> GapsPage:
+    """One page of gaps (all of them when `per_page` is None)."""
+    shown, page, pages = page_of(gaps, page, per_page or max(1, len(gaps)))
+    return GapsPage(days, shown, page, pages, len(gaps), sum(g.count for g in gaps))
 
 
 CSV_COLUMNS = ("question", "count", "unanswered", "downvoted", "last_asked", "jump_url", "terms", "wordings")

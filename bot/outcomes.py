@@ -74,6 +74,7 @@ RELOAD_FAILED = "reload_failed"  # detail: why
 NOT_FOUND = "not_found"
 NOT_REMOVABLE = "not_removable"  # e.g. the seed article outside uploads/ and learned/
 NOT_SAVED = "not_saved"  # the file could not be written (disk full, read-only)
+STORE_UNAVAILABLE = "store_unavailable"  # the database cannot be read now
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +98,7 @@ class Asked:
     key: str
     learned: Mapping[str, LearnedInfo] = field(default_factory=dict)  # by document, for cited learned answers
     logged: bool = True  # False: the question log could not be written (the answer is fine)
-
-    @property
-    def may_teach_button(self) -> bool:
-        """A no-answer reply offers "Teach an answer"."""
-        return not self.answer.answered
+    teachable: bool = False  # no answer to a real question: the reply may offer "Teach an answer"
 
 
 @dataclass(frozen=True, slots=True)

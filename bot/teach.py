@@ -49,11 +49,13 @@ class TeachProblem:
     limit: int | None = None
 
 
-def check_teaching(question: str, answer: str, *, from_bot: bool = False) -> TeachProblem | None:
-    """Why this cannot become a learned answer, or None when it can."""
+def check_teaching(question: str | None, answer: str, *, from_bot: bool = False) -> TeachProblem | None:
+    """Why this cannot become a learned answer, or None when it can (question None: only
+    the answer is checked, e.g. before a form asks for the question)."""
     if from_bot:
         return TeachProblem(BOT_MESSAGE, "answer")
-    for name, text, limit in (("question", question, MAX_QUESTION_CHARS), ("answer", answer, MAX_ANSWER_CHARS)):
+    checks = [("question", question, MAX_QUESTION_CHARS)] if question is not None else []
+    for name, text, limit in (*checks, ("answer", answer, MAX_ANSWER_CHARS)):
         if not text.strip():
             return TeachProblem(EMPTY, name)
         if len(text) > limit:

@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from .documents.registry import SUPPORTED_SUFFIXES
-from .outcomes import BAD_NAME, BINARY, EMPTY, NOT_PDF, NOT_UTF8, RESERVED_NAME, TOO_BIG, UNSUPPORTED_TYPE
+from .outcomes import (
+    BAD_NAME,
+    BINARY,
+    EMPTY,
+    NOT_PDF,
+    NOT_UTF8,
+    RESERVED_NAME,
+    TOO_BIG,
+    UNSUPPORTED_TYPE,
+)
 
 UPLOADS_DIR = "uploads"
 NAME_MAX = 120

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from bot.config import Settings
 from bot.console import PROMPT, run_console
 from bot.rendering.terminal import display_width
 from bot.service import KnowledgeService
+from bot.storage import Store
 from tests.handler_fakes import make_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,18 +20,20 @@ ROOT = Path(__file__).resolve().parents[1]
 def _run(tmp_path: Path, text: str, stdin: io.TextIOBase | None = None, **settings) -> tuple[int, str, KnowledgeService]:
     kdir = make_knowledge(tmp_path / "knowledge")
     service = KnowledgeService.open(kdir)
+    settings.setdefault("data_dir", tmp_path / "data")
     s = Settings(knowledge_dir=kdir, feedback_file=tmp_path / "fb.jsonl", **settings)
     out = io.StringIO()
     status = run_console(service, s, stdin or io.StringIO(text), out)
     return status, out.getvalue(), service
 
 
-def test_piped_question_exits_zero_without_prompt_noise():
+def test_piped_question_exits_zero_without_prompt_noise(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-c",
          "import sys; from pathlib import Path; from bot.config import Settings; "
          "from bot.service import KnowledgeService; from bot.console import run_console; "
-         "sys.exit(run_console(KnowledgeService.open(Path('knowledge')), Settings(feedback_file=Path('/dev/null'))))"],
+         "sys.exit(run_console(KnowledgeService.open(Path('knowledge')), Settings(feedback_file=Path('/dev/null'), "
+         f"data_dir=Path({str(tmp_path / 'data')!r}))))"],
         input="why Ramstein?\n", capture_output=True, text=True, cwd=ROOT, timeout=60,
         env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
     )
@@ -65,15 +67,14 @@ def test_buttons_before_any_answer(tmp_path):
 def test_feedback_is_recorded_once(tmp_path):
     _, out, _ = _run(tmp_path, "why Ramstein?\n/good\n/bad\n")
     assert "Thanks for the 👍" in out and "already rated" in out
-    [line] = (tmp_path / "fb.jsonl").read_text().splitlines()
-    rec = json.loads(line)
-    assert rec["vote"] == "up" and rec["cited"][0]["paragraph"] == 3 and rec["user"] is None
+    [rec] = Store.in_dir(tmp_path / "data").votes()
+    assert rec["vote"] == "up" and rec["cited"][0]["paragraph"] == 3 and len(rec["user"]) == 64
 
 
 def test_reload_success_and_rollback(tmp_path):
     kdir = make_knowledge(tmp_path / "knowledge")
     service = KnowledgeService.open(kdir)
-    s = Settings(knowledge_dir=kdir, feedback_file=tmp_path / "fb.jsonl")
+    s = Settings(knowledge_dir=kdir, feedback_file=tmp_path / "fb.jsonl", data_dir=tmp_path / "data")
     (kdir / "more.txt").write_text("More\n\nThe orbital relay has twelve engineers.\n")
     out = io.StringIO()
     run_console(service, s, io.StringIO("/reload\n"), out)
@@ -109,7 +110,8 @@ def test_ascii_only_terminal_does_not_crash(tmp_path):
     kdir = make_knowledge(tmp_path / "knowledge")
     raw = io.BytesIO()
     out = io.TextIOWrapper(raw, encoding="ascii", errors="strict")
-    status = run_console(KnowledgeService.open(kdir), Settings(knowledge_dir=kdir, feedback_file=tmp_path / "f"),
+    status = run_console(KnowledgeService.open(kdir), Settings(knowledge_dir=kdir, feedback_file=tmp_path / "f",
+                                                                 data_dir=tmp_path / "data"),
                          io.StringIO("why Ramstein?\n"), out)
     out.flush()
     assert status == 0
@@ -120,7 +122,7 @@ def test_ascii_only_terminal_does_not_crash(tmp_path):
 def test_auto_reload_in_console(tmp_path):
     kdir = make_knowledge(tmp_path / "knowledge")
     service = KnowledgeService.open(kdir)
-    s = Settings(knowledge_dir=kdir, feedback_file=tmp_path / "fb.jsonl", auto_reload=True)
+    s = Settings(knowledge_dir=kdir, feedback_file=tmp_path / "fb.jsonl", data_dir=tmp_path / "data", auto_reload=True)
 
     class Lines(io.StringIO):
         def readline(self, *a):  # add a document between two questions

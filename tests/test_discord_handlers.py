@@ -21,7 +21,8 @@ from bot.discord.cogs import ask as ask_mod
 from bot.discord.cogs.admin import AdminCog
 from bot.discord.cogs.ask import AskCog, PrefixAskCog
 from bot.discord.send import NO_MENTIONS, message_kwargs
-from bot.discord.views import AnswerState, handle_button
+from bot.app import AnswerState
+from bot.discord.views import handle_button
 from bot.rendering.messages import render_answer
 from tests.handler_fakes import (
     BOT_ID,
@@ -391,7 +392,7 @@ async def test_more_results_button(tmp_path):
     assert bot.service.ask_calls[-1] == ("why Ramstein?", 8)
 
 
-async def test_feedback_buttons_write_jsonl_once_per_user(tmp_path):
+async def test_feedback_buttons_record_once_per_user(tmp_path):
     bot = make_bot(tmp_path)
     it, sent = await _asked(bot)
     user = FakeUser(4242)
@@ -399,14 +400,14 @@ async def test_feedback_buttons_write_jsonl_once_per_user(tmp_path):
         click = FakeInteraction(bot, user, guild_id=7, channel_id=8,
                                 message=FakeEmbedMessage(99, sent.embeds))
         await handle_button(click, action, str(it.id))
-    lines = bot.settings.feedback_file.read_text().splitlines()
-    assert len(lines) == 1
-    rec = json.loads(lines[0])
+    votes = bot.app.store.votes()
+    assert len(votes) == 1
+    rec = votes[0]
     assert rec["vote"] == "up" and rec["question"] == "why Ramstein?"
     assert rec["guild_id"] == 7 and rec["channel_id"] == 8 and rec["message_id"] == 99
     assert rec["cited"][0]["paragraph"] == 3 and rec["cited"][0]["citation"].endswith("· ¶3")
     assert rec["user"] != "4242" and len(rec["user"]) == 64
-    assert "4242" not in lines[0]
+    assert "4242" not in json.dumps(rec)
     assert "already rated" in click.outbox[0].content
 
 
@@ -552,7 +553,7 @@ async def test_auto_reload_picks_up_changed_files(tmp_path):
 async def test_bot_setup_registers_commands_buttons_and_syncs_to_guilds(tmp_path, monkeypatch):
     fake = make_bot(tmp_path)
     settings = Settings(knowledge_dir=fake.settings.knowledge_dir, feedback_file=fake.settings.feedback_file,
-                        guild_ids=(1, 2))
+                        data_dir=fake.settings.data_dir, guild_ids=(1, 2))
     bot = await create_bot(settings, fake.service)
     synced = []
 
@@ -604,7 +605,7 @@ def test_sharding_settings_reach_the_bot(tmp_path):
     fake = make_bot(tmp_path)
 
     async def build():
-        s = Settings.from_env({"SHARD_COUNT": "4", "SHARD_IDS": "0,1"})
+        s = Settings.from_env({"SHARD_COUNT": "4", "SHARD_IDS": "0,1", "DATA_DIR": str(tmp_path / "data")})
         async with KnowledgeBot(s, fake.service) as bot:
             return bot.shard_count, bot.shard_ids
 
@@ -630,7 +631,7 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.fake-token-value-0123456789"
 
 def _settings(tmp_path: Path, **env: str) -> Settings:
     return Settings.from_env({"DISCORD_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(tmp_path),
-                              "FEEDBACK_FILE": str(tmp_path / "fb.jsonl"), **env})
+                              "FEEDBACK_FILE": str(tmp_path / "fb.jsonl"), "DATA_DIR": str(tmp_path / "data"), **env})
 
 
 def test_missing_token_is_one_line_and_status_2(tmp_path, capsys):
@@ -751,7 +752,7 @@ async def test_reconnect_attempts_log_one_line_not_a_traceback(caplog):
 
 
 def test_answer_state_survives_only_within_bounds():
-    from bot.discord.views import AnswerStore
+    from bot.app import AnswerStore
 
     store = AnswerStore(size=2)
     for k in "abc":

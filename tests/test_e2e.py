@@ -32,6 +32,8 @@ from tests.e2e_helpers import (
     copy_knowledge,
     custom_ids,
     embed_of,
+    database_bytes,
+    database_read_only,
     feedback_lines,
     running_bot,
     subprocess_env,
@@ -253,7 +255,7 @@ async def test_buttons_full_passage_more_results_and_votes(fake: FakeDiscord, tm
         assert down.ephemeral and down.data["content"].startswith("Thanks for the 👎!")
         assert again.ephemeral and again.data["content"] == "You already rated this answer. Thanks!"
 
-        votes = feedback_lines(run.feedback_file)
+        votes = feedback_lines(run)
         assert [v["vote"] for v in votes] == ["up", "down"]  # the repeat vote was not written
         for v in votes:
             assert v["question"] == "why Ramstein?"
@@ -261,8 +263,8 @@ async def test_buttons_full_passage_more_results_and_votes(fake: FakeDiscord, tm
             assert v["message_id"] == int(answer["id"])
             assert v["guild_id"] == int(fake.guild_id) and v["channel_id"] == int(fake.channel_id)
         assert votes[0]["user"] != votes[1]["user"]
-        raw = run.feedback_file.read_text(encoding="utf-8")
-        assert fake.default_user["id"] not in raw and bob["id"] not in raw  # user ids are hashed
+        raw = database_bytes(run)
+        assert fake.default_user["id"].encode() not in raw and bob["id"].encode() not in raw  # user ids are hashed
 
         # The buttons under a mention's answer work the same way (keyed by the message id).
         msg, reply = await run.ask_mention("why Ramstein?")
@@ -287,24 +289,24 @@ async def test_buttons_keep_working_after_a_restart(fake: FakeDiscord, tmp_path:
         assert embed_of(full.data)["title"] == f"{ARTICLE_TITLE} · ¶3"
         up = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
         assert up.data["content"] == "Thanks for the 👍!"
-        [vote] = feedback_lines(run.feedback_file)
+        [vote] = feedback_lines(run)
         assert vote["question"] == "why Ramstein?" and vote["cited"][0]["paragraph"] == 3
     assert fake.identify_count == 2
 
 
 async def test_a_vote_that_failed_to_save_can_be_retried(fake: FakeDiscord, tmp_path: Path) -> None:
     async with running_bot(fake, tmp_path) as run:
-        run.feedback_file.mkdir()  # the feedback file cannot be written (a directory sits there)
         interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
         answer = (await fake.wait_for_interaction_response(interaction)).message
         assert answer is not None
-        first = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
+        with database_read_only(run.bot.app.store):  # the vote cannot be written
+            first = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
         assert first.data["content"].startswith("Sorry, something went wrong on my side. Please try again")
 
-        run.feedback_file.rmdir()  # the disk problem is fixed; the user tries again, as asked
+        # the disk problem is fixed; the user tries again, as asked
         again = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
         assert again.data["content"] == "Thanks for the 👍!"  # today: "You already rated this answer. Thanks!"
-        assert [v["vote"] for v in feedback_lines(run.feedback_file)] == ["up"]
+        assert [v["vote"] for v in feedback_lines(run)] == ["up"]
 
 
 # ---------------------------------------------------------------------------- /reload

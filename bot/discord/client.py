@@ -23,14 +23,14 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from ..app import AnswerStore, App
 from ..config import Settings
+from ..cooldown import Cooldown
 from ..rendering.messages import render_error, render_not_admin
 from ..service import KnowledgeService
 from .checks import NotAdmin
-from ..cooldown import Cooldown
-from .feedback import FeedbackLog
 from .send import respond
-from .views import AnswerButton, AnswerStore
+from .views import AnswerButton
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class KnowledgeBot(commands.AutoShardedBot):
     processes with SHARD_COUNT / SHARD_IDS; a small one simply runs one shard."""
 
     def __init__(self, settings: Settings, service: KnowledgeService, *,
-                 feedback: FeedbackLog | None = None, cooldown: Cooldown | None = None) -> None:
+                 app: App | None = None, cooldown: Cooldown | None = None) -> None:
         super().__init__(
             command_prefix=_command_prefix(settings),
             intents=build_intents(settings),
@@ -92,11 +92,18 @@ class KnowledgeBot(commands.AutoShardedBot):
         )
         self.settings = settings
         self.service = service
-        self.cooldown = cooldown or Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
-        self.feedback = feedback or FeedbackLog(settings.feedback_file)
-        self.answers = AnswerStore()
+        # Everything the bot does lives in the application layer; this class only adapts it.
+        self.app = app or App(service, settings, cooldown=cooldown)
         if settings.discord_gateway_url:
             self._pin_gateway(yarl.URL(settings.discord_gateway_url))
+
+    @property
+    def answers(self) -> AnswerStore:
+        return self.app.answers
+
+    @property
+    def cooldown(self) -> Cooldown:
+        return self.app.cooldown
 
     def _pin_gateway(self, url: yarl.URL) -> None:
         # Without SHARD_COUNT, AutoShardedBot asks GET /gateway/bot for the shard count and
@@ -399,7 +406,7 @@ async def serve(settings: Settings, service: KnowledgeService, token: str,
         print(f"Discord refused to log the bot in ({exc.status}{': ' + text if text else ''}). "
               "Check the bot's settings in the Developer Portal, then start it again.", file=err)
         return EXIT_FAILURE
-    except (aiohttp.ClientConnectionError, discord.GatewayNotFound, OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientConnectionError, discord.GatewayNotFound, OSError) as exc:
         where = settings.discord_api_base or "discord.com"
         print(f"Cannot reach Discord at {where}: {scrub(str(exc)) or type(exc).__name__}. "
               "Check the network (and DISCORD_API_BASE if set), then start the bot again.", file=err)

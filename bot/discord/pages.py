@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from ..outcomes import GapsCsv, GapsPage, KbPage, Refused
-from ..rendering.reply import ReplyData
-from ..render_kb import ACTION_CSV, ACTION_NEXT, ACTION_PREV, render_gaps, render_gaps_csv, render_kb_list, render_refused
+from ..rendering.kb import render_gaps, render_gaps_csv, render_kb_list, render_refused
+from ..rendering.reply import ACTION_CSV, ACTION_NEXT, ACTION_PREV, ReplyData
 from .actors import actor_for
 from .replies import guarded, replace_with, reply_with, text_file
 from .send import button_style

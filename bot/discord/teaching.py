@@ -23,7 +23,7 @@ from ..answer import MAX_QUESTION_CHARS
 from ..outcomes import Taught
 from ..rendering.messages import question_from_title
 from ..rendering.discord import LABEL_LIMIT, MODAL_TITLE_LIMIT, PLACEHOLDER_LIMIT, render_teach_modal
-from ..render_kb import render_refused, render_taught
+from ..rendering.kb import render_refused, render_taught
 from ..teach import MAX_ANSWER_CHARS
 from .actors import actor_for
 from .messages import clean_question, strip_mention
@@ -126,7 +126,7 @@ async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
 async def teach_from_message(interaction: discord.Interaction, message: discord.Message) -> None:
     bot: KnowledgeBot = interaction.client  # type: ignore[assignment]
     actor = actor_for(interaction)
-    refused = bot.app.teach_precheck(actor, message.content or "", message.author.bot)
+    refused = bot.app.teach_precheck(actor, message.content or "", from_bot=message.author.bot)
     if refused is not None:
         await reply_with(interaction, render_refused(refused))
         return
@@ -152,7 +152,7 @@ class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):
 
     async def open(self, interaction: discord.Interaction) -> None:
         bot: KnowledgeBot = interaction.client  # type: ignore[assignment]
-        refused = bot.app.teach_precheck(actor_for(interaction), None, False)
+        refused = bot.app.teach_precheck(actor_for(interaction))
         if refused is not None:
             await reply_with(interaction, render_refused(refused))
             return

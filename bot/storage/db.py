@@ -39,6 +39,14 @@ class StoreError(BotError):
     """The database could not be read or written (locked, read-only, gone)."""
 
 
+def clean_text(text: str | None) -> str | None:
+    """Text SQLite can store: a lone surrogate (a broken emoji pasted from somewhere)
+    cannot be encoded as UTF-8 and becomes U+FFFD."""
+    if text is None:
+        return None
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if not text.isascii() else text
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -227,8 +235,9 @@ class Store:
             cur = c.execute(
                 "INSERT INTO questions(asked_at, asker, guild_id, channel_id, jump_url, answer_key, question,"
                 " terms, answered, best_document, best_paragraph, confidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (iso(self._clock()), asker, guild_id, channel_id, jump_url, answer_key, question, terms,
-                 int(answered), best_document, best_paragraph, confidence))
+                (iso(self._clock()), asker, guild_id, channel_id, clean_text(jump_url), answer_key,
+                 clean_text(question), clean_text(terms), int(answered), clean_text(best_document),
+                 best_paragraph, confidence))
             return int(cur.lastrowid or 0)
 
     def set_jump_url(self, answer_key: str, jump_url: str) -> None:
@@ -285,8 +294,8 @@ class Store:
             cur = c.execute(
                 "INSERT OR IGNORE INTO votes(voted_at, voter, answer_key, vote, question, terms, cited, answered,"
                 " confidence, guild_id, channel_id, message_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (voted_at or iso(self._clock()), voter, answer_key, vote, question, terms,
-                 json.dumps(list(cited), ensure_ascii=False), None if answered is None else int(answered),
+                (voted_at or iso(self._clock()), voter, answer_key, vote, clean_text(question), clean_text(terms),
+                 clean_text(json.dumps(list(cited), ensure_ascii=False)), None if answered is None else int(answered),
                  confidence, guild_id, channel_id, message_id))
             return cur.rowcount == 1
 
@@ -320,8 +329,9 @@ class Store:
                 c.execute(
                     "INSERT INTO votes(voted_at, voter, answer_key, vote, question, terms, cited, answered,"
                     " confidence, guild_id, channel_id, message_id) VALUES (?,?,NULL,?,?,?,?,?,?,?,?,?)",
-                    (str(e.get("time") or iso(self._clock())), e.get("user"), vote, question, terms_of(question),
-                     json.dumps(e.get("cited") or [], ensure_ascii=False), e.get("answered"),
+                    (str(e.get("time") or iso(self._clock())), e.get("user"), vote, clean_text(question),
+                     clean_text(terms_of(question)), clean_text(json.dumps(e.get("cited") or [], ensure_ascii=False)),
+                     e.get("answered"),
                      e.get("confidence"), e.get("guild_id"), e.get("channel_id"), e.get("message_id")))
                 n += 1
             c.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (key, iso(self._clock())))
@@ -347,7 +357,8 @@ class Store:
         with self._tx() as c:
             c.execute("DELETE FROM learned WHERE path=?", (path,))
             c.execute("INSERT INTO learned(path, question, terms, taught_by, taught_at, source)"
-                      " VALUES (?,?,?,?,?,?)", (path, question, terms, taught_by, taught_at, source))
+                      " VALUES (?,?,?,?,?,?)", (path, clean_text(question), clean_text(terms), taught_by, taught_at,
+                                               clean_text(source)))
 
     def remove_learned(self, path: str) -> None:
         with self._tx() as c:
@@ -357,7 +368,7 @@ class Store:
               detail: str | None = None) -> None:
         with self._tx() as c:
             c.execute("INSERT INTO audit(at, actor, action, target, result, detail) VALUES (?,?,?,?,?,?)",
-                      (iso(self._clock()), actor, action, target, result, detail))
+                      (iso(self._clock()), actor, action, clean_text(target), result, clean_text(detail)))
 
     def audit_rows(self, limit: int = 100) -> list[dict[str, Any]]:
         rows = self._read("SELECT at, actor, action, target, result, detail FROM audit ORDER BY id DESC LIMIT ?",

@@ -18,7 +18,7 @@ from discord.ext import commands
 
 from ...outcomes import GapsCsv, GapsPage, KbAdded, KbDocument, KbPage, KbRemoved
 from ...rendering.discord import render_download_failed
-from ...render_kb import (
+from ...rendering.kb import (
     render_forgotten,
     render_kb_added,
     render_kb_removed,
@@ -83,7 +83,7 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
         app = self.bot.app
         actor = actor_for(interaction)
         # Permission, name and the size Discord reports are checked before anything is downloaded.
-        refused = app.kb_precheck(actor, file.filename, file.size)
+        refused = app.kb_precheck(actor, file.filename, file.size, replace)
         if refused is not None:
             await reply_with(interaction, render_refused(refused))
             return
@@ -92,7 +92,7 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
             data = await download(file, app.max_file_bytes)
         except TooBig:
             # Discord reported a smaller size than it served: refuse it as too big all the same.
-            refused = app.kb_precheck(actor, file.filename, app.max_file_bytes + 1)
+            refused = app.kb_precheck(actor, file.filename, app.max_file_bytes + 1, replace)
             await reply_with(interaction, render_refused(refused) if refused is not None
                              else render_download_failed("too big"))
             return
