@@ -17,7 +17,12 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.discord.client import EXIT_CONFIG, NEED_MESSAGE_CONTENT, REJECTED_TOKEN, run_bot
+from bot.discord.client import (
+    EXIT_CONFIG,
+    NEED_MESSAGE_CONTENT,
+    REJECTED_TOKEN,
+    run_bot,
+)
 from bot.service import KnowledgeService
 from tests.e2e_helpers import (
     ARTICLE_TITLE,

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e_helpers import FOLLOWUP_ROUTE, copy_knowledge, custom_ids, embed_of, running_bot
+from tests.e2e_helpers import (
+    FOLLOWUP_ROUTE,
+    copy_knowledge,
+    custom_ids,
+    embed_of,
+    running_bot,
+)
 from tests.fake_discord import FakeDiscord, RecordedRequest, payloads
 
 RELAY_QUESTION = "what colour is the orbital relay badge?"

@@ -8,7 +8,7 @@ messages (callback type 7), and member roles/permissions carried by interactions
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import aiohttp
 import discord

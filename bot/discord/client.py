@@ -119,7 +119,6 @@ class KnowledgeBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         from .cogs.admin import AdminCog
         from .cogs.ask import AskCog, PrefixAskCog
-
         from .cogs.kb import KnowledgeCog
         from .teaching import TeachCog
 

@@ -21,9 +21,14 @@ from discord.ext import commands
 
 from ..answer import MAX_QUESTION_CHARS
 from ..outcomes import Taught
-from ..rendering.messages import question_from_title
-from ..rendering.discord import LABEL_LIMIT, MODAL_TITLE_LIMIT, PLACEHOLDER_LIMIT, render_teach_modal
+from ..rendering.discord import (
+    LABEL_LIMIT,
+    MODAL_TITLE_LIMIT,
+    PLACEHOLDER_LIMIT,
+    render_teach_modal,
+)
 from ..rendering.kb import render_refused, render_taught
+from ..rendering.messages import question_from_title
 from ..teach import MAX_ANSWER_CHARS
 from .actors import actor_for
 from .messages import clean_question, strip_mention

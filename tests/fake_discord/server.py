@@ -33,8 +33,9 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
 
@@ -54,7 +55,12 @@ from .gateway import (
     GatewayFrame,
     GatewaySession,
 )
-from .validation import validate_choices, validate_commands, validate_message_body, validate_modal
+from .validation import (
+    validate_choices,
+    validate_commands,
+    validate_message_body,
+    validate_modal,
+)
 
 JSON = dict[str, Any]
 T = TypeVar("T")

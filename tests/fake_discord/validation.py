@@ -172,7 +172,7 @@ def validate_commands(commands: list[JSON]) -> JSON | None:
             if command.get("options"):
                 errors.add([i, "options"], "APPLICATION_COMMAND_OPTIONS_NOT_EMPTY", "Context menu commands cannot have options")
         if (ctype, name) in seen:
-            errors.add([i, "name"], "APPLICATION_COMMANDS_DUPLICATE_NAME", f"Application command names must be unique")
+            errors.add([i, "name"], "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique")
         seen.add((ctype, name))
         _validate_options(errors, [i, "options"], command.get("options") or [])
     return errors.result()
