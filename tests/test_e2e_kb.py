@@ -79,8 +79,15 @@ async def test_teach_from_a_reply_under_no_answer_then_the_question_is_answered(
         assert embed_of(no_answer)["footer"]["text"] == "Confidence: no answer"
         assert f"kb:teach:{question['id']}" in custom_ids(no_answer)
 
+        slash = await fake.send_slash_command("ask", {"question": "who paints the relay station?"})
+        slash_reply = (await fake.wait_for_interaction_response(slash)).message
+        assert slash_reply is not None
         gaps = await reply_of(fake, await fake.send_slash_command("gaps", {"days": 7}, user=fake.owner))
-        assert RELAY_QUESTION in text_of(gaps)
+        listed = text_of(gaps)
+        assert RELAY_QUESTION in listed
+        # Each gap links to where it was asked: the member's message, or a slash command's reply.
+        base = f"https://discord.com/channels/{fake.guild_id}/{fake.channel_id}"
+        assert f"{base}/{question['id']}" in listed and f"{base}/{slash_reply['id']}" in listed
 
         answer = await fake.send_message(RELAY_ANSWER, author=carol, reply_to=no_answer)
         menu = await fake.send_message_command("Teach KB Bot", answer, user=carol)

@@ -84,14 +84,16 @@ def message_kwargs(reply: ReplyData, key: str | None = None, *, as_text: bool = 
 
 
 async def respond(interaction: discord.Interaction, reply: ReplyData, key: str | None = None,
-                  *, ephemeral: bool | None = None) -> None:
-    """Answer an interaction, or follow up when it was already answered or deferred."""
+                  *, ephemeral: bool | None = None) -> discord.Message | None:
+    """Answer an interaction, or follow up when it was already answered or deferred.
+    Returns the message sent when Discord says which (it does for both, at no extra request)."""
     eph = reply.ephemeral if ephemeral is None else ephemeral
     kwargs = message_kwargs(reply, key)
     if interaction.response.is_done():
-        await interaction.followup.send(ephemeral=eph, **kwargs)
-    else:
-        await interaction.response.send_message(ephemeral=eph, **kwargs)
+        return await interaction.followup.send(ephemeral=eph, wait=True, **kwargs)
+    callback = await interaction.response.send_message(ephemeral=eph, **kwargs)
+    resource = getattr(callback, "resource", None)
+    return resource if isinstance(resource, discord.Message) else None
 
 
 def _can_embed(channel: Any, guild: Any) -> bool:

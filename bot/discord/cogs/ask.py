@@ -72,7 +72,10 @@ class AskCog(commands.Cog, name="Ask"):
         except TimeoutError:
             await interaction.response.defer(ephemeral=private, thinking=True)
             reply, _ = await task
-        await respond(interaction, reply, key)
+        sent = await respond(interaction, reply, key)
+        if sent is not None and not private:
+            # /gaps links to the question; for a slash command that is the public reply.
+            await asyncio.to_thread(self.bot.app.link_answer, key, sent.jump_url)
 
     # ------------------------------------------------------------------ messages
 
