@@ -136,6 +136,13 @@ async def test_teach_an_answer_button_opens_the_modal_with_the_question(fake: Fa
         # also checks allowed_mentions and the raw text of everything sent).
         assert "@everyone" not in description and f"<@{fake.default_user['id']}>" not in description
 
+        # An answer given straight under a member's question: the question comes from there.
+        asked = await fake.send_message("who keeps the relay station logbook?")
+        direct = await fake.send_message("The duty officer keeps it.", author=fake.owner, reply_to=asked)
+        modal = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", direct, user=fake.owner))
+        assert fake.modal_fields(modal)["question"]["value"] == "who keeps the relay station logbook?"
+
 
 async def test_teaching_refusals_leave_the_knowledge_folder_unchanged(fake: FakeDiscord, tmp_path: Path) -> None:
     teacher_role = fake.make_role("Teacher")
