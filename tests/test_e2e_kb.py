@@ -212,6 +212,7 @@ async def test_kb_add_a_good_file_then_list_show_autocomplete_and_remove(fake: F
     ("../../x.md", b"# Escape\n\nTrying to climb out of the folder.\n", None),
     ("seed.md", None, "already"),
     ("CON.md", b"# Console\n\nA reserved device name on Windows.\n", "reserved"),
+    ("broken.pdf", b"%PDF-1.4\n1 0 obj <</Type /Catalog>> garbage without pages\n", None),
     ("latin.txt", "Caf\u00e9 cr\u00e8me, na\u00efve r\u00e9sum\u00e9 text in Latin-1.\n".encode("latin-1"), "UTF-8"),
 ])
 async def test_kb_add_bad_files_leave_the_folder_and_answers_unchanged(

@@ -203,6 +203,16 @@ async def test_attachment_option_is_resolved_and_downloaded_from_the_loopback_cd
             await fake.send_slash_command("upload", {"file": "notes.md"})
 
 
+async def test_a_message_carries_attachments_the_client_can_download(fake: FakeDiscord) -> None:
+    async with running(fake) as bot:
+        note = fake.make_attachment("note.txt", b"plain text", content_type="text/plain")
+        msg = await fake.send_message("see attached", attachments=[note])
+        channel = bot.get_channel(int(fake.channel_id))
+        fetched = await channel.fetch_message(int(msg["id"]))
+        assert [a.filename for a in fetched.attachments] == ["note.txt"]
+        assert await fetched.attachments[0].read() == b"plain text"
+
+
 async def test_files_the_bot_sends_are_served_back(fake: FakeDiscord) -> None:
     async with running(fake) as bot:
         channel = bot.get_channel(int(fake.channel_id))

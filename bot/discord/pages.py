@@ -58,7 +58,7 @@ async def load_page(interaction: discord.Interaction, kind: str, arg: int, page:
     actor = actor_for(interaction)
     if kind == GAPS:
         return await asyncio.to_thread(bot.app.gaps, actor, arg, page)
-    return bot.app.kb_list(actor, page)
+    return await asyncio.to_thread(bot.app.kb_list, actor, page)
 
 
 def page_reply(result: GapsPage | KbPage, kind: str, arg: int) -> tuple[ReplyData, discord.ui.View | None]:

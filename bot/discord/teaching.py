@@ -131,7 +131,7 @@ async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
 async def teach_from_message(interaction: discord.Interaction, message: discord.Message) -> None:
     bot: KnowledgeBot = interaction.client  # type: ignore[assignment]
     actor = actor_for(interaction)
-    refused = bot.app.teach_precheck(actor, message.content or "", from_bot=message.author.bot)
+    refused = await asyncio.to_thread(bot.app.teach_precheck, actor, message.content or "", from_bot=message.author.bot)
     if refused is not None:
         await reply_with(interaction, render_refused(refused))
         return
@@ -157,7 +157,7 @@ class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):
 
     async def open(self, interaction: discord.Interaction) -> None:
         bot: KnowledgeBot = interaction.client  # type: ignore[assignment]
-        refused = bot.app.teach_precheck(actor_for(interaction))
+        refused = await asyncio.to_thread(bot.app.teach_precheck, actor_for(interaction))
         if refused is not None:
             await reply_with(interaction, render_refused(refused))
             return

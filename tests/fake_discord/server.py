@@ -757,8 +757,10 @@ class FakeDiscord:
         reply_to: JSON | str | None = None,
         dm: bool = False,
         embeds: list[JSON] | None = None,
+        attachments: list[JSON] | None = None,
     ) -> JSON:
         """A user posts a message: dispatch MESSAGE_CREATE and return the message object.
+        ``attachments`` are objects from ``make_attachment`` (served by the loopback CDN).
 
         ``mentions_bot`` prefixes ``<@bot_id>`` (what Discord's client inserts for an @mention);
         ``dm`` sends it in the author's DM channel with the bot instead of a guild channel.
@@ -782,7 +784,7 @@ class FakeDiscord:
         message = p.message_payload(
             message_id=self.snowflake(), channel_id=channel["id"], guild_id=guild_id, author=author, member=member,
             content=content, embeds=embeds, mentions=mentions, mention_roles=mention_roles, mention_everyone=everyone,
-            message_reference=reference, referenced_message=referenced,
+            message_reference=reference, referenced_message=referenced, attachments=attachments,
         )
         self._store_message(message)
         await self.dispatch("MESSAGE_CREATE", message)

@@ -1,5 +1,6 @@
 """/gaps, /kb add|remove|list|show (admins) and /forget-me (anyone): thin dispatchers over
-the application layer, which checks permissions at run time and writes the audit log.
+the application layer, which checks permissions at run time and writes the audit log. Every
+app call that may touch the database or the disk (the audit log too) runs off the event loop.
 
 The commands are hidden from members without Manage Server (default_permissions), but
 server owners can change that, so nothing here trusts it: the Actor's `admin` is decided
@@ -83,7 +84,7 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
         app = self.bot.app
         actor = actor_for(interaction)
         # Permission, name and the size Discord reports are checked before anything is downloaded.
-        refused = app.kb_precheck(actor, file.filename, file.size, replace)
+        refused = await asyncio.to_thread(app.kb_precheck, actor, file.filename, file.size, replace)
         if refused is not None:
             await reply_with(interaction, render_refused(refused))
             return
@@ -92,7 +93,7 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
             data = await download(file, app.max_file_bytes)
         except TooBig:
             # Discord reported a smaller size than it served: refuse it as too big all the same.
-            refused = app.kb_precheck(actor, file.filename, app.max_file_bytes + 1, replace)
+            refused = await asyncio.to_thread(app.kb_precheck, actor, file.filename, app.max_file_bytes + 1, replace)
             await reply_with(interaction, render_refused(refused) if refused is not None
                              else render_download_failed("too big"))
             return
@@ -113,7 +114,7 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
 
     @kb.command(name="list", description="The documents the bot answers from, a page at a time (admins only)")
     async def kb_list(self, interaction: discord.Interaction) -> None:
-        result = self.bot.app.kb_list(actor_for(interaction), 1)
+        result = await asyncio.to_thread(self.bot.app.kb_list, actor_for(interaction), 1)
         if not isinstance(result, KbPage):
             await reply_with(interaction, render_refused(result))
             return
@@ -123,7 +124,7 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
     @kb.command(name="show", description="One document: title, sections, passages, source (admins only)")
     @app_commands.describe(document="The document's file or title")
     async def kb_show(self, interaction: discord.Interaction, document: str) -> None:
-        result = self.bot.app.kb_show(actor_for(interaction), document)
+        result = await asyncio.to_thread(self.bot.app.kb_show, actor_for(interaction), document)
         await reply_with(interaction, render_kb_show(result) if isinstance(result, KbDocument) else render_refused(result))
 
     @kb_remove.autocomplete("document")
