@@ -136,6 +136,15 @@ async def test_teach_an_answer_button_opens_the_modal_with_the_question(fake: Fa
         # also checks allowed_mentions and the raw text of everything sent).
         assert "@everyone" not in description and f"<@{fake.default_user['id']}>" not in description
 
+        # An answer under the bot's reply to /ask: the question comes from the slash command.
+        slash = await fake.send_slash_command("ask", {"question": "what is the relay station's call sign?"})
+        slash_reply = (await fake.wait_for_interaction_response(slash)).message
+        assert slash_reply is not None
+        under = await fake.send_message("Its call sign is Kestrel One.", author=fake.owner, reply_to=slash_reply)
+        modal = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", under, user=fake.owner))
+        assert fake.modal_fields(modal)["question"]["value"] == "what is the relay station's call sign?"
+
         # An answer given straight under a member's question: the question comes from there.
         asked = await fake.send_message("who keeps the relay station logbook?")
         direct = await fake.send_message("The duty officer keeps it.", author=fake.owner, reply_to=asked)

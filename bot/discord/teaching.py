@@ -116,7 +116,10 @@ async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
     me = bot.user.id if bot.user is not None else None
     if parent.author.id != me:
         return clean_question(strip_mention(parent.content or "", me or 0))
+    # The answer's key: the member's message it replied to, or the slash command it answered.
     key = parent.reference.message_id if parent.reference is not None else None
+    if key is None and parent.interaction_metadata is not None:
+        key = parent.interaction_metadata.id
     state = bot.app.answer_state(str(key)) if key is not None else None
     if state is not None:
         return state.question
