@@ -28,6 +28,7 @@ from .config import Settings
 from .cooldown import Cooldown
 from .errors import KnowledgeError
 from .gaps import gaps_csv, gaps_page, group_gaps, terms_key
+from .knowledge import Document
 from .outcomes import (
     EXISTS,
     NOT_ADMIN,
@@ -47,6 +48,7 @@ from .outcomes import (
     CoolingDown,
     Forgotten,
     FullPassage,
+    Gap,
     GapsCsv,
     GapsPage,
     KbAdded,
@@ -114,6 +116,11 @@ class AnswerStore:
             return existing
         self.put(key, state)
         return state
+
+    def forget_voter(self, voter: str) -> None:
+        """After /forget-me: the member's votes are gone, so they may vote again."""
+        for state in self._items.values():
+            state.voters.discard(voter)
 
     def get(self, key: str) -> AnswerState | None:
         state = self._items.get(key)
@@ -346,7 +353,7 @@ class App:
 
     # ------------------------------------------------------------------ gaps
 
-    def _gaps(self, days: int) -> list:
+    def _gaps(self, days: int) -> list[Gap]:
         return group_gaps(self.store.gap_rows(days))
 
     def gaps(self, actor: Actor, days: int = 7, page: int = 1, per_page: int = GAPS_PER_PAGE) -> GapsPage | Refused:
@@ -387,6 +394,7 @@ class App:
         its time, or none) and the knowledge base with it. Returns the reload report, or
         (reason, detail). Call with `_kb_lock` held."""
         path = self.service.knowledge_dir / rel
+        made_folder = not path.parent.exists()  # removed again on failure: "as it was"
         backup: Path | None = None
         if path.exists():
             if not replace:
@@ -398,26 +406,36 @@ class App:
         except OSError as exc:
             if backup is not None:
                 os.replace(backup, path)
+            self._drop_folder(path.parent, made_folder)
             return NOT_SAVED, exc.strerror or str(exc)
         try:
             report = self.service.reload()
         except KnowledgeError as exc:
-            self._undo(path, backup, reload=False)
+            self._undo(path, backup, made_folder, reload=False)
             return RELOAD_FAILED, str(exc)
         if not self._has_document(rel):
             reason = self._skip_reason(rel) or "no reader for this file type yet"
-            self._undo(path, backup, reload=True)
+            self._undo(path, backup, made_folder, reload=True)
             return UNPARSEABLE, reason
         if backup is not None:
             backup.unlink(missing_ok=True)
         return report
 
-    def _undo(self, path: Path, backup: Path | None, *, reload: bool) -> None:
+    @staticmethod
+    def _drop_folder(folder: Path, made: bool) -> None:
+        if made:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+
+    def _undo(self, path: Path, backup: Path | None, made_folder: bool, *, reload: bool) -> None:
         try:
             if backup is not None:
                 os.replace(backup, path)
             else:
                 path.unlink(missing_ok=True)
+            self._drop_folder(path.parent, made_folder)
             if reload:
                 self.service.reload()
         except (OSError, KnowledgeError) as exc:
@@ -482,10 +500,10 @@ class App:
         saved = self._audit(actor, "teach", rel, "ok", "replaced" if replaced else None)
         return Taught(info, result, resolved, replaced, saved)
 
-    def _resolve_gaps(self, question: str, document: str) -> int:
+    def _resolve_gaps(self, question: str | None, document: str) -> int:
         """Resolve the gaps with the taught question's terms, and those that are now
-        answered from the learned answer when asked again (paraphrases retrieval finds)."""
-        keys = {self.terms(question)}
+        answered from `document` when asked again (paraphrases retrieval finds)."""
+        keys = {self.terms(question)} if question else set()
         try:
             for gap in self._gaps(max(GAP_DAYS))[:200]:
                 if gap.terms in keys:
@@ -493,7 +511,7 @@ class App:
                 answer = self.service.ask(gap.question, 1)
                 if answer.answered and answer.best is not None and answer.best.citation.document == document:
                     keys.add(gap.terms)
-            return self.store.resolve(sorted(keys))
+            return self.store.resolve(sorted(keys)) if keys else 0
         except StoreError as exc:
             self._store_problem(exc)
             return 0
@@ -541,8 +559,9 @@ class App:
             result = self._put_file(rel, data, replace)
         if isinstance(result, tuple):
             return self._refuse(actor, "kb add", result[0], rel, result[1])
+        resolved = self._resolve_gaps(None, rel)
         saved = self._audit(actor, "kb add", rel, "ok", "replaced" if replaced else None)
-        return KbAdded(rel, result, replaced, saved)
+        return KbAdded(rel, result, replaced, saved, resolved)
 
     def resolve_document(self, document: str) -> str | None:
         """A document path from what an admin typed: the path, a file name or a title."""
@@ -563,7 +582,7 @@ class App:
         with self._kb_lock:
             rel = self.resolve_document(document)
             if rel is None:
-                return self._refuse(actor, "kb remove", NOT_FOUND, document[:200])
+                return self._refuse(actor, "kb remove", NOT_FOUND, document[:200], document[:200])
             result = self._remove_file(rel)
         if isinstance(result, tuple):
             return self._refuse(actor, "kb remove", result[0], rel, result[1])
@@ -575,7 +594,8 @@ class App:
         saved = self._audit(actor, "kb remove", rel, "ok")
         return KbRemoved(rel, result, saved)
 
-    def _entry(self, d) -> KbEntry:  # type: ignore[no-untyped-def]
+    @staticmethod
+    def _entry(d: Document) -> KbEntry:
         return KbEntry(d.path, d.title, len(d.paragraphs), origin_of(d.path), d.source)
 
     def kb_list(self, actor: Actor, page: int = 1, per_page: int = KB_PER_PAGE) -> KbPage | Refused:
@@ -595,7 +615,7 @@ class App:
             return self._refuse(actor, "kb show", NOT_ADMIN, document[:200])
         rel = self.resolve_document(document)
         if rel is None:
-            return self._refuse(actor, "kb show", NOT_FOUND, document[:200])
+            return self._refuse(actor, "kb show", NOT_FOUND, document[:200], document[:200])
         kb = self.service.knowledge
         doc = next(d for d in kb.documents if d.path == rel)
         sections: list[str] = []
@@ -631,15 +651,14 @@ class App:
     def forget_me(self, actor: Actor) -> Forgotten:
         """Delete the member's questions and votes; the row count, or saved=False. *Blocking.*"""
         user = self._hash(actor)
-        if user is None:
+        if user is None or actor.user is None:
             return Forgotten(0, True)
         try:
-            n = self.store.forget([user])
+            n = self.store.forget(self.store.hashes_of(actor.user))
         except StoreError as exc:
             log.warning("forget-me failed: %s", exc)
             return Forgotten(0, False)
         with self._lock:
-            for key in list(self.answers._items):
-                self.answers._items[key].voters.discard(user)
+            self.answers.forget_voter(user)
         log.info("forget-me: deleted %d rows", n)
         return Forgotten(n, True)

@@ -11,11 +11,13 @@ The prompt only appears on a terminal; at end of input it exits with status 0.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import logging
 import os
 import shutil
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import TextIO
 
 from .app import App
@@ -35,6 +37,7 @@ from .rendering.kb import (
     render_vote,
 )
 from .rendering.messages import (
+    example_question,
     render_answer,
     render_error,
     render_full_passage,
@@ -81,6 +84,62 @@ def _style_for(stdout: TextIO) -> TerminalStyle:
     return TerminalStyle(width=width, color=color, ascii=ascii_only)
 
 
+HISTORY_LENGTH = 1000
+
+
+def history_path(settings: Settings) -> Path:
+    """Where typed lines are remembered between sessions: beside the bot's database."""
+    return Path(settings.data_dir) / "console_history"
+
+
+def log_path(settings: Settings) -> Path:
+    """Where the console writes log lines below WARNING (they would interleave with replies)."""
+    return Path(settings.data_dir) / "console.log"
+
+
+class LineReader:
+    """Input lines with editing and history (readline) on a terminal; a plain read of the
+    stream when piped, when the streams are not the process's own terminal, or when
+    readline is missing (Windows without pyreadline)."""
+
+    def __init__(self, stdin: TextIO, stdout: TextIO, interactive: bool, history: Path | None) -> None:
+        self.stdin, self.stdout, self.interactive = stdin, stdout, interactive
+        self.history = history
+        self._readline: ModuleType | None = None
+        if interactive and stdin is sys.stdin and stdout is sys.stdout:
+            try:
+                self._readline = importlib.import_module("readline")
+            except ImportError:
+                pass  # no line editing: plain reads
+        if self._readline is not None and history is not None:
+            try:
+                self._readline.read_history_file(history)
+            except (OSError, ValueError):
+                pass  # no history yet, or unreadable: start without
+            self._readline.set_history_length(HISTORY_LENGTH)
+
+    def read(self) -> str:
+        """One line with its newline, or "" at end of input."""
+        if self._readline is not None:
+            try:
+                return input(PROMPT) + "\n"  # input() uses readline on a terminal
+            except EOFError:
+                return ""
+        if self.interactive:
+            self.stdout.write(PROMPT)
+            self.stdout.flush()
+        return self.stdin.readline()
+
+    def close(self) -> None:
+        if self._readline is None or self.history is None:
+            return
+        try:
+            self.history.parent.mkdir(parents=True, exist_ok=True)
+            self._readline.write_history_file(self.history)
+        except OSError as exc:
+            log.warning("could not save the console history to %s: %s", self.history, exc)
+
+
 class Console:
     """The REPL state: the last answer's key, so `/full` and `/more` act like its buttons.
     Every command is dispatched to the application layer and its result rendered."""
@@ -118,7 +177,8 @@ class Console:
         if cmd == "/ask":
             self.ask(arg) if arg else self.show(render_notice("Type your question after /ask."))
         elif cmd == "/help":
-            self.show(render_help(console=True))
+            self.show(render_help(console=True, example=example_question(
+                self.service.sources(), self.settings.example_question)))
         elif cmd == "/sources":
             self.show(render_sources(self.service.sources()))
         elif cmd == "/reload":
@@ -285,16 +345,14 @@ def run_console(
             pass
     interactive = _is_tty(stdin)
     console = Console(service, settings, stdout, interactive, app)
+    reader = LineReader(stdin, stdout, interactive, history_path(settings))
     if interactive:
         kb = service.knowledge
         stdout.write(f"Knowledge base: {len(kb.documents)} documents, {len(kb.passages)} paragraphs. "
                      f"Type a question, /help for commands, Ctrl-D to quit.\n\n")
     try:
         while True:
-            if interactive:
-                stdout.write(PROMPT)
-                stdout.flush()
-            line = stdin.readline()
+            line = reader.read()
             if not line:
                 if interactive:
                     stdout.write("\n")
@@ -311,4 +369,5 @@ def run_console(
         stdout.write("\n")
         return 130
     finally:
+        reader.close()
         stdout.flush()

@@ -18,25 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .documents.scraped import DEFAULT_JUNK_MARKERS  # the defaults live with the scraped-text helpers
 from .errors import KnowledgeError
 from .text import SentenceSplitter, clean_invisible
 
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
-
-# Where scraped pages stop being the article. Everything from the marker on is dropped.
-DEFAULT_JUNK_MARKERS: tuple[str, ...] = (
-    "Continue Reading",
-    "Continue reading",
-    "Read more",
-    "Read More",
-    "READ MORE",
-    "Related Articles",
-    "Related articles",
-    "Recommended for you",
-    "Share this article",
-)
 
 # Block-level tags end a paragraph; the pattern tolerates the spaces scrapers put inside
 # tags ("< / P >", "< p >").
@@ -266,9 +254,9 @@ class Cleaner:
         source = _front_matter_source(lines)  # drops a leading `---` block (learned answers have one)
         # A "source: URL" line may stand among the first non-blank lines.
         for i, line in enumerate(lines[:5]):
-            m = None if source else _SOURCE_LINE.match(line)
+            m = _SOURCE_LINE.match(line)
             if m:
-                source = m.group(1)
+                source = source or m.group(1)
                 del lines[i]
                 break
         while lines and not lines[0].strip():

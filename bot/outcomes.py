@@ -191,6 +191,7 @@ class KbAdded:
     report: ReloadReport
     replaced: bool
     audit_saved: bool = True
+    resolved: int = 0  # gap questions the new document now answers
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ The file is readable by a plain Markdown reader too:
     date: 2026-12-01
     source: "https://discord.com/channels/1/2/3"
     ---
+    source: https://discord.com/channels/1/2/3
     # Why Ramstein?
 
     ## Why Ramstein?
@@ -90,7 +91,11 @@ def learned_markdown(question: str, answer: str, taught_by: str | None, taught_o
     lines = ["---"]
     for key, value in front.items():
         lines.append(f"{key}: {value}" if key == "date" else f"{key}: {json.dumps(value, ensure_ascii=False)}")
-    lines += ["---", f"# {_heading_text(q)}", "", f"## {_heading_text(q)}", "", answer.strip().replace("\r\n", "\n"), ""]
+    lines.append("---")
+    if source.startswith(("http://", "https://")) and not any(c.isspace() for c in source):
+        # Also as a plain `source:` line: readers that drop front matter whole still cite it.
+        lines.append(f"source: {source}")
+    lines += [f"# {_heading_text(q)}", "", f"## {_heading_text(q)}", "", answer.strip().replace("\r\n", "\n"), ""]
     return "\n".join(lines)
 
 

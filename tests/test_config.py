@@ -24,6 +24,7 @@ KEYS = {
     "auto_reload": "AUTO_RELOAD", "auto_reload_seconds": "AUTO_RELOAD_SECONDS", "data_dir": "DATA_DIR",
     "question_log_days": "QUESTION_LOG_DAYS", "teacher_role_ids": "TEACHER_ROLE_IDS", "max_file_mb": "MAX_FILE_MB",
     "connect_timeout": "CONNECT_TIMEOUT",
+    "example_question": "EXAMPLE_QUESTION",
 }
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Settings
-from bot.console import PROMPT, run_console
+from bot.console import PROMPT, LineReader, run_console
 from bot.rendering.terminal import display_width
 from bot.service import KnowledgeService
 from bot.storage import Store
@@ -134,3 +134,132 @@ def test_auto_reload_in_console(tmp_path):
     out = io.StringIO()
     run_console(service, s, Lines("why Ramstein?\n/sources\n"), out)
     assert "Knowledge base reloaded" in out.getvalue() and "2 documents" in out.getvalue()
+
+
+# ---------------------------------------------------------------------------- issue 11 commands
+
+def test_teaching_flow_in_the_console(tmp_path):
+    status, out, service = _run(tmp_path, "\n".join([
+        "where do I park my car?", "/gaps", "/teach Where do I park my car? | Visitors park behind building 3.",
+        "where can I park?", "/gaps", "/teach only a question", "/teach Q? | ",
+    ]) + "\n")
+    assert status == 0
+    gaps_before, rest = out.split("Learned: thanks!", 1)
+    assert "Knowledge gaps · last 7 days" in gaps_before and "where do I park my car?" in gaps_before
+    assert "1 time (1 unanswered)" in gaps_before
+    assert "learned/where-do-i-park-" in rest
+    assert "Visitors park behind building 3." in rest and "Learned answer · taught on" in rest
+    assert "No knowledge gaps in the last 7 days" in rest
+    assert "Usage: /teach QUESTION | ANSWER" in rest and "the answer is empty" in rest
+    learned = (service.knowledge_dir / "learned" / "where-do-i-park-my-car.md").read_text()
+    assert 'source: "console"' in learned
+
+
+def test_kb_commands_in_the_console(tmp_path):
+    doc = tmp_path / "Parking Guide.md"
+    doc.write_text("# Parking guide\n\nVisitors park behind building 3.\n")
+    binary = tmp_path / "photo.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    status, out, service = _run(tmp_path, "\n".join([
+        f"/kb add {doc}", "/kb list", f"/kb add {doc}", f"/kb add {binary}", f"/kb add {tmp_path}/missing.md",
+        "/kb show Parking-Guide.md", "where do visitors park?", "/kb remove uploads/Parking-Guide.md", "/kb list",
+        "/kb", "/kb remove nothing",
+    ]) + "\n")
+    assert status == 0
+    assert "Added uploads/Parking-Guide.md" in out and "1 document added" in out
+    assert "Parking guide — 1 passage · uploaded" in out
+    assert "already exists: set replace to true" in out
+    assert "looks binary" in out and "Nothing was changed" in out
+    assert "Cannot read" in out and "missing.md" in out
+    assert "Parking guide · ¶1" in out
+    assert "Removed uploads/Parking-Guide.md" in out
+    assert "Usage: /kb list" in out and "there is no document `nothing`" in out
+    assert not (service.knowledge_dir / "uploads" / "Parking-Guide.md").exists()
+
+
+def test_forget_me_in_the_console(tmp_path):
+    _, out, _ = _run(tmp_path, "why Ramstein?\n/bad\nwhere do I park?\n/forget-me\n/forget-me\n")
+    assert "Done: I deleted 3 rows about you" in out
+    assert "I hold nothing about you" in out
+
+
+def test_help_lists_the_new_commands(tmp_path):
+    _, out, _ = _run(tmp_path, "/help\n")
+    for cmd in ("/gaps", "/teach QUESTION | ANSWER", "/kb list", "/kb add PATH", "/kb remove DOCUMENT",
+                "/forget-me"):
+        assert cmd in out
+def _pty_console(tmp_path: Path, keys: list[bytes], env_extra: dict[str, str]) -> str:
+    """Run `python -m bot console` on a pseudo-terminal, type `keys` (one line each, after
+    each prompt) and return everything the terminal showed."""
+    import os
+    import pty
+    import select
+    import time
+
+    kdir = make_knowledge(tmp_path / "knowledge")
+    master, slave = pty.openpty()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TERM": "xterm", "NO_COLOR": "1",
+           "PYTHONPATH": str(ROOT), **env_extra}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "console", "--knowledge", str(kdir)],
+                            stdin=slave, stdout=slave, stderr=slave, cwd=tmp_path, env=env, close_fds=True)
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 60
+
+    def read_until_prompts(n: int) -> None:
+        nonlocal seen
+        while seen.count(PROMPT.encode()) < n and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    return
+    try:
+        for i, key in enumerate(keys, start=1):
+            read_until_prompts(i)
+            os.write(master, key)
+        read_until_prompts(len(keys) + 1)
+        os.write(master, b"\x04")  # Ctrl-D
+        proc.wait(timeout=30)
+        while True:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    return seen.decode("utf-8", "replace")
+
+
+def test_terminal_console_edits_lines_remembers_history_and_keeps_logs_out(tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("readline") is None:
+        import pytest
+        pytest.skip("no readline on this platform: the console reads plain lines there")
+    # "why Ramstein?", then Up-arrow + Enter recalls it; Left-arrow edits inside a line.
+    shown = _pty_console(tmp_path, [b"why Ramstein?\r", b"\x1b[A\r", b"why Ramstein\x1b[D\x1b[Cx\x7f?\r"],
+                         {"LOG_LEVEL": "INFO"})
+    assert shown.count("New progress in NATO’s space force construction · ¶3") == 3, shown[-3000:]
+    assert "^[[A" not in shown
+    assert " INFO " not in shown  # no log lines between replies...
+    assert (tmp_path / "data" / "console.log").exists()  # ...LOG_LEVEL=INFO goes to a file under DATA_DIR
+    history = (tmp_path / "data" / "console_history").read_text(encoding="utf-8")
+    assert "why Ramstein?" in history
+
+
+def test_line_reader_without_a_terminal_reads_plain_lines(tmp_path):
+    history = tmp_path / "history"
+    reader = LineReader(io.StringIO("a\nb\n"), io.StringIO(), False, history)
+    assert [reader.read(), reader.read(), reader.read()] == ["a\n", "b\n", ""]
+    reader.close()
+    assert not history.exists()  # piped input is not remembered

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import threading
 from pathlib import Path
@@ -358,7 +359,7 @@ async def test_prefix_command(tmp_path):
     assert "¶3" in msg.channel.outbox[0].text()
     empty = FakeMessage("!ask")
     await prefix.ask_prefix.callback(prefix, type("Ctx", (), {"message": empty})(), question="")
-    assert "!ask why Ramstein?" in empty.channel.outbox[0].content
+    assert "`!ask tell me about New progress in NATO’s space force construction`" in empty.channel.outbox[0].content
 
 
 # ------------------------------------------------------------------------------- buttons
@@ -368,6 +369,25 @@ async def _asked(bot) -> tuple[FakeInteraction, Sent]:
     it = FakeInteraction(bot)
     await invoke(bot, cog, "ask", it, question="why Ramstein?", private=False)
     return it, it.outbox[0]
+
+
+async def test_one_hundred_fast_clicks_by_one_member_record_one_vote(tmp_path):
+    """Issue 11: the vote was written after an await, so concurrent clicks all passed the
+    "already voted?" check (up to 12 of 100 were recorded). Also after a restart, when the
+    clicks race to recover the answer first."""
+    bot = make_bot(tmp_path)
+    it, sent = await _asked(bot)
+    user = FakeUser(4242)
+    clicks = [FakeInteraction(bot, user, message=FakeEmbedMessage(99, sent.embeds)) for _ in range(100)]
+    await asyncio.gather(*(handle_button(c, "up", str(it.id)) for c in clicks))
+    assert len(bot.app.store.votes()) == 1
+    replies = [c.outbox[0].content for c in clicks]
+    assert replies.count("Thanks for the 👍!") == 1 and replies.count("You already rated this answer. Thanks!") == 99
+
+    bot.app.answers._items.clear()  # as after a restart: the answer is recovered from the embed
+    clicks = [FakeInteraction(bot, FakeUser(7), message=FakeEmbedMessage(99, sent.embeds)) for _ in range(50)]
+    await asyncio.gather(*(handle_button(c, "down", str(it.id)) for c in clicks))
+    assert [v["vote"] for v in bot.app.store.votes()] == ["up", "down"]
 
 
 async def test_full_passage_button(tmp_path):
@@ -759,3 +779,12 @@ def test_answer_state_survives_only_within_bounds():
         store.put(k, AnswerState(k, None))  # type: ignore[arg-type]
     assert store.get("a") is None and store.get("c") is not None and len(store) == 2
 
+
+def test_no_voice_warning_on_start(tmp_path, caplog, monkeypatch):
+    """The bot never uses voice: discord.py's PyNaCl/davey warning is noise on every start."""
+    for flag in ("warn_nacl", "warn_dave"):
+        monkeypatch.setattr(discord.VoiceClient, flag, True, raising=False)
+    fake = make_bot(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        KnowledgeBot(fake.settings, fake.service)
+    assert not [r for r in caplog.records if "voice will NOT be supported" in r.getMessage()]

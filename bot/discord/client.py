@@ -74,12 +74,21 @@ def _command_prefix(settings: Settings) -> list[str]:
     return [settings.command_prefix] if settings.prefix_commands else []
 
 
+def _no_voice_warnings() -> None:
+    """This bot never joins voice: discord.py's "PyNaCl/davey is not installed, voice will
+    NOT be supported" warning on every start is noise (the flags are discord.py's own)."""
+    for flag in ("warn_nacl", "warn_dave"):
+        if hasattr(discord.VoiceClient, flag):
+            setattr(discord.VoiceClient, flag, False)
+
+
 class KnowledgeBot(commands.AutoShardedBot):
     """The question-answering bot. AutoShardedBot so big installs can split guilds across
     processes with SHARD_COUNT / SHARD_IDS; a small one simply runs one shard."""
 
     def __init__(self, settings: Settings, service: KnowledgeService, *,
                  app: App | None = None, cooldown: Cooldown | None = None) -> None:
+        _no_voice_warnings()
         super().__init__(
             command_prefix=_command_prefix(settings),
             intents=build_intents(settings),

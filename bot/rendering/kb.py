@@ -108,6 +108,11 @@ def render_forgotten(result: Forgotten) -> ReplyData:
 
 # --------------------------------------------------------------------------- refusals
 
+def _code(text: str | None) -> str:
+    """A name shown as code: backticks inside would end the span early."""
+    return "`" + truncate(_one_line(text or "?").replace("`", "'"), 200) + "`"
+
+
 def _reason(r: Refused) -> str:
     detail = escape_markdown(_one_line(r.detail)) if r.detail else ""
     field = r.detail or "answer"
@@ -136,20 +141,20 @@ def _reason(r: Refused) -> str:
         case o.TOO_BIG:
             return f"the file is larger than the limit of {r.limit} MB (MAX_FILE_MB)"
         case o.BAD_NAME:
-            return (f"the file name `{detail}` is not allowed: use letters, digits, spaces, - _ . ( ) only, "
+            return (f"the file name {_code(r.detail)} is not allowed: use letters, digits, spaces, - _ . ( ) only, "
                     "without folders or a leading dot")
         case o.RESERVED_NAME:
-            return f"`{detail}` is a reserved device name on Windows: rename the file"
+            return f"{_code(r.detail)} is a reserved device name on Windows: rename the file"
         case o.EXISTS:
-            return f"`{detail}` already exists: set replace to true to overwrite it"
+            return f"{_code(r.detail)} already exists: set replace to true to overwrite it"
         case o.UNPARSEABLE:
             return f"the file could not be read as a document ({detail})"
         case o.RELOAD_FAILED:
             return f"the reload failed ({detail})"
         case o.NOT_FOUND:
-            return f"there is no document `{detail}`: see /kb list"
+            return f"there is no document {_code(r.detail)}: see /kb list"
         case o.NOT_REMOVABLE:
-            return f"`{detail}` cannot be removed from Discord"
+            return f"{_code(r.detail)} cannot be removed from Discord"
         case o.NOT_SAVED:
             return f"the file could not be saved ({detail})"
         case o.STORE_UNAVAILABLE:
@@ -248,7 +253,10 @@ def render_kb_added(a: KbAdded) -> ReplyData:
     reply = render_reload(a.report)
     e = reply.embeds[0]
     title = f"{'Replaced' if a.replaced else 'Added'} {a.document}"
-    embed = EmbedData(truncate(escape_markdown(title), 256), e.description, e.url, e.fields, e.footer, e.color)
+    fields = e.fields
+    if a.resolved:
+        fields = (*fields, FieldData("Gaps closed", f"{_plural(a.resolved, 'question')} now answered from it"))
+    embed = EmbedData(truncate(escape_markdown(title), 256), e.description, e.url, fields, e.footer, e.color)
     return _with_audit_note(fit_reply(ReplyData(embeds=(embed,), ephemeral=True)), a.audit_saved)
 
 

@@ -9,6 +9,7 @@ from ..answer import Answer, Citation, Result, escape_markdown
 from ..outcomes import LearnedInfo
 from ..service import ReloadReport, SourceInfo
 from .markdown import ELLIPSIS, compose, one_line, safe_url, truncate, units
+from .passage import fit_passage, snippet_markdown
 from .reply import (
     ACTION_DOWN,
     ACTION_FULL,
@@ -44,23 +45,31 @@ def learned_label(info: LearnedInfo) -> str:
 
 def citation_markdown(citation: Citation, limit: int = FIELD_VALUE_LIMIT, link: bool = True,
                       learned: LearnedInfo | None = None) -> str:
-    """`Title · ¶3`, linked to the source when known; a long title is shortened, the
-    paragraph mark never is. A learned answer is cited as "Learned answer · taught on
-    <date>", linked to the message it was taught from."""
+    """`Title › Section · ¶3` (`· p. 4 · ¶3` for paged documents), linked to the place (or
+    the source) when known; a long heading path is shortened, the paragraph mark never is.
+    A learned answer is cited as "Learned answer · taught on <date>", linked to the message
+    it was taught from."""
     if learned is not None:
         label = learned_label(learned)
         url = safe_url(learned.source) if link else None
         if url and units(url) + units(label) + 4 <= limit:
             return f"[{label}]({url})"
         return truncate(label, limit)
-    mark = f" · ¶{citation.paragraph}"
-    url = safe_url(citation.source) if link else None
-    title = escape_markdown(one_line(citation.title))
+    where = f"p. {citation.page} · ¶{citation.paragraph}" if citation.page is not None else f"¶{citation.paragraph}"
+    mark = f" · {where}"
+    url = safe_url(citation.url or citation.source) if link else None
+    title = " › ".join(escape_markdown(one_line(t)) for t in (citation.title, *citation.section) if t.strip())
     if url:
         extra = units("[]()") + units(url) + units(mark)
         if extra + 12 <= limit:  # room for at least a few words of title
             return f"[{truncate(title, limit - extra)}{mark}]({url})"
     return truncate(title, max(1, limit - units(mark))) + mark
+
+
+def _short_snippet(r: Result, limit: int) -> str:
+    """A further passage's snippet: short, with at most a few lines of lead-in code."""
+    md = snippet_markdown(r.passage, r.snippet, code_lines=4, code_units=300)
+    return truncate(md, limit + (300 if "```" in md else 0))
 
 
 ANSWER_BUTTONS = (
@@ -98,13 +107,13 @@ def render_answer(answer: Answer, *, ephemeral: bool = False,
     if not answer.answered or best is None:
         return render_no_answer(answer, ephemeral=ephemeral, teach=teach)
     learned = learned or {}
-    description = compose(best.snippet.markdown(), "\n\n— " + citation_markdown(
+    description = compose(snippet_markdown(best.passage, best.snippet), "\n\n— " + citation_markdown(
         best.citation, learned=learned.get(best.citation.document)), DESCRIPTION_LIMIT)
     fields = []
     for r in answer.results[1:1 + EXTRA_PASSAGES]:
-        url = safe_url(r.citation.source)
+        url = safe_url(r.citation.url or r.citation.source)
         tail = f"\n[Source]({url})" if url and len(url) < 400 else ""
-        snippet = truncate(r.snippet.markdown(), EXTRA_SNIPPET_CHARS)
+        snippet = _short_snippet(r, EXTRA_SNIPPET_CHARS)
         fields.append(FieldData(citation_markdown(r.citation, FIELD_NAME_LIMIT, link=False,
                                                   learned=learned.get(r.citation.document)),
                                 compose(snippet, tail, FIELD_VALUE_LIMIT)))
@@ -115,7 +124,7 @@ def render_answer(answer: Answer, *, ephemeral: bool = False,
     embed = EmbedData(
         title=question_title(answer.question),
         description=description,
-        url=safe_url(best.citation.source),
+        url=safe_url(best.citation.url or best.citation.source),
         fields=tuple(fields),
         footer=footer,
         color=COLOR_HIGH if label == "high" else COLOR_MEDIUM,
@@ -158,16 +167,21 @@ def render_full_passage(result: Result | None, *, learned: LearnedInfo | None = 
     if result is None:
         return render_notice("There is no passage to show for this answer.")
     p = result.passage
-    body = escape_markdown(p.text)
     tail = "\n\n— " + citation_markdown(result.citation, learned=learned)
+    room = DESCRIPTION_LIMIT - units(tail)
+    if p.markdown:
+        body, shortened = fit_passage(p.markdown, room)
+    else:
+        body = escape_markdown(p.text)
+        shortened = units(body) > room
     description = compose(body, tail, DESCRIPTION_LIMIT)
     footer = f"{p.document} · paragraph {p.number}"
-    if units(body) + units(tail) > DESCRIPTION_LIMIT:
-        footer += " · shortened to fit Discord" + ("; the source has the rest" if p.source else "")
+    if shortened:
+        footer += " · shortened to fit Discord" + ("; the source has the rest" if p.url or p.source else "")
     embed = EmbedData(
         title=citation_markdown(result.citation, TITLE_LIMIT, link=False, learned=learned),
         description=description,
-        url=safe_url(p.source),
+        url=safe_url(p.url or p.source),
         footer=footer,
         color=COLOR_INFO,
     )
@@ -181,9 +195,9 @@ def render_more_results(answer: Answer, *, learned: Mapping[str, LearnedInfo] | 
     learned = learned or {}
     fields = []
     for i, r in enumerate(answer.results, start=1):
-        url = safe_url(r.citation.source)
+        url = safe_url(r.citation.url or r.citation.source)
         tail = f"\n[Source]({url})" if url and len(url) < 400 else ""
-        snippet = truncate(r.snippet.markdown(), EXTRA_SNIPPET_CHARS + 100)
+        snippet = _short_snippet(r, EXTRA_SNIPPET_CHARS + 100)
         fields.append(FieldData(f"{i}. " + citation_markdown(r.citation, FIELD_NAME_LIMIT - 4, link=False,
                                                              learned=learned.get(r.citation.document)),
                                 compose(snippet, tail, FIELD_VALUE_LIMIT)))
@@ -231,12 +245,36 @@ def render_sources(sources: Sequence[SourceInfo]) -> ReplyData:
     return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
 
 
+EXAMPLE_TOPIC_WORDS = 8
+GENERIC_EXAMPLE = "what can you answer?"
+
+
+def example_question(sources: Sequence[SourceInfo], configured: str | None = None) -> str:
+    """The question /help and an empty mention suggest: the admin's EXAMPLE_QUESTION, else
+    one made from the knowledge base itself (its shortest document title), so the example
+    is one this bot can answer, whatever it holds."""
+    if configured and configured.strip():
+        return _code_text(configured)
+    titles = [one_line(s.title) for s in sources if s.title.strip()]
+    if not titles:
+        return GENERIC_EXAMPLE
+    _, _, topic = min((len(t.split()), i, t) for i, t in enumerate(titles))
+    return _code_text("tell me about " + " ".join(topic.split()[:EXAMPLE_TOPIC_WORDS]))
+
+
+def _code_text(text: str) -> str:
+    """Text shown inside `code`: one line, no backtick to end the span early."""
+    return one_line(text).replace("`", "'")
+
+
 def render_help(*, prefix: str | None = None, answer_channels: bool = False,
-                console: bool = False) -> ReplyData:
-    """How to ask; the console variant lists its typed commands instead of buttons."""
+                console: bool = False, example: str = GENERIC_EXAMPLE) -> ReplyData:
+    """How to ask; the console variant lists its typed commands instead of buttons.
+    `example` is a question to suggest (see example_question)."""
+    example = _code_text(example)
     if console:
         lines = [
-            "Type a question and press Enter, e.g. `why Ramstein?`",
+            f"Type a question and press Enter, e.g. `{example}`",
             "",
             "**Commands**",
             "`/sources` — the documents I answer from",
@@ -260,7 +298,7 @@ def render_help(*, prefix: str | None = None, answer_channels: bool = False,
         lines = [
             "**/ask** `question` — ask anything about the documents I know; "
             "set `private` to True to get an answer only you can see.",
-            "**Mention me** with a question, e.g. `@me why Ramstein?`",
+            f"**Mention me** with a question, e.g. `@me {example}`",
         ]
         if prefix:
             lines.append(f"**{escape_markdown(prefix)}ask** `question` — the same, as a message.")
@@ -358,8 +396,9 @@ def render_feedback_thanks(vote: str, *, already: bool = False) -> ReplyData:
     return render_notice(f"Thanks for the {emoji}!{more}")
 
 
-def render_empty_question(example: str = "@me why Ramstein?") -> ReplyData:
-    return render_notice(f"Ask me something, e.g. `{example}`, or use **/ask**. "
+def render_empty_question(example: str = GENERIC_EXAMPLE, *, how: str = "@me ") -> ReplyData:
+    """The reply to a mention (or !ask) without a question; `how` is how to ask ("@me ", "!ask ")."""
+    return render_notice(f"Ask me something, e.g. `{how}{_code_text(example)}`, or use **/ask**. "
                          "**/help** explains more.", ephemeral=False)
 
 

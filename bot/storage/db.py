@@ -68,8 +68,9 @@ class QuestionRow:
 class Store:
     """All reads and writes of the database. Thread-safe (one connection behind a lock)."""
 
-    def __init__(self, path: Path, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, path: Path, clock: Callable[[], datetime] = utc_now, *, warn: bool = True) -> None:
         self.path = Path(path)
+        self._warn = warn  # False: the caller reports problems itself (the CLI)
         self._clock = clock
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
@@ -79,8 +80,8 @@ class Store:
         self.problem: str | None = None  # why the database is unavailable, for logs and admins
 
     @classmethod
-    def in_dir(cls, data_dir: Path, clock: Callable[[], datetime] = utc_now) -> Store:
-        store = cls(Path(data_dir) / DB_NAME, clock)
+    def in_dir(cls, data_dir: Path, clock: Callable[[], datetime] = utc_now, *, warn: bool = True) -> Store:
+        store = cls(Path(data_dir) / DB_NAME, clock, warn=warn)
         store.connection_ok()
         return store
 
@@ -148,7 +149,7 @@ class Store:
                 try:
                     self._conn = self._open()
                 except sqlite3.DatabaseError as exc:
-                    if isinstance(exc, sqlite3.OperationalError) or not self.path.exists():
+                    if not _is_corruption(exc) or not self.path.exists():
                         raise
                     target = self._move_aside()
                     log.error("database %s was corrupt (%s): moved it to %s and started a new one",
@@ -156,7 +157,8 @@ class Store:
                     self._conn = self._open()
             except (sqlite3.Error, OSError) as exc:
                 self.problem = f"{type(exc).__name__}: {exc}"
-                log.warning("database %s cannot be used (%s); answering goes on without it", self.path, exc)
+                if self._warn:
+                    log.warning("database %s cannot be used (%s); answering goes on without it", self.path, exc)
                 return False
             self.problem = None
             return True
@@ -183,8 +185,8 @@ class Store:
                     conn.execute("ROLLBACK")
                     raise
                 conn.execute("COMMIT")
-            except sqlite3.DatabaseError as exc:
-                if not isinstance(exc, sqlite3.OperationalError):
+            except sqlite3.Error as exc:
+                if _is_corruption(exc):
                     # Corruption found while running: start over with a new file next time.
                     self.close()
                     self._last_try = -REOPEN_AFTER_S
@@ -213,6 +215,22 @@ class Store:
         return int(self._read("PRAGMA user_version")[0][0])
 
     # ------------------------------------------------------------------ identities
+
+    def hashes_of(self, user: int | str) -> list[str]:
+        """Every hash that may stand for `user`: today's, and those made with the salt of
+        an imported feedback file (so /forget-me finds imported votes too)."""
+        out = [self.hash_user(user) or ""]
+        try:
+            rows = self._read("SELECT value FROM meta WHERE key LIKE 'legacy_salt:%'")
+        except StoreError:
+            rows = []
+        for (hex_salt,) in rows:
+            try:
+                salt = bytes.fromhex(hex_salt)
+            except ValueError:
+                continue
+            out.append(hashlib.sha256(salt + str(user).encode()).hexdigest())
+        return out
 
     def hash_user(self, user: int | str | None) -> str | None:
         """The salted hash that stands for a user in every table (None stays None)."""
@@ -335,7 +353,12 @@ class Store:
                      e.get("confidence"), e.get("guild_id"), e.get("channel_id"), e.get("message_id")))
                 n += 1
             c.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (key, iso(self._clock())))
-        log.info("imported %d votes from %s into %s", n, path, self.path.name)
+            legacy = _legacy_salt(path)
+            if legacy is not None:
+                c.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                          (f"legacy_salt:{path.resolve()}", legacy.hex()))
+        log.info("imported %d votes from %s into %s; the file (and its .salt) may now be deleted",
+                 n, path, self.path.name)
         return n
 
     # ------------------------------------------------------------------ members
@@ -379,6 +402,20 @@ class Store:
         if table not in ("questions", "votes", "learned", "audit"):
             raise ValueError(table)
         return int(self._read(f"SELECT COUNT(*) FROM {table}")[0][0])
+
+
+def _legacy_salt(feedback_file: Path) -> bytes | None:
+    """The salt the old feedback log kept beside its file (FEEDBACK_FILE.salt), if any."""
+    try:
+        return bytes.fromhex(feedback_file.with_name(feedback_file.name + ".salt").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _is_corruption(exc: BaseException) -> bool:
+    """A damaged or foreign file, as opposed to a lock, a read-only disk or a bad value
+    (sqlite3 raises the base DatabaseError for "file is not a database" and "malformed")."""
+    return type(exc) is sqlite3.DatabaseError
 
 
 def _statements(script: str) -> list[str]:

@@ -13,7 +13,12 @@ from discord.ext import commands
 from ...errors import KnowledgeError
 from ...outcomes import RELOAD_FAILED, Actor, Refused
 from ...rendering.kb import render_refused, render_reloaded
-from ...rendering.messages import render_help, render_reload_error, render_sources
+from ...rendering.messages import (
+    example_question,
+    render_help,
+    render_reload_error,
+    render_sources,
+)
 from ...watch import KnowledgeWatcher
 from ..checks import admin_only, interaction_is_admin
 from ..send import respond
@@ -64,7 +69,8 @@ class AdminCog(commands.Cog, name="Admin"):
     async def help(self, interaction: discord.Interaction) -> None:
         s = self.bot.settings
         await respond(interaction, render_help(prefix=s.command_prefix if s.prefix_commands else None,
-                                               answer_channels=bool(s.answer_channel_ids)))
+                                               answer_channels=bool(s.answer_channel_ids),
+                                               example=example_question(self.bot.service.sources(), s.example_question)))
 
     async def watch_knowledge(self) -> None:
         """Poll file mtimes and sizes; reload once the files have settled. A failed reload

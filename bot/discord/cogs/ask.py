@@ -13,6 +13,7 @@ from discord.ext import commands
 from ...answer import MAX_QUESTION_CHARS
 from ...outcomes import Actor, CoolingDown, Where
 from ...rendering.messages import (
+    example_question,
     render_answer,
     render_cooldown,
     render_empty_question,
@@ -44,6 +45,10 @@ _ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 class AskCog(commands.Cog, name="Ask"):
     def __init__(self, bot: KnowledgeBot) -> None:
         self.bot = bot
+
+    def example(self) -> str:
+        """A question to suggest, made from the knowledge base (or EXAMPLE_QUESTION)."""
+        return example_question(self.bot.service.sources(), self.bot.settings.example_question)
 
     # ------------------------------------------------------------------ shared
 
@@ -105,7 +110,7 @@ class AskCog(commands.Cog, name="Ask"):
         if mentions_user(content, me.id) or is_dm:
             question = strip_mention(content, me.id)
             if not question:
-                await reply_to(message, render_empty_question())
+                await reply_to(message, render_empty_question(self.example()))
                 return
             await self._reply(message, question)
             return
@@ -151,6 +156,7 @@ class PrefixAskCog(commands.Cog, name="PrefixAsk"):
     async def ask_prefix(self, ctx: commands.Context, *, question: str = "") -> None:
         question = question.strip()
         if not question:
-            await reply_to(ctx.message, render_empty_question(f"{self.bot.settings.command_prefix}ask why Ramstein?"))
+            await reply_to(ctx.message, render_empty_question(self.asker.example(),
+                                                              how=f"{self.bot.settings.command_prefix}ask "))
             return
         await self.asker._reply(ctx.message, question)
