@@ -75,8 +75,12 @@ async def invoke(bot, cog, name: str, interaction, **options) -> None:
     """Run /name as the command tree does, through its public surface: look the command up,
     run its checks, call its callback bound to the cog; errors go to the tree's handler."""
     tree = command_tree(bot, cog)
-    command = tree.get_command(name)
-    assert command is not None, f"/{name} is not in the tree"
+    top, *subs = name.split()
+    command = tree.get_command(top)
+    for sub in subs:  # "kb list": a group's subcommand
+        assert isinstance(command, app_commands.Group), f"/{top} is not a group"
+        command = command.get_command(sub)
+    assert isinstance(command, app_commands.Command), f"/{name} is not in the tree"
     interaction.command = command
     try:
         for check in command.checks:
@@ -788,3 +792,43 @@ def test_no_voice_warning_on_start(tmp_path, caplog, monkeypatch):
     with caplog.at_level(logging.WARNING):
         KnowledgeBot(fake.settings, fake.service)
     assert not [r for r in caplog.records if "voice will NOT be supported" in r.getMessage()]
+
+
+# ------------------------------------------------------------------------------- /kb, /gaps, /forget-me
+
+async def test_kb_commands_refuse_members_and_serve_admins(tmp_path):
+    from bot.discord.cogs.kb import KnowledgeCog
+
+    extra = {f"note-{i:02d}.md": f"# Note {i}\n\nNote {i} is about zebras number {i}.\n" for i in range(11)}
+    bot = make_bot(tmp_path, extra=extra)
+    cog = KnowledgeCog(bot)
+    member = FakeInteraction(bot, FakeUser(3))
+    await invoke(bot, cog, "kb list", member)
+    [refusal] = member.outbox
+    assert refusal.ephemeral and refusal.content.startswith("Sorry, only server admins")
+    admin = FakeInteraction(bot, FakeUser(4), permissions=discord.Permissions(manage_guild=True))
+    await invoke(bot, cog, "kb list", admin)
+    [page] = admin.outbox
+    assert page.ephemeral and "Page 1/2" in page.text()
+    assert [c.custom_id for c in page.view.children] == ["kb:page:kb:0:2"]
+    assert_no_pings(member.outbox + admin.outbox)
+
+
+async def test_gaps_and_forget_me_through_the_tree(tmp_path):
+    from bot.discord.cogs.kb import KnowledgeCog
+
+    bot = make_bot(tmp_path)
+    asker, kb = AskCog(bot), KnowledgeCog(bot)
+    user = FakeUser(8)
+    for question in ("what is the recipe for banana bread?", "why Ramstein?"):
+        await invoke(bot, asker, "ask", FakeInteraction(bot, user), question=question, private=False)
+    admin = FakeInteraction(bot, FakeUser(4), permissions=discord.Permissions(manage_guild=True))
+    await invoke(bot, kb, "gaps", admin, days=7, csv=True)
+    [gaps] = admin.outbox
+    assert admin.response.deferred == {"ephemeral": True, "thinking": True}
+    assert "banana bread" in gaps.text() and "Ramstein" not in gaps.text()
+    assert gaps.kwargs["file"].filename.endswith(".csv")
+    forget = FakeInteraction(bot, user)
+    await invoke(bot, kb, "forget-me", forget)
+    assert "deleted 2 rows" in forget.outbox[0].content
+    assert_no_pings(admin.outbox + forget.outbox)
