@@ -14,6 +14,15 @@ Typical use::
             assert "BM25" in reply["content"]
         assert fake.unknown_routes == []
 
+Interactions beyond slash commands: ``send_message_command`` (a message context-menu command,
+application command type 3, with ``target_id`` and ``resolved.messages``), ``send_autocomplete``
+(interaction type 4; read the type 8 answer with ``choices_of``), ``click_button`` (type 3, also
+for page buttons on the bot's own ephemeral messages, answered with callback 7),
+``fake.modals`` / ``modal_fields`` / ``submit_modal`` (callback 9 and the type 5 submit), and
+``make_attachment`` (a file on the loopback CDN at ``/attachments/...``; pass it as an attachment
+option, type 11, or in ``send_message(attachments=...)``; ``cdn_requests`` records downloads).
+``role_ids`` / ``member_permissions`` on every interaction let tests check refusals.
+
 ``patch_discord_py()`` points ``discord.http.Route.BASE`` and
 ``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY`` at the fake and restores them afterwards.
 Everything the client sends is recorded: ``fake.requests`` (REST), ``fake.gateway_log``
