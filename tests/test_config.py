@@ -23,6 +23,7 @@ KEYS = {
     "discord_gateway_url": "DISCORD_GATEWAY_URL", "top_k": "TOP_K", "junk_markers": "JUNK_MARKERS",
     "auto_reload": "AUTO_RELOAD", "auto_reload_seconds": "AUTO_RELOAD_SECONDS", "data_dir": "DATA_DIR",
     "question_log_days": "QUESTION_LOG_DAYS", "teacher_role_ids": "TEACHER_ROLE_IDS", "max_file_mb": "MAX_FILE_MB",
+    "connect_timeout": "CONNECT_TIMEOUT",
     "example_question": "EXAMPLE_QUESTION",
 }
 
@@ -43,8 +44,9 @@ def test_every_key_is_read():
         "LOG_LEVEL": "debug", "SHARD_COUNT": "2", "SHARD_IDS": "0,1", "DISCORD_API_BASE": "http://h/api/v10/",
         "DISCORD_GATEWAY_URL": "ws://h/gw", "TOP_K": "5", "JUNK_MARKERS": "Ads | More", "AUTO_RELOAD": "1",
         "AUTO_RELOAD_SECONDS": "0.5", "DATA_DIR": "db", "QUESTION_LOG_DAYS": "30", "TEACHER_ROLE_IDS": "8,9",
-        "MAX_FILE_MB": "2.5",
+        "MAX_FILE_MB": "2.5", "CONNECT_TIMEOUT": "2.5",
     })
+    assert s.connect_timeout == 2.5 and s.teacher_role_ids == {8, 9}
     assert s.discord_token.reveal() == "abc"
     assert s.admin_user_ids == {1, 2} and s.admin_role_ids == {3, 4} and s.guild_ids == (5, 6)
     assert s.shard_ids == (0, 1) and s.discord_api_base == "http://h/api/v10" and s.log_level == "DEBUG"

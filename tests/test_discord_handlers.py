@@ -32,7 +32,6 @@ from tests.handler_fakes import (
     FakeInteraction,
     FakeMessage,
     FakeUser,
-    Outbox,
     Sent,
     make_bot,
 )
@@ -57,17 +56,41 @@ def assert_no_pings(sends: list[Sent]) -> None:
         assert not RAW_MENTION.search(s.text()), s.text()[:300]
 
 
-async def run_app_command(bot, cog, command: app_commands.Command, interaction, **kwargs) -> None:
-    """What the command tree does: run the checks, then the callback; errors go to the
-    bot's error handler."""
+def command_tree(bot, *cogs) -> app_commands.CommandTree:
+    """The cogs' commands in a real discord.py CommandTree, errors routed to the bot's handler,
+    as KnowledgeBot.setup_hook wires them."""
+    tree = app_commands.CommandTree(discord.Client(intents=discord.Intents.none()))
+    for cog in cogs:
+        for command in cog.__cog_app_commands__:
+            tree.add_command(command)
+
+    async def on_error(interaction, error) -> None:
+        await KnowledgeBot.on_app_command_error(bot, interaction, error)
+
+    tree.error(on_error)
+    return tree
+
+
+async def invoke(bot, cog, name: str, interaction, **options) -> None:
+    """Run /name as the command tree does, through its public surface: look the command up,
+    run its checks, call its callback bound to the cog; errors go to the tree's handler."""
+    tree = command_tree(bot, cog)
+    top, *subs = name.split()
+    command = tree.get_command(top)
+    for sub in subs:  # "kb list": a group's subcommand
+        assert isinstance(command, app_commands.Group), f"/{top} is not a group"
+        command = command.get_command(sub)
+    assert isinstance(command, app_commands.Command), f"/{name} is not in the tree"
+    interaction.command = command
     try:
-        if not await command._check_can_run(interaction):
-            raise app_commands.CheckFailure()
-        await command.callback(cog, interaction, **kwargs)
+        for check in command.checks:
+            if not await discord.utils.maybe_coroutine(check, interaction):
+                raise app_commands.CheckFailure()
+        await command.callback(command.binding, interaction, **options)
     except app_commands.AppCommandError as exc:
-        await KnowledgeBot.on_app_command_error(bot, interaction, exc)
+        await tree.on_error(interaction, exc)
     except Exception as exc:
-        await KnowledgeBot.on_app_command_error(bot, interaction, app_commands.CommandInvokeError(command, exc))
+        await tree.on_error(interaction, app_commands.CommandInvokeError(command, exc))
 
 
 # ------------------------------------------------------------------------------- /ask
@@ -76,7 +99,7 @@ async def test_ask_public_reply_has_embed_citation_and_buttons(tmp_path):
     bot = make_bot(tmp_path)
     cog = AskCog(bot)
     it = FakeInteraction(bot)
-    await cog.ask.callback(cog, it, "why Ramstein?", False)
+    await invoke(bot, cog, "ask", it, question="why Ramstein?", private=False)
     [sent] = it.outbox
     assert sent.via == "response" and not sent.ephemeral
     [embed] = sent.embeds
@@ -93,14 +116,14 @@ async def test_ask_private_is_ephemeral(tmp_path):
     bot = make_bot(tmp_path)
     cog = AskCog(bot)
     it = FakeInteraction(bot)
-    await cog.ask.callback(cog, it, "why Ramstein?", True)
+    await invoke(bot, cog, "ask", it, question="why Ramstein?", private=True)
     assert it.outbox[0].ephemeral
 
 
 async def test_ask_runs_the_service_off_the_event_loop(tmp_path):
     bot = make_bot(tmp_path)
     cog = AskCog(bot)
-    await cog.ask.callback(cog, FakeInteraction(bot), "why Ramstein?", False)
+    await invoke(bot, cog, "ask", FakeInteraction(bot), question="why Ramstein?", private=False)
     assert bot.service.threads and threading.get_ident() not in bot.service.threads
 
 
@@ -110,7 +133,7 @@ async def test_slow_answer_defers_then_follows_up(tmp_path, monkeypatch):
     bot.service.delay = 0.3
     cog = AskCog(bot)
     it = FakeInteraction(bot)
-    await cog.ask.callback(cog, it, "why Ramstein?", True)
+    await invoke(bot, cog, "ask", it, question="why Ramstein?", private=True)
     assert it.response.deferred == {"ephemeral": True, "thinking": True}
     [sent] = it.outbox
     assert sent.via == "followup" and sent.ephemeral and "¶3" in sent.text()
@@ -120,7 +143,7 @@ async def test_no_answer_says_so_and_points_to_sources(tmp_path):
     bot = make_bot(tmp_path)
     cog = AskCog(bot)
     it = FakeInteraction(bot)
-    await cog.ask.callback(cog, it, "???", False)
+    await invoke(bot, cog, "ask", it, question="???", private=False)
     text = it.outbox[0].text()
     assert "/sources" in text and "no answer" in text.lower()
     assert it.outbox[0].view is None
@@ -131,15 +154,15 @@ async def test_cooldown_refuses_politely_without_asking(tmp_path):
     cog = AskCog(bot)
     user = FakeUser(5)
     for _ in range(2):
-        await cog.ask.callback(cog, FakeInteraction(bot, user), "why Ramstein?", False)
+        await invoke(bot, cog, "ask", FakeInteraction(bot, user), question="why Ramstein?", private=False)
     it = FakeInteraction(bot, user)
-    await cog.ask.callback(cog, it, "why Ramstein?", False)
+    await invoke(bot, cog, "ask", it, question="why Ramstein?", private=False)
     [sent] = it.outbox
     assert sent.ephemeral and "try again in" in sent.content and "2 questions every 60 seconds" in sent.content
     assert len(bot.service.ask_calls) == 2
     # Another member is not affected.
     other = FakeInteraction(bot, FakeUser(6))
-    await cog.ask.callback(cog, other, "why Ramstein?", False)
+    await invoke(bot, cog, "ask", other, question="why Ramstein?", private=False)
     assert other.outbox[0].embeds
 
 
@@ -150,7 +173,7 @@ async def test_mentions_in_question_and_knowledge_ping_nobody(tmp_path):
     cog = AskCog(bot)
     it = FakeInteraction(bot)
     question = "@everyone <@123> who keeps the orbital relay station roster?"
-    await cog.ask.callback(cog, it, question, False)
+    await invoke(bot, cog, "ask", it, question=question, private=False)
     sent = it.outbox[0]
     text = re.sub(r"\\(.)", r"\1", sent.text())  # as Discord shows it, escapes removed
     # Shown as written, defused in the text itself (a zero-width space after "@")...
@@ -181,7 +204,7 @@ async def test_hidden_mentions_are_stripped_from_questions(tmp_path, question):
     bot = make_bot(tmp_path)
     cog = AskCog(bot)
     it = FakeInteraction(bot)
-    await cog.ask.callback(cog, it, question, False)
+    await invoke(bot, cog, "ask", it, question=question, private=False)
     # Read as the question "why Ramstein?": its title carries no mention, hidden or not.
     assert it.outbox[0].embeds[0].title == "why Ramstein?"
     assert_no_pings(it.outbox)
@@ -348,7 +371,7 @@ async def test_prefix_command(tmp_path):
 async def _asked(bot) -> tuple[FakeInteraction, Sent]:
     cog = AskCog(bot)
     it = FakeInteraction(bot)
-    await cog.ask.callback(cog, it, "why Ramstein?", False)
+    await invoke(bot, cog, "ask", it, question="why Ramstein?", private=False)
     return it, it.outbox[0]
 
 
@@ -452,7 +475,7 @@ async def test_admins_may_reload(tmp_path, user, perms, guild):
     cog = AdminCog(bot)
     it = FakeInteraction(bot, user, permissions=perms, guild_id=guild, command_name="reload")
     assert await admin_predicate(it)
-    await run_app_command(bot, cog, cog.reload, it)
+    await invoke(bot, cog, "reload", it)
     assert bot.service.reload_calls == 1
     assert "Reloaded 1 document" in it.outbox[0].text()
 
@@ -464,7 +487,7 @@ async def test_others_are_refused_and_nothing_is_reloaded(tmp_path, user, guild)
     it = FakeInteraction(bot, user, guild_id=guild, command_name="reload")
     with pytest.raises(NotAdmin):
         await admin_predicate(it)
-    await run_app_command(bot, cog, cog.reload, it)
+    await invoke(bot, cog, "reload", it)
     assert bot.service.reload_calls == 0
     [sent] = it.outbox
     assert sent.ephemeral and "only server admins" in sent.content and "Manage Server" in sent.content
@@ -484,7 +507,7 @@ async def test_reload_reports_changes_off_the_event_loop(tmp_path):
     (kdir / "extra.md").write_text("# Extra\n\nA new paragraph about orbital logistics.\n\nAnd another one.\n")
     cog = AdminCog(bot)
     it = FakeInteraction(bot, FakeUser(10), command_name="reload")
-    await run_app_command(bot, cog, cog.reload, it)
+    await invoke(bot, cog, "reload", it)
     assert it.response.deferred == {"ephemeral": True, "thinking": True}
     [sent] = it.outbox
     text = sent.text()
@@ -501,7 +524,7 @@ async def test_failed_reload_keeps_the_old_knowledge_and_says_why(tmp_path):
         p.unlink()
     cog = AdminCog(bot)
     it = FakeInteraction(bot, FakeUser(10), command_name="reload")
-    await run_app_command(bot, cog, cog.reload, it)
+    await invoke(bot, cog, "reload", it)
     text = it.outbox[0].text()
     assert "Reload failed" in text and "still answering" in text and "no .txt, .md or .html files" in text
     assert bot.service.inner.ask("why Ramstein?").best.citation.paragraph == 3
@@ -511,10 +534,10 @@ async def test_sources_and_help(tmp_path):
     bot = make_bot(tmp_path, prefix_commands=True, message_content=True)
     cog = AdminCog(bot)
     it = FakeInteraction(bot)
-    await cog.sources.callback(cog, it)
+    await invoke(bot, cog, "sources", it)
     assert "6 paragraphs" in it.outbox[0].text()
     it = FakeInteraction(bot)
-    await cog.help.callback(cog, it)
+    await invoke(bot, cog, "help", it)
     assert "/ask" in it.outbox[0].text() and "!ask" in it.outbox[0].text()
 
 
@@ -527,7 +550,7 @@ async def test_unexpected_errors_become_a_short_message(tmp_path):
 
     bot.service.ask = boom
     it = FakeInteraction(bot)
-    await run_app_command(bot, cog, cog.ask, it, question="why?", private=False)
+    await invoke(bot, cog, "ask", it, question="why?", private=False)
     [sent] = it.outbox
     assert sent.ephemeral and "went wrong" in sent.content and "secret" not in sent.content
 
@@ -565,7 +588,14 @@ async def test_bot_setup_registers_commands_buttons_and_syncs_to_guilds(tmp_path
     monkeypatch.setattr(bot.tree, "sync", sync)
     async with bot:
         await bot.setup_hook()
-        assert sorted(c.name for c in bot.tree.get_commands()) == ["ask", "help", "reload", "sources"]
+        slash = sorted(c.name for c in bot.tree.get_commands(type=discord.AppCommandType.chat_input))
+        assert slash == ["ask", "forget-me", "gaps", "help", "kb", "reload", "sources"]
+        kb = bot.tree.get_command("kb")
+        assert sorted(c.name for c in kb.commands) == ["add", "list", "remove", "show"]
+        [menu] = bot.tree.get_commands(type=discord.AppCommandType.message)
+        assert menu.name == "Teach KB Bot"
+        templates = {pattern.pattern for pattern in bot._connection._view_store._dynamic_items}
+        assert {r"kb:teach:(?P<key>[0-9]{1,20})", r"kb:csv:(?P<days>[0-9]{1,3})"} <= templates
         assert synced == [1, 2]
         assert [c.name for c in bot.tree.get_commands(guild=discord.Object(1))] != []
         assert bot.get_cog("PrefixAsk") is None  # off by default
@@ -642,11 +672,11 @@ def test_missing_token_is_one_line_and_status_2(tmp_path, capsys):
 def test_fixable_start_errors_are_one_line_and_status_2(tmp_path, monkeypatch, capsys, caplog, exc, expected):
     fake = make_bot(tmp_path)
 
-    async def start(self, token, *, reconnect=True):
-        assert token == TOKEN
+    async def start_within(bot, token, timeout):
+        assert token == TOKEN and timeout == 30.0
         raise exc
 
-    monkeypatch.setattr(KnowledgeBot, "start", start)
+    monkeypatch.setattr(client_mod, "start_within", start_within)
     caplog.set_level("DEBUG")
     status = client_mod.run_bot(_settings(tmp_path, MESSAGE_CONTENT="true"), fake.service)
     err = capsys.readouterr().err
@@ -754,10 +784,6 @@ def test_answer_state_survives_only_within_bounds():
     assert store.get("a") is None and store.get("c") is not None and len(store) == 2
 
 
-def test_outbox_type_is_a_list():
-    assert isinstance(Outbox(), list)
-
-
 def test_no_voice_warning_on_start(tmp_path, caplog, monkeypatch):
     """The bot never uses voice: discord.py's PyNaCl/davey warning is noise on every start."""
     for flag in ("warn_nacl", "warn_dave"):
@@ -766,3 +792,43 @@ def test_no_voice_warning_on_start(tmp_path, caplog, monkeypatch):
     with caplog.at_level(logging.WARNING):
         KnowledgeBot(fake.settings, fake.service)
     assert not [r for r in caplog.records if "voice will NOT be supported" in r.getMessage()]
+
+
+# ------------------------------------------------------------------------------- /kb, /gaps, /forget-me
+
+async def test_kb_commands_refuse_members_and_serve_admins(tmp_path):
+    from bot.discord.cogs.kb import KnowledgeCog
+
+    extra = {f"note-{i:02d}.md": f"# Note {i}\n\nNote {i} is about zebras number {i}.\n" for i in range(11)}
+    bot = make_bot(tmp_path, extra=extra)
+    cog = KnowledgeCog(bot)
+    member = FakeInteraction(bot, FakeUser(3))
+    await invoke(bot, cog, "kb list", member)
+    [refusal] = member.outbox
+    assert refusal.ephemeral and refusal.content.startswith("Sorry, only server admins")
+    admin = FakeInteraction(bot, FakeUser(4), permissions=discord.Permissions(manage_guild=True))
+    await invoke(bot, cog, "kb list", admin)
+    [page] = admin.outbox
+    assert page.ephemeral and "Page 1/2" in page.text()
+    assert [c.custom_id for c in page.view.children] == ["kb:page:kb:0:2"]
+    assert_no_pings(member.outbox + admin.outbox)
+
+
+async def test_gaps_and_forget_me_through_the_tree(tmp_path):
+    from bot.discord.cogs.kb import KnowledgeCog
+
+    bot = make_bot(tmp_path)
+    asker, kb = AskCog(bot), KnowledgeCog(bot)
+    user = FakeUser(8)
+    for question in ("what is the recipe for banana bread?", "why Ramstein?"):
+        await invoke(bot, asker, "ask", FakeInteraction(bot, user), question=question, private=False)
+    admin = FakeInteraction(bot, FakeUser(4), permissions=discord.Permissions(manage_guild=True))
+    await invoke(bot, kb, "gaps", admin, days=7, csv=True)
+    [gaps] = admin.outbox
+    assert admin.response.deferred == {"ephemeral": True, "thinking": True}
+    assert "banana bread" in gaps.text() and "Ramstein" not in gaps.text()
+    assert gaps.kwargs["file"].filename.endswith(".csv")
+    forget = FakeInteraction(bot, user)
+    await invoke(bot, kb, "forget-me", forget)
+    assert "deleted 2 rows" in forget.outbox[0].content
+    assert_no_pings(admin.outbox + forget.outbox)

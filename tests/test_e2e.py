@@ -209,7 +209,7 @@ async def test_emoji_and_broken_surrogates_in_a_question_still_get_an_answer(fak
 
 async def test_unanswerable_question_gets_the_no_answer_reply(fake: FakeDiscord, tmp_path: Path) -> None:
     async with running_bot(fake, tmp_path) as run:
-        _, reply = await run.ask_mention(NO_ANSWER_QUESTION)
+        question, reply = await run.ask_mention(NO_ANSWER_QUESTION)
         interaction = await fake.send_slash_command("ask", {"question": NO_ANSWER_QUESTION, "private": True})
         response = await fake.wait_for_interaction_response(interaction)
 
@@ -218,7 +218,9 @@ async def test_unanswerable_question_gets_the_no_answer_reply(fake: FakeDiscord,
         assert embed["description"].startswith("The knowledge base has no answer to that.")
         assert "¶" not in embed["description"]  # nothing cited
         assert embed["footer"]["text"] == "Confidence: no answer"
-    assert custom_ids(reply) == []  # no buttons under a non-answer
+    # Nothing to show in full, more of or vote on: only the way to teach the bot an answer.
+    assert custom_ids(reply) == [f"kb:teach:{question['id']}"]
+    assert custom_ids(response.message) == [f"kb:teach:{interaction['id']}"]
     assert response.ephemeral  # private=True
 
 

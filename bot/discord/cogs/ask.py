@@ -59,7 +59,7 @@ class AskCog(commands.Cog, name="Ask"):
         outcome = await asyncio.to_thread(self.bot.app.ask, Actor(user_id), clean_question(question), key, where)
         if isinstance(outcome, CoolingDown):
             return render_cooldown(outcome.retry_after, outcome.questions, outcome.seconds), False
-        return render_answer(outcome.answer, ephemeral=ephemeral, learned=outcome.learned), True
+        return render_answer(outcome.answer, ephemeral=ephemeral, learned=outcome.learned, teach=outcome.teachable), True
 
     # ------------------------------------------------------------------ /ask
 
@@ -77,7 +77,10 @@ class AskCog(commands.Cog, name="Ask"):
         except TimeoutError:
             await interaction.response.defer(ephemeral=private, thinking=True)
             reply, _ = await task
-        await respond(interaction, reply, key)
+        sent = await respond(interaction, reply, key)
+        if sent is not None and not private:
+            # /gaps links to the question; for a slash command that is the public reply.
+            await asyncio.to_thread(self.bot.app.link_answer, key, sent.jump_url)
 
     # ------------------------------------------------------------------ messages
 
