@@ -1,4 +1,4 @@
-"""Command line: `python -m bot start | run | console | ask | eval | index`.
+"""Command line: `python -m bot start | run | console | ask | eval | index | gaps`.
 
 The only place that reads .env. Every command builds the knowledge service once and is a
 thin adapter over it; errors a user can cause print one line and exit with status 2.
@@ -184,6 +184,33 @@ def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_gaps(args: argparse.Namespace, out: TextIO) -> int:
+    """The knowledge gaps from the database, as text (and as CSV with --csv FILE). Needs
+    no knowledge base: it only reads the question log."""
+    from .gaps import gaps_csv, gaps_page, group_gaps
+    from .rendering.kb import gaps_text
+    from .storage import Store, StoreError
+
+    settings = _settings(args)
+    store = Store.in_dir(settings.data_dir, warn=False)  # a problem is reported below, in one line
+    try:
+        gaps = group_gaps(store.gap_rows(args.days))
+        store.audit(actor=store.hash_user("cli"), action="gaps", target=f"{args.days} days", result="ok",
+                    detail=f"csv {args.csv}" if args.csv else None)
+    except StoreError as exc:
+        raise BotError(f"cannot read the question log in {settings.data_dir}: {exc}") from None
+    finally:
+        store.close()
+    out.write(gaps_text(gaps_page(gaps, args.days)) + "\n")
+    if args.csv:
+        try:
+            Path(args.csv).write_text(gaps_csv(gaps), encoding="utf-8", newline="")
+        except OSError as exc:
+            raise BotError(f"cannot write {args.csv}: {exc.strerror or exc}") from None
+        out.write(f"wrote {len(gaps)} gap{'s' * (len(gaps) != 1)} to {args.csv}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m bot", description="Answer questions from a knowledge base, on Discord or locally.")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -205,6 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="JSONL with q, paras, gold (see ../shared/eval/article-questions.jsonl)")
     p.set_defaults(func=cmd_eval)
     with_knowledge(sub.add_parser("index", help="build the index and save it beside the knowledge directory")).set_defaults(func=cmd_index)
+    p = sub.add_parser("gaps", help="questions the bot could not answer or that got 👎, grouped")
+    p.add_argument("--days", type=int, default=7, metavar="N", help="how many days back (default 7)")
+    p.add_argument("--csv", metavar="FILE", help="also write every gap to FILE as CSV")
+    p.set_defaults(func=cmd_gaps)
     return ap
 
 
@@ -212,6 +243,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "top_k", None) is not None and not 1 <= args.top_k <= TOP_K_MAX:
         print(f"error: --top-k must be between 1 and {TOP_K_MAX} (the range TOP_K allows)", file=sys.stderr)
+        return 2
+    if getattr(args, "days", None) is not None and not 1 <= args.days <= 3650:
+        print("error: --days must be between 1 and 3650", file=sys.stderr)
         return 2
     out = out or sys.stdout
     try:

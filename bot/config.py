@@ -69,6 +69,11 @@ class Settings:
     junk_markers: tuple[str, ...] = ()
     auto_reload: bool = False
     auto_reload_seconds: float = 2.0
+    connect_timeout: float = 30.0
+    data_dir: Path = Path("data")
+    question_log_days: int = 90
+    teacher_role_ids: frozenset[int] = frozenset()
+    max_file_mb: float = 20.0
     example_question: str | None = None  # what /help suggests; None: made from the knowledge base
 
     @classmethod
@@ -97,6 +102,11 @@ class Settings:
             junk_markers=tuple(m.strip() for m in r.str("JUNK_MARKERS", "").split("|") if m.strip()),
             auto_reload=r.bool("AUTO_RELOAD", False),
             auto_reload_seconds=r.float("AUTO_RELOAD_SECONDS", 2.0, minimum=0.2),
+            connect_timeout=r.float("CONNECT_TIMEOUT", 30.0, minimum=0.1),
+            data_dir=Path(r.str("DATA_DIR", "data").strip() or "data"),
+            question_log_days=r.int("QUESTION_LOG_DAYS", 90, minimum=1),
+            teacher_role_ids=frozenset(r.ids("TEACHER_ROLE_IDS")),
+            max_file_mb=r.float("MAX_FILE_MB", 20.0, minimum=0.01),
             example_question=" ".join(r.str("EXAMPLE_QUESTION", "").split()) or None,
         )
         if s.shard_ids is not None:

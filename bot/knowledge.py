@@ -251,12 +251,12 @@ class Cleaner:
 
     def _clean_text(self, path: str, raw: str, markdown: bool) -> Document:
         lines = raw.split("\n")
-        source = None
+        source = _front_matter_source(lines)  # drops a leading `---` block (learned answers have one)
         # A "source: URL" line may stand among the first non-blank lines.
         for i, line in enumerate(lines[:5]):
             m = _SOURCE_LINE.match(line)
             if m:
-                source = m.group(1)
+                source = source or m.group(1)
                 del lines[i]
                 break
         while lines and not lines[0].strip():
@@ -296,6 +296,26 @@ class Cleaner:
         parser.close()
         title = parser.title.strip() or parser.h1.strip()
         return self._finish(path, title, parser.canonical, "".join(parser.parts), parsed_html=True)
+
+
+def _front_matter_source(lines: list[str]) -> str | None:
+    """Remove a leading front-matter block (`---` ... `---`) from `lines`; its
+    `source:` URL, if any."""
+    if not lines or lines[0].strip() != "---":
+        return None
+    for end in range(1, min(len(lines), 40)):
+        if lines[end].strip() in ("---", "..."):
+            break
+    else:
+        return None
+    source = None
+    for line in lines[1:end]:
+        key, _, value = line.partition(":")
+        value = value.strip().strip("\"'")
+        if key.strip().lower() == "source" and value.startswith(("http://", "https://")):
+            source = value
+    del lines[:end + 1]
+    return source
 
 
 def _title_from_name(path: str) -> str:

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2  # 2: 64-bit typo hashes, term_max
 # Bump when tokenising, stemming or cleaning changes the terms a file yields.
-ANALYSIS_VERSION = 3  # 2: stricter tag stripping, junk markers in the second half; 3: headings join paragraphs
+ANALYSIS_VERSION = 4  # 2: stricter tag stripping, junk markers in the second half; 3: headings join paragraphs; 4: front matter dropped
 CACHE_DIR_NAME = ".kb-cache"
 _INDEX_ARRAYS = ("tokens", "sentence_ptr", "passage_sentence_ptr", "df", "idf", "post_docs",
                  "post_weights", "term_ptr", "typo_keys", "typo_ids")

@@ -263,3 +263,13 @@ def test_real_documentation_answers_render_as_written():
                 code_shown += "```" in part
     assert code_shown > 0
     assert fallbacks <= len(questions) // 20, fallbacks  # sentences are found in the Markdown
+
+
+def test_code_inside_list_items_and_quotes_is_cut_and_closed_as_it_was_opened():
+    lines = "\n".join(f"  echo step {i}" for i in range(40))
+    md = f"- Run the steps:\n  ```bash\n{lines}\n  ```\n- Then check the output."
+    out = truncate(md, 200)
+    assert "\n  ```\n…" in out and markup_states(out)[-1] == 0  # the list item's own fence
+    quoted = "> Run:\n> ```bash\n" + "\n".join(f"> echo {i}" for i in range(40)) + "\n> ```"
+    out = truncate(quoted, 120)
+    assert "\n> ```\n…" in out and markup_states(out)[-1] == 0

@@ -14,7 +14,8 @@ from urllib.parse import quote
 ELLIPSIS = " …"
 
 _LINK = re.compile(r"(?<!\\)\[(?:\\.|[^\]\\\n])*\]\([^)\s]+\)")
-_FENCE_LINE = re.compile(r" *(`{3,})[^\n`]*(?=\n|$)")
+# A fence line, also inside a list item (indented) or a block quote ("> ```").
+_FENCE_LINE = re.compile(r"(?:> ?)* *(`{3,})[^\n`]*(?=\n|$)")
 # "@everyone"/"@here" and the "@" of <@id>, <@!id> and <@&id>: what Discord turns into a ping.
 _MENTION = re.compile(r"@(?=(?:everyone|here)\b)|(?<=<)@(?=[!&]?\d)", re.IGNORECASE)
 ZWSP = "\u200b"
@@ -66,7 +67,7 @@ def markup_states(md: str) -> list[int]:
     while i < n:
         if (i == 0 or md[i - 1] == "\n") and not state & CODE:
             m = _FENCE_LINE.match(md, i)
-            if m and (not state & FENCE or (m.group(1).startswith(fence) and m.group(0).strip() == m.group(1))):
+            if m and (not state & FENCE or (m.group(1).startswith(fence) and not md[m.end(1):m.end()].strip())):
                 fence = "" if state & FENCE else m.group(1)
                 for j in range(i, m.end()):
                     out[j] = state | MARK
@@ -121,7 +122,8 @@ def closers(md: str, state: int | None = None) -> str:
         state = markup_states(md)[-1]
     out = "".join(m for bit, m in reversed(_INLINE_MARKERS) if state & bit)
     if state & FENCE:
-        opener = [m.group(1) for m in re.finditer(r"(?m)^ *(`{3,})", md)]
+        # Closed as it was opened: same quote marks, indentation and backticks.
+        opener = [m.group(1) for m in re.finditer(r"(?m)^((?:> ?)* *`{3,})", md)]
         out += ("" if md.endswith("\n") else "\n") + (opener[-1] if opener else "```")
     return out
 

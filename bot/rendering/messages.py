@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..answer import Answer, Citation, Result, escape_markdown
+from ..outcomes import LearnedInfo
 from ..service import ReloadReport, SourceInfo
 from .markdown import ELLIPSIS, compose, one_line, safe_url, truncate, units
 from .passage import fit_passage, snippet_markdown
@@ -13,6 +14,7 @@ from .reply import (
     ACTION_DOWN,
     ACTION_FULL,
     ACTION_MORE,
+    ACTION_TEACH,
     ACTION_UP,
     DESCRIPTION_LIMIT,
     FIELD_NAME_LIMIT,
@@ -37,9 +39,22 @@ COLOR_INFO = 0x5865F2
 COLOR_ERROR = 0xE74C3C
 
 
-def citation_markdown(citation: Citation, limit: int = FIELD_VALUE_LIMIT, link: bool = True) -> str:
+def learned_label(info: LearnedInfo) -> str:
+    return f"Learned answer · taught on {info.taught_on.isoformat()}"
+
+
+def citation_markdown(citation: Citation, limit: int = FIELD_VALUE_LIMIT, link: bool = True,
+                      learned: LearnedInfo | None = None) -> str:
     """`Title › Section · ¶3` (`· p. 4 · ¶3` for paged documents), linked to the place (or
-    the source) when known; a long heading path is shortened, the paragraph mark never is."""
+    the source) when known; a long heading path is shortened, the paragraph mark never is.
+    A learned answer is cited as "Learned answer · taught on <date>", linked to the message
+    it was taught from."""
+    if learned is not None:
+        label = learned_label(learned)
+        url = safe_url(learned.source) if link else None
+        if url and units(url) + units(label) + 4 <= limit:
+            return f"[{label}]({url})"
+        return truncate(label, limit)
     where = f"p. {citation.page} · ¶{citation.paragraph}" if citation.page is not None else f"¶{citation.paragraph}"
     mark = f" · {where}"
     url = safe_url(citation.url or citation.source) if link else None
@@ -82,20 +97,25 @@ def _percent(confidence: float) -> str:
     return f"{round(max(0.0, min(1.0, confidence)) * 100)}%"
 
 
-def render_answer(answer: Answer, *, ephemeral: bool = False) -> ReplyData:
+def render_answer(answer: Answer, *, ephemeral: bool = False,
+                  learned: Mapping[str, LearnedInfo] | None = None, teach: bool = False) -> ReplyData:
     """The reply to a question: best snippet with its citation, up to two more passages,
-    confidence in the footer, and the answer buttons. No answer: say so plainly."""
+    confidence in the footer, and the answer buttons. No answer: say so plainly.
+    `learned`: origins of cited learned answers, by document; `teach`: a no-answer reply
+    offers the "Teach an answer" button."""
     best = answer.best
     if not answer.answered or best is None:
-        return render_no_answer(answer, ephemeral=ephemeral)
-    description = compose(snippet_markdown(best.passage, best.snippet), "\n\n— " + citation_markdown(best.citation),
-                          DESCRIPTION_LIMIT)
+        return render_no_answer(answer, ephemeral=ephemeral, teach=teach)
+    learned = learned or {}
+    description = compose(snippet_markdown(best.passage, best.snippet), "\n\n— " + citation_markdown(
+        best.citation, learned=learned.get(best.citation.document)), DESCRIPTION_LIMIT)
     fields = []
     for r in answer.results[1:1 + EXTRA_PASSAGES]:
         url = safe_url(r.citation.url or r.citation.source)
         tail = f"\n[Source]({url})" if url and len(url) < 400 else ""
         snippet = _short_snippet(r, EXTRA_SNIPPET_CHARS)
-        fields.append(FieldData(citation_markdown(r.citation, FIELD_NAME_LIMIT, link=False),
+        fields.append(FieldData(citation_markdown(r.citation, FIELD_NAME_LIMIT, link=False,
+                                                  learned=learned.get(r.citation.document)),
                                 compose(snippet, tail, FIELD_VALUE_LIMIT)))
     label = answer.confidence_label
     footer = f"Confidence: {label} ({_percent(answer.confidence)})"
@@ -122,7 +142,10 @@ def _covers_line(titles: Sequence[str], shown: int = 3) -> str:
     return "I can answer from: " + ", ".join(names) + "."
 
 
-def render_no_answer(answer: Answer, *, ephemeral: bool = False) -> ReplyData:
+TEACH_BUTTON = ButtonData(ACTION_TEACH, label="Teach an answer", emoji="🎓")
+
+
+def render_no_answer(answer: Answer, *, ephemeral: bool = False, teach: bool = False) -> ReplyData:
     notice = answer.notice or "The knowledge base has no answer to that."
     parts = [escape_markdown(notice)]
     parts.append("Use **/sources** to see what I know about, or ask again with the words "
@@ -136,15 +159,15 @@ def render_no_answer(answer: Answer, *, ephemeral: bool = False) -> ReplyData:
         footer="Confidence: no answer",
         color=COLOR_NONE,
     )
-    return fit_reply(ReplyData(embeds=(embed,), ephemeral=ephemeral))
+    return fit_reply(ReplyData(embeds=(embed,), buttons=(TEACH_BUTTON,) if teach else (), ephemeral=ephemeral))
 
 
-def render_full_passage(result: Result | None) -> ReplyData:
+def render_full_passage(result: Result | None, *, learned: LearnedInfo | None = None) -> ReplyData:
     """The whole paragraph behind a citation (ephemeral: only the clicker sees it)."""
     if result is None:
         return render_notice("There is no passage to show for this answer.")
     p = result.passage
-    tail = "\n\n— " + citation_markdown(result.citation)
+    tail = "\n\n— " + citation_markdown(result.citation, learned=learned)
     room = DESCRIPTION_LIMIT - units(tail)
     if p.markdown:
         body, shortened = fit_passage(p.markdown, room)
@@ -156,7 +179,7 @@ def render_full_passage(result: Result | None) -> ReplyData:
     if shortened:
         footer += " · shortened to fit Discord" + ("; the source has the rest" if p.url or p.source else "")
     embed = EmbedData(
-        title=citation_markdown(result.citation, TITLE_LIMIT, link=False),
+        title=citation_markdown(result.citation, TITLE_LIMIT, link=False, learned=learned),
         description=description,
         url=safe_url(p.url or p.source),
         footer=footer,
@@ -165,16 +188,18 @@ def render_full_passage(result: Result | None) -> ReplyData:
     return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
 
 
-def render_more_results(answer: Answer) -> ReplyData:
+def render_more_results(answer: Answer, *, learned: Mapping[str, LearnedInfo] | None = None) -> ReplyData:
     """Every passage found for the question, best first (ephemeral)."""
     if not answer.results:
         return render_notice(answer.notice or "No passages match that question.")
+    learned = learned or {}
     fields = []
     for i, r in enumerate(answer.results, start=1):
         url = safe_url(r.citation.url or r.citation.source)
         tail = f"\n[Source]({url})" if url and len(url) < 400 else ""
         snippet = _short_snippet(r, EXTRA_SNIPPET_CHARS + 100)
-        fields.append(FieldData(f"{i}. " + citation_markdown(r.citation, FIELD_NAME_LIMIT - 4, link=False),
+        fields.append(FieldData(f"{i}. " + citation_markdown(r.citation, FIELD_NAME_LIMIT - 4, link=False,
+                                                             learned=learned.get(r.citation.document)),
                                 compose(snippet, tail, FIELD_VALUE_LIMIT)))
     n = len(answer.results)
     note = "" if answer.answered else " · none of them clearly answers the question"
@@ -255,6 +280,14 @@ def render_help(*, prefix: str | None = None, answer_channels: bool = False,
             "`/sources` — the documents I answer from",
             "`/reload` — reload the knowledge base from disk",
             "`/help` — this help · `/quit` — leave (or Ctrl-D)",
+            "",
+            "**Growing the knowledge base** (you are a local admin here)",
+            "`/gaps [7|30] [PAGE]` — questions I could not answer or that got 👎",
+            "`/teach QUESTION | ANSWER` — save a learned answer (source: console)",
+            "`/kb list [PAGE]` · `/kb show DOCUMENT` — the documents",
+            "`/kb add PATH [replace]` — add a file under knowledge/uploads/",
+            "`/kb remove DOCUMENT` — delete a document",
+            "`/forget-me` — delete the questions and votes stored about you",
             "",
             "**Buttons under an answer**",
             "`/full [N]` — Full passage (of result N, default 1)",
