@@ -429,3 +429,15 @@ def test_front_matter_source() -> None:
     assert (tree.title, tree.source) == ("Where?", "https://example.org/faq")
     assert read("---\nsource: not a url\n---\nText.\n").source is None
 
+
+
+def test_details_summary_label_kept() -> None:
+    tree = read("""\
+        <details>
+        <summary>How do I <b>reset</b> it?</summary>
+
+        Run `reset`.
+
+        </details>
+        """)
+    assert tree.root.blocks == (Paragraph("**How do I reset it?**"), Paragraph("Run `reset`."))

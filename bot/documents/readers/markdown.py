@@ -16,7 +16,8 @@ What is kept and dropped:
   bold label paragraph followed by the tab's blocks; definition lists become lists of "**term** — definition";
 - footnotes become a final paragraph "[label] text" each, at the end of the section whose
   lines hold the definition;
-- dropped: HTML blocks and inline HTML (comments too), images (an image-only paragraph goes
+- dropped: HTML blocks (but a `<details>` box's `<summary>` label stays, bold) and inline
+  HTML (comments too), images (an image-only paragraph goes
   altogether), link targets and reference definitions, thematic breaks, tables of contents
   (`[TOC]`, `[[_TOC_]]`, `{:toc}`), kramdown attribute lines (`{: .class}`).
 
@@ -31,6 +32,7 @@ reference labels are collected from the whole text first so a piece can use a la
 from __future__ import annotations
 
 import bisect
+import html
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -78,6 +80,8 @@ _KRAMDOWN_IAL = re.compile(r"^\{:[^{}]*\}$")
 _GITHUB_ALERT = re.compile(r"^\\\[!(\w+)\\\]\s*")
 _SPACES = re.compile(r"[ \t]+")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_SUMMARY = re.compile(r"<summary\b[^>]{0,200}>(.{0,2000}?)</summary\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^<>]{0,500}>")
 # MkDocs decorations in running text: icon shortcodes and attribute lists ("{ .md-button }").
 _DECORATION = re.compile(r":(?:material|octicons|fontawesome|simple)-[\w-]+:"
                          r"|\{\s*:?\s*[.#][^{}\n]*\}|\{:[^{}\n]*\}")
@@ -306,6 +310,8 @@ class _Builder:
                     if blocks or title else None), j
         if kind == "dl_open":
             return self._deflist(tokens, i)
+        if kind == "html_block":
+            return _summary(tok.content), i + 1
         # html_block, hr, and anything unknown: dropped, with whatever it encloses.
         return None, _skip(tokens, i)
 
@@ -393,6 +399,17 @@ def _heading_text(inline: Token) -> tuple[str, str | None]:
         id_m = _ATTR_ID.search(m.group(1))
         anchor = id_m.group(1) if id_m else None
     return to_plain(_inline(inline.children or [])), anchor
+
+
+def _summary(html_text: str) -> Paragraph | None:
+    """HTML is dropped, except the visible label of a `<details>` box: FAQ pages put their
+    questions there (`<summary>How do I …?</summary>`, the answer as Markdown below)."""
+    labels = []
+    for m in _SUMMARY.finditer(html_text):
+        label = " ".join(html.unescape(_TAG.sub(" ", m.group(1))).split())
+        if label:
+            labels.append(f"**{escape(label)}**")
+    return Paragraph(" ".join(labels)) if labels else None
 
 
 def _paragraph(inline: Token) -> Paragraph | None:
