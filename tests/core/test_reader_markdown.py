@@ -441,3 +441,32 @@ def test_details_summary_label_kept() -> None:
         </details>
         """)
     assert tree.root.blocks == (Paragraph("**How do I reset it?**"), Paragraph("Run `reset`."))
+
+
+def test_docusaurus_mdx() -> None:
+    tree = read("""\
+        import Tabs from '@theme/Tabs';
+        import TabItem from '@theme/TabItem';
+
+        :::tip My tip
+        Be brief.
+        :::
+
+        :::danger[Take care]
+        Really.
+        :::
+
+        <Tabs>
+        <TabItem value="apt" label="Ubuntu">
+
+        Use apt.
+
+        </TabItem>
+        </Tabs>
+        """)
+    assert tree.root.blocks == (
+        Admonition("tip", "My tip", (Paragraph("Be brief."),)),
+        Admonition("danger", "Take care", (Paragraph("Really."),)),
+        Paragraph("**Ubuntu**"),
+        Paragraph("Use apt."),
+    )
