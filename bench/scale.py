@@ -12,7 +12,7 @@ every library gets the same tokens and the same questions.
 Each (corpus size, library) runs in its own subprocess, so build time, peak memory (VmHWM,
 reset just before the build) and per-question latency are isolated. What is timed per
 question:
-  ours       Index.query (typo tolerance included) + Index.search(k=5) + covers(hits[0])
+  ours       query (typo tolerance included) + search(k=5) + covers(hits[0])
   scatter    Index.bm25_scores + top-5 (the bare numpy scatter-add, no evidence, no typos)
   bm25s      BM25.retrieve([terms], k=5, n_threads=0): method "bm25+", k1 1.5, b 0.75, delta 1
              (the same model as rank-bm25's BM25Plus), numpy backend, one question at a time
@@ -536,7 +536,10 @@ def _top5(scores: np.ndarray) -> list[int]:
 
 
 def worker_ours(a) -> dict:
-    from bot.index import Index, RankParams, covers
+    from bot.retrieval.answerability import AnswerParams, covers
+    from bot.retrieval.bm25 import Index
+    from bot.retrieval.query import query as make_query
+    from bot.retrieval.rerank import RankParams, search
 
     docs, questions, before = _prepare_build(a.cache, a.size, flat=False)
     questions = questions[:a.questions]
@@ -547,21 +550,22 @@ def worker_ours(a) -> dict:
     gc.collect()
     after_build = rss_mb()
     rank = RankParams()
+    rule = AnswerParams()
     inputs = [[(w, w) for w in q["terms"]] for q in questions]
     texts = [" ".join(q["terms"]) for q in questions]
     for words, text in list(zip(inputs, texts))[:WARMUP]:
-        index.search(index.query(text, words, rank), 5, rank)
+        search(index, make_query(index, text, words, rank.typo_discount), 5, rank)
     total, t_query, t_search, t_covers = [], [], [], []
     answered = found = 0
     tops = []
     clock = time.perf_counter_ns
     for q, words, text in zip(questions, inputs, texts):
         t0 = clock()
-        query = index.query(text, words, rank)
+        query = make_query(index, text, words, rank.typo_discount)
         t1 = clock()
-        hits = index.search(query, 5, rank)
+        hits = search(index, query, 5, rank)
         t2 = clock()
-        ok = bool(hits) and covers(hits[0].evidence, rank)
+        ok = bool(hits) and covers(hits[0].evidence, rule)
         t3 = clock()
         total.append(t3 - t0)
         t_query.append(t1 - t0)
@@ -579,11 +583,11 @@ def worker_ours(a) -> dict:
     postings, top_bm25 = [], []
     try:
         for words, text in zip(inputs, texts):
-            known = index.query(text, words, rank).known
+            known = make_query(index, text, words, rank.typo_discount).known
             postings.append(int(sum(int(index.df[t.term_id]) for t in known)))
-            if hasattr(index, "_top_bm25"):
+            if hasattr(index, "top_bm25"):
                 t0 = clock()
-                index._top_bm25([(t.term_id, t.count) for t in known], rank.candidates)
+                index.top_bm25([(t.term_id, t.count) for t in known], rank.candidates)
                 top_bm25.append(clock() - t0)
     except Exception as exc:  # noqa: BLE001 - diagnostics must never fail the benchmark
         print(f"diagnostics skipped: {exc!r}", file=sys.stderr)
@@ -624,7 +628,8 @@ def worker_load(a) -> dict:
     """Fresh process: import the store, read the saved index, answer 50 questions."""
     t0 = time.perf_counter()
     from bot import store
-    from bot.index import RankParams
+    from bot.retrieval.query import query as make_query
+    from bot.retrieval.rerank import RankParams, search
     t_import = time.perf_counter() - t0
     t1 = time.perf_counter()
     index = store.read_index(Path(a.tmp) / f"index-{a.size}", "scale")
@@ -638,7 +643,7 @@ def worker_load(a) -> dict:
     same = 0
     first_answer = None
     for q, exp in zip(questions, expected):
-        hits = index.search(index.query(" ".join(q["terms"]), [(w, w) for w in q["terms"]], rank), 5, rank)
+        hits = search(index, make_query(index, " ".join(q["terms"]), [(w, w) for w in q["terms"]], rank.typo_discount), 5, rank)
         if first_answer is None:
             first_answer = time.time()
         same += [h.passage for h in hits] == exp
@@ -703,7 +708,7 @@ def worker_check(a) -> dict:
     import bm25s
     from rank_bm25 import BM25Plus
 
-    from bot.index import Index
+    from bot.retrieval.bm25 import Index
 
     vocab, tokens, sp, psp, questions = load_corpus(a.cache, a.size)
     flat = as_flat(vocab, tokens, sp, psp)
@@ -996,8 +1001,8 @@ def report(results: dict, store_available: bool) -> None:
                 save, load, start, first,
             ])
     print_table(headers, rows)
-    print("in top-5: the question's source passage among the 5 hits. ours = Index.query + "
-          "Index.search(k=5) + covers(hits[0]); scatter-add = Index.bm25_scores + top-5; bm25s = "
+    print("in top-5: the question's source passage among the 5 hits. ours = query + "
+          "search(k=5) + covers(hits[0]); scatter-add = Index.bm25_scores + top-5; bm25s = "
           "retrieve(k=5, n_threads=0), method bm25+; rank-bm25 = BM25Plus.get_scores + top-5")
     if store_available:
         print("save/load: bot.store write_index / read_index (a temp dir, page cache warm); start-up = "
@@ -1025,7 +1030,7 @@ def report(results: dict, store_available: bool) -> None:
                           ("total, questions with typo/unknown word", "latency_typo_or_unknown"),
                           ("total, questions from real-text passages", "latency_real"),
                           ("total, questions from Zipf passages", "latency_zipf"),
-                          ("  diagnostic: BM25 top-40 alone (Index._top_bm25)", "top_bm25_stage")):
+                          ("  diagnostic: BM25 top-40 alone (Index.top_bm25)", "top_bm25_stage")):
             s = o.get(key) or {"n": 0}
             if not s["n"]:
                 continue

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .builder import Built
-from .index import BM25Params, Hit, Index, Query, RankParams, answer_share, covers
 from .knowledge import KnowledgeBase, Passage
+from .retrieval.answerability import AnswerParams, answer_share, covers
+from .retrieval.bm25 import BM25Params, Index
+from .retrieval.query import Query, analyse
+from .retrieval.rerank import Hit, RankParams, search
 from .surface import SurfaceFeatures, SurfaceFn, SurfaceMatcher
 from .text import Analyzer, clean_invisible
 
@@ -106,6 +109,7 @@ class EngineConfig:
     top_k: int = 3
     bm25: BM25Params = field(default_factory=BM25Params)
     rank: RankParams = field(default_factory=RankParams)
+    answer: AnswerParams = field(default_factory=AnswerParams)
 
 
 def escape_markdown(text: str) -> str:
@@ -157,15 +161,16 @@ class AnswerEngine:
                           notice="That doesn't look like a question: type a few words about what you want to know.",
                           covers=self._covers(), elapsed_ms=_ms(t0))
         rank = self.config.rank
-        query = self.index.analyse(text, self.analyzer, rank)
+        query = analyse(self.index, text, self.analyzer, rank.typo_discount)
         if not query.terms:
             return Answer(question, False, (), 0.0,
                           notice="Your question has no words I can search for: name the topic you're asking about.",
                           covers=self._covers(), elapsed_ms=_ms(t0))
-        hits = self.index.search(query, k, rank, self._surface(text, query))
+        hits = search(self.index, query, k, rank, self._surface(text, query))
         results = tuple(self._result(h, query) for h in hits)
-        confidence = answer_share(hits[0].evidence, rank) if hits else 0.0
-        answered = bool(hits) and covers(hits[0].evidence, rank)
+        rule = self.config.answer
+        confidence = answer_share(hits[0].evidence, rule) if hits else 0.0
+        answered = bool(hits) and covers(hits[0].evidence, rule)
         notice = None
         if not answered:
             notice = "The knowledge base has no answer to that."
@@ -173,7 +178,7 @@ class AnswerEngine:
                       covers=self._covers(), elapsed_ms=_ms(t0))
 
     def _surface(self, question: str, query: Query) -> SurfaceFn:
-        """Reads surface evidence from the candidates' text for Index.search."""
+        """Reads surface evidence from the candidates' text for search."""
         matcher = SurfaceMatcher(question, {t.word: t.weight for t in query.terms}, query.total_weight)
         passages = self.kb.passages
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .index import BM25Params, Index
+from .retrieval.bm25 import BM25Params, Index
 from .knowledge import (
     CleanConfig,
     Cleaner,

@@ -27,7 +27,7 @@ import numpy as np
 
 from .builder import Built
 from .errors import IndexFormatError
-from .index import BM25Params, Index
+from .retrieval.bm25 import BM25Params, Index
 from .knowledge import CleanConfig, KnowledgeBase, PassageTable, SkippedFile
 from .text import stopwords
 

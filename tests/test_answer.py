@@ -6,6 +6,7 @@ import pytest
 
 from bot.answer import SNIPPET_CHARS, AnswerEngine, escape_markdown
 from bot.knowledge import load_knowledge
+from bot.retrieval.query import analyse
 from tests.conftest import KNOWLEDGE, SEED_NAME
 
 TITLE = "New progress in NATO’s space force construction"
@@ -144,7 +145,7 @@ def test_short_words_with_swapped_letters_still_match(engine):
     # Too short for the typo table, but two neighbouring letters swapped is the commonest slip.
     a = engine.ask("what is the spcae centre")
     assert a.answered and "Space" in a.best.snippet.text
-    terms = engine.index.analyse("spcae palce", engine.analyzer, engine.config.rank).terms
+    terms = analyse(engine.index, "spcae palce", engine.analyzer, engine.config.rank.typo_discount).terms
     assert [(t.word, t.stem, t.typo) for t in terms][0] == ("spcae", "space", True)
     assert terms[1].term_id == -1  # "place" is not in the article: nothing to swap to
 
@@ -152,6 +153,6 @@ def test_short_words_with_swapped_letters_still_match(engine):
 def test_swaps_do_not_apply_to_numbers_or_three_letter_words(tmp_path: Path):
     (tmp_path / "a.txt").write_text("History\n\nThe fort fell in 1576 and the end came soon.\n")
     engine = AnswerEngine(load_knowledge(tmp_path))
-    terms = engine.index.analyse("1756 ned", engine.analyzer, engine.config.rank).terms
+    terms = analyse(engine.index, "1756 ned", engine.analyzer, engine.config.rank.typo_discount).terms
     assert all(t.term_id == -1 for t in terms)
     assert not engine.ask("fall of 1756 ned").answered

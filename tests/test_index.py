@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Plus
 
-from bot.index import Index, RankParams
+from bot.retrieval.bm25 import Index
+from bot.retrieval.query import query as make_query
+from bot.retrieval.rerank import RankParams, search
 
 
 def random_corpus(rng: np.random.Generator, n_docs: int, vocab: int):
@@ -51,8 +53,8 @@ def test_search_ranks_sentence_evidence_and_reports_coverage():
     ]
     index = Index.build(corpus)
     rank = RankParams()
-    q = index.query("q", [(w, w) for w in ["space", "center", "ramstein"]], rank)
-    hits = index.search(q, 3, rank)
+    q = make_query(index, "q", [(w, w) for w in ["space", "center", "ramstein"]])
+    hits = search(index, q, 3, rank)
     assert [h.passage for h in hits] == [0, 1]
     assert hits[0].evidence.coverage == pytest.approx(1.0)
     assert hits[0].evidence.sentence_count_coverage == pytest.approx(1.0)
@@ -63,16 +65,16 @@ def test_unknown_terms_weigh_in_coverage_but_not_bm25():
     corpus = [[["alpha", "beta"]], [["gamma"]]]
     index = Index.build(corpus)
     rank = RankParams()
-    q = index.query("q", [("alpha", "alpha"), ("zeta", "zeta")], rank)
+    q = make_query(index, "q", [("alpha", "alpha"), ("zeta", "zeta")])
     assert [t.term_id >= 0 for t in q.terms] == [True, False]
-    hit = index.search(q, 1, rank)[0]
+    hit = search(index, q, 1, rank)[0]
     assert 0 < hit.evidence.coverage < 0.5
     assert hit.evidence.count_coverage == pytest.approx(0.5)
 
 
 def test_empty_query_finds_nothing():
     index = Index.build([[["a"]]])
-    assert index.search(index.query("", [], RankParams()), 3, RankParams()) == []
+    assert search(index, make_query(index, "", []), 3, RankParams()) == []
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -91,7 +93,7 @@ def test_pruned_top_m_equals_exhaustive_ranking(seed, monkeypatch):
         query += [words[int(i)] for i in rng.integers(0, 8, size=3)]
         exhaustive = index.bm25_scores(query)
         for m in (1, 5, 40):
-            docs, vals = index._top_bm25([(index.term_ids[w], query.count(w)) for w in dict.fromkeys(query)
+            docs, vals = index.top_bm25([(index.term_ids[w], query.count(w)) for w in dict.fromkeys(query)
                                           if w in index.term_ids], m)
             expected = np.sort(exhaustive)[::-1][:m]
             constant = sum(float(index.idf[index.term_ids[w]]) for w in query if w in index.term_ids)
@@ -118,7 +120,7 @@ def test_dense_pruning_with_common_words_only(monkeypatch):
         exhaustive = index.bm25_scores(query)
         constant = sum(float(index.idf[index.term_ids[w]]) for w in query)
         for m in (1, 5, 40):
-            docs, vals = index._top_bm25([(index.term_ids[w], query.count(w)) for w in dict.fromkeys(query)], m)
+            docs, vals = index.top_bm25([(index.term_ids[w], query.count(w)) for w in dict.fromkeys(query)], m)
             np.testing.assert_allclose(np.sort(vals + constant)[::-1], np.sort(exhaustive)[::-1][:len(docs)],
                                        rtol=1e-5, atol=1e-4)
     assert len(calls) > 100

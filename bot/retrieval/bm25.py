@@ -1,0 +1,319 @@
+"""BM25 over passages: rank-bm25's BM25+ model compiled into numpy arrays, with exact
+MaxScore top-m. The stable, speed-critical part of retrieval; query analysis, re-ranking
+and answerability live beside it (query.py, rerank.py, answerability.py).
+
+Why BM25+: rank-bm25's Okapi idf, log((N - n + 0.5) / (n + 0.5)), is zero for a term in
+exactly half of the documents and negative above, so on a six-paragraph article a real
+match ("germany") can weigh nothing. BM25+'s idf, log((N + 1) / n), stays positive.
+
+Why compiled: rank-bm25's `get_scores` walks every document in Python for every query
+term. Here each term's postings (documents and precomputed BM25 weights) sit in flat
+arrays, so scoring is one scatter-add per query term. `bm25_scores` equals rank-bm25's
+`BM25Plus.get_scores` for the same tokens (tests check it).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..text import TypoIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BM25Params:
+    """rank-bm25's BM25Plus parameters (its defaults)."""
+
+    k1: float = 1.5
+    b: float = 0.75
+    delta: float = 1.0
+
+
+
+class Index:
+    """BM25+ over passages, stored as flat numpy arrays (CSR postings by term)."""
+
+    def __init__(
+        self,
+        vocabulary: list[str],
+        tokens: np.ndarray,
+        sentence_ptr: np.ndarray,
+        passage_sentence_ptr: np.ndarray,
+        params: BM25Params,
+        postings: dict[str, np.ndarray] | None = None,
+        typo: TypoIndex | None = None,
+    ) -> None:
+        self.params = params
+        self.vocabulary = vocabulary
+        self.term_ids = {t: i for i, t in enumerate(vocabulary)}
+        self.tokens = tokens  # all passages' term ids, in reading order
+        self.sentence_ptr = sentence_ptr  # sentence s: tokens[sentence_ptr[s]:sentence_ptr[s+1]]
+        self.passage_sentence_ptr = passage_sentence_ptr  # passage p's sentences
+        self.token_ptr = sentence_ptr[passage_sentence_ptr]  # passage p's tokens
+        self.doc_len = np.diff(self.token_ptr).astype(np.int32)  # stopwords excluded
+        self.size = int(self.doc_len.shape[0])
+        self.avgdl = float(self.doc_len.mean()) if self.size else 0.0
+        if postings is None:
+            postings = self._build_postings()
+        self.df = postings["df"]
+        self.idf = postings["idf"]
+        self.post_docs = postings["post_docs"]  # term t's passages: post_docs[term_ptr[t]:term_ptr[t+1]]
+        self.post_weights = postings["post_weights"]  # and their BM25 weights
+        self.term_ptr = postings["term_ptr"]
+        # The largest weight in each term's postings: its most a passage can gain from it.
+        self.term_max = postings.get("term_max")
+        if self.term_max is None:
+            self.term_max = _segment_max(self.post_weights, self.term_ptr)
+        self.typo = typo if typo is not None else TypoIndex(vocabulary)
+        self._scratch = threading.local()
+
+    # -- construction -----------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        passages_sentences: Iterable[Sequence[Sequence[str]]],
+        params: BM25Params | None = None,
+    ) -> Index:
+        """Build from each passage's sentences' terms (lists of stems)."""
+        vocab: dict[str, int] = {}
+        intern = vocab.setdefault
+        ids = array("i")
+        sent_lens = array("i")
+        sents_per_passage = array("i")
+        for sentences in passages_sentences:
+            sents_per_passage.append(len(sentences))
+            for sent in sentences:
+                sent_lens.append(len(sent))
+                ids.extend([intern(t, len(vocab)) for t in sent])
+        return cls.from_ids(np.frombuffer(ids, dtype=np.int32), np.frombuffer(sent_lens, dtype=np.int32),
+                            np.frombuffer(sents_per_passage, dtype=np.int32), list(vocab), params)
+
+    @classmethod
+    def from_ids(
+        cls,
+        tokens: np.ndarray,
+        sentence_lengths: np.ndarray,
+        sentences_per_passage: np.ndarray,
+        vocabulary: Sequence[str],
+        params: BM25Params | None = None,
+    ) -> Index:
+        """Build from term ids into `vocabulary`; terms no passage uses are dropped."""
+        used = np.unique(tokens)
+        if used.shape[0] != len(vocabulary):
+            remap = np.full(len(vocabulary), -1, dtype=np.int32)
+            remap[used] = np.arange(used.shape[0], dtype=np.int32)
+            tokens = remap[tokens]
+            vocabulary = [vocabulary[i] for i in used.tolist()]
+        sentence_ptr = np.zeros(sentence_lengths.shape[0] + 1, dtype=np.int64)
+        np.cumsum(sentence_lengths, out=sentence_ptr[1:])
+        passage_sentence_ptr = np.zeros(sentences_per_passage.shape[0] + 1, dtype=np.int64)
+        np.cumsum(sentences_per_passage, out=passage_sentence_ptr[1:])
+        return cls(list(vocabulary), np.ascontiguousarray(tokens, dtype=np.int32), sentence_ptr,
+                   passage_sentence_ptr, params or BM25Params())
+
+    def _build_postings(self) -> dict[str, np.ndarray]:
+        n_terms = len(self.vocabulary)
+        n = max(self.size, 1)
+        p = self.params
+        doc_of_token = np.repeat(np.arange(self.size, dtype=np.int64), self.doc_len)
+        # One sort by (term, passage) yields term frequencies and CSR order at once.
+        keys = self.tokens.astype(np.int64) * n + doc_of_token
+        del doc_of_token
+        keys.sort()
+        if keys.shape[0] == 0:  # passages of stopwords only: nothing to search
+            return {"df": np.zeros(n_terms, dtype=np.int32), "idf": np.zeros(n_terms),
+                    "post_docs": np.zeros(0, dtype=np.int32), "post_weights": np.zeros(0, dtype=np.float32),
+                    "term_ptr": np.zeros(n_terms + 1, dtype=np.int64)}
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        tf = np.diff(np.append(starts, keys.shape[0])).astype(np.float64)
+        pairs = keys[starts]
+        del keys
+        terms = (pairs // n).astype(np.int32)
+        docs = (pairs % n).astype(np.int32)
+        df = np.bincount(terms, minlength=n_terms).astype(np.int32)
+        # BM25Plus idf as rank-bm25 computes it.
+        idf = np.log((self.size + 1) / np.maximum(df, 1)).astype(np.float64)
+        norm = p.k1 * (1 - p.b + p.b * self.doc_len[docs] / self.avgdl) if self.size else 0
+        weights = idf[terms] * (tf * (p.k1 + 1)) / (norm + tf)
+        term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(df, out=term_ptr[1:])
+        return {"df": df, "idf": idf, "post_docs": docs, "post_weights": weights.astype(np.float32),
+                "term_ptr": term_ptr}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Everything needed to rebuild this index without recomputing it (for saving)."""
+        keys, ids = self.typo.arrays
+        return {"tokens": self.tokens, "sentence_ptr": self.sentence_ptr,
+                "passage_sentence_ptr": self.passage_sentence_ptr, "df": self.df, "idf": self.idf,
+                "post_docs": self.post_docs, "post_weights": self.post_weights,
+                "term_ptr": self.term_ptr, "term_max": self.term_max, "typo_keys": keys, "typo_ids": ids}
+
+    @classmethod
+    def from_arrays(cls, vocabulary: list[str], arrays: dict[str, np.ndarray], params: BM25Params) -> Index:
+        """The inverse of `arrays()`."""
+        typo = TypoIndex.from_arrays(vocabulary, arrays["typo_keys"], arrays["typo_ids"])
+        postings = {k: arrays[k] for k in ("df", "idf", "post_docs", "post_weights", "term_ptr", "term_max")
+                    if k in arrays}
+        return cls(vocabulary, arrays["tokens"], arrays["sentence_ptr"], arrays["passage_sentence_ptr"],
+                   params, postings, typo)
+
+    # -- BM25 ---------------------------------------------------------------------------
+
+    def idf_of(self, term_id: int) -> float:
+        """BM25+ idf; a term the corpus lacks weighs as if half a document had it."""
+        if term_id < 0:
+            return math.log((self.size + 1) / 0.5)
+        return float(self.idf[term_id])
+
+    def bm25_scores(self, query_terms: Sequence[str]) -> np.ndarray:
+        """Scores of every passage, equal to rank-bm25 BM25Plus.get_scores(query_terms)."""
+        scores = np.zeros(self.size, dtype=np.float64)
+        constant = 0.0
+        for term in query_terms:
+            tid = self.term_ids.get(term)
+            if tid is None:
+                continue
+            a, b = self.term_ptr[tid], self.term_ptr[tid + 1]
+            scores[self.post_docs[a:b]] += self.post_weights[a:b]
+            # rank-bm25 adds idf * delta to every document, matched or not.
+            constant += self.idf[tid] * self.params.delta
+        return scores + constant
+
+    def top_bm25(self, term_counts: Sequence[tuple[int, int]], m: int) -> tuple[np.ndarray, np.ndarray]:
+        """The m best passages by BM25 (without the constant part): (passages, scores).
+
+        Exact, with MaxScore pruning: terms are added rarest-first (largest possible
+        contribution first) into a per-thread scratch array. Once the terms still to come
+        could add at most R to any passage and the m-th best score so far exceeds R, no
+        passage untouched so far can reach the top m; the remaining (common, long) terms
+        are then only looked up for the passages that still can, by binary search in
+        their postings instead of a scan.
+        """
+        scratch = getattr(self._scratch, "scores", None)
+        if scratch is None or scratch.shape[0] != self.size:
+            scratch = self._scratch.scores = np.zeros(self.size, dtype=np.float32)
+        try:
+            return self._top_bm25_into(scratch, term_counts, m)
+        except BaseException:
+            scratch.fill(0.0)  # never leave stale scores for this thread's next question
+            raise
+
+    def _top_bm25_into(self, scratch: np.ndarray, term_counts: Sequence[tuple[int, int]], m: int,
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        plan = sorted(((float(self.term_max[t]) * c, t, c) for t, c in term_counts), reverse=True)
+        bounds = [0.0] * (len(plan) + 1)  # bounds[i]: most that terms i.. can add
+        for i in range(len(plan) - 1, -1, -1):
+            bounds[i] = bounds[i + 1] + plan[i][0]
+        lengths = [int(self.term_ptr[t + 1] - self.term_ptr[t]) for _, t, _ in plan]
+        touched: list[np.ndarray] = []
+        n_touched = 0
+        for i, (_, tid, count) in enumerate(plan):
+            rest = sum(lengths[i:])
+            if touched and n_touched >= m * len(touched) and rest > n_touched:
+                cat = touched[0] if len(touched) == 1 else np.concatenate(touched)
+                vals = scratch[cat]
+                # cat repeats a passage once per term that hit it, so the entry ranked
+                # (m-1)*k+1 (k terms so far) is at most the m-th best passage's score:
+                # a safe threshold without a unique over everything touched.
+                r = (m - 1) * len(touched) + 1
+                theta = float(np.partition(vals, vals.shape[0] - r)[vals.shape[0] - r])
+                if theta > bounds[i]:
+                    keep = vals + np.float32(bounds[i]) >= theta
+                    alive, first = np.unique(cat[keep], return_index=True)
+                    alive_vals = vals[keep][first]
+                    scratch[cat] = 0.0
+                    return self._lookup_rest(alive, alive_vals, plan[i:], m)
+            a, b = self.term_ptr[tid], self.term_ptr[tid + 1]
+            docs = self.post_docs[a:b]
+            if count == 1:
+                scratch[docs] += self.post_weights[a:b]
+            else:
+                scratch[docs] += self.post_weights[a:b] * count
+            touched.append(docs)
+            n_touched += docs.shape[0]
+        if not touched:
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+        if n_touched > self.size // 2 and self.size > m:
+            # Common words only: a pass over the whole array beats gathering repeats.
+            top = np.argpartition(scratch, self.size - m)[self.size - m:]
+            vals = scratch[top]
+            scratch.fill(0.0)
+            hit = vals > 0
+            return top[hit].astype(np.int32), vals[hit]
+        cat = touched[0] if len(touched) == 1 else np.concatenate(touched)
+        vals = scratch[cat]
+        scratch[cat] = 0.0
+        # Each passage appears once per term that hit it, so the best m * terms entries
+        # hold the best m distinct passages: no sort or unique over everything touched.
+        keep = m * len(touched)
+        if cat.shape[0] > keep:
+            top = np.argpartition(vals, cat.shape[0] - keep)[cat.shape[0] - keep:]
+            cat, vals = cat[top], vals[top]
+        if len(touched) > 1:
+            cat, first = np.unique(cat, return_index=True)
+            vals = vals[first]
+        return _best(cat, vals, m)
+
+    def _lookup_rest(self, alive: np.ndarray, vals: np.ndarray, rest: Sequence[tuple[float, int, int]],
+                     m: int) -> tuple[np.ndarray, np.ndarray]:
+        """Add the remaining terms' weights to the passages still in the running.
+
+        A term whose postings are much longer than the running set is looked up by binary
+        search (postings are sorted by passage); a shorter one is scattered into the
+        (cleared) scratch array and read back. After each term, passages that can no longer
+        reach the m-th best score, even with every remaining term, drop out.
+        """
+        scratch = self._scratch.scores
+        remaining = sum(ub for ub, _, _ in rest)
+        for ub, tid, count in rest:
+            a, b = int(self.term_ptr[tid]), int(self.term_ptr[tid + 1])
+            seg = self.post_docs[a:b]
+            if alive.shape[0] * 16 < seg.shape[0]:
+                pos = np.searchsorted(seg, alive)
+                pos[pos == seg.shape[0]] = 0
+                hit = seg[pos] == alive
+                vals[hit] += self.post_weights[a + pos[hit]] * count
+            else:
+                scratch[seg] = self.post_weights[a:b] * count
+                vals += scratch[alive]
+                scratch[seg] = 0.0
+            remaining -= ub
+            if alive.shape[0] > m:
+                theta = np.partition(vals, alive.shape[0] - m)[alive.shape[0] - m]
+                keep = vals + np.float32(max(remaining, 0.0)) >= theta
+                alive, vals = alive[keep], vals[keep]
+        return _best(alive, vals, m)
+
+    def sentence_terms(self, doc: int) -> list[set[int]]:
+        """The distinct term ids of each sentence of a passage."""
+        s0, s1 = int(self.passage_sentence_ptr[doc]), int(self.passage_sentence_ptr[doc + 1])
+        bounds = self.sentence_ptr[s0:s1 + 1].tolist()
+        toks = self.tokens[bounds[0]:bounds[-1]].tolist()
+        base = bounds[0]
+        return [set(toks[bounds[i] - base:bounds[i + 1] - base]) for i in range(s1 - s0)]
+
+
+def _segment_max(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """Maximum of each non-empty segment values[ptr[i]:ptr[i+1]] (0 for empty ones)."""
+    out = np.zeros(ptr.shape[0] - 1, dtype=np.float32)
+    nonempty = np.flatnonzero(np.diff(ptr) > 0)
+    if nonempty.size:
+        out[nonempty] = np.maximum.reduceat(values, ptr[:-1][nonempty])
+    return out
+
+
+def _best(docs: np.ndarray, vals: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """The m highest-scoring entries (in no particular order)."""
+    if docs.shape[0] > m:
+        top = np.argpartition(vals, docs.shape[0] - m)[docs.shape[0] - m:]
+        return docs[top], vals[top]
+    return docs, vals

@@ -1,0 +1,116 @@
+"""Query analysis: a question's content words mapped to index terms, with the typo policy
+(a closest vocabulary term within the typo distance, swapped letters in short words, mistyped
+filler words dropped)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..text import Analyzer, TypoMatch, near_stopword, transpositions
+from .bm25 import Index
+
+TYPO_DISCOUNT = 0.8  # a typo match counts a little less than the real word (RankParams default)
+
+
+@dataclass(frozen=True, slots=True)
+class QueryTerm:
+    """One distinct content word of a question, as the index sees it."""
+
+    word: str  # as typed (lower-cased)
+    stem: str
+    term_id: int  # -1 when the knowledge base does not have it
+    count: int  # occurrences in the question (BM25 counts repeats)
+    weight: float  # its share of the question: idf, discounted for typo matches
+    typo: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A question analysed against one index."""
+
+    text: str
+    terms: tuple[QueryTerm, ...]
+
+    @property
+    def known(self) -> tuple[QueryTerm, ...]:
+        return tuple(t for t in self.terms if t.term_id >= 0)
+
+    @property
+    def total_weight(self) -> float:
+        return sum(t.weight for t in self.terms)
+
+    @property
+    def matched_stems(self) -> frozenset[str]:
+        """Stems whose occurrences in a passage answer this question (for highlighting)."""
+        return frozenset(t.stem for t in self.terms if t.term_id >= 0)
+
+
+def analyse(index: Index, question: str, analyzer: Analyzer, typo_discount: float = TYPO_DISCOUNT) -> Query:
+    """Map a question's content words to index terms, with typo tolerance."""
+    stop = analyzer.stopwords
+    words = [(w, analyzer.stem(w)) for w in analyzer.words(question) if w not in stop]
+    return query(index, question, words, typo_discount, stop)
+
+
+def query(
+    index: Index,
+    text: str,
+    words: Sequence[tuple[str, str]],
+    typo_discount: float = TYPO_DISCOUNT,
+    stop: frozenset[str] = frozenset(),
+) -> Query:
+    """Build a query from (word, stem) pairs of content words, in question order.
+
+    A stem the index lacks is replaced by the closest vocabulary term within the typo
+    distance; failing that, a word one edit from a stopword is dropped as a mistyped
+    filler word, and anything else stays as a term the knowledge base does not have.
+    """
+    counts: dict[str, int] = {}
+    first_word: dict[str, str] = {}
+    for word, stem in words:
+        counts[stem] = counts.get(stem, 0) + 1
+        first_word.setdefault(stem, word)
+    terms: list[QueryTerm] = []
+    by_id: dict[int, int] = {}  # term id -> position in terms
+    for stem, count in counts.items():
+        word = first_word[stem]
+        tid = index.term_ids.get(stem, -1)
+        if tid >= 0:
+            term = QueryTerm(word, stem, tid, count, index.idf_of(tid))
+        else:
+            matches = index.typo.lookup(stem, limit=1) or (
+                index.typo.lookup(word, limit=1) if word != stem else []) or _swapped(index, word)
+            if matches:
+                m = matches[0]
+                term = QueryTerm(word, index.vocabulary[m.term_id], m.term_id, count,
+                                 index.idf_of(m.term_id) * typo_discount, typo=True)
+            elif stop and near_stopword(word, stop):
+                continue  # "wat", "teh": a mistyped filler word, not a missing topic
+            else:
+                terms.append(QueryTerm(word, stem, -1, count, index.idf_of(-1)))
+                continue
+        seen = by_id.get(term.term_id)
+        if seen is None:
+            by_id[term.term_id] = len(terms)
+            terms.append(term)
+        else:  # "recieve receive": one word, typed twice; keep the exact spelling's weight
+            old = terms[seen]
+            keep = old if not old.typo else term
+            terms[seen] = QueryTerm(keep.word, keep.stem, keep.term_id, old.count + term.count,
+                                    max(old.weight, term.weight), old.typo and term.typo)
+    return Query(text, tuple(terms))
+
+
+def _swapped(index: Index, word: str) -> list[TypoMatch]:
+    """A short word (4-5 letters) matches a vocabulary term it equals with two
+    neighbouring letters swapped; longer words go through the typo table. Not numbers
+    (1756 is no typo of 1576) nor three-letter words, where swaps mostly make other
+    real words ("ned", "end")."""
+    if not (4 <= len(word) <= 5 and word.isalpha()):
+        return []
+    for variant in transpositions(word):
+        tid = index.term_ids.get(variant, -1)
+        if tid >= 0:
+            return [TypoMatch(tid, 1)]
+    return []

@@ -1,0 +1,214 @@
+"""Re-ranking: BM25 candidates (bm25.py) re-scored with sentence-level evidence (best
+sentence, word pairs, coverage) and, when the caller reads the candidates' text, surface
+evidence (bot/surface.py), blended with weights fitted on SQuAD articles 0-23."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..surface import SurfaceFeatures, SurfaceFn
+from .bm25 import Index
+from .query import TYPO_DISCOUNT, Query
+
+
+@dataclass(frozen=True)
+class RankParams:
+    """How the final ranking blends paragraph BM25 with sentence-level evidence."""
+
+    candidates: int = 40  # paragraphs re-ranked after the BM25 pass
+    # Weights of the evidence added to BM25 (relative to the best candidate's BM25), fitted
+    # on SQuAD articles 0-23 only and checked on 24-47.
+    sentence_weight: float = 0.3  # best sentence's share of the question's idf weight
+    sentence_count_weight: float = 0.0  # best sentence's share of the question's words
+    pair_weight: float = 0.2  # question word pairs found side by side
+    coverage_weight: float = 0.2  # paragraph's share of the question's idf weight
+    # Surface evidence (bot/surface.py), when the caller supplies the passages' text:
+    exact_weight: float = 0.4  # share of the question's weight found in the words as typed
+    sentence_exact_weight: float = 0.1  # the same within the best sentence
+    answer_type_weight: float = 0.15  # best sentence has the kind of answer asked for
+    typo_discount: float = TYPO_DISCOUNT  # a typo match counts a little less than the real word
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a passage shows of a question, beyond its BM25 score."""
+
+    coverage: float  # share of the question's idf weight found in the passage
+    count_coverage: float  # share of the question's distinct words found in the passage
+    sentence_coverage: float  # share of the idf weight found in the best sentence
+    sentence_count_coverage: float  # share of the words found in the best sentence
+    pairs: float  # share of the question's adjacent word pairs found near each other
+    best_sentence: int  # index of the best sentence within the paragraph
+    matched: int  # distinct question words found in the passage
+    missing_known: int  # question words not in the passage but elsewhere in the index
+    missing_unknown: int  # question words the index does not have at all
+    exact: float = 0.0  # share of the idf weight found as typed (0 without surface evidence)
+    sentence_exact: float = 0.0  # the same within the best sentence
+    answer_type: float = 0.0  # 1.0 when the best sentence has the kind of answer asked for
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A ranked passage with the evidence behind its rank."""
+
+    passage: int  # position in the index's passage list
+    score: float  # final ranking score
+    bm25: float  # rank-bm25 BM25+ score of the paragraph
+    evidence: Evidence
+
+    @property
+    def coverage(self) -> float:
+        return self.evidence.coverage
+
+    @property
+    def best_sentence(self) -> int:
+        return self.evidence.best_sentence
+
+
+def search(index: Index, query: Query, k: int, rank: RankParams, surface: SurfaceFn | None = None) -> list[Hit]:
+    """Top-k passages: BM25 first, then re-ranked with sentence-level evidence and,
+    when `surface` reads the candidates' text, with surface evidence."""
+    batch = evidence_batch(index, query, max(rank.candidates, k))
+    if batch is None:
+        return []
+    # BM25+ scores (with their constant part) relative to the best candidate's.
+    best = float(batch.bm25.max()) or 1.0
+    scores = (batch.bm25 / best
+              + rank.sentence_weight * batch.sent_w
+              + rank.sentence_count_weight * batch.sent_n
+              + rank.pair_weight * batch.pairs
+              + rank.coverage_weight * batch.cov_w)
+    if surface is not None:
+        batch.surface = surface(batch.docs, batch.best_sentence)
+        scores += (rank.exact_weight * batch.surface.exact
+                   + rank.sentence_exact_weight * batch.surface.sentence_exact
+                   + rank.answer_type_weight * batch.surface.answer_type)
+    order = np.lexsort((batch.docs, -scores))[:k]
+    return [Hit(int(batch.docs[i]), float(scores[i]), float(batch.bm25[i]), batch.evidence(int(i)))
+            for i in order]
+
+
+def evidence_batch(index: Index, query: Query, m: int) -> _Batch | None:
+    """BM25 candidates and their evidence, computed for all candidates at once."""
+    known = query.known
+    if not known or index.size == 0:
+        return None
+    docs, raw = index.top_bm25([(t.term_id, t.count) for t in known], m)
+    if docs.shape[0] == 0:
+        return None
+    by_doc = np.argsort(docs)  # passage order makes token positions increase throughout
+    docs, raw = docs[by_doc], raw[by_doc]
+    # Query terms as positions 0..Q-1 in a sorted id array, for vectorised membership.
+    qids = np.array(sorted({t.term_id for t in known}), dtype=np.int32)
+    nq = qids.shape[0]
+    weight_by_id = {t.term_id: t.weight for t in known}
+    qw = np.array([weight_by_id[int(t)] for t in qids], dtype=np.float64)
+    total_w = query.total_weight or 1.0
+    total_n = len(query.terms)
+    unknown = total_n - len(known)
+    c = docs.shape[0]
+
+    # Gather the candidates' tokens (ragged slices of one array) and keep the matches.
+    starts = index.token_ptr[docs]
+    lens = index.token_ptr[docs + 1] - starts
+    n_tok = int(lens.sum())
+    ends = np.cumsum(lens)
+    gpos = np.arange(n_tok, dtype=np.int64) + np.repeat(starts - (ends - lens), lens)
+    toks = index.tokens[gpos]
+    qpos = np.searchsorted(qids, toks)
+    qpos[qpos == nq] = 0
+    hit = qids[qpos] == toks
+    gpos, q = gpos[hit], qpos[hit].astype(np.int64)
+    cand = np.repeat(np.arange(c, dtype=np.int64), lens)[hit]
+
+    # Passage level: distinct question words found, and their weight.
+    pk = np.unique(cand * nq + q)
+    matched = np.bincount(pk // nq, minlength=c)
+    cov_w = np.bincount(pk // nq, weights=qw[pk % nq], minlength=c) / total_w
+
+    # Sentence level: the best sentence of each candidate (most words and weight).
+    sent = np.searchsorted(index.sentence_ptr, gpos, side="right") - 1
+    sk = np.unique(sent * nq + q)
+    s_id, s_inv = np.unique(sk // nq, return_inverse=True)
+    s_w = np.bincount(s_inv, weights=qw[sk % nq]) / total_w
+    s_n = np.bincount(s_inv).astype(np.float64) / total_n
+    s_cand = cand[np.searchsorted(sent, s_id)]  # sent is sorted, as gpos increases
+    order = np.lexsort((-s_id, s_w, s_w + s_n, s_cand))  # ties: the earliest sentence
+    last = np.ones(order.shape[0], dtype=bool)
+    last[:-1] = s_cand[order][1:] != s_cand[order][:-1]
+    best_rows = order[last]
+    sent_w = np.zeros(c)
+    sent_n = np.zeros(c)
+    best_sent = np.zeros(c, dtype=np.int64)
+    bc = s_cand[best_rows]
+    sent_w[bc] = s_w[best_rows]
+    sent_n[bc] = s_n[best_rows]
+    best_sent[bc] = s_id[best_rows] - index.passage_sentence_ptr[docs[bc]]
+
+    # Adjacent question word pairs that stand within two tokens of each other.
+    pairs = np.zeros(c)
+    pair_ids = _adjacent_pairs(query)
+    if pair_ids and gpos.shape[0] > 1:
+        index_of = {int(t): i for i, t in enumerate(qids)}
+        wanted = np.array(sorted({min(index_of[a], index_of[b]) * nq + max(index_of[a], index_of[b])
+                                  for a, b in pair_ids}), dtype=np.int64)
+        found_c, found_k = [], []
+        for step in (1, 2):
+            a_c, b_c = cand[:-step], cand[step:]
+            a_q, b_q = q[:-step], q[step:]
+            key = np.minimum(a_q, b_q) * nq + np.maximum(a_q, b_q)
+            ok = (a_c == b_c) & (gpos[step:] - gpos[:-step] <= 2) & (a_q != b_q) & np.isin(key, wanted)
+            found_c.append(a_c[ok])
+            found_k.append(key[ok])
+        fk = np.unique(np.concatenate(found_c) * (nq * nq) + np.concatenate(found_k))
+        # Out of all adjacent pairs of the question: a pair with a word the index lacks
+        # cannot be found, and should not make the pairs that can count for more.
+        pairs = np.bincount(fk // (nq * nq), minlength=c) / max(1, len(query.terms) - 1)
+
+    constant = sum(float(index.idf[t.term_id]) * index.params.delta * t.count for t in known)
+    return _Batch(docs, raw.astype(np.float64) + constant, constant, cov_w, matched / total_n,
+                  sent_w, sent_n, pairs, best_sent, matched, total_n, unknown)
+
+
+@dataclass
+class _Batch:
+    """Evidence for a set of candidate passages, one array entry per candidate."""
+
+    docs: np.ndarray
+    bm25: np.ndarray  # rank-bm25 BM25+ scores
+    constant: float  # the part of every BM25+ score that does not depend on the passage
+    cov_w: np.ndarray
+    cov_n: np.ndarray
+    sent_w: np.ndarray
+    sent_n: np.ndarray
+    pairs: np.ndarray
+    best_sentence: np.ndarray
+    matched: np.ndarray
+    total_n: int
+    unknown: int
+    surface: SurfaceFeatures | None = None
+
+    def evidence(self, i: int) -> Evidence:
+        matched = int(self.matched[i])
+        sf = self.surface
+        return Evidence(
+            coverage=float(self.cov_w[i]),
+            count_coverage=float(self.cov_n[i]),
+            sentence_coverage=float(self.sent_w[i]),
+            sentence_count_coverage=float(self.sent_n[i]),
+            pairs=float(self.pairs[i]),
+            best_sentence=int(self.best_sentence[i]),
+            matched=matched,
+            missing_known=self.total_n - self.unknown - matched,
+            missing_unknown=self.unknown,
+            exact=float(sf.exact[i]) if sf else 0.0,
+            sentence_exact=float(sf.sentence_exact[i]) if sf else 0.0,
+            answer_type=float(sf.answer_type[i]) if sf else 0.0,
+        )
+
+
+def _adjacent_pairs(query: Query) -> list[tuple[int, int]]:
+    ids = [t.term_id for t in query.terms]
+    return [(a, b) for a, b in zip(ids, ids[1:]) if a >= 0 and b >= 0 and a != b]
