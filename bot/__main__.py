@@ -18,7 +18,7 @@ from typing import TextIO
 from .answer import Answer, EngineConfig
 from .config import Settings
 from .errors import BotError
-from .knowledge import CleanConfig
+from .documents.loader import LoadConfig
 from .progress import default_progress
 from .service import KnowledgeService
 
@@ -50,7 +50,7 @@ def open_service(settings: Settings) -> KnowledgeService:
     return KnowledgeService.open(
         settings.knowledge_dir,
         EngineConfig(top_k=settings.top_k),
-        CleanConfig.with_extra_markers(settings.junk_markers),
+        LoadConfig.with_extra_markers(settings.junk_markers, settings.max_file_mb),
         progress=default_progress,
     )
 

@@ -10,30 +10,30 @@ from __future__ import annotations
 
 import logging
 from array import array
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .retrieval.bm25 import BM25Params, Index
-from .knowledge import (
-    CleanConfig,
-    Cleaner,
-    KnowledgeBase,
-    PassageTable,
+from .documents.loader import (
+    LoadConfig,
     Progress,
-    SkippedFile,
-    TableWriter,
+    Scan,
     _no_progress,
-    document_passages,
-    load_document,
+    load_file,
     no_documents_error,
     scan_knowledge,
 )
+from .knowledge import KnowledgeBase, Passage, PassageTable, SkippedFile, TableWriter
+from .retrieval.bm25 import BM25Params, Index
 from .text import Analyzer, SentenceSplitter
 
 log = logging.getLogger(__name__)
+
+
+def heading_text(p: Passage) -> str:
+    """What the heading field of a passage indexes: its heading path."""
+    return " ".join(p.section)
 
 
 @dataclass(frozen=True)
@@ -47,24 +47,25 @@ class Built:
 
 def build_knowledge(
     root: Path,
-    clean: CleanConfig | None = None,
+    clean: LoadConfig | None = None,
     params: BM25Params | None = None,
     analyzer: Analyzer | None = None,
     splitter: SentenceSplitter | None = None,
     previous: Built | None = None,
     progress: Progress = _no_progress,
-    files: Sequence[tuple[str, tuple[int, int]]] | None = None,
+    files: Scan | None = None,
 ) -> Built:
-    """Load, clean and index `root`, reusing unchanged files of `previous`.
+    """Load, read and index `root`, reusing unchanged files of `previous`.
 
     `files` is a scan of `root` (scan_knowledge) when the caller already made one.
     """
     root = Path(root)
-    cleaner = Cleaner(clean)
+    config = clean or LoadConfig()
     analyzer = analyzer or Analyzer()
     splitter = splitter or SentenceSplitter()
-    if files is None:
-        files = scan_knowledge(root)
+    scan = files if files is not None else scan_knowledge(root)
+    if previous is not None and tuple(previous.kb.configs) != scan.configs:
+        previous = None  # a kb.toml changed: titles, URLs and cuts may differ everywhere
 
     prev_docs: dict[str, int] = {}
     prev_table: PassageTable | None = None
@@ -78,8 +79,11 @@ def build_knowledge(
 
     writer = TableWriter()
     signatures: list[tuple[int, int]] = []
-    skipped: list[SkippedFile] = []
+    notes: list[tuple[str, ...]] = []
+    skipped: list[SkippedFile] = list(scan.skipped)
     tokens: list[np.ndarray] = []
+    head_tokens: list[np.ndarray] = []
+    head_lens: list[np.ndarray] = []
     sent_lens: list[np.ndarray] = []
     per_passage: list[np.ndarray] = []
     files_read = 0
@@ -91,7 +95,7 @@ def build_knowledge(
             vocabulary.append(term)
         return tid
 
-    for done, (rel, sig) in enumerate(files, start=1):
+    for done, (rel, sig) in enumerate(scan.files, start=1):
         d = prev_docs.get(rel)
         if d is not None and previous is not None and prev_table is not None \
                 and previous.kb.documents[d].signature == sig:
@@ -102,28 +106,37 @@ def build_knowledge(
             tokens.append(idx.tokens[int(idx.sentence_ptr[s0]):int(idx.sentence_ptr[s1])])
             sent_lens.append(np.diff(idx.sentence_ptr[s0:s1 + 1]))
             per_passage.append(np.diff(idx.passage_sentence_ptr[p0:p1 + 1]))
+            head_tokens.append(idx.head_tokens[int(idx.head_ptr[p0]):int(idx.head_ptr[p1])])
+            head_lens.append(np.diff(idx.head_ptr[p0:p1 + 1]))
             signatures.append(sig)
+            notes.append(previous.kb.documents[d].notes)
         else:
             files_read += 1
-            doc = load_document(root, rel, cleaner, sig)
-            if isinstance(doc, SkippedFile):
-                skipped.append(doc)
-                progress("reading", done, len(files))
+            got = load_file(root, rel, sig, config, scan.folder_config(rel), splitter)
+            if isinstance(got, SkippedFile):
+                skipped.append(got)
+                progress("reading", done, len(scan.files))
                 continue
-            passages = document_passages(doc, splitter)
-            writer.add(doc, passages)
+            writer.add(got.document, got.passages)
             ids, lens, counts = array("i"), array("q"), array("q")
-            for p in passages:
+            hids, hlens = array("i"), array("q")
+            for p in got.passages:
                 counts.append(len(p.sentences))
                 for sent in p.sentences:
                     terms = analyzer.terms(sent)
                     lens.append(len(terms))
                     ids.extend([intern(t) for t in terms])
+                head = analyzer.terms(heading_text(p))
+                hlens.append(len(head))
+                hids.extend([intern(t) for t in head])
             tokens.append(np.frombuffer(ids, dtype=np.int32))
             sent_lens.append(np.frombuffer(lens, dtype=np.int64))
             per_passage.append(np.frombuffer(counts, dtype=np.int64))
+            head_tokens.append(np.frombuffer(hids, dtype=np.int32))
+            head_lens.append(np.frombuffer(hlens, dtype=np.int64))
             signatures.append(sig)
-        progress("reading", done, len(files))
+            notes.append(got.document.notes)
+        progress("reading", done, len(scan.files))
 
     if not writer.docs:
         raise no_documents_error(root, skipped)
@@ -135,8 +148,10 @@ def build_knowledge(
         np.concatenate(per_passage).astype(np.int64),
         vocabulary,
         params,
+        np.concatenate(head_tokens).astype(np.int32) if head_tokens else None,
+        np.concatenate(head_lens).astype(np.int64) if head_lens else None,
     )
     progress("indexing", 1, 1)
-    kb = KnowledgeBase(root, table.documents(signatures), table, tuple(skipped))
-    log.debug("built %d passages from %d files (%d read)", len(table), len(files), files_read)
+    kb = KnowledgeBase(root, table.documents(signatures, notes), table, tuple(skipped), scan.configs)
+    log.debug("built %d passages from %d files (%d read)", len(table), len(scan.files), files_read)
     return Built(kb, index, files_read)

@@ -66,6 +66,7 @@ class Settings:
     discord_gateway_url: str | None = None
     top_k: int = 3
     junk_markers: tuple[str, ...] = ()
+    max_file_mb: float = 20.0
     auto_reload: bool = False
     auto_reload_seconds: float = 2.0
 
@@ -93,6 +94,7 @@ class Settings:
             discord_gateway_url=r.url("DISCORD_GATEWAY_URL", ("ws://", "wss://")),
             top_k=r.int("TOP_K", 3, minimum=1, maximum=10),
             junk_markers=tuple(m.strip() for m in r.str("JUNK_MARKERS", "").split("|") if m.strip()),
+            max_file_mb=r.float("MAX_FILE_MB", 20.0, minimum=0.001),
             auto_reload=r.bool("AUTO_RELOAD", False),
             auto_reload_seconds=r.float("AUTO_RELOAD_SECONDS", 2.0, minimum=0.2),
         )

@@ -19,7 +19,8 @@ from pathlib import Path
 from .answer import Answer, AnswerEngine, EngineConfig
 from .builder import Built, build_knowledge
 from .errors import BotError, KnowledgeError
-from .knowledge import CleanConfig, Document, KnowledgeBase, Progress, SkippedFile, scan_knowledge
+from .documents.loader import LoadConfig, Progress, scan_knowledge
+from .knowledge import Document, KnowledgeBase, SkippedFile
 from .progress import LogProgress
 from .store import cache_dir, cache_key, load_built, save_built, settings_key
 from .text import Analyzer, SentenceSplitter
@@ -126,13 +127,13 @@ class KnowledgeService:
         self,
         knowledge_dir: Path,
         engine_config: EngineConfig | None = None,
-        clean_config: CleanConfig | None = None,
+        clean_config: LoadConfig | None = None,
         progress: Callable[[], Progress] | None = None,
         use_saved_index: bool = True,
     ) -> None:
         self.knowledge_dir = Path(knowledge_dir)
         self.engine_config = engine_config or EngineConfig()
-        self.clean_config = clean_config or CleanConfig()
+        self.clean_config = clean_config or LoadConfig()
         self._progress = progress or LogProgress
         self.use_saved_index = use_saved_index
         self._analyzer = Analyzer()
@@ -146,7 +147,7 @@ class KnowledgeService:
         cls,
         knowledge_dir: Path,
         engine_config: EngineConfig | None = None,
-        clean_config: CleanConfig | None = None,
+        clean_config: LoadConfig | None = None,
         progress: Callable[[], Progress] | None = None,
         use_saved_index: bool = True,
     ) -> KnowledgeService:
@@ -167,7 +168,7 @@ class KnowledgeService:
         the unchanged files of `previous` (or of an out-of-date saved index); the result
         is saved when a saved index exists."""
         files = scan_knowledge(self.knowledge_dir)
-        key = self._key(files)
+        key = self._key(files.entries())
         settings = settings_key(self.clean_config, self.engine_config.bm25)
         if self.use_saved_index:
             saved = load_built(self.knowledge_dir, key)
@@ -183,7 +184,7 @@ class KnowledgeService:
                 save_built(built, self.knowledge_dir, key, settings)
             except OSError as exc:
                 log.warning("could not update the saved index: %s", exc)
-        return built, f"read {built.files_read} of {len(files)} files"
+        return built, f"read {built.files_read} of {len(files.files)} files"
 
     def _swap(self, built: Built) -> None:
         engine = AnswerEngine.from_built(built, self.engine_config, self._analyzer)
@@ -238,7 +239,8 @@ class KnowledgeService:
             # The signatures the build saw (not the files' current ones), so a file changed
             # since makes the save stale rather than wrongly fresh.
             files = sorted([(d.path, d.signature) for d in built.kb.documents if d.signature is not None]
-                           + [(s.path, s.signature) for s in built.kb.skipped if s.signature is not None])
+                           + [(s.path, s.signature) for s in built.kb.skipped if s.signature is not None]
+                           + list(built.kb.configs))
             folder = save_built(built, self.knowledge_dir, self._key(files),
                                 settings_key(self.clean_config, self.engine_config.bm25))
         return folder, time.perf_counter() - t0

@@ -26,20 +26,23 @@ from pathlib import Path
 import numpy as np
 
 from .builder import Built
+from .documents.loader import LoadConfig
 from .errors import IndexFormatError
+from .knowledge import KnowledgeBase, PassageTable, SkippedFile
 from .retrieval.bm25 import BM25Params, Index
-from .knowledge import CleanConfig, KnowledgeBase, PassageTable, SkippedFile
 from .text import stopwords
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: 64-bit typo hashes, term_max
+FORMAT_VERSION = 3  # 2: 64-bit typo hashes, term_max; 3: Markdown, sections, pages, heading field
 # Bump when tokenising, stemming or cleaning changes the terms a file yields.
-ANALYSIS_VERSION = 3  # 2: stricter tag stripping, junk markers in the second half; 3: headings join paragraphs
+# 2: stricter tag stripping, junk markers in the second half; 3: headings join paragraphs;
+# 4: structure-aware readers and section passages (bot/documents/)
+ANALYSIS_VERSION = 4
 CACHE_DIR_NAME = ".kb-cache"
 _INDEX_ARRAYS = ("tokens", "sentence_ptr", "passage_sentence_ptr", "df", "idf", "post_docs",
                  "post_weights", "term_ptr", "typo_keys", "typo_ids")
-_TABLE_ARRAYS = ("doc_ptr", "blob", "para_ptr", "sent_ptr", "sent_spans")
+_TABLE_ARRAYS = ("doc_ptr", "blob", "para_ptr", "sent_ptr", "sent_spans", "md_blob", "md_ptr", "sec_ids", "pages")
 
 
 def cache_dir(knowledge_dir: Path) -> Path:
@@ -48,19 +51,21 @@ def cache_dir(knowledge_dir: Path) -> Path:
     return k.parent / CACHE_DIR_NAME / k.name
 
 
-def settings_key(clean: CleanConfig, params: BM25Params) -> str:
+def settings_key(clean: LoadConfig, params: BM25Params) -> str:
     """Hash of every setting that shapes the index (not of the files)."""
     settings = {
         "format": FORMAT_VERSION,
         "analysis": ANALYSIS_VERSION,
         "stopwords": sorted(stopwords()),
         "junk_markers": list(clean.junk_markers),
+        "max_file_mb": clean.max_file_mb,
+        "shape": asdict(clean.shape),
         "bm25": asdict(params),
     }
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 
-def cache_key(files: Sequence[tuple[str, tuple[int, int]]], clean: CleanConfig, params: BM25Params) -> str:
+def cache_key(files: Sequence[tuple[str, tuple[int, int]]], clean: LoadConfig, params: BM25Params) -> str:
     """Hash of the inputs (paths, sizes, mtimes) and of every setting that shapes the index."""
     h = hashlib.sha256(settings_key(clean, params).encode())
     for rel, (size, mtime) in files:
@@ -141,11 +146,13 @@ def save_built(built: Built, knowledge_dir: Path, key: str, settings: str = "") 
     table = built.kb.passages
     if not isinstance(table, PassageTable):
         raise TypeError("only knowledge bases built by build_knowledge can be saved")
-    docs = [{"path": d.path, "title": d.title, "source": d.source, "signature": list(d.signature or (0, 0))}
-            for d in built.kb.documents]
+    docs = [{"path": d.path, "title": d.title, "source": d.source, "signature": list(d.signature or (0, 0)),
+             "notes": list(d.notes), "sections": [[list(path), url] for path, url in sections]}
+            for d, sections in zip(built.kb.documents, table.sections)]
     skipped = [[s.path, s.reason, list(s.signature) if s.signature else None] for s in built.kb.skipped]
-    write_index(built.index, folder, key, {"settings": settings, "documents": docs, "skipped": skipped},
-                table.arrays())
+    configs = [[path, list(sig)] for path, sig in built.kb.configs]
+    write_index(built.index, folder, key, {"settings": settings, "documents": docs, "skipped": skipped,
+                                           "configs": configs}, table.arrays())
     log.info("saved the index of %s to %s", knowledge_dir, folder)
     return folder
 
@@ -167,15 +174,19 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key") -> Built | Non
     index, meta, arrays = loaded
     try:
         docs = meta["documents"]
+        sections = [[(tuple(path), url) for path, url in d["sections"]] for d in docs]
         table = PassageTable([(d["path"], d["title"], d["source"]) for d in docs],
-                             *(arrays[name] for name in _TABLE_ARRAYS))
+                             *(arrays[name] for name in _TABLE_ARRAYS), sections=sections)
         signatures = [tuple(d["signature"]) for d in docs]
+        notes = [tuple(d.get("notes", ())) for d in docs]
         skipped = tuple(SkippedFile(p, r, tuple(sig) if sig else None) for p, r, sig in meta.get("skipped", []))
+        configs = tuple((path, (int(sig[0]), int(sig[1]))) for path, sig in meta.get("configs", []))
     except (KeyError, TypeError, ValueError) as exc:
         log.warning("saved index in %s is unreadable (%s); rebuilding", folder, exc)
         return None
     if len(table) != index.size:
         log.warning("saved index in %s is inconsistent; rebuilding", folder)
         return None
-    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures), table, skipped)  # type: ignore[arg-type]
+    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures, notes), table,  # type: ignore[arg-type]
+                       skipped, configs)
     return Built(kb, index, 0)

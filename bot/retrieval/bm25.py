@@ -35,6 +35,11 @@ class BM25Params:
     k1: float = 1.5
     b: float = 0.75
     delta: float = 1.0
+    # BM25F: a passage's heading path is a second field. Its term frequencies, normalised by
+    # its own length (head_b), count head_weight times a body occurrence. Fitted on the docs
+    # development set (docs-poetry questions); text without headings scores as before.
+    head_weight: float = 0.0
+    head_b: float = 0.75
 
 
 
@@ -50,6 +55,8 @@ class Index:
         params: BM25Params,
         postings: dict[str, np.ndarray] | None = None,
         typo: TypoIndex | None = None,
+        head_tokens: np.ndarray | None = None,
+        head_ptr: np.ndarray | None = None,
     ) -> None:
         self.params = params
         self.vocabulary = vocabulary
@@ -61,6 +68,9 @@ class Index:
         self.doc_len = np.diff(self.token_ptr).astype(np.int32)  # stopwords excluded
         self.size = int(self.doc_len.shape[0])
         self.avgdl = float(self.doc_len.mean()) if self.size else 0.0
+        # The heading field: passage p's heading-path terms are head_tokens[head_ptr[p]:head_ptr[p+1]].
+        self.head_tokens = head_tokens if head_tokens is not None else np.zeros(0, dtype=np.int32)
+        self.head_ptr = head_ptr if head_ptr is not None else np.zeros(self.size + 1, dtype=np.int64)
         if postings is None:
             postings = self._build_postings()
         self.df = postings["df"]
@@ -105,20 +115,30 @@ class Index:
         sentences_per_passage: np.ndarray,
         vocabulary: Sequence[str],
         params: BM25Params | None = None,
+        head_tokens: np.ndarray | None = None,
+        heads_per_passage: np.ndarray | None = None,
     ) -> Index:
-        """Build from term ids into `vocabulary`; terms no passage uses are dropped."""
-        used = np.unique(tokens)
+        """Build from term ids into `vocabulary`; terms no passage uses are dropped.
+        `head_tokens` / `heads_per_passage`: the heading field's term ids and counts."""
+        if head_tokens is None or heads_per_passage is None:
+            head_tokens = np.zeros(0, dtype=np.int32)
+            heads_per_passage = np.zeros(sentences_per_passage.shape[0], dtype=np.int64)
+        used = np.unique(np.concatenate((tokens, head_tokens)))
         if used.shape[0] != len(vocabulary):
             remap = np.full(len(vocabulary), -1, dtype=np.int32)
             remap[used] = np.arange(used.shape[0], dtype=np.int32)
             tokens = remap[tokens]
+            head_tokens = remap[head_tokens]
             vocabulary = [vocabulary[i] for i in used.tolist()]
+        head_ptr = np.zeros(heads_per_passage.shape[0] + 1, dtype=np.int64)
+        np.cumsum(heads_per_passage, out=head_ptr[1:])
         sentence_ptr = np.zeros(sentence_lengths.shape[0] + 1, dtype=np.int64)
         np.cumsum(sentence_lengths, out=sentence_ptr[1:])
         passage_sentence_ptr = np.zeros(sentences_per_passage.shape[0] + 1, dtype=np.int64)
         np.cumsum(sentences_per_passage, out=passage_sentence_ptr[1:])
         return cls(list(vocabulary), np.ascontiguousarray(tokens, dtype=np.int32), sentence_ptr,
-                   passage_sentence_ptr, params or BM25Params())
+                   passage_sentence_ptr, params or BM25Params(),
+                   head_tokens=np.ascontiguousarray(head_tokens, dtype=np.int32), head_ptr=head_ptr)
 
     def _build_postings(self) -> dict[str, np.ndarray]:
         n_terms = len(self.vocabulary)
@@ -137,17 +157,57 @@ class Index:
         tf = np.diff(np.append(starts, keys.shape[0])).astype(np.float64)
         pairs = keys[starts]
         del keys
+        head = self._head_tf(n) if p.head_weight > 0 and self.head_tokens.shape[0] else None
+        if head is not None:
+            pairs, tf = _merge_fields(pairs, tf, *head)
         terms = (pairs // n).astype(np.int32)
         docs = (pairs % n).astype(np.int32)
         df = np.bincount(terms, minlength=n_terms).astype(np.int32)
         # BM25Plus idf as rank-bm25 computes it.
         idf = np.log((self.size + 1) / np.maximum(df, 1)).astype(np.float64)
-        norm = p.k1 * (1 - p.b + p.b * self.doc_len[docs] / self.avgdl) if self.size else 0
-        weights = idf[terms] * (tf * (p.k1 + 1)) / (norm + tf)
+        if head is None:
+            norm = p.k1 * (1 - p.b + p.b * self.doc_len[docs] / self.avgdl) if self.size else 0
+            weights = idf[terms] * (tf * (p.k1 + 1)) / (norm + tf)
+        else:
+            # BM25F: each field's tf over its own length norm, summed with the field weight,
+            # then saturated once (tf here is already the combined, normalised frequency).
+            weights = idf[terms] * (tf * (p.k1 + 1)) / (p.k1 + tf)
         term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=term_ptr[1:])
         return {"df": df, "idf": idf, "post_docs": docs, "post_weights": weights.astype(np.float32),
                 "term_ptr": term_ptr}
+
+    def _head_tf(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The heading field's sorted (term, passage) keys, its weighted, length-normalised
+        frequencies, and the body's length norm per passage."""
+        p = self.params
+        head_len = np.diff(self.head_ptr).astype(np.float64)
+        avg_head = float(head_len.mean()) or 1.0
+        doc_of = np.repeat(np.arange(self.size, dtype=np.int64), np.diff(self.head_ptr))
+        keys = np.sort(self.head_tokens.astype(np.int64) * n + doc_of)
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        tf = np.diff(np.append(starts, keys.shape[0])).astype(np.float64)
+        hk = keys[starts]
+        head_norm = 1 - p.head_b + p.head_b * head_len[hk % n] / avg_head
+        body_norm = 1 - p.b + p.b * self.doc_len.astype(np.float64) / (self.avgdl or 1.0)
+        return hk, p.head_weight * tf / head_norm, body_norm
+
+    def head_matches(self, docs: np.ndarray, qids: np.ndarray) -> np.ndarray:
+        """Keys candidate * len(qids) + position in qids of the (sorted) query term ids
+        found in each candidate passage's heading field."""
+        starts = self.head_ptr[docs]
+        lens = self.head_ptr[docs + 1] - starts
+        if not int(lens.sum()):
+            return np.zeros(0, dtype=np.int64)
+        ends = np.cumsum(lens)
+        pos = np.arange(int(ends[-1]), dtype=np.int64) + np.repeat(starts - (ends - lens), lens)
+        toks = self.head_tokens[pos]
+        nq = qids.shape[0]
+        qpos = np.searchsorted(qids, toks)
+        qpos[qpos == nq] = 0
+        hit = qids[qpos] == toks
+        cand = np.repeat(np.arange(docs.shape[0], dtype=np.int64), lens)[hit]
+        return cand * nq + qpos[hit].astype(np.int64)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Everything needed to rebuild this index without recomputing it (for saving)."""
@@ -155,7 +215,8 @@ class Index:
         return {"tokens": self.tokens, "sentence_ptr": self.sentence_ptr,
                 "passage_sentence_ptr": self.passage_sentence_ptr, "df": self.df, "idf": self.idf,
                 "post_docs": self.post_docs, "post_weights": self.post_weights,
-                "term_ptr": self.term_ptr, "term_max": self.term_max, "typo_keys": keys, "typo_ids": ids}
+                "term_ptr": self.term_ptr, "term_max": self.term_max, "typo_keys": keys, "typo_ids": ids,
+                "head_tokens": self.head_tokens, "head_ptr": self.head_ptr}
 
     @classmethod
     def from_arrays(cls, vocabulary: list[str], arrays: dict[str, np.ndarray], params: BM25Params) -> Index:
@@ -164,7 +225,7 @@ class Index:
         postings = {k: arrays[k] for k in ("df", "idf", "post_docs", "post_weights", "term_ptr", "term_max")
                     if k in arrays}
         return cls(vocabulary, arrays["tokens"], arrays["sentence_ptr"], arrays["passage_sentence_ptr"],
-                   params, postings, typo)
+                   params, postings, typo, arrays.get("head_tokens"), arrays.get("head_ptr"))
 
     # -- BM25 ---------------------------------------------------------------------------
 
@@ -300,6 +361,18 @@ class Index:
         toks = self.tokens[bounds[0]:bounds[-1]].tolist()
         base = bounds[0]
         return [set(toks[bounds[i] - base:bounds[i + 1] - base]) for i in range(s1 - s0)]
+
+
+def _merge_fields(body_keys: np.ndarray, body_tf: np.ndarray, head_keys: np.ndarray, head_tf: np.ndarray,
+                  body_norm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (term, passage) keys of either field with the combined BM25F frequency
+    body_tf / body_norm + head_tf (which comes weighted and normalised)."""
+    n = body_norm.shape[0] or 1
+    keys = np.union1d(body_keys, head_keys)
+    tf = np.zeros(keys.shape[0], dtype=np.float64)
+    tf[np.searchsorted(keys, body_keys)] = body_tf / body_norm[body_keys % n]
+    tf[np.searchsorted(keys, head_keys)] += head_tf
+    return keys, tf
 
 
 def _segment_max(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
