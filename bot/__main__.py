@@ -68,6 +68,8 @@ def answer_json(answer: Answer) -> dict:
                 "score": round(r.score, 6),
                 "text": r.passage.text,
                 "snippet": r.snippet.text,
+                "section": list(r.citation.section),
+                "url": r.citation.url,
             }
             for r in answer.results
         ],

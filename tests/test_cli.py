@@ -11,7 +11,8 @@ import pytest
 from bot.__main__ import main
 from tests.conftest import KNOWLEDGE, ROOT
 
-RESULT_KEYS = {"document": str, "title": str, "paragraph": int, "score": float, "text": str, "snippet": str}
+RESULT_KEYS = {"document": str, "title": str, "paragraph": int, "score": float, "text": str, "snippet": str,
+               "section": list, "url": (str, type(None))}
 
 
 def run_cli(args, stdin_text=""):
@@ -39,6 +40,7 @@ def test_ask_json_schema_from_stdin(monkeypatch):
     assert first["results"][0]["document"] == "nato-space-center-ramstein.txt"
     assert "two considerations" in first["results"][0]["snippet"]
     assert "**" not in first["results"][0]["snippet"]  # plain text in JSON
+    assert first["results"][0]["section"] == [] and first["results"][0]["url"] is None  # no headings, no site
     assert lines[1] == {"question": "Huawei P40 Pro camera review", "answered": False, "results": []}
     assert not lines[2]["answered"]
 
@@ -104,3 +106,13 @@ def test_ask_json_stdin_with_invalid_utf8_bom_and_crlf():
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
     assert [x["question"] for x in lines] == ["why Ramstein?", "bad \ufffd byte"]
+
+
+def test_ask_json_gives_heading_path_and_deep_link(tmp_path):
+    (tmp_path / "kb.toml").write_text('base_url = "https://docs.example.org/"\nurl_style = "mkdocs"\n')
+    (tmp_path / "advanced").mkdir()
+    (tmp_path / "advanced" / "ssl.txt").write_text("SSL\n\nClient certificates are read from the keystore folder.\n")
+    out = io.StringIO()
+    assert main(["ask", "--json", "--knowledge", str(tmp_path), "where are client certificates read from"], out=out) == 0
+    r = json.loads(out.getvalue())["results"][0]
+    assert r["section"] == [] and r["url"] == "https://docs.example.org/advanced/ssl/"

@@ -71,7 +71,7 @@ def test_watcher_reports_settled_changes(tmp_path):
     assert w.poll()  # same as last poll: settled
     assert not w.poll()
     (tmp_path / ".hidden2.txt").write_text("ignored")
-    (tmp_path / "notes.pdf").write_text("ignored")
+    (tmp_path / "notes.docx").write_text("ignored")  # not a supported type
     assert not w.poll() and not w.poll()
     (tmp_path / "a.txt").unlink()
     assert w.poll(settle=False)

@@ -32,7 +32,7 @@ class FolderConfig:
     url_style: str = "mkdocs"
     junk_markers: tuple[str, ...] = ()
     # (folder relative to the root, patterns) of every kb.toml on the way down
-    excludes: tuple[tuple[str, pathspec.PathSpec], ...] = field(default=())
+    excludes: tuple[tuple[str, pathspec.GitIgnoreSpec], ...] = field(default=())
 
     def excluded(self, rel: str) -> bool:
         """Whether a file (path relative to the knowledge root) is excluded."""
@@ -74,7 +74,7 @@ def read_kb_toml(path: Path, folder: str, parent: FolderConfig) -> FolderConfig:
             raise KnowledgeError(f"{_name(folder)}: url_style must be one of {', '.join(URL_STYLES)}")
         cfg = _replace(cfg, url_style=style)
     if "exclude" in data:
-        spec = pathspec.PathSpec.from_lines("gitwildmatch", _strings(data["exclude"], "exclude", folder))
+        spec = pathspec.GitIgnoreSpec.from_lines(_strings(data["exclude"], "exclude", folder))
         cfg = _replace(cfg, excludes=(*cfg.excludes, (folder, spec)))
     if "junk_markers" in data:
         markers = tuple(m for m in _strings(data["junk_markers"], "junk_markers", folder) if m.strip())
