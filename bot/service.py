@@ -75,6 +75,8 @@ class ReloadReport:
     diff: KnowledgeDiff
     seconds: float
     skipped: tuple[SkippedFile, ...] = field(default=())
+    # (document, what its reader cut or dropped), e.g. ("news/a.txt", "cut page junk at line 40")
+    notes: tuple[tuple[str, str], ...] = field(default=())
 
     def summary(self) -> str:
         text = (f"Reloaded {self.documents} document{'s' * (self.documents != 1)}, "
@@ -226,7 +228,8 @@ class KnowledgeService:
             self._swap(built)
             seconds = time.perf_counter() - t0
             report = ReloadReport(len(built.kb.documents), len(built.kb.passages),
-                                  diff_knowledge(old.kb, built.kb), seconds, built.kb.skipped)
+                                  diff_knowledge(old.kb, built.kb), seconds, built.kb.skipped,
+                                  tuple((d.path, n) for d in built.kb.documents for n in d.notes))
             log.info("%s (%s)", report.summary(), how)
             return report
 
