@@ -17,8 +17,8 @@ from typing import TextIO
 
 from .answer import Answer, EngineConfig
 from .config import Settings
-from .errors import BotError
 from .documents.loader import LoadConfig
+from .errors import BotError
 from .progress import default_progress
 from .service import KnowledgeService
 

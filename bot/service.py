@@ -18,8 +18,8 @@ from pathlib import Path
 
 from .answer import Answer, AnswerEngine, EngineConfig
 from .builder import Built, build_knowledge
-from .errors import BotError, KnowledgeError
 from .documents.loader import LoadConfig, Progress, scan_knowledge
+from .errors import BotError, KnowledgeError
 from .knowledge import Document, KnowledgeBase, SkippedFile
 from .progress import LogProgress
 from .store import cache_dir, cache_key, load_built, save_built, settings_key

@@ -8,7 +8,12 @@ import pytest
 
 from bot.builder import build_knowledge
 from bot.documents import loader as loader_mod
-from bot.documents.loader import LoadConfig, load_knowledge, scan_knowledge, title_from_name
+from bot.documents.loader import (
+    LoadConfig,
+    load_knowledge,
+    scan_knowledge,
+    title_from_name,
+)
 from bot.documents.model import DocTree, Paragraph, ReadOptions, Section
 from bot.documents.urls import anchors, page_url, slug
 from bot.errors import KnowledgeError

@@ -13,7 +13,12 @@ from bot.documents.model import (
     Section,
     Table,
 )
-from bot.documents.passages import PassageError, ShapeOptions, build_passages, cut_paragraph
+from bot.documents.passages import (
+    PassageError,
+    ShapeOptions,
+    build_passages,
+    cut_paragraph,
+)
 
 
 def doc(*sections: Section, root_blocks: tuple = (), title: str = "Guide") -> DocTree:
