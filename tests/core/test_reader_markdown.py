@@ -9,12 +9,10 @@ import pytest
 from bot.documents.inline import to_plain
 from bot.documents.model import (
     Admonition,
-    Block,
     Code,
     DocTree,
     ListBlock,
     Paragraph,
-    Quote,
     ReadOptions,
     Table,
     walk_sections,
@@ -22,30 +20,11 @@ from bot.documents.model import (
 from bot.documents.readers import markdown
 from bot.errors import KnowledgeError, ReaderTimeout
 from tests.conftest import shared_file
+from tests.core.tree_helpers import prose, tree_blocks
 
 
 def read(text: str, **options: object) -> DocTree:
     return markdown.read("doc.md", textwrap.dedent(text).encode(), ReadOptions(**options))  # type: ignore[arg-type]
-
-
-def all_blocks(blocks: tuple[Block, ...] | list[Block]) -> list[Block]:
-    out: list[Block] = []
-    for b in blocks:
-        out.append(b)
-        if isinstance(b, ListBlock):
-            for item in b.items:
-                out.extend(all_blocks(item))
-        elif isinstance(b, (Admonition, Quote)):
-            out.extend(all_blocks(b.blocks))
-    return out
-
-
-def tree_blocks(tree: DocTree) -> list[Block]:
-    return [b for _, s in walk_sections(tree.root) for b in all_blocks(s.blocks)]
-
-
-def prose(tree: DocTree) -> str:
-    return "\n".join(to_plain(b.md) for b in tree_blocks(tree) if isinstance(b, Paragraph))
 
 
 def test_front_matter_title_and_dropped() -> None:

@@ -30,7 +30,6 @@ import bisect
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -57,6 +56,7 @@ from ..model import (
     Section,
     Table,
 )
+from ..treebuild import OpenSection, term_item
 from ._markdown_source import prepare
 
 log = logging.getLogger(__name__)
@@ -168,30 +168,15 @@ def _chunks(text: str) -> list[tuple[int, str]]:
 # --- tokens to the tree -------------------------------------------------------------------
 
 
-@dataclass
-class _Sec:
-    heading: str
-    level: int
-    anchor: str | None = None
-    line: int | None = None
-    blocks: list[Block] = field(default_factory=list)
-    children: list[_Sec] = field(default_factory=list)
-
-    def freeze(self) -> Section:
-        return Section(heading=self.heading, level=self.level, blocks=tuple(self.blocks),
-                       children=tuple(c.freeze() for c in self.children),
-                       anchor=self.anchor, line=self.line)
-
-
 class _Builder:
     """Turns markdown-it's flat token stream into nested sections and blocks."""
 
     def __init__(self, deadline: Deadline) -> None:
         self.deadline = deadline
-        self.root = _Sec(heading="", level=0)
-        self.stack: list[_Sec] = [self.root]
+        self.root = OpenSection(heading="", level=0)
+        self.stack: list[OpenSection] = [self.root]
         self.starts: list[int] = [0]  # 0-based first line of each section, in order
-        self.sections: list[_Sec] = [self.root]
+        self.sections: list[OpenSection] = [self.root]
         self.footnotes: list[tuple[int, Paragraph]] = []
         self.h1: str | None = None
         self.seen_heading = False
@@ -233,7 +218,7 @@ class _Builder:
         self.seen_heading = True
         while self.stack[-1].level >= level:
             self.stack.pop()
-        sec = _Sec(heading=text, level=level, anchor=anchor, line=line + 1)
+        sec = OpenSection(heading=text, level=level, anchor=anchor, line=line + 1)
         self.stack[-1].children.append(sec)
         self.stack.append(sec)
         self.starts.append(line)
@@ -341,13 +326,9 @@ class _Builder:
                 i += 3
             elif t.type == "dd_open":
                 blocks, i = self._blocks_until(tokens, i + 1, "dd_close")
-                lead = f"**{term}**" if term else ""
-                if blocks and isinstance(blocks[0], Paragraph) and lead:
-                    blocks[0] = Paragraph(f"{lead} — {blocks[0].md}")
-                elif lead:
-                    blocks.insert(0, Paragraph(lead))
-                if blocks:
-                    items.append(tuple(blocks))
+                item = term_item(term, blocks)
+                if item:
+                    items.append(item)
             else:
                 i = _skip(tokens, i)
         return (ListBlock(items=tuple(items)) if items else None), i + 1
