@@ -182,10 +182,21 @@ def _load(root: Path, rel: str, sig: Signature | None, config: LoadConfig, folde
     return LoadedFile(doc, passages)
 
 
+_SENTENCE_MARK = re.compile(r"[.?!]")
+
+
 def _sentences(draft: PassageDraft, splitter: SentenceSplitter) -> tuple[str, ...]:
     out: list[str] = []
     for piece in draft.pieces:
-        out.extend(splitter.split(piece))
+        piece = piece.strip()
+        # Punkt only breaks after . ? or !: a list item, table row or heading-like line
+        # without one before its end is one sentence (most pieces of a docs page; saves
+        # a fifth of the build).
+        if not _SENTENCE_MARK.search(piece, 0, len(piece) - 1):
+            if piece:
+                out.append(piece)
+        else:
+            out.extend(splitter.split(piece))
     return tuple(out)
 
 
