@@ -235,3 +235,8 @@ def test_huge_pages_skip_boilerplate_scoring():
 
     assert main_text("<p>" + "word " * (MAX_MARKUP_CHARS // 5) + "</p>", "big.html") is None
     assert main_text("<html><body><p>" + "A sentence of article text. " * 20 + "</p></body></html>", "a.html")
+
+
+def test_double_line_breaks_separate_paragraphs(tag_rule):
+    tree = read("<div>First post text.<br>\n<br>Second post text.<br>same paragraph</div>")
+    assert paragraphs(tree.root) == ["First post text.", "Second post text. same paragraph"]

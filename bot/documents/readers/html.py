@@ -32,6 +32,7 @@ from ..model import (
     Section,
     Table,
 )
+from ..outline import Heading, build_sections
 from ..scraped import find_junk, fold_spaces, junk_note
 
 log = logging.getLogger(__name__)
@@ -190,14 +191,7 @@ def _inside(node: _Node, tag: str) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class _Heading:
-    level: int
-    text: str
-    anchor: str | None
-
-
-_Event = Block | _Heading
+_Event = Block | Heading
 
 
 class _Content:
@@ -213,6 +207,10 @@ class _Content:
         """The children of a block container; runs of inline children become paragraphs."""
         run: list[_Node | _Text] = []
         for child in node.children:
+            if isinstance(child, _Node) and child.tag == "br" and _ends_with_br(run):
+                self._flush(run, out)  # "<br><br>": how old pages and forums mark paragraphs
+                run = []
+                continue
             if isinstance(child, _Text) or not (child.tag in _BLOCKS or self.has_block(child)):
                 if isinstance(child, _Text) or not _dropped(child):
                     run.append(child)
@@ -237,7 +235,7 @@ class _Content:
             if nested:
                 out.append((node.line, Paragraph(md=f"**{inline.escape(text)}**")))
             else:
-                out.append((node.line, _Heading(_HEADINGS[tag], text, _anchor(node))))
+                out.append((node.line, Heading(_HEADINGS[tag], text, _anchor(node))))
         elif tag == "pre":
             code = _raw_text(node).removeprefix("\n").rstrip()
             if code.strip():
@@ -260,7 +258,7 @@ class _Content:
     def nested_blocks(self, node: _Node) -> tuple[Block, ...]:
         out: list[tuple[int, _Event]] = []
         self.walk(node, out, nested=True)
-        return tuple(b for _, b in out if not isinstance(b, _Heading))
+        return tuple(b for _, b in out if not isinstance(b, Heading))
 
     def list_block(self, node: _Node, out: list[tuple[int, _Event]]) -> None:
         items: list[tuple[Block, ...]] = []
@@ -373,6 +371,14 @@ def _spaced(original: str, md: str) -> str:
     return f"{lead}{md}{trail}"
 
 
+def _ends_with_br(run: list[_Node | _Text]) -> bool:
+    for n in reversed(run):
+        if isinstance(n, _Text) and not n.data.strip():
+            continue
+        return isinstance(n, _Node) and n.tag == "br"
+    return False
+
+
 def _first_line(run: list[_Node | _Text]) -> int:
     for n in run:
         if isinstance(n, _Node) or n.data.strip():
@@ -449,8 +455,8 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
 
     main = main_text(markup, path)
     if main is not None:
-        kept = [(line, e) for line, e in events if isinstance(e, _Heading) or main.covers(_event_text(e))]
-        if any(not isinstance(e, _Heading) for _, e in kept):  # else trafilatura read another page
+        kept = [(line, e) for line, e in events if isinstance(e, Heading) or main.covers(_event_text(e))]
+        if any(not isinstance(e, Heading) for _, e in kept):  # else trafilatura read another page
             events = kept
         else:
             main = None
@@ -463,8 +469,8 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         log.info("%s: %s", path, note)
         notes.append(note)
 
-    h1 = next((e.text for _, e in events if isinstance(e, _Heading) and e.level == 1), None)
-    root = _sections(events)
+    h1 = next((e.text for _, e in events if isinstance(e, Heading) and e.level == 1), None)
+    root = build_sections(events)
     if main is not None:
         root = _prune(root, main)
     title_node = _find(doc, "title")
@@ -480,7 +486,7 @@ def _canonical(doc: _Node) -> str | None:
 
 
 def _event_text(event: _Event) -> str:
-    if isinstance(event, _Heading):
+    if isinstance(event, Heading):
         return event.text
     if isinstance(event, Paragraph):
         return inline.to_plain(event.md)
@@ -516,36 +522,6 @@ def _cut_junk(events: list[tuple[int, _Event]], markers: tuple[str, ...]
     if isinstance(event, Paragraph) and any(ch.isalnum() for ch in before):
         kept.append((line, Paragraph(md=inline.escape(fold_spaces(before)))))
     return kept, line, marker
-
-
-@dataclass(eq=False)
-class _Open:
-    heading: str
-    level: int
-    anchor: str | None
-    line: int | None
-    blocks: list[Block] = field(default_factory=list)
-    children: list[_Open] = field(default_factory=list)
-
-    def freeze(self) -> Section:
-        return Section(heading=self.heading, level=self.level, blocks=tuple(self.blocks),
-                       children=tuple(c.freeze() for c in self.children), anchor=self.anchor,
-                       line=self.line)
-
-
-def _sections(events: list[tuple[int, _Event]]) -> Section:
-    root = _Open("", 0, None, None)
-    stack = [root]
-    for line, event in events:
-        if isinstance(event, _Heading):
-            while stack[-1].level >= event.level:
-                stack.pop()
-            section = _Open(event.text, event.level, event.anchor, line)
-            stack[-1].children.append(section)
-            stack.append(section)
-        else:
-            stack[-1].blocks.append(event)
-    return root.freeze()
 
 
 def _prune(section: Section, main: MainText) -> Section:
