@@ -65,7 +65,7 @@ def test_twelve_mb_one_paragraph_file_is_skipped_with_its_name(tmp_path, caplog)
 
 def test_sentence_splitting_time_out_skips_the_file(tmp_path, monkeypatch):
     (tmp_path / "a.txt").write_text(ARTICLE)
-    (tmp_path / "b.txt").write_text("B\n\nAnother file with text in it.\n")
+    (tmp_path / "b.txt").write_text("B\n\nAnother file. It has two sentences.\n")
     from bot.text import SentenceSplitter
 
     class Slow(SentenceSplitter):
@@ -184,3 +184,28 @@ def test_slugs_as_each_generator_makes_them():
     assert page_url("https://x.org/docs", "index.md", "mkdocs") == "https://x.org/docs/"
     assert page_url("https://x.org/docs/", "Guide/Intro.md", "hugo") == "https://x.org/docs/guide/intro/"
     assert page_url("https://x.org/", "api/index.rst", "sphinx") == "https://x.org/api/index.html"
+
+
+def test_junk_markers_never_touch_markdown(tmp_path):
+    faq = ("# FAQ\n\n## Joining\n\nAsk a moderator for an invite.\n\n## Shop\n\n"
+           "Read more in the #shop channel.\n\n## Refunds\n\nRefunds take three days.\n")
+    (tmp_path / "faq.md").write_text(faq)
+    (tmp_path / "kb.toml").write_text('junk_markers = ["Refunds"]\n')
+    kb = load_knowledge(tmp_path)
+    text = " ".join(p.text for p in kb.passages)
+    assert "Read more in the #shop channel." in text and "Refunds take three days." in text
+    assert kb.documents[0].notes == ()
+
+
+def test_reload_report_lists_the_cuts(tmp_path):
+    from bot.rendering.messages import render_reload
+    from bot.service import KnowledgeService
+
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    service = KnowledgeService.open(tmp_path, use_saved_index=False)
+    body = "Real text about the topic, long enough to matter here. Related articles: buy things."
+    (tmp_path / "news.txt").write_text(f"News\n\n{body}\n")
+    report = service.reload()
+    assert report.notes and report.notes[0][0] == "news.txt" and "Related articles" in report.notes[0][1]
+    fields = {f.name: f.value for f in render_reload(report).embeds[0].fields}
+    assert "news.txt" in fields["Cut (1)"]
