@@ -91,7 +91,7 @@ def scan_knowledge(root: Path) -> Scan:
     folders: dict[str, FolderConfig] = {}
     bad: list[SkippedFile] = []
     try:
-        _walk(root, "", FolderConfig(), files, configs, folders, bad)
+        _walk(root, "", FolderConfig(), files, configs, folders, bad, {root.resolve()})
     except OSError as exc:
         raise KnowledgeError(f"cannot list knowledge directory {root}: {exc.strerror or exc}") from None
     if not files:
@@ -103,7 +103,7 @@ def scan_knowledge(root: Path) -> Scan:
 
 def _walk(folder: Path, rel: str, parent: FolderConfig, files: list[tuple[str, Signature]],
           configs: list[tuple[str, Signature]], folders: dict[str, FolderConfig],
-          bad: list[SkippedFile]) -> None:
+          bad: list[SkippedFile], seen: set[Path]) -> None:
     cfg = parent
     toml = folder / KB_TOML
     if toml.is_file():
@@ -116,13 +116,27 @@ def _walk(folder: Path, rel: str, parent: FolderConfig, files: list[tuple[str, S
             log.warning("ignored %s: %s", name, exc)
             bad.append(SkippedFile(name, str(exc)))
     folders[rel] = cfg
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+    try:
+        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        if not rel:
+            raise
+        log.warning("skipped folder %s: %s", rel, exc.strerror or exc)
+        bad.append(SkippedFile(rel + "/", f"cannot list the folder: {exc.strerror or exc}"))
+        return
+    for entry in entries:
         if entry.name.startswith("."):  # hidden files and folders, .kb-cache among them
             continue
         child = f"{rel}/{entry.name}" if rel else entry.name
         if entry.is_dir():
-            if not cfg.excluded(child + "/"):
-                _walk(entry, child, cfg, files, configs, folders, bad)
+            if cfg.excluded(child + "/"):
+                continue
+            real = entry.resolve()
+            if real in seen:  # a symlink back up the tree (or to a folder already read)
+                log.warning("skipped folder %s: it links to a folder already read", child)
+                continue
+            seen.add(real)
+            _walk(entry, child, cfg, files, configs, folders, bad, seen)
         elif entry.is_file() and entry.name != KB_TOML and not cfg.excluded(child):
             try:
                 st = entry.stat()

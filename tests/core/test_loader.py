@@ -209,3 +209,11 @@ def test_reload_report_lists_the_cuts(tmp_path):
     assert report.notes and report.notes[0][0] == "news.txt" and "Related articles" in report.notes[0][1]
     fields = {f.name: f.value for f in render_reload(report).embeds[0].fields}
     assert "news.txt" in fields["Cut (1)"]
+
+
+def test_symlink_loop_is_not_followed_forever(tmp_path):
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text(ARTICLE)
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    assert [f for f, _ in scan_knowledge(tmp_path).files] == ["a.txt", "sub/b.txt"]
