@@ -7,8 +7,9 @@ def _string(text: str) -> str:
     return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
 
 
-def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
-    """A PDF whose pages show the given lines top-down ("" = an empty line's worth of space)."""
+def make_pdf(pages: list[list[str | tuple[str, int]]], title: str | None = None) -> bytes:
+    """A PDF whose pages show the given lines top-down, 14 points apart ("" = an empty
+    line's worth of space; (text, size) = a line in another font size than 11)."""
     objects: list[bytes] = []
     n_pages = len(pages)
     page_ids = [4 + 2 * i for i in range(n_pages)]
@@ -19,8 +20,9 @@ def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
     for i, lines in enumerate(pages):
         ops = ["BT", "/F1 11 Tf", "14 TL", "72 740 Td"]
         for line in lines:
-            if line:
-                ops.append(f"{_string(line)} Tj")
+            text, size = (line, 11) if isinstance(line, str) else line
+            if text:
+                ops.append(f"/F1 {size} Tf {_string(text)} Tj")
             ops.append("T*")
         ops.append("ET")
         stream = "\n".join(ops).encode("cp1252")

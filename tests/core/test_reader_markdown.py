@@ -373,3 +373,29 @@ def test_poetry_docs_read_cleanly() -> None:
                 assert not text.startswith("{{"), (path.name, text)
                 assert "{{%" not in text and "{{<" not in text and "%}}" not in text, (path.name, text)
                 assert not text.startswith(("title:", "---", "menu:")), (path.name, text)
+
+
+def test_h1_other_than_front_matter_title_stays_a_section() -> None:
+    same = read("---\ntitle: Guide\n---\n# Guide\n\nIntro.\n")
+    assert same.title == "Guide" and same.root.children == ()
+    other = read("---\ntitle: Guide\n---\n# Welcome\n\nIntro.\n")
+    assert other.title == "Guide"
+    assert [s.heading for s in other.root.children] == ["Welcome"]
+
+
+def test_mkdocs_content_tabs_snippets_and_decorations() -> None:
+    tree = read("""\
+        === "pip"
+
+            ```sh
+            pip install x
+            ```
+
+        --8<-- "includes/abbreviations.md"
+
+        [Subscribe](#){ .md-button } :material-heart: thanks.
+        """)
+    assert tree.root.blocks == (
+        Admonition("tab", "pip", (Code("pip install x", "sh"),)),
+        Paragraph("Subscribe thanks."),
+    )

@@ -9,7 +9,13 @@ import logging
 import pytest
 
 from bot.documents import inline
-from bot.documents.model import DocTree, ListBlock, Paragraph, ReadOptions
+from bot.documents.model import (
+    DocTree,
+    ListBlock,
+    Paragraph,
+    ReadOptions,
+    walk_sections,
+)
 from bot.documents.readers.pdf import read
 from bot.documents.scraped import DEFAULT_JUNK_MARKERS
 from bot.errors import KnowledgeError
@@ -157,3 +163,30 @@ def test_a_compound_the_document_writes_with_its_hyphen_keeps_it():
                                     "and the second well-", "known rule, both exam-", "ples of good rules."]]),
                 ReadOptions())
     assert paras(tree)[-1][1].endswith("and the second well-known rule, both examples of good rules.")
+
+
+def test_bigger_type_is_headings_and_gaps_end_paragraphs():
+    body = "Members must be kind to each other at all times, in every channel and"
+    pages: list[list[str | tuple[str, int]]] = [
+        [("Server handbook", 20), "", ("Joining", 15),
+         body, "in every voice chat, and they read these rules before they post.",
+         "",  # a gap, though the line above is a full one
+         "New members get the visitor role until a moderator checks them over.",
+         ("Roles", 15), body, "they ask before they ping a role."],
+        [("Moderators", 13), "Moderators are picked by the admins every year.",
+         "The moderators keep a log of every warning.",
+         ("Contents", 15), "Joining . . . . . . . . 1", "Roles . . . . . . . . . 1"],
+    ]
+    tree = read("handbook.pdf", make_pdf(pages), ReadOptions())
+    assert tree.title == "Server handbook"
+    sections = {path: s for path, s in walk_sections(tree.root)}
+    assert list(sections) == [(), ("Joining",), ("Roles",), ("Roles", "Moderators")]
+    assert [s.level for s in sections.values()] == [0, 2, 2, 3]
+    assert tree.root.blocks == ()
+    joining = [(b.page, inline.to_plain(b.md)) for b in sections[("Joining",)].blocks]  # type: ignore[union-attr]
+    assert joining == [
+        (1, f"{body} in every voice chat, and they read these rules before they post."),
+        (1, "New members get the visitor role until a moderator checks them over."),
+    ]
+    moderators = sections[("Roles", "Moderators")].blocks
+    assert [b.page for b in moderators] == [2]  # type: ignore[union-attr]

@@ -5,7 +5,8 @@ TOML `+++`), Hugo shortcodes (`{{% note %}}`, `{{< tab "x" >}}`), Jekyll/Liquid 
 (`{% raw %}`, `{% highlight py %}`), mkdocstrings directives (`::: package.function` with
 indented options) and a `source: URL` line. This pass removes them line by line, outside
 fenced code and inline code spans, keeping every line (a removed line becomes blank) so the
-parser's line numbers still point into the file. Paired admonition shortcodes
+parser's line numbers still point into the file. MkDocs content tabs (`=== "Tab"`) become
+`!!! tab` admonitions. Paired admonition shortcodes
 (`{{% note %}}…{{% /note %}}`) become `:::` containers and highlight tags become fences, so
 the parser sees their structure.
 """
@@ -22,6 +23,10 @@ _SOURCE_SCAN_LINES = 5
 _FENCE_OPEN = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
 # mkdocstrings: "::: dotted.identifier" (a `:::` container names a kind, not a dotted path).
 _MKDOCSTRINGS = re.compile(r"^:::\s+([A-Za-z_][\w.:-]*)\s*$")
+# pymdownx: content tabs (=== "Tab") read as boxes; snippet includes and /// block fences go.
+_TABBED = re.compile(r'^(\s*)===[+!]*\s+(".*")\s*$')
+_SNIPPET = re.compile(r"^\s*;?-{1,2}8<-{1,2}")
+_BLOCK_FENCE = re.compile(r"^\s*/{3,}(?:\s.*)?$")
 _CONTAINER_CLOSE = re.compile(r"^\s*:{3,}\s*$")
 _INDENTED_OPTION = re.compile(r"^\s+[\w-]+\s*:")
 # Hugo `{{< … >}}` / `{{% … %}}` and Jekyll `{% … %}`; a tag never spans a blank line.
@@ -180,7 +185,10 @@ class _Tags:
 
     def _skip_fence(self, i: int, marker: str) -> int:
         """Past a fenced block; Jekyll's {% raw %} lines inside it go, the rest stays."""
-        close = re.compile(rf"^\s*{re.escape(marker[0])}{{{len(marker)},}}\s*$")
+        # The closing fence may be indented at most 3 columns more than the opening one
+        # (CommonMark); a deeper one is content, e.g. a fence quoted inside a fence.
+        indent = len(self.lines[i]) - len(self.lines[i].lstrip())
+        close = re.compile(rf"^ {{0,{indent + 3}}}{re.escape(marker[0])}{{{len(marker)},}}\s*$")
         i += 1
         while i < len(self.lines):
             line = self.lines[i]
@@ -205,6 +213,11 @@ class _Tags:
                     i += 1
                 self.out.notes.append(f"dropped mkdocstrings directive {m.group(1)!r}")
                 continue
+            tab = _TABBED.match(lines[i])
+            if tab:
+                lines[i] = f"{tab.group(1)}!!! tab {tab.group(2)}"
+            elif _SNIPPET.match(lines[i]) or _BLOCK_FENCE.match(lines[i]):
+                lines[i] = ""
             i += 1
         if not any("{" in lines[j] for j in range(start, end)):
             return

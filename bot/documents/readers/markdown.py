@@ -7,7 +7,8 @@ containers, footnotes and definition lists. Site-generator syntax no parser know
 matter, shortcodes, mkdocstrings) is taken out first by `_markdown_source`.
 
 What is kept and dropped:
-- headings make the Section tree (first H1 = the title, its content the root section; a
+- headings make the Section tree (the first heading, when it is an H1 and there is no other
+  front-matter title, is the title and its content the root section; a
   trailing `{#id}` / `{: #id}` becomes the anchor); headings inside boxes, lists or quotes
   read as bold paragraphs;
 - paragraphs, lists, tables, quotes, code, admonitions/containers (and GitHub `> [!NOTE]`
@@ -65,25 +66,28 @@ _DEADLINE = "_bot_deadline"  # key of the Deadline in markdown-it's env
 _INLINE_CHECK_EVERY = 64  # inline tokens parsed between deadline checks
 _CHUNK_CHARS = 1 << 20  # parse files larger than this in pieces (memory, see module doc)
 
-_HEADING_ATTRS = re.compile(r"\s*\{:?\s*([^{}]*)\}\s*$")
+_HEADING_ATTRS = re.compile(r"\s*\{:?\s*([.#][^{}]*)\}\s*$")
 _ATTR_ID = re.compile(r"(?:^|\s)#([\w\-.:]+)")
 _TOC_MARKERS = frozenset({"[toc]", "[[toc]]", "[[_toc_]]", "[_toc_]", "{:toc}", "toc {:toc}",
                           "${toc}", "{{toc}}", "[[_toc_]] {:toc}"})
 _KRAMDOWN_IAL = re.compile(r"^\{:[^{}]*\}$")
 _GITHUB_ALERT = re.compile(r"^\\\[!(\w+)\\\]\s*")
 _SPACES = re.compile(r"[ \t]+")
+# MkDocs decorations in running text: icon shortcodes and attribute lists ("{ .md-button }").
+_DECORATION = re.compile(r":(?:material|octicons|fontawesome|simple)-[\w-]+:"
+                         r"|\{\s*:?\s*[.#][^{}\n]*\}|\{:[^{}\n]*\}")
 
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     """The file's document tree; KnowledgeError says why it cannot be used."""
     deadline = Deadline(options.timeout_s)
     prepared = prepare(decode_text(data))
-    builder = _Builder(deadline)
+    builder = _Builder(deadline, prepared.title)
     refs: dict[str, object] = {}  # reference definitions carry over between pieces
     for offset, chunk in _chunks(prepared.text):
         env = {_DEADLINE: deadline, "references": refs}
         builder.feed(_parser().parse(chunk, env), offset)
-    root, h1 = builder.finish(prepared.title)
+    root, h1 = builder.finish()
     title = prepared.title or h1
     if not root.blocks and not root.children:
         raise KnowledgeError("it has no readable text (only markup, images or front matter)")
@@ -171,8 +175,9 @@ def _chunks(text: str) -> list[tuple[int, str]]:
 class _Builder:
     """Turns markdown-it's flat token stream into nested sections and blocks."""
 
-    def __init__(self, deadline: Deadline) -> None:
+    def __init__(self, deadline: Deadline, front_title: str | None) -> None:
         self.deadline = deadline
+        self.front_title = front_title
         self.root = OpenSection(heading="", level=0)
         self.stack: list[OpenSection] = [self.root]
         self.starts: list[int] = [0]  # 0-based first line of each section, in order
@@ -200,7 +205,7 @@ class _Builder:
             if i % 256 == 0:
                 self.deadline.check()
 
-    def finish(self, title: str | None) -> tuple[Section, str | None]:
+    def finish(self) -> tuple[Section, str | None]:
         for line, para in self.footnotes:
             k = bisect.bisect_right(self.starts, line) - 1
             self.sections[max(k, 0)].blocks.append(para)
@@ -210,11 +215,11 @@ class _Builder:
         text, anchor = _heading_text(inline)
         level = int(tok.tag[1])
         line = (tok.map[0] if tok.map else 0) + self.offset
-        if level == 1 and not self.seen_heading and self.h1 is None:
+        if level == 1 and not self.seen_heading and text and (
+                self.front_title is None or _same_text(text, self.front_title)):
             self.seen_heading = True
-            self.h1 = text or None
-            if text:
-                return  # the title: what follows it belongs to the root section
+            self.h1 = text
+            return  # the title: what follows it belongs to the root section
         self.seen_heading = True
         while self.stack[-1].level >= level:
             self.stack.pop()
@@ -334,6 +339,10 @@ class _Builder:
         return (ListBlock(items=tuple(items)) if items else None), i + 1
 
 
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
 def _skip(tokens: Sequence[Token], i: int) -> int:
     """Index after the token at i and, if it opens something, after its matching close."""
     depth: int = tokens[i].nesting
@@ -346,22 +355,20 @@ def _skip(tokens: Sequence[Token], i: int) -> int:
 
 def _heading_text(inline: Token) -> tuple[str, str | None]:
     """Plain heading text and the id of a trailing `{#id}` attribute block, if any."""
-    text = to_plain(_inline(inline.children or []))
     anchor = None
-    m = _HEADING_ATTRS.search(text)
-    if m and (m.group(1).startswith(("#", ".")) or _ATTR_ID.search(m.group(1)) or not m.group(1).strip()):
+    m = _HEADING_ATTRS.search(inline.content)  # raw source: attribute blocks are not text
+    if m:
         id_m = _ATTR_ID.search(m.group(1))
         anchor = id_m.group(1) if id_m else None
-        text = text[:m.start()].rstrip()
-    return text, anchor
+    return to_plain(_inline(inline.children or [])), anchor
 
 
 def _paragraph(inline: Token) -> Paragraph | None:
     md = _inline(inline.children or [])
     if not md:
         return None  # only images, HTML or removed shortcodes
-    plain = to_plain(md)
-    if plain.lower() in _TOC_MARKERS or _KRAMDOWN_IAL.match(plain):
+    raw = " ".join(inline.content.split())
+    if raw.lower() in _TOC_MARKERS or _KRAMDOWN_IAL.match(raw):
         return None
     return Paragraph(md)
 
@@ -425,7 +432,7 @@ def _inline(children: Sequence[Token]) -> str:
     for tok in children:
         t = tok.type
         if t == "text":
-            out.append(escape(tok.content))
+            out.append(escape(_DECORATION.sub("", tok.content)))
         elif t == "code_inline":
             out.append(code_span(tok.content))
         elif t == "softbreak":

@@ -6,24 +6,28 @@ further in than the one before (an indented first line), before a list bullet, o
 sentence-ending line that stops well short of the page's usual line length. Words broken at
 a line end ("exam-\\nple") are joined again. Page numbers and running heads or feet (the same
 line at the top or bottom of most pages) are dropped; runs of bullet lines become a list.
-Everything lives in the root section: headings cannot be told from the text alone.
+Where pypdf gives each piece of text its place and font size, a gap wider than the usual
+line step also ends a paragraph, and lines in a font clearly bigger than the body text are
+headings that open sections (largest = level 1).
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import re
 import statistics
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ...errors import KnowledgeError
 from .. import inline
 from ..model import Block, DocTree, ListBlock, Paragraph, ReadOptions, Section
+from ..outline import Heading, build_sections
 from ..scraped import fold_spaces
 
 log = logging.getLogger(__name__)
@@ -46,6 +50,15 @@ _FILE_NAME_TITLE = re.compile(r"(?:\.(?:docx?|odt|rtf|pdf|tex|indd|pages|pptx?|x
 # A paragraph's last line is "short" below this share of the page's usual line length.
 _SHORT_LINE = 0.75
 _TITLE_MAX_CHARS = 120
+_TITLE_MAX_LINES = 3
+# Text this much bigger than the body text is a heading.
+_HEADING_SCALE = 1.15
+# A gap above a line of more than this many usual line steps starts a paragraph.
+_PARAGRAPH_GAP = 1.3
+_INDENT_EMS = 0.8
+# Pieces whose baselines differ by more than this many ems are on different lines
+# (superscripts and subscripts move less).
+_SAME_LINE_EMS = 0.6
 # A line at the top or bottom of this share of the pages (3 pages at least) is a running head.
 _RUNNING_SHARE = 0.5
 _RUNNING_MIN_PAGES = 3
@@ -54,53 +67,71 @@ _RUNNING_MIN_PAGES = 3
 @dataclass(frozen=True, slots=True)
 class _Line:
     text: str  # stripped
-    indent: int  # leading spaces in the extracted text
+    indent: float  # where the line starts: x in points, or leading spaces without geometry
+    y: float | None = None  # baseline height on the page (grows upwards), when known
+    size: float | None = None  # font size of most of the line's characters, when known
+
+
+_Piece = tuple[str, float | None, float | None, float | None]  # text, x, y, font size
 
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     # Junk markers are for scraped web text: never applied to PDF (options.junk_markers unused).
     with _quiet_pypdf(path):
         title, pages, failed = _extract(data)
-    if not any(any(ch.isalnum() for ch in text) for text in pages):
+    lines = [_lines(pieces) for pieces in pages]
+    if not any(page for page in lines):
         if failed:
             raise KnowledgeError("no text could be extracted from the PDF's pages")
         raise KnowledgeError("the PDF has no extractable text (scanned pages?)")
-    lines = [_lines(text) for text in pages]
-    title = title or _title_from_first_line(lines)  # before running heads go: it may be one
+    level_of = _heading_levels(lines)
+    # Before running heads go: the title is often one.
+    title = title or _title_from_heading(lines, level_of) or _title_from_first_line(lines)
     lines = _drop_running_lines(lines)
-    first = next((i for i, page in enumerate(lines) if page), None)
-    if title is not None and first is not None and lines[first][0].text.casefold() == title.casefold():
-        lines[first] = lines[first][1:]  # the title is not a paragraph of its own
-    blocks = _blocks(_paragraphs(lines))
-    if not blocks:
+    if title is not None:
+        _drop_title_lines(lines, title)
+    events = list(_events(lines, level_of))
+    if not events:
         raise KnowledgeError("the PDF has no extractable text (scanned pages?)")
     notes = tuple(f"page {n}: its text could not be extracted" for n in failed)
-    return DocTree(title=title, root=Section(heading="", level=0, blocks=blocks), notes=notes, paged=True)
+    return DocTree(title=title, root=_without_empty(build_sections(_blocks(events))), notes=notes, paged=True)
 
 
-def _blocks(paragraphs: Iterator[tuple[int, str]]) -> tuple[Block, ...]:
-    """Paragraphs, with runs of bullet paragraphs ("• ...") as one list."""
-    out: list[Block] = []
+def _without_empty(section: Section) -> Section:
+    """Without headings that have nothing under them ("Contents" once its dot-leader lines
+    are gone, a title page's big-type lines)."""
+    children = tuple(c for c in (_without_empty(c) for c in section.children) if c.blocks or c.children)
+    return replace(section, children=children)
+
+
+def _blocks(events: list[tuple[int, str | Heading]]) -> list[tuple[int | None, Block | Heading]]:
+    """Paragraphs (runs of bullet paragraphs "• ..." as one list) and headings."""
+    out: list[tuple[int | None, Block | Heading]] = []
     items: list[Paragraph] = []
 
     def end_list() -> None:
         if items:
-            out.append(ListBlock(items=tuple((item,) for item in items), page=items[0].page))
+            out.append((None, ListBlock(items=tuple((item,) for item in items), page=items[0].page)))
             items.clear()
 
-    for page, text in paragraphs:
+    for page, text in events:
+        if isinstance(text, Heading):
+            end_list()
+            out.append((None, text))
+            continue
         bullet = _GLYPH_BULLET.match(text)
         if bullet and text[bullet.end():].strip():
             items.append(Paragraph(md=inline.escape(text[bullet.end():]), page=page))
             continue
         end_list()
-        out.append(Paragraph(md=inline.escape(text), page=page))
+        out.append((None, Paragraph(md=inline.escape(text), page=page)))
     end_list()
-    return tuple(out)
+    return out
 
 
-def _extract(data: bytes) -> tuple[str | None, list[str], list[int]]:
-    """(metadata title, text of each page, pages whose extraction failed)."""
+def _extract(data: bytes) -> tuple[str | None, list[list[_Piece]], list[int]]:
+    """(metadata title, text pieces of each page with their place, pages whose extraction
+    failed)."""
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
@@ -124,15 +155,20 @@ def _extract(data: bytes) -> tuple[str | None, list[str], list[int]]:
         raise KnowledgeError(f"the PDF is damaged or incomplete ({exc})") from None
     except Exception as exc:  # noqa: BLE001 - pypdf raises plain errors on broken files too
         raise KnowledgeError(f"the PDF is damaged or incomplete ({type(exc).__name__}: {exc})") from None
-    pages: list[str] = []
+    pages: list[list[_Piece]] = []
     failed: list[int] = []
     for number, page in enumerate(page_list, start=1):
+        pieces: list[_Piece] = []
         try:
-            pages.append(page.extract_text() or "")
+            text = page.extract_text(visitor_text=_visitor(pieces)) or ""
         except Exception as exc:  # noqa: BLE001 - one bad page must not lose the others
             log.debug("page %d: text extraction failed: %s", number, exc)
-            pages.append("")
+            pages.append([])
             failed.append(number)
+            continue
+        if "".join(p[0] for p in pieces) != text:  # the places do not add up: text alone
+            pieces = [(text, None, None, None)]
+        pages.append(pieces)
     return title, pages, failed
 
 
@@ -177,19 +213,115 @@ def _quiet_pypdf(path: str) -> Iterator[None]:
                         problems[0][:200])
 
 
-def _lines(text: str) -> list[_Line]:
-    out = []
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        raw = raw.expandtabs(4).rstrip()
+def _visitor(pieces: list[_Piece]) -> Callable[[str, list[float], list[float], object, float], None]:
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text:
+            pieces.append((text, *_place(cm, tm, size)))
+
+    return visit
+
+
+def _place(cm: list[float], tm: list[float], size: float) -> tuple[float | None, float | None, float | None]:
+    """(x, y, font size) of a text piece in page space: the text matrix times the CTM."""
+    try:
+        a, b, c, d, e, f = (float(v) for v in cm)
+        _, _, tc, td, te, tf = (float(v) for v in tm)
+        x = te * a + tf * c + e
+        y = te * b + tf * d + f
+        scale = ((tc * a + td * c) ** 2 + (tc * b + td * d) ** 2) ** 0.5
+        return round(x, 1), round(y, 1), round(float(size) * scale, 1) or None
+    except (TypeError, ValueError):
+        return None, None, None
+
+
+def _lines(pieces: list[_Piece]) -> list[_Line]:
+    """The page's lines, each with where it starts and its main font size."""
+    out: list[_Line] = []
+    parts: list[str] = []
+    start: tuple[float | None, float | None] | None = None
+    sizes: Counter[float] = Counter()
+
+    def finish() -> None:
+        raw = "".join(parts).expandtabs(4).rstrip()
         stripped = raw.strip()
-        if stripped and (_PAGE_NUMBER.match(stripped) or _DOT_LEADER.search(stripped)):
-            continue
-        out.append(_Line(fold_spaces(stripped), len(raw) - len(raw.lstrip())))
+        if not (stripped and (_PAGE_NUMBER.match(stripped) or _DOT_LEADER.search(stripped))):
+            x, y = start if start is not None else (None, None)
+            indent = x if x is not None else float(len(raw) - len(raw.lstrip()))
+            size = sizes.most_common(1)[0][0] if sizes else None
+            out.append(_Line(fold_spaces(stripped), indent, y, size))
+
+    for text, x, y, size in pieces:
+        if (start is not None and start[1] is not None and y is not None and size is not None
+                and abs(y - start[1]) > size * _SAME_LINE_EMS and text.strip()):
+            finish()  # pypdf sometimes runs two lines together when the font changes between them
+            parts, start, sizes = [], None, Counter()
+        for i, seg in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
+            if i:
+                finish()
+                parts, start, sizes = [], None, Counter()
+            parts.append(seg)
+            if seg.strip():
+                if start is None:
+                    start = (x, y) if seg[:1].strip() else (None, y)  # x of a space-led piece is off
+                if size is not None:
+                    sizes[size] += len(seg.strip())
+    finish()
     while out and not out[0].text:
         out.pop(0)
     while out and not out[-1].text:
         out.pop()
     return out
+
+
+def _heading_levels(pages: list[list[_Line]]) -> dict[float, int]:
+    """Heading level by font size: sizes clearly above the body text's (the size most
+    characters have), largest first; empty when the PDF gives no sizes."""
+    body: Counter[float] = Counter()
+    for page in pages:
+        for line in page:
+            if line.size is not None:
+                body[line.size] += len(line.text)
+    if not body:
+        return {}
+    body_size = body.most_common(1)[0][0]
+    bigger = sorted({ln.size for page in pages for ln in page
+                     if ln.size is not None and ln.size >= body_size * _HEADING_SCALE and _heading_like(ln.text)},
+                    reverse=True)
+    return {size: min(level, 6) for level, size in enumerate(bigger, start=1)}
+
+
+def _heading_like(text: str) -> bool:
+    return len(text) <= _TITLE_MAX_CHARS and any(ch.isalpha() for ch in text)
+
+
+def _level(line: _Line, levels: dict[float, int]) -> int:
+    return levels.get(line.size, 0) if line.size is not None and _heading_like(line.text) else 0
+
+
+def _title_from_heading(pages: list[list[_Line]], levels: dict[float, int]) -> str | None:
+    """The heading the first page opens with (its lines joined), if it opens with one."""
+    page = next((p for p in pages if p), [])
+    if not page or not _level(page[0], levels):
+        return None
+    parts = []
+    for line in page[:_TITLE_MAX_LINES]:
+        if line.size != page[0].size or not line.text:
+            break
+        parts.append(line.text)
+    return fold_spaces(" ".join(parts)) or None
+
+
+def _drop_title_lines(pages: list[list[_Line]], title: str) -> None:
+    """The title is not a paragraph of its own: drop the lines at the start that spell it."""
+    first = next((p for p in pages if p), None)
+    if first is None:
+        return
+    rest = title.casefold()
+    while first and first[0].text and rest.startswith(first[0].text.casefold()):
+        rest = rest[len(first[0].text):].strip()
+        first.pop(0)
+        if not rest:
+            return
 
 
 def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
@@ -226,9 +358,9 @@ def _title_from_first_line(pages: list[list[_Line]]) -> str | None:
     return first
 
 
-def _paragraphs(pages: list[list[_Line]]) -> Iterator[tuple[int, str]]:
-    """(page the paragraph starts on, its text), in reading order; a paragraph that runs on
-    over a page break belongs to the page it starts on."""
+def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tuple[int, str | Heading]]:
+    """(page, paragraph text or heading), in reading order; a paragraph that runs on over a
+    page break belongs to the page it starts on."""
     vocabulary = {w.casefold() for page in pages for line in page for w in _WORD.findall(line.text)}
 
     def join(lines: list[str]) -> str:
@@ -238,26 +370,57 @@ def _paragraphs(pages: list[list[_Line]]) -> Iterator[tuple[int, str]]:
     start_page = 1
     for number, page in enumerate(pages, start=1):
         usual = _usual_length(page)
+        step = _usual_step(page)
         prev: _Line | None = None
+        heading: list[str] = []
+        heading_level = 0
         for line in page:
+            level = _level(line, levels)
+            if heading and (level != heading_level or not line.text or _gap(prev, line, step)):
+                yield number, Heading(level=heading_level, text=fold_spaces(" ".join(heading)))
+                heading = []
+            if level and line.text:
+                if current:
+                    yield start_page, join(current)
+                    current = []
+                heading.append(line.text)  # a heading may run over two lines
+                heading_level = level
+                prev = line
+                continue
             if not line.text:
                 if current:
                     yield start_page, join(current)
                     current = []
                 prev = None
                 continue
-            if current and prev is not None and _starts_paragraph(prev, line, usual):
+            if current and prev is not None and (_gap(prev, line, step) or _starts_paragraph(prev, line, usual)):
                 yield start_page, join(current)
                 current = []
             if current and prev is None and not _runs_on(current[-1], line):
-                yield start_page, join(current)  # a page break that ends a paragraph
+                yield start_page, join(current)  # a page break (or a heading) ends a paragraph
                 current = []
             if not current:
                 start_page = number
             current.append(line.text)
             prev = line
+        if heading:
+            yield number, Heading(level=heading_level, text=fold_spaces(" ".join(heading)))
     if current:
         yield start_page, join(current)
+
+
+def _usual_step(page: list[_Line]) -> float | None:
+    """The page's usual distance from one baseline to the next, when the PDF gives places."""
+    steps = [a.y - b.y for a, b in itertools.pairwise(page)
+             if a.y is not None and b.y is not None and a.text and b.text and a.y > b.y]
+    return statistics.median(steps) if steps else None
+
+
+def _gap(prev: _Line | None, line: _Line, step: float | None) -> bool:
+    """More space above the line than between lines, or a jump up (a new column or box)."""
+    if prev is None or step is None or prev.y is None or line.y is None:
+        return False
+    return prev.y - line.y > step * _PARAGRAPH_GAP or line.y > prev.y + step / 2
 
 
 def _usual_length(page: list[_Line]) -> int:
@@ -272,7 +435,7 @@ def _usual_length(page: list[_Line]) -> int:
 def _starts_paragraph(prev: _Line, line: _Line, usual: int) -> bool:
     if _BULLET.match(line.text + " "):
         return True
-    if line.indent > prev.indent and not _BULLET.match(prev.text + " "):
+    if line.indent > prev.indent + _indent_step(line) and not _BULLET.match(prev.text + " "):
         return True  # an indented first line (a list item's run-on lines are indented too)
     opens_sentence = line.text[:1].isupper() or line.text[:1].isdigit()
     if prev.text.endswith("-"):
@@ -288,6 +451,11 @@ def _starts_paragraph(prev: _Line, line: _Line, usual: int) -> bool:
     # A short line without final punctuation is a heading when a sentence starts after it;
     # before a lower-case word it is a line of ragged text.
     return opens_sentence
+
+
+def _indent_step(line: _Line) -> float:
+    # With places, an indented first line starts about an em in; in text, any extra space.
+    return line.size * _INDENT_EMS if line.size is not None else 0.0
 
 
 def _runs_on(previous: str, line: _Line) -> bool:
