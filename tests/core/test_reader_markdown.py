@@ -356,6 +356,8 @@ def test_large_file_parsed_in_pieces_keeps_structure(monkeypatch: pytest.MonkeyP
     assert all(isinstance(s.blocks[1], Code) and s.blocks[1].text == "code\n\n# not a heading"
                for s in tree.root.children)
     assert tree.root.children[29].line == 29 * 10 + 1
+    # The reference defined at the very end resolves in the first piece too.
+    assert tree.root.children[0].blocks[0] == Paragraph("Text 0 with ref.")
 
 
 def test_poetry_docs_read_cleanly() -> None:
@@ -399,3 +401,9 @@ def test_mkdocs_content_tabs_snippets_and_decorations() -> None:
         Admonition("tab", "pip", (Code("pip install x", "sh"),)),
         Paragraph("Subscribe thanks."),
     )
+
+
+def test_front_matter_source() -> None:
+    tree = read("---\nquestion: Where?\nsource: https://example.org/faq\n---\n# Where?\n\nHere.\n")
+    assert (tree.title, tree.source) == ("Where?", "https://example.org/faq")
+    assert read("---\nsource: not a url\n---\nText.\n").source is None

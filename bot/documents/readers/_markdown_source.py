@@ -67,38 +67,42 @@ def prepare(text: str) -> Prepared:
     """Front matter, `source:` line, shortcodes and mkdocstrings directives taken out."""
     lines = text.replace(_PLACEHOLDER, "\ufffd").split("\n")
     out = Prepared(text="")
-    out.title = _take_front_matter(lines, out)
-    out.source = _take_source_line(lines)
+    _take_front_matter(lines, out)
+    out.source = _take_source_line(lines) or out.source
     _Tags(lines, out).run()
     out.text = "\n".join(lines)
     return out
 
 
-def _take_front_matter(lines: list[str], out: Prepared) -> str | None:
+def _take_front_matter(lines: list[str], out: Prepared) -> None:
+    """Front matter blanked out; its `title` and `source` (a URL) kept in `out`."""
     if not lines or lines[0].rstrip() not in ("---", "+++"):
-        return None
+        return
     marker = lines[0].rstrip()
     ends = ("---", "...") if marker == "---" else ("+++",)
     for end in range(1, len(lines)):
         if lines[end].rstrip() in ends:
             break
     else:
-        return None  # a lone "---" on the first line is a rule, not front matter
+        return  # a lone "---" on the first line is a rule, not front matter
     body = lines[1:end]
     if marker == "---" and not any(":" in ln for ln in body):
-        return None  # "---" text "---" with no keys: rules around a paragraph
+        return  # "---" text "---" with no keys: rules around a paragraph
     for i in range(end + 1):
         lines[i] = ""
     out.notes.append(f"dropped front matter (lines 1-{end + 1})")
-    title = _toml_title(body) if marker == "+++" else _yaml_title(body)
-    return title or None
+    values = _toml_values(body) if marker == "+++" else {k: _yaml_scalar(body, k) for k in ("title", "source")}
+    out.title = values.get("title") or None
+    source = values.get("source") or ""
+    if re.match(r"https?://\S+$", source):
+        out.source = source
 
 
-def _yaml_title(body: list[str]) -> str | None:
-    # Only a top-level `title:` is needed, so a full YAML parser would add a dependency for
-    # one key; plain, quoted and folded (`>`/`|`) scalars are handled.
+def _yaml_scalar(body: list[str], key: str) -> str | None:
+    # Only two top-level keys are needed, so a full YAML parser would add a dependency for
+    # them; plain, quoted and folded (`>`/`|`) scalars are handled.
     for i, line in enumerate(body):
-        m = re.match(r"^title\s*:\s*(.*?)\s*$", line)
+        m = re.match(rf"^{key}\s*:\s*(.*?)\s*$", line)
         if not m:
             continue
         value = m.group(1)
@@ -121,13 +125,12 @@ def _yaml_title(body: list[str]) -> str | None:
     return None
 
 
-def _toml_title(body: list[str]) -> str | None:
+def _toml_values(body: list[str]) -> dict[str, str]:
     try:
         data = tomllib.loads("\n".join(body))
     except tomllib.TOMLDecodeError:
-        return None
-    title = data.get("title")
-    return title.strip() if isinstance(title, str) else None
+        return {}
+    return {k: v.strip() for k, v in data.items() if k in ("title", "source") and isinstance(v, str)}
 
 
 def _take_source_line(lines: list[str]) -> str | None:

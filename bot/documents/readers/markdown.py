@@ -22,7 +22,8 @@ What is kept and dropped:
 Bounded: the parse checks `options.timeout_s` at every block and every few paragraphs of
 inline parsing, so a pathological file costs at most one step past its limit; files over
 `_CHUNK_CHARS` are parsed in pieces (split before top-level headings) so the token list,
-which is about 25 times the text's size, never exists for the whole file at once.
+which is about 25 times the text's size, never exists for the whole file at once; link
+reference labels are collected from the whole text first so a piece can use a later one.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import re
 from collections.abc import Sequence
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -64,7 +66,7 @@ log = logging.getLogger(__name__)
 
 _DEADLINE = "_bot_deadline"  # key of the Deadline in markdown-it's env
 _INLINE_CHECK_EVERY = 64  # inline tokens parsed between deadline checks
-_CHUNK_CHARS = 1 << 20  # parse files larger than this in pieces (memory, see module doc)
+_CHUNK_CHARS = 1 << 18  # parse files larger than this in pieces (memory, see module doc)
 
 _HEADING_ATTRS = re.compile(r"\s*\{:?\s*([.#][^{}]*)\}\s*$")
 _ATTR_ID = re.compile(r"(?:^|\s)#([\w\-.:]+)")
@@ -83,8 +85,10 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     deadline = Deadline(options.timeout_s)
     prepared = prepare(decode_text(data))
     builder = _Builder(deadline, prepared.title)
-    refs: dict[str, object] = {}  # reference definitions carry over between pieces
-    for offset, chunk in _chunks(prepared.text):
+    chunks = _chunks(prepared.text)
+    # A piece may use a link reference defined in a later one: known to all in advance.
+    refs = _reference_labels(prepared.text) if len(chunks) > 1 else {}
+    for offset, chunk in chunks:
         env = {_DEADLINE: deadline, "references": refs}
         builder.feed(_parser().parse(chunk, env), offset)
     root, h1 = builder.finish()
@@ -167,6 +171,15 @@ def _chunks(text: str) -> list[tuple[int, str]]:
         size += len(line) + 1
     out.append((start, "\n".join(lines[start:])))
     return out
+
+
+_REFERENCE_DEF = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*\S", re.MULTILINE)
+
+
+def _reference_labels(text: str) -> dict[str, dict[str, str]]:
+    """Link reference definitions as markdown-it records them (only the label matters
+    here: links keep their text, not their target)."""
+    return {normalizeReference(m.group(1)): {"href": "", "title": ""} for m in _REFERENCE_DEF.finditer(text)}
 
 
 # --- tokens to the tree -------------------------------------------------------------------
