@@ -18,6 +18,7 @@ import itertools
 import logging
 import re
 import statistics
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ from dataclasses import dataclass, replace
 
 from ...errors import KnowledgeError
 from .. import inline
+from ..deadline import Deadline
 from ..model import Block, DocTree, ListBlock, Paragraph, ReadOptions, Section
 from ..outline import Heading, build_sections
 from ..scraped import fold_spaces
@@ -72,13 +74,18 @@ class _Line:
     size: float | None = None  # font size of most of the line's characters, when known
 
 
+# One PDF at a time: _quiet_pypdf changes pypdf's logger for the length of a read, which two
+# threads must not interleave (pypdf is pure Python, so threads gain nothing here anyway).
+_PYPDF_LOCK = threading.Lock()
+
 _Piece = tuple[str, float | None, float | None, float | None]  # text, x, y, font size
 
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     # Junk markers are for scraped web text: never applied to PDF (options.junk_markers unused).
-    with _quiet_pypdf(path):
-        title, pages, failed = _extract(data)
+    deadline = Deadline(options.timeout_s)
+    with _PYPDF_LOCK, _quiet_pypdf(path):
+        title, pages, failed = _extract(data, deadline)
     lines = [_lines(pieces) for pieces in pages]
     if not any(page for page in lines):
         if failed:
@@ -129,7 +136,7 @@ def _blocks(events: list[tuple[int, str | Heading]]) -> list[tuple[int | None, B
     return out
 
 
-def _extract(data: bytes) -> tuple[str | None, list[list[_Piece]], list[int]]:
+def _extract(data: bytes, deadline: Deadline) -> tuple[str | None, list[list[_Piece]], list[int]]:
     """(metadata title, text pieces of each page with their place, pages whose extraction
     failed)."""
     from pypdf import PdfReader
@@ -158,6 +165,7 @@ def _extract(data: bytes) -> tuple[str | None, list[list[_Piece]], list[int]]:
     pages: list[list[_Piece]] = []
     failed: list[int] = []
     for number, page in enumerate(page_list, start=1):
+        deadline.check()
         pieces: list[_Piece] = []
         try:
             text = page.extract_text(visitor_text=_visitor(pieces)) or ""
