@@ -31,6 +31,12 @@ from .text import Analyzer, SentenceSplitter
 log = logging.getLogger(__name__)
 
 
+def _join(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    out = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+    parts.clear()
+    return out
+
+
 def heading_text(p: Passage) -> str:
     """What the heading field of a passage indexes: its heading path."""
     return " ".join(p.section)
@@ -141,16 +147,17 @@ def build_knowledge(
     if not writer.docs:
         raise no_documents_error(root, skipped)
     table = writer.finish()
+    del writer
+    got = p = None  # the last file's passages need not outlive the loop
     progress("indexing", 0, 1)
-    index = Index.from_ids(
-        np.concatenate(tokens) if tokens else np.zeros(0, dtype=np.int32),
-        np.concatenate(sent_lens).astype(np.int64),
-        np.concatenate(per_passage).astype(np.int64),
-        vocabulary,
-        params,
-        np.concatenate(head_tokens).astype(np.int32) if head_tokens else None,
-        np.concatenate(head_lens).astype(np.int64) if head_lens else None,
-    )
+    # Joined, and the per-file parts dropped before the index is built (peak memory).
+    all_tokens = _join(tokens, np.int32)
+    all_sent_lens = _join(sent_lens, np.int64)
+    all_per_passage = _join(per_passage, np.int64)
+    all_head = _join(head_tokens, np.int32)
+    all_head_lens = _join(head_lens, np.int64)
+    index = Index.from_ids(all_tokens, all_sent_lens, all_per_passage, vocabulary, params, all_head, all_head_lens)
+    del all_tokens, all_sent_lens, all_per_passage, all_head, all_head_lens
     progress("indexing", 1, 1)
     kb = KnowledgeBase(root, table.documents(signatures, notes), table, tuple(skipped), scan.configs)
     log.debug("built %d passages from %d files (%d read)", len(table), len(scan.files), files_read)

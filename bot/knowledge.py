@@ -246,19 +246,26 @@ class TableWriter:
         self._passages.append(p1 - p0)
 
     def finish(self) -> PassageTable:
+        """The table; the writer's parts are released as they are joined, so the text is
+        held twice only one buffer at a time."""
         def ptr(parts: list[np.ndarray]) -> np.ndarray:
             out = np.zeros(sum(len(x) for x in parts) + 1, dtype=np.int64)
             if len(out) > 1:
                 np.cumsum(np.concatenate(parts), out=out[1:])
+            parts.clear()
             return out
 
         def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-            return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+            out = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+            parts.clear()
+            return out
 
         doc_ptr = np.zeros(len(self._passages) + 1, dtype=np.int64)
         np.cumsum(np.array(self._passages, dtype=np.int64), out=doc_ptr[1:])
         blob = cat(self._blobs, np.uint8)
+        md_blob = cat(self._md_blobs, np.uint8)
         spans = np.concatenate(self._spans) if self._spans else np.zeros((0, 2), dtype=np.int32)
+        self._spans.clear()
         return PassageTable(self.docs, doc_ptr, blob, ptr(self._para_lens), ptr(self._sent_counts), spans,
-                            cat(self._md_blobs, np.uint8), ptr(self._md_lens), cat(self._sec_ids, np.int32),
+                            md_blob, ptr(self._md_lens), cat(self._sec_ids, np.int32),
                             cat(self._pages, np.int32), self.sections)
