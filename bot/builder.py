@@ -4,23 +4,32 @@ A build walks the knowledge directory; a file whose (size, mtime) matches the pr
 build keeps its cleaned paragraphs and its term ids from that build, so a reload after
 editing one file re-reads and re-tokenises that file alone. The index itself is then
 recompiled from the term ids, which is plain numpy work.
+
+Reading, cleaning, sentence splitting and analysis are one function per file
+(`analyse_file`), run in a process pool over all cores when there is enough to read; results
+are merged in file order, so the index and passage numbers do not depend on the pool.
 """
 
 from __future__ import annotations
 
 import logging
-from array import array
-from collections.abc import Sequence
+import multiprocessing
+import os
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .retrieval.bm25 import BM25Params, Index
 from .knowledge import (
     CleanConfig,
     Cleaner,
+    Document,
     KnowledgeBase,
+    Passage,
     PassageTable,
     Progress,
     SkippedFile,
@@ -31,9 +40,23 @@ from .knowledge import (
     no_documents_error,
     scan_knowledge,
 )
+from .retrieval.bm25 import BM25Params, Index
 from .text import Analyzer, SentenceSplitter
 
 log = logging.getLogger(__name__)
+
+
+# Below this much to read (or with one file), a pool costs more than it saves: a
+# six-paragraph start stays in-process.
+PARALLEL_MIN_BYTES = 4 * 2**20
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -43,6 +66,83 @@ class Built:
     kb: KnowledgeBase
     index: Index
     files_read: int = 0  # how many files this build had to read and tokenise
+    saved: bool = False  # loaded from a saved index (its arrays are memory-mapped files)
+    seconds: float = 0.0  # how long the build took
+    built_at: float | None = None  # when it was built (epoch seconds)
+
+
+@dataclass(frozen=True)
+class FileAnalysis:
+    """One file read, cleaned, split into passages and sentences, and analysed."""
+
+    document: Document
+    passages: list[Passage]
+    terms: list[str]  # the file's distinct terms, in order of first use
+    tokens: np.ndarray  # int32 indexes into `terms`, in reading order
+    sentence_lengths: np.ndarray  # tokens of each sentence
+    sentences_per_passage: np.ndarray
+
+
+def analyse_file(root: Path, rel: str, signature: tuple[int, int] | None, cleaner: Cleaner,
+                 splitter: SentenceSplitter, analyzer: Analyzer) -> FileAnalysis | SkippedFile:
+    """All the per-file work of a build: file in, document, passages and terms out."""
+    doc = load_document(root, rel, cleaner, signature)
+    if isinstance(doc, SkippedFile):
+        return doc
+    passages = document_passages(doc, splitter)
+    terms, tokens, lengths = analyzer.analyse_sentences([s for p in passages for s in p.sentences])
+    per_passage = np.fromiter((len(p.sentences) for p in passages), dtype=np.int64, count=len(passages))
+    return FileAnalysis(doc, passages, terms, tokens.astype(np.int32), lengths, per_passage)
+
+
+# Worker processes keep one cleaner, splitter and analyzer (and so one stem cache) each.
+_worker: tuple[Path, Cleaner, SentenceSplitter, Analyzer] | None = None
+
+
+def _worker_init(root: Path, cleaner: Cleaner, splitter: SentenceSplitter, analyzer: Analyzer) -> None:
+    global _worker
+    _worker = (root, cleaner, splitter, analyzer)
+    logging.disable(logging.WARNING)  # the parent logs skipped files, once and in order
+
+
+def _worker_analyse(task: tuple[str, tuple[int, int] | None]) -> FileAnalysis | SkippedFile:
+    assert _worker is not None
+    root, cleaner, splitter, analyzer = _worker
+    return analyse_file(root, task[0], task[1], cleaner, splitter, analyzer)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # forkserver: workers fork from a clean single-threaded server, never from a process
+    # whose other threads (the Discord client, a reload) might hold a lock.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _analysed(root: Path, tasks: list[tuple[str, tuple[int, int] | None]], cleaner: Cleaner,
+              splitter: SentenceSplitter, analyzer: Analyzer, workers: int,
+              ) -> Iterator[FileAnalysis | SkippedFile]:
+    """analyse_file over `tasks`, in their order: in a pool when it pays off."""
+    size = sum(sig[0] for _, sig in tasks if sig)
+    if workers <= 1 or len(tasks) < 2 or size < PARALLEL_MIN_BYTES:
+        for rel, sig in tasks:
+            yield analyse_file(root, rel, sig, cleaner, splitter, analyzer)
+        return
+    workers = min(workers, len(tasks))
+    log.debug("analysing %d files in %d processes", len(tasks), workers)
+    done = 0
+    try:
+        with ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_worker_init,
+                                 initargs=(root, cleaner, splitter, analyzer)) as pool:
+            for result in pool.map(_worker_analyse, tasks, chunksize=1):
+                if isinstance(result, SkippedFile):
+                    log.warning("skipped %s: %s", result.path, result.reason)
+                done += 1
+                yield result
+    except (BrokenProcessPool, OSError, RuntimeError) as exc:
+        # No processes here (a sandbox, an unguarded __main__): the same work, in-process.
+        log.warning("build worker processes failed (%s); reading the rest in-process", exc)
+        for rel, sig in tasks[done:]:
+            yield analyse_file(root, rel, sig, cleaner, splitter, analyzer)
 
 
 def build_knowledge(
@@ -54,17 +154,21 @@ def build_knowledge(
     previous: Built | None = None,
     progress: Progress = _no_progress,
     files: Sequence[tuple[str, tuple[int, int]]] | None = None,
+    workers: int | None = None,
 ) -> Built:
     """Load, clean and index `root`, reusing unchanged files of `previous`.
 
-    `files` is a scan of `root` (scan_knowledge) when the caller already made one.
+    `files` is a scan of `root` (scan_knowledge) when the caller already made one;
+    `workers` caps the processes that read files (default: every core).
     """
+    t0 = time.perf_counter()
     root = Path(root)
     cleaner = Cleaner(clean)
     analyzer = analyzer or Analyzer()
     splitter = splitter or SentenceSplitter()
     if files is None:
         files = scan_knowledge(root)
+    workers = default_workers() if workers is None else max(1, workers)
 
     prev_docs: dict[str, int] = {}
     prev_table: PassageTable | None = None
@@ -76,13 +180,21 @@ def build_knowledge(
         vocabulary = list(previous.index.vocabulary)
         vocab = dict(previous.index.term_ids)
 
+    def reused(rel: str, sig: tuple[int, int]) -> int | None:
+        d = prev_docs.get(rel)
+        if d is not None and previous is not None and previous.kb.documents[d].signature == sig:
+            return d
+        return None
+
+    to_read = [(rel, sig) for rel, sig in files if reused(rel, sig) is None]
+    fresh = _analysed(root, to_read, cleaner, splitter, analyzer, workers)
+
     writer = TableWriter()
     signatures: list[tuple[int, int]] = []
     skipped: list[SkippedFile] = []
     tokens: list[np.ndarray] = []
     sent_lens: list[np.ndarray] = []
     per_passage: list[np.ndarray] = []
-    files_read = 0
 
     def intern(term: str) -> int:
         tid = vocab.get(term)
@@ -91,39 +203,35 @@ def build_knowledge(
             vocabulary.append(term)
         return tid
 
-    for done, (rel, sig) in enumerate(files, start=1):
-        d = prev_docs.get(rel)
-        if d is not None and previous is not None and prev_table is not None \
-                and previous.kb.documents[d].signature == sig:
-            idx = previous.index
-            p0, p1 = int(prev_table.doc_ptr[d]), int(prev_table.doc_ptr[d + 1])
-            s0, s1 = int(idx.passage_sentence_ptr[p0]), int(idx.passage_sentence_ptr[p1])
-            writer.copy(prev_table, d)
-            tokens.append(idx.tokens[int(idx.sentence_ptr[s0]):int(idx.sentence_ptr[s1])])
-            sent_lens.append(np.diff(idx.sentence_ptr[s0:s1 + 1]))
-            per_passage.append(np.diff(idx.passage_sentence_ptr[p0:p1 + 1]))
-            signatures.append(sig)
-        else:
-            files_read += 1
-            doc = load_document(root, rel, cleaner, sig)
-            if isinstance(doc, SkippedFile):
-                skipped.append(doc)
-                progress("reading", done, len(files))
-                continue
-            passages = document_passages(doc, splitter)
-            writer.add(doc, passages)
-            ids, lens, counts = array("i"), array("q"), array("q")
-            for p in passages:
-                counts.append(len(p.sentences))
-                for sent in p.sentences:
-                    terms = analyzer.terms(sent)
-                    lens.append(len(terms))
-                    ids.extend([intern(t) for t in terms])
-            tokens.append(np.frombuffer(ids, dtype=np.int32))
-            sent_lens.append(np.frombuffer(lens, dtype=np.int64))
-            per_passage.append(np.frombuffer(counts, dtype=np.int64))
-            signatures.append(sig)
-        progress("reading", done, len(files))
+    try:
+        for done, (rel, sig) in enumerate(files, start=1):
+            d = reused(rel, sig)
+            if d is not None and previous is not None and prev_table is not None:
+                idx = previous.index
+                p0, p1 = int(prev_table.doc_ptr[d]), int(prev_table.doc_ptr[d + 1])
+                s0, s1 = int(idx.passage_sentence_ptr[p0]), int(idx.passage_sentence_ptr[p1])
+                writer.copy(prev_table, d)
+                tokens.append(idx.tokens[int(idx.sentence_ptr[s0]):int(idx.sentence_ptr[s1])])
+                sent_lens.append(np.diff(idx.sentence_ptr[s0:s1 + 1]))
+                per_passage.append(np.diff(idx.passage_sentence_ptr[p0:p1 + 1]))
+                signatures.append(sig)
+            else:
+                result = next(fresh)
+                if isinstance(result, SkippedFile):
+                    skipped.append(result)
+                    progress("reading", done, len(files))
+                    continue
+                writer.add(result.document, result.passages)
+                # File-local term numbers to the build's: in file order, so the vocabulary is
+                # the same whatever the number of workers.
+                ids = np.fromiter((intern(t) for t in result.terms), dtype=np.int32, count=len(result.terms))
+                tokens.append(ids[result.tokens])
+                sent_lens.append(result.sentence_lengths)
+                per_passage.append(result.sentences_per_passage)
+                signatures.append(sig)
+            progress("reading", done, len(files))
+    finally:
+        fresh.close()  # a failed build still shuts the pool down
 
     if not writer.docs:
         raise no_documents_error(root, skipped)
@@ -138,5 +246,5 @@ def build_knowledge(
     )
     progress("indexing", 1, 1)
     kb = KnowledgeBase(root, table.documents(signatures), table, tuple(skipped))
-    log.debug("built %d passages from %d files (%d read)", len(table), len(files), files_read)
-    return Built(kb, index, files_read)
+    log.debug("built %d passages from %d files (%d read)", len(table), len(files), len(to_read))
+    return Built(kb, index, len(to_read), seconds=time.perf_counter() - t0, built_at=time.time())

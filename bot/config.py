@@ -68,6 +68,7 @@ class Settings:
     junk_markers: tuple[str, ...] = ()
     auto_reload: bool = False
     auto_reload_seconds: float = 2.0
+    build_workers: int | None = None  # processes that read files in a build; None: every core
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -95,6 +96,7 @@ class Settings:
             junk_markers=tuple(m.strip() for m in r.str("JUNK_MARKERS", "").split("|") if m.strip()),
             auto_reload=r.bool("AUTO_RELOAD", False),
             auto_reload_seconds=r.float("AUTO_RELOAD_SECONDS", 2.0, minimum=0.2),
+            build_workers=r.optional_int("BUILD_WORKERS", minimum=1),
         )
         if s.shard_ids is not None:
             if s.shard_count is None:

@@ -21,7 +21,7 @@ KEYS = {
     "answer_channel_ids": "ANSWER_CHANNEL_IDS", "feedback_file": "FEEDBACK_FILE", "log_level": "LOG_LEVEL",
     "shard_count": "SHARD_COUNT", "shard_ids": "SHARD_IDS", "discord_api_base": "DISCORD_API_BASE",
     "discord_gateway_url": "DISCORD_GATEWAY_URL", "top_k": "TOP_K", "junk_markers": "JUNK_MARKERS",
-    "auto_reload": "AUTO_RELOAD", "auto_reload_seconds": "AUTO_RELOAD_SECONDS",
+    "auto_reload": "AUTO_RELOAD", "auto_reload_seconds": "AUTO_RELOAD_SECONDS", "build_workers": "BUILD_WORKERS",
 }
 
 
