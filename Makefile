@@ -10,6 +10,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@# Optional heavy parts: installed where the platform has wheels; without them the bot still works.
+	$(PY) -m pip install --quiet -e '.[dev,semantic]' || echo "note: the semantic extra could not be installed here; semantic matching stays off"
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -5,7 +5,7 @@ and loaded through the real loader); every question ranks all 2,067 paragraphs. 
 top-1, top-5, MRR@10 and false rejections for all questions and for articles 0-23 (the
 tuning half) and 24-47 (the reporting half), plus time per question.
 
-    python bench/squad.py [--squad PATH] [--limit N] [--json]
+    python bench/squad.py [--squad PATH(.json|.zip)] [--limit N] [--json]
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ class SquadQuestion:
 
 
 def load_squad(path: Path) -> dict:
+    """The SQuAD v1.1 dev set, as the published dev-v1.1.json or a zip holding it."""
+    if path.suffix.lower() == ".json":
+        return json.loads(path.read_text(encoding="utf-8"))
     with zipfile.ZipFile(path) as zf:
         name = next(n for n in zf.namelist() if n.endswith(".json"))
         return json.loads(zf.read(name))
@@ -83,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args(argv)
     if not args.squad.exists():
-        print(f"SQuAD file not found: {args.squad} (it lives in ../shared/eval/)", file=sys.stderr)
+        print(f"SQuAD file not found: {args.squad}. Pass --squad PATH to the SQuAD v1.1 dev set "
+              "(dev-v1.1.json or a zip of it; public, CC BY-SA 4.0, Rajpurkar et al. 2016).",
+              file=sys.stderr)
         return 2
     data = load_squad(args.squad)
     with tempfile.TemporaryDirectory() as tmp:

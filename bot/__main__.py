@@ -98,7 +98,8 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
             out.write(json.dumps(answer_json(service.ask(q, top_k)), ensure_ascii=False) + "\n")
             out.flush()
         return 0
-    from .render import render_answer, to_text
+    from .rendering.messages import render_answer
+    from .rendering.terminal import to_text
 
     for q in _questions(args.question, sys.stdin):
         out.write(to_text(render_answer(service.ask(q, top_k))) + "\n")

@@ -20,12 +20,8 @@ from .answer import Answer
 from .config import Settings
 from .discord.feedback import FeedbackLog
 from .errors import KnowledgeError
-from .render import (
-    ACTION_DOWN,
-    ACTION_UP,
+from .rendering.messages import (
     MORE_RESULTS_K,
-    ReplyData,
-    TerminalStyle,
     render_answer,
     render_error,
     render_feedback_thanks,
@@ -36,8 +32,9 @@ from .render import (
     render_reload,
     render_reload_error,
     render_sources,
-    render_terminal,
 )
+from .rendering.reply import ACTION_DOWN, ACTION_UP, ReplyData
+from .rendering.terminal import TerminalStyle, render_terminal
 from .service import KnowledgeService
 from .watch import KnowledgeWatcher
 

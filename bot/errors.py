@@ -17,3 +17,7 @@ class ConfigError(BotError):
 
 class IndexFormatError(BotError):
     """A saved index is unreadable or from another format version."""
+
+
+class ReaderTimeout(KnowledgeError):
+    """Parsing one file took longer than its time limit and was abandoned."""

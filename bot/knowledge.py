@@ -18,25 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .documents.scraped import DEFAULT_JUNK_MARKERS  # the defaults live with the scraped-text helpers
 from .errors import KnowledgeError
 from .text import SentenceSplitter, clean_invisible
 
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
-
-# Where scraped pages stop being the article. Everything from the marker on is dropped.
-DEFAULT_JUNK_MARKERS: tuple[str, ...] = (
-    "Continue Reading",
-    "Continue reading",
-    "Read more",
-    "Read More",
-    "READ MORE",
-    "Related Articles",
-    "Related articles",
-    "Recommended for you",
-    "Share this article",
-)
 
 # Block-level tags end a paragraph; the pattern tolerates the spaces scrapers put inside
 # tags ("< / P >", "< p >").

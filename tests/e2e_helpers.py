@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -142,6 +143,9 @@ def _message_bodies(fake: FakeDiscord) -> Iterator[tuple[RecordedRequest, JSON]]
             yield rec, rec.json.get("data") or {}
 
 
+RAW_MENTION = re.compile(r"@(?:everyone|here)|<@[!&]?\d", re.IGNORECASE)
+
+
 def assert_no_pings(fake: FakeDiscord) -> int:
     """Every outgoing message says allowed_mentions = ping nobody, and none pinged anyone."""
     checked = 0
@@ -152,6 +156,10 @@ def assert_no_pings(fake: FakeDiscord) -> int:
         assert am.get("parse") == [], f"{where}: {am}"
         assert not am.get("users") and not am.get("roles"), f"{where}: {am}"
         assert am.get("replied_user", False) is False, f"{where}: {am}"
+        # The text itself holds no mention token either (issue 12: defused, not only disallowed).
+        texts = [body.get("content") or ""] + [json.dumps(e, ensure_ascii=False) for e in body.get("embeds") or []]
+        for t in texts:
+            assert not RAW_MENTION.search(t), f"{where}: mention token in {t[:300]!r}"
         checked += 1
     for message in fake.bot_messages:
         assert message["mentions"] == [] and message["mention_roles"] == [], message

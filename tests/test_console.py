@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.console import PROMPT, run_console
-from bot.render import display_width
+from bot.rendering.terminal import display_width
 from bot.service import KnowledgeService
 from tests.handler_fakes import make_knowledge
 

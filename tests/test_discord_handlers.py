@@ -22,7 +22,7 @@ from bot.discord.cogs.admin import AdminCog
 from bot.discord.cogs.ask import AskCog, PrefixAskCog
 from bot.discord.send import NO_MENTIONS, message_kwargs
 from bot.discord.views import AnswerState, handle_button
-from bot.render import render_answer
+from bot.rendering.messages import render_answer
 from tests.handler_fakes import (
     BOT_ID,
     FakeChannel,
@@ -43,12 +43,16 @@ MENTION_DOC = (
 )
 
 
+RAW_MENTION = re.compile(r"@(?:everyone|here)|<@[!&]?\d", re.IGNORECASE)
+
+
 def assert_no_pings(sends: list[Sent]) -> None:
     assert sends, "nothing was sent"
     for s in sends:
         am = s.kwargs.get("allowed_mentions")
         assert am is not None, f"{s.via} send without allowed_mentions"
         assert am.to_dict() == NONE
+        assert not RAW_MENTION.search(s.text()), s.text()[:300]
 
 
 async def run_app_command(bot, cog, command: app_commands.Command, interaction, **kwargs) -> None:
@@ -147,8 +151,10 @@ async def test_mentions_in_question_and_knowledge_ping_nobody(tmp_path):
     await cog.ask.callback(cog, it, question, False)
     sent = it.outbox[0]
     text = re.sub(r"\\(.)", r"\1", sent.text())  # as Discord shows it, escapes removed
-    assert "@everyone" in text and "<@123>" in text and "<@&456>" in text  # shown as written...
-    assert_no_pings(it.outbox)  # ...but cannot ping
+    # Shown as written, defused in the text itself (a zero-width space after "@")...
+    assert "@\u200beveryone" in text and "<@\u200b123>" in text and "<@\u200b&456>" in text
+    assert not RAW_MENTION.search(text)
+    assert_no_pings(it.outbox)  # ...and allowed_mentions pings nobody too
     # What discord.py would put on the wire, merged with the client default.
     params = discord.http.handle_message_parameters(
         content="@everyone", embeds=sent.embeds, allowed_mentions=sent.kwargs["allowed_mentions"],
@@ -158,13 +164,25 @@ async def test_mentions_in_question_and_knowledge_ping_nobody(tmp_path):
 
     msg = FakeMessage(f"<@{BOT_ID}> {question}")
     await cog.on_message(msg)
-    assert "@everyone" in msg.channel.outbox[0].text()
+    assert "@\u200beveryone" in msg.channel.outbox[0].text()
     assert_no_pings(msg.channel.outbox)
     # Every button reply too.
     for action in ("full", "more", "up"):
         click = FakeInteraction(bot, message=FakeEmbedMessage(1, sent.embeds))
         await handle_button(click, action, str(it.id))
         assert_no_pings(click.outbox)
+
+
+@pytest.mark.parametrize("question", ["@\u200beveryone why Ramstein?", "＠everyone why Ramstein?",
+                                      "@here <@&5> why Ramstein?"])
+async def test_hidden_mentions_are_stripped_from_questions(tmp_path, question):
+    bot = make_bot(tmp_path)
+    cog = AskCog(bot)
+    it = FakeInteraction(bot)
+    await cog.ask.callback(cog, it, question, False)
+    # Read as the question "why Ramstein?": its title carries no mention, hidden or not.
+    assert it.outbox[0].embeds[0].title == "why Ramstein?"
+    assert_no_pings(it.outbox)
 
 
 def test_client_default_allows_no_mentions(tmp_path):

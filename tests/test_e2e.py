@@ -191,6 +191,20 @@ async def test_slash_commands_in_a_direct_message(fake: FakeDiscord, tmp_path: P
         assert embed_of((await followup_of(fake, allowed)).json)["title"] == "Knowledge base reloaded"
 
 
+async def test_emoji_and_broken_surrogates_in_a_question_still_get_an_answer(fake: FakeDiscord, tmp_path: Path) -> None:
+    """Discord counts embed limits in UTF-16 units (the fake does too): 300 emoji are 600
+    units, more than a title holds; a lone surrogate from a broken client is not echoed."""
+    async with running_bot(fake, tmp_path):
+        question = "😀" * 300 + " \ud83d why Ramstein?"
+        interaction = await fake.send_slash_command("ask", {"question": question})
+        response = await fake.wait_for_interaction_response(interaction)
+        embed = embed_of(response.data)
+        title = embed["title"]
+        assert title.startswith("😀") and len(title.encode("utf-16-le", "surrogatepass")) // 2 <= 256
+        assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in title)
+        assert_ramstein_answer(embed)
+
+
 async def test_unanswerable_question_gets_the_no_answer_reply(fake: FakeDiscord, tmp_path: Path) -> None:
     async with running_bot(fake, tmp_path) as run:
         _, reply = await run.ask_mention(NO_ANSWER_QUESTION)
@@ -434,7 +448,9 @@ async def test_nothing_the_bot_sends_can_ping(fake: FakeDiscord, tmp_path: Path)
         r["permissions"] = str(int(r["permissions"]) & ~payloads.EMBED_LINKS)
     knowledge = copy_knowledge(tmp_path)
     (knowledge / "roster.txt").write_text(
+        # Hidden forms too: text cleaning (NFKC, zero-width removal) turns them into real ones.
         "Roster notes\n\nThe briefing roster for the orbital relay station lists @everyone and @here, "
+        "\uff20everyone and @\u200bhere, "
         f"and <@{victim['id']}> with <@&{role['id']}> as the duty officers who keep the orbital relay "
         "station roster.\n",
         encoding="utf-8",
@@ -452,13 +468,14 @@ async def test_nothing_the_bot_sends_can_ping(fake: FakeDiscord, tmp_path: Path)
         await fake.wait_for_interaction_response(more)
         await fake.wait_for_interaction_response(full)
 
-        # Without Embed Links the answer is text, and it quotes the paragraph's @everyone/@here.
-        assert answer["embeds"] == [] and "@everyone and @here" in answer["content"]
+        # Without Embed Links the answer is text, and it quotes the paragraph's @everyone/@here,
+        # defused in the text itself (assert_no_pings checks no raw mention token is left).
+        assert answer["embeds"] == [] and "@\u200beveryone and @\u200bhere" in answer["content"]
         assert "Roster notes · ¶1" in answer["content"]
         # A message of nothing but pings is not a question (and pings nobody).
         assert no_answer["embeds"] == [] and "doesn't look like a question" in no_answer["content"]
         assert empty["content"].startswith("Ask me something")
-        assert "@everyone" in embed_of(slash.data)["description"]
+        assert "@\u200beveryone" in embed_of(slash.data)["description"]
         assert assert_no_pings(fake) == 6  # 3 replies, /ask, More, Full (checked again at the end)
 
 

@@ -9,25 +9,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.answer import Answer, Citation, Result, Snippet, escape_markdown
+from bot.discord.send import to_embed
 from bot.errors import KnowledgeError
-from bot.render import (
-    CONTENT_LIMIT,
-    DESCRIPTION_LIMIT,
-    EMBED_TOTAL_LIMIT,
-    FIELD_NAME_LIMIT,
-    FIELD_VALUE_LIMIT,
-    FIELDS_LIMIT,
-    TITLE_LIMIT,
-    EmbedData,
-    FieldData,
-    ReplyData,
-    TerminalStyle,
-    citation_markdown,
+from bot.rendering.markdown import (
     compose,
-    display_width,
-    fit_embed,
-    fit_reply,
-    markdown_to_terminal,
+    defuse_mentions,
+    markup_states,
+    safe_url,
+    scrub,
+    truncate,
+    units,
+)
+from bot.rendering.messages import (
+    citation_markdown,
     question_from_title,
     question_title,
     render_answer,
@@ -39,15 +33,31 @@ from bot.render import (
     render_reload,
     render_reload_error,
     render_sources,
+)
+from bot.rendering.reply import (
+    CONTENT_LIMIT,
+    DESCRIPTION_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    FIELD_NAME_LIMIT,
+    FIELD_VALUE_LIMIT,
+    FIELDS_LIMIT,
+    TITLE_LIMIT,
+    EmbedData,
+    FieldData,
+    ReplyData,
+    fit_embed,
+    fit_reply,
+    reply_as_markdown,
+)
+from bot.rendering.terminal import (
+    TerminalStyle,
+    display_width,
+    markdown_to_terminal,
     render_terminal,
-    safe_url,
     to_text,
-    truncate,
 )
 from bot.service import KnowledgeService, SourceInfo
 from tests.handler_fakes import make_knowledge
-
-from bot.discord.send import to_embed
 
 
 def assert_within_limits(reply: ReplyData) -> None:
@@ -126,7 +136,9 @@ def test_markdown_and_mentions_in_passages_render_as_written(tmp_path):
     reply = render_answer(service.ask("who reads the ramstein memo?"))
     desc = reply.embeds[0].description
     assert "\\*secret\\*" in desc and "\\`code\\`" in desc and "\\_\\_not\\_\\_" in desc
-    assert "@everyone" in desc and "<@123\\>" in desc
+    # Mentions read as written but are defused in the text itself (a zero-width space after "@").
+    assert "@\u200beveryone" in desc and "<@\u200b123\\>" in desc
+    assert "@everyone" not in desc and "<@123" not in desc
 
 
 # ------------------------------------------------------------------------------- limits
@@ -252,7 +264,76 @@ def test_truncate_cuts_on_word_boundaries(words, limit):
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(max_size=3000), limit=st.integers(min_value=1, max_value=1100))
 def test_truncate_always_fits(text, limit):
-    assert len(truncate(text, limit)) <= limit
+    assert units(truncate(text, limit)) <= limit
+
+
+def _code_passage(lines: int) -> str:
+    code = "\n".join(f"poetry add package-{i} --group dev" for i in range(lines))
+    return f"Install the tools with:\n\n```bash\n{code}\n```\n\nThen run **poetry install**."
+
+
+def test_truncate_cuts_code_at_a_line_end_and_closes_the_fence():
+    text = _code_passage(60)
+    for limit in range(30, len(text), 37):
+        out = truncate(text, limit)
+        assert units(out) <= limit
+        assert out.count("```") % 2 == 0  # every fence is closed
+        if "```bash" in out:
+            body = out.split("```bash\n", 1)[1].split("\n```", 1)[0]
+            # Whole code lines only: never cut mid-line.
+            assert all(line.startswith("poetry add package-") and line.endswith("--group dev")
+                       for line in body.split("\n")), body
+            assert body  # a fence is never left empty
+
+
+def test_truncate_never_cuts_inside_a_code_span_or_markup():
+    text = "Set `virtualenvs.in-project true` and *always* run it " * 10
+    for limit in range(10, 200, 3):
+        out = truncate(text, limit)
+        assert units(out) <= limit
+        assert out.count("`") % 2 == 0 and markup_states(out)[-1] == 0, out
+
+
+def test_limits_count_utf16_units_like_discord():
+    # 256 emoji are 512 UTF-16 units: Discord rejects them as a title.
+    title = question_title("😀" * 300)
+    assert title.startswith("😀") and len(title) < units(title) <= TITLE_LIMIT
+    e = fit_embed(EmbedData(title="😀" * 300, description="😀 " * 3000, footer="x"))
+    assert units(e.title) <= TITLE_LIMIT and units(e.description) <= DESCRIPTION_LIMIT
+    assert e.total_chars() == units(e.title) + units(e.description) + 1 <= EMBED_TOTAL_LIMIT
+    reply = fit_reply(ReplyData(content="🚀" * 1500))
+    assert units(reply.content) <= CONTENT_LIMIT
+
+
+def test_lone_surrogates_are_never_echoed():
+    reply = render_no_answer(Answer("why \ud83d Ramstein\udc00?", False, (), 0.0))
+    title = reply.embeds[0].title
+    assert "\ufffd" in title and not re.search("[\ud800-\udfff]", title)
+    assert scrub("a\ud83d\ude00b") == "a😀b"  # a split pair is joined, not replaced
+    reply = fit_reply(ReplyData(content="x\udfff", embeds=(EmbedData(footer="\ud800"),)))
+    assert reply.content == "x\ufffd" and reply.embeds[0].footer == "\ufffd"
+
+
+RAW_MENTION = re.compile(r"@(?:everyone|here)|<@[!&]?\d", re.IGNORECASE)
+
+
+def test_mentions_are_defused_in_every_text_the_bot_sends():
+    pings = "@everyone @here @Everyone <@123> <@!123> <@&456> \\<@789>"
+    reply = fit_reply(ReplyData(content=pings, embeds=(EmbedData(
+        title=pings, description=pings, footer=pings, fields=(FieldData(pings, pings),)),)))
+    e = reply.embeds[0]
+    for text in (reply.content, e.title, e.description, e.footer, e.fields[0].name, e.fields[0].value,
+                 reply_as_markdown(reply)):
+        assert not RAW_MENTION.search(text) and "@\u200beveryone" in text, text
+    assert fit_reply(reply) == reply  # idempotent: the Discord layer fits again before sending
+    assert defuse_mentions("mail me at a@b.org, @someone") == "mail me at a@b.org, @someone"
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("@<>!&0123456789everyonhr \u200b\\*`")), max_size=80))
+def test_no_mention_token_survives_fitting(text):
+    out = fit_reply(ReplyData(content=text)).content or ""
+    assert not RAW_MENTION.search(out)
 
 
 # ------------------------------------------------------------------------------- other replies

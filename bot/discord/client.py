@@ -24,7 +24,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from ..config import Settings
-from ..render import render_error, render_not_admin
+from ..rendering.messages import render_error, render_not_admin
 from ..service import KnowledgeService
 from .checks import NotAdmin
 from .cooldown import Cooldown

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ..text import clean_invisible
+
 _QUESTION_WORDS = frozenset(
     "who whom whose what when where why how which is are am was were can could should "
     "would will shall do does did has have had may might must isn't aren't can't won't "
@@ -32,8 +34,9 @@ def strip_mention(content: str, user_id: int) -> str:
 def clean_question(text: str) -> str:
     """The question without Discord mention syntax, which would only add noise words
     ("everyone") to the search. A message of mentions alone leaves an empty question,
-    which the engine answers with "that doesn't look like a question"."""
-    return " ".join(_DISCORD_TOKENS.sub(" ", text or "").split())
+    which the engine answers with "that doesn't look like a question". Cleaned the way the
+    engine cleans text first, so "@\u200beveryone" and "＠everyone" are stripped too."""
+    return " ".join(_DISCORD_TOKENS.sub(" ", clean_invisible(text or "")).split())
 
 
 def strip_prefix_command(content: str, prefix: str, name: str = "ask") -> str | None:

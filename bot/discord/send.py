@@ -10,7 +10,13 @@ from typing import Any
 
 import discord
 
-from ..render import ButtonData, EmbedData, ReplyData, reply_as_markdown
+from ..rendering.reply import (
+    ButtonData,
+    EmbedData,
+    ReplyData,
+    fit_reply,
+    reply_as_markdown,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,7 @@ def to_view(reply: ReplyData, key: str | None) -> discord.ui.View | None:
 
 def message_kwargs(reply: ReplyData, key: str | None = None, *, as_text: bool = False) -> dict[str, Any]:
     """Keyword arguments for send/reply/send_message/followup.send."""
+    reply = fit_reply(reply)  # the last step before sending: limits, no mentions (idempotent)
     kwargs: dict[str, Any] = {"allowed_mentions": no_mentions()}
     if as_text:
         kwargs["content"] = reply_as_markdown(reply)

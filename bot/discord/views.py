@@ -18,11 +18,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from ..answer import Answer
-from ..render import (
-    ACTION_DOWN,
-    ACTION_FULL,
-    ACTION_MORE,
-    ACTION_UP,
+from ..rendering.messages import (
     MORE_RESULTS_K,
     question_from_title,
     render_error,
@@ -31,6 +27,7 @@ from ..render import (
     render_more_results,
     render_stale,
 )
+from ..rendering.reply import ACTION_DOWN, ACTION_FULL, ACTION_MORE, ACTION_UP
 from .send import respond
 
 if TYPE_CHECKING:

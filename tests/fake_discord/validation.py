@@ -44,7 +44,7 @@ class _Errors:
         node.setdefault("_errors", []).append({"code": code, "message": message})
 
     def max_length(self, path: list[str | int], value: Any, limit: int) -> None:
-        if isinstance(value, str) and len(value) > limit:
+        if isinstance(value, str) and utf16_len(value) > limit:
             self.add(path, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
 
     def result(self) -> JSON | None:
@@ -53,12 +53,33 @@ class _Errors:
         return {"code": 50035, "errors": self.tree, "message": "Invalid Form Body"}
 
 
+def utf16_len(text: str) -> int:
+    """Discord counts embed limits in UTF-16 code units (an emoji such as 😀 is 2); the fake
+    counts every limit that way, which for content is stricter than needed."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def lone_surrogates(value: Any) -> bool:
+    """True when a string anywhere in a decoded JSON body holds a lone surrogate (a broken
+    escape such as "\\ud83d" with no pair), which Discord rejects."""
+    if isinstance(value, str):
+        return bool(_LONE_SURROGATE.search(value))
+    if isinstance(value, dict):
+        return any(lone_surrogates(v) for v in value.values())
+    if isinstance(value, list):
+        return any(lone_surrogates(v) for v in value)
+    return False
+
+
 def _embed_text_length(embed: JSON) -> int:
-    total = len(embed.get("title") or "") + len(embed.get("description") or "")
-    total += len((embed.get("footer") or {}).get("text") or "")
-    total += len((embed.get("author") or {}).get("name") or "")
+    total = utf16_len(embed.get("title") or "") + utf16_len(embed.get("description") or "")
+    total += utf16_len((embed.get("footer") or {}).get("text") or "")
+    total += utf16_len((embed.get("author") or {}).get("name") or "")
     for field in embed.get("fields") or []:
-        total += len(field.get("name") or "") + len(field.get("value") or "")
+        total += utf16_len(field.get("name") or "") + utf16_len(field.get("value") or "")
     return total
 
 
@@ -67,6 +88,8 @@ def validate_message_body(body: JSON, *, files: int = 0, partial: bool = False) 
 
     ``partial`` is for edits (PATCH), where an absent field means "unchanged".
     """
+    if lone_surrogates(body):
+        return {"code": 50109, "message": "The request body contains invalid JSON."}
     errors = _Errors()
     errors.max_length(["content"], body.get("content"), CONTENT_MAX)
 

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...errors import KnowledgeError
-from ...render import render_help, render_reload, render_reload_error, render_sources
+from ...rendering.messages import render_help, render_reload, render_reload_error, render_sources
 from ...watch import KnowledgeWatcher
 from ..checks import admin_only
 from ..send import respond

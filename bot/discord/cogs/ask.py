@@ -11,7 +11,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...answer import MAX_QUESTION_CHARS
-from ...render import ReplyData, render_answer, render_cooldown, render_empty_question, render_error
+from ...rendering.messages import render_answer, render_cooldown, render_empty_question, render_error
+from ...rendering.reply import ReplyData
 from ..messages import clean_question, looks_like_question, mentions_user, strip_mention, strip_prefix_command, thread_name
 from ..send import reply_to, respond, send_to
 from ..views import AnswerState

@@ -1,0 +1,315 @@
+"""Markdown source as site generators write it, made plain CommonMark before parsing.
+
+Site generators add syntax that no Markdown parser knows: front matter (YAML `---` or Hugo's
+TOML `+++`), Hugo shortcodes (`{{% note %}}`, `{{< tab "x" >}}`), Jekyll/Liquid tags
+(`{% raw %}`, `{% highlight py %}`), mkdocstrings directives (`::: package.function` with
+indented options) and a `source: URL` line. This pass removes them line by line, outside
+fenced code and inline code spans, keeping every line (a removed line becomes blank) so the
+parser's line numbers still point into the file. MkDocs content tabs (`=== "Tab"`) become
+`!!! tab` admonitions. Paired admonition shortcodes
+(`{{% note %}}…{{% /note %}}`) become `:::` containers and highlight tags become fences, so
+the parser sees their structure.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+
+# Existing convention (bot/knowledge.py): the file names its own URL on an early line.
+_SOURCE_LINE = re.compile(r"^\s*source\s*:\s*(https?://\S+)\s*$", re.IGNORECASE)
+_SOURCE_SCAN_LINES = 5
+_FENCE_OPEN = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
+# mkdocstrings: "::: dotted.identifier" (a `:::` container names a kind, not a dotted path).
+_MKDOCSTRINGS = re.compile(r"^:::\s+([A-Za-z_][\w.:-]*)\s*$")
+# pymdownx: content tabs (=== "Tab") read as boxes; snippet includes and /// block fences go.
+_TABBED = re.compile(r'^(\s*)===[+!]*\s+(".*")\s*$')
+_SNIPPET = re.compile(r"^\s*;?-{1,2}8<-{1,2}")
+_BLOCK_FENCE = re.compile(r"^\s*/{3,}(?:\s.*)?$")
+_CONTAINER_CLOSE = re.compile(r"^\s*:{3,}\s*$")
+_INDENTED_OPTION = re.compile(r"^\s+[\w-]+\s*:")
+# Hugo `{{< … >}}` / `{{% … %}}` and Jekyll `{% … %}`; a tag never spans a blank line.
+# Code spans are matched first so a shortcode written inside backticks stays as written.
+_TAG_OR_CODE = re.compile(
+    r"(?P<code>(?P<ticks>`+)[^\n]*?(?<!`)(?P=ticks)(?!`))"
+    r"|(?P<tag>\{\{<(?:[^\n]|\n(?!\s*\n))*?>\}\}"
+    r"|\{\{%(?:[^\n]|\n(?!\s*\n))*?%\}\}"
+    r"|\{%(?:[^\n]|\n(?!\s*\n))*?%\})"
+)
+_TAG_INNER = re.compile(r"^\{\{?[<%]-?\s*(?:/\*)?\s*(?P<inner>.*?)\s*(?:\*/)?\s*-?[%>]\}?\}$", re.DOTALL)
+_RAW_LINE = re.compile(r"^\s*\{%-?\s*(?:raw|endraw)\s*-?%\}\s*$")
+_PARAM = re.compile(r'(\w+)\s*=\s*"([^"]*)"|(\w+)\s*=\s*(\S+)|"([^"]*)"|(\S+)')
+
+# Shortcodes that are boxes; for the generic ones the kind is their first argument.
+_BOX_SHORTCODES = frozenset({
+    "note", "tip", "info", "warning", "caution", "danger", "important", "attention",
+    "hint", "alert", "notice", "callout", "admonition", "notebox", "warningbox",
+})
+_GENERIC_BOXES = frozenset({"hint", "alert", "notice", "callout", "admonition"})
+_HIGHLIGHT = frozenset({"highlight", "code"})
+# Container markers for converted boxes: long and one shorter per nesting level, so a box's
+# closing line can never close a `:::` container the author wrote, nor an outer box.
+_BOX_MARKER_LEN = 24
+
+
+@dataclass
+class Prepared:
+    """The source ready for the parser, and what was taken out of it."""
+
+    text: str
+    title: str | None = None
+    source: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def prepare(text: str) -> Prepared:
+    """Front matter, `source:` line, shortcodes and mkdocstrings directives taken out."""
+    lines = text.replace(_PLACEHOLDER, "\ufffd").split("\n")
+    out = Prepared(text="")
+    out.title = _take_front_matter(lines, out)
+    out.source = _take_source_line(lines)
+    _Tags(lines, out).run()
+    out.text = "\n".join(lines)
+    return out
+
+
+def _take_front_matter(lines: list[str], out: Prepared) -> str | None:
+    if not lines or lines[0].rstrip() not in ("---", "+++"):
+        return None
+    marker = lines[0].rstrip()
+    ends = ("---", "...") if marker == "---" else ("+++",)
+    for end in range(1, len(lines)):
+        if lines[end].rstrip() in ends:
+            break
+    else:
+        return None  # a lone "---" on the first line is a rule, not front matter
+    body = lines[1:end]
+    if marker == "---" and not any(":" in ln for ln in body):
+        return None  # "---" text "---" with no keys: rules around a paragraph
+    for i in range(end + 1):
+        lines[i] = ""
+    out.notes.append(f"dropped front matter (lines 1-{end + 1})")
+    title = _toml_title(body) if marker == "+++" else _yaml_title(body)
+    return title or None
+
+
+def _yaml_title(body: list[str]) -> str | None:
+    # Only a top-level `title:` is needed, so a full YAML parser would add a dependency for
+    # one key; plain, quoted and folded (`>`/`|`) scalars are handled.
+    for i, line in enumerate(body):
+        m = re.match(r"^title\s*:\s*(.*?)\s*$", line)
+        if not m:
+            continue
+        value = m.group(1)
+        if value in ("", ">", "|", ">-", "|-", ">+", "|+"):
+            cont = []
+            for nxt in body[i + 1:]:
+                if nxt and not nxt[0].isspace():
+                    break
+                cont.append(nxt.strip())
+            return " ".join(c for c in cont if c) or None
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+            if m.group(1)[0] == "'":
+                value = value.replace("''", "'")
+            else:
+                value = value.replace('\\"', '"')
+        else:
+            value = re.sub(r"\s+#.*$", "", value)  # a trailing YAML comment
+        return value.strip() or None
+    return None
+
+
+def _toml_title(body: list[str]) -> str | None:
+    try:
+        data = tomllib.loads("\n".join(body))
+    except tomllib.TOMLDecodeError:
+        return None
+    title = data.get("title")
+    return title.strip() if isinstance(title, str) else None
+
+
+def _take_source_line(lines: list[str]) -> str | None:
+    seen = 0
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        m = _SOURCE_LINE.match(line)
+        if m:
+            lines[i] = ""
+            return m.group(1)
+        seen += 1
+        if seen >= _SOURCE_SCAN_LINES:
+            break
+    return None
+
+
+@dataclass
+class _Box:
+    name: str
+    info: str
+    opener: str | None = None  # the container line, once the box's closing tag is found
+
+
+class _Tags:
+    """One pass over the lines: fences tracked, tags outside them removed or converted."""
+
+    def __init__(self, lines: list[str], out: Prepared) -> None:
+        self.lines = lines
+        self.out = out
+        self.boxes: list[_Box] = []  # every box opened, by placeholder number
+        self.open_boxes: list[int] = []
+        self.dropped = 0
+
+    def run(self) -> None:
+        lines = self.lines
+        i = 0
+        n = len(lines)
+        while i < n:
+            marker = _fence_marker(lines[i])
+            if marker:
+                i = self._skip_fence(i, marker)
+                continue
+            start = i
+            while i < n and not _fence_marker(lines[i]):
+                i += 1
+            self._prose(start, i)
+        if self.boxes:
+            # Opening placeholders become container lines; a box never closed was no box.
+            for j, line in enumerate(lines):
+                if _PLACEHOLDER in line:
+                    lines[j] = _PLACEHOLDER_RE.sub(lambda m: self.boxes[int(m.group(1))].opener or "", line)
+        if self.dropped:
+            self.out.notes.append(f"dropped {self.dropped} shortcode/template tag(s)")
+
+    def _skip_fence(self, i: int, marker: str) -> int:
+        """Past a fenced block; Jekyll's {% raw %} lines inside it go, the rest stays."""
+        # The closing fence may be indented at most 3 columns more than the opening one
+        # (CommonMark); a deeper one is content, e.g. a fence quoted inside a fence.
+        indent = len(self.lines[i]) - len(self.lines[i].lstrip())
+        close = re.compile(rf"^ {{0,{indent + 3}}}{re.escape(marker[0])}{{{len(marker)},}}\s*$")
+        i += 1
+        while i < len(self.lines):
+            line = self.lines[i]
+            if close.match(line):
+                return i + 1
+            if _RAW_LINE.match(line):
+                self.lines[i] = ""
+            i += 1
+        return i
+
+    def _prose(self, start: int, end: int) -> None:
+        """Lines [start, end) hold no fence opening: mkdocstrings, then tags."""
+        lines = self.lines
+        i = start
+        while i < end:
+            m = _MKDOCSTRINGS.match(lines[i])
+            if m and self._is_mkdocstrings(i, end, m.group(1)):
+                lines[i] = ""
+                i += 1
+                while i < end and lines[i][:1].isspace() and lines[i].strip():
+                    lines[i] = ""  # its indented YAML options
+                    i += 1
+                self.out.notes.append(f"dropped mkdocstrings directive {m.group(1)!r}")
+                continue
+            tab = _TABBED.match(lines[i])
+            if tab:
+                lines[i] = f"{tab.group(1)}!!! tab {tab.group(2)}"
+            elif _SNIPPET.match(lines[i]) or _BLOCK_FENCE.match(lines[i]):
+                lines[i] = ""
+            i += 1
+        if not any("{" in lines[j] for j in range(start, end)):
+            return
+        text = "\n".join(lines[start:end])
+        lines[start:end] = _TAG_OR_CODE.sub(lambda mt: self._replace(mt, text), text).split("\n")
+
+    def _is_mkdocstrings(self, i: int, end: int, name: str) -> bool:
+        if "." in name:
+            return True
+        if i + 1 < end and _INDENTED_OPTION.match(self.lines[i + 1]):
+            return True
+        # "::: note" with a closing ":::" later is a container, not an autodoc directive.
+        return not any(_CONTAINER_CLOSE.match(self.lines[j]) for j in range(i + 1, len(self.lines)))
+
+    def _replace(self, m: re.Match[str], text: str) -> str:
+        if m.group("code"):
+            return m.group(0)
+        tag = m.group("tag")
+        keep_lines = "\n" * tag.count("\n")
+        alone = _alone_on_line(text, m.start(), m.end())
+        inner_m = _TAG_INNER.match(tag)
+        inner = inner_m.group("inner") if inner_m else ""
+        closing = inner.startswith("/") or (inner.startswith("end") and tag.startswith("{%"))
+        name = (inner.lstrip("/").split(None, 1) or [""])[0].lower()
+        if closing and not inner.startswith("/"):
+            name = name[3:]  # Jekyll {% endhighlight %}
+        if alone and name in _HIGHLIGHT:
+            # A highlight block becomes a fence, read as code. Its lines were scanned as
+            # prose, so a tag written inside it is lost: rare enough to accept.
+            if closing:
+                return "```" + keep_lines
+            args = _params(inner)[1:]
+            lang = next((v for k, v in args if k in ("", "lang", "language")), "")
+            return "```" + lang + keep_lines
+        if alone and name in _BOX_SHORTCODES and tag.startswith("{{"):
+            return self._box(name, inner, closing) + keep_lines
+        self.dropped += 1
+        return keep_lines if alone else ""
+
+    def _box(self, name: str, inner: str, closing: bool) -> str:
+        if closing:
+            for k in range(len(self.open_boxes) - 1, -1, -1):
+                box = self.boxes[self.open_boxes[k]]
+                if box.name == name:
+                    del self.open_boxes[k:]  # boxes opened inside and never closed end here
+                    marker = ":" * (_BOX_MARKER_LEN - min(k, _BOX_MARKER_LEN - 4))
+                    box.opener = f"{marker} {box.info}"
+                    return marker
+            self.dropped += 1
+            return ""
+        kind, title = name, None
+        for key, value in _params(inner)[1:]:
+            if key == "title":
+                title = value
+            elif key in ("", "type", "color", "kind") and name in _GENERIC_BOXES and kind == name:
+                kind = value.lower()
+        if kind in _GENERIC_BOXES:
+            kind = "note"
+        kind = kind.removesuffix("box") or "note"
+        self.boxes.append(_Box(name=name, info=f"{kind} {title or ''}".strip()))
+        self.open_boxes.append(len(self.boxes) - 1)
+        return f"{_PLACEHOLDER}{len(self.boxes) - 1}{_PLACEHOLDER}"
+
+
+# Stands for a box's opening line until its closing tag shows it really is a box.
+_PLACEHOLDER = "\x00"
+_PLACEHOLDER_RE = re.compile("\x00(\\d+)\x00")
+
+
+def _fence_marker(line: str) -> str | None:
+    m = _FENCE_OPEN.match(line)
+    if not m or (m.group(1)[0] == "`" and "`" in m.group(2)):
+        return None
+    return m.group(1)
+
+
+def _alone_on_line(text: str, start: int, end: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    if line_end < 0:
+        line_end = len(text)
+    return not text[line_start:start].strip() and not text[end:line_end].strip()
+
+
+def _params(inner: str) -> list[tuple[str, str]]:
+    """Shortcode arguments: ("", positional) or (key, value)."""
+    out = []
+    for m in _PARAM.finditer(inner):
+        if m.group(1):
+            out.append((m.group(1).lower(), m.group(2)))
+        elif m.group(3):
+            out.append((m.group(3).lower(), m.group(4)))
+        else:
+            out.append(("", m.group(5) if m.group(5) is not None else m.group(6)))
+    return out

@@ -1,0 +1,291 @@
+"""Sphinx's roles and directives, taught to plain docutils so Sphinx sources read.
+
+docutils knows only its own markup: a Sphinx role (``:func:`open` ``) or directive
+(``.. toctree::``) is an error there, and errors must never fail a file or become prose. So
+each is registered once with a permissive handler: cross-reference roles read as their text
+(code-like ones as a code span), directives either keep their content as body text
+(seealso, versionadded, only, tabs, glossary, …), become code (code-block, sourcecode),
+describe an API object (function, class, … : signature as code, then the text) or are
+dropped (toctree, autodoc, index, highlight, …). Names neither docutils nor this list knows
+are found by scanning the source and registered with the body-keeping fallback.
+
+docutils' registries are process-global, so registration is idempotent and under a lock.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any, ClassVar
+
+from docutils import nodes  # type: ignore[import-untyped]
+from docutils.parsers.rst import Directive, directives, roles  # type: ignore[import-untyped]
+from docutils.parsers.rst.languages import en  # type: ignore[import-untyped]
+
+# Roles whose text is code: API objects, options, files, keys.
+_CODE_ROLES = frozenset({
+    "func", "meth", "class", "attr", "mod", "obj", "data", "const", "exc", "any", "envvar",
+    "option", "program", "file", "samp", "command", "kbd", "makevar", "mailheader", "regexp",
+    "confval", "setting", "macro", "type", "member", "var", "enum", "enumerator", "struct",
+    "union", "expr", "texpr", "func-sig", "decorator", "property", "keyword", "token",
+    "directive", "role", "dfn-code",
+})
+# Roles whose text is prose (cross-references and labels).
+_TEXT_ROLES = frozenset({
+    "ref", "doc", "term", "numref", "download", "abbr", "menuselection", "guilabel",
+    "dfn", "index", "manpage", "issue", "pr", "ghissue", "user", "commit",
+    "eq", "cite", "footcite",
+})
+# Domains whose roles name code (":py:func:", ":c:macro:", ":js:class:", …).
+_CODE_DOMAINS = frozenset({"py", "c", "cpp", "js", "rst", "std", "rb", "php", "go", "java"})
+
+# Directives whose content is kept as body text.
+_BODY_DIRECTIVES = frozenset({
+    "tabs", "tab", "group-tab", "centered", "card", "grid", "grid-item", "grid-item-card",
+    "tab-set", "tab-item", "dropdown", "details",
+})
+# ... and those whose argument is a condition or a class name, not text.
+_CONTENT_DIRECTIVES = frozenset({"only", "ifconfig", "glossary", "hlist", "cssclass", "rst-class"})
+_CODE_DIRECTIVES = frozenset({"code-block", "sourcecode", "code-tab", "productionlist", "prompt"})
+_DROP_DIRECTIVES = frozenset({
+    "toctree", "index", "highlight", "currentmodule", "module", "py:module", "py:currentmodule",
+    "c:namespace", "cpp:namespace", "default-domain", "literalinclude", "automodule", "autoclass",
+    "autofunction", "automethod", "autoattribute", "autodata", "autoexception", "autosummary",
+    "autoprogram", "autodecorator", "autoproperty", "autonewtypedata", "autoclasstree",
+    "inheritance-diagram", "graphviz", "graph", "digraph", "plot", "uml", "mermaid",
+    "sectionauthor", "moduleauthor", "codeauthor", "tabularcolumns", "include-code",
+    "jinja", "click", "argparse", "program", "testsetup", "testcleanup", "meta",
+    "contents", "sectnum", "raw", "include", "image", "carousel", "youtube", "todolist",
+    "bibliography", "footbibliography", "spelling:word-list", "tags", "post",
+})
+# Version notes become boxes titled as Sphinx titles them.
+_VERSION_TITLES = {
+    "versionadded": "New in version",
+    "versionchanged": "Changed in version",
+    "deprecated": "Deprecated since version",
+    "versionremoved": "Removed in version",
+}
+_BOX_DIRECTIVES = {"seealso": "See also", "todo": "Todo"}
+# API object descriptions: ".. function:: open(file)" + text.
+_OBJECT_TYPES = frozenset({
+    "function", "method", "classmethod", "staticmethod", "attribute", "data", "exception",
+    "decorator", "decoratormethod", "property", "class", "describe", "object", "envvar",
+    "option", "cmdoption", "confval", "macro", "type", "member", "var", "struct", "union",
+    "enum", "enumerator", "setting", "event", "coroutinefunction",
+    "awaitablefunction",
+})
+
+_ROLE_IN_SOURCE = re.compile(r"(?<![\w`]):((?:(?!_)\w)+(?:[-.+:](?:(?!_)\w)+)*):`")
+_DIRECTIVE_IN_SOURCE = re.compile(r"^[ \t]*\.\.[ \t]+([\w][\w:.+-]*)[ \t]*::", re.MULTILINE)
+_EXPLICIT_TITLE = re.compile(r"^(.+?)\s*(?<!\x00)<(.*?)>$", re.DOTALL)
+
+_lock = threading.Lock()
+_done_roles: set[str] = set()
+_done_directives: set[str] = set()
+
+
+def prepare(source: str) -> None:
+    """Register handlers for every Sphinx or unknown role and directive the source uses."""
+    with _lock:
+        if not _done_directives:
+            for name in _BODY_DIRECTIVES:
+                _register_directive(name, _Body)
+            for name in _CONTENT_DIRECTIVES:
+                _register_directive(name, _Content)
+            for name in _CODE_DIRECTIVES:
+                _register_directive(name, _CodeBlock)
+            for name in _DROP_DIRECTIVES:
+                _register_directive(name, _Drop)
+            for name in _VERSION_TITLES:
+                _register_directive(name, _VersionNote)
+            for name in _BOX_DIRECTIVES:
+                _register_directive(name, _Box)
+            for name in _OBJECT_TYPES - {"class"} - set(_DROP_DIRECTIVES):
+                _register_directive(name, _Describe)
+            # Sphinx's ".. class:: Name(args)" describes a class; docutils' sets a CSS class.
+            _register_directive("class", _ClassOrDescribe)
+            for name in _CODE_ROLES | _TEXT_ROLES:
+                _register_role(name)
+        for name in set(_ROLE_IN_SOURCE.findall(source)) - _done_roles:
+            if not _docutils_knows_role(name):
+                _register_role(name)
+            _done_roles.add(name)
+        for name in set(_DIRECTIVE_IN_SOURCE.findall(source)) - _done_directives:
+            if not _docutils_knows_directive(name):
+                short = name.rsplit(":", 1)[-1].lower()
+                _register_directive(name, _Describe if short in _OBJECT_TYPES else _Body)
+            _done_directives.add(name)
+
+
+def _register_directive(name: str, cls: type[Directive]) -> None:
+    directives.register_directive(name, cls)
+    _done_directives.add(name)
+
+
+def _register_role(name: str) -> None:
+    short = name.rsplit(":", 1)[-1].lower()
+    domain = name.split(":", 1)[0].lower() if ":" in name else ""
+    as_code = short in _CODE_ROLES or (domain in _CODE_DOMAINS and short not in _TEXT_ROLES)
+    roles.register_local_role(name, _code_role if as_code else _text_role)
+    _done_roles.add(name)
+
+
+def _docutils_knows_role(name: str) -> bool:
+    key = name.lower()
+    return key in roles._roles or key in en.roles or key in roles._role_registry
+
+
+def _docutils_knows_directive(name: str) -> bool:
+    key = name.lower()
+    return key in directives._directives or key in en.directives or key in directives._directive_registry
+
+
+def _shown_text(text: str) -> str:
+    """What Sphinx shows for a cross-reference: "Title <target>" shows Title, "~a.b.c"
+    shows c, "!x" shows x."""
+    text = nodes.unescape(text)
+    m = _EXPLICIT_TITLE.match(text)
+    if m and m.group(1).strip():
+        return m.group(1).strip()
+    text = text.lstrip("!")
+    if text.startswith("~"):
+        text = text[1:].rsplit(".", 1)[-1]
+    return text
+
+
+def _code_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
+               options: dict[str, Any] | None = None, content: list[str] | None = None
+               ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    return [nodes.literal(rawtext, _shown_text(text))], []
+
+
+def _text_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
+               options: dict[str, Any] | None = None, content: list[str] | None = None
+               ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    return [nodes.Text(_shown_text(text))], []
+
+
+class _AnyOptions(dict[str, Any]):
+    """An option spec that accepts every option as text (Sphinx directives have many)."""
+
+    def __missing__(self, key: str) -> Any:
+        return directives.unchanged
+
+
+def _any_options() -> _AnyOptions:
+    spec = _AnyOptions()
+    spec["class"] = directives.unchanged  # non-empty: docutils only parses options when truthy
+    return spec
+
+
+class _Permissive(Directive):
+    """Takes any arguments, options and content."""
+
+    optional_arguments = 1  # one argument holding the whole argument text
+    final_argument_whitespace = True
+    has_content = True
+    option_spec: ClassVar[dict[str, Any]] = _any_options()  # type: ignore[misc]
+
+    def body(self) -> list[nodes.Node]:
+        holder = nodes.container()
+        if self.content:
+            self.state.nested_parse(self.content, self.content_offset, holder)
+        return list(holder.children)
+
+    def argument_text(self) -> str:
+        return " ".join(self.arguments).strip()
+
+    def inline(self, text: str) -> list[nodes.Node]:
+        """Text with its inline markup (roles, emphasis) parsed; error reports left out."""
+        parsed, _messages = self.state.inline_text(text, self.lineno)
+        return [n for n in parsed if not isinstance(n, nodes.system_message)]
+
+
+class _Body(_Permissive):
+    """Unknown or layout-only directive: its argument (a tab's label, say) and content read
+    as ordinary body text."""
+
+    def run(self) -> list[nodes.Node]:
+        out: list[nodes.Node] = []
+        label = self.argument_text()
+        if label:
+            out.append(nodes.paragraph("", "", nodes.strong("", "", *self.inline(label))))
+        return out + self.body()
+
+
+class _Content(_Permissive):
+    """only / ifconfig / glossary …: the content is the text; the argument is not."""
+
+    def run(self) -> list[nodes.Node]:
+        return self.body()
+
+
+class _Drop(_Permissive):
+    """Navigation, autodoc and settings: nothing a reader needs."""
+
+    def run(self) -> list[nodes.Node]:
+        return []
+
+
+class _CodeBlock(_Permissive):
+    """code-block / sourcecode: the content verbatim with its language."""
+
+    def run(self) -> list[nodes.Node]:
+        text = "\n".join(self.content)
+        if not text.strip():
+            return []
+        block = nodes.literal_block(text, text)
+        lang = self.arguments[0].split()[0] if self.arguments and self.name != "productionlist" else ""
+        if self.name == "productionlist":
+            text = "\n".join([self.argument_text(), *self.content]).strip()
+            block = nodes.literal_block(text, text)
+        if lang:
+            block["language"] = lang
+        return [block]
+
+
+class _VersionNote(_Permissive):
+    """versionadded / versionchanged / deprecated: a box titled "New in version 2.0"."""
+
+    def run(self) -> list[nodes.Node]:
+        version, _, rest = self.argument_text().replace("\n", " ").partition(" ")
+        box = nodes.admonition(kind=self.name)
+        title = f"{_VERSION_TITLES[self.name]} {version}".strip()
+        box += nodes.title(title, title)
+        if rest.strip():
+            box += nodes.paragraph("", "", *self.inline(rest.strip()))
+        box.extend(self.body())
+        return [box]
+
+
+class _Box(_Permissive):
+    """seealso / todo: a box with Sphinx's title."""
+
+    def run(self) -> list[nodes.Node]:
+        box = nodes.admonition(kind=self.name)
+        title = _BOX_DIRECTIVES[self.name]
+        box += nodes.title(title, title)
+        text = self.argument_text()
+        if text:
+            box += nodes.paragraph("", "", *self.inline(text))
+        box.extend(self.body())
+        return [box]
+
+
+class _Describe(_Permissive):
+    """An API object: each signature as a code line, then its description."""
+
+    def run(self) -> list[nodes.Node]:
+        out: list[nodes.Node] = []
+        for sig in (s.strip() for s in "\n".join(self.arguments).split("\n")):
+            if sig:
+                out.append(nodes.paragraph("", "", nodes.literal(sig, sig)))
+        return out + self.body()
+
+
+class _ClassOrDescribe(_Describe):
+    """`.. class::` without content is docutils' CSS-class directive: nothing to read."""
+
+    def run(self) -> list[nodes.Node]:
+        return super().run() if self.content else []
+

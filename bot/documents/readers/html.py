@@ -1,0 +1,532 @@
+"""HTML pages (.html, .htm): the main content as a section tree.
+
+The stdlib parser builds a small element tree (with the implied end tags browsers add for
+`<p>`, `<li>`, table cells); from it only the main content is read: `<main>` (or
+`role="main"`), else the longest `<article>`, else `<body>`, always without page furniture
+(nav, header, footer, aside, forms, scripts, ...). Headings h1-h6 open sections (their `id`
+is the anchor), and p/div text, lists, `<pre>` code, tables, block quotes and admonition
+boxes become blocks. Inline: strong/b bold, em/i italic, code a code span, the rest text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
+
+from ...errors import KnowledgeError
+from .. import inline
+from ..boilerplate import MainText, main_text
+from ..decode import decode_text
+from ..model import (
+    Admonition,
+    Block,
+    Code,
+    DocTree,
+    ListBlock,
+    Paragraph,
+    Quote,
+    ReadOptions,
+    Section,
+    Table,
+)
+from ..outline import Heading, build_sections
+from ..scraped import find_junk, fold_spaces, junk_note
+
+log = logging.getLogger(__name__)
+
+def _words(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
+_VOID = _words("area base br col embed hr img input keygen link meta param source track wbr")
+# Never content: page furniture, code, controls.
+_DROP = _words(
+    "nav header footer aside script style noscript template svg math form button select textarea "
+    "input option head iframe object embed canvas dialog audio video map"
+)
+_DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert"})
+# Class/id words of page furniture that sites put inside the content area (the fallback
+# when trafilatura is not installed; readability's "unlikely candidates" in small).
+_FURNITURE = _words("comment comments cookie cookies consent share sharing social related newsletter "
+                    "subscribe sidebar breadcrumb breadcrumbs advert advertisement ad ads promo "
+                    "footer menu navbar navigation masthead colophon widget skip meta")
+_NAME_PARTS = re.compile(r"[\s_-]+")
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+# Elements that end a run of inline text; anything else is read as inline.
+_BLOCKS = _words(
+    "address article blockquote body center dd details dialog div dl dt fieldset figcaption figure "
+    "footer h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section summary table tbody "
+    "td tfoot th thead tr ul"
+)
+# An open element of the first kind is closed by a start tag of a second-kind element, looking
+# down the stack no further than a third-kind element (the implied end tags of HTML).
+_IMPLIED_END: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+_ALWAYS_SCOPE = _words("html template svg math object caption")  # implied ends never cross these
+_P_CLOSERS = ("address article aside blockquote details div dl fieldset figcaption figure footer form "
+              "h1 h2 h3 h4 h5 h6 header hr main nav ol p pre section table ul")
+for _t in _P_CLOSERS.split():
+    _IMPLIED_END[_t] = (frozenset({"p"}), _words("li td th div section article main body blockquote button"))
+_IMPLIED_END["li"] = (frozenset({"li", "p"}), frozenset({"ul", "ol", "body"}))
+_IMPLIED_END["dt"] = _IMPLIED_END["dd"] = (frozenset({"dt", "dd", "p"}), frozenset({"dl", "body"}))
+_IMPLIED_END["tr"] = (frozenset({"tr", "td", "th", "p"}), frozenset({"table", "thead", "tbody", "tfoot"}))
+_IMPLIED_END["td"] = _IMPLIED_END["th"] = (frozenset({"td", "th", "p"}), frozenset({"tr", "table"}))
+for _t in ("thead", "tbody", "tfoot"):
+    _IMPLIED_END[_t] = (frozenset({"thead", "tbody", "tfoot", "tr", "td", "th", "p"}), frozenset({"table"}))
+_IMPLIED_END["option"] = (frozenset({"option"}), frozenset({"select", "body"}))
+
+_BOLD = frozenset({"strong", "b"})
+_ITALIC = frozenset({"em", "i", "cite", "dfn"})
+_CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
+_LANG_CLASS = re.compile(r"^(?:language|lang|highlight)-([\w+#.-]+)$")
+_ADMONITION_KINDS = ("note", "tip", "hint", "warning", "caution", "danger", "attention", "important",
+                     "error", "seealso")
+_HEADING_LINK_MARKS = "¶#§🔗\uf0c1 "
+
+
+@dataclass(eq=False)
+class _Node:
+    tag: str
+    attrs: dict[str, str]
+    line: int
+    children: list[_Node | _Text] = field(default_factory=list)
+    parent: _Node | None = None
+
+    def classes(self) -> list[str]:
+        return self.attrs.get("class", "").split()
+
+    def elements(self) -> Iterator[_Node]:
+        """Descendant elements, document order."""
+        for child in self.children:
+            if isinstance(child, _Node):
+                yield child
+                yield from child.elements()
+
+
+@dataclass(eq=False)
+class _Text:
+    data: str
+    line: int
+
+
+class _TreeBuilder(HTMLParser):
+    """An element tree with the end tags HTML lets authors leave out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)  # entities are decoded once, here
+        self.root = _Node("#document", {}, 1)
+        self._stack: list[_Node] = [self.root]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        implied = _IMPLIED_END.get(tag)
+        if implied is not None:
+            closes, scope = implied
+            for i in range(len(self._stack) - 1, 0, -1):
+                name = self._stack[i].tag
+                if name in closes:
+                    del self._stack[i:]
+                    break
+                if name in scope or name in _ALWAYS_SCOPE:
+                    break
+        parent = self._stack[-1]
+        node = _Node(tag, {k: v or "" for k, v in attrs}, self.getpos()[0], parent=parent)
+        parent.children.append(node)
+        if tag not in _VOID:
+            self._stack.append(node)
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self._stack) - 1, 0, -1):
+            if self._stack[i].tag == tag:
+                del self._stack[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        self._stack[-1].children.append(_Text(data, self.getpos()[0]))
+
+
+def _dropped(node: _Node) -> bool:
+    if (node.tag in _DROP or "hidden" in node.attrs or node.attrs.get("aria-hidden") == "true"
+            or node.attrs.get("role", "").lower() in _DROP_ROLES):
+        return True
+    names = f"{node.attrs.get('class', '')} {node.attrs.get('id', '')}".lower()
+    return bool(names.strip()) and not _FURNITURE.isdisjoint(_NAME_PARTS.split(names))
+
+
+def _raw_text(node: _Node, drop: bool = True) -> str:
+    """All text under `node` as written (for code and sizes); dropped elements skipped."""
+    parts: list[str] = []
+    for child in node.children:
+        if isinstance(child, _Text):
+            parts.append(child.data)
+        elif child.tag == "br":
+            parts.append("\n")
+        elif not (drop and _dropped(child)):
+            parts.append(_raw_text(child, drop))
+    return "".join(parts)
+
+
+def _find(node: _Node, tag: str) -> _Node | None:
+    return next((n for n in node.elements() if n.tag == tag), None)
+
+
+def _main_content(doc: _Node) -> _Node:
+    """`<main>` or role=main, else the longest top-level `<article>`, else `<body>`."""
+    for n in doc.elements():
+        if n.tag == "main" or n.attrs.get("role", "").lower() == "main":
+            return n
+    articles = [n for n in doc.elements() if n.tag == "article" and not _inside(n, "article")]
+    if articles:
+        return max(articles, key=lambda a: len(fold_spaces(_raw_text(a))))
+    return _find(doc, "body") or doc
+
+
+def _inside(node: _Node, tag: str) -> bool:
+    p = node.parent
+    while p is not None:
+        if p.tag == tag:
+            return True
+        p = p.parent
+    return False
+
+
+_Event = Block | Heading
+
+
+class _Content:
+    """Walks the main content into (source line, block or heading) events."""
+
+    def __init__(self, article_headers: bool) -> None:
+        self.article_headers = article_headers  # the content is a <main>/<article>, not the page
+        self._has_block: dict[int, bool] = {}
+
+    # -- blocks -------------------------------------------------------------------------
+
+    def walk(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
+        """The children of a block container; runs of inline children become paragraphs."""
+        run: list[_Node | _Text] = []
+        for child in node.children:
+            if isinstance(child, _Node) and child.tag == "br" and _ends_with_br(run):
+                self._flush(run, out)  # "<br><br>": how old pages and forums mark paragraphs
+                run = []
+                continue
+            if isinstance(child, _Text) or not (child.tag in _BLOCKS or self.has_block(child)):
+                if isinstance(child, _Text) or not _dropped(child):
+                    run.append(child)
+                continue
+            self._flush(run, out)
+            run = []
+            if not _dropped(child):
+                self.block(child, out, nested)
+            elif child.tag == "header" and self.article_headers and not nested:
+                # An article's own header holds its title: keep its headings, not its byline.
+                for h in child.elements():
+                    if h.tag in _HEADINGS and not _dropped(h):
+                        self.block(h, out, nested)
+        self._flush(run, out)
+
+    def block(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
+        tag = node.tag
+        if tag in _HEADINGS:
+            text = self.heading_text(node)
+            if not text:
+                return
+            if nested:
+                out.append((node.line, Paragraph(md=f"**{inline.escape(text)}**")))
+            else:
+                out.append((node.line, Heading(_HEADINGS[tag], text, _anchor(node))))
+        elif tag == "pre":
+            code = _raw_text(node).removeprefix("\n").rstrip()
+            if code.strip():
+                out.append((node.line, Code(text=_dedent(code), lang=_code_lang(node))))
+        elif tag in ("ul", "ol"):
+            self.list_block(node, out)
+        elif tag == "table":
+            self.table(node, out, nested)
+        elif tag == "blockquote":
+            inner = self.nested_blocks(node)
+            if inner:
+                out.append((node.line, Quote(blocks=inner)))
+        elif (kind := _admonition_kind(node)) is not None:
+            self.admonition(node, kind, out)
+        elif tag == "hr":
+            return
+        else:
+            self.walk(node, out, nested)
+
+    def nested_blocks(self, node: _Node) -> tuple[Block, ...]:
+        out: list[tuple[int, _Event]] = []
+        self.walk(node, out, nested=True)
+        return tuple(b for _, b in out if not isinstance(b, Heading))
+
+    def list_block(self, node: _Node, out: list[tuple[int, _Event]]) -> None:
+        items: list[tuple[Block, ...]] = []
+        for child in node.children:
+            if isinstance(child, _Node) and not _dropped(child):
+                blocks = self.nested_blocks(child) if child.tag == "li" else self.nested_blocks(
+                    _Node("li", {}, child.line, [child]))
+                if blocks:
+                    items.append(blocks)
+        if items:
+            start = node.attrs.get("start", "1").strip()
+            out.append((node.line, ListBlock(items=tuple(items), ordered=node.tag == "ol",
+                                             start=int(start) if start.isdigit() else 1)))
+
+    def table(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
+        rows: list[tuple[bool, list[_Node]]] = []  # (in thead or all th, cells)
+        for tr in (n for n in node.elements() if n.tag == "tr"):
+            if _nearest(tr, "table") is not node:
+                continue
+            cells = [c for c in tr.children if isinstance(c, _Node) and c.tag in ("td", "th")]
+            if cells:
+                head = _inside(tr, "thead") or all(c.tag == "th" for c in cells)
+                rows.append((head, cells))
+        width = max((len(cells) for _, cells in rows), default=0)
+        layout = width < 2 or any(_find(c, "table") for _, cells in rows for c in cells)
+        if layout:  # a table used for layout: read what is in it
+            self.walk(node, out, nested)
+            return
+        header: tuple[str, ...] = ()
+        if rows and rows[0][0]:
+            header = tuple(self.cell(c) for c in rows.pop(0)[1])
+        body = tuple(tuple(self.cell(c) for c in cells) for _, cells in rows)
+        if header or body:
+            out.append((node.line, Table(header=header, rows=body)))
+
+    def cell(self, node: _Node) -> str:
+        return self.inline_md(node.children)
+
+    def admonition(self, node: _Node, kind: str, out: list[tuple[int, _Event]]) -> None:
+        title_node = next((n for n in node.elements()
+                           if "admonition-title" in n.classes() or n.tag == "summary"), None)
+        title = None
+        if title_node is not None:
+            title_node.parent.children.remove(title_node)  # type: ignore[union-attr]
+            title = self.inline_md(title_node.children) or None
+            if title is not None and inline.to_plain(title).casefold() == kind:
+                title = None  # Sphinx writes "Note" for a note without a title
+        blocks = self.nested_blocks(node)
+        if blocks or title:
+            out.append((node.line, Admonition(kind=kind, title=title, blocks=blocks)))
+
+    def _flush(self, run: list[_Node | _Text], out: list[tuple[int, _Event]]) -> None:
+        md = self.inline_md(run)
+        if any(ch.isalnum() for ch in md):
+            out.append((_first_line(run), Paragraph(md=md)))
+
+    def has_block(self, node: _Node) -> bool:
+        key = id(node)
+        known = self._has_block.get(key)
+        if known is None:
+            known = self._has_block[key] = any(
+                isinstance(c, _Node) and (c.tag in _BLOCKS or self.has_block(c)) for c in node.children)
+        return known
+
+    # -- inline -------------------------------------------------------------------------
+
+    def inline_md(self, nodes: list[_Node | _Text]) -> str:
+        return fold_spaces(self._inline(nodes, bold=False, italic=False))
+
+    def _inline(self, nodes: list[_Node | _Text], bold: bool, italic: bool) -> str:
+        parts: list[str] = []
+        for n in nodes:
+            if isinstance(n, _Text):
+                parts.append(inline.escape(n.data))
+            elif _dropped(n) or n.tag in ("img", "sup") and "footnote-ref" in n.classes():
+                continue
+            elif n.tag == "br":
+                parts.append(" ")
+            elif n.tag in _CODE:
+                parts.append(_spaced(_raw_text(n), inline.code_span(_raw_text(n))))
+            elif n.tag in _BOLD and not bold:
+                parts.append(_wrap(self._inline(n.children, True, italic), "**"))
+            elif n.tag in _ITALIC and not italic:
+                parts.append(_wrap(self._inline(n.children, bold, True), "*"))
+            elif n.tag in _BLOCKS:  # a block inside a table cell or an inline element
+                parts.append(" " + self._inline(n.children, bold, italic) + " ")
+            else:
+                parts.append(self._inline(n.children, bold, italic))
+        return "".join(parts)
+
+    def heading_text(self, node: _Node) -> str:
+        parts = [c for c in node.children
+                 if isinstance(c, _Text) or "headerlink" not in c.classes() and "anchor" not in c.classes()]
+        return inline.to_plain(self.inline_md(parts)).rstrip(_HEADING_LINK_MARKS).strip()
+
+
+def _wrap(md: str, mark: str) -> str:
+    inner = md.strip()
+    if not any(ch.isalnum() for ch in inner):
+        return md
+    return _spaced(md, f"{mark}{inner}{mark}")
+
+
+def _spaced(original: str, md: str) -> str:
+    """Keep the spaces around an inline element outside its markers ("a<b> x </b>b")."""
+    if not md:
+        return original if original.isspace() else ""
+    lead = " " if original[:1].isspace() else ""
+    trail = " " if original[-1:].isspace() else ""
+    return f"{lead}{md}{trail}"
+
+
+def _ends_with_br(run: list[_Node | _Text]) -> bool:
+    for n in reversed(run):
+        if isinstance(n, _Text) and not n.data.strip():
+            continue
+        return isinstance(n, _Node) and n.tag == "br"
+    return False
+
+
+def _first_line(run: list[_Node | _Text]) -> int:
+    for n in run:
+        if isinstance(n, _Node) or n.data.strip():
+            return n.line
+    return run[0].line if run else 0
+
+
+def _nearest(node: _Node, tag: str) -> _Node | None:
+    p = node.parent
+    while p is not None and p.tag != tag:
+        p = p.parent
+    return p
+
+
+def _code_lang(pre: _Node) -> str | None:
+    """From a class "language-x" / "lang-x" / "highlight-x" on the <pre>, its <code>, or the
+    two wrappers above it (Sphinx: div.highlight-python > div.highlight > pre)."""
+    code = next((c for c in pre.children if isinstance(c, _Node) and c.tag == "code"), None)
+    near = [pre, code, pre.parent, pre.parent.parent if pre.parent else None]
+    for node in near:
+        for cls in node.classes() if node is not None else ():
+            m = _LANG_CLASS.match(cls)
+            if m and m.group(1).lower() not in ("default", "none", "text", "plain", "plaintext"):
+                return m.group(1).lower()
+    return None
+
+
+def _anchor(node: _Node) -> str | None:
+    """The heading's id, an id/name on a link inside it, or the id of the section it opens."""
+    if node.attrs.get("id"):
+        return node.attrs["id"]
+    for n in node.elements():
+        if n.tag == "a" and (n.attrs.get("id") or n.attrs.get("name")):
+            return n.attrs.get("id") or n.attrs["name"]
+    parent = node.parent
+    if parent is not None and parent.tag in ("section", "div") and parent.attrs.get("id"):
+        first = next((c for c in parent.children if isinstance(c, _Node)), None)
+        if first is node:
+            return parent.attrs["id"]
+    return None
+
+
+def _admonition_kind(node: _Node) -> str | None:
+    classes = [c.lower() for c in node.classes()]
+    kind = next((c for c in classes if c in _ADMONITION_KINDS), None)
+    if kind is None and "admonition" not in classes:
+        return None
+    return kind or "note"
+
+
+def _dedent(code: str) -> str:
+    lines = code.split("\n")
+    indents = [len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()]
+    cut = min(indents, default=0)
+    return "\n".join(ln[cut:] for ln in lines)
+
+
+def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
+    markup = decode_text(data)
+    builder = _TreeBuilder()
+    try:
+        builder.feed(markup)
+        builder.close()
+    except (AssertionError, ValueError) as exc:  # html.parser gives up on some broken markup
+        raise KnowledgeError(f"the HTML cannot be parsed ({exc})") from None
+    doc = builder.root
+    try:
+        content = _main_content(doc)
+        walker = _Content(article_headers=content.tag not in ("body", "#document"))
+        events: list[tuple[int, _Event]] = []
+        walker.walk(content, events, nested=False)
+    except RecursionError:
+        raise KnowledgeError("the HTML is nested too deeply to read") from None
+
+    main = main_text(markup, path)
+    if main is not None:
+        kept = [(line, e) for line, e in events if isinstance(e, Heading) or main.covers(_event_text(e))]
+        if any(not isinstance(e, Heading) for _, e in kept):  # else trafilatura read another page
+            events = kept
+        else:
+            main = None
+
+    notes: list[str] = []
+    cut = _cut_junk(events, options.junk_markers)
+    if cut is not None:
+        events, line, marker = cut
+        note = junk_note(line, marker)
+        log.info("%s: %s", path, note)
+        notes.append(note)
+
+    h1 = next((e.text for _, e in events if isinstance(e, Heading) and e.level == 1), None)
+    root = build_sections(events)
+    if main is not None:
+        root = _prune(root, main)
+    title_node = _find(doc, "title")
+    title = h1 or (fold_spaces(_raw_text(title_node, drop=False)) if title_node is not None else "") or None
+    return DocTree(title=title, root=root, source=_canonical(doc), notes=tuple(notes))
+
+
+def _canonical(doc: _Node) -> str | None:
+    for n in doc.elements():
+        if n.tag == "link" and "canonical" in n.attrs.get("rel", "").lower().split() and n.attrs.get("href"):
+            return n.attrs["href"].strip()
+    return None
+
+
+def _event_text(event: _Event) -> str:
+    if isinstance(event, Heading):
+        return event.text
+    if isinstance(event, Paragraph):
+        return inline.to_plain(event.md)
+    if isinstance(event, Code):
+        return event.text
+    if isinstance(event, Table):
+        return " ".join(inline.to_plain(c) for row in (event.header, *event.rows) for c in row)
+    if isinstance(event, ListBlock):
+        return " ".join(_event_text(b) for item in event.items for b in item)
+    if isinstance(event, Admonition):
+        return " ".join([inline.to_plain(event.title or ""), *(_event_text(b) for b in event.blocks)])
+    return " ".join(_event_text(b) for b in event.blocks)
+
+
+def _cut_junk(events: list[tuple[int, _Event]], markers: tuple[str, ...]
+              ) -> tuple[list[tuple[int, _Event]], int, str] | None:
+    """Events up to the first junk marker in the second half of the page's text, the source
+    line of the cut and the marker; None when there is none. Text before the marker in the
+    paragraph it stands in stays (as plain text)."""
+    texts = [_event_text(e) for _, e in events]
+    starts, pos = [], 0
+    for t in texts:
+        starts.append(pos)
+        pos += len(t) + 1
+    found = find_junk("\n".join(texts), markers)
+    if found is None:
+        return None
+    at, marker = found
+    i = max(k for k, s in enumerate(starts) if s <= at)
+    line, event = events[i]
+    kept = events[:i]
+    before = texts[i][:at - starts[i]]
+    if isinstance(event, Paragraph) and any(ch.isalnum() for ch in before):
+        kept.append((line, Paragraph(md=inline.escape(fold_spaces(before)))))
+    return kept, line, marker
+
+
+def _prune(section: Section, main: MainText) -> Section:
+    """Without the sections that boilerplate filtering emptied ("Comments (3)" once its
+    comments are gone); a heading trafilatura kept stays even when nothing is under it."""
+    children = tuple(c for c in (_prune(c, main) for c in section.children)
+                     if c.blocks or c.children or main.covers(c.heading))
+    return replace(section, children=children)

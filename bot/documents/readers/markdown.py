@@ -1,0 +1,458 @@
+"""Markdown (CommonMark + tables, MkDocs/Hugo/Jekyll flavours) to a document tree.
+
+markdown-it-py parses CommonMark exactly (fences with blank lines, lazy continuation, nested
+lists, setext headings, reference links) where a line splitter cannot; mdit-py-plugins add
+the extensions documentation sites use: `!!! note "Title"` / `??? tip` admonitions, `:::`
+containers, footnotes and definition lists. Site-generator syntax no parser knows (front
+matter, shortcodes, mkdocstrings) is taken out first by `_markdown_source`.
+
+What is kept and dropped:
+- headings make the Section tree (the first heading, when it is an H1 and there is no other
+  front-matter title, is the title and its content the root section; a
+  trailing `{#id}` / `{: #id}` becomes the anchor); headings inside boxes, lists or quotes
+  read as bold paragraphs;
+- paragraphs, lists, tables, quotes, code, admonitions/containers (and GitHub `> [!NOTE]`
+  alerts) become blocks; definition lists become lists of "**term** — definition";
+- footnotes become a final paragraph "[label] text" each, at the end of the section whose
+  lines hold the definition;
+- dropped: HTML blocks and inline HTML (comments too), images (an image-only paragraph goes
+  altogether), link targets and reference definitions, thematic breaks, tables of contents
+  (`[TOC]`, `[[_TOC_]]`, `{:toc}`), kramdown attribute lines (`{: .class}`).
+
+Bounded: the parse checks `options.timeout_s` at every block and every few paragraphs of
+inline parsing, so a pathological file costs at most one step past its limit; files over
+`_CHUNK_CHARS` are parsed in pieces (split before top-level headings) so the token list,
+which is about 25 times the text's size, never exists for the whole file at once.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+from collections.abc import Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from ...errors import KnowledgeError
+from ..deadline import Deadline
+from ..decode import decode_text
+from ..inline import code_span, escape, to_plain
+from ..model import (
+    Admonition,
+    Block,
+    Code,
+    DocTree,
+    ListBlock,
+    Paragraph,
+    Quote,
+    ReadOptions,
+    Section,
+    Table,
+)
+from ..treebuild import OpenSection, term_item
+from ._markdown_source import prepare
+
+log = logging.getLogger(__name__)
+
+_DEADLINE = "_bot_deadline"  # key of the Deadline in markdown-it's env
+_INLINE_CHECK_EVERY = 64  # inline tokens parsed between deadline checks
+_CHUNK_CHARS = 1 << 20  # parse files larger than this in pieces (memory, see module doc)
+
+_HEADING_ATTRS = re.compile(r"\s*\{:?\s*([.#][^{}]*)\}\s*$")
+_ATTR_ID = re.compile(r"(?:^|\s)#([\w\-.:]+)")
+_TOC_MARKERS = frozenset({"[toc]", "[[toc]]", "[[_toc_]]", "[_toc_]", "{:toc}", "toc {:toc}",
+                          "${toc}", "{{toc}}", "[[_toc_]] {:toc}"})
+_KRAMDOWN_IAL = re.compile(r"^\{:[^{}]*\}$")
+_GITHUB_ALERT = re.compile(r"^\\\[!(\w+)\\\]\s*")
+_SPACES = re.compile(r"[ \t]+")
+# MkDocs decorations in running text: icon shortcodes and attribute lists ("{ .md-button }").
+_DECORATION = re.compile(r":(?:material|octicons|fontawesome|simple)-[\w-]+:"
+                         r"|\{\s*:?\s*[.#][^{}\n]*\}|\{:[^{}\n]*\}")
+
+
+def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
+    """The file's document tree; KnowledgeError says why it cannot be used."""
+    deadline = Deadline(options.timeout_s)
+    prepared = prepare(decode_text(data))
+    builder = _Builder(deadline, prepared.title)
+    refs: dict[str, object] = {}  # reference definitions carry over between pieces
+    for offset, chunk in _chunks(prepared.text):
+        env = {_DEADLINE: deadline, "references": refs}
+        builder.feed(_parser().parse(chunk, env), offset)
+    root, h1 = builder.finish()
+    title = prepared.title or h1
+    if not root.blocks and not root.children:
+        raise KnowledgeError("it has no readable text (only markup, images or front matter)")
+    log.debug("%s: read %d top-level sections", path, len(root.children))
+    return DocTree(title=title, root=root, source=prepared.source, notes=tuple(prepared.notes))
+
+
+# --- the parser ---------------------------------------------------------------------------
+
+_MD_INSTANCE: MarkdownIt | None = None
+
+
+def _parser() -> MarkdownIt:
+    """One configured parser per process (configuring costs more than a small file)."""
+    global _MD_INSTANCE
+    if _MD_INSTANCE is None:
+        md = MarkdownIt("commonmark", {"maxNesting": 20}).enable(["table", "strikethrough"])
+        md.use(admon_plugin).use(footnote_plugin).use(deflist_plugin)
+        # Any `::: kind Title` is a box; the bare `:::` that closes it never validates.
+        md.use(container_plugin, name="box", validate=lambda params, *_: bool(params.strip()))
+        md.block.ruler.before("table", "deadline", _block_deadline)
+        md.core.ruler.at("inline", _inline_with_deadline)
+        _MD_INSTANCE = md
+    return _MD_INSTANCE
+
+
+def _block_deadline(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """First block rule, tried at every block start: only checks the time, matches nothing."""
+    deadline = state.env.get(_DEADLINE)
+    if deadline is not None:
+        deadline.check()
+    return False
+
+
+def _inline_with_deadline(state: StateCore) -> None:
+    """markdown-it's own inline phase, with a time check every few inline runs."""
+    deadline = state.env.get(_DEADLINE)
+    count = 0
+    for token in state.tokens:
+        if token.type == "inline":
+            if token.children is None:
+                token.children = []
+            state.md.inline.parse(token.content, state.md, state.env, token.children)
+            count += 1
+            if deadline is not None and count % _INLINE_CHECK_EVERY == 0:
+                deadline.check()
+
+
+_TOP_HEADING = re.compile(r"^#{1,6}(?:[ \t]|$)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _chunks(text: str) -> list[tuple[int, str]]:
+    """(first line number, text) pieces, split before a top-level ATX heading outside
+    fences and `:::` containers, each at least _CHUNK_CHARS long (one piece if small)."""
+    if len(text) <= _CHUNK_CHARS:
+        return [(0, text)]
+    out: list[tuple[int, str]] = []
+    lines = text.split("\n")
+    start = 0
+    size = 0
+    fence: str | None = None
+    containers = 0
+    for i, line in enumerate(lines):
+        m = _FENCE.match(line)
+        if fence is not None:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip(" `~"):
+                fence = None
+        elif m:
+            fence = m.group(1)
+        elif line.startswith(":::"):
+            containers += 1 if line.strip(": \t") else -1
+            containers = max(containers, 0)
+        elif size >= _CHUNK_CHARS and containers == 0 and _TOP_HEADING.match(line):
+            out.append((start, "\n".join(lines[start:i])))
+            start, size = i, 0
+        size += len(line) + 1
+    out.append((start, "\n".join(lines[start:])))
+    return out
+
+
+# --- tokens to the tree -------------------------------------------------------------------
+
+
+class _Builder:
+    """Turns markdown-it's flat token stream into nested sections and blocks."""
+
+    def __init__(self, deadline: Deadline, front_title: str | None) -> None:
+        self.deadline = deadline
+        self.front_title = front_title
+        self.root = OpenSection(heading="", level=0)
+        self.stack: list[OpenSection] = [self.root]
+        self.starts: list[int] = [0]  # 0-based first line of each section, in order
+        self.sections: list[OpenSection] = [self.root]
+        self.footnotes: list[tuple[int, Paragraph]] = []
+        self.h1: str | None = None
+        self.seen_heading = False
+        self.offset = 0
+
+    def feed(self, tokens: list[Token], offset: int) -> None:
+        self.offset = offset
+        i = 0
+        n = len(tokens)
+        while i < n:
+            tok = tokens[i]
+            if tok.type == "heading_open":
+                self._heading(tok, tokens[i + 1])
+                i += 3
+            elif tok.type == "footnote_block_open":
+                i = self._footnotes(tokens, i + 1)
+            else:
+                block, i = self._block(tokens, i)
+                if block is not None:
+                    self.stack[-1].blocks.append(block)
+            if i % 256 == 0:
+                self.deadline.check()
+
+    def finish(self) -> tuple[Section, str | None]:
+        for line, para in self.footnotes:
+            k = bisect.bisect_right(self.starts, line) - 1
+            self.sections[max(k, 0)].blocks.append(para)
+        return self.root.freeze(), self.h1
+
+    def _heading(self, tok: Token, inline: Token) -> None:
+        text, anchor = _heading_text(inline)
+        level = int(tok.tag[1])
+        line = (tok.map[0] if tok.map else 0) + self.offset
+        if level == 1 and not self.seen_heading and text and (
+                self.front_title is None or _same_text(text, self.front_title)):
+            self.seen_heading = True
+            self.h1 = text
+            return  # the title: what follows it belongs to the root section
+        self.seen_heading = True
+        while self.stack[-1].level >= level:
+            self.stack.pop()
+        sec = OpenSection(heading=text, level=level, anchor=anchor, line=line + 1)
+        self.stack[-1].children.append(sec)
+        self.stack.append(sec)
+        self.starts.append(line)
+        self.sections.append(sec)
+
+    def _footnotes(self, tokens: list[Token], i: int) -> int:
+        """Each footnote as one paragraph "[label] text", remembered with its source line."""
+        while i < len(tokens) and tokens[i].type != "footnote_block_close":
+            tok = tokens[i]
+            if tok.type != "footnote_open":
+                i += 1
+                continue
+            label = str(tok.meta.get("label", tok.meta.get("id", "")))
+            body = i + 1
+            blocks, i = self._blocks_until(tokens, body, "footnote_close")
+            line = next((t.map[0] for t in tokens[body:i] if t.map), 0) + self.offset
+            texts = [b.md for b in blocks if isinstance(b, Paragraph)]
+            if texts:
+                self.footnotes.append((line, Paragraph(f"{escape('[' + label + ']')} {' '.join(texts)}")))
+        return i + 1
+
+    def _blocks_until(self, tokens: list[Token], i: int, close: str) -> tuple[list[Block], int]:
+        """Blocks from tokens[i] up to the token of type `close`; returns the index after it."""
+        out: list[Block] = []
+        while i < len(tokens) and tokens[i].type != close:
+            if tokens[i].type == "heading_open":
+                text, _ = _heading_text(tokens[i + 1])
+                if text:
+                    out.append(Paragraph(f"**{escape(text)}**"))
+                i += 3
+                continue
+            block, i = self._block(tokens, i)
+            if block is not None:
+                out.append(block)
+        return out, i + 1
+
+    def _block(self, tokens: list[Token], i: int) -> tuple[Block | None, int]:
+        """The block starting at tokens[i] (None when it is dropped) and the index after it."""
+        tok = tokens[i]
+        kind = tok.type
+        if kind == "paragraph_open":
+            return _paragraph(tokens[i + 1]), i + 3
+        if kind in ("fence", "code_block"):
+            return _code(tok), i + 1
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            return self._list(tokens, i)
+        if kind == "table_open":
+            return _table(tokens, i)
+        if kind == "blockquote_open":
+            blocks, j = self._blocks_until(tokens, i + 1, "blockquote_close")
+            return _quote_or_alert(blocks), j
+        if kind == "admonition_open":
+            return self._admonition(tokens, i)
+        if kind == "container_box_open":
+            words = tok.info.strip().split(None, 1)
+            blocks, j = self._blocks_until(tokens, i + 1, "container_box_close")
+            title = escape(words[1].strip()) if len(words) > 1 and words[1].strip() else None
+            return (Admonition(kind=words[0].lower(), title=title, blocks=tuple(blocks))
+                    if blocks or title else None), j
+        if kind == "dl_open":
+            return self._deflist(tokens, i)
+        # html_block, hr, and anything unknown: dropped, with whatever it encloses.
+        return None, _skip(tokens, i)
+
+    def _list(self, tokens: list[Token], i: int) -> tuple[Block | None, int]:
+        tok = tokens[i]
+        ordered = tok.type == "ordered_list_open"
+        close = "ordered_list_close" if ordered else "bullet_list_close"
+        start = int(tok.attrs.get("start", 1)) if ordered else 1
+        items: list[tuple[Block, ...]] = []
+        i += 1
+        while tokens[i].type != close:
+            if tokens[i].type == "list_item_open":
+                blocks, i = self._blocks_until(tokens, i + 1, "list_item_close")
+                if blocks:
+                    items.append(tuple(blocks))
+            else:
+                i = _skip(tokens, i)
+        if not items:
+            return None, i + 1
+        return ListBlock(items=tuple(items), ordered=ordered, start=start), i + 1
+
+    def _admonition(self, tokens: list[Token], i: int) -> tuple[Block | None, int]:
+        tok = tokens[i]
+        kind = str(tok.meta.get("tag") or "note").lower()
+        i += 1
+        title: str | None = None
+        if tokens[i].type == "admonition_title_open":
+            # The plugin invents "Note" when no title is written; only a written one counts.
+            params = tok.info.strip().split(None, 1)
+            if len(params) > 1 and params[1].strip() not in ('""', "''"):
+                title = _inline(tokens[i + 1].children or []) or None
+            i += 3
+        blocks, i = self._blocks_until(tokens, i, "admonition_close")
+        return Admonition(kind=kind, title=title, blocks=tuple(blocks)), i
+
+    def _deflist(self, tokens: list[Token], i: int) -> tuple[Block | None, int]:
+        items: list[tuple[Block, ...]] = []
+        term = ""
+        i += 1
+        while tokens[i].type != "dl_close":
+            t = tokens[i]
+            if t.type == "dt_open":
+                term = _inline(tokens[i + 1].children or [])
+                i += 3
+            elif t.type == "dd_open":
+                blocks, i = self._blocks_until(tokens, i + 1, "dd_close")
+                item = term_item(term, blocks)
+                if item:
+                    items.append(item)
+            else:
+                i = _skip(tokens, i)
+        return (ListBlock(items=tuple(items)) if items else None), i + 1
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _skip(tokens: Sequence[Token], i: int) -> int:
+    """Index after the token at i and, if it opens something, after its matching close."""
+    depth: int = tokens[i].nesting
+    i += 1
+    while depth > 0 and i < len(tokens):
+        depth += tokens[i].nesting
+        i += 1
+    return i
+
+
+def _heading_text(inline: Token) -> tuple[str, str | None]:
+    """Plain heading text and the id of a trailing `{#id}` attribute block, if any."""
+    anchor = None
+    m = _HEADING_ATTRS.search(inline.content)  # raw source: attribute blocks are not text
+    if m:
+        id_m = _ATTR_ID.search(m.group(1))
+        anchor = id_m.group(1) if id_m else None
+    return to_plain(_inline(inline.children or [])), anchor
+
+
+def _paragraph(inline: Token) -> Paragraph | None:
+    md = _inline(inline.children or [])
+    if not md:
+        return None  # only images, HTML or removed shortcodes
+    raw = " ".join(inline.content.split())
+    if raw.lower() in _TOC_MARKERS or _KRAMDOWN_IAL.match(raw):
+        return None
+    return Paragraph(md)
+
+
+def _code(tok: Token) -> Code | None:
+    text = tok.content.removesuffix("\n")
+    if not text.strip():
+        return None
+    info = tok.info.strip() if tok.type == "fence" else ""
+    # "python title='x'", "{.python}", "{python}" all name the language first.
+    lang = info.split(None, 1)[0].strip("{}.").split(",")[0] if info else ""
+    return Code(text=text, lang=lang or None)
+
+
+def _table(tokens: list[Token], i: int) -> tuple[Block | None, int]:
+    header: tuple[str, ...] = ()
+    rows: list[tuple[str, ...]] = []
+    in_head = False
+    cells: list[str] = []
+    i += 1
+    while tokens[i].type != "table_close":
+        t = tokens[i].type
+        if t == "thead_open":
+            in_head = True
+        elif t == "thead_close":
+            in_head = False
+        elif t == "tr_open":
+            cells = []
+        elif t in ("th_open", "td_open"):
+            cells.append(_inline(tokens[i + 1].children or []))
+            i += 2  # the inline and the close
+        elif t == "tr_close":
+            if in_head:
+                header = tuple(cells)
+            else:
+                rows.append(tuple(cells))
+        i += 1
+    if not rows and not any(header):
+        return None, i + 1
+    return Table(header=header, rows=tuple(rows)), i + 1
+
+
+def _quote_or_alert(blocks: list[Block]) -> Block | None:
+    """A block quote; GitHub's `> [!NOTE]` alert reads as the admonition it is."""
+    if not blocks:
+        return None
+    first = blocks[0]
+    if isinstance(first, Paragraph):
+        m = _GITHUB_ALERT.match(first.md)
+        if m:
+            rest = first.md[m.end():].strip()
+            body = ([Paragraph(rest)] if rest else []) + blocks[1:]
+            return Admonition(kind=m.group(1).lower(), title=None, blocks=tuple(body))
+    return Quote(blocks=tuple(blocks))
+
+
+def _inline(children: Sequence[Token]) -> str:
+    """Inline tokens as safe Markdown (see model.py): text escaped, emphasis and code kept,
+    link text without its target, images and HTML dropped."""
+    out: list[str] = []
+    for tok in children:
+        t = tok.type
+        if t == "text":
+            out.append(escape(_DECORATION.sub("", tok.content)))
+        elif t == "code_inline":
+            out.append(code_span(tok.content))
+        elif t == "softbreak":
+            out.append(" ")
+        elif t == "hardbreak":
+            out.append("\n")
+        elif t in ("strong_open", "strong_close"):
+            out.append("**")
+        elif t in ("em_open", "em_close"):
+            out.append("*")
+        elif t == "footnote_ref":
+            out.append(escape(f"[{tok.meta.get('label', tok.meta.get('id', ''))}]"))
+        elif t in ("link_open", "link_close", "image", "html_inline", "s_open", "s_close"):
+            continue
+        elif tok.children:
+            out.append(_inline(tok.children))
+        elif tok.content and tok.nesting == 0:
+            out.append(escape(tok.content))
+    md = "".join(out)
+    # Emphasis around something dropped (a bold image) leaves bare markers behind.
+    md = md.replace("****", "")
+    md = "\n".join(_SPACES.sub(" ", ln).strip() for ln in md.split("\n"))
+    return md.strip()

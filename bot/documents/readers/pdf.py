@@ -1,0 +1,479 @@
+"""PDF files (.pdf): the text of each page (pypdf), its lines joined into paragraphs, each
+paragraph knowing the page it starts on (citations show "p. N").
+
+PDF text has no paragraph marks: a paragraph ends at a blank line, at a line that starts
+further in than the one before (an indented first line), before a list bullet, or after a
+sentence-ending line that stops well short of the page's usual line length. Words broken at
+a line end ("exam-\\nple") are joined again. Page numbers and running heads or feet (the same
+line at the top or bottom of most pages) are dropped; runs of bullet lines become a list.
+Where pypdf gives each piece of text its place and font size, a gap wider than the usual
+line step also ends a paragraph, and lines in a font clearly bigger than the body text are
+headings that open sections (largest = level 1).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+import re
+import statistics
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+from ...errors import KnowledgeError
+from .. import inline
+from ..model import Block, DocTree, ListBlock, Paragraph, ReadOptions, Section
+from ..outline import Heading, build_sections
+from ..scraped import fold_spaces
+
+log = logging.getLogger(__name__)
+
+_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
+# A list item or a numbered heading ("1.2. Scope") starts a paragraph.
+_GLYPH_BULLET = re.compile(r"^[•●▪◦‣∙·*\-–—]\s+")
+_NUMBER_MARK = r"\(?\d{1,3}[.)]\s|\d{1,3}(?:\.\d{1,3})+\.?\s"
+_NUMBERED = re.compile(rf"^\s*(?:{_NUMBER_MARK})")
+_BULLET = re.compile(rf"^\s*(?:[•●▪◦‣∙·*\-–—]\s|\(?[a-z][.)]\s|{_NUMBER_MARK})")
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:(?:page|p\.|seite)\s*)?(?:\d{1,4}(?:\s*(?:/|of|von)\s*\d{1,4})?|(?-i:[ivxlc]{1,6}))\s*$", re.IGNORECASE)
+# A table of contents line: dot leaders to a page number ("2.1 Syntax . . . . . 2").
+_DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
+_WORD = re.compile(r"\w+(?:-\w+)*-?")
+_HYPHENATED = re.compile(r"[^\W\d_]-$")
+_DIGITS = re.compile(r"\d+")
+_FILE_NAME_TITLE = re.compile(r"(?:\.(?:docx?|odt|rtf|pdf|tex|indd|pages|pptx?|xlsx?)$)|^(?:untitled|microsoft word\b)",
+                              re.IGNORECASE)
+# A paragraph's last line is "short" below this share of the page's usual line length.
+_SHORT_LINE = 0.75
+_TITLE_MAX_CHARS = 120
+_TITLE_MAX_LINES = 3
+# Text this much bigger than the body text is a heading.
+_HEADING_SCALE = 1.15
+# A gap above a line of more than this many usual line steps starts a paragraph.
+_PARAGRAPH_GAP = 1.3
+_INDENT_EMS = 0.8
+# Pieces whose baselines differ by more than this many ems are on different lines
+# (superscripts and subscripts move less).
+_SAME_LINE_EMS = 0.6
+# A line at the top or bottom of this share of the pages (3 pages at least) is a running head.
+_RUNNING_SHARE = 0.5
+_RUNNING_MIN_PAGES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    text: str  # stripped
+    indent: float  # where the line starts: x in points, or leading spaces without geometry
+    y: float | None = None  # baseline height on the page (grows upwards), when known
+    size: float | None = None  # font size of most of the line's characters, when known
+
+
+_Piece = tuple[str, float | None, float | None, float | None]  # text, x, y, font size
+
+
+def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
+    # Junk markers are for scraped web text: never applied to PDF (options.junk_markers unused).
+    with _quiet_pypdf(path):
+        title, pages, failed = _extract(data)
+    lines = [_lines(pieces) for pieces in pages]
+    if not any(page for page in lines):
+        if failed:
+            raise KnowledgeError("no text could be extracted from the PDF's pages")
+        raise KnowledgeError("the PDF has no extractable text (scanned pages?)")
+    level_of = _heading_levels(lines)
+    # Before running heads go: the title is often one.
+    title = title or _title_from_heading(lines, level_of) or _title_from_first_line(lines)
+    lines = _drop_running_lines(lines)
+    if title is not None:
+        _drop_title_lines(lines, title)
+    events = list(_events(lines, level_of))
+    if not events:
+        raise KnowledgeError("the PDF has no extractable text (scanned pages?)")
+    notes = tuple(f"page {n}: its text could not be extracted" for n in failed)
+    return DocTree(title=title, root=_without_empty(build_sections(_blocks(events))), notes=notes, paged=True)
+
+
+def _without_empty(section: Section) -> Section:
+    """Without headings that have nothing under them ("Contents" once its dot-leader lines
+    are gone, a title page's big-type lines)."""
+    children = tuple(c for c in (_without_empty(c) for c in section.children) if c.blocks or c.children)
+    return replace(section, children=children)
+
+
+def _blocks(events: list[tuple[int, str | Heading]]) -> list[tuple[int | None, Block | Heading]]:
+    """Paragraphs (runs of bullet paragraphs "• ..." as one list) and headings."""
+    out: list[tuple[int | None, Block | Heading]] = []
+    items: list[Paragraph] = []
+
+    def end_list() -> None:
+        if items:
+            out.append((None, ListBlock(items=tuple((item,) for item in items), page=items[0].page)))
+            items.clear()
+
+    for page, text in events:
+        if isinstance(text, Heading):
+            end_list()
+            out.append((None, text))
+            continue
+        bullet = _GLYPH_BULLET.match(text)
+        if bullet and text[bullet.end():].strip():
+            items.append(Paragraph(md=inline.escape(text[bullet.end():]), page=page))
+            continue
+        end_list()
+        out.append((None, Paragraph(md=inline.escape(text), page=page)))
+    end_list()
+    return out
+
+
+def _extract(data: bytes) -> tuple[str | None, list[list[_Piece]], list[int]]:
+    """(metadata title, text pieces of each page with their place, pages whose extraction
+    failed)."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+
+    if not data.strip():
+        raise KnowledgeError("the file is empty")
+    if b"%PDF-" not in data[:1024]:  # where the PDF standard lets the header stand
+        raise KnowledgeError("the file is not a PDF (no %PDF header)")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):  # an empty user password opens many
+            raise KnowledgeError("the PDF is password-protected")
+        page_list = list(reader.pages)
+        title = _metadata_title(reader)
+    except KnowledgeError:
+        raise
+    except DependencyError:
+        raise KnowledgeError("the PDF is encrypted with AES; install the 'cryptography' package to read it") from None
+    except FileNotDecryptedError:
+        raise KnowledgeError("the PDF is password-protected") from None
+    except PyPdfError as exc:
+        raise KnowledgeError(f"the PDF is damaged or incomplete ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - pypdf raises plain errors on broken files too
+        raise KnowledgeError(f"the PDF is damaged or incomplete ({type(exc).__name__}: {exc})") from None
+    pages: list[list[_Piece]] = []
+    failed: list[int] = []
+    for number, page in enumerate(page_list, start=1):
+        pieces: list[_Piece] = []
+        try:
+            text = page.extract_text(visitor_text=_visitor(pieces)) or ""
+        except Exception as exc:  # noqa: BLE001 - one bad page must not lose the others
+            log.debug("page %d: text extraction failed: %s", number, exc)
+            pages.append([])
+            failed.append(number)
+            continue
+        if "".join(p[0] for p in pieces) != text:  # the places do not add up: text alone
+            pieces = [(text, None, None, None)]
+        pages.append(pieces)
+    return title, pages, failed
+
+
+def _metadata_title(reader: object) -> str | None:
+    try:
+        meta = reader.metadata  # type: ignore[attr-defined]
+        raw = meta.title if meta is not None else None
+    except Exception:  # noqa: BLE001 - a broken info dictionary just means no title
+        return None
+    title = fold_spaces(str(raw)) if raw else ""
+    if not any(ch.isalnum() for ch in title) or _FILE_NAME_TITLE.search(title):
+        return None  # "Microsoft Word - notes.docx" names a file, not the document
+    return title
+
+
+@contextmanager
+def _quiet_pypdf(path: str) -> Iterator[None]:
+    """pypdf warns (log records and warnings) for every oddity of a file; one line per file."""
+    problems: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            problems.append(record.getMessage())
+
+    # pypdf logs on child loggers (pypdf._reader, ...): catch them at their parent and keep
+    # them from propagating to the application's handlers while this file is read.
+    pypdf_log = logging.getLogger("pypdf")
+    collect = _Collect(logging.WARNING)
+    propagate = pypdf_log.propagate
+    pypdf_log.addHandler(collect)
+    pypdf_log.propagate = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+        problems.extend(str(w.message) for w in caught)
+    finally:
+        pypdf_log.removeHandler(collect)
+        pypdf_log.propagate = propagate
+        if problems:
+            log.warning("%s: pypdf reported %d problem(s) reading it, e.g. %s", path, len(problems),
+                        problems[0][:200])
+
+
+def _visitor(pieces: list[_Piece]) -> Callable[[str, list[float], list[float], object, float], None]:
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text:
+            pieces.append((text, *_place(cm, tm, size)))
+
+    return visit
+
+
+def _place(cm: list[float], tm: list[float], size: float) -> tuple[float | None, float | None, float | None]:
+    """(x, y, font size) of a text piece in page space: the text matrix times the CTM."""
+    try:
+        a, b, c, d, e, f = (float(v) for v in cm)
+        _, _, tc, td, te, tf = (float(v) for v in tm)
+        x = te * a + tf * c + e
+        y = te * b + tf * d + f
+        scale = ((tc * a + td * c) ** 2 + (tc * b + td * d) ** 2) ** 0.5
+        return round(x, 1), round(y, 1), round(float(size) * scale, 1) or None
+    except (TypeError, ValueError):
+        return None, None, None
+
+
+def _lines(pieces: list[_Piece]) -> list[_Line]:
+    """The page's lines, each with where it starts and its main font size."""
+    out: list[_Line] = []
+    parts: list[str] = []
+    start: tuple[float | None, float | None] | None = None
+    sizes: Counter[float] = Counter()
+
+    def finish() -> None:
+        raw = "".join(parts).expandtabs(4).rstrip()
+        stripped = raw.strip()
+        if not (stripped and (_PAGE_NUMBER.match(stripped) or _DOT_LEADER.search(stripped))):
+            x, y = start if start is not None else (None, None)
+            indent = x if x is not None else float(len(raw) - len(raw.lstrip()))
+            size = sizes.most_common(1)[0][0] if sizes else None
+            out.append(_Line(fold_spaces(stripped), indent, y, size))
+
+    for text, x, y, size in pieces:
+        if (start is not None and start[1] is not None and y is not None and size is not None
+                and abs(y - start[1]) > size * _SAME_LINE_EMS and text.strip()):
+            finish()  # pypdf sometimes runs two lines together when the font changes between them
+            parts, start, sizes = [], None, Counter()
+        for i, seg in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
+            if i:
+                finish()
+                parts, start, sizes = [], None, Counter()
+            parts.append(seg)
+            if seg.strip():
+                if start is None:
+                    start = (x, y) if seg[:1].strip() else (None, y)  # x of a space-led piece is off
+                if size is not None:
+                    sizes[size] += len(seg.strip())
+    finish()
+    while out and not out[0].text:
+        out.pop(0)
+    while out and not out[-1].text:
+        out.pop()
+    return out
+
+
+def _heading_levels(pages: list[list[_Line]]) -> dict[float, int]:
+    """Heading level by font size: sizes clearly above the body text's (the size most
+    characters have), largest first; empty when the PDF gives no sizes."""
+    body: Counter[float] = Counter()
+    for page in pages:
+        for line in page:
+            if line.size is not None:
+                body[line.size] += len(line.text)
+    if not body:
+        return {}
+    body_size = body.most_common(1)[0][0]
+    bigger = sorted({ln.size for page in pages for ln in page
+                     if ln.size is not None and ln.size >= body_size * _HEADING_SCALE and _heading_like(ln.text)},
+                    reverse=True)
+    return {size: min(level, 6) for level, size in enumerate(bigger, start=1)}
+
+
+def _heading_like(text: str) -> bool:
+    return len(text) <= _TITLE_MAX_CHARS and any(ch.isalpha() for ch in text)
+
+
+def _level(line: _Line, levels: dict[float, int]) -> int:
+    return levels.get(line.size, 0) if line.size is not None and _heading_like(line.text) else 0
+
+
+def _title_from_heading(pages: list[list[_Line]], levels: dict[float, int]) -> str | None:
+    """The heading the first page opens with (its lines joined), if it opens with one."""
+    page = next((p for p in pages if p), [])
+    if not page or not _level(page[0], levels):
+        return None
+    parts = []
+    for line in page[:_TITLE_MAX_LINES]:
+        if line.size != page[0].size or not line.text:
+            break
+        parts.append(line.text)
+    return fold_spaces(" ".join(parts)) or None
+
+
+def _drop_title_lines(pages: list[list[_Line]], title: str) -> None:
+    """The title is not a paragraph of its own: drop the lines at the start that spell it."""
+    first = next((p for p in pages if p), None)
+    if first is None:
+        return
+    rest = title.casefold()
+    while first and first[0].text and rest.startswith(first[0].text.casefold()):
+        rest = rest[len(first[0].text):].strip()
+        first.pop(0)
+        if not rest:
+            return
+
+
+def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
+    """Without a running head/foot: a first or last line (digits ignored) that most pages share."""
+    if len(pages) < _RUNNING_MIN_PAGES:
+        return pages
+    counts: Counter[str] = Counter()
+    for page in pages:
+        ends = {_DIGITS.sub("#", ln.text) for ln in (page[:1] + page[-1:])}
+        counts.update(ends)
+    need = max(_RUNNING_MIN_PAGES, int(len(pages) * _RUNNING_SHARE) + 1)
+    running = {text for text, n in counts.items() if n >= need}
+    out = []
+    for page in pages:
+        page = list(page)
+        if page and _DIGITS.sub("#", page[0].text) in running:
+            page.pop(0)
+        if page and _DIGITS.sub("#", page[-1].text) in running:
+            page.pop()
+        out.append(page)
+    return out
+
+
+def _title_from_first_line(pages: list[list[_Line]]) -> str | None:
+    """The first line of the first page with text, when it looks like a title: short, no
+    final period, followed by more text."""
+    page = next((p for p in pages if p), [])
+    if len(page) < 2:
+        return None
+    first = page[0].text
+    if (len(first) > _TITLE_MAX_CHARS or first.endswith((".", ",", ";", ":")) or _BULLET.match(first)
+            or not any(ch.isalpha() for ch in first)):
+        return None
+    return first
+
+
+def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tuple[int, str | Heading]]:
+    """(page, paragraph text or heading), in reading order; a paragraph that runs on over a
+    page break belongs to the page it starts on."""
+    vocabulary = {w.casefold() for page in pages for line in page for w in _WORD.findall(line.text)}
+
+    def join(lines: list[str]) -> str:
+        return _join(lines, vocabulary)
+
+    current: list[str] = []
+    start_page = 1
+    for number, page in enumerate(pages, start=1):
+        usual = _usual_length(page)
+        step = _usual_step(page)
+        prev: _Line | None = None
+        heading: list[str] = []
+        heading_level = 0
+        for line in page:
+            level = _level(line, levels)
+            if heading and (level != heading_level or not line.text or _gap(prev, line, step)):
+                yield number, Heading(level=heading_level, text=fold_spaces(" ".join(heading)))
+                heading = []
+            if level and line.text:
+                if current:
+                    yield start_page, join(current)
+                    current = []
+                heading.append(line.text)  # a heading may run over two lines
+                heading_level = level
+                prev = line
+                continue
+            if not line.text:
+                if current:
+                    yield start_page, join(current)
+                    current = []
+                prev = None
+                continue
+            if current and prev is not None and (_gap(prev, line, step) or _starts_paragraph(prev, line, usual)):
+                yield start_page, join(current)
+                current = []
+            if current and prev is None and not _runs_on(current[-1], line):
+                yield start_page, join(current)  # a page break (or a heading) ends a paragraph
+                current = []
+            if not current:
+                start_page = number
+            current.append(line.text)
+            prev = line
+        if heading:
+            yield number, Heading(level=heading_level, text=fold_spaces(" ".join(heading)))
+    if current:
+        yield start_page, join(current)
+
+
+def _usual_step(page: list[_Line]) -> float | None:
+    """The page's usual distance from one baseline to the next, when the PDF gives places."""
+    steps = [a.y - b.y for a, b in itertools.pairwise(page)
+             if a.y is not None and b.y is not None and a.text and b.text and a.y > b.y]
+    return statistics.median(steps) if steps else None
+
+
+def _gap(prev: _Line | None, line: _Line, step: float | None) -> bool:
+    """More space above the line than between lines, or a jump up (a new column or box)."""
+    if prev is None or step is None or prev.y is None or line.y is None:
+        return False
+    return prev.y - line.y > step * _PARAGRAPH_GAP or line.y > prev.y + step / 2
+
+
+def _usual_length(page: list[_Line]) -> int:
+    lengths = [len(ln.text) for ln in page if ln.text]
+    if not lengths:
+        return 0
+    # The longer half: full lines, not the short last lines and headings between them.
+    lengths.sort()
+    return int(statistics.median(lengths[len(lengths) // 2:]))
+
+
+def _starts_paragraph(prev: _Line, line: _Line, usual: int) -> bool:
+    if _BULLET.match(line.text + " "):
+        return True
+    if line.indent > prev.indent + _indent_step(line) and not _BULLET.match(prev.text + " "):
+        return True  # an indented first line (a list item's run-on lines are indented too)
+    opens_sentence = line.text[:1].isupper() or line.text[:1].isdigit()
+    if prev.text.endswith("-"):
+        return False  # a word broken at the line end
+    if _NUMBERED.match(prev.text + " ") and not _SENTENCE_END.search(prev.text) and opens_sentence:
+        return True  # "1.2 Scope" then its first sentence
+    if len(prev.text) >= usual * _SHORT_LINE:
+        # A full line ending a sentence, then a short line without final punctuation: a heading.
+        return (bool(_SENTENCE_END.search(prev.text)) and len(line.text) < usual * _SHORT_LINE
+                and not _SENTENCE_END.search(line.text))
+    if _SENTENCE_END.search(prev.text):
+        return True  # a short line that ends a sentence ends its paragraph
+    # A short line without final punctuation is a heading when a sentence starts after it;
+    # before a lower-case word it is a line of ragged text.
+    return opens_sentence
+
+
+def _indent_step(line: _Line) -> float:
+    # With places, an indented first line starts about an em in; in text, any extra space.
+    return line.size * _INDENT_EMS if line.size is not None else 0.0
+
+
+def _runs_on(previous: str, line: _Line) -> bool:
+    """Does the paragraph ending a page continue on the next page's first line?"""
+    return not _SENTENCE_END.search(previous) and line.text[:1].islower()
+
+
+def _join(lines: list[str], vocabulary: set[str]) -> str:
+    out = lines[0]
+    for line in lines[1:]:
+        if _HYPHENATED.search(out):
+            head = _WORD.findall(out)[-1].removesuffix("-")
+            tail = _WORD.findall(line)[0] if _WORD.search(line) else ""
+            # "exam-" + "ple" is one word broken at the line end, unless the document writes
+            # the compound with its hyphen elsewhere ("well-known") and never without it.
+            compound = f"{head}-{tail}".casefold()
+            keep = not line[:1].islower() or (compound in vocabulary and compound.replace("-", "") not in vocabulary)
+            out = (out if keep else out[:-1]) + line
+        else:
+            out = f"{out} {line}"
+    return fold_spaces(out)

@@ -1,0 +1,358 @@
+"""reStructuredText (docutils, with Sphinx's markup tolerated) to a document tree.
+
+docutils is the reference parser for reStructuredText (sections by underline style, grid and
+simple tables, nested lists, directives, roles, substitutions); `_rst_sphinx` registers
+permissive handlers for Sphinx's roles and directives and for any unknown name the source
+uses, so no markup fails a file.
+
+Kept: sections (heading, docutils' id as the anchor, source line), paragraphs, literal and
+code blocks (language from the directive), bullet/enumerated/definition/field/option lists,
+tables, admonitions (note … danger, generic `.. admonition:: Title`, seealso, version notes),
+block quotes, topics and sidebars (as boxes), line blocks, figure captions, footnotes and
+citations (as "[label] text" paragraphs where they stand). Dropped: comments, targets,
+substitution definitions, images, raw, tables of contents (`.. contents::`, toctree),
+autodoc, system messages (docutils' error reports never become prose) and a file-wide field
+list at the very top (Sphinx metadata such as `:orphan:`).
+
+Title as Sphinx takes it: the first top-level section's title; that section's content goes to
+the root and its subsections become top-level sections (docutils' own title promotion is off
+because it also swallows a lone subsection as a "subtitle").
+
+Bounded: the parser checks `options.timeout_s` on every source line it consumes (through
+the document's line observer), and the tree walk checks it every few hundred nodes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from docutils import nodes  # type: ignore[import-untyped]
+from docutils.core import publish_doctree  # type: ignore[import-untyped]
+from docutils.parsers import rst as rst_parser  # type: ignore[import-untyped]
+
+from ...errors import KnowledgeError, ReaderTimeout
+from ..deadline import Deadline
+from ..decode import decode_text
+from ..inline import code_span, escape
+from ..model import (
+    Admonition,
+    Block,
+    Code,
+    DocTree,
+    ListBlock,
+    Paragraph,
+    Quote,
+    ReadOptions,
+    Section,
+    Table,
+)
+from ..treebuild import OpenSection, term_item
+from . import _rst_sphinx
+
+log = logging.getLogger(__name__)
+
+_SETTINGS: dict[str, Any] = {
+    "report_level": 5,  # never print warnings
+    "halt_level": 5,  # never stop on them either
+    "exit_status_level": 5,
+    "traceback": True,  # let exceptions reach us instead of docutils' own report
+    "file_insertion_enabled": False,  # a document must not read other files
+    "raw_enabled": False,
+    "_disable_config": True,  # no docutils.conf from the working or home directory
+    "syntax_highlight": "none",  # code stays plain text, no Pygments tokens
+    "doctitle_xform": False,  # the title is taken as Sphinx does (see module doc)
+    "docinfo_xform": False,
+    "sectsubtitle_xform": False,
+    "smart_quotes": False,
+    "line_length_limit": 10_000_000,  # long lines are bounded by the time limit instead
+    "warning_stream": False,
+    "embed_stylesheet": False,
+}
+
+_ADMONITIONS = frozenset({
+    "note", "warning", "tip", "important", "caution", "danger", "attention", "hint", "error",
+})
+_DROPPED = (
+    nodes.comment, nodes.target, nodes.substitution_definition, nodes.system_message,
+    nodes.raw, nodes.image, nodes.pending, nodes.transition, nodes.docinfo, nodes.decoration,
+    nodes.meta, nodes.title, nodes.subtitle, nodes.problematic,
+)
+_SUBSTITUTION = re.compile(r"\|[^|\s][^|]*\|_{0,2}")
+_CHECK_EVERY = 256  # nodes walked between deadline checks
+_MAX_LEVEL = 6
+
+
+def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
+    """The file's document tree; KnowledgeError says why it cannot be used."""
+    deadline = Deadline(options.timeout_s)
+    text = decode_text(data)
+    _rst_sphinx.prepare(text)
+    try:
+        doc = publish_doctree(text, source_path=path, parser=_GuardedParser(deadline),
+                              settings_overrides=_SETTINGS)
+    except (KnowledgeError, ReaderTimeout):
+        raise
+    except Exception as exc:  # docutils or a directive gave up: the file is unusable, say why
+        log.debug("%s: docutils failed", path, exc_info=True)
+        raise KnowledgeError(f"reStructuredText could not be parsed ({type(exc).__name__}: {exc})") from None
+    walker = _Walker(deadline)
+    title, root = walker.document(doc)
+    if not root.blocks and not root.children:
+        raise KnowledgeError("it has no readable text (only markup, directives or comments)")
+    return DocTree(title=title, root=root, notes=tuple(walker.notes))
+
+
+class _GuardedParser(rst_parser.Parser):  # type: ignore[misc]
+    """docutils' parser with the time limit checked on every line it reads."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def parse(self, inputstring: str, document: nodes.document) -> None:
+        # Every state machine, nested ones too, reports each line it reads to the
+        # document's note_source; wrapping it on this one document costs one clock read.
+        original = document.note_source
+        deadline = self._deadline
+
+        def note_source(source: str | None, offset: int | None) -> None:
+            deadline.check()
+            original(source, offset)
+
+        document.note_source = note_source  # type: ignore[method-assign]
+        super().parse(inputstring, document)
+
+
+class _Walker:
+    """docutils' node tree to sections and blocks."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+        self.count = 0
+        self.notes: list[str] = []
+
+    def document(self, doc: nodes.document) -> tuple[str | None, Section]:
+        root = OpenSection(heading="", level=0)
+        children = [c for c in doc.children if not _is_system_messages(c)]
+        # Sphinx page metadata: a field list before anything else.
+        first = next((c for c in children if not isinstance(c, (nodes.comment, nodes.target))), None)
+        if isinstance(first, nodes.field_list):
+            children.remove(first)
+            self.notes.append("dropped the file-wide field list (page metadata)")
+        title: str | None = None
+        for child in children:
+            if isinstance(child, nodes.section):
+                if title is None and not root.children:
+                    title = _title_text(child) or None
+                    if title is not None:
+                        self._section_body(child, root, level=1)
+                        continue
+                root.children.append(self._section(child, level=1))
+            else:
+                root.blocks.extend(self.blocks([child]))
+        return title, root.freeze()
+
+    def _section(self, node: nodes.section, level: int) -> OpenSection:
+        title_node = node.next_node(nodes.title)
+        line = title_node.line if title_node is not None and title_node.line else None
+        ids = node.get("ids") or []
+        sec = OpenSection(heading=_title_text(node), level=min(level, _MAX_LEVEL),
+                   anchor=ids[0] if ids else None,
+                   line=(line - 1 if line and line > 1 else line))
+        self._section_body(node, sec, level + 1)
+        return sec
+
+    def _section_body(self, node: nodes.section, into: OpenSection, level: int) -> None:
+        for child in node.children:
+            if isinstance(child, nodes.section):
+                if not _is_system_messages(child):
+                    into.children.append(self._section(child, level))
+            elif not isinstance(child, nodes.title):
+                into.blocks.extend(self.blocks([child]))
+
+    def blocks(self, children: list[nodes.Node]) -> list[Block]:
+        out: list[Block] = []
+        for node in children:
+            self.count += 1
+            if self.count % _CHECK_EVERY == 0:
+                self.deadline.check()
+            out.extend(self._block(node))
+        return out
+
+    def _block(self, node: nodes.Node) -> list[Block]:
+        if isinstance(node, _DROPPED) or not isinstance(node, nodes.Element):
+            return []
+        if isinstance(node, nodes.paragraph):
+            md = _inline(node)
+            return [Paragraph(md)] if md else []
+        if isinstance(node, (nodes.literal_block, nodes.doctest_block, nodes.math_block)):
+            return _code(node)
+        if isinstance(node, (nodes.bullet_list, nodes.enumerated_list)):
+            items = [tuple(b) for item in node.children if (b := self.blocks(item.children))]
+            if not items:
+                return []
+            ordered = isinstance(node, nodes.enumerated_list)
+            return [ListBlock(items=tuple(items), ordered=ordered, start=int(node.get("start", 1)))]
+        if isinstance(node, nodes.definition_list):
+            return self._pairs((_inline_all(item, (nodes.term, nodes.classifier), " : "),
+                                item.next_node(nodes.definition)) for item in node.children)
+        if isinstance(node, nodes.field_list):
+            return self._pairs((_inline_all(f, (nodes.field_name,), " "), f.next_node(nodes.field_body))
+                               for f in node.children)
+        if isinstance(node, nodes.option_list):
+            return self._pairs((code_span(item.next_node(nodes.option_group).astext())
+                                if item.next_node(nodes.option_group) else "",
+                                item.next_node(nodes.description)) for item in node.children)
+        if isinstance(node, nodes.table):
+            return self._table(node)
+        if node.tagname in _ADMONITIONS:
+            return [Admonition(kind=node.tagname, title=None, blocks=tuple(self.blocks(node.children)))]
+        if isinstance(node, (nodes.admonition, nodes.topic, nodes.sidebar)):
+            if isinstance(node, nodes.topic) and "contents" in node.get("classes", ()):
+                self.notes.append("dropped a table of contents")
+                return []
+            kind = node.get("kind") or (node.tagname if not isinstance(node, nodes.admonition) else "note")
+            title = node.next_node(nodes.title)
+            body = [c for c in node.children if not isinstance(c, (nodes.title, nodes.subtitle))]
+            return [Admonition(kind=str(kind).lower(), title=(_inline(title) or None) if title else None,
+                               blocks=tuple(self.blocks(body)))]
+        if isinstance(node, nodes.block_quote):
+            body = self.blocks(node.children)
+            return [Quote(blocks=tuple(body))] if body else []
+        if isinstance(node, nodes.attribution):
+            md = _inline(node)
+            return [Paragraph(f"— {md}")] if md else []
+        if isinstance(node, nodes.rubric):
+            md = _inline(node)
+            return [Paragraph(f"**{md}**")] if md else []
+        if isinstance(node, nodes.line_block):
+            lines = [_inline(line) for line in node.findall(nodes.line)]
+            md = "\n".join(ln for ln in lines if ln)
+            return [Paragraph(md)] if md else []
+        if isinstance(node, (nodes.footnote, nodes.citation)):
+            label = node.next_node(nodes.label)
+            texts = [b.md for b in self.blocks([c for c in node.children if not isinstance(c, nodes.label)])
+                     if isinstance(b, Paragraph)]
+            prefix = escape(f"[{label.astext()}]") + " " if label is not None else ""
+            return [Paragraph(prefix + " ".join(texts))] if texts else []
+        if isinstance(node, (nodes.caption, nodes.legend)) or (
+                isinstance(node, nodes.TextElement) and not node.children_are_blocks()):
+            md = _inline(node)
+            return [Paragraph(md)] if md else []
+        # figure, container, compound and any other wrapper: what it holds.
+        return self.blocks(node.children)
+
+    def _pairs(self, pairs: Any) -> list[Block]:
+        """Term/definition pairs as list items "**term** — definition"."""
+        items: list[tuple[Block, ...]] = []
+        for term, body in pairs:
+            item = term_item(term, self.blocks(body.children) if body is not None else [])
+            if item:
+                items.append(item)
+        return [ListBlock(items=tuple(items))] if items else []
+
+    def _table(self, node: nodes.table) -> list[Block]:
+        out: list[Block] = []
+        title = node.next_node(nodes.title)
+        if title is not None and title.parent is node and _inline(title):
+            out.append(Paragraph(f"**{_inline(title)}**"))
+        header: tuple[str, ...] = ()
+        rows: list[tuple[str, ...]] = []
+        for part in node.findall(lambda n: isinstance(n, (nodes.thead, nodes.tbody))):
+            for row in part.children:
+                if not isinstance(row, nodes.row):
+                    continue
+                cells = tuple(self._cell(entry) for entry in row.children)
+                if isinstance(part, nodes.thead) and not header:
+                    header = cells
+                else:
+                    rows.append(cells)
+        if rows or any(header):
+            out.append(Table(header=header, rows=tuple(rows)))
+        return out
+
+    def _cell(self, entry: nodes.Node) -> str:
+        parts: list[str] = []
+        for block in self.blocks(list(entry.children)):
+            parts.extend(_cell_texts(block))
+        return " ".join(p for p in parts if p)
+
+
+def _cell_texts(block: Block) -> list[str]:
+    """A table cell is one line of inline text: its blocks' text, flattened."""
+    if isinstance(block, Paragraph):
+        return [block.md]
+    if isinstance(block, Code):
+        return [code_span(block.text)]
+    if isinstance(block, ListBlock):
+        return [t for item in block.items for b in item for t in _cell_texts(b)]
+    if isinstance(block, (Admonition, Quote)):
+        return [t for b in block.blocks for t in _cell_texts(b)]
+    if isinstance(block, Table):
+        return [" ".join(row) for row in block.rows]
+    return []
+
+
+def _is_system_messages(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Element) and "system-messages" in node.get("classes", ())
+
+
+def _title_text(section: nodes.section) -> str:
+    title = section.next_node(nodes.title)
+    return title.astext().strip() if title is not None else ""
+
+
+def _code(node: nodes.Element) -> list[Block]:
+    text = node.astext()
+    if not text.strip():
+        return []
+    if isinstance(node, nodes.doctest_block):
+        lang: str | None = "pycon"
+    elif isinstance(node, nodes.math_block):
+        lang = "latex"
+    else:
+        classes = [c for c in node.get("classes", ()) if c != "code"]
+        lang = node.get("language") or (classes[0] if classes else None)
+    return [Code(text=text, lang=lang)]
+
+
+def _inline_all(node: nodes.Element, kinds: tuple[type[nodes.Node], ...], sep: str) -> str:
+    return sep.join(md for child in node.children if isinstance(child, kinds) and (md := _inline(child)))
+
+
+def _inline(node: nodes.Node) -> str:
+    """A text element's content as safe Markdown (see model.py)."""
+    return _inline_parts(node).strip()
+
+
+def _inline_parts(node: nodes.Node) -> str:
+    out: list[str] = []
+    for child in node.children if isinstance(node, nodes.Element) else [node]:
+        if isinstance(child, nodes.Text):
+            out.append(escape(child.astext().replace("\n", " ")))
+        elif isinstance(child, (nodes.system_message, nodes.image, nodes.raw, nodes.comment)):
+            continue
+        elif isinstance(child, (nodes.literal, nodes.math)):
+            out.append(code_span(child.astext()))
+        elif isinstance(child, nodes.strong):
+            inner = _inline_parts(child).strip()
+            out.append(f"**{inner}**" if inner else "")
+        elif isinstance(child, (nodes.emphasis, nodes.title_reference)):
+            inner = _inline_parts(child).strip()
+            out.append(f"*{inner}*" if inner else "")
+        elif isinstance(child, (nodes.footnote_reference, nodes.citation_reference)):
+            out.append(escape(f"[{child.astext()}]"))
+        elif isinstance(child, nodes.problematic):
+            # Markup docutils gave up on reads as written, except a substitution only Sphinx
+            # defines (|version|), which has no text of its own here.
+            text = child.astext()
+            if not _SUBSTITUTION.fullmatch(text):
+                out.append(escape(text.replace("\n", " ")))
+        elif isinstance(child, nodes.Element):
+            out.append(_inline_parts(child))
+    md = "".join(out)
+    while "  " in md:
+        md = md.replace("  ", " ")
+    return md

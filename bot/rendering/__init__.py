@@ -1,0 +1,7 @@
+"""Rendering: all user-facing wording and its drawing.
+
+reply     the message shape (ReplyData/EmbedData/…) and Discord's limits
+markdown  Discord Markdown composition: shortening without breaking markup, safe URLs
+messages  the render_* functions: every reply the bot sends
+terminal  drawing a reply in a terminal (console, `python -m bot ask`)
+"""

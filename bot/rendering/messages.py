@@ -1,0 +1,345 @@
+"""The bot's replies: every user-facing wording, composed as `ReplyData`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ..answer import Answer, Citation, Result, escape_markdown
+from ..service import ReloadReport, SourceInfo
+from .markdown import ELLIPSIS, compose, one_line, safe_url, truncate, units
+from .reply import (
+    ACTION_DOWN,
+    ACTION_FULL,
+    ACTION_MORE,
+    ACTION_UP,
+    DESCRIPTION_LIMIT,
+    FIELD_NAME_LIMIT,
+    FIELD_VALUE_LIMIT,
+    FIELDS_LIMIT,
+    TITLE_LIMIT,
+    ButtonData,
+    EmbedData,
+    FieldData,
+    ReplyData,
+    fit_reply,
+)
+
+EXTRA_PASSAGES = 2  # passages shown as fields under the best one
+EXTRA_SNIPPET_CHARS = 300  # keep the extra fields short: the best passage is the answer
+MORE_RESULTS_K = 8  # how many passages "More results" lists
+
+COLOR_HIGH = 0x2ECC71
+COLOR_MEDIUM = 0xF1C40F
+COLOR_NONE = 0x95A5A6
+COLOR_INFO = 0x5865F2
+COLOR_ERROR = 0xE74C3C
+
+
+def citation_markdown(citation: Citation, limit: int = FIELD_VALUE_LIMIT, link: bool = True) -> str:
+    """`Title · ¶3`, linked to the source when known; a long title is shortened, the
+    paragraph mark never is."""
+    mark = f" · ¶{citation.paragraph}"
+    url = safe_url(citation.source) if link else None
+    title = escape_markdown(one_line(citation.title))
+    if url:
+        extra = units("[]()") + units(url) + units(mark)
+        if extra + 12 <= limit:  # room for at least a few words of title
+            return f"[{truncate(title, limit - extra)}{mark}]({url})"
+    return truncate(title, max(1, limit - units(mark))) + mark
+
+
+ANSWER_BUTTONS = (
+    ButtonData(ACTION_FULL, label="Full passage", style="primary"),
+    ButtonData(ACTION_MORE, label="More results"),
+    ButtonData(ACTION_UP, emoji="👍", style="success"),
+    ButtonData(ACTION_DOWN, emoji="👎", style="danger"),
+)
+
+
+def question_title(question: str) -> str:
+    """The embed title for a question: one line, Markdown-escaped, fitted."""
+    return truncate(escape_markdown(one_line(question)), TITLE_LIMIT) or "Your question"
+
+
+def question_from_title(title: str | None) -> str | None:
+    """Recover the question from an answer's title (buttons on answers sent before a
+    restart); None when the title was shortened and the question cannot be recovered."""
+    if not title or title.endswith(ELLIPSIS):
+        return None
+    return re.sub(r"\\(.)", r"\1", title)
+
+
+def _percent(confidence: float) -> str:
+    return f"{round(max(0.0, min(1.0, confidence)) * 100)}%"
+
+
+def render_answer(answer: Answer, *, ephemeral: bool = False) -> ReplyData:
+    """The reply to a question: best snippet with its citation, up to two more passages,
+    confidence in the footer, and the answer buttons. No answer: say so plainly."""
+    best = answer.best
+    if not answer.answered or best is None:
+        return render_no_answer(answer, ephemeral=ephemeral)
+    description = compose(best.snippet.markdown(), "\n\n— " + citation_markdown(best.citation),
+                          DESCRIPTION_LIMIT)
+    fields = []
+    for r in answer.results[1:1 + EXTRA_PASSAGES]:
+        url = safe_url(r.citation.source)
+        tail = f"\n[Source]({url})" if url and len(url) < 400 else ""
+        snippet = truncate(r.snippet.markdown(), EXTRA_SNIPPET_CHARS)
+        fields.append(FieldData(citation_markdown(r.citation, FIELD_NAME_LIMIT, link=False),
+                                compose(snippet, tail, FIELD_VALUE_LIMIT)))
+    label = answer.confidence_label
+    footer = f"Confidence: {label} ({_percent(answer.confidence)})"
+    if label == "medium":
+        footer += " · check the cited passage"
+    embed = EmbedData(
+        title=question_title(answer.question),
+        description=description,
+        url=safe_url(best.citation.source),
+        fields=tuple(fields),
+        footer=footer,
+        color=COLOR_HIGH if label == "high" else COLOR_MEDIUM,
+    )
+    return fit_reply(ReplyData(embeds=(embed,), buttons=ANSWER_BUTTONS, ephemeral=ephemeral))
+
+
+def _covers_line(titles: Sequence[str], shown: int = 3) -> str:
+    if not titles:
+        return ""
+    names = [f"*{escape_markdown(one_line(t))}*" for t in titles[:shown]]
+    more = len(titles) - shown
+    if more > 0:
+        names.append(f"{more} more")
+    return "I can answer from: " + ", ".join(names) + "."
+
+
+def render_no_answer(answer: Answer, *, ephemeral: bool = False) -> ReplyData:
+    notice = answer.notice or "The knowledge base has no answer to that."
+    parts = [escape_markdown(notice)]
+    parts.append("Use **/sources** to see what I know about, or ask again with the words "
+                 "those documents use.")
+    covers = _covers_line(answer.covers)
+    if covers:
+        parts.append(covers)
+    embed = EmbedData(
+        title=question_title(answer.question) if answer.question.strip() else "No answer",
+        description="\n\n".join(parts),
+        footer="Confidence: no answer",
+        color=COLOR_NONE,
+    )
+    return fit_reply(ReplyData(embeds=(embed,), ephemeral=ephemeral))
+
+
+def render_full_passage(result: Result | None) -> ReplyData:
+    """The whole paragraph behind a citation (ephemeral: only the clicker sees it)."""
+    if result is None:
+        return render_notice("There is no passage to show for this answer.")
+    p = result.passage
+    body = escape_markdown(p.text)
+    tail = "\n\n— " + citation_markdown(result.citation)
+    description = compose(body, tail, DESCRIPTION_LIMIT)
+    footer = f"{p.document} · paragraph {p.number}"
+    if units(body) + units(tail) > DESCRIPTION_LIMIT:
+        footer += " · shortened to fit Discord" + ("; the source has the rest" if p.source else "")
+    embed = EmbedData(
+        title=citation_markdown(result.citation, TITLE_LIMIT, link=False),
+        description=description,
+        url=safe_url(p.source),
+        footer=footer,
+        color=COLOR_INFO,
+    )
+    return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
+
+
+def render_more_results(answer: Answer) -> ReplyData:
+    """Every passage found for the question, best first (ephemeral)."""
+    if not answer.results:
+        return render_notice(answer.notice or "No passages match that question.")
+    fields = []
+    for i, r in enumerate(answer.results, start=1):
+        url = safe_url(r.citation.source)
+        tail = f"\n[Source]({url})" if url and len(url) < 400 else ""
+        snippet = truncate(r.snippet.markdown(), EXTRA_SNIPPET_CHARS + 100)
+        fields.append(FieldData(f"{i}. " + citation_markdown(r.citation, FIELD_NAME_LIMIT - 4, link=False),
+                                compose(snippet, tail, FIELD_VALUE_LIMIT)))
+    n = len(answer.results)
+    note = "" if answer.answered else " · none of them clearly answers the question"
+    embed = EmbedData(
+        title=truncate("More results: " + escape_markdown(one_line(answer.question)), TITLE_LIMIT),
+        fields=tuple(fields[:FIELDS_LIMIT]),
+        footer=f"{n} passage{'s' * (n != 1)}, best first{note}",
+        color=COLOR_INFO,
+    )
+    return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
+
+
+def render_sources(sources: Sequence[SourceInfo]) -> ReplyData:
+    """The documents the bot answers from, with paragraph counts and links."""
+    if not sources:
+        return render_notice("The knowledge base is empty: an admin can add documents and /reload.")
+    lines = []
+    for s in sources:
+        title = escape_markdown(one_line(s.title))
+        url = safe_url(s.source)
+        name = f"[{title}]({url})" if url and len(url) < 500 else f"**{title}**"
+        n = s.paragraphs
+        lines.append(truncate(f"• {name} — {n} paragraph{'s' * (n != 1)} · {escape_markdown(s.path)}", 900))
+    # Whole lines only: a document is listed completely or counted in "and N more".
+    shown: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        rest = len(lines) - i - 1
+        reserve = units(f"\n…and {rest} more documents") if rest else 0
+        if used + units(line) + 1 + reserve > DESCRIPTION_LIMIT - 40:
+            shown.append(f"…and {len(lines) - i} more documents")
+            break
+        shown.append(line)
+        used += units(line) + 1
+    total = sum(s.paragraphs for s in sources)
+    embed = EmbedData(
+        title="Sources",
+        description="\n".join(shown),
+        footer=f"{len(sources)} document{'s' * (len(sources) != 1)} · {total} paragraph{'s' * (total != 1)}"
+               " · answers cite them as Title · ¶paragraph",
+        color=COLOR_INFO,
+    )
+    return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
+
+
+def render_help(*, prefix: str | None = None, answer_channels: bool = False,
+                console: bool = False) -> ReplyData:
+    """How to ask; the console variant lists its typed commands instead of buttons."""
+    if console:
+        lines = [
+            "Type a question and press Enter, e.g. `why Ramstein?`",
+            "",
+            "**Commands**",
+            "`/sources` — the documents I answer from",
+            "`/reload` — reload the knowledge base from disk",
+            "`/help` — this help · `/quit` — leave (or Ctrl-D)",
+            "",
+            "**Buttons under an answer**",
+            "`/full [N]` — Full passage (of result N, default 1)",
+            "`/more` — More results",
+            "`/good` · `/bad` — 👍 / 👎 feedback",
+        ]
+    else:
+        lines = [
+            "**/ask** `question` — ask anything about the documents I know; "
+            "set `private` to True to get an answer only you can see.",
+            "**Mention me** with a question, e.g. `@me why Ramstein?`",
+        ]
+        if prefix:
+            lines.append(f"**{escape_markdown(prefix)}ask** `question` — the same, as a message.")
+        if answer_channels:
+            lines.append("In answer channels, just ask: I reply to questions in a thread.")
+        lines += [
+            "",
+            "Every answer cites its passage as *Title · ¶paragraph*. Under it: "
+            "**Full passage** shows the whole paragraph, **More results** lists other "
+            "passages, and 👍 / 👎 tell the admins whether it helped.",
+            "**/sources** — the documents I answer from.",
+            "**/reload** — admins: reload the documents from disk.",
+        ]
+    embed = EmbedData(title="How to ask", description="\n".join(lines), color=COLOR_INFO,
+                      footer="I only answer from the knowledge base, and I say so when it has no answer.")
+    return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
+
+
+def _names(paths: Sequence[str]) -> str:
+    lines = [f"• {escape_markdown(p)}" for p in paths]
+    out: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        if used + units(line) + 1 > FIELD_VALUE_LIMIT - 30:
+            out.append(f"…and {len(lines) - i} more")
+            break
+        out.append(line)
+        used += units(line) + 1
+    return "\n".join(out)
+
+
+def render_reload(report: ReloadReport) -> ReplyData:
+    """An admin's reload result: counts, what changed, how long it took."""
+    diff = report.diff
+    fields = [
+        FieldData("Documents", str(report.documents), inline=True),
+        FieldData("Paragraphs", str(report.paragraphs), inline=True),
+        FieldData("Took", f"{report.seconds:.2f} s", inline=True),
+    ]
+    for label, paths in (("Added", diff.documents_added), ("Removed", diff.documents_removed),
+                         ("Changed", diff.documents_changed)):
+        if paths:
+            fields.append(FieldData(f"{label} ({len(paths)})", _names(paths)))
+    if report.skipped:
+        fields.append(FieldData(f"Skipped ({len(report.skipped)})",
+                                _names([f"{s.path}: {s.reason}" for s in report.skipped])))
+    embed = EmbedData(
+        title="Knowledge base reloaded",
+        description=escape_markdown(report.summary()),
+        fields=tuple(fields),
+        color=COLOR_HIGH,
+    )
+    return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
+
+
+def render_reload_error(exc: BaseException) -> ReplyData:
+    """A failed reload: the old knowledge base still answers, and why it failed."""
+    embed = EmbedData(
+        title="Reload failed",
+        description=("The previous knowledge base is still answering questions.\n\n"
+                     f"**Why:** {escape_markdown(str(exc) or type(exc).__name__)}"),
+        footer="Fix the knowledge directory and run /reload again.",
+        color=COLOR_ERROR,
+    )
+    return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
+
+
+def render_not_admin(command: str = "reload") -> ReplyData:
+    return render_notice(
+        f"Sorry, only server admins can use /{command}: it needs the Manage Server permission "
+        "or an admin role or user listed in the bot's settings. Nothing was changed."
+    )
+
+
+def render_cooldown(retry_after: float, questions: int, seconds: float) -> ReplyData:
+    wait = max(1, round(retry_after + 0.49))
+    per = f"{questions} question{'s' * (questions != 1)} every {_duration(seconds)}"
+    return render_notice(f"You're asking quickly! I answer up to {per} per person, "
+                         f"so please try again in {_duration(wait)}.")
+
+
+def _duration(seconds: float) -> str:
+    s = round(seconds)
+    if s < 120:
+        return f"{s} second{'s' * (s != 1)}"
+    m = round(s / 60)
+    return f"{m} minutes"
+
+
+def render_feedback_thanks(vote: str, *, already: bool = False) -> ReplyData:
+    if already:
+        return render_notice("You already rated this answer. Thanks!")
+    emoji = "👍" if vote == ACTION_UP else "👎"
+    more = "" if vote == ACTION_UP else " The admins will look at what was missing."
+    return render_notice(f"Thanks for the {emoji}!{more}")
+
+
+def render_empty_question(example: str = "@me why Ramstein?") -> ReplyData:
+    return render_notice(f"Ask me something, e.g. `{example}`, or use **/ask**. "
+                         "**/help** explains more.", ephemeral=False)
+
+
+def render_error() -> ReplyData:
+    return render_notice("Sorry, something went wrong on my side. Please try again in a moment.")
+
+
+def render_stale() -> ReplyData:
+    return render_notice("This answer is too old for its buttons to work: ask again with **/ask**.")
+
+
+def render_notice(text: str, *, ephemeral: bool = True) -> ReplyData:
+    """A short plain message (no embed)."""
+    return fit_reply(ReplyData(content=text, ephemeral=ephemeral))
+

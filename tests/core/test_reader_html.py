@@ -1,0 +1,242 @@
+"""The HTML reader: main content only, sections from headings, blocks from the markup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.documents import inline
+from bot.documents.model import (
+    Admonition,
+    Code,
+    DocTree,
+    ListBlock,
+    Paragraph,
+    Quote,
+    ReadOptions,
+    Section,
+    Table,
+    walk_sections,
+)
+from bot.documents.readers import html as html_reader
+from bot.documents.scraped import DEFAULT_JUNK_MARKERS
+
+DATA = Path(__file__).parent / "data"
+DEFAULTS = ReadOptions(junk_markers=DEFAULT_JUNK_MARKERS)
+
+
+@pytest.fixture
+def tag_rule(monkeypatch):
+    """The reader's own rule, without trafilatura's boilerplate judgement."""
+    monkeypatch.setattr(html_reader, "main_text", lambda markup, path: None)
+
+
+def read(markup: str, options: ReadOptions = DEFAULTS) -> DocTree:
+    return html_reader.read("page.html", markup.encode("utf-8"), options)
+
+
+def all_text(tree: DocTree) -> str:
+    parts = []
+    for _, section in walk_sections(tree.root):
+        parts.append(section.heading)
+        parts.extend(html_reader._event_text(b) for b in section.blocks)
+    return "\n".join(parts)
+
+
+def paragraphs(section: Section) -> list[str]:
+    return [inline.to_plain(b.md) for b in section.blocks if isinstance(b, Paragraph)]
+
+
+PAGE = """<!doctype html><html><head><title>FAQ &amp; Help | Site</title>
+<link rel="canonical" href="https://example.org/faq">
+<style>p {color: red}</style><script>var x = "<p>no</p>";</script></head>
+<body><header><a href="/">Logo</a><nav>Home | About</nav></header>
+<div class="layout"><aside>Sidebar links</aside>
+<form><p>Search the site</p><button>Go</button></form>
+<p>Outside the main element.</p>
+<main><h1 id="faq">FAQ</h1><p>First &quot;para&quot; with <strong>bold</strong>, <em>italics</em>, <code>a_b()</code>
+and a <a href="/x">link</a>.<p>Second para, &amp;amp; stays &amp;amp;.
+<noscript>Enable JS</noscript><template><p>tpl</p></template><svg><text>svg</text></svg>
+<h2 id="install">Install<a class="headerlink" href="#install">¶</a></h2><p>Install it with:</p>
+<div class="highlight-python"><div class="highlight"><pre><span></span>import x
+
+x.run()
+</pre></div></div>
+<pre><code class="language-sh">pip install x</code></pre>
+<section id="linux"><h3>Linux</h3><ul><li>apt<ul><li>Debian</li><li>Ubuntu</li></ul></li><li>dnf</li></ul>
+<ol start="3"><li>third</li><li>fourth</ol></section>
+<h2>Limits</h2><table><thead><tr><th>Plan<th>Messages</thead>
+<tbody><tr><td>Free<td><b>10</b><tr><td>Pro<td>100</tbody></table>
+<blockquote><p>Be kind.</p></blockquote>
+<div class="admonition warning"><p class="admonition-title">Mind the gap</p><p>Careful.</p></div>
+<div class="admonition note"><p class="admonition-title">Note</p><p>Plain note.</p></div>
+</main></div><footer>(c) Site</footer></body></html>"""
+
+
+def test_page_furniture_dropped_and_main_preferred(tag_rule):
+    text = all_text(read(PAGE))
+    for junk in ("Logo", "Home", "Sidebar", "Search the site", "Go", "Outside the main", "no",
+                 "Enable JS", "tpl", "svg", "(c) Site", "color"):
+        assert junk not in text.split("\n") and junk not in text.replace("\n", " ").split(" "), junk
+    assert "Outside the main element" not in text and "Sidebar links" not in text
+
+
+def test_headings_become_sections_with_anchors(tag_rule):
+    tree = read(PAGE)
+    assert tree.title == "FAQ"
+    assert tree.source == "https://example.org/faq"
+    sections = {path: s for path, s in walk_sections(tree.root)}
+    assert list(sections) == [(), ("FAQ",), ("FAQ", "Install"), ("FAQ", "Install", "Linux"), ("FAQ", "Limits")]
+    assert [sections[p].anchor for p in sections] == [None, "faq", "install", "linux", None]
+    assert [sections[p].level for p in sections] == [0, 1, 2, 3, 2]
+    assert sections[("FAQ",)].line == 8
+    first = sections[("FAQ",)]
+    assert first.blocks[0] == Paragraph('First "para" with **bold**, *italics*, `a_b()` and a link.')
+    assert paragraphs(first)[1] == "Second para, &amp; stays &amp;."
+
+
+def test_code_lists_tables_quotes_admonitions(tag_rule):
+    sections = {path: s for path, s in walk_sections(read(PAGE).root)}
+    install = sections[("FAQ", "Install")].blocks
+    assert install[0] == Paragraph("Install it with:")
+    assert install[1] == Code("import x\n\nx.run()", lang="python")
+    assert install[2] == Code("pip install x", lang="sh")
+    linux = sections[("FAQ", "Install", "Linux")].blocks
+    assert linux[0] == ListBlock(items=(
+        (Paragraph("apt"), ListBlock(items=((Paragraph("Debian"),), (Paragraph("Ubuntu"),)))),
+        (Paragraph("dnf"),),
+    ))
+    assert linux[1] == ListBlock(items=((Paragraph("third"),), (Paragraph("fourth"),)), ordered=True, start=3)
+    limits = sections[("FAQ", "Limits")].blocks
+    assert limits[0] == Table(header=("Plan", "Messages"), rows=(("Free", "**10**"), ("Pro", "100")))
+    assert limits[1] == Quote(blocks=(Paragraph("Be kind."),))
+    assert limits[2] == Admonition(kind="warning", title="Mind the gap", blocks=(Paragraph("Careful."),))
+    assert limits[3] == Admonition(kind="note", title=None, blocks=(Paragraph("Plain note."),))
+
+
+def test_title_falls_back_to_the_title_tag_then_none(tag_rule):
+    assert read("<title>Just &amp; a title</title><p>Text.</p>").title == "Just & a title"
+    assert read("<p>Text.</p>").title is None
+    tree = read("<h1>Heading</h1><p>Text.</p>")
+    assert tree.title == "Heading" and paragraphs(tree.root.children[0]) == ["Text."]
+
+
+def test_longest_article_is_the_content_and_its_header_keeps_the_title(tag_rule):
+    tree = read("<body><article><p>Teaser.</p></article><article><header><h1>Story</h1>"
+                "<p>By someone</p></header><p>The story itself is the longest text here.</p></article>"
+                "<article><p>Another teaser.</p></article></body>")
+    assert tree.title == "Story"
+    assert all_text(tree).split("\n") == ["", "Story", "The story itself is the longest text here."]
+
+
+def test_role_main_and_hidden_elements(tag_rule):
+    tree = read('<div>menu text</div><div role="main"><p>Body.</p><p hidden>Secret.</p>'
+                '<p aria-hidden="true">Icon.</p><div role="navigation">Links.</div></div>')
+    assert paragraphs(tree.root) == ["Body."]
+
+
+def test_text_is_escaped_and_entities_decoded_once(tag_rule):
+    tree = read("<p>Use the &lt;p&gt; tag: **not bold** [x](y) &lt;@123&gt; &amp;lt;</p>")
+    md = tree.root.blocks[0].md  # type: ignore[union-attr]
+    assert "\\*\\*not bold\\*\\*" in md and "\\<@123" in md
+    assert paragraphs(tree.root) == ["Use the <p> tag: **not bold** [x](y) <@123> &lt;"]
+
+
+def test_implied_end_tags_and_divs_with_mixed_content(tag_rule):
+    tree = read("<div>Loose text <b>here</b><div>Inner block</div>tail text</div><p>one<p>two"
+                "<ul><li>a<li>b</ul><dl><dt>Term<dd>Meaning</dl>")
+    assert tree.root.blocks[0] == Paragraph("Loose text **here**")
+    assert paragraphs(tree.root) == ["Loose text here", "Inner block", "tail text", "one", "two",
+                                     "Term", "Meaning"]
+    assert tree.root.blocks[5] == ListBlock(items=((Paragraph("a"),), (Paragraph("b"),)))
+
+
+def test_layout_tables_are_read_as_content(tag_rule):
+    tree = read("<table><tr><td><p>Only one column of text.</p></td></tr></table>")
+    assert paragraphs(tree.root) == ["Only one column of text."]
+
+
+def test_junk_markers_cut_scraped_html_and_are_noted(tag_rule):
+    body = "".join(f"<p>Paragraph {i} of the story, with enough words in it.</p>\n" for i in range(6))
+    tree = read(f"<html><body><h1>News</h1>\n{body}<p>Last words. Continue Reading: other news</p>\n"
+                "<ul><li>Phone review</li></ul></body></html>")
+    text = all_text(tree)
+    assert "Paragraph 5" in text and "Last words." in text
+    assert "Continue Reading" not in text and "other news" not in text and "Phone review" not in text
+    assert tree.notes == ("cut page junk from line 8 ('Continue Reading')",)
+    assert read(f"<h1>News</h1>{body}<p>Continue Reading</p>", ReadOptions()).notes == ()
+
+
+def test_broken_and_empty_markup_do_not_crash(tag_rule):
+    assert read("<p>Unclosed <b>bold <i>and <div>block</p></span></td>text").root is not None
+    assert read("<html><body></body></html>").root.blocks == ()
+
+
+@pytest.mark.parametrize("page", ["news-article.html", "news-divsoup.html", "blog-wordpress.html"])
+def test_scraped_pages_lose_comments_share_bars_and_menus(page):
+    pytest.importorskip("trafilatura")
+    tree = html_reader.read(page, (DATA / page).read_bytes(), DEFAULTS)
+    text = all_text(tree)
+    for junk in ("cookies", "Facebook", "Log in", "Comments", "comments", "Previous post",
+                 "nobody cycles", "we go every year", "thick mulch", "All rights reserved", "Recent Posts"):
+        assert junk not in text, junk
+    assert tree.title in ("Town council approves new cycle lanes", "Harbour festival returns after four years",
+                          "Overwintering dahlias without a greenhouse")
+    assert len([b for _, s in walk_sections(tree.root) for b in s.blocks]) >= 4
+
+
+def test_scraped_page_keeps_its_structure_with_trafilatura():
+    pytest.importorskip("trafilatura")
+    tree = html_reader.read("docs.html", (DATA / "docs-page.html").read_bytes(), DEFAULTS)
+    assert tree.source == "https://widgetry.example.org/en/latest/configuration/"
+    sections = {path: s for path, s in walk_sections(tree.root)}
+    assert list(sections) == [(), ("Configuration",), ("Configuration", "The config file"),
+                              ("Configuration", "Environment variables"),
+                              ("Configuration", "Environment variables", "Precedence")]
+    assert sections[("Configuration", "The config file")].anchor == "the-config-file"
+    blocks = sections[("Configuration", "The config file")].blocks
+    assert Code("[server]\nport = 8080\n\n[cache]\nsize_mb = 64", lang="toml") in blocks
+    assert any(isinstance(b, Admonition) and b.kind == "warning" for b in blocks)
+    env = sections[("Configuration", "Environment variables")].blocks
+    assert isinstance(env[1], Table) and env[1].header == ("Variable", "Default", "Meaning")
+    assert "Skip to content" not in all_text(tree) and "Made with Material" not in all_text(tree)
+
+
+def test_small_pages_read_the_same_with_trafilatura():
+    pytest.importorskip("trafilatura")
+    tree = read("<h1>Heading</h1><p>Text.</p>")
+    assert tree.title == "Heading" and paragraphs(tree.root.children[0]) == ["Text."]
+    assert paragraphs(read("<p>Paris is the capital of France.</p>").root) == ["Paris is the capital of France."]
+
+
+def test_absurdly_deep_nesting_is_a_knowledge_error(tag_rule):
+    from bot.errors import KnowledgeError
+
+    with pytest.raises(KnowledgeError, match="nested too deeply"):
+        read("<div>" * 5000 + "text" + "</div>" * 5000)
+    assert paragraphs(read("<div>" * 100 + "text" + "</div>" * 100).root) == ["text"]
+
+
+def test_main_text_covers_blocks_by_word_ngrams():
+    from bot.documents.boilerplate import MainText
+
+    main = MainText("Riverside council voted.\nThe scheme costs £2.3 million; work starts in September.")
+    assert main.covers("the scheme costs £2.3 million, work starts")
+    assert main.covers("Riverside")
+    assert not main.covers("Share on Facebook")
+    assert not main.covers("The scheme is a waste of money and nobody cycles in winter")
+    assert not main.covers("")
+
+
+def test_huge_pages_skip_boilerplate_scoring():
+    pytest.importorskip("trafilatura")
+    from bot.documents.boilerplate import MAX_MARKUP_CHARS, main_text
+
+    assert main_text("<p>" + "word " * (MAX_MARKUP_CHARS // 5) + "</p>", "big.html") is None
+    assert main_text("<html><body><p>" + "A sentence of article text. " * 20 + "</p></body></html>", "a.html")
+
+
+def test_double_line_breaks_separate_paragraphs(tag_rule):
+    tree = read("<div>First post text.<br>\n<br>Second post text.<br>same paragraph</div>")
+    assert paragraphs(tree.root) == ["First post text.", "Second post text. same paragraph"]

@@ -1,0 +1,401 @@
+"""The Markdown reader: structure kept, site-generator syntax and page furniture dropped."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from bot.documents.inline import to_plain
+from bot.documents.model import (
+    Admonition,
+    Code,
+    DocTree,
+    ListBlock,
+    Paragraph,
+    ReadOptions,
+    Table,
+    walk_sections,
+)
+from bot.documents.readers import markdown
+from bot.errors import KnowledgeError, ReaderTimeout
+from tests.conftest import shared_file
+from tests.core.tree_helpers import prose, tree_blocks
+
+
+def read(text: str, **options: object) -> DocTree:
+    return markdown.read("doc.md", textwrap.dedent(text).encode(), ReadOptions(**options))  # type: ignore[arg-type]
+
+
+def test_front_matter_title_and_dropped() -> None:
+    tree = read("""\
+        ---
+        title: "Managing environments"
+        weight: 3
+        ---
+
+        Poetry makes project environment isolation one of its core features.
+        """)
+    assert tree.title == "Managing environments"
+    assert tree.root.blocks == (Paragraph("Poetry makes project environment isolation one of its core features."),)
+    assert "weight" not in prose(tree)
+
+
+def test_toml_front_matter() -> None:
+    tree = read("""\
+        +++
+        title = "Resource limits"
+        draft = false
+        +++
+
+        Text.
+        """)
+    assert tree.title == "Resource limits"
+    assert prose(tree) == "Text."
+
+
+def test_first_h1_is_title_and_its_content_the_root() -> None:
+    tree = read("""\
+        # Guide
+
+        Intro text.
+
+        ## Install
+        Run it.
+        """)
+    assert tree.title == "Guide"
+    assert tree.root.blocks == (Paragraph("Intro text."),)
+    assert [s.heading for s in tree.root.children] == ["Install"]
+    assert tree.root.children[0].line == 5
+
+
+def test_no_heading_no_title() -> None:
+    assert read("Just text.\n").title is None
+
+
+def test_source_line_taken() -> None:
+    tree = read("""\
+        # Title
+        source: https://example.org/page
+
+        Body.
+        """)
+    assert tree.source == "https://example.org/page"
+    assert "example.org" not in prose(tree)
+
+
+def test_heading_path_and_consecutive_headings_stay_apart() -> None:
+    tree = read("""\
+        # Doc
+        ## Managing environments
+        ### Activating the environment
+        Use `poetry env activate`.
+        ## Other
+        """)
+    paths = [path for path, _ in walk_sections(tree.root)]
+    assert paths == [(), ("Managing environments",),
+                     ("Managing environments", "Activating the environment"), ("Other",)]
+    env = tree.root.children[0]
+    assert env.blocks == ()
+    assert env.children[0].blocks == (Paragraph("Use `poetry env activate`."),)
+
+
+def test_heading_id_anchor() -> None:
+    tree = read("""\
+        ## Client side certificates {#client-certs}
+
+        Text.
+
+        ## Plain {: #plain .cls }
+        """)
+    first, second = tree.root.children
+    assert (first.heading, first.anchor) == ("Client side certificates", "client-certs")
+    assert (second.heading, second.anchor) == ("Plain", "plain")
+
+
+def test_mkdocs_admonitions() -> None:
+    tree = read("""\
+        !!! note "Read this"
+            The body with **bold**.
+
+        ??? tip
+            Collapsed tip.
+        """)
+    note, tip = tree.root.blocks
+    assert note == Admonition("note", "Read this", (Paragraph("The body with **bold**."),))
+    assert tip == Admonition("tip", None, (Paragraph("Collapsed tip."),))
+
+
+def test_colon_container() -> None:
+    tree = read("""\
+        ::: warning Be careful
+        Inside the box.
+        :::
+
+        After.
+        """)
+    assert tree.root.blocks == (
+        Admonition("warning", "Be careful", (Paragraph("Inside the box."),)),
+        Paragraph("After."),
+    )
+
+
+def test_github_alert_is_admonition() -> None:
+    tree = read("> [!WARNING]\n> Do not do this.\n")
+    assert tree.root.blocks == (Admonition("warning", None, (Paragraph("Do not do this."),)),)
+
+
+def test_fence_with_blank_lines_is_one_code_block() -> None:
+    tree = read("""\
+        Install it with:
+
+        ```toml
+        [tool.poetry]
+        name = "x"
+
+        [tool.poetry.dependencies]
+        python = "^3.11"
+        ```
+        """)
+    lead, code = tree.root.blocks
+    assert lead == Paragraph("Install it with:")
+    assert code == Code('[tool.poetry]\nname = "x"\n\n[tool.poetry.dependencies]\npython = "^3.11"', "toml")
+
+
+def test_indented_code() -> None:
+    tree = read("Text.\n\n    x = 1\n\n    y = 2\n")
+    assert tree.root.blocks[1] == Code("x = 1\n\ny = 2", None)
+
+
+def test_nested_and_ordered_lists() -> None:
+    tree = read("""\
+        3. first
+           - inner a
+           - inner b
+        4. second
+
+           ```sh
+           run
+           ```
+        """)
+    (lst,) = tree.root.blocks
+    assert isinstance(lst, ListBlock) and lst.ordered and lst.start == 3
+    first, second = lst.items
+    assert first[0] == Paragraph("first")
+    assert first[1] == ListBlock(((Paragraph("inner a"),), (Paragraph("inner b"),)))
+    assert second == (Paragraph("second"), Code("run", "sh"))
+
+
+def test_table() -> None:
+    tree = read("""\
+        | Option | Meaning |
+        |--------|---------|
+        | `-v`   | **verbose** output |
+        | `-q`   | quiet |
+        """)
+    assert tree.root.blocks == (Table(("Option", "Meaning"), (("`-v`", "**verbose** output"), ("`-q`", "quiet"))),)
+
+
+def test_links_keep_text_reference_definitions_dropped() -> None:
+    tree = read("""\
+        See [the guide][g] and [docs](https://example.org "t").
+
+        [g]: https://example.org/guide
+        """)
+    assert tree.root.blocks == (Paragraph("See the guide and docs."),)
+
+
+def test_image_only_paragraph_and_alt_text_dropped() -> None:
+    tree = read("""\
+        ![A diagram of the build](build.png)
+
+        [![badge](https://img/badge.svg)](https://ci)
+
+        Text ![icon](i.png) here.
+        """)
+    assert tree.root.blocks == (Paragraph("Text here."),)
+
+
+def test_html_comments_blocks_and_toc_dropped() -> None:
+    tree = read("""\
+        [TOC]
+
+        <!-- a comment
+        over lines -->
+
+        <div class="x">
+        </div>
+
+        * TOC
+        {:toc}
+
+        [[_TOC_]]
+
+        Kept <kbd>Ctrl</kbd>.
+        """)
+    assert tree.root.blocks == (Paragraph("Kept Ctrl."),)
+
+
+def test_shortcodes_dropped_content_kept() -> None:
+    tree = read("""\
+        {{< tabs tabTotal="2" >}}
+        {{< tab tabID="one" >}}
+        Tab one text, see [pyproject]({{< relref "pyproject#packages" >}}).
+        {{< /tab >}}
+        {{< /tabs >}}
+
+        {% raw %}
+        Raw text.
+        {% endraw %}
+
+        Shown as code: `{{% note %}}`.
+        """)
+    assert prose(tree) == "Tab one text, see pyproject.\nRaw text.\nShown as code: {{% note %}}."
+
+
+def test_note_shortcode_becomes_admonition() -> None:
+    tree = read("""\
+        {{% note %}}
+        Outer note.
+        {{% warning %}}
+        Inner warning.
+        {{% /warning %}}
+        {{% /note %}}
+        """)
+    assert tree.root.blocks == (
+        Admonition("note", None, (Paragraph("Outer note."), Admonition("warning", None, (Paragraph("Inner warning."),)))),
+    )
+
+
+def test_shortcodes_inside_code_fences_kept_verbatim() -> None:
+    tree = read("""\
+        ```go-html-template
+        {{< tab "x" >}}
+        ```
+        """)
+    assert tree.root.blocks == (Code('{{< tab "x" >}}', "go-html-template"),)
+
+
+def test_jekyll_highlight_becomes_code() -> None:
+    tree = read("""\
+        {% highlight python %}
+        print("hi")
+        {% endhighlight %}
+        """)
+    assert tree.root.blocks == (Code('print("hi")', "python"),)
+
+
+def test_mkdocstrings_directive_dropped() -> None:
+    tree = read("""\
+        ## API
+
+        ::: mypackage.module.function
+            handler: python
+            options:
+              show_source: false
+
+        The function above.
+        """)
+    assert tree.root.children[0].blocks == (Paragraph("The function above."),)
+
+
+def test_definition_list() -> None:
+    tree = read("""\
+        Term
+        : The definition.
+        """)
+    assert tree.root.blocks == (ListBlock(((Paragraph("**Term** — The definition."),),)),)
+
+
+def test_footnote_goes_to_its_section() -> None:
+    tree = read("""\
+        ## One
+        Text[^n] here.
+
+        [^n]: The note.
+
+        ## Two
+        More.
+        """)
+    one, two = tree.root.children
+    assert one.blocks == (Paragraph(r"Text\[n\] here."), Paragraph(r"\[n\] The note."))
+    assert two.blocks == (Paragraph("More."),)
+
+
+def test_inline_markup_is_safe_markdown() -> None:
+    tree = read("Use **bold**, *it*, `code`, <b>html</b>, <@123> and a_b\nnext  \nline.\n")
+    (para,) = tree.root.blocks
+    assert isinstance(para, Paragraph)
+    # HTML tags go; a mention is not HTML, so it stays as escaped (inert) text.
+    assert para.md == "Use **bold**, *it*, `code`, html, \\<@123\\> and a\\_b next\nline."
+
+
+def test_headings_inside_boxes_read_as_bold_paragraphs() -> None:
+    tree = read("!!! note\n    ## Inside\n    Text.\n")
+    assert tree.root.blocks == (Admonition("note", None, (Paragraph("**Inside**"), Paragraph("Text."))),)
+    assert tree.root.children == ()
+
+
+def test_only_markup_is_an_error() -> None:
+    with pytest.raises(KnowledgeError, match="no readable text"):
+        read("---\ntitle: x\n---\n\n![img](a.png)\n")
+    with pytest.raises(KnowledgeError, match="empty"):
+        read("")
+
+
+def test_timeout_abandons_the_parse() -> None:
+    with pytest.raises(ReaderTimeout):
+        read("para\n\n" * 2000, timeout_s=0.0)
+
+
+def test_large_file_parsed_in_pieces_keeps_structure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(markdown, "_CHUNK_CHARS", 200)
+    text = "".join(f"## S{i}\n\nText {i} with [ref].\n\n```\ncode\n\n# not a heading\n```\n\n" for i in range(30))
+    tree = read(text + "[ref]: https://x\n")
+    assert [s.heading for s in tree.root.children] == [f"S{i}" for i in range(30)]
+    assert all(isinstance(s.blocks[1], Code) and s.blocks[1].text == "code\n\n# not a heading"
+               for s in tree.root.children)
+    assert tree.root.children[29].line == 29 * 10 + 1
+
+
+def test_poetry_docs_read_cleanly() -> None:
+    folder = shared_file("docs-poetry")
+    files = sorted(folder.glob("*.md"))
+    assert files
+    for path in files:
+        tree = markdown.read(str(path), path.read_bytes(), ReadOptions())
+        assert tree.title, path.name
+        blocks = tree_blocks(tree)
+        assert any(isinstance(b, Paragraph) for b in blocks), path.name
+        for b in blocks:
+            if isinstance(b, Paragraph):
+                text = to_plain(b.md)
+                assert not text.startswith("{{"), (path.name, text)
+                assert "{{%" not in text and "{{<" not in text and "%}}" not in text, (path.name, text)
+                assert not text.startswith(("title:", "---", "menu:")), (path.name, text)
+
+
+def test_h1_other_than_front_matter_title_stays_a_section() -> None:
+    same = read("---\ntitle: Guide\n---\n# Guide\n\nIntro.\n")
+    assert same.title == "Guide" and same.root.children == ()
+    other = read("---\ntitle: Guide\n---\n# Welcome\n\nIntro.\n")
+    assert other.title == "Guide"
+    assert [s.heading for s in other.root.children] == ["Welcome"]
+
+
+def test_mkdocs_content_tabs_snippets_and_decorations() -> None:
+    tree = read("""\
+        === "pip"
+
+            ```sh
+            pip install x
+            ```
+
+        --8<-- "includes/abbreviations.md"
+
+        [Subscribe](#){ .md-button } :material-heart: thanks.
+        """)
+    assert tree.root.blocks == (
+        Admonition("tab", "pip", (Code("pip install x", "sh"),)),
+        Paragraph("Subscribe thanks."),
+    )

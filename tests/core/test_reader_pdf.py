@@ -1,0 +1,192 @@
+"""The PDF reader: page text joined into paragraphs that know their page; clear reasons for
+PDFs that cannot be used."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from bot.documents import inline
+from bot.documents.model import (
+    DocTree,
+    ListBlock,
+    Paragraph,
+    ReadOptions,
+    walk_sections,
+)
+from bot.documents.readers.pdf import read
+from bot.documents.scraped import DEFAULT_JUNK_MARKERS
+from bot.errors import KnowledgeError
+from tests.core.pdf_bytes import make_pdf
+
+RULES = [
+    [
+        "Community rules for the server",
+        "Members must be kind to each other at all times, and every exam-",
+        "ple of harassment is reported to the moderators of the server.",
+        "Warnings come first.",
+        "Repeated spam leads to a ban from every channel of the server, and",
+        "the moderators decide how long the ban lasts after they have",
+    ],
+    [
+        "looked at the messages in question and at earlier warnings.",
+        "Appeals",
+        "Appeals go to the admin team by direct message, and the team",
+        "answers within a week. A well-",
+        "Known member may vouch for you.",
+    ],
+]
+
+
+def paras(tree: DocTree) -> list[tuple[int | None, str]]:
+    assert not tree.root.children
+    assert all(isinstance(b, Paragraph) for b in tree.root.blocks)
+    return [(b.page, inline.to_plain(b.md)) for b in tree.root.blocks]  # type: ignore[union-attr]
+
+
+def test_two_pages_paragraphs_know_their_page():
+    tree = read("rules.pdf", make_pdf(RULES), ReadOptions())
+    assert tree.paged and tree.source is None and tree.notes == ()
+    assert tree.title == "Community rules for the server"  # no metadata title: the first line
+    assert paras(tree) == [
+        (1, ("Members must be kind to each other at all times, and every example of harassment is "
+            "reported to the moderators of the server. Warnings come first.")),
+        # runs on over the page break: cited by the page it starts on
+        (1, ("Repeated spam leads to a ban from every channel of the server, and the moderators decide "
+            "how long the ban lasts after they have looked at the messages in question and at earlier warnings.")),
+        (2, "Appeals"),
+        (2, ("Appeals go to the admin team by direct message, and the team answers within a week. "
+            "A well-Known member may vouch for you.")),
+    ]
+
+
+def test_metadata_title_wins_and_is_not_repeated_as_a_paragraph():
+    tree = read("r.pdf", make_pdf(RULES, title="Server Rules"), ReadOptions())
+    assert tree.title == "Server Rules"
+    assert paras(tree)[0] == (1, "Community rules for the server")
+    same = read("r.pdf", make_pdf(RULES, title="Community rules for the server"), ReadOptions())
+    assert paras(same)[0][1].startswith("Members must be kind")
+    named = read("r.pdf", make_pdf(RULES, title="Microsoft Word - rules.docx"), ReadOptions())
+    assert named.title == "Community rules for the server"
+
+
+def test_no_title_when_the_first_line_is_a_sentence():
+    tree = read("p.pdf", make_pdf([["This document has no title line at all.", "It starts with text."]]),
+                ReadOptions())
+    assert tree.title is None
+    assert paras(tree) == [(1, "This document has no title line at all. It starts with text.")]
+
+
+def test_page_numbers_running_heads_and_contents_lines_dropped():
+    ends = {1: "Short end.", 2: "Brief end.", 3: "Last words."}
+    pages = [["Rule book", f"Rule {n} says members keep the channel on topic, page after page.",
+              ends[n], str(n)] for n in range(1, 4)]
+    pages[0].insert(1, "1 Introduction . . . . . . . . . . 1")
+    tree = read("book.pdf", make_pdf(pages, title="The rule book"), ReadOptions())
+    texts = [t for _, t in paras(tree)]
+    assert texts == [f"Rule {n} says members keep the channel on topic, page after page. {ends[n]}" for n in (1, 2, 3)]
+    assert [p for p, _ in paras(tree)] == [1, 2, 3]
+
+
+def test_bullets_and_numbered_headings_start_paragraphs():
+    tree = read("l.pdf", make_pdf([["The bot answers questions from the knowledge folder of the server:",
+                                    "• it cites the passage it used for every answer it gives",
+                                    "• it says so when the knowledge base has no answer",
+                                    "1.2. Reloading the knowledge base after an edit",
+                                    "Run the reload command after changing files in the folder."]]), ReadOptions())
+    assert tree.root.blocks == (
+        Paragraph("The bot answers questions from the knowledge folder of the server:", page=1),
+        ListBlock(items=((Paragraph("it cites the passage it used for every answer it gives", page=1),),
+                         (Paragraph("it says so when the knowledge base has no answer", page=1),)), page=1),
+        Paragraph("1.2. Reloading the knowledge base after an edit", page=1),
+        Paragraph("Run the reload command after changing files in the folder.", page=1),
+    )
+
+
+def test_junk_markers_never_apply_to_pdf():
+    lines = [f"Line {n} of the rules, long enough to look like a full line of text." for n in range(6)]
+    lines.append("Read more about bans in the appeals section of the rules.")
+    tree = read("j.pdf", make_pdf([lines]), ReadOptions(junk_markers=DEFAULT_JUNK_MARKERS))
+    assert "Read more about bans" in paras(tree)[-1][1] and tree.notes == ()
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"", "empty"), (b"not a pdf at all", "not a PDF"),
+    (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog", "damaged"), (b"%PDF-1.7\n%%EOF", "damaged"),
+    (make_pdf(RULES)[:300], "damaged"), (make_pdf(RULES).replace(b"/Pages 2 0 R", b"/Pages 9 0 R"), "damaged"),
+])
+def test_broken_files_are_a_knowledge_error(data, reason, caplog):
+    with caplog.at_level(logging.WARNING), pytest.raises(KnowledgeError, match=reason):
+        read("broken.pdf", data, ReadOptions())
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]
+
+
+def test_pdf_without_text_says_it_may_be_scanned():
+    with pytest.raises(KnowledgeError, match=r"no extractable text \(scanned pages\?\)"):
+        read("scan.pdf", make_pdf([[], ["   "]]), ReadOptions())
+    with pytest.raises(KnowledgeError, match="no extractable text"):
+        read("numbers.pdf", make_pdf([["1"], ["2"]]), ReadOptions())
+
+
+def _encrypted(user_password: str) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(RULES))))
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_password_protected_pdf_is_a_knowledge_error_but_owner_only_locks_are_read():
+    with pytest.raises(KnowledgeError, match="password-protected"):
+        read("locked.pdf", _encrypted("secret"), ReadOptions())
+    tree = read("restricted.pdf", _encrypted(""), ReadOptions())
+    assert paras(tree)[0][1].startswith("Members must be kind")
+
+
+def test_pypdf_complaints_become_one_log_line(caplog):
+    data = make_pdf(RULES)
+    wrong_xref = data.replace(b"startxref\n", b"startxref\n1").replace(b"0000000", b"0000001", 3)
+    with caplog.at_level(logging.DEBUG):
+        tree = read("odd.pdf", wrong_xref, ReadOptions())
+    assert paras(tree)[0][1].startswith("Members must be kind")
+    ours = [r for r in caplog.records if r.name == "bot.documents.readers.pdf" and r.levelno == logging.WARNING]
+    assert len(ours) == 1 and "odd.pdf" in ours[0].getMessage() and "pypdf" in ours[0].getMessage()
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]
+
+
+def test_a_compound_the_document_writes_with_its_hyphen_keeps_it():
+    tree = read("h.pdf", make_pdf([["A well-known rule of the server that every member knows about,",
+                                    "and the second well-", "known rule, both exam-", "ples of good rules."]]),
+                ReadOptions())
+    assert paras(tree)[-1][1].endswith("and the second well-known rule, both examples of good rules.")
+
+
+def test_bigger_type_is_headings_and_gaps_end_paragraphs():
+    body = "Members must be kind to each other at all times, in every channel and"
+    pages: list[list[str | tuple[str, int]]] = [
+        [("Server handbook", 20), "", ("Joining", 15),
+         body, "in every voice chat, and they read these rules before they post.",
+         "",  # a gap, though the line above is a full one
+         "New members get the visitor role until a moderator checks them over.",
+         ("Roles", 15), body, "they ask before they ping a role."],
+        [("Moderators", 13), "Moderators are picked by the admins every year.",
+         "The moderators keep a log of every warning.",
+         ("Contents", 15), "Joining . . . . . . . . 1", "Roles . . . . . . . . . 1"],
+    ]
+    tree = read("handbook.pdf", make_pdf(pages), ReadOptions())
+    assert tree.title == "Server handbook"
+    sections = {path: s for path, s in walk_sections(tree.root)}
+    assert list(sections) == [(), ("Joining",), ("Roles",), ("Roles", "Moderators")]
+    assert [s.level for s in sections.values()] == [0, 2, 2, 3]
+    assert tree.root.blocks == ()
+    joining = [(b.page, inline.to_plain(b.md)) for b in sections[("Joining",)].blocks]  # type: ignore[union-attr]
+    assert joining == [
+        (1, f"{body} in every voice chat, and they read these rules before they post."),
+        (1, "New members get the visitor role until a moderator checks them over."),
+    ]
+    moderators = sections[("Roles", "Moderators")].blocks
+    assert [b.page for b in moderators] == [2]  # type: ignore[union-attr]

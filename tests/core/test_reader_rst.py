@@ -1,0 +1,279 @@
+"""The reStructuredText reader: docutils structure, Sphinx markup tolerated, errors never prose."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from bot.documents.model import (
+    Admonition,
+    Code,
+    DocTree,
+    ListBlock,
+    Paragraph,
+    Quote,
+    ReadOptions,
+    Table,
+    walk_sections,
+)
+from bot.documents.readers import rst
+from bot.errors import KnowledgeError, ReaderTimeout
+from tests.conftest import shared_file
+from tests.core.tree_helpers import prose
+
+
+def read(text: str, **options: object) -> DocTree:
+    return rst.read("doc.rst", textwrap.dedent(text).encode(), ReadOptions(**options))  # type: ignore[arg-type]
+
+
+def test_title_and_sections() -> None:
+    tree = read("""\
+        =========
+        The Guide
+        =========
+
+        Intro.
+
+        .. _install-label:
+
+        Installation
+        ============
+
+        Install it.
+
+        From source
+        -----------
+
+        Build it.
+
+        Usage
+        =====
+        """)
+    assert tree.title == "The Guide"
+    assert tree.root.blocks == (Paragraph("Intro."),)
+    paths = [path for path, _ in walk_sections(tree.root)]
+    assert paths == [(), ("Installation",), ("Installation", "From source"), ("Usage",)]
+    install = tree.root.children[0]
+    assert (install.anchor, install.line, install.level) == ("installation", 9, 1)
+    assert install.children[0].blocks == (Paragraph("Build it."),)
+    assert tree.root.children[1].blocks == ()
+
+
+def test_lone_subsection_stays_a_section() -> None:
+    # docutils' own title promotion would make "Only child" a subtitle and lose the heading.
+    tree = read("Title\n=====\n\nOnly child\n----------\n\nText.\n")
+    assert tree.title == "Title"
+    assert [s.heading for s in tree.root.children] == ["Only child"]
+
+
+def test_admonitions_and_code_block() -> None:
+    tree = read("""\
+        .. note:: A note with ``code``.
+
+        .. warning::
+
+           Careful *now*.
+
+        .. admonition:: Custom title
+
+           Body.
+
+        .. code-block:: python
+           :linenos:
+
+           def f():
+
+               return 1
+
+        Literal::
+
+           plain literal
+        """)
+    assert tree.root.blocks == (
+        Admonition("note", None, (Paragraph("A note with `code`."),)),
+        Admonition("warning", None, (Paragraph("Careful *now*."),)),
+        Admonition("note", "Custom title", (Paragraph("Body."),)),
+        Code("def f():\n\n    return 1", "python"),
+        Paragraph("Literal:"),
+        Code("plain literal", None),
+    )
+
+
+def test_sphinx_roles_read_as_their_text() -> None:
+    tree = read("Use :func:`open`, :py:meth:`~pkg.Mod.run`, :ref:`Getting started <start>`, "
+                ":doc:`usage`, :class:`!Thing` and :madeup:`whatever`.\n")
+    assert tree.root.blocks == (
+        Paragraph("Use `open`, `run`, Getting started, usage, `Thing` and whatever."),
+    )
+
+
+def test_sphinx_and_unknown_directives_do_not_fail() -> None:
+    tree = read("""\
+        .. toctree::
+           :maxdepth: 2
+
+           intro
+
+        .. automodule:: pkg.mod
+           :members:
+
+        .. frobnicate:: some argument
+           :weird-option: 1
+
+           Body of an unknown directive.
+
+        .. versionadded:: 2.0
+           The thing was added.
+
+        .. seealso:: :doc:`other`
+
+        .. only:: html
+
+           Only-html text.
+
+        .. function:: open(file, mode='r')
+
+           Open a file.
+
+        .. index:: single: thing
+
+        .. highlight:: python
+
+        Kept.
+        """)
+    assert tree.root.blocks == (
+        Paragraph("**some argument**"),
+        Paragraph("Body of an unknown directive."),
+        Admonition("versionadded", "New in version 2.0", (Paragraph("The thing was added."),)),
+        Admonition("seealso", "See also", (Paragraph("other"),)),
+        Paragraph("Only-html text."),
+        Paragraph("`open(file, mode='r')`"),
+        Paragraph("Open a file."),
+        Paragraph("Kept."),
+    )
+
+
+def test_errors_never_become_prose() -> None:
+    tree = read("""\
+        Title
+        =====
+
+        Broken *emphasis and `backtick and |undefined| substitution.
+
+        .. include:: other.rst
+
+        .. raw:: html
+
+           <b>raw</b>
+
+        .. image:: pic.png
+           :alt: not prose
+
+        Fine.
+        """)
+    text = prose(tree)
+    assert "Fine." in text
+    for junk in ("ERROR", "WARNING", "System Message", "include", "raw", "not prose", "|undefined|"):
+        assert junk not in text
+
+
+def test_tables() -> None:
+    tree = read("""\
+        +--------+---------+
+        | Option | Meaning |
+        +========+=========+
+        | ``-v`` | verbose |
+        +--------+---------+
+
+        =====  =====
+        A      B
+        =====  =====
+        1      2
+        =====  =====
+        """)
+    assert tree.root.blocks == (
+        Table(("Option", "Meaning"), (("`-v`", "verbose"),)),
+        Table(("A", "B"), (("1", "2"),)),
+    )
+
+
+def test_lists_and_definitions() -> None:
+    tree = read("""\
+        - a
+
+          - nested
+
+        3. three
+        4. four
+
+        Term
+           Definition.
+
+        :param x: The x.
+
+        -v, --verbose  Talk more.
+        """)
+    bullet, enum, deflist, fields, options = tree.root.blocks
+    assert bullet == ListBlock(((Paragraph("a"), ListBlock(((Paragraph("nested"),),))),))
+    assert enum == ListBlock(((Paragraph("three"),), (Paragraph("four"),)), ordered=True, start=3)
+    assert deflist == ListBlock(((Paragraph("**Term** — Definition."),),))
+    assert fields == ListBlock(((Paragraph("**param x** — The x."),),))
+    assert options == ListBlock(((Paragraph("**`-v, --verbose`** — Talk more."),),))
+
+
+def test_block_quote_and_footnote() -> None:
+    tree = read("""\
+        Text [#n]_.
+
+            Quoted.
+
+            -- Someone
+
+        .. [#n] The note.
+        """)
+    assert tree.root.blocks == (
+        Paragraph(r"Text \[1\]."),
+        Quote((Paragraph("Quoted."), Paragraph("— Someone"))),
+        Paragraph(r"\[1\] The note."),
+    )
+
+
+def test_leading_field_list_is_page_metadata() -> None:
+    tree = read(":orphan:\n:tocdepth: 2\n\nTitle\n=====\n\nText.\n")
+    assert tree.title == "Title"
+    assert prose(tree) == "Text."
+
+
+def test_contents_directive_dropped() -> None:
+    tree = read("Title\n=====\n\n.. contents::\n\nA\n-\n\nText.\n")
+    assert [s.heading for s in tree.root.children] == ["A"]
+    assert prose(tree) == "Text."
+
+
+def test_no_text_is_an_error() -> None:
+    with pytest.raises(KnowledgeError, match="no readable text"):
+        read(".. toctree::\n\n   a\n")
+    with pytest.raises(KnowledgeError, match="empty"):
+        read("")
+
+
+def test_timeout_abandons_the_parse() -> None:
+    with pytest.raises(ReaderTimeout):
+        read("para\n\n" * 500, timeout_s=0.0)
+
+
+def test_registration_is_idempotent() -> None:
+    src = ".. frobnicate:: x\n\n   Body.\n\nText :madeup:`y`.\n"
+    first = read(src)
+    assert read(src) == first
+
+
+def test_any_text_reads_or_fails_cleanly() -> None:
+    # Markdown is not reStructuredText, but reading it must still give text, never a crash.
+    folder = shared_file("docs-poetry")
+    for path in sorted(folder.glob("*.md")):
+        tree = rst.read(str(path), path.read_bytes(), ReadOptions())
+        text = prose(tree)
+        assert text, path.name
+        assert "System Message" not in text and "ERROR/" not in text, path.name

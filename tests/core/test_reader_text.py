@@ -1,0 +1,109 @@
+"""The .txt reader: today's cleaning of scraped text, as a document tree."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.documents import inline
+from bot.documents.model import DocTree, Paragraph, ReadOptions
+from bot.documents.readers.text import read
+from bot.documents.scraped import DEFAULT_JUNK_MARKERS
+from bot.errors import KnowledgeError
+from tests.conftest import KNOWLEDGE, SEED_NAME
+
+DEFAULTS = ReadOptions(junk_markers=DEFAULT_JUNK_MARKERS)
+
+
+def plain(tree: DocTree) -> list[str]:
+    assert not tree.root.children  # plain text has no headings
+    assert all(isinstance(b, Paragraph) for b in tree.root.blocks)
+    return [inline.to_plain(b.md) for b in tree.root.blocks]  # type: ignore[union-attr]
+
+
+def read_str(text: str, name: str = "a.txt", options: ReadOptions = DEFAULTS) -> DocTree:
+    return read(name, text.encode("utf-8"), options)
+
+
+def test_seed_article_title_six_paragraphs_advert_cut_and_noted(caplog):
+    with caplog.at_level(logging.INFO):
+        tree = read(SEED_NAME, (KNOWLEDGE / SEED_NAME).read_bytes(), DEFAULTS)
+    assert tree.title == "New progress in NATO’s space force construction"
+    paras = plain(tree)
+    assert len(paras) == 6
+    assert paras[0].startswith("According to NATO’s official website")
+    assert paras[2].startswith("the reason why NATO high-level officials regard rumstein")
+    assert paras[5].endswith("is not conducive to global strategic stability.")
+    text = " ".join(paras)
+    assert "rumstein Air Force Base" in text
+    for junk in ("<", ">", "Huawei", "Continue Reading", "P40", "mobile phone"):
+        assert junk not in text
+    # The whole article is on line 3 of the file.
+    assert tree.notes == ("cut page junk from line 3 ('Continue Reading')",)
+    assert SEED_NAME in caplog.text and "line 3" in caplog.text
+    assert tree.source is None and not tree.paged
+
+
+def test_junk_cut_names_its_line_and_only_the_second_half_counts():
+    body = "\n\n".join(f"Paragraph {i} says something about the subject." for i in range(1, 9))
+    tree = read_str(f"Title\n\n{body}\n\nRelated Articles\n\nBuy a phone now.")
+    assert plain(tree)[-1] == "Paragraph 8 says something about the subject."
+    assert tree.notes == ("cut page junk from line 19 ('Related Articles')",)
+    early = read_str("T\n\nRead more about tokens below.\n\nTokens expire after one hour.\n\nRefresh them daily.")
+    assert plain(early) == ["Read more about tokens below.", "Tokens expire after one hour.", "Refresh them daily."]
+    assert early.notes == ()
+
+
+def test_junk_markers_come_from_the_options():
+    raw = "T\n\nReal text about the topic, long enough. Subscribe now! Buy things."
+    assert plain(read_str(raw)) == ["Real text about the topic, long enough. Subscribe now! Buy things."]
+    extra = ReadOptions(junk_markers=(*DEFAULT_JUNK_MARKERS, "Subscribe now!"))
+    assert plain(read_str(raw, options=extra)) == ["Real text about the topic, long enough."]
+    assert plain(read_str("T\n\nSome words. Continue Reading more words.", options=ReadOptions())) == [
+        "Some words. Continue Reading more words."]
+
+
+def test_source_line_and_title():
+    tree = read_str("source: https://example.org/a\nTitle\n\nBody.")
+    assert (tree.source, tree.title, plain(tree)) == ("https://example.org/a", "Title", ["Body."])
+    tree = read_str("Title\nSOURCE:  https://example.org/b \n\nBody.")
+    assert (tree.source, tree.title, plain(tree)) == ("https://example.org/b", "Title", ["Body."])
+
+
+def test_title_needs_a_blank_line_and_more_text_after_it():
+    assert read_str("Title\n\nBody text.").title == "Title"
+    tree = read_str("Line one\nline two.", name="my_notes.txt")
+    assert tree.title is None and plain(tree) == ["Line one line two."]
+    one = read_str("Paris is the capital of France.\n", name="paris.txt")
+    assert one.title is None and plain(one) == ["Paris is the capital of France."]
+
+
+@pytest.mark.parametrize("raw", ["a < / P > < p > b", "a < p > < p > b", "a</p><p>b", "a<BR/>b", "a <div class='x'> b"])
+def test_mangled_block_tags_split_paragraphs(raw):
+    assert plain(read_str("T\n\n" + raw)) == ["a", "b"]
+
+
+def test_entities_decoded_once_and_angle_brackets_in_text_kept():
+    tree = read_str("T\n\nUse the &lt;p&gt; tag, write &amp;amp; for &amp;. Tom &amp; Jerry &#8217;")
+    assert plain(tree) == ["Use the <p> tag, write &amp; for &. Tom & Jerry ’"]
+    tree = read_str("T\n\nIf a<b and c>d the claim holds. Use Vec<String> in Rust. <b>bold</b> <a href='x'>link</a>")
+    assert plain(tree) == ["If a<b and c>d the claim holds. Use Vec<String> in Rust. bold link"]
+
+
+def test_text_is_escaped_so_a_file_cannot_inject_markdown():
+    tree = read_str("T\n\nSee [a link](http://x) **now** <@123>")
+    md = tree.root.blocks[0].md  # type: ignore[union-attr]
+    assert "\\[" in md and "\\*\\*" in md and "\\<@" in md
+    assert plain(tree) == ["See [a link](http://x) **now** <@123>"]
+
+
+def test_title_tags_and_entities():
+    assert read_str("<b>Fish &amp; Chips</b>\n\nBody.").title == "Fish & Chips"
+
+
+def test_unusable_bytes_are_a_knowledge_error():
+    with pytest.raises(KnowledgeError, match="empty"):
+        read("e.txt", b"  \n", DEFAULTS)
+    with pytest.raises(KnowledgeError, match="UTF-8"):
+        read("l.txt", "caf\xe9".encode("latin-1"), DEFAULTS)
