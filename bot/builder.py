@@ -16,8 +16,9 @@ import logging
 import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,7 +134,15 @@ def _analysed(root: Path, tasks: list[tuple[str, tuple[int, int] | None]], clean
     try:
         with ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_worker_init,
                                  initargs=(root, cleaner, splitter, analyzer)) as pool:
-            for result in pool.map(_worker_analyse, tasks, chunksize=1):
+            # A few files in flight per worker, not all: results wait in memory only until
+            # merged, so memory stays bounded however many files there are.
+            pending: deque[Future[FileAnalysis | SkippedFile]] = deque()
+            queued = 0
+            while done < len(tasks):
+                while queued < len(tasks) and len(pending) < 2 * workers:
+                    pending.append(pool.submit(_worker_analyse, tasks[queued]))
+                    queued += 1
+                result = pending.popleft().result()
                 if isinstance(result, SkippedFile):
                     log.warning("skipped %s: %s", result.path, result.reason)
                 done += 1
@@ -155,11 +164,13 @@ def build_knowledge(
     progress: Progress = _no_progress,
     files: Sequence[tuple[str, tuple[int, int]]] | None = None,
     workers: int | None = None,
+    spool_dir: Path | None = None,
 ) -> Built:
     """Load, clean and index `root`, reusing unchanged files of `previous`.
 
     `files` is a scan of `root` (scan_knowledge) when the caller already made one;
-    `workers` caps the processes that read files (default: every core).
+    `workers` caps the processes that read files (default: every core); the passages'
+    text is spooled to a file in `spool_dir` (default: the system's temporary folder).
     """
     t0 = time.perf_counter()
     root = Path(root)
@@ -189,7 +200,7 @@ def build_knowledge(
     to_read = [(rel, sig) for rel, sig in files if reused(rel, sig) is None]
     fresh = _analysed(root, to_read, cleaner, splitter, analyzer, workers)
 
-    writer = TableWriter()
+    writer = TableWriter(spool_dir)
     signatures: list[tuple[int, int]] = []
     skipped: list[SkippedFile] = []
     tokens: list[np.ndarray] = []
@@ -237,8 +248,10 @@ def build_knowledge(
         raise no_documents_error(root, skipped)
     table = writer.finish()
     progress("indexing", 0, 1)
+    all_tokens = np.concatenate(tokens) if tokens else np.zeros(0, dtype=np.int32)
+    del tokens  # the per-file pieces go before the postings are built
     index = Index.from_ids(
-        np.concatenate(tokens) if tokens else np.zeros(0, dtype=np.int32),
+        all_tokens,
         np.concatenate(sent_lens).astype(np.int64),
         np.concatenate(per_passage).astype(np.int64),
         vocabulary,

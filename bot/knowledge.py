@@ -18,8 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .documents.scraped import DEFAULT_JUNK_MARKERS  # the defaults live with the scraped-text helpers
+from .documents.scraped import (
+    DEFAULT_JUNK_MARKERS,  # the defaults live with the scraped-text helpers
+)
 from .errors import KnowledgeError
+from .spool import ByteSpool
 from .text import SentenceSplitter, clean_invisible
 
 log = logging.getLogger(__name__)
@@ -499,11 +502,12 @@ class PassageTable(Sequence[Passage]):
 
 
 class TableWriter:
-    """Assembles a PassageTable document by document, from new text or an old table."""
+    """Assembles a PassageTable document by document, from new text or an old table. The
+    text goes to a file-backed spool (in `spool_dir`, else the system's temporary folder)."""
 
-    def __init__(self) -> None:
+    def __init__(self, spool_dir: Path | None = None) -> None:
         self.docs: list[tuple[str, str, str | None]] = []
-        self._blobs: list[np.ndarray] = []
+        self._blobs = ByteSpool(spool_dir)
         self._para_lens: list[np.ndarray] = []
         self._sent_counts: list[np.ndarray] = []
         self._spans: list[np.ndarray] = []
@@ -548,6 +552,6 @@ class TableWriter:
 
         doc_ptr = np.zeros(len(self._passages) + 1, dtype=np.int64)
         np.cumsum(np.array(self._passages, dtype=np.int64), out=doc_ptr[1:])
-        blob = np.concatenate(self._blobs) if self._blobs else np.zeros(0, dtype=np.uint8)
+        blob = self._blobs.array()
         spans = np.concatenate(self._spans) if self._spans else np.zeros((0, 2), dtype=np.int32)
         return PassageTable(self.docs, doc_ptr, blob, ptr(self._para_lens), ptr(self._sent_counts), spans)

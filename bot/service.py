@@ -214,7 +214,8 @@ class KnowledgeService:
                     previous = None  # its memory-mapped arrays may be the damaged ones
         built = build_knowledge(self.knowledge_dir, self.clean_config, self.engine_config.bm25,
                                 self._analyzer, self._splitter, previous, self._progress(), files,
-                                self.build_workers)
+                                self.build_workers,
+                                cache_dir(self.knowledge_dir).parent if self.use_saved_index else None)
         log.info("built the index of %d paragraphs in %.1f s (read %d of %d files)",
                  len(built.kb.passages), built.seconds, built.files_read, len(files))
         self.last_save = None

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import spool
 from .builder import Built
 from .errors import IndexFormatError
 from .knowledge import CleanConfig, KnowledgeBase, PassageTable, SkippedFile
@@ -160,8 +161,7 @@ def write_index(index: Index, folder: Path, key: str, extra_meta: dict | None = 
         arrays.update(extra_arrays or {})
         sums = {}
         for name, arr in arrays.items():
-            arr = np.ascontiguousarray(arr)
-            np.save(tmp / f"{name}.npy", arr, allow_pickle=False)
+            _save_array(tmp / f"{name}.npy", arr)
             sums[name] = checksum(arr)
         (tmp / "vocabulary.txt").write_text("\n".join(index.vocabulary), encoding="utf-8")
         meta = {"format": FORMAT_VERSION, "key": key, "bm25": asdict(index.params),
@@ -186,6 +186,16 @@ def write_index(index: Index, folder: Path, key: str, extra_meta: dict | None = 
             shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _save_array(path: Path, arr: np.ndarray) -> None:
+    with open(path, "wb") as out:
+        # A spooled array (the passages' text) is copied from its file, not its mapping.
+        np.lib.format.write_array_header_1_0(out, np.lib.format.header_data_from_array_1_0(arr))
+        if not spool.copy_to(arr, out):
+            out.seek(0)
+            out.truncate()
+            np.save(out, np.ascontiguousarray(arr), allow_pickle=False)
 
 
 def _read_meta(folder: Path) -> dict | None:

@@ -20,12 +20,15 @@ import threading
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
 from ..text import TypoIndex
 
 log = logging.getLogger(__name__)
+
+_CHUNK_TOKENS = 4_000_000  # tokens per postings-building chunk: ~150 MB of temporaries
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ class Index:
         params: BM25Params | None = None,
     ) -> Index:
         """Build from term ids into `vocabulary`; terms no passage uses are dropped."""
-        used = np.unique(tokens)
+        used = np.flatnonzero(np.bincount(tokens, minlength=len(vocabulary)))
         if used.shape[0] != len(vocabulary):
             remap = np.full(len(vocabulary), -1, dtype=np.int32)
             remap[used] = np.arange(used.shape[0], dtype=np.int32)
@@ -121,33 +124,56 @@ class Index:
                    passage_sentence_ptr, params or BM25Params())
 
     def _build_postings(self) -> dict[str, np.ndarray]:
+        """CSR postings by term, built in chunks of passages so memory stays bounded:
+        a first pass counts each term's passages (df), a second writes every chunk's
+        (term, passage) pairs at their place. Each chunk is one sort by (term, passage),
+        which yields term frequencies and the order at once."""
         n_terms = len(self.vocabulary)
-        n = max(self.size, 1)
         p = self.params
-        doc_of_token = np.repeat(np.arange(self.size, dtype=np.int64), self.doc_len)
-        # One sort by (term, passage) yields term frequencies and CSR order at once.
-        keys = self.tokens.astype(np.int64) * n + doc_of_token
-        del doc_of_token
-        keys.sort()
-        if keys.shape[0] == 0:  # passages of stopwords only: nothing to search
+        if self.tokens.shape[0] == 0:  # passages of stopwords only: nothing to search
             return {"df": np.zeros(n_terms, dtype=np.int32), "idf": np.zeros(n_terms),
                     "post_docs": np.zeros(0, dtype=np.int32), "post_weights": np.zeros(0, dtype=np.float32),
                     "term_ptr": np.zeros(n_terms + 1, dtype=np.int64)}
+        chunks = self._chunks()
+        df = np.zeros(n_terms, dtype=np.int64)
+        for d0, d1 in chunks:
+            terms, _, _ = self._pairs(d0, d1)
+            df += np.bincount(terms, minlength=n_terms)
+        term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(df, out=term_ptr[1:])
+        # BM25Plus idf as rank-bm25 computes it.
+        idf = np.log((self.size + 1) / np.maximum(df, 1)).astype(np.float64)
+        post_docs = np.empty(int(term_ptr[-1]), dtype=np.int32)
+        post_weights = np.empty(int(term_ptr[-1]), dtype=np.float32)
+        cursor = term_ptr[:-1].copy()  # where each term's next passage goes
+        for d0, d1 in chunks:
+            terms, docs, tf = self._pairs(d0, d1)
+            run = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1])))
+            run_len = np.diff(np.append(run, terms.shape[0]))
+            pos = cursor[terms] + (np.arange(terms.shape[0]) - np.repeat(run, run_len))
+            cursor[terms[run]] += run_len
+            post_docs[pos] = docs
+            norm = p.k1 * (1 - p.b + p.b * self.doc_len[docs] / self.avgdl)
+            post_weights[pos] = idf[terms] * (tf * (p.k1 + 1)) / (norm + tf)
+        return {"df": df.astype(np.int32), "idf": idf, "post_docs": post_docs, "post_weights": post_weights,
+                "term_ptr": term_ptr}
+
+    def _chunks(self) -> list[tuple[int, int]]:
+        """Passage ranges of about _CHUNK_TOKENS tokens each (a passage is never split)."""
+        marks = np.arange(_CHUNK_TOKENS, int(self.token_ptr[-1]), _CHUNK_TOKENS)
+        cuts = np.unique(np.concatenate(([0], np.searchsorted(self.token_ptr, marks), [self.size])))
+        return [(int(a), int(b)) for a, b in pairwise(cuts.tolist()) if b > a]
+
+    def _pairs(self, d0: int, d1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distinct (term, passage) pairs of passages d0..d1, sorted, with term frequencies."""
+        nd = d1 - d0
+        toks = self.tokens[int(self.token_ptr[d0]):int(self.token_ptr[d1])]
+        keys = toks.astype(np.int64) * nd + np.repeat(np.arange(nd, dtype=np.int64), self.doc_len[d0:d1])
+        keys.sort()
         starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
         tf = np.diff(np.append(starts, keys.shape[0])).astype(np.float64)
         pairs = keys[starts]
-        del keys
-        terms = (pairs // n).astype(np.int32)
-        docs = (pairs % n).astype(np.int32)
-        df = np.bincount(terms, minlength=n_terms).astype(np.int32)
-        # BM25Plus idf as rank-bm25 computes it.
-        idf = np.log((self.size + 1) / np.maximum(df, 1)).astype(np.float64)
-        norm = p.k1 * (1 - p.b + p.b * self.doc_len[docs] / self.avgdl) if self.size else 0
-        weights = idf[terms] * (tf * (p.k1 + 1)) / (norm + tf)
-        term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(df, out=term_ptr[1:])
-        return {"df": df, "idf": idf, "post_docs": docs, "post_weights": weights.astype(np.float32),
-                "term_ptr": term_ptr}
+        return (pairs // nd).astype(np.int64), (pairs % nd + d0).astype(np.int32), tf
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Everything needed to rebuild this index without recomputing it (for saving)."""
