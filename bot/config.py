@@ -69,6 +69,7 @@ class Settings:
     max_file_mb: float = 20.0
     auto_reload: bool = False
     auto_reload_seconds: float = 2.0
+    build_workers: int | None = None  # processes that read files in a build; None: every core
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -97,6 +98,7 @@ class Settings:
             max_file_mb=r.float("MAX_FILE_MB", 20.0, minimum=0.001),
             auto_reload=r.bool("AUTO_RELOAD", False),
             auto_reload_seconds=r.float("AUTO_RELOAD_SECONDS", 2.0, minimum=0.2),
+            build_workers=r.optional_int("BUILD_WORKERS", minimum=1),
         )
         if s.shard_ids is not None:
             if s.shard_count is None:

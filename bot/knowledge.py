@@ -15,6 +15,7 @@ import numpy as np
 
 from .documents.inline import escape
 from .documents.scraped import DEFAULT_JUNK_MARKERS  # noqa: F401  (re-exported: the defaults' old home)
+from .spool import ByteSpool
 
 log = logging.getLogger(__name__)
 
@@ -179,16 +180,17 @@ class PassageTable(Sequence[Passage]):
 
 
 class TableWriter:
-    """Assembles a PassageTable document by document, from new text or an old table."""
+    """Assembles a PassageTable document by document, from new text or an old table. The
+    text goes to a file-backed spool (in `spool_dir`, else the system's temporary folder)."""
 
-    def __init__(self) -> None:
+    def __init__(self, spool_dir: Path | None = None) -> None:
         self.docs: list[tuple[str, str, str | None]] = []
         self.sections: list[Sections] = []
-        self._blobs: list[np.ndarray] = []
+        self._blobs = ByteSpool(spool_dir)
         self._para_lens: list[np.ndarray] = []
         self._sent_counts: list[np.ndarray] = []
         self._spans: list[np.ndarray] = []
-        self._md_blobs: list[np.ndarray] = []
+        self._md_blobs = ByteSpool(spool_dir)
         self._md_lens: list[np.ndarray] = []
         self._sec_ids: list[np.ndarray] = []
         self._pages: list[np.ndarray] = []
@@ -220,11 +222,11 @@ class TableWriter:
             ids.append(row[key])
         self.docs.append((doc.path, doc.title, doc.source))
         self.sections.append(table)
-        self._blobs.append(np.frombuffer(b"".join(encoded), dtype=np.uint8))
+        self._blobs.append(b"".join(encoded))
         self._para_lens.append(np.array([len(e) for e in encoded], dtype=np.int64))
         self._sent_counts.append(np.array(counts, dtype=np.int64))
         self._spans.append(np.array(spans, dtype=np.int32).reshape(-1, 2))
-        self._md_blobs.append(np.frombuffer(b"".join(md), dtype=np.uint8))
+        self._md_blobs.append(b"".join(md))
         self._md_lens.append(np.array([len(m) for m in md], dtype=np.int64))
         self._sec_ids.append(np.array(ids, dtype=np.int32))
         self._pages.append(np.array([p.page or 0 for p in passages], dtype=np.int32))
@@ -262,8 +264,8 @@ class TableWriter:
 
         doc_ptr = np.zeros(len(self._passages) + 1, dtype=np.int64)
         np.cumsum(np.array(self._passages, dtype=np.int64), out=doc_ptr[1:])
-        blob = cat(self._blobs, np.uint8)
-        md_blob = cat(self._md_blobs, np.uint8)
+        blob = self._blobs.array()
+        md_blob = self._md_blobs.array()
         spans = np.concatenate(self._spans) if self._spans else np.zeros((0, 2), dtype=np.int32)
         self._spans.clear()
         return PassageTable(self.docs, doc_ptr, blob, ptr(self._para_lens), ptr(self._sent_counts), spans,

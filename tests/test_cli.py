@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -116,3 +117,20 @@ def test_ask_json_gives_heading_path_and_deep_link(tmp_path):
     assert main(["ask", "--json", "--knowledge", str(tmp_path), "where are client certificates read from"], out=out) == 0
     r = json.loads(out.getvalue())["results"][0]
     assert r["section"] == [] and r["url"] == "https://docs.example.org/advanced/ssl/"
+
+
+def test_index_reports_build_and_save_times(tmp_path: Path):
+    kdir = tmp_path / "knowledge"
+    kdir.mkdir()
+    (kdir / "only.txt").write_text("Only\n\nOne paragraph about the space center.\n", encoding="utf-8")
+    out = io.StringIO()
+    assert main(["index", "--knowledge", str(kdir)], out=out) == 0
+    text = out.getvalue()
+    m = re.fullmatch(r"built the index of 1 document, 1 paragraph in (\d+\.\d) s; "
+                     r"saved it to (.+) in (\d+\.\d) s\n", text)
+    assert m, text
+    assert Path(m.group(2)) == tmp_path / ".kb-cache" / "knowledge"
+    out = io.StringIO()
+    assert main(["index", "--knowledge", str(kdir)], out=out) == 0
+    assert out.getvalue().startswith("the saved index of 1 document, 1 paragraph in ")
+    assert f"is up to date (built in {m.group(1)} s)" in out.getvalue()

@@ -22,6 +22,7 @@ KEYS = {
     "shard_count": "SHARD_COUNT", "shard_ids": "SHARD_IDS", "discord_api_base": "DISCORD_API_BASE",
     "discord_gateway_url": "DISCORD_GATEWAY_URL", "top_k": "TOP_K", "junk_markers": "JUNK_MARKERS",
     "auto_reload": "AUTO_RELOAD", "auto_reload_seconds": "AUTO_RELOAD_SECONDS", "max_file_mb": "MAX_FILE_MB",
+    "build_workers": "BUILD_WORKERS",
 }
 
 
