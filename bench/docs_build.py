@@ -6,15 +6,18 @@ corpus (default ~100 MB): time and peak memory of a fresh build (no saved index)
 The corpus is generated once into bench/.cache/md-<MB>mb/ (git-ignored): files of ~250 KB
 with headings, paragraphs, lead-ins with fenced code, nested lists and tables, from a
 fixed pseudo-random vocabulary. Each build runs in its own process, so the peak (VmHWM)
-is the build's alone. Figures on a shared machine are rough.
+is the build's alone; the build's reader processes are reported apart (their largest peak).
+Figures on a shared machine are rough.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
+import threading
 import subprocess
 import sys
 import time
@@ -35,15 +38,50 @@ def _status_mb(key: str) -> float:
     return 0.0
 
 
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            try:
+                kids = [int(x) for x in task.read_text().split()]
+            except OSError:
+                continue
+            out.extend(kids)
+            todo.extend(kids)
+    return out
+
+
+def _watch_workers(stop: threading.Event, peaks: dict[int, float]) -> None:
+    """The peak memory (VmHWM) of every process the build starts, read until it ends."""
+    while not stop.wait(0.1):
+        for pid in _descendants(os.getpid()):
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks[pid] = max(peaks.get(pid, 0.0), int(line.split()[1]) / 1024)
+            except OSError:
+                pass
+
+
 def worker(folder: Path) -> dict:
     from bot.builder import build_knowledge
 
     base = _status_mb("VmRSS")
+    peaks: dict[int, float] = {}
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch_workers, args=(stop, peaks), daemon=True)
+    watcher.start()
     t = time.perf_counter()
     built = build_knowledge(folder)
     seconds = time.perf_counter() - t
+    stop.set()
+    watcher.join()
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    # Reader processes (the build's pool) have their own memory: the largest one's peak.
+    child = max(peaks.values(), default=0.0)
     return {"seconds": seconds, "peak_mb": _status_mb("VmHWM"), "base_mb": base, "input_mb": size / 1e6,
+            "worker_peak_mb": child,
             "files": len(built.kb.documents), "passages": len(built.kb.passages),
             "skipped": len(built.kb.skipped)}
 
@@ -142,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated Markdown corpus ({r['files']} files, {r['input_mb']:.0f} MB, {r['passages']} passages; "
               f"generated in {gen:.0f} s): built in {r['seconds']:.1f} s "
               f"({r['input_mb'] / r['seconds']:.2f} MB/s), peak {r['peak_mb']:.0f} MB "
-              f"(+{grown:.0f} MB over start-up = {grown / r['input_mb']:.1f}x the input)")
+              f"(+{grown:.0f} MB over start-up = {grown / r['input_mb']:.1f}x the input); "
+              f"largest reader process peak {r['worker_peak_mb']:.0f} MB")
     return 0
 
 
