@@ -17,9 +17,9 @@ import json
 import os
 import random
 import statistics
-import threading
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
