@@ -47,8 +47,8 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 4
 # Bump when tokenising, stemming or cleaning changes the terms a file yields.
 # 2: stricter tag stripping, junk markers in the second half; 3: headings join paragraphs;
-# 4: structure-aware readers and section passages (bot/documents/)
-ANALYSIS_VERSION = 4
+# 4: front matter dropped; 5: structure-aware readers and section passages (bot/documents/)
+ANALYSIS_VERSION = 5
 CACHE_DIR_NAME = ".kb-cache"
 _INDEX_ARRAYS = ("tokens", "sentence_ptr", "passage_sentence_ptr", "df", "idf", "post_docs",
                  "post_weights", "term_ptr", "typo_keys", "typo_ids")

@@ -16,9 +16,9 @@ RESULT_KEYS = {"document": str, "title": str, "paragraph": int, "score": float, 
                "section": list, "url": (str, type(None))}
 
 
-def run_cli(args, stdin_text=""):
+def run_cli(args, stdin_text="", cwd=ROOT):
     proc = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin_text, capture_output=True,
-                          text=True, cwd=ROOT, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+                          text=True, cwd=cwd, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     return proc
 
 
@@ -134,3 +134,52 @@ def test_index_reports_build_and_save_times(tmp_path: Path):
     assert main(["index", "--knowledge", str(kdir)], out=out) == 0
     assert out.getvalue().startswith("the saved index of 1 document, 1 paragraph in ")
     assert f"is up to date (built in {m.group(1)} s)" in out.getvalue()
+
+
+def test_gaps_command_prints_grouped_gaps_and_writes_csv(tmp_path, monkeypatch):
+    from bot.app import App
+    from bot.config import Settings
+    from bot.outcomes import Actor
+    from bot.service import KnowledgeService
+
+    data = tmp_path / "data"
+    settings = Settings(knowledge_dir=KNOWLEDGE, data_dir=data)
+    app = App(KnowledgeService.open(KNOWLEDGE), settings)
+    for q in ("Where do I park my car?", "where can I park my car", "what is the wifi password?", "why Ramstein?"):
+        app.ask(Actor(1), q, app.new_key(), rate_limit=False)
+    app.store.close()
+    monkeypatch.setenv("DATA_DIR", str(data))
+    out = io.StringIO()
+    csv_file = tmp_path / "gaps.csv"
+    assert main(["gaps", "--days", "30", "--csv", str(csv_file)], out=out) == 0
+    text = out.getvalue()
+    assert text.startswith("Knowledge gaps, last 30 days: 2 gaps from 3 questions")
+    assert "where can I park my car" in text and "2 times (2 unanswered, 0 👎)" in text
+    assert "also: Where do I park my car?" in text and "Ramstein" not in text
+    assert f"wrote 2 gaps to {csv_file}" in text
+    rows = csv_file.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("question,count,") and len(rows) == 3
+
+
+def test_gaps_command_with_an_unusable_data_dir_is_one_line(tmp_path):
+    blocker = tmp_path / "data"
+    blocker.write_text("not a folder")
+    proc = subprocess.run([sys.executable, "-m", "bot", "gaps"], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATA_DIR": str(blocker)})
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("error: cannot read the question log") and proc.stderr.count("\n") == 1
+def test_top_k_has_one_range_with_the_setting():
+    from bot.config import TOP_K_MAX, ConfigError, Settings
+
+    assert main(["ask", "--top-k", str(TOP_K_MAX + 1), "why"]) == 2
+    with pytest.raises(ConfigError):
+        Settings.from_env({"TOP_K": str(TOP_K_MAX + 1)})
+    assert Settings.from_env({"TOP_K": str(TOP_K_MAX)}).top_k == TOP_K_MAX
+    out = io.StringIO()
+    assert main(["ask", "--json", "--top-k", str(TOP_K_MAX), "--knowledge", str(KNOWLEDGE), "why Ramstein?"], out=out) == 0
+
+
+def test_relative_knowledge_dir_error_names_the_absolute_path(tmp_path: Path):
+    proc = run_cli(["ask", "--knowledge", "no-such-folder", "why?"], cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert str(tmp_path / "no-such-folder") in proc.stderr

@@ -82,10 +82,15 @@ def build_passages(tree: DocTree, title: str, options: ShapeOptions | None = Non
     # Without headings nothing says which paragraphs belong together (a scraped article, a
     # plain-text FAQ): each paragraph, with what belongs to it, is a passage of its own.
     flat = not tree.root.children
+    # The title's own H1 is not part of the path; an H2 that repeats the title is a heading.
+    title_h1 = {id(c) for c in tree.root.children if c.level == 1 and _same(c.heading, title)}
+    top: Section | None = None
     for number, (path, section) in enumerate(walk_sections(tree.root)):
+        if section.level and len(path) == 1:
+            top = section
         if not section.blocks:
             continue
-        shown = _drop_title(path, title)
+        shown = path[1:] if path and top is not None and id(top) in title_h1 else path
         units = _units(section.blocks, opts)
         for group in ([[u] for u in units] if flat else _split(units, opts.max_prose)):
             blocks = [b for unit in group for b in unit.blocks]
@@ -96,11 +101,8 @@ def build_passages(tree: DocTree, title: str, options: ShapeOptions | None = Non
     return out
 
 
-def _drop_title(path: tuple[str, ...], title: str) -> tuple[str, ...]:
-    """The heading path without the document's title (a first H1 repeating it)."""
-    if path and path[0].strip().casefold() == title.strip().casefold():
-        return path[1:]
-    return path
+def _same(heading: str, title: str) -> bool:
+    return heading.strip().casefold() == title.strip().casefold()
 
 
 @dataclass

@@ -113,3 +113,11 @@ def test_huge_paragraph_is_cut_at_sentence_ends_or_refused():
     assert len(passages) > 1 and all(p.path == ("S",) for p in passages)
     with pytest.raises(PassageError, match="too long to be prose"):
         cut_paragraph("x" * 1_000_001, 1200)
+
+
+def test_only_the_titles_own_h1_leaves_the_path():
+    # A learned answer: "# Q" is the title, "## Q" repeats it as a heading and stays findable.
+    tree = DocTree(title="Q?", root=Section("", 0, (), (Section("Q?", 2, (para("Answer."),)),)))
+    assert build_passages(tree, "Q?")[0].path == ("Q?",)
+    h1 = DocTree(title="Q?", root=Section("", 0, (), (Section("Q?", 1, (para("Answer."),)),)))
+    assert build_passages(h1, "Q?")[0].path == ()

@@ -135,7 +135,8 @@ def test_longest_article_is_the_content_and_its_header_keeps_the_title(tag_rule)
 
 def test_role_main_and_hidden_elements(tag_rule):
     tree = read('<div>menu text</div><div role="main"><p>Body.</p><p hidden>Secret.</p>'
-                '<p aria-hidden="true">Icon.</p><div role="navigation">Links.</div></div>')
+                '<p aria-hidden="true">Icon.</p><div role="navigation">Links.</div>'
+                '<div class="toc"><ul><li>Body</li></ul></div><div id="comments"><p>First!</p></div></div>')
     assert paragraphs(tree.root) == ["Body."]
 
 

@@ -248,9 +248,10 @@ def test_shortcodes_dropped_content_kept() -> None:
         Raw text.
         {% endraw %}
 
-        Shown as code: `{{% note %}}`.
+        Shown as code: `{{% note %}}`, see [the docs]({{ '/docs/' | relative_url }}).
         """)
-    assert prose(tree) == "Tab one text, see pyproject.\nRaw text.\nShown as code: {{% note %}}."
+    assert prose(tree) == ("Tab one text, see pyproject.\nRaw text.\n"
+                           "Shown as code: {{% note %}}, see the docs.")
 
 
 def test_note_shortcode_becomes_admonition() -> None:
@@ -407,3 +408,4 @@ def test_front_matter_source() -> None:
     tree = read("---\nquestion: Where?\nsource: https://example.org/faq\n---\n# Where?\n\nHere.\n")
     assert (tree.title, tree.source) == ("Where?", "https://example.org/faq")
     assert read("---\nsource: not a url\n---\nText.\n").source is None
+

@@ -11,6 +11,7 @@ import pytest
 
 from bot.documents import inline
 from bot.documents.model import (
+    Code,
     DocTree,
     ListBlock,
     Paragraph,
@@ -220,3 +221,18 @@ def test_a_read_over_its_time_limit_is_abandoned():
 
     with pytest.raises(ReaderTimeout, match="longer than"):
         read("slow.pdf", make_pdf(RULES), ReadOptions(timeout_s=0.0))
+
+
+def test_monospaced_lines_are_code_with_their_indentation():
+    pages: list[list[str | tuple[str, int]]] = [[
+        "Members can ask the bot from the command line of the server with this:",
+        ("kb-bot ask \"how do I join\"", 0),
+        ("for q in questions:", 0),
+        ("print(q)", 0),
+        "It prints the answer and the passage it comes from, with the page number.",
+    ]]
+    tree = read("code.pdf", make_pdf(pages, x={"print(q)": 24}), ReadOptions())  # 4 Courier widths in
+    blocks = tree.root.blocks
+    assert blocks[1] == Code('kb-bot ask "how do I join"\nfor q in questions:\n    print(q)', page=1)
+    assert [b.page for b in blocks] == [1, 1, 1]
+    assert isinstance(blocks[0], Paragraph) and isinstance(blocks[2], Paragraph)

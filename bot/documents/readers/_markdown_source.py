@@ -31,11 +31,15 @@ _CONTAINER_CLOSE = re.compile(r"^\s*:{3,}\s*$")
 _INDENTED_OPTION = re.compile(r"^\s+[\w-]+\s*:")
 # Hugo `{{< … >}}` / `{{% … %}}` and Jekyll `{% … %}`; a tag never spans a blank line.
 # Code spans are matched first so a shortcode written inside backticks stays as written.
+# A tag body never holds the start of another tag and is bounded: an unclosed "{{<" must not
+# make each later position scan to the end of the text (quadratic, one uninterruptible call).
 _TAG_OR_CODE = re.compile(
-    r"(?P<code>(?P<ticks>`+)[^\n]*?(?<!`)(?P=ticks)(?!`))"
-    r"|(?P<tag>\{\{<(?:[^\n]|\n(?!\s*\n))*?>\}\}"
-    r"|\{\{%(?:[^\n]|\n(?!\s*\n))*?%\}\}"
-    r"|\{%(?:[^\n]|\n(?!\s*\n))*?%\})"
+    r"(?P<code>(?<!`)(?P<ticks>`++)[^\n]{0,2000}?(?<!`)(?P=ticks)(?!`))"
+    r"|(?P<tag>\{\{<(?:(?!\{[{%])[^\n]|\n(?!\s*\n)){0,1000}?>\}\}"
+    r"|\{\{%(?:(?!\{[{%])[^\n]|\n(?!\s*\n)){0,1000}?%\}\}"
+    r"|\{%(?:(?!\{[{%])[^\n]|\n(?!\s*\n)){0,1000}?%\}"
+    # Liquid/Jinja output, "[docs]({{ '/docs/' | relative_url }})": one line, no braces.
+    r"|\{\{(?![<%])[^{}\n]{1,300}\}\})"
 )
 _TAG_INNER = re.compile(r"^\{\{?[<%]-?\s*(?:/\*)?\s*(?P<inner>.*?)\s*(?:\*/)?\s*-?[%>]\}?\}$", re.DOTALL)
 _RAW_LINE = re.compile(r"^\s*\{%-?\s*(?:raw|endraw)\s*-?%\}\s*$")
@@ -66,6 +70,7 @@ class Prepared:
 def prepare(text: str) -> Prepared:
     """Front matter, `source:` line, shortcodes and mkdocstrings directives taken out."""
     lines = text.replace(_PLACEHOLDER, "\ufffd").split("\n")
+    del text  # the caller may hold none: the lines are the only copy from here on
     out = Prepared(text="")
     _take_front_matter(lines, out)
     out.source = _take_source_line(lines) or out.source
@@ -164,6 +169,7 @@ class _Tags:
         self.boxes: list[_Box] = []  # every box opened, by placeholder number
         self.open_boxes: list[int] = []
         self.dropped = 0
+        self.last_close: int | None = None  # line of the file's last bare ":::", once needed
 
     def run(self) -> None:
         lines = self.lines
@@ -233,7 +239,9 @@ class _Tags:
         if i + 1 < end and _INDENTED_OPTION.match(self.lines[i + 1]):
             return True
         # "::: note" with a closing ":::" later is a container, not an autodoc directive.
-        return not any(_CONTAINER_CLOSE.match(self.lines[j]) for j in range(i + 1, len(self.lines)))
+        if self.last_close is None:
+            self.last_close = max((j for j, ln in enumerate(self.lines) if _CONTAINER_CLOSE.match(ln)), default=-1)
+        return self.last_close <= i
 
     def _replace(self, m: re.Match[str], text: str) -> str:
         if m.group("code"):
@@ -298,11 +306,17 @@ def _fence_marker(line: str) -> str | None:
 
 
 def _alone_on_line(text: str, start: int, end: int) -> bool:
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    if line_end < 0:
-        line_end = len(text)
-    return not text[line_start:start].strip() and not text[end:line_end].strip()
+    """Only blanks between the line's ends and text[start:end] (stepping over blanks only,
+    so a long line full of tags stays linear)."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    if i >= 0 and text[i] != "\n":
+        return False
+    j = end
+    while j < len(text) and text[j] in " \t":
+        j += 1
+    return j == len(text) or text[j] == "\n"
 
 
 def _params(inner: str) -> list[tuple[str, str]]:

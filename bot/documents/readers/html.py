@@ -54,7 +54,7 @@ _DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary",
 # when trafilatura is not installed; readability's "unlikely candidates" in small).
 _FURNITURE = _words("comment comments cookie cookies consent share sharing social related newsletter "
                     "subscribe sidebar breadcrumb breadcrumbs advert advertisement ad ads promo "
-                    "footer menu navbar navigation masthead colophon widget skip meta")
+                    "footer menu navbar navigation masthead colophon widget skip meta toc")
 _NAME_PARTS = re.compile(r"[\s_-]+")
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 # Elements that end a run of inline text; anything else is read as inline.

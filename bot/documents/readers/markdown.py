@@ -20,7 +20,8 @@ What is kept and dropped:
   (`[TOC]`, `[[_TOC_]]`, `{:toc}`), kramdown attribute lines (`{: .class}`).
 
 Bounded: the parse checks `options.timeout_s` at every block and every few paragraphs of
-inline parsing, so a pathological file costs at most one step past its limit; files over
+inline parsing, and a watchdog interrupts a single step that runs away (see deadline.py);
+the pre-pass's patterns are length-bounded so no regular expression runs away; files over
 `_CHUNK_CHARS` are parsed in pieces (split before top-level headings) so the token list,
 which is about 25 times the text's size, never exists for the whole file at once; link
 reference labels are collected from the whole text first so a piece can use a later one.
@@ -31,7 +32,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
@@ -68,7 +69,7 @@ _DEADLINE = "_bot_deadline"  # key of the Deadline in markdown-it's env
 _INLINE_CHECK_EVERY = 64  # inline tokens parsed between deadline checks
 _CHUNK_CHARS = 1 << 18  # parse files larger than this in pieces (memory, see module doc)
 
-_HEADING_ATTRS = re.compile(r"\s*\{:?\s*([.#][^{}]*)\}\s*$")
+_HEADING_ATTRS = re.compile(r"\{:?\s*([.#][^{}]*)\}\s*$")
 _ATTR_ID = re.compile(r"(?:^|\s)#([\w\-.:]+)")
 _TOC_MARKERS = frozenset({"[toc]", "[[toc]]", "[[_toc_]]", "[_toc_]", "{:toc}", "toc {:toc}",
                           "${toc}", "{{toc}}", "[[_toc_]] {:toc}"})
@@ -82,16 +83,16 @@ _DECORATION = re.compile(r":(?:material|octicons|fontawesome|simple)-[\w-]+:"
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     """The file's document tree; KnowledgeError says why it cannot be used."""
-    deadline = Deadline(options.timeout_s)
-    prepared = prepare(decode_text(data))
-    builder = _Builder(deadline, prepared.title)
-    chunks = _chunks(prepared.text)
-    # A piece may use a link reference defined in a later one: known to all in advance.
-    refs = _reference_labels(prepared.text) if len(chunks) > 1 else {}
-    for offset, chunk in chunks:
-        env = {_DEADLINE: deadline, "references": refs}
-        builder.feed(_parser().parse(chunk, env), offset)
-    root, h1 = builder.finish()
+    parser = _parser()
+    with Deadline(options.timeout_s) as deadline:
+        prepared = prepare(decode_text(data))  # no name kept for the decoded text: memory
+        builder = _Builder(deadline, prepared.title)
+        # A piece may use a link reference defined in a later one: known to all in advance.
+        refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
+        for offset, chunk in _chunks(prepared.text):
+            env = {_DEADLINE: deadline, "references": refs}
+            builder.feed(parser.parse(chunk, env), offset)
+        root, h1 = builder.finish()
     title = prepared.title or h1
     if not root.blocks and not root.children:
         raise KnowledgeError("it has no readable text (only markup, images or front matter)")
@@ -144,18 +145,22 @@ _TOP_HEADING = re.compile(r"^#{1,6}(?:[ \t]|$)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
-def _chunks(text: str) -> list[tuple[int, str]]:
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
     """(first line number, text) pieces, split before a top-level ATX heading outside
-    fences and `:::` containers, each at least _CHUNK_CHARS long (one piece if small)."""
+    fences and `:::` containers, each at least _CHUNK_CHARS long (one piece if small).
+    Lazy, and walking the text by offsets, so only one piece is copied out at a time."""
     if len(text) <= _CHUNK_CHARS:
-        return [(0, text)]
-    out: list[tuple[int, str]] = []
-    lines = text.split("\n")
-    start = 0
-    size = 0
+        yield 0, text
+        return
+    start = start_line = line_no = pos = 0
     fence: str | None = None
     containers = 0
-    for i, line in enumerate(lines):
+    n = len(text)
+    while pos < n:
+        end = text.find("\n", pos)
+        if end < 0:
+            end = n
+        line = text[pos:end]
         m = _FENCE.match(line)
         if fence is not None:
             if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip(" `~"):
@@ -163,14 +168,13 @@ def _chunks(text: str) -> list[tuple[int, str]]:
         elif m:
             fence = m.group(1)
         elif line.startswith(":::"):
-            containers += 1 if line.strip(": \t") else -1
-            containers = max(containers, 0)
-        elif size >= _CHUNK_CHARS and containers == 0 and _TOP_HEADING.match(line):
-            out.append((start, "\n".join(lines[start:i])))
-            start, size = i, 0
-        size += len(line) + 1
-    out.append((start, "\n".join(lines[start:])))
-    return out
+            containers = max(containers + (1 if line.strip(": \t") else -1), 0)
+        elif pos - start >= _CHUNK_CHARS and containers == 0 and _TOP_HEADING.match(line):
+            yield start_line, text[start:pos - 1]
+            start, start_line = pos, line_no
+        pos = end + 1
+        line_no += 1
+    yield start_line, text[start:]
 
 
 _REFERENCE_DEF = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*\S", re.MULTILINE)
