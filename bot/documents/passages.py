@@ -32,6 +32,7 @@ from .model import (
     ListBlock,
     Paragraph,
     Quote,
+    Section,
     Table,
     walk_sections,
 )

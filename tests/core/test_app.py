@@ -4,9 +4,8 @@ when the database fails."""
 
 from __future__ import annotations
 
-import tempfile
-
 import sqlite3
+import tempfile
 import threading
 from pathlib import Path
 
