@@ -18,8 +18,8 @@ from typing import TextIO
 
 from .answer import Answer, EngineConfig
 from .config import TOP_K_MAX, Settings
-from .errors import BotError
-from .knowledge import CleanConfig
+from .documents.loader import LoadConfig
+from .errors import BotError, KnowledgeError
 from .progress import default_progress
 from .service import KnowledgeService
 
@@ -54,8 +54,9 @@ def open_service(settings: Settings) -> KnowledgeService:
     return KnowledgeService.open(
         settings.knowledge_dir,
         EngineConfig(top_k=settings.top_k),
-        CleanConfig.with_extra_markers(settings.junk_markers),
+        LoadConfig.with_extra_markers(settings.junk_markers, settings.max_file_mb),
         progress=default_progress,
+        build_workers=settings.build_workers,
     )
 
 
@@ -72,6 +73,8 @@ def answer_json(answer: Answer) -> dict:
                 "score": round(r.score, 6),
                 "text": r.passage.text,
                 "snippet": r.snippet.text,
+                "section": list(r.citation.section),
+                "url": r.citation.url,
             }
             for r in answer.results
         ],
@@ -177,11 +180,26 @@ def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
     """Build (or load) the index and save it; start-up and /reload then use it."""
     settings = _settings(args)
     service = open_service(settings)
-    path, seconds = service.save_index()
+    built = service.built
     kb = service.knowledge
-    out.write(f"saved the index of {len(kb.documents)} documents, {len(kb.passages)} paragraphs "
-              f"to {path} in {seconds:.1f} s\n")
+    what = f"{_count(len(kb.documents), 'document')}, {_count(len(kb.passages), 'paragraph')}"
+    if built.saved:
+        out.write(f"the saved index of {what} in {service.saved_folder} is up to date "
+                  f"(built in {built.seconds:.1f} s)\n")
+        return 0
+    if service.last_save is None:  # the automatic save failed: try again, and say why
+        try:
+            service.last_save = service.save_index()
+        except OSError as exc:
+            raise KnowledgeError(f"could not save the index to {service.saved_folder}: "
+                                 f"{exc.strerror or exc}") from None
+    path, save_s = service.last_save
+    out.write(f"built the index of {what} in {built.seconds:.1f} s; saved it to {path} in {save_s:.1f} s\n")
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def cmd_gaps(args: argparse.Namespace, out: TextIO) -> int:

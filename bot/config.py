@@ -69,6 +69,7 @@ class Settings:
     junk_markers: tuple[str, ...] = ()
     auto_reload: bool = False
     auto_reload_seconds: float = 2.0
+    build_workers: int | None = None  # processes that read files in a build; None: every core
     connect_timeout: float = 30.0
     data_dir: Path = Path("data")
     question_log_days: int = 90
@@ -102,6 +103,7 @@ class Settings:
             junk_markers=tuple(m.strip() for m in r.str("JUNK_MARKERS", "").split("|") if m.strip()),
             auto_reload=r.bool("AUTO_RELOAD", False),
             auto_reload_seconds=r.float("AUTO_RELOAD_SECONDS", 2.0, minimum=0.2),
+            build_workers=r.optional_int("BUILD_WORKERS", minimum=1),
             connect_timeout=r.float("CONNECT_TIMEOUT", 30.0, minimum=0.1),
             data_dir=Path(r.str("DATA_DIR", "data").strip() or "data"),
             question_log_days=r.int("QUESTION_LOG_DAYS", 90, minimum=1),

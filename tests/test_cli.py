@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,8 @@ import pytest
 from bot.__main__ import main
 from tests.conftest import KNOWLEDGE, ROOT
 
-RESULT_KEYS = {"document": str, "title": str, "paragraph": int, "score": float, "text": str, "snippet": str}
+RESULT_KEYS = {"document": str, "title": str, "paragraph": int, "score": float, "text": str, "snippet": str,
+               "section": list, "url": (str, type(None))}
 
 
 def run_cli(args, stdin_text="", cwd=ROOT):
@@ -39,6 +41,7 @@ def test_ask_json_schema_from_stdin(monkeypatch):
     assert first["results"][0]["document"] == "nato-space-center-ramstein.txt"
     assert "two considerations" in first["results"][0]["snippet"]
     assert "**" not in first["results"][0]["snippet"]  # plain text in JSON
+    assert first["results"][0]["section"] == [] and first["results"][0]["url"] is None  # no headings, no site
     assert lines[1] == {"question": "Huawei P40 Pro camera review", "answered": False, "results": []}
     assert not lines[2]["answered"]
 
@@ -104,6 +107,33 @@ def test_ask_json_stdin_with_invalid_utf8_bom_and_crlf():
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
     assert [x["question"] for x in lines] == ["why Ramstein?", "bad \ufffd byte"]
+
+
+def test_ask_json_gives_heading_path_and_deep_link(tmp_path):
+    (tmp_path / "kb.toml").write_text('base_url = "https://docs.example.org/"\nurl_style = "mkdocs"\n')
+    (tmp_path / "advanced").mkdir()
+    (tmp_path / "advanced" / "ssl.txt").write_text("SSL\n\nClient certificates are read from the keystore folder.\n")
+    out = io.StringIO()
+    assert main(["ask", "--json", "--knowledge", str(tmp_path), "where are client certificates read from"], out=out) == 0
+    r = json.loads(out.getvalue())["results"][0]
+    assert r["section"] == [] and r["url"] == "https://docs.example.org/advanced/ssl/"
+
+
+def test_index_reports_build_and_save_times(tmp_path: Path):
+    kdir = tmp_path / "knowledge"
+    kdir.mkdir()
+    (kdir / "only.txt").write_text("Only\n\nOne paragraph about the space center.\n", encoding="utf-8")
+    out = io.StringIO()
+    assert main(["index", "--knowledge", str(kdir)], out=out) == 0
+    text = out.getvalue()
+    m = re.fullmatch(r"built the index of 1 document, 1 paragraph in (\d+\.\d) s; "
+                     r"saved it to (.+) in (\d+\.\d) s\n", text)
+    assert m, text
+    assert Path(m.group(2)) == tmp_path / ".kb-cache" / "knowledge"
+    out = io.StringIO()
+    assert main(["index", "--knowledge", str(kdir)], out=out) == 0
+    assert out.getvalue().startswith("the saved index of 1 document, 1 paragraph in ")
+    assert f"is up to date (built in {m.group(1)} s)" in out.getvalue()
 
 
 def test_gaps_command_prints_grouped_gaps_and_writes_csv(tmp_path, monkeypatch):

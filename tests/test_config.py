@@ -24,7 +24,7 @@ KEYS = {
     "auto_reload": "AUTO_RELOAD", "auto_reload_seconds": "AUTO_RELOAD_SECONDS", "data_dir": "DATA_DIR",
     "question_log_days": "QUESTION_LOG_DAYS", "teacher_role_ids": "TEACHER_ROLE_IDS", "max_file_mb": "MAX_FILE_MB",
     "connect_timeout": "CONNECT_TIMEOUT",
-    "example_question": "EXAMPLE_QUESTION",
+    "example_question": "EXAMPLE_QUESTION", "build_workers": "BUILD_WORKERS",
 }
 
 
@@ -62,7 +62,7 @@ def test_every_key_is_read():
     ("ANSWER_CHANNEL_IDS", "#general"), ("LOG_LEVEL", "LOUD"), ("SHARD_COUNT", "0"),
     ("DISCORD_API_BASE", "ftp://x"), ("DISCORD_GATEWAY_URL", "http://x"), ("TOP_K", "0"), ("TOP_K", "11"),
     ("AUTO_RELOAD", "sometimes"), ("AUTO_RELOAD_SECONDS", "0"), ("QUESTION_LOG_DAYS", "0"),
-    ("TEACHER_ROLE_IDS", "teachers"), ("MAX_FILE_MB", "0"),
+    ("TEACHER_ROLE_IDS", "teachers"), ("MAX_FILE_MB", "0"), ("MAX_FILE_MB", "big"),
 ])
 def test_bad_values_name_the_key(key, value):
     with pytest.raises(ConfigError) as info:

@@ -526,7 +526,7 @@ async def test_failed_reload_keeps_the_old_knowledge_and_says_why(tmp_path):
     it = FakeInteraction(bot, FakeUser(10), command_name="reload")
     await invoke(bot, cog, "reload", it)
     text = it.outbox[0].text()
-    assert "Reload failed" in text and "still answering" in text and "no .txt, .md or .html files" in text
+    assert "Reload failed" in text and "still answering" in text and "has no documents" in text
     assert bot.service.inner.ask("why Ramstein?").best.citation.paragraph == 3
 
 

@@ -124,3 +124,17 @@ def test_dense_pruning_with_common_words_only(monkeypatch):
             np.testing.assert_allclose(np.sort(vals + constant)[::-1], np.sort(exhaustive)[::-1][:len(docs)],
                                        rtol=1e-5, atol=1e-4)
     assert len(calls) > 100
+
+
+def test_postings_built_in_chunks_equal_one_pass(monkeypatch):
+    import bot.retrieval.bm25 as bm25
+
+    rng = np.random.default_rng(9)
+    _, corpus = random_corpus(rng, 500, 300)
+    whole = Index.build(corpus)
+    monkeypatch.setattr(bm25, "_CHUNK_TOKENS", 37)  # dozens of chunks
+    chunked = Index.build(corpus)
+    assert len(chunked._chunks()) > 50
+    for name, arr in whole.arrays().items():
+        got = chunked.arrays()[name]
+        assert got.dtype == arr.dtype and np.array_equal(got, arr), name

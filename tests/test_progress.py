@@ -51,3 +51,18 @@ def test_default_progress_picks_by_terminal():
 
     assert isinstance(default_progress(Tty()), TerminalProgress)
     assert isinstance(default_progress(io.StringIO()), LogProgress)
+
+
+def test_a_shorter_line_leaves_no_fragment_of_a_longer_one(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(progress_module.time, "monotonic", clock)
+    out = io.StringIO()
+    bar = TerminalProgress(out)
+    clock.now = 115.3
+    bar("reading", 9999, 10000)
+    clock.now = 115.6
+    bar("indexing", 0, 1)
+    # What a terminal shows: the last "\r" rewrites the line from its start.
+    shown = out.getvalue().split("\r")[-1]
+    assert shown.rstrip().endswith("0/1 115.6s")
+    assert len(shown) >= len(out.getvalue().split("\r")[-2])  # the longer line is covered

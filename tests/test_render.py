@@ -150,7 +150,8 @@ HUGE_WORD = "x" * 5000
 
 def _huge_kb(tmp_path):
     long_title = " ".join(["Extraordinarily"] * 40)
-    words = " ".join(f"ramstein{i % 7} base word{i}" for i in range(3000))
+    # A list is one block, never cut (a paragraph that long would be cut at sentence ends).
+    words = "\n".join(f"- ramstein{i % 7} base word{i}" for i in range(3000))
     files = {
         "huge.md": f"source: https://example.org/{'p' * 300}\n\n# {long_title}\n\n{words}\n\n{HUGE_WORD} ramstein\n",
     }

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,7 +37,7 @@ def answers(service: KnowledgeService, questions=("why Ramstein?", "how are mode
 
 def test_saved_index_gives_the_same_answers(kdir: Path):
     fresh = KnowledgeService.open(kdir)
-    assert not cache_dir(kdir).exists()
+    assert fresh.last_save is not None and fresh.last_save[0] == cache_dir(kdir)  # saved after the first build
     folder, _ = fresh.save_index()
     assert folder == cache_dir(kdir) and (folder / "meta.json").exists()
     meta = json.loads((folder / "meta.json").read_text())
@@ -91,7 +94,7 @@ def test_failed_reload_keeps_old_base(kdir: Path):
     service = KnowledgeService.open(kdir, use_saved_index=False)
     for p in kdir.iterdir():
         p.unlink()
-    with pytest.raises(KnowledgeError, match="no .txt, .md or .html files"):
+    with pytest.raises(KnowledgeError, match="has no documents"):
         service.reload()
     assert service.ask("why Ramstein?").best.citation.paragraph == 3
 
@@ -139,3 +142,73 @@ def test_failed_swap_keeps_the_previous_save(kdir: Path, monkeypatch):
     assert (folder / "meta.json").read_text() == before
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".tmp-")]
     assert KnowledgeService.open(kdir)._built.files_read == 0
+
+
+def _damage(path: Path) -> None:
+    """Overwrite an .npy file's body (its header stays valid, as after a disk fault)."""
+    data = bytearray(path.read_bytes())
+    header = data.index(b"\n") + 1  # the .npy header ends at its first newline
+    data[header:] = bytes([0xFF]) * (len(data) - header)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("name", ["tokens", "sentence_ptr", "post_docs", "blob", "term_ptr"])
+def test_damaged_array_is_detected_and_rebuilt(kdir: Path, caplog, name: str):
+    first = answers(KnowledgeService.open(kdir))
+    _damage(cache_dir(kdir) / f"{name}.npy")
+    with caplog.at_level(logging.WARNING):
+        service = KnowledgeService.open(kdir)
+    assert service._built.files_read == 3  # rebuilt from the files, nothing taken from the damaged save
+    assert answers(service) == first
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "damaged" in warnings[0].getMessage()
+    # The rebuilt index replaced the damaged save.
+    assert KnowledgeService.open(kdir)._built.saved
+
+
+def test_reload_repairs_a_save_damaged_while_running(kdir: Path):
+    first = answers(KnowledgeService.open(kdir))
+    service = KnowledgeService.open(kdir)
+    assert service._built.saved  # answering from the memory-mapped save
+    _damage(cache_dir(kdir) / "post_weights.npy")  # in place: the mapped arrays change too
+    report = service.reload()
+    assert report.documents == 3
+    assert service._built.files_read == 3  # nothing reused from the damaged arrays
+    assert answers(service) == first
+    assert KnowledgeService.open(kdir)._built.saved  # the save is whole again
+
+
+def test_unfinished_saves_are_removed_at_start(kdir: Path):
+    KnowledgeService.open(kdir)
+    parent = cache_dir(kdir).parent
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = [parent / f".tmp-{dead.pid}-abc", parent / ".tmp-old_style"]
+    live = parent / f".tmp-{os.getppid()}-xyz"  # a living process (pytest's parent) may be saving
+    for d in (*stale, live):
+        d.mkdir()
+        (d / "tokens.npy").write_bytes(b"half written")
+    service = KnowledgeService.open(kdir)
+    assert service.ask("why Ramstein?").answered
+    assert not any(d.exists() for d in stale)
+    assert live.exists()
+
+
+def test_first_build_is_saved_and_logged(kdir: Path, caplog):
+    with caplog.at_level(logging.INFO, logger="bot.service"):
+        service = KnowledgeService.open(kdir)
+    assert not service._built.saved and (cache_dir(kdir) / "meta.json").exists()
+    assert "built the index of" in caplog.text and "saved the index to" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="bot.service"):
+        again = KnowledgeService.open(kdir)
+    assert again._built.saved and again._built.files_read == 0
+    assert again._built.seconds == pytest.approx(service._built.seconds)
+    assert "loaded the saved index" in caplog.text and "built 20" in caplog.text  # the build's date
+
+
+def test_the_index_lives_where_make_clean_removes_it():
+    root = Path(__file__).resolve().parents[1]
+    assert cache_dir(root / "knowledge") == root / ".kb-cache" / "knowledge"
+    clean = next(line for line in (root / "Makefile").read_text().splitlines() if line.startswith("\trm -rf"))
+    assert " .kb-cache" in clean

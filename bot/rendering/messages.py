@@ -345,6 +345,9 @@ def render_reload(report: ReloadReport) -> ReplyData:
     if report.skipped:
         fields.append(FieldData(f"Skipped ({len(report.skipped)})",
                                 _names([f"{s.path}: {s.reason}" for s in report.skipped])))
+    if report.notes:
+        fields.append(FieldData(f"Cut ({len(report.notes)})",
+                                _names([f"{path}: {note}" for path, note in report.notes])))
     embed = EmbedData(
         title="Knowledge base reloaded",
         description=escape_markdown(report.summary()),

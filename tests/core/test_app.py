@@ -5,6 +5,7 @@ when the database fails."""
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import threading
 from pathlib import Path
 
@@ -361,22 +362,26 @@ def test_store_is_reused_across_app_restarts(tmp_path):
 
 
 def test_learned_file_reads_alike_in_both_markdown_readers():
-    """Today's loader and the structure-aware Markdown reader both take the question as
-    title, drop the front matter and keep the message link as the document's source."""
+    """The loader (through the structure-aware Markdown reader) takes the question as title,
+    drops the front matter and keeps the message link as the document's source."""
     from datetime import date
 
     from bot.documents.model import ReadOptions
     from bot.documents.readers.markdown import read
-    from bot.knowledge import Cleaner
     from bot.teach import learned_info, learned_markdown
 
     url = "https://discord.com/channels/1/2/3"
     md = learned_markdown("Why: Ramstein? #1", 'It is "central".\n\nMore.', "h" * 64, date(2026, 12, 1), url)
-    doc = Cleaner().clean("learned/why-ramstein-1.md", md)
-    assert (doc.title, doc.source) == ("Why: Ramstein? #1", url)
-    assert doc.paragraphs[0].startswith("Why: Ramstein? #1") and "question:" not in " ".join(doc.paragraphs)
     tree = read("learned/why-ramstein-1.md", md.encode(), ReadOptions())
     assert (tree.title, tree.source) == ("Why: Ramstein? #1", url)
+    from bot.documents.loader import load_knowledge
+
+    folder = Path(tempfile.mkdtemp()) / "kb"
+    (folder / "learned").mkdir(parents=True)
+    (folder / "learned" / "why-ramstein-1.md").write_text(md, encoding="utf-8")
+    [doc] = load_knowledge(folder).documents
+    assert (doc.title, doc.source) == ("Why: Ramstein? #1", url)
+    assert "question:" not in " ".join(doc.paragraphs)
     info = learned_info("learned/why-ramstein-1.md", md)
     assert info is not None and (info.question, info.source, info.taught_on) == ("Why: Ramstein? #1", url,
                                                                                  date(2026, 12, 1))
