@@ -470,3 +470,23 @@ def test_docusaurus_mdx() -> None:
         Paragraph("**Ubuntu**"),
         Paragraph("Use apt."),
     )
+
+
+def test_generic_hugo_boxes_take_their_kind_from_the_argument() -> None:
+    tree = read("""\
+        {{< hint warning >}}
+        Mind the gap.
+        {{< /hint >}}
+
+        {{< alert color="danger" title="Stop" >}}
+        Do not.
+        {{< /alert >}}
+
+        {{% note %}}
+        Never closed, so no box.
+        """)
+    assert tree.root.blocks == (
+        Admonition("warning", None, (Paragraph("Mind the gap."),)),
+        Admonition("danger", "Stop", (Paragraph("Do not."),)),
+        Paragraph("Never closed, so no box."),
+    )
