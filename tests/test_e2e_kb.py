@@ -344,3 +344,21 @@ async def test_forget_me_says_how_many_rows_went(fake: FakeDiscord, tmp_path: Pa
         assert "3" in first["content"]  # two questions and one vote
         again = await reply_of(fake, await fake.send_slash_command("forget-me"))
         assert "0" in again["content"] or "nothing" in again["content"].lower()
+
+
+async def test_without_a_usable_database_the_bot_answers_and_says_what_was_not_saved(fake: FakeDiscord, tmp_path: Path) -> None:
+    """DATA_DIR is a file, not a folder: no database can be opened. Questions are still
+    answered; an admin action is done and says it could not be written to the audit log;
+    /forget-me says nothing could be deleted."""
+    blocked = tmp_path / "data"
+    blocked.write_text("not a folder", encoding="utf-8")
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, DATA_DIR=str(blocked)) as run:
+        _, reply = await run.ask_mention("why Ramstein?")
+        assert "two considerations" in embed_of(reply)["description"]
+        upload = fake.make_attachment("relay.md", UPLOAD)
+        added = await reply_of(fake, await fake.send_slash_command("kb add", {"file": upload}, user=fake.owner), timeout=20)
+        assert "uploads/relay.md" in text_of(added) and "could not be written to the audit log" in text_of(added)
+        forgot = await reply_of(fake, await fake.send_slash_command("forget-me"))
+        assert "could not delete" in forgot["content"]
+    assert blocked.read_text(encoding="utf-8") == "not a folder"

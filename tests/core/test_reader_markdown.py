@@ -324,11 +324,11 @@ def test_footnote_goes_to_its_section() -> None:
 
 
 def test_inline_markup_is_safe_markdown() -> None:
-    tree = read("Use **bold**, *it*, `code`, <b>html</b>, <@123> and a_b\nnext  \nline.\n")
+    tree = read("Use **bold**, *it*, `code`, <b>html</b>, <@123> and a_b\nnext  \nline<br>last.\n")
     (para,) = tree.root.blocks
     assert isinstance(para, Paragraph)
-    # HTML tags go; a mention is not HTML, so it stays as escaped (inert) text.
-    assert para.md == "Use **bold**, *it*, `code`, html, \\<@123\\> and a\\_b next\nline."
+    # HTML tags go (<br> as a line break); a mention is not HTML: it stays as inert text.
+    assert para.md == "Use **bold**, *it*, `code`, html, \\<@123\\> and a\\_b next\nline\nlast."
 
 
 def test_headings_inside_boxes_read_as_bold_paragraphs() -> None:
@@ -398,9 +398,29 @@ def test_mkdocs_content_tabs_snippets_and_decorations() -> None:
 
         [Subscribe](#){ .md-button } :material-heart: thanks.
         """)
+    assert tree.root.blocks == (Paragraph("**pip**"), Code("pip install x", "sh"), Paragraph("Subscribe thanks."))
+
+
+def test_hugo_tabs_lead_with_their_labels() -> None:
+    tree = read("""\
+        {{< tabs tabTotal="2" tabID1="pipx" tabID2="manual" tabName1="With pipx" tabName2="Manually (advanced)" >}}
+        {{< tab tabID="pipx" >}}
+        Use pipx.
+        {{< /tab >}}
+        {{< tab tabID="manual" >}}
+
+        Use pip.
+        {{< /tab >}}
+        {{< /tabs >}}
+
+        {{< tab "Linux" >}}
+        Use apt.
+        {{< /tab >}}
+        """)
     assert tree.root.blocks == (
-        Admonition("tab", "pip", (Code("pip install x", "sh"),)),
-        Paragraph("Subscribe thanks."),
+        Paragraph("**With pipx**"), Paragraph("Use pipx."),
+        Paragraph(r"**Manually \(advanced\)**"), Paragraph("Use pip."),
+        Paragraph("**Linux**"), Paragraph("Use apt."),
     )
 
 
@@ -409,3 +429,15 @@ def test_front_matter_source() -> None:
     assert (tree.title, tree.source) == ("Where?", "https://example.org/faq")
     assert read("---\nsource: not a url\n---\nText.\n").source is None
 
+
+
+def test_details_summary_label_kept() -> None:
+    tree = read("""\
+        <details>
+        <summary>How do I <b>reset</b> it?</summary>
+
+        Run `reset`.
+
+        </details>
+        """)
+    assert tree.root.blocks == (Paragraph("**How do I reset it?**"), Paragraph("Run `reset`."))

@@ -256,6 +256,8 @@ def test_no_text_is_an_error() -> None:
         read(".. toctree::\n\n   a\n")
     with pytest.raises(KnowledgeError, match="empty"):
         read("")
+    with pytest.raises(KnowledgeError, match="only includes other files"):
+        read("Authors\n=======\n\n.. include:: ../AUTHORS.rst\n")
 
 
 def test_timeout_abandons_the_parse() -> None:

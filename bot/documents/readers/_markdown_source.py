@@ -6,9 +6,9 @@ TOML `+++`), Hugo shortcodes (`{{% note %}}`, `{{< tab "x" >}}`), Jekyll/Liquid 
 indented options) and a `source: URL` line. This pass removes them line by line, outside
 fenced code and inline code spans, keeping every line (a removed line becomes blank) so the
 parser's line numbers still point into the file. MkDocs content tabs (`=== "Tab"`) become
-`!!! tab` admonitions. Paired admonition shortcodes
-(`{{% note %}}…{{% /note %}}`) become `:::` containers and highlight tags become fences, so
-the parser sees their structure.
+`!!! tab` admonitions, paired shortcodes (`{{% note %}}…{{% /note %}}`, `{{< tab >}}`) `:::`
+containers and highlight tags fences, so the parser sees their structure (the tree builder
+unboxes tabs again behind their label).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ _SOURCE_SCAN_LINES = 5
 _FENCE_OPEN = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
 # mkdocstrings: "::: dotted.identifier" (a `:::` container names a kind, not a dotted path).
 _MKDOCSTRINGS = re.compile(r"^:::\s+([A-Za-z_][\w.:-]*)\s*$")
-# pymdownx: content tabs (=== "Tab") read as boxes; snippet includes and /// block fences go.
+# pymdownx: content tabs (=== "Tab") parsed as boxes; snippet includes and /// block fences go.
 _TABBED = re.compile(r'^(\s*)===[+!]*\s+(".*")\s*$')
 _SNIPPET = re.compile(r"^\s*;?-{1,2}8<-{1,2}")
 _BLOCK_FENCE = re.compile(r"^\s*/{3,}(?:\s.*)?$")
@@ -170,6 +170,7 @@ class _Tags:
         self.open_boxes: list[int] = []
         self.dropped = 0
         self.last_close: int | None = None  # line of the file's last bare ":::", once needed
+        self.tab_names: dict[str, str] = {}  # tab id -> label, from the last `tabs` shortcode
 
     def run(self) -> None:
         lines = self.lines
@@ -265,10 +266,33 @@ class _Tags:
             return "```" + lang + keep_lines
         if alone and name in _BOX_SHORTCODES and tag.startswith("{{"):
             return self._box(name, inner, closing) + keep_lines
+        if alone and name == "tabs" and not closing and tag.startswith("{{"):
+            self._tab_labels(inner)
+        elif alone and name == "tab" and tag.startswith("{{"):
+            # A box of kind "tab", which the tree builder unboxes behind its label.
+            return self._box(name, inner, closing, title=None if closing else self._tab_label(inner)) + keep_lines
         self.dropped += 1
         return keep_lines if alone else ""
 
-    def _box(self, name: str, inner: str, closing: bool) -> str:
+    def _tab_labels(self, inner: str) -> None:
+        """Tabs that name only an id get their label from the enclosing `tabs` shortcode
+        (tabID1="x" tabName1="With pipx")."""
+        params = _params(inner)[1:]
+        ids = {k[5:]: v for k, v in params if k.startswith("tabid")}
+        names = {k[7:]: v for k, v in params if k.startswith("tabname")}
+        self.tab_names = {ids[n]: names[n] for n in ids if n in names}
+
+    def _tab_label(self, inner: str) -> str | None:
+        """A tab's label: its own argument (`{{< tab "Linux" >}}`, header=, name=, title=)
+        or the one its id was given by `tabs`."""
+        params = _params(inner)[1:]
+        for key, value in params:
+            if key in ("", "header", "name", "title", "label") and value:
+                return value
+        tab_id = next((v for k, v in params if k in ("tabid", "id")), None)
+        return self.tab_names.get(tab_id) if tab_id else None
+
+    def _box(self, name: str, inner: str, closing: bool, title: str | None = None) -> str:
         if closing:
             for k in range(len(self.open_boxes) - 1, -1, -1):
                 box = self.boxes[self.open_boxes[k]]
@@ -279,8 +303,8 @@ class _Tags:
                     return marker
             self.dropped += 1
             return ""
-        kind, title = name, None
-        for key, value in _params(inner)[1:]:
+        kind = name
+        for key, value in ([] if name == "tab" else _params(inner)[1:]):
             if key == "title":
                 title = value
             elif key in ("", "type", "color", "kind") and name in _GENERIC_BOXES and kind == name:

@@ -12,10 +12,12 @@ What is kept and dropped:
   trailing `{#id}` / `{: #id}` becomes the anchor); headings inside boxes, lists or quotes
   read as bold paragraphs;
 - paragraphs, lists, tables, quotes, code, admonitions/containers (and GitHub `> [!NOTE]`
-  alerts) become blocks; definition lists become lists of "**term** — definition";
+  alerts) become blocks; content tabs (MkDocs `=== "Tab"`, Hugo `{{< tab >}}`) become a
+  bold label paragraph followed by the tab's blocks; definition lists become lists of "**term** — definition";
 - footnotes become a final paragraph "[label] text" each, at the end of the section whose
   lines hold the definition;
-- dropped: HTML blocks and inline HTML (comments too), images (an image-only paragraph goes
+- dropped: HTML blocks (but a `<details>` box's `<summary>` label stays, bold) and inline
+  HTML (comments too), images (an image-only paragraph goes
   altogether), link targets and reference definitions, thematic breaks, tables of contents
   (`[TOC]`, `[[_TOC_]]`, `{:toc}`), kramdown attribute lines (`{: .class}`).
 
@@ -30,6 +32,7 @@ reference labels are collected from the whole text first so a piece can use a la
 from __future__ import annotations
 
 import bisect
+import html
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -76,6 +79,9 @@ _TOC_MARKERS = frozenset({"[toc]", "[[toc]]", "[[_toc_]]", "[_toc_]", "{:toc}", 
 _KRAMDOWN_IAL = re.compile(r"^\{:[^{}]*\}$")
 _GITHUB_ALERT = re.compile(r"^\\\[!(\w+)\\\]\s*")
 _SPACES = re.compile(r"[ \t]+")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_SUMMARY = re.compile(r"<summary\b[^>]{0,200}>(.{0,2000}?)</summary\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^<>]{0,500}>")
 # MkDocs decorations in running text: icon shortcodes and attribute lists ("{ .md-button }").
 _DECORATION = re.compile(r":(?:material|octicons|fontawesome|simple)-[\w-]+:"
                          r"|\{\s*:?\s*[.#][^{}\n]*\}|\{:[^{}\n]*\}")
@@ -203,6 +209,7 @@ class _Builder:
         self.h1: str | None = None
         self.seen_heading = False
         self.offset = 0
+        self.steps = 0  # top-level blocks built, for the time checks
 
     def feed(self, tokens: list[Token], offset: int) -> None:
         self.offset = offset
@@ -218,8 +225,9 @@ class _Builder:
             else:
                 block, i = self._block(tokens, i)
                 if block is not None:
-                    self.stack[-1].blocks.append(block)
-            if i % 256 == 0:
+                    _add(self.stack[-1].blocks, block)
+            self.steps += 1
+            if self.steps % 64 == 0:
                 self.deadline.check()
 
     def finish(self) -> tuple[Section, str | None]:
@@ -274,7 +282,7 @@ class _Builder:
                 continue
             block, i = self._block(tokens, i)
             if block is not None:
-                out.append(block)
+                _add(out, block)
         return out, i + 1
 
     def _block(self, tokens: list[Token], i: int) -> tuple[Block | None, int]:
@@ -302,6 +310,8 @@ class _Builder:
                     if blocks or title else None), j
         if kind == "dl_open":
             return self._deflist(tokens, i)
+        if kind == "html_block":
+            return _summary(tok.content), i + 1
         # html_block, hr, and anything unknown: dropped, with whatever it encloses.
         return None, _skip(tokens, i)
 
@@ -356,6 +366,17 @@ class _Builder:
         return (ListBlock(items=tuple(items)) if items else None), i + 1
 
 
+def _add(blocks: list[Block], block: Block) -> None:
+    """A block appended; a content tab (one of several alternatives, often a whole how-to)
+    is no box: its label leads its blocks, so long tabs can be split like any prose."""
+    if isinstance(block, Admonition) and block.kind == "tab":
+        if block.title:
+            blocks.append(Paragraph(f"**{block.title}**"))
+        blocks.extend(block.blocks)
+    else:
+        blocks.append(block)
+
+
 def _same_text(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
@@ -378,6 +399,17 @@ def _heading_text(inline: Token) -> tuple[str, str | None]:
         id_m = _ATTR_ID.search(m.group(1))
         anchor = id_m.group(1) if id_m else None
     return to_plain(_inline(inline.children or [])), anchor
+
+
+def _summary(html_text: str) -> Paragraph | None:
+    """HTML is dropped, except the visible label of a `<details>` box: FAQ pages put their
+    questions there (`<summary>How do I …?</summary>`, the answer as Markdown below)."""
+    labels = []
+    for m in _SUMMARY.finditer(html_text):
+        label = " ".join(html.unescape(_TAG.sub(" ", m.group(1))).split())
+        if label:
+            labels.append(f"**{escape(label)}**")
+    return Paragraph(" ".join(labels)) if labels else None
 
 
 def _paragraph(inline: Token) -> Paragraph | None:
@@ -415,7 +447,7 @@ def _table(tokens: list[Token], i: int) -> tuple[Block | None, int]:
         elif t == "tr_open":
             cells = []
         elif t in ("th_open", "td_open"):
-            cells.append(_inline(tokens[i + 1].children or []))
+            cells.append(_inline(tokens[i + 1].children or []).replace("\n", " "))  # one line
             i += 2  # the inline and the close
         elif t == "tr_close":
             if in_head:
@@ -462,7 +494,10 @@ def _inline(children: Sequence[Token]) -> str:
             out.append("*")
         elif t == "footnote_ref":
             out.append(escape(f"[{tok.meta.get('label', tok.meta.get('id', ''))}]"))
-        elif t in ("link_open", "link_close", "image", "html_inline", "s_open", "s_close"):
+        elif t == "html_inline":
+            if _BR.match(tok.content):
+                out.append("\n")  # <br> is a line break, not nothing
+        elif t in ("link_open", "link_close", "image", "s_open", "s_close"):
             continue
         elif tok.children:
             out.append(_inline(tok.children))

@@ -82,6 +82,7 @@ _DROPPED = (
     nodes.meta, nodes.title, nodes.subtitle, nodes.problematic,
 )
 _SUBSTITUTION = re.compile(r"\|[^|\s][^|]*\|_{0,2}")
+_INCLUDE = re.compile(r"^\s*\.\.\s+(?:literal)?include::", re.MULTILINE)
 _CHECK_EVERY = 256  # nodes walked between deadline checks
 _MAX_LEVEL = 6
 
@@ -104,6 +105,9 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         walker = _Walker(deadline)
         title, root = walker.document(doc)
     if not root.blocks and not root.children:
+        if _INCLUDE.search(text):
+            raise KnowledgeError("it has no text of its own: it only includes other files, "
+                                 "and includes are not followed (add those files instead)")
         raise KnowledgeError("it has no readable text (only markup, directives or comments)")
     return DocTree(title=title, root=root, notes=tuple(walker.notes))
 
