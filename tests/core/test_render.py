@@ -59,7 +59,7 @@ from bot.rendering.terminal import (
     to_text,
 )
 from bot.service import KnowledgeService, SourceInfo
-from tests.handler_fakes import make_knowledge
+from tests.fakes.handler_fakes import make_knowledge
 
 
 def assert_within_limits(reply: ReplyData) -> None:

@@ -25,7 +25,7 @@ from bot.discord.send import NO_MENTIONS, message_kwargs
 from bot.app import AnswerState
 from bot.discord.views import handle_button
 from bot.rendering.messages import render_answer
-from tests.handler_fakes import (
+from tests.fakes.handler_fakes import (
     BOT_ID,
     FakeChannel,
     FakeEmbedMessage,

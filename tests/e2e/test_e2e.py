@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from bot.discord.cogs import ask as ask_cog
-from tests.e2e_helpers import (
+from tests.fakes.e2e_helpers import (
     ARTICLE,
     ARTICLE_TITLE,
     FOLLOWUP_ROUTE,
@@ -38,7 +38,7 @@ from tests.e2e_helpers import (
     running_bot,
     subprocess_env,
 )
-from tests.fake_discord import FakeDiscord, RecordedRequest, payloads
+from tests.fakes.fake_discord import FakeDiscord, RecordedRequest, payloads
 
 RELAY_DOC = (
     "Orbital relay station\n\n"
