@@ -21,7 +21,7 @@ from bot.rendering.messages import (
     render_more_results,
 )
 from bot.rendering.passage import fit_code, fit_passage, parse_blocks, snippet_markdown
-from bot.rendering.reply import DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT
+from bot.rendering.reply import DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, FIELD_VALUE_LIMIT
 from bot.rendering.terminal import TerminalStyle, display_width, render_terminal
 
 LEAD = ("Poetry keeps **virtual environments** outside the project. To create them inside the "
@@ -257,7 +257,10 @@ def test_real_documentation_answers_render_as_written():
             if r.passage.markdown and snippet_markdown(r.passage, r.snippet, fallback=False) is None:
                 fallbacks += 1
         reply = render_answer(answer)
+        assert sum(e.total_chars() for e in reply.embeds) <= EMBED_TOTAL_LIMIT
         for e in reply.embeds:
+            assert units(e.description or "") <= DESCRIPTION_LIMIT
+            assert all(units(f.value) <= FIELD_VALUE_LIMIT for f in e.fields)
             for part in (e.description or "", *(f.value for f in e.fields)):
                 assert markup_states(part)[-1] == 0, part  # fences, code spans, bold all closed
                 code_shown += "```" in part
