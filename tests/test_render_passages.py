@@ -276,3 +276,30 @@ def test_code_inside_list_items_and_quotes_is_cut_and_closed_as_it_was_opened():
     quoted = "> Run:\n> ```bash\n" + "\n".join(f"> echo {i}" for i in range(40)) + "\n> ```"
     out = truncate(quoted, 120)
     assert "\n> ```\n…" in out and markup_states(out)[-1] == 0
+
+
+def test_a_markdown_file_read_built_and_rendered(tmp_path):
+    """The whole way: a Markdown file through the reader and passage builder to the embed."""
+    from bot.service import KnowledgeService
+
+    kdir = tmp_path / "knowledge"
+    kdir.mkdir()
+    (kdir / "setup.md").write_text(
+        "# Project setup\n\n## Installing the toolchain\n\n"
+        "The toolchain installs into a **private** folder. To install the toolchain, run:\n\n"
+        "```bash\ncurl -sSL https://example.org/install.sh | sh\n\nexport PATH=\"$HOME/.tool/bin:$PATH\"\n```\n\n"
+        "The installer accepts options:\n\n"
+        "- `--prefix DIR` installs somewhere else\n"
+        "  - the folder must be writable\n"
+        "- `--quiet` prints nothing\n",
+        encoding="utf-8",
+    )
+    service = KnowledgeService.open(kdir)
+    answer = service.ask("how do I install the toolchain?")
+    assert answer.best is not None
+    desc = render_answer(answer).embeds[0].description
+    assert "run:\n\n```bash\ncurl -sSL https://example.org/install.sh | sh\n\nexport PATH=" in desc
+    assert "**private**" in desc and "\\*\\*" not in desc
+    assert "Project setup › Installing the toolchain" in desc
+    full = render_full_passage(answer.best).embeds[0].description
+    assert "- `--prefix DIR` installs somewhere else\n  - the folder must be writable\n- `--quiet` prints nothing" in full
