@@ -33,4 +33,4 @@ bench-squad: $(STAMP)
 	$(PY) bench/squad.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis knowledge/.kb-cache
+	rm -rf $(VENV) .pytest_cache .hypothesis .kb-cache

@@ -21,7 +21,8 @@ from embedcache import Precomputed, cached  # noqa: E402
 from squad import DEFAULT_SQUAD, SquadQuestion, load_squad, write_knowledge  # noqa: E402
 
 from bot.answer import AnswerEngine, EngineConfig  # noqa: E402
-from bot.knowledge import CleanConfig, KnowledgeBase, load_knowledge  # noqa: E402
+from bot.documents.loader import LoadConfig, load_knowledge  # noqa: E402
+from bot.knowledge import KnowledgeBase  # noqa: E402
 from bot.semantic.dense import DenseIndex  # noqa: E402
 from bot.semantic.embedder import Embedder, load_embedder  # noqa: E402
 from bot.semantic.search import SemanticIndex  # noqa: E402
@@ -52,7 +53,7 @@ class Squad:
             if int(f.name[:2]) in wanted:
                 shutil.copy(f, d / f.name)
         # Wikipedia text has no page junk; "Read more" inside a sentence must not cut it.
-        return load_knowledge(d, CleanConfig(junk_markers=()))
+        return load_knowledge(d, LoadConfig(junk_markers=()))
 
     def vectors(self, model: str) -> Vectors:
         if model not in self._vectors:

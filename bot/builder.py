@@ -4,36 +4,68 @@ A build walks the knowledge directory; a file whose (size, mtime) matches the pr
 build keeps its cleaned paragraphs and its term ids from that build, so a reload after
 editing one file re-reads and re-tokenises that file alone. The index itself is then
 recompiled from the term ids, which is plain numpy work.
+
+Reading, cleaning, sentence splitting and analysis are one function per file
+(`analyse_file`), run in a process pool over all cores when there is enough to read; results
+are merged in file order, so the index and passage numbers do not depend on the pool.
 """
 
 from __future__ import annotations
 
 import logging
-from array import array
-from collections.abc import Sequence
-from dataclasses import dataclass
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from .retrieval.bm25 import BM25Params, Index
-from .knowledge import (
-    CleanConfig,
-    Cleaner,
-    KnowledgeBase,
-    PassageTable,
+from .documents.kbtoml import FolderConfig
+from .documents.loader import (
+    LoadConfig,
     Progress,
-    SkippedFile,
-    TableWriter,
+    Scan,
     _no_progress,
-    document_passages,
-    load_document,
+    load_file,
     no_documents_error,
     scan_knowledge,
 )
+from .knowledge import (
+    Document,
+    KnowledgeBase,
+    Passage,
+    PassageTable,
+    SkippedFile,
+    TableWriter,
+)
+from .retrieval.bm25 import BM25Params, Index
 from .text import Analyzer, SentenceSplitter
 
 log = logging.getLogger(__name__)
+
+
+# Below this much to read (or with one file), a pool costs more than it saves: a
+# six-paragraph start stays in-process.
+PARALLEL_MIN_BYTES = 4 * 2**20
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _join(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    out: np.ndarray = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+    parts.clear()
+    return out
 
 
 @dataclass(frozen=True)
@@ -43,28 +75,134 @@ class Built:
     kb: KnowledgeBase
     index: Index
     files_read: int = 0  # how many files this build had to read and tokenise
+    saved: bool = False  # loaded from a saved index (its arrays are memory-mapped files)
+    seconds: float = 0.0  # how long the build took
+    built_at: float | None = None  # when it was built (epoch seconds)
+
+
+@dataclass(frozen=True)
+class FileAnalysis:
+    """One file read, cleaned, split into passages and sentences, and analysed."""
+
+    document: Document
+    passages: list[Passage]
+    terms: list[str]  # the file's distinct terms, in order of first use
+    tokens: np.ndarray  # int32 indexes into `terms`, in reading order
+    sentence_lengths: np.ndarray  # tokens of each sentence
+    sentences_per_passage: np.ndarray
+    head_tokens: np.ndarray  # int32 indexes into `terms`: every passage's heading path
+    heads_per_passage: np.ndarray  # tokens of each passage's heading path
+
+
+def heading_text(p: Passage) -> str:
+    """What the heading field of a passage indexes: its heading path."""
+    return " ".join(p.section)
+
+
+Task = tuple[str, tuple[int, int] | None, FolderConfig]  # (path, signature, its folder's settings)
+
+
+def analyse_file(root: Path, rel: str, signature: tuple[int, int] | None, config: LoadConfig,
+                 folder: FolderConfig, splitter: SentenceSplitter, analyzer: Analyzer) -> FileAnalysis | SkippedFile:
+    """All the per-file work of a build: file in, document, passages and terms out."""
+    got = load_file(root, rel, signature, config, folder, splitter)
+    if isinstance(got, SkippedFile):
+        return got
+    passages = got.passages
+    body = [s for p in passages for s in p.sentences]
+    # Body sentences and heading paths in one pass, so they share the file's term numbers.
+    terms, tokens, lengths = analyzer.analyse_sentences(body + [heading_text(p) for p in passages])
+    split = int(lengths[:len(body)].sum())
+    per_passage = np.fromiter((len(p.sentences) for p in passages), dtype=np.int64, count=len(passages))
+    return FileAnalysis(got.document, passages, terms, tokens[:split].astype(np.int32), lengths[:len(body)],
+                        per_passage, tokens[split:].astype(np.int32), np.asarray(lengths[len(body):], dtype=np.int64))
+
+
+# Worker processes keep one configuration, splitter and analyzer (and so one stem cache) each.
+_worker: tuple[Path, LoadConfig, SentenceSplitter, Analyzer] | None = None
+
+
+def _worker_init(root: Path, config: LoadConfig, splitter: SentenceSplitter, analyzer: Analyzer) -> None:
+    global _worker
+    _worker = (root, config, splitter, analyzer)
+    logging.disable(logging.WARNING)  # the parent logs skipped files, once and in order
+
+
+def _worker_analyse(task: Task) -> FileAnalysis | SkippedFile:
+    assert _worker is not None
+    root, config, splitter, analyzer = _worker
+    return analyse_file(root, task[0], task[1], config, task[2], splitter, analyzer)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # forkserver: workers fork from a clean single-threaded server, never from a process
+    # whose other threads (the Discord client, a reload) might hold a lock.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _analysed(root: Path, tasks: list[Task], config: LoadConfig,
+              splitter: SentenceSplitter, analyzer: Analyzer, workers: int,
+              ) -> Iterator[FileAnalysis | SkippedFile]:
+    """analyse_file over `tasks`, in their order: in a pool when it pays off."""
+    size = sum(sig[0] for _, sig, _ in tasks if sig)
+    if workers <= 1 or len(tasks) < 2 or size < PARALLEL_MIN_BYTES:
+        for rel, sig, folder in tasks:
+            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer)
+        return
+    workers = min(workers, len(tasks))
+    log.debug("analysing %d files in %d processes", len(tasks), workers)
+    done = 0
+    try:
+        with ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_worker_init,
+                                 initargs=(root, config, splitter, analyzer)) as pool:
+            # A few files in flight per worker, not all: results wait in memory only until
+            # merged, so memory stays bounded however many files there are.
+            pending: deque[Future[FileAnalysis | SkippedFile]] = deque()
+            queued = 0
+            while done < len(tasks):
+                while queued < len(tasks) and len(pending) < 2 * workers:
+                    pending.append(pool.submit(_worker_analyse, tasks[queued]))
+                    queued += 1
+                result = pending.popleft().result()
+                if isinstance(result, SkippedFile):
+                    log.warning("skipped %s: %s", result.path, result.reason)
+                done += 1
+                yield result
+    except (BrokenProcessPool, OSError, RuntimeError) as exc:
+        # No processes here (a sandbox, an unguarded __main__): the same work, in-process.
+        log.warning("build worker processes failed (%s); reading the rest in-process", exc)
+        for rel, sig, folder in tasks[done:]:
+            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer)
 
 
 def build_knowledge(
     root: Path,
-    clean: CleanConfig | None = None,
+    clean: LoadConfig | None = None,
     params: BM25Params | None = None,
     analyzer: Analyzer | None = None,
     splitter: SentenceSplitter | None = None,
     previous: Built | None = None,
     progress: Progress = _no_progress,
-    files: Sequence[tuple[str, tuple[int, int]]] | None = None,
+    files: Scan | None = None,
+    workers: int | None = None,
+    spool_dir: Path | None = None,
 ) -> Built:
     """Load, clean and index `root`, reusing unchanged files of `previous`.
 
-    `files` is a scan of `root` (scan_knowledge) when the caller already made one.
+    `files` is a scan of `root` (scan_knowledge) when the caller already made one;
+    `workers` caps the processes that read files (default: every core); the passages'
+    text is spooled to a file in `spool_dir` (default: the system's temporary folder).
     """
+    t0 = time.perf_counter()
     root = Path(root)
-    cleaner = Cleaner(clean)
+    config = clean or LoadConfig()
     analyzer = analyzer or Analyzer()
     splitter = splitter or SentenceSplitter()
-    if files is None:
-        files = scan_knowledge(root)
+    scan = files if files is not None else scan_knowledge(root)
+    if previous is not None and tuple(previous.kb.configs) != scan.configs:
+        previous = None  # a kb.toml changed: titles, URLs and cuts may differ everywhere
+    workers = default_workers() if workers is None else max(1, workers)
 
     prev_docs: dict[str, int] = {}
     prev_table: PassageTable | None = None
@@ -76,13 +214,26 @@ def build_knowledge(
         vocabulary = list(previous.index.vocabulary)
         vocab = dict(previous.index.term_ids)
 
-    writer = TableWriter()
+    def reused(rel: str, sig: tuple[int, int]) -> int | None:
+        d = prev_docs.get(rel)
+        if d is not None and previous is not None and previous.kb.documents[d].signature == sig:
+            return d
+        return None
+
+    # Folder settings go to the workers without their exclude patterns (already applied).
+    to_read: list[Task] = [(rel, sig, replace(scan.folder_config(rel), excludes=()))
+               for rel, sig in scan.files if reused(rel, sig) is None]
+    fresh = _analysed(root, to_read, config, splitter, analyzer, workers)
+
+    writer = TableWriter(spool_dir)
     signatures: list[tuple[int, int]] = []
-    skipped: list[SkippedFile] = []
+    notes: list[tuple[str, ...]] = []
+    skipped: list[SkippedFile] = list(scan.skipped)
     tokens: list[np.ndarray] = []
     sent_lens: list[np.ndarray] = []
     per_passage: list[np.ndarray] = []
-    files_read = 0
+    head_tokens: list[np.ndarray] = []
+    head_lens: list[np.ndarray] = []
 
     def intern(term: str) -> int:
         tid = vocab.get(term)
@@ -91,52 +242,57 @@ def build_knowledge(
             vocabulary.append(term)
         return tid
 
-    for done, (rel, sig) in enumerate(files, start=1):
-        d = prev_docs.get(rel)
-        if d is not None and previous is not None and prev_table is not None \
-                and previous.kb.documents[d].signature == sig:
-            idx = previous.index
-            p0, p1 = int(prev_table.doc_ptr[d]), int(prev_table.doc_ptr[d + 1])
-            s0, s1 = int(idx.passage_sentence_ptr[p0]), int(idx.passage_sentence_ptr[p1])
-            writer.copy(prev_table, d)
-            tokens.append(idx.tokens[int(idx.sentence_ptr[s0]):int(idx.sentence_ptr[s1])])
-            sent_lens.append(np.diff(idx.sentence_ptr[s0:s1 + 1]))
-            per_passage.append(np.diff(idx.passage_sentence_ptr[p0:p1 + 1]))
-            signatures.append(sig)
-        else:
-            files_read += 1
-            doc = load_document(root, rel, cleaner, sig)
-            if isinstance(doc, SkippedFile):
-                skipped.append(doc)
-                progress("reading", done, len(files))
-                continue
-            passages = document_passages(doc, splitter)
-            writer.add(doc, passages)
-            ids, lens, counts = array("i"), array("q"), array("q")
-            for p in passages:
-                counts.append(len(p.sentences))
-                for sent in p.sentences:
-                    terms = analyzer.terms(sent)
-                    lens.append(len(terms))
-                    ids.extend([intern(t) for t in terms])
-            tokens.append(np.frombuffer(ids, dtype=np.int32))
-            sent_lens.append(np.frombuffer(lens, dtype=np.int64))
-            per_passage.append(np.frombuffer(counts, dtype=np.int64))
-            signatures.append(sig)
-        progress("reading", done, len(files))
+    try:
+        for done, (rel, sig) in enumerate(scan.files, start=1):
+            d = reused(rel, sig)
+            if d is not None and previous is not None and prev_table is not None:
+                idx = previous.index
+                p0, p1 = int(prev_table.doc_ptr[d]), int(prev_table.doc_ptr[d + 1])
+                s0, s1 = int(idx.passage_sentence_ptr[p0]), int(idx.passage_sentence_ptr[p1])
+                writer.copy(prev_table, d)
+                tokens.append(idx.tokens[int(idx.sentence_ptr[s0]):int(idx.sentence_ptr[s1])])
+                sent_lens.append(np.diff(idx.sentence_ptr[s0:s1 + 1]))
+                per_passage.append(np.diff(idx.passage_sentence_ptr[p0:p1 + 1]))
+                head_tokens.append(idx.head_tokens[int(idx.head_ptr[p0]):int(idx.head_ptr[p1])])
+                head_lens.append(np.diff(idx.head_ptr[p0:p1 + 1]))
+                signatures.append(sig)
+                notes.append(previous.kb.documents[d].notes)
+            else:
+                result = next(fresh)
+                if isinstance(result, SkippedFile):
+                    skipped.append(result)
+                    progress("reading", done, len(scan.files))
+                    continue
+                writer.add(result.document, result.passages)
+                # File-local term numbers to the build's: in file order, so the vocabulary is
+                # the same whatever the number of workers.
+                ids = np.fromiter((intern(t) for t in result.terms), dtype=np.int32, count=len(result.terms))
+                tokens.append(ids[result.tokens])
+                sent_lens.append(result.sentence_lengths)
+                per_passage.append(result.sentences_per_passage)
+                head_tokens.append(ids[result.head_tokens])
+                head_lens.append(result.heads_per_passage)
+                signatures.append(sig)
+                notes.append(result.document.notes)
+                del result  # this file's passages need not outlive its turn
+            progress("reading", done, len(scan.files))
+    finally:
+        fresh.close()  # a failed build still shuts the pool down
 
     if not writer.docs:
         raise no_documents_error(root, skipped)
     table = writer.finish()
+    del writer
     progress("indexing", 0, 1)
-    index = Index.from_ids(
-        np.concatenate(tokens) if tokens else np.zeros(0, dtype=np.int32),
-        np.concatenate(sent_lens).astype(np.int64),
-        np.concatenate(per_passage).astype(np.int64),
-        vocabulary,
-        params,
-    )
+    # Joined, and the per-file pieces dropped before the postings are built (peak memory).
+    all_tokens = _join(tokens, np.int32)
+    all_sent_lens = _join(sent_lens, np.int64)
+    all_per_passage = _join(per_passage, np.int64)
+    all_head = _join(head_tokens, np.int32)
+    all_head_lens = _join(head_lens, np.int64)
+    index = Index.from_ids(all_tokens, all_sent_lens, all_per_passage, vocabulary, params, all_head, all_head_lens)
+    del all_tokens, all_sent_lens, all_per_passage, all_head, all_head_lens
     progress("indexing", 1, 1)
-    kb = KnowledgeBase(root, table.documents(signatures), table, tuple(skipped))
-    log.debug("built %d passages from %d files (%d read)", len(table), len(files), files_read)
-    return Built(kb, index, files_read)
+    kb = KnowledgeBase(root, table.documents(signatures, notes), table, tuple(skipped), scan.configs)
+    log.debug("built %d passages from %d files (%d read)", len(table), len(scan.files), len(to_read))
+    return Built(kb, index, len(to_read), seconds=time.perf_counter() - t0, built_at=time.time())

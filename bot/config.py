@@ -5,10 +5,12 @@ a log line or an error.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeAlias
 
 from .errors import ConfigError
 
@@ -16,6 +18,7 @@ log = logging.getLogger(__name__)
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SEMANTIC_MODELS = ("minilm-l6", "e5-small", "off")
+TOP_K_MAX = 10  # passages per answer: TOP_K and `ask --top-k` share this range (1..10)
 
 
 class Secret:
@@ -71,6 +74,13 @@ class Settings:
     auto_reload_seconds: float = 2.0
     semantic_model: str = "minilm-l6"
     answer_threshold: float | None = None
+    build_workers: int | None = None  # processes that read files in a build; None: every core
+    connect_timeout: float = 30.0
+    data_dir: Path = Path("data")
+    question_log_days: int = 90
+    teacher_role_ids: frozenset[int] = frozenset()
+    max_file_mb: float = 20.0
+    example_question: str | None = None  # what /help suggests; None: made from the knowledge base
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -94,12 +104,19 @@ class Settings:
             shard_ids=tuple(r.ids("SHARD_IDS", allow_zero=True)) or None,
             discord_api_base=r.url("DISCORD_API_BASE", ("http://", "https://")),
             discord_gateway_url=r.url("DISCORD_GATEWAY_URL", ("ws://", "wss://")),
-            top_k=r.int("TOP_K", 3, minimum=1, maximum=10),
+            top_k=r.int("TOP_K", 3, minimum=1, maximum=TOP_K_MAX),
             junk_markers=tuple(m.strip() for m in r.str("JUNK_MARKERS", "").split("|") if m.strip()),
             auto_reload=r.bool("AUTO_RELOAD", False),
             auto_reload_seconds=r.float("AUTO_RELOAD_SECONDS", 2.0, minimum=0.2),
             semantic_model=_semantic_model(r.str("SEMANTIC_MODEL", "minilm-l6")),
             answer_threshold=_threshold(r.str("ANSWER_THRESHOLD", "")),
+            build_workers=r.optional_int("BUILD_WORKERS", minimum=1),
+            connect_timeout=r.float("CONNECT_TIMEOUT", 30.0, minimum=0.1),
+            data_dir=Path(r.str("DATA_DIR", "data").strip() or "data"),
+            question_log_days=r.int("QUESTION_LOG_DAYS", 90, minimum=1),
+            teacher_role_ids=frozenset(r.ids("TEACHER_ROLE_IDS")),
+            max_file_mb=r.float("MAX_FILE_MB", 20.0, minimum=0.01),
+            example_question=" ".join(r.str("EXAMPLE_QUESTION", "").split()) or None,
         )
         if s.shard_ids is not None:
             if s.shard_count is None:
@@ -109,7 +126,7 @@ class Settings:
                 raise ConfigError(f"SHARD_IDS has {bad[0]}, but shard ids must be below SHARD_COUNT={s.shard_count}")
         if (s.prefix_commands or s.answer_channel_ids) and not s.message_content:
             # Both read ordinary messages, which Discord only delivers with the intent.
-            s = _replace(s, message_content=True)
+            s = dataclasses.replace(s, message_content=True)
         return s
 
 
@@ -137,24 +154,30 @@ def _replace(s: Settings, **changes: object) -> Settings:
     from dataclasses import replace
 
     return replace(s, **changes)
+# The reader's methods are named after the types they return, which shadows the builtins
+# inside the class body: its annotations use these aliases.
+_Str: TypeAlias = str
+_Int: TypeAlias = int
+_Float: TypeAlias = float
+_Bool: TypeAlias = bool
 
 
 class _Reader:
     """Typed access to string settings, raising ConfigError that names the key."""
 
-    def __init__(self, env: Mapping[str, str]) -> None:
+    def __init__(self, env: Mapping[_Str, _Str]) -> None:
         self.env = env
 
-    def str(self, key: str, default: str) -> str:
+    def str(self, key: _Str, default: _Str) -> _Str:
         return self.env.get(key, default)
 
-    def _raw(self, key: str) -> str | None:
+    def _raw(self, key: _Str) -> _Str | None:
         value = self.env.get(key)
         if value is None or not value.strip():
             return None
         return value.strip()
 
-    def int(self, key: str, default: int, minimum: int | None = None, maximum: int | None = None) -> int:
+    def int(self, key: _Str, default: _Int, minimum: _Int | None = None, maximum: _Int | None = None) -> _Int:
         raw = self._raw(key)
         if raw is None:
             return default
@@ -168,10 +191,10 @@ class _Reader:
             raise ConfigError(f"{key} must be at most {maximum}, got {value}")
         return value
 
-    def optional_int(self, key: str, minimum: int) -> int | None:
+    def optional_int(self, key: _Str, minimum: _Int) -> _Int | None:
         return None if self._raw(key) is None else self.int(key, 0, minimum=minimum)
 
-    def float(self, key: str, default: float, minimum: float) -> float:
+    def float(self, key: _Str, default: _Float, minimum: _Float) -> _Float:
         raw = self._raw(key)
         if raw is None:
             return default
@@ -183,7 +206,7 @@ class _Reader:
             raise ConfigError(f"{key} must be a finite number of at least {minimum}, got {raw!r}")
         return value
 
-    def bool(self, key: str, default: bool) -> bool:
+    def bool(self, key: _Str, default: _Bool) -> _Bool:
         raw = self._raw(key)
         if raw is None:
             return default
@@ -194,7 +217,7 @@ class _Reader:
             return False
         raise ConfigError(f"{key} must be true or false, got {raw!r}")
 
-    def ids(self, key: str, allow_zero: bool = False) -> list[int]:
+    def ids(self, key: _Str, allow_zero: _Bool = False) -> list[_Int]:
         raw = self._raw(key)
         if raw is None:
             return []
@@ -207,7 +230,7 @@ class _Reader:
             out.append(int(part))
         return out
 
-    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
+    def choice(self, key: _Str, default: _Str, choices: tuple[_Str, ...]) -> _Str:
         raw = self._raw(key)
         if raw is None:
             return default
@@ -215,7 +238,7 @@ class _Reader:
             raise ConfigError(f"{key} must be one of {', '.join(choices)}, got {raw!r}")
         return raw.upper()
 
-    def url(self, key: str, schemes: tuple[str, ...]) -> str | None:
+    def url(self, key: _Str, schemes: tuple[_Str, ...]) -> _Str | None:
         raw = self._raw(key)
         if raw is None:
             return None

@@ -24,6 +24,7 @@ class TerminalProgress:
         self.t0 = time.monotonic()
         self._last = 0.0
         self._drawn = False
+        self._width = 0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         now = time.monotonic()
@@ -32,12 +33,15 @@ class TerminalProgress:
         self._last = now
         width = 30
         filled = width * done // max(total, 1)
-        self.stream.write(f"\r{stage:<9} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
-                          f" {now - self.t0:5.1f}s")
+        line = f"{stage:<9} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {now - self.t0:5.1f}s"
+        # Blank out what a longer previous line leaves behind ("15.6s3s").
+        self.stream.write("\r" + line + " " * max(0, self._width - len(line)))
+        self._width = len(line)
         self._drawn = True
         if done >= total and stage == "indexing":
             self.stream.write("\n")
             self._drawn = False
+            self._width = 0
         self.stream.flush()
 
 

@@ -18,14 +18,22 @@ from pathlib import Path
 
 from .answer import Answer, AnswerEngine, EngineConfig
 from .builder import Built, build_knowledge
-from .errors import BotError, KnowledgeError
-from .knowledge import CleanConfig, Document, KnowledgeBase, Progress, SkippedFile, scan_knowledge
+from .documents.loader import LoadConfig, Progress, scan_knowledge
+from .errors import BotError, IndexFormatError, KnowledgeError
+from .knowledge import Document, KnowledgeBase, SkippedFile
 from .progress import LogProgress
 from .semantic.embedder import Embedder
 from .semantic.search import SemanticIndex
 from .semantic.vectors import vectors_dir
 from .semantic.worker import SemanticStatus, VectorWorker
-from .store import cache_dir, cache_key, load_built, save_built, settings_key
+from .store import (
+    cache_dir,
+    cache_key,
+    clean_stale_saves,
+    load_built,
+    save_built,
+    settings_key,
+)
 from .text import Analyzer, SentenceSplitter
 
 log = logging.getLogger(__name__)
@@ -78,6 +86,8 @@ class ReloadReport:
     diff: KnowledgeDiff
     seconds: float
     skipped: tuple[SkippedFile, ...] = field(default=())
+    # (document, what its reader cut or dropped), e.g. ("news/a.txt", "cut page junk at line 40")
+    notes: tuple[tuple[str, str], ...] = field(default=())
     semantic: SemanticStatus = field(default_factory=lambda: SemanticStatus(None))
 
     def summary(self) -> str:
@@ -87,6 +97,16 @@ class ReloadReport:
         if self.skipped:
             text += " Skipped: " + "; ".join(f"{s.path} ({s.reason})" for s in self.skipped) + "."
         return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def _when(epoch: float | None) -> str:
+    if not epoch:
+        return "at an unknown time"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
 
 
 def diff_knowledge(old: KnowledgeBase, new: KnowledgeBase) -> KnowledgeDiff:
@@ -131,14 +151,17 @@ class KnowledgeService:
         self,
         knowledge_dir: Path,
         engine_config: EngineConfig | None = None,
-        clean_config: CleanConfig | None = None,
+        clean_config: LoadConfig | None = None,
         progress: Callable[[], Progress] | None = None,
         use_saved_index: bool = True,
+        build_workers: int | None = None,
         embedder: Embedder | None = None,
     ) -> None:
         self.knowledge_dir = Path(knowledge_dir)
+        self.build_workers = build_workers  # None: every core
+        self.last_save: tuple[Path, float] | None = None  # where the last build was saved, and how long it took
         self.engine_config = engine_config or EngineConfig()
-        self.clean_config = clean_config or CleanConfig()
+        self.clean_config = clean_config or LoadConfig()
         self._progress = progress or LogProgress
         self.use_saved_index = use_saved_index
         self._analyzer = Analyzer()
@@ -157,19 +180,23 @@ class KnowledgeService:
         cls,
         knowledge_dir: Path,
         engine_config: EngineConfig | None = None,
-        clean_config: CleanConfig | None = None,
+        clean_config: LoadConfig | None = None,
         progress: Callable[[], Progress] | None = None,
         use_saved_index: bool = True,
+        build_workers: int | None = None,
         embedder: Embedder | None = None,
     ) -> KnowledgeService:
         """Create the service and load the knowledge base (KnowledgeError if unusable).
         With an `embedder`, hybrid answers start once the passage vectors are ready."""
-        service = cls(knowledge_dir, engine_config, clean_config, progress, use_saved_index, embedder)
+        service = cls(knowledge_dir, engine_config, clean_config, progress, use_saved_index, build_workers,
+                      embedder)
+        if use_saved_index:
+            clean_stale_saves(service.knowledge_dir)  # left by a process killed mid-save
         built, how = service._load_or_build(None)
         service._swap(built)
         kb = built.kb
-        log.info("knowledge base ready (%s): %d documents, %d paragraphs from %s",
-                 how, len(kb.documents), len(kb.passages), service.knowledge_dir)
+        log.info("knowledge base ready (%s): %s, %s from %s", how, _count(len(kb.documents), "document"),
+                 _count(len(kb.passages), "paragraph"), service.knowledge_dir)
         if embedder is None:
             log.info("semantic matching is off: answers match words only")
         return service
@@ -179,26 +206,41 @@ class KnowledgeService:
 
     def _load_or_build(self, previous: Built | None) -> tuple[Built, str]:
         """The saved index when it matches the files on disk, else a build that reuses
-        the unchanged files of `previous` (or of an out-of-date saved index); the result
-        is saved when a saved index exists."""
+        the unchanged files of `previous` (or of an out-of-date saved index); a build is
+        then saved, so the next start-up loads it."""
         files = scan_knowledge(self.knowledge_dir)
-        key = self._key(files)
+        key = self._key(files.entries())
         settings = settings_key(self.clean_config, self.engine_config.bm25)
         if self.use_saved_index:
-            saved = load_built(self.knowledge_dir, key)
-            if saved is not None:
-                return saved, "saved index"
-            if previous is None:
-                previous = load_built(self.knowledge_dir, settings, field="settings")
-        built = build_knowledge(self.knowledge_dir, self.clean_config, self.engine_config.bm25,
-                                self._analyzer, self._splitter, previous, self._progress(), files)
-        if self.use_saved_index and cache_dir(self.knowledge_dir).exists():
-            # The admin asked for a saved index once (`python -m bot index`): keep it fresh.
             try:
-                save_built(built, self.knowledge_dir, key, settings)
+                saved = load_built(self.knowledge_dir, key)
+                if saved is not None:
+                    log.info("loaded the saved index from %s (built %s in %.1f s)",
+                             cache_dir(self.knowledge_dir), _when(saved.built_at), saved.seconds)
+                    return saved, "saved index"
+                if previous is None:
+                    previous = load_built(self.knowledge_dir, settings, field="settings")
+            except IndexFormatError as exc:
+                log.warning("%s; rebuilding it from the files", exc)
+                if previous is not None and previous.saved:
+                    previous = None  # its memory-mapped arrays may be the damaged ones
+        built = build_knowledge(self.knowledge_dir, self.clean_config, self.engine_config.bm25,
+                                self._analyzer, self._splitter, previous, self._progress(), files,
+                                self.build_workers,
+                                cache_dir(self.knowledge_dir).parent if self.use_saved_index else None)
+        log.info("built the index of %d paragraphs in %.1f s (read %d of %d files)",
+                 len(built.kb.passages), built.seconds, built.files_read, len(files.files))
+        self.last_save = None
+        if self.use_saved_index:
+            t0 = time.perf_counter()
+            try:
+                folder = save_built(built, self.knowledge_dir, key, settings)
             except OSError as exc:
-                log.warning("could not update the saved index: %s", exc)
-        return built, f"read {built.files_read} of {len(files)} files"
+                log.warning("could not save the index: %s", exc)
+            else:
+                self.last_save = (folder, time.perf_counter() - t0)
+                log.info("saved the index to %s in %.1f s", folder, self.last_save[1])
+        return built, f"read {built.files_read} of {len(files.files)} files"
 
     def _swap(self, built: Built) -> None:
         engine = AnswerEngine.from_built(built, self.engine_config, self._analyzer)
@@ -236,6 +278,17 @@ class KnowledgeService:
         return self._engine
 
     @property
+    def built(self) -> Built:
+        """The current knowledge base and index, with how and when they were built."""
+        if self._built is None:
+            raise RuntimeError("KnowledgeService used before open()")
+        return self._built
+
+    @property
+    def saved_folder(self) -> Path:
+        return cache_dir(self.knowledge_dir)
+
+    @property
     def knowledge(self) -> KnowledgeBase:
         return self.engine.kb
 
@@ -265,6 +318,7 @@ class KnowledgeService:
             seconds = time.perf_counter() - t0
             report = ReloadReport(len(built.kb.documents), len(built.kb.passages),
                                   diff_knowledge(old.kb, built.kb), seconds, built.kb.skipped,
+                                  tuple((d.path, n) for d in built.kb.documents for n in d.notes),
                                   self.semantic)
             log.info("%s (%s)", report.summary(), how)
             return report
@@ -278,7 +332,8 @@ class KnowledgeService:
             # The signatures the build saw (not the files' current ones), so a file changed
             # since makes the save stale rather than wrongly fresh.
             files = sorted([(d.path, d.signature) for d in built.kb.documents if d.signature is not None]
-                           + [(s.path, s.signature) for s in built.kb.skipped if s.signature is not None])
+                           + [(s.path, s.signature) for s in built.kb.skipped if s.signature is not None]
+                           + list(built.kb.configs))
             folder = save_built(built, self.knowledge_dir, self._key(files),
                                 settings_key(self.clean_config, self.engine_config.bm25))
         return folder, time.perf_counter() - t0

@@ -2,44 +2,132 @@
 
 Layout of `<knowledge parent>/.kb-cache/<knowledge dir name>/`:
     meta.json        format version, key (hash of inputs and settings), BM25 parameters,
-                     documents (path, title, source, size, mtime) and skipped files
+                     documents (path, title, source, size, mtime), skipped files, when the
+                     index was built and how long it took, and a checksum of every array
     vocabulary.txt   one index term per line (terms are letters and digits only)
     *.npy            the index and passage-table arrays, memory-mapped on load
 
 A saved index is used only when its format version and key match; the key hashes every
 file's path, size and mtime with the settings that shape the index, so any edit (or a
 change of settings or of this program's tokenising) makes it stale and it is rebuilt.
+
+Loading verifies what it maps: each array's checksum (CRC-32 of the whole array up to 4 MB,
+of 64 evenly spread 64 KB blocks plus both ends above, so start-up stays fast at a million
+passages) and that every offset array is ordered and ends where its data ends. A damaged
+save raises IndexFormatError; the service then rebuilds from the files.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
+import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
+from . import spool
 from .builder import Built
+from .documents.loader import LoadConfig
 from .errors import IndexFormatError
+from .knowledge import KnowledgeBase, PassageTable, SkippedFile
 from .retrieval.bm25 import BM25Params, Index
-from .knowledge import CleanConfig, KnowledgeBase, PassageTable, SkippedFile
 from .text import stopwords
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: 64-bit typo hashes, term_max
+# 2: 64-bit typo hashes, term_max; 3: checksums, build time; 4: Markdown, sections, pages, heading field
+FORMAT_VERSION = 4
 # Bump when tokenising, stemming or cleaning changes the terms a file yields.
-ANALYSIS_VERSION = 3  # 2: stricter tag stripping, junk markers in the second half; 3: headings join paragraphs
+# 2: stricter tag stripping, junk markers in the second half; 3: headings join paragraphs;
+# 4: front matter dropped; 5: structure-aware readers and section passages (bot/documents/)
+ANALYSIS_VERSION = 5
 CACHE_DIR_NAME = ".kb-cache"
 _INDEX_ARRAYS = ("tokens", "sentence_ptr", "passage_sentence_ptr", "df", "idf", "post_docs",
                  "post_weights", "term_ptr", "typo_keys", "typo_ids")
-_TABLE_ARRAYS = ("doc_ptr", "blob", "para_ptr", "sent_ptr", "sent_spans")
+_TABLE_ARRAYS = ("doc_ptr", "blob", "para_ptr", "sent_ptr", "sent_spans", "md_blob", "md_ptr", "sec_ids", "pages")
+_TMP_PREFIX = ".tmp-"
+# Offset arrays and the array whose rows they delimit: checked on load, as a damaged offset
+# makes every question fail ("repeats may not contain negative values").
+_POINTERS = {"sentence_ptr": "tokens", "passage_sentence_ptr": "sentence_ptr", "term_ptr": "post_docs",
+             "doc_ptr": "para_ptr", "para_ptr": "blob", "sent_ptr": "sent_spans", "md_ptr": "md_blob",
+             "head_ptr": "head_tokens"}
+_FULL_CHECK_BYTES = 4 * 2**20
+_SAMPLE_BLOCKS = 64
+_SAMPLE_BYTES = 64 * 2**10
+
+
+def checksum(arr: np.ndarray) -> str:
+    """CRC-32 of an array's bytes: all of them for small arrays, evenly spread blocks for
+    large ones (cheap on a memory-mapped array: only the sampled pages are read)."""
+    data = np.ascontiguousarray(arr).reshape(-1).view(np.uint8)
+    n = data.shape[0]
+    if n <= _FULL_CHECK_BYTES:
+        return f"{n}:{zlib.crc32(data):08x}"
+    crc = 0
+    step = (n - _SAMPLE_BYTES) // (_SAMPLE_BLOCKS - 1)
+    for i in range(_SAMPLE_BLOCKS):  # the first block starts at 0, the last ends at n
+        start = i * step if i < _SAMPLE_BLOCKS - 1 else n - _SAMPLE_BYTES
+        crc = zlib.crc32(data[start:start + _SAMPLE_BYTES], crc)
+    return f"{n}:s{crc:08x}"
+
+
+def _verify(folder: Path, arrays: dict[str, np.ndarray], sums: dict[str, str]) -> None:
+    """IndexFormatError naming the first array that is missing, altered or inconsistent."""
+    for name, expected in sums.items():
+        arr = arrays.get(name)
+        if arr is None or checksum(arr) != expected:
+            raise IndexFormatError(f"saved index in {folder} is damaged ({name}.npy does not match its checksum)")
+    for name, target in _POINTERS.items():
+        ptr, rows = arrays.get(name), arrays.get(target)
+        if ptr is None or rows is None:
+            continue
+        end = rows.shape[0] - (1 if target in _POINTERS else 0)  # offsets into offsets: n + 1 of them
+        if ptr.ndim != 1 or ptr.shape[0] == 0 or int(ptr[0]) != 0 or int(ptr[-1]) != end \
+                or bool(np.any(ptr[1:] < ptr[:-1])):
+            raise IndexFormatError(f"saved index in {folder} is damaged ({name}.npy is inconsistent)")
+
+
+def clean_stale_saves(knowledge_dir: Path) -> int:
+    """Remove half-written saves (`.kb-cache/.tmp-*`) left by a process killed mid-save.
+
+    A save's folder name holds its writer's process id; folders of living processes stay.
+    """
+    parent = cache_dir(knowledge_dir).parent
+    removed = 0
+    try:
+        entries = [p for p in parent.iterdir() if p.name.startswith(_TMP_PREFIX) and p.is_dir()]
+    except OSError:
+        return 0
+    for path in entries:
+        pid = path.name[len(_TMP_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue
+        if pid.isdigit() and int(pid) == os.getpid():
+            continue  # this process's own save, under way in another thread
+        shutil.rmtree(path, ignore_errors=True)
+        removed += not path.exists()
+    if removed:
+        log.info("removed %d unfinished save%s from %s", removed, "s" * (removed != 1), parent)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, owned by someone else
+    return True
 
 
 def cache_dir(knowledge_dir: Path) -> Path:
@@ -48,19 +136,37 @@ def cache_dir(knowledge_dir: Path) -> Path:
     return k.parent / CACHE_DIR_NAME / k.name
 
 
-def settings_key(clean: CleanConfig, params: BM25Params) -> str:
+def settings_key(clean: LoadConfig, params: BM25Params) -> str:
     """Hash of every setting that shapes the index (not of the files)."""
     settings = {
         "format": FORMAT_VERSION,
         "analysis": ANALYSIS_VERSION,
         "stopwords": sorted(stopwords()),
         "junk_markers": list(clean.junk_markers),
+        "max_file_mb": clean.max_file_mb,
+        "shape": asdict(clean.shape),
         "bm25": asdict(params),
+        "code": code_fingerprint(),
     }
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 
-def cache_key(files: Sequence[tuple[str, tuple[int, int]]], clean: CleanConfig, params: BM25Params) -> str:
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash of the source of the code that turns files into passages and terms (readers,
+    passage builder, loader, tokenising): a save made by other code is stale even when no
+    one remembered to bump ANALYSIS_VERSION (readers change often)."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted([*(root / "documents").rglob("*.py"), root / "text.py", root / "data" / "stopwords.txt"]):
+        try:
+            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+        except OSError:
+            h.update(path.name.encode())  # unreadable here: still a stable key
+    return h.hexdigest()
+
+
+def cache_key(files: Sequence[tuple[str, tuple[int, int]]], clean: LoadConfig, params: BM25Params) -> str:
     """Hash of the inputs (paths, sizes, mtimes) and of every setting that shapes the index."""
     h = hashlib.sha256(settings_key(clean, params).encode())
     for rel, (size, mtime) in files:
@@ -73,15 +179,19 @@ def write_index(index: Index, folder: Path, key: str, extra_meta: dict | None = 
     """Save an index (and optionally more arrays and metadata) atomically into `folder`."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-", dir=folder.parent))
     try:
         arrays = dict(index.arrays())
         arrays.update(extra_arrays or {})
+        sums = {}
         for name, arr in arrays.items():
-            np.save(tmp / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
+            _save_array(tmp / f"{name}.npy", arr)
+            sums[name] = checksum(arr)
         (tmp / "vocabulary.txt").write_text("\n".join(index.vocabulary), encoding="utf-8")
         meta = {"format": FORMAT_VERSION, "key": key, "bm25": asdict(index.params),
-                "passages": index.size, "terms": len(index.vocabulary)}
+                "passages": index.size, "terms": len(index.vocabulary), "checksums": sums,
+                "vocabulary_crc": f"{zlib.crc32(chr(10).join(index.vocabulary).encode()):08x}",
+                "saved_at": time.time()}
         meta.update(extra_meta or {})
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         # Swap the folder in whole: a reader sees the old save or the new one.
@@ -100,6 +210,16 @@ def write_index(index: Index, folder: Path, key: str, extra_meta: dict | None = 
             shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _save_array(path: Path, arr: np.ndarray) -> None:
+    with open(path, "wb") as out:
+        # A spooled array (the passages' text) is copied from its file, not its mapping.
+        np.lib.format.write_array_header_1_0(out, np.lib.format.header_data_from_array_1_0(arr))
+        if not spool.copy_to(arr, out):
+            out.seek(0)
+            out.truncate()
+            np.save(out, np.ascontiguousarray(arr), allow_pickle=False)
 
 
 def _read_meta(folder: Path) -> dict | None:
@@ -125,9 +245,11 @@ def _read(folder: Path, key: str, field: str = "key") -> tuple[Index, dict, dict
         for path in folder.glob("*.npy"):
             # Memory-mapped: start-up does not read a million passages it may never show.
             arrays[path.stem] = np.load(path, mmap_mode="r", allow_pickle=False)
-        vocabulary = (folder / "vocabulary.txt").read_text(encoding="utf-8").split("\n")
-        if vocabulary == [""]:
-            vocabulary = []
+        text = (folder / "vocabulary.txt").read_text(encoding="utf-8")
+        if f"{zlib.crc32(text.encode()):08x}" != meta.get("vocabulary_crc"):
+            raise IndexFormatError(f"saved index in {folder} is damaged (vocabulary.txt does not match its checksum)")
+        vocabulary = text.split("\n") if text else []
+        _verify(folder, arrays, meta.get("checksums") or {})
         index = Index.from_arrays(vocabulary, arrays, BM25Params(**meta["bm25"]))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexFormatError(f"saved index in {folder} is unreadable ({exc}): delete the folder "
@@ -141,41 +263,43 @@ def save_built(built: Built, knowledge_dir: Path, key: str, settings: str = "") 
     table = built.kb.passages
     if not isinstance(table, PassageTable):
         raise TypeError("only knowledge bases built by build_knowledge can be saved")
-    docs = [{"path": d.path, "title": d.title, "source": d.source, "signature": list(d.signature or (0, 0))}
-            for d in built.kb.documents]
+    docs = [{"path": d.path, "title": d.title, "source": d.source, "signature": list(d.signature or (0, 0)),
+             "notes": list(d.notes), "sections": [[list(path), url] for path, url in sections]}
+            for d, sections in zip(built.kb.documents, table.sections)]
     skipped = [[s.path, s.reason, list(s.signature) if s.signature else None] for s in built.kb.skipped]
-    write_index(built.index, folder, key, {"settings": settings, "documents": docs, "skipped": skipped},
-                table.arrays())
-    log.info("saved the index of %s to %s", knowledge_dir, folder)
+    configs = [[path, list(sig)] for path, sig in built.kb.configs]
+    write_index(built.index, folder, key, {"settings": settings, "documents": docs, "skipped": skipped,
+                                           "configs": configs, "built_at": built.built_at,
+                                           "build_seconds": built.seconds}, table.arrays())
     return folder
 
 
 def load_built(knowledge_dir: Path, key: str, field: str = "key") -> Built | None:
-    """The saved knowledge base and index if they match `key`, else None.
+    """The saved knowledge base and index if they match `key`, None when there is no such
+    save; IndexFormatError (one line, fit for the log) when it is unreadable or damaged.
 
     With field="settings", a save made with the same settings is returned even if files
     have changed since: a build then re-reads only the files that differ from it.
     """
     folder = cache_dir(knowledge_dir)
-    try:
-        loaded = _read(folder, key, field)
-    except IndexFormatError as exc:
-        log.warning("%s", exc)
-        return None
+    loaded = _read(folder, key, field)
     if loaded is None:
         return None
     index, meta, arrays = loaded
     try:
         docs = meta["documents"]
+        sections = [[(tuple(path), url) for path, url in d["sections"]] for d in docs]
         table = PassageTable([(d["path"], d["title"], d["source"]) for d in docs],
-                             *(arrays[name] for name in _TABLE_ARRAYS))
+                             *(arrays[name] for name in _TABLE_ARRAYS), sections=sections)
         signatures = [tuple(d["signature"]) for d in docs]
+        notes = [tuple(d.get("notes", ())) for d in docs]
         skipped = tuple(SkippedFile(p, r, tuple(sig) if sig else None) for p, r, sig in meta.get("skipped", []))
+        configs = tuple((path, (int(sig[0]), int(sig[1]))) for path, sig in meta.get("configs", []))
     except (KeyError, TypeError, ValueError) as exc:
-        log.warning("saved index in %s is unreadable (%s); rebuilding", folder, exc)
-        return None
+        raise IndexFormatError(f"saved index in {folder} is unreadable ({exc})") from None
     if len(table) != index.size:
-        log.warning("saved index in %s is inconsistent; rebuilding", folder)
-        return None
-    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures), table, skipped)  # type: ignore[arg-type]
-    return Built(kb, index, 0)
+        raise IndexFormatError(f"saved index in {folder} is inconsistent (passages and index differ)")
+    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures, notes), table,  # type: ignore[arg-type]
+                       skipped, configs)
+    return Built(kb, index, 0, saved=True, seconds=float(meta.get("build_seconds") or 0.0),
+                 built_at=meta.get("built_at"))

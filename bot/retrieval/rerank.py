@@ -30,6 +30,7 @@ class RankParams:
     sentence_exact_weight: float = 0.1  # the same within the best sentence
     answer_type_weight: float = 0.15  # best sentence has the kind of answer asked for
     typo_discount: float = TYPO_DISCOUNT  # a typo match counts a little less than the real word
+    heading_coverage: bool = True  # question words in the passage's heading path count as found
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ def search(index: Index, query: Query, k: int, rank: RankParams, surface: Surfac
     and the dense cosines when a `dense` match is given (fused as fusion.py says)."""
     fusion = fusion or FusionParams()
     extra = dense.candidates[:fusion.candidates] if dense is not None else None
-    batch = evidence_batch(index, query, max(rank.candidates, k), extra)
+    batch = evidence_batch(index, query, max(rank.candidates, k), rank.heading_coverage, extra)
     if batch is None:
         return []
     # BM25+ scores (with their constant part) relative to the best candidate's.
@@ -103,7 +104,8 @@ def search(index: Index, query: Query, k: int, rank: RankParams, surface: Surfac
             for i in order]
 
 
-def evidence_batch(index: Index, query: Query, m: int, extra: np.ndarray | None = None) -> _Batch | None:
+def evidence_batch(index: Index, query: Query, m: int, heading_coverage: bool = True,
+                   extra: np.ndarray | None = None) -> _Batch | None:
     """The m best BM25 candidates, plus the `extra` passages another retriever found (dense
     nearest neighbours), and their evidence, computed for all candidates at once."""
     known = query.known
@@ -149,8 +151,12 @@ def evidence_batch(index: Index, query: Query, m: int, extra: np.ndarray | None 
     gpos, q = gpos[hit], qpos[hit].astype(np.int64)
     cand = np.repeat(np.arange(c, dtype=np.int64), lens)[hit]
 
-    # Passage level: distinct question words found, and their weight.
-    pk = np.unique(cand * nq + q)
+    # Passage level: distinct question words found, and their weight; a word of the
+    # passage's heading path counts as found ("Activating the environment" above it).
+    pk = cand * nq + q
+    if heading_coverage and index.head_tokens.shape[0]:
+        pk = np.concatenate((pk, index.head_matches(docs, qids)))
+    pk = np.unique(pk)
     matched = np.bincount(pk // nq, minlength=c)
     cov_w = np.bincount(pk // nq, weights=qw[pk % nq], minlength=c) / total_w
 

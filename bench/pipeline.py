@@ -1,0 +1,356 @@
+"""The real pipeline, text files in and answers out, beside bm25s doing the same, in one run.
+
+A seeded generator writes a knowledge folder of real-looking prose (English-like
+pseudo-words from a Zipf vocabulary, capitalised sentences, commas, questions, numbers,
+abbreviations, brackets: every kind of sentence end the splitter handles) as .txt files of
+1,000 paragraphs of about 1 KB, cached under bench/.cache/. Each side runs in a fresh
+process; the process tree's memory is sampled every 20 ms (pool workers included).
+
+  bot     process start -> KnowledgeService.open (read, clean, split, analyse in
+          BUILD_WORKERS processes, index, save) -> every question through service.ask (typo
+          tolerance, BM25, re-ranking with surface evidence, snippets); then a second process
+          that starts from the saved index and answers.
+  bm25s   process start -> read the same files and split them into the same paragraphs ->
+          bm25s.tokenize (English stopwords, PyStemmer's English stemmer when installed) ->
+          BM25.index (method "bm25+") -> per question: tokenize + retrieve(k=5) + the top
+          passage's text.
+
+The synthetic-term-id figures of bench/scale.py (index alone, no text) are a separate line.
+
+    python bench/pipeline.py [--paragraphs 100000] [--questions 1000] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PER_FILE = 1000
+SEED = 13
+ZIPF_WORDS = 60_000
+TARGETS = {
+    "build_ratio": 1.5,  # first build <= 1.5x bm25s tokenise + index (100k)
+    "answer_ratio": 1.5,  # whole answer path <= 1.5x bm25s retrieval per question
+    "build_1m_s": 90.0,
+    "peak_1m_mb": 2048.0,
+    "startup_1m_s": 1.0,
+    "p99_1m_ms": 15.0,
+}
+
+_SYLL = ["ka", "to", "ri", "men", "sa", "lo", "ver", "na", "di", "qu", "el", "ost", "ar", "pe", "tin",
+         "gra", "bu", "shi", "mo", "ten", "ra", "vi", "con", "sta", "ble", "tion", "ing", "ed", "ly", "er"]
+_ABBREV = ["Dr.", "e.g.", "etc.", "U.S.", "approx.", "Mr."]
+
+
+def _vocabulary(rng: np.random.Generator) -> np.ndarray:
+    words, seen = [], set()
+    while len(words) < ZIPF_WORDS:
+        w = "".join(rng.choice(_SYLL, size=int(rng.integers(1, 5))))
+        if len(w) > 1 and w not in seen:
+            seen.add(w)
+            words.append(w)
+    return np.array(words)
+
+
+def _paragraph(rng: np.random.Generator, words: np.ndarray, cdf: np.ndarray) -> str:
+    sents = []
+    for _ in range(int(rng.integers(6, 11))):
+        n = int(rng.integers(8, 22))
+        toks = list(words[np.searchsorted(cdf, rng.random(n))])
+        for i in range(1, n - 1):
+            r = rng.random()
+            if r < 0.06:
+                toks[i] += ","
+            elif r < 0.08:
+                toks[i] = str(int(rng.integers(1, 2100)))
+            elif r < 0.085:
+                toks[i] = _ABBREV[int(rng.integers(len(_ABBREV)))]
+            elif r < 0.09:
+                toks[i] = "(" + toks[i]
+                toks[i + 1] += ")"
+        toks[0] = toks[0].capitalize()
+        end = "?" if rng.random() < 0.05 else "."
+        if rng.random() < 0.03:
+            toks[-1] = str(int(rng.integers(1900, 2030)))  # "... in 1990."
+        sents.append(" ".join(toks) + end)
+    return " ".join(sents)
+
+
+def write_corpus(folder: Path, paragraphs: int) -> dict:
+    """The knowledge folder (cached) and its questions."""
+    meta_path = folder / "meta.json"
+    if meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        if meta.get("paragraphs") == paragraphs:
+            return meta
+    shutil.rmtree(folder, ignore_errors=True)
+    kdir = folder / "knowledge"
+    kdir.mkdir(parents=True)
+    rng = np.random.default_rng(SEED)
+    words = _vocabulary(rng)
+    probs = 1 / np.arange(1, len(words) + 1) ** 1.07
+    cdf = np.cumsum(probs / probs.sum())
+    cdf[-1] = 1.0
+    questions = []
+    n_files = (paragraphs + PER_FILE - 1) // PER_FILE
+    q_per_file = max(1, 1000 // n_files)
+    for f in range(n_files):
+        count = min(PER_FILE, paragraphs - f * PER_FILE)
+        paras = [_paragraph(rng, words, cdf) for _ in range(count)]
+        name = f"doc{f:05d}.txt"
+        (kdir / name).write_text(f"Generated document {f}\n\n" + "\n\n".join(paras) + "\n", encoding="utf-8")
+        for _ in range(q_per_file):
+            p = int(rng.integers(count))
+            pool = [w.strip("(),.?").lower() for w in paras[p].split() if len(w) > 4]
+            pool = [w for w in pool if w.isalpha()]
+            pick = list(rng.choice(pool, size=min(len(pool), int(rng.integers(3, 7))), replace=False))
+            if pick and rng.random() < 0.1:  # a typo: two letters swapped
+                w = pick[0]
+                if len(w) > 3:
+                    i = int(rng.integers(1, len(w) - 2))
+                    pick[0] = w[:i] + w[i + 1] + w[i] + w[i + 2:]
+            questions.append({"q": " ".join(pick), "document": name, "paragraph": p + 1})
+    meta = {"paragraphs": paragraphs, "files": n_files, "questions": questions[:1000],
+            "bytes": sum(p.stat().st_size for p in kdir.iterdir())}
+    meta_path.write_text(json.dumps(meta))
+    return meta
+
+
+# ----------------------------------------------------------------------------------------
+# memory of a process tree
+
+
+def _children() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        kids.setdefault(ppid, []).append(int(entry))
+    return kids
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class TreeMemory(threading.Thread):
+    """Peak of the summed resident memory of a process and all its descendants."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_kb, self.stop = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            kids, todo, total = _children(), [self.pid], 0
+            while todo:
+                p = todo.pop()
+                total += _rss_kb(p)
+                todo.extend(kids.get(p, []))
+            self.peak_kb = max(self.peak_kb, total)
+            self.stop.wait(0.02)
+
+
+def run_side(kind: str, args: argparse.Namespace, env: dict[str, str]) -> dict:
+    out = Path(args.cache) / f"result-{kind}.json"
+    out.unlink(missing_ok=True)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--paragraphs", str(args.paragraphs),
+           "--questions", str(args.questions), "--cache", str(args.cache), "--out", str(out)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    mem = TreeMemory(proc.pid)
+    mem.start()
+    code = proc.wait()
+    wall = time.perf_counter() - t0
+    mem.stop.set()
+    mem.join()
+    if code != 0:
+        raise SystemExit(f"{kind} worker failed with status {code}")
+    res = json.loads(out.read_text())
+    res["process_s"] = wall
+    res["tree_peak_mb"] = mem.peak_kb / 1024
+    return res
+
+
+# ----------------------------------------------------------------------------------------
+# the two sides, each in its own process
+
+
+def _percentiles(ms: list[float]) -> dict:
+    a = np.array(ms)
+    return {"mean": float(a.mean()), "p50": float(np.percentile(a, 50)), "p99": float(np.percentile(a, 99))}
+
+
+def worker_bot(a: argparse.Namespace, started: float) -> dict:
+    from bot.service import KnowledgeService
+    from bot.store import cache_dir
+
+    meta = json.loads((Path(a.cache) / "meta.json").read_text())
+    kdir = Path(a.cache) / "knowledge"
+    shutil.rmtree(cache_dir(kdir), ignore_errors=True)  # a first build
+    t_import = time.perf_counter() - started
+    t0 = time.perf_counter()
+    service = KnowledgeService.open(kdir, build_workers=a.workers)
+    open_s = time.perf_counter() - t0
+    built = service.built
+    questions = [q for q in meta["questions"]][:a.questions]
+    first = service.ask(questions[0]["q"])
+    first_answer_s = time.perf_counter() - started
+    ms, hits = [], 0
+    for q in questions:
+        t = time.perf_counter()
+        ans = service.ask(q["q"])
+        ms.append((time.perf_counter() - t) * 1000)
+        best = ans.best
+        hits += bool(best and best.citation.document == q["document"] and best.citation.paragraph == q["paragraph"])
+    return {"import_s": t_import, "open_s": open_s, "build_s": built.seconds,
+            "save_s": service.last_save[1] if service.last_save else None,
+            "first_answer_s": first_answer_s, "answered_first": first.answered,
+            "answer_ms": _percentiles(ms), "top1": hits / len(questions), "passages": len(built.kb.passages)}
+
+
+def worker_bot_again(a: argparse.Namespace, started: float) -> dict:
+    from bot.service import KnowledgeService
+
+    meta = json.loads((Path(a.cache) / "meta.json").read_text())
+    t0 = time.perf_counter()
+    service = KnowledgeService.open(Path(a.cache) / "knowledge")
+    open_s = time.perf_counter() - t0
+    service.ask(meta["questions"][0]["q"])
+    return {"open_s": open_s, "first_answer_s": time.perf_counter() - started, "saved": service.built.saved}
+
+
+def worker_bm25s(a: argparse.Namespace, started: float) -> dict:
+    import re
+
+    import bm25s
+
+    try:
+        import Stemmer
+
+        stemmer = Stemmer.Stemmer("english")
+    except ImportError:
+        stemmer = None
+    meta = json.loads((Path(a.cache) / "meta.json").read_text())
+    kdir = Path(a.cache) / "knowledge"
+    t0 = time.perf_counter()
+    texts, where = [], []
+    for path in sorted(kdir.iterdir()):
+        body = path.read_text(encoding="utf-8").split("\n\n", 1)[1]  # title line, then paragraphs
+        for n, para in enumerate(p for p in re.split(r"\n\s*\n", body) if p.strip()):
+            texts.append(" ".join(para.split()))
+            where.append((path.name, n + 1))
+    read_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False)
+    tokenize_s = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    retriever = bm25s.BM25(k1=1.5, b=0.75, delta=1.0, method="bm25+")
+    retriever.index(tokens, show_progress=False)
+    index_s = time.perf_counter() - t2
+    del tokens
+    questions = meta["questions"][:a.questions]
+    ms, hits = [], 0
+    first_answer_s = None
+    for q in questions:
+        t = time.perf_counter()
+        qt = bm25s.tokenize([q["q"]], stopwords="en", stemmer=stemmer, show_progress=False)
+        docs, _ = retriever.retrieve(qt, k=5, n_threads=0, show_progress=False)
+        top = int(docs[0][0])
+        _text = texts[top]
+        ms.append((time.perf_counter() - t) * 1000)
+        if first_answer_s is None:
+            first_answer_s = time.perf_counter() - started
+        hits += where[top] == (q["document"], q["paragraph"])
+    return {"read_s": read_s, "tokenize_s": tokenize_s, "index_s": index_s, "first_answer_s": first_answer_s,
+            "answer_ms": _percentiles(ms), "top1": hits / len(questions), "stemmer": stemmer is not None,
+            "bm25s_version": bm25s.__version__, "passages": len(texts)}
+
+
+WORKERS = {"bot": worker_bot, "bot_again": worker_bot_again, "bm25s": worker_bm25s}
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--paragraphs", type=int, default=100_000)
+    ap.add_argument("--questions", type=int, default=1000)
+    ap.add_argument("--workers", type=int, default=None, help="BUILD_WORKERS for the bot (default: cores)")
+    ap.add_argument("--cache", type=Path, default=None)
+    ap.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.cache is None:
+        args.cache = ROOT / "bench" / ".cache" / f"pipeline-{args.paragraphs}"
+    if args.worker:
+        res = WORKERS[args.worker](args, started)
+        args.out.write_text(json.dumps(res))
+        return 0
+
+    t = time.perf_counter()
+    meta = write_corpus(args.cache, args.paragraphs)
+    print(f"corpus: {meta['paragraphs']} paragraphs in {meta['files']} files, {meta['bytes'] / 2**20:.0f} MB "
+          f"({time.perf_counter() - t:.1f} s to write or load); {min(args.questions, len(meta['questions']))} questions")
+    env = dict(os.environ, LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+    env.pop("DISCORD_TOKEN", None)
+    bot = run_side("bot", args, env)
+    again = run_side("bot_again", args, env)
+    ref = run_side("bm25s", args, env)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"machine: {cores} cores, load average {os.getloadavg()[0]:.1f} (figures are rough on a busy machine)")
+    print(f"bot   : build {bot['build_s']:.1f} s (read, clean, split, analyse, index), save {bot['save_s'] or 0:.1f} s, "
+          f"process start to first answer {bot['first_answer_s']:.1f} s; peak memory {bot['tree_peak_mb']:.0f} MB "
+          f"(process tree); answer path mean {bot['answer_ms']['mean']:.2f} ms, p50 {bot['answer_ms']['p50']:.2f}, "
+          f"p99 {bot['answer_ms']['p99']:.2f}; top-1 {bot['top1']:.3f}")
+    print(f"bot   : second start, from the saved index: open {again['open_s']:.2f} s, "
+          f"process start to first answer {again['first_answer_s']:.2f} s")
+    stem = "PyStemmer" if ref["stemmer"] else "no stemmer (PyStemmer not installed)"
+    print(f"bm25s : read + split {ref['read_s']:.1f} s, tokenize {ref['tokenize_s']:.1f} s ({stem}), "
+          f"index {ref['index_s']:.1f} s, process start to first answer {ref['first_answer_s']:.1f} s; "
+          f"peak memory {ref['tree_peak_mb']:.0f} MB; tokenize + retrieve + text mean {ref['answer_ms']['mean']:.2f} ms, "
+          f"p99 {ref['answer_ms']['p99']:.2f}; top-1 {ref['top1']:.3f} (bm25s {ref['bm25s_version']})")
+    build_ratio = bot["build_s"] / (ref["tokenize_s"] + ref["index_s"])
+    build_ratio_read = bot["build_s"] / (ref["read_s"] + ref["tokenize_s"] + ref["index_s"])
+    answer_ratio = bot["answer_ms"]["mean"] / ref["answer_ms"]["mean"]
+    ok = lambda good: "ok" if good else "MISSED"
+    print(f"ratio : first build / bm25s tokenise+index {build_ratio:.2f}x (target <= {TARGETS['build_ratio']}x: "
+          f"{ok(build_ratio <= TARGETS['build_ratio'])}); / bm25s read+tokenise+index {build_ratio_read:.2f}x")
+    print(f"ratio : answer path / bm25s retrieval per question {answer_ratio:.2f}x "
+          f"(target <= {TARGETS['answer_ratio']}x: {ok(answer_ratio <= TARGETS['answer_ratio'])})")
+    if args.paragraphs >= 1_000_000:
+        print(f"1M    : build {bot['build_s']:.0f} s (target <= {TARGETS['build_1m_s']:.0f} s on 2 cores: "
+              f"{ok(bot['build_s'] <= TARGETS['build_1m_s'])}), peak {bot['tree_peak_mb']:.0f} MB (target <= "
+              f"{TARGETS['peak_1m_mb']:.0f}: {ok(bot['tree_peak_mb'] <= TARGETS['peak_1m_mb'])}), start-up from the "
+              f"saved index {again['open_s']:.2f} s (target <= {TARGETS['startup_1m_s']}: "
+              f"{ok(again['open_s'] <= TARGETS['startup_1m_s'])}), p99 {bot['answer_ms']['p99']:.1f} ms (target <= "
+              f"{TARGETS['p99_1m_ms']}: {ok(bot['answer_ms']['p99'] <= TARGETS['p99_1m_ms'])})")
+    print("index alone on synthetic term ids (no text): see `python bench/scale.py` (a separate measure)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""The build: the same index and passage numbers whatever the number of worker processes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot import builder
+from bot.builder import build_knowledge
+from bot.text import Analyzer, SentenceSplitter
+
+
+def _write_folder(root: Path, files: int = 7) -> None:
+    rng = np.random.default_rng(3)
+    words = ["alpha", "beta", "gamma", "delta", "space", "center", "ramstein", "orbit", "radar",
+             "Dr.", "U.S.", "1990.", "e.g.", "(note)", "staffing", "staff", "étude", "ﬁle"]
+    for f in range(files):
+        paras = []
+        for _ in range(int(rng.integers(3, 9))):
+            sents = [" ".join(rng.choice(words, size=int(rng.integers(3, 10)))).capitalize() + "."
+                     for _ in range(int(rng.integers(1, 4)))]
+            paras.append(" ".join(sents))
+        (root / f"doc{f}.txt").write_text(f"Title {f}\n\n" + "\n\n".join(paras) + "\n", encoding="utf-8")
+    (root / "empty.txt").write_text("   \n", encoding="utf-8")  # skipped, in its place
+
+
+def _arrays(built) -> dict[str, np.ndarray]:
+    out = {k: np.asarray(v) for k, v in built.index.arrays().items()}
+    out.update({f"table_{k}": np.asarray(v) for k, v in built.kb.passages.arrays().items()})
+    return out
+
+
+def test_the_index_does_not_depend_on_the_worker_count(tmp_path: Path, monkeypatch):
+    _write_folder(tmp_path)
+    serial = build_knowledge(tmp_path, workers=1)
+    monkeypatch.setattr(builder, "PARALLEL_MIN_BYTES", 0)  # a pool even for a small folder
+    used = []
+    real = builder._pool_context
+    monkeypatch.setattr(builder, "_pool_context", lambda: used.append(1) or real())
+    pooled = build_knowledge(tmp_path, workers=2)
+    assert used, "the pool ran"
+    assert pooled.index.vocabulary == serial.index.vocabulary
+    a, b = _arrays(serial), _arrays(pooled)
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+    assert [p.text for p in pooled.kb.passages] == [p.text for p in serial.kb.passages]
+    assert [(d.path, d.title) for d in pooled.kb.documents] == [(d.path, d.title) for d in serial.kb.documents]
+    assert [s.path for s in pooled.kb.skipped] == [s.path for s in serial.kb.skipped] == ["empty.txt"]
+
+
+def test_bulk_analysis_equals_per_sentence_terms(tmp_path: Path):
+    """The build's term ids are those of Analyzer.terms on every sentence of every passage."""
+    _write_folder(tmp_path, files=3)
+    built = build_knowledge(tmp_path, workers=1)
+    analyzer, splitter = Analyzer(), SentenceSplitter()
+    idx = built.index
+    for p_no, passage in enumerate(built.kb.passages):
+        s0, s1 = int(idx.passage_sentence_ptr[p_no]), int(idx.passage_sentence_ptr[p_no + 1])
+        assert list(passage.sentences) == splitter.split(passage.text)
+        for s, sent in zip(range(s0, s1), passage.sentences):
+            got = [idx.vocabulary[t] for t in idx.tokens[idx.sentence_ptr[s]:idx.sentence_ptr[s + 1]]]
+            assert got == analyzer.terms(sent)
+
+
+@pytest.mark.parametrize("workers", [0, -3])
+def test_workers_below_one_mean_in_process(tmp_path: Path, workers: int):
+    _write_folder(tmp_path, files=2)
+    assert len(build_knowledge(tmp_path, workers=workers).kb.passages) > 0

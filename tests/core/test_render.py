@@ -1,0 +1,471 @@
+"""Rendering: answers as embeds, citations, Discord's limits, and the terminal drawing."""
+
+from __future__ import annotations
+
+import re
+
+import discord
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.answer import Answer, Citation, Result, Snippet, escape_markdown
+from bot.discord.send import to_embed
+from bot.errors import KnowledgeError
+from bot.rendering.markdown import (
+    compose,
+    defuse_mentions,
+    markup_states,
+    safe_url,
+    scrub,
+    truncate,
+    units,
+)
+from bot.rendering.messages import (
+    citation_markdown,
+    example_question,
+    question_from_title,
+    question_title,
+    render_answer,
+    render_cooldown,
+    render_empty_question,
+    render_full_passage,
+    render_help,
+    render_more_results,
+    render_no_answer,
+    render_reload,
+    render_reload_error,
+    render_sources,
+)
+from bot.rendering.reply import (
+    CONTENT_LIMIT,
+    DESCRIPTION_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    FIELD_NAME_LIMIT,
+    FIELD_VALUE_LIMIT,
+    FIELDS_LIMIT,
+    TITLE_LIMIT,
+    EmbedData,
+    FieldData,
+    ReplyData,
+    fit_embed,
+    fit_reply,
+    reply_as_markdown,
+)
+from bot.rendering.terminal import (
+    TerminalStyle,
+    display_width,
+    markdown_to_terminal,
+    render_terminal,
+    to_text,
+)
+from bot.service import KnowledgeService, SourceInfo
+from tests.fakes.handler_fakes import make_knowledge
+
+
+def assert_within_limits(reply: ReplyData) -> None:
+    assert reply.content is None or len(reply.content) <= CONTENT_LIMIT
+    total = 0
+    for e in reply.embeds:
+        assert e.title is None or len(e.title) <= TITLE_LIMIT
+        assert e.description is None or len(e.description) <= DESCRIPTION_LIMIT
+        assert len(e.fields) <= FIELDS_LIMIT
+        for f in e.fields:
+            assert 0 < len(f.name) <= FIELD_NAME_LIMIT and 0 < len(f.value) <= FIELD_VALUE_LIMIT
+        total += e.total_chars()
+        assert len(to_embed(e)) == e.total_chars()  # we count what discord.py counts
+    assert total <= EMBED_TOTAL_LIMIT
+
+
+def unescape(md: str) -> str:
+    return re.sub(r"\\(.)", r"\1", md)
+
+
+# ------------------------------------------------------------------------------- answers
+
+def test_answer_embed_cites_the_best_passage(service):
+    answer = service.ask("why Ramstein?")
+    reply = render_answer(answer)
+    [e] = reply.embeds
+    assert e.title == "why Ramstein?"
+    assert e.description.endswith("— New progress in NATO’s space force construction · ¶3")
+    assert "**" in e.description  # matched words in bold
+    assert re.fullmatch(r"Confidence: \d{1,3} %( · check the cited passage)?", e.footer)
+    assert [b.text for b in reply.buttons] == ["Full passage", "More results", "👍", "👎"]
+    assert len(e.fields) == min(2, len(answer.results) - 1)
+    for f, r in zip(e.fields, answer.results[1:]):
+        assert f.name == escape_markdown(r.citation.label)
+    assert not reply.ephemeral and render_answer(answer, ephemeral=True).ephemeral
+    assert_within_limits(reply)
+
+
+def test_citation_links_to_the_source_when_known(tmp_path):
+    kdir = make_knowledge(tmp_path / "k", {
+        "page.md": "source: https://example.org/wiki/Space_(centre)\n\n# Orbital Relay [Notes]\n\n"
+                   "The orbital relay station is staffed by twelve engineers.\n\n"
+                   "The relay station handles satellite telemetry for the alliance.\n"}, article=False)
+    service = KnowledgeService.open(kdir)
+    reply = render_answer(service.ask("who staffs the orbital relay station?"))
+    [e] = reply.embeds
+    assert e.url is not None and "(" not in e.url and ")" not in e.url
+    assert re.search(r"— \[Orbital Relay \\\[Notes\\\] · ¶1\]\(https://example\.org/wiki/Space_%28centre%29", e.description)
+
+
+def test_no_answer_is_plain_and_points_to_sources(service):
+    for q in ("???", "zebra quantum lasagna recipe"):
+        answer = service.ask(q)
+        reply = render_answer(answer)
+        if answer.answered:
+            continue
+        [e] = reply.embeds
+        assert "/sources" in e.description
+        assert e.footer.startswith("Confidence: no answer")
+        assert not reply.buttons
+        assert_within_limits(reply)
+
+
+def test_no_answer_notice_and_covers():
+    answer = Answer("what?", False, (), 0.0, notice="The knowledge base has no answer to that.",
+                    covers=tuple(f"Doc {i}" for i in range(6)))
+    text = render_no_answer(answer).embeds[0].description
+    assert text.startswith("The knowledge base has no answer to that.")
+    assert "*Doc 0*" in text and "3 more" in text
+
+
+def test_markdown_and_mentions_in_passages_render_as_written(tmp_path):
+    kdir = make_knowledge(tmp_path / "k", {"odd.txt": "Odd\n\nThe *secret* `code` is __not__ ~~here~~ "
+                                           "and @everyone with <@123> reads the ramstein > memo.\n"}, article=False)
+    service = KnowledgeService.open(kdir)
+    reply = render_answer(service.ask("who reads the ramstein memo?"))
+    desc = reply.embeds[0].description
+    assert "\\*secret\\*" in desc and "\\`code\\`" in desc and "\\_\\_not\\_\\_" in desc
+    # Mentions read as written but are defused in the text itself (a zero-width space after "@").
+    assert "@\u200beveryone" in desc and "<@\u200b123\\>" in desc
+    assert "@everyone" not in desc and "<@123" not in desc
+
+
+# ------------------------------------------------------------------------------- limits
+
+HUGE_WORD = "x" * 5000
+
+
+def _huge_kb(tmp_path):
+    long_title = " ".join(["Extraordinarily"] * 40)
+    # A list is one block, never cut (a paragraph that long would be cut at sentence ends).
+    words = "\n".join(f"- ramstein{i % 7} base word{i}" for i in range(3000))
+    files = {
+        "huge.md": f"source: https://example.org/{'p' * 300}\n\n# {long_title}\n\n{words}\n\n{HUGE_WORD} ramstein\n",
+    }
+    for i in range(60):
+        files[f"doc{i:02}.txt"] = f"{long_title} {i}\n\nramstein base paragraph {i} " + "filler " * 200 + "\n"
+    return KnowledgeService.open(make_knowledge(tmp_path / "k", files))
+
+
+def test_huge_passages_titles_and_urls_stay_within_limits(tmp_path):
+    service = _huge_kb(tmp_path)
+    answer = service.ask("ramstein base word")
+    reply = render_answer(answer)
+    assert_within_limits(reply)
+    for r in answer.results:
+        full = render_full_passage(r)
+        assert_within_limits(full)
+        desc = full.embeds[0].description
+        assert desc.endswith(f" · ¶{r.citation.paragraph}") or desc.endswith(")")  # citation intact
+        assert f"· ¶{r.citation.paragraph}" in desc
+    more = render_more_results(service.ask("ramstein base word", 25))
+    assert_within_limits(more)
+    sources = render_sources(service.sources())
+    assert_within_limits(sources)
+    desc = sources.embeds[0].description
+    assert desc.splitlines()[-1].startswith("…and ") and "more documents" in desc
+    for line in desc.splitlines()[:-1]:
+        assert line.startswith("• ") and "paragraph" in line  # whole lines only
+
+
+def test_full_passage_says_when_shortened(tmp_path):
+    service = _huge_kb(tmp_path)
+    huge = max(service.knowledge.passages, key=lambda p: len(p.text))
+    assert len(huge.text) > DESCRIPTION_LIMIT
+    result = Result(huge, Citation(huge.document, huge.title, huge.number, huge.source),
+                    Snippet(huge.text[:100]), 1.0, 1.0, 1.0)
+    reply = render_full_passage(result)
+    assert_within_limits(reply)
+    e = reply.embeds[0]
+    assert "shortened to fit Discord; the source has the rest" in e.footer
+    assert e.description.endswith(f"· ¶{huge.number}](https://example.org/{'p' * 300})")
+    assert e.title.endswith(f"· ¶{huge.number}")
+
+
+def test_fit_embed_drops_trailing_fields_first():
+    e = EmbedData(title="t", description="d " * 1000,
+                  fields=tuple(FieldData(f"f{i}", "v " * 500) for i in range(30)), footer="foot")
+    fitted = fit_embed(e)
+    assert fitted.total_chars() <= EMBED_TOTAL_LIMIT and len(fitted.fields) <= FIELDS_LIMIT
+    assert fitted.description == e.description.strip() or fitted.description == e.description
+    assert [f.name for f in fitted.fields] == [f"f{i}" for i in range(len(fitted.fields))]
+
+
+def test_fit_reply_shares_the_6000_budget_between_embeds():
+    e = EmbedData(description="word " * 900)
+    reply = fit_reply(ReplyData(content="c " * 2000, embeds=(e, e, e)))
+    assert len(reply.content) <= CONTENT_LIMIT
+    assert sum(x.total_chars() for x in reply.embeds) <= EMBED_TOTAL_LIMIT
+
+
+def test_truncate_keeps_links_bold_and_escapes_whole():
+    link = "[A long title · ¶3](https://example.org/a/very/long/path)"
+    text = "intro words " * 5 + link + " trailing words" * 10
+    for limit in range(20, len(text), 7):
+        out = truncate(text, limit)
+        assert len(out) <= limit
+        if "[" in out:
+            assert link in out
+    assert truncate("**bold words here and more**", 18).count("**") % 2 == 0
+    out = truncate("a \\* b " * 10, 9)
+    assert not re.search(r"(?<!\\)\\ …$", out) and len(out) <= 9
+
+
+def test_compose_never_cuts_the_tail():
+    tail = "\n\n— Title · ¶12"
+    out = compose("word " * 500, tail, 100)
+    assert out.endswith(tail) and len(out) <= 100
+    assert compose("short", tail, 100) == "short" + tail
+
+
+def test_citation_markdown_shortens_only_the_title():
+    c = Citation("d.txt", "Word " * 200, 7, "https://example.org/x")
+    for limit in (40, 100, 256, 1024):
+        out = citation_markdown(c, limit)
+        assert len(out) <= limit and "· ¶7" in out
+    assert citation_markdown(Citation("d", "T", 2, None)) == "T · ¶2"
+    assert citation_markdown(Citation("d", "T", 2, "javascript:alert(1)")) == "T · ¶2"
+    assert safe_url("https://x.org/a b(c)") == "https://x.org/a%20b%28c%29"
+
+
+words = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=" \n"),
+                         min_size=1, max_size=12), min_size=1, max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=words, limit=st.integers(min_value=5, max_value=300))
+def test_truncate_cuts_on_word_boundaries(words, limit):
+    text = " ".join(words)
+    out = truncate(text, limit)
+    assert len(out) <= limit
+    if out == text:
+        return
+    assert out.endswith(" …")
+    head = out[:-2]
+    if head.endswith("**") and not text.startswith(head):
+        head = head[:-2]  # a bold span we closed
+    head = head.rstrip(",;:")
+    kept = head.split(" ") if head else []
+    # Every kept word is a whole word of the original, in order (unless one giant word).
+    if len(words[0]) + 4 < limit:
+        assert kept == words[:len(kept)] or kept[:-1] == words[:len(kept) - 1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=3000), limit=st.integers(min_value=1, max_value=1100))
+def test_truncate_always_fits(text, limit):
+    assert units(truncate(text, limit)) <= limit
+
+
+def _code_passage(lines: int) -> str:
+    code = "\n".join(f"poetry add package-{i} --group dev" for i in range(lines))
+    return f"Install the tools with:\n\n```bash\n{code}\n```\n\nThen run **poetry install**."
+
+
+def test_truncate_cuts_code_at_a_line_end_and_closes_the_fence():
+    text = _code_passage(60)
+    for limit in range(30, len(text), 37):
+        out = truncate(text, limit)
+        assert units(out) <= limit
+        assert out.count("```") % 2 == 0  # every fence is closed
+        if "```bash" in out:
+            body = out.split("```bash\n", 1)[1].split("\n```", 1)[0]
+            # Whole code lines only: never cut mid-line.
+            assert all(line.startswith("poetry add package-") and line.endswith("--group dev")
+                       for line in body.split("\n")), body
+            assert body  # a fence is never left empty
+
+
+def test_truncate_never_cuts_inside_a_code_span_or_markup():
+    text = "Set `virtualenvs.in-project true` and *always* run it " * 10
+    for limit in range(10, 200, 3):
+        out = truncate(text, limit)
+        assert units(out) <= limit
+        assert out.count("`") % 2 == 0 and markup_states(out)[-1] == 0, out
+
+
+def test_limits_count_utf16_units_like_discord():
+    # 256 emoji are 512 UTF-16 units: Discord rejects them as a title.
+    title = question_title("😀" * 300)
+    assert title.startswith("😀") and len(title) < units(title) <= TITLE_LIMIT
+    e = fit_embed(EmbedData(title="😀" * 300, description="😀 " * 3000, footer="x"))
+    assert units(e.title) <= TITLE_LIMIT and units(e.description) <= DESCRIPTION_LIMIT
+    assert e.total_chars() == units(e.title) + units(e.description) + 1 <= EMBED_TOTAL_LIMIT
+    reply = fit_reply(ReplyData(content="🚀" * 1500))
+    assert units(reply.content) <= CONTENT_LIMIT
+
+
+def test_lone_surrogates_are_never_echoed():
+    reply = render_no_answer(Answer("why \ud83d Ramstein\udc00?", False, (), 0.0))
+    title = reply.embeds[0].title
+    assert "\ufffd" in title and not re.search("[\ud800-\udfff]", title)
+    assert scrub("a\ud83d\ude00b") == "a😀b"  # a split pair is joined, not replaced
+    reply = fit_reply(ReplyData(content="x\udfff", embeds=(EmbedData(footer="\ud800"),)))
+    assert reply.content == "x\ufffd" and reply.embeds[0].footer == "\ufffd"
+
+
+RAW_MENTION = re.compile(r"@(?:everyone|here)|<@[!&]?\d", re.IGNORECASE)
+
+
+def test_mentions_are_defused_in_every_text_the_bot_sends():
+    pings = "@everyone @here @Everyone <@123> <@!123> <@&456> \\<@789>"
+    reply = fit_reply(ReplyData(content=pings, embeds=(EmbedData(
+        title=pings, description=pings, footer=pings, fields=(FieldData(pings, pings),)),)))
+    e = reply.embeds[0]
+    for text in (reply.content, e.title, e.description, e.footer, e.fields[0].name, e.fields[0].value,
+                 reply_as_markdown(reply)):
+        assert not RAW_MENTION.search(text) and "@\u200beveryone" in text, text
+    assert fit_reply(reply) == reply  # idempotent: the Discord layer fits again before sending
+    assert defuse_mentions("mail me at a@b.org, @someone") == "mail me at a@b.org, @someone"
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("@<>!&0123456789everyonhr \u200b\\*`")), max_size=80))
+def test_no_mention_token_survives_fitting(text):
+    out = fit_reply(ReplyData(content=text)).content or ""
+    assert not RAW_MENTION.search(out)
+
+
+# ------------------------------------------------------------------------------- other replies
+
+def test_sources_lists_titles_counts_and_links():
+    reply = render_sources([SourceInfo("a.txt", "Alpha", 1, None),
+                            SourceInfo("b.html", "Beta [draft]", 12, "https://example.org/b")])
+    desc = reply.embeds[0].description
+    assert "**Alpha** — 1 paragraph · a.txt" in desc
+    assert "[Beta \\[draft\\]](https://example.org/b) — 12 paragraphs" in desc
+    assert reply.embeds[0].footer.startswith("2 documents · 13 paragraphs")
+    assert reply.ephemeral
+
+
+def test_help_mentions_the_ways_to_ask():
+    discord_help = render_help(prefix="!", answer_channels=True).embeds[0].description
+    for needle in ("/ask", "private", "Mention me", "!ask", "answer channels", "/sources", "/reload"):
+        assert needle in discord_help
+    console_help = render_help(console=True).embeds[0].description
+    for needle in ("/full", "/more", "/good", "/bad", "/quit"):
+        assert needle in console_help
+
+
+def test_reload_reports_counts_changes_and_time(service):
+    report = service.reload()
+    reply = render_reload(report)
+    e = reply.embeds[0]
+    assert "Reloaded 1 document, 6 paragraphs" in unescape(e.description) and "nothing changed" in e.description
+    assert [f.name for f in e.fields[:3]] == ["Documents", "Paragraphs", "Took"]
+    assert reply.ephemeral
+    err = render_reload_error(KnowledgeError("knowledge directory /x does not exist"))
+    assert "still answering" in err.embeds[0].description and "/x does not exist" in err.embeds[0].description
+
+
+def test_cooldown_message_is_friendly():
+    text = render_cooldown(12.2, 5, 60).content
+    assert "5 questions every 60 seconds" in text and "13 seconds" in text and text.startswith("You're asking")
+    assert "1 second" in render_cooldown(0.01, 1, 300).content and "5 minutes" in render_cooldown(1, 1, 300).content
+
+
+def test_question_title_round_trips():
+    q = "what is *this* [x] `y`?"
+    assert question_from_title(question_title(q)) == q
+    assert question_from_title(question_title("word " * 100)) is None
+
+
+# ------------------------------------------------------------------------------- terminal
+
+def test_terminal_rendering_fits_80_columns_and_shows_buttons(service):
+    reply = render_answer(service.ask("why Ramstein?"))
+    text = render_terminal(reply)
+    lines = text.splitlines()
+    assert all(display_width(line) <= 80 for line in lines)
+    assert lines[0].startswith("╭") and lines[-2].startswith("╰")
+    assert lines[-1] == "[ Full passage ] [ More results ] [ 👍 ] [ 👎 ]"
+    assert "why Ramstein?" in lines[1]
+    assert "New progress in NATO’s space force construction · ¶3" in text
+    assert re.search(r"Confidence: \d{1,3} %", text)
+    assert "**" not in text and "\x1b" not in text
+    assert to_text(reply) == text
+
+
+def test_terminal_colour_and_ascii_modes(service):
+    reply = render_answer(service.ask("why Ramstein?"))
+    coloured = render_terminal(reply, TerminalStyle(width=60, color=True))
+    assert "\x1b[1m" in coloured
+    assert all(display_width(line) <= 60 for line in coloured.splitlines())
+    plain = render_terminal(reply, TerminalStyle(width=50, ascii=True))
+    plain.encode("ascii")
+    assert plain.startswith("+---")
+
+
+def test_terminal_handles_wide_characters_and_long_words():
+    e = EmbedData(title="日本語のタイトル 👍", description="x" * 200 + " 漢字" * 50,
+                  fields=(FieldData("a", "1", True), FieldData("b", "2", True), FieldData("c", "3", True)),
+                  footer="f")
+    out = render_terminal(ReplyData(content="hi", embeds=(e,), ephemeral=True), TerminalStyle(width=40))
+    assert out.splitlines()[0] == "(only you can see this)"
+    assert all(display_width(line) <= 40 for line in out.splitlines())
+
+
+def test_markdown_to_terminal():
+    assert markdown_to_terminal("a **b** \\*c\\* [T · ¶3](https://x.org)") == "a b *c* T · ¶3 <https://x.org>"
+    assert markdown_to_terminal("**b**", color=True) == "\x1b[1mb\x1b[0m"
+
+
+def test_discord_embed_conversion_matches(service):
+    reply = render_answer(service.ask("why Ramstein?"))
+    e = reply.embeds[0]
+    embed = to_embed(e)
+    assert isinstance(embed, discord.Embed)
+    assert embed.title == e.title and embed.description == e.description and embed.footer.text == e.footer
+    assert [(f.name, f.value) for f in embed.fields] == [(f.name, f.value) for f in e.fields]
+
+
+def test_terminal_box_stays_aligned_with_emoji_sequences():
+    wcwidth = __import__("pytest").importorskip("wcwidth")
+    e = EmbedData(title="✔️ done 👨‍👩‍👧 family", description="日本語 and 👍🏽 and e\u0301 and \u200b zero", footer="🇩🇪")
+    lines = render_terminal(ReplyData(embeds=(e,)), TerminalStyle(width=40)).splitlines()
+    # Every row of the box ends in the same column as the terminal draws it.
+    assert {wcwidth.wcswidth(line) for line in lines} == {40}, lines
+
+
+def test_example_question_comes_from_the_knowledge_base_or_the_setting():
+    sources = [SourceInfo("a.md", "Managing environments in depth", 4, None),
+               SourceInfo("b.md", "Dependency `groups`", 2, None)]
+    example = example_question(sources)
+    assert example == "tell me about Dependency 'groups'"  # the shortest title; no backtick in code
+    help_text = render_help(example=example).embeds[0].description
+    assert "`@me tell me about Dependency 'groups'`" in help_text and "Ramstein" not in help_text
+    assert "Ramstein" not in render_help(console=True, example=example).embeds[0].description
+    empty = render_empty_question(example).content
+    assert "`@me tell me about Dependency 'groups'`" in empty
+    assert "`!ask tell me about" in render_empty_question(example, how="!ask ").content
+    assert example_question(sources, "  how do I   reset it? ") == "how do I reset it?"
+    assert example_question([]) == "what can you answer?"
+    long_title = SourceInfo("c.md", " ".join(f"w{i}" for i in range(20)), 1, None)
+    assert example_question([long_title]) == "tell me about w0 w1 w2 w3 w4 w5 w6 w7"
+
+
+def test_example_question_for_the_seed_article_is_answered(service):
+    example = example_question(service.sources())
+    assert service.ask(example).answered
+
+
+def test_terminal_works_without_wcwidth(monkeypatch):
+    from bot.rendering import terminal
+
+    monkeypatch.setattr(terminal, "_WCWIDTH", None)  # a broken install: unicodedata estimates
+    assert display_width("日本 👍 é") == 4 + 1 + 2 + 1 + 1
+    out = render_terminal(ReplyData(embeds=(EmbedData(title="日本語", description="x"),)), TerminalStyle(width=30))
+    assert all(display_width(line) == 30 for line in out.splitlines())

@@ -1,0 +1,223 @@
+"""Saved indexes and incremental reloads."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.service import KnowledgeService
+from bot.store import FORMAT_VERSION, cache_dir
+from tests.conftest import KNOWLEDGE, SEED_NAME
+
+
+@pytest.fixture
+def kdir(tmp_path: Path) -> Path:
+    d = tmp_path / "knowledge"
+    d.mkdir()
+    shutil.copy(KNOWLEDGE / SEED_NAME, d / SEED_NAME)
+    (d / "rules.md").write_text("# Server rules\n\nModerators are elected every spring by members.\n\nBe kind to others.\n")
+    (d / "faq.txt").write_text("FAQ\n\nThe bot answers questions from the knowledge base.\n")
+    return d
+
+
+def answers(service: KnowledgeService, questions=("why Ramstein?", "how are moderators elected", "lol")):
+    out = []
+    for q in questions:
+        a = service.ask(q)
+        out.append((a.answered, [(r.citation.label, round(r.score, 5), r.snippet.text) for r in a.results]))
+    return out
+
+
+def test_saved_index_gives_the_same_answers(kdir: Path):
+    fresh = KnowledgeService.open(kdir)
+    assert fresh.last_save is not None and fresh.last_save[0] == cache_dir(kdir)  # saved after the first build
+    folder, _ = fresh.save_index()
+    assert folder == cache_dir(kdir) and (folder / "meta.json").exists()
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["format"] == FORMAT_VERSION and len(meta["key"]) == 64
+    assert not any(p.suffix == ".pkl" for p in folder.iterdir())
+    loaded = KnowledgeService.open(kdir)
+    assert loaded._built.files_read == 0  # nothing re-read: it came from the saved index
+    assert answers(loaded) == answers(fresh)
+    assert [s.title for s in loaded.sources()] == [s.title for s in fresh.sources()]
+
+
+def test_stale_saved_index_is_rebuilt_and_refreshed(kdir: Path):
+    KnowledgeService.open(kdir).save_index()
+    (kdir / "faq.txt").write_text("FAQ\n\nThe bot was written in the spring of 2026.\n")
+    service = KnowledgeService.open(kdir)
+    assert service._built.files_read == 1  # the out-of-date save still serves the other files
+    assert "2026" in service.ask("when was the bot written").best.snippet.text
+    # The saved index was refreshed, so the next start-up reads nothing.
+    assert KnowledgeService.open(kdir)._built.files_read == 0
+
+
+def test_corrupt_saved_index_is_rebuilt(kdir: Path, caplog):
+    KnowledgeService.open(kdir).save_index()
+    (cache_dir(kdir) / "tokens.npy").write_bytes(b"garbage")
+    service = KnowledgeService.open(kdir)
+    assert service.ask("why Ramstein?").answered
+    assert "unreadable" in caplog.text
+
+
+def test_reload_reads_only_changed_files(kdir: Path):
+    service = KnowledgeService.open(kdir, use_saved_index=False)
+    assert service._built.files_read == 3
+    rules = kdir / "rules.md"
+    rules.write_text(rules.read_text() + "\nSpam gets a warning, then a ban.\n")
+    (kdir / "new.txt").write_text("New\n\nA brand new document about spam filters.\n")
+    report = service.reload()
+    assert service._built.files_read == 2  # rules.md and new.txt; the article is reused
+    assert report.documents == 4 and report.paragraphs == 6 + 3 + 1 + 1
+    assert report.diff.documents_added == ("new.txt",)
+    assert report.diff.documents_changed == ("rules.md",)
+    assert report.diff.paragraphs_added == 2
+    # Reused and re-read documents answer alike.
+    assert service.ask("why Ramstein?").best.citation.paragraph == 3
+    assert "ban" in service.ask("what happens to spam").best.snippet.text
+    os.remove(kdir / "faq.txt")
+    report = service.reload()
+    assert report.diff.documents_removed == ("faq.txt",) and report.diff.paragraphs_removed == 1
+    assert service._built.files_read == 0
+
+
+def test_failed_reload_keeps_old_base(kdir: Path):
+    from bot.errors import KnowledgeError
+
+    service = KnowledgeService.open(kdir, use_saved_index=False)
+    for p in kdir.iterdir():
+        p.unlink()
+    with pytest.raises(KnowledgeError, match="has no documents"):
+        service.reload()
+    assert service.ask("why Ramstein?").best.citation.paragraph == 3
+
+
+def test_saved_index_of_a_fixed_file_is_stale(kdir: Path):
+    (kdir / "bad.txt").write_bytes(b"\x00\x01binary")
+    service = KnowledgeService.open(kdir)
+    (kdir / "bad.txt").write_text("Penguins\n\nPenguins live in Antarctica.\n")
+    service.save_index()  # saves what the build saw: bad.txt as it was
+    reopened = KnowledgeService.open(kdir)
+    assert reopened.ask("where do penguins live").answered
+
+
+def test_unexpected_reload_error_keeps_old_base(kdir: Path, monkeypatch):
+    from bot import service as service_module
+    from bot.errors import KnowledgeError
+
+    service = KnowledgeService.open(kdir, use_saved_index=False)
+
+    def boom(*args, **kwargs):
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(service_module, "build_knowledge", boom)
+    (kdir / "faq.txt").write_text("FAQ\n\nChanged.\n")
+    with pytest.raises(KnowledgeError, match="previous knowledge base is still in use"):
+        service.reload()
+    assert service.ask("why Ramstein?").best.citation.paragraph == 3
+
+
+def test_failed_swap_keeps_the_previous_save(kdir: Path, monkeypatch):
+    service = KnowledgeService.open(kdir)
+    folder, _ = service.save_index()
+    before = (folder / "meta.json").read_text()
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        if Path(src).name.startswith(".tmp-"):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        service.save_index()
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert (folder / "meta.json").read_text() == before
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".tmp-")]
+    assert KnowledgeService.open(kdir)._built.files_read == 0
+
+
+def _damage(path: Path) -> None:
+    """Overwrite an .npy file's body (its header stays valid, as after a disk fault)."""
+    data = bytearray(path.read_bytes())
+    header = data.index(b"\n") + 1  # the .npy header ends at its first newline
+    data[header:] = bytes([0xFF]) * (len(data) - header)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("name", ["tokens", "sentence_ptr", "post_docs", "blob", "term_ptr"])
+def test_damaged_array_is_detected_and_rebuilt(kdir: Path, caplog, name: str):
+    first = answers(KnowledgeService.open(kdir))
+    _damage(cache_dir(kdir) / f"{name}.npy")
+    with caplog.at_level(logging.WARNING):
+        service = KnowledgeService.open(kdir)
+    assert service._built.files_read == 3  # rebuilt from the files, nothing taken from the damaged save
+    assert answers(service) == first
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "damaged" in warnings[0].getMessage()
+    # The rebuilt index replaced the damaged save.
+    assert KnowledgeService.open(kdir)._built.saved
+
+
+def test_reload_repairs_a_save_damaged_while_running(kdir: Path):
+    first = answers(KnowledgeService.open(kdir))
+    service = KnowledgeService.open(kdir)
+    assert service._built.saved  # answering from the memory-mapped save
+    _damage(cache_dir(kdir) / "post_weights.npy")  # in place: the mapped arrays change too
+    report = service.reload()
+    assert report.documents == 3
+    assert service._built.files_read == 3  # nothing reused from the damaged arrays
+    assert answers(service) == first
+    assert KnowledgeService.open(kdir)._built.saved  # the save is whole again
+
+
+def test_unfinished_saves_are_removed_at_start(kdir: Path):
+    KnowledgeService.open(kdir)
+    parent = cache_dir(kdir).parent
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = [parent / f".tmp-{dead.pid}-abc", parent / ".tmp-old_style"]
+    live = parent / f".tmp-{os.getppid()}-xyz"  # a living process (pytest's parent) may be saving
+    for d in (*stale, live):
+        d.mkdir()
+        (d / "tokens.npy").write_bytes(b"half written")
+    service = KnowledgeService.open(kdir)
+    assert service.ask("why Ramstein?").answered
+    assert not any(d.exists() for d in stale)
+    assert live.exists()
+
+
+def test_first_build_is_saved_and_logged(kdir: Path, caplog):
+    with caplog.at_level(logging.INFO, logger="bot.service"):
+        service = KnowledgeService.open(kdir)
+    assert not service._built.saved and (cache_dir(kdir) / "meta.json").exists()
+    assert "built the index of" in caplog.text and "saved the index to" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="bot.service"):
+        again = KnowledgeService.open(kdir)
+    assert again._built.saved and again._built.files_read == 0
+    assert again._built.seconds == pytest.approx(service._built.seconds)
+    assert "loaded the saved index" in caplog.text and "built 20" in caplog.text  # the build's date
+
+
+def test_the_index_lives_where_make_clean_removes_it():
+    root = Path(__file__).resolve().parents[2]
+    assert cache_dir(root / "knowledge") == root / ".kb-cache" / "knowledge"
+    clean = next(line for line in (root / "Makefile").read_text().splitlines() if line.startswith("\trm -rf"))
+    assert " .kb-cache" in clean
+
+
+def test_a_save_made_by_other_reader_code_is_stale(kdir: Path, monkeypatch):
+    from bot import store
+
+    KnowledgeService.open(kdir).save_index()
+    assert KnowledgeService.open(kdir)._built.files_read == 0
+    monkeypatch.setattr(store, "code_fingerprint", lambda: "other code")
+    assert KnowledgeService.open(kdir)._built.files_read > 0  # rebuilt, not served stale

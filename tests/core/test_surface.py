@@ -1,0 +1,94 @@
+"""Surface evidence: the question's words as typed, and the kind of answer it asks for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answer import AnswerEngine
+from bot.documents.loader import load_knowledge
+from bot.surface import SurfaceMatcher, answer_kind
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many staff will the centre have?", "number"),
+    ("how much did it cost", "number"),
+    ("What percentage of voters agreed?", "number"),
+    ("When did NATO declare space a domain?", "date"),
+    ("In what year was it founded?", "date"),
+    ("so when is the launch", "date"),
+    ("What happens when the base is attacked?", None),
+    ("How old was he when he left?", "number"),
+    ("Who is the secretary general?", None),
+    ("where is the base", "place"),
+    ("why Ramstein?", None),
+    ("what did Stoltenberg say?", None),
+    ("", None),
+    ("🚀🚀", None),
+])
+def test_answer_kind(question: str, kind: str | None) -> None:
+    assert answer_kind(question) == kind
+
+
+def matcher(question: str, weights: dict[str, float]) -> SurfaceMatcher:
+    return SurfaceMatcher(question, weights, sum(weights.values()))
+
+
+def test_exact_share_counts_whole_words_case_aside() -> None:
+    m = matcher("operational domain", {"operational": 1.0, "domain": 3.0})
+    assert m.exact_share("An OPERATIONAL area.") == 0.25
+    # "operations" shares the stem but is not the word as typed; "subdomain" is another word.
+    assert m.exact_share("space operations in a subdomain") == 0.0
+    assert m.exact_share("domain-specific operational rules") == 1.0
+
+
+def test_sentence_share_is_read_from_the_best_sentence_itself() -> None:
+    # The best sentence also occurs inside an earlier, longer one ("key" in "keyboard").
+    m = matcher("press the key", {"press": 1.0, "key": 1.0})
+    f = m.features([("Press the keyboard. Press the key", "Press the key")])
+    assert (f.exact[0], f.sentence_exact[0]) == (1.0, 1.0)
+    f = m.features([("Press the keyboard. Press the key", "Press the keyboard.")])
+    assert f.sentence_exact[0] == 0.5
+
+
+def test_answer_type_ignores_the_questions_own_words() -> None:
+    m = matcher("What happened in June 2019?", {"happened": 1.0, "june": 1.0, "2019": 1.0})
+    assert m.kind is None
+    when = matcher("When did it happen in June?", {"happen": 1.0, "june": 1.0})
+    assert when.has_answer_kind("It happened in June.") == 0.0  # June is the question's word
+    assert when.has_answer_kind("It happened in 1998.") == 1.0
+    assert when.has_answer_kind("It happened in the 1990s.") == 1.0
+    assert when.has_answer_kind("It happened long ago, with 12345 votes.") == 0.0
+    assert when.has_answer_kind("Members may sign it; they march in August.") == 1.0  # August only
+    assert when.has_answer_kind("Members may sign it; they march on.") == 0.0
+    where = matcher("Where is the base?", {"base": 1.0})
+    assert where.has_answer_kind("The base is in Germany.") == 1.0
+    assert where.has_answer_kind("The base is in good shape. Germany agreed.") == 0.0
+    assert matcher("Where in Germany?", {"germany": 1.0}).has_answer_kind("It is in Germany.") == 0.0
+    many = matcher("How many staff?", {"staff": 1.0})
+    assert many.has_answer_kind("It will have 120 staff.") == 1.0
+    assert many.has_answer_kind("It will have twelve staff.") == 1.0
+    assert many.has_answer_kind("Staffing is unknown.") == 0.0
+
+
+def test_the_word_as_typed_breaks_a_stem_tie(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(
+        "Notes\n\nThe agency reported on operations at the harbour last spring.\n\n"
+        "The agency reported on operational plans at the harbour last spring.\n",
+        encoding="utf-8")
+    engine = AnswerEngine(load_knowledge(tmp_path))
+    for question, paragraph in (("operational harbour agency", 2), ("harbour agency operations", 1)):
+        best = engine.ask(question).best
+        assert best is not None and best.citation.paragraph == paragraph, question
+
+
+def test_a_date_question_prefers_the_passage_with_a_date(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(
+        "Notes\n\nThe treaty was signed by the council after long talks.\n\n"
+        "The treaty was signed by the council in 1987 after talks.\n",
+        encoding="utf-8")
+    engine = AnswerEngine(load_knowledge(tmp_path))
+    assert engine.ask("When was the treaty signed?").best.citation.paragraph == 2
+    # Without a question about time the paragraphs tie and keep their reading order.
+    assert engine.ask("Was the treaty signed?").best.citation.paragraph == 1

@@ -1,0 +1,565 @@
+"""End to end: the real bot (create_bot / `python -m bot run`), configured through
+DISCORD_API_BASE and DISCORD_GATEWAY_URL, driven through the real, unmodified discord.py
+client by the loopback fake Discord (tests/fake_discord).
+
+Every scenario ends with two checks made by ``running_bot``: no request hit a route the fake
+does not know, and every message body the bot sent (channel messages, edits, interaction
+callbacks, follow-ups) carries allowed_mentions that ping nobody. Fault scenarios live in
+test_e2e_faults.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.discord.cogs import ask as ask_cog
+from tests.fakes.e2e_helpers import (
+    ARTICLE,
+    ARTICLE_TITLE,
+    FOLLOWUP_ROUTE,
+    MESSAGE_ROUTE,
+    MESSAGES_ROUTE,
+    PYTHON,
+    assert_no_pings,
+    base_env,
+    copy_knowledge,
+    custom_ids,
+    embed_of,
+    database_bytes,
+    database_read_only,
+    feedback_lines,
+    running_bot,
+    subprocess_env,
+)
+from tests.fakes.fake_discord import FakeDiscord, RecordedRequest, payloads
+
+RELAY_DOC = (
+    "Orbital relay station\n\n"
+    "The orbital relay station badge is cobalt blue with a silver star.\n\n"
+    "The relay station crew rotates every ninety days.\n"
+)
+RELAY_QUESTION = "what colour is the orbital relay station badge?"
+NO_ANSWER_QUESTION = "what is the recipe for banana bread?"
+
+
+@pytest.fixture
+async def fake():
+    async with FakeDiscord() as server:
+        yield server
+
+
+def assert_ramstein_answer(embed: dict, paragraph: int = 3) -> None:
+    """The answer to "why Ramstein?": the article's paragraph cited, "two considerations" quoted."""
+    description = embed["description"]
+    snippet, _, citation = description.rpartition("\n\n— ")
+    assert "two considerations" in snippet
+    assert citation == f"{ARTICLE_TITLE} · ¶{paragraph}"
+    assert embed["footer"]["text"].startswith("Confidence: ")
+
+
+async def followup_of(fake: FakeDiscord, interaction: dict, timeout: float = 5.0) -> RecordedRequest:
+    """The follow-up message the bot posted for a deferred interaction."""
+    return await fake.wait_for_request(
+        lambda r: r.matches("POST", FOLLOWUP_ROUTE) and r.params["token"] == interaction["token"], timeout
+    )
+
+
+# ---------------------------------------------------------------------------- asking
+
+async def test_slash_ask_cites_paragraph_3_with_buttons(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path):
+        interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
+        response = await fake.wait_for_interaction_response(interaction)
+
+        assert response.type == 4 and not response.ephemeral  # answered at once, for everyone
+        embed = embed_of(response.data)
+        assert embed["title"] == "why Ramstein?"
+        assert_ramstein_answer(embed)
+        assert response.message is not None
+        key = interaction["id"]
+        assert custom_ids(response.message) == [f"kb:full:{key}", f"kb:more:{key}", f"kb:up:{key}", f"kb:down:{key}"]
+        # Commands were synced to the configured guild (GUILD_IDS), where the user ran /ask.
+        put = fake.requests_to("PUT", "/applications/{application_id}/guilds/{guild_id}/commands")
+        assert put and put[0].params["guild_id"] == fake.guild_id
+        assert {"ask", "reload", "sources", "help"} <= {c["name"] for c in put[0].json}
+
+
+async def test_mention_gets_a_cited_answer(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path) as run:
+        msg, reply = await run.ask_mention("what did Stoltenberg say?")
+
+        embed = embed_of(reply)
+        assert embed["title"] == "what did Stoltenberg say?"
+        snippet, _, citation = embed["description"].rpartition("\n\n— ")
+        assert "**Stoltenberg**" in snippet
+        assert citation.startswith(f"{ARTICLE_TITLE} · ¶")
+        assert custom_ids(reply)[0] == f"kb:full:{msg['id']}"
+        post = fake.requests_to("POST", MESSAGES_ROUTE)[0]
+        assert post.json["message_reference"]["message_id"] == int(msg["id"])
+        assert post.json["message_reference"]["fail_if_not_exists"] is False
+        assert len(fake.bot_messages) == 1
+
+        # Other bots are ignored, even when they mention it (events are handled in order,
+        # so once the next human question is answered the bot's would have been too).
+        robot = fake.make_user("other-bot", bot=True)
+        from_bot = await fake.send_message("why Ramstein?", mentions_bot=True, author=robot)
+        await run.ask_mention("why Ramstein?")
+        assert [m for m in fake.bot_messages if (m.get("message_reference") or {}).get("message_id") == from_bot["id"]] == []
+
+        # A direct message needs no mention.
+        dm = await fake.send_message("why Ramstein?", dm=True)
+        dm_reply = await fake.wait_for_reply(dm)
+        assert dm_reply["channel_id"] == dm["channel_id"] != fake.channel_id
+        assert_ramstein_answer(embed_of(dm_reply))
+
+
+async def test_slow_answer_is_deferred_then_followed_up(
+    fake: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answer not ready in time: "thinking…" first (Discord allows 3 s), then the answer."""
+    monkeypatch.setattr(ask_cog, "DEFER_AFTER", 0.05)  # 2 s in production
+    async with running_bot(fake, tmp_path) as run:
+        ask = run.service.ask
+        run.service.ask = lambda *a, **k: time.sleep(0.3) or ask(*a, **k)  # type: ignore[method-assign]
+        for private in (False, True):
+            interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?", "private": private})
+            deferred = await fake.wait_for_interaction_response(interaction)
+            assert deferred.type == 5 and deferred.ephemeral is private
+            body = (await followup_of(fake, interaction)).json
+            assert_ramstein_answer(embed_of(body))
+            assert bool(body.get("flags", 0) & payloads.MESSAGE_FLAG_EPHEMERAL) is private
+            # The follow-up replaced the "thinking…" placeholder, buttons and all.
+            answer = fake.messages[deferred.message["id"]]
+            assert custom_ids(answer)[0] == f"kb:full:{interaction['id']}"
+            assert not answer["flags"] & payloads.MESSAGE_FLAG_LOADING
+            click = await fake.click_button(answer, f"kb:full:{interaction['id']}")
+            assert embed_of((await fake.wait_for_interaction_response(click)).data)["title"] == f"{ARTICLE_TITLE} · ¶3"
+
+
+async def test_sources_and_help(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path):
+        sources = await fake.wait_for_interaction_response(await fake.send_slash_command("sources"))
+        help_ = await fake.wait_for_interaction_response(await fake.send_slash_command("help"))
+    assert sources.ephemeral and help_.ephemeral
+    listing = embed_of(sources.data)
+    assert listing["title"] == "Sources"
+    assert f"**{ARTICLE_TITLE}** — 6 paragraphs · {ARTICLE}" in listing["description"]
+    assert listing["footer"]["text"].startswith("1 document · 6 paragraphs")
+    assert "/ask" in embed_of(help_.data)["description"]
+
+
+async def test_answer_channel_threads_and_prefix_command(fake: FakeDiscord, tmp_path: Path) -> None:
+    """The optional modes that read ordinary messages (they turn on the Message Content intent)."""
+    env = {"ANSWER_CHANNEL_IDS": fake.channel_id, "PREFIX_COMMANDS": "true"}
+    async with running_bot(fake, tmp_path, **env) as run:
+        assert run.bot.intents.message_content
+        question = await fake.send_message("why Ramstein?")  # no mention: answered in a thread
+        thread_post = await fake.wait_for_request(
+            lambda r: r.matches("POST", MESSAGES_ROUTE) and r.params["channel_id"] == question["id"]
+        )
+        assert fake.channels[question["id"]]["name"] == "why Ramstein?"  # thread named after the question
+        assert_ramstein_answer(embed_of(thread_post.json))
+        assert custom_ids(thread_post.json)[0] == f"kb:full:{question['id']}"
+
+        chatter = await fake.send_message("thanks, that helps")  # not a question: left alone
+        prefixed = await fake.send_message("!ask why Ramstein?")
+        assert_ramstein_answer(embed_of(await fake.wait_for_reply(prefixed)))
+        assert not [m for m in fake.bot_messages if (m.get("message_reference") or {}).get("message_id") == chatter["id"]]
+        assert len(fake.requests_to("POST", "/channels/{channel_id}/messages/{message_id}/threads")) == 1
+
+
+async def test_slash_commands_in_a_direct_message(fake: FakeDiscord, tmp_path: Path) -> None:
+    """Without GUILD_IDS the commands are global, so they work in DMs; there only
+    ADMIN_USER_IDS can reload (no server permissions exist in a DM)."""
+    admin = fake.make_user("dm-admin")
+    async with running_bot(fake, tmp_path, GUILD_IDS="", ADMIN_USER_IDS=admin["id"]):
+        assert fake.requests_to("PUT", "/applications/{application_id}/commands")
+        assert not fake.requests_to("PUT", "/applications/{application_id}/guilds/{guild_id}/commands")
+        dm = fake._dm_channel_for(fake.default_user)["id"]
+        ask = await fake.send_slash_command("ask", {"question": "why Ramstein?"}, channel_id=dm)
+        assert_ramstein_answer(embed_of((await fake.wait_for_interaction_response(ask)).data))
+
+        refused = await fake.send_slash_command("reload", channel_id=dm)
+        assert (await fake.wait_for_interaction_response(refused)).data["content"].startswith("Sorry, only server admins")
+        admin_dm = fake._dm_channel_for(admin)["id"]
+        allowed = await fake.send_slash_command("reload", user=admin, channel_id=admin_dm)
+        assert embed_of((await followup_of(fake, allowed)).json)["title"] == "Knowledge base reloaded"
+
+
+async def test_emoji_and_broken_surrogates_in_a_question_still_get_an_answer(fake: FakeDiscord, tmp_path: Path) -> None:
+    """Discord counts embed limits in UTF-16 units (the fake does too): 300 emoji are 600
+    units, more than a title holds; a lone surrogate from a broken client is not echoed."""
+    async with running_bot(fake, tmp_path):
+        question = "😀" * 300 + " \ud83d why Ramstein?"
+        interaction = await fake.send_slash_command("ask", {"question": question})
+        response = await fake.wait_for_interaction_response(interaction)
+        embed = embed_of(response.data)
+        title = embed["title"]
+        assert title.startswith("😀") and len(title.encode("utf-16-le", "surrogatepass")) // 2 <= 256
+        assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in title)
+        assert_ramstein_answer(embed)
+
+
+async def test_unanswerable_question_gets_the_no_answer_reply(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path) as run:
+        question, reply = await run.ask_mention(NO_ANSWER_QUESTION)
+        interaction = await fake.send_slash_command("ask", {"question": NO_ANSWER_QUESTION, "private": True})
+        response = await fake.wait_for_interaction_response(interaction)
+
+    for embed in (embed_of(reply), embed_of(response.data)):
+        assert embed["title"] == NO_ANSWER_QUESTION
+        assert embed["description"].startswith("The knowledge base has no answer to that.")
+        assert "¶" not in embed["description"]  # nothing cited
+        assert embed["footer"]["text"].startswith("Confidence: no answer")
+    # Nothing to show in full, more of or vote on: only the way to teach the bot an answer.
+    assert custom_ids(reply) == [f"kb:teach:{question['id']}"]
+    assert custom_ids(response.message) == [f"kb:teach:{interaction['id']}"]
+    assert response.ephemeral  # private=True
+
+
+# ---------------------------------------------------------------------------- buttons
+
+async def test_buttons_full_passage_more_results_and_votes(fake: FakeDiscord, tmp_path: Path) -> None:
+    bob = fake.make_user("bob")
+    async with running_bot(fake, tmp_path) as run:
+        interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
+        answer = (await fake.wait_for_interaction_response(interaction)).message
+        assert answer is not None
+        key = interaction["id"]
+
+        full = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:full:{key}"))
+        assert full.type == 4 and full.ephemeral
+        embed = embed_of(full.data)
+        assert embed["title"] == f"{ARTICLE_TITLE} · ¶3"
+        paragraph = run.service.knowledge.documents[0].paragraphs[2]
+        assert "two considerations" in paragraph
+        assert embed["description"].startswith(paragraph[:200])
+        assert embed["footer"]["text"] == f"{ARTICLE} · paragraph 3"
+
+        more = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:more:{key}"))
+        assert more.type == 4 and more.ephemeral
+        embed = embed_of(more.data)
+        assert embed["title"] == "More results: why Ramstein?"
+        names = [f["name"] for f in embed["fields"]]
+        assert names[0] == f"1. {ARTICLE_TITLE} · ¶3" and len(names) >= 2
+
+        up = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{key}"))
+        down = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:down:{key}", user=bob))
+        again = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{key}"))
+        assert up.ephemeral and up.data["content"] == "Thanks for the 👍!"
+        assert down.ephemeral and down.data["content"].startswith("Thanks for the 👎!")
+        assert again.ephemeral and again.data["content"] == "You already rated this answer. Thanks!"
+
+        votes = feedback_lines(run)
+        assert [v["vote"] for v in votes] == ["up", "down"]  # the repeat vote was not written
+        for v in votes:
+            assert v["question"] == "why Ramstein?"
+            assert v["cited"][0]["paragraph"] == 3 and v["cited"][0]["document"] == ARTICLE
+            assert v["message_id"] == int(answer["id"])
+            assert v["guild_id"] == int(fake.guild_id) and v["channel_id"] == int(fake.channel_id)
+        assert votes[0]["user"] != votes[1]["user"]
+        raw = database_bytes(run)
+        assert fake.default_user["id"].encode() not in raw and bob["id"].encode() not in raw  # user ids are hashed
+
+        # The buttons under a mention's answer work the same way (keyed by the message id).
+        msg, reply = await run.ask_mention("why Ramstein?")
+        click = await fake.click_button(reply, f"kb:more:{msg['id']}")
+        assert embed_of((await fake.wait_for_interaction_response(click)).data)["title"] == "More results: why Ramstein?"
+        # Every button reply was ephemeral: the channel only ever saw the two answers.
+        assert [m["id"] for m in fake.bot_messages if not m["flags"] & payloads.MESSAGE_FLAG_EPHEMERAL] == [
+            answer["id"], reply["id"]
+        ]
+
+
+async def test_buttons_keep_working_after_a_restart(fake: FakeDiscord, tmp_path: Path) -> None:
+    """Answers outlive the process that sent them: a new bot recovers the question from the
+    embed title (the custom ids are handled by a registered dynamic item)."""
+    async with running_bot(fake, tmp_path):
+        interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
+        answer = (await fake.wait_for_interaction_response(interaction)).message
+    assert answer is not None
+    async with running_bot(fake, tmp_path) as run:
+        assert len(run.bot.answers) == 0
+        full = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:full:{interaction['id']}"))
+        assert embed_of(full.data)["title"] == f"{ARTICLE_TITLE} · ¶3"
+        up = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
+        assert up.data["content"] == "Thanks for the 👍!"
+        [vote] = feedback_lines(run)
+        assert vote["question"] == "why Ramstein?" and vote["cited"][0]["paragraph"] == 3
+    assert fake.identify_count == 2
+
+
+async def test_a_vote_that_failed_to_save_can_be_retried(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path) as run:
+        interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
+        answer = (await fake.wait_for_interaction_response(interaction)).message
+        assert answer is not None
+        with database_read_only(run.bot.app.store):  # the vote cannot be written
+            first = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
+        assert first.data["content"].startswith("Sorry, something went wrong on my side. Please try again")
+
+        # the disk problem is fixed; the user tries again, as asked
+        again = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
+        assert again.data["content"] == "Thanks for the 👍!"  # today: "You already rated this answer. Thanks!"
+        assert [v["vote"] for v in feedback_lines(run)] == ["up"]
+
+
+# ---------------------------------------------------------------------------- /reload
+
+async def test_reload_by_admins_reports_counts(fake: FakeDiscord, tmp_path: Path) -> None:
+    admin_role = fake.make_role("kb-admins")  # no permissions: only ADMIN_ROLE_IDS makes it admin
+    by_role = fake.make_user("role-admin", role_ids=[admin_role["id"]])
+    by_id = fake.make_user("listed-admin")
+    manager = fake.make_user("manager")
+    knowledge = copy_knowledge(tmp_path)
+    env = {"ADMIN_ROLE_IDS": admin_role["id"], "ADMIN_USER_IDS": by_id["id"]}
+    async with running_bot(fake, tmp_path, knowledge_dir=knowledge, **env) as run:
+        _, before = await run.ask_mention(RELAY_QUESTION)
+        assert embed_of(before)["footer"]["text"].startswith("Confidence: no answer")
+
+        (knowledge / "relay.txt").write_text(RELAY_DOC, encoding="utf-8")
+        manage_guild = payloads.DEFAULT_EVERYONE_PERMISSIONS | payloads.MANAGE_GUILD
+        runs = [
+            ("manage server", await fake.send_slash_command("reload", user=manager, member_permissions=manage_guild)),
+        ]
+        for label, who in (("ADMIN_ROLE_IDS", by_role), ("ADMIN_USER_IDS", by_id)):
+            await followup_of(fake, runs[-1][1])
+            runs.append((label, await fake.send_slash_command("reload", user=who)))
+        for i, (label, interaction) in enumerate(runs):
+            deferred = await fake.wait_for_interaction_response(interaction)
+            assert deferred.type == 5 and deferred.ephemeral, label  # "thinking…", only the admin sees it
+            body = (await followup_of(fake, interaction)).json
+            assert body["flags"] & payloads.MESSAGE_FLAG_EPHEMERAL, label
+            embed = embed_of(body)
+            assert embed["title"] == "Knowledge base reloaded", label
+            fields = {f["name"]: f["value"] for f in embed["fields"]}
+            assert (fields["Documents"], fields["Paragraphs"]) == ("2", "8"), label
+            assert embed["description"].startswith("Reloaded 2 documents, 8 paragraphs in "), label
+            if i == 0:
+                assert fields["Added (1)"] == "• relay.txt"
+            else:
+                assert "nothing changed" in embed["description"], label
+
+        _, after = await run.ask_mention(RELAY_QUESTION)
+        assert embed_of(after)["description"].endswith("— Orbital relay station · ¶1")
+
+
+async def test_reload_by_non_admin_is_refused_and_nothing_reloads(fake: FakeDiscord, tmp_path: Path) -> None:
+    knowledge = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=knowledge) as run:
+        reloads = []
+        original = run.service.reload
+        run.service.reload = lambda: reloads.append(1) or original()  # type: ignore[method-assign]
+        (knowledge / "relay.txt").write_text(RELAY_DOC, encoding="utf-8")
+
+        interaction = await fake.send_slash_command("reload")  # alice: @everyone permissions only
+        response = await fake.wait_for_interaction_response(interaction)
+        assert response.type == 4 and response.ephemeral
+        assert response.data["content"].startswith("Sorry, only server admins can use /reload")
+        assert response.data["content"].endswith("Nothing was changed.")
+
+        assert reloads == []
+        assert len(run.service.knowledge.documents) == 1
+        _, reply = await run.ask_mention(RELAY_QUESTION)
+        assert embed_of(reply)["footer"]["text"].startswith("Confidence: no answer")
+
+
+async def test_reload_of_a_broken_directory_is_refused_and_old_answers_stay(fake: FakeDiscord, tmp_path: Path) -> None:
+    knowledge = copy_knowledge(tmp_path)
+    manage_guild = payloads.DEFAULT_EVERYONE_PERMISSIONS | payloads.MANAGE_GUILD
+    async with running_bot(fake, tmp_path, knowledge_dir=knowledge) as run:
+        (knowledge / ARTICLE).write_bytes(b"")  # the only document is now empty
+        (knowledge / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")  # and a binary one
+
+        interaction = await fake.send_slash_command("reload", member_permissions=manage_guild)
+        body = (await followup_of(fake, interaction)).json
+        embed = embed_of(body)
+        assert embed["title"] == "Reload failed"
+        assert embed["description"].startswith("The previous knowledge base is still answering questions.")
+        why = embed["description"].split("**Why:** ", 1)[1]
+        assert "no usable documents" in why and "empty" in why and "binary" in why
+
+        _, reply = await run.ask_mention("why Ramstein?")
+        assert_ramstein_answer(embed_of(reply))
+        interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
+        assert_ramstein_answer(embed_of((await fake.wait_for_interaction_response(interaction)).data))
+
+
+def _filler(paragraphs: int) -> str:
+    """A big document of nonsense words (none of them in the article): makes a build slow."""
+    rng = random.Random(20240601)
+    vocab = [a + b for a in ("lor", "ips", "dol", "sit", "amet", "cons", "adip", "elit") for b in ("a", "o", "um", "is", "ex")]
+    return "Filler notes\n\n" + "\n\n".join(" ".join(rng.choices(vocab, k=60)) + "." for _ in range(paragraphs)) + "\n"
+
+
+async def test_50_questions_in_flight_during_a_reload(fake: FakeDiscord, tmp_path: Path) -> None:
+    """The new edition inserts a paragraph at the top, so the answer moves from ¶3 to ¶4: an
+    answer cut from half an index (new citation, old text, or the reverse) cannot pass."""
+    knowledge = copy_knowledge(tmp_path)
+    manage_guild = payloads.DEFAULT_EVERYONE_PERMISSIONS | payloads.MANAGE_GUILD
+    async with running_bot(fake, tmp_path, knowledge_dir=knowledge) as run:
+        title, body = (knowledge / ARTICLE).read_text(encoding="utf-8").split("\n", 1)
+        (knowledge / ARTICLE).write_text(f"{title}\n\nAn editor's note opens the new edition.\n\n{body}", encoding="utf-8")
+        (knowledge / "filler.txt").write_text(_filler(1500), encoding="utf-8")  # ~0.2 s of building
+
+        reload = await fake.send_slash_command("reload", member_permissions=manage_guild)
+        deferred = await fake.wait_for_interaction_response(reload)  # the build starts right after this
+        started = deferred.request.time
+        questions = []
+        for i in range(50):
+            user = fake.make_user(f"asker{i}")
+            questions.append(await fake.send_message("why Ramstein?", mentions_bot=True, author=user))
+            await asyncio.sleep(0.01)  # spread over the build
+        replies = [await fake.wait_for_reply(q, timeout=10) for q in questions]
+        done = await followup_of(fake, reload, timeout=10)
+
+        assert embed_of(done.json)["title"] == "Knowledge base reloaded"
+        posts = {str(r.json["message_reference"]["message_id"]): r for r in fake.requests_to("POST", MESSAGES_ROUTE)}
+        versions = []
+        for q, reply in zip(questions, replies):
+            embed = embed_of(reply)
+            citation = embed["description"].rpartition("\n\n— ")[2]
+            assert citation in (f"{ARTICLE_TITLE} · ¶3", f"{ARTICLE_TITLE} · ¶4"), citation
+            paragraph = 3 if citation.endswith("¶3") else 4
+            assert_ramstein_answer(embed, paragraph)
+            # The extra passage must come from the same edition: ¶1 in the old, ¶2 in the new.
+            assert embed["fields"][0]["name"] == f"{ARTICLE_TITLE} · ¶{paragraph - 2}"
+            versions.append(("old", "new")[paragraph == 4])
+        in_flight = [q for q in questions if started < posts[q["id"]].time < done.time]
+        assert in_flight, "no question was answered while the reload ran"
+        assert len(replies) == len({r["id"] for r in replies}) == 50 == len(posts)
+        print(f"reload {done.time - started:.3f}s; answers: {versions.count('old')} old index, {versions.count('new')} new, {len(in_flight)} during the reload")
+
+        _, reply = await run.ask_mention("why Ramstein?")
+        assert_ramstein_answer(embed_of(reply), 4)
+
+
+# ---------------------------------------------------------------------------- mentions
+
+async def test_nothing_the_bot_sends_can_ping(fake: FakeDiscord, tmp_path: Path) -> None:
+    """@everyone, @here, <@user> and <@&role> in questions and in a knowledge paragraph. The
+    bot may not embed links here, so answers go out as plain text where a ping would work."""
+    role = fake.make_role("duty-officers")
+    victim = fake.make_user("victim", role_ids=[role["id"]])
+    for r in fake.roles.values():
+        r["permissions"] = str(int(r["permissions"]) & ~payloads.EMBED_LINKS)
+    knowledge = copy_knowledge(tmp_path)
+    (knowledge / "roster.txt").write_text(
+        # Hidden forms too: text cleaning (NFKC, zero-width removal) turns them into real ones.
+        "Roster notes\n\nThe briefing roster for the orbital relay station lists @everyone and @here, "
+        "\uff20everyone and @\u200bhere, "
+        f"and <@{victim['id']}> with <@&{role['id']}> as the duty officers who keep the orbital relay "
+        "station roster.\n",
+        encoding="utf-8",
+    )
+    pings = f"@everyone @here <@{victim['id']}> <@!{victim['id']}> <@&{role['id']}>"
+    async with running_bot(fake, tmp_path, knowledge_dir=knowledge) as run:
+        _, answer = await run.ask_mention(f"{pings} who keeps the briefing roster?")
+        _, no_answer = await run.ask_mention(pings)
+        _, empty = await run.ask_mention("")
+        interaction = await fake.send_slash_command("ask", {"question": f"{pings} who keeps the briefing roster?"})
+        slash = await fake.wait_for_interaction_response(interaction)
+        assert slash.message is not None
+        more = await fake.click_button(slash.message, f"kb:more:{interaction['id']}")
+        full = await fake.click_button(slash.message, f"kb:full:{interaction['id']}")
+        await fake.wait_for_interaction_response(more)
+        await fake.wait_for_interaction_response(full)
+
+        # Without Embed Links the answer is text, and it quotes the paragraph's @everyone/@here,
+        # defused in the text itself (assert_no_pings checks no raw mention token is left).
+        assert answer["embeds"] == [] and "@\u200beveryone and @\u200bhere" in answer["content"]
+        assert "Roster notes · ¶1" in answer["content"]
+        # A message of nothing but pings is not a question (and pings nobody).
+        assert no_answer["embeds"] == [] and "doesn't look like a question" in no_answer["content"]
+        assert empty["content"].startswith("Ask me something")
+        assert "@\u200beveryone" in embed_of(slash.data)["description"]
+        assert assert_no_pings(fake) == 6  # 3 replies, /ask, More, Full (checked again at the end)
+
+
+async def test_sixth_question_in_a_minute_gets_the_friendly_refusal(
+    fake: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ask_cog, "COOLDOWN_NOTICE_SECONDS", 0.2)  # the notice deletes itself (15 s in production)
+    async with running_bot(fake, tmp_path, COOLDOWN_QUESTIONS=5, COOLDOWN_SECONDS=60) as run:
+        for _ in range(5):
+            _, reply = await run.ask_mention("why Ramstein?")
+            assert_ramstein_answer(embed_of(reply))
+        _, sixth = await run.ask_mention("why Ramstein?")
+        assert sixth["embeds"] == [] and custom_ids(sixth) == []
+        assert sixth["content"].startswith("You're asking quickly! I answer up to 5 questions every 60 seconds per person")
+        assert "try again in" in sixth["content"]
+        # /ask is limited too (only the asker sees that refusal) ...
+        interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
+        response = await fake.wait_for_interaction_response(interaction)
+        assert response.ephemeral and response.data["content"].startswith("You're asking quickly!")
+        # ... but per person: someone else still gets answers.
+        _, other = await run.ask_mention("why Ramstein?", author=fake.make_user("bob"))
+        assert_ramstein_answer(embed_of(other))
+        # The channel notice cleans itself up.
+        delete = await fake.wait_for_request(lambda r: r.matches("DELETE", MESSAGE_ROUTE))
+        assert delete.params["message_id"] == sixth["id"] and delete.status == 204
+
+
+async def test_default_start_logs_no_misleading_intent_warning(
+    fake: FakeDiscord, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Mentions and slash commands need no Message Content intent, so a default start should
+    not warn that "commands may not work"."""
+    with caplog.at_level(logging.WARNING):
+        async with running_bot(fake, tmp_path) as run:
+            assert not run.bot.intents.message_content
+            _, reply = await run.ask_mention("why Ramstein?")
+            assert_ramstein_answer(embed_of(reply))
+    assert [r.getMessage() for r in caplog.records if r.name == "discord.ext.commands.bot"] == []
+
+
+# ---------------------------------------------------------------------------- as a process
+
+async def _read_until(stream: asyncio.StreamReader, needle: str, seen: list[str], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        line = await asyncio.wait_for(stream.readline(), max(0.01, deadline - time.monotonic()))
+        if not line:
+            raise AssertionError(f"process ended before logging {needle!r}:\n" + "".join(seen))
+        seen.append(line.decode(errors="replace"))
+        if needle in seen[-1]:
+            return
+
+
+async def test_python_m_bot_run_answers_and_stops_on_sigterm(fake: FakeDiscord, tmp_path: Path) -> None:
+    """The bot as users run it: `python -m bot run`, configured only through the environment."""
+    env = subprocess_env(base_env(fake, Path("knowledge").resolve(), tmp_path, LOG_LEVEL="INFO"))
+    env["KNOWLEDGE_DIR"] = str(copy_knowledge(tmp_path))
+    proc = await asyncio.create_subprocess_exec(
+        PYTHON, "-m", "bot", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    seen: list[str] = []
+    try:
+        # discord.py waits guild_ready_timeout (2 s, not configurable) before on_ready.
+        await _read_until(proc.stderr, "logged in as", seen, timeout=20)  # type: ignore[arg-type]
+        msg = await fake.send_message("why Ramstein?", mentions_bot=True)
+        assert_ramstein_answer(embed_of(await fake.wait_for_reply(msg)))
+        interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
+        assert_ramstein_answer(embed_of((await fake.wait_for_interaction_response(interaction)).data))
+        proc.send_signal(signal.SIGTERM)
+        stdout, rest = await asyncio.wait_for(proc.communicate(), 10)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    stderr = "".join(seen) + rest.decode(errors="replace")
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr and fake.token not in stderr, stderr
+    assert fake.identify_count == 1
+    assert fake.unknown_routes == []
+    assert_no_pings(fake)
+    # It was configured by DISCORD_API_BASE/DISCORD_GATEWAY_URL alone: no patching in a child process.
+    assert fake.requests_to("GET", "/users/@me")[0].headers["Authorization"] == f"Bot {fake.token}"
