@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bot.answer import AnswerEngine
-from bot.knowledge import load_knowledge
+from bot.documents.loader import load_knowledge
 from bot.retrieval.bm25 import Index
 from bot.retrieval.fusion import FusionParams, fuse
 from bot.retrieval.logistic import Logistic, fit
