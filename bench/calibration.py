@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     p = model.model.probabilities(X)
     RESULTS.mkdir(parents=True, exist_ok=True)
 
-    # Reliability: within each probability bin, how often the best passage really answered.
+    # Reliability: within each probability bin, how often the knowledge base could answer
+    # (the label the model is fitted on, bench/fit_answerability.py).
+    y = answerable
     bins = np.linspace(0, 1, 11)
     idx = np.clip(np.digitize(p, bins) - 1, 0, 9)
     mean_p = np.array([p[idx == b].mean() if (idx == b).any() else np.nan for b in range(10)])
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
     ax.plot(mean_p, frac, "o-", label=f"{model.name} (ECE {ece:.3f})")
     ax.set_xlabel("predicted probability (the confidence shown)")
-    ax.set_ylabel("fraction whose best passage answers")
+    ax.set_ylabel("fraction the knowledge base answers")
     ax.set_title("Answerability reliability, SQuAD 24-47 (held out)")
     ax.legend(loc="upper left")
     fig.tight_layout()

@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# In-process CLI tests read the environment: keep them on the lexical path. Semantic matching
+# is tested with the fake embedder, and with the real model in tests/core/test_semantic_model.py.
+os.environ["SEMANTIC_MODEL"] = "off"
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "knowledge"
