@@ -96,7 +96,7 @@ def collect_docs(model: str | None, features: tuple[str, ...], squad: Squad) -> 
         z = np.load(path)
         return {k: z[k] for k in ("X", "y", "answerable")}
     from bot.builder import build_knowledge
-    built = build_knowledge(DOCS)
+    built = build_knowledge(DOCS)  # the structure-aware passages, as the bot reads them
     kb = built.kb
     engine = squad.engine(kb, model) if model is None else _docs_engine(built, model)
     X, y, ans = [], [], []
@@ -120,7 +120,11 @@ def _docs_engine(built, model: str):
 
     embedder = load_embedder(model, threads=2)
     holder = {}
-    worker = VectorWorker(embedder, CACHE / f"docs-vectors-{model}")
+    # The vectors `python -m bot eval ... --knowledge docs-poetry` keeps beside the docs.
+    from bot.semantic.vectors import vectors_dir
+    from bot.store import cache_dir
+
+    worker = VectorWorker(embedder, vectors_dir(cache_dir(DOCS)))
     worker.start(built.kb, lambda sem: holder.setdefault("sem", sem))
     worker.wait()
     return AnswerEngine(built.kb, EngineConfig(top_k=10), index=built.index, semantic=holder["sem"])
