@@ -17,7 +17,7 @@ import numpy as np
 
 from .builder import Built
 from .knowledge import KnowledgeBase, Passage
-from .retrieval.answerability import AnswerModel, AnswerParams, answer_model, signals
+from .retrieval.answerability import AnswerModel, AnswerParams, answer_model, covers, signals
 from .retrieval.bm25 import BM25Params, Index
 from .retrieval.query import Query, analyse
 from .retrieval.fusion import FusionParams, fusion_for
@@ -90,7 +90,7 @@ class Answer:
     question: str
     answered: bool
     results: tuple[Result, ...]
-    confidence: float  # probability that the best passage answers (calibrated model), 0..1
+    confidence: float  # hybrid: probability the knowledge base answers (calibrated); else the words' share
     notice: str | None = None  # why there is no answer, in words for the asker
     covers: tuple[str, ...] = ()  # document titles, shown when there is no answer
     elapsed_ms: float = 0.0
@@ -184,8 +184,13 @@ class AnswerEngine:
         hits = self._search(text, query, max(k, 2))  # the runner-up is a signal too
         results = tuple(self._result(h, query) for h in hits[:k])
         found = signals(query, hits, self.config.answer) if hits else {}
-        confidence = self.answerability.probability(found) if hits else 0.0
-        answered = bool(hits) and confidence >= self.threshold
+        rule = self.config.answer
+        if self.semantic is None and rule.lexical_rule and rule.threshold is None:
+            confidence = found["share"] if hits else 0.0
+            answered = bool(hits) and covers(hits[0], rule)
+        else:
+            confidence = self.answerability.probability(found) if hits else 0.0
+            answered = bool(hits) and confidence >= self.threshold
         notice = None
         if not answered:
             notice = "The knowledge base has no answer to that."

@@ -35,6 +35,12 @@ class AnswerParams:
     # The old counting rule survives as one signal ("share"): a missing word the knowledge
     # base has elsewhere counts half (the passage may say it in other words).
     missing_known_weight: float = 0.5
+    min_answer_share: float = 0.5
+    # Without an embedding model the bot answers exactly as before semantic matching: by the
+    # word-count rule (share > min_answer_share). The fitted words-only variant refused more
+    # of the short member questions of the development sets (see the issue 10 report); it is
+    # used only when ANSWER_THRESHOLD is set.
+    lexical_rule: bool = True
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,11 @@ def answer_share(hit: Hit, rule: AnswerParams) -> float:
     ev = hit.evidence
     denom = ev.matched + rule.missing_known_weight * ev.missing_known + ev.missing_unknown
     return ev.matched / denom if denom else 0.0
+
+
+def covers(hit: Hit, rule: AnswerParams) -> bool:
+    """The word-count rule: the question's words found outweigh those missing."""
+    return answer_share(hit, rule) > rule.min_answer_share
 
 
 def signals(query: Query, hits: Sequence[Hit], rule: AnswerParams) -> dict[str, float]:

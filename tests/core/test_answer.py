@@ -58,10 +58,8 @@ def test_off_topic_questions_get_no_answer(engine, question):
     assert TITLE in a.covers
 
 
-# "what happened in june 2019" left this list with the calibrated answerability model: fitted
-# on SQuAD, whose questions reuse the paragraph's words, it counts "happened" (a word the
-# article lacks) against the answer (known gap, issue 10 report).
-@pytest.mark.parametrize("question", ["why Ramstein?", "wat did stoltenburg anounce", "demilitarisation of space"])
+@pytest.mark.parametrize("question", ["why Ramstein?", "wat did stoltenburg anounce", "what happened in june 2019",
+                                      "demilitarisation of space"])
 def test_on_topic_questions_are_answered(engine, question):
     assert engine.ask(question).answered
 
@@ -139,9 +137,8 @@ def test_stopword_only_knowledge_base_does_not_crash(tmp_path: Path):
 def test_typo_and_correct_spelling_count_as_one_word(tmp_path: Path):
     (tmp_path / "a.txt").write_text("Billing\n\nWe receive payments on the first day of each month.\n")
     engine = AnswerEngine(load_knowledge(tmp_path))
-    right = engine.ask("receive payments")
-    assert right.answered
-    assert engine.ask("receive payments recieve").signals["share"] == right.signals["share"] == 1.0
+    assert engine.ask("receive payments").confidence == 1.0
+    assert engine.ask("receive payments recieve").confidence == 1.0
 
 
 def test_short_words_with_swapped_letters_still_match(engine):
