@@ -12,6 +12,7 @@ are merged in file order, so the index and passage numbers do not depend on the 
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
@@ -52,6 +53,18 @@ log = logging.getLogger(__name__)
 PARALLEL_MIN_BYTES = 4 * 2**20
 
 
+_TRIM_BYTES = 16 * 2**20  # after a file this big, freed memory goes back to the system
+
+
+def release_memory() -> None:
+    """Give freed heap memory back to the system (glibc keeps it otherwise: after a huge
+    file, hundreds of MB of freed small blocks would stay resident while the index grows)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to do
+
+
 def default_workers() -> int:
     """The cores this process may use."""
     try:
@@ -90,6 +103,8 @@ def analyse_file(root: Path, rel: str, signature: tuple[int, int] | None, cleane
     doc = load_document(root, rel, cleaner, signature)
     if isinstance(doc, SkippedFile):
         return doc
+    if signature and signature[0] >= _TRIM_BYTES:
+        release_memory()  # what cleaning a huge file freed, before its passages are made
     passages = document_passages(doc, splitter)
     terms, tokens, lengths = analyzer.analyse_sentences([s for p in passages for s in p.sentences])
     per_passage = np.fromiter((len(p.sentences) for p in passages), dtype=np.int64, count=len(passages))
@@ -240,6 +255,9 @@ def build_knowledge(
                 sent_lens.append(result.sentence_lengths)
                 per_passage.append(result.sentences_per_passage)
                 signatures.append(sig)
+                del result  # a huge file's passages must not outlive its merge
+                if sig[0] >= _TRIM_BYTES:
+                    release_memory()
             progress("reading", done, len(files))
     finally:
         fresh.close()  # a failed build still shuts the pool down

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from bot import builder
+from bot import text
 from bot.builder import build_knowledge
 from bot.text import Analyzer, SentenceSplitter
 
@@ -51,8 +52,11 @@ def test_the_index_does_not_depend_on_the_worker_count(tmp_path: Path, monkeypat
     assert [s.path for s in pooled.kb.skipped] == [s.path for s in serial.kb.skipped] == ["empty.txt"]
 
 
-def test_bulk_analysis_equals_per_sentence_terms(tmp_path: Path):
-    """The build's term ids are those of Analyzer.terms on every sentence of every passage."""
+@pytest.mark.parametrize("batch", [5_000, 3])
+def test_bulk_analysis_equals_per_sentence_terms(tmp_path: Path, monkeypatch, batch: int):
+    """The build's term ids are those of Analyzer.terms on every sentence of every passage,
+    however many sentences are analysed at a time."""
+    monkeypatch.setattr(text, "_ANALYSIS_BATCH", batch)
     _write_folder(tmp_path, files=3)
     built = build_knowledge(tmp_path, workers=1)
     analyzer, splitter = Analyzer(), SentenceSplitter()

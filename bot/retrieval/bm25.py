@@ -28,7 +28,7 @@ from ..text import TypoIndex
 
 log = logging.getLogger(__name__)
 
-_CHUNK_TOKENS = 4_000_000  # tokens per postings-building chunk: ~150 MB of temporaries
+_CHUNK_TOKENS = 1_000_000  # tokens per postings-building chunk: ~50 MB of temporaries
 
 
 @dataclass(frozen=True)
