@@ -73,3 +73,19 @@ def test_bulk_analysis_equals_per_sentence_terms(tmp_path: Path, monkeypatch, ba
 def test_workers_below_one_mean_in_process(tmp_path: Path, workers: int):
     _write_folder(tmp_path, files=2)
     assert len(build_knowledge(tmp_path, workers=workers).kb.passages) > 0
+
+
+def test_a_pool_that_cannot_start_falls_back_to_in_process(tmp_path: Path, monkeypatch, caplog):
+    _write_folder(tmp_path, files=4)
+    serial = build_knowledge(tmp_path, workers=1)
+
+    class NoProcesses:
+        def __init__(self, *args, **kwargs) -> None:
+            raise OSError("no processes in this sandbox")
+
+    monkeypatch.setattr(builder, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(builder, "ProcessPoolExecutor", NoProcesses)
+    fallback = build_knowledge(tmp_path, workers=2)
+    assert "reading the rest in-process" in caplog.text
+    np.testing.assert_array_equal(fallback.index.tokens, serial.index.tokens)
+    assert [p.text for p in fallback.kb.passages] == [p.text for p in serial.kb.passages]
