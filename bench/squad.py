@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.answer import AnswerEngine, EngineConfig  # noqa: E402
-from bot.knowledge import CleanConfig, load_knowledge  # noqa: E402
+from bot.documents.loader import LoadConfig, load_knowledge  # noqa: E402
 
 DEFAULT_SQUAD = ROOT.parent / "shared" / "eval" / "squad-v1.1-dev.json.zip"
 
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         questions = write_knowledge(data, Path(tmp))
         t0 = time.perf_counter()
         # Wikipedia text has no page junk; "Read more" inside a sentence must not cut it.
-        kb = load_knowledge(Path(tmp), CleanConfig(junk_markers=()))
+        kb = load_knowledge(Path(tmp), LoadConfig(junk_markers=()))
         engine = AnswerEngine(kb, EngineConfig(top_k=10))
         build_s = time.perf_counter() - t0
     if args.limit:

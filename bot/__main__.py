@@ -1,4 +1,4 @@
-"""Command line: `python -m bot start | run | console | ask | eval | index`.
+"""Command line: `python -m bot start | run | console | ask | eval | index | gaps`.
 
 The only place that reads .env. Every command builds the knowledge service once and is a
 thin adapter over it; errors a user can cause print one line and exit with status 2.
@@ -7,6 +7,7 @@ thin adapter over it; errors a user can cause print one line and exit with statu
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -16,9 +17,9 @@ from pathlib import Path
 from typing import TextIO
 
 from .answer import Answer, EngineConfig
-from .config import Settings
+from .config import TOP_K_MAX, Settings
+from .documents.loader import LoadConfig
 from .errors import BotError, KnowledgeError
-from .knowledge import CleanConfig
 from .progress import default_progress
 from .service import KnowledgeService
 
@@ -34,6 +35,9 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "knowledge", None):
         env["KNOWLEDGE_DIR"] = str(args.knowledge)
     settings = Settings.from_env(env)
+    # Messages about the folder (missing, empty, unreadable) then name the absolute path:
+    # a relative KNOWLEDGE_DIR depends on where the command was started.
+    settings = dataclasses.replace(settings, knowledge_dir=settings.knowledge_dir.absolute())
     # The bot logs at LOG_LEVEL (INFO by default); one-shot commands stay quiet unless asked.
     explicit = "LOG_LEVEL" in env or args.command in ("run", "start")
     _setup_logging(settings.log_level if explicit else "WARNING")
@@ -50,7 +54,7 @@ def open_service(settings: Settings) -> KnowledgeService:
     return KnowledgeService.open(
         settings.knowledge_dir,
         EngineConfig(top_k=settings.top_k),
-        CleanConfig.with_extra_markers(settings.junk_markers),
+        LoadConfig.with_extra_markers(settings.junk_markers, settings.max_file_mb),
         progress=default_progress,
         build_workers=settings.build_workers,
     )
@@ -69,6 +73,8 @@ def answer_json(answer: Answer) -> dict:
                 "score": round(r.score, 6),
                 "text": r.passage.text,
                 "snippet": r.snippet.text,
+                "section": list(r.citation.section),
+                "url": r.citation.url,
             }
             for r in answer.results
         ],
@@ -116,10 +122,34 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _setup_console_logging(settings: Settings) -> None:
+    """In the console the replies are the output: only warnings go to stderr; a LOG_LEVEL
+    below WARNING, when asked for, goes to a file instead of between the replies."""
+    from .console import log_path
+
+    requested = logging.getLevelName(settings.log_level) if "LOG_LEVEL" in os.environ else logging.WARNING
+    requested = requested if isinstance(requested, int) else logging.WARNING
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setLevel(logging.WARNING)
+    handlers: list[logging.Handler] = [stderr]
+    if requested < logging.WARNING:
+        path = log_path(settings)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handlers.append(logging.FileHandler(path, encoding="utf-8"))
+        except OSError as exc:
+            print(f"note: cannot write the console log {path}: {exc}", file=sys.stderr)
+    for h in handlers:
+        h.setFormatter(fmt)
+    logging.basicConfig(level=min(requested, logging.WARNING), handlers=handlers, force=True)
+
+
 def cmd_console(args: argparse.Namespace, out: TextIO) -> int:
     from .console import run_console
 
     settings = _settings(args)
+    _setup_console_logging(settings)
     service = open_service(settings)
     return run_console(service, settings, sys.stdin, out)
 
@@ -172,6 +202,33 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' * (n != 1)}"
 
 
+def cmd_gaps(args: argparse.Namespace, out: TextIO) -> int:
+    """The knowledge gaps from the database, as text (and as CSV with --csv FILE). Needs
+    no knowledge base: it only reads the question log."""
+    from .gaps import gaps_csv, gaps_page, group_gaps
+    from .rendering.kb import gaps_text
+    from .storage import Store, StoreError
+
+    settings = _settings(args)
+    store = Store.in_dir(settings.data_dir, warn=False)  # a problem is reported below, in one line
+    try:
+        gaps = group_gaps(store.gap_rows(args.days))
+        store.audit(actor=store.hash_user("cli"), action="gaps", target=f"{args.days} days", result="ok",
+                    detail=f"csv {args.csv}" if args.csv else None)
+    except StoreError as exc:
+        raise BotError(f"cannot read the question log in {settings.data_dir}: {exc}") from None
+    finally:
+        store.close()
+    out.write(gaps_text(gaps_page(gaps, args.days)) + "\n")
+    if args.csv:
+        try:
+            Path(args.csv).write_text(gaps_csv(gaps), encoding="utf-8", newline="")
+        except OSError as exc:
+            raise BotError(f"cannot write {args.csv}: {exc.strerror or exc}") from None
+        out.write(f"wrote {len(gaps)} gap{'s' * (len(gaps) != 1)} to {args.csv}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m bot", description="Answer questions from a knowledge base, on Discord or locally.")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -186,19 +243,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_knowledge(sub.add_parser("ask", help="answer a question (or '-' for one per line on stdin)"))
     p.add_argument("question", help="the question, or - to read one question per line from stdin")
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
-    p.add_argument("--top-k", type=int, default=None, metavar="K", help="how many passages (default: $TOP_K or 3)")
+    p.add_argument("--top-k", type=int, default=None, metavar="K",
+                   help=f"how many passages, 1 to {TOP_K_MAX} (default: $TOP_K or 3)")
     p.set_defaults(func=cmd_ask)
     p = with_knowledge(sub.add_parser("eval", help="measure answers against a question file (JSONL)"))
     p.add_argument("file", help="JSONL with q, paras, gold (see ../shared/eval/article-questions.jsonl)")
     p.set_defaults(func=cmd_eval)
     with_knowledge(sub.add_parser("index", help="build the index and save it beside the knowledge directory")).set_defaults(func=cmd_index)
+    p = sub.add_parser("gaps", help="questions the bot could not answer or that got 👎, grouped")
+    p.add_argument("--days", type=int, default=7, metavar="N", help="how many days back (default 7)")
+    p.add_argument("--csv", metavar="FILE", help="also write every gap to FILE as CSV")
+    p.set_defaults(func=cmd_gaps)
     return ap
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "top_k", None) is not None and not 1 <= args.top_k <= 50:
-        print("error: --top-k must be between 1 and 50", file=sys.stderr)
+    if getattr(args, "top_k", None) is not None and not 1 <= args.top_k <= TOP_K_MAX:
+        print(f"error: --top-k must be between 1 and {TOP_K_MAX} (the range TOP_K allows)", file=sys.stderr)
+        return 2
+    if getattr(args, "days", None) is not None and not 1 <= args.days <= 3650:
+        print("error: --days must be between 1 and 3650", file=sys.stderr)
         return 2
     out = out or sys.stdout
     try:

@@ -18,29 +18,31 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from .documents.kbtoml import FolderConfig
+from .documents.loader import (
+    LoadConfig,
+    Progress,
+    Scan,
+    _no_progress,
+    load_file,
+    no_documents_error,
+    scan_knowledge,
+)
 from .knowledge import (
-    CleanConfig,
-    Cleaner,
     Document,
     KnowledgeBase,
     Passage,
     PassageTable,
-    Progress,
     SkippedFile,
     TableWriter,
-    _no_progress,
-    document_passages,
-    load_document,
-    no_documents_error,
-    scan_knowledge,
 )
 from .retrieval.bm25 import BM25Params, Index
 from .text import Analyzer, SentenceSplitter
@@ -73,6 +75,12 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _join(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    out: np.ndarray = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+    parts.clear()
+    return out
+
+
 @dataclass(frozen=True)
 class Built:
     """A knowledge base with the index over its passages (passage i is index row i)."""
@@ -95,36 +103,50 @@ class FileAnalysis:
     tokens: np.ndarray  # int32 indexes into `terms`, in reading order
     sentence_lengths: np.ndarray  # tokens of each sentence
     sentences_per_passage: np.ndarray
+    head_tokens: np.ndarray  # int32 indexes into `terms`: every passage's heading path
+    heads_per_passage: np.ndarray  # tokens of each passage's heading path
 
 
-def analyse_file(root: Path, rel: str, signature: tuple[int, int] | None, cleaner: Cleaner,
-                 splitter: SentenceSplitter, analyzer: Analyzer) -> FileAnalysis | SkippedFile:
+def heading_text(p: Passage) -> str:
+    """What the heading field of a passage indexes: its heading path."""
+    return " ".join(p.section)
+
+
+Task = tuple[str, tuple[int, int] | None, FolderConfig]  # (path, signature, its folder's settings)
+
+
+def analyse_file(root: Path, rel: str, signature: tuple[int, int] | None, config: LoadConfig,
+                 folder: FolderConfig, splitter: SentenceSplitter, analyzer: Analyzer) -> FileAnalysis | SkippedFile:
     """All the per-file work of a build: file in, document, passages and terms out."""
-    doc = load_document(root, rel, cleaner, signature)
-    if isinstance(doc, SkippedFile):
-        return doc
+    got = load_file(root, rel, signature, config, folder, splitter)
+    if isinstance(got, SkippedFile):
+        return got
     if signature and signature[0] >= _TRIM_BYTES:
-        release_memory()  # what cleaning a huge file freed, before its passages are made
-    passages = document_passages(doc, splitter)
-    terms, tokens, lengths = analyzer.analyse_sentences([s for p in passages for s in p.sentences])
+        release_memory()  # what reading a huge file freed, before its terms are counted
+    passages = got.passages
+    body = [s for p in passages for s in p.sentences]
+    # Body sentences and heading paths in one pass, so they share the file's term numbers.
+    terms, tokens, lengths = analyzer.analyse_sentences(body + [heading_text(p) for p in passages])
+    split = int(lengths[:len(body)].sum())
     per_passage = np.fromiter((len(p.sentences) for p in passages), dtype=np.int64, count=len(passages))
-    return FileAnalysis(doc, passages, terms, tokens.astype(np.int32), lengths, per_passage)
+    return FileAnalysis(got.document, passages, terms, tokens[:split].astype(np.int32), lengths[:len(body)],
+                        per_passage, tokens[split:].astype(np.int32), np.asarray(lengths[len(body):], dtype=np.int64))
 
 
-# Worker processes keep one cleaner, splitter and analyzer (and so one stem cache) each.
-_worker: tuple[Path, Cleaner, SentenceSplitter, Analyzer] | None = None
+# Worker processes keep one configuration, splitter and analyzer (and so one stem cache) each.
+_worker: tuple[Path, LoadConfig, SentenceSplitter, Analyzer] | None = None
 
 
-def _worker_init(root: Path, cleaner: Cleaner, splitter: SentenceSplitter, analyzer: Analyzer) -> None:
+def _worker_init(root: Path, config: LoadConfig, splitter: SentenceSplitter, analyzer: Analyzer) -> None:
     global _worker
-    _worker = (root, cleaner, splitter, analyzer)
+    _worker = (root, config, splitter, analyzer)
     logging.disable(logging.WARNING)  # the parent logs skipped files, once and in order
 
 
-def _worker_analyse(task: tuple[str, tuple[int, int] | None]) -> FileAnalysis | SkippedFile:
+def _worker_analyse(task: Task) -> FileAnalysis | SkippedFile:
     assert _worker is not None
-    root, cleaner, splitter, analyzer = _worker
-    return analyse_file(root, task[0], task[1], cleaner, splitter, analyzer)
+    root, config, splitter, analyzer = _worker
+    return analyse_file(root, task[0], task[1], config, task[2], splitter, analyzer)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -134,21 +156,21 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def _analysed(root: Path, tasks: list[tuple[str, tuple[int, int] | None]], cleaner: Cleaner,
+def _analysed(root: Path, tasks: list[Task], config: LoadConfig,
               splitter: SentenceSplitter, analyzer: Analyzer, workers: int,
               ) -> Iterator[FileAnalysis | SkippedFile]:
     """analyse_file over `tasks`, in their order: in a pool when it pays off."""
-    size = sum(sig[0] for _, sig in tasks if sig)
+    size = sum(sig[0] for _, sig, _ in tasks if sig)
     if workers <= 1 or len(tasks) < 2 or size < PARALLEL_MIN_BYTES:
-        for rel, sig in tasks:
-            yield analyse_file(root, rel, sig, cleaner, splitter, analyzer)
+        for rel, sig, folder in tasks:
+            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer)
         return
     workers = min(workers, len(tasks))
     log.debug("analysing %d files in %d processes", len(tasks), workers)
     done = 0
     try:
         with ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_worker_init,
-                                 initargs=(root, cleaner, splitter, analyzer)) as pool:
+                                 initargs=(root, config, splitter, analyzer)) as pool:
             # A few files in flight per worker, not all: results wait in memory only until
             # merged, so memory stays bounded however many files there are.
             pending: deque[Future[FileAnalysis | SkippedFile]] = deque()
@@ -165,19 +187,19 @@ def _analysed(root: Path, tasks: list[tuple[str, tuple[int, int] | None]], clean
     except (BrokenProcessPool, OSError, RuntimeError) as exc:
         # No processes here (a sandbox, an unguarded __main__): the same work, in-process.
         log.warning("build worker processes failed (%s); reading the rest in-process", exc)
-        for rel, sig in tasks[done:]:
-            yield analyse_file(root, rel, sig, cleaner, splitter, analyzer)
+        for rel, sig, folder in tasks[done:]:
+            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer)
 
 
 def build_knowledge(
     root: Path,
-    clean: CleanConfig | None = None,
+    clean: LoadConfig | None = None,
     params: BM25Params | None = None,
     analyzer: Analyzer | None = None,
     splitter: SentenceSplitter | None = None,
     previous: Built | None = None,
     progress: Progress = _no_progress,
-    files: Sequence[tuple[str, tuple[int, int]]] | None = None,
+    files: Scan | None = None,
     workers: int | None = None,
     spool_dir: Path | None = None,
 ) -> Built:
@@ -189,11 +211,12 @@ def build_knowledge(
     """
     t0 = time.perf_counter()
     root = Path(root)
-    cleaner = Cleaner(clean)
+    config = clean or LoadConfig()
     analyzer = analyzer or Analyzer()
     splitter = splitter or SentenceSplitter()
-    if files is None:
-        files = scan_knowledge(root)
+    scan = files if files is not None else scan_knowledge(root)
+    if previous is not None and tuple(previous.kb.configs) != scan.configs:
+        previous = None  # a kb.toml changed: titles, URLs and cuts may differ everywhere
     workers = default_workers() if workers is None else max(1, workers)
 
     prev_docs: dict[str, int] = {}
@@ -212,15 +235,20 @@ def build_knowledge(
             return d
         return None
 
-    to_read = [(rel, sig) for rel, sig in files if reused(rel, sig) is None]
-    fresh = _analysed(root, to_read, cleaner, splitter, analyzer, workers)
+    # Folder settings go to the workers without their exclude patterns (already applied).
+    to_read: list[Task] = [(rel, sig, replace(scan.folder_config(rel), excludes=()))
+               for rel, sig in scan.files if reused(rel, sig) is None]
+    fresh = _analysed(root, to_read, config, splitter, analyzer, workers)
 
     writer = TableWriter(spool_dir)
     signatures: list[tuple[int, int]] = []
-    skipped: list[SkippedFile] = []
+    notes: list[tuple[str, ...]] = []
+    skipped: list[SkippedFile] = list(scan.skipped)
     tokens: list[np.ndarray] = []
     sent_lens: list[np.ndarray] = []
     per_passage: list[np.ndarray] = []
+    head_tokens: list[np.ndarray] = []
+    head_lens: list[np.ndarray] = []
 
     def intern(term: str) -> int:
         tid = vocab.get(term)
@@ -230,7 +258,7 @@ def build_knowledge(
         return tid
 
     try:
-        for done, (rel, sig) in enumerate(files, start=1):
+        for done, (rel, sig) in enumerate(scan.files, start=1):
             d = reused(rel, sig)
             if d is not None and previous is not None and prev_table is not None:
                 idx = previous.index
@@ -240,12 +268,15 @@ def build_knowledge(
                 tokens.append(idx.tokens[int(idx.sentence_ptr[s0]):int(idx.sentence_ptr[s1])])
                 sent_lens.append(np.diff(idx.sentence_ptr[s0:s1 + 1]))
                 per_passage.append(np.diff(idx.passage_sentence_ptr[p0:p1 + 1]))
+                head_tokens.append(idx.head_tokens[int(idx.head_ptr[p0]):int(idx.head_ptr[p1])])
+                head_lens.append(np.diff(idx.head_ptr[p0:p1 + 1]))
                 signatures.append(sig)
+                notes.append(previous.kb.documents[d].notes)
             else:
                 result = next(fresh)
                 if isinstance(result, SkippedFile):
                     skipped.append(result)
-                    progress("reading", done, len(files))
+                    progress("reading", done, len(scan.files))
                     continue
                 writer.add(result.document, result.passages)
                 # File-local term numbers to the build's: in file order, so the vocabulary is
@@ -254,28 +285,31 @@ def build_knowledge(
                 tokens.append(ids[result.tokens])
                 sent_lens.append(result.sentence_lengths)
                 per_passage.append(result.sentences_per_passage)
+                head_tokens.append(ids[result.head_tokens])
+                head_lens.append(result.heads_per_passage)
                 signatures.append(sig)
+                notes.append(result.document.notes)
                 del result  # a huge file's passages must not outlive its merge
                 if sig[0] >= _TRIM_BYTES:
                     release_memory()
-            progress("reading", done, len(files))
+            progress("reading", done, len(scan.files))
     finally:
         fresh.close()  # a failed build still shuts the pool down
 
     if not writer.docs:
         raise no_documents_error(root, skipped)
     table = writer.finish()
+    del writer
     progress("indexing", 0, 1)
-    all_tokens = np.concatenate(tokens) if tokens else np.zeros(0, dtype=np.int32)
-    del tokens  # the per-file pieces go before the postings are built
-    index = Index.from_ids(
-        all_tokens,
-        np.concatenate(sent_lens).astype(np.int64),
-        np.concatenate(per_passage).astype(np.int64),
-        vocabulary,
-        params,
-    )
+    # Joined, and the per-file pieces dropped before the postings are built (peak memory).
+    all_tokens = _join(tokens, np.int32)
+    all_sent_lens = _join(sent_lens, np.int64)
+    all_per_passage = _join(per_passage, np.int64)
+    all_head = _join(head_tokens, np.int32)
+    all_head_lens = _join(head_lens, np.int64)
+    index = Index.from_ids(all_tokens, all_sent_lens, all_per_passage, vocabulary, params, all_head, all_head_lens)
+    del all_tokens, all_sent_lens, all_per_passage, all_head, all_head_lens
     progress("indexing", 1, 1)
-    kb = KnowledgeBase(root, table.documents(signatures), table, tuple(skipped))
-    log.debug("built %d passages from %d files (%d read)", len(table), len(files), len(to_read))
+    kb = KnowledgeBase(root, table.documents(signatures, notes), table, tuple(skipped), scan.configs)
+    log.debug("built %d passages from %d files (%d read)", len(table), len(scan.files), len(to_read))
     return Built(kb, index, len(to_read), seconds=time.perf_counter() - t0, built_at=time.time())

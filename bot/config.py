@@ -15,6 +15,7 @@ from .errors import ConfigError
 log = logging.getLogger(__name__)
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+TOP_K_MAX = 10  # passages per answer: TOP_K and `ask --top-k` share this range (1..10)
 
 
 class Secret:
@@ -69,6 +70,12 @@ class Settings:
     auto_reload: bool = False
     auto_reload_seconds: float = 2.0
     build_workers: int | None = None  # processes that read files in a build; None: every core
+    connect_timeout: float = 30.0
+    data_dir: Path = Path("data")
+    question_log_days: int = 90
+    teacher_role_ids: frozenset[int] = frozenset()
+    max_file_mb: float = 20.0
+    example_question: str | None = None  # what /help suggests; None: made from the knowledge base
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -92,11 +99,17 @@ class Settings:
             shard_ids=tuple(r.ids("SHARD_IDS", allow_zero=True)) or None,
             discord_api_base=r.url("DISCORD_API_BASE", ("http://", "https://")),
             discord_gateway_url=r.url("DISCORD_GATEWAY_URL", ("ws://", "wss://")),
-            top_k=r.int("TOP_K", 3, minimum=1, maximum=10),
+            top_k=r.int("TOP_K", 3, minimum=1, maximum=TOP_K_MAX),
             junk_markers=tuple(m.strip() for m in r.str("JUNK_MARKERS", "").split("|") if m.strip()),
             auto_reload=r.bool("AUTO_RELOAD", False),
             auto_reload_seconds=r.float("AUTO_RELOAD_SECONDS", 2.0, minimum=0.2),
             build_workers=r.optional_int("BUILD_WORKERS", minimum=1),
+            connect_timeout=r.float("CONNECT_TIMEOUT", 30.0, minimum=0.1),
+            data_dir=Path(r.str("DATA_DIR", "data").strip() or "data"),
+            question_log_days=r.int("QUESTION_LOG_DAYS", 90, minimum=1),
+            teacher_role_ids=frozenset(r.ids("TEACHER_ROLE_IDS")),
+            max_file_mb=r.float("MAX_FILE_MB", 20.0, minimum=0.01),
+            example_question=" ".join(r.str("EXAMPLE_QUESTION", "").split()) or None,
         )
         if s.shard_ids is not None:
             if s.shard_count is None:

@@ -10,26 +10,40 @@ The prompt only appears on a terminal; at end of input it exits with status 0.
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import logging
 import os
 import shutil
 import sys
+from pathlib import Path
+from types import ModuleType
 from typing import TextIO
 
-from .answer import Answer
+from .app import App
 from .config import Settings
-from .discord.feedback import FeedbackLog
 from .errors import KnowledgeError
+from .outcomes import CONSOLE_ACTOR, RELOAD_FAILED, Asked, Refused, Stale
+from .rendering.kb import (
+    render_forgotten,
+    render_gaps,
+    render_kb_added,
+    render_kb_list,
+    render_kb_removed,
+    render_kb_show,
+    render_refused,
+    render_reloaded,
+    render_taught,
+    render_vote,
+)
 from .rendering.messages import (
-    MORE_RESULTS_K,
+    example_question,
     render_answer,
     render_error,
-    render_feedback_thanks,
     render_full_passage,
     render_help,
     render_more_results,
     render_notice,
-    render_reload,
     render_reload_error,
     render_sources,
 )
@@ -41,7 +55,10 @@ from .watch import KnowledgeWatcher
 log = logging.getLogger(__name__)
 
 PROMPT = "ask> "
-COMMANDS = "/help, /sources, /reload, /full [N], /more, /good, /bad, /quit"
+COMMANDS = ("/help, /sources, /reload, /full [N], /more, /good, /bad, /gaps [7|30] [PAGE], "
+            "/teach QUESTION | ANSWER, /kb list [PAGE], /kb show DOCUMENT, /kb add PATH [replace], "
+            "/kb remove DOCUMENT, /forget-me, /quit")
+ACTOR = CONSOLE_ACTOR  # the console user is a local admin
 _BOX_PROBE = "╭─│👍¶·…’"
 
 
@@ -67,19 +84,75 @@ def _style_for(stdout: TextIO) -> TerminalStyle:
     return TerminalStyle(width=width, color=color, ascii=ascii_only)
 
 
+HISTORY_LENGTH = 1000
+
+
+def history_path(settings: Settings) -> Path:
+    """Where typed lines are remembered between sessions: beside the bot's database."""
+    return Path(settings.data_dir) / "console_history"
+
+
+def log_path(settings: Settings) -> Path:
+    """Where the console writes log lines below WARNING (they would interleave with replies)."""
+    return Path(settings.data_dir) / "console.log"
+
+
+class LineReader:
+    """Input lines with editing and history (readline) on a terminal; a plain read of the
+    stream when piped, when the streams are not the process's own terminal, or when
+    readline is missing (Windows without pyreadline)."""
+
+    def __init__(self, stdin: TextIO, stdout: TextIO, interactive: bool, history: Path | None) -> None:
+        self.stdin, self.stdout, self.interactive = stdin, stdout, interactive
+        self.history = history
+        self._readline: ModuleType | None = None
+        if interactive and stdin is sys.stdin and stdout is sys.stdout:
+            try:
+                self._readline = importlib.import_module("readline")
+            except ImportError:
+                pass  # no line editing: plain reads
+        if self._readline is not None and history is not None:
+            try:
+                self._readline.read_history_file(history)
+            except (OSError, ValueError):
+                pass  # no history yet, or unreadable: start without
+            self._readline.set_history_length(HISTORY_LENGTH)
+
+    def read(self) -> str:
+        """One line with its newline, or "" at end of input."""
+        if self._readline is not None:
+            try:
+                return input(PROMPT) + "\n"  # input() uses readline on a terminal
+            except EOFError:
+                return ""
+        if self.interactive:
+            self.stdout.write(PROMPT)
+            self.stdout.flush()
+        return self.stdin.readline()
+
+    def close(self) -> None:
+        if self._readline is None or self.history is None:
+            return
+        try:
+            self.history.parent.mkdir(parents=True, exist_ok=True)
+            self._readline.write_history_file(self.history)
+        except OSError as exc:
+            log.warning("could not save the console history to %s: %s", self.history, exc)
+
+
 class Console:
-    """The REPL state: the last answer, so `/full` and `/more` act like its buttons."""
+    """The REPL state: the last answer's key, so `/full` and `/more` act like its buttons.
+    Every command is dispatched to the application layer and its result rendered."""
 
     def __init__(self, service: KnowledgeService, settings: Settings, stdout: TextIO,
-                 interactive: bool) -> None:
+                 interactive: bool, app: App | None = None) -> None:
         self.service = service
         self.settings = settings
         self.stdout = stdout
         self.interactive = interactive
         self.style = _style_for(stdout)
-        self.last: Answer | None = None
-        self.voted = False
-        self.feedback = FeedbackLog(settings.feedback_file)
+        self.app = app or App(service, settings)
+        self.last: str | None = None  # key of the last answer with buttons
         self.watcher = KnowledgeWatcher(service.knowledge_dir) if settings.auto_reload else None
 
     def show(self, reply: ReplyData) -> None:
@@ -104,7 +177,8 @@ class Console:
         if cmd == "/ask":
             self.ask(arg) if arg else self.show(render_notice("Type your question after /ask."))
         elif cmd == "/help":
-            self.show(render_help(console=True))
+            self.show(render_help(console=True, example=example_question(
+                self.service.sources(), self.settings.example_question)))
         elif cmd == "/sources":
             self.show(render_sources(self.service.sources()))
         elif cmd == "/reload":
@@ -117,67 +191,140 @@ class Console:
             self.vote(ACTION_UP)
         elif cmd in ("/bad", "/down", "/👎"):
             self.vote(ACTION_DOWN)
+        elif cmd == "/gaps":
+            self.gaps(arg)
+        elif cmd == "/teach":
+            self.teach(arg)
+        elif cmd == "/kb":
+            self.kb(arg)
+        elif cmd in ("/forget-me", "/forgetme"):
+            self.show(render_forgotten(self.app.forget_me(ACTOR)))
         else:
             self.show(render_notice(f"Unknown command {cmd}. Commands: {COMMANDS}. "
                                     "Anything else is asked as a question."))
         return True
 
     def ask(self, question: str) -> None:
-        answer = self.service.ask(question, self.settings.top_k)
-        reply = render_answer(answer)
+        outcome = self.app.ask(ACTOR, question, self.app.new_key(), rate_limit=False)
+        assert isinstance(outcome, Asked)  # no rate limit on the local console
+        reply = render_answer(outcome.answer, learned=outcome.learned)
         if reply.buttons:
-            self.last, self.voted = answer, False
+            self.last = outcome.key
         self.show(reply)
         if reply.buttons and self.interactive:
             self.stdout.write("(buttons: /full [N], /more, /good, /bad)\n\n")
 
-    def _need_answer(self) -> Answer | None:
-        if self.last is None:
+    def _need_answer(self) -> str | None:
+        if self.last is None or self.app.answer_state(self.last) is None:
             self.show(render_notice("Ask a question first: the buttons act on the last answer."))
+            return None
         return self.last
 
     def full(self, arg: str) -> None:
-        answer = self._need_answer()
-        if answer is None:
+        key = self._need_answer()
+        if key is None:
             return
-        n = len(answer.results)
+        state = self.app.answer_state(key)
+        n = len(state.answer.results) if state is not None else 0
         try:
             i = int(arg) if arg else 1
         except ValueError:
             i = 0
-        if not 1 <= i <= n:
+        full = self.app.full(key, i)
+        if isinstance(full, Stale) or full.result is None:
             self.show(render_notice(f"/full takes a result number from 1 to {n}."))
             return
-        self.show(render_full_passage(answer.results[i - 1]))
+        self.show(render_full_passage(full.result, learned=full.learned))
 
     def more(self) -> None:
-        answer = self._need_answer()
-        if answer is not None:
-            self.show(render_more_results(self.service.ask(answer.question, MORE_RESULTS_K)))
+        key = self._need_answer()
+        if key is None:
+            return
+        more = self.app.more(key)
+        if not isinstance(more, Stale):
+            self.show(render_more_results(more.answer, learned=more.learned))
 
     def vote(self, vote: str) -> None:
-        answer = self._need_answer()
-        if answer is None:
-            return
-        if self.voted:
-            self.show(render_feedback_thanks(vote, already=True))
-            return
-        try:
-            self.feedback.record(question=answer.question, results=answer.results, vote=vote,
-                                 user_id=None, answer=answer)
-        except OSError as exc:
-            self.show(render_notice(f"Could not write feedback to {self.feedback.path}: {exc.strerror or exc}"))
-            return
-        self.voted = True
-        self.show(render_feedback_thanks(vote))
+        key = self._need_answer()
+        if key is not None:
+            self.show(render_vote(self.app.vote(ACTOR, key, vote)))
 
     def reload(self, auto: bool = False) -> None:
-        try:
-            report = self.service.reload()
-        except KnowledgeError as exc:
-            self.show(render_reload_error(exc))
+        outcome = self.app.reload(ACTOR)
+        if isinstance(outcome, Refused):
+            if outcome.reason == RELOAD_FAILED:
+                self.show(render_reload_error(KnowledgeError(outcome.detail or "")))
+            else:
+                self.show(render_refused(outcome))
             return
-        self.show(render_reload(report))
+        self.show(render_reloaded(outcome))
+
+    def gaps(self, arg: str) -> None:
+        """`/gaps [7|30] [PAGE]`."""
+        parts = arg.split()
+        if any(not p.isdigit() for p in parts) or len(parts) > 2:
+            self.show(render_notice("Usage: /gaps [7|30] [PAGE], e.g. `/gaps 30 2`."))
+            return
+        days = int(parts[0]) if parts else 7
+        page = int(parts[1]) if len(parts) > 1 else 1
+        result = self.app.gaps(ACTOR, max(1, min(days, 365)), page)
+        if isinstance(result, Refused):
+            self.show(render_refused(result))
+            return
+        # Typed commands stand in for the page and CSV buttons here.
+        self.show(dataclasses.replace(render_gaps(result), buttons=()))
+        if result.pages > 1 and result.page < result.pages:
+            self.stdout.write(f"(next page: /gaps {result.days} {result.page + 1}; "
+                              "all as CSV: python -m bot gaps --csv FILE)\n\n")
+
+    def teach(self, arg: str) -> None:
+        """`/teach QUESTION | ANSWER`."""
+        question, bar, answer = arg.partition("|")
+        if not bar:
+            self.show(render_notice("Usage: /teach QUESTION | ANSWER, e.g. "
+                                    "`/teach Where do I park? | Behind building 3.`"))
+            return
+        result = self.app.teach(ACTOR, question.strip(), answer.strip(), "console")
+        self.show(render_refused(result) if isinstance(result, Refused) else render_taught(result))
+
+    def kb(self, arg: str) -> None:
+        """`/kb list [PAGE]`, `/kb show DOCUMENT`, `/kb add PATH [replace]`, `/kb remove DOCUMENT`."""
+        sub, _, rest = arg.partition(" ")
+        sub, rest = sub.lower(), rest.strip()
+        if sub == "list":
+            page = int(rest) if rest.isdigit() else 1
+            result = self.app.kb_list(ACTOR, page)
+            if isinstance(result, Refused):
+                self.show(render_refused(result))
+                return
+            self.show(dataclasses.replace(render_kb_list(result), buttons=()))
+            if result.page < result.pages:
+                self.stdout.write(f"(next page: /kb list {result.page + 1})\n\n")
+        elif sub == "show" and rest:
+            shown = self.app.kb_show(ACTOR, rest)
+            self.show(render_refused(shown) if isinstance(shown, Refused) else render_kb_show(shown))
+        elif sub == "add" and rest:
+            self.kb_add(rest)
+        elif sub == "remove" and rest:
+            removed = self.app.kb_remove(ACTOR, rest)
+            self.show(render_refused(removed) if isinstance(removed, Refused) else render_kb_removed(removed))
+        else:
+            self.show(render_notice("Usage: /kb list [PAGE] · /kb show DOCUMENT · /kb add PATH [replace] · "
+                                    "/kb remove DOCUMENT"))
+
+    def kb_add(self, rest: str) -> None:
+        replace = False
+        if rest.lower().endswith(" replace"):
+            rest, replace = rest[: -len(" replace")].rstrip(), True
+        path = Path(rest.strip("\"'")).expanduser()
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(self.app.max_file_bytes + 1)  # one byte over is enough to be refused
+        except OSError as exc:
+            self.show(render_notice(f"Cannot read {path}: {exc.strerror or exc}"))
+            return
+        added = self.app.kb_add(ACTOR, path.name, data, replace)
+        self.show(render_refused(added) if isinstance(added, Refused) else render_kb_added(added))
 
 
 def run_console(
@@ -185,6 +332,7 @@ def run_console(
     settings: Settings,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    app: App | None = None,
 ) -> int:
     """Read questions and commands until end of input; returns the exit status."""
     stdin = stdin if stdin is not None else sys.stdin
@@ -196,17 +344,15 @@ def run_console(
         except (AttributeError, ValueError, OSError):
             pass
     interactive = _is_tty(stdin)
-    console = Console(service, settings, stdout, interactive)
+    console = Console(service, settings, stdout, interactive, app)
+    reader = LineReader(stdin, stdout, interactive, history_path(settings))
     if interactive:
         kb = service.knowledge
         stdout.write(f"Knowledge base: {len(kb.documents)} documents, {len(kb.passages)} paragraphs. "
                      f"Type a question, /help for commands, Ctrl-D to quit.\n\n")
     try:
         while True:
-            if interactive:
-                stdout.write(PROMPT)
-                stdout.flush()
-            line = stdin.readline()
+            line = reader.read()
             if not line:
                 if interactive:
                     stdout.write("\n")
@@ -223,4 +369,5 @@ def run_console(
         stdout.write("\n")
         return 130
     finally:
+        reader.close()
         stdout.flush()

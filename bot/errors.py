@@ -21,3 +21,6 @@ class IndexFormatError(BotError):
 
 class ReaderTimeout(KnowledgeError):
     """Parsing one file took longer than its time limit and was abandoned."""
+
+    def __init__(self, message: str = "reading it took too long, so it was abandoned") -> None:
+        super().__init__(message)

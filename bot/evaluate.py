@@ -1,19 +1,26 @@
 """Measure answers against a JSONL question file (`python -m bot eval FILE`).
 
-Each line: {"q": question, "paras": [acceptable 1-based paragraph numbers] (empty when the
-knowledge base cannot answer), "gold": phrase the snippet must contain (or null),
-optionally "document": path relative to the knowledge directory}. Without "document",
-only paragraph numbers are compared, which suits a knowledge base of one article.
+Two formats, told apart per line:
+
+- article format: {"q": question, "paras": [acceptable 1-based paragraph numbers] (empty
+  when the knowledge base cannot answer), "gold": phrase the snippet must contain (or
+  null), optionally "document": path relative to the knowledge directory}. Without
+  "document", only paragraph numbers are compared (a knowledge base of one article).
+- docs format (no "paras"): {"q", "document" (null: unanswerable), "gold": a phrase of
+  the answering passage, optionally "also": [{"document", "gold"}] other passages that
+  answer it}. A result is a hit when its document matches and its passage text contains
+  the gold phrase, whitespace and case folded, `*` and backticks ignored.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from .answer import Answer
+from .answer import Answer, Result
 from .errors import BotError
 
 
@@ -27,6 +34,12 @@ class EvalQuestion:
     paras: tuple[int, ...]
     gold: str | None
     document: str | None = None
+    # docs format: (document, gold phrase) pairs any of which answers; empty for the article format
+    targets: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.paras or self.targets)
 
 
 @dataclass
@@ -66,8 +79,16 @@ def read_questions(path: Path) -> list[EvalQuestion]:
             continue
         try:
             obj = json.loads(line)
-            out.append(EvalQuestion(str(obj["q"]), tuple(int(p) for p in obj.get("paras") or ()),
-                                    obj.get("gold"), obj.get("document")))
+            if "paras" in obj:
+                out.append(EvalQuestion(str(obj["q"]), tuple(int(p) for p in obj.get("paras") or ()),
+                                        obj.get("gold"), obj.get("document")))
+            else:
+                targets = []
+                if obj.get("document") is not None:
+                    targets.append((str(obj["document"]), str(obj["gold"])))
+                    targets += [(str(a["document"]), str(a["gold"])) for a in obj.get("also") or ()]
+                out.append(EvalQuestion(str(obj["q"]), (), obj.get("gold"), obj.get("document"),
+                                        tuple(targets)))
         except (ValueError, KeyError, TypeError) as exc:
             raise BotError(f"{path}:{n}: not a question entry ({exc})") from None
     if not out:
@@ -75,16 +96,21 @@ def read_questions(path: Path) -> list[EvalQuestion]:
     return out
 
 
+def is_hit(q: EvalQuestion, r: Result) -> bool:
+    """Whether a result answers the question (see the module docstring)."""
+    c = r.citation
+    if q.targets:
+        text = fold(r.passage.text)
+        return any(c.document == doc and fold(gold) in text for doc, gold in q.targets)
+    return c.paragraph in q.paras and (q.document is None or c.document == q.document)
+
+
 def evaluate(asker: Asker, questions: list[EvalQuestion]) -> EvalReport:
     report = EvalReport()
     for q in questions:
         answer = asker.ask(q.q, 10)
 
-        def ok(i: int) -> bool:
-            c = answer.results[i].citation
-            return c.paragraph in q.paras and (q.document is None or c.document == q.document)
-
-        if not q.paras:
+        if not q.answerable:
             report.unanswerable += 1
             if not answer.answered:
                 report.rejected_unanswerable += 1
@@ -93,7 +119,7 @@ def evaluate(asker: Asker, questions: list[EvalQuestion]) -> EvalReport:
                                      f"{answer.results[0].citation.label}")
             continue
         report.answerable += 1
-        rank = next((i + 1 for i in range(len(answer.results)) if ok(i)), None)
+        rank = next((i + 1 for i, r in enumerate(answer.results) if is_hit(q, r)), None)
         if rank == 1:
             report.hit1 += 1
         if rank is not None and rank <= 3:
@@ -101,7 +127,7 @@ def evaluate(asker: Asker, questions: list[EvalQuestion]) -> EvalReport:
         if rank is not None:
             report.rr += 1 / rank
         top = answer.results[0] if answer.results else None
-        has_gold = bool(top and q.gold and q.gold.casefold() in top.snippet.text.casefold())
+        has_gold = bool(top and q.gold and _snippet_has_gold(q, top.snippet.text))
         if has_gold and rank == 1:
             report.snippet_gold += 1
         if not answer.answered:
@@ -109,8 +135,9 @@ def evaluate(asker: Asker, questions: list[EvalQuestion]) -> EvalReport:
         problems = []
         if rank != 1:
             got = top.citation.label if top else "nothing"
-            problems.append(f"top passage {got}, expected ¶{'/¶'.join(map(str, q.paras))}"
-                            + (f" (found at rank {rank})" if rank else ""))
+            want = (f"¶{'/¶'.join(map(str, q.paras))}" if q.paras
+                    else " or ".join(f"{doc} with {gold!r}" for doc, gold in q.targets))
+            problems.append(f"top passage {got}, expected {want}" + (f" (found at rank {rank})" if rank else ""))
         elif not has_gold:
             problems.append(f"snippet lacks {q.gold!r}")
         if not answer.answered:
@@ -120,14 +147,33 @@ def evaluate(asker: Asker, questions: list[EvalQuestion]) -> EvalReport:
     return report
 
 
+_FOLD_DROP = re.compile(r"[*`]")
+_FOLD_SPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Text as the docs format compares it: case and whitespace folded, `*` and backticks gone."""
+    return _FOLD_SPACE.sub(" ", _FOLD_DROP.sub("", text)).strip().casefold()
+
+
+def _snippet_has_gold(q: EvalQuestion, snippet: str) -> bool:
+    if q.targets:
+        s = fold(snippet)
+        return any(fold(gold) in s for _, gold in q.targets)
+    return bool(q.gold) and q.gold.casefold() in snippet.casefold()  # type: ignore[union-attr]
+
+
 def evaluate_file(asker: Asker, path: Path) -> EvalReport:
     return evaluate(asker, read_questions(path))
 
 
 def format_report(report: EvalReport) -> str:
     lines = [f"{report.answerable} answerable, {report.unanswerable} unanswerable questions"]
+    counts = {"unanswerable rejected": (report.rejected_unanswerable, report.unanswerable),
+              "false rejections": (report.false_rejections, report.answerable)}
     for name, value in report.figures().items():
-        lines.append(f"  {name:<24}{value:6.3f}")
+        n = counts.get(name)
+        lines.append(f"  {name:<24}{value:6.3f}" + (f"  ({n[0]} of {n[1]})" if n else ""))
     if report.misses:
         lines.append(f"misses ({len(report.misses)}):")
         lines.extend(f"  - {m}" for m in report.misses)

@@ -18,15 +18,9 @@ from pathlib import Path
 
 from .answer import Answer, AnswerEngine, EngineConfig
 from .builder import Built, build_knowledge
+from .documents.loader import LoadConfig, Progress, scan_knowledge
 from .errors import BotError, IndexFormatError, KnowledgeError
-from .knowledge import (
-    CleanConfig,
-    Document,
-    KnowledgeBase,
-    Progress,
-    SkippedFile,
-    scan_knowledge,
-)
+from .knowledge import Document, KnowledgeBase, SkippedFile
 from .progress import LogProgress
 from .store import (
     cache_dir,
@@ -88,6 +82,8 @@ class ReloadReport:
     diff: KnowledgeDiff
     seconds: float
     skipped: tuple[SkippedFile, ...] = field(default=())
+    # (document, what its reader cut or dropped), e.g. ("news/a.txt", "cut page junk at line 40")
+    notes: tuple[tuple[str, str], ...] = field(default=())
 
     def summary(self) -> str:
         text = (f"Reloaded {self.documents} document{'s' * (self.documents != 1)}, "
@@ -150,7 +146,7 @@ class KnowledgeService:
         self,
         knowledge_dir: Path,
         engine_config: EngineConfig | None = None,
-        clean_config: CleanConfig | None = None,
+        clean_config: LoadConfig | None = None,
         progress: Callable[[], Progress] | None = None,
         use_saved_index: bool = True,
         build_workers: int | None = None,
@@ -159,7 +155,7 @@ class KnowledgeService:
         self.build_workers = build_workers  # None: every core
         self.last_save: tuple[Path, float] | None = None  # where the last build was saved, and how long it took
         self.engine_config = engine_config or EngineConfig()
-        self.clean_config = clean_config or CleanConfig()
+        self.clean_config = clean_config or LoadConfig()
         self._progress = progress or LogProgress
         self.use_saved_index = use_saved_index
         self._analyzer = Analyzer()
@@ -173,7 +169,7 @@ class KnowledgeService:
         cls,
         knowledge_dir: Path,
         engine_config: EngineConfig | None = None,
-        clean_config: CleanConfig | None = None,
+        clean_config: LoadConfig | None = None,
         progress: Callable[[], Progress] | None = None,
         use_saved_index: bool = True,
         build_workers: int | None = None,
@@ -197,7 +193,7 @@ class KnowledgeService:
         the unchanged files of `previous` (or of an out-of-date saved index); a build is
         then saved, so the next start-up loads it."""
         files = scan_knowledge(self.knowledge_dir)
-        key = self._key(files)
+        key = self._key(files.entries())
         settings = settings_key(self.clean_config, self.engine_config.bm25)
         if self.use_saved_index:
             try:
@@ -217,7 +213,7 @@ class KnowledgeService:
                                 self.build_workers,
                                 cache_dir(self.knowledge_dir).parent if self.use_saved_index else None)
         log.info("built the index of %d paragraphs in %.1f s (read %d of %d files)",
-                 len(built.kb.passages), built.seconds, built.files_read, len(files))
+                 len(built.kb.passages), built.seconds, built.files_read, len(files.files))
         self.last_save = None
         if self.use_saved_index:
             t0 = time.perf_counter()
@@ -228,7 +224,7 @@ class KnowledgeService:
             else:
                 self.last_save = (folder, time.perf_counter() - t0)
                 log.info("saved the index to %s in %.1f s", folder, self.last_save[1])
-        return built, f"read {built.files_read} of {len(files)} files"
+        return built, f"read {built.files_read} of {len(files.files)} files"
 
     def _swap(self, built: Built) -> None:
         engine = AnswerEngine.from_built(built, self.engine_config, self._analyzer)
@@ -281,7 +277,8 @@ class KnowledgeService:
             self._swap(built)
             seconds = time.perf_counter() - t0
             report = ReloadReport(len(built.kb.documents), len(built.kb.passages),
-                                  diff_knowledge(old.kb, built.kb), seconds, built.kb.skipped)
+                                  diff_knowledge(old.kb, built.kb), seconds, built.kb.skipped,
+                                  tuple((d.path, n) for d in built.kb.documents for n in d.notes))
             log.info("%s (%s)", report.summary(), how)
             return report
 
@@ -294,7 +291,8 @@ class KnowledgeService:
             # The signatures the build saw (not the files' current ones), so a file changed
             # since makes the save stale rather than wrongly fresh.
             files = sorted([(d.path, d.signature) for d in built.kb.documents if d.signature is not None]
-                           + [(s.path, s.signature) for s in built.kb.skipped if s.signature is not None])
+                           + [(s.path, s.signature) for s in built.kb.skipped if s.signature is not None]
+                           + list(built.kb.configs))
             folder = save_built(built, self.knowledge_dir, self._key(files),
                                 settings_key(self.clean_config, self.engine_config.bm25))
         return folder, time.perf_counter() - t0

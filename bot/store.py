@@ -35,25 +35,30 @@ import numpy as np
 
 from . import spool
 from .builder import Built
+from .documents.loader import LoadConfig
 from .errors import IndexFormatError
-from .knowledge import CleanConfig, KnowledgeBase, PassageTable, SkippedFile
+from .knowledge import KnowledgeBase, PassageTable, SkippedFile
 from .retrieval.bm25 import BM25Params, Index
 from .text import stopwords
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 2: 64-bit typo hashes, term_max; 3: checksums, build time
+# 2: 64-bit typo hashes, term_max; 3: checksums, build time; 4: Markdown, sections, pages, heading field
+FORMAT_VERSION = 4
 # Bump when tokenising, stemming or cleaning changes the terms a file yields.
-ANALYSIS_VERSION = 3  # 2: stricter tag stripping, junk markers in the second half; 3: headings join paragraphs
+# 2: stricter tag stripping, junk markers in the second half; 3: headings join paragraphs;
+# 4: front matter dropped; 5: structure-aware readers and section passages (bot/documents/)
+ANALYSIS_VERSION = 5
 CACHE_DIR_NAME = ".kb-cache"
 _INDEX_ARRAYS = ("tokens", "sentence_ptr", "passage_sentence_ptr", "df", "idf", "post_docs",
                  "post_weights", "term_ptr", "typo_keys", "typo_ids")
-_TABLE_ARRAYS = ("doc_ptr", "blob", "para_ptr", "sent_ptr", "sent_spans")
+_TABLE_ARRAYS = ("doc_ptr", "blob", "para_ptr", "sent_ptr", "sent_spans", "md_blob", "md_ptr", "sec_ids", "pages")
 _TMP_PREFIX = ".tmp-"
 # Offset arrays and the array whose rows they delimit: checked on load, as a damaged offset
 # makes every question fail ("repeats may not contain negative values").
 _POINTERS = {"sentence_ptr": "tokens", "passage_sentence_ptr": "sentence_ptr", "term_ptr": "post_docs",
-             "doc_ptr": "para_ptr", "para_ptr": "blob", "sent_ptr": "sent_spans"}
+             "doc_ptr": "para_ptr", "para_ptr": "blob", "sent_ptr": "sent_spans", "md_ptr": "md_blob",
+             "head_ptr": "head_tokens"}
 _FULL_CHECK_BYTES = 4 * 2**20
 _SAMPLE_BLOCKS = 64
 _SAMPLE_BYTES = 64 * 2**10
@@ -130,19 +135,21 @@ def cache_dir(knowledge_dir: Path) -> Path:
     return k.parent / CACHE_DIR_NAME / k.name
 
 
-def settings_key(clean: CleanConfig, params: BM25Params) -> str:
+def settings_key(clean: LoadConfig, params: BM25Params) -> str:
     """Hash of every setting that shapes the index (not of the files)."""
     settings = {
         "format": FORMAT_VERSION,
         "analysis": ANALYSIS_VERSION,
         "stopwords": sorted(stopwords()),
         "junk_markers": list(clean.junk_markers),
+        "max_file_mb": clean.max_file_mb,
+        "shape": asdict(clean.shape),
         "bm25": asdict(params),
     }
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 
-def cache_key(files: Sequence[tuple[str, tuple[int, int]]], clean: CleanConfig, params: BM25Params) -> str:
+def cache_key(files: Sequence[tuple[str, tuple[int, int]]], clean: LoadConfig, params: BM25Params) -> str:
     """Hash of the inputs (paths, sizes, mtimes) and of every setting that shapes the index."""
     h = hashlib.sha256(settings_key(clean, params).encode())
     for rel, (size, mtime) in files:
@@ -239,12 +246,14 @@ def save_built(built: Built, knowledge_dir: Path, key: str, settings: str = "") 
     table = built.kb.passages
     if not isinstance(table, PassageTable):
         raise TypeError("only knowledge bases built by build_knowledge can be saved")
-    docs = [{"path": d.path, "title": d.title, "source": d.source, "signature": list(d.signature or (0, 0))}
-            for d in built.kb.documents]
+    docs = [{"path": d.path, "title": d.title, "source": d.source, "signature": list(d.signature or (0, 0)),
+             "notes": list(d.notes), "sections": [[list(path), url] for path, url in sections]}
+            for d, sections in zip(built.kb.documents, table.sections)]
     skipped = [[s.path, s.reason, list(s.signature) if s.signature else None] for s in built.kb.skipped]
+    configs = [[path, list(sig)] for path, sig in built.kb.configs]
     write_index(built.index, folder, key, {"settings": settings, "documents": docs, "skipped": skipped,
-                                           "built_at": built.built_at, "build_seconds": built.seconds},
-                table.arrays())
+                                           "configs": configs, "built_at": built.built_at,
+                                           "build_seconds": built.seconds}, table.arrays())
     return folder
 
 
@@ -262,14 +271,18 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key") -> Built | Non
     index, meta, arrays = loaded
     try:
         docs = meta["documents"]
+        sections = [[(tuple(path), url) for path, url in d["sections"]] for d in docs]
         table = PassageTable([(d["path"], d["title"], d["source"]) for d in docs],
-                             *(arrays[name] for name in _TABLE_ARRAYS))
+                             *(arrays[name] for name in _TABLE_ARRAYS), sections=sections)
         signatures = [tuple(d["signature"]) for d in docs]
+        notes = [tuple(d.get("notes", ())) for d in docs]
         skipped = tuple(SkippedFile(p, r, tuple(sig) if sig else None) for p, r, sig in meta.get("skipped", []))
+        configs = tuple((path, (int(sig[0]), int(sig[1]))) for path, sig in meta.get("configs", []))
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexFormatError(f"saved index in {folder} is unreadable ({exc})") from None
     if len(table) != index.size:
         raise IndexFormatError(f"saved index in {folder} is inconsistent (passages and index differ)")
-    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures), table, skipped)  # type: ignore[arg-type]
+    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures, notes), table,  # type: ignore[arg-type]
+                       skipped, configs)
     return Built(kb, index, 0, saved=True, seconds=float(meta.get("build_seconds") or 0.0),
                  built_at=meta.get("built_at"))

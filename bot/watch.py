@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .knowledge import SUPPORTED_SUFFIXES
+from .documents.kbtoml import KB_TOML
+from .documents.registry import SUPPORTED_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,8 @@ def snapshot(root: Path) -> Snapshot:
     for p in root.rglob("*"):
         try:
             rel = p.relative_to(root)
-            if any(part.startswith(".") for part in rel.parts) or p.suffix.lower() not in SUPPORTED_SUFFIXES:
+            if any(part.startswith(".") for part in rel.parts) or (p.suffix.lower() not in SUPPORTED_SUFFIXES
+                                                                    and p.name != KB_TOML):
                 continue
             st = p.stat()
         except OSError:

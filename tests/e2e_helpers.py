@@ -56,6 +56,7 @@ def base_env(fake: FakeDiscord, knowledge_dir: Path, tmp_path: Path, **overrides
         "DISCORD_GATEWAY_URL": fake.gateway_url,
         "KNOWLEDGE_DIR": str(knowledge_dir),
         "FEEDBACK_FILE": str(tmp_path / "feedback.jsonl"),
+        "DATA_DIR": str(tmp_path / "data"),
         "GUILD_IDS": fake.guild_id,
         "COOLDOWN_QUESTIONS": "0",  # off unless a test is about the cooldown
     }
@@ -177,10 +178,33 @@ def custom_ids(message: JSON) -> list[str]:
     return [c["custom_id"] for row in message.get("components") or [] for c in row.get("components") or []]
 
 
-def feedback_lines(path: Path) -> list[JSON]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def feedback_lines(run: Running) -> list[JSON]:
+    """The votes the bot stored, oldest first (the shape feedback.jsonl had)."""
+    return run.bot.app.store.votes()
+
+
+def database_bytes(run: Running) -> bytes:
+    """Everything the database holds on disk (main file and write-ahead log)."""
+    path = run.bot.app.store.path
+    return b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+
+
+@contextlib.contextmanager
+def database_read_only(store: Any) -> Iterator[None]:
+    """The database as on a read-only disk: writes fail inside SQLite, reads work.
+    (chmod does not stop root, who runs these tests in some containers.)"""
+    import sqlite3
+
+    with store._lock:
+        original = store._conn
+        store._conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, check_same_thread=False,
+                                      isolation_level=None)
+    try:
+        yield
+    finally:
+        with store._lock:
+            store._conn.close()
+            store._conn = original
 
 
 def subprocess_env(extra: Mapping[str, str]) -> dict[str, str]:

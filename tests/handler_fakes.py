@@ -12,10 +12,9 @@ from typing import Any
 
 import discord
 
+from bot.app import AnswerStore, App
 from bot.config import Settings
-from bot.discord.cooldown import Cooldown
-from bot.discord.feedback import FeedbackLog
-from bot.discord.views import AnswerStore
+from bot.cooldown import Cooldown
 from bot.service import KnowledgeService
 
 BOT_ID = 999
@@ -158,6 +157,11 @@ class FakeMessage:
         self.webhook_id = None
         self.references: list[bool] = []
 
+    @property
+    def jump_url(self) -> str:  # as discord.Message builds it
+        guild = self.guild.id if self.guild is not None else "@me"
+        return f"https://discord.com/channels/{guild}/{self.channel.id}/{self.id}"
+
     def to_reference(self, *, fail_if_not_exists: bool = True) -> discord.MessageReference:
         self.references.append(fail_if_not_exists)
         return discord.MessageReference(message_id=self.id, channel_id=self.channel.id,
@@ -217,14 +221,20 @@ class FakeBot:
 
     settings: Settings
     service: Any
-    feedback: FeedbackLog
-    cooldown: Cooldown = field(default=None)  # type: ignore[assignment]
-    answers: AnswerStore = field(default_factory=AnswerStore)
+    app: App = field(default=None)  # type: ignore[assignment]
     user: FakeUser = field(default_factory=lambda: FakeUser(BOT_ID, bot=True))
 
     def __post_init__(self) -> None:
-        if self.cooldown is None:
-            self.cooldown = Cooldown(self.settings.cooldown_questions, self.settings.cooldown_seconds)
+        if self.app is None:
+            self.app = App(self.service, self.settings)
+
+    @property
+    def answers(self) -> AnswerStore:
+        return self.app.answers
+
+    @property
+    def cooldown(self) -> Cooldown:
+        return self.app.cooldown
 
 
 ARTICLE = Path(__file__).resolve().parents[1] / "knowledge" / "nato-space-center-ramstein.txt"
@@ -243,6 +253,7 @@ def make_knowledge(root: Path, extra: dict[str, str] | None = None, *, article: 
 def make_bot(tmp_path: Path, *, extra: dict[str, str] | None = None, article: bool = True,
              **settings: Any) -> FakeBot:
     kdir = make_knowledge(tmp_path / "knowledge", extra, article=article)
+    settings.setdefault("data_dir", tmp_path / "data")
     s = Settings(knowledge_dir=kdir, feedback_file=tmp_path / "feedback.jsonl", **settings)
     service = SpyService(KnowledgeService.open(kdir))
-    return FakeBot(s, service, FeedbackLog(s.feedback_file, salt=b"test-salt"))
+    return FakeBot(s, service)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.answer import SNIPPET_CHARS, AnswerEngine, escape_markdown
-from bot.knowledge import load_knowledge
+from bot.documents.loader import load_knowledge
 from bot.retrieval.query import analyse
 from tests.conftest import KNOWLEDGE, SEED_NAME
 

@@ -12,12 +12,13 @@ import pytest
 from bot.__main__ import main
 from tests.conftest import KNOWLEDGE, ROOT
 
-RESULT_KEYS = {"document": str, "title": str, "paragraph": int, "score": float, "text": str, "snippet": str}
+RESULT_KEYS = {"document": str, "title": str, "paragraph": int, "score": float, "text": str, "snippet": str,
+               "section": list, "url": (str, type(None))}
 
 
-def run_cli(args, stdin_text=""):
+def run_cli(args, stdin_text="", cwd=ROOT):
     proc = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin_text, capture_output=True,
-                          text=True, cwd=ROOT, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+                          text=True, cwd=cwd, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     return proc
 
 
@@ -40,6 +41,7 @@ def test_ask_json_schema_from_stdin(monkeypatch):
     assert first["results"][0]["document"] == "nato-space-center-ramstein.txt"
     assert "two considerations" in first["results"][0]["snippet"]
     assert "**" not in first["results"][0]["snippet"]  # plain text in JSON
+    assert first["results"][0]["section"] == [] and first["results"][0]["url"] is None  # no headings, no site
     assert lines[1] == {"question": "Huawei P40 Pro camera review", "answered": False, "results": []}
     assert not lines[2]["answered"]
 
@@ -107,6 +109,16 @@ def test_ask_json_stdin_with_invalid_utf8_bom_and_crlf():
     assert [x["question"] for x in lines] == ["why Ramstein?", "bad \ufffd byte"]
 
 
+def test_ask_json_gives_heading_path_and_deep_link(tmp_path):
+    (tmp_path / "kb.toml").write_text('base_url = "https://docs.example.org/"\nurl_style = "mkdocs"\n')
+    (tmp_path / "advanced").mkdir()
+    (tmp_path / "advanced" / "ssl.txt").write_text("SSL\n\nClient certificates are read from the keystore folder.\n")
+    out = io.StringIO()
+    assert main(["ask", "--json", "--knowledge", str(tmp_path), "where are client certificates read from"], out=out) == 0
+    r = json.loads(out.getvalue())["results"][0]
+    assert r["section"] == [] and r["url"] == "https://docs.example.org/advanced/ssl/"
+
+
 def test_index_reports_build_and_save_times(tmp_path: Path):
     kdir = tmp_path / "knowledge"
     kdir.mkdir()
@@ -122,3 +134,52 @@ def test_index_reports_build_and_save_times(tmp_path: Path):
     assert main(["index", "--knowledge", str(kdir)], out=out) == 0
     assert out.getvalue().startswith("the saved index of 1 document, 1 paragraph in ")
     assert f"is up to date (built in {m.group(1)} s)" in out.getvalue()
+
+
+def test_gaps_command_prints_grouped_gaps_and_writes_csv(tmp_path, monkeypatch):
+    from bot.app import App
+    from bot.config import Settings
+    from bot.outcomes import Actor
+    from bot.service import KnowledgeService
+
+    data = tmp_path / "data"
+    settings = Settings(knowledge_dir=KNOWLEDGE, data_dir=data)
+    app = App(KnowledgeService.open(KNOWLEDGE), settings)
+    for q in ("Where do I park my car?", "where can I park my car", "what is the wifi password?", "why Ramstein?"):
+        app.ask(Actor(1), q, app.new_key(), rate_limit=False)
+    app.store.close()
+    monkeypatch.setenv("DATA_DIR", str(data))
+    out = io.StringIO()
+    csv_file = tmp_path / "gaps.csv"
+    assert main(["gaps", "--days", "30", "--csv", str(csv_file)], out=out) == 0
+    text = out.getvalue()
+    assert text.startswith("Knowledge gaps, last 30 days: 2 gaps from 3 questions")
+    assert "where can I park my car" in text and "2 times (2 unanswered, 0 👎)" in text
+    assert "also: Where do I park my car?" in text and "Ramstein" not in text
+    assert f"wrote 2 gaps to {csv_file}" in text
+    rows = csv_file.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("question,count,") and len(rows) == 3
+
+
+def test_gaps_command_with_an_unusable_data_dir_is_one_line(tmp_path):
+    blocker = tmp_path / "data"
+    blocker.write_text("not a folder")
+    proc = subprocess.run([sys.executable, "-m", "bot", "gaps"], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATA_DIR": str(blocker)})
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("error: cannot read the question log") and proc.stderr.count("\n") == 1
+def test_top_k_has_one_range_with_the_setting():
+    from bot.config import TOP_K_MAX, ConfigError, Settings
+
+    assert main(["ask", "--top-k", str(TOP_K_MAX + 1), "why"]) == 2
+    with pytest.raises(ConfigError):
+        Settings.from_env({"TOP_K": str(TOP_K_MAX + 1)})
+    assert Settings.from_env({"TOP_K": str(TOP_K_MAX)}).top_k == TOP_K_MAX
+    out = io.StringIO()
+    assert main(["ask", "--json", "--top-k", str(TOP_K_MAX), "--knowledge", str(KNOWLEDGE), "why Ramstein?"], out=out) == 0
+
+
+def test_relative_knowledge_dir_error_names_the_absolute_path(tmp_path: Path):
+    proc = run_cli(["ask", "--knowledge", "no-such-folder", "why?"], cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert str(tmp_path / "no-such-folder") in proc.stderr

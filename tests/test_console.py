@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import io
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 from bot.config import Settings
-from bot.console import PROMPT, run_console
+from bot.console import PROMPT, LineReader, run_console
 from bot.rendering.terminal import display_width
 from bot.service import KnowledgeService
+from bot.storage import Store
 from tests.handler_fakes import make_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,18 +20,20 @@ ROOT = Path(__file__).resolve().parents[1]
 def _run(tmp_path: Path, text: str, stdin: io.TextIOBase | None = None, **settings) -> tuple[int, str, KnowledgeService]:
     kdir = make_knowledge(tmp_path / "knowledge")
     service = KnowledgeService.open(kdir)
+    settings.setdefault("data_dir", tmp_path / "data")
     s = Settings(knowledge_dir=kdir, feedback_file=tmp_path / "fb.jsonl", **settings)
     out = io.StringIO()
     status = run_console(service, s, stdin or io.StringIO(text), out)
     return status, out.getvalue(), service
 
 
-def test_piped_question_exits_zero_without_prompt_noise():
+def test_piped_question_exits_zero_without_prompt_noise(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-c",
          "import sys; from pathlib import Path; from bot.config import Settings; "
          "from bot.service import KnowledgeService; from bot.console import run_console; "
-         "sys.exit(run_console(KnowledgeService.open(Path('knowledge')), Settings(feedback_file=Path('/dev/null'))))"],
+         "sys.exit(run_console(KnowledgeService.open(Path('knowledge')), Settings(feedback_file=Path('/dev/null'), "
+         f"data_dir=Path({str(tmp_path / 'data')!r}))))"],
         input="why Ramstein?\n", capture_output=True, text=True, cwd=ROOT, timeout=60,
         env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
     )
@@ -65,15 +67,14 @@ def test_buttons_before_any_answer(tmp_path):
 def test_feedback_is_recorded_once(tmp_path):
     _, out, _ = _run(tmp_path, "why Ramstein?\n/good\n/bad\n")
     assert "Thanks for the 👍" in out and "already rated" in out
-    [line] = (tmp_path / "fb.jsonl").read_text().splitlines()
-    rec = json.loads(line)
-    assert rec["vote"] == "up" and rec["cited"][0]["paragraph"] == 3 and rec["user"] is None
+    [rec] = Store.in_dir(tmp_path / "data").votes()
+    assert rec["vote"] == "up" and rec["cited"][0]["paragraph"] == 3 and len(rec["user"]) == 64
 
 
 def test_reload_success_and_rollback(tmp_path):
     kdir = make_knowledge(tmp_path / "knowledge")
     service = KnowledgeService.open(kdir)
-    s = Settings(knowledge_dir=kdir, feedback_file=tmp_path / "fb.jsonl")
+    s = Settings(knowledge_dir=kdir, feedback_file=tmp_path / "fb.jsonl", data_dir=tmp_path / "data")
     (kdir / "more.txt").write_text("More\n\nThe orbital relay has twelve engineers.\n")
     out = io.StringIO()
     run_console(service, s, io.StringIO("/reload\n"), out)
@@ -109,7 +110,8 @@ def test_ascii_only_terminal_does_not_crash(tmp_path):
     kdir = make_knowledge(tmp_path / "knowledge")
     raw = io.BytesIO()
     out = io.TextIOWrapper(raw, encoding="ascii", errors="strict")
-    status = run_console(KnowledgeService.open(kdir), Settings(knowledge_dir=kdir, feedback_file=tmp_path / "f"),
+    status = run_console(KnowledgeService.open(kdir), Settings(knowledge_dir=kdir, feedback_file=tmp_path / "f",
+                                                                 data_dir=tmp_path / "data"),
                          io.StringIO("why Ramstein?\n"), out)
     out.flush()
     assert status == 0
@@ -120,7 +122,7 @@ def test_ascii_only_terminal_does_not_crash(tmp_path):
 def test_auto_reload_in_console(tmp_path):
     kdir = make_knowledge(tmp_path / "knowledge")
     service = KnowledgeService.open(kdir)
-    s = Settings(knowledge_dir=kdir, feedback_file=tmp_path / "fb.jsonl", auto_reload=True)
+    s = Settings(knowledge_dir=kdir, feedback_file=tmp_path / "fb.jsonl", data_dir=tmp_path / "data", auto_reload=True)
 
     class Lines(io.StringIO):
         def readline(self, *a):  # add a document between two questions
@@ -132,3 +134,132 @@ def test_auto_reload_in_console(tmp_path):
     out = io.StringIO()
     run_console(service, s, Lines("why Ramstein?\n/sources\n"), out)
     assert "Knowledge base reloaded" in out.getvalue() and "2 documents" in out.getvalue()
+
+
+# ---------------------------------------------------------------------------- issue 11 commands
+
+def test_teaching_flow_in_the_console(tmp_path):
+    status, out, service = _run(tmp_path, "\n".join([
+        "where do I park my car?", "/gaps", "/teach Where do I park my car? | Visitors park behind building 3.",
+        "where can I park?", "/gaps", "/teach only a question", "/teach Q? | ",
+    ]) + "\n")
+    assert status == 0
+    gaps_before, rest = out.split("Learned: thanks!", 1)
+    assert "Knowledge gaps · last 7 days" in gaps_before and "where do I park my car?" in gaps_before
+    assert "1 time (1 unanswered)" in gaps_before
+    assert "learned/where-do-i-park-" in rest
+    assert "Visitors park behind building 3." in rest and "Learned answer · taught on" in rest
+    assert "No knowledge gaps in the last 7 days" in rest
+    assert "Usage: /teach QUESTION | ANSWER" in rest and "the answer is empty" in rest
+    learned = (service.knowledge_dir / "learned" / "where-do-i-park-my-car.md").read_text()
+    assert 'source: "console"' in learned
+
+
+def test_kb_commands_in_the_console(tmp_path):
+    doc = tmp_path / "Parking Guide.md"
+    doc.write_text("# Parking guide\n\nVisitors park behind building 3.\n")
+    binary = tmp_path / "photo.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    status, out, service = _run(tmp_path, "\n".join([
+        f"/kb add {doc}", "/kb list", f"/kb add {doc}", f"/kb add {binary}", f"/kb add {tmp_path}/missing.md",
+        "/kb show Parking-Guide.md", "where do visitors park?", "/kb remove uploads/Parking-Guide.md", "/kb list",
+        "/kb", "/kb remove nothing",
+    ]) + "\n")
+    assert status == 0
+    assert "Added uploads/Parking-Guide.md" in out and "1 document added" in out
+    assert "Parking guide — 1 passage · uploaded" in out
+    assert "already exists: set replace to true" in out
+    assert "looks binary" in out and "Nothing was changed" in out
+    assert "Cannot read" in out and "missing.md" in out
+    assert "Parking guide · ¶1" in out
+    assert "Removed uploads/Parking-Guide.md" in out
+    assert "Usage: /kb list" in out and "there is no document `nothing`" in out
+    assert not (service.knowledge_dir / "uploads" / "Parking-Guide.md").exists()
+
+
+def test_forget_me_in_the_console(tmp_path):
+    _, out, _ = _run(tmp_path, "why Ramstein?\n/bad\nwhere do I park?\n/forget-me\n/forget-me\n")
+    assert "Done: I deleted 3 rows about you" in out
+    assert "I hold nothing about you" in out
+
+
+def test_help_lists_the_new_commands(tmp_path):
+    _, out, _ = _run(tmp_path, "/help\n")
+    for cmd in ("/gaps", "/teach QUESTION | ANSWER", "/kb list", "/kb add PATH", "/kb remove DOCUMENT",
+                "/forget-me"):
+        assert cmd in out
+def _pty_console(tmp_path: Path, keys: list[bytes], env_extra: dict[str, str]) -> str:
+    """Run `python -m bot console` on a pseudo-terminal, type `keys` (one line each, after
+    each prompt) and return everything the terminal showed."""
+    import os
+    import pty
+    import select
+    import time
+
+    kdir = make_knowledge(tmp_path / "knowledge")
+    master, slave = pty.openpty()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TERM": "xterm", "NO_COLOR": "1",
+           "PYTHONPATH": str(ROOT), **env_extra}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "console", "--knowledge", str(kdir)],
+                            stdin=slave, stdout=slave, stderr=slave, cwd=tmp_path, env=env, close_fds=True)
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 60
+
+    def read_until_prompts(n: int) -> None:
+        nonlocal seen
+        while seen.count(PROMPT.encode()) < n and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    return
+    try:
+        for i, key in enumerate(keys, start=1):
+            read_until_prompts(i)
+            os.write(master, key)
+        read_until_prompts(len(keys) + 1)
+        os.write(master, b"\x04")  # Ctrl-D
+        proc.wait(timeout=30)
+        while True:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    return seen.decode("utf-8", "replace")
+
+
+def test_terminal_console_edits_lines_remembers_history_and_keeps_logs_out(tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("readline") is None:
+        import pytest
+        pytest.skip("no readline on this platform: the console reads plain lines there")
+    # "why Ramstein?", then Up-arrow + Enter recalls it; Left-arrow edits inside a line.
+    shown = _pty_console(tmp_path, [b"why Ramstein?\r", b"\x1b[A\r", b"why Ramstein\x1b[D\x1b[Cx\x7f?\r"],
+                         {"LOG_LEVEL": "INFO"})
+    assert shown.count("New progress in NATO’s space force construction · ¶3") == 3, shown[-3000:]
+    assert "^[[A" not in shown
+    assert " INFO " not in shown  # no log lines between replies...
+    assert (tmp_path / "data" / "console.log").exists()  # ...LOG_LEVEL=INFO goes to a file under DATA_DIR
+    history = (tmp_path / "data" / "console_history").read_text(encoding="utf-8")
+    assert "why Ramstein?" in history
+
+
+def test_line_reader_without_a_terminal_reads_plain_lines(tmp_path):
+    history = tmp_path / "history"
+    reader = LineReader(io.StringIO("a\nb\n"), io.StringIO(), False, history)
+    assert [reader.read(), reader.read(), reader.read()] == ["a\n", "b\n", ""]
+    reader.close()
+    assert not history.exists()  # piped input is not remembered

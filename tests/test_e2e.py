@@ -32,6 +32,8 @@ from tests.e2e_helpers import (
     copy_knowledge,
     custom_ids,
     embed_of,
+    database_bytes,
+    database_read_only,
     feedback_lines,
     running_bot,
     subprocess_env,
@@ -207,7 +209,7 @@ async def test_emoji_and_broken_surrogates_in_a_question_still_get_an_answer(fak
 
 async def test_unanswerable_question_gets_the_no_answer_reply(fake: FakeDiscord, tmp_path: Path) -> None:
     async with running_bot(fake, tmp_path) as run:
-        _, reply = await run.ask_mention(NO_ANSWER_QUESTION)
+        question, reply = await run.ask_mention(NO_ANSWER_QUESTION)
         interaction = await fake.send_slash_command("ask", {"question": NO_ANSWER_QUESTION, "private": True})
         response = await fake.wait_for_interaction_response(interaction)
 
@@ -216,7 +218,9 @@ async def test_unanswerable_question_gets_the_no_answer_reply(fake: FakeDiscord,
         assert embed["description"].startswith("The knowledge base has no answer to that.")
         assert "¶" not in embed["description"]  # nothing cited
         assert embed["footer"]["text"] == "Confidence: no answer"
-    assert custom_ids(reply) == []  # no buttons under a non-answer
+    # Nothing to show in full, more of or vote on: only the way to teach the bot an answer.
+    assert custom_ids(reply) == [f"kb:teach:{question['id']}"]
+    assert custom_ids(response.message) == [f"kb:teach:{interaction['id']}"]
     assert response.ephemeral  # private=True
 
 
@@ -253,7 +257,7 @@ async def test_buttons_full_passage_more_results_and_votes(fake: FakeDiscord, tm
         assert down.ephemeral and down.data["content"].startswith("Thanks for the 👎!")
         assert again.ephemeral and again.data["content"] == "You already rated this answer. Thanks!"
 
-        votes = feedback_lines(run.feedback_file)
+        votes = feedback_lines(run)
         assert [v["vote"] for v in votes] == ["up", "down"]  # the repeat vote was not written
         for v in votes:
             assert v["question"] == "why Ramstein?"
@@ -261,8 +265,8 @@ async def test_buttons_full_passage_more_results_and_votes(fake: FakeDiscord, tm
             assert v["message_id"] == int(answer["id"])
             assert v["guild_id"] == int(fake.guild_id) and v["channel_id"] == int(fake.channel_id)
         assert votes[0]["user"] != votes[1]["user"]
-        raw = run.feedback_file.read_text(encoding="utf-8")
-        assert fake.default_user["id"] not in raw and bob["id"] not in raw  # user ids are hashed
+        raw = database_bytes(run)
+        assert fake.default_user["id"].encode() not in raw and bob["id"].encode() not in raw  # user ids are hashed
 
         # The buttons under a mention's answer work the same way (keyed by the message id).
         msg, reply = await run.ask_mention("why Ramstein?")
@@ -287,24 +291,24 @@ async def test_buttons_keep_working_after_a_restart(fake: FakeDiscord, tmp_path:
         assert embed_of(full.data)["title"] == f"{ARTICLE_TITLE} · ¶3"
         up = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
         assert up.data["content"] == "Thanks for the 👍!"
-        [vote] = feedback_lines(run.feedback_file)
+        [vote] = feedback_lines(run)
         assert vote["question"] == "why Ramstein?" and vote["cited"][0]["paragraph"] == 3
     assert fake.identify_count == 2
 
 
 async def test_a_vote_that_failed_to_save_can_be_retried(fake: FakeDiscord, tmp_path: Path) -> None:
     async with running_bot(fake, tmp_path) as run:
-        run.feedback_file.mkdir()  # the feedback file cannot be written (a directory sits there)
         interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
         answer = (await fake.wait_for_interaction_response(interaction)).message
         assert answer is not None
-        first = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
+        with database_read_only(run.bot.app.store):  # the vote cannot be written
+            first = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
         assert first.data["content"].startswith("Sorry, something went wrong on my side. Please try again")
 
-        run.feedback_file.rmdir()  # the disk problem is fixed; the user tries again, as asked
+        # the disk problem is fixed; the user tries again, as asked
         again = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
         assert again.data["content"] == "Thanks for the 👍!"  # today: "You already rated this answer. Thanks!"
-        assert [v["vote"] for v in feedback_lines(run.feedback_file)] == ["up"]
+        assert [v["vote"] for v in feedback_lines(run)] == ["up"]
 
 
 # ---------------------------------------------------------------------------- /reload

@@ -17,7 +17,12 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.discord.client import EXIT_CONFIG, NEED_MESSAGE_CONTENT, REJECTED_TOKEN, run_bot
+from bot.discord.client import (
+    EXIT_CONFIG,
+    NEED_MESSAGE_CONTENT,
+    REJECTED_TOKEN,
+    run_bot,
+)
 from bot.service import KnowledgeService
 from tests.e2e_helpers import (
     ARTICLE_TITLE,
@@ -248,3 +253,127 @@ async def test_privileged_intent_refused_in_a_process_exits_2(tmp_path: Path) ->
         assert "Traceback" not in err and fake.token not in err
         assert fake.unknown_routes == []
         assert_no_pings(fake)
+
+
+# ---------------------------------------------------------------------------- token parts, silent servers
+
+def token_parts(token: str) -> list[str]:
+    parts = token.split(".")
+    assert len(parts) == 3 and all(len(p) >= 6 for p in parts), token
+    return parts
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_an_error_body_echoing_a_token_part_is_redacted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, status: int
+) -> None:
+    """Discord answers the login with an error body quoting one part of the token (as its
+    "Invalid signature part ..." errors do). Neither the log (DEBUG, where discord.py prints
+    response bodies) nor the one line on stderr shows any part of the token."""
+    async with FakeDiscord() as fake:
+        first, middle, last = token_parts(fake.token)
+        body = {"message": f"Invalid signature part {last} (after {middle})", "code": 0}
+        fake.fail_next("GET", "/users/@me", status, body=body)
+        settings = _settings(fake, tmp_path, LOG_LEVEL="DEBUG")
+        service = KnowledgeService.open(settings.knowledge_dir)
+        err = io.StringIO()
+        caplog.set_level("DEBUG")
+        with discord_globals_restored():
+            code = await asyncio.wait_for(asyncio.to_thread(run_bot, settings, service, err), 20)
+        assert fake.requests_to("GET", "/users/@me")[0].status == status
+    line = err.getvalue()
+    assert code == (EXIT_CONFIG if status == 401 else 1)
+    assert line.count("\n") == 1, line
+    if status == 403:
+        assert line.startswith("Discord refused to log the bot in (403: Invalid signature part ********")
+    logged = caplog.text
+    assert "Invalid signature part ********" in logged + line  # the body was shown...
+    for part in (first, middle, last):
+        assert part not in logged and part not in line  # ...with every part of the token blanked
+
+
+def test_token_parts_are_redacted_in_messages_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    from bot.discord.client import TokenRedactor, _redacting
+
+    token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.fake-token-value-0123456789"
+    first, middle, last = token.split(".")
+    caplog.set_level("INFO")
+    with _redacting(token):
+        logging.getLogger("discord.http").info("body: %s", {"message": f"bad part {middle}"})
+        try:
+            try:
+                raise ValueError(f"signature {last} rejected")
+            except ValueError as inner:
+                raise RuntimeError("login failed") from inner
+        except RuntimeError:
+            logging.getLogger("x").exception("could not log in with %s", first)
+    text = caplog.text
+    assert "bad part ********" in text and "signature ******** rejected" in text  # traceback kept
+    assert "Traceback" in text and all(p not in text for p in (first, middle, last))
+    # Short pieces (under 6 characters) are not secrets on their own: ordinary words survive.
+    assert TokenRedactor("abc.defghij.klmnopqrst").scrub("abc defghij") == "abc ********"
+
+
+async def _silent_server() -> tuple[asyncio.AbstractServer, list[asyncio.StreamWriter]]:
+    """A loopback socket that accepts connections, reads what is sent, and never answers."""
+    writers: list[asyncio.StreamWriter] = []
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        while await reader.read(4096):
+            pass
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    return server, writers
+
+
+async def _close_silent(server: asyncio.AbstractServer, writers: list[asyncio.StreamWriter]) -> None:
+    for writer in writers:
+        writer.close()
+    server.close()
+    await server.wait_closed()
+
+
+async def test_a_server_that_never_answers_the_login_is_one_line_and_status_1(tmp_path: Path) -> None:
+    server, writers = await _silent_server()
+    port = server.sockets[0].getsockname()[1]
+    api = f"http://127.0.0.1:{port}/api/v10"
+    env = {"DISCORD_TOKEN": "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.fake-token-value-0123456789",
+           "DISCORD_API_BASE": api, "DISCORD_GATEWAY_URL": f"ws://127.0.0.1:{port}/gateway",
+           "KNOWLEDGE_DIR": str(KNOWLEDGE), "FEEDBACK_FILE": str(tmp_path / "fb.jsonl"), "CONNECT_TIMEOUT": "0.5"}
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            PYTHON, "-m", "bot", "run", cwd=tmp_path, env=subprocess_env(env),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            out, errb = await asyncio.wait_for(proc.communicate(), 20)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    finally:
+        await _close_silent(server, writers)
+    assert writers, "the bot never connected to the silent server"
+    assert proc.returncode == 1, errb
+    assert_one_clear_line(errb.decode(), (
+        f"Discord did not answer (logging in at {api}: no answer within 0.5 s). Check the network "
+        "(and DISCORD_API_BASE / DISCORD_GATEWAY_URL if set), then start the bot again."))
+    assert out == b"" and b"fake-token-value" not in errb
+
+
+async def test_a_gateway_that_never_says_hello_is_one_line_and_status_1(tmp_path: Path) -> None:
+    """REST answers, the websocket is accepted, but no HELLO ever comes."""
+    async with FakeDiscord() as fake:
+        settings = _settings(fake, tmp_path, CONNECT_TIMEOUT="0.5")
+        service = KnowledgeService.open(settings.knowledge_dir)
+        err = io.StringIO()
+        async with fake.gateway_outage():
+            with discord_globals_restored():
+                code = await asyncio.wait_for(asyncio.to_thread(run_bot, settings, service, err), 20)
+            assert fake.connection_history, "the bot never opened the websocket"
+        assert fake.identify_count == 0
+    assert code == 1
+    assert err.getvalue() == (
+        f"Discord did not answer (the gateway at {fake.gateway_url}: no answer within 0.5 s). Check the "
+        "network (and DISCORD_API_BASE / DISCORD_GATEWAY_URL if set), then start the bot again.\n")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import KnowledgeError
-from bot.knowledge import CleanConfig, Cleaner, load_knowledge, strip_tags
+from bot.documents.loader import load_knowledge
 from tests.conftest import KNOWLEDGE, SEED_NAME
 
 
@@ -51,105 +51,12 @@ def test_passages_are_numbered_in_reading_order():
     assert nums == [1, 2, 3, 4, 5, 6]
 
 
-@pytest.mark.parametrize("raw", ["a < / P > < p > b", "a < p > < p > b", "a</p><p>b", "a<BR/>b", "a <div class='x'> b"])
-def test_mangled_block_tags_split_paragraphs(raw):
-    doc = Cleaner().clean("x.txt", raw)
-    assert doc.paragraphs == ("a", "b")
-
-
-def test_inline_tags_dropped_entities_decoded():
-    assert strip_tags("Tom &amp; Jerry <b>bold</b> &lt;3 &#8217;").split() == ["Tom", "&", "Jerry", "bold", "<3", "’"]
-
-
-def test_txt_title_needs_blank_line_after_it():
-    assert Cleaner().clean("notes.txt", "Title\n\nBody text.").title == "Title"
-    doc = Cleaner().clean("my_notes.txt", "Line one\nline two.")
-    assert doc.title == "my notes"
-    assert doc.paragraphs == ("Line one line two.",)
-
-
-def test_txt_and_md_source_line():
-    doc = Cleaner().clean("a.txt", "source: https://example.org/a\nTitle\n\nBody.")
-    assert doc.source == "https://example.org/a" and doc.title == "Title" and doc.paragraphs == ("Body.",)
-    md = Cleaner().clean("b.md", "source: https://example.org/b\n\n# Rules of the server\n\nBe kind.\n\n## Roles\n\nAsk a [moderator](https://x.y).")
-    assert md.title == "Rules of the server" and md.source == "https://example.org/b"
-    assert md.paragraphs == ("Be kind.", "Roles — Ask a moderator.")
-
-
-def test_section_headings_open_the_paragraph_below_them():
-    md = Cleaner().clean("g.md", "# Guide\n\nIntro.\n\n## Install\nRun make run.\n\n### Linux\n#### Debian\n\n"
-                                 "Use apt.\n\n```sh\n# not a heading\n```\n\n## Empty section")
-    assert md.title == "Guide"
-    assert md.paragraphs == ("Intro.", "Install — Run make run.", "Linux — Debian — Use apt.",
-                             "```sh # not a heading ```", "Empty section")
-    page = Cleaner().clean("g.html", "<title>Guide</title><h1>Guide</h1><p>Intro.</p><h2>Install</h2>"
-                                     "<p>Run make run.</p><h3>Linux</h3><h4>Debian</h4><p>Use apt.</p>")
-    assert page.paragraphs == ("Intro.", "Install — Run make run.", "Linux — Debian — Use apt.")
-    # The marker the cleaner uses cannot be smuggled in through a file's text.
-    assert Cleaner().clean("a.txt", "T\n\n\ue000odd\n\nok").paragraphs == ("odd", "ok")
-    faq = Cleaner().clean("faq.md", "# FAQ\n\n## How do I join?\n\nAsk a moderator.\n\n## Rules:\nBe kind.")
-    assert faq.paragraphs == ("How do I join? Ask a moderator.", "Rules: Be kind.")
-    forged = Cleaner().clean("f.html", "<title>&#xE000;Guide</title><p>&#57344;odd</p><p>ok</p>")
-    assert forged.title == "Guide" and forged.paragraphs == ("odd", "ok")
-    forged = Cleaner().clean("f.md", "# &#xE000;Guide\n\n&#xe000;odd\n\nok")
-    assert forged.title == "Guide" and forged.paragraphs == ("odd", "ok")
-
-
-def test_html_title_canonical_and_paragraphs():
-    raw = """<html><head><title>FAQ &amp; Help</title><link rel="canonical" href="https://example.org/faq">
-    <style>p {color: red}</style><script>var x = "<p>no</p>";</script></head>
-    <body><nav>Home | About</nav><h1>Ignored heading</h1><p>First &quot;para&quot;.</p><p>Second
-    para.</p></body></html>"""
-    doc = Cleaner().clean("faq.html", raw)
-    assert doc.title == "FAQ & Help"
-    assert doc.source == "https://example.org/faq"
-    assert doc.paragraphs == ('First "para".', "Second para.")
-
-
-def test_html_h1_is_title_when_no_title_tag():
-    doc = Cleaner().clean("p.html", "<h1>Heading</h1><p>Text.</p>")
-    assert doc.title == "Heading" and doc.paragraphs == ("Text.",)
-
-
-def test_junk_markers_extendable():
-    raw = "T\n\nReal text about the topic, long enough. Subscribe now! Buy things."
-    assert Cleaner().clean("a.txt", raw).paragraphs == ("Real text about the topic, long enough. Subscribe now! Buy things.",)
-    cfg = CleanConfig.with_extra_markers(["Subscribe now!"])
-    assert Cleaner(cfg).clean("a.txt", raw).paragraphs == ("Real text about the topic, long enough.",)
-
-
-def test_junk_marker_early_in_a_document_is_ordinary_text():
-    raw = "# Tokens\n\nRead more about tokens below.\n\nTokens expire after one hour.\n\nRefresh them daily."
-    assert Cleaner().clean("t.md", raw).paragraphs == (
-        "Read more about tokens below.", "Tokens expire after one hour.", "Refresh them daily.")
-
-
-def test_html_entities_decoded_once():
-    doc = Cleaner().clean("x.html", "<p>Use the &lt;p&gt; tag, and write &amp;amp; for an ampersand.</p>")
-    assert doc.paragraphs == ("Use the <p> tag, and write &amp; for an ampersand.",)
-
-
-def test_angle_brackets_in_plain_text_are_kept():
-    doc = Cleaner().clean("a.txt", "If a<b and c>d the claim holds. Use Vec<String> in Rust. <b>bold</b> <a href='x'>link</a>")
-    assert doc.paragraphs == ("If a<b and c>d the claim holds. Use Vec<String> in Rust. bold link",)
-
-
-def test_one_line_file_is_a_paragraph_not_a_title():
-    doc = Cleaner().clean("paris.txt", "Paris is the capital of France.\n")
-    assert doc.paragraphs == ("Paris is the capital of France.",) and doc.title == "paris"
-
-
-def test_markdown_title_not_taken_from_code_block():
-    doc = Cleaner().clean("r.md", "```bash\n# install deps\npip install x\n```\n\n# Real title\n\nText.")
-    assert doc.title == "Real title"
-
-
 def test_stable_order_and_relative_paths(tmp_path: Path):
     (tmp_path / "b.txt").write_text("B\n\nbee")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.md").write_text("# A\n\nay")
     (tmp_path / "c.html").write_text("<p>see</p>")
-    (tmp_path / "ignored.pdf").write_bytes(b"%PDF")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF")  # read, fails, skipped with its reason
     (tmp_path / ".hidden.txt").write_text("H\n\nhidden")
     kb = load_knowledge(tmp_path)
     assert [d.path for d in kb.documents] == ["b.txt", "c.html", "sub/a.md"]

@@ -22,10 +22,12 @@ from bot.rendering.markdown import (
 )
 from bot.rendering.messages import (
     citation_markdown,
+    example_question,
     question_from_title,
     question_title,
     render_answer,
     render_cooldown,
+    render_empty_question,
     render_full_passage,
     render_help,
     render_more_results,
@@ -148,7 +150,8 @@ HUGE_WORD = "x" * 5000
 
 def _huge_kb(tmp_path):
     long_title = " ".join(["Extraordinarily"] * 40)
-    words = " ".join(f"ramstein{i % 7} base word{i}" for i in range(3000))
+    # A list is one block, never cut (a paragraph that long would be cut at sentence ends).
+    words = "\n".join(f"- ramstein{i % 7} base word{i}" for i in range(3000))
     files = {
         "huge.md": f"source: https://example.org/{'p' * 300}\n\n# {long_title}\n\n{words}\n\n{HUGE_WORD} ramstein\n",
     }
@@ -427,3 +430,42 @@ def test_discord_embed_conversion_matches(service):
     assert isinstance(embed, discord.Embed)
     assert embed.title == e.title and embed.description == e.description and embed.footer.text == e.footer
     assert [(f.name, f.value) for f in embed.fields] == [(f.name, f.value) for f in e.fields]
+
+
+def test_terminal_box_stays_aligned_with_emoji_sequences():
+    wcwidth = __import__("pytest").importorskip("wcwidth")
+    e = EmbedData(title="✔️ done 👨‍👩‍👧 family", description="日本語 and 👍🏽 and e\u0301 and \u200b zero", footer="🇩🇪")
+    lines = render_terminal(ReplyData(embeds=(e,)), TerminalStyle(width=40)).splitlines()
+    # Every row of the box ends in the same column as the terminal draws it.
+    assert {wcwidth.wcswidth(line) for line in lines} == {40}, lines
+
+
+def test_example_question_comes_from_the_knowledge_base_or_the_setting():
+    sources = [SourceInfo("a.md", "Managing environments in depth", 4, None),
+               SourceInfo("b.md", "Dependency `groups`", 2, None)]
+    example = example_question(sources)
+    assert example == "tell me about Dependency 'groups'"  # the shortest title; no backtick in code
+    help_text = render_help(example=example).embeds[0].description
+    assert "`@me tell me about Dependency 'groups'`" in help_text and "Ramstein" not in help_text
+    assert "Ramstein" not in render_help(console=True, example=example).embeds[0].description
+    empty = render_empty_question(example).content
+    assert "`@me tell me about Dependency 'groups'`" in empty
+    assert "`!ask tell me about" in render_empty_question(example, how="!ask ").content
+    assert example_question(sources, "  how do I   reset it? ") == "how do I reset it?"
+    assert example_question([]) == "what can you answer?"
+    long_title = SourceInfo("c.md", " ".join(f"w{i}" for i in range(20)), 1, None)
+    assert example_question([long_title]) == "tell me about w0 w1 w2 w3 w4 w5 w6 w7"
+
+
+def test_example_question_for_the_seed_article_is_answered(service):
+    example = example_question(service.sources())
+    assert service.ask(example).answered
+
+
+def test_terminal_works_without_wcwidth(monkeypatch):
+    import bot.rendering.terminal as terminal
+
+    monkeypatch.setattr(terminal, "_WCWIDTH", None)  # a broken install: unicodedata estimates
+    assert display_width("日本 👍 é") == 4 + 1 + 2 + 1 + 1
+    out = render_terminal(ReplyData(embeds=(EmbedData(title="日本語", description="x"),)), TerminalStyle(width=30))
+    assert all(display_width(line) == 30 for line in out.splitlines())

@@ -94,7 +94,7 @@ def test_failed_reload_keeps_old_base(kdir: Path):
     service = KnowledgeService.open(kdir, use_saved_index=False)
     for p in kdir.iterdir():
         p.unlink()
-    with pytest.raises(KnowledgeError, match="no .txt, .md or .html files"):
+    with pytest.raises(KnowledgeError, match="has no documents"):
         service.reload()
     assert service.ask("why Ramstein?").best.citation.paragraph == 3
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.answer import AnswerEngine
-from bot.knowledge import load_knowledge
+from bot.documents.loader import load_knowledge
 from bot.surface import SurfaceMatcher, answer_kind
 
 

@@ -23,14 +23,14 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from ..app import AnswerStore, App
 from ..config import Settings
+from ..cooldown import Cooldown
 from ..rendering.messages import render_error, render_not_admin
 from ..service import KnowledgeService
 from .checks import NotAdmin
-from .cooldown import Cooldown
-from .feedback import FeedbackLog
 from .send import respond
-from .views import AnswerButton, AnswerStore
+from .views import AnswerButton
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +74,21 @@ def _command_prefix(settings: Settings) -> list[str]:
     return [settings.command_prefix] if settings.prefix_commands else []
 
 
+def _no_voice_warnings() -> None:
+    """This bot never joins voice: discord.py's "PyNaCl/davey is not installed, voice will
+    NOT be supported" warning on every start is noise (the flags are discord.py's own)."""
+    for flag in ("warn_nacl", "warn_dave"):
+        if hasattr(discord.VoiceClient, flag):
+            setattr(discord.VoiceClient, flag, False)
+
+
 class KnowledgeBot(commands.AutoShardedBot):
     """The question-answering bot. AutoShardedBot so big installs can split guilds across
     processes with SHARD_COUNT / SHARD_IDS; a small one simply runs one shard."""
 
     def __init__(self, settings: Settings, service: KnowledgeService, *,
-                 feedback: FeedbackLog | None = None, cooldown: Cooldown | None = None) -> None:
+                 app: App | None = None, cooldown: Cooldown | None = None) -> None:
+        _no_voice_warnings()
         super().__init__(
             command_prefix=_command_prefix(settings),
             intents=build_intents(settings),
@@ -92,11 +101,18 @@ class KnowledgeBot(commands.AutoShardedBot):
         )
         self.settings = settings
         self.service = service
-        self.cooldown = cooldown or Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
-        self.feedback = feedback or FeedbackLog(settings.feedback_file)
-        self.answers = AnswerStore()
+        # Everything the bot does lives in the application layer; this class only adapts it.
+        self.app = app or App(service, settings, cooldown=cooldown)
         if settings.discord_gateway_url:
             self._pin_gateway(yarl.URL(settings.discord_gateway_url))
+
+    @property
+    def answers(self) -> AnswerStore:
+        return self.app.answers
+
+    @property
+    def cooldown(self) -> Cooldown:
+        return self.app.cooldown
 
     def _pin_gateway(self, url: yarl.URL) -> None:
         # Without SHARD_COUNT, AutoShardedBot asks GET /gateway/bot for the shard count and
@@ -112,10 +128,14 @@ class KnowledgeBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         from .cogs.admin import AdminCog
         from .cogs.ask import AskCog, PrefixAskCog
+        from .cogs.kb import KnowledgeCog
+        from .teaching import TeachCog
 
         asker = AskCog(self)
         await self.add_cog(asker)
         await self.add_cog(AdminCog(self))
+        await self.add_cog(KnowledgeCog(self))
+        await self.add_cog(TeachCog(self))
         if self.settings.prefix_commands:
             await self.add_cog(PrefixAskCog(self, asker))
         self.add_dynamic_items(AnswerButton)
@@ -195,16 +215,37 @@ NEED_MESSAGE_CONTENT = (
 )
 
 
+TOKEN_PART_MIN = 6  # shorter pieces would blank ordinary words; a real token's parts are far longer
+REDACTED = "********"
+
+
+def token_secrets(token: str) -> list[str]:
+    """What must never be shown: the token and each of its dot-separated parts (a bot token is
+    id.timestamp.hmac; an error body may echo just one part), longest first so the whole
+    token is blanked as one."""
+    if not token:
+        return []
+    parts = [part for part in token.split(".") if len(part) >= TOKEN_PART_MIN]
+    return sorted({token, *parts}, key=len, reverse=True)
+
+
 class TokenRedactor:
-    """Blanks the token in every log record, whoever logs it (belt and braces: nothing in
-    this bot logs it, but a library's debug output or an exception message might)."""
+    """Blanks the token, and each part of it, in every log record whoever logs it (belt and
+    braces: nothing in this bot logs it, but a library's debug output, an error body Discord
+    echoes, or an exception message might). Tracebacks are kept, with the secrets blanked."""
 
     def __init__(self, token: str) -> None:
         self.token = token
+        self.secrets = token_secrets(token)
         self._previous: Callable[..., logging.LogRecord] | None = None
 
     def scrub(self, text: str) -> str:
-        return text.replace(self.token, "********") if self.token else text
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def leaks(self, text: str) -> bool:
+        return any(secret in text for secret in self.secrets)
 
     def install(self) -> None:
         previous = logging.getLogRecordFactory()
@@ -212,15 +253,20 @@ class TokenRedactor:
 
         def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
             record = previous(*args, **kwargs)
+            if not self.secrets:
+                return record
             try:
                 message = record.getMessage()
             except Exception:
                 return record
-            if self.token and self.token in message:
+            if self.leaks(message):
                 record.msg, record.args = self.scrub(message), None
-            if record.exc_info and record.exc_info[1] is not None and self.token in str(record.exc_info[1]):
-                record.exc_info, record.exc_text = None, None
-                record.msg = f"{record.msg} (exception hidden: it contained the token)"
+            if record.exc_info and record.exc_info[1] is not None:
+                # Format the traceback now and keep the scrubbed text: handlers use exc_text
+                # when it is set instead of formatting exc_info again.
+                text = logging.Formatter().formatException(record.exc_info)
+                if self.leaks(text):
+                    record.exc_text = self.scrub(text)
             return record
 
         logging.setLogRecordFactory(factory)
@@ -294,17 +340,55 @@ def _install_signal_handlers(bot: KnowledgeBot) -> None:
             pass  # not the main thread, or Windows: Ctrl-C still ends the process
 
 
+class Unreachable(Exception):
+    """Discord (or what DISCORD_API_BASE / DISCORD_GATEWAY_URL name) accepted the connection
+    but did not answer in time."""
+
+    def __init__(self, what: str, where: str, seconds: float) -> None:
+        super().__init__(f"{what} at {where}: no answer within {seconds:g} s")
+        self.what, self.where, self.seconds = what, where, seconds
+
+
+async def start_within(bot: KnowledgeBot, token: str, timeout: float) -> None:
+    """`bot.start(token)`, except that logging in and the first gateway READY must each come
+    within `timeout` seconds: a server that accepts connections and never answers would
+    otherwise leave the bot silent for minutes (aiohttp's 300 s default). Once connected,
+    dropped connections are discord.py's to retry, as before."""
+    settings = bot.settings
+    try:
+        await asyncio.wait_for(bot.login(token), timeout)
+    except TimeoutError:
+        raise Unreachable("logging in", settings.discord_api_base or "discord.com", timeout) from None
+    connected = asyncio.ensure_future(bot.wait_for("connect"))
+    running = asyncio.ensure_future(bot.connect(reconnect=True))
+    try:
+        done, _ = await asyncio.wait({connected, running}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if not done:
+            raise Unreachable("the gateway", settings.discord_gateway_url or "Discord's gateway", timeout)
+    except BaseException:
+        running.cancel()
+        with contextlib.suppress(BaseException):
+            await running
+        raise
+    finally:
+        connected.cancel()
+    await running
+
+
 async def serve(settings: Settings, service: KnowledgeService, token: str,
                 err: TextIO | None = None) -> int:
     """Run the bot until it is closed; one line on `err` and status 2 for fixable errors."""
     err = err or sys.stderr
+    scrub = TokenRedactor(token).scrub
     bot = await create_bot(settings, service)
     _install_signal_handlers(bot)
     try:
         with _quiet_reconnects():
             async with bot:
-                await bot.start(token)
-    except discord.LoginFailure:
+                await start_within(bot, token, settings.connect_timeout)
+    except discord.LoginFailure as exc:
+        # Discord's own words, for the log (the redactor blanks any part of the token in them).
+        log.info("login refused: %s", exc.__cause__ or exc)
         print(REJECTED_TOKEN, file=err)
         return EXIT_CONFIG
     except discord.PrivilegedIntentsRequired:
@@ -315,14 +399,24 @@ async def serve(settings: Settings, service: KnowledgeService, token: str,
         if exc.code == 4004:
             print(REJECTED_TOKEN, file=err)
             return EXIT_CONFIG
-        reason = (exc.reason or "").replace(token, "********")
+        reason = scrub(exc.reason or "")
         print(f"Discord closed the connection with code {exc.code}{': ' + reason if reason else ''}. "
               "The bot stopped; start it again, and check the bot's settings in the Developer "
               "Portal if this repeats.", file=err)
         return EXIT_FAILURE
-    except (aiohttp.ClientConnectionError, discord.GatewayNotFound, OSError, asyncio.TimeoutError) as exc:
+    except Unreachable as exc:
+        print(f"Discord did not answer ({scrub(str(exc))}). Check the network (and DISCORD_API_BASE / "
+              "DISCORD_GATEWAY_URL if set), then start the bot again.", file=err)
+        return EXIT_FAILURE
+    except discord.HTTPException as exc:
+        # Any other refusal at login (403, 400...): Discord's own words, without the token.
+        text = scrub(" ".join((exc.text or "").split()))[:200]
+        print(f"Discord refused to log the bot in ({exc.status}{': ' + text if text else ''}). "
+              "Check the bot's settings in the Developer Portal, then start it again.", file=err)
+        return EXIT_FAILURE
+    except (TimeoutError, aiohttp.ClientConnectionError, discord.GatewayNotFound, OSError) as exc:
         where = settings.discord_api_base or "discord.com"
-        print(f"Cannot reach Discord at {where}: {str(exc).replace(token, '********') or type(exc).__name__}. "
+        print(f"Cannot reach Discord at {where}: {scrub(str(exc)) or type(exc).__name__}. "
               "Check the network (and DISCORD_API_BASE if set), then start the bot again.", file=err)
         return EXIT_FAILURE
     return EXIT_OK

@@ -54,12 +54,13 @@ def to_view(reply: ReplyData, key: str | None) -> discord.ui.View | None:
     or message) so clicks find the answer's state, even after a restart."""
     if not reply.buttons or key is None:
         return None
-    from .views import AnswerButton  # views imports this module
-
     view = discord.ui.View(timeout=None)
     for b in reply.buttons:
-        view.add_item(AnswerButton(b.action, key, label=b.label, emoji=b.emoji, style=button_style(b)))
-    # Clicks are dispatched by the registered dynamic item, not by this view; stopping it
+        # `kb:<action>:<key>`: whichever registered dynamic item's template matches handles the
+        # click (AnswerButton for full/more/up/down, TeachButton for teach).
+        view.add_item(discord.ui.Button(label=b.label, emoji=b.emoji, style=button_style(b),
+                                        custom_id=f"kb:{b.action}:{key}"))
+    # Clicks are dispatched by the registered dynamic items, not by this view; stopping it
     # keeps discord.py from holding one view per answer in memory forever.
     view.stop()
     return view
@@ -83,14 +84,16 @@ def message_kwargs(reply: ReplyData, key: str | None = None, *, as_text: bool = 
 
 
 async def respond(interaction: discord.Interaction, reply: ReplyData, key: str | None = None,
-                  *, ephemeral: bool | None = None) -> None:
-    """Answer an interaction, or follow up when it was already answered or deferred."""
+                  *, ephemeral: bool | None = None) -> discord.Message | None:
+    """Answer an interaction, or follow up when it was already answered or deferred.
+    Returns the message sent when Discord says which (it does for both, at no extra request)."""
     eph = reply.ephemeral if ephemeral is None else ephemeral
     kwargs = message_kwargs(reply, key)
     if interaction.response.is_done():
-        await interaction.followup.send(ephemeral=eph, **kwargs)
-    else:
-        await interaction.response.send_message(ephemeral=eph, **kwargs)
+        return await interaction.followup.send(ephemeral=eph, wait=True, **kwargs)
+    callback = await interaction.response.send_message(ephemeral=eph, **kwargs)
+    resource = getattr(callback, "resource", None)
+    return resource if isinstance(resource, discord.Message) else None
 
 
 def _can_embed(channel: Any, guild: Any) -> bool:

@@ -2,8 +2,9 @@
 
 Custom ids are stable strings, `kb:<action>:<key>`, where key is the id of the interaction
 or message that asked. One registered `DynamicItem` handles every click, so buttons keep
-working across restarts; the answer itself is kept in a bounded in-memory store, and when
-it is gone (restart, evicted) the question is recovered from the embed title and asked again.
+working across restarts; the answer itself is kept by the application layer (bot/app.py),
+and when it is gone (restart, evicted) the question is recovered from the embed title and
+asked again. This module only adapts clicks to the app and its results to messages.
 """
 
 from __future__ import annotations
@@ -11,18 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from ..answer import Answer
+from ..outcomes import Actor, Stale, Where
+from ..rendering.kb import render_vote
 from ..rendering.messages import (
-    MORE_RESULTS_K,
     question_from_title,
     render_error,
-    render_feedback_thanks,
     render_full_passage,
     render_more_results,
     render_stale,
@@ -36,39 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CUSTOM_ID = re.compile(r"kb:(?P<action>full|more|up|down):(?P<key>[0-9]{1,20})")
-STORE_SIZE = 2000
-
-
-@dataclass
-class AnswerState:
-    """What the buttons of one answer need."""
-
-    question: str
-    answer: Answer
-    voters: set[int] = field(default_factory=set)
-
-
-class AnswerStore:
-    """The most recent answers by key, oldest evicted first (bounded memory)."""
-
-    def __init__(self, size: int = STORE_SIZE) -> None:
-        self.size = size
-        self._items: OrderedDict[str, AnswerState] = OrderedDict()
-
-    def put(self, key: str, state: AnswerState) -> None:
-        self._items[key] = state
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-    def get(self, key: str) -> AnswerState | None:
-        state = self._items.get(key)
-        if state is not None:
-            self._items.move_to_end(key)
-        return state
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 def custom_id(action: str, key: str) -> str:
@@ -94,56 +59,44 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=CUSTOM_ID
         await handle_button(interaction, self.action, self.key)
 
 
-async def _state_for(bot: KnowledgeBot, interaction: discord.Interaction, key: str) -> AnswerState | None:
-    state = bot.answers.get(key)
-    if state is not None:
-        return state
+async def _known(bot: KnowledgeBot, interaction: discord.Interaction, key: str) -> bool:
+    """Whether the app knows the answer behind `key`, recovering it from the embed title
+    after a restart."""
+    if bot.app.answer_state(key) is not None:
+        return True
     message = interaction.message
     title = message.embeds[0].title if message is not None and message.embeds else None
     question = question_from_title(title)
     if question is None:
-        return None
-    answer = await asyncio.to_thread(bot.service.ask, question, bot.settings.top_k)
-    state = AnswerState(question, answer)
-    bot.answers.put(key, state)
-    return state
+        return False
+    await asyncio.to_thread(bot.app.recover, key, question)
+    return True
 
 
 async def handle_button(interaction: discord.Interaction, action: str, key: str) -> None:
-    """Full passage / More results reply only to the clicker; votes go to the feedback file."""
+    """Full passage / More results reply only to the clicker; votes go to the database."""
     bot: KnowledgeBot = interaction.client  # type: ignore[assignment]
+    app = bot.app
     try:
-        state = await _state_for(bot, interaction, key)
-        if state is None:
+        if not await _known(bot, interaction, key):
             await respond(interaction, render_stale())
             return
         if action == ACTION_FULL:
-            await respond(interaction, render_full_passage(state.answer.best))
+            full = app.full(key)
+            reply = render_stale() if isinstance(full, Stale) else render_full_passage(full.result, learned=full.learned)
         elif action == ACTION_MORE:
-            more = await asyncio.to_thread(bot.service.ask, state.question, MORE_RESULTS_K)
-            await respond(interaction, render_more_results(more))
+            more = await asyncio.to_thread(app.more, key)
+            reply = render_stale() if isinstance(more, Stale) else render_more_results(more.answer, learned=more.learned)
         elif action in (ACTION_UP, ACTION_DOWN):
-            user_id = interaction.user.id
-            if user_id in state.voters:
-                await respond(interaction, render_feedback_thanks(action, already=True))
-                return
             message = interaction.message
-            # Count the vote only once it is saved, so a failed write can be retried.
-            await asyncio.to_thread(
-                bot.feedback.record,
-                question=state.question,
-                results=state.answer.results,
-                vote=action,
-                user_id=user_id,
-                guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id,
-                message_id=message.id if message is not None else None,
-                answer=state.answer,
-            )
-            state.voters.add(user_id)
-            await respond(interaction, render_feedback_thanks(action))
+            # Checked and recorded at once, before anything is awaited: fast repeat clicks count once.
+            outcome = app.vote(Actor(interaction.user.id), key, action,
+                               Where(interaction.guild_id, interaction.channel_id,
+                                     message.id if message is not None else None))
+            reply = render_vote(outcome)
         else:  # the template only matches known actions; be polite anyway
-            await respond(interaction, render_stale())
+            reply = render_stale()
+        await respond(interaction, reply)
     except Exception:
         log.exception("button %s failed", action)
         try:

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .model import Block, Section
+from .treebuild import OpenSection
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,31 +19,16 @@ class Heading:
     anchor: str | None = None
 
 
-@dataclass(eq=False)
-class _Open:
-    heading: str
-    level: int
-    anchor: str | None
-    line: int | None
-    blocks: list[Block] = field(default_factory=list)
-    children: list[_Open] = field(default_factory=list)
-
-    def freeze(self) -> Section:
-        return Section(heading=self.heading, level=self.level, blocks=tuple(self.blocks),
-                       children=tuple(c.freeze() for c in self.children), anchor=self.anchor,
-                       line=self.line)
-
-
 def build_sections(events: Iterable[tuple[int | None, Block | Heading]]) -> Section:
     """The root section of (source line, heading or block) events: a heading holds what
     follows it up to the next heading of the same or a higher level."""
-    root = _Open("", 0, None, None)
+    root = OpenSection("", 0)
     stack = [root]
     for line, event in events:
         if isinstance(event, Heading):
             while stack[-1].level >= event.level:
                 stack.pop()
-            section = _Open(event.text, event.level, event.anchor, line)
+            section = OpenSection(event.text, event.level, event.anchor, line)
             stack[-1].children.append(section)
             stack.append(section)
         else:

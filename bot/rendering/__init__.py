@@ -1,7 +1,11 @@
 """Rendering: all user-facing wording and its drawing.
 
 reply     the message shape (ReplyData/EmbedData/…) and Discord's limits
-markdown  Discord Markdown composition: shortening without breaking markup, safe URLs
+markdown  Discord's text rules: UTF-16 lengths, shortening without breaking markup, mention
+          defusing, safe URLs
+passage   a passage's display Markdown as snippets and the full view (code, lists kept)
 messages  the render_* functions: every reply the bot sends
+kb        replies to the application layer's results: votes, gaps, teaching, /kb, /forget-me
+discord   wording only the Discord adapter shows (modal, attachment errors)
 terminal  drawing a reply in a terminal (console, `python -m bot ask`)
 """

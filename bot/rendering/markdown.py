@@ -14,7 +14,8 @@ from urllib.parse import quote
 ELLIPSIS = " …"
 
 _LINK = re.compile(r"(?<!\\)\[(?:\\.|[^\]\\\n])*\]\([^)\s]+\)")
-_FENCE_LINE = re.compile(r" *(`{3,})[^\n`]*(?=\n|$)")
+# A fence line, also inside a list item (indented) or a block quote ("> ```").
+_FENCE_LINE = re.compile(r"(?:> ?)* *(`{3,})[^\n`]*(?=\n|$)")
 # "@everyone"/"@here" and the "@" of <@id>, <@!id> and <@&id>: what Discord turns into a ping.
 _MENTION = re.compile(r"@(?=(?:everyone|here)\b)|(?<=<)@(?=[!&]?\d)", re.IGNORECASE)
 ZWSP = "\u200b"
@@ -66,7 +67,7 @@ def markup_states(md: str) -> list[int]:
     while i < n:
         if (i == 0 or md[i - 1] == "\n") and not state & CODE:
             m = _FENCE_LINE.match(md, i)
-            if m and (not state & FENCE or (m.group(1).startswith(fence) and m.group(0).strip() == m.group(1))):
+            if m and (not state & FENCE or (m.group(1).startswith(fence) and not md[m.end(1):m.end()].strip())):
                 fence = "" if state & FENCE else m.group(1)
                 for j in range(i, m.end()):
                     out[j] = state | MARK
@@ -107,19 +108,22 @@ def markup_states(md: str) -> list[int]:
     return out
 
 
+_INLINE_MARKERS = ((BOLD, "**"), (ITALIC, "*"), (CODE, "`"))  # outermost first
+
+
+def openers(state: int) -> str:
+    """What reopens the inline markup of `state` at the start of a slice."""
+    return "".join(m for bit, m in _INLINE_MARKERS if state & bit)
+
+
 def closers(md: str, state: int | None = None) -> str:
     """What closes the markup open at the end of `md` (italic, bold, code span, fence)."""
     if state is None:
         state = markup_states(md)[-1]
-    out = ""
-    if state & CODE:
-        out += "`"
-    if state & ITALIC:
-        out += "*"
-    if state & BOLD:
-        out += "**"
+    out = "".join(m for bit, m in reversed(_INLINE_MARKERS) if state & bit)
     if state & FENCE:
-        opener = [m.group(1) for m in re.finditer(r"(?m)^ *(`{3,})", md)]
+        # Closed as it was opened: same quote marks, indentation and backticks.
+        opener = [m.group(1) for m in re.finditer(r"(?m)^((?:> ?)* *`{3,})", md)]
         out += ("" if md.endswith("\n") else "\n") + (opener[-1] if opener else "```")
     return out
 
@@ -146,7 +150,8 @@ def truncate(text: str, limit: int, ellipsis: str = ELLIPSIS) -> str:
         head = _cut(text, prefix_within(text, budget_units), states, spans)
         close = closers(head, states[len(head)] & ~MARK)
         tail = ellipsis
-        if close.endswith("`" * 3) and ellipsis:
+        last_line = (head + close).rsplit("\n", 1)[-1]
+        if ellipsis and _FENCE_LINE.fullmatch(last_line):
             tail = "\n" + ellipsis.strip()  # after a fence the ellipsis needs its own line
         out = head + close + tail
         if units(out) <= limit or reserve > limit:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..answer import Answer, Citation, Result, escape_markdown
+from ..outcomes import LearnedInfo
 from ..service import ReloadReport, SourceInfo
 from .markdown import ELLIPSIS, compose, one_line, safe_url, truncate, units
+from .passage import fit_passage, snippet_markdown
 from .reply import (
     ACTION_DOWN,
     ACTION_FULL,
     ACTION_MORE,
+    ACTION_TEACH,
     ACTION_UP,
     DESCRIPTION_LIMIT,
     FIELD_NAME_LIMIT,
@@ -36,17 +39,37 @@ COLOR_INFO = 0x5865F2
 COLOR_ERROR = 0xE74C3C
 
 
-def citation_markdown(citation: Citation, limit: int = FIELD_VALUE_LIMIT, link: bool = True) -> str:
-    """`Title · ¶3`, linked to the source when known; a long title is shortened, the
-    paragraph mark never is."""
-    mark = f" · ¶{citation.paragraph}"
-    url = safe_url(citation.source) if link else None
-    title = escape_markdown(one_line(citation.title))
+def learned_label(info: LearnedInfo) -> str:
+    return f"Learned answer · taught on {info.taught_on.isoformat()}"
+
+
+def citation_markdown(citation: Citation, limit: int = FIELD_VALUE_LIMIT, link: bool = True,
+                      learned: LearnedInfo | None = None) -> str:
+    """`Title › Section · ¶3` (`· p. 4 · ¶3` for paged documents), linked to the place (or
+    the source) when known; a long heading path is shortened, the paragraph mark never is.
+    A learned answer is cited as "Learned answer · taught on <date>", linked to the message
+    it was taught from."""
+    if learned is not None:
+        label = learned_label(learned)
+        url = safe_url(learned.source) if link else None
+        if url and units(url) + units(label) + 4 <= limit:
+            return f"[{label}]({url})"
+        return truncate(label, limit)
+    where = f"p. {citation.page} · ¶{citation.paragraph}" if citation.page is not None else f"¶{citation.paragraph}"
+    mark = f" · {where}"
+    url = safe_url(citation.url or citation.source) if link else None
+    title = " › ".join(escape_markdown(one_line(t)) for t in (citation.title, *citation.section) if t.strip())
     if url:
         extra = units("[]()") + units(url) + units(mark)
         if extra + 12 <= limit:  # room for at least a few words of title
             return f"[{truncate(title, limit - extra)}{mark}]({url})"
     return truncate(title, max(1, limit - units(mark))) + mark
+
+
+def _short_snippet(r: Result, limit: int) -> str:
+    """A further passage's snippet: short, with at most a few lines of lead-in code."""
+    md = snippet_markdown(r.passage, r.snippet, code_lines=4, code_units=300)
+    return truncate(md, limit + (300 if "```" in md else 0))
 
 
 ANSWER_BUTTONS = (
@@ -74,20 +97,25 @@ def _percent(confidence: float) -> str:
     return f"{round(max(0.0, min(1.0, confidence)) * 100)}%"
 
 
-def render_answer(answer: Answer, *, ephemeral: bool = False) -> ReplyData:
+def render_answer(answer: Answer, *, ephemeral: bool = False,
+                  learned: Mapping[str, LearnedInfo] | None = None, teach: bool = False) -> ReplyData:
     """The reply to a question: best snippet with its citation, up to two more passages,
-    confidence in the footer, and the answer buttons. No answer: say so plainly."""
+    confidence in the footer, and the answer buttons. No answer: say so plainly.
+    `learned`: origins of cited learned answers, by document; `teach`: a no-answer reply
+    offers the "Teach an answer" button."""
     best = answer.best
     if not answer.answered or best is None:
-        return render_no_answer(answer, ephemeral=ephemeral)
-    description = compose(best.snippet.markdown(), "\n\n— " + citation_markdown(best.citation),
-                          DESCRIPTION_LIMIT)
+        return render_no_answer(answer, ephemeral=ephemeral, teach=teach)
+    learned = learned or {}
+    description = compose(snippet_markdown(best.passage, best.snippet), "\n\n— " + citation_markdown(
+        best.citation, learned=learned.get(best.citation.document)), DESCRIPTION_LIMIT)
     fields = []
     for r in answer.results[1:1 + EXTRA_PASSAGES]:
-        url = safe_url(r.citation.source)
+        url = safe_url(r.citation.url or r.citation.source)
         tail = f"\n[Source]({url})" if url and len(url) < 400 else ""
-        snippet = truncate(r.snippet.markdown(), EXTRA_SNIPPET_CHARS)
-        fields.append(FieldData(citation_markdown(r.citation, FIELD_NAME_LIMIT, link=False),
+        snippet = _short_snippet(r, EXTRA_SNIPPET_CHARS)
+        fields.append(FieldData(citation_markdown(r.citation, FIELD_NAME_LIMIT, link=False,
+                                                  learned=learned.get(r.citation.document)),
                                 compose(snippet, tail, FIELD_VALUE_LIMIT)))
     label = answer.confidence_label
     footer = f"Confidence: {label} ({_percent(answer.confidence)})"
@@ -96,7 +124,7 @@ def render_answer(answer: Answer, *, ephemeral: bool = False) -> ReplyData:
     embed = EmbedData(
         title=question_title(answer.question),
         description=description,
-        url=safe_url(best.citation.source),
+        url=safe_url(best.citation.url or best.citation.source),
         fields=tuple(fields),
         footer=footer,
         color=COLOR_HIGH if label == "high" else COLOR_MEDIUM,
@@ -114,7 +142,10 @@ def _covers_line(titles: Sequence[str], shown: int = 3) -> str:
     return "I can answer from: " + ", ".join(names) + "."
 
 
-def render_no_answer(answer: Answer, *, ephemeral: bool = False) -> ReplyData:
+TEACH_BUTTON = ButtonData(ACTION_TEACH, label="Teach an answer", emoji="🎓")
+
+
+def render_no_answer(answer: Answer, *, ephemeral: bool = False, teach: bool = False) -> ReplyData:
     notice = answer.notice or "The knowledge base has no answer to that."
     parts = [escape_markdown(notice)]
     parts.append("Use **/sources** to see what I know about, or ask again with the words "
@@ -128,40 +159,47 @@ def render_no_answer(answer: Answer, *, ephemeral: bool = False) -> ReplyData:
         footer="Confidence: no answer",
         color=COLOR_NONE,
     )
-    return fit_reply(ReplyData(embeds=(embed,), ephemeral=ephemeral))
+    return fit_reply(ReplyData(embeds=(embed,), buttons=(TEACH_BUTTON,) if teach else (), ephemeral=ephemeral))
 
 
-def render_full_passage(result: Result | None) -> ReplyData:
+def render_full_passage(result: Result | None, *, learned: LearnedInfo | None = None) -> ReplyData:
     """The whole paragraph behind a citation (ephemeral: only the clicker sees it)."""
     if result is None:
         return render_notice("There is no passage to show for this answer.")
     p = result.passage
-    body = escape_markdown(p.text)
-    tail = "\n\n— " + citation_markdown(result.citation)
+    tail = "\n\n— " + citation_markdown(result.citation, learned=learned)
+    room = DESCRIPTION_LIMIT - units(tail)
+    if p.markdown:
+        body, shortened = fit_passage(p.markdown, room)
+    else:
+        body = escape_markdown(p.text)
+        shortened = units(body) > room
     description = compose(body, tail, DESCRIPTION_LIMIT)
     footer = f"{p.document} · paragraph {p.number}"
-    if units(body) + units(tail) > DESCRIPTION_LIMIT:
-        footer += " · shortened to fit Discord" + ("; the source has the rest" if p.source else "")
+    if shortened:
+        footer += " · shortened to fit Discord" + ("; the source has the rest" if p.url or p.source else "")
     embed = EmbedData(
-        title=citation_markdown(result.citation, TITLE_LIMIT, link=False),
+        title=citation_markdown(result.citation, TITLE_LIMIT, link=False, learned=learned),
         description=description,
-        url=safe_url(p.source),
+        url=safe_url(p.url or p.source),
         footer=footer,
         color=COLOR_INFO,
     )
     return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
 
 
-def render_more_results(answer: Answer) -> ReplyData:
+def render_more_results(answer: Answer, *, learned: Mapping[str, LearnedInfo] | None = None) -> ReplyData:
     """Every passage found for the question, best first (ephemeral)."""
     if not answer.results:
         return render_notice(answer.notice or "No passages match that question.")
+    learned = learned or {}
     fields = []
     for i, r in enumerate(answer.results, start=1):
-        url = safe_url(r.citation.source)
+        url = safe_url(r.citation.url or r.citation.source)
         tail = f"\n[Source]({url})" if url and len(url) < 400 else ""
-        snippet = truncate(r.snippet.markdown(), EXTRA_SNIPPET_CHARS + 100)
-        fields.append(FieldData(f"{i}. " + citation_markdown(r.citation, FIELD_NAME_LIMIT - 4, link=False),
+        snippet = _short_snippet(r, EXTRA_SNIPPET_CHARS + 100)
+        fields.append(FieldData(f"{i}. " + citation_markdown(r.citation, FIELD_NAME_LIMIT - 4, link=False,
+                                                             learned=learned.get(r.citation.document)),
                                 compose(snippet, tail, FIELD_VALUE_LIMIT)))
     n = len(answer.results)
     note = "" if answer.answered else " · none of them clearly answers the question"
@@ -207,17 +245,49 @@ def render_sources(sources: Sequence[SourceInfo]) -> ReplyData:
     return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
 
 
+EXAMPLE_TOPIC_WORDS = 8
+GENERIC_EXAMPLE = "what can you answer?"
+
+
+def example_question(sources: Sequence[SourceInfo], configured: str | None = None) -> str:
+    """The question /help and an empty mention suggest: the admin's EXAMPLE_QUESTION, else
+    one made from the knowledge base itself (its shortest document title), so the example
+    is one this bot can answer, whatever it holds."""
+    if configured and configured.strip():
+        return _code_text(configured)
+    titles = [one_line(s.title) for s in sources if s.title.strip()]
+    if not titles:
+        return GENERIC_EXAMPLE
+    _, _, topic = min((len(t.split()), i, t) for i, t in enumerate(titles))
+    return _code_text("tell me about " + " ".join(topic.split()[:EXAMPLE_TOPIC_WORDS]))
+
+
+def _code_text(text: str) -> str:
+    """Text shown inside `code`: one line, no backtick to end the span early."""
+    return one_line(text).replace("`", "'")
+
+
 def render_help(*, prefix: str | None = None, answer_channels: bool = False,
-                console: bool = False) -> ReplyData:
-    """How to ask; the console variant lists its typed commands instead of buttons."""
+                console: bool = False, example: str = GENERIC_EXAMPLE) -> ReplyData:
+    """How to ask; the console variant lists its typed commands instead of buttons.
+    `example` is a question to suggest (see example_question)."""
+    example = _code_text(example)
     if console:
         lines = [
-            "Type a question and press Enter, e.g. `why Ramstein?`",
+            f"Type a question and press Enter, e.g. `{example}`",
             "",
             "**Commands**",
             "`/sources` — the documents I answer from",
             "`/reload` — reload the knowledge base from disk",
             "`/help` — this help · `/quit` — leave (or Ctrl-D)",
+            "",
+            "**Growing the knowledge base** (you are a local admin here)",
+            "`/gaps [7|30] [PAGE]` — questions I could not answer or that got 👎",
+            "`/teach QUESTION | ANSWER` — save a learned answer (source: console)",
+            "`/kb list [PAGE]` · `/kb show DOCUMENT` — the documents",
+            "`/kb add PATH [replace]` — add a file under knowledge/uploads/",
+            "`/kb remove DOCUMENT` — delete a document",
+            "`/forget-me` — delete the questions and votes stored about you",
             "",
             "**Buttons under an answer**",
             "`/full [N]` — Full passage (of result N, default 1)",
@@ -228,7 +298,7 @@ def render_help(*, prefix: str | None = None, answer_channels: bool = False,
         lines = [
             "**/ask** `question` — ask anything about the documents I know; "
             "set `private` to True to get an answer only you can see.",
-            "**Mention me** with a question, e.g. `@me why Ramstein?`",
+            f"**Mention me** with a question, e.g. `@me {example}`",
         ]
         if prefix:
             lines.append(f"**{escape_markdown(prefix)}ask** `question` — the same, as a message.")
@@ -275,6 +345,9 @@ def render_reload(report: ReloadReport) -> ReplyData:
     if report.skipped:
         fields.append(FieldData(f"Skipped ({len(report.skipped)})",
                                 _names([f"{s.path}: {s.reason}" for s in report.skipped])))
+    if report.notes:
+        fields.append(FieldData(f"Cut ({len(report.notes)})",
+                                _names([f"{path}: {note}" for path, note in report.notes])))
     embed = EmbedData(
         title="Knowledge base reloaded",
         description=escape_markdown(report.summary()),
@@ -326,8 +399,9 @@ def render_feedback_thanks(vote: str, *, already: bool = False) -> ReplyData:
     return render_notice(f"Thanks for the {emoji}!{more}")
 
 
-def render_empty_question(example: str = "@me why Ramstein?") -> ReplyData:
-    return render_notice(f"Ask me something, e.g. `{example}`, or use **/ask**. "
+def render_empty_question(example: str = GENERIC_EXAMPLE, *, how: str = "@me ") -> ReplyData:
+    """The reply to a mention (or !ask) without a question; `how` is how to ask ("@me ", "!ask ")."""
+    return render_notice(f"Ask me something, e.g. `{how}{_code_text(example)}`, or use **/ask**. "
                          "**/help** explains more.", ephemeral=False)
 
 

@@ -32,6 +32,11 @@ ACTION_FULL = "full"
 ACTION_MORE = "more"
 ACTION_UP = "up"
 ACTION_DOWN = "down"
+# The application layer's buttons: teach under a no-answer reply, pages and CSV of lists.
+ACTION_TEACH = "teach"
+ACTION_PREV = "prev"
+ACTION_NEXT = "next"
+ACTION_CSV = "csv"
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ class RankParams:
     sentence_exact_weight: float = 0.1  # the same within the best sentence
     answer_type_weight: float = 0.15  # best sentence has the kind of answer asked for
     typo_discount: float = TYPO_DISCOUNT  # a typo match counts a little less than the real word
+    heading_coverage: bool = True  # question words in the passage's heading path count as found
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ class Hit:
 def search(index: Index, query: Query, k: int, rank: RankParams, surface: SurfaceFn | None = None) -> list[Hit]:
     """Top-k passages: BM25 first, then re-ranked with sentence-level evidence and,
     when `surface` reads the candidates' text, with surface evidence."""
-    batch = evidence_batch(index, query, max(rank.candidates, k))
+    batch = evidence_batch(index, query, max(rank.candidates, k), rank.heading_coverage)
     if batch is None:
         return []
     # BM25+ scores (with their constant part) relative to the best candidate's.
@@ -90,7 +91,7 @@ def search(index: Index, query: Query, k: int, rank: RankParams, surface: Surfac
             for i in order]
 
 
-def evidence_batch(index: Index, query: Query, m: int) -> _Batch | None:
+def evidence_batch(index: Index, query: Query, m: int, heading_coverage: bool = True) -> _Batch | None:
     """BM25 candidates and their evidence, computed for all candidates at once."""
     known = query.known
     if not known or index.size == 0:
@@ -123,8 +124,12 @@ def evidence_batch(index: Index, query: Query, m: int) -> _Batch | None:
     gpos, q = gpos[hit], qpos[hit].astype(np.int64)
     cand = np.repeat(np.arange(c, dtype=np.int64), lens)[hit]
 
-    # Passage level: distinct question words found, and their weight.
-    pk = np.unique(cand * nq + q)
+    # Passage level: distinct question words found, and their weight; a word of the
+    # passage's heading path counts as found ("Activating the environment" above it).
+    pk = cand * nq + q
+    if heading_coverage and index.head_tokens.shape[0]:
+        pk = np.concatenate((pk, index.head_matches(docs, qids)))
+    pk = np.unique(pk)
     matched = np.bincount(pk // nq, minlength=c)
     cov_w = np.bincount(pk // nq, weights=qw[pk % nq], minlength=c) / total_w
 

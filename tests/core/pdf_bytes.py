@@ -7,27 +7,34 @@ def _string(text: str) -> str:
     return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
 
 
-def make_pdf(pages: list[list[str | tuple[str, int]]], title: str | None = None) -> bytes:
+def make_pdf(pages: list[list[str | tuple[str, int]]], title: str | None = None,
+             x: dict[str, int] | None = None) -> bytes:
     """A PDF whose pages show the given lines top-down, 14 points apart ("" = an empty
-    line's worth of space; (text, size) = a line in another font size than 11)."""
+    line's worth of space; (text, size) = a line in another font size than 11; (text, 0) =
+    a line in 10-point Courier). `x` moves lines starting with a key that many points right."""
     objects: list[bytes] = []
     n_pages = len(pages)
-    page_ids = [4 + 2 * i for i in range(n_pages)]
+    page_ids = [5 + 2 * i for i in range(n_pages)]
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
     kids = " ".join(f"{i} 0 R" for i in page_ids)
     objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {n_pages} >>".encode())
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>")
     for i, lines in enumerate(pages):
         ops = ["BT", "/F1 11 Tf", "14 TL", "72 740 Td"]
         for line in lines:
             text, size = (line, 11) if isinstance(line, str) else line
+            font = "/F1" if size else "/F2"
+            shift = next((dx for start, dx in (x or {}).items() if text.startswith(start)), 0)
             if text:
-                ops.append(f"/F1 {size} Tf {_string(text)} Tj")
+                move = f"{shift} 0 Td " if shift else ""
+                back = f" {-shift} 0 Td" if shift else ""
+                ops.append(f"{font} {size or 10} Tf {move}{_string(text)} Tj{back}")
             ops.append("T*")
         ops.append("ET")
         stream = "\n".join(ops).encode("cp1252")
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                       f"/Resources << /Font << /F1 3 0 R >> >> /Contents {page_ids[i] + 1} 0 R >>".encode())
+                       f"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {page_ids[i] + 1} 0 R >>".encode())
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     info_id = None
     if title is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.documents import inline
 from bot.documents.model import (
@@ -21,6 +23,7 @@ from bot.documents.model import (
 )
 from bot.documents.readers import html as html_reader
 from bot.documents.scraped import DEFAULT_JUNK_MARKERS
+from bot.errors import KnowledgeError
 
 DATA = Path(__file__).parent / "data"
 DEFAULTS = ReadOptions(junk_markers=DEFAULT_JUNK_MARKERS)
@@ -132,7 +135,8 @@ def test_longest_article_is_the_content_and_its_header_keeps_the_title(tag_rule)
 
 def test_role_main_and_hidden_elements(tag_rule):
     tree = read('<div>menu text</div><div role="main"><p>Body.</p><p hidden>Secret.</p>'
-                '<p aria-hidden="true">Icon.</p><div role="navigation">Links.</div></div>')
+                '<p aria-hidden="true">Icon.</p><div role="navigation">Links.</div>'
+                '<div class="toc"><ul><li>Body</li></ul></div><div id="comments"><p>First!</p></div></div>')
     assert paragraphs(tree.root) == ["Body."]
 
 
@@ -147,9 +151,9 @@ def test_implied_end_tags_and_divs_with_mixed_content(tag_rule):
     tree = read("<div>Loose text <b>here</b><div>Inner block</div>tail text</div><p>one<p>two"
                 "<ul><li>a<li>b</ul><dl><dt>Term<dd>Meaning</dl>")
     assert tree.root.blocks[0] == Paragraph("Loose text **here**")
-    assert paragraphs(tree.root) == ["Loose text here", "Inner block", "tail text", "one", "two",
-                                     "Term", "Meaning"]
+    assert paragraphs(tree.root) == ["Loose text here", "Inner block", "tail text", "one", "two"]
     assert tree.root.blocks[5] == ListBlock(items=((Paragraph("a"),), (Paragraph("b"),)))
+    assert tree.root.blocks[6] == ListBlock(items=((Paragraph("**Term** — Meaning"),),))
 
 
 def test_layout_tables_are_read_as_content(tag_rule):
@@ -211,8 +215,6 @@ def test_small_pages_read_the_same_with_trafilatura():
 
 
 def test_absurdly_deep_nesting_is_a_knowledge_error(tag_rule):
-    from bot.errors import KnowledgeError
-
     with pytest.raises(KnowledgeError, match="nested too deeply"):
         read("<div>" * 5000 + "text" + "</div>" * 5000)
     assert paragraphs(read("<div>" * 100 + "text" + "</div>" * 100).root) == ["text"]
@@ -240,3 +242,78 @@ def test_huge_pages_skip_boilerplate_scoring():
 def test_double_line_breaks_separate_paragraphs(tag_rule):
     tree = read("<div>First post text.<br>\n<br>Second post text.<br>same paragraph</div>")
     assert paragraphs(tree.root) == ["First post text.", "Second post text. same paragraph"]
+
+
+def test_a_page_in_its_declared_charset_is_read(tag_rule):
+    data = '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252"><p>Café crème – 5 €</p>'
+    tree = html_reader.read("old.html", data.encode("cp1252"), DEFAULTS)
+    assert paragraphs(tree.root) == ["Café crème – 5 €"]
+    with pytest.raises(KnowledgeError, match="UTF-8"):
+        html_reader.read("bad.html", "<p>Café</p>".encode("cp1252"), DEFAULTS)
+
+
+def test_table_rows_have_the_same_width(tag_rule):
+    tree = read("<table><tr><th>A<th>B<th>C<tr><td colspan=2>wide<td>c<tr><td>x</table>")
+    assert tree.root.blocks == (Table(header=("A", "B", "C"), rows=(("wide", "", "c"), ("x", "", ""))),)
+
+
+SPHINX = """<!DOCTYPE html><html><head><title>Installation &#8212; Widgetry 1.0 documentation</title></head>
+<body><div class="document"><div class="documentwrapper"><div class="bodywrapper">
+<div class="body" role="main">
+<section id="installation"><span id="install"></span>
+<h1>Installation<a class="headerlink" href="#installation" title="Link to this heading">¶</a></h1>
+<p>Install with <code class="docutils literal notranslate"><span class="pre">pip</span></code>:</p>
+<div class="highlight-console notranslate"><div class="highlight"><pre><span></span><span class="gp">$ </span>pip install widgetry
+</pre></div></div>
+<div class="admonition note"><p class="admonition-title">Note</p><p>Python 3.11 or newer.</p></div>
+<section id="from-source"><h2>From source<a class="headerlink" href="#from-source">¶</a></h2>
+<dl class="py function"><dt class="sig sig-object py" id="widgetry.build"><span class="sig-name descname">build</span>(<em>path</em>)</dt>
+<dd><p>Build the package.</p></dd></dl>
+</section></section></div></div></div>
+<div class="sphinxsidebar" role="navigation"><h3>Navigation</h3><ul><li>Home</li></ul></div></div>
+<div class="footer">&#169;2024, Widgetry team.</div></body></html>"""
+
+
+@pytest.mark.parametrize("trafilatura", [False, True])
+def test_a_sphinx_page(trafilatura, monkeypatch):
+    if trafilatura:
+        pytest.importorskip("trafilatura")
+    else:
+        monkeypatch.setattr(html_reader, "main_text", lambda markup, path: None)
+    tree = read(SPHINX)
+    assert tree.title == "Installation"
+    sections = {path: s for path, s in walk_sections(tree.root)}
+    assert list(sections) == [(), ("Installation",), ("Installation", "From source")]
+    assert [s.anchor for s in sections.values()] == [None, "installation", "from-source"]
+    install = sections[("Installation",)].blocks
+    assert install[0] == Paragraph("Install with `pip`:")
+    assert install[1] == Code("$ pip install widgetry", lang="console")
+    assert install[2] == Admonition(kind="note", title=None, blocks=(Paragraph("Python 3.11 or newer."),))
+    assert sections[("Installation", "From source")].blocks == (
+        ListBlock(items=((Paragraph(r"**build\(*path*\)** — Build the package."),),)),)
+    assert "Navigation" not in all_text(tree) and "Widgetry team" not in all_text(tree)
+
+
+_MARKUP_BITS = st.sampled_from(["<p>", "</p>", "<div>", "</div>", "<ul>", "<li>", "</ul>", "<table>", "<tr>",
+                                "<td>", "<th>", "</table>", "<pre>", "</pre>", "<h2 id=x>", "</h2>", "<b>",
+                                "</b>", "<br>", "<main>", "</main>", "<article>", "&amp;", "&lt;", "&#0;", "<!--",
+                                "-->", "<script>", "</script>", "<nav>", " ", "\n", "Continue Reading", "text"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(parts=st.lists(st.one_of(_MARKUP_BITS, st.text(max_size=8)), max_size=40))
+def test_any_markup_reads_or_says_why(parts):
+    try:
+        tree = html_reader.read("fuzz.html", "".join(parts).encode("utf-8", "surrogatepass"), DEFAULTS)
+    except KnowledgeError:
+        return
+    for _, section in walk_sections(tree.root):
+        for block in section.blocks:
+            assert html_reader._event_text(block) is not None
+
+
+def test_a_parse_over_its_time_limit_is_abandoned(tag_rule):
+    from bot.errors import ReaderTimeout
+
+    with pytest.raises(ReaderTimeout, match="longer than"):
+        read("<p>text</p>" * 2000, ReadOptions(timeout_s=0.0))

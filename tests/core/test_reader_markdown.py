@@ -248,9 +248,10 @@ def test_shortcodes_dropped_content_kept() -> None:
         Raw text.
         {% endraw %}
 
-        Shown as code: `{{% note %}}`.
+        Shown as code: `{{% note %}}`, see [the docs]({{ '/docs/' | relative_url }}).
         """)
-    assert prose(tree) == "Tab one text, see pyproject.\nRaw text.\nShown as code: {{% note %}}."
+    assert prose(tree) == ("Tab one text, see pyproject.\nRaw text.\n"
+                           "Shown as code: {{% note %}}, see the docs.")
 
 
 def test_note_shortcode_becomes_admonition() -> None:
@@ -323,11 +324,11 @@ def test_footnote_goes_to_its_section() -> None:
 
 
 def test_inline_markup_is_safe_markdown() -> None:
-    tree = read("Use **bold**, *it*, `code`, <b>html</b>, <@123> and a_b\nnext  \nline.\n")
+    tree = read("Use **bold**, *it*, `code`, <b>html</b>, <@123> and a_b\nnext  \nline<br>last.\n")
     (para,) = tree.root.blocks
     assert isinstance(para, Paragraph)
-    # HTML tags go; a mention is not HTML, so it stays as escaped (inert) text.
-    assert para.md == "Use **bold**, *it*, `code`, html, \\<@123\\> and a\\_b next\nline."
+    # HTML tags go (<br> as a line break); a mention is not HTML: it stays as inert text.
+    assert para.md == "Use **bold**, *it*, `code`, html, \\<@123\\> and a\\_b next\nline\nlast."
 
 
 def test_headings_inside_boxes_read_as_bold_paragraphs() -> None:
@@ -356,6 +357,8 @@ def test_large_file_parsed_in_pieces_keeps_structure(monkeypatch: pytest.MonkeyP
     assert all(isinstance(s.blocks[1], Code) and s.blocks[1].text == "code\n\n# not a heading"
                for s in tree.root.children)
     assert tree.root.children[29].line == 29 * 10 + 1
+    # The reference defined at the very end resolves in the first piece too.
+    assert tree.root.children[0].blocks[0] == Paragraph("Text 0 with ref.")
 
 
 def test_poetry_docs_read_cleanly() -> None:
@@ -395,7 +398,95 @@ def test_mkdocs_content_tabs_snippets_and_decorations() -> None:
 
         [Subscribe](#){ .md-button } :material-heart: thanks.
         """)
+    assert tree.root.blocks == (Paragraph("**pip**"), Code("pip install x", "sh"), Paragraph("Subscribe thanks."))
+
+
+def test_hugo_tabs_lead_with_their_labels() -> None:
+    tree = read("""\
+        {{< tabs tabTotal="2" tabID1="pipx" tabID2="manual" tabName1="With pipx" tabName2="Manually (advanced)" >}}
+        {{< tab tabID="pipx" >}}
+        Use pipx.
+        {{< /tab >}}
+        {{< tab tabID="manual" >}}
+
+        Use pip.
+        {{< /tab >}}
+        {{< /tabs >}}
+
+        {{< tab "Linux" >}}
+        Use apt.
+        {{< /tab >}}
+        """)
     assert tree.root.blocks == (
-        Admonition("tab", "pip", (Code("pip install x", "sh"),)),
-        Paragraph("Subscribe thanks."),
+        Paragraph("**With pipx**"), Paragraph("Use pipx."),
+        Paragraph(r"**Manually \(advanced\)**"), Paragraph("Use pip."),
+        Paragraph("**Linux**"), Paragraph("Use apt."),
+    )
+
+
+def test_front_matter_source() -> None:
+    tree = read("---\nquestion: Where?\nsource: https://example.org/faq\n---\n# Where?\n\nHere.\n")
+    assert (tree.title, tree.source) == ("Where?", "https://example.org/faq")
+    assert read("---\nsource: not a url\n---\nText.\n").source is None
+
+
+
+def test_details_summary_label_kept() -> None:
+    tree = read("""\
+        <details>
+        <summary>How do I <b>reset</b> it?</summary>
+
+        Run `reset`.
+
+        </details>
+        """)
+    assert tree.root.blocks == (Paragraph("**How do I reset it?**"), Paragraph("Run `reset`."))
+
+
+def test_docusaurus_mdx() -> None:
+    tree = read("""\
+        import Tabs from '@theme/Tabs';
+        import TabItem from '@theme/TabItem';
+
+        :::tip My tip
+        Be brief.
+        :::
+
+        :::danger[Take care]
+        Really.
+        :::
+
+        <Tabs>
+        <TabItem value="apt" label="Ubuntu">
+
+        Use apt.
+
+        </TabItem>
+        </Tabs>
+        """)
+    assert tree.root.blocks == (
+        Admonition("tip", "My tip", (Paragraph("Be brief."),)),
+        Admonition("danger", "Take care", (Paragraph("Really."),)),
+        Paragraph("**Ubuntu**"),
+        Paragraph("Use apt."),
+    )
+
+
+def test_generic_hugo_boxes_take_their_kind_from_the_argument() -> None:
+    tree = read("""\
+        {{< hint warning >}}
+        Mind the gap.
+        {{< /hint >}}
+
+        {{< alert color="danger" title="Stop" >}}
+        Do not.
+        {{< /alert >}}
+
+        {{% note %}}
+        Never closed, so no box.
+        """)
+    assert tree.root.blocks == (
+        Admonition("warning", None, (Paragraph("Mind the gap."),)),
+        Admonition("danger", "Stop", (Paragraph("Do not."),)),
+        Paragraph("Never closed, so no box."),
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import logging
+import random
 
 import pytest
 
 from bot.documents import inline
 from bot.documents.model import (
+    Code,
     DocTree,
     ListBlock,
     Paragraph,
@@ -121,6 +123,8 @@ def test_broken_files_are_a_knowledge_error(data, reason, caplog):
     with caplog.at_level(logging.WARNING), pytest.raises(KnowledgeError, match=reason):
         read("broken.pdf", data, ReadOptions())
     assert not [r for r in caplog.records if r.name.startswith("pypdf")]
+    pypdf_log = logging.getLogger("pypdf")
+    assert pypdf_log.propagate and not pypdf_log.handlers  # left as found, error or not
 
 
 def test_pdf_without_text_says_it_may_be_scanned():
@@ -156,6 +160,8 @@ def test_pypdf_complaints_become_one_log_line(caplog):
     ours = [r for r in caplog.records if r.name == "bot.documents.readers.pdf" and r.levelno == logging.WARNING]
     assert len(ours) == 1 and "odd.pdf" in ours[0].getMessage() and "pypdf" in ours[0].getMessage()
     assert not [r for r in caplog.records if r.name.startswith("pypdf")]
+    pypdf_log = logging.getLogger("pypdf")
+    assert pypdf_log.propagate and not pypdf_log.handlers  # left as found, error or not
 
 
 def test_a_compound_the_document_writes_with_its_hyphen_keeps_it():
@@ -190,3 +196,43 @@ def test_bigger_type_is_headings_and_gaps_end_paragraphs():
     ]
     moderators = sections[("Roles", "Moderators")].blocks
     assert [b.page for b in moderators] == [2]  # type: ignore[union-attr]
+
+
+def test_damaged_copies_of_a_good_pdf_never_raise_anything_but_knowledge_error():
+    base = make_pdf(RULES, title="Rules")
+    rng = random.Random(9)
+    for _ in range(60):
+        data = bytearray(base)
+        for _ in range(rng.randint(1, 6)):
+            pos = rng.randrange(len(data))
+            if rng.random() < 0.5:
+                data[pos] = rng.randrange(256)
+            else:
+                del data[pos:pos + rng.randint(1, 40)]
+        try:
+            tree = read("damaged.pdf", bytes(data), ReadOptions())
+        except KnowledgeError:
+            continue
+        assert tree.paged
+
+
+def test_a_read_over_its_time_limit_is_abandoned():
+    from bot.errors import ReaderTimeout
+
+    with pytest.raises(ReaderTimeout, match="longer than"):
+        read("slow.pdf", make_pdf(RULES), ReadOptions(timeout_s=0.0))
+
+
+def test_monospaced_lines_are_code_with_their_indentation():
+    pages: list[list[str | tuple[str, int]]] = [[
+        "Members can ask the bot from the command line of the server with this:",
+        ("kb-bot ask \"how do I join\"", 0),
+        ("for q in questions:", 0),
+        ("print(q)", 0),
+        "It prints the answer and the passage it comes from, with the page number.",
+    ]]
+    tree = read("code.pdf", make_pdf(pages, x={"print(q)": 24}), ReadOptions())  # 4 Courier widths in
+    blocks = tree.root.blocks
+    assert blocks[1] == Code('kb-bot ask "how do I join"\nfor q in questions:\n    print(q)', page=1)
+    assert [b.page for b in blocks] == [1, 1, 1]
+    assert isinstance(blocks[0], Paragraph) and isinstance(blocks[2], Paragraph)

@@ -102,9 +102,9 @@ def test_admonitions_and_code_block() -> None:
 
 def test_sphinx_roles_read_as_their_text() -> None:
     tree = read("Use :func:`open`, :py:meth:`~pkg.Mod.run`, :ref:`Getting started <start>`, "
-                ":doc:`usage`, :class:`!Thing` and :madeup:`whatever`.\n")
+                ":doc:`../usage`, :class:`!Thing`, :data:`.session` and :madeup:`whatever`.\n")
     assert tree.root.blocks == (
-        Paragraph("Use `open`, `run`, Getting started, usage, `Thing` and whatever."),
+        Paragraph("Use `open`, `run`, Getting started, usage, `Thing`, `session` and whatever."),
     )
 
 
@@ -256,6 +256,8 @@ def test_no_text_is_an_error() -> None:
         read(".. toctree::\n\n   a\n")
     with pytest.raises(KnowledgeError, match="empty"):
         read("")
+    with pytest.raises(KnowledgeError, match="only includes other files"):
+        read("Authors\n=======\n\n.. include:: ../AUTHORS.rst\n")
 
 
 def test_timeout_abandons_the_parse() -> None:
@@ -277,3 +279,16 @@ def test_any_text_reads_or_fails_cleanly() -> None:
         text = prose(tree)
         assert text, path.name
         assert "System Message" not in text and "ERROR/" not in text, path.name
+
+
+def test_runaway_inline_parse_is_interrupted() -> None:
+    # docutils' inline parsing of this one paragraph is quadratic (minutes at this size);
+    # the line checks never run inside it, so this needs the watchdog.
+    with pytest.raises(ReaderTimeout):
+        read("*a **a " * 20000, timeout_s=0.2)
+
+
+def test_deep_nesting_is_a_clear_error() -> None:
+    text = "".join("  " * i + "- a\n" for i in range(2000))
+    with pytest.raises(KnowledgeError, match="nested too deeply|took longer"):
+        read(text)

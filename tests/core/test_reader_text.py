@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.documents import inline
 from bot.documents.model import DocTree, Paragraph, ReadOptions
@@ -107,3 +109,21 @@ def test_unusable_bytes_are_a_knowledge_error():
         read("e.txt", b"  \n", DEFAULTS)
     with pytest.raises(KnowledgeError, match="UTF-8"):
         read("l.txt", "caf\xe9".encode("latin-1"), DEFAULTS)
+
+
+def test_junk_line_is_the_source_line_whatever_tags_and_entities_came_before():
+    body = "".join(f"Paragraph {i} &amp; more words < / P >\n< p class='x'\n> text\n" for i in range(8))
+    tree = read_str(f"source: https://example.org/x\nTitle\n\n{body}Tail. Continue Reading: ads")
+    assert tree.notes == ("cut page junk from line 28 ('Continue Reading')",)
+    assert plain(tree)[-1] == "text Tail."
+
+
+@settings(max_examples=150, deadline=None)
+@given(raw=st.text(alphabet=st.sampled_from(list("<>/ =&;#pPdivbr\n\tax.")), max_size=120))
+def test_any_text_reads_or_says_why(raw):
+    try:
+        tree = read_str(raw + " Continue Reading")
+    except KnowledgeError:
+        return
+    for text in plain(tree):
+        assert text and text == text.strip()

@@ -9,8 +9,9 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 JSON = dict[str, Any]
 
@@ -103,7 +104,7 @@ class SnowflakeFactory:
 
 def iso_now() -> str:
     """Timestamp formatted the way Discord does: ``2024-05-01T12:00:00.123000+00:00``."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def perm_int(value: int | str) -> int:

@@ -14,6 +14,15 @@ Typical use::
             assert "BM25" in reply["content"]
         assert fake.unknown_routes == []
 
+Interactions beyond slash commands: ``send_message_command`` (a message context-menu command,
+application command type 3, with ``target_id`` and ``resolved.messages``), ``send_autocomplete``
+(interaction type 4; read the type 8 answer with ``choices_of``), ``click_button`` (type 3, also
+for page buttons on the bot's own ephemeral messages, answered with callback 7),
+``fake.modals`` / ``modal_fields`` / ``submit_modal`` (callback 9 and the type 5 submit), and
+``make_attachment`` (a file on the loopback CDN at ``/attachments/...``; pass it as an attachment
+option, type 11, or in ``send_message(attachments=...)``; ``cdn_requests`` records downloads).
+``role_ids`` / ``member_permissions`` on every interaction let tests check refusals.
+
 ``patch_discord_py()`` points ``discord.http.Route.BASE`` and
 ``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY`` at the fake and restores them afterwards.
 Everything the client sends is recorded: ``fake.requests`` (REST), ``fake.gateway_log``
@@ -33,8 +42,9 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
 
@@ -54,7 +64,12 @@ from .gateway import (
     GatewayFrame,
     GatewaySession,
 )
-from .validation import validate_commands, validate_message_body
+from .validation import (
+    validate_choices,
+    validate_commands,
+    validate_message_body,
+    validate_modal,
+)
 
 JSON = dict[str, Any]
 T = TypeVar("T")
@@ -65,6 +80,9 @@ API_PREFIX = "/api/v10"
 GATEWAY_PATH = "/gateway"
 # READY's resume_gateway_url uses a distinct path so tests can see the client honoured it.
 RESUME_GATEWAY_PATH = "/gateway-resume"
+# Attachments (uploaded by users via make_attachment, or by the bot) are served here, like
+# Discord's cdn.discordapp.com/attachments/{channel}/{id}/{filename}, but on loopback.
+ATTACHMENTS_PATH = "/attachments"
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 _MENTION_USER_RE = re.compile(r"<@!?(\d+)>")
 _MENTION_ROLE_RE = re.compile(r"<@&(\d+)>")
@@ -79,7 +97,7 @@ class RecordedRequest:
     query: dict[str, str]
     headers: dict[str, str]
     json: Any = None  # decoded JSON body (or multipart payload_json), else None
-    files: list[JSON] = field(default_factory=list)  # multipart file parts: field, filename, size
+    files: list[JSON] = field(default_factory=list)  # multipart file parts: field, filename, size, data
     route: str | None = None  # matched template, e.g. "/channels/{channel_id}/messages"
     params: dict[str, str] = field(default_factory=dict)
     status: int | None = None  # response status, set once the response is ready
@@ -251,6 +269,8 @@ class FakeDiscord:
         self.identify_count = 0  # READYs sent
         self.resume_count = 0  # RESUMEDs sent
         self.faults: list[Fault] = []
+        self.cdn: dict[str, tuple[bytes, str]] = {}  # attachment URL path -> (bytes, content type)
+        self.cdn_requests: list[RecordedRequest] = []  # every GET on the loopback CDN
 
         self._interactions: dict[str, _Interaction] = {}
         self._nonces: dict[str, str] = {}  # nonce -> id of the bot message created with it
@@ -272,6 +292,7 @@ class FakeDiscord:
         app.router.add_get(GATEWAY_PATH, self._handle_gateway)
         app.router.add_get(RESUME_GATEWAY_PATH, self._handle_gateway)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._handle_rest)
+        app.router.add_get(ATTACHMENTS_PATH + "/{channel_id}/{attachment_id}/{filename}", self._handle_cdn)
         app.router.add_route("*", "/{tail:.*}", self._handle_outside_api)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -745,8 +766,10 @@ class FakeDiscord:
         reply_to: JSON | str | None = None,
         dm: bool = False,
         embeds: list[JSON] | None = None,
+        attachments: list[JSON] | None = None,
     ) -> JSON:
         """A user posts a message: dispatch MESSAGE_CREATE and return the message object.
+        ``attachments`` are objects from ``make_attachment`` (served by the loopback CDN).
 
         ``mentions_bot`` prefixes ``<@bot_id>`` (what Discord's client inserts for an @mention);
         ``dm`` sends it in the author's DM channel with the bot instead of a guild channel.
@@ -770,7 +793,7 @@ class FakeDiscord:
         message = p.message_payload(
             message_id=self.snowflake(), channel_id=channel["id"], guild_id=guild_id, author=author, member=member,
             content=content, embeds=embeds, mentions=mentions, mention_roles=mention_roles, mention_everyone=everyone,
-            message_reference=reference, referenced_message=referenced,
+            message_reference=reference, referenced_message=referenced, attachments=attachments,
         )
         self._store_message(message)
         await self.dispatch("MESSAGE_CREATE", message)
@@ -794,8 +817,17 @@ class FakeDiscord:
             return 10
         return 3
 
-    def _build_options(self, schema: list[JSON] | None, values: dict[str, Any]) -> list[JSON]:
-        """Interaction options with the types declared at sync time (falls back to Python types)."""
+    def _build_options(
+        self, schema: list[JSON] | None, values: dict[str, Any], resolved: JSON | None = None,
+        focused: str | None = None,
+    ) -> list[JSON]:
+        """Interaction options with the types declared at sync time (falls back to Python types).
+
+        An attachment option (type 11) takes the attachment object from ``make_attachment``: the
+        option's value is its id and the object goes into ``resolved["attachments"]``, as on
+        Discord. ``focused`` marks the option being typed in an autocomplete interaction (its
+        value is then the partial text, a string whatever the option's type).
+        """
         declared = {o["name"]: o for o in schema or []}
         options = []
         for name, value in values.items():
@@ -803,9 +835,25 @@ class FakeDiscord:
             if schema is not None and spec is None:
                 raise LookupError(f"option {name!r} is not declared; declared: {sorted(declared)}")
             option_type = spec["type"] if spec else self._option_type_for(value)
-            if option_type not in (3, 4, 5, 10):
+            option: JSON = {"name": name, "type": option_type}
+            if name == focused:
+                option.update(value=str(value), focused=True)
+            elif option_type == 11:
+                if not isinstance(value, dict) or "id" not in value:
+                    raise TypeError(f"option {name!r} is an attachment: pass the object make_attachment() returned")
+                if resolved is None:
+                    raise ValueError("attachment options need a resolved dict")
+                resolved.setdefault("attachments", {})[value["id"]] = value
+                option["value"] = value["id"]
+            elif option_type in (3, 4, 5, 10):
+                option["value"] = value
+            else:
                 raise NotImplementedError(f"option type {option_type} needs resolved data; pass raw_options/resolved")
-            options.append({"name": name, "type": option_type, "value": value})
+            options.append(option)
+        missing = [o["name"] for o in schema or [] if o.get("required") and o["name"] not in values]
+        if missing and focused is None:
+            # The Discord client will not send a command with a required option missing.
+            raise ValueError(f"required option(s) {missing} missing")
         return options
 
     def _interaction_base(
@@ -873,14 +921,18 @@ class FakeDiscord:
         raw_options: list[JSON] | None = None,
         resolved: JSON | None = None,
         require_registered: bool = True,
+        _interaction_type: int = 2,
+        _focused: str | None = None,
     ) -> JSON:
         """A user runs ``/name`` (use "group sub" for subcommands): dispatch INTERACTION_CREATE
         type 2 and return its payload (keep it to await the callback).
 
         Option types come from the commands the bot synced; an unsynced command raises
         LookupError, since on Discord users cannot invoke it either (``require_registered=False``
-        to skip). ``member_permissions`` overrides the permissions resolved from roles.
+        to skip). ``member_permissions`` overrides the permissions resolved from roles. An
+        attachment option takes the object ``make_attachment`` returned.
         """
+        interaction_type, focused = _interaction_type, _focused
         if user is None and user_id is not None:
             user = self.users[user_id]
         top, *subs = name.split()
@@ -903,7 +955,11 @@ class FakeDiscord:
                 raise LookupError(f"/{top} has no subcommand {sub!r}")
             chain.append({"name": sub, "type": spec["type"] if spec else 1, "options": []})
             schema = spec.get("options", []) if spec else None
-        leaf = raw_options if raw_options is not None else self._build_options(schema, options or {})
+        resolved = dict(resolved) if resolved is not None else {}
+        if raw_options is not None:
+            leaf = raw_options
+        else:
+            leaf = self._build_options(schema, options or {}, resolved, focused=focused)
         for wrapper in reversed(chain):
             wrapper["options"] = leaf
             leaf = [wrapper]
@@ -911,14 +967,189 @@ class FakeDiscord:
         data: JSON = {"id": command["id"], "name": top, "type": 1, "options": leaf}
         if scope is not None:
             data["guild_id"] = scope  # present for guild-scoped commands; discord.py looks it up
-        if resolved is not None:
+        if resolved:
             data["resolved"] = resolved
         payload = self._interaction_base(
-            2, data, user=user, member_permissions=member_permissions, role_ids=role_ids,
+            interaction_type, data, user=user, member_permissions=member_permissions, role_ids=role_ids,
             channel_id=channel_id, locale=locale,
         )
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
+
+    async def send_autocomplete(
+        self,
+        name: str,
+        options: dict[str, Any],
+        focused: str,
+        *,
+        user: JSON | None = None,
+        role_ids: Iterable[str] | None = None,
+        member_permissions: int | str | None = None,
+        channel_id: str | None = None,
+        require_registered: bool = True,
+    ) -> JSON:
+        """A user types in option ``focused`` of ``/name`` (``options[focused]`` is the text so
+        far): dispatch INTERACTION_CREATE type 4 (APPLICATION_COMMAND_AUTOCOMPLETE). Await the
+        bot's type 8 callback with ``wait_for_interaction_response``; ``choices_of`` reads it."""
+        if focused not in options:
+            raise ValueError(f"the focused option {focused!r} must be in options")
+        return await self.send_slash_command(
+            name, options, user=user, role_ids=role_ids, member_permissions=member_permissions,
+            channel_id=channel_id, require_registered=require_registered, _interaction_type=4, _focused=focused,
+        )
+
+    @staticmethod
+    def choices_of(response: InteractionResponse) -> list[JSON]:
+        """The choices of an autocomplete (type 8) callback."""
+        if response.type != 8:
+            raise ValueError(f"callback type {response.type} is not an autocomplete result")
+        return list(response.data.get("choices") or [])
+
+    def _find_context_menu(self, name: str, guild_id: str | None, command_type: int) -> tuple[JSON, str | None] | None:
+        for scope in ([guild_id] if guild_id else []) + [None]:
+            for command in self.commands.get(scope, []):
+                if command["name"] == name and command.get("type", 1) == command_type:
+                    return command, scope
+        return None
+
+    async def send_message_command(
+        self,
+        name: str,
+        target: JSON | str,
+        *,
+        user: JSON | None = None,
+        role_ids: Iterable[str] | None = None,
+        member_permissions: int | str | None = None,
+        locale: str = "en-US",
+    ) -> JSON:
+        """A user picks Apps → ``name`` on message ``target``: dispatch INTERACTION_CREATE type 2
+        with a message command (application command type 3): ``target_id`` and the message in
+        ``resolved.messages``. The command must have been synced (type 3, that name)."""
+        target_id = target if isinstance(target, str) else target["id"]
+        message = self.messages.get(target_id)
+        if message is None:
+            raise LookupError(f"unknown message {target_id}")
+        guild_id = self._channel_or_raise(message["channel_id"]).get("guild_id")
+        found = self._find_context_menu(name, guild_id, 3)
+        if found is None:
+            raise LookupError(f"no message command {name!r} is registered (did the bot sync its command tree?)")
+        command, scope = found
+        data: JSON = {
+            "id": command["id"], "name": name, "type": 3, "target_id": target_id,
+            "resolved": {"messages": {target_id: message}},
+        }
+        if scope is not None:
+            data["guild_id"] = scope
+        payload = self._interaction_base(
+            2, data, user=user, member_permissions=member_permissions, role_ids=role_ids,
+            channel_id=message["channel_id"], locale=locale,
+        )
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    @property
+    def modals(self) -> list[InteractionResponse]:
+        """Every modal (callback type 9) the bot opened, in order."""
+        return [r for r in self.interaction_responses if r.type == 9]
+
+    @staticmethod
+    def modal_fields(modal: InteractionResponse) -> dict[str, JSON]:
+        """The text inputs of a modal by custom_id (inside action rows or labels)."""
+        found: dict[str, JSON] = {}
+
+        def walk(components: list[JSON], label: str | None) -> None:
+            for c in components:
+                if c.get("type") == 1:
+                    walk(c.get("components") or [], label)
+                elif c.get("type") == 18:
+                    walk([c["component"]], c.get("label"))
+                elif c.get("type") == 4:
+                    found[c["custom_id"]] = {**c, **({"label": label} if label and not c.get("label") else {})}
+
+        walk(list(modal.data.get("components") or []), None)
+        return found
+
+    async def submit_modal(
+        self,
+        modal: InteractionResponse,
+        values: dict[str, str] | None = None,
+        *,
+        user: JSON | None = None,
+        check_limits: bool = True,
+    ) -> JSON:
+        """The user presses Submit on ``modal``: dispatch INTERACTION_CREATE type 5 (MODAL_SUBMIT)
+        whose components mirror the modal's, each text input carrying ``values[custom_id]`` or
+        its prefilled value. Only the user the modal was shown to can submit it. With
+        ``check_limits`` the Discord client's own checks apply (required, min/max length), so a
+        value the client would never send raises ValueError; pass False to send it anyway, as
+        a modified client could."""
+        values = dict(values or {})
+        opener = self._interactions[modal.interaction_id].payload
+        opener_user = (opener.get("member") or {}).get("user") or opener.get("user") or {}
+        user = user or self.users.get(opener_user.get("id", ""), self.default_user)
+        if user["id"] != opener_user.get("id"):
+            raise ValueError("only the user a modal was shown to can submit it")
+        fields = self.modal_fields(modal)
+        unknown = set(values) - set(fields)
+        if unknown:
+            raise LookupError(f"modal has no text input(s) {sorted(unknown)}; has {sorted(fields)}")
+
+        def submitted(c: JSON) -> JSON:
+            value = values.get(c["custom_id"], c.get("value") or "")
+            if check_limits:
+                if c.get("required", True) and not value:
+                    raise ValueError(f"{c['custom_id']!r} is required; the client will not submit it empty")
+                if value and not int(c.get("min_length") or 0) <= len(value) <= int(c.get("max_length") or 4000):
+                    raise ValueError(f"{c['custom_id']!r}: {len(value)} characters is outside the input's limits")
+            return {"type": 4, "id": c.get("id", 0), "custom_id": c["custom_id"], "value": value}
+
+        def mirror(components: list[JSON]) -> list[JSON]:
+            out: list[JSON] = []
+            for c in components:
+                if c.get("type") == 1:
+                    out.append({"type": 1, "id": c.get("id", 0), "components": mirror(c.get("components") or [])})
+                elif c.get("type") == 18:
+                    out.append({"type": 18, "id": c.get("id", 0), "component": mirror([c["component"]])[0]})
+                elif c.get("type") == 4:
+                    out.append(submitted(c))
+            return out
+
+        data: JSON = {"custom_id": modal.data["custom_id"], "components": mirror(list(modal.data.get("components") or []))}
+        opened_on = opener.get("message")
+        message = self.messages.get(opened_on["id"]) if opened_on else None
+        payload = self._interaction_base(
+            5, data, user=user, member_permissions=(opener.get("member") or {}).get("permissions"),
+            role_ids=(opener.get("member") or {}).get("roles"), channel_id=opener["channel_id"],
+            locale=opener.get("locale", "en-US"), message=message,
+        )
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    def make_attachment(
+        self, filename: str, data: bytes | str, *, content_type: str | None = None, channel_id: str | None = None,
+        size: int | None = None,
+    ) -> JSON:
+        """A file a user attached (to a message or an attachment option), served by the fake's
+        loopback CDN at its ``url``. ``size`` overrides the size Discord reports (it is the
+        real length of ``data`` otherwise)."""
+        raw = data.encode() if isinstance(data, str) else bytes(data)
+        attachment_id = self.snowflake()
+        channel_id = channel_id or self.channel_id
+        path = f"{ATTACHMENTS_PATH}/{channel_id}/{attachment_id}/{filename}"
+        url = f"{self.base_url}{path}"
+        self.cdn[path] = (raw, content_type or "application/octet-stream")
+        attachment: JSON = {
+            "id": attachment_id, "filename": filename, "size": len(raw) if size is None else size,
+            "url": url, "proxy_url": url,
+        }
+        if content_type is not None:
+            attachment["content_type"] = content_type
+        return attachment
+
+    def attachment_bytes(self, attachment: JSON) -> bytes:
+        """The bytes behind an attachment URL (e.g. a CSV file the bot sent)."""
+        path = "/" + attachment["url"].split("/", 3)[3]
+        return self.cdn[path][0]
 
     @staticmethod
     def _walk_components(components: list[JSON]) -> Iterator[JSON]:
@@ -952,6 +1183,11 @@ class FakeDiscord:
             raise LookupError(f"message {message_id} has no component {custom_id!r}; has {ids}")
         if component.get("disabled"):
             raise ValueError(f"component {custom_id!r} is disabled; a user cannot click it")
+        if current["flags"] & p.MESSAGE_FLAG_EPHEMERAL:
+            # Only the user an ephemeral message was for can see it, so only they can click on it.
+            invoker = ((current.get("interaction_metadata") or {}).get("user") or {}).get("id")
+            if invoker is not None and (user or self.default_user)["id"] != invoker:
+                raise ValueError(f"message {message_id} is ephemeral: only its user can click on it")
         data: JSON = {"custom_id": custom_id, "component_type": component["type"]}
         if values is not None:
             data["values"] = values
@@ -1009,7 +1245,7 @@ class FakeDiscord:
                 if part.name == "payload_json":  # type: ignore[union-attr]
                     body = json.loads(data)
                 else:
-                    files.append({"field": part.name, "filename": part.filename, "size": len(data)})  # type: ignore[union-attr]
+                    files.append({"field": part.name, "filename": part.filename, "size": len(data), "data": bytes(data)})  # type: ignore[union-attr]
             return body, files
         raw = await request.read()
         if not raw:
@@ -1101,6 +1337,19 @@ class FakeDiscord:
             return web.Response(text="<html><head><title>502 Bad Gateway</title></head></html>", status=502, content_type="text/html")
         reasons = {400: "400: Bad Request", 401: "401: Unauthorized", 403: "Missing Permissions", 404: "404: Not Found", 500: "500: Internal Server Error", 503: "503: Service Unavailable"}
         return _error(status, 0, reasons.get(status, f"{status}: Error"))
+
+    async def _handle_cdn(self, request: web.Request) -> web.StreamResponse:
+        rec = RecordedRequest(method=request.method, path=request.path, query=dict(request.query), headers=dict(request.headers))
+        self.cdn_requests.append(rec)
+        found = self.cdn.get(request.path)
+        if found is None:
+            rec.status = 404
+            self._notify()
+            return web.Response(status=404, text="Not Found")
+        data, content_type = found
+        rec.status = 200
+        self._notify()
+        return web.Response(body=data, status=200, headers={"Content-Type": content_type})
 
     async def _handle_outside_api(self, request: web.Request) -> web.StreamResponse:
         rec = RecordedRequest(method=request.method, path=request.path, query=dict(request.query), headers=dict(request.headers), status=404)
@@ -1225,6 +1474,9 @@ class FakeDiscord:
             }
             if scope is not None:
                 echoed["guild_id"] = scope
+            if echoed["default_member_permissions"] is not None:
+                # Discord sends permission bitfields as strings, whatever type the client used.
+                echoed["default_member_permissions"] = str(echoed["default_member_permissions"])
             stored.append(echoed)
         self.commands[scope] = stored
         return _json_response(stored)
@@ -1271,13 +1523,12 @@ class FakeDiscord:
         attachments = []
         for i, upload in enumerate(files):
             declared: JSON = next((a for a in body.get("attachments") or [] if str(a.get("id")) == str(i)), {})
-            attachment_id = self.snowflake()
             filename = declared.get("filename") or upload["filename"] or f"file{i}"
-            url = f"{self.base_url}/attachments/{channel_id}/{attachment_id}/{filename}"
-            attachments.append({
-                "id": attachment_id, "filename": filename, "size": upload["size"], "url": url, "proxy_url": url,
-                "content_type": "application/octet-stream", **({"description": declared["description"]} if declared.get("description") else {}),
-            })
+            attachment = self.make_attachment(filename, upload.get("data", b""), channel_id=channel_id,
+                                              content_type="application/octet-stream")
+            if declared.get("description"):
+                attachment["description"] = declared["description"]
+            attachments.append(attachment)
         return attachments
 
     async def _create_bot_message(
@@ -1319,8 +1570,9 @@ class FakeDiscord:
             if ipayload["type"] == 2:
                 interaction_metadata["name"] = ipayload["data"]["name"]
                 interaction_metadata["command_type"] = ipayload["data"].get("type", 1)
-                message_type = 20  # CHAT_INPUT_COMMAND
-            else:
+                # CHAT_INPUT_COMMAND, or CONTEXT_MENU_COMMAND for user/message commands.
+                message_type = 20 if ipayload["data"].get("type", 1) == 1 else 23
+            elif ipayload.get("message") is not None:
                 interaction_metadata["interacted_message_id"] = ipayload["message"]["id"]
         message = p.message_payload(
             message_id=self.snowflake(),
@@ -1476,6 +1728,18 @@ class FakeDiscord:
         message: JSON | None = None
         callback: JSON = {"interaction": {"id": ipayload["id"], "type": ipayload["type"]}}
 
+        itype = ipayload["type"]
+        if itype == 4 and cb_type != 8:
+            return _error(400, 40043, "Interaction callback type is not valid for this interaction type")
+        if cb_type == 8 and itype != 4:
+            return _error(400, 40043, "Interaction callback type is not valid for this interaction type")
+        if cb_type == 9 and itype not in (2, 3):
+            # A modal cannot be answered with another modal (nor an autocomplete with one).
+            return _error(400, 40043, "Interaction callback type is not valid for this interaction type")
+        invalid = validate_modal(data) if cb_type == 9 else validate_choices(data) if cb_type == 8 else None
+        if invalid is not None:
+            return _json_response(invalid, 400)
+
         if cb_type in (4, 5):
             flags = int(data.get("flags") or 0)
             result: JSON | web.Response
@@ -1495,7 +1759,9 @@ class FakeDiscord:
             )
             callback["resource"] = {"type": cb_type, "message": message}
         elif cb_type in (6, 7):
-            if ipayload["type"] != 3:
+            # Updates go to the message a component sits on (also when a modal opened from a
+            # component is submitted; that submit carries the message).
+            if ipayload["type"] not in (3, 5) or "message" not in ipayload:
                 return _error(400, 40043, "Interaction callback type is not valid for this interaction type")
             target = self.messages.get(ipayload["message"]["id"])
             if target is None:

@@ -26,6 +26,15 @@ ROW_ITEMS_MAX = 5
 CUSTOM_ID_MAX = 100
 BUTTON_LABEL_MAX = 80
 
+MODAL_TITLE_MAX = 45
+MODAL_COMPONENTS_MAX = 5
+TEXT_INPUT_LABEL_MAX = 45
+TEXT_INPUT_VALUE_MAX = 4000
+PLACEHOLDER_MAX = 100
+CHOICES_MAX = 25
+CHOICE_NAME_MAX = 100
+CHOICE_VALUE_MAX = 100
+
 COMMAND_NAME_RE = re.compile(r"^[-_\w]{1,32}$")
 COMMANDS_MAX = 100
 OPTIONS_MAX = 25
@@ -153,8 +162,17 @@ def validate_commands(commands: list[JSON]) -> JSON | None:
             description = command.get("description") or ""
             if not 1 <= len(description) <= 100:
                 errors.add([i, "description"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        else:
+            # User (2) and message (3) context-menu commands: 1-32 characters, no description
+            # and no options.
+            if not 1 <= len(name) <= 32:
+                errors.add([i, "name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
+            if command.get("description"):
+                errors.add([i, "description"], "APPLICATION_COMMAND_DESCRIPTION_NOT_EMPTY", "Context menu commands cannot have a description")
+            if command.get("options"):
+                errors.add([i, "options"], "APPLICATION_COMMAND_OPTIONS_NOT_EMPTY", "Context menu commands cannot have options")
         if (ctype, name) in seen:
-            errors.add([i, "name"], "APPLICATION_COMMANDS_DUPLICATE_NAME", f"Application command names must be unique")
+            errors.add([i, "name"], "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique")
         seen.add((ctype, name))
         _validate_options(errors, [i, "options"], command.get("options") or [])
     return errors.result()
@@ -178,3 +196,56 @@ def _validate_options(errors: _Errors, path: list[str | int], options: list[JSON
                 errors.add([*path, j], "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID", "Required options must be placed before non-required options")
         else:
             seen_optional = True
+
+
+def validate_modal(data: JSON) -> JSON | None:
+    """A modal callback (type 9): title, custom_id and 1-5 text inputs within Discord's limits,
+    each either in an action row (type 1) or in a label (type 18)."""
+    errors = _Errors()
+    if not 1 <= len(data.get("title") or "") <= MODAL_TITLE_MAX:
+        errors.add(["title"], "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {MODAL_TITLE_MAX} in length.")
+    if not 1 <= len(data.get("custom_id") or "") <= CUSTOM_ID_MAX:
+        errors.add(["custom_id"], "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {CUSTOM_ID_MAX} in length.")
+    rows = data.get("components") or []
+    if not 1 <= len(rows) <= MODAL_COMPONENTS_MAX:
+        errors.add(["components"], "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {MODAL_COMPONENTS_MAX} in length.")
+    for i, row in enumerate(rows):
+        if row.get("type") == 1:
+            inputs, label = row.get("components") or [], None
+        elif row.get("type") == 18:
+            inputs, label = [row.get("component") or {}], row.get("label")
+            errors.max_length(["components", i, "label"], label, TEXT_INPUT_LABEL_MAX)
+        else:
+            errors.add(["components", i, "type"], "UNION_TYPE_CHOICES", "Value must be an action row or a label")
+            continue
+        for j, item in enumerate(inputs):
+            path: list[str | int] = ["components", i, "components", j]
+            if item.get("type") != 4:
+                continue
+            if not 1 <= len(item.get("custom_id") or "") <= CUSTOM_ID_MAX:
+                errors.add([*path, "custom_id"], "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {CUSTOM_ID_MAX} in length.")
+            if row.get("type") == 1:
+                errors.max_length([*path, "label"], item.get("label"), TEXT_INPUT_LABEL_MAX)
+            errors.max_length([*path, "placeholder"], item.get("placeholder"), PLACEHOLDER_MAX)
+            max_length = int(item.get("max_length") or TEXT_INPUT_VALUE_MAX)
+            if not 1 <= max_length <= TEXT_INPUT_VALUE_MAX:
+                errors.add([*path, "max_length"], "NUMBER_TYPE_MAX", f"int value should be less than or equal to {TEXT_INPUT_VALUE_MAX}.")
+            errors.max_length([*path, "value"], item.get("value"), max_length)
+    return errors.result()
+
+
+def validate_choices(data: JSON) -> JSON | None:
+    """An autocomplete result (callback type 8): at most 25 choices, names 1-100 characters,
+    string values at most 100."""
+    errors = _Errors()
+    choices = data.get("choices")
+    if not isinstance(choices, list):
+        errors.add(["choices"], "BASE_TYPE_REQUIRED", "This field is required")
+        return errors.result()
+    if len(choices) > CHOICES_MAX:
+        errors.add(["choices"], "BASE_TYPE_MAX_LENGTH", f"Must be {CHOICES_MAX} or fewer in length.")
+    for i, choice in enumerate(choices):
+        if not 1 <= len(choice.get("name") or "") <= CHOICE_NAME_MAX:
+            errors.add(["choices", i, "name"], "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {CHOICE_NAME_MAX} in length.")
+        errors.max_length(["choices", i, "value"], choice.get("value"), CHOICE_VALUE_MAX)
+    return errors.result()

@@ -11,9 +11,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...errors import KnowledgeError
-from ...rendering.messages import render_help, render_reload, render_reload_error, render_sources
+from ...outcomes import RELOAD_FAILED, Actor, Refused
+from ...rendering.kb import render_refused, render_reloaded
+from ...rendering.messages import (
+    example_question,
+    render_help,
+    render_reload_error,
+    render_sources,
+)
 from ...watch import KnowledgeWatcher
-from ..checks import admin_only
+from ..checks import admin_only, interaction_is_admin
 from ..send import respond
 
 if TYPE_CHECKING:
@@ -43,13 +50,16 @@ class AdminCog(commands.Cog, name="Admin"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         user = interaction.user
         log.info("reload requested by %s (%s)", user, user.id)
-        try:
-            report = await asyncio.to_thread(self.bot.service.reload)
-        except KnowledgeError as exc:
-            log.warning("reload failed, keeping the old knowledge base: %s", exc)
-            await respond(interaction, render_reload_error(exc))
+        actor = Actor(user.id, admin=interaction_is_admin(interaction))
+        outcome = await asyncio.to_thread(self.bot.app.reload, actor)
+        if isinstance(outcome, Refused):
+            if outcome.reason != RELOAD_FAILED:
+                await respond(interaction, render_refused(outcome))
+                return
+            log.warning("reload failed, keeping the old knowledge base: %s", outcome.detail)
+            await respond(interaction, render_reload_error(KnowledgeError(outcome.detail or outcome.reason)))
             return
-        await respond(interaction, render_reload(report))
+        await respond(interaction, render_reloaded(outcome))
 
     @app_commands.command(name="sources", description="List the documents the bot answers from")
     async def sources(self, interaction: discord.Interaction) -> None:
@@ -59,7 +69,8 @@ class AdminCog(commands.Cog, name="Admin"):
     async def help(self, interaction: discord.Interaction) -> None:
         s = self.bot.settings
         await respond(interaction, render_help(prefix=s.command_prefix if s.prefix_commands else None,
-                                               answer_channels=bool(s.answer_channel_ids)))
+                                               answer_channels=bool(s.answer_channel_ids),
+                                               example=example_question(self.bot.service.sources(), s.example_question)))
 
     async def watch_knowledge(self) -> None:
         """Poll file mtimes and sizes; reload once the files have settled. A failed reload

@@ -11,11 +11,24 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...answer import MAX_QUESTION_CHARS
-from ...rendering.messages import render_answer, render_cooldown, render_empty_question, render_error
+from ...outcomes import Actor, CoolingDown, Where
+from ...rendering.messages import (
+    example_question,
+    render_answer,
+    render_cooldown,
+    render_empty_question,
+    render_error,
+)
 from ...rendering.reply import ReplyData
-from ..messages import clean_question, looks_like_question, mentions_user, strip_mention, strip_prefix_command, thread_name
+from ..messages import (
+    clean_question,
+    looks_like_question,
+    mentions_user,
+    strip_mention,
+    strip_prefix_command,
+    thread_name,
+)
 from ..send import reply_to, respond, send_to
-from ..views import AnswerState
 
 if TYPE_CHECKING:
     from ..client import KnowledgeBot
@@ -33,22 +46,20 @@ class AskCog(commands.Cog, name="Ask"):
     def __init__(self, bot: KnowledgeBot) -> None:
         self.bot = bot
 
+    def example(self) -> str:
+        """A question to suggest, made from the knowledge base (or EXAMPLE_QUESTION)."""
+        return example_question(self.bot.service.sources(), self.bot.settings.example_question)
+
     # ------------------------------------------------------------------ shared
 
-    async def answer(self, user_id: int, question: str, key: str,
-                     *, ephemeral: bool = False) -> tuple[ReplyData, bool]:
-        """Rate-limit, answer off the event loop, render, and remember the answer for its
-        buttons. Returns the reply and whether it is an answer (False: cooldown notice)."""
-        wait = self.bot.cooldown.hit(user_id)
-        if wait > 0:
-            s = self.bot.settings
-            return render_cooldown(wait, s.cooldown_questions, s.cooldown_seconds), False
-        question = clean_question(question)
-        answer = await asyncio.to_thread(self.bot.service.ask, question, self.bot.settings.top_k)
-        reply = render_answer(answer, ephemeral=ephemeral)
-        if reply.buttons:
-            self.bot.answers.put(key, AnswerState(question, answer))
-        return reply, True
+    async def answer(self, user_id: int, question: str, key: str, *, ephemeral: bool = False,
+                     where: Where | None = None) -> tuple[ReplyData, bool]:
+        """Ask the app (rate limit, answer, button state, question log) off the event loop
+        and render. Returns the reply and whether it is an answer (False: cooldown notice)."""
+        outcome = await asyncio.to_thread(self.bot.app.ask, Actor(user_id), clean_question(question), key, where)
+        if isinstance(outcome, CoolingDown):
+            return render_cooldown(outcome.retry_after, outcome.questions, outcome.seconds), False
+        return render_answer(outcome.answer, ephemeral=ephemeral, learned=outcome.learned, teach=outcome.teachable), True
 
     # ------------------------------------------------------------------ /ask
 
@@ -59,13 +70,17 @@ class AskCog(commands.Cog, name="Ask"):
                   question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
                   private: bool = False) -> None:
         key = str(interaction.id)
-        task = asyncio.ensure_future(self.answer(interaction.user.id, question, key, ephemeral=private))
+        where = Where(interaction.guild_id, interaction.channel_id)
+        task = asyncio.ensure_future(self.answer(interaction.user.id, question, key, ephemeral=private, where=where))
         try:
             reply, _ = await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER)
         except TimeoutError:
             await interaction.response.defer(ephemeral=private, thinking=True)
             reply, _ = await task
-        await respond(interaction, reply, key)
+        sent = await respond(interaction, reply, key)
+        if sent is not None and not private:
+            # /gaps links to the question; for a slash command that is the public reply.
+            await asyncio.to_thread(self.bot.app.link_answer, key, sent.jump_url)
 
     # ------------------------------------------------------------------ messages
 
@@ -95,7 +110,7 @@ class AskCog(commands.Cog, name="Ask"):
         if mentions_user(content, me.id) or is_dm:
             question = strip_mention(content, me.id)
             if not question:
-                await reply_to(message, render_empty_question())
+                await reply_to(message, render_empty_question(self.example()))
                 return
             await self._reply(message, question)
             return
@@ -104,12 +119,12 @@ class AskCog(commands.Cog, name="Ask"):
 
     async def _reply(self, message: discord.Message, question: str) -> None:
         key = str(message.id)
-        reply, answered = await self.answer(message.author.id, question, key)
+        reply, answered = await self.answer(message.author.id, question, key, where=_where(message))
         await reply_to(message, reply, key, delete_after=None if answered else COOLDOWN_NOTICE_SECONDS)
 
     async def _answer_in_thread(self, message: discord.Message, question: str) -> None:
         key = str(message.id)
-        reply, answered = await self.answer(message.author.id, question, key)
+        reply, answered = await self.answer(message.author.id, question, key, where=_where(message))
         if not answered:
             await reply_to(message, reply, delete_after=COOLDOWN_NOTICE_SECONDS)
             return
@@ -125,6 +140,11 @@ class AskCog(commands.Cog, name="Ask"):
         await send_to(thread, reply, key)
 
 
+def _where(message: discord.Message) -> Where:
+    """Where a message question was asked, with its jump link for the gaps list."""
+    return Where(message.guild.id if message.guild else None, message.channel.id, message.id, message.jump_url)
+
+
 class PrefixAskCog(commands.Cog, name="PrefixAsk"):
     """`!ask question`, loaded only when PREFIX_COMMANDS is on."""
 
@@ -136,6 +156,7 @@ class PrefixAskCog(commands.Cog, name="PrefixAsk"):
     async def ask_prefix(self, ctx: commands.Context, *, question: str = "") -> None:
         question = question.strip()
         if not question:
-            await reply_to(ctx.message, render_empty_question(f"{self.bot.settings.command_prefix}ask why Ramstein?"))
+            await reply_to(ctx.message, render_empty_question(self.asker.example(),
+                                                              how=f"{self.bot.settings.command_prefix}ask "))
             return
         await self.asker._reply(ctx.message, question)

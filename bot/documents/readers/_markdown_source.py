@@ -6,9 +6,9 @@ TOML `+++`), Hugo shortcodes (`{{% note %}}`, `{{< tab "x" >}}`), Jekyll/Liquid 
 indented options) and a `source: URL` line. This pass removes them line by line, outside
 fenced code and inline code spans, keeping every line (a removed line becomes blank) so the
 parser's line numbers still point into the file. MkDocs content tabs (`=== "Tab"`) become
-`!!! tab` admonitions. Paired admonition shortcodes
-(`{{% note %}}…{{% /note %}}`) become `:::` containers and highlight tags become fences, so
-the parser sees their structure.
+`!!! tab` admonitions, paired shortcodes (`{{% note %}}…{{% /note %}}`, `{{< tab >}}`) `:::`
+containers and highlight tags fences, so the parser sees their structure (the tree builder
+unboxes tabs again behind their label).
 """
 
 from __future__ import annotations
@@ -23,19 +23,26 @@ _SOURCE_SCAN_LINES = 5
 _FENCE_OPEN = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
 # mkdocstrings: "::: dotted.identifier" (a `:::` container names a kind, not a dotted path).
 _MKDOCSTRINGS = re.compile(r"^:::\s+([A-Za-z_][\w.:-]*)\s*$")
-# pymdownx: content tabs (=== "Tab") read as boxes; snippet includes and /// block fences go.
+# pymdownx: content tabs (=== "Tab") parsed as boxes; snippet includes and /// block fences go.
 _TABBED = re.compile(r'^(\s*)===[+!]*\s+(".*")\s*$')
 _SNIPPET = re.compile(r"^\s*;?-{1,2}8<-{1,2}")
 _BLOCK_FENCE = re.compile(r"^\s*/{3,}(?:\s.*)?$")
+# MDX (Docusaurus): module lines at the top level are code for the site, not text.
+_MDX_MODULE = re.compile(r"^(?:import\s.{0,500}\sfrom\s+['\"][^'\"]+['\"]|import\s+['\"][^'\"]+['\"]"
+                         r"|export\s+(?:default|const|function)\b.*);?\s*$")
 _CONTAINER_CLOSE = re.compile(r"^\s*:{3,}\s*$")
 _INDENTED_OPTION = re.compile(r"^\s+[\w-]+\s*:")
 # Hugo `{{< … >}}` / `{{% … %}}` and Jekyll `{% … %}`; a tag never spans a blank line.
 # Code spans are matched first so a shortcode written inside backticks stays as written.
+# A tag body never holds the start of another tag and is bounded: an unclosed "{{<" must not
+# make each later position scan to the end of the text (quadratic, one uninterruptible call).
 _TAG_OR_CODE = re.compile(
-    r"(?P<code>(?P<ticks>`+)[^\n]*?(?<!`)(?P=ticks)(?!`))"
-    r"|(?P<tag>\{\{<(?:[^\n]|\n(?!\s*\n))*?>\}\}"
-    r"|\{\{%(?:[^\n]|\n(?!\s*\n))*?%\}\}"
-    r"|\{%(?:[^\n]|\n(?!\s*\n))*?%\})"
+    r"(?P<code>(?<!`)(?P<ticks>`++)[^\n]{0,2000}?(?<!`)(?P=ticks)(?!`))"
+    r"|(?P<tag>\{\{<(?:(?!\{[{%])[^\n]|\n(?!\s*\n)){0,1000}?>\}\}"
+    r"|\{\{%(?:(?!\{[{%])[^\n]|\n(?!\s*\n)){0,1000}?%\}\}"
+    r"|\{%(?:(?!\{[{%])[^\n]|\n(?!\s*\n)){0,1000}?%\}"
+    # Liquid/Jinja output, "[docs]({{ '/docs/' | relative_url }})": one line, no braces.
+    r"|\{\{(?![<%])[^{}\n]{1,300}\}\})"
 )
 _TAG_INNER = re.compile(r"^\{\{?[<%]-?\s*(?:/\*)?\s*(?P<inner>.*?)\s*(?:\*/)?\s*-?[%>]\}?\}$", re.DOTALL)
 _RAW_LINE = re.compile(r"^\s*\{%-?\s*(?:raw|endraw)\s*-?%\}\s*$")
@@ -66,39 +73,44 @@ class Prepared:
 def prepare(text: str) -> Prepared:
     """Front matter, `source:` line, shortcodes and mkdocstrings directives taken out."""
     lines = text.replace(_PLACEHOLDER, "\ufffd").split("\n")
+    del text  # the caller may hold none: the lines are the only copy from here on
     out = Prepared(text="")
-    out.title = _take_front_matter(lines, out)
-    out.source = _take_source_line(lines)
+    _take_front_matter(lines, out)
+    out.source = _take_source_line(lines) or out.source
     _Tags(lines, out).run()
     out.text = "\n".join(lines)
     return out
 
 
-def _take_front_matter(lines: list[str], out: Prepared) -> str | None:
+def _take_front_matter(lines: list[str], out: Prepared) -> None:
+    """Front matter blanked out; its `title` and `source` (a URL) kept in `out`."""
     if not lines or lines[0].rstrip() not in ("---", "+++"):
-        return None
+        return
     marker = lines[0].rstrip()
     ends = ("---", "...") if marker == "---" else ("+++",)
     for end in range(1, len(lines)):
         if lines[end].rstrip() in ends:
             break
     else:
-        return None  # a lone "---" on the first line is a rule, not front matter
+        return  # a lone "---" on the first line is a rule, not front matter
     body = lines[1:end]
     if marker == "---" and not any(":" in ln for ln in body):
-        return None  # "---" text "---" with no keys: rules around a paragraph
+        return  # "---" text "---" with no keys: rules around a paragraph
     for i in range(end + 1):
         lines[i] = ""
     out.notes.append(f"dropped front matter (lines 1-{end + 1})")
-    title = _toml_title(body) if marker == "+++" else _yaml_title(body)
-    return title or None
+    values = _toml_values(body) if marker == "+++" else {k: _yaml_scalar(body, k) for k in ("title", "source")}
+    out.title = values.get("title") or None
+    source = values.get("source") or ""
+    if re.match(r"https?://\S+$", source):
+        out.source = source
 
 
-def _yaml_title(body: list[str]) -> str | None:
-    # Only a top-level `title:` is needed, so a full YAML parser would add a dependency for
-    # one key; plain, quoted and folded (`>`/`|`) scalars are handled.
+def _yaml_scalar(body: list[str], key: str) -> str | None:
+    # Only two top-level keys are needed, so a full YAML parser would add a dependency for
+    # them; plain, quoted and folded (`>`/`|`) scalars are handled.
     for i, line in enumerate(body):
-        m = re.match(r"^title\s*:\s*(.*?)\s*$", line)
+        m = re.match(rf"^{key}\s*:\s*(.*?)\s*$", line)
         if not m:
             continue
         value = m.group(1)
@@ -121,13 +133,12 @@ def _yaml_title(body: list[str]) -> str | None:
     return None
 
 
-def _toml_title(body: list[str]) -> str | None:
+def _toml_values(body: list[str]) -> dict[str, str]:
     try:
         data = tomllib.loads("\n".join(body))
     except tomllib.TOMLDecodeError:
-        return None
-    title = data.get("title")
-    return title.strip() if isinstance(title, str) else None
+        return {}
+    return {k: v.strip() for k, v in data.items() if k in ("title", "source") and isinstance(v, str)}
 
 
 def _take_source_line(lines: list[str]) -> str | None:
@@ -161,6 +172,8 @@ class _Tags:
         self.boxes: list[_Box] = []  # every box opened, by placeholder number
         self.open_boxes: list[int] = []
         self.dropped = 0
+        self.last_close: int | None = None  # line of the file's last bare ":::", once needed
+        self.tab_names: dict[str, str] = {}  # tab id -> label, from the last `tabs` shortcode
 
     def run(self) -> None:
         lines = self.lines
@@ -216,7 +229,7 @@ class _Tags:
             tab = _TABBED.match(lines[i])
             if tab:
                 lines[i] = f"{tab.group(1)}!!! tab {tab.group(2)}"
-            elif _SNIPPET.match(lines[i]) or _BLOCK_FENCE.match(lines[i]):
+            elif _SNIPPET.match(lines[i]) or _BLOCK_FENCE.match(lines[i]) or _MDX_MODULE.match(lines[i]):
                 lines[i] = ""
             i += 1
         if not any("{" in lines[j] for j in range(start, end)):
@@ -230,7 +243,9 @@ class _Tags:
         if i + 1 < end and _INDENTED_OPTION.match(self.lines[i + 1]):
             return True
         # "::: note" with a closing ":::" later is a container, not an autodoc directive.
-        return not any(_CONTAINER_CLOSE.match(self.lines[j]) for j in range(i + 1, len(self.lines)))
+        if self.last_close is None:
+            self.last_close = max((j for j, ln in enumerate(self.lines) if _CONTAINER_CLOSE.match(ln)), default=-1)
+        return self.last_close <= i
 
     def _replace(self, m: re.Match[str], text: str) -> str:
         if m.group("code"):
@@ -254,10 +269,33 @@ class _Tags:
             return "```" + lang + keep_lines
         if alone and name in _BOX_SHORTCODES and tag.startswith("{{"):
             return self._box(name, inner, closing) + keep_lines
+        if alone and name == "tabs" and not closing and tag.startswith("{{"):
+            self._tab_labels(inner)
+        elif alone and name == "tab" and tag.startswith("{{"):
+            # A box of kind "tab", which the tree builder unboxes behind its label.
+            return self._box(name, inner, closing, title=None if closing else self._tab_label(inner)) + keep_lines
         self.dropped += 1
         return keep_lines if alone else ""
 
-    def _box(self, name: str, inner: str, closing: bool) -> str:
+    def _tab_labels(self, inner: str) -> None:
+        """Tabs that name only an id get their label from the enclosing `tabs` shortcode
+        (tabID1="x" tabName1="With pipx")."""
+        params = _params(inner)[1:]
+        ids = {k[5:]: v for k, v in params if k.startswith("tabid")}
+        names = {k[7:]: v for k, v in params if k.startswith("tabname")}
+        self.tab_names = {ids[n]: names[n] for n in ids if n in names}
+
+    def _tab_label(self, inner: str) -> str | None:
+        """A tab's label: its own argument (`{{< tab "Linux" >}}`, header=, name=, title=)
+        or the one its id was given by `tabs`."""
+        params = _params(inner)[1:]
+        for key, value in params:
+            if key in ("", "header", "name", "title", "label") and value:
+                return value
+        tab_id = next((v for k, v in params if k in ("tabid", "id")), None)
+        return self.tab_names.get(tab_id) if tab_id else None
+
+    def _box(self, name: str, inner: str, closing: bool, title: str | None = None) -> str:
         if closing:
             for k in range(len(self.open_boxes) - 1, -1, -1):
                 box = self.boxes[self.open_boxes[k]]
@@ -268,8 +306,8 @@ class _Tags:
                     return marker
             self.dropped += 1
             return ""
-        kind, title = name, None
-        for key, value in _params(inner)[1:]:
+        kind = name
+        for key, value in ([] if name == "tab" else _params(inner)[1:]):
             if key == "title":
                 title = value
             elif key in ("", "type", "color", "kind") and name in _GENERIC_BOXES and kind == name:
@@ -295,11 +333,17 @@ def _fence_marker(line: str) -> str | None:
 
 
 def _alone_on_line(text: str, start: int, end: int) -> bool:
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    if line_end < 0:
-        line_end = len(text)
-    return not text[line_start:start].strip() and not text[end:line_end].strip()
+    """Only blanks between the line's ends and text[start:end] (stepping over blanks only,
+    so a long line full of tags stays linear)."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    if i >= 0 and text[i] != "\n":
+        return False
+    j = end
+    while j < len(text) and text[j] in " \t":
+        j += 1
+    return j == len(text) or text[j] == "\n"
 
 
 def _params(inner: str) -> list[tuple[str, str]]:

@@ -75,7 +75,8 @@ _OBJECT_TYPES = frozenset({
     "awaitablefunction",
 })
 
-_ROLE_IN_SOURCE = re.compile(r"(?<![\w`]):((?:(?!_)\w)+(?:[-.+:](?:(?!_)\w)+)*):`")
+# Bounded name length: on a long "a:a:a:…" run an unbounded name would be quadratic.
+_ROLE_IN_SOURCE = re.compile(r"(?<![\w`]):([^\W_][\w:.+-]{0,63}):`")
 _DIRECTIVE_IN_SOURCE = re.compile(r"^[ \t]*\.\.[ \t]+([\w][\w:.+-]*)[ \t]*::", re.MULTILINE)
 _EXPLICIT_TITLE = re.compile(r"^(.+?)\s*(?<!\x00)<(.*?)>$", re.DOTALL)
 
@@ -140,29 +141,34 @@ def _docutils_knows_directive(name: str) -> bool:
     return key in directives._directives or key in en.directives or key in directives._directive_registry
 
 
-def _shown_text(text: str) -> str:
-    """What Sphinx shows for a cross-reference: "Title <target>" shows Title, "~a.b.c"
-    shows c, "!x" shows x."""
+def _shown_text(text: str, code: bool = False) -> str:
+    """What Sphinx shows for a cross-reference: "Title <target>" shows Title, "!x" shows x,
+    and for an object "~a.b.c" shows c and ".x" (a relative lookup) shows x."""
     text = nodes.unescape(text)
     m = _EXPLICIT_TITLE.match(text)
     if m and m.group(1).strip():
         return m.group(1).strip()
     text = text.lstrip("!")
-    if text.startswith("~"):
-        text = text[1:].rsplit(".", 1)[-1]
+    if code:
+        text = text.lstrip(".")
+        if text.startswith("~"):
+            text = text[1:].rsplit(".", 1)[-1]
     return text
 
 
 def _code_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
                options: dict[str, Any] | None = None, content: list[str] | None = None
                ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-    return [nodes.literal(rawtext, _shown_text(text))], []
+    return [nodes.literal(rawtext, _shown_text(text, code=True))], []
 
 
 def _text_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
                options: dict[str, Any] | None = None, content: list[str] | None = None
                ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-    return [nodes.Text(_shown_text(text))], []
+    shown = _shown_text(text)
+    if name.lower().endswith("doc") and shown == nodes.unescape(text).lstrip("!"):
+        shown = shown.rstrip("/").rsplit("/", 1)[-1]  # a page path without a title: its name
+    return [nodes.Text(shown)], []
 
 
 class _AnyOptions(dict[str, Any]):

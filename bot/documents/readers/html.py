@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 from ...errors import KnowledgeError
 from .. import inline
 from ..boilerplate import MainText, main_text
+from ..deadline import Deadline
 from ..decode import decode_text
 from ..model import (
     Admonition,
@@ -34,6 +35,7 @@ from ..model import (
 )
 from ..outline import Heading, build_sections
 from ..scraped import find_junk, fold_spaces, junk_note
+from ..treebuild import term_item
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ _DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary",
 # when trafilatura is not installed; readability's "unlikely candidates" in small).
 _FURNITURE = _words("comment comments cookie cookies consent share sharing social related newsletter "
                     "subscribe sidebar breadcrumb breadcrumbs advert advertisement ad ads promo "
-                    "footer menu navbar navigation masthead colophon widget skip meta")
+                    "footer menu navbar navigation masthead colophon widget skip meta toc")
 _NAME_PARTS = re.compile(r"[\s_-]+")
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 # Elements that end a run of inline text; anything else is read as inline.
@@ -83,6 +85,8 @@ _CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
 _LANG_CLASS = re.compile(r"^(?:language|lang|highlight)-([\w+#.-]+)$")
 _ADMONITION_KINDS = ("note", "tip", "hint", "warning", "caution", "danger", "attention", "important",
                      "error", "seealso")
+_FEED_CHARS = 256 * 1024
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 _HEADING_LINK_MARKS = "¶#§🔗\uf0c1 "
 
 
@@ -197,8 +201,9 @@ _Event = Block | Heading
 class _Content:
     """Walks the main content into (source line, block or heading) events."""
 
-    def __init__(self, article_headers: bool) -> None:
+    def __init__(self, article_headers: bool, deadline: Deadline) -> None:
         self.article_headers = article_headers  # the content is a <main>/<article>, not the page
+        self.deadline = deadline
         self._has_block: dict[int, bool] = {}
 
     # -- blocks -------------------------------------------------------------------------
@@ -227,6 +232,7 @@ class _Content:
         self._flush(run, out)
 
     def block(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
+        self.deadline.check()
         tag = node.tag
         if tag in _HEADINGS:
             text = self.heading_text(node)
@@ -242,6 +248,8 @@ class _Content:
                 out.append((node.line, Code(text=_dedent(code), lang=_code_lang(node))))
         elif tag in ("ul", "ol"):
             self.list_block(node, out)
+        elif tag == "dl":
+            self.definition_list(node, out)
         elif tag == "table":
             self.table(node, out, nested)
         elif tag == "blockquote":
@@ -273,12 +281,35 @@ class _Content:
             out.append((node.line, ListBlock(items=tuple(items), ordered=node.tag == "ol",
                                              start=int(start) if start.isdigit() else 1)))
 
+    def definition_list(self, node: _Node, out: list[tuple[int, _Event]]) -> None:
+        """<dl>: a list whose items are "**term** — definition" (as the other readers do)."""
+        items: list[tuple[Block, ...]] = []
+        term = ""
+        for child in node.children:
+            if not isinstance(child, _Node) or _dropped(child):
+                continue
+            if child.tag == "dt":
+                if term:  # a term without a definition of its own
+                    items.append(term_item(term, []))
+                term = self.inline_md(child.children)
+            elif child.tag == "dd":
+                item = term_item(term, list(self.nested_blocks(child)))
+                term = ""
+                if item:
+                    items.append(item)
+        if term:
+            items.append(term_item(term, []))
+        if items:
+            out.append((node.line, ListBlock(items=tuple(items))))
+
     def table(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
         rows: list[tuple[bool, list[_Node]]] = []  # (in thead or all th, cells)
         for tr in (n for n in node.elements() if n.tag == "tr"):
             if _nearest(tr, "table") is not node:
                 continue
             cells = [c for c in tr.children if isinstance(c, _Node) and c.tag in ("td", "th")]
+            # A cell spanning k columns fills them: its text in the first, then empty ones.
+            cells = [x for c in cells for x in [c, *[_Node(c.tag, {}, c.line)] * (_span(c) - 1)]]
             if cells:
                 head = _inside(tr, "thead") or all(c.tag == "th" for c in cells)
                 rows.append((head, cells))
@@ -289,8 +320,8 @@ class _Content:
             return
         header: tuple[str, ...] = ()
         if rows and rows[0][0]:
-            header = tuple(self.cell(c) for c in rows.pop(0)[1])
-        body = tuple(tuple(self.cell(c) for c in cells) for _, cells in rows)
+            header = _pad(tuple(self.cell(c) for c in rows.pop(0)[1]), width)
+        body = tuple(_pad(tuple(self.cell(c) for c in cells), width) for _, cells in rows)
         if header or body:
             out.append((node.line, Table(header=header, rows=body)))
 
@@ -355,6 +386,15 @@ class _Content:
         return inline.to_plain(self.inline_md(parts)).rstrip(_HEADING_LINK_MARKS).strip()
 
 
+def _span(cell: _Node) -> int:
+    value = cell.attrs.get("colspan", "1").strip()
+    return min(int(value), 50) if value.isdigit() and int(value) > 0 else 1
+
+
+def _pad(cells: tuple[str, ...], width: int) -> tuple[str, ...]:
+    return cells + ("",) * (width - len(cells))  # rows short of cells (colspan): same width
+
+
 def _wrap(md: str, mark: str) -> str:
     inner = md.strip()
     if not any(ch.isalnum() for ch in inner):
@@ -415,7 +455,9 @@ def _anchor(node: _Node) -> str | None:
             return n.attrs.get("id") or n.attrs["name"]
     parent = node.parent
     if parent is not None and parent.tag in ("section", "div") and parent.attrs.get("id"):
-        first = next((c for c in parent.children if isinstance(c, _Node)), None)
+        # The section the heading opens: nothing with text before it (Sphinx puts empty
+        # <span id="label"> targets there).
+        first = next((c for c in parent.children if isinstance(c, _Node) and _raw_text(c).strip()), None)
         if first is node:
             return parent.attrs["id"]
     return None
@@ -437,17 +479,20 @@ def _dedent(code: str) -> str:
 
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
-    markup = decode_text(data)
+    deadline = Deadline(options.timeout_s)
+    markup = _decode(data)
     builder = _TreeBuilder()
     try:
-        builder.feed(markup)
+        for start in range(0, len(markup), _FEED_CHARS):  # in pieces, to check the time between
+            builder.feed(markup[start:start + _FEED_CHARS])
+            deadline.check()
         builder.close()
     except (AssertionError, ValueError) as exc:  # html.parser gives up on some broken markup
         raise KnowledgeError(f"the HTML cannot be parsed ({exc})") from None
     doc = builder.root
     try:
         content = _main_content(doc)
-        walker = _Content(article_headers=content.tag not in ("body", "#document"))
+        walker = _Content(article_headers=content.tag not in ("body", "#document"), deadline=deadline)
         events: list[tuple[int, _Event]] = []
         walker.walk(content, events, nested=False)
     except RecursionError:
@@ -476,6 +521,22 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     title_node = _find(doc, "title")
     title = h1 or (fold_spaces(_raw_text(title_node, drop=False)) if title_node is not None else "") or None
     return DocTree(title=title, root=root, source=_canonical(doc), notes=tuple(notes))
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8, or the charset the page declares (<meta charset>, http-equiv) when it is not."""
+    try:
+        return decode_text(data)
+    except KnowledgeError:
+        m = _META_CHARSET.search(data[:4096])
+        if m is None:
+            raise
+        try:
+            text = data.decode(m.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            raise KnowledgeError(f"the page is neither UTF-8 nor the {m.group(1).decode('ascii', 'replace')} "
+                                 "it declares") from None
+        return decode_text(text.encode("utf-8"))
 
 
 def _canonical(doc: _Node) -> str | None:

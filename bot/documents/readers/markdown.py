@@ -12,27 +12,33 @@ What is kept and dropped:
   trailing `{#id}` / `{: #id}` becomes the anchor); headings inside boxes, lists or quotes
   read as bold paragraphs;
 - paragraphs, lists, tables, quotes, code, admonitions/containers (and GitHub `> [!NOTE]`
-  alerts) become blocks; definition lists become lists of "**term** — definition";
+  alerts) become blocks; content tabs (MkDocs `=== "Tab"`, Hugo `{{< tab >}}`) become a
+  bold label paragraph followed by the tab's blocks; definition lists become lists of "**term** — definition";
 - footnotes become a final paragraph "[label] text" each, at the end of the section whose
   lines hold the definition;
-- dropped: HTML blocks and inline HTML (comments too), images (an image-only paragraph goes
+- dropped: HTML blocks (but a `<details>` box's `<summary>` label stays, bold) and inline
+  HTML (comments too), images (an image-only paragraph goes
   altogether), link targets and reference definitions, thematic breaks, tables of contents
   (`[TOC]`, `[[_TOC_]]`, `{:toc}`), kramdown attribute lines (`{: .class}`).
 
 Bounded: the parse checks `options.timeout_s` at every block and every few paragraphs of
-inline parsing, so a pathological file costs at most one step past its limit; files over
+inline parsing, and a watchdog interrupts a single step that runs away (see deadline.py);
+the pre-pass's patterns are length-bounded so no regular expression runs away; files over
 `_CHUNK_CHARS` are parsed in pieces (split before top-level headings) so the token list,
-which is about 25 times the text's size, never exists for the whole file at once.
+which is about 25 times the text's size, never exists for the whole file at once; link
+reference labels are collected from the whole text first so a piece can use a later one.
 """
 
 from __future__ import annotations
 
 import bisect
+import html
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -64,15 +70,20 @@ log = logging.getLogger(__name__)
 
 _DEADLINE = "_bot_deadline"  # key of the Deadline in markdown-it's env
 _INLINE_CHECK_EVERY = 64  # inline tokens parsed between deadline checks
-_CHUNK_CHARS = 1 << 20  # parse files larger than this in pieces (memory, see module doc)
+_CHUNK_CHARS = 1 << 18  # parse files larger than this in pieces (memory, see module doc)
 
-_HEADING_ATTRS = re.compile(r"\s*\{:?\s*([.#][^{}]*)\}\s*$")
+_HEADING_ATTRS = re.compile(r"\{:?\s*([.#][^{}]*)\}\s*$")
 _ATTR_ID = re.compile(r"(?:^|\s)#([\w\-.:]+)")
 _TOC_MARKERS = frozenset({"[toc]", "[[toc]]", "[[_toc_]]", "[_toc_]", "{:toc}", "toc {:toc}",
                           "${toc}", "{{toc}}", "[[_toc_]] {:toc}"})
 _KRAMDOWN_IAL = re.compile(r"^\{:[^{}]*\}$")
 _GITHUB_ALERT = re.compile(r"^\\\[!(\w+)\\\]\s*")
 _SPACES = re.compile(r"[ \t]+")
+_CONTAINER_INFO = re.compile(r"^\{?\.?([\w-]+)\}?(?:\[(.*)\])?\s*(.*)$", re.DOTALL)
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_LABELS = re.compile(r"<summary\b[^>]{0,200}>(.{0,2000}?)</summary\s*>"
+                     r"|<TabItem\b[^>]{0,500}?\blabel=[\"']([^\"'>]{1,200})[\"']", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^<>]{0,500}>")
 # MkDocs decorations in running text: icon shortcodes and attribute lists ("{ .md-button }").
 _DECORATION = re.compile(r":(?:material|octicons|fontawesome|simple)-[\w-]+:"
                          r"|\{\s*:?\s*[.#][^{}\n]*\}|\{:[^{}\n]*\}")
@@ -80,14 +91,16 @@ _DECORATION = re.compile(r":(?:material|octicons|fontawesome|simple)-[\w-]+:"
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     """The file's document tree; KnowledgeError says why it cannot be used."""
-    deadline = Deadline(options.timeout_s)
-    prepared = prepare(decode_text(data))
-    builder = _Builder(deadline, prepared.title)
-    refs: dict[str, object] = {}  # reference definitions carry over between pieces
-    for offset, chunk in _chunks(prepared.text):
-        env = {_DEADLINE: deadline, "references": refs}
-        builder.feed(_parser().parse(chunk, env), offset)
-    root, h1 = builder.finish()
+    parser = _parser()
+    with Deadline(options.timeout_s) as deadline:
+        prepared = prepare(decode_text(data))  # no name kept for the decoded text: memory
+        builder = _Builder(deadline, prepared.title)
+        # A piece may use a link reference defined in a later one: known to all in advance.
+        refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
+        for offset, chunk in _chunks(prepared.text):
+            env = {_DEADLINE: deadline, "references": refs}
+            builder.feed(parser.parse(chunk, env), offset)
+        root, h1 = builder.finish()
     title = prepared.title or h1
     if not root.blocks and not root.children:
         raise KnowledgeError("it has no readable text (only markup, images or front matter)")
@@ -140,18 +153,22 @@ _TOP_HEADING = re.compile(r"^#{1,6}(?:[ \t]|$)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
-def _chunks(text: str) -> list[tuple[int, str]]:
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
     """(first line number, text) pieces, split before a top-level ATX heading outside
-    fences and `:::` containers, each at least _CHUNK_CHARS long (one piece if small)."""
+    fences and `:::` containers, each at least _CHUNK_CHARS long (one piece if small).
+    Lazy, and walking the text by offsets, so only one piece is copied out at a time."""
     if len(text) <= _CHUNK_CHARS:
-        return [(0, text)]
-    out: list[tuple[int, str]] = []
-    lines = text.split("\n")
-    start = 0
-    size = 0
+        yield 0, text
+        return
+    start = start_line = line_no = pos = 0
     fence: str | None = None
     containers = 0
-    for i, line in enumerate(lines):
+    n = len(text)
+    while pos < n:
+        end = text.find("\n", pos)
+        if end < 0:
+            end = n
+        line = text[pos:end]
         m = _FENCE.match(line)
         if fence is not None:
             if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip(" `~"):
@@ -159,14 +176,22 @@ def _chunks(text: str) -> list[tuple[int, str]]:
         elif m:
             fence = m.group(1)
         elif line.startswith(":::"):
-            containers += 1 if line.strip(": \t") else -1
-            containers = max(containers, 0)
-        elif size >= _CHUNK_CHARS and containers == 0 and _TOP_HEADING.match(line):
-            out.append((start, "\n".join(lines[start:i])))
-            start, size = i, 0
-        size += len(line) + 1
-    out.append((start, "\n".join(lines[start:])))
-    return out
+            containers = max(containers + (1 if line.strip(": \t") else -1), 0)
+        elif pos - start >= _CHUNK_CHARS and containers == 0 and _TOP_HEADING.match(line):
+            yield start_line, text[start:pos - 1]
+            start, start_line = pos, line_no
+        pos = end + 1
+        line_no += 1
+    yield start_line, text[start:]
+
+
+_REFERENCE_DEF = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*\S", re.MULTILINE)
+
+
+def _reference_labels(text: str) -> dict[str, dict[str, str]]:
+    """Link reference definitions as markdown-it records them (only the label matters
+    here: links keep their text, not their target)."""
+    return {normalizeReference(m.group(1)): {"href": "", "title": ""} for m in _REFERENCE_DEF.finditer(text)}
 
 
 # --- tokens to the tree -------------------------------------------------------------------
@@ -186,6 +211,7 @@ class _Builder:
         self.h1: str | None = None
         self.seen_heading = False
         self.offset = 0
+        self.steps = 0  # top-level blocks built, for the time checks
 
     def feed(self, tokens: list[Token], offset: int) -> None:
         self.offset = offset
@@ -201,8 +227,9 @@ class _Builder:
             else:
                 block, i = self._block(tokens, i)
                 if block is not None:
-                    self.stack[-1].blocks.append(block)
-            if i % 256 == 0:
+                    _add(self.stack[-1].blocks, block)
+            self.steps += 1
+            if self.steps % 64 == 0:
                 self.deadline.check()
 
     def finish(self) -> tuple[Section, str | None]:
@@ -257,7 +284,7 @@ class _Builder:
                 continue
             block, i = self._block(tokens, i)
             if block is not None:
-                out.append(block)
+                _add(out, block)
         return out, i + 1
 
     def _block(self, tokens: list[Token], i: int) -> tuple[Block | None, int]:
@@ -278,13 +305,18 @@ class _Builder:
         if kind == "admonition_open":
             return self._admonition(tokens, i)
         if kind == "container_box_open":
-            words = tok.info.strip().split(None, 1)
+            # "warning Be careful", Docusaurus' "tip[My title]" and "{.note}" all name the kind first.
+            m = _CONTAINER_INFO.match(tok.info.strip())
             blocks, j = self._blocks_until(tokens, i + 1, "container_box_close")
-            title = escape(words[1].strip()) if len(words) > 1 and words[1].strip() else None
-            return (Admonition(kind=words[0].lower(), title=title, blocks=tuple(blocks))
+            box_kind = (m.group(1) if m else "note").lower()
+            raw_title = ((m.group(2) or m.group(3)) if m else "").strip()
+            title = escape(raw_title) if raw_title else None
+            return (Admonition(kind=box_kind, title=title, blocks=tuple(blocks))
                     if blocks or title else None), j
         if kind == "dl_open":
             return self._deflist(tokens, i)
+        if kind == "html_block":
+            return _summary(tok.content), i + 1
         # html_block, hr, and anything unknown: dropped, with whatever it encloses.
         return None, _skip(tokens, i)
 
@@ -339,6 +371,17 @@ class _Builder:
         return (ListBlock(items=tuple(items)) if items else None), i + 1
 
 
+def _add(blocks: list[Block], block: Block) -> None:
+    """A block appended; a content tab (one of several alternatives, often a whole how-to)
+    is no box: its label leads its blocks, so long tabs can be split like any prose."""
+    if isinstance(block, Admonition) and block.kind == "tab":
+        if block.title:
+            blocks.append(Paragraph(f"**{block.title}**"))
+        blocks.extend(block.blocks)
+    else:
+        blocks.append(block)
+
+
 def _same_text(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
@@ -361,6 +404,17 @@ def _heading_text(inline: Token) -> tuple[str, str | None]:
         id_m = _ATTR_ID.search(m.group(1))
         anchor = id_m.group(1) if id_m else None
     return to_plain(_inline(inline.children or [])), anchor
+
+
+def _summary(html_text: str) -> Paragraph | None:
+    """HTML is dropped, except visible labels of what holds Markdown: a `<details>` box's
+    `<summary>` (FAQ pages put their questions there) and an MDX `<TabItem label="…">`."""
+    labels = []
+    for m in _LABELS.finditer(html_text):
+        label = " ".join(html.unescape(_TAG.sub(" ", m.group(1) or m.group(2) or "")).split())
+        if label:
+            labels.append(f"**{escape(label)}**")
+    return Paragraph(" ".join(labels)) if labels else None
 
 
 def _paragraph(inline: Token) -> Paragraph | None:
@@ -398,7 +452,7 @@ def _table(tokens: list[Token], i: int) -> tuple[Block | None, int]:
         elif t == "tr_open":
             cells = []
         elif t in ("th_open", "td_open"):
-            cells.append(_inline(tokens[i + 1].children or []))
+            cells.append(_inline(tokens[i + 1].children or []).replace("\n", " "))  # one line
             i += 2  # the inline and the close
         elif t == "tr_close":
             if in_head:
@@ -445,7 +499,10 @@ def _inline(children: Sequence[Token]) -> str:
             out.append("*")
         elif t == "footnote_ref":
             out.append(escape(f"[{tok.meta.get('label', tok.meta.get('id', ''))}]"))
-        elif t in ("link_open", "link_close", "image", "html_inline", "s_open", "s_close"):
+        elif t == "html_inline":
+            if _BR.match(tok.content):
+                out.append("\n")  # <br> is a line break, not nothing
+        elif t in ("link_open", "link_close", "image", "s_open", "s_close"):
             continue
         elif tok.children:
             out.append(_inline(tok.children))

@@ -8,7 +8,8 @@ a line end ("exam-\\nple") are joined again. Page numbers and running heads or f
 line at the top or bottom of most pages) are dropped; runs of bullet lines become a list.
 Where pypdf gives each piece of text its place and font size, a gap wider than the usual
 line step also ends a paragraph, and lines in a font clearly bigger than the body text are
-headings that open sections (largest = level 1).
+headings that open sections (largest = level 1), and runs of lines in a monospaced font
+are code blocks, indented as they stand on the page.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import itertools
 import logging
 import re
 import statistics
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -26,7 +28,8 @@ from dataclasses import dataclass, replace
 
 from ...errors import KnowledgeError
 from .. import inline
-from ..model import Block, DocTree, ListBlock, Paragraph, ReadOptions, Section
+from ..deadline import Deadline
+from ..model import Block, Code, DocTree, ListBlock, Paragraph, ReadOptions, Section
 from ..outline import Heading, build_sections
 from ..scraped import fold_spaces
 
@@ -59,6 +62,9 @@ _INDENT_EMS = 0.8
 # Pieces whose baselines differ by more than this many ems are on different lines
 # (superscripts and subscripts move less).
 _SAME_LINE_EMS = 0.6
+_MONO_NAME = re.compile(r"mono|courier|consol|menlo|monaco|inconsolata|code|typewriter|^(?:cm|sf|lm|ec)tt",
+                        re.IGNORECASE)
+_MONO_ADVANCE_EMS = 0.6  # width of one character of a monospaced font, for code indentation
 # A line at the top or bottom of this share of the pages (3 pages at least) is a running head.
 _RUNNING_SHARE = 0.5
 _RUNNING_MIN_PAGES = 3
@@ -70,15 +76,22 @@ class _Line:
     indent: float  # where the line starts: x in points, or leading spaces without geometry
     y: float | None = None  # baseline height on the page (grows upwards), when known
     size: float | None = None  # font size of most of the line's characters, when known
+    mono: bool = False  # most of its characters are in a monospaced font: code
+    raw: str = ""  # the line with its inner spacing, for code
 
 
-_Piece = tuple[str, float | None, float | None, float | None]  # text, x, y, font size
+# One PDF at a time: _quiet_pypdf changes pypdf's logger for the length of a read, which two
+# threads must not interleave (pypdf is pure Python, so threads gain nothing here anyway).
+_PYPDF_LOCK = threading.Lock()
+
+_Piece = tuple[str, float | None, float | None, float | None, bool]  # text, x, y, font size, mono
 
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     # Junk markers are for scraped web text: never applied to PDF (options.junk_markers unused).
-    with _quiet_pypdf(path):
-        title, pages, failed = _extract(data)
+    deadline = Deadline(options.timeout_s)
+    with _PYPDF_LOCK, _quiet_pypdf(path):
+        title, pages, failed = _extract(data, deadline)
     lines = [_lines(pieces) for pieces in pages]
     if not any(page for page in lines):
         if failed:
@@ -104,8 +117,8 @@ def _without_empty(section: Section) -> Section:
     return replace(section, children=children)
 
 
-def _blocks(events: list[tuple[int, str | Heading]]) -> list[tuple[int | None, Block | Heading]]:
-    """Paragraphs (runs of bullet paragraphs "• ..." as one list) and headings."""
+def _blocks(events: list[tuple[int, str | Heading | Code]]) -> list[tuple[int | None, Block | Heading]]:
+    """Paragraphs (runs of bullet paragraphs "• ..." as one list), code and headings."""
     out: list[tuple[int | None, Block | Heading]] = []
     items: list[Paragraph] = []
 
@@ -119,6 +132,10 @@ def _blocks(events: list[tuple[int, str | Heading]]) -> list[tuple[int | None, B
             end_list()
             out.append((None, text))
             continue
+        if isinstance(text, Code):
+            end_list()
+            out.append((None, replace(text, page=page)))
+            continue
         bullet = _GLYPH_BULLET.match(text)
         if bullet and text[bullet.end():].strip():
             items.append(Paragraph(md=inline.escape(text[bullet.end():]), page=page))
@@ -129,7 +146,7 @@ def _blocks(events: list[tuple[int, str | Heading]]) -> list[tuple[int | None, B
     return out
 
 
-def _extract(data: bytes) -> tuple[str | None, list[list[_Piece]], list[int]]:
+def _extract(data: bytes, deadline: Deadline) -> tuple[str | None, list[list[_Piece]], list[int]]:
     """(metadata title, text pieces of each page with their place, pages whose extraction
     failed)."""
     from pypdf import PdfReader
@@ -158,6 +175,7 @@ def _extract(data: bytes) -> tuple[str | None, list[list[_Piece]], list[int]]:
     pages: list[list[_Piece]] = []
     failed: list[int] = []
     for number, page in enumerate(page_list, start=1):
+        deadline.check()
         pieces: list[_Piece] = []
         try:
             text = page.extract_text(visitor_text=_visitor(pieces)) or ""
@@ -167,7 +185,7 @@ def _extract(data: bytes) -> tuple[str | None, list[list[_Piece]], list[int]]:
             failed.append(number)
             continue
         if "".join(p[0] for p in pieces) != text:  # the places do not add up: text alone
-            pieces = [(text, None, None, None)]
+            pieces = [(text, None, None, None, False)]
         pages.append(pieces)
     return title, pages, failed
 
@@ -216,9 +234,22 @@ def _quiet_pypdf(path: str) -> Iterator[None]:
 def _visitor(pieces: list[_Piece]) -> Callable[[str, list[float], list[float], object, float], None]:
     def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
         if text:
-            pieces.append((text, *_place(cm, tm, size)))
+            pieces.append((text, *_place(cm, tm, size), _monospaced(font)))
 
     return visit
+
+
+def _monospaced(font: object) -> bool:
+    """Is the font fixed-pitch (its descriptor says so, or its name: Courier, CMTT, ...Mono)?"""
+    try:
+        name = str(font.get("/BaseFont", ""))  # type: ignore[attr-defined]
+        if _MONO_NAME.search(name.split("+")[-1]):
+            return True
+        descriptor = font.get("/FontDescriptor")  # type: ignore[attr-defined]
+        flags = descriptor.get_object().get("/Flags", 0) if descriptor is not None else 0
+        return bool(int(flags) & 1)
+    except Exception:  # noqa: BLE001 - a font we cannot inspect is read as prose
+        return False
 
 
 def _place(cm: list[float], tm: list[float], size: float) -> tuple[float | None, float | None, float | None]:
@@ -240,31 +271,35 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
     parts: list[str] = []
     start: tuple[float | None, float | None] | None = None
     sizes: Counter[float] = Counter()
+    mono = [0, 0]  # characters in a monospaced font, all characters
 
     def finish() -> None:
         raw = "".join(parts).expandtabs(4).rstrip()
         stripped = raw.strip()
         if not (stripped and (_PAGE_NUMBER.match(stripped) or _DOT_LEADER.search(stripped))):
             x, y = start if start is not None else (None, None)
-            indent = x if x is not None else float(len(raw) - len(raw.lstrip()))
+            indent = x if x is not None else float(len(raw) - len(raw.lstrip()))  # no places: spaces
             size = sizes.most_common(1)[0][0] if sizes else None
-            out.append(_Line(fold_spaces(stripped), indent, y, size))
+            out.append(_Line(fold_spaces(stripped), indent, y, size, 2 * mono[0] > mono[1], stripped))
 
-    for text, x, y, size in pieces:
+    for text, x, y, size, is_mono in pieces:
         if (start is not None and start[1] is not None and y is not None and size is not None
                 and abs(y - start[1]) > size * _SAME_LINE_EMS and text.strip()):
             finish()  # pypdf sometimes runs two lines together when the font changes between them
-            parts, start, sizes = [], None, Counter()
+            parts, start, sizes, mono = [], None, Counter(), [0, 0]
         for i, seg in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
             if i:
                 finish()
-                parts, start, sizes = [], None, Counter()
+                parts, start, sizes, mono = [], None, Counter(), [0, 0]
             parts.append(seg)
             if seg.strip():
                 if start is None:
-                    start = (x, y) if seg[:1].strip() else (None, y)  # x of a space-led piece is off
+                    # (A space pypdf puts before a piece it saw moved right is already in x.)
+                    start = (x, y)
                 if size is not None:
                     sizes[size] += len(seg.strip())
+                mono[0] += len(seg.strip()) if is_mono else 0
+                mono[1] += len(seg.strip())
     finish()
     while out and not out[0].text:
         out.pop(0)
@@ -358,7 +393,7 @@ def _title_from_first_line(pages: list[list[_Line]]) -> str | None:
     return first
 
 
-def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tuple[int, str | Heading]]:
+def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tuple[int, str | Heading | Code]]:
     """(page, paragraph text or heading), in reading order; a paragraph that runs on over a
     page break belongs to the page it starts on."""
     vocabulary = {w.casefold() for page in pages for line in page for w in _WORD.findall(line.text)}
@@ -374,8 +409,23 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
         prev: _Line | None = None
         heading: list[str] = []
         heading_level = 0
+        code: list[_Line] = []
         for line in page:
             level = _level(line, levels)
+            is_code = line.mono and bool(line.text) and not level and not _GLYPH_BULLET.match(line.text)
+            if code and not is_code:
+                yield number, _code(code)
+                code = []
+                prev = None
+            if is_code:  # (a bullet list of monospaced names is still a list)
+                if heading:
+                    yield number, Heading(level=heading_level, text=fold_spaces(" ".join(heading)))
+                    heading = []
+                if current:
+                    yield start_page, join(current)
+                    current = []
+                code.append(line)  # code lines stay lines, whatever the gaps between them
+                continue
             if heading and (level != heading_level or not line.text or _gap(prev, line, step)):
                 yield number, Heading(level=heading_level, text=fold_spaces(" ".join(heading)))
                 heading = []
@@ -405,8 +455,20 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
             prev = line
         if heading:
             yield number, Heading(level=heading_level, text=fold_spaces(" ".join(heading)))
+        if code:
+            yield number, _code(code)
     if current:
         yield start_page, join(current)
+
+
+def _code(lines: list[_Line]) -> Code:
+    """Monospaced lines as a code block, indented as they stand on the page."""
+    left = min(ln.indent for ln in lines)
+    out = []
+    for ln in lines:
+        width = (ln.size or 10.0) * _MONO_ADVANCE_EMS
+        out.append(" " * round((ln.indent - left) / width) + ln.raw)
+    return Code(text="\n".join(out))
 
 
 def _usual_step(page: list[_Line]) -> float | None:

@@ -19,7 +19,9 @@ the root and its subsections become top-level sections (docutils' own title prom
 because it also swallows a lone subsection as a "subtitle").
 
 Bounded: the parser checks `options.timeout_s` on every source line it consumes (through
-the document's line observer), and the tree walk checks it every few hundred nodes.
+the document's line observer), the tree walk every few hundred nodes, and a watchdog
+interrupts one step that runs away by itself, such as docutils' quadratic inline parsing of
+a pathological paragraph (see deadline.py).
 """
 
 from __future__ import annotations
@@ -80,26 +82,32 @@ _DROPPED = (
     nodes.meta, nodes.title, nodes.subtitle, nodes.problematic,
 )
 _SUBSTITUTION = re.compile(r"\|[^|\s][^|]*\|_{0,2}")
+_INCLUDE = re.compile(r"^\s*\.\.\s+(?:literal)?include::", re.MULTILINE)
 _CHECK_EVERY = 256  # nodes walked between deadline checks
 _MAX_LEVEL = 6
 
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     """The file's document tree; KnowledgeError says why it cannot be used."""
-    deadline = Deadline(options.timeout_s)
     text = decode_text(data)
-    _rst_sphinx.prepare(text)
-    try:
-        doc = publish_doctree(text, source_path=path, parser=_GuardedParser(deadline),
-                              settings_overrides=_SETTINGS)
-    except (KnowledgeError, ReaderTimeout):
-        raise
-    except Exception as exc:  # docutils or a directive gave up: the file is unusable, say why
-        log.debug("%s: docutils failed", path, exc_info=True)
-        raise KnowledgeError(f"reStructuredText could not be parsed ({type(exc).__name__}: {exc})") from None
-    walker = _Walker(deadline)
-    title, root = walker.document(doc)
+    _rst_sphinx.prepare(text)  # outside the time limit: an interrupted registration would stick
+    with Deadline(options.timeout_s) as deadline:
+        try:
+            doc = publish_doctree(text, source_path=path, parser=_GuardedParser(deadline),
+                                  settings_overrides=_SETTINGS)
+        except (KnowledgeError, ReaderTimeout):
+            raise
+        except RecursionError:
+            raise KnowledgeError("its markup is nested too deeply to read") from None
+        except Exception as exc:  # docutils or a directive gave up: the file is unusable, say why
+            log.debug("%s: docutils failed", path, exc_info=True)
+            raise KnowledgeError(f"reStructuredText could not be parsed ({type(exc).__name__}: {exc})") from None
+        walker = _Walker(deadline)
+        title, root = walker.document(doc)
     if not root.blocks and not root.children:
+        if _INCLUDE.search(text):
+            raise KnowledgeError("it has no text of its own: it only includes other files, "
+                                 "and includes are not followed (add those files instead)")
         raise KnowledgeError("it has no readable text (only markup, directives or comments)")
     return DocTree(title=title, root=root, notes=tuple(walker.notes))
 

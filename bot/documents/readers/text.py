@@ -12,7 +12,14 @@ import re
 from .. import inline
 from ..decode import decode_text
 from ..model import DocTree, Paragraph, ReadOptions, Section
-from ..scraped import find_junk, fold_spaces, junk_note, strip_inline_tags, strip_tags
+from ..scraped import (
+    find_junk,
+    fold_spaces,
+    junk_note,
+    source_line,
+    strip_inline_tags,
+    strip_tags,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +48,13 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         title = strip_inline_tags(lines[0]) or None
         del lines[0], numbers[0]
 
-    body = strip_tags("\n".join(lines))
-    text = body.text
+    raw_body = "\n".join(lines)
+    text = strip_tags(raw_body)
     notes: list[str] = []
     junk = find_junk(text, options.junk_markers)
     if junk is not None:
         pos, marker = junk
-        note = junk_note(numbers[body.line_at(pos) - 1], marker)
+        note = junk_note(numbers[source_line(raw_body, text, pos, marker) - 1], marker)
         log.info("%s: %s", path, note)
         notes.append(note)
         text = text[:pos]

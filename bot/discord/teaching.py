@@ -1,0 +1,193 @@
+"""Teaching from Discord: the **Teach KB Bot** message command, the **Teach an answer**
+button under no-answer replies, and the modal both open (question and answer prefilled,
+editable). Submitting hands the text to the application layer, which checks who may teach,
+saves the learned answer and reloads; this module only gathers the text and shows results.
+
+Who may teach is checked when the command or button is used (so others never see the
+modal) and again on submit (roles can change while a modal is open).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ..answer import MAX_QUESTION_CHARS
+from ..outcomes import Taught
+from ..rendering.discord import (
+    LABEL_LIMIT,
+    MODAL_TITLE_LIMIT,
+    PLACEHOLDER_LIMIT,
+    render_teach_modal,
+)
+from ..rendering.kb import render_refused, render_taught
+from ..rendering.messages import question_from_title
+from ..teach import MAX_ANSWER_CHARS
+from .actors import actor_for
+from .messages import clean_question, strip_mention
+from .replies import guarded, reply_with
+
+if TYPE_CHECKING:
+    from .client import KnowledgeBot
+
+log = logging.getLogger(__name__)
+
+TEACH_COMMAND = "Teach KB Bot"
+TEACH_ID = r"kb:teach:(?P<key>[0-9]{1,20})"
+MODAL_TIMEOUT_S = 15 * 60.0
+TEXT_INPUT_MAX = 4000  # Discord's limit for one text input
+
+
+def teach_id(key: str) -> str:
+    return f"kb:teach:{key}"
+
+
+class TeachModal(discord.ui.Modal):
+    """Question and answer, prefilled and editable; `source` is the taught message's link."""
+
+    def __init__(self, question: str, answer: str, source: str, *, from_bot: bool) -> None:
+        text = render_teach_modal()
+        super().__init__(title=text.title[:MODAL_TITLE_LIMIT], timeout=MODAL_TIMEOUT_S,
+                         custom_id=f"kb:teach-modal:{secrets.token_hex(8)}")
+        self.source = source
+        self.from_bot = from_bot
+        self.question: discord.ui.TextInput[TeachModal] = discord.ui.TextInput(
+            label=text.question_label[:LABEL_LIMIT], placeholder=text.question_placeholder[:PLACEHOLDER_LIMIT],
+            default=question[:MAX_QUESTION_CHARS] or None, max_length=min(MAX_QUESTION_CHARS, TEXT_INPUT_MAX),
+            style=discord.TextStyle.short if len(question) <= 100 else discord.TextStyle.paragraph,
+            required=True, custom_id="question")
+        self.answer: discord.ui.TextInput[TeachModal] = discord.ui.TextInput(
+            label=text.answer_label[:LABEL_LIMIT], placeholder=text.answer_placeholder[:PLACEHOLDER_LIMIT],
+            default=answer[:TEXT_INPUT_MAX] or None, max_length=min(MAX_ANSWER_CHARS, TEXT_INPUT_MAX),
+            style=discord.TextStyle.paragraph, required=True, custom_id="answer")
+        self.add_item(self.question)
+        self.add_item(self.answer)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        await guarded(interaction, "teaching", submit_teaching(
+            interaction, self.question.value, self.answer.value, self.source, from_bot=self.from_bot))
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
+        log.error("teaching modal failed", exc_info=error)
+
+
+async def submit_teaching(interaction: discord.Interaction, question: str, answer: str, source: str,
+                          *, from_bot: bool) -> None:
+    bot: KnowledgeBot = interaction.client  # type: ignore[assignment]
+    actor = actor_for(interaction)  # again: roles may have changed while the modal was open
+    # Saving reloads the knowledge base, which can take longer than Discord's 3 s.
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    result = await asyncio.to_thread(bot.app.teach, actor, question, answer, source, from_bot=from_bot)
+    await reply_with(interaction, render_taught(result) if isinstance(result, Taught) else render_refused(result))
+
+
+async def _fetch(channel: Any, message_id: int | None) -> discord.Message | None:
+    if message_id is None or not hasattr(channel, "fetch_message"):
+        return None
+    try:
+        return await channel.fetch_message(message_id)
+    except discord.HTTPException:
+        return None
+
+
+async def _referenced(message: discord.Message) -> discord.Message | None:
+    ref = message.reference
+    if ref is None:
+        return None
+    if isinstance(ref.resolved, discord.Message):
+        return ref.resolved
+    return await _fetch(message.channel, ref.message_id)
+
+
+async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
+    """The question a message answers: typically it replies to the bot's no-answer reply,
+    whose question is remembered by key or shown as its title; or it replies to the
+    question itself. Empty when it replies to nothing (the teacher types the question)."""
+    parent = await _referenced(message)
+    if parent is None:
+        return ""
+    me = bot.user.id if bot.user is not None else None
+    if parent.author.id != me:
+        return clean_question(strip_mention(parent.content or "", me or 0))
+    # The answer's key: the member's message it replied to, or the slash command it answered.
+    key = parent.reference.message_id if parent.reference is not None else None
+    if key is None and parent.interaction_metadata is not None:
+        key = parent.interaction_metadata.id
+    state = bot.app.answer_state(str(key)) if key is not None else None
+    if state is not None:
+        return state.question
+    title = parent.embeds[0].title if parent.embeds else None
+    recovered = question_from_title(title)
+    if recovered:
+        return recovered
+    asked = await _referenced(parent)
+    return clean_question(strip_mention(asked.content or "", me or 0)) if asked is not None else ""
+
+
+async def teach_from_message(interaction: discord.Interaction, message: discord.Message) -> None:
+    bot: KnowledgeBot = interaction.client  # type: ignore[assignment]
+    actor = actor_for(interaction)
+    refused = await asyncio.to_thread(bot.app.teach_precheck, actor, message.content or "", from_bot=message.author.bot)
+    if refused is not None:
+        await reply_with(interaction, render_refused(refused))
+        return
+    question = await question_for(bot, message)
+    await interaction.response.send_modal(
+        TeachModal(question, message.content or "", message.jump_url, from_bot=message.author.bot))
+
+
+class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):
+    """"Teach an answer" under a no-answer reply: the modal with the question filled in."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(discord.ui.Button(custom_id=teach_id(key)))
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> TeachButton:
+        return cls(match["key"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        await guarded(interaction, "teach button", self.open(interaction))
+
+    async def open(self, interaction: discord.Interaction) -> None:
+        bot: KnowledgeBot = interaction.client  # type: ignore[assignment]
+        refused = await asyncio.to_thread(bot.app.teach_precheck, actor_for(interaction))
+        if refused is not None:
+            await reply_with(interaction, render_refused(refused))
+            return
+        state = bot.app.answer_state(self.key)
+        message = interaction.message
+        question = state.question if state is not None else None
+        if question is None and message is not None and message.embeds:
+            question = question_from_title(message.embeds[0].title)
+        source = message.jump_url if message is not None else ""
+        await interaction.response.send_modal(TeachModal(question or "", "", source, from_bot=False))
+
+
+class TeachCog(commands.Cog, name="Teach"):
+    """Registers the message command (context menus cannot be declared inside a cog class)
+    and the Teach an answer button."""
+
+    def __init__(self, bot: KnowledgeBot) -> None:
+        self.bot = bot
+        self.menu = app_commands.ContextMenu(name=TEACH_COMMAND, callback=self.teach)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.menu)
+        self.bot.add_dynamic_items(TeachButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+        self.bot.remove_dynamic_items(TeachButton)
+
+    async def teach(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        await teach_from_message(interaction, message)

@@ -1,0 +1,287 @@
+"""The knowledge folder in, documents and their passages out.
+
+Lists the folder (hidden files and folders skipped, `kb.toml` read per folder), reads each
+file with the reader for its type, cuts the tree into passages and splits them into
+sentences. Nothing is silently ignored: an unsupported type, a file over MAX_FILE_MB, a
+file that fails or times out in parsing or sentence splitting becomes a `SkippedFile`
+with its name and reason (logged, and listed in the reload report); the rest loads.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import KnowledgeError
+from ..knowledge import Document, KnowledgeBase, Passage, SkippedFile
+from ..text import SentenceSplitter
+from .kbtoml import KB_TOML, FolderConfig, read_kb_toml
+from .model import DocTree, ReadOptions, walk_sections
+from .passages import PassageDraft, ShapeOptions, build_passages
+from .registry import SUPPORTED_SUFFIXES, reader_for, supported_list
+from .scraped import DEFAULT_JUNK_MARKERS
+from .urls import anchors
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_FILE_MB = 20.0
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+Signature = tuple[int, int]  # (size, mtime_ns)
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class LoadConfig:
+    """Settings for reading the knowledge folder (kb.toml files add per-folder ones)."""
+
+    junk_markers: tuple[str, ...] = DEFAULT_JUNK_MARKERS  # for scraped text only (.txt, HTML)
+    max_file_mb: float = DEFAULT_MAX_FILE_MB
+    shape: ShapeOptions = field(default_factory=ShapeOptions)
+    parse_timeout_s: float = 30.0
+
+    @classmethod
+    def with_extra_markers(cls, extra: Iterable[str], max_file_mb: float = DEFAULT_MAX_FILE_MB) -> LoadConfig:
+        markers = tuple(DEFAULT_JUNK_MARKERS) + tuple(m for m in extra if m.strip())
+        return cls(junk_markers=markers, max_file_mb=max_file_mb)
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What a build must look at: every candidate file and every kb.toml, with signatures."""
+
+    files: tuple[tuple[str, Signature], ...]
+    configs: tuple[tuple[str, Signature], ...] = ()
+    folders: dict[str, FolderConfig] = field(default_factory=dict)  # folder -> settings
+    skipped: tuple[SkippedFile, ...] = ()  # kb.toml files that could not be used
+
+    def entries(self) -> list[tuple[str, Signature]]:
+        """Everything whose change makes a saved index stale (files and kb.toml)."""
+        return sorted([*self.files, *self.configs])
+
+    def folder_config(self, rel: str) -> FolderConfig:
+        parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        return self.folders.get(parent, FolderConfig())
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """One file, read: its document and passages."""
+
+    document: Document
+    passages: list[Passage]
+
+
+def scan_knowledge(root: Path) -> Scan:
+    """Every non-hidden file under `root` (excluded ones left out) and the kb.toml files;
+    KnowledgeError when the folder is missing, unreadable or has nothing to load."""
+    root = Path(root)
+    if not root.exists():
+        raise KnowledgeError(f"knowledge directory {root} does not exist")
+    if not root.is_dir():
+        raise KnowledgeError(f"knowledge directory {root} is not a directory")
+    files: list[tuple[str, Signature]] = []
+    configs: list[tuple[str, Signature]] = []
+    folders: dict[str, FolderConfig] = {}
+    bad: list[SkippedFile] = []
+    try:
+        _walk(root, "", FolderConfig(), files, configs, folders, bad, {root.resolve()})
+    except OSError as exc:
+        raise KnowledgeError(f"cannot list knowledge directory {root}: {exc.strerror or exc}") from None
+    if not files:
+        raise KnowledgeError(f"knowledge directory {root} has no documents "
+                             f"({supported_list()}): add documents and reload")
+    files.sort()
+    return Scan(tuple(files), tuple(sorted(configs)), folders, tuple(bad))
+
+
+def _walk(folder: Path, rel: str, parent: FolderConfig, files: list[tuple[str, Signature]],
+          configs: list[tuple[str, Signature]], folders: dict[str, FolderConfig],
+          bad: list[SkippedFile], seen: set[Path]) -> None:
+    cfg = parent
+    toml = folder / KB_TOML
+    if toml.is_file():
+        st = toml.stat()
+        name = f"{rel}/{KB_TOML}" if rel else KB_TOML
+        configs.append((name, (st.st_size, st.st_mtime_ns)))
+        try:
+            cfg = read_kb_toml(toml, rel, parent)
+        except KnowledgeError as exc:  # the folder still loads, with the settings above it
+            log.warning("ignored %s: %s", name, exc)
+            bad.append(SkippedFile(name, str(exc)))
+    folders[rel] = cfg
+    try:
+        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        if not rel:
+            raise
+        log.warning("skipped folder %s: %s", rel, exc.strerror or exc)
+        bad.append(SkippedFile(rel + "/", f"cannot list the folder: {exc.strerror or exc}"))
+        return
+    for entry in entries:
+        if entry.name.startswith("."):  # hidden files and folders, .kb-cache among them
+            continue
+        child = f"{rel}/{entry.name}" if rel else entry.name
+        if entry.is_dir():
+            if cfg.excluded(child + "/"):
+                continue
+            real = entry.resolve()
+            if real in seen:  # a symlink back up the tree (or to a folder already read)
+                log.warning("skipped folder %s: it links to a folder already read", child)
+                continue
+            seen.add(real)
+            _walk(entry, child, cfg, files, configs, folders, bad, seen)
+        elif entry.is_file() and entry.name != KB_TOML and not cfg.excluded(child):
+            try:
+                st = entry.stat()
+            except OSError:
+                continue  # vanished between listing and stat
+            files.append((child, (st.st_size, st.st_mtime_ns)))
+
+
+def load_file(root: Path, rel: str, sig: Signature | None, config: LoadConfig, folder: FolderConfig,
+              splitter: SentenceSplitter) -> LoadedFile | SkippedFile:
+    """Read one file into a document and its passages, or say why it is skipped."""
+    try:
+        return _load(Path(root), rel, sig, config, folder, splitter)
+    except KnowledgeError as exc:
+        reason = str(exc)
+    except TimeoutError:
+        reason = "sentence splitting timed out (the text is not prose)"
+    except RecursionError:
+        reason = "the file is nested too deeply to read"
+    except Exception as exc:  # a reader's bug must not stop the other files from loading
+        log.exception("reading %s failed", rel)
+        reason = f"could not be read ({type(exc).__name__})"
+    log.warning("skipped %s: %s", rel, reason)
+    return SkippedFile(rel, reason, sig)
+
+
+def _load(root: Path, rel: str, sig: Signature | None, config: LoadConfig, folder: FolderConfig,
+          splitter: SentenceSplitter) -> LoadedFile | SkippedFile:
+    suffix = Path(rel).suffix
+    read = reader_for(suffix) if suffix else None
+    if read is None:
+        raise KnowledgeError(f"unsupported type; supported: {supported_list()}")
+    size = sig[0] if sig else (root / rel).stat().st_size
+    if size > config.max_file_mb * 1e6:
+        raise KnowledgeError(f"{size / 1e6:.1f} MB is over the limit of MAX_FILE_MB={config.max_file_mb:g}")
+    try:
+        data = (root / rel).read_bytes()
+    except OSError as exc:
+        raise KnowledgeError(f"cannot read {Path(rel).name}: {exc.strerror or exc}") from None
+    options = ReadOptions(junk_markers=(*config.junk_markers, *folder.junk_markers),
+                          timeout_s=config.parse_timeout_s)
+    tree = read(rel, data, options)
+    for note in tree.notes:
+        log.info("%s: %s", rel, note)
+    title = document_title(tree, rel)
+    drafts = build_passages(tree, title, config.shape)
+    if not drafts:
+        raise KnowledgeError("no text left after reading")
+    page = tree.source or folder.url_of(rel)
+    urls = _section_urls(tree, page, folder.url_style)
+    passages = [
+        Passage(rel, title, page, n, d.text, _sentences(d, splitter), d.path, d.markdown, d.page,
+                urls[d.section])
+        for n, d in enumerate(drafts, start=1)
+    ]
+    doc = Document(rel, title, page, tuple(p.text for p in passages), sig, tree.notes)
+    return LoadedFile(doc, passages)
+
+
+_SENTENCE_MARK = re.compile(r"[.?!]")
+
+
+def _sentences(draft: PassageDraft, splitter: SentenceSplitter) -> tuple[str, ...]:
+    out: list[str] = []
+    for piece in draft.pieces:
+        piece = piece.strip()
+        # Punkt only breaks after . ? or !: a list item, table row or heading-like line
+        # without one before its end is one sentence (most pieces of a docs page; saves
+        # a fifth of the build).
+        if not _SENTENCE_MARK.search(piece, 0, len(piece) - 1):
+            if piece:
+                out.append(piece)
+        else:
+            out.extend(splitter.split(piece))
+    return tuple(out)
+
+
+def _section_urls(tree: DocTree, page: str | None, style: str) -> list[str | None]:
+    sections = walk_sections(tree.root)
+    if page is None:
+        return [None] * len(sections)
+    marks = anchors([(s.heading, s.anchor) for _, s in sections], style)
+    return [f"{page}#{a}" if a else page for a in marks]
+
+
+def document_title(tree: DocTree, rel: str) -> str:
+    """The reader's title (front matter, first H1, HTML <title>), else the first top-level
+    heading, else the file name made readable ("resource-limits.md" -> "Resource limits")."""
+    if tree.title and tree.title.strip():
+        return " ".join(tree.title.split())
+    for _, s in walk_sections(tree.root):
+        if s.level == 1 and s.heading.strip():
+            return " ".join(s.heading.split())
+    return title_from_name(rel)
+
+
+def title_from_name(rel: str) -> str:
+    stem = Path(rel).stem.strip("_-. ") or Path(rel).stem
+    words = re.sub(r"[_-]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else stem
+
+
+def no_documents_error(root: Path, skipped: Sequence[SkippedFile]) -> KnowledgeError:
+    reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped)
+    return KnowledgeError(f"no usable documents in knowledge directory {root} ({reasons})")
+
+
+def load_knowledge(
+    root: Path,
+    config: LoadConfig | None = None,
+    splitter: SentenceSplitter | None = None,
+    progress: Progress = _no_progress,
+) -> KnowledgeBase:
+    """Load every file under `root` (without an index; build_knowledge indexes too)."""
+    root = Path(root)
+    config = config or LoadConfig()
+    splitter = splitter or SentenceSplitter()
+    scan = scan_knowledge(root)
+    documents: list[Document] = []
+    passages: list[Passage] = []
+    skipped: list[SkippedFile] = list(scan.skipped)
+    for done, (rel, sig) in enumerate(scan.files, start=1):
+        got = load_file(root, rel, sig, config, scan.folder_config(rel), splitter)
+        if isinstance(got, SkippedFile):
+            skipped.append(got)
+        else:
+            documents.append(got.document)
+            passages.extend(got.passages)
+        progress("reading", done, len(scan.files))
+    if not documents:
+        raise no_documents_error(root, skipped)
+    return KnowledgeBase(root, tuple(documents), tuple(passages), tuple(skipped), scan.configs)
+
+
+__all__ = [
+    "DEFAULT_MAX_FILE_MB",
+    "SUPPORTED_SUFFIXES",
+    "LoadConfig",
+    "LoadedFile",
+    "Progress",
+    "Scan",
+    "document_title",
+    "load_file",
+    "load_knowledge",
+    "no_documents_error",
+    "scan_knowledge",
+    "title_from_name",
+]

@@ -1,0 +1,94 @@
+"""Deep links: a file's page URL on the documentation site and its headings' anchors,
+made the way each site generator makes them (kb.toml `url_style`)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+
+from docutils.nodes import make_id
+
+URL_STYLES = ("mkdocs", "html", "sphinx", "hugo")
+_INDEX_STEMS = {"index", "readme", "_index"}
+
+
+def page_url(base_url: str, rel: str, style: str) -> str:
+    """The URL of the page built from `rel` (path relative to the folder `base_url` serves).
+
+    mkdocs: `advanced/ssl.md` -> `advanced/ssl/`, `index.md` -> ``; html and sphinx:
+    `advanced/ssl.html`; hugo: as mkdocs, lower-cased, `_index.md` -> its folder.
+    """
+    p = PurePosixPath(rel)
+    parent = "" if str(p.parent) == "." else f"{p.parent}/"
+    stem = p.stem
+    if style in ("html", "sphinx"):
+        page = f"{parent}{stem}.html"
+    else:
+        page = parent if stem.lower() in _INDEX_STEMS else f"{parent}{stem}/"
+        if style == "hugo":
+            page = page.lower()
+    return base_url.rstrip("/") + "/" + page
+
+
+def slug(heading: str, style: str) -> str:
+    """The anchor a generator gives a heading (without de-duplication)."""
+    if style == "sphinx":
+        return make_id(heading)  # docutils' own function: what Sphinx uses for section ids
+    if style == "hugo":
+        return _github_slug(heading)
+    return _toc_slug(heading)  # mkdocs and plain html exports (Python-Markdown's toc)
+
+
+def anchors(headings: Sequence[tuple[str, str | None]], style: str) -> list[str | None]:
+    """Anchors of a document's headings in reading order: the source's own id when it gives
+    one, else the generator's slug, de-duplicated as that generator does ("", None: none)."""
+    seen: dict[str, int] = {}
+    out: list[str | None] = []
+    for heading, explicit in headings:
+        if explicit:
+            out.append(explicit)
+            seen.setdefault(explicit, 0)
+            continue
+        if not heading:
+            out.append(None)
+            continue
+        base = slug(heading, style)
+        if not base:
+            out.append(None)
+            continue
+        anchor = base
+        if base in seen and style != "sphinx":  # docutils numbers duplicates globally ("id1")
+            n = seen[base]
+            while True:
+                n += 1
+                anchor = f"{base}_{n}" if style in ("mkdocs", "html") else f"{base}-{n}"
+                if anchor not in seen:
+                    break
+            seen[base] = n
+        seen.setdefault(anchor, 0)
+        out.append(anchor)
+    return out
+
+
+def _toc_slug(value: str) -> str:
+    # Python-Markdown's toc.slugify (MkDocs' default): ASCII-folded, punctuation dropped,
+    # lower-cased, runs of spaces and hyphens made one hyphen.
+    value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    value = re.sub(r"[^\w\s-]", "", value).strip().lower()
+    return re.sub(r"[-\s]+", "-", value)
+
+
+def _github_slug(value: str) -> str:
+    # goldmark's GitHub-style auto heading ids (Hugo's default): letters and digits
+    # lower-cased, spaces to hyphens, "-" and "_" kept, everything else dropped.
+    out = []
+    for ch in value.strip():
+        if ch.isalnum():
+            out.append(ch.lower())
+        elif ch.isspace():
+            out.append("-")
+        elif ch in "-_":
+            out.append(ch)
+    return "".join(out)

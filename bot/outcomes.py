@@ -1,0 +1,242 @@
+"""What the application layer (bot/app.py) returns: domain results, never wording.
+
+Adapters (Discord, console, CLI) hand these to the render functions, which choose the
+words. Reason codes are stable strings the renderer maps to a sentence each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from .answer import Answer, Result
+from .service import ReloadReport
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks for something, as the adapter established it at run time. `user` is the
+    raw platform id: the application hashes it before storing anything."""
+
+    user: int | str | None
+    admin: bool = False
+    teacher: bool = False  # holds a TEACHER_ROLE_IDS role (admins may always teach)
+
+    @property
+    def may_teach(self) -> bool:
+        return self.admin or self.teacher
+
+
+CONSOLE_ACTOR = Actor("console", admin=True, teacher=True)  # the console user is a local admin
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where a question or vote happened (all optional: the console has none of it)."""
+
+    guild_id: int | None = None
+    channel_id: int | None = None
+    message_id: int | None = None
+    jump_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LearnedInfo:
+    """A learned answer's origin, for citing it as "Learned answer · taught on …"."""
+
+    document: str  # path relative to the knowledge directory ("learned/<slug>.md")
+    question: str
+    taught_on: date
+    source: str  # the teaching message's jump URL, or "console"
+    taught_by: str | None = None  # salted hash
+
+
+# ---------------------------------------------------------------------- refusals
+
+# Reason codes of `Refused.reason`.
+NOT_ADMIN = "not_admin"
+NOT_TEACHER = "not_teacher"
+EMPTY = "empty"  # empty question or answer, or an empty file
+TOO_LONG = "too_long"
+BOT_MESSAGE = "bot_message"
+ONLY_PINGS = "only_pings"
+UNSUPPORTED_TYPE = "unsupported_type"
+NOT_PDF = "not_pdf"
+BINARY = "binary"
+NOT_UTF8 = "not_utf8"
+TOO_BIG = "too_big"
+BAD_NAME = "bad_name"
+RESERVED_NAME = "reserved_name"
+EXISTS = "exists"
+UNPARSEABLE = "unparseable"  # detail: the reader's reason
+RELOAD_FAILED = "reload_failed"  # detail: why
+NOT_FOUND = "not_found"
+NOT_REMOVABLE = "not_removable"  # e.g. the seed article outside uploads/ and learned/
+NOT_SAVED = "not_saved"  # the file could not be written (disk full, read-only)
+STORE_UNAVAILABLE = "store_unavailable"  # the database cannot be read now
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """An action that was not done, and why. Nothing was changed."""
+
+    action: str  # "gaps", "teach", "kb add", "kb remove", "kb list", "kb show", "reload", "forget-me"
+    reason: str  # one of the reason codes above
+    detail: str | None = None  # a reader's or the OS's own message, shown as is
+    limit: int | None = None  # the limit that was exceeded (characters or MB)
+    audit_saved: bool = True  # False: the refusal could not be written to the audit log
+
+
+# ---------------------------------------------------------------------- asking and buttons
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """An answer, remembered under `key` for its buttons."""
+
+    answer: Answer
+    key: str
+    learned: Mapping[str, LearnedInfo] = field(default_factory=dict)  # by document, for cited learned answers
+    logged: bool = True  # False: the question log could not be written (the answer is fine)
+    teachable: bool = False  # no answer to a real question: the reply may offer "Teach an answer"
+
+
+@dataclass(frozen=True, slots=True)
+class CoolingDown:
+    """The asker hit the rate limit; nothing was asked."""
+
+    retry_after: float
+    questions: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class FullPassage:
+    """The full passage behind one result of a remembered answer."""
+
+    result: Result | None
+    learned: LearnedInfo | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MoreResults:
+    answer: Answer
+    learned: Mapping[str, LearnedInfo] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Stale:
+    """The answer behind a button is no longer known (restart or evicted, no question)."""
+
+
+VOTE_RECORDED = "recorded"
+VOTE_ALREADY = "already"
+VOTE_STALE = "stale"
+VOTE_NOT_SAVED = "not_saved"  # the database could not take it: the member may try again
+
+
+@dataclass(frozen=True, slots=True)
+class VoteOutcome:
+    vote: str  # "up" | "down"
+    status: str  # VOTE_*
+
+
+# ---------------------------------------------------------------------- gaps
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Questions that say the same thing (same content terms) and were not answered or got 👎."""
+
+    question: str  # the most recent wording
+    terms: str  # the analysed terms they share
+    count: int
+    last_asked: str  # ISO 8601 UTC
+    jump_url: str | None  # the most recent question's message, when known
+    unanswered: int  # how many had no answer (the rest got a 👎)
+    wordings: tuple[str, ...] = ()  # distinct wordings, most recent first
+
+
+@dataclass(frozen=True, slots=True)
+class GapsPage:
+    days: int
+    gaps: tuple[Gap, ...]  # this page's gaps
+    page: int  # 1-based
+    pages: int
+    total: int  # gaps over all pages
+    questions: int  # questions behind them
+    audit_saved: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class GapsCsv:
+    days: int
+    filename: str
+    text: str
+    rows: int
+    audit_saved: bool = True
+
+
+# ---------------------------------------------------------------------- teaching and /kb
+
+@dataclass(frozen=True, slots=True)
+class Taught:
+    learned: LearnedInfo
+    report: ReloadReport
+    resolved: int  # gap questions marked resolved
+    replaced: bool  # an earlier learned answer to the same question was replaced
+    audit_saved: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class KbAdded:
+    document: str  # path relative to the knowledge directory
+    report: ReloadReport
+    replaced: bool
+    audit_saved: bool = True
+    resolved: int = 0  # gap questions the new document now answers
+
+
+@dataclass(frozen=True, slots=True)
+class KbRemoved:
+    document: str
+    report: ReloadReport
+    audit_saved: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class KbEntry:
+    document: str
+    title: str
+    passages: int
+    origin: str  # "upload" | "learned" | "folder"
+    source: str | None  # the document's own source URL, when it names one
+
+
+@dataclass(frozen=True, slots=True)
+class KbPage:
+    entries: tuple[KbEntry, ...]
+    page: int
+    pages: int
+    total: int
+    passages: int  # over all documents
+    audit_saved: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class KbDocument:
+    entry: KbEntry
+    sections: tuple[str, ...]  # heading paths, "A › B", in reading order
+    learned: LearnedInfo | None = None
+    audit_saved: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Reloaded:
+    report: ReloadReport
+    audit_saved: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    rows: int
+    saved: bool  # False: the database could not be changed, nothing was deleted

@@ -1,0 +1,141 @@
+"""Learned answers: a trusted member's answer to a question, saved as a Markdown file under
+`knowledge/learned/` that the readers index like any other document.
+
+The file is readable by a plain Markdown reader too:
+
+    ---
+    question: "Why Ramstein?"
+    taught_by: "<salted hash>"
+    date: 2026-12-01
+    source: "https://discord.com/channels/1/2/3"
+    ---
+    source: https://discord.com/channels/1/2/3
+    # Why Ramstein?
+
+    ## Why Ramstein?
+
+    The answer, as taught.
+
+The `##` heading repeats the question so it joins the answer's first paragraph: retrieval
+then finds the answer by the question's own words as well as by the answer's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from .answer import MAX_QUESTION_CHARS
+from .outcomes import BOT_MESSAGE, EMPTY, ONLY_PINGS, TOO_LONG, LearnedInfo
+
+LEARNED_DIR = "learned"
+MAX_ANSWER_CHARS = 4000  # what one Discord modal text field holds
+_PINGS = re.compile(r"<@[!&]?\d+>|<#\d+>|@everyone|@here", re.IGNORECASE)
+_FRONT_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
+_SLUG_CHARS = re.compile(r"[^a-z0-9]+")
+SLUG_MAX = 60
+
+
+@dataclass(frozen=True, slots=True)
+class TeachProblem:
+    reason: str
+    field: str  # "question" | "answer"
+    limit: int | None = None
+
+
+def check_teaching(question: str | None, answer: str, *, from_bot: bool = False) -> TeachProblem | None:
+    """Why this cannot become a learned answer, or None when it can (question None: only
+    the answer is checked, e.g. before a form asks for the question)."""
+    if from_bot:
+        return TeachProblem(BOT_MESSAGE, "answer")
+    checks = [("question", question, MAX_QUESTION_CHARS)] if question is not None else []
+    for name, text, limit in (*checks, ("answer", answer, MAX_ANSWER_CHARS)):
+        if not text.strip():
+            return TeachProblem(EMPTY, name)
+        if len(text) > limit:
+            return TeachProblem(TOO_LONG, name, limit)
+        if not any(ch.isalnum() for ch in _PINGS.sub(" ", text)):
+            return TeachProblem(ONLY_PINGS, name)
+    return None
+
+
+def slugify(question: str) -> str:
+    """A safe file stem from the question ("Why Ramstein?" -> "why-ramstein"); questions
+    without Latin letters get a stable hash instead."""
+    ascii_text = unicodedata.normalize("NFKD", question).encode("ascii", "ignore").decode().lower()
+    slug = _SLUG_CHARS.sub("-", ascii_text).strip("-")
+    digest = hashlib.sha256(slug.encode() if slug else question.strip().casefold().encode()).hexdigest()
+    if not slug:
+        return "answer-" + digest[:12]
+    if len(slug) > SLUG_MAX:
+        # Two long questions that start alike must not replace each other's answer.
+        slug = slug[:SLUG_MAX - 9].strip("-") + "-" + digest[:8]
+    return slug
+
+
+def learned_path(question: str) -> str:
+    """The learned answer's path relative to the knowledge directory."""
+    return f"{LEARNED_DIR}/{slugify(question)}.md"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def learned_markdown(question: str, answer: str, taught_by: str | None, taught_on: date, source: str) -> str:
+    q = _one_line(question)
+    front = {"question": q, "taught_by": taught_by or "", "date": taught_on.isoformat(), "source": source}
+    lines = ["---"]
+    for key, value in front.items():
+        lines.append(f"{key}: {value}" if key == "date" else f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    lines.append("---")
+    if source.startswith(("http://", "https://")) and not any(c.isspace() for c in source):
+        # Also as a plain `source:` line: readers that drop front matter whole still cite it.
+        lines.append(f"source: {source}")
+    lines += [f"# {_heading_text(q)}", "", f"## {_heading_text(q)}", "", answer.strip().replace("\r\n", "\n"), ""]
+    return "\n".join(lines)
+
+
+def _heading_text(text: str) -> str:
+    # A trailing "#" would be read as the heading's closing sequence.
+    return text.rstrip("#").rstrip() or text
+
+
+def read_front_matter(text: str) -> dict[str, str]:
+    """The `key: value` lines of a leading `---` block (values unquoted); {} without one."""
+    lines = text.lstrip("\ufeff").split("\n", 40)
+    if not lines or lines[0].strip() != "---":
+        return {}
+    out: dict[str, str] = {}
+    for line in lines[1:40]:
+        if line.strip() in ("---", "..."):
+            return out
+        m = _FRONT_LINE.match(line)
+        if m:
+            value = m["value"]
+            if value.startswith('"'):
+                try:
+                    value = str(json.loads(value))
+                except ValueError:
+                    value = value.strip('"')
+            elif value.startswith("'") and value.endswith("'") and len(value) >= 2:
+                value = value[1:-1].replace("''", "'")
+            out[m["key"].lower()] = value
+    return {}  # no closing line: not front matter
+
+
+def learned_info(document: str, text: str) -> LearnedInfo | None:
+    """The origin of a learned answer file, or None when its front matter lacks it."""
+    meta = read_front_matter(text)
+    try:
+        taught_on = date.fromisoformat(meta.get("date", "")[:10])
+    except ValueError:
+        return None
+    question = meta.get("question", "")
+    if not question:
+        return None
+    return LearnedInfo(document, question, taught_on, meta.get("source") or "console", meta.get("taught_by") or None)

@@ -1,0 +1,412 @@
+"""The application layer: votes (check-and-set), the question log and gaps, teaching,
+knowledge management with its bad inputs, permissions and the audit log, and carrying on
+when the database fails."""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot import outcomes as o
+from bot.app import App
+from bot.config import Settings
+from bot.gaps import gaps_csv
+from bot.outcomes import CONSOLE_ACTOR, Actor, Asked, Refused
+from bot.service import KnowledgeService
+from bot.storage import Store
+from tests.handler_fakes import make_knowledge
+
+ADMIN = CONSOLE_ACTOR
+MEMBER = Actor(4242)
+TEACHER = Actor(5151, teacher=True)
+
+
+def make_app(tmp_path: Path, **settings) -> App:
+    kdir = make_knowledge(tmp_path / "knowledge")
+    s = Settings(knowledge_dir=kdir, data_dir=tmp_path / "data", feedback_file=tmp_path / "fb.jsonl", **settings)
+    return App(KnowledgeService.open(kdir), s)
+
+
+@pytest.fixture
+def app(tmp_path) -> App:
+    return make_app(tmp_path)
+
+
+def ask(app: App, question: str, actor: Actor = MEMBER) -> Asked:
+    out = app.ask(actor, question, app.new_key(), rate_limit=False)
+    assert isinstance(out, Asked)
+    return out
+
+
+def snapshot(app: App) -> tuple:
+    """Everything a failed change must leave as it was: every file and folder of the
+    knowledge directory (bytes and times, hidden leftovers included) and the index."""
+    root = app.service.knowledge_dir
+    files = {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns) if p.is_file() else "dir"
+             for p in sorted(root.rglob("*"))}
+    kb = app.service.knowledge
+    docs = [(d.path, d.title, tuple(d.paragraphs)) for d in kb.documents]
+    probe = app.service.ask("why Ramstein?")
+    return files, docs, len(kb.passages), [(r.citation.document, r.citation.paragraph, round(r.score, 9))
+                                           for r in probe.results]
+
+
+# ---------------------------------------------------------------------------- votes
+
+def test_one_hundred_rapid_votes_by_one_member_record_one(app):
+    key = ask(app, "why Ramstein?").key
+    statuses = [app.vote(MEMBER, key, "up").status for _ in range(100)]
+    assert statuses.count(o.VOTE_RECORDED) == 1 and statuses.count(o.VOTE_ALREADY) == 99
+    assert len(app.store.votes()) == 1
+
+
+def test_concurrent_votes_from_threads_record_one(app):
+    key = ask(app, "why Ramstein?").key
+    barrier = threading.Barrier(20)
+    statuses: list[str] = []
+
+    def click() -> None:
+        barrier.wait()
+        for _ in range(5):
+            statuses.append(app.vote(MEMBER, key, "down").status)
+
+    threads = [threading.Thread(target=click) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses.count(o.VOTE_RECORDED) == 1 and len(statuses) == 100
+    assert len(app.store.votes()) == 1
+
+
+def test_votes_of_different_members_and_stale_answers(app):
+    key = ask(app, "why Ramstein?").key
+    assert app.vote(Actor(1), key, "up").status == o.VOTE_RECORDED
+    assert app.vote(Actor(2), key, "down").status == o.VOTE_RECORDED
+    assert app.vote(Actor(1), "no-such-answer", "up").status == o.VOTE_STALE
+    votes = app.store.votes()
+    assert [v["vote"] for v in votes] == ["up", "down"] and votes[0]["user"] != votes[1]["user"]
+    assert votes[0]["cited"][0]["paragraph"] == 3
+
+
+def test_a_vote_that_cannot_be_saved_is_not_counted(app):
+    key = ask(app, "why Ramstein?").key
+    store = app.store
+    with store._lock:
+        real = store._conn
+        store._conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, check_same_thread=False,
+                                      isolation_level=None)
+    try:
+        assert app.vote(MEMBER, key, "up").status == o.VOTE_NOT_SAVED
+    finally:
+        store._conn.close()
+        store._conn = real
+    assert app.vote(MEMBER, key, "up").status == o.VOTE_RECORDED  # the retry counts
+
+
+# ---------------------------------------------------------------------------- gaps
+
+def test_gaps_group_questions_that_say_the_same(app):
+    for q in ("Where do I park my car?", "where can I park my car", "car parking: where?"):
+        ask(app, q)
+    ask(app, "what is the wifi password?")
+    ask(app, "what is the wifi password?", Actor(7))
+    ask(app, "why Ramstein?")  # answered, no 👎: not a gap
+    bad = ask(app, "where is the space center?").key
+    app.vote(MEMBER, bad, "down")
+    page = app.gaps(ADMIN, days=7)
+    assert not isinstance(page, Refused)
+    by_question = {g.question: g for g in page.gaps}
+    park = by_question["car parking: where?"]  # the latest wording leads its group
+    assert park.count == 3 and park.unanswered == 3 and len(park.wordings) == 3
+    assert by_question["what is the wifi password?"].count == 2
+    assert page.total == len(page.gaps) == 3 and page.questions == 6
+    assert [g.count for g in page.gaps] == [3, 2, 1]  # most asked first
+    down = by_question["where is the space center?"]
+    assert down.unanswered == 0 and down.count == 1  # there because of its 👎
+    assert "Ramstein" not in " ".join(by_question)
+
+
+def test_gaps_paginate_and_export_csv(app):
+    for i in range(7):
+        ask(app, f"unknown topic number{i} zebra{i}?")
+    first = app.gaps(ADMIN, days=7, page=1, per_page=3)
+    last = app.gaps(ADMIN, days=7, page=99, per_page=3)
+    assert (first.page, first.pages, len(first.gaps)) == (1, 3, 3)
+    assert (last.page, len(last.gaps)) == (3, 1)  # clamped to the last page
+    csv = app.gaps_csv(ADMIN, days=30)
+    assert csv.rows == 7 and csv.text.splitlines()[0].startswith("question,count,")
+    assert len(csv.text.splitlines()) == 8 and csv.filename.endswith(".csv")
+
+
+def test_csv_cells_cannot_run_as_formulas():
+    from bot.outcomes import Gap
+
+    text = gaps_csv([Gap("=HYPERLINK(\"x\")", "x", 1, "2026-12-01T00:00:00+00:00", None, 1)])
+    assert "'=HYPERLINK" in text
+
+
+def test_gaps_and_kb_are_for_admins_only_and_refusals_are_audited(app):
+    for call in (lambda: app.gaps(MEMBER), lambda: app.gaps_csv(MEMBER), lambda: app.kb_list(MEMBER),
+                 lambda: app.kb_show(MEMBER, "x"), lambda: app.kb_add(MEMBER, "a.md", b"# A\n\nText."),
+                 lambda: app.kb_remove(MEMBER, "nato-space-center-ramstein.txt"), lambda: app.reload(MEMBER)):
+        result = call()
+        assert isinstance(result, Refused) and result.reason == o.NOT_ADMIN
+    audit = app.store.audit_rows(20)
+    assert len(audit) == 7 and all(r["result"] == "refused" for r in audit)
+    assert all(r["actor"] == app.store.hash_user(4242) for r in audit)
+    assert (app.service.knowledge_dir / "nato-space-center-ramstein.txt").exists()
+
+
+# ---------------------------------------------------------------------------- teaching
+
+def test_teach_saves_a_learned_file_answers_from_it_and_closes_the_gap(app):
+    ask(app, "Where do I park my car?")
+    ask(app, "where can visitors leave a car")  # a paraphrase retrieval will find
+    assert app.gaps(ADMIN).total == 2
+    taught = app.teach(TEACHER, "Where do I park my car?",
+                       "Visitors park behind building 3; the gate code is on the sign-in sheet.",
+                       "https://discord.com/channels/1/2/3")
+    assert isinstance(taught, o.Taught), taught
+    path = app.service.knowledge_dir / taught.learned.document
+    assert taught.learned.document == "learned/where-do-i-park-my-car.md"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\nquestion: \"Where do I park my car?\"\n")
+    assert f"taught_by: \"{app.store.hash_user(5151)}\"" in text and "5151\"" not in text
+    assert "source: \"https://discord.com/channels/1/2/3\"" in text
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temp file left
+    assert taught.report.diff.documents_added == ("learned/where-do-i-park-my-car.md",)
+    assert taught.resolved >= 1
+
+    later = ask(app, "where should I park?")
+    assert later.answer.answered and later.answer.best.citation.document == taught.learned.document
+    info = later.learned[taught.learned.document]
+    assert info.source == "https://discord.com/channels/1/2/3" and info.taught_on == taught.learned.taught_on
+    assert later.answer.best.citation.source == "https://discord.com/channels/1/2/3"
+    assert [g.question for g in app.gaps(ADMIN).gaps if "park" in g.question] == []  # resolved
+    assert "teach" in [r["action"] for r in app.store.audit_rows(5) if r["result"] == "ok"]
+
+
+def test_teaching_the_same_question_again_replaces_it(app):
+    first = app.teach(ADMIN, "What is the wifi password?", "Ask at the desk.", "console")
+    again = app.teach(ADMIN, "what is the wifi password", "It is on the card at the desk.", "console")
+    assert not first.replaced and again.replaced and again.learned.document == first.learned.document
+    assert "card at the desk" in ask(app, "wifi password?").answer.best.passage.text
+
+
+@pytest.mark.parametrize("question,answer,kwargs,reason", [
+    ("Where?", "", {}, o.EMPTY),
+    ("   ", "An answer.", {}, o.EMPTY),
+    ("Where?", "x" * 10_000, {}, o.TOO_LONG),
+    ("Where?", "<@123> <@&456> @everyone", {}, o.ONLY_PINGS),
+    ("Where?", "Behind building 3.", {"from_bot": True}, o.BOT_MESSAGE),
+])
+def test_teach_refuses_bad_input_and_changes_nothing(app, question, answer, kwargs, reason):
+    before = snapshot(app)
+    result = app.teach(TEACHER, question, answer, "console", **kwargs)
+    assert isinstance(result, Refused) and result.reason == reason
+    assert snapshot(app) == before
+
+
+def test_only_teachers_and_admins_may_teach(app):
+    assert app.teach(MEMBER, "Q?", "A.", "console").reason == o.NOT_TEACHER
+    assert app.teach_precheck(MEMBER).reason == o.NOT_TEACHER
+    assert app.teach_precheck(TEACHER) is None
+    assert app.teach_precheck(TEACHER, "<@1>").reason == o.ONLY_PINGS
+    assert app.teach_precheck(TEACHER, "fine", from_bot=True).reason == o.BOT_MESSAGE
+    assert isinstance(app.teach(Actor(1, admin=True), "Q about zebras?", "Zebras live here.", "console"), o.Taught)
+
+
+# ---------------------------------------------------------------------------- /kb
+
+def test_kb_add_list_show_remove(app):
+    ask(app, "where do visitors park their cars?")
+    added = app.kb_add(ADMIN, "Parking Guide.md", b"# Parking guide\n\n## Visitors\n\nVisitors park behind building 3.\n")
+    assert isinstance(added, o.KbAdded) and added.document == "uploads/Parking-Guide.md"
+    assert added.report.diff.documents_added == ("uploads/Parking-Guide.md",)
+    assert added.resolved == 1 and app.gaps(ADMIN).total == 0  # the gap it answers is closed
+    assert ask(app, "where do visitors park?").answer.best.citation.document == "uploads/Parking-Guide.md"
+    page = app.kb_list(ADMIN)
+    assert {e.document: e.origin for e in page.entries} == {"nato-space-center-ramstein.txt": "folder",
+                                                            "uploads/Parking-Guide.md": "upload"}
+    shown = app.kb_show(ADMIN, "parking-guide.md")
+    assert shown.entry.title == "Parking guide" and shown.entry.passages == 1
+    assert app.kb_documents("park") == ["uploads/Parking-Guide.md"]
+    replaced = app.kb_add(ADMIN, "Parking Guide.md", b"# Parking guide\n\nPark at the gym.\n", replace=True)
+    assert replaced.replaced and replaced.report.diff.documents_changed == ("uploads/Parking-Guide.md",)
+    removed = app.kb_remove(ADMIN, "uploads/Parking-Guide.md")
+    assert isinstance(removed, o.KbRemoved) and removed.report.diff.documents_removed == ("uploads/Parking-Guide.md",)
+    assert not (app.service.knowledge_dir / "uploads" / "Parking-Guide.md").exists()
+    assert app.kb_remove(ADMIN, "nothing-like-this").reason == o.NOT_FOUND
+    actions = [r["action"] for r in reversed(app.store.audit_rows(10))]
+    assert actions[-4:] == ["kb show", "kb add", "kb remove", "kb remove"] and "gaps" in actions
+
+
+@pytest.mark.parametrize("name,data,reason", [
+    ("photo.md", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, o.BINARY),
+    ("zero.txt", b"text\x00with a NUL byte", o.BINARY),
+    ("latin1.txt", "Caf\u00e9 cr\u00e8me and more text".encode("latin-1"), o.NOT_UTF8),
+    ("fake.pdf", b"just text pretending to be a PDF", o.NOT_PDF),
+    ("../../x.md", b"# Escape\n\nOut of the folder.", o.BAD_NAME),
+    ("..\\..\\x.md", b"# Escape\n\nOut of the folder.", o.BAD_NAME),
+    ("CON.md", b"# Console\n\nA device name.", o.RESERVED_NAME),
+    ("lpt1.txt", b"A device name.", o.RESERVED_NAME),
+    (".hidden.md", b"# Hidden\n\nText.", o.BAD_NAME),
+    ("notes.docx", b"PK\x03\x04", o.UNSUPPORTED_TYPE),
+    ("empty.md", b"   \n\n", o.EMPTY),
+    ("tags-only.html", b"<html><body><script>x()</script></body></html>", o.UNPARSEABLE),
+])
+def test_kb_add_refuses_bad_uploads_and_leaves_folder_and_index_as_before(app, name, data, reason):
+    before = snapshot(app)
+    result = app.kb_add(ADMIN, name, data)
+    assert isinstance(result, Refused) and result.reason == reason, result
+    assert snapshot(app) == before
+    assert app.store.audit_rows(1)[0]["result"] == "refused"
+
+
+def test_kb_add_refuses_too_big_files(tmp_path):
+    app = make_app(tmp_path, max_file_mb=0.01)
+    before = snapshot(app)
+    result = app.kb_add(ADMIN, "big.txt", b"word " * 5000)
+    assert result.reason == o.TOO_BIG and result.limit is not None
+    assert app.kb_precheck(ADMIN, "big.txt", 50_000).reason == o.TOO_BIG
+    assert snapshot(app) == before
+
+
+def test_kb_add_duplicate_without_replace_and_failed_replace_restore_the_original(app):
+    assert isinstance(app.kb_add(ADMIN, "guide.md", b"# Guide\n\nParking is behind building 3.\n"), o.KbAdded)
+    before = snapshot(app)
+    assert app.kb_add(ADMIN, "guide.md", b"# Other\n\nOther text.\n").reason == o.EXISTS
+    assert app.kb_add(ADMIN, "GUIDE.md", b"# Other\n\nOther text.\n").reason == o.EXISTS  # case-blind disks
+    assert app.kb_precheck(ADMIN, "guide.md", 10).reason == o.EXISTS
+    # A replacement the reader cannot use puts the previous file back, time and all.
+    assert app.kb_add(ADMIN, "guide.md", b"<p></p>", replace=True).reason == o.UNPARSEABLE
+    assert snapshot(app) == before
+
+
+def test_removing_the_last_document_fails_and_keeps_it(app):
+    before = snapshot(app)
+    result = app.kb_remove(ADMIN, "nato-space-center-ramstein.txt")
+    assert isinstance(result, Refused) and result.reason == o.RELOAD_FAILED
+    assert snapshot(app) == before
+
+
+# ---------------------------------------------------------------------------- members, failures
+
+def test_forget_me_counts_rows_and_leaves_others(app):
+    for q in ("where do I park?", "why Ramstein?"):
+        ask(app, q)
+    key = ask(app, "why Ramstein?").key
+    app.vote(MEMBER, key, "down")
+    ask(app, "why Ramstein?", Actor(99))
+    assert app.forget_me(MEMBER) == o.Forgotten(4, True)
+    assert app.forget_me(MEMBER) == o.Forgotten(0, True)
+    assert app.store.count("questions") == 1
+    assert app.vote(MEMBER, key, "up").status == o.VOTE_RECORDED  # forgotten votes may be cast again
+
+
+def test_questions_older_than_the_log_days_are_purged(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    kdir = make_knowledge(tmp_path / "knowledge")
+    now = [datetime(2026, 12, 1, tzinfo=UTC)]
+    settings = Settings(knowledge_dir=kdir, data_dir=tmp_path / "data", question_log_days=30)
+    app = App(KnowledgeService.open(kdir), settings, clock=lambda: now[0])
+    ask(app, "where do I park?")
+    now[0] += timedelta(days=31)
+    ask(app, "what is the wifi password?")
+    assert app.purge() == 1 and app.store.count("questions") == 1
+
+
+def test_without_a_database_the_bot_answers_and_admin_results_say_not_saved(tmp_path):
+    (tmp_path / "data").write_text("a file, not a folder: the database cannot be created")
+    app = make_app(tmp_path)
+    asked = ask(app, "why Ramstein?")
+    assert asked.answer.answered and not asked.logged
+    assert app.vote(MEMBER, asked.key, "up").status == o.VOTE_NOT_SAVED
+    taught = app.teach(ADMIN, "Where do I park?", "Behind building 3.", "console")
+    assert isinstance(taught, o.Taught) and taught.audit_saved is False  # the file is saved, the audit is not
+    assert ask(app, "where can I park?").answer.best.citation.document == taught.learned.document
+    assert app.forget_me(MEMBER) == o.Forgotten(0, False)
+    gaps = app.gaps(ADMIN)
+    assert isinstance(gaps, Refused) and gaps.reason == o.STORE_UNAVAILABLE and not gaps.audit_saved
+    listed = app.kb_list(ADMIN)
+    assert isinstance(listed, o.KbPage) and listed.audit_saved is False  # the list still shows
+    from bot.rendering.kb import render_kb_list
+
+    assert "audit log" in (render_kb_list(listed).embeds[0].footer or "")
+
+
+def test_a_corrupt_database_is_replaced_and_the_app_works(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "kb-bot.sqlite3").write_bytes(b"\x00garbage" * 512)
+    app = make_app(tmp_path)
+    assert ask(app, "where do I park?").logged
+    assert app.gaps(ADMIN).total == 1
+    assert len(list((tmp_path / "data").glob("*.corrupt-*"))) == 1
+
+
+def test_cooldown_lives_in_the_app(tmp_path):
+    app = make_app(tmp_path, cooldown_questions=2, cooldown_seconds=60)
+    outcomes = [app.ask(MEMBER, "why Ramstein?", app.new_key()) for _ in range(3)]
+    assert [type(x).__name__ for x in outcomes] == ["Asked", "Asked", "CoolingDown"]
+    assert app.store.count("questions") == 2  # a refused question is not logged
+    assert isinstance(app.ask(Actor(1), "why Ramstein?", app.new_key()), Asked)
+
+
+def test_store_is_reused_across_app_restarts(tmp_path):
+    app = make_app(tmp_path)
+    ask(app, "where do I park?")
+    app.store.close()
+    again = App(app.service, app.settings, Store.in_dir(tmp_path / "data"))
+    assert again.gaps(ADMIN).total == 1
+
+
+def test_learned_file_reads_alike_in_both_markdown_readers():
+    """The loader (through the structure-aware Markdown reader) takes the question as title,
+    drops the front matter and keeps the message link as the document's source."""
+    from datetime import date
+
+    from bot.documents.model import ReadOptions
+    from bot.documents.readers.markdown import read
+    from bot.teach import learned_info, learned_markdown
+
+    url = "https://discord.com/channels/1/2/3"
+    md = learned_markdown("Why: Ramstein? #1", 'It is "central".\n\nMore.', "h" * 64, date(2026, 12, 1), url)
+    tree = read("learned/why-ramstein-1.md", md.encode(), ReadOptions())
+    assert (tree.title, tree.source) == ("Why: Ramstein? #1", url)
+    from bot.documents.loader import load_knowledge
+
+    folder = Path(tempfile.mkdtemp()) / "kb"
+    (folder / "learned").mkdir(parents=True)
+    (folder / "learned" / "why-ramstein-1.md").write_text(md, encoding="utf-8")
+    [doc] = load_knowledge(folder).documents
+    assert (doc.title, doc.source) == ("Why: Ramstein? #1", url)
+    assert "question:" not in " ".join(doc.paragraphs)
+    info = learned_info("learned/why-ramstein-1.md", md)
+    assert info is not None and (info.question, info.source, info.taught_on) == ("Why: Ramstein? #1", url,
+                                                                                 date(2026, 12, 1))
+
+
+def test_slugs_are_safe_stable_and_keep_long_questions_apart():
+    from bot.teach import SLUG_MAX, slugify
+
+    assert slugify("Why Ramstein?") == slugify("why,  RAMSTEIN") == "why-ramstein"
+    assert slugify("../../etc/passwd") == "etc-passwd"
+    assert slugify("Café crème?") == "cafe-creme"
+    assert slugify("Как дела?").startswith("answer-") and slugify("Как дела?") == slugify("как дела?")
+    long_a = "how do I configure the build pipeline for the staging environment on weekends"
+    long_b = "how do I configure the build pipeline for the staging environment on holidays"
+    assert slugify(long_a) != slugify(long_b) and max(len(slugify(long_a)), len(slugify(long_b))) <= SLUG_MAX
+
+
+def test_kb_show_lists_a_documents_sections(app):
+    app.kb_add(ADMIN, "guide.md", b"# Guide\n\n## Parking\n\nBehind building 3.\n\n## Wi-Fi\n\nOn the badge.\n")
+    shown = app.kb_show(ADMIN, "uploads/guide.md")
+    assert shown.entry.passages == 2
+    # Sections come from the reader's heading paths (empty with a reader that has none).
+    assert shown.sections in ((), ("Parking", "Wi-Fi"))

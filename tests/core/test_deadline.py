@@ -1,0 +1,27 @@
+"""The per-file time limit: cooperative check and the watchdog for a step that runs away."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.documents.deadline import Deadline
+from bot.errors import ReaderTimeout
+
+
+def test_deadline_interrupts_a_step_that_runs_away() -> None:
+    # No check() inside the loop: only the watchdog can stop it (bounded if it fails).
+    end = time.monotonic() + 10
+    with pytest.raises(ReaderTimeout, match="longer than 0.05 s"), Deadline(0.05):
+        while time.monotonic() < end:
+            time.sleep(0.01)
+        pytest.fail("the watchdog did not interrupt the loop")
+
+
+def test_deadline_disarmed_after_the_block() -> None:
+    with Deadline(0.0) as deadline:
+        pass  # a quick block: neither guard fires
+    with pytest.raises(ReaderTimeout):
+        deadline.check()  # the limit has passed; only check() says so now
+    time.sleep(1.3)  # past the watchdog's grace: nothing may arrive out of the blue

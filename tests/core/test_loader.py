@@ -1,0 +1,219 @@
+"""The loader: what is read, what is skipped and why, kb.toml, titles and deep links."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.builder import build_knowledge
+from bot.documents import loader as loader_mod
+from bot.documents.loader import (
+    LoadConfig,
+    load_knowledge,
+    scan_knowledge,
+    title_from_name,
+)
+from bot.documents.model import DocTree, Paragraph, ReadOptions, Section
+from bot.documents.urls import anchors, page_url, slug
+from bot.errors import KnowledgeError
+
+ARTICLE = "Title\n\nReal text about the topic, long enough to stand as a paragraph.\n"
+
+
+def skipped(kb) -> dict[str, str]:
+    return {s.path: s.reason for s in kb.skipped}
+
+
+def test_unsupported_type_is_reported_with_the_supported_list(tmp_path, caplog):
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "guide.docx").write_bytes(b"PK\x03\x04")
+    with caplog.at_level(logging.WARNING):
+        kb = load_knowledge(tmp_path)
+    assert skipped(kb) == {"guide.docx": "unsupported type; supported: .md .markdown .rst .txt .html .htm .pdf"}
+    assert "guide.docx" in caplog.text
+    assert [d.path for d in kb.documents] == ["a.txt"]
+
+
+def test_hidden_files_and_the_cache_folder_are_never_read(tmp_path):
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / ".hidden.txt").write_text(ARTICLE)
+    (tmp_path / ".kb-cache").mkdir()
+    (tmp_path / ".kb-cache" / "x.txt").write_text(ARTICLE)
+    assert [f for f, _ in scan_knowledge(tmp_path).files] == ["a.txt"]
+
+
+def test_too_big_file_is_skipped_and_the_rest_loads(tmp_path):
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "big.txt").write_text("word " * 300_000)  # 1.5 MB
+    kb = load_knowledge(tmp_path, LoadConfig(max_file_mb=1))
+    assert skipped(kb) == {"big.txt": "1.5 MB is over the limit of MAX_FILE_MB=1"}
+    assert len(kb.documents) == 1
+
+
+def test_twelve_mb_one_paragraph_file_is_skipped_with_its_name(tmp_path, caplog):
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    sentence = "This text never has a blank line, so it is one paragraph. "
+    (tmp_path / "dump.txt").write_text(sentence * (12_000_000 // len(sentence)))
+    with caplog.at_level(logging.WARNING):
+        built = build_knowledge(tmp_path)
+    reasons = skipped(built.kb)
+    assert list(reasons) == ["dump.txt"] and "too long to be prose" in reasons["dump.txt"]
+    assert "dump.txt" in caplog.text
+    assert [d.path for d in built.kb.documents] == ["a.txt"]
+
+
+def test_sentence_splitting_time_out_skips_the_file(tmp_path, monkeypatch):
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "b.txt").write_text("B\n\nAnother file. It has two sentences.\n")
+    from bot.text import SentenceSplitter
+
+    class Slow(SentenceSplitter):
+        def split(self, text: str) -> list[str]:
+            if "Another" in text:
+                raise TimeoutError("regex took too long")
+            return super().split(text)
+
+    kb = load_knowledge(tmp_path, splitter=Slow())
+    assert skipped(kb) == {"b.txt": "sentence splitting timed out (the text is not prose)"}
+
+
+def test_a_reader_bug_skips_the_file_only(tmp_path, monkeypatch):
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "b.rst").write_text("x")
+
+    def broken(path: str, data: bytes, options: ReadOptions) -> DocTree:
+        raise ValueError("boom")
+
+    real = loader_mod.reader_for
+    monkeypatch.setattr(loader_mod, "reader_for", lambda s: broken if s == ".rst" else real(s))
+    kb = load_knowledge(tmp_path)
+    assert skipped(kb) == {"b.rst": "could not be read (ValueError)"}
+
+
+def test_nothing_usable_names_every_reason(tmp_path):
+    (tmp_path / "guide.docx").write_bytes(b"PK")
+    with pytest.raises(KnowledgeError, match="guide.docx: unsupported type"):
+        load_knowledge(tmp_path)
+
+
+def test_title_from_the_file_name():
+    assert title_from_name("docs/resource-limits.md") == "Resource limits"
+    assert title_from_name("my_notes.txt") == "My notes"
+
+
+# -- kb.toml ------------------------------------------------------------------------------
+
+
+def test_kb_toml_exclude_applies_to_its_folder_and_below(tmp_path):
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "CHANGELOG-2024.txt").write_text(ARTICLE)
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "contributing.txt").write_text(ARTICLE)
+    (sub / "keep.txt").write_text(ARTICLE)
+    (sub / "drafts").mkdir()
+    (sub / "drafts" / "d.txt").write_text(ARTICLE)
+    (tmp_path / "kb.toml").write_text('exclude = ["CHANGELOG*", "contributing.txt"]\n')
+    (sub / "kb.toml").write_text('exclude = ["drafts/"]\n')
+    scan = scan_knowledge(tmp_path)
+    assert [f for f, _ in scan.files] == ["a.txt", "sub/keep.txt"]
+    assert [c for c, _ in scan.configs] == ["kb.toml", "sub/kb.toml"]
+
+
+def test_kb_toml_junk_markers_cut_scraped_text_of_that_folder_only(tmp_path):
+    body = "Real text about the topic, long enough to matter here. Subscribe now! Buy things."
+    (tmp_path / "a.txt").write_text(f"A\n\n{body}\n")
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "b.txt").write_text(f"B\n\n{body}\n")
+    (tmp_path / "news" / "kb.toml").write_text('junk_markers = ["Subscribe now!"]\n')
+    kb = load_knowledge(tmp_path)
+    texts = {p.document: p.text for p in kb.passages}
+    assert texts["a.txt"] == body
+    assert texts["news/b.txt"] == "Real text about the topic, long enough to matter here."
+    assert any("Subscribe now!" in n for n in next(d for d in kb.documents if d.path == "news/b.txt").notes)
+
+
+def test_bad_kb_toml_is_reported_and_the_folder_still_loads(tmp_path):
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "kb.toml").write_text('url_style = "wiki"\n')
+    kb = load_knowledge(tmp_path)
+    assert "url_style must be one of" in skipped(kb)["kb.toml"]
+    assert len(kb.documents) == 1
+
+
+def _headed(path: str, data: bytes, options: ReadOptions) -> DocTree:
+    ssl = Section("Client side certificates", 2, (Paragraph("Use a certificate."),))
+    own = Section("Own id", 2, (Paragraph("Explicit."),), anchor="custom-id")
+    return DocTree(title=None, root=Section("", 0, (), (Section("SSL", 1, (Paragraph("Intro."),), (ssl, own)),)))
+
+
+@pytest.mark.parametrize("style, url", [
+    ("mkdocs", "https://docs.example.org/advanced/ssl/#client-side-certificates"),
+    ("html", "https://docs.example.org/advanced/ssl.html#client-side-certificates"),
+    ("sphinx", "https://docs.example.org/advanced/ssl.html#client-side-certificates"),
+    ("hugo", "https://docs.example.org/advanced/ssl/#client-side-certificates"),
+])
+def test_base_url_and_style_give_deep_links(tmp_path, monkeypatch, style, url):
+    monkeypatch.setattr(loader_mod, "reader_for", lambda s: _headed)
+    (tmp_path / "advanced").mkdir()
+    (tmp_path / "advanced" / "ssl.md").write_text("x")
+    (tmp_path / "kb.toml").write_text(f'base_url = "https://docs.example.org"\nurl_style = "{style}"\n')
+    kb = load_knowledge(tmp_path)
+    by_section = {p.section: p for p in kb.passages}
+    assert by_section[("Client side certificates",)].url == url
+    assert by_section[("Own id",)].url.endswith("#custom-id")  # the source's own anchor wins
+    assert by_section[()].title == "SSL"  # the first H1 is the title, not part of the path
+    assert by_section[()].url == url.split("#")[0] + "#ssl"
+
+
+def test_source_line_wins_for_that_files_url(tmp_path):
+    (tmp_path / "kb.toml").write_text('base_url = "https://docs.example.org/"\n')
+    (tmp_path / "a.txt").write_text("source: https://news.example.com/a\nTitle\n\nText of the article here.\n")
+    [p] = load_knowledge(tmp_path).passages
+    assert p.url == "https://news.example.com/a" and p.source == "https://news.example.com/a"
+
+
+def test_slugs_as_each_generator_makes_them():
+    h = "Déjà vu: the `poetry.lock` file & you"
+    assert slug(h, "mkdocs") == "deja-vu-the-poetrylock-file-you"
+    assert slug(h, "hugo") == "déjà-vu-the-poetrylock-file--you"
+    assert slug(h, "sphinx") == "deja-vu-the-poetry-lock-file-you"
+    assert anchors([("Usage", None), ("Usage", None), ("Usage", None)], "mkdocs") == ["usage", "usage_1", "usage_2"]
+    assert anchors([("Usage", None), ("Usage", None)], "hugo") == ["usage", "usage-1"]
+    assert page_url("https://x.org/docs", "index.md", "mkdocs") == "https://x.org/docs/"
+    assert page_url("https://x.org/docs/", "Guide/Intro.md", "hugo") == "https://x.org/docs/guide/intro/"
+    assert page_url("https://x.org/", "api/index.rst", "sphinx") == "https://x.org/api/index.html"
+
+
+def test_junk_markers_never_touch_markdown(tmp_path):
+    faq = ("# FAQ\n\n## Joining\n\nAsk a moderator for an invite.\n\n## Shop\n\n"
+           "Read more in the #shop channel.\n\n## Refunds\n\nRefunds take three days.\n")
+    (tmp_path / "faq.md").write_text(faq)
+    (tmp_path / "kb.toml").write_text('junk_markers = ["Refunds"]\n')
+    kb = load_knowledge(tmp_path)
+    text = " ".join(p.text for p in kb.passages)
+    assert "Read more in the #shop channel." in text and "Refunds take three days." in text
+    assert kb.documents[0].notes == ()
+
+
+def test_reload_report_lists_the_cuts(tmp_path):
+    from bot.rendering.messages import render_reload
+    from bot.service import KnowledgeService
+
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    service = KnowledgeService.open(tmp_path, use_saved_index=False)
+    body = "Real text about the topic, long enough to matter here. Related articles: buy things."
+    (tmp_path / "news.txt").write_text(f"News\n\n{body}\n")
+    report = service.reload()
+    assert report.notes and report.notes[0][0] == "news.txt" and "Related articles" in report.notes[0][1]
+    fields = {f.name: f.value for f in render_reload(report).embeds[0].fields}
+    assert "news.txt" in fields["Cut (1)"]
+
+
+def test_symlink_loop_is_not_followed_forever(tmp_path):
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text(ARTICLE)
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    assert [f for f, _ in scan_knowledge(tmp_path).files] == ["a.txt", "sub/b.txt"]

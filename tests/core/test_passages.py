@@ -1,0 +1,123 @@
+"""The passage builder's rules, on hand-built document trees (no reader involved)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.documents.model import (
+    Admonition,
+    Code,
+    DocTree,
+    ListBlock,
+    Paragraph,
+    Section,
+    Table,
+)
+from bot.documents.passages import (
+    PassageError,
+    ShapeOptions,
+    build_passages,
+    cut_paragraph,
+)
+
+
+def doc(*sections: Section, root_blocks: tuple = (), title: str = "Guide") -> DocTree:
+    return DocTree(title=title, root=Section("", 0, root_blocks, tuple(sections)))
+
+
+def para(text: str) -> Paragraph:
+    return Paragraph(text)
+
+
+def test_lead_in_and_its_code_travel_together_and_the_fence_is_never_split():
+    code = "poetry install\n\n# a blank line above must not cut the block\npoetry run pytest"
+    tree = doc(Section("Installing", 2, (para("Install it with:"), Code(code, "bash"),
+                                         para("Then run the tests."))))
+    [p] = build_passages(tree, "Guide")
+    assert p.path == ("Installing",)
+    assert p.markdown == f"Install it with:\n\n```bash\n{code}\n```\n\nThen run the tests."
+    assert p.text == "Install it with: Then run the tests."  # code is shown, not indexed by default
+
+
+def test_code_can_be_indexed():
+    tree = doc(Section("Run", 2, (para("Run:"), Code("poetry   env\nuse 3.12"))))
+    [p] = build_passages(tree, "Guide", ShapeOptions(index_code=True))
+    assert p.pieces == ("Run:", "poetry env use 3.12")
+
+
+def test_short_section_is_one_passage_and_long_one_splits_on_blocks_keeping_its_path():
+    short = Section("Short", 2, (para("One."), para("Two."), ListBlock(((para("item"),),))))
+    long_paras = tuple(para(f"Sentence number {i} " + "word " * 60 + ".") for i in range(8))
+    long = Section("Long", 3, long_paras)
+    tree = doc(Section("Guide", 1, (), (short, Section("Parent", 2, (), (long,)))))
+    passages = build_passages(tree, "Guide")
+    assert passages[0].path == ("Short",) and passages[0].pieces == ("One.", "Two.", "item")
+    rest = passages[1:]
+    assert len(rest) >= 2
+    assert all(p.path == ("Parent", "Long") for p in rest)  # title H1 dropped, empty parent kept
+    assert all(sum(len(x) for x in p.pieces) <= 1200 for p in rest)
+    # every paragraph is in exactly one part, in order
+    assert [x for p in rest for x in p.pieces] == [p.md.strip() for p in long_paras]
+    sizes = [sum(len(x) for x in p.pieces) for p in rest]
+    assert max(sizes) - min(sizes) < 600  # parts of similar size, not 1,200 + a scrap
+
+
+def test_code_or_list_only_stretch_joins_the_prose_before_or_after():
+    tree = doc(Section("A", 2, (Code("x = 1"), para("Explains the code above."), ListBlock(((para("a"),), (para("b"),))))))
+    [p] = build_passages(tree, "Guide")
+    assert p.markdown.startswith("```\nx = 1\n```\n\nExplains")
+    assert p.markdown.endswith("- a\n- b")
+    only_code = doc(Section("B", 2, (Code("just code"),)))
+    [q] = build_passages(only_code, "Guide", ShapeOptions(index_code=True))
+    assert q.pieces == ("just code",)
+
+
+def test_empty_sections_yield_nothing_but_stay_in_the_path():
+    tree = doc(Section("Top", 2, (), (Section("Empty", 3, (), (Section("Deep", 4, (para("Text."),)),)),)))
+    [p] = build_passages(tree, "Guide")
+    assert p.path == ("Top", "Empty", "Deep")
+    assert p.section == 3  # walk order: root, Top, Empty, Deep
+
+
+def test_document_without_headings_has_a_passage_per_paragraph():
+    tree = DocTree(title="T", root=Section("", 0, tuple(para("word " * 100) for _ in range(4))))
+    assert len(build_passages(tree, "T")) == 4
+
+
+def test_lists_tables_and_admonitions_as_display_markdown():
+    nested = ListBlock(((para("one"), ListBlock(((para("inner"),),), ordered=True)), (para("two"),)))
+    table = Table(("Name", "Value"), (("a", "1"), ("long name", "22")))
+    note = Admonition("note", None, (para("Be **careful**."),))
+    tree = doc(Section("S", 2, (para("Intro:"), nested, table, note)))
+    [p] = build_passages(tree, "Guide")
+    assert "- one\n  1. inner\n- two" in p.markdown
+    assert "```\nName       Value\n---------  -----\na          1\nlong name  22\n```" in p.markdown
+    assert "**Note:** Be **careful**." in p.markdown
+    assert p.pieces == ("Intro:", "one", "inner", "two", "Name Value", "a 1", "long name 22", "Be careful.")
+
+
+def test_page_is_the_first_blocks_page():
+    tree = DocTree(title="Rules", root=Section("", 0, (Paragraph("Page four text.", page=4),
+                                                       Paragraph("More.", page=5))), paged=True)
+    assert [p.page for p in build_passages(tree, "Rules")] == [4, 5]
+
+
+def test_huge_paragraph_is_cut_at_sentence_ends_or_refused():
+    text = " ".join(f"This is sentence {i} of a very long paragraph." for i in range(600))
+    parts = cut_paragraph(text, 1200)
+    assert len(parts) > 10 and all(len(p) <= 1200 for p in parts)
+    assert all(p.endswith(".") for p in parts)
+    assert " ".join(parts) == text
+    tree = doc(Section("S", 2, (para(text),)))
+    passages = build_passages(tree, "Guide")
+    assert len(passages) > 1 and all(p.path == ("S",) for p in passages)
+    with pytest.raises(PassageError, match="too long to be prose"):
+        cut_paragraph("x" * 1_000_001, 1200)
+
+
+def test_only_the_titles_own_h1_leaves_the_path():
+    # A learned answer: "# Q" is the title, "## Q" repeats it as a heading and stays findable.
+    tree = DocTree(title="Q?", root=Section("", 0, (), (Section("Q?", 2, (para("Answer."),)),)))
+    assert build_passages(tree, "Q?")[0].path == ("Q?",)
+    h1 = DocTree(title="Q?", root=Section("", 0, (), (Section("Q?", 1, (para("Answer."),)),)))
+    assert build_passages(h1, "Q?")[0].path == ()

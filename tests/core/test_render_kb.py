@@ -1,0 +1,80 @@
+"""Wording of the application layer's results: every refusal reads as a sentence, gaps and
+lists fit Discord and link their questions, nothing a member typed can ping."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot import outcomes as o
+from bot.rendering.kb import gaps_text, render_gaps, render_refused, render_taught, render_vote
+from bot.rendering.messages import citation_markdown
+from bot.rendering.reply import ACTION_CSV, ACTION_NEXT, ACTION_PREV
+from bot.service import KnowledgeDiff, ReloadReport
+
+REASONS = [v for k, v in vars(o).items() if k.isupper() and isinstance(v, str) and not k.startswith("VOTE_")
+           and k != "CONSOLE_ACTOR"]
+
+
+@pytest.mark.parametrize("reason", REASONS)
+def test_every_refusal_reason_has_its_own_sentence(reason):
+    text = render_refused(o.Refused("kb add", reason, detail="x.md", limit=20)).content or ""
+    assert text.startswith("Sorry, ") and "None" not in text
+    assert not text.startswith(f"Sorry, {reason}.")  # a sentence, not the bare reason code
+
+
+def test_refusal_sentences_are_distinct_and_name_limits():
+    texts = {r: render_refused(o.Refused("teach", r, detail="answer", limit=4000)).content for r in REASONS}
+    assert len(set(texts.values())) == len(REASONS)
+    assert "4,000 characters" in texts[o.TOO_LONG]
+    assert "Nothing was changed" in texts[o.EMPTY]
+
+
+def test_a_refusal_whose_audit_failed_says_so():
+    text = render_refused(o.Refused("kb remove", o.NOT_FOUND, "x", audit_saved=False)).content or ""
+    assert "could not be written to the audit log" in text
+
+
+def test_vote_outcomes():
+    assert render_vote(o.VoteOutcome("up", o.VOTE_RECORDED)).content == "Thanks for the 👍!"
+    assert "already rated" in (render_vote(o.VoteOutcome("down", o.VOTE_ALREADY)).content or "")
+    assert (render_vote(o.VoteOutcome("up", o.VOTE_NOT_SAVED)).content or "").startswith("Sorry, something went wrong")
+    assert "too old" in (render_vote(o.VoteOutcome("up", o.VOTE_STALE)).content or "")
+
+
+def _gap(q: str, n: int = 1, link: str | None = None) -> o.Gap:
+    return o.Gap(q, "t", n, "2026-12-01T10:00:00+00:00", link, n, (q, "other wording"))
+
+
+def test_gaps_page_links_questions_and_offers_pages_and_csv():
+    page = o.GapsPage(7, (_gap("where do I park @everyone?", 3, "https://discord.com/channels/1/2/3"),),
+                      2, 3, 11, 20)
+    reply = render_gaps(page)
+    embed = reply.embeds[0]
+    assert "[where do I park" in (embed.description or "") and "(https://discord.com/channels/1/2/3)" in (
+        embed.description or "")
+    assert "@everyone" not in (embed.description or "")  # defused: shown, never a ping
+    assert [b.action for b in reply.buttons] == [ACTION_PREV, ACTION_NEXT, ACTION_CSV]
+    assert embed.footer and "Page 2/3" in embed.footer and reply.ephemeral
+    text = gaps_text(page)
+    assert "3 times (3 unanswered, 0 👎)" in text and "also: other wording" in text
+
+
+def test_learned_citation_links_the_teaching_message():
+    from bot.answer import Citation
+
+    info = o.LearnedInfo("learned/x.md", "Q?", date(2026, 12, 1), "https://discord.com/channels/1/2/3")
+    md = citation_markdown(Citation("learned/x.md", "Q?", 1), learned=info)
+    assert md == "[Learned answer · taught on 2026-12-01](https://discord.com/channels/1/2/3)"
+    console = o.LearnedInfo("learned/x.md", "Q?", date(2026, 12, 1), "console")
+    assert citation_markdown(Citation("learned/x.md", "Q?", 1), learned=console) == "Learned answer · taught on 2026-12-01"
+
+
+def test_taught_reply_names_file_citation_and_closed_gaps():
+    report = ReloadReport(2, 7, KnowledgeDiff(documents_added=("learned/q.md",), paragraphs_added=1), 0.01)
+    info = o.LearnedInfo("learned/q.md", "Where <@123>?", date(2026, 12, 1), "console")
+    reply = render_taught(o.Taught(info, report, 2, False))
+    fields = {f.name: f.value for f in reply.embeds[0].fields}
+    assert fields["Cited as"] == "Learned answer · taught on 2026-12-01" and fields["Gaps closed"] == "2 questions"
+    assert "<@123>" not in fields["Question"]

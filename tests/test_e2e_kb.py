@@ -1,0 +1,364 @@
+"""End to end: growing the knowledge base from Discord through the loopback fake and the real
+discord.py client. Teaching (the Teach KB Bot message command, the Teach an answer button,
+the modal and its submit), /kb add|remove|list|show with files served by the fake's CDN,
+autocomplete, /gaps with page buttons and a CSV, /forget-me, and refusals for members who
+lack the role. ``running_bot`` checks after each scenario that no route was unknown and
+that nothing the bot sent could ping anyone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.e2e_helpers import (
+    FOLLOWUP_ROUTE,
+    copy_knowledge,
+    custom_ids,
+    embed_of,
+    running_bot,
+)
+from tests.fake_discord import FakeDiscord, RecordedRequest, payloads
+
+RELAY_QUESTION = "what colour is the orbital relay badge?"
+RELAY_ANSWER = "The orbital relay badge is cobalt blue with a silver star."
+UPLOAD = "# Orbital relay station\n\nThe relay station crew rotates every ninety days at the Kestrel outpost.\n"
+
+
+@pytest.fixture
+async def fake():
+    async with FakeDiscord() as server:
+        yield server
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under the knowledge folder (the saved index lives elsewhere)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+async def followup_of(fake: FakeDiscord, interaction: dict, timeout: float = 10.0) -> RecordedRequest:
+    return await fake.wait_for_request(
+        lambda r: r.matches("POST", FOLLOWUP_ROUTE) and r.params["token"] == interaction["token"], timeout)
+
+
+async def reply_of(fake: FakeDiscord, interaction: dict, timeout: float = 10.0) -> dict:
+    """The message body the bot finally answered ``interaction`` with (direct or after deferring)."""
+    response = await fake.wait_for_interaction_response(interaction, timeout)
+    if response.type == 5:
+        return (await followup_of(fake, interaction, timeout)).json
+    assert response.type == 4, response
+    assert response.ephemeral
+    return response.data
+
+
+def text_of(body: dict) -> str:
+    parts = [body.get("content") or ""]
+    for e in body.get("embeds") or []:
+        parts += [e.get("title") or "", e.get("description") or "", (e.get("footer") or {}).get("text") or ""]
+        parts += [f"{f['name']}\n{f['value']}" for f in e.get("fields") or []]
+    return "\n".join(parts)
+
+
+def kb_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {"DATA_DIR": str(tmp_path / "data"), **extra}
+
+
+# ---------------------------------------------------------------------------- teaching
+
+async def test_teach_from_a_reply_under_no_answer_then_the_question_is_answered(fake: FakeDiscord, tmp_path: Path) -> None:
+    teacher_role = fake.make_role("Teacher")
+    carol = fake.make_user("carol", role_ids=[teacher_role["id"]])
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, TEACHER_ROLE_IDS=teacher_role["id"],
+                           **kb_env(tmp_path)) as run:
+        question, no_answer = await run.ask_mention(RELAY_QUESTION)
+        assert embed_of(no_answer)["footer"]["text"] == "Confidence: no answer"
+        assert f"kb:teach:{question['id']}" in custom_ids(no_answer)
+
+        slash = await fake.send_slash_command("ask", {"question": "who paints the relay station?"})
+        slash_reply = (await fake.wait_for_interaction_response(slash)).message
+        assert slash_reply is not None
+        gaps = await reply_of(fake, await fake.send_slash_command("gaps", {"days": 7}, user=fake.owner))
+        listed = text_of(gaps)
+        assert RELAY_QUESTION in listed
+        # Each gap links to where it was asked: the member's message, or a slash command's reply.
+        base = f"https://discord.com/channels/{fake.guild_id}/{fake.channel_id}"
+        assert f"{base}/{question['id']}" in listed and f"{base}/{slash_reply['id']}" in listed
+
+        answer = await fake.send_message(RELAY_ANSWER, author=carol, reply_to=no_answer)
+        menu = await fake.send_message_command("Teach KB Bot", answer, user=carol)
+        modal = await fake.wait_for_interaction_response(menu)
+        assert modal.type == 9 and modal.data["title"] == "Teach KB Bot"
+        fields = fake.modal_fields(modal)
+        assert fields["question"]["value"] == RELAY_QUESTION  # from the no-answer reply it was under
+        assert fields["answer"]["value"] == RELAY_ANSWER
+
+        submit = await fake.submit_modal(modal, {"answer": RELAY_ANSWER + " It was chosen in 2019."})
+        taught = await reply_of(fake, submit, timeout=20)
+        assert "Learned" in text_of(taught)
+        [learned] = (kdir / "learned").glob("*.md")
+        saved = learned.read_text(encoding="utf-8")
+        jump = f"https://discord.com/channels/{fake.guild_id}/{fake.channel_id}/{answer['id']}"
+        assert f"source: \"{jump}\"" in saved or f"source: {jump}" in saved
+        assert "It was chosen in 2019." in saved and carol["id"] not in saved  # taught-by is a hash
+
+        # Later questions, the same and reworded, are answered from the learned answer.
+        for later in (RELAY_QUESTION, "orbital relay badge colour?"):
+            _, reply = await run.ask_mention(later, author=fake.make_user("dave"))
+            embed = embed_of(reply)
+            assert embed["footer"]["text"].startswith("Confidence:") and "no answer" not in embed["footer"]["text"]
+            assert "cobalt blue" in embed["description"]
+            assert "Learned answer · taught on" in text_of(reply)
+        gaps = await reply_of(fake, await fake.send_slash_command("gaps", {"days": 7}, user=fake.owner))
+        assert RELAY_QUESTION not in text_of(gaps)  # the gap was resolved
+
+
+async def test_teach_an_answer_button_opens_the_modal_with_the_question(fake: FakeDiscord, tmp_path: Path) -> None:
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+        question, no_answer = await run.ask_mention(RELAY_QUESTION)
+        click = await fake.click_button(no_answer, f"kb:teach:{question['id']}", user=fake.owner)  # admins may teach
+        modal = await fake.wait_for_interaction_response(click)
+        assert modal.type == 9
+        fields = fake.modal_fields(modal)
+        assert fields["question"]["value"] == RELAY_QUESTION and not fields["answer"].get("value")
+        pinging = f"{RELAY_ANSWER} Tell @everyone and <@{fake.default_user['id']}>."
+        taught = await reply_of(fake, await fake.submit_modal(modal, {"answer": pinging}), timeout=20)
+        assert "Learned" in text_of(taught)
+        _, reply = await run.ask_mention(RELAY_QUESTION)
+        description = embed_of(reply)["description"]
+        assert "cobalt blue" in description
+        # A learned answer is shown like any passage: its mentions cannot ping (running_bot
+        # also checks allowed_mentions and the raw text of everything sent).
+        assert "@everyone" not in description and f"<@{fake.default_user['id']}>" not in description
+
+        # An answer under the bot's reply to /ask: the question comes from the slash command.
+        slash = await fake.send_slash_command("ask", {"question": "what is the relay station's call sign?"})
+        slash_reply = (await fake.wait_for_interaction_response(slash)).message
+        assert slash_reply is not None
+        under = await fake.send_message("Its call sign is Kestrel One.", author=fake.owner, reply_to=slash_reply)
+        modal = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", under, user=fake.owner))
+        assert fake.modal_fields(modal)["question"]["value"] == "what is the relay station's call sign?"
+
+        # An answer given straight under a member's question: the question comes from there.
+        asked = await fake.send_message("who keeps the relay station logbook?")
+        direct = await fake.send_message("The duty officer keeps it.", author=fake.owner, reply_to=asked)
+        modal = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", direct, user=fake.owner))
+        assert fake.modal_fields(modal)["question"]["value"] == "who keeps the relay station logbook?"
+
+
+async def test_teaching_refusals_leave_the_knowledge_folder_unchanged(fake: FakeDiscord, tmp_path: Path) -> None:
+    teacher_role = fake.make_role("Teacher")
+    carol = fake.make_user("carol", role_ids=[teacher_role["id"]])
+    kdir = copy_knowledge(tmp_path)
+    before = snapshot(kdir)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, TEACHER_ROLE_IDS=teacher_role["id"],
+                           **kb_env(tmp_path)) as run:
+        question, no_answer = await run.ask_mention(RELAY_QUESTION)
+        answer = await fake.send_message(RELAY_ANSWER, reply_to=no_answer)
+
+        # A member without the role: refused at once, with the reason, and no modal.
+        for interaction in (await fake.send_message_command("Teach KB Bot", answer),
+                            await fake.click_button(no_answer, f"kb:teach:{question['id']}")):
+            refusal = await fake.wait_for_interaction_response(interaction)
+            assert refusal.type == 4 and refusal.ephemeral
+            assert "teacher role" in refusal.data["content"]
+        # A teacher cannot teach the bot's own message, nor a message of only pings.
+        own = await fake.wait_for_interaction_response(await fake.send_message_command("Teach KB Bot", no_answer, user=carol))
+        assert own.type == 4 and "bot's own" in own.data["content"]
+        pings = await fake.send_message(f"<@{fake.default_user['id']}> @everyone", author=carol)
+        only_pings = await fake.wait_for_interaction_response(await fake.send_message_command("Teach KB Bot", pings, user=carol))
+        assert only_pings.type == 4 and only_pings.ephemeral and "Sorry" in only_pings.data["content"]
+
+        # A teacher's modal with a blank answer, or one the Discord client would never send.
+        modal = await fake.wait_for_interaction_response(await fake.send_message_command("Teach KB Bot", answer, user=carol))
+        blank = await reply_of(fake, await fake.submit_modal(modal, {"answer": "   "}))
+        assert "Nothing was changed" in text_of(blank)
+        modal = await fake.wait_for_interaction_response(await fake.send_message_command("Teach KB Bot", answer, user=carol))
+        huge = await reply_of(fake, await fake.submit_modal(modal, {"answer": "x" * 10_000}, check_limits=False))
+        assert "4,000" in text_of(huge) or "4000" in text_of(huge)
+    assert snapshot(kdir) == before
+
+
+# ---------------------------------------------------------------------------- /kb
+
+async def test_kb_add_a_good_file_then_list_show_autocomplete_and_remove(fake: FakeDiscord, tmp_path: Path) -> None:
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+        upload = fake.make_attachment("relay.md", UPLOAD, content_type="text/markdown")
+        added = await reply_of(fake, await fake.send_slash_command("kb add", {"file": upload}, user=fake.owner), timeout=20)
+        assert "uploads/relay.md" in text_of(added)
+        assert (kdir / "uploads" / "relay.md").read_text(encoding="utf-8") == UPLOAD
+        assert [r.path for r in fake.cdn_requests] == ["/" + upload["url"].split("/", 3)[3]]  # the URL Discord gave
+        _, reply = await run.ask_mention("how often does the relay station crew rotate?")
+        assert "ninety days" in embed_of(reply)["description"]
+
+        choices = fake.choices_of(await fake.wait_for_interaction_response(
+            await fake.send_autocomplete("kb remove", {"document": "rel"}, "document", user=fake.owner)))
+        assert {"name": "uploads/relay.md", "value": "uploads/relay.md"} in choices
+        hidden = fake.choices_of(await fake.wait_for_interaction_response(
+            await fake.send_autocomplete("kb remove", {"document": "rel"}, "document")))
+        assert hidden == []  # members who are not admins learn nothing from autocomplete
+
+        listed = await reply_of(fake, await fake.send_slash_command("kb list", user=fake.owner))
+        assert "uploads/relay.md" in text_of(listed) and "Page 1/1" in text_of(listed)
+        shown = await reply_of(fake, await fake.send_slash_command("kb show", {"document": "uploads/relay.md"}, user=fake.owner))
+        assert "Orbital relay station" in text_of(shown)
+
+        removed = await reply_of(fake, await fake.send_slash_command("kb remove", {"document": "uploads/relay.md"}, user=fake.owner), timeout=20)
+        assert "Removed uploads/relay.md" in text_of(removed)
+        assert not (kdir / "uploads" / "relay.md").exists()
+
+
+@pytest.mark.parametrize("filename,data,expect", [
+    ("blob.md", bytes(range(256)) * 40, "binary"),
+    ("../../x.md", b"# Escape\n\nTrying to climb out of the folder.\n", None),
+    ("seed.md", None, "already"),
+    ("CON.md", b"# Console\n\nA reserved device name on Windows.\n", "reserved"),
+    ("broken.pdf", b"%PDF-1.4\n1 0 obj <</Type /Catalog>> garbage without pages\n", None),
+    ("latin.txt", "Caf\u00e9 cr\u00e8me, na\u00efve r\u00e9sum\u00e9 text in Latin-1.\n".encode("latin-1"), "UTF-8"),
+])
+async def test_kb_add_bad_files_leave_the_folder_and_answers_unchanged(
+    fake: FakeDiscord, tmp_path: Path, filename: str, data: bytes | None, expect: str | None
+) -> None:
+    kdir = copy_knowledge(tmp_path)
+    (kdir / "uploads").mkdir()
+    (kdir / "uploads" / "seed.md").write_text(UPLOAD, encoding="utf-8")
+    before = snapshot(kdir)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+        _, first = await run.ask_mention("why Ramstein?")
+        attachment = fake.make_attachment(filename, data if data is not None else "# Other\n\nNew text.\n")
+        refusal = await reply_of(fake, await fake.send_slash_command("kb add", {"file": attachment}, user=fake.owner), timeout=20)
+        text = text_of(refusal)
+        assert text.startswith("Sorry") and "Nothing was changed" in text
+        if expect:
+            assert expect in text
+        _, again = await run.ask_mention("why Ramstein?")
+        assert embed_of(again)["description"] == embed_of(first)["description"]
+    assert snapshot(kdir) == before
+    assert not (tmp_path / "x.md").exists()
+
+
+async def test_kb_add_too_big_is_refused_before_downloading(fake: FakeDiscord, tmp_path: Path) -> None:
+    kdir = copy_knowledge(tmp_path)
+    before = snapshot(kdir)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, MAX_FILE_MB="0.01", **kb_env(tmp_path)):
+        big = fake.make_attachment("big.md", "# Big\n\n" + "word " * 5000)
+        refusal = await reply_of(fake, await fake.send_slash_command("kb add", {"file": big}, user=fake.owner))
+        assert "Sorry" in text_of(refusal)
+        # Discord says 10 bytes; the CDN serves 25 kB: the download stops at the limit.
+        liar = fake.make_attachment("liar.md", "# Liar\n\n" + "word " * 5000, size=10)
+        lied = await reply_of(fake, await fake.send_slash_command("kb add", {"file": liar}, user=fake.owner), timeout=20)
+        assert "Sorry" in text_of(lied)
+    assert [r.path.rsplit("/", 1)[-1] for r in fake.cdn_requests] == ["liar.md"]  # big.md never downloaded
+    assert snapshot(kdir) == before
+
+
+async def test_members_without_the_role_are_refused_with_a_reason(fake: FakeDiscord, tmp_path: Path) -> None:
+    kdir = copy_knowledge(tmp_path)
+    before = snapshot(kdir)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)):
+        upload = fake.make_attachment("relay.md", UPLOAD)
+        for name, options in (("gaps", {}), ("kb list", {}), ("kb add", {"file": upload}),
+                              ("kb remove", {"document": "nato-space-center-ramstein.txt"}),
+                              ("kb show", {"document": "nato-space-center-ramstein.txt"})):
+            body = await reply_of(fake, await fake.send_slash_command(name, options))
+            assert body.get("content", "").startswith("Sorry") and "admin" in body["content"], (name, body)
+        # The commands are hidden from members without Manage Server by default.
+        synced = {c["name"]: c for c in fake.commands[fake.guild_id]}
+        assert synced["gaps"]["default_member_permissions"] == str(payloads.MANAGE_GUILD)
+        assert synced["kb"]["default_member_permissions"] == str(payloads.MANAGE_GUILD)
+        assert synced["forget-me"]["default_member_permissions"] is None
+        assert {c["name"] for c in fake.commands[fake.guild_id] if c["type"] == 3} == {"Teach KB Bot"}
+    assert fake.cdn_requests == []  # nothing was downloaded for a refused member
+    assert snapshot(kdir) == before
+
+
+# ---------------------------------------------------------------------------- /gaps, pages, /forget-me
+
+async def test_gaps_pages_and_csv(fake: FakeDiscord, tmp_path: Path) -> None:
+    topics = ["banana bread", "tidal turbines", "opera houses", "chess openings", "glacier caves",
+              "sourdough starters", "violin varnish"]
+    async with running_bot(fake, tmp_path, **kb_env(tmp_path)) as run:
+        for topic in topics:
+            await run.ask_mention(f"what is the history of {topic}?")
+        interaction = await fake.send_slash_command("gaps", {"days": 30, "csv": True}, user=fake.owner)
+        await fake.wait_for_interaction_response(interaction)
+        first = (await followup_of(fake, interaction)).response
+        page1 = text_of(first)
+        assert "Page 1/2" in page1 and "last 30 days" in page1
+        ids = custom_ids(first)
+        assert "kb:page:gaps:30:2" in ids and "kb:csv:30" in ids and not any(":0" == i[-2:] for i in ids)
+        [attachment] = first["attachments"]
+        rows = list(csv.reader(io.StringIO(fake.attachment_bytes(attachment).decode("utf-8"))))
+        assert len(rows) == 1 + len(topics)  # a header and one row per gap
+
+        turn = await fake.click_button(first, "kb:page:gaps:30:2", user=fake.owner)
+        update = await fake.wait_for_interaction_response(turn)
+        assert update.type == 7
+        page2 = text_of(fake.messages[first["id"]])
+        assert "Page 2/2" in page2
+        shown = [t for t in topics if t in page1] + [t for t in topics if t in page2]
+        assert sorted(shown) == sorted(topics)  # every gap on exactly one page
+        back = await fake.click_button(fake.messages[first["id"]], "kb:page:gaps:30:1", user=fake.owner)
+        await fake.wait_for_interaction_response(back)
+        assert "Page 1/2" in text_of(fake.messages[first["id"]])
+
+        csv_reply = await fake.wait_for_interaction_response(await fake.click_button(first, "kb:csv:30", user=fake.owner))
+        assert csv_reply.type == 4 and csv_reply.ephemeral and csv_reply.message is not None
+        assert fake.attachment_bytes(csv_reply.message["attachments"][0]) == fake.attachment_bytes(attachment)
+
+
+async def test_kb_list_pages_with_buttons(fake: FakeDiscord, tmp_path: Path) -> None:
+    kdir = copy_knowledge(tmp_path)
+    for i in range(12):
+        (kdir / f"note-{i:02d}.md").write_text(f"# Note {i}\n\nNote number {i} mentions zebra {i}.\n", encoding="utf-8")
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)):
+        interaction = await fake.send_slash_command("kb list", user=fake.owner)
+        first = (await fake.wait_for_interaction_response(interaction)).message
+        assert first is not None
+        page1 = text_of(first)  # the fake edits the stored message in place: keep its text now
+        assert "Page 1/2" in page1 and custom_ids(first) == ["kb:page:kb:0:2"]
+        update = await fake.wait_for_interaction_response(await fake.click_button(first, "kb:page:kb:0:2", user=fake.owner))
+        assert update.type == 7
+        second = fake.messages[first["id"]]
+        page2 = text_of(second)
+        assert "Page 2/2" in page2 and custom_ids(second) == ["kb:page:kb:0:1"]
+        listed = re.findall(r"note-\d\d\.md", page1 + page2)
+        assert len(listed) == len(set(listed)) == 12  # each document on exactly one page
+
+
+async def test_forget_me_says_how_many_rows_went(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path, **kb_env(tmp_path)) as run:
+        interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
+        answer = (await fake.wait_for_interaction_response(interaction)).message
+        await run.ask_mention("what is the recipe for banana bread?")
+        await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
+        first = await reply_of(fake, await fake.send_slash_command("forget-me"))
+        assert "3" in first["content"]  # two questions and one vote
+        again = await reply_of(fake, await fake.send_slash_command("forget-me"))
+        assert "0" in again["content"] or "nothing" in again["content"].lower()
+
+
+async def test_without_a_usable_database_the_bot_answers_and_says_what_was_not_saved(fake: FakeDiscord, tmp_path: Path) -> None:
+    """DATA_DIR is a file, not a folder: no database can be opened. Questions are still
+    answered; an admin action is done and says it could not be written to the audit log;
+    /forget-me says nothing could be deleted."""
+    blocked = tmp_path / "data"
+    blocked.write_text("not a folder", encoding="utf-8")
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, DATA_DIR=str(blocked)) as run:
+        _, reply = await run.ask_mention("why Ramstein?")
+        assert "two considerations" in embed_of(reply)["description"]
+        upload = fake.make_attachment("relay.md", UPLOAD)
+        added = await reply_of(fake, await fake.send_slash_command("kb add", {"file": upload}, user=fake.owner), timeout=20)
+        assert "uploads/relay.md" in text_of(added) and "could not be written to the audit log" in text_of(added)
+        forgot = await reply_of(fake, await fake.send_slash_command("forget-me"))
+        assert "could not delete" in forgot["content"]
+    assert blocked.read_text(encoding="utf-8") == "not a folder"
