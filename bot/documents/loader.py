@@ -189,7 +189,8 @@ def _load(root: Path, rel: str, sig: Signature | None, config: LoadConfig, folde
     urls = _section_urls(tree, page, folder.url_style)
     passages = [
         Passage(rel, title, page, n, d.text, _sentences(d, splitter), d.path, d.markdown, d.page,
-                urls[d.section])
+                # A PDF viewer opens `#page=N`; heading anchors mean nothing in a PDF.
+                f"{page}#page={d.page}" if tree.paged and page and d.page else urls[d.section])
         for n, d in enumerate(drafts, start=1)
     ]
     doc = Document(rel, title, page, tuple(p.text for p in passages), sig, tree.notes)

@@ -217,3 +217,20 @@ def test_symlink_loop_is_not_followed_forever(tmp_path):
     (tmp_path / "sub" / "b.txt").write_text(ARTICLE)
     (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
     assert [f for f, _ in scan_knowledge(tmp_path).files] == ["a.txt", "sub/b.txt"]
+
+
+def test_files_a_site_generator_copies_as_they_are_link_to_themselves(tmp_path):
+    # MkDocs, Sphinx and Hugo turn .md/.rst into pages; a PDF (or .txt, .html) in the docs
+    # folder is published under its own name: `rules.html#moderation` would be a dead link.
+    from tests.core.pdf_bytes import make_pdf
+
+    (tmp_path / "kb.toml").write_text('base_url = "https://docs.example.org/"\nurl_style = "sphinx"\n')
+    (tmp_path / "rules.pdf").write_bytes(make_pdf(
+        [[("Rules", 18), "", "Be kind to other members."], [("Moderation", 16), "", "Moderators can mute."]]))
+    (tmp_path / "notes.txt").write_text(ARTICLE)
+    kb = load_knowledge(tmp_path)
+    urls = {(p.document, p.page): p.url for p in kb.passages}
+    assert urls[("rules.pdf", 1)] == "https://docs.example.org/rules.pdf#page=1"
+    assert urls[("rules.pdf", 2)] == "https://docs.example.org/rules.pdf#page=2"
+    assert urls[("notes.txt", None)] == "https://docs.example.org/notes.txt"
+    assert page_url("https://x.org/", "a/page.html", "mkdocs") == "https://x.org/a/page.html"
