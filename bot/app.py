@@ -12,6 +12,7 @@ synchronous: a vote is checked and set before the adapter awaits anything.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 import threading
@@ -362,8 +363,8 @@ class App:
         except StoreError as exc:
             return self._refuse(actor, "gaps", STORE_UNAVAILABLE, detail=str(exc))
         result = gaps_page(gaps, days, page, per_page)
-        self._audit(actor, "gaps", f"{days} days page {result.page}", "ok")
-        return result
+        saved = self._audit(actor, "gaps", f"{days} days page {result.page}", "ok")
+        return dataclasses.replace(result, audit_saved=saved)
 
     def gaps_csv(self, actor: Actor, days: int = 7) -> GapsCsv | Refused:
         """Every gap of the period as CSV. Admins only. *Blocking.*"""
@@ -373,9 +374,9 @@ class App:
             gaps = self._gaps(days)
         except StoreError as exc:
             return self._refuse(actor, "gaps csv", STORE_UNAVAILABLE, detail=str(exc))
-        self._audit(actor, "gaps csv", f"{days} days", "ok")
+        saved = self._audit(actor, "gaps csv", f"{days} days", "ok")
         stamp = self._clock().strftime("%Y-%m-%d")
-        return GapsCsv(days, f"kb-gaps-{days}d-{stamp}.csv", gaps_csv(gaps), len(gaps))
+        return GapsCsv(days, f"kb-gaps-{days}d-{stamp}.csv", gaps_csv(gaps), len(gaps), saved)
 
     # ------------------------------------------------------------------ teaching
 
@@ -527,8 +528,8 @@ class App:
         pages = max(1, -(-len(docs) // per_page))
         page = min(max(1, page), pages)
         shown = tuple(self._entry(d) for d in docs[(page - 1) * per_page:page * per_page])
-        self._audit(actor, "kb list", f"page {page}", "ok")
-        return KbPage(shown, page, pages, len(docs), sum(len(d.paragraphs) for d in docs))
+        saved = self._audit(actor, "kb list", f"page {page}", "ok")
+        return KbPage(shown, page, pages, len(docs), sum(len(d.paragraphs) for d in docs), saved)
 
     def kb_show(self, actor: Actor, document: str) -> KbDocument | Refused:
         """One document: title, sections, passages, source. Admins only."""
@@ -549,8 +550,8 @@ class App:
                 name = " › ".join(p.section)
                 if name not in sections:
                     sections.append(name)
-        self._audit(actor, "kb show", rel, "ok")
-        return KbDocument(self._entry(doc), tuple(sections), self.learned_info(rel))
+        saved = self._audit(actor, "kb show", rel, "ok")
+        return KbDocument(self._entry(doc), tuple(sections), self.learned_info(rel), saved)
 
     def kb_documents(self, prefix: str = "", limit: int = 25) -> list[str]:
         """Document paths for autocomplete: those whose path or title contains `prefix`."""

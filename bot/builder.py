@@ -63,7 +63,7 @@ def default_workers() -> int:
 
 
 def _join(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-    out = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+    out: np.ndarray = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
     parts.clear()
     return out
 
@@ -221,7 +221,7 @@ def build_knowledge(
         return None
 
     # Folder settings go to the workers without their exclude patterns (already applied).
-    to_read = [(rel, sig, replace(scan.folder_config(rel), excludes=()))
+    to_read: list[Task] = [(rel, sig, replace(scan.folder_config(rel), excludes=()))
                for rel, sig in scan.files if reused(rel, sig) is None]
     fresh = _analysed(root, to_read, config, splitter, analyzer, workers)
 
@@ -274,7 +274,7 @@ def build_knowledge(
                 head_lens.append(result.heads_per_passage)
                 signatures.append(sig)
                 notes.append(result.document.notes)
-                result = None  # this file's passages need not outlive its turn
+                del result  # this file's passages need not outlive its turn
             progress("reading", done, len(scan.files))
     finally:
         fresh.close()  # a failed build still shuts the pool down

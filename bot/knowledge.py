@@ -258,7 +258,7 @@ class TableWriter:
             return out
 
         def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-            out = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+            out: np.ndarray = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
             parts.clear()
             return out
 

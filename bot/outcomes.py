@@ -164,6 +164,7 @@ class GapsPage:
     pages: int
     total: int  # gaps over all pages
     questions: int  # questions behind them
+    audit_saved: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +173,7 @@ class GapsCsv:
     filename: str
     text: str
     rows: int
+    audit_saved: bool = True
 
 
 # ---------------------------------------------------------------------- teaching and /kb
@@ -217,6 +219,7 @@ class KbPage:
     pages: int
     total: int
     passages: int  # over all documents
+    audit_saved: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +227,7 @@ class KbDocument:
     entry: KbEntry
     sections: tuple[str, ...]  # heading paths, "A › B", in reading order
     learned: LearnedInfo | None = None
+    audit_saved: bool = True
 
 
 @dataclass(frozen=True, slots=True)

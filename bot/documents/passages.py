@@ -124,7 +124,7 @@ def _units(blocks: tuple[Block, ...], opts: ShapeOptions) -> list[_Unit]:
     pending: list[Block] = []  # non-prose before the section's first prose
     for block in blocks:
         if isinstance(block, Paragraph) and len(block.md) > opts.max_prose * LONG_PARAGRAPH_FACTOR:
-            parts = [Paragraph(md, block.page) for md in cut_paragraph(block.md, opts.max_prose)]
+            parts: list[Block] = [Paragraph(md, block.page) for md in cut_paragraph(block.md, opts.max_prose)]
         else:
             parts = [block]
         for part in parts:
@@ -254,8 +254,10 @@ def render_block(block: Block) -> str:
     if isinstance(block, Admonition):
         label = f"**{block.title or inline.escape(block.kind.capitalize())}:**"
         rest = list(block.blocks)
-        if rest and isinstance(rest[0], Paragraph):
-            first = f"{label} {rest.pop(0).md}"
+        lead = rest[0] if rest else None
+        if isinstance(lead, Paragraph):
+            first = f"{label} {lead.md}"
+            rest = rest[1:]
         else:
             first = label
         return "\n\n".join([first, *(r for r in (render_block(b) for b in rest) if r)])

@@ -175,6 +175,10 @@ def render_refused(r: Refused) -> ReplyData:
 
 def render_gaps(page: GapsPage) -> ReplyData:
     """One page of knowledge gaps, with page buttons and the CSV button."""
+    return _with_audit_note(_gaps_reply(page), page.audit_saved)
+
+
+def _gaps_reply(page: GapsPage) -> ReplyData:
     if not page.gaps:
         return render_notice(f"No knowledge gaps in the last {page.days} days: every question was answered "
                              "and none got a 👎.")
@@ -209,7 +213,8 @@ def render_gaps(page: GapsPage) -> ReplyData:
 
 def render_gaps_csv(csv: GapsCsv) -> ReplyData:
     """The message that carries the CSV attachment (the adapter attaches `csv.text`)."""
-    return render_notice(f"All {_plural(csv.rows, 'gap')} of the last {csv.days} days, as `{csv.filename}`.")
+    reply = render_notice(f"All {_plural(csv.rows, 'gap')} of the last {csv.days} days, as `{csv.filename}`.")
+    return _with_audit_note(reply, csv.audit_saved)
 
 
 def gaps_text(page: GapsPage) -> str:
@@ -280,6 +285,10 @@ def _entry_line(e: KbEntry) -> str:
 
 
 def render_kb_list(page: KbPage) -> ReplyData:
+    return _with_audit_note(_kb_list_reply(page), page.audit_saved)
+
+
+def _kb_list_reply(page: KbPage) -> ReplyData:
     if not page.entries:
         return render_notice("The knowledge base has no documents.")
     embed = EmbedData(
@@ -313,7 +322,7 @@ def render_kb_show(d: KbDocument) -> ReplyData:
         fields.append(FieldData("Source", src if len(src) < FIELD_VALUE_LIMIT else truncate(src, FIELD_VALUE_LIMIT)))
     embed = EmbedData(title=truncate(escape_markdown(_one_line(e.title)), 256), url=src, fields=tuple(fields),
                       color=COLOR_INFO)
-    return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
+    return _with_audit_note(fit_reply(ReplyData(embeds=(embed,), ephemeral=True)), d.audit_saved)
 
 
 def render_reloaded(r: Reloaded) -> ReplyData:

@@ -334,6 +334,11 @@ def test_without_a_database_the_bot_answers_and_admin_results_say_not_saved(tmp_
     assert app.forget_me(MEMBER) == o.Forgotten(0, False)
     gaps = app.gaps(ADMIN)
     assert isinstance(gaps, Refused) and gaps.reason == o.STORE_UNAVAILABLE and not gaps.audit_saved
+    listed = app.kb_list(ADMIN)
+    assert isinstance(listed, o.KbPage) and listed.audit_saved is False  # the list still shows
+    from bot.rendering.kb import render_kb_list
+
+    assert "audit log" in (render_kb_list(listed).embeds[0].footer or "")
 
 
 def test_a_corrupt_database_is_replaced_and_the_app_works(tmp_path):

@@ -456,3 +456,52 @@ def test_reference_definitions_whose_target_is_a_shortcode_still_dropped() -> No
           [Discussions]: https://github.com/python-poetry/poetry/discussions
         """)
     assert tree.root.blocks == (Paragraph("Check the FAQ and Discussions."),)
+
+
+def test_docusaurus_mdx() -> None:
+    tree = read("""\
+        import Tabs from '@theme/Tabs';
+        import TabItem from '@theme/TabItem';
+
+        :::tip My tip
+        Be brief.
+        :::
+
+        :::danger[Take care]
+        Really.
+        :::
+
+        <Tabs>
+        <TabItem value="apt" label="Ubuntu">
+
+        Use apt.
+
+        </TabItem>
+        </Tabs>
+        """)
+    assert tree.root.blocks == (
+        Admonition("tip", "My tip", (Paragraph("Be brief."),)),
+        Admonition("danger", "Take care", (Paragraph("Really."),)),
+        Paragraph("**Ubuntu**"),
+        Paragraph("Use apt."),
+    )
+
+
+def test_generic_hugo_boxes_take_their_kind_from_the_argument() -> None:
+    tree = read("""\
+        {{< hint warning >}}
+        Mind the gap.
+        {{< /hint >}}
+
+        {{< alert color="danger" title="Stop" >}}
+        Do not.
+        {{< /alert >}}
+
+        {{% note %}}
+        Never closed, so no box.
+        """)
+    assert tree.root.blocks == (
+        Admonition("warning", None, (Paragraph("Mind the gap."),)),
+        Admonition("danger", "Stop", (Paragraph("Do not."),)),
+        Paragraph("Never closed, so no box."),
+    )

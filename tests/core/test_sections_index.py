@@ -113,3 +113,16 @@ def test_bm25f_heading_field_weight():
     scores = headed.bm25_scores(["delta"])
     assert scores[2] > scores[1] > scores[0]
     assert headed.bm25_scores(["epsilon"])[0] > 0  # a heading-only word is searchable
+
+
+def test_kb_toml_change_rereads_every_file_and_stales_the_save(tmp_path: Path):
+    kdir = write_docs(tmp_path / "kb")
+    service = KnowledgeService.open(kdir)
+    (kdir / "kb.toml").write_text('base_url = "https://example.org/v2/"\nurl_style = "html"\n')
+    service.reload()
+    assert service._built.files_read == 2  # both files: their links depend on kb.toml
+    p = next(p for p in service.knowledge.passages if p.section == ("Activating the environment",))
+    assert p.url == "https://example.org/v2/managing-environments.html#activating-the-environment"
+    again = KnowledgeService.open(kdir)  # the save made after the reload is current
+    assert again._built.files_read == 0
+    assert all(p.url.startswith("https://example.org/v2/") for p in again.knowledge.passages)

@@ -27,6 +27,9 @@ _MKDOCSTRINGS = re.compile(r"^:::\s+([A-Za-z_][\w.:-]*)\s*$")
 _TABBED = re.compile(r'^(\s*)===[+!]*\s+(".*")\s*$')
 _SNIPPET = re.compile(r"^\s*;?-{1,2}8<-{1,2}")
 _BLOCK_FENCE = re.compile(r"^\s*/{3,}(?:\s.*)?$")
+# MDX (Docusaurus): module lines at the top level are code for the site, not text.
+_MDX_MODULE = re.compile(r"^(?:import\s.{0,500}\sfrom\s+['\"][^'\"]+['\"]|import\s+['\"][^'\"]+['\"]"
+                         r"|export\s+(?:default|const|function)\b.*);?\s*$")
 _CONTAINER_CLOSE = re.compile(r"^\s*:{3,}\s*$")
 _INDENTED_OPTION = re.compile(r"^\s+[\w-]+\s*:")
 # Hugo `{{< … >}}` / `{{% … %}}` and Jekyll `{% … %}`; a tag never spans a blank line.
@@ -228,7 +231,7 @@ class _Tags:
             tab = _TABBED.match(lines[i])
             if tab:
                 lines[i] = f"{tab.group(1)}!!! tab {tab.group(2)}"
-            elif _SNIPPET.match(lines[i]) or _BLOCK_FENCE.match(lines[i]):
+            elif _SNIPPET.match(lines[i]) or _BLOCK_FENCE.match(lines[i]) or _MDX_MODULE.match(lines[i]):
                 lines[i] = ""
             i += 1
         if not any("{" in lines[j] for j in range(start, end)):

@@ -79,8 +79,10 @@ _TOC_MARKERS = frozenset({"[toc]", "[[toc]]", "[[_toc_]]", "[_toc_]", "{:toc}", 
 _KRAMDOWN_IAL = re.compile(r"^\{:[^{}]*\}$")
 _GITHUB_ALERT = re.compile(r"^\\\[!(\w+)\\\]\s*")
 _SPACES = re.compile(r"[ \t]+")
+_CONTAINER_INFO = re.compile(r"^\{?\.?([\w-]+)\}?(?:\[(.*)\])?\s*(.*)$", re.DOTALL)
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_SUMMARY = re.compile(r"<summary\b[^>]{0,200}>(.{0,2000}?)</summary\s*>", re.IGNORECASE | re.DOTALL)
+_LABELS = re.compile(r"<summary\b[^>]{0,200}>(.{0,2000}?)</summary\s*>"
+                     r"|<TabItem\b[^>]{0,500}?\blabel=[\"']([^\"'>]{1,200})[\"']", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^<>]{0,500}>")
 # MkDocs decorations in running text: icon shortcodes and attribute lists ("{ .md-button }").
 _DECORATION = re.compile(r":(?:material|octicons|fontawesome|simple)-[\w-]+:"
@@ -303,10 +305,13 @@ class _Builder:
         if kind == "admonition_open":
             return self._admonition(tokens, i)
         if kind == "container_box_open":
-            words = tok.info.strip().split(None, 1)
+            # "warning Be careful", Docusaurus' "tip[My title]" and "{.note}" all name the kind first.
+            m = _CONTAINER_INFO.match(tok.info.strip())
             blocks, j = self._blocks_until(tokens, i + 1, "container_box_close")
-            title = escape(words[1].strip()) if len(words) > 1 and words[1].strip() else None
-            return (Admonition(kind=words[0].lower(), title=title, blocks=tuple(blocks))
+            box_kind = (m.group(1) if m else "note").lower()
+            raw_title = ((m.group(2) or m.group(3)) if m else "").strip()
+            title = escape(raw_title) if raw_title else None
+            return (Admonition(kind=box_kind, title=title, blocks=tuple(blocks))
                     if blocks or title else None), j
         if kind == "dl_open":
             return self._deflist(tokens, i)
@@ -402,11 +407,11 @@ def _heading_text(inline: Token) -> tuple[str, str | None]:
 
 
 def _summary(html_text: str) -> Paragraph | None:
-    """HTML is dropped, except the visible label of a `<details>` box: FAQ pages put their
-    questions there (`<summary>How do I …?</summary>`, the answer as Markdown below)."""
+    """HTML is dropped, except visible labels of what holds Markdown: a `<details>` box's
+    `<summary>` (FAQ pages put their questions there) and an MDX `<TabItem label="…">`."""
     labels = []
-    for m in _SUMMARY.finditer(html_text):
-        label = " ".join(html.unescape(_TAG.sub(" ", m.group(1))).split())
+    for m in _LABELS.finditer(html_text):
+        label = " ".join(html.unescape(_TAG.sub(" ", m.group(1) or m.group(2) or "")).split())
         if label:
             labels.append(f"**{escape(label)}**")
     return Paragraph(" ".join(labels)) if labels else None
