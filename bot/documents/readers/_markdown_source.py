@@ -47,6 +47,8 @@ _TAG_OR_CODE = re.compile(
 )
 _TAG_INNER = re.compile(r"^\{\{?[<%]-?\s*(?:/\*)?\s*(?P<inner>.*?)\s*(?:\*/)?\s*-?[%>]\}?\}$", re.DOTALL)
 _RAW_LINE = re.compile(r"^\s*\{%-?\s*(?:raw|endraw)\s*-?%\}\s*$")
+# A reference definition's label, up to where its target starts: "  [Blog]: ".
+_DEFINITION_HEAD = re.compile(r" {0,3}\[(?:[^\]\\\n]|\\.)+\]:[ \t]*$")
 _PARAM = re.compile(r'(\w+)\s*=\s*"([^"]*)"|(\w+)\s*=\s*(\S+)|"([^"]*)"|(\S+)')
 
 # Shortcodes that are boxes; for the generic ones the kind is their first argument.
@@ -278,6 +280,10 @@ class _Tags:
             # A box of kind "tab", which the tree builder unboxes behind its label.
             return self._box(name, inner, closing, title=None if closing else self._tab_label(inner)) + keep_lines
         self.dropped += 1
+        if not alone and _definition_target(text, m.start()):
+            # `[Blog]: {{< ref "/blog" >}}`: an empty target would end the definition (and all
+            # after it) as paragraph text; `<>` is CommonMark's empty link destination.
+            return "<>" + keep_lines
         return keep_lines if alone else ""
 
     def _tab_labels(self, inner: str) -> None:
@@ -326,6 +332,17 @@ class _Tags:
 # Stands for a box's opening line until its closing tag shows it really is a box.
 _PLACEHOLDER = "\x00"
 _PLACEHOLDER_RE = re.compile("\x00(\\d+)\x00")
+
+
+def _definition_target(text: str, pos: int) -> bool:
+    """Whether `pos` is where a reference definition's target starts. Only a bounded stretch
+    before it is looked at (labels are at most 999 characters), so a long line of tags stays
+    linear."""
+    start = max(0, pos - 1010)
+    line_start = text.rfind("\n", start, pos) + 1
+    if line_start == 0 and start > 0:
+        return False
+    return _DEFINITION_HEAD.match(text, line_start, pos) is not None
 
 
 def _fence_marker(line: str) -> str | None:
