@@ -329,7 +329,10 @@ def main(argv: list[str] | None = None) -> int:
           f"p99 {bot['answer_ms']['p99']:.2f}; top-1 {bot['top1']:.3f}")
     print(f"bot   : second start, from the saved index: open {again['open_s']:.2f} s, "
           f"process start to first answer {again['first_answer_s']:.2f} s")
-    ok = lambda good: "ok" if good else "MISSED"
+
+    def ok(good: bool) -> str:
+        return "ok" if good else "MISSED"
+
     if ref is not None:
         stem = "PyStemmer" if ref["stemmer"] else "no stemmer (PyStemmer not installed)"
         print(f"bm25s : read + split {ref['read_s']:.1f} s, tokenize {ref['tokenize_s']:.1f} s ({stem}), "

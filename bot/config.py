@@ -5,10 +5,12 @@ a log line or an error.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeAlias
 
 from .errors import ConfigError
 
@@ -119,32 +121,34 @@ class Settings:
                 raise ConfigError(f"SHARD_IDS has {bad[0]}, but shard ids must be below SHARD_COUNT={s.shard_count}")
         if (s.prefix_commands or s.answer_channel_ids) and not s.message_content:
             # Both read ordinary messages, which Discord only delivers with the intent.
-            s = _replace(s, message_content=True)
+            s = dataclasses.replace(s, message_content=True)
         return s
 
 
-def _replace(s: Settings, **changes: object) -> Settings:
-    from dataclasses import replace
-
-    return replace(s, **changes)
+# The reader's methods are named after the types they return, which shadows the builtins
+# inside the class body: its annotations use these aliases.
+_Str: TypeAlias = str
+_Int: TypeAlias = int
+_Float: TypeAlias = float
+_Bool: TypeAlias = bool
 
 
 class _Reader:
     """Typed access to string settings, raising ConfigError that names the key."""
 
-    def __init__(self, env: Mapping[str, str]) -> None:
+    def __init__(self, env: Mapping[_Str, _Str]) -> None:
         self.env = env
 
-    def str(self, key: str, default: str) -> str:
+    def str(self, key: _Str, default: _Str) -> _Str:
         return self.env.get(key, default)
 
-    def _raw(self, key: str) -> str | None:
+    def _raw(self, key: _Str) -> _Str | None:
         value = self.env.get(key)
         if value is None or not value.strip():
             return None
         return value.strip()
 
-    def int(self, key: str, default: int, minimum: int | None = None, maximum: int | None = None) -> int:
+    def int(self, key: _Str, default: _Int, minimum: _Int | None = None, maximum: _Int | None = None) -> _Int:
         raw = self._raw(key)
         if raw is None:
             return default
@@ -158,10 +162,10 @@ class _Reader:
             raise ConfigError(f"{key} must be at most {maximum}, got {value}")
         return value
 
-    def optional_int(self, key: str, minimum: int) -> int | None:
+    def optional_int(self, key: _Str, minimum: _Int) -> _Int | None:
         return None if self._raw(key) is None else self.int(key, 0, minimum=minimum)
 
-    def float(self, key: str, default: float, minimum: float) -> float:
+    def float(self, key: _Str, default: _Float, minimum: _Float) -> _Float:
         raw = self._raw(key)
         if raw is None:
             return default
@@ -173,7 +177,7 @@ class _Reader:
             raise ConfigError(f"{key} must be a finite number of at least {minimum}, got {raw!r}")
         return value
 
-    def bool(self, key: str, default: bool) -> bool:
+    def bool(self, key: _Str, default: _Bool) -> _Bool:
         raw = self._raw(key)
         if raw is None:
             return default
@@ -184,7 +188,7 @@ class _Reader:
             return False
         raise ConfigError(f"{key} must be true or false, got {raw!r}")
 
-    def ids(self, key: str, allow_zero: bool = False) -> list[int]:
+    def ids(self, key: _Str, allow_zero: _Bool = False) -> list[_Int]:
         raw = self._raw(key)
         if raw is None:
             return []
@@ -197,7 +201,7 @@ class _Reader:
             out.append(int(part))
         return out
 
-    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
+    def choice(self, key: _Str, default: _Str, choices: tuple[_Str, ...]) -> _Str:
         raw = self._raw(key)
         if raw is None:
             return default
@@ -205,7 +209,7 @@ class _Reader:
             raise ConfigError(f"{key} must be one of {', '.join(choices)}, got {raw!r}")
         return raw.upper()
 
-    def url(self, key: str, schemes: tuple[str, ...]) -> str | None:
+    def url(self, key: _Str, schemes: tuple[_Str, ...]) -> _Str | None:
         raw = self._raw(key)
         if raw is None:
             return None

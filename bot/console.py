@@ -340,8 +340,10 @@ def run_console(
     for stream in (stdin, stdout):
         # Odd bytes in a pipe or a terminal that can't show a character must not crash.
         try:
-            stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
-        except (AttributeError, ValueError, OSError):
+            reconfigure = getattr(stream, "reconfigure", None)  # TextIOWrapper has it; test doubles may not
+            if reconfigure is not None:
+                reconfigure(errors="replace")
+        except (ValueError, OSError):
             pass
     interactive = _is_tty(stdin)
     console = Console(service, settings, stdout, interactive, app)

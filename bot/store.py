@@ -19,6 +19,7 @@ save raises IndexFormatError; the service then rebuilds from the files.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -145,8 +146,24 @@ def settings_key(clean: LoadConfig, params: BM25Params) -> str:
         "max_file_mb": clean.max_file_mb,
         "shape": asdict(clean.shape),
         "bm25": asdict(params),
+        "code": code_fingerprint(),
     }
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash of the source of the code that turns files into passages and terms (readers,
+    passage builder, loader, tokenising): a save made by other code is stale even when no
+    one remembered to bump ANALYSIS_VERSION (readers change often)."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted([*(root / "documents").rglob("*.py"), root / "text.py", root / "data" / "stopwords.txt"]):
+        try:
+            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+        except OSError:
+            h.update(path.name.encode())  # unreadable here: still a stable key
+    return h.hexdigest()
 
 
 def cache_key(files: Sequence[tuple[str, tuple[int, int]]], clean: LoadConfig, params: BM25Params) -> str:
@@ -282,7 +299,7 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key") -> Built | Non
         raise IndexFormatError(f"saved index in {folder} is unreadable ({exc})") from None
     if len(table) != index.size:
         raise IndexFormatError(f"saved index in {folder} is inconsistent (passages and index differ)")
-    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures, notes), table,  # type: ignore[arg-type]
+    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures, notes), table,
                        skipped, configs)
     return Built(kb, index, 0, saved=True, seconds=float(meta.get("build_seconds") or 0.0),
                  built_at=meta.get("built_at"))

@@ -111,10 +111,11 @@ async def reply_to(message: discord.Message, reply: ReplyData, key: str | None =
                    *, delete_after: float | None = None) -> discord.Message | None:
     """Reply to a member's message without pinging them; still sends if it was deleted."""
     kwargs = message_kwargs(reply, key, as_text=not _can_embed(message.channel, message.guild))
+    if delete_after is not None:  # discord.py takes a float or nothing, not None
+        kwargs["delete_after"] = delete_after
     try:
         return await message.channel.send(
             reference=message.to_reference(fail_if_not_exists=False),
-            delete_after=delete_after,
             **kwargs,
         )
     except discord.Forbidden:

@@ -208,7 +208,16 @@ def test_first_build_is_saved_and_logged(kdir: Path, caplog):
 
 
 def test_the_index_lives_where_make_clean_removes_it():
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     assert cache_dir(root / "knowledge") == root / ".kb-cache" / "knowledge"
     clean = next(line for line in (root / "Makefile").read_text().splitlines() if line.startswith("\trm -rf"))
     assert " .kb-cache" in clean
+
+
+def test_a_save_made_by_other_reader_code_is_stale(kdir: Path, monkeypatch):
+    from bot import store
+
+    KnowledgeService.open(kdir).save_index()
+    assert KnowledgeService.open(kdir)._built.files_read == 0
+    monkeypatch.setattr(store, "code_fingerprint", lambda: "other code")
+    assert KnowledgeService.open(kdir)._built.files_read > 0  # rebuilt, not served stale
