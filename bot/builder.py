@@ -18,7 +18,7 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -158,7 +158,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 
 def _analysed(root: Path, tasks: list[Task], config: LoadConfig,
               splitter: SentenceSplitter, analyzer: Analyzer, workers: int,
-              ) -> Iterator[FileAnalysis | SkippedFile]:
+              ) -> Generator[FileAnalysis | SkippedFile, None, None]:
     """analyse_file over `tasks`, in their order: in a pool when it pays off."""
     size = sum(sig[0] for _, sig, _ in tasks if sig)
     if workers <= 1 or len(tasks) < 2 or size < PARALLEL_MIN_BYTES:

@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import builder
-from bot import text
+from bot import builder, text
 from bot.builder import build_knowledge
 from bot.text import Analyzer, SentenceSplitter
 
