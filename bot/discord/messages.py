@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..rendering.markdown import defuse_mentions, scrub, truncate
 from ..text import strip_mention_syntax
 
 _QUESTION_WORDS = frozenset(
@@ -62,9 +63,8 @@ def looks_like_question(text: str) -> bool:
 
 
 def thread_name(question: str) -> str:
-    """A thread title from the question, cut on a word boundary to Discord's 100 characters."""
-    text = " ".join(question.split()) or "Answer"
-    if len(text) <= THREAD_NAME_LIMIT:
-        return text
-    cut = text.rfind(" ", 0, THREAD_NAME_LIMIT - 1)
-    return (text[:cut] if cut > 20 else text[:THREAD_NAME_LIMIT - 1]) + "…"
+    """A thread title from the question, cut on a word boundary to Discord's 100 characters
+    (UTF-16 units); mention tokens stripped and lone surrogates replaced, like every text
+    the bot sends."""
+    text = defuse_mentions(scrub(clean_question(question))) or "Answer"
+    return truncate(text, THREAD_NAME_LIMIT, "…")

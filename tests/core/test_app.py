@@ -19,7 +19,7 @@ from bot.gaps import gaps_csv
 from bot.outcomes import CONSOLE_ACTOR, Actor, Asked, Refused
 from bot.service import KnowledgeService
 from bot.storage import Store
-from tests.handler_fakes import make_knowledge
+from tests.fakes.handler_fakes import make_knowledge
 
 ADMIN = CONSOLE_ACTOR
 MEMBER = Actor(4242)

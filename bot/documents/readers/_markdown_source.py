@@ -13,6 +13,7 @@ unboxes tabs again behind their label).
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -61,6 +62,8 @@ _HIGHLIGHT = frozenset({"highlight", "code"})
 # closing line can never close a `:::` container the author wrote, nor an outer box.
 _BOX_MARKER_LEN = 24
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Prepared:
@@ -100,7 +103,7 @@ def _take_front_matter(lines: list[str], out: Prepared) -> None:
         return  # "---" text "---" with no keys: rules around a paragraph
     for i in range(end + 1):
         lines[i] = ""
-    out.notes.append(f"dropped front matter (lines 1-{end + 1})")
+    log.debug("dropped front matter (lines 1-%d)", end + 1)  # metadata, not a cut: no report note
     values = _toml_values(body) if marker == "+++" else {k: _yaml_scalar(body, k) for k in ("title", "source")}
     out.title = values.get("title") or None
     source = values.get("source") or ""
@@ -196,7 +199,7 @@ class _Tags:
                 if _PLACEHOLDER in line:
                     lines[j] = _PLACEHOLDER_RE.sub(lambda m: self.boxes[int(m.group(1))].opener or "", line)
         if self.dropped:
-            self.out.notes.append(f"dropped {self.dropped} shortcode/template tag(s)")
+            log.debug("dropped %d shortcode/template tag(s)", self.dropped)
 
     def _skip_fence(self, i: int, marker: str) -> int:
         """Past a fenced block; Jekyll's {% raw %} lines inside it go, the rest stays."""
@@ -226,7 +229,7 @@ class _Tags:
                 while i < end and lines[i][:1].isspace() and lines[i].strip():
                     lines[i] = ""  # its indented YAML options
                     i += 1
-                self.out.notes.append(f"dropped mkdocstrings directive {m.group(1)!r}")
+                log.debug("dropped mkdocstrings directive %r", m.group(1))
                 continue
             tab = _TABBED.match(lines[i])
             if tab:

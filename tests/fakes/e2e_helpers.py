@@ -25,9 +25,9 @@ import discord
 from bot.config import Settings
 from bot.discord.client import KnowledgeBot, create_bot
 from bot.service import KnowledgeService
-from tests.fake_discord import FakeDiscord, RecordedRequest
+from tests.fakes.fake_discord import FakeDiscord, RecordedRequest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KNOWLEDGE = ROOT / "knowledge"
 ARTICLE = "nato-space-center-ramstein.txt"
 ARTICLE_TITLE = "New progress in NATO’s space force construction"

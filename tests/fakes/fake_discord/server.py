@@ -74,7 +74,7 @@ from .validation import (
 JSON = dict[str, Any]
 T = TypeVar("T")
 
-log = logging.getLogger("tests.fake_discord")
+log = logging.getLogger("tests.fakes.fake_discord")
 
 API_PREFIX = "/api/v10"
 GATEWAY_PATH = "/gateway"

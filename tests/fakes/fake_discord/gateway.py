@@ -20,7 +20,7 @@ from aiohttp import web
 
 JSON = dict[str, Any]
 
-log = logging.getLogger("tests.fake_discord")
+log = logging.getLogger("tests.fakes.fake_discord")
 
 # Gateway opcodes.
 OP_DISPATCH = 0

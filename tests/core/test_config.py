@@ -12,7 +12,7 @@ from dotenv import dotenv_values
 from bot.config import Secret, Settings
 from bot.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 KEYS = {
     "discord_token": "DISCORD_TOKEN", "knowledge_dir": "KNOWLEDGE_DIR", "admin_user_ids": "ADMIN_USER_IDS",

@@ -1,6 +1,6 @@
 """Loopback fake Discord (REST v10 + JSON gateway) for end-to-end tests with the real discord.py.
 
-    from tests.fake_discord import FakeDiscord
+    from tests.fakes.fake_discord import FakeDiscord
 
     async with FakeDiscord() as fake, fake.patch_discord_py():
         async with fake.run_client(bot):

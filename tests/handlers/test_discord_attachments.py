@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.discord.attachments import DownloadFailed, TooBig, download
-from tests.fake_discord import FakeDiscord
+from tests.fakes.fake_discord import FakeDiscord
 
 
 async def test_download_reads_the_attachment_url_and_stops_at_the_limit() -> None:

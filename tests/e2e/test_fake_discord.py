@@ -1,4 +1,4 @@
-"""Proves tests.fake_discord against the real, unmodified discord.py client.
+"""Proves tests.fakes.fake_discord against the real, unmodified discord.py client.
 
 A tiny commands.Bot defined here logs in over loopback HTTP, connects to the fake gateway,
 answers messages, slash commands and button clicks, and recovers from injected faults.
@@ -12,7 +12,8 @@ import io
 import json
 import logging
 import zlib
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import discord
@@ -20,7 +21,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fake_discord import FakeDiscord, payloads
+from tests.fakes.fake_discord import FakeDiscord, payloads
 
 MESSAGES_ROUTE = "/channels/{channel_id}/messages"
 
@@ -365,7 +366,7 @@ async def test_rejected_token_raises_login_failure(fake: FakeDiscord) -> None:
 
 async def test_unknown_route_is_404_and_recorded(fake: FakeDiscord, bot: SmallBot, caplog: pytest.LogCaptureFixture) -> None:
     route = discord.http.Route("GET", "/guilds/{guild_id}/audit-logs", guild_id=int(fake.guild_id))
-    with caplog.at_level(logging.WARNING, logger="tests.fake_discord"):
+    with caplog.at_level(logging.WARNING, logger="tests.fakes.fake_discord"):
         with pytest.raises(discord.NotFound):
             await bot.http.request(route)
     assert [(r.method, r.path) for r in fake.unknown_routes] == [("GET", f"/guilds/{fake.guild_id}/audit-logs")]

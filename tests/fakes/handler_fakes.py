@@ -237,7 +237,7 @@ class FakeBot:
         return self.app.cooldown
 
 
-ARTICLE = Path(__file__).resolve().parents[1] / "knowledge" / "nato-space-center-ramstein.txt"
+ARTICLE = Path(__file__).resolve().parents[2] / "knowledge" / "nato-space-center-ramstein.txt"
 
 
 def make_knowledge(root: Path, extra: dict[str, str] | None = None, *, article: bool = True) -> Path:

@@ -21,7 +21,7 @@ from bot.rendering.messages import (
     render_more_results,
 )
 from bot.rendering.passage import fit_code, fit_passage, parse_blocks, snippet_markdown
-from bot.rendering.reply import DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT
+from bot.rendering.reply import DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, FIELD_VALUE_LIMIT
 from bot.rendering.terminal import TerminalStyle, display_width, render_terminal
 
 LEAD = ("Poetry keeps **virtual environments** outside the project. To create them inside the "
@@ -187,7 +187,10 @@ def _inline(draw) -> str:
 def _block(draw) -> str:
     kind = draw(st.sampled_from(["text", "text", "code", "list"]))
     if kind == "code":
-        lines = draw(st.lists(st.text(alphabet="abc *`_=()", max_size=30), min_size=1, max_size=30))
+        # A line that would close the fence is never inside one: the passage builder makes the
+        # fence longer than any backtick run in the code (documents.passages.fence).
+        line = st.text(alphabet="abc *`_=()", max_size=30).filter(lambda t: not t.lstrip(" ").startswith("```"))
+        lines = draw(st.lists(line, min_size=1, max_size=30))
         return "```python\n" + "\n".join(lines) + "\n```"
     if kind == "list":
         items = draw(st.lists(_inline(), min_size=1, max_size=4))
@@ -257,7 +260,10 @@ def test_real_documentation_answers_render_as_written():
             if r.passage.markdown and snippet_markdown(r.passage, r.snippet, fallback=False) is None:
                 fallbacks += 1
         reply = render_answer(answer)
+        assert sum(e.total_chars() for e in reply.embeds) <= EMBED_TOTAL_LIMIT
         for e in reply.embeds:
+            assert units(e.description or "") <= DESCRIPTION_LIMIT
+            assert all(units(f.value) <= FIELD_VALUE_LIMIT for f in e.fields)
             for part in (e.description or "", *(f.value for f in e.fields)):
                 assert markup_states(part)[-1] == 0, part  # fences, code spans, bold all closed
                 code_shown += "```" in part
@@ -273,3 +279,30 @@ def test_code_inside_list_items_and_quotes_is_cut_and_closed_as_it_was_opened():
     quoted = "> Run:\n> ```bash\n" + "\n".join(f"> echo {i}" for i in range(40)) + "\n> ```"
     out = truncate(quoted, 120)
     assert "\n> ```\n…" in out and markup_states(out)[-1] == 0
+
+
+def test_a_markdown_file_read_built_and_rendered(tmp_path):
+    """The whole way: a Markdown file through the reader and passage builder to the embed."""
+    from bot.service import KnowledgeService
+
+    kdir = tmp_path / "knowledge"
+    kdir.mkdir()
+    (kdir / "setup.md").write_text(
+        "# Project setup\n\n## Installing the toolchain\n\n"
+        "The toolchain installs into a **private** folder. To install the toolchain, run:\n\n"
+        "```bash\ncurl -sSL https://example.org/install.sh | sh\n\nexport PATH=\"$HOME/.tool/bin:$PATH\"\n```\n\n"
+        "The installer accepts options:\n\n"
+        "- `--prefix DIR` installs somewhere else\n"
+        "  - the folder must be writable\n"
+        "- `--quiet` prints nothing\n",
+        encoding="utf-8",
+    )
+    service = KnowledgeService.open(kdir)
+    answer = service.ask("how do I install the toolchain?")
+    assert answer.best is not None
+    desc = render_answer(answer).embeds[0].description
+    assert "run:\n\n```bash\ncurl -sSL https://example.org/install.sh | sh\n\nexport PATH=" in desc
+    assert "**private**" in desc and "\\*\\*" not in desc
+    assert "Project setup › Installing the toolchain" in desc
+    full = render_full_passage(answer.best).embeds[0].description
+    assert "- `--prefix DIR` installs somewhere else\n  - the folder must be writable\n- `--quiet` prints nothing" in full

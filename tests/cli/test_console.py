@@ -12,9 +12,9 @@ from bot.console import PROMPT, LineReader, run_console
 from bot.rendering.terminal import display_width
 from bot.service import KnowledgeService
 from bot.storage import Store
-from tests.handler_fakes import make_knowledge
+from tests.fakes.handler_fakes import make_knowledge
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(tmp_path: Path, text: str, stdin: io.TextIOBase | None = None, **settings) -> tuple[int, str, KnowledgeService]:

@@ -59,7 +59,7 @@ from bot.rendering.terminal import (
     to_text,
 )
 from bot.service import KnowledgeService, SourceInfo
-from tests.handler_fakes import make_knowledge
+from tests.fakes.handler_fakes import make_knowledge
 
 
 def assert_within_limits(reply: ReplyData) -> None:
@@ -463,7 +463,7 @@ def test_example_question_for_the_seed_article_is_answered(service):
 
 
 def test_terminal_works_without_wcwidth(monkeypatch):
-    import bot.rendering.terminal as terminal
+    from bot.rendering import terminal
 
     monkeypatch.setattr(terminal, "_WCWIDTH", None)  # a broken install: unicodedata estimates
     assert display_width("日本 👍 é") == 4 + 1 + 2 + 1 + 1

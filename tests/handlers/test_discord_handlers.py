@@ -14,6 +14,7 @@ import discord
 import pytest
 from discord import app_commands
 
+from bot.app import AnswerState
 from bot.config import Settings
 from bot.discord import client as client_mod
 from bot.discord.checks import NotAdmin, admin_predicate, is_admin
@@ -22,10 +23,9 @@ from bot.discord.cogs import ask as ask_mod
 from bot.discord.cogs.admin import AdminCog
 from bot.discord.cogs.ask import AskCog, PrefixAskCog
 from bot.discord.send import NO_MENTIONS, message_kwargs
-from bot.app import AnswerState
 from bot.discord.views import handle_button
 from bot.rendering.messages import render_answer
-from tests.handler_fakes import (
+from tests.fakes.handler_fakes import (
     BOT_ID,
     FakeChannel,
     FakeEmbedMessage,
@@ -832,3 +832,14 @@ async def test_gaps_and_forget_me_through_the_tree(tmp_path):
     await invoke(bot, kb, "forget-me", forget)
     assert "deleted 2 rows" in forget.outbox[0].content
     assert_no_pings(admin.outbox + forget.outbox)
+
+
+def test_thread_names_hold_no_mentions_and_fit_discord():
+    from bot.discord.messages import thread_name
+    from bot.rendering.markdown import units
+
+    name = thread_name("@everyone <@123> ＠here why does the orbital relay station " + "roster " * 30)
+    assert not RAW_MENTION.search(name) and name.startswith("why does the orbital") and name.endswith("…")
+    assert units(name) <= 100
+    assert units(thread_name("😀" * 80)) <= 100 and thread_name("<@1>") == "Answer"
+    assert "\ud83d" not in thread_name("why \ud83d here?")

@@ -1,4 +1,4 @@
-"""Proves the interaction surface of tests.fake_discord against the real discord.py client:
+"""Proves the interaction surface of tests.fakes.fake_discord against the real discord.py client:
 message context-menu commands (application command type 3), modals (callback type 9) and their
 submit (interaction type 5), attachment options served by the fake's loopback CDN, autocomplete
 (interaction type 4 → callback type 8), pagination buttons on the bot's own (ephemeral)
@@ -16,7 +16,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fake_discord import FakeDiscord, payloads
+from tests.fakes.fake_discord import FakeDiscord, payloads
 
 FRUITS = ["apple", "apricot", "banana", "blueberry", "cherry"]
 

@@ -208,7 +208,7 @@ def test_first_build_is_saved_and_logged(kdir: Path, caplog):
 
 
 def test_the_index_lives_where_make_clean_removes_it():
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     assert cache_dir(root / "knowledge") == root / ".kb-cache" / "knowledge"
     clean = next(line for line in (root / "Makefile").read_text().splitlines() if line.startswith("\trm -rf"))
     assert " .kb-cache" in clean

@@ -24,7 +24,7 @@ from bot.discord.client import (
     run_bot,
 )
 from bot.service import KnowledgeService
-from tests.e2e_helpers import (
+from tests.fakes.e2e_helpers import (
     ARTICLE_TITLE,
     KNOWLEDGE,
     MESSAGES_ROUTE,
@@ -36,7 +36,7 @@ from tests.e2e_helpers import (
     running_bot,
     subprocess_env,
 )
-from tests.fake_discord import FakeDiscord, payloads
+from tests.fakes.fake_discord import FakeDiscord, payloads
 
 
 @pytest.fixture

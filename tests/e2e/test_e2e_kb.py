@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e_helpers import (
+from tests.fakes.e2e_helpers import (
     FOLLOWUP_ROUTE,
     copy_knowledge,
     custom_ids,
     embed_of,
     running_bot,
 )
-from tests.fake_discord import FakeDiscord, RecordedRequest, payloads
+from tests.fakes.fake_discord import FakeDiscord, RecordedRequest, payloads
 
 RELAY_QUESTION = "what colour is the orbital relay badge?"
 RELAY_ANSWER = "The orbital relay badge is cobalt blue with a silver star."
