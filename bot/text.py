@@ -62,6 +62,17 @@ def clean_invisible(text: str) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
 
 
+# Discord's mention syntax (users, roles, channels, custom emoji, @everyone/@here) in a
+# question or a taught answer: not words of it, on whatever adapter it was typed.
+_MENTION_SYNTAX = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b", re.IGNORECASE)
+
+
+def strip_mention_syntax(text: str) -> str:
+    """The text without mention syntax, cleaned first so "@\u200beveryone" and "＠everyone"
+    go too; spaces folded. Only mentions in, "" out."""
+    return " ".join(_MENTION_SYNTAX.sub(" ", clean_invisible(text or "")).split())
+
+
 class Analyzer:
     """Turns text into index terms: lower-cased Snowball stems without stopwords."""
 
