@@ -336,7 +336,10 @@ def main(argv: list[str] | None = None) -> int:
     build_ratio = bot["build_s"] / (ref["tokenize_s"] + ref["index_s"])
     build_ratio_read = bot["build_s"] / (ref["read_s"] + ref["tokenize_s"] + ref["index_s"])
     answer_ratio = bot["answer_ms"]["mean"] / ref["answer_ms"]["mean"]
-    ok = lambda good: "ok" if good else "MISSED"
+
+    def ok(good: bool) -> str:
+        return "ok" if good else "MISSED"
+
     print(f"ratio : first build / bm25s tokenise+index {build_ratio:.2f}x (target <= {TARGETS['build_ratio']}x: "
           f"{ok(build_ratio <= TARGETS['build_ratio'])}); / bm25s read+tokenise+index {build_ratio_read:.2f}x")
     print(f"ratio : answer path / bm25s retrieval per question {answer_ratio:.2f}x "

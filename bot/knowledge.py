@@ -84,7 +84,7 @@ class _ParagraphView(Sequence[str]):
     def __len__(self) -> int:
         return self._stop - self._start
 
-    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+    def __getitem__(self, i):
         if isinstance(i, slice):
             return [self._table.text(j) for j in range(self._start, self._stop)[i]]
         if i < 0:
@@ -145,7 +145,7 @@ class PassageTable(Sequence[Passage]):
     def markdown(self, p: int) -> str:
         return self.md_blob[int(self.md_ptr[p]):int(self.md_ptr[p + 1])].tobytes().decode("utf-8")
 
-    def __getitem__(self, p):  # type: ignore[no-untyped-def]
+    def __getitem__(self, p):
         if isinstance(p, slice):
             return [self[i] for i in range(len(self))[p]]
         if p < 0:

@@ -299,7 +299,7 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key") -> Built | Non
         raise IndexFormatError(f"saved index in {folder} is unreadable ({exc})") from None
     if len(table) != index.size:
         raise IndexFormatError(f"saved index in {folder} is inconsistent (passages and index differ)")
-    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures, notes), table,  # type: ignore[arg-type]
+    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures, notes), table,
                        skipped, configs)
     return Built(kb, index, 0, saved=True, seconds=float(meta.get("build_seconds") or 0.0),
                  built_at=meta.get("built_at"))

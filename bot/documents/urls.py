@@ -12,16 +12,21 @@ from docutils.nodes import make_id
 
 URL_STYLES = ("mkdocs", "html", "sphinx", "hugo")
 _INDEX_STEMS = {"index", "readme", "_index"}
+_CONVERTED = {".md", ".markdown", ".rst"}  # the sources a generator turns into pages
 
 
 def page_url(base_url: str, rel: str, style: str) -> str:
     """The URL of the page built from `rel` (path relative to the folder `base_url` serves).
 
     mkdocs: `advanced/ssl.md` -> `advanced/ssl/`, `index.md` -> ``; html and sphinx:
-    `advanced/ssl.html`; hugo: as mkdocs, lower-cased, `_index.md` -> its folder.
+    `advanced/ssl.html`; hugo: as mkdocs, lower-cased, `_index.md` -> its folder. Other
+    files (PDF, .txt, .html) keep their own name.
     """
     p = PurePosixPath(rel)
     parent = "" if str(p.parent) == "." else f"{p.parent}/"
+    if p.suffix.lower() not in _CONVERTED:
+        # A PDF, .txt or .html page in the docs folder is published as it is.
+        return base_url.rstrip("/") + "/" + rel
     stem = p.stem
     if style in ("html", "sphinx"):
         page = f"{parent}{stem}.html"

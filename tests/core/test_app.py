@@ -4,6 +4,7 @@ when the database fails."""
 
 from __future__ import annotations
 
+import codecs
 import sqlite3
 import tempfile
 import threading
@@ -266,6 +267,14 @@ def test_kb_add_refuses_bad_uploads_and_leaves_folder_and_index_as_before(app, n
     assert isinstance(result, Refused) and result.reason == reason, result
     assert snapshot(app) == before
     assert app.store.audit_rows(1)[0]["result"] == "refused"
+
+
+def test_kb_add_takes_utf16_text_with_a_byte_order_mark(app):
+    # What Windows Notepad saves as "Unicode": not binary, and the readers take it.
+    added = app.kb_add(ADMIN, "canteen.md", "# Canteen\n\nThe canteen serves soup on Mondays.\n".encode("utf-16"))
+    assert isinstance(added, o.KbAdded), added
+    assert ask(app, "when does the canteen serve soup?").answer.best.citation.document == "uploads/canteen.md"
+    assert app.kb_add(ADMIN, "odd.md", codecs.BOM_UTF16_LE + b"\x00\xd8").reason == o.NOT_UTF8
 
 
 def test_kb_add_refuses_too_big_files(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from pathlib import Path
 
@@ -97,3 +98,12 @@ def test_env_example_documents_every_key_and_parses():
     values = {k: v for k, v in dotenv_values(ROOT / ".env.example").items() if v is not None}
     s = Settings.from_env(values)
     assert not s.discord_token  # the example holds no token
+
+
+def test_env_example_names_every_document_type_the_readers_take():
+    from bot.documents.registry import SUPPORTED_SUFFIXES
+
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    about = lines[lines.index("KNOWLEDGE_DIR=knowledge") - 1]
+    missing = [s for s in SUPPORTED_SUFFIXES if not re.search(re.escape(s) + r"\b", about)]
+    assert not missing, f".env.example's KNOWLEDGE_DIR comment leaves out {missing}"
