@@ -182,7 +182,7 @@ async def run(n: int, mode: str, rate: float, warmup: int, channels: int, profil
           f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}; "
           f"load average before the run {load_before:.2f}")
     print(f"questions sent:      {n} in {injected * 1000:.0f} ms "
-          f"({n / injected:.0f}/s{', paced at %g/s' % rate if rate else ', as fast as the fake can send'})")
+          f"({n / injected:.0f}/s{f', paced at {rate:g}/s' if rate else ', as fast as the fake can send'})")
     print(f"answered:            {len(got)}/{n} ({cited} with a cited answer), failed POSTs: {failed}")
     print(f"all answered after:  {done * 1000:.0f} ms from the first send ({len(got) / done:.0f} answers/s)")
     if latencies:

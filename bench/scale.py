@@ -974,7 +974,9 @@ def report(results: dict, store_available: bool) -> None:
                             + [""] * (len(headers) - 3))
                 continue
             lat = src["scatter"] if lib == "scatter" else src["latency"]
-            ratio = (lambda k: fmt(lat[k] / ref[k], ".2f") if ref.get(k) and lat.get("n") else "-")
+            def ratio(k: str, lat: dict = lat, ref: dict = ref) -> str:
+                return fmt(lat[k] / ref[k], ".2f") if ref.get(k) and lat.get("n") else "-"
+
             save = load = start = first = "-"
             if lib == "ours":
                 if not store_available:

@@ -72,7 +72,7 @@ from .teach import (
     learned_markdown,
     learned_path,
 )
-from .text import Analyzer
+from .text import Analyzer, strip_mention_syntax
 from .uploads import UPLOADS_DIR, UploadProblem, check_content, safe_name
 
 log = logging.getLogger(__name__)
@@ -219,7 +219,8 @@ class App:
                 wait = self.cooldown.hit(actor.user)
             if wait > 0:
                 return CoolingDown(wait, self.settings.cooldown_questions, self.settings.cooldown_seconds)
-        answer = self.service.ask(question, top_k or self.settings.top_k)
+        # Mentions are not words of the question, whichever adapter it came from.
+        answer = self.service.ask(strip_mention_syntax(question), top_k or self.settings.top_k)
         with self._lock:
             self.answers.put(key, AnswerState(answer.question, answer))
         logged = self._log_question(actor, answer, key, where or Where())

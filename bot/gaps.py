@@ -26,7 +26,7 @@ def group_gaps(rows: Iterable[QuestionRow]) -> list[Gap]:
         key = row.terms or "\0" + row.question.strip().casefold()
         groups.setdefault(key, []).append(row)
     gaps = []
-    for key, members in groups.items():
+    for members in groups.values():
         members.sort(key=lambda r: r.asked_at, reverse=True)
         wordings: list[str] = []
         for r in members:

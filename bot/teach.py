@@ -31,10 +31,10 @@ from datetime import date
 
 from .answer import MAX_QUESTION_CHARS
 from .outcomes import BOT_MESSAGE, EMPTY, ONLY_PINGS, TOO_LONG, LearnedInfo
+from .text import strip_mention_syntax
 
 LEARNED_DIR = "learned"
 MAX_ANSWER_CHARS = 4000  # what one Discord modal text field holds
-_PINGS = re.compile(r"<@[!&]?\d+>|<#\d+>|@everyone|@here", re.IGNORECASE)
 _FRONT_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 SLUG_MAX = 60
@@ -58,7 +58,7 @@ def check_teaching(question: str | None, answer: str, *, from_bot: bool = False)
             return TeachProblem(EMPTY, name)
         if len(text) > limit:
             return TeachProblem(TOO_LONG, name, limit)
-        if not any(ch.isalnum() for ch in _PINGS.sub(" ", text)):
+        if not any(ch.isalnum() for ch in strip_mention_syntax(text)):
             return TeachProblem(ONLY_PINGS, name)
     return None
 

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from .documents.decode import text_encoding
 from .documents.registry import SUPPORTED_SUFFIXES
 from .outcomes import (
     BAD_NAME,
@@ -67,6 +68,13 @@ def check_content(name: str, data: bytes, max_bytes: int) -> UploadProblem | Non
     if suffix == ".pdf":
         # The PDF header may follow a little junk, but must come within the first kilobyte.
         return None if b"%PDF-" in data[:1024] else UploadProblem(NOT_PDF)
+    encoding = text_encoding(data)
+    if encoding != "utf-8-sig":  # UTF-16/32 with a byte order mark: NUL bytes are normal
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            return UploadProblem(NOT_UTF8, f"it starts like {encoding.upper()} but is not")
+        return None
     head = data[:8192]
     if b"\x00" in head or any(data.startswith(m) for m in _BINARY_MAGIC) or _mostly_control(head):
         return UploadProblem(BINARY)

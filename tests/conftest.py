@@ -7,6 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI runs the same examples every time (a red run is reproducible, a green one is not luck);
+# locally hypothesis keeps exploring new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # In-process CLI tests read the environment: keep them on the lexical path. Semantic matching
 # is tested with the fake embedder, and with the real model in tests/core/test_semantic_model.py.

@@ -187,7 +187,7 @@ class KnowledgeBot(commands.AutoShardedBot):
         except discord.HTTPException:
             log.warning("could not tell the user about the error (interaction expired?)")
 
-    async def on_command_error(self, context: commands.Context, exception: commands.CommandError, /) -> None:  # type: ignore[override]
+    async def on_command_error(self, context: commands.Context, exception: commands.CommandError, /) -> None:
         if isinstance(exception, (commands.CommandNotFound, commands.DisabledCommand)):
             return  # "!something" for another bot is none of our business
         log.error("prefix command failed", exc_info=exception)
@@ -296,7 +296,7 @@ class ReconnectNotice(logging.Filter):
             return True
         exc = record.exc_info[1]
         try:
-            delay = delay_of(tuple(record.args or ()))  # type: ignore[arg-type]
+            delay = delay_of(tuple(record.args or ()))
         except (IndexError, TypeError, ValueError):
             return True
         # The first line only, cut short: a 5xx page from Discord's CDN is a whole HTML page.

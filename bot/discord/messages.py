@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..rendering.markdown import defuse_mentions, scrub, truncate
-from ..text import clean_invisible
+from ..text import strip_mention_syntax
 
 _QUESTION_WORDS = frozenset(
     "who whom whose what when where why how which is are am was were can could should "
@@ -13,8 +13,6 @@ _QUESTION_WORDS = frozenset(
     "doesn't don't didn't".split()
 )
 THREAD_NAME_LIMIT = 100
-# User, role and channel mentions, custom emoji, and @everyone/@here: not words of a question.
-_DISCORD_TOKENS = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b")
 
 
 def mention_pattern(user_id: int) -> re.Pattern[str]:
@@ -37,7 +35,7 @@ def clean_question(text: str) -> str:
     ("everyone") to the search. A message of mentions alone leaves an empty question,
     which the engine answers with "that doesn't look like a question". Cleaned the way the
     engine cleans text first, so "@\u200beveryone" and "＠everyone" are stripped too."""
-    return " ".join(_DISCORD_TOKENS.sub(" ", clean_invisible(text or "")).split())
+    return strip_mention_syntax(text)
 
 
 def strip_prefix_command(content: str, prefix: str, name: str = "ask") -> str | None:

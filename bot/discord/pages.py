@@ -87,7 +87,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=PAGE_ID):
                              match: re.Match[str], /) -> PageButton:
         return cls(match["kind"], int(match["arg"]), int(match["page"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction) -> None:
         await guarded(interaction, "page button", self.turn(interaction))
 
     async def turn(self, interaction: discord.Interaction) -> None:
@@ -111,5 +111,5 @@ class CsvButton(discord.ui.DynamicItem[discord.ui.Button], template=CSV_ID):
                              match: re.Match[str], /) -> CsvButton:
         return cls(int(match["days"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction) -> None:
         await guarded(interaction, "CSV button", send_csv(interaction, self.days))

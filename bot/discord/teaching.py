@@ -70,7 +70,7 @@ class TeachModal(discord.ui.Modal):
         self.add_item(self.question)
         self.add_item(self.answer)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def on_submit(self, interaction: discord.Interaction) -> None:
         await guarded(interaction, "teaching", submit_teaching(
             interaction, self.question.value, self.answer.value, self.source, from_bot=self.from_bot))
 
@@ -155,7 +155,7 @@ class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):
                              match: re.Match[str], /) -> TeachButton:
         return cls(match["key"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction) -> None:
         await guarded(interaction, "teach button", self.open(interaction))
 
     async def open(self, interaction: discord.Interaction) -> None:

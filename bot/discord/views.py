@@ -55,7 +55,7 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=CUSTOM_ID
                              match: re.Match[str], /) -> AnswerButton:
         return cls(match["action"], match["key"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction) -> None:
         await handle_button(interaction, self.action, self.key)
 
 

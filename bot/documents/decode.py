@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
+import codecs
+
 from ..errors import KnowledgeError
 from ..text import clean_invisible
 
+# Windows editors save "Unicode" text as UTF-16 with a byte order mark: the mark says
+# reliably how to read it (UTF-32's marks first: they begin with UTF-16's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def text_encoding(data: bytes) -> str:
+    """The encoding to read `data` with: the one its UTF-16/32 byte order mark names, else
+    UTF-8 (with or without its BOM)."""
+    return next((enc for bom, enc in _BOMS if data.startswith(bom)), "utf-8-sig")
+
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 text (BOM dropped, line ends as "\\n", invisible characters removed);
-    KnowledgeError says why bytes are not usable text."""
-    if not data.strip():
+    """UTF-8 text, or UTF-16/32 text with a byte order mark (BOM dropped, line ends as
+    "\\n", invisible characters removed); KnowledgeError says why bytes are not usable text."""
+    encoding = text_encoding(data)
+    utf8 = encoding == "utf-8-sig"
+    if utf8 and not data.strip():
         raise KnowledgeError("the file is empty")
-    if b"\x00" in data[:8192]:
+    if utf8 and b"\x00" in data[:8192]:
         raise KnowledgeError("the file looks binary, not text")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise KnowledgeError(f"the file is not UTF-8 text (bad byte at offset {exc.start})") from None
+        if utf8:
+            raise KnowledgeError(f"the file is not UTF-8 text (bad byte at offset {exc.start})") from None
+        raise KnowledgeError(f"the file starts like {encoding.upper()} text but is not") from None
+    if not text.strip():
+        raise KnowledgeError("the file is empty")
+    if "\x00" in text[:8192]:
+        raise KnowledgeError("the file looks binary, not text")
     return clean_invisible(text.replace("\r\n", "\n").replace("\r", "\n"))

@@ -9,6 +9,7 @@ with its name and reason (logged, and listed in the reload report); the rest loa
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -28,6 +29,8 @@ from .urls import anchors
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_FILE_MB = 20.0
+# Folders the bot itself writes (bot/teach.py LEARNED_DIR, bot/uploads.py UPLOADS_DIR).
+BOT_FOLDERS = ("learned", "uploads")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 Signature = tuple[int, int]  # (size, mtime_ns)
@@ -105,6 +108,9 @@ def _walk(folder: Path, rel: str, parent: FolderConfig, files: list[tuple[str, S
           configs: list[tuple[str, Signature]], folders: dict[str, FolderConfig],
           bad: list[SkippedFile], seen: set[Path]) -> None:
     cfg = parent
+    if rel in BOT_FOLDERS and parent.base_url is not None:
+        # Taught answers and uploads are not pages of the site a base_url above points to.
+        cfg = dataclasses.replace(parent, base_url=None, base_dir=rel)
     toml = folder / KB_TOML
     if toml.is_file():
         st = toml.stat()
@@ -189,7 +195,8 @@ def _load(root: Path, rel: str, sig: Signature | None, config: LoadConfig, folde
     urls = _section_urls(tree, page, folder.url_style)
     passages = [
         Passage(rel, title, page, n, d.text, _sentences(d, splitter), d.path, d.markdown, d.page,
-                urls[d.section])
+                # A PDF viewer opens `#page=N`; heading anchors mean nothing in a PDF.
+                f"{page}#page={d.page}" if tree.paged and page and d.page else urls[d.section])
         for n, d in enumerate(drafts, start=1)
     ]
     doc = Document(rel, title, page, tuple(p.text for p in passages), sig, tree.notes)

@@ -21,7 +21,6 @@ into sentences.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +78,7 @@ class Quote:
     page: int | None = None
 
 
-Block = Union[Paragraph, Code, ListBlock, Table, Admonition, Quote]
+Block = Paragraph | Code | ListBlock | Table | Admonition | Quote
 
 
 @dataclass(frozen=True, slots=True)

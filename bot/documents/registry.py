@@ -38,4 +38,4 @@ def reader_for(suffix: str) -> ReadFn | None:
     if name is None:
         return None
     module: ModuleType = importlib.import_module(f"{__package__}.readers.{name}")
-    return module.read  # type: ignore[no-any-return]
+    return module.read

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import outcomes as o
-from ..answer import escape_markdown
 from ..documents.registry import supported_list
 from ..outcomes import (
     VOTE_ALREADY,
@@ -27,6 +26,7 @@ from ..outcomes import (
     Taught,
     VoteOutcome,
 )
+from ..retrieval.snippets import escape_markdown
 from .markdown import safe_url, truncate
 from .messages import (
     COLOR_HIGH,
@@ -180,7 +180,7 @@ def render_gaps(page: GapsPage) -> ReplyData:
 
 def _gaps_reply(page: GapsPage) -> ReplyData:
     if not page.gaps:
-        return render_notice(f"No knowledge gaps in the last {page.days} days: every question was answered "
+        return render_notice(f"No knowledge gaps in the last {_plural(page.days, 'day')}: every question was answered "
                              "and none got a 👎.")
     lines = []
     for g in page.gaps:
@@ -196,7 +196,7 @@ def _gaps_reply(page: GapsPage) -> ReplyData:
         also = f" · {_plural(others, 'other wording')}" if others > 0 else ""
         lines.append(f"{q}\n{_plural(g.count, 'time')} ({', '.join(why)}) · last {_date(g.last_asked)}{also}")
     embed = EmbedData(
-        title=f"Knowledge gaps · last {page.days} days",
+        title=f"Knowledge gaps · last {_plural(page.days, 'day')}",
         description=truncate("\n\n".join(lines), DESCRIPTION_LIMIT),
         footer=(f"Page {page.page}/{page.pages} · {_plural(page.total, 'gap')} from "
                 f"{_plural(page.questions, 'question')} · teach an answer to close one"),
@@ -213,15 +213,15 @@ def _gaps_reply(page: GapsPage) -> ReplyData:
 
 def render_gaps_csv(csv: GapsCsv) -> ReplyData:
     """The message that carries the CSV attachment (the adapter attaches `csv.text`)."""
-    reply = render_notice(f"All {_plural(csv.rows, 'gap')} of the last {csv.days} days, as `{csv.filename}`.")
+    reply = render_notice(f"All {_plural(csv.rows, 'gap')} of the last {_plural(csv.days, 'day')}, as `{csv.filename}`.")
     return _with_audit_note(reply, csv.audit_saved)
 
 
 def gaps_text(page: GapsPage) -> str:
     """Plain text for `python -m bot gaps`: every gap, one block each."""
     if not page.gaps:
-        return f"No knowledge gaps in the last {page.days} days."
-    head = f"Knowledge gaps, last {page.days} days: {_plural(page.total, 'gap')} from {_plural(page.questions, 'question')}"
+        return f"No knowledge gaps in the last {_plural(page.days, 'day')}."
+    head = f"Knowledge gaps, last {_plural(page.days, 'day')}: {_plural(page.total, 'gap')} from {_plural(page.questions, 'question')}"
     out = [head, ""]
     for i, g in enumerate(page.gaps, start=1):
         down = g.count - g.unanswered

@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal, overload
 
-from ..answer import Snippet
 from ..knowledge import Passage
+from ..retrieval.snippets import Snippet
 from .markdown import (
     BOLD,
     CODE,
@@ -301,7 +301,7 @@ def _structured(md: str, snippet: Snippet, code_lines: int, code_units: int) -> 
         p_key, p_pos = _key(snippet.text[piece.start:piece.end])
         if not p_key:
             continue
-        for which, (md_key, md_pos) in enumerate(keys):
+        for which, (md_key, md_pos) in enumerate(keys):  # noqa: B007 (md_pos is read after the break)
             chunks = _align(md_key, p_key, search[which]) or _align(md_key, p_key, 0)
             if chunks:
                 break

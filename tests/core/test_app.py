@@ -4,6 +4,7 @@ when the database fails."""
 
 from __future__ import annotations
 
+import codecs
 import sqlite3
 import tempfile
 import threading
@@ -203,6 +204,7 @@ def test_teaching_the_same_question_again_replaces_it(app):
     ("   ", "An answer.", {}, o.EMPTY),
     ("Where?", "x" * 10_000, {}, o.TOO_LONG),
     ("Where?", "<@123> <@&456> @everyone", {}, o.ONLY_PINGS),
+    ("Where?", "@\u200beveryone ＠here <#789>", {}, o.ONLY_PINGS),  # hidden pings are pings too
     ("Where?", "Behind building 3.", {"from_bot": True}, o.BOT_MESSAGE),
 ])
 def test_teach_refuses_bad_input_and_changes_nothing(app, question, answer, kwargs, reason):
@@ -266,6 +268,24 @@ def test_kb_add_refuses_bad_uploads_and_leaves_folder_and_index_as_before(app, n
     assert isinstance(result, Refused) and result.reason == reason, result
     assert snapshot(app) == before
     assert app.store.audit_rows(1)[0]["result"] == "refused"
+
+
+def test_kb_add_takes_utf16_text_with_a_byte_order_mark(app):
+    # What Windows Notepad saves as "Unicode": not binary, and the readers take it.
+    added = app.kb_add(ADMIN, "canteen.md", "# Canteen\n\nThe canteen serves soup on Mondays.\n".encode("utf-16"))
+    assert isinstance(added, o.KbAdded), added
+    assert ask(app, "when does the canteen serve soup?").answer.best.citation.document == "uploads/canteen.md"
+    assert app.kb_add(ADMIN, "odd.md", codecs.BOM_UTF16_LE + b"\x00\xd8").reason == o.NOT_UTF8
+
+
+def test_mentions_are_not_words_of_a_question_on_any_adapter(app):
+    # Discord strips them before asking; the console and anything else calling App.ask
+    # must read "@\u200beveryone why Ramstein?" as "why Ramstein?" too (issue 12 #3).
+    plain = ask(app, "why Ramstein?")
+    for q in ("@\u200beveryone why Ramstein?", "＠everyone <@123> <@&456> why Ramstein?"):
+        out = ask(app, q)
+        assert out.answer.question == "why Ramstein?" and out.answer.answered == plain.answer.answered
+    assert not ask(app, "<@123> @here").teachable  # only mentions: nothing to teach
 
 
 def test_kb_add_refuses_too_big_files(tmp_path):

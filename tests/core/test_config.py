@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from pathlib import Path
 
@@ -108,3 +109,10 @@ def test_semantic_settings():
     for bad in ({"SEMANTIC_MODEL": "gpt"}, {"ANSWER_THRESHOLD": "1.5"}, {"ANSWER_THRESHOLD": "high"}):
         with pytest.raises(ConfigError):
             Settings.from_env(bad)
+def test_env_example_names_every_document_type_the_readers_take():
+    from bot.documents.registry import SUPPORTED_SUFFIXES
+
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    about = lines[lines.index("KNOWLEDGE_DIR=knowledge") - 1]
+    missing = [s for s in SUPPORTED_SUFFIXES if not re.search(re.escape(s) + r"\b", about)]
+    assert not missing, f".env.example's KNOWLEDGE_DIR comment leaves out {missing}"

@@ -18,7 +18,7 @@ class Clock:
 def test_allows_n_per_window_then_says_how_long_to_wait():
     clock = Clock()
     cd = Cooldown(5, 60, clock)
-    for i in range(5):
+    for _ in range(5):
         assert cd.hit("u") == 0.0
         clock.now += 1
     assert cd.hit("u") == pytest.approx(55.0)  # the first question leaves the window at 1060

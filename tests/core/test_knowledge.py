@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import KnowledgeError
 from bot.documents.loader import load_knowledge
+from bot.errors import KnowledgeError
 from tests.conftest import KNOWLEDGE, SEED_NAME
 
 

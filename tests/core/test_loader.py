@@ -217,3 +217,47 @@ def test_symlink_loop_is_not_followed_forever(tmp_path):
     (tmp_path / "sub" / "b.txt").write_text(ARTICLE)
     (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
     assert [f for f, _ in scan_knowledge(tmp_path).files] == ["a.txt", "sub/b.txt"]
+
+
+def test_files_a_site_generator_copies_as_they_are_link_to_themselves(tmp_path):
+    # MkDocs, Sphinx and Hugo turn .md/.rst into pages; a PDF or .html file in the docs
+    # folder is published under its own name: `rules.html#moderation` would be a dead link.
+    from tests.core.pdf_bytes import make_pdf
+
+    (tmp_path / "kb.toml").write_text('base_url = "https://docs.example.org/"\nurl_style = "sphinx"\n')
+    (tmp_path / "rules.pdf").write_bytes(make_pdf(
+        [[("Rules", 18), "", "Be kind to other members."], [("Moderation", 16), "", "Moderators can mute."]]))
+    (tmp_path / "notes.txt").write_text(ARTICLE)
+    kb = load_knowledge(tmp_path)
+    urls = {(p.document, p.page): p.url for p in kb.passages}
+    assert urls[("rules.pdf", 1)] == "https://docs.example.org/rules.pdf#page=1"
+    assert urls[("rules.pdf", 2)] == "https://docs.example.org/rules.pdf#page=2"
+    assert urls[("notes.txt", None)] == "https://docs.example.org/notes.html"  # stands for a page
+    assert page_url("https://x.org/", "a/page.html", "mkdocs") == "https://x.org/a/page.html"
+
+
+def test_the_bots_own_folders_get_no_site_url_from_above(tmp_path):
+    # learned/ and uploads/ hold files the bot wrote (taught answers, /kb add): they are not
+    # pages of the documentation site, so a base_url set above must not invent links to them.
+    from bot.teach import LEARNED_DIR
+    from bot.uploads import UPLOADS_DIR
+
+    (tmp_path / "kb.toml").write_text('base_url = "https://docs.example.org/"\n')
+    (tmp_path / "guide.md").write_text("# Guide\n\nText of the guide here.\n")
+    for folder in (LEARNED_DIR, UPLOADS_DIR):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.md").write_text("# A\n\nSomething taught or uploaded.\n")
+    (tmp_path / UPLOADS_DIR / "sub").mkdir()
+    (tmp_path / UPLOADS_DIR / "sub" / "kb.toml").write_text('base_url = "https://own.example.org/"\n')
+    (tmp_path / UPLOADS_DIR / "sub" / "b.md").write_text("# B\n\nAn upload with its own site.\n")
+    urls = {p.document: p.url for p in load_knowledge(tmp_path).passages}
+    assert urls["guide.md"] == "https://docs.example.org/guide/"
+    assert urls[f"{LEARNED_DIR}/a.md"] is None and urls[f"{UPLOADS_DIR}/a.md"] is None
+    assert urls[f"{UPLOADS_DIR}/sub/b.md"] == "https://own.example.org/b/"  # its own kb.toml
+
+
+def test_bot_folders_named_as_the_modules_that_write_them():
+    from bot.teach import LEARNED_DIR
+    from bot.uploads import UPLOADS_DIR
+
+    assert set(loader_mod.BOT_FOLDERS) == {LEARNED_DIR, UPLOADS_DIR}

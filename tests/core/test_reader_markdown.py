@@ -443,6 +443,21 @@ def test_details_summary_label_kept() -> None:
     assert tree.root.blocks == (Paragraph("**How do I reset it?**"), Paragraph("Run `reset`."))
 
 
+def test_reference_definitions_whose_target_is_a_shortcode_still_dropped() -> None:
+    # Hugo docs (python-poetry's contributing.md) define links as `[Blog]: {{< ref "/blog" >}}`.
+    # Dropping the tag must not leave `[Blog]:` without a target: that line would stop being a
+    # definition, and with it every definition after it, which then became a paragraph.
+    tree = read("""\
+        Check the [FAQ] and [Discussions].
+
+          [Blog]: {{< ref "/blog" >}}
+          [FAQ]: {{< relref "faq" >}}
+          [Docs]: {{ '/docs/' | relative_url }}
+          [Discussions]: https://github.com/python-poetry/poetry/discussions
+        """)
+    assert tree.root.blocks == (Paragraph("Check the FAQ and Discussions."),)
+
+
 def test_docusaurus_mdx() -> None:
     tree = read("""\
         import Tabs from '@theme/Tabs';

@@ -127,3 +127,17 @@ def test_any_text_reads_or_says_why(raw):
         return
     for text in plain(tree):
         assert text and text == text.strip()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_text_with_a_byte_order_mark_reads(encoding):
+    # Windows editors save "Unicode" text as UTF-16 with a BOM; it used to be called binary.
+    import codecs
+
+    text = "Café notes\n\nThe café opens at nine and closes at five.\n"
+    bom = {"utf-16-be": codecs.BOM_UTF16_BE}.get(encoding, b"")
+    tree = read("u.txt", bom + text.encode(encoding), DEFAULTS)
+    assert tree.title == "Café notes"
+    assert plain(tree) == ["The café opens at nine and closes at five."]
+    with pytest.raises(KnowledgeError, match="empty"):
+        read("e.txt", " \n".encode("utf-16"), DEFAULTS)

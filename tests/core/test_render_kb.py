@@ -78,3 +78,12 @@ def test_taught_reply_names_file_citation_and_closed_gaps():
     fields = {f.name: f.value for f in reply.embeds[0].fields}
     assert fields["Cited as"] == "Learned answer · taught on 2026-12-01" and fields["Gaps closed"] == "2 questions"
     assert "<@123>" not in fields["Question"]
+
+
+def test_gaps_of_one_day_say_day():
+    one = o.GapsPage(1, (_gap("where is lunch?"),), 1, 1, 1, 1)
+    assert render_gaps(one).embeds[0].title == "Knowledge gaps · last 1 day"
+    assert gaps_text(one).startswith("Knowledge gaps, last 1 day: 1 gap from 1 question")
+    empty = o.GapsPage(1, (), 1, 1, 0, 0)
+    assert "in the last 1 day:" in (render_gaps(empty).content or "")
+    assert "last 7 days" in gaps_text(o.GapsPage(7, (), 1, 1, 0, 0))

@@ -31,9 +31,9 @@ from tests.fakes.e2e_helpers import (
     base_env,
     copy_knowledge,
     custom_ids,
-    embed_of,
     database_bytes,
     database_read_only,
+    embed_of,
     feedback_lines,
     running_bot,
     subprocess_env,
@@ -423,7 +423,7 @@ async def test_50_questions_in_flight_during_a_reload(fake: FakeDiscord, tmp_pat
         assert embed_of(done.json)["title"] == "Knowledge base reloaded"
         posts = {str(r.json["message_reference"]["message_id"]): r for r in fake.requests_to("POST", MESSAGES_ROUTE)}
         versions = []
-        for q, reply in zip(questions, replies):
+        for reply in replies:
             embed = embed_of(reply)
             citation = embed["description"].rpartition("\n\n— ")[2]
             assert citation in (f"{ARTICLE_TITLE} · ¶3", f"{ARTICLE_TITLE} · ¶4"), citation

@@ -12,7 +12,8 @@ import io
 import json
 import logging
 import zlib
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import discord

@@ -14,6 +14,7 @@ import discord
 import pytest
 from discord import app_commands
 
+from bot.app import AnswerState
 from bot.config import Settings
 from bot.discord import client as client_mod
 from bot.discord.checks import NotAdmin, admin_predicate, is_admin
@@ -22,7 +23,6 @@ from bot.discord.cogs import ask as ask_mod
 from bot.discord.cogs.admin import AdminCog
 from bot.discord.cogs.ask import AskCog, PrefixAskCog
 from bot.discord.send import NO_MENTIONS, message_kwargs
-from bot.app import AnswerState
 from bot.discord.views import handle_button
 from bot.rendering.messages import render_answer
 from tests.fakes.handler_fakes import (

@@ -13,6 +13,7 @@ unboxes tabs again behind their label).
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ _TAG_OR_CODE = re.compile(
 )
 _TAG_INNER = re.compile(r"^\{\{?[<%]-?\s*(?:/\*)?\s*(?P<inner>.*?)\s*(?:\*/)?\s*-?[%>]\}?\}$", re.DOTALL)
 _RAW_LINE = re.compile(r"^\s*\{%-?\s*(?:raw|endraw)\s*-?%\}\s*$")
+# A reference definition's label, up to where its target starts: "  [Blog]: ".
+_DEFINITION_HEAD = re.compile(r" {0,3}\[(?:[^\]\\\n]|\\.)+\]:[ \t]*$")
 _PARAM = re.compile(r'(\w+)\s*=\s*"([^"]*)"|(\w+)\s*=\s*(\S+)|"([^"]*)"|(\S+)')
 
 # Shortcodes that are boxes; for the generic ones the kind is their first argument.
@@ -58,6 +61,8 @@ _HIGHLIGHT = frozenset({"highlight", "code"})
 # Container markers for converted boxes: long and one shorter per nesting level, so a box's
 # closing line can never close a `:::` container the author wrote, nor an outer box.
 _BOX_MARKER_LEN = 24
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -98,7 +103,7 @@ def _take_front_matter(lines: list[str], out: Prepared) -> None:
         return  # "---" text "---" with no keys: rules around a paragraph
     for i in range(end + 1):
         lines[i] = ""
-    out.notes.append(f"dropped front matter (lines 1-{end + 1})")
+    log.debug("dropped front matter (lines 1-%d)", end + 1)  # metadata, not a cut: no report note
     values = _toml_values(body) if marker == "+++" else {k: _yaml_scalar(body, k) for k in ("title", "source")}
     out.title = values.get("title") or None
     source = values.get("source") or ""
@@ -194,7 +199,7 @@ class _Tags:
                 if _PLACEHOLDER in line:
                     lines[j] = _PLACEHOLDER_RE.sub(lambda m: self.boxes[int(m.group(1))].opener or "", line)
         if self.dropped:
-            self.out.notes.append(f"dropped {self.dropped} shortcode/template tag(s)")
+            log.debug("dropped %d shortcode/template tag(s)", self.dropped)
 
     def _skip_fence(self, i: int, marker: str) -> int:
         """Past a fenced block; Jekyll's {% raw %} lines inside it go, the rest stays."""
@@ -224,7 +229,7 @@ class _Tags:
                 while i < end and lines[i][:1].isspace() and lines[i].strip():
                     lines[i] = ""  # its indented YAML options
                     i += 1
-                self.out.notes.append(f"dropped mkdocstrings directive {m.group(1)!r}")
+                log.debug("dropped mkdocstrings directive %r", m.group(1))
                 continue
             tab = _TABBED.match(lines[i])
             if tab:
@@ -275,6 +280,10 @@ class _Tags:
             # A box of kind "tab", which the tree builder unboxes behind its label.
             return self._box(name, inner, closing, title=None if closing else self._tab_label(inner)) + keep_lines
         self.dropped += 1
+        if not alone and _definition_target(text, m.start()):
+            # `[Blog]: {{< ref "/blog" >}}`: an empty target would end the definition (and all
+            # after it) as paragraph text; `<>` is CommonMark's empty link destination.
+            return "<>" + keep_lines
         return keep_lines if alone else ""
 
     def _tab_labels(self, inner: str) -> None:
@@ -323,6 +332,17 @@ class _Tags:
 # Stands for a box's opening line until its closing tag shows it really is a box.
 _PLACEHOLDER = "\x00"
 _PLACEHOLDER_RE = re.compile("\x00(\\d+)\x00")
+
+
+def _definition_target(text: str, pos: int) -> bool:
+    """Whether `pos` is where a reference definition's target starts. Only a bounded stretch
+    before it is looked at (labels are at most 999 characters), so a long line of tags stays
+    linear."""
+    start = max(0, pos - 1010)
+    line_start = text.rfind("\n", start, pos) + 1
+    if line_start == 0 and start > 0:
+        return False
+    return _DEFINITION_HEAD.match(text, line_start, pos) is not None
 
 
 def _fence_marker(line: str) -> str | None:

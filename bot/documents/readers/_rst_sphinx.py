@@ -18,9 +18,9 @@ import re
 import threading
 from typing import Any, ClassVar
 
-from docutils import nodes  # type: ignore[import-untyped]
-from docutils.parsers.rst import Directive, directives, roles  # type: ignore[import-untyped]
-from docutils.parsers.rst.languages import en  # type: ignore[import-untyped]
+from docutils import nodes
+from docutils.parsers.rst import Directive, directives, roles
+from docutils.parsers.rst.languages import en
 
 # Roles whose text is code: API objects, options, files, keys.
 _CODE_ROLES = frozenset({
@@ -190,7 +190,7 @@ class _Permissive(Directive):
     optional_arguments = 1  # one argument holding the whole argument text
     final_argument_whitespace = True
     has_content = True
-    option_spec: ClassVar[dict[str, Any]] = _any_options()  # type: ignore[misc]
+    option_spec: ClassVar[dict[str, Any]] = _any_options()
 
     def body(self) -> list[nodes.Node]:
         holder = nodes.container()

@@ -30,9 +30,9 @@ import logging
 import re
 from typing import Any
 
-from docutils import nodes  # type: ignore[import-untyped]
-from docutils.core import publish_doctree  # type: ignore[import-untyped]
-from docutils.parsers import rst as rst_parser  # type: ignore[import-untyped]
+from docutils import nodes
+from docutils.core import publish_doctree
+from docutils.parsers import rst as rst_parser
 
 from ...errors import KnowledgeError, ReaderTimeout
 from ..deadline import Deadline
@@ -112,7 +112,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     return DocTree(title=title, root=root, notes=tuple(walker.notes))
 
 
-class _GuardedParser(rst_parser.Parser):  # type: ignore[misc]
+class _GuardedParser(rst_parser.Parser):
     """docutils' parser with the time limit checked on every line it reads."""
 
     def __init__(self, deadline: Deadline) -> None:
@@ -129,7 +129,7 @@ class _GuardedParser(rst_parser.Parser):  # type: ignore[misc]
             deadline.check()
             original(source, offset)
 
-        document.note_source = note_source  # type: ignore[method-assign]
+        document.note_source = note_source
         super().parse(inputstring, document)
 
 
