@@ -18,10 +18,9 @@ from .builder import Built
 from .knowledge import KnowledgeBase, Passage
 from .retrieval.answerability import AnswerModel, AnswerParams, answer_model, covers, signals
 from .retrieval.bm25 import BM25Params, Index
-from .retrieval.query import Query, analyse
 from .retrieval.fusion import FusionParams, fusion_for
+from .retrieval.query import Query, analyse
 from .retrieval.rerank import Hit, RankParams, search
-from .semantic.search import SemanticIndex
 from .retrieval.snippets import (
     SentenceScorer,
     Snippet,
@@ -29,6 +28,7 @@ from .retrieval.snippets import (
     SnippetParams,
     make_snippet,
 )
+from .semantic.search import SemanticIndex
 from .surface import SurfaceFeatures, SurfaceFn, SurfaceMatcher
 from .text import Analyzer, clean_invisible
 
@@ -100,8 +100,8 @@ class EngineConfig:
     bm25: BM25Params = field(default_factory=BM25Params)
     rank: RankParams = field(default_factory=RankParams)
     answer: AnswerParams = field(default_factory=AnswerParams)
-    fusion: FusionParams | None = None  # None: the weights fitted for the embedding model
     snippet: SnippetParams = field(default_factory=SnippetParams)
+    fusion: FusionParams | None = None  # None: the weights fitted for the embedding model
 
 
 class AnswerEngine:
@@ -115,6 +115,7 @@ class AnswerEngine:
         analyzer: Analyzer | None = None,
         index: Index | None = None,
         semantic: SemanticIndex | None = None,
+        *,
         sentence_scorer: SentenceScorer | None = None,
     ) -> None:
         self.kb = kb

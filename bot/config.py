@@ -150,10 +150,7 @@ def _threshold(raw: str) -> float | None:
     return value
 
 
-def _replace(s: Settings, **changes: object) -> Settings:
-    from dataclasses import replace
 
-    return replace(s, **changes)
 # The reader's methods are named after the types they return, which shadows the builtins
 # inside the class body: its annotations use these aliases.
 _Str: TypeAlias = str

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 
 from ..answer import Answer, Citation, Result
 from ..outcomes import LearnedInfo
-from ..semantic.worker import SemanticStatus
 from ..retrieval.snippets import escape_markdown
+from ..semantic.worker import SemanticStatus
 from ..service import ReloadReport, SourceInfo
 from .markdown import ELLIPSIS, compose, one_line, safe_url, truncate, units
 from .passage import fit_passage, snippet_markdown

@@ -101,6 +101,15 @@ def test_env_example_documents_every_key_and_parses():
     assert not s.discord_token  # the example holds no token
 
 
+def test_env_example_names_every_document_type_the_readers_take():
+    from bot.documents.registry import SUPPORTED_SUFFIXES
+
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    about = lines[lines.index("KNOWLEDGE_DIR=knowledge") - 1]
+    missing = [s for s in SUPPORTED_SUFFIXES if not re.search(re.escape(s) + r"\b", about)]
+    assert not missing, f".env.example's KNOWLEDGE_DIR comment leaves out {missing}"
+
+
 def test_semantic_settings():
     s = Settings.from_env({})
     assert s.semantic_model == "minilm-l6" and s.answer_threshold is None
@@ -109,10 +118,3 @@ def test_semantic_settings():
     for bad in ({"SEMANTIC_MODEL": "gpt"}, {"ANSWER_THRESHOLD": "1.5"}, {"ANSWER_THRESHOLD": "high"}):
         with pytest.raises(ConfigError):
             Settings.from_env(bad)
-def test_env_example_names_every_document_type_the_readers_take():
-    from bot.documents.registry import SUPPORTED_SUFFIXES
-
-    lines = (ROOT / ".env.example").read_text().splitlines()
-    about = lines[lines.index("KNOWLEDGE_DIR=knowledge") - 1]
-    missing = [s for s in SUPPORTED_SUFFIXES if not re.search(re.escape(s) + r"\b", about)]
-    assert not missing, f".env.example's KNOWLEDGE_DIR comment leaves out {missing}"
