@@ -109,7 +109,7 @@ def answer_model(model_id: str | None) -> AnswerModel:
     when no variant was fitted for that model."""
     data = _fitted()
     variants = data["variants"]
-    name = model_id if model_id in variants else "lexical"
+    name: str = model_id if model_id is not None and model_id in variants else "lexical"
     if model_id is not None and name == "lexical":
         log.warning("no answerability model fitted for %s; using the lexical one", model_id)
     v = variants[name]

@@ -18,7 +18,9 @@ import numpy as np
 class DenseQuery(Protocol):
     """A question embedded and matched against the passage vectors (bot/semantic/search.py)."""
 
-    candidates: np.ndarray  # the nearest passages (rows of the index), best first
+    @property
+    def candidates(self) -> np.ndarray:  # the nearest passages (rows of the index), best first
+        ...
 
     def passage_cosines(self, docs: np.ndarray) -> np.ndarray: ...
 

@@ -182,7 +182,7 @@ class HashEmbedder:
         return normalise(np.stack([self._vector(t) for t in texts]))
 
 
-_MODELS = {"e5-small": E5Embedder, "minilm-l6": MiniLMEmbedder}
+_MODELS: dict[str, type[E5Embedder] | type[MiniLMEmbedder]] = {"e5-small": E5Embedder, "minilm-l6": MiniLMEmbedder}
 
 
 def load_embedder(name: str = DEFAULT_MODEL, threads: int | None = None) -> Embedder | None:
