@@ -43,6 +43,11 @@ CACHE = ROOT / "bench" / ".cache"
 DOCS = ROOT.parent / "shared" / "eval" / "docs-poetry"
 DOCS_QUESTIONS = ROOT.parent / "shared" / "eval" / "docs-poetry-questions.jsonl"
 MAX_FALSE_REJECTIONS = 0.03
+# Signals collected but not fitted: in the cross-KB negatives a foreign article's words are
+# missing from the knowledge base, so typo corrections, words not found as typed and long
+# questions mark "unanswerable" there by construction. Members' short, misspelt questions
+# that the knowledge base does answer then fell below the threshold ("why Ramstein?").
+NOT_FITTED = ("typo_share", "exact", "log_terms")
 R = range
 # name: (KB articles, question articles, answerable)
 FIT_RUNS = {"fit_pos": (R(24), R(24), True), "fit_neg_a": (R(12, 24), R(12), False),
@@ -167,7 +172,13 @@ def main(argv: list[str] | None = None) -> int:
         if docs:  # the 80 real questions count as DOCS_WEIGHT of the fitting weight
             n_docs = docs["X"].shape[0]
             w[-n_docs:] = args.docs_weight * (len(y) - n_docs) / n_docs
-        m = fit(features, X, ans.astype(float), w)
+        used = tuple(f for f in features if f not in NOT_FITTED)
+        cols = [features.index(f) for f in used]
+        X = X[:, cols]
+        held = {k: {**v, "X": v["X"][:, cols]} for k, v in held.items()}
+        if docs:
+            docs = {**docs, "X": docs["X"][:, cols]}
+        m = fit(used, X, ans.astype(float), w)
         t = threshold_for(m.probabilities(X), ans)
         key = squad.vectors(model).embedder.model_id if model else "lexical"
         print(f"{key}: threshold {t:.3f}")

@@ -72,7 +72,7 @@ class Settings:
     junk_markers: tuple[str, ...] = ()
     auto_reload: bool = False
     auto_reload_seconds: float = 2.0
-    semantic_model: str = "minilm-l6"
+    semantic_model: str = "off"  # hybrid matching is opt-in until answerability holds on member questions
     answer_threshold: float | None = None
     build_workers: int | None = None  # processes that read files in a build; None: every core
     connect_timeout: float = 30.0
@@ -108,7 +108,7 @@ class Settings:
             junk_markers=tuple(m.strip() for m in r.str("JUNK_MARKERS", "").split("|") if m.strip()),
             auto_reload=r.bool("AUTO_RELOAD", False),
             auto_reload_seconds=r.float("AUTO_RELOAD_SECONDS", 2.0, minimum=0.2),
-            semantic_model=_semantic_model(r.str("SEMANTIC_MODEL", "minilm-l6")),
+            semantic_model=_semantic_model(r.str("SEMANTIC_MODEL", "off")),
             answer_threshold=_threshold(r.str("ANSWER_THRESHOLD", "")),
             build_workers=r.optional_int("BUILD_WORKERS", minimum=1),
             connect_timeout=r.float("CONNECT_TIMEOUT", 30.0, minimum=0.1),
@@ -131,7 +131,7 @@ class Settings:
 
 
 def _semantic_model(raw: str) -> str:
-    value = raw.strip().lower() or "minilm-l6"
+    value = raw.strip().lower() or "off"
     if value not in SEMANTIC_MODELS:
         raise ConfigError(f"SEMANTIC_MODEL must be one of {', '.join(SEMANTIC_MODELS)}, got {raw!r}")
     return value
