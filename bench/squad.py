@@ -2,7 +2,8 @@
 
 All 48 articles become documents of one knowledge directory (written to a temporary folder
 and loaded through the real loader); every question ranks all 2,067 paragraphs. Prints
-top-1, top-5, MRR@10 and false rejections for all questions and for articles 0-23 (the
+top-1, top-5, MRR@10, false rejections and "snippet" (top-1 right AND its shown snippet
+contains one of SQuAD's answer texts, case aside) for all questions and for articles 0-23 (the
 tuning half) and 24-47 (the reporting half), plus time per question.
 
     python bench/squad.py [--squad PATH(.json|.zip)] [--limit N] [--json]
@@ -43,6 +44,7 @@ class SquadQuestion:
     question: str
     document: str
     paragraph: int  # 1-based
+    answers: tuple[str, ...] = ()  # SQuAD's answer texts (qas[k].answers[*].text)
 
 
 def load_squad(path: Path) -> dict:
@@ -64,13 +66,15 @@ def write_knowledge(data: dict, folder: Path) -> list[SquadQuestion]:
         (folder / name).write_text(title + "\n\n" + "\n\n".join(paras) + "\n", encoding="utf-8")
         for j, p in enumerate(article["paragraphs"], start=1):
             for qa in p["qas"]:
-                questions.append(SquadQuestion(i, qa["question"], name, j))
+                answers = tuple(a["text"] for a in qa.get("answers", ()))
+                questions.append(SquadQuestion(i, qa["question"], name, j, answers))
     return questions
 
 
-def metrics(ranks: list[int | None], rejected: list[bool]) -> dict[str, float]:
+def metrics(ranks: list[int | None], rejected: list[bool], snippet: list[bool]) -> dict[str, float]:
     n = len(ranks) or 1
     return {
+        "snippet": sum(snippet) / n,
         "n": len(ranks),
         "top1": sum(r == 1 for r in ranks) / n,
         "top5": sum(r is not None and r <= 5 for r in ranks) / n,
@@ -102,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         questions = questions[: args.limit]
     ranks: list[int | None] = []
     rejected: list[bool] = []
+    snippet: list[bool] = []
     times: list[float] = []
     for q in questions:
         t = time.perf_counter()
@@ -111,12 +116,14 @@ def main(argv: list[str] | None = None) -> int:
                      if r.citation.document == q.document and r.citation.paragraph == q.paragraph), None)
         ranks.append(rank)
         rejected.append(not answer.answered)
+        shown = answer.results[0].snippet.text.casefold() if rank == 1 else ""
+        snippet.append(any(a.casefold() in shown for a in q.answers) if shown else False)
     halves = {
         "all": range(len(questions)),
         "articles 0-23": [i for i, q in enumerate(questions) if q.article < 24],
         "articles 24-47": [i for i, q in enumerate(questions) if q.article >= 24],
     }
-    report = {name: metrics([ranks[i] for i in idx], [rejected[i] for i in idx])
+    report = {name: metrics([ranks[i] for i in idx], [rejected[i] for i in idx], [snippet[i] for i in idx])
               for name, idx in halves.items()}
     report["timing"] = {
         "paragraphs": len(kb.passages),
@@ -129,11 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"SQuAD v1.1 dev: {len(questions)} questions over {len(kb.passages)} paragraphs "
           f"in {len(kb.documents)} documents (index built in {build_s:.1f} s)")
-    print(f"{'split':<16}{'n':>7}{'top-1':>8}{'top-5':>8}{'MRR@10':>8}{'false rej.':>12}")
+    print(f"{'split':<16}{'n':>7}{'top-1':>8}{'top-5':>8}{'MRR@10':>8}{'false rej.':>12}{'snippet':>9}")
     for name in halves:
         m = report[name]
         print(f"{name:<16}{m['n']:>7}{m['top1']:>8.3f}{m['top5']:>8.3f}{m['mrr10']:>8.3f}"
-              f"{m['false_rejections']:>12.3f}")
+              f"{m['false_rejections']:>12.3f}{m['snippet']:>9.3f}")
     t = report["timing"]
     print(f"time per question: median {t['median_ms']:.2f} ms, p99 {t['p99_ms']:.2f} ms")
     print("anchors (all / 0-23 / 24-47):")

@@ -8,7 +8,6 @@ an honest `answered` flag saying whether the best passage really covers the ques
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,14 +20,19 @@ from .retrieval.answerability import AnswerParams, answer_share, covers
 from .retrieval.bm25 import BM25Params, Index
 from .retrieval.query import Query, analyse
 from .retrieval.rerank import Hit, RankParams, search
+from .retrieval.snippets import (
+    SentenceScorer,
+    Snippet,
+    SnippetInput,
+    SnippetParams,
+    make_snippet,
+)
 from .surface import SurfaceFeatures, SurfaceFn, SurfaceMatcher
 from .text import Analyzer, clean_invisible
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000  # longer questions are cut here (members paste whole articles)
-SNIPPET_CHARS = 600  # two sentences at most; about five lines in a Discord embed
-_MARKDOWN_SPECIAL = re.compile(r"([\\*_`~|>\[\]()#])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,24 +53,6 @@ class Citation:
         head = " › ".join((self.title, *self.section))
         where = f"p. {self.page} · ¶{self.paragraph}" if self.page is not None else f"¶{self.paragraph}"
         return f"{head} · {where}"
-
-
-@dataclass(frozen=True, slots=True)
-class Snippet:
-    """The sentence(s) of a passage that answer the question, with matched words marked."""
-
-    text: str
-    highlights: tuple[tuple[int, int], ...] = ()
-
-    def markdown(self) -> str:
-        """Discord Markdown: special characters escaped, matched words in bold."""
-        out, pos = [], 0
-        for start, end in self.highlights:
-            out.append(escape_markdown(self.text[pos:start]))
-            out.append(f"**{escape_markdown(self.text[start:end])}**")
-            pos = end
-        out.append(escape_markdown(self.text[pos:]))
-        return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +96,7 @@ class EngineConfig:
     bm25: BM25Params = field(default_factory=BM25Params)
     rank: RankParams = field(default_factory=RankParams)
     answer: AnswerParams = field(default_factory=AnswerParams)
-
-
-def escape_markdown(text: str) -> str:
-    """Escape characters Discord would read as Markdown, so passages render as written."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    snippet: SnippetParams = field(default_factory=SnippetParams)
 
 
 class AnswerEngine:
@@ -127,8 +109,11 @@ class AnswerEngine:
         config: EngineConfig | None = None,
         analyzer: Analyzer | None = None,
         index: Index | None = None,
+        sentence_scorer: SentenceScorer | None = None,
     ) -> None:
         self.kb = kb
+        # Optional per-sentence scores for the snippet (e.g. dense similarity; see snippets.py).
+        self.sentence_scorer = sentence_scorer
         self.config = config or EngineConfig()
         self.analyzer = analyzer or Analyzer()
         self.index = index or Index.build(
@@ -166,8 +151,9 @@ class AnswerEngine:
             return Answer(question, False, (), 0.0,
                           notice="Your question has no words I can search for: name the topic you're asking about.",
                           covers=self._covers(), elapsed_ms=_ms(t0))
-        hits = search(self.index, query, k, rank, self._surface(text, query))
-        results = tuple(self._result(h, query) for h in hits)
+        matcher = SurfaceMatcher(text, {t.word: t.weight for t in query.terms}, query.total_weight)
+        hits = search(self.index, query, k, rank, self._surface(matcher))
+        results = tuple(self._result(h, query, matcher) for h in hits)
         rule = self.config.answer
         confidence = answer_share(hits[0].evidence, rule) if hits else 0.0
         answered = bool(hits) and covers(hits[0].evidence, rule)
@@ -177,9 +163,8 @@ class AnswerEngine:
         return Answer(question, answered, results, confidence, notice=notice,
                       covers=self._covers(), elapsed_ms=_ms(t0))
 
-    def _surface(self, question: str, query: Query) -> SurfaceFn:
+    def _surface(self, matcher: SurfaceMatcher) -> SurfaceFn:
         """Reads surface evidence from the candidates' text for search."""
-        matcher = SurfaceMatcher(question, {t.word: t.weight for t in query.terms}, query.total_weight)
         passages = self.kb.passages
 
         def read(docs: np.ndarray, best: np.ndarray) -> SurfaceFeatures:
@@ -191,66 +176,34 @@ class AnswerEngine:
             return matcher.features(pairs)
         return read
 
-    def _result(self, hit: Hit, query: Query) -> Result:
+    def _result(self, hit: Hit, query: Query, matcher: SurfaceMatcher | None = None) -> Result:
         p = self.kb.passages[hit.passage]
         return Result(
             passage=p,
             citation=Citation(p.document, p.title, p.number, p.source, p.section, p.url, p.page),
-            snippet=self.snippet(hit.passage, hit.best_sentence, query),
+            snippet=self.snippet(hit.passage, hit.best_sentence, query, matcher),
             score=hit.score,
             bm25=hit.bm25,
             coverage=hit.coverage,
         )
 
-    def snippet(self, passage_no: int, best: int, query: Query) -> Snippet:
-        """The sentence that best answers, plus the sentence that adds the most question
-        words it lacks (or else the one after it), cut at word boundaries to fit an embed."""
+    def snippet(self, passage_no: int, best: int, query: Query,
+                matcher: SurfaceMatcher | None = None) -> Snippet:
+        """What to show of a ranked passage (bot/retrieval/snippets.py chooses)."""
         passage = self.kb.passages[passage_no]
         sents = passage.sentences or (passage.text,)
-        best = min(max(best, 0), len(sents) - 1)
-        stems = query.matched_stems
-        weight = {t.term_id: t.weight for t in query.known}
-        found = [terms & weight.keys() for terms in self.index.sentence_terms(passage_no)]
-        if len(found) != len(sents):  # a passage without sentences is one sentence
-            found = [set(weight) for _ in sents]
-        chosen = [best]
-        missing = set(weight) - found[best]
-        gains = [(sum(weight[t] for t in found[i] & missing), -abs(i - best), i)
-                 for i in range(len(sents)) if i != best]
-        gains = [g for g in gains if g[0] > 0]
-        if gains:
-            chosen.append(max(gains)[2])
-        elif best + 1 < len(sents):
-            chosen.append(best + 1)
-        if len(chosen) > 1 and len(sents[best]) + len(sents[chosen[1]]) + 3 > SNIPPET_CHARS:
-            chosen = chosen[:1]
-        chosen.sort()
-        text = sents[chosen[0]]
-        if len(chosen) > 1:
-            sep = " " if chosen[1] == chosen[0] + 1 else " … "
-            text = f"{text}{sep}{sents[chosen[1]]}"
-        spans = self.analyzer.highlight_spans(text, stems)
-        if len(text) > SNIPPET_CHARS:
-            text, spans = _crop(text, spans, SNIPPET_CHARS)
-        return Snippet(text, tuple(spans))
-
-
-def _crop(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[str, list[tuple[int, int]]]:
-    """Cut `text` to about `limit` characters around the first highlight, on word boundaries."""
-    centre = spans[0][0] if spans else 0
-    start = max(0, min(centre - limit // 4, len(text) - limit))
-    if start > 0:
-        nxt = text.find(" ", start)
-        start = nxt + 1 if 0 <= nxt < start + 40 else start
-    end = min(len(text), start + limit)
-    if end < len(text):
-        prev = text.rfind(" ", start, end)
-        end = prev if prev > start else end
-    prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(text) else ""
-    shift = len(prefix) - start
-    kept = [(a + shift, b + shift) for a, b in spans if a >= start and b <= end]
-    return prefix + text[start:end] + suffix, kept
+        extra = self.sentence_scorer(query.text, passage) if self.sentence_scorer else None
+        inp = SnippetInput(
+            sentences=sents,
+            sentence_terms=self.index.sentence_terms(passage_no),
+            weights={t.term_id: t.weight for t in query.known},
+            total_weight=query.total_weight,
+            stems=query.matched_stems,
+            best=best,
+            exact=matcher.exact_share if matcher else None,
+            extra=extra,
+        )
+        return make_snippet(inp, self.config.snippet, self.analyzer)
 
 
 def _ms(t0: float) -> float:

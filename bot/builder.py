@@ -12,12 +12,13 @@ are merged in file order, so the index and passage numbers do not depend on the 
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -52,6 +53,18 @@ log = logging.getLogger(__name__)
 # Below this much to read (or with one file), a pool costs more than it saves: a
 # six-paragraph start stays in-process.
 PARALLEL_MIN_BYTES = 4 * 2**20
+
+
+_TRIM_BYTES = 16 * 2**20  # after a file this big, freed memory goes back to the system
+
+
+def release_memory() -> None:
+    """Give freed heap memory back to the system (glibc keeps it otherwise: after a huge
+    file, hundreds of MB of freed small blocks would stay resident while the index grows)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to do
 
 
 def default_workers() -> int:
@@ -108,6 +121,8 @@ def analyse_file(root: Path, rel: str, signature: tuple[int, int] | None, config
     got = load_file(root, rel, signature, config, folder, splitter)
     if isinstance(got, SkippedFile):
         return got
+    if signature and signature[0] >= _TRIM_BYTES:
+        release_memory()  # what reading a huge file freed, before its terms are counted
     passages = got.passages
     body = [s for p in passages for s in p.sentences]
     # Body sentences and heading paths in one pass, so they share the file's term numbers.
@@ -143,7 +158,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 
 def _analysed(root: Path, tasks: list[Task], config: LoadConfig,
               splitter: SentenceSplitter, analyzer: Analyzer, workers: int,
-              ) -> Iterator[FileAnalysis | SkippedFile]:
+              ) -> Generator[FileAnalysis | SkippedFile, None, None]:
     """analyse_file over `tasks`, in their order: in a pool when it pays off."""
     size = sum(sig[0] for _, sig, _ in tasks if sig)
     if workers <= 1 or len(tasks) < 2 or size < PARALLEL_MIN_BYTES:
@@ -274,7 +289,9 @@ def build_knowledge(
                 head_lens.append(result.heads_per_passage)
                 signatures.append(sig)
                 notes.append(result.document.notes)
-                del result  # this file's passages need not outlive its turn
+                del result  # a huge file's passages must not outlive its merge
+                if sig[0] >= _TRIM_BYTES:
+                    release_memory()
             progress("reading", done, len(scan.files))
     finally:
         fresh.close()  # a failed build still shuts the pool down

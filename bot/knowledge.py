@@ -7,6 +7,7 @@ Reading files into documents lives in bot/documents/ (readers, passage builder, 
 from __future__ import annotations
 
 import logging
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,18 +198,26 @@ class TableWriter:
         self._passages: list[int] = []
 
     def add(self, doc: Document, passages: Sequence[Passage]) -> None:
-        encoded = [p.text.encode("utf-8") for p in passages]
-        # Markdown that is only the escaped text is not stored twice.
-        md = [b"" if p.markdown == escape(p.text) else p.markdown.encode("utf-8") for p in passages]
-        spans: list[tuple[int, int]] = []
+        # Passage by passage into the spools: a huge file's text is never encoded twice over.
+        lens = np.empty(len(passages), dtype=np.int64)
+        md_lens = np.empty(len(passages), dtype=np.int64)
+        spans = array("i")  # (start, end) of every sentence, flat
         counts = []
-        for p in passages:
+        for i, p in enumerate(passages):
+            encoded = p.text.encode("utf-8")
+            self._blobs.append(encoded)
+            lens[i] = len(encoded)
+            # Markdown that is only the escaped text is not stored twice.
+            md = b"" if p.markdown == escape(p.text) else p.markdown.encode("utf-8")
+            self._md_blobs.append(md)
+            md_lens[i] = len(md)
             pos = 0
             for sent in p.sentences:
                 start = p.text.find(sent, pos)
                 if start < 0:  # cannot happen for Punkt output; keep the sentence findable
                     start = pos
-                spans.append((start, start + len(sent)))
+                spans.append(start)
+                spans.append(start + len(sent))
                 pos = start + len(sent)
             counts.append(len(p.sentences))
         table: Sections = []
@@ -222,12 +231,11 @@ class TableWriter:
             ids.append(row[key])
         self.docs.append((doc.path, doc.title, doc.source))
         self.sections.append(table)
-        self._blobs.append(b"".join(encoded))
-        self._para_lens.append(np.array([len(e) for e in encoded], dtype=np.int64))
+        self._para_lens.append(lens)
         self._sent_counts.append(np.array(counts, dtype=np.int64))
-        self._spans.append(np.array(spans, dtype=np.int32).reshape(-1, 2))
-        self._md_blobs.append(b"".join(md))
-        self._md_lens.append(np.array([len(m) for m in md], dtype=np.int64))
+        self._spans.append(np.frombuffer(spans, dtype=np.int32).reshape(-1, 2) if spans
+                           else np.zeros((0, 2), dtype=np.int32))
+        self._md_lens.append(md_lens)
         self._sec_ids.append(np.array(ids, dtype=np.int32))
         self._pages.append(np.array([p.page or 0 for p in passages], dtype=np.int32))
         self._passages.append(len(passages))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import difflib
 import logging
+import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -208,14 +210,16 @@ class KnowledgeService:
                 log.warning("%s; rebuilding it from the files", exc)
                 if previous is not None and previous.saved:
                     previous = None  # its memory-mapped arrays may be the damaged ones
+        saving = self.use_saved_index and self._can_save()
         built = build_knowledge(self.knowledge_dir, self.clean_config, self.engine_config.bm25,
                                 self._analyzer, self._splitter, previous, self._progress(), files,
-                                self.build_workers,
-                                cache_dir(self.knowledge_dir).parent if self.use_saved_index else None)
+                                self.build_workers, cache_dir(self.knowledge_dir).parent if saving else None)
         log.info("built the index of %d paragraphs in %.1f s (read %d of %d files)",
                  len(built.kb.passages), built.seconds, built.files_read, len(files.files))
         self.last_save = None
-        if self.use_saved_index:
+        if self.use_saved_index and not saving:
+            log.info("not saving the index: %s is read-only", self._save_parent())
+        if saving:
             t0 = time.perf_counter()
             try:
                 folder = save_built(built, self.knowledge_dir, key, settings)
@@ -225,6 +229,20 @@ class KnowledgeService:
                 self.last_save = (folder, time.perf_counter() - t0)
                 log.info("saved the index to %s in %.1f s", folder, self.last_save[1])
         return built, f"read {built.files_read} of {len(files.files)} files"
+
+    def _save_parent(self) -> Path:
+        """The folder that holds (or would hold) .kb-cache."""
+        return cache_dir(self.knowledge_dir).parent.parent
+
+    def _can_save(self) -> bool:
+        """A read-only folder stays untouched, even for root (who may write anywhere): its
+        owner write bit is the admin's word."""
+        parent = self._save_parent()
+        try:
+            mode = os.stat(parent).st_mode
+        except OSError:
+            return False
+        return bool(mode & stat.S_IWUSR) and os.access(parent, os.W_OK)
 
     def _swap(self, built: Built) -> None:
         engine = AnswerEngine.from_built(built, self.engine_config, self._analyzer)
@@ -284,6 +302,8 @@ class KnowledgeService:
 
     def save_index(self) -> tuple[Path, float]:
         """Save the current knowledge base and index beside the knowledge directory."""
+        if not self._can_save():
+            raise KnowledgeError(f"cannot save the index: {self._save_parent()} is read-only")
         t0 = time.perf_counter()
         with self._reload_lock:
             built = self._built

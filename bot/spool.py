@@ -29,7 +29,7 @@ class ByteSpool:
         self.size = 0
 
     def append(self, data: bytes | np.ndarray | memoryview) -> None:
-        view = memoryview(data).cast("B")
+        view = (data.data if isinstance(data, np.ndarray) else memoryview(data)).cast("B")
         if not view.nbytes:
             return
         if self._file is None:

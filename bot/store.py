@@ -71,12 +71,12 @@ def checksum(arr: np.ndarray) -> str:
     data = np.ascontiguousarray(arr).reshape(-1).view(np.uint8)
     n = data.shape[0]
     if n <= _FULL_CHECK_BYTES:
-        return f"{n}:{zlib.crc32(data):08x}"
+        return f"{n}:{zlib.crc32(data.data):08x}"
     crc = 0
     step = (n - _SAMPLE_BYTES) // (_SAMPLE_BLOCKS - 1)
     for i in range(_SAMPLE_BLOCKS):  # the first block starts at 0, the last ends at n
         start = i * step if i < _SAMPLE_BLOCKS - 1 else n - _SAMPLE_BYTES
-        crc = zlib.crc32(data[start:start + _SAMPLE_BYTES], crc)
+        crc = zlib.crc32(data[start:start + _SAMPLE_BYTES].data, crc)
     return f"{n}:s{crc:08x}"
 
 
@@ -289,8 +289,11 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key") -> Built | Non
     try:
         docs = meta["documents"]
         sections = [[(tuple(path), url) for path, url in d["sections"]] for d in docs]
+        a = arrays
         table = PassageTable([(d["path"], d["title"], d["source"]) for d in docs],
-                             *(arrays[name] for name in _TABLE_ARRAYS), sections=sections)
+                             a["doc_ptr"], a["blob"], a["para_ptr"], a["sent_ptr"], a["sent_spans"],
+                             md_blob=a["md_blob"], md_ptr=a["md_ptr"], sec_ids=a["sec_ids"], pages=a["pages"],
+                             sections=sections)
         signatures = [tuple(d["signature"]) for d in docs]
         notes = [tuple(d.get("notes", ())) for d in docs]
         skipped = tuple(SkippedFile(p, r, tuple(sig) if sig else None) for p, r, sig in meta.get("skipped", []))

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 WORD_PATTERN = r"[^\W_]+"  # letters and digits: what a word is, in every script
 _WORD = re.compile(WORD_PATTERN)
 _DOUBLES = frozenset("bdfglmnprstz")
+_ANALYSIS_BATCH = 5_000  # sentences whose words are held at once in analyse_sentences
 # Zero-width and other invisible format characters members paste by accident.
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 # Sentence-splitting fast path (SentenceSplitter): Punkt's candidate marks, the characters
@@ -110,39 +111,44 @@ class Analyzer:
     def analyse_sentences(self, sentences: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Terms of many sentences at once, equal to `terms` of each: (the distinct terms in
         order of first use, each token as an index into them, the number of tokens of each
-        sentence). Stemming and stopword checks run once per distinct word, not per token."""
-        words: list[str] = []
-        counts = np.empty(len(sentences), dtype=np.int64)
-        for i, sent in enumerate(sentences):
-            # ASCII text is already NFKC and has no invisible characters; lower() is casefold.
-            found = _WORD.findall(sent.lower()) if sent.isascii() else self.words(sent)
-            counts[i] = len(found)
-            words.extend(found)
-        distinct = dict.fromkeys(words)
+        sentence). Stemming and stopword checks run once per distinct word, not per token;
+        words are held a batch of sentences at a time, so a huge file stays in bounds."""
         terms: list[str] = []
         term_of: dict[str, int] = {}
+        word_term: dict[str, int] = {}  # word -> index into terms, or -1 for a stopword
         stop = self.stopwords
-        word_term = np.empty(len(distinct), dtype=np.int32)
-        for j, w in enumerate(distinct):
-            if w in stop:
-                word_term[j] = -1
-                continue
-            stem = self.stem(w)
-            t = term_of.get(stem)
-            if t is None:
-                t = term_of[stem] = len(terms)
-                terms.append(stem)
-            word_term[j] = t
-        position = dict(zip(distinct, range(len(distinct))))
-        tokens = word_term[np.fromiter(map(position.__getitem__, words), dtype=np.int64, count=len(words))]
-        keep = tokens >= 0
-        # Tokens left per sentence: kept-token counts between sentence boundaries.
-        bounds = np.zeros(len(sentences) + 1, dtype=np.int64)
-        np.cumsum(counts, out=bounds[1:])
-        kept = np.zeros(len(words) + 1, dtype=np.int64)
-        np.cumsum(keep, out=kept[1:])
-        lengths = kept[bounds[1:]] - kept[bounds[:-1]]
-        return terms, tokens[keep], lengths
+        lengths = np.empty(len(sentences), dtype=np.int64)
+        pieces: list[np.ndarray] = []
+        for b0 in range(0, len(sentences), _ANALYSIS_BATCH):
+            b1 = min(b0 + _ANALYSIS_BATCH, len(sentences))
+            words: list[str] = []
+            counts = np.empty(b1 - b0, dtype=np.int64)
+            for i in range(b0, b1):
+                sent = sentences[i]
+                # ASCII text is already NFKC and has no invisible characters; lower() is casefold.
+                found = _WORD.findall(sent.lower()) if sent.isascii() else self.words(sent)
+                counts[i - b0] = len(found)
+                words.extend(found)
+            for w in dict.fromkeys(words):
+                if w in word_term:
+                    continue
+                if w in stop:
+                    word_term[w] = -1
+                    continue
+                stem = self.stem(w)
+                t = term_of.get(stem)
+                if t is None:
+                    t = term_of[stem] = len(terms)
+                    terms.append(stem)
+                word_term[w] = t
+            ids = np.fromiter(map(word_term.__getitem__, words), dtype=np.int32, count=len(words))
+            keep = ids >= 0
+            # Tokens left per sentence once stopwords are dropped.
+            sentence_of = np.repeat(np.arange(b1 - b0), counts)
+            lengths[b0:b1] = np.bincount(sentence_of[keep], minlength=b1 - b0)
+            pieces.append(ids[keep])
+        tokens = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32)
+        return terms, tokens, lengths
 
     def highlight_spans(self, text: str, stems: frozenset[str]) -> list[tuple[int, int]]:
         """Character spans of the words of `text` whose stems are in `stems`."""

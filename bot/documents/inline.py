@@ -9,7 +9,6 @@ _SPECIAL = re.compile(r"([\\*_`~|>\[\]()#<])")
 _CODE_SPAN = re.compile(r"`([^`]*)`")
 _ESCAPED = re.compile(r"\\(.)")
 _EMPHASIS = re.compile(r"(?<!\\)(\*\*|\*)")
-_SPACES = re.compile(r"\s+")
 
 
 def escape(text: str) -> str:
@@ -19,7 +18,7 @@ def escape(text: str) -> str:
 
 def code_span(text: str) -> str:
     """Inline code as safe Markdown."""
-    text = _SPACES.sub(" ", text.replace("`", "'")).strip()
+    text = _fold(text.replace("`", "'"))
     return f"`{text}`" if text else ""
 
 
@@ -34,7 +33,13 @@ def to_plain(md: str) -> str:
         out.append(m.group(1))
         pos = m.end()
     out.append(_plain_text_part(md[pos:]))
-    return _SPACES.sub(" ", "".join(out)).strip()
+    return _fold("".join(out))
+
+
+def _fold(text: str) -> str:
+    # str.split() splits on exactly what the regex \s matches (checked over all of
+    # Unicode) and is several times faster on every passage of a build.
+    return " ".join(text.split())
 
 
 def _plain_text_part(md: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import outcomes as o
-from ..answer import escape_markdown
 from ..documents.registry import supported_list
 from ..outcomes import (
     VOTE_ALREADY,
@@ -27,6 +26,7 @@ from ..outcomes import (
     Taught,
     VoteOutcome,
 )
+from ..retrieval.snippets import escape_markdown
 from .markdown import safe_url, truncate
 from .messages import (
     COLOR_HIGH,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from ..answer import Answer, Citation, Result, escape_markdown
+from ..answer import Answer, Citation, Result
 from ..outcomes import LearnedInfo
+from ..retrieval.snippets import escape_markdown
 from ..service import ReloadReport, SourceInfo
 from .markdown import ELLIPSIS, compose, one_line, safe_url, truncate, units
 from .passage import fit_passage, snippet_markdown

@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal, overload
 
-from ..answer import Snippet
 from ..knowledge import Passage
+from ..retrieval.snippets import Snippet
 from .markdown import (
     BOLD,
     CODE,

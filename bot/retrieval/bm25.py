@@ -28,7 +28,7 @@ from ..text import TypoIndex
 
 log = logging.getLogger(__name__)
 
-_CHUNK_TOKENS = 4_000_000  # tokens per postings-building chunk: ~150 MB of temporaries
+_CHUNK_TOKENS = 1_000_000  # tokens per postings-building chunk: ~50 MB of temporaries
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,9 @@ class Index:
         self.post_weights = postings["post_weights"]  # and their BM25 weights
         self.term_ptr = postings["term_ptr"]
         # The largest weight in each term's postings: its most a passage can gain from it.
-        self.term_max = postings.get("term_max")
-        if self.term_max is None:
-            self.term_max = _segment_max(self.post_weights, self.term_ptr)
+        term_max = postings.get("term_max")
+        self.term_max: np.ndarray = (term_max if term_max is not None
+                                     else _segment_max(self.post_weights, self.term_ptr))
         self.typo = typo if typo is not None else TypoIndex(vocabulary)
         self._scratch = threading.local()
 
@@ -262,7 +262,7 @@ class Index:
     def from_arrays(cls, vocabulary: list[str], arrays: dict[str, np.ndarray], params: BM25Params) -> Index:
         """The inverse of `arrays()`."""
         typo = TypoIndex.from_arrays(vocabulary, arrays["typo_keys"], arrays["typo_ids"])
-        postings = {k: arrays[k] for k in ("df", "idf", "post_docs", "post_weights", "term_ptr", "term_max")
+        postings: dict[str, np.ndarray] = {k: arrays[k] for k in ("df", "idf", "post_docs", "post_weights", "term_ptr", "term_max")
                     if k in arrays}
         return cls(vocabulary, arrays["tokens"], arrays["sentence_ptr"], arrays["passage_sentence_ptr"],
                    params, postings, typo, arrays.get("head_tokens"), arrays.get("head_ptr"))

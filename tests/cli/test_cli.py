@@ -112,11 +112,13 @@ def test_ask_json_stdin_with_invalid_utf8_bom_and_crlf():
 def test_ask_json_gives_heading_path_and_deep_link(tmp_path):
     (tmp_path / "kb.toml").write_text('base_url = "https://docs.example.org/"\nurl_style = "mkdocs"\n')
     (tmp_path / "advanced").mkdir()
-    (tmp_path / "advanced" / "ssl.txt").write_text("SSL\n\nClient certificates are read from the keystore folder.\n")
+    (tmp_path / "advanced" / "ssl.md").write_text(
+        "# SSL\n\n## Client side certificates\n\nClient certificates are read from the keystore folder.\n")
     out = io.StringIO()
     assert main(["ask", "--json", "--knowledge", str(tmp_path), "where are client certificates read from"], out=out) == 0
     r = json.loads(out.getvalue())["results"][0]
-    assert r["section"] == [] and r["url"] == "https://docs.example.org/advanced/ssl/"
+    assert r["section"] == ["Client side certificates"]
+    assert r["url"] == "https://docs.example.org/advanced/ssl/#client-side-certificates"
 
 
 def test_index_reports_build_and_save_times(tmp_path: Path):

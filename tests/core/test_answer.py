@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import SNIPPET_CHARS, AnswerEngine, escape_markdown
+from bot.answer import AnswerEngine
 from bot.documents.loader import load_knowledge
 from bot.retrieval.query import analyse
+from bot.retrieval.snippets import SNIPPET_CHARS, escape_markdown
 from tests.conftest import KNOWLEDGE, SEED_NAME
 
 TITLE = "New progress in NATO’s space force construction"

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import builder
+from bot import builder, text
 from bot.builder import build_knowledge
 from bot.text import Analyzer, SentenceSplitter
 
@@ -51,8 +51,11 @@ def test_the_index_does_not_depend_on_the_worker_count(tmp_path: Path, monkeypat
     assert [s.path for s in pooled.kb.skipped] == [s.path for s in serial.kb.skipped] == ["empty.txt"]
 
 
-def test_bulk_analysis_equals_per_sentence_terms(tmp_path: Path):
-    """The build's term ids are those of Analyzer.terms on every sentence of every passage."""
+@pytest.mark.parametrize("batch", [5_000, 3])
+def test_bulk_analysis_equals_per_sentence_terms(tmp_path: Path, monkeypatch, batch: int):
+    """The build's term ids are those of Analyzer.terms on every sentence of every passage,
+    however many sentences are analysed at a time."""
+    monkeypatch.setattr(text, "_ANALYSIS_BATCH", batch)
     _write_folder(tmp_path, files=3)
     built = build_knowledge(tmp_path, workers=1)
     analyzer, splitter = Analyzer(), SentenceSplitter()
@@ -69,3 +72,19 @@ def test_bulk_analysis_equals_per_sentence_terms(tmp_path: Path):
 def test_workers_below_one_mean_in_process(tmp_path: Path, workers: int):
     _write_folder(tmp_path, files=2)
     assert len(build_knowledge(tmp_path, workers=workers).kb.passages) > 0
+
+
+def test_a_pool_that_cannot_start_falls_back_to_in_process(tmp_path: Path, monkeypatch, caplog):
+    _write_folder(tmp_path, files=4)
+    serial = build_knowledge(tmp_path, workers=1)
+
+    class NoProcesses:
+        def __init__(self, *args, **kwargs) -> None:
+            raise OSError("no processes in this sandbox")
+
+    monkeypatch.setattr(builder, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(builder, "ProcessPoolExecutor", NoProcesses)
+    fallback = build_knowledge(tmp_path, workers=2)
+    assert "reading the rest in-process" in caplog.text
+    np.testing.assert_array_equal(fallback.index.tokens, serial.index.tokens)
+    assert [p.text for p in fallback.kb.passages] == [p.text for p in serial.kb.passages]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.answer import Answer, Citation, Result, Snippet
+from bot.answer import Answer, Citation, Result
 from bot.evaluate import evaluate, fold, read_questions
 from bot.knowledge import Passage
+from bot.retrieval.snippets import Snippet
 
 
 def result(doc: str, text: str, snippet: str | None = None) -> Result:

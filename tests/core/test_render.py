@@ -8,7 +8,7 @@ import discord
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Answer, Citation, Result, Snippet, escape_markdown
+from bot.answer import Answer, Citation, Result
 from bot.discord.send import to_embed
 from bot.errors import KnowledgeError
 from bot.rendering.markdown import (
@@ -58,6 +58,7 @@ from bot.rendering.terminal import (
     render_terminal,
     to_text,
 )
+from bot.retrieval.snippets import Snippet, escape_markdown
 from bot.service import KnowledgeService, SourceInfo
 from tests.fakes.handler_fakes import make_knowledge
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Answer, Citation, Result, Snippet
+from bot.answer import Answer, Citation, Result
 from bot.documents.inline import escape, to_plain
 from bot.knowledge import Passage
 from bot.rendering.markdown import markup_states, truncate, units
@@ -23,6 +23,7 @@ from bot.rendering.messages import (
 from bot.rendering.passage import fit_code, fit_passage, parse_blocks, snippet_markdown
 from bot.rendering.reply import DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, FIELD_VALUE_LIMIT
 from bot.rendering.terminal import TerminalStyle, display_width, render_terminal
+from bot.retrieval.snippets import Snippet
 
 LEAD = ("Poetry keeps **virtual environments** outside the project. To create them inside the "
         "project, set `virtualenvs.in-project` and install it with:")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import KnowledgeError
 from bot.service import KnowledgeService
 from bot.store import FORMAT_VERSION, cache_dir
 from tests.conftest import KNOWLEDGE, SEED_NAME
@@ -221,3 +222,19 @@ def test_a_save_made_by_other_reader_code_is_stale(kdir: Path, monkeypatch):
     assert KnowledgeService.open(kdir)._built.files_read == 0
     monkeypatch.setattr(store, "code_fingerprint", lambda: "other code")
     assert KnowledgeService.open(kdir)._built.files_read > 0  # rebuilt, not served stale
+
+
+def test_a_read_only_folder_gets_no_saved_index(kdir: Path, caplog):
+    parent = kdir.parent
+    mode = parent.stat().st_mode
+    parent.chmod(0o555)  # no write bit: even root (who could write) leaves it alone
+    try:
+        with caplog.at_level(logging.INFO, logger="bot.service"):
+            service = KnowledgeService.open(kdir)
+        assert service.ask("why Ramstein?").answered
+        assert not (parent / ".kb-cache").exists()
+        assert service.last_save is None and "not saving the index" in caplog.text
+        with pytest.raises(KnowledgeError, match="read-only"):
+            service.save_index()
+    finally:
+        parent.chmod(mode)

@@ -1,0 +1,167 @@
+"""Which sentences of a ranked passage to show: the snippet.
+
+Ranking picks the passage; this module only picks what to show from it. Section passages
+run to ~1,200 characters of prose plus lists and code, so the answer is often not the
+sentence that best matched the question. The snippet is the contiguous window of one to
+three sentences (list items count as sentences) within `SnippetParams.max_chars` that
+scores best on:
+
+- coverage: the idf weight of the question's terms the window holds, as a share of the
+  question's weight;
+- density: the best single sentence's coverage (the question's words close together);
+- exact: the question's words found as typed (bot/surface.py), not only by stem;
+- a small bonus per further sentence of context, and a cost per sentence shown before the
+  densest one (documentation states a point, then explains it);
+- `extra`: an optional per-sentence score from elsewhere (e.g. dense sentence similarity),
+  added with weight `extra_weight`. This is the hook for semantic retrieval.
+
+Short units (labels such as "[tool.poetry]", table rows, headings) do not count against the
+sentence budget, only against the characters. Tried and left out because they changed no
+choice on the dev data: discounting terms the heading path shows, a bonus for the re-ranker's
+best sentence, a cost for distance from the passage start, a bonus for lead-ins ending ":".
+
+Weights were fitted on the docs-poetry dev questions and SQuAD articles 0-23 (snippet
+contains the gold/answer text, bench/snippets.py); SQuAD 24-47 and the article set are
+reported, not fitted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..text import Analyzer
+
+if TYPE_CHECKING:
+    from ..knowledge import Passage
+
+SNIPPET_CHARS = 600  # about five lines in a Discord embed
+_MIN_WORDS = 4  # a shorter sentence (label, heading, table row) does not count as one of the window's
+_MARKDOWN_SPECIAL = re.compile(r"([\\*_`~|>\[\]()#])")
+
+
+def escape_markdown(text: str) -> str:
+    """Escape characters Discord would read as Markdown, so passages render as written."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """The sentence(s) of a passage that answer the question, with matched words marked."""
+
+    text: str
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    def markdown(self) -> str:
+        """Discord Markdown: special characters escaped, matched words in bold."""
+        out, pos = [], 0
+        for start, end in self.highlights:
+            out.append(escape_markdown(self.text[pos:start]))
+            out.append(f"**{escape_markdown(self.text[start:end])}**")
+            pos = end
+        out.append(escape_markdown(self.text[pos:]))
+        return "".join(out)
+
+
+@dataclass(frozen=True)
+class SnippetParams:
+    """Weights fitted on docs-poetry + SQuAD 0-23 (bench/snippets.py --fit)."""
+
+    max_chars: int = SNIPPET_CHARS
+    max_sentences: int = 3  # sentences of at least _MIN_WORDS words; shorter ones ride along
+    density: float = 0.5  # weight of the best single sentence's coverage (words close together)
+    exact: float = 0.3  # weight of the question's words found as typed
+    per_sentence: float = -0.05  # negative: a further sentence of context is worth a little
+    before: float = 0.03  # cost per sentence shown before the window's densest sentence
+    extra_weight: float = 0.0  # weight of SnippetInput.extra (0: unused)
+
+
+@dataclass(frozen=True)
+class SnippetInput:
+    """What the chooser needs about one ranked passage and the question."""
+
+    sentences: Sequence[str]
+    sentence_terms: Sequence[set[int]]  # distinct term ids of each sentence
+    weights: dict[int, float]  # question term id -> weight
+    total_weight: float  # the question's whole weight (unknown words included)
+    stems: frozenset[str]  # matched stems, for highlighting
+    best: int  # the re-ranker's best sentence: the fallback when nothing scores
+    exact: Callable[[str], float] | None = None  # share of question words as typed in a text
+    extra: Sequence[float] | None = None  # optional score per sentence (hook, e.g. dense cosine)
+
+
+def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
+    """Indices of the contiguous sentences to show (at least one)."""
+    sents = inp.sentences
+    n = len(sents)
+    if n == 0:
+        return []
+    best = min(max(inp.best, 0), n - 1)
+    total = inp.total_weight or sum(inp.weights.values()) or 1.0
+    w = inp.weights
+    found = [terms & w.keys() for terms in inp.sentence_terms]
+    if len(found) != n:
+        found = [set(w) for _ in sents]
+    single = [sum(w[t] for t in f) / total for f in found]
+    exact = [inp.exact(s) for s in sents] if inp.exact and params.exact else [0.0] * n
+    extra = list(inp.extra) if inp.extra is not None and len(inp.extra) == n else [0.0] * n
+    # Labels and table cells ("[tool.poetry]", "Requirement Versions") ride along free.
+    counts = [len(s.split()) >= _MIN_WORDS for s in sents]
+    best_window, best_score = [best], float("-inf")
+    for i in range(n):
+        union: set[int] = set()
+        length, units = -1, 0
+        for j in range(i, n):
+            length += len(sents[j]) + 1
+            units += counts[j]
+            if j > i and (length > params.max_chars or units > params.max_sentences):
+                break
+            union |= found[j]
+            cover = sum(w[t] for t in union) / total
+            dense = max(range(i, j + 1), key=single.__getitem__)
+            score = (cover
+                     + params.density * single[dense]
+                     - params.before * sum(counts[i:dense])
+                     + params.exact * max(exact[i:j + 1])
+                     + params.extra_weight * max(extra[i:j + 1])
+                     - params.per_sentence * (j - i))
+            if score > best_score + 1e-12:
+                best_window, best_score = list(range(i, j + 1)), score
+    return best_window
+
+
+def make_snippet(inp: SnippetInput, params: SnippetParams, analyzer: Analyzer) -> Snippet:
+    """The chosen sentences as one text, matched words marked, cut to fit an embed."""
+    chosen = choose_window(inp, params) or [0]
+    sents = inp.sentences
+    text = " ".join(sents[i] for i in chosen) if sents else ""
+    spans = analyzer.highlight_spans(text, inp.stems)
+    if len(text) > params.max_chars:
+        text, spans = _crop(text, spans, params.max_chars)
+    return Snippet(text, tuple(spans))
+
+
+def _crop(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[str, list[tuple[int, int]]]:
+    """Cut `text` to about `limit` characters around the first highlight, on word boundaries."""
+    centre = spans[0][0] if spans else 0
+    start = max(0, min(centre - limit // 4, len(text) - limit))
+    if start > 0:
+        nxt = text.find(" ", start)
+        start = nxt + 1 if 0 <= nxt < start + 40 else start
+    end = min(len(text), start + limit)
+    if end < len(text):
+        prev = text.rfind(" ", start, end)
+        end = prev if prev > start else end
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    shift = len(prefix) - start
+    kept = [(a + shift, b + shift) for a, b in spans if a >= start and b <= end]
+    return prefix + text[start:end] + suffix, kept
+
+
+# An optional source of per-sentence scores: (question, passage) -> one float per sentence
+# of passage.sentences (same order), higher = closer to the question. Wired in by
+# AnswerEngine(sentence_scorer=...); used with SnippetParams.extra_weight.
+SentenceScorer = Callable[[str, "Passage"], Sequence[float]]
