@@ -60,6 +60,13 @@ def test_ask_prints_cited_answer():
     assert "· ¶3" in flat and "two considerations" in flat
 
 
+def test_ask_reads_hidden_mentions_as_no_words():
+    out = io.StringIO()
+    assert main(["ask", "--json", "--knowledge", str(KNOWLEDGE), "@\u200beveryone <@123> why Ramstein?"], out=out) == 0
+    r = json.loads(out.getvalue())
+    assert r["question"] == "why Ramstein?" and r["answered"]
+
+
 def test_missing_knowledge_dir_is_one_clear_line(tmp_path: Path):
     proc = run_cli(["ask", "--knowledge", str(tmp_path / "missing"), "why?"])
     assert proc.returncode == 2
