@@ -88,20 +88,37 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--squad", type=Path, default=DEFAULT_SQUAD)
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--semantic", metavar="MODEL", help="hybrid answers with this embedding model")
+    ap.add_argument("--fusion", choices=("linear", "rrf"), default="linear")
     args = ap.parse_args(argv)
     if not args.squad.exists():
         print(f"SQuAD file not found: {args.squad}. Pass --squad PATH to the SQuAD v1.1 dev set "
               "(dev-v1.1.json or a zip of it; public, CC BY-SA 4.0, Rajpurkar et al. 2016).",
               file=sys.stderr)
         return 2
-    data = load_squad(args.squad)
-    with tempfile.TemporaryDirectory() as tmp:
-        questions = write_knowledge(data, Path(tmp))
+    if args.semantic:
+        from dataclasses import replace
+
+        from semantic_kb import Squad
+
+        from bot.retrieval.fusion import fusion_for
+
+        squad = Squad(args.squad)
+        questions, kb = squad.questions, squad.all
+        squad.vectors(args.semantic)  # embed (or read the cache) before timing the build
         t0 = time.perf_counter()
-        # Wikipedia text has no page junk; "Read more" inside a sentence must not cut it.
-        kb = load_knowledge(Path(tmp), LoadConfig(junk_markers=()))
-        engine = AnswerEngine(kb, EngineConfig(top_k=10))
+        fusion = replace(fusion_for(squad.vectors(args.semantic).embedder.model_id), method=args.fusion)
+        engine = squad.engine(kb, args.semantic, EngineConfig(top_k=10, fusion=fusion))
         build_s = time.perf_counter() - t0
+    else:
+        data = load_squad(args.squad)
+        with tempfile.TemporaryDirectory() as tmp:
+            questions = write_knowledge(data, Path(tmp))
+            t0 = time.perf_counter()
+            # Wikipedia text has no page junk; "Read more" inside a sentence must not cut it.
+            kb = load_knowledge(Path(tmp), LoadConfig(junk_markers=()))
+            engine = AnswerEngine(kb, EngineConfig(top_k=10))
+            build_s = time.perf_counter() - t0
     if args.limit:
         questions = questions[: args.limit]
     ranks: list[int | None] = []

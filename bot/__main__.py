@@ -21,6 +21,8 @@ from .config import TOP_K_MAX, Settings
 from .documents.loader import LoadConfig
 from .errors import BotError, KnowledgeError
 from .progress import default_progress
+from .retrieval.answerability import AnswerParams
+from .semantic.embedder import load_embedder
 from .service import KnowledgeService
 
 log = logging.getLogger(__name__)
@@ -51,12 +53,18 @@ def _setup_logging(level: str) -> None:
 
 def open_service(settings: Settings) -> KnowledgeService:
     """The one service every command adapts; builds over two seconds show progress."""
+    embedder = load_embedder(settings.semantic_model, threads=2)
+    if embedder is None and settings.semantic_model != "off":
+        from .rendering.messages import semantic_off_notice
+
+        print(semantic_off_notice(settings.semantic_model), file=sys.stderr)  # once, at start-up
     return KnowledgeService.open(
         settings.knowledge_dir,
-        EngineConfig(top_k=settings.top_k),
+        EngineConfig(top_k=settings.top_k, answer=AnswerParams(threshold=settings.answer_threshold)),
         LoadConfig.with_extra_markers(settings.junk_markers, settings.max_file_mb),
         progress=default_progress,
         build_workers=settings.build_workers,
+        embedder=embedder,
     )
 
 
@@ -100,6 +108,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
 
     settings = _settings(args)
     service = open_service(settings)
+    service.wait_semantic()  # one-shot: answer as well as a running bot would
     top_k = args.top_k or settings.top_k
     if args.json:
         for q in _questions(args.question, sys.stdin):
@@ -120,6 +129,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
 
     settings = _settings(args)
     service = open_service(settings)
+    service.wait_semantic()
     report = evaluate_file(service, Path(args.file))
     out.write(format_report(report) + "\n")
     return 0
@@ -183,6 +193,7 @@ def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
     """Build (or load) the index and save it; start-up and /reload then use it."""
     settings = _settings(args)
     service = open_service(settings)
+    service.wait_semantic()  # the passage vectors are saved beside the index too
     built = service.built
     kb = service.knowledge
     what = f"{_count(len(kb.documents), 'document')}, {_count(len(kb.passages), 'paragraph')}"

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .builder import Built
 from .knowledge import KnowledgeBase, Passage
-from .retrieval.answerability import AnswerParams, answer_share, covers
+from .retrieval.answerability import AnswerModel, AnswerParams, answer_model, covers, signals
 from .retrieval.bm25 import BM25Params, Index
+from .retrieval.fusion import FusionParams, fusion_for
 from .retrieval.query import Query, analyse
 from .retrieval.rerank import Hit, RankParams, search
 from .retrieval.snippets import (
@@ -27,6 +28,7 @@ from .retrieval.snippets import (
     SnippetParams,
     make_snippet,
 )
+from .semantic.search import SemanticIndex
 from .surface import SurfaceFeatures, SurfaceFn, SurfaceMatcher
 from .text import Analyzer, clean_invisible
 
@@ -74,10 +76,12 @@ class Answer:
     question: str
     answered: bool
     results: tuple[Result, ...]
-    confidence: float  # the best passage's share of the question's words, 0..1
+    confidence: float  # hybrid: probability the knowledge base answers (calibrated); else the words' share
     notice: str | None = None  # why there is no answer, in words for the asker
     covers: tuple[str, ...] = ()  # document titles, shown when there is no answer
     elapsed_ms: float = 0.0
+    signals: Mapping[str, float] = field(default_factory=dict)  # the answerability model's inputs
+    hybrid: bool = False  # dense matching took part
 
     @property
     def best(self) -> Result | None:
@@ -97,6 +101,7 @@ class EngineConfig:
     rank: RankParams = field(default_factory=RankParams)
     answer: AnswerParams = field(default_factory=AnswerParams)
     snippet: SnippetParams = field(default_factory=SnippetParams)
+    fusion: FusionParams | None = None  # None: the weights fitted for the embedding model
 
 
 class AnswerEngine:
@@ -109,12 +114,23 @@ class AnswerEngine:
         config: EngineConfig | None = None,
         analyzer: Analyzer | None = None,
         index: Index | None = None,
+        semantic: SemanticIndex | None = None,
+        *,
         sentence_scorer: SentenceScorer | None = None,
     ) -> None:
         self.kb = kb
         # Optional per-sentence scores for the snippet (e.g. dense similarity; see snippets.py).
         self.sentence_scorer = sentence_scorer
         self.config = config or EngineConfig()
+        # Dense matching, when passage vectors are ready; None: words only.
+        self.semantic = semantic
+        model_id = semantic.model_id if semantic is not None else None
+        self.fusion = self.config.fusion or fusion_for(model_id)
+        self.answerability: AnswerModel = answer_model(model_id)
+        if self.answerability.dense != (semantic is not None):  # a model fitted without cosines
+            self.answerability = answer_model(None)
+        threshold = self.config.answer.threshold
+        self.threshold = self.answerability.threshold if threshold is None else threshold
         self.analyzer = analyzer or Analyzer()
         self.index = index or Index.build(
             [[self.analyzer.terms(s) for s in p.sentences] for p in kb.passages],
@@ -123,9 +139,9 @@ class AnswerEngine:
 
     @classmethod
     def from_built(cls, built: Built, config: EngineConfig | None = None,
-                   analyzer: Analyzer | None = None) -> AnswerEngine:
+                   analyzer: Analyzer | None = None, semantic: SemanticIndex | None = None) -> AnswerEngine:
         """An engine over a knowledge base and index made by build_knowledge or loaded."""
-        return cls(built.kb, config, analyzer, built.index)
+        return cls(built.kb, config, analyzer, built.index, semantic)
 
     @property
     def passages(self) -> Sequence[Passage]:
@@ -152,16 +168,32 @@ class AnswerEngine:
                           notice="Your question has no words I can search for: name the topic you're asking about.",
                           covers=self._covers(), elapsed_ms=_ms(t0))
         matcher = SurfaceMatcher(text, {t.word: t.weight for t in query.terms}, query.total_weight)
-        hits = search(self.index, query, k, rank, self._surface(matcher))
-        results = tuple(self._result(h, query, matcher) for h in hits)
+        hits = self._search(text, query, max(k, 2), matcher)  # the runner-up is a signal too
+        results = tuple(self._result(h, query, matcher) for h in hits[:k])
+        found = signals(query, hits, self.config.answer) if hits else {}
         rule = self.config.answer
-        confidence = answer_share(hits[0].evidence, rule) if hits else 0.0
-        answered = bool(hits) and covers(hits[0].evidence, rule)
+        if self.semantic is None and rule.lexical_rule and rule.threshold is None:
+            confidence = found["share"] if hits else 0.0
+            answered = bool(hits) and covers(hits[0], rule)
+        else:
+            confidence = self.answerability.probability(found) if hits else 0.0
+            answered = bool(hits) and confidence >= self.threshold
         notice = None
         if not answered:
             notice = "The knowledge base has no answer to that."
         return Answer(question, answered, results, confidence, notice=notice,
-                      covers=self._covers(), elapsed_ms=_ms(t0))
+                      covers=self._covers(), elapsed_ms=_ms(t0), signals=found,
+                      hybrid=bool(hits) and hits[0].cosine is not None)
+
+    def _search(self, text: str, query: Query, k: int, matcher: SurfaceMatcher) -> list[Hit]:
+        dense = None
+        if self.semantic is not None:
+            try:
+                dense = self.semantic.query(text, self.fusion.candidates)
+            except Exception:  # the model failed on this text: answer from words alone
+                log.exception("embedding a question failed; answering lexically")
+        return search(self.index, query, k, self.config.rank, self._surface(matcher), dense,
+                      self.fusion if dense is not None else None)
 
     def _surface(self, matcher: SurfaceMatcher) -> SurfaceFn:
         """Reads surface evidence from the candidates' text for search."""

@@ -17,6 +17,7 @@ from .errors import ConfigError
 log = logging.getLogger(__name__)
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SEMANTIC_MODELS = ("minilm-l6", "e5-small", "off")
 TOP_K_MAX = 10  # passages per answer: TOP_K and `ask --top-k` share this range (1..10)
 
 
@@ -71,6 +72,8 @@ class Settings:
     junk_markers: tuple[str, ...] = ()
     auto_reload: bool = False
     auto_reload_seconds: float = 2.0
+    semantic_model: str = "minilm-l6"
+    answer_threshold: float | None = None
     build_workers: int | None = None  # processes that read files in a build; None: every core
     connect_timeout: float = 30.0
     data_dir: Path = Path("data")
@@ -105,6 +108,8 @@ class Settings:
             junk_markers=tuple(m.strip() for m in r.str("JUNK_MARKERS", "").split("|") if m.strip()),
             auto_reload=r.bool("AUTO_RELOAD", False),
             auto_reload_seconds=r.float("AUTO_RELOAD_SECONDS", 2.0, minimum=0.2),
+            semantic_model=_semantic_model(r.str("SEMANTIC_MODEL", "minilm-l6")),
+            answer_threshold=_threshold(r.str("ANSWER_THRESHOLD", "")),
             build_workers=r.optional_int("BUILD_WORKERS", minimum=1),
             connect_timeout=r.float("CONNECT_TIMEOUT", 30.0, minimum=0.1),
             data_dir=Path(r.str("DATA_DIR", "data").strip() or "data"),
@@ -123,6 +128,27 @@ class Settings:
             # Both read ordinary messages, which Discord only delivers with the intent.
             s = dataclasses.replace(s, message_content=True)
         return s
+
+
+def _semantic_model(raw: str) -> str:
+    value = raw.strip().lower() or "minilm-l6"
+    if value not in SEMANTIC_MODELS:
+        raise ConfigError(f"SEMANTIC_MODEL must be one of {', '.join(SEMANTIC_MODELS)}, got {raw!r}")
+    return value
+
+
+def _threshold(raw: str) -> float | None:
+    """ANSWER_THRESHOLD: empty for the fitted default, else a probability in [0, 1]."""
+    if not raw.strip():
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"ANSWER_THRESHOLD must be a number from 0 to 1 (or empty), got {raw!r}")
+    return value
+
 
 
 # The reader's methods are named after the types they return, which shadows the builtins

@@ -24,6 +24,10 @@ from .documents.loader import LoadConfig, Progress, scan_knowledge
 from .errors import BotError, IndexFormatError, KnowledgeError
 from .knowledge import Document, KnowledgeBase, SkippedFile
 from .progress import LogProgress
+from .semantic.embedder import Embedder
+from .semantic.search import SemanticIndex
+from .semantic.vectors import vectors_dir
+from .semantic.worker import SemanticStatus, VectorWorker
 from .store import (
     cache_dir,
     cache_key,
@@ -86,6 +90,7 @@ class ReloadReport:
     skipped: tuple[SkippedFile, ...] = field(default=())
     # (document, what its reader cut or dropped), e.g. ("news/a.txt", "cut page junk at line 40")
     notes: tuple[tuple[str, str], ...] = field(default=())
+    semantic: SemanticStatus = field(default_factory=lambda: SemanticStatus(None))
 
     def summary(self) -> str:
         text = (f"Reloaded {self.documents} document{'s' * (self.documents != 1)}, "
@@ -152,6 +157,7 @@ class KnowledgeService:
         progress: Callable[[], Progress] | None = None,
         use_saved_index: bool = True,
         build_workers: int | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self.knowledge_dir = Path(knowledge_dir)
         self.build_workers = build_workers  # None: every core
@@ -165,6 +171,11 @@ class KnowledgeService:
         self._reload_lock = threading.Lock()
         self._built: Built | None = None
         self._engine: AnswerEngine | None = None
+        # Passage vectors are slow to compute, so they are kept on disk whenever saving is
+        # allowed (even without a saved index): only new or changed passages are embedded.
+        self._vectors = (VectorWorker(embedder, vectors_dir(cache_dir(self.knowledge_dir)) if use_saved_index
+                                      else None) if embedder is not None else None)
+        self._semantic_status = SemanticStatus(None)
 
     @classmethod
     def open(
@@ -175,9 +186,12 @@ class KnowledgeService:
         progress: Callable[[], Progress] | None = None,
         use_saved_index: bool = True,
         build_workers: int | None = None,
+        embedder: Embedder | None = None,
     ) -> KnowledgeService:
-        """Create the service and load the knowledge base (KnowledgeError if unusable)."""
-        service = cls(knowledge_dir, engine_config, clean_config, progress, use_saved_index, build_workers)
+        """Create the service and load the knowledge base (KnowledgeError if unusable).
+        With an `embedder`, hybrid answers start once the passage vectors are ready."""
+        service = cls(knowledge_dir, engine_config, clean_config, progress, use_saved_index, build_workers,
+                      embedder)
         if use_saved_index:
             clean_stale_saves(service.knowledge_dir)  # left by a process killed mid-save
         built, how = service._load_or_build(None)
@@ -185,6 +199,8 @@ class KnowledgeService:
         kb = built.kb
         log.info("knowledge base ready (%s): %s, %s from %s", how, _count(len(kb.documents), "document"),
                  _count(len(kb.passages), "paragraph"), service.knowledge_dir)
+        if embedder is None:
+            log.info("semantic matching is off: answers match words only")
         return service
 
     def _key(self, files: Sequence[tuple[str, tuple[int, int]]]) -> str:
@@ -248,6 +264,30 @@ class KnowledgeService:
         engine = AnswerEngine.from_built(built, self.engine_config, self._analyzer)
         self._built = built
         self._engine = engine  # one reference swap: readers see old or new, never half
+        if self._vectors is not None:
+            self._semantic_status = self._vectors.start(built.kb, lambda sem: self._attach(built, sem))
+
+    def _attach(self, built: Built, semantic: SemanticIndex) -> None:
+        """The vectors of `built` are ready: answer hybrid from now on (unless a newer
+        reload replaced `built` meanwhile; its own vectors come with it)."""
+        if self._built is not built:
+            return
+        self._engine = AnswerEngine.from_built(built, self.engine_config, self._analyzer, semantic)
+        log.info("semantic matching ready (%s): answers are hybrid now", semantic.model_id)
+
+    @property
+    def semantic(self) -> SemanticStatus:
+        """Whether answers are hybrid yet (the status of the latest start or reload)."""
+        status = self._semantic_status
+        engine = self._engine
+        if not status.ready and engine is not None and engine.semantic is not None:
+            return SemanticStatus(status.model, ready=True, reused=status.reused + status.embedding)
+        return status
+
+    def wait_semantic(self, timeout: float | None = None) -> bool:
+        """Block until the passage vectors are ready (one-shot commands, tests); True when
+        hybrid answers are on or semantic matching is off."""
+        return self._vectors.wait(timeout) if self._vectors is not None else True
 
     @property
     def engine(self) -> AnswerEngine:
@@ -296,7 +336,8 @@ class KnowledgeService:
             seconds = time.perf_counter() - t0
             report = ReloadReport(len(built.kb.documents), len(built.kb.passages),
                                   diff_knowledge(old.kb, built.kb), seconds, built.kb.skipped,
-                                  tuple((d.path, n) for d in built.kb.documents for n in d.notes))
+                                  tuple((d.path, n) for d in built.kb.documents for n in d.notes),
+                                  self.semantic)
             log.info("%s (%s)", report.summary(), how)
             return report
 

@@ -15,6 +15,10 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+# In-process CLI tests read the environment: keep them on the lexical path. Semantic matching
+# is tested with the fake embedder, and with the real model in tests/core/test_semantic_model.py.
+os.environ["SEMANTIC_MODEL"] = "off"
+
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "knowledge"
 SEED_NAME = "nato-space-center-ramstein.txt"

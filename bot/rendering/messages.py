@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from ..answer import Answer, Citation, Result
 from ..outcomes import LearnedInfo
 from ..retrieval.snippets import escape_markdown
+from ..semantic.worker import SemanticStatus
 from ..service import ReloadReport, SourceInfo
 from .markdown import ELLIPSIS, compose, one_line, safe_url, truncate, units
 from .passage import fit_passage, snippet_markdown
@@ -31,6 +32,7 @@ from .reply import (
 
 EXTRA_PASSAGES = 2  # passages shown as fields under the best one
 EXTRA_SNIPPET_CHARS = 300  # keep the extra fields short: the best passage is the answer
+CLOSEST_PASSAGES = 3  # shown under "no answer": what was found, for the asker to judge
 MORE_RESULTS_K = 8  # how many passages "More results" lists
 
 COLOR_HIGH = 0x2ECC71
@@ -95,7 +97,24 @@ def question_from_title(title: str | None) -> str | None:
 
 
 def _percent(confidence: float) -> str:
-    return f"{round(max(0.0, min(1.0, confidence)) * 100)}%"
+    return f"{round(max(0.0, min(1.0, confidence)) * 100)} %"
+
+
+def semantic_off_notice(model: str) -> str:
+    """Said once at start-up when no embedding model runs."""
+    return (f"Semantic matching is off: the {model} model is not installed here "
+            "(pip install '.[semantic]'); answers match the documents' words only.")
+
+
+def semantic_status_line(status: SemanticStatus) -> str:
+    """How reloaded answers are matched: words and meaning, or words only (for now)."""
+    if status.model is None:
+        return "Answers match words only (semantic matching is off)."
+    if status.ready:
+        return "Answers match words and meaning."
+    return (f"Answers match words only until {status.embedding} new or changed "
+            f"passage{'s' * (status.embedding != 1)} are embedded (in the background); "
+            "then words and meaning.")
 
 
 def render_answer(answer: Answer, *, ephemeral: bool = False,
@@ -119,7 +138,7 @@ def render_answer(answer: Answer, *, ephemeral: bool = False,
                                                   learned=learned.get(r.citation.document)),
                                 compose(snippet, tail, FIELD_VALUE_LIMIT)))
     label = answer.confidence_label
-    footer = f"Confidence: {label} ({_percent(answer.confidence)})"
+    footer = f"Confidence: {_percent(answer.confidence)}"
     if label == "medium":
         footer += " · check the cited passage"
     embed = EmbedData(
@@ -154,10 +173,21 @@ def render_no_answer(answer: Answer, *, ephemeral: bool = False, teach: bool = F
     covers = _covers_line(answer.covers)
     if covers:
         parts.append(covers)
+    # Below the answer threshold: still show what was found, clearly as "closest", not as an answer.
+    fields = []
+    if answer.results:
+        lines = [f"• {citation_markdown(r.citation, FIELD_NAME_LIMIT, link=False)}: "
+                 f"{truncate(r.snippet.markdown(), 160)}" for r in answer.results[:CLOSEST_PASSAGES]]
+        fields.append(FieldData("Closest passages (none clearly answers)",
+                                truncate("\n".join(lines), FIELD_VALUE_LIMIT)))
+    footer = "Confidence: no answer"
+    if answer.results:
+        footer += f" ({_percent(answer.confidence)})"
     embed = EmbedData(
         title=question_title(answer.question) if answer.question.strip() else "No answer",
         description="\n\n".join(parts),
-        footer="Confidence: no answer",
+        fields=tuple(fields),
+        footer=footer,
         color=COLOR_NONE,
     )
     return fit_reply(ReplyData(embeds=(embed,), buttons=(TEACH_BUTTON,) if teach else (), ephemeral=ephemeral))
@@ -351,7 +381,7 @@ def render_reload(report: ReloadReport) -> ReplyData:
                                 _names([f"{path}: {note}" for path, note in report.notes])))
     embed = EmbedData(
         title="Knowledge base reloaded",
-        description=escape_markdown(report.summary()),
+        description=escape_markdown(report.summary()) + "\n" + semantic_status_line(report.semantic),
         fields=tuple(fields),
         color=COLOR_HIGH,
     )

@@ -289,6 +289,24 @@ class Index:
             constant += self.idf[tid] * self.params.delta
         return scores + constant
 
+    def bm25_of(self, docs: np.ndarray, term_counts: Sequence[tuple[int, int]]) -> np.ndarray:
+        """BM25 (without the constant part) of the given passages, as top_bm25 scores them:
+        for candidates another retriever found. Binary search in each term's postings."""
+        docs = np.asarray(docs, dtype=np.int32)
+        out = np.zeros(docs.shape[0], dtype=np.float32)
+        if docs.shape[0] == 0:
+            return out
+        for tid, count in term_counts:
+            a, b = int(self.term_ptr[tid]), int(self.term_ptr[tid + 1])
+            if a == b:
+                continue
+            seg = self.post_docs[a:b]
+            pos = np.searchsorted(seg, docs)
+            pos[pos == seg.shape[0]] = 0
+            hit = seg[pos] == docs
+            out[hit] += self.post_weights[a + pos[hit]] * count
+        return out
+
     def top_bm25(self, term_counts: Sequence[tuple[int, int]], m: int) -> tuple[np.ndarray, np.ndarray]:
         """The m best passages by BM25 (without the constant part): (passages, scores).
 

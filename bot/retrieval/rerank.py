@@ -10,6 +10,7 @@ import numpy as np
 
 from ..surface import SurfaceFeatures, SurfaceFn
 from .bm25 import Index
+from .fusion import DenseQuery, FusionParams, fuse
 from .query import TYPO_DISCOUNT, Query
 
 
@@ -58,6 +59,8 @@ class Hit:
     score: float  # final ranking score
     bm25: float  # rank-bm25 BM25+ score of the paragraph
     evidence: Evidence
+    cosine: float | None = None  # dense cosine of question and passage (None: no model)
+    sentence_cosine: float | None = None  # the same for the best sentence (None: not stored)
 
     @property
     def coverage(self) -> float:
@@ -68,10 +71,14 @@ class Hit:
         return self.evidence.best_sentence
 
 
-def search(index: Index, query: Query, k: int, rank: RankParams, surface: SurfaceFn | None = None) -> list[Hit]:
-    """Top-k passages: BM25 first, then re-ranked with sentence-level evidence and,
-    when `surface` reads the candidates' text, with surface evidence."""
-    batch = evidence_batch(index, query, max(rank.candidates, k), rank.heading_coverage)
+def search(index: Index, query: Query, k: int, rank: RankParams, surface: SurfaceFn | None = None,
+           dense: DenseQuery | None = None, fusion: FusionParams | None = None) -> list[Hit]:
+    """Top-k passages: BM25 candidates (plus the dense nearest neighbours), re-ranked with
+    sentence-level evidence, surface evidence when `surface` reads the candidates' text,
+    and the dense cosines when a `dense` match is given (fused as fusion.py says)."""
+    fusion = fusion or FusionParams()
+    extra = dense.candidates[:fusion.candidates] if dense is not None else None
+    batch = evidence_batch(index, query, max(rank.candidates, k), rank.heading_coverage, extra)
     if batch is None:
         return []
     # BM25+ scores (with their constant part) relative to the best candidate's.
@@ -86,17 +93,33 @@ def search(index: Index, query: Query, k: int, rank: RankParams, surface: Surfac
         scores += (rank.exact_weight * batch.surface.exact
                    + rank.sentence_exact_weight * batch.surface.sentence_exact
                    + rank.answer_type_weight * batch.surface.answer_type)
+    cos = sent_cos = None
+    if dense is not None:
+        cos = dense.passage_cosines(batch.docs)
+        sent_cos = dense.sentence_cosines(batch.docs, batch.best_sentence)
+        scores = fuse(scores, cos, sent_cos, fusion)
     order = np.lexsort((batch.docs, -scores))[:k]
-    return [Hit(int(batch.docs[i]), float(scores[i]), float(batch.bm25[i]), batch.evidence(int(i)))
+    return [Hit(int(batch.docs[i]), float(scores[i]), float(batch.bm25[i]), batch.evidence(int(i)),
+                None if cos is None else float(cos[i]), None if sent_cos is None else float(sent_cos[i]))
             for i in order]
 
 
-def evidence_batch(index: Index, query: Query, m: int, heading_coverage: bool = True) -> _Batch | None:
-    """BM25 candidates and their evidence, computed for all candidates at once."""
+def evidence_batch(index: Index, query: Query, m: int, heading_coverage: bool = True,
+                   extra: np.ndarray | None = None) -> _Batch | None:
+    """The m best BM25 candidates, plus the `extra` passages another retriever found (dense
+    nearest neighbours), and their evidence, computed for all candidates at once."""
     known = query.known
-    if not known or index.size == 0:
+    if index.size == 0:
         return None
-    docs, raw = index.top_bm25([(t.term_id, t.count) for t in known], m)
+    term_counts = [(t.term_id, t.count) for t in known]
+    if known:
+        docs, raw = index.top_bm25(term_counts, m)
+    else:
+        docs, raw = np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+    if extra is not None and extra.shape[0]:
+        more = np.setdiff1d(np.asarray(extra, dtype=np.int32), docs)
+        docs = np.concatenate([docs.astype(np.int32), more])
+        raw = np.concatenate([raw.astype(np.float32), index.bm25_of(more, term_counts)])
     if docs.shape[0] == 0:
         return None
     by_doc = np.argsort(docs)  # passage order makes token positions increase throughout
@@ -110,6 +133,10 @@ def evidence_batch(index: Index, query: Query, m: int, heading_coverage: bool = 
     total_n = len(query.terms)
     unknown = total_n - len(known)
     c = docs.shape[0]
+    if nq == 0:  # no question word is in the index: dense candidates, without word evidence
+        zero = np.zeros(c)
+        return _Batch(docs, zero.copy(), 0.0, zero, zero, zero, zero, zero, np.zeros(c, dtype=np.int64),
+                      np.zeros(c, dtype=np.int64), total_n, unknown)
 
     # Gather the candidates' tokens (ragged slices of one array) and keep the matches.
     starts = index.token_ptr[docs]

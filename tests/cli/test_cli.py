@@ -18,7 +18,7 @@ RESULT_KEYS = {"document": str, "title": str, "paragraph": int, "score": float, 
 
 def run_cli(args, stdin_text="", cwd=ROOT):
     proc = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin_text, capture_output=True,
-                          text=True, cwd=cwd, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+                          text=True, cwd=cwd, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "SEMANTIC_MODEL": "off"})
     return proc
 
 
@@ -109,7 +109,7 @@ def test_top_k_out_of_range():
 def test_ask_json_stdin_with_invalid_utf8_bom_and_crlf():
     proc = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "--knowledge", str(KNOWLEDGE), "-"],
                           input=b"\xef\xbb\xbfwhy Ramstein?\r\nbad \xff byte\r\n", capture_output=True,
-                          cwd=ROOT, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+                          cwd=ROOT, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "SEMANTIC_MODEL": "off",
                                                      "PYTHONIOENCODING": "utf-8"})
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]

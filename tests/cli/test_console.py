@@ -35,7 +35,7 @@ def test_piped_question_exits_zero_without_prompt_noise(tmp_path):
          "sys.exit(run_console(KnowledgeService.open(Path('knowledge')), Settings(feedback_file=Path('/dev/null'), "
          f"data_dir=Path({str(tmp_path / 'data')!r}))))"],
         input="why Ramstein?\n", capture_output=True, text=True, cwd=ROOT, timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
+        env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8", "SEMANTIC_MODEL": "off"},
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
@@ -199,7 +199,7 @@ def _pty_console(tmp_path: Path, keys: list[bytes], env_extra: dict[str, str]) -
     kdir = make_knowledge(tmp_path / "knowledge")
     master, slave = pty.openpty()
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TERM": "xterm", "NO_COLOR": "1",
-           "PYTHONPATH": str(ROOT), **env_extra}
+           "PYTHONPATH": str(ROOT), "SEMANTIC_MODEL": "off", **env_extra}
     proc = subprocess.Popen([sys.executable, "-m", "bot", "console", "--knowledge", str(kdir)],
                             stdin=slave, stdout=slave, stderr=slave, cwd=tmp_path, env=env, close_fds=True)
     os.close(slave)

@@ -24,6 +24,7 @@ KEYS = {
     "discord_gateway_url": "DISCORD_GATEWAY_URL", "top_k": "TOP_K", "junk_markers": "JUNK_MARKERS",
     "auto_reload": "AUTO_RELOAD", "auto_reload_seconds": "AUTO_RELOAD_SECONDS", "data_dir": "DATA_DIR",
     "question_log_days": "QUESTION_LOG_DAYS", "teacher_role_ids": "TEACHER_ROLE_IDS", "max_file_mb": "MAX_FILE_MB",
+    "semantic_model": "SEMANTIC_MODEL", "answer_threshold": "ANSWER_THRESHOLD",
     "connect_timeout": "CONNECT_TIMEOUT",
     "example_question": "EXAMPLE_QUESTION", "build_workers": "BUILD_WORKERS",
 }
@@ -107,3 +108,13 @@ def test_env_example_names_every_document_type_the_readers_take():
     about = lines[lines.index("KNOWLEDGE_DIR=knowledge") - 1]
     missing = [s for s in SUPPORTED_SUFFIXES if not re.search(re.escape(s) + r"\b", about)]
     assert not missing, f".env.example's KNOWLEDGE_DIR comment leaves out {missing}"
+
+
+def test_semantic_settings():
+    s = Settings.from_env({})
+    assert s.semantic_model == "minilm-l6" and s.answer_threshold is None
+    s = Settings.from_env({"SEMANTIC_MODEL": "Off", "ANSWER_THRESHOLD": "0.6"})
+    assert s.semantic_model == "off" and s.answer_threshold == 0.6
+    for bad in ({"SEMANTIC_MODEL": "gpt"}, {"ANSWER_THRESHOLD": "1.5"}, {"ANSWER_THRESHOLD": "high"}):
+        with pytest.raises(ConfigError):
+            Settings.from_env(bad)

@@ -90,7 +90,7 @@ def test_answer_embed_cites_the_best_passage(service):
     assert e.title == "why Ramstein?"
     assert e.description.endswith("— New progress in NATO’s space force construction · ¶3")
     assert "**" in e.description  # matched words in bold
-    assert e.footer == "Confidence: high (100%)"
+    assert re.fullmatch(r"Confidence: \d{1,3} %( · check the cited passage)?", e.footer)
     assert [b.text for b in reply.buttons] == ["Full passage", "More results", "👍", "👎"]
     assert len(e.fields) == min(2, len(answer.results) - 1)
     for f, r in zip(e.fields, answer.results[1:]):
@@ -119,7 +119,7 @@ def test_no_answer_is_plain_and_points_to_sources(service):
             continue
         [e] = reply.embeds
         assert "/sources" in e.description
-        assert e.footer == "Confidence: no answer"
+        assert e.footer.startswith("Confidence: no answer")
         assert not reply.buttons
         assert_within_limits(reply)
 
@@ -395,7 +395,7 @@ def test_terminal_rendering_fits_80_columns_and_shows_buttons(service):
     assert lines[-1] == "[ Full passage ] [ More results ] [ 👍 ] [ 👎 ]"
     assert "why Ramstein?" in lines[1]
     assert "New progress in NATO’s space force construction · ¶3" in text
-    assert "Confidence: high (100%)" in text
+    assert re.search(r"Confidence: \d{1,3} %", text)
     assert "**" not in text and "\x1b" not in text
     assert to_text(reply) == text
 

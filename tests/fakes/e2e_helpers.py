@@ -215,6 +215,7 @@ def subprocess_env(extra: Mapping[str, str]) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONPATH"] = str(ROOT)
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1"
+    env["SEMANTIC_MODEL"] = "off"  # the real model has its own test (tests/core/test_semantic_model.py)
     env.update(extra)
     return env
 

@@ -104,7 +104,7 @@ async def test_ask_public_reply_has_embed_citation_and_buttons(tmp_path):
     assert sent.via == "response" and not sent.ephemeral
     [embed] = sent.embeds
     assert "· ¶3" in embed.description
-    assert embed.footer.text.startswith("Confidence: high")
+    assert embed.footer.text.startswith("Confidence: ")
     assert len(embed.fields) <= 2
     ids = [c.custom_id for c in sent.view.children]
     assert ids == [f"kb:{a}:{it.id}" for a in ("full", "more", "up", "down")]

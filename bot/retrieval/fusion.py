@@ -1,0 +1,62 @@
+"""Fusion: how dense (embedding) evidence joins the lexical ranking.
+
+The dense retriever adds its nearest passages to the BM25 candidates (first-stage recall:
+members' words are often not the documents' words); every candidate then gets the lexical
+re-ranking score (rerank.py) and its dense cosines, blended here. Two ways, both measured
+by bench/squad.py --semantic (see README): a linear blend with weights fitted on SQuAD
+articles 0-23, and reciprocal-rank fusion (no weights, only the usual k = 60).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+class DenseQuery(Protocol):
+    """A question embedded and matched against the passage vectors (bot/semantic/search.py)."""
+
+    candidates: np.ndarray  # the nearest passages (rows of the index), best first
+
+    def passage_cosines(self, docs: np.ndarray) -> np.ndarray: ...
+
+    def sentence_cosines(self, docs: np.ndarray, best_sentence: np.ndarray) -> np.ndarray | None: ...
+
+
+@dataclass(frozen=True)
+class FusionParams:
+    candidates: int = 40  # dense nearest neighbours added to the BM25 candidates
+    method: str = "linear"  # "linear" or "rrf"
+    cosine_weight: float = 1.0  # linear: weight of the passage cosine
+    sentence_weight: float = 1.0  # linear: weight of the best sentence's cosine
+    rrf_k: float = 60.0
+
+
+def fuse(lexical: np.ndarray, cosine: np.ndarray, sentence: np.ndarray | None, params: FusionParams) -> np.ndarray:
+    """The final score of each candidate from its lexical score and dense cosines."""
+    if params.method == "rrf":
+        return _rrf(lexical, params.rrf_k) + _rrf(cosine, params.rrf_k)
+    out = lexical + params.cosine_weight * cosine
+    if sentence is not None and params.sentence_weight:
+        out = out + params.sentence_weight * sentence
+    return out
+
+
+def _rrf(scores: np.ndarray, k: float) -> np.ndarray:
+    ranks = np.empty(scores.shape[0], dtype=np.float64)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(scores.shape[0])
+    return 1.0 / (k + ranks + 1.0)
+
+
+# Weights fitted per embedding model on SQuAD articles 0-23 (bench/squad.py --semantic):
+# cosines of different models live on different scales.
+FITTED: dict[str, FusionParams] = {
+    "all-MiniLM-L6-v2-onnx-int8": FusionParams(cosine_weight=1.0, sentence_weight=1.0),
+}
+
+
+def fusion_for(model_id: str | None) -> FusionParams:
+    """The fitted fusion of a model; the defaults for a model fitted for none."""
+    return FITTED.get(model_id or "", FusionParams())

@@ -1,0 +1,58 @@
+"""The semantic side of one knowledge base: its passage vectors (and optionally sentence
+vectors) with the model that made them, matched against an embedded question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .dense import DenseIndex
+from .embedder import Embedder
+
+
+@dataclass(frozen=True)
+class SemanticIndex:
+    """Passage vectors in passage order; sentence vectors (sentence_ptr[p]:sentence_ptr[p+1]
+    are passage p's) when the best-sentence cosine is used."""
+
+    embedder: Embedder
+    passages: DenseIndex
+    sentences: DenseIndex | None = None
+    sentence_ptr: np.ndarray | None = None
+
+    @property
+    def model_id(self) -> str:
+        return self.embedder.model_id
+
+    def query(self, question: str, m: int) -> DenseMatch:
+        """Embed the question (never a passage) and find its m nearest passages."""
+        vector = self.embedder.embed_queries([question])[0]
+        rows, _ = self.passages.top(vector, m)
+        return DenseMatch(self, vector, rows)
+
+
+@dataclass(frozen=True)
+class DenseMatch:
+    """A question's vector and nearest passages (bot/retrieval/fusion.py DenseQuery)."""
+
+    index: SemanticIndex
+    vector: np.ndarray
+    candidates: np.ndarray
+
+    def passage_cosines(self, docs: np.ndarray) -> np.ndarray:
+        return self.index.passages.cosines(self.vector, docs)
+
+    def sentence_cosines(self, docs: np.ndarray, best_sentence: np.ndarray) -> np.ndarray | None:
+        """Cosine of each passage's best sentence (the one the lexical evidence chose)."""
+        sents, ptr = self.index.sentences, self.index.sentence_ptr
+        if sents is None or ptr is None:
+            return None
+        start, end = ptr[docs], ptr[docs + 1]
+        rows = np.minimum(start + best_sentence, np.maximum(end - 1, start))
+        cos = sents.cosines(self.vector, rows)
+        # A passage without sentence vectors falls back to its own cosine.
+        empty = end <= start
+        if empty.any():
+            cos[empty] = self.passage_cosines(docs[empty])
+        return cos

