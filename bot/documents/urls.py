@@ -12,20 +12,21 @@ from docutils.nodes import make_id
 
 URL_STYLES = ("mkdocs", "html", "sphinx", "hugo")
 _INDEX_STEMS = {"index", "readme", "_index"}
-_CONVERTED = {".md", ".markdown", ".rst"}  # the sources a generator turns into pages
+# Published as they are by a site generator, so linked under their own name. (A .txt is
+# usually a page's text saved by hand: it stands for the page.)
+_AS_IS = {".pdf", ".html", ".htm"}
 
 
 def page_url(base_url: str, rel: str, style: str) -> str:
     """The URL of the page built from `rel` (path relative to the folder `base_url` serves).
 
     mkdocs: `advanced/ssl.md` -> `advanced/ssl/`, `index.md` -> ``; html and sphinx:
-    `advanced/ssl.html`; hugo: as mkdocs, lower-cased, `_index.md` -> its folder. Other
-    files (PDF, .txt, .html) keep their own name.
+    `advanced/ssl.html`; hugo: as mkdocs, lower-cased, `_index.md` -> its folder. PDF and
+    HTML files keep their own name.
     """
     p = PurePosixPath(rel)
     parent = "" if str(p.parent) == "." else f"{p.parent}/"
-    if p.suffix.lower() not in _CONVERTED:
-        # A PDF, .txt or .html page in the docs folder is published as it is.
+    if p.suffix.lower() in _AS_IS:
         return base_url.rstrip("/") + "/" + rel
     stem = p.stem
     if style in ("html", "sphinx"):

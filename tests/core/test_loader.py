@@ -220,7 +220,7 @@ def test_symlink_loop_is_not_followed_forever(tmp_path):
 
 
 def test_files_a_site_generator_copies_as_they_are_link_to_themselves(tmp_path):
-    # MkDocs, Sphinx and Hugo turn .md/.rst into pages; a PDF (or .txt, .html) in the docs
+    # MkDocs, Sphinx and Hugo turn .md/.rst into pages; a PDF or .html file in the docs
     # folder is published under its own name: `rules.html#moderation` would be a dead link.
     from tests.core.pdf_bytes import make_pdf
 
@@ -232,7 +232,7 @@ def test_files_a_site_generator_copies_as_they_are_link_to_themselves(tmp_path):
     urls = {(p.document, p.page): p.url for p in kb.passages}
     assert urls[("rules.pdf", 1)] == "https://docs.example.org/rules.pdf#page=1"
     assert urls[("rules.pdf", 2)] == "https://docs.example.org/rules.pdf#page=2"
-    assert urls[("notes.txt", None)] == "https://docs.example.org/notes.txt"
+    assert urls[("notes.txt", None)] == "https://docs.example.org/notes.html"  # stands for a page
     assert page_url("https://x.org/", "a/page.html", "mkdocs") == "https://x.org/a/page.html"
 
 
