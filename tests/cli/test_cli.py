@@ -60,11 +60,12 @@ def test_ask_prints_cited_answer():
     assert "· ¶3" in flat and "two considerations" in flat
 
 
-def test_ask_reads_hidden_mentions_as_no_words():
+def test_ask_reads_hidden_mentions_as_no_words(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("why Ramstein?\n@\u200beveryone <@123> why Ramstein?\n"))
     out = io.StringIO()
-    assert main(["ask", "--json", "--knowledge", str(KNOWLEDGE), "@\u200beveryone <@123> why Ramstein?"], out=out) == 0
-    r = json.loads(out.getvalue())
-    assert r["question"] == "why Ramstein?" and r["answered"]
+    assert main(["ask", "--json", "--knowledge", str(KNOWLEDGE), "-"], out=out) == 0
+    plain, pinged = (json.loads(line) for line in out.getvalue().splitlines())
+    assert pinged["question"] == "why Ramstein?" and pinged["results"] == plain["results"]
 
 
 def test_missing_knowledge_dir_is_one_clear_line(tmp_path: Path):
