@@ -104,20 +104,23 @@ def _questions(question: str, stdin: TextIO) -> Iterable[str]:
 
 
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
+    from .text import strip_mention_syntax  # mentions are not words of a question (as App.ask)
+
     settings = _settings(args)
     service = open_service(settings)
     service.wait_semantic()  # one-shot: answer as well as a running bot would
     top_k = args.top_k or settings.top_k
     if args.json:
         for q in _questions(args.question, sys.stdin):
-            out.write(json.dumps(answer_json(service.ask(q, top_k)), ensure_ascii=False) + "\n")
+            out.write(json.dumps(answer_json(service.ask(strip_mention_syntax(q), top_k)),
+                                 ensure_ascii=False) + "\n")
             out.flush()
         return 0
     from .rendering.messages import render_answer
     from .rendering.terminal import to_text
 
     for q in _questions(args.question, sys.stdin):
-        out.write(to_text(render_answer(service.ask(q, top_k))) + "\n")
+        out.write(to_text(render_answer(service.ask(strip_mention_syntax(q), top_k))) + "\n")
     return 0
 
 

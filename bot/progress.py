@@ -15,6 +15,34 @@ log = logging.getLogger(__name__)
 QUIET_SECONDS = 2.0
 
 
+class _ClearBarFirst(logging.Filter):
+    """Blanks a half-drawn bar before a log line goes to the same terminal, so the line
+    starts at the left edge (the next update draws the bar again)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bar: TerminalProgress | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        bar = self.bar
+        if bar is not None and bar._drawn and bar._width:
+            bar.stream.write("\r" + " " * bar._width + "\r")
+            bar.stream.flush()
+            bar._width = 0
+        return True
+
+
+_CLEAR_BAR = _ClearBarFirst()
+
+
+def _watch_log_lines(bar: TerminalProgress) -> None:
+    _CLEAR_BAR.bar = bar
+    for handler in logging.getLogger().handlers:
+        if (isinstance(handler, logging.StreamHandler) and handler.stream is bar.stream
+                and _CLEAR_BAR not in handler.filters):
+            handler.addFilter(_CLEAR_BAR)
+
+
 class TerminalProgress:
     """Draws `stage [#####.....] done/total` on one line of a terminal."""
 
@@ -37,6 +65,8 @@ class TerminalProgress:
         # Blank out what a longer previous line leaves behind ("15.6s3s").
         self.stream.write("\r" + line + " " * max(0, self._width - len(line)))
         self._width = len(line)
+        if not self._drawn:
+            _watch_log_lines(self)
         self._drawn = True
         if done >= total and stage == "indexing":
             self.stream.write("\n")

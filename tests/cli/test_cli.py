@@ -60,6 +60,14 @@ def test_ask_prints_cited_answer():
     assert "· ¶3" in flat and "two considerations" in flat
 
 
+def test_ask_reads_hidden_mentions_as_no_words(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("why Ramstein?\n@\u200beveryone <@123> why Ramstein?\n"))
+    out = io.StringIO()
+    assert main(["ask", "--json", "--knowledge", str(KNOWLEDGE), "-"], out=out) == 0
+    plain, pinged = (json.loads(line) for line in out.getvalue().splitlines())
+    assert pinged["question"] == "why Ramstein?" and pinged["results"] == plain["results"]
+
+
 def test_missing_knowledge_dir_is_one_clear_line(tmp_path: Path):
     proc = run_cli(["ask", "--knowledge", str(tmp_path / "missing"), "why?"])
     assert proc.returncode == 2

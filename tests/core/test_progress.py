@@ -66,3 +66,29 @@ def test_a_shorter_line_leaves_no_fragment_of_a_longer_one(monkeypatch):
     shown = out.getvalue().split("\r")[-1]
     assert shown.rstrip().endswith("0/1 115.6s")
     assert len(shown) >= len(out.getvalue().split("\r")[-2])  # the longer line is covered
+
+
+def test_a_log_line_during_the_bar_starts_on_a_clean_line(monkeypatch):
+    # `python -m bot index` on a terminal: "reading [#...] 1/26   2.1s2026-12-01 ... WARNING
+    # skipped guide.docx" — the warning was written after the half-drawn bar.
+    clock = FakeClock()
+    monkeypatch.setattr(progress_module.time, "monotonic", clock)
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        bar = TerminalProgress(out)
+        clock.now = 2.5
+        bar("reading", 1, 26)
+        logging.getLogger("bot.builder").warning("skipped guide.docx")
+        clock.now = 3.0
+        bar("reading", 2, 26)
+    finally:
+        root.removeHandler(handler)
+    text = out.getvalue()
+    assert "s\rskipped" not in text and "sskipped" not in text
+    line_with_warning = text.split("\n")[0].split("\r")[-1]
+    assert line_with_warning == "skipped guide.docx"
+    assert text.rstrip().split("\r")[-1].startswith("reading") and "2/26" in text  # redrawn after
