@@ -18,6 +18,9 @@ run: $(STAMP)
 	$(PY) -m bot start
 
 test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m pytest -q
 
 console: $(STAMP)

@@ -1,6 +1,6 @@
 """Speed on the seed article: time per question in-process, and process start to first answer.
 
-    python bench/article.py [--questions ../shared/eval/article-questions.jsonl] [--runs 5]
+python bench/article.py [--questions ../shared/eval/article-questions.jsonl] [--runs 5]
 """
 
 from __future__ import annotations
@@ -19,8 +19,14 @@ sys.path.insert(0, str(ROOT))
 from bot.service import KnowledgeService  # noqa: E402
 
 DEFAULT_QUESTIONS = ROOT.parent / "shared" / "eval" / "article-questions.jsonl"
-FALLBACK = ["why Ramstein?", "what did Stoltenberg say?", "What is NATO setting up in Germany?",
-            "wat did stoltenburg anounce", "Huawei P40 Pro camera review", "lol"]
+FALLBACK = [
+    "why Ramstein?",
+    "what did Stoltenberg say?",
+    "What is NATO setting up in Germany?",
+    "wat did stoltenburg anounce",
+    "Huawei P40 Pro camera review",
+    "lol",
+]
 
 
 def time_answers(service: KnowledgeService, questions: list[str]) -> tuple[float, float]:
@@ -48,20 +54,27 @@ def main(argv: list[str] | None = None) -> int:
 
     service = KnowledgeService.open(args.knowledge, use_saved_index=False)
     median, p99 = time_answers(service, questions * 50)
-    print(f"in-process: {len(questions) * 50} answers, median {median:.2f} ms, p99 {p99:.2f} ms "
-          "(target: median < 5 ms)")
+    print(
+        f"in-process: {len(questions) * 50} answers, median {median:.2f} ms, p99 {p99:.2f} ms (target: median < 5 ms)"
+    )
 
     starts = []
     for _ in range(args.runs):
         t = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "--knowledge", str(args.knowledge),
-                               questions[0]], capture_output=True, text=True, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, "-m", "bot", "ask", "--json", "--knowledge", str(args.knowledge), questions[0]],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         starts.append(time.perf_counter() - t)
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             return 1
-    print(f"process start to first answer (python -m bot ask): median {statistics.median(starts):.2f} s, "
-          f"max {max(starts):.2f} s over {args.runs} runs (target: < 1.5 s)")
+    print(
+        f"process start to first answer (python -m bot ask): median {statistics.median(starts):.2f} s, "
+        f"max {max(starts):.2f} s over {args.runs} runs (target: < 1.5 s)"
+    )
     return 0
 
 

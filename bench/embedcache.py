@@ -21,8 +21,7 @@ sys.path.insert(0, str(ROOT))
 from bot.semantic.embedder import Embedder  # noqa: E402
 
 
-def cached(embedder: Embedder, texts: Sequence[str], kind: str, batch: int = 64,
-           verbose: bool = True) -> np.ndarray:
+def cached(embedder: Embedder, texts: Sequence[str], kind: str, batch: int = 64, verbose: bool = True) -> np.ndarray:
     """float32 (n, dim) vectors of `texts` as queries (kind="query") or passages."""
     h = hashlib.sha256(embedder.model_id.encode())
     for t in texts:
@@ -35,14 +34,18 @@ def cached(embedder: Embedder, texts: Sequence[str], kind: str, batch: int = 64,
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     t0 = time.perf_counter()
     for i in range(0, len(texts), batch):
-        out[i:i + batch] = fn(list(texts[i:i + batch]))
+        out[i : i + batch] = fn(list(texts[i : i + batch]))
         if verbose and (i // batch) % 20 == 0:
-            print(f"  {kind} {embedder.model_id}: {i + batch}/{len(texts)} "
-                  f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+            print(
+                f"  {kind} {embedder.model_id}: {i + batch}/{len(texts)} ({time.perf_counter() - t0:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
     if verbose:
         el = time.perf_counter() - t0
-        print(f"  embedded {len(texts)} {kind} texts in {el:.1f} s ({len(texts) / el:.1f}/s)",
-              file=sys.stderr, flush=True)
+        print(
+            f"  embedded {len(texts)} {kind} texts in {el:.1f} s ({len(texts) / el:.1f}/s)", file=sys.stderr, flush=True
+        )
     np.save(path, out.astype(np.float16))
     return out.astype(np.float16).astype(np.float32)
 

@@ -50,10 +50,17 @@ MAX_FALSE_REJECTIONS = 0.03
 NOT_FITTED = ("typo_share", "exact", "log_terms")
 R = range
 # name: (KB articles, question articles, answerable)
-FIT_RUNS = {"fit_pos": (R(24), R(24), True), "fit_neg_a": (R(12, 24), R(12), False),
-            "fit_neg_b": (R(12), R(12, 24), False)}
-HELD_RUNS = {"held_pos": (R(24, 48), R(24, 48), True), "held_neg_a": (R(36, 48), R(24, 36), False),
-             "held_neg_b": (R(24, 36), R(36, 48), False), "trial_neg": (R(24), R(24, 48), False)}
+FIT_RUNS = {
+    "fit_pos": (R(24), R(24), True),
+    "fit_neg_a": (R(12, 24), R(12), False),
+    "fit_neg_b": (R(12), R(12, 24), False),
+}
+HELD_RUNS = {
+    "held_pos": (R(24, 48), R(24, 48), True),
+    "held_neg_a": (R(36, 48), R(24, 36), False),
+    "held_neg_b": (R(24, 36), R(36, 48), False),
+    "trial_neg": (R(24), R(24, 48), False),
+}
 
 
 def _norm(text: str) -> str:
@@ -81,14 +88,23 @@ def collect(squad: Squad, model: str | None, runs: dict, features: tuple[str, ..
             a = engine.ask(q.question, top_k=3)
             X.append([a.signals.get(f, 0.0) for f in features])
             top = a.results[0].citation if a.results else None
-            y.append(bool(answerable and top and (top.document, top.paragraph) == (q.document, q.paragraph)
-                          and (q.document, q.paragraph) in where))  # top-1 right (for reports)
+            y.append(
+                bool(
+                    answerable
+                    and top
+                    and (top.document, top.paragraph) == (q.document, q.paragraph)
+                    and (q.document, q.paragraph) in where
+                )
+            )  # top-1 right (for reports)
         d = {"X": np.array(X, dtype=np.float64), "y": np.array(y), "answerable": np.full(len(y), answerable)}
         CACHE.mkdir(parents=True, exist_ok=True)
         np.savez(path, features=np.array(features), **d)
         out[name] = d
-        print(f"  {model or 'lexical'} {name}: {len(y)} questions in {time.perf_counter() - t0:.0f} s",
-              file=sys.stderr, flush=True)
+        print(
+            f"  {model or 'lexical'} {name}: {len(y)} questions in {time.perf_counter() - t0:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
     return out
 
 
@@ -101,6 +117,7 @@ def collect_docs(model: str | None, features: tuple[str, ...], squad: Squad) -> 
         z = np.load(path)
         return {k: z[k] for k in ("X", "y", "answerable")}
     from bot.builder import build_knowledge
+
     built = build_knowledge(DOCS)  # the structure-aware passages, as the bot reads them
     kb = built.kb
     engine = squad.engine(kb, model) if model is None else _docs_engine(built, model)
@@ -109,8 +126,7 @@ def collect_docs(model: str | None, features: tuple[str, ...], squad: Squad) -> 
         a = engine.ask(q.q, top_k=3)
         X.append([a.signals.get(f, 0.0) for f in features])
         top = a.results[0] if a.results else None
-        ok = bool(q.gold and top and top.citation.document == q.document
-                  and _norm(q.gold) in _norm(top.passage.text))
+        ok = bool(q.gold and top and top.citation.document == q.document and _norm(q.gold) in _norm(top.passage.text))
         y.append(ok)
         ans.append(bool(q.gold))
     d = {"X": np.array(X, dtype=np.float64), "y": np.array(y), "answerable": np.array(ans)}
@@ -145,8 +161,10 @@ def threshold_for(p: np.ndarray, answerable: np.ndarray) -> float:
 def report(name: str, p: np.ndarray, answerable: np.ndarray, t: float) -> dict:
     fr = float((p[answerable] < t).mean()) if answerable.any() else 0.0
     rej = float((p[~answerable] < t).mean()) if (~answerable).any() else 0.0
-    print(f"  {name:<34} answerable {int(answerable.sum()):>5}  false rejections {fr:6.1%}  "
-          f"unanswerable {int((~answerable).sum()):>5}  rejected {rej:6.1%}")
+    print(
+        f"  {name:<34} answerable {int(answerable.sum()):>5}  false rejections {fr:6.1%}  "
+        f"unanswerable {int((~answerable).sum()):>5}  rejected {rej:6.1%}"
+    )
     return {"false_rejections": round(fr, 4), "rejected": round(rej, 4)}
 
 
@@ -154,8 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", nargs="*", default=["e5-small", "minilm-l6"])
     ap.add_argument("--no-write", action="store_true", help="report only, keep the shipped weights")
-    ap.add_argument("--docs-weight", type=float, default=0.1,
-                    help="share of the fitting weight given to the docs development set")
+    ap.add_argument(
+        "--docs-weight", type=float, default=0.1, help="share of the fitting weight given to the docs development set"
+    )
     args = ap.parse_args(argv)
     squad = Squad()
     variants = {}
@@ -194,10 +213,12 @@ def main(argv: list[str] | None = None) -> int:
             figures["docs"] = report("docs dev set", m.probabilities(docs["X"]), docs["answerable"], t)
         variants[key] = {"model": m.to_json(), "threshold": round(t, 4), "figures": figures}
     if not args.no_write:
-        doc = {"about": "bench/fit_answerability.py: logistic regression over answerability signals, "
-                        "fitted on SQuAD articles 0-23 (+ cross-KB negatives from 0-23) and the docs "
-                        "development set; threshold = at most 3 % false rejections on that data.",
-               "variants": variants}
+        doc = {
+            "about": "bench/fit_answerability.py: logistic regression over answerability signals, "
+            "fitted on SQuAD articles 0-23 (+ cross-KB negatives from 0-23) and the docs "
+            "development set; threshold = at most 3 % false rejections on that data.",
+            "variants": variants,
+        }
         OUT.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {OUT.relative_to(ROOT)}")
     return 0

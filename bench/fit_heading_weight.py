@@ -50,9 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         r = evaluate(engine, questions)
         f = r.figures()
         even, odd = (evaluate(engine, questions[i::2]).figures() for i in (0, 1))
-        print(f"{w:6g}  {f['hit@1']:.3f} {f['hit@3']:.3f} {f['MRR']:.3f}  {r.rejected_unanswerable:>2} of {r.unanswerable:<2}"
-              f"  {r.false_rejections:>2} of {r.answerable:<3}  {even['hit@1']:.3f}/{even['hit@3']:.3f}"
-              f"  {odd['hit@1']:.3f}/{odd['hit@3']:.3f}")
+        print(
+            f"{w:6g}  {f['hit@1']:.3f} {f['hit@3']:.3f} {f['MRR']:.3f}  {r.rejected_unanswerable:>2} of {r.unanswerable:<2}"
+            f"  {r.false_rejections:>2} of {r.answerable:<3}  {even['hit@1']:.3f}/{even['hit@3']:.3f}"
+            f"  {odd['hit@1']:.3f}/{odd['hit@3']:.3f}"
+        )
     return 0
 
 

@@ -25,36 +25,106 @@ DATA = ROOT / "tests" / "core" / "data"
 
 PAGES: dict[str, tuple[list[str], list[str]]] = {
     "news-article.html": (
-        ["Riverside town council has voted", "funded mostly by a regional transport grant",
-         "safer for everyone", "Concerns from traders", "loss of twelve parking spaces",
-         "on display at the library until the end of June", "where the first lane will be built"],
-        ["We use cookies", "Accept all", "Sport", "Share on Facebook", "Bus fares frozen",
-         "morning briefing", "Topics:", "terrifying at rush hour", "nobody cycles in winter",
-         "Fire at the old mill", "All rights reserved", "Advertisement", "Home"],
+        [
+            "Riverside town council has voted",
+            "funded mostly by a regional transport grant",
+            "safer for everyone",
+            "Concerns from traders",
+            "loss of twelve parking spaces",
+            "on display at the library until the end of June",
+            "where the first lane will be built",
+        ],
+        [
+            "We use cookies",
+            "Accept all",
+            "Sport",
+            "Share on Facebook",
+            "Bus fares frozen",
+            "morning briefing",
+            "Topics:",
+            "terrifying at rush hour",
+            "nobody cycles in winter",
+            "Fire at the old mill",
+            "All rights reserved",
+            "Advertisement",
+            "Home",
+        ],
     ),
     "news-divsoup.html": (
-        ["return to Porthwen this weekend", "ten thousand visitors", "storm damage to the quay wall",
-         "400,000", "fireworks display closes the festival"],
-        ["uses cookies", "Log in", "What's On", "Contact us", "Posted by admin", "Facebook",
-         "Quay wall repairs finished", "we go every year", "parking will be a nightmare",
-         "Lifeboat crew", "Holiday cottages", "Registered in England", "Privacy policy"],
+        [
+            "return to Porthwen this weekend",
+            "ten thousand visitors",
+            "storm damage to the quay wall",
+            "400,000",
+            "fireworks display closes the festival",
+        ],
+        [
+            "uses cookies",
+            "Log in",
+            "What's On",
+            "Contact us",
+            "Posted by admin",
+            "Facebook",
+            "Quay wall repairs finished",
+            "we go every year",
+            "parking will be a nightmare",
+            "Lifeboat crew",
+            "Holiday cottages",
+            "Registered in England",
+            "Privacy policy",
+        ],
     ),
     # Written after the reader's class/id furniture words were chosen: a held-out page.
     "blog-wordpress.html": (
-        ["whether they should dig up their dahlias", "cut the stems down to about fifteen centimetres",
-         "Drying and storing", "Label every clump with its variety", "Mist shrivelled tubers",
-         "plant out after the last frost"],
-        ["Skip to content", "Muddy boots", "About me", "Plot map", "Posted on", "Spread the word",
-         "Similar posts", "Why my leeks bolted", "Tagged", "Previous post", "lost all mine last year",
-         "thick mulch of straw", "Recent Posts", "Follow the blog", "Proudly powered by WordPress"],
+        [
+            "whether they should dig up their dahlias",
+            "cut the stems down to about fifteen centimetres",
+            "Drying and storing",
+            "Label every clump with its variety",
+            "Mist shrivelled tubers",
+            "plant out after the last frost",
+        ],
+        [
+            "Skip to content",
+            "Muddy boots",
+            "About me",
+            "Plot map",
+            "Posted on",
+            "Spread the word",
+            "Similar posts",
+            "Why my leeks bolted",
+            "Tagged",
+            "Previous post",
+            "lost all mine last year",
+            "thick mulch of straw",
+            "Recent Posts",
+            "Follow the blog",
+            "Proudly powered by WordPress",
+        ],
     ),
     "docs-page.html": (
-        ["reads its settings from a TOML file", "The config file", "widgetry.toml",
-         "--config /etc/widgetry.toml", "size_mb = 64", "Keep secrets out of the file",
-         "WIDGETRY_SERVER_PORT", "Port the server listens on", "Precedence",
-         "including those from a .env file", "The config file"],
-        ["Skip to content", "Introduction", "Installation", "FAQ", "Made with Material",
-         "Previous:", "Environment variablesEnvironment"],
+        [
+            "reads its settings from a TOML file",
+            "The config file",
+            "widgetry.toml",
+            "--config /etc/widgetry.toml",
+            "size_mb = 64",
+            "Keep secrets out of the file",
+            "WIDGETRY_SERVER_PORT",
+            "Port the server listens on",
+            "Precedence",
+            "including those from a .env file",
+            "The config file",
+        ],
+        [
+            "Skip to content",
+            "Introduction",
+            "Installation",
+            "FAQ",
+            "Made with Material",
+            "Previous:",
+            "Environment variablesEnvironment",
+        ],
     ),
 }
 
@@ -81,8 +151,12 @@ def ours(markup: str) -> str:
 def trafilatura_text(markup: str) -> str:
     import trafilatura  # type: ignore[import-untyped,unused-ignore]
 
-    return trafilatura.extract(markup, output_format="markdown", include_tables=True,
-                               include_comments=False, include_formatting=False) or ""
+    return (
+        trafilatura.extract(
+            markup, output_format="markdown", include_tables=True, include_comments=False, include_formatting=False
+        )
+        or ""
+    )
 
 
 def readability_text(markup: str) -> str:
@@ -119,8 +193,9 @@ def main() -> None:
             kept = [k for k in keep if norm(k) in text]
             let = [j for j in junk if re.search(r"\b" + re.escape(norm(j)) + r"\b", text)]
             missing = [k for k in keep if k not in kept]
-            print(f"  {name:26} kept {len(kept)}/{len(keep)}  junk {len(let)}/{len(junk)}"
-                  f"  missing={missing}  junk={let}")
+            print(
+                f"  {name:26} kept {len(kept)}/{len(keep)}  junk {len(let)}/{len(junk)}  missing={missing}  junk={let}"
+            )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,13 @@ from tests.fake_discord import FakeDiscord, payloads  # noqa: E402
 
 QUESTION = "why Ramstein?"
 # Answerable questions about the seed article, asked in turn (typos included).
-QUESTIONS = [QUESTION, "what did Stoltenberg say?", "What is NATO setting up in Germany?",
-             "wat did stoltenburg anounce", "where is the space center?"]
+QUESTIONS = [
+    QUESTION,
+    "what did Stoltenberg say?",
+    "What is NATO setting up in Germany?",
+    "wat did stoltenburg anounce",
+    "where is the space center?",
+]
 TARGET_P50_MS, TARGET_P99_MS = 20.0, 100.0
 
 
@@ -55,8 +60,15 @@ async def bot_process(fake: FakeDiscord, tmp: Path, profile: Path | None = None)
     env = subprocess_env(base_env(fake, KNOWLEDGE, tmp, LOG_LEVEL="INFO"))
     profiler = ["-m", "cProfile", "-o", str(profile.resolve())] if profile else []
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, *profiler, "-m", "bot", "run", cwd=tmp, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        *profiler,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     ready = asyncio.Event()
     log: list[str] = []
@@ -173,28 +185,38 @@ async def run(n: int, mode: str, rate: float, warmup: int, channels: int, profil
                     got[ref] = rec
         latencies = sorted((rec.time - sent[mid]) * 1000 for mid, rec in got.items())
         cited = sum(  # an answer embed ends with its citation, "— Title · ¶N"
-            1 for rec in got.values()
+            1
+            for rec in got.values()
             if " · ¶" in (rec.json.get("embeds") or [{}])[0].get("description", "").rpartition("\n\n— ")[2]
         )
 
     p50, p90, p99 = (percentile(latencies, q) for q in (50, 90, 99))
-    print(f"bot: {'python -m bot run (own process)' if mode == 'process' else 'in-process, same event loop'}; "
-          f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}; "
-          f"load average before the run {load_before:.2f}")
-    print(f"questions sent:      {n} in {injected * 1000:.0f} ms "
-          f"({n / injected:.0f}/s{f', paced at {rate:g}/s' if rate else ', as fast as the fake can send'})")
+    print(
+        f"bot: {'python -m bot run (own process)' if mode == 'process' else 'in-process, same event loop'}; "
+        f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}; "
+        f"load average before the run {load_before:.2f}"
+    )
+    print(
+        f"questions sent:      {n} in {injected * 1000:.0f} ms "
+        f"({n / injected:.0f}/s{f', paced at {rate:g}/s' if rate else ', as fast as the fake can send'})"
+    )
     print(f"answered:            {len(got)}/{n} ({cited} with a cited answer), failed POSTs: {failed}")
     print(f"all answered after:  {done * 1000:.0f} ms from the first send ({len(got) / done:.0f} answers/s)")
     if latencies:
-        print(f"latency (ms):        p50 {p50:.1f}  p90 {p90:.1f}  p99 {p99:.1f}  "
-              f"max {latencies[-1]:.1f}  mean {statistics.fmean(latencies):.1f}  min {latencies[0]:.1f}")
+        print(
+            f"latency (ms):        p50 {p50:.1f}  p90 {p90:.1f}  p99 {p99:.1f}  "
+            f"max {latencies[-1]:.1f}  mean {statistics.fmean(latencies):.1f}  min {latencies[0]:.1f}"
+        )
     me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     if mode == "process":
-        print(f"CPU seconds:         fake {me.ru_utime + me.ru_stime:.2f}, bot process {children.ru_utime + children.ru_stime:.2f} "
-              "(whole runs, start-up included)")
+        print(
+            f"CPU seconds:         fake {me.ru_utime + me.ru_stime:.2f}, bot process {children.ru_utime + children.ru_stime:.2f} "
+            "(whole runs, start-up included)"
+        )
     ok = len(got) == n and p50 <= TARGET_P50_MS and p99 <= TARGET_P99_MS
-    print(f"target (all answered, p50 <= {TARGET_P50_MS:g} ms, p99 <= {TARGET_P99_MS:g} ms): "
-          f"{'met' if ok else 'NOT met'}")
+    print(
+        f"target (all answered, p50 <= {TARGET_P50_MS:g} ms, p99 <= {TARGET_P99_MS:g} ms): {'met' if ok else 'NOT met'}"
+    )
     return 0 if ok else 1
 
 

@@ -49,8 +49,38 @@ TARGETS = {
     "p99_1m_ms": 15.0,
 }
 
-_SYLL = ["ka", "to", "ri", "men", "sa", "lo", "ver", "na", "di", "qu", "el", "ost", "ar", "pe", "tin",
-         "gra", "bu", "shi", "mo", "ten", "ra", "vi", "con", "sta", "ble", "tion", "ing", "ed", "ly", "er"]
+_SYLL = [
+    "ka",
+    "to",
+    "ri",
+    "men",
+    "sa",
+    "lo",
+    "ver",
+    "na",
+    "di",
+    "qu",
+    "el",
+    "ost",
+    "ar",
+    "pe",
+    "tin",
+    "gra",
+    "bu",
+    "shi",
+    "mo",
+    "ten",
+    "ra",
+    "vi",
+    "con",
+    "sta",
+    "ble",
+    "tion",
+    "ing",
+    "ed",
+    "ly",
+    "er",
+]
 _ABBREV = ["Dr.", "e.g.", "etc.", "U.S.", "approx.", "Mr."]
 
 
@@ -120,10 +150,14 @@ def write_corpus(folder: Path, paragraphs: int) -> dict:
                 w = pick[0]
                 if len(w) > 3:
                     i = int(rng.integers(1, len(w) - 2))
-                    pick[0] = w[:i] + w[i + 1] + w[i] + w[i + 2:]
+                    pick[0] = w[:i] + w[i + 1] + w[i] + w[i + 2 :]
             questions.append({"q": " ".join(pick), "document": name, "paragraph": p + 1})
-    meta = {"paragraphs": paragraphs, "files": n_files, "questions": questions[:1000],
-            "bytes": sum(p.stat().st_size for p in kdir.iterdir())}
+    meta = {
+        "paragraphs": paragraphs,
+        "files": n_files,
+        "questions": questions[:1000],
+        "bytes": sum(p.stat().st_size for p in kdir.iterdir()),
+    }
     meta_path.write_text(json.dumps(meta))
     return meta
 
@@ -178,8 +212,20 @@ class TreeMemory(threading.Thread):
 def run_side(kind: str, args: argparse.Namespace, env: dict[str, str]) -> dict:
     out = Path(args.cache) / f"result-{kind}.json"
     out.unlink(missing_ok=True)
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--paragraphs", str(args.paragraphs),
-           "--questions", str(args.questions), "--cache", str(args.cache), "--out", str(out)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        kind,
+        "--paragraphs",
+        str(args.paragraphs),
+        "--questions",
+        str(args.questions),
+        "--cache",
+        str(args.cache),
+        "--out",
+        str(out),
+    ]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
     mem = TreeMemory(proc.pid)
@@ -217,7 +263,7 @@ def worker_bot(a: argparse.Namespace, started: float) -> dict:
     service = KnowledgeService.open(kdir, build_workers=a.workers)
     open_s = time.perf_counter() - t0
     built = service.built
-    questions = [q for q in meta["questions"]][:a.questions]
+    questions = [q for q in meta["questions"]][: a.questions]
     first = service.ask(questions[0]["q"])
     first_answer_s = time.perf_counter() - started
     ms, hits = [], 0
@@ -227,10 +273,17 @@ def worker_bot(a: argparse.Namespace, started: float) -> dict:
         ms.append((time.perf_counter() - t) * 1000)
         best = ans.best
         hits += bool(best and best.citation.document == q["document"] and best.citation.paragraph == q["paragraph"])
-    return {"import_s": t_import, "open_s": open_s, "build_s": built.seconds,
-            "save_s": service.last_save[1] if service.last_save else None,
-            "first_answer_s": first_answer_s, "answered_first": first.answered,
-            "answer_ms": _percentiles(ms), "top1": hits / len(questions), "passages": len(built.kb.passages)}
+    return {
+        "import_s": t_import,
+        "open_s": open_s,
+        "build_s": built.seconds,
+        "save_s": service.last_save[1] if service.last_save else None,
+        "first_answer_s": first_answer_s,
+        "answered_first": first.answered,
+        "answer_ms": _percentiles(ms),
+        "top1": hits / len(questions),
+        "passages": len(built.kb.passages),
+    }
 
 
 def worker_bot_again(a: argparse.Namespace, started: float) -> dict:
@@ -273,7 +326,7 @@ def worker_bm25s(a: argparse.Namespace, started: float) -> dict:
     retriever.index(tokens, show_progress=False)
     index_s = time.perf_counter() - t2
     del tokens
-    questions = meta["questions"][:a.questions]
+    questions = meta["questions"][: a.questions]
     ms, hits = [], 0
     first_answer_s = None
     for q in questions:
@@ -286,9 +339,17 @@ def worker_bm25s(a: argparse.Namespace, started: float) -> dict:
         if first_answer_s is None:
             first_answer_s = time.perf_counter() - started
         hits += where[top] == (q["document"], q["paragraph"])
-    return {"read_s": read_s, "tokenize_s": tokenize_s, "index_s": index_s, "first_answer_s": first_answer_s,
-            "answer_ms": _percentiles(ms), "top1": hits / len(questions), "stemmer": stemmer is not None,
-            "bm25s_version": bm25s.__version__, "passages": len(texts)}
+    return {
+        "read_s": read_s,
+        "tokenize_s": tokenize_s,
+        "index_s": index_s,
+        "first_answer_s": first_answer_s,
+        "answer_ms": _percentiles(ms),
+        "top1": hits / len(questions),
+        "stemmer": stemmer is not None,
+        "bm25s_version": bm25s.__version__,
+        "passages": len(texts),
+    }
 
 
 WORKERS = {"bot": worker_bot, "bot_again": worker_bot_again, "bm25s": worker_bm25s}
@@ -314,8 +375,10 @@ def main(argv: list[str] | None = None) -> int:
 
     t = time.perf_counter()
     meta = write_corpus(args.cache, args.paragraphs)
-    print(f"corpus: {meta['paragraphs']} paragraphs in {meta['files']} files, {meta['bytes'] / 2**20:.0f} MB "
-          f"({time.perf_counter() - t:.1f} s to write or load); {min(args.questions, len(meta['questions']))} questions")
+    print(
+        f"corpus: {meta['paragraphs']} paragraphs in {meta['files']} files, {meta['bytes'] / 2**20:.0f} MB "
+        f"({time.perf_counter() - t:.1f} s to write or load); {min(args.questions, len(meta['questions']))} questions"
+    )
     env = dict(os.environ, LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
     env.pop("DISCORD_TOKEN", None)
     bot = run_side("bot", args, env)
@@ -323,37 +386,49 @@ def main(argv: list[str] | None = None) -> int:
     ref = None if args.skip_bm25s else run_side("bm25s", args, env)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"machine: {cores} cores, load average {os.getloadavg()[0]:.1f} (figures are rough on a busy machine)")
-    print(f"bot   : build {bot['build_s']:.1f} s (read, clean, split, analyse, index), save {bot['save_s'] or 0:.1f} s, "
-          f"process start to first answer {bot['first_answer_s']:.1f} s; peak memory {bot['tree_peak_mb']:.0f} MB "
-          f"(process tree); answer path mean {bot['answer_ms']['mean']:.2f} ms, p50 {bot['answer_ms']['p50']:.2f}, "
-          f"p99 {bot['answer_ms']['p99']:.2f}; top-1 {bot['top1']:.3f}")
-    print(f"bot   : second start, from the saved index: open {again['open_s']:.2f} s, "
-          f"process start to first answer {again['first_answer_s']:.2f} s")
+    print(
+        f"bot   : build {bot['build_s']:.1f} s (read, clean, split, analyse, index), save {bot['save_s'] or 0:.1f} s, "
+        f"process start to first answer {bot['first_answer_s']:.1f} s; peak memory {bot['tree_peak_mb']:.0f} MB "
+        f"(process tree); answer path mean {bot['answer_ms']['mean']:.2f} ms, p50 {bot['answer_ms']['p50']:.2f}, "
+        f"p99 {bot['answer_ms']['p99']:.2f}; top-1 {bot['top1']:.3f}"
+    )
+    print(
+        f"bot   : second start, from the saved index: open {again['open_s']:.2f} s, "
+        f"process start to first answer {again['first_answer_s']:.2f} s"
+    )
 
     def ok(good: bool) -> str:
         return "ok" if good else "MISSED"
 
     if ref is not None:
         stem = "PyStemmer" if ref["stemmer"] else "no stemmer (PyStemmer not installed)"
-        print(f"bm25s : read + split {ref['read_s']:.1f} s, tokenize {ref['tokenize_s']:.1f} s ({stem}), "
-              f"index {ref['index_s']:.1f} s, process start to first answer {ref['first_answer_s']:.1f} s; "
-              f"peak memory {ref['tree_peak_mb']:.0f} MB; tokenize + retrieve + text mean "
-              f"{ref['answer_ms']['mean']:.2f} ms, p99 {ref['answer_ms']['p99']:.2f}; top-1 {ref['top1']:.3f} "
-              f"(bm25s {ref['bm25s_version']})")
+        print(
+            f"bm25s : read + split {ref['read_s']:.1f} s, tokenize {ref['tokenize_s']:.1f} s ({stem}), "
+            f"index {ref['index_s']:.1f} s, process start to first answer {ref['first_answer_s']:.1f} s; "
+            f"peak memory {ref['tree_peak_mb']:.0f} MB; tokenize + retrieve + text mean "
+            f"{ref['answer_ms']['mean']:.2f} ms, p99 {ref['answer_ms']['p99']:.2f}; top-1 {ref['top1']:.3f} "
+            f"(bm25s {ref['bm25s_version']})"
+        )
         build_ratio = bot["build_s"] / (ref["tokenize_s"] + ref["index_s"])
         build_ratio_read = bot["build_s"] / (ref["read_s"] + ref["tokenize_s"] + ref["index_s"])
         answer_ratio = bot["answer_ms"]["mean"] / ref["answer_ms"]["mean"]
-        print(f"ratio : first build / bm25s tokenise+index {build_ratio:.2f}x (target <= {TARGETS['build_ratio']}x: "
-              f"{ok(build_ratio <= TARGETS['build_ratio'])}); / bm25s read+tokenise+index {build_ratio_read:.2f}x")
-        print(f"ratio : answer path / bm25s retrieval per question {answer_ratio:.2f}x "
-              f"(target <= {TARGETS['answer_ratio']}x: {ok(answer_ratio <= TARGETS['answer_ratio'])})")
+        print(
+            f"ratio : first build / bm25s tokenise+index {build_ratio:.2f}x (target <= {TARGETS['build_ratio']}x: "
+            f"{ok(build_ratio <= TARGETS['build_ratio'])}); / bm25s read+tokenise+index {build_ratio_read:.2f}x"
+        )
+        print(
+            f"ratio : answer path / bm25s retrieval per question {answer_ratio:.2f}x "
+            f"(target <= {TARGETS['answer_ratio']}x: {ok(answer_ratio <= TARGETS['answer_ratio'])})"
+        )
     if args.paragraphs >= 1_000_000:
-        print(f"1M    : build {bot['build_s']:.0f} s (target <= {TARGETS['build_1m_s']:.0f} s on 2 cores: "
-              f"{ok(bot['build_s'] <= TARGETS['build_1m_s'])}), peak {bot['tree_peak_mb']:.0f} MB (target <= "
-              f"{TARGETS['peak_1m_mb']:.0f}: {ok(bot['tree_peak_mb'] <= TARGETS['peak_1m_mb'])}), start-up from the "
-              f"saved index {again['open_s']:.2f} s (target <= {TARGETS['startup_1m_s']}: "
-              f"{ok(again['open_s'] <= TARGETS['startup_1m_s'])}), p99 {bot['answer_ms']['p99']:.1f} ms (target <= "
-              f"{TARGETS['p99_1m_ms']}: {ok(bot['answer_ms']['p99'] <= TARGETS['p99_1m_ms'])})")
+        print(
+            f"1M    : build {bot['build_s']:.0f} s (target <= {TARGETS['build_1m_s']:.0f} s on 2 cores: "
+            f"{ok(bot['build_s'] <= TARGETS['build_1m_s'])}), peak {bot['tree_peak_mb']:.0f} MB (target <= "
+            f"{TARGETS['peak_1m_mb']:.0f}: {ok(bot['tree_peak_mb'] <= TARGETS['peak_1m_mb'])}), start-up from the "
+            f"saved index {again['open_s']:.2f} s (target <= {TARGETS['startup_1m_s']}: "
+            f"{ok(again['open_s'] <= TARGETS['startup_1m_s'])}), p99 {bot['answer_ms']['p99']:.1f} ms (target <= "
+            f"{TARGETS['p99_1m_ms']}: {ok(bot['answer_ms']['p99'] <= TARGETS['p99_1m_ms'])})"
+        )
     print("index alone on synthetic term ids (no text): see `python bench/scale.py` (a separate measure)")
     return 0
 

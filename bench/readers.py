@@ -24,11 +24,46 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-WORDS = ["install", "project", "dependency", "version", "environment", "package", "lock",
-         "file", "build", "command", "option", "plugin", "repository", "source", "python",
-         "virtual", "path", "config", "cache", "update", "remove", "add", "group", "extra",
-         "script", "publish", "token", "the", "a", "of", "to", "and", "in", "is", "for",
-         "with", "that", "it"]
+WORDS = [
+    "install",
+    "project",
+    "dependency",
+    "version",
+    "environment",
+    "package",
+    "lock",
+    "file",
+    "build",
+    "command",
+    "option",
+    "plugin",
+    "repository",
+    "source",
+    "python",
+    "virtual",
+    "path",
+    "config",
+    "cache",
+    "update",
+    "remove",
+    "add",
+    "group",
+    "extra",
+    "script",
+    "publish",
+    "token",
+    "the",
+    "a",
+    "of",
+    "to",
+    "and",
+    "in",
+    "is",
+    "for",
+    "with",
+    "that",
+    "it",
+]
 
 
 def _sentence(rng: random.Random, markup: str) -> str:
@@ -57,10 +92,12 @@ def markdown_text(rng: random.Random, size: int) -> str:
         if kind == 0:
             parts.append("\n".join(f"- {_sentence(rng, 'md')}" for _ in range(rng.randint(2, 6))))
         elif kind == 1:
-            parts.append("```toml\n[tool.x]\nname = \"y\"\n\n[tool.x.deps]\npython = \"^3.11\"\n```")
+            parts.append('```toml\n[tool.x]\nname = "y"\n\n[tool.x.deps]\npython = "^3.11"\n```')
         elif kind == 2:
-            parts.append("| Option | Meaning |\n|---|---|\n" + "\n".join(
-                f"| `--{rng.choice(WORDS)}` | {_sentence(rng, 'md')} |" for _ in range(3)))
+            parts.append(
+                "| Option | Meaning |\n|---|---|\n"
+                + "\n".join(f"| `--{rng.choice(WORDS)}` | {_sentence(rng, 'md')} |" for _ in range(3))
+            )
         elif kind == 3:
             parts.append(f'!!! note "Note {n}"\n    {_paragraph(rng, "md")}')
         elif kind == 4:
@@ -88,7 +125,7 @@ def rst_text(rng: random.Random, size: int) -> str:
         if kind == 0:
             parts.append("\n".join(f"- {_sentence(rng, 'rst')}" for _ in range(rng.randint(2, 6))))
         elif kind == 1:
-            parts.append(".. code-block:: toml\n\n   [tool.x]\n   name = \"y\"\n\n   python = \"^3.11\"")
+            parts.append('.. code-block:: toml\n\n   [tool.x]\n   name = "y"\n\n   python = "^3.11"')
         elif kind == 2:
             parts.append(f".. note::\n\n   {_paragraph(rng, 'rst')}")
         elif kind == 3:
@@ -121,19 +158,24 @@ print(dt, hwm, len(walk_sections(tree.root)))
 
 def measure(path: Path) -> tuple[float, int, int]:
     """(seconds, peak KiB, sections) of reading `path` in a fresh process."""
-    out = subprocess.run([sys.executable, "-c", _CHILD.format(root=str(ROOT), path=str(path))],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD.format(root=str(ROOT), path=str(path))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     dt, hwm, sections = out.stdout.split()
     return float(dt), int(hwm), int(sections)
 
 
 def baseline_kib() -> int:
     """Peak memory of a process that imported the readers and read nothing."""
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r});"
-            "import bot.documents.readers.markdown, bot.documents.readers.rst;"
-            "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS')))")
-    return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              check=True).stdout)
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r});"
+        "import bot.documents.readers.markdown, bot.documents.readers.rst;"
+        "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS')))"
+    )
+    return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,9 +197,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{suffix}: generated {size / 1e6:.1f} MB in {time.perf_counter() - t:.1f} s")
             dt, hwm, sections = measure(path)
             grown = max(hwm - base, 0) * 1024
-            print(f"{suffix}: read in {dt:.1f} s ({size / 1e6 / dt:.2f} MB/s), {sections} sections; "
-                  f"peak {hwm / 1024:.0f} MiB, {grown / 2**20:.0f} MiB over an idle reader process "
-                  f"({grown / size:.1f}x the file)")
+            print(
+                f"{suffix}: read in {dt:.1f} s ({size / 1e6 / dt:.2f} MB/s), {sections} sections; "
+                f"peak {hwm / 1024:.0f} MiB, {grown / 2**20:.0f} MiB over an idle reader process "
+                f"({grown / size:.1f}x the file)"
+            )
     return 0
 
 

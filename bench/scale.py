@@ -99,14 +99,16 @@ def reset_peak() -> bool:
 # pseudo-words
 
 
-_ONSETS = ("b c d f g h j k l m n p r s t v w z br bl ch cl cr dr fl fr gl gr pl pr sc sh sk "
-           "sl sp st str th tr wh").split()
+_ONSETS = (
+    "b c d f g h j k l m n p r s t v w z br bl ch cl cr dr fl fr gl gr pl pr sc sh sk sl sp st str th tr wh"
+).split()
 _VOWELS = "a e i o u a e i o u ai ea ee ie oa ou y".split()
 _CODAS = [""] * 6 + "n r s t l m nd nt rt st ck ng".split()
 
 
-def pseudo_words(n: int, rng: np.random.Generator, min_len: int, max_len: int,
-                 exclude: set[str] = frozenset()) -> list[str]:
+def pseudo_words(
+    n: int, rng: np.random.Generator, min_len: int, max_len: int, exclude: set[str] = frozenset()
+) -> list[str]:
     """n distinct alphabetic syllable words of min_len..max_len letters, in generation order."""
     onsets = np.array(_ONSETS, dtype=object)
     vowels = np.array(_VOWELS, dtype=object)
@@ -119,9 +121,11 @@ def pseudo_words(n: int, rng: np.random.Generator, min_len: int, max_len: int,
         n_syl = rng.integers(1, 6, size=batch)
         parts = []
         for k in range(5):
-            syl = (onsets[rng.integers(0, len(onsets), size=batch)]
-                   + vowels[rng.integers(0, len(vowels), size=batch)]
-                   + codas[rng.integers(0, len(codas), size=batch)])
+            syl = (
+                onsets[rng.integers(0, len(onsets), size=batch)]
+                + vowels[rng.integers(0, len(vowels), size=batch)]
+                + codas[rng.integers(0, len(codas), size=batch)]
+            )
             syl[n_syl <= k] = ""
             parts.append(syl)
         words = parts[0] + parts[1] + parts[2] + parts[3] + parts[4]
@@ -147,19 +151,19 @@ def misspell(word: str, edits: int, rng: np.random.Generator) -> str:
         i = int(rng.integers(0, len(w)))
         c = _LETTERS[int(rng.integers(0, 26))]
         if kind == 0:
-            w = w[:i] + w[i + 1:]
+            w = w[:i] + w[i + 1 :]
         elif kind == 1:
             w = w[:i] + c + w[i:]
         elif kind == 2:
             if w[i] == c:
                 c = _LETTERS[(_LETTERS.index(c) + 1) % 26]
-            w = w[:i] + c + w[i + 1:]
+            w = w[:i] + c + w[i + 1 :]
         else:
             i = min(i, len(w) - 2)
             if w[i] == w[i + 1]:
-                w = w[:i] + c + w[i + 1:]
+                w = w[:i] + c + w[i + 1 :]
             else:
-                w = w[:i] + w[i + 1] + w[i] + w[i + 2:]
+                w = w[:i] + w[i + 1] + w[i] + w[i + 2 :]
     return w
 
 
@@ -170,10 +174,55 @@ def misspell(word: str, edits: int, rng: np.random.Generator) -> str:
 _ROFF_FONT = re.compile(r"\\f(?:\[[^\]]*\]|\(..|.)")
 _ROFF_NAMED = re.compile(r"\\(?:\*?\(..|\*?\[[^\]]*\]|\*.|s[+-]?\d+|n\(..|n.)")
 _ROFF_ESC = re.compile(r"\\(.)")
-_ROFF_TEXT_MACROS = {"B", "I", "BR", "BI", "IB", "IR", "RI", "RB", "SM", "SB",
-                     "Nm", "Ar", "Fl", "Xr", "Em", "Pa", "Dq", "Sq", "Ql", "Va", "Ev", "Cm"}
-_ROFF_BREAKS = {"PP", "LP", "P", "SH", "SS", "IP", "TP", "HP", "sp", "Pp", "Sh", "Ss", "It",
-                "Bl", "El", "Bd", "Ed", "TS", "TE", "nf", "fi", "EX", "EE"}
+_ROFF_TEXT_MACROS = {
+    "B",
+    "I",
+    "BR",
+    "BI",
+    "IB",
+    "IR",
+    "RI",
+    "RB",
+    "SM",
+    "SB",
+    "Nm",
+    "Ar",
+    "Fl",
+    "Xr",
+    "Em",
+    "Pa",
+    "Dq",
+    "Sq",
+    "Ql",
+    "Va",
+    "Ev",
+    "Cm",
+}
+_ROFF_BREAKS = {
+    "PP",
+    "LP",
+    "P",
+    "SH",
+    "SS",
+    "IP",
+    "TP",
+    "HP",
+    "sp",
+    "Pp",
+    "Sh",
+    "Ss",
+    "It",
+    "Bl",
+    "El",
+    "Bd",
+    "Ed",
+    "TS",
+    "TE",
+    "nf",
+    "fi",
+    "EX",
+    "EE",
+}
 
 
 def _roff_clean(s: str) -> str:
@@ -277,10 +326,10 @@ def _stream(files: list[Path], extract, analyzer, splitter, seen: set[int]):
 
 
 def _slice_pool(z, n: int) -> dict:
-    psp = np.asarray(z["passage_sentence_ptr"][:n + 1])
-    sp = np.asarray(z["sentence_ptr"][:int(psp[-1]) + 1])
+    psp = np.asarray(z["passage_sentence_ptr"][: n + 1])
+    sp = np.asarray(z["sentence_ptr"][: int(psp[-1]) + 1])
     return {
-        "tokens": np.asarray(z["tokens"][:int(sp[-1])]),
+        "tokens": np.asarray(z["tokens"][: int(sp[-1])]),
         "sentence_ptr": sp,
         "passage_sentence_ptr": psp,
         "vocab": [str(v) for v in z["vocab"]],
@@ -301,16 +350,17 @@ def real_pool(n: int, cache: Path, log) -> dict:
 
     t0 = time.perf_counter()
     rng = np.random.default_rng(SEED)
-    man = sorted((p for d in sorted(Path("/usr/share/man").glob("man[1-8]")) for p in d.glob("*.gz")),
-                 key=str)
+    man = sorted((p for d in sorted(Path("/usr/share/man").glob("man[1-8]")) for p in d.glob("*.gz")), key=str)
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     py = sorted((p for p in stdlib.rglob("*.py") if "site-packages" not in p.parts), key=str)
     man = [man[i] for i in rng.permutation(len(man))]
     py = [py[i] for i in rng.permutation(len(py))]
     analyzer, splitter = Analyzer(), SentenceSplitter()
     seen: set[int] = set()
-    streams = {0: _stream(man, man_paragraphs, analyzer, splitter, seen),
-               1: _stream(py, python_paragraphs, analyzer, splitter, seen)}
+    streams = {
+        0: _stream(man, man_paragraphs, analyzer, splitter, seen),
+        1: _stream(py, python_paragraphs, analyzer, splitter, seen),
+    }
     vocab: dict[str, int] = {}
     ids: list[int] = []
     sent_lens: list[int] = []
@@ -346,9 +396,11 @@ def real_pool(n: int, cache: Path, log) -> dict:
     tmp = path.with_name(path.stem + ".tmp.npz")
     np.savez(tmp, **z)
     os.replace(tmp, path)
-    log(f"real text: {len(para_sents):,} paragraphs ({source.count(0):,} man, "
+    log(
+        f"real text: {len(para_sents):,} paragraphs ({source.count(0):,} man, "
         f"{source.count(1):,} Python), {len(ids):,} terms, {len(vocab):,} distinct, "
-        f"extracted in {time.perf_counter() - t0:.1f} s")
+        f"extracted in {time.perf_counter() - t0:.1f} s"
+    )
     return _slice_pool(z, len(para_sents))
 
 
@@ -358,8 +410,12 @@ def real_pool(n: int, cache: Path, log) -> dict:
 
 def corpus_paths(cache: Path, size: int) -> dict[str, Path]:
     stem = f"corpus-{CACHE_VERSION}-s{SEED}-{size}"
-    return {"arrays": cache / f"{stem}.npz", "vocab": cache / f"{stem}.vocab.txt",
-            "questions": cache / f"{stem}.questions.json", "meta": cache / f"{stem}.meta.json"}
+    return {
+        "arrays": cache / f"{stem}.npz",
+        "vocab": cache / f"{stem}.vocab.txt",
+        "questions": cache / f"{stem}.questions.json",
+        "meta": cache / f"{stem}.meta.json",
+    }
 
 
 def zipf_vocabulary() -> list[str]:
@@ -371,7 +427,7 @@ def zipf_vocabulary() -> list[str]:
 def zipf_passages(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """n Zipf paragraphs as (token ranks, sentence_ptr, passage_sentence_ptr), vectorised."""
     ranks = np.arange(1, ZIPF_WORDS + 1, dtype=np.float64)
-    cdf = np.cumsum(ranks ** -ZIPF_S)
+    cdf = np.cumsum(ranks**-ZIPF_S)
     cdf /= cdf[-1]
     lengths = rng.integers(PARA_LEN[0], PARA_LEN[1] + 1, size=n)
     starts = np.concatenate([[0], np.cumsum(lengths)])
@@ -419,18 +475,23 @@ def make_corpus(size: int, n_questions_max: int, cache: Path, log) -> dict:
     passage_sentence_ptr = np.concatenate([rpsp, zpsp[1:] + rpsp[-1]])
     gen_s = time.perf_counter() - t0
 
-    questions = make_questions(n_questions_max, vocab, tokens, sentence_ptr[passage_sentence_ptr],
-                               np.random.default_rng([SEED, size, 2]))
+    questions = make_questions(
+        n_questions_max, vocab, tokens, sentence_ptr[passage_sentence_ptr], np.random.default_rng([SEED, size, 2])
+    )
     cache.mkdir(parents=True, exist_ok=True)
-    np.savez(paths["arrays"], tokens=tokens, sentence_ptr=sentence_ptr,
-             passage_sentence_ptr=passage_sentence_ptr)
+    np.savez(paths["arrays"], tokens=tokens, sentence_ptr=sentence_ptr, passage_sentence_ptr=passage_sentence_ptr)
     paths["vocab"].write_text("\n".join(vocab), encoding="utf-8")
     paths["questions"].write_text(json.dumps(questions), encoding="utf-8")
     meta = {
-        "size": size, "real": n_real, "real_man": int((pool["source"] == 0).sum()),
-        "real_python": int((pool["source"] == 1).sum()), "zipf": n_zipf,
-        "tokens": int(tokens.shape[0]), "sentences": int(sentence_ptr.shape[0] - 1),
-        "vocabulary": len(vocab), "real_vocabulary": len(pool["vocab"]),
+        "size": size,
+        "real": n_real,
+        "real_man": int((pool["source"] == 0).sum()),
+        "real_python": int((pool["source"] == 1).sum()),
+        "zipf": n_zipf,
+        "tokens": int(tokens.shape[0]),
+        "sentences": int(sentence_ptr.shape[0] - 1),
+        "vocabulary": len(vocab),
+        "real_vocabulary": len(pool["vocab"]),
         "generate_s": round(gen_s, 2),
         "questions_typo": sum(q["typo"] for q in questions),
         "questions_unknown": sum(q["unknown"] for q in questions),
@@ -439,8 +500,9 @@ def make_corpus(size: int, n_questions_max: int, cache: Path, log) -> dict:
     return meta
 
 
-def make_questions(n: int, vocab: list[str], tokens: np.ndarray, token_ptr: np.ndarray,
-                   rng: np.random.Generator) -> list[dict]:
+def make_questions(
+    n: int, vocab: list[str], tokens: np.ndarray, token_ptr: np.ndarray, rng: np.random.Generator
+) -> list[dict]:
     """Questions from passages: 3-7 of a passage's distinct terms in reading order; some
     with one misspelled term, some with a word the corpus lacks."""
     vocab_set = set(vocab)
@@ -449,7 +511,7 @@ def make_questions(n: int, vocab: list[str], tokens: np.ndarray, token_ptr: np.n
     out = []
     for i in range(n):
         p = int(rng.integers(0, size))
-        toks = tokens[token_ptr[p]:token_ptr[p + 1]]
+        toks = tokens[token_ptr[p] : token_ptr[p + 1]]
         _, first = np.unique(toks, return_index=True)
         distinct = toks[np.sort(first)]
         k = min(int(rng.integers(3, 8)), distinct.shape[0])
@@ -506,8 +568,13 @@ def _stats(ns: list[int]) -> dict:
     ms = np.asarray(ns, dtype=np.float64) / 1e6
     if ms.size == 0:
         return {"n": 0}
-    return {"n": int(ms.size), "p50": float(np.percentile(ms, 50)),
-            "p99": float(np.percentile(ms, 99)), "mean": float(ms.mean()), "max": float(ms.max())}
+    return {
+        "n": int(ms.size),
+        "p50": float(np.percentile(ms, 50)),
+        "p99": float(np.percentile(ms, 99)),
+        "mean": float(ms.mean()),
+        "max": float(ms.max()),
+    }
 
 
 def _prepare_build(cache: Path, size: int, flat: bool):
@@ -542,7 +609,7 @@ def worker_ours(a) -> dict:
     from bot.retrieval.rerank import RankParams, search
 
     docs, questions, before = _prepare_build(a.cache, a.size, flat=False)
-    questions = questions[:a.questions]
+    questions = questions[: a.questions]
     t0 = time.perf_counter()
     index = Index.build(docs)
     build_s = time.perf_counter() - t0
@@ -599,16 +666,28 @@ def worker_ours(a) -> dict:
         _top5(index.bm25_scores(q["terms"]))
         scatter.append(clock() - t0)
     out = {
-        "build_s": build_s, "rss_before_mb": before, "rss_after_build_mb": after_build,
-        "peak_mb": peak_mb(), "latency": _stats(total), "query_stage": _stats(t_query),
-        "search_stage": _stats(t_search), "covers_stage": _stats(t_covers),
-        "latency_typo_or_unknown": _stats(typo_q), "latency_real": _stats(real_q),
-        "latency_zipf": _stats(zipf_q), "scatter": _stats(scatter),
-        "answered": answered / max(len(questions), 1), "source_in_top5": found / max(len(questions), 1),
-        "vocabulary": len(index.vocabulary), "top_bm25_stage": _stats(top_bm25),
+        "build_s": build_s,
+        "rss_before_mb": before,
+        "rss_after_build_mb": after_build,
+        "peak_mb": peak_mb(),
+        "latency": _stats(total),
+        "query_stage": _stats(t_query),
+        "search_stage": _stats(t_search),
+        "covers_stage": _stats(t_covers),
+        "latency_typo_or_unknown": _stats(typo_q),
+        "latency_real": _stats(real_q),
+        "latency_zipf": _stats(zipf_q),
+        "scatter": _stats(scatter),
+        "answered": answered / max(len(questions), 1),
+        "source_in_top5": found / max(len(questions), 1),
+        "vocabulary": len(index.vocabulary),
+        "top_bm25_stage": _stats(top_bm25),
         "evidence_stage": _stats([max(a - b, 0) for a, b in zip(t_search, top_bm25)]),
-        "postings": ({"p50": float(np.percentile(postings, 50)), "p99": float(np.percentile(postings, 99)),
-                      "max": max(postings)} if postings else None),
+        "postings": (
+            {"p50": float(np.percentile(postings, 50)), "p99": float(np.percentile(postings, 99)), "max": max(postings)}
+            if postings
+            else None
+        ),
     }
     store = _store()
     if store is not None:
@@ -630,6 +709,7 @@ def worker_load(a) -> dict:
     from bot import store
     from bot.retrieval.query import query as make_query
     from bot.retrieval.rerank import RankParams, search
+
     t_import = time.perf_counter() - t0
     t1 = time.perf_counter()
     index = store.read_index(Path(a.tmp) / f"index-{a.size}", "scale")
@@ -643,20 +723,29 @@ def worker_load(a) -> dict:
     same = 0
     first_answer = None
     for q, exp in zip(questions, expected):
-        hits = search(index, make_query(index, " ".join(q["terms"]), [(w, w) for w in q["terms"]], rank.typo_discount), 5, rank)
+        hits = search(
+            index, make_query(index, " ".join(q["terms"]), [(w, w) for w in q["terms"]], rank.typo_discount), 5, rank
+        )
         if first_answer is None:
             first_answer = time.time()
         same += [h.passage for h in hits] == exp
-    return {"import_s": t_import, "read_s": read_s, "ready_epoch": ready, "rss_mb": rss_mb(),
-            "peak_mb": peak_mb(), "same_hits": same, "checked": len(expected),
-            "first_answer_epoch": first_answer}
+    return {
+        "import_s": t_import,
+        "read_s": read_s,
+        "ready_epoch": ready,
+        "rss_mb": rss_mb(),
+        "peak_mb": peak_mb(),
+        "same_hits": same,
+        "checked": len(expected),
+        "first_answer_epoch": first_answer,
+    }
 
 
 def worker_bm25s(a) -> dict:
     import bm25s
 
     docs, questions, before = _prepare_build(a.cache, a.size, flat=True)
-    questions = questions[:a.questions]
+    questions = questions[: a.questions]
     t0 = time.perf_counter()
     retriever = bm25s.BM25(k1=1.5, b=0.75, delta=1.0, method="bm25+")
     retriever.index(docs, show_progress=False)
@@ -674,16 +763,22 @@ def worker_bm25s(a) -> dict:
         docs_, _scores = retriever.retrieve([q["terms"]], k=5, n_threads=0, show_progress=False)
         lat.append(clock() - t0)
         found += q["passage"] in docs_[0].tolist()
-    return {"build_s": build_s, "rss_before_mb": before, "rss_after_build_mb": after_build,
-            "peak_mb": peak_mb(), "latency": _stats(lat),
-            "source_in_top5": found / max(len(questions), 1), "bm25s_version": bm25s.__version__}
+    return {
+        "build_s": build_s,
+        "rss_before_mb": before,
+        "rss_after_build_mb": after_build,
+        "peak_mb": peak_mb(),
+        "latency": _stats(lat),
+        "source_in_top5": found / max(len(questions), 1),
+        "bm25s_version": bm25s.__version__,
+    }
 
 
 def worker_rank_bm25(a) -> dict:
     from rank_bm25 import BM25Plus
 
     docs, questions, before = _prepare_build(a.cache, a.size, flat=True)
-    questions = questions[:a.questions]
+    questions = questions[: a.questions]
     t0 = time.perf_counter()
     model = BM25Plus(docs)
     build_s = time.perf_counter() - t0
@@ -698,9 +793,14 @@ def worker_rank_bm25(a) -> dict:
         top = _top5(model.get_scores(q["terms"]))
         lat.append(clock() - t0)
         found += q["passage"] in top
-    return {"build_s": build_s, "rss_before_mb": before, "rss_after_build_mb": after_build,
-            "peak_mb": peak_mb(), "latency": _stats(lat),
-            "source_in_top5": found / max(len(questions), 1)}
+    return {
+        "build_s": build_s,
+        "rss_before_mb": before,
+        "rss_after_build_mb": after_build,
+        "peak_mb": peak_mb(),
+        "latency": _stats(lat),
+        "source_in_top5": found / max(len(questions), 1),
+    }
 
 
 def worker_check(a) -> dict:
@@ -728,8 +828,7 @@ def worker_check(a) -> dict:
         ours_ok += bool(np.allclose(np.sort(ref[_top5(mine)])[::-1], ref_top, rtol=1e-5))
         docs_, _ = retriever.retrieve([q["terms"]], k=5, n_threads=0, show_progress=False)
         bm25s_ok += bool(np.allclose(np.sort(ref[docs_[0]])[::-1], ref_top, rtol=1e-5))
-    return {"questions": n, "ours_top5_equal": ours_ok, "bm25s_top5_equal": bm25s_ok,
-            "ours_max_rel_diff": max_diff}
+    return {"questions": n, "ours_top5_equal": ours_ok, "bm25s_top5_equal": bm25s_ok, "ours_max_rel_diff": max_diff}
 
 
 def worker_typo(a) -> dict:
@@ -766,18 +865,31 @@ def worker_typo(a) -> dict:
         # "other": another vocabulary word at the same or a smaller distance
         key = "none" if not m else "recovered" if m[0].term_id == target else "other"
         outcome[edits][key] += 1
-    return {"words": len(vocab), "probes": len(probes), "build_s": build_s,
-            "rss_before_mb": before, "peak_mb": peak_mb(), "rss_after_mb": rss_mb(),
-            "latency": _stats(lat), "outcome": outcome}
+    return {
+        "words": len(vocab),
+        "probes": len(probes),
+        "build_s": build_s,
+        "rss_before_mb": before,
+        "peak_mb": peak_mb(),
+        "rss_after_mb": rss_mb(),
+        "latency": _stats(lat),
+        "outcome": outcome,
+    }
 
 
 def worker_prepare(a) -> dict:
     return make_corpus(a.size, a.questions_max, a.cache, lambda m: print(m, file=sys.stderr, flush=True))
 
 
-WORKERS = {"prepare": worker_prepare, "ours": worker_ours, "load": worker_load,
-           "bm25s": worker_bm25s, "rank-bm25": worker_rank_bm25, "check": worker_check,
-           "typo": worker_typo}
+WORKERS = {
+    "prepare": worker_prepare,
+    "ours": worker_ours,
+    "load": worker_load,
+    "bm25s": worker_bm25s,
+    "rank-bm25": worker_rank_bm25,
+    "check": worker_check,
+    "typo": worker_typo,
+}
 
 
 # ----------------------------------------------------------------------------------------
@@ -787,9 +899,24 @@ WORKERS = {"prepare": worker_prepare, "ours": worker_ours, "load": worker_load,
 def run_worker(kind: str, args, size: int = 0, questions: int = 0, timeout: float | None = None) -> dict:
     out = Path(args.tmp) / f"result-{kind}-{size}.json"
     out.unlink(missing_ok=True)
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--size", str(size),
-           "--questions", str(questions), "--cache-dir", str(args.cache_dir), "--tmp", args.tmp,
-           "--typo-words", str(args.typo_words), "--out", str(out)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        kind,
+        "--size",
+        str(size),
+        "--questions",
+        str(questions),
+        "--cache-dir",
+        str(args.cache_dir),
+        "--tmp",
+        args.tmp,
+        "--typo-words",
+        str(args.typo_words),
+        "--out",
+        str(out),
+    ]
     spawn = time.time()
     t0 = time.perf_counter()
     try:
@@ -833,17 +960,17 @@ def print_table(headers: list[str], rows: list[list[str]]) -> None:
 def environment() -> dict:
     def git(*cmd):
         try:
-            return subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True,
-                                  timeout=10).stdout.strip()
+            return subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return "?"
+
     cpu = "?"
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                   if line.startswith("model name"))
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
     import importlib.metadata as md
+
     versions = {}
     for pkg in ("numpy", "bm25s", "rank-bm25", "nltk"):
         try:
@@ -851,14 +978,20 @@ def environment() -> dict:
         except md.PackageNotFoundError:
             versions[pkg] = "missing"
     dirty = git("status", "--porcelain", "--", "bot")
-    return {"commit": git("rev-parse", "--short", "HEAD") + (" (bot/ modified)" if dirty else ""),
-            "python": sys.version.split()[0], "cpu": cpu, "cpus": os.cpu_count(), **versions,
-            "bot_digest": bot_digest()}
+    return {
+        "commit": git("rev-parse", "--short", "HEAD") + (" (bot/ modified)" if dirty else ""),
+        "python": sys.version.split()[0],
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        **versions,
+        "bot_digest": bot_digest(),
+    }
 
 
 def bot_digest() -> str:
     """Hash of the bot package's sources, to notice code changing under a running benchmark."""
     import hashlib
+
     h = hashlib.sha256()
     for path in sorted((ROOT / "bot").rglob("*.py")):
         h.update(str(path.relative_to(ROOT)).encode())
@@ -921,7 +1054,7 @@ def main(argv: list[str] | None = None) -> int:
             if a.skip_rank_bm25:
                 r["rank-bm25"] = {"skipped": "--skip-rank-bm25"}
             else:
-                nq = min(a.questions, RANK_BM25_QUESTIONS.get(size, max(20, 10 ** 7 // size)))
+                nq = min(a.questions, RANK_BM25_QUESTIONS.get(size, max(20, 10**7 // size)))
                 log(f"{label(size)}: rank-bm25 ({nq} questions)")
                 r["rank-bm25"] = run_worker("rank-bm25", a, size, nq, timeout=900)
         small = [s for s in sizes if s <= 100_000]
@@ -943,26 +1076,62 @@ def main(argv: list[str] | None = None) -> int:
 def report(results: dict, store_available: bool) -> None:
     env = results["environment"]
     print()
-    print(f"bench/scale.py  commit {env['commit']}  Python {env['python']}  numpy {env['numpy']}  "
-          f"bm25s {env['bm25s']}  rank-bm25 {env['rank-bm25']}")
-    print(f"{env['cpu']}, {env['cpus']} CPUs; one process per row; times per question, "
-          f"one question at a time")
+    print(
+        f"bench/scale.py  commit {env['commit']}  Python {env['python']}  numpy {env['numpy']}  "
+        f"bm25s {env['bm25s']}  rank-bm25 {env['rank-bm25']}"
+    )
+    print(f"{env['cpu']}, {env['cpus']} CPUs; one process per row; times per question, one question at a time")
     print()
     print("Corpora")
     rows = []
     for size, r in results["sizes"].items():
         m = r["corpus"]
-        rows.append([label(size), f"{m['real']:,} ({m['real_man']:,} man + {m['real_python']:,} Python)",
-                     f"{m['zipf']:,}", f"{m['tokens']:,}", f"{m['sentences']:,}", f"{m['vocabulary']:,}",
-                     f"{m['questions_typo']}/{m['questions_unknown']}"])
-    print_table(["corpus", "real paragraphs", "Zipf paragraphs", "terms", "sentences", "vocabulary",
-                 "questions typo/unknown (of 1000)"], rows)
+        rows.append(
+            [
+                label(size),
+                f"{m['real']:,} ({m['real_man']:,} man + {m['real_python']:,} Python)",
+                f"{m['zipf']:,}",
+                f"{m['tokens']:,}",
+                f"{m['sentences']:,}",
+                f"{m['vocabulary']:,}",
+                f"{m['questions_typo']}/{m['questions_unknown']}",
+            ]
+        )
+    print_table(
+        [
+            "corpus",
+            "real paragraphs",
+            "Zipf paragraphs",
+            "terms",
+            "sentences",
+            "vocabulary",
+            "questions typo/unknown (of 1000)",
+        ],
+        rows,
+    )
     print()
-    print("Search (build = index construction from term lists; RSS before = process with the "
-          "corpus loaded; peak - before = build + index + queries)")
-    headers = ["corpus", "library", "build s", "RSS before MB", "peak MB", "peak-before MB",
-               "questions", "p50 ms", "p99 ms", "p50/bm25s", "p99/bm25s", "in top-5",
-               "save s", "load s", "start-up s", "1st answer s"]
+    print(
+        "Search (build = index construction from term lists; RSS before = process with the "
+        "corpus loaded; peak - before = build + index + queries)"
+    )
+    headers = [
+        "corpus",
+        "library",
+        "build s",
+        "RSS before MB",
+        "peak MB",
+        "peak-before MB",
+        "questions",
+        "p50 ms",
+        "p99 ms",
+        "p50/bm25s",
+        "p99/bm25s",
+        "in top-5",
+        "save s",
+        "load s",
+        "start-up s",
+        "1st answer s",
+    ]
     rows = []
     for size, r in results["sizes"].items():
         ref = r.get("bm25s", {}).get("latency", {})
@@ -970,10 +1139,12 @@ def report(results: dict, store_available: bool) -> None:
             src = r["ours"] if lib == "scatter" else r.get(lib, {})
             name = {"ours": "ours (query+search+covers)", "scatter": "  numpy scatter-add only"}.get(lib, lib)
             if "error" in src or "skipped" in src:
-                rows.append([label(size), name, src.get("error") or f"skipped ({src['skipped']})"]
-                            + [""] * (len(headers) - 3))
+                rows.append(
+                    [label(size), name, src.get("error") or f"skipped ({src['skipped']})"] + [""] * (len(headers) - 3)
+                )
                 continue
             lat = src["scatter"] if lib == "scatter" else src["latency"]
+
             def ratio(k: str, lat: dict = lat, ref: dict = ref) -> str:
                 return fmt(lat[k] / ref[k], ".2f") if ref.get(k) and lat.get("n") else "-"
 
@@ -991,31 +1162,46 @@ def report(results: dict, store_available: bool) -> None:
                         start = fmt(ld.get("startup_s"))
                         first = fmt(ld.get("first_answer_s"))
             same_proc = lib == "scatter"
-            rows.append([
-                label(size), name,
-                "(same index)" if same_proc else fmt(src["build_s"]),
-                "" if same_proc else fmt(src["rss_before_mb"], ".0f"),
-                "" if same_proc else fmt(src["peak_mb"], ".0f"),
-                "" if same_proc else fmt(src["peak_mb"] - src["rss_before_mb"], ".0f"),
-                str(lat["n"]), fmt(lat["p50"], ".3f"), fmt(lat["p99"], ".3f"),
-                ratio("p50"), ratio("p99"),
-                "" if same_proc else f"{src['source_in_top5']:.0%}",
-                save, load, start, first,
-            ])
+            rows.append(
+                [
+                    label(size),
+                    name,
+                    "(same index)" if same_proc else fmt(src["build_s"]),
+                    "" if same_proc else fmt(src["rss_before_mb"], ".0f"),
+                    "" if same_proc else fmt(src["peak_mb"], ".0f"),
+                    "" if same_proc else fmt(src["peak_mb"] - src["rss_before_mb"], ".0f"),
+                    str(lat["n"]),
+                    fmt(lat["p50"], ".3f"),
+                    fmt(lat["p99"], ".3f"),
+                    ratio("p50"),
+                    ratio("p99"),
+                    "" if same_proc else f"{src['source_in_top5']:.0%}",
+                    save,
+                    load,
+                    start,
+                    first,
+                ]
+            )
     print_table(headers, rows)
-    print("in top-5: the question's source passage among the 5 hits. ours = query + "
-          "search(k=5) + covers(hits[0]); scatter-add = Index.bm25_scores + top-5; bm25s = "
-          "retrieve(k=5, n_threads=0), method bm25+; rank-bm25 = BM25Plus.get_scores + top-5")
+    print(
+        "in top-5: the question's source passage among the 5 hits. ours = query + "
+        "search(k=5) + covers(hits[0]); scatter-add = Index.bm25_scores + top-5; bm25s = "
+        "retrieve(k=5, n_threads=0), method bm25+; rank-bm25 = BM25Plus.get_scores + top-5"
+    )
     if store_available:
-        print("save/load: bot.store write_index / read_index (a temp dir, page cache warm); start-up = "
-              "fresh process spawned to index loaded (interpreter, imports, read_index); 1st answer = "
-              "spawned to first question answered")
+        print(
+            "save/load: bot.store write_index / read_index (a temp dir, page cache warm); start-up = "
+            "fresh process spawned to index loaded (interpreter, imports, read_index); 1st answer = "
+            "spawned to first question answered"
+        )
         for size, r in results["sizes"].items():
             ld = r.get("load", {})
             if "checked" in ld:
-                print(f"  {label(size)}: the loaded index gave the built index's hits on "
-                      f"{ld['same_hits']}/{ld['checked']} questions; saved {r['ours'].get('saved_mb', 0):.0f} MB, "
-                      f"loaded process RSS {ld['rss_mb']:.0f} MB")
+                print(
+                    f"  {label(size)}: the loaded index gave the built index's hits on "
+                    f"{ld['same_hits']}/{ld['checked']} questions; saved {r['ours'].get('saved_mb', 0):.0f} MB, "
+                    f"loaded process RSS {ld['rss_mb']:.0f} MB"
+                )
     else:
         print("saved index: not available (bot.store.write_index/read_index not found)")
 
@@ -1026,26 +1212,52 @@ def report(results: dict, store_available: bool) -> None:
         o = r["ours"]
         if "error" in o:
             continue
-        for name, key in (("query (analysis + typo look-ups)", "query_stage"),
-                          ("search (BM25 + evidence + re-rank)", "search_stage"),
-                          ("covers (confidence rule)", "covers_stage"),
-                          ("total, questions with typo/unknown word", "latency_typo_or_unknown"),
-                          ("total, questions from real-text passages", "latency_real"),
-                          ("total, questions from Zipf passages", "latency_zipf"),
-                          ("  diagnostic: BM25 top-40 alone (Index.top_bm25)", "top_bm25_stage")):
+        for name, key in (
+            ("query (analysis + typo look-ups)", "query_stage"),
+            ("search (BM25 + evidence + re-rank)", "search_stage"),
+            ("covers (confidence rule)", "covers_stage"),
+            ("total, questions with typo/unknown word", "latency_typo_or_unknown"),
+            ("total, questions from real-text passages", "latency_real"),
+            ("total, questions from Zipf passages", "latency_zipf"),
+            ("  diagnostic: BM25 top-40 alone (Index.top_bm25)", "top_bm25_stage"),
+        ):
             s = o.get(key) or {"n": 0}
             if not s["n"]:
                 continue
-            rows.append([label(size), name, str(s["n"]), fmt(s.get("p50"), ".3f"),
-                         fmt(s.get("p99"), ".3f"), fmt(s.get("max"), ".3f")])
+            rows.append(
+                [
+                    label(size),
+                    name,
+                    str(s["n"]),
+                    fmt(s.get("p50"), ".3f"),
+                    fmt(s.get("p99"), ".3f"),
+                    fmt(s.get("max"), ".3f"),
+                ]
+            )
         ev = o.get("evidence_stage") or {"n": 0}
         if ev["n"]:
-            rows.append([label(size), "  diagnostic: search minus BM25 top-40 (evidence, re-rank)",
-                         str(ev["n"]), fmt(ev["p50"], ".3f"), fmt(ev["p99"], ".3f"), fmt(ev["max"], ".3f")])
+            rows.append(
+                [
+                    label(size),
+                    "  diagnostic: search minus BM25 top-40 (evidence, re-rank)",
+                    str(ev["n"]),
+                    fmt(ev["p50"], ".3f"),
+                    fmt(ev["p99"], ".3f"),
+                    fmt(ev["max"], ".3f"),
+                ]
+            )
         if o.get("postings"):
             pst = o["postings"]
-            rows.append([label(size), "  postings of its known terms (sum of df; before any pruning)", "",
-                         f"{pst['p50']:,.0f}", f"{pst['p99']:,.0f}", f"{pst['max']:,}"])
+            rows.append(
+                [
+                    label(size),
+                    "  postings of its known terms (sum of df; before any pruning)",
+                    "",
+                    f"{pst['p50']:,.0f}",
+                    f"{pst['p99']:,.0f}",
+                    f"{pst['max']:,}",
+                ]
+            )
         rows.append([label(size), "answered (covers rule true)", "", f"{o['answered']:.0%}", "", ""])
     print_table(["corpus", "stage", "n", "p50", "p99", "max"], rows)
 
@@ -1058,33 +1270,64 @@ def report(results: dict, store_available: bool) -> None:
         else:
             lat = t["latency"]
             o = t["outcome"]
-            found = "  ".join(f"{e} edit{'s' * (e > 1)}: {o[str(e)]['recovered']}/{o[str(e)]['other']}/"
-                              f"{o[str(e)]['none']}" for e in (1, 2))
-            print_table(["vocabulary", "build s", "peak-before MB", "probes", "p50 ms", "p99 ms", "max ms",
-                         "original/other word/none"],
-                        [[f"{t['words']:,}", fmt(t["build_s"]), fmt(t["peak_mb"] - t["rss_before_mb"], ".0f"),
-                          str(t["probes"]), fmt(lat["p50"], ".3f"), fmt(lat["p99"], ".3f"),
-                          fmt(lat["max"], ".3f"), found]])
-            print("probes: a vocabulary word of 6+ letters with 1 random edit (delete, insert, substitute, "
-                  "transpose), or 1-2 edits when it has 10+ letters; \"other word\" = a different "
-                  "vocabulary word at the same or a smaller distance")
+            found = "  ".join(
+                f"{e} edit{'s' * (e > 1)}: {o[str(e)]['recovered']}/{o[str(e)]['other']}/{o[str(e)]['none']}"
+                for e in (1, 2)
+            )
+            print_table(
+                [
+                    "vocabulary",
+                    "build s",
+                    "peak-before MB",
+                    "probes",
+                    "p50 ms",
+                    "p99 ms",
+                    "max ms",
+                    "original/other word/none",
+                ],
+                [
+                    [
+                        f"{t['words']:,}",
+                        fmt(t["build_s"]),
+                        fmt(t["peak_mb"] - t["rss_before_mb"], ".0f"),
+                        str(t["probes"]),
+                        fmt(lat["p50"], ".3f"),
+                        fmt(lat["p99"], ".3f"),
+                        fmt(lat["max"], ".3f"),
+                        found,
+                    ]
+                ],
+            )
+            print(
+                "probes: a vocabulary word of 6+ letters with 1 random edit (delete, insert, substitute, "
+                'transpose), or 1-2 edits when it has 10+ letters; "other word" = a different '
+                "vocabulary word at the same or a smaller distance"
+            )
     if "check" in results:
         c = results["check"]
         print()
         if "error" in c:
             print(f"same-model check: {c['error']}")
         else:
-            print(f"same-model check ({label(min(s for s in results['sizes'] if s <= 100_000))}, "
-                  f"{c['questions']} questions): top-5 equal to rank-bm25 BM25Plus: ours "
-                  f"{c['ours_top5_equal']}/{c['questions']} (max relative score difference "
-                  f"{c['ours_max_rel_diff']:.1e}), bm25s {c['bm25s_top5_equal']}/{c['questions']}")
+            print(
+                f"same-model check ({label(min(s for s in results['sizes'] if s <= 100_000))}, "
+                f"{c['questions']} questions): top-5 equal to rank-bm25 BM25Plus: ours "
+                f"{c['ours_top5_equal']}/{c['questions']} (max relative score difference "
+                f"{c['ours_max_rel_diff']:.1e}), bm25s {c['bm25s_top5_equal']}/{c['questions']}"
+            )
     targets(results)
-    loads = [r.get("loadavg_after") for rs in results["sizes"].values() for r in rs.values()
-             if isinstance(r, dict) and r.get("loadavg_after") is not None]
+    loads = [
+        r.get("loadavg_after")
+        for rs in results["sizes"].values()
+        for r in rs.values()
+        if isinstance(r, dict) and r.get("loadavg_after") is not None
+    ]
     if loads:
-        print(f"\n1-minute load average after each worker: {min(loads):.2f}..{max(loads):.2f} "
-              f"(the worker itself counts ~1; more means other work shared the {env['cpus']} CPUs: "
-              f"expect noisier p99)")
+        print(
+            f"\n1-minute load average after each worker: {min(loads):.2f}..{max(loads):.2f} "
+            f"(the worker itself counts ~1; more means other work shared the {env['cpus']} CPUs: "
+            f"expect noisier p99)"
+        )
     if results.get("bot_digest_after") != env["bot_digest"]:
         print("WARNING: bot/ sources changed while the benchmark ran; rows may mix code versions")
     print(f"total benchmark time {results['total_s']:.0f} s")

@@ -71,11 +71,17 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         lexical.ask(q.question)
         ltimes.append((time.perf_counter() - t) * 1000)
-    out = {"model": embedder.model_id, "passages_per_s": round(per_s, 1),
-           "startup_saved_index_s": round(lexical_ready, 3), "hybrid_ready_s": round(hybrid_ready, 3),
-           "hybrid_p50_ms": round(statistics.median(times), 1), "hybrid_p99_ms": round(_pct(times, 0.99), 1),
-           "lexical_p50_ms": round(statistics.median(ltimes), 1), "lexical_p99_ms": round(_pct(ltimes, 0.99), 1),
-           "paragraphs": len(service.knowledge.passages)}
+    out = {
+        "model": embedder.model_id,
+        "passages_per_s": round(per_s, 1),
+        "startup_saved_index_s": round(lexical_ready, 3),
+        "hybrid_ready_s": round(hybrid_ready, 3),
+        "hybrid_p50_ms": round(statistics.median(times), 1),
+        "hybrid_p99_ms": round(_pct(times, 0.99), 1),
+        "lexical_p50_ms": round(statistics.median(ltimes), 1),
+        "lexical_p99_ms": round(_pct(ltimes, 0.99), 1),
+        "paragraphs": len(service.knowledge.passages),
+    }
     print(json.dumps(out, indent=1))
     shutil.rmtree(tmp, ignore_errors=True)
     return 0

@@ -50,6 +50,7 @@ def _capture(engine: AnswerEngine, question: str) -> tuple[Answer, SnippetInput 
     def record(inp, params, analyzer):  # type: ignore[no-untyped-def]
         seen.append(inp)
         return real(inp, params, analyzer)
+
     answer_mod.make_snippet = record
     try:
         ans = engine.ask(question, 10)
@@ -65,8 +66,10 @@ def _case(inp: SnippetInput, golds: list[str], fold: bool) -> Case:
 
 def collect(limit: int) -> dict[str, list[Case | None]]:
     sets: dict[str, list[Case | None]] = {}
-    for name, qfile, kdir in (("docs", "docs-poetry-questions.jsonl", SHARED / "docs-poetry"),
-                              ("article", "article-questions.jsonl", ROOT / "knowledge")):
+    for name, qfile, kdir in (
+        ("docs", "docs-poetry-questions.jsonl", SHARED / "docs-poetry"),
+        ("article", "article-questions.jsonl", ROOT / "knowledge"),
+    ):
         engine = KnowledgeService.open(kdir).engine
         cases: list[Case | None] = []
         for q in read_questions(SHARED / qfile):
@@ -81,8 +84,7 @@ def collect(limit: int) -> dict[str, list[Case | None]]:
     from squad import load_squad, write_knowledge
 
     data = load_squad(SHARED / "squad-v1.1-dev.json.zip")
-    answers = [[a["text"] for a in qa["answers"]] for art in data["data"] for p in art["paragraphs"]
-               for qa in p["qas"]]
+    answers = [[a["text"] for a in qa["answers"]] for art in data["data"] for p in art["paragraphs"] for qa in p["qas"]]
     with tempfile.TemporaryDirectory() as tmp:
         questions = write_knowledge(data, Path(tmp))
         engine = AnswerEngine(load_knowledge(Path(tmp), LoadConfig(junk_markers=())), EngineConfig(top_k=10))
@@ -94,7 +96,8 @@ def collect(limit: int) -> dict[str, list[Case | None]]:
         top = ans.results[0] if ans.results else None
         ok = top is not None and top.citation.document == sq.document and top.citation.paragraph == sq.paragraph
         halves["squad 0-23" if sq.article < 24 else "squad 24-47"].append(
-            _case(inp, golds, False) if ok and inp is not None else None)
+            _case(inp, golds, False) if ok and inp is not None else None
+        )
     sets.update(halves)
     return sets
 

@@ -31,10 +31,16 @@ DEFAULT_SQUAD = ROOT.parent / "shared" / "eval" / "squad-v1.1-dev.json.zip"
 
 # The published anchors (../shared/eval/README.md): all / 0-23 / 24-47.
 ANCHORS = {
-    "bm25s lucene + stopwords + stems": {"top1": (0.768, 0.744, 0.796), "top5": (0.925, 0.919, 0.932),
-                                         "mrr10": (0.835, 0.820, 0.854)},
-    "rank-bm25 Okapi + stopwords + stems": {"top1": (0.770, None, None), "top5": (0.926, None, None),
-                                            "mrr10": (0.837, None, None)},
+    "bm25s lucene + stopwords + stems": {
+        "top1": (0.768, 0.744, 0.796),
+        "top5": (0.925, 0.919, 0.932),
+        "mrr10": (0.835, 0.820, 0.854),
+    },
+    "rank-bm25 Okapi + stopwords + stems": {
+        "top1": (0.770, None, None),
+        "top5": (0.926, None, None),
+        "mrr10": (0.837, None, None),
+    },
 }
 
 
@@ -92,9 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fusion", choices=("linear", "rrf"), default="linear")
     args = ap.parse_args(argv)
     if not args.squad.exists():
-        print(f"SQuAD file not found: {args.squad}. Pass --squad PATH to the SQuAD v1.1 dev set "
-              "(dev-v1.1.json or a zip of it; public, CC BY-SA 4.0, Rajpurkar et al. 2016).",
-              file=sys.stderr)
+        print(
+            f"SQuAD file not found: {args.squad}. Pass --squad PATH to the SQuAD v1.1 dev set "
+            "(dev-v1.1.json or a zip of it; public, CC BY-SA 4.0, Rajpurkar et al. 2016).",
+            file=sys.stderr,
+        )
         return 2
     if args.semantic:
         from dataclasses import replace
@@ -129,8 +137,14 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         answer = engine.ask(q.question, top_k=10)
         times.append((time.perf_counter() - t) * 1000)
-        rank = next((i for i, r in enumerate(answer.results, start=1)
-                     if r.citation.document == q.document and r.citation.paragraph == q.paragraph), None)
+        rank = next(
+            (
+                i
+                for i, r in enumerate(answer.results, start=1)
+                if r.citation.document == q.document and r.citation.paragraph == q.paragraph
+            ),
+            None,
+        )
         ranks.append(rank)
         rejected.append(not answer.answered)
         shown = answer.results[0].snippet.text.casefold() if rank == 1 else ""
@@ -140,8 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         "articles 0-23": [i for i, q in enumerate(questions) if q.article < 24],
         "articles 24-47": [i for i, q in enumerate(questions) if q.article >= 24],
     }
-    report = {name: metrics([ranks[i] for i in idx], [rejected[i] for i in idx], [snippet[i] for i in idx])
-              for name, idx in halves.items()}
+    report = {
+        name: metrics([ranks[i] for i in idx], [rejected[i] for i in idx], [snippet[i] for i in idx])
+        for name, idx in halves.items()
+    }
     report["timing"] = {
         "paragraphs": len(kb.passages),
         "build_s": round(build_s, 2),
@@ -151,19 +167,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"SQuAD v1.1 dev: {len(questions)} questions over {len(kb.passages)} paragraphs "
-          f"in {len(kb.documents)} documents (index built in {build_s:.1f} s)")
+    print(
+        f"SQuAD v1.1 dev: {len(questions)} questions over {len(kb.passages)} paragraphs "
+        f"in {len(kb.documents)} documents (index built in {build_s:.1f} s)"
+    )
     print(f"{'split':<16}{'n':>7}{'top-1':>8}{'top-5':>8}{'MRR@10':>8}{'false rej.':>12}{'snippet':>9}")
     for name in halves:
         m = report[name]
-        print(f"{name:<16}{m['n']:>7}{m['top1']:>8.3f}{m['top5']:>8.3f}{m['mrr10']:>8.3f}"
-              f"{m['false_rejections']:>12.3f}{m['snippet']:>9.3f}")
+        print(
+            f"{name:<16}{m['n']:>7}{m['top1']:>8.3f}{m['top5']:>8.3f}{m['mrr10']:>8.3f}"
+            f"{m['false_rejections']:>12.3f}{m['snippet']:>9.3f}"
+        )
     t = report["timing"]
     print(f"time per question: median {t['median_ms']:.2f} ms, p99 {t['p99_ms']:.2f} ms")
     print("anchors (all / 0-23 / 24-47):")
     for name, a in ANCHORS.items():
-        cells = "  ".join(f"{k} " + "/".join("-" if v is None else f"{v:.3f}" for v in vals)
-                          for k, vals in a.items())
+        cells = "  ".join(f"{k} " + "/".join("-" if v is None else f"{v:.3f}" for v in vals) for k, vals in a.items())
         print(f"  {name}: {cells}")
     return 0
 

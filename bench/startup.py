@@ -48,7 +48,7 @@ def write_corpus(folder: Path, paragraphs: int, per_file: int = 1000, seed: int 
         lines = [f"Generated document {f}", ""]
         draws = rng.choice(len(words), size=(count, 60), p=probs)
         for row in draws:
-            sents = [" ".join(words[row[i:i + 12]]).capitalize() + "." for i in range(0, 60, 12)]
+            sents = [" ".join(words[row[i : i + 12]]).capitalize() + "." for i in range(0, 60, 12)]
             lines.append(" ".join(sents))
             lines.append("")
         (folder / f"doc{f:05d}.txt").write_text("\n".join(lines), encoding="utf-8")
@@ -83,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         s, proc = run(["ask", "--json", q], env)
         starts.append(s)
     answered = json.loads(proc.stdout)["results"] != []
-    print(f"start-up from the saved index to first answer: {min(starts):.2f} s best, {max(starts):.2f} s worst "
-          f"(target <= 5 s); results returned: {answered}")
+    print(
+        f"start-up from the saved index to first answer: {min(starts):.2f} s best, {max(starts):.2f} s worst "
+        f"(target <= 5 s); results returned: {answered}"
+    )
     first = sorted(kdir.iterdir())[0]
     first.write_text(first.read_text() + "\nA brand new paragraph about kato.\n")
     from bench.article import time_answers
@@ -95,14 +97,18 @@ def main(argv: list[str] | None = None) -> int:
     open_s = time.perf_counter() - t
     first.write_text(first.read_text() + "\nAnother new paragraph.\n")
     report = service.reload()
-    print(f"in-process open after one file changed: {open_s:.1f} s (files read: {service._built.files_read}); "
-          f"reload after another change: {report.seconds:.1f} s -- {report.diff.summary()}")
+    print(
+        f"in-process open after one file changed: {open_s:.1f} s (files read: {service._built.files_read}); "
+        f"reload after another change: {report.seconds:.1f} s -- {report.diff.summary()}"
+    )
     # The whole answer path in process: typo look-up, BM25, re-ranking with the surface
     # evidence read from the candidates' text, snippets (bench/scale.py times the index alone).
     rng = np.random.default_rng(11)
     vocab = service.engine.index.vocabulary
-    questions = [" ".join(vocab[int(i)] for i in rng.integers(0, min(len(vocab), 20_000), size=int(n)))
-                 for n in rng.integers(2, 6, size=300)]
+    questions = [
+        " ".join(vocab[int(i)] for i in rng.integers(0, min(len(vocab), 20_000), size=int(n)))
+        for n in rng.integers(2, 6, size=300)
+    ]
     median, p99 = time_answers(service, questions)
     print(f"in-process ask, whole answer path, {len(questions)} questions: median {median:.2f} ms, p99 {p99:.2f} ms")
     if not args.keep:

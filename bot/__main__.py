@@ -47,8 +47,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _setup_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr, force=True)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True
+    )
 
 
 def open_service(settings: Settings) -> KnowledgeService:
@@ -112,8 +113,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     top_k = args.top_k or settings.top_k
     if args.json:
         for q in _questions(args.question, sys.stdin):
-            out.write(json.dumps(answer_json(service.ask(strip_mention_syntax(q), top_k)),
-                                 ensure_ascii=False) + "\n")
+            out.write(json.dumps(answer_json(service.ask(strip_mention_syntax(q), top_k)), ensure_ascii=False) + "\n")
             out.flush()
         return 0
     from .rendering.messages import render_answer
@@ -170,8 +170,11 @@ def cmd_console(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     settings = _settings(args)
     if not settings.discord_token:
-        print("error: DISCORD_TOKEN is not set: put the bot token in .env or the environment "
-              "(see .env.example), or try `python -m bot console` first", file=sys.stderr)
+        print(
+            "error: DISCORD_TOKEN is not set: put the bot token in .env or the environment "
+            "(see .env.example), or try `python -m bot console` first",
+            file=sys.stderr,
+        )
         return 2
     from .discord.client import run_bot
 
@@ -184,8 +187,11 @@ def cmd_start(args: argparse.Namespace, out: TextIO) -> int:
     settings = _settings(args)
     if settings.discord_token:
         return cmd_run(args, out)
-    print("DISCORD_TOKEN is not set: starting the local console instead "
-          "(type a question, /help for commands, Ctrl-D to quit).", file=sys.stderr)
+    print(
+        "DISCORD_TOKEN is not set: starting the local console instead "
+        "(type a question, /help for commands, Ctrl-D to quit).",
+        file=sys.stderr,
+    )
     return cmd_console(args, out)
 
 
@@ -198,15 +204,15 @@ def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
     kb = service.knowledge
     what = f"{_count(len(kb.documents), 'document')}, {_count(len(kb.passages), 'paragraph')}"
     if built.saved:
-        out.write(f"the saved index of {what} in {service.saved_folder} is up to date "
-                  f"(built in {built.seconds:.1f} s)\n")
+        out.write(
+            f"the saved index of {what} in {service.saved_folder} is up to date (built in {built.seconds:.1f} s)\n"
+        )
         return 0
     if service.last_save is None:  # the automatic save failed: try again, and say why
         try:
             service.last_save = service.save_index()
         except OSError as exc:
-            raise KnowledgeError(f"could not save the index to {service.saved_folder}: "
-                                 f"{exc.strerror or exc}") from None
+            raise KnowledgeError(f"could not save the index to {service.saved_folder}: {exc.strerror or exc}") from None
     path, save_s = service.last_save
     out.write(f"built the index of {what} in {built.seconds:.1f} s; saved it to {path} in {save_s:.1f} s\n")
     return 0
@@ -227,8 +233,13 @@ def cmd_gaps(args: argparse.Namespace, out: TextIO) -> int:
     store = Store.in_dir(settings.data_dir, warn=False)  # a problem is reported below, in one line
     try:
         gaps = group_gaps(store.gap_rows(args.days))
-        store.audit(actor=store.hash_user("cli"), action="gaps", target=f"{args.days} days", result="ok",
-                    detail=f"csv {args.csv}" if args.csv else None)
+        store.audit(
+            actor=store.hash_user("cli"),
+            action="gaps",
+            target=f"{args.days} days",
+            result="ok",
+            detail=f"csv {args.csv}" if args.csv else None,
+        )
     except StoreError as exc:
         raise BotError(f"cannot read the question log in {settings.data_dir}: {exc}") from None
     finally:
@@ -244,26 +255,41 @@ def cmd_gaps(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m bot", description="Answer questions from a knowledge base, on Discord or locally.")
+    ap = argparse.ArgumentParser(
+        prog="python -m bot", description="Answer questions from a knowledge base, on Discord or locally."
+    )
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_knowledge(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--knowledge", metavar="DIR", help="knowledge directory (default: $KNOWLEDGE_DIR or ./knowledge)")
+        p.add_argument(
+            "--knowledge", metavar="DIR", help="knowledge directory (default: $KNOWLEDGE_DIR or ./knowledge)"
+        )
         return p
 
-    with_knowledge(sub.add_parser("start", help="the bot if DISCORD_TOKEN is set, else the console")).set_defaults(func=cmd_start)
+    with_knowledge(sub.add_parser("start", help="the bot if DISCORD_TOKEN is set, else the console")).set_defaults(
+        func=cmd_start
+    )
     with_knowledge(sub.add_parser("run", help="run the Discord bot")).set_defaults(func=cmd_run)
-    with_knowledge(sub.add_parser("console", help="local mock client: ask and see the replies as embeds")).set_defaults(func=cmd_console)
+    with_knowledge(sub.add_parser("console", help="local mock client: ask and see the replies as embeds")).set_defaults(
+        func=cmd_console
+    )
     p = with_knowledge(sub.add_parser("ask", help="answer a question (or '-' for one per line on stdin)"))
     p.add_argument("question", help="the question, or - to read one question per line from stdin")
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
-    p.add_argument("--top-k", type=int, default=None, metavar="K",
-                   help=f"how many passages, 1 to {TOP_K_MAX} (default: $TOP_K or 3)")
+    p.add_argument(
+        "--top-k",
+        type=int,
+        default=None,
+        metavar="K",
+        help=f"how many passages, 1 to {TOP_K_MAX} (default: $TOP_K or 3)",
+    )
     p.set_defaults(func=cmd_ask)
     p = with_knowledge(sub.add_parser("eval", help="measure answers against a question file (JSONL)"))
     p.add_argument("file", help="JSONL with q, paras, gold (see ../shared/eval/article-questions.jsonl)")
     p.set_defaults(func=cmd_eval)
-    with_knowledge(sub.add_parser("index", help="build the index and save it beside the knowledge directory")).set_defaults(func=cmd_index)
+    with_knowledge(
+        sub.add_parser("index", help="build the index and save it beside the knowledge directory")
+    ).set_defaults(func=cmd_index)
     p = sub.add_parser("gaps", help="questions the bot could not answer or that got 👎, grouped")
     p.add_argument("--days", type=int, default=7, metavar="N", help="how many days back (default 7)")
     p.add_argument("--csv", metavar="FILE", help="also write every gap to FILE as CSV")

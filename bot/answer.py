@@ -51,7 +51,7 @@ class Citation:
 
     @property
     def label(self) -> str:
-        """"Title › Section › Subsection · ¶N" (with "p. N" for paged documents)."""
+        """ "Title › Section › Subsection · ¶N" (with "p. N" for paged documents)."""
         head = " › ".join((self.title, *self.section))
         where = f"p. {self.page} · ¶{self.paragraph}" if self.page is not None else f"¶{self.paragraph}"
         return f"{head} · {where}"
@@ -138,8 +138,13 @@ class AnswerEngine:
         )
 
     @classmethod
-    def from_built(cls, built: Built, config: EngineConfig | None = None,
-                   analyzer: Analyzer | None = None, semantic: SemanticIndex | None = None) -> AnswerEngine:
+    def from_built(
+        cls,
+        built: Built,
+        config: EngineConfig | None = None,
+        analyzer: Analyzer | None = None,
+        semantic: SemanticIndex | None = None,
+    ) -> AnswerEngine:
         """An engine over a knowledge base and index made by build_knowledge or loaded."""
         return cls(built.kb, config, analyzer, built.index, semantic)
 
@@ -158,15 +163,27 @@ class AnswerEngine:
         if len(text) > MAX_QUESTION_CHARS:
             text = text[:MAX_QUESTION_CHARS]
         if not any(ch.isalnum() for ch in text):
-            return Answer(question, False, (), 0.0,
-                          notice="That doesn't look like a question: type a few words about what you want to know.",
-                          covers=self._covers(), elapsed_ms=_ms(t0))
+            return Answer(
+                question,
+                False,
+                (),
+                0.0,
+                notice="That doesn't look like a question: type a few words about what you want to know.",
+                covers=self._covers(),
+                elapsed_ms=_ms(t0),
+            )
         rank = self.config.rank
         query = analyse(self.index, text, self.analyzer, rank.typo_discount)
         if not query.terms:
-            return Answer(question, False, (), 0.0,
-                          notice="Your question has no words I can search for: name the topic you're asking about.",
-                          covers=self._covers(), elapsed_ms=_ms(t0))
+            return Answer(
+                question,
+                False,
+                (),
+                0.0,
+                notice="Your question has no words I can search for: name the topic you're asking about.",
+                covers=self._covers(),
+                elapsed_ms=_ms(t0),
+            )
         matcher = SurfaceMatcher(text, {t.word: t.weight for t in query.terms}, query.total_weight)
         hits = self._search(text, query, max(k, 2), matcher)  # the runner-up is a signal too
         results = tuple(self._result(h, query, matcher) for h in hits[:k])
@@ -181,9 +198,17 @@ class AnswerEngine:
         notice = None
         if not answered:
             notice = "The knowledge base has no answer to that."
-        return Answer(question, answered, results, confidence, notice=notice,
-                      covers=self._covers(), elapsed_ms=_ms(t0), signals=found,
-                      hybrid=bool(hits) and hits[0].cosine is not None)
+        return Answer(
+            question,
+            answered,
+            results,
+            confidence,
+            notice=notice,
+            covers=self._covers(),
+            elapsed_ms=_ms(t0),
+            signals=found,
+            hybrid=bool(hits) and hits[0].cosine is not None,
+        )
 
     def _search(self, text: str, query: Query, k: int, matcher: SurfaceMatcher) -> list[Hit]:
         dense = None
@@ -192,8 +217,15 @@ class AnswerEngine:
                 dense = self.semantic.query(text, self.fusion.candidates)
             except Exception:  # the model failed on this text: answer from words alone
                 log.exception("embedding a question failed; answering lexically")
-        return search(self.index, query, k, self.config.rank, self._surface(matcher), dense,
-                      self.fusion if dense is not None else None)
+        return search(
+            self.index,
+            query,
+            k,
+            self.config.rank,
+            self._surface(matcher),
+            dense,
+            self.fusion if dense is not None else None,
+        )
 
     def _surface(self, matcher: SurfaceMatcher) -> SurfaceFn:
         """Reads surface evidence from the candidates' text for search."""
@@ -206,6 +238,7 @@ class AnswerEngine:
                 sents = p.sentences or (p.text,)
                 pairs.append((p.text, sents[min(b, len(sents) - 1)]))
             return matcher.features(pairs)
+
         return read
 
     def _result(self, hit: Hit, query: Query, matcher: SurfaceMatcher | None = None) -> Result:
@@ -219,8 +252,7 @@ class AnswerEngine:
             coverage=hit.coverage,
         )
 
-    def snippet(self, passage_no: int, best: int, query: Query,
-                matcher: SurfaceMatcher | None = None) -> Snippet:
+    def snippet(self, passage_no: int, best: int, query: Query, matcher: SurfaceMatcher | None = None) -> Snippet:
         """What to show of a ranked passage (bot/retrieval/snippets.py chooses)."""
         passage = self.kb.passages[passage_no]
         sents = passage.sentences or (passage.text,)

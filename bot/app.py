@@ -138,8 +138,14 @@ def origin_of(document: str) -> str:
 class App:
     """One instance per process; shared by every adapter."""
 
-    def __init__(self, service: KnowledgeService, settings: Settings, store: Store | None = None,
-                 cooldown: Cooldown | None = None, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        service: KnowledgeService,
+        settings: Settings,
+        store: Store | None = None,
+        cooldown: Cooldown | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.service = service
         self.settings = settings
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -197,8 +203,15 @@ class App:
         log.info("admin action %s %s: %s", action, target or "", result)
         return True
 
-    def _refuse(self, actor: Actor, action: str, reason: str, target: str | None = None,
-                detail: str | None = None, limit: int | None = None) -> Refused:
+    def _refuse(
+        self,
+        actor: Actor,
+        action: str,
+        reason: str,
+        target: str | None = None,
+        detail: str | None = None,
+        limit: int | None = None,
+    ) -> Refused:
         saved = self._audit(actor, action, target, "refused", f"{reason}{': ' + detail if detail else ''}")
         return Refused(action, reason, detail, limit, saved)
 
@@ -211,8 +224,16 @@ class App:
         """An answer key for adapters without message ids (the console)."""
         return "local-" + secrets.token_hex(8)
 
-    def ask(self, actor: Actor, question: str, key: str, where: Where | None = None,
-            top_k: int | None = None, *, rate_limit: bool = True) -> Asked | CoolingDown:
+    def ask(
+        self,
+        actor: Actor,
+        question: str,
+        key: str,
+        where: Where | None = None,
+        top_k: int | None = None,
+        *,
+        rate_limit: bool = True,
+    ) -> Asked | CoolingDown:
         """Rate-limit, answer, remember the answer for its buttons, log the question. *Blocking.*"""
         if rate_limit:
             with self._lock:
@@ -235,11 +256,18 @@ class App:
         best = answer.best
         try:
             self.store.log_question(
-                asker=self._hash(actor), question=answer.question, terms=self.terms(answer.question),
-                answered=answer.answered, answer_key=key, guild_id=where.guild_id, channel_id=where.channel_id,
-                jump_url=where.jump_url, best_document=best.citation.document if best else None,
+                asker=self._hash(actor),
+                question=answer.question,
+                terms=self.terms(answer.question),
+                answered=answer.answered,
+                answer_key=key,
+                guild_id=where.guild_id,
+                channel_id=where.channel_id,
+                jump_url=where.jump_url,
+                best_document=best.citation.document if best else None,
                 best_paragraph=best.citation.paragraph if best else None,
-                confidence=round(answer.confidence, 3))
+                confidence=round(answer.confidence, 3),
+            )
         except StoreError as exc:
             self._store_problem(exc)
             return False
@@ -305,13 +333,26 @@ class App:
                 return VoteOutcome(vote, VOTE_ALREADY)
             try:
                 inserted = self.store.record_vote(
-                    voter=voter, answer_key=key, vote=vote, question=state.question,
+                    voter=voter,
+                    answer_key=key,
+                    vote=vote,
+                    question=state.question,
                     terms=self.terms(state.question),
-                    cited=[{"citation": r.citation.label, "document": r.citation.document,
-                            "paragraph": r.citation.paragraph, "source": r.citation.source}
-                           for r in answer.results],
-                    answered=answer.answered, confidence=round(answer.confidence, 3),
-                    guild_id=where.guild_id, channel_id=where.channel_id, message_id=where.message_id)
+                    cited=[
+                        {
+                            "citation": r.citation.label,
+                            "document": r.citation.document,
+                            "paragraph": r.citation.paragraph,
+                            "source": r.citation.source,
+                        }
+                        for r in answer.results
+                    ],
+                    answered=answer.answered,
+                    confidence=round(answer.confidence, 3),
+                    guild_id=where.guild_id,
+                    channel_id=where.channel_id,
+                    message_id=where.message_id,
+                )
             except StoreError as exc:
                 log.warning("vote not saved: %s", exc)
                 return VoteOutcome(vote, VOTE_NOT_SAVED)
@@ -393,8 +434,9 @@ class App:
             return None
         return self._refuse(actor, "teach", problem.reason, detail=problem.field, limit=problem.limit)
 
-    def teach(self, actor: Actor, question: str, answer: str, source: str, *,
-              from_bot: bool = False) -> Taught | Refused:
+    def teach(
+        self, actor: Actor, question: str, answer: str, source: str, *, from_bot: bool = False
+    ) -> Taught | Refused:
         """Save a learned answer as knowledge/learned/<slug>.md, reload, and mark the gaps
         it answers resolved. `source` is the teaching message's jump URL or "console";
         `from_bot`: the message was the bot's own. *Blocking.*"""
@@ -416,8 +458,14 @@ class App:
         info = self.learned_info(rel) or LearnedInfo(rel, question, today, source, taught_by)
         resolved = self._resolve_gaps(question, rel)
         try:
-            self.store.add_learned(path=rel, question=question, terms=self.terms(question), taught_by=taught_by,
-                                   taught_at=today.isoformat(), source=source)
+            self.store.add_learned(
+                path=rel,
+                question=question,
+                terms=self.terms(question),
+                taught_by=taught_by,
+                taught_at=today.isoformat(),
+                source=source,
+            )
         except StoreError as exc:
             self._store_problem(exc)
         saved = self._audit(actor, "teach", rel, "ok", "replaced" if replaced else None)
@@ -474,8 +522,14 @@ class App:
         rel = f"{UPLOADS_DIR}/{clean}"
         with self._kb_lock:
             folder = self.service.knowledge_dir / UPLOADS_DIR
-            clash = next((p.name for p in folder.iterdir() if p.name.casefold() == clean.casefold()
-                          and p.name != clean), None) if folder.is_dir() else None
+            clash = (
+                next(
+                    (p.name for p in folder.iterdir() if p.name.casefold() == clean.casefold() and p.name != clean),
+                    None,
+                )
+                if folder.is_dir()
+                else None
+            )
             if clash is not None:  # "Guide.md" and "guide.md" are one file on some disks
                 return self._refuse(actor, "kb add", EXISTS, rel, f"{UPLOADS_DIR}/{clash}")
             replaced = (folder / clean).exists()
@@ -490,9 +544,12 @@ class App:
         """A document path from what an admin typed: the path, a file name or a title."""
         docs = self.service.knowledge.documents
         wanted = document.strip().strip("/")
-        for match in (lambda d: d.path == wanted, lambda d: d.path.casefold() == wanted.casefold(),
-                      lambda d: d.path.rsplit("/", 1)[-1].casefold() == wanted.casefold(),
-                      lambda d: d.title.casefold() == wanted.casefold()):
+        for match in (
+            lambda d: d.path == wanted,
+            lambda d: d.path.casefold() == wanted.casefold(),
+            lambda d: d.path.rsplit("/", 1)[-1].casefold() == wanted.casefold(),
+            lambda d: d.title.casefold() == wanted.casefold(),
+        ):
             found = [d.path for d in docs if match(d)]
             if len(found) == 1:
                 return found[0]
@@ -528,7 +585,7 @@ class App:
         docs = self.service.knowledge.documents
         pages = max(1, -(-len(docs) // per_page))
         page = min(max(1, page), pages)
-        shown = tuple(self._entry(d) for d in docs[(page - 1) * per_page:page * per_page])
+        shown = tuple(self._entry(d) for d in docs[(page - 1) * per_page : page * per_page])
         saved = self._audit(actor, "kb list", f"page {page}", "ok")
         return KbPage(shown, page, pages, len(docs), sum(len(d.paragraphs) for d in docs), saved)
 
@@ -557,8 +614,11 @@ class App:
     def kb_documents(self, prefix: str = "", limit: int = 25) -> list[str]:
         """Document paths for autocomplete: those whose path or title contains `prefix`."""
         want = prefix.strip().casefold()
-        out = [d.path for d in self.service.knowledge.documents
-               if not want or want in d.path.casefold() or want in d.title.casefold()]
+        out = [
+            d.path
+            for d in self.service.knowledge.documents
+            if not want or want in d.path.casefold() or want in d.title.casefold()
+        ]
         return out[:limit]
 
     def reload(self, actor: Actor) -> Reloaded | Refused:

@@ -115,8 +115,15 @@ def heading_text(p: Passage) -> str:
 Task = tuple[str, tuple[int, int] | None, FolderConfig]  # (path, signature, its folder's settings)
 
 
-def analyse_file(root: Path, rel: str, signature: tuple[int, int] | None, config: LoadConfig,
-                 folder: FolderConfig, splitter: SentenceSplitter, analyzer: Analyzer) -> FileAnalysis | SkippedFile:
+def analyse_file(
+    root: Path,
+    rel: str,
+    signature: tuple[int, int] | None,
+    config: LoadConfig,
+    folder: FolderConfig,
+    splitter: SentenceSplitter,
+    analyzer: Analyzer,
+) -> FileAnalysis | SkippedFile:
     """All the per-file work of a build: file in, document, passages and terms out."""
     got = load_file(root, rel, signature, config, folder, splitter)
     if isinstance(got, SkippedFile):
@@ -127,10 +134,18 @@ def analyse_file(root: Path, rel: str, signature: tuple[int, int] | None, config
     body = [s for p in passages for s in p.sentences]
     # Body sentences and heading paths in one pass, so they share the file's term numbers.
     terms, tokens, lengths = analyzer.analyse_sentences(body + [heading_text(p) for p in passages])
-    split = int(lengths[:len(body)].sum())
+    split = int(lengths[: len(body)].sum())
     per_passage = np.fromiter((len(p.sentences) for p in passages), dtype=np.int64, count=len(passages))
-    return FileAnalysis(got.document, passages, terms, tokens[:split].astype(np.int32), lengths[:len(body)],
-                        per_passage, tokens[split:].astype(np.int32), np.asarray(lengths[len(body):], dtype=np.int64))
+    return FileAnalysis(
+        got.document,
+        passages,
+        terms,
+        tokens[:split].astype(np.int32),
+        lengths[: len(body)],
+        per_passage,
+        tokens[split:].astype(np.int32),
+        np.asarray(lengths[len(body) :], dtype=np.int64),
+    )
 
 
 # Worker processes keep one configuration, splitter and analyzer (and so one stem cache) each.
@@ -156,9 +171,14 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def _analysed(root: Path, tasks: list[Task], config: LoadConfig,
-              splitter: SentenceSplitter, analyzer: Analyzer, workers: int,
-              ) -> Generator[FileAnalysis | SkippedFile, None, None]:
+def _analysed(
+    root: Path,
+    tasks: list[Task],
+    config: LoadConfig,
+    splitter: SentenceSplitter,
+    analyzer: Analyzer,
+    workers: int,
+) -> Generator[FileAnalysis | SkippedFile, None, None]:
     """analyse_file over `tasks`, in their order: in a pool when it pays off."""
     size = sum(sig[0] for _, sig, _ in tasks if sig)
     if workers <= 1 or len(tasks) < 2 or size < PARALLEL_MIN_BYTES:
@@ -169,8 +189,9 @@ def _analysed(root: Path, tasks: list[Task], config: LoadConfig,
     log.debug("analysing %d files in %d processes", len(tasks), workers)
     done = 0
     try:
-        with ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_worker_init,
-                                 initargs=(root, config, splitter, analyzer)) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=_pool_context(), initializer=_worker_init, initargs=(root, config, splitter, analyzer)
+        ) as pool:
             # A few files in flight per worker, not all: results wait in memory only until
             # merged, so memory stays bounded however many files there are.
             pending: deque[Future[FileAnalysis | SkippedFile]] = deque()
@@ -236,8 +257,9 @@ def build_knowledge(
         return None
 
     # Folder settings go to the workers without their exclude patterns (already applied).
-    to_read: list[Task] = [(rel, sig, replace(scan.folder_config(rel), excludes=()))
-               for rel, sig in scan.files if reused(rel, sig) is None]
+    to_read: list[Task] = [
+        (rel, sig, replace(scan.folder_config(rel), excludes=())) for rel, sig in scan.files if reused(rel, sig) is None
+    ]
     fresh = _analysed(root, to_read, config, splitter, analyzer, workers)
 
     writer = TableWriter(spool_dir)
@@ -265,11 +287,11 @@ def build_knowledge(
                 p0, p1 = int(prev_table.doc_ptr[d]), int(prev_table.doc_ptr[d + 1])
                 s0, s1 = int(idx.passage_sentence_ptr[p0]), int(idx.passage_sentence_ptr[p1])
                 writer.copy(prev_table, d)
-                tokens.append(idx.tokens[int(idx.sentence_ptr[s0]):int(idx.sentence_ptr[s1])])
-                sent_lens.append(np.diff(idx.sentence_ptr[s0:s1 + 1]))
-                per_passage.append(np.diff(idx.passage_sentence_ptr[p0:p1 + 1]))
-                head_tokens.append(idx.head_tokens[int(idx.head_ptr[p0]):int(idx.head_ptr[p1])])
-                head_lens.append(np.diff(idx.head_ptr[p0:p1 + 1]))
+                tokens.append(idx.tokens[int(idx.sentence_ptr[s0]) : int(idx.sentence_ptr[s1])])
+                sent_lens.append(np.diff(idx.sentence_ptr[s0 : s1 + 1]))
+                per_passage.append(np.diff(idx.passage_sentence_ptr[p0 : p1 + 1]))
+                head_tokens.append(idx.head_tokens[int(idx.head_ptr[p0]) : int(idx.head_ptr[p1])])
+                head_lens.append(np.diff(idx.head_ptr[p0 : p1 + 1]))
                 signatures.append(sig)
                 notes.append(previous.kb.documents[d].notes)
             else:

@@ -150,7 +150,6 @@ def _threshold(raw: str) -> float | None:
     return value
 
 
-
 # The reader's methods are named after the types they return, which shadows the builtins
 # inside the class body: its annotations use these aliases.
 _Str: TypeAlias = str

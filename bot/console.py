@@ -55,9 +55,11 @@ from .watch import KnowledgeWatcher
 log = logging.getLogger(__name__)
 
 PROMPT = "ask> "
-COMMANDS = ("/help, /sources, /reload, /full [N], /more, /good, /bad, /gaps [7|30] [PAGE], "
-            "/teach QUESTION | ANSWER, /kb list [PAGE], /kb show DOCUMENT, /kb add PATH [replace], "
-            "/kb remove DOCUMENT, /forget-me, /quit")
+COMMANDS = (
+    "/help, /sources, /reload, /full [N], /more, /good, /bad, /gaps [7|30] [PAGE], "
+    "/teach QUESTION | ANSWER, /kb list [PAGE], /kb show DOCUMENT, /kb add PATH [replace], "
+    "/kb remove DOCUMENT, /forget-me, /quit"
+)
 ACTOR = CONSOLE_ACTOR  # the console user is a local admin
 _BOX_PROBE = "╭─│👍¶·…’"
 
@@ -144,8 +146,9 @@ class Console:
     """The REPL state: the last answer's key, so `/full` and `/more` act like its buttons.
     Every command is dispatched to the application layer and its result rendered."""
 
-    def __init__(self, service: KnowledgeService, settings: Settings, stdout: TextIO,
-                 interactive: bool, app: App | None = None) -> None:
+    def __init__(
+        self, service: KnowledgeService, settings: Settings, stdout: TextIO, interactive: bool, app: App | None = None
+    ) -> None:
         self.service = service
         self.settings = settings
         self.stdout = stdout
@@ -177,8 +180,11 @@ class Console:
         if cmd == "/ask":
             self.ask(arg) if arg else self.show(render_notice("Type your question after /ask."))
         elif cmd == "/help":
-            self.show(render_help(console=True, example=example_question(
-                self.service.sources(), self.settings.example_question)))
+            self.show(
+                render_help(
+                    console=True, example=example_question(self.service.sources(), self.settings.example_question)
+                )
+            )
         elif cmd == "/sources":
             self.show(render_sources(self.service.sources()))
         elif cmd == "/reload":
@@ -200,8 +206,9 @@ class Console:
         elif cmd in ("/forget-me", "/forgetme"):
             self.show(render_forgotten(self.app.forget_me(ACTOR)))
         else:
-            self.show(render_notice(f"Unknown command {cmd}. Commands: {COMMANDS}. "
-                                    "Anything else is asked as a question."))
+            self.show(
+                render_notice(f"Unknown command {cmd}. Commands: {COMMANDS}. Anything else is asked as a question.")
+            )
         return True
 
     def ask(self, question: str) -> None:
@@ -274,15 +281,17 @@ class Console:
         # Typed commands stand in for the page and CSV buttons here.
         self.show(dataclasses.replace(render_gaps(result), buttons=()))
         if result.pages > 1 and result.page < result.pages:
-            self.stdout.write(f"(next page: /gaps {result.days} {result.page + 1}; "
-                              "all as CSV: python -m bot gaps --csv FILE)\n\n")
+            self.stdout.write(
+                f"(next page: /gaps {result.days} {result.page + 1}; all as CSV: python -m bot gaps --csv FILE)\n\n"
+            )
 
     def teach(self, arg: str) -> None:
         """`/teach QUESTION | ANSWER`."""
         question, bar, answer = arg.partition("|")
         if not bar:
-            self.show(render_notice("Usage: /teach QUESTION | ANSWER, e.g. "
-                                    "`/teach Where do I park? | Behind building 3.`"))
+            self.show(
+                render_notice("Usage: /teach QUESTION | ANSWER, e.g. `/teach Where do I park? | Behind building 3.`")
+            )
             return
         result = self.app.teach(ACTOR, question.strip(), answer.strip(), "console")
         self.show(render_refused(result) if isinstance(result, Refused) else render_taught(result))
@@ -309,8 +318,11 @@ class Console:
             removed = self.app.kb_remove(ACTOR, rest)
             self.show(render_refused(removed) if isinstance(removed, Refused) else render_kb_removed(removed))
         else:
-            self.show(render_notice("Usage: /kb list [PAGE] · /kb show DOCUMENT · /kb add PATH [replace] · "
-                                    "/kb remove DOCUMENT"))
+            self.show(
+                render_notice(
+                    "Usage: /kb list [PAGE] · /kb show DOCUMENT · /kb add PATH [replace] · /kb remove DOCUMENT"
+                )
+            )
 
     def kb_add(self, rest: str) -> None:
         replace = False
@@ -350,8 +362,10 @@ def run_console(
     reader = LineReader(stdin, stdout, interactive, history_path(settings))
     if interactive:
         kb = service.knowledge
-        stdout.write(f"Knowledge base: {len(kb.documents)} documents, {len(kb.passages)} paragraphs. "
-                     f"Type a question, /help for commands, Ctrl-D to quit.\n\n")
+        stdout.write(
+            f"Knowledge base: {len(kb.documents)} documents, {len(kb.passages)} paragraphs. "
+            f"Type a question, /help for commands, Ctrl-D to quit.\n\n"
+        )
     try:
         while True:
             line = reader.read()

@@ -80,15 +80,20 @@ def read_questions(path: Path) -> list[EvalQuestion]:
         try:
             obj = json.loads(line)
             if "paras" in obj:
-                out.append(EvalQuestion(str(obj["q"]), tuple(int(p) for p in obj.get("paras") or ()),
-                                        obj.get("gold"), obj.get("document")))
+                out.append(
+                    EvalQuestion(
+                        str(obj["q"]),
+                        tuple(int(p) for p in obj.get("paras") or ()),
+                        obj.get("gold"),
+                        obj.get("document"),
+                    )
+                )
             else:
                 targets = []
                 if obj.get("document") is not None:
                     targets.append((str(obj["document"]), str(obj["gold"])))
                     targets += [(str(a["document"]), str(a["gold"])) for a in obj.get("also") or ()]
-                out.append(EvalQuestion(str(obj["q"]), (), obj.get("gold"), obj.get("document"),
-                                        tuple(targets)))
+                out.append(EvalQuestion(str(obj["q"]), (), obj.get("gold"), obj.get("document"), tuple(targets)))
         except (ValueError, KeyError, TypeError) as exc:
             raise BotError(f"{path}:{n}: not a question entry ({exc})") from None
     if not out:
@@ -115,8 +120,9 @@ def evaluate(asker: Asker, questions: list[EvalQuestion]) -> EvalReport:
             if not answer.answered:
                 report.rejected_unanswerable += 1
             else:
-                report.misses.append(f"answered an unanswerable question: {q.q!r} -> "
-                                     f"{answer.results[0].citation.label}")
+                report.misses.append(
+                    f"answered an unanswerable question: {q.q!r} -> {answer.results[0].citation.label}"
+                )
             continue
         report.answerable += 1
         rank = next((i + 1 for i, r in enumerate(answer.results) if is_hit(q, r)), None)
@@ -135,8 +141,11 @@ def evaluate(asker: Asker, questions: list[EvalQuestion]) -> EvalReport:
         problems = []
         if rank != 1:
             got = top.citation.label if top else "nothing"
-            want = (f"¶{'/¶'.join(map(str, q.paras))}" if q.paras
-                    else " or ".join(f"{doc} with {gold!r}" for doc, gold in q.targets))
+            want = (
+                f"¶{'/¶'.join(map(str, q.paras))}"
+                if q.paras
+                else " or ".join(f"{doc} with {gold!r}" for doc, gold in q.targets)
+            )
             problems.append(f"top passage {got}, expected {want}" + (f" (found at rank {rank})" if rank else ""))
         elif not has_gold:
             problems.append(f"snippet lacks {q.gold!r}")
@@ -169,8 +178,10 @@ def evaluate_file(asker: Asker, path: Path) -> EvalReport:
 
 def format_report(report: EvalReport) -> str:
     lines = [f"{report.answerable} answerable, {report.unanswerable} unanswerable questions"]
-    counts = {"unanswerable rejected": (report.rejected_unanswerable, report.unanswerable),
-              "false rejections": (report.false_rejections, report.answerable)}
+    counts = {
+        "unanswerable rejected": (report.rejected_unanswerable, report.unanswerable),
+        "false rejections": (report.false_rejections, report.answerable),
+    }
     for name, value in report.figures().items():
         n = counts.get(name)
         lines.append(f"  {name:<24}{value:6.3f}" + (f"  ({n[0]} of {n[1]})" if n else ""))

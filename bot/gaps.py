@@ -33,9 +33,17 @@ def group_gaps(rows: Iterable[QuestionRow]) -> list[Gap]:
             if r.question not in wordings:
                 wordings.append(r.question)
         link = next((r.jump_url for r in members if r.jump_url), None)
-        gaps.append(Gap(question=members[0].question, terms=members[0].terms, count=len(members),
-                        last_asked=members[0].asked_at, jump_url=link,
-                        unanswered=sum(not r.answered for r in members), wordings=tuple(wordings)))
+        gaps.append(
+            Gap(
+                question=members[0].question,
+                terms=members[0].terms,
+                count=len(members),
+                last_asked=members[0].asked_at,
+                jump_url=link,
+                unanswered=sum(not r.answered for r in members),
+                wordings=tuple(wordings),
+            )
+        )
     gaps.sort(key=lambda g: g.last_asked, reverse=True)
     gaps.sort(key=lambda g: -g.count)  # stable: equal counts stay most recent first
     return gaps
@@ -46,7 +54,7 @@ def page_of(items: Sequence[Gap], page: int, per_page: int) -> tuple[tuple[Gap, 
     pages = max(1, -(-len(items) // per_page))
     page = min(max(1, page), pages)
     start = (page - 1) * per_page
-    return tuple(items[start:start + per_page]), page, pages
+    return tuple(items[start : start + per_page]), page, pages
 
 
 def gaps_page(gaps: Sequence[Gap], days: int, page: int = 1, per_page: int | None = None) -> GapsPage:
@@ -64,8 +72,18 @@ def gaps_csv(gaps: Sequence[Gap]) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for g in gaps:
-        w.writerow([_cell(g.question), g.count, g.unanswered, g.count - g.unanswered, g.last_asked,
-                    g.jump_url or "", g.terms, _cell(" | ".join(g.wordings[1:]))])
+        w.writerow(
+            [
+                _cell(g.question),
+                g.count,
+                g.unanswered,
+                g.count - g.unanswered,
+                g.last_asked,
+                g.jump_url or "",
+                g.terms,
+                _cell(" | ".join(g.wordings[1:])),
+            ]
+        )
     return out.getvalue()
 
 

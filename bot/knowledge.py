@@ -141,10 +141,10 @@ class PassageTable(Sequence[Passage]):
         return int(self.para_ptr.shape[0]) - 1
 
     def text(self, p: int) -> str:
-        return self.blob[int(self.para_ptr[p]):int(self.para_ptr[p + 1])].tobytes().decode("utf-8")
+        return self.blob[int(self.para_ptr[p]) : int(self.para_ptr[p + 1])].tobytes().decode("utf-8")
 
     def markdown(self, p: int) -> str:
-        return self.md_blob[int(self.md_ptr[p]):int(self.md_ptr[p + 1])].tobytes().decode("utf-8")
+        return self.md_blob[int(self.md_ptr[p]) : int(self.md_ptr[p + 1])].tobytes().decode("utf-8")
 
     def __getitem__(self, p):
         if isinstance(p, slice):
@@ -156,28 +156,47 @@ class PassageTable(Sequence[Passage]):
         d = int(self._doc_of[p])
         path, title, source = self.docs[d]
         text = self.text(p)
-        spans = self.sent_spans[int(self.sent_ptr[p]):int(self.sent_ptr[p + 1])].tolist()
+        spans = self.sent_spans[int(self.sent_ptr[p]) : int(self.sent_ptr[p + 1])].tolist()
         table = self.sections[d]
         s = int(self.sec_ids[p])
         section, url = table[s] if s < len(table) else ((), None)
         page = int(self.pages[p])
-        return Passage(path, title, source, p - int(self.doc_ptr[d]) + 1, text,
-                       tuple(text[a:b] for a, b in spans), section, self.markdown(p),
-                       page or None, url)
+        return Passage(
+            path,
+            title,
+            source,
+            p - int(self.doc_ptr[d]) + 1,
+            text,
+            tuple(text[a:b] for a, b in spans),
+            section,
+            self.markdown(p),
+            page or None,
+            url,
+        )
 
-    def documents(self, signatures: Sequence[tuple[int, int] | None],
-                  notes: Sequence[tuple[str, ...]] | None = None) -> tuple[Document, ...]:
+    def documents(
+        self, signatures: Sequence[tuple[int, int] | None], notes: Sequence[tuple[str, ...]] | None = None
+    ) -> tuple[Document, ...]:
         notes = notes if notes is not None else [()] * len(self.docs)
         return tuple(
-            Document(path, title, source, _ParagraphView(self, int(self.doc_ptr[d]), int(self.doc_ptr[d + 1])),
-                     sig, tuple(n))
+            Document(
+                path, title, source, _ParagraphView(self, int(self.doc_ptr[d]), int(self.doc_ptr[d + 1])), sig, tuple(n)
+            )
             for d, ((path, title, source), sig, n) in enumerate(zip(self.docs, signatures, notes))
         )
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"doc_ptr": self.doc_ptr, "blob": self.blob, "para_ptr": self.para_ptr,
-                "sent_ptr": self.sent_ptr, "sent_spans": self.sent_spans, "md_blob": self.md_blob,
-                "md_ptr": self.md_ptr, "sec_ids": self.sec_ids, "pages": self.pages}
+        return {
+            "doc_ptr": self.doc_ptr,
+            "blob": self.blob,
+            "para_ptr": self.para_ptr,
+            "sent_ptr": self.sent_ptr,
+            "sent_spans": self.sent_spans,
+            "md_blob": self.md_blob,
+            "md_ptr": self.md_ptr,
+            "sec_ids": self.sec_ids,
+            "pages": self.pages,
+        }
 
 
 class TableWriter:
@@ -233,8 +252,9 @@ class TableWriter:
         self.sections.append(table)
         self._para_lens.append(lens)
         self._sent_counts.append(np.array(counts, dtype=np.int64))
-        self._spans.append(np.frombuffer(spans, dtype=np.int32).reshape(-1, 2) if spans
-                           else np.zeros((0, 2), dtype=np.int32))
+        self._spans.append(
+            np.frombuffer(spans, dtype=np.int32).reshape(-1, 2) if spans else np.zeros((0, 2), dtype=np.int32)
+        )
         self._md_lens.append(md_lens)
         self._sec_ids.append(np.array(ids, dtype=np.int32))
         self._pages.append(np.array([p.page or 0 for p in passages], dtype=np.int32))
@@ -245,12 +265,12 @@ class TableWriter:
         p0, p1 = int(table.doc_ptr[d]), int(table.doc_ptr[d + 1])
         self.docs.append(table.docs[d])
         self.sections.append(table.sections[d])
-        self._blobs.append(table.blob[int(table.para_ptr[p0]):int(table.para_ptr[p1])])
-        self._para_lens.append(np.diff(table.para_ptr[p0:p1 + 1]))
-        self._sent_counts.append(np.diff(table.sent_ptr[p0:p1 + 1]))
-        self._spans.append(table.sent_spans[int(table.sent_ptr[p0]):int(table.sent_ptr[p1])])
-        self._md_blobs.append(table.md_blob[int(table.md_ptr[p0]):int(table.md_ptr[p1])])
-        self._md_lens.append(np.diff(table.md_ptr[p0:p1 + 1]))
+        self._blobs.append(table.blob[int(table.para_ptr[p0]) : int(table.para_ptr[p1])])
+        self._para_lens.append(np.diff(table.para_ptr[p0 : p1 + 1]))
+        self._sent_counts.append(np.diff(table.sent_ptr[p0 : p1 + 1]))
+        self._spans.append(table.sent_spans[int(table.sent_ptr[p0]) : int(table.sent_ptr[p1])])
+        self._md_blobs.append(table.md_blob[int(table.md_ptr[p0]) : int(table.md_ptr[p1])])
+        self._md_lens.append(np.diff(table.md_ptr[p0 : p1 + 1]))
         self._sec_ids.append(np.asarray(table.sec_ids[p0:p1]))
         self._pages.append(np.asarray(table.pages[p0:p1]))
         self._passages.append(p1 - p0)
@@ -258,6 +278,7 @@ class TableWriter:
     def finish(self) -> PassageTable:
         """The table; the writer's parts are released as they are joined, so the text is
         held twice only one buffer at a time."""
+
         def ptr(parts: list[np.ndarray]) -> np.ndarray:
             out = np.zeros(sum(len(x) for x in parts) + 1, dtype=np.int64)
             if len(out) > 1:
@@ -276,6 +297,16 @@ class TableWriter:
         md_blob = self._md_blobs.array()
         spans = np.concatenate(self._spans) if self._spans else np.zeros((0, 2), dtype=np.int32)
         self._spans.clear()
-        return PassageTable(self.docs, doc_ptr, blob, ptr(self._para_lens), ptr(self._sent_counts), spans,
-                            md_blob, ptr(self._md_lens), cat(self._sec_ids, np.int32),
-                            cat(self._pages, np.int32), self.sections)
+        return PassageTable(
+            self.docs,
+            doc_ptr,
+            blob,
+            ptr(self._para_lens),
+            ptr(self._sent_counts),
+            spans,
+            md_blob,
+            ptr(self._md_lens),
+            cat(self._sec_ids, np.int32),
+            cat(self._pages, np.int32),
+            self.sections,
+        )

@@ -90,6 +90,7 @@ class Refused:
 
 # ---------------------------------------------------------------------- asking and buttons
 
+
 @dataclass(frozen=True, slots=True)
 class Asked:
     """An answer, remembered under `key` for its buttons."""
@@ -143,6 +144,7 @@ class VoteOutcome:
 
 # ---------------------------------------------------------------------- gaps
 
+
 @dataclass(frozen=True, slots=True)
 class Gap:
     """Questions that say the same thing (same content terms) and were not answered or got 👎."""
@@ -177,6 +179,7 @@ class GapsCsv:
 
 
 # ---------------------------------------------------------------------- teaching and /kb
+
 
 @dataclass(frozen=True, slots=True)
 class Taught:

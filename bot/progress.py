@@ -38,8 +38,11 @@ _CLEAR_BAR = _ClearBarFirst()
 def _watch_log_lines(bar: TerminalProgress) -> None:
     _CLEAR_BAR.bar = bar
     for handler in logging.getLogger().handlers:
-        if (isinstance(handler, logging.StreamHandler) and handler.stream is bar.stream
-                and _CLEAR_BAR not in handler.filters):
+        if (
+            isinstance(handler, logging.StreamHandler)
+            and handler.stream is bar.stream
+            and _CLEAR_BAR not in handler.filters
+        ):
             handler.addFilter(_CLEAR_BAR)
 
 

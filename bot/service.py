@@ -70,12 +70,14 @@ class KnowledgeDiff:
         if self.unchanged:
             return "nothing changed"
         parts = []
-        for label, docs in (("added", self.documents_added), ("removed", self.documents_removed),
-                            ("changed", self.documents_changed)):
+        for label, docs in (
+            ("added", self.documents_added),
+            ("removed", self.documents_removed),
+            ("changed", self.documents_changed),
+        ):
             if docs:
                 parts.append(f"{len(docs)} document{'s' * (len(docs) != 1)} {label}")
-        parts.append(f"paragraphs +{self.paragraphs_added} −{self.paragraphs_removed} "
-                     f"~{self.paragraphs_changed}")
+        parts.append(f"paragraphs +{self.paragraphs_added} −{self.paragraphs_removed} ~{self.paragraphs_changed}")
         return ", ".join(parts)
 
 
@@ -93,9 +95,11 @@ class ReloadReport:
     semantic: SemanticStatus = field(default_factory=lambda: SemanticStatus(None))
 
     def summary(self) -> str:
-        text = (f"Reloaded {self.documents} document{'s' * (self.documents != 1)}, "
-                f"{self.paragraphs} paragraph{'s' * (self.paragraphs != 1)} in {self.seconds:.2f} s: "
-                f"{self.diff.summary()}.")
+        text = (
+            f"Reloaded {self.documents} document{'s' * (self.documents != 1)}, "
+            f"{self.paragraphs} paragraph{'s' * (self.paragraphs != 1)} in {self.seconds:.2f} s: "
+            f"{self.diff.summary()}."
+        )
         if self.skipped:
             text += " Skipped: " + "; ".join(f"{s.path} ({s.reason})" for s in self.skipped) + "."
         return text
@@ -173,8 +177,11 @@ class KnowledgeService:
         self._engine: AnswerEngine | None = None
         # Passage vectors are slow to compute, so they are kept on disk whenever saving is
         # allowed (even without a saved index): only new or changed passages are embedded.
-        self._vectors = (VectorWorker(embedder, vectors_dir(cache_dir(self.knowledge_dir)) if use_saved_index
-                                      else None) if embedder is not None else None)
+        self._vectors = (
+            VectorWorker(embedder, vectors_dir(cache_dir(self.knowledge_dir)) if use_saved_index else None)
+            if embedder is not None
+            else None
+        )
         self._semantic_status = SemanticStatus(None)
 
     @classmethod
@@ -190,15 +197,19 @@ class KnowledgeService:
     ) -> KnowledgeService:
         """Create the service and load the knowledge base (KnowledgeError if unusable).
         With an `embedder`, hybrid answers start once the passage vectors are ready."""
-        service = cls(knowledge_dir, engine_config, clean_config, progress, use_saved_index, build_workers,
-                      embedder)
+        service = cls(knowledge_dir, engine_config, clean_config, progress, use_saved_index, build_workers, embedder)
         if use_saved_index:
             clean_stale_saves(service.knowledge_dir)  # left by a process killed mid-save
         built, how = service._load_or_build(None)
         service._swap(built)
         kb = built.kb
-        log.info("knowledge base ready (%s): %s, %s from %s", how, _count(len(kb.documents), "document"),
-                 _count(len(kb.passages), "paragraph"), service.knowledge_dir)
+        log.info(
+            "knowledge base ready (%s): %s, %s from %s",
+            how,
+            _count(len(kb.documents), "document"),
+            _count(len(kb.passages), "paragraph"),
+            service.knowledge_dir,
+        )
         if embedder is None:
             log.info("semantic matching is off: answers match words only")
         return service
@@ -217,8 +228,12 @@ class KnowledgeService:
             try:
                 saved = load_built(self.knowledge_dir, key)
                 if saved is not None:
-                    log.info("loaded the saved index from %s (built %s in %.1f s)",
-                             cache_dir(self.knowledge_dir), _when(saved.built_at), saved.seconds)
+                    log.info(
+                        "loaded the saved index from %s (built %s in %.1f s)",
+                        cache_dir(self.knowledge_dir),
+                        _when(saved.built_at),
+                        saved.seconds,
+                    )
                     return saved, "saved index"
                 if previous is None:
                     previous = load_built(self.knowledge_dir, settings, field="settings")
@@ -227,11 +242,25 @@ class KnowledgeService:
                 if previous is not None and previous.saved:
                     previous = None  # its memory-mapped arrays may be the damaged ones
         saving = self.use_saved_index and self._can_save()
-        built = build_knowledge(self.knowledge_dir, self.clean_config, self.engine_config.bm25,
-                                self._analyzer, self._splitter, previous, self._progress(), files,
-                                self.build_workers, cache_dir(self.knowledge_dir).parent if saving else None)
-        log.info("built the index of %d paragraphs in %.1f s (read %d of %d files)",
-                 len(built.kb.passages), built.seconds, built.files_read, len(files.files))
+        built = build_knowledge(
+            self.knowledge_dir,
+            self.clean_config,
+            self.engine_config.bm25,
+            self._analyzer,
+            self._splitter,
+            previous,
+            self._progress(),
+            files,
+            self.build_workers,
+            cache_dir(self.knowledge_dir).parent if saving else None,
+        )
+        log.info(
+            "built the index of %d paragraphs in %.1f s (read %d of %d files)",
+            len(built.kb.passages),
+            built.seconds,
+            built.files_read,
+            len(files.files),
+        )
         self.last_save = None
         if self.use_saved_index and not saving:
             log.info("not saving the index: %s is read-only", self._save_parent())
@@ -330,14 +359,20 @@ class KnowledgeService:
                 raise
             except Exception as exc:  # a bug or an OS error: still keep the old base, say why
                 log.exception("reload of %s failed", self.knowledge_dir)
-                raise KnowledgeError(f"reload failed ({type(exc).__name__}: {exc}); "
-                                     "the previous knowledge base is still in use") from exc
+                raise KnowledgeError(
+                    f"reload failed ({type(exc).__name__}: {exc}); the previous knowledge base is still in use"
+                ) from exc
             self._swap(built)
             seconds = time.perf_counter() - t0
-            report = ReloadReport(len(built.kb.documents), len(built.kb.passages),
-                                  diff_knowledge(old.kb, built.kb), seconds, built.kb.skipped,
-                                  tuple((d.path, n) for d in built.kb.documents for n in d.notes),
-                                  self.semantic)
+            report = ReloadReport(
+                len(built.kb.documents),
+                len(built.kb.passages),
+                diff_knowledge(old.kb, built.kb),
+                seconds,
+                built.kb.skipped,
+                tuple((d.path, n) for d in built.kb.documents for n in d.notes),
+                self.semantic,
+            )
             log.info("%s (%s)", report.summary(), how)
             return report
 
@@ -351,13 +386,15 @@ class KnowledgeService:
             assert built is not None
             # The signatures the build saw (not the files' current ones), so a file changed
             # since makes the save stale rather than wrongly fresh.
-            files = sorted([(d.path, d.signature) for d in built.kb.documents if d.signature is not None]
-                           + [(s.path, s.signature) for s in built.kb.skipped if s.signature is not None]
-                           + list(built.kb.configs))
-            folder = save_built(built, self.knowledge_dir, self._key(files),
-                                settings_key(self.clean_config, self.engine_config.bm25))
+            files = sorted(
+                [(d.path, d.signature) for d in built.kb.documents if d.signature is not None]
+                + [(s.path, s.signature) for s in built.kb.skipped if s.signature is not None]
+                + list(built.kb.configs)
+            )
+            folder = save_built(
+                built, self.knowledge_dir, self._key(files), settings_key(self.clean_config, self.engine_config.bm25)
+            )
         return folder, time.perf_counter() - t0
 
     def sources(self) -> list[SourceInfo]:
-        return [SourceInfo(d.path, d.title, len(d.paragraphs), d.source)
-                for d in self.knowledge.documents]
+        return [SourceInfo(d.path, d.title, len(d.paragraphs), d.source) for d in self.knowledge.documents]

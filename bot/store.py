@@ -51,15 +51,32 @@ FORMAT_VERSION = 4
 # 4: front matter dropped; 5: structure-aware readers and section passages (bot/documents/)
 ANALYSIS_VERSION = 5
 CACHE_DIR_NAME = ".kb-cache"
-_INDEX_ARRAYS = ("tokens", "sentence_ptr", "passage_sentence_ptr", "df", "idf", "post_docs",
-                 "post_weights", "term_ptr", "typo_keys", "typo_ids")
+_INDEX_ARRAYS = (
+    "tokens",
+    "sentence_ptr",
+    "passage_sentence_ptr",
+    "df",
+    "idf",
+    "post_docs",
+    "post_weights",
+    "term_ptr",
+    "typo_keys",
+    "typo_ids",
+)
 _TABLE_ARRAYS = ("doc_ptr", "blob", "para_ptr", "sent_ptr", "sent_spans", "md_blob", "md_ptr", "sec_ids", "pages")
 _TMP_PREFIX = ".tmp-"
 # Offset arrays and the array whose rows they delimit: checked on load, as a damaged offset
 # makes every question fail ("repeats may not contain negative values").
-_POINTERS = {"sentence_ptr": "tokens", "passage_sentence_ptr": "sentence_ptr", "term_ptr": "post_docs",
-             "doc_ptr": "para_ptr", "para_ptr": "blob", "sent_ptr": "sent_spans", "md_ptr": "md_blob",
-             "head_ptr": "head_tokens"}
+_POINTERS = {
+    "sentence_ptr": "tokens",
+    "passage_sentence_ptr": "sentence_ptr",
+    "term_ptr": "post_docs",
+    "doc_ptr": "para_ptr",
+    "para_ptr": "blob",
+    "sent_ptr": "sent_spans",
+    "md_ptr": "md_blob",
+    "head_ptr": "head_tokens",
+}
 _FULL_CHECK_BYTES = 4 * 2**20
 _SAMPLE_BLOCKS = 64
 _SAMPLE_BYTES = 64 * 2**10
@@ -76,7 +93,7 @@ def checksum(arr: np.ndarray) -> str:
     step = (n - _SAMPLE_BYTES) // (_SAMPLE_BLOCKS - 1)
     for i in range(_SAMPLE_BLOCKS):  # the first block starts at 0, the last ends at n
         start = i * step if i < _SAMPLE_BLOCKS - 1 else n - _SAMPLE_BYTES
-        crc = zlib.crc32(data[start:start + _SAMPLE_BYTES].data, crc)
+        crc = zlib.crc32(data[start : start + _SAMPLE_BYTES].data, crc)
     return f"{n}:s{crc:08x}"
 
 
@@ -91,8 +108,13 @@ def _verify(folder: Path, arrays: dict[str, np.ndarray], sums: dict[str, str]) -
         if ptr is None or rows is None:
             continue
         end = rows.shape[0] - (1 if target in _POINTERS else 0)  # offsets into offsets: n + 1 of them
-        if ptr.ndim != 1 or ptr.shape[0] == 0 or int(ptr[0]) != 0 or int(ptr[-1]) != end \
-                or bool(np.any(ptr[1:] < ptr[:-1])):
+        if (
+            ptr.ndim != 1
+            or ptr.shape[0] == 0
+            or int(ptr[0]) != 0
+            or int(ptr[-1]) != end
+            or bool(np.any(ptr[1:] < ptr[:-1]))
+        ):
             raise IndexFormatError(f"saved index in {folder} is damaged ({name}.npy is inconsistent)")
 
 
@@ -108,7 +130,7 @@ def clean_stale_saves(knowledge_dir: Path) -> int:
     except OSError:
         return 0
     for path in entries:
-        pid = path.name[len(_TMP_PREFIX):].split("-", 1)[0]
+        pid = path.name[len(_TMP_PREFIX) :].split("-", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
             continue
         if pid.isdigit() and int(pid) == os.getpid():
@@ -174,8 +196,13 @@ def cache_key(files: Sequence[tuple[str, tuple[int, int]]], clean: LoadConfig, p
     return h.hexdigest()
 
 
-def write_index(index: Index, folder: Path, key: str, extra_meta: dict | None = None,
-                extra_arrays: dict[str, np.ndarray] | None = None) -> None:
+def write_index(
+    index: Index,
+    folder: Path,
+    key: str,
+    extra_meta: dict | None = None,
+    extra_arrays: dict[str, np.ndarray] | None = None,
+) -> None:
     """Save an index (and optionally more arrays and metadata) atomically into `folder`."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -188,10 +215,16 @@ def write_index(index: Index, folder: Path, key: str, extra_meta: dict | None = 
             _save_array(tmp / f"{name}.npy", arr)
             sums[name] = checksum(arr)
         (tmp / "vocabulary.txt").write_text("\n".join(index.vocabulary), encoding="utf-8")
-        meta = {"format": FORMAT_VERSION, "key": key, "bm25": asdict(index.params),
-                "passages": index.size, "terms": len(index.vocabulary), "checksums": sums,
-                "vocabulary_crc": f"{zlib.crc32(chr(10).join(index.vocabulary).encode()):08x}",
-                "saved_at": time.time()}
+        meta = {
+            "format": FORMAT_VERSION,
+            "key": key,
+            "bm25": asdict(index.params),
+            "passages": index.size,
+            "terms": len(index.vocabulary),
+            "checksums": sums,
+            "vocabulary_crc": f"{zlib.crc32(chr(10).join(index.vocabulary).encode()):08x}",
+            "saved_at": time.time(),
+        }
         meta.update(extra_meta or {})
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         # Swap the folder in whole: a reader sees the old save or the new one.
@@ -252,8 +285,9 @@ def _read(folder: Path, key: str, field: str = "key") -> tuple[Index, dict, dict
         _verify(folder, arrays, meta.get("checksums") or {})
         index = Index.from_arrays(vocabulary, arrays, BM25Params(**meta["bm25"]))
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise IndexFormatError(f"saved index in {folder} is unreadable ({exc}): delete the folder "
-                               "or run `python -m bot index` again") from None
+        raise IndexFormatError(
+            f"saved index in {folder} is unreadable ({exc}): delete the folder or run `python -m bot index` again"
+        ) from None
     return index, meta, arrays
 
 
@@ -263,14 +297,33 @@ def save_built(built: Built, knowledge_dir: Path, key: str, settings: str = "") 
     table = built.kb.passages
     if not isinstance(table, PassageTable):
         raise TypeError("only knowledge bases built by build_knowledge can be saved")
-    docs = [{"path": d.path, "title": d.title, "source": d.source, "signature": list(d.signature or (0, 0)),
-             "notes": list(d.notes), "sections": [[list(path), url] for path, url in sections]}
-            for d, sections in zip(built.kb.documents, table.sections)]
+    docs = [
+        {
+            "path": d.path,
+            "title": d.title,
+            "source": d.source,
+            "signature": list(d.signature or (0, 0)),
+            "notes": list(d.notes),
+            "sections": [[list(path), url] for path, url in sections],
+        }
+        for d, sections in zip(built.kb.documents, table.sections)
+    ]
     skipped = [[s.path, s.reason, list(s.signature) if s.signature else None] for s in built.kb.skipped]
     configs = [[path, list(sig)] for path, sig in built.kb.configs]
-    write_index(built.index, folder, key, {"settings": settings, "documents": docs, "skipped": skipped,
-                                           "configs": configs, "built_at": built.built_at,
-                                           "build_seconds": built.seconds}, table.arrays())
+    write_index(
+        built.index,
+        folder,
+        key,
+        {
+            "settings": settings,
+            "documents": docs,
+            "skipped": skipped,
+            "configs": configs,
+            "built_at": built.built_at,
+            "build_seconds": built.seconds,
+        },
+        table.arrays(),
+    )
     return folder
 
 
@@ -290,10 +343,19 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key") -> Built | Non
         docs = meta["documents"]
         sections = [[(tuple(path), url) for path, url in d["sections"]] for d in docs]
         a = arrays
-        table = PassageTable([(d["path"], d["title"], d["source"]) for d in docs],
-                             a["doc_ptr"], a["blob"], a["para_ptr"], a["sent_ptr"], a["sent_spans"],
-                             md_blob=a["md_blob"], md_ptr=a["md_ptr"], sec_ids=a["sec_ids"], pages=a["pages"],
-                             sections=sections)
+        table = PassageTable(
+            [(d["path"], d["title"], d["source"]) for d in docs],
+            a["doc_ptr"],
+            a["blob"],
+            a["para_ptr"],
+            a["sent_ptr"],
+            a["sent_spans"],
+            md_blob=a["md_blob"],
+            md_ptr=a["md_ptr"],
+            sec_ids=a["sec_ids"],
+            pages=a["pages"],
+            sections=sections,
+        )
         signatures = [tuple(d["signature"]) for d in docs]
         notes = [tuple(d.get("notes", ())) for d in docs]
         skipped = tuple(SkippedFile(p, r, tuple(sig) if sig else None) for p, r, sig in meta.get("skipped", []))
@@ -302,7 +364,7 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key") -> Built | Non
         raise IndexFormatError(f"saved index in {folder} is unreadable ({exc})") from None
     if len(table) != index.size:
         raise IndexFormatError(f"saved index in {folder} is inconsistent (passages and index differ)")
-    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures, notes), table,
-                       skipped, configs)
-    return Built(kb, index, 0, saved=True, seconds=float(meta.get("build_seconds") or 0.0),
-                 built_at=meta.get("built_at"))
+    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures, notes), table, skipped, configs)
+    return Built(
+        kb, index, 0, saved=True, seconds=float(meta.get("build_seconds") or 0.0), built_at=meta.get("built_at")
+    )

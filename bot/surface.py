@@ -21,17 +21,29 @@ from .text import WORD_PATTERN, clean_invisible
 
 # Question openings and the answer each asks for.
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("number", re.compile(r"\bhow (?:many|much|long|far|old|large|big|tall|high|fast|often)\b"
-                          r"|\bwhat (?:percentage|percent|number|proportion|amount)\b")),
+    (
+        "number",
+        re.compile(
+            r"\bhow (?:many|much|long|far|old|large|big|tall|high|fast|often)\b"
+            r"|\bwhat (?:percentage|percent|number|proportion|amount)\b"
+        ),
+    ),
     # "When did/is ...", not "what happens when the base is attacked".
-    ("date", re.compile(r"^when\b|\bwhen (?:did|does|do|is|was|were|will|are|has|have|had|can|could|would|"
-                        r"should|might|may)\b|\b(?:since|until|till) when\b"
-                        r"|\b(?:what|which) (?:year|date|day|month|century|decade|time)\b")),
+    (
+        "date",
+        re.compile(
+            r"^when\b|\bwhen (?:did|does|do|is|was|were|will|are|has|have|had|can|could|would|"
+            r"should|might|may)\b|\b(?:since|until|till) when\b"
+            r"|\b(?:what|which) (?:year|date|day|month|century|decade|time)\b"
+        ),
+    ),
     ("place", re.compile(r"\bwhere\b")),
 )
 _MONTHS = "January February March April May June July August September October November December"
-_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
-                 "hundred thousand million billion trillion dozen half")
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+    "hundred thousand million billion trillion dozen half"
+)
 _WORD = re.compile(WORD_PATTERN)
 
 
@@ -47,8 +59,10 @@ _ANSWER_WORDS: dict[str, re.Pattern[str]] = {
     "number": re.compile(_words(r"\d[^\W_]*|" + _NUMBER_WORDS.replace(" ", "|")), re.IGNORECASE),
     # Month names only capitalised: "may", "march" and "august" are also ordinary words.
     "date": re.compile(_words(r"1\d{3}s?|20\d{2}s?|[Cc]entury|[Dd]ecade|" + _MONTHS.replace(" ", "|"))),
-    "place": re.compile(r"\b(?:in|at|near|from|into|across|throughout|outside|inside|within|between|"
-                        r"located|based|situated)\s+(?:the\s+|a\s+)?([A-ZÀ-ÖØ-Þ][^\W_]*)"),
+    "place": re.compile(
+        r"\b(?:in|at|near|from|into|across|throughout|outside|inside|within|between|"
+        r"located|based|situated)\s+(?:the\s+|a\s+)?([A-ZÀ-ÖØ-Þ][^\W_]*)"
+    ),
 }
 
 

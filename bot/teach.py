@@ -73,7 +73,7 @@ def slugify(question: str) -> str:
         return "answer-" + digest[:12]
     if len(slug) > SLUG_MAX:
         # Two long questions that start alike must not replace each other's answer.
-        slug = slug[:SLUG_MAX - 9].strip("-") + "-" + digest[:8]
+        slug = slug[: SLUG_MAX - 9].strip("-") + "-" + digest[:8]
     return slug
 
 

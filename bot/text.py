@@ -52,9 +52,7 @@ _ABBREVIATIONS = (
 def stopwords() -> frozenset[str]:
     """The shipped English stopword list (NLTK's, plus question filler)."""
     raw = resources.files("bot").joinpath("data/stopwords.txt").read_text(encoding="utf-8")
-    return frozenset(
-        line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#")
-    )
+    return frozenset(line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#"))
 
 
 def clean_invisible(text: str) -> str:
@@ -224,7 +222,7 @@ class SentenceSplitter:
             if text[i] != "." or i == 0 or text[i - 1] in _CLOSERS:
                 breaks.append((j, k))  # "?", "!" and "word)." are tokens of their own: a break
                 continue
-            word = text[text.rfind(" ", 0, i) + 1:i].lstrip(_OPENERS)
+            word = text[text.rfind(" ", 0, i) + 1 : i].lstrip(_OPENERS)
             if _NUMBER.fullmatch(word):
                 # A number: Punkt's orthographic heuristic knows no words, so only a
                 # lower-case next word says "not a sentence start".
@@ -243,7 +241,7 @@ class SentenceSplitter:
                 breaks.append((j, k))
                 continue
             end = text.find(" ", k)
-            if any(ch in ".?!" for ch in text[k:end if end >= 0 else n]):
+            if any(ch in ".?!" for ch in text[k : end if end >= 0 else n]):
                 return None  # Punkt would still break on a mark inside the next token
         out, start = [], 0
         for end, nxt_start in breaks:
@@ -424,7 +422,7 @@ def transpositions(word: str) -> list[str]:
     out = []
     for i in range(len(word) - 1):
         if word[i] != word[i + 1]:
-            swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]
+            swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
             if swapped not in out:
                 out.append(swapped)
     return out

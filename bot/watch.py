@@ -23,8 +23,9 @@ def snapshot(root: Path) -> Snapshot:
     for p in root.rglob("*"):
         try:
             rel = p.relative_to(root)
-            if any(part.startswith(".") for part in rel.parts) or (p.suffix.lower() not in SUPPORTED_SUFFIXES
-                                                                    and p.name != KB_TOML):
+            if any(part.startswith(".") for part in rel.parts) or (
+                p.suffix.lower() not in SUPPORTED_SUFFIXES and p.name != KB_TOML
+            ):
                 continue
             st = p.stat()
         except OSError:

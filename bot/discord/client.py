@@ -37,16 +37,21 @@ log = logging.getLogger(__name__)
 PORTAL = "https://discord.com/developers/applications"
 # Send Messages, Embed Links, Read Message History, Create Public Threads, Send Messages in Threads.
 INVITE_PERMISSIONS = discord.Permissions(
-    send_messages=True, embed_links=True, read_message_history=True,
-    create_public_threads=True, send_messages_in_threads=True,
+    send_messages=True,
+    embed_links=True,
+    read_message_history=True,
+    create_public_threads=True,
+    send_messages_in_threads=True,
 )
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
 
 def invite_url(application_id: int | str) -> str:
     """The OAuth2 URL that adds the bot with its slash commands and the permissions it needs."""
-    return (f"https://discord.com/oauth2/authorize?client_id={application_id}"
-            f"&scope=bot+applications.commands&permissions={INVITE_PERMISSIONS.value}")
+    return (
+        f"https://discord.com/oauth2/authorize?client_id={application_id}"
+        f"&scope=bot+applications.commands&permissions={INVITE_PERMISSIONS.value}"
+    )
 
 
 def build_intents(settings: Settings) -> discord.Intents:
@@ -86,8 +91,9 @@ class KnowledgeBot(commands.AutoShardedBot):
     """The question-answering bot. AutoShardedBot so big installs can split guilds across
     processes with SHARD_COUNT / SHARD_IDS; a small one simply runs one shard."""
 
-    def __init__(self, settings: Settings, service: KnowledgeService, *,
-                 app: App | None = None, cooldown: Cooldown | None = None) -> None:
+    def __init__(
+        self, settings: Settings, service: KnowledgeService, *, app: App | None = None, cooldown: Cooldown | None = None
+    ) -> None:
         _no_voice_warnings()
         super().__init__(
             command_prefix=_command_prefix(settings),
@@ -157,12 +163,14 @@ class KnowledgeBot(commands.AutoShardedBot):
                 synced = await self.tree.sync()
                 log.info("synced %d global commands (they may take a while to appear)", len(synced))
         except discord.Forbidden:
-            log.warning("could not sync slash commands: the bot was invited without the "
-                        "applications.commands scope, or is not in guild(s) %s; re-invite it with %s",
-                        ",".join(map(str, self.settings.guild_ids)) or "-", "scope=bot+applications.commands")
+            log.warning(
+                "could not sync slash commands: the bot was invited without the "
+                "applications.commands scope, or is not in guild(s) %s; re-invite it with %s",
+                ",".join(map(str, self.settings.guild_ids)) or "-",
+                "scope=bot+applications.commands",
+            )
         except discord.HTTPException as exc:
-            log.warning("could not sync slash commands (%s %s); the bot still answers mentions",
-                        exc.status, exc.text)
+            log.warning("could not sync slash commands (%s %s); the bot still answers mentions", exc.status, exc.text)
 
     async def on_ready(self) -> None:
         user = self.user
@@ -170,8 +178,7 @@ class KnowledgeBot(commands.AutoShardedBot):
         if user is not None and not self.guilds:
             log.info("invite the bot to a server: %s", invite_url(self.application_id or user.id))
 
-    async def on_app_command_error(self, interaction: discord.Interaction,
-                                   error: app_commands.AppCommandError) -> None:
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Members see a short message, never a traceback; the log keeps the details."""
         if isinstance(error, NotAdmin):
             log.info("refused /%s for %s (%s): not an admin", error.command, interaction.user, interaction.user.id)
@@ -205,14 +212,20 @@ async def create_bot(settings: Settings, service: KnowledgeService, **kwargs: An
 
 # ---------------------------------------------------------------------------- running
 
-MISSING_TOKEN = ("DISCORD_TOKEN is not set: create a bot at " + PORTAL + " (Bot → Reset Token), "
-                 "put the token in .env as DISCORD_TOKEN=..., or try `python -m bot console` first.")
-REJECTED_TOKEN = ("Discord rejected the token (DISCORD_TOKEN): copy a fresh one from " + PORTAL +
-                  " → your application → Bot → Reset Token, and put it in .env.")
+MISSING_TOKEN = (
+    "DISCORD_TOKEN is not set: create a bot at " + PORTAL + " (Bot → Reset Token), "
+    "put the token in .env as DISCORD_TOKEN=..., or try `python -m bot console` first."
+)
+REJECTED_TOKEN = (
+    "Discord rejected the token (DISCORD_TOKEN): copy a fresh one from "
+    + PORTAL
+    + " → your application → Bot → Reset Token, and put it in .env."
+)
 NEED_MESSAGE_CONTENT = (
     "Discord refused the Message Content intent, which MESSAGE_CONTENT, PREFIX_COMMANDS or "
-    "ANSWER_CHANNEL_IDS need: switch on \"Message Content Intent\" at " + PORTAL +
-    " → your application → Bot → Privileged Gateway Intents, or turn those settings off."
+    'ANSWER_CHANNEL_IDS need: switch on "Message Content Intent" at '
+    + PORTAL
+    + " → your application → Bot → Privileged Gateway Intents, or turn those settings off."
 )
 
 
@@ -376,8 +389,7 @@ async def start_within(bot: KnowledgeBot, token: str, timeout: float) -> None:
     await running
 
 
-async def serve(settings: Settings, service: KnowledgeService, token: str,
-                err: TextIO | None = None) -> int:
+async def serve(settings: Settings, service: KnowledgeService, token: str, err: TextIO | None = None) -> int:
     """Run the bot until it is closed; one line on `err` and status 2 for fixable errors."""
     err = err or sys.stderr
     scrub = TokenRedactor(token).scrub
@@ -401,24 +413,36 @@ async def serve(settings: Settings, service: KnowledgeService, token: str,
             print(REJECTED_TOKEN, file=err)
             return EXIT_CONFIG
         reason = scrub(exc.reason or "")
-        print(f"Discord closed the connection with code {exc.code}{': ' + reason if reason else ''}. "
-              "The bot stopped; start it again, and check the bot's settings in the Developer "
-              "Portal if this repeats.", file=err)
+        print(
+            f"Discord closed the connection with code {exc.code}{': ' + reason if reason else ''}. "
+            "The bot stopped; start it again, and check the bot's settings in the Developer "
+            "Portal if this repeats.",
+            file=err,
+        )
         return EXIT_FAILURE
     except Unreachable as exc:
-        print(f"Discord did not answer ({scrub(str(exc))}). Check the network (and DISCORD_API_BASE / "
-              "DISCORD_GATEWAY_URL if set), then start the bot again.", file=err)
+        print(
+            f"Discord did not answer ({scrub(str(exc))}). Check the network (and DISCORD_API_BASE / "
+            "DISCORD_GATEWAY_URL if set), then start the bot again.",
+            file=err,
+        )
         return EXIT_FAILURE
     except discord.HTTPException as exc:
         # Any other refusal at login (403, 400...): Discord's own words, without the token.
         text = scrub(" ".join((exc.text or "").split()))[:200]
-        print(f"Discord refused to log the bot in ({exc.status}{': ' + text if text else ''}). "
-              "Check the bot's settings in the Developer Portal, then start it again.", file=err)
+        print(
+            f"Discord refused to log the bot in ({exc.status}{': ' + text if text else ''}). "
+            "Check the bot's settings in the Developer Portal, then start it again.",
+            file=err,
+        )
         return EXIT_FAILURE
     except (TimeoutError, aiohttp.ClientConnectionError, discord.GatewayNotFound, OSError) as exc:
         where = settings.discord_api_base or "discord.com"
-        print(f"Cannot reach Discord at {where}: {scrub(str(exc)) or type(exc).__name__}. "
-              "Check the network (and DISCORD_API_BASE if set), then start the bot again.", file=err)
+        print(
+            f"Cannot reach Discord at {where}: {scrub(str(exc)) or type(exc).__name__}. "
+            "Check the network (and DISCORD_API_BASE if set), then start the bot again.",
+            file=err,
+        )
         return EXIT_FAILURE
     return EXIT_OK
 

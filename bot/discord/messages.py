@@ -44,7 +44,7 @@ def strip_prefix_command(content: str, prefix: str, name: str = "ask") -> str | 
     text = (content or "").lstrip()
     if not text.lower().startswith(head.lower()):
         return None
-    rest = text[len(head):]
+    rest = text[len(head) :]
     if rest and not rest[0].isspace():
         return None  # `!asking` is not `!ask`
     return rest.strip()

@@ -41,8 +41,11 @@ def csv_id(days: int) -> str:
 
 def pager_view(reply: ReplyData, kind: str, arg: int, page: int) -> discord.ui.View | None:
     """The reply's previous/next/CSV buttons with custom ids for this list and page."""
-    targets = {ACTION_PREV: page_id(kind, arg, page - 1), ACTION_NEXT: page_id(kind, arg, page + 1),
-               ACTION_CSV: csv_id(arg)}
+    targets = {
+        ACTION_PREV: page_id(kind, arg, page - 1),
+        ACTION_NEXT: page_id(kind, arg, page + 1),
+        ACTION_CSV: csv_id(arg),
+    }
     view = discord.ui.View(timeout=None)
     for b in reply.buttons:
         custom = targets.get(b.action)
@@ -83,8 +86,9 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=PAGE_ID):
         self.kind, self.arg, self.page = kind, arg, page
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
-                             match: re.Match[str], /) -> PageButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PageButton:
         return cls(match["kind"], int(match["arg"]), int(match["page"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -107,8 +111,9 @@ class CsvButton(discord.ui.DynamicItem[discord.ui.Button], template=CSV_ID):
         self.days = days
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
-                             match: re.Match[str], /) -> CsvButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CsvButton:
         return cls(int(match["days"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:

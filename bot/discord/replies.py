@@ -21,8 +21,13 @@ def text_file(name: str, text: str) -> discord.File:
     return discord.File(io.BytesIO(text.encode("utf-8")), filename=name)
 
 
-async def reply_with(interaction: discord.Interaction, reply: ReplyData, *,
-                     view: discord.ui.View | None = None, file: discord.File | None = None) -> None:
+async def reply_with(
+    interaction: discord.Interaction,
+    reply: ReplyData,
+    *,
+    view: discord.ui.View | None = None,
+    file: discord.File | None = None,
+) -> None:
     """A new (ephemeral when the reply says so) message, or a follow-up once deferred."""
     kwargs = message_kwargs(reply)  # no key: the adapter supplies the view, if any
     if view is not None:
@@ -35,8 +40,9 @@ async def reply_with(interaction: discord.Interaction, reply: ReplyData, *,
         await interaction.response.send_message(ephemeral=reply.ephemeral, **kwargs)
 
 
-async def replace_with(interaction: discord.Interaction, reply: ReplyData, *,
-                       view: discord.ui.View | None = None) -> None:
+async def replace_with(
+    interaction: discord.Interaction, reply: ReplyData, *, view: discord.ui.View | None = None
+) -> None:
     """Edit the message the clicked button sits on (a page turn: callback type 7)."""
     kwargs = message_kwargs(reply)
     kwargs.setdefault("content", None)

@@ -36,8 +36,7 @@ def no_mentions() -> discord.AllowedMentions:
 
 
 def to_embed(data: EmbedData) -> discord.Embed:
-    embed = discord.Embed(title=data.title, description=data.description, url=data.url,
-                          colour=data.color)
+    embed = discord.Embed(title=data.title, description=data.description, url=data.url, colour=data.color)
     for f in data.fields:
         embed.add_field(name=f.name, value=f.value, inline=f.inline)
     if data.footer:
@@ -58,8 +57,9 @@ def to_view(reply: ReplyData, key: str | None) -> discord.ui.View | None:
     for b in reply.buttons:
         # `kb:<action>:<key>`: whichever registered dynamic item's template matches handles the
         # click (AnswerButton for full/more/up/down, TeachButton for teach).
-        view.add_item(discord.ui.Button(label=b.label, emoji=b.emoji, style=button_style(b),
-                                        custom_id=f"kb:{b.action}:{key}"))
+        view.add_item(
+            discord.ui.Button(label=b.label, emoji=b.emoji, style=button_style(b), custom_id=f"kb:{b.action}:{key}")
+        )
     # Clicks are dispatched by the registered dynamic items, not by this view; stopping it
     # keeps discord.py from holding one view per answer in memory forever.
     view.stop()
@@ -83,8 +83,9 @@ def message_kwargs(reply: ReplyData, key: str | None = None, *, as_text: bool = 
     return kwargs
 
 
-async def respond(interaction: discord.Interaction, reply: ReplyData, key: str | None = None,
-                  *, ephemeral: bool | None = None) -> discord.Message | None:
+async def respond(
+    interaction: discord.Interaction, reply: ReplyData, key: str | None = None, *, ephemeral: bool | None = None
+) -> discord.Message | None:
     """Answer an interaction, or follow up when it was already answered or deferred.
     Returns the message sent when Discord says which (it does for both, at no extra request)."""
     eph = reply.ephemeral if ephemeral is None else ephemeral
@@ -107,8 +108,9 @@ def _can_embed(channel: Any, guild: Any) -> bool:
         return True
 
 
-async def reply_to(message: discord.Message, reply: ReplyData, key: str | None = None,
-                   *, delete_after: float | None = None) -> discord.Message | None:
+async def reply_to(
+    message: discord.Message, reply: ReplyData, key: str | None = None, *, delete_after: float | None = None
+) -> discord.Message | None:
     """Reply to a member's message without pinging them; still sends if it was deleted."""
     kwargs = message_kwargs(reply, key, as_text=not _can_embed(message.channel, message.guild))
     if delete_after is not None:  # discord.py takes a float or nothing, not None

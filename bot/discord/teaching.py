@@ -54,32 +54,48 @@ class TeachModal(discord.ui.Modal):
 
     def __init__(self, question: str, answer: str, source: str, *, from_bot: bool) -> None:
         text = render_teach_modal()
-        super().__init__(title=text.title[:MODAL_TITLE_LIMIT], timeout=MODAL_TIMEOUT_S,
-                         custom_id=f"kb:teach-modal:{secrets.token_hex(8)}")
+        super().__init__(
+            title=text.title[:MODAL_TITLE_LIMIT],
+            timeout=MODAL_TIMEOUT_S,
+            custom_id=f"kb:teach-modal:{secrets.token_hex(8)}",
+        )
         self.source = source
         self.from_bot = from_bot
         self.question: discord.ui.TextInput[TeachModal] = discord.ui.TextInput(
-            label=text.question_label[:LABEL_LIMIT], placeholder=text.question_placeholder[:PLACEHOLDER_LIMIT],
-            default=question[:MAX_QUESTION_CHARS] or None, max_length=min(MAX_QUESTION_CHARS, TEXT_INPUT_MAX),
+            label=text.question_label[:LABEL_LIMIT],
+            placeholder=text.question_placeholder[:PLACEHOLDER_LIMIT],
+            default=question[:MAX_QUESTION_CHARS] or None,
+            max_length=min(MAX_QUESTION_CHARS, TEXT_INPUT_MAX),
             style=discord.TextStyle.short if len(question) <= 100 else discord.TextStyle.paragraph,
-            required=True, custom_id="question")
+            required=True,
+            custom_id="question",
+        )
         self.answer: discord.ui.TextInput[TeachModal] = discord.ui.TextInput(
-            label=text.answer_label[:LABEL_LIMIT], placeholder=text.answer_placeholder[:PLACEHOLDER_LIMIT],
-            default=answer[:TEXT_INPUT_MAX] or None, max_length=min(MAX_ANSWER_CHARS, TEXT_INPUT_MAX),
-            style=discord.TextStyle.paragraph, required=True, custom_id="answer")
+            label=text.answer_label[:LABEL_LIMIT],
+            placeholder=text.answer_placeholder[:PLACEHOLDER_LIMIT],
+            default=answer[:TEXT_INPUT_MAX] or None,
+            max_length=min(MAX_ANSWER_CHARS, TEXT_INPUT_MAX),
+            style=discord.TextStyle.paragraph,
+            required=True,
+            custom_id="answer",
+        )
         self.add_item(self.question)
         self.add_item(self.answer)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await guarded(interaction, "teaching", submit_teaching(
-            interaction, self.question.value, self.answer.value, self.source, from_bot=self.from_bot))
+        await guarded(
+            interaction,
+            "teaching",
+            submit_teaching(interaction, self.question.value, self.answer.value, self.source, from_bot=self.from_bot),
+        )
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
         log.error("teaching modal failed", exc_info=error)
 
 
-async def submit_teaching(interaction: discord.Interaction, question: str, answer: str, source: str,
-                          *, from_bot: bool) -> None:
+async def submit_teaching(
+    interaction: discord.Interaction, question: str, answer: str, source: str, *, from_bot: bool
+) -> None:
     bot: KnowledgeBot = interaction.client  # type: ignore[assignment]
     actor = actor_for(interaction)  # again: roles may have changed while the modal was open
     # Saving reloads the knowledge base, which can take longer than Discord's 3 s.
@@ -140,19 +156,21 @@ async def teach_from_message(interaction: discord.Interaction, message: discord.
         return
     question = await question_for(bot, message)
     await interaction.response.send_modal(
-        TeachModal(question, message.content or "", message.jump_url, from_bot=message.author.bot))
+        TeachModal(question, message.content or "", message.jump_url, from_bot=message.author.bot)
+    )
 
 
 class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):
-    """"Teach an answer" under a no-answer reply: the modal with the question filled in."""
+    """ "Teach an answer" under a no-answer reply: the modal with the question filled in."""
 
     def __init__(self, key: str) -> None:
         super().__init__(discord.ui.Button(custom_id=teach_id(key)))
         self.key = key
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
-                             match: re.Match[str], /) -> TeachButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> TeachButton:
         return cls(match["key"])
 
     async def callback(self, interaction: discord.Interaction) -> None:

@@ -43,16 +43,23 @@ def custom_id(action: str, key: str) -> str:
 class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=CUSTOM_ID):
     """One answer button; every click on any answer lands in `callback`."""
 
-    def __init__(self, action: str, key: str, *, label: str | None = None, emoji: str | None = None,
-                 style: discord.ButtonStyle = discord.ButtonStyle.secondary) -> None:
-        super().__init__(discord.ui.Button(label=label, emoji=emoji, style=style,
-                                           custom_id=custom_id(action, key)))
+    def __init__(
+        self,
+        action: str,
+        key: str,
+        *,
+        label: str | None = None,
+        emoji: str | None = None,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    ) -> None:
+        super().__init__(discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=custom_id(action, key)))
         self.action = action
         self.key = key
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
-                             match: re.Match[str], /) -> AnswerButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> AnswerButton:
         return cls(match["action"], match["key"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -83,16 +90,23 @@ async def handle_button(interaction: discord.Interaction, action: str, key: str)
             return
         if action == ACTION_FULL:
             full = app.full(key)
-            reply = render_stale() if isinstance(full, Stale) else render_full_passage(full.result, learned=full.learned)
+            reply = (
+                render_stale() if isinstance(full, Stale) else render_full_passage(full.result, learned=full.learned)
+            )
         elif action == ACTION_MORE:
             more = await asyncio.to_thread(app.more, key)
-            reply = render_stale() if isinstance(more, Stale) else render_more_results(more.answer, learned=more.learned)
+            reply = (
+                render_stale() if isinstance(more, Stale) else render_more_results(more.answer, learned=more.learned)
+            )
         elif action in (ACTION_UP, ACTION_DOWN):
             message = interaction.message
             # Checked and recorded at once, before anything is awaited: fast repeat clicks count once.
-            outcome = app.vote(Actor(interaction.user.id), key, action,
-                               Where(interaction.guild_id, interaction.channel_id,
-                                     message.id if message is not None else None))
+            outcome = app.vote(
+                Actor(interaction.user.id),
+                key,
+                action,
+                Where(interaction.guild_id, interaction.channel_id, message.id if message is not None else None),
+            )
             reply = render_vote(outcome)
         else:  # the template only matches known actions; be polite anyway
             reply = render_stale()

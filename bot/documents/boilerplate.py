@@ -51,8 +51,15 @@ def main_text(markup: str, path: str) -> MainText | None:
         log.info("%s: page too big for boilerplate scoring; reading the whole content area", path)
         return None
     try:
-        text = trafilatura.extract(markup, output_format="txt", include_comments=False, include_tables=True,
-                                   include_images=False, include_links=False, include_formatting=False)
+        text = trafilatura.extract(
+            markup,
+            output_format="txt",
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            include_formatting=False,
+        )
     except Exception as exc:  # noqa: BLE001 - a third-party failure must not lose the file
         log.warning("%s: trafilatura failed (%s); reading the whole content area", path, exc)
         return None
@@ -67,4 +74,4 @@ def _words(text: str) -> list[str]:
 
 
 def _ngrams(words: list[str], n: int) -> list[tuple[str, ...]]:
-    return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]

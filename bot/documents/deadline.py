@@ -58,10 +58,12 @@ class Deadline:
             if self._armed:
                 self._fired = True
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                    ctypes.c_ulong(self._thread), ctypes.py_object(ReaderTimeout))
+                    ctypes.c_ulong(self._thread), ctypes.py_object(ReaderTimeout)
+                )
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         with self._lock:
             self._armed = False
             if self._fired and exc_type is None:

@@ -29,7 +29,7 @@ def to_plain(md: str) -> str:
     for m in _CODE_SPAN.finditer(md):
         if _odd_backslashes(md, m.start()):
             continue
-        out.append(_plain_text_part(md[pos:m.start()]))
+        out.append(_plain_text_part(md[pos : m.start()]))
         out.append(m.group(1))
         pos = m.end()
     out.append(_plain_text_part(md[pos:]))

@@ -37,7 +37,7 @@ class FolderConfig:
     def excluded(self, rel: str) -> bool:
         """Whether a file (path relative to the knowledge root) is excluded."""
         for folder, spec in self.excludes:
-            inner = rel[len(folder) + 1:] if folder else rel
+            inner = rel[len(folder) + 1 :] if folder else rel
             if spec.match_file(inner):
                 return True
         return False
@@ -46,7 +46,7 @@ class FolderConfig:
         """The page URL of a file, when a base_url applies to it."""
         if self.base_url is None:
             return None
-        inner = rel[len(self.base_dir) + 1:] if self.base_dir else rel
+        inner = rel[len(self.base_dir) + 1 :] if self.base_dir else rel
         return page_url(self.base_url, inner, self.url_style)
 
 
@@ -60,8 +60,9 @@ def read_kb_toml(path: Path, folder: str, parent: FolderConfig) -> FolderConfig:
         raise KnowledgeError(f"{_name(folder)} is not valid TOML ({exc})") from None
     unknown = sorted(set(data) - {"base_url", "url_style", "exclude", "junk_markers"})
     if unknown:
-        raise KnowledgeError(f"{_name(folder)}: unknown setting {unknown[0]!r} "
-                             "(known: base_url, url_style, exclude, junk_markers)")
+        raise KnowledgeError(
+            f"{_name(folder)}: unknown setting {unknown[0]!r} (known: base_url, url_style, exclude, junk_markers)"
+        )
     cfg = parent
     if "base_url" in data:
         url = data["base_url"]

@@ -98,15 +98,23 @@ def scan_knowledge(root: Path) -> Scan:
     except OSError as exc:
         raise KnowledgeError(f"cannot list knowledge directory {root}: {exc.strerror or exc}") from None
     if not files:
-        raise KnowledgeError(f"knowledge directory {root} has no documents "
-                             f"({supported_list()}): add documents and reload")
+        raise KnowledgeError(
+            f"knowledge directory {root} has no documents ({supported_list()}): add documents and reload"
+        )
     files.sort()
     return Scan(tuple(files), tuple(sorted(configs)), folders, tuple(bad))
 
 
-def _walk(folder: Path, rel: str, parent: FolderConfig, files: list[tuple[str, Signature]],
-          configs: list[tuple[str, Signature]], folders: dict[str, FolderConfig],
-          bad: list[SkippedFile], seen: set[Path]) -> None:
+def _walk(
+    folder: Path,
+    rel: str,
+    parent: FolderConfig,
+    files: list[tuple[str, Signature]],
+    configs: list[tuple[str, Signature]],
+    folders: dict[str, FolderConfig],
+    bad: list[SkippedFile],
+    seen: set[Path],
+) -> None:
     cfg = parent
     if rel in BOT_FOLDERS and parent.base_url is not None:
         # Taught answers and uploads are not pages of the site a base_url above points to.
@@ -151,8 +159,9 @@ def _walk(folder: Path, rel: str, parent: FolderConfig, files: list[tuple[str, S
             files.append((child, (st.st_size, st.st_mtime_ns)))
 
 
-def load_file(root: Path, rel: str, sig: Signature | None, config: LoadConfig, folder: FolderConfig,
-              splitter: SentenceSplitter) -> LoadedFile | SkippedFile:
+def load_file(
+    root: Path, rel: str, sig: Signature | None, config: LoadConfig, folder: FolderConfig, splitter: SentenceSplitter
+) -> LoadedFile | SkippedFile:
     """Read one file into a document and its passages, or say why it is skipped."""
     try:
         return _load(Path(root), rel, sig, config, folder, splitter)
@@ -169,8 +178,9 @@ def load_file(root: Path, rel: str, sig: Signature | None, config: LoadConfig, f
     return SkippedFile(rel, reason, sig)
 
 
-def _load(root: Path, rel: str, sig: Signature | None, config: LoadConfig, folder: FolderConfig,
-          splitter: SentenceSplitter) -> LoadedFile | SkippedFile:
+def _load(
+    root: Path, rel: str, sig: Signature | None, config: LoadConfig, folder: FolderConfig, splitter: SentenceSplitter
+) -> LoadedFile | SkippedFile:
     suffix = Path(rel).suffix
     read = reader_for(suffix) if suffix else None
     if read is None:
@@ -182,8 +192,7 @@ def _load(root: Path, rel: str, sig: Signature | None, config: LoadConfig, folde
         data = (root / rel).read_bytes()
     except OSError as exc:
         raise KnowledgeError(f"cannot read {Path(rel).name}: {exc.strerror or exc}") from None
-    options = ReadOptions(junk_markers=(*config.junk_markers, *folder.junk_markers),
-                          timeout_s=config.parse_timeout_s)
+    options = ReadOptions(junk_markers=(*config.junk_markers, *folder.junk_markers), timeout_s=config.parse_timeout_s)
     tree = read(rel, data, options)
     for note in tree.notes:
         log.info("%s: %s", rel, note)
@@ -194,9 +203,19 @@ def _load(root: Path, rel: str, sig: Signature | None, config: LoadConfig, folde
     page = tree.source or folder.url_of(rel)
     urls = _section_urls(tree, page, folder.url_style)
     passages = [
-        Passage(rel, title, page, n, d.text, _sentences(d, splitter), d.path, d.markdown, d.page,
-                # A PDF viewer opens `#page=N`; heading anchors mean nothing in a PDF.
-                f"{page}#page={d.page}" if tree.paged and page and d.page else urls[d.section])
+        Passage(
+            rel,
+            title,
+            page,
+            n,
+            d.text,
+            _sentences(d, splitter),
+            d.path,
+            d.markdown,
+            d.page,
+            # A PDF viewer opens `#page=N`; heading anchors mean nothing in a PDF.
+            f"{page}#page={d.page}" if tree.paged and page and d.page else urls[d.section],
+        )
         for n, d in enumerate(drafts, start=1)
     ]
     doc = Document(rel, title, page, tuple(p.text for p in passages), sig, tree.notes)

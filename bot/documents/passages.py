@@ -93,7 +93,7 @@ def build_passages(tree: DocTree, title: str, options: ShapeOptions | None = Non
             continue
         shown = path[1:] if path and top is not None and id(top) in title_h1 else path
         units = _units(section.blocks, opts)
-        for group in ([[u] for u in units] if flat else _split(units, opts.max_prose)):
+        for group in [[u] for u in units] if flat else _split(units, opts.max_prose):
             blocks = [b for unit in group for b in unit.blocks]
             pieces = tuple(p for unit in group for p in unit.pieces)
             if not pieces:
@@ -169,12 +169,14 @@ def cut_paragraph(md: str, limit: int) -> list[str]:
     """A long paragraph in pieces of at most about `limit` characters, cut after a sentence
     end, else at a space; PassageError when it is too long to be prose."""
     if len(md) > MAX_PARAGRAPH:
-        raise PassageError(f"one paragraph of {len(md) / 1e6:.1f} million characters is too long "
-                           "to be prose: separate its paragraphs with blank lines")
+        raise PassageError(
+            f"one paragraph of {len(md) / 1e6:.1f} million characters is too long "
+            "to be prose: separate its paragraphs with blank lines"
+        )
     out: list[str] = []
     start = 0
     while len(md) - start > limit:
-        window = md[start:start + limit]
+        window = md[start : start + limit]
         cut = -1
         for m in _SENTENCE_END.finditer(window, limit // 3):
             cut = m.end()
@@ -182,7 +184,7 @@ def cut_paragraph(md: str, limit: int) -> list[str]:
             cut = window.rfind(" ", limit // 3) + 1
         if cut <= 0:
             cut = limit
-        out.append(md[start:start + cut].strip())
+        out.append(md[start : start + cut].strip())
         start += cut
     out.append(md[start:].strip())
     return [p for p in out if p]

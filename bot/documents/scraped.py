@@ -28,9 +28,11 @@ PARA_BREAK = "\n\n"
 # (Possessive: "<b and c>d" fails at once instead of backtracking through 100 characters.)
 _TAG_REST = r"(?:\s++[^<>=]{0,100}+=[^<>]{0,400}?)?\s*/?\s*>"
 _BLOCK_NAMES = "p|div|br|h[1-6]|li|ul|ol|section|article|blockquote|tr|table|pre|hr"
-_INLINE_NAMES = ("a|abbr|b|big|cite|code|del|dfn|em|font|i|img|ins|kbd|mark|q|s|samp|small|span|strike|"
-                 "strong|sub|sup|time|tt|u|var|wbr|meta|link|label|figure|figcaption|picture|source|"
-                 "nav|header|footer|main|aside|html|head|body|title|center|td|th|thead|tbody|dl|dt|dd")
+_INLINE_NAMES = (
+    "a|abbr|b|big|cite|code|del|dfn|em|font|i|img|ins|kbd|mark|q|s|samp|small|span|strike|"
+    "strong|sub|sup|time|tt|u|var|wbr|meta|link|label|figure|figcaption|picture|source|"
+    "nav|header|footer|main|aside|html|head|body|title|center|td|th|thead|tbody|dl|dt|dd"
+)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _BLOCK_TAG = re.compile(r"<\s*/?\s*(?:" + _BLOCK_NAMES + r")\b" + _TAG_REST, re.IGNORECASE)
 _ANY_TAG = re.compile(r"<\s*/?\s*(?:" + _INLINE_NAMES + r")\b" + _TAG_REST, re.IGNORECASE)

@@ -20,9 +20,14 @@ class OpenSection:
     children: list[OpenSection] = field(default_factory=list)
 
     def freeze(self) -> Section:
-        return Section(heading=self.heading, level=self.level, blocks=tuple(self.blocks),
-                       children=tuple(c.freeze() for c in self.children),
-                       anchor=self.anchor, line=self.line)
+        return Section(
+            heading=self.heading,
+            level=self.level,
+            blocks=tuple(self.blocks),
+            children=tuple(c.freeze() for c in self.children),
+            anchor=self.anchor,
+            line=self.line,
+        )
 
 
 def term_item(term: str, blocks: list[Block]) -> tuple[Block, ...]:

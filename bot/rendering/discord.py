@@ -35,5 +35,10 @@ def render_teach_modal() -> TeachModalText:
 
 def render_download_failed(detail: str) -> ReplyData:
     """The attachment could not be fetched from Discord; nothing was changed."""
-    return render_notice(truncate(f"Sorry, I could not download that file from Discord ({detail}). "
-                                  "Nothing was changed: try attaching it again.", 1900))
+    return render_notice(
+        truncate(
+            f"Sorry, I could not download that file from Discord ({detail}). "
+            "Nothing was changed: try attaching it again.",
+            1900,
+        )
+    )

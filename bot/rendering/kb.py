@@ -52,9 +52,17 @@ from .reply import (
 )
 
 _NOT_SAVED_NOTE = "⚠️ This could not be written to the audit log (the bot's database is unavailable)."
-_COMMAND = {"gaps": "/gaps", "gaps csv": "/gaps", "teach": "teaching", "kb add": "/kb add",
-            "kb remove": "/kb remove", "kb list": "/kb list", "kb show": "/kb show", "reload": "/reload",
-            "forget-me": "/forget-me"}
+_COMMAND = {
+    "gaps": "/gaps",
+    "gaps csv": "/gaps",
+    "teach": "teaching",
+    "kb add": "/kb add",
+    "kb remove": "/kb remove",
+    "kb list": "/kb list",
+    "kb show": "/kb show",
+    "reload": "/reload",
+    "forget-me": "/forget-me",
+}
 
 
 def _one_line(text: str) -> str:
@@ -85,6 +93,7 @@ def _with_audit_note(reply: ReplyData, saved: bool) -> ReplyData:
 
 # --------------------------------------------------------------------------- votes, forget-me
 
+
 def render_vote(outcome: VoteOutcome) -> ReplyData:
     if outcome.status == VOTE_RECORDED:
         return render_feedback_thanks(outcome.vote)
@@ -97,16 +106,21 @@ def render_vote(outcome: VoteOutcome) -> ReplyData:
 
 def render_forgotten(result: Forgotten) -> ReplyData:
     if not result.saved:
-        return render_notice("Sorry, I could not delete your data just now: the bot's database is "
-                             "unavailable. Nothing was deleted; please try again later.")
+        return render_notice(
+            "Sorry, I could not delete your data just now: the bot's database is "
+            "unavailable. Nothing was deleted; please try again later."
+        )
     if result.rows == 0:
         return render_notice("I hold nothing about you: no questions or votes of yours are stored.")
-    return render_notice(f"Done: I deleted {_plural(result.rows, 'row')} about you (your questions and votes). "
-                         "Questions you ask from now on are logged again, without your name, for "
-                         "finding gaps in the knowledge base.")
+    return render_notice(
+        f"Done: I deleted {_plural(result.rows, 'row')} about you (your questions and votes). "
+        "Questions you ask from now on are logged again, without your name, for "
+        "finding gaps in the knowledge base."
+    )
 
 
 # --------------------------------------------------------------------------- refusals
+
 
 def _code(text: str | None) -> str:
     """A name shown as code: backticks inside would end the span early."""
@@ -118,12 +132,14 @@ def _reason(r: Refused) -> str:
     field = r.detail or "answer"
     match r.reason:
         case o.NOT_ADMIN:
-            return (f"only server admins can use {_COMMAND.get(r.action, r.action)}: it needs the Manage Server "
-                    "permission or an admin role or user listed in the bot's settings")
+            return (
+                f"only server admins can use {_COMMAND.get(r.action, r.action)}: it needs the Manage Server "
+                "permission or an admin role or user listed in the bot's settings"
+            )
         case o.NOT_TEACHER:
             return "only members with a teacher role (TEACHER_ROLE_IDS) or admins can teach the bot"
         case o.EMPTY:
-            return ("the file is empty" if r.action == "kb add" else f"the {field} is empty")
+            return "the file is empty" if r.action == "kb add" else f"the {field} is empty"
         case o.TOO_LONG:
             return f"the {field} is too long: at most {r.limit:,} characters" if r.limit else f"the {field} is too long"
         case o.BOT_MESSAGE:
@@ -141,8 +157,10 @@ def _reason(r: Refused) -> str:
         case o.TOO_BIG:
             return f"the file is larger than the limit of {r.limit} MB (MAX_FILE_MB)"
         case o.BAD_NAME:
-            return (f"the file name {_code(r.detail)} is not allowed: use letters, digits, spaces, - _ . ( ) only, "
-                    "without folders or a leading dot")
+            return (
+                f"the file name {_code(r.detail)} is not allowed: use letters, digits, spaces, - _ . ( ) only, "
+                "without folders or a leading dot"
+            )
         case o.RESERVED_NAME:
             return f"{_code(r.detail)} is a reserved device name on Windows: rename the file"
         case o.EXISTS:
@@ -173,6 +191,7 @@ def render_refused(r: Refused) -> ReplyData:
 
 # --------------------------------------------------------------------------- gaps
 
+
 def render_gaps(page: GapsPage) -> ReplyData:
     """One page of knowledge gaps, with page buttons and the CSV button."""
     return _with_audit_note(_gaps_reply(page), page.audit_saved)
@@ -180,8 +199,9 @@ def render_gaps(page: GapsPage) -> ReplyData:
 
 def _gaps_reply(page: GapsPage) -> ReplyData:
     if not page.gaps:
-        return render_notice(f"No knowledge gaps in the last {_plural(page.days, 'day')}: every question was answered "
-                             "and none got a 👎.")
+        return render_notice(
+            f"No knowledge gaps in the last {_plural(page.days, 'day')}: every question was answered and none got a 👎."
+        )
     lines = []
     for g in page.gaps:
         q = escape_markdown(truncate(_one_line(g.question), 200))
@@ -198,8 +218,10 @@ def _gaps_reply(page: GapsPage) -> ReplyData:
     embed = EmbedData(
         title=f"Knowledge gaps · last {_plural(page.days, 'day')}",
         description=truncate("\n\n".join(lines), DESCRIPTION_LIMIT),
-        footer=(f"Page {page.page}/{page.pages} · {_plural(page.total, 'gap')} from "
-                f"{_plural(page.questions, 'question')} · teach an answer to close one"),
+        footer=(
+            f"Page {page.page}/{page.pages} · {_plural(page.total, 'gap')} from "
+            f"{_plural(page.questions, 'question')} · teach an answer to close one"
+        ),
         color=COLOR_INFO,
     )
     buttons = []
@@ -213,7 +235,9 @@ def _gaps_reply(page: GapsPage) -> ReplyData:
 
 def render_gaps_csv(csv: GapsCsv) -> ReplyData:
     """The message that carries the CSV attachment (the adapter attaches `csv.text`)."""
-    reply = render_notice(f"All {_plural(csv.rows, 'gap')} of the last {_plural(csv.days, 'day')}, as `{csv.filename}`.")
+    reply = render_notice(
+        f"All {_plural(csv.rows, 'gap')} of the last {_plural(csv.days, 'day')}, as `{csv.filename}`."
+    )
     return _with_audit_note(reply, csv.audit_saved)
 
 
@@ -226,8 +250,9 @@ def gaps_text(page: GapsPage) -> str:
     for i, g in enumerate(page.gaps, start=1):
         down = g.count - g.unanswered
         out.append(f"{i:>3}. {_one_line(g.question)}")
-        out.append(f"     {_plural(g.count, 'time')} ({g.unanswered} unanswered, {down} 👎), "
-                   f"last asked {_date(g.last_asked)}")
+        out.append(
+            f"     {_plural(g.count, 'time')} ({g.unanswered} unanswered, {down} 👎), last asked {_date(g.last_asked)}"
+        )
         for w in g.wordings[1:4]:
             out.append(f"     also: {_one_line(w)}")
         if g.jump_url:
@@ -237,22 +262,30 @@ def gaps_text(page: GapsPage) -> str:
 
 # --------------------------------------------------------------------------- teaching
 
+
 def render_taught(t: Taught) -> ReplyData:
     info = t.learned
     verb = "Replaced the learned answer" if t.replaced else "Learned"
-    fields = [FieldData("Question", escape_markdown(truncate(_one_line(info.question), FIELD_VALUE_LIMIT - 10))),
-              FieldData("Saved as", escape_markdown(info.document), inline=True),
-              FieldData("Cited as", learned_label(info), inline=True)]
+    fields = [
+        FieldData("Question", escape_markdown(truncate(_one_line(info.question), FIELD_VALUE_LIMIT - 10))),
+        FieldData("Saved as", escape_markdown(info.document), inline=True),
+        FieldData("Cited as", learned_label(info), inline=True),
+    ]
     if t.resolved:
         fields.append(FieldData("Gaps closed", _plural(t.resolved, "question"), inline=True))
-    embed = EmbedData(title=f"{verb}: thanks!",
-                      description=("From now on this question is answered from what you taught. "
-                                   + escape_markdown(t.report.summary())),
-                      fields=tuple(fields), color=COLOR_HIGH)
+    embed = EmbedData(
+        title=f"{verb}: thanks!",
+        description=(
+            "From now on this question is answered from what you taught. " + escape_markdown(t.report.summary())
+        ),
+        fields=tuple(fields),
+        color=COLOR_HIGH,
+    )
     return _with_audit_note(fit_reply(ReplyData(embeds=(embed,), ephemeral=True)), t.audit_saved)
 
 
 # --------------------------------------------------------------------------- /kb
+
 
 def render_kb_added(a: KbAdded) -> ReplyData:
     reply = render_reload(a.report)
@@ -268,8 +301,9 @@ def render_kb_added(a: KbAdded) -> ReplyData:
 def render_kb_removed(r: KbRemoved) -> ReplyData:
     reply = render_reload(r.report)
     e = reply.embeds[0]
-    embed = EmbedData(truncate(escape_markdown(f"Removed {r.document}"), 256), e.description, e.url, e.fields,
-                      e.footer, e.color)
+    embed = EmbedData(
+        truncate(escape_markdown(f"Removed {r.document}"), 256), e.description, e.url, e.fields, e.footer, e.color
+    )
     return _with_audit_note(fit_reply(ReplyData(embeds=(embed,), ephemeral=True)), r.audit_saved)
 
 
@@ -280,8 +314,9 @@ def _entry_line(e: KbEntry) -> str:
     title = escape_markdown(truncate(_one_line(e.title), 120))
     url = safe_url(e.source)
     name = f"[{title}]({url})" if url and len(url) < 400 else f"**{title}**"
-    return (f"{name} — {_plural(e.passages, 'passage')} · {_ORIGIN.get(e.origin, e.origin)} · "
-            f"`{truncate(e.document, 200)}`")
+    return (
+        f"{name} — {_plural(e.passages, 'passage')} · {_ORIGIN.get(e.origin, e.origin)} · `{truncate(e.document, 200)}`"
+    )
 
 
 def render_kb_list(page: KbPage) -> ReplyData:
@@ -294,8 +329,9 @@ def _kb_list_reply(page: KbPage) -> ReplyData:
     embed = EmbedData(
         title="Knowledge base",
         description=truncate("\n".join(f"• {_entry_line(e)}" for e in page.entries), DESCRIPTION_LIMIT),
-        footer=(f"Page {page.page}/{page.pages} · {_plural(page.total, 'document')} · "
-                f"{_plural(page.passages, 'passage')}"),
+        footer=(
+            f"Page {page.page}/{page.pages} · {_plural(page.total, 'document')} · {_plural(page.passages, 'passage')}"
+        ),
         color=COLOR_INFO,
     )
     buttons = []
@@ -308,20 +344,27 @@ def _kb_list_reply(page: KbPage) -> ReplyData:
 
 def render_kb_show(d: KbDocument) -> ReplyData:
     e = d.entry
-    fields = [FieldData("Passages", str(e.passages), inline=True),
-              FieldData("From", _ORIGIN.get(e.origin, e.origin), inline=True),
-              FieldData("File", f"`{truncate(e.document, 200)}`", inline=True)]
+    fields = [
+        FieldData("Passages", str(e.passages), inline=True),
+        FieldData("From", _ORIGIN.get(e.origin, e.origin), inline=True),
+        FieldData("File", f"`{truncate(e.document, 200)}`", inline=True),
+    ]
     if d.learned is not None:
         src = safe_url(d.learned.source)
         fields.append(FieldData("Taught", learned_label(d.learned) + (f" · [message]({src})" if src else "")))
     if d.sections:
-        fields.append(FieldData(f"Sections ({len(d.sections)})",
-                                truncate("\n".join(f"• {escape_markdown(s)}" for s in d.sections), FIELD_VALUE_LIMIT)))
+        fields.append(
+            FieldData(
+                f"Sections ({len(d.sections)})",
+                truncate("\n".join(f"• {escape_markdown(s)}" for s in d.sections), FIELD_VALUE_LIMIT),
+            )
+        )
     src = safe_url(e.source)
     if src:
         fields.append(FieldData("Source", src if len(src) < FIELD_VALUE_LIMIT else truncate(src, FIELD_VALUE_LIMIT)))
-    embed = EmbedData(title=truncate(escape_markdown(_one_line(e.title)), 256), url=src, fields=tuple(fields),
-                      color=COLOR_INFO)
+    embed = EmbedData(
+        title=truncate(escape_markdown(_one_line(e.title)), 256), url=src, fields=tuple(fields), color=COLOR_INFO
+    )
     return _with_audit_note(fit_reply(ReplyData(embeds=(embed,), ephemeral=True)), d.audit_saved)
 
 
@@ -330,7 +373,16 @@ def render_reloaded(r: Reloaded) -> ReplyData:
 
 
 __all__ = [
-    "gaps_text", "render_forgotten",
-    "render_gaps", "render_gaps_csv", "render_kb_added", "render_kb_list", "render_kb_removed", "render_kb_show",
-    "render_refused", "render_reloaded", "render_taught", "render_vote",
+    "gaps_text",
+    "render_forgotten",
+    "render_gaps",
+    "render_gaps_csv",
+    "render_kb_added",
+    "render_kb_list",
+    "render_kb_removed",
+    "render_kb_show",
+    "render_refused",
+    "render_reloaded",
+    "render_taught",
+    "render_vote",
 ]

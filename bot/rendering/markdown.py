@@ -67,7 +67,7 @@ def markup_states(md: str) -> list[int]:
     while i < n:
         if (i == 0 or md[i - 1] == "\n") and not state & CODE:
             m = _FENCE_LINE.match(md, i)
-            if m and (not state & FENCE or (m.group(1).startswith(fence) and not md[m.end(1):m.end()].strip())):
+            if m and (not state & FENCE or (m.group(1).startswith(fence) and not md[m.end(1) : m.end()].strip())):
                 fence = "" if state & FENCE else m.group(1)
                 for j in range(i, m.end()):
                     out[j] = state | MARK
@@ -146,7 +146,7 @@ def truncate(text: str, limit: int, ellipsis: str = ELLIPSIS) -> str:
     while True:
         budget_units = limit - units(ellipsis) - reserve
         if budget_units <= 0:
-            return text[:prefix_within(text, limit)]
+            return text[: prefix_within(text, limit)]
         head = _cut(text, prefix_within(text, budget_units), states, spans)
         close = closers(head, states[len(head)] & ~MARK)
         tail = ellipsis
@@ -155,7 +155,7 @@ def truncate(text: str, limit: int, ellipsis: str = ELLIPSIS) -> str:
             tail = "\n" + ellipsis.strip()  # after a fence the ellipsis needs its own line
         out = head + close + tail
         if units(out) <= limit or reserve > limit:
-            return out if units(out) <= limit else text[:prefix_within(text, limit)]
+            return out if units(out) <= limit else text[: prefix_within(text, limit)]
         reserve += units(out) - limit
 
 

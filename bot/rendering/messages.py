@@ -46,8 +46,9 @@ def learned_label(info: LearnedInfo) -> str:
     return f"Learned answer · taught on {info.taught_on.isoformat()}"
 
 
-def citation_markdown(citation: Citation, limit: int = FIELD_VALUE_LIMIT, link: bool = True,
-                      learned: LearnedInfo | None = None) -> str:
+def citation_markdown(
+    citation: Citation, limit: int = FIELD_VALUE_LIMIT, link: bool = True, learned: LearnedInfo | None = None
+) -> str:
     """`Title › Section · ¶3` (`· p. 4 · ¶3` for paged documents), linked to the place (or
     the source) when known; a long heading path is shortened, the paragraph mark never is.
     A learned answer is cited as "Learned answer · taught on <date>", linked to the message
@@ -102,8 +103,10 @@ def _percent(confidence: float) -> str:
 
 def semantic_off_notice(model: str) -> str:
     """Said once at start-up when no embedding model runs."""
-    return (f"Semantic matching is off: the {model} model is not installed here "
-            "(pip install '.[semantic]'); answers match the documents' words only.")
+    return (
+        f"Semantic matching is off: the {model} model is not installed here "
+        "(pip install '.[semantic]'); answers match the documents' words only."
+    )
 
 
 def semantic_status_line(status: SemanticStatus) -> str:
@@ -112,13 +115,16 @@ def semantic_status_line(status: SemanticStatus) -> str:
         return "Answers match words only (semantic matching is off)."
     if status.ready:
         return "Answers match words and meaning."
-    return (f"Answers match words only until {status.embedding} new or changed "
-            f"passage{'s' * (status.embedding != 1)} are embedded (in the background); "
-            "then words and meaning.")
+    return (
+        f"Answers match words only until {status.embedding} new or changed "
+        f"passage{'s' * (status.embedding != 1)} are embedded (in the background); "
+        "then words and meaning."
+    )
 
 
-def render_answer(answer: Answer, *, ephemeral: bool = False,
-                  learned: Mapping[str, LearnedInfo] | None = None, teach: bool = False) -> ReplyData:
+def render_answer(
+    answer: Answer, *, ephemeral: bool = False, learned: Mapping[str, LearnedInfo] | None = None, teach: bool = False
+) -> ReplyData:
     """The reply to a question: best snippet with its citation, up to two more passages,
     confidence in the footer, and the answer buttons. No answer: say so plainly.
     `learned`: origins of cited learned answers, by document; `teach`: a no-answer reply
@@ -127,16 +133,22 @@ def render_answer(answer: Answer, *, ephemeral: bool = False,
     if not answer.answered or best is None:
         return render_no_answer(answer, ephemeral=ephemeral, teach=teach)
     learned = learned or {}
-    description = compose(snippet_markdown(best.passage, best.snippet), "\n\n— " + citation_markdown(
-        best.citation, learned=learned.get(best.citation.document)), DESCRIPTION_LIMIT)
+    description = compose(
+        snippet_markdown(best.passage, best.snippet),
+        "\n\n— " + citation_markdown(best.citation, learned=learned.get(best.citation.document)),
+        DESCRIPTION_LIMIT,
+    )
     fields = []
-    for r in answer.results[1:1 + EXTRA_PASSAGES]:
+    for r in answer.results[1 : 1 + EXTRA_PASSAGES]:
         url = safe_url(r.citation.url or r.citation.source)
         tail = f"\n[Source]({url})" if url and len(url) < 400 else ""
         snippet = _short_snippet(r, EXTRA_SNIPPET_CHARS)
-        fields.append(FieldData(citation_markdown(r.citation, FIELD_NAME_LIMIT, link=False,
-                                                  learned=learned.get(r.citation.document)),
-                                compose(snippet, tail, FIELD_VALUE_LIMIT)))
+        fields.append(
+            FieldData(
+                citation_markdown(r.citation, FIELD_NAME_LIMIT, link=False, learned=learned.get(r.citation.document)),
+                compose(snippet, tail, FIELD_VALUE_LIMIT),
+            )
+        )
     label = answer.confidence_label
     footer = f"Confidence: {_percent(answer.confidence)}"
     if label == "medium":
@@ -168,18 +180,20 @@ TEACH_BUTTON = ButtonData(ACTION_TEACH, label="Teach an answer", emoji="🎓")
 def render_no_answer(answer: Answer, *, ephemeral: bool = False, teach: bool = False) -> ReplyData:
     notice = answer.notice or "The knowledge base has no answer to that."
     parts = [escape_markdown(notice)]
-    parts.append("Use **/sources** to see what I know about, or ask again with the words "
-                 "those documents use.")
+    parts.append("Use **/sources** to see what I know about, or ask again with the words those documents use.")
     covers = _covers_line(answer.covers)
     if covers:
         parts.append(covers)
     # Below the answer threshold: still show what was found, clearly as "closest", not as an answer.
     fields = []
     if answer.results:
-        lines = [f"• {citation_markdown(r.citation, FIELD_NAME_LIMIT, link=False)}: "
-                 f"{truncate(r.snippet.markdown(), 160)}" for r in answer.results[:CLOSEST_PASSAGES]]
-        fields.append(FieldData("Closest passages (none clearly answers)",
-                                truncate("\n".join(lines), FIELD_VALUE_LIMIT)))
+        lines = [
+            f"• {citation_markdown(r.citation, FIELD_NAME_LIMIT, link=False)}: {truncate(r.snippet.markdown(), 160)}"
+            for r in answer.results[:CLOSEST_PASSAGES]
+        ]
+        fields.append(
+            FieldData("Closest passages (none clearly answers)", truncate("\n".join(lines), FIELD_VALUE_LIMIT))
+        )
     footer = "Confidence: no answer"
     if answer.results:
         footer += f" ({_percent(answer.confidence)})"
@@ -229,9 +243,15 @@ def render_more_results(answer: Answer, *, learned: Mapping[str, LearnedInfo] | 
         url = safe_url(r.citation.url or r.citation.source)
         tail = f"\n[Source]({url})" if url and len(url) < 400 else ""
         snippet = _short_snippet(r, EXTRA_SNIPPET_CHARS + 100)
-        fields.append(FieldData(f"{i}. " + citation_markdown(r.citation, FIELD_NAME_LIMIT - 4, link=False,
-                                                             learned=learned.get(r.citation.document)),
-                                compose(snippet, tail, FIELD_VALUE_LIMIT)))
+        fields.append(
+            FieldData(
+                f"{i}. "
+                + citation_markdown(
+                    r.citation, FIELD_NAME_LIMIT - 4, link=False, learned=learned.get(r.citation.document)
+                ),
+                compose(snippet, tail, FIELD_VALUE_LIMIT),
+            )
+        )
     n = len(answer.results)
     note = "" if answer.answered else " · none of them clearly answers the question"
     embed = EmbedData(
@@ -270,7 +290,7 @@ def render_sources(sources: Sequence[SourceInfo]) -> ReplyData:
         title="Sources",
         description="\n".join(shown),
         footer=f"{len(sources)} document{'s' * (len(sources) != 1)} · {total} paragraph{'s' * (total != 1)}"
-               " · answers cite them as Title · ¶paragraph",
+        " · answers cite them as Title · ¶paragraph",
         color=COLOR_INFO,
     )
     return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
@@ -298,8 +318,9 @@ def _code_text(text: str) -> str:
     return one_line(text).replace("`", "'")
 
 
-def render_help(*, prefix: str | None = None, answer_channels: bool = False,
-                console: bool = False, example: str = GENERIC_EXAMPLE) -> ReplyData:
+def render_help(
+    *, prefix: str | None = None, answer_channels: bool = False, console: bool = False, example: str = GENERIC_EXAMPLE
+) -> ReplyData:
     """How to ask; the console variant lists its typed commands instead of buttons.
     `example` is a question to suggest (see example_question)."""
     example = _code_text(example)
@@ -343,8 +364,12 @@ def render_help(*, prefix: str | None = None, answer_channels: bool = False,
             "**/sources** — the documents I answer from.",
             "**/reload** — admins: reload the documents from disk.",
         ]
-    embed = EmbedData(title="How to ask", description="\n".join(lines), color=COLOR_INFO,
-                      footer="I only answer from the knowledge base, and I say so when it has no answer.")
+    embed = EmbedData(
+        title="How to ask",
+        description="\n".join(lines),
+        color=COLOR_INFO,
+        footer="I only answer from the knowledge base, and I say so when it has no answer.",
+    )
     return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
 
 
@@ -369,16 +394,21 @@ def render_reload(report: ReloadReport) -> ReplyData:
         FieldData("Paragraphs", str(report.paragraphs), inline=True),
         FieldData("Took", f"{report.seconds:.2f} s", inline=True),
     ]
-    for label, paths in (("Added", diff.documents_added), ("Removed", diff.documents_removed),
-                         ("Changed", diff.documents_changed)):
+    for label, paths in (
+        ("Added", diff.documents_added),
+        ("Removed", diff.documents_removed),
+        ("Changed", diff.documents_changed),
+    ):
         if paths:
             fields.append(FieldData(f"{label} ({len(paths)})", _names(paths)))
     if report.skipped:
-        fields.append(FieldData(f"Skipped ({len(report.skipped)})",
-                                _names([f"{s.path}: {s.reason}" for s in report.skipped])))
+        fields.append(
+            FieldData(f"Skipped ({len(report.skipped)})", _names([f"{s.path}: {s.reason}" for s in report.skipped]))
+        )
     if report.notes:
-        fields.append(FieldData(f"Cut ({len(report.notes)})",
-                                _names([f"{path}: {note}" for path, note in report.notes])))
+        fields.append(
+            FieldData(f"Cut ({len(report.notes)})", _names([f"{path}: {note}" for path, note in report.notes]))
+        )
     embed = EmbedData(
         title="Knowledge base reloaded",
         description=escape_markdown(report.summary()) + "\n" + semantic_status_line(report.semantic),
@@ -392,8 +422,10 @@ def render_reload_error(exc: BaseException) -> ReplyData:
     """A failed reload: the old knowledge base still answers, and why it failed."""
     embed = EmbedData(
         title="Reload failed",
-        description=("The previous knowledge base is still answering questions.\n\n"
-                     f"**Why:** {escape_markdown(str(exc) or type(exc).__name__)}"),
+        description=(
+            "The previous knowledge base is still answering questions.\n\n"
+            f"**Why:** {escape_markdown(str(exc) or type(exc).__name__)}"
+        ),
         footer="Fix the knowledge directory and run /reload again.",
         color=COLOR_ERROR,
     )
@@ -410,8 +442,9 @@ def render_not_admin(command: str = "reload") -> ReplyData:
 def render_cooldown(retry_after: float, questions: int, seconds: float) -> ReplyData:
     wait = max(1, round(retry_after + 0.49))
     per = f"{questions} question{'s' * (questions != 1)} every {_duration(seconds)}"
-    return render_notice(f"You're asking quickly! I answer up to {per} per person, "
-                         f"so please try again in {_duration(wait)}.")
+    return render_notice(
+        f"You're asking quickly! I answer up to {per} per person, so please try again in {_duration(wait)}."
+    )
 
 
 def _duration(seconds: float) -> str:
@@ -432,8 +465,10 @@ def render_feedback_thanks(vote: str, *, already: bool = False) -> ReplyData:
 
 def render_empty_question(example: str = GENERIC_EXAMPLE, *, how: str = "@me ") -> ReplyData:
     """The reply to a mention (or !ask) without a question; `how` is how to ask ("@me ", "!ask ")."""
-    return render_notice(f"Ask me something, e.g. `{how}{_code_text(example)}`, or use **/ask**. "
-                         "**/help** explains more.", ephemeral=False)
+    return render_notice(
+        f"Ask me something, e.g. `{how}{_code_text(example)}`, or use **/ask**. **/help** explains more.",
+        ephemeral=False,
+    )
 
 
 def render_error() -> ReplyData:
@@ -447,4 +482,3 @@ def render_stale() -> ReplyData:
 def render_notice(text: str, *, ephemeral: bool = True) -> ReplyData:
     """A short plain message (no embed)."""
     return fit_reply(ReplyData(content=text, ephemeral=ephemeral))
-

@@ -168,6 +168,7 @@ def fit_passage(md: str, limit: int) -> tuple[str, bool]:
 
 # --------------------------------------------------------------------------- snippets
 
+
 def _key(text: str, states: list[int] | None = None) -> tuple[str, list[int]]:
     """The letters and digits of `text` lower-cased, with their positions: what a plain
     sentence and its Markdown have in common whatever the markers and escapes."""
@@ -207,13 +208,21 @@ def _pieces(text: str) -> tuple[str, list[_Piece], str]:
 
 
 @overload
-def snippet_markdown(passage: Passage, snippet: Snippet, *, code_lines: int = ..., code_units: int = ...,
-                     fallback: Literal[True] = ...) -> str: ...
+def snippet_markdown(
+    passage: Passage, snippet: Snippet, *, code_lines: int = ..., code_units: int = ..., fallback: Literal[True] = ...
+) -> str: ...
 @overload
-def snippet_markdown(passage: Passage, snippet: Snippet, *, code_lines: int = ..., code_units: int = ...,
-                     fallback: Literal[False]) -> str | None: ...
-def snippet_markdown(passage: Passage, snippet: Snippet, *, code_lines: int = SNIPPET_CODE_LINES,
-                     code_units: int = SNIPPET_CODE_UNITS, fallback: bool = True) -> str | None:
+def snippet_markdown(
+    passage: Passage, snippet: Snippet, *, code_lines: int = ..., code_units: int = ..., fallback: Literal[False]
+) -> str | None: ...
+def snippet_markdown(
+    passage: Passage,
+    snippet: Snippet,
+    *,
+    code_lines: int = SNIPPET_CODE_LINES,
+    code_units: int = SNIPPET_CODE_UNITS,
+    fallback: bool = True,
+) -> str | None:
     """The snippet as the passage wrote it (see the module docstring); falls back to the
     escaped plain snippet when the sentences cannot be found in the display Markdown (or
     returns None then, with fallback=False)."""
@@ -243,7 +252,7 @@ def _align(md_key: str, p_key: str, pos: int) -> list[tuple[int, int, int]] | No
     chunks: list[tuple[int, int, int]] = []
     i = 0
     while i < len(p_key):
-        anchor = p_key[i:i + ANCHOR]
+        anchor = p_key[i : i + ANCHOR]
         best: tuple[int, int] | None = None
         k = md_key.find(anchor, pos)
         tries = 0
@@ -280,7 +289,7 @@ def _groups(md: str, blocks: list[Block], spans: list[tuple[int, int]]) -> list[
         if out:
             pa, pb = out[-1]
             first, last = _block_of(blocks, pb - 1), _block_of(blocks, a)
-            between = blocks[first + 1:last] if first >= 0 and last >= 0 else []
+            between = blocks[first + 1 : last] if first >= 0 and last >= 0 else []
             if first == last or (last - first - 1 <= 2 and all(x.kind in ("code", "list") for x in between)):
                 out[-1] = (pa, max(pb, b))
                 continue
@@ -298,7 +307,7 @@ def _structured(md: str, snippet: Snippet, code_lines: int, code_units: int) -> 
     ranges: list[tuple[int, int, set[tuple[int, int]]]] = []
     search = [0, 0]
     for piece in pieces:
-        p_key, p_pos = _key(snippet.text[piece.start:piece.end])
+        p_key, p_pos = _key(snippet.text[piece.start : piece.end])
         if not p_key:
             continue
         for which, (md_key, md_pos) in enumerate(keys):  # noqa: B007 (md_pos is read after the break)
@@ -355,8 +364,9 @@ def _widen(md: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def _highlight_positions(md: str, states: list[int], snippet: Snippet, piece: _Piece,
-                         p_pos: list[int], k_pos: list[int]) -> set[tuple[int, int]]:
+def _highlight_positions(
+    md: str, states: list[int], snippet: Snippet, piece: _Piece, p_pos: list[int], k_pos: list[int]
+) -> set[tuple[int, int]]:
     """Markdown ranges of the snippet's highlights that may be bolded: not in code, not
     inside bold/italic already, not spanning any marker."""
     out: set[tuple[int, int]] = set()
@@ -393,8 +403,16 @@ def _emit(md: str, a: int, b: int, bold: set[tuple[int, int]]) -> str:
     return "".join(out).replace("****", "")  # adjacent highlights merge
 
 
-def _render_range(md: str, states: list[int], blocks: list[Block], a: int, b: int,
-                  bold: set[tuple[int, int]], code_lines: int, code_units: int) -> str:
+def _render_range(
+    md: str,
+    states: list[int],
+    blocks: list[Block],
+    a: int,
+    b: int,
+    bold: set[tuple[int, int]],
+    code_lines: int,
+    code_units: int,
+) -> str:
     """The Markdown of md[a:b], block by block: prose sliced (markup reopened and closed),
     list items and code blocks whole (code shortened at line ends)."""
     parts: list[str] = []
@@ -423,8 +441,8 @@ def _lead_in_block(md: str, blocks: list[Block], end: int) -> tuple[int, Block] 
     `end`, is a lead-in: it ends with ":"."""
     for i, blk in enumerate(blocks):
         if blk.kind in ("text", "quote") and blk.start < end <= blk.end:
-            rest = md[end:blk.end]
-            if rest.strip(" *`") or not md[blk.start:end].rstrip(" *`").endswith(":"):
+            rest = md[end : blk.end]
+            if rest.strip(" *`") or not md[blk.start : end].rstrip(" *`").endswith(":"):
                 return None
             if i + 1 < len(blocks) and blocks[i + 1].kind in ("code", "list"):
                 return i + 1, blocks[i + 1]

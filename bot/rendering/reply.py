@@ -69,8 +69,12 @@ class EmbedData:
 
     def total_chars(self) -> int:
         """What Discord counts towards the 6,000-character embed limit (UTF-16 units)."""
-        return (units(self.title or "") + units(self.description or "") + units(self.footer or "")
-                + sum(units(f.name) + units(f.value) for f in self.fields))
+        return (
+            units(self.title or "")
+            + units(self.description or "")
+            + units(self.footer or "")
+            + sum(units(f.name) + units(f.value) for f in self.fields)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +94,11 @@ def fit_embed(embed: EmbedData, budget: int = EMBED_TOTAL_LIMIT) -> EmbedData:
     description = truncate(embed.description, DESCRIPTION_LIMIT) if embed.description else embed.description
     footer = truncate(embed.footer, FOOTER_LIMIT) if embed.footer else embed.footer
     fields = tuple(
-        FieldData(truncate(one_line(f.name), FIELD_NAME_LIMIT) or "\u200b",
-                  truncate(f.value, FIELD_VALUE_LIMIT) or "\u200b", f.inline)
+        FieldData(
+            truncate(one_line(f.name), FIELD_NAME_LIMIT) or "\u200b",
+            truncate(f.value, FIELD_VALUE_LIMIT) or "\u200b",
+            f.inline,
+        )
         for f in embed.fields[:FIELDS_LIMIT]
     )
     out = replace(embed, title=title, description=description, footer=footer, fields=fields)
@@ -113,9 +120,14 @@ def _safe(text: str | None) -> str | None:
 
 
 def _safe_embed(e: EmbedData) -> EmbedData:
-    return replace(e, title=_safe(e.title), description=_safe(e.description), footer=_safe(e.footer),
-                   url=scrub(e.url) if e.url else e.url,
-                   fields=tuple(FieldData(_safe(f.name) or "", _safe(f.value) or "", f.inline) for f in e.fields))
+    return replace(
+        e,
+        title=_safe(e.title),
+        description=_safe(e.description),
+        footer=_safe(e.footer),
+        url=scrub(e.url) if e.url else e.url,
+        fields=tuple(FieldData(_safe(f.name) or "", _safe(f.value) or "", f.inline) for f in e.fields),
+    )
 
 
 def fit_reply(reply: ReplyData) -> ReplyData:
@@ -152,4 +164,3 @@ def reply_as_markdown(reply: ReplyData) -> str:
         if e.footer:
             parts.append(f"-# {e.footer}")
     return truncate("\n\n".join(parts), CONTENT_LIMIT)
-

@@ -42,7 +42,7 @@ def markdown_to_terminal(text: str, color: bool = False) -> str:
     pos = 0
     bold = italic = False
     for m in _MD_TOKEN.finditer(text):
-        out.append(text[pos:m.start()])
+        out.append(text[pos : m.start()])
         tok = m.group(0)
         if m.group(1) is not None:
             out.append(f"{CODE_COLOR}{m.group(1)}{RESET}{_restore(bold, italic)}" if color else tok)
@@ -298,4 +298,3 @@ def render_terminal(reply: ReplyData, style: TerminalStyle | None = None) -> str
 def to_text(reply: ReplyData, width: int = 80) -> str:
     """The reply as plain text (no colour), e.g. for `python -m bot ask`."""
     return render_terminal(reply, TerminalStyle(width=width))
-

@@ -24,8 +24,17 @@ from .rerank import Hit
 
 log = logging.getLogger(__name__)
 
-LEXICAL_SIGNALS = ("coverage", "count_coverage", "share", "exact", "sentence_coverage", "unknown_share",
-                   "typo_share", "margin", "log_terms")
+LEXICAL_SIGNALS = (
+    "coverage",
+    "count_coverage",
+    "share",
+    "exact",
+    "sentence_coverage",
+    "unknown_share",
+    "typo_share",
+    "margin",
+    "log_terms",
+)
 DENSE_SIGNALS = ("cosine", "sentence_cosine", "cosine_margin")
 
 

@@ -47,7 +47,6 @@ class BM25Params:
     head_b: float = 0.75
 
 
-
 class Index:
     """BM25+ over passages, stored as flat numpy arrays (CSR postings by term)."""
 
@@ -85,8 +84,7 @@ class Index:
         self.term_ptr = postings["term_ptr"]
         # The largest weight in each term's postings: its most a passage can gain from it.
         term_max = postings.get("term_max")
-        self.term_max: np.ndarray = (term_max if term_max is not None
-                                     else _segment_max(self.post_weights, self.term_ptr))
+        self.term_max: np.ndarray = term_max if term_max is not None else _segment_max(self.post_weights, self.term_ptr)
         self.typo = typo if typo is not None else TypoIndex(vocabulary)
         self._scratch = threading.local()
 
@@ -109,8 +107,13 @@ class Index:
             for sent in sentences:
                 sent_lens.append(len(sent))
                 ids.extend([intern(t, len(vocab)) for t in sent])
-        return cls.from_ids(np.frombuffer(ids, dtype=np.int32), np.frombuffer(sent_lens, dtype=np.int32),
-                            np.frombuffer(sents_per_passage, dtype=np.int32), list(vocab), params)
+        return cls.from_ids(
+            np.frombuffer(ids, dtype=np.int32),
+            np.frombuffer(sent_lens, dtype=np.int32),
+            np.frombuffer(sents_per_passage, dtype=np.int32),
+            list(vocab),
+            params,
+        )
 
     @classmethod
     def from_ids(
@@ -128,8 +131,9 @@ class Index:
         if head_tokens is None or heads_per_passage is None:
             head_tokens = np.zeros(0, dtype=np.int32)
             heads_per_passage = np.zeros(sentences_per_passage.shape[0], dtype=np.int64)
-        used = np.flatnonzero(np.bincount(tokens, minlength=len(vocabulary))
-                              + np.bincount(head_tokens, minlength=len(vocabulary)))
+        used = np.flatnonzero(
+            np.bincount(tokens, minlength=len(vocabulary)) + np.bincount(head_tokens, minlength=len(vocabulary))
+        )
         if used.shape[0] != len(vocabulary):
             remap = np.full(len(vocabulary), -1, dtype=np.int32)
             remap[used] = np.arange(used.shape[0], dtype=np.int32)
@@ -142,9 +146,15 @@ class Index:
         np.cumsum(sentence_lengths, out=sentence_ptr[1:])
         passage_sentence_ptr = np.zeros(sentences_per_passage.shape[0] + 1, dtype=np.int64)
         np.cumsum(sentences_per_passage, out=passage_sentence_ptr[1:])
-        return cls(list(vocabulary), np.ascontiguousarray(tokens, dtype=np.int32), sentence_ptr,
-                   passage_sentence_ptr, params or BM25Params(),
-                   head_tokens=np.ascontiguousarray(head_tokens, dtype=np.int32), head_ptr=head_ptr)
+        return cls(
+            list(vocabulary),
+            np.ascontiguousarray(tokens, dtype=np.int32),
+            sentence_ptr,
+            passage_sentence_ptr,
+            params or BM25Params(),
+            head_tokens=np.ascontiguousarray(head_tokens, dtype=np.int32),
+            head_ptr=head_ptr,
+        )
 
     def _build_postings(self) -> dict[str, np.ndarray]:
         """CSR postings by term, built in chunks of passages so memory stays bounded:
@@ -154,9 +164,13 @@ class Index:
         n_terms = len(self.vocabulary)
         p = self.params
         if self.tokens.shape[0] == 0:  # passages of stopwords only: nothing to search
-            return {"df": np.zeros(n_terms, dtype=np.int32), "idf": np.zeros(n_terms),
-                    "post_docs": np.zeros(0, dtype=np.int32), "post_weights": np.zeros(0, dtype=np.float32),
-                    "term_ptr": np.zeros(n_terms + 1, dtype=np.int64)}
+            return {
+                "df": np.zeros(n_terms, dtype=np.int32),
+                "idf": np.zeros(n_terms),
+                "post_docs": np.zeros(0, dtype=np.int32),
+                "post_weights": np.zeros(0, dtype=np.float32),
+                "term_ptr": np.zeros(n_terms + 1, dtype=np.int64),
+            }
         chunks = self._chunks()
         df = np.zeros(n_terms, dtype=np.int64)
         for d0, d1 in chunks:
@@ -183,8 +197,13 @@ class Index:
             else:
                 norm = p.k1 * (1 - p.b + p.b * self.doc_len[docs] / self.avgdl)
                 post_weights[pos] = idf[terms] * (tf * (p.k1 + 1)) / (norm + tf)
-        return {"df": df.astype(np.int32), "idf": idf, "post_docs": post_docs, "post_weights": post_weights,
-                "term_ptr": term_ptr}
+        return {
+            "df": df.astype(np.int32),
+            "idf": idf,
+            "post_docs": post_docs,
+            "post_weights": post_weights,
+            "term_ptr": term_ptr,
+        }
 
     def _chunks(self) -> list[tuple[int, int]]:
         """Passage ranges of about _CHUNK_TOKENS tokens each (a passage is never split)."""
@@ -195,7 +214,7 @@ class Index:
     def _pairs(self, d0: int, d1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Distinct (term, passage) pairs of passages d0..d1, sorted, with term frequencies."""
         nd = d1 - d0
-        toks = self.tokens[int(self.token_ptr[d0]):int(self.token_ptr[d1])]
+        toks = self.tokens[int(self.token_ptr[d0]) : int(self.token_ptr[d1])]
         keys = toks.astype(np.int64) * nd + np.repeat(np.arange(nd, dtype=np.int64), self.doc_len[d0:d1])
         keys.sort()
         starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
@@ -210,14 +229,19 @@ class Index:
         """Whether the heading field counts (BM25F) in this index."""
         return self.params.head_weight > 0 and self.head_tokens.shape[0] > 0
 
-    def _with_heads(self, d0: int, d1: int, body_keys: np.ndarray, body_tf: np.ndarray,
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _with_heads(
+        self,
+        d0: int,
+        d1: int,
+        body_keys: np.ndarray,
+        body_tf: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """BM25F pairs of passages d0..d1: the (term, passage) pairs of either field, with
         the combined frequency body_tf / body_norm + head_weight * head_tf / head_norm."""
         p = self.params
         nd = d1 - d0
         h0, h1 = int(self.head_ptr[d0]), int(self.head_ptr[d1])
-        head_len = np.diff(self.head_ptr[d0:d1 + 1])
+        head_len = np.diff(self.head_ptr[d0 : d1 + 1])
         keys = self.head_tokens[h0:h1].astype(np.int64) * nd + np.repeat(np.arange(nd, dtype=np.int64), head_len)
         keys.sort()
         starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if keys.shape[0] else keys
@@ -252,20 +276,40 @@ class Index:
     def arrays(self) -> dict[str, np.ndarray]:
         """Everything needed to rebuild this index without recomputing it (for saving)."""
         keys, ids = self.typo.arrays
-        return {"tokens": self.tokens, "sentence_ptr": self.sentence_ptr,
-                "passage_sentence_ptr": self.passage_sentence_ptr, "df": self.df, "idf": self.idf,
-                "post_docs": self.post_docs, "post_weights": self.post_weights,
-                "term_ptr": self.term_ptr, "term_max": self.term_max, "typo_keys": keys, "typo_ids": ids,
-                "head_tokens": self.head_tokens, "head_ptr": self.head_ptr}
+        return {
+            "tokens": self.tokens,
+            "sentence_ptr": self.sentence_ptr,
+            "passage_sentence_ptr": self.passage_sentence_ptr,
+            "df": self.df,
+            "idf": self.idf,
+            "post_docs": self.post_docs,
+            "post_weights": self.post_weights,
+            "term_ptr": self.term_ptr,
+            "term_max": self.term_max,
+            "typo_keys": keys,
+            "typo_ids": ids,
+            "head_tokens": self.head_tokens,
+            "head_ptr": self.head_ptr,
+        }
 
     @classmethod
     def from_arrays(cls, vocabulary: list[str], arrays: dict[str, np.ndarray], params: BM25Params) -> Index:
         """The inverse of `arrays()`."""
         typo = TypoIndex.from_arrays(vocabulary, arrays["typo_keys"], arrays["typo_ids"])
-        postings: dict[str, np.ndarray] = {k: arrays[k] for k in ("df", "idf", "post_docs", "post_weights", "term_ptr", "term_max")
-                    if k in arrays}
-        return cls(vocabulary, arrays["tokens"], arrays["sentence_ptr"], arrays["passage_sentence_ptr"],
-                   params, postings, typo, arrays.get("head_tokens"), arrays.get("head_ptr"))
+        postings: dict[str, np.ndarray] = {
+            k: arrays[k] for k in ("df", "idf", "post_docs", "post_weights", "term_ptr", "term_max") if k in arrays
+        }
+        return cls(
+            vocabulary,
+            arrays["tokens"],
+            arrays["sentence_ptr"],
+            arrays["passage_sentence_ptr"],
+            params,
+            postings,
+            typo,
+            arrays.get("head_tokens"),
+            arrays.get("head_ptr"),
+        )
 
     # -- BM25 ---------------------------------------------------------------------------
 
@@ -326,8 +370,12 @@ class Index:
             scratch.fill(0.0)  # never leave stale scores for this thread's next question
             raise
 
-    def _top_bm25_into(self, scratch: np.ndarray, term_counts: Sequence[tuple[int, int]], m: int,
-                       ) -> tuple[np.ndarray, np.ndarray]:
+    def _top_bm25_into(
+        self,
+        scratch: np.ndarray,
+        term_counts: Sequence[tuple[int, int]],
+        m: int,
+    ) -> tuple[np.ndarray, np.ndarray]:
         plan = sorted(((float(self.term_max[t]) * c, t, c) for t, c in term_counts), reverse=True)
         bounds = [0.0] * (len(plan) + 1)  # bounds[i]: most that terms i.. can add
         for i in range(len(plan) - 1, -1, -1):
@@ -363,7 +411,7 @@ class Index:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
         if n_touched > self.size // 2 and self.size > m:
             # Common words only: a pass over the whole array beats gathering repeats.
-            top = np.argpartition(scratch, self.size - m)[self.size - m:]
+            top = np.argpartition(scratch, self.size - m)[self.size - m :]
             vals = scratch[top]
             scratch.fill(0.0)
             hit = vals > 0
@@ -375,15 +423,16 @@ class Index:
         # hold the best m distinct passages: no sort or unique over everything touched.
         keep = m * len(touched)
         if cat.shape[0] > keep:
-            top = np.argpartition(vals, cat.shape[0] - keep)[cat.shape[0] - keep:]
+            top = np.argpartition(vals, cat.shape[0] - keep)[cat.shape[0] - keep :]
             cat, vals = cat[top], vals[top]
         if len(touched) > 1:
             cat, first = np.unique(cat, return_index=True)
             vals = vals[first]
         return _best(cat, vals, m)
 
-    def _lookup_rest(self, alive: np.ndarray, vals: np.ndarray, rest: Sequence[tuple[float, int, int]],
-                     m: int) -> tuple[np.ndarray, np.ndarray]:
+    def _lookup_rest(
+        self, alive: np.ndarray, vals: np.ndarray, rest: Sequence[tuple[float, int, int]], m: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Add the remaining terms' weights to the passages still in the running.
 
         A term whose postings are much longer than the running set is looked up by binary
@@ -415,10 +464,10 @@ class Index:
     def sentence_terms(self, doc: int) -> list[set[int]]:
         """The distinct term ids of each sentence of a passage."""
         s0, s1 = int(self.passage_sentence_ptr[doc]), int(self.passage_sentence_ptr[doc + 1])
-        bounds = self.sentence_ptr[s0:s1 + 1].tolist()
-        toks = self.tokens[bounds[0]:bounds[-1]].tolist()
+        bounds = self.sentence_ptr[s0 : s1 + 1].tolist()
+        toks = self.tokens[bounds[0] : bounds[-1]].tolist()
         base = bounds[0]
-        return [set(toks[bounds[i] - base:bounds[i + 1] - base]) for i in range(s1 - s0)]
+        return [set(toks[bounds[i] - base : bounds[i + 1] - base]) for i in range(s1 - s0)]
 
 
 def _segment_max(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
@@ -433,6 +482,6 @@ def _segment_max(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
 def _best(docs: np.ndarray, vals: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
     """The m highest-scoring entries (in no particular order)."""
     if docs.shape[0] > m:
-        top = np.argpartition(vals, docs.shape[0] - m)[docs.shape[0] - m:]
+        top = np.argpartition(vals, docs.shape[0] - m)[docs.shape[0] - m :]
         return docs[top], vals[top]
     return docs, vals

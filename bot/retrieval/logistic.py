@@ -29,8 +29,13 @@ class Logistic:
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
     def to_json(self) -> dict:
-        return {"features": list(self.features), "weights": list(self.weights), "bias": self.bias,
-                "mean": list(self.mean), "scale": list(self.scale)}
+        return {
+            "features": list(self.features),
+            "weights": list(self.weights),
+            "bias": self.bias,
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Logistic:
@@ -38,12 +43,23 @@ class Logistic:
         fields = (data["weights"], data["mean"], data["scale"])
         if any(len(f) != n for f in fields):
             raise ValueError("answerability model: feature and weight counts differ")
-        return cls(tuple(data["features"]), tuple(map(float, data["weights"])), float(data["bias"]),
-                   tuple(map(float, data["mean"])), tuple(max(float(s), 1e-9) for s in data["scale"]))
+        return cls(
+            tuple(data["features"]),
+            tuple(map(float, data["weights"])),
+            float(data["bias"]),
+            tuple(map(float, data["mean"])),
+            tuple(max(float(s), 1e-9) for s in data["scale"]),
+        )
 
 
-def fit(features: Sequence[str], X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None,
-        l2: float = 1e-3, iterations: int = 50) -> Logistic:
+def fit(
+    features: Sequence[str],
+    X: np.ndarray,
+    y: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+    l2: float = 1e-3,
+    iterations: int = 50,
+) -> Logistic:
     """Maximum-likelihood weights (with an L2 penalty) for labels y in {0, 1}."""
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -63,5 +79,10 @@ def fit(features: Sequence[str], X: np.ndarray, y: np.ndarray, sample_weight: np
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    return Logistic(tuple(features), tuple(float(v) for v in w[1:]), float(w[0]),
-                    tuple(float(v) for v in mean), tuple(float(v) for v in scale))
+    return Logistic(
+        tuple(features),
+        tuple(float(v) for v in w[1:]),
+        float(w[0]),
+        tuple(float(v) for v in mean),
+        tuple(float(v) for v in scale),
+    )

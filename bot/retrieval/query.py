@@ -79,12 +79,21 @@ def query(
         if tid >= 0:
             term = QueryTerm(word, stem, tid, count, index.idf_of(tid))
         else:
-            matches = index.typo.lookup(stem, limit=1) or (
-                index.typo.lookup(word, limit=1) if word != stem else []) or _swapped(index, word)
+            matches = (
+                index.typo.lookup(stem, limit=1)
+                or (index.typo.lookup(word, limit=1) if word != stem else [])
+                or _swapped(index, word)
+            )
             if matches:
                 m = matches[0]
-                term = QueryTerm(word, index.vocabulary[m.term_id], m.term_id, count,
-                                 index.idf_of(m.term_id) * typo_discount, typo=True)
+                term = QueryTerm(
+                    word,
+                    index.vocabulary[m.term_id],
+                    m.term_id,
+                    count,
+                    index.idf_of(m.term_id) * typo_discount,
+                    typo=True,
+                )
             elif stop and near_stopword(word, stop):
                 continue  # "wat", "teh": a mistyped filler word, not a missing topic
             else:
@@ -97,8 +106,14 @@ def query(
         else:  # "recieve receive": one word, typed twice; keep the exact spelling's weight
             old = terms[seen]
             keep = old if not old.typo else term
-            terms[seen] = QueryTerm(keep.word, keep.stem, keep.term_id, old.count + term.count,
-                                    max(old.weight, term.weight), old.typo and term.typo)
+            terms[seen] = QueryTerm(
+                keep.word,
+                keep.stem,
+                keep.term_id,
+                old.count + term.count,
+                max(old.weight, term.weight),
+                old.typo and term.typo,
+            )
     return Query(text, tuple(terms))
 
 

@@ -71,41 +71,61 @@ class Hit:
         return self.evidence.best_sentence
 
 
-def search(index: Index, query: Query, k: int, rank: RankParams, surface: SurfaceFn | None = None,
-           dense: DenseQuery | None = None, fusion: FusionParams | None = None) -> list[Hit]:
+def search(
+    index: Index,
+    query: Query,
+    k: int,
+    rank: RankParams,
+    surface: SurfaceFn | None = None,
+    dense: DenseQuery | None = None,
+    fusion: FusionParams | None = None,
+) -> list[Hit]:
     """Top-k passages: BM25 candidates (plus the dense nearest neighbours), re-ranked with
     sentence-level evidence, surface evidence when `surface` reads the candidates' text,
     and the dense cosines when a `dense` match is given (fused as fusion.py says)."""
     fusion = fusion or FusionParams()
-    extra = dense.candidates[:fusion.candidates] if dense is not None else None
+    extra = dense.candidates[: fusion.candidates] if dense is not None else None
     batch = evidence_batch(index, query, max(rank.candidates, k), rank.heading_coverage, extra)
     if batch is None:
         return []
     # BM25+ scores (with their constant part) relative to the best candidate's.
     best = float(batch.bm25.max()) or 1.0
-    scores = (batch.bm25 / best
-              + rank.sentence_weight * batch.sent_w
-              + rank.sentence_count_weight * batch.sent_n
-              + rank.pair_weight * batch.pairs
-              + rank.coverage_weight * batch.cov_w)
+    scores = (
+        batch.bm25 / best
+        + rank.sentence_weight * batch.sent_w
+        + rank.sentence_count_weight * batch.sent_n
+        + rank.pair_weight * batch.pairs
+        + rank.coverage_weight * batch.cov_w
+    )
     if surface is not None:
         batch.surface = surface(batch.docs, batch.best_sentence)
-        scores += (rank.exact_weight * batch.surface.exact
-                   + rank.sentence_exact_weight * batch.surface.sentence_exact
-                   + rank.answer_type_weight * batch.surface.answer_type)
+        scores += (
+            rank.exact_weight * batch.surface.exact
+            + rank.sentence_exact_weight * batch.surface.sentence_exact
+            + rank.answer_type_weight * batch.surface.answer_type
+        )
     cos = sent_cos = None
     if dense is not None:
         cos = dense.passage_cosines(batch.docs)
         sent_cos = dense.sentence_cosines(batch.docs, batch.best_sentence)
         scores = fuse(scores, cos, sent_cos, fusion)
     order = np.lexsort((batch.docs, -scores))[:k]
-    return [Hit(int(batch.docs[i]), float(scores[i]), float(batch.bm25[i]), batch.evidence(int(i)),
-                None if cos is None else float(cos[i]), None if sent_cos is None else float(sent_cos[i]))
-            for i in order]
+    return [
+        Hit(
+            int(batch.docs[i]),
+            float(scores[i]),
+            float(batch.bm25[i]),
+            batch.evidence(int(i)),
+            None if cos is None else float(cos[i]),
+            None if sent_cos is None else float(sent_cos[i]),
+        )
+        for i in order
+    ]
 
 
-def evidence_batch(index: Index, query: Query, m: int, heading_coverage: bool = True,
-                   extra: np.ndarray | None = None) -> _Batch | None:
+def evidence_batch(
+    index: Index, query: Query, m: int, heading_coverage: bool = True, extra: np.ndarray | None = None
+) -> _Batch | None:
     """The m best BM25 candidates, plus the `extra` passages another retriever found (dense
     nearest neighbours), and their evidence, computed for all candidates at once."""
     known = query.known
@@ -135,8 +155,20 @@ def evidence_batch(index: Index, query: Query, m: int, heading_coverage: bool = 
     c = docs.shape[0]
     if nq == 0:  # no question word is in the index: dense candidates, without word evidence
         zero = np.zeros(c)
-        return _Batch(docs, zero.copy(), 0.0, zero, zero, zero, zero, zero, np.zeros(c, dtype=np.int64),
-                      np.zeros(c, dtype=np.int64), total_n, unknown)
+        return _Batch(
+            docs,
+            zero.copy(),
+            0.0,
+            zero,
+            zero,
+            zero,
+            zero,
+            zero,
+            np.zeros(c, dtype=np.int64),
+            np.zeros(c, dtype=np.int64),
+            total_n,
+            unknown,
+        )
 
     # Gather the candidates' tokens (ragged slices of one array) and keep the matches.
     starts = index.token_ptr[docs]
@@ -184,8 +216,10 @@ def evidence_batch(index: Index, query: Query, m: int, heading_coverage: bool = 
     pair_ids = _adjacent_pairs(query)
     if pair_ids and gpos.shape[0] > 1:
         index_of = {int(t): i for i, t in enumerate(qids)}
-        wanted = np.array(sorted({min(index_of[a], index_of[b]) * nq + max(index_of[a], index_of[b])
-                                  for a, b in pair_ids}), dtype=np.int64)
+        wanted = np.array(
+            sorted({min(index_of[a], index_of[b]) * nq + max(index_of[a], index_of[b]) for a, b in pair_ids}),
+            dtype=np.int64,
+        )
         found_c, found_k = [], []
         for step in (1, 2):
             a_c, b_c = cand[:-step], cand[step:]
@@ -200,8 +234,20 @@ def evidence_batch(index: Index, query: Query, m: int, heading_coverage: bool = 
         pairs = np.bincount(fk // (nq * nq), minlength=c) / max(1, len(query.terms) - 1)
 
     constant = sum(float(index.idf[t.term_id]) * index.params.delta * t.count for t in known)
-    return _Batch(docs, raw.astype(np.float64) + constant, constant, cov_w, matched / total_n,
-                  sent_w, sent_n, pairs, best_sent, matched, total_n, unknown)
+    return _Batch(
+        docs,
+        raw.astype(np.float64) + constant,
+        constant,
+        cov_w,
+        matched / total_n,
+        sent_w,
+        sent_n,
+        pairs,
+        best_sent,
+        matched,
+        total_n,
+        unknown,
+    )
 
 
 @dataclass

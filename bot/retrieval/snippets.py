@@ -121,12 +121,14 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
             union |= found[j]
             cover = sum(w[t] for t in union) / total
             dense = max(range(i, j + 1), key=single.__getitem__)
-            score = (cover
-                     + params.density * single[dense]
-                     - params.before * sum(counts[i:dense])
-                     + params.exact * max(exact[i:j + 1])
-                     + params.extra_weight * max(extra[i:j + 1])
-                     - params.per_sentence * (j - i))
+            score = (
+                cover
+                + params.density * single[dense]
+                - params.before * sum(counts[i:dense])
+                + params.exact * max(exact[i : j + 1])
+                + params.extra_weight * max(extra[i : j + 1])
+                - params.per_sentence * (j - i)
+            )
             if score > best_score + 1e-12:
                 best_window, best_score = list(range(i, j + 1)), score
     return best_window

@@ -40,7 +40,7 @@ class DenseIndex:
             return v @ q
         out = np.empty(self.size, dtype=np.float32)
         for a in range(0, self.size, CHUNK):
-            out[a:a + CHUNK] = v[a:a + CHUNK].astype(np.float32) @ q
+            out[a : a + CHUNK] = v[a : a + CHUNK].astype(np.float32) @ q
         return out
 
     def cosines(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -54,7 +54,7 @@ class DenseIndex:
         if self.size == 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         if self.size > m:
-            idx = np.argpartition(s, self.size - m)[self.size - m:]
+            idx = np.argpartition(s, self.size - m)[self.size - m :]
         else:
             idx = np.arange(self.size)
         idx = idx[np.lexsort((idx, -s[idx]))]

@@ -116,8 +116,7 @@ class MiniLMEmbedder:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if threads:
             options.intra_op_num_threads = threads
-        self._session = ort.InferenceSession(str(model), sess_options=options,
-                                             providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.model_id = "all-MiniLM-L6-v2-onnx-int8"
 
@@ -129,7 +128,7 @@ class MiniLMEmbedder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         result = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(order), 32):
-            idx = order[start:start + 32]
+            idx = order[start : start + 32]
             enc = self._tokenizer.encode_batch([texts[i] for i in idx])
             ids = np.array([e.ids for e in enc], dtype=np.int64)
             mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
@@ -168,7 +167,7 @@ class HashEmbedder:
                 continue
             padded = f"#{word}#"
             for i in range(max(1, len(padded) - 2)):
-                h = hashlib.blake2b(padded[i:i + 3].encode(), digest_size=4).digest()
+                h = hashlib.blake2b(padded[i : i + 3].encode(), digest_size=4).digest()
                 n = int.from_bytes(h, "little")
                 v[n % self.dim] += 1.0 if (n >> 31) & 1 else -1.0
         return v

@@ -60,8 +60,12 @@ def save_vectors(folder: Path, vs: VectorSet) -> None:
     """Write atomically: a reader sees the old files or the new ones."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    meta = {"format": FORMAT, "model": vs.model_id, "dim": int(vs.vectors.shape[1]) if vs.vectors.ndim == 2 else 0,
-            "count": int(vs.vectors.shape[0])}
+    meta = {
+        "format": FORMAT,
+        "model": vs.model_id,
+        "dim": int(vs.vectors.shape[1]) if vs.vectors.ndim == 2 else 0,
+        "count": int(vs.vectors.shape[0]),
+    }
     for name, arr in (("vectors", vs.vectors.astype(np.float16)), ("hashes", vs.hashes.astype(np.uint64))):
         fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".npy", dir=folder)
         with os.fdopen(fd, "wb") as f:
@@ -107,7 +111,11 @@ def build_vectors(
     hashes = text_hashes(texts)
     out = np.zeros((len(texts), embedder.dim), dtype=np.float16)
     todo = np.arange(len(texts))
-    if previous is not None and previous.model_id == embedder.model_id and previous.vectors.shape[1:] == (embedder.dim,):
+    if (
+        previous is not None
+        and previous.model_id == embedder.model_id
+        and previous.vectors.shape[1:] == (embedder.dim,)
+    ):
         order = np.argsort(previous.hashes, kind="stable")
         sorted_h = previous.hashes[order]
         pos = np.searchsorted(sorted_h, hashes)
@@ -118,7 +126,7 @@ def build_vectors(
     for a in range(0, todo.shape[0], BATCH):
         if cancel is not None and cancel.is_set():
             raise Cancelled
-        rows = todo[a:a + BATCH]
+        rows = todo[a : a + BATCH]
         out[rows] = embedder.embed_passages([texts[i] for i in rows.tolist()])
         if progress is not None:
             progress(min(a + BATCH, todo.shape[0]), todo.shape[0])

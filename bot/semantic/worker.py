@@ -103,9 +103,16 @@ class VectorWorker:
             return not thread.is_alive()
         return True
 
-    def _build(self, passages: list[str], sents: list[str], ptr: np.ndarray, prev_p: VectorSet | None,
-               prev_s: VectorSet | None, cancel: threading.Event,
-               on_ready: Callable[[SemanticIndex], None]) -> None:
+    def _build(
+        self,
+        passages: list[str],
+        sents: list[str],
+        ptr: np.ndarray,
+        prev_p: VectorSet | None,
+        prev_s: VectorSet | None,
+        cancel: threading.Event,
+        on_ready: Callable[[SemanticIndex], None],
+    ) -> None:
         t0 = time.perf_counter()
         try:
             vp, n_p = build_vectors(self.embedder, passages, prev_p, cancel)
@@ -127,10 +134,18 @@ class VectorWorker:
                     save_vectors(self.folder / "sentences", vs)
             except OSError as exc:
                 log.warning("could not save the passage vectors: %s", exc)
-        index = SemanticIndex(self.embedder, DenseIndex(vp.vectors, vp.model_id),
-                              DenseIndex(vs.vectors, vs.model_id) if vs is not None else None,
-                              ptr if vs is not None else None)
+        index = SemanticIndex(
+            self.embedder,
+            DenseIndex(vp.vectors, vp.model_id),
+            DenseIndex(vs.vectors, vs.model_id) if vs is not None else None,
+            ptr if vs is not None else None,
+        )
         if n_p or n_s:
-            log.info("embedded %d passages and %d sentences in %.1f s (%s)", n_p, n_s,
-                     time.perf_counter() - t0, self.embedder.model_id)
+            log.info(
+                "embedded %d passages and %d sentences in %.1f s (%s)",
+                n_p,
+                n_s,
+                time.perf_counter() - t0,
+                self.embedder.model_id,
+            )
         on_ready(index)

@@ -89,8 +89,7 @@ class Store:
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False,
-                               isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -152,8 +151,12 @@ class Store:
                     if not _is_corruption(exc) or not self.path.exists():
                         raise
                     target = self._move_aside()
-                    log.error("database %s was corrupt (%s): moved it to %s and started a new one",
-                              self.path, exc, target.name)
+                    log.error(
+                        "database %s was corrupt (%s): moved it to %s and started a new one",
+                        self.path,
+                        exc,
+                        target.name,
+                    )
                     self._conn = self._open()
             except (sqlite3.Error, OSError) as exc:
                 self.problem = f"{type(exc).__name__}: {exc}"
@@ -244,25 +247,46 @@ class Store:
 
     # ------------------------------------------------------------------ questions
 
-    def log_question(self, *, asker: str | None, question: str, terms: str, answered: bool,
-                     answer_key: str | None = None, guild_id: int | None = None,
-                     channel_id: int | None = None, jump_url: str | None = None,
-                     best_document: str | None = None, best_paragraph: int | None = None,
-                     confidence: float | None = None) -> int:
+    def log_question(
+        self,
+        *,
+        asker: str | None,
+        question: str,
+        terms: str,
+        answered: bool,
+        answer_key: str | None = None,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        jump_url: str | None = None,
+        best_document: str | None = None,
+        best_paragraph: int | None = None,
+        confidence: float | None = None,
+    ) -> int:
         with self._tx() as c:
             cur = c.execute(
                 "INSERT INTO questions(asked_at, asker, guild_id, channel_id, jump_url, answer_key, question,"
                 " terms, answered, best_document, best_paragraph, confidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (iso(self._clock()), asker, guild_id, channel_id, clean_text(jump_url), answer_key,
-                 clean_text(question), clean_text(terms), int(answered), clean_text(best_document),
-                 best_paragraph, confidence))
+                (
+                    iso(self._clock()),
+                    asker,
+                    guild_id,
+                    channel_id,
+                    clean_text(jump_url),
+                    answer_key,
+                    clean_text(question),
+                    clean_text(terms),
+                    int(answered),
+                    clean_text(best_document),
+                    best_paragraph,
+                    confidence,
+                ),
+            )
             return int(cur.lastrowid or 0)
 
     def set_jump_url(self, answer_key: str, jump_url: str) -> None:
         """The link to the question's message, once the adapter knows it."""
         with self._tx() as c:
-            c.execute("UPDATE questions SET jump_url=? WHERE answer_key=? AND jump_url IS NULL",
-                      (jump_url, answer_key))
+            c.execute("UPDATE questions SET jump_url=? WHERE answer_key=? AND jump_url IS NULL", (jump_url, answer_key))
 
     def purge_questions(self, days: int) -> int:
         """Delete questions older than `days` days; returns how many went."""
@@ -283,7 +307,9 @@ class Store:
             " SELECT v.voted_at, v.question, v.terms, COALESCE(v.answered, 1), NULL, 1 FROM votes v"
             " WHERE v.vote = 'down' AND v.voted_at >= ? AND v.resolved_at IS NULL"
             " AND (v.answer_key IS NULL OR NOT EXISTS(SELECT 1 FROM questions q WHERE q.answer_key = v.answer_key))"
-            " ORDER BY 1 DESC", (since, since))
+            " ORDER BY 1 DESC",
+            (since, since),
+        )
         return [QuestionRow(r[0], r[1], r[2], bool(r[3]), r[4], bool(r[5])) for r in rows]
 
     def resolve(self, terms: Sequence[str]) -> int:
@@ -293,37 +319,77 @@ class Store:
         now = iso(self._clock())
         marks = ",".join("?" * len(terms))
         with self._tx() as c:
-            n = c.execute(f"UPDATE questions SET resolved_at=? WHERE resolved_at IS NULL AND terms IN ({marks})",
-                          (now, *terms)).rowcount
-            n += c.execute(f"UPDATE votes SET resolved_at=? WHERE resolved_at IS NULL AND terms IN ({marks})",
-                           (now, *terms)).rowcount
+            n = c.execute(
+                f"UPDATE questions SET resolved_at=? WHERE resolved_at IS NULL AND terms IN ({marks})", (now, *terms)
+            ).rowcount
+            n += c.execute(
+                f"UPDATE votes SET resolved_at=? WHERE resolved_at IS NULL AND terms IN ({marks})", (now, *terms)
+            ).rowcount
             return n
 
     # ------------------------------------------------------------------ votes
 
-    def record_vote(self, *, voter: str | None, answer_key: str | None, vote: str, question: str,
-                    terms: str, cited: Sequence[dict[str, Any]], answered: bool | None,
-                    confidence: float | None, guild_id: int | None = None,
-                    channel_id: int | None = None, message_id: int | None = None,
-                    voted_at: str | None = None) -> bool:
+    def record_vote(
+        self,
+        *,
+        voter: str | None,
+        answer_key: str | None,
+        vote: str,
+        question: str,
+        terms: str,
+        cited: Sequence[dict[str, Any]],
+        answered: bool | None,
+        confidence: float | None,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        message_id: int | None = None,
+        voted_at: str | None = None,
+    ) -> bool:
         """Store one vote; False (and nothing written) when this voter already voted on
         this answer. Atomic in the database, so it holds across threads and restarts."""
         with self._tx() as c:
             cur = c.execute(
                 "INSERT OR IGNORE INTO votes(voted_at, voter, answer_key, vote, question, terms, cited, answered,"
                 " confidence, guild_id, channel_id, message_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (voted_at or iso(self._clock()), voter, answer_key, vote, clean_text(question), clean_text(terms),
-                 clean_text(json.dumps(list(cited), ensure_ascii=False)), None if answered is None else int(answered),
-                 confidence, guild_id, channel_id, message_id))
+                (
+                    voted_at or iso(self._clock()),
+                    voter,
+                    answer_key,
+                    vote,
+                    clean_text(question),
+                    clean_text(terms),
+                    clean_text(json.dumps(list(cited), ensure_ascii=False)),
+                    None if answered is None else int(answered),
+                    confidence,
+                    guild_id,
+                    channel_id,
+                    message_id,
+                ),
+            )
             return cur.rowcount == 1
 
     def votes(self) -> list[dict[str, Any]]:
         """Every vote, oldest first, in the shape feedback.jsonl had."""
-        rows = self._read("SELECT voted_at, vote, question, cited, answered, confidence, guild_id, channel_id,"
-                          " message_id, voter, answer_key FROM votes ORDER BY id")
-        return [{"time": r[0], "vote": r[1], "question": r[2], "cited": json.loads(r[3]),
-                 "answered": None if r[4] is None else bool(r[4]), "confidence": r[5], "guild_id": r[6],
-                 "channel_id": r[7], "message_id": r[8], "user": r[9], "answer_key": r[10]} for r in rows]
+        rows = self._read(
+            "SELECT voted_at, vote, question, cited, answered, confidence, guild_id, channel_id,"
+            " message_id, voter, answer_key FROM votes ORDER BY id"
+        )
+        return [
+            {
+                "time": r[0],
+                "vote": r[1],
+                "question": r[2],
+                "cited": json.loads(r[3]),
+                "answered": None if r[4] is None else bool(r[4]),
+                "confidence": r[5],
+                "guild_id": r[6],
+                "channel_id": r[7],
+                "message_id": r[8],
+                "user": r[9],
+                "answer_key": r[10],
+            }
+            for r in rows
+        ]
 
     def import_feedback(self, path: Path, terms_of: Callable[[str], str]) -> int | None:
         """Import a feedback.jsonl once (remembered in `meta`); returns the votes imported,
@@ -347,18 +413,31 @@ class Store:
                 c.execute(
                     "INSERT INTO votes(voted_at, voter, answer_key, vote, question, terms, cited, answered,"
                     " confidence, guild_id, channel_id, message_id) VALUES (?,?,NULL,?,?,?,?,?,?,?,?,?)",
-                    (str(e.get("time") or iso(self._clock())), e.get("user"), vote, clean_text(question),
-                     clean_text(terms_of(question)), clean_text(json.dumps(e.get("cited") or [], ensure_ascii=False)),
-                     e.get("answered"),
-                     e.get("confidence"), e.get("guild_id"), e.get("channel_id"), e.get("message_id")))
+                    (
+                        str(e.get("time") or iso(self._clock())),
+                        e.get("user"),
+                        vote,
+                        clean_text(question),
+                        clean_text(terms_of(question)),
+                        clean_text(json.dumps(e.get("cited") or [], ensure_ascii=False)),
+                        e.get("answered"),
+                        e.get("confidence"),
+                        e.get("guild_id"),
+                        e.get("channel_id"),
+                        e.get("message_id"),
+                    ),
+                )
                 n += 1
             c.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (key, iso(self._clock())))
             legacy = _legacy_salt(path)
             if legacy is not None:
-                c.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-                          (f"legacy_salt:{path.resolve()}", legacy.hex()))
-        log.info("imported %d votes from %s into %s; the file (and its .salt) may now be deleted",
-                 n, path, self.path.name)
+                c.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                    (f"legacy_salt:{path.resolve()}", legacy.hex()),
+                )
+        log.info(
+            "imported %d votes from %s into %s; the file (and its .salt) may now be deleted", n, path, self.path.name
+        )
         return n
 
     # ------------------------------------------------------------------ members
@@ -375,27 +454,33 @@ class Store:
 
     # ------------------------------------------------------------------ learned answers, audit
 
-    def add_learned(self, *, path: str, question: str, terms: str, taught_by: str | None,
-                    taught_at: str, source: str) -> None:
+    def add_learned(
+        self, *, path: str, question: str, terms: str, taught_by: str | None, taught_at: str, source: str
+    ) -> None:
         with self._tx() as c:
             c.execute("DELETE FROM learned WHERE path=?", (path,))
-            c.execute("INSERT INTO learned(path, question, terms, taught_by, taught_at, source)"
-                      " VALUES (?,?,?,?,?,?)", (path, clean_text(question), clean_text(terms), taught_by, taught_at,
-                                               clean_text(source)))
+            c.execute(
+                "INSERT INTO learned(path, question, terms, taught_by, taught_at, source) VALUES (?,?,?,?,?,?)",
+                (path, clean_text(question), clean_text(terms), taught_by, taught_at, clean_text(source)),
+            )
 
     def remove_learned(self, path: str) -> None:
         with self._tx() as c:
             c.execute("DELETE FROM learned WHERE path=?", (path,))
 
-    def audit(self, *, actor: str | None, action: str, target: str | None, result: str,
-              detail: str | None = None) -> None:
+    def audit(
+        self, *, actor: str | None, action: str, target: str | None, result: str, detail: str | None = None
+    ) -> None:
         with self._tx() as c:
-            c.execute("INSERT INTO audit(at, actor, action, target, result, detail) VALUES (?,?,?,?,?,?)",
-                      (iso(self._clock()), actor, action, clean_text(target), result, clean_text(detail)))
+            c.execute(
+                "INSERT INTO audit(at, actor, action, target, result, detail) VALUES (?,?,?,?,?,?)",
+                (iso(self._clock()), actor, action, clean_text(target), result, clean_text(detail)),
+            )
 
     def audit_rows(self, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self._read("SELECT at, actor, action, target, result, detail FROM audit ORDER BY id DESC LIMIT ?",
-                          (limit,))
+        rows = self._read(
+            "SELECT at, actor, action, target, result, detail FROM audit ORDER BY id DESC LIMIT ?", (limit,)
+        )
         return [dict(zip(("at", "actor", "action", "target", "result", "detail"), r, strict=True)) for r in rows]
 
     def count(self, table: str) -> int:

@@ -12,13 +12,28 @@ import pytest
 from bot.__main__ import main
 from tests.conftest import KNOWLEDGE, ROOT
 
-RESULT_KEYS = {"document": str, "title": str, "paragraph": int, "score": float, "text": str, "snippet": str,
-               "section": list, "url": (str, type(None))}
+RESULT_KEYS = {
+    "document": str,
+    "title": str,
+    "paragraph": int,
+    "score": float,
+    "text": str,
+    "snippet": str,
+    "section": list,
+    "url": (str, type(None)),
+}
 
 
 def run_cli(args, stdin_text="", cwd=ROOT):
-    proc = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin_text, capture_output=True,
-                          text=True, cwd=cwd, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "SEMANTIC_MODEL": "off"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin_text,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "SEMANTIC_MODEL": "off"},
+    )
     return proc
 
 
@@ -82,11 +97,16 @@ def test_empty_knowledge_dir_is_one_clear_line(tmp_path: Path):
 
 def test_eval_prints_figures_and_misses(tmp_path: Path):
     qfile = tmp_path / "q.jsonl"
-    qfile.write_text("\n".join(json.dumps(x) for x in [
-        {"q": "why Ramstein?", "paras": [3], "gold": "two considerations"},
-        {"q": "why Ramstein?", "paras": [5], "gold": "nothing"},
-        {"q": "lol", "paras": [], "gold": None},
-    ]))
+    qfile.write_text(
+        "\n".join(
+            json.dumps(x)
+            for x in [
+                {"q": "why Ramstein?", "paras": [3], "gold": "two considerations"},
+                {"q": "why Ramstein?", "paras": [5], "gold": "nothing"},
+                {"q": "lol", "paras": [], "gold": None},
+            ]
+        )
+    )
     out = io.StringIO()
     assert main(["eval", "--knowledge", str(KNOWLEDGE), str(qfile)], out=out) == 0
     text = out.getvalue()
@@ -108,10 +128,14 @@ def test_top_k_out_of_range():
 
 
 def test_ask_json_stdin_with_invalid_utf8_bom_and_crlf():
-    proc = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "--knowledge", str(KNOWLEDGE), "-"],
-                          input=b"\xef\xbb\xbfwhy Ramstein?\r\nbad \xff byte\r\n", capture_output=True,
-                          cwd=ROOT, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "SEMANTIC_MODEL": "off",
-                                                     "PYTHONIOENCODING": "utf-8"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json", "--knowledge", str(KNOWLEDGE), "-"],
+        input=b"\xef\xbb\xbfwhy Ramstein?\r\nbad \xff byte\r\n",
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "SEMANTIC_MODEL": "off", "PYTHONIOENCODING": "utf-8"},
+    )
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
     assert [x["question"] for x in lines] == ["why Ramstein?", "bad \ufffd byte"]
@@ -121,9 +145,12 @@ def test_ask_json_gives_heading_path_and_deep_link(tmp_path):
     (tmp_path / "kb.toml").write_text('base_url = "https://docs.example.org/"\nurl_style = "mkdocs"\n')
     (tmp_path / "advanced").mkdir()
     (tmp_path / "advanced" / "ssl.md").write_text(
-        "# SSL\n\n## Client side certificates\n\nClient certificates are read from the keystore folder.\n")
+        "# SSL\n\n## Client side certificates\n\nClient certificates are read from the keystore folder.\n"
+    )
     out = io.StringIO()
-    assert main(["ask", "--json", "--knowledge", str(tmp_path), "where are client certificates read from"], out=out) == 0
+    assert (
+        main(["ask", "--json", "--knowledge", str(tmp_path), "where are client certificates read from"], out=out) == 0
+    )
     r = json.loads(out.getvalue())["results"][0]
     assert r["section"] == ["Client side certificates"]
     assert r["url"] == "https://docs.example.org/advanced/ssl/#client-side-certificates"
@@ -136,8 +163,11 @@ def test_index_reports_build_and_save_times(tmp_path: Path):
     out = io.StringIO()
     assert main(["index", "--knowledge", str(kdir)], out=out) == 0
     text = out.getvalue()
-    m = re.fullmatch(r"built the index of 1 document, 1 paragraph in (\d+\.\d) s; "
-                     r"saved it to (.+) in (\d+\.\d) s\n", text)
+    m = re.fullmatch(
+        r"built the index of 1 document, 1 paragraph in (\d+\.\d) s; "
+        r"saved it to (.+) in (\d+\.\d) s\n",
+        text,
+    )
     assert m, text
     assert Path(m.group(2)) == tmp_path / ".kb-cache" / "knowledge"
     out = io.StringIO()
@@ -174,10 +204,18 @@ def test_gaps_command_prints_grouped_gaps_and_writes_csv(tmp_path, monkeypatch):
 def test_gaps_command_with_an_unusable_data_dir_is_one_line(tmp_path):
     blocker = tmp_path / "data"
     blocker.write_text("not a folder")
-    proc = subprocess.run([sys.executable, "-m", "bot", "gaps"], capture_output=True, text=True, cwd=tmp_path,
-                          timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATA_DIR": str(blocker)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "gaps"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATA_DIR": str(blocker)},
+    )
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.startswith("error: cannot read the question log") and proc.stderr.count("\n") == 1
+
+
 def test_top_k_has_one_range_with_the_setting():
     from bot.config import TOP_K_MAX, ConfigError, Settings
 
@@ -186,7 +224,9 @@ def test_top_k_has_one_range_with_the_setting():
         Settings.from_env({"TOP_K": str(TOP_K_MAX + 1)})
     assert Settings.from_env({"TOP_K": str(TOP_K_MAX)}).top_k == TOP_K_MAX
     out = io.StringIO()
-    assert main(["ask", "--json", "--top-k", str(TOP_K_MAX), "--knowledge", str(KNOWLEDGE), "why Ramstein?"], out=out) == 0
+    assert (
+        main(["ask", "--json", "--top-k", str(TOP_K_MAX), "--knowledge", str(KNOWLEDGE), "why Ramstein?"], out=out) == 0
+    )
 
 
 def test_relative_knowledge_dir_error_names_the_absolute_path(tmp_path: Path):

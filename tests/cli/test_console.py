@@ -17,7 +17,9 @@ from tests.fakes.handler_fakes import make_knowledge
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(tmp_path: Path, text: str, stdin: io.TextIOBase | None = None, **settings) -> tuple[int, str, KnowledgeService]:
+def _run(
+    tmp_path: Path, text: str, stdin: io.TextIOBase | None = None, **settings
+) -> tuple[int, str, KnowledgeService]:
     kdir = make_knowledge(tmp_path / "knowledge")
     service = KnowledgeService.open(kdir)
     settings.setdefault("data_dir", tmp_path / "data")
@@ -29,12 +31,19 @@ def _run(tmp_path: Path, text: str, stdin: io.TextIOBase | None = None, **settin
 
 def test_piped_question_exits_zero_without_prompt_noise(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-c",
-         "import sys; from pathlib import Path; from bot.config import Settings; "
-         "from bot.service import KnowledgeService; from bot.console import run_console; "
-         "sys.exit(run_console(KnowledgeService.open(Path('knowledge')), Settings(feedback_file=Path('/dev/null'), "
-         f"data_dir=Path({str(tmp_path / 'data')!r}))))"],
-        input="why Ramstein?\n", capture_output=True, text=True, cwd=ROOT, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from bot.config import Settings; "
+            "from bot.service import KnowledgeService; from bot.console import run_console; "
+            "sys.exit(run_console(KnowledgeService.open(Path('knowledge')), Settings(feedback_file=Path('/dev/null'), "
+            f"data_dir=Path({str(tmp_path / 'data')!r}))))",
+        ],
+        input="why Ramstein?\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
         env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8", "SEMANTIC_MODEL": "off"},
     )
     assert proc.returncode == 0, proc.stderr
@@ -46,9 +55,24 @@ def test_piped_question_exits_zero_without_prompt_noise(tmp_path):
 
 
 def test_commands_and_button_stand_ins(tmp_path):
-    status, out, _ = _run(tmp_path, "\n".join([
-        "why Ramstein?", "/full", "/full 2", "/full 9", "/more", "/sources", "/help", "/bogus", "", "/ask",
-    ]) + "\n")
+    status, out, _ = _run(
+        tmp_path,
+        "\n".join(
+            [
+                "why Ramstein?",
+                "/full",
+                "/full 2",
+                "/full 9",
+                "/more",
+                "/sources",
+                "/help",
+                "/bogus",
+                "",
+                "/ask",
+            ]
+        )
+        + "\n",
+    )
     assert status == 0
     assert out.count("· ¶3") >= 2  # answer and full passage
     assert "/full takes a result number from 1 to" in out
@@ -110,9 +134,12 @@ def test_ascii_only_terminal_does_not_crash(tmp_path):
     kdir = make_knowledge(tmp_path / "knowledge")
     raw = io.BytesIO()
     out = io.TextIOWrapper(raw, encoding="ascii", errors="strict")
-    status = run_console(KnowledgeService.open(kdir), Settings(knowledge_dir=kdir, feedback_file=tmp_path / "f",
-                                                                 data_dir=tmp_path / "data"),
-                         io.StringIO("why Ramstein?\n"), out)
+    status = run_console(
+        KnowledgeService.open(kdir),
+        Settings(knowledge_dir=kdir, feedback_file=tmp_path / "f", data_dir=tmp_path / "data"),
+        io.StringIO("why Ramstein?\n"),
+        out,
+    )
     out.flush()
     assert status == 0
     text = raw.getvalue().decode("ascii")
@@ -138,11 +165,23 @@ def test_auto_reload_in_console(tmp_path):
 
 # ---------------------------------------------------------------------------- issue 11 commands
 
+
 def test_teaching_flow_in_the_console(tmp_path):
-    status, out, service = _run(tmp_path, "\n".join([
-        "where do I park my car?", "/gaps", "/teach Where do I park my car? | Visitors park behind building 3.",
-        "where can I park?", "/gaps", "/teach only a question", "/teach Q? | ",
-    ]) + "\n")
+    status, out, service = _run(
+        tmp_path,
+        "\n".join(
+            [
+                "where do I park my car?",
+                "/gaps",
+                "/teach Where do I park my car? | Visitors park behind building 3.",
+                "where can I park?",
+                "/gaps",
+                "/teach only a question",
+                "/teach Q? | ",
+            ]
+        )
+        + "\n",
+    )
     assert status == 0
     gaps_before, rest = out.split("Learned: thanks!", 1)
     assert "Knowledge gaps · last 7 days" in gaps_before and "where do I park my car?" in gaps_before
@@ -160,11 +199,25 @@ def test_kb_commands_in_the_console(tmp_path):
     doc.write_text("# Parking guide\n\nVisitors park behind building 3.\n")
     binary = tmp_path / "photo.txt"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
-    status, out, service = _run(tmp_path, "\n".join([
-        f"/kb add {doc}", "/kb list", f"/kb add {doc}", f"/kb add {binary}", f"/kb add {tmp_path}/missing.md",
-        "/kb show Parking-Guide.md", "where do visitors park?", "/kb remove uploads/Parking-Guide.md", "/kb list",
-        "/kb", "/kb remove nothing",
-    ]) + "\n")
+    status, out, service = _run(
+        tmp_path,
+        "\n".join(
+            [
+                f"/kb add {doc}",
+                "/kb list",
+                f"/kb add {doc}",
+                f"/kb add {binary}",
+                f"/kb add {tmp_path}/missing.md",
+                "/kb show Parking-Guide.md",
+                "where do visitors park?",
+                "/kb remove uploads/Parking-Guide.md",
+                "/kb list",
+                "/kb",
+                "/kb remove nothing",
+            ]
+        )
+        + "\n",
+    )
     assert status == 0
     assert "Added uploads/Parking-Guide.md" in out and "1 document added" in out
     assert "Parking guide — 1 passage · uploaded" in out
@@ -185,9 +238,10 @@ def test_forget_me_in_the_console(tmp_path):
 
 def test_help_lists_the_new_commands(tmp_path):
     _, out, _ = _run(tmp_path, "/help\n")
-    for cmd in ("/gaps", "/teach QUESTION | ANSWER", "/kb list", "/kb add PATH", "/kb remove DOCUMENT",
-                "/forget-me"):
+    for cmd in ("/gaps", "/teach QUESTION | ANSWER", "/kb list", "/kb add PATH", "/kb remove DOCUMENT", "/forget-me"):
         assert cmd in out
+
+
 def _pty_console(tmp_path: Path, keys: list[bytes], env_extra: dict[str, str]) -> str:
     """Run `python -m bot console` on a pseudo-terminal, type `keys` (one line each, after
     each prompt) and return everything the terminal showed."""
@@ -198,10 +252,24 @@ def _pty_console(tmp_path: Path, keys: list[bytes], env_extra: dict[str, str]) -
 
     kdir = make_knowledge(tmp_path / "knowledge")
     master, slave = pty.openpty()
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TERM": "xterm", "NO_COLOR": "1",
-           "PYTHONPATH": str(ROOT), "SEMANTIC_MODEL": "off", **env_extra}
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "console", "--knowledge", str(kdir)],
-                            stdin=slave, stdout=slave, stderr=slave, cwd=tmp_path, env=env, close_fds=True)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "TERM": "xterm",
+        "NO_COLOR": "1",
+        "PYTHONPATH": str(ROOT),
+        "SEMANTIC_MODEL": "off",
+        **env_extra,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console", "--knowledge", str(kdir)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=tmp_path,
+        env=env,
+        close_fds=True,
+    )
     os.close(slave)
     seen = b""
     deadline = time.monotonic() + 60
@@ -215,6 +283,7 @@ def _pty_console(tmp_path: Path, keys: list[bytes], env_extra: dict[str, str]) -
                     seen += os.read(master, 65536)
                 except OSError:
                     return
+
     try:
         for i, key in enumerate(keys, start=1):
             read_until_prompts(i)
@@ -245,10 +314,12 @@ def test_terminal_console_edits_lines_remembers_history_and_keeps_logs_out(tmp_p
 
     if importlib.util.find_spec("readline") is None:
         import pytest
+
         pytest.skip("no readline on this platform: the console reads plain lines there")
     # "why Ramstein?", then Up-arrow + Enter recalls it; Left-arrow edits inside a line.
-    shown = _pty_console(tmp_path, [b"why Ramstein?\r", b"\x1b[A\r", b"why Ramstein\x1b[D\x1b[Cx\x7f?\r"],
-                         {"LOG_LEVEL": "INFO"})
+    shown = _pty_console(
+        tmp_path, [b"why Ramstein?\r", b"\x1b[A\r", b"why Ramstein\x1b[D\x1b[Cx\x7f?\r"], {"LOG_LEVEL": "INFO"}
+    )
     assert shown.count("New progress in NATO’s space force construction · ¶3") == 3, shown[-3000:]
     assert "^[[A" not in shown
     assert " INFO " not in shown  # no log lines between replies...

@@ -7,8 +7,9 @@ def _string(text: str) -> str:
     return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
 
 
-def make_pdf(pages: list[list[str | tuple[str, int]]], title: str | None = None,
-             x: dict[str, int] | None = None) -> bytes:
+def make_pdf(
+    pages: list[list[str | tuple[str, int]]], title: str | None = None, x: dict[str, int] | None = None
+) -> bytes:
     """A PDF whose pages show the given lines top-down, 14 points apart ("" = an empty
     line's worth of space; (text, size) = a line in another font size than 11; (text, 0) =
     a line in 10-point Courier). `x` moves lines starting with a key that many points right."""
@@ -33,8 +34,10 @@ def make_pdf(pages: list[list[str | tuple[str, int]]], title: str | None = None,
             ops.append("T*")
         ops.append("ET")
         stream = "\n".join(ops).encode("cp1252")
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                       f"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {page_ids[i] + 1} 0 R >>".encode())
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            f"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {page_ids[i] + 1} 0 R >>".encode()
+        )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     info_id = None
     if title is not None:

@@ -43,7 +43,9 @@ def test_highlights_mark_matched_words(engine):
 
 
 def test_citation_links_source_when_known(tmp_path: Path):
-    (tmp_path / "rules.md").write_text("source: https://example.org/rules\n\n# Server rules\n\nModerators are chosen by vote every spring.\n")
+    (tmp_path / "rules.md").write_text(
+        "source: https://example.org/rules\n\n# Server rules\n\nModerators are chosen by vote every spring.\n"
+    )
     engine = AnswerEngine(load_knowledge(tmp_path))
     a = engine.ask("how are moderators chosen")
     assert a.answered
@@ -59,8 +61,10 @@ def test_off_topic_questions_get_no_answer(engine, question):
     assert TITLE in a.covers
 
 
-@pytest.mark.parametrize("question", ["why Ramstein?", "wat did stoltenburg anounce", "what happened in june 2019",
-                                      "demilitarisation of space"])
+@pytest.mark.parametrize(
+    "question",
+    ["why Ramstein?", "wat did stoltenburg anounce", "what happened in june 2019", "demilitarisation of space"],
+)
 def test_on_topic_questions_are_answered(engine, question):
     assert engine.ask(question).answered
 
@@ -77,26 +81,53 @@ def test_confidence_rule_does_not_depend_on_corpus_size(tmp_path: Path):
     import shutil
 
     shutil.copy(KNOWLEDGE / SEED_NAME, tmp_path / SEED_NAME)
-    topics = ["gardening tomatoes soil compost", "football league goals season", "baking bread flour yeast",
-              "guitar chords strings music", "python programming code functions", "mountain hiking trails weather"]
+    topics = [
+        "gardening tomatoes soil compost",
+        "football league goals season",
+        "baking bread flour yeast",
+        "guitar chords strings music",
+        "python programming code functions",
+        "mountain hiking trails weather",
+    ]
     for i in range(300):
         words = topics[i % len(topics)].split()
-        body = "\n\n".join(" ".join(words[(j + k) % len(words)] for k in range(12)) + f" note {i} {j}." for j in range(4))
+        body = "\n\n".join(
+            " ".join(words[(j + k) % len(words)] for k in range(12)) + f" note {i} {j}." for j in range(4)
+        )
         (tmp_path / f"doc{i:03d}.txt").write_text(f"Doc {i}\n\n{body}\n")
     big = AnswerEngine(load_knowledge(tmp_path))
     small = AnswerEngine(load_knowledge(KNOWLEDGE))
-    for q in ["why Ramstein?", "what did john raymond want from nato", "Huawei P40 Pro camera review",
-              "how do i get the moderator role", "lol", "what time is it in tokyo", "wat did stoltenburg anounce"]:
+    for q in [
+        "why Ramstein?",
+        "what did john raymond want from nato",
+        "Huawei P40 Pro camera review",
+        "how do i get the moderator role",
+        "lol",
+        "what time is it in tokyo",
+        "wat did stoltenburg anounce",
+    ]:
         assert big.ask(q).answered == small.ask(q).answered, q
         if small.ask(q).answered:
             assert big.ask(q).best.citation.document == SEED_NAME
 
 
-@pytest.mark.parametrize("question", [
-    "", "   ", "?!?!...", "🚀🔥😂", "\u200b\u200b\u200d", "x" * 10_000, ("why ramstein " * 2000),
-    "**why** __Ramstein__ `code` > quote ||spoiler|| [link](http://x)", "@everyone why Ramstein <@123>",
-    "\x00\x01\x02", "ß" * 50, "１２３",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "",
+        "   ",
+        "?!?!...",
+        "🚀🔥😂",
+        "\u200b\u200b\u200d",
+        "x" * 10_000,
+        ("why ramstein " * 2000),
+        "**why** __Ramstein__ `code` > quote ||spoiler|| [link](http://x)",
+        "@everyone why Ramstein <@123>",
+        "\x00\x01\x02",
+        "ß" * 50,
+        "１２３",
+    ],
+)
 def test_bad_input_gets_clear_reply_never_exception(engine, question):
     a = engine.ask(question)
     assert isinstance(a.answered, bool)

@@ -47,16 +47,23 @@ def snapshot(app: App) -> tuple:
     """Everything a failed change must leave as it was: every file and folder of the
     knowledge directory (bytes and times, hidden leftovers included) and the index."""
     root = app.service.knowledge_dir
-    files = {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns) if p.is_file() else "dir"
-             for p in sorted(root.rglob("*"))}
+    files = {
+        p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns) if p.is_file() else "dir"
+        for p in sorted(root.rglob("*"))
+    }
     kb = app.service.knowledge
     docs = [(d.path, d.title, tuple(d.paragraphs)) for d in kb.documents]
     probe = app.service.ask("why Ramstein?")
-    return files, docs, len(kb.passages), [(r.citation.document, r.citation.paragraph, round(r.score, 9))
-                                           for r in probe.results]
+    return (
+        files,
+        docs,
+        len(kb.passages),
+        [(r.citation.document, r.citation.paragraph, round(r.score, 9)) for r in probe.results],
+    )
 
 
 # ---------------------------------------------------------------------------- votes
+
 
 def test_one_hundred_rapid_votes_by_one_member_record_one(app):
     key = ask(app, "why Ramstein?").key
@@ -99,8 +106,9 @@ def test_a_vote_that_cannot_be_saved_is_not_counted(app):
     store = app.store
     with store._lock:
         real = store._conn
-        store._conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, check_same_thread=False,
-                                      isolation_level=None)
+        store._conn = sqlite3.connect(
+            f"file:{store.path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+        )
     try:
         assert app.vote(MEMBER, key, "up").status == o.VOTE_NOT_SAVED
     finally:
@@ -110,6 +118,7 @@ def test_a_vote_that_cannot_be_saved_is_not_counted(app):
 
 
 # ---------------------------------------------------------------------------- gaps
+
 
 def test_gaps_group_questions_that_say_the_same(app):
     for q in ("Where do I park my car?", "where can I park my car", "car parking: where?"):
@@ -147,14 +156,20 @@ def test_gaps_paginate_and_export_csv(app):
 def test_csv_cells_cannot_run_as_formulas():
     from bot.outcomes import Gap
 
-    text = gaps_csv([Gap("=HYPERLINK(\"x\")", "x", 1, "2026-12-01T00:00:00+00:00", None, 1)])
+    text = gaps_csv([Gap('=HYPERLINK("x")', "x", 1, "2026-12-01T00:00:00+00:00", None, 1)])
     assert "'=HYPERLINK" in text
 
 
 def test_gaps_and_kb_are_for_admins_only_and_refusals_are_audited(app):
-    for call in (lambda: app.gaps(MEMBER), lambda: app.gaps_csv(MEMBER), lambda: app.kb_list(MEMBER),
-                 lambda: app.kb_show(MEMBER, "x"), lambda: app.kb_add(MEMBER, "a.md", b"# A\n\nText."),
-                 lambda: app.kb_remove(MEMBER, "nato-space-center-ramstein.txt"), lambda: app.reload(MEMBER)):
+    for call in (
+        lambda: app.gaps(MEMBER),
+        lambda: app.gaps_csv(MEMBER),
+        lambda: app.kb_list(MEMBER),
+        lambda: app.kb_show(MEMBER, "x"),
+        lambda: app.kb_add(MEMBER, "a.md", b"# A\n\nText."),
+        lambda: app.kb_remove(MEMBER, "nato-space-center-ramstein.txt"),
+        lambda: app.reload(MEMBER),
+    ):
         result = call()
         assert isinstance(result, Refused) and result.reason == o.NOT_ADMIN
     audit = app.store.audit_rows(20)
@@ -165,20 +180,24 @@ def test_gaps_and_kb_are_for_admins_only_and_refusals_are_audited(app):
 
 # ---------------------------------------------------------------------------- teaching
 
+
 def test_teach_saves_a_learned_file_answers_from_it_and_closes_the_gap(app):
     ask(app, "Where do I park my car?")
     ask(app, "where can visitors leave a car")  # a paraphrase retrieval will find
     assert app.gaps(ADMIN).total == 2
-    taught = app.teach(TEACHER, "Where do I park my car?",
-                       "Visitors park behind building 3; the gate code is on the sign-in sheet.",
-                       "https://discord.com/channels/1/2/3")
+    taught = app.teach(
+        TEACHER,
+        "Where do I park my car?",
+        "Visitors park behind building 3; the gate code is on the sign-in sheet.",
+        "https://discord.com/channels/1/2/3",
+    )
     assert isinstance(taught, o.Taught), taught
     path = app.service.knowledge_dir / taught.learned.document
     assert taught.learned.document == "learned/where-do-i-park-my-car.md"
     text = path.read_text(encoding="utf-8")
-    assert text.startswith("---\nquestion: \"Where do I park my car?\"\n")
-    assert f"taught_by: \"{app.store.hash_user(5151)}\"" in text and "5151\"" not in text
-    assert "source: \"https://discord.com/channels/1/2/3\"" in text
+    assert text.startswith('---\nquestion: "Where do I park my car?"\n')
+    assert f'taught_by: "{app.store.hash_user(5151)}"' in text and '5151"' not in text
+    assert 'source: "https://discord.com/channels/1/2/3"' in text
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temp file left
     assert taught.report.diff.documents_added == ("learned/where-do-i-park-my-car.md",)
     assert taught.resolved >= 1
@@ -199,14 +218,17 @@ def test_teaching_the_same_question_again_replaces_it(app):
     assert "card at the desk" in ask(app, "wifi password?").answer.best.passage.text
 
 
-@pytest.mark.parametrize("question,answer,kwargs,reason", [
-    ("Where?", "", {}, o.EMPTY),
-    ("   ", "An answer.", {}, o.EMPTY),
-    ("Where?", "x" * 10_000, {}, o.TOO_LONG),
-    ("Where?", "<@123> <@&456> @everyone", {}, o.ONLY_PINGS),
-    ("Where?", "@\u200beveryone ＠here <#789>", {}, o.ONLY_PINGS),  # hidden pings are pings too
-    ("Where?", "Behind building 3.", {"from_bot": True}, o.BOT_MESSAGE),
-])
+@pytest.mark.parametrize(
+    "question,answer,kwargs,reason",
+    [
+        ("Where?", "", {}, o.EMPTY),
+        ("   ", "An answer.", {}, o.EMPTY),
+        ("Where?", "x" * 10_000, {}, o.TOO_LONG),
+        ("Where?", "<@123> <@&456> @everyone", {}, o.ONLY_PINGS),
+        ("Where?", "@\u200beveryone ＠here <#789>", {}, o.ONLY_PINGS),  # hidden pings are pings too
+        ("Where?", "Behind building 3.", {"from_bot": True}, o.BOT_MESSAGE),
+    ],
+)
 def test_teach_refuses_bad_input_and_changes_nothing(app, question, answer, kwargs, reason):
     before = snapshot(app)
     result = app.teach(TEACHER, question, answer, "console", **kwargs)
@@ -225,16 +247,21 @@ def test_only_teachers_and_admins_may_teach(app):
 
 # ---------------------------------------------------------------------------- /kb
 
+
 def test_kb_add_list_show_remove(app):
     ask(app, "where do visitors park their cars?")
-    added = app.kb_add(ADMIN, "Parking Guide.md", b"# Parking guide\n\n## Visitors\n\nVisitors park behind building 3.\n")
+    added = app.kb_add(
+        ADMIN, "Parking Guide.md", b"# Parking guide\n\n## Visitors\n\nVisitors park behind building 3.\n"
+    )
     assert isinstance(added, o.KbAdded) and added.document == "uploads/Parking-Guide.md"
     assert added.report.diff.documents_added == ("uploads/Parking-Guide.md",)
     assert added.resolved == 1 and app.gaps(ADMIN).total == 0  # the gap it answers is closed
     assert ask(app, "where do visitors park?").answer.best.citation.document == "uploads/Parking-Guide.md"
     page = app.kb_list(ADMIN)
-    assert {e.document: e.origin for e in page.entries} == {"nato-space-center-ramstein.txt": "folder",
-                                                            "uploads/Parking-Guide.md": "upload"}
+    assert {e.document: e.origin for e in page.entries} == {
+        "nato-space-center-ramstein.txt": "folder",
+        "uploads/Parking-Guide.md": "upload",
+    }
     shown = app.kb_show(ADMIN, "parking-guide.md")
     assert shown.entry.title == "Parking guide" and shown.entry.passages == 1
     assert app.kb_documents("park") == ["uploads/Parking-Guide.md"]
@@ -248,20 +275,23 @@ def test_kb_add_list_show_remove(app):
     assert actions[-4:] == ["kb show", "kb add", "kb remove", "kb remove"] and "gaps" in actions
 
 
-@pytest.mark.parametrize("name,data,reason", [
-    ("photo.md", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, o.BINARY),
-    ("zero.txt", b"text\x00with a NUL byte", o.BINARY),
-    ("latin1.txt", "Caf\u00e9 cr\u00e8me and more text".encode("latin-1"), o.NOT_UTF8),
-    ("fake.pdf", b"just text pretending to be a PDF", o.NOT_PDF),
-    ("../../x.md", b"# Escape\n\nOut of the folder.", o.BAD_NAME),
-    ("..\\..\\x.md", b"# Escape\n\nOut of the folder.", o.BAD_NAME),
-    ("CON.md", b"# Console\n\nA device name.", o.RESERVED_NAME),
-    ("lpt1.txt", b"A device name.", o.RESERVED_NAME),
-    (".hidden.md", b"# Hidden\n\nText.", o.BAD_NAME),
-    ("notes.docx", b"PK\x03\x04", o.UNSUPPORTED_TYPE),
-    ("empty.md", b"   \n\n", o.EMPTY),
-    ("tags-only.html", b"<html><body><script>x()</script></body></html>", o.UNPARSEABLE),
-])
+@pytest.mark.parametrize(
+    "name,data,reason",
+    [
+        ("photo.md", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, o.BINARY),
+        ("zero.txt", b"text\x00with a NUL byte", o.BINARY),
+        ("latin1.txt", "Caf\u00e9 cr\u00e8me and more text".encode("latin-1"), o.NOT_UTF8),
+        ("fake.pdf", b"just text pretending to be a PDF", o.NOT_PDF),
+        ("../../x.md", b"# Escape\n\nOut of the folder.", o.BAD_NAME),
+        ("..\\..\\x.md", b"# Escape\n\nOut of the folder.", o.BAD_NAME),
+        ("CON.md", b"# Console\n\nA device name.", o.RESERVED_NAME),
+        ("lpt1.txt", b"A device name.", o.RESERVED_NAME),
+        (".hidden.md", b"# Hidden\n\nText.", o.BAD_NAME),
+        ("notes.docx", b"PK\x03\x04", o.UNSUPPORTED_TYPE),
+        ("empty.md", b"   \n\n", o.EMPTY),
+        ("tags-only.html", b"<html><body><script>x()</script></body></html>", o.UNPARSEABLE),
+    ],
+)
 def test_kb_add_refuses_bad_uploads_and_leaves_folder_and_index_as_before(app, name, data, reason):
     before = snapshot(app)
     result = app.kb_add(ADMIN, name, data)
@@ -316,6 +346,7 @@ def test_removing_the_last_document_fails_and_keeps_it(app):
 
 
 # ---------------------------------------------------------------------------- members, failures
+
 
 def test_forget_me_counts_rows_and_leaves_others(app):
     for q in ("where do I park?", "why Ramstein?"):
@@ -408,8 +439,11 @@ def test_learned_file_reads_alike_in_both_markdown_readers():
     assert (doc.title, doc.source) == ("Why: Ramstein? #1", url)
     assert "question:" not in " ".join(doc.paragraphs)
     info = learned_info("learned/why-ramstein-1.md", md)
-    assert info is not None and (info.question, info.source, info.taught_on) == ("Why: Ramstein? #1", url,
-                                                                                 date(2026, 12, 1))
+    assert info is not None and (info.question, info.source, info.taught_on) == (
+        "Why: Ramstein? #1",
+        url,
+        date(2026, 12, 1),
+    )
 
 
 def test_slugs_are_safe_stable_and_keep_long_questions_apart():

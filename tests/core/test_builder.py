@@ -14,13 +14,33 @@ from bot.text import Analyzer, SentenceSplitter
 
 def _write_folder(root: Path, files: int = 7) -> None:
     rng = np.random.default_rng(3)
-    words = ["alpha", "beta", "gamma", "delta", "space", "center", "ramstein", "orbit", "radar",
-             "Dr.", "U.S.", "1990.", "e.g.", "(note)", "staffing", "staff", "étude", "ﬁle"]
+    words = [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "space",
+        "center",
+        "ramstein",
+        "orbit",
+        "radar",
+        "Dr.",
+        "U.S.",
+        "1990.",
+        "e.g.",
+        "(note)",
+        "staffing",
+        "staff",
+        "étude",
+        "ﬁle",
+    ]
     for f in range(files):
         paras = []
         for _ in range(int(rng.integers(3, 9))):
-            sents = [" ".join(rng.choice(words, size=int(rng.integers(3, 10)))).capitalize() + "."
-                     for _ in range(int(rng.integers(1, 4)))]
+            sents = [
+                " ".join(rng.choice(words, size=int(rng.integers(3, 10)))).capitalize() + "."
+                for _ in range(int(rng.integers(1, 4)))
+            ]
             paras.append(" ".join(sents))
         (root / f"doc{f}.txt").write_text(f"Title {f}\n\n" + "\n\n".join(paras) + "\n", encoding="utf-8")
     (root / "empty.txt").write_text("   \n", encoding="utf-8")  # skipped, in its place
@@ -64,7 +84,7 @@ def test_bulk_analysis_equals_per_sentence_terms(tmp_path: Path, monkeypatch, ba
         s0, s1 = int(idx.passage_sentence_ptr[p_no]), int(idx.passage_sentence_ptr[p_no + 1])
         assert list(passage.sentences) == splitter.split(passage.text)
         for s, sent in zip(range(s0, s1), passage.sentences):
-            got = [idx.vocabulary[t] for t in idx.tokens[idx.sentence_ptr[s]:idx.sentence_ptr[s + 1]]]
+            got = [idx.vocabulary[t] for t in idx.tokens[idx.sentence_ptr[s] : idx.sentence_ptr[s + 1]]]
             assert got == analyzer.terms(sent)
 
 

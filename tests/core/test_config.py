@@ -15,18 +15,36 @@ from bot.errors import ConfigError
 ROOT = Path(__file__).resolve().parents[2]
 
 KEYS = {
-    "discord_token": "DISCORD_TOKEN", "knowledge_dir": "KNOWLEDGE_DIR", "admin_user_ids": "ADMIN_USER_IDS",
-    "admin_role_ids": "ADMIN_ROLE_IDS", "guild_ids": "GUILD_IDS", "cooldown_questions": "COOLDOWN_QUESTIONS",
-    "cooldown_seconds": "COOLDOWN_SECONDS", "message_content": "MESSAGE_CONTENT",
-    "prefix_commands": "PREFIX_COMMANDS", "command_prefix": "COMMAND_PREFIX",
-    "answer_channel_ids": "ANSWER_CHANNEL_IDS", "feedback_file": "FEEDBACK_FILE", "log_level": "LOG_LEVEL",
-    "shard_count": "SHARD_COUNT", "shard_ids": "SHARD_IDS", "discord_api_base": "DISCORD_API_BASE",
-    "discord_gateway_url": "DISCORD_GATEWAY_URL", "top_k": "TOP_K", "junk_markers": "JUNK_MARKERS",
-    "auto_reload": "AUTO_RELOAD", "auto_reload_seconds": "AUTO_RELOAD_SECONDS", "data_dir": "DATA_DIR",
-    "question_log_days": "QUESTION_LOG_DAYS", "teacher_role_ids": "TEACHER_ROLE_IDS", "max_file_mb": "MAX_FILE_MB",
-    "semantic_model": "SEMANTIC_MODEL", "answer_threshold": "ANSWER_THRESHOLD",
+    "discord_token": "DISCORD_TOKEN",
+    "knowledge_dir": "KNOWLEDGE_DIR",
+    "admin_user_ids": "ADMIN_USER_IDS",
+    "admin_role_ids": "ADMIN_ROLE_IDS",
+    "guild_ids": "GUILD_IDS",
+    "cooldown_questions": "COOLDOWN_QUESTIONS",
+    "cooldown_seconds": "COOLDOWN_SECONDS",
+    "message_content": "MESSAGE_CONTENT",
+    "prefix_commands": "PREFIX_COMMANDS",
+    "command_prefix": "COMMAND_PREFIX",
+    "answer_channel_ids": "ANSWER_CHANNEL_IDS",
+    "feedback_file": "FEEDBACK_FILE",
+    "log_level": "LOG_LEVEL",
+    "shard_count": "SHARD_COUNT",
+    "shard_ids": "SHARD_IDS",
+    "discord_api_base": "DISCORD_API_BASE",
+    "discord_gateway_url": "DISCORD_GATEWAY_URL",
+    "top_k": "TOP_K",
+    "junk_markers": "JUNK_MARKERS",
+    "auto_reload": "AUTO_RELOAD",
+    "auto_reload_seconds": "AUTO_RELOAD_SECONDS",
+    "data_dir": "DATA_DIR",
+    "question_log_days": "QUESTION_LOG_DAYS",
+    "teacher_role_ids": "TEACHER_ROLE_IDS",
+    "max_file_mb": "MAX_FILE_MB",
+    "semantic_model": "SEMANTIC_MODEL",
+    "answer_threshold": "ANSWER_THRESHOLD",
     "connect_timeout": "CONNECT_TIMEOUT",
-    "example_question": "EXAMPLE_QUESTION", "build_workers": "BUILD_WORKERS",
+    "example_question": "EXAMPLE_QUESTION",
+    "build_workers": "BUILD_WORKERS",
 }
 
 
@@ -39,15 +57,36 @@ def test_defaults():
 
 
 def test_every_key_is_read():
-    s = Settings.from_env({
-        "DISCORD_TOKEN": " abc ", "KNOWLEDGE_DIR": "kb", "ADMIN_USER_IDS": "1, 2", "ADMIN_ROLE_IDS": "3;4",
-        "GUILD_IDS": "5 6", "COOLDOWN_QUESTIONS": "2", "COOLDOWN_SECONDS": "30", "MESSAGE_CONTENT": "yes",
-        "PREFIX_COMMANDS": "on", "COMMAND_PREFIX": "?", "ANSWER_CHANNEL_IDS": "7", "FEEDBACK_FILE": "f.jsonl",
-        "LOG_LEVEL": "debug", "SHARD_COUNT": "2", "SHARD_IDS": "0,1", "DISCORD_API_BASE": "http://h/api/v10/",
-        "DISCORD_GATEWAY_URL": "ws://h/gw", "TOP_K": "5", "JUNK_MARKERS": "Ads | More", "AUTO_RELOAD": "1",
-        "AUTO_RELOAD_SECONDS": "0.5", "DATA_DIR": "db", "QUESTION_LOG_DAYS": "30", "TEACHER_ROLE_IDS": "8,9",
-        "MAX_FILE_MB": "2.5", "CONNECT_TIMEOUT": "2.5",
-    })
+    s = Settings.from_env(
+        {
+            "DISCORD_TOKEN": " abc ",
+            "KNOWLEDGE_DIR": "kb",
+            "ADMIN_USER_IDS": "1, 2",
+            "ADMIN_ROLE_IDS": "3;4",
+            "GUILD_IDS": "5 6",
+            "COOLDOWN_QUESTIONS": "2",
+            "COOLDOWN_SECONDS": "30",
+            "MESSAGE_CONTENT": "yes",
+            "PREFIX_COMMANDS": "on",
+            "COMMAND_PREFIX": "?",
+            "ANSWER_CHANNEL_IDS": "7",
+            "FEEDBACK_FILE": "f.jsonl",
+            "LOG_LEVEL": "debug",
+            "SHARD_COUNT": "2",
+            "SHARD_IDS": "0,1",
+            "DISCORD_API_BASE": "http://h/api/v10/",
+            "DISCORD_GATEWAY_URL": "ws://h/gw",
+            "TOP_K": "5",
+            "JUNK_MARKERS": "Ads | More",
+            "AUTO_RELOAD": "1",
+            "AUTO_RELOAD_SECONDS": "0.5",
+            "DATA_DIR": "db",
+            "QUESTION_LOG_DAYS": "30",
+            "TEACHER_ROLE_IDS": "8,9",
+            "MAX_FILE_MB": "2.5",
+            "CONNECT_TIMEOUT": "2.5",
+        }
+    )
     assert s.connect_timeout == 2.5 and s.teacher_role_ids == {8, 9}
     assert s.discord_token.reveal() == "abc"
     assert s.admin_user_ids == {1, 2} and s.admin_role_ids == {3, 4} and s.guild_ids == (5, 6)
@@ -57,15 +96,33 @@ def test_every_key_is_read():
     assert s.max_file_mb == 2.5
 
 
-@pytest.mark.parametrize("key,value", [
-    ("ADMIN_USER_IDS", "12,abc"), ("ADMIN_ROLE_IDS", "0"), ("GUILD_IDS", "-5"),
-    ("COOLDOWN_QUESTIONS", "five"), ("COOLDOWN_QUESTIONS", "-1"), ("COOLDOWN_SECONDS", "inf"),
-    ("COOLDOWN_SECONDS", "-3"), ("MESSAGE_CONTENT", "maybe"), ("PREFIX_COMMANDS", "2"),
-    ("ANSWER_CHANNEL_IDS", "#general"), ("LOG_LEVEL", "LOUD"), ("SHARD_COUNT", "0"),
-    ("DISCORD_API_BASE", "ftp://x"), ("DISCORD_GATEWAY_URL", "http://x"), ("TOP_K", "0"), ("TOP_K", "11"),
-    ("AUTO_RELOAD", "sometimes"), ("AUTO_RELOAD_SECONDS", "0"), ("QUESTION_LOG_DAYS", "0"),
-    ("TEACHER_ROLE_IDS", "teachers"), ("MAX_FILE_MB", "0"), ("MAX_FILE_MB", "big"),
-])
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        ("ADMIN_USER_IDS", "12,abc"),
+        ("ADMIN_ROLE_IDS", "0"),
+        ("GUILD_IDS", "-5"),
+        ("COOLDOWN_QUESTIONS", "five"),
+        ("COOLDOWN_QUESTIONS", "-1"),
+        ("COOLDOWN_SECONDS", "inf"),
+        ("COOLDOWN_SECONDS", "-3"),
+        ("MESSAGE_CONTENT", "maybe"),
+        ("PREFIX_COMMANDS", "2"),
+        ("ANSWER_CHANNEL_IDS", "#general"),
+        ("LOG_LEVEL", "LOUD"),
+        ("SHARD_COUNT", "0"),
+        ("DISCORD_API_BASE", "ftp://x"),
+        ("DISCORD_GATEWAY_URL", "http://x"),
+        ("TOP_K", "0"),
+        ("TOP_K", "11"),
+        ("AUTO_RELOAD", "sometimes"),
+        ("AUTO_RELOAD_SECONDS", "0"),
+        ("QUESTION_LOG_DAYS", "0"),
+        ("TEACHER_ROLE_IDS", "teachers"),
+        ("MAX_FILE_MB", "0"),
+        ("MAX_FILE_MB", "big"),
+    ],
+)
 def test_bad_values_name_the_key(key, value):
     with pytest.raises(ConfigError) as info:
         Settings.from_env({key: value})

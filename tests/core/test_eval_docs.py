@@ -26,18 +26,33 @@ class Fixed:
 
 def test_docs_format_hits_on_document_and_folded_gold(tmp_path: Path):
     f = tmp_path / "q.jsonl"
-    f.write_text("\n".join(json.dumps(x) for x in [
-        {"q": "install only deps", "document": "basic-usage.md", "gold": "install the `dependencies` only"},
-        {"q": "git refs", "document": "cli.md", "gold": "specific branch", "also": [{"document": "deps.md", "gold": "a tag"}]},
-        {"q": "anyone here?", "document": None, "gold": None},
-    ]))
+    f.write_text(
+        "\n".join(
+            json.dumps(x)
+            for x in [
+                {"q": "install only deps", "document": "basic-usage.md", "gold": "install the `dependencies` only"},
+                {
+                    "q": "git refs",
+                    "document": "cli.md",
+                    "gold": "specific branch",
+                    "also": [{"document": "deps.md", "gold": "a tag"}],
+                },
+                {"q": "anyone here?", "document": None, "gold": None},
+            ]
+        )
+    )
     qs = read_questions(f)
     assert qs[1].targets == (("cli.md", "specific branch"), ("deps.md", "a tag"))
     answers = {
-        "install only deps": Answer("install only deps", True, (
-            result("cli.md", "install the dependencies only"),  # wrong document
-            result("basic-usage.md", "If you want to **install the dependencies\n only**, run"),
-        ), 0.9),
+        "install only deps": Answer(
+            "install only deps",
+            True,
+            (
+                result("cli.md", "install the dependencies only"),  # wrong document
+                result("basic-usage.md", "If you want to **install the dependencies\n only**, run"),
+            ),
+            0.9,
+        ),
         "git refs": Answer("git refs", False, (result("deps.md", "Pin a TAG like this."),), 0.3),
         "anyone here?": Answer("anyone here?", False, (), 0.0),
     }

@@ -93,15 +93,23 @@ def test_pruned_top_m_equals_exhaustive_ranking(seed, monkeypatch):
         query += [words[int(i)] for i in rng.integers(0, 8, size=3)]
         exhaustive = index.bm25_scores(query)
         for m in (1, 5, 40):
-            docs, vals = index.top_bm25([(index.term_ids[w], query.count(w)) for w in dict.fromkeys(query)
-                                          if w in index.term_ids], m)
+            docs, vals = index.top_bm25(
+                [(index.term_ids[w], query.count(w)) for w in dict.fromkeys(query) if w in index.term_ids], m
+            )
             expected = np.sort(exhaustive)[::-1][:m]
             constant = sum(float(index.idf[index.term_ids[w]]) for w in query if w in index.term_ids)
-            np.testing.assert_allclose(np.sort(vals.astype(np.float64) + constant)[::-1][:len(docs)],
-                                       expected[:len(docs)], rtol=1e-5, atol=1e-4)
+            np.testing.assert_allclose(
+                np.sort(vals.astype(np.float64) + constant)[::-1][: len(docs)],
+                expected[: len(docs)],
+                rtol=1e-5,
+                atol=1e-4,
+            )
             np.testing.assert_allclose(vals + constant, exhaustive[docs], rtol=1e-5, atol=1e-4)
-        touched = sum(int(index.term_ptr[index.term_ids[w] + 1] - index.term_ptr[index.term_ids[w]])
-                      for w in set(query) if w in index.term_ids)
+        touched = sum(
+            int(index.term_ptr[index.term_ids[w] + 1] - index.term_ptr[index.term_ids[w]])
+            for w in set(query)
+            if w in index.term_ids
+        )
         pruned += touched > 2000
     assert pruned > 50  # the queries did exercise long postings
     assert len(calls) > 60  # and the pruned path ran
@@ -121,8 +129,9 @@ def test_dense_pruning_with_common_words_only(monkeypatch):
         constant = sum(float(index.idf[index.term_ids[w]]) for w in query)
         for m in (1, 5, 40):
             docs, vals = index.top_bm25([(index.term_ids[w], query.count(w)) for w in dict.fromkeys(query)], m)
-            np.testing.assert_allclose(np.sort(vals + constant)[::-1], np.sort(exhaustive)[::-1][:len(docs)],
-                                       rtol=1e-5, atol=1e-4)
+            np.testing.assert_allclose(
+                np.sort(vals + constant)[::-1], np.sort(exhaustive)[::-1][: len(docs)], rtol=1e-5, atol=1e-4
+            )
     assert len(calls) > 100
 
 

@@ -41,7 +41,9 @@ def test_seed_file_is_unchanged_copy():
 def test_us_abbreviation_does_not_end_a_sentence():
     _, kb = seed_doc()
     p3 = next(p for p in kb.passages if p.document == SEED_NAME and p.number == 3)
-    assert "Part of the U.S. Air Force forces are stationed here, and its strategic position can be seen." in p3.sentences
+    assert (
+        "Part of the U.S. Air Force forces are stationed here, and its strategic position can be seen." in p3.sentences
+    )
     assert p3.sentences[0].endswith("two considerations.")
 
 

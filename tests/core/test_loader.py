@@ -148,12 +148,15 @@ def _headed(path: str, data: bytes, options: ReadOptions) -> DocTree:
     return DocTree(title=None, root=Section("", 0, (), (Section("SSL", 1, (Paragraph("Intro."),), (ssl, own)),)))
 
 
-@pytest.mark.parametrize("style, url", [
-    ("mkdocs", "https://docs.example.org/advanced/ssl/#client-side-certificates"),
-    ("html", "https://docs.example.org/advanced/ssl.html#client-side-certificates"),
-    ("sphinx", "https://docs.example.org/advanced/ssl.html#client-side-certificates"),
-    ("hugo", "https://docs.example.org/advanced/ssl/#client-side-certificates"),
-])
+@pytest.mark.parametrize(
+    "style, url",
+    [
+        ("mkdocs", "https://docs.example.org/advanced/ssl/#client-side-certificates"),
+        ("html", "https://docs.example.org/advanced/ssl.html#client-side-certificates"),
+        ("sphinx", "https://docs.example.org/advanced/ssl.html#client-side-certificates"),
+        ("hugo", "https://docs.example.org/advanced/ssl/#client-side-certificates"),
+    ],
+)
 def test_base_url_and_style_give_deep_links(tmp_path, monkeypatch, style, url):
     monkeypatch.setattr(loader_mod, "reader_for", lambda s: _headed)
     (tmp_path / "advanced").mkdir()
@@ -187,8 +190,10 @@ def test_slugs_as_each_generator_makes_them():
 
 
 def test_junk_markers_never_touch_markdown(tmp_path):
-    faq = ("# FAQ\n\n## Joining\n\nAsk a moderator for an invite.\n\n## Shop\n\n"
-           "Read more in the #shop channel.\n\n## Refunds\n\nRefunds take three days.\n")
+    faq = (
+        "# FAQ\n\n## Joining\n\nAsk a moderator for an invite.\n\n## Shop\n\n"
+        "Read more in the #shop channel.\n\n## Refunds\n\nRefunds take three days.\n"
+    )
     (tmp_path / "faq.md").write_text(faq)
     (tmp_path / "kb.toml").write_text('junk_markers = ["Refunds"]\n')
     kb = load_knowledge(tmp_path)
@@ -225,8 +230,9 @@ def test_files_a_site_generator_copies_as_they_are_link_to_themselves(tmp_path):
     from tests.core.pdf_bytes import make_pdf
 
     (tmp_path / "kb.toml").write_text('base_url = "https://docs.example.org/"\nurl_style = "sphinx"\n')
-    (tmp_path / "rules.pdf").write_bytes(make_pdf(
-        [[("Rules", 18), "", "Be kind to other members."], [("Moderation", 16), "", "Moderators can mute."]]))
+    (tmp_path / "rules.pdf").write_bytes(
+        make_pdf([[("Rules", 18), "", "Be kind to other members."], [("Moderation", 16), "", "Moderators can mute."]])
+    )
     (tmp_path / "notes.txt").write_text(ARTICLE)
     kb = load_knowledge(tmp_path)
     urls = {(p.document, p.page): p.url for p in kb.passages}

@@ -17,14 +17,29 @@ from tests.conftest import KNOWLEDGE, SEED_NAME
 MIXED = Path(__file__).parent / "data" / "mixed"
 SOURCES = {SEED_NAME: KNOWLEDGE / SEED_NAME, **{p.name: p for p in sorted(MIXED.iterdir())}}
 QUESTIONS = {
-    SEED_NAME: ["What is NATO setting up in Germany?", "When did NATO declare space an operational domain?",
-                "what did john raymond want from nato", "what space weapons does russia have"],
-    "server-faq.md": ["how do I get a role for my games", "who chooses the moderators",
-                      "when are events announced", "is streaming allowed in the lounge"],
-    "recipes.md": ["how long do I roast the tomatoes for soup", "how much flour goes into pancakes",
-                   "how long does the lentil curry simmer", "how long do leftovers keep in the fridge"],
-    "bike-care.txt": ["what tyre pressure does a road bike need", "how often should I oil the chain",
-                      "when should brake pads be replaced"],
+    SEED_NAME: [
+        "What is NATO setting up in Germany?",
+        "When did NATO declare space an operational domain?",
+        "what did john raymond want from nato",
+        "what space weapons does russia have",
+    ],
+    "server-faq.md": [
+        "how do I get a role for my games",
+        "who chooses the moderators",
+        "when are events announced",
+        "is streaming allowed in the lounge",
+    ],
+    "recipes.md": [
+        "how long do I roast the tomatoes for soup",
+        "how much flour goes into pancakes",
+        "how long does the lentil curry simmer",
+        "how long do leftovers keep in the fridge",
+    ],
+    "bike-care.txt": [
+        "what tyre pressure does a road bike need",
+        "how often should I oil the chain",
+        "when should brake pads be replaced",
+    ],
 }
 
 

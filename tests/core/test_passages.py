@@ -31,8 +31,7 @@ def para(text: str) -> Paragraph:
 
 def test_lead_in_and_its_code_travel_together_and_the_fence_is_never_split():
     code = "poetry install\n\n# a blank line above must not cut the block\npoetry run pytest"
-    tree = doc(Section("Installing", 2, (para("Install it with:"), Code(code, "bash"),
-                                         para("Then run the tests."))))
+    tree = doc(Section("Installing", 2, (para("Install it with:"), Code(code, "bash"), para("Then run the tests."))))
     [p] = build_passages(tree, "Guide")
     assert p.path == ("Installing",)
     assert p.markdown == f"Install it with:\n\n```bash\n{code}\n```\n\nThen run the tests."
@@ -63,7 +62,9 @@ def test_short_section_is_one_passage_and_long_one_splits_on_blocks_keeping_its_
 
 
 def test_code_or_list_only_stretch_joins_the_prose_before_or_after():
-    tree = doc(Section("A", 2, (Code("x = 1"), para("Explains the code above."), ListBlock(((para("a"),), (para("b"),))))))
+    tree = doc(
+        Section("A", 2, (Code("x = 1"), para("Explains the code above."), ListBlock(((para("a"),), (para("b"),)))))
+    )
     [p] = build_passages(tree, "Guide")
     assert p.markdown.startswith("```\nx = 1\n```\n\nExplains")
     assert p.markdown.endswith("- a\n- b")
@@ -97,8 +98,11 @@ def test_lists_tables_and_admonitions_as_display_markdown():
 
 
 def test_page_is_the_first_blocks_page():
-    tree = DocTree(title="Rules", root=Section("", 0, (Paragraph("Page four text.", page=4),
-                                                       Paragraph("More.", page=5))), paged=True)
+    tree = DocTree(
+        title="Rules",
+        root=Section("", 0, (Paragraph("Page four text.", page=4), Paragraph("More.", page=5))),
+        paged=True,
+    )
     assert [p.page for p in build_passages(tree, "Rules")] == [4, 5]
 
 

@@ -12,8 +12,28 @@ from bot.__main__ import answer_json
 questions = st.one_of(
     st.text(max_size=300),
     st.text(alphabet=st.characters(categories=("Cf", "Zs", "So", "Sk", "Mn", "Po")), max_size=50),
-    st.lists(st.sampled_from(["why", "Ramstein", "NATO", "?", "**", "<@1>", "@everyone", "\u200b", "🚀",
-                              "rumstien", "Stoltenbreg", "`", "\n", "ß", "İ"]), max_size=30).map(" ".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "why",
+                "Ramstein",
+                "NATO",
+                "?",
+                "**",
+                "<@1>",
+                "@everyone",
+                "\u200b",
+                "🚀",
+                "rumstien",
+                "Stoltenbreg",
+                "`",
+                "\n",
+                "ß",
+                "İ",
+            ]
+        ),
+        max_size=30,
+    ).map(" ".join),
 )
 
 

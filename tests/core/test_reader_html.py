@@ -79,8 +79,20 @@ x.run()
 
 def test_page_furniture_dropped_and_main_preferred(tag_rule):
     text = all_text(read(PAGE))
-    for junk in ("Logo", "Home", "Sidebar", "Search the site", "Go", "Outside the main", "no",
-                 "Enable JS", "tpl", "svg", "(c) Site", "color"):
+    for junk in (
+        "Logo",
+        "Home",
+        "Sidebar",
+        "Search the site",
+        "Go",
+        "Outside the main",
+        "no",
+        "Enable JS",
+        "tpl",
+        "svg",
+        "(c) Site",
+        "color",
+    ):
         assert junk not in text.split("\n") and junk not in text.replace("\n", " ").split(" "), junk
     assert "Outside the main element" not in text and "Sidebar links" not in text
 
@@ -106,10 +118,12 @@ def test_code_lists_tables_quotes_admonitions(tag_rule):
     assert install[1] == Code("import x\n\nx.run()", lang="python")
     assert install[2] == Code("pip install x", lang="sh")
     linux = sections[("FAQ", "Install", "Linux")].blocks
-    assert linux[0] == ListBlock(items=(
-        (Paragraph("apt"), ListBlock(items=((Paragraph("Debian"),), (Paragraph("Ubuntu"),)))),
-        (Paragraph("dnf"),),
-    ))
+    assert linux[0] == ListBlock(
+        items=(
+            (Paragraph("apt"), ListBlock(items=((Paragraph("Debian"),), (Paragraph("Ubuntu"),)))),
+            (Paragraph("dnf"),),
+        )
+    )
     assert linux[1] == ListBlock(items=((Paragraph("third"),), (Paragraph("fourth"),)), ordered=True, start=3)
     limits = sections[("FAQ", "Limits")].blocks
     assert limits[0] == Table(header=("Plan", "Messages"), rows=(("Free", "**10**"), ("Pro", "100")))
@@ -126,17 +140,21 @@ def test_title_falls_back_to_the_title_tag_then_none(tag_rule):
 
 
 def test_longest_article_is_the_content_and_its_header_keeps_the_title(tag_rule):
-    tree = read("<body><article><p>Teaser.</p></article><article><header><h1>Story</h1>"
-                "<p>By someone</p></header><p>The story itself is the longest text here.</p></article>"
-                "<article><p>Another teaser.</p></article></body>")
+    tree = read(
+        "<body><article><p>Teaser.</p></article><article><header><h1>Story</h1>"
+        "<p>By someone</p></header><p>The story itself is the longest text here.</p></article>"
+        "<article><p>Another teaser.</p></article></body>"
+    )
     assert tree.title == "Story"
     assert all_text(tree).split("\n") == ["", "Story", "The story itself is the longest text here."]
 
 
 def test_role_main_and_hidden_elements(tag_rule):
-    tree = read('<div>menu text</div><div role="main"><p>Body.</p><p hidden>Secret.</p>'
-                '<p aria-hidden="true">Icon.</p><div role="navigation">Links.</div>'
-                '<div class="toc"><ul><li>Body</li></ul></div><div id="comments"><p>First!</p></div></div>')
+    tree = read(
+        '<div>menu text</div><div role="main"><p>Body.</p><p hidden>Secret.</p>'
+        '<p aria-hidden="true">Icon.</p><div role="navigation">Links.</div>'
+        '<div class="toc"><ul><li>Body</li></ul></div><div id="comments"><p>First!</p></div></div>'
+    )
     assert paragraphs(tree.root) == ["Body."]
 
 
@@ -148,8 +166,10 @@ def test_text_is_escaped_and_entities_decoded_once(tag_rule):
 
 
 def test_implied_end_tags_and_divs_with_mixed_content(tag_rule):
-    tree = read("<div>Loose text <b>here</b><div>Inner block</div>tail text</div><p>one<p>two"
-                "<ul><li>a<li>b</ul><dl><dt>Term<dd>Meaning</dl>")
+    tree = read(
+        "<div>Loose text <b>here</b><div>Inner block</div>tail text</div><p>one<p>two"
+        "<ul><li>a<li>b</ul><dl><dt>Term<dd>Meaning</dl>"
+    )
     assert tree.root.blocks[0] == Paragraph("Loose text **here**")
     assert paragraphs(tree.root) == ["Loose text here", "Inner block", "tail text", "one", "two"]
     assert tree.root.blocks[5] == ListBlock(items=((Paragraph("a"),), (Paragraph("b"),)))
@@ -163,8 +183,10 @@ def test_layout_tables_are_read_as_content(tag_rule):
 
 def test_junk_markers_cut_scraped_html_and_are_noted(tag_rule):
     body = "".join(f"<p>Paragraph {i} of the story, with enough words in it.</p>\n" for i in range(6))
-    tree = read(f"<html><body><h1>News</h1>\n{body}<p>Last words. Continue Reading: other news</p>\n"
-                "<ul><li>Phone review</li></ul></body></html>")
+    tree = read(
+        f"<html><body><h1>News</h1>\n{body}<p>Last words. Continue Reading: other news</p>\n"
+        "<ul><li>Phone review</li></ul></body></html>"
+    )
     text = all_text(tree)
     assert "Paragraph 5" in text and "Last words." in text
     assert "Continue Reading" not in text and "other news" not in text and "Phone review" not in text
@@ -182,11 +204,25 @@ def test_scraped_pages_lose_comments_share_bars_and_menus(page):
     pytest.importorskip("trafilatura")
     tree = html_reader.read(page, (DATA / page).read_bytes(), DEFAULTS)
     text = all_text(tree)
-    for junk in ("cookies", "Facebook", "Log in", "Comments", "comments", "Previous post",
-                 "nobody cycles", "we go every year", "thick mulch", "All rights reserved", "Recent Posts"):
+    for junk in (
+        "cookies",
+        "Facebook",
+        "Log in",
+        "Comments",
+        "comments",
+        "Previous post",
+        "nobody cycles",
+        "we go every year",
+        "thick mulch",
+        "All rights reserved",
+        "Recent Posts",
+    ):
         assert junk not in text, junk
-    assert tree.title in ("Town council approves new cycle lanes", "Harbour festival returns after four years",
-                          "Overwintering dahlias without a greenhouse")
+    assert tree.title in (
+        "Town council approves new cycle lanes",
+        "Harbour festival returns after four years",
+        "Overwintering dahlias without a greenhouse",
+    )
     assert len([b for _, s in walk_sections(tree.root) for b in s.blocks]) >= 4
 
 
@@ -195,9 +231,13 @@ def test_scraped_page_keeps_its_structure_with_trafilatura():
     tree = html_reader.read("docs.html", (DATA / "docs-page.html").read_bytes(), DEFAULTS)
     assert tree.source == "https://widgetry.example.org/en/latest/configuration/"
     sections = {path: s for path, s in walk_sections(tree.root)}
-    assert list(sections) == [(), ("Configuration",), ("Configuration", "The config file"),
-                              ("Configuration", "Environment variables"),
-                              ("Configuration", "Environment variables", "Precedence")]
+    assert list(sections) == [
+        (),
+        ("Configuration",),
+        ("Configuration", "The config file"),
+        ("Configuration", "Environment variables"),
+        ("Configuration", "Environment variables", "Precedence"),
+    ]
     assert sections[("Configuration", "The config file")].anchor == "the-config-file"
     blocks = sections[("Configuration", "The config file")].blocks
     assert Code("[server]\nport = 8080\n\n[cache]\nsize_mb = 64", lang="toml") in blocks
@@ -290,14 +330,49 @@ def test_a_sphinx_page(trafilatura, monkeypatch):
     assert install[1] == Code("$ pip install widgetry", lang="console")
     assert install[2] == Admonition(kind="note", title=None, blocks=(Paragraph("Python 3.11 or newer."),))
     assert sections[("Installation", "From source")].blocks == (
-        ListBlock(items=((Paragraph(r"**build\(*path*\)** — Build the package."),),)),)
+        ListBlock(items=((Paragraph(r"**build\(*path*\)** — Build the package."),),)),
+    )
     assert "Navigation" not in all_text(tree) and "Widgetry team" not in all_text(tree)
 
 
-_MARKUP_BITS = st.sampled_from(["<p>", "</p>", "<div>", "</div>", "<ul>", "<li>", "</ul>", "<table>", "<tr>",
-                                "<td>", "<th>", "</table>", "<pre>", "</pre>", "<h2 id=x>", "</h2>", "<b>",
-                                "</b>", "<br>", "<main>", "</main>", "<article>", "&amp;", "&lt;", "&#0;", "<!--",
-                                "-->", "<script>", "</script>", "<nav>", " ", "\n", "Continue Reading", "text"])
+_MARKUP_BITS = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<div>",
+        "</div>",
+        "<ul>",
+        "<li>",
+        "</ul>",
+        "<table>",
+        "<tr>",
+        "<td>",
+        "<th>",
+        "</table>",
+        "<pre>",
+        "</pre>",
+        "<h2 id=x>",
+        "</h2>",
+        "<b>",
+        "</b>",
+        "<br>",
+        "<main>",
+        "</main>",
+        "<article>",
+        "&amp;",
+        "&lt;",
+        "&#0;",
+        "<!--",
+        "-->",
+        "<script>",
+        "</script>",
+        "<nav>",
+        " ",
+        "\n",
+        "Continue Reading",
+        "text",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None)

@@ -93,8 +93,12 @@ def test_heading_path_and_consecutive_headings_stay_apart() -> None:
         ## Other
         """)
     paths = [path for path, _ in walk_sections(tree.root)]
-    assert paths == [(), ("Managing environments",),
-                     ("Managing environments", "Activating the environment"), ("Other",)]
+    assert paths == [
+        (),
+        ("Managing environments",),
+        ("Managing environments", "Activating the environment"),
+        ("Other",),
+    ]
     env = tree.root.children[0]
     assert env.blocks == ()
     assert env.children[0].blocks == (Paragraph("Use `poetry env activate`."),)
@@ -250,8 +254,7 @@ def test_shortcodes_dropped_content_kept() -> None:
 
         Shown as code: `{{% note %}}`, see [the docs]({{ '/docs/' | relative_url }}).
         """)
-    assert prose(tree) == ("Tab one text, see pyproject.\nRaw text.\n"
-                           "Shown as code: {{% note %}}, see the docs.")
+    assert prose(tree) == ("Tab one text, see pyproject.\nRaw text.\nShown as code: {{% note %}}, see the docs.")
 
 
 def test_note_shortcode_becomes_admonition() -> None:
@@ -264,7 +267,9 @@ def test_note_shortcode_becomes_admonition() -> None:
         {{% /note %}}
         """)
     assert tree.root.blocks == (
-        Admonition("note", None, (Paragraph("Outer note."), Admonition("warning", None, (Paragraph("Inner warning."),)))),
+        Admonition(
+            "note", None, (Paragraph("Outer note."), Admonition("warning", None, (Paragraph("Inner warning."),)))
+        ),
     )
 
 
@@ -354,8 +359,9 @@ def test_large_file_parsed_in_pieces_keeps_structure(monkeypatch: pytest.MonkeyP
     text = "".join(f"## S{i}\n\nText {i} with [ref].\n\n```\ncode\n\n# not a heading\n```\n\n" for i in range(30))
     tree = read(text + "[ref]: https://x\n")
     assert [s.heading for s in tree.root.children] == [f"S{i}" for i in range(30)]
-    assert all(isinstance(s.blocks[1], Code) and s.blocks[1].text == "code\n\n# not a heading"
-               for s in tree.root.children)
+    assert all(
+        isinstance(s.blocks[1], Code) and s.blocks[1].text == "code\n\n# not a heading" for s in tree.root.children
+    )
     assert tree.root.children[29].line == 29 * 10 + 1
     # The reference defined at the very end resolves in the first piece too.
     assert tree.root.children[0].blocks[0] == Paragraph("Text 0 with ref.")
@@ -418,9 +424,12 @@ def test_hugo_tabs_lead_with_their_labels() -> None:
         {{< /tab >}}
         """)
     assert tree.root.blocks == (
-        Paragraph("**With pipx**"), Paragraph("Use pipx."),
-        Paragraph(r"**Manually \(advanced\)**"), Paragraph("Use pip."),
-        Paragraph("**Linux**"), Paragraph("Use apt."),
+        Paragraph("**With pipx**"),
+        Paragraph("Use pipx."),
+        Paragraph(r"**Manually \(advanced\)**"),
+        Paragraph("Use pip."),
+        Paragraph("**Linux**"),
+        Paragraph("Use apt."),
     )
 
 
@@ -428,7 +437,6 @@ def test_front_matter_source() -> None:
     tree = read("---\nquestion: Where?\nsource: https://example.org/faq\n---\n# Where?\n\nHere.\n")
     assert (tree.title, tree.source) == ("Where?", "https://example.org/faq")
     assert read("---\nsource: not a url\n---\nText.\n").source is None
-
 
 
 def test_details_summary_label_kept() -> None:

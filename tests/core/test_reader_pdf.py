@@ -53,14 +53,29 @@ def test_two_pages_paragraphs_know_their_page():
     assert tree.paged and tree.source is None and tree.notes == ()
     assert tree.title == "Community rules for the server"  # no metadata title: the first line
     assert paras(tree) == [
-        (1, ("Members must be kind to each other at all times, and every example of harassment is "
-            "reported to the moderators of the server. Warnings come first.")),
+        (
+            1,
+            (
+                "Members must be kind to each other at all times, and every example of harassment is "
+                "reported to the moderators of the server. Warnings come first."
+            ),
+        ),
         # runs on over the page break: cited by the page it starts on
-        (1, ("Repeated spam leads to a ban from every channel of the server, and the moderators decide "
-            "how long the ban lasts after they have looked at the messages in question and at earlier warnings.")),
+        (
+            1,
+            (
+                "Repeated spam leads to a ban from every channel of the server, and the moderators decide "
+                "how long the ban lasts after they have looked at the messages in question and at earlier warnings."
+            ),
+        ),
         (2, "Appeals"),
-        (2, ("Appeals go to the admin team by direct message, and the team answers within a week. "
-            "A well-Known member may vouch for you.")),
+        (
+            2,
+            (
+                "Appeals go to the admin team by direct message, and the team answers within a week. "
+                "A well-Known member may vouch for you."
+            ),
+        ),
     ]
 
 
@@ -75,16 +90,17 @@ def test_metadata_title_wins_and_is_not_repeated_as_a_paragraph():
 
 
 def test_no_title_when_the_first_line_is_a_sentence():
-    tree = read("p.pdf", make_pdf([["This document has no title line at all.", "It starts with text."]]),
-                ReadOptions())
+    tree = read("p.pdf", make_pdf([["This document has no title line at all.", "It starts with text."]]), ReadOptions())
     assert tree.title is None
     assert paras(tree) == [(1, "This document has no title line at all. It starts with text.")]
 
 
 def test_page_numbers_running_heads_and_contents_lines_dropped():
     ends = {1: "Short end.", 2: "Brief end.", 3: "Last words."}
-    pages = [["Rule book", f"Rule {n} says members keep the channel on topic, page after page.",
-              ends[n], str(n)] for n in range(1, 4)]
+    pages = [
+        ["Rule book", f"Rule {n} says members keep the channel on topic, page after page.", ends[n], str(n)]
+        for n in range(1, 4)
+    ]
     pages[0].insert(1, "1 Introduction . . . . . . . . . . 1")
     tree = read("book.pdf", make_pdf(pages, title="The rule book"), ReadOptions())
     texts = [t for _, t in paras(tree)]
@@ -93,15 +109,30 @@ def test_page_numbers_running_heads_and_contents_lines_dropped():
 
 
 def test_bullets_and_numbered_headings_start_paragraphs():
-    tree = read("l.pdf", make_pdf([["The bot answers questions from the knowledge folder of the server:",
-                                    "• it cites the passage it used for every answer it gives",
-                                    "• it says so when the knowledge base has no answer",
-                                    "1.2. Reloading the knowledge base after an edit",
-                                    "Run the reload command after changing files in the folder."]]), ReadOptions())
+    tree = read(
+        "l.pdf",
+        make_pdf(
+            [
+                [
+                    "The bot answers questions from the knowledge folder of the server:",
+                    "• it cites the passage it used for every answer it gives",
+                    "• it says so when the knowledge base has no answer",
+                    "1.2. Reloading the knowledge base after an edit",
+                    "Run the reload command after changing files in the folder.",
+                ]
+            ]
+        ),
+        ReadOptions(),
+    )
     assert tree.root.blocks == (
         Paragraph("The bot answers questions from the knowledge folder of the server:", page=1),
-        ListBlock(items=((Paragraph("it cites the passage it used for every answer it gives", page=1),),
-                         (Paragraph("it says so when the knowledge base has no answer", page=1),)), page=1),
+        ListBlock(
+            items=(
+                (Paragraph("it cites the passage it used for every answer it gives", page=1),),
+                (Paragraph("it says so when the knowledge base has no answer", page=1),),
+            ),
+            page=1,
+        ),
         Paragraph("1.2. Reloading the knowledge base after an edit", page=1),
         Paragraph("Run the reload command after changing files in the folder.", page=1),
     )
@@ -114,11 +145,17 @@ def test_junk_markers_never_apply_to_pdf():
     assert "Read more about bans" in paras(tree)[-1][1] and tree.notes == ()
 
 
-@pytest.mark.parametrize(("data", "reason"), [
-    (b"", "empty"), (b"not a pdf at all", "not a PDF"),
-    (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog", "damaged"), (b"%PDF-1.7\n%%EOF", "damaged"),
-    (make_pdf(RULES)[:300], "damaged"), (make_pdf(RULES).replace(b"/Pages 2 0 R", b"/Pages 9 0 R"), "damaged"),
-])
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"not a pdf at all", "not a PDF"),
+        (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog", "damaged"),
+        (b"%PDF-1.7\n%%EOF", "damaged"),
+        (make_pdf(RULES)[:300], "damaged"),
+        (make_pdf(RULES).replace(b"/Pages 2 0 R", b"/Pages 9 0 R"), "damaged"),
+    ],
+)
 def test_broken_files_are_a_knowledge_error(data, reason, caplog):
     with caplog.at_level(logging.WARNING), pytest.raises(KnowledgeError, match=reason):
         read("broken.pdf", data, ReadOptions())
@@ -165,23 +202,46 @@ def test_pypdf_complaints_become_one_log_line(caplog):
 
 
 def test_a_compound_the_document_writes_with_its_hyphen_keeps_it():
-    tree = read("h.pdf", make_pdf([["A well-known rule of the server that every member knows about,",
-                                    "and the second well-", "known rule, both exam-", "ples of good rules."]]),
-                ReadOptions())
+    tree = read(
+        "h.pdf",
+        make_pdf(
+            [
+                [
+                    "A well-known rule of the server that every member knows about,",
+                    "and the second well-",
+                    "known rule, both exam-",
+                    "ples of good rules.",
+                ]
+            ]
+        ),
+        ReadOptions(),
+    )
     assert paras(tree)[-1][1].endswith("and the second well-known rule, both examples of good rules.")
 
 
 def test_bigger_type_is_headings_and_gaps_end_paragraphs():
     body = "Members must be kind to each other at all times, in every channel and"
     pages: list[list[str | tuple[str, int]]] = [
-        [("Server handbook", 20), "", ("Joining", 15),
-         body, "in every voice chat, and they read these rules before they post.",
-         "",  # a gap, though the line above is a full one
-         "New members get the visitor role until a moderator checks them over.",
-         ("Roles", 15), body, "they ask before they ping a role."],
-        [("Moderators", 13), "Moderators are picked by the admins every year.",
-         "The moderators keep a log of every warning.",
-         ("Contents", 15), "Joining . . . . . . . . 1", "Roles . . . . . . . . . 1"],
+        [
+            ("Server handbook", 20),
+            "",
+            ("Joining", 15),
+            body,
+            "in every voice chat, and they read these rules before they post.",
+            "",  # a gap, though the line above is a full one
+            "New members get the visitor role until a moderator checks them over.",
+            ("Roles", 15),
+            body,
+            "they ask before they ping a role.",
+        ],
+        [
+            ("Moderators", 13),
+            "Moderators are picked by the admins every year.",
+            "The moderators keep a log of every warning.",
+            ("Contents", 15),
+            "Joining . . . . . . . . 1",
+            "Roles . . . . . . . . . 1",
+        ],
     ]
     tree = read("handbook.pdf", make_pdf(pages), ReadOptions())
     assert tree.title == "Server handbook"
@@ -208,7 +268,7 @@ def test_damaged_copies_of_a_good_pdf_never_raise_anything_but_knowledge_error()
             if rng.random() < 0.5:
                 data[pos] = rng.randrange(256)
             else:
-                del data[pos:pos + rng.randint(1, 40)]
+                del data[pos : pos + rng.randint(1, 40)]
         try:
             tree = read("damaged.pdf", bytes(data), ReadOptions())
         except KnowledgeError:
@@ -224,13 +284,15 @@ def test_a_read_over_its_time_limit_is_abandoned():
 
 
 def test_monospaced_lines_are_code_with_their_indentation():
-    pages: list[list[str | tuple[str, int]]] = [[
-        "Members can ask the bot from the command line of the server with this:",
-        ("kb-bot ask \"how do I join\"", 0),
-        ("for q in questions:", 0),
-        ("print(q)", 0),
-        "It prints the answer and the passage it comes from, with the page number.",
-    ]]
+    pages: list[list[str | tuple[str, int]]] = [
+        [
+            "Members can ask the bot from the command line of the server with this:",
+            ('kb-bot ask "how do I join"', 0),
+            ("for q in questions:", 0),
+            ("print(q)", 0),
+            "It prints the answer and the passage it comes from, with the page number.",
+        ]
+    ]
     tree = read("code.pdf", make_pdf(pages, x={"print(q)": 24}), ReadOptions())  # 4 Courier widths in
     blocks = tree.root.blocks
     assert blocks[1] == Code('kb-bot ask "how do I join"\nfor q in questions:\n    print(q)', page=1)

@@ -101,8 +101,10 @@ def test_admonitions_and_code_block() -> None:
 
 
 def test_sphinx_roles_read_as_their_text() -> None:
-    tree = read("Use :func:`open`, :py:meth:`~pkg.Mod.run`, :ref:`Getting started <start>`, "
-                ":doc:`../usage`, :class:`!Thing`, :data:`.session` and :madeup:`whatever`.\n")
+    tree = read(
+        "Use :func:`open`, :py:meth:`~pkg.Mod.run`, :ref:`Getting started <start>`, "
+        ":doc:`../usage`, :class:`!Thing`, :data:`.session` and :madeup:`whatever`.\n"
+    )
     assert tree.root.blocks == (
         Paragraph("Use `open`, `run`, Getting started, usage, `Thing`, `session` and whatever."),
     )

@@ -63,7 +63,8 @@ def test_junk_markers_come_from_the_options():
     extra = ReadOptions(junk_markers=(*DEFAULT_JUNK_MARKERS, "Subscribe now!"))
     assert plain(read_str(raw, options=extra)) == ["Real text about the topic, long enough."]
     assert plain(read_str("T\n\nSome words. Continue Reading more words.", options=ReadOptions())) == [
-        "Some words. Continue Reading more words."]
+        "Some words. Continue Reading more words."
+    ]
 
 
 def test_source_line_and_title():

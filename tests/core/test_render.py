@@ -83,6 +83,7 @@ def unescape(md: str) -> str:
 
 # ------------------------------------------------------------------------------- answers
 
+
 def test_answer_embed_cites_the_best_passage(service):
     answer = service.ask("why Ramstein?")
     reply = render_answer(answer)
@@ -100,15 +101,22 @@ def test_answer_embed_cites_the_best_passage(service):
 
 
 def test_citation_links_to_the_source_when_known(tmp_path):
-    kdir = make_knowledge(tmp_path / "k", {
-        "page.md": "source: https://example.org/wiki/Space_(centre)\n\n# Orbital Relay [Notes]\n\n"
-                   "The orbital relay station is staffed by twelve engineers.\n\n"
-                   "The relay station handles satellite telemetry for the alliance.\n"}, article=False)
+    kdir = make_knowledge(
+        tmp_path / "k",
+        {
+            "page.md": "source: https://example.org/wiki/Space_(centre)\n\n# Orbital Relay [Notes]\n\n"
+            "The orbital relay station is staffed by twelve engineers.\n\n"
+            "The relay station handles satellite telemetry for the alliance.\n"
+        },
+        article=False,
+    )
     service = KnowledgeService.open(kdir)
     reply = render_answer(service.ask("who staffs the orbital relay station?"))
     [e] = reply.embeds
     assert e.url is not None and "(" not in e.url and ")" not in e.url
-    assert re.search(r"— \[Orbital Relay \\\[Notes\\\] · ¶1\]\(https://example\.org/wiki/Space_%28centre%29", e.description)
+    assert re.search(
+        r"— \[Orbital Relay \\\[Notes\\\] · ¶1\]\(https://example\.org/wiki/Space_%28centre%29", e.description
+    )
 
 
 def test_no_answer_is_plain_and_points_to_sources(service):
@@ -125,16 +133,28 @@ def test_no_answer_is_plain_and_points_to_sources(service):
 
 
 def test_no_answer_notice_and_covers():
-    answer = Answer("what?", False, (), 0.0, notice="The knowledge base has no answer to that.",
-                    covers=tuple(f"Doc {i}" for i in range(6)))
+    answer = Answer(
+        "what?",
+        False,
+        (),
+        0.0,
+        notice="The knowledge base has no answer to that.",
+        covers=tuple(f"Doc {i}" for i in range(6)),
+    )
     text = render_no_answer(answer).embeds[0].description
     assert text.startswith("The knowledge base has no answer to that.")
     assert "*Doc 0*" in text and "3 more" in text
 
 
 def test_markdown_and_mentions_in_passages_render_as_written(tmp_path):
-    kdir = make_knowledge(tmp_path / "k", {"odd.txt": "Odd\n\nThe *secret* `code` is __not__ ~~here~~ "
-                                           "and @everyone with <@123> reads the ramstein > memo.\n"}, article=False)
+    kdir = make_knowledge(
+        tmp_path / "k",
+        {
+            "odd.txt": "Odd\n\nThe *secret* `code` is __not__ ~~here~~ "
+            "and @everyone with <@123> reads the ramstein > memo.\n"
+        },
+        article=False,
+    )
     service = KnowledgeService.open(kdir)
     reply = render_answer(service.ask("who reads the ramstein memo?"))
     desc = reply.embeds[0].description
@@ -186,8 +206,9 @@ def test_full_passage_says_when_shortened(tmp_path):
     service = _huge_kb(tmp_path)
     huge = max(service.knowledge.passages, key=lambda p: len(p.text))
     assert len(huge.text) > DESCRIPTION_LIMIT
-    result = Result(huge, Citation(huge.document, huge.title, huge.number, huge.source),
-                    Snippet(huge.text[:100]), 1.0, 1.0, 1.0)
+    result = Result(
+        huge, Citation(huge.document, huge.title, huge.number, huge.source), Snippet(huge.text[:100]), 1.0, 1.0, 1.0
+    )
     reply = render_full_passage(result)
     assert_within_limits(reply)
     e = reply.embeds[0]
@@ -197,8 +218,12 @@ def test_full_passage_says_when_shortened(tmp_path):
 
 
 def test_fit_embed_drops_trailing_fields_first():
-    e = EmbedData(title="t", description="d " * 1000,
-                  fields=tuple(FieldData(f"f{i}", "v " * 500) for i in range(30)), footer="foot")
+    e = EmbedData(
+        title="t",
+        description="d " * 1000,
+        fields=tuple(FieldData(f"f{i}", "v " * 500) for i in range(30)),
+        footer="foot",
+    )
     fitted = fit_embed(e)
     assert fitted.total_chars() <= EMBED_TOTAL_LIMIT and len(fitted.fields) <= FIELDS_LIMIT
     assert fitted.description == e.description.strip() or fitted.description == e.description
@@ -242,8 +267,11 @@ def test_citation_markdown_shortens_only_the_title():
     assert safe_url("https://x.org/a b(c)") == "https://x.org/a%20b%28c%29"
 
 
-words = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=" \n"),
-                         min_size=1, max_size=12), min_size=1, max_size=60)
+words = st.lists(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=" \n"), min_size=1, max_size=12),
+    min_size=1,
+    max_size=60,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -262,7 +290,7 @@ def test_truncate_cuts_on_word_boundaries(words, limit):
     kept = head.split(" ") if head else []
     # Every kept word is a whole word of the original, in order (unless one giant word).
     if len(words[0]) + 4 < limit:
-        assert kept == words[:len(kept)] or kept[:-1] == words[:len(kept) - 1]
+        assert kept == words[: len(kept)] or kept[:-1] == words[: len(kept) - 1]
 
 
 @settings(max_examples=200, deadline=None)
@@ -285,8 +313,9 @@ def test_truncate_cuts_code_at_a_line_end_and_closes_the_fence():
         if "```bash" in out:
             body = out.split("```bash\n", 1)[1].split("\n```", 1)[0]
             # Whole code lines only: never cut mid-line.
-            assert all(line.startswith("poetry add package-") and line.endswith("--group dev")
-                       for line in body.split("\n")), body
+            assert all(
+                line.startswith("poetry add package-") and line.endswith("--group dev") for line in body.split("\n")
+            ), body
             assert body  # a fence is never left empty
 
 
@@ -323,11 +352,22 @@ RAW_MENTION = re.compile(r"@(?:everyone|here)|<@[!&]?\d", re.IGNORECASE)
 
 def test_mentions_are_defused_in_every_text_the_bot_sends():
     pings = "@everyone @here @Everyone <@123> <@!123> <@&456> \\<@789>"
-    reply = fit_reply(ReplyData(content=pings, embeds=(EmbedData(
-        title=pings, description=pings, footer=pings, fields=(FieldData(pings, pings),)),)))
+    reply = fit_reply(
+        ReplyData(
+            content=pings,
+            embeds=(EmbedData(title=pings, description=pings, footer=pings, fields=(FieldData(pings, pings),)),),
+        )
+    )
     e = reply.embeds[0]
-    for text in (reply.content, e.title, e.description, e.footer, e.fields[0].name, e.fields[0].value,
-                 reply_as_markdown(reply)):
+    for text in (
+        reply.content,
+        e.title,
+        e.description,
+        e.footer,
+        e.fields[0].name,
+        e.fields[0].value,
+        reply_as_markdown(reply),
+    ):
         assert not RAW_MENTION.search(text) and "@\u200beveryone" in text, text
     assert fit_reply(reply) == reply  # idempotent: the Discord layer fits again before sending
     assert defuse_mentions("mail me at a@b.org, @someone") == "mail me at a@b.org, @someone"
@@ -342,9 +382,11 @@ def test_no_mention_token_survives_fitting(text):
 
 # ------------------------------------------------------------------------------- other replies
 
+
 def test_sources_lists_titles_counts_and_links():
-    reply = render_sources([SourceInfo("a.txt", "Alpha", 1, None),
-                            SourceInfo("b.html", "Beta [draft]", 12, "https://example.org/b")])
+    reply = render_sources(
+        [SourceInfo("a.txt", "Alpha", 1, None), SourceInfo("b.html", "Beta [draft]", 12, "https://example.org/b")]
+    )
     desc = reply.embeds[0].description
     assert "**Alpha** — 1 paragraph · a.txt" in desc
     assert "[Beta \\[draft\\]](https://example.org/b) — 12 paragraphs" in desc
@@ -386,6 +428,7 @@ def test_question_title_round_trips():
 
 # ------------------------------------------------------------------------------- terminal
 
+
 def test_terminal_rendering_fits_80_columns_and_shows_buttons(service):
     reply = render_answer(service.ask("why Ramstein?"))
     text = render_terminal(reply)
@@ -411,9 +454,12 @@ def test_terminal_colour_and_ascii_modes(service):
 
 
 def test_terminal_handles_wide_characters_and_long_words():
-    e = EmbedData(title="日本語のタイトル 👍", description="x" * 200 + " 漢字" * 50,
-                  fields=(FieldData("a", "1", True), FieldData("b", "2", True), FieldData("c", "3", True)),
-                  footer="f")
+    e = EmbedData(
+        title="日本語のタイトル 👍",
+        description="x" * 200 + " 漢字" * 50,
+        fields=(FieldData("a", "1", True), FieldData("b", "2", True), FieldData("c", "3", True)),
+        footer="f",
+    )
     out = render_terminal(ReplyData(content="hi", embeds=(e,), ephemeral=True), TerminalStyle(width=40))
     assert out.splitlines()[0] == "(only you can see this)"
     assert all(display_width(line) <= 40 for line in out.splitlines())
@@ -442,8 +488,10 @@ def test_terminal_box_stays_aligned_with_emoji_sequences():
 
 
 def test_example_question_comes_from_the_knowledge_base_or_the_setting():
-    sources = [SourceInfo("a.md", "Managing environments in depth", 4, None),
-               SourceInfo("b.md", "Dependency `groups`", 2, None)]
+    sources = [
+        SourceInfo("a.md", "Managing environments in depth", 4, None),
+        SourceInfo("b.md", "Dependency `groups`", 2, None),
+    ]
     example = example_question(sources)
     assert example == "tell me about Dependency 'groups'"  # the shortest title; no backtick in code
     help_text = render_help(example=example).embeds[0].description

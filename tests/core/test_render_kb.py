@@ -13,8 +13,11 @@ from bot.rendering.messages import citation_markdown
 from bot.rendering.reply import ACTION_CSV, ACTION_NEXT, ACTION_PREV
 from bot.service import KnowledgeDiff, ReloadReport
 
-REASONS = [v for k, v in vars(o).items() if k.isupper() and isinstance(v, str) and not k.startswith("VOTE_")
-           and k != "CONSOLE_ACTOR"]
+REASONS = [
+    v
+    for k, v in vars(o).items()
+    if k.isupper() and isinstance(v, str) and not k.startswith("VOTE_") and k != "CONSOLE_ACTOR"
+]
 
 
 @pytest.mark.parametrize("reason", REASONS)
@@ -48,12 +51,12 @@ def _gap(q: str, n: int = 1, link: str | None = None) -> o.Gap:
 
 
 def test_gaps_page_links_questions_and_offers_pages_and_csv():
-    page = o.GapsPage(7, (_gap("where do I park @everyone?", 3, "https://discord.com/channels/1/2/3"),),
-                      2, 3, 11, 20)
+    page = o.GapsPage(7, (_gap("where do I park @everyone?", 3, "https://discord.com/channels/1/2/3"),), 2, 3, 11, 20)
     reply = render_gaps(page)
     embed = reply.embeds[0]
     assert "[where do I park" in (embed.description or "") and "(https://discord.com/channels/1/2/3)" in (
-        embed.description or "")
+        embed.description or ""
+    )
     assert "@everyone" not in (embed.description or "")  # defused: shown, never a ping
     assert [b.action for b in reply.buttons] == [ACTION_PREV, ACTION_NEXT, ACTION_CSV]
     assert embed.footer and "Page 2/3" in embed.footer and reply.ephemeral
@@ -68,7 +71,9 @@ def test_learned_citation_links_the_teaching_message():
     md = citation_markdown(Citation("learned/x.md", "Q?", 1), learned=info)
     assert md == "[Learned answer · taught on 2026-12-01](https://discord.com/channels/1/2/3)"
     console = o.LearnedInfo("learned/x.md", "Q?", date(2026, 12, 1), "console")
-    assert citation_markdown(Citation("learned/x.md", "Q?", 1), learned=console) == "Learned answer · taught on 2026-12-01"
+    assert (
+        citation_markdown(Citation("learned/x.md", "Q?", 1), learned=console) == "Learned answer · taught on 2026-12-01"
+    )
 
 
 def test_taught_reply_names_file_citation_and_closed_gaps():

@@ -25,20 +25,32 @@ from bot.rendering.reply import DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT, FIELD_VALU
 from bot.rendering.terminal import TerminalStyle, display_width, render_terminal
 from bot.retrieval.snippets import Snippet
 
-LEAD = ("Poetry keeps **virtual environments** outside the project. To create them inside the "
-        "project, set `virtualenvs.in-project` and install it with:")
+LEAD = (
+    "Poetry keeps **virtual environments** outside the project. To create them inside the "
+    "project, set `virtualenvs.in-project` and install it with:"
+)
 CODE = "```bash\npoetry config virtualenvs.in-project true\npoetry install\n```"
-LIST = ("- `--no-root` skips installing the project itself\n"
-        "  - useful for *libraries* in CI\n"
-        "- `--sync` removes packages that are not in the lock file")
+LIST = (
+    "- `--no-root` skips installing the project itself\n"
+    "  - useful for *libraries* in CI\n"
+    "- `--sync` removes packages that are not in the lock file"
+)
 MD = f"{LEAD}\n\n{CODE}\n\nThe install command accepts options:\n\n{LIST}"
 
 
 def passage(md: str, *, number: int = 2, title: str = "Managing environments") -> Passage:
     text = to_plain(md.replace("```bash", "").replace("```", ""))
     sentences = tuple(s.strip() for s in re.split(r"(?<=[.:])\s+", text) if s.strip())
-    return Passage("docs/managing-environments.md", title, None, number, text, sentences,
-                   section=("Activating the environment",), markdown=md)
+    return Passage(
+        "docs/managing-environments.md",
+        title,
+        None,
+        number,
+        text,
+        sentences,
+        section=("Activating the environment",),
+        markdown=md,
+    )
 
 
 def highlighted(text: str, *words: str) -> Snippet:
@@ -85,8 +97,8 @@ def test_highlights_never_go_inside_code_or_existing_markup():
     assert "**project**" in desc and "**install**" in desc  # prose words are highlighted
     assert "`virtualenvs.in-project`" in desc  # ...but not inside a code span
     assert "**virtual environments**" in desc and "****" not in desc  # nor inside bold
-    fence = desc[desc.index("```bash"):]
-    assert "**" not in fence[:fence.index("```", 3)]  # nor in the code block
+    fence = desc[desc.index("```bash") :]
+    assert "**" not in fence[: fence.index("```", 3)]  # nor in the code block
     # Every opened markup is closed.
     assert markup_states(desc)[-1] == 0
 
@@ -180,8 +192,13 @@ def _inline(draw) -> str:
     words = draw(st.lists(_word, min_size=1, max_size=4))
     kind = draw(st.sampled_from(["plain", "bold", "italic", "code", "escaped"]))
     text = " ".join(words)
-    return {"plain": text, "bold": f"**{text}**", "italic": f"*{text}*", "code": f"`{text}`",
-            "escaped": escape(f"*{text}* [x](y)")}[kind]
+    return {
+        "plain": text,
+        "bold": f"**{text}**",
+        "italic": f"*{text}*",
+        "code": f"`{text}`",
+        "escaped": escape(f"*{text}* [x](y)"),
+    }[kind]
 
 
 @st.composite
@@ -229,12 +246,16 @@ def test_truncating_balanced_markdown_keeps_it_balanced(blocks, limit):
 def test_sentences_either_side_of_code_and_a_label_are_found_and_shown_as_written():
     # The plain text (what is indexed and split into sentences) leaves out code blocks and
     # admonition labels; the display Markdown has them between the sentences.
-    md = ("The `install` command reads the `pyproject.toml` file and installs the dependencies.\n\n"
-          "```bash\npoetry install\n```\n\n"
-          "**Note:** If there is a `poetry.lock` file, it uses the exact versions from there.")
-    text = ("The install command reads the pyproject.toml file and installs the dependencies. "
-            "If there is a poetry.lock file, it uses the exact versions from there.")
-    sentences = (text[:text.index(" If") ], text[text.index("If"):])
+    md = (
+        "The `install` command reads the `pyproject.toml` file and installs the dependencies.\n\n"
+        "```bash\npoetry install\n```\n\n"
+        "**Note:** If there is a `poetry.lock` file, it uses the exact versions from there."
+    )
+    text = (
+        "The install command reads the pyproject.toml file and installs the dependencies. "
+        "If there is a poetry.lock file, it uses the exact versions from there."
+    )
+    sentences = (text[: text.index(" If")], text[text.index("If") :])
     p = Passage("docs/cli.md", "Commands", None, 3, text, sentences, section=("install",), markdown=md)
     snip = highlighted(text, "installs", "versions")
     out = snippet_markdown(p, snip)
@@ -291,7 +312,7 @@ def test_a_markdown_file_read_built_and_rendered(tmp_path):
     (kdir / "setup.md").write_text(
         "# Project setup\n\n## Installing the toolchain\n\n"
         "The toolchain installs into a **private** folder. To install the toolchain, run:\n\n"
-        "```bash\ncurl -sSL https://example.org/install.sh | sh\n\nexport PATH=\"$HOME/.tool/bin:$PATH\"\n```\n\n"
+        '```bash\ncurl -sSL https://example.org/install.sh | sh\n\nexport PATH="$HOME/.tool/bin:$PATH"\n```\n\n'
         "The installer accepts options:\n\n"
         "- `--prefix DIR` installs somewhere else\n"
         "  - the folder must be writable\n"
@@ -306,4 +327,6 @@ def test_a_markdown_file_read_built_and_rendered(tmp_path):
     assert "**private**" in desc and "\\*\\*" not in desc
     assert "Project setup › Installing the toolchain" in desc
     full = render_full_passage(answer.best).embeds[0].description
-    assert "- `--prefix DIR` installs somewhere else\n  - the folder must be writable\n- `--quiet` prints nothing" in full
+    assert (
+        "- `--prefix DIR` installs somewhere else\n  - the folder must be writable\n- `--quiet` prints nothing" in full
+    )

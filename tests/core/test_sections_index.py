@@ -96,17 +96,24 @@ def _index(head: list[list[str]] | None, weight: float) -> Index:
     vocab: dict[str, int] = {}
     ids = [vocab.setdefault(t, len(vocab)) for p in body for s in p for t in s]
     hids = [vocab.setdefault(t, len(vocab)) for h in head or [] for t in h]
-    return Index.from_ids(np.array(ids, dtype=np.int32), np.array([2, 2, 2]), np.array([1, 1, 1]), list(vocab),
-                          BM25Params(head_weight=weight),
-                          np.array(hids, dtype=np.int32) if head else None,
-                          np.array([len(h) for h in head], dtype=np.int64) if head else None)
+    return Index.from_ids(
+        np.array(ids, dtype=np.int32),
+        np.array([2, 2, 2]),
+        np.array([1, 1, 1]),
+        list(vocab),
+        BM25Params(head_weight=weight),
+        np.array(hids, dtype=np.int32) if head else None,
+        np.array([len(h) for h in head], dtype=np.int64) if head else None,
+    )
 
 
 def test_bm25f_heading_field_weight():
     plain = _index(None, 8.0)
     zero = _index([["epsilon"], [], ["delta"]], 0.0)
     # weight 0 or no headings: exactly the old postings
-    np.testing.assert_array_equal(plain.bm25_scores(["alpha", "gamma"]), _index(None, 0.0).bm25_scores(["alpha", "gamma"]))
+    np.testing.assert_array_equal(
+        plain.bm25_scores(["alpha", "gamma"]), _index(None, 0.0).bm25_scores(["alpha", "gamma"])
+    )
     np.testing.assert_array_equal(zero.bm25_scores(["alpha"]), plain.bm25_scores(["alpha"]))
     headed = _index([["epsilon"], [], ["delta"]], 8.0)
     # "delta" in passage 2's heading now outweighs passage 1's body occurrence

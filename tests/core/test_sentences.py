@@ -16,11 +16,47 @@ SPLITTER = SentenceSplitter()
 
 # Words that exercise every rule of the fast path: abbreviations, initials, numbers,
 # hyphens, brackets and quotes around words, marks of every kind.
-_TOKENS = st.sampled_from([
-    "word", "Word", "etc", "Dr", "U.S", "e.g", "a", "A", "Z", "x", "1990", "3,5", "12.5", "Jan",
-    "well-known", "anti-etc", "(see", "(etc", "said)", '"quote"', "[1]", "it's", "Über", "ß", "İstanbul",
-    "...", "--", "-", "“curly”", "'tick'", "no", "No", "ph.d", "7", "x.y", "Foo.bar", "東京",
-])
+_TOKENS = st.sampled_from(
+    [
+        "word",
+        "Word",
+        "etc",
+        "Dr",
+        "U.S",
+        "e.g",
+        "a",
+        "A",
+        "Z",
+        "x",
+        "1990",
+        "3,5",
+        "12.5",
+        "Jan",
+        "well-known",
+        "anti-etc",
+        "(see",
+        "(etc",
+        "said)",
+        '"quote"',
+        "[1]",
+        "it's",
+        "Über",
+        "ß",
+        "İstanbul",
+        "...",
+        "--",
+        "-",
+        "“curly”",
+        "'tick'",
+        "no",
+        "No",
+        "ph.d",
+        "7",
+        "x.y",
+        "Foo.bar",
+        "東京",
+    ]
+)
 _MARKS = st.sampled_from(["", "", "", ".", ".", "?", "!", ".)", '."', "?!", ".,", ":", ";", ".."])
 _SPACES = st.sampled_from([" ", " ", " ", "  ", "\n", "\t"])
 
@@ -45,7 +81,11 @@ def test_fast_path_equals_punkt_on_generated_text(text):
 
 def test_fast_path_takes_plain_prose_and_the_article():
     assert SPLITTER._fast_split("One sentence here. Another one? Yes! And Dr. Who came.") == [
-        "One sentence here.", "Another one?", "Yes!", "And Dr. Who came."]
+        "One sentence here.",
+        "Another one?",
+        "Yes!",
+        "And Dr. Who came.",
+    ]
     text = (KNOWLEDGE / "nato-space-center-ramstein.txt").read_text(encoding="utf-8")
     for para in (p for p in re.split(r"\n\s*\n", text) if p.strip()):
         para = re.sub(r"\s+", " ", para).strip()

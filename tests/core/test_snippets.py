@@ -15,14 +15,20 @@ SENTS = (
     "It keeps a lock file next to the project.",  # 1: term 1
     "To remove a virtual environment, run the env remove command.",  # 2: terms 2, 3
     "The command deletes the environment folder.",  # 3: term 3
-    "Other tools work differently.",          # 4
+    "Other tools work differently.",  # 4
 )
 TERMS = ({10}, {1, 11}, {2, 3, 12}, {3, 13}, {14})
 
 
 def _inp(**kw) -> SnippetInput:
-    base = {"sentences": SENTS, "sentence_terms": TERMS, "weights": {1: 0.5, 2: 2.0, 3: 1.0},
-            "total_weight": 3.5, "stems": frozenset({"remov", "environ"}), "best": 2}
+    base = {
+        "sentences": SENTS,
+        "sentence_terms": TERMS,
+        "weights": {1: 0.5, 2: 2.0, 3: 1.0},
+        "total_weight": 3.5,
+        "stems": frozenset({"remov", "environ"}),
+        "best": 2,
+    }
     base.update(kw)
     return SnippetInput(**base)  # type: ignore[arg-type]
 
@@ -40,8 +46,7 @@ def test_window_respects_the_character_limit():
 def test_short_labels_do_not_use_up_the_sentence_budget():
     sents = ("Install it:", "[project]", "[tool.poetry]", "Then lock the dependencies with poetry lock.")
     terms = ({1}, set(), set(), {2})
-    w = choose_window(SnippetInput(sents, terms, {1: 1.0, 2: 1.0}, 2.0, frozenset(), 0),
-                      SnippetParams(max_sentences=2))
+    w = choose_window(SnippetInput(sents, terms, {1: 1.0, 2: 1.0}, 2.0, frozenset(), 0), SnippetParams(max_sentences=2))
     assert w == [0, 1, 2, 3]  # both question words, the labels between them come free
 
 

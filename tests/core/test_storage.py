@@ -22,14 +22,23 @@ class Clock:
         return self.now
 
 
-def _question(store: Store, asker: str | None, text: str = "where do I park?", answered: bool = False,
-              key: str | None = None) -> int:
+def _question(
+    store: Store, asker: str | None, text: str = "where do I park?", answered: bool = False, key: str | None = None
+) -> int:
     return store.log_question(asker=asker, question=text, terms="park", answered=answered, answer_key=key)
 
 
 def _vote(store: Store, voter: str, key: str = "k1", vote: str = "down") -> bool:
-    return store.record_vote(voter=voter, answer_key=key, vote=vote, question="where do I park?", terms="park",
-                             cited=[], answered=False, confidence=0.0)
+    return store.record_vote(
+        voter=voter,
+        answer_key=key,
+        vote=vote,
+        question="where do I park?",
+        terms="park",
+        cited=[],
+        answered=False,
+        confidence=0.0,
+    )
 
 
 def test_new_database_has_the_schema_wal_and_a_salt_inside(tmp_path):
@@ -106,19 +115,35 @@ def test_a_vote_is_stored_once_per_member_and_answer(tmp_path):
 
 def test_feedback_jsonl_is_imported_once(tmp_path):
     old = tmp_path / "feedback.jsonl"
-    old.write_text("\n".join([
-        json.dumps({"time": "2026-11-30T10:00:00+00:00", "vote": "down", "question": "wifi?", "cited": [],
-                    "user": "h" * 64, "answered": True, "confidence": 0.9}),
-        "not json",
-        json.dumps({"vote": "sideways", "question": "x"}),
-        json.dumps({"time": "2026-11-30T11:00:00+00:00", "vote": "up", "question": "why Ramstein?"}),
-    ]) + "\n")
+    old.write_text(
+        "\n".join(
+            [
+                json.dumps(
+                    {
+                        "time": "2026-11-30T10:00:00+00:00",
+                        "vote": "down",
+                        "question": "wifi?",
+                        "cited": [],
+                        "user": "h" * 64,
+                        "answered": True,
+                        "confidence": 0.9,
+                    }
+                ),
+                "not json",
+                json.dumps({"vote": "sideways", "question": "x"}),
+                json.dumps({"time": "2026-11-30T11:00:00+00:00", "vote": "up", "question": "why Ramstein?"}),
+            ]
+        )
+        + "\n"
+    )
     store = Store.in_dir(tmp_path / "data")
     assert store.import_feedback(old, lambda q: q.rstrip("?")) == 2
     assert store.import_feedback(old, lambda q: q) is None  # remembered: not imported twice
     votes = store.votes()
-    assert [(v["vote"], v["question"], v["user"]) for v in votes] == [("down", "wifi?", "h" * 64),
-                                                                      ("up", "why Ramstein?", None)]
+    assert [(v["vote"], v["question"], v["user"]) for v in votes] == [
+        ("down", "wifi?", "h" * 64),
+        ("up", "why Ramstein?", None),
+    ]
 
 
 def test_corrupt_file_is_moved_aside_and_replaced(tmp_path, caplog):
@@ -152,8 +177,7 @@ def test_read_only_database_fails_writes_cleanly(tmp_path):
     _question(store, "a")
     store.close()
     # What a read-only disk does: SQLite opens the file but refuses to write it.
-    store._conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, check_same_thread=False,
-                                  isolation_level=None)
+    store._conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
     with pytest.raises(StoreError, match="could not be written"):
         _question(store, "a")
     assert store.count("questions") == 1  # reads still work
@@ -181,10 +205,26 @@ def test_gap_rows_cover_unanswered_and_downvoted_within_the_window(tmp_path):
     store.log_question(asker="a", question="unanswered", terms="unanswer", answered=False)
     store.log_question(asker="a", question="answered fine", terms="fine", answered=True, answer_key="k1")
     store.log_question(asker="a", question="answered badly", terms="bad", answered=True, answer_key="k2")
-    store.record_vote(voter="b", answer_key="k2", vote="down", question="answered badly", terms="bad",
-                      cited=[], answered=True, confidence=1.0)
-    store.record_vote(voter="b", answer_key="k1", vote="up", question="answered fine", terms="fine",
-                      cited=[], answered=True, confidence=1.0)
+    store.record_vote(
+        voter="b",
+        answer_key="k2",
+        vote="down",
+        question="answered badly",
+        terms="bad",
+        cited=[],
+        answered=True,
+        confidence=1.0,
+    )
+    store.record_vote(
+        voter="b",
+        answer_key="k1",
+        vote="up",
+        question="answered fine",
+        terms="fine",
+        cited=[],
+        answered=True,
+        confidence=1.0,
+    )
     rows = store.gap_rows(7)
     assert sorted(r.question for r in rows) == ["answered badly", "unanswered"]
     assert {r.question: r.downvoted for r in rows} == {"answered badly": True, "unanswered": False}
@@ -231,8 +271,12 @@ def test_forget_finds_votes_imported_with_the_old_salt(tmp_path):
     old = tmp_path / "feedback.jsonl"
     (tmp_path / "feedback.jsonl.salt").write_text(salt.hex() + "\n")
     old_hash = hashlib.sha256(salt + b"4242").hexdigest()  # what the old FeedbackLog wrote
-    old.write_text(json.dumps({"vote": "down", "question": "wifi?", "user": old_hash}) + "\n"
-                   + json.dumps({"vote": "up", "question": "why?", "user": "someone else"}) + "\n")
+    old.write_text(
+        json.dumps({"vote": "down", "question": "wifi?", "user": old_hash})
+        + "\n"
+        + json.dumps({"vote": "up", "question": "why?", "user": "someone else"})
+        + "\n"
+    )
     store = Store.in_dir(tmp_path / "data")
     assert store.import_feedback(old, lambda q: q) == 2
     assert store.forget(store.hashes_of(4242)) == 1

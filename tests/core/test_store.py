@@ -23,7 +23,9 @@ def kdir(tmp_path: Path) -> Path:
     d = tmp_path / "knowledge"
     d.mkdir()
     shutil.copy(KNOWLEDGE / SEED_NAME, d / SEED_NAME)
-    (d / "rules.md").write_text("# Server rules\n\nModerators are elected every spring by members.\n\nBe kind to others.\n")
+    (d / "rules.md").write_text(
+        "# Server rules\n\nModerators are elected every spring by members.\n\nBe kind to others.\n"
+    )
     (d / "faq.txt").write_text("FAQ\n\nThe bot answers questions from the knowledge base.\n")
     return d
 

@@ -11,22 +11,25 @@ from bot.documents.loader import load_knowledge
 from bot.surface import SurfaceMatcher, answer_kind
 
 
-@pytest.mark.parametrize("question, kind", [
-    ("How many staff will the centre have?", "number"),
-    ("how much did it cost", "number"),
-    ("What percentage of voters agreed?", "number"),
-    ("When did NATO declare space a domain?", "date"),
-    ("In what year was it founded?", "date"),
-    ("so when is the launch", "date"),
-    ("What happens when the base is attacked?", None),
-    ("How old was he when he left?", "number"),
-    ("Who is the secretary general?", None),
-    ("where is the base", "place"),
-    ("why Ramstein?", None),
-    ("what did Stoltenberg say?", None),
-    ("", None),
-    ("🚀🚀", None),
-])
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("How many staff will the centre have?", "number"),
+        ("how much did it cost", "number"),
+        ("What percentage of voters agreed?", "number"),
+        ("When did NATO declare space a domain?", "date"),
+        ("In what year was it founded?", "date"),
+        ("so when is the launch", "date"),
+        ("What happens when the base is attacked?", None),
+        ("How old was he when he left?", "number"),
+        ("Who is the secretary general?", None),
+        ("where is the base", "place"),
+        ("why Ramstein?", None),
+        ("what did Stoltenberg say?", None),
+        ("", None),
+        ("🚀🚀", None),
+    ],
+)
 def test_answer_kind(question: str, kind: str | None) -> None:
     assert answer_kind(question) == kind
 
@@ -76,7 +79,8 @@ def test_the_word_as_typed_breaks_a_stem_tie(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text(
         "Notes\n\nThe agency reported on operations at the harbour last spring.\n\n"
         "The agency reported on operational plans at the harbour last spring.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     engine = AnswerEngine(load_knowledge(tmp_path))
     for question, paragraph in (("operational harbour agency", 2), ("harbour agency operations", 1)):
         best = engine.ask(question).best
@@ -87,7 +91,8 @@ def test_a_date_question_prefers_the_passage_with_a_date(tmp_path: Path) -> None
     (tmp_path / "a.txt").write_text(
         "Notes\n\nThe treaty was signed by the council after long talks.\n\n"
         "The treaty was signed by the council in 1987 after talks.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     engine = AnswerEngine(load_knowledge(tmp_path))
     assert engine.ask("When was the treaty signed?").best.citation.paragraph == 2
     # Without a question about time the paragraphs tie and keep their reading order.

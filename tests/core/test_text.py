@@ -6,7 +6,11 @@ from bot.text import Analyzer, SentenceSplitter, TypoIndex, clean_invisible, nea
 def test_terms_are_stems_without_stopwords():
     a = Analyzer()
     assert a.terms("What did the Secretary-General announce about demilitarization?") == [
-        "secretari", "general", "announc", "demilitar"]
+        "secretari",
+        "general",
+        "announc",
+        "demilitar",
+    ]
 
 
 def test_highlight_spans_mark_words_by_stem():
@@ -44,9 +48,11 @@ def test_typo_index_finds_close_terms():
     a = Analyzer()
     vocab = [a.stem(w) for w in ["rumstein", "stoltenberg", "demilitarization", "satellite", "modernization"]]
     ti = TypoIndex(vocab)
+
     def best(word):
         m = ti.lookup(a.stem(word), limit=1)
         return vocab[m[0].term_id] if m else None
+
     assert best("Ramstein") == a.stem("rumstein")
     assert best("Stoltenbreg") == a.stem("stoltenberg")
     assert best("demilitarisation") == a.stem("demilitarization")

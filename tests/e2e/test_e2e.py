@@ -73,6 +73,7 @@ async def followup_of(fake: FakeDiscord, interaction: dict, timeout: float = 5.0
 
 # ---------------------------------------------------------------------------- asking
 
+
 async def test_slash_ask_cites_paragraph_3_with_buttons(fake: FakeDiscord, tmp_path: Path) -> None:
     async with running_bot(fake, tmp_path):
         interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
@@ -111,7 +112,9 @@ async def test_mention_gets_a_cited_answer(fake: FakeDiscord, tmp_path: Path) ->
         robot = fake.make_user("other-bot", bot=True)
         from_bot = await fake.send_message("why Ramstein?", mentions_bot=True, author=robot)
         await run.ask_mention("why Ramstein?")
-        assert [m for m in fake.bot_messages if (m.get("message_reference") or {}).get("message_id") == from_bot["id"]] == []
+        assert [
+            m for m in fake.bot_messages if (m.get("message_reference") or {}).get("message_id") == from_bot["id"]
+        ] == []
 
         # A direct message needs no mention.
         dm = await fake.send_message("why Ramstein?", dm=True)
@@ -171,7 +174,9 @@ async def test_answer_channel_threads_and_prefix_command(fake: FakeDiscord, tmp_
         chatter = await fake.send_message("thanks, that helps")  # not a question: left alone
         prefixed = await fake.send_message("!ask why Ramstein?")
         assert_ramstein_answer(embed_of(await fake.wait_for_reply(prefixed)))
-        assert not [m for m in fake.bot_messages if (m.get("message_reference") or {}).get("message_id") == chatter["id"]]
+        assert not [
+            m for m in fake.bot_messages if (m.get("message_reference") or {}).get("message_id") == chatter["id"]
+        ]
         assert len(fake.requests_to("POST", "/channels/{channel_id}/messages/{message_id}/threads")) == 1
 
 
@@ -187,7 +192,9 @@ async def test_slash_commands_in_a_direct_message(fake: FakeDiscord, tmp_path: P
         assert_ramstein_answer(embed_of((await fake.wait_for_interaction_response(ask)).data))
 
         refused = await fake.send_slash_command("reload", channel_id=dm)
-        assert (await fake.wait_for_interaction_response(refused)).data["content"].startswith("Sorry, only server admins")
+        assert (
+            (await fake.wait_for_interaction_response(refused)).data["content"].startswith("Sorry, only server admins")
+        )
         admin_dm = fake._dm_channel_for(admin)["id"]
         allowed = await fake.send_slash_command("reload", user=admin, channel_id=admin_dm)
         assert embed_of((await followup_of(fake, allowed)).json)["title"] == "Knowledge base reloaded"
@@ -225,6 +232,7 @@ async def test_unanswerable_question_gets_the_no_answer_reply(fake: FakeDiscord,
 
 
 # ---------------------------------------------------------------------------- buttons
+
 
 async def test_buttons_full_passage_more_results_and_votes(fake: FakeDiscord, tmp_path: Path) -> None:
     bob = fake.make_user("bob")
@@ -271,10 +279,13 @@ async def test_buttons_full_passage_more_results_and_votes(fake: FakeDiscord, tm
         # The buttons under a mention's answer work the same way (keyed by the message id).
         msg, reply = await run.ask_mention("why Ramstein?")
         click = await fake.click_button(reply, f"kb:more:{msg['id']}")
-        assert embed_of((await fake.wait_for_interaction_response(click)).data)["title"] == "More results: why Ramstein?"
+        assert (
+            embed_of((await fake.wait_for_interaction_response(click)).data)["title"] == "More results: why Ramstein?"
+        )
         # Every button reply was ephemeral: the channel only ever saw the two answers.
         assert [m["id"] for m in fake.bot_messages if not m["flags"] & payloads.MESSAGE_FLAG_EPHEMERAL] == [
-            answer["id"], reply["id"]
+            answer["id"],
+            reply["id"],
         ]
 
 
@@ -302,7 +313,9 @@ async def test_a_vote_that_failed_to_save_can_be_retried(fake: FakeDiscord, tmp_
         answer = (await fake.wait_for_interaction_response(interaction)).message
         assert answer is not None
         with database_read_only(run.bot.app.store):  # the vote cannot be written
-            first = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
+            first = await fake.wait_for_interaction_response(
+                await fake.click_button(answer, f"kb:up:{interaction['id']}")
+            )
         assert first.data["content"].startswith("Sorry, something went wrong on my side. Please try again")
 
         # the disk problem is fixed; the user tries again, as asked
@@ -312,6 +325,7 @@ async def test_a_vote_that_failed_to_save_can_be_retried(fake: FakeDiscord, tmp_
 
 
 # ---------------------------------------------------------------------------- /reload
+
 
 async def test_reload_by_admins_reports_counts(fake: FakeDiscord, tmp_path: Path) -> None:
     admin_role = fake.make_role("kb-admins")  # no permissions: only ADMIN_ROLE_IDS makes it admin
@@ -395,7 +409,11 @@ async def test_reload_of_a_broken_directory_is_refused_and_old_answers_stay(fake
 def _filler(paragraphs: int) -> str:
     """A big document of nonsense words (none of them in the article): makes a build slow."""
     rng = random.Random(20240601)
-    vocab = [a + b for a in ("lor", "ips", "dol", "sit", "amet", "cons", "adip", "elit") for b in ("a", "o", "um", "is", "ex")]
+    vocab = [
+        a + b
+        for a in ("lor", "ips", "dol", "sit", "amet", "cons", "adip", "elit")
+        for b in ("a", "o", "um", "is", "ex")
+    ]
     return "Filler notes\n\n" + "\n\n".join(" ".join(rng.choices(vocab, k=60)) + "." for _ in range(paragraphs)) + "\n"
 
 
@@ -406,7 +424,9 @@ async def test_50_questions_in_flight_during_a_reload(fake: FakeDiscord, tmp_pat
     manage_guild = payloads.DEFAULT_EVERYONE_PERMISSIONS | payloads.MANAGE_GUILD
     async with running_bot(fake, tmp_path, knowledge_dir=knowledge) as run:
         title, body = (knowledge / ARTICLE).read_text(encoding="utf-8").split("\n", 1)
-        (knowledge / ARTICLE).write_text(f"{title}\n\nAn editor's note opens the new edition.\n\n{body}", encoding="utf-8")
+        (knowledge / ARTICLE).write_text(
+            f"{title}\n\nAn editor's note opens the new edition.\n\n{body}", encoding="utf-8"
+        )
         (knowledge / "filler.txt").write_text(_filler(1500), encoding="utf-8")  # ~0.2 s of building
 
         reload = await fake.send_slash_command("reload", member_permissions=manage_guild)
@@ -435,13 +455,16 @@ async def test_50_questions_in_flight_during_a_reload(fake: FakeDiscord, tmp_pat
         in_flight = [q for q in questions if started < posts[q["id"]].time < done.time]
         assert in_flight, "no question was answered while the reload ran"
         assert len(replies) == len({r["id"] for r in replies}) == 50 == len(posts)
-        print(f"reload {done.time - started:.3f}s; answers: {versions.count('old')} old index, {versions.count('new')} new, {len(in_flight)} during the reload")
+        print(
+            f"reload {done.time - started:.3f}s; answers: {versions.count('old')} old index, {versions.count('new')} new, {len(in_flight)} during the reload"
+        )
 
         _, reply = await run.ask_mention("why Ramstein?")
         assert_ramstein_answer(embed_of(reply), 4)
 
 
 # ---------------------------------------------------------------------------- mentions
+
 
 async def test_nothing_the_bot_sends_can_ping(fake: FakeDiscord, tmp_path: Path) -> None:
     """@everyone, @here, <@user> and <@&role> in questions and in a knowledge paragraph. The
@@ -493,7 +516,9 @@ async def test_sixth_question_in_a_minute_gets_the_friendly_refusal(
             assert_ramstein_answer(embed_of(reply))
         _, sixth = await run.ask_mention("why Ramstein?")
         assert sixth["embeds"] == [] and custom_ids(sixth) == []
-        assert sixth["content"].startswith("You're asking quickly! I answer up to 5 questions every 60 seconds per person")
+        assert sixth["content"].startswith(
+            "You're asking quickly! I answer up to 5 questions every 60 seconds per person"
+        )
         assert "try again in" in sixth["content"]
         # /ask is limited too (only the asker sees that refusal) ...
         interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
@@ -522,6 +547,7 @@ async def test_default_start_logs_no_misleading_intent_warning(
 
 # ---------------------------------------------------------------------------- as a process
 
+
 async def _read_until(stream: asyncio.StreamReader, needle: str, seen: list[str], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -538,8 +564,14 @@ async def test_python_m_bot_run_answers_and_stops_on_sigterm(fake: FakeDiscord, 
     env = subprocess_env(base_env(fake, Path("knowledge").resolve(), tmp_path, LOG_LEVEL="INFO"))
     env["KNOWLEDGE_DIR"] = str(copy_knowledge(tmp_path))
     proc = await asyncio.create_subprocess_exec(
-        PYTHON, "-m", "bot", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        PYTHON,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     seen: list[str] = []
     try:

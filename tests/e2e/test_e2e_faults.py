@@ -64,6 +64,7 @@ async def assert_still_answers(fake: FakeDiscord) -> None:
 
 # ---------------------------------------------------------------------------- gateway
 
+
 async def test_close_4000_resumes_and_replays_missed_events(fake: FakeDiscord, tmp_path: Path) -> None:
     async with running_bot(fake, tmp_path):
         async with fake.gateway_outage():  # the question arrives while the bot is away
@@ -75,7 +76,9 @@ async def test_close_4000_resumes_and_replays_missed_events(fake: FakeDiscord, t
         resume = fake.gateway_frames("recv", op=6)[0]
         assert resume.payload["d"]["session_id"] in fake.sessions
         assert fake.connection_history[resume.connection_id].path == "/gateway-resume"
-        replayed = [f.event for f in fake.gateway_frames("send") if f.connection_id == resume.connection_id and f.op == 0]
+        replayed = [
+            f.event for f in fake.gateway_frames("send") if f.connection_id == resume.connection_id and f.op == 0
+        ]
         assert replayed[:2] == ["MESSAGE_CREATE", "RESUMED"]
         await assert_still_answers(fake)
         assert len(replies_to(fake, missed)) == 1
@@ -101,6 +104,7 @@ async def test_invalid_session_identifies_afresh(fake: FakeDiscord, tmp_path: Pa
 
 
 # ---------------------------------------------------------------------------- REST
+
 
 async def test_429_on_the_reply_is_retried_and_posted_once(fake: FakeDiscord, tmp_path: Path) -> None:
     async with running_bot(fake, tmp_path):
@@ -151,6 +155,7 @@ async def test_persistent_5xx_is_logged_and_the_bot_keeps_answering(
 
 
 # ---------------------------------------------------------------------------- fatal: one line, no traceback
+
 
 def _settings(fake: FakeDiscord, tmp_path: Path, **env: str) -> Settings:
     return Settings.from_env(base_env(fake, KNOWLEDGE, tmp_path, **env))
@@ -219,8 +224,14 @@ async def test_discord_unreachable_is_one_clear_line(tmp_path: Path) -> None:
 
 async def _run_process(fake: FakeDiscord, tmp_path: Path, **env: str) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        PYTHON, "-m", "bot", "run", cwd=tmp_path, env=subprocess_env(base_env(fake, KNOWLEDGE, tmp_path, **env)),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        PYTHON,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=subprocess_env(base_env(fake, KNOWLEDGE, tmp_path, **env)),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         out, err = await asyncio.wait_for(proc.communicate(), 20)
@@ -256,6 +267,7 @@ async def test_privileged_intent_refused_in_a_process_exits_2(tmp_path: Path) ->
 
 
 # ---------------------------------------------------------------------------- token parts, silent servers
+
 
 def token_parts(token: str) -> list[str]:
     parts = token.split(".")
@@ -338,13 +350,24 @@ async def test_a_server_that_never_answers_the_login_is_one_line_and_status_1(tm
     server, writers = await _silent_server()
     port = server.sockets[0].getsockname()[1]
     api = f"http://127.0.0.1:{port}/api/v10"
-    env = {"DISCORD_TOKEN": "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.fake-token-value-0123456789",
-           "DISCORD_API_BASE": api, "DISCORD_GATEWAY_URL": f"ws://127.0.0.1:{port}/gateway",
-           "KNOWLEDGE_DIR": str(KNOWLEDGE), "FEEDBACK_FILE": str(tmp_path / "fb.jsonl"), "CONNECT_TIMEOUT": "0.5"}
+    env = {
+        "DISCORD_TOKEN": "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.fake-token-value-0123456789",
+        "DISCORD_API_BASE": api,
+        "DISCORD_GATEWAY_URL": f"ws://127.0.0.1:{port}/gateway",
+        "KNOWLEDGE_DIR": str(KNOWLEDGE),
+        "FEEDBACK_FILE": str(tmp_path / "fb.jsonl"),
+        "CONNECT_TIMEOUT": "0.5",
+    }
     try:
         proc = await asyncio.create_subprocess_exec(
-            PYTHON, "-m", "bot", "run", cwd=tmp_path, env=subprocess_env(env),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            PYTHON,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=subprocess_env(env),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             out, errb = await asyncio.wait_for(proc.communicate(), 20)
@@ -356,9 +379,13 @@ async def test_a_server_that_never_answers_the_login_is_one_line_and_status_1(tm
         await _close_silent(server, writers)
     assert writers, "the bot never connected to the silent server"
     assert proc.returncode == 1, errb
-    assert_one_clear_line(errb.decode(), (
-        f"Discord did not answer (logging in at {api}: no answer within 0.5 s). Check the network "
-        "(and DISCORD_API_BASE / DISCORD_GATEWAY_URL if set), then start the bot again."))
+    assert_one_clear_line(
+        errb.decode(),
+        (
+            f"Discord did not answer (logging in at {api}: no answer within 0.5 s). Check the network "
+            "(and DISCORD_API_BASE / DISCORD_GATEWAY_URL if set), then start the bot again."
+        ),
+    )
     assert out == b"" and b"fake-token-value" not in errb
 
 
@@ -376,4 +403,5 @@ async def test_a_gateway_that_never_says_hello_is_one_line_and_status_1(tmp_path
     assert code == 1
     assert err.getvalue() == (
         f"Discord did not answer (the gateway at {fake.gateway_url}: no answer within 0.5 s). Check the "
-        "network (and DISCORD_API_BASE / DISCORD_GATEWAY_URL if set), then start the bot again.\n")
+        "network (and DISCORD_API_BASE / DISCORD_GATEWAY_URL if set), then start the bot again.\n"
+    )

@@ -42,7 +42,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 async def followup_of(fake: FakeDiscord, interaction: dict, timeout: float = 10.0) -> RecordedRequest:
     return await fake.wait_for_request(
-        lambda r: r.matches("POST", FOLLOWUP_ROUTE) and r.params["token"] == interaction["token"], timeout)
+        lambda r: r.matches("POST", FOLLOWUP_ROUTE) and r.params["token"] == interaction["token"], timeout
+    )
 
 
 async def reply_of(fake: FakeDiscord, interaction: dict, timeout: float = 10.0) -> dict:
@@ -69,12 +70,16 @@ def kb_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 # ---------------------------------------------------------------------------- teaching
 
-async def test_teach_from_a_reply_under_no_answer_then_the_question_is_answered(fake: FakeDiscord, tmp_path: Path) -> None:
+
+async def test_teach_from_a_reply_under_no_answer_then_the_question_is_answered(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
     teacher_role = fake.make_role("Teacher")
     carol = fake.make_user("carol", role_ids=[teacher_role["id"]])
     kdir = copy_knowledge(tmp_path)
-    async with running_bot(fake, tmp_path, knowledge_dir=kdir, TEACHER_ROLE_IDS=teacher_role["id"],
-                           **kb_env(tmp_path)) as run:
+    async with running_bot(
+        fake, tmp_path, knowledge_dir=kdir, TEACHER_ROLE_IDS=teacher_role["id"], **kb_env(tmp_path)
+    ) as run:
         question, no_answer = await run.ask_mention(RELAY_QUESTION)
         assert embed_of(no_answer)["footer"]["text"].startswith("Confidence: no answer")
         assert f"kb:teach:{question['id']}" in custom_ids(no_answer)
@@ -103,7 +108,7 @@ async def test_teach_from_a_reply_under_no_answer_then_the_question_is_answered(
         [learned] = (kdir / "learned").glob("*.md")
         saved = learned.read_text(encoding="utf-8")
         jump = f"https://discord.com/channels/{fake.guild_id}/{fake.channel_id}/{answer['id']}"
-        assert f"source: \"{jump}\"" in saved or f"source: {jump}" in saved
+        assert f'source: "{jump}"' in saved or f"source: {jump}" in saved
         assert "It was chosen in 2019." in saved and carol["id"] not in saved  # taught-by is a hash
 
         # Later questions, the same and reworded, are answered from the learned answer.
@@ -142,14 +147,16 @@ async def test_teach_an_answer_button_opens_the_modal_with_the_question(fake: Fa
         assert slash_reply is not None
         under = await fake.send_message("Its call sign is Kestrel One.", author=fake.owner, reply_to=slash_reply)
         modal = await fake.wait_for_interaction_response(
-            await fake.send_message_command("Teach KB Bot", under, user=fake.owner))
+            await fake.send_message_command("Teach KB Bot", under, user=fake.owner)
+        )
         assert fake.modal_fields(modal)["question"]["value"] == "what is the relay station's call sign?"
 
         # An answer given straight under a member's question: the question comes from there.
         asked = await fake.send_message("who keeps the relay station logbook?")
         direct = await fake.send_message("The duty officer keeps it.", author=fake.owner, reply_to=asked)
         modal = await fake.wait_for_interaction_response(
-            await fake.send_message_command("Teach KB Bot", direct, user=fake.owner))
+            await fake.send_message_command("Teach KB Bot", direct, user=fake.owner)
+        )
         assert fake.modal_fields(modal)["question"]["value"] == "who keeps the relay station logbook?"
 
 
@@ -158,29 +165,40 @@ async def test_teaching_refusals_leave_the_knowledge_folder_unchanged(fake: Fake
     carol = fake.make_user("carol", role_ids=[teacher_role["id"]])
     kdir = copy_knowledge(tmp_path)
     before = snapshot(kdir)
-    async with running_bot(fake, tmp_path, knowledge_dir=kdir, TEACHER_ROLE_IDS=teacher_role["id"],
-                           **kb_env(tmp_path)) as run:
+    async with running_bot(
+        fake, tmp_path, knowledge_dir=kdir, TEACHER_ROLE_IDS=teacher_role["id"], **kb_env(tmp_path)
+    ) as run:
         question, no_answer = await run.ask_mention(RELAY_QUESTION)
         answer = await fake.send_message(RELAY_ANSWER, reply_to=no_answer)
 
         # A member without the role: refused at once, with the reason, and no modal.
-        for interaction in (await fake.send_message_command("Teach KB Bot", answer),
-                            await fake.click_button(no_answer, f"kb:teach:{question['id']}")):
+        for interaction in (
+            await fake.send_message_command("Teach KB Bot", answer),
+            await fake.click_button(no_answer, f"kb:teach:{question['id']}"),
+        ):
             refusal = await fake.wait_for_interaction_response(interaction)
             assert refusal.type == 4 and refusal.ephemeral
             assert "teacher role" in refusal.data["content"]
         # A teacher cannot teach the bot's own message, nor a message of only pings.
-        own = await fake.wait_for_interaction_response(await fake.send_message_command("Teach KB Bot", no_answer, user=carol))
+        own = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", no_answer, user=carol)
+        )
         assert own.type == 4 and "bot's own" in own.data["content"]
         pings = await fake.send_message(f"<@{fake.default_user['id']}> @everyone", author=carol)
-        only_pings = await fake.wait_for_interaction_response(await fake.send_message_command("Teach KB Bot", pings, user=carol))
+        only_pings = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", pings, user=carol)
+        )
         assert only_pings.type == 4 and only_pings.ephemeral and "Sorry" in only_pings.data["content"]
 
         # A teacher's modal with a blank answer, or one the Discord client would never send.
-        modal = await fake.wait_for_interaction_response(await fake.send_message_command("Teach KB Bot", answer, user=carol))
+        modal = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", answer, user=carol)
+        )
         blank = await reply_of(fake, await fake.submit_modal(modal, {"answer": "   "}))
         assert "Nothing was changed" in text_of(blank)
-        modal = await fake.wait_for_interaction_response(await fake.send_message_command("Teach KB Bot", answer, user=carol))
+        modal = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", answer, user=carol)
+        )
         huge = await reply_of(fake, await fake.submit_modal(modal, {"answer": "x" * 10_000}, check_limits=False))
         assert "4,000" in text_of(huge) or "4000" in text_of(huge)
     assert snapshot(kdir) == before
@@ -188,42 +206,64 @@ async def test_teaching_refusals_leave_the_knowledge_folder_unchanged(fake: Fake
 
 # ---------------------------------------------------------------------------- /kb
 
+
 async def test_kb_add_a_good_file_then_list_show_autocomplete_and_remove(fake: FakeDiscord, tmp_path: Path) -> None:
     kdir = copy_knowledge(tmp_path)
     async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
         upload = fake.make_attachment("relay.md", UPLOAD, content_type="text/markdown")
-        added = await reply_of(fake, await fake.send_slash_command("kb add", {"file": upload}, user=fake.owner), timeout=20)
+        added = await reply_of(
+            fake, await fake.send_slash_command("kb add", {"file": upload}, user=fake.owner), timeout=20
+        )
         assert "uploads/relay.md" in text_of(added)
         assert (kdir / "uploads" / "relay.md").read_text(encoding="utf-8") == UPLOAD
         assert [r.path for r in fake.cdn_requests] == ["/" + upload["url"].split("/", 3)[3]]  # the URL Discord gave
         _, reply = await run.ask_mention("how often does the relay station crew rotate?")
         assert "ninety days" in embed_of(reply)["description"]
 
-        choices = fake.choices_of(await fake.wait_for_interaction_response(
-            await fake.send_autocomplete("kb remove", {"document": "rel"}, "document", user=fake.owner)))
+        choices = fake.choices_of(
+            await fake.wait_for_interaction_response(
+                await fake.send_autocomplete("kb remove", {"document": "rel"}, "document", user=fake.owner)
+            )
+        )
         assert {"name": "uploads/relay.md", "value": "uploads/relay.md"} in choices
-        hidden = fake.choices_of(await fake.wait_for_interaction_response(
-            await fake.send_autocomplete("kb remove", {"document": "rel"}, "document")))
+        hidden = fake.choices_of(
+            await fake.wait_for_interaction_response(
+                await fake.send_autocomplete("kb remove", {"document": "rel"}, "document")
+            )
+        )
         assert hidden == []  # members who are not admins learn nothing from autocomplete
 
         listed = await reply_of(fake, await fake.send_slash_command("kb list", user=fake.owner))
         assert "uploads/relay.md" in text_of(listed) and "Page 1/1" in text_of(listed)
-        shown = await reply_of(fake, await fake.send_slash_command("kb show", {"document": "uploads/relay.md"}, user=fake.owner))
+        shown = await reply_of(
+            fake, await fake.send_slash_command("kb show", {"document": "uploads/relay.md"}, user=fake.owner)
+        )
         assert "Orbital relay station" in text_of(shown)
 
-        removed = await reply_of(fake, await fake.send_slash_command("kb remove", {"document": "uploads/relay.md"}, user=fake.owner), timeout=20)
+        removed = await reply_of(
+            fake,
+            await fake.send_slash_command("kb remove", {"document": "uploads/relay.md"}, user=fake.owner),
+            timeout=20,
+        )
         assert "Removed uploads/relay.md" in text_of(removed)
         assert not (kdir / "uploads" / "relay.md").exists()
 
 
-@pytest.mark.parametrize("filename,data,expect", [
-    ("blob.md", bytes(range(256)) * 40, "binary"),
-    ("../../x.md", b"# Escape\n\nTrying to climb out of the folder.\n", None),
-    ("seed.md", None, "already"),
-    ("CON.md", b"# Console\n\nA reserved device name on Windows.\n", "reserved"),
-    ("broken.pdf", b"%PDF-1.4\n1 0 obj <</Type /Catalog>> garbage without pages\n", None),
-    ("latin.txt", "Caf\u00e9 cr\u00e8me, na\u00efve r\u00e9sum\u00e9 text in Latin-1.\n".encode("latin-1"), "UTF-8"),
-])
+@pytest.mark.parametrize(
+    "filename,data,expect",
+    [
+        ("blob.md", bytes(range(256)) * 40, "binary"),
+        ("../../x.md", b"# Escape\n\nTrying to climb out of the folder.\n", None),
+        ("seed.md", None, "already"),
+        ("CON.md", b"# Console\n\nA reserved device name on Windows.\n", "reserved"),
+        ("broken.pdf", b"%PDF-1.4\n1 0 obj <</Type /Catalog>> garbage without pages\n", None),
+        (
+            "latin.txt",
+            "Caf\u00e9 cr\u00e8me, na\u00efve r\u00e9sum\u00e9 text in Latin-1.\n".encode("latin-1"),
+            "UTF-8",
+        ),
+    ],
+)
 async def test_kb_add_bad_files_leave_the_folder_and_answers_unchanged(
     fake: FakeDiscord, tmp_path: Path, filename: str, data: bytes | None, expect: str | None
 ) -> None:
@@ -234,7 +274,9 @@ async def test_kb_add_bad_files_leave_the_folder_and_answers_unchanged(
     async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
         _, first = await run.ask_mention("why Ramstein?")
         attachment = fake.make_attachment(filename, data if data is not None else "# Other\n\nNew text.\n")
-        refusal = await reply_of(fake, await fake.send_slash_command("kb add", {"file": attachment}, user=fake.owner), timeout=20)
+        refusal = await reply_of(
+            fake, await fake.send_slash_command("kb add", {"file": attachment}, user=fake.owner), timeout=20
+        )
         text = text_of(refusal)
         assert text.startswith("Sorry") and "Nothing was changed" in text
         if expect:
@@ -254,7 +296,9 @@ async def test_kb_add_too_big_is_refused_before_downloading(fake: FakeDiscord, t
         assert "Sorry" in text_of(refusal)
         # Discord says 10 bytes; the CDN serves 25 kB: the download stops at the limit.
         liar = fake.make_attachment("liar.md", "# Liar\n\n" + "word " * 5000, size=10)
-        lied = await reply_of(fake, await fake.send_slash_command("kb add", {"file": liar}, user=fake.owner), timeout=20)
+        lied = await reply_of(
+            fake, await fake.send_slash_command("kb add", {"file": liar}, user=fake.owner), timeout=20
+        )
         assert "Sorry" in text_of(lied)
     assert [r.path.rsplit("/", 1)[-1] for r in fake.cdn_requests] == ["liar.md"]  # big.md never downloaded
     assert snapshot(kdir) == before
@@ -265,9 +309,13 @@ async def test_members_without_the_role_are_refused_with_a_reason(fake: FakeDisc
     before = snapshot(kdir)
     async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)):
         upload = fake.make_attachment("relay.md", UPLOAD)
-        for name, options in (("gaps", {}), ("kb list", {}), ("kb add", {"file": upload}),
-                              ("kb remove", {"document": "nato-space-center-ramstein.txt"}),
-                              ("kb show", {"document": "nato-space-center-ramstein.txt"})):
+        for name, options in (
+            ("gaps", {}),
+            ("kb list", {}),
+            ("kb add", {"file": upload}),
+            ("kb remove", {"document": "nato-space-center-ramstein.txt"}),
+            ("kb show", {"document": "nato-space-center-ramstein.txt"}),
+        ):
             body = await reply_of(fake, await fake.send_slash_command(name, options))
             assert body.get("content", "").startswith("Sorry") and "admin" in body["content"], (name, body)
         # The commands are hidden from members without Manage Server by default.
@@ -282,9 +330,17 @@ async def test_members_without_the_role_are_refused_with_a_reason(fake: FakeDisc
 
 # ---------------------------------------------------------------------------- /gaps, pages, /forget-me
 
+
 async def test_gaps_pages_and_csv(fake: FakeDiscord, tmp_path: Path) -> None:
-    topics = ["banana bread", "tidal turbines", "opera houses", "chess openings", "glacier caves",
-              "sourdough starters", "violin varnish"]
+    topics = [
+        "banana bread",
+        "tidal turbines",
+        "opera houses",
+        "chess openings",
+        "glacier caves",
+        "sourdough starters",
+        "violin varnish",
+    ]
     async with running_bot(fake, tmp_path, **kb_env(tmp_path)) as run:
         for topic in topics:
             await run.ask_mention(f"what is the history of {topic}?")
@@ -310,7 +366,9 @@ async def test_gaps_pages_and_csv(fake: FakeDiscord, tmp_path: Path) -> None:
         await fake.wait_for_interaction_response(back)
         assert "Page 1/2" in text_of(fake.messages[first["id"]])
 
-        csv_reply = await fake.wait_for_interaction_response(await fake.click_button(first, "kb:csv:30", user=fake.owner))
+        csv_reply = await fake.wait_for_interaction_response(
+            await fake.click_button(first, "kb:csv:30", user=fake.owner)
+        )
         assert csv_reply.type == 4 and csv_reply.ephemeral and csv_reply.message is not None
         assert fake.attachment_bytes(csv_reply.message["attachments"][0]) == fake.attachment_bytes(attachment)
 
@@ -325,7 +383,9 @@ async def test_kb_list_pages_with_buttons(fake: FakeDiscord, tmp_path: Path) -> 
         assert first is not None
         page1 = text_of(first)  # the fake edits the stored message in place: keep its text now
         assert "Page 1/2" in page1 and custom_ids(first) == ["kb:page:kb:0:2"]
-        update = await fake.wait_for_interaction_response(await fake.click_button(first, "kb:page:kb:0:2", user=fake.owner))
+        update = await fake.wait_for_interaction_response(
+            await fake.click_button(first, "kb:page:kb:0:2", user=fake.owner)
+        )
         assert update.type == 7
         second = fake.messages[first["id"]]
         page2 = text_of(second)
@@ -346,7 +406,9 @@ async def test_forget_me_says_how_many_rows_went(fake: FakeDiscord, tmp_path: Pa
         assert "0" in again["content"] or "nothing" in again["content"].lower()
 
 
-async def test_without_a_usable_database_the_bot_answers_and_says_what_was_not_saved(fake: FakeDiscord, tmp_path: Path) -> None:
+async def test_without_a_usable_database_the_bot_answers_and_says_what_was_not_saved(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
     """DATA_DIR is a file, not a folder: no database can be opened. Questions are still
     answered; an admin action is done and says it could not be written to the audit log;
     /forget-me says nothing could be deleted."""
@@ -357,7 +419,9 @@ async def test_without_a_usable_database_the_bot_answers_and_says_what_was_not_s
         _, reply = await run.ask_mention("why Ramstein?")
         assert "two considerations" in embed_of(reply)["description"]
         upload = fake.make_attachment("relay.md", UPLOAD)
-        added = await reply_of(fake, await fake.send_slash_command("kb add", {"file": upload}, user=fake.owner), timeout=20)
+        added = await reply_of(
+            fake, await fake.send_slash_command("kb add", {"file": upload}, user=fake.owner), timeout=20
+        )
         assert "uploads/relay.md" in text_of(added) and "could not be written to the audit log" in text_of(added)
         forgot = await reply_of(fake, await fake.send_slash_command("forget-me"))
         assert "could not delete" in forgot["content"]

@@ -219,7 +219,9 @@ async def test_interaction_answered_too_late_is_unknown(fake: FakeDiscord, bot: 
     fake.interaction_deadline = 0.05
     bot.slow_delay = 0.2  # the command forgets to defer in time
     interaction = await fake.send_slash_command("slow")
-    late = await fake.wait_for_request(lambda r: r.matches("POST", "/interactions/{interaction_id}/{interaction_token}/callback"))
+    late = await fake.wait_for_request(
+        lambda r: r.matches("POST", "/interactions/{interaction_id}/{interaction_token}/callback")
+    )
     assert late.status == 404 and late.response["code"] == 10062
     await fake.wait_until(lambda: bot.command_errors, 2.0, "the command error")
     assert isinstance(bot.command_errors[0].__cause__, discord.NotFound)
@@ -247,7 +249,9 @@ async def test_button_deferred_update_edits_original(fake: FakeDiscord, bot: Sma
     answer = await fake.wait_for_reply(msg)
     click = await fake.click_button(answer, "more")
     assert (await fake.wait_for_interaction_response(click)).type == 6
-    edit = await fake.wait_for_request(lambda r: r.matches("PATCH", "/webhooks/{application_id}/{token}/messages/@original"))
+    edit = await fake.wait_for_request(
+        lambda r: r.matches("PATCH", "/webhooks/{application_id}/{token}/messages/@original")
+    )
     assert edit.status == 200 and edit.response["id"] == answer["id"]
     assert fake.messages[answer["id"]]["content"] == "Here is more detail."
 
@@ -364,7 +368,9 @@ async def test_rejected_token_raises_login_failure(fake: FakeDiscord) -> None:
     assert fake.requests_to("GET", "/users/@me")[0].status == 401
 
 
-async def test_unknown_route_is_404_and_recorded(fake: FakeDiscord, bot: SmallBot, caplog: pytest.LogCaptureFixture) -> None:
+async def test_unknown_route_is_404_and_recorded(
+    fake: FakeDiscord, bot: SmallBot, caplog: pytest.LogCaptureFixture
+) -> None:
     route = discord.http.Route("GET", "/guilds/{guild_id}/audit-logs", guild_id=int(fake.guild_id))
     with caplog.at_level(logging.WARNING, logger="tests.fakes.fake_discord"):
         with pytest.raises(discord.NotFound):

@@ -25,8 +25,9 @@ class EchoModal(discord.ui.Modal, title="Edit the quote"):
     def __init__(self, bot: InteractionBot, text: str) -> None:
         super().__init__(timeout=None, custom_id="echo-modal")
         self.bot = bot
-        self.text = discord.ui.TextInput(label="Text", style=discord.TextStyle.paragraph, default=text,
-                                         max_length=100, custom_id="text")
+        self.text = discord.ui.TextInput(
+            label="Text", style=discord.TextStyle.paragraph, default=text, max_length=100, custom_id="text"
+        )
         self.add_item(self.text)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
@@ -89,7 +90,8 @@ class InteractionBot(commands.Bot):
             member = interaction.user
             roles = sorted(r.name for r in getattr(member, "roles", []) if not r.is_default())
             await interaction.response.send_message(
-                f"roles={','.join(roles)} manage_guild={interaction.permissions.manage_guild}")
+                f"roles={','.join(roles)} manage_guild={interaction.permissions.manage_guild}"
+            )
 
         for command in (quote, upload, pick, pages, whoami):
             self.tree.add_command(command, guild=self.guild)
@@ -165,8 +167,14 @@ async def test_a_modal_cannot_answer_a_modal_submit_and_bad_modals_are_rejected(
         ignored_command = await fake.send_slash_command("unknown", require_registered=False)
         ignored_autocomplete = await fake.send_autocomplete("unknown", {"q": "a"}, "q", require_registered=False)
         url = f"{fake.api_base}/interactions/{{}}/{{}}/callback"
-        modal = {"type": 9, "data": {"custom_id": "m", "title": "A title", "components": [
-            {"type": 1, "components": [{"type": 4, "custom_id": "a", "label": "A", "style": 1}]}]}}
+        modal = {
+            "type": 9,
+            "data": {
+                "custom_id": "m",
+                "title": "A title",
+                "components": [{"type": 1, "components": [{"type": 4, "custom_id": "a", "label": "A", "style": 1}]}],
+            },
+        }
         long_title = {"type": 9, "data": {**modal["data"], "title": "t" * 46}}
         choice = {"type": 8, "data": {"choices": [{"name": "n", "value": "v" * 101}]}}
 
@@ -233,7 +241,10 @@ async def test_autocomplete_interaction_gets_choices(fake: FakeDiscord) -> None:
         assert interaction["data"]["options"] == [{"name": "fruit", "type": 3, "value": "ap", "focused": True}]
         response = await fake.wait_for_interaction_response(interaction)
         assert response.type == 8
-        assert fake.choices_of(response) == [{"name": "apple", "value": "apple"}, {"name": "apricot", "value": "apricot"}]
+        assert fake.choices_of(response) == [
+            {"name": "apple", "value": "apple"},
+            {"name": "apricot", "value": "apricot"},
+        ]
 
 
 async def test_pagination_buttons_update_the_ephemeral_message(fake: FakeDiscord) -> None:
@@ -263,7 +274,8 @@ async def test_member_roles_and_permissions_travel_in_interactions(fake: FakeDis
         plain = await fake.send_slash_command("whoami", user=carol)
         assert (await fake.wait_for_interaction_response(plain)).data["content"] == "roles=Teacher manage_guild=False"
         mod = await fake.send_slash_command("whoami", user=carol, role_ids=[teacher["id"], moderator["id"]])
-        assert (await fake.wait_for_interaction_response(mod)).data["content"] == "roles=Moderator,Teacher manage_guild=True"
+        assert (await fake.wait_for_interaction_response(mod)).data[
+            "content"
+        ] == "roles=Moderator,Teacher manage_guild=True"
         forced = await fake.send_slash_command("whoami", member_permissions=0)
         assert (await fake.wait_for_interaction_response(forced)).data["content"].endswith("manage_guild=False")
-

@@ -132,6 +132,7 @@ async def running_bot(
 
 # ---------------------------------------------------------------------------- assertions
 
+
 def _message_bodies(fake: FakeDiscord) -> Iterator[tuple[RecordedRequest, JSON]]:
     """Every message body the bot sent: channel messages and edits, interaction callbacks
     that carry a message (types 4 and 7), follow-ups and webhook edits."""
@@ -197,8 +198,9 @@ def database_read_only(store: Any) -> Iterator[None]:
 
     with store._lock:
         original = store._conn
-        store._conn = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, check_same_thread=False,
-                                      isolation_level=None)
+        store._conn = sqlite3.connect(
+            f"file:{store.path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+        )
     try:
         yield
     finally:

@@ -63,8 +63,9 @@ class FakeRole:
 
 
 class FakeUser:
-    def __init__(self, id: int = 1, *, bot: bool = False, roles: tuple[int, ...] = (),
-                 manage_guild: bool = False) -> None:
+    def __init__(
+        self, id: int = 1, *, bot: bool = False, roles: tuple[int, ...] = (), manage_guild: bool = False
+    ) -> None:
         self.id = id
         self.bot = bot
         self.roles = [FakeRole(r) for r in roles]
@@ -111,9 +112,17 @@ class FakeEmbedMessage:
 
 
 class FakeInteraction:
-    def __init__(self, client: Any, user: FakeUser | None = None, *, guild_id: int | None = 77,
-                 channel_id: int = 55, permissions: discord.Permissions | None = None,
-                 command_name: str = "ask", message: FakeEmbedMessage | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        user: FakeUser | None = None,
+        *,
+        guild_id: int | None = 77,
+        channel_id: int = 55,
+        permissions: discord.Permissions | None = None,
+        command_name: str = "ask",
+        message: FakeEmbedMessage | None = None,
+    ) -> None:
         self.id = next(_ids)
         self.client = client
         self.user = user or FakeUser()
@@ -129,8 +138,14 @@ class FakeInteraction:
 
 
 class FakeChannel:
-    def __init__(self, id: int = 55, outbox: Outbox | None = None, *, embed_links: bool = True,
-                 thread_error: Exception | None = None) -> None:
+    def __init__(
+        self,
+        id: int = 55,
+        outbox: Outbox | None = None,
+        *,
+        embed_links: bool = True,
+        thread_error: Exception | None = None,
+    ) -> None:
         self.id = id
         self.outbox = outbox if outbox is not None else Outbox()
         self.embed_links = embed_links
@@ -146,8 +161,15 @@ class FakeChannel:
 
 
 class FakeMessage:
-    def __init__(self, content: str, *, author: FakeUser | None = None, channel: FakeChannel | None = None,
-                 guild: bool = True, type: discord.MessageType = discord.MessageType.default) -> None:
+    def __init__(
+        self,
+        content: str,
+        *,
+        author: FakeUser | None = None,
+        channel: FakeChannel | None = None,
+        guild: bool = True,
+        type: discord.MessageType = discord.MessageType.default,
+    ) -> None:
         self.id = next(_ids)
         self.content = content
         self.author = author or FakeUser()
@@ -164,8 +186,9 @@ class FakeMessage:
 
     def to_reference(self, *, fail_if_not_exists: bool = True) -> discord.MessageReference:
         self.references.append(fail_if_not_exists)
-        return discord.MessageReference(message_id=self.id, channel_id=self.channel.id,
-                                        fail_if_not_exists=fail_if_not_exists)
+        return discord.MessageReference(
+            message_id=self.id, channel_id=self.channel.id, fail_if_not_exists=fail_if_not_exists
+        )
 
     async def create_thread(self, *, name: str, auto_archive_duration: int = 1440) -> FakeChannel:
         if self.channel.thread_error is not None:
@@ -250,8 +273,7 @@ def make_knowledge(root: Path, extra: dict[str, str] | None = None, *, article: 
     return root
 
 
-def make_bot(tmp_path: Path, *, extra: dict[str, str] | None = None, article: bool = True,
-             **settings: Any) -> FakeBot:
+def make_bot(tmp_path: Path, *, extra: dict[str, str] | None = None, article: bool = True, **settings: Any) -> FakeBot:
     kdir = make_knowledge(tmp_path / "knowledge", extra, article=article)
     settings.setdefault("data_dir", tmp_path / "data")
     s = Settings(knowledge_dir=kdir, feedback_file=tmp_path / "feedback.jsonl", **settings)

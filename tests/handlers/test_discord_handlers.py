@@ -95,6 +95,7 @@ async def invoke(bot, cog, name: str, interaction, **options) -> None:
 
 # ------------------------------------------------------------------------------- /ask
 
+
 async def test_ask_public_reply_has_embed_citation_and_buttons(tmp_path):
     bot = make_bot(tmp_path)
     cog = AskCog(bot)
@@ -168,6 +169,7 @@ async def test_cooldown_refuses_politely_without_asking(tmp_path):
 
 # ------------------------------------------------------------------------------- mention safety
 
+
 async def test_mentions_in_question_and_knowledge_ping_nobody(tmp_path):
     bot = make_bot(tmp_path, extra={"roster.txt": MENTION_DOC}, article=False)
     cog = AskCog(bot)
@@ -182,8 +184,11 @@ async def test_mentions_in_question_and_knowledge_ping_nobody(tmp_path):
     assert_no_pings(it.outbox)  # ...and allowed_mentions pings nobody too
     # What discord.py would put on the wire, merged with the client default.
     params = discord.http.handle_message_parameters(
-        content="@everyone", embeds=sent.embeds, allowed_mentions=sent.kwargs["allowed_mentions"],
-        previous_allowed_mentions=discord.AllowedMentions.none())
+        content="@everyone",
+        embeds=sent.embeds,
+        allowed_mentions=sent.kwargs["allowed_mentions"],
+        previous_allowed_mentions=discord.AllowedMentions.none(),
+    )
     wire = params.payload["allowed_mentions"]
     assert wire["parse"] == [] and not wire.get("replied_user") and not wire.get("users") and not wire.get("roles")
 
@@ -198,8 +203,9 @@ async def test_mentions_in_question_and_knowledge_ping_nobody(tmp_path):
         assert_no_pings(click.outbox)
 
 
-@pytest.mark.parametrize("question", ["@\u200beveryone why Ramstein?", "＠everyone why Ramstein?",
-                                      "@here <@&5> why Ramstein?"])
+@pytest.mark.parametrize(
+    "question", ["@\u200beveryone why Ramstein?", "＠everyone why Ramstein?", "@here <@&5> why Ramstein?"]
+)
 async def test_hidden_mentions_are_stripped_from_questions(tmp_path, question):
     bot = make_bot(tmp_path)
     cog = AskCog(bot)
@@ -230,6 +236,7 @@ async def test_message_kwargs_always_carry_allowed_mentions(tmp_path):
 
 # ------------------------------------------------------------------------------- messages
 
+
 async def test_mention_is_answered_in_a_reply(tmp_path):
     bot = make_bot(tmp_path)
     cog = AskCog(bot)
@@ -252,10 +259,13 @@ async def test_mention_syntax_does_not_spoil_the_search(tmp_path):
     assert "¶3" in msg.channel.outbox[0].text()
 
 
-@pytest.mark.parametrize("content,author", [
-    ("why Ramstein?", FakeUser()),  # no mention, not an answer channel
-    (f"<@{BOT_ID}> why Ramstein?", FakeUser(2, bot=True)),  # bots are ignored
-])
+@pytest.mark.parametrize(
+    "content,author",
+    [
+        ("why Ramstein?", FakeUser()),  # no mention, not an answer channel
+        (f"<@{BOT_ID}> why Ramstein?", FakeUser(2, bot=True)),  # bots are ignored
+    ],
+)
 async def test_messages_that_are_not_for_the_bot_are_ignored(tmp_path, content, author):
     bot = make_bot(tmp_path)
     cog = AskCog(bot)
@@ -368,6 +378,7 @@ async def test_prefix_command(tmp_path):
 
 # ------------------------------------------------------------------------------- buttons
 
+
 async def _asked(bot) -> tuple[FakeInteraction, Sent]:
     cog = AskCog(bot)
     it = FakeInteraction(bot)
@@ -421,8 +432,7 @@ async def test_feedback_buttons_record_once_per_user(tmp_path):
     it, sent = await _asked(bot)
     user = FakeUser(4242)
     for action in ("up", "down"):
-        click = FakeInteraction(bot, user, guild_id=7, channel_id=8,
-                                message=FakeEmbedMessage(99, sent.embeds))
+        click = FakeInteraction(bot, user, guild_id=7, channel_id=8, message=FakeEmbedMessage(99, sent.embeds))
         await handle_button(click, action, str(it.id))
     votes = bot.app.store.votes()
     assert len(votes) == 1
@@ -454,6 +464,7 @@ async def test_buttons_on_unknown_answers_say_so(tmp_path):
 
 # ------------------------------------------------------------------------------- admin
 
+
 def test_is_admin_rules():
     s = Settings(admin_user_ids=frozenset({10}), admin_role_ids=frozenset({20}))
     assert is_admin(FakeUser(1, manage_guild=True), s)
@@ -464,12 +475,15 @@ def test_is_admin_rules():
     assert not is_admin(None, s)
 
 
-@pytest.mark.parametrize("user,perms,guild", [
-    (FakeUser(1), discord.Permissions(manage_guild=True), 77),  # Manage Server
-    (FakeUser(10), discord.Permissions.none(), 77),  # configured user
-    (FakeUser(1, roles=(20,)), discord.Permissions.none(), 77),  # configured role
-    (FakeUser(10), discord.Permissions.none(), None),  # configured user, in a DM
-])
+@pytest.mark.parametrize(
+    "user,perms,guild",
+    [
+        (FakeUser(1), discord.Permissions(manage_guild=True), 77),  # Manage Server
+        (FakeUser(10), discord.Permissions.none(), 77),  # configured user
+        (FakeUser(1, roles=(20,)), discord.Permissions.none(), 77),  # configured role
+        (FakeUser(10), discord.Permissions.none(), None),  # configured user, in a DM
+    ],
+)
 async def test_admins_may_reload(tmp_path, user, perms, guild):
     bot = make_bot(tmp_path, admin_user_ids=frozenset({10}), admin_role_ids=frozenset({20}))
     cog = AdminCog(bot)
@@ -574,10 +588,15 @@ async def test_auto_reload_picks_up_changed_files(tmp_path):
 
 # ------------------------------------------------------------------------------- the bot
 
+
 async def test_bot_setup_registers_commands_buttons_and_syncs_to_guilds(tmp_path, monkeypatch):
     fake = make_bot(tmp_path)
-    settings = Settings(knowledge_dir=fake.settings.knowledge_dir, feedback_file=fake.settings.feedback_file,
-                        data_dir=fake.settings.data_dir, guild_ids=(1, 2))
+    settings = Settings(
+        knowledge_dir=fake.settings.knowledge_dir,
+        feedback_file=fake.settings.feedback_file,
+        data_dir=fake.settings.data_dir,
+        guild_ids=(1, 2),
+    )
     bot = await create_bot(settings, fake.service)
     synced = []
 
@@ -640,10 +659,14 @@ def test_custom_endpoints_are_applied(monkeypatch):
     import yarl
 
     monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
-                        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
-    apply_endpoints(Settings.from_env({"DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
-                                       "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gw"}))
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    )
+    apply_endpoints(
+        Settings.from_env(
+            {"DISCORD_API_BASE": "http://127.0.0.1:9/api/v10", "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gw"}
+        )
+    )
     assert discord.http.Route("GET", "/users/@me").url == "http://127.0.0.1:9/api/v10/users/@me"
     assert discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY == yarl.URL("ws://127.0.0.1:9/gw")
 
@@ -654,8 +677,15 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.fake-token-value-0123456789"
 
 
 def _settings(tmp_path: Path, **env: str) -> Settings:
-    return Settings.from_env({"DISCORD_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(tmp_path),
-                              "FEEDBACK_FILE": str(tmp_path / "fb.jsonl"), "DATA_DIR": str(tmp_path / "data"), **env})
+    return Settings.from_env(
+        {
+            "DISCORD_TOKEN": TOKEN,
+            "KNOWLEDGE_DIR": str(tmp_path),
+            "FEEDBACK_FILE": str(tmp_path / "fb.jsonl"),
+            "DATA_DIR": str(tmp_path / "data"),
+            **env,
+        }
+    )
 
 
 def test_missing_token_is_one_line_and_status_2(tmp_path, capsys):
@@ -665,10 +695,13 @@ def test_missing_token_is_one_line_and_status_2(tmp_path, capsys):
     assert err.count("\n") == 1 and "DISCORD_TOKEN is not set" in err
 
 
-@pytest.mark.parametrize("exc,expected", [
-    (discord.LoginFailure("Improper token has been passed."), "Discord rejected the token (DISCORD_TOKEN)"),
-    (discord.PrivilegedIntentsRequired(0), "Message Content Intent"),
-])
+@pytest.mark.parametrize(
+    "exc,expected",
+    [
+        (discord.LoginFailure("Improper token has been passed."), "Discord rejected the token (DISCORD_TOKEN)"),
+        (discord.PrivilegedIntentsRequired(0), "Message Content Intent"),
+    ],
+)
 def test_fixable_start_errors_are_one_line_and_status_2(tmp_path, monkeypatch, capsys, caplog, exc, expected):
     fake = make_bot(tmp_path)
 
@@ -744,8 +777,13 @@ async def test_reconnect_attempts_log_one_line_not_a_traceback(caplog):
     caplog.set_level("INFO")
     # discord.py's own code path: a shard of our (auto-sharded) bot lost its connection.
     shard = types.SimpleNamespace(
-        _dispatch=lambda *a: None, _reconnect=True, id=0, _queue_put=lambda item: None,
-        _client=types.SimpleNamespace(is_closed=lambda: False), _backoff=types.SimpleNamespace(delay=lambda: 0.0))
+        _dispatch=lambda *a: None,
+        _reconnect=True,
+        id=0,
+        _queue_put=lambda item: None,
+        _client=types.SimpleNamespace(is_closed=lambda: False),
+        _backoff=types.SimpleNamespace(delay=lambda: 0.0),
+    )
     with client_mod._redacting(TOKEN), client_mod._quiet_reconnects():
         try:
             raise OSError(111, "Connect call failed ('127.0.0.1', 9)")
@@ -795,6 +833,7 @@ def test_no_voice_warning_on_start(tmp_path, caplog, monkeypatch):
 
 
 # ------------------------------------------------------------------------------- /kb, /gaps, /forget-me
+
 
 async def test_kb_commands_refuse_members_and_serve_admins(tmp_path):
     from bot.discord.cogs.kb import KnowledgeCog

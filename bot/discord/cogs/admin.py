@@ -68,9 +68,14 @@ class AdminCog(commands.Cog, name="Admin"):
     @app_commands.command(name="help", description="How to ask the bot")
     async def help(self, interaction: discord.Interaction) -> None:
         s = self.bot.settings
-        await respond(interaction, render_help(prefix=s.command_prefix if s.prefix_commands else None,
-                                               answer_channels=bool(s.answer_channel_ids),
-                                               example=example_question(self.bot.service.sources(), s.example_question)))
+        await respond(
+            interaction,
+            render_help(
+                prefix=s.command_prefix if s.prefix_commands else None,
+                answer_channels=bool(s.answer_channel_ids),
+                example=example_question(self.bot.service.sources(), s.example_question),
+            ),
+        )
 
     async def watch_knowledge(self) -> None:
         """Poll file mtimes and sizes; reload once the files have settled. A failed reload

@@ -52,23 +52,30 @@ class AskCog(commands.Cog, name="Ask"):
 
     # ------------------------------------------------------------------ shared
 
-    async def answer(self, user_id: int, question: str, key: str, *, ephemeral: bool = False,
-                     where: Where | None = None) -> tuple[ReplyData, bool]:
+    async def answer(
+        self, user_id: int, question: str, key: str, *, ephemeral: bool = False, where: Where | None = None
+    ) -> tuple[ReplyData, bool]:
         """Ask the app (rate limit, answer, button state, question log) off the event loop
         and render. Returns the reply and whether it is an answer (False: cooldown notice)."""
         outcome = await asyncio.to_thread(self.bot.app.ask, Actor(user_id), clean_question(question), key, where)
         if isinstance(outcome, CoolingDown):
             return render_cooldown(outcome.retry_after, outcome.questions, outcome.seconds), False
-        return render_answer(outcome.answer, ephemeral=ephemeral, learned=outcome.learned, teach=outcome.teachable), True
+        return render_answer(
+            outcome.answer, ephemeral=ephemeral, learned=outcome.learned, teach=outcome.teachable
+        ), True
 
     # ------------------------------------------------------------------ /ask
 
     @app_commands.command(name="ask", description="Ask a question about the knowledge base")
-    @app_commands.describe(question="What do you want to know?",
-                           private="Only you see the answer (default: everyone in the channel)")
-    async def ask(self, interaction: discord.Interaction,
-                  question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
-                  private: bool = False) -> None:
+    @app_commands.describe(
+        question="What do you want to know?", private="Only you see the answer (default: everyone in the channel)"
+    )
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
+        private: bool = False,
+    ) -> None:
         key = str(interaction.id)
         where = Where(interaction.guild_id, interaction.channel_id)
         task = asyncio.ensure_future(self.answer(interaction.user.id, question, key, ephemeral=private, where=where))
@@ -133,8 +140,7 @@ class AskCog(commands.Cog, name="Ask"):
         except discord.HTTPException as exc:
             # No Create Public Threads permission, or the channel type has no threads:
             # answer in the channel rather than not at all.
-            log.warning("cannot open a thread in channel %s (%s); replying in the channel",
-                        message.channel.id, exc)
+            log.warning("cannot open a thread in channel %s (%s); replying in the channel", message.channel.id, exc)
             await reply_to(message, reply, key)
             return
         await send_to(thread, reply, key)
@@ -156,7 +162,8 @@ class PrefixAskCog(commands.Cog, name="PrefixAsk"):
     async def ask_prefix(self, ctx: commands.Context, *, question: str = "") -> None:
         question = question.strip()
         if not question:
-            await reply_to(ctx.message, render_empty_question(self.asker.example(),
-                                                              how=f"{self.bot.settings.command_prefix}ask "))
+            await reply_to(
+                ctx.message, render_empty_question(self.asker.example(), how=f"{self.bot.settings.command_prefix}ask ")
+            )
             return
         await self.asker._reply(ctx.message, question)

@@ -43,8 +43,11 @@ CHOICES_MAX = 25
 
 
 class KnowledgeCog(commands.Cog, name="Knowledge"):
-    kb = app_commands.Group(name="kb", description="Manage the documents the bot answers from (admins only)",
-                            default_permissions=ADMIN_DEFAULT)
+    kb = app_commands.Group(
+        name="kb",
+        description="Manage the documents the bot answers from (admins only)",
+        default_permissions=ADMIN_DEFAULT,
+    )
 
     def __init__(self, bot: KnowledgeBot) -> None:
         self.bot = bot
@@ -94,15 +97,18 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
         except TooBig:
             # Discord reported a smaller size than it served: refuse it as too big all the same.
             refused = await asyncio.to_thread(app.kb_precheck, actor, file.filename, app.max_file_bytes + 1, replace)
-            await reply_with(interaction, render_refused(refused) if refused is not None
-                             else render_download_failed("too big"))
+            await reply_with(
+                interaction, render_refused(refused) if refused is not None else render_download_failed("too big")
+            )
             return
         except DownloadFailed as exc:
             log.warning("could not download %s: %s", file.filename, exc)
             await reply_with(interaction, render_download_failed(str(exc)))
             return
         result = await asyncio.to_thread(app.kb_add, actor, file.filename, data, replace)
-        await reply_with(interaction, render_kb_added(result) if isinstance(result, KbAdded) else render_refused(result))
+        await reply_with(
+            interaction, render_kb_added(result) if isinstance(result, KbAdded) else render_refused(result)
+        )
 
     @kb.command(name="remove", description="Remove a document (admins only)")
     @app_commands.describe(document="The document's file or title")
@@ -110,7 +116,9 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
         actor = actor_for(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await asyncio.to_thread(self.bot.app.kb_remove, actor, document)
-        await reply_with(interaction, render_kb_removed(result) if isinstance(result, KbRemoved) else render_refused(result))
+        await reply_with(
+            interaction, render_kb_removed(result) if isinstance(result, KbRemoved) else render_refused(result)
+        )
 
     @kb.command(name="list", description="The documents the bot answers from, a page at a time (admins only)")
     async def kb_list(self, interaction: discord.Interaction) -> None:
@@ -125,7 +133,9 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
     @app_commands.describe(document="The document's file or title")
     async def kb_show(self, interaction: discord.Interaction, document: str) -> None:
         result = await asyncio.to_thread(self.bot.app.kb_show, actor_for(interaction), document)
-        await reply_with(interaction, render_kb_show(result) if isinstance(result, KbDocument) else render_refused(result))
+        await reply_with(
+            interaction, render_kb_show(result) if isinstance(result, KbDocument) else render_refused(result)
+        )
 
     @kb_remove.autocomplete("document")
     @kb_show.autocomplete("document")

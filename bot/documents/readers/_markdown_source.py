@@ -29,8 +29,10 @@ _TABBED = re.compile(r'^(\s*)===[+!]*\s+(".*")\s*$')
 _SNIPPET = re.compile(r"^\s*;?-{1,2}8<-{1,2}")
 _BLOCK_FENCE = re.compile(r"^\s*/{3,}(?:\s.*)?$")
 # MDX (Docusaurus): module lines at the top level are code for the site, not text.
-_MDX_MODULE = re.compile(r"^(?:import\s.{0,500}\sfrom\s+['\"][^'\"]+['\"]|import\s+['\"][^'\"]+['\"]"
-                         r"|export\s+(?:default|const|function)\b.*);?\s*$")
+_MDX_MODULE = re.compile(
+    r"^(?:import\s.{0,500}\sfrom\s+['\"][^'\"]+['\"]|import\s+['\"][^'\"]+['\"]"
+    r"|export\s+(?:default|const|function)\b.*);?\s*$"
+)
 _CONTAINER_CLOSE = re.compile(r"^\s*:{3,}\s*$")
 _INDENTED_OPTION = re.compile(r"^\s+[\w-]+\s*:")
 # Hugo `{{< … >}}` / `{{% … %}}` and Jekyll `{% … %}`; a tag never spans a blank line.
@@ -52,10 +54,25 @@ _DEFINITION_HEAD = re.compile(r" {0,3}\[(?:[^\]\\\n]|\\.)+\]:[ \t]*$")
 _PARAM = re.compile(r'(\w+)\s*=\s*"([^"]*)"|(\w+)\s*=\s*(\S+)|"([^"]*)"|(\S+)')
 
 # Shortcodes that are boxes; for the generic ones the kind is their first argument.
-_BOX_SHORTCODES = frozenset({
-    "note", "tip", "info", "warning", "caution", "danger", "important", "attention",
-    "hint", "alert", "notice", "callout", "admonition", "notebox", "warningbox",
-})
+_BOX_SHORTCODES = frozenset(
+    {
+        "note",
+        "tip",
+        "info",
+        "warning",
+        "caution",
+        "danger",
+        "important",
+        "attention",
+        "hint",
+        "alert",
+        "notice",
+        "callout",
+        "admonition",
+        "notebox",
+        "warningbox",
+    }
+)
 _GENERIC_BOXES = frozenset({"hint", "alert", "notice", "callout", "admonition"})
 _HIGHLIGHT = frozenset({"highlight", "code"})
 # Container markers for converted boxes: long and one shorter per nesting level, so a box's
@@ -121,7 +138,7 @@ def _yaml_scalar(body: list[str], key: str) -> str | None:
         value = m.group(1)
         if value in ("", ">", "|", ">-", "|-", ">+", "|+"):
             cont = []
-            for nxt in body[i + 1:]:
+            for nxt in body[i + 1 :]:
                 if nxt and not nxt[0].isspace():
                     break
                 cont.append(nxt.strip())
@@ -316,7 +333,7 @@ class _Tags:
             self.dropped += 1
             return ""
         kind = name
-        for key, value in ([] if name == "tab" else _params(inner)[1:]):
+        for key, value in [] if name == "tab" else _params(inner)[1:]:
             if key == "title":
                 title = value
             elif key in ("", "type", "color", "kind") and name in _GENERIC_BOXES and kind == name:

@@ -23,41 +23,157 @@ from docutils.parsers.rst import Directive, directives, roles
 from docutils.parsers.rst.languages import en
 
 # Roles whose text is code: API objects, options, files, keys.
-_CODE_ROLES = frozenset({
-    "func", "meth", "class", "attr", "mod", "obj", "data", "const", "exc", "any", "envvar",
-    "option", "program", "file", "samp", "command", "kbd", "makevar", "mailheader", "regexp",
-    "confval", "setting", "macro", "type", "member", "var", "enum", "enumerator", "struct",
-    "union", "expr", "texpr", "func-sig", "decorator", "property", "keyword", "token",
-    "directive", "role", "dfn-code",
-})
+_CODE_ROLES = frozenset(
+    {
+        "func",
+        "meth",
+        "class",
+        "attr",
+        "mod",
+        "obj",
+        "data",
+        "const",
+        "exc",
+        "any",
+        "envvar",
+        "option",
+        "program",
+        "file",
+        "samp",
+        "command",
+        "kbd",
+        "makevar",
+        "mailheader",
+        "regexp",
+        "confval",
+        "setting",
+        "macro",
+        "type",
+        "member",
+        "var",
+        "enum",
+        "enumerator",
+        "struct",
+        "union",
+        "expr",
+        "texpr",
+        "func-sig",
+        "decorator",
+        "property",
+        "keyword",
+        "token",
+        "directive",
+        "role",
+        "dfn-code",
+    }
+)
 # Roles whose text is prose (cross-references and labels).
-_TEXT_ROLES = frozenset({
-    "ref", "doc", "term", "numref", "download", "abbr", "menuselection", "guilabel",
-    "dfn", "index", "manpage", "issue", "pr", "ghissue", "user", "commit",
-    "eq", "cite", "footcite",
-})
+_TEXT_ROLES = frozenset(
+    {
+        "ref",
+        "doc",
+        "term",
+        "numref",
+        "download",
+        "abbr",
+        "menuselection",
+        "guilabel",
+        "dfn",
+        "index",
+        "manpage",
+        "issue",
+        "pr",
+        "ghissue",
+        "user",
+        "commit",
+        "eq",
+        "cite",
+        "footcite",
+    }
+)
 # Domains whose roles name code (":py:func:", ":c:macro:", ":js:class:", …).
 _CODE_DOMAINS = frozenset({"py", "c", "cpp", "js", "rst", "std", "rb", "php", "go", "java"})
 
 # Directives whose content is kept as body text.
-_BODY_DIRECTIVES = frozenset({
-    "tabs", "tab", "group-tab", "centered", "card", "grid", "grid-item", "grid-item-card",
-    "tab-set", "tab-item", "dropdown", "details",
-})
+_BODY_DIRECTIVES = frozenset(
+    {
+        "tabs",
+        "tab",
+        "group-tab",
+        "centered",
+        "card",
+        "grid",
+        "grid-item",
+        "grid-item-card",
+        "tab-set",
+        "tab-item",
+        "dropdown",
+        "details",
+    }
+)
 # ... and those whose argument is a condition or a class name, not text.
 _CONTENT_DIRECTIVES = frozenset({"only", "ifconfig", "glossary", "hlist", "cssclass", "rst-class"})
 _CODE_DIRECTIVES = frozenset({"code-block", "sourcecode", "code-tab", "productionlist", "prompt"})
-_DROP_DIRECTIVES = frozenset({
-    "toctree", "index", "highlight", "currentmodule", "module", "py:module", "py:currentmodule",
-    "c:namespace", "cpp:namespace", "default-domain", "literalinclude", "automodule", "autoclass",
-    "autofunction", "automethod", "autoattribute", "autodata", "autoexception", "autosummary",
-    "autoprogram", "autodecorator", "autoproperty", "autonewtypedata", "autoclasstree",
-    "inheritance-diagram", "graphviz", "graph", "digraph", "plot", "uml", "mermaid",
-    "sectionauthor", "moduleauthor", "codeauthor", "tabularcolumns", "include-code",
-    "jinja", "click", "argparse", "program", "testsetup", "testcleanup", "meta",
-    "contents", "sectnum", "raw", "include", "image", "carousel", "youtube", "todolist",
-    "bibliography", "footbibliography", "spelling:word-list", "tags", "post",
-})
+_DROP_DIRECTIVES = frozenset(
+    {
+        "toctree",
+        "index",
+        "highlight",
+        "currentmodule",
+        "module",
+        "py:module",
+        "py:currentmodule",
+        "c:namespace",
+        "cpp:namespace",
+        "default-domain",
+        "literalinclude",
+        "automodule",
+        "autoclass",
+        "autofunction",
+        "automethod",
+        "autoattribute",
+        "autodata",
+        "autoexception",
+        "autosummary",
+        "autoprogram",
+        "autodecorator",
+        "autoproperty",
+        "autonewtypedata",
+        "autoclasstree",
+        "inheritance-diagram",
+        "graphviz",
+        "graph",
+        "digraph",
+        "plot",
+        "uml",
+        "mermaid",
+        "sectionauthor",
+        "moduleauthor",
+        "codeauthor",
+        "tabularcolumns",
+        "include-code",
+        "jinja",
+        "click",
+        "argparse",
+        "program",
+        "testsetup",
+        "testcleanup",
+        "meta",
+        "contents",
+        "sectnum",
+        "raw",
+        "include",
+        "image",
+        "carousel",
+        "youtube",
+        "todolist",
+        "bibliography",
+        "footbibliography",
+        "spelling:word-list",
+        "tags",
+        "post",
+    }
+)
 # Version notes become boxes titled as Sphinx titles them.
 _VERSION_TITLES = {
     "versionadded": "New in version",
@@ -67,13 +183,39 @@ _VERSION_TITLES = {
 }
 _BOX_DIRECTIVES = {"seealso": "See also", "todo": "Todo"}
 # API object descriptions: ".. function:: open(file)" + text.
-_OBJECT_TYPES = frozenset({
-    "function", "method", "classmethod", "staticmethod", "attribute", "data", "exception",
-    "decorator", "decoratormethod", "property", "class", "describe", "object", "envvar",
-    "option", "cmdoption", "confval", "macro", "type", "member", "var", "struct", "union",
-    "enum", "enumerator", "setting", "event", "coroutinefunction",
-    "awaitablefunction",
-})
+_OBJECT_TYPES = frozenset(
+    {
+        "function",
+        "method",
+        "classmethod",
+        "staticmethod",
+        "attribute",
+        "data",
+        "exception",
+        "decorator",
+        "decoratormethod",
+        "property",
+        "class",
+        "describe",
+        "object",
+        "envvar",
+        "option",
+        "cmdoption",
+        "confval",
+        "macro",
+        "type",
+        "member",
+        "var",
+        "struct",
+        "union",
+        "enum",
+        "enumerator",
+        "setting",
+        "event",
+        "coroutinefunction",
+        "awaitablefunction",
+    }
+)
 
 # Bounded name length: on a long "a:a:a:…" run an unbounded name would be quadratic.
 _ROLE_IN_SOURCE = re.compile(r"(?<![\w`]):([^\W_][\w:.+-]{0,63}):`")
@@ -156,15 +298,27 @@ def _shown_text(text: str, code: bool = False) -> str:
     return text
 
 
-def _code_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
-               options: dict[str, Any] | None = None, content: list[str] | None = None
-               ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+def _code_role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: dict[str, Any] | None = None,
+    content: list[str] | None = None,
+) -> tuple[list[nodes.Node], list[nodes.system_message]]:
     return [nodes.literal(rawtext, _shown_text(text, code=True))], []
 
 
-def _text_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
-               options: dict[str, Any] | None = None, content: list[str] | None = None
-               ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+def _text_role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: dict[str, Any] | None = None,
+    content: list[str] | None = None,
+) -> tuple[list[nodes.Node], list[nodes.system_message]]:
     shown = _shown_text(text)
     if name.lower().endswith("doc") and shown == nodes.unescape(text).lstrip("!"):
         shown = shown.rstrip("/").rsplit("/", 1)[-1]  # a page path without a title: its name
@@ -294,4 +448,3 @@ class _ClassOrDescribe(_Describe):
 
     def run(self) -> list[nodes.Node]:
         return super().run() if self.content else []
-

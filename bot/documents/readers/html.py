@@ -39,6 +39,7 @@ from ..treebuild import term_item
 
 log = logging.getLogger(__name__)
 
+
 def _words(names: str) -> frozenset[str]:
     return frozenset(names.split())
 
@@ -52,9 +53,11 @@ _DROP = _words(
 _DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert"})
 # Class/id words of page furniture that sites put inside the content area (the fallback
 # when trafilatura is not installed; readability's "unlikely candidates" in small).
-_FURNITURE = _words("comment comments cookie cookies consent share sharing social related newsletter "
-                    "subscribe sidebar breadcrumb breadcrumbs advert advertisement ad ads promo "
-                    "footer menu navbar navigation masthead colophon widget skip meta toc")
+_FURNITURE = _words(
+    "comment comments cookie cookies consent share sharing social related newsletter "
+    "subscribe sidebar breadcrumb breadcrumbs advert advertisement ad ads promo "
+    "footer menu navbar navigation masthead colophon widget skip meta toc"
+)
 _NAME_PARTS = re.compile(r"[\s_-]+")
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 # Elements that end a run of inline text; anything else is read as inline.
@@ -67,8 +70,10 @@ _BLOCKS = _words(
 # down the stack no further than a third-kind element (the implied end tags of HTML).
 _IMPLIED_END: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 _ALWAYS_SCOPE = _words("html template svg math object caption")  # implied ends never cross these
-_P_CLOSERS = ("address article aside blockquote details div dl fieldset figcaption figure footer form "
-              "h1 h2 h3 h4 h5 h6 header hr main nav ol p pre section table ul")
+_P_CLOSERS = (
+    "address article aside blockquote details div dl fieldset figcaption figure footer form "
+    "h1 h2 h3 h4 h5 h6 header hr main nav ol p pre section table ul"
+)
 for _t in _P_CLOSERS.split():
     _IMPLIED_END[_t] = (frozenset({"p"}), _words("li td th div section article main body blockquote button"))
 _IMPLIED_END["li"] = (frozenset({"li", "p"}), frozenset({"ul", "ol", "body"}))
@@ -83,8 +88,18 @@ _BOLD = frozenset({"strong", "b"})
 _ITALIC = frozenset({"em", "i", "cite", "dfn"})
 _CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
 _LANG_CLASS = re.compile(r"^(?:language|lang|highlight)-([\w+#.-]+)$")
-_ADMONITION_KINDS = ("note", "tip", "hint", "warning", "caution", "danger", "attention", "important",
-                     "error", "seealso")
+_ADMONITION_KINDS = (
+    "note",
+    "tip",
+    "hint",
+    "warning",
+    "caution",
+    "danger",
+    "attention",
+    "important",
+    "error",
+    "seealso",
+)
 _FEED_CHARS = 256 * 1024
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 _HEADING_LINK_MARKS = "¶#§🔗\uf0c1 "
@@ -151,8 +166,12 @@ class _TreeBuilder(HTMLParser):
 
 
 def _dropped(node: _Node) -> bool:
-    if (node.tag in _DROP or "hidden" in node.attrs or node.attrs.get("aria-hidden") == "true"
-            or node.attrs.get("role", "").lower() in _DROP_ROLES):
+    if (
+        node.tag in _DROP
+        or "hidden" in node.attrs
+        or node.attrs.get("aria-hidden") == "true"
+        or node.attrs.get("role", "").lower() in _DROP_ROLES
+    ):
         return True
     names = f"{node.attrs.get('class', '')} {node.attrs.get('id', '')}".lower()
     return bool(names.strip()) and not _FURNITURE.isdisjoint(_NAME_PARTS.split(names))
@@ -272,14 +291,21 @@ class _Content:
         items: list[tuple[Block, ...]] = []
         for child in node.children:
             if isinstance(child, _Node) and not _dropped(child):
-                blocks = self.nested_blocks(child) if child.tag == "li" else self.nested_blocks(
-                    _Node("li", {}, child.line, [child]))
+                blocks = (
+                    self.nested_blocks(child)
+                    if child.tag == "li"
+                    else self.nested_blocks(_Node("li", {}, child.line, [child]))
+                )
                 if blocks:
                     items.append(blocks)
         if items:
             start = node.attrs.get("start", "1").strip()
-            out.append((node.line, ListBlock(items=tuple(items), ordered=node.tag == "ol",
-                                             start=int(start) if start.isdigit() else 1)))
+            out.append(
+                (
+                    node.line,
+                    ListBlock(items=tuple(items), ordered=node.tag == "ol", start=int(start) if start.isdigit() else 1),
+                )
+            )
 
     def definition_list(self, node: _Node, out: list[tuple[int, _Event]]) -> None:
         """<dl>: a list whose items are "**term** — definition" (as the other readers do)."""
@@ -329,8 +355,7 @@ class _Content:
         return self.inline_md(node.children)
 
     def admonition(self, node: _Node, kind: str, out: list[tuple[int, _Event]]) -> None:
-        title_node = next((n for n in node.elements()
-                           if "admonition-title" in n.classes() or n.tag == "summary"), None)
+        title_node = next((n for n in node.elements() if "admonition-title" in n.classes() or n.tag == "summary"), None)
         title = None
         if title_node is not None:
             title_node.parent.children.remove(title_node)  # type: ignore[union-attr]
@@ -351,7 +376,8 @@ class _Content:
         known = self._has_block.get(key)
         if known is None:
             known = self._has_block[key] = any(
-                isinstance(c, _Node) and (c.tag in _BLOCKS or self.has_block(c)) for c in node.children)
+                isinstance(c, _Node) and (c.tag in _BLOCKS or self.has_block(c)) for c in node.children
+            )
         return known
 
     # -- inline -------------------------------------------------------------------------
@@ -381,8 +407,11 @@ class _Content:
         return "".join(parts)
 
     def heading_text(self, node: _Node) -> str:
-        parts = [c for c in node.children
-                 if isinstance(c, _Text) or "headerlink" not in c.classes() and "anchor" not in c.classes()]
+        parts = [
+            c
+            for c in node.children
+            if isinstance(c, _Text) or "headerlink" not in c.classes() and "anchor" not in c.classes()
+        ]
         return inline.to_plain(self.inline_md(parts)).rstrip(_HEADING_LINK_MARKS).strip()
 
 
@@ -484,7 +513,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     builder = _TreeBuilder()
     try:
         for start in range(0, len(markup), _FEED_CHARS):  # in pieces, to check the time between
-            builder.feed(markup[start:start + _FEED_CHARS])
+            builder.feed(markup[start : start + _FEED_CHARS])
             deadline.check()
         builder.close()
     except (AssertionError, ValueError) as exc:  # html.parser gives up on some broken markup
@@ -534,8 +563,9 @@ def _decode(data: bytes) -> str:
         try:
             text = data.decode(m.group(1).decode("ascii"))
         except (LookupError, UnicodeDecodeError):
-            raise KnowledgeError(f"the page is neither UTF-8 nor the {m.group(1).decode('ascii', 'replace')} "
-                                 "it declares") from None
+            raise KnowledgeError(
+                f"the page is neither UTF-8 nor the {m.group(1).decode('ascii', 'replace')} it declares"
+            ) from None
         return decode_text(text.encode("utf-8"))
 
 
@@ -562,8 +592,9 @@ def _event_text(event: _Event) -> str:
     return " ".join(_event_text(b) for b in event.blocks)
 
 
-def _cut_junk(events: list[tuple[int, _Event]], markers: tuple[str, ...]
-              ) -> tuple[list[tuple[int, _Event]], int, str] | None:
+def _cut_junk(
+    events: list[tuple[int, _Event]], markers: tuple[str, ...]
+) -> tuple[list[tuple[int, _Event]], int, str] | None:
     """Events up to the first junk marker in the second half of the page's text, the source
     line of the cut and the marker; None when there is none. Text before the marker in the
     paragraph it stands in stays (as plain text)."""
@@ -579,7 +610,7 @@ def _cut_junk(events: list[tuple[int, _Event]], markers: tuple[str, ...]
     i = max(k for k, s in enumerate(starts) if s <= at)
     line, event = events[i]
     kept = events[:i]
-    before = texts[i][:at - starts[i]]
+    before = texts[i][: at - starts[i]]
     if isinstance(event, Paragraph) and any(ch.isalnum() for ch in before):
         kept.append((line, Paragraph(md=inline.escape(fold_spaces(before)))))
     return kept, line, marker
@@ -588,6 +619,7 @@ def _cut_junk(events: list[tuple[int, _Event]], markers: tuple[str, ...]
 def _prune(section: Section, main: MainText) -> Section:
     """Without the sections that boilerplate filtering emptied ("Comments (3)" once its
     comments are gone); a heading trafilatura kept stays even when nothing is under it."""
-    children = tuple(c for c in (_prune(c, main) for c in section.children)
-                     if c.blocks or c.children or main.covers(c.heading))
+    children = tuple(
+        c for c in (_prune(c, main) for c in section.children) if c.blocks or c.children or main.covers(c.heading)
+    )
     return replace(section, children=children)

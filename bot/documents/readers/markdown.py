@@ -74,19 +74,25 @@ _CHUNK_CHARS = 1 << 18  # parse files larger than this in pieces (memory, see mo
 
 _HEADING_ATTRS = re.compile(r"\{:?\s*([.#][^{}]*)\}\s*$")
 _ATTR_ID = re.compile(r"(?:^|\s)#([\w\-.:]+)")
-_TOC_MARKERS = frozenset({"[toc]", "[[toc]]", "[[_toc_]]", "[_toc_]", "{:toc}", "toc {:toc}",
-                          "${toc}", "{{toc}}", "[[_toc_]] {:toc}"})
+_TOC_MARKERS = frozenset(
+    {"[toc]", "[[toc]]", "[[_toc_]]", "[_toc_]", "{:toc}", "toc {:toc}", "${toc}", "{{toc}}", "[[_toc_]] {:toc}"}
+)
 _KRAMDOWN_IAL = re.compile(r"^\{:[^{}]*\}$")
 _GITHUB_ALERT = re.compile(r"^\\\[!(\w+)\\\]\s*")
 _SPACES = re.compile(r"[ \t]+")
 _CONTAINER_INFO = re.compile(r"^\{?\.?([\w-]+)\}?(?:\[(.*)\])?\s*(.*)$", re.DOTALL)
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_LABELS = re.compile(r"<summary\b[^>]{0,200}>(.{0,2000}?)</summary\s*>"
-                     r"|<TabItem\b[^>]{0,500}?\blabel=[\"']([^\"'>]{1,200})[\"']", re.IGNORECASE | re.DOTALL)
+_LABELS = re.compile(
+    r"<summary\b[^>]{0,200}>(.{0,2000}?)</summary\s*>"
+    r"|<TabItem\b[^>]{0,500}?\blabel=[\"']([^\"'>]{1,200})[\"']",
+    re.IGNORECASE | re.DOTALL,
+)
 _TAG = re.compile(r"<[^<>]{0,500}>")
 # MkDocs decorations in running text: icon shortcodes and attribute lists ("{ .md-button }").
-_DECORATION = re.compile(r":(?:material|octicons|fontawesome|simple)-[\w-]+:"
-                         r"|\{\s*:?\s*[.#][^{}\n]*\}|\{:[^{}\n]*\}")
+_DECORATION = re.compile(
+    r":(?:material|octicons|fontawesome|simple)-[\w-]+:"
+    r"|\{\s*:?\s*[.#][^{}\n]*\}|\{:[^{}\n]*\}"
+)
 
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
@@ -178,7 +184,7 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
         elif line.startswith(":::"):
             containers = max(containers + (1 if line.strip(": \t") else -1), 0)
         elif pos - start >= _CHUNK_CHARS and containers == 0 and _TOP_HEADING.match(line):
-            yield start_line, text[start:pos - 1]
+            yield start_line, text[start : pos - 1]
             start, start_line = pos, line_no
         pos = end + 1
         line_no += 1
@@ -242,8 +248,12 @@ class _Builder:
         text, anchor = _heading_text(inline)
         level = int(tok.tag[1])
         line = (tok.map[0] if tok.map else 0) + self.offset
-        if level == 1 and not self.seen_heading and text and (
-                self.front_title is None or _same_text(text, self.front_title)):
+        if (
+            level == 1
+            and not self.seen_heading
+            and text
+            and (self.front_title is None or _same_text(text, self.front_title))
+        ):
             self.seen_heading = True
             self.h1 = text
             return  # the title: what follows it belongs to the root section
@@ -311,8 +321,7 @@ class _Builder:
             box_kind = (m.group(1) if m else "note").lower()
             raw_title = ((m.group(2) or m.group(3)) if m else "").strip()
             title = escape(raw_title) if raw_title else None
-            return (Admonition(kind=box_kind, title=title, blocks=tuple(blocks))
-                    if blocks or title else None), j
+            return (Admonition(kind=box_kind, title=title, blocks=tuple(blocks)) if blocks or title else None), j
         if kind == "dl_open":
             return self._deflist(tokens, i)
         if kind == "html_block":
@@ -473,7 +482,7 @@ def _quote_or_alert(blocks: list[Block]) -> Block | None:
     if isinstance(first, Paragraph):
         m = _GITHUB_ALERT.match(first.md)
         if m:
-            rest = first.md[m.end():].strip()
+            rest = first.md[m.end() :].strip()
             body = ([Paragraph(rest)] if rest else []) + blocks[1:]
             return Admonition(kind=m.group(1).lower(), title=None, blocks=tuple(body))
     return Quote(blocks=tuple(blocks))

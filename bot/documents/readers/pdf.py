@@ -42,14 +42,16 @@ _NUMBER_MARK = r"\(?\d{1,3}[.)]\s|\d{1,3}(?:\.\d{1,3})+\.?\s"
 _NUMBERED = re.compile(rf"^\s*(?:{_NUMBER_MARK})")
 _BULLET = re.compile(rf"^\s*(?:[•●▪◦‣∙·*\-–—]\s|\(?[a-z][.)]\s|{_NUMBER_MARK})")
 _PAGE_NUMBER = re.compile(
-    r"^\s*(?:(?:page|p\.|seite)\s*)?(?:\d{1,4}(?:\s*(?:/|of|von)\s*\d{1,4})?|(?-i:[ivxlc]{1,6}))\s*$", re.IGNORECASE)
+    r"^\s*(?:(?:page|p\.|seite)\s*)?(?:\d{1,4}(?:\s*(?:/|of|von)\s*\d{1,4})?|(?-i:[ivxlc]{1,6}))\s*$", re.IGNORECASE
+)
 # A table of contents line: dot leaders to a page number ("2.1 Syntax . . . . . 2").
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
 _WORD = re.compile(r"\w+(?:-\w+)*-?")
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
 _DIGITS = re.compile(r"\d+")
-_FILE_NAME_TITLE = re.compile(r"(?:\.(?:docx?|odt|rtf|pdf|tex|indd|pages|pptx?|xlsx?)$)|^(?:untitled|microsoft word\b)",
-                              re.IGNORECASE)
+_FILE_NAME_TITLE = re.compile(
+    r"(?:\.(?:docx?|odt|rtf|pdf|tex|indd|pages|pptx?|xlsx?)$)|^(?:untitled|microsoft word\b)", re.IGNORECASE
+)
 # A paragraph's last line is "short" below this share of the page's usual line length.
 _SHORT_LINE = 0.75
 _TITLE_MAX_CHARS = 120
@@ -62,8 +64,9 @@ _INDENT_EMS = 0.8
 # Pieces whose baselines differ by more than this many ems are on different lines
 # (superscripts and subscripts move less).
 _SAME_LINE_EMS = 0.6
-_MONO_NAME = re.compile(r"mono|courier|consol|menlo|monaco|inconsolata|code|typewriter|^(?:cm|sf|lm|ec)tt",
-                        re.IGNORECASE)
+_MONO_NAME = re.compile(
+    r"mono|courier|consol|menlo|monaco|inconsolata|code|typewriter|^(?:cm|sf|lm|ec)tt", re.IGNORECASE
+)
 _MONO_ADVANCE_EMS = 0.6  # width of one character of a monospaced font, for code indentation
 # A line at the top or bottom of this share of the pages (3 pages at least) is a running head.
 _RUNNING_SHARE = 0.5
@@ -137,8 +140,8 @@ def _blocks(events: list[tuple[int, str | Heading | Code]]) -> list[tuple[int | 
             out.append((None, replace(text, page=page)))
             continue
         bullet = _GLYPH_BULLET.match(text)
-        if bullet and text[bullet.end():].strip():
-            items.append(Paragraph(md=inline.escape(text[bullet.end():]), page=page))
+        if bullet and text[bullet.end() :].strip():
+            items.append(Paragraph(md=inline.escape(text[bullet.end() :]), page=page))
             continue
         end_list()
         out.append((None, Paragraph(md=inline.escape(text), page=page)))
@@ -227,8 +230,7 @@ def _quiet_pypdf(path: str) -> Iterator[None]:
         pypdf_log.removeHandler(collect)
         pypdf_log.propagate = propagate
         if problems:
-            log.warning("%s: pypdf reported %d problem(s) reading it, e.g. %s", path, len(problems),
-                        problems[0][:200])
+            log.warning("%s: pypdf reported %d problem(s) reading it, e.g. %s", path, len(problems), problems[0][:200])
 
 
 def _visitor(pieces: list[_Piece]) -> Callable[[str, list[float], list[float], object, float], None]:
@@ -283,8 +285,14 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
             out.append(_Line(fold_spaces(stripped), indent, y, size, 2 * mono[0] > mono[1], stripped))
 
     for text, x, y, size, is_mono in pieces:
-        if (start is not None and start[1] is not None and y is not None and size is not None
-                and abs(y - start[1]) > size * _SAME_LINE_EMS and text.strip()):
+        if (
+            start is not None
+            and start[1] is not None
+            and y is not None
+            and size is not None
+            and abs(y - start[1]) > size * _SAME_LINE_EMS
+            and text.strip()
+        ):
             finish()  # pypdf sometimes runs two lines together when the font changes between them
             parts, start, sizes, mono = [], None, Counter(), [0, 0]
         for i, seg in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
@@ -319,9 +327,15 @@ def _heading_levels(pages: list[list[_Line]]) -> dict[float, int]:
     if not body:
         return {}
     body_size = body.most_common(1)[0][0]
-    bigger = sorted({ln.size for page in pages for ln in page
-                     if ln.size is not None and ln.size >= body_size * _HEADING_SCALE and _heading_like(ln.text)},
-                    reverse=True)
+    bigger = sorted(
+        {
+            ln.size
+            for page in pages
+            for ln in page
+            if ln.size is not None and ln.size >= body_size * _HEADING_SCALE and _heading_like(ln.text)
+        },
+        reverse=True,
+    )
     return {size: min(level, 6) for level, size in enumerate(bigger, start=1)}
 
 
@@ -353,7 +367,7 @@ def _drop_title_lines(pages: list[list[_Line]], title: str) -> None:
         return
     rest = title.casefold()
     while first and first[0].text and rest.startswith(first[0].text.casefold()):
-        rest = rest[len(first[0].text):].strip()
+        rest = rest[len(first[0].text) :].strip()
         first.pop(0)
         if not rest:
             return
@@ -387,8 +401,12 @@ def _title_from_first_line(pages: list[list[_Line]]) -> str | None:
     if len(page) < 2:
         return None
     first = page[0].text
-    if (len(first) > _TITLE_MAX_CHARS or first.endswith((".", ",", ";", ":")) or _BULLET.match(first)
-            or not any(ch.isalpha() for ch in first)):
+    if (
+        len(first) > _TITLE_MAX_CHARS
+        or first.endswith((".", ",", ";", ":"))
+        or _BULLET.match(first)
+        or not any(ch.isalpha() for ch in first)
+    ):
         return None
     return first
 
@@ -473,8 +491,11 @@ def _code(lines: list[_Line]) -> Code:
 
 def _usual_step(page: list[_Line]) -> float | None:
     """The page's usual distance from one baseline to the next, when the PDF gives places."""
-    steps = [a.y - b.y for a, b in itertools.pairwise(page)
-             if a.y is not None and b.y is not None and a.text and b.text and a.y > b.y]
+    steps = [
+        a.y - b.y
+        for a, b in itertools.pairwise(page)
+        if a.y is not None and b.y is not None and a.text and b.text and a.y > b.y
+    ]
     return statistics.median(steps) if steps else None
 
 
@@ -491,7 +512,7 @@ def _usual_length(page: list[_Line]) -> int:
         return 0
     # The longer half: full lines, not the short last lines and headings between them.
     lengths.sort()
-    return int(statistics.median(lengths[len(lengths) // 2:]))
+    return int(statistics.median(lengths[len(lengths) // 2 :]))
 
 
 def _starts_paragraph(prev: _Line, line: _Line, usual: int) -> bool:
@@ -506,8 +527,11 @@ def _starts_paragraph(prev: _Line, line: _Line, usual: int) -> bool:
         return True  # "1.2 Scope" then its first sentence
     if len(prev.text) >= usual * _SHORT_LINE:
         # A full line ending a sentence, then a short line without final punctuation: a heading.
-        return (bool(_SENTENCE_END.search(prev.text)) and len(line.text) < usual * _SHORT_LINE
-                and not _SENTENCE_END.search(line.text))
+        return (
+            bool(_SENTENCE_END.search(prev.text))
+            and len(line.text) < usual * _SHORT_LINE
+            and not _SENTENCE_END.search(line.text)
+        )
     if _SENTENCE_END.search(prev.text):
         return True  # a short line that ends a sentence ends its paragraph
     # A short line without final punctuation is a heading when a sentence starts after it;

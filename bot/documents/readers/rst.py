@@ -73,13 +73,34 @@ _SETTINGS: dict[str, Any] = {
     "embed_stylesheet": False,
 }
 
-_ADMONITIONS = frozenset({
-    "note", "warning", "tip", "important", "caution", "danger", "attention", "hint", "error",
-})
+_ADMONITIONS = frozenset(
+    {
+        "note",
+        "warning",
+        "tip",
+        "important",
+        "caution",
+        "danger",
+        "attention",
+        "hint",
+        "error",
+    }
+)
 _DROPPED = (
-    nodes.comment, nodes.target, nodes.substitution_definition, nodes.system_message,
-    nodes.raw, nodes.image, nodes.pending, nodes.transition, nodes.docinfo, nodes.decoration,
-    nodes.meta, nodes.title, nodes.subtitle, nodes.problematic,
+    nodes.comment,
+    nodes.target,
+    nodes.substitution_definition,
+    nodes.system_message,
+    nodes.raw,
+    nodes.image,
+    nodes.pending,
+    nodes.transition,
+    nodes.docinfo,
+    nodes.decoration,
+    nodes.meta,
+    nodes.title,
+    nodes.subtitle,
+    nodes.problematic,
 )
 _SUBSTITUTION = re.compile(r"\|[^|\s][^|]*\|_{0,2}")
 _INCLUDE = re.compile(r"^\s*\.\.\s+(?:literal)?include::", re.MULTILINE)
@@ -93,8 +114,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     _rst_sphinx.prepare(text)  # outside the time limit: an interrupted registration would stick
     with Deadline(options.timeout_s) as deadline:
         try:
-            doc = publish_doctree(text, source_path=path, parser=_GuardedParser(deadline),
-                                  settings_overrides=_SETTINGS)
+            doc = publish_doctree(text, source_path=path, parser=_GuardedParser(deadline), settings_overrides=_SETTINGS)
         except (KnowledgeError, ReaderTimeout):
             raise
         except RecursionError:
@@ -106,8 +126,10 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         title, root = walker.document(doc)
     if not root.blocks and not root.children:
         if _INCLUDE.search(text):
-            raise KnowledgeError("it has no text of its own: it only includes other files, "
-                                 "and includes are not followed (add those files instead)")
+            raise KnowledgeError(
+                "it has no text of its own: it only includes other files, "
+                "and includes are not followed (add those files instead)"
+            )
         raise KnowledgeError("it has no readable text (only markup, directives or comments)")
     return DocTree(title=title, root=root, notes=tuple(walker.notes))
 
@@ -166,9 +188,12 @@ class _Walker:
         title_node = node.next_node(nodes.title)
         line = title_node.line if title_node is not None and title_node.line else None
         ids = node.get("ids") or []
-        sec = OpenSection(heading=_title_text(node), level=min(level, _MAX_LEVEL),
-                   anchor=ids[0] if ids else None,
-                   line=(line - 1 if line and line > 1 else line))
+        sec = OpenSection(
+            heading=_title_text(node),
+            level=min(level, _MAX_LEVEL),
+            anchor=ids[0] if ids else None,
+            line=(line - 1 if line and line > 1 else line),
+        )
         self._section_body(node, sec, level + 1)
         return sec
 
@@ -204,15 +229,24 @@ class _Walker:
             ordered = isinstance(node, nodes.enumerated_list)
             return [ListBlock(items=tuple(items), ordered=ordered, start=int(node.get("start", 1)))]
         if isinstance(node, nodes.definition_list):
-            return self._pairs((_inline_all(item, (nodes.term, nodes.classifier), " : "),
-                                item.next_node(nodes.definition)) for item in node.children)
+            return self._pairs(
+                (_inline_all(item, (nodes.term, nodes.classifier), " : "), item.next_node(nodes.definition))
+                for item in node.children
+            )
         if isinstance(node, nodes.field_list):
-            return self._pairs((_inline_all(f, (nodes.field_name,), " "), f.next_node(nodes.field_body))
-                               for f in node.children)
+            return self._pairs(
+                (_inline_all(f, (nodes.field_name,), " "), f.next_node(nodes.field_body)) for f in node.children
+            )
         if isinstance(node, nodes.option_list):
-            return self._pairs((code_span(item.next_node(nodes.option_group).astext())
-                                if item.next_node(nodes.option_group) else "",
-                                item.next_node(nodes.description)) for item in node.children)
+            return self._pairs(
+                (
+                    code_span(item.next_node(nodes.option_group).astext())
+                    if item.next_node(nodes.option_group)
+                    else "",
+                    item.next_node(nodes.description),
+                )
+                for item in node.children
+            )
         if isinstance(node, nodes.table):
             return self._table(node)
         if node.tagname in _ADMONITIONS:
@@ -224,8 +258,13 @@ class _Walker:
             kind = node.get("kind") or (node.tagname if not isinstance(node, nodes.admonition) else "note")
             title = node.next_node(nodes.title)
             body = [c for c in node.children if not isinstance(c, (nodes.title, nodes.subtitle))]
-            return [Admonition(kind=str(kind).lower(), title=(_inline(title) or None) if title else None,
-                               blocks=tuple(self.blocks(body)))]
+            return [
+                Admonition(
+                    kind=str(kind).lower(),
+                    title=(_inline(title) or None) if title else None,
+                    blocks=tuple(self.blocks(body)),
+                )
+            ]
         if isinstance(node, nodes.block_quote):
             body = self.blocks(node.children)
             return [Quote(blocks=tuple(body))] if body else []
@@ -241,12 +280,16 @@ class _Walker:
             return [Paragraph(md)] if md else []
         if isinstance(node, (nodes.footnote, nodes.citation)):
             label = node.next_node(nodes.label)
-            texts = [b.md for b in self.blocks([c for c in node.children if not isinstance(c, nodes.label)])
-                     if isinstance(b, Paragraph)]
+            texts = [
+                b.md
+                for b in self.blocks([c for c in node.children if not isinstance(c, nodes.label)])
+                if isinstance(b, Paragraph)
+            ]
             prefix = escape(f"[{label.astext()}]") + " " if label is not None else ""
             return [Paragraph(prefix + " ".join(texts))] if texts else []
         if isinstance(node, (nodes.caption, nodes.legend)) or (
-                isinstance(node, nodes.TextElement) and not node.children_are_blocks()):
+            isinstance(node, nodes.TextElement) and not node.children_are_blocks()
+        ):
             md = _inline(node)
             return [Paragraph(md)] if md else []
         # figure, container, compound and any other wrapper: what it holds.

@@ -64,5 +64,4 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         for p in (fold_spaces(chunk) for chunk in _BLANK_LINES.split(text))
         if any(ch.isalnum() for ch in p)
     )
-    return DocTree(title=title, root=Section(heading="", level=0, blocks=blocks), source=source,
-                   notes=tuple(notes))
+    return DocTree(title=title, root=Section(heading="", level=0, blocks=blocks), source=source, notes=tuple(notes))

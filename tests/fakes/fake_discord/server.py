@@ -246,8 +246,12 @@ class FakeDiscord:
         )
         # Discord gives every bot a managed role carrying the permissions from its invite link.
         bot_role = p.role_payload(
-            self.snowflake(), bot_name, permissions=p.DEFAULT_EVERYONE_PERMISSIONS | p.MANAGE_MESSAGES,
-            position=1, managed=True, bot_id=self.bot_user["id"],
+            self.snowflake(),
+            bot_name,
+            permissions=p.DEFAULT_EVERYONE_PERMISSIONS | p.MANAGE_MESSAGES,
+            position=1,
+            managed=True,
+            bot_id=self.bot_user["id"],
         )
         self.roles[bot_role["id"]] = bot_role
         self.channel_id = self.snowflake()
@@ -412,6 +416,7 @@ class FakeDiscord:
         self, predicate: Callable[[RecordedRequest], bool], timeout: float = 5.0, *, start: int = 0
     ) -> RecordedRequest:
         """First completed request (status set) at index >= ``start`` matching ``predicate``."""
+
         def probe() -> RecordedRequest | None:
             return next((r for r in self.requests[start:] if r.status is not None and predicate(r)), None)
 
@@ -427,6 +432,7 @@ class FakeDiscord:
 
     async def wait_for_messages(self, n: int = 1, *, timeout: float = 5.0, channel_id: str | None = None) -> list[JSON]:
         """Wait until the bot has created at least ``n`` messages (in ``channel_id`` if given)."""
+
         def probe() -> list[JSON] | None:
             msgs = [m for m in self.bot_messages if channel_id is None or m["channel_id"] == channel_id]
             return msgs if len(msgs) >= n else None
@@ -458,9 +464,12 @@ class FakeDiscord:
         """Recorded requests for ``method`` + ``route`` (template or concrete path)."""
         return [r for r in self.requests if r.matches(method, route)]
 
-    def gateway_frames(self, direction: str | None = None, *, op: int | None = None, event: str | None = None) -> list[GatewayFrame]:
+    def gateway_frames(
+        self, direction: str | None = None, *, op: int | None = None, event: str | None = None
+    ) -> list[GatewayFrame]:
         return [
-            f for f in self.gateway_log
+            f
+            for f in self.gateway_log
             if (direction is None or f.direction == direction)
             and (op is None or f.op == op)
             and (event is None or f.event == event)
@@ -504,7 +513,8 @@ class FakeDiscord:
 
     def _live_connections(self, shard_id: int | None) -> list[GatewayConnection]:
         return [
-            c for c in self.connections
+            c
+            for c in self.connections
             if c.live and (shard_id is None or (c.session is not None and c.session.shard_id == shard_id))
         ]
 
@@ -560,7 +570,12 @@ class FakeDiscord:
     # ------------------------------------------------------------------ users, roles, members
 
     def make_user(
-        self, username: str, *, user_id: str | None = None, bot: bool = False, join_guild: bool = True,
+        self,
+        username: str,
+        *,
+        user_id: str | None = None,
+        bot: bool = False,
+        join_guild: bool = True,
         role_ids: Iterable[str] = (),
     ) -> JSON:
         """Register a user (and by default a guild member with ``role_ids``); returns the user object.
@@ -601,7 +616,11 @@ class FakeDiscord:
         return p.ALL_PERMISSIONS if perms & p.ADMINISTRATOR else perms
 
     def member_payload(
-        self, user: JSON, *, role_ids: Iterable[str] | None = None, permissions: int | str | None = None,
+        self,
+        user: JSON,
+        *,
+        role_ids: Iterable[str] | None = None,
+        permissions: int | str | None = None,
         include_user: bool = True,
     ) -> JSON:
         """Member object for ``user``; ``permissions`` (resolved, as in interactions) if given."""
@@ -613,8 +632,14 @@ class FakeDiscord:
 
     def guild_payload(self) -> JSON:
         """The GUILD_CREATE body for the fake guild (channels, roles, every member)."""
-        channels = [c for c in self.channels.values() if c.get("guild_id") == self.guild_id and c["type"] == p.GUILD_TEXT]
-        threads = [c for c in self.channels.values() if c.get("guild_id") == self.guild_id and c["type"] in (p.PUBLIC_THREAD, p.PRIVATE_THREAD)]
+        channels = [
+            c for c in self.channels.values() if c.get("guild_id") == self.guild_id and c["type"] == p.GUILD_TEXT
+        ]
+        threads = [
+            c
+            for c in self.channels.values()
+            if c.get("guild_id") == self.guild_id and c["type"] in (p.PUBLIC_THREAD, p.PRIVATE_THREAD)
+        ]
         return {
             "id": self.guild_id,
             "name": self.guild_name,
@@ -741,7 +766,8 @@ class FakeDiscord:
                     mention["member"] = self.member_payload(user, include_user=False)
                 users.append(mention)
         roles = [
-            rid for rid in dict.fromkeys(_MENTION_ROLE_RE.findall(content))
+            rid
+            for rid in dict.fromkeys(_MENTION_ROLE_RE.findall(content))
             if rid in self.roles and ("roles" in parse or rid in allowed_roles)
         ]
         everyone = ("@everyone" in content or "@here" in content) and "everyone" in parse
@@ -789,11 +815,26 @@ class FakeDiscord:
         reference, referenced = None, None
         if reply_to is not None:
             referenced = self.messages[reply_to if isinstance(reply_to, str) else reply_to["id"]]
-            reference = {"type": 0, "message_id": referenced["id"], "channel_id": referenced["channel_id"], "guild_id": guild_id}
+            reference = {
+                "type": 0,
+                "message_id": referenced["id"],
+                "channel_id": referenced["channel_id"],
+                "guild_id": guild_id,
+            }
         message = p.message_payload(
-            message_id=self.snowflake(), channel_id=channel["id"], guild_id=guild_id, author=author, member=member,
-            content=content, embeds=embeds, mentions=mentions, mention_roles=mention_roles, mention_everyone=everyone,
-            message_reference=reference, referenced_message=referenced, attachments=attachments,
+            message_id=self.snowflake(),
+            channel_id=channel["id"],
+            guild_id=guild_id,
+            author=author,
+            member=member,
+            content=content,
+            embeds=embeds,
+            mentions=mentions,
+            mention_roles=mention_roles,
+            mention_everyone=everyone,
+            message_reference=reference,
+            referenced_message=referenced,
+            attachments=attachments,
         )
         self._store_message(message)
         await self.dispatch("MESSAGE_CREATE", message)
@@ -818,7 +859,10 @@ class FakeDiscord:
         return 3
 
     def _build_options(
-        self, schema: list[JSON] | None, values: dict[str, Any], resolved: JSON | None = None,
+        self,
+        schema: list[JSON] | None,
+        values: dict[str, Any],
+        resolved: JSON | None = None,
         focused: str | None = None,
     ) -> list[JSON]:
         """Interaction options with the types declared at sync time (falls back to Python types).
@@ -970,8 +1014,13 @@ class FakeDiscord:
         if resolved:
             data["resolved"] = resolved
         payload = self._interaction_base(
-            interaction_type, data, user=user, member_permissions=member_permissions, role_ids=role_ids,
-            channel_id=channel_id, locale=locale,
+            interaction_type,
+            data,
+            user=user,
+            member_permissions=member_permissions,
+            role_ids=role_ids,
+            channel_id=channel_id,
+            locale=locale,
         )
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
@@ -994,8 +1043,15 @@ class FakeDiscord:
         if focused not in options:
             raise ValueError(f"the focused option {focused!r} must be in options")
         return await self.send_slash_command(
-            name, options, user=user, role_ids=role_ids, member_permissions=member_permissions,
-            channel_id=channel_id, require_registered=require_registered, _interaction_type=4, _focused=focused,
+            name,
+            options,
+            user=user,
+            role_ids=role_ids,
+            member_permissions=member_permissions,
+            channel_id=channel_id,
+            require_registered=require_registered,
+            _interaction_type=4,
+            _focused=focused,
         )
 
     @staticmethod
@@ -1035,14 +1091,22 @@ class FakeDiscord:
             raise LookupError(f"no message command {name!r} is registered (did the bot sync its command tree?)")
         command, scope = found
         data: JSON = {
-            "id": command["id"], "name": name, "type": 3, "target_id": target_id,
+            "id": command["id"],
+            "name": name,
+            "type": 3,
+            "target_id": target_id,
             "resolved": {"messages": {target_id: message}},
         }
         if scope is not None:
             data["guild_id"] = scope
         payload = self._interaction_base(
-            2, data, user=user, member_permissions=member_permissions, role_ids=role_ids,
-            channel_id=message["channel_id"], locale=locale,
+            2,
+            data,
+            user=user,
+            member_permissions=member_permissions,
+            role_ids=role_ids,
+            channel_id=message["channel_id"],
+            locale=locale,
         )
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
@@ -1114,19 +1178,32 @@ class FakeDiscord:
                     out.append(submitted(c))
             return out
 
-        data: JSON = {"custom_id": modal.data["custom_id"], "components": mirror(list(modal.data.get("components") or []))}
+        data: JSON = {
+            "custom_id": modal.data["custom_id"],
+            "components": mirror(list(modal.data.get("components") or [])),
+        }
         opened_on = opener.get("message")
         message = self.messages.get(opened_on["id"]) if opened_on else None
         payload = self._interaction_base(
-            5, data, user=user, member_permissions=(opener.get("member") or {}).get("permissions"),
-            role_ids=(opener.get("member") or {}).get("roles"), channel_id=opener["channel_id"],
-            locale=opener.get("locale", "en-US"), message=message,
+            5,
+            data,
+            user=user,
+            member_permissions=(opener.get("member") or {}).get("permissions"),
+            role_ids=(opener.get("member") or {}).get("roles"),
+            channel_id=opener["channel_id"],
+            locale=opener.get("locale", "en-US"),
+            message=message,
         )
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 
     def make_attachment(
-        self, filename: str, data: bytes | str, *, content_type: str | None = None, channel_id: str | None = None,
+        self,
+        filename: str,
+        data: bytes | str,
+        *,
+        content_type: str | None = None,
+        channel_id: str | None = None,
         size: int | None = None,
     ) -> JSON:
         """A file a user attached (to a message or an attachment option), served by the fake's
@@ -1139,8 +1216,11 @@ class FakeDiscord:
         url = f"{self.base_url}{path}"
         self.cdn[path] = (raw, content_type or "application/octet-stream")
         attachment: JSON = {
-            "id": attachment_id, "filename": filename, "size": len(raw) if size is None else size,
-            "url": url, "proxy_url": url,
+            "id": attachment_id,
+            "filename": filename,
+            "size": len(raw) if size is None else size,
+            "url": url,
+            "proxy_url": url,
         }
         if content_type is not None:
             attachment["content_type"] = content_type
@@ -1177,9 +1257,13 @@ class FakeDiscord:
         current = self.messages.get(message_id)
         if current is None:
             raise LookupError(f"unknown message {message_id}")
-        component = next((c for c in self._walk_components(current.get("components", [])) if c.get("custom_id") == custom_id), None)
+        component = next(
+            (c for c in self._walk_components(current.get("components", [])) if c.get("custom_id") == custom_id), None
+        )
         if component is None:
-            ids = [c.get("custom_id") for c in self._walk_components(current.get("components", [])) if c.get("custom_id")]
+            ids = [
+                c.get("custom_id") for c in self._walk_components(current.get("components", [])) if c.get("custom_id")
+            ]
             raise LookupError(f"message {message_id} has no component {custom_id!r}; has {ids}")
         if component.get("disabled"):
             raise ValueError(f"component {custom_id!r} is disabled; a user cannot click it")
@@ -1192,15 +1276,28 @@ class FakeDiscord:
         if values is not None:
             data["values"] = values
         payload = self._interaction_base(
-            3, data, user=user, member_permissions=member_permissions, role_ids=role_ids,
-            channel_id=current["channel_id"], locale=locale, message=current,
+            3,
+            data,
+            user=user,
+            member_permissions=member_permissions,
+            role_ids=role_ids,
+            channel_id=current["channel_id"],
+            locale=locale,
+            message=current,
         )
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 
     # ------------------------------------------------------------------ REST plumbing
 
-    def _route(self, method: str, template: str, handler: Callable[[RecordedRequest], Awaitable[web.StreamResponse]], *, auth: bool = True) -> None:
+    def _route(
+        self,
+        method: str,
+        template: str,
+        handler: Callable[[RecordedRequest], Awaitable[web.StreamResponse]],
+        *,
+        auth: bool = True,
+    ) -> None:
         self._routes.append(_Route(method, template, _route_regex(template), handler, auth))
 
     def _register_routes(self) -> None:
@@ -1245,7 +1342,9 @@ class FakeDiscord:
                 if part.name == "payload_json":  # type: ignore[union-attr]
                     body = json.loads(data)
                 else:
-                    files.append({"field": part.name, "filename": part.filename, "size": len(data), "data": bytes(data)})  # type: ignore[union-attr]
+                    files.append(
+                        {"field": part.name, "filename": part.filename, "size": len(data), "data": bytes(data)}
+                    )  # type: ignore[union-attr]
             return body, files
         raw = await request.read()
         if not raw:
@@ -1271,8 +1370,12 @@ class FakeDiscord:
         path = "/" + request.match_info["tail"]
         body, files = await self._read_body(request)
         rec = RecordedRequest(
-            method=request.method, path=path, query=dict(request.query), headers=dict(request.headers),
-            json=body, files=files,
+            method=request.method,
+            path=path,
+            query=dict(request.query),
+            headers=dict(request.headers),
+            json=body,
+            files=files,
         )
         self.requests.append(rec)
         try:
@@ -1322,7 +1425,12 @@ class FakeDiscord:
                 return web.Response(text=fault.body, status=status)
             return _json_response(fault.body, status)
         if status == 429:
-            body = {"message": "You are being rate limited.", "retry_after": fault.retry_after, "global": fault.is_global, "code": 0}
+            body = {
+                "message": "You are being rate limited.",
+                "retry_after": fault.retry_after,
+                "global": fault.is_global,
+                "code": 0,
+            }
             headers = {
                 # discord.py treats a 429 without Via as a Cloudflare ban and raises instead of retrying.
                 "Via": "1.1 google",
@@ -1334,12 +1442,23 @@ class FakeDiscord:
             return _json_response(body, 429, headers)
         if status == 502:
             # Cloudflare's 502 is HTML, not JSON.
-            return web.Response(text="<html><head><title>502 Bad Gateway</title></head></html>", status=502, content_type="text/html")
-        reasons = {400: "400: Bad Request", 401: "401: Unauthorized", 403: "Missing Permissions", 404: "404: Not Found", 500: "500: Internal Server Error", 503: "503: Service Unavailable"}
+            return web.Response(
+                text="<html><head><title>502 Bad Gateway</title></head></html>", status=502, content_type="text/html"
+            )
+        reasons = {
+            400: "400: Bad Request",
+            401: "401: Unauthorized",
+            403: "Missing Permissions",
+            404: "404: Not Found",
+            500: "500: Internal Server Error",
+            503: "503: Service Unavailable",
+        }
         return _error(status, 0, reasons.get(status, f"{status}: Error"))
 
     async def _handle_cdn(self, request: web.Request) -> web.StreamResponse:
-        rec = RecordedRequest(method=request.method, path=request.path, query=dict(request.query), headers=dict(request.headers))
+        rec = RecordedRequest(
+            method=request.method, path=request.path, query=dict(request.query), headers=dict(request.headers)
+        )
         self.cdn_requests.append(rec)
         found = self.cdn.get(request.path)
         if found is None:
@@ -1352,7 +1471,13 @@ class FakeDiscord:
         return web.Response(body=data, status=200, headers={"Content-Type": content_type})
 
     async def _handle_outside_api(self, request: web.Request) -> web.StreamResponse:
-        rec = RecordedRequest(method=request.method, path=request.path, query=dict(request.query), headers=dict(request.headers), status=404)
+        rec = RecordedRequest(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            headers=dict(request.headers),
+            status=404,
+        )
         self.requests.append(rec)
         self.unknown_routes.append(rec)
         log.warning("fake discord: unknown route %s %s (outside %s)", request.method, request.path, API_PREFIX)
@@ -1386,50 +1511,59 @@ class FakeDiscord:
         return flags
 
     async def _get_application(self, rec: RecordedRequest) -> web.StreamResponse:
-        return _json_response({
-            "id": self.application_id,
-            "name": self.bot_user["username"],
-            "icon": None,
-            "description": "Fake application for tests",
-            "summary": "",
-            "type": None,
-            "hook": True,
-            "bot_public": True,
-            "bot_require_code_grant": False,
-            "verify_key": secrets.token_hex(32),
-            "flags": self.application_flags(),
-            "owner": self.owner,
-            "team": None,
-            "bot": p.self_user_payload(self.bot_user),
-            "guild_id": None,
-            "tags": [],
-            "redirect_uris": [],
-            # Must be null: with an endpoint URL, Discord would POST interactions there instead of
-            # sending them over the gateway (discord.py warns about exactly that).
-            "interactions_endpoint_url": None,
-            "role_connections_verification_url": None,
-            "approximate_guild_count": 1,
-            "approximate_user_install_count": 0,
-            "integration_types_config": {"0": {}},
-            "install_params": None,
-            "custom_install_url": None,
-            "terms_of_service_url": None,
-            "privacy_policy_url": None,
-            "rpc_origins": [],
-            "cover_image": None,
-            "primary_sku_id": None,
-            "slug": None,
-        })
+        return _json_response(
+            {
+                "id": self.application_id,
+                "name": self.bot_user["username"],
+                "icon": None,
+                "description": "Fake application for tests",
+                "summary": "",
+                "type": None,
+                "hook": True,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": secrets.token_hex(32),
+                "flags": self.application_flags(),
+                "owner": self.owner,
+                "team": None,
+                "bot": p.self_user_payload(self.bot_user),
+                "guild_id": None,
+                "tags": [],
+                "redirect_uris": [],
+                # Must be null: with an endpoint URL, Discord would POST interactions there instead of
+                # sending them over the gateway (discord.py warns about exactly that).
+                "interactions_endpoint_url": None,
+                "role_connections_verification_url": None,
+                "approximate_guild_count": 1,
+                "approximate_user_install_count": 0,
+                "integration_types_config": {"0": {}},
+                "install_params": None,
+                "custom_install_url": None,
+                "terms_of_service_url": None,
+                "privacy_policy_url": None,
+                "rpc_origins": [],
+                "cover_image": None,
+                "primary_sku_id": None,
+                "slug": None,
+            }
+        )
 
     async def _get_gateway(self, rec: RecordedRequest) -> web.StreamResponse:
         return _json_response({"url": self.gateway_url})
 
     async def _get_gateway_bot(self, rec: RecordedRequest) -> web.StreamResponse:
-        return _json_response({
-            "url": self.gateway_url,
-            "shards": self.shard_count,
-            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1},
-        })
+        return _json_response(
+            {
+                "url": self.gateway_url,
+                "shards": self.shard_count,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 14_400_000,
+                    "max_concurrency": 1,
+                },
+            }
+        )
 
     # ------------------------------------------------------------------ REST: application commands
 
@@ -1524,8 +1658,9 @@ class FakeDiscord:
         for i, upload in enumerate(files):
             declared: JSON = next((a for a in body.get("attachments") or [] if str(a.get("id")) == str(i)), {})
             filename = declared.get("filename") or upload["filename"] or f"file{i}"
-            attachment = self.make_attachment(filename, upload.get("data", b""), channel_id=channel_id,
-                                              content_type="application/octet-stream")
+            attachment = self.make_attachment(
+                filename, upload.get("data", b""), channel_id=channel_id, content_type="application/octet-stream"
+            )
             if declared.get("description"):
                 attachment["description"] = declared["description"]
             attachments.append(attachment)
@@ -1551,12 +1686,25 @@ class FakeDiscord:
             ref = body["message_reference"]
             referenced = self.messages.get(str(ref.get("message_id")))
             if referenced is None and ref.get("fail_if_not_exists", True):
-                return _json_response({
-                    "code": 50035, "message": "Invalid Form Body",
-                    "errors": {"message_reference": {"_errors": [{"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}]}},
-                }, 400)
+                return _json_response(
+                    {
+                        "code": 50035,
+                        "message": "Invalid Form Body",
+                        "errors": {
+                            "message_reference": {
+                                "_errors": [{"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}]
+                            }
+                        },
+                    },
+                    400,
+                )
             if referenced is not None:
-                reference = {"type": 0, "message_id": referenced["id"], "channel_id": referenced["channel_id"], "guild_id": guild_id}
+                reference = {
+                    "type": 0,
+                    "message_id": referenced["id"],
+                    "channel_id": referenced["channel_id"],
+                    "guild_id": guild_id,
+                }
         mentions, mention_roles, everyone = self._mentions_in(body.get("content") or "", body.get("allowed_mentions"))
         interaction_metadata = None
         message_type = None
@@ -1564,7 +1712,9 @@ class FakeDiscord:
             ipayload = interaction.payload
             invoker = (ipayload.get("member") or {}).get("user") or ipayload.get("user")
             interaction_metadata = {
-                "id": ipayload["id"], "type": ipayload["type"], "user": invoker,
+                "id": ipayload["id"],
+                "type": ipayload["type"],
+                "user": invoker,
                 "authorizing_integration_owners": ipayload.get("authorizing_integration_owners", {}),
             }
             if ipayload["type"] == 2:
@@ -1671,10 +1821,28 @@ class FakeDiscord:
     async def _create_thread(self, parent: JSON, thread_id: str, body: JSON, thread_type: int) -> web.StreamResponse:
         name = body.get("name") or ""
         if not 1 <= len(name) <= 100:
-            return _json_response({"code": 50035, "message": "Invalid Form Body", "errors": {"name": {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 100 in length."}]}}}, 400)
+            return _json_response(
+                {
+                    "code": 50035,
+                    "message": "Invalid Form Body",
+                    "errors": {
+                        "name": {
+                            "_errors": [
+                                {"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 100 in length."}
+                            ]
+                        }
+                    },
+                },
+                400,
+            )
         thread = p.thread_payload(
-            thread_id, guild_id=self.guild_id, parent_id=parent["id"], owner_id=self.bot_user["id"], name=name,
-            thread_type=thread_type, auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
+            thread_id,
+            guild_id=self.guild_id,
+            parent_id=parent["id"],
+            owner_id=self.bot_user["id"],
+            name=name,
+            thread_type=thread_type,
+            auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
         )
         self.channels[thread_id] = thread
         await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
@@ -1716,7 +1884,12 @@ class FakeDiscord:
             return _error(404, 10062, "Unknown interaction")
         age = time.monotonic() - interaction.created
         if interaction.response_type is None and age > self.interaction_deadline:
-            log.warning("fake discord: interaction %s answered after %.2fs (> %.2fs deadline)", rec.params["interaction_id"], age, self.interaction_deadline)
+            log.warning(
+                "fake discord: interaction %s answered after %.2fs (> %.2fs deadline)",
+                rec.params["interaction_id"],
+                age,
+                self.interaction_deadline,
+            )
             return _error(404, 10062, "Unknown interaction")
         if interaction.response_type is not None:
             return _error(400, 40060, "Interaction has already been acknowledged.")
@@ -1747,7 +1920,9 @@ class FakeDiscord:
                 # Deferred: Discord shows a "thinking..." placeholder (LOADING flag) the bot edits later.
                 result = await self._placeholder_message(channel, interaction, flags)
             else:
-                result = await self._create_bot_message(channel, data, rec.files, webhook=True, interaction=interaction, flags=flags)
+                result = await self._create_bot_message(
+                    channel, data, rec.files, webhook=True, interaction=interaction, flags=flags
+                )
             if isinstance(result, web.Response):
                 return result
             message = result
@@ -1772,7 +1947,11 @@ class FakeDiscord:
                 if isinstance(result, web.Response):
                     return result
                 message = result
-                callback["interaction"].update(response_message_id=target["id"], response_message_loading=False, response_message_ephemeral=bool(target["flags"] & p.MESSAGE_FLAG_EPHEMERAL))
+                callback["interaction"].update(
+                    response_message_id=target["id"],
+                    response_message_loading=False,
+                    response_message_ephemeral=bool(target["flags"] & p.MESSAGE_FLAG_EPHEMERAL),
+                )
                 callback["resource"] = {"type": 7, "message": message}
         elif cb_type in (8, 9, 12):  # autocomplete result, modal, launch activity: recorded only
             pass
@@ -1791,11 +1970,18 @@ class FakeDiscord:
         ipayload = interaction.payload
         invoker = (ipayload.get("member") or {}).get("user") or ipayload.get("user")
         message = p.message_payload(
-            message_id=self.snowflake(), channel_id=channel["id"], guild_id=channel.get("guild_id"),
-            author=self.bot_user, member=None, flags=flags | p.MESSAGE_FLAG_LOADING,
-            webhook_id=self.application_id, application_id=self.application_id,
+            message_id=self.snowflake(),
+            channel_id=channel["id"],
+            guild_id=channel.get("guild_id"),
+            author=self.bot_user,
+            member=None,
+            flags=flags | p.MESSAGE_FLAG_LOADING,
+            webhook_id=self.application_id,
+            application_id=self.application_id,
             interaction_metadata={
-                "id": ipayload["id"], "type": ipayload["type"], "user": invoker,
+                "id": ipayload["id"],
+                "type": ipayload["type"],
+                "user": invoker,
                 "authorizing_integration_owners": ipayload.get("authorizing_integration_owners", {}),
             },
             message_type=20 if ipayload["type"] == 2 else 0,
@@ -1888,7 +2074,9 @@ class FakeDiscord:
             if request.query.get("encoding", "json") != "json":
                 await conn.close(4002, "only encoding=json is supported by the fake")
                 return ws
-            await conn.send({"op": OP_HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms, "_trace": ["fake-gateway"]}})
+            await conn.send(
+                {"op": OP_HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms, "_trace": ["fake-gateway"]}}
+            )
             async for msg in ws:
                 if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                     continue
@@ -2008,14 +2196,18 @@ class FakeDiscord:
         query = str(data.get("query") or "").lower()
         user_ids = {str(u) for u in data.get("user_ids") or []}
         members = [
-            m for m in self.members.values()
+            m
+            for m in self.members.values()
             if (not user_ids or m["user"]["id"] in user_ids) and m["user"]["username"].lower().startswith(query)
         ]
         limit = int(data.get("limit") or 0)
         if limit:
             members = members[:limit]
         chunk: JSON = {
-            "guild_id": str(data.get("guild_id")), "members": members, "chunk_index": 0, "chunk_count": 1,
+            "guild_id": str(data.get("guild_id")),
+            "members": members,
+            "chunk_index": 0,
+            "chunk_count": 1,
             "not_found": sorted(user_ids - {m["user"]["id"] for m in members}),
         }
         if data.get("nonce") is not None:

@@ -111,7 +111,9 @@ def validate_message_body(body: JSON, *, files: int = 0, partial: bool = False) 
             errors.max_length(["embeds", i, key], embed.get(key), limit)
         fields = embed.get("fields") or []
         if len(fields) > EMBED_FIELDS_MAX:
-            errors.add(["embeds", i, "fields"], "BASE_TYPE_MAX_LENGTH", f"Must be {EMBED_FIELDS_MAX} or fewer in length.")
+            errors.add(
+                ["embeds", i, "fields"], "BASE_TYPE_MAX_LENGTH", f"Must be {EMBED_FIELDS_MAX} or fewer in length."
+            )
         for j, field in enumerate(fields):
             errors.max_length(["embeds", i, "fields", j, "name"], field.get("name"), FIELD_NAME_MAX)
             errors.max_length(["embeds", i, "fields", j, "value"], field.get("value"), FIELD_VALUE_MAX)
@@ -129,7 +131,9 @@ def validate_message_body(body: JSON, *, files: int = 0, partial: bool = False) 
     for i, row in enumerate(rows):
         children = row.get("components") or []
         if row.get("type") == 1 and len(children) > ROW_ITEMS_MAX:
-            errors.add(["components", i, "components"], "BASE_TYPE_MAX_LENGTH", f"Must be {ROW_ITEMS_MAX} or fewer in length.")
+            errors.add(
+                ["components", i, "components"], "BASE_TYPE_MAX_LENGTH", f"Must be {ROW_ITEMS_MAX} or fewer in length."
+            )
         for j, item in enumerate(children):
             errors.max_length(["components", i, "components", j, "custom_id"], item.get("custom_id"), CUSTOM_ID_MAX)
             errors.max_length(["components", i, "components", j, "label"], item.get("label"), BUTTON_LABEL_MAX)
@@ -168,9 +172,15 @@ def validate_commands(commands: list[JSON]) -> JSON | None:
             if not 1 <= len(name) <= 32:
                 errors.add([i, "name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
             if command.get("description"):
-                errors.add([i, "description"], "APPLICATION_COMMAND_DESCRIPTION_NOT_EMPTY", "Context menu commands cannot have a description")
+                errors.add(
+                    [i, "description"],
+                    "APPLICATION_COMMAND_DESCRIPTION_NOT_EMPTY",
+                    "Context menu commands cannot have a description",
+                )
             if command.get("options"):
-                errors.add([i, "options"], "APPLICATION_COMMAND_OPTIONS_NOT_EMPTY", "Context menu commands cannot have options")
+                errors.add(
+                    [i, "options"], "APPLICATION_COMMAND_OPTIONS_NOT_EMPTY", "Context menu commands cannot have options"
+                )
         if (ctype, name) in seen:
             errors.add([i, "name"], "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique")
         seen.add((ctype, name))
@@ -193,7 +203,11 @@ def _validate_options(errors: _Errors, path: list[str | int], options: list[JSON
             continue
         if option.get("required"):
             if seen_optional:
-                errors.add([*path, j], "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID", "Required options must be placed before non-required options")
+                errors.add(
+                    [*path, j],
+                    "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                    "Required options must be placed before non-required options",
+                )
         else:
             seen_optional = True
 
@@ -223,13 +237,19 @@ def validate_modal(data: JSON) -> JSON | None:
             if item.get("type") != 4:
                 continue
             if not 1 <= len(item.get("custom_id") or "") <= CUSTOM_ID_MAX:
-                errors.add([*path, "custom_id"], "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {CUSTOM_ID_MAX} in length.")
+                errors.add(
+                    [*path, "custom_id"], "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {CUSTOM_ID_MAX} in length."
+                )
             if row.get("type") == 1:
                 errors.max_length([*path, "label"], item.get("label"), TEXT_INPUT_LABEL_MAX)
             errors.max_length([*path, "placeholder"], item.get("placeholder"), PLACEHOLDER_MAX)
             max_length = int(item.get("max_length") or TEXT_INPUT_VALUE_MAX)
             if not 1 <= max_length <= TEXT_INPUT_VALUE_MAX:
-                errors.add([*path, "max_length"], "NUMBER_TYPE_MAX", f"int value should be less than or equal to {TEXT_INPUT_VALUE_MAX}.")
+                errors.add(
+                    [*path, "max_length"],
+                    "NUMBER_TYPE_MAX",
+                    f"int value should be less than or equal to {TEXT_INPUT_VALUE_MAX}.",
+                )
             errors.max_length([*path, "value"], item.get("value"), max_length)
     return errors.result()
 
@@ -246,6 +266,8 @@ def validate_choices(data: JSON) -> JSON | None:
         errors.add(["choices"], "BASE_TYPE_MAX_LENGTH", f"Must be {CHOICES_MAX} or fewer in length.")
     for i, choice in enumerate(choices):
         if not 1 <= len(choice.get("name") or "") <= CHOICE_NAME_MAX:
-            errors.add(["choices", i, "name"], "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {CHOICE_NAME_MAX} in length.")
+            errors.add(
+                ["choices", i, "name"], "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {CHOICE_NAME_MAX} in length."
+            )
         errors.max_length(["choices", i, "value"], choice.get("value"), CHOICE_VALUE_MAX)
     return errors.result()
