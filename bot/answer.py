@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .builder import Built
-from .knowledge import KnowledgeBase, Passage
+from .knowledge import KnowledgeBase, Passage, PassageTable
 from .retrieval.answerability import AnswerModel, AnswerParams, answer_model, covers, signals
 from .retrieval.bm25 import BM25Params, Index
 from .retrieval.fusion import FusionParams, fusion_for
@@ -232,6 +232,9 @@ class AnswerEngine:
         passages = self.kb.passages
 
         def read(docs: np.ndarray, best: np.ndarray) -> SurfaceFeatures:
+            if isinstance(passages, PassageTable):  # the saved/built table: no Passage objects
+                pairs = [passages.text_and_sentence(d, b) for d, b in zip(docs.tolist(), best.tolist())]
+                return matcher.features(pairs)
             pairs = []
             for d, b in zip(docs.tolist(), best.tolist()):
                 p = passages[d]

@@ -146,6 +146,16 @@ class PassageTable(Sequence[Passage]):
     def markdown(self, p: int) -> str:
         return self.md_blob[int(self.md_ptr[p]) : int(self.md_ptr[p + 1])].tobytes().decode("utf-8")
 
+    def text_and_sentence(self, p: int, s: int) -> tuple[str, str]:
+        """Passage p's text and its sentence s (clamped), without building a Passage: the
+        re-ranking reads these for every candidate of every question."""
+        text = self.text(p)
+        a, b = int(self.sent_ptr[p]), int(self.sent_ptr[p + 1])
+        if b <= a:
+            return text, text
+        start, end = self.sent_spans[a + min(max(s, 0), b - a - 1)].tolist()
+        return text, text[start:end]
+
     def __getitem__(self, p):
         if isinstance(p, slice):
             return [self[i] for i in range(len(self))[p]]

@@ -276,8 +276,10 @@ def _read(folder: Path, key: str, field: str = "key") -> tuple[Index, dict, dict
     try:
         arrays = {}
         for path in folder.glob("*.npy"):
-            # Memory-mapped: start-up does not read a million passages it may never show.
-            arrays[path.stem] = np.load(path, mmap_mode="r", allow_pickle=False)
+            # Memory-mapped: start-up does not read a million passages it may never show. Viewed
+            # as a plain ndarray (same mapping, no copy): np.memmap's Python-level slicing hooks
+            # cost more than the look-ups themselves on the question path.
+            arrays[path.stem] = np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
         text = (folder / "vocabulary.txt").read_text(encoding="utf-8")
         if f"{zlib.crc32(text.encode()):08x}" != meta.get("vocabulary_crc"):
             raise IndexFormatError(f"saved index in {folder} is damaged (vocabulary.txt does not match its checksum)")
