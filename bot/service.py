@@ -178,7 +178,10 @@ class KnowledgeService:
         # Passage vectors are slow to compute, so they are kept on disk whenever saving is
         # allowed (even without a saved index): only new or changed passages are embedded.
         self._vectors = (
-            VectorWorker(embedder, vectors_dir(cache_dir(self.knowledge_dir)) if use_saved_index else None)
+            VectorWorker(
+                embedder,
+                vectors_dir(cache_dir(self.knowledge_dir)) if use_saved_index and self._can_save() else None,
+            )
             if embedder is not None
             else None
         )
