@@ -19,6 +19,7 @@ def holds_teacher_role(user: Any, settings: Settings) -> bool:
 
 
 def actor_for(interaction: discord.Interaction) -> Actor:
+    # Interactions reach us through KnowledgeBot, which carries the settings (discord.Client does not).
     settings: Settings = interaction.client.settings  # type: ignore[attr-defined]
     user = interaction.user
     return Actor(user.id, admin=interaction_is_admin(interaction), teacher=holds_teacher_role(user, settings))

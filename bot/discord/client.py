@@ -102,7 +102,7 @@ class KnowledgeBot(commands.AutoShardedBot):
             help_command=None,
             shard_count=settings.shard_count,
             # discord.py's stub says list[int], but None (its default) means "all shards".
-            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,  # type: ignore[arg-type]
+            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,  # type: ignore[arg-type]  # None = all shards
             max_messages=None,  # no message cache: every event we need carries its message
             chunk_guilds_at_startup=False,
         )
@@ -130,6 +130,7 @@ class KnowledgeBot(commands.AutoShardedBot):
             shards, _url, limits = await original(*args, **kwargs)
             return shards, str(url), limits
 
+        # discord.py has no hook for the gateway URL it is told; wrapping the method is the seam.
         self.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
@@ -57,7 +57,7 @@ def pager_view(reply: ReplyData, kind: str, arg: int, page: int) -> discord.ui.V
 
 
 async def load_page(interaction: discord.Interaction, kind: str, arg: int, page: int) -> GapsPage | KbPage | Refused:
-    bot: KnowledgeBot = interaction.client  # type: ignore[assignment]
+    bot = cast("KnowledgeBot", interaction.client)  # this bot's interactions come from this client
     actor = actor_for(interaction)
     if kind == GAPS:
         return await asyncio.to_thread(bot.app.gaps, actor, arg, page)
@@ -70,7 +70,7 @@ def page_reply(result: GapsPage | KbPage, kind: str, arg: int) -> tuple[ReplyDat
 
 
 async def send_csv(interaction: discord.Interaction, days: int) -> None:
-    bot: KnowledgeBot = interaction.client  # type: ignore[assignment]
+    bot = cast("KnowledgeBot", interaction.client)  # this bot's interactions come from this client
     result = await asyncio.to_thread(bot.app.gaps_csv, actor_for(interaction), days)
     if isinstance(result, GapsCsv):
         await reply_with(interaction, render_gaps_csv(result), file=text_file(result.filename, result.text))

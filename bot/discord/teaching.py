@@ -13,7 +13,7 @@ import asyncio
 import logging
 import re
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
@@ -89,6 +89,7 @@ class TeachModal(discord.ui.Modal):
             submit_teaching(interaction, self.question.value, self.answer.value, self.source, from_bot=self.from_bot),
         )
 
+    # discord.py types Modal.on_error with its generic Interaction[Client]; ours is the same object.
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
         log.error("teaching modal failed", exc_info=error)
 
@@ -96,7 +97,7 @@ class TeachModal(discord.ui.Modal):
 async def submit_teaching(
     interaction: discord.Interaction, question: str, answer: str, source: str, *, from_bot: bool
 ) -> None:
-    bot: KnowledgeBot = interaction.client  # type: ignore[assignment]
+    bot = cast("KnowledgeBot", interaction.client)  # this bot's interactions come from this client
     actor = actor_for(interaction)  # again: roles may have changed while the modal was open
     # Saving reloads the knowledge base, which can take longer than Discord's 3 s.
     await interaction.response.defer(ephemeral=True, thinking=True)
@@ -148,7 +149,7 @@ async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
 
 
 async def teach_from_message(interaction: discord.Interaction, message: discord.Message) -> None:
-    bot: KnowledgeBot = interaction.client  # type: ignore[assignment]
+    bot = cast("KnowledgeBot", interaction.client)  # this bot's interactions come from this client
     actor = actor_for(interaction)
     refused = await asyncio.to_thread(bot.app.teach_precheck, actor, message.content or "", from_bot=message.author.bot)
     if refused is not None:
@@ -177,7 +178,7 @@ class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):
         await guarded(interaction, "teach button", self.open(interaction))
 
     async def open(self, interaction: discord.Interaction) -> None:
-        bot: KnowledgeBot = interaction.client  # type: ignore[assignment]
+        bot = cast("KnowledgeBot", interaction.client)  # this bot's interactions come from this client
         refused = await asyncio.to_thread(bot.app.teach_precheck, actor_for(interaction))
         if refused is not None:
             await reply_with(interaction, render_refused(refused))

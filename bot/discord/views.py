@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
@@ -82,7 +82,7 @@ async def _known(bot: KnowledgeBot, interaction: discord.Interaction, key: str) 
 
 async def handle_button(interaction: discord.Interaction, action: str, key: str) -> None:
     """Full passage / More results reply only to the clicker; votes go to the database."""
-    bot: KnowledgeBot = interaction.client  # type: ignore[assignment]
+    bot = cast("KnowledgeBot", interaction.client)  # this bot's interactions come from this client
     app = bot.app
     try:
         if not await _known(bot, interaction, key):
