@@ -102,7 +102,7 @@ class KnowledgeBot(commands.AutoShardedBot):
             help_command=None,
             shard_count=settings.shard_count,
             # discord.py's stub says list[int], but None (its default) means "all shards".
-            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,  # type: ignore[arg-type]  # None = all shards
+            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,  # type: ignore[arg-type]
             max_messages=None,  # no message cache: every event we need carries its message
             chunk_guilds_at_startup=False,
         )
