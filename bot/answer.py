@@ -18,6 +18,7 @@ from .builder import Built
 from .knowledge import KnowledgeBase, Passage, PassageTable
 from .retrieval.answerability import AnswerModel, AnswerParams, answer_model, covers, signals
 from .retrieval.bm25 import BM25Params, Index
+from .retrieval.chat import SmallTalk, small_talk
 from .retrieval.fusion import FusionParams, fusion_for
 from .retrieval.query import Query, analyse
 from .retrieval.rerank import Hit, RankParams, search
@@ -82,6 +83,7 @@ class Answer:
     elapsed_ms: float = 0.0
     signals: Mapping[str, float] = field(default_factory=dict)  # the answerability model's inputs
     hybrid: bool = False  # dense matching took part
+    small_talk: SmallTalk | None = None  # "thanks"/"greeting": not a question, nothing searched
 
     @property
     def best(self) -> Result | None:
@@ -172,6 +174,9 @@ class AnswerEngine:
                 covers=self._covers(),
                 elapsed_ms=_ms(t0),
             )
+        talk = small_talk(text)
+        if talk is not None:
+            return Answer(question, False, (), 0.0, covers=self._covers(), elapsed_ms=_ms(t0), small_talk=talk)
         rank = self.config.rank
         query = analyse(self.index, text, self.analyzer, rank.typo_discount)
         if not query.terms:

@@ -245,12 +245,12 @@ class App:
         with self._lock:
             self.answers.put(key, AnswerState(answer.question, answer))
         logged = self._log_question(actor, answer, key, where or Where())
-        teachable = not answer.answered and bool(self.terms(answer.question))
+        teachable = not answer.answered and answer.small_talk is None and bool(self.terms(answer.question))
         return Asked(answer, key, self.learned_for(answer), logged, teachable)
 
     def _log_question(self, actor: Actor, answer: Answer, key: str, where: Where) -> bool:
-        if not answer.question.strip():
-            return True
+        if not answer.question.strip() or answer.small_talk is not None:
+            return True  # a thank-you or a greeting is no question: not a knowledge gap
         if time.monotonic() - self._last_purge > PURGE_EVERY_S:
             self.purge()
         best = answer.best

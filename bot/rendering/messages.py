@@ -129,6 +129,8 @@ def render_answer(
     confidence in the footer, and the answer buttons. No answer: say so plainly.
     `learned`: origins of cited learned answers, by document; `teach`: a no-answer reply
     offers the "Teach an answer" button."""
+    if answer.small_talk is not None:
+        return render_small_talk(answer, ephemeral=ephemeral)
     best = answer.best
     if not answer.answered or best is None:
         return render_no_answer(answer, ephemeral=ephemeral, teach=teach)
@@ -172,6 +174,16 @@ def _covers_line(titles: Sequence[str], shown: int = 3) -> str:
     if more > 0:
         names.append(f"{more} more")
     return "I can answer from: " + ", ".join(names) + "."
+
+
+def render_small_talk(answer: Answer, *, ephemeral: bool = False) -> ReplyData:
+    """A reply in kind to a thank-you or a greeting (nothing was searched)."""
+    if answer.small_talk == "thanks":
+        text = "Glad I could help! Ask me again any time."
+    else:
+        text = "Hi! I'm here: ask me a question and I'll answer from the knowledge base."
+    covers = _covers_line(answer.covers)
+    return fit_reply(ReplyData(content=f"{text} {covers}".strip(), ephemeral=ephemeral))
 
 
 TEACH_BUTTON = ButtonData(ACTION_TEACH, label="Teach an answer", emoji="🎓")

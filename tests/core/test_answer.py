@@ -57,7 +57,7 @@ def test_citation_links_source_when_known(tmp_path: Path):
 def test_off_topic_questions_get_no_answer(engine, question):
     a = engine.ask(question)
     assert not a.answered
-    assert a.notice
+    assert a.notice or a.small_talk == "greeting"  # "lol" is answered in kind
     assert TITLE in a.covers
 
 
