@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -58,6 +59,11 @@ class Citation:
         return f"{head} · {where}"
 
 
+# Why a question got no answer: it had no letters or digits, no searchable words once stop
+# and filler words are gone, or the knowledge base does not answer it.
+NoAnswer = Literal["not_a_question", "no_words", "no_answer"]
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     """One ranked passage of an answer."""
@@ -78,7 +84,7 @@ class Answer:
     answered: bool
     results: tuple[Result, ...]
     confidence: float  # hybrid: probability the knowledge base answers (calibrated); else the words' share
-    notice: str | None = None  # why there is no answer, in words for the asker
+    reason: NoAnswer | None = None  # why there is no answer (rendering words it)
     covers: tuple[str, ...] = ()  # document titles, shown when there is no answer
     elapsed_ms: float = 0.0
     signals: Mapping[str, float] = field(default_factory=dict)  # the answerability model's inputs
@@ -170,7 +176,7 @@ class AnswerEngine:
                 False,
                 (),
                 0.0,
-                notice="That doesn't look like a question: type a few words about what you want to know.",
+                reason="not_a_question",
                 covers=self._covers(),
                 elapsed_ms=_ms(t0),
             )
@@ -185,7 +191,7 @@ class AnswerEngine:
                 False,
                 (),
                 0.0,
-                notice="Your question has no words I can search for: name the topic you're asking about.",
+                reason="no_words",
                 covers=self._covers(),
                 elapsed_ms=_ms(t0),
             )
@@ -200,15 +206,12 @@ class AnswerEngine:
         else:
             confidence = self.answerability.probability(found) if hits else 0.0
             answered = bool(hits) and confidence >= self.threshold
-        notice = None
-        if not answered:
-            notice = "The knowledge base has no answer to that."
         return Answer(
             question,
             answered,
             results,
             confidence,
-            notice=notice,
+            reason=None if answered else "no_answer",
             covers=self._covers(),
             elapsed_ms=_ms(t0),
             signals=found,

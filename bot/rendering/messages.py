@@ -186,12 +186,23 @@ def render_small_talk(answer: Answer, *, ephemeral: bool = False) -> ReplyData:
     return fit_reply(ReplyData(content=f"{text} {covers}".strip(), ephemeral=ephemeral))
 
 
+NO_ANSWER_TEXT = {
+    "not_a_question": "That doesn't look like a question: type a few words about what you want to know.",
+    "no_words": "Your question has no words I can search for: name the topic you're asking about.",
+    "no_answer": "The knowledge base has no answer to that.",
+}
+
+
+def no_answer_text(answer: Answer) -> str:
+    """Why there is no answer, in words for the asker."""
+    return NO_ANSWER_TEXT[answer.reason or "no_answer"]
+
+
 TEACH_BUTTON = ButtonData(ACTION_TEACH, label="Teach an answer", emoji="🎓")
 
 
 def render_no_answer(answer: Answer, *, ephemeral: bool = False, teach: bool = False) -> ReplyData:
-    notice = answer.notice or "The knowledge base has no answer to that."
-    parts = [escape_markdown(notice)]
+    parts = [escape_markdown(no_answer_text(answer))]
     parts.append("Use **/sources** to see what I know about, or ask again with the words those documents use.")
     covers = _covers_line(answer.covers)
     if covers:
@@ -248,7 +259,7 @@ def render_full_passage(result: Result | None, *, learned: LearnedInfo | None = 
 def render_more_results(answer: Answer, *, learned: Mapping[str, LearnedInfo] | None = None) -> ReplyData:
     """Every passage found for the question, best first (ephemeral)."""
     if not answer.results:
-        return render_notice(answer.notice or "No passages match that question.")
+        return render_notice(no_answer_text(answer) if answer.reason else "No passages match that question.")
     learned = learned or {}
     fields = []
     for i, r in enumerate(answer.results, start=1):
