@@ -171,7 +171,7 @@ class App:
             log.warning("could not import %s: %s", self.settings.feedback_file, exc)
 
     def purge(self) -> int:
-        """Delete questions older than QUESTION_LOG_DAYS; how many went (0 on failure)."""
+        """Delete questions and votes older than QUESTION_LOG_DAYS; how many went (0 on failure)."""
         self._last_purge = time.monotonic()
         try:
             n = self.store.purge_questions(self.settings.question_log_days)
@@ -179,7 +179,7 @@ class App:
             self._store_problem(exc)
             return 0
         if n:
-            log.info("purged %d questions older than %d days", n, self.settings.question_log_days)
+            log.info("purged %d questions and votes older than %d days", n, self.settings.question_log_days)
         return n
 
     def _store_problem(self, exc: Exception) -> None:
