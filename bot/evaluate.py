@@ -53,6 +53,7 @@ class EvalReport:
     rejected_unanswerable: int = 0
     false_rejections: int = 0
     misses: list[str] = field(default_factory=list)
+    halves: tuple[EvalReport, EvalReport] | None = None  # odd and even lines of the file
 
     def figures(self) -> dict[str, float]:
         a = self.answerable or 1
@@ -111,49 +112,56 @@ def is_hit(q: EvalQuestion, r: Result) -> bool:
 
 
 def evaluate(asker: Asker, questions: list[EvalQuestion]) -> EvalReport:
+    """Every question asked once; the figures for all of them and for the odd and even
+    lines of the file apart (fit on one half, check on the other)."""
     report = EvalReport()
-    for q in questions:
+    report.halves = (EvalReport(), EvalReport())
+    for i, q in enumerate(questions):
         answer = asker.ask(q.q, 10)
-
-        if not q.answerable:
-            report.unanswerable += 1
-            if not answer.answered:
-                report.rejected_unanswerable += 1
-            else:
-                report.misses.append(
-                    f"answered an unanswerable question: {q.q!r} -> {answer.results[0].citation.label}"
-                )
-            continue
-        report.answerable += 1
-        rank = next((i + 1 for i, r in enumerate(answer.results) if is_hit(q, r)), None)
-        if rank == 1:
-            report.hit1 += 1
-        if rank is not None and rank <= 3:
-            report.hit3 += 1
-        if rank is not None:
-            report.rr += 1 / rank
-        top = answer.results[0] if answer.results else None
-        has_gold = bool(top and q.gold and _snippet_has_gold(q, top.snippet.text))
-        if has_gold and rank == 1:
-            report.snippet_gold += 1
-        if not answer.answered:
-            report.false_rejections += 1
-        problems = []
-        if rank != 1:
-            got = top.citation.label if top else "nothing"
-            want = (
-                f"¶{'/¶'.join(map(str, q.paras))}"
-                if q.paras
-                else " or ".join(f"{doc} with {gold!r}" for doc, gold in q.targets)
-            )
-            problems.append(f"top passage {got}, expected {want}" + (f" (found at rank {rank})" if rank else ""))
-        elif not has_gold:
-            problems.append(f"snippet lacks {q.gold!r}")
-        if not answer.answered:
-            problems.append(f"no answer given (confidence {answer.confidence:.2f})")
-        if problems:
-            report.misses.append(f"{q.q!r}: " + "; ".join(problems))
+        _score(report, q, answer, misses=True)
+        _score(report.halves[i % 2], q, answer, misses=False)
     return report
+
+
+def _score(report: EvalReport, q: EvalQuestion, answer: Answer, misses: bool) -> None:
+    if not q.answerable:
+        report.unanswerable += 1
+        if not answer.answered:
+            report.rejected_unanswerable += 1
+        elif misses:
+            report.misses.append(f"answered an unanswerable question: {q.q!r} -> {answer.results[0].citation.label}")
+        return
+    report.answerable += 1
+    rank = next((i + 1 for i, r in enumerate(answer.results) if is_hit(q, r)), None)
+    if rank == 1:
+        report.hit1 += 1
+    if rank is not None and rank <= 3:
+        report.hit3 += 1
+    if rank is not None:
+        report.rr += 1 / rank
+    top = answer.results[0] if answer.results else None
+    has_gold = bool(top and q.gold and _snippet_has_gold(q, top.snippet.text))
+    if has_gold and rank == 1:
+        report.snippet_gold += 1
+    if not answer.answered:
+        report.false_rejections += 1
+    if not misses:
+        return
+    problems = []
+    if rank != 1:
+        got = top.citation.label if top else "nothing"
+        want = (
+            f"¶{'/¶'.join(map(str, q.paras))}"
+            if q.paras
+            else " or ".join(f"{doc} with {gold!r}" for doc, gold in q.targets)
+        )
+        problems.append(f"top passage {got}, expected {want}" + (f" (found at rank {rank})" if rank else ""))
+    elif not has_gold:
+        problems.append(f"snippet lacks {q.gold!r}")
+    if not answer.answered:
+        problems.append(f"no answer given (confidence {answer.confidence:.2f})")
+    if problems:
+        report.misses.append(f"{q.q!r}: " + "; ".join(problems))
 
 
 _FOLD_DROP = re.compile(r"[*`]")
@@ -185,6 +193,14 @@ def format_report(report: EvalReport) -> str:
     for name, value in report.figures().items():
         n = counts.get(name)
         lines.append(f"  {name:<24}{value:6.3f}" + (f"  ({n[0]} of {n[1]})" if n else ""))
+    if report.halves is not None:
+        for label, half in zip(("odd lines", "even lines"), report.halves):
+            f = half.figures()
+            lines.append(
+                f"  {label:<11} hit@1 {f['hit@1']:.3f}  hit@3 {f['hit@3']:.3f}  MRR {f['MRR']:.3f}"
+                f"  rejected {half.rejected_unanswerable} of {half.unanswerable}"
+                f"  false rejections {half.false_rejections} of {half.answerable}"
+            )
     if report.misses:
         lines.append(f"misses ({len(report.misses)}):")
         lines.extend(f"  - {m}" for m in report.misses)

@@ -61,6 +61,11 @@ def test_docs_format_hits_on_document_and_folded_gold(tmp_path: Path):
     assert r.hit1 == 1 and r.hit3 == 2  # 'also' counts; the first is found at rank 2
     assert r.rejected_unanswerable == 1 and r.false_rejections == 1
     assert r.snippet_gold == 1
+    # Odd lines (1 and 3) and even lines (2) are reported apart and add up to the whole.
+    odd, even = r.halves
+    assert (odd.answerable, odd.unanswerable, odd.hit3, odd.rejected_unanswerable) == (1, 1, 1, 1)
+    assert (even.answerable, even.hit1, even.hit3, even.false_rejections) == (1, 1, 1, 1)
+    assert odd.hit1 + even.hit1 == r.hit1 and not odd.misses and not even.misses
 
 
 def test_fold_ignores_case_space_stars_and_backticks():
