@@ -461,6 +461,19 @@ class Index:
                 alive, vals = alive[keep], vals[keep]
         return _best(alive, vals, m)
 
+    def query_slots(self, qids: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+        """Each token's position in the query term ids `qids` (distinct), -1 for any other
+        term: one gather from a per-thread table over the vocabulary, cheaper than a
+        binary search per token."""
+        table = getattr(self._scratch, "slots", None)
+        if table is None or table.shape[0] != len(self.vocabulary):
+            table = self._scratch.slots = np.full(len(self.vocabulary), -1, dtype=np.int32)
+        table[qids] = np.arange(qids.shape[0], dtype=np.int32)
+        try:
+            return table[tokens]
+        finally:
+            table[qids] = -1  # clean for this thread's next question
+
     def sentence_terms(self, doc: int) -> list[set[int]]:
         """The distinct term ids of each sentence of a passage."""
         s0, s1 = int(self.passage_sentence_ptr[doc]), int(self.passage_sentence_ptr[doc + 1])
