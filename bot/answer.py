@@ -249,26 +249,36 @@ class AnswerEngine:
         return Result(
             passage=p,
             citation=Citation(p.document, p.title, p.number, p.source, p.section, p.url, p.page),
-            snippet=self.snippet(hit.passage, hit.best_sentence, query, matcher),
+            snippet=self.snippet(hit.passage, hit.best_sentence, query, matcher, p),
             score=hit.score,
             bm25=hit.bm25,
             coverage=hit.coverage,
         )
 
-    def snippet(self, passage_no: int, best: int, query: Query, matcher: SurfaceMatcher | None = None) -> Snippet:
-        """What to show of a ranked passage (bot/retrieval/snippets.py chooses)."""
-        passage = self.kb.passages[passage_no]
+    def snippet(
+        self,
+        passage_no: int,
+        best: int,
+        query: Query,
+        matcher: SurfaceMatcher | None = None,
+        passage: Passage | None = None,
+    ) -> Snippet:
+        """What to show of a ranked passage (bot/retrieval/snippets.py chooses); `passage`:
+        kb.passages[passage_no] when the caller has it already."""
+        passage = passage or self.kb.passages[passage_no]
         sents = passage.sentences or (passage.text,)
         extra = self.sentence_scorer(query.text, passage) if self.sentence_scorer else None
+        tokens = self.index.sentence_tokens(passage_no)
         inp = SnippetInput(
             sentences=sents,
-            sentence_terms=self.index.sentence_terms(passage_no),
+            sentence_terms=[set(t) for t in tokens],
             weights={t.term_id: t.weight for t in query.known},
             total_weight=query.total_weight,
             stems=query.matched_stems,
             best=best,
             exact=matcher.exact_share if matcher else None,
             extra=extra,
+            sentence_tokens=tokens if passage.sentences else None,
         )
         return make_snippet(inp, self.config.snippet, self.analyzer)
 

@@ -474,13 +474,17 @@ class Index:
         finally:
             table[qids] = -1  # clean for this thread's next question
 
-    def sentence_terms(self, doc: int) -> list[set[int]]:
-        """The distinct term ids of each sentence of a passage."""
+    def sentence_tokens(self, doc: int) -> list[list[int]]:
+        """The term ids of each sentence of a passage, in reading order."""
         s0, s1 = int(self.passage_sentence_ptr[doc]), int(self.passage_sentence_ptr[doc + 1])
         bounds = self.sentence_ptr[s0 : s1 + 1].tolist()
         toks = self.tokens[bounds[0] : bounds[-1]].tolist()
         base = bounds[0]
-        return [set(toks[bounds[i] - base : bounds[i + 1] - base]) for i in range(s1 - s0)]
+        return [toks[bounds[i] - base : bounds[i + 1] - base] for i in range(s1 - s0)]
+
+    def sentence_terms(self, doc: int) -> list[set[int]]:
+        """The distinct term ids of each sentence of a passage."""
+        return [set(t) for t in self.sentence_tokens(doc)]
 
 
 def _segment_max(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:

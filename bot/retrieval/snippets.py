@@ -32,13 +32,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..text import Analyzer
+from ..text import WORD_PATTERN, Analyzer
 
 if TYPE_CHECKING:
     from ..knowledge import Passage
 
 SNIPPET_CHARS = 600  # about five lines in a Discord embed
 _MIN_WORDS = 4  # a shorter sentence (label, heading, table row) does not count as one of the window's
+_WORD = re.compile(WORD_PATTERN)
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_`~|>\[\]()#])")
 
 
@@ -90,6 +91,9 @@ class SnippetInput:
     best: int  # the re-ranker's best sentence: the fallback when nothing scores
     exact: Callable[[str], float] | None = None  # share of question words as typed in a text
     extra: Sequence[float] | None = None  # optional score per sentence (hook, e.g. dense cosine)
+    # The index's term ids of each sentence's non-stopword words, in order: highlights then
+    # need no stemming (None: the words are stemmed).
+    sentence_tokens: Sequence[Sequence[int]] | None = None
 
 
 def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
@@ -105,28 +109,43 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
     if len(found) != n:
         found = [set(w) for _ in sents]
     single = [sum(w[t] for t in f) / total for f in found]
-    exact = [inp.exact(s) for s in sents] if inp.exact and params.exact else [0.0] * n
+    if inp.exact and params.exact:
+        # A sentence without any question term cannot hold a question word as typed (its
+        # words are the index's tokens); not assumed for non-ASCII text, which the index
+        # reads after NFKC normalisation.
+        exact = [inp.exact(s) if f or not s.isascii() else 0.0 for s, f in zip(sents, found, strict=True)]
+    else:
+        exact = [0.0] * n
     extra = list(inp.extra) if inp.extra is not None and len(inp.extra) == n else [0.0] * n
     # Labels and table cells ("[tool.poetry]", "Requirement Versions") ride along free.
     counts = [len(s.split()) >= _MIN_WORDS for s in sents]
+    before = [0]  # before[k]: counted sentences among 0..k-1
+    for c in counts:
+        before.append(before[-1] + c)
     best_window, best_score = [best], float("-inf")
+    # Every window i..j, extended one sentence at a time with running union, densest
+    # sentence (the first of equals) and maxima.
     for i in range(n):
         union: set[int] = set()
         length, units = -1, 0
+        dense, top_exact, top_extra = i, exact[i], extra[i]
         for j in range(i, n):
             length += len(sents[j]) + 1
             units += counts[j]
             if j > i and (length > params.max_chars or units > params.max_sentences):
                 break
             union |= found[j]
+            if single[j] > single[dense]:
+                dense = j
+            top_exact = max(top_exact, exact[j])
+            top_extra = max(top_extra, extra[j])
             cover = sum(w[t] for t in union) / total
-            dense = max(range(i, j + 1), key=single.__getitem__)
             score = (
                 cover
                 + params.density * single[dense]
-                - params.before * sum(counts[i:dense])
-                + params.exact * max(exact[i : j + 1])
-                + params.extra_weight * max(extra[i : j + 1])
+                - params.before * (before[dense] - before[i])
+                + params.exact * top_exact
+                + params.extra_weight * top_extra
                 - params.per_sentence * (j - i)
             )
             if score > best_score + 1e-12:
@@ -139,10 +158,44 @@ def make_snippet(inp: SnippetInput, params: SnippetParams, analyzer: Analyzer) -
     chosen = choose_window(inp, params) or [0]
     sents = inp.sentences
     text = " ".join(sents[i] for i in chosen) if sents else ""
-    spans = analyzer.highlight_spans(text, inp.stems)
+    spans = _highlight(inp, chosen, analyzer) if sents else []
+    if spans is None:
+        spans = analyzer.highlight_spans(text, inp.stems)
     if len(text) > params.max_chars:
         text, spans = _crop(text, spans, params.max_chars)
     return Snippet(text, tuple(spans))
+
+
+def _highlight(inp: SnippetInput, chosen: Sequence[int], analyzer: Analyzer) -> list[tuple[int, int]] | None:
+    """Spans of the chosen sentences' words (joined by spaces) whose index term is a
+    question term, read off the index's tokens, which are each sentence's non-stopword
+    words in order, so no word is stemmed again. None when the tokens are not given or do
+    not line up with the words (non-ASCII text, which the index reads after NFKC
+    normalisation, or text analysed differently): then the caller stems the words."""
+    tokens = inp.sentence_tokens
+    if tokens is None or len(tokens) != len(inp.sentences):
+        return None
+    stop, wanted = analyzer.stopwords, inp.weights
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for i in chosen:
+        sent, toks = inp.sentences[i], tokens[i]
+        if not sent.isascii():
+            return None
+        k = 0
+        for m in _WORD.finditer(sent):
+            if m.group().lower() in stop:
+                continue
+            if k == len(toks):
+                return None
+            if toks[k] in wanted:
+                a, b = m.span()
+                spans.append((a + offset, b + offset))
+            k += 1
+        if k != len(toks):
+            return None
+        offset += len(sent) + 1
+    return spans
 
 
 def _crop(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[str, list[tuple[int, int]]]:
