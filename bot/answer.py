@@ -29,7 +29,7 @@ from .retrieval.snippets import (
     make_snippet,
 )
 from .semantic.search import SemanticIndex
-from .surface import SurfaceFeatures, SurfaceFn, SurfaceMatcher
+from .surface import SurfaceFeatures, SurfaceFn, SurfaceMatcher, TermPresence
 from .text import Analyzer, clean_invisible
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,9 @@ class AnswerEngine:
                 covers=self._covers(),
                 elapsed_ms=_ms(t0),
             )
-        matcher = SurfaceMatcher(text, {t.word: t.weight for t in query.terms}, query.total_weight)
+        matcher = SurfaceMatcher(
+            text, {t.word: t.weight for t in query.terms}, query.total_weight, {t.word: t.term_id for t in query.terms}
+        )
         hits = self._search(text, query, max(k, 2), matcher)  # the runner-up is a signal too
         results = tuple(self._result(h, query, matcher) for h in hits[:k])
         found = signals(query, hits, self.config.answer) if hits else {}
@@ -231,16 +233,16 @@ class AnswerEngine:
         """Reads surface evidence from the candidates' text for search."""
         passages = self.kb.passages
 
-        def read(docs: np.ndarray, best: np.ndarray) -> SurfaceFeatures:
+        def read(docs: np.ndarray, best: np.ndarray, presence: TermPresence | None) -> SurfaceFeatures:
             if isinstance(passages, PassageTable):  # the saved/built table: no Passage objects
                 pairs = [passages.text_and_sentence(d, b) for d, b in zip(docs.tolist(), best.tolist())]
-                return matcher.features(pairs)
+                return matcher.features(pairs, presence)
             pairs = []
             for d, b in zip(docs.tolist(), best.tolist()):
                 p = passages[d]
                 sents = p.sentences or (p.text,)
                 pairs.append((p.text, sents[min(b, len(sents) - 1)]))
-            return matcher.features(pairs)
+            return matcher.features(pairs, presence)
 
         return read
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..surface import SurfaceFeatures, SurfaceFn
+from ..surface import SurfaceFeatures, SurfaceFn, TermPresence
 from .bm25 import Index
 from .fusion import DenseQuery, FusionParams, fuse
 from .query import TYPO_DISCOUNT, Query
@@ -98,7 +98,7 @@ def search(
         + rank.coverage_weight * batch.cov_w
     )
     if surface is not None:
-        batch.surface = surface(batch.docs, batch.best_sentence)
+        batch.surface = surface(batch.docs, batch.best_sentence, batch.presence)
         scores += (
             rank.exact_weight * batch.surface.exact
             + rank.sentence_exact_weight * batch.surface.sentence_exact
@@ -187,6 +187,7 @@ def evidence_batch(
     # Dense (candidate, word) tables: nonzero() lists them in key order, as unique() did.
     seen = np.zeros(c * nq, dtype=bool)
     seen[cand * nq + q] = True
+    presence = TermPresence(qids, seen.reshape(c, nq).copy())  # the passages' own words
     if heading_coverage and index.head_tokens.shape[0]:
         seen[index.head_matches(docs, qids)] = True
     pk = np.flatnonzero(seen)
@@ -261,6 +262,7 @@ def evidence_batch(
         matched,
         total_n,
         unknown,
+        presence=presence,
     )
 
 
@@ -281,6 +283,7 @@ class _Batch:
     total_n: int
     unknown: int
     surface: SurfaceFeatures | None = None
+    presence: TermPresence | None = None  # which question terms each candidate's words hold
 
     def evidence(self, i: int) -> Evidence:
         matched = int(self.matched[i])

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..text import WORD_PATTERN, Analyzer
 
@@ -79,6 +80,13 @@ class SnippetParams:
     extra_weight: float = 0.0  # weight of SnippetInput.extra (0: unused)
 
 
+class ExactShare(Protocol):
+    """Share of the question's words found as typed in a text; `terms`, when given, are the
+    question term ids the text's index tokens hold (SurfaceMatcher.exact_share)."""
+
+    def __call__(self, text: str, terms: AbstractSet[int] | None = None, /) -> float: ...
+
+
 @dataclass(frozen=True)
 class SnippetInput:
     """What the chooser needs about one ranked passage and the question."""
@@ -89,7 +97,7 @@ class SnippetInput:
     total_weight: float  # the question's whole weight (unknown words included)
     stems: frozenset[str]  # matched stems, for highlighting
     best: int  # the re-ranker's best sentence: the fallback when nothing scores
-    exact: Callable[[str], float] | None = None  # share of question words as typed in a text
+    exact: ExactShare | None = None  # share of question words as typed in a text
     extra: Sequence[float] | None = None  # optional score per sentence (hook, e.g. dense cosine)
     # The index's term ids of each sentence's non-stopword words, in order: highlights then
     # need no stemming (None: the words are stemmed).
@@ -106,16 +114,13 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
     total = inp.total_weight or sum(inp.weights.values()) or 1.0
     w = inp.weights
     found = [terms & w.keys() for terms in inp.sentence_terms]
+    known: Sequence[AbstractSet[int] | None] = found  # the terms each sentence's tokens hold
     if len(found) != n:
         found = [set(w) for _ in sents]
+        known = [None] * n
     single = [sum(w[t] for t in f) / total for f in found]
-    if inp.exact and params.exact:
-        # A sentence without any question term cannot hold a question word as typed (its
-        # words are the index's tokens); not assumed for non-ASCII text, which the index
-        # reads after NFKC normalisation.
-        exact = [inp.exact(s) if f or not s.isascii() else 0.0 for s, f in zip(sents, found, strict=True)]
-    else:
-        exact = [0.0] * n
+    # Each sentence's question terms go along: only their words can be there as typed.
+    exact = [inp.exact(s, f) for s, f in zip(sents, known, strict=True)] if inp.exact and params.exact else [0.0] * n
     extra = list(inp.extra) if inp.extra is not None and len(inp.extra) == n else [0.0] * n
     # Labels and table cells ("[tool.poetry]", "Requirement Versions") ride along free.
     counts = [len(s.split()) >= _MIN_WORDS for s in sents]
