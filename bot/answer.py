@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from .builder import Built
 from .knowledge import KnowledgeBase, Passage, PassageTable
 from .retrieval.answerability import AnswerModel, AnswerParams, answer_model, covers, signals
 from .retrieval.bm25 import BM25Params, Index
+from .retrieval.chat import SmallTalk, small_talk
 from .retrieval.fusion import FusionParams, fusion_for
 from .retrieval.query import Query, analyse
 from .retrieval.rerank import Hit, RankParams, search
@@ -57,6 +59,11 @@ class Citation:
         return f"{head} · {where}"
 
 
+# Why a question got no answer: it had no letters or digits, no searchable words once stop
+# and filler words are gone, or the knowledge base does not answer it.
+NoAnswer = Literal["not_a_question", "no_words", "no_answer"]
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     """One ranked passage of an answer."""
@@ -77,11 +84,12 @@ class Answer:
     answered: bool
     results: tuple[Result, ...]
     confidence: float  # hybrid: probability the knowledge base answers (calibrated); else the words' share
-    notice: str | None = None  # why there is no answer, in words for the asker
+    reason: NoAnswer | None = None  # why there is no answer (rendering words it)
     covers: tuple[str, ...] = ()  # document titles, shown when there is no answer
     elapsed_ms: float = 0.0
     signals: Mapping[str, float] = field(default_factory=dict)  # the answerability model's inputs
     hybrid: bool = False  # dense matching took part
+    small_talk: SmallTalk | None = None  # "thanks"/"greeting": not a question, nothing searched
 
     @property
     def best(self) -> Result | None:
@@ -168,10 +176,13 @@ class AnswerEngine:
                 False,
                 (),
                 0.0,
-                notice="That doesn't look like a question: type a few words about what you want to know.",
+                reason="not_a_question",
                 covers=self._covers(),
                 elapsed_ms=_ms(t0),
             )
+        talk = small_talk(text)
+        if talk is not None:
+            return Answer(question, False, (), 0.0, covers=self._covers(), elapsed_ms=_ms(t0), small_talk=talk)
         rank = self.config.rank
         query = analyse(self.index, text, self.analyzer, rank.typo_discount)
         if not query.terms:
@@ -180,7 +191,7 @@ class AnswerEngine:
                 False,
                 (),
                 0.0,
-                notice="Your question has no words I can search for: name the topic you're asking about.",
+                reason="no_words",
                 covers=self._covers(),
                 elapsed_ms=_ms(t0),
             )
@@ -197,15 +208,12 @@ class AnswerEngine:
         else:
             confidence = self.answerability.probability(found) if hits else 0.0
             answered = bool(hits) and confidence >= self.threshold
-        notice = None
-        if not answered:
-            notice = "The knowledge base has no answer to that."
         return Answer(
             question,
             answered,
             results,
             confidence,
-            notice=notice,
+            reason=None if answered else "no_answer",
             covers=self._covers(),
             elapsed_ms=_ms(t0),
             signals=found,

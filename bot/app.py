@@ -171,7 +171,7 @@ class App:
             log.warning("could not import %s: %s", self.settings.feedback_file, exc)
 
     def purge(self) -> int:
-        """Delete questions older than QUESTION_LOG_DAYS; how many went (0 on failure)."""
+        """Delete questions and votes older than QUESTION_LOG_DAYS; how many went (0 on failure)."""
         self._last_purge = time.monotonic()
         try:
             n = self.store.purge_questions(self.settings.question_log_days)
@@ -179,7 +179,7 @@ class App:
             self._store_problem(exc)
             return 0
         if n:
-            log.info("purged %d questions older than %d days", n, self.settings.question_log_days)
+            log.info("purged %d questions and votes older than %d days", n, self.settings.question_log_days)
         return n
 
     def _store_problem(self, exc: Exception) -> None:
@@ -245,12 +245,12 @@ class App:
         with self._lock:
             self.answers.put(key, AnswerState(answer.question, answer))
         logged = self._log_question(actor, answer, key, where or Where())
-        teachable = not answer.answered and bool(self.terms(answer.question))
+        teachable = not answer.answered and answer.small_talk is None and bool(self.terms(answer.question))
         return Asked(answer, key, self.learned_for(answer), logged, teachable)
 
     def _log_question(self, actor: Actor, answer: Answer, key: str, where: Where) -> bool:
-        if not answer.question.strip():
-            return True
+        if not answer.question.strip() or answer.small_talk is not None:
+            return True  # a thank-you or a greeting is no question: not a knowledge gap
         if time.monotonic() - self._last_purge > PURGE_EVERY_S:
             self.purge()
         best = answer.best

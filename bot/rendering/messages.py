@@ -129,6 +129,8 @@ def render_answer(
     confidence in the footer, and the answer buttons. No answer: say so plainly.
     `learned`: origins of cited learned answers, by document; `teach`: a no-answer reply
     offers the "Teach an answer" button."""
+    if answer.small_talk is not None:
+        return render_small_talk(answer, ephemeral=ephemeral)
     best = answer.best
     if not answer.answered or best is None:
         return render_no_answer(answer, ephemeral=ephemeral, teach=teach)
@@ -174,12 +176,33 @@ def _covers_line(titles: Sequence[str], shown: int = 3) -> str:
     return "I can answer from: " + ", ".join(names) + "."
 
 
+def render_small_talk(answer: Answer, *, ephemeral: bool = False) -> ReplyData:
+    """A reply in kind to a thank-you or a greeting (nothing was searched)."""
+    if answer.small_talk == "thanks":
+        text = "Glad I could help! Ask me again any time."
+    else:
+        text = "Hi! I'm here: ask me a question and I'll answer from the knowledge base."
+    covers = _covers_line(answer.covers)
+    return fit_reply(ReplyData(content=f"{text} {covers}".strip(), ephemeral=ephemeral))
+
+
+NO_ANSWER_TEXT = {
+    "not_a_question": "That doesn't look like a question: type a few words about what you want to know.",
+    "no_words": "Your question has no words I can search for: name the topic you're asking about.",
+    "no_answer": "The knowledge base has no answer to that.",
+}
+
+
+def no_answer_text(answer: Answer) -> str:
+    """Why there is no answer, in words for the asker."""
+    return NO_ANSWER_TEXT[answer.reason or "no_answer"]
+
+
 TEACH_BUTTON = ButtonData(ACTION_TEACH, label="Teach an answer", emoji="🎓")
 
 
 def render_no_answer(answer: Answer, *, ephemeral: bool = False, teach: bool = False) -> ReplyData:
-    notice = answer.notice or "The knowledge base has no answer to that."
-    parts = [escape_markdown(notice)]
+    parts = [escape_markdown(no_answer_text(answer))]
     parts.append("Use **/sources** to see what I know about, or ask again with the words those documents use.")
     covers = _covers_line(answer.covers)
     if covers:
@@ -236,7 +259,7 @@ def render_full_passage(result: Result | None, *, learned: LearnedInfo | None = 
 def render_more_results(answer: Answer, *, learned: Mapping[str, LearnedInfo] | None = None) -> ReplyData:
     """Every passage found for the question, best first (ephemeral)."""
     if not answer.results:
-        return render_notice(answer.notice or "No passages match that question.")
+        return render_notice(no_answer_text(answer) if answer.reason else "No passages match that question.")
     learned = learned or {}
     fields = []
     for i, r in enumerate(answer.results, start=1):

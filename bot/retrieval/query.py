@@ -4,11 +4,16 @@ filler words dropped)."""
 
 from __future__ import annotations
 
+import bisect
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..text import Analyzer, TypoMatch, near_stopword, transpositions
 from .bm25 import Index
+from .chat import FILLER
 
 TYPO_DISCOUNT = 0.8  # a typo match counts a little less than the real word (RankParams default)
 
@@ -49,7 +54,7 @@ class Query:
 def analyse(index: Index, question: str, analyzer: Analyzer, typo_discount: float = TYPO_DISCOUNT) -> Query:
     """Map a question's content words to index terms, with typo tolerance."""
     stop = analyzer.stopwords
-    words = [(w, analyzer.stem(w)) for w in analyzer.words(question) if w not in stop]
+    words = [(w, analyzer.stem(w)) for w in analyzer.words(question) if w not in stop and w not in FILLER]
     return query(index, question, words, typo_discount, stop)
 
 
@@ -83,6 +88,7 @@ def query(
                 index.typo.lookup(stem, limit=1)
                 or (index.typo.lookup(word, limit=1) if word != stem else [])
                 or _swapped(index, word)
+                or _abbreviated(index, word, stem)
             )
             if matches:
                 m = matches[0]
@@ -129,3 +135,47 @@ def _swapped(index: Index, word: str) -> list[TypoMatch]:
         if tid >= 0:
             return [TypoMatch(tid, 1)]
     return []
+
+
+ABBREVIATION_MIN, ABBREVIATION_MAX = 3, 5  # "deps", "vars", "prod": members' short forms
+ABBREVIATION_MIN_DF = 3  # passages that use the long form
+ABBREVIATION_DOMINANCE = 2.0  # the long form's passages per passage of the next candidate
+_SORTED: weakref.WeakKeyDictionary[Index, tuple[list[str], np.ndarray]] = weakref.WeakKeyDictionary()
+
+
+def _abbreviated(index: Index, word: str, stem: str) -> list[TypoMatch]:
+    """A short word the knowledge base lacks ("deps", "vars", "prod") stands for the most
+    used vocabulary term it begins ("depend", "variabl", "product"): members shorten the
+    documents' words. Only alphabetic words of 3-5 letters, and only terms at least two
+    letters longer (a one-letter ending is an inflection, which the stemmer handles)."""
+    key = stem if len(stem) >= ABBREVIATION_MIN else word
+    if not (ABBREVIATION_MIN <= len(key) <= ABBREVIATION_MAX and key.isalpha()):
+        return []
+    terms, ids = _sorted_vocabulary(index)
+    lo = bisect.bisect_left(terms, key)
+    hi = bisect.bisect_left(terms, key + "\uffff", lo)
+    if lo == hi:
+        return []
+    cand = ids[lo:hi]
+    longer = np.array([len(terms[i]) >= len(key) + 2 for i in range(lo, hi)])
+    cand = cand[longer]
+    if cand.shape[0] == 0:
+        return []
+    df = index.df[cand]
+    order = np.argsort(-df, kind="stable")
+    top = int(df[order[0]])
+    runner_up = int(df[order[1]]) if order.shape[0] > 1 else 0
+    # Only a clear favourite: "dep" is "depend" in a manual, but "pro" begins "project",
+    # "provide" and "protect" alike, and a guess would make an unrelated question match.
+    if top < ABBREVIATION_MIN_DF or top < ABBREVIATION_DOMINANCE * runner_up:
+        return []
+    return [TypoMatch(int(cand[order[0]]), 1)]
+
+
+def _sorted_vocabulary(index: Index) -> tuple[list[str], np.ndarray]:
+    got = _SORTED.get(index)
+    if got is None:
+        order = sorted(range(len(index.vocabulary)), key=index.vocabulary.__getitem__)
+        got = ([index.vocabulary[i] for i in order], np.array(order, dtype=np.int64))
+        _SORTED[index] = got
+    return got

@@ -289,10 +289,13 @@ class Store:
             c.execute("UPDATE questions SET jump_url=? WHERE answer_key=? AND jump_url IS NULL", (jump_url, answer_key))
 
     def purge_questions(self, days: int) -> int:
-        """Delete questions older than `days` days; returns how many went."""
+        """Delete questions and votes older than `days` days (a vote repeats its question's
+        words and the voter's hash); returns how many rows went. The audit log stays: it
+        is the admins' record of who changed the knowledge base."""
         cutoff = iso(self._clock() - timedelta(days=days))
         with self._tx() as c:
-            return c.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,)).rowcount
+            n = c.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,)).rowcount
+            return n + c.execute("DELETE FROM votes WHERE voted_at < ?", (cutoff,)).rowcount
 
     def gap_rows(self, days: int) -> list[QuestionRow]:
         """Unresolved questions of the last `days` days that had no answer or got a 👎,

@@ -138,7 +138,7 @@ def test_no_answer_notice_and_covers():
         False,
         (),
         0.0,
-        notice="The knowledge base has no answer to that.",
+        reason="no_answer",
         covers=tuple(f"Doc {i}" for i in range(6)),
     )
     text = render_no_answer(answer).embeds[0].description

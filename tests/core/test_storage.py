@@ -93,6 +93,17 @@ def test_purge_deletes_only_old_questions(tmp_path):
     assert store.purge_questions(90) == 0
 
 
+def test_purge_deletes_old_votes_too(tmp_path):
+    clock = Clock()
+    store = Store.in_dir(tmp_path, clock)
+    _vote(store, "a", "k-old")
+    clock.now += timedelta(days=89)
+    _vote(store, "b", "k-new")
+    clock.now += timedelta(days=2)
+    assert store.purge_questions(90) == 1
+    assert store.count("votes") == 1
+
+
 def test_forget_deletes_the_members_questions_and_votes_and_counts_them(tmp_path):
     store = Store.in_dir(tmp_path)
     alice, bob = store.hash_user(1), store.hash_user(2)

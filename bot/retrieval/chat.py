@@ -1,0 +1,42 @@
+"""Small talk: messages addressed to the bot that are not questions about the knowledge base.
+
+Members thank the bot ("thanks, that fixed it!!") or check it is there ("anyone here?",
+"hi bot"). Searching such a line finds some passage with "fixed" or "here" in it and answers
+it; a person would reply in kind instead. The rule is deliberately narrow so no real
+question is caught: a thank-you is a message that opens with a thanking word and asks
+nothing (no "?"); a greeting is a message made only of greeting, presence and filler words.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+SmallTalk = Literal["thanks", "greeting"]
+
+_WORD = re.compile(r"[a-z']+")
+THANKS = frozenset({"thanks", "thank", "thx", "thnx", "ty", "tysm", "tyvm", "cheers", "ta"})
+GREETING = frozenset(
+    """hi hello hey heya hiya yo sup gm gn morning evening afternoon night good anyone anybody
+    someone somebody here there around online awake alive ping bot you u ya is are r the a all
+    everyone guys folks lol lmao haha hehe ok okay k cool nice great awesome""".split()
+)
+
+# Words of address and politeness that carry no topic inside a real question ("hey guys,
+# how do I ...", "thanks! and why ramstein?"): query analysis drops them like stopwords.
+FILLER = frozenset(
+    """hi hello hey heya hiya yo sup thanks thank thx thnx ty tysm tyvm pls plz lol lmao haha
+    hehe anyone anybody someone somebody guys folks""".split()
+)
+
+
+def small_talk(text: str) -> SmallTalk | None:
+    """ "thanks" or "greeting" when `text` is small talk, else None (a question to search)."""
+    words = _WORD.findall(text.lower())
+    if not words:
+        return None
+    if words[0] in THANKS and "?" not in text:
+        return "thanks"
+    if all(w in GREETING for w in words):
+        return "greeting"
+    return None

@@ -1,0 +1,89 @@
+"""Small talk is answered in kind, filler words leave questions alone, and members' short
+forms of the documents' words ("deps", "vars") find them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answer import AnswerEngine
+from bot.documents.loader import load_knowledge
+from bot.rendering.messages import render_answer
+from bot.retrieval.chat import small_talk
+from bot.retrieval.query import analyse
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("thanks that fixed it!!", "thanks"),
+        ("Thank you so much", "thanks"),
+        ("thx", "thanks"),
+        ("anyone here?", "greeting"),
+        ("hi bot", "greeting"),
+        ("Hello everyone :)", "greeting"),
+        ("thanks! how do I add a dependency?", None),  # asks something: a question
+        ("hello, why ramstein?", None),
+        ("why ramstein?", None),
+        ("thank-you letters for donors", "thanks"),  # no "?": read as a thank-you
+        ("", None),
+    ],
+)
+def test_small_talk_is_recognised_narrowly(text, kind):
+    assert small_talk(text) == kind
+
+
+@pytest.mark.parametrize("text", ["thanks that fixed it!!", "anyone here?", "hey"])
+def test_small_talk_is_not_searched_and_reply_says_so(engine, text):
+    a = engine.ask(text)
+    assert not a.answered and a.results == () and a.small_talk is not None
+    reply = render_answer(a)
+    assert reply.content and not reply.embeds
+    assert "@" not in reply.content
+
+
+def test_greeting_words_inside_a_question_are_filler(engine):
+    plain = engine.ask("why Ramstein?")
+    greeted = engine.ask("hey guys, hello, why Ramstein?")
+    assert greeted.answered
+    assert greeted.best.citation == plain.best.citation
+
+
+def _engine(tmp_path: Path, text: str) -> AnswerEngine:
+    (tmp_path / "guide.md").write_text(text, encoding="utf-8")
+    return AnswerEngine(load_knowledge(tmp_path))
+
+
+def test_short_form_of_a_missing_word_finds_the_documents_word(tmp_path: Path):
+    engine = _engine(
+        tmp_path,
+        "# Dependencies\n\nDependencies are listed in the manifest.\n\n"
+        "# Locking\n\nThe lock file pins your dependencies.\n\n"
+        "# Groups\n\nDependencies can be put in groups.\n\n"
+        "# Deprecation\n\nOld options are deprecated.\n\n"
+        "# Variables\n\nEnvironment variables override the settings file.\n\n"
+        "# Templates\n\nTemplates may use variables.\n\n"
+        "# Secrets\n\nSecrets are read from variables too.\n",
+    )
+    terms = analyse(engine.index, "deps vars", engine.analyzer, engine.config.rank.typo_discount).terms
+    found = {t.word: engine.index.vocabulary[t.term_id] for t in terms}
+    # "dep" begins both "depend" and "deprec": the one the documents use most wins.
+    assert found == {"deps": engine.analyzer.stem("dependencies"), "vars": engine.analyzer.stem("variables")}
+    assert all(t.typo for t in terms)  # discounted like a typo match
+    a = engine.ask("can vars override the settings")
+    assert a.best is not None and "Environment variables" in a.best.passage.text
+
+
+def test_short_forms_are_not_guessed_for_known_or_long_words(tmp_path: Path):
+    engine = _engine(tmp_path, "# Env\n\nThe env command shows the environment. Environments are isolated.\n")
+    terms = analyse(engine.index, "env zzzzzzz", engine.analyzer, engine.config.rank.typo_discount).terms
+    by_word = {t.word: t for t in terms}
+    assert not by_word["env"].typo and engine.index.vocabulary[by_word["env"].term_id] == "env"
+    assert by_word["zzzzzzz"].term_id == -1  # too long to be a short form, and no typo either
+
+
+def test_no_short_form_is_guessed_without_a_clear_favourite(tmp_path: Path):
+    engine = _engine(tmp_path, "# Notes\n\nProjects provide protection.\n\nA project.\n\nProvided here.\n")
+    (term,) = analyse(engine.index, "pro", engine.analyzer, engine.config.rank.typo_discount).terms
+    assert term.term_id == -1
