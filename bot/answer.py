@@ -127,6 +127,7 @@ class AnswerEngine:
         sentence_scorer: SentenceScorer | None = None,
     ) -> None:
         self.kb = kb
+        self._titles: tuple[str, ...] | None = None
         # Optional per-sentence scores for the snippet (e.g. dense similarity; see snippets.py).
         self.sentence_scorer = sentence_scorer
         self.config = config or EngineConfig()
@@ -161,7 +162,9 @@ class AnswerEngine:
         return self.kb.passages
 
     def _covers(self) -> tuple[str, ...]:
-        return tuple(d.title for d in self.kb.documents)
+        if self._titles is None:  # the knowledge base never changes: list its titles once
+            self._titles = tuple(d.title for d in self.kb.documents)
+        return self._titles
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         """Answer one question; never raises for any string."""

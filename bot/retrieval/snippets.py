@@ -132,6 +132,7 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
     # sentence (the first of equals) and maxima.
     for i in range(n):
         union: set[int] = set()
+        union_w = 0.0  # the weight of union
         length, units = -1, 0
         dense, top_exact, top_extra = i, exact[i], extra[i]
         for j in range(i, n):
@@ -139,14 +140,16 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
             units += counts[j]
             if j > i and (length > params.max_chars or units > params.max_sentences):
                 break
-            union |= found[j]
+            added = found[j] - union
+            if added:
+                union_w += sum(w[t] for t in added)
+                union |= added
             if single[j] > single[dense]:
                 dense = j
             top_exact = max(top_exact, exact[j])
             top_extra = max(top_extra, extra[j])
-            cover = sum(w[t] for t in union) / total
             score = (
-                cover
+                union_w / total
                 + params.density * single[dense]
                 - params.before * (before[dense] - before[i])
                 + params.exact * top_exact
@@ -187,20 +190,19 @@ def _highlight(inp: SnippetInput, chosen: Sequence[int], analyzer: Analyzer) -> 
         sent, toks = inp.sentences[i], tokens[i]
         if not sent.isascii():
             return None
-        k = 0
-        for m in _WORD.finditer(sent):
-            if m.group().lower() in stop:
-                continue
-            if k == len(toks):
-                return None
-            if toks[k] in wanted:
-                a, b = m.span()
-                spans.append((a + offset, b + offset))
-            k += 1
-        if k != len(toks):
+        # The sentence's words as the index read them (ASCII: lower() is casefold()).
+        kept = [k for k, w in enumerate(_WORD.findall(sent.lower())) if w not in stop]
+        if len(kept) != len(toks):
             return None
+        marked = {k for k, t in zip(kept, toks, strict=True) if t in wanted}
+        if marked:
+            spans.extend((a + offset, b + offset) for k, (a, b) in enumerate(_spans(sent)) if k in marked)
         offset += len(sent) + 1
     return spans
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _WORD.finditer(text)]
 
 
 def _crop(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[str, list[tuple[int, int]]]:
