@@ -162,12 +162,15 @@ class SurfaceMatcher:
             column = {int(t): j for j, t in enumerate(presence.qids.tolist())}
             cols = [(w, column.get(self.terms.get(w, -1), -1)) for w in self.weights]
             rows = presence.found.tolist()
+        whole = self._whole
         for i, (text, sentence) in enumerate(passages):
             if rows is not None and text.isascii():
                 row = rows[i]
-                found = self._whole(text.lower(), [w for w, j in cols if j >= 0 and row[j]])
-                exact[i] = self._share_of(found)
-                sent_exact[i] = self._share_of(self._whole(sentence.lower(), found)) if found else 0.0
+                words = [w for w, j in cols if j >= 0 and row[j]]
+                found = whole(text.lower(), words) if words else words
+                if found:
+                    exact[i] = self._share_of(found)
+                    sent_exact[i] = self._share_of(whole(sentence.lower(), found))
             else:
                 exact[i] = self.exact_share(text)
                 sent_exact[i] = self.exact_share(sentence)
