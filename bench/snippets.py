@@ -143,7 +143,7 @@ def score(cases: list[Case | None], params: SnippetParams | None) -> float:
             idx = old_window(c.inp)
         else:
             shares = dict(zip(c.inp.sentences, c.exact, strict=True))
-            inp = replace(c.inp, exact=shares.__getitem__)
+            inp = replace(c.inp, exact=lambda s, terms=None, shares=shares: shares[s])
             idx = choose_window(inp, params)
         text = " ".join(c.inp.sentences[i] for i in idx)[: (params.max_chars if params else 600) + 1]
         good += contains(c, text)

@@ -31,7 +31,7 @@ from .retrieval.snippets import (
     make_snippet,
 )
 from .semantic.search import SemanticIndex
-from .surface import SurfaceFeatures, SurfaceFn, SurfaceMatcher
+from .surface import SurfaceFeatures, SurfaceFn, SurfaceMatcher, TermPresence
 from .text import Analyzer, clean_invisible
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,7 @@ class AnswerEngine:
         sentence_scorer: SentenceScorer | None = None,
     ) -> None:
         self.kb = kb
+        self._titles: tuple[str, ...] | None = None
         # Optional per-sentence scores for the snippet (e.g. dense similarity; see snippets.py).
         self.sentence_scorer = sentence_scorer
         self.config = config or EngineConfig()
@@ -161,7 +162,9 @@ class AnswerEngine:
         return self.kb.passages
 
     def _covers(self) -> tuple[str, ...]:
-        return tuple(d.title for d in self.kb.documents)
+        if self._titles is None:  # the knowledge base never changes: list its titles once
+            self._titles = tuple(d.title for d in self.kb.documents)
+        return self._titles
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         """Answer one question; never raises for any string."""
@@ -195,7 +198,9 @@ class AnswerEngine:
                 covers=self._covers(),
                 elapsed_ms=_ms(t0),
             )
-        matcher = SurfaceMatcher(text, {t.word: t.weight for t in query.terms}, query.total_weight)
+        matcher = SurfaceMatcher(
+            text, {t.word: t.weight for t in query.terms}, query.total_weight, {t.word: t.term_id for t in query.terms}
+        )
         hits = self._search(text, query, max(k, 2), matcher)  # the runner-up is a signal too
         results = tuple(self._result(h, query, matcher) for h in hits[:k])
         found = signals(query, hits, self.config.answer) if hits else {}
@@ -239,16 +244,16 @@ class AnswerEngine:
         """Reads surface evidence from the candidates' text for search."""
         passages = self.kb.passages
 
-        def read(docs: np.ndarray, best: np.ndarray) -> SurfaceFeatures:
+        def read(docs: np.ndarray, best: np.ndarray, presence: TermPresence | None) -> SurfaceFeatures:
             if isinstance(passages, PassageTable):  # the saved/built table: no Passage objects
                 pairs = [passages.text_and_sentence(d, b) for d, b in zip(docs.tolist(), best.tolist())]
-                return matcher.features(pairs)
+                return matcher.features(pairs, presence)
             pairs = []
             for d, b in zip(docs.tolist(), best.tolist()):
                 p = passages[d]
                 sents = p.sentences or (p.text,)
                 pairs.append((p.text, sents[min(b, len(sents) - 1)]))
-            return matcher.features(pairs)
+            return matcher.features(pairs, presence)
 
         return read
 
@@ -257,26 +262,36 @@ class AnswerEngine:
         return Result(
             passage=p,
             citation=Citation(p.document, p.title, p.number, p.source, p.section, p.url, p.page),
-            snippet=self.snippet(hit.passage, hit.best_sentence, query, matcher),
+            snippet=self.snippet(hit.passage, hit.best_sentence, query, matcher, p),
             score=hit.score,
             bm25=hit.bm25,
             coverage=hit.coverage,
         )
 
-    def snippet(self, passage_no: int, best: int, query: Query, matcher: SurfaceMatcher | None = None) -> Snippet:
-        """What to show of a ranked passage (bot/retrieval/snippets.py chooses)."""
-        passage = self.kb.passages[passage_no]
+    def snippet(
+        self,
+        passage_no: int,
+        best: int,
+        query: Query,
+        matcher: SurfaceMatcher | None = None,
+        passage: Passage | None = None,
+    ) -> Snippet:
+        """What to show of a ranked passage (bot/retrieval/snippets.py chooses); `passage`:
+        kb.passages[passage_no] when the caller has it already."""
+        passage = passage or self.kb.passages[passage_no]
         sents = passage.sentences or (passage.text,)
         extra = self.sentence_scorer(query.text, passage) if self.sentence_scorer else None
+        tokens = self.index.sentence_tokens(passage_no)
         inp = SnippetInput(
             sentences=sents,
-            sentence_terms=self.index.sentence_terms(passage_no),
+            sentence_terms=[set(t) for t in tokens],
             weights={t.term_id: t.weight for t in query.known},
             total_weight=query.total_weight,
             stems=query.matched_stems,
             best=best,
             exact=matcher.exact_share if matcher else None,
             extra=extra,
+            sentence_tokens=tokens if passage.sentences else None,
         )
         return make_snippet(inp, self.config.snippet, self.analyzer)
 

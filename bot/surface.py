@@ -12,7 +12,8 @@ checked on 24-47 (bench/squad.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,29 +85,58 @@ class SurfaceFeatures:
     answer_type: np.ndarray  # 1.0 when the best sentence holds the kind of answer asked for
 
 
+@dataclass(frozen=True)
+class TermPresence:
+    """Which question terms each candidate's own words contain, as the index's tokens
+    show (the heading field aside): a word can only be found as typed where its term is."""
+
+    qids: np.ndarray  # the question's distinct term ids, sorted
+    found: np.ndarray  # bool (candidates, len(qids)): candidate i's words hold term qids[j]
+
+
 class SurfaceMatcher:
     """Reads the surface evidence of one question from candidate passages' text."""
 
-    def __init__(self, question: str, word_weights: dict[str, float], total_weight: float) -> None:
-        # word_weights: each content word as typed (lower-cased) -> its weight in the query.
+    def __init__(
+        self,
+        question: str,
+        word_weights: dict[str, float],
+        total_weight: float,
+        word_terms: dict[str, int] | None = None,
+    ) -> None:
+        # word_weights: each content word as typed (lower-cased) -> its weight in the query;
+        # word_terms: the same words -> their index term id (-1: not in the index).
         self.weights = word_weights
         self.total = total_weight or 1.0
         self.kind = answer_kind(question)
         self.question_words = frozenset(w.casefold() for w in _WORD.findall(clean_invisible(question)))
+        self.terms = word_terms
 
-    def exact_share(self, text: str) -> float:
-        """Weight share of the question words found in `text` as whole words, case aside."""
-        low = text.casefold()
-        n, found = len(low), 0.0
-        for word, weight in self.weights.items():
+    def exact_share(self, text: str, terms: AbstractSet[int] | None = None) -> float:
+        """Weight share of the question words found in `text` as whole words, case aside.
+        `terms`: the question term ids that `text`'s index tokens hold, when known; in ASCII
+        text only their words are looked for (see `features`)."""
+        words: Iterable[str] = self.weights
+        if terms is not None and self.terms is not None and text.isascii():
+            words = [w for w in self.weights if self.terms.get(w, -1) in terms]
+        return self._share_of(self._whole(text.casefold(), words))
+
+    def _share_of(self, found: list[str]) -> float:
+        return sum(self.weights[w] for w in found) / self.total
+
+    @staticmethod
+    def _whole(low: str, words: Iterable[str]) -> list[str]:
+        """The words found in the (case-folded) text as whole words, in the given order."""
+        n, found = len(low), []
+        for word in words:
             i = low.find(word)
             while i >= 0:  # str.find plus a word-boundary check: far cheaper than a regex
                 end = i + len(word)
                 if (i == 0 or not low[i - 1].isalnum()) and (end == n or not low[end].isalnum()):
-                    found += weight
+                    found.append(word)
                     break
                 i = low.find(word, i + 1)
-        return found / self.total
+        return found
 
     def has_answer_kind(self, sentence: str) -> float:
         """1.0 when the sentence holds a word of the kind of answer asked for."""
@@ -119,16 +149,35 @@ class SurfaceMatcher:
                 return 1.0
         return 0.0
 
-    def features(self, passages: Sequence[tuple[str, str]]) -> SurfaceFeatures:
-        """Features of (passage text, best sentence text) pairs."""
+    def features(self, passages: Sequence[tuple[str, str]], presence: TermPresence | None = None) -> SurfaceFeatures:
+        """Features of (passage text, best sentence text) pairs. With `presence` (and the
+        words' term ids), an ASCII passage is searched only for the words whose term its
+        tokens hold, and its best sentence only for the words found in the passage: the
+        index's tokens are the ASCII text's words, so the others cannot be there. Non-ASCII
+        text is searched for every word (the index reads it after NFKC normalisation)."""
         n = len(passages)
         exact, sent_exact, typed = np.zeros(n), np.zeros(n), np.zeros(n)
+        rows = None
+        if presence is not None and self.terms is not None:
+            column = {int(t): j for j, t in enumerate(presence.qids.tolist())}
+            cols = [(w, column.get(self.terms.get(w, -1), -1)) for w in self.weights]
+            rows = presence.found.tolist()
+        whole = self._whole
         for i, (text, sentence) in enumerate(passages):
-            exact[i] = self.exact_share(text)
-            sent_exact[i] = self.exact_share(sentence)
+            if rows is not None and text.isascii():
+                row = rows[i]
+                words = [w for w, j in cols if j >= 0 and row[j]]
+                found = whole(text.lower(), words) if words else words
+                if found:
+                    exact[i] = self._share_of(found)
+                    sent_exact[i] = self._share_of(whole(sentence.lower(), found))
+            else:
+                exact[i] = self.exact_share(text)
+                sent_exact[i] = self.exact_share(sentence)
             typed[i] = self.has_answer_kind(sentence)
         return SurfaceFeatures(exact, sent_exact, typed)
 
 
-# What Index.search calls with its candidates (passage numbers, best sentence of each).
-SurfaceFn = Callable[[np.ndarray, np.ndarray], SurfaceFeatures]
+# What Index.search calls with its candidates (passage numbers, best sentence of each, and
+# which question terms each one's words hold).
+SurfaceFn = Callable[[np.ndarray, np.ndarray, TermPresence | None], SurfaceFeatures]

@@ -461,13 +461,30 @@ class Index:
                 alive, vals = alive[keep], vals[keep]
         return _best(alive, vals, m)
 
-    def sentence_terms(self, doc: int) -> list[set[int]]:
-        """The distinct term ids of each sentence of a passage."""
+    def query_slots(self, qids: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+        """Each token's position in the query term ids `qids` (distinct), -1 for any other
+        term: one gather from a per-thread table over the vocabulary, cheaper than a
+        binary search per token."""
+        table = getattr(self._scratch, "slots", None)
+        if table is None or table.shape[0] != len(self.vocabulary):
+            table = self._scratch.slots = np.full(len(self.vocabulary), -1, dtype=np.int32)
+        table[qids] = np.arange(qids.shape[0], dtype=np.int32)
+        try:
+            return table[tokens]
+        finally:
+            table[qids] = -1  # clean for this thread's next question
+
+    def sentence_tokens(self, doc: int) -> list[list[int]]:
+        """The term ids of each sentence of a passage, in reading order."""
         s0, s1 = int(self.passage_sentence_ptr[doc]), int(self.passage_sentence_ptr[doc + 1])
         bounds = self.sentence_ptr[s0 : s1 + 1].tolist()
         toks = self.tokens[bounds[0] : bounds[-1]].tolist()
         base = bounds[0]
-        return [set(toks[bounds[i] - base : bounds[i + 1] - base]) for i in range(s1 - s0)]
+        return [toks[bounds[i] - base : bounds[i + 1] - base] for i in range(s1 - s0)]
+
+    def sentence_terms(self, doc: int) -> list[set[int]]:
+        """The distinct term ids of each sentence of a passage."""
+        return [set(t) for t in self.sentence_tokens(doc)]
 
 
 def _segment_max(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:

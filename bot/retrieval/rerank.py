@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..surface import SurfaceFeatures, SurfaceFn
+from ..surface import SurfaceFeatures, SurfaceFn, TermPresence
 from .bm25 import Index
 from .fusion import DenseQuery, FusionParams, fuse
 from .query import TYPO_DISCOUNT, Query
@@ -18,7 +18,7 @@ from .query import TYPO_DISCOUNT, Query
 class RankParams:
     """How the final ranking blends paragraph BM25 with sentence-level evidence."""
 
-    candidates: int = 40  # paragraphs re-ranked after the BM25 pass
+    candidates: int = 30  # paragraphs re-ranked after the BM25 pass (40 ranked SQuAD, docs and article alike)
     # Weights of the evidence added to BM25 (relative to the best candidate's BM25), fitted
     # on SQuAD articles 0-23 only and checked on 24-47.
     sentence_weight: float = 0.3  # best sentence's share of the question's idf weight
@@ -98,7 +98,7 @@ def search(
         + rank.coverage_weight * batch.cov_w
     )
     if surface is not None:
-        batch.surface = surface(batch.docs, batch.best_sentence)
+        batch.surface = surface(batch.docs, batch.best_sentence, batch.presence)
         scores += (
             rank.exact_weight * batch.surface.exact
             + rank.sentence_exact_weight * batch.surface.sentence_exact
@@ -171,31 +171,47 @@ def evidence_batch(
         )
 
     # Gather the candidates' tokens (ragged slices of one array) and keep the matches.
-    starts = index.token_ptr[docs]
-    lens = index.token_ptr[docs + 1] - starts
-    n_tok = int(lens.sum())
+    token_ptr = index.token_ptr
+    starts = token_ptr[docs]
+    lens = token_ptr[docs + 1] - starts
     ends = np.cumsum(lens)
-    gpos = np.arange(n_tok, dtype=np.int64) + np.repeat(starts - (ends - lens), lens)
-    toks = index.tokens[gpos]
-    qpos = np.searchsorted(qids, toks)
-    qpos[qpos == nq] = 0
-    hit = qids[qpos] == toks
-    gpos, q = gpos[hit], qpos[hit].astype(np.int64)
-    cand = np.repeat(np.arange(c, dtype=np.int64), lens)[hit]
+    toks = index.tokens[np.arange(int(ends[-1]), dtype=np.int64) + np.repeat(starts - (ends - lens), lens)]
+    slot = index.query_slots(qids, toks)  # position in qids, -1 for other terms
+    local = np.flatnonzero(slot >= 0)  # matches, as positions in the gathered tokens
+    q = slot[local].astype(np.int64)
+    cand = np.searchsorted(ends, local, side="right")  # which candidate each match is in
+    gpos = local + (starts - (ends - lens))[cand]  # position in index.tokens
 
     # Passage level: distinct question words found, and their weight; a word of the
     # passage's heading path counts as found ("Activating the environment" above it).
-    pk = cand * nq + q
+    # Dense (candidate, word) tables: nonzero() lists them in key order, as unique() did.
+    seen = np.zeros(c * nq, dtype=bool)
+    seen[cand * nq + q] = True
+    presence = TermPresence(qids, seen.reshape(c, nq).copy())  # the passages' own words
     if heading_coverage and index.head_tokens.shape[0]:
-        pk = np.concatenate((pk, index.head_matches(docs, qids)))
-    pk = np.unique(pk)
+        seen[index.head_matches(docs, qids)] = True
+    pk = np.flatnonzero(seen)
     matched = np.bincount(pk // nq, minlength=c)
     cov_w = np.bincount(pk // nq, weights=qw[pk % nq], minlength=c) / total_w
 
-    # Sentence level: the best sentence of each candidate (most words and weight).
-    sent = np.searchsorted(index.sentence_ptr, gpos, side="right") - 1
-    sk = np.unique(sent * nq + q)
-    s_id, s_inv = np.unique(sk // nq, return_inverse=True)
+    # Sentence level: the best sentence of each candidate (most words and weight). The
+    # candidates' sentences are numbered 0..S-1 in passage order, so a match's sentence is
+    # a binary search in their few starts rather than in every sentence of the index.
+    ps0 = index.passage_sentence_ptr[docs]
+    n_sent = index.passage_sentence_ptr[docs + 1] - ps0
+    s_ends = np.cumsum(n_sent)
+    s_first = s_ends - n_sent  # candidate i's sentences: s_first[i]..s_ends[i]-1
+    sent_start = index.sentence_ptr[np.arange(int(s_ends[-1]), dtype=np.int64) + np.repeat(ps0 - s_first, n_sent)]
+    sent = np.searchsorted(sent_start, gpos, side="right") - 1
+    s_seen = np.zeros(int(s_ends[-1]) * nq, dtype=bool)
+    s_seen[sent * nq + q] = True
+    sk = np.flatnonzero(s_seen)
+    rows = sk // nq  # sorted, so each sentence starts where the row changes
+    new_row = np.empty(rows.shape[0], dtype=bool)
+    new_row[:1] = True
+    np.not_equal(rows[1:], rows[:-1], out=new_row[1:])
+    s_id = rows[new_row]
+    s_inv = np.cumsum(new_row) - 1
     s_w = np.bincount(s_inv, weights=qw[sk % nq]) / total_w
     s_n = np.bincount(s_inv).astype(np.float64) / total_n
     s_cand = cand[np.searchsorted(sent, s_id)]  # sent is sorted, as gpos increases
@@ -209,26 +225,25 @@ def evidence_batch(
     bc = s_cand[best_rows]
     sent_w[bc] = s_w[best_rows]
     sent_n[bc] = s_n[best_rows]
-    best_sent[bc] = s_id[best_rows] - index.passage_sentence_ptr[docs[bc]]
+    best_sent[bc] = s_id[best_rows] - s_first[bc]
 
     # Adjacent question word pairs that stand within two tokens of each other.
     pairs = np.zeros(c)
     pair_ids = _adjacent_pairs(query)
     if pair_ids and gpos.shape[0] > 1:
-        index_of = {int(t): i for i, t in enumerate(qids)}
-        wanted = np.array(
-            sorted({min(index_of[a], index_of[b]) * nq + max(index_of[a], index_of[b]) for a, b in pair_ids}),
-            dtype=np.int64,
-        )
-        found_c, found_k = [], []
+        index_of = {t: i for i, t in enumerate(qids.tolist())}
+        wanted = np.zeros(nq * nq, dtype=bool)  # (lower, higher) word positions -> asked for
+        for a, b in pair_ids:  # a != b, so never the diagonal
+            i, j = sorted((index_of[a], index_of[b]))
+            wanted[i * nq + j] = True
+        found = []
         for step in (1, 2):
             a_c, b_c = cand[:-step], cand[step:]
             a_q, b_q = q[:-step], q[step:]
             key = np.minimum(a_q, b_q) * nq + np.maximum(a_q, b_q)
-            ok = (a_c == b_c) & (gpos[step:] - gpos[:-step] <= 2) & (a_q != b_q) & np.isin(key, wanted)
-            found_c.append(a_c[ok])
-            found_k.append(key[ok])
-        fk = np.unique(np.concatenate(found_c) * (nq * nq) + np.concatenate(found_k))
+            ok = (a_c == b_c) & (gpos[step:] - gpos[:-step] <= 2) & wanted[key]
+            found.append(a_c[ok] * (nq * nq) + key[ok])
+        fk = np.unique(np.concatenate(found))
         # Out of all adjacent pairs of the question: a pair with a word the index lacks
         # cannot be found, and should not make the pairs that can count for more.
         pairs = np.bincount(fk // (nq * nq), minlength=c) / max(1, len(query.terms) - 1)
@@ -247,6 +262,7 @@ def evidence_batch(
         matched,
         total_n,
         unknown,
+        presence=presence,
     )
 
 
@@ -267,6 +283,7 @@ class _Batch:
     total_n: int
     unknown: int
     surface: SurfaceFeatures | None = None
+    presence: TermPresence | None = None  # which question terms each candidate's words hold
 
     def evidence(self, i: int) -> Evidence:
         matched = int(self.matched[i])

@@ -29,16 +29,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from ..text import Analyzer
+from ..text import WORD_PATTERN, Analyzer
 
 if TYPE_CHECKING:
     from ..knowledge import Passage
 
 SNIPPET_CHARS = 600  # about five lines in a Discord embed
 _MIN_WORDS = 4  # a shorter sentence (label, heading, table row) does not count as one of the window's
+_WORD = re.compile(WORD_PATTERN)
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_`~|>\[\]()#])")
 
 
@@ -78,6 +80,13 @@ class SnippetParams:
     extra_weight: float = 0.0  # weight of SnippetInput.extra (0: unused)
 
 
+class ExactShare(Protocol):
+    """Share of the question's words found as typed in a text; `terms`, when given, are the
+    question term ids the text's index tokens hold (SurfaceMatcher.exact_share)."""
+
+    def __call__(self, text: str, terms: AbstractSet[int] | None = None, /) -> float: ...
+
+
 @dataclass(frozen=True)
 class SnippetInput:
     """What the chooser needs about one ranked passage and the question."""
@@ -88,8 +97,11 @@ class SnippetInput:
     total_weight: float  # the question's whole weight (unknown words included)
     stems: frozenset[str]  # matched stems, for highlighting
     best: int  # the re-ranker's best sentence: the fallback when nothing scores
-    exact: Callable[[str], float] | None = None  # share of question words as typed in a text
+    exact: ExactShare | None = None  # share of question words as typed in a text
     extra: Sequence[float] | None = None  # optional score per sentence (hook, e.g. dense cosine)
+    # The index's term ids of each sentence's non-stopword words, in order: highlights then
+    # need no stemming (None: the words are stemmed).
+    sentence_tokens: Sequence[Sequence[int]] | None = None
 
 
 def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
@@ -102,31 +114,46 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
     total = inp.total_weight or sum(inp.weights.values()) or 1.0
     w = inp.weights
     found = [terms & w.keys() for terms in inp.sentence_terms]
+    known: Sequence[AbstractSet[int] | None] = found  # the terms each sentence's tokens hold
     if len(found) != n:
         found = [set(w) for _ in sents]
+        known = [None] * n
     single = [sum(w[t] for t in f) / total for f in found]
-    exact = [inp.exact(s) for s in sents] if inp.exact and params.exact else [0.0] * n
+    # Each sentence's question terms go along: only their words can be there as typed.
+    exact = [inp.exact(s, f) for s, f in zip(sents, known, strict=True)] if inp.exact and params.exact else [0.0] * n
     extra = list(inp.extra) if inp.extra is not None and len(inp.extra) == n else [0.0] * n
     # Labels and table cells ("[tool.poetry]", "Requirement Versions") ride along free.
     counts = [len(s.split()) >= _MIN_WORDS for s in sents]
+    before = [0]  # before[k]: counted sentences among 0..k-1
+    for c in counts:
+        before.append(before[-1] + c)
     best_window, best_score = [best], float("-inf")
+    # Every window i..j, extended one sentence at a time with running union, densest
+    # sentence (the first of equals) and maxima.
     for i in range(n):
         union: set[int] = set()
+        union_w = 0.0  # the weight of union
         length, units = -1, 0
+        dense, top_exact, top_extra = i, exact[i], extra[i]
         for j in range(i, n):
             length += len(sents[j]) + 1
             units += counts[j]
             if j > i and (length > params.max_chars or units > params.max_sentences):
                 break
-            union |= found[j]
-            cover = sum(w[t] for t in union) / total
-            dense = max(range(i, j + 1), key=single.__getitem__)
+            added = found[j] - union
+            if added:
+                union_w += sum(w[t] for t in added)
+                union |= added
+            if single[j] > single[dense]:
+                dense = j
+            top_exact = max(top_exact, exact[j])
+            top_extra = max(top_extra, extra[j])
             score = (
-                cover
+                union_w / total
                 + params.density * single[dense]
-                - params.before * sum(counts[i:dense])
-                + params.exact * max(exact[i : j + 1])
-                + params.extra_weight * max(extra[i : j + 1])
+                - params.before * (before[dense] - before[i])
+                + params.exact * top_exact
+                + params.extra_weight * top_extra
                 - params.per_sentence * (j - i)
             )
             if score > best_score + 1e-12:
@@ -139,10 +166,43 @@ def make_snippet(inp: SnippetInput, params: SnippetParams, analyzer: Analyzer) -
     chosen = choose_window(inp, params) or [0]
     sents = inp.sentences
     text = " ".join(sents[i] for i in chosen) if sents else ""
-    spans = analyzer.highlight_spans(text, inp.stems)
+    spans = _highlight(inp, chosen, analyzer) if sents else []
+    if spans is None:
+        spans = analyzer.highlight_spans(text, inp.stems)
     if len(text) > params.max_chars:
         text, spans = _crop(text, spans, params.max_chars)
     return Snippet(text, tuple(spans))
+
+
+def _highlight(inp: SnippetInput, chosen: Sequence[int], analyzer: Analyzer) -> list[tuple[int, int]] | None:
+    """Spans of the chosen sentences' words (joined by spaces) whose index term is a
+    question term, read off the index's tokens, which are each sentence's non-stopword
+    words in order, so no word is stemmed again. None when the tokens are not given or do
+    not line up with the words (non-ASCII text, which the index reads after NFKC
+    normalisation, or text analysed differently): then the caller stems the words."""
+    tokens = inp.sentence_tokens
+    if tokens is None or len(tokens) != len(inp.sentences):
+        return None
+    stop, wanted = analyzer.stopwords, inp.weights
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for i in chosen:
+        sent, toks = inp.sentences[i], tokens[i]
+        if not sent.isascii():
+            return None
+        # The sentence's words as the index read them (ASCII: lower() is casefold()).
+        kept = [k for k, w in enumerate(_WORD.findall(sent.lower())) if w not in stop]
+        if len(kept) != len(toks):
+            return None
+        marked = {k for k, t in zip(kept, toks, strict=True) if t in wanted}
+        if marked:
+            spans.extend((a + offset, b + offset) for k, (a, b) in enumerate(_spans(sent)) if k in marked)
+        offset += len(sent) + 1
+    return spans
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _WORD.finditer(text)]
 
 
 def _crop(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[str, list[tuple[int, int]]]:

@@ -147,3 +147,69 @@ def test_postings_built_in_chunks_equal_one_pass(monkeypatch):
     for name, arr in whole.arrays().items():
         got = chunked.arrays()[name]
         assert got.dtype == arr.dtype and np.array_equal(got, arr), name
+
+
+def _naive_evidence(corpus, doc, weights, pairs_wanted, total_w, total_n):
+    """Evidence of one passage, the slow obvious way (the reference for evidence_batch)."""
+    sents = corpus[doc]
+    flat = [t for s in sents for t in s]
+    found = {t for t in flat if t in weights}
+    best, best_key = 0, None
+    for i, s in enumerate(sents):
+        ws = {t for t in s if t in weights}
+        if not ws:
+            continue
+        key = (sum(weights[t] for t in ws) / total_w + len(ws) / total_n, sum(weights[t] for t in ws) / total_w)
+        if best_key is None or key > best_key:
+            best, best_key = i, key
+    near = {
+        frozenset((flat[i], flat[j]))
+        for i in range(len(flat))
+        for j in range(i + 1, min(i + 3, len(flat)))
+        if flat[i] != flat[j] and frozenset((flat[i], flat[j])) in pairs_wanted
+    }
+    return sum(weights[t] for t in found) / total_w, len(found), best, len(near)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_evidence_batch_equals_naive_evidence(seed):
+    from bot.retrieval.rerank import evidence_batch
+
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(30)]
+    corpus = []
+    for _ in range(120):  # passages of 0-4 sentences, some sentences empty (all stopwords)
+        corpus.append(
+            [
+                [words[i] for i in rng.integers(0, 30, size=int(rng.integers(0, 8)))]
+                for _ in range(int(rng.integers(0, 5)))
+            ]
+        )
+    index = Index.build(corpus)
+    for _ in range(30):
+        picked = [words[i] for i in rng.integers(0, 30, size=int(rng.integers(1, 6)))] + ["not-in-corpus"] * int(
+            rng.integers(0, 2)
+        )
+        q = make_query(index, "q", [(w, w) for w in picked])
+        batch = evidence_batch(index, q, 40, heading_coverage=False)
+        if batch is None:
+            continue
+        weights = {t.stem: t.weight for t in q.known}
+        ids = [t.stem for t in q.terms]
+        wanted = {frozenset(p) for p in zip(ids, ids[1:]) if p[0] != p[1] and p[0] in weights and p[1] in weights}
+        total_w, total_n = q.total_weight, len(q.terms)
+        for i, doc in enumerate(batch.docs.tolist()):
+            cov, matched, best, near = _naive_evidence(corpus, doc, weights, wanted, total_w, total_n)
+            assert batch.cov_w[i] == pytest.approx(cov)
+            assert int(batch.matched[i]) == matched
+            assert int(batch.best_sentence[i]) == best
+            assert batch.pairs[i] == pytest.approx(near / max(1, total_n - 1))
+
+
+def test_query_slots_leave_no_trace_between_questions():
+    index = Index.build([[["a", "b", "c"]], [["c", "d"]]])
+    ids = np.array([index.term_ids[t] for t in "abcd"], dtype=np.int32)
+    first = index.query_slots(np.array([ids[0], ids[2]], dtype=np.int32), ids)
+    assert first.tolist() == [0, -1, 1, -1]
+    again = index.query_slots(np.array([ids[3]], dtype=np.int32), ids)
+    assert again.tolist() == [-1, -1, -1, 0]

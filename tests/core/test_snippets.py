@@ -74,3 +74,36 @@ def test_empty_and_odd_inputs_do_not_fail():
     w = choose_window(SnippetInput(("One sentence here.",), (), {1: 1.0}, 1.0, frozenset(), 7), SnippetParams())
     assert w == [0]
     assert make_snippet(SnippetInput((), (), {}, 0.0, frozenset(), 0), SnippetParams(), Analyzer()).text == ""
+
+
+def _tokens(analyzer: Analyzer, sentences, term_ids: dict[str, int]):
+    return [[term_ids.setdefault(t, len(term_ids)) for t in analyzer.terms(s)] for s in sentences]
+
+
+def test_highlights_read_from_index_tokens_equal_stemmed_highlights():
+    analyzer = Analyzer()
+    sents = (
+        "Removing the environments removes their folders.",
+        "The remover ran; environment variables stayed.",
+        "Nothing else here at all.",
+    )
+    ids: dict[str, int] = {}
+    tokens = _tokens(analyzer, sents, ids)
+    wanted = {ids[analyzer.stem("remove")]: 1.0, ids[analyzer.stem("environment")]: 1.0}
+    stems = frozenset({analyzer.stem("remove"), analyzer.stem("environment")})
+    base = {"sentences": sents, "sentence_terms": [set(t) for t in tokens], "weights": wanted, "total_weight": 2.0}
+    params = SnippetParams(max_sentences=3)
+    stemmed = make_snippet(SnippetInput(**base, stems=stems, best=0), params, analyzer)
+    read = make_snippet(SnippetInput(**base, stems=frozenset(), best=0, sentence_tokens=tokens), params, analyzer)
+    assert read == stemmed and len(read.highlights) >= 4
+
+
+def test_highlights_fall_back_to_stems_when_tokens_do_not_line_up():
+    analyzer = Analyzer()
+    sents = ("Remove the environment.", "Café owners remove nothing.")
+    stems = frozenset({analyzer.stem("remove")})
+    # tokens that do not match the words (one too few), and a non-ASCII sentence
+    bad = [[0], [0]]
+    inp = SnippetInput(sents, [{0}, {0}], {0: 1.0}, 1.0, stems, 0, sentence_tokens=bad)
+    snip = make_snippet(inp, SnippetParams(max_sentences=3), analyzer)
+    assert {snip.text[a:b] for a, b in snip.highlights} == {"Remove", "remove"}

@@ -97,3 +97,31 @@ def test_a_date_question_prefers_the_passage_with_a_date(tmp_path: Path) -> None
     assert engine.ask("When was the treaty signed?").best.citation.paragraph == 2
     # Without a question about time the paragraphs tie and keep their reading order.
     assert engine.ask("Was the treaty signed?").best.citation.paragraph == 1
+
+
+def test_term_presence_only_skips_words_that_cannot_be_there() -> None:
+    import numpy as np
+
+    from bot.surface import TermPresence
+
+    m = SurfaceMatcher(
+        "operational domain café",
+        {"operational": 1.0, "domain": 3.0, "café": 1.0},
+        5.0,
+        {"operational": 7, "domain": 9, "café": 11},
+    )
+    texts = [
+        ("An operational domain. Nothing else.", "An operational domain."),
+        ("Operational rules apply.", "Operational rules apply."),
+        ("Un café, an operational domain.", "Un café, an operational domain."),  # non-ASCII: every word looked for
+    ]
+    # Rows: which of the terms (7, 9, 11) each passage's tokens hold.
+    presence = TermPresence(
+        np.array([7, 9, 11]), np.array([[True, True, False], [False, False, False], [False, False, False]])
+    )
+    f = m.features(texts, presence)
+    assert f.exact.tolist() == [0.8, 0.0, 1.0]  # passage 2's tokens lack the term: not searched
+    assert f.sentence_exact.tolist() == [0.8, 0.0, 1.0]
+    assert m.exact_share("Operational rules apply.", {9}) == 0.0
+    assert m.exact_share("Operational rules apply.", {7}) == 0.2
+    assert m.exact_share("Operational rules apply.") == 0.2
