@@ -16,6 +16,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench" / ".cache"
+SAVE_EVERY = 1024  # texts embedded between partial saves
 sys.path.insert(0, str(ROOT))
 
 from bot.semantic.embedder import Embedder  # noqa: E402
@@ -31,23 +32,38 @@ def cached(embedder: Embedder, texts: Sequence[str], kind: str, batch: int = 64,
         return np.load(path).astype(np.float32)
     CACHE.mkdir(parents=True, exist_ok=True)
     fn = embedder.embed_queries if kind == "query" else embedder.embed_passages
-    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    # Progress is saved every SAVE_EVERY texts (a run cut short on the busy machine resumes
+    # where it stopped instead of starting over).
+    part = path.with_suffix(".part.npy")
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float16)
+    done = 0
+    if part.exists():
+        prev = np.load(part)
+        if prev.shape[1:] == out.shape[1:] and prev.shape[0] <= len(texts):
+            done = prev.shape[0]
+            out[:done] = prev
     t0 = time.perf_counter()
-    for i in range(0, len(texts), batch):
+    start = done
+    for i in range(done, len(texts), batch):
         out[i : i + batch] = fn(list(texts[i : i + batch]))
+        done = min(i + batch, len(texts))
+        if done - start >= SAVE_EVERY or done == len(texts):
+            np.save(part, out[:done])
+            start = done
         if verbose and (i // batch) % 20 == 0:
             print(
-                f"  {kind} {embedder.model_id}: {i + batch}/{len(texts)} ({time.perf_counter() - t0:.0f} s)",
+                f"  {kind} {embedder.model_id}: {done}/{len(texts)} ({time.perf_counter() - t0:.0f} s)",
                 file=sys.stderr,
                 flush=True,
             )
     if verbose:
-        el = time.perf_counter() - t0
+        el = max(time.perf_counter() - t0, 1e-9)
         print(
             f"  embedded {len(texts)} {kind} texts in {el:.1f} s ({len(texts) / el:.1f}/s)", file=sys.stderr, flush=True
         )
-    np.save(path, out.astype(np.float16))
-    return out.astype(np.float16).astype(np.float32)
+    np.save(path, out)
+    part.unlink(missing_ok=True)
+    return out.astype(np.float32)
 
 
 class Precomputed:

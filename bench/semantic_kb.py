@@ -79,7 +79,9 @@ class Squad:
         S = np.stack([v.sentences[s] for s in sents]) if sents else np.zeros((0, P.shape[1]), np.float32)
         ptr = np.zeros(len(kb.passages) + 1, dtype=np.int64)
         np.cumsum([len(p.sentences) for p in kb.passages], out=ptr[1:])
-        sem = SemanticIndex(v.embedder, DenseIndex(P, v.embedder.model_id), DenseIndex(S, v.embedder.model_id), ptr)
+        sem = SemanticIndex(
+            v.embedder, DenseIndex(P, v.embedder.model_id), DenseIndex(S, v.embedder.model_id, storage="rows"), ptr
+        )
         return AnswerEngine(kb, config, semantic=sem)
 
 

@@ -137,7 +137,7 @@ class VectorWorker:
         index = SemanticIndex(
             self.embedder,
             DenseIndex(vp.vectors, vp.model_id),
-            DenseIndex(vs.vectors, vs.model_id) if vs is not None else None,
+            DenseIndex(vs.vectors, vs.model_id, storage="rows") if vs is not None else None,
             ptr if vs is not None else None,
         )
         if n_p or n_s:
