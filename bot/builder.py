@@ -37,12 +37,13 @@ from .documents.loader import (
     scan_knowledge,
 )
 from .knowledge import (
-    Document,
     KnowledgeBase,
     Passage,
     PassageTable,
     SkippedFile,
+    TablePart,
     TableWriter,
+    table_part,
 )
 from .retrieval.bm25 import BM25Params, Index
 from .text import Analyzer, SentenceSplitter
@@ -95,14 +96,14 @@ class Built:
 
 @dataclass(frozen=True)
 class FileAnalysis:
-    """One file read, cleaned, split into passages and sentences, and analysed."""
+    """One file read, cleaned, split into passages and sentences, and analysed: compact
+    rows and arrays, so sending it from a worker and merging it cost little."""
 
-    document: Document
-    passages: list[Passage]
-    terms: list[str]  # the file's distinct terms, in order of first use
+    part: TablePart  # the passages as table rows (text, sentence spans, Markdown, sections)
+    notes: tuple[str, ...]
+    terms: str  # the file's distinct terms in order of first use, one per line
     tokens: np.ndarray  # int32 indexes into `terms`, in reading order
     sentence_lengths: np.ndarray  # tokens of each sentence
-    sentences_per_passage: np.ndarray
     head_tokens: np.ndarray  # int32 indexes into `terms`: every passage's heading path
     heads_per_passage: np.ndarray  # tokens of each passage's heading path
 
@@ -124,7 +125,7 @@ def analyse_file(
     splitter: SentenceSplitter,
     analyzer: Analyzer,
 ) -> FileAnalysis | SkippedFile:
-    """All the per-file work of a build: file in, document, passages and terms out."""
+    """All the per-file work of a build: file in, table rows and terms out."""
     got = load_file(root, rel, signature, config, folder, splitter)
     if isinstance(got, SkippedFile):
         return got
@@ -134,17 +135,21 @@ def analyse_file(
     body = [s for p in passages for s in p.sentences]
     # Body sentences and heading paths in one pass, so they share the file's term numbers.
     terms, tokens, lengths = analyzer.analyse_sentences(body + [heading_text(p) for p in passages])
-    split = int(lengths[: len(body)].sum())
-    per_passage = np.fromiter((len(p.sentences) for p in passages), dtype=np.int64, count=len(passages))
+    n_body = len(body)
+    del body
+    part = table_part(got.document, passages)
+    notes = got.document.notes
+    del got, passages
+    split = int(lengths[:n_body].sum())
+    # Terms are letters and digits only, so a newline cannot occur inside one.
     return FileAnalysis(
-        got.document,
-        passages,
-        terms,
+        part,
+        notes,
+        "\n".join(terms),
         tokens[:split].astype(np.int32),
-        lengths[: len(body)],
-        per_passage,
+        lengths[:n_body],
         tokens[split:].astype(np.int32),
-        np.asarray(lengths[len(body) :], dtype=np.int64),
+        np.asarray(lengths[n_body:], dtype=np.int64),
     )
 
 
@@ -272,13 +277,6 @@ def build_knowledge(
     head_tokens: list[np.ndarray] = []
     head_lens: list[np.ndarray] = []
 
-    def intern(term: str) -> int:
-        tid = vocab.get(term)
-        if tid is None:
-            tid = vocab[term] = len(vocabulary)
-            vocabulary.append(term)
-        return tid
-
     try:
         for done, (rel, sig) in enumerate(scan.files, start=1):
             d = reused(rel, sig)
@@ -300,17 +298,21 @@ def build_knowledge(
                     skipped.append(result)
                     progress("reading", done, len(scan.files))
                     continue
-                writer.add(result.document, result.passages)
-                # File-local term numbers to the build's: in file order, so the vocabulary is
-                # the same whatever the number of workers.
-                ids = np.fromiter((intern(t) for t in result.terms), dtype=np.int32, count=len(result.terms))
+                writer.add_part(result.part)
+                # File-local term numbers to the build's: new terms are numbered in file
+                # order, so the vocabulary is the same whatever the number of workers.
+                terms = result.terms.split("\n") if result.terms else []
+                new = [t for t in terms if t not in vocab]  # terms are distinct within a file
+                vocab.update(zip(new, range(len(vocabulary), len(vocabulary) + len(new))))
+                vocabulary.extend(new)
+                ids = np.fromiter(map(vocab.__getitem__, terms), dtype=np.int32, count=len(terms))
                 tokens.append(ids[result.tokens])
                 sent_lens.append(result.sentence_lengths)
-                per_passage.append(result.sentences_per_passage)
+                per_passage.append(result.part.sent_counts)
                 head_tokens.append(ids[result.head_tokens])
                 head_lens.append(result.heads_per_passage)
                 signatures.append(sig)
-                notes.append(result.document.notes)
+                notes.append(result.notes)
                 del result  # a huge file's passages must not outlive its merge
                 if sig[0] >= _TRIM_BYTES:
                     release_memory()
