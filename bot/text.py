@@ -39,6 +39,7 @@ _CLOSERS = frozenset(')"]}')  # single-character Punkt tokens: a "." after them 
 _OPENERS = '("[{'  # the same at a word's start: split off before the word is looked at
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD_CHAIN = re.compile(r"[^\W\d_]+(?:[-.][^\W\d_]+)*")
+_WORD_THEN_MARK = re.compile(r"[^\W\d_]+[.?!]")
 
 # Abbreviations Punkt should not end a sentence on (it is not trained, so it knows none).
 _ABBREVIATIONS = (
@@ -241,8 +242,11 @@ class SentenceSplitter:
                 breaks.append((j, k))
                 continue
             end = text.find(" ", k)
-            if any(ch in ".?!" for ch in text[k : end if end >= 0 else n]):
-                return None  # Punkt would still break on a mark inside the next token
+            nxt_tok = text[k : end if end >= 0 else n]
+            # Punkt may still break on a mark inside the next token ("Dr. x.y"), but not on
+            # one that only ends a word ("Dr. Smith."): that mark is the next candidate.
+            if any(ch in ".?!" for ch in nxt_tok) and not _WORD_THEN_MARK.fullmatch(nxt_tok):
+                return None
         out, start = [], 0
         for end, nxt_start in breaks:
             sent = text[start:end].strip()
