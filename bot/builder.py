@@ -12,16 +12,16 @@ are merged in file order, so the index and passage numbers do not depend on the 
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +45,7 @@ from .knowledge import (
     TableWriter,
     table_part,
 )
+from .memory import HUGE_FILE_BYTES, TRIM_EVERY, release_memory
 from .retrieval.bm25 import BM25Params, Index
 from .text import Analyzer, SentenceSplitter
 
@@ -54,18 +55,6 @@ log = logging.getLogger(__name__)
 # Below this much to read (or with one file), a pool costs more than it saves: a
 # six-paragraph start stays in-process.
 PARALLEL_MIN_BYTES = 4 * 2**20
-
-
-_TRIM_BYTES = 16 * 2**20  # after a file this big, freed memory goes back to the system
-
-
-def release_memory() -> None:
-    """Give freed heap memory back to the system (glibc keeps it otherwise: after a huge
-    file, hundreds of MB of freed small blocks would stay resident while the index grows)."""
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: nothing to do
 
 
 def default_workers() -> int:
@@ -108,11 +97,6 @@ class FileAnalysis:
     heads_per_passage: np.ndarray  # tokens of each passage's heading path
 
 
-def heading_text(p: Passage) -> str:
-    """What the heading field of a passage indexes: its heading path."""
-    return " ".join(p.section)
-
-
 Task = tuple[str, tuple[int, int] | None, FolderConfig]  # (path, signature, its folder's settings)
 
 
@@ -129,28 +113,42 @@ def analyse_file(
     got = load_file(root, rel, signature, config, folder, splitter)
     if isinstance(got, SkippedFile):
         return got
-    if signature and signature[0] >= _TRIM_BYTES:
+    if signature and signature[0] >= HUGE_FILE_BYTES:
         release_memory()  # what reading a huge file freed, before its terms are counted
     passages = got.passages
-    body = [s for p in passages for s in p.sentences]
+    document = replace(got.document, paragraphs=())  # its paragraphs are the passages' text
+    del got
+    huge = bool(signature and signature[0] >= HUGE_FILE_BYTES)
+    # Rows first, each passage freed once it is one; the terms are then read from the rows,
+    # so a huge file's passages and its tokens are never held at once.
+    part = table_part(document, _drain(passages, huge))
+    if huge:
+        release_memory()
+    headings = part.headings()
     # Body sentences and heading paths in one pass, so they share the file's term numbers.
-    terms, tokens, lengths = analyzer.analyse_sentences(body + [heading_text(p) for p in passages])
-    n_body = len(body)
-    del body
-    part = table_part(got.document, passages)
-    notes = got.document.notes
-    del got, passages
+    terms, tokens, lengths = analyzer.analyse_sentences(chain(part.sentences(), headings))
+    n_body = len(lengths) - len(headings)
     split = int(lengths[:n_body].sum())
     # Terms are letters and digits only, so a newline cannot occur inside one.
     return FileAnalysis(
         part,
-        notes,
+        document.notes,
         "\n".join(terms),
-        tokens[:split].astype(np.int32),
+        tokens[:split],
         lengths[:n_body],
-        tokens[split:].astype(np.int32),
-        np.asarray(lengths[n_body:], dtype=np.int64),
+        tokens[split:],
+        lengths[n_body:],
     )
+
+
+def _drain(items: list[Passage], trim: bool) -> Iterator[Passage]:
+    """The items in order, each dropped from the list as it is handed out; with `trim`,
+    the freed memory goes back to the system every so often (a huge file's passages)."""
+    items.reverse()
+    while items:
+        yield items.pop()
+        if trim and len(items) % TRIM_EVERY == 0:
+            release_memory()
 
 
 # Worker processes keep one configuration, splitter and analyzer (and so one stem cache) each.
@@ -314,7 +312,7 @@ def build_knowledge(
                 signatures.append(sig)
                 notes.append(result.notes)
                 del result  # a huge file's passages must not outlive its merge
-                if sig[0] >= _TRIM_BYTES:
+                if sig[0] >= HUGE_FILE_BYTES:
                     release_memory()
             progress("reading", done, len(scan.files))
     finally:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -228,28 +228,46 @@ class TablePart:
     def __len__(self) -> int:
         return int(self.text_lens.shape[0])
 
+    def sentences(self) -> Iterator[str]:
+        """Every passage's sentences, in order, cut from the stored text one passage at a time."""
+        view = memoryview(self.text)
+        pos = s = 0
+        for size, count in zip(self.text_lens.tolist(), self.sent_counts.tolist()):
+            text = str(view[pos : pos + size], "utf-8")
+            pos += size
+            # Spans as Python numbers one passage at a time: a million at once is 100+ MB.
+            for a, b in self.spans[s : s + count].tolist():
+                yield text[a:b]
+            s += count
 
-def table_part(doc: Document, passages: Sequence[Passage]) -> TablePart:
-    """A document's passages as table rows (see TablePart)."""
-    n = len(passages)
-    lens = np.empty(n, dtype=np.int64)
-    md_lens = np.empty(n, dtype=np.int64)
-    counts = np.empty(n, dtype=np.int64)
+    def headings(self) -> list[str]:
+        """Every passage's heading path as one string (what the heading field indexes)."""
+        paths = [" ".join(path) for path, _ in self.sections]
+        return [paths[i] for i in self.sec_ids.tolist()]
+
+
+def table_part(doc: Document, passages: Iterable[Passage]) -> TablePart:
+    """A document's passages as table rows (see TablePart); `passages` is read once, so a
+    caller may hand over an iterator that lets each passage go once it is stored."""
+    lens = array("q")
+    md_lens = array("q")
+    counts = array("q")
+    pages = array("i")
+    ids = array("i")
     # Grown in place, not joined at the end: a huge file's text is not held twice over.
     text = bytearray()
     mds = bytearray()
     spans = array("i")  # (start, end) of every sentence, flat
     table: Sections = []
     row: dict[tuple[tuple[str, ...], str | None], int] = {}
-    ids = np.empty(n, dtype=np.int32)
-    for i, p in enumerate(passages):
+    for p in passages:
         encoded = p.text.encode("utf-8")
         text += encoded
-        lens[i] = len(encoded)
+        lens.append(len(encoded))
         # Markdown that is only the escaped text is not stored twice.
-        md = b"" if p.markdown == escape(p.text) else p.markdown.encode("utf-8")
+        md = b"" if not p.markdown or p.markdown == escape(p.text) else p.markdown.encode("utf-8")
         mds += md
-        md_lens[i] = len(md)
+        md_lens.append(len(md))
         pos = 0
         find = p.text.find
         for sent in p.sentences:
@@ -259,24 +277,25 @@ def table_part(doc: Document, passages: Sequence[Passage]) -> TablePart:
             pos = start + len(sent)
             spans.append(start)
             spans.append(pos)
-        counts[i] = len(p.sentences)
+        counts.append(len(p.sentences))
         key = (tuple(p.section), p.url)
         r = row.get(key)
         if r is None:
             r = row[key] = len(table)
             table.append(key)
-        ids[i] = r
+        ids.append(r)
+        pages.append(p.page or 0)
     return TablePart(
         (doc.path, doc.title, doc.source),
         text,
-        lens,
-        counts,
-        np.frombuffer(spans, dtype=np.int32).reshape(-1, 2).copy() if spans else np.zeros((0, 2), dtype=np.int32),
+        np.array(lens, dtype=np.int64),
+        np.array(counts, dtype=np.int64),
+        np.array(spans, dtype=np.int32).reshape(-1, 2),
         mds,
-        md_lens,
+        np.array(md_lens, dtype=np.int64),
         table,
-        ids,
-        np.array([p.page or 0 for p in passages], dtype=np.int32),
+        np.array(ids, dtype=np.int32),
+        np.array(pages, dtype=np.int32),
     )
 
 
