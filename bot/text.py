@@ -1,14 +1,15 @@
 """Text analysis: tokens, stems, stopwords, sentences and a typo-tolerant vocabulary.
 
-Everything here works offline: nltk's Snowball stemmer, Punkt with
-hand-given parameters and an edit distance need no downloaded data, and the stopword
-list ships inside the package.
+Everything here works offline: the Snowball English stemmer (PyStemmer, Snowball's own
+C implementation), nltk's Punkt with hand-given parameters and an edit distance need no
+downloaded data, and the stopword list ships inside the package.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from array import array
 from collections.abc import Iterable, Sequence
@@ -18,7 +19,7 @@ from importlib import resources
 from itertools import islice
 
 import numpy as np
-from nltk.stem.snowball import SnowballStemmer
+import Stemmer
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,10 @@ class Analyzer:
     """Turns text into index terms: lower-cased Snowball stems without stopwords."""
 
     def __init__(self, extra_stopwords: Iterable[str] = ()) -> None:
-        self._stemmer = SnowballStemmer("english")
+        self._stemmer = Stemmer.Stemmer("english")
+        # A Stemmer keeps state while it works: one thread at a time (a reload builds in a
+        # worker thread while questions are answered).
+        self._stem_lock = threading.Lock()
         self._extra = tuple(sorted({w.casefold() for w in extra_stopwords}))
         self.stopwords = stopwords() | set(self._extra)
         self._cache: dict[str, str] = {}
@@ -105,13 +109,14 @@ class Analyzer:
         return stem
 
     def stems(self, words: list[str]) -> list[str]:
-        """Stems of many words, each new distinct one computed once."""
+        """Stems of many words, the ones not seen before in one C call."""
         cache = self._cache
         new = [w for w in dict.fromkeys(words) if w not in cache]
         if not new:
             return [cache[w] for w in words]
-        low = [w.lower() for w in new]  # "Ramstein" stems as "ramstein"
-        raw = [self._stemmer.stem(w) for w in low]
+        low = [w.lower() for w in new]  # as nltk's stemmer did: "Ramstein" stems as "ramstein"
+        with self._stem_lock:
+            raw = self._stemmer.stemWords(low)
         got = dict(zip(new, map(_fix_stem, new, raw)))
         if len(cache) < 2_000_000:
             cache.update(got)
