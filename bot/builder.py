@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import time
+from array import array
 from collections import deque
 from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -65,10 +66,19 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _join(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-    out: np.ndarray = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
-    parts.clear()
-    return out
+class _Column:
+    """Integers grown in place as files are merged: pieces joined at the end would hold a
+    million paragraphs' tokens twice at the moment of joining."""
+
+    def __init__(self, dtype: type[np.int32] | type[np.int64]) -> None:
+        self._dtype = dtype
+        self._buf = array("i" if dtype is np.int32 else "q")
+
+    def append(self, values: np.ndarray) -> None:
+        self._buf.frombytes(np.ascontiguousarray(values, dtype=self._dtype).tobytes())
+
+    def array(self) -> np.ndarray:
+        return np.frombuffer(self._buf, dtype=self._dtype) if self._buf else np.zeros(0, dtype=self._dtype)
 
 
 @dataclass(frozen=True)
@@ -113,12 +123,12 @@ def analyse_file(
     got = load_file(root, rel, signature, config, folder, splitter)
     if isinstance(got, SkippedFile):
         return got
-    if signature and signature[0] >= HUGE_FILE_BYTES:
-        release_memory()  # what reading a huge file freed, before its terms are counted
+    huge = bool(signature and signature[0] >= HUGE_FILE_BYTES)
+    if huge:
+        release_memory()  # what reading a huge file freed, before its rows are made
     passages = got.passages
     document = replace(got.document, paragraphs=())  # its paragraphs are the passages' text
     del got
-    huge = bool(signature and signature[0] >= HUGE_FILE_BYTES)
     # Rows first, each passage freed once it is one; the terms are then read from the rows,
     # so a huge file's passages and its tokens are never held at once.
     part = table_part(document, _drain(passages, huge))
@@ -269,11 +279,11 @@ def build_knowledge(
     signatures: list[tuple[int, int]] = []
     notes: list[tuple[str, ...]] = []
     skipped: list[SkippedFile] = list(scan.skipped)
-    tokens: list[np.ndarray] = []
-    sent_lens: list[np.ndarray] = []
-    per_passage: list[np.ndarray] = []
-    head_tokens: list[np.ndarray] = []
-    head_lens: list[np.ndarray] = []
+    tokens = _Column(np.int32)
+    sent_lens = _Column(np.int64)
+    per_passage = _Column(np.int64)
+    head_tokens = _Column(np.int32)
+    head_lens = _Column(np.int64)
 
     try:
         for done, (rel, sig) in enumerate(scan.files, start=1):
@@ -323,12 +333,12 @@ def build_knowledge(
     table = writer.finish()
     del writer
     progress("indexing", 0, 1)
-    # Joined, and the per-file pieces dropped before the postings are built (peak memory).
-    all_tokens = _join(tokens, np.int32)
-    all_sent_lens = _join(sent_lens, np.int64)
-    all_per_passage = _join(per_passage, np.int64)
-    all_head = _join(head_tokens, np.int32)
-    all_head_lens = _join(head_lens, np.int64)
+    # Views of the merged columns: nothing is copied before the postings are built.
+    all_tokens = tokens.array()
+    all_sent_lens = sent_lens.array()
+    all_per_passage = per_passage.array()
+    all_head = head_tokens.array()
+    all_head_lens = head_lens.array()
     index = Index.from_ids(all_tokens, all_sent_lens, all_per_passage, vocabulary, params, all_head, all_head_lens)
     del all_tokens, all_sent_lens, all_per_passage, all_head, all_head_lens
     progress("indexing", 1, 1)
