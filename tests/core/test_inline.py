@@ -21,3 +21,8 @@ def test_escapes_are_undone_and_markers_dropped():
     assert to_plain("**bold** and `co\\de`") == "bold and co\\de"
     assert to_plain("trailing \\") == "trailing \\"
     assert to_plain("line\\\nnext") == "line\\ next"
+
+
+def test_every_markdown_special_character_is_escaped():
+    assert escape(r"a*b_c`d~e|f>g[h]i(j)k#l<m\n") == r"a\*b\_c\`d\~e\|f\>g\[h\]i\(j\)k\#l\<m\\n"
+    assert escape("plain words, 3.5 @here") == "plain words, 3.5 @here"
