@@ -12,16 +12,17 @@ are merged in file order, so the index and passage numbers do not depend on the 
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
 import time
+from array import array
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -37,13 +38,15 @@ from .documents.loader import (
     scan_knowledge,
 )
 from .knowledge import (
-    Document,
     KnowledgeBase,
     Passage,
     PassageTable,
     SkippedFile,
+    TablePart,
     TableWriter,
+    table_part,
 )
+from .memory import HUGE_FILE_BYTES, TRIM_EVERY, release_memory
 from .retrieval.bm25 import BM25Params, Index
 from .text import Analyzer, SentenceSplitter
 
@@ -55,18 +58,6 @@ log = logging.getLogger(__name__)
 PARALLEL_MIN_BYTES = 4 * 2**20
 
 
-_TRIM_BYTES = 16 * 2**20  # after a file this big, freed memory goes back to the system
-
-
-def release_memory() -> None:
-    """Give freed heap memory back to the system (glibc keeps it otherwise: after a huge
-    file, hundreds of MB of freed small blocks would stay resident while the index grows)."""
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: nothing to do
-
-
 def default_workers() -> int:
     """The cores this process may use."""
     try:
@@ -75,10 +66,19 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _join(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-    out: np.ndarray = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
-    parts.clear()
-    return out
+class _Column:
+    """Integers grown in place as files are merged: pieces joined at the end would hold a
+    million paragraphs' tokens twice at the moment of joining."""
+
+    def __init__(self, dtype: type[np.int32] | type[np.int64]) -> None:
+        self._dtype = dtype
+        self._buf = array("i" if dtype is np.int32 else "q")
+
+    def append(self, values: np.ndarray) -> None:
+        self._buf.frombytes(np.ascontiguousarray(values, dtype=self._dtype).tobytes())
+
+    def array(self) -> np.ndarray:
+        return np.frombuffer(self._buf, dtype=self._dtype) if self._buf else np.zeros(0, dtype=self._dtype)
 
 
 @dataclass(frozen=True)
@@ -95,21 +95,16 @@ class Built:
 
 @dataclass(frozen=True)
 class FileAnalysis:
-    """One file read, cleaned, split into passages and sentences, and analysed."""
+    """One file read, cleaned, split into passages and sentences, and analysed: compact
+    rows and arrays, so sending it from a worker and merging it cost little."""
 
-    document: Document
-    passages: list[Passage]
-    terms: list[str]  # the file's distinct terms, in order of first use
+    part: TablePart  # the passages as table rows (text, sentence spans, Markdown, sections)
+    notes: tuple[str, ...]
+    terms: str  # the file's distinct terms in order of first use, one per line
     tokens: np.ndarray  # int32 indexes into `terms`, in reading order
     sentence_lengths: np.ndarray  # tokens of each sentence
-    sentences_per_passage: np.ndarray
     head_tokens: np.ndarray  # int32 indexes into `terms`: every passage's heading path
     heads_per_passage: np.ndarray  # tokens of each passage's heading path
-
-
-def heading_text(p: Passage) -> str:
-    """What the heading field of a passage indexes: its heading path."""
-    return " ".join(p.section)
 
 
 Task = tuple[str, tuple[int, int] | None, FolderConfig]  # (path, signature, its folder's settings)
@@ -124,28 +119,46 @@ def analyse_file(
     splitter: SentenceSplitter,
     analyzer: Analyzer,
 ) -> FileAnalysis | SkippedFile:
-    """All the per-file work of a build: file in, document, passages and terms out."""
+    """All the per-file work of a build: file in, table rows and terms out."""
     got = load_file(root, rel, signature, config, folder, splitter)
     if isinstance(got, SkippedFile):
         return got
-    if signature and signature[0] >= _TRIM_BYTES:
-        release_memory()  # what reading a huge file freed, before its terms are counted
+    huge = bool(signature and signature[0] >= HUGE_FILE_BYTES)
+    if huge:
+        release_memory()  # what reading a huge file freed, before its rows are made
     passages = got.passages
-    body = [s for p in passages for s in p.sentences]
+    document = replace(got.document, paragraphs=())  # its paragraphs are the passages' text
+    del got
+    # Rows first, each passage freed once it is one; the terms are then read from the rows,
+    # so a huge file's passages and its tokens are never held at once.
+    part = table_part(document, _drain(passages, huge))
+    if huge:
+        release_memory()
+    headings = part.headings()
     # Body sentences and heading paths in one pass, so they share the file's term numbers.
-    terms, tokens, lengths = analyzer.analyse_sentences(body + [heading_text(p) for p in passages])
-    split = int(lengths[: len(body)].sum())
-    per_passage = np.fromiter((len(p.sentences) for p in passages), dtype=np.int64, count=len(passages))
+    terms, tokens, lengths = analyzer.analyse_sentences(chain(part.sentences(), headings))
+    n_body = len(lengths) - len(headings)
+    split = int(lengths[:n_body].sum())
+    # Terms are letters and digits only, so a newline cannot occur inside one.
     return FileAnalysis(
-        got.document,
-        passages,
-        terms,
-        tokens[:split].astype(np.int32),
-        lengths[: len(body)],
-        per_passage,
-        tokens[split:].astype(np.int32),
-        np.asarray(lengths[len(body) :], dtype=np.int64),
+        part,
+        document.notes,
+        "\n".join(terms),
+        tokens[:split],
+        lengths[:n_body],
+        tokens[split:],
+        lengths[n_body:],
     )
+
+
+def _drain(items: list[Passage], trim: bool) -> Iterator[Passage]:
+    """The items in order, each dropped from the list as it is handed out; with `trim`,
+    the freed memory goes back to the system every so often (a huge file's passages)."""
+    items.reverse()
+    while items:
+        yield items.pop()
+        if trim and len(items) % TRIM_EVERY == 0:
+            release_memory()
 
 
 # Worker processes keep one configuration, splitter and analyzer (and so one stem cache) each.
@@ -266,18 +279,11 @@ def build_knowledge(
     signatures: list[tuple[int, int]] = []
     notes: list[tuple[str, ...]] = []
     skipped: list[SkippedFile] = list(scan.skipped)
-    tokens: list[np.ndarray] = []
-    sent_lens: list[np.ndarray] = []
-    per_passage: list[np.ndarray] = []
-    head_tokens: list[np.ndarray] = []
-    head_lens: list[np.ndarray] = []
-
-    def intern(term: str) -> int:
-        tid = vocab.get(term)
-        if tid is None:
-            tid = vocab[term] = len(vocabulary)
-            vocabulary.append(term)
-        return tid
+    tokens = _Column(np.int32)
+    sent_lens = _Column(np.int64)
+    per_passage = _Column(np.int64)
+    head_tokens = _Column(np.int32)
+    head_lens = _Column(np.int64)
 
     try:
         for done, (rel, sig) in enumerate(scan.files, start=1):
@@ -300,19 +306,23 @@ def build_knowledge(
                     skipped.append(result)
                     progress("reading", done, len(scan.files))
                     continue
-                writer.add(result.document, result.passages)
-                # File-local term numbers to the build's: in file order, so the vocabulary is
-                # the same whatever the number of workers.
-                ids = np.fromiter((intern(t) for t in result.terms), dtype=np.int32, count=len(result.terms))
+                writer.add_part(result.part)
+                # File-local term numbers to the build's: new terms are numbered in file
+                # order, so the vocabulary is the same whatever the number of workers.
+                terms = result.terms.split("\n") if result.terms else []
+                new = [t for t in terms if t not in vocab]  # terms are distinct within a file
+                vocab.update(zip(new, range(len(vocabulary), len(vocabulary) + len(new))))
+                vocabulary.extend(new)
+                ids = np.fromiter(map(vocab.__getitem__, terms), dtype=np.int32, count=len(terms))
                 tokens.append(ids[result.tokens])
                 sent_lens.append(result.sentence_lengths)
-                per_passage.append(result.sentences_per_passage)
+                per_passage.append(result.part.sent_counts)
                 head_tokens.append(ids[result.head_tokens])
                 head_lens.append(result.heads_per_passage)
                 signatures.append(sig)
-                notes.append(result.document.notes)
+                notes.append(result.notes)
                 del result  # a huge file's passages must not outlive its merge
-                if sig[0] >= _TRIM_BYTES:
+                if sig[0] >= HUGE_FILE_BYTES:
                     release_memory()
             progress("reading", done, len(scan.files))
     finally:
@@ -323,12 +333,12 @@ def build_knowledge(
     table = writer.finish()
     del writer
     progress("indexing", 0, 1)
-    # Joined, and the per-file pieces dropped before the postings are built (peak memory).
-    all_tokens = _join(tokens, np.int32)
-    all_sent_lens = _join(sent_lens, np.int64)
-    all_per_passage = _join(per_passage, np.int64)
-    all_head = _join(head_tokens, np.int32)
-    all_head_lens = _join(head_lens, np.int64)
+    # Views of the merged columns: nothing is copied before the postings are built.
+    all_tokens = tokens.array()
+    all_sent_lens = sent_lens.array()
+    all_per_passage = per_passage.array()
+    all_head = head_tokens.array()
+    all_head_lens = head_lens.array()
     index = Index.from_ids(all_tokens, all_sent_lens, all_per_passage, vocabulary, params, all_head, all_head_lens)
     del all_tokens, all_sent_lens, all_per_passage, all_head, all_head_lens
     progress("indexing", 1, 1)

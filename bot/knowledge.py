@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -209,6 +209,96 @@ class PassageTable(Sequence[Passage]):
         }
 
 
+@dataclass(frozen=True)
+class TablePart:
+    """One document's rows of a PassageTable, made where the document was read: bytes and
+    small arrays, cheap to send from a build worker (no Passage objects, no text twice)."""
+
+    doc: tuple[str, str, str | None]  # (path, title, source)
+    text: bytes | bytearray  # every passage's UTF-8 text, back to back
+    text_lens: np.ndarray  # int64 bytes per passage
+    sent_counts: np.ndarray  # int64 sentences per passage
+    spans: np.ndarray  # int32 (n, 2): each sentence's (start, end) in its passage, in characters
+    md: bytes | bytearray  # display Markdown, back to back ("" where it is the escaped text)
+    md_lens: np.ndarray  # int64
+    sections: Sections  # the document's (heading path, deep link) rows
+    sec_ids: np.ndarray  # int32: each passage's row
+    pages: np.ndarray  # int32: 1-based page, 0 when none
+
+    def __len__(self) -> int:
+        return int(self.text_lens.shape[0])
+
+    def sentences(self) -> Iterator[str]:
+        """Every passage's sentences, in order, cut from the stored text one passage at a time."""
+        view = memoryview(self.text)
+        pos = s = 0
+        for size, count in zip(self.text_lens.tolist(), self.sent_counts.tolist()):
+            text = str(view[pos : pos + size], "utf-8")
+            pos += size
+            # Spans as Python numbers one passage at a time: a million at once is 100+ MB.
+            for a, b in self.spans[s : s + count].tolist():
+                yield text[a:b]
+            s += count
+
+    def headings(self) -> list[str]:
+        """Every passage's heading path as one string (what the heading field indexes)."""
+        paths = [" ".join(path) for path, _ in self.sections]
+        return [paths[i] for i in self.sec_ids.tolist()]
+
+
+def table_part(doc: Document, passages: Iterable[Passage]) -> TablePart:
+    """A document's passages as table rows (see TablePart); `passages` is read once, so a
+    caller may hand over an iterator that lets each passage go once it is stored."""
+    lens = array("q")
+    md_lens = array("q")
+    counts = array("q")
+    pages = array("i")
+    ids = array("i")
+    # Grown in place, not joined at the end: a huge file's text is not held twice over.
+    text = bytearray()
+    mds = bytearray()
+    spans = array("i")  # (start, end) of every sentence, flat
+    table: Sections = []
+    row: dict[tuple[tuple[str, ...], str | None], int] = {}
+    for p in passages:
+        encoded = p.text.encode("utf-8")
+        text += encoded
+        lens.append(len(encoded))
+        # Markdown that is only the escaped text is not stored twice.
+        md = b"" if not p.markdown or p.markdown == escape(p.text) else p.markdown.encode("utf-8")
+        mds += md
+        md_lens.append(len(md))
+        pos = 0
+        find = p.text.find
+        for sent in p.sentences:
+            start = find(sent, pos)
+            if start < 0:  # cannot happen for Punkt output; keep the sentence findable
+                start = pos
+            pos = start + len(sent)
+            spans.append(start)
+            spans.append(pos)
+        counts.append(len(p.sentences))
+        key = (tuple(p.section), p.url)
+        r = row.get(key)
+        if r is None:
+            r = row[key] = len(table)
+            table.append(key)
+        ids.append(r)
+        pages.append(p.page or 0)
+    return TablePart(
+        (doc.path, doc.title, doc.source),
+        text,
+        np.array(lens, dtype=np.int64),
+        np.array(counts, dtype=np.int64),
+        np.array(spans, dtype=np.int32).reshape(-1, 2),
+        mds,
+        np.array(md_lens, dtype=np.int64),
+        table,
+        np.array(ids, dtype=np.int32),
+        np.array(pages, dtype=np.int32),
+    )
+
+
 class TableWriter:
     """Assembles a PassageTable document by document, from new text or an old table. The
     text goes to a file-backed spool (in `spool_dir`, else the system's temporary folder)."""
@@ -227,48 +317,21 @@ class TableWriter:
         self._passages: list[int] = []
 
     def add(self, doc: Document, passages: Sequence[Passage]) -> None:
-        # Passage by passage into the spools: a huge file's text is never encoded twice over.
-        lens = np.empty(len(passages), dtype=np.int64)
-        md_lens = np.empty(len(passages), dtype=np.int64)
-        spans = array("i")  # (start, end) of every sentence, flat
-        counts = []
-        for i, p in enumerate(passages):
-            encoded = p.text.encode("utf-8")
-            self._blobs.append(encoded)
-            lens[i] = len(encoded)
-            # Markdown that is only the escaped text is not stored twice.
-            md = b"" if p.markdown == escape(p.text) else p.markdown.encode("utf-8")
-            self._md_blobs.append(md)
-            md_lens[i] = len(md)
-            pos = 0
-            for sent in p.sentences:
-                start = p.text.find(sent, pos)
-                if start < 0:  # cannot happen for Punkt output; keep the sentence findable
-                    start = pos
-                spans.append(start)
-                spans.append(start + len(sent))
-                pos = start + len(sent)
-            counts.append(len(p.sentences))
-        table: Sections = []
-        row: dict[tuple[tuple[str, ...], str | None], int] = {}
-        ids = []
-        for p in passages:
-            key = (tuple(p.section), p.url)
-            if key not in row:
-                row[key] = len(table)
-                table.append(key)
-            ids.append(row[key])
-        self.docs.append((doc.path, doc.title, doc.source))
-        self.sections.append(table)
-        self._para_lens.append(lens)
-        self._sent_counts.append(np.array(counts, dtype=np.int64))
-        self._spans.append(
-            np.frombuffer(spans, dtype=np.int32).reshape(-1, 2) if spans else np.zeros((0, 2), dtype=np.int32)
-        )
-        self._md_lens.append(md_lens)
-        self._sec_ids.append(np.array(ids, dtype=np.int32))
-        self._pages.append(np.array([p.page or 0 for p in passages], dtype=np.int32))
-        self._passages.append(len(passages))
+        self.add_part(table_part(doc, passages))
+
+    def add_part(self, part: TablePart) -> None:
+        """Append one document's rows (made in a worker process, or by `add`)."""
+        self.docs.append(part.doc)
+        self.sections.append(part.sections)
+        self._blobs.append(part.text)
+        self._para_lens.append(part.text_lens)
+        self._sent_counts.append(part.sent_counts)
+        self._spans.append(part.spans)
+        self._md_blobs.append(part.md)
+        self._md_lens.append(part.md_lens)
+        self._sec_ids.append(part.sec_ids)
+        self._pages.append(part.pages)
+        self._passages.append(len(part))
 
     def copy(self, table: PassageTable, d: int) -> None:
         """Take document d of an existing table as it is."""

@@ -28,7 +28,7 @@ class ByteSpool:
         self._file: BinaryIO | None = None
         self.size = 0
 
-    def append(self, data: bytes | np.ndarray | memoryview) -> None:
+    def append(self, data: bytes | bytearray | np.ndarray | memoryview) -> None:
         view = (data.data if isinstance(data, np.ndarray) else memoryview(data)).cast("B")
         if not view.nbytes:
             return

@@ -40,7 +40,7 @@ from .documents.loader import LoadConfig
 from .errors import IndexFormatError
 from .knowledge import KnowledgeBase, PassageTable, SkippedFile
 from .retrieval.bm25 import BM25Params, Index
-from .text import stopwords
+from .text import STEMMER, stopwords
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,9 @@ FORMAT_VERSION = 4
 # Bump when tokenising, stemming or cleaning changes the terms a file yields.
 # 2: stricter tag stripping, junk markers in the second half; 3: headings join paragraphs;
 # 4: front matter dropped; 5: structure-aware readers and section passages (bot/documents/)
-ANALYSIS_VERSION = 5
+# 6: PyStemmer's Snowball English when installed (the current algorithm: "organization" is no
+# longer "organ"); the stemmer in use is in the key too (text.STEMMER)
+ANALYSIS_VERSION = 6
 CACHE_DIR_NAME = ".kb-cache"
 _INDEX_ARRAYS = (
     "tokens",
@@ -169,6 +171,9 @@ def settings_key(clean: LoadConfig, params: BM25Params) -> str:
         "shape": asdict(clean.shape),
         "bm25": asdict(params),
         "code": code_fingerprint(),
+        # A new Snowball release may stem some words differently: the saved terms would no
+        # longer meet the questions' stems.
+        "stemmer": STEMMER,
     }
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 

@@ -1,23 +1,32 @@
 """Text analysis: tokens, stems, stopwords, sentences and a typo-tolerant vocabulary.
 
-Everything here works offline: nltk's Snowball stemmer, Punkt with
-hand-given parameters and an edit distance need no downloaded data, and the stopword
-list ships inside the package.
+Everything here works offline: the Snowball English stemmer (PyStemmer, Snowball's own
+C implementation), nltk's Punkt with hand-given parameters and an edit distance need no
+downloaded data, and the stopword list ships inside the package.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import islice
 
+import nltk
 import numpy as np
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+try:
+    import Stemmer  # PyStemmer: Snowball's own C code, ~50x faster than nltk's Python port
+except ImportError:  # no wheel for this platform (building it needs a C compiler)
+    Stemmer = None
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +48,7 @@ _CLOSERS = frozenset(')"]}')  # single-character Punkt tokens: a "." after them 
 _OPENERS = '("[{'  # the same at a word's start: split off before the word is looked at
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD_CHAIN = re.compile(r"[^\W\d_]+(?:[-.][^\W\d_]+)*")
+_WORD_THEN_MARK = re.compile(r"[^\W\d_]+[.?!]")
 
 # Abbreviations Punkt should not end a sentence on (it is not trained, so it knows none).
 _ABBREVIATIONS = (
@@ -71,11 +81,31 @@ def strip_mention_syntax(text: str) -> str:
     return " ".join(_MENTION_SYNTAX.sub(" ", clean_invisible(text or "")).split())
 
 
+def _fix_stem(word: str, stem: str) -> str:
+    if word.isdigit():
+        return word
+    # Snowball undoubles a final consonant only after a suffix ("staffing" -> "staf") but
+    # keeps "staff" -> "staff"; undouble always, so both meet.
+    if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] in _DOUBLES:
+        return stem[:-1]
+    return stem
+
+
+# Which stemmer made the terms: part of the saved index's key, so an index built with one
+# is never read with the other (nltk's Snowball English is the older algorithm: 58 of the
+# 81,658 distinct words of SQuAD, the docs and the article stem differently).
+STEMMER = f"pystemmer-{Stemmer.version()}" if Stemmer is not None else f"nltk-snowball-{nltk.__version__}"
+
+
 class Analyzer:
     """Turns text into index terms: lower-cased Snowball stems without stopwords."""
 
     def __init__(self, extra_stopwords: Iterable[str] = ()) -> None:
-        self._stemmer = SnowballStemmer("english")
+        self._fast = Stemmer.Stemmer("english") if Stemmer is not None else None
+        self._nltk = SnowballStemmer("english")
+        # A Stemmer keeps state while it works: one thread at a time (a reload builds in a
+        # worker thread while questions are answered).
+        self._stem_lock = threading.Lock()
         self._extra = tuple(sorted({w.casefold() for w in extra_stopwords}))
         self.stopwords = stopwords() | set(self._extra)
         self._cache: dict[str, str] = {}
@@ -88,14 +118,25 @@ class Analyzer:
         """Stem one lower-cased word (memoised: corpora repeat words a lot)."""
         stem = self._cache.get(word)
         if stem is None:
-            stem = self._stemmer.stem(word) if not word.isdigit() else word
-            # Snowball undoubles a final consonant only after a suffix ("staffing" ->
-            # "staf") but keeps "staff" -> "staff"; undouble always, so both meet.
-            if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] in _DOUBLES:
-                stem = stem[:-1]
-            if len(self._cache) < 2_000_000:
-                self._cache[word] = stem
+            stem = self.stems([word])[0]
         return stem
+
+    def stems(self, words: list[str]) -> list[str]:
+        """Stems of many words, the ones not seen before in one C call."""
+        cache = self._cache
+        new = [w for w in dict.fromkeys(words) if w not in cache]
+        if not new:
+            return [cache[w] for w in words]
+        low = [w.lower() for w in new]  # as nltk's stemmer did: "Ramstein" stems as "ramstein"
+        if self._fast is None:
+            raw = [self._nltk.stem(w) for w in low]
+        else:
+            with self._stem_lock:
+                raw = self._fast.stemWords(low)
+        got = dict(zip(new, map(_fix_stem, new, raw)))
+        if len(cache) < 2_000_000:
+            cache.update(got)
+        return [got[w] if w in got else cache[w] for w in words]
 
     def words(self, text: str) -> list[str]:
         """Lower-cased words of a text, stopwords included."""
@@ -106,34 +147,37 @@ class Analyzer:
         stop = self.stopwords
         return [self.stem(w) for w in self.words(text) if w not in stop]
 
-    def analyse_sentences(self, sentences: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    def analyse_sentences(self, sentences: Iterable[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Terms of many sentences at once, equal to `terms` of each: (the distinct terms in
         order of first use, each token as an index into them, the number of tokens of each
         sentence). Stemming and stopword checks run once per distinct word, not per token;
-        words are held a batch of sentences at a time, so a huge file stays in bounds."""
+        sentences are read and their words held a batch at a time, so a huge file stays in
+        bounds (`sentences` may be a generator)."""
         terms: list[str] = []
         term_of: dict[str, int] = {}
         word_term: dict[str, int] = {}  # word -> index into terms, or -1 for a stopword
         stop = self.stopwords
-        lengths = np.empty(len(sentences), dtype=np.int64)
-        pieces: list[np.ndarray] = []
-        for b0 in range(0, len(sentences), _ANALYSIS_BATCH):
-            b1 = min(b0 + _ANALYSIS_BATCH, len(sentences))
+        # Kept tokens grow in one buffer, not as pieces joined at the end (which would hold
+        # a huge file's tokens twice).
+        kept = array("i")
+        lengths = array("q")
+        source = iter(sentences)
+        while batch := list(islice(source, _ANALYSIS_BATCH)):
             words: list[str] = []
-            counts = np.empty(b1 - b0, dtype=np.int64)
-            for i in range(b0, b1):
-                sent = sentences[i]
+            sizes: list[int] = []
+            for sent in batch:
                 # ASCII text is already NFKC and has no invisible characters; lower() is casefold.
                 found = _WORD.findall(sent.lower()) if sent.isascii() else self.words(sent)
-                counts[i - b0] = len(found)
+                sizes.append(len(found))
                 words.extend(found)
-            for w in dict.fromkeys(words):
-                if w in word_term:
-                    continue
+            del batch
+            counts = np.array(sizes, dtype=np.int64)
+            fresh = [w for w in dict.fromkeys(words) if w not in word_term]
+            for w in fresh:
                 if w in stop:
                     word_term[w] = -1
-                    continue
-                stem = self.stem(w)
+            fresh = [w for w in fresh if w not in stop]
+            for w, stem in zip(fresh, self.stems(fresh)):
                 t = term_of.get(stem)
                 if t is None:
                     t = term_of[stem] = len(terms)
@@ -142,11 +186,11 @@ class Analyzer:
             ids = np.fromiter(map(word_term.__getitem__, words), dtype=np.int32, count=len(words))
             keep = ids >= 0
             # Tokens left per sentence once stopwords are dropped.
-            sentence_of = np.repeat(np.arange(b1 - b0), counts)
-            lengths[b0:b1] = np.bincount(sentence_of[keep], minlength=b1 - b0)
-            pieces.append(ids[keep])
-        tokens = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32)
-        return terms, tokens, lengths
+            sentence_of = np.repeat(np.arange(len(sizes)), counts)
+            lengths.frombytes(np.bincount(sentence_of[keep], minlength=len(sizes)).astype(np.int64).tobytes())
+            kept.frombytes(ids[keep].tobytes())
+        tokens = np.frombuffer(kept, dtype=np.int32) if kept else np.zeros(0, dtype=np.int32)
+        return terms, tokens, np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64)
 
     def highlight_spans(self, text: str, stems: frozenset[str]) -> list[tuple[int, int]]:
         """Character spans of the words of `text` whose stems are in `stems`."""
@@ -241,8 +285,11 @@ class SentenceSplitter:
                 breaks.append((j, k))
                 continue
             end = text.find(" ", k)
-            if any(ch in ".?!" for ch in text[k : end if end >= 0 else n]):
-                return None  # Punkt would still break on a mark inside the next token
+            nxt_tok = text[k : end if end >= 0 else n]
+            # Punkt may still break on a mark inside the next token ("Dr. x.y"), but not on
+            # one that only ends a word ("Dr. Smith."): that mark is the next candidate.
+            if any(ch in ".?!" for ch in nxt_tok) and not _WORD_THEN_MARK.fullmatch(nxt_tok):
+                return None
         out, start = [], 0
         for end, nxt_start in breaks:
             sent = text[start:end].strip()

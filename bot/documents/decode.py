@@ -28,7 +28,8 @@ def decode_text(data: bytes) -> str:
     "\\n", invisible characters removed); KnowledgeError says why bytes are not usable text."""
     encoding = text_encoding(data)
     utf8 = encoding == "utf-8-sig"
-    if utf8 and not data.strip():
+    # isspace(), not strip(): a 100 MB file is not copied to learn that it has text.
+    if utf8 and (not data or data.isspace()):
         raise KnowledgeError("the file is empty")
     if utf8 and b"\x00" in data[:8192]:
         raise KnowledgeError("the file looks binary, not text")
@@ -38,7 +39,7 @@ def decode_text(data: bytes) -> str:
         if utf8:
             raise KnowledgeError(f"the file is not UTF-8 text (bad byte at offset {exc.start})") from None
         raise KnowledgeError(f"the file starts like {encoding.upper()} text but is not") from None
-    if not text.strip():
+    if not text or text.isspace():
         raise KnowledgeError("the file is empty")
     if "\x00" in text[:8192]:
         raise KnowledgeError("the file looks binary, not text")

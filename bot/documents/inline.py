@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 
-# Characters Discord reads as Markdown (and "<" for <@id> mentions, "@" is defused at render).
-_SPECIAL = re.compile(r"([\\*_`~|>\[\]()#<])")
 _CODE_SPAN = re.compile(r"`([^`]*)`")
 _ESCAPED = re.compile(r"\\(.)")
 _EMPHASIS = re.compile(r"(?<!\\)(\*\*|\*)")
 
+# Characters Discord reads as Markdown (and "<" for <@id> mentions, "@" is defused at render).
+_ESCAPES = str.maketrans({c: "\\" + c for c in "\\*_`~|>[]()#<"})
+
 
 def escape(text: str) -> str:
-    """Raw text as safe Markdown: every Markdown-special character escaped."""
-    return _SPECIAL.sub(r"\\\1", text)
+    """Raw text as safe Markdown: every Markdown-special character escaped (one
+    translate, not a regex with a replacement template per match: it runs on every
+    paragraph of a build)."""
+    return text.translate(_ESCAPES)
 
 
 def code_span(text: str) -> str:
@@ -24,6 +27,10 @@ def code_span(text: str) -> str:
 
 def to_plain(md: str) -> str:
     """Safe Markdown to plain text: markers dropped, escapes undone, whitespace folded."""
+    if "`" not in md and "*" not in md and "\\\\" not in md and "\\\n" not in md and not md.endswith("\\"):
+        # Escaped plain text (every .txt paragraph): each backslash escapes the character
+        # after it, so dropping them all is what the regexes would do, several times faster.
+        return _fold(md.replace("\\", ""))
     out: list[str] = []
     pos = 0
     for m in _CODE_SPAN.finditer(md):

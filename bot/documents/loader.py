@@ -18,7 +18,9 @@ from pathlib import Path
 
 from ..errors import KnowledgeError
 from ..knowledge import Document, KnowledgeBase, Passage, SkippedFile
+from ..memory import HUGE_FILE_BYTES, TRIM_EVERY, release_memory
 from ..text import SentenceSplitter
+from . import inline
 from .kbtoml import KB_TOML, FolderConfig, read_kb_toml
 from .model import DocTree, ReadOptions, walk_sections
 from .passages import PassageDraft, ShapeOptions, build_passages
@@ -194,6 +196,7 @@ def _load(
         raise KnowledgeError(f"cannot read {Path(rel).name}: {exc.strerror or exc}") from None
     options = ReadOptions(junk_markers=(*config.junk_markers, *folder.junk_markers), timeout_s=config.parse_timeout_s)
     tree = read(rel, data, options)
+    del data  # a huge file's bytes are not kept while its passages are made
     for note in tree.notes:
         log.info("%s: %s", rel, note)
     title = document_title(tree, rel)
@@ -202,23 +205,34 @@ def _load(
         raise KnowledgeError("no text left after reading")
     page = tree.source or folder.url_of(rel)
     urls = _section_urls(tree, page, folder.url_style)
-    passages = [
-        Passage(
-            rel,
-            title,
-            page,
-            n,
-            d.text,
-            _sentences(d, splitter),
-            d.path,
-            d.markdown,
-            d.page,
-            # A PDF viewer opens `#page=N`; heading anchors mean nothing in a PDF.
-            f"{page}#page={d.page}" if tree.paged and page and d.page else urls[d.section],
+    paged, notes = tree.paged, tree.notes
+    del tree  # drafts hold what is left of it; a huge file's blocks go as passages are made
+    passages: list[Passage] = []
+    huge = size >= HUGE_FILE_BYTES
+    drafts.reverse()
+    while drafts:
+        if huge and len(drafts) % TRIM_EVERY == 0:
+            release_memory()  # the blocks' Markdown freed so far, before more sentences come
+        d = drafts.pop()
+        text = d.text
+        passages.append(
+            Passage(
+                rel,
+                title,
+                page,
+                len(passages) + 1,
+                text,
+                _sentences(d, splitter),
+                d.path,
+                # "" when it is only the escaped text (every .txt paragraph): not held twice.
+                "" if d.markdown == inline.escape(text) else d.markdown,
+                d.page,
+                # A PDF viewer opens `#page=N`; heading anchors mean nothing in a PDF.
+                f"{page}#page={d.page}" if paged and page and d.page else urls[d.section],
+            )
         )
-        for n, d in enumerate(drafts, start=1)
-    ]
-    doc = Document(rel, title, page, tuple(p.text for p in passages), sig, tree.notes)
+        del d
+    doc = Document(rel, title, page, tuple(p.text for p in passages), sig, notes)
     return LoadedFile(doc, passages)
 
 

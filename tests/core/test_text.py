@@ -109,3 +109,20 @@ def test_transpositions_swap_neighbours_once_each():
     assert transpositions("spcae") == ["pscae", "scpae", "space", "spcea"]
     assert transpositions("aab") == ["aba"]  # equal neighbours give nothing new
     assert transpositions("a") == [] and transpositions("") == []
+
+
+def test_without_pystemmer_nltk_stems_and_the_saved_index_knows_which(monkeypatch):
+    from bot import store, text
+    from bot.documents.loader import LoadConfig
+    from bot.retrieval.bm25 import BM25Params
+
+    fast = Analyzer()
+    assert fast.terms("Running satellites, Ramstein") == ["run", "satellit", "ramstein"]
+    monkeypatch.setattr(text, "Stemmer", None)
+    slow = Analyzer()
+    assert slow.terms("Running satellites, Ramstein") == ["run", "satellit", "ramstein"]
+    # The two Snowball versions differ on a few words: an index made by one is not read by the other.
+    assert fast.stem("organization") != slow.stem("organization")
+    key = store.settings_key(LoadConfig(), BM25Params())
+    monkeypatch.setattr(store, "STEMMER", "nltk-snowball-x")
+    assert store.settings_key(LoadConfig(), BM25Params()) != key
