@@ -11,7 +11,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@# Optional heavy parts: installed where the platform has wheels; without them the bot still works.
-	$(PY) -m pip install --quiet -e '.[dev,semantic]' || echo "note: the semantic extra could not be installed here; semantic matching stays off"
+	$(PY) -m pip install --quiet -e '.[dev,fast]' || echo "note: the fast extra (PyStemmer) could not be installed here; nltk's stemmer is used"
+	$(PY) -m pip install --quiet -e '.[dev,fast,semantic]' || echo "note: the semantic extra could not be installed here; semantic matching stays off"
 	touch $(STAMP)
 
 run: $(STAMP)
