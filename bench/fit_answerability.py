@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from semantic_kb import Squad  # noqa: E402
 
 from bot.evaluate import read_questions  # noqa: E402
-from bot.retrieval.answerability import DENSE_SIGNALS, LEXICAL_SIGNALS  # noqa: E402
+from bot.retrieval.answerability import DENSE_SIGNALS, FLOOR_REJECTION, LEXICAL_SIGNALS  # noqa: E402
 from bot.retrieval.logistic import fit  # noqa: E402
 
 OUT = ROOT / "bot" / "data" / "answerability.json"
@@ -158,9 +158,31 @@ def threshold_for(p: np.ndarray, answerable: np.ndarray) -> float:
     return float(pa[k]) if pa.shape[0] else 0.5
 
 
-def report(name: str, p: np.ndarray, answerable: np.ndarray, t: float) -> dict:
-    fr = float((p[answerable] < t).mean()) if answerable.any() else 0.0
-    rej = float((p[~answerable] < t).mean()) if (~answerable).any() else 0.0
+def verdict(p: np.ndarray, share: np.ndarray, t: float, floor: float | None, min_share: float = 0.5) -> np.ndarray:
+    """Answered: the probability reaches the threshold, or at least half the words are found
+    (share >= min_share, AnswerParams.min_answer_share) and it reaches the floor."""
+    out = p >= t
+    if floor is not None:
+        out |= (share >= min_share) & (p >= floor)
+    return out
+
+
+def floor_for(p_neg: np.ndarray, share_neg: np.ndarray, t: float) -> float | None:
+    """The lowest floor (0.01 steps below the threshold) that still rejects FLOOR_REJECTION
+    of the fitting negatives; None when the threshold alone rejects less."""
+    if (~verdict(p_neg, share_neg, t, None)).mean() < FLOOR_REJECTION:
+        return None
+    best = t
+    for f in np.arange(t, -0.005, -0.01):
+        if (~verdict(p_neg, share_neg, t, float(f))).mean() < FLOOR_REJECTION:
+            break
+        best = float(f)
+    return round(best, 4)
+
+
+def report(name: str, answered: np.ndarray, answerable: np.ndarray) -> dict:
+    fr = float((~answered[answerable]).mean()) if answerable.any() else 0.0
+    rej = float((~answered[~answerable]).mean()) if (~answerable).any() else 0.0
     print(
         f"  {name:<34} answerable {int(answerable.sum()):>5}  false rejections {fr:6.1%}  "
         f"unanswerable {int((~answerable).sum()):>5}  rejected {rej:6.1%}"
@@ -191,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
         if docs:  # the 80 real questions count as DOCS_WEIGHT of the fitting weight
             n_docs = docs["X"].shape[0]
             w[-n_docs:] = args.docs_weight * (len(y) - n_docs) / n_docs
+        si = features.index("share")
+        share = X[:, si]
+        held_share = {k: v["X"][:, si] for k, v in held.items()}
+        docs_share = docs["X"][:, si] if docs else None
         used = tuple(f for f in features if f not in NOT_FITTED)
         cols = [features.index(f) for f in used]
         X = X[:, cols]
@@ -198,25 +224,41 @@ def main(argv: list[str] | None = None) -> int:
         if docs:
             docs = {**docs, "X": docs["X"][:, cols]}
         m = fit(used, X, ans.astype(float), w)
-        t = threshold_for(m.probabilities(X), ans)
+        p = m.probabilities(X)
+        t = threshold_for(p, ans)
+        n_squad = sum(d["X"].shape[0] for d in fit_data.values())
+        squad_neg = ~ans[:n_squad]
+        floor = floor_for(p[:n_squad][squad_neg], share[:n_squad][squad_neg], t)
         key = squad.vectors(model).embedder.model_id if model else "lexical"
-        print(f"{key}: threshold {t:.3f}")
-        figures = {"fit": report("fit (SQuAD 0-23 + docs)", m.probabilities(X), ans, t)}
-        pos = held["held_pos"]
-        for neg in ("held_neg_a", "trial_neg"):
-            both = {k: np.concatenate([pos[k], held[neg][k]]) for k in ("X", "answerable")}
-            label = "held 24-47 cross-KB" if neg == "held_neg_a" else "trial 24-47 vs KB 0-23"
-            if neg == "held_neg_a":
-                both = {k: np.concatenate([both[k], held["held_neg_b"][k]]) for k in both}
-            figures[neg] = report(label, m.probabilities(both["X"]), both["answerable"], t)
-        if docs:
-            figures["docs"] = report("docs dev set", m.probabilities(docs["X"]), docs["answerable"], t)
-        variants[key] = {"model": m.to_json(), "threshold": round(t, 4), "figures": figures}
+        print(f"{key}: threshold {t:.3f}, floor {floor}")
+        figures = {}
+        for label, fl in (("", None), (" + floor", floor)):
+            if label and fl is None:
+                continue
+            print(f" verdict: threshold{label}")
+            out = {"fit": report("fit (SQuAD 0-23 + docs)", verdict(p, share, t, fl), ans)}
+            pos = held["held_pos"]
+            for neg in ("held_neg_a", "trial_neg"):
+                parts_ = [pos, held[neg]] + ([held["held_neg_b"]] if neg == "held_neg_a" else [])
+                names = ["held_pos", neg] + (["held_neg_b"] if neg == "held_neg_a" else [])
+                Xh = np.concatenate([q["X"] for q in parts_])
+                ah = np.concatenate([q["answerable"] for q in parts_])
+                sh = np.concatenate([held_share[n] for n in names])
+                name = "held 24-47 cross-KB" if neg == "held_neg_a" else "trial 24-47 vs KB 0-23"
+                out[neg] = report(name, verdict(m.probabilities(Xh), sh, t, fl), ah)
+            if docs:
+                out["docs"] = report(
+                    "docs dev set", verdict(m.probabilities(docs["X"]), docs_share, t, fl), docs["answerable"]
+                )
+            figures["floor" if label else "threshold"] = out
+        variants[key] = {"model": m.to_json(), "threshold": round(t, 4), "floor": floor, "figures": figures}
     if not args.no_write:
         doc = {
             "about": "bench/fit_answerability.py: logistic regression over answerability signals, "
             "fitted on SQuAD articles 0-23 (+ cross-KB negatives from 0-23) and the docs "
-            "development set; threshold = at most 3 % false rejections on that data.",
+            "development set; threshold = at most 3 % false rejections on that data; floor = the "
+            "lowest probability at which the word-count rule may still answer while at least "
+            f"{FLOOR_REJECTION:.0%} of the fitting cross-KB negatives stay rejected (null: none).",
             "variants": variants,
         }
         OUT.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")

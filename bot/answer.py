@@ -210,7 +210,7 @@ class AnswerEngine:
             answered = bool(hits) and covers(hits[0], rule)
         else:
             confidence = self.answerability.probability(found) if hits else 0.0
-            answered = bool(hits) and confidence >= self.threshold
+            answered = bool(hits) and self.answerability.answers(confidence, hits[0], rule)
         return Answer(
             question,
             answered,

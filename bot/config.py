@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from .errors import ConfigError
+from .semantic.embedder import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,9 @@ class Settings:
     junk_markers: tuple[str, ...] = ()
     auto_reload: bool = False
     auto_reload_seconds: float = 2.0
-    semantic_model: str = "off"  # hybrid matching is opt-in until answerability holds on member questions
+    # Hybrid matching whenever the semantic extra is installed; without it the bot says once
+    # that semantic matching is off and matches words only.
+    semantic_model: str = DEFAULT_MODEL
     answer_threshold: float | None = None
     build_workers: int | None = None  # processes that read files in a build; None: every core
     connect_timeout: float = 30.0
@@ -108,7 +111,7 @@ class Settings:
             junk_markers=tuple(m.strip() for m in r.str("JUNK_MARKERS", "").split("|") if m.strip()),
             auto_reload=r.bool("AUTO_RELOAD", False),
             auto_reload_seconds=r.float("AUTO_RELOAD_SECONDS", 2.0, minimum=0.2),
-            semantic_model=_semantic_model(r.str("SEMANTIC_MODEL", "off")),
+            semantic_model=_semantic_model(r.str("SEMANTIC_MODEL", DEFAULT_MODEL)),
             answer_threshold=_threshold(r.str("ANSWER_THRESHOLD", "")),
             build_workers=r.optional_int("BUILD_WORKERS", minimum=1),
             connect_timeout=r.float("CONNECT_TIMEOUT", 30.0, minimum=0.1),

@@ -36,6 +36,7 @@ LEXICAL_SIGNALS = (
     "log_terms",
 )
 DENSE_SIGNALS = ("cosine", "sentence_cosine", "cosine_margin")
+FLOOR_REJECTION = 0.90  # share of the fitting negatives the floor must still reject
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,12 @@ class AnswerModel:
     name: str
     model: Logistic
     threshold: float
+    # Members' short questions score lower than SQuAD's well-formed ones, so the fitted
+    # threshold refused some that the knowledge base answers. When the question's found
+    # words weigh at least as much as the missing ones (the word-count rule, ties included),
+    # a probability down to `floor` still answers; `floor` is fitted as the lowest that keeps rejecting at least
+    # FLOOR_REJECTION of the fitting data's cross-knowledge-base negatives.
+    floor: float | None = None
 
     @property
     def dense(self) -> bool:
@@ -66,6 +73,18 @@ class AnswerModel:
 
     def probability(self, signals: dict[str, float]) -> float:
         return self.model.probability([signals.get(f, 0.0) for f in self.model.features])
+
+    def answers(self, probability: float, hit: Hit, rule: AnswerParams) -> bool:
+        """The verdict: the probability reaches the threshold (ANSWER_THRESHOLD when set,
+        which then is the only rule), or at least half the question's words are found and
+        it reaches the floor."""
+        if rule.threshold is not None:
+            return probability >= rule.threshold
+        if probability >= self.threshold:
+            return True
+        # The floor's word rule takes a tie ("how many people will work at the space
+        # center?": space and center found, people and work not in the article at all).
+        return self.floor is not None and probability >= self.floor and answer_share(hit, rule) >= rule.min_answer_share
 
 
 def answer_share(hit: Hit, rule: AnswerParams) -> float:
@@ -122,4 +141,7 @@ def answer_model(model_id: str | None) -> AnswerModel:
     if model_id is not None and name == "lexical":
         log.warning("no answerability model fitted for %s; using the lexical one", model_id)
     v = variants[name]
-    return AnswerModel(name, Logistic.from_json(v["model"]), float(v["threshold"]))
+    floor = v.get("floor")
+    return AnswerModel(
+        name, Logistic.from_json(v["model"]), float(v["threshold"]), None if floor is None else float(floor)
+    )

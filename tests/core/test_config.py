@@ -169,7 +169,7 @@ def test_env_example_names_every_document_type_the_readers_take():
 
 def test_semantic_settings():
     s = Settings.from_env({})
-    assert s.semantic_model == "off" and s.answer_threshold is None
+    assert s.semantic_model == "e5-small" and s.answer_threshold is None
     s = Settings.from_env({"SEMANTIC_MODEL": "Off", "ANSWER_THRESHOLD": "0.6"})
     assert s.semantic_model == "off" and s.answer_threshold == 0.6
     for bad in ({"SEMANTIC_MODEL": "gpt"}, {"ANSWER_THRESHOLD": "1.5"}, {"ANSWER_THRESHOLD": "high"}):

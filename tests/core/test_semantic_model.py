@@ -35,26 +35,25 @@ def services(tmp_path_factory):
 
 @pytest.mark.parametrize("kb", ["alone", "mixed"])
 @pytest.mark.parametrize(
-    ("question", "paragraph"),
+    ("question", "paragraphs"),
     [
         # Words the article does not use ("work", "people"): issue 10's example.
-        ("how many people will work at the space center?", 2),
-        ("What is NATO setting up in Germany?", 1),
-        ("what space weapons does russia have", 3),
+        ("how many people will work at the space center?", (2,)),
+        ("What is NATO setting up in Germany?", (1,)),
+        ("what space weapons does russia have", (3,)),
+        # Short member questions the SQuAD-fitted threshold alone refused (the word-rule floor).
+        ("what did Stoltenberg say?", (1, 3)),
+        ("When did NATO declare space an operational domain?", (4,)),
     ],
 )
-def test_article_questions_keep_their_paragraph(services, kb, question, paragraph):
+def test_article_questions_keep_their_paragraph(services, kb, question, paragraphs):
     a = services[kb].ask(question)
-    assert a.hybrid
-    assert (a.best.citation.document, a.best.citation.paragraph) == (SEED_NAME, paragraph)
+    assert a.hybrid and a.answered
+    assert a.best.citation.document == SEED_NAME and a.best.citation.paragraph in paragraphs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 10 report): with MiniLM the server FAQ's "
-    "'Moderators are picked by the admins' still outranks the article's ¶3",
-)
 def test_why_did_they_pick_ramstein_among_unrelated_documents(services):
+    # With MiniLM the server FAQ's "Moderators are picked by the admins" outranked ¶3.
     a = services["mixed"].ask("why did they pick ramstein")
     assert (a.best.citation.document, a.best.citation.paragraph) == (SEED_NAME, 3)
 
