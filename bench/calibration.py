@@ -46,10 +46,12 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         parts.append(np.load(path))
     feats = tuple(parts[0]["features"])
-    if feats != model.model.features:
-        print("cached signals do not match the shipped model's features; refit", file=sys.stderr)
+    missing = [f for f in model.model.features if f not in feats]
+    if missing:
+        print(f"cached signals lack {missing}: run bench/fit_answerability.py first", file=sys.stderr)
         return 2
-    X = np.vstack([p["X"] for p in parts])
+    # The cache holds every signal collected; the model reads the fitted ones.
+    X = np.vstack([p["X"] for p in parts])[:, [feats.index(f) for f in model.model.features]]
     y = np.concatenate([p["y"] for p in parts]).astype(bool)
     answerable = np.concatenate([p["answerable"] for p in parts]).astype(bool)
     p = model.model.probabilities(X)
