@@ -15,7 +15,8 @@ from typing import Literal
 SmallTalk = Literal["thanks", "greeting"]
 
 _WORD = re.compile(r"[a-z']+")
-THANKS = frozenset({"thanks", "thank", "thx", "thnx", "ty", "tysm", "tyvm", "cheers", "ta"})
+THANKS = frozenset({"thanks", "thank", "thx", "thnx", "ty", "tysm", "tyvm", "cheers"})
+_NOUN_THANKS = re.compile(r"\s*thank-you\b", re.IGNORECASE)  # "thank-you letters": a topic, not thanks
 GREETING = frozenset(
     """hi hello hey heya hiya yo sup gm gn morning evening afternoon night good anyone anybody
     someone somebody here there around online awake alive ping bot you u ya is are r the a all
@@ -35,7 +36,7 @@ def small_talk(text: str) -> SmallTalk | None:
     words = _WORD.findall(text.lower())
     if not words:
         return None
-    if words[0] in THANKS and "?" not in text:
+    if words[0] in THANKS and "?" not in text and not _NOUN_THANKS.match(text):
         return "thanks"
     if all(w in GREETING for w in words):
         return "greeting"
