@@ -141,11 +141,9 @@ def _docs_engine(built, model: str):
 
     embedder = load_embedder(model, threads=2)
     holder = {}
-    # The vectors `python -m bot eval ... --knowledge docs-poetry` keeps beside the docs.
-    from bot.semantic.vectors import vectors_dir
-    from bot.store import cache_dir
-
-    worker = VectorWorker(embedder, vectors_dir(cache_dir(DOCS)))
+    # Kept under bench/.cache: the shared docs folder is read-only (and root could still
+    # write beside it).
+    worker = VectorWorker(embedder, CACHE / f"docs-vectors-{model}")
     worker.start(built.kb, lambda sem: holder.setdefault("sem", sem))
     worker.wait()
     return AnswerEngine(built.kb, EngineConfig(top_k=10), index=built.index, semantic=holder["sem"])
