@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from semantic_kb import Squad  # noqa: E402
 
 from bot.evaluate import read_questions  # noqa: E402
-from bot.retrieval.answerability import DENSE_SIGNALS, FLOOR_REJECTION, LEXICAL_SIGNALS  # noqa: E402
+from bot.retrieval.answerability import DENSE_SIGNALS, FLOOR_REJECTION, LEXICAL_SIGNALS, AnswerParams  # noqa: E402
 from bot.retrieval.logistic import fit  # noqa: E402
 
 OUT = ROOT / "bot" / "data" / "answerability.json"
@@ -156,7 +156,9 @@ def threshold_for(p: np.ndarray, answerable: np.ndarray) -> float:
     return float(pa[k]) if pa.shape[0] else 0.5
 
 
-def verdict(p: np.ndarray, share: np.ndarray, t: float, floor: float | None, min_share: float = 0.5) -> np.ndarray:
+def verdict(
+    p: np.ndarray, share: np.ndarray, t: float, floor: float | None, min_share: float = AnswerParams().min_answer_share
+) -> np.ndarray:
     """Answered: the probability reaches the threshold, or at least half the words are found
     (share >= min_share, AnswerParams.min_answer_share) and it reaches the floor."""
     out = p >= t

@@ -138,8 +138,6 @@ class AnswerEngine:
         self.answerability: AnswerModel = answer_model(model_id)
         if self.answerability.dense != (semantic is not None):  # a model fitted without cosines
             self.answerability = answer_model(None)
-        threshold = self.config.answer.threshold
-        self.threshold = self.answerability.threshold if threshold is None else threshold
         self.analyzer = analyzer or Analyzer()
         self.index = index or Index.build(
             [[self.analyzer.terms(s) for s in p.sentences] for p in kb.passages],

@@ -140,7 +140,7 @@ def _swapped(index: Index, word: str) -> list[TypoMatch]:
 ABBREVIATION_MIN, ABBREVIATION_MAX = 3, 5  # "deps", "vars", "prod": members' short forms
 ABBREVIATION_MIN_DF = 3  # passages that use the long form
 ABBREVIATION_DOMINANCE = 2.0  # the long form's passages per passage of the next candidate
-_SORTED: weakref.WeakKeyDictionary[Index, tuple[list[str], np.ndarray]] = weakref.WeakKeyDictionary()
+_SORTED: weakref.WeakKeyDictionary[Index, tuple[list[str], np.ndarray, np.ndarray]] = weakref.WeakKeyDictionary()
 
 
 def _abbreviated(index: Index, word: str, stem: str) -> list[TypoMatch]:
@@ -151,14 +151,10 @@ def _abbreviated(index: Index, word: str, stem: str) -> list[TypoMatch]:
     key = stem if len(stem) >= ABBREVIATION_MIN else word
     if not (ABBREVIATION_MIN <= len(key) <= ABBREVIATION_MAX and key.isalpha()):
         return []
-    terms, ids = _sorted_vocabulary(index)
+    terms, ids, lengths = _sorted_vocabulary(index)
     lo = bisect.bisect_left(terms, key)
     hi = bisect.bisect_left(terms, key + "\uffff", lo)
-    if lo == hi:
-        return []
-    cand = ids[lo:hi]
-    longer = np.array([len(terms[i]) >= len(key) + 2 for i in range(lo, hi)])
-    cand = cand[longer]
+    cand = ids[lo:hi][lengths[lo:hi] >= len(key) + 2]
     if cand.shape[0] == 0:
         return []
     df = index.df[cand]
@@ -172,10 +168,13 @@ def _abbreviated(index: Index, word: str, stem: str) -> list[TypoMatch]:
     return [TypoMatch(int(cand[order[0]]), 1)]
 
 
-def _sorted_vocabulary(index: Index) -> tuple[list[str], np.ndarray]:
+def _sorted_vocabulary(index: Index) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The vocabulary in sorted order (for prefix ranges), its term ids and lengths; made
+    once per index, on the first short word it lacks."""
     got = _SORTED.get(index)
     if got is None:
         order = sorted(range(len(index.vocabulary)), key=index.vocabulary.__getitem__)
-        got = ([index.vocabulary[i] for i in order], np.array(order, dtype=np.int64))
+        terms = [index.vocabulary[i] for i in order]
+        got = (terms, np.array(order, dtype=np.int64), np.array([len(t) for t in terms], dtype=np.int64))
         _SORTED[index] = got
     return got
