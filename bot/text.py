@@ -12,7 +12,7 @@ import re
 import threading
 import unicodedata
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -109,6 +109,8 @@ class Analyzer:
         self._extra = tuple(sorted({w.casefold() for w in extra_stopwords}))
         self.stopwords = stopwords() | set(self._extra)
         self._cache: dict[str, str] = {}
+        self._analysis_lock = threading.Lock()
+        self._vocab: _Vocabulary | None = None  # analyse_sentences's word numbering
 
     def __reduce__(self) -> tuple:
         # For build worker processes: the settings travel, the stem cache does not.
@@ -127,16 +129,20 @@ class Analyzer:
         new = [w for w in dict.fromkeys(words) if w not in cache]
         if not new:
             return [cache[w] for w in words]
-        low = [w.lower() for w in new]  # as nltk's stemmer did: "Ramstein" stems as "ramstein"
+        got = dict(zip(new, self._stem_new(new)))
+        if len(cache) < 2_000_000:
+            cache.update(got)
+        return [got[w] if w in got else cache[w] for w in words]
+
+    def _stem_new(self, words: list[str]) -> list[str]:
+        """Stems of distinct words, without the cache."""
+        low = [w.lower() for w in words]  # as nltk's stemmer did: "Ramstein" stems as "ramstein"
         if self._fast is None:
             raw = [self._nltk.stem(w) for w in low]
         else:
             with self._stem_lock:
                 raw = self._fast.stemWords(low)
-        got = dict(zip(new, map(_fix_stem, new, raw)))
-        if len(cache) < 2_000_000:
-            cache.update(got)
-        return [got[w] if w in got else cache[w] for w in words]
+        return list(map(_fix_stem, words, raw))
 
     def words(self, text: str) -> list[str]:
         """Lower-cased words of a text, stopwords included."""
@@ -150,45 +156,46 @@ class Analyzer:
     def analyse_sentences(self, sentences: Iterable[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Terms of many sentences at once, equal to `terms` of each: (the distinct terms in
         order of first use, each token as an index into them, the number of tokens of each
-        sentence). Stemming and stopword checks run once per distinct word, not per token;
-        sentences are read and their words held a batch at a time, so a huge file stays in
-        bounds (`sentences` may be a generator)."""
-        terms: list[str] = []
-        term_of: dict[str, int] = {}
-        word_term: dict[str, int] = {}  # word -> index into terms, or -1 for a stopword
-        stop = self.stopwords
-        # Kept tokens grow in one buffer, not as pieces joined at the end (which would hold
-        # a huge file's tokens twice).
-        kept = array("i")
-        lengths = array("q")
-        source = iter(sentences)
-        while batch := list(islice(source, _ANALYSIS_BATCH)):
-            words: list[str] = []
-            sizes: list[int] = []
-            for sent in batch:
-                # ASCII text is already NFKC and has no invisible characters; lower() is casefold.
-                found = _WORD.findall(sent.lower()) if sent.isascii() else self.words(sent)
-                sizes.append(len(found))
-                words.extend(found)
-            del batch
-            counts = np.array(sizes, dtype=np.int64)
-            fresh = [w for w in dict.fromkeys(words) if w not in word_term]
-            for w in fresh:
-                if w in stop:
-                    word_term[w] = -1
-            fresh = [w for w in fresh if w not in stop]
-            for w, stem in zip(fresh, self.stems(fresh)):
-                t = term_of.get(stem)
-                if t is None:
-                    t = term_of[stem] = len(terms)
-                    terms.append(stem)
-                word_term[w] = t
-            ids = np.fromiter(map(word_term.__getitem__, words), dtype=np.int32, count=len(words))
-            keep = ids >= 0
-            # Tokens left per sentence once stopwords are dropped.
-            sentence_of = np.repeat(np.arange(len(sizes)), counts)
-            lengths.frombytes(np.bincount(sentence_of[keep], minlength=len(sizes)).astype(np.int64).tobytes())
-            kept.frombytes(ids[keep].tobytes())
+        sentence).
+
+        A batch of sentences is joined with a separator word and split into words in one
+        pass; each token then costs one dictionary look-up in C, into a numbering of every
+        word this analyzer has met (kept across calls: a build worker stems and checks each
+        distinct word once, not once per file); the rest is numpy over those numbers.
+        Sentences are read a batch at a time, so a huge file stays in bounds (`sentences`
+        may be a generator)."""
+        with self._analysis_lock:
+            if self._vocab is None or len(self._vocab.words) > _MAX_VOCAB_WORDS:
+                self._vocab = _Vocabulary()
+            vocab = self._vocab
+            terms: list[str] = []
+            local = np.full(1024, -1, dtype=np.int32)  # vocabulary term -> index into terms
+            # Kept tokens grow in one buffer, not as pieces joined at the end (which would
+            # hold a huge file's tokens twice).
+            kept = array("i")
+            lengths = array("q")
+            source = iter(sentences)
+            while batch := list(islice(source, _ANALYSIS_BATCH)):
+                n_sent = len(batch)
+                ids = vocab.term_ids(_batch_words(batch, self.words), self)
+                del batch
+                sep = ids == _SEP_ID
+                keep = ids >= 0
+                # Each word's sentence: the separators before it (a batch ends with one).
+                sentence_of = np.cumsum(sep) - sep
+                lengths.frombytes(np.bincount(sentence_of[keep], minlength=n_sent).astype(np.int64).tobytes())
+                ids = ids[keep]
+                if len(vocab.terms) > local.shape[0]:
+                    local = np.concatenate([local, np.full(len(vocab.terms), -1, dtype=np.int32)])
+                new = ids[local[ids] < 0]
+                if new.shape[0]:
+                    # This call's new terms, numbered in order of first use.
+                    uniq, first = np.unique(new, return_index=True)
+                    uniq = uniq[np.argsort(first)]
+                    local[uniq] = np.arange(len(terms), len(terms) + uniq.shape[0], dtype=np.int32)
+                    names = vocab.terms
+                    terms.extend([names[i] for i in uniq.tolist()])
+                kept.frombytes(local[ids].tobytes())
         tokens = np.frombuffer(kept, dtype=np.int32) if kept else np.zeros(0, dtype=np.int32)
         return terms, tokens, np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64)
 
@@ -204,6 +211,87 @@ class Analyzer:
             if stem in stems:
                 spans.append(m.span())
         return spans
+
+
+# analyse_sentences: a batch of sentences is joined with " \n " and split into words in one
+# pass; each "\n" becomes this separator word (no text yields it: every other control
+# character turns into a space, and a sentence with a newline of its own takes the slow path).
+_SEPARATOR = "\x00"
+# ASCII letters and digits stay, every other ASCII character becomes a space: for ASCII text,
+# text.translate(_ASCII_WORDS).split() is _WORD.findall(text), several times faster.
+_ASCII_WORDS = str.maketrans({i: (chr(i) if chr(i).isalnum() else " ") for i in range(128)} | {ord("\n"): _SEPARATOR})
+
+
+class _FirstUse(dict[str, int]):
+    """Numbers words in order of first use: d[word] is its number, new words get the next
+    one (one C-level look-up per token; Python runs only for new words)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order: list[str] = []
+
+    def __missing__(self, word: str) -> int:
+        n = self[word] = len(self.order)
+        self.order.append(word)
+        return n
+
+
+_SEP_ID = -2  # _Vocabulary.term_ids of the separator word (-1: a stopword)
+_MAX_VOCAB_WORDS = 1_000_000  # distinct words an analyzer keeps numbered (~150 MB), then starts over
+
+
+class _Vocabulary:
+    """Every word an Analyzer has analysed, numbered, with the index term it yields."""
+
+    def __init__(self) -> None:
+        self.words = _FirstUse()
+        self.term_of_word = np.zeros(0, dtype=np.int32)  # word number -> term number, or -1 / _SEP_ID
+        self.terms: list[str] = []  # term number -> stem
+        self._term_num: dict[str, int] = {}
+
+    def term_ids(self, words: list[str], analyzer: Analyzer) -> np.ndarray:
+        """The term number of each word (-1 for a stopword, _SEP_ID for the separator)."""
+        numbers = np.fromiter(map(self.words.__getitem__, words), dtype=np.int32, count=len(words))
+        known = self.term_of_word.shape[0]
+        fresh = self.words.order[known:]
+        if fresh:
+            stop = analyzer.stopwords
+            content = [w for w in fresh if w not in stop and w != _SEPARATOR]
+            it = iter(analyzer._stem_new(content))
+            add = np.empty(len(fresh), dtype=np.int32)
+            term_num = self._term_num
+            for i, w in enumerate(fresh):
+                if w == _SEPARATOR:
+                    add[i] = _SEP_ID
+                elif w in stop:
+                    add[i] = -1
+                else:
+                    stem = next(it)
+                    t = term_num.get(stem)
+                    if t is None:
+                        t = term_num[stem] = len(self.terms)
+                        self.terms.append(stem)
+                    add[i] = t
+            self.term_of_word = np.concatenate([self.term_of_word, add])
+        return self.term_of_word[numbers]
+
+
+def _batch_words(batch: list[str], words: Callable[[str], list[str]]) -> list[str]:
+    """The lower-cased words of each sentence, each sentence followed by _SEPARATOR."""
+    joined = " \n ".join(batch)
+    if joined.isascii() and joined.count("\n") == len(batch) - 1:
+        # ASCII text is already NFKC and has no invisible characters; lower() is casefold.
+        out = joined.lower().translate(_ASCII_WORDS).split()
+        out.append(_SEPARATOR)
+        return out
+    out = []
+    for sent in batch:
+        if sent.isascii() and "\n" not in sent:
+            out.extend(sent.lower().translate(_ASCII_WORDS).split())
+        else:
+            out.extend(words(sent))
+        out.append(_SEPARATOR)
+    return out
 
 
 class SentenceSplitter:
