@@ -42,8 +42,15 @@ _ANALYSIS_BATCH = 5_000  # sentences whose words are held at once in analyse_sen
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 # Sentence-splitting fast path (SentenceSplitter): Punkt's candidate marks, the characters
 # its period-context pattern treats as non-word punctuation, and a word of letters only.
-_SENT_END = re.compile(r"[.?!]")
-_PUNKT_NON_WORD = frozenset(")\";}]*:@'({[\u2018\u2019\u201c\u201d\xab\xbb?!")
+_PUNKT_NON_WORD = ")\";}]*:@'({[\u2018\u2019\u201c\u201d\xab\xbb?!"
+# A mark that Punkt must judge: punctuation or whitespace other than a space right after it,
+# or spaces and then anything but a letter or digit ([^\W_] is exactly str.isalnum). One
+# pattern per mark, each starting with its mark (see SentenceSplitter._fast_split).
+_PUNKT_CASES = tuple(
+    re.compile(re.escape(mark) + r"(?:[" + re.escape(_PUNKT_NON_WORD) + r"]|[^\S ]| +(?:[^\w ]|_))") for mark in ".?!"
+)
+# The other candidates: a mark, spaces, then a letter or digit (not consumed).
+_CANDIDATES = tuple(re.compile(re.escape(mark) + r" +(?=[^\W_])") for mark in ".?!")
 _CLOSERS = frozenset(')"]}')  # single-character Punkt tokens: a "." after them stands alone
 _OPENERS = '("[{'  # the same at a word's start: split off before the word is looked at
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -222,13 +229,14 @@ _SEPARATOR = "\x00"
 _ASCII_WORDS = str.maketrans({i: (chr(i) if chr(i).isalnum() else " ") for i in range(128)} | {ord("\n"): _SEPARATOR})
 
 
-class _FirstUse(dict[str, int]):
-    """Numbers words in order of first use: d[word] is its number, new words get the next
-    one (one C-level look-up per token; Python runs only for new words)."""
+class Numbering(dict[str, int]):
+    """Numbers strings in order of first use: d[s] is its number, a new string gets the
+    next one (one C-level look-up per item; Python runs only for new strings). `order`
+    lists them by number."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.order: list[str] = []
+    def __init__(self, order: Iterable[str] = ()) -> None:
+        self.order: list[str] = list(order)
+        super().__init__(zip(self.order, range(len(self.order))))
 
     def __missing__(self, word: str) -> int:
         n = self[word] = len(self.order)
@@ -244,7 +252,7 @@ class _Vocabulary:
     """Every word an Analyzer has analysed, numbered, with the index term it yields."""
 
     def __init__(self) -> None:
-        self.words = _FirstUse()
+        self.words = Numbering()
         self.term_of_word = np.zeros(0, dtype=np.int32)  # word number -> term number, or -1 / _SEP_ID
         self.terms: list[str] = []  # term number -> stem
         self._term_num: dict[str, int] = {}
@@ -328,65 +336,63 @@ class SentenceSplitter:
         return [s.strip() for s in self._punkt.tokenize(text) if s.strip()]
 
     def _fast_split(self, text: str) -> list[str] | None:
-        """Punkt's sentences for plain prose, or None when Punkt must decide."""
-        breaks: list[tuple[int, int]] = []  # (end of sentence, start of the next)
-        n = len(text)
-        for m in _SENT_END.finditer(text):
-            i = m.start()
-            j = i + 1
-            if j == n:
-                continue  # nothing follows: no candidate
-            c = text[j]
-            if c in _PUNKT_NON_WORD:
-                return None  # punctuation after the mark: Punkt's own cases
-            if c != " ":
-                if c.isspace():
-                    return None  # newlines, tabs, other spaces: leave to Punkt
-                continue  # "3.5", "example.com", ".,": no candidate
-            k = j
-            while k < n and text[k] == " ":
-                k += 1
-            if k == n:
-                continue  # only spaces follow: no candidate
-            nxt = text[k]
-            if not nxt.isalnum():
-                return None  # quotes, brackets, dashes may realign the boundary
-            if text[i] != "." or i == 0 or text[i - 1] in _CLOSERS:
-                breaks.append((j, k))  # "?", "!" and "word)." are tokens of their own: a break
-                continue
-            word = text[text.rfind(" ", 0, i) + 1 : i].lstrip(_OPENERS)
-            if _NUMBER.fullmatch(word):
-                # A number: Punkt's orthographic heuristic knows no words, so only a
-                # lower-case next word says "not a sentence start".
-                is_break = not nxt.islower()
-            elif not _WORD_CHAIN.fullmatch(word):
-                return None  # anything else: Punkt's heuristics
-            else:
-                low = word.lower()
-                if low in self._abbrev or low.split("-")[-1] in self._abbrev:
-                    is_break = False  # a known abbreviation
-                elif len(word) == 1:
-                    is_break = not (nxt.islower() or nxt.isupper())  # an initial, unless before a digit
-                else:
-                    is_break = True
-            if is_break:
-                breaks.append((j, k))
-                continue
-            end = text.find(" ", k)
-            nxt_tok = text[k : end if end >= 0 else n]
-            # Punkt may still break on a mark inside the next token ("Dr. x.y"), but not on
-            # one that only ends a word ("Dr. Smith."): that mark is the next candidate.
-            if any(ch in ".?!" for ch in nxt_tok) and not _WORD_THEN_MARK.fullmatch(nxt_tok):
+        """Punkt's sentences for plain prose, or None when Punkt must decide.
+
+        A mark Punkt treats specially (punctuation or a line break right after it, or
+        spaces and then something other than a letter or digit) sends the paragraph to
+        Punkt. The remaining candidates are the marks followed by spaces and a letter or
+        digit, each decided from the word before it and the first character after. Every
+        scan is a regex that starts with its mark: the re engine then skips ahead to each
+        occurrence of that one character, several times faster than one scan for [.?!]."""
+        for case in _PUNKT_CASES:
+            if case.search(text):
                 return None
-        out, start = [], 0
-        for end, nxt_start in breaks:
-            sent = text[start:end].strip()
-            if sent:
-                out.append(sent)
-            start = nxt_start
-        last = text[start:].strip()
-        if last:
-            out.append(last)
+        candidates = [m.span() for m in _CANDIDATES[0].finditer(text)]
+        others = [m.span() for pattern in _CANDIDATES[1:] for m in pattern.finditer(text)]
+        if others:
+            candidates = sorted(candidates + others)
+        out: list[str] = []
+        abbrev = self._abbrev
+        start = 0  # where the current sentence starts
+        for i, k in candidates:  # the mark at i, the next word at k
+            if text[i] == "." and i > 0 and text[i - 1] not in _CLOSERS:
+                word = text[text.rfind(" ", 0, i) + 1 : i].lstrip(_OPENERS)
+                nxt = text[k]
+                if word.isalpha():
+                    if word.lower() in abbrev:
+                        is_break = False
+                    else:
+                        # An initial breaks only before a digit; a word always does.
+                        is_break = len(word) > 1 or not (nxt.islower() or nxt.isupper())
+                elif _NUMBER.fullmatch(word):
+                    # Punkt's orthographic heuristic knows no words, so only a lower-case
+                    # next word says "not a sentence start".
+                    is_break = not nxt.islower()
+                elif not _WORD_CHAIN.fullmatch(word):
+                    return None  # anything else: Punkt's heuristics
+                else:
+                    low = word.lower()
+                    if low in abbrev or low.split("-")[-1] in abbrev:
+                        is_break = False
+                    else:
+                        is_break = len(word) > 1 or not (nxt.islower() or nxt.isupper())
+                if not is_break:
+                    end = text.find(" ", k)
+                    token = text[k : end if end >= 0 else len(text)]
+                    # Punkt may still break on a mark inside the next token ("Dr. x.y"),
+                    # but not on one that only ends a word ("Dr. Smith."): that mark is
+                    # the next candidate.
+                    if ("." in token or "?" in token or "!" in token) and not _WORD_THEN_MARK.fullmatch(token):
+                        return None
+                    continue
+            # "?", "!", and "." after a closing bracket or quote (a token of its own) break.
+            sentence = text[start : i + 1].strip()
+            if sentence:
+                out.append(sentence)
+            start = k
+        sentence = text[start:].strip()
+        if sentence:
+            out.append(sentence)
         return out
 
     def spans(self, text: str) -> list[tuple[int, int]]:
