@@ -48,7 +48,8 @@ from .knowledge import (
 )
 from .memory import HUGE_FILE_BYTES, TRIM_EVERY, release_memory
 from .retrieval.bm25 import BM25Params, Index
-from .text import Analyzer, SentenceSplitter
+from .spool import ByteSpool
+from .text import Analyzer, Numbering, SentenceSplitter
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +69,28 @@ def default_workers() -> int:
 
 class _Column:
     """Integers grown in place as files are merged: pieces joined at the end would hold a
-    million paragraphs' tokens twice at the moment of joining."""
+    million paragraphs' tokens twice at the moment of joining. A spooled column goes to a
+    file instead and is memory-mapped at the end (the index's tokens: the largest array of
+    a build, read in pieces while the postings are built and then only where a question
+    looks)."""
 
-    def __init__(self, dtype: type[np.int32] | type[np.int64]) -> None:
+    def __init__(
+        self, dtype: type[np.int32] | type[np.int64], spool_dir: Path | None = None, spooled: bool = False
+    ) -> None:
         self._dtype = dtype
         self._buf = array("i" if dtype is np.int32 else "q")
+        self._spool = ByteSpool(spool_dir) if spooled else None
 
     def append(self, values: np.ndarray) -> None:
-        self._buf.frombytes(np.ascontiguousarray(values, dtype=self._dtype).tobytes())
+        values = np.ascontiguousarray(values, dtype=self._dtype)
+        if self._spool is not None:
+            self._spool.append(values)
+        else:
+            self._buf.frombytes(values.tobytes())
 
     def array(self) -> np.ndarray:
+        if self._spool is not None:
+            return self._spool.array(self._dtype)
         return np.frombuffer(self._buf, dtype=self._dtype) if self._buf else np.zeros(0, dtype=self._dtype)
 
 
@@ -255,13 +268,11 @@ def build_knowledge(
 
     prev_docs: dict[str, int] = {}
     prev_table: PassageTable | None = None
-    vocab: dict[str, int] = {}
-    vocabulary: list[str] = []
+    vocab = Numbering()  # the build's terms, numbered in order of first use
     if previous is not None and isinstance(previous.kb.passages, PassageTable):
         prev_table = previous.kb.passages
         prev_docs = {d.path: i for i, d in enumerate(previous.kb.documents) if d.signature is not None}
-        vocabulary = list(previous.index.vocabulary)
-        vocab = dict(previous.index.term_ids)
+        vocab = Numbering(previous.index.vocabulary)
 
     def reused(rel: str, sig: tuple[int, int]) -> int | None:
         d = prev_docs.get(rel)
@@ -279,7 +290,7 @@ def build_knowledge(
     signatures: list[tuple[int, int]] = []
     notes: list[tuple[str, ...]] = []
     skipped: list[SkippedFile] = list(scan.skipped)
-    tokens = _Column(np.int32)
+    tokens = _Column(np.int32, spool_dir, spooled=True)
     sent_lens = _Column(np.int64)
     per_passage = _Column(np.int64)
     head_tokens = _Column(np.int32)
@@ -310,9 +321,6 @@ def build_knowledge(
                 # File-local term numbers to the build's: new terms are numbered in file
                 # order, so the vocabulary is the same whatever the number of workers.
                 terms = result.terms.split("\n") if result.terms else []
-                new = [t for t in terms if t not in vocab]  # terms are distinct within a file
-                vocab.update(zip(new, range(len(vocabulary), len(vocabulary) + len(new))))
-                vocabulary.extend(new)
                 ids = np.fromiter(map(vocab.__getitem__, terms), dtype=np.int32, count=len(terms))
                 tokens.append(ids[result.tokens])
                 sent_lens.append(result.sentence_lengths)
@@ -339,7 +347,7 @@ def build_knowledge(
     all_per_passage = per_passage.array()
     all_head = head_tokens.array()
     all_head_lens = head_lens.array()
-    index = Index.from_ids(all_tokens, all_sent_lens, all_per_passage, vocabulary, params, all_head, all_head_lens)
+    index = Index.from_ids(all_tokens, all_sent_lens, all_per_passage, vocab.order, params, all_head, all_head_lens)
     del all_tokens, all_sent_lens, all_per_passage, all_head, all_head_lens
     progress("indexing", 1, 1)
     kb = KnowledgeBase(root, table.documents(signatures, notes), table, tuple(skipped), scan.configs)

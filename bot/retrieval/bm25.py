@@ -24,6 +24,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from ..spool import pieces, release
 from ..text import TypoIndex
 
 log = logging.getLogger(__name__)
@@ -131,13 +132,20 @@ class Index:
         if head_tokens is None or heads_per_passage is None:
             head_tokens = np.zeros(0, dtype=np.int32)
             heads_per_passage = np.zeros(sentences_per_passage.shape[0], dtype=np.int64)
-        used = np.flatnonzero(
-            np.bincount(tokens, minlength=len(vocabulary)) + np.bincount(head_tokens, minlength=len(vocabulary))
-        )
+        # Term counts in pieces: the tokens may be a file mapping (a build's spool), whose
+        # pages then never all sit in memory at once.
+        counts = np.bincount(head_tokens, minlength=len(vocabulary))
+        for _, piece in pieces(tokens, _CHUNK_TOKENS):
+            counts += np.bincount(piece, minlength=len(vocabulary))
+        used = np.flatnonzero(counts)
+        del counts
         if used.shape[0] != len(vocabulary):
             remap = np.full(len(vocabulary), -1, dtype=np.int32)
             remap[used] = np.arange(used.shape[0], dtype=np.int32)
-            tokens = remap[tokens]
+            out = np.empty(tokens.shape[0], dtype=np.int32)
+            for start, piece in pieces(tokens, _CHUNK_TOKENS):
+                out[start : start + piece.shape[0]] = remap[piece]
+            tokens = out
             head_tokens = remap[head_tokens]
             vocabulary = [vocabulary[i] for i in used.tolist()]
         head_ptr = np.zeros(heads_per_passage.shape[0] + 1, dtype=np.int64)
@@ -176,6 +184,7 @@ class Index:
         for d0, d1 in chunks:
             terms, _, _ = self._pairs(d0, d1)
             df += np.bincount(terms, minlength=n_terms)
+            self._release_tokens(d0, d1)
         term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=term_ptr[1:])
         # BM25Plus idf as rank-bm25 computes it.
@@ -197,6 +206,7 @@ class Index:
             else:
                 norm = p.k1 * (1 - p.b + p.b * self.doc_len[docs] / self.avgdl)
                 post_weights[pos] = idf[terms] * (tf * (p.k1 + 1)) / (norm + tf)
+            self._release_tokens(d0, d1)
         return {
             "df": df.astype(np.int32),
             "idf": idf,
@@ -210,6 +220,10 @@ class Index:
         marks = np.arange(_CHUNK_TOKENS, int(self.token_ptr[-1]), _CHUNK_TOKENS)
         cuts = np.unique(np.concatenate(([0], np.searchsorted(self.token_ptr, marks), [self.size])))
         return [(int(a), int(b)) for a, b in pairwise(cuts.tolist()) if b > a]
+
+    def _release_tokens(self, d0: int, d1: int) -> None:
+        """Hand back the memory pages of passages d0..d1's tokens when they are file-mapped."""
+        release(self.tokens, int(self.token_ptr[d0]), int(self.token_ptr[d1]))
 
     def _pairs(self, d0: int, d1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Distinct (term, passage) pairs of passages d0..d1, sorted, with term frequencies."""

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bot import spool
 from bot.service import KnowledgeService
@@ -40,3 +41,27 @@ def test_saved_text_comes_from_the_spool_file(tmp_path: Path, monkeypatch):
     again = KnowledgeService.open(kdir)
     assert again.built.saved
     assert [p.text for p in again.knowledge.passages] == [p.text for p in first.knowledge.passages]
+
+
+def _resident_kb() -> int:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+def test_typed_spool_is_read_in_pieces_and_copied_from_any_view(tmp_path: Path):
+    s = ByteSpool(tmp_path)
+    for i in range(8):
+        s.append(np.arange(i * 1_000_000, (i + 1) * 1_000_000, dtype=np.int32))
+    arr = s.array(np.int32)
+    assert arr.dtype == np.int32 and arr.shape == (8_000_000,)
+    before = _resident_kb()
+    total = sum(int(piece.sum()) for _, piece in spool.pieces(arr, 100_000))
+    assert total == sum(range(8_000_000))
+    # The 32 MB were read, but their pages went back after each piece.
+    assert _resident_kb() - before < 8_000
+    view = np.ascontiguousarray(arr)[5:1005]  # a plain-ndarray view of the mapping
+    out = io.BytesIO()
+    assert spool.copy_to(view, out) and out.getvalue() == np.arange(5, 1005, dtype=np.int32).tobytes()
+    s.append(b"x")
+    with pytest.raises(ValueError):
+        s.array(np.int32)  # 32,000,001 bytes are no int32 array
