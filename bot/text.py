@@ -165,12 +165,12 @@ class Analyzer:
         order of first use, each token as an index into them, the number of tokens of each
         sentence).
 
-        A batch of sentences is joined with a separator word and split into words in one
-        pass; each token then costs one dictionary look-up in C, into a numbering of every
-        word this analyzer has met (kept across calls: a build worker stems and checks each
-        distinct word once, not once per file); the rest is numpy over those numbers.
-        Sentences are read a batch at a time, so a huge file stays in bounds (`sentences`
-        may be a generator)."""
+        Words are looked up in a vocabulary of every word this analyzer has met (kept
+        across calls: a build worker stems and checks each distinct word once, not once
+        per file). ASCII sentences are tokenised as bytes with numpy and looked up by their
+        bytes in a hash table, with no Python object per token; other sentences take the
+        exact per-word path (see _Vocabulary). Sentences are read a batch at a time, so a
+        huge file stays in bounds (`sentences` may be a generator)."""
         with self._analysis_lock:
             if self._vocab is None or len(self._vocab.words) > _MAX_VOCAB_WORDS:
                 self._vocab = _Vocabulary()
@@ -183,25 +183,21 @@ class Analyzer:
             lengths = array("q")
             source = iter(sentences)
             while batch := list(islice(source, _ANALYSIS_BATCH)):
-                n_sent = len(batch)
-                ids = vocab.term_ids(_batch_words(batch, self.words), self)
+                ids, counts = vocab.batch_terms(batch, self)
                 del batch
-                sep = ids == _SEP_ID
-                keep = ids >= 0
-                # Each word's sentence: the separators before it (a batch ends with one).
-                sentence_of = np.cumsum(sep) - sep
-                lengths.frombytes(np.bincount(sentence_of[keep], minlength=n_sent).astype(np.int64).tobytes())
-                ids = ids[keep]
+                lengths.frombytes(counts.astype(np.int64).tobytes())
                 if len(vocab.terms) > local.shape[0]:
                     local = np.concatenate([local, np.full(len(vocab.terms), -1, dtype=np.int32)])
                 new = ids[local[ids] < 0]
                 if new.shape[0]:
-                    # This call's new terms, numbered in order of first use.
-                    uniq, first = np.unique(new, return_index=True)
-                    uniq = uniq[np.argsort(first)]
+                    # This call's new terms, numbered in order of first use: each one's first
+                    # position, by an unbuffered minimum (no sort of the tokens).
+                    first = np.full(len(vocab.terms), _NEVER, dtype=np.int64)
+                    np.minimum.at(first, new, np.arange(new.shape[0]))
+                    uniq = np.flatnonzero(first != _NEVER)
+                    uniq = uniq[np.argsort(first[uniq])]
                     local[uniq] = np.arange(len(terms), len(terms) + uniq.shape[0], dtype=np.int32)
-                    names = vocab.terms
-                    terms.extend([names[i] for i in uniq.tolist()])
+                    terms.extend(map(vocab.terms.__getitem__, uniq.tolist()))
                 kept.frombytes(local[ids].tobytes())
         tokens = np.frombuffer(kept, dtype=np.int32) if kept else np.zeros(0, dtype=np.int32)
         return terms, tokens, np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64)
@@ -245,6 +241,99 @@ class Numbering(dict[str, int]):
 
 
 _SEP_ID = -2  # _Vocabulary.term_ids of the separator word (-1: a stopword)
+_UNKNOWN = -3  # _KeyTable.lookup of a word the table lacks
+_NEVER = np.iinfo(np.int64).max
+_SMALL_BATCH_CHARS = 4096  # below this, batch_terms goes word by word
+_WORD_BYTES = np.zeros(256, dtype=np.int8)  # 1 for the bytes of lower-case ASCII words
+_WORD_BYTES[[ord(c) for c in "abcdefghijklmnopqrstuvwxyz0123456789"]] = 1
+_ALL = (1 << 64) - 1
+# By a word's length (clipped to 16): the bytes of its first and second 8 that are its own.
+_MASK_LO = np.array([(1 << 8 * min(n, 8)) - 1 if n < 8 else _ALL for n in range(17)], dtype=np.uint64)
+_MASK_HI = np.array(
+    [(1 << 8 * (n - 8)) - 1 if 8 < n < 16 else (_ALL if n == 16 else 0) for n in range(17)], dtype=np.uint64
+)
+
+
+def _mix(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each (lo, hi) pair, never 0 (0 marks an empty _KeyTable slot)."""
+    h = lo * np.uint64(0x9E3779B97F4A7C15) ^ (hi + np.uint64(0x632BE59BD9B4E019)) * np.uint64(0xC2B2AE3D27D4EB4F)
+    h ^= h >> np.uint64(31)
+    h *= np.uint64(0xD6E8FEB86659FD93)
+    h ^= h >> np.uint64(32)
+    h[h == 0] = 1
+    return h
+
+
+class _KeyTable:
+    """An open-addressing hash table in numpy arrays: (hash, lo, hi) -> term number, looked
+    up for a whole batch of words at once. Each entry keeps the exact 16-byte key, so a
+    hash collision never merges two words (a look-up compares all three)."""
+
+    def __init__(self, bits: int = 16) -> None:
+        self._bits = bits
+        size = 1 << bits
+        self._hash = np.zeros(size, dtype=np.uint64)  # 0: empty
+        self._lo = np.zeros(size, dtype=np.uint64)
+        self._hi = np.zeros(size, dtype=np.uint64)
+        self._term = np.zeros(size, dtype=np.int32)
+        self._count = 0
+
+    def _home(self, h: np.ndarray) -> np.ndarray:
+        return (h >> np.uint64(64 - self._bits)).astype(np.int64)
+
+    def lookup(self, h: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """The term number of each key, _UNKNOWN where the table lacks it (linear probing:
+        a key is found before the first empty slot after its home slot)."""
+        mask = (1 << self._bits) - 1
+        pos = self._home(h)
+        # Most keys sit in their home slot: the first probe over whole arrays.
+        th = self._hash[pos]
+        found = (th == h) & (self._lo[pos] == lo) & (self._hi[pos] == hi)
+        out = np.where(found, self._term[pos], _UNKNOWN).astype(np.int32)
+        todo = np.flatnonzero(~found & (th != 0))
+        pos[todo] = (pos[todo] + 1) & mask
+        while todo.shape[0]:
+            slot = pos[todo]
+            th = self._hash[slot]
+            found = (th == h[todo]) & (self._lo[slot] == lo[todo]) & (self._hi[slot] == hi[todo])
+            out[todo[found]] = self._term[slot[found]]
+            todo = todo[~found & (th != 0)]
+            pos[todo] = (pos[todo] + 1) & mask
+        return out
+
+    def insert(self, h: np.ndarray, lo: np.ndarray, hi: np.ndarray, term: np.ndarray) -> None:
+        """Add distinct keys the table lacks."""
+        if (self._count + h.shape[0]) * 2 > (1 << self._bits):
+            self._grow(self._count + h.shape[0])
+        mask = (1 << self._bits) - 1
+        pos = self._home(h)
+        todo = np.arange(h.shape[0])
+        while todo.shape[0]:
+            slot = pos[todo]
+            free = self._hash[slot] == 0
+            # One key per free slot this round; the others probe on.
+            claimed, first = np.unique(slot[free], return_index=True)
+            won = todo[free][first]
+            self._hash[claimed] = h[won]
+            self._lo[claimed] = lo[won]
+            self._hi[claimed] = hi[won]
+            self._term[claimed] = term[won]
+            placed = np.zeros(h.shape[0], dtype=bool)
+            placed[won] = True
+            todo = todo[~placed[todo]]
+            pos[todo] = (pos[todo] + 1) & mask
+        self._count += h.shape[0]
+
+    def _grow(self, entries: int) -> None:
+        used = np.flatnonzero(self._hash)
+        old = self._hash[used], self._lo[used], self._hi[used], self._term[used]
+        bits = self._bits
+        while entries * 2 > (1 << bits):
+            bits += 1
+        self.__init__(bits)  # type: ignore[misc]
+        self.insert(*old)
+
+
 _MAX_VOCAB_WORDS = 1_000_000  # distinct words an analyzer keeps numbered (~150 MB), then starts over
 
 
@@ -256,6 +345,73 @@ class _Vocabulary:
         self.term_of_word = np.zeros(0, dtype=np.int32)  # word number -> term number, or -1 / _SEP_ID
         self.terms: list[str] = []  # term number -> stem
         self._term_num: dict[str, int] = {}
+        self._keys = _KeyTable()  # ASCII words of up to 16 bytes -> term number
+
+    def batch_terms(self, batch: list[str], analyzer: Analyzer) -> tuple[np.ndarray, np.ndarray]:
+        """(the term numbers of the batch's tokens, stopwords dropped; tokens per sentence)."""
+        joined = " \n ".join(batch)
+        if len(joined) < _SMALL_BATCH_CHARS:
+            return self._word_terms(batch, analyzer)  # numpy's overhead would outweigh it
+        if joined.isascii() and joined.count("\n") == len(batch) - 1:
+            return self._ascii_terms(joined, len(batch), analyzer)
+        # Plain ASCII sentences by bytes, all at once; any other sentence word by word; then
+        # the two sets of tokens back in sentence order.
+        plain = [i for i, sent in enumerate(batch) if sent.isascii() and "\n" not in sent]
+        if not plain:
+            return self._word_terms(batch, analyzer)
+        plain_set = set(plain)
+        other = [i for i in range(len(batch)) if i not in plain_set]
+        ids_a, counts_a = self._ascii_terms(" \n ".join([batch[i] for i in plain]), len(plain), analyzer)
+        ids_b, counts_b = self._word_terms([batch[i] for i in other], analyzer)
+        where = np.concatenate([np.repeat(plain, counts_a), np.repeat(other, counts_b)])
+        order = np.argsort(where, kind="stable")
+        counts = np.zeros(len(batch), dtype=np.int64)
+        counts[plain] = counts_a
+        counts[other] = counts_b
+        return np.concatenate([ids_a, ids_b])[order], counts
+
+    def _word_terms(self, batch: list[str], analyzer: Analyzer) -> tuple[np.ndarray, np.ndarray]:
+        """batch_terms word by word (any text): each word one look-up in `words`."""
+        ids = self.term_ids(_batch_words(batch, analyzer.words), analyzer)
+        sep = ids == _SEP_ID
+        keep = ids >= 0
+        # Each word's sentence: the separators before it (the words end with one).
+        sentence_of = np.cumsum(sep) - sep
+        return ids[keep], np.bincount(sentence_of[keep], minlength=len(batch))
+
+    def _ascii_terms(self, joined: str, n_sent: int, analyzer: Analyzer) -> tuple[np.ndarray, np.ndarray]:
+        """batch_terms of ASCII sentences joined with " \n " (none containing a newline).
+
+        The lower-cased bytes are classified with a lookup table; each word's first 16
+        bytes are read as two 64-bit integers (unaligned loads at every word start), which
+        identify a word of up to 16 letters exactly; a hash of the pair finds its term in
+        `_KeyTable`. Words the table lacks, and longer ones, take the word-by-word path
+        (they are then added, so a worker meets each one there once)."""
+        text = joined.lower() + " \n"
+        data = np.frombuffer(text.encode("ascii") + bytes(16), dtype=np.uint8)
+        n = len(text)
+        edges = np.diff(_WORD_BYTES[data[:n]], prepend=np.int8(0))
+        starts = np.flatnonzero(edges == 1)
+        ends = np.flatnonzero(edges == -1)  # the text ends with a non-word byte
+        sentence_of = np.searchsorted(np.flatnonzero(data[:n] == 10), starts)
+        size = ends - starts
+        clipped = np.minimum(size, 16)
+        words8 = np.ndarray((n + 9,), dtype="<u8", buffer=data, strides=(1,))  # 8 bytes at each offset
+        lo = words8[starts] & _MASK_LO[clipped]
+        hi = words8[starts + 8] & _MASK_HI[clipped]
+        key = _mix(lo, hi)
+        ids = self._keys.lookup(key, lo, hi)
+        ids[size > 16] = _UNKNOWN
+        missing = np.flatnonzero(ids == _UNKNOWN)
+        if missing.shape[0]:
+            words = [text[a:b] for a, b in zip(starts[missing].tolist(), ends[missing].tolist())]
+            ids[missing] = self.term_ids(words, analyzer)
+            short = missing[size[missing] <= 16]
+            _, first = np.unique(key[short], return_index=True)
+            new = short[first]
+            self._keys.insert(key[new], lo[new], hi[new], ids[new])
+        keep = ids >= 0
+        return ids[keep], np.bincount(sentence_of[keep], minlength=n_sent)
 
     def term_ids(self, words: list[str], analyzer: Analyzer) -> np.ndarray:
         """The term number of each word (-1 for a stopword, _SEP_ID for the separator)."""

@@ -126,3 +126,57 @@ def test_without_pystemmer_nltk_stems_and_the_saved_index_knows_which(monkeypatc
     key = store.settings_key(LoadConfig(), BM25Params())
     monkeypatch.setattr(store, "STEMMER", "nltk-snowball-x")
     assert store.settings_key(LoadConfig(), BM25Params()) != key
+
+
+def _sentences_of_every_kind(n: int) -> list[str]:
+    """Sentences of ASCII words of every length (beyond the byte path's 16), digits,
+    underscores, punctuation, non-ASCII and invisible characters, and newlines."""
+    import random
+
+    rng = random.Random(13)
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    odd = ["Straße", "ﬁle", "Ram\u200bstein", "İstanbul", "naïve", "x_y", "__init__", "3.14", "it's", "line\nbreak"]
+    out = []
+    for _ in range(n):
+        words = []
+        for _ in range(rng.randrange(0, 12)):
+            if rng.random() < 0.05:
+                words.append(rng.choice(odd))
+            else:
+                words.append(
+                    "".join(
+                        rng.choice(letters + "0123456789")
+                        for _ in range(rng.choice([1, 2, 7, 8, 9, 15, 16, 17, 24, 40]))
+                    )
+                )
+        out.append(rng.choice([" ", ", ", " - ", "; "]).join(words) + rng.choice(["", ".", "?"]))
+    # Words that share their first 8 or 16 bytes, and end where the byte path's words do.
+    out += ["abcdefgh abcdefghi abcdefghij abcdefghik abcdefghijklmnop abcdefghijklmnopq abcdefghijklmnopr"]
+    out += ["", "   ", "the and of", "THE"]
+    return out
+
+
+def test_analyse_sentences_equals_terms_of_each_sentence():
+    sentences = _sentences_of_every_kind(3000)
+    a = Analyzer()
+    for batch in (sentences, [s for s in sentences if s.isascii() and "\n" not in s]):
+        for _ in range(2):  # the second time every word is known
+            terms, tokens, lengths = a.analyse_sentences(batch)
+            assert lengths.tolist() == [len(a.terms(s)) for s in batch]
+            assert [terms[t] for t in tokens.tolist()] == [t for s in batch for t in a.terms(s)]
+            assert len(set(terms)) == len(terms)
+            assert terms == list(dict.fromkeys(terms[t] for t in tokens.tolist()))  # in order of first use
+
+
+def test_analysis_hash_collisions_never_merge_words(monkeypatch):
+    import numpy as np
+
+    from bot import text
+
+    # Every word the same hash: the table must still tell them apart by their bytes.
+    monkeypatch.setattr(text, "_mix", lambda lo, hi: np.ones(lo.shape[0], dtype=np.uint64))
+    sentences = [f"alpha beta gamma{i % 50} delta{i % 7} epsilon" for i in range(600)]
+    a = Analyzer()
+    for _ in range(2):
+        terms, tokens, _ = a.analyse_sentences(sentences)
+        assert [terms[t] for t in tokens.tolist()] == [t for s in sentences for t in a.terms(s)]
