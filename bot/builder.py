@@ -12,6 +12,7 @@ are merged in file order, so the index and passage numbers do not depend on the 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
@@ -49,7 +50,7 @@ from .knowledge import (
 from .memory import HUGE_FILE_BYTES, TRIM_EVERY, release_memory
 from .retrieval.bm25 import BM25Params, Index
 from .spool import ByteSpool
-from .text import Analyzer, Numbering, SentenceSplitter
+from .text import AnalysedTerms, Analyzer, Numbering, SentenceSplitter
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +114,12 @@ class FileAnalysis:
 
     part: TablePart  # the passages as table rows (text, sentence spans, Markdown, sections)
     notes: tuple[str, ...]
-    terms: str  # the file's distinct terms in order of first use, one per line
-    tokens: np.ndarray  # int32 indexes into `terms`, in reading order
+    # The file's distinct terms as numbers in the analysing process's vocabulary, and the
+    # text of those this build has not been sent yet (see Analyzer.analyse_terms).
+    terms: AnalysedTerms
+    tokens: np.ndarray  # int32 indexes into terms.term_ids, in reading order
     sentence_lengths: np.ndarray  # tokens of each sentence
-    head_tokens: np.ndarray  # int32 indexes into `terms`: every passage's heading path
+    head_tokens: np.ndarray  # int32 indexes into terms.term_ids: every passage's heading path
     heads_per_passage: np.ndarray  # tokens of each passage's heading path
 
 
@@ -131,8 +134,10 @@ def analyse_file(
     folder: FolderConfig,
     splitter: SentenceSplitter,
     analyzer: Analyzer,
+    session: str = "",
 ) -> FileAnalysis | SkippedFile:
-    """All the per-file work of a build: file in, table rows and terms out."""
+    """All the per-file work of a build: file in, table rows and terms out. `session`
+    names the build, so each term's text is sent to it once (analyse_terms)."""
     got = load_file(root, rel, signature, config, folder, splitter)
     if isinstance(got, SkippedFile):
         return got
@@ -149,14 +154,15 @@ def analyse_file(
         release_memory()
     headings = part.headings()
     # Body sentences and heading paths in one pass, so they share the file's term numbers.
-    terms, tokens, lengths = analyzer.analyse_sentences(chain(part.sentences(), headings))
+    terms = analyzer.analyse_terms(chain(part.sentences(), headings), session)
+    tokens, lengths = terms.tokens, terms.lengths
+    terms = replace(terms, tokens=tokens[:0], lengths=lengths[:0])  # sent once, below
     n_body = len(lengths) - len(headings)
     split = int(lengths[:n_body].sum())
-    # Terms are letters and digits only, so a newline cannot occur inside one.
     return FileAnalysis(
         part,
         document.notes,
-        "\n".join(terms),
+        terms,
         tokens[:split],
         lengths[:n_body],
         tokens[split:],
@@ -175,19 +181,19 @@ def _drain(items: list[Passage], trim: bool) -> Iterator[Passage]:
 
 
 # Worker processes keep one configuration, splitter and analyzer (and so one stem cache) each.
-_worker: tuple[Path, LoadConfig, SentenceSplitter, Analyzer] | None = None
+_worker: tuple[Path, LoadConfig, SentenceSplitter, Analyzer, str] | None = None
 
 
-def _worker_init(root: Path, config: LoadConfig, splitter: SentenceSplitter, analyzer: Analyzer) -> None:
+def _worker_init(root: Path, config: LoadConfig, splitter: SentenceSplitter, analyzer: Analyzer, session: str) -> None:
     global _worker
-    _worker = (root, config, splitter, analyzer)
+    _worker = (root, config, splitter, analyzer, session)
     logging.disable(logging.WARNING)  # the parent logs skipped files, once and in order
 
 
 def _worker_analyse(task: Task) -> FileAnalysis | SkippedFile:
     assert _worker is not None
-    root, config, splitter, analyzer = _worker
-    return analyse_file(root, task[0], task[1], config, task[2], splitter, analyzer)
+    root, config, splitter, analyzer, session = _worker
+    return analyse_file(root, task[0], task[1], config, task[2], splitter, analyzer, session)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -204,19 +210,23 @@ def _analysed(
     splitter: SentenceSplitter,
     analyzer: Analyzer,
     workers: int,
+    session: str,
 ) -> Generator[FileAnalysis | SkippedFile, None, None]:
     """analyse_file over `tasks`, in their order: in a pool when it pays off."""
     size = sum(sig[0] for _, sig, _ in tasks if sig)
     if workers <= 1 or len(tasks) < 2 or size < PARALLEL_MIN_BYTES:
         for rel, sig, folder in tasks:
-            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer)
+            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer, session)
         return
     workers = min(workers, len(tasks))
     log.debug("analysing %d files in %d processes", len(tasks), workers)
     done = 0
     try:
         with ProcessPoolExecutor(
-            workers, mp_context=_pool_context(), initializer=_worker_init, initargs=(root, config, splitter, analyzer)
+            workers,
+            mp_context=_pool_context(),
+            initializer=_worker_init,
+            initargs=(root, config, splitter, analyzer, session),
         ) as pool:
             # A few files in flight per worker, not all: results wait in memory only until
             # merged, so memory stays bounded however many files there are.
@@ -235,7 +245,28 @@ def _analysed(
         # No processes here (a sandbox, an unguarded __main__): the same work, in-process.
         log.warning("build worker processes failed (%s); reading the rest in-process", exc)
         for rel, sig, folder in tasks[done:]:
-            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer)
+            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer, session)
+
+
+_BUILDS = itertools.count()
+
+
+def _build_ids(terms: AnalysedTerms, maps: dict[str, np.ndarray], vocab: Numbering) -> np.ndarray:
+    """The build's numbers for a file's terms. A term's text comes once per analysing
+    vocabulary (the first file there that used it); new terms are numbered in file order,
+    so the vocabulary is the same whatever the number of workers."""
+    known = maps.get(terms.source, np.zeros(0, dtype=np.int32))
+    top = int(terms.term_ids.max()) + 1 if terms.term_ids.shape[0] else 0
+    if top > known.shape[0]:
+        known = np.concatenate([known, np.full(max(top - known.shape[0], known.shape[0]), -1, dtype=np.int32)])
+    if terms.new_ids.shape[0]:
+        names = terms.new_terms.split("\n")
+        known[terms.new_ids] = np.fromiter(map(vocab.__getitem__, names), dtype=np.int32, count=len(names))
+    maps[terms.source] = known
+    ids = known[terms.term_ids]
+    if ids.shape[0] and int(ids.min()) < 0:
+        raise RuntimeError("a build worker used a term it never sent")  # a bug, never input
+    return ids
 
 
 def build_knowledge(
@@ -284,7 +315,10 @@ def build_knowledge(
     to_read: list[Task] = [
         (rel, sig, replace(scan.folder_config(rel), excludes=())) for rel, sig in scan.files if reused(rel, sig) is None
     ]
-    fresh = _analysed(root, to_read, config, splitter, analyzer, workers)
+    session = f"{os.getpid()}-{time.time_ns()}-{next(_BUILDS)}"
+    fresh = _analysed(root, to_read, config, splitter, analyzer, workers, session)
+    # Per analysing vocabulary: its term numbers -> the build's (-1: not sent yet).
+    term_maps: dict[str, np.ndarray] = {}
 
     writer = TableWriter(spool_dir)
     signatures: list[tuple[int, int]] = []
@@ -320,8 +354,7 @@ def build_knowledge(
                 writer.add_part(result.part)
                 # File-local term numbers to the build's: new terms are numbered in file
                 # order, so the vocabulary is the same whatever the number of workers.
-                terms = result.terms.split("\n") if result.terms else []
-                ids = np.fromiter(map(vocab.__getitem__, terms), dtype=np.int32, count=len(terms))
+                ids = _build_ids(result.terms, term_maps, vocab)
                 tokens.append(ids[result.tokens])
                 sent_lens.append(result.sentence_lengths)
                 per_passage.append(result.part.sent_counts)

@@ -7,7 +7,9 @@ downloaded data, and the stopword list ships inside the package.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
 import threading
 import unicodedata
@@ -118,6 +120,8 @@ class Analyzer:
         self._cache: dict[str, str] = {}
         self._analysis_lock = threading.Lock()
         self._vocab: _Vocabulary | None = None  # analyse_sentences's word numbering
+        # (session, vocabulary serial) -> which vocabulary terms analyse_terms has reported
+        self._sent: dict[tuple[str, int], np.ndarray] = {}
 
     def __reduce__(self) -> tuple:
         # For build worker processes: the settings travel, the stem cache does not.
@@ -172,35 +176,60 @@ class Analyzer:
         exact per-word path (see _Vocabulary). Sentences are read a batch at a time, so a
         huge file stays in bounds (`sentences` may be a generator)."""
         with self._analysis_lock:
-            if self._vocab is None or len(self._vocab.words) > _MAX_VOCAB_WORDS:
-                self._vocab = _Vocabulary()
-            vocab = self._vocab
-            terms: list[str] = []
-            local = np.full(1024, -1, dtype=np.int32)  # vocabulary term -> index into terms
-            # Kept tokens grow in one buffer, not as pieces joined at the end (which would
-            # hold a huge file's tokens twice).
-            kept = array("i")
-            lengths = array("q")
-            source = iter(sentences)
-            while batch := list(islice(source, _ANALYSIS_BATCH)):
-                ids, counts = vocab.batch_terms(batch, self)
-                del batch
-                lengths.frombytes(counts.astype(np.int64).tobytes())
-                if len(vocab.terms) > local.shape[0]:
-                    local = np.concatenate([local, np.full(len(vocab.terms), -1, dtype=np.int32)])
-                new = ids[local[ids] < 0]
-                if new.shape[0]:
-                    # This call's new terms, numbered in order of first use: each one's first
-                    # position, by an unbuffered minimum (no sort of the tokens).
-                    first = np.full(len(vocab.terms), _NEVER, dtype=np.int64)
-                    np.minimum.at(first, new, np.arange(new.shape[0]))
-                    uniq = np.flatnonzero(first != _NEVER)
-                    uniq = uniq[np.argsort(first[uniq])]
-                    local[uniq] = np.arange(len(terms), len(terms) + uniq.shape[0], dtype=np.int32)
-                    terms.extend(map(vocab.terms.__getitem__, uniq.tolist()))
-                kept.frombytes(local[ids].tobytes())
-        tokens = np.frombuffer(kept, dtype=np.int32) if kept else np.zeros(0, dtype=np.int32)
-        return terms, tokens, np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, dtype=np.int64)
+            vocab, ids, tokens, lengths = self._analyse(sentences)
+            return list(map(vocab.terms.__getitem__, ids.tolist())), tokens, lengths
+
+    def analyse_terms(self, sentences: Iterable[str], session: str) -> AnalysedTerms:
+        """analyse_sentences with the terms as numbers in this analyzer's vocabulary, and
+        as text only those not reported before in `session` (one build): a worker sends a
+        term's text to the build once, not once per file that uses it."""
+        with self._analysis_lock:
+            vocab, ids, tokens, lengths = self._analyse(sentences)
+            sent = self._sent.pop((session, vocab.serial), None)
+            if sent is None or sent.shape[0] < len(vocab.terms):
+                grown = np.zeros(len(vocab.terms) + 1024, dtype=bool)
+                if sent is not None:
+                    grown[: sent.shape[0]] = sent
+                sent = grown
+            new = ids[~sent[ids]]
+            sent[new] = True
+            self._sent[(session, vocab.serial)] = sent
+            while len(self._sent) > 4:  # sessions long over
+                del self._sent[next(iter(self._sent))]
+            names = "\n".join(map(vocab.terms.__getitem__, new.tolist()))
+            return AnalysedTerms(f"{os.getpid()}-{vocab.serial}", ids, new, names, tokens, lengths)
+
+    def _analyse(self, sentences: Iterable[str]) -> tuple[_Vocabulary, np.ndarray, np.ndarray, np.ndarray]:
+        """(the vocabulary, the vocabulary numbers of the distinct terms in order of first
+        use, each token as an index into those, tokens per sentence). Under the lock."""
+        if self._vocab is None or len(self._vocab.words) > _MAX_VOCAB_WORDS:
+            self._vocab = _Vocabulary()
+        vocab = self._vocab
+        order = array("i")  # vocabulary numbers of this call's terms, in order of first use
+        local = np.full(1024, -1, dtype=np.int32)  # vocabulary number -> index into order
+        # Kept tokens grow in one buffer, not as pieces joined at the end (which would hold
+        # a huge file's tokens twice).
+        kept = array("i")
+        lengths = array("q")
+        source = iter(sentences)
+        while batch := list(islice(source, _ANALYSIS_BATCH)):
+            ids, counts = vocab.batch_terms(batch, self)
+            del batch
+            lengths.frombytes(counts.astype(np.int64).tobytes())
+            if len(vocab.terms) > local.shape[0]:
+                local = np.concatenate([local, np.full(len(vocab.terms), -1, dtype=np.int32)])
+            new = ids[local[ids] < 0]
+            if new.shape[0]:
+                # This call's new terms, numbered in order of first use: each one's first
+                # position, by an unbuffered minimum (no sort of the tokens).
+                first = np.full(len(vocab.terms), _NEVER, dtype=np.int64)
+                np.minimum.at(first, new, np.arange(new.shape[0]))
+                uniq = np.flatnonzero(first != _NEVER)
+                uniq = uniq[np.argsort(first[uniq])].astype(np.int32)
+                local[uniq] = np.arange(len(order), len(order) + uniq.shape[0], dtype=np.int32)
+                order.frombytes(uniq.tobytes())
+            kept.frombytes(local[ids].tobytes())
+        return vocab, _ints(order, np.int32), _ints(kept, np.int32), _ints(lengths, np.int64)
 
     def highlight_spans(self, text: str, stems: frozenset[str]) -> list[tuple[int, int]]:
         """Character spans of the words of `text` whose stems are in `stems`."""
@@ -337,10 +366,30 @@ class _KeyTable:
 _MAX_VOCAB_WORDS = 1_000_000  # distinct words an analyzer keeps numbered (~150 MB), then starts over
 
 
+@dataclass(frozen=True)
+class AnalysedTerms:
+    """Analyzer.analyse_terms: sentences' terms as numbers in one analyzer's vocabulary."""
+
+    source: str  # the vocabulary (process and instance): its numbers mean nothing elsewhere
+    term_ids: np.ndarray  # int32 vocabulary numbers of the distinct terms, in order of first use
+    new_ids: np.ndarray  # int32: those not reported before in the session, in the same order
+    new_terms: str  # their text, one per line (terms are letters and digits only)
+    tokens: np.ndarray  # int32 indexes into term_ids, in reading order
+    lengths: np.ndarray  # int64 tokens of each sentence
+
+
+def _ints(buf: array, dtype: type[np.generic]) -> np.ndarray:
+    return np.frombuffer(buf, dtype=dtype) if buf else np.zeros(0, dtype=dtype)
+
+
+_SERIALS = itertools.count()
+
+
 class _Vocabulary:
     """Every word an Analyzer has analysed, numbered, with the index term it yields."""
 
     def __init__(self) -> None:
+        self.serial = next(_SERIALS)
         self.words = Numbering()
         self.term_of_word = np.zeros(0, dtype=np.int32)  # word number -> term number, or -1 / _SEP_ID
         self.terms: list[str] = []  # term number -> stem

@@ -12,7 +12,7 @@ from bot.builder import build_knowledge
 from bot.text import Analyzer, SentenceSplitter
 
 
-def _write_folder(root: Path, files: int = 7) -> None:
+def _write_folder(root: Path, files: int = 7, paragraphs: tuple[int, int] = (3, 9)) -> None:
     rng = np.random.default_rng(3)
     words = [
         "alpha",
@@ -36,7 +36,7 @@ def _write_folder(root: Path, files: int = 7) -> None:
     ]
     for f in range(files):
         paras = []
-        for _ in range(int(rng.integers(3, 9))):
+        for _ in range(int(rng.integers(*paragraphs))):
             sents = [
                 " ".join(rng.choice(words, size=int(rng.integers(3, 10)))).capitalize() + "."
                 for _ in range(int(rng.integers(1, 4)))
@@ -52,8 +52,10 @@ def _arrays(built) -> dict[str, np.ndarray]:
     return out
 
 
-def test_the_index_does_not_depend_on_the_worker_count(tmp_path: Path, monkeypatch):
-    _write_folder(tmp_path)
+# Small files are analysed word by word; big ones (batches over 4 KB) mostly as bytes.
+@pytest.mark.parametrize("paragraphs", [(3, 9), (200, 300)])
+def test_the_index_does_not_depend_on_the_worker_count(tmp_path: Path, monkeypatch, paragraphs: tuple[int, int]):
+    _write_folder(tmp_path, paragraphs=paragraphs)
     serial = build_knowledge(tmp_path, workers=1)
     monkeypatch.setattr(builder, "PARALLEL_MIN_BYTES", 0)  # a pool even for a small folder
     used = []
@@ -71,12 +73,12 @@ def test_the_index_does_not_depend_on_the_worker_count(tmp_path: Path, monkeypat
     assert [s.path for s in pooled.kb.skipped] == [s.path for s in serial.kb.skipped] == ["empty.txt"]
 
 
-@pytest.mark.parametrize("batch", [5_000, 3])
-def test_bulk_analysis_equals_per_sentence_terms(tmp_path: Path, monkeypatch, batch: int):
+@pytest.mark.parametrize(("batch", "paragraphs"), [(5_000, (3, 9)), (3, (3, 9)), (5_000, (200, 300))])
+def test_bulk_analysis_equals_per_sentence_terms(tmp_path: Path, monkeypatch, batch: int, paragraphs: tuple[int, int]):
     """The build's term ids are those of Analyzer.terms on every sentence of every passage,
     however many sentences are analysed at a time."""
     monkeypatch.setattr(text, "_ANALYSIS_BATCH", batch)
-    _write_folder(tmp_path, files=3)
+    _write_folder(tmp_path, files=3, paragraphs=paragraphs)
     built = build_knowledge(tmp_path, workers=1)
     analyzer, splitter = Analyzer(), SentenceSplitter()
     idx = built.index
