@@ -194,14 +194,24 @@ def _cpu_s(pid: int) -> float:
 
 
 def _rss_kb(pid: int) -> int:
+    return _status_kb(pid)[0]
+
+
+def _status_kb(pid: int) -> tuple[int, int]:
+    """(resident memory, its anonymous part) of a process, in kB. The rest is pages of
+    memory-mapped files (the saved index, the build's spools): page cache the kernel may
+    drop at any time, counted in RSS while mapped."""
+    rss = anon = 0
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                    rss = int(line.split()[1])
+                elif line.startswith("RssAnon:"):
+                    anon = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return rss, anon
 
 
 class TreeMemory(threading.Thread):
@@ -209,22 +219,35 @@ class TreeMemory(threading.Thread):
     CPU time they used (last reading of each; a busy machine stretches the wall time, not
     this much)."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, built_marker: Path | None = None) -> None:
         super().__init__(daemon=True)
         self.pid, self.peak_kb, self.stop = pid, 0, threading.Event()
+        self.anon_peak_kb = 0
+        # Until `built_marker` exists (the worker writes it once the service is open): the
+        # peaks while building and saving, before any question.
+        self.marker, self.build_peak_kb, self.build_anon_peak_kb = built_marker, 0, 0
         self.cpu: dict[int, float] = {}
 
     def run(self) -> None:
         n = 0
+        building = self.marker is not None
         while not self.stop.is_set():
-            kids, todo, total = _children(), [self.pid], 0
+            kids, todo, total, anon = _children(), [self.pid], 0, 0
             while todo:
                 p = todo.pop()
-                total += _rss_kb(p)
+                rss, rss_anon = _status_kb(p)
+                total += rss
+                anon += rss_anon
                 if n % 10 == 0:
                     self.cpu[p] = max(self.cpu.get(p, 0.0), _cpu_s(p))
                 todo.extend(kids.get(p, []))
             self.peak_kb = max(self.peak_kb, total)
+            self.anon_peak_kb = max(self.anon_peak_kb, anon)
+            if building and self.marker is not None:
+                building = not self.marker.exists()
+                if building:
+                    self.build_peak_kb = max(self.build_peak_kb, total)
+                    self.build_anon_peak_kb = max(self.build_anon_peak_kb, anon)
             n += 1
             self.stop.wait(0.02)
 
@@ -236,6 +259,8 @@ class TreeMemory(threading.Thread):
 def run_side(kind: str, args: argparse.Namespace, env: dict[str, str]) -> dict:
     out = Path(args.cache) / f"result-{kind}.json"
     out.unlink(missing_ok=True)
+    marker = out.with_suffix(".built")
+    marker.unlink(missing_ok=True)
     cmd = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -252,7 +277,7 @@ def run_side(kind: str, args: argparse.Namespace, env: dict[str, str]) -> dict:
     ]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
-    mem = TreeMemory(proc.pid)
+    mem = TreeMemory(proc.pid, marker)
     mem.start()
     code = proc.wait()
     wall = time.perf_counter() - t0
@@ -263,6 +288,10 @@ def run_side(kind: str, args: argparse.Namespace, env: dict[str, str]) -> dict:
     res = json.loads(out.read_text())
     res["process_s"] = wall
     res["tree_peak_mb"] = mem.peak_kb / 1024
+    res["tree_anon_peak_mb"] = mem.anon_peak_kb / 1024
+    res["build_peak_mb"] = mem.build_peak_kb / 1024
+    res["build_anon_peak_mb"] = mem.build_anon_peak_kb / 1024
+    marker.unlink(missing_ok=True)
     res["tree_cpu_s"] = mem.cpu_s
     return res
 
@@ -287,6 +316,7 @@ def worker_bot(a: argparse.Namespace, started: float) -> dict:
     t0 = time.perf_counter()
     service = KnowledgeService.open(kdir, build_workers=a.workers)
     open_s = time.perf_counter() - t0
+    a.out.with_suffix(".built").touch()  # the end of the build (and save) for TreeMemory
     built = service.built
     questions = [q for q in meta["questions"]][: a.questions]
     first = service.ask(questions[0]["q"])
@@ -413,8 +443,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {cores} cores, load average {os.getloadavg()[0]:.1f} (figures are rough on a busy machine)")
     print(
         f"bot   : build {bot['build_s']:.1f} s (read, clean, split, analyse, index), save {bot['save_s'] or 0:.1f} s, "
-        f"process start to first answer {bot['first_answer_s']:.1f} s; peak memory {bot['tree_peak_mb']:.0f} MB "
-        f"(process tree); answer path mean {bot['answer_ms']['mean']:.2f} ms, p50 {bot['answer_ms']['p50']:.2f}, "
+        f"process start to first answer {bot['first_answer_s']:.1f} s; peak memory (process tree) while building "
+        f"and saving {bot['build_peak_mb']:.0f} MB (anonymous {bot['build_anon_peak_mb']:.0f}), over the whole run "
+        f"{bot['tree_peak_mb']:.0f} MB (anonymous {bot['tree_anon_peak_mb']:.0f}; the rest is pages of memory-mapped "
+        f"files the questions read); answer path mean {bot['answer_ms']['mean']:.2f} ms, p50 {bot['answer_ms']['p50']:.2f}, "
         f"p99 {bot['answer_ms']['p99']:.2f}; top-1 {bot['top1']:.3f}; CPU of the process tree "
         f"{bot['tree_cpu_s']:.0f} s (build and {len(meta['questions'][: args.questions])} questions)"
     )
@@ -449,8 +481,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.paragraphs >= 1_000_000:
         print(
             f"1M    : build {bot['build_s']:.0f} s (target <= {TARGETS['build_1m_s']:.0f} s on 2 cores: "
-            f"{ok(bot['build_s'] <= TARGETS['build_1m_s'])}), peak {bot['tree_peak_mb']:.0f} MB (target <= "
-            f"{TARGETS['peak_1m_mb']:.0f}: {ok(bot['tree_peak_mb'] <= TARGETS['peak_1m_mb'])}), start-up from the "
+            f"{ok(bot['build_s'] <= TARGETS['build_1m_s'])}), peak while building {bot['build_peak_mb']:.0f} MB "
+            f"(target <= {TARGETS['peak_1m_mb']:.0f}: {ok(bot['build_peak_mb'] <= TARGETS['peak_1m_mb'])}; whole run "
+            f"{bot['tree_peak_mb']:.0f} MB), start-up from the "
             f"saved index {again['open_s']:.2f} s (target <= {TARGETS['startup_1m_s']}: "
             f"{ok(again['open_s'] <= TARGETS['startup_1m_s'])}), p99 {bot['answer_ms']['p99']:.1f} ms (target <= "
             f"{TARGETS['p99_1m_ms']}: {ok(bot['answer_ms']['p99'] <= TARGETS['p99_1m_ms'])})"
