@@ -76,6 +76,8 @@ def stopwords() -> frozenset[str]:
 
 def clean_invisible(text: str) -> str:
     """NFKC-normalise and drop zero-width characters, so look-alike text tokenises alike."""
+    if text.isascii():
+        return text  # already NFKC, and every invisible character is beyond ASCII
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
 
 
