@@ -92,6 +92,16 @@ def build_passages(tree: DocTree, title: str, options: ShapeOptions | None = Non
         if not section.blocks:
             continue
         shown = path[1:] if path and top is not None and id(top) in title_h1 else path
+        paras = [b for b in section.blocks if isinstance(b, Paragraph)] if flat else []
+        limit = opts.max_prose * LONG_PARAGRAPH_FACTOR
+        if paras and len(paras) == len(section.blocks) and all(len(b.md) <= limit for b in paras):
+            # Plain paragraphs only (every .txt file): each is a passage of its own, as
+            # the general path below would make it, without its per-block objects.
+            for b in paras:
+                text = inline.to_plain(b.md)
+                if text:
+                    out.append(PassageDraft(number, shown, (text,), b.md, b.page))
+            continue
         units = _units(section.blocks, opts)
         for group in [[u] for u in units] if flat else _split(units, opts.max_prose):
             blocks = [b for unit in group for b in unit.blocks]
