@@ -18,9 +18,11 @@ import logging
 import math
 import threading
 from array import array
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import islice, pairwise
 
 import numpy as np
 
@@ -30,6 +32,7 @@ from ..text import TypoIndex
 log = logging.getLogger(__name__)
 
 _CHUNK_TOKENS = 1_000_000  # tokens per postings-building chunk: ~50 MB of temporaries
+_POSTING_THREADS = 2  # chunks computed ahead while the postings are placed
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,6 @@ class Index:
         (term, passage) pairs at their place. Each chunk is one sort by (term, passage),
         which yields term frequencies and the order at once."""
         n_terms = len(self.vocabulary)
-        p = self.params
         if self.tokens.shape[0] == 0:  # passages of stopwords only: nothing to search
             return {
                 "df": np.zeros(n_terms, dtype=np.int32),
@@ -181,10 +183,8 @@ class Index:
             }
         chunks = self._chunks()
         df = np.zeros(n_terms, dtype=np.int64)
-        for d0, d1 in chunks:
-            terms, _, _ = self._pairs(d0, d1)
+        for terms, *_ in self._chunk_pairs(chunks):
             df += np.bincount(terms, minlength=n_terms)
-            self._release_tokens(d0, d1)
         term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=term_ptr[1:])
         # BM25Plus idf as rank-bm25 computes it.
@@ -192,21 +192,13 @@ class Index:
         post_docs = np.empty(int(term_ptr[-1]), dtype=np.int32)
         post_weights = np.empty(int(term_ptr[-1]), dtype=np.float32)
         cursor = term_ptr[:-1].copy()  # where each term's next passage goes
-        for d0, d1 in chunks:
-            terms, docs, tf = self._pairs(d0, d1)
-            run = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1])))
-            run_len = np.diff(np.append(run, terms.shape[0]))
-            pos = cursor[terms] + (np.arange(terms.shape[0]) - np.repeat(run, run_len))
-            cursor[terms[run]] += run_len
+        # Only placing each chunk's postings depends on the chunks before it (the cursor):
+        # the rest is computed ahead, chunk by chunk, in other threads.
+        for terms, offsets, run_terms, run_len, docs, weights in self._chunk_pairs(chunks, idf):
+            pos = cursor[terms] + offsets
+            cursor[run_terms] += run_len
             post_docs[pos] = docs
-            if self._heads:
-                # BM25F: tf is already each field's frequency over its own length norm,
-                # summed with the field weight; it is saturated once.
-                post_weights[pos] = idf[terms] * (tf * (p.k1 + 1)) / (p.k1 + tf)
-            else:
-                norm = p.k1 * (1 - p.b + p.b * self.doc_len[docs] / self.avgdl)
-                post_weights[pos] = idf[terms] * (tf * (p.k1 + 1)) / (norm + tf)
-            self._release_tokens(d0, d1)
+            post_weights[pos] = weights
         return {
             "df": df.astype(np.int32),
             "idf": idf,
@@ -220,6 +212,52 @@ class Index:
         marks = np.arange(_CHUNK_TOKENS, int(self.token_ptr[-1]), _CHUNK_TOKENS)
         cuts = np.unique(np.concatenate(([0], np.searchsorted(self.token_ptr, marks), [self.size])))
         return [(int(a), int(b)) for a, b in pairwise(cuts.tolist()) if b > a]
+
+    def _weighted(self, d0: int, d1: int, idf: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Passages d0..d1's postings, ready to place: (terms, each pair's offset within its
+        term's run, the runs' terms and lengths, passages, BM25 weights)."""
+        p = self.params
+        terms, docs, tf = self._pairs(d0, d1)
+        run = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1])))
+        run_len = np.diff(np.append(run, terms.shape[0]))
+        offsets = np.arange(terms.shape[0]) - np.repeat(run, run_len)
+        if self._heads:
+            # BM25F: tf is already each field's frequency over its own length norm, summed
+            # with the field weight; it is saturated once.
+            weights = idf[terms] * (tf * (p.k1 + 1)) / (p.k1 + tf)
+        else:
+            norm = p.k1 * (1 - p.b + p.b * self.doc_len[docs] / self.avgdl)
+            weights = idf[terms] * (tf * (p.k1 + 1)) / (norm + tf)
+        return terms, offsets, terms[run], run_len, docs, weights.astype(np.float32)
+
+    def _chunk_pairs(
+        self, chunks: list[tuple[int, int]], idf: np.ndarray | None = None
+    ) -> Iterator[tuple[np.ndarray, ...]]:
+        """_pairs of each chunk (with `idf`: _weighted), in order. The next chunks are
+        computed ahead in other threads (numpy releases the GIL while it sorts and
+        computes), so building the postings of a large index uses every core while the
+        caller places the last chunk."""
+
+        def work(d0: int, d1: int) -> tuple[np.ndarray, ...]:
+            return self._pairs(d0, d1) if idf is None else self._weighted(d0, d1, idf)
+
+        if len(chunks) < 2:
+            for d0, d1 in chunks:
+                yield work(d0, d1)
+                self._release_tokens(d0, d1)
+            return
+        with ThreadPoolExecutor(_POSTING_THREADS, thread_name_prefix="postings") as pool:
+            ahead: deque[tuple[tuple[int, int], Future]] = deque()
+            todo = iter(chunks)
+            for chunk in islice(todo, _POSTING_THREADS):
+                ahead.append((chunk, pool.submit(work, *chunk)))
+            while ahead:
+                chunk, future = ahead.popleft()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    ahead.append((nxt, pool.submit(work, *nxt)))
+                yield future.result()
+                self._release_tokens(*chunk)
 
     def _release_tokens(self, d0: int, d1: int) -> None:
         """Hand back the memory pages of passages d0..d1's tokens when they are file-mapped."""
