@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 # Below this much to read (or with one file), a pool costs more than it saves: a
 # six-paragraph start stays in-process.
 PARALLEL_MIN_BYTES = 4 * 2**20
+_MAP_STEP = 1_000_000  # tokens renumbered at a time while merging
 
 
 def default_workers() -> int:
@@ -88,6 +89,12 @@ class _Column:
             self._spool.append(values)
         else:
             self._buf.frombytes(values.tobytes())
+
+    def append_mapped(self, table: np.ndarray, keys: np.ndarray) -> None:
+        """append(table[keys]), a million keys at a time: a huge file's tokens are not
+        held twice over (file-local and build numbers) while they are merged."""
+        for start in range(0, keys.shape[0], _MAP_STEP):
+            self.append(table[keys[start : start + _MAP_STEP]])
 
     def array(self) -> np.ndarray:
         if self._spool is not None:
@@ -134,7 +141,7 @@ def analyse_file(
     folder: FolderConfig,
     splitter: SentenceSplitter,
     analyzer: Analyzer,
-    session: str = "",
+    session: str,
 ) -> FileAnalysis | SkippedFile:
     """All the per-file work of a build: file in, table rows and terms out. `session`
     names the build, so each term's text is sent to it once (analyse_terms)."""
@@ -355,7 +362,7 @@ def build_knowledge(
                 # File-local term numbers to the build's: new terms are numbered in file
                 # order, so the vocabulary is the same whatever the number of workers.
                 ids = _build_ids(result.terms, term_maps, vocab)
-                tokens.append(ids[result.tokens])
+                tokens.append_mapped(ids, result.tokens)
                 sent_lens.append(result.sentence_lengths)
                 per_passage.append(result.part.sent_counts)
                 head_tokens.append(ids[result.head_tokens])
