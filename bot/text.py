@@ -551,13 +551,14 @@ class SentenceSplitter:
         digit, each decided from the word before it and the first character after. Every
         scan is a regex that starts with its mark: the re engine then skips ahead to each
         occurrence of that one character, several times faster than one scan for [.?!]."""
-        for case in _PUNKT_CASES:
-            if case.search(text):
+        # "?" and "!" are rare: a substring test (C, no regex) skips their scans.
+        marks = [i for i, mark in enumerate(".?!") if mark in text]
+        for i in marks:
+            if _PUNKT_CASES[i].search(text):
                 return None
-        candidates = [m.span() for m in _CANDIDATES[0].finditer(text)]
-        others = [m.span() for pattern in _CANDIDATES[1:] for m in pattern.finditer(text)]
-        if others:
-            candidates = sorted(candidates + others)
+        candidates = [m.span() for i in marks for m in _CANDIDATES[i].finditer(text)]
+        if len(marks) > 1:
+            candidates.sort()
         out: list[str] = []
         abbrev = self._abbrev
         start = 0  # where the current sentence starts
