@@ -19,6 +19,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1
 BATCH = 32  # texts per model call: big enough to keep both cores busy, small to stop quickly
+# A big knowledge base takes hours to embed (bench/semantic_cost.py: ~4 passages/s with e5 on
+# 2 cores); what is done is saved this often, so a restart or a crash resumes, not restarts.
+CHECKPOINT_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,10 @@ def save_vectors(folder: Path, vs: VectorSet) -> None:
         "dim": int(vs.vectors.shape[1]) if vs.vectors.ndim == 2 else 0,
         "count": int(vs.vectors.shape[0]),
     }
-    for name, arr in (("vectors", vs.vectors.astype(np.float16)), ("hashes", vs.hashes.astype(np.uint64))):
+    for name, arr in (
+        ("vectors", vs.vectors.astype(np.float16, copy=False)),
+        ("hashes", vs.hashes.astype(np.uint64, copy=False)),
+    ):
         fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".npy", dir=folder)
         with os.fdopen(fd, "wb") as f:
             np.save(f, np.ascontiguousarray(arr), allow_pickle=False)
@@ -105,9 +112,15 @@ def build_vectors(
     previous: VectorSet | None = None,
     cancel: threading.Event | None = None,
     progress: Callable[[int, int], None] | None = None,
+    checkpoint: Callable[[VectorSet], None] | None = None,
+    checkpoint_seconds: float = CHECKPOINT_SECONDS,
 ) -> tuple[VectorSet, int]:
     """Vectors of `texts`, reusing `previous` ones whose text hash matches; returns the set
-    and how many texts were embedded. Raises Cancelled if `cancel` is set meanwhile."""
+    and how many texts were embedded. Raises Cancelled if `cancel` is set meanwhile.
+
+    `checkpoint`, every `checkpoint_seconds` while embedding, gets the vectors made so far
+    (reused and new, without the rows still to do): saved, they are the `previous` of the
+    next build, which then embeds only the rest."""
     hashes = text_hashes(texts)
     out = np.zeros((len(texts), embedder.dim), dtype=np.float16)
     todo = np.arange(len(texts))
@@ -123,11 +136,18 @@ def build_vectors(
         found = (sorted_h[pos] == hashes) if sorted_h.shape[0] else np.zeros(len(texts), dtype=bool)
         out[found] = previous.vectors[order[pos[found]]]
         todo = np.flatnonzero(~found)
+    last = time.monotonic()
     for a in range(0, todo.shape[0], BATCH):
         if cancel is not None and cancel.is_set():
             raise Cancelled
         rows = todo[a : a + BATCH]
         out[rows] = embedder.embed_passages([texts[i] for i in rows.tolist()])
+        done = min(a + BATCH, todo.shape[0])
         if progress is not None:
-            progress(min(a + BATCH, todo.shape[0]), todo.shape[0])
+            progress(done, todo.shape[0])
+        if checkpoint is not None and done < todo.shape[0] and time.monotonic() - last >= checkpoint_seconds:
+            keep = np.ones(len(texts), dtype=bool)
+            keep[todo[done:]] = False
+            checkpoint(VectorSet(embedder.model_id, out[keep], hashes[keep]))
+            last = time.monotonic()
     return VectorSet(embedder.model_id, out, hashes), int(todo.shape[0])

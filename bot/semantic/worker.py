@@ -22,7 +22,7 @@ from .dense import DenseIndex
 from .embedder import Embedder
 from .search import SemanticIndex
 from .texts import passage_text
-from .vectors import Cancelled, VectorSet, build_vectors, load_vectors, save_vectors, text_hashes
+from .vectors import CHECKPOINT_SECONDS, Cancelled, VectorSet, build_vectors, load_vectors, save_vectors, text_hashes
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ class VectorWorker:
         self._cancel: threading.Event | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.RLock()  # start() may finish the build itself, inside the lock
+        self.checkpoint_seconds = CHECKPOINT_SECONDS
 
     def _previous(self, kind: str) -> VectorSet | None:
         vs = self._sets.get(kind)
@@ -103,6 +104,33 @@ class VectorWorker:
             return not thread.is_alive()
         return True
 
+    def _keeping(
+        self, kind: str, cancel: threading.Event
+    ) -> tuple[Callable[[int, int], None], Callable[[VectorSet], None] | None, float]:
+        """Progress logging and checkpoints for one build_vectors call: a knowledge base
+        that takes hours to embed says how far it is, and a restart resumes from the last
+        checkpoint instead of starting over."""
+        t0 = time.perf_counter()
+        logged = [t0]
+
+        def progress(done: int, total: int) -> None:
+            now = time.perf_counter()
+            if now - logged[0] < 60.0 or done >= total:
+                return
+            logged[0] = now
+            rate = done / max(now - t0, 1e-9)
+            log.info("embedding %s: %d of %d, about %.0f min left", kind, done, total, (total - done) / rate / 60)
+
+        def checkpoint(partial: VectorSet) -> None:
+            if self.folder is None or cancel.is_set():
+                return
+            try:
+                save_vectors(self.folder / kind, partial)
+            except OSError as exc:
+                log.warning("could not save a checkpoint of the %s vectors: %s", kind, exc)
+
+        return progress, checkpoint if self.folder is not None else None, self.checkpoint_seconds
+
     def _build(
         self,
         passages: list[str],
@@ -115,8 +143,15 @@ class VectorWorker:
     ) -> None:
         t0 = time.perf_counter()
         try:
-            vp, n_p = build_vectors(self.embedder, passages, prev_p, cancel)
-            vs, n_s = build_vectors(self.embedder, sents, prev_s, cancel) if self.sentences else (None, 0)
+            progress, checkpoint, every = self._keeping("passages", cancel)
+            vp, n_p = build_vectors(self.embedder, passages, prev_p, cancel, progress, checkpoint, every)
+            if n_p and checkpoint is not None and self.sentences:
+                checkpoint(vp)  # the sentences may take longer still: keep the passages done
+            vs, n_s = (
+                build_vectors(self.embedder, sents, prev_s, cancel, *self._keeping("sentences", cancel))
+                if self.sentences
+                else (None, 0)
+            )
         except Cancelled:
             log.info("vector build cancelled: a newer reload replaced it")
             return

@@ -17,6 +17,8 @@ from bot.retrieval.logistic import Logistic, fit
 from bot.retrieval.query import analyse
 from bot.retrieval.rerank import evidence_batch
 from bot.semantic import dense as dense_mod
+from bot.semantic import vectors as vectors_mod
+from bot.semantic import worker as worker_mod
 from bot.semantic.dense import DenseIndex
 from bot.semantic.embedder import HashEmbedder, load_embedder
 from bot.semantic.vectors import build_vectors, load_vectors, save_vectors
@@ -123,6 +125,53 @@ def test_vectors_are_reused_by_text_and_saved(tmp_path: Path):
     assert n == 2
     assert np.array_equal(second.vectors[0], first.vectors[2])
     assert np.array_equal(second.vectors[1], first.vectors[0])
+
+
+def test_a_long_build_hands_over_checkpoints_that_a_next_build_resumes_from(monkeypatch):
+    monkeypatch.setattr(vectors_mod, "BATCH", 2)
+    e = CountingEmbedder()
+    texts = ["one", "two", "three", "four", "five"]
+    kept = []
+    full, n = build_vectors(e, texts, checkpoint=kept.append, checkpoint_seconds=0.0)
+    assert n == 5
+    # After each batch but the last: the rows done so far, never one still to do.
+    assert [c.vectors.shape[0] for c in kept] == [2, 4]
+    assert np.array_equal(kept[1].vectors, full.vectors[:4]) and np.array_equal(kept[1].hashes, full.hashes[:4])
+    before = e.passages_embedded
+    resumed, n = build_vectors(e, texts, kept[0])
+    assert n == 3 and e.passages_embedded - before == 3
+    assert np.array_equal(resumed.vectors, full.vectors)
+
+
+class FailingEmbedder(CountingEmbedder):
+    """The fake model dying (a crash, a kill) after some calls."""
+
+    def __init__(self, calls: int) -> None:
+        super().__init__()
+        self.calls = calls
+
+    def embed_passages(self, texts):
+        if self.calls == 0:
+            raise RuntimeError("the process died")
+        self.calls -= 1
+        return super().embed_passages(texts)
+
+
+def test_a_restart_resumes_an_interrupted_background_build(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(vectors_mod, "BATCH", 1)
+    monkeypatch.setattr(worker_mod, "CHECKPOINT_SECONDS", 0.0)  # a checkpoint after every batch
+    kdir = _write(tmp_path / "k", DOCS)
+    dying = FailingEmbedder(calls=3)
+    service = KnowledgeService.open(kdir, embedder=dying)
+    total = service.semantic.embedding
+    service.wait_semantic(10)
+    assert not service.semantic.ready  # it died: answers stay lexical
+    assert service.ask("when should I water tomatoes").answered
+    again = CountingEmbedder()
+    restarted = KnowledgeService.open(kdir, embedder=again)
+    assert restarted.semantic.embedding == total - 3  # the three texts done were kept
+    restarted.wait_semantic(10)
+    assert restarted.semantic.ready and again.passages_embedded == total - 3
 
 
 def test_unreadable_saved_vectors_are_ignored(tmp_path: Path):
