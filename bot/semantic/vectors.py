@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import threading
 import time
@@ -83,7 +84,7 @@ def save_vectors(folder: Path, vs: VectorSet, rows: np.ndarray | None = None) ->
         # Every file is written before any is replaced: a crash between the replaces (a few
         # microseconds, not a whole write) is the only way to leave the folder mixed.
         for name in ("vectors", "hashes", "meta"):
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}-", dir=folder)
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}-{os.getpid()}-", dir=folder)
             temps.append((tmp, name))
             with os.fdopen(fd, "wb") as f:
                 if name == "meta":
@@ -112,6 +113,39 @@ def _write_rows(f: BinaryIO, vectors: np.ndarray, rows: np.ndarray | None) -> No
     np.lib.format.write_array_header_1_0(f, header)
     for a in range(0, rows.shape[0], _SLICE):
         f.write(np.ascontiguousarray(vectors[rows[a : a + _SLICE]].astype(np.float16, copy=False)).tobytes())
+
+
+_TEMP = re.compile(r"\.(?:vectors|hashes|meta)-(\d+)-")
+
+
+def clean_stale_temps(folder: Path) -> int:
+    """Remove the half-written files of saves whose process died (killed mid-checkpoint:
+    each would keep up to a whole set's size on disk for good); how many went."""
+    removed = 0
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return 0
+    for path in entries:
+        m = _TEMP.match(path.name)
+        if m is None or int(m.group(1)) == os.getpid() or _running(int(m.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    if removed:
+        log.info("removed %d unfinished vector file%s from %s", removed, "s" * (removed != 1), folder)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, owned by someone else
+        pass
+    return True
 
 
 def load_vectors(folder: Path, model_id: str) -> VectorSet | None:

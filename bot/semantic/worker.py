@@ -22,7 +22,16 @@ from .dense import DenseIndex
 from .embedder import Embedder
 from .search import SemanticIndex
 from .texts import passage_text
-from .vectors import CHECKPOINT_SECONDS, Cancelled, VectorSet, build_vectors, load_vectors, save_vectors, text_hashes
+from .vectors import (
+    CHECKPOINT_SECONDS,
+    Cancelled,
+    VectorSet,
+    build_vectors,
+    clean_stale_temps,
+    load_vectors,
+    save_vectors,
+    text_hashes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +77,9 @@ class VectorWorker:
         # cancelled build is never read half-replaced, nor lands after a newer save.
         self._disk = threading.Lock()
         self.checkpoint_seconds = CHECKPOINT_SECONDS
+        if folder is not None:
+            for kind in self._sets:
+                clean_stale_temps(folder / kind)
 
     def _previous(self, kind: str) -> list[VectorSet]:
         """The sets a build of `kind` may reuse: the last finished one and a cancelled

@@ -3,6 +3,9 @@ the background build and the hybrid engine. (The real models: test_semantic_mode
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -22,8 +25,9 @@ from bot.semantic import vectors as vectors_mod
 from bot.semantic import worker as worker_mod
 from bot.semantic.dense import DenseIndex
 from bot.semantic.embedder import HashEmbedder, load_embedder
-from bot.semantic.vectors import VectorSet, build_vectors, load_vectors, save_vectors
+from bot.semantic.vectors import VectorSet, build_vectors, load_vectors, save_vectors, vectors_dir
 from bot.service import KnowledgeService
+from bot.store import cache_dir
 
 
 class CountingEmbedder(HashEmbedder):
@@ -423,3 +427,19 @@ def test_a_question_the_model_fails_on_gets_the_lexical_verdict(tmp_path: Path):
         words_only, failed = lexical.ask(question), service.engine.ask(question)
         assert not failed.hybrid
         assert (failed.answered, failed.confidence) == (words_only.answered, words_only.confidence)
+
+
+def test_a_start_removes_the_half_written_files_of_a_killed_process(tmp_path: Path):
+    kdir = _write(tmp_path / "k", DOCS)
+    service = KnowledgeService.open(kdir, embedder=CountingEmbedder())
+    assert service.wait_semantic(10)
+    folder = vectors_dir(cache_dir(kdir)) / "passages"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = folder / f".vectors-{dead.pid}-abc123"
+    stale.write_bytes(b"\0" * 1000)  # a checkpoint cut off by a kill
+    mine = folder / f".hashes-{os.getpid()}-def456"
+    mine.write_bytes(b"")  # this process's own save, under way
+    KnowledgeService.open(kdir, embedder=CountingEmbedder())
+    assert not stale.exists() and mine.exists()
+    assert load_vectors(folder, CountingEmbedder().model_id) is not None
