@@ -181,7 +181,9 @@ def _compact(out: np.ndarray, rows: np.ndarray) -> np.ndarray:
     for a in range(0, rows.shape[0], _SLICE):
         idx = rows[a : a + _SLICE]
         out[a : a + idx.shape[0]] = out[idx]
-    return out[: rows.shape[0]]
+    # A view keeps all of `out` alive until the next build is done: copied when that is
+    # mostly rows never done (the copy is at most half of `out`, for a moment).
+    return out[: rows.shape[0]] if 2 * rows.shape[0] > out.shape[0] else out[: rows.shape[0]].copy()
 
 
 def build_vectors(

@@ -443,3 +443,18 @@ def test_a_start_removes_the_half_written_files_of_a_killed_process(tmp_path: Pa
     KnowledgeService.open(kdir, embedder=CountingEmbedder())
     assert not stale.exists() and mine.exists()
     assert load_vectors(folder, CountingEmbedder().model_id) is not None
+
+
+def test_a_cancelled_build_that_did_little_does_not_keep_its_whole_buffer(monkeypatch):
+    monkeypatch.setattr(vectors_mod, "BATCH", 1)
+    texts = [f"text {i}" for i in range(10)]
+    cancel = threading.Event()
+
+    def progress(done, total):
+        if done == 2:
+            cancel.set()
+
+    with pytest.raises(vectors_mod.Cancelled) as stopped:
+        build_vectors(HashEmbedder(), texts, cancel=cancel, progress=progress)
+    partial = stopped.value.partial
+    assert partial.vectors.shape[0] == 2 and partial.vectors.base is None  # its own 2 rows
