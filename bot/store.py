@@ -39,6 +39,7 @@ from .builder import Built
 from .documents.loader import LoadConfig
 from .errors import IndexFormatError
 from .knowledge import KnowledgeBase, PassageTable, SkippedFile
+from .processes import alive
 from .retrieval.bm25 import BM25Params, Index
 from .text import STEMMER, stopwords
 
@@ -133,7 +134,7 @@ def clean_stale_saves(knowledge_dir: Path, root: Path | None = None) -> int:
         return 0
     for path in entries:
         pid = path.name[len(_TMP_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and alive(int(pid)):
             continue
         if pid.isdigit() and int(pid) == os.getpid():
             continue  # this process's own save, under way in another thread
@@ -142,16 +143,6 @@ def clean_stale_saves(knowledge_dir: Path, root: Path | None = None) -> int:
     if removed:
         log.info("removed %d unfinished save%s from %s", removed, "s" * (removed != 1), parent)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists, owned by someone else
-    return True
 
 
 def cache_dir(knowledge_dir: Path, root: Path | None = None) -> Path:

@@ -29,6 +29,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from ..processes import alive
 from .embedder import Embedder
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ def clean_stale_temps(folder: Path) -> int:
         return 0
     for path in entries:
         m = _TEMP.match(path.name)
-        if m is None or int(m.group(1)) == os.getpid() or _running(int(m.group(1))):
+        if m is None or int(m.group(1)) == os.getpid() or alive(int(m.group(1))):
             continue
         with contextlib.suppress(OSError):
             path.unlink()
@@ -136,16 +137,6 @@ def clean_stale_temps(folder: Path) -> int:
     if removed:
         log.info("removed %d unfinished vector file%s from %s", removed, "s" * (removed != 1), folder)
     return removed
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists, owned by someone else
-        pass
-    return True
 
 
 def load_vectors(folder: Path, model_id: str) -> VectorSet | None:
