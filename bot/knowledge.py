@@ -150,11 +150,15 @@ class PassageTable(Sequence[Passage]):
         """Passage p's text and its sentence s (clamped), without building a Passage: the
         re-ranking reads these for every candidate of every question."""
         text = self.text(p)
+        return text, self.sentence_of(p, s, text)
+
+    def sentence_of(self, p: int, s: int, text: str) -> str:
+        """Sentence s (clamped) of passage p, whose text the caller has read already."""
         a, b = int(self.sent_ptr[p]), int(self.sent_ptr[p + 1])
         if b <= a:
-            return text, text
+            return text
         start, end = self.sent_spans[a + min(max(s, 0), b - a - 1)].tolist()
-        return text, text[start:end]
+        return text[start:end]
 
     def __getitem__(self, p):
         if isinstance(p, slice):
