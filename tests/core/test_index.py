@@ -77,9 +77,20 @@ def test_empty_query_finds_nothing():
     assert search(index, make_query(index, "", []), 3, RankParams()) == []
 
 
+def _small_index_takes_large_paths(monkeypatch) -> None:
+    """Dense columns and sampled thresholds, which only large indexes use, in a small one."""
+    import bot.retrieval.bm25 as bm25
+
+    monkeypatch.setattr(bm25, "_DENSE_MIN_PASSAGES", 0)
+    monkeypatch.setattr(bm25, "_SAMPLE", 300)
+
+
+@pytest.mark.parametrize("large", [False, True])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_pruned_top_m_equals_exhaustive_ranking(seed, monkeypatch):
+def test_pruned_top_m_equals_exhaustive_ranking(seed, large, monkeypatch):
     """MaxScore pruning must not change which passages make the BM25 top m."""
+    if large:
+        _small_index_takes_large_paths(monkeypatch)
     rng = np.random.default_rng(seed)
     words, corpus = random_corpus(rng, 4000, 3000)
     index = Index.build(corpus)
@@ -115,11 +126,16 @@ def test_pruned_top_m_equals_exhaustive_ranking(seed, monkeypatch):
     assert len(calls) > 60  # and the pruned path ran
 
 
-def test_dense_pruning_with_common_words_only(monkeypatch):
+@pytest.mark.parametrize("large", [False, True])
+def test_dense_pruning_with_common_words_only(large, monkeypatch):
     """Queries of common words touch most passages; pruning and the dense pass stay exact."""
+    if large:
+        _small_index_takes_large_paths(monkeypatch)
     rng = np.random.default_rng(5)
     words, corpus = random_corpus(rng, 6000, 3000)
     index = Index.build(corpus)
+    if large:
+        assert index._dense_column(index.term_ids[words[0]]) is not None  # the dense path runs
     calls = []
     original = Index._lookup_rest
     monkeypatch.setattr(Index, "_lookup_rest", lambda self, *a: calls.append(1) or original(self, *a))
