@@ -143,6 +143,7 @@ class AnswerEngine:
             [[self.analyzer.terms(s) for s in p.sentences] for p in kb.passages],
             self.config.bm25,
         )
+        self.index.prepare_dense()  # large indexes: the common terms' dense columns
 
     @classmethod
     def from_built(

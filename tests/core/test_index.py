@@ -94,6 +94,8 @@ def test_pruned_top_m_equals_exhaustive_ranking(seed, large, monkeypatch):
     rng = np.random.default_rng(seed)
     words, corpus = random_corpus(rng, 4000, 3000)
     index = Index.build(corpus)
+    if large:
+        assert index.prepare_dense() > 0
     pruned = 0
     calls = []
     original = Index._lookup_rest
@@ -135,6 +137,7 @@ def test_dense_pruning_with_common_words_only(large, monkeypatch):
     words, corpus = random_corpus(rng, 6000, 3000)
     index = Index.build(corpus)
     if large:
+        assert index.prepare_dense() > 0 and index.prepare_dense() == 0  # made once
         assert index._dense_column(index.term_ids[words[0]]) is not None  # the dense path runs
     calls = []
     original = Index._lookup_rest
@@ -148,7 +151,7 @@ def test_dense_pruning_with_common_words_only(large, monkeypatch):
             np.testing.assert_allclose(
                 np.sort(vals + constant)[::-1], np.sort(exhaustive)[::-1][: len(docs)], rtol=1e-5, atol=1e-4
             )
-    assert len(calls) > 100
+    assert len(calls) > 20  # the pruned path ran
 
 
 def test_postings_built_in_chunks_equal_one_pass(monkeypatch):
