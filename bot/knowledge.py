@@ -146,6 +146,14 @@ class PassageTable(Sequence[Passage]):
     def markdown(self, p: int) -> str:
         return self.md_blob[int(self.md_ptr[p]) : int(self.md_ptr[p + 1])].tobytes().decode("utf-8")
 
+    def surely_ascii(self, docs: np.ndarray) -> np.ndarray:
+        """True where passage p's text is ASCII for sure, told from the offsets alone: its
+        bytes are no more than the characters its last sentence ends at (False: maybe not)."""
+        last = self.sent_ptr[docs + 1] - 1
+        has = last >= self.sent_ptr[docs]
+        ends = np.where(has, self.sent_spans[np.maximum(last, 0), 1], -1)
+        return (self.para_ptr[docs + 1] - self.para_ptr[docs]) == ends
+
     def text_and_sentence(self, p: int, s: int) -> tuple[str, str]:
         """Passage p's text and its sentence s (clamped), without building a Passage: the
         re-ranking reads these for every candidate of every question."""

@@ -185,20 +185,20 @@ class SurfaceMatcher:
             typed[i] = self.has_answer_kind(sentence)
         return SurfaceFeatures(exact, sent_exact, typed)
 
-    def caps(self, texts: Sequence[str], presence: TermPresence | None = None) -> SurfaceFeatures:
-        """Upper bounds of what `features` finds in passages with these texts, without
-        searching them: the weight share of the words it would look for (in an ASCII
-        passage those whose term its tokens hold, else every word; its best sentence can
-        hold no more), and 1.0 for the answer kind when the question asks for one."""
-        n = len(texts)
+    def caps(self, ascii: Sequence[bool], presence: TermPresence | None = None) -> SurfaceFeatures:
+        """Upper bounds of what `features` finds in passages, without searching them (`ascii`:
+        whether each passage's text is ASCII; False when unsure): the weight share of the
+        words it would look for (in an ASCII passage those whose term its tokens hold, else
+        every word; its best sentence can hold no more), and 1.0 for the answer kind when the
+        question asks for one."""
+        n = len(ascii)
         exact = np.full(n, self._share_of(list(self.weights)))
         if presence is not None and self.terms is not None:
             col_w = np.zeros(presence.qids.shape[0])
             for w, j in self._columns(presence.qids):
                 if j >= 0:
                     col_w[j] += self.weights[w]
-            ascii = np.fromiter((t.isascii() for t in texts), dtype=bool, count=n)
-            exact = np.where(ascii, presence.found @ col_w / self.total, exact)
+            exact = np.where(np.asarray(ascii, dtype=bool), presence.found @ col_w / self.total, exact)
         typed = np.full(n, 1.0 if self.kind in _ANSWER_WORDS else 0.0)
         return SurfaceFeatures(exact, exact, typed)
 

@@ -402,12 +402,12 @@ class Index:
                     # adding the remaining terms to the whole array is cheaper.
                     if theta > bounds[i] and np.count_nonzero(sample + bound >= theta) * _WIDE <= sample.shape[0]:
                         alive = np.flatnonzero(scratch + bound >= theta).astype(np.int32)
-                        alive_vals = scratch[alive]
+                        alive_vals = scratch.take(alive)
                         scratch.fill(0.0)
                         return self._lookup_rest(alive, alive_vals, plan[i:], m)
                 else:
                     cat = touched[0] if len(touched) == 1 else np.concatenate(touched)
-                    vals = scratch[cat]
+                    vals = scratch.take(cat)
                     # cat repeats a passage once per term that hit it, so the entry ranked
                     # (m-1)*k+1 (k terms so far) is at most the m-th best passage's score:
                     # a safe threshold without a unique over everything touched.
@@ -429,19 +429,19 @@ class Index:
             # Common words: one pass over the whole array beats gathering repeats.
             theta, _ = self._sampled_threshold(scratch, m)
             top = np.flatnonzero(scratch >= theta) if theta > 0 else np.flatnonzero(scratch)
-            vals = scratch[top]
+            vals = scratch.take(top)
             scratch.fill(0.0)
             docs, vals = _best(top.astype(np.int32), vals, m)
             return docs, vals
         cat = touched[0] if len(touched) == 1 else np.concatenate(touched)
-        vals = scratch[cat]
+        vals = scratch.take(cat)
         scratch[cat] = 0.0
         # Each passage appears once per term that hit it, so the best m * terms entries
         # (and any tied with the last of them) hold the best m distinct passages: no sort
         # or unique over everything touched.
-        keep = m * len(touched)
-        if cat.shape[0] > keep:
-            top = vals >= np.partition(vals, cat.shape[0] - keep)[cat.shape[0] - keep]
+        n_keep = m * len(touched)
+        if cat.shape[0] > n_keep:
+            top = vals >= np.partition(vals, cat.shape[0] - n_keep)[cat.shape[0] - n_keep]
             cat, vals = cat[top], vals[top]
         if len(touched) > 1:
             cat, first = np.unique(cat, return_index=True)
@@ -514,7 +514,7 @@ class Index:
             a, b = int(self.term_ptr[tid]), int(self.term_ptr[tid + 1])
             seg = self.post_docs[a:b]
             if dense is not None:
-                vals += dense[alive] if count == 1 else dense[alive] * np.float32(count)
+                vals += dense.take(alive) if count == 1 else dense.take(alive) * np.float32(count)
             elif alive.shape[0] * 16 < seg.shape[0]:
                 pos = np.searchsorted(seg, alive)
                 pos[pos == seg.shape[0]] = 0
@@ -522,7 +522,7 @@ class Index:
                 vals[hit] += self.post_weights[a + pos[hit]] * count
             else:
                 scratch[seg] = self.post_weights[a:b] * count
-                vals += scratch[alive]
+                vals += scratch.take(alive)
                 scratch[seg] = 0.0
             remaining -= ub
             if alive.shape[0] > m:
@@ -540,7 +540,7 @@ class Index:
             table = self._scratch.slots = np.full(len(self.vocabulary), -1, dtype=np.int32)
         table[qids] = np.arange(qids.shape[0], dtype=np.int32)
         try:
-            return table[tokens]
+            return table.take(tokens)  # take: faster than [] for int32 indices
         finally:
             table[qids] = -1  # clean for this thread's next question
 

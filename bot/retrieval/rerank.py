@@ -286,14 +286,14 @@ def evidence_batch(
         for a, b in pair_ids:  # a != b, so never the diagonal
             i, j = sorted((index_of[a], index_of[b]))
             wanted[i * nq + j] = True
-        found = []
+        hit = np.zeros(c * nq * nq, dtype=bool)  # (candidate, pair) found: a dense table, as above
         for step in (1, 2):
             a_c, b_c = cand[:-step], cand[step:]
             a_q, b_q = q[:-step], q[step:]
             key = np.minimum(a_q, b_q) * nq + np.maximum(a_q, b_q)
             ok = (a_c == b_c) & (gpos[step:] - gpos[:-step] <= 2) & wanted[key]
-            found.append(a_c[ok] * (nq * nq) + key[ok])
-        fk = np.unique(np.concatenate(found))
+            hit[a_c[ok] * (nq * nq) + key[ok]] = True
+        fk = np.flatnonzero(hit)
         # Out of all adjacent pairs of the question: a pair with a word the index lacks
         # cannot be found, and should not make the pairs that can count for more.
         pairs = np.bincount(fk // (nq * nq), minlength=c) / max(1, len(query.terms) - 1)

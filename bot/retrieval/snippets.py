@@ -196,20 +196,18 @@ def _highlight(inp: SnippetInput, chosen: Sequence[int], analyzer: Analyzer) -> 
         sent, toks = inp.sentences[i], tokens[i]
         if not sent.isascii():
             return None
-        # The sentence's words as the index read them (ASCII: lower() is casefold()).
-        kept = [k for k, w in enumerate(_WORD.findall(sent.lower())) if w not in stop]
+        # The sentence's words as the index read them (ASCII: lower() is casefold(), and
+        # keeps every character where it was, so the matches' spans are the sentence's).
+        words = list(_WORD.finditer(sent.lower()))
+        kept = [k for k, w in enumerate(words) if w.group() not in stop]
         if len(kept) != len(toks):
             return None
-        marked = [k for k, t in zip(kept, toks, strict=True) if t in wanted]  # ascending
-        if marked:
-            where = _spans(sent)
-            spans.extend((where[k][0] + offset, where[k][1] + offset) for k in marked)
+        for k, t in zip(kept, toks, strict=True):
+            if t in wanted:
+                a, b = words[k].span()
+                spans.append((a + offset, b + offset))
         offset += len(sent) + 1
     return spans
-
-
-def _spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _WORD.finditer(text)]
 
 
 def _crop(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[str, list[tuple[int, int]]]:

@@ -141,7 +141,7 @@ def test_caps_bound_the_features() -> None:
     texts = ["An operational domain opened in 1990.", "Operational rules.", "Un café, an operational domain."]
     presence = TermPresence(np.array([7, 9]), np.array([[True, True], [True, False], [False, False]]))
     f = m.features([(t, t) for t in texts], presence)
-    caps = m.caps(texts, presence)
+    caps = m.caps([t.isascii() for t in texts], presence)
     assert caps.exact.tolist() == [0.8, 0.2, 0.8]  # non-ASCII: every word may be there
     assert (f.exact <= caps.exact).all() and (f.sentence_exact <= caps.sentence_exact).all()
     assert caps.answer_type.tolist() == [1.0, 1.0, 1.0] and f.answer_type.tolist() == [1.0, 0.0, 0.0]
@@ -196,3 +196,24 @@ def test_search_reads_only_candidates_that_can_reach_the_top(tmp_path: Path) -> 
             skipped += sum(read) < n_full
             read.clear()
     assert skipped > 20  # the shortcut did run
+
+
+def test_the_table_tells_ascii_passages_without_reading_them(tmp_path: Path) -> None:
+    import numpy as np
+
+    from bot.builder import build_knowledge
+    from bot.knowledge import PassageTable
+
+    (tmp_path / "a.txt").write_text(
+        "Notes\n\nPlain words only. Two sentences.\n\nUn café au lait. Deux phrases.\n\nA last plain one.\n",
+        encoding="utf-8",
+    )
+    table = build_knowledge(tmp_path, workers=1).kb.passages
+    assert isinstance(table, PassageTable)
+    docs = np.arange(len(table))
+    surely = table.surely_ascii(docs).tolist()
+    assert surely == [table.text(int(d)).isascii() for d in docs] == [True, False, True]
+
+    # And the engine answers through the table (caps from its offsets).
+    engine = AnswerEngine.from_built(build_knowledge(tmp_path, workers=1))
+    assert engine.ask("café phrases").best.citation.paragraph == 2
