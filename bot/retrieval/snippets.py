@@ -144,8 +144,8 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
             units += counts[j]
             if j > i and (length > max_chars or units > max_units):
                 break
-            added = found[j] - union
-            if added:
+            if not found[j] <= union:  # a subset adds nothing (and needs no new set)
+                added = found[j] - union
                 union_w += sum(w[t] for t in added)
                 union |= added
             if single[j] > single[dense]:
