@@ -143,6 +143,7 @@ class AnswerEngine:
             [[self.analyzer.terms(s) for s in p.sentences] for p in kb.passages],
             self.config.bm25,
         )
+        self.index.prepare_dense()  # large indexes: the common terms' dense columns
 
     @classmethod
     def from_built(
@@ -203,12 +204,16 @@ class AnswerEngine:
         results = tuple(self._result(h, query, matcher) for h in hits[:k])
         found = signals(query, hits, self.config.answer) if hits else {}
         rule = self.config.answer
-        if self.semantic is None and rule.lexical_rule and rule.threshold is None:
+        hybrid = bool(hits) and hits[0].cosine is not None
+        # The variant with cosines only when this question has them: when its embedding
+        # failed, a dense variant would read every cosine as 0 and refuse the question.
+        model = self.answerability if hybrid or not self.answerability.dense else answer_model(None)
+        if not hybrid and rule.lexical_rule and rule.threshold is None:
             confidence = found["share"] if hits else 0.0
             answered = bool(hits) and covers(hits[0], rule)
         else:
-            confidence = self.answerability.probability(found) if hits else 0.0
-            answered = bool(hits) and self.answerability.answers(confidence, hits[0], rule)
+            confidence = model.probability(found) if hits else 0.0
+            answered = bool(hits) and model.answers(confidence, hits[0], rule)
         return Answer(
             question,
             answered,
@@ -218,7 +223,7 @@ class AnswerEngine:
             covers=self._covers(),
             elapsed_ms=_ms(t0),
             signals=found,
-            hybrid=bool(hits) and hits[0].cosine is not None,
+            hybrid=hybrid,
         )
 
     def _search(self, text: str, query: Query, k: int, matcher: SurfaceMatcher) -> list[Hit]:
@@ -240,20 +245,7 @@ class AnswerEngine:
 
     def _surface(self, matcher: SurfaceMatcher) -> SurfaceFn:
         """Reads surface evidence from the candidates' text for search."""
-        passages = self.kb.passages
-
-        def read(docs: np.ndarray, best: np.ndarray, presence: TermPresence | None) -> SurfaceFeatures:
-            if isinstance(passages, PassageTable):  # the saved/built table: no Passage objects
-                pairs = [passages.text_and_sentence(d, b) for d, b in zip(docs.tolist(), best.tolist())]
-                return matcher.features(pairs, presence)
-            pairs = []
-            for d, b in zip(docs.tolist(), best.tolist()):
-                p = passages[d]
-                sents = p.sentences or (p.text,)
-                pairs.append((p.text, sents[min(b, len(sents) - 1)]))
-            return matcher.features(pairs, presence)
-
-        return read
+        return _SurfaceReader(self.kb.passages, matcher)
 
     def _result(self, hit: Hit, query: Query, matcher: SurfaceMatcher | None = None) -> Result:
         p = self.kb.passages[hit.passage]
@@ -292,6 +284,40 @@ class AnswerEngine:
             sentence_tokens=tokens if passage.sentences else None,
         )
         return make_snippet(inp, self.config.snippet, self.analyzer)
+
+
+class _SurfaceReader:
+    """The candidates' text for the surface evidence of one question (SurfaceFn); each
+    passage's text is read once however often search asks."""
+
+    def __init__(self, passages: Sequence[Passage], matcher: SurfaceMatcher) -> None:
+        self.passages, self.matcher = passages, matcher
+        self.texts: dict[int, str] = {}
+
+    def _text(self, doc: int) -> str:
+        text = self.texts.get(doc)
+        if text is None:
+            passages = self.passages
+            text = self.texts[doc] = passages.text(doc) if isinstance(passages, PassageTable) else passages[doc].text
+        return text
+
+    def caps(self, docs: np.ndarray, presence: TermPresence | None) -> SurfaceFeatures:
+        passages = self.passages
+        if isinstance(passages, PassageTable):  # ASCII-ness without reading the texts
+            return self.matcher.caps(passages.surely_ascii(docs).tolist(), presence)
+        return self.matcher.caps([self._text(d).isascii() for d in docs.tolist()], presence)
+
+    def __call__(self, docs: np.ndarray, best: np.ndarray, presence: TermPresence | None) -> SurfaceFeatures:
+        passages, pairs = self.passages, []
+        for d, b in zip(docs.tolist(), best.tolist()):
+            if isinstance(passages, PassageTable):  # the saved/built table: no Passage objects
+                text = self._text(d)
+                pairs.append((text, passages.sentence_of(d, b, text)))
+            else:
+                p = passages[d]
+                sents = p.sentences or (p.text,)
+                pairs.append((p.text, sents[min(b, len(sents) - 1)]))
+        return self.matcher.features(pairs, presence)
 
 
 def _ms(t0: float) -> float:

@@ -146,15 +146,27 @@ class PassageTable(Sequence[Passage]):
     def markdown(self, p: int) -> str:
         return self.md_blob[int(self.md_ptr[p]) : int(self.md_ptr[p + 1])].tobytes().decode("utf-8")
 
+    def surely_ascii(self, docs: np.ndarray) -> np.ndarray:
+        """True where passage p's text is ASCII for sure, told from the offsets alone: its
+        bytes are no more than the characters its last sentence ends at (False: maybe not)."""
+        last = self.sent_ptr[docs + 1] - 1
+        has = last >= self.sent_ptr[docs]
+        ends = np.where(has, self.sent_spans[np.maximum(last, 0), 1], -1)
+        return (self.para_ptr[docs + 1] - self.para_ptr[docs]) == ends
+
     def text_and_sentence(self, p: int, s: int) -> tuple[str, str]:
         """Passage p's text and its sentence s (clamped), without building a Passage: the
         re-ranking reads these for every candidate of every question."""
         text = self.text(p)
+        return text, self.sentence_of(p, s, text)
+
+    def sentence_of(self, p: int, s: int, text: str) -> str:
+        """Sentence s (clamped) of passage p, whose text the caller has read already."""
         a, b = int(self.sent_ptr[p]), int(self.sent_ptr[p + 1])
         if b <= a:
-            return text, text
+            return text
         start, end = self.sent_spans[a + min(max(s, 0), b - a - 1)].tolist()
-        return text, text[start:end]
+        return text[start:end]
 
     def __getitem__(self, p):
         if isinstance(p, slice):

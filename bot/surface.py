@@ -12,9 +12,10 @@ checked on 24-47 (bench/squad.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -93,6 +94,10 @@ class TermPresence:
     qids: np.ndarray  # the question's distinct term ids, sorted
     found: np.ndarray  # bool (candidates, len(qids)): candidate i's words hold term qids[j]
 
+    def rows(self, which: np.ndarray) -> TermPresence:
+        """The same for some of the candidates, in the given order."""
+        return TermPresence(self.qids, self.found[which])
+
 
 class SurfaceMatcher:
     """Reads the surface evidence of one question from candidate passages' text."""
@@ -111,6 +116,8 @@ class SurfaceMatcher:
         self.kind = answer_kind(question)
         self.question_words = frozenset(w.casefold() for w in _WORD.findall(clean_invisible(question)))
         self.terms = word_terms
+        self._word_terms = [(w, word_terms.get(w, -1)) for w in word_weights] if word_terms is not None else []
+        self._cols: tuple[np.ndarray, list[tuple[str, int]]] | None = None
 
     def exact_share(self, text: str, terms: AbstractSet[int] | None = None) -> float:
         """Weight share of the question words found in `text` as whole words, case aside.
@@ -118,7 +125,9 @@ class SurfaceMatcher:
         text only their words are looked for (see `features`)."""
         words: Iterable[str] = self.weights
         if terms is not None and self.terms is not None and text.isascii():
-            words = [w for w in self.weights if self.terms.get(w, -1) in terms]
+            if not terms:
+                return 0.0
+            words = [w for w, t in self._word_terms if t in terms]
         return self._share_of(self._whole(text.casefold(), words))
 
     def _share_of(self, found: list[str]) -> float:
@@ -159,8 +168,7 @@ class SurfaceMatcher:
         exact, sent_exact, typed = np.zeros(n), np.zeros(n), np.zeros(n)
         rows = None
         if presence is not None and self.terms is not None:
-            column = {int(t): j for j, t in enumerate(presence.qids.tolist())}
-            cols = [(w, column.get(self.terms.get(w, -1), -1)) for w in self.weights]
+            cols = self._columns(presence.qids)
             rows = presence.found.tolist()
         whole = self._whole
         for i, (text, sentence) in enumerate(passages):
@@ -177,7 +185,37 @@ class SurfaceMatcher:
             typed[i] = self.has_answer_kind(sentence)
         return SurfaceFeatures(exact, sent_exact, typed)
 
+    def caps(self, ascii: Sequence[bool], presence: TermPresence | None = None) -> SurfaceFeatures:
+        """Upper bounds of what `features` finds in passages, without searching them (`ascii`:
+        whether each passage's text is ASCII; False when unsure): the weight share of the
+        words it would look for (in an ASCII passage those whose term its tokens hold, else
+        every word; its best sentence can hold no more), and 1.0 for the answer kind when the
+        question asks for one."""
+        n = len(ascii)
+        exact = np.full(n, self._share_of(list(self.weights)))
+        if presence is not None and self.terms is not None:
+            col_w = np.zeros(presence.qids.shape[0])
+            for w, j in self._columns(presence.qids):
+                if j >= 0:
+                    col_w[j] += self.weights[w]
+            exact = np.where(np.asarray(ascii, dtype=bool), presence.found @ col_w / self.total, exact)
+        typed = np.full(n, 1.0 if self.kind in _ANSWER_WORDS else 0.0)
+        return SurfaceFeatures(exact, exact, typed)
 
-# What Index.search calls with its candidates (passage numbers, best sentence of each, and
-# which question terms each one's words hold).
-SurfaceFn = Callable[[np.ndarray, np.ndarray, TermPresence | None], SurfaceFeatures]
+    def _columns(self, qids: np.ndarray) -> list[tuple[str, int]]:
+        """Each word with the column of its term in `qids` (-1: none); made once."""
+        got = self._cols
+        if got is None or got[0] is not qids:
+            column = {int(t): j for j, t in enumerate(qids.tolist())}
+            got = self._cols = (qids, [(w, column.get(t, -1)) for w, t in self._word_terms])
+        return got[1]
+
+
+class SurfaceFn(Protocol):
+    """What the re-ranker calls with its candidates (passage numbers, best sentence of
+    each, and which question terms each one's words hold): the surface features, and
+    cheap upper bounds of them, so passages that cannot reach the top are never read."""
+
+    def __call__(self, docs: np.ndarray, best: np.ndarray, presence: TermPresence | None, /) -> SurfaceFeatures: ...
+
+    def caps(self, docs: np.ndarray, presence: TermPresence | None, /) -> SurfaceFeatures: ...

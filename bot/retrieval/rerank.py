@@ -4,7 +4,9 @@ evidence (bot/surface.py), blended with weights fitted on SQuAD articles 0-23.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -97,18 +99,18 @@ def search(
         + rank.pair_weight * batch.pairs
         + rank.coverage_weight * batch.cov_w
     )
-    if surface is not None:
-        batch.surface = surface(batch.docs, batch.best_sentence, batch.presence)
-        scores += (
-            rank.exact_weight * batch.surface.exact
-            + rank.sentence_exact_weight * batch.surface.sentence_exact
-            + rank.answer_type_weight * batch.surface.answer_type
-        )
     cos = sent_cos = None
+    fused: Callable[[np.ndarray], np.ndarray] | None = None  # lexical scores -> final ones
     if dense is not None:
         cos = dense.passage_cosines(batch.docs)
         sent_cos = dense.sentence_cosines(batch.docs, batch.best_sentence)
-        scores = fuse(scores, cos, sent_cos, fusion)
+        fused = partial(fuse, cosine=cos, sentence=sent_cos, params=fusion)
+    if surface is not None:
+        monotone = fused is None or fusion.method == "linear"
+        batch.surface = _surface_of_top(batch, scores, surface, rank, k, fused, monotone)
+        scores += _surface_bonus(batch.surface, rank)
+    if fused is not None:
+        scores = fused(scores)
     order = np.lexsort((batch.docs, -scores))[:k]
     return [
         Hit(
@@ -121,6 +123,54 @@ def search(
         )
         for i in order
     ]
+
+
+def _surface_bonus(features: SurfaceFeatures, rank: RankParams) -> np.ndarray:
+    return (
+        rank.exact_weight * features.exact
+        + rank.sentence_exact_weight * features.sentence_exact
+        + rank.answer_type_weight * features.answer_type
+    )
+
+
+def _surface_of_top(
+    batch: _Batch,
+    scores: np.ndarray,
+    surface: SurfaceFn,
+    rank: RankParams,
+    k: int,
+    fused: Callable[[np.ndarray], np.ndarray] | None,
+    monotone: bool,
+) -> SurfaceFeatures:
+    """The candidates' surface features, read only where they can change the top k: in
+    the order of the best score a candidate could reach (its score with every feature at
+    its cap), until the k-th best final score found beats every candidate not yet read.
+    The others keep features of 0 and stay below the top k, which is then exactly what
+    reading every candidate gives. `fused`: the final score of lexical scores (dense
+    fusion), `monotone` when it never lowers a score for a higher lexical one."""
+    docs, best, presence = batch.docs, batch.best_sentence, batch.presence
+    c = docs.shape[0]
+    if c <= k or not monotone:
+        return surface(docs, best, presence)
+
+    def final(lexical: np.ndarray) -> np.ndarray:
+        return lexical if fused is None else fused(lexical)
+
+    reach = final(scores + _surface_bonus(surface.caps(docs, presence), rank))
+    order = np.argsort(-reach, kind="stable")
+    exact, sent_exact, typed = np.zeros(c), np.zeros(c), np.zeros(c)
+    done = 0
+    while done < c:
+        take = order[done : done + (k if done == 0 else 2 * k)]
+        part = surface(docs[take], best[take], None if presence is None else presence.rows(take))
+        exact[take], sent_exact[take], typed[take] = part.exact, part.sentence_exact, part.answer_type
+        done += take.shape[0]
+        if done < c:
+            got = final(scores + _surface_bonus(SurfaceFeatures(exact, sent_exact, typed), rank))[order[:done]]
+            kth = np.partition(got, done - k)[done - k]
+            if kth > reach[order[done]] + 1e-9:  # a margin for rounding in the caps
+                break
+    return SurfaceFeatures(exact, sent_exact, typed)
 
 
 def evidence_batch(
@@ -236,14 +286,14 @@ def evidence_batch(
         for a, b in pair_ids:  # a != b, so never the diagonal
             i, j = sorted((index_of[a], index_of[b]))
             wanted[i * nq + j] = True
-        found = []
+        hit = np.zeros(c * nq * nq, dtype=bool)  # (candidate, pair) found: a dense table, as above
         for step in (1, 2):
             a_c, b_c = cand[:-step], cand[step:]
             a_q, b_q = q[:-step], q[step:]
             key = np.minimum(a_q, b_q) * nq + np.maximum(a_q, b_q)
             ok = (a_c == b_c) & (gpos[step:] - gpos[:-step] <= 2) & wanted[key]
-            found.append(a_c[ok] * (nq * nq) + key[ok])
-        fk = np.unique(np.concatenate(found))
+            hit[a_c[ok] * (nq * nq) + key[ok]] = True
+        fk = np.flatnonzero(hit)
         # Out of all adjacent pairs of the question: a pair with a word the index lacks
         # cannot be found, and should not make the pairs that can count for more.
         pairs = np.bincount(fk // (nq * nq), minlength=c) / max(1, len(query.terms) - 1)

@@ -127,7 +127,11 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
     before = [0]  # before[k]: counted sentences among 0..k-1
     for c in counts:
         before.append(before[-1] + c)
-    best_window, best_score = [best], float("-inf")
+    lens = [len(s) + 1 for s in sents]
+    max_chars, max_units = params.max_chars, params.max_sentences
+    p_density, p_before, p_exact = params.density, params.before, params.exact
+    p_extra, p_per = params.extra_weight, params.per_sentence
+    best_i, best_j, best_score = best, best, float("-inf")
     # Every window i..j, extended one sentence at a time with running union, densest
     # sentence (the first of equals) and maxima.
     for i in range(n):
@@ -136,29 +140,31 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
         length, units = -1, 0
         dense, top_exact, top_extra = i, exact[i], extra[i]
         for j in range(i, n):
-            length += len(sents[j]) + 1
+            length += lens[j]
             units += counts[j]
-            if j > i and (length > params.max_chars or units > params.max_sentences):
+            if j > i and (length > max_chars or units > max_units):
                 break
-            added = found[j] - union
-            if added:
+            if not found[j] <= union:  # a subset adds nothing (and needs no new set)
+                added = found[j] - union
                 union_w += sum(w[t] for t in added)
                 union |= added
             if single[j] > single[dense]:
                 dense = j
-            top_exact = max(top_exact, exact[j])
-            top_extra = max(top_extra, extra[j])
+            if exact[j] > top_exact:
+                top_exact = exact[j]
+            if extra[j] > top_extra:
+                top_extra = extra[j]
             score = (
                 union_w / total
-                + params.density * single[dense]
-                - params.before * (before[dense] - before[i])
-                + params.exact * top_exact
-                + params.extra_weight * top_extra
-                - params.per_sentence * (j - i)
+                + p_density * single[dense]
+                - p_before * (before[dense] - before[i])
+                + p_exact * top_exact
+                + p_extra * top_extra
+                - p_per * (j - i)
             )
             if score > best_score + 1e-12:
-                best_window, best_score = list(range(i, j + 1)), score
-    return best_window
+                best_i, best_j, best_score = i, j, score
+    return list(range(best_i, best_j + 1))
 
 
 def make_snippet(inp: SnippetInput, params: SnippetParams, analyzer: Analyzer) -> Snippet:
@@ -190,19 +196,18 @@ def _highlight(inp: SnippetInput, chosen: Sequence[int], analyzer: Analyzer) -> 
         sent, toks = inp.sentences[i], tokens[i]
         if not sent.isascii():
             return None
-        # The sentence's words as the index read them (ASCII: lower() is casefold()).
-        kept = [k for k, w in enumerate(_WORD.findall(sent.lower())) if w not in stop]
+        # The sentence's words as the index read them (ASCII: lower() is casefold(), and
+        # keeps every character where it was, so the matches' spans are the sentence's).
+        words = list(_WORD.finditer(sent.lower()))
+        kept = [k for k, w in enumerate(words) if w.group() not in stop]
         if len(kept) != len(toks):
             return None
-        marked = {k for k, t in zip(kept, toks, strict=True) if t in wanted}
-        if marked:
-            spans.extend((a + offset, b + offset) for k, (a, b) in enumerate(_spans(sent)) if k in marked)
+        for k, t in zip(kept, toks, strict=True):
+            if t in wanted:
+                a, b = words[k].span()
+                spans.append((a + offset, b + offset))
         offset += len(sent) + 1
     return spans
-
-
-def _spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _WORD.finditer(text)]
 
 
 def _crop(text: str, spans: list[tuple[int, int]], limit: int) -> tuple[str, list[tuple[int, int]]]:

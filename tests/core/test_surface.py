@@ -125,3 +125,95 @@ def test_term_presence_only_skips_words_that_cannot_be_there() -> None:
     assert m.exact_share("Operational rules apply.", {9}) == 0.0
     assert m.exact_share("Operational rules apply.", {7}) == 0.2
     assert m.exact_share("Operational rules apply.") == 0.2
+
+
+def test_caps_bound_the_features() -> None:
+    import numpy as np
+
+    from bot.surface import TermPresence
+
+    m = SurfaceMatcher(
+        "when did the operational domain open",
+        {"operational": 1.0, "domain": 3.0},
+        5.0,
+        {"operational": 7, "domain": 9},
+    )
+    texts = ["An operational domain opened in 1990.", "Operational rules.", "Un café, an operational domain."]
+    presence = TermPresence(np.array([7, 9]), np.array([[True, True], [True, False], [False, False]]))
+    f = m.features([(t, t) for t in texts], presence)
+    caps = m.caps([t.isascii() for t in texts], presence)
+    assert caps.exact.tolist() == [0.8, 0.2, 0.8]  # non-ASCII: every word may be there
+    assert (f.exact <= caps.exact).all() and (f.sentence_exact <= caps.sentence_exact).all()
+    assert caps.answer_type.tolist() == [1.0, 1.0, 1.0] and f.answer_type.tolist() == [1.0, 0.0, 0.0]
+
+
+def test_search_reads_only_candidates_that_can_reach_the_top(tmp_path: Path) -> None:
+    """Skipping passages whose capped score cannot reach the top k leaves the hits exactly
+    as reading every candidate gives."""
+    import random
+
+    from bot.retrieval.query import analyse
+    from bot.retrieval.rerank import search
+
+    rng = random.Random(3)
+    words = [f"w{i}" for i in range(60)] + ["operate", "operations", "operational", "1990", "harbour"]
+    paras = [" ".join(rng.choice(words) for _ in range(rng.randint(8, 30))) + "." for _ in range(120)]
+    (tmp_path / "a.txt").write_text("Notes\n\n" + "\n\n".join(paras) + "\n", encoding="utf-8")
+    engine = AnswerEngine(load_knowledge(tmp_path))
+    read: list[int] = []
+
+    class Counting:  # counts the candidates read
+        def __init__(self, inner, lift: float = 0.0) -> None:
+            self.inner, self.lift = inner, lift
+
+        def __call__(self, docs, best, presence):
+            read.append(docs.shape[0])
+            return self.inner(docs, best, presence)
+
+        def caps(self, docs, presence):
+            c = self.inner.caps(docs, presence)
+            return type(c)(c.exact + self.lift, c.sentence_exact + self.lift, c.answer_type + self.lift)
+
+    skipped = 0
+    for _ in range(60):
+        question = " ".join(rng.sample(words, 3))
+        if rng.random() < 0.3:
+            question = "when " + question
+        query = analyse(engine.index, question, engine.analyzer)
+        matcher = SurfaceMatcher(
+            question,
+            {t.word: t.weight for t in query.terms},
+            query.total_weight,
+            {t.word: t.term_id for t in query.terms},
+        )
+        for k in (1, 3, 10):
+            # Caps so high that every candidate is read, then the real ones.
+            full = search(engine.index, query, k, engine.config.rank, Counting(engine._surface(matcher), 10.0))
+            n_full = sum(read)
+            read.clear()
+            lazy = search(engine.index, query, k, engine.config.rank, Counting(engine._surface(matcher)))
+            assert [(h.passage, h.score, h.evidence) for h in lazy] == [(h.passage, h.score, h.evidence) for h in full]
+            skipped += sum(read) < n_full
+            read.clear()
+    assert skipped > 20  # the shortcut did run
+
+
+def test_the_table_tells_ascii_passages_without_reading_them(tmp_path: Path) -> None:
+    import numpy as np
+
+    from bot.builder import build_knowledge
+    from bot.knowledge import PassageTable
+
+    (tmp_path / "a.txt").write_text(
+        "Notes\n\nPlain words only. Two sentences.\n\nUn café au lait. Deux phrases.\n\nA last plain one.\n",
+        encoding="utf-8",
+    )
+    table = build_knowledge(tmp_path, workers=1).kb.passages
+    assert isinstance(table, PassageTable)
+    docs = np.arange(len(table))
+    surely = table.surely_ascii(docs).tolist()
+    assert surely == [table.text(int(d)).isascii() for d in docs] == [True, False, True]
+
+    # And the engine answers through the table (caps from its offsets).
+    engine = AnswerEngine.from_built(build_knowledge(tmp_path, workers=1))
+    assert engine.ask("café phrases").best.citation.paragraph == 2
