@@ -66,6 +66,7 @@ def open_service(settings: Settings) -> KnowledgeService:
         progress=default_progress,
         build_workers=settings.build_workers,
         embedder=embedder,
+        cache_root=Path(settings.data_dir) / "kb-cache",  # used when the knowledge folder is read-only
     )
 
 

@@ -204,12 +204,16 @@ class AnswerEngine:
         results = tuple(self._result(h, query, matcher) for h in hits[:k])
         found = signals(query, hits, self.config.answer) if hits else {}
         rule = self.config.answer
-        if self.semantic is None and rule.lexical_rule and rule.threshold is None:
+        hybrid = bool(hits) and hits[0].cosine is not None
+        # The variant with cosines only when this question has them: when its embedding
+        # failed, a dense variant would read every cosine as 0 and refuse the question.
+        model = self.answerability if hybrid or not self.answerability.dense else answer_model(None)
+        if not hybrid and rule.lexical_rule and rule.threshold is None:
             confidence = found["share"] if hits else 0.0
             answered = bool(hits) and covers(hits[0], rule)
         else:
-            confidence = self.answerability.probability(found) if hits else 0.0
-            answered = bool(hits) and self.answerability.answers(confidence, hits[0], rule)
+            confidence = model.probability(found) if hits else 0.0
+            answered = bool(hits) and model.answers(confidence, hits[0], rule)
         return Answer(
             question,
             answered,
@@ -219,7 +223,7 @@ class AnswerEngine:
             covers=self._covers(),
             elapsed_ms=_ms(t0),
             signals=found,
-            hybrid=bool(hits) and hits[0].cosine is not None,
+            hybrid=hybrid,
         )
 
     def _search(self, text: str, query: Query, k: int, matcher: SurfaceMatcher) -> list[Hit]:

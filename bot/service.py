@@ -150,6 +150,16 @@ def _same(a: Document, b: Document) -> bool:
     return a.title == b.title and a.source == b.source and list(a.paragraphs) == list(b.paragraphs)
 
 
+def _writable(folder: Path) -> bool:
+    """A read-only folder stays untouched, even for root (who may write anywhere): its
+    owner write bit is the admin's word."""
+    try:
+        mode = os.stat(folder).st_mode
+    except OSError:
+        return False
+    return bool(mode & stat.S_IWUSR) and os.access(folder, os.W_OK)
+
+
 class KnowledgeService:
     """Answers questions from the current knowledge base and reloads it atomically."""
 
@@ -162,8 +172,19 @@ class KnowledgeService:
         use_saved_index: bool = True,
         build_workers: int | None = None,
         embedder: Embedder | None = None,
+        cache_root: Path | None = None,
     ) -> None:
         self.knowledge_dir = Path(knowledge_dir)
+        # A knowledge folder mounted read-only (a container volume, a shared checkout) would
+        # otherwise be rebuilt and re-embedded on every start: its index and vectors then go
+        # under `cache_root` (the adapters pass DATA_DIR/kb-cache), the folder stays untouched.
+        self._root: Path | None = None
+        if use_saved_index and cache_root is not None and not _writable(cache_dir(self.knowledge_dir).parent.parent):
+            self._root = Path(cache_root)
+            try:
+                self._root.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                log.warning("cannot create %s for the saved index: %s", self._root, exc)
         self.build_workers = build_workers  # None: every core
         self.last_save: tuple[Path, float] | None = None  # where the last build was saved, and how long it took
         self.engine_config = engine_config or EngineConfig()
@@ -180,7 +201,9 @@ class KnowledgeService:
         self._vectors = (
             VectorWorker(
                 embedder,
-                vectors_dir(cache_dir(self.knowledge_dir)) if use_saved_index and self._can_save() else None,
+                vectors_dir(cache_dir(self.knowledge_dir, self._root))
+                if use_saved_index and self._can_save()
+                else None,
             )
             if embedder is not None
             else None
@@ -197,12 +220,17 @@ class KnowledgeService:
         use_saved_index: bool = True,
         build_workers: int | None = None,
         embedder: Embedder | None = None,
+        cache_root: Path | None = None,
     ) -> KnowledgeService:
         """Create the service and load the knowledge base (KnowledgeError if unusable).
-        With an `embedder`, hybrid answers start once the passage vectors are ready."""
-        service = cls(knowledge_dir, engine_config, clean_config, progress, use_saved_index, build_workers, embedder)
+        With an `embedder`, hybrid answers start once the passage vectors are ready.
+        `cache_root`: where the index is saved when the knowledge folder's parent is
+        read-only (None: then it is not saved)."""
+        service = cls(
+            knowledge_dir, engine_config, clean_config, progress, use_saved_index, build_workers, embedder, cache_root
+        )
         if use_saved_index:
-            clean_stale_saves(service.knowledge_dir)  # left by a process killed mid-save
+            clean_stale_saves(service.knowledge_dir, service._root)  # left by a process killed mid-save
         built, how = service._load_or_build(None)
         service._swap(built)
         kb = built.kb
@@ -229,17 +257,17 @@ class KnowledgeService:
         settings = settings_key(self.clean_config, self.engine_config.bm25)
         if self.use_saved_index:
             try:
-                saved = load_built(self.knowledge_dir, key)
+                saved = load_built(self.knowledge_dir, key, root=self._root)
                 if saved is not None:
                     log.info(
                         "loaded the saved index from %s (built %s in %.1f s)",
-                        cache_dir(self.knowledge_dir),
+                        cache_dir(self.knowledge_dir, self._root),
                         _when(saved.built_at),
                         saved.seconds,
                     )
                     return saved, "saved index"
                 if previous is None:
-                    previous = load_built(self.knowledge_dir, settings, field="settings")
+                    previous = load_built(self.knowledge_dir, settings, field="settings", root=self._root)
             except IndexFormatError as exc:
                 log.warning("%s; rebuilding it from the files", exc)
                 if previous is not None and previous.saved:
@@ -255,7 +283,7 @@ class KnowledgeService:
             self._progress(),
             files,
             self.build_workers,
-            cache_dir(self.knowledge_dir).parent if saving else None,
+            cache_dir(self.knowledge_dir, self._root).parent if saving else None,
         )
         log.info(
             "built the index of %d paragraphs in %.1f s (read %d of %d files)",
@@ -270,7 +298,7 @@ class KnowledgeService:
         if saving:
             t0 = time.perf_counter()
             try:
-                folder = save_built(built, self.knowledge_dir, key, settings)
+                folder = save_built(built, self.knowledge_dir, key, settings, self._root)
             except OSError as exc:
                 log.warning("could not save the index: %s", exc)
             else:
@@ -279,18 +307,11 @@ class KnowledgeService:
         return built, f"read {built.files_read} of {len(files.files)} files"
 
     def _save_parent(self) -> Path:
-        """The folder that holds (or would hold) .kb-cache."""
-        return cache_dir(self.knowledge_dir).parent.parent
+        """The folder that holds (or would hold) .kb-cache, or the cache root in use."""
+        return cache_dir(self.knowledge_dir, self._root).parent.parent
 
     def _can_save(self) -> bool:
-        """A read-only folder stays untouched, even for root (who may write anywhere): its
-        owner write bit is the admin's word."""
-        parent = self._save_parent()
-        try:
-            mode = os.stat(parent).st_mode
-        except OSError:
-            return False
-        return bool(mode & stat.S_IWUSR) and os.access(parent, os.W_OK)
+        return _writable(self._save_parent())
 
     def _swap(self, built: Built) -> None:
         engine = AnswerEngine.from_built(built, self.engine_config, self._analyzer)
@@ -336,7 +357,7 @@ class KnowledgeService:
 
     @property
     def saved_folder(self) -> Path:
-        return cache_dir(self.knowledge_dir)
+        return cache_dir(self.knowledge_dir, self._root)
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -395,7 +416,11 @@ class KnowledgeService:
                 + list(built.kb.configs)
             )
             folder = save_built(
-                built, self.knowledge_dir, self._key(files), settings_key(self.clean_config, self.engine_config.bm25)
+                built,
+                self.knowledge_dir,
+                self._key(files),
+                settings_key(self.clean_config, self.engine_config.bm25),
+                self._root,
             )
         return folder, time.perf_counter() - t0
 

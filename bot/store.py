@@ -39,6 +39,7 @@ from .builder import Built
 from .documents.loader import LoadConfig
 from .errors import IndexFormatError
 from .knowledge import KnowledgeBase, PassageTable, SkippedFile
+from .processes import alive
 from .retrieval.bm25 import BM25Params, Index
 from .text import STEMMER, stopwords
 
@@ -120,12 +121,12 @@ def _verify(folder: Path, arrays: dict[str, np.ndarray], sums: dict[str, str]) -
             raise IndexFormatError(f"saved index in {folder} is damaged ({name}.npy is inconsistent)")
 
 
-def clean_stale_saves(knowledge_dir: Path) -> int:
+def clean_stale_saves(knowledge_dir: Path, root: Path | None = None) -> int:
     """Remove half-written saves (`.kb-cache/.tmp-*`) left by a process killed mid-save.
 
     A save's folder name holds its writer's process id; folders of living processes stay.
     """
-    parent = cache_dir(knowledge_dir).parent
+    parent = cache_dir(knowledge_dir, root).parent
     removed = 0
     try:
         entries = [p for p in parent.iterdir() if p.name.startswith(_TMP_PREFIX) and p.is_dir()]
@@ -133,7 +134,7 @@ def clean_stale_saves(knowledge_dir: Path) -> int:
         return 0
     for path in entries:
         pid = path.name[len(_TMP_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and alive(int(pid)):
             continue
         if pid.isdigit() and int(pid) == os.getpid():
             continue  # this process's own save, under way in another thread
@@ -144,20 +145,15 @@ def clean_stale_saves(knowledge_dir: Path) -> int:
     return removed
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists, owned by someone else
-    return True
-
-
-def cache_dir(knowledge_dir: Path) -> Path:
-    """Where the index of a knowledge directory is saved: a hidden sibling folder."""
+def cache_dir(knowledge_dir: Path, root: Path | None = None) -> Path:
+    """Where the index of a knowledge directory is saved: a hidden sibling folder, or with
+    `root` (for a knowledge folder whose parent is read-only) a folder of its own under
+    `root`, named after the knowledge folder and a hash of its full path."""
     k = Path(knowledge_dir).resolve()
-    return k.parent / CACHE_DIR_NAME / k.name
+    if root is None:
+        return k.parent / CACHE_DIR_NAME / k.name
+    tag = hashlib.blake2b(str(k).encode("utf-8", "surrogateescape"), digest_size=6).hexdigest()
+    return Path(root).resolve() / f"{k.name}-{tag}" / k.name
 
 
 def settings_key(clean: LoadConfig, params: BM25Params) -> str:
@@ -298,9 +294,10 @@ def _read(folder: Path, key: str, field: str = "key") -> tuple[Index, dict, dict
     return index, meta, arrays
 
 
-def save_built(built: Built, knowledge_dir: Path, key: str, settings: str = "") -> Path:
-    """Save a knowledge base and its index for the next start-up or reload."""
-    folder = cache_dir(knowledge_dir)
+def save_built(built: Built, knowledge_dir: Path, key: str, settings: str = "", root: Path | None = None) -> Path:
+    """Save a knowledge base and its index for the next start-up or reload (`root`: see
+    cache_dir)."""
+    folder = cache_dir(knowledge_dir, root)
     table = built.kb.passages
     if not isinstance(table, PassageTable):
         raise TypeError("only knowledge bases built by build_knowledge can be saved")
@@ -334,14 +331,14 @@ def save_built(built: Built, knowledge_dir: Path, key: str, settings: str = "") 
     return folder
 
 
-def load_built(knowledge_dir: Path, key: str, field: str = "key") -> Built | None:
+def load_built(knowledge_dir: Path, key: str, field: str = "key", root: Path | None = None) -> Built | None:
     """The saved knowledge base and index if they match `key`, None when there is no such
     save; IndexFormatError (one line, fit for the log) when it is unreadable or damaged.
 
     With field="settings", a save made with the same settings is returned even if files
     have changed since: a build then re-reads only the files that differ from it.
     """
-    folder = cache_dir(knowledge_dir)
+    folder = cache_dir(knowledge_dir, root)
     loaded = _read(folder, key, field)
     if loaded is None:
         return None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from .fitted import fitted_key
 from .logistic import Logistic
 from .query import Query
 from .rerank import Hit
@@ -137,7 +138,7 @@ def answer_model(model_id: str | None) -> AnswerModel:
     when no variant was fitted for that model."""
     data = _fitted()
     variants = data["variants"]
-    name: str = model_id if model_id is not None and model_id in variants else "lexical"
+    name: str = fitted_key(model_id, (k for k in variants if k != "lexical")) or "lexical"
     if model_id is not None and name == "lexical":
         log.warning("no answerability model fitted for %s; using the lexical one", model_id)
     v = variants[name]

@@ -15,8 +15,12 @@ from typing import Literal
 SmallTalk = Literal["thanks", "greeting"]
 
 _WORD = re.compile(r"[a-z']+")
-THANKS = frozenset({"thanks", "thank", "thx", "thnx", "ty", "tysm", "tyvm", "cheers"})
-_NOUN_THANKS = re.compile(r"\s*thank-you\b", re.IGNORECASE)  # "thank-you letters": a topic, not thanks
+THANKS = frozenset({"thanks", "thank", "thankyou", "thx", "thnx", "ty", "tysm", "tyvm", "cheers"})
+# "thank-you letters": the hyphenated noun before another noun is a topic; "Thank-you!",
+# "thank-you, that fixed it" and "thank-you so much" are thanks.
+_NOUN_THANKS = re.compile(
+    r"\s*thank-you\s+(?!(?:so|very|for|again|all|everyone|guys|folks|bot)\b)[^\W\d_]", re.IGNORECASE
+)
 GREETING = frozenset(
     """hi hello hey heya hiya yo sup gm gn morning evening afternoon night good anyone anybody
     someone somebody here there around online awake alive ping bot you u ya is are r the a all
@@ -26,7 +30,7 @@ GREETING = frozenset(
 # Words of address and politeness that carry no topic inside a real question ("hey guys,
 # how do I ...", "thanks! and why ramstein?"): query analysis drops them like stopwords.
 FILLER = frozenset(
-    """hi hello hey heya hiya yo sup thanks thank thx thnx ty tysm tyvm pls plz lol lmao haha
+    """hi hello hey heya hiya yo sup thanks thank thankyou thx thnx ty tysm tyvm pls plz lol lmao haha
     hehe anyone anybody someone somebody guys folks""".split()
 )
 

@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from .fitted import fitted_key
+
 
 class DenseQuery(Protocol):
     """A question embedded and matched against the passage vectors (bot/semantic/search.py)."""
@@ -66,4 +68,5 @@ FITTED: dict[str, FusionParams] = {
 
 def fusion_for(model_id: str | None) -> FusionParams:
     """The fitted fusion of a model; the defaults for a model fitted for none."""
-    return FITTED.get(model_id or "", FusionParams())
+    key = fitted_key(model_id, FITTED)
+    return FITTED[key] if key is not None else FusionParams()

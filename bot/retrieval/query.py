@@ -153,7 +153,7 @@ def _abbreviated(index: Index, word: str, stem: str) -> list[TypoMatch]:
         return []
     terms, ids, lengths = _sorted_vocabulary(index)
     lo = bisect.bisect_left(terms, key)
-    hi = bisect.bisect_left(terms, key + "\uffff", lo)
+    hi = bisect.bisect_left(terms, key + "\U0010ffff", lo)  # past every continuation, astral ones too
     cand = ids[lo:hi][lengths[lo:hi] >= len(key) + 2]
     if cand.shape[0] == 0:
         return []

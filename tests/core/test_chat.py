@@ -10,8 +10,9 @@ import pytest
 from bot.answer import AnswerEngine
 from bot.documents.loader import load_knowledge
 from bot.rendering.messages import render_answer
+from bot.retrieval.bm25 import BM25Params, Index
 from bot.retrieval.chat import small_talk
-from bot.retrieval.query import analyse
+from bot.retrieval.query import _abbreviated, analyse
 
 
 @pytest.mark.parametrize(
@@ -27,6 +28,10 @@ from bot.retrieval.query import analyse
         ("hello, why ramstein?", None),
         ("why ramstein?", None),
         ("thank-you letters for donors", None),  # the hyphenated noun is a topic
+        ("Thank-you!", "thanks"),
+        ("thank-you, that fixed it", "thanks"),
+        ("thank-you so much", "thanks"),
+        ("thankyou", "thanks"),
         ("TA office hours", None),
         ("", None),
     ],
@@ -88,3 +93,9 @@ def test_no_short_form_is_guessed_without_a_clear_favourite(tmp_path: Path):
     engine = _engine(tmp_path, "# Notes\n\nProjects provide protection.\n\nA project.\n\nProvided here.\n")
     (term,) = analyse(engine.index, "pro", engine.analyzer, engine.config.rank.typo_discount).terms
     assert term.term_id == -1
+
+
+def test_a_short_form_finds_a_long_form_that_goes_on_past_the_basic_plane():
+    # Sorted strings: "dep" + a CJK Extension B letter comes after "dep" + U+FFFF.
+    index = Index.build([[["dep\U00020000x", "alpha"]] for _ in range(3)] + [[["beta"]]], BM25Params())
+    assert [m.term_id for m in _abbreviated(index, "dep", "dep")] == [index.term_ids["dep\U00020000x"]]

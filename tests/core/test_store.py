@@ -226,6 +226,31 @@ def test_a_save_made_by_other_reader_code_is_stale(kdir: Path, monkeypatch):
     assert KnowledgeService.open(kdir)._built.files_read > 0  # rebuilt, not served stale
 
 
+def test_a_read_only_folder_is_saved_under_the_cache_root_instead(kdir: Path, tmp_path_factory):
+    from bot.semantic.embedder import HashEmbedder
+
+    parent = kdir.parent
+    root = tmp_path_factory.mktemp("data") / "kb-cache"  # not there yet: made on first use
+    mode = parent.stat().st_mode
+    parent.chmod(0o555)
+    try:
+        first = KnowledgeService.open(kdir, cache_root=root, embedder=HashEmbedder())
+        assert first.wait_semantic(10) and first.semantic.ready
+        assert first.last_save is not None and first.saved_folder.is_relative_to(root)
+        assert not (parent / ".kb-cache").exists()  # the knowledge folder stays untouched
+        # The next start reads the saved index and vectors: nothing read, nothing embedded.
+        again = KnowledgeService.open(kdir, cache_root=root, embedder=HashEmbedder())
+        assert again.built.files_read == 0 and again.semantic.ready and again.semantic.embedding == 0
+        assert again.ask("why Ramstein?").answered
+        # Another folder of the same name elsewhere gets a save of its own.
+        assert cache_dir(tmp_path_factory.mktemp("elsewhere") / kdir.name, root) != cache_dir(kdir, root)
+    finally:
+        parent.chmod(mode)
+    # A writable folder keeps its index beside it, whatever the cache root.
+    service = KnowledgeService.open(kdir, cache_root=root)
+    assert service.saved_folder == cache_dir(kdir)
+
+
 def test_a_read_only_folder_gets_no_saved_index(kdir: Path, caplog):
     parent = kdir.parent
     mode = parent.stat().st_mode

@@ -1,0 +1,403 @@
+"""Trial re-ranking features on the docs development set and SQuAD (issue 10).
+
+Every question's candidates are the ones the bot re-ranks (BM25 top-m plus the dense
+nearest neighbours), scored exactly as bot/retrieval/rerank.py `search` scores them; each
+trial feature is then added to that final score with a few weights. Figures: hit@1, hit@3
+and MRR@10 for all answerable docs questions and for the odd and even lines of the question
+file apart (fit on one half, check the other), and top-1 / MRR@10 for SQuAD articles 0-23
+(fitting) and 24-47 (held out). The features ranked here did not make the cut (README,
+closing note); the script keeps the measurement repeatable.
+
+    python bench/rank_trials.py [--model e5-small|minilm-l6|off] [--squad] [--only a,b]
+
+The docs vectors are kept under bench/.cache/docs-vectors-<model> (the shared folder is
+read-only); SQuAD's come from the bench/.cache embeddings (bench/semantic_kb.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bot.answer import AnswerEngine, EngineConfig
+from bot.builder import build_knowledge
+from bot.documents.loader import LoadConfig
+from bot.evaluate import fold, read_questions
+from bot.retrieval.fusion import fuse
+from bot.retrieval.query import Query, analyse
+from bot.retrieval.rerank import evidence_batch
+from bot.surface import SurfaceMatcher
+
+SHARED = ROOT.parent / "shared" / "eval"
+CACHE = ROOT / "bench" / ".cache"
+
+
+@dataclass
+class Cands:
+    """One question's candidates with the bot's own scores and what the trials need."""
+
+    docs: np.ndarray
+    final: np.ndarray  # the bot's ranking score
+    bm: np.ndarray  # BM25+ relative to the best candidate (the part of `final` it is)
+    label: np.ndarray  # 1 where the passage answers
+    query: Query
+    group: int  # docs: line parity (0 = odd lines); SQuAD: article number
+    qvec: np.ndarray | None = None  # the question's unit vector (hybrid only)
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def candidates(engine: AnswerEngine, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, Query, np.ndarray | None]:
+    """(docs, final, bm, query, qvec) as rerank.search ranks them (kept in step with it)."""
+    rank = engine.config.rank
+    query = analyse(engine.index, text, engine.analyzer, rank.typo_discount)
+    words = {t.word: t.weight for t in query.terms}
+    matcher = SurfaceMatcher(text, words, query.total_weight, {t.word: t.term_id for t in query.terms})
+    dense = engine.semantic.query(text, engine.fusion.candidates) if engine.semantic is not None else None
+    extra = dense.candidates[: engine.fusion.candidates] if dense is not None else None
+    b = evidence_batch(engine.index, query, rank.candidates, rank.heading_coverage, extra)
+    if b is None:
+        empty = np.zeros(0)
+        return empty.astype(np.int32), empty, empty, query, None
+    bm = b.bm25 / (float(b.bm25.max()) or 1.0)
+    lex = (
+        bm
+        + rank.sentence_weight * b.sent_w
+        + rank.sentence_count_weight * b.sent_n
+        + rank.pair_weight * b.pairs
+        + rank.coverage_weight * b.cov_w
+    )
+    sf = engine._surface(matcher)(b.docs, b.best_sentence, b.presence)
+    lex = lex + rank.exact_weight * sf.exact + rank.sentence_exact_weight * sf.sentence_exact
+    lex = lex + rank.answer_type_weight * sf.answer_type
+    if dense is None:
+        return b.docs, lex, bm, query, None
+    cos = dense.passage_cosines(b.docs)
+    final = fuse(lex, cos, dense.sentence_cosines(b.docs, b.best_sentence), engine.fusion)
+    return b.docs, final, bm, query, dense.vector
+
+
+class Context:
+    """Per-knowledge-base tables the features read: term counts of passages and of their
+    heading groups (own section, the section above it, the page) and unit passage vectors."""
+
+    def __init__(self, engine: AnswerEngine) -> None:
+        self.engine = engine
+        idx = engine.index
+        self.tf: list[dict[int, int]] = []
+        for d in range(idx.size):
+            u, c = np.unique(idx.tokens[idx.token_ptr[d] : idx.token_ptr[d + 1]], return_counts=True)
+            self.tf.append(dict(zip(u.tolist(), c.tolist())))
+        passages = engine.kb.passages
+        keys = {
+            "section": [(p.document, tuple(p.section)) for p in passages],
+            "parent": [(p.document, tuple(p.section[:-1])) for p in passages],
+            "page": [p.document for p in passages],
+        }
+        self.group_of: dict[str, np.ndarray] = {}
+        self.group_tf: dict[str, list[dict[int, int]]] = {}
+        self.group_len: dict[str, np.ndarray] = {}
+        self.members: dict[str, list[list[int]]] = {}
+        for name, ks in keys.items():
+            ids: dict[object, int] = {}
+            g = np.array([ids.setdefault(k, len(ids)) for k in ks], dtype=np.int64)
+            members: list[list[int]] = [[] for _ in ids]
+            for d, k in enumerate(g.tolist()):
+                members[k].append(d)
+            tfs = []
+            for ds in members:
+                acc: dict[int, int] = {}
+                for d in ds:
+                    for t, c in self.tf[d].items():
+                        acc[t] = acc.get(t, 0) + c
+                tfs.append(acc)
+            self.group_of[name], self.members[name], self.group_tf[name] = g, members, tfs
+            self.group_len[name] = np.array([sum(idx.doc_len[ds]) for ds in members], dtype=np.float64)
+        self.vectors: np.ndarray | None = None
+        if engine.semantic is not None:
+            dense = engine.semantic.passages
+            v = dense._vectors.astype(np.float32)  # a bench reads the stored rows directly
+            if dense._scale is not None:
+                v = v * dense._scale[:, None]
+            self.vectors = v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    m = float(x.max()) if x.shape[0] else 0.0
+    return x / m if m > 0 else x
+
+
+def group_bm25(name: str, k1: float = 1.2, b: float = 0.75) -> Callable[[Context, Cands], np.ndarray]:
+    """BM25 of the candidate's whole heading group (its passages' text together), relative
+    to the best candidate's: a passage inherits its section's (or page's) relevance."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        g = ctx.group_of[name][c.docs]
+        avg = float(ctx.group_len[name].mean()) or 1.0
+        idf = ctx.engine.index.idf
+        score = {}
+        for k in set(g.tolist()):
+            tf, n = ctx.group_tf[name][k], ctx.group_len[name][k]
+            s = 0.0
+            for t in c.query.known:
+                x = tf.get(t.term_id, 0)
+                s += t.count * float(idf[t.term_id]) * x * (k1 + 1) / (x + k1 * (1 - b + b * n / avg)) if x else 0.0
+            score[k] = s
+        return _unit(np.array([score[k] for k in g.tolist()]))
+
+    return f
+
+
+def group_max_bm25(name: str) -> Callable[[Context, Cands], np.ndarray]:
+    """The best passage BM25 within the candidate's heading group, relative."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        g = ctx.group_of[name][c.docs]
+        tc = [(t.term_id, t.count) for t in c.query.known]
+        best = {
+            k: float(ctx.engine.index.bm25_of(np.array(ctx.members[name][k]), tc).max()) if tc else 0.0
+            for k in set(g.tolist())
+        }
+        return _unit(np.array([best[k] for k in g.tolist()]))
+
+    return f
+
+
+def group_cosine(name: str) -> Callable[[Context, Cands], np.ndarray]:
+    """Cosine of the question with the mean vector of the candidate's heading group."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        assert ctx.vectors is not None and c.qvec is not None
+        g = ctx.group_of[name][c.docs]
+        cos = {}
+        for k in set(g.tolist()):
+            m = ctx.vectors[ctx.members[name][k]].mean(0)
+            cos[k] = float(m @ c.qvec) / (float(np.linalg.norm(m)) + 1e-9)
+        return np.array([cos[k] for k in g.tolist()])
+
+    return f
+
+
+def _feedback(c: Cands, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The top-k candidates by the bot's score and their softmax weights."""
+    top = np.lexsort((c.docs, -c.final))[:k]
+    w = np.exp(2.0 * (c.final[top] - c.final[top].max()))
+    return c.docs[top], w / w.sum()
+
+
+def dense_prf(k: int = 5) -> Callable[[Context, Cands], np.ndarray]:
+    """Rocchio in vector space: cosine with the weighted centroid of the top-k passages."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        assert ctx.vectors is not None
+        fb, w = _feedback(c, k)
+        centre = (ctx.vectors[fb] * w[:, None]).sum(0)
+        return ctx.vectors[c.docs] @ (centre / (np.linalg.norm(centre) + 1e-9))
+
+    return f
+
+
+def lexical_rm3(k: int = 5, terms: int = 10) -> Callable[[Context, Cands], np.ndarray]:
+    """RM3-style expansion: BM25 (relative) of the `terms` words most typical of the top-k
+    passages (term share x idf, words in under 30 % of passages, question words excluded)."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        idx = ctx.engine.index
+        fb, w = _feedback(c, k)
+        acc: dict[int, float] = {}
+        for d, wd in zip(fb.tolist(), w.tolist()):
+            n = max(1.0, float(idx.doc_len[d]))
+            for t, x in ctx.tf[d].items():
+                acc[t] = acc.get(t, 0.0) + wd * x / n
+        asked = {t.term_id for t in c.query.known}
+        ranked = sorted(
+            ((v * float(idx.idf[t]), t) for t, v in acc.items() if t not in asked and idx.df[t] < 0.3 * idx.size),
+            reverse=True,
+        )[:terms]
+        if not ranked:
+            return np.zeros(c.docs.shape[0])
+        total = sum(v for v, _ in ranked)
+        # bm25_of multiplies each term's weights by its count: a fractional count weights the term
+        return _unit(idx.bm25_of(c.docs, [(t, v / total) for v, t in ranked]).astype(np.float64))
+
+    return f
+
+
+def window(size: int = 8) -> Callable[[Context, Cands], np.ndarray]:
+    """Proximity: the largest share of the question's idf weight found within `size` tokens."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        idx = ctx.engine.index
+        weight = {t.term_id: t.weight for t in c.query.known}
+        total = c.query.total_weight or 1.0
+        out = np.zeros(c.docs.shape[0])
+        for i, d in enumerate(c.docs.tolist()):
+            toks = idx.tokens[idx.token_ptr[d] : idx.token_ptr[d + 1]].tolist()
+            hits = [(p, t) for p, t in enumerate(toks) if t in weight]
+            for a, (p, _) in enumerate(hits):
+                seen = {t for q, t in hits[a:] if q - p < size}
+                out[i] = max(out[i], sum(weight[t] for t in seen) / total)
+        return out
+
+    return f
+
+
+def idf_power(p: float) -> Callable[[Context, Cands], np.ndarray]:
+    """BM25 with idf^p instead of idf (relative), minus the bot's own BM25 part: added with
+    weight 1 it replaces the BM25 term of the score (rarer words count for much more)."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        idx = ctx.engine.index
+        s = np.zeros(c.docs.shape[0])
+        for t in c.query.known:
+            idf = max(float(idx.idf[t.term_id]), 1e-3)
+            part = idx.bm25_of(c.docs, [(t.term_id, t.count)]) + idf * idx.params.delta * t.count
+            s += part * idf ** (p - 1)
+        return _unit(s) - c.bm
+
+    return f
+
+
+# name -> (feature, weights tried, needs vectors)
+FEATURES: dict[str, tuple[Callable[[Context, Cands], np.ndarray], Sequence[float], bool]] = {
+    "section_bm25": (group_bm25("section"), (0.1, 0.2, 0.4, 0.8), False),
+    "parent_bm25": (group_bm25("parent"), (0.1, 0.2, 0.4, 0.8), False),
+    "page_bm25": (group_bm25("page"), (0.1, 0.2, 0.4, 0.8), False),
+    "section_max_bm25": (group_max_bm25("section"), (0.2, 0.4, 0.8), False),
+    "parent_max_bm25": (group_max_bm25("parent"), (0.2, 0.4, 0.8), False),
+    "section_cosine": (group_cosine("section"), (2.0, 4.0, 8.0), True),
+    "parent_cosine": (group_cosine("parent"), (2.0, 4.0, 8.0), True),
+    "page_cosine": (group_cosine("page"), (2.0, 4.0, 8.0), True),
+    "dense_prf5": (dense_prf(5), (2.0, 4.0, 8.0), True),
+    "rm3_5x10": (lexical_rm3(5, 10), (0.1, 0.2, 0.4), False),
+    "window8": (window(8), (0.1, 0.2, 0.4, 0.8), False),
+    "idf_power3": (idf_power(3.0), (1.0,), False),
+}
+
+
+def ranks(cands: Sequence[Cands], score: Callable[[Cands], np.ndarray]) -> np.ndarray:
+    out = []
+    for c in cands:
+        order = np.lexsort((c.docs, -score(c)))
+        found = np.flatnonzero(c.label[order])
+        out.append(found[0] + 1 if found.shape[0] else 10**6)
+    return np.array(out)
+
+
+def figures(r: np.ndarray) -> str:
+    if not r.shape[0]:
+        return "-"
+    mrr = float(np.mean(np.where(r <= 10, 1.0 / r, 0.0)))
+    return f"{np.mean(r == 1):.3f}/{np.mean(r <= 3):.3f}/{mrr:.3f}"
+
+
+def docs_set(model: str) -> tuple[AnswerEngine, list[Cands]]:
+    docs, qfile = SHARED / "docs-poetry", SHARED / "docs-poetry-questions.jsonl"
+    built = build_knowledge(docs, LoadConfig())
+    engine = AnswerEngine(built.kb, EngineConfig(top_k=10), index=built.index)
+    if model != "off":
+        from fit_answerability import _docs_engine
+
+        engine = _docs_engine(built, model)
+    out = []
+    passages = engine.kb.passages
+    for line, q in enumerate(read_questions(qfile)):
+        if not q.answerable:
+            continue
+        docs_, final, bm, query, qvec = candidates(engine, q.q)
+        texts = [(passages[d].document, fold(passages[d].text)) for d in docs_.tolist()]
+        label = np.array([any(doc == g_doc and fold(g) in t for g_doc, g in q.targets) for doc, t in texts])
+        out.append(Cands(docs_, final, bm, label, query, line % 2, qvec))
+    return engine, out
+
+
+def squad_set(model: str) -> tuple[AnswerEngine, list[Cands]]:
+    from semantic_kb import Squad
+
+    from bot.retrieval.fusion import fusion_for
+
+    squad = Squad()
+    if model == "off":
+        engine = squad.engine(squad.all, None)
+    else:
+        fusion = fusion_for(squad.vectors(model).embedder.model_id)
+        engine = squad.engine(squad.all, model, EngineConfig(top_k=10, fusion=fusion))
+    out = []
+    passages = engine.kb.passages
+    for q in squad.questions:
+        docs_, final, bm, query, qvec = candidates(engine, q.question)
+        label = np.array([passages[d].document == q.document and passages[d].number == q.paragraph for d in docs_])
+        out.append(Cands(docs_, final, bm, label, query, q.article, qvec))
+    return engine, out
+
+
+def run(
+    name: str,
+    engine: AnswerEngine,
+    cands: list[Cands],
+    halves: Sequence[tuple[str, Callable[[Cands], bool]]],
+    only: set[str],
+) -> None:
+    ctx = Context(engine)
+    hybrid = ctx.vectors is not None
+    print(f"\n{name} ({'hybrid ' + engine.semantic.model_id if engine.semantic else 'words only'}): ", end="")
+    print("  ".join(h for h, _ in halves), "  (hit@1/hit@3/MRR@10)")
+
+    def line(label: str, score: Callable[[Cands], np.ndarray]) -> None:
+        cells = [figures(ranks([c for c in cands if keep(c)], score)) for _, keep in halves]
+        print(f"  {label:<28}" + "  ".join(f"{x:<17}" for x in cells))
+
+    line("bot's ranking", lambda c: c.final)
+    for fname, (feature, weights, needs_vectors) in FEATURES.items():
+        if (only and fname not in only) or (needs_vectors and not hybrid):
+            continue
+        for c in cands:
+            c.extra[fname] = feature(ctx, c) if c.docs.shape[0] else np.zeros(0)
+        for w in weights:
+            line(f"+ {w:g} x {fname}", lambda c, w=w, f=fname: c.final + w * c.extra[f])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="e5-small", help="embedding model, or off (words only)")
+    ap.add_argument("--squad", action="store_true", help="SQuAD too (slow the first time: embeddings)")
+    ap.add_argument("--only", default="", help="comma-separated feature names (default: all)")
+    args = ap.parse_args(argv)
+    only = {x for x in args.only.split(",") if x}
+    unknown = only - set(FEATURES)
+    if unknown:
+        print(f"unknown features: {', '.join(sorted(unknown))}; known: {', '.join(FEATURES)}")
+        return 2
+    if not (SHARED / "docs-poetry").exists():
+        print(f"{SHARED / 'docs-poetry'} not found: the docs development set lives in ../shared/eval")
+        return 1
+    engine, docs = docs_set(args.model)
+    run(
+        "docs dev",
+        engine,
+        docs,
+        (("all", lambda c: True), ("odd lines", lambda c: c.group == 0), ("even lines", lambda c: c.group == 1)),
+        only,
+    )
+    if args.squad:
+        engine, squad = squad_set(args.model)
+        run(
+            "SQuAD",
+            engine,
+            squad,
+            (("articles 0-23", lambda c: c.group < 24), ("articles 24-47", lambda c: c.group >= 24)),
+            only,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
