@@ -198,14 +198,14 @@ def _highlight(inp: SnippetInput, chosen: Sequence[int], analyzer: Analyzer) -> 
             return None
         # The sentence's words as the index read them (ASCII: lower() is casefold(), and
         # keeps every character where it was, so the matches' spans are the sentence's).
-        words = list(_WORD.finditer(sent.lower()))
-        kept = [k for k, w in enumerate(words) if w.group() not in stop]
+        low = sent.lower()
+        kept = [k for k, w in enumerate(_WORD.findall(low)) if w not in stop]
         if len(kept) != len(toks):
             return None
-        for k, t in zip(kept, toks, strict=True):
-            if t in wanted:
-                a, b = words[k].span()
-                spans.append((a + offset, b + offset))
+        marked = [k for k, t in zip(kept, toks, strict=True) if t in wanted]  # ascending
+        if marked:
+            words = list(_WORD.finditer(low))
+            spans.extend((words[k].start() + offset, words[k].end() + offset) for k in marked)
         offset += len(sent) + 1
     return spans
 

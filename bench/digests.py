@@ -1,0 +1,92 @@
+"""Every answer on the shared evaluation sets, as a digest to compare between code versions:
+SQuAD v1.1 dev (all 10,570 questions, top 10), the docs-poetry questions over the docs and the
+article questions over the seed article, words only (no embedding model). A speed change
+should leave the digests equal; bench/answer_path.py does the same for the pipeline corpus.
+
+    python bench/digests.py out.json [--compare old.json]
+
+Run it from another checkout (e.g. `git archive main | tar -x -C /tmp/main`) with that
+checkout's bench/digests.py to get the old side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+EVAL = ROOT.parent / "shared" / "eval"
+
+
+def digest(answer) -> list:  # type: ignore[no-untyped-def]
+    return [
+        answer.answered,
+        round(answer.confidence, 9),
+        [
+            [
+                r.citation.document,
+                r.citation.paragraph,
+                round(r.score, 9),
+                r.snippet.text,
+                [list(s) for s in r.snippet.highlights],
+            ]
+            for r in answer.results
+        ],
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--compare", type=Path, help="an earlier digest")
+    ap.add_argument("--eval", type=Path, default=EVAL, help="the shared eval folder")
+    args = ap.parse_args(argv)
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ["SEMANTIC_MODEL"] = "off"
+
+    import squad
+
+    from bot.answer import AnswerEngine, EngineConfig
+    from bot.documents.loader import LoadConfig, load_knowledge
+    from bot.service import KnowledgeService
+
+    got: dict[str, list] = {}
+    data = squad.load_squad(args.eval / "squad-v1.1-dev.json.zip")
+    with tempfile.TemporaryDirectory() as tmp:
+        questions = squad.write_knowledge(data, Path(tmp))
+        engine = AnswerEngine(load_knowledge(Path(tmp), LoadConfig(junk_markers=())), EngineConfig(top_k=10))
+        got["squad"] = [digest(engine.ask(q.question, top_k=10)) for q in questions]
+    sets = (
+        ("docs", args.eval / "docs-poetry", args.eval / "docs-poetry-questions.jsonl"),
+        ("article", ROOT / "knowledge", args.eval / "article-questions.jsonl"),
+    )
+    for name, kdir, qfile in sets:
+        service = KnowledgeService.open(kdir, use_saved_index=False)
+        lines = [json.loads(line)["q"] for line in qfile.read_text(encoding="utf-8").splitlines() if line.strip()]
+        got[name] = [digest(service.ask(q)) for q in lines]
+    args.out.write_text(json.dumps(got))
+    print(", ".join(f"{k}: {len(v)} answers" for k, v in got.items()), f"-> {args.out}")
+    if args.compare:
+        old = json.loads(args.compare.read_text())
+        for name, answers in got.items():
+            first = []
+            for a, b in zip(old.get(name, []), answers, strict=False):
+                if a != b:
+                    ra, rb = a[2], b[2]
+                    n = min(len(ra), len(rb))
+                    first.append(next((i for i in range(n) if ra[i] != rb[i]), n) + 1)
+            print(
+                f"{name}: {len(first)} of {len(answers)} differ; first differing rank {sorted(first)}; "
+                f"answered/confidence differ in {sum(a[:2] != b[:2] for a, b in zip(old.get(name, []), answers))}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
