@@ -201,9 +201,7 @@ class KnowledgeService:
         self._vectors = (
             VectorWorker(
                 embedder,
-                vectors_dir(cache_dir(self.knowledge_dir, self._root))
-                if use_saved_index and self._can_save()
-                else None,
+                vectors_dir(self.saved_folder) if use_saved_index and self._can_save() else None,
             )
             if embedder is not None
             else None
@@ -261,7 +259,7 @@ class KnowledgeService:
                 if saved is not None:
                     log.info(
                         "loaded the saved index from %s (built %s in %.1f s)",
-                        cache_dir(self.knowledge_dir, self._root),
+                        self.saved_folder,
                         _when(saved.built_at),
                         saved.seconds,
                     )
@@ -283,7 +281,7 @@ class KnowledgeService:
             self._progress(),
             files,
             self.build_workers,
-            cache_dir(self.knowledge_dir, self._root).parent if saving else None,
+            self.saved_folder.parent if saving else None,
         )
         log.info(
             "built the index of %d paragraphs in %.1f s (read %d of %d files)",
@@ -308,7 +306,7 @@ class KnowledgeService:
 
     def _save_parent(self) -> Path:
         """The folder that holds (or would hold) .kb-cache, or the cache root in use."""
-        return cache_dir(self.knowledge_dir, self._root).parent.parent
+        return self.saved_folder.parent.parent
 
     def _can_save(self) -> bool:
         return _writable(self._save_parent())
@@ -357,6 +355,7 @@ class KnowledgeService:
 
     @property
     def saved_folder(self) -> Path:
+        """Where the index is (or would be) saved."""
         return cache_dir(self.knowledge_dir, self._root)
 
     @property
