@@ -421,6 +421,8 @@ class Index:
         are then only looked up for the passages that still can, by binary search in
         their postings instead of a scan.
         """
+        if m <= 0:  # the thresholds below take the m-th best
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
         scratch = getattr(self._scratch, "scores", None)
         if scratch is None or scratch.shape[0] != self.size:
             scratch = self._scratch.scores = np.zeros(self.size, dtype=np.float32)
