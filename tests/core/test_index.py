@@ -319,3 +319,41 @@ def test_top_bm25_of_no_passages_is_empty():
         assert docs.shape == vals.shape == (0,)
     docs, _ = index.top_bm25([(0, 1), (1, 1)], 3)  # and the scratch array is still clean
     assert sorted(docs.tolist()) == [0, 1]
+
+
+def test_chunk_of_stopword_only_passages_builds(monkeypatch):
+    """The last chunk of the postings build can hold passages without a body token (the
+    passage before them crossed the last chunk mark): it adds no postings, and no crash."""
+    import bot.retrieval.bm25 as bm25
+
+    corpus = [[["a"] * 3 + ["b"] * 12], [[]], [[]]]
+    whole = Index.build(corpus)
+    monkeypatch.setattr(bm25, "_CHUNK_TOKENS", 10)
+    chunked = Index.build(corpus)
+    assert chunked._chunks() == [(0, 1), (1, 3)]
+    for name, arr in whole.arrays().items():
+        assert np.array_equal(chunked.arrays()[name], arr), name
+    heads = Index.from_ids(  # and with heading paths, in that chunk too
+        np.zeros(15, dtype=np.int32),
+        np.array([15, 0, 0]),
+        np.array([1, 1, 1]),
+        ["a", "kubernetes"],
+        head_tokens=np.array([1, 1], dtype=np.int32),
+        heads_per_passage=np.array([0, 1, 1]),
+    )
+    assert heads.df.tolist() == [1, 2]
+
+
+def test_headings_count_when_every_body_is_stopwords():
+    index = Index.from_ids(
+        np.zeros(0, dtype=np.int32),
+        np.array([0, 0]),
+        np.array([1, 1]),
+        ["kubernetes", "deploy"],
+        head_tokens=np.array([0, 0, 1], dtype=np.int32),  # "kubernetes" | "kubernetes deploy"
+        heads_per_passage=np.array([1, 2]),
+    )
+    docs, vals = index.top_bm25([(index.term_ids["deploy"], 1)], 5)
+    assert docs.tolist() == [1] and vals[0] > 0
+    docs, _ = index.top_bm25([(index.term_ids["kubernetes"], 1)], 5)
+    assert sorted(docs.tolist()) == [0, 1]
