@@ -181,7 +181,7 @@ class Index:
         (term, passage) pairs at their place. Each chunk is one sort by (term, passage),
         which yields term frequencies and the order at once."""
         n_terms = len(self.vocabulary)
-        if self.tokens.shape[0] == 0:  # passages of stopwords only: nothing to search
+        if self.tokens.shape[0] == 0 and not self._heads:  # passages of stopwords only: nothing to search
             return {
                 "df": np.zeros(n_terms, dtype=np.int32),
                 "idf": np.zeros(n_terms),
@@ -226,7 +226,7 @@ class Index:
         term's run, the runs' terms and lengths, passages, BM25 weights)."""
         p = self.params
         terms, docs, tf = self._pairs(d0, d1)
-        run = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1])))
+        run = _run_starts(terms)
         run_len = np.diff(np.append(run, terms.shape[0]))
         offsets = np.arange(terms.shape[0]) - np.repeat(run, run_len)
         if self._heads:
@@ -277,7 +277,7 @@ class Index:
         toks = self.tokens[int(self.token_ptr[d0]) : int(self.token_ptr[d1])]
         keys = toks.astype(np.int64) * nd + np.repeat(np.arange(nd, dtype=np.int64), self.doc_len[d0:d1])
         keys.sort()
-        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        starts = _run_starts(keys)
         tf = np.diff(np.append(starts, keys.shape[0])).astype(np.float64)
         pairs = keys[starts]
         if self._heads:
@@ -304,7 +304,7 @@ class Index:
         head_len = np.diff(self.head_ptr[d0 : d1 + 1])
         keys = self.head_tokens[h0:h1].astype(np.int64) * nd + np.repeat(np.arange(nd, dtype=np.int64), head_len)
         keys.sort()
-        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if keys.shape[0] else keys
+        starts = _run_starts(keys)
         head_tf = np.diff(np.append(starts, keys.shape[0])).astype(np.float64)
         head_keys = keys[starts]
         avg_head = float(self.head_ptr[-1]) / max(self.size, 1) or 1.0
@@ -421,6 +421,8 @@ class Index:
         are then only looked up for the passages that still can, by binary search in
         their postings instead of a scan.
         """
+        if m <= 0:  # the thresholds below take the m-th best
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
         scratch = getattr(self._scratch, "scores", None)
         if scratch is None or scratch.shape[0] != self.size:
             scratch = self._scratch.scores = np.zeros(self.size, dtype=np.float32)
@@ -613,6 +615,14 @@ class Index:
     def sentence_terms(self, doc: int) -> list[set[int]]:
         """The distinct term ids of each sentence of a passage."""
         return [set(t) for t in self.sentence_tokens(doc)]
+
+
+def _run_starts(sorted_keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts in a sorted array (none in an empty one: a
+    chunk of passages may hold no body tokens, e.g. stopword-only passages at the end)."""
+    if sorted_keys.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
 
 
 def _segment_max(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:

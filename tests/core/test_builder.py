@@ -110,3 +110,33 @@ def test_a_pool_that_cannot_start_falls_back_to_in_process(tmp_path: Path, monke
     assert "reading the rest in-process" in caplog.text
     np.testing.assert_array_equal(fallback.index.tokens, serial.index.tokens)
     assert [p.text for p in fallback.kb.passages] == [p.text for p in serial.kb.passages]
+
+
+def test_unusual_folders_give_a_clear_error_or_an_index_and_leave_no_files(tmp_path: Path):
+    """An empty folder, one empty file, only non-ASCII names and text, only stopwords: a
+    KnowledgeError naming the folder, or an index; no spooled file left either way."""
+    from bot.errors import KnowledgeError
+
+    spool = tmp_path / "spool"
+    cases: dict[str, dict[str, str]] = {
+        "empty": {},
+        "one-empty-file": {"a.txt": ""},
+        "non-ascii": {
+            "café.txt": "Überschrift\n\nNaïve Straße über Öl.\n\n日本語の文です。\n",
+            "日本.md": "# 見出し\n\n本文。\n",
+        },
+        "stopwords": {"a.txt": "Title\n\nThe and of. It is what it is.\n"},
+    }
+    for name, files in cases.items():
+        root = tmp_path / name
+        root.mkdir()
+        for rel, body in files.items():
+            (root / rel).write_text(body, encoding="utf-8")
+        if name in ("empty", "one-empty-file"):
+            with pytest.raises(KnowledgeError, match=name):
+                build_knowledge(root, spool_dir=spool, workers=2)
+        else:
+            built = build_knowledge(root, spool_dir=spool, workers=2)
+            assert built.index.size == len(built.kb.passages) > 0
+            assert bool(built.index.vocabulary) == (name == "non-ascii")  # stopwords index no terms
+        assert not spool.exists() or not any(spool.iterdir())

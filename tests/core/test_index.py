@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rank_bm25 import BM25Plus
 
 from bot.retrieval.bm25 import Index
@@ -232,3 +234,126 @@ def test_query_slots_leave_no_trace_between_questions():
     assert first.tolist() == [0, -1, 1, -1]
     again = index.query_slots(np.array([ids[3]], dtype=np.int32), ids)
     assert again.tolist() == [-1, -1, -1, 0]
+
+
+# -- top_bm25 against a brute-force ranking, on every path -----------------------------------
+
+
+def _brute_top(index: Index, term_counts: list[tuple[int, int]], m: int) -> tuple[list[int], list[float]]:
+    """Every passage scored with all query terms (float32, terms added rarest-first as
+    top_bm25 adds them, so the sums are the same floats), the m best kept, of passages tied
+    at the m-th score the first ones; passages no term touches are never candidates."""
+    scores = np.zeros(index.size, dtype=np.float32)
+    hit = np.zeros(index.size, dtype=bool)
+    for _, tid, count in sorted(((float(index.term_max[t]) * c, t, c) for t, c in term_counts), reverse=True):
+        a, b = index.term_ptr[tid], index.term_ptr[tid + 1]
+        column = np.zeros(index.size, dtype=np.float32)
+        column[index.post_docs[a:b]] = index.post_weights[a:b] * np.float32(count)
+        scores += column
+        hit[index.post_docs[a:b]] = True
+    docs = np.flatnonzero(hit)
+    order = sorted(docs.tolist(), key=lambda d: (-scores[d], d))[:m]
+    return order, [float(scores[d]) for d in order]
+
+
+@st.composite
+def _corpus_and_queries(draw):
+    """A small corpus whose first words are in a third to nearly all of the passages (dense
+    columns, wide queries), the rest rarer; queries of a few rare terms (often repeated, so
+    MaxScore prunes) and common ones."""
+    n_docs = draw(st.integers(1, 400))
+    common = draw(st.integers(1, 6))
+    vocab = common + draw(st.integers(0, 150))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    share = np.where(np.arange(vocab) < common, rng.uniform(0.3, 0.95, vocab), rng.uniform(0.005, 0.25, vocab))
+    corpus = []
+    for _ in range(n_docs):
+        present = np.flatnonzero(rng.random(vocab) < share)
+        toks = [f"w{i}" for i in present for _ in range(int(rng.integers(1, 4)))]
+        rng.shuffle(toks)
+        cut = int(rng.integers(0, len(toks) + 1))
+        corpus.append([toks[:cut], toks[cut:]])
+    terms = st.dictionaries(st.integers(0, vocab - 1), st.integers(1, 3), max_size=4)
+    commons = st.dictionaries(st.integers(0, common - 1), st.integers(1, 3), max_size=4)
+    queries = draw(st.lists(st.builds(lambda a, b: a | b, terms, commons), min_size=1, max_size=8))
+    return corpus, queries
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_corpus_and_queries(), st.booleans(), st.sampled_from([1, 2, 3, 5, 10, 30, 1000]))
+def test_top_bm25_equals_brute_force_on_every_path(data, large, m):
+    """The pruned, dense-column, sampled-threshold and plain paths all return exactly the
+    brute-force top m: the same passages (ties at the m-th score to the first ones) with the
+    same float32 scores, which are BM25+ without its constant part."""
+    import bot.retrieval.bm25 as bm25
+
+    corpus, queries = data
+    with pytest.MonkeyPatch.context() as mp:
+        if large:  # what only big indexes do, in a small one
+            mp.setattr(bm25, "_DENSE_MIN_PASSAGES", 0)
+            mp.setattr(bm25, "_SAMPLE", 16)
+        index = Index.build(corpus)
+        if large:
+            index.prepare_dense()
+        for q in queries:
+            term_counts = [(index.term_ids[f"w{w}"], c) for w, c in q.items() if f"w{w}" in index.term_ids]
+            if not term_counts:
+                continue
+            docs, vals = index.top_bm25(term_counts, m)
+            got = sorted(zip(docs.tolist(), vals.tolist()), key=lambda p: (-p[1], p[0]))
+            want_docs, want_vals = _brute_top(index, term_counts, m)
+            assert [d for d, _ in got] == want_docs
+            assert [v for _, v in got] == want_vals
+            query = [index.vocabulary[t] for t, c in term_counts for _ in range(c)]
+            constant = sum(float(index.idf[t]) * c for t, c in term_counts)
+            np.testing.assert_allclose(
+                np.asarray(want_vals) + constant, index.bm25_scores(query)[want_docs], rtol=1e-5, atol=1e-5
+            )
+
+
+def test_top_bm25_of_no_passages_is_empty():
+    index = Index.build([[["a", "b"]], [["a"]], [["c"]]])
+    for m in (0, -1):
+        docs, vals = index.top_bm25([(0, 1), (1, 1)], m)
+        assert docs.shape == vals.shape == (0,)
+    docs, _ = index.top_bm25([(0, 1), (1, 1)], 3)  # and the scratch array is still clean
+    assert sorted(docs.tolist()) == [0, 1]
+
+
+def test_chunk_of_stopword_only_passages_builds(monkeypatch):
+    """The last chunk of the postings build can hold passages without a body token (the
+    passage before them crossed the last chunk mark): it adds no postings, and no crash."""
+    import bot.retrieval.bm25 as bm25
+
+    corpus = [[["a"] * 3 + ["b"] * 12], [[]], [[]]]
+    whole = Index.build(corpus)
+    monkeypatch.setattr(bm25, "_CHUNK_TOKENS", 10)
+    chunked = Index.build(corpus)
+    assert chunked._chunks() == [(0, 1), (1, 3)]
+    for name, arr in whole.arrays().items():
+        assert np.array_equal(chunked.arrays()[name], arr), name
+    heads = Index.from_ids(  # and with heading paths, in that chunk too
+        np.zeros(15, dtype=np.int32),
+        np.array([15, 0, 0]),
+        np.array([1, 1, 1]),
+        ["a", "kubernetes"],
+        head_tokens=np.array([1, 1], dtype=np.int32),
+        heads_per_passage=np.array([0, 1, 1]),
+    )
+    assert heads.df.tolist() == [1, 2]
+
+
+def test_headings_count_when_every_body_is_stopwords():
+    index = Index.from_ids(
+        np.zeros(0, dtype=np.int32),
+        np.array([0, 0]),
+        np.array([1, 1]),
+        ["kubernetes", "deploy"],
+        head_tokens=np.array([0, 0, 1], dtype=np.int32),  # "kubernetes" | "kubernetes deploy"
+        heads_per_passage=np.array([1, 2]),
+    )
+    docs, vals = index.top_bm25([(index.term_ids["deploy"], 1)], 5)
+    assert docs.tolist() == [1] and vals[0] > 0
+    docs, _ = index.top_bm25([(index.term_ids["kubernetes"], 1)], 5)
+    assert sorted(docs.tolist()) == [0, 1]

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from bot.text import Analyzer, SentenceSplitter, TypoIndex, clean_invisible, near_stopword, stopwords
 
 
@@ -180,3 +185,74 @@ def test_analysis_hash_collisions_never_merge_words(monkeypatch):
     for _ in range(2):
         terms, tokens, _ = a.analyse_sentences(sentences)
         assert [terms[t] for t in tokens.tolist()] == [t for s in sentences for t in a.terms(s)]
+
+
+# -- the byte path (Analyzer.analyse_sentences on ASCII) against Analyzer.terms -------------
+
+
+_PIECES = st.one_of(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=40),
+    st.sampled_from(["the", "The", "AND", "of", "it's", "don't", "well-known", "x_y", "__init__", "3.14", "a.m."]),
+    # Words sharing their first 8 or 16 bytes, of every length around the byte path's 16.
+    st.builds(
+        str.__add__,
+        st.sampled_from(["abcdefgh", "ABCDEFGH", "abcdefghijklmnop", "0" * 8]),
+        st.text(alphabet="abcdefghijklmnop0123456789", max_size=10),
+    ),
+    st.text(alphabet=" \t\r\x0b\x0c\x1f\x00\x7f.,;:!?'\"-_()[]{}<>/\\|@#$%^&*+=~`", max_size=4),
+    st.sampled_from(["Straße", "ﬁle", "Ram\u200bstein", "İstanbul", "naïve", "café", "\u00a0", "line\nbreak", "\n"]),
+)
+_SENTENCE = st.lists(_PIECES, max_size=12).map(" ".join)
+
+
+def _check_analysis(a: Analyzer, batch: list[str]) -> None:
+    terms, tokens, lengths = a.analyse_sentences(batch)
+    expected = [a.terms(s) for s in batch]
+    assert lengths.tolist() == [len(e) for e in expected]
+    assert [terms[t] for t in tokens.tolist()] == [t for e in expected for t in e]
+    assert terms == list(dict.fromkeys(t for e in expected for t in e))  # distinct, in order of first use
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_SENTENCE, max_size=30), st.lists(_SENTENCE, max_size=30))
+def test_byte_path_analysis_equals_terms_of_each_sentence(first, second):
+    """Any text, analysed in batches by bytes (ASCII), word by word (the rest) or both mixed,
+    gives each sentence's `terms`; a second batch meets known and new words alike."""
+    from bot import text
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(text, "_SMALL_BATCH_CHARS", 0)  # the byte path however short the batch
+        a = Analyzer(extra_stopwords=["Well", "abcdefgh"])
+        for batch in (first, second, first + second, [s for s in first + second if s.isascii()]):
+            _check_analysis(a, batch)
+
+
+@pytest.mark.parametrize("weak", ["start", "end", "same"])
+def test_byte_path_table_grows_under_many_colliding_words(weak, monkeypatch):
+    """Thousands of distinct words through a 4-slot table that must grow again and again,
+    with hashes whose home slots crowd into the table's first or last 1/256 (long probe
+    runs, wrapping round its end), or only three hash values at all: every word keeps
+    its own term."""
+    from bot import text
+
+    real_table, real_mix = text._KeyTable, text._mix
+    monkeypatch.setattr(text, "_KeyTable", lambda: real_table(2))
+    monkeypatch.setattr(text, "_SMALL_BATCH_CHARS", 0)
+    top = np.uint64(0xFF << 56)
+    weak_mix = {
+        "start": lambda lo, hi: (real_mix(lo, hi) >> np.uint64(8)) | np.uint64(1),
+        "end": lambda lo, hi: real_mix(lo, hi) | top,
+        "same": lambda lo, hi: (lo % np.uint64(3)) + np.uint64(1),
+    }
+    monkeypatch.setattr(text, "_mix", weak_mix[weak])
+    rng = np.random.default_rng(3)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz0123456789"))
+    words = ["".join(rng.choice(letters, size=int(n))) for n in rng.integers(1, 20, size=3000)]
+    a = Analyzer()
+    for _ in range(3):
+        sentences = [" ".join(rng.choice(words, size=8).tolist()) for _ in range(400)]
+        _check_analysis(a, sentences)
+    table = a._vocab._keys
+    assert table._count * 2 <= 1 << table._bits
+    if weak != "same":  # (one word per hash value and batch enters the table)
+        assert table._bits >= 12 and table._count > 2000
