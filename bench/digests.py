@@ -23,22 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 EVAL = ROOT.parent / "shared" / "eval"
 
-
-def digest(answer) -> list:  # type: ignore[no-untyped-def]
-    return [
-        answer.answered,
-        round(answer.confidence, 9),
-        [
-            [
-                r.citation.document,
-                r.citation.paragraph,
-                round(r.score, 9),
-                r.snippet.text,
-                [list(s) for s in r.snippet.highlights],
-            ]
-            for r in answer.results
-        ],
-    ]
+from answer_path import digest  # noqa: E402  (one digest of an answer for both scripts)
 
 
 def main(argv: list[str] | None = None) -> int:
