@@ -63,12 +63,12 @@ def main(argv: list[str] | None = None) -> int:
             first = []
             for a, b in zip(old.get(name, []), answers, strict=False):
                 if a != b:
-                    ra, rb = a[2], b[2]
+                    ra, rb = a["results"], b["results"]
                     n = min(len(ra), len(rb))
                     first.append(next((i for i in range(n) if ra[i] != rb[i]), n) + 1)
             print(
                 f"{name}: {len(first)} of {len(answers)} differ; first differing rank {sorted(first)}; "
-                f"answered/confidence differ in {sum(a[:2] != b[:2] for a, b in zip(old.get(name, []), answers))}"
+                f"answered/confidence differ in {sum((a['answered'], a['confidence']) != (b['answered'], b['confidence']) for a, b in zip(old.get(name, []), answers))}"
             )
     return 0
 
