@@ -9,12 +9,12 @@ import pytest
 
 from bot.answer import AnswerEngine
 from bot.documents.loader import load_knowledge
-from bot.text import strip_mention_syntax
-from bot.retrieval.snippets import escape_markdown
 from bot.rendering.messages import no_answer_text, render_answer
 from bot.retrieval.bm25 import BM25Params, Index
 from bot.retrieval.chat import small_talk
 from bot.retrieval.query import _abbreviated, analyse
+from bot.retrieval.snippets import escape_markdown
+from bot.text import strip_mention_syntax
 
 
 @pytest.mark.parametrize(
