@@ -304,6 +304,49 @@ def test_a_checkpoint_of_a_cancelled_build_never_replaces_a_newer_save(tmp_path:
     assert restarted.semantic.ready and again.passages_embedded == 0
 
 
+class HangingEmbedder(CountingEmbedder):
+    """The fake model hanging once, on its `at`-th call, until the test lets it go."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.calls = 0
+        self.at = at
+        self.hung = threading.Event()
+        self.let_go = threading.Event()
+
+    def embed_passages(self, texts):
+        self.calls += 1
+        if self.calls == self.at:
+            self.hung.set()
+            self.let_go.wait(30)
+        return super().embed_passages(texts)
+
+
+def test_a_hung_model_is_given_up_and_a_reload_tries_again(tmp_path: Path, monkeypatch, caplog):
+    monkeypatch.setattr(vectors_mod, "BATCH", 1)
+    monkeypatch.setattr(worker_mod, "CHECKPOINT_SECONDS", 0.0)
+    monkeypatch.setattr(worker_mod, "STALL_SECONDS", 0.3)
+    kdir = _write(tmp_path / "k", DOCS)
+    e = HangingEmbedder(at=3)
+    try:
+        service = KnowledgeService.open(kdir, embedder=e)
+        assert e.hung.wait(10)
+        assert service.wait_semantic(10)  # given up, not waited for forever
+        assert not service.semantic.ready and "seems hung" in caplog.text
+        assert service.ask("when should I water tomatoes").answered  # words only meanwhile
+        service.reload()  # tries again; the model answers this time
+        assert service.wait_semantic(10) and service.semantic.ready
+        assert service.ask("when should I water tomatoes").hybrid
+    finally:
+        e.let_go.set()
+    for thread in threading.enumerate():  # the hung build wakes up: it must save nothing
+        if thread.name == "vectors-embed":
+            thread.join(10)
+    again = CountingEmbedder()
+    restarted = KnowledgeService.open(kdir, embedder=again)
+    assert restarted.semantic.ready and again.passages_embedded == 0
+
+
 def test_unreadable_saved_vectors_are_ignored(tmp_path: Path):
     (tmp_path / "v").mkdir()
     (tmp_path / "v" / "meta.json").write_text("{not json")
