@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answer import AnswerEngine
+from bot.answer import AnswerEngine, EngineConfig
 from bot.documents.loader import load_knowledge
+from bot.retrieval.answerability import AnswerParams, answer_model
 from bot.retrieval.bm25 import Index
 from bot.retrieval.fusion import FusionParams, fuse
 from bot.retrieval.logistic import Logistic, fit
@@ -470,6 +471,54 @@ def test_a_question_the_model_fails_on_gets_the_lexical_verdict(tmp_path: Path):
         words_only, failed = lexical.ask(question), service.engine.ask(question)
         assert not failed.hybrid
         assert (failed.answered, failed.confidence) == (words_only.answered, words_only.confidence)
+
+
+UNFITTED_QUESTIONS = (
+    "when should I water tomatoes",
+    "how often do dogs need a walk",
+    "what do owls eat",
+    "when do cats hunt",
+    "prune roses",
+    "which bird sings at dawn",
+    "do oaks grow fast",
+    "what colour is birch bark",
+    "tomatoes and roses",
+)
+
+
+@pytest.mark.parametrize("threshold", [None, 0.3])
+def test_a_model_fitted_for_nothing_gets_the_words_only_verdict(tmp_path: Path, threshold, caplog):
+    kdir = _write(tmp_path / "k", {**DOCS, **MORE})
+    config = EngineConfig(answer=AnswerParams(threshold=threshold))
+    lexical = KnowledgeService.open(kdir, config, use_saved_index=False).engine
+    e = HashEmbedder()  # an id no answerability variant was fitted for
+    answer_model.cache_clear()  # as in a fresh process
+    service = KnowledgeService.open(kdir, config, use_saved_index=False, embedder=e)
+    assert service.wait_semantic(10)
+    service.reload()  # a new engine: the warning is not repeated
+    assert service.wait_semantic(10)
+    hybrid = service.engine
+    assert hybrid.semantic is not None and not hybrid.answerability.dense
+    assert caplog.text.count(f"no answerability model fitted for {e.model_id}") == 1
+    same = 0
+    for question in UNFITTED_QUESTIONS:
+        words, both = lexical.ask(question), hybrid.ask(question)
+        assert both.hybrid and not words.hybrid
+        assert "cosine" in both.signals  # the signals stay as found (for fitting a variant)
+
+        # Judged on the same passages, the verdict is the words-only one: with the fitted
+        # default the word-count rule, with ANSWER_THRESHOLD the words-only model (whose
+        # margin reads the words' scores, not the fused ones).
+        # (Its runner-up: the next passage with any of the question's words.)
+        def top(a, words_only):
+            found = [(r.citation.document, r.citation.paragraph) for r in a.results if not words_only or r.coverage]
+            return found[: 1 if threshold is None else 2]
+
+        if top(both, True) == top(words, False):
+            same += 1
+            assert both.answered == words.answered
+            assert both.confidence == pytest.approx(words.confidence, abs=1e-5)
+    assert same >= 5, same
 
 
 def test_a_start_removes_the_half_written_files_of_a_killed_process(tmp_path: Path):
