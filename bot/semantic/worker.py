@@ -22,6 +22,7 @@ import numpy as np
 from ..knowledge import KnowledgeBase
 from .dense import DenseIndex
 from .embedder import Embedder
+from .questions import QuestionEmbedder
 from .search import SemanticIndex
 from .texts import passage_text
 from .vectors import (
@@ -68,6 +69,7 @@ class VectorWorker:
 
     def __init__(self, embedder: Embedder, folder: Path | None, sentences: bool = True) -> None:
         self.embedder = embedder
+        self.questions = QuestionEmbedder(embedder)  # for every index this worker builds
         self.folder = folder  # where vectors are kept between runs (None: memory only)
         self.sentences = sentences
         self._sets: dict[str, VectorSet | None] = {"passages": None, "sentences": None}
@@ -287,6 +289,7 @@ class VectorWorker:
             DenseIndex(vp.vectors, vp.model_id),
             DenseIndex(vs.vectors, vs.model_id, storage="rows") if vs is not None else None,
             ptr if vs is not None else None,
+            self.questions,
         )
         if n_p or n_s:
             log.info(

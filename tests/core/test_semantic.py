@@ -22,6 +22,7 @@ from bot.retrieval.logistic import Logistic, fit
 from bot.retrieval.query import analyse
 from bot.retrieval.rerank import evidence_batch
 from bot.semantic import dense as dense_mod
+from bot.semantic import questions as questions_mod
 from bot.semantic import vectors as vectors_mod
 from bot.semantic import worker as worker_mod
 from bot.semantic.dense import DenseIndex
@@ -346,6 +347,47 @@ def test_a_hung_model_is_given_up_and_a_reload_tries_again(tmp_path: Path, monke
     again = CountingEmbedder()
     restarted = KnowledgeService.open(kdir, embedder=again)
     assert restarted.semantic.ready and again.passages_embedded == 0
+
+
+class HangingQuestions(CountingEmbedder):
+    """The fake model hanging on questions while `hang` is set, until the test lets it go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.questions = 0
+        self.hang = threading.Event()
+        self.let_go = threading.Event()
+        self.returned = threading.Event()
+
+    def embed_queries(self, texts):
+        self.questions += 1
+        if self.hang.is_set():
+            self.let_go.wait(30)
+            self.returned.set()
+        return super().embed_queries(texts)
+
+
+def test_a_model_hung_on_a_question_costs_one_timeout_then_words_only_until_it_returns(
+    tmp_path: Path, monkeypatch, caplog
+):
+    monkeypatch.setattr(questions_mod, "QUESTION_TIMEOUT", 0.2)
+    kdir = _write(tmp_path / "k", DOCS)
+    lexical = KnowledgeService.open(kdir, use_saved_index=False).engine
+    e = HangingQuestions()
+    service = KnowledgeService.open(kdir, use_saved_index=False, embedder=e)
+    assert service.wait_semantic(10) and service.ask("when should I water tomatoes").hybrid
+    e.hang.set()
+    try:
+        for question in ("when should I water tomatoes", "how often do dogs need a walk", "prune roses"):
+            a, words = service.ask(question), lexical.ask(question)
+            assert not a.hybrid and (a.answered, a.confidence) == (words.answered, words.confidence)
+        assert e.questions == 2  # the model was asked once more, then skipped while it hangs
+        assert caplog.text.count("took over 0 s to embed a question") == 1
+    finally:
+        e.hang.clear()
+        e.let_go.set()
+    assert e.returned.wait(10)
+    _wait_for(lambda: service.ask("prune roses").hybrid)  # questions are embedded again
 
 
 def test_unreadable_saved_vectors_are_ignored(tmp_path: Path):
