@@ -28,6 +28,7 @@ from .texts import passage_text
 from .vectors import (
     CHECKPOINT_SECONDS,
     Cancelled,
+    ModelFailed,
     VectorSet,
     build_vectors,
     clean_stale_temps,
@@ -252,7 +253,7 @@ class VectorWorker:
                 if self.sentences
                 else (None, 0)
             )
-        except Cancelled as stopped:
+        except (Cancelled, ModelFailed) as stopped:
             with self._lock:  # the next build starts from what this one did (unless it is done)
                 if abandoned.is_set():
                     return  # given up as hung: a newer build did not wait for it
@@ -261,9 +262,12 @@ class VectorWorker:
                         self._partial["passages"] = stopped.partial
                     else:
                         self._partial["passages"], self._partial["sentences"] = vp, stopped.partial
-            log.info("vector build cancelled: a newer reload replaced it")
+            if isinstance(stopped, ModelFailed):  # lexical answers go on; a reload tries again
+                log.error("building passage vectors failed; answers stay lexical", exc_info=stopped.__cause__)
+            else:
+                log.info("vector build cancelled: a newer reload replaced it")
             return
-        except Exception:  # the model failed: lexical answers go on
+        except Exception:  # the model failed outside a batch: lexical answers go on
             log.exception("building passage vectors failed; answers stay lexical")
             return
         with self._lock:

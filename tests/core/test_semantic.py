@@ -227,6 +227,23 @@ def test_a_restart_resumes_an_interrupted_background_build(tmp_path: Path, monke
     assert restarted.semantic.ready and again.passages_embedded == total - 3
 
 
+def test_a_reload_after_the_model_failed_does_not_embed_again_what_it_had_done(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(vectors_mod, "BATCH", 1)  # no checkpoint in this short build: handed over in memory
+    kdir = _write(tmp_path / "k", DOCS)
+    e = FailingEmbedder(calls=1000)
+    service = KnowledgeService.open(kdir, embedder=e)
+    assert service.wait_semantic(10) and service.semantic.ready  # a finished set in memory
+    _write(kdir, MORE)
+    e.calls = 3  # the model dies after three of the new texts
+    todo = service.reload().semantic.embedding
+    assert service.wait_semantic(10) and not service.semantic.ready
+    e.calls = 1000
+    base = e.passages_embedded
+    assert service.reload().semantic.embedding == todo - 3
+    assert service.wait_semantic(10) and service.semantic.ready
+    assert e.passages_embedded - base == todo - 3
+
+
 class MeteredEmbedder(CountingEmbedder):
     """The fake model, embedding only as many batches as the test allows."""
 
