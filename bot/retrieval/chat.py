@@ -29,7 +29,8 @@ GREETING = frozenset(
     everyone guys folks lol lmao haha hehe ok okay k cool nice great awesome""".split()
 )
 # Words that only pad a greeting ("are you there", "hi all"); alone they greet nobody.
-_PADDING = frozenset("is are r the a all you u ya".split())
+# Only stopwords, which the search drops: "u", "r" and "ya" alone would be searched.
+_PADDING = frozenset("is are the a all you".split())
 
 # Words of address and politeness that carry no topic inside a real question ("hey guys,
 # how do I ...", "thanks! and why ramstein?"): query analysis drops them like stopwords.

@@ -64,6 +64,14 @@ def test_stopwords_alone_get_the_nothing_to_search_reply(engine, text):
     assert "no words I can search for" in embed.description
 
 
+@pytest.mark.parametrize("text", ["u", "r", "ya", "r u", "u r", "ya all", "u there"])
+def test_chat_short_forms_alone_are_never_searched(engine, text):
+    # Not stopwords: a message of them alone would be searched ("u" matches "U.S.") and
+    # logged as a knowledge gap; as before, they only say hello.
+    a = engine.ask(text)
+    assert a.small_talk == "greeting" and not a.results and not a.answered
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
