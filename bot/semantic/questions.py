@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import weakref
 
 import numpy as np
 
@@ -47,16 +48,18 @@ class _Call:
 
 class QuestionEmbedder:
     """One per embedding model; thread-safe. Its threads are daemons, started on first use:
-    a call stuck in the model must not hold up the process's exit."""
+    a call stuck in the model must not hold up the process's exit. They hold the model, not
+    this object, and end once it is dropped, so a dropped one frees its model."""
 
     def __init__(self, embedder: Embedder, timeout: float | None = None, workers: int = 2) -> None:
         self.embedder = embedder
         self.timeout = QUESTION_TIMEOUT if timeout is None else timeout
         self.workers = workers  # questions embedded at once (MiniLM runs them side by side)
-        self._jobs: queue.SimpleQueue[_Call] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
         self._threads = 0
         self._lock = threading.Lock()
         self._stalled: _Call | None = None  # a call past its time, still running
+        weakref.finalize(self, _stop, self._jobs, workers)
 
     def embed(self, question: str) -> np.ndarray:
         """The question's vector; ModelStalled when the model is too slow or still stuck,
@@ -70,7 +73,8 @@ class QuestionEmbedder:
                 log.info("the %s model answers again: questions are embedded again", self.embedder.model_id)
             if self._threads < self.workers:
                 self._threads += 1
-                threading.Thread(target=self._serve, name="embed-question", daemon=True).start()
+                args = (self._jobs, self.embedder)
+                threading.Thread(target=_serve, args=args, name="embed-question", daemon=True).start()
         call = _Call(question)
         self._jobs.put(call)
         if not call.done.wait(self.timeout):
@@ -88,6 +92,12 @@ class QuestionEmbedder:
         assert call.vector is not None
         return call.vector
 
-    def _serve(self) -> None:
-        while True:
-            self._jobs.get().run(self.embedder)
+
+def _serve(jobs: queue.SimpleQueue[_Call | None], embedder: Embedder) -> None:
+    while (call := jobs.get()) is not None:
+        call.run(embedder)
+
+
+def _stop(jobs: queue.SimpleQueue[_Call | None], threads: int) -> None:
+    for _ in range(threads):
+        jobs.put(None)

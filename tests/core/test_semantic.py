@@ -407,6 +407,25 @@ def test_a_model_hung_on_a_question_costs_one_timeout_then_words_only_until_it_r
     _wait_for(lambda: service.ask("prune roses").hybrid)  # questions are embedded again
 
 
+def test_a_question_embedder_dropped_lets_its_model_go_and_its_threads_end():
+    import gc
+    import weakref
+
+    e = HashEmbedder()
+    q = questions_mod.QuestionEmbedder(e)
+    before = set(threading.enumerate())
+    q.embed("who picks the moderators")
+    threads = [t for t in threading.enumerate() if t not in before]
+    assert threads
+    model = weakref.ref(e)
+    del e, q
+    gc.collect()
+    for t in threads:
+        t.join(10)
+    assert model() is None  # a reloaded model, or one of several in a bench run, is freed
+    assert not any(t.is_alive() for t in threads)
+
+
 def test_unreadable_saved_vectors_are_ignored(tmp_path: Path):
     (tmp_path / "v").mkdir()
     (tmp_path / "v" / "meta.json").write_text("{not json")
