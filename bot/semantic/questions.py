@@ -88,6 +88,10 @@ class QuestionEmbedder:
                     )
             raise ModelStalled("the embedding model did not embed the question in time")
         if call.error is not None:
+            if not isinstance(call.error, Exception):
+                # An interrupt or exit raised on the model's thread is not the asker's: in
+                # an adapter thread it would end the bot, not one question's cosines.
+                raise RuntimeError(f"the embedding model raised {call.error!r}") from call.error
             raise call.error
         assert call.vector is not None
         return call.vector

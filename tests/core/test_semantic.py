@@ -407,6 +407,35 @@ def test_a_model_hung_on_a_question_costs_one_timeout_then_words_only_until_it_r
     _wait_for(lambda: service.ask("prune roses").hybrid)  # questions are embedded again
 
 
+class InterruptingQuestions(CountingEmbedder):
+    """The fake model raising an interrupt (not an Exception) on questions while `fail` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail = False
+
+    def embed_queries(self, texts):
+        if self.fail:
+            raise KeyboardInterrupt
+        return super().embed_queries(texts)
+
+
+def test_a_model_raising_an_interrupt_on_its_own_thread_gets_the_words_only_answer(tmp_path: Path, caplog):
+    # An interrupt raised on the model's thread was never meant for the asker (a Discord
+    # adapter thread): carried over, it would end the bot instead of one question's cosines.
+    kdir = _write(tmp_path / "k", DOCS)
+    lexical = KnowledgeService.open(kdir, use_saved_index=False).engine
+    e = InterruptingQuestions()
+    service = KnowledgeService.open(kdir, use_saved_index=False, embedder=e)
+    assert service.wait_semantic(10)
+    e.fail = True
+    a, words = service.ask("when should I water tomatoes"), lexical.ask("when should I water tomatoes")
+    assert not a.hybrid and (a.answered, a.confidence) == (words.answered, words.confidence)
+    assert "KeyboardInterrupt" in caplog.text
+    e.fail = False
+    assert service.ask("when should I water tomatoes").hybrid  # its thread still serves
+
+
 def test_a_question_embedder_dropped_lets_its_model_go_and_its_threads_end():
     import gc
     import weakref
