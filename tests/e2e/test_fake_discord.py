@@ -456,3 +456,23 @@ async def test_auto_sharded_bot_uses_gateway_bot() -> None:
             assert reply["content"] == f"shard {expected_shard}"
             assert msg["id"] != reply["id"]
         assert fake.unknown_routes == []
+
+
+async def test_a_reply_is_waited_for_until_the_bot_has_its_response(
+    fake: FakeDiscord, bot: SmallBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reply stored while its POST is not yet answered: the bot does not know its id yet, so
+    # a click then finds no view (this raced under load). Waiting ends once it is answered.
+    create = FakeDiscord._create_bot_message
+
+    async def slow(self: FakeDiscord, *args: Any, **kwargs: Any) -> Any:
+        message = await create(self, *args, **kwargs)
+        await asyncio.sleep(0.2)
+        return message
+
+    monkeypatch.setattr(FakeDiscord, "_create_bot_message", slow)
+    msg = await fake.send_message("show me a button", mentions_bot=True)
+    answer = await fake.wait_for_reply(msg)
+    assert fake.requests_to("POST", MESSAGES_ROUTE)[-1].status == 200
+    click = await fake.click_button(answer, "helpful")
+    assert (await fake.wait_for_interaction_response(click)).type == 7

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import re
@@ -75,6 +76,12 @@ JSON = dict[str, Any]
 T = TypeVar("T")
 
 log = logging.getLogger("tests.fakes.fake_discord")
+
+# The REST request being handled (each aiohttp request runs in a task of its own).
+_HANDLING: contextvars.ContextVar[RecordedRequest | None] = contextvars.ContextVar("fake_discord_request", default=None)
+# Loop turns that let the client finish with a response already written to it: the client
+# runs on the same event loop, so this is a count of turns, not a wait on the clock.
+_SETTLE_TURNS = 50
 
 API_PREFIX = "/api/v10"
 GATEWAY_PATH = "/gateway"
@@ -264,6 +271,7 @@ class FakeDiscord:
         self.unknown_routes: list[RecordedRequest] = []
         self.gateway_log: list[GatewayFrame] = []
         self.bot_messages: list[JSON] = []  # every message the bot created, in order
+        self._made_by: dict[str, RecordedRequest] = {}  # bot message id -> the request that created it
         self.message_edits: list[tuple[str, JSON]] = []  # (message id, PATCH body)
         self.interaction_responses: list[InteractionResponse] = []
         self.dropped_events: list[tuple[str, JSON]] = []  # dispatches no session could receive
@@ -434,7 +442,9 @@ class FakeDiscord:
         """Wait until the bot has created at least ``n`` messages (in ``channel_id`` if given)."""
 
         def probe() -> list[JSON] | None:
-            msgs = [m for m in self.bot_messages if channel_id is None or m["channel_id"] == channel_id]
+            msgs = [
+                m for m in self.bot_messages if (channel_id is None or m["channel_id"] == channel_id) and self._sent(m)
+            ]
             return msgs if len(msgs) >= n else None
 
         return await self.wait_until(probe, timeout, f"{n} bot message(s)")
@@ -445,7 +455,11 @@ class FakeDiscord:
 
         def probe() -> JSON | None:
             return next(
-                (m for m in self.bot_messages if (m.get("message_reference") or {}).get("message_id") == message_id),
+                (
+                    m
+                    for m in self.bot_messages
+                    if (m.get("message_reference") or {}).get("message_id") == message_id and self._sent(m)
+                ),
                 None,
             )
 
@@ -1285,6 +1299,10 @@ class FakeDiscord:
             locale=locale,
             message=current,
         )
+        # discord.py routes a click by the message id its send() or edit() got back: let it
+        # read the response that made the component first, as no person clicks faster.
+        for _ in range(_SETTLE_TURNS):
+            await asyncio.sleep(0)
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 
@@ -1378,11 +1396,14 @@ class FakeDiscord:
             files=files,
         )
         self.requests.append(rec)
+        handling = _HANDLING.set(rec)
         try:
             response = await self._respond(rec, request)
         except Exception:  # a bug in the fake must surface as a 500 the test sees, not a hang
             log.exception("fake discord: handler for %s %s crashed", rec.method, rec.path)
             response = _error(500, 0, "500: Internal Server Error (fake handler crashed)")
+        finally:
+            _HANDLING.reset(handling)
         rec.status = response.status
         if isinstance(response, web.Response) and response.content_type == "application/json" and response.body:
             rec.response = json.loads(response.body)  # type: ignore[arg-type]
@@ -1652,6 +1673,15 @@ class FakeDiscord:
             channel["last_message_id"] = message["id"]
         if message["author"]["id"] == self.bot_user["id"]:
             self.bot_messages.append(message)
+            rec = _HANDLING.get()
+            if rec is not None:
+                self._made_by[message["id"]] = rec
+
+    def _sent(self, message: JSON) -> bool:
+        """Whether the response to the request that created a bot message has been sent: a
+        test that looks at the message before then races the bot (which has not seen its id)."""
+        rec = self._made_by.get(message["id"])
+        return rec is None or rec.status is not None
 
     def _attachments_for(self, body: JSON, files: list[JSON], channel_id: str) -> list[JSON]:
         attachments = []
