@@ -194,6 +194,9 @@ class KnowledgeService:
         self._analyzer = Analyzer()
         self._splitter = SentenceSplitter()
         self._reload_lock = threading.Lock()
+        # _built and _engine change together under this: vectors that finish as a reload
+        # lands never put the replaced knowledge base's engine back.
+        self._swap_lock = threading.Lock()
         self._built: Built | None = None
         self._engine: AnswerEngine | None = None
         # Passage vectors are slow to compute, so they are kept on disk whenever saving is
@@ -313,8 +316,9 @@ class KnowledgeService:
 
     def _swap(self, built: Built) -> None:
         engine = AnswerEngine.from_built(built, self.engine_config, self._analyzer)
-        self._built = built
-        self._engine = engine  # one reference swap: readers see old or new, never half
+        with self._swap_lock:
+            self._built = built
+            self._engine = engine  # one reference swap: readers see old or new, never half
         if self._vectors is not None:
             self._semantic_status = self._vectors.start(built.kb, lambda sem: self._attach(built, sem))
 
@@ -323,7 +327,11 @@ class KnowledgeService:
         reload replaced `built` meanwhile; its own vectors come with it)."""
         if self._built is not built:
             return
-        self._engine = AnswerEngine.from_built(built, self.engine_config, self._analyzer, semantic)
+        engine = AnswerEngine.from_built(built, self.engine_config, self._analyzer, semantic)
+        with self._swap_lock:  # checked again: a reload may have landed while it was made
+            if self._built is not built:
+                return
+            self._engine = engine
         log.info("semantic matching ready (%s): answers are hybrid now", semantic.model_id)
 
     @property

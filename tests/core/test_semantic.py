@@ -657,3 +657,28 @@ def test_a_cancelled_build_that_did_little_does_not_keep_its_whole_buffer(monkey
         build_vectors(HashEmbedder(), texts, cancel=cancel, progress=progress)
     partial = stopped.value.partial
     assert partial.vectors.shape[0] == 2 and partial.vectors.base is None  # its own 2 rows
+
+
+def test_vectors_ready_as_a_reload_lands_never_bring_back_the_old_knowledge_base(tmp_path: Path, monkeypatch):
+    kdir = _write(tmp_path / "k", {**DOCS, **MORE})
+    e = CountingEmbedder()
+    e.gate.clear()  # the first build finishes only when the test says
+    service = KnowledgeService.open(kdir, embedder=e)
+    made = AnswerEngine.from_built
+    reloaded = []
+
+    def from_built(built, config=None, analyzer=None, semantic=None):
+        if semantic is not None and not reloaded:
+            # The first build's vectors are being attached: a reload that removed a file
+            # lands meanwhile (its vectors are all known, so it goes hybrid at once).
+            reloaded.append(True)
+            (kdir / "birds.txt").unlink()
+            service.reload()
+        return made(built, config, analyzer, semantic)
+
+    monkeypatch.setattr(AnswerEngine, "from_built", staticmethod(from_built))
+    e.gate.set()
+    assert service.wait_semantic(10) and reloaded
+    _wait_for(lambda: service.semantic.ready)
+    assert "birds.txt" not in {d.path for d in service.engine.kb.documents}
+    assert not any(r.citation.document == "birds.txt" for r in service.ask("when do owls hunt").results)
