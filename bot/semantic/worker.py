@@ -162,13 +162,17 @@ class VectorWorker:
             if not build.is_alive():
                 return
             idle = time.monotonic() - beat[0]
-            if idle > self.stall_seconds:
-                break
-        # A thread cannot be stopped: the hung one is left behind, and whatever it does
-        # if its model call ever returns is dropped (it saves nothing and hands nothing on).
-        with self._lock:
-            abandoned.set()
-            cancel.set()
+            if idle <= self.stall_seconds:
+                continue
+            # A thread cannot be stopped: the hung one is left behind, and whatever it does
+            # if its model call ever returns is dropped (it saves nothing and hands nothing on).
+            # One that has finished embedding is saving, not hung: the lock orders this check
+            # with its own finish.
+            with self._lock:
+                if self._done is not cancel:
+                    abandoned.set()
+                    cancel.set()
+                    break
         log.warning(
             "embedding made no progress for %.0f s (the %s model seems hung): vector build given up; "
             "answers match words only until a reload tries again",

@@ -682,3 +682,26 @@ def test_vectors_ready_as_a_reload_lands_never_bring_back_the_old_knowledge_base
     _wait_for(lambda: service.semantic.ready)
     assert "birds.txt" not in {d.path for d in service.engine.kb.documents}
     assert not any(r.citation.document == "birds.txt" for r in service.ask("when do owls hunt").results)
+
+
+def test_a_build_that_finished_is_not_given_up_while_it_saves(tmp_path: Path, monkeypatch, caplog):
+    monkeypatch.setattr(vectors_mod, "BATCH", 1)
+    monkeypatch.setattr(worker_mod, "STALL_SECONDS", 0.2)
+    kdir = _write(tmp_path / "k", DOCS)
+    passages = len(KnowledgeService.open(kdir, use_saved_index=False).engine.kb.passages)
+    first = KnowledgeService.open(kdir, embedder=FailingEmbedder(calls=passages))  # dies on the sentences
+    assert first.wait_semantic(10) and not first.semantic.ready
+    save = worker_mod.save_vectors
+
+    def slow_save(folder, vs, rows=None):
+        if folder.name == "passages" and rows is None:
+            time.sleep(0.6)  # a slow disk: longer than the model may take for a batch
+        return save(folder, vs, rows)
+
+    monkeypatch.setattr(worker_mod, "save_vectors", slow_save)
+    second = KnowledgeService.open(kdir, embedder=CountingEmbedder())  # embeds the sentences only
+    assert second.wait_semantic(10) and second.semantic.ready
+    assert "seems hung" not in caplog.text
+    monkeypatch.setattr(worker_mod, "save_vectors", save)
+    again = CountingEmbedder()
+    assert KnowledgeService.open(kdir, embedder=again).semantic.ready and again.passages_embedded == 0
