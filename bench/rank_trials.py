@@ -6,7 +6,11 @@ trial feature is then added to that final score with a few weights. Figures: hit
 and MRR@10 for all answerable docs questions and for the odd and even lines of the question
 file apart (fit on one half, check the other), and top-1 / MRR@10 for SQuAD articles 0-23
 (fitting) and 24-47 (held out). The features ranked here did not make the cut (README,
-closing note); the script keeps the measurement repeatable.
+closing note), except `has_code` (a passage showing a fenced block), which is now the bot's
+own RankParams.fence_weight: on top of it, has_code measures more of the same weight. The
+heading-path cosine (question vs "Title › Section" embedded alone), the how-to-gated
+variants and length priors lost on one half or both. The script keeps the measurement
+repeatable.
 
     python bench/rank_trials.py [--model e5-small|minilm-l6|off] [--squad] [--only a,b]
 
@@ -17,6 +21,7 @@ read-only); SQuAD's come from the bench/.cache embeddings (bench/semantic_kb.py)
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -75,6 +80,8 @@ def candidates(engine: AnswerEngine, text: str) -> tuple[np.ndarray, np.ndarray,
         + rank.pair_weight * b.pairs
         + rank.coverage_weight * b.cov_w
     )
+    if engine.fenced is not None and rank.fence_weight:
+        lex = lex + rank.fence_weight * engine.fenced[b.docs]
     sf = engine._surface(matcher)(b.docs, b.best_sentence, b.presence)
     lex = lex + rank.exact_weight * sf.exact + rank.sentence_exact_weight * sf.sentence_exact
     lex = lex + rank.answer_type_weight * sf.answer_type
@@ -128,6 +135,27 @@ class Context:
             if dense._scale is not None:
                 v = v * dense._scale[:, None]
             self.vectors = v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9)
+        self._heads: np.ndarray | None = None
+
+    def mean_markdown(self) -> float:
+        ps = self.engine.kb.passages
+        return float(np.mean([len(p.markdown or p.text) for p in ps])) or 1.0
+
+    def heading_vectors(self) -> np.ndarray:
+        """Unit vectors of each passage's heading path (embedded once, cached)."""
+        if self._heads is None:
+            from embedcache import cached
+
+            assert self.engine.semantic is not None
+            paths = [" › ".join((p.title, *p.section)) for p in self.engine.kb.passages]
+            unique = sorted(set(paths))
+            emb = self.engine.semantic.embedder
+            real = getattr(emb, "model", emb)
+            v = cached(real, unique, "passage").astype(np.float32)
+            v /= np.linalg.norm(v, axis=1, keepdims=True) + 1e-9
+            row = {t: i for i, t in enumerate(unique)}
+            self._heads = v[[row[t] for t in paths]]
+        return self._heads
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -266,6 +294,55 @@ def idf_power(p: float) -> Callable[[Context, Cands], np.ndarray]:
     return f
 
 
+def has_code(ctx: Context, c: Cands) -> np.ndarray:
+    """1 where the passage holds a code block (its markdown has a fence): the shape of an
+    answer to a how-to question. Plain text (SQuAD, the article) has none, so 0 there."""
+    md = [ctx.engine.kb.passages[d].markdown or "" for d in c.docs.tolist()]
+    return np.array([float("```" in m) for m in md])
+
+
+HOWTO = re.compile(r"\bhow\b|\bway to\b|\bcommand\b|\bcan i\b|\bis there\b", re.IGNORECASE)
+
+
+def code_howto(ctx: Context, c: Cands) -> np.ndarray:
+    """has_code for how-to questions ("how do i", "is there a way to", "command to"), else 0."""
+    return has_code(ctx, c) if HOWTO.search(c.query.text) else np.zeros(c.docs.shape[0])
+
+
+def code_not_howto(ctx: Context, c: Cands) -> np.ndarray:
+    """-has_code for the other questions (what is / difference / why: definitional prose)."""
+    return np.zeros(c.docs.shape[0]) if HOWTO.search(c.query.text) else -has_code(ctx, c)
+
+
+def code_blocks(ctx: Context, c: Cands) -> np.ndarray:
+    """Number of code blocks in the passage, up to 3, over 3."""
+    md = [ctx.engine.kb.passages[d].markdown or "" for d in c.docs.tolist()]
+    return np.array([min(m.count("```") // 2, 3) / 3 for m in md])
+
+
+def log_length(ctx: Context, c: Cands) -> np.ndarray:
+    """log of the passage's length in tokens relative to the mean passage's (a length prior)."""
+    idx = ctx.engine.index
+    return np.log(np.maximum(idx.doc_len[c.docs], 1) / (idx.avgdl or 1.0))
+
+
+def markdown_length(ctx: Context, c: Cands) -> np.ndarray:
+    """log of the passage's markdown length (code included) relative to the mean's."""
+    lens = np.array(
+        [len(ctx.engine.kb.passages[d].markdown or ctx.engine.kb.passages[d].text) for d in c.docs.tolist()]
+    )
+    mean = ctx.mean_markdown()
+    return np.log(np.maximum(lens, 1) / mean)
+
+
+def heading_cosine(ctx: Context, c: Cands) -> np.ndarray:
+    """Cosine of the question with the embedding of the passage's heading path alone
+    ("Title › Section › Subsection", embedded as a passage)."""
+    assert c.qvec is not None
+    hv = ctx.heading_vectors()
+    return hv[c.docs] @ c.qvec
+
+
 # name -> (feature, weights tried, needs vectors)
 FEATURES: dict[str, tuple[Callable[[Context, Cands], np.ndarray], Sequence[float], bool]] = {
     "section_bm25": (group_bm25("section"), (0.1, 0.2, 0.4, 0.8), False),
@@ -280,6 +357,14 @@ FEATURES: dict[str, tuple[Callable[[Context, Cands], np.ndarray], Sequence[float
     "rm3_5x10": (lexical_rm3(5, 10), (0.1, 0.2, 0.4), False),
     "window8": (window(8), (0.1, 0.2, 0.4, 0.8), False),
     "idf_power3": (idf_power(3.0), (1.0,), False),
+    "has_code": (has_code, (0.05, 0.1, 0.2, 0.4), False),
+    "code_howto": (code_howto, (0.05, 0.1, 0.2, 0.4), False),
+    "code_not_howto": (code_not_howto, (0.05, 0.1, 0.2, 0.4), False),
+    "heading_cosine": (heading_cosine, (1.0, 2.0, 4.0, 8.0), True),
+    "has_code_big": (has_code, (0.25, 0.3, 0.35, 0.5, 0.6, 0.8), False),
+    "code_blocks": (code_blocks, (0.2, 0.4, 0.8, 1.6), False),
+    "log_length": (log_length, (0.05, 0.1, 0.2, 0.4), False),
+    "markdown_length": (markdown_length, (0.05, 0.1, 0.2, 0.4), False),
 }
 
 
