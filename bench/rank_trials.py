@@ -335,6 +335,56 @@ def markdown_length(ctx: Context, c: Cands) -> np.ndarray:
     return np.log(np.maximum(lens, 1) / mean)
 
 
+FENCE = re.compile(r"^(`{3,})[^\n]*\n(.*?)^\1", re.MULTILINE | re.DOTALL)
+
+
+def code_terms(only_missing: bool) -> Callable[[Context, Cands], np.ndarray]:
+    """Share of the question's idf weight found in the passage's code blocks (the shown
+    commands and config, which are not indexed); `only_missing`: words the passage's
+    indexed text and headings lack."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        an = ctx.engine.analyzer
+        weight = {t.stem: t.weight for t in c.query.terms}
+        total = c.query.total_weight or 1.0
+        idx = ctx.engine.index
+        out = np.zeros(c.docs.shape[0])
+        for i, d in enumerate(c.docs.tolist()):
+            md = ctx.engine.kb.passages[d].markdown or ""
+            code = " ".join(m.group(2) for m in FENCE.finditer(md))
+            if not code:
+                continue
+            stems = {an.stem(w) for w in an.words(code)}
+            if only_missing:
+                have = set(idx.tokens[idx.token_ptr[d] : idx.token_ptr[d + 1]].tolist())
+                have |= set(idx.head_tokens[idx.head_ptr[d] : idx.head_ptr[d + 1]].tolist())
+                ids = {t.stem: t.term_id for t in c.query.terms}
+                stems = {s for s in stems if ids.get(s, -1) not in have}
+            out[i] = sum(w for s, w in weight.items() if s in stems) / total
+        return out
+
+    return f
+
+
+def heading_share(last_only: bool, power: float = 1.0) -> Callable[[Context, Cands], np.ndarray]:
+    """Share of the question's idf weight found in the passage's heading (its own heading
+    only, or the whole path), to the `power` (1: linear; higher: only near-full matches count)."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        an = ctx.engine.analyzer
+        weight = {t.stem: t.weight for t in c.query.terms}
+        total = c.query.total_weight or 1.0
+        out = np.zeros(c.docs.shape[0])
+        for i, d in enumerate(c.docs.tolist()):
+            p = ctx.engine.kb.passages[d]
+            head = (p.section[-1:] if last_only else (p.title, *p.section)) if p.section else (p.title,)
+            stems = {an.stem(w) for h in head for w in an.words(h)}
+            out[i] = (sum(w for s, w in weight.items() if s in stems) / total) ** power
+        return out
+
+    return f
+
+
 def heading_cosine(ctx: Context, c: Cands) -> np.ndarray:
     """Cosine of the question with the embedding of the passage's heading path alone
     ("Title › Section › Subsection", embedded as a passage)."""
@@ -361,6 +411,11 @@ FEATURES: dict[str, tuple[Callable[[Context, Cands], np.ndarray], Sequence[float
     "code_howto": (code_howto, (0.05, 0.1, 0.2, 0.4), False),
     "code_not_howto": (code_not_howto, (0.05, 0.1, 0.2, 0.4), False),
     "heading_cosine": (heading_cosine, (1.0, 2.0, 4.0, 8.0), True),
+    "code_terms": (code_terms(False), (0.1, 0.2, 0.4, 0.8), False),
+    "code_missing_terms": (code_terms(True), (0.1, 0.2, 0.4, 0.8), False),
+    "own_heading_share": (heading_share(True), (0.1, 0.2, 0.4, 0.8), False),
+    "own_heading_share2": (heading_share(True, 3.0), (0.1, 0.2, 0.4, 0.8), False),
+    "path_heading_share2": (heading_share(False, 3.0), (0.1, 0.2, 0.4, 0.8), False),
     "has_code_big": (has_code, (0.25, 0.3, 0.35, 0.5, 0.6, 0.8), False),
     "code_blocks": (code_blocks, (0.2, 0.4, 0.8, 1.6), False),
     "log_length": (log_length, (0.05, 0.1, 0.2, 0.4), False),
