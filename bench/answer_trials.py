@@ -9,6 +9,8 @@ together with trial signals:
   first in each;
 - the spread of the top-10 fused scores (best minus the mean of the other nine, their
   standard deviation) and the best cosine over all passages minus the chosen one's;
+- the best sentence cosine among the chosen passage's sentences and among the top 10's
+  (the shipped sentence_cosine is that of the lexically best sentence only);
 - rare words: the share of the question's idf^2 weight found in the chosen passage and in
   its best sentence, whether the question's rarest known word is in the passage;
 
@@ -90,6 +92,8 @@ TRIAL = (
     "rare_share",
     "rare_sentence_share",
     "rarest_found",
+    "top_sentence_max",
+    "top10_sentence_max",
 )
 FEATURES = BASE + TRIAL
 SHIPPED = ("coverage", "count_coverage", "share", "sentence_coverage", "unknown_share", "margin") + DENSE_SIGNALS
@@ -127,6 +131,16 @@ def question_signals(
         bm_docs = got[np.lexsort((got, -raw))].tolist()
     bm_rank = bm_docs.index(top) + 1 if top in bm_docs else 31
     dense_rank, dense_gap = 41, 0.0
+    sent_top = sent_top10 = 0.0
+    sem = engine.semantic
+    if sem is not None and hits[0].cosine is not None and sem.sentences is not None and sem.sentence_ptr is not None:
+        vec = sem.embedder.embed_queries([text])[0]
+        ptr = sem.sentence_ptr
+        per = []
+        for h in hits:
+            rows = np.arange(int(ptr[h.passage]), int(ptr[h.passage + 1]))
+            per.append(float(sem.sentences.cosines(vec, rows).max()) if rows.shape[0] else float(h.cosine or 0.0))
+        sent_top, sent_top10 = per[0], max(per)
     if engine.semantic is not None and hits[0].cosine is not None:
         dm = engine.semantic.query(text, 40)
         cands = dm.candidates.tolist()
@@ -155,6 +169,8 @@ def question_signals(
         "rare_share": sum(w for t, w in w2.items() if t in toks) / (total2 or 1.0),
         "rare_sentence_share": sum(w for t, w in w2.items() if t in best) / (total2 or 1.0),
         "rarest_found": float(rarest in toks),
+        "top_sentence_max": sent_top,  # the best cosine among the chosen passage's sentences
+        "top10_sentence_max": sent_top10,  # ... among the top 10 passages' sentences
     }
     row = {**base, **trial}
     return [float(row.get(f, 0.0)) for f in FEATURES], top
