@@ -9,7 +9,9 @@ file apart (fit on one half, check the other), and top-1 / MRR@10 for SQuAD arti
 closing note), except `has_code` (a passage showing a fenced block), which is now the bot's
 own RankParams.fence_weight: on top of it, has_code measures more of the same weight. The
 heading-path cosine (question vs "Title › Section" embedded alone), the how-to-gated
-variants and length priors lost on one half or both. The script keeps the measurement
+variants, length priors, code words (shown, not indexed), heading-word shares and a second
+model's cosine (MiniLM beside e5: even hit@3 0.733 -> 0.867 at x2 but odd 0.767 -> 0.733,
+hit@1 down on both) lost on one half or both. The script keeps the measurement
 repeatable.
 
     python bench/rank_trials.py [--model e5-small|minilm-l6|off] [--squad] [--only a,b]
@@ -136,6 +138,22 @@ class Context:
                 v = v * dense._scale[:, None]
             self.vectors = v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9)
         self._heads: np.ndarray | None = None
+        self._second: dict[str, object] = {}
+        self.squad = None  # set for SQuAD runs (their vectors come from bench/semantic_kb.py)
+
+    def second(self, model: str):  # the SemanticIndex of another model over the same passages
+        if model not in self._second:
+            from fit_answerability import _docs_engine
+
+            from bot.builder import Built
+
+            kb = self.engine.kb
+            if self.squad is not None:
+                self._second[model] = self.squad.engine(kb, model).semantic
+            else:
+                built = Built(kb, self.engine.index)
+                self._second[model] = _docs_engine(built, model).semantic
+        return self._second[model]
 
     def mean_markdown(self) -> float:
         ps = self.engine.kb.passages
@@ -385,6 +403,18 @@ def heading_share(last_only: bool, power: float = 1.0) -> Callable[[Context, Can
     return f
 
 
+def second_model(model: str) -> Callable[[Context, Cands], np.ndarray]:
+    """The cosine of another embedding model (question and passage, its own vectors): two
+    bi-encoders' errors are partly independent."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        sem = ctx.second(model)
+        vec = sem.embedder.embed_queries([c.query.text])[0]
+        return sem.passages.cosines(vec, c.docs).astype(np.float64)
+
+    return f
+
+
 def heading_cosine(ctx: Context, c: Cands) -> np.ndarray:
     """Cosine of the question with the embedding of the passage's heading path alone
     ("Title › Section › Subsection", embedded as a passage)."""
@@ -416,6 +446,7 @@ FEATURES: dict[str, tuple[Callable[[Context, Cands], np.ndarray], Sequence[float
     "own_heading_share": (heading_share(True), (0.1, 0.2, 0.4, 0.8), False),
     "own_heading_share2": (heading_share(True, 3.0), (0.1, 0.2, 0.4, 0.8), False),
     "path_heading_share2": (heading_share(False, 3.0), (0.1, 0.2, 0.4, 0.8), False),
+    "minilm_cosine": (second_model("minilm-l6"), (0.5, 1.0, 2.0, 4.0, 8.0), True),
     "has_code_big": (has_code, (0.25, 0.3, 0.35, 0.5, 0.6, 0.8), False),
     "code_blocks": (code_blocks, (0.2, 0.4, 0.8, 1.6), False),
     "log_length": (log_length, (0.05, 0.1, 0.2, 0.4), False),
