@@ -11,7 +11,11 @@ own RankParams.fence_weight: on top of it, has_code measures more of the same we
 heading-path cosine (question vs "Title › Section" embedded alone), the how-to-gated
 variants, length priors, code words (shown, not indexed), heading-word shares and a second
 model's cosine (MiniLM beside e5: even hit@3 0.733 -> 0.867 at x2 but odd 0.767 -> 0.733,
-hit@1 down on both) lost on one half or both. The script keeps the measurement
+hit@1 down on both) lost on one half or both. Passage vectors embedded with their code
+(`code_text_cosine` x12 replaces the bot's; as the bot's own vectors, dense neighbours
+included, with fence_weight 0.3: 0.567/0.783/0.677, odd 0.533/0.767, even 0.600/0.800
+against the bot's 0.567/0.767 and 0.567/0.733) gain hit@3 on the even half only and lose
+an odd hit@1; not kept (it would also re-embed every docs passage of every user). The script keeps the measurement
 repeatable.
 
     python bench/rank_trials.py [--model e5-small|minilm-l6|off] [--squad] [--only a,b]
@@ -154,6 +158,28 @@ class Context:
                 built = Built(kb, self.engine.index)
                 self._second[model] = _docs_engine(built, model).semantic
         return self._second[model]
+
+    def code_vectors(self) -> np.ndarray:
+        """Unit vectors of each passage embedded with its code blocks' text (cached)."""
+        if getattr(self, "_code", None) is None:
+            from embedcache import cached
+
+            from bot.semantic.texts import MAX_CHARS, passage_text
+
+            assert self.engine.semantic is not None
+            texts = []
+            for p in self.engine.kb.passages:
+                md = p.markdown or ""
+                if "```" not in md:
+                    texts.append(passage_text(p))
+                    continue
+                body = " ".join(x for x in md.splitlines() if x.strip() and not x.lstrip().startswith("```"))
+                head = " › ".join((p.title, *p.section))
+                texts.append(f"{head}: {body}"[:MAX_CHARS])
+            emb = self.engine.semantic.embedder
+            v = cached(getattr(emb, "model", emb), texts, "passage").astype(np.float32)
+            self._code = v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9)
+        return self._code
 
     def mean_markdown(self) -> float:
         ps = self.engine.kb.passages
@@ -415,6 +441,15 @@ def second_model(model: str) -> Callable[[Context, Cands], np.ndarray]:
     return f
 
 
+def code_text_cosine(ctx: Context, c: Cands) -> np.ndarray:
+    """The passage cosine with the passage embedded with its code shown (fence lines
+    dropped) minus the bot's own passage cosine: added x12 (the fitted cosine weight) it
+    replaces the bot's passage vectors by these."""
+    assert c.qvec is not None and ctx.vectors is not None
+    cv = ctx.code_vectors()
+    return (cv[c.docs] - ctx.vectors[c.docs]) @ c.qvec
+
+
 def heading_cosine(ctx: Context, c: Cands) -> np.ndarray:
     """Cosine of the question with the embedding of the passage's heading path alone
     ("Title › Section › Subsection", embedded as a passage)."""
@@ -447,6 +482,7 @@ FEATURES: dict[str, tuple[Callable[[Context, Cands], np.ndarray], Sequence[float
     "own_heading_share2": (heading_share(True, 3.0), (0.1, 0.2, 0.4, 0.8), False),
     "path_heading_share2": (heading_share(False, 3.0), (0.1, 0.2, 0.4, 0.8), False),
     "minilm_cosine": (second_model("minilm-l6"), (0.5, 1.0, 2.0, 4.0, 8.0), True),
+    "code_text_cosine": (code_text_cosine, (3.0, 6.0, 12.0), True),
     "has_code_big": (has_code, (0.25, 0.3, 0.35, 0.5, 0.6, 0.8), False),
     "code_blocks": (code_blocks, (0.2, 0.4, 0.8, 1.6), False),
     "log_length": (log_length, (0.05, 0.1, 0.2, 0.4), False),
