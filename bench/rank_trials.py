@@ -6,7 +6,17 @@ trial feature is then added to that final score with a few weights. Figures: hit
 and MRR@10 for all answerable docs questions and for the odd and even lines of the question
 file apart (fit on one half, check the other), and top-1 / MRR@10 for SQuAD articles 0-23
 (fitting) and 24-47 (held out). The features ranked here did not make the cut (README,
-closing note); the script keeps the measurement repeatable.
+closing note), except `has_code` (a passage showing a fenced block), which is now the bot's
+own RankParams.fence_weight: on top of it, has_code measures more of the same weight. The
+heading-path cosine (question vs "Title › Section" embedded alone), the how-to-gated
+variants, length priors, code words (shown, not indexed), heading-word shares and a second
+model's cosine (MiniLM beside e5: even hit@3 0.733 -> 0.867 at x2 but odd 0.767 -> 0.733,
+hit@1 down on both) lost on one half or both. Passage vectors embedded with their code
+(`code_text_cosine` x12 replaces the bot's; as the bot's own vectors, dense neighbours
+included, with fence_weight 0.3: 0.567/0.783/0.677, odd 0.533/0.767, even 0.600/0.800
+against the bot's 0.567/0.767 and 0.567/0.733) gain hit@3 on the even half only and lose
+an odd hit@1; not kept (it would also re-embed every docs passage of every user). The script keeps the measurement
+repeatable.
 
     python bench/rank_trials.py [--model e5-small|minilm-l6|off] [--squad] [--only a,b]
 
@@ -17,6 +27,7 @@ read-only); SQuAD's come from the bench/.cache embeddings (bench/semantic_kb.py)
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -75,6 +86,8 @@ def candidates(engine: AnswerEngine, text: str) -> tuple[np.ndarray, np.ndarray,
         + rank.pair_weight * b.pairs
         + rank.coverage_weight * b.cov_w
     )
+    if engine.fenced is not None and rank.fence_weight:
+        lex = lex + rank.fence_weight * engine.fenced[b.docs]
     sf = engine._surface(matcher)(b.docs, b.best_sentence, b.presence)
     lex = lex + rank.exact_weight * sf.exact + rank.sentence_exact_weight * sf.sentence_exact
     lex = lex + rank.answer_type_weight * sf.answer_type
@@ -128,6 +141,65 @@ class Context:
             if dense._scale is not None:
                 v = v * dense._scale[:, None]
             self.vectors = v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9)
+        self._heads: np.ndarray | None = None
+        self._second: dict[str, object] = {}
+        self.squad = None  # set for SQuAD runs (their vectors come from bench/semantic_kb.py)
+
+    def second(self, model: str):  # the SemanticIndex of another model over the same passages
+        if model not in self._second:
+            from fit_answerability import _docs_engine
+
+            from bot.builder import Built
+
+            kb = self.engine.kb
+            if self.squad is not None:
+                self._second[model] = self.squad.engine(kb, model).semantic
+            else:
+                built = Built(kb, self.engine.index)
+                self._second[model] = _docs_engine(built, model).semantic
+        return self._second[model]
+
+    def code_vectors(self) -> np.ndarray:
+        """Unit vectors of each passage embedded with its code blocks' text (cached)."""
+        if getattr(self, "_code", None) is None:
+            from embedcache import cached
+
+            from bot.semantic.texts import MAX_CHARS, passage_text
+
+            assert self.engine.semantic is not None
+            texts = []
+            for p in self.engine.kb.passages:
+                md = p.markdown or ""
+                if "```" not in md:
+                    texts.append(passage_text(p))
+                    continue
+                body = " ".join(x for x in md.splitlines() if x.strip() and not x.lstrip().startswith("```"))
+                head = " › ".join((p.title, *p.section))
+                texts.append(f"{head}: {body}"[:MAX_CHARS])
+            emb = self.engine.semantic.embedder
+            v = cached(getattr(emb, "model", emb), texts, "passage").astype(np.float32)
+            self._code = v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9)
+        return self._code
+
+    def mean_markdown(self) -> float:
+        ps = self.engine.kb.passages
+        return float(np.mean([len(p.markdown or p.text) for p in ps])) or 1.0
+
+    def heading_vectors(self) -> np.ndarray:
+        """Unit vectors of each passage's heading path (embedded once, cached)."""
+        if self._heads is None:
+            from embedcache import cached
+
+            assert self.engine.semantic is not None
+            paths = [" › ".join((p.title, *p.section)) for p in self.engine.kb.passages]
+            unique = sorted(set(paths))
+            emb = self.engine.semantic.embedder
+            real = getattr(emb, "model", emb)
+            v = cached(real, unique, "passage").astype(np.float32)
+            v /= np.linalg.norm(v, axis=1, keepdims=True) + 1e-9
+            row = {t: i for i, t in enumerate(unique)}
+            self._heads = v[[row[t] for t in paths]]
+        return self._heads
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -266,6 +338,126 @@ def idf_power(p: float) -> Callable[[Context, Cands], np.ndarray]:
     return f
 
 
+def has_code(ctx: Context, c: Cands) -> np.ndarray:
+    """1 where the passage holds a code block (its markdown has a fence): the shape of an
+    answer to a how-to question. Plain text (SQuAD, the article) has none, so 0 there."""
+    md = [ctx.engine.kb.passages[d].markdown or "" for d in c.docs.tolist()]
+    return np.array([float("```" in m) for m in md])
+
+
+HOWTO = re.compile(r"\bhow\b|\bway to\b|\bcommand\b|\bcan i\b|\bis there\b", re.IGNORECASE)
+
+
+def code_howto(ctx: Context, c: Cands) -> np.ndarray:
+    """has_code for how-to questions ("how do i", "is there a way to", "command to"), else 0."""
+    return has_code(ctx, c) if HOWTO.search(c.query.text) else np.zeros(c.docs.shape[0])
+
+
+def code_not_howto(ctx: Context, c: Cands) -> np.ndarray:
+    """-has_code for the other questions (what is / difference / why: definitional prose)."""
+    return np.zeros(c.docs.shape[0]) if HOWTO.search(c.query.text) else -has_code(ctx, c)
+
+
+def code_blocks(ctx: Context, c: Cands) -> np.ndarray:
+    """Number of code blocks in the passage, up to 3, over 3."""
+    md = [ctx.engine.kb.passages[d].markdown or "" for d in c.docs.tolist()]
+    return np.array([min(m.count("```") // 2, 3) / 3 for m in md])
+
+
+def log_length(ctx: Context, c: Cands) -> np.ndarray:
+    """log of the passage's length in tokens relative to the mean passage's (a length prior)."""
+    idx = ctx.engine.index
+    return np.log(np.maximum(idx.doc_len[c.docs], 1) / (idx.avgdl or 1.0))
+
+
+def markdown_length(ctx: Context, c: Cands) -> np.ndarray:
+    """log of the passage's markdown length (code included) relative to the mean's."""
+    lens = np.array(
+        [len(ctx.engine.kb.passages[d].markdown or ctx.engine.kb.passages[d].text) for d in c.docs.tolist()]
+    )
+    mean = ctx.mean_markdown()
+    return np.log(np.maximum(lens, 1) / mean)
+
+
+FENCE = re.compile(r"^(`{3,})[^\n]*\n(.*?)^\1", re.MULTILINE | re.DOTALL)
+
+
+def code_terms(only_missing: bool) -> Callable[[Context, Cands], np.ndarray]:
+    """Share of the question's idf weight found in the passage's code blocks (the shown
+    commands and config, which are not indexed); `only_missing`: words the passage's
+    indexed text and headings lack."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        an = ctx.engine.analyzer
+        weight = {t.stem: t.weight for t in c.query.terms}
+        total = c.query.total_weight or 1.0
+        idx = ctx.engine.index
+        out = np.zeros(c.docs.shape[0])
+        for i, d in enumerate(c.docs.tolist()):
+            md = ctx.engine.kb.passages[d].markdown or ""
+            code = " ".join(m.group(2) for m in FENCE.finditer(md))
+            if not code:
+                continue
+            stems = {an.stem(w) for w in an.words(code)}
+            if only_missing:
+                have = set(idx.tokens[idx.token_ptr[d] : idx.token_ptr[d + 1]].tolist())
+                have |= set(idx.head_tokens[idx.head_ptr[d] : idx.head_ptr[d + 1]].tolist())
+                ids = {t.stem: t.term_id for t in c.query.terms}
+                stems = {s for s in stems if ids.get(s, -1) not in have}
+            out[i] = sum(w for s, w in weight.items() if s in stems) / total
+        return out
+
+    return f
+
+
+def heading_share(last_only: bool, power: float = 1.0) -> Callable[[Context, Cands], np.ndarray]:
+    """Share of the question's idf weight found in the passage's heading (its own heading
+    only, or the whole path), to the `power` (1: linear; higher: only near-full matches count)."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        an = ctx.engine.analyzer
+        weight = {t.stem: t.weight for t in c.query.terms}
+        total = c.query.total_weight or 1.0
+        out = np.zeros(c.docs.shape[0])
+        for i, d in enumerate(c.docs.tolist()):
+            p = ctx.engine.kb.passages[d]
+            head = (p.section[-1:] if last_only else (p.title, *p.section)) if p.section else (p.title,)
+            stems = {an.stem(w) for h in head for w in an.words(h)}
+            out[i] = (sum(w for s, w in weight.items() if s in stems) / total) ** power
+        return out
+
+    return f
+
+
+def second_model(model: str) -> Callable[[Context, Cands], np.ndarray]:
+    """The cosine of another embedding model (question and passage, its own vectors): two
+    bi-encoders' errors are partly independent."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        sem = ctx.second(model)
+        vec = sem.embedder.embed_queries([c.query.text])[0]
+        return sem.passages.cosines(vec, c.docs).astype(np.float64)
+
+    return f
+
+
+def code_text_cosine(ctx: Context, c: Cands) -> np.ndarray:
+    """The passage cosine with the passage embedded with its code shown (fence lines
+    dropped) minus the bot's own passage cosine: added x12 (the fitted cosine weight) it
+    replaces the bot's passage vectors by these."""
+    assert c.qvec is not None and ctx.vectors is not None
+    cv = ctx.code_vectors()
+    return (cv[c.docs] - ctx.vectors[c.docs]) @ c.qvec
+
+
+def heading_cosine(ctx: Context, c: Cands) -> np.ndarray:
+    """Cosine of the question with the embedding of the passage's heading path alone
+    ("Title › Section › Subsection", embedded as a passage)."""
+    assert c.qvec is not None
+    hv = ctx.heading_vectors()
+    return hv[c.docs] @ c.qvec
+
+
 # name -> (feature, weights tried, needs vectors)
 FEATURES: dict[str, tuple[Callable[[Context, Cands], np.ndarray], Sequence[float], bool]] = {
     "section_bm25": (group_bm25("section"), (0.1, 0.2, 0.4, 0.8), False),
@@ -280,6 +472,21 @@ FEATURES: dict[str, tuple[Callable[[Context, Cands], np.ndarray], Sequence[float
     "rm3_5x10": (lexical_rm3(5, 10), (0.1, 0.2, 0.4), False),
     "window8": (window(8), (0.1, 0.2, 0.4, 0.8), False),
     "idf_power3": (idf_power(3.0), (1.0,), False),
+    "has_code": (has_code, (0.05, 0.1, 0.2, 0.4), False),
+    "code_howto": (code_howto, (0.05, 0.1, 0.2, 0.4), False),
+    "code_not_howto": (code_not_howto, (0.05, 0.1, 0.2, 0.4), False),
+    "heading_cosine": (heading_cosine, (1.0, 2.0, 4.0, 8.0), True),
+    "code_terms": (code_terms(False), (0.1, 0.2, 0.4, 0.8), False),
+    "code_missing_terms": (code_terms(True), (0.1, 0.2, 0.4, 0.8), False),
+    "own_heading_share": (heading_share(True), (0.1, 0.2, 0.4, 0.8), False),
+    "own_heading_share2": (heading_share(True, 3.0), (0.1, 0.2, 0.4, 0.8), False),
+    "path_heading_share2": (heading_share(False, 3.0), (0.1, 0.2, 0.4, 0.8), False),
+    "minilm_cosine": (second_model("minilm-l6"), (0.5, 1.0, 2.0, 4.0, 8.0), True),
+    "code_text_cosine": (code_text_cosine, (3.0, 6.0, 12.0), True),
+    "has_code_big": (has_code, (0.25, 0.3, 0.35, 0.5, 0.6, 0.8), False),
+    "code_blocks": (code_blocks, (0.2, 0.4, 0.8, 1.6), False),
+    "log_length": (log_length, (0.05, 0.1, 0.2, 0.4), False),
+    "markdown_length": (markdown_length, (0.05, 0.1, 0.2, 0.4), False),
 }
 
 

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from .builder import Built
-from .knowledge import KnowledgeBase, Passage, PassageTable
+from .knowledge import KnowledgeBase, Passage, PassageTable, fenced_passages
 from .retrieval.answerability import AnswerModel, AnswerParams, answer_model, covers, signals
 from .retrieval.bm25 import BM25Params, Index
 from .retrieval.chat import SmallTalk, small_talk
@@ -144,6 +144,8 @@ class AnswerEngine:
             self.config.bm25,
         )
         self.index.prepare_dense()  # large indexes: the common terms' dense columns
+        # Which passages show a code block or table (a ranking signal, rerank.RankParams).
+        self.fenced = fenced_passages(kb.passages) if self.config.rank.fence_weight else None
 
     @classmethod
     def from_built(
@@ -263,6 +265,7 @@ class AnswerEngine:
             self._surface(matcher),
             dense,
             self.fusion if dense is not None else None,
+            self.fenced,
         )
 
     def _surface(self, matcher: SurfaceMatcher) -> SurfaceFn:

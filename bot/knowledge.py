@@ -146,6 +146,22 @@ class PassageTable(Sequence[Passage]):
     def markdown(self, p: int) -> str:
         return self.md_blob[int(self.md_ptr[p]) : int(self.md_ptr[p + 1])].tobytes().decode("utf-8")
 
+    def fenced(self, chunk: int = 1 << 24) -> np.ndarray:
+        """True for each passage whose display Markdown holds a fence ("```"): a code block,
+        or a table shown as one. Read from the Markdown buffer in chunks with numpy, so a
+        saved index of a million passages needs no Passage objects and no copy of it."""
+        out = np.zeros(len(self), dtype=bool)
+        blob, n = self.md_blob, int(self.md_blob.shape[0])
+        for a in range(0, max(n - 2, 0), chunk):
+            part = blob[a : a + chunk + 2]
+            tick = np.flatnonzero(part[:-2] == 96)  # "`"
+            tick = tick[(part[tick + 1] == 96) & (part[tick + 2] == 96)] + a
+            if tick.shape[0]:
+                owner = np.searchsorted(self.md_ptr, tick, side="right") - 1
+                end = np.searchsorted(self.md_ptr, tick + 2, side="right") - 1
+                out[owner[owner == end]] = True  # all three backticks in one passage
+        return out
+
     def surely_ascii(self, docs: np.ndarray) -> np.ndarray:
         """True where passage p's text is ASCII for sure, told from the offsets alone: its
         bytes are no more than the characters its last sentence ends at (False: maybe not)."""
@@ -219,6 +235,14 @@ class PassageTable(Sequence[Passage]):
             "sec_ids": self.sec_ids,
             "pages": self.pages,
         }
+
+
+def fenced_passages(passages: Sequence[Passage]) -> np.ndarray:
+    """Which passages show a fenced block (code, a command, a table) in their display
+    Markdown: in documentation these hold the example a how-to question asks for."""
+    if isinstance(passages, PassageTable):
+        return passages.fenced()
+    return np.array(["```" in p.markdown for p in passages], dtype=bool)
 
 
 @dataclass(frozen=True)

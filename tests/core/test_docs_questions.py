@@ -1,6 +1,7 @@
 """The docs development set (../shared/eval/docs-poetry-questions.jsonl over the poetry docs)
 with thresholds: section passages with their heading path as a BM25F field put an answering
-passage in the top 3 for about two in three questions (0.37 before)."""
+passage in the top 3 for about two in three questions (0.37 before); passages showing a code
+block or table rank a little higher (RankParams.fence_weight: words only 0.633 -> 0.683)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,6 @@ def test_docs_dev_set_thresholds():
     report = evaluate(engine, questions)
     f = report.figures()
     assert (report.answerable, report.unanswerable) == (60, 20)
-    assert f["hit@3"] >= 0.6, report.misses
+    assert f["hit@3"] >= 0.65, report.misses
     assert f["hit@1"] >= 0.42, report.misses
     assert report.false_rejections <= 5, report.misses
