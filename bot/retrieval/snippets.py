@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import TYPE_CHECKING, Protocol
 
 from ..text import WORD_PATTERN, Analyzer
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 SNIPPET_CHARS = 600  # about five lines in a Discord embed
 _MIN_WORDS = 4  # a shorter sentence (label, heading, table row) does not count as one of the window's
-_WORD = re.compile(WORD_PATTERN)
+_WORD_SPLIT = re.compile(f"({WORD_PATTERN})")  # split keeps the words, between the text around them
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_`~|>\[\]()#])")
 
 
@@ -118,12 +119,14 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
     if len(found) != n:
         found = [set(w) for _ in sents]
         known = [None] * n
-    single = [sum(w[t] for t in f) / total for f in found]
+    weight = w.__getitem__
+    single = [sum(map(weight, f)) / total if f else 0.0 for f in found]
     # Each sentence's question terms go along: only their words can be there as typed.
     exact = [inp.exact(s, f) for s, f in zip(sents, known, strict=True)] if inp.exact and params.exact else [0.0] * n
-    extra = list(inp.extra) if inp.extra is not None and len(inp.extra) == n else [0.0] * n
+    extra = list(inp.extra) if inp.extra is not None and len(inp.extra) == n else None
     # Labels and table cells ("[tool.poetry]", "Requirement Versions") ride along free.
-    counts = [len(s.split()) >= _MIN_WORDS for s in sents]
+    # (Splitting past the _MIN_WORDS-th word would only make strings to count.)
+    counts = [len(s.split(None, _MIN_WORDS - 1)) >= _MIN_WORDS for s in sents]
     before = [0]  # before[k]: counted sentences among 0..k-1
     for c in counts:
         before.append(before[-1] + c)
@@ -138,7 +141,8 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
         union: set[int] = set()
         union_w = 0.0  # the weight of union
         length, units = -1, 0
-        dense, top_exact, top_extra = i, exact[i], extra[i]
+        dense, top_exact = i, exact[i]
+        top_extra = extra[i] if extra is not None else 0.0
         for j in range(i, n):
             length += lens[j]
             units += counts[j]
@@ -146,13 +150,13 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
                 break
             if not found[j] <= union:  # a subset adds nothing (and needs no new set)
                 added = found[j] - union
-                union_w += sum(w[t] for t in added)
+                union_w += sum(map(weight, added))
                 union |= added
             if single[j] > single[dense]:
                 dense = j
             if exact[j] > top_exact:
                 top_exact = exact[j]
-            if extra[j] > top_extra:
+            if extra is not None and extra[j] > top_extra:
                 top_extra = extra[j]
             score = (
                 union_w / total
@@ -198,14 +202,16 @@ def _highlight(inp: SnippetInput, chosen: Sequence[int], analyzer: Analyzer) -> 
             return None
         # The sentence's words as the index read them (ASCII: lower() is casefold(), and
         # keeps every character where it was, so the matches' spans are the sentence's).
-        low = sent.lower()
-        kept = [k for k, w in enumerate(_WORD.findall(low)) if w not in stop]
+        # One split gives the words and, by the lengths of the pieces, where they stand:
+        # parts[2k + 1] is word k (no match objects, no second pass over the sentence).
+        parts = _WORD_SPLIT.split(sent.lower())
+        kept = [k for k, w in enumerate(parts[1::2]) if w not in stop]
         if len(kept) != len(toks):
             return None
         marked = [k for k, t in zip(kept, toks, strict=True) if t in wanted]  # ascending
         if marked:
-            words = list(_WORD.finditer(low))
-            spans.extend((words[k].start() + offset, words[k].end() + offset) for k in marked)
+            starts = list(accumulate(map(len, parts), initial=offset))  # starts[m]: where parts[m] begins
+            spans.extend((starts[2 * k + 1], starts[2 * k + 2]) for k in marked)
         offset += len(sent) + 1
     return spans
 
