@@ -195,10 +195,11 @@ def evidence_batch(
     by_doc = np.argsort(docs)  # passage order makes token positions increase throughout
     docs, raw = docs[by_doc], raw[by_doc]
     # Query terms as positions 0..Q-1 in a sorted id array, for vectorised membership.
-    qids = np.array(sorted({t.term_id for t in known}), dtype=np.int32)
-    nq = qids.shape[0]
     weight_by_id = {t.term_id: t.weight for t in known}
-    qw = np.array([weight_by_id[int(t)] for t in qids], dtype=np.float64)
+    ids = sorted(weight_by_id)
+    qids = np.array(ids, dtype=np.int32)
+    nq = qids.shape[0]
+    qw = np.array([weight_by_id[t] for t in ids], dtype=np.float64)
     total_w = query.total_weight or 1.0
     total_n = len(query.terms)
     unknown = total_n - len(known)
@@ -281,11 +282,10 @@ def evidence_batch(
     pairs = np.zeros(c)
     pair_ids = _adjacent_pairs(query)
     if pair_ids and gpos.shape[0] > 1:
-        index_of = {t: i for i, t in enumerate(qids.tolist())}
+        col = {t: i for i, t in enumerate(ids)}  # term id -> its position in qids
         wanted = np.zeros(nq * nq, dtype=bool)  # (lower, higher) word positions -> asked for
-        for a, b in pair_ids:  # a != b, so never the diagonal
-            i, j = sorted((index_of[a], index_of[b]))
-            wanted[i * nq + j] = True
+        # a != b, so never the diagonal
+        wanted[[min(col[a], col[b]) * nq + max(col[a], col[b]) for a, b in pair_ids]] = True
         hit = np.zeros(c * nq * nq, dtype=bool)  # (candidate, pair) found: a dense table, as above
         for step in (1, 2):
             a_c, b_c = cand[:-step], cand[step:]

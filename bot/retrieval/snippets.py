@@ -134,10 +134,14 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
     max_chars, max_units = params.max_chars, params.max_sentences
     p_density, p_before, p_exact = params.density, params.before, params.exact
     p_extra, p_per = params.extra_weight, params.per_sentence
+    # Products that do not change with the window, made once (the same floats).
+    density = [p_density * x for x in single]
+    per = [p_per * d for d in range(n)]
     best_i, best_j, best_score = best, best, float("-inf")
     # Every window i..j, extended one sentence at a time with running union, densest
     # sentence (the first of equals) and maxima.
     for i in range(n):
+        before_i = before[i]
         union: set[int] = set()
         union_w = 0.0  # the weight of union
         length, units = -1, 0
@@ -160,11 +164,11 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
                 top_extra = extra[j]
             score = (
                 union_w / total
-                + p_density * single[dense]
-                - p_before * (before[dense] - before[i])
+                + density[dense]
+                - p_before * (before[dense] - before_i)
                 + p_exact * top_exact
                 + p_extra * top_extra
-                - p_per * (j - i)
+                - per[j - i]
             )
             if score > best_score + 1e-12:
                 best_i, best_j, best_score = i, j, score
