@@ -194,11 +194,11 @@ class SurfaceMatcher:
         n = len(ascii)
         exact = np.full(n, self._share_of(list(self.weights)))
         if presence is not None and self.terms is not None:
-            col_w = np.zeros(presence.qids.shape[0])
+            weights = [0.0] * presence.qids.shape[0]  # per column (Python floats: no numpy scalar per word)
             for w, j in self._columns(presence.qids):
                 if j >= 0:
-                    col_w[j] += self.weights[w]
-            exact = np.where(np.asarray(ascii, dtype=bool), presence.found @ col_w / self.total, exact)
+                    weights[j] += self.weights[w]
+            exact = np.where(np.asarray(ascii, dtype=bool), presence.found @ np.array(weights) / self.total, exact)
         typed = np.full(n, 1.0 if self.kind in _ANSWER_WORDS else 0.0)
         return SurfaceFeatures(exact, exact, typed)
 

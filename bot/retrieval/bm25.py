@@ -576,7 +576,7 @@ class Index:
             if dense is not None:
                 vals += dense.take(alive) if count == 1 else dense.take(alive) * np.float32(count)
             elif alive.shape[0] * 4 < seg.shape[0]:  # measured: binary search wins up to ~1/5
-                pos = np.searchsorted(seg, alive)
+                pos = seg.searchsorted(alive)
                 pos[pos == seg.shape[0]] = 0
                 hit = seg[pos] == alive
                 vals[hit] += self.post_weights[a + pos[hit]] * count
@@ -642,8 +642,8 @@ def _best(docs: np.ndarray, vals: np.ndarray, m: int) -> tuple[np.ndarray, np.nd
     if n <= m:
         return docs, vals
     kth = np.partition(vals, n - m)[n - m]
-    above = np.flatnonzero(vals > kth)
-    tied = np.flatnonzero(vals == kth)
+    above = (vals > kth).nonzero()[0]
+    tied = (vals == kth).nonzero()[0]
     if above.shape[0] + tied.shape[0] > m:
         tied = tied[np.argsort(docs[tied], kind="stable")[: m - above.shape[0]]]
     top = np.concatenate((above, tied))
