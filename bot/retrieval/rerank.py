@@ -161,7 +161,10 @@ def _surface_of_top(
     exact, sent_exact, typed = np.zeros(c), np.zeros(c), np.zeros(c)
     done = 0
     while done < c:
-        take = order[done : done + (k if done == 0 else 2 * k)]
+        # k at a time: on the 100k pipeline questions 4.4 reads settle the top k on
+        # average (56 % need only the first k); reading k more each round instead of 2k
+        # reads 5.0 instead of 6.1 for 1.7 instead of 1.5 rounds.
+        take = order[done : done + k]
         part = surface(docs[take], best[take], None if presence is None else presence.rows(take))
         exact[take], sent_exact[take], typed[take] = part.exact, part.sentence_exact, part.answer_type
         done += take.shape[0]
