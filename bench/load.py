@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e_helpers import (  # noqa: E402
+from tests.fakes.e2e_helpers import (  # noqa: E402
     KNOWLEDGE,
     MESSAGES_ROUTE,
     base_env,
@@ -41,7 +41,7 @@ from tests.e2e_helpers import (  # noqa: E402
     quicken,
     subprocess_env,
 )
-from tests.fake_discord import FakeDiscord, payloads  # noqa: E402
+from tests.fakes.fake_discord import FakeDiscord, payloads  # noqa: E402
 
 QUESTION = "why Ramstein?"
 # Answerable questions about the seed article, asked in turn (typos included).

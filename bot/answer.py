@@ -208,11 +208,15 @@ class AnswerEngine:
         # The variant with cosines only when this question has them: when its embedding
         # failed, a dense variant would read every cosine as 0 and refuse the question.
         model = self.answerability if hybrid or not self.answerability.dense else answer_model(None)
-        if not hybrid and rule.lexical_rule and rule.threshold is None:
+        # Without a dense variant (no model, or one fitted for nothing) the verdict is the
+        # words-only one, with no dense signal in it: the fused scores' margin is not the
+        # margin the words-only model was fitted on.
+        judged = found if model.dense or not hybrid else {**found, "margin": self._lexical_margin(hits)}
+        if not model.dense and rule.lexical_rule and rule.threshold is None:
             confidence = found["share"] if hits else 0.0
             answered = bool(hits) and covers(hits[0], rule)
         else:
-            confidence = model.probability(found) if hits else 0.0
+            confidence = model.probability(judged) if hits else 0.0
             answered = bool(hits) and model.answers(confidence, hits[0], rule)
         return Answer(
             question,
@@ -225,6 +229,24 @@ class AnswerEngine:
             signals=found,
             hybrid=hybrid,
         )
+
+    def _lexical_margin(self, hits: Sequence[Hit]) -> float:
+        """signals()' margin as the words alone give it: the top's lexical score (the fused
+        one less the weighted cosines) over the next hit's that has any of the words (the
+        words alone find no other); reciprocal-rank fusion keeps no lexical score."""
+
+        def lexical(h: Hit) -> float:
+            f = self.fusion
+            if f.method != "linear":
+                return h.score
+            score = h.score - f.cosine_weight * (h.cosine or 0.0)
+            if h.sentence_cosine is not None and f.sentence_weight:
+                score -= f.sentence_weight * h.sentence_cosine
+            return score
+
+        top = lexical(hits[0])
+        others = [lexical(h) for h in hits[1:] if h.evidence.matched]
+        return top - max(others) if others else top
 
     def _search(self, text: str, query: Query, k: int, matcher: SurfaceMatcher) -> list[Hit]:
         dense = None

@@ -140,7 +140,10 @@ def answer_model(model_id: str | None) -> AnswerModel:
     variants = data["variants"]
     name: str = fitted_key(model_id, (k for k in variants if k != "lexical")) or "lexical"
     if model_id is not None and name == "lexical":
-        log.warning("no answerability model fitted for %s; using the lexical one", model_id)
+        log.warning(
+            "no answerability model fitted for %s: answers are judged on words only, as with semantic matching off",
+            model_id,
+        )
     v = variants[name]
     floor = v.get("floor")
     return AnswerModel(

@@ -4,7 +4,9 @@ Members thank the bot ("thanks, that fixed it!!") or check it is there ("anyone 
 "hi bot"). Searching such a line finds some passage with "fixed" or "here" in it and answers
 it; a person would reply in kind instead. The rule is deliberately narrow so no real
 question is caught: a thank-you is a message that opens with a thanking word and asks
-nothing (no "?"); a greeting is a message made only of greeting, presence and filler words.
+nothing (no "?"); a greeting is a message made only of greeting, presence and filler words,
+with at least one that greets or checks presence: "the" or "is" alone is no greeting but a
+message with nothing to search, and gets the reply for that.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ GREETING = frozenset(
     someone somebody here there around online awake alive ping bot you u ya is are r the a all
     everyone guys folks lol lmao haha hehe ok okay k cool nice great awesome""".split()
 )
+# Words that only pad a greeting ("are you there", "hi all"); alone they greet nobody.
+_PADDING = frozenset("is are r the a all you u ya".split())
 
 # Words of address and politeness that carry no topic inside a real question ("hey guys,
 # how do I ...", "thanks! and why ramstein?"): query analysis drops them like stopwords.
@@ -42,6 +46,6 @@ def small_talk(text: str) -> SmallTalk | None:
         return None
     if words[0] in THANKS and "?" not in text and not _NOUN_THANKS.match(text):
         return "thanks"
-    if all(w in GREETING for w in words):
+    if all(w in GREETING for w in words) and not all(w in _PADDING for w in words):
         return "greeting"
     return None

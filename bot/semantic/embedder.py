@@ -27,7 +27,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "e5-small"  # picked on the figures (README "Quality and speed"): better ranking on SQuAD and docs; minilm-l6 embeds 4x faster
+DEFAULT_MODEL = "e5-small"  # picked on the figures (README "Quality and speed"): better ranking on SQuAD and docs; minilm-l6 embeds 3-4x faster
 
 
 @runtime_checkable

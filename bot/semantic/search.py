@@ -9,6 +9,7 @@ import numpy as np
 
 from .dense import DenseIndex
 from .embedder import Embedder
+from .questions import ModelStalled, QuestionEmbedder
 
 
 @dataclass(frozen=True)
@@ -20,14 +21,23 @@ class SemanticIndex:
     passages: DenseIndex
     sentences: DenseIndex | None = None
     sentence_ptr: np.ndarray | None = None
+    # Embeds questions with a time limit (one per model, kept across rebuilds); None: directly.
+    questions: QuestionEmbedder | None = None
 
     @property
     def model_id(self) -> str:
         return self.embedder.model_id
 
-    def query(self, question: str, m: int) -> DenseMatch:
-        """Embed the question (never a passage) and find its m nearest passages."""
-        vector = self.embedder.embed_queries([question])[0]
+    def query(self, question: str, m: int) -> DenseMatch | None:
+        """Embed the question (never a passage) and find its m nearest passages; None when
+        the model is stalled (the question is answered from words alone)."""
+        if self.questions is None:
+            vector = self.embedder.embed_queries([question])[0]
+        else:
+            try:
+                vector = self.questions.embed(question)
+            except ModelStalled:
+                return None
         rows, _ = self.passages.top(vector, m)
         return DenseMatch(self, vector, rows)
 

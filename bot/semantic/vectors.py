@@ -165,6 +165,15 @@ class Cancelled(Exception):
         self.partial = partial
 
 
+class ModelFailed(Exception):
+    """The model raised while embedding (its error is the __cause__). `partial`: the vectors
+    done before it, so the next build does not embed them again."""
+
+    def __init__(self, partial: VectorSet) -> None:
+        super().__init__("the embedding model failed")
+        self.partial = partial
+
+
 def _compact(out: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """`out[rows]` (rows ascending) moved to the front of `out` itself, a slice at a time:
     a cancelled build hands over what it did without a second copy of its vectors. Safe in
@@ -192,7 +201,8 @@ def build_vectors(
 
     `checkpoint`, every `checkpoint_seconds` while embedding, gets the set being made and
     the rows of it that are done (reused and new, ascending): saved, they are the
-    `previous` of the next build, which then embeds only the rest."""
+    `previous` of the next build, which then embeds only the rest. A model error raises
+    ModelFailed with the vectors done so far, like Cancelled."""
     hashes = text_hashes(texts)
     out = np.zeros((len(texts), embedder.dim), dtype=np.float16)
     todo = np.arange(len(texts))
@@ -224,7 +234,11 @@ def build_vectors(
             rows = finished_rows()
             raise Cancelled(VectorSet(embedder.model_id, _compact(out, rows), hashes[rows]))
         batch = todo[a : a + BATCH]
-        out[batch] = embedder.embed_passages([texts[i] for i in batch.tolist()])
+        try:
+            out[batch] = embedder.embed_passages([texts[i] for i in batch.tolist()])
+        except Exception as exc:
+            rows = finished_rows()
+            raise ModelFailed(VectorSet(embedder.model_id, _compact(out, rows), hashes[rows])) from exc
         done = min(a + BATCH, total)
         if progress is not None:
             progress(done, total)

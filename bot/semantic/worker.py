@@ -4,6 +4,8 @@ Lexical answers are served at once after a start or a reload; `VectorWorker.star
 every vector whose passage text is unchanged (from the last build in memory, else from
 disk), and if any are missing embeds them in batches on a background thread, saves them
 and calls `on_ready` with the finished `SemanticIndex`. A newer start cancels an older one.
+A build that makes no progress for `stall_seconds` (a hung model) is given up, so it never
+holds the next one back.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ import numpy as np
 from ..knowledge import KnowledgeBase
 from .dense import DenseIndex
 from .embedder import Embedder
+from .questions import QuestionEmbedder
 from .search import SemanticIndex
 from .texts import passage_text
 from .vectors import (
     CHECKPOINT_SECONDS,
     Cancelled,
+    ModelFailed,
     VectorSet,
     build_vectors,
     clean_stale_temps,
@@ -34,6 +38,10 @@ from .vectors import (
 )
 
 log = logging.getLogger(__name__)
+
+# A model call that has not returned for this long is taken as hung: e5 embeds a batch in
+# ~8 s on 2 busy cores, and a checkpoint of a million vectors is written in well under this.
+STALL_SECONDS = 900.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,7 @@ class VectorWorker:
 
     def __init__(self, embedder: Embedder, folder: Path | None, sentences: bool = True) -> None:
         self.embedder = embedder
+        self.questions = QuestionEmbedder(embedder)  # for every index this worker builds
         self.folder = folder  # where vectors are kept between runs (None: memory only)
         self.sentences = sentences
         self._sets: dict[str, VectorSet | None] = {"passages": None, "sentences": None}
@@ -77,6 +86,7 @@ class VectorWorker:
         # cancelled build is never read half-replaced, nor lands after a newer save.
         self._disk = threading.Lock()
         self.checkpoint_seconds = CHECKPOINT_SECONDS
+        self.stall_seconds = STALL_SECONDS
         if folder is not None:
             for kind in self._sets:
                 clean_stale_temps(folder / kind)
@@ -133,14 +143,38 @@ class VectorWorker:
         on_ready: Callable[[SemanticIndex], None],
     ) -> None:
         """A background build, once the cancelled one before it has stopped (within one
-        batch): one build embeds at a time, and this one reuses what the older one did."""
+        batch, or given up as hung): one build embeds at a time, and this one reuses what
+        the older one did. The build runs on a thread of its own that this one watches."""
         if older is not None:
-            older.join()
+            older.join()  # bounded: the older one's watch ends when its build does or is given up
         with self._lock:
             if cancel.is_set():
                 return
             prev_p, prev_s = self._previous("passages"), self._previous("sentences")
-        self._build(passages, sents, ptr, prev_p, prev_s, cancel, on_ready)
+        beat = [time.monotonic()]  # when the build last made progress
+        abandoned = threading.Event()
+        job = (passages, sents, ptr, prev_p, prev_s, cancel, on_ready, beat, abandoned)
+        build = threading.Thread(target=self._build, args=job, name="vectors-embed", daemon=True)
+        build.start()
+        poll = max(0.01, min(self.stall_seconds / 4, 30.0))
+        while True:
+            build.join(poll)
+            if not build.is_alive():
+                return
+            idle = time.monotonic() - beat[0]
+            if idle > self.stall_seconds:
+                break
+        # A thread cannot be stopped: the hung one is left behind, and whatever it does
+        # if its model call ever returns is dropped (it saves nothing and hands nothing on).
+        with self._lock:
+            abandoned.set()
+            cancel.set()
+        log.warning(
+            "embedding made no progress for %.0f s (the %s model seems hung): vector build given up; "
+            "answers match words only until a reload tries again",
+            idle,
+            self.embedder.model_id,
+        )
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for a background build to finish (for one-shot CLI commands and tests)."""
@@ -151,14 +185,15 @@ class VectorWorker:
         return True
 
     def _save(
-        self, kind: str, vs: VectorSet, cancel: threading.Event | None = None, rows: np.ndarray | None = None
+        self, kind: str, vs: VectorSet, stop: threading.Event | None = None, rows: np.ndarray | None = None
     ) -> bool:
-        """Save one set; a checkpoint (with its build's `cancel`) not once the build was
-        cancelled: its rows are handed to the next build, which keeps its own checkpoints."""
+        """Save one set, unless `stop` is set: a checkpoint (with its build's cancel) not
+        once the build was cancelled, as its rows are handed to the next build, which keeps
+        its own checkpoints; a finished set not once its build was given up as hung."""
         if self.folder is None:
             return False
         with self._disk:
-            if cancel is not None and cancel.is_set():
+            if stop is not None and stop.is_set():
                 return False
             try:
                 save_vectors(self.folder / kind, vs, rows)
@@ -168,15 +203,16 @@ class VectorWorker:
         return True
 
     def _keeping(
-        self, kind: str, cancel: threading.Event
+        self, kind: str, cancel: threading.Event, beat: list[float]
     ) -> tuple[Callable[[int, int], None], Callable[[VectorSet, np.ndarray], None] | None, float]:
-        """Progress logging and checkpoints for one build_vectors call: a knowledge base
-        that takes hours to embed says how far it is, and a restart resumes from the last
-        checkpoint instead of starting over."""
+        """Progress logging, the build's heartbeat and checkpoints for one build_vectors
+        call: a knowledge base that takes hours to embed says how far it is, and a restart
+        resumes from the last checkpoint instead of starting over."""
         t0 = time.perf_counter()
         logged = [t0]
 
         def progress(done: int, total: int) -> None:
+            beat[0] = time.monotonic()
             now = time.perf_counter()
             if now - logged[0] < 60.0 or done >= total:
                 return
@@ -198,29 +234,40 @@ class VectorWorker:
         prev_s: list[VectorSet],
         cancel: threading.Event,
         on_ready: Callable[[SemanticIndex], None],
+        beat: list[float] | None = None,
+        abandoned: threading.Event | None = None,
     ) -> None:
         t0 = time.perf_counter()
+        beat = beat if beat is not None else [time.monotonic()]
+        abandoned = abandoned if abandoned is not None else threading.Event()
         vp: VectorSet | None = None
         saved_p = False
         try:
-            vp, n_p = build_vectors(self.embedder, passages, prev_p, cancel, *self._keeping("passages", cancel))
+            keeping = self._keeping("passages", cancel, beat)
+            vp, n_p = build_vectors(self.embedder, passages, prev_p, cancel, *keeping)
             if n_p and self.sentences and sents:  # the sentences may take longer still: keep the passages done
                 saved_p = self._save("passages", vp, cancel)
+                beat[0] = time.monotonic()
             vs, n_s = (
-                build_vectors(self.embedder, sents, prev_s, cancel, *self._keeping("sentences", cancel))
+                build_vectors(self.embedder, sents, prev_s, cancel, *self._keeping("sentences", cancel, beat))
                 if self.sentences
                 else (None, 0)
             )
-        except Cancelled as stopped:
+        except (Cancelled, ModelFailed) as stopped:
             with self._lock:  # the next build starts from what this one did (unless it is done)
+                if abandoned.is_set():
+                    return  # given up as hung: a newer build did not wait for it
                 if self._done is not self._cancel:
                     if vp is None:
                         self._partial["passages"] = stopped.partial
                     else:
                         self._partial["passages"], self._partial["sentences"] = vp, stopped.partial
-            log.info("vector build cancelled: a newer reload replaced it")
+            if isinstance(stopped, ModelFailed):  # lexical answers go on; a reload tries again
+                log.error("building passage vectors failed; answers stay lexical", exc_info=stopped.__cause__)
+            else:
+                log.info("vector build cancelled: a newer reload replaced it")
             return
-        except Exception:  # the model failed: lexical answers go on
+        except Exception:  # the model failed outside a batch: lexical answers go on
             log.exception("building passage vectors failed; answers stay lexical")
             return
         with self._lock:
@@ -231,14 +278,14 @@ class VectorWorker:
                 self._done = cancel
             # A newer reload came as it finished: its build (unless done already) starts
             # from these, and only once this one has returned, so saving them races nothing.
-            useful = current or self._done is not self._cancel
+            useful = current or (self._done is not self._cancel and not abandoned.is_set())
             if not current and useful:
                 self._partial["passages"], self._partial["sentences"] = vp, vs
         if useful and (n_p or n_s):
             if not saved_p:
-                self._save("passages", vp)
+                self._save("passages", vp, abandoned)
             if vs is not None:
-                self._save("sentences", vs)
+                self._save("sentences", vs, abandoned)
         if not current:
             return
         index = SemanticIndex(
@@ -246,6 +293,7 @@ class VectorWorker:
             DenseIndex(vp.vectors, vp.model_id),
             DenseIndex(vs.vectors, vs.model_id, storage="rows") if vs is not None else None,
             ptr if vs is not None else None,
+            self.questions,
         )
         if n_p or n_s:
             log.info(

@@ -141,6 +141,14 @@ def test_gaps_group_questions_that_say_the_same(app):
     assert "Ramstein" not in " ".join(by_question)
 
 
+def test_messages_with_nothing_to_search_are_no_gaps(app):
+    for q in ("?", "...", "🙂", "the", "is a", "<@123>"):
+        assert ask(app, q).answer.reason in ("not_a_question", "no_words")
+    ask(app, "what is the wifi password?")
+    page = app.gaps(ADMIN, days=7)
+    assert [g.question for g in page.gaps] == ["what is the wifi password?"] and page.questions == 1
+
+
 def test_gaps_paginate_and_export_csv(app):
     for i in range(7):
         ask(app, f"unknown topic number{i} zebra{i}?")

@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 
 from bot.answer import AnswerEngine
 from bot.documents.loader import load_knowledge
-from bot.rendering.messages import render_answer
+from bot.rendering.messages import no_answer_text, render_answer
 from bot.retrieval.bm25 import BM25Params, Index
 from bot.retrieval.chat import small_talk
 from bot.retrieval.query import _abbreviated, analyse
+from bot.retrieval.snippets import escape_markdown
+from bot.text import strip_mention_syntax
 
 
 @pytest.mark.parametrize(
@@ -36,6 +38,11 @@ from bot.retrieval.query import _abbreviated, analyse
         ("thankyou", "thanks"),
         ("TA office hours", None),
         ("", None),
+        ("are you there?", "greeting"),
+        ("hi all", "greeting"),
+        ("the", None),  # stopwords that only pad a greeting greet nobody alone
+        ("is a the", None),
+        ("you", None),
     ],
 )
 def test_small_talk_is_recognised_narrowly(text, kind):
@@ -49,6 +56,37 @@ def test_small_talk_is_not_searched_and_reply_says_so(engine, text):
     reply = render_answer(a)
     assert reply.content and not reply.embeds
     assert "@" not in reply.content
+
+
+@pytest.mark.parametrize("text", ["the", "is", "All", "the a is"])
+def test_stopwords_alone_get_the_nothing_to_search_reply(engine, text):
+    a = engine.ask(text)
+    assert a.small_talk is None and a.reason == "no_words" and not a.results
+    (embed,) = render_answer(a).embeds
+    assert "no words I can search for" in embed.description
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("?", "not_a_question"),
+        ("...", "not_a_question"),
+        ("🙂👍🏽", "not_a_question"),
+        ("<@123>", "not_a_question"),  # a mention alone leaves nothing to ask
+        ("<@!123> @everyone <@&55>", "not_a_question"),
+        ("https://example.com/some/page", "no_answer"),
+        ("```\nprint('x')\n```", "no_answer"),
+        ("word" * 500, "no_answer"),
+        ("word " * 400, "no_answer"),
+    ],
+)
+def test_content_free_messages_get_a_clear_reply_that_pings_nobody(engine, text, reason):
+    a = engine.ask(strip_mention_syntax(text))  # as the Discord adapter asks it
+    assert a.reason == reason and a.small_talk is None
+    (embed,) = render_answer(a).embeds
+    shown = " ".join([embed.title or "", embed.description or "", *(f.name + f.value for f in embed.fields)])
+    assert embed.description.startswith(escape_markdown(no_answer_text(a)))
+    assert "<@" not in shown and "@everyone" not in shown
 
 
 def test_greeting_words_inside_a_question_are_filler(engine):

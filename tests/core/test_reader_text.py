@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.documents import inline
+from bot.documents.loader import load_knowledge
 from bot.documents.model import DocTree, Paragraph, ReadOptions
 from bot.documents.readers.text import read
 from bot.documents.scraped import DEFAULT_JUNK_MARKERS
@@ -80,6 +81,33 @@ def test_title_needs_a_blank_line_and_more_text_after_it():
     assert tree.title is None and plain(tree) == ["Line one line two."]
     one = read_str("Paris is the capital of France.\n", name="paris.txt")
     assert one.title is None and plain(one) == ["Paris is the capital of France."]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "Paris is the capital of France.",  # a sentence
+        "Before you start:",  # a lead-in
+        "Paris is the capital of France and the seat of its government, with many museums, parks and cafes along both banks of the river Seine",
+    ],
+)
+def test_a_first_line_that_reads_as_a_paragraph_is_no_title(first):
+    tree = read_str(f"{first}\n\nLyon is the second city.", name="cities.txt")
+    assert tree.title is None  # the loader names the document after its file
+    assert plain(tree) == [first, "Lyon is the second city."]
+
+
+def test_a_first_paragraph_on_one_line_is_a_passage_of_a_file_named_document(tmp_path):
+    (tmp_path / "french_cities.txt").write_text("Paris is the capital of France.\n\nLyon is the second city.\n")
+    (doc,) = load_knowledge(tmp_path).documents
+    assert doc.title == "French cities"
+    assert tuple(doc.paragraphs) == ("Paris is the capital of France.", "Lyon is the second city.")
+
+
+@pytest.mark.parametrize("first", ["Why NATO builds a space center?", "Release notes 2.1", "Big news!"])
+def test_a_short_headline_is_the_title(first):
+    tree = read_str(f"{first}\n\nBody text.")
+    assert (tree.title, plain(tree)) == (first, ["Body text."])
 
 
 @pytest.mark.parametrize("raw", ["a < / P > < p > b", "a < p > < p > b", "a</p><p>b", "a<BR/>b", "a <div class='x'> b"])

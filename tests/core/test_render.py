@@ -177,7 +177,8 @@ def _huge_kb(tmp_path):
         "huge.md": f"source: https://example.org/{'p' * 300}\n\n# {long_title}\n\n{words}\n\n{HUGE_WORD} ramstein\n",
     }
     for i in range(60):
-        files[f"doc{i:02}.txt"] = f"{long_title} {i}\n\nramstein base paragraph {i} " + "filler " * 200 + "\n"
+        # Markdown: a .txt first line that long is a paragraph, not a title.
+        files[f"doc{i:02}.md"] = f"# {long_title} {i}\n\nramstein base paragraph {i} " + "filler " * 200 + "\n"
     return KnowledgeService.open(make_knowledge(tmp_path / "k", files))
 
 

@@ -13,14 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answer import AnswerEngine
+from bot.answer import AnswerEngine, EngineConfig
 from bot.documents.loader import load_knowledge
+from bot.retrieval.answerability import AnswerParams, answer_model
 from bot.retrieval.bm25 import Index
 from bot.retrieval.fusion import FusionParams, fuse
 from bot.retrieval.logistic import Logistic, fit
 from bot.retrieval.query import analyse
 from bot.retrieval.rerank import evidence_batch
 from bot.semantic import dense as dense_mod
+from bot.semantic import questions as questions_mod
 from bot.semantic import vectors as vectors_mod
 from bot.semantic import worker as worker_mod
 from bot.semantic.dense import DenseIndex
@@ -225,6 +227,23 @@ def test_a_restart_resumes_an_interrupted_background_build(tmp_path: Path, monke
     assert restarted.semantic.ready and again.passages_embedded == total - 3
 
 
+def test_a_reload_after_the_model_failed_does_not_embed_again_what_it_had_done(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(vectors_mod, "BATCH", 1)  # no checkpoint in this short build: handed over in memory
+    kdir = _write(tmp_path / "k", DOCS)
+    e = FailingEmbedder(calls=1000)
+    service = KnowledgeService.open(kdir, embedder=e)
+    assert service.wait_semantic(10) and service.semantic.ready  # a finished set in memory
+    _write(kdir, MORE)
+    e.calls = 3  # the model dies after three of the new texts
+    todo = service.reload().semantic.embedding
+    assert service.wait_semantic(10) and not service.semantic.ready
+    e.calls = 1000
+    base = e.passages_embedded
+    assert service.reload().semantic.embedding == todo - 3
+    assert service.wait_semantic(10) and service.semantic.ready
+    assert e.passages_embedded - base == todo - 3
+
+
 class MeteredEmbedder(CountingEmbedder):
     """The fake model, embedding only as many batches as the test allows."""
 
@@ -302,6 +321,90 @@ def test_a_checkpoint_of_a_cancelled_build_never_replaces_a_newer_save(tmp_path:
     again = CountingEmbedder()
     restarted = KnowledgeService.open(kdir, embedder=again)
     assert restarted.semantic.ready and again.passages_embedded == 0
+
+
+class HangingEmbedder(CountingEmbedder):
+    """The fake model hanging once, on its `at`-th call, until the test lets it go."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.calls = 0
+        self.at = at
+        self.hung = threading.Event()
+        self.let_go = threading.Event()
+
+    def embed_passages(self, texts):
+        self.calls += 1
+        if self.calls == self.at:
+            self.hung.set()
+            self.let_go.wait(30)
+        return super().embed_passages(texts)
+
+
+def test_a_hung_model_is_given_up_and_a_reload_tries_again(tmp_path: Path, monkeypatch, caplog):
+    monkeypatch.setattr(vectors_mod, "BATCH", 1)
+    monkeypatch.setattr(worker_mod, "CHECKPOINT_SECONDS", 0.0)
+    monkeypatch.setattr(worker_mod, "STALL_SECONDS", 0.3)
+    kdir = _write(tmp_path / "k", DOCS)
+    e = HangingEmbedder(at=3)
+    try:
+        service = KnowledgeService.open(kdir, embedder=e)
+        assert e.hung.wait(10)
+        assert service.wait_semantic(10)  # given up, not waited for forever
+        assert not service.semantic.ready and "seems hung" in caplog.text
+        assert service.ask("when should I water tomatoes").answered  # words only meanwhile
+        service.reload()  # tries again; the model answers this time
+        assert service.wait_semantic(10) and service.semantic.ready
+        assert service.ask("when should I water tomatoes").hybrid
+    finally:
+        e.let_go.set()
+    for thread in threading.enumerate():  # the hung build wakes up: it must save nothing
+        if thread.name == "vectors-embed":
+            thread.join(10)
+    again = CountingEmbedder()
+    restarted = KnowledgeService.open(kdir, embedder=again)
+    assert restarted.semantic.ready and again.passages_embedded == 0
+
+
+class HangingQuestions(CountingEmbedder):
+    """The fake model hanging on questions while `hang` is set, until the test lets it go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.questions = 0
+        self.hang = threading.Event()
+        self.let_go = threading.Event()
+        self.returned = threading.Event()
+
+    def embed_queries(self, texts):
+        self.questions += 1
+        if self.hang.is_set():
+            self.let_go.wait(30)
+            self.returned.set()
+        return super().embed_queries(texts)
+
+
+def test_a_model_hung_on_a_question_costs_one_timeout_then_words_only_until_it_returns(
+    tmp_path: Path, monkeypatch, caplog
+):
+    monkeypatch.setattr(questions_mod, "QUESTION_TIMEOUT", 0.2)
+    kdir = _write(tmp_path / "k", DOCS)
+    lexical = KnowledgeService.open(kdir, use_saved_index=False).engine
+    e = HangingQuestions()
+    service = KnowledgeService.open(kdir, use_saved_index=False, embedder=e)
+    assert service.wait_semantic(10) and service.ask("when should I water tomatoes").hybrid
+    e.hang.set()
+    try:
+        for question in ("when should I water tomatoes", "how often do dogs need a walk", "prune roses"):
+            a, words = service.ask(question), lexical.ask(question)
+            assert not a.hybrid and (a.answered, a.confidence) == (words.answered, words.confidence)
+        assert e.questions == 2  # the model was asked once more, then skipped while it hangs
+        assert caplog.text.count("took over 0 s to embed a question") == 1
+    finally:
+        e.hang.clear()
+        e.let_go.set()
+    assert e.returned.wait(10)
+    _wait_for(lambda: service.ask("prune roses").hybrid)  # questions are embedded again
 
 
 def test_unreadable_saved_vectors_are_ignored(tmp_path: Path):
@@ -427,6 +530,54 @@ def test_a_question_the_model_fails_on_gets_the_lexical_verdict(tmp_path: Path):
         words_only, failed = lexical.ask(question), service.engine.ask(question)
         assert not failed.hybrid
         assert (failed.answered, failed.confidence) == (words_only.answered, words_only.confidence)
+
+
+UNFITTED_QUESTIONS = (
+    "when should I water tomatoes",
+    "how often do dogs need a walk",
+    "what do owls eat",
+    "when do cats hunt",
+    "prune roses",
+    "which bird sings at dawn",
+    "do oaks grow fast",
+    "what colour is birch bark",
+    "tomatoes and roses",
+)
+
+
+@pytest.mark.parametrize("threshold", [None, 0.3])
+def test_a_model_fitted_for_nothing_gets_the_words_only_verdict(tmp_path: Path, threshold, caplog):
+    kdir = _write(tmp_path / "k", {**DOCS, **MORE})
+    config = EngineConfig(answer=AnswerParams(threshold=threshold))
+    lexical = KnowledgeService.open(kdir, config, use_saved_index=False).engine
+    e = HashEmbedder()  # an id no answerability variant was fitted for
+    answer_model.cache_clear()  # as in a fresh process
+    service = KnowledgeService.open(kdir, config, use_saved_index=False, embedder=e)
+    assert service.wait_semantic(10)
+    service.reload()  # a new engine: the warning is not repeated
+    assert service.wait_semantic(10)
+    hybrid = service.engine
+    assert hybrid.semantic is not None and not hybrid.answerability.dense
+    assert caplog.text.count(f"no answerability model fitted for {e.model_id}") == 1
+    same = 0
+    for question in UNFITTED_QUESTIONS:
+        words, both = lexical.ask(question), hybrid.ask(question)
+        assert both.hybrid and not words.hybrid
+        assert "cosine" in both.signals  # the signals stay as found (for fitting a variant)
+
+        # Judged on the same passages, the verdict is the words-only one: with the fitted
+        # default the word-count rule, with ANSWER_THRESHOLD the words-only model (whose
+        # margin reads the words' scores, not the fused ones).
+        # (Its runner-up: the next passage with any of the question's words.)
+        def top(a, words_only):
+            found = [(r.citation.document, r.citation.paragraph) for r in a.results if not words_only or r.coverage]
+            return found[: 1 if threshold is None else 2]
+
+        if top(both, True) == top(words, False):
+            same += 1
+            assert both.answered == words.answered
+            assert both.confidence == pytest.approx(words.confidence, abs=1e-5)
+    assert same >= 5, same
 
 
 def test_a_start_removes_the_half_written_files_of_a_killed_process(tmp_path: Path):

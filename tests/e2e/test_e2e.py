@@ -1,6 +1,6 @@
 """End to end: the real bot (create_bot / `python -m bot run`), configured through
 DISCORD_API_BASE and DISCORD_GATEWAY_URL, driven through the real, unmodified discord.py
-client by the loopback fake Discord (tests/fake_discord).
+client by the loopback fake Discord (tests/fakes/fake_discord).
 
 Every scenario ends with two checks made by ``running_bot``: no request hit a route the fake
 does not know, and every message body the bot sent (channel messages, edits, interaction

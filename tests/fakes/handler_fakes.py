@@ -1,6 +1,6 @@
 """Fakes at the narrowest seam for the Discord handlers: just the attributes and coroutines
 the cogs and buttons touch, recording every send so tests can inspect it. (Full-protocol
-tests against a fake Discord server live in tests/fake_discord.)"""
+tests against a fake Discord server live in tests/fakes/fake_discord.)"""
 
 from __future__ import annotations
 

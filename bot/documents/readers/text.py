@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 _SOURCE_LINE = re.compile(r"^\s*source\s*:\s*(https?://\S+)\s*$", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n[ \t\f\v]*\n")
 _SOURCE_LINE_WITHIN = 5  # a `source:` line may stand among the first lines
+_TITLE_MAX_CHARS = 120  # a headline, not a paragraph (the PDF reader's bound too)
 
 
 _NON_SPACE = re.compile(r"\S")  # the complement of str.strip()'s whitespace
@@ -95,10 +96,13 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         head.drop(0)
 
     title = None
-    # The first line is the title when a blank line and then more text follow it.
+    # The first line is the title when a blank line and then more text follow it and it
+    # reads like one; a first paragraph written on one line stays a searchable passage.
     if head.have(3) >= 3 and head.lines[0].strip() and not head.lines[1].strip() and head.rest_has_text(2):
-        title = strip_inline_tags(head.lines[0]) or None
-        head.drop(0)
+        first = strip_inline_tags(head.lines[0])
+        if _title_like(first):
+            title = first
+            head.drop(0)
 
     raw_body = head.body()
     text = strip_tags(raw_body)
@@ -125,6 +129,17 @@ def _chunks(text: str) -> Iterator[str]:
         yield text[start : m.start()]
         start = m.end()
     yield text[start:]
+
+
+def _title_like(line: str) -> bool:
+    """Short, with a letter, and not ending like a sentence or a lead-in ("." "," ";" ":");
+    a headline may end with "?" or "!"."""
+    line = line.strip()
+    return (
+        0 < len(line) <= _TITLE_MAX_CHARS
+        and not line.endswith((".", ",", ";", ":"))
+        and any(ch.isalpha() for ch in line)
+    )
 
 
 def _has_alnum(p: str) -> bool:

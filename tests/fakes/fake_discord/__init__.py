@@ -7,7 +7,7 @@
             msg = await fake.send_message("hi", mentions_bot=True)
             reply = await fake.wait_for_reply(msg)
 
-See ``tests/fake_discord/server.py`` for the full API and ``tests/test_fake_discord.py`` for examples.
+See ``tests/fakes/fake_discord/server.py`` for the full API and ``tests/e2e/test_fake_discord.py`` for examples.
 """
 
 from . import payloads

@@ -1,0 +1,93 @@
+"""Embedding members' questions with a time limit.
+
+A question embeds in ~20 ms (p99 ~40 ms with e5 on 2 cores). A model that hangs would hold
+the thread of every question asked after it, until the adapters' threads run out and not
+even words-only answers are given. So questions are embedded on threads of their own: one
+that takes longer than `timeout` is answered from words alone (the caller falls back), and
+while that call has not returned the next questions skip the model at once instead of each
+waiting out the limit; once it returns, questions are embedded again.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+
+import numpy as np
+
+from .embedder import Embedder
+
+log = logging.getLogger(__name__)
+
+QUESTION_TIMEOUT = 10.0  # seconds: hundreds of times a question's usual cost
+
+
+class ModelStalled(RuntimeError):
+    """The model did not embed a question in time, or has not returned from one yet."""
+
+
+class _Call:
+    """One question to embed, and its outcome."""
+
+    def __init__(self, question: str) -> None:
+        self.question = question
+        self.done = threading.Event()
+        self.vector: np.ndarray | None = None
+        self.error: BaseException | None = None
+
+    def run(self, embedder: Embedder) -> None:
+        try:
+            self.vector = embedder.embed_queries([self.question])[0]
+        except BaseException as exc:  # handed to the asker, who answers from words alone
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+class QuestionEmbedder:
+    """One per embedding model; thread-safe. Its threads are daemons, started on first use:
+    a call stuck in the model must not hold up the process's exit."""
+
+    def __init__(self, embedder: Embedder, timeout: float | None = None, workers: int = 2) -> None:
+        self.embedder = embedder
+        self.timeout = QUESTION_TIMEOUT if timeout is None else timeout
+        self.workers = workers  # questions embedded at once (MiniLM runs them side by side)
+        self._jobs: queue.SimpleQueue[_Call] = queue.SimpleQueue()
+        self._threads = 0
+        self._lock = threading.Lock()
+        self._stalled: _Call | None = None  # a call past its time, still running
+
+    def embed(self, question: str) -> np.ndarray:
+        """The question's vector; ModelStalled when the model is too slow or still stuck,
+        and whatever the model raised."""
+        with self._lock:
+            stalled = self._stalled
+            if stalled is not None:
+                if not stalled.done.is_set():
+                    raise ModelStalled("the embedding model has not returned from an earlier question")
+                self._stalled = None
+                log.info("the %s model answers again: questions are embedded again", self.embedder.model_id)
+            if self._threads < self.workers:
+                self._threads += 1
+                threading.Thread(target=self._serve, name="embed-question", daemon=True).start()
+        call = _Call(question)
+        self._jobs.put(call)
+        if not call.done.wait(self.timeout):
+            with self._lock:
+                if self._stalled is None:
+                    self._stalled = call
+                    log.warning(
+                        "the %s model took over %.0f s to embed a question: answering from words only until it returns",
+                        self.embedder.model_id,
+                        self.timeout,
+                    )
+            raise ModelStalled("the embedding model did not embed the question in time")
+        if call.error is not None:
+            raise call.error
+        assert call.vector is not None
+        return call.vector
+
+    def _serve(self) -> None:
+        while True:
+            self._jobs.get().run(self.embedder)
