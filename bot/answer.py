@@ -329,7 +329,7 @@ class _SurfaceReader:
     def caps(self, docs: np.ndarray, presence: TermPresence | None) -> SurfaceFeatures:
         passages = self.passages
         if isinstance(passages, PassageTable):  # ASCII-ness without reading the texts
-            return self.matcher.caps(passages.surely_ascii(docs).tolist(), presence)
+            return self.matcher.caps(passages.surely_ascii(docs), presence)
         return self.matcher.caps([self._text(d).isascii() for d in docs.tolist()], presence)
 
     def __call__(self, docs: np.ndarray, best: np.ndarray, presence: TermPresence | None) -> SurfaceFeatures:

@@ -136,6 +136,7 @@ class PassageTable(Sequence[Passage]):
         self.pages = pages if pages is not None else np.zeros(n, dtype=np.int32)
         self.sections: list[Sections] = list(sections) if sections is not None else [[] for _ in self.docs]
         self._doc_of = np.repeat(np.arange(len(self.docs), dtype=np.int32), np.diff(doc_ptr))
+        self._ascii: np.ndarray | None = None  # surely_ascii of every passage, made on first use
 
     def __len__(self) -> int:
         return int(self.para_ptr.shape[0]) - 1
@@ -165,10 +166,18 @@ class PassageTable(Sequence[Passage]):
     def surely_ascii(self, docs: np.ndarray) -> np.ndarray:
         """True where passage p's text is ASCII for sure, told from the offsets alone: its
         bytes are no more than the characters its last sentence ends at (False: maybe not)."""
-        last = self.sent_ptr[docs + 1] - 1
-        has = last >= self.sent_ptr[docs]
+        flags = self._ascii
+        if flags is None:  # once for every passage (1 byte each): then one gather a question
+            flags = self._ascii = self._ascii_flags()
+        return flags[docs]
+
+    def _ascii_flags(self) -> np.ndarray:
+        last = self.sent_ptr[1:] - 1
+        if self.sent_spans.shape[0] == 0:
+            return np.zeros(last.shape[0], dtype=bool)
+        has = last >= self.sent_ptr[:-1]
         ends = np.where(has, self.sent_spans[np.maximum(last, 0), 1], -1)
-        return (self.para_ptr[docs + 1] - self.para_ptr[docs]) == ends
+        return np.diff(self.para_ptr) == ends
 
     def text_and_sentence(self, p: int, s: int) -> tuple[str, str]:
         """Passage p's text and its sentence s (clamped), without building a Passage: the

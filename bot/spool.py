@@ -60,7 +60,10 @@ class ByteSpool:
         _FILES[key] = (weakref.ref(mm), file)
         self._closer.detach()  # the file now lives as long as the mapping (any view of it)
         weakref.finalize(mm, _release, key, file)
-        return arr
+        # A plain ndarray view (same mapping, no copy), as the store gives a saved index's
+        # arrays: np.memmap's Python-level slicing hooks cost more than the look-ups
+        # themselves on the question path (each passage text a question reads).
+        return arr.view(np.ndarray)
 
 
 def pieces(arr: np.ndarray, step: int) -> Iterator[tuple[int, np.ndarray]]:

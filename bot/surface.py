@@ -125,13 +125,13 @@ class SurfaceMatcher:
         text only their words are looked for (see `features`)."""
         words: Iterable[str] = self.weights
         if terms is not None and self.terms is not None and text.isascii():
-            if not terms:
+            words = [w for w, t in self._word_terms if t in terms] if terms else ()
+            if not words:
                 return 0.0
-            words = [w for w, t in self._word_terms if t in terms]
         return self._share_of(self._whole(text.casefold(), words))
 
     def _share_of(self, found: list[str]) -> float:
-        return sum(self.weights[w] for w in found) / self.total
+        return sum(map(self.weights.__getitem__, found)) / self.total if found else 0.0
 
     @staticmethod
     def _whole(low: str, words: Iterable[str]) -> list[str]:
@@ -185,7 +185,7 @@ class SurfaceMatcher:
             typed[i] = self.has_answer_kind(sentence)
         return SurfaceFeatures(exact, sent_exact, typed)
 
-    def caps(self, ascii: Sequence[bool], presence: TermPresence | None = None) -> SurfaceFeatures:
+    def caps(self, ascii: Sequence[bool] | np.ndarray, presence: TermPresence | None = None) -> SurfaceFeatures:
         """Upper bounds of what `features` finds in passages, without searching them (`ascii`:
         whether each passage's text is ASCII; False when unsure): the weight share of the
         words it would look for (in an ASCII passage those whose term its tokens hold, else
@@ -194,11 +194,11 @@ class SurfaceMatcher:
         n = len(ascii)
         exact = np.full(n, self._share_of(list(self.weights)))
         if presence is not None and self.terms is not None:
-            col_w = np.zeros(presence.qids.shape[0])
+            weights = [0.0] * presence.qids.shape[0]  # per column (Python floats: no numpy scalar per word)
             for w, j in self._columns(presence.qids):
                 if j >= 0:
-                    col_w[j] += self.weights[w]
-            exact = np.where(np.asarray(ascii, dtype=bool), presence.found @ col_w / self.total, exact)
+                    weights[j] += self.weights[w]
+            exact = np.where(np.asarray(ascii, dtype=bool), presence.found @ np.array(weights) / self.total, exact)
         typed = np.full(n, 1.0 if self.kind in _ANSWER_WORDS else 0.0)
         return SurfaceFeatures(exact, exact, typed)
 

@@ -471,9 +471,9 @@ class Index:
                         keep = vals + np.float32(bounds[i]) >= theta
                         if len(touched) == 1:  # one term's postings: sorted, no repeats
                             alive, alive_vals = cat[keep], vals[keep]
-                        else:
-                            alive, first = np.unique(cat[keep], return_index=True)
-                            alive_vals = vals[keep][first]
+                        else:  # a passage's repeats carry the same score: read it once
+                            alive = _distinct(cat[keep])
+                            alive_vals = scratch.take(alive)
                         scratch[cat] = 0.0
                         return self._lookup_rest(alive, alive_vals, plan[i:], m)
             self._add_term(scratch, tid, count)
@@ -490,9 +490,8 @@ class Index:
             scratch.fill(0.0)
             docs, vals = _best(top.astype(np.int32), vals, m)
             return docs, vals
-        cat = touched[0] if len(touched) == 1 else np.concatenate(touched)
+        every = cat = touched[0] if len(touched) == 1 else np.concatenate(touched)
         vals = scratch.take(cat)
-        scratch[cat] = 0.0
         # Each passage appears once per term that hit it, so the best m * terms entries
         # (and any tied with the last of them) hold the best m distinct passages: no sort
         # or unique over everything touched.
@@ -500,9 +499,10 @@ class Index:
         if cat.shape[0] > n_keep:
             top = vals >= np.partition(vals, cat.shape[0] - n_keep)[cat.shape[0] - n_keep]
             cat, vals = cat[top], vals[top]
-        if len(touched) > 1:
-            cat, first = np.unique(cat, return_index=True)
-            vals = vals[first]
+        if len(touched) > 1:  # a passage's repeats carry the same score: read it once
+            cat = _distinct(cat)
+            vals = scratch.take(cat)
+        scratch[every] = 0.0
         return _best(cat, vals, m)
 
     def _add_term(self, scratch: np.ndarray, tid: int, count: int) -> None:
@@ -576,7 +576,7 @@ class Index:
             if dense is not None:
                 vals += dense.take(alive) if count == 1 else dense.take(alive) * np.float32(count)
             elif alive.shape[0] * 4 < seg.shape[0]:  # measured: binary search wins up to ~1/5
-                pos = np.searchsorted(seg, alive)
+                pos = seg.searchsorted(alive)
                 pos[pos == seg.shape[0]] = 0
                 hit = seg[pos] == alive
                 vals[hit] += self.post_weights[a + pos[hit]] * count
@@ -634,6 +634,16 @@ def _segment_max(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
     return out
 
 
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """np.unique(values) (sorted, each once) by a sort and a comparison: on the query path's
+    passage numbers np.unique was several times slower (~320 against ~50 us for 3,000)."""
+    ordered = np.sort(values)
+    first = np.empty(ordered.shape[0], dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
 def _best(docs: np.ndarray, vals: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
     """The m highest-scoring entries (in no particular order); of passages tied at the
     m-th score, the first ones. Every path of top_bm25 keeps all such ties to here, so
@@ -642,8 +652,8 @@ def _best(docs: np.ndarray, vals: np.ndarray, m: int) -> tuple[np.ndarray, np.nd
     if n <= m:
         return docs, vals
     kth = np.partition(vals, n - m)[n - m]
-    above = np.flatnonzero(vals > kth)
-    tied = np.flatnonzero(vals == kth)
+    above = (vals > kth).nonzero()[0]
+    tied = (vals == kth).nonzero()[0]
     if above.shape[0] + tied.shape[0] > m:
         tied = tied[np.argsort(docs[tied], kind="stable")[: m - above.shape[0]]]
     top = np.concatenate((above, tied))

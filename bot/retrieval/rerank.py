@@ -172,7 +172,10 @@ def _surface_of_top(
     exact, sent_exact, typed = np.zeros(c), np.zeros(c), np.zeros(c)
     done = 0
     while done < c:
-        take = order[done : done + (k if done == 0 else 2 * k)]
+        # k at a time: on the 100k pipeline questions 4.4 reads settle the top k on
+        # average (56 % need only the first k); reading k more each round instead of 2k
+        # reads 5.0 instead of 6.1 for 1.7 instead of 1.5 rounds.
+        take = order[done : done + k]
         part = surface(docs[take], best[take], None if presence is None else presence.rows(take))
         exact[take], sent_exact[take], typed[take] = part.exact, part.sentence_exact, part.answer_type
         done += take.shape[0]
@@ -203,13 +206,14 @@ def evidence_batch(
         raw = np.concatenate([raw.astype(np.float32), index.bm25_of(more, term_counts)])
     if docs.shape[0] == 0:
         return None
-    by_doc = np.argsort(docs)  # passage order makes token positions increase throughout
+    by_doc = docs.argsort()  # passage order makes token positions increase throughout
     docs, raw = docs[by_doc], raw[by_doc]
     # Query terms as positions 0..Q-1 in a sorted id array, for vectorised membership.
-    qids = np.array(sorted({t.term_id for t in known}), dtype=np.int32)
-    nq = qids.shape[0]
     weight_by_id = {t.term_id: t.weight for t in known}
-    qw = np.array([weight_by_id[int(t)] for t in qids], dtype=np.float64)
+    ids = sorted(weight_by_id)
+    qids = np.array(ids, dtype=np.int32)
+    nq = qids.shape[0]
+    qw = np.array([weight_by_id[t] for t in ids], dtype=np.float64)
     total_w = query.total_weight or 1.0
     total_n = len(query.terms)
     unknown = total_n - len(known)
@@ -232,15 +236,16 @@ def evidence_batch(
         )
 
     # Gather the candidates' tokens (ragged slices of one array) and keep the matches.
+    # (Array methods rather than np.* functions below: no Python dispatch, ~1 us a call.)
     token_ptr = index.token_ptr
     starts = token_ptr[docs]
     lens = token_ptr[docs + 1] - starts
-    ends = np.cumsum(lens)
-    toks = index.tokens[np.arange(int(ends[-1]), dtype=np.int64) + np.repeat(starts - (ends - lens), lens)]
+    ends = lens.cumsum()
+    toks = index.tokens[np.arange(int(ends[-1]), dtype=np.int64) + (starts - (ends - lens)).repeat(lens)]
     slot = index.query_slots(qids, toks)  # position in qids, -1 for other terms
-    local = np.flatnonzero(slot >= 0)  # matches, as positions in the gathered tokens
+    local = (slot >= 0).nonzero()[0]  # matches, as positions in the gathered tokens
     q = slot[local].astype(np.int64)
-    cand = np.searchsorted(ends, local, side="right")  # which candidate each match is in
+    cand = ends.searchsorted(local, side="right")  # which candidate each match is in
     gpos = local + (starts - (ends - lens))[cand]  # position in index.tokens
 
     # Passage level: distinct question words found, and their weight; a word of the
@@ -251,7 +256,7 @@ def evidence_batch(
     presence = TermPresence(qids, seen.reshape(c, nq).copy())  # the passages' own words
     if heading_coverage and index.head_tokens.shape[0]:
         seen[index.head_matches(docs, qids)] = True
-    pk = np.flatnonzero(seen)
+    pk = seen.nonzero()[0]
     matched = np.bincount(pk // nq, minlength=c)
     cov_w = np.bincount(pk // nq, weights=qw[pk % nq], minlength=c) / total_w
 
@@ -260,22 +265,22 @@ def evidence_batch(
     # a binary search in their few starts rather than in every sentence of the index.
     ps0 = index.passage_sentence_ptr[docs]
     n_sent = index.passage_sentence_ptr[docs + 1] - ps0
-    s_ends = np.cumsum(n_sent)
+    s_ends = n_sent.cumsum()
     s_first = s_ends - n_sent  # candidate i's sentences: s_first[i]..s_ends[i]-1
-    sent_start = index.sentence_ptr[np.arange(int(s_ends[-1]), dtype=np.int64) + np.repeat(ps0 - s_first, n_sent)]
-    sent = np.searchsorted(sent_start, gpos, side="right") - 1
+    sent_start = index.sentence_ptr[np.arange(int(s_ends[-1]), dtype=np.int64) + (ps0 - s_first).repeat(n_sent)]
+    sent = sent_start.searchsorted(gpos, side="right") - 1
     s_seen = np.zeros(int(s_ends[-1]) * nq, dtype=bool)
     s_seen[sent * nq + q] = True
-    sk = np.flatnonzero(s_seen)
+    sk = s_seen.nonzero()[0]
     rows = sk // nq  # sorted, so each sentence starts where the row changes
     new_row = np.empty(rows.shape[0], dtype=bool)
     new_row[:1] = True
     np.not_equal(rows[1:], rows[:-1], out=new_row[1:])
     s_id = rows[new_row]
-    s_inv = np.cumsum(new_row) - 1
+    s_inv = new_row.cumsum() - 1
     s_w = np.bincount(s_inv, weights=qw[sk % nq]) / total_w
     s_n = np.bincount(s_inv).astype(np.float64) / total_n
-    s_cand = cand[np.searchsorted(sent, s_id)]  # sent is sorted, as gpos increases
+    s_cand = cand[sent.searchsorted(s_id)]  # sent is sorted, as gpos increases
     order = np.lexsort((-s_id, s_w, s_w + s_n, s_cand))  # ties: the earliest sentence
     last = np.ones(order.shape[0], dtype=bool)
     last[:-1] = s_cand[order][1:] != s_cand[order][:-1]
@@ -292,11 +297,10 @@ def evidence_batch(
     pairs = np.zeros(c)
     pair_ids = _adjacent_pairs(query)
     if pair_ids and gpos.shape[0] > 1:
-        index_of = {t: i for i, t in enumerate(qids.tolist())}
+        col = {t: i for i, t in enumerate(ids)}  # term id -> its position in qids
         wanted = np.zeros(nq * nq, dtype=bool)  # (lower, higher) word positions -> asked for
-        for a, b in pair_ids:  # a != b, so never the diagonal
-            i, j = sorted((index_of[a], index_of[b]))
-            wanted[i * nq + j] = True
+        # a != b, so never the diagonal
+        wanted[[min(col[a], col[b]) * nq + max(col[a], col[b]) for a, b in pair_ids]] = True
         hit = np.zeros(c * nq * nq, dtype=bool)  # (candidate, pair) found: a dense table, as above
         for step in (1, 2):
             a_c, b_c = cand[:-step], cand[step:]
@@ -304,7 +308,7 @@ def evidence_batch(
             key = np.minimum(a_q, b_q) * nq + np.maximum(a_q, b_q)
             ok = (a_c == b_c) & (gpos[step:] - gpos[:-step] <= 2) & wanted[key]
             hit[a_c[ok] * (nq * nq) + key[ok]] = True
-        fk = np.flatnonzero(hit)
+        fk = hit.nonzero()[0]
         # Out of all adjacent pairs of the question: a pair with a word the index lacks
         # cannot be found, and should not make the pairs that can count for more.
         pairs = np.bincount(fk // (nq * nq), minlength=c) / max(1, len(query.terms) - 1)

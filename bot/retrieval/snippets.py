@@ -31,16 +31,18 @@ import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import TYPE_CHECKING, Protocol
 
-from ..text import WORD_PATTERN, Analyzer
+from ..text import Analyzer
 
 if TYPE_CHECKING:
     from ..knowledge import Passage
 
 SNIPPET_CHARS = 600  # about five lines in a Discord embed
 _MIN_WORDS = 4  # a shorter sentence (label, heading, table row) does not count as one of the window's
-_WORD = re.compile(WORD_PATTERN)
+# ASCII letters lower-cased, digits kept, every other ASCII character a space.
+_ASCII_LOWER_WORDS = str.maketrans({i: (chr(i).lower() if chr(i).isalnum() else " ") for i in range(128)})
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_`~|>\[\]()#])")
 
 
@@ -118,12 +120,14 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
     if len(found) != n:
         found = [set(w) for _ in sents]
         known = [None] * n
-    single = [sum(w[t] for t in f) / total for f in found]
+    weight = w.__getitem__
+    single = [sum(map(weight, f)) / total if f else 0.0 for f in found]
     # Each sentence's question terms go along: only their words can be there as typed.
     exact = [inp.exact(s, f) for s, f in zip(sents, known, strict=True)] if inp.exact and params.exact else [0.0] * n
-    extra = list(inp.extra) if inp.extra is not None and len(inp.extra) == n else [0.0] * n
+    extra = list(inp.extra) if inp.extra is not None and len(inp.extra) == n else None
     # Labels and table cells ("[tool.poetry]", "Requirement Versions") ride along free.
-    counts = [len(s.split()) >= _MIN_WORDS for s in sents]
+    # (Splitting past the _MIN_WORDS-th word would only make strings to count.)
+    counts = [len(s.split(None, _MIN_WORDS - 1)) >= _MIN_WORDS for s in sents]
     before = [0]  # before[k]: counted sentences among 0..k-1
     for c in counts:
         before.append(before[-1] + c)
@@ -131,14 +135,19 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
     max_chars, max_units = params.max_chars, params.max_sentences
     p_density, p_before, p_exact = params.density, params.before, params.exact
     p_extra, p_per = params.extra_weight, params.per_sentence
+    # Products that do not change with the window, made once (the same floats).
+    density = [p_density * x for x in single]
+    per = [p_per * d for d in range(n)]
     best_i, best_j, best_score = best, best, float("-inf")
     # Every window i..j, extended one sentence at a time with running union, densest
     # sentence (the first of equals) and maxima.
     for i in range(n):
+        before_i = before[i]
         union: set[int] = set()
         union_w = 0.0  # the weight of union
         length, units = -1, 0
-        dense, top_exact, top_extra = i, exact[i], extra[i]
+        dense, top_exact = i, exact[i]
+        top_extra = extra[i] if extra is not None else 0.0
         for j in range(i, n):
             length += lens[j]
             units += counts[j]
@@ -146,21 +155,21 @@ def choose_window(inp: SnippetInput, params: SnippetParams) -> list[int]:
                 break
             if not found[j] <= union:  # a subset adds nothing (and needs no new set)
                 added = found[j] - union
-                union_w += sum(w[t] for t in added)
+                union_w += sum(map(weight, added))
                 union |= added
             if single[j] > single[dense]:
                 dense = j
             if exact[j] > top_exact:
                 top_exact = exact[j]
-            if extra[j] > top_extra:
+            if extra is not None and extra[j] > top_extra:
                 top_extra = extra[j]
             score = (
                 union_w / total
-                + p_density * single[dense]
-                - p_before * (before[dense] - before[i])
+                + density[dense]
+                - p_before * (before[dense] - before_i)
                 + p_exact * top_exact
                 + p_extra * top_extra
-                - p_per * (j - i)
+                - per[j - i]
             )
             if score > best_score + 1e-12:
                 best_i, best_j, best_score = i, j, score
@@ -196,16 +205,19 @@ def _highlight(inp: SnippetInput, chosen: Sequence[int], analyzer: Analyzer) -> 
         sent, toks = inp.sentences[i], tokens[i]
         if not sent.isascii():
             return None
-        # The sentence's words as the index read them (ASCII: lower() is casefold(), and
-        # keeps every character where it was, so the matches' spans are the sentence's).
-        low = sent.lower()
-        kept = [k for k, w in enumerate(_WORD.findall(low)) if w not in stop]
+        # The sentence's words as the index read them: in ASCII text, the runs of letters
+        # and digits, lower-cased (lower() is casefold() there). Each other character
+        # becomes one space, so every character stays where it was and the pieces between
+        # single spaces are the words (or empty): a piece's place is the lengths before it
+        # plus one a space. (About 4x faster than splitting with the word regex.)
+        parts = sent.translate(_ASCII_LOWER_WORDS).split(" ")
+        kept = [m for m, w in enumerate(parts) if w and w not in stop]  # pieces that are index tokens
         if len(kept) != len(toks):
             return None
-        marked = [k for k, t in zip(kept, toks, strict=True) if t in wanted]  # ascending
+        marked = [m for m, t in zip(kept, toks, strict=True) if t in wanted]  # ascending
         if marked:
-            words = list(_WORD.finditer(low))
-            spans.extend((words[k].start() + offset, words[k].end() + offset) for k in marked)
+            starts = list(accumulate([len(w) + 1 for w in parts], initial=offset))  # starts[m]: where parts[m] begins
+            spans.extend((starts[m], starts[m] + len(parts[m])) for m in marked)
         offset += len(sent) + 1
     return spans
 

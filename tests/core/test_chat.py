@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.answer import AnswerEngine
 from bot.documents.loader import load_knowledge
@@ -145,3 +147,23 @@ def test_a_short_form_finds_a_long_form_that_goes_on_past_the_basic_plane():
     # Sorted strings: "dep" + a CJK Extension B letter comes after "dep" + U+FFFF.
     index = Index.build([[["dep\U00020000x", "alpha"]] for _ in range(3)] + [[["beta"]]], BM25Params())
     assert [m.term_id for m in _abbreviated(index, "dep", "dep")] == [index.term_ids["dep\U00020000x"]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="abc", min_size=3, max_size=5),
+    st.lists(
+        st.tuples(st.booleans(), st.text(alphabet="abcé\U00020000", min_size=1, max_size=6), st.integers(1, 7)),
+        min_size=1,
+        max_size=25,
+    ),
+)
+def test_a_short_form_is_the_clear_favourite_of_every_term_it_begins(key, words):
+    # Terms that begin with the short form or not, each used by 1-7 passages.
+    df = {(key + rest if begins else rest): n for begins, rest, n in words}
+    passages = [[[t for t, n in df.items() if n > p]] for p in range(max(df.values()))]
+    index = Index.build(passages, BM25Params())
+    longer = sorted((n, t) for t, n in df.items() if t.startswith(key) and len(t) >= len(key) + 2)
+    clear = longer and longer[-1][0] >= 3 and (len(longer) == 1 or longer[-1][0] >= 2 * longer[-2][0])
+    want = [index.term_ids[longer[-1][1]]] if clear else []
+    assert [m.term_id for m in _abbreviated(index, key, key)] == want

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.retrieval.snippets import (
     SnippetInput,
     SnippetParams,
@@ -107,3 +110,28 @@ def test_highlights_fall_back_to_stems_when_tokens_do_not_line_up():
     inp = SnippetInput(sents, [{0}, {0}], {0: 1.0}, 1.0, stems, 0, sentence_tokens=bad)
     snip = make_snippet(inp, SnippetParams(max_sentences=3), analyzer)
     assert {snip.text[a:b] for a, b in snip.highlights} == {"Remove", "remove"}
+
+
+_ASCII_TEXT = st.text(
+    alphabet=st.sampled_from(list("abcxyz RIVERSrivers019.,;:!?'()-_\t\n*#")), min_size=1, max_size=60
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_ASCII_TEXT, min_size=1, max_size=4), st.sampled_from(["rivers", "abc", "x", "river 19"]))
+def test_highlights_read_from_tokens_equal_stemmed_ones_on_any_ascii_text(sents, question):
+    analyzer = Analyzer()
+    ids: dict[str, int] = {}
+    tokens = _tokens(analyzer, sents, ids)
+    stems = frozenset(analyzer.terms(question))
+    wanted = {ids[s]: 1.0 for s in stems if s in ids}
+    base = {
+        "sentences": tuple(sents),
+        "sentence_terms": [set(t) for t in tokens],
+        "weights": wanted,
+        "total_weight": 1.0,
+    }
+    params = SnippetParams(max_sentences=4, max_chars=10_000)
+    stemmed = make_snippet(SnippetInput(**base, stems=stems, best=0), params, analyzer)
+    read = make_snippet(SnippetInput(**base, stems=frozenset(), best=0, sentence_tokens=tokens), params, analyzer)
+    assert read == stemmed
