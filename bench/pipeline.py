@@ -14,6 +14,11 @@ process; the process tree's memory is sampled every 20 ms (pool workers included
           bm25s.tokenize (English stopwords, PyStemmer's English stemmer when installed) ->
           BM25.index (method "bm25+") -> per question: tokenize + retrieve(k=5) + the top
           passage's text.
+  side by side   one more process: the bot from its saved index and bm25s built again,
+          every question asked of both in turn (the order swapped each question), 3 passes.
+          The answer-path target is judged on this run's first pass: timed in separate
+          processes a minute apart, the same code gave ratios from 1.0x to 2.2x on this
+          shared virtual machine, whose speed drifts; side by side both see the same drift.
 
 The synthetic-term-id figures of bench/scale.py (index alone, no text) are a separate line.
 
@@ -352,62 +357,112 @@ def worker_bot_again(a: argparse.Namespace, started: float) -> dict:
     return {"open_s": open_s, "first_answer_s": time.perf_counter() - started, "saved": service.built.saved}
 
 
+class Bm25sSide:
+    """bm25s over the same paragraphs: read and split the files, tokenise, index; `ask`
+    is what is timed per question (tokenise + retrieve(k=5) + the top passage's text)."""
+
+    def __init__(self, kdir: Path) -> None:
+        import re
+
+        import bm25s
+
+        try:
+            import Stemmer
+
+            self.stemmer = Stemmer.Stemmer("english")
+        except ImportError:
+            self.stemmer = None
+        self.bm25s = bm25s
+        t0 = time.perf_counter()
+        self.texts: list[str] = []
+        self.where: list[tuple[str, int]] = []
+        for path in sorted(kdir.iterdir()):
+            body = path.read_text(encoding="utf-8").split("\n\n", 1)[1]  # title line, then paragraphs
+            for n, para in enumerate(p for p in re.split(r"\n\s*\n", body) if p.strip()):
+                self.texts.append(" ".join(para.split()))
+                self.where.append((path.name, n + 1))
+        self.read_s = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        tokens = bm25s.tokenize(self.texts, stopwords="en", stemmer=self.stemmer, show_progress=False)
+        self.tokenize_s = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        self.retriever = bm25s.BM25(k1=1.5, b=0.75, delta=1.0, method="bm25+")
+        self.retriever.index(tokens, show_progress=False)
+        self.index_s = time.perf_counter() - t2
+
+    def ask(self, question: str) -> int:
+        qt = self.bm25s.tokenize([question], stopwords="en", stemmer=self.stemmer, show_progress=False)
+        docs, _ = self.retriever.retrieve(qt, k=5, n_threads=0, show_progress=False)
+        top = int(docs[0][0])
+        _text = self.texts[top]
+        return top
+
+
 def worker_bm25s(a: argparse.Namespace, started: float) -> dict:
-    import re
-
-    import bm25s
-
-    try:
-        import Stemmer
-
-        stemmer = Stemmer.Stemmer("english")
-    except ImportError:
-        stemmer = None
     meta = json.loads((Path(a.cache) / "meta.json").read_text())
-    kdir = Path(a.cache) / "knowledge"
-    t0 = time.perf_counter()
-    texts, where = [], []
-    for path in sorted(kdir.iterdir()):
-        body = path.read_text(encoding="utf-8").split("\n\n", 1)[1]  # title line, then paragraphs
-        for n, para in enumerate(p for p in re.split(r"\n\s*\n", body) if p.strip()):
-            texts.append(" ".join(para.split()))
-            where.append((path.name, n + 1))
-    read_s = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False)
-    tokenize_s = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    retriever = bm25s.BM25(k1=1.5, b=0.75, delta=1.0, method="bm25+")
-    retriever.index(tokens, show_progress=False)
-    index_s = time.perf_counter() - t2
-    del tokens
+    side = Bm25sSide(Path(a.cache) / "knowledge")
     questions = meta["questions"][: a.questions]
     ms, hits = [], 0
     first_answer_s = None
     for q in questions:
         t = time.perf_counter()
-        qt = bm25s.tokenize([q["q"]], stopwords="en", stemmer=stemmer, show_progress=False)
-        docs, _ = retriever.retrieve(qt, k=5, n_threads=0, show_progress=False)
-        top = int(docs[0][0])
-        _text = texts[top]
+        top = side.ask(q["q"])
         ms.append((time.perf_counter() - t) * 1000)
         if first_answer_s is None:
             first_answer_s = time.perf_counter() - started
-        hits += where[top] == (q["document"], q["paragraph"])
+        hits += side.where[top] == (q["document"], q["paragraph"])
     return {
-        "read_s": read_s,
-        "tokenize_s": tokenize_s,
-        "index_s": index_s,
+        "read_s": side.read_s,
+        "tokenize_s": side.tokenize_s,
+        "index_s": side.index_s,
         "first_answer_s": first_answer_s,
         "answer_ms": _percentiles(ms),
         "top1": hits / len(questions),
-        "stemmer": stemmer is not None,
-        "bm25s_version": bm25s.__version__,
-        "passages": len(texts),
+        "stemmer": side.stemmer is not None,
+        "bm25s_version": side.bm25s.__version__,
+        "passages": len(side.texts),
     }
 
 
-WORKERS = {"bot": worker_bot, "bot_again": worker_bot_again, "bm25s": worker_bm25s}
+def worker_side_by_side(a: argparse.Namespace, started: float) -> dict:
+    """Both answer paths in one process, question by question, the order of the two
+    swapped every question: on a shared (virtual) machine whose speed drifts over tens of
+    seconds, timing the two sides in separate processes one after the other gave ratios
+    from 1.0x to 2.2x for the same code; here both see the same drift. The bot opens the
+    saved index the runs before wrote (so its first pass still reads mapped pages cold)."""
+    from bot.service import KnowledgeService
+
+    meta = json.loads((Path(a.cache) / "meta.json").read_text())
+    kdir = Path(a.cache) / "knowledge"
+    service = KnowledgeService.open(kdir)
+    ref = Bm25sSide(kdir)
+    questions = [q["q"] for q in meta["questions"][: a.questions]]
+    passes = 3
+    bot_ms = np.zeros((passes, len(questions)))
+    ref_ms = np.zeros((passes, len(questions)))
+    for p in range(passes):
+        for i, q in enumerate(questions):
+            for side in (0, 1) if (i + p) % 2 == 0 else (1, 0):
+                t = time.perf_counter()
+                if side == 0:
+                    service.ask(q)
+                else:
+                    ref.ask(q)
+                (bot_ms if side == 0 else ref_ms)[p, i] = (time.perf_counter() - t) * 1000
+    return {
+        "passes": passes,
+        "bot_pass_ms": bot_ms.mean(axis=1).tolist(),
+        "ref_pass_ms": ref_ms.mean(axis=1).tolist(),
+        "saved": service.built.saved,
+    }
+
+
+WORKERS = {
+    "bot": worker_bot,
+    "bot_again": worker_bot_again,
+    "bm25s": worker_bm25s,
+    "side_by_side": worker_side_by_side,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -439,6 +494,7 @@ def main(argv: list[str] | None = None) -> int:
     bot = run_side("bot", args, env)
     again = run_side("bot_again", args, env)
     ref = None if args.skip_bm25s else run_side("bm25s", args, env)
+    both = None if args.skip_bm25s else run_side("side_by_side", args, env)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"machine: {cores} cores, load average {os.getloadavg()[0]:.1f} (figures are rough on a busy machine)")
     print(
@@ -475,8 +531,20 @@ def main(argv: list[str] | None = None) -> int:
             f"{ok(build_ratio <= TARGETS['build_ratio'])}); / bm25s read+tokenise+index {build_ratio_read:.2f}x"
         )
         print(
-            f"ratio : answer path / bm25s retrieval per question {answer_ratio:.2f}x "
-            f"(target <= {TARGETS['answer_ratio']}x: {ok(answer_ratio <= TARGETS['answer_ratio'])})"
+            f"ratio : answer path / bm25s retrieval per question, each in its own process (the runs above) "
+            f"{answer_ratio:.2f}x (varies with the machine's drift between the two runs)"
+        )
+    if both is not None:
+        ratios = [b / r for b, r in zip(both["bot_pass_ms"], both["ref_pass_ms"])]
+        passes = "; ".join(
+            f"pass {i + 1} {b:.2f} vs {r:.2f} ms = {x:.2f}x"
+            for i, (b, r, x) in enumerate(zip(both["bot_pass_ms"], both["ref_pass_ms"], ratios))
+        )
+        # Judged on the first pass: it includes what a fresh start pays (cold mapped pages).
+        print(
+            f"ratio : answer path / bm25s retrieval per question, side by side in one process, order swapped every "
+            f"question: {passes} (target <= {TARGETS['answer_ratio']}x on the first pass: "
+            f"{ok(ratios[0] <= TARGETS['answer_ratio'])})"
         )
     if args.paragraphs >= 1_000_000:
         print(
