@@ -65,3 +65,36 @@ def test_typed_spool_is_read_in_pieces_and_copied_from_any_view(tmp_path: Path):
     s.append(b"x")
     with pytest.raises(ValueError):
         s.array(np.int32)  # 32,000,001 bytes are no int32 array
+
+
+def test_a_view_keeps_the_mapping_and_its_file_after_the_spool_and_array_go(tmp_path: Path):
+    import gc
+
+    s = ByteSpool(tmp_path)
+    s.append(b"0123456789" * 100_000)
+    arr = s.array()
+    view = arr[10:30]
+    del s, arr
+    gc.collect()
+    out = io.BytesIO()
+    assert spool.copy_to(view, out) and out.getvalue() == b"0123456789" * 2  # its file is still open
+    spool.release(view)  # pages handed back are read again from the file
+    assert view.tobytes() == b"0123456789" * 2
+    before = len(spool._FILES)
+    del view
+    gc.collect()
+    assert len(spool._FILES) == before - 1  # the last view gone: the mapping and its file closed
+
+
+def test_release_leaves_every_kind_of_array_as_it_was(tmp_path: Path):
+    from bot.store import checksum
+
+    values = (np.arange(3_000_000, dtype=np.int64) * 7919) % 1_000_003
+    np.save(tmp_path / "x.npy", values)
+    loaded = np.load(tmp_path / "x.npy", mmap_mode="r").view(np.ndarray)  # as the store opens one
+    assert checksum(loaded) == checksum(values) == checksum(loaded)  # the store's checksum releases
+    spool.release(loaded[12_345:], 7, 100_000)
+    plain = values.copy()
+    for arr in (plain, plain[::3], np.zeros(0)):  # not mapped: nothing happens
+        spool.release(arr)
+    assert np.array_equal(loaded, values) and np.array_equal(plain, values)
