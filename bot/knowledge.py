@@ -16,7 +16,7 @@ import numpy as np
 
 from .documents.inline import escape
 from .documents.scraped import DEFAULT_JUNK_MARKERS  # noqa: F401  (re-exported: the defaults' old home)
-from .spool import ByteSpool
+from .spool import ByteSpool, release
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +161,7 @@ class PassageTable(Sequence[Passage]):
                 owner = np.searchsorted(self.md_ptr, tick, side="right") - 1
                 end = np.searchsorted(self.md_ptr, tick + 2, side="right") - 1
                 out[owner[owner == end]] = True  # all three backticks in one passage
+            release(blob, a, min(n, a + chunk))  # a mapped buffer's pages go back once read
         return out
 
     def surely_ascii(self, docs: np.ndarray) -> np.ndarray:
