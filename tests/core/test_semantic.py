@@ -455,6 +455,19 @@ def test_a_question_embedder_dropped_lets_its_model_go_and_its_threads_end():
     assert not any(t.is_alive() for t in threads)
 
 
+def test_a_model_that_runs_one_call_at_a_time_gets_one_question_thread():
+    # e5 serialises its calls: a second question thread only kept a second OpenMP team.
+    from bot.semantic.embedder import E5Embedder, MiniLMEmbedder
+    from bot.semantic.worker import VectorWorker
+
+    class OneAtATime(HashEmbedder):
+        parallel_queries = 1
+
+    assert (E5Embedder.parallel_queries, MiniLMEmbedder.parallel_queries) == (1, 2)
+    assert VectorWorker(OneAtATime(), None).questions.workers == 1
+    assert VectorWorker(HashEmbedder(), None).questions.workers == 2  # models that do not say
+
+
 def test_unreadable_saved_vectors_are_ignored(tmp_path: Path):
     (tmp_path / "v").mkdir()
     (tmp_path / "v" / "meta.json").write_text("{not json")
