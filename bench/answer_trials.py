@@ -210,12 +210,20 @@ RUNS = {
 }
 
 
+def _cached(path: Path) -> dict[str, np.ndarray] | None:
+    """A collected set saved by an earlier run, if made with today's FEATURES."""
+    if not path.exists():
+        return None
+    z = np.load(path)
+    if tuple(z["features"]) != FEATURES:
+        return None
+    return {k: z[k] for k in ("X", "answerable", "y", "group")}
+
+
 def collect(squad: Squad, model: str, name: str) -> dict[str, np.ndarray]:
     path = CACHE / f"answertrials-{model}-{name}.npz"
-    if path.exists():
-        z = np.load(path)
-        if tuple(z["features"]) == FEATURES:
-            return {k: z[k] for k in ("X", "answerable", "y", "group")}
+    if (cached := _cached(path)) is not None:
+        return cached
     t0 = time.perf_counter()
     kb_arts, q_arts, answerable, parity = RUNS[name]
     kb, kept = kb_of(squad, kb_arts, parity)
@@ -239,10 +247,8 @@ def collect(squad: Squad, model: str, name: str) -> dict[str, np.ndarray]:
 
 def collect_docs(model: str) -> dict[str, np.ndarray]:
     path = CACHE / f"answertrials-{model}-docs.npz"
-    if path.exists():
-        z = np.load(path)
-        if tuple(z["features"]) == FEATURES:
-            return {k: z[k] for k in ("X", "answerable", "y", "group")}
+    if (cached := _cached(path)) is not None:
+        return cached
     from bot.builder import build_knowledge
 
     engine = _docs_engine(build_knowledge(DOCS), model)
@@ -269,10 +275,8 @@ def collect_docs_removed(model: str) -> dict[str, np.ndarray]:
     """Negatives made from the docs set's answerable questions: each asked with the
     passages that answer it taken out of the hits (its topic stays, its answer is gone)."""
     path = CACHE / f"answertrials-{model}-docs_removed.npz"
-    if path.exists():
-        z = np.load(path)
-        if tuple(z["features"]) == FEATURES:
-            return {k: z[k] for k in ("X", "answerable", "y", "group")}
+    if (cached := _cached(path)) is not None:
+        return cached
     from bot.builder import build_knowledge
 
     engine = _docs_engine(build_knowledge(DOCS), model)
