@@ -15,8 +15,13 @@ hit@1 down on both) lost on one half or both. Passage vectors embedded with thei
 (`code_text_cosine` x12 replaces the bot's; as the bot's own vectors, dense neighbours
 included, with fence_weight 0.3: 0.567/0.783/0.677, odd 0.533/0.767, even 0.600/0.800
 against the bot's 0.567/0.767 and 0.567/0.733) gain hit@3 on the even half only and lose
-an odd hit@1; not kept (it would also re-embed every docs passage of every user). The script keeps the measurement
-repeatable.
+an odd hit@1; not kept (it would also re-embed every docs passage of every user). Session 7: a
+CSLS-style hubness penalty (minus a passage's mean cosine to its 5 or 20 nearest passages,
+x1-x8), the k-occurrence of a passage among its neighbours' 10 nearest, the cosine with the
+knowledge base's mean vector taken out (centred), and the best (or top-2 mean) cosine among
+all of a candidate's sentences instead of the lexically best one's: every weight loses hit@1
+on one half or both, none gains hit@3 on both (e5: odd 0.567/0.767, even 0.567/0.733 before).
+The script keeps the measurement repeatable.
 
     python bench/rank_trials.py [--model e5-small|minilm-l6|off] [--squad] [--only a,b]
 
@@ -458,6 +463,79 @@ def heading_cosine(ctx: Context, c: Cands) -> np.ndarray:
     return hv[c.docs] @ c.qvec
 
 
+def _neighbour_cosines(ctx: Context) -> np.ndarray:
+    """Every passage's cosines to all others, sorted high to low (self excluded)."""
+    if getattr(ctx, "_nbr", None) is None:
+        assert ctx.vectors is not None
+        v = ctx.vectors
+        sims = v @ v.T
+        np.fill_diagonal(sims, -1.0)
+        ctx._nbr = -np.sort(-sims, axis=1)[:, :64]  # type: ignore[attr-defined]
+    return ctx._nbr  # type: ignore[attr-defined]
+
+
+def hub_csls(k: int) -> Callable[[Context, Cands], np.ndarray]:
+    """CSLS-style hubness penalty: minus a passage's mean cosine to its k nearest passages
+    (a passage close to many others is near every question too)."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        return -_neighbour_cosines(ctx)[c.docs, :k].mean(axis=1)
+
+    return f
+
+
+def hub_occurrence(k: int) -> Callable[[Context, Cands], np.ndarray]:
+    """Minus log(1 + how many passages have this one among their k nearest)."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        assert ctx.vectors is not None
+        key = f"_occ{k}"
+        if getattr(ctx, key, None) is None:
+            v = ctx.vectors
+            sims = v @ v.T
+            np.fill_diagonal(sims, -1.0)
+            top = np.argpartition(-sims, k, axis=1)[:, :k]
+            setattr(ctx, key, np.log1p(np.bincount(top.ravel(), minlength=v.shape[0])))
+        return -getattr(ctx, key)[c.docs]
+
+    return f
+
+
+def centred_cosine(ctx: Context, c: Cands) -> np.ndarray:
+    """Cosine after taking the knowledge base's mean passage vector out of passages and
+    question (the common direction every e5 vector shares), minus the plain cosine."""
+    assert c.qvec is not None and ctx.vectors is not None
+    if getattr(ctx, "_centred", None) is None:
+        mu = ctx.vectors.mean(axis=0)
+        vc = ctx.vectors - mu
+        ctx._centred = (vc / (np.linalg.norm(vc, axis=1, keepdims=True) + 1e-9), mu)  # type: ignore[attr-defined]
+    vc, mu = ctx._centred  # type: ignore[attr-defined]
+    q = c.qvec - mu
+    q = q / (np.linalg.norm(q) + 1e-9)
+    return vc[c.docs] @ q - ctx.vectors[c.docs] @ c.qvec
+
+
+def sentence_max_cosine(mode: str) -> Callable[[Context, Cands], np.ndarray]:
+    """The best cosine among all of a candidate's sentences ("max"), or the mean of its top 2
+    ("top2"), minus the passage cosine (a passage without sentence vectors: 0)."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        sem = ctx.engine.semantic
+        assert c.qvec is not None and sem is not None and sem.sentences is not None
+        ptr = sem.sentence_ptr
+        out = np.zeros(c.docs.shape[0])
+        pc = sem.passages.cosines(c.qvec, c.docs)
+        for i, d in enumerate(c.docs.tolist()):
+            rows = np.arange(ptr[d], ptr[d + 1])
+            if not rows.shape[0]:
+                continue
+            cs = np.sort(sem.sentences.cosines(c.qvec, rows))[::-1]
+            out[i] = (cs[0] if mode == "max" else cs[:2].mean()) - pc[i]
+        return out
+
+    return f
+
+
 # name -> (feature, weights tried, needs vectors)
 FEATURES: dict[str, tuple[Callable[[Context, Cands], np.ndarray], Sequence[float], bool]] = {
     "section_bm25": (group_bm25("section"), (0.1, 0.2, 0.4, 0.8), False),
@@ -487,6 +565,12 @@ FEATURES: dict[str, tuple[Callable[[Context, Cands], np.ndarray], Sequence[float
     "code_blocks": (code_blocks, (0.2, 0.4, 0.8, 1.6), False),
     "log_length": (log_length, (0.05, 0.1, 0.2, 0.4), False),
     "markdown_length": (markdown_length, (0.05, 0.1, 0.2, 0.4), False),
+    "hub_csls5": (hub_csls(5), (1.0, 2.0, 4.0, 8.0), True),
+    "hub_csls20": (hub_csls(20), (1.0, 2.0, 4.0, 8.0), True),
+    "hub_occ10": (hub_occurrence(10), (0.02, 0.05, 0.1, 0.2), True),
+    "centred_cosine": (centred_cosine, (1.0, 2.0, 4.0, 8.0), True),
+    "sentence_max": (sentence_max_cosine("max"), (1.0, 2.0, 4.0, 8.0), True),
+    "sentence_top2": (sentence_max_cosine("top2"), (1.0, 2.0, 4.0, 8.0), True),
 }
 
 
