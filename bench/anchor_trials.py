@@ -62,6 +62,8 @@ Results (docs dev, hit@1/hit@3/MRR@10, all / odd lines / even lines):
   poetry update" -> "update command"). Not for the words-only path.
 - MiniLM hybrid: bot 0.483/0.700/0.611 (odd 0.467/0.667, even 0.500/0.733); +0.1 odd hit@3
   0.733, even unchanged; +0.12 loses an even hit@1; +0.3 0.500/0.800/0.646 on both halves.
+- Links to a whole page (22, given to the page's first passage) change nothing: without them
+  first-text-bm25 gives the same figures at every weight 0.06-0.2.
 - SQuAD and the article have no links: the feature is 0 there, their figures cannot move.
 """
 
