@@ -182,3 +182,40 @@ def test_relref_link_with_a_title_reads_as_its_text() -> None:
     tree = markdown.read("basic-usage.md", src.encode(), ReadOptions())
     assert tree_text(tree) == "Change the `cache-dir` value."
     assert tree.root.links == (("configuration#cache-dir", "cache-dir"),)
+
+
+CLI_HTML = """<html><head><title>Commands</title></head><body><main>
+<h1>Commands</h1>
+<h2 id="add">add <a class="headerlink" href="#add">&para;</a></h2>
+<p>The add command adds packages. See <a href="../dependency-specification/#git-dependencies">git
+dependencies</a> and <a href="https://pypi.org">PyPI</a>.</p>
+<ul><li>Run <a href="#install">the install command</a> after.</li></ul>
+<h2 id="install">install</h2>
+<p>Installs what the lock file says.</p>
+</main></body></html>"""
+
+SPEC_HTML = """<html><head><title>Dependency specification</title></head><body><main>
+<h1>Dependency specification</h1>
+<p>Constraints say which versions are allowed.</p>
+<h2 id="git-dependencies">git dependencies</h2>
+<p>Depend on a library in a git repository.</p>
+</main></body></html>"""
+
+
+def test_html_pages_link_by_href(tmp_path: Path) -> None:
+    kdir = tmp_path / "site"
+    (kdir / "cli").mkdir(parents=True)
+    (kdir / "dependency-specification").mkdir()
+    (kdir / "cli" / "index.html").write_text(CLI_HTML)
+    (kdir / "dependency-specification" / "index.html").write_text(SPEC_HTML)
+    built = build_knowledge(kdir)
+    cli = next(d for d in built.kb.documents if d.path == "cli/index.html")
+    # The heading's permalink mark is no link text; the other site is not this documentation.
+    assert [(h, t) for h, t, _ in cli.links] == [
+        ("../dependency-specification/#git-dependencies", "git dependencies"),
+        ("#install", "the install command"),
+    ]
+    assert by_section(built.kb, incoming_anchors(built.kb)) == {
+        ("dependency-specification/index.html", ("git dependencies",)): ["git dependencies"],
+        ("cli/index.html", ("install",)): ["the install command"],
+    }
