@@ -39,28 +39,36 @@ def incoming_anchors(kb: KnowledgeBase) -> dict[int, tuple[str, ...]]:
         return {}
     starts = _starts(kb)
     pages = _page_keys(docs)
-    targets: dict[int, dict[str, Target]] = {}
+    targets: dict[int, _Anchors] = {}
+    found: dict[tuple[str, str], int | None] = {}  # (page as written, folder) -> document
     out: dict[int, list[str]] = {}
     unresolved = 0
     for d, doc in enumerate(docs):
+        here = posixpath.dirname(doc.path)
         for href, text, source in doc.links:
             page, _, fragment = href.partition("#")
             anchor = unquote(fragment).strip()
             if not anchor:
                 continue  # a whole page: its first passage gains nothing measurable
-            t = _page(page, doc.path, d, pages)
+            if not page:
+                t: int | None = d
+            else:
+                key = (page, here)
+                if key not in found:
+                    found[key] = _page(page, here, pages)
+                t = found[key]
             if t is None:
                 unresolved += 1
                 continue
             table = targets.get(t)
             if table is None:
-                table = targets[t] = _anchor_table(kb, t, starts)
-            hit = table.get(anchor) or table.get(anchor.casefold())
+                table = targets[t] = _Anchors(*_headings(kb, t, starts))
+            hit = table.get(anchor)
             if hit is None:
                 unresolved += 1
                 continue
             passage, path = hit
-            if t == d and source and _section(kb, starts[d] + source - 1)[: len(path)] == path:
+            if t == d and source and _section(kb, d, int(starts[d]) + source - 1)[: len(path)] == path:
                 continue  # a link from inside the section repeats the section's own words
             out.setdefault(passage, []).append(text)
     if unresolved:
@@ -104,12 +112,9 @@ def _page_keys(docs: Sequence[Document]) -> dict[str, int]:
     return keys
 
 
-def _page(page: str, source: str, own: int, keys: dict[str, int]) -> int | None:
-    """The document a link's page part names (its own document when it names none)."""
+def _page(page: str, here: str, keys: dict[str, int]) -> int | None:
+    """The document a link's page part names, from a document in folder `here`."""
     page = unquote(page.split("?", 1)[0]).strip()
-    if not page or page in (".", "./"):
-        return own
-    here = posixpath.dirname(source)
     relative = posixpath.normpath(posixpath.join(here, page)) if not page.startswith("/") else page
     for candidate in (relative, page):
         d = keys.get(_key(candidate))
@@ -118,19 +123,54 @@ def _page(page: str, source: str, own: int, keys: dict[str, int]) -> int | None:
     return keys.get("\0" + posixpath.basename(_key(page)))
 
 
-def _section(kb: KnowledgeBase, passage: int) -> tuple[str, ...]:
-    return tuple(kb.passages[passage].section)
+def _section(kb: KnowledgeBase, d: int, passage: int) -> tuple[str, ...]:
+    """Heading path of a passage of document d (from the table's rows: no text decoded)."""
+    passages = kb.passages
+    if isinstance(passages, PassageTable):
+        rows = passages.sections[d]
+        row = int(passages.sec_ids[passage])
+        return tuple(rows[row][0]) if row < len(rows) else ()
+    return tuple(passages[passage].section)
 
 
-def _anchor_table(kb: KnowledgeBase, d: int, starts: np.ndarray) -> dict[str, Target]:
-    """Anchor -> (first passage, heading path) for every heading of document d that has
-    passages under it, as each site generator would name it (and as its deep links do)."""
+# Slug styles tried in turn ("html" slugs as "mkdocs" does).
+_STYLES = tuple(s for s in URL_STYLES if s != "html")
+
+
+class _Anchors:
+    """One document's anchors -> (first passage, heading path): its deep links' own, then
+    each site generator's slugs of its headings, made only when a link is not found yet
+    (most sites use one style; a page's table is made once for all links to it)."""
+
+    def __init__(self, heads: list[tuple[str, tuple[str, ...], int]], table: dict[str, Target]) -> None:
+        self.heads, self.table = heads, table
+        self.folded: dict[str, Target] = {}
+        self.styles = list(_STYLES)
+
+    def get(self, anchor: str) -> Target | None:
+        while True:
+            hit = self.table.get(anchor) or self.folded.get(anchor.casefold())
+            if hit is not None or not self.styles:
+                return hit
+            style = self.styles.pop(0)
+            for (_, path, first), a in zip(self.heads, anchors([(h, None) for h, _, _ in self.heads], style)):
+                if a:
+                    self.table.setdefault(a, (first, path))
+            self.folded = {}
+            for a, target in self.table.items():
+                self.folded.setdefault(a.casefold(), target)
+
+
+def _headings(
+    kb: KnowledgeBase, d: int, starts: np.ndarray
+) -> tuple[list[tuple[str, tuple[str, ...], int]], dict[str, Target]]:
+    """Every heading of document d that has passages under it as (heading, path, first
+    passage), in reading order, and the anchors its deep links name."""
     a, b = int(starts[d]), int(starts[d + 1])
-    rows = _rows(kb, d, a, b)
-    heads: list[tuple[str, tuple[str, ...], int]] = []  # (heading, path, first passage)
+    heads: list[tuple[str, tuple[str, ...], int]] = []
     seen: set[tuple[str, ...]] = set()
     table: dict[str, Target] = {}
-    for path, url, first in rows:
+    for path, url, first in _rows(kb, d, a, b):
         for depth in range(1, len(path) + 1):
             prefix = path[:depth]
             if prefix not in seen:
@@ -138,13 +178,7 @@ def _anchor_table(kb: KnowledgeBase, d: int, starts: np.ndarray) -> dict[str, Ta
                 heads.append((prefix[-1], prefix, first))
         if url and "#" in url:
             table.setdefault(unquote(url.rsplit("#", 1)[1]), (first, path))
-    for style in URL_STYLES:
-        for (_, path, first), anchor in zip(heads, anchors([(h, None) for h, _, _ in heads], style)):
-            if anchor:
-                table.setdefault(anchor, (first, path))
-    for anchor, target in list(table.items()):
-        table.setdefault(anchor.casefold(), target)
-    return table
+    return heads, table
 
 
 def _rows(kb: KnowledgeBase, d: int, a: int, b: int) -> list[tuple[tuple[str, ...], str | None, int]]:
