@@ -97,6 +97,9 @@ class KnowledgeBot(commands.AutoShardedBot):
         _no_voice_warnings()
         super().__init__(
             command_prefix=_command_prefix(settings),
+            # "!Ask" (phone keyboards capitalise) is `!ask` too; the listener skips it as a
+            # command (messages.strip_prefix_command), so the command must run for it.
+            case_insensitive=True,
             intents=build_intents(settings),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,

@@ -39,12 +39,17 @@ def clean_question(text: str) -> str:
 
 
 def strip_prefix_command(content: str, prefix: str, name: str = "ask") -> str | None:
-    """The question after `!ask`, or None when the message is not that command."""
-    head = f"{prefix}{name}"
-    text = (content or "").lstrip()
-    if not text.lower().startswith(head.lower()):
+    """The question after `!ask`, or None when the message is not that command. Matched
+    as discord.py matches it (the bot is built with case_insensitive=True): the prefix
+    exactly, at the very start, the name in any case; whatever this calls the command, the
+    command answers."""
+    text = content or ""
+    if not prefix or not text.startswith(prefix):
         return None
-    rest = text[len(head) :]
+    rest = text[len(prefix) :]
+    if rest[: len(name)].casefold() != name.casefold():
+        return None
+    rest = rest[len(name) :]
     if rest and not rest[0].isspace():
         return None  # `!asking` is not `!ask`
     return rest.strip()

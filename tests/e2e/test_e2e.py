@@ -180,6 +180,17 @@ async def test_answer_channel_threads_and_prefix_command(fake: FakeDiscord, tmp_
         assert len(fake.requests_to("POST", "/channels/{channel_id}/messages/{message_id}/threads")) == 1
 
 
+async def test_prefix_command_in_any_case_is_answered_once(fake: FakeDiscord, tmp_path: Path) -> None:
+    """`!Ask` (a phone keyboard's capital) was skipped by the listener as a command and not
+    run by discord.py (case-sensitive names): no reply at all."""
+    async with running_bot(fake, tmp_path, PREFIX_COMMANDS="true"):
+        for text in ("!Ask why Ramstein?", "!ASK why Ramstein?"):
+            message = await fake.send_message(text)
+            assert_ramstein_answer(embed_of(await fake.wait_for_reply(message)))
+        await asyncio.sleep(0.2)
+        assert len(fake.bot_messages) == 2  # one answer each: not the listener and the command both
+
+
 async def test_slash_commands_in_a_direct_message(fake: FakeDiscord, tmp_path: Path) -> None:
     """Without GUILD_IDS the commands are global, so they work in DMs; there only
     ADMIN_USER_IDS can reload (no server permissions exist in a DM)."""

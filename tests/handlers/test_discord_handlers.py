@@ -22,6 +22,7 @@ from bot.discord.client import KnowledgeBot, apply_endpoints, build_intents, cre
 from bot.discord.cogs import ask as ask_mod
 from bot.discord.cogs.admin import AdminCog
 from bot.discord.cogs.ask import AskCog, PrefixAskCog
+from bot.discord.messages import strip_prefix_command
 from bot.discord.send import NO_MENTIONS, message_kwargs
 from bot.discord.views import handle_button
 from bot.rendering.messages import render_answer
@@ -374,6 +375,16 @@ async def test_prefix_command(tmp_path):
     empty = FakeMessage("!ask")
     await prefix.ask_prefix.callback(prefix, type("Ctx", (), {"message": empty})(), question="")
     assert "`!ask tell me about New progress in NATO’s space force construction`" in empty.channel.outbox[0].content
+
+
+def test_prefix_command_is_recognised_as_discord_py_runs_it():
+    """The listener skips what discord.py runs as the command, and only that: the prefix
+    exactly at the start, the name in any case (the bot is case_insensitive)."""
+    assert strip_prefix_command("!Ask why Ramstein?", "!") == "why Ramstein?"
+    assert strip_prefix_command("!ASK", "!") == ""
+    assert strip_prefix_command("!asking why", "!") is None
+    assert strip_prefix_command("KB!ask why", "kb!") is None  # discord.py's prefix match is exact
+    assert strip_prefix_command("kb!ask why", "kb!") == "why"
 
 
 # ------------------------------------------------------------------------------- buttons
