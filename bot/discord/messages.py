@@ -15,8 +15,10 @@ _QUESTION_WORDS = frozenset(
 THREAD_NAME_LIMIT = 100
 
 
-def mention_pattern(user_id: int) -> re.Pattern[str]:
-    return re.compile(rf"<@!?{int(user_id)}>")
+def mention_pattern(user_id: int, role_id: int | None = None) -> re.Pattern[str]:
+    """`<@id>` or `<@!id>`; with `role_id`, also that role's `<@&id>`."""
+    role = rf"|<@&{int(role_id)}>" if role_id is not None else ""
+    return re.compile(rf"<@!?{int(user_id)}>{role}")
 
 
 def mentions_user(content: str, user_id: int) -> bool:
@@ -24,9 +26,10 @@ def mentions_user(content: str, user_id: int) -> bool:
     return bool(mention_pattern(user_id).search(content or ""))
 
 
-def strip_mention(content: str, user_id: int) -> str:
-    """The question around a mention of the bot: `@Bot why Ramstein?` -> `why Ramstein?`."""
-    text = mention_pattern(user_id).sub(" ", content or "")
+def strip_mention(content: str, user_id: int, role_id: int | None = None) -> str:
+    """The question around a mention of the bot (or of its own role, `role_id`):
+    `@Bot why Ramstein?` -> `why Ramstein?`."""
+    text = mention_pattern(user_id, role_id).sub(" ", content or "")
     return " ".join(text.split()).lstrip(",:;").strip()
 
 

@@ -494,6 +494,16 @@ def render_empty_question(example: str = GENERIC_EXAMPLE, *, how: str = "@me ") 
     )
 
 
+def render_role_mention_unreadable() -> ReplyData:
+    """A mention of the bot's role, whose text Discord did not show the bot (no Message
+    Content intent): how to ask so that it can read the question."""
+    return render_notice(
+        "I can't read messages that mention my role. When you type @, pick me (the bot, not "
+        "the role) and ask again, or use **/ask**.",
+        ephemeral=False,
+    )
+
+
 def render_error() -> ReplyData:
     return render_notice("Sorry, something went wrong on my side. Please try again in a moment.")
 

@@ -191,6 +191,33 @@ async def test_prefix_command_in_any_case_is_answered_once(fake: FakeDiscord, tm
         assert len(fake.bot_messages) == 2  # one answer each: not the listener and the command both
 
 
+def bot_role_id(fake: FakeDiscord) -> str:
+    """The bot's managed role (what Discord's @ picker offers beside the bot itself)."""
+    return next(r["id"] for r in fake.roles.values() if (r.get("tags") or {}).get("bot_id") == fake.bot_user["id"])
+
+
+async def test_a_mention_of_the_bots_own_role_is_answered(fake: FakeDiscord, tmp_path: Path) -> None:
+    """Typing "@KB Bot" and picking the bot's role sends `<@&role>`, not `<@bot>`: it was
+    silently ignored."""
+    async with running_bot(fake, tmp_path, MESSAGE_CONTENT="true"):
+        message = await fake.send_message(f"<@&{bot_role_id(fake)}> why Ramstein?")
+        assert_ramstein_answer(embed_of(await fake.wait_for_reply(message)))
+        other = fake.make_role("Helpers")
+        ignored = await fake.send_message(f"<@&{other['id']}> why Ramstein?")  # another role: not for the bot
+        await asyncio.sleep(0.2)
+        assert not [
+            m for m in fake.bot_messages if (m.get("message_reference") or {}).get("message_id") == ignored["id"]
+        ]
+
+
+async def test_a_role_mention_whose_text_discord_withholds_gets_a_hint(fake: FakeDiscord, tmp_path: Path) -> None:
+    """Without the Message Content intent a role mention may come with no text: say how to ask."""
+    async with running_bot(fake, tmp_path):
+        message = await fake.send_message(f"<@&{bot_role_id(fake)}> why Ramstein?")
+        reply = await fake.wait_for_reply(message)
+        assert "mention my role" in reply["content"] and "/ask" in reply["content"]
+
+
 async def test_slash_commands_in_a_direct_message(fake: FakeDiscord, tmp_path: Path) -> None:
     """Without GUILD_IDS the commands are global, so they work in DMs; there only
     ADMIN_USER_IDS can reload (no server permissions exist in a DM)."""

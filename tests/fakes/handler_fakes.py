@@ -177,6 +177,7 @@ class FakeMessage:
         self.guild = SimpleNamespace(id=77, me=FakeUser(BOT_ID, bot=True)) if guild else None
         self.type = type
         self.webhook_id = None
+        self.role_mentions: list[Any] = []
         self.references: list[bool] = []
 
     @property

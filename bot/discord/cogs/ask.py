@@ -18,6 +18,7 @@ from ...rendering.messages import (
     render_cooldown,
     render_empty_question,
     render_error,
+    render_role_mention_unreadable,
 )
 from ...rendering.reply import ReplyData
 from ..messages import (
@@ -114,8 +115,13 @@ class AskCog(commands.Cog, name="Ask"):
         if settings.prefix_commands and strip_prefix_command(content, settings.command_prefix) is not None:
             return  # the !ask command answers it
         is_dm = message.guild is None
-        if mentions_user(content, me.id) or is_dm:
-            question = strip_mention(content, me.id)
+        role = own_role_mentioned(message, me.id)
+        if mentions_user(content, me.id) or is_dm or role is not None:
+            if role is not None and not content:
+                # Discord withheld the text: a role mention does not count as mentioning the bot.
+                await reply_to(message, render_role_mention_unreadable())
+                return
+            question = strip_mention(content, me.id, role)
             if not question:
                 await reply_to(message, render_empty_question(self.example()))
                 return
@@ -144,6 +150,16 @@ class AskCog(commands.Cog, name="Ask"):
             await reply_to(message, reply, key)
             return
         await send_to(thread, reply, key)
+
+
+def own_role_mentioned(message: discord.Message, bot_id: int) -> int | None:
+    """The id of the bot's own managed role when the message mentions it: typing "@Bot"
+    offers the bot and its role alike, and members often pick the role."""
+    for role in message.role_mentions:
+        tags = role.tags
+        if tags is not None and tags.bot_id == bot_id:
+            return role.id
+    return None
 
 
 def _where(message: discord.Message) -> Where:
