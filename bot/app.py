@@ -71,6 +71,7 @@ from .teach import (
     learned_info,
     learned_markdown,
     learned_path,
+    without_id_mentions,
 )
 from .text import Analyzer, strip_mention_syntax
 from .uploads import UPLOADS_DIR, UploadProblem, check_content, safe_name
@@ -447,7 +448,8 @@ class App:
         problem = check_teaching(question, answer, from_bot=from_bot)
         if problem is not None:
             return self._refuse(actor, "teach", problem.reason, detail=problem.field, limit=problem.limit)
-        question = " ".join(question.split())
+        question = " ".join(without_id_mentions(question).split())
+        answer = without_id_mentions(answer)
         rel = learned_path(question)
         taught_by = self._hash(actor)
         today = self._clock().date()

@@ -63,6 +63,16 @@ def check_teaching(question: str | None, answer: str, *, from_bot: bool = False)
     return None
 
 
+# A user or role mention as Discord sends it: the raw id of a member (or role) in the text.
+_ID_MENTION = re.compile(r"[ \t]*<@[!&]?\d+>")
+
+
+def without_id_mentions(text: str) -> str:
+    """The text without `<@id>`, `<@!id>` and `<@&id>`: a learned answer is a file on disk,
+    and no raw user id is stored (Discord's form fills mentions in as @name already)."""
+    return _ID_MENTION.sub("", text).strip()
+
+
 def slugify(question: str) -> str:
     """A safe file stem from the question ("Why Ramstein?" -> "why-ramstein"); questions
     without Latin letters get a stable hash instead."""

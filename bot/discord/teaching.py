@@ -151,14 +151,15 @@ async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
 async def teach_from_message(interaction: discord.Interaction, message: discord.Message) -> None:
     bot = cast("KnowledgeBot", interaction.client)  # this bot's interactions come from this client
     actor = actor_for(interaction)
-    refused = await asyncio.to_thread(bot.app.teach_precheck, actor, message.content or "", from_bot=message.author.bot)
+    content = message.content or ""
+    refused = await asyncio.to_thread(bot.app.teach_precheck, actor, content, from_bot=message.author.bot)
     if refused is not None:
         await reply_with(interaction, render_refused(refused))
         return
     question = await question_for(bot, message)
-    await interaction.response.send_modal(
-        TeachModal(question, message.content or "", message.jump_url, from_bot=message.author.bot)
-    )
+    # Mentions as "@name" (discord.py's clean_content), not "<@id>": the answer is saved to disk.
+    text = message.clean_content if content else ""
+    await interaction.response.send_modal(TeachModal(question, text, message.jump_url, from_bot=message.author.bot))
 
 
 class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):

@@ -226,6 +226,14 @@ def test_teaching_the_same_question_again_replaces_it(app):
     assert "card at the desk" in ask(app, "wifi password?").answer.best.passage.text
 
 
+def test_a_learned_answer_keeps_no_raw_user_or_role_id(app):
+    taught = app.teach(ADMIN, "Who has the <@&4242424242> key?", "<@1234567890> has it; ask <@!99887766>.", "console")
+    assert isinstance(taught, o.Taught), taught
+    text = (app.service.knowledge_dir / taught.learned.document).read_text(encoding="utf-8")
+    assert "<@" not in text and "4242424242" not in text and "1234567890" not in text and "99887766" not in text
+    assert "has it; ask." in text and 'question: "Who has the key?"' in text
+
+
 @pytest.mark.parametrize(
     "question,answer,kwargs,reason",
     [

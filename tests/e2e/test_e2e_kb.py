@@ -160,6 +160,29 @@ async def test_teach_an_answer_button_opens_the_modal_with_the_question(fake: Fa
         assert fake.modal_fields(modal)["question"]["value"] == "who keeps the relay station logbook?"
 
 
+async def test_a_taught_chat_message_with_mentions_stores_no_raw_user_id(fake: FakeDiscord, tmp_path: Path) -> None:
+    """Teaching a chat reply such as "<@dave> it is cobalt blue" saved `<@dave's id>` in the
+    learned file: a raw user id on disk (and "<@…>" shown in later answers)."""
+    dave = fake.make_user("dave")
+    staff = fake.make_role("Staff")
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+        question, no_answer = await run.ask_mention(RELAY_QUESTION)
+        reply = await fake.send_message(f"<@{dave['id']}> {RELAY_ANSWER}", author=fake.owner, reply_to=no_answer)
+        modal = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", reply, user=fake.owner)
+        )
+        prefilled = fake.modal_fields(modal)["answer"]["value"]
+        assert prefilled.casefold() == f"@dave {RELAY_ANSWER}".casefold()  # the name, as members saw it
+        typed = f"{prefilled} Ask <@!{dave['id']}> or <@&{staff['id']}> for a spare one."
+        taught = await reply_of(fake, await fake.submit_modal(modal, {"answer": typed}), timeout=20)
+        assert "Learned" in text_of(taught)
+        [learned] = (kdir / "learned").glob("*.md")
+        saved = learned.read_text(encoding="utf-8")
+        assert dave["id"] not in saved and staff["id"] not in saved and "<@" not in saved
+        assert f"{prefilled} Ask or for a spare one." in saved
+
+
 async def test_teaching_refusals_leave_the_knowledge_folder_unchanged(fake: FakeDiscord, tmp_path: Path) -> None:
     teacher_role = fake.make_role("Teacher")
     carol = fake.make_user("carol", role_ids=[teacher_role["id"]])
