@@ -185,7 +185,8 @@ class KnowledgeBot(commands.AutoShardedBot):
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Members see a short message, never a traceback; the log keeps the details."""
         if isinstance(error, NotAdmin):
-            log.info("refused /%s for %s (%s): not an admin", error.command, interaction.user, interaction.user.id)
+            # The name only: no raw user id in the log (the audit log keeps a salted hash).
+            log.info("refused /%s for %s: not an admin", error.command, interaction.user)
             reply = render_not_admin(error.command)
         elif isinstance(error, app_commands.CheckFailure):
             reply = render_not_admin(interaction.command.name if interaction.command else "reload")

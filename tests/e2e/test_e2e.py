@@ -423,6 +423,20 @@ async def test_reload_by_non_admin_is_refused_and_nothing_reloads(fake: FakeDisc
         assert embed_of(reply)["footer"]["text"].startswith("Confidence: no answer")
 
 
+async def test_admin_commands_log_no_raw_user_id(fake: FakeDiscord, tmp_path: Path, caplog) -> None:
+    """A refused /reload and an admin's /reload logged the member's raw id (the audit log
+    keeps a salted hash: the log must not undo that)."""
+    caplog.set_level(logging.INFO)
+    manager = fake.make_user("manager")
+    manage_guild = payloads.DEFAULT_EVERYONE_PERMISSIONS | payloads.MANAGE_GUILD
+    async with running_bot(fake, tmp_path, knowledge_dir=copy_knowledge(tmp_path)):
+        await fake.wait_for_interaction_response(await fake.send_slash_command("reload"))
+        await followup_of(fake, await fake.send_slash_command("reload", user=manager, member_permissions=manage_guild))
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "reload" in logged
+    assert fake.default_user["id"] not in logged and manager["id"] not in logged
+
+
 async def test_reload_of_a_broken_directory_is_refused_and_old_answers_stay(fake: FakeDiscord, tmp_path: Path) -> None:
     knowledge = copy_knowledge(tmp_path)
     manage_guild = payloads.DEFAULT_EVERYONE_PERMISSIONS | payloads.MANAGE_GUILD
