@@ -8,6 +8,7 @@ that nothing the bot sent could ping anyone.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -181,6 +182,40 @@ async def test_a_taught_chat_message_with_mentions_stores_no_raw_user_id(fake: F
         saved = learned.read_text(encoding="utf-8")
         assert dave["id"] not in saved and staff["id"] not in saved and "<@" not in saved
         assert f"{prefilled} Ask or for a spare one." in saved
+
+
+async def test_a_teaching_form_submitted_late_or_after_a_restart_is_saved(
+    fake: FakeDiscord, tmp_path: Path, monkeypatch
+) -> None:
+    """discord.py forgets a modal after its timeout (and on restart) and drops its submit:
+    the teacher's answer was lost and Discord said "This interaction failed"."""
+    from bot.discord import teaching
+
+    monkeypatch.setattr(teaching, "MODAL_TIMEOUT_S", 0.05)  # discord.py forgets the form at once
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+        question, no_answer = await run.ask_mention(RELAY_QUESTION)
+        late = await fake.wait_for_interaction_response(
+            await fake.click_button(no_answer, f"kb:teach:{question['id']}", user=fake.owner)
+        )
+        answer = await fake.send_message(RELAY_ANSWER, author=fake.owner, reply_to=no_answer)
+        opened = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", answer, user=fake.owner)
+        )
+        await asyncio.sleep(0.2)
+        taught = await reply_of(fake, await fake.submit_modal(late, {"answer": RELAY_ANSWER}), timeout=20)
+        assert "Learned" in text_of(taught)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)):
+        retaught = await reply_of(
+            fake, await fake.submit_modal(opened, {"question": "relay badge colour?"}), timeout=20
+        )
+        assert "Learned" in text_of(retaught)
+    saved = {p.name: p.read_text(encoding="utf-8") for p in (kdir / "learned").glob("*.md")}
+    base = f"https://discord.com/channels/{fake.guild_id}/{fake.channel_id}"
+    assert len(saved) == 2 and all("cobalt blue" in text for text in saved.values())
+    # Each cites the message it was taught from: the no-answer reply, the member's answer.
+    assert f'source: "{base}/{no_answer["id"]}"' in "".join(saved.values())
+    assert f'source: "{base}/{answer["id"]}"' in "".join(saved.values())
 
 
 async def test_teaching_refusals_leave_the_knowledge_folder_unchanged(fake: FakeDiscord, tmp_path: Path) -> None:
