@@ -142,8 +142,10 @@ def test_gaps_group_questions_that_say_the_same(app):
 
 
 def test_messages_with_nothing_to_search_are_no_gaps(app):
-    for q in ("?", "...", "🙂", "the", "is a", "<@123>"):
-        assert ask(app, q).answer.reason in ("not_a_question", "no_words")
+    # "\u3164" and its kin: the Hangul fillers members use as an invisible message or name.
+    for q in ("?", "...", "🙂", "the", "is a", "<@123>", "\u3164", "\uffa0 \u115f", "\u1160?"):
+        assert ask(app, q).answer.reason in ("not_a_question", "no_words"), repr(q)
+        assert not ask(app, q).teachable
     ask(app, "what is the wifi password?")
     page = app.gaps(ADMIN, days=7)
     assert [g.question for g in page.gaps] == ["what is the wifi password?"] and page.questions == 1
