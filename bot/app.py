@@ -218,6 +218,11 @@ class App:
         saved = self._audit(actor, action, target, "refused", f"{reason}{': ' + detail if detail else ''}")
         return Refused(action, reason, detail, limit, saved)
 
+    def refuse(self, actor: Actor, action: str, reason: str) -> Refused:
+        """A refusal the adapter made itself (a command check that ran first), audited like
+        the refusals made here. *Blocking* (the audit log)."""
+        return self._refuse(actor, action, reason)
+
     def can_teach(self, actor: Actor) -> bool:
         return actor.may_teach
 

@@ -26,6 +26,7 @@ from discord.ext import commands
 from ..app import AnswerStore, App
 from ..config import Settings
 from ..cooldown import Cooldown
+from ..outcomes import NOT_ADMIN, Actor
 from ..rendering.messages import render_error, render_not_admin
 from ..service import KnowledgeService
 from .checks import NotAdmin
@@ -187,6 +188,8 @@ class KnowledgeBot(commands.AutoShardedBot):
         if isinstance(error, NotAdmin):
             # The name only: no raw user id in the log (the audit log keeps a salted hash).
             log.info("refused /%s for %s: not an admin", error.command, interaction.user)
+            # The check ran before the command could reach the app: audit the refusal here.
+            await asyncio.to_thread(self.app.refuse, Actor(interaction.user.id), error.command, NOT_ADMIN)
             reply = render_not_admin(error.command)
         elif isinstance(error, app_commands.CheckFailure):
             reply = render_not_admin(interaction.command.name if interaction.command else "reload")

@@ -419,6 +419,9 @@ async def test_reload_by_non_admin_is_refused_and_nothing_reloads(fake: FakeDisc
 
         assert reloads == []
         assert len(run.service.knowledge.documents) == 1
+        [audit] = run.bot.app.store.audit_rows()  # refused by the command's check, audited all the same
+        assert (audit["action"], audit["result"]) == ("reload", "refused")
+        assert audit["actor"] == run.bot.app.store.hash_user(int(fake.default_user["id"]))
         _, reply = await run.ask_mention(RELAY_QUESTION)
         assert embed_of(reply)["footer"]["text"].startswith("Confidence: no answer")
 
