@@ -218,6 +218,19 @@ async def test_a_role_mention_whose_text_discord_withholds_gets_a_hint(fake: Fak
         assert "mention my role" in reply["content"] and "/ask" in reply["content"]
 
 
+async def test_answer_channel_without_send_in_threads_answers_in_the_channel(fake: FakeDiscord, tmp_path: Path) -> None:
+    """The thread could be opened but not posted in (no Send Messages in Threads): the
+    question went unanswered."""
+    async with running_bot(fake, tmp_path, ANSWER_CHANNEL_IDS=fake.channel_id):
+        fake.fail_next(
+            "POST", "/channels/{channel_id}/messages", 403, body={"message": "Missing Permissions", "code": 50013}
+        )
+        question = await fake.send_message("why Ramstein?")
+        reply = await fake.wait_for_reply(question)
+        assert reply["channel_id"] == fake.channel_id
+        assert_ramstein_answer(embed_of(reply))
+
+
 async def test_slash_commands_in_a_direct_message(fake: FakeDiscord, tmp_path: Path) -> None:
     """Without GUILD_IDS the commands are global, so they work in DMs; there only
     ADMIN_USER_IDS can reload (no server permissions exist in a DM)."""

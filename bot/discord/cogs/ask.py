@@ -149,7 +149,10 @@ class AskCog(commands.Cog, name="Ask"):
             log.warning("cannot open a thread in channel %s (%s); replying in the channel", message.channel.id, exc)
             await reply_to(message, reply, key)
             return
-        await send_to(thread, reply, key)
+        if await send_to(thread, reply, key) is None:
+            # No Send Messages in Threads (the thread was allowed, posting in it not): answer
+            # in the channel rather than leave the question unanswered.
+            await reply_to(message, reply, key)
 
 
 def own_role_mentioned(message: discord.Message, bot_id: int) -> int | None:
