@@ -246,8 +246,9 @@ class App:
         if rate_limit:
             with self._lock:
                 wait = self.cooldown.hit(actor.user)
+                first = self.cooldown.first_refusal(actor.user, wait) if wait > 0 else True
             if wait > 0:
-                return CoolingDown(wait, self.settings.cooldown_questions, self.settings.cooldown_seconds)
+                return CoolingDown(wait, self.settings.cooldown_questions, self.settings.cooldown_seconds, first)
         # Mentions are not words of the question, whichever adapter it came from.
         answer = self.service.ask(strip_mention_syntax(question), top_k or self.settings.top_k)
         with self._lock:

@@ -104,11 +104,13 @@ class Asked:
 
 @dataclass(frozen=True, slots=True)
 class CoolingDown:
-    """The asker hit the rate limit; nothing was asked."""
+    """The asker hit the rate limit; nothing was asked. `first`: the first refusal of this
+    wait (adapters that post in a channel stay quiet for the later ones)."""
 
     retry_after: float
     questions: int
     seconds: float
+    first: bool = True
 
 
 @dataclass(frozen=True, slots=True)

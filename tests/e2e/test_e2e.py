@@ -588,6 +588,11 @@ async def test_sixth_question_in_a_minute_gets_the_friendly_refusal(
             "You're asking quickly! I answer up to 5 questions every 60 seconds per person"
         )
         assert "try again in" in sixth["content"]
+        # More messages in the same wait get no more notices: a flood is not answered with one.
+        for _ in range(3):
+            await fake.send_message("why Ramstein?", mentions_bot=True)
+        await asyncio.sleep(0.3)
+        assert len(fake.requests_to("POST", MESSAGES_ROUTE)) == 6
         # /ask is limited too (only the asker sees that refusal) ...
         interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
         response = await fake.wait_for_interaction_response(interaction)

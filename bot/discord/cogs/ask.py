@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import discord
 from discord import app_commands
@@ -43,6 +43,12 @@ COOLDOWN_NOTICE_SECONDS = 15.0  # cooldown notes in channels delete themselves
 _ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
+class Rendered(NamedTuple):
+    reply: ReplyData
+    answered: bool
+    repeated: bool = False  # a cooldown notice this member already got in this wait
+
+
 class AskCog(commands.Cog, name="Ask"):
     def __init__(self, bot: KnowledgeBot) -> None:
         self.bot = bot
@@ -55,15 +61,18 @@ class AskCog(commands.Cog, name="Ask"):
 
     async def answer(
         self, user_id: int, question: str, key: str, *, ephemeral: bool = False, where: Where | None = None
-    ) -> tuple[ReplyData, bool]:
+    ) -> Rendered:
         """Ask the app (rate limit, answer, button state, question log) off the event loop
-        and render. Returns the reply and whether it is an answer (False: cooldown notice)."""
+        and render: the reply, whether it is an answer (False: a cooldown notice), and
+        whether that notice was already given in this wait."""
         outcome = await asyncio.to_thread(self.bot.app.ask, Actor(user_id), clean_question(question), key, where)
         if isinstance(outcome, CoolingDown):
-            return render_cooldown(outcome.retry_after, outcome.questions, outcome.seconds), False
-        return render_answer(
-            outcome.answer, ephemeral=ephemeral, learned=outcome.learned, teach=outcome.teachable
-        ), True
+            return Rendered(
+                render_cooldown(outcome.retry_after, outcome.questions, outcome.seconds), False, not outcome.first
+            )
+        return Rendered(
+            render_answer(outcome.answer, ephemeral=ephemeral, learned=outcome.learned, teach=outcome.teachable), True
+        )
 
     # ------------------------------------------------------------------ /ask
 
@@ -81,11 +90,11 @@ class AskCog(commands.Cog, name="Ask"):
         where = Where(interaction.guild_id, interaction.channel_id)
         task = asyncio.ensure_future(self.answer(interaction.user.id, question, key, ephemeral=private, where=where))
         try:
-            reply, _ = await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER)
+            reply = (await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER)).reply
         except TimeoutError:
             await interaction.response.defer(ephemeral=private, thinking=True)
-            reply, _ = await task
-        sent = await respond(interaction, reply, key)
+            reply = (await task).reply
+        sent = await respond(interaction, reply, key)  # an interaction is answered, even a repeated notice
         if sent is not None and not private:
             # /gaps links to the question; for a slash command that is the public reply.
             await asyncio.to_thread(self.bot.app.link_answer, key, sent.jump_url)
@@ -132,12 +141,16 @@ class AskCog(commands.Cog, name="Ask"):
 
     async def _reply(self, message: discord.Message, question: str) -> None:
         key = str(message.id)
-        reply, answered = await self.answer(message.author.id, question, key, where=_where(message))
+        reply, answered, repeated = await self.answer(message.author.id, question, key, where=_where(message))
+        if repeated:
+            return  # one cooldown notice per wait: a flood must not make the bot flood the channel
         await reply_to(message, reply, key, delete_after=None if answered else COOLDOWN_NOTICE_SECONDS)
 
     async def _answer_in_thread(self, message: discord.Message, question: str) -> None:
         key = str(message.id)
-        reply, answered = await self.answer(message.author.id, question, key, where=_where(message))
+        reply, answered, repeated = await self.answer(message.author.id, question, key, where=_where(message))
+        if repeated:
+            return
         if not answered:
             await reply_to(message, reply, delete_after=COOLDOWN_NOTICE_SECONDS)
             return
