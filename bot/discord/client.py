@@ -224,6 +224,11 @@ MISSING_TOKEN = (
     "DISCORD_TOKEN is not set: create a bot at " + PORTAL + " (Bot → Reset Token), "
     "put the token in .env as DISCORD_TOKEN=..., or try `python -m bot console` first."
 )
+MALFORMED_TOKEN = (
+    "DISCORD_TOKEN has spaces, line breaks or other characters a bot token never has: copy "
+    'only the token (without "Bot " in front) from ' + PORTAL + " → your application → Bot → "
+    "Reset Token, and put it in .env on one line."
+)
 REJECTED_TOKEN = (
     "Discord rejected the token (DISCORD_TOKEN): copy a fresh one from "
     + PORTAL
@@ -455,12 +460,22 @@ async def serve(settings: Settings, service: KnowledgeService, token: str, err: 
     return EXIT_OK
 
 
+def well_formed_token(token: str) -> bool:
+    """Printable ASCII without spaces, as every Discord bot token is."""
+    return token.isascii() and token.isprintable() and not any(c.isspace() for c in token)
+
+
 def run_bot(settings: Settings, service: KnowledgeService, err: TextIO | None = None) -> int:
     """`python -m bot run`: start the bot and block until it stops; returns the exit status."""
     err = err or sys.stderr
     token = settings.discord_token.reveal().strip() if settings.discord_token else ""
     if not token:
         print(MISSING_TOKEN, file=err)
+        return EXIT_CONFIG
+    if not well_formed_token(token):
+        # A line break would make aiohttp refuse the header with a traceback; a space is a
+        # pasted "Bot " prefix or two tokens.
+        print(MALFORMED_TOKEN, file=err)
         return EXIT_CONFIG
     with _redacting(token):
         try:

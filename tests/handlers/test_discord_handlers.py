@@ -4,6 +4,7 @@ bot's state, checking what would be sent (and that it can ping nobody)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import re
@@ -15,7 +16,7 @@ import pytest
 from discord import app_commands
 
 from bot.app import AnswerState
-from bot.config import Settings
+from bot.config import Secret, Settings
 from bot.discord import client as client_mod
 from bot.discord.checks import NotAdmin, admin_predicate, is_admin
 from bot.discord.client import KnowledgeBot, apply_endpoints, build_intents, create_bot
@@ -704,6 +705,18 @@ def test_missing_token_is_one_line_and_status_2(tmp_path, capsys):
     assert client_mod.run_bot(Settings(), fake.service) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "DISCORD_TOKEN is not set" in err
+
+
+@pytest.mark.parametrize("token", [TOKEN[:30] + "\n" + TOKEN[30:], "Bot " + TOKEN, TOKEN.replace("abc", "ab’c")])
+def test_a_token_with_spaces_or_line_breaks_is_one_line_and_status_2(tmp_path, capsys, token):
+    """A line break inside the token ended in aiohttp's "Forbidden control character"
+    traceback; now a config error that says what to do, without the token."""
+    fake = make_bot(tmp_path)
+    settings = dataclasses.replace(_settings(tmp_path), discord_token=Secret(token))
+    assert client_mod.run_bot(settings, fake.service) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "spaces, line breaks" in err and "Traceback" not in err
+    assert TOKEN[:20] not in err and TOKEN[-20:] not in err
 
 
 @pytest.mark.parametrize(
