@@ -29,6 +29,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from markdown_it import MarkdownIt
+
 from .answer import MAX_QUESTION_CHARS
 from .outcomes import BOT_MESSAGE, EMPTY, ONLY_PINGS, TOO_LONG, LearnedInfo
 from .text import strip_mention_syntax
@@ -96,6 +98,26 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def as_discord_showed_it(answer: str) -> str:
+    """The answer written as Markdown that reads the way Discord showed it. Discord has no
+    HTML blocks and no underlined (setext) headings: a line starting with `<details>` or a
+    `---` under a line of text is text there, but Markdown readers would drop the block as
+    HTML or turn the text into a heading, leaving nothing to learn. markdown-it finds exactly
+    those blocks (never inside code); the `<` is escaped, the underline set off by a blank line."""
+    lines = answer.split("\n")
+    for token in MarkdownIt("commonmark").parse(answer):
+        if token.map is None:
+            continue
+        if token.type == "html_block":
+            line = lines[token.map[0]]
+            at = line.find("<")
+            if at >= 0:
+                lines[token.map[0]] = line[:at] + "\\" + line[at:]
+        elif token.type == "heading_open" and token.markup in ("=", "-"):
+            lines[token.map[1] - 1] = "\n" + lines[token.map[1] - 1]
+    return "\n".join(lines)
+
+
 def learned_markdown(question: str, answer: str, taught_by: str | None, taught_on: date, source: str) -> str:
     q = _one_line(question)
     front = {"question": q, "taught_by": taught_by or "", "date": taught_on.isoformat(), "source": source}
@@ -106,7 +128,14 @@ def learned_markdown(question: str, answer: str, taught_by: str | None, taught_o
     if source.startswith(("http://", "https://")) and not any(c.isspace() for c in source):
         # Also as a plain `source:` line: readers that drop front matter whole still cite it.
         lines.append(f"source: {source}")
-    lines += [f"# {_heading_text(q)}", "", f"## {_heading_text(q)}", "", answer.strip().replace("\r\n", "\n"), ""]
+    lines += [
+        f"# {_heading_text(q)}",
+        "",
+        f"## {_heading_text(q)}",
+        "",
+        as_discord_showed_it(answer.strip().replace("\r\n", "\n")),
+        "",
+    ]
     return "\n".join(lines)
 
 

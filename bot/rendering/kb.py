@@ -165,6 +165,11 @@ def _reason(r: Refused) -> str:
             return f"{_code(r.detail)} is a reserved device name on Windows: rename the file"
         case o.EXISTS:
             return f"{_code(r.detail)} already exists: set replace to true to overwrite it"
+        case o.UNPARSEABLE if r.action == "teach":
+            return (
+                "the answer has no text to find it by: a code block or markup alone is not enough, "
+                "so add a sentence that says what it is"
+            )
         case o.UNPARSEABLE:
             return f"the file could not be read as a document ({detail})"
         case o.RELOAD_FAILED:

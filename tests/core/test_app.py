@@ -237,6 +237,40 @@ def test_a_learned_answer_keeps_no_raw_user_or_role_id(app):
 
 
 @pytest.mark.parametrize(
+    "question,answer,words",
+    [
+        # Discord shows these as text; as Markdown they were a heading or an HTML block, and
+        # the answer was refused as "the file could not be read as a document".
+        ("When does the yarrow shuttle leave?", "The yarrow shuttle leaves at nine.\n---", "leaves at nine"),
+        ("When does the yarrow shuttle land?", "It lands at ten.\n===", "lands at ten"),
+        ("How do I reset the flarn?", "<details>Press the flarn reset button twice.</details>", "button twice"),
+        ("How do I open the vexil?", "> <div>Turn the vexil handle left.", "handle left"),
+    ],
+)
+def test_chat_answers_are_learned_as_discord_showed_them(app, question, answer, words):
+    taught = app.teach(ADMIN, question, answer, "console")
+    assert isinstance(taught, o.Taught), taught
+    best = ask(app, question).answer.best
+    assert best is not None and best.citation.document == taught.learned.document and words in best.passage.text
+
+
+def test_code_inside_a_learned_answer_is_kept_as_written(app):
+    code = "Run this to reset the plonk:\n\n```html\n<div>reset</div>\nplonk\n---\n```"
+    taught = app.teach(ADMIN, "How do I reset the plonk?", code, "console")
+    assert isinstance(taught, o.Taught), taught
+    assert code in (app.service.knowledge_dir / taught.learned.document).read_text(encoding="utf-8")
+
+
+def test_an_answer_of_code_alone_is_refused_with_a_reason_for_the_teacher(app):
+    from bot.rendering.kb import render_refused
+
+    refused = app.teach(ADMIN, "Where is the frobnicator kept?", "```\nshelf 4, room 12\n```", "console")
+    assert isinstance(refused, Refused) and refused.reason == o.UNPARSEABLE
+    text = render_refused(refused).content or ""
+    assert "add a sentence" in text and "file" not in text
+
+
+@pytest.mark.parametrize(
     "question,answer,kwargs,reason",
     [
         ("Where?", "", {}, o.EMPTY),
