@@ -198,6 +198,9 @@ class App:
         return self.store.hash_user(actor.user)
 
     def _audit(self, actor: Actor, action: str, target: str | None, result: str, detail: str | None = None) -> bool:
+        # What an admin typed may hold a mention (Discord fills "@name" in as <@id>): no raw id on disk.
+        target = without_id_mentions(target) if target else target
+        detail = without_id_mentions(detail) if detail else detail
         try:
             self.store.audit(actor=self._hash(actor), action=action, target=target, result=result, detail=detail)
         except StoreError as exc:

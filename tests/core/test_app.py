@@ -184,6 +184,9 @@ def test_gaps_and_kb_are_for_admins_only_and_refusals_are_audited(app):
         assert isinstance(result, Refused) and result.reason == o.NOT_ADMIN
     audit = app.store.audit_rows(20)
     assert len(audit) == 7 and all(r["result"] == "refused" for r in audit)
+    # A mention typed into a document name is audited without the raw id it carries.
+    app.kb_show(ADMIN, "<@98765432123> guide")
+    assert "98765432123" not in str(app.store.audit_rows(1))
     assert all(r["actor"] == app.store.hash_user(4242) for r in audit)
     assert (app.service.knowledge_dir / "nato-space-center-ramstein.txt").exists()
 
