@@ -143,7 +143,7 @@ def _reason(r: Refused) -> str:
         case o.TOO_LONG:
             return f"the {field} is too long: at most {r.limit:,} characters" if r.limit else f"the {field} is too long"
         case o.BOT_MESSAGE:
-            return "that message is the bot's own: teach with a member's answer instead"
+            return "that message was written by a bot, not a member: teach with a member's answer instead"
         case o.ONLY_PINGS:
             return f"the {field} is only mentions, with no text to learn"
         case o.UNSUPPORTED_TYPE:

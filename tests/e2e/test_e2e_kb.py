@@ -241,7 +241,13 @@ async def test_teaching_refusals_leave_the_knowledge_folder_unchanged(fake: Fake
         own = await fake.wait_for_interaction_response(
             await fake.send_message_command("Teach KB Bot", no_answer, user=carol)
         )
-        assert own.type == 4 and "bot's own" in own.data["content"]
+        assert own.type == 4 and "written by a bot" in own.data["content"]
+        # Another bot's (a webhook's, an integration's) message: refused as a bot's, not as "the bot's own".
+        other_bot = await fake.send_message("The relay badge is cobalt blue.", author=fake.make_user("ci", bot=True))
+        other = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", other_bot, user=carol)
+        )
+        assert "written by a bot" in other.data["content"] and "own" not in other.data["content"]
         pings = await fake.send_message(f"<@{fake.default_user['id']}> @everyone", author=carol)
         only_pings = await fake.wait_for_interaction_response(
             await fake.send_message_command("Teach KB Bot", pings, user=carol)
