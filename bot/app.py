@@ -71,6 +71,7 @@ from .teach import (
     learned_info,
     learned_markdown,
     learned_path,
+    question_key,
     without_id_mentions,
 )
 from .text import Analyzer, strip_mention_syntax
@@ -459,11 +460,11 @@ class App:
             return self._refuse(actor, "teach", problem.reason, detail=problem.field, limit=problem.limit)
         question = " ".join(without_id_mentions(question).split())
         answer = without_id_mentions(answer)
-        rel = learned_path(question)
         taught_by = self._hash(actor)
         today = self._clock().date()
         data = learned_markdown(question, answer, taught_by, today, source).encode("utf-8")
         with self._kb_lock:
+            rel = self._learned_path_for(question)
             replaced = (self.service.knowledge_dir / rel).exists()
             result = self.files.put(rel, data, replace=True)
         if isinstance(result, tuple):
@@ -483,6 +484,17 @@ class App:
             self._store_problem(exc)
         saved = self._audit(actor, "teach", rel, "ok", "replaced" if replaced else None)
         return Taught(info, result, resolved, replaced, saved)
+
+    def _learned_path_for(self, question: str) -> str:
+        """Where this question's learned answer goes: its plain name, unless a different
+        question's answer (or a file of someone's own) is there; then a name of its own."""
+        rel = learned_path(question)
+        if not (self.service.knowledge_dir / rel).exists():
+            return rel
+        there = self.learned_info(rel)
+        if there is not None and question_key(there.question) == question_key(question):
+            return rel  # the same question taught again: replace its answer
+        return learned_path(question, distinct=True)
 
     def _resolve_gaps(self, question: str | None, document: str) -> int:
         """Resolve the gaps with the taught question's terms, and those that are now

@@ -75,23 +75,37 @@ def without_id_mentions(text: str) -> str:
     return _ID_MENTION.sub("", text).strip()
 
 
+def question_key(question: str) -> str:
+    """What makes two questions one for a learned answer: case, spacing and the closing
+    ? ! . aside ("What is X?" and "what is x" are one; "C++ help?" and "C help?" are not)."""
+    return " ".join(question.casefold().split()).rstrip("?!.？！。 ")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def slugify(question: str) -> str:
     """A safe file stem from the question ("Why Ramstein?" -> "why-ramstein"); questions
     without Latin letters get a stable hash instead."""
     ascii_text = unicodedata.normalize("NFKD", question).encode("ascii", "ignore").decode().lower()
     slug = _SLUG_CHARS.sub("-", ascii_text).strip("-")
-    digest = hashlib.sha256(slug.encode() if slug else question.strip().casefold().encode()).hexdigest()
     if not slug:
-        return "answer-" + digest[:12]
+        return "answer-" + _digest(question_key(question))[:12]
     if len(slug) > SLUG_MAX:
         # Two long questions that start alike must not replace each other's answer.
-        slug = slug[: SLUG_MAX - 9].strip("-") + "-" + digest[:8]
+        slug = slug[: SLUG_MAX - 9].strip("-") + "-" + _digest(slug)[:8]
     return slug
 
 
-def learned_path(question: str) -> str:
-    """The learned answer's path relative to the knowledge directory."""
-    return f"{LEARNED_DIR}/{slugify(question)}.md"
+def learned_path(question: str, *, distinct: bool = False) -> str:
+    """The learned answer's path relative to the knowledge directory; `distinct` adds the
+    question's own hash, for a question whose plain name another question already holds
+    ("C++ help?" and "C help?" are both "c-help")."""
+    slug = slugify(question)
+    if distinct:
+        slug = f"{slug}-{_digest(question_key(question))[:8]}"
+    return f"{LEARNED_DIR}/{slug}.md"
 
 
 def _one_line(text: str) -> str:

@@ -231,6 +231,27 @@ def test_teaching_the_same_question_again_replaces_it(app):
     assert "card at the desk" in ask(app, "wifi password?").answer.best.passage.text
 
 
+@pytest.mark.parametrize(
+    "first,second",
+    [
+        ("What does C++ mean here?", "What does C mean here?"),  # both "what-does-c-mean-here"
+        ("Что такое VPN?", "Где VPN?"),  # only the Latin letters make the name: both "vpn"
+        ("Что такое кварк?", "Где кварк?"),  # no Latin letters: a hash of the question
+    ],
+)
+def test_a_different_question_with_the_same_file_name_does_not_replace_an_answer(app, first, second):
+    one = app.teach(ADMIN, first, "The first answer, about plonkers.", "console")
+    two = app.teach(ADMIN, second, "The second answer, about zibbles.", "console")
+    assert isinstance(one, o.Taught) and isinstance(two, o.Taught)
+    assert not two.replaced and two.learned.document != one.learned.document
+    kdir = app.service.knowledge_dir
+    assert "plonkers" in (kdir / one.learned.document).read_text(encoding="utf-8")
+    # The same question again still replaces its own answer, wherever it was saved.
+    again = app.teach(ADMIN, second.lower().rstrip("?"), "The second answer, about zobbles.", "console")
+    assert again.replaced and again.learned.document == two.learned.document
+    assert "plonkers" in (kdir / one.learned.document).read_text(encoding="utf-8")
+
+
 def test_a_learned_answer_keeps_no_raw_user_or_role_id(app):
     taught = app.teach(ADMIN, "Who has the <@&4242424242> key?", "<@1234567890> has it; ask <@!99887766>.", "console")
     assert isinstance(taught, o.Taught), taught
