@@ -145,7 +145,7 @@ def _reason(r: Refused) -> str:
         case o.BOT_MESSAGE:
             return "that message was written by a bot, not a member: teach with a member's answer instead"
         case o.ONLY_PINGS:
-            return f"the {field} is only mentions, with no text to learn"
+            return f"the {field} has no words to learn: only mentions, emoji or punctuation"
         case o.UNSUPPORTED_TYPE:
             return f"that file type ({detail or '?'}) is not supported; use one of {supported_list()}"
         case o.NOT_PDF:

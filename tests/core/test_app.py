@@ -302,6 +302,7 @@ def test_an_answer_of_code_alone_is_refused_with_a_reason_for_the_teacher(app):
         ("Where?", "x" * 10_000, {}, o.TOO_LONG),
         ("Where?", "<@123> <@&456> @everyone", {}, o.ONLY_PINGS),
         ("Where?", "@\u200beveryone ＠here <#789>", {}, o.ONLY_PINGS),  # hidden pings are pings too
+        ("Where?", "👍 !!!", {}, o.ONLY_PINGS),  # no words either
         ("Where?", "Behind building 3.", {"from_bot": True}, o.BOT_MESSAGE),
     ],
 )
