@@ -298,6 +298,10 @@ async def test_direct_messages_need_no_mention(tmp_path):
     msg = FakeMessage("why Ramstein?", guild=False)
     await cog.on_message(msg)
     assert "¶3" in msg.channel.outbox[0].text()
+    sticker_only = FakeMessage("", guild=False)  # a sticker or a file alone
+    await cog.on_message(sticker_only)
+    hint = sticker_only.channel.outbox[0].content
+    assert "Ask me something, e.g. `tell me about" in hint and "@me" not in hint  # no mention needed here
 
 
 async def test_without_embed_links_the_answer_is_sent_as_text(tmp_path):

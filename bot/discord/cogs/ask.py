@@ -132,7 +132,8 @@ class AskCog(commands.Cog, name="Ask"):
                 return
             question = strip_mention(content, me.id, role)
             if not question:
-                await reply_to(message, render_empty_question(self.example()))
+                # In a DM no mention is needed: suggest the question alone.
+                await reply_to(message, render_empty_question(self.example(), how="" if is_dm else "@me "))
                 return
             await self._reply(message, question)
             return
