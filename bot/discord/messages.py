@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..rendering.markdown import defuse_mentions, scrub, truncate
+from ..rendering.messages import title_of_text_reply
 from ..text import strip_mention_syntax
 
 _QUESTION_WORDS = frozenset(
@@ -13,6 +15,17 @@ _QUESTION_WORDS = frozenset(
     "doesn't don't didn't".split()
 )
 THREAD_NAME_LIMIT = 100
+
+
+def answer_title(message: Any) -> str | None:
+    """The title of the bot's answer on `message`: its embed's, or the bold first line of
+    the same answer sent as text where the bot may not embed links."""
+    if message is None:
+        return None
+    embeds = getattr(message, "embeds", None) or []
+    if embeds:
+        return embeds[0].title
+    return title_of_text_reply(getattr(message, "content", None))
 
 
 def mention_pattern(user_id: int, role_id: int | None = None) -> re.Pattern[str]:

@@ -34,7 +34,7 @@ from ..rendering.kb import render_refused, render_taught
 from ..rendering.messages import question_from_title
 from ..teach import MAX_ANSWER_CHARS
 from .actors import actor_for
-from .messages import clean_question, strip_mention
+from .messages import answer_title, clean_question, strip_mention
 from .replies import guarded, reply_with
 
 if TYPE_CHECKING:
@@ -172,8 +172,7 @@ async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
     state = bot.app.answer_state(str(key)) if key is not None else None
     if state is not None:
         return state.question
-    title = parent.embeds[0].title if parent.embeds else None
-    recovered = question_from_title(title)
+    recovered = question_from_title(answer_title(parent))
     if recovered:
         return recovered
     asked = await _referenced(parent)
@@ -219,8 +218,8 @@ class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):
         state = bot.app.answer_state(self.key)
         message = interaction.message
         question = state.question if state is not None else None
-        if question is None and message is not None and message.embeds:
-            question = question_from_title(message.embeds[0].title)
+        if question is None:
+            question = question_from_title(answer_title(message))
         channel_id = message.channel.id if message is not None else interaction.channel_id or 0
         await interaction.response.send_modal(
             TeachModal(question or "", "", channel_id, message.id if message is not None else 0)

@@ -97,6 +97,15 @@ def question_from_title(title: str | None) -> str | None:
     return re.sub(r"\\(.)", r"\1", title)
 
 
+def title_of_text_reply(content: str | None) -> str | None:
+    """The embed title a reply sent as text (no Embed Links permission, see
+    reply.reply_as_markdown) shows as its bold first paragraph; None when there is none."""
+    head = (content or "").split("\n\n", 1)[0]
+    if len(head) > 4 and head.startswith("**") and head.endswith("**") and "\n" not in head:
+        return head[2:-2]
+    return None
+
+
 def _percent(confidence: float) -> str:
     return f"{round(max(0.0, min(1.0, confidence)) * 100)} %"
 

@@ -106,9 +106,10 @@ class FakeFollowup:
 class FakeEmbedMessage:
     """The message a button sits on."""
 
-    def __init__(self, id: int, embeds: list[discord.Embed]) -> None:
+    def __init__(self, id: int, embeds: list[discord.Embed], content: str | None = None) -> None:
         self.id = id
         self.embeds = embeds
+        self.content = content
 
 
 class FakeInteraction:

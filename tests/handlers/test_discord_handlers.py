@@ -470,6 +470,19 @@ async def test_buttons_work_after_restart_by_asking_again(tmp_path):
     assert click.outbox[0].embeds[0].title.endswith("· ¶3")
 
 
+async def test_buttons_on_an_answer_sent_as_text_work_after_restart(tmp_path):
+    """Where the bot may not embed links the answer is text: after a restart its buttons
+    said "too old" although the question is its bold first line."""
+    bot = make_bot(tmp_path)
+    msg = FakeMessage(f"<@{BOT_ID}> why Ramstein?", channel=FakeChannel(embed_links=False))
+    await AskCog(bot).on_message(msg)
+    [sent] = msg.channel.outbox
+    fresh = make_bot(tmp_path / "restarted")  # empty answer store
+    click = FakeInteraction(fresh, message=FakeEmbedMessage(1, [], content=sent.content))
+    await handle_button(click, "full", "123456")
+    assert click.outbox[0].embeds[0].title.endswith("· ¶3")
+
+
 async def test_buttons_on_unknown_answers_say_so(tmp_path):
     bot = make_bot(tmp_path)
     long_title = discord.Embed(title="x " * 126 + " …")
