@@ -85,8 +85,6 @@ GAPS_PER_PAGE = 5
 KB_PER_PAGE = 10
 GAP_DAYS = (7, 30)
 PURGE_EVERY_S = 3600.0
-# Answers to messages with nothing to search ("?", "the"): no topic, so no knowledge gap.
-_NOTHING_ASKED = frozenset({"not_a_question", "no_words"})
 
 
 @dataclass
@@ -262,7 +260,7 @@ class App:
         return Asked(answer, key, self.learned_for(answer), logged, teachable)
 
     def _log_question(self, actor: Actor, answer: Answer, key: str, where: Where) -> bool:
-        if not answer.question.strip() or answer.small_talk is not None or answer.reason in _NOTHING_ASKED:
+        if not Asked(answer, key).asked_something:
             return True  # a thank-you, a greeting, "?" or "the" is no question: not a knowledge gap
         if time.monotonic() - self._last_purge > PURGE_EVERY_S:
             self.purge()

@@ -91,6 +91,10 @@ class Refused:
 # ---------------------------------------------------------------------- asking and buttons
 
 
+# Answers to messages with nothing to search ("?", "the"): no topic, so no knowledge gap.
+NOTHING_ASKED = frozenset({"not_a_question", "no_words"})
+
+
 @dataclass(frozen=True, slots=True)
 class Asked:
     """An answer, remembered under `key` for its buttons."""
@@ -100,6 +104,12 @@ class Asked:
     learned: Mapping[str, LearnedInfo] = field(default_factory=dict)  # by document, for cited learned answers
     logged: bool = True  # False: the question log could not be written (the answer is fine)
     teachable: bool = False  # no answer to a real question: the reply may offer "Teach an answer"
+
+    @property
+    def asked_something(self) -> bool:
+        """False for a greeting, a thank-you, "?" or "the": nothing was searched for."""
+        a = self.answer
+        return bool(a.question.strip()) and a.small_talk is None and a.reason not in NOTHING_ASKED
 
 
 @dataclass(frozen=True, slots=True)

@@ -342,12 +342,15 @@ async def test_answer_channel_question_gets_a_thread(tmp_path):
 
 
 async def test_answer_channel_ignores_chatter_and_other_channels(tmp_path):
-    bot = make_bot(tmp_path, answer_channel_ids=frozenset({55}), message_content=True)
+    bot = make_bot(tmp_path, answer_channel_ids=frozenset({55}), message_content=True, cooldown_questions=0)
     cog = AskCog(bot)
-    for content, cid in (("thanks, that helped", 55), ("why Ramstein?", 56)):
+    # Chatter that ends in "?" read as a question, got a thread each: a greeting for "ok?",
+    # "that doesn't look like a question" for "what?".
+    chatter = ("thanks, that helped", "ok?", "lol?", "what?", "why not?", "hi?")
+    for content, cid in [*((c, 55) for c in chatter), ("why Ramstein?", 56)]:
         chan = FakeChannel(cid)
         await cog.on_message(FakeMessage(content, channel=chan))
-        assert chan.outbox == [] and chan.threads == []
+        assert chan.outbox == [] and chan.threads == [], content
 
 
 async def test_answer_channel_without_thread_permission_replies_in_channel(tmp_path):

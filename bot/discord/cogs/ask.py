@@ -47,6 +47,7 @@ class Rendered(NamedTuple):
     reply: ReplyData
     answered: bool
     repeated: bool = False  # a cooldown notice this member already got in this wait
+    asked_something: bool = True  # False: a greeting, "ok?", "what?": nothing was searched for
 
 
 class AskCog(commands.Cog, name="Ask"):
@@ -71,7 +72,9 @@ class AskCog(commands.Cog, name="Ask"):
                 render_cooldown(outcome.retry_after, outcome.questions, outcome.seconds), False, not outcome.first
             )
         return Rendered(
-            render_answer(outcome.answer, ephemeral=ephemeral, learned=outcome.learned, teach=outcome.teachable), True
+            render_answer(outcome.answer, ephemeral=ephemeral, learned=outcome.learned, teach=outcome.teachable),
+            True,
+            asked_something=outcome.asked_something,
         )
 
     # ------------------------------------------------------------------ /ask
@@ -142,16 +145,18 @@ class AskCog(commands.Cog, name="Ask"):
 
     async def _reply(self, message: discord.Message, question: str) -> None:
         key = str(message.id)
-        reply, answered, repeated = await self.answer(message.author.id, question, key, where=_where(message))
+        reply, answered, repeated, _ = await self.answer(message.author.id, question, key, where=_where(message))
         if repeated:
             return  # one cooldown notice per wait: a flood must not make the bot flood the channel
         await reply_to(message, reply, key, delete_after=None if answered else COOLDOWN_NOTICE_SECONDS)
 
     async def _answer_in_thread(self, message: discord.Message, question: str) -> None:
         key = str(message.id)
-        reply, answered, repeated = await self.answer(message.author.id, question, key, where=_where(message))
-        if repeated:
-            return
+        reply, answered, repeated, asked_something = await self.answer(
+            message.author.id, question, key, where=_where(message)
+        )
+        if repeated or (answered and not asked_something):
+            return  # chatter that ends in "?" ("ok?", "lol?", "what?"): no thread for it
         if not answered:
             await reply_to(message, reply, delete_after=COOLDOWN_NOTICE_SECONDS)
             return
