@@ -28,6 +28,23 @@ def answer_title(message: Any) -> str | None:
     return title_of_text_reply(getattr(message, "content", None))
 
 
+_USER_OR_ROLE = re.compile(r"<@([!&]?)([0-9]+)>")
+
+
+def named_mentions(message: Any) -> str:
+    """The message's text with user and role mentions as "@name" (what members saw), from
+    the mentions Discord sent with it; channel mentions stay links (discord.py's
+    clean_content would make an uncached channel "#deleted-channel")."""
+    users = {u.id: u.display_name for u in getattr(message, "mentions", None) or ()}
+    roles = {r.id: r.name for r in getattr(message, "role_mentions", None) or ()}
+
+    def name(m: re.Match[str]) -> str:
+        found = (roles if m[1] == "&" else users).get(int(m[2]))
+        return f"@{found}" if found else m[0]  # unknown: App.teach drops the raw id
+
+    return _USER_OR_ROLE.sub(name, getattr(message, "content", None) or "")
+
+
 def mention_pattern(user_id: int, role_id: int | None = None) -> re.Pattern[str]:
     """`<@id>` or `<@!id>`; with `role_id`, also that role's `<@&id>`."""
     role = rf"|<@&{int(role_id)}>" if role_id is not None else ""

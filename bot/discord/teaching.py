@@ -34,7 +34,7 @@ from ..rendering.kb import render_refused, render_taught
 from ..rendering.messages import question_from_title
 from ..teach import MAX_ANSWER_CHARS
 from .actors import actor_for
-from .messages import answer_title, clean_question, strip_mention
+from .messages import answer_title, clean_question, named_mentions, strip_mention
 from .replies import guarded, reply_with
 
 if TYPE_CHECKING:
@@ -188,8 +188,8 @@ async def teach_from_message(interaction: discord.Interaction, message: discord.
         await reply_with(interaction, render_refused(refused))
         return
     question = await question_for(bot, message)
-    # Mentions as "@name" (discord.py's clean_content), not "<@id>": the answer is saved to disk.
-    text = message.clean_content if content else ""
+    # Mentions as "@name", not "<@id>": the answer is saved to disk.
+    text = named_mentions(message)
     await interaction.response.send_modal(TeachModal(question, text, message.channel.id, message.id))
 
 

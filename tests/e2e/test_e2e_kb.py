@@ -169,12 +169,15 @@ async def test_a_taught_chat_message_with_mentions_stores_no_raw_user_id(fake: F
     kdir = copy_knowledge(tmp_path)
     async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
         question, no_answer = await run.ask_mention(RELAY_QUESTION)
-        reply = await fake.send_message(f"<@{dave['id']}> {RELAY_ANSWER}", author=fake.owner, reply_to=no_answer)
+        channel = f"<#{fake.channel_id}>"  # a channel mention stays a link (not "#deleted-channel")
+        reply = await fake.send_message(
+            f"<@{dave['id']}> {RELAY_ANSWER} See {channel}.", author=fake.owner, reply_to=no_answer
+        )
         modal = await fake.wait_for_interaction_response(
             await fake.send_message_command("Teach KB Bot", reply, user=fake.owner)
         )
         prefilled = fake.modal_fields(modal)["answer"]["value"]
-        assert prefilled.casefold() == f"@dave {RELAY_ANSWER}".casefold()  # the name, as members saw it
+        assert prefilled.casefold() == f"@dave {RELAY_ANSWER} See {channel}.".casefold()  # the name, as members saw it
         typed = f"{prefilled} Ask <@!{dave['id']}> or <@&{staff['id']}> for a spare one."
         taught = await reply_of(fake, await fake.submit_modal(modal, {"answer": typed}), timeout=20)
         assert "Learned" in text_of(taught)
