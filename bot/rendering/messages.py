@@ -467,6 +467,7 @@ def render_reload_error(exc: BaseException) -> ReplyData:
 def render_not_admin(command: str = "reload") -> ReplyData:
     return render_notice(
         f"Sorry, only server admins can use /{command}: it needs the Manage Server permission "
+        "(in the server the knowledge base belongs to, when the bot is in several) "
         "or an admin role or user listed in the bot's settings. Nothing was changed."
     )
 

@@ -18,7 +18,7 @@ from discord import app_commands
 from bot.app import AnswerState
 from bot.config import Secret, Settings
 from bot.discord import client as client_mod
-from bot.discord.checks import NotAdmin, admin_predicate, is_admin
+from bot.discord.checks import NotAdmin, admin_predicate, interaction_is_admin, is_admin
 from bot.discord.client import KnowledgeBot, apply_endpoints, build_intents, create_bot
 from bot.discord.cogs import ask as ask_mod
 from bot.discord.cogs.admin import AdminCog
@@ -538,6 +538,37 @@ async def test_others_are_refused_and_nothing_is_reloaded(tmp_path, user, guild)
     [sent] = it.outbox
     assert sent.ephemeral and "only server admins" in sent.content and "Manage Server" in sent.content
     assert_no_pings(it.outbox)
+
+
+@pytest.mark.parametrize(
+    "guild_ids,servers,guild,allowed",
+    [
+        ((), 1, 77, True),  # the bot's only server
+        ((), 2, 77, False),  # one of several, none named: Manage Server there says nothing
+        ((77,), 2, 77, True),  # the server GUILD_IDS names
+        ((78,), 2, 77, False),
+        ((78,), 1, 77, False),  # GUILD_IDS names the home server even while the bot is in one
+    ],
+)
+async def test_manage_server_counts_only_in_the_bots_home_server(
+    tmp_path, monkeypatch, guild_ids, servers, guild, allowed
+):
+    bot = make_bot(tmp_path, admin_user_ids=frozenset({10}), admin_role_ids=frozenset({20}), guild_ids=guild_ids)
+    monkeypatch.setattr(bot, "guilds", [object()] * servers, raising=False)
+    manager = FakeInteraction(bot, FakeUser(1), permissions=discord.Permissions(manage_guild=True), guild_id=guild)
+    assert interaction_is_admin(manager) is allowed
+    # Configured users and roles are admins in any server.
+    for user in (FakeUser(10), FakeUser(1, roles=(20,))):
+        assert interaction_is_admin(FakeInteraction(bot, user, permissions=discord.Permissions.none(), guild_id=guild))
+    if not allowed:
+        cog = AdminCog(bot)
+        it = FakeInteraction(
+            bot, FakeUser(1), permissions=discord.Permissions(manage_guild=True), guild_id=guild, command_name="reload"
+        )
+        await invoke(bot, cog, "reload", it)
+        assert bot.service.reload_calls == 0
+        [sent] = it.outbox
+        assert sent.ephemeral and "when the bot is in several" in sent.content
 
 
 def test_reload_is_hidden_from_non_admins_by_default():
