@@ -98,6 +98,8 @@ class Section:
     # Links from this section's own blocks to places in the documentation, (href as
     # written, link text as plain text): other pages' words for what they link to.
     links: tuple[tuple[str, str], ...] = ()
+    # Further names links may use for this section besides `anchor` (RST target labels).
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
