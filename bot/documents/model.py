@@ -12,7 +12,8 @@ renderer understands:
 - ``**bold**``, ``*italic*`` and `` `code` `` (a code span holds its text as is; a backtick
   inside it is replaced by ``'``),
 - nothing else: links keep only their text, images are dropped (or their alt text kept
-  where it is the only content), HTML is dropped.
+  where it is the only content), HTML is dropped. (A link to a place in the documentation
+  is also recorded, apart from the text, in its section's `links`: documents/links.py.)
 
 `inline.to_plain` turns safe Markdown back into the plain text that is indexed and split
 into sentences.
