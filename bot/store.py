@@ -51,8 +51,9 @@ FORMAT_VERSION = 4
 # 2: stricter tag stripping, junk markers in the second half; 3: headings join paragraphs;
 # 4: front matter dropped; 5: structure-aware readers and section passages (bot/documents/)
 # 6: PyStemmer's Snowball English when installed (the current algorithm: "organization" is no
-# longer "organ"); the stemmer in use is in the key too (text.STEMMER)
-ANALYSIS_VERSION = 6
+# longer "organ"); the stemmer in use is in the key too (text.STEMMER); 7: Hangul fillers
+# are invisible (text.clean_invisible)
+ANALYSIS_VERSION = 7
 CACHE_DIR_NAME = ".kb-cache"
 _INDEX_ARRAYS = (
     "tokens",
