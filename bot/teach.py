@@ -85,11 +85,14 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
 def slugify(question: str) -> str:
     """A safe file stem from the question ("Why Ramstein?" -> "why-ramstein"); questions
     without Latin letters get a stable hash instead."""
-    ascii_text = unicodedata.normalize("NFKD", question).encode("ascii", "ignore").decode().lower()
-    slug = _SLUG_CHARS.sub("-", ascii_text).strip("-")
+    slug = _SLUG_CHARS.sub("-", _ascii(question)).strip("-")
     if not slug:
         return "answer-" + _digest(question_key(question))[:12]
     if len(slug) > SLUG_MAX:
@@ -112,24 +115,59 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# A `<` that can open HTML in Markdown (a tag, a closing tag, a comment, <!DOCTYPE>, <?...?>),
+# not an autolink (<https://...>), an email, or Discord's <#channel> and <:emoji:id>.
+_HTML_START = re.compile(r"<(?=[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)|/[A-Za-z]|!|\?)")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")
+_NEWLINES = re.compile(r"\r\n?")
+
+
+def _escape_html(line: str) -> str:
+    """`line` with every `<` that could open HTML escaped, except in code spans and where
+    it is escaped already (no double escape)."""
+    spans = [m.span() for m in _CODE_SPAN.finditer(line)]
+    out: list[str] = []
+    last = 0
+    for m in _HTML_START.finditer(line):
+        at = m.start()
+        if any(a <= at < b for a, b in spans) or (at - len(line[:at].rstrip("\\"))) % 2:
+            continue
+        out.append(line[last:at] + "\\")
+        last = at
+    out.append(line[last:])
+    return "".join(out)
+
+
 def as_discord_showed_it(answer: str) -> str:
     """The answer written as Markdown that reads the way Discord showed it. Discord has no
-    HTML blocks and no underlined (setext) headings: a line starting with `<details>` or a
-    `---` under a line of text is text there, but Markdown readers would drop the block as
-    HTML or turn the text into a heading, leaving nothing to learn. markdown-it finds exactly
-    those blocks (never inside code); the `<` is escaped, the underline set off by a blank line."""
-    lines = answer.split("\n")
-    for token in MarkdownIt("commonmark").parse(answer):
-        if token.map is None:
-            continue
-        if token.type == "html_block":
-            line = lines[token.map[0]]
-            at = line.find("<")
-            if at >= 0:
-                lines[token.map[0]] = line[:at] + "\\" + line[at:]
-        elif token.type == "heading_open" and token.markup in ("=", "-"):
-            lines[token.map[1] - 1] = "\n" + lines[token.map[1] - 1]
-    return "\n".join(lines)
+    HTML and no underlined (setext) headings: `<details>`, `<yourname>` or a `---` under a
+    line of text are text there, but Markdown readers drop HTML (a block with the lines it
+    swallows, up to a blank line) and turn the text into a heading, losing words or leaving
+    nothing to learn. markdown-it finds exactly those lines (never inside code): each `<`
+    that opens HTML there is escaped, the underline set off by a blank line. Escaping a
+    block's first line can let a later line (`</details>`) open a block of its own, so this
+    repeats until markdown-it finds none."""
+    text = _NEWLINES.sub("\n", answer)  # markdown-it's own line breaks, so its line numbers fit
+    md = MarkdownIt("commonmark")
+    for _ in range(text.count("\n") + 2):  # each round fixes at least one line
+        lines = text.split("\n")
+        for token in md.parse(text):
+            if token.map is None:
+                continue
+            start, end = token.map
+            html = token.type == "html_block" or (
+                token.type == "inline" and any(c.type == "html_inline" for c in token.children or ())
+            )
+            if html:
+                for i in range(start, end):
+                    lines[i] = _escape_html(lines[i])
+            elif token.type == "heading_open" and token.markup in ("=", "-"):
+                lines[end - 1] = "\n" + lines[end - 1]
+        fixed = "\n".join(lines)
+        if fixed == text:
+            break
+        text = fixed
+    return text
 
 
 def learned_markdown(question: str, answer: str, taught_by: str | None, taught_on: date, source: str) -> str:

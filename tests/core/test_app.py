@@ -269,6 +269,18 @@ def test_a_learned_answer_keeps_no_raw_user_or_role_id(app):
         ("When does the yarrow shuttle land?", "It lands at ten.\n===", "lands at ten"),
         ("How do I reset the flarn?", "<details>Press the flarn reset button twice.</details>", "button twice"),
         ("How do I open the vexil?", "> <div>Turn the vexil handle left.", "handle left"),
+        # The lines after the first of an HTML-looking block are text too (a closing tag
+        # there used to start a block of its own and swallow what followed).
+        (
+            "How do I fold the wimple?",
+            "<details>\n<summary>Folding</summary>\nFold the wimple thrice.",
+            "wimple thrice",
+        ),
+        ("How do I wind the gorp?", "Wind it:\n<div>\nslowly\n</div>\nthen the gorp chimes.", "gorp chimes"),
+        # A word in angle brackets is text in Discord, not a tag to drop.
+        # Old Mac line breaks (a lone CR) are line breaks to Markdown too.
+        ("How do I dry the snood?", "Rinse the snood.\r<details>\rThen dry the snood.", "dry the snood"),
+        ("How do I log in to the quib?", "Type quib login <yourname> in the quib console.", "<yourname>"),
     ],
 )
 def test_chat_answers_are_learned_as_discord_showed_them(app, question, answer, words):
