@@ -70,6 +70,7 @@ from .teach import (
     check_teaching,
     learned_info,
     learned_markdown,
+    learned_names,
     learned_path,
     question_key,
     without_id_mentions,
@@ -484,15 +485,17 @@ class App:
         return Taught(info, result, resolved, replaced, saved)
 
     def _learned_path_for(self, question: str) -> str:
-        """Where this question's learned answer goes: its plain name, unless a different
-        question's answer (or a file of someone's own) is there; then a name of its own."""
+        """Where this question's learned answer goes: wherever it is saved already (its plain
+        name, its own name, or an older version's name), else its plain name, unless a
+        different question's answer (or a file of someone's own) is there: a name of its own."""
+        key = question_key(question)
+        for rel in learned_names(question):
+            if (self.service.knowledge_dir / rel).exists():
+                there = self.learned_info(rel)
+                if there is not None and question_key(there.question) == key:
+                    return rel  # the same question taught again: replace its answer
         rel = learned_path(question)
-        if not (self.service.knowledge_dir / rel).exists():
-            return rel
-        there = self.learned_info(rel)
-        if there is not None and question_key(there.question) == question_key(question):
-            return rel  # the same question taught again: replace its answer
-        return learned_path(question, distinct=True)
+        return learned_path(question, distinct=True) if (self.service.knowledge_dir / rel).exists() else rel
 
     def _resolve_gaps(self, question: str | None, document: str) -> int:
         """Resolve the gaps with the taught question's terms, and those that are now

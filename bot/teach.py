@@ -111,6 +111,17 @@ def learned_path(question: str, *, distinct: bool = False) -> str:
     return f"{LEARNED_DIR}/{slug}.md"
 
 
+def learned_names(question: str) -> tuple[str, ...]:
+    """Every path this question's learned answer may already be saved at: its plain name,
+    its `distinct` one, and the name the bot gave questions without Latin letters before
+    the closing "?" stopped counting (the hash of the whole question), so teaching such a
+    question again replaces its older file instead of adding a second answer."""
+    names = [learned_path(question), learned_path(question, distinct=True)]
+    if not _SLUG_CHARS.sub("-", _ascii(question)).strip("-"):
+        names.append(f"{LEARNED_DIR}/answer-{_digest(question.strip().casefold())[:12]}.md")
+    return tuple(dict.fromkeys(names))
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 

@@ -252,6 +252,41 @@ def test_a_different_question_with_the_same_file_name_does_not_replace_an_answer
     assert "plonkers" in (kdir / one.learned.document).read_text(encoding="utf-8")
 
 
+def test_re_teaching_a_question_replaces_its_answer_saved_under_the_older_name(app):
+    # Before the names of questions without Latin letters hashed the question without its
+    # closing "?", "Что такое кварк?" was saved as answer-<hash of "что такое кварк?">.
+    import hashlib
+    from datetime import date
+
+    from bot.teach import LEARNED_DIR, learned_markdown
+
+    question = "Что такое кварк?"
+    old = f"{LEARNED_DIR}/answer-{hashlib.sha256(question.casefold().encode()).hexdigest()[:12]}.md"
+    path = app.service.knowledge_dir / old
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(learned_markdown(question, "The old answer, about plonkers.", "h", date(2026, 1, 1), "console"))
+    assert isinstance(app.reload(ADMIN), o.Reloaded)
+    again = app.teach(ADMIN, question, "The new answer, about zibbles.", "console")
+    assert isinstance(again, o.Taught) and again.replaced and again.learned.document == old
+    learned = sorted(p.name for p in (app.service.knowledge_dir / LEARNED_DIR).iterdir())
+    assert learned == [path.name] and "zibbles" in path.read_text(encoding="utf-8")
+
+
+def test_a_question_taught_again_after_the_other_one_left_replaces_its_own_answer(app):
+    # "C++ help?" took c-help, so "C help?" got a name of its own; once "C++ help?" is
+    # removed, teaching "C help?" again must replace that answer, not add a second one.
+    from bot.teach import LEARNED_DIR
+
+    one = app.teach(ADMIN, "What does C++ mean here?", "The first answer, about plonkers.", "console")
+    two = app.teach(ADMIN, "What does C mean here?", "The second answer, about zibbles.", "console")
+    assert isinstance(one, o.Taught) and isinstance(two, o.Taught)
+    (app.service.knowledge_dir / one.learned.document).unlink()
+    assert isinstance(app.reload(ADMIN), o.Reloaded)
+    again = app.teach(ADMIN, "What does C mean here?", "The second answer, about zobbles.", "console")
+    assert isinstance(again, o.Taught) and again.replaced and again.learned.document == two.learned.document
+    assert len(list((app.service.knowledge_dir / LEARNED_DIR).iterdir())) == 1
+
+
 def test_a_learned_answer_keeps_no_raw_user_or_role_id(app):
     taught = app.teach(ADMIN, "Who has the <@&4242424242> key?", "<@1234567890> has it; ask <@!99887766>.", "console")
     assert isinstance(taught, o.Taught), taught
