@@ -9,7 +9,7 @@ configured admins may lack Manage Server.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 import discord
@@ -44,14 +44,17 @@ def is_admin(user: Any, settings: Settings, permissions: discord.Permissions | N
     return any(getattr(r, "id", None) in settings.admin_role_ids for r in roles)
 
 
-def home_server(guild_id: int, settings: Settings, servers: int) -> bool:
+def home_server(guild_id: int, settings: Settings, servers: Collection[int]) -> bool:
     """Whether Manage Server in this server says who runs the bot's knowledge base: one of
-    GUILD_IDS when set, else the bot's only server. The knowledge base, its gaps and audit
-    are the bot's, not a server's: once the bot is in several servers, anyone who invites
-    it to their own would otherwise be an admin of everyone's knowledge base."""
+    GUILD_IDS when set, else the bot's only server (`servers`: the ids of the servers the
+    bot is in). The knowledge base, its gaps and audit are the bot's, not a server's: once
+    the bot is in several servers, anyone who invites it to their own would otherwise be an
+    admin of everyone's knowledge base. The id, not the count: the app's commands can be
+    added to a server without the bot (the applications.commands scope alone), and that
+    server's interactions come to the bot all the same."""
     if settings.guild_ids:
         return guild_id in settings.guild_ids
-    return servers <= 1
+    return set(servers) == {guild_id}
 
 
 def interaction_is_admin(interaction: discord.Interaction) -> bool:
@@ -62,15 +65,15 @@ def interaction_is_admin(interaction: discord.Interaction) -> bool:
     perms = interaction.permissions if guild_id is not None else None
     if perms is None or guild_id is None:
         return interaction.user.id in settings.admin_user_ids
-    servers = len(getattr(interaction.client, "guilds", ()) or ())
+    servers = [g.id for g in getattr(interaction.client, "guilds", ()) or ()]
     if not home_server(guild_id, settings, servers):
         # Configured users and roles still count (a role id names one server's role).
         if perms.manage_guild or perms.administrator:
             log.warning(
-                "Manage Server in server %s does not make an admin here: the bot is in %d servers "
-                "and GUILD_IDS does not list this one",
+                "Manage Server in server %s does not make an admin here: it is not the bot's only "
+                "server (the bot is in %d) and GUILD_IDS does not list it",
                 guild_id,
-                servers,
+                len(servers),
             )
         return is_admin(interaction.user, settings, discord.Permissions.none())
     return is_admin(interaction.user, settings, perms)

@@ -18,6 +18,7 @@ from bot.cooldown import Cooldown
 from bot.service import KnowledgeService
 
 BOT_ID = 999
+HOME_GUILD_ID = 77  # the server the fake interactions come from, by default
 _ids = itertools.count(10_000)
 
 
@@ -118,7 +119,7 @@ class FakeInteraction:
         client: Any,
         user: FakeUser | None = None,
         *,
-        guild_id: int | None = 77,
+        guild_id: int | None = HOME_GUILD_ID,
         channel_id: int = 55,
         permissions: discord.Permissions | None = None,
         command_name: str = "ask",
@@ -248,6 +249,8 @@ class FakeBot:
     service: Any
     app: App = field(default=None)  # type: ignore[assignment]
     user: FakeUser = field(default_factory=lambda: FakeUser(BOT_ID, bot=True))
+    # The servers the bot is in: the one the fake interactions come from.
+    guilds: list[Any] = field(default_factory=lambda: [SimpleNamespace(id=HOME_GUILD_ID)])
 
     def __post_init__(self) -> None:
         if self.app is None:

@@ -10,6 +10,7 @@ import logging
 import re
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import discord
 import pytest
@@ -543,18 +544,22 @@ async def test_others_are_refused_and_nothing_is_reloaded(tmp_path, user, guild)
 @pytest.mark.parametrize(
     "guild_ids,servers,guild,allowed",
     [
-        ((), 1, 77, True),  # the bot's only server
-        ((), 2, 77, False),  # one of several, none named: Manage Server there says nothing
-        ((77,), 2, 77, True),  # the server GUILD_IDS names
-        ((78,), 2, 77, False),
-        ((78,), 1, 77, False),  # GUILD_IDS names the home server even while the bot is in one
+        ((), [77], 77, True),  # the bot's only server
+        ((), [77, 78], 77, False),  # one of several, none named: Manage Server there says nothing
+        # The app's commands added to a server without the bot (the applications.commands
+        # scope alone): the bot's only server is another one.
+        ((), [78], 77, False),
+        ((), [], 77, False),
+        ((77,), [77, 78], 77, True),  # the server GUILD_IDS names
+        ((78,), [77, 78], 77, False),
+        ((78,), [77], 77, False),  # GUILD_IDS names the home server even while the bot is in one
     ],
 )
 async def test_manage_server_counts_only_in_the_bots_home_server(
     tmp_path, monkeypatch, guild_ids, servers, guild, allowed
 ):
     bot = make_bot(tmp_path, admin_user_ids=frozenset({10}), admin_role_ids=frozenset({20}), guild_ids=guild_ids)
-    monkeypatch.setattr(bot, "guilds", [object()] * servers, raising=False)
+    monkeypatch.setattr(bot, "guilds", [SimpleNamespace(id=g) for g in servers], raising=False)
     manager = FakeInteraction(bot, FakeUser(1), permissions=discord.Permissions(manage_guild=True), guild_id=guild)
     assert interaction_is_admin(manager) is allowed
     # Configured users and roles are admins in any server.
