@@ -513,3 +513,14 @@ def test_generic_hugo_boxes_take_their_kind_from_the_argument() -> None:
         Admonition("danger", "Stop", (Paragraph("Do not."),)),
         Paragraph("Never closed, so no box."),
     )
+
+
+def test_text_nested_past_the_parsers_limit_is_noted_not_dropped_silently() -> None:
+    # markdown-it stops at its nesting limit and drops what is deeper without a word.
+    deep_list = "".join("  " * i + f"- item {i}\n" for i in range(12))
+    tree = read(f"# Doc\n\nIntro.\n\n{deep_list}")
+    assert "item 8" in repr(tree_blocks(tree))  # what is within the limit stays
+    assert any("nested too deeply" in n for n in tree.notes)
+    assert not read("# Doc\n\n- a\n  - b\n\n> quote\n").notes
+    with pytest.raises(KnowledgeError, match="nested too deeply"):
+        read(">" * 30 + " deep quote\n")

@@ -103,13 +103,21 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         builder = _Builder(deadline, prepared.title)
         # A piece may use a link reference defined in a later one: known to all in advance.
         refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
+        too_deep = False
         for offset, chunk in _chunks(prepared.text):
             env = {_DEADLINE: deadline, "references": refs}
-            builder.feed(parser.parse(chunk, env), offset)
+            tokens = parser.parse(chunk, env)
+            too_deep = too_deep or _cut_at_nesting_limit(tokens)
+            builder.feed(tokens, offset)
+            del tokens
         root, h1 = builder.finish()
     title = prepared.title or h1
     if not root.blocks and not root.children:
+        if too_deep:
+            raise KnowledgeError(f"its text is nested too deeply to read ({_TOO_DEEP})")
         raise KnowledgeError("it has no readable text (only markup, images or front matter)")
+    if too_deep:
+        prepared.notes.append(f"left out text nested too deeply ({_TOO_DEEP})")
     log.debug("%s: read %d top-level sections", path, len(root.children))
     return DocTree(title=title, root=root, source=prepared.source, notes=tuple(prepared.notes))
 
@@ -131,6 +139,19 @@ def _parser() -> MarkdownIt:
         md.core.ruler.at("inline", _inline_with_deadline)
         _MD_INSTANCE = md
     return _MD_INSTANCE
+
+
+_TOO_DEEP = "lists or quotes inside each other, about ten levels deep"
+
+
+def _cut_at_nesting_limit(tokens: list[Token]) -> bool:
+    """Whether markdown-it dropped text at its nesting limit: it stops there without a
+    word, leaving a list item or quote opened at the deepest level with nothing in it."""
+    deepest = _parser().options["maxNesting"] - 1
+    return any(
+        tokens[i].nesting == 1 and tokens[i].level >= deepest and tokens[i + 1].nesting == -1
+        for i in range(len(tokens) - 1)
+    )
 
 
 def _block_deadline(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
