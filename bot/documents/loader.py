@@ -64,11 +64,13 @@ class Scan:
     files: tuple[tuple[str, Signature], ...]
     configs: tuple[tuple[str, Signature], ...] = ()
     folders: dict[str, FolderConfig] = field(default_factory=dict)  # folder -> settings
-    skipped: tuple[SkippedFile, ...] = ()  # kb.toml files that could not be used
+    skipped: tuple[SkippedFile, ...] = ()  # kb.toml files that could not be used, broken links
 
     def entries(self) -> list[tuple[str, Signature]]:
-        """Everything whose change makes a saved index stale (files and kb.toml)."""
-        return sorted([*self.files, *self.configs])
+        """Everything whose change makes a saved index stale (files, kb.toml, and entries
+        such as broken links that are reported as skipped without being read)."""
+        unread = [(s.path, s.signature) for s in self.skipped if s.signature is not None]
+        return sorted([*self.files, *self.configs, *unread])
 
     def folder_config(self, rel: str) -> FolderConfig:
         parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
@@ -159,6 +161,16 @@ def _walk(
             except OSError:
                 continue  # vanished between listing and stat
             files.append((child, (st.st_size, st.st_mtime_ns)))
+        elif entry.name != KB_TOML and not cfg.excluded(child) and not cfg.excluded(child + "/"):
+            # Neither file nor folder: a link to nothing (or to itself), a pipe, a socket.
+            # A pipe is never opened: reading one waits for a writer that may never come.
+            why = "it is a link to a file that does not exist" if entry.is_symlink() else "it is not a regular file"
+            try:
+                st = entry.lstat()  # the link's own: re-pointing or removing it makes a saved index stale
+            except OSError:
+                continue  # vanished between listing and stat
+            log.warning("skipped %s: %s", child, why)
+            bad.append(SkippedFile(child, why, (st.st_size, st.st_mtime_ns)))
 
 
 def load_file(

@@ -224,6 +224,24 @@ def test_symlink_loop_is_not_followed_forever(tmp_path):
     assert [f for f, _ in scan_knowledge(tmp_path).files] == ["a.txt", "sub/b.txt"]
 
 
+def test_a_broken_link_or_a_pipe_is_reported_not_passed_over(tmp_path):
+    import os
+
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "moved.md").symlink_to(tmp_path / "gone.md")
+    (tmp_path / "self.md").symlink_to(tmp_path / "self.md")  # a loop
+    os.mkfifo(tmp_path / "pipe.md")  # reading it would wait forever
+    (tmp_path / "kb.toml").write_text('exclude = ["drafts/"]\n')
+    (tmp_path / "drafts").symlink_to(tmp_path / "nowhere")
+    kb = load_knowledge(tmp_path)
+    assert [d.path for d in kb.documents] == ["a.txt"]
+    assert skipped(kb) == {
+        "moved.md": "it is a link to a file that does not exist",
+        "pipe.md": "it is not a regular file",
+        "self.md": "it is a link to a file that does not exist",
+    }
+
+
 def test_files_a_site_generator_copies_as_they_are_link_to_themselves(tmp_path):
     # MkDocs, Sphinx and Hugo turn .md/.rst into pages; a PDF or .html file in the docs
     # folder is published under its own name: `rules.html#moderation` would be a dead link.
@@ -267,3 +285,18 @@ def test_bot_folders_named_as_the_modules_that_write_them():
     from bot.uploads import UPLOADS_DIR
 
     assert set(loader_mod.BOT_FOLDERS) == {LEARNED_DIR, UPLOADS_DIR}
+
+
+def test_a_broken_link_is_reported_by_a_saved_index_only_while_it_is_there(tmp_path):
+    from bot.service import KnowledgeService
+
+    kb_dir = tmp_path / "kb"
+    kb_dir.mkdir()
+    (kb_dir / "a.txt").write_text(ARTICLE)
+    KnowledgeService.open(kb_dir, build_workers=1)  # builds and saves the index
+    (kb_dir / "moved.md").symlink_to(kb_dir / "gone.md")
+    service = KnowledgeService.open(kb_dir, build_workers=1)
+    assert "moved.md" in skipped(service.knowledge)
+    (kb_dir / "moved.md").unlink()
+    assert "moved.md" not in skipped(KnowledgeService.open(kb_dir, build_workers=1).knowledge)
+    assert "moved.md" not in {s.path for s in service.reload().skipped}
