@@ -493,7 +493,7 @@ class App:
 
     @property
     def max_file_bytes(self) -> int:
-        return int(self.settings.max_file_mb * 1024 * 1024)
+        return int(self.settings.max_file_mb * 1e6)  # MB as the loader counts them, so what is added loads
 
     def kb_precheck(self, actor: Actor, name: str, size: int, replace: bool = False) -> Refused | None:
         """Before downloading an upload: permission, file name, size and an existing file.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from ..errors import KnowledgeError
 from ..text import clean_invisible
@@ -44,3 +45,24 @@ def decode_text(data: bytes) -> str:
     if "\x00" in text[:8192]:
         raise KnowledgeError("the file looks binary, not text")
     return clean_invisible(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+
+
+def decode_page(data: bytes) -> str:
+    """An HTML page's text: UTF-8, or the charset the page declares (<meta charset>,
+    http-equiv) when it is not (a page saved from the web keeps its bytes)."""
+    try:
+        return decode_text(data)
+    except KnowledgeError:
+        m = _META_CHARSET.search(data[:4096])
+        if m is None:
+            raise
+        try:
+            text = data.decode(m.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            raise KnowledgeError(
+                f"the page is neither UTF-8 nor the {m.group(1).decode('ascii', 'replace')} it declares"
+            ) from None
+        return decode_text(text.encode("utf-8"))

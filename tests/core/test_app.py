@@ -335,6 +335,33 @@ def test_kb_add_refuses_too_big_files(tmp_path):
     assert snapshot(app) == before
 
 
+def test_kb_add_size_limit_is_the_one_the_loader_applies(tmp_path):
+    # MAX_FILE_MB counted as MiB on upload but MB by the loader: a file between the two
+    # was saved, then skipped by the reload as too big.
+    app = make_app(tmp_path, max_file_mb=0.01)
+    result = app.kb_add(ADMIN, "big.txt", b"Word " * 2040)  # 10 200 bytes: 0.0102 MB
+    assert result.reason == o.TOO_BIG
+    assert app.kb_precheck(ADMIN, "big.txt", 10_200).reason == o.TOO_BIG
+
+
+def test_kb_add_takes_text_that_merely_starts_like_a_binary_format(app):
+    # "MZ", "ID3", "GIF8"... are also how a line of text can begin; the folder reads such
+    # a file, so an upload of it is not refused as binary.
+    for name, text in (
+        ("mz.md", "MZ series manual\n\nThe MZ-100 charges over USB.\n"),
+        ("id3.txt", "ID3 tags\n\nTags hold the song title.\n"),
+    ):
+        added = app.kb_add(ADMIN, name, text.encode())
+        assert isinstance(added, o.KbAdded), added
+
+
+def test_kb_add_takes_a_saved_web_page_in_the_charset_it_declares(app):
+    page = '<html><head><meta charset="windows-1252"><title>Caf\u00e9</title></head><body><p>The caf\u00e9 opens at 8.</p></body></html>'
+    added = app.kb_add(ADMIN, "cafe.html", page.encode("cp1252"))
+    assert isinstance(added, o.KbAdded), added
+    assert app.kb_add(ADMIN, "plain.html", "<p>Caf\u00e9</p>".encode("cp1252")).reason == o.NOT_UTF8
+
+
 def test_kb_add_duplicate_without_replace_and_failed_replace_restore_the_original(app):
     assert isinstance(app.kb_add(ADMIN, "guide.md", b"# Guide\n\nParking is behind building 3.\n"), o.KbAdded)
     before = snapshot(app)

@@ -20,7 +20,7 @@ from ...errors import KnowledgeError
 from .. import inline
 from ..boilerplate import MainText, main_text
 from ..deadline import Deadline
-from ..decode import decode_text
+from ..decode import decode_page
 from ..model import (
     Admonition,
     Block,
@@ -101,7 +101,6 @@ _ADMONITION_KINDS = (
     "seealso",
 )
 _FEED_CHARS = 256 * 1024
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 _HEADING_LINK_MARKS = "¶#§🔗\uf0c1 "
 
 
@@ -509,7 +508,7 @@ def _dedent(code: str) -> str:
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     deadline = Deadline(options.timeout_s)
-    markup = _decode(data)
+    markup = decode_page(data)
     builder = _TreeBuilder()
     try:
         for start in range(0, len(markup), _FEED_CHARS):  # in pieces, to check the time between
@@ -550,23 +549,6 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     title_node = _find(doc, "title")
     title = h1 or (fold_spaces(_raw_text(title_node, drop=False)) if title_node is not None else "") or None
     return DocTree(title=title, root=root, source=_canonical(doc), notes=tuple(notes))
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8, or the charset the page declares (<meta charset>, http-equiv) when it is not."""
-    try:
-        return decode_text(data)
-    except KnowledgeError:
-        m = _META_CHARSET.search(data[:4096])
-        if m is None:
-            raise
-        try:
-            text = data.decode(m.group(1).decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
-            raise KnowledgeError(
-                f"the page is neither UTF-8 nor the {m.group(1).decode('ascii', 'replace')} it declares"
-            ) from None
-        return decode_text(text.encode("utf-8"))
 
 
 def _canonical(doc: _Node) -> str | None:
