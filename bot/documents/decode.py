@@ -44,7 +44,40 @@ def decode_text(data: bytes) -> str:
         raise KnowledgeError("the file is empty")
     if "\x00" in text[:8192]:
         raise KnowledgeError("the file looks binary, not text")
-    return clean_invisible(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not utf8 or _has_controls(data):
+        text = drop_controls(text)
+    return clean_invisible(text)
+
+
+# Control characters but tab and line ends: a terminal runs them (colour, window title,
+# clear screen: pasted command output has them) and Discord shows them as garbage.
+_C0_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Escape sequences go whole (CSI "ESC [ 31 m", OSC "ESC ] 0;title BEL"), else the ESC and the
+# character after it; bounded, so no pattern runs away.
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]{0,32}[ -/]{0,4}[@-~]|\][^\x07\x1b\n]{0,512}(?:\x07|\x1b\\)|[ -~]?)")
+_SCAN_BYTES = 1 << 20
+
+
+def _has_controls(data: bytes) -> bool:
+    """Whether UTF-8 `data` holds a control character; a byte below 0x20 is always one,
+    so a megabyte at a time is checked without decoding (a huge file is not copied)."""
+    for start in range(0, len(data), _SCAN_BYTES):
+        piece = data[start : start + _SCAN_BYTES]
+        if len(piece.translate(None, _C0_BYTES)) != len(piece):
+            return True
+    return not data.isascii() and _C1_UTF8.search(data) is not None
+
+
+def drop_controls(text: str) -> str:
+    """`text` without terminal escape sequences and control characters (tab and newline
+    kept; a vertical tab or form feed becomes a space)."""
+    if _CONTROL.search(text) is None:
+        return text
+    text = _ESCAPE.sub("", text).replace("\x0b", " ").replace("\x0c", " ")
+    return _CONTROL.sub("", text)
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -300,3 +301,25 @@ def test_a_broken_link_is_reported_by_a_saved_index_only_while_it_is_there(tmp_p
     (kb_dir / "moved.md").unlink()
     assert "moved.md" not in skipped(KnowledgeService.open(kb_dir, build_workers=1).knowledge)
     assert "moved.md" not in {s.path for s in service.reload().skipped}
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def test_control_characters_in_a_file_never_reach_passages(tmp_path):
+    # Terminal escapes (colour, window title, clear screen), a bell, a NUL past the first
+    # 8 KB, C1 controls: drawn raw by the console and garbage in Discord.
+    junk = "\x1b]0;title\x07 the \x1b[31mred\x1b[0m bell\x07 \x1b[2Jcleared, one\x0ctwo\x0bthree \x9b1m nul\x00x."
+    pad = "Padding words for the first eight kilobytes. " * 200
+    (tmp_path / "a.md").write_text(f"# Ti\x1btle\n\n{pad}\n\n{junk}\n")
+    (tmp_path / "b.txt").write_text(f"Title\x07\n\n{pad}\n\n{junk}\n")
+    (tmp_path / "c.html").write_text(f"<title>Ti\x1btle</title><p>{pad}</p><p>{junk}</p>")
+    (tmp_path / "d.rst").write_text(f"Title\n=====\n\n{pad}\n\n{junk}\n")
+    kb = load_knowledge(tmp_path)
+    assert skipped(kb) == {}
+    for d in kb.documents:
+        assert not CONTROL.search(d.title), d
+    for p in kb.passages:
+        assert not CONTROL.search(p.text + p.markdown + "".join(p.sentences)), (p.document, p.text[-120:])
+    last = [p.text for p in kb.passages if "cleared" in p.text]
+    assert len(last) == 4 and all("red bell" in t and "one two three" in t for t in last), last
