@@ -314,9 +314,7 @@ def _entry_line(e: KbEntry) -> str:
     title = escape_markdown(truncate(_one_line(e.title), 120))
     url = safe_url(e.source)
     name = f"[{title}]({url})" if url and len(url) < 400 else f"**{title}**"
-    return (
-        f"{name} — {_plural(e.passages, 'passage')} · {_ORIGIN.get(e.origin, e.origin)} · `{truncate(e.document, 200)}`"
-    )
+    return f"{name} — {_plural(e.passages, 'passage')} · {_ORIGIN.get(e.origin, e.origin)} · {_code(e.document)}"
 
 
 def render_kb_list(page: KbPage) -> ReplyData:
@@ -347,7 +345,7 @@ def render_kb_show(d: KbDocument) -> ReplyData:
     fields = [
         FieldData("Passages", str(e.passages), inline=True),
         FieldData("From", _ORIGIN.get(e.origin, e.origin), inline=True),
-        FieldData("File", f"`{truncate(e.document, 200)}`", inline=True),
+        FieldData("File", _code(e.document), inline=True),
     ]
     if d.learned is not None:
         src = safe_url(d.learned.source)
