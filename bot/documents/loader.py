@@ -85,9 +85,10 @@ class LoadedFile:
     passages: list[Passage]
 
 
-def scan_knowledge(root: Path) -> Scan:
+def scan_knowledge(root: Path, quiet: bool = False) -> Scan:
     """Every non-hidden file under `root` (excluded ones left out) and the kb.toml files;
-    KnowledgeError when the folder is missing, unreadable or has nothing to load."""
+    KnowledgeError when the folder is missing, unreadable or has nothing to load. `quiet`
+    logs what is skipped at debug level only (a watcher scans every few seconds)."""
     root = Path(root)
     if not root.exists():
         raise KnowledgeError(f"knowledge directory {root} does not exist")
@@ -98,7 +99,7 @@ def scan_knowledge(root: Path) -> Scan:
     folders: dict[str, FolderConfig] = {}
     bad: list[SkippedFile] = []
     try:
-        _walk(root, "", FolderConfig(), files, configs, folders, bad, {root.resolve()})
+        _walk(root, "", FolderConfig(), files, configs, folders, bad, {root.resolve()}, quiet)
     except OSError as exc:
         raise KnowledgeError(f"cannot list knowledge directory {root}: {exc.strerror or exc}") from None
     if not files:
@@ -118,7 +119,9 @@ def _walk(
     folders: dict[str, FolderConfig],
     bad: list[SkippedFile],
     seen: set[Path],
+    quiet: bool,
 ) -> None:
+    warn = log.debug if quiet else log.warning
     cfg = parent
     if rel in BOT_FOLDERS and parent.base_url is not None:
         # Taught answers and uploads are not pages of the site a base_url above points to.
@@ -131,7 +134,7 @@ def _walk(
         try:
             cfg = read_kb_toml(toml, rel, parent)
         except KnowledgeError as exc:  # the folder still loads, with the settings above it
-            log.warning("ignored %s: %s", name, exc)
+            warn("ignored %s: %s", name, exc)
             bad.append(SkippedFile(name, str(exc)))
     folders[rel] = cfg
     try:
@@ -139,7 +142,7 @@ def _walk(
     except OSError as exc:
         if not rel:
             raise
-        log.warning("skipped folder %s: %s", rel, exc.strerror or exc)
+        warn("skipped folder %s: %s", rel, exc.strerror or exc)
         bad.append(SkippedFile(rel + "/", f"cannot list the folder: {exc.strerror or exc}"))
         return
     for entry in entries:
@@ -151,10 +154,10 @@ def _walk(
                 continue
             real = entry.resolve()
             if real in seen:  # a symlink back up the tree (or to a folder already read)
-                log.warning("skipped folder %s: it links to a folder already read", child)
+                warn("skipped folder %s: it links to a folder already read", child)
                 continue
             seen.add(real)
-            _walk(entry, child, cfg, files, configs, folders, bad, seen)
+            _walk(entry, child, cfg, files, configs, folders, bad, seen, quiet)
         elif entry.is_file() and entry.name != KB_TOML and not cfg.excluded(child):
             try:
                 st = entry.stat()
@@ -169,7 +172,7 @@ def _walk(
                 st = entry.lstat()  # the link's own: re-pointing or removing it makes a saved index stale
             except OSError:
                 continue  # vanished between listing and stat
-            log.warning("skipped %s: %s", child, why)
+            warn("skipped %s: %s", child, why)
             bad.append(SkippedFile(child, why, (st.st_size, st.st_mtime_ns)))
 
 
