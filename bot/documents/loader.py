@@ -158,22 +158,37 @@ def _walk(
                 continue
             seen.add(real)
             _walk(entry, child, cfg, files, configs, folders, bad, seen, quiet)
-        elif entry.is_file() and entry.name != KB_TOML and not cfg.excluded(child):
+        elif entry.name == KB_TOML or cfg.excluded(child):
+            continue
+        elif entry.is_file() and not _links_to_hidden(entry):
             try:
                 st = entry.stat()
             except OSError:
                 continue  # vanished between listing and stat
             files.append((child, (st.st_size, st.st_mtime_ns)))
-        elif entry.name != KB_TOML and not cfg.excluded(child) and not cfg.excluded(child + "/"):
-            # Neither file nor folder: a link to nothing (or to itself), a pipe, a socket.
-            # A pipe is never opened: reading one waits for a writer that may never come.
-            why = "it is a link to a file that does not exist" if entry.is_symlink() else "it is not a regular file"
+        elif not cfg.excluded(child + "/"):  # a broken link may have been an excluded folder
+            # A link to nothing (or to itself), a pipe, a socket: a pipe is never opened, as
+            # reading one waits for a writer that may never come. A link to a hidden file
+            # (".env" and its token) is not read, as the hidden file itself is not.
+            if entry.is_file():
+                why = "it links to a hidden file, and hidden files are never read"
+            elif entry.is_symlink():
+                why = "it is a link to a file that does not exist"
+            else:
+                why = "it is not a regular file"
             try:
                 st = entry.lstat()  # the link's own: re-pointing or removing it makes a saved index stale
             except OSError:
                 continue  # vanished between listing and stat
             warn("skipped %s: %s", child, why)
             bad.append(SkippedFile(child, why, (st.st_size, st.st_mtime_ns)))
+
+
+def _links_to_hidden(entry: Path) -> bool:
+    try:
+        return entry.is_symlink() and entry.resolve().name.startswith(".")
+    except (OSError, RuntimeError):
+        return False  # a loop: is_file() was False already
 
 
 def load_file(

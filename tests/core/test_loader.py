@@ -225,7 +225,7 @@ def test_symlink_loop_is_not_followed_forever(tmp_path):
     assert [f for f, _ in scan_knowledge(tmp_path).files] == ["a.txt", "sub/b.txt"]
 
 
-def test_a_broken_link_or_a_pipe_is_reported_not_passed_over(tmp_path):
+def test_a_broken_link_a_pipe_or_a_link_to_a_hidden_file_is_reported_not_read(tmp_path):
     import os
 
     (tmp_path / "a.txt").write_text(ARTICLE)
@@ -234,12 +234,15 @@ def test_a_broken_link_or_a_pipe_is_reported_not_passed_over(tmp_path):
     os.mkfifo(tmp_path / "pipe.md")  # reading it would wait forever
     (tmp_path / "kb.toml").write_text('exclude = ["drafts/"]\n')
     (tmp_path / "drafts").symlink_to(tmp_path / "nowhere")
+    (tmp_path.parent / ".env").write_text("DISCORD_TOKEN=abc.def.ghi\n")
+    (tmp_path / "settings.txt").symlink_to(tmp_path.parent / ".env")  # the token, if read
     kb = load_knowledge(tmp_path)
     assert [d.path for d in kb.documents] == ["a.txt"]
     assert skipped(kb) == {
         "moved.md": "it is a link to a file that does not exist",
         "pipe.md": "it is not a regular file",
         "self.md": "it is a link to a file that does not exist",
+        "settings.txt": "it links to a hidden file, and hidden files are never read",
     }
 
 
