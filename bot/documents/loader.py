@@ -217,13 +217,19 @@ def _load(
     read = reader_for(suffix) if suffix else None
     if read is None:
         raise KnowledgeError(f"unsupported type; supported: {supported_list()}")
+    limit = int(config.max_file_mb * 1e6)
     size = sig[0] if sig else (root / rel).stat().st_size
-    if size > config.max_file_mb * 1e6:
-        raise KnowledgeError(f"{size / 1e6:.1f} MB is over the limit of MAX_FILE_MB={config.max_file_mb:g}")
+    if size > limit:
+        raise _too_big(size, config)
     try:
-        data = (root / rel).read_bytes()
+        with (root / rel).open("rb") as fh:
+            data = fh.read(size + 1)  # one byte more than the scan saw tells that it grew
+            if len(data) > size:  # still being copied in, say: read on, only up to the limit
+                data += fh.read(limit + 1 - len(data))
     except OSError as exc:
         raise KnowledgeError(f"cannot read {Path(rel).name}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise KnowledgeError(f"it grew past the limit of MAX_FILE_MB={config.max_file_mb:g} while it was read")
     options = ReadOptions(junk_markers=(*config.junk_markers, *folder.junk_markers), timeout_s=config.parse_timeout_s)
     tree = read(rel, data, options)
     del data  # a huge file's bytes are not kept while its passages are made
@@ -264,6 +270,10 @@ def _load(
         del d
     doc = Document(rel, title, page, tuple(p.text for p in passages), sig, notes)
     return LoadedFile(doc, passages)
+
+
+def _too_big(size: int, config: LoadConfig) -> KnowledgeError:
+    return KnowledgeError(f"{size / 1e6:.1f} MB is over the limit of MAX_FILE_MB={config.max_file_mb:g}")
 
 
 _SENTENCE_MARK = re.compile(r"[.?!]")

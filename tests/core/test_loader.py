@@ -326,3 +326,18 @@ def test_control_characters_in_a_file_never_reach_passages(tmp_path):
         assert not CONTROL.search(p.text + p.markdown + "".join(p.sentences)), (p.document, p.text[-120:])
     last = [p.text for p in kb.passages if "cleared" in p.text]
     assert len(last) == 4 and all("red bell" in t and "one two three" in t for t in last), last
+
+
+def test_a_file_that_grew_past_the_limit_after_the_scan_is_not_read_whole(tmp_path):
+    from bot.documents.kbtoml import FolderConfig
+    from bot.documents.loader import load_file
+    from bot.knowledge import SkippedFile
+    from bot.text import SentenceSplitter
+
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    sig = scan_knowledge(tmp_path).files[0][1]
+    (tmp_path / "a.txt").write_text(ARTICLE + "More words in a file being copied in. " * 100)  # 3.9 kB
+    got = load_file(tmp_path, "a.txt", sig, LoadConfig(max_file_mb=0.002), FolderConfig(), SentenceSplitter())
+    assert isinstance(got, SkippedFile) and "grew past the limit of MAX_FILE_MB=0.002" in got.reason
+    grown = load_file(tmp_path, "a.txt", sig, LoadConfig(), FolderConfig(), SentenceSplitter())
+    assert not isinstance(grown, SkippedFile) and "being copied in" in grown.passages[-1].text
