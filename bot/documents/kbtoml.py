@@ -53,7 +53,7 @@ class FolderConfig:
 def read_kb_toml(path: Path, folder: str, parent: FolderConfig) -> FolderConfig:
     """The settings for `folder` given its kb.toml; KnowledgeError says what is wrong."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad may begin it with a BOM
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(f"cannot read {_name(folder)}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:

@@ -143,6 +143,15 @@ def test_bad_kb_toml_is_reported_and_the_folder_still_loads(tmp_path):
     assert len(kb.documents) == 1
 
 
+def test_kb_toml_saved_with_a_byte_order_mark_and_crlf_is_read(tmp_path):
+    # What Windows Notepad saves: tomllib alone calls the mark an invalid statement.
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "draft.txt").write_text(ARTICLE)
+    (tmp_path / "kb.toml").write_bytes(b'\xef\xbb\xbfexclude = ["draft.txt"]\r\n')
+    kb = load_knowledge(tmp_path)
+    assert skipped(kb) == {} and [d.path for d in kb.documents] == ["a.txt"]
+
+
 def _headed(path: str, data: bytes, options: ReadOptions) -> DocTree:
     ssl = Section("Client side certificates", 2, (Paragraph("Use a certificate."),))
     own = Section("Own id", 2, (Paragraph("Explicit."),), anchor="custom-id")
