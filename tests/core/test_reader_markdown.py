@@ -524,3 +524,19 @@ def test_text_nested_past_the_parsers_limit_is_noted_not_dropped_silently() -> N
     assert not read("# Doc\n\n- a\n  - b\n\n> quote\n").notes
     with pytest.raises(KnowledgeError, match="nested too deeply"):
         read(">" * 30 + " deep quote\n")
+
+
+def test_a_huge_table_is_parsed_in_pieces_each_with_its_header(monkeypatch: pytest.MonkeyPatch) -> None:
+    # markdown-it makes ~4 tokens of a few hundred bytes per cell: a 1 MB table of short
+    # cells took 650 MB to parse in one piece, and the memory grew with the file.
+    monkeypatch.setattr(markdown, "_CHUNK_CHARS", 200)
+    head = "| Name | Room |\n|---|---|\n"
+    rows = "".join(f"| person {i} | R{i} |\n" for i in range(60))
+    text = f"# People\n\nWho sits where.\n\n{head}{rows}\nAfter the table.\n"
+    chunks = [c for _, c in markdown._chunks(text)]
+    assert len(chunks) > 3 and max(len(c) for c in chunks) < 200 + 2 * len(head)
+    assert all(c.startswith(head) for c in chunks[1:])
+    tables = [b for b in tree_blocks(read(text)) if isinstance(b, Table)]
+    assert [r for t in tables for r in t.rows] == [(f"person {i}", f"R{i}") for i in range(60)]
+    assert {t.header for t in tables} == {("Name", "Room")}
+    assert "After the table." in prose(read(text))

@@ -178,11 +178,16 @@ def _inline_with_deadline(state: StateCore) -> None:
 
 _TOP_HEADING = re.compile(r"^#{1,6}(?:[ \t]|$)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_TABLE_ROW = re.compile(r"^ {0,3}\|")
+_TABLE_RULE = re.compile(r"^ {0,3}\|(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*$")
 
 
 def _chunks(text: str) -> Iterator[tuple[int, str]]:
     """(first line number, text) pieces, split before a top-level ATX heading outside
     fences and `:::` containers, each at least _CHUNK_CHARS long (one piece if small).
+    A table longer than that is split between rows too, each piece led by the table's
+    header and rule lines: markdown-it makes a few tokens of a few hundred bytes per cell,
+    so a big table of short cells would otherwise take hundreds of times its size.
     Lazy, and walking the text by offsets, so only one piece is copied out at a time."""
     if len(text) <= _CHUNK_CHARS:
         yield 0, text
@@ -190,6 +195,9 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
     start = start_line = line_no = pos = 0
     fence: str | None = None
     containers = 0
+    lead = ""  # the table header a piece that starts inside a table is led by
+    table: str | None = None  # the header and rule lines of the table being walked
+    previous = ""  # the line before this one
     n = len(text)
     while pos < n:
         end = text.find("\n", pos)
@@ -205,11 +213,20 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
         elif line.startswith(":::"):
             containers = max(containers + (1 if line.strip(": \t") else -1), 0)
         elif pos - start >= _CHUNK_CHARS and containers == 0 and _TOP_HEADING.match(line):
-            yield start_line, text[start : pos - 1]
-            start, start_line = pos, line_no
+            yield start_line, lead + text[start : pos - 1]
+            start, start_line, lead = pos, line_no, ""
+        elif table is not None and _TABLE_ROW.match(line):
+            if pos - start >= _CHUNK_CHARS and containers == 0:
+                yield start_line, lead + text[start : pos - 1]
+                start, start_line, lead = pos, line_no - 2, table  # the two lead lines: the last piece's
+        if fence is None and table is None and _TABLE_RULE.match(line) and _TABLE_ROW.match(previous):
+            table = f"{previous}\n{line}\n"
+        elif table is not None and not _TABLE_ROW.match(line):
+            table = None
+        previous = line
         pos = end + 1
         line_no += 1
-    yield start_line, text[start:]
+    yield start_line, lead + text[start:]
 
 
 _REFERENCE_DEF = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*\S", re.MULTILINE)
