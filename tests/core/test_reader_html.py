@@ -392,3 +392,14 @@ def test_a_parse_over_its_time_limit_is_abandoned(tag_rule):
 
     with pytest.raises(ReaderTimeout, match="longer than"):
         read("<p>text</p>" * 2000, ReadOptions(timeout_s=0.0))
+
+
+def test_rows_and_items_without_end_tags_are_siblings_not_nested(tag_rule):
+    # A new <tr> ends the open row, not only its cell: each row nested in the one before
+    # made a long table without </td></tr> (valid HTML) "nested too deeply to read".
+    rows = "".join(f"<tr><td>cell {i}<td>{i}" for i in range(3000))
+    tables = [b for b in read(f"<table>{rows}</table><p>After.</p>").root.blocks if isinstance(b, Table)]
+    assert [r for t in tables for r in t.rows] == [(f"cell {i}", str(i)) for i in range(3000)]
+    items = "".join(f"<li><p>item {i}" for i in range(3000))
+    lists = [b for b in read(f"<ul>{items}</ul>").root.blocks if isinstance(b, ListBlock)]
+    assert len(lists[0].items) == 3000

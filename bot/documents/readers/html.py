@@ -141,13 +141,17 @@ class _TreeBuilder(HTMLParser):
         implied = _IMPLIED_END.get(tag)
         if implied is not None:
             closes, scope = implied
+            # The deepest closable element within scope: a new <tr> ends the open row and
+            # its cell, a new <li> the open item and its paragraph, not the innermost only.
+            cut = 0
             for i in range(len(self._stack) - 1, 0, -1):
                 name = self._stack[i].tag
-                if name in closes:
-                    del self._stack[i:]
-                    break
                 if name in scope or name in _ALWAYS_SCOPE:
                     break
+                if name in closes:
+                    cut = i
+            if cut:
+                del self._stack[cut:]
         parent = self._stack[-1]
         node = _Node(tag, {k: v or "" for k, v in attrs}, self.getpos()[0], parent=parent)
         parent.children.append(node)
