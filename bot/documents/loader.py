@@ -149,6 +149,18 @@ def _walk(
         if entry.name.startswith("."):  # hidden files and folders, .kb-cache among them
             continue
         child = f"{rel}/{entry.name}" if rel else entry.name
+        if not entry.name.isascii() and _not_utf8(entry.name):
+            # The OS hands such a name over with surrogates, which neither the index key,
+            # the saved index nor the database can encode: shown with U+FFFD, not read.
+            folder_mark = "/" if entry.is_dir() else ""
+            shown = child.encode("utf-8", "surrogateescape").decode("utf-8", "replace") + folder_mark
+            try:
+                st = entry.lstat()
+            except OSError:
+                continue
+            warn("skipped %s: its name is not valid UTF-8", shown)
+            bad.append(SkippedFile(shown, "its name is not valid UTF-8: rename it", (st.st_size, st.st_mtime_ns)))
+            continue
         if entry.is_dir():
             if cfg.excluded(child + "/"):
                 continue
@@ -182,6 +194,14 @@ def _walk(
                 continue  # vanished between listing and stat
             warn("skipped %s: %s", child, why)
             bad.append(SkippedFile(child, why, (st.st_size, st.st_mtime_ns)))
+
+
+def _not_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _links_to_hidden(entry: Path) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 import pytest
@@ -350,3 +351,21 @@ def test_a_file_that_grew_past_the_limit_after_the_scan_is_not_read_whole(tmp_pa
     assert isinstance(got, SkippedFile) and "grew past the limit of MAX_FILE_MB=0.002" in got.reason
     grown = load_file(tmp_path, "a.txt", sig, LoadConfig(), FolderConfig(), SentenceSplitter())
     assert not isinstance(grown, SkippedFile) and "being copied in" in grown.passages[-1].text
+
+
+def test_a_name_that_is_not_utf8_is_skipped_not_a_crash(tmp_path):
+    # Unzipped from an old archive, say: Python hands such a name over with surrogates,
+    # which the index key, the saved index and the database cannot encode.
+    from bot.service import KnowledgeService
+
+    kb_dir = tmp_path / "kb"
+    kb_dir.mkdir()
+    (kb_dir / "a.txt").write_text(ARTICLE)
+    with open(os.fsencode(kb_dir) + b"/caf\xe9.md", "wb") as fh:
+        fh.write(b"# Cafe\n\nThe cafe sells espresso.\n")
+    os.mkdir(os.fsencode(kb_dir) + b"/d\xe9j\xe0")
+    service = KnowledgeService.open(kb_dir, build_workers=1)
+    reasons = skipped(service.knowledge)
+    assert set(reasons) == {"caf\ufffd.md", "d\ufffdj\ufffd/"}
+    assert all("not valid UTF-8" in r for r in reasons.values())
+    assert skipped(KnowledgeService.open(kb_dir, build_workers=1).knowledge) == reasons  # from the saved index
