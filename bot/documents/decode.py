@@ -54,7 +54,7 @@ def decode_text(data: bytes) -> str:
 # clear screen: pasted command output has them) and Discord shows them as garbage.
 _C0_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # Escape sequences go whole (CSI "ESC [ 31 m", OSC "ESC ] 0;title BEL"), else the ESC and the
 # character after it; bounded, so no pattern runs away.
 _ESCAPE = re.compile(r"\x1b(?:\[[0-?]{0,32}[ -/]{0,4}[@-~]|\][^\x07\x1b\n]{0,512}(?:\x07|\x1b\\)|[ -~]?)")
@@ -73,11 +73,16 @@ def _has_controls(data: bytes) -> bool:
 
 def drop_controls(text: str) -> str:
     """`text` without terminal escape sequences and control characters (tab and newline
-    kept; a vertical tab or form feed becomes a space)."""
+    kept; a vertical tab or form feed becomes a space), and a lone surrogate (a PDF's or a
+    directive's code point that UTF-8 cannot encode, so no index could be saved) as U+FFFD."""
     if _CONTROL.search(text) is None:
         return text
     text = _ESCAPE.sub("", text).replace("\x0b", " ").replace("\x0c", " ")
-    return _CONTROL.sub("", text)
+    return _CONTROL.sub(_replacement, text)
+
+
+def _replacement(m: re.Match[str]) -> str:
+    return "\ufffd" if m.group() >= "\ud800" else ""
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)

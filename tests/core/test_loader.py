@@ -10,6 +10,7 @@ import pytest
 
 from bot.builder import build_knowledge
 from bot.documents import loader as loader_mod
+from bot.documents.decode import drop_controls
 from bot.documents.loader import (
     LoadConfig,
     load_knowledge,
@@ -334,6 +335,7 @@ def test_control_characters_in_a_file_never_reach_passages(tmp_path):
         assert not CONTROL.search(d.title), d
     for p in kb.passages:
         assert not CONTROL.search(p.text + p.markdown + "".join(p.sentences)), (p.document, p.text[-120:])
+    assert drop_controls("a\ud800b\x1b[1mc\x1b]0;t\x07d") == "a\ufffdbcd"  # a lone surrogate too (PDF text)
     last = [p.text for p in kb.passages if "cleared" in p.text]
     assert len(last) == 4 and all("red bell" in t and "one two three" in t for t in last), last
 
