@@ -98,6 +98,8 @@ def candidates(engine: AnswerEngine, text: str) -> tuple[np.ndarray, np.ndarray,
     lex = lex + rank.answer_type_weight * sf.answer_type
     if dense is None:
         return b.docs, lex, bm, query, None
+    if engine.anchors is not None and engine.fusion.anchor_weight:
+        lex = lex + engine.fusion.anchor_weight * engine.anchors.scores(b.docs, query, engine.index.idf)
     cos = dense.passage_cosines(b.docs)
     final = fuse(lex, cos, dense.sentence_cosines(b.docs, b.best_sentence), engine.fusion)
     return b.docs, final, bm, query, dense.vector

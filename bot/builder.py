@@ -121,6 +121,7 @@ class FileAnalysis:
 
     part: TablePart  # the passages as table rows (text, sentence spans, Markdown, sections)
     notes: tuple[str, ...]
+    links: tuple[tuple[str, str, int], ...]  # Document.links
     # The file's distinct terms as numbers in the analysing process's vocabulary, and the
     # text of those this build has not been sent yet (see Analyzer.analyse_terms).
     terms: AnalysedTerms
@@ -169,6 +170,7 @@ def analyse_file(
     return FileAnalysis(
         part,
         document.notes,
+        document.links,
         terms,
         tokens[:split],
         lengths[:n_body],
@@ -330,6 +332,7 @@ def build_knowledge(
     writer = TableWriter(spool_dir)
     signatures: list[tuple[int, int]] = []
     notes: list[tuple[str, ...]] = []
+    links: list[tuple[tuple[str, str, int], ...]] = []
     skipped: list[SkippedFile] = list(scan.skipped)
     tokens = _Column(np.int32, spool_dir, spooled=True)
     sent_lens = _Column(np.int64)
@@ -352,6 +355,7 @@ def build_knowledge(
                 head_lens.append(np.diff(idx.head_ptr[p0 : p1 + 1]))
                 signatures.append(sig)
                 notes.append(previous.kb.documents[d].notes)
+                links.append(previous.kb.documents[d].links)
             else:
                 result = next(fresh)
                 if isinstance(result, SkippedFile):
@@ -369,6 +373,7 @@ def build_knowledge(
                 head_lens.append(result.heads_per_passage)
                 signatures.append(sig)
                 notes.append(result.notes)
+                links.append(result.links)
                 del result  # a huge file's passages must not outlive its merge
                 if sig[0] >= HUGE_FILE_BYTES:
                     release_memory()
@@ -390,6 +395,6 @@ def build_knowledge(
     index = Index.from_ids(all_tokens, all_sent_lens, all_per_passage, vocab.order, params, all_head, all_head_lens)
     del all_tokens, all_sent_lens, all_per_passage, all_head, all_head_lens
     progress("indexing", 1, 1)
-    kb = KnowledgeBase(root, table.documents(signatures, notes), table, tuple(skipped), scan.configs)
+    kb = KnowledgeBase(root, table.documents(signatures, notes, links), table, tuple(skipped), scan.configs)
     log.debug("built %d passages from %d files (%d read)", len(table), len(scan.files), len(to_read))
     return Built(kb, index, len(to_read), seconds=time.perf_counter() - t0, built_at=time.time())

@@ -51,6 +51,9 @@ class Document:
     paragraphs: Sequence[str]
     signature: tuple[int, int] | None = None  # (size, mtime_ns) of the file it came from
     notes: tuple[str, ...] = ()  # what the reader cut or dropped ("cut page junk at line 40")
+    # Links to places in the documentation: (href as written, link text, 1-based number of
+    # the first passage of the section the link is in, 0 when none); see documents/links.py.
+    links: tuple[tuple[str, str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,14 +226,24 @@ class PassageTable(Sequence[Passage]):
         )
 
     def documents(
-        self, signatures: Sequence[tuple[int, int] | None], notes: Sequence[tuple[str, ...]] | None = None
+        self,
+        signatures: Sequence[tuple[int, int] | None],
+        notes: Sequence[tuple[str, ...]] | None = None,
+        links: Sequence[tuple[tuple[str, str, int], ...]] | None = None,
     ) -> tuple[Document, ...]:
         notes = notes if notes is not None else [()] * len(self.docs)
+        links = links if links is not None else [()] * len(self.docs)
         return tuple(
             Document(
-                path, title, source, _ParagraphView(self, int(self.doc_ptr[d]), int(self.doc_ptr[d + 1])), sig, tuple(n)
+                path,
+                title,
+                source,
+                _ParagraphView(self, int(self.doc_ptr[d]), int(self.doc_ptr[d + 1])),
+                sig,
+                tuple(n),
+                tuple(k),
             )
-            for d, ((path, title, source), sig, n) in enumerate(zip(self.docs, signatures, notes))
+            for d, ((path, title, source), sig, n, k) in enumerate(zip(self.docs, signatures, notes, links))
         )
 
     def arrays(self) -> dict[str, np.ndarray]:

@@ -312,6 +312,7 @@ def save_built(built: Built, knowledge_dir: Path, key: str, settings: str = "", 
             "source": d.source,
             "signature": list(d.signature or (0, 0)),
             "notes": list(d.notes),
+            "links": [list(link) for link in d.links],
             "sections": [[list(path), url] for path, url in sections],
         }
         for d, sections in zip(built.kb.documents, table.sections)
@@ -366,13 +367,14 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key", root: Path | N
         )
         signatures = [tuple(d["signature"]) for d in docs]
         notes = [tuple(d.get("notes", ())) for d in docs]
+        links = [tuple((str(h), str(t), int(n)) for h, t, n in d.get("links", ())) for d in docs]
         skipped = tuple(SkippedFile(p, r, tuple(sig) if sig else None) for p, r, sig in meta.get("skipped", []))
         configs = tuple((path, (int(sig[0]), int(sig[1]))) for path, sig in meta.get("configs", []))
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexFormatError(f"saved index in {folder} is unreadable ({exc})") from None
     if len(table) != index.size:
         raise IndexFormatError(f"saved index in {folder} is inconsistent (passages and index differ)")
-    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures, notes), table, skipped, configs)
+    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures, notes, links), table, skipped, configs)
     return Built(
         kb, index, 0, saved=True, seconds=float(meta.get("build_seconds") or 0.0), built_at=meta.get("built_at")
     )

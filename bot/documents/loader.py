@@ -261,6 +261,7 @@ def _load(
         raise KnowledgeError("no text left after reading")
     page = tree.source or folder.url_of(rel)
     urls = _section_urls(tree, page, folder.url_style)
+    links = _links(tree, drafts)
     paged, notes = tree.paged, tree.notes
     del tree  # drafts hold what is left of it; a huge file's blocks go as passages are made
     passages: list[Passage] = []
@@ -288,7 +289,7 @@ def _load(
             )
         )
         del d
-    doc = Document(rel, title, page, tuple(p.text for p in passages), sig, notes)
+    doc = Document(rel, title, page, tuple(p.text for p in passages), sig, notes, links)
     return LoadedFile(doc, passages)
 
 
@@ -312,6 +313,17 @@ def _sentences(draft: PassageDraft, splitter: SentenceSplitter) -> tuple[str, ..
         else:
             out.extend(splitter.split(piece))
     return tuple(out)
+
+
+def _links(tree: DocTree, drafts: Sequence[PassageDraft]) -> tuple[tuple[str, str, int], ...]:
+    """The document's links, each with the number of the first passage of its section."""
+    sections = walk_sections(tree.root)
+    if not any(s.links for _, s in sections):
+        return ()
+    first: dict[int, int] = {}
+    for number, draft in enumerate(drafts, start=1):
+        first.setdefault(draft.section, number)
+    return tuple((href, text, first.get(k, 0)) for k, (_, s) in enumerate(sections) for href, text in s.links)
 
 
 def _section_urls(tree: DocTree, page: str | None, style: str) -> list[str | None]:

@@ -95,6 +95,9 @@ class Section:
     children: tuple[Section, ...] = ()
     anchor: str | None = None  # the id the source gives the heading ({#id}, RST target, HTML id)
     line: int | None = None  # 1-based source line of the heading, when known
+    # Links from this section's own blocks to places in the documentation, (href as
+    # written, link text as plain text): other pages' words for what they link to.
+    links: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .model import Block, Section
@@ -19,9 +19,13 @@ class Heading:
     anchor: str | None = None
 
 
-def build_sections(events: Iterable[tuple[int | None, Block | Heading]]) -> Section:
+def build_sections(
+    events: Iterable[tuple[int | None, Block | Heading]],
+    links: Mapping[int, Sequence[tuple[str, str]]] | None = None,
+) -> Section:
     """The root section of (source line, heading or block) events: a heading holds what
-    follows it up to the next heading of the same or a higher level."""
+    follows it up to the next heading of the same or a higher level. `links`: the links
+    (href, text) found in a block, by id() of the block, for Section.links."""
     root = OpenSection("", 0)
     stack = [root]
     for line, event in events:
@@ -33,4 +37,6 @@ def build_sections(events: Iterable[tuple[int | None, Block | Heading]]) -> Sect
             stack.append(section)
         else:
             stack[-1].blocks.append(event)
+            if links:
+                stack[-1].links.extend(links.get(id(event), ()))
     return root.freeze()

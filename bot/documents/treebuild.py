@@ -18,6 +18,7 @@ class OpenSection:
     line: int | None = None
     blocks: list[Block] = field(default_factory=list)
     children: list[OpenSection] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
 
     def freeze(self) -> Section:
         return Section(
@@ -27,6 +28,7 @@ class OpenSection:
             children=tuple(c.freeze() for c in self.children),
             anchor=self.anchor,
             line=self.line,
+            links=tuple(self.links),
         )
 
 

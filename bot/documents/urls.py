@@ -38,6 +38,16 @@ def page_url(base_url: str, rel: str, style: str) -> str:
     return base_url.rstrip("/") + "/" + page
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def internal_href(href: str) -> bool:
+    """Whether a link's destination is a place in the same documentation (a relative path,
+    a page of this site or `#anchor`), not another site, a mail address or nothing."""
+    href = href.strip()
+    return bool(href) and not href.startswith("//") and not _SCHEME.match(href)
+
+
 def slug(heading: str, style: str) -> str:
     """The anchor a generator gives a heading (without de-duplication)."""
     if style == "sphinx":

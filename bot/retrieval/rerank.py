@@ -11,6 +11,7 @@ from functools import partial
 import numpy as np
 
 from ..surface import SurfaceFeatures, SurfaceFn, TermPresence
+from .anchors import AnchorField
 from .bm25 import Index
 from .fusion import DenseQuery, FusionParams, fuse
 from .query import TYPO_DISCOUNT, Query
@@ -89,11 +90,13 @@ def search(
     dense: DenseQuery | None = None,
     fusion: FusionParams | None = None,
     fenced: np.ndarray | None = None,
+    anchors: AnchorField | None = None,
 ) -> list[Hit]:
     """Top-k passages: BM25 candidates (plus the dense nearest neighbours), re-ranked with
     sentence-level evidence, surface evidence when `surface` reads the candidates' text,
     the dense cosines when a `dense` match is given (fused as fusion.py says), and
-    rank.fence_weight for the passages `fenced` marks (one flag per passage)."""
+    rank.fence_weight for the passages `fenced` marks (one flag per passage), and the
+    words of the links pointing at a passage (`anchors`, fusion.anchor_weight)."""
     fusion = fusion or FusionParams()
     extra = dense.candidates[: fusion.candidates] if dense is not None else None
     batch = evidence_batch(index, query, max(rank.candidates, k), rank.heading_coverage, extra)
@@ -110,6 +113,8 @@ def search(
     )
     if fenced is not None and rank.fence_weight:
         scores += rank.fence_weight * fenced[batch.docs]
+    if anchors is not None and fusion.anchor_weight:
+        scores += fusion.anchor_weight * anchors.scores(batch.docs, query, index.idf)
     cos = sent_cos = None
     fused: Callable[[np.ndarray], np.ndarray] | None = None  # lexical scores -> final ones
     if dense is not None:

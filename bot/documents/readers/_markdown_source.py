@@ -53,6 +53,8 @@ _RAW_LINE = re.compile(r"^\s*\{%-?\s*(?:raw|endraw)\s*-?%\}\s*$")
 _DEFINITION_HEAD = re.compile(r" {0,3}\[(?:[^\]\\\n]|\\.)+\]:[ \t]*$")
 _PARAM = re.compile(r'(\w+)\s*=\s*"([^"]*)"|(\w+)\s*=\s*(\S+)|"([^"]*)"|(\S+)')
 
+# Hugo's cross-reference shortcodes: in a link destination they stand for the page named.
+_REF_SHORTCODES = frozenset({"relref", "ref"})
 # Shortcodes that are boxes; for the generic ones the kind is their first argument.
 _BOX_SHORTCODES = frozenset(
     {
@@ -296,6 +298,13 @@ class _Tags:
         elif alone and name == "tab" and tag.startswith("{{"):
             # A box of kind "tab", which the tree builder unboxes behind its label.
             return self._box(name, inner, closing, title=None if closing else self._tab_label(inner)) + keep_lines
+        if name in _REF_SHORTCODES and not alone and tag.startswith("{{<"):
+            # Hugo's `[text]({{< relref "page#anchor" >}})`: the page it names is the link's
+            # destination (documents/links.py resolves it to the section it points at).
+            target = next((v for k, v in _params(inner)[1:] if k in ("", "path")), "")
+            at_destination = text.endswith("](", 0, m.start()) or _definition_target(text, m.start())
+            if at_destination and target and not any(c in target for c in " \t<>()"):
+                return target + keep_lines
         self.dropped += 1
         if not alone and _definition_target(text, m.start()):
             # `[Blog]: {{< ref "/blog" >}}`: an empty target would end the definition (and all

@@ -36,6 +36,7 @@ from ..model import (
 from ..outline import Heading, build_sections
 from ..scraped import find_junk, fold_spaces, junk_note
 from ..treebuild import term_item
+from ..urls import internal_href
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +228,15 @@ class _Content:
         self.article_headers = article_headers  # the content is a <main>/<article>, not the page
         self.deadline = deadline
         self._has_block: dict[int, bool] = {}
+        self.pending: list[tuple[str, str]] = []  # links read since the last block was made
+        self.links: dict[int, list[tuple[str, str]]] = {}  # id(block) -> its links
+
+    def take_links(self, event: _Event) -> None:
+        """The links read since the last top-level event belong to this one (a heading's own
+        links, such as its permalink, to none)."""
+        if self.pending and not isinstance(event, Heading):
+            self.links.setdefault(id(event), []).extend(self.pending)
+        self.pending = []
 
     # -- blocks -------------------------------------------------------------------------
 
@@ -405,6 +415,12 @@ class _Content:
                 parts.append(_wrap(self._inline(n.children, bold, True), "*"))
             elif n.tag in _BLOCKS:  # a block inside a table cell or an inline element
                 parts.append(" " + self._inline(n.children, bold, italic) + " ")
+            elif n.tag == "a" and internal_href(n.attrs.get("href") or ""):
+                md = self._inline(n.children, bold, italic)
+                parts.append(md)
+                label = " ".join(inline.to_plain(md).split())
+                if any(ch.isalnum() for ch in label):  # not a bare permalink mark
+                    self.pending.append((n.attrs["href"].strip(), label))
             else:
                 parts.append(self._inline(n.children, bold, italic))
         return "".join(parts)
@@ -525,8 +541,11 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     try:
         content = _main_content(doc)
         walker = _Content(article_headers=content.tag not in ("body", "#document"), deadline=deadline)
-        events: list[tuple[int, _Event]] = []
-        walker.walk(content, events, nested=False)
+        made = _Events(walker)
+        walker.walk(content, made, nested=False)
+        # `made` stays alive until the tree is built: walker.links are keyed by id(block),
+        # which a block made later (a cut paragraph) must not take over from a dropped one.
+        events: list[tuple[int, _Event]] = list(made)
     except RecursionError:
         raise KnowledgeError("the HTML is nested too deeply to read") from None
 
@@ -547,12 +566,25 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         notes.append(note)
 
     h1 = next((e.text for _, e in events if isinstance(e, Heading) and e.level == 1), None)
-    root = build_sections(events)
+    root = build_sections(events, walker.links)
     if main is not None:
         root = _prune(root, main)
     title_node = _find(doc, "title")
     title = h1 or (fold_spaces(_raw_text(title_node, drop=False)) if title_node is not None else "") or None
     return DocTree(title=title, root=root, source=_canonical(doc), notes=tuple(notes))
+
+
+class _Events(list[tuple[int, _Event]]):
+    """The top-level event list: each event appended takes the links read while it was
+    made (blocks nested in it were made into plain lists, so theirs wait for it)."""
+
+    def __init__(self, walker: _Content) -> None:
+        super().__init__()
+        self.walker = walker
+
+    def append(self, item: tuple[int, _Event]) -> None:
+        super().append(item)
+        self.walker.take_links(item[1])
 
 
 def _canonical(doc: _Node) -> str | None:

@@ -64,6 +64,7 @@ from ..model import (
     Table,
 )
 from ..treebuild import OpenSection, term_item
+from ..urls import internal_href
 from ._markdown_source import prepare
 
 log = logging.getLogger(__name__)
@@ -269,9 +270,11 @@ class _Builder:
             elif tok.type == "footnote_block_open":
                 i = self._footnotes(tokens, i + 1)
             else:
+                start = i
                 block, i = self._block(tokens, i)
                 if block is not None:
                     _add(self.stack[-1].blocks, block)
+                    _links(tokens, start, i, self.stack[-1].links)
             self.steps += 1
             if self.steps % 64 == 0:
                 self.deadline.check()
@@ -524,6 +527,28 @@ def _quote_or_alert(blocks: list[Block]) -> Block | None:
             body = ([Paragraph(rest)] if rest else []) + blocks[1:]
             return Admonition(kind=m.group(1).lower(), title=None, blocks=tuple(body))
     return Quote(blocks=tuple(blocks))
+
+
+def _links(tokens: Sequence[Token], start: int, end: int, out: list[tuple[str, str]]) -> None:
+    """(href, plain link text) of every link to a place in the documentation in
+    tokens[start:end] (a block and all it holds)."""
+    for tok in tokens[start:end]:
+        if tok.type != "inline" or not tok.children or "[" not in tok.content:
+            continue  # no link without a bracket: most inline runs are passed over at once
+        href: str | None = None
+        text: list[str] = []
+        for child in tok.children:
+            if child.type == "link_open":
+                href, text = str(child.attrGet("href") or ""), []
+            elif child.type == "link_close":
+                label = " ".join("".join(text).split())
+                if href is not None and label and internal_href(href):
+                    out.append((href, label))
+                href = None
+            elif href is not None and child.type in ("text", "code_inline"):
+                text.append(child.content)
+            elif href is not None and child.type == "softbreak":
+                text.append(" ")
 
 
 def _inline(children: Sequence[Token]) -> str:

@@ -1,0 +1,203 @@
+"""Anchor text: the words other pages use when they link to a section.
+
+Documentation pages link to each other's sections ("see [Dependency groups](…#dependency-
+groups)", Hugo's `relref`, `#anchor`, `page.md#anchor`); the link text says what the linked
+section is about in other words, as web search has long used it. `incoming_anchors` resolves
+every document's links (Document.links, recorded by the readers) to the first passage of
+the section each names, with the anchors site generators give headings (urls.py), and
+returns that passage's incoming link texts. Links to a whole page, to nowhere known and from
+inside the linked section itself are left out (bench/anchor_trials.py measured them).
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+from collections.abc import Sequence
+from urllib.parse import unquote
+
+import numpy as np
+
+from ..knowledge import Document, KnowledgeBase, PassageTable
+from .urls import URL_STYLES, anchors
+
+log = logging.getLogger(__name__)
+
+# File types whose pages link to each other by name with or without their suffix.
+_SUFFIXES = (".md", ".markdown", ".mdx", ".rst", ".txt", ".html", ".htm")
+_INDEX_NAMES = ("_index", "index", "readme")
+
+Target = tuple[int, tuple[str, ...]]  # (passage number in the knowledge base, heading path)
+
+
+def incoming_anchors(kb: KnowledgeBase) -> dict[int, tuple[str, ...]]:
+    """Passage number -> the texts of the links pointing at the section it opens ({} when
+    no document links anywhere). Loops over documents and links only, never over every
+    passage, so a large knowledge base without links costs next to nothing."""
+    docs = kb.documents
+    if not any(d.links for d in docs):
+        return {}
+    starts = _starts(kb)
+    pages = _page_keys(docs)
+    targets: dict[int, _Anchors] = {}
+    found: dict[tuple[str, str], int | None] = {}  # (page as written, folder) -> document
+    out: dict[int, list[str]] = {}
+    unresolved = 0
+    for d, doc in enumerate(docs):
+        here = posixpath.dirname(doc.path)
+        for href, text, source in doc.links:
+            page, _, fragment = href.partition("#")
+            anchor = unquote(fragment).strip()
+            if not anchor:
+                continue  # a whole page: its first passage gains nothing measurable
+            if not page:
+                t: int | None = d
+            else:
+                key = (page, here)
+                if key not in found:
+                    found[key] = _page(page, here, pages)
+                t = found[key]
+            if t is None:
+                unresolved += 1
+                continue
+            table = targets.get(t)
+            if table is None:
+                table = targets[t] = _Anchors(*_headings(kb, t, starts))
+            hit = table.get(anchor)
+            if hit is None:
+                unresolved += 1
+                continue
+            passage, path = hit
+            if t == d and source and _section(kb, d, int(starts[d]) + source - 1)[: len(path)] == path:
+                continue  # a link from inside the section repeats the section's own words
+            out.setdefault(passage, []).append(text)
+    if unresolved:
+        log.debug("%d internal link(s) point at no known section", unresolved)
+    return {p: tuple(texts) for p, texts in out.items()}
+
+
+def _starts(kb: KnowledgeBase) -> np.ndarray:
+    """First passage number of each document (and the total at the end)."""
+    if isinstance(kb.passages, PassageTable):
+        return kb.passages.doc_ptr
+    sizes = [len(d.paragraphs) for d in kb.documents]
+    return np.concatenate(([0], np.cumsum(sizes, dtype=np.int64)))
+
+
+def _key(path: str) -> str:
+    """A page's name as links write it: no suffix, no index file name, lower case."""
+    path = path.strip("/")
+    stem, ext = posixpath.splitext(path)
+    if ext.lower() in _SUFFIXES:
+        path = stem
+    head, name = posixpath.split(path)
+    if name.lower() in _INDEX_NAMES:
+        path = head
+    return path.casefold()
+
+
+def _page_keys(docs: Sequence[Document]) -> dict[str, int]:
+    """Documents by path key and, where no two share it, by bare name (Hugo's relref finds
+    a page by its name from anywhere)."""
+    keys: dict[str, int] = {}
+    names: dict[str, int | None] = {}
+    for d, doc in enumerate(docs):
+        key = _key(doc.path)
+        keys.setdefault(key, d)
+        name = posixpath.basename(key)
+        names[name] = d if name not in names else None  # two pages of that name: by path only
+    for name, only in names.items():
+        if only is not None:
+            keys.setdefault("\0" + name, only)
+    return keys
+
+
+def _page(page: str, here: str, keys: dict[str, int]) -> int | None:
+    """The document a link's page part names, from a document in folder `here`."""
+    page = unquote(page.split("?", 1)[0]).strip()
+    relative = posixpath.normpath(posixpath.join(here, page)) if not page.startswith("/") else page
+    for candidate in (relative, page):
+        d = keys.get(_key(candidate))
+        if d is not None:
+            return d
+    return keys.get("\0" + posixpath.basename(_key(page)))
+
+
+def _section(kb: KnowledgeBase, d: int, passage: int) -> tuple[str, ...]:
+    """Heading path of a passage of document d (from the table's rows: no text decoded)."""
+    passages = kb.passages
+    if isinstance(passages, PassageTable):
+        rows = passages.sections[d]
+        row = int(passages.sec_ids[passage])
+        return tuple(rows[row][0]) if row < len(rows) else ()
+    return tuple(passages[passage].section)
+
+
+# Slug styles tried in turn ("html" slugs as "mkdocs" does).
+_STYLES = tuple(s for s in URL_STYLES if s != "html")
+
+
+class _Anchors:
+    """One document's anchors -> (first passage, heading path): its deep links' own, then
+    each site generator's slugs of its headings, made only when a link is not found yet
+    (most sites use one style; a page's table is made once for all links to it)."""
+
+    def __init__(self, heads: list[tuple[str, tuple[str, ...], int]], table: dict[str, Target]) -> None:
+        self.heads, self.table = heads, table
+        self.folded: dict[str, Target] = {}
+        self.styles = list(_STYLES)
+
+    def get(self, anchor: str) -> Target | None:
+        while True:
+            hit = self.table.get(anchor) or self.folded.get(anchor.casefold())
+            if hit is not None or not self.styles:
+                return hit
+            style = self.styles.pop(0)
+            for (_, path, first), a in zip(self.heads, anchors([(h, None) for h, _, _ in self.heads], style)):
+                if a:
+                    self.table.setdefault(a, (first, path))
+            self.folded = {}
+            for a, target in self.table.items():
+                self.folded.setdefault(a.casefold(), target)
+
+
+def _headings(
+    kb: KnowledgeBase, d: int, starts: np.ndarray
+) -> tuple[list[tuple[str, tuple[str, ...], int]], dict[str, Target]]:
+    """Every heading of document d that has passages under it as (heading, path, first
+    passage), in reading order, and the anchors its deep links name."""
+    a, b = int(starts[d]), int(starts[d + 1])
+    heads: list[tuple[str, tuple[str, ...], int]] = []
+    seen: set[tuple[str, ...]] = set()
+    table: dict[str, Target] = {}
+    for path, url, first in _rows(kb, d, a, b):
+        for depth in range(1, len(path) + 1):
+            prefix = path[:depth]
+            if prefix not in seen:
+                seen.add(prefix)
+                heads.append((prefix[-1], prefix, first))
+        if url and "#" in url:
+            table.setdefault(unquote(url.rsplit("#", 1)[1]), (first, path))
+    return heads, table
+
+
+def _rows(kb: KnowledgeBase, d: int, a: int, b: int) -> list[tuple[tuple[str, ...], str | None, int]]:
+    """(heading path, deep link, first passage) of each section of document d that holds
+    passages, in reading order."""
+    passages = kb.passages
+    if isinstance(passages, PassageTable):
+        ids = passages.sec_ids[a:b]
+        rows, first = np.unique(ids, return_index=True)
+        table = passages.sections[d]
+        out = [(*table[r], a + int(f)) for r, f in zip(rows.tolist(), first.tolist()) if r < len(table)]
+        out.sort(key=lambda row: row[2])
+        return [(tuple(path), url, f) for path, url, f in out]
+    result: list[tuple[tuple[str, ...], str | None, int]] = []
+    last: tuple[tuple[str, ...], str | None] | None = None
+    for p in range(a, b):
+        passage = passages[p]
+        key = (tuple(passage.section), passage.url)
+        if key != last:
+            result.append((key[0], key[1], p))
+            last = key
+    return result
