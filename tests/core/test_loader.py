@@ -371,3 +371,12 @@ def test_a_name_that_is_not_utf8_is_skipped_not_a_crash(tmp_path):
     assert set(reasons) == {"caf\ufffd.md", "d\ufffdj\ufffd/"}
     assert all("not valid UTF-8" in r for r in reasons.values())
     assert skipped(KnowledgeService.open(kb_dir, build_workers=1).knowledge) == reasons  # from the saved index
+
+
+@pytest.mark.parametrize("pattern", ["!", "\\\\"])
+def test_an_invalid_exclude_pattern_is_reported_and_the_folder_still_loads(tmp_path, pattern):
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "kb.toml").write_text(f'exclude = ["drafts/", "{pattern}"]\n')
+    kb = load_knowledge(tmp_path)
+    assert "kb.toml: exclude pattern" in skipped(kb)["kb.toml"] and "not a valid" in skipped(kb)["kb.toml"]
+    assert len(kb.documents) == 1
