@@ -116,5 +116,6 @@ def _declared_charset_reads(data: bytes) -> bool:
 
 
 def _mostly_control(head: bytes) -> bool:
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    # ESC starts the colour codes of pasted terminal output, which the readers drop.
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
     return controls > max(8, len(head) // 100)

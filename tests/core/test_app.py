@@ -355,6 +355,14 @@ def test_kb_add_takes_text_that_merely_starts_like_a_binary_format(app):
         assert isinstance(added, o.KbAdded), added
 
 
+def test_kb_add_takes_pasted_coloured_terminal_output(app):
+    # Escape sequences are text the readers drop, not a sign of a binary file.
+    lines = "".join(f"\x1b[32mok\x1b[0m step {i} passed\n" for i in range(50))
+    added = app.kb_add(ADMIN, "build-log.md", f"# Build log\n\n{lines}".encode())
+    assert isinstance(added, o.KbAdded), added
+    assert "\x1b" not in "".join(p.text for p in app.service.knowledge.passages)
+
+
 def test_kb_add_takes_a_saved_web_page_in_the_charset_it_declares(app):
     page = '<html><head><meta charset="windows-1252"><title>Caf\u00e9</title></head><body><p>The caf\u00e9 opens at 8.</p></body></html>'
     added = app.kb_add(ADMIN, "cafe.html", page.encode("cp1252"))
