@@ -155,7 +155,8 @@ def _reason(r: Refused) -> str:
         case o.NOT_UTF8:
             return f"the file is not UTF-8 text ({detail}): save it as UTF-8 and upload it again"
         case o.TOO_BIG:
-            return f"the file is larger than the limit of {r.limit} MB (MAX_FILE_MB)"
+            # The limit in bytes: MAX_FILE_MB=2.5 is not rounded to "2 MB".
+            return f"the file is larger than the limit of {(r.limit or 0) / 1e6:g} MB (MAX_FILE_MB)"
         case o.BAD_NAME:
             return (
                 f"the file name {_code(r.detail)} is not allowed: use letters, digits, spaces, - _ . ( ) only, "

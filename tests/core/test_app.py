@@ -341,6 +341,9 @@ def test_kb_add_size_limit_is_the_one_the_loader_applies(tmp_path):
     app = make_app(tmp_path, max_file_mb=0.01)
     result = app.kb_add(ADMIN, "big.txt", b"Word " * 2040)  # 10 200 bytes: 0.0102 MB
     assert result.reason == o.TOO_BIG
+    from bot.rendering.kb import render_refused
+
+    assert "limit of 0.01 MB (MAX_FILE_MB)" in (render_refused(result).content or "")  # not "0 MB"
     assert app.kb_precheck(ADMIN, "big.txt", 10_200).reason == o.TOO_BIG
 
 
