@@ -351,8 +351,13 @@ def title_from_name(rel: str) -> str:
     return words[:1].upper() + words[1:] if words else stem
 
 
+_REASONS_SHOWN = 10  # a folder of 3,000 images is not one 3,000-reason line
+
+
 def no_documents_error(root: Path, skipped: Sequence[SkippedFile]) -> KnowledgeError:
-    reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped)
+    reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:_REASONS_SHOWN])
+    if len(skipped) > _REASONS_SHOWN:
+        reasons += f"; and {len(skipped) - _REASONS_SHOWN} more skipped"
     return KnowledgeError(f"no usable documents in knowledge directory {root} ({reasons})")
 
 

@@ -100,6 +100,17 @@ def test_nothing_usable_names_every_reason(tmp_path):
         load_knowledge(tmp_path)
 
 
+def test_nothing_usable_in_a_big_folder_names_the_first_reasons_and_counts_the_rest(tmp_path):
+    # A folder of 3,000 images: the reload error named every one of them on one line.
+    for i in range(30):
+        (tmp_path / f"img{i:02}.png").write_bytes(b"\x89PNG")
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(tmp_path)
+    message = str(err.value)
+    assert "img00.png: unsupported type" in message and "img09.png" in message and "img10.png" not in message
+    assert message.endswith("and 20 more skipped)")
+
+
 def test_title_from_the_file_name():
     assert title_from_name("docs/resource-limits.md") == "Resource limits"
     assert title_from_name("my_notes.txt") == "My notes"
