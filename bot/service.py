@@ -105,7 +105,7 @@ class ReloadReport:
         if self.skipped and list_skipped:
             text += " Skipped: " + "; ".join(f"{s.path} ({s.reason})" for s in self.skipped) + "."
         elif self.skipped:
-            text += f" {len(self.skipped)} file{'s' * (len(self.skipped) != 1)} skipped (listed below)."
+            text += f" {len(self.skipped)} file{'s' * (len(self.skipped) != 1)} skipped."
         return text
 
 

@@ -133,3 +133,6 @@ def test_reload_report_lists_skipped_files_once():
     embed = render_reload(ReloadReport(3, 9, KnowledgeDiff(), 0.1, skipped)).embeds[0]
     assert "img0.png" not in (embed.description or "") and "40 files skipped" in (embed.description or "")
     assert "img0.png" in [f.value for f in embed.fields if f.name == "Skipped (40)"][0]
+    info = o.LearnedInfo("learned/q.md", "Q?", date(2026, 12, 1), "console")
+    taught = render_taught(o.Taught(info, ReloadReport(3, 9, KnowledgeDiff(), 0.1, skipped), 0, False)).embeds[0]
+    assert "img0.png" not in (taught.description or "") and "40 files skipped" in (taught.description or "")
