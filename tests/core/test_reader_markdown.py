@@ -540,3 +540,27 @@ def test_a_huge_table_is_parsed_in_pieces_each_with_its_header(monkeypatch: pyte
     assert [r for t in tables for r in t.rows] == [(f"person {i}", f"R{i}") for i in range(60)]
     assert {t.header for t in tables} == {("Name", "Room")}
     assert "After the table." in prose(read(text))
+
+
+def test_a_big_file_without_headings_is_parsed_in_pieces_and_reads_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pieces were cut before top-level headings only: 5 MB of heading-less prose took
+    # 220 MB to parse at once (20 MB: ~900 MB).
+    parts = [
+        "Plain paragraph one with *emphasis* and a [link][ref].",
+        "- a loose list item\n\n  its second paragraph\n- another item",
+        "> a quote\n>\n> over two paragraphs",
+        "<!-- a comment\n\nOver two paragraphs: Hidden text.\n\n-->",
+        "<pre>\nraw block\n\nWith a blank line\n</pre>",
+        "    indented code\n\n    after a blank line",
+        "Setext title\n------------",
+        "Term\n: its definition",
+        "1. ordered\n\n2. loose",
+    ]
+    text = "\n\n".join(f"{p}\n\nFiller paragraph {i} that is plain prose." for i in range(12) for p in parts)
+    text += "\n\n[ref]: https://example.org\n"
+    whole = tree_blocks(read(text))
+    for size in range(40, 400, 7):  # pieces cut at every place the rule allows
+        monkeypatch.setattr(markdown, "_CHUNK_CHARS", size)
+        assert len(list(markdown._chunks(text))) > 10
+        assert tree_blocks(read(text)) == whole, size
+    assert "Hidden text" not in repr(whole) and "raw block" not in repr(whole)

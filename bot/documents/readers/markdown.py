@@ -180,6 +180,8 @@ def _inline_with_deadline(state: StateCore) -> None:
 _TOP_HEADING = re.compile(r"^#{1,6}(?:[ \t]|$)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _TABLE_ROW = re.compile(r"^ {0,3}\|")
+_PARAGRAPH_START = re.compile(r"[^\W\d_]")  # a letter in the first column: nothing above goes on
+_RAW_HTML = re.compile(r" {0,3}<(pre|script|style|textarea)\b", re.IGNORECASE)  # blocks blank lines do not end
 _TABLE_RULE = re.compile(r"^ {0,3}\|(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*$")
 
 
@@ -188,7 +190,10 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
     fences and `:::` containers, each at least _CHUNK_CHARS long (one piece if small).
     A table longer than that is split between rows too, each piece led by the table's
     header and rule lines: markdown-it makes a few tokens of a few hundred bytes per cell,
-    so a big table of short cells would otherwise take hundreds of times its size.
+    so a big table of short cells would otherwise take hundreds of times its size. Twice
+    that long without a heading, a piece ends before a paragraph that starts in the first
+    column after a blank line (outside HTML comments and <pre>-like blocks): such a line
+    ends every list, quote and indented block above it.
     Lazy, and walking the text by offsets, so only one piece is copied out at a time."""
     if len(text) <= _CHUNK_CHARS:
         yield 0, text
@@ -199,6 +204,8 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
     lead = ""  # the table header a piece that starts inside a table is led by
     table: str | None = None  # the header and rule lines of the table being walked
     previous = ""  # the line before this one
+    comment = False  # inside an HTML comment
+    raw: str | None = None  # the end tag of the <pre>-like HTML block being walked
     n = len(text)
     while pos < n:
         end = text.find("\n", pos)
@@ -220,6 +227,25 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
             if pos - start >= _CHUNK_CHARS and containers == 0:
                 yield start_line, lead + text[start : pos - 1]
                 start, start_line, lead = pos, line_no - 2, table  # the two lead lines: the last piece's
+        elif (
+            pos - start >= 2 * _CHUNK_CHARS
+            and containers == 0
+            and not comment
+            and raw is None
+            and not previous.strip()
+            and _PARAGRAPH_START.match(line)
+        ):
+            yield start_line, lead + text[start : pos - 1]
+            start, start_line, lead = pos, line_no, ""
+        if fence is None:
+            if comment:
+                comment = "-->" not in line or "<!--" in line[line.rfind("-->") :]
+            elif "<!--" in line:
+                comment = "-->" not in line[line.rfind("<!--") :]
+            if raw is not None:
+                raw = None if raw in line.lower() else raw
+            elif (r := _RAW_HTML.match(line)) and f"</{r.group(1).lower()}" not in line.lower():
+                raw = f"</{r.group(1).lower()}"
         if fence is None and table is None and _TABLE_RULE.match(line) and _TABLE_ROW.match(previous):
             table = f"{previous}\n{line}\n"
         elif table is not None and not _TABLE_ROW.match(line):
