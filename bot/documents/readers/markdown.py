@@ -24,8 +24,11 @@ What is kept and dropped:
 Bounded: the parse checks `options.timeout_s` at every block and every few paragraphs of
 inline parsing, and a watchdog interrupts a single step that runs away (see deadline.py);
 the pre-pass's patterns are length-bounded so no regular expression runs away; files over
-`_CHUNK_CHARS` are parsed in pieces (split before top-level headings) so the token list,
-which is about 25 times the text's size, never exists for the whole file at once; link
+`_CHUNK_CHARS` are parsed in pieces (split before top-level headings, between the rows of
+a long table, before a first-column paragraph of a long stretch without headings; see
+`_chunks`) so the token list, about 25 times the text's size (hundreds of times for a
+table of short cells), never exists for the whole file at once; text markdown-it drops at
+its nesting limit is noted; link
 reference labels are collected from the whole text first so a piece can use a later one.
 """
 
