@@ -64,7 +64,7 @@ class Scan:
     files: tuple[tuple[str, Signature], ...]
     configs: tuple[tuple[str, Signature], ...] = ()
     folders: dict[str, FolderConfig] = field(default_factory=dict)  # folder -> settings
-    skipped: tuple[SkippedFile, ...] = ()  # kb.toml files that could not be used, broken links
+    skipped: tuple[SkippedFile, ...] = ()  # unusable kb.toml files, broken links, pipes, bad names
 
     def entries(self) -> list[tuple[str, Signature]]:
         """Everything whose change makes a saved index stale (files, kb.toml, and entries
