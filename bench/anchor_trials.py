@@ -21,6 +21,11 @@ Controls: the same links with their words ignored ("linked": 1 for a passage tha
 any link; "indegree": log(1 + links)), and the first passage of every section (a position
 prior; 320 of the 349 passages are one, so it says little).
 
+Built into the bot after this trial: the readers record links (Section.links), the loader
+keeps them on the Document, bot/documents/links.py `incoming_anchors` resolves them (the
+same 61 passages and texts as "first" here, less one Hugo section-name link). This script
+keeps its own regex parser so the trial stays repeatable as it was measured.
+
     python bench/anchor_trials.py [--model e5-small|minilm-l6|off] [--only a,b] [--show]
     python bench/anchor_trials.py [--model ...] --eval first-text-bm25:0.12
 

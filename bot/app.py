@@ -71,6 +71,8 @@ from .teach import (
     learned_info,
     learned_markdown,
     learned_path,
+    question_key,
+    without_id_mentions,
 )
 from .text import Analyzer, strip_mention_syntax
 from .uploads import UPLOADS_DIR, UploadProblem, check_content, safe_name
@@ -83,8 +85,6 @@ GAPS_PER_PAGE = 5
 KB_PER_PAGE = 10
 GAP_DAYS = (7, 30)
 PURGE_EVERY_S = 3600.0
-# Answers to messages with nothing to search ("?", "the"): no topic, so no knowledge gap.
-_NOTHING_ASKED = frozenset({"not_a_question", "no_words"})
 
 
 @dataclass
@@ -197,6 +197,9 @@ class App:
         return self.store.hash_user(actor.user)
 
     def _audit(self, actor: Actor, action: str, target: str | None, result: str, detail: str | None = None) -> bool:
+        # What an admin typed may hold a mention (Discord fills "@name" in as <@id>): no raw id on disk.
+        target = without_id_mentions(target) if target else target
+        detail = without_id_mentions(detail) if detail else detail
         try:
             self.store.audit(actor=self._hash(actor), action=action, target=target, result=result, detail=detail)
         except StoreError as exc:
@@ -216,6 +219,11 @@ class App:
     ) -> Refused:
         saved = self._audit(actor, action, target, "refused", f"{reason}{': ' + detail if detail else ''}")
         return Refused(action, reason, detail, limit, saved)
+
+    def refuse(self, actor: Actor, action: str, reason: str) -> Refused:
+        """A refusal the adapter made itself (a command check that ran first), audited like
+        the refusals made here. *Blocking* (the audit log)."""
+        return self._refuse(actor, action, reason)
 
     def can_teach(self, actor: Actor) -> bool:
         return actor.may_teach
@@ -240,8 +248,9 @@ class App:
         if rate_limit:
             with self._lock:
                 wait = self.cooldown.hit(actor.user)
+                first = self.cooldown.first_refusal(actor.user, wait) if wait > 0 else True
             if wait > 0:
-                return CoolingDown(wait, self.settings.cooldown_questions, self.settings.cooldown_seconds)
+                return CoolingDown(wait, self.settings.cooldown_questions, self.settings.cooldown_seconds, first)
         # Mentions are not words of the question, whichever adapter it came from.
         answer = self.service.ask(strip_mention_syntax(question), top_k or self.settings.top_k)
         with self._lock:
@@ -251,7 +260,7 @@ class App:
         return Asked(answer, key, self.learned_for(answer), logged, teachable)
 
     def _log_question(self, actor: Actor, answer: Answer, key: str, where: Where) -> bool:
-        if not answer.question.strip() or answer.small_talk is not None or answer.reason in _NOTHING_ASKED:
+        if not Asked(answer, key).asked_something:
             return True  # a thank-you, a greeting, "?" or "the" is no question: not a knowledge gap
         if time.monotonic() - self._last_purge > PURGE_EVERY_S:
             self.purge()
@@ -447,12 +456,13 @@ class App:
         problem = check_teaching(question, answer, from_bot=from_bot)
         if problem is not None:
             return self._refuse(actor, "teach", problem.reason, detail=problem.field, limit=problem.limit)
-        question = " ".join(question.split())
-        rel = learned_path(question)
+        question = " ".join(without_id_mentions(question).split())
+        answer = without_id_mentions(answer)
         taught_by = self._hash(actor)
         today = self._clock().date()
         data = learned_markdown(question, answer, taught_by, today, source).encode("utf-8")
         with self._kb_lock:
+            rel = self._learned_path_for(question)
             replaced = (self.service.knowledge_dir / rel).exists()
             result = self.files.put(rel, data, replace=True)
         if isinstance(result, tuple):
@@ -472,6 +482,17 @@ class App:
             self._store_problem(exc)
         saved = self._audit(actor, "teach", rel, "ok", "replaced" if replaced else None)
         return Taught(info, result, resolved, replaced, saved)
+
+    def _learned_path_for(self, question: str) -> str:
+        """Where this question's learned answer goes: its plain name, unless a different
+        question's answer (or a file of someone's own) is there; then a name of its own."""
+        rel = learned_path(question)
+        if not (self.service.knowledge_dir / rel).exists():
+            return rel
+        there = self.learned_info(rel)
+        if there is not None and question_key(there.question) == question_key(question):
+            return rel  # the same question taught again: replace its answer
+        return learned_path(question, distinct=True)
 
     def _resolve_gaps(self, question: str | None, document: str) -> int:
         """Resolve the gaps with the taught question's terms, and those that are now

@@ -122,6 +122,7 @@ class FileAnalysis:
     part: TablePart  # the passages as table rows (text, sentence spans, Markdown, sections)
     notes: tuple[str, ...]
     links: tuple[tuple[str, str, int], ...]  # Document.links
+    labels: tuple[tuple[str, int], ...]  # Document.labels
     # The file's distinct terms as numbers in the analysing process's vocabulary, and the
     # text of those this build has not been sent yet (see Analyzer.analyse_terms).
     terms: AnalysedTerms
@@ -171,6 +172,7 @@ def analyse_file(
         part,
         document.notes,
         document.links,
+        document.labels,
         terms,
         tokens[:split],
         lengths[:n_body],
@@ -333,6 +335,7 @@ def build_knowledge(
     signatures: list[tuple[int, int]] = []
     notes: list[tuple[str, ...]] = []
     links: list[tuple[tuple[str, str, int], ...]] = []
+    labels: list[tuple[tuple[str, int], ...]] = []
     skipped: list[SkippedFile] = list(scan.skipped)
     tokens = _Column(np.int32, spool_dir, spooled=True)
     sent_lens = _Column(np.int64)
@@ -356,6 +359,7 @@ def build_knowledge(
                 signatures.append(sig)
                 notes.append(previous.kb.documents[d].notes)
                 links.append(previous.kb.documents[d].links)
+                labels.append(previous.kb.documents[d].labels)
             else:
                 result = next(fresh)
                 if isinstance(result, SkippedFile):
@@ -374,6 +378,7 @@ def build_knowledge(
                 signatures.append(sig)
                 notes.append(result.notes)
                 links.append(result.links)
+                labels.append(result.labels)
                 del result  # a huge file's passages must not outlive its merge
                 if sig[0] >= HUGE_FILE_BYTES:
                     release_memory()
@@ -395,6 +400,6 @@ def build_knowledge(
     index = Index.from_ids(all_tokens, all_sent_lens, all_per_passage, vocab.order, params, all_head, all_head_lens)
     del all_tokens, all_sent_lens, all_per_passage, all_head, all_head_lens
     progress("indexing", 1, 1)
-    kb = KnowledgeBase(root, table.documents(signatures, notes, links), table, tuple(skipped), scan.configs)
+    kb = KnowledgeBase(root, table.documents(signatures, notes, links, labels), table, tuple(skipped), scan.configs)
     log.debug("built %d passages from %d files (%d read)", len(table), len(scan.files), len(to_read))
     return Built(kb, index, len(to_read), seconds=time.perf_counter() - t0, built_at=time.time())

@@ -20,6 +20,7 @@ class Cooldown:
         self.window = max(0.0, float(window))
         self._clock = clock
         self._hits: dict[Hashable, deque[float]] = {}
+        self._told: dict[Hashable, float] = {}  # key -> when its current wait ends
         self._calls = 0
 
     @property
@@ -56,9 +57,20 @@ class Cooldown:
             self.prune()
         return 0.0
 
+    def first_refusal(self, key: Hashable, wait: float) -> bool:
+        """After `hit(key)` returned `wait` > 0: True the first time in this wait, False for
+        every later refusal until `key` may ask again (so a flood gets one notice, not one
+        per message)."""
+        now = self._clock()
+        if self._told.get(key, 0.0) > now:
+            return False
+        self._told[key] = now + wait
+        return True
+
     def prune(self) -> None:
         """Forget users with no question in the window, so memory stays bounded."""
         now = self._clock()
+        self._told = {k: t for k, t in self._told.items() if t > now}
         for key in list(self._hits):
             hits = self._hits[key]
             self._expire(hits, now)

@@ -54,6 +54,9 @@ class Document:
     # Links to places in the documentation: (href as written, link text, 1-based number of
     # the first passage of the section the link is in, 0 when none); see documents/links.py.
     links: tuple[tuple[str, str, int], ...] = ()
+    # Names the source gives its headings (ids, RST labels): (name, number of the first
+    # passage under the heading).
+    labels: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,9 +233,11 @@ class PassageTable(Sequence[Passage]):
         signatures: Sequence[tuple[int, int] | None],
         notes: Sequence[tuple[str, ...]] | None = None,
         links: Sequence[tuple[tuple[str, str, int], ...]] | None = None,
+        labels: Sequence[tuple[tuple[str, int], ...]] | None = None,
     ) -> tuple[Document, ...]:
         notes = notes if notes is not None else [()] * len(self.docs)
         links = links if links is not None else [()] * len(self.docs)
+        labels = labels if labels is not None else [()] * len(self.docs)
         return tuple(
             Document(
                 path,
@@ -242,8 +247,9 @@ class PassageTable(Sequence[Passage]):
                 sig,
                 tuple(n),
                 tuple(k),
+                tuple(lb),
             )
-            for d, ((path, title, source), sig, n, k) in enumerate(zip(self.docs, signatures, notes, links))
+            for d, ((path, title, source), sig, n, k, lb) in enumerate(zip(self.docs, signatures, notes, links, labels))
         )
 
     def arrays(self) -> dict[str, np.ndarray]:

@@ -91,6 +91,10 @@ class Refused:
 # ---------------------------------------------------------------------- asking and buttons
 
 
+# Answers to messages with nothing to search ("?", "the"): no topic, so no knowledge gap.
+NOTHING_ASKED = frozenset({"not_a_question", "no_words"})
+
+
 @dataclass(frozen=True, slots=True)
 class Asked:
     """An answer, remembered under `key` for its buttons."""
@@ -101,14 +105,22 @@ class Asked:
     logged: bool = True  # False: the question log could not be written (the answer is fine)
     teachable: bool = False  # no answer to a real question: the reply may offer "Teach an answer"
 
+    @property
+    def asked_something(self) -> bool:
+        """False for a greeting, a thank-you, "?" or "the": nothing was searched for."""
+        a = self.answer
+        return bool(a.question.strip()) and a.small_talk is None and a.reason not in NOTHING_ASKED
+
 
 @dataclass(frozen=True, slots=True)
 class CoolingDown:
-    """The asker hit the rate limit; nothing was asked."""
+    """The asker hit the rate limit; nothing was asked. `first`: the first refusal of this
+    wait (adapters that post in a channel stay quiet for the later ones)."""
 
     retry_after: float
     questions: int
     seconds: float
+    first: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,8 +51,9 @@ FORMAT_VERSION = 4
 # 2: stricter tag stripping, junk markers in the second half; 3: headings join paragraphs;
 # 4: front matter dropped; 5: structure-aware readers and section passages (bot/documents/)
 # 6: PyStemmer's Snowball English when installed (the current algorithm: "organization" is no
-# longer "organ"); the stemmer in use is in the key too (text.STEMMER)
-ANALYSIS_VERSION = 6
+# longer "organ"); the stemmer in use is in the key too (text.STEMMER); 7: Hangul fillers
+# are invisible (text.clean_invisible)
+ANALYSIS_VERSION = 7
 CACHE_DIR_NAME = ".kb-cache"
 _INDEX_ARRAYS = (
     "tokens",
@@ -313,6 +314,7 @@ def save_built(built: Built, knowledge_dir: Path, key: str, settings: str = "", 
             "signature": list(d.signature or (0, 0)),
             "notes": list(d.notes),
             "links": [list(link) for link in d.links],
+            "labels": [list(label) for label in d.labels],
             "sections": [[list(path), url] for path, url in sections],
         }
         for d, sections in zip(built.kb.documents, table.sections)
@@ -368,13 +370,14 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key", root: Path | N
         signatures = [tuple(d["signature"]) for d in docs]
         notes = [tuple(d.get("notes", ())) for d in docs]
         links = [tuple((str(h), str(t), int(n)) for h, t, n in d.get("links", ())) for d in docs]
+        labels = [tuple((str(name), int(n)) for name, n in d.get("labels", ())) for d in docs]
         skipped = tuple(SkippedFile(p, r, tuple(sig) if sig else None) for p, r, sig in meta.get("skipped", []))
         configs = tuple((path, (int(sig[0]), int(sig[1]))) for path, sig in meta.get("configs", []))
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexFormatError(f"saved index in {folder} is unreadable ({exc})") from None
     if len(table) != index.size:
         raise IndexFormatError(f"saved index in {folder} is inconsistent (passages and index differ)")
-    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures, notes, links), table, skipped, configs)
+    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures, notes, links, labels), table, skipped, configs)
     return Built(
         kb, index, 0, saved=True, seconds=float(meta.get("build_seconds") or 0.0), built_at=meta.get("built_at")
     )

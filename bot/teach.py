@@ -29,6 +29,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from markdown_it import MarkdownIt
+
 from .answer import MAX_QUESTION_CHARS
 from .outcomes import BOT_MESSAGE, EMPTY, ONLY_PINGS, TOO_LONG, LearnedInfo
 from .text import strip_mention_syntax
@@ -63,27 +65,71 @@ def check_teaching(question: str | None, answer: str, *, from_bot: bool = False)
     return None
 
 
+# A user or role mention as Discord sends it: the raw id of a member (or role) in the text.
+_ID_MENTION = re.compile(r"[ \t]*<@[!&]?\d+>")
+
+
+def without_id_mentions(text: str) -> str:
+    """The text without `<@id>`, `<@!id>` and `<@&id>`: a learned answer is a file on disk,
+    and no raw user id is stored (Discord's form fills mentions in as @name already)."""
+    return _ID_MENTION.sub("", text).strip()
+
+
+def question_key(question: str) -> str:
+    """What makes two questions one for a learned answer: case, spacing and the closing
+    ? ! . aside ("What is X?" and "what is x" are one; "C++ help?" and "C help?" are not)."""
+    return " ".join(question.casefold().split()).rstrip("?!.？！。 ")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def slugify(question: str) -> str:
     """A safe file stem from the question ("Why Ramstein?" -> "why-ramstein"); questions
     without Latin letters get a stable hash instead."""
     ascii_text = unicodedata.normalize("NFKD", question).encode("ascii", "ignore").decode().lower()
     slug = _SLUG_CHARS.sub("-", ascii_text).strip("-")
-    digest = hashlib.sha256(slug.encode() if slug else question.strip().casefold().encode()).hexdigest()
     if not slug:
-        return "answer-" + digest[:12]
+        return "answer-" + _digest(question_key(question))[:12]
     if len(slug) > SLUG_MAX:
         # Two long questions that start alike must not replace each other's answer.
-        slug = slug[: SLUG_MAX - 9].strip("-") + "-" + digest[:8]
+        slug = slug[: SLUG_MAX - 9].strip("-") + "-" + _digest(slug)[:8]
     return slug
 
 
-def learned_path(question: str) -> str:
-    """The learned answer's path relative to the knowledge directory."""
-    return f"{LEARNED_DIR}/{slugify(question)}.md"
+def learned_path(question: str, *, distinct: bool = False) -> str:
+    """The learned answer's path relative to the knowledge directory; `distinct` adds the
+    question's own hash, for a question whose plain name another question already holds
+    ("C++ help?" and "C help?" are both "c-help")."""
+    slug = slugify(question)
+    if distinct:
+        slug = f"{slug}-{_digest(question_key(question))[:8]}"
+    return f"{LEARNED_DIR}/{slug}.md"
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def as_discord_showed_it(answer: str) -> str:
+    """The answer written as Markdown that reads the way Discord showed it. Discord has no
+    HTML blocks and no underlined (setext) headings: a line starting with `<details>` or a
+    `---` under a line of text is text there, but Markdown readers would drop the block as
+    HTML or turn the text into a heading, leaving nothing to learn. markdown-it finds exactly
+    those blocks (never inside code); the `<` is escaped, the underline set off by a blank line."""
+    lines = answer.split("\n")
+    for token in MarkdownIt("commonmark").parse(answer):
+        if token.map is None:
+            continue
+        if token.type == "html_block":
+            line = lines[token.map[0]]
+            at = line.find("<")
+            if at >= 0:
+                lines[token.map[0]] = line[:at] + "\\" + line[at:]
+        elif token.type == "heading_open" and token.markup in ("=", "-"):
+            lines[token.map[1] - 1] = "\n" + lines[token.map[1] - 1]
+    return "\n".join(lines)
 
 
 def learned_markdown(question: str, answer: str, taught_by: str | None, taught_on: date, source: str) -> str:
@@ -96,7 +142,14 @@ def learned_markdown(question: str, answer: str, taught_by: str | None, taught_o
     if source.startswith(("http://", "https://")) and not any(c.isspace() for c in source):
         # Also as a plain `source:` line: readers that drop front matter whole still cite it.
         lines.append(f"source: {source}")
-    lines += [f"# {_heading_text(q)}", "", f"## {_heading_text(q)}", "", answer.strip().replace("\r\n", "\n"), ""]
+    lines += [
+        f"# {_heading_text(q)}",
+        "",
+        f"## {_heading_text(q)}",
+        "",
+        as_discord_showed_it(answer.strip().replace("\r\n", "\n")),
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -40,8 +40,9 @@ WORD_PATTERN = r"[^\W_]+"  # letters and digits: what a word is, in every script
 _WORD = re.compile(WORD_PATTERN)
 _DOUBLES = frozenset("bdfglmnprstz")
 _ANALYSIS_BATCH = 5_000  # sentences whose words are held at once in analyse_sentences
-# Zero-width and other invisible format characters members paste by accident.
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# Zero-width and other invisible format characters members paste by accident, and the
+# Hangul fillers (U+3164 and its kin, letters to Unicode but blank) used as invisible text.
+_INVISIBLE = re.compile(r"[\u00ad\u115f\u1160\u200b-\u200f\u202a-\u202e\u2060-\u2064\u3164\ufeff\uffa0]")
 # Sentence-splitting fast path (SentenceSplitter): Punkt's candidate marks, the characters
 # its period-context pattern treats as non-word punctuation, and a word of letters only.
 _PUNKT_NON_WORD = ")\";}]*:@'({[\u2018\u2019\u201c\u201d\xab\xbb?!"

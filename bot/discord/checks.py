@@ -1,4 +1,5 @@
-"""Who may run admin commands: members with Manage Server, plus configured users and roles.
+"""Who may run admin commands: members with Manage Server in the bot's home server (the
+one GUILD_IDS names, or its only server), plus configured users and roles.
 
 `admin_only()` both hides the command from other members (default_permissions) and checks
 at run time, because server owners can change command permissions in their settings and
@@ -7,6 +8,7 @@ configured admins may lack Manage Server.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -14,6 +16,8 @@ import discord
 from discord import app_commands
 
 from ..config import Settings
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -40,13 +44,35 @@ def is_admin(user: Any, settings: Settings, permissions: discord.Permissions | N
     return any(getattr(r, "id", None) in settings.admin_role_ids for r in roles)
 
 
+def home_server(guild_id: int, settings: Settings, servers: int) -> bool:
+    """Whether Manage Server in this server says who runs the bot's knowledge base: one of
+    GUILD_IDS when set, else the bot's only server. The knowledge base, its gaps and audit
+    are the bot's, not a server's: once the bot is in several servers, anyone who invites
+    it to their own would otherwise be an admin of everyone's knowledge base."""
+    if settings.guild_ids:
+        return guild_id in settings.guild_ids
+    return servers <= 1
+
+
 def interaction_is_admin(interaction: discord.Interaction) -> bool:
     settings: Settings = interaction.client.settings  # type: ignore[attr-defined]
     # interaction.permissions is resolved by Discord for the member in this channel, so it
     # is right even when the guild's roles are not cached; in DMs only the user ids count.
-    perms = interaction.permissions if interaction.guild_id is not None else None
-    if perms is None:
+    guild_id = interaction.guild_id
+    perms = interaction.permissions if guild_id is not None else None
+    if perms is None or guild_id is None:
         return interaction.user.id in settings.admin_user_ids
+    servers = len(getattr(interaction.client, "guilds", ()) or ())
+    if not home_server(guild_id, settings, servers):
+        # Configured users and roles still count (a role id names one server's role).
+        if perms.manage_guild or perms.administrator:
+            log.warning(
+                "Manage Server in server %s does not make an admin here: the bot is in %d servers "
+                "and GUILD_IDS does not list this one",
+                guild_id,
+                servers,
+            )
+        return is_admin(interaction.user, settings, discord.Permissions.none())
     return is_admin(interaction.user, settings, perms)
 
 

@@ -26,6 +26,7 @@ from discord.ext import commands
 from ..app import AnswerStore, App
 from ..config import Settings
 from ..cooldown import Cooldown
+from ..outcomes import NOT_ADMIN, Actor
 from ..rendering.messages import render_error, render_not_admin
 from ..service import KnowledgeService
 from .checks import NotAdmin
@@ -97,6 +98,9 @@ class KnowledgeBot(commands.AutoShardedBot):
         _no_voice_warnings()
         super().__init__(
             command_prefix=_command_prefix(settings),
+            # "!Ask" (phone keyboards capitalise) is `!ask` too; the listener skips it as a
+            # command (messages.strip_prefix_command), so the command must run for it.
+            case_insensitive=True,
             intents=build_intents(settings),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
@@ -182,7 +186,10 @@ class KnowledgeBot(commands.AutoShardedBot):
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Members see a short message, never a traceback; the log keeps the details."""
         if isinstance(error, NotAdmin):
-            log.info("refused /%s for %s (%s): not an admin", error.command, interaction.user, interaction.user.id)
+            # The name only: no raw user id in the log (the audit log keeps a salted hash).
+            log.info("refused /%s for %s: not an admin", error.command, interaction.user)
+            # The check ran before the command could reach the app: audit the refusal here.
+            await asyncio.to_thread(self.app.refuse, Actor(interaction.user.id), error.command, NOT_ADMIN)
             reply = render_not_admin(error.command)
         elif isinstance(error, app_commands.CheckFailure):
             reply = render_not_admin(interaction.command.name if interaction.command else "reload")
@@ -216,6 +223,11 @@ async def create_bot(settings: Settings, service: KnowledgeService, **kwargs: An
 MISSING_TOKEN = (
     "DISCORD_TOKEN is not set: create a bot at " + PORTAL + " (Bot → Reset Token), "
     "put the token in .env as DISCORD_TOKEN=..., or try `python -m bot console` first."
+)
+MALFORMED_TOKEN = (
+    "DISCORD_TOKEN has spaces, line breaks or other characters a bot token never has: copy "
+    'only the token (without "Bot " in front) from ' + PORTAL + " → your application → Bot → "
+    "Reset Token, and put it in .env on one line."
 )
 REJECTED_TOKEN = (
     "Discord rejected the token (DISCORD_TOKEN): copy a fresh one from "
@@ -448,12 +460,22 @@ async def serve(settings: Settings, service: KnowledgeService, token: str, err: 
     return EXIT_OK
 
 
+def well_formed_token(token: str) -> bool:
+    """Printable ASCII without spaces, as every Discord bot token is."""
+    return token.isascii() and token.isprintable() and not any(c.isspace() for c in token)
+
+
 def run_bot(settings: Settings, service: KnowledgeService, err: TextIO | None = None) -> int:
     """`python -m bot run`: start the bot and block until it stops; returns the exit status."""
     err = err or sys.stderr
     token = settings.discord_token.reveal().strip() if settings.discord_token else ""
     if not token:
         print(MISSING_TOKEN, file=err)
+        return EXIT_CONFIG
+    if not well_formed_token(token):
+        # A line break would make aiohttp refuse the header with a traceback; a space is a
+        # pasted "Bot " prefix or two tokens.
+        print(MALFORMED_TOKEN, file=err)
         return EXIT_CONFIG
     with _redacting(token):
         try:

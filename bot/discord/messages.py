@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..rendering.markdown import defuse_mentions, scrub, truncate
+from ..rendering.messages import title_of_text_reply
 from ..text import strip_mention_syntax
 
 _QUESTION_WORDS = frozenset(
@@ -15,8 +17,38 @@ _QUESTION_WORDS = frozenset(
 THREAD_NAME_LIMIT = 100
 
 
-def mention_pattern(user_id: int) -> re.Pattern[str]:
-    return re.compile(rf"<@!?{int(user_id)}>")
+def answer_title(message: Any) -> str | None:
+    """The title of the bot's answer on `message`: its embed's, or the bold first line of
+    the same answer sent as text where the bot may not embed links."""
+    if message is None:
+        return None
+    embeds = getattr(message, "embeds", None) or []
+    if embeds:
+        return embeds[0].title
+    return title_of_text_reply(getattr(message, "content", None))
+
+
+_USER_OR_ROLE = re.compile(r"<@([!&]?)([0-9]+)>")
+
+
+def named_mentions(message: Any) -> str:
+    """The message's text with user and role mentions as "@name" (what members saw), from
+    the mentions Discord sent with it; channel mentions stay links (discord.py's
+    clean_content would make an uncached channel "#deleted-channel")."""
+    users = {u.id: u.display_name for u in getattr(message, "mentions", None) or ()}
+    roles = {r.id: r.name for r in getattr(message, "role_mentions", None) or ()}
+
+    def name(m: re.Match[str]) -> str:
+        found = (roles if m[1] == "&" else users).get(int(m[2]))
+        return f"@{found}" if found else m[0]  # unknown: App.teach drops the raw id
+
+    return _USER_OR_ROLE.sub(name, getattr(message, "content", None) or "")
+
+
+def mention_pattern(user_id: int, role_id: int | None = None) -> re.Pattern[str]:
+    """`<@id>` or `<@!id>`; with `role_id`, also that role's `<@&id>`."""
+    role = rf"|<@&{int(role_id)}>" if role_id is not None else ""
+    return re.compile(rf"<@!?{int(user_id)}>{role}")
 
 
 def mentions_user(content: str, user_id: int) -> bool:
@@ -24,9 +56,10 @@ def mentions_user(content: str, user_id: int) -> bool:
     return bool(mention_pattern(user_id).search(content or ""))
 
 
-def strip_mention(content: str, user_id: int) -> str:
-    """The question around a mention of the bot: `@Bot why Ramstein?` -> `why Ramstein?`."""
-    text = mention_pattern(user_id).sub(" ", content or "")
+def strip_mention(content: str, user_id: int, role_id: int | None = None) -> str:
+    """The question around a mention of the bot (or of its own role, `role_id`):
+    `@Bot why Ramstein?` -> `why Ramstein?`."""
+    text = mention_pattern(user_id, role_id).sub(" ", content or "")
     return " ".join(text.split()).lstrip(",:;").strip()
 
 
@@ -39,12 +72,17 @@ def clean_question(text: str) -> str:
 
 
 def strip_prefix_command(content: str, prefix: str, name: str = "ask") -> str | None:
-    """The question after `!ask`, or None when the message is not that command."""
-    head = f"{prefix}{name}"
-    text = (content or "").lstrip()
-    if not text.lower().startswith(head.lower()):
+    """The question after `!ask`, or None when the message is not that command. Matched
+    as discord.py matches it (the bot is built with case_insensitive=True): the prefix
+    exactly, at the very start, the name in any case; whatever this calls the command, the
+    command answers."""
+    text = content or ""
+    if not prefix or not text.startswith(prefix):
         return None
-    rest = text[len(head) :]
+    rest = text[len(prefix) :]
+    if rest[: len(name)].casefold() != name.casefold():
+        return None
+    rest = rest[len(name) :]
     if rest and not rest[0].isspace():
         return None  # `!asking` is not `!ask`
     return rest.strip()

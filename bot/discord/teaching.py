@@ -5,6 +5,10 @@ saves the learned answer and reloads; this module only gathers the text and show
 
 Who may teach is checked when the command or button is used (so others never see the
 modal) and again on submit (roles can change while a modal is open).
+
+The form keeps nothing in memory: its custom id names the message it was opened from, and
+every submit is handled by the cog's interaction listener, so an answer written slowly (past
+discord.py's modal timeout) or across a restart is still saved, not dropped unanswered.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import secrets
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
@@ -31,7 +34,7 @@ from ..rendering.kb import render_refused, render_taught
 from ..rendering.messages import question_from_title
 from ..teach import MAX_ANSWER_CHARS
 from .actors import actor_for
-from .messages import clean_question, strip_mention
+from .messages import answer_title, clean_question, named_mentions, strip_mention
 from .replies import guarded, reply_with
 
 if TYPE_CHECKING:
@@ -41,6 +44,9 @@ log = logging.getLogger(__name__)
 
 TEACH_COMMAND = "Teach KB Bot"
 TEACH_ID = r"kb:teach:(?P<key>[0-9]{1,20})"
+# The form names the message it teaches from (its channel and id): the submit needs nothing else.
+TEACH_MODAL_ID = re.compile(r"kb:teach-modal:(?P<channel>[0-9]{1,20}):(?P<message>[0-9]{1,20})")
+# discord.py forgets a modal after this; the listener answers its submit all the same.
 MODAL_TIMEOUT_S = 15 * 60.0
 TEXT_INPUT_MAX = 4000  # Discord's limit for one text input
 
@@ -49,18 +55,41 @@ def teach_id(key: str) -> str:
     return f"kb:teach:{key}"
 
 
-class TeachModal(discord.ui.Modal):
-    """Question and answer, prefilled and editable; `source` is the taught message's link."""
+def teach_modal_id(channel_id: int, message_id: int) -> str:
+    return f"kb:teach-modal:{int(channel_id)}:{int(message_id)}"
 
-    def __init__(self, question: str, answer: str, source: str, *, from_bot: bool) -> None:
+
+def jump_url(guild_id: int | None, channel_id: int | str, message_id: int | str) -> str:
+    """A message's link, as discord.Message.jump_url builds it."""
+    return f"https://discord.com/channels/{guild_id or '@me'}/{channel_id}/{message_id}"
+
+
+def submitted_values(components: Any) -> dict[str, str]:
+    """The text inputs of a modal submit by custom id (in action rows or labels)."""
+    out: dict[str, str] = {}
+    for c in components if isinstance(components, list) else ():
+        if not isinstance(c, dict):
+            continue
+        if "components" in c:
+            out.update(submitted_values(c["components"]))
+        elif "component" in c:
+            out.update(submitted_values([c["component"]]))
+        elif isinstance(c.get("custom_id"), str) and isinstance(c.get("value"), str):
+            out[c["custom_id"]] = c["value"]
+    return out
+
+
+class TeachModal(discord.ui.Modal):
+    """Question and answer, prefilled and editable, for the message `channel_id`/`message_id`
+    (the one taught from, or the no-answer reply). Submits go to TeachCog.on_interaction."""
+
+    def __init__(self, question: str, answer: str, channel_id: int, message_id: int) -> None:
         text = render_teach_modal()
         super().__init__(
             title=text.title[:MODAL_TITLE_LIMIT],
             timeout=MODAL_TIMEOUT_S,
-            custom_id=f"kb:teach-modal:{secrets.token_hex(8)}",
+            custom_id=teach_modal_id(channel_id, message_id),
         )
-        self.source = source
-        self.from_bot = from_bot
         self.question: discord.ui.TextInput[TeachModal] = discord.ui.TextInput(
             label=text.question_label[:LABEL_LIMIT],
             placeholder=text.question_placeholder[:PLACEHOLDER_LIMIT],
@@ -82,27 +111,30 @@ class TeachModal(discord.ui.Modal):
         self.add_item(self.question)
         self.add_item(self.answer)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await guarded(
-            interaction,
-            "teaching",
-            submit_teaching(interaction, self.question.value, self.answer.value, self.source, from_bot=self.from_bot),
-        )
 
-    # discord.py types Modal.on_error with its generic Interaction[Client]; ours is the same object.
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
-        log.error("teaching modal failed", exc_info=error)
-
-
-async def submit_teaching(
-    interaction: discord.Interaction, question: str, answer: str, source: str, *, from_bot: bool
-) -> None:
+async def submit_teaching(interaction: discord.Interaction, question: str, answer: str, source: str) -> None:
     bot = cast("KnowledgeBot", interaction.client)  # this bot's interactions come from this client
     actor = actor_for(interaction)  # again: roles may have changed while the modal was open
     # Saving reloads the knowledge base, which can take longer than Discord's 3 s.
     await interaction.response.defer(ephemeral=True, thinking=True)
-    result = await asyncio.to_thread(bot.app.teach, actor, question, answer, source, from_bot=from_bot)
+    # A bot's message never gets this far: the form does not open for one (teach_precheck).
+    result = await asyncio.to_thread(bot.app.teach, actor, question, answer, source)
     await reply_with(interaction, render_taught(result) if isinstance(result, Taught) else render_refused(result))
+
+
+async def on_teach_submit(interaction: discord.Interaction) -> None:
+    """A teaching form's submit, whenever it comes (the form's custom id says where from)."""
+    data: Any = interaction.data or {}
+    found = TEACH_MODAL_ID.fullmatch(str(data.get("custom_id", "")))
+    if interaction.type is not discord.InteractionType.modal_submit or found is None:
+        return
+    values = submitted_values(data.get("components"))
+    source = jump_url(interaction.guild_id, found["channel"], found["message"])
+    await guarded(
+        interaction,
+        "teaching",
+        submit_teaching(interaction, values.get("question", ""), values.get("answer", ""), source),
+    )
 
 
 async def _fetch(channel: Any, message_id: int | None) -> discord.Message | None:
@@ -140,8 +172,7 @@ async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
     state = bot.app.answer_state(str(key)) if key is not None else None
     if state is not None:
         return state.question
-    title = parent.embeds[0].title if parent.embeds else None
-    recovered = question_from_title(title)
+    recovered = question_from_title(answer_title(parent))
     if recovered:
         return recovered
     asked = await _referenced(parent)
@@ -151,14 +182,15 @@ async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
 async def teach_from_message(interaction: discord.Interaction, message: discord.Message) -> None:
     bot = cast("KnowledgeBot", interaction.client)  # this bot's interactions come from this client
     actor = actor_for(interaction)
-    refused = await asyncio.to_thread(bot.app.teach_precheck, actor, message.content or "", from_bot=message.author.bot)
+    content = message.content or ""
+    refused = await asyncio.to_thread(bot.app.teach_precheck, actor, content, from_bot=message.author.bot)
     if refused is not None:
         await reply_with(interaction, render_refused(refused))
         return
     question = await question_for(bot, message)
-    await interaction.response.send_modal(
-        TeachModal(question, message.content or "", message.jump_url, from_bot=message.author.bot)
-    )
+    # Mentions as "@name", not "<@id>": the answer is saved to disk.
+    text = named_mentions(message)
+    await interaction.response.send_modal(TeachModal(question, text, message.channel.id, message.id))
 
 
 class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):
@@ -186,10 +218,12 @@ class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):
         state = bot.app.answer_state(self.key)
         message = interaction.message
         question = state.question if state is not None else None
-        if question is None and message is not None and message.embeds:
-            question = question_from_title(message.embeds[0].title)
-        source = message.jump_url if message is not None else ""
-        await interaction.response.send_modal(TeachModal(question or "", "", source, from_bot=False))
+        if question is None:
+            question = question_from_title(answer_title(message))
+        channel_id = message.channel.id if message is not None else interaction.channel_id or 0
+        await interaction.response.send_modal(
+            TeachModal(question or "", "", channel_id, message.id if message is not None else 0)
+        )
 
 
 class TeachCog(commands.Cog, name="Teach"):
@@ -210,3 +244,7 @@ class TeachCog(commands.Cog, name="Teach"):
 
     async def teach(self, interaction: discord.Interaction, message: discord.Message) -> None:
         await teach_from_message(interaction, message)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await on_teach_submit(interaction)

@@ -26,6 +26,7 @@ from ..rendering.messages import (
     render_stale,
 )
 from ..rendering.reply import ACTION_DOWN, ACTION_FULL, ACTION_MORE, ACTION_UP
+from .messages import answer_title
 from .send import respond
 
 if TYPE_CHECKING:
@@ -71,9 +72,7 @@ async def _known(bot: KnowledgeBot, interaction: discord.Interaction, key: str) 
     after a restart."""
     if bot.app.answer_state(key) is not None:
         return True
-    message = interaction.message
-    title = message.embeds[0].title if message is not None and message.embeds else None
-    question = question_from_title(title)
+    question = question_from_title(answer_title(interaction.message))
     if question is None:
         return False
     await asyncio.to_thread(bot.app.recover, key, question)

@@ -1,11 +1,12 @@
 """Anchor text: the words other pages use when they link to a section.
 
 Documentation pages link to each other's sections ("see [Dependency groups](…#dependency-
-groups)", Hugo's `relref`, `#anchor`, `page.md#anchor`); the link text says what the linked
-section is about in other words, as web search has long used it. `incoming_anchors` resolves
-every document's links (Document.links, recorded by the readers) to the first passage of
-the section each names, with the anchors site generators give headings (urls.py), and
-returns that passage's incoming link texts. Links to a whole page, to nowhere known and from
+groups)", Hugo's `relref`, `#anchor`, `page.md#anchor`, HTML hrefs, Sphinx's :ref:); the link
+text says what the linked section is about in other words, as web search has long used it.
+`incoming_anchors` resolves every document's links (Document.links, recorded by the readers)
+to the first passage of the section each names — by the names the source gives headings
+(Document.labels: ids, RST labels) or the anchors site generators make of them (urls.py) —
+and returns that passage's incoming link texts. Links to a whole page, to nowhere known and from
 inside the linked section itself are left out (bench/anchor_trials.py measured them).
 """
 
@@ -19,7 +20,7 @@ from urllib.parse import unquote
 import numpy as np
 
 from ..knowledge import Document, KnowledgeBase, PassageTable
-from .urls import URL_STYLES, anchors
+from .urls import LABEL_REF, URL_STYLES, anchors
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,21 @@ def incoming_anchors(kb: KnowledgeBase) -> dict[int, tuple[str, ...]]:
     pages = _page_keys(docs)
     targets: dict[int, _Anchors] = {}
     found: dict[tuple[str, str], int | None] = {}  # (page as written, folder) -> document
+    labels: dict[str, tuple[int, Target]] | None = None  # every page's labels, once needed
     out: dict[int, list[str]] = {}
     unresolved = 0
     for d, doc in enumerate(docs):
         here = posixpath.dirname(doc.path)
         for href, text, source in doc.links:
+            if href.startswith(LABEL_REF):  # Sphinx's :ref: names a label on any page
+                if labels is None:
+                    labels = _all_labels(kb, starts)
+                got = labels.get(href[len(LABEL_REF) :].strip().casefold())
+                if got is None:
+                    unresolved += 1
+                else:
+                    _add(out, kb, d, int(starts[d]) + source - 1 if source else -1, got[0], got[1], text)
+                continue
             page, _, fragment = href.partition("#")
             anchor = unquote(fragment).strip()
             if not anchor:
@@ -67,13 +78,31 @@ def incoming_anchors(kb: KnowledgeBase) -> dict[int, tuple[str, ...]]:
             if hit is None:
                 unresolved += 1
                 continue
-            passage, path = hit
-            if t == d and source and _section(kb, d, int(starts[d]) + source - 1)[: len(path)] == path:
-                continue  # a link from inside the section repeats the section's own words
-            out.setdefault(passage, []).append(text)
+            _add(out, kb, d, int(starts[d]) + source - 1 if source else -1, t, hit, text)
     if unresolved:
         log.debug("%d internal link(s) point at no known section", unresolved)
     return {p: tuple(texts) for p, texts in out.items()}
+
+
+def _add(out: dict[int, list[str]], kb: KnowledgeBase, d: int, source: int, t: int, target: Target, text: str) -> None:
+    """The link text goes to the target passage, unless the link is inside the section."""
+    passage, path = target
+    if t == d and source >= 0 and _section(kb, d, source)[: len(path)] == path:
+        return  # a link from inside the section repeats the section's own words
+    out.setdefault(passage, []).append(text)
+
+
+def _all_labels(kb: KnowledgeBase, starts: np.ndarray) -> dict[str, tuple[int, Target]]:
+    """Every page's heading names (case-folded, as Sphinx labels are) -> (document, target);
+    the first page to use a name keeps it."""
+    out: dict[str, tuple[int, Target]] = {}
+    for d, doc in enumerate(kb.documents):
+        for name, number in doc.labels:
+            key = name.casefold()
+            if key not in out:
+                p = int(starts[d]) + number - 1
+                out[key] = (d, (p, _section(kb, d, p)))
+    return out
 
 
 def _starts(kb: KnowledgeBase) -> np.ndarray:
@@ -165,11 +194,14 @@ def _headings(
     kb: KnowledgeBase, d: int, starts: np.ndarray
 ) -> tuple[list[tuple[str, tuple[str, ...], int]], dict[str, Target]]:
     """Every heading of document d that has passages under it as (heading, path, first
-    passage), in reading order, and the anchors its deep links name."""
+    passage), in reading order, and the names the source (ids, labels) and its deep links
+    give them."""
     a, b = int(starts[d]), int(starts[d + 1])
     heads: list[tuple[str, tuple[str, ...], int]] = []
     seen: set[tuple[str, ...]] = set()
     table: dict[str, Target] = {}
+    for name, number in kb.documents[d].labels:  # the source's own names come first
+        table.setdefault(name, (a + number - 1, _section(kb, d, a + number - 1)))
     for path, url, first in _rows(kb, d, a, b):
         for depth in range(1, len(path) + 1):
             prefix = path[:depth]

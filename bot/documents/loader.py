@@ -262,6 +262,7 @@ def _load(
     page = tree.source or folder.url_of(rel)
     urls = _section_urls(tree, page, folder.url_style)
     links = _links(tree, drafts)
+    labels = _labels(tree, drafts)
     paged, notes = tree.paged, tree.notes
     del tree  # drafts hold what is left of it; a huge file's blocks go as passages are made
     passages: list[Passage] = []
@@ -289,7 +290,7 @@ def _load(
             )
         )
         del d
-    doc = Document(rel, title, page, tuple(p.text for p in passages), sig, notes, links)
+    doc = Document(rel, title, page, tuple(p.text for p in passages), sig, notes, links, labels)
     return LoadedFile(doc, passages)
 
 
@@ -324,6 +325,31 @@ def _links(tree: DocTree, drafts: Sequence[PassageDraft]) -> tuple[tuple[str, st
     for number, draft in enumerate(drafts, start=1):
         first.setdefault(draft.section, number)
     return tuple((href, text, first.get(k, 0)) for k, (_, s) in enumerate(sections) for href, text in s.links)
+
+
+def _labels(tree: DocTree, drafts: Sequence[PassageDraft]) -> tuple[tuple[str, int], ...]:
+    """(name, first passage under the section) of every name the source gives a heading:
+    its id ({#id}, HTML id, RST's) and RST target labels, for links to resolve."""
+    sections = walk_sections(tree.root)
+    named = [k for k, (_, s) in enumerate(sections) if s.anchor or s.labels]
+    if not named:
+        return ()
+    # A section's subtree runs to the next section whose path is not below its own.
+    paths = [p for p, _ in sections]
+    out: list[tuple[str, int]] = []
+    j = 0
+    for k in named:
+        while j < len(drafts) and drafts[j].section < k:
+            j += 1
+        if j == len(drafts):
+            break
+        d = drafts[j].section
+        if paths[d][: len(paths[k])] != paths[k]:
+            continue  # nothing under this heading
+        s = sections[k][1]
+        for name in dict.fromkeys((s.anchor, *s.labels) if s.anchor else s.labels):
+            out.append((name, j + 1))
+    return tuple(out)
 
 
 def _section_urls(tree: DocTree, page: str | None, style: str) -> list[str | None]:

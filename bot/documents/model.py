@@ -12,7 +12,8 @@ renderer understands:
 - ``**bold**``, ``*italic*`` and `` `code` `` (a code span holds its text as is; a backtick
   inside it is replaced by ``'``),
 - nothing else: links keep only their text, images are dropped (or their alt text kept
-  where it is the only content), HTML is dropped.
+  where it is the only content), HTML is dropped. (A link to a place in the documentation
+  is also recorded, apart from the text, in its section's `links`: documents/links.py.)
 
 `inline.to_plain` turns safe Markdown back into the plain text that is indexed and split
 into sentences.
@@ -98,6 +99,8 @@ class Section:
     # Links from this section's own blocks to places in the documentation, (href as
     # written, link text as plain text): other pages' words for what they link to.
     links: tuple[tuple[str, str], ...] = ()
+    # Further names links may use for this section besides `anchor` (RST target labels).
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

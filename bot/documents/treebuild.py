@@ -19,6 +19,7 @@ class OpenSection:
     blocks: list[Block] = field(default_factory=list)
     children: list[OpenSection] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)
+    labels: tuple[str, ...] = ()
 
     def freeze(self) -> Section:
         return Section(
@@ -29,6 +30,7 @@ class OpenSection:
             anchor=self.anchor,
             line=self.line,
             links=tuple(self.links),
+            labels=self.labels,
         )
 
 

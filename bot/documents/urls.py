@@ -38,6 +38,8 @@ def page_url(base_url: str, rel: str, style: str) -> str:
     return base_url.rstrip("/") + "/" + page
 
 
+# The href of a link to a label (Sphinx's :ref:), which names a section on any page.
+LABEL_REF = "ref:"
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 

@@ -143,9 +143,9 @@ def _reason(r: Refused) -> str:
         case o.TOO_LONG:
             return f"the {field} is too long: at most {r.limit:,} characters" if r.limit else f"the {field} is too long"
         case o.BOT_MESSAGE:
-            return "that message is the bot's own: teach with a member's answer instead"
+            return "that message was written by a bot, not a member: teach with a member's answer instead"
         case o.ONLY_PINGS:
-            return f"the {field} is only mentions, with no text to learn"
+            return f"the {field} has no words to learn: only mentions, emoji or punctuation"
         case o.UNSUPPORTED_TYPE:
             return f"that file type ({detail or '?'}) is not supported; use one of {supported_list()}"
         case o.NOT_PDF:
@@ -166,6 +166,11 @@ def _reason(r: Refused) -> str:
             return f"{_code(r.detail)} is a reserved device name on Windows: rename the file"
         case o.EXISTS:
             return f"{_code(r.detail)} already exists: set replace to true to overwrite it"
+        case o.UNPARSEABLE if r.action == "teach":
+            return (
+                "the answer has no text to find it by: a code block or markup alone is not enough, "
+                "so add a sentence that says what it is"
+            )
         case o.UNPARSEABLE:
             return f"the file could not be read as a document ({detail})"
         case o.RELOAD_FAILED:

@@ -97,6 +97,15 @@ def question_from_title(title: str | None) -> str | None:
     return re.sub(r"\\(.)", r"\1", title)
 
 
+def title_of_text_reply(content: str | None) -> str | None:
+    """The embed title a reply sent as text (no Embed Links permission, see
+    reply.reply_as_markdown) shows as its bold first paragraph; None when there is none."""
+    head = (content or "").split("\n\n", 1)[0]
+    if len(head) > 4 and head.startswith("**") and head.endswith("**") and "\n" not in head:
+        return head[2:-2]
+    return None
+
+
 def _percent(confidence: float) -> str:
     return f"{round(max(0.0, min(1.0, confidence)) * 100)} %"
 
@@ -459,6 +468,7 @@ def render_reload_error(exc: BaseException) -> ReplyData:
 def render_not_admin(command: str = "reload") -> ReplyData:
     return render_notice(
         f"Sorry, only server admins can use /{command}: it needs the Manage Server permission "
+        "(in the server the knowledge base belongs to, when the bot is in several) "
         "or an admin role or user listed in the bot's settings. Nothing was changed."
     )
 
@@ -491,6 +501,16 @@ def render_empty_question(example: str = GENERIC_EXAMPLE, *, how: str = "@me ") 
     """The reply to a mention (or !ask) without a question; `how` is how to ask ("@me ", "!ask ")."""
     return render_notice(
         f"Ask me something, e.g. `{how}{_code_text(example)}`, or use **/ask**. **/help** explains more.",
+        ephemeral=False,
+    )
+
+
+def render_role_mention_unreadable() -> ReplyData:
+    """A mention of the bot's role, whose text Discord did not show the bot (no Message
+    Content intent): how to ask so that it can read the question."""
+    return render_notice(
+        "I can't read messages that mention my role. When you type @, pick me (the bot, not "
+        "the role) and ask again, or use **/ask**.",
         ephemeral=False,
     )
 

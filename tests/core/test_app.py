@@ -142,8 +142,10 @@ def test_gaps_group_questions_that_say_the_same(app):
 
 
 def test_messages_with_nothing_to_search_are_no_gaps(app):
-    for q in ("?", "...", "🙂", "the", "is a", "<@123>"):
-        assert ask(app, q).answer.reason in ("not_a_question", "no_words")
+    # "\u3164" and its kin: the Hangul fillers members use as an invisible message or name.
+    for q in ("?", "...", "🙂", "the", "is a", "<@123>", "\u3164", "\uffa0 \u115f", "\u1160?"):
+        assert ask(app, q).answer.reason in ("not_a_question", "no_words"), repr(q)
+        assert not ask(app, q).teachable
     ask(app, "what is the wifi password?")
     page = app.gaps(ADMIN, days=7)
     assert [g.question for g in page.gaps] == ["what is the wifi password?"] and page.questions == 1
@@ -182,6 +184,9 @@ def test_gaps_and_kb_are_for_admins_only_and_refusals_are_audited(app):
         assert isinstance(result, Refused) and result.reason == o.NOT_ADMIN
     audit = app.store.audit_rows(20)
     assert len(audit) == 7 and all(r["result"] == "refused" for r in audit)
+    # A mention typed into a document name is audited without the raw id it carries.
+    app.kb_show(ADMIN, "<@98765432123> guide")
+    assert "98765432123" not in str(app.store.audit_rows(1))
     assert all(r["actor"] == app.store.hash_user(4242) for r in audit)
     assert (app.service.knowledge_dir / "nato-space-center-ramstein.txt").exists()
 
@@ -227,6 +232,69 @@ def test_teaching_the_same_question_again_replaces_it(app):
 
 
 @pytest.mark.parametrize(
+    "first,second",
+    [
+        ("What does C++ mean here?", "What does C mean here?"),  # both "what-does-c-mean-here"
+        ("Что такое VPN?", "Где VPN?"),  # only the Latin letters make the name: both "vpn"
+        ("Что такое кварк?", "Где кварк?"),  # no Latin letters: a hash of the question
+    ],
+)
+def test_a_different_question_with_the_same_file_name_does_not_replace_an_answer(app, first, second):
+    one = app.teach(ADMIN, first, "The first answer, about plonkers.", "console")
+    two = app.teach(ADMIN, second, "The second answer, about zibbles.", "console")
+    assert isinstance(one, o.Taught) and isinstance(two, o.Taught)
+    assert not two.replaced and two.learned.document != one.learned.document
+    kdir = app.service.knowledge_dir
+    assert "plonkers" in (kdir / one.learned.document).read_text(encoding="utf-8")
+    # The same question again still replaces its own answer, wherever it was saved.
+    again = app.teach(ADMIN, second.lower().rstrip("?"), "The second answer, about zobbles.", "console")
+    assert again.replaced and again.learned.document == two.learned.document
+    assert "plonkers" in (kdir / one.learned.document).read_text(encoding="utf-8")
+
+
+def test_a_learned_answer_keeps_no_raw_user_or_role_id(app):
+    taught = app.teach(ADMIN, "Who has the <@&4242424242> key?", "<@1234567890> has it; ask <@!99887766>.", "console")
+    assert isinstance(taught, o.Taught), taught
+    text = (app.service.knowledge_dir / taught.learned.document).read_text(encoding="utf-8")
+    assert "<@" not in text and "4242424242" not in text and "1234567890" not in text and "99887766" not in text
+    assert "has it; ask." in text and 'question: "Who has the key?"' in text
+
+
+@pytest.mark.parametrize(
+    "question,answer,words",
+    [
+        # Discord shows these as text; as Markdown they were a heading or an HTML block, and
+        # the answer was refused as "the file could not be read as a document".
+        ("When does the yarrow shuttle leave?", "The yarrow shuttle leaves at nine.\n---", "leaves at nine"),
+        ("When does the yarrow shuttle land?", "It lands at ten.\n===", "lands at ten"),
+        ("How do I reset the flarn?", "<details>Press the flarn reset button twice.</details>", "button twice"),
+        ("How do I open the vexil?", "> <div>Turn the vexil handle left.", "handle left"),
+    ],
+)
+def test_chat_answers_are_learned_as_discord_showed_them(app, question, answer, words):
+    taught = app.teach(ADMIN, question, answer, "console")
+    assert isinstance(taught, o.Taught), taught
+    best = ask(app, question).answer.best
+    assert best is not None and best.citation.document == taught.learned.document and words in best.passage.text
+
+
+def test_code_inside_a_learned_answer_is_kept_as_written(app):
+    code = "Run this to reset the plonk:\n\n```html\n<div>reset</div>\nplonk\n---\n```"
+    taught = app.teach(ADMIN, "How do I reset the plonk?", code, "console")
+    assert isinstance(taught, o.Taught), taught
+    assert code in (app.service.knowledge_dir / taught.learned.document).read_text(encoding="utf-8")
+
+
+def test_an_answer_of_code_alone_is_refused_with_a_reason_for_the_teacher(app):
+    from bot.rendering.kb import render_refused
+
+    refused = app.teach(ADMIN, "Where is the frobnicator kept?", "```\nshelf 4, room 12\n```", "console")
+    assert isinstance(refused, Refused) and refused.reason == o.UNPARSEABLE
+    text = render_refused(refused).content or ""
+    assert "add a sentence" in text and "file" not in text
+
+
+@pytest.mark.parametrize(
     "question,answer,kwargs,reason",
     [
         ("Where?", "", {}, o.EMPTY),
@@ -234,6 +302,7 @@ def test_teaching_the_same_question_again_replaces_it(app):
         ("Where?", "x" * 10_000, {}, o.TOO_LONG),
         ("Where?", "<@123> <@&456> @everyone", {}, o.ONLY_PINGS),
         ("Where?", "@\u200beveryone ＠here <#789>", {}, o.ONLY_PINGS),  # hidden pings are pings too
+        ("Where?", "👍 !!!", {}, o.ONLY_PINGS),  # no words either
         ("Where?", "Behind building 3.", {"from_bot": True}, o.BOT_MESSAGE),
     ],
 )

@@ -71,3 +71,17 @@ def test_prune_forgets_idle_users():
     clock.now += 11
     cd.prune()
     assert len(cd) == 0
+
+
+def test_only_the_first_refusal_of_a_wait_is_announced():
+    clock = Clock()
+    cd = Cooldown(1, 10, clock)
+    assert cd.hit("u") == 0.0
+    wait = cd.hit("u")
+    assert wait > 0 and cd.first_refusal("u", wait)
+    clock.now += 3
+    assert not cd.first_refusal("u", cd.hit("u"))  # a flood: still the same wait
+    assert cd.first_refusal("v", 5.0)  # per member
+    clock.now = 1010.0
+    assert cd.hit("u") == 0.0
+    assert cd.first_refusal("u", cd.hit("u"))  # a new wait: told again

@@ -151,6 +151,7 @@ def test_saved_index_and_plain_load_give_the_same_anchors(tmp_path: Path) -> Non
     loaded = load_built(kdir, "k")
     assert loaded is not None
     assert [d.links for d in loaded.kb.documents] == [d.links for d in built.kb.documents]
+    assert [d.labels for d in loaded.kb.documents] == [d.labels for d in built.kb.documents]
     expected = incoming_anchors(built.kb)
     assert expected and incoming_anchors(loaded.kb) == expected
     plain = load_knowledge(kdir)  # passages as a tuple, not a table
@@ -218,4 +219,66 @@ def test_html_pages_link_by_href(tmp_path: Path) -> None:
     assert by_section(built.kb, incoming_anchors(built.kb)) == {
         ("dependency-specification/index.html", ("git dependencies",)): ["git dependencies"],
         ("cli/index.html", ("install",)): ["the install command"],
+    }
+
+
+GUIDE_RST = """\
+Guide
+=====
+
+Groups are covered below.
+
+.. _install_groups:
+
+Installing groups
+-----------------
+
+Install only some groups. See `Other section`_ for the rest.
+
+Other section
+-------------
+
+More about other things.
+"""
+
+CLI_RST = """\
+Commands
+========
+
+install
+-------
+
+Installs. For groups see :ref:`the group options <install_groups>`, or
+:ref:`install_groups` again, and `the other section <guide.html#other-section>`_,
+:ref:`no_such_label` and :doc:`guide`.
+"""
+
+
+def test_rst_ref_labels_and_section_references(tmp_path: Path) -> None:
+    kdir = tmp_path / "sphinx"
+    kdir.mkdir()
+    (kdir / "guide.rst").write_text(GUIDE_RST)
+    (kdir / "cli.rst").write_text(CLI_RST)
+    built = build_knowledge(kdir)
+    guide = next(d for d in built.kb.documents if d.path == "guide.rst")
+    assert ("install_groups", 2) in guide.labels  # the label's section starts at passage 2
+    assert by_section(built.kb, incoming_anchors(built.kb)) == {
+        # a label on another page, with and without a title of its own
+        ("guide.rst", ("Installing groups",)): ["install_groups", "the group options"],
+        # a hyperlink to the built page's anchor, and docutils' "`Other section`_" on its page
+        ("guide.rst", ("Other section",)): ["Other section", "the other section"],
+    }
+    # The text reads as before: the role's text, no target.
+    install = next(p for p in built.kb.passages if p.document == "cli.rst")
+    assert "see the group options, or install_groups again" in install.text
+
+
+def test_markdown_heading_ids_name_sections(tmp_path: Path) -> None:
+    kdir = tmp_path / "md"
+    kdir.mkdir()
+    (kdir / "envs.md").write_text("# Environments\n\n## Deleting the environments {#remove-envs}\n\nUse remove.\n")
+    (kdir / "faq.md").write_text("# FAQ\n\nHow to [drop an environment](envs.md#remove-envs)?\n")
+    built = build_knowledge(kdir)
+    assert by_section(built.kb, incoming_anchors(built.kb)) == {
+        ("envs.md", ("Deleting the environments",)): ["drop an environment"]
     }

@@ -34,6 +34,12 @@ def test_refusal_sentences_are_distinct_and_name_limits():
     assert "Nothing was changed" in texts[o.EMPTY]
 
 
+def test_an_answer_of_emoji_or_punctuation_is_not_called_only_mentions():
+    # check_teaching gives ONLY_PINGS to "👍 !!!" as much as to "<@1> @everyone".
+    text = render_refused(o.Refused("teach", o.ONLY_PINGS, detail="answer")).content or ""
+    assert "no words to learn" in text and "emoji" in text
+
+
 def test_a_refusal_whose_audit_failed_says_so():
     text = render_refused(o.Refused("kb remove", o.NOT_FOUND, "x", audit_saved=False)).content or ""
     assert "could not be written to the audit log" in text

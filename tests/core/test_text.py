@@ -30,6 +30,7 @@ def test_zero_width_and_markdown_do_not_split_words():
     assert a.terms("Ram\u200bstein") == ["ramstein"]
     assert a.terms("__Stoltenberg__ `said`") == ["stoltenberg", "said"]
     assert clean_invisible("ﬁle\u200d") == "file"
+    assert clean_invisible("\u3164Ram\uffa0stein\u115f\u1160") == "Ramstein"  # Hangul fillers are blank
 
 
 def test_stopword_list_ships_with_package():

@@ -180,6 +180,57 @@ async def test_answer_channel_threads_and_prefix_command(fake: FakeDiscord, tmp_
         assert len(fake.requests_to("POST", "/channels/{channel_id}/messages/{message_id}/threads")) == 1
 
 
+async def test_prefix_command_in_any_case_is_answered_once(fake: FakeDiscord, tmp_path: Path) -> None:
+    """`!Ask` (a phone keyboard's capital) was skipped by the listener as a command and not
+    run by discord.py (case-sensitive names): no reply at all."""
+    async with running_bot(fake, tmp_path, PREFIX_COMMANDS="true"):
+        for text in ("!Ask why Ramstein?", "!ASK why Ramstein?"):
+            message = await fake.send_message(text)
+            assert_ramstein_answer(embed_of(await fake.wait_for_reply(message)))
+        await asyncio.sleep(0.2)
+        assert len(fake.bot_messages) == 2  # one answer each: not the listener and the command both
+
+
+def bot_role_id(fake: FakeDiscord) -> str:
+    """The bot's managed role (what Discord's @ picker offers beside the bot itself)."""
+    return next(r["id"] for r in fake.roles.values() if (r.get("tags") or {}).get("bot_id") == fake.bot_user["id"])
+
+
+async def test_a_mention_of_the_bots_own_role_is_answered(fake: FakeDiscord, tmp_path: Path) -> None:
+    """Typing "@KB Bot" and picking the bot's role sends `<@&role>`, not `<@bot>`: it was
+    silently ignored."""
+    async with running_bot(fake, tmp_path, MESSAGE_CONTENT="true"):
+        message = await fake.send_message(f"<@&{bot_role_id(fake)}> why Ramstein?")
+        assert_ramstein_answer(embed_of(await fake.wait_for_reply(message)))
+        other = fake.make_role("Helpers")
+        ignored = await fake.send_message(f"<@&{other['id']}> why Ramstein?")  # another role: not for the bot
+        await asyncio.sleep(0.2)
+        assert not [
+            m for m in fake.bot_messages if (m.get("message_reference") or {}).get("message_id") == ignored["id"]
+        ]
+
+
+async def test_a_role_mention_whose_text_discord_withholds_gets_a_hint(fake: FakeDiscord, tmp_path: Path) -> None:
+    """Without the Message Content intent a role mention may come with no text: say how to ask."""
+    async with running_bot(fake, tmp_path):
+        message = await fake.send_message(f"<@&{bot_role_id(fake)}> why Ramstein?")
+        reply = await fake.wait_for_reply(message)
+        assert "mention my role" in reply["content"] and "/ask" in reply["content"]
+
+
+async def test_answer_channel_without_send_in_threads_answers_in_the_channel(fake: FakeDiscord, tmp_path: Path) -> None:
+    """The thread could be opened but not posted in (no Send Messages in Threads): the
+    question went unanswered."""
+    async with running_bot(fake, tmp_path, ANSWER_CHANNEL_IDS=fake.channel_id):
+        fake.fail_next(
+            "POST", "/channels/{channel_id}/messages", 403, body={"message": "Missing Permissions", "code": 50013}
+        )
+        question = await fake.send_message("why Ramstein?")
+        reply = await fake.wait_for_reply(question)
+        assert reply["channel_id"] == fake.channel_id
+        assert_ramstein_answer(embed_of(reply))
+
+
 async def test_slash_commands_in_a_direct_message(fake: FakeDiscord, tmp_path: Path) -> None:
     """Without GUILD_IDS the commands are global, so they work in DMs; there only
     ADMIN_USER_IDS can reload (no server permissions exist in a DM)."""
@@ -381,8 +432,25 @@ async def test_reload_by_non_admin_is_refused_and_nothing_reloads(fake: FakeDisc
 
         assert reloads == []
         assert len(run.service.knowledge.documents) == 1
+        [audit] = run.bot.app.store.audit_rows()  # refused by the command's check, audited all the same
+        assert (audit["action"], audit["result"]) == ("reload", "refused")
+        assert audit["actor"] == run.bot.app.store.hash_user(int(fake.default_user["id"]))
         _, reply = await run.ask_mention(RELAY_QUESTION)
         assert embed_of(reply)["footer"]["text"].startswith("Confidence: no answer")
+
+
+async def test_admin_commands_log_no_raw_user_id(fake: FakeDiscord, tmp_path: Path, caplog) -> None:
+    """A refused /reload and an admin's /reload logged the member's raw id (the audit log
+    keeps a salted hash: the log must not undo that)."""
+    caplog.set_level(logging.INFO)
+    manager = fake.make_user("manager")
+    manage_guild = payloads.DEFAULT_EVERYONE_PERMISSIONS | payloads.MANAGE_GUILD
+    async with running_bot(fake, tmp_path, knowledge_dir=copy_knowledge(tmp_path)):
+        await fake.wait_for_interaction_response(await fake.send_slash_command("reload"))
+        await followup_of(fake, await fake.send_slash_command("reload", user=manager, member_permissions=manage_guild))
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "reload" in logged
+    assert fake.default_user["id"] not in logged and manager["id"] not in logged
 
 
 async def test_reload_of_a_broken_directory_is_refused_and_old_answers_stay(fake: FakeDiscord, tmp_path: Path) -> None:
@@ -520,6 +588,11 @@ async def test_sixth_question_in_a_minute_gets_the_friendly_refusal(
             "You're asking quickly! I answer up to 5 questions every 60 seconds per person"
         )
         assert "try again in" in sixth["content"]
+        # More messages in the same wait get no more notices: a flood is not answered with one.
+        for _ in range(3):
+            await fake.send_message("why Ramstein?", mentions_bot=True)
+        await asyncio.sleep(0.3)
+        assert len(fake.requests_to("POST", MESSAGES_ROUTE)) == 6
         # /ask is limited too (only the asker sees that refusal) ...
         interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
         response = await fake.wait_for_interaction_response(interaction)

@@ -8,6 +8,7 @@ that nothing the bot sent could ping anyone.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -160,6 +161,66 @@ async def test_teach_an_answer_button_opens_the_modal_with_the_question(fake: Fa
         assert fake.modal_fields(modal)["question"]["value"] == "who keeps the relay station logbook?"
 
 
+async def test_a_taught_chat_message_with_mentions_stores_no_raw_user_id(fake: FakeDiscord, tmp_path: Path) -> None:
+    """Teaching a chat reply such as "<@dave> it is cobalt blue" saved `<@dave's id>` in the
+    learned file: a raw user id on disk (and "<@…>" shown in later answers)."""
+    dave = fake.make_user("dave")
+    staff = fake.make_role("Staff")
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+        question, no_answer = await run.ask_mention(RELAY_QUESTION)
+        channel = f"<#{fake.channel_id}>"  # a channel mention stays a link (not "#deleted-channel")
+        reply = await fake.send_message(
+            f"<@{dave['id']}> {RELAY_ANSWER} See {channel}.", author=fake.owner, reply_to=no_answer
+        )
+        modal = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", reply, user=fake.owner)
+        )
+        prefilled = fake.modal_fields(modal)["answer"]["value"]
+        assert prefilled.casefold() == f"@dave {RELAY_ANSWER} See {channel}.".casefold()  # the name, as members saw it
+        typed = f"{prefilled} Ask <@!{dave['id']}> or <@&{staff['id']}> for a spare one."
+        taught = await reply_of(fake, await fake.submit_modal(modal, {"answer": typed}), timeout=20)
+        assert "Learned" in text_of(taught)
+        [learned] = (kdir / "learned").glob("*.md")
+        saved = learned.read_text(encoding="utf-8")
+        assert dave["id"] not in saved and staff["id"] not in saved and "<@" not in saved
+        assert f"{prefilled} Ask or for a spare one." in saved
+
+
+async def test_a_teaching_form_submitted_late_or_after_a_restart_is_saved(
+    fake: FakeDiscord, tmp_path: Path, monkeypatch
+) -> None:
+    """discord.py forgets a modal after its timeout (and on restart) and drops its submit:
+    the teacher's answer was lost and Discord said "This interaction failed"."""
+    from bot.discord import teaching
+
+    monkeypatch.setattr(teaching, "MODAL_TIMEOUT_S", 0.05)  # discord.py forgets the form at once
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+        question, no_answer = await run.ask_mention(RELAY_QUESTION)
+        late = await fake.wait_for_interaction_response(
+            await fake.click_button(no_answer, f"kb:teach:{question['id']}", user=fake.owner)
+        )
+        answer = await fake.send_message(RELAY_ANSWER, author=fake.owner, reply_to=no_answer)
+        opened = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", answer, user=fake.owner)
+        )
+        await asyncio.sleep(0.2)
+        taught = await reply_of(fake, await fake.submit_modal(late, {"answer": RELAY_ANSWER}), timeout=20)
+        assert "Learned" in text_of(taught)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)):
+        retaught = await reply_of(
+            fake, await fake.submit_modal(opened, {"question": "relay badge colour?"}), timeout=20
+        )
+        assert "Learned" in text_of(retaught)
+    saved = {p.name: p.read_text(encoding="utf-8") for p in (kdir / "learned").glob("*.md")}
+    base = f"https://discord.com/channels/{fake.guild_id}/{fake.channel_id}"
+    assert len(saved) == 2 and all("cobalt blue" in text for text in saved.values())
+    # Each cites the message it was taught from: the no-answer reply, the member's answer.
+    assert f'source: "{base}/{no_answer["id"]}"' in "".join(saved.values())
+    assert f'source: "{base}/{answer["id"]}"' in "".join(saved.values())
+
+
 async def test_teaching_refusals_leave_the_knowledge_folder_unchanged(fake: FakeDiscord, tmp_path: Path) -> None:
     teacher_role = fake.make_role("Teacher")
     carol = fake.make_user("carol", role_ids=[teacher_role["id"]])
@@ -183,7 +244,13 @@ async def test_teaching_refusals_leave_the_knowledge_folder_unchanged(fake: Fake
         own = await fake.wait_for_interaction_response(
             await fake.send_message_command("Teach KB Bot", no_answer, user=carol)
         )
-        assert own.type == 4 and "bot's own" in own.data["content"]
+        assert own.type == 4 and "written by a bot" in own.data["content"]
+        # Another bot's (a webhook's, an integration's) message: refused as a bot's, not as "the bot's own".
+        other_bot = await fake.send_message("The relay badge is cobalt blue.", author=fake.make_user("ci", bot=True))
+        other = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", other_bot, user=carol)
+        )
+        assert "written by a bot" in other.data["content"] and "own" not in other.data["content"]
         pings = await fake.send_message(f"<@{fake.default_user['id']}> @everyone", author=carol)
         only_pings = await fake.wait_for_interaction_response(
             await fake.send_message_command("Teach KB Bot", pings, user=carol)

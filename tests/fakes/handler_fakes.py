@@ -106,9 +106,10 @@ class FakeFollowup:
 class FakeEmbedMessage:
     """The message a button sits on."""
 
-    def __init__(self, id: int, embeds: list[discord.Embed]) -> None:
+    def __init__(self, id: int, embeds: list[discord.Embed], content: str | None = None) -> None:
         self.id = id
         self.embeds = embeds
+        self.content = content
 
 
 class FakeInteraction:
@@ -177,6 +178,7 @@ class FakeMessage:
         self.guild = SimpleNamespace(id=77, me=FakeUser(BOT_ID, bot=True)) if guild else None
         self.type = type
         self.webhook_id = None
+        self.role_mentions: list[Any] = []
         self.references: list[bool] = []
 
     @property

@@ -4,6 +4,7 @@ bot's state, checking what would be sent (and that it can ping nobody)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import re
@@ -15,13 +16,14 @@ import pytest
 from discord import app_commands
 
 from bot.app import AnswerState
-from bot.config import Settings
+from bot.config import Secret, Settings
 from bot.discord import client as client_mod
-from bot.discord.checks import NotAdmin, admin_predicate, is_admin
+from bot.discord.checks import NotAdmin, admin_predicate, interaction_is_admin, is_admin
 from bot.discord.client import KnowledgeBot, apply_endpoints, build_intents, create_bot
 from bot.discord.cogs import ask as ask_mod
 from bot.discord.cogs.admin import AdminCog
 from bot.discord.cogs.ask import AskCog, PrefixAskCog
+from bot.discord.messages import strip_prefix_command
 from bot.discord.send import NO_MENTIONS, message_kwargs
 from bot.discord.views import handle_button
 from bot.rendering.messages import render_answer
@@ -296,6 +298,10 @@ async def test_direct_messages_need_no_mention(tmp_path):
     msg = FakeMessage("why Ramstein?", guild=False)
     await cog.on_message(msg)
     assert "¶3" in msg.channel.outbox[0].text()
+    sticker_only = FakeMessage("", guild=False)  # a sticker or a file alone
+    await cog.on_message(sticker_only)
+    hint = sticker_only.channel.outbox[0].content
+    assert "Ask me something, e.g. `tell me about" in hint and "@me" not in hint  # no mention needed here
 
 
 async def test_without_embed_links_the_answer_is_sent_as_text(tmp_path):
@@ -336,12 +342,15 @@ async def test_answer_channel_question_gets_a_thread(tmp_path):
 
 
 async def test_answer_channel_ignores_chatter_and_other_channels(tmp_path):
-    bot = make_bot(tmp_path, answer_channel_ids=frozenset({55}), message_content=True)
+    bot = make_bot(tmp_path, answer_channel_ids=frozenset({55}), message_content=True, cooldown_questions=0)
     cog = AskCog(bot)
-    for content, cid in (("thanks, that helped", 55), ("why Ramstein?", 56)):
+    # Chatter that ends in "?" read as a question, got a thread each: a greeting for "ok?",
+    # "that doesn't look like a question" for "what?".
+    chatter = ("thanks, that helped", "ok?", "lol?", "what?", "why not?", "hi?")
+    for content, cid in [*((c, 55) for c in chatter), ("why Ramstein?", 56)]:
         chan = FakeChannel(cid)
         await cog.on_message(FakeMessage(content, channel=chan))
-        assert chan.outbox == [] and chan.threads == []
+        assert chan.outbox == [] and chan.threads == [], content
 
 
 async def test_answer_channel_without_thread_permission_replies_in_channel(tmp_path):
@@ -374,6 +383,16 @@ async def test_prefix_command(tmp_path):
     empty = FakeMessage("!ask")
     await prefix.ask_prefix.callback(prefix, type("Ctx", (), {"message": empty})(), question="")
     assert "`!ask tell me about New progress in NATO’s space force construction`" in empty.channel.outbox[0].content
+
+
+def test_prefix_command_is_recognised_as_discord_py_runs_it():
+    """The listener skips what discord.py runs as the command, and only that: the prefix
+    exactly at the start, the name in any case (the bot is case_insensitive)."""
+    assert strip_prefix_command("!Ask why Ramstein?", "!") == "why Ramstein?"
+    assert strip_prefix_command("!ASK", "!") == ""
+    assert strip_prefix_command("!asking why", "!") is None
+    assert strip_prefix_command("KB!ask why", "kb!") is None  # discord.py's prefix match is exact
+    assert strip_prefix_command("kb!ask why", "kb!") == "why"
 
 
 # ------------------------------------------------------------------------------- buttons
@@ -454,6 +473,19 @@ async def test_buttons_work_after_restart_by_asking_again(tmp_path):
     assert click.outbox[0].embeds[0].title.endswith("· ¶3")
 
 
+async def test_buttons_on_an_answer_sent_as_text_work_after_restart(tmp_path):
+    """Where the bot may not embed links the answer is text: after a restart its buttons
+    said "too old" although the question is its bold first line."""
+    bot = make_bot(tmp_path)
+    msg = FakeMessage(f"<@{BOT_ID}> why Ramstein?", channel=FakeChannel(embed_links=False))
+    await AskCog(bot).on_message(msg)
+    [sent] = msg.channel.outbox
+    fresh = make_bot(tmp_path / "restarted")  # empty answer store
+    click = FakeInteraction(fresh, message=FakeEmbedMessage(1, [], content=sent.content))
+    await handle_button(click, "full", "123456")
+    assert click.outbox[0].embeds[0].title.endswith("· ¶3")
+
+
 async def test_buttons_on_unknown_answers_say_so(tmp_path):
     bot = make_bot(tmp_path)
     long_title = discord.Embed(title="x " * 126 + " …")
@@ -506,6 +538,37 @@ async def test_others_are_refused_and_nothing_is_reloaded(tmp_path, user, guild)
     [sent] = it.outbox
     assert sent.ephemeral and "only server admins" in sent.content and "Manage Server" in sent.content
     assert_no_pings(it.outbox)
+
+
+@pytest.mark.parametrize(
+    "guild_ids,servers,guild,allowed",
+    [
+        ((), 1, 77, True),  # the bot's only server
+        ((), 2, 77, False),  # one of several, none named: Manage Server there says nothing
+        ((77,), 2, 77, True),  # the server GUILD_IDS names
+        ((78,), 2, 77, False),
+        ((78,), 1, 77, False),  # GUILD_IDS names the home server even while the bot is in one
+    ],
+)
+async def test_manage_server_counts_only_in_the_bots_home_server(
+    tmp_path, monkeypatch, guild_ids, servers, guild, allowed
+):
+    bot = make_bot(tmp_path, admin_user_ids=frozenset({10}), admin_role_ids=frozenset({20}), guild_ids=guild_ids)
+    monkeypatch.setattr(bot, "guilds", [object()] * servers, raising=False)
+    manager = FakeInteraction(bot, FakeUser(1), permissions=discord.Permissions(manage_guild=True), guild_id=guild)
+    assert interaction_is_admin(manager) is allowed
+    # Configured users and roles are admins in any server.
+    for user in (FakeUser(10), FakeUser(1, roles=(20,))):
+        assert interaction_is_admin(FakeInteraction(bot, user, permissions=discord.Permissions.none(), guild_id=guild))
+    if not allowed:
+        cog = AdminCog(bot)
+        it = FakeInteraction(
+            bot, FakeUser(1), permissions=discord.Permissions(manage_guild=True), guild_id=guild, command_name="reload"
+        )
+        await invoke(bot, cog, "reload", it)
+        assert bot.service.reload_calls == 0
+        [sent] = it.outbox
+        assert sent.ephemeral and "when the bot is in several" in sent.content
 
 
 def test_reload_is_hidden_from_non_admins_by_default():
@@ -693,6 +756,18 @@ def test_missing_token_is_one_line_and_status_2(tmp_path, capsys):
     assert client_mod.run_bot(Settings(), fake.service) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "DISCORD_TOKEN is not set" in err
+
+
+@pytest.mark.parametrize("token", [TOKEN[:30] + "\n" + TOKEN[30:], "Bot " + TOKEN, TOKEN.replace("abc", "ab’c")])
+def test_a_token_with_spaces_or_line_breaks_is_one_line_and_status_2(tmp_path, capsys, token):
+    """A line break inside the token ended in aiohttp's "Forbidden control character"
+    traceback; now a config error that says what to do, without the token."""
+    fake = make_bot(tmp_path)
+    settings = dataclasses.replace(_settings(tmp_path), discord_token=Secret(token))
+    assert client_mod.run_bot(settings, fake.service) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "spaces, line breaks" in err and "Traceback" not in err
+    assert TOKEN[:20] not in err and TOKEN[-20:] not in err
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,7 @@ class AdminCog(commands.Cog, name="Admin"):
         # swap in the new base at once (the service does the atomic swap).
         await interaction.response.defer(ephemeral=True, thinking=True)
         user = interaction.user
-        log.info("reload requested by %s (%s)", user, user.id)
+        log.info("reload requested by %s", user)  # no raw user id in the log
         actor = Actor(user.id, admin=interaction_is_admin(interaction))
         outcome = await asyncio.to_thread(self.bot.app.reload, actor)
         if isinstance(outcome, Refused):

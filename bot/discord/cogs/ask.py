@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import discord
 from discord import app_commands
@@ -18,6 +18,7 @@ from ...rendering.messages import (
     render_cooldown,
     render_empty_question,
     render_error,
+    render_role_mention_unreadable,
 )
 from ...rendering.reply import ReplyData
 from ..messages import (
@@ -42,6 +43,13 @@ COOLDOWN_NOTICE_SECONDS = 15.0  # cooldown notes in channels delete themselves
 _ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
+class Rendered(NamedTuple):
+    reply: ReplyData
+    answered: bool
+    repeated: bool = False  # a cooldown notice this member already got in this wait
+    asked_something: bool = True  # False: a greeting, "ok?", "what?": nothing was searched for
+
+
 class AskCog(commands.Cog, name="Ask"):
     def __init__(self, bot: KnowledgeBot) -> None:
         self.bot = bot
@@ -54,15 +62,20 @@ class AskCog(commands.Cog, name="Ask"):
 
     async def answer(
         self, user_id: int, question: str, key: str, *, ephemeral: bool = False, where: Where | None = None
-    ) -> tuple[ReplyData, bool]:
+    ) -> Rendered:
         """Ask the app (rate limit, answer, button state, question log) off the event loop
-        and render. Returns the reply and whether it is an answer (False: cooldown notice)."""
+        and render: the reply, whether it is an answer (False: a cooldown notice), and
+        whether that notice was already given in this wait."""
         outcome = await asyncio.to_thread(self.bot.app.ask, Actor(user_id), clean_question(question), key, where)
         if isinstance(outcome, CoolingDown):
-            return render_cooldown(outcome.retry_after, outcome.questions, outcome.seconds), False
-        return render_answer(
-            outcome.answer, ephemeral=ephemeral, learned=outcome.learned, teach=outcome.teachable
-        ), True
+            return Rendered(
+                render_cooldown(outcome.retry_after, outcome.questions, outcome.seconds), False, not outcome.first
+            )
+        return Rendered(
+            render_answer(outcome.answer, ephemeral=ephemeral, learned=outcome.learned, teach=outcome.teachable),
+            True,
+            asked_something=outcome.asked_something,
+        )
 
     # ------------------------------------------------------------------ /ask
 
@@ -80,11 +93,11 @@ class AskCog(commands.Cog, name="Ask"):
         where = Where(interaction.guild_id, interaction.channel_id)
         task = asyncio.ensure_future(self.answer(interaction.user.id, question, key, ephemeral=private, where=where))
         try:
-            reply, _ = await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER)
+            reply = (await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER)).reply
         except TimeoutError:
             await interaction.response.defer(ephemeral=private, thinking=True)
-            reply, _ = await task
-        sent = await respond(interaction, reply, key)
+            reply = (await task).reply
+        sent = await respond(interaction, reply, key)  # an interaction is answered, even a repeated notice
         if sent is not None and not private:
             # /gaps links to the question; for a slash command that is the public reply.
             await asyncio.to_thread(self.bot.app.link_answer, key, sent.jump_url)
@@ -114,10 +127,16 @@ class AskCog(commands.Cog, name="Ask"):
         if settings.prefix_commands and strip_prefix_command(content, settings.command_prefix) is not None:
             return  # the !ask command answers it
         is_dm = message.guild is None
-        if mentions_user(content, me.id) or is_dm:
-            question = strip_mention(content, me.id)
+        role = own_role_mentioned(message, me.id)
+        if mentions_user(content, me.id) or is_dm or role is not None:
+            if role is not None and not content:
+                # Discord withheld the text: a role mention does not count as mentioning the bot.
+                await reply_to(message, render_role_mention_unreadable())
+                return
+            question = strip_mention(content, me.id, role)
             if not question:
-                await reply_to(message, render_empty_question(self.example()))
+                # In a DM no mention is needed: suggest the question alone.
+                await reply_to(message, render_empty_question(self.example(), how="" if is_dm else "@me "))
                 return
             await self._reply(message, question)
             return
@@ -126,12 +145,18 @@ class AskCog(commands.Cog, name="Ask"):
 
     async def _reply(self, message: discord.Message, question: str) -> None:
         key = str(message.id)
-        reply, answered = await self.answer(message.author.id, question, key, where=_where(message))
+        reply, answered, repeated, _ = await self.answer(message.author.id, question, key, where=_where(message))
+        if repeated:
+            return  # one cooldown notice per wait: a flood must not make the bot flood the channel
         await reply_to(message, reply, key, delete_after=None if answered else COOLDOWN_NOTICE_SECONDS)
 
     async def _answer_in_thread(self, message: discord.Message, question: str) -> None:
         key = str(message.id)
-        reply, answered = await self.answer(message.author.id, question, key, where=_where(message))
+        reply, answered, repeated, asked_something = await self.answer(
+            message.author.id, question, key, where=_where(message)
+        )
+        if repeated or (answered and not asked_something):
+            return  # chatter that ends in "?" ("ok?", "lol?", "what?"): no thread for it
         if not answered:
             await reply_to(message, reply, delete_after=COOLDOWN_NOTICE_SECONDS)
             return
@@ -143,7 +168,20 @@ class AskCog(commands.Cog, name="Ask"):
             log.warning("cannot open a thread in channel %s (%s); replying in the channel", message.channel.id, exc)
             await reply_to(message, reply, key)
             return
-        await send_to(thread, reply, key)
+        if await send_to(thread, reply, key) is None:
+            # No Send Messages in Threads (the thread was allowed, posting in it not): answer
+            # in the channel rather than leave the question unanswered.
+            await reply_to(message, reply, key)
+
+
+def own_role_mentioned(message: discord.Message, bot_id: int) -> int | None:
+    """The id of the bot's own managed role when the message mentions it: typing "@Bot"
+    offers the bot and its role alike, and members often pick the role."""
+    for role in message.role_mentions:
+        tags = role.tags
+        if tags is not None and tags.bot_id == bot_id:
+            return role.id
+    return None
 
 
 def _where(message: discord.Message) -> Where:

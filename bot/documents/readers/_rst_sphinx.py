@@ -22,6 +22,8 @@ from docutils import nodes
 from docutils.parsers.rst import Directive, directives, roles
 from docutils.parsers.rst.languages import en
 
+from ..urls import LABEL_REF
+
 # Roles whose text is code: API objects, options, files, keys.
 _CODE_ROLES = frozenset(
     {
@@ -322,6 +324,13 @@ def _text_role(
     shown = _shown_text(text)
     if name.lower().endswith("doc") and shown == nodes.unescape(text).lstrip("!"):
         shown = shown.rstrip("/").rsplit("/", 1)[-1]  # a page path without a title: its name
+    if name.lower().rsplit(":", 1)[-1] == "ref":
+        # A cross-reference to a label: kept as a link (documents/links.py finds the section
+        # the label names, on any page); it reads as its text all the same.
+        m = _EXPLICIT_TITLE.match(nodes.unescape(text))
+        label = (m.group(2) if m and m.group(1).strip() else nodes.unescape(text)).strip().lstrip("!~")
+        if label:
+            return [nodes.reference(rawtext, shown, refuri=LABEL_REF + label)], []
     return [nodes.Text(shown)], []
 
 

@@ -51,6 +51,7 @@ from ..model import (
     Table,
 )
 from ..treebuild import OpenSection, term_item
+from ..urls import LABEL_REF, internal_href
 from . import _rst_sphinx
 
 log = logging.getLogger(__name__)
@@ -196,6 +197,7 @@ class _Walker:
                 root.children.append(self._section(child, level=1))
             else:
                 root.blocks.extend(self.blocks([child]))
+                _links(child, root.links)
         return title, root.freeze()
 
     def _section(self, node: nodes.section, level: int) -> OpenSection:
@@ -207,6 +209,8 @@ class _Walker:
             level=min(level, _MAX_LEVEL),
             anchor=ids[0] if ids else None,
             line=(line - 1 if line and line > 1 else line),
+            # A target before the heading (".. _install-groups:") adds its id and name.
+            labels=tuple(dict.fromkeys(x for x in (*ids[1:], *(node.get("names") or [])) if x)),
         )
         self._section_body(node, sec, level + 1)
         return sec
@@ -218,6 +222,7 @@ class _Walker:
                     into.children.append(self._section(child, level))
             elif not isinstance(child, nodes.title):
                 into.blocks.extend(self.blocks([child]))
+                _links(child, into.links)
 
     def blocks(self, children: list[nodes.Node]) -> list[Block]:
         out: list[Block] = []
@@ -358,6 +363,22 @@ def _cell_texts(block: Block) -> list[str]:
     if isinstance(block, Table):
         return [" ".join(row) for row in block.rows]
     return []
+
+
+def _links(node: nodes.Node, out: list[tuple[str, str]]) -> None:
+    """(href, text) of the links to places in the documentation in a block: `:ref:`
+    labels, hyperlinks to pages of the site and docutils' references to a section of the
+    page itself ("`Other section`_", as "#id")."""
+    if isinstance(node, _DROPPED) or not isinstance(node, nodes.Element):
+        return
+    for ref in node.findall(nodes.reference):
+        uri = ref.get("refuri")
+        href = uri if uri and (uri.startswith(LABEL_REF) or internal_href(uri)) else None
+        if href is None and not uri and ref.get("refid"):
+            href = "#" + ref["refid"]
+        text = " ".join(ref.astext().split())
+        if href and text:
+            out.append((href, text))
 
 
 def _is_system_messages(node: nodes.Node) -> bool:
