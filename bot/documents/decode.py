@@ -98,7 +98,12 @@ def decode_page(data: bytes) -> str:
         if m is None:
             raise
         try:
-            text = data.decode(m.group(1).decode("ascii"))
+            name = codecs.lookup(m.group(1).decode("ascii")).name
+            # A <meta> is only readable in ASCII-like bytes: browsers never take UTF-16/32 or
+            # UTF-7 from one, and decoding such a page as UTF-16 makes CJK garbage of it.
+            if name.startswith(("utf-16", "utf-32", "utf-7")):
+                raise LookupError(name)
+            text = data.decode(name)
         except (LookupError, UnicodeDecodeError):
             raise KnowledgeError(
                 f"the page is neither UTF-8 nor the {m.group(1).decode('ascii', 'replace')} it declares"
