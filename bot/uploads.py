@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from .documents.decode import decode_page, text_encoding
+from .documents.decode import UTF16_WITHOUT_BOM, decode_page, text_encoding, utf16_without_bom
 from .documents.registry import SUPPORTED_SUFFIXES
 from .errors import KnowledgeError
 from .outcomes import (
@@ -93,6 +93,8 @@ def check_content(name: str, data: bytes, max_bytes: int) -> UploadProblem | Non
             return UploadProblem(NOT_UTF8, f"it starts like {encoding.upper()} but is not")
         return None
     head = data[:8192]
+    if b"\x00" in head and utf16_without_bom(data):
+        return UploadProblem(NOT_UTF8, UTF16_WITHOUT_BOM)
     if b"\x00" in head or _mostly_control(head):
         return UploadProblem(BINARY)
     try:

@@ -33,6 +33,8 @@ def decode_text(data: bytes) -> str:
     if utf8 and (not data or data.isspace()):
         raise KnowledgeError("the file is empty")
     if utf8 and b"\x00" in data[:8192]:
+        if utf16_without_bom(data):
+            raise KnowledgeError(f"the file is not UTF-8 text ({UTF16_WITHOUT_BOM}): save it as UTF-8")
         raise KnowledgeError("the file looks binary, not text")
     try:
         text = data.decode(encoding)
@@ -48,6 +50,19 @@ def decode_text(data: bytes) -> str:
     if not utf8 or _has_controls(data):
         text = drop_controls(text)
     return clean_invisible(text)
+
+
+UTF16_WITHOUT_BOM = "it looks like UTF-16 without a byte order mark"
+
+
+def utf16_without_bom(data: bytes) -> bool:
+    """Whether `data` reads like UTF-16 text saved without its byte order mark: a NUL as
+    every other byte (the high half of ASCII characters), the bytes between them text."""
+    head = data[:1024]
+    for zeros, chars in ((head[1::2], head[0::2]), (head[0::2], head[1::2])):  # LE, BE
+        if len(zeros) >= 8 and zeros.count(0) >= 0.9 * len(zeros) and chars.count(0) == 0:
+            return True
+    return False
 
 
 # Control characters but tab and line ends: a terminal runs them (colour, window title,

@@ -385,6 +385,21 @@ def test_kb_add_takes_utf16_text_with_a_byte_order_mark(app):
     assert app.kb_add(ADMIN, "odd.md", codecs.BOM_UTF16_LE + b"\x00\xd8").reason == o.NOT_UTF8
 
 
+def test_utf16_without_a_byte_order_mark_is_named_not_called_binary(app, tmp_path):
+    from bot.documents.loader import load_knowledge
+    from bot.rendering.kb import render_refused
+
+    data = "# Canteen\n\nThe canteen serves soup on Mondays.\n".encode("utf-16-le")
+    refused = app.kb_add(ADMIN, "canteen.md", data)
+    assert refused.reason == o.NOT_UTF8
+    assert "UTF-16 without a byte order mark" in (render_refused(refused).content or "")
+    (tmp_path / "f").mkdir()
+    (tmp_path / "f" / "a.txt").write_bytes("Title\n\nSome text here.\n".encode("utf-16-be"))
+    (tmp_path / "f" / "b.txt").write_text("Title\n\nSome text here.\n")
+    reason = load_knowledge(tmp_path / "f").skipped[0].reason
+    assert "UTF-16 without a byte order mark" in reason and "save it as UTF-8" in reason
+
+
 def test_mentions_are_not_words_of_a_question_on_any_adapter(app):
     # Discord strips them before asking; the console and anything else calling App.ask
     # must read "@\u200beveryone why Ramstein?" as "why Ramstein?" too (issue 12 #3).
