@@ -18,6 +18,7 @@ from typing import TextIO
 
 from .answer import Answer, EngineConfig
 from .config import TOP_K_MAX, Settings
+from .documents.decode import drop_controls
 from .documents.loader import LoadConfig
 from .errors import BotError, KnowledgeError
 from .progress import default_progress
@@ -46,10 +47,18 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+class _PlainFormatter(logging.Formatter):
+    """Log lines without terminal escapes or control characters: a logged file name (from a
+    knowledge folder someone else filled) must not run in the terminal reading the log."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return drop_controls(super().format(record))
+
+
 def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_PlainFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
 
 
 def open_service(settings: Settings) -> KnowledgeService:

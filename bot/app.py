@@ -517,7 +517,7 @@ class App:
 
     @property
     def max_file_bytes(self) -> int:
-        return int(self.settings.max_file_mb * 1024 * 1024)
+        return int(self.settings.max_file_mb * 1e6)  # MB as the loader counts them, so what is added loads
 
     def kb_precheck(self, actor: Actor, name: str, size: int, replace: bool = False) -> Refused | None:
         """Before downloading an upload: permission, file name, size and an existing file.
@@ -528,7 +528,7 @@ class App:
         if isinstance(clean, UploadProblem):
             return self._refuse(actor, "kb add", clean.reason, name[:120], clean.detail)
         if size > self.max_file_bytes:
-            return self._refuse(actor, "kb add", TOO_BIG, clean, limit=round(self.settings.max_file_mb))
+            return self._refuse(actor, "kb add", TOO_BIG, clean, limit=self.max_file_bytes)
         if not replace and (self.service.knowledge_dir / UPLOADS_DIR / clean).exists():
             return self._refuse(actor, "kb add", EXISTS, f"{UPLOADS_DIR}/{clean}", f"{UPLOADS_DIR}/{clean}")
         return None
@@ -543,8 +543,7 @@ class App:
             return self._refuse(actor, "kb add", clean.reason, name[:120], clean.detail)
         problem = check_content(clean, data, self.max_file_bytes)
         if problem is not None:
-            limit = round(self.settings.max_file_mb) if problem.limit is not None else None
-            return self._refuse(actor, "kb add", problem.reason, clean, problem.detail, limit)
+            return self._refuse(actor, "kb add", problem.reason, clean, problem.detail, problem.limit)
         rel = f"{UPLOADS_DIR}/{clean}"
         with self._kb_lock:
             folder = self.service.knowledge_dir / UPLOADS_DIR

@@ -84,7 +84,7 @@ class Refused:
     action: str  # "gaps", "teach", "kb add", "kb remove", "kb list", "kb show", "reload", "forget-me"
     reason: str  # one of the reason codes above
     detail: str | None = None  # a reader's or the OS's own message, shown as is
-    limit: int | None = None  # the limit that was exceeded (characters or MB)
+    limit: int | None = None  # the limit that was exceeded (characters, or bytes for a file)
     audit_saved: bool = True  # False: the refusal could not be written to the audit log
 
 

@@ -8,8 +8,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from .documents.decode import text_encoding
+from .documents.decode import UTF16_WITHOUT_BOM, decode_page, text_encoding, utf16_without_bom
 from .documents.registry import SUPPORTED_SUFFIXES
+from .errors import KnowledgeError
 from .outcomes import (
     BAD_NAME,
     BINARY,
@@ -22,6 +23,7 @@ from .outcomes import (
 )
 
 UPLOADS_DIR = "uploads"
+_PAGE_SUFFIXES = (".html", ".htm")  # may declare a charset other than UTF-8
 NAME_MAX = 120
 # Windows device names: "CON.md" cannot be created (or read back) on Windows, whatever
 # the extension; refuse them everywhere so a knowledge folder stays portable.
@@ -91,15 +93,31 @@ def check_content(name: str, data: bytes, max_bytes: int) -> UploadProblem | Non
             return UploadProblem(NOT_UTF8, f"it starts like {encoding.upper()} but is not")
         return None
     head = data[:8192]
-    if b"\x00" in head or any(data.startswith(m) for m in _BINARY_MAGIC) or _mostly_control(head):
+    if b"\x00" in head and utf16_without_bom(data):
+        return UploadProblem(NOT_UTF8, UTF16_WITHOUT_BOM)
+    if b"\x00" in head or _mostly_control(head):
         return UploadProblem(BINARY)
     try:
         data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        # Magic numbers count only here: "MZ", "ID3" or "GIF8" also begin lines of text.
+        if any(data.startswith(m) for m in _BINARY_MAGIC):
+            return UploadProblem(BINARY)
+        if suffix in _PAGE_SUFFIXES and _declared_charset_reads(data):
+            return None  # a web page saved in the charset it declares: the reader takes it
         return UploadProblem(NOT_UTF8, f"bad byte at offset {exc.start}")
     return None
 
 
+def _declared_charset_reads(data: bytes) -> bool:
+    try:
+        decode_page(data)
+    except KnowledgeError:
+        return False
+    return True
+
+
 def _mostly_control(head: bytes) -> bool:
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    # ESC starts the colour codes of pasted terminal output, which the readers drop.
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
     return controls > max(8, len(head) // 100)

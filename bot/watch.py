@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .documents.kbtoml import KB_TOML
-from .documents.registry import SUPPORTED_SUFFIXES
+from .documents.loader import scan_knowledge
+from .errors import KnowledgeError
 
 log = logging.getLogger(__name__)
 
@@ -14,25 +14,14 @@ Snapshot = dict[str, tuple[int, int]]
 
 
 def snapshot(root: Path) -> Snapshot:
-    """Path -> (mtime_ns, size) of every knowledge file under `root` (hidden ones skipped,
-    as the loader skips them). A missing directory is an empty snapshot."""
-    out: Snapshot = {}
-    root = Path(root)
-    if not root.is_dir():
-        return out
-    for p in root.rglob("*"):
-        try:
-            rel = p.relative_to(root)
-            if any(part.startswith(".") for part in rel.parts) or (
-                p.suffix.lower() not in SUPPORTED_SUFFIXES and p.name != KB_TOML
-            ):
-                continue
-            st = p.stat()
-        except OSError:
-            continue  # deleted while we looked
-        if p.is_file():
-            out[rel.as_posix()] = (st.st_mtime_ns, st.st_size)
-    return out
+    """Path -> (size, mtime_ns) of everything a build looks at: the loader's own scan, so
+    linked folders are watched and excluded or hidden files are not. A missing or empty
+    directory is an empty snapshot."""
+    try:
+        scan = scan_knowledge(Path(root), quiet=True)
+    except KnowledgeError:
+        return {}
+    return dict(scan.entries())
 
 
 class KnowledgeWatcher:

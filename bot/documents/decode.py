@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from ..errors import KnowledgeError
 from ..text import clean_invisible
@@ -32,6 +33,8 @@ def decode_text(data: bytes) -> str:
     if utf8 and (not data or data.isspace()):
         raise KnowledgeError("the file is empty")
     if utf8 and b"\x00" in data[:8192]:
+        if utf16_without_bom(data):
+            raise KnowledgeError(f"the file is not UTF-8 text ({UTF16_WITHOUT_BOM}): save it as UTF-8")
         raise KnowledgeError("the file looks binary, not text")
     try:
         text = data.decode(encoding)
@@ -43,4 +46,81 @@ def decode_text(data: bytes) -> str:
         raise KnowledgeError("the file is empty")
     if "\x00" in text[:8192]:
         raise KnowledgeError("the file looks binary, not text")
-    return clean_invisible(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not utf8 or _has_controls(data):
+        text = drop_controls(text)
+    return clean_invisible(text)
+
+
+UTF16_WITHOUT_BOM = "it looks like UTF-16 without a byte order mark"
+
+
+def utf16_without_bom(data: bytes) -> bool:
+    """Whether `data` reads like UTF-16 text saved without its byte order mark: a NUL as
+    every other byte (the high half of ASCII characters), the bytes between them text."""
+    head = data[:1024]
+    for zeros, chars in ((head[1::2], head[0::2]), (head[0::2], head[1::2])):  # LE, BE
+        if len(zeros) >= 8 and zeros.count(0) >= 0.9 * len(zeros) and chars.count(0) == 0:
+            return True
+    return False
+
+
+# Control characters but tab and line ends: a terminal runs them (colour, window title,
+# clear screen: pasted command output has them) and Discord shows them as garbage.
+_C0_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Escape sequences go whole (CSI "ESC [ 31 m", OSC "ESC ] 0;title BEL"), else the ESC and the
+# character after it; bounded, so no pattern runs away.
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]{0,32}[ -/]{0,4}[@-~]|\][^\x07\x1b\n]{0,512}(?:\x07|\x1b\\)|[ -~]?)")
+_SCAN_BYTES = 1 << 20
+
+
+def _has_controls(data: bytes) -> bool:
+    """Whether UTF-8 `data` holds a control character; a byte below 0x20 is always one,
+    so a megabyte at a time is checked without decoding (a huge file is not copied)."""
+    for start in range(0, len(data), _SCAN_BYTES):
+        piece = data[start : start + _SCAN_BYTES]
+        if len(piece.translate(None, _C0_BYTES)) != len(piece):
+            return True
+    return not data.isascii() and _C1_UTF8.search(data) is not None
+
+
+def drop_controls(text: str) -> str:
+    """`text` without terminal escape sequences and control characters (tab and newline
+    kept; a vertical tab or form feed becomes a space), and a lone surrogate (a PDF's or a
+    directive's code point that UTF-8 cannot encode, so no index could be saved) as U+FFFD."""
+    if _CONTROL.search(text) is None:
+        return text
+    text = _ESCAPE.sub("", text).replace("\x0b", " ").replace("\x0c", " ")
+    return _CONTROL.sub(_replacement, text)
+
+
+def _replacement(m: re.Match[str]) -> str:
+    return "\ufffd" if m.group() >= "\ud800" else ""
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+
+
+def decode_page(data: bytes) -> str:
+    """An HTML page's text: UTF-8, or the charset the page declares (<meta charset>,
+    http-equiv) when it is not (a page saved from the web keeps its bytes)."""
+    try:
+        return decode_text(data)
+    except KnowledgeError:
+        m = _META_CHARSET.search(data[:4096])
+        if m is None:
+            raise
+        try:
+            name = codecs.lookup(m.group(1).decode("ascii")).name
+            # A <meta> is only readable in ASCII-like bytes: browsers never take UTF-16/32 or
+            # UTF-7 from one, and decoding such a page as UTF-16 makes CJK garbage of it.
+            if name.startswith(("utf-16", "utf-32", "utf-7")):
+                raise LookupError(name)
+            text = data.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            raise KnowledgeError(
+                f"the page is neither UTF-8 nor the {m.group(1).decode('ascii', 'replace')} it declares"
+            ) from None
+        return decode_text(text.encode("utf-8"))

@@ -53,7 +53,7 @@ class FolderConfig:
 def read_kb_toml(path: Path, folder: str, parent: FolderConfig) -> FolderConfig:
     """The settings for `folder` given its kb.toml; KnowledgeError says what is wrong."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad may begin it with a BOM
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(f"cannot read {_name(folder)}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
@@ -75,7 +75,15 @@ def read_kb_toml(path: Path, folder: str, parent: FolderConfig) -> FolderConfig:
             raise KnowledgeError(f"{_name(folder)}: url_style must be one of {', '.join(URL_STYLES)}")
         cfg = _replace(cfg, url_style=style)
     if "exclude" in data:
-        spec = pathspec.GitIgnoreSpec.from_lines(_strings(data["exclude"], "exclude", folder))
+        patterns = _strings(data["exclude"], "exclude", folder)
+        for pattern in patterns:  # one at a time, so the message can name the bad one
+            try:
+                pathspec.GitIgnoreSpec.from_lines([pattern])
+            except ValueError as exc:
+                raise KnowledgeError(
+                    f"{_name(folder)}: exclude pattern {pattern!r} is not a valid gitignore pattern ({exc})"
+                ) from None
+        spec = pathspec.GitIgnoreSpec.from_lines(patterns)
         cfg = _replace(cfg, excludes=(*cfg.excludes, (folder, spec)))
     if "junk_markers" in data:
         markers = tuple(m for m in _strings(data["junk_markers"], "junk_markers", folder) if m.strip())

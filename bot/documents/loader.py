@@ -64,11 +64,13 @@ class Scan:
     files: tuple[tuple[str, Signature], ...]
     configs: tuple[tuple[str, Signature], ...] = ()
     folders: dict[str, FolderConfig] = field(default_factory=dict)  # folder -> settings
-    skipped: tuple[SkippedFile, ...] = ()  # kb.toml files that could not be used
+    skipped: tuple[SkippedFile, ...] = ()  # unusable kb.toml files, broken links, pipes, bad names
 
     def entries(self) -> list[tuple[str, Signature]]:
-        """Everything whose change makes a saved index stale (files and kb.toml)."""
-        return sorted([*self.files, *self.configs])
+        """Everything whose change makes a saved index stale (files, kb.toml, and entries
+        such as broken links that are reported as skipped without being read)."""
+        unread = [(s.path, s.signature) for s in self.skipped if s.signature is not None]
+        return sorted([*self.files, *self.configs, *unread])
 
     def folder_config(self, rel: str) -> FolderConfig:
         parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
@@ -83,9 +85,10 @@ class LoadedFile:
     passages: list[Passage]
 
 
-def scan_knowledge(root: Path) -> Scan:
+def scan_knowledge(root: Path, quiet: bool = False) -> Scan:
     """Every non-hidden file under `root` (excluded ones left out) and the kb.toml files;
-    KnowledgeError when the folder is missing, unreadable or has nothing to load."""
+    KnowledgeError when the folder is missing, unreadable or has nothing to load. `quiet`
+    logs what is skipped at debug level only (a watcher scans every few seconds)."""
     root = Path(root)
     if not root.exists():
         raise KnowledgeError(f"knowledge directory {root} does not exist")
@@ -96,7 +99,7 @@ def scan_knowledge(root: Path) -> Scan:
     folders: dict[str, FolderConfig] = {}
     bad: list[SkippedFile] = []
     try:
-        _walk(root, "", FolderConfig(), files, configs, folders, bad, {root.resolve()})
+        _walk(root, "", FolderConfig(), files, configs, folders, bad, {root.resolve()}, quiet)
     except OSError as exc:
         raise KnowledgeError(f"cannot list knowledge directory {root}: {exc.strerror or exc}") from None
     if not files:
@@ -116,7 +119,9 @@ def _walk(
     folders: dict[str, FolderConfig],
     bad: list[SkippedFile],
     seen: set[Path],
+    quiet: bool,
 ) -> None:
+    warn = log.debug if quiet else log.warning
     cfg = parent
     if rel in BOT_FOLDERS and parent.base_url is not None:
         # Taught answers and uploads are not pages of the site a base_url above points to.
@@ -129,7 +134,7 @@ def _walk(
         try:
             cfg = read_kb_toml(toml, rel, parent)
         except KnowledgeError as exc:  # the folder still loads, with the settings above it
-            log.warning("ignored %s: %s", name, exc)
+            warn("ignored %s: %s", name, exc)
             bad.append(SkippedFile(name, str(exc)))
     folders[rel] = cfg
     try:
@@ -137,28 +142,73 @@ def _walk(
     except OSError as exc:
         if not rel:
             raise
-        log.warning("skipped folder %s: %s", rel, exc.strerror or exc)
+        warn("skipped folder %s: %s", rel, exc.strerror or exc)
         bad.append(SkippedFile(rel + "/", f"cannot list the folder: {exc.strerror or exc}"))
         return
     for entry in entries:
         if entry.name.startswith("."):  # hidden files and folders, .kb-cache among them
             continue
         child = f"{rel}/{entry.name}" if rel else entry.name
+        if not entry.name.isascii() and _not_utf8(entry.name):
+            # The OS hands such a name over with surrogates, which neither the index key,
+            # the saved index nor the database can encode: shown with U+FFFD, not read.
+            folder_mark = "/" if entry.is_dir() else ""
+            shown = child.encode("utf-8", "surrogateescape").decode("utf-8", "replace") + folder_mark
+            try:
+                st = entry.lstat()
+            except OSError:
+                continue
+            warn("skipped %s: its name is not valid UTF-8", shown)
+            bad.append(SkippedFile(shown, "its name is not valid UTF-8: rename it", (st.st_size, st.st_mtime_ns)))
+            continue
         if entry.is_dir():
             if cfg.excluded(child + "/"):
                 continue
             real = entry.resolve()
             if real in seen:  # a symlink back up the tree (or to a folder already read)
-                log.warning("skipped folder %s: it links to a folder already read", child)
+                warn("skipped folder %s: it links to a folder already read", child)
                 continue
             seen.add(real)
-            _walk(entry, child, cfg, files, configs, folders, bad, seen)
-        elif entry.is_file() and entry.name != KB_TOML and not cfg.excluded(child):
+            _walk(entry, child, cfg, files, configs, folders, bad, seen, quiet)
+        elif entry.name == KB_TOML or cfg.excluded(child):
+            continue
+        elif entry.is_file() and not _links_to_hidden(entry):
             try:
                 st = entry.stat()
             except OSError:
                 continue  # vanished between listing and stat
             files.append((child, (st.st_size, st.st_mtime_ns)))
+        elif not cfg.excluded(child + "/"):  # a broken link may have been an excluded folder
+            # A link to nothing (or to itself), a pipe, a socket: a pipe is never opened, as
+            # reading one waits for a writer that may never come. A link to a hidden file
+            # (".env" and its token) is not read, as the hidden file itself is not.
+            if entry.is_file():
+                why = "it links to a hidden file, and hidden files are never read"
+            elif entry.is_symlink():
+                why = "it is a link to a file that does not exist"
+            else:
+                why = "it is not a regular file"
+            try:
+                st = entry.lstat()  # the link's own: re-pointing or removing it makes a saved index stale
+            except OSError:
+                continue  # vanished between listing and stat
+            warn("skipped %s: %s", child, why)
+            bad.append(SkippedFile(child, why, (st.st_size, st.st_mtime_ns)))
+
+
+def _not_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _links_to_hidden(entry: Path) -> bool:
+    try:
+        return entry.is_symlink() and entry.resolve().name.startswith(".")
+    except (OSError, RuntimeError):
+        return False  # a loop: is_file() was False already
 
 
 def load_file(
@@ -187,13 +237,19 @@ def _load(
     read = reader_for(suffix) if suffix else None
     if read is None:
         raise KnowledgeError(f"unsupported type; supported: {supported_list()}")
+    limit = int(config.max_file_mb * 1e6)
     size = sig[0] if sig else (root / rel).stat().st_size
-    if size > config.max_file_mb * 1e6:
-        raise KnowledgeError(f"{size / 1e6:.1f} MB is over the limit of MAX_FILE_MB={config.max_file_mb:g}")
+    if size > limit:
+        raise _too_big(size, config)
     try:
-        data = (root / rel).read_bytes()
+        with (root / rel).open("rb") as fh:
+            data = fh.read(size + 1)  # one byte more than the scan saw tells that it grew
+            if len(data) > size:  # still being copied in, say: read on, only up to the limit
+                data += fh.read(limit + 1 - len(data))
     except OSError as exc:
         raise KnowledgeError(f"cannot read {Path(rel).name}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise KnowledgeError(f"it grew past the limit of MAX_FILE_MB={config.max_file_mb:g} while it was read")
     options = ReadOptions(junk_markers=(*config.junk_markers, *folder.junk_markers), timeout_s=config.parse_timeout_s)
     tree = read(rel, data, options)
     del data  # a huge file's bytes are not kept while its passages are made
@@ -236,6 +292,10 @@ def _load(
         del d
     doc = Document(rel, title, page, tuple(p.text for p in passages), sig, notes, links, labels)
     return LoadedFile(doc, passages)
+
+
+def _too_big(size: int, config: LoadConfig) -> KnowledgeError:
+    return KnowledgeError(f"{size / 1e6:.1f} MB is over the limit of MAX_FILE_MB={config.max_file_mb:g}")
 
 
 _SENTENCE_MARK = re.compile(r"[.?!]")
@@ -317,8 +377,13 @@ def title_from_name(rel: str) -> str:
     return words[:1].upper() + words[1:] if words else stem
 
 
+_REASONS_SHOWN = 10  # a folder of 3,000 images is not one 3,000-reason line
+
+
 def no_documents_error(root: Path, skipped: Sequence[SkippedFile]) -> KnowledgeError:
-    reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped)
+    reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:_REASONS_SHOWN])
+    if len(skipped) > _REASONS_SHOWN:
+        reasons += f"; and {len(skipped) - _REASONS_SHOWN} more skipped"
     return KnowledgeError(f"no usable documents in knowledge directory {root} ({reasons})")
 
 

@@ -18,7 +18,7 @@ It never knows the file format. The rules (issue 9):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wcwidth import wcswidth
 
@@ -133,12 +133,22 @@ def _units(blocks: tuple[Block, ...], opts: ShapeOptions) -> list[_Unit]:
     units: list[_Unit] = []
     pending: list[Block] = []  # non-prose before the section's first prose
     for block in blocks:
+        cut = False
         if isinstance(block, Paragraph) and len(block.md) > opts.max_prose * LONG_PARAGRAPH_FACTOR:
             parts: list[Block] = [Paragraph(md, block.page) for md in cut_paragraph(block.md, opts.max_prose)]
+        elif isinstance(block, (ListBlock, Table)) and (
+            sum(map(len, block_pieces(block))) > opts.max_prose * LONG_PARAGRAPH_FACTOR
+        ):
+            parts, cut = _cut_block(block, opts.max_prose), True
         else:
             parts = [block]
-        for part in parts:
-            if _is_prose(part):
+        for i, part in enumerate(parts):
+            if cut and i:  # a later piece of a cut list or table is a unit of its own
+                if pending:
+                    units.append(_Unit(pending, [], 0))
+                    pending = []
+                units.append(_Unit([part], [], 0))
+            elif _is_prose(part):
                 units.append(_Unit([*pending, part], [], 0))
                 pending = []
             elif units:
@@ -154,6 +164,27 @@ def _units(blocks: tuple[Block, ...], opts: ShapeOptions) -> list[_Unit]:
             if not isinstance(block, Code):
                 unit.prose += sum(len(t) for t in texts)
     return units
+
+
+def _cut_block(block: ListBlock | Table, limit: int) -> list[Block]:
+    """A huge list or table as consecutive lists (numbering carried on) or tables (each with
+    the header) of about `limit` characters of text each, cut between items or rows: a
+    glossary of 20,000 terms is not one passage that BM25's length norm buries."""
+    if isinstance(block, ListBlock):
+        sizes = [sum(len(t) for b in item for t in block_pieces(b)) for item in block.items]
+    else:
+        sizes = [sum(len(c) for c in row) for row in block.rows]
+    out: list[Block] = []
+    start = size = 0
+    for i, n in enumerate(sizes):
+        size += n
+        if size >= limit or i == len(sizes) - 1:
+            if isinstance(block, ListBlock):
+                out.append(replace(block, items=block.items[start : i + 1], start=block.start + start))
+            else:
+                out.append(replace(block, rows=block.rows[start : i + 1]))
+            start, size = i + 1, 0
+    return out
 
 
 def _split(units: list[_Unit], limit: int) -> list[list[_Unit]]:

@@ -155,7 +155,8 @@ def _reason(r: Refused) -> str:
         case o.NOT_UTF8:
             return f"the file is not UTF-8 text ({detail}): save it as UTF-8 and upload it again"
         case o.TOO_BIG:
-            return f"the file is larger than the limit of {r.limit} MB (MAX_FILE_MB)"
+            # The limit in bytes: MAX_FILE_MB=2.5 is not rounded to "2 MB".
+            return f"the file is larger than the limit of {(r.limit or 0) / 1e6:g} MB (MAX_FILE_MB)"
         case o.BAD_NAME:
             return (
                 f"the file name {_code(r.detail)} is not allowed: use letters, digits, spaces, - _ . ( ) only, "
@@ -281,7 +282,8 @@ def render_taught(t: Taught) -> ReplyData:
     embed = EmbedData(
         title=f"{verb}: thanks!",
         description=(
-            "From now on this question is answered from what you taught. " + escape_markdown(t.report.summary())
+            "From now on this question is answered from what you taught. "
+            + escape_markdown(t.report.summary(list_skipped=False))
         ),
         fields=tuple(fields),
         color=COLOR_HIGH,
@@ -319,9 +321,7 @@ def _entry_line(e: KbEntry) -> str:
     title = escape_markdown(truncate(_one_line(e.title), 120))
     url = safe_url(e.source)
     name = f"[{title}]({url})" if url and len(url) < 400 else f"**{title}**"
-    return (
-        f"{name} — {_plural(e.passages, 'passage')} · {_ORIGIN.get(e.origin, e.origin)} · `{truncate(e.document, 200)}`"
-    )
+    return f"{name} — {_plural(e.passages, 'passage')} · {_ORIGIN.get(e.origin, e.origin)} · {_code(e.document)}"
 
 
 def render_kb_list(page: KbPage) -> ReplyData:
@@ -352,7 +352,7 @@ def render_kb_show(d: KbDocument) -> ReplyData:
     fields = [
         FieldData("Passages", str(e.passages), inline=True),
         FieldData("From", _ORIGIN.get(e.origin, e.origin), inline=True),
-        FieldData("File", f"`{truncate(e.document, 200)}`", inline=True),
+        FieldData("File", _code(e.document), inline=True),
     ]
     if d.learned is not None:
         src = safe_url(d.learned.source)

@@ -43,10 +43,15 @@ def prefix_within(text: str, limit: int) -> int:
     return len(text)
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def scrub(text: str) -> str:
     """Lone surrogates (from a client's broken JSON escapes) replaced by U+FFFD, and split
-    surrogate pairs joined: Discord rejects or garbles them, so they are never echoed."""
-    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    surrogate pairs joined: Discord rejects or garbles them, so they are never echoed.
+    Control characters but newline and tab go (a file name can hold a terminal escape
+    the console would run)."""
+    return _CONTROLS.sub("", text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace"))
 
 
 def defuse_mentions(text: str) -> str:

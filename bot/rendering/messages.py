@@ -305,7 +305,7 @@ def render_sources(sources: Sequence[SourceInfo]) -> ReplyData:
         url = safe_url(s.source)
         name = f"[{title}]({url})" if url and len(url) < 500 else f"**{title}**"
         n = s.paragraphs
-        lines.append(truncate(f"• {name} — {n} paragraph{'s' * (n != 1)} · {escape_markdown(s.path)}", 900))
+        lines.append(truncate(f"• {name} — {n} paragraph{'s' * (n != 1)} · {escape_markdown(one_line(s.path))}", 900))
     # Whole lines only: a document is listed completely or counted in "and N more".
     shown: list[str] = []
     used = 0
@@ -406,7 +406,7 @@ def render_help(
 
 
 def _names(paths: Sequence[str]) -> str:
-    lines = [f"• {escape_markdown(p)}" for p in paths]
+    lines = [f"• {escape_markdown(one_line(p))}" for p in paths]  # a name may hold a newline
     out: list[str] = []
     used = 0
     for i, line in enumerate(lines):
@@ -443,7 +443,8 @@ def render_reload(report: ReloadReport) -> ReplyData:
         )
     embed = EmbedData(
         title="Knowledge base reloaded",
-        description=escape_markdown(report.summary()) + "\n" + semantic_status_line(report.semantic),
+        # The skipped files have a field of their own: not listed twice.
+        description=escape_markdown(report.summary(list_skipped=False)) + "\n" + semantic_status_line(report.semantic),
         fields=tuple(fields),
         color=COLOR_HIGH,
     )

@@ -432,6 +432,21 @@ def test_kb_add_takes_utf16_text_with_a_byte_order_mark(app):
     assert app.kb_add(ADMIN, "odd.md", codecs.BOM_UTF16_LE + b"\x00\xd8").reason == o.NOT_UTF8
 
 
+def test_utf16_without_a_byte_order_mark_is_named_not_called_binary(app, tmp_path):
+    from bot.documents.loader import load_knowledge
+    from bot.rendering.kb import render_refused
+
+    data = "# Canteen\n\nThe canteen serves soup on Mondays.\n".encode("utf-16-le")
+    refused = app.kb_add(ADMIN, "canteen.md", data)
+    assert refused.reason == o.NOT_UTF8
+    assert "UTF-16 without a byte order mark" in (render_refused(refused).content or "")
+    (tmp_path / "f").mkdir()
+    (tmp_path / "f" / "a.txt").write_bytes("Title\n\nSome text here.\n".encode("utf-16-be"))
+    (tmp_path / "f" / "b.txt").write_text("Title\n\nSome text here.\n")
+    reason = load_knowledge(tmp_path / "f").skipped[0].reason
+    assert "UTF-16 without a byte order mark" in reason and "save it as UTF-8" in reason
+
+
 def test_mentions_are_not_words_of_a_question_on_any_adapter(app):
     # Discord strips them before asking; the console and anything else calling App.ask
     # must read "@\u200beveryone why Ramstein?" as "why Ramstein?" too (issue 12 #3).
@@ -449,6 +464,44 @@ def test_kb_add_refuses_too_big_files(tmp_path):
     assert result.reason == o.TOO_BIG and result.limit is not None
     assert app.kb_precheck(ADMIN, "big.txt", 50_000).reason == o.TOO_BIG
     assert snapshot(app) == before
+
+
+def test_kb_add_size_limit_is_the_one_the_loader_applies(tmp_path):
+    # MAX_FILE_MB counted as MiB on upload but MB by the loader: a file between the two
+    # was saved, then skipped by the reload as too big.
+    app = make_app(tmp_path, max_file_mb=0.01)
+    result = app.kb_add(ADMIN, "big.txt", b"Word " * 2040)  # 10 200 bytes: 0.0102 MB
+    assert result.reason == o.TOO_BIG
+    from bot.rendering.kb import render_refused
+
+    assert "limit of 0.01 MB (MAX_FILE_MB)" in (render_refused(result).content or "")  # not "0 MB"
+    assert app.kb_precheck(ADMIN, "big.txt", 10_200).reason == o.TOO_BIG
+
+
+def test_kb_add_takes_text_that_merely_starts_like_a_binary_format(app):
+    # "MZ", "ID3", "GIF8"... are also how a line of text can begin; the folder reads such
+    # a file, so an upload of it is not refused as binary.
+    for name, text in (
+        ("mz.md", "MZ series manual\n\nThe MZ-100 charges over USB.\n"),
+        ("id3.txt", "ID3 tags\n\nTags hold the song title.\n"),
+    ):
+        added = app.kb_add(ADMIN, name, text.encode())
+        assert isinstance(added, o.KbAdded), added
+
+
+def test_kb_add_takes_pasted_coloured_terminal_output(app):
+    # Escape sequences are text the readers drop, not a sign of a binary file.
+    lines = "".join(f"\x1b[32mok\x1b[0m step {i} passed\n" for i in range(50))
+    added = app.kb_add(ADMIN, "build-log.md", f"# Build log\n\n{lines}".encode())
+    assert isinstance(added, o.KbAdded), added
+    assert "\x1b" not in "".join(p.text for p in app.service.knowledge.passages)
+
+
+def test_kb_add_takes_a_saved_web_page_in_the_charset_it_declares(app):
+    page = '<html><head><meta charset="windows-1252"><title>Caf\u00e9</title></head><body><p>The caf\u00e9 opens at 8.</p></body></html>'
+    added = app.kb_add(ADMIN, "cafe.html", page.encode("cp1252"))
+    assert isinstance(added, o.KbAdded), added
+    assert app.kb_add(ADMIN, "plain.html", "<p>Caf\u00e9</p>".encode("cp1252")).reason == o.NOT_UTF8
 
 
 def test_kb_add_duplicate_without_replace_and_failed_replace_restore_the_original(app):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 
 import pytest
 
 from bot.builder import build_knowledge
 from bot.documents import loader as loader_mod
+from bot.documents.decode import drop_controls
 from bot.documents.loader import (
     LoadConfig,
     load_knowledge,
@@ -97,6 +100,17 @@ def test_nothing_usable_names_every_reason(tmp_path):
         load_knowledge(tmp_path)
 
 
+def test_nothing_usable_in_a_big_folder_names_the_first_reasons_and_counts_the_rest(tmp_path):
+    # A folder of 3,000 images: the reload error named every one of them on one line.
+    for i in range(30):
+        (tmp_path / f"img{i:02}.png").write_bytes(b"\x89PNG")
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(tmp_path)
+    message = str(err.value)
+    assert "img00.png: unsupported type" in message and "img09.png" in message and "img10.png" not in message
+    assert message.endswith("and 20 more skipped)")
+
+
 def test_title_from_the_file_name():
     assert title_from_name("docs/resource-limits.md") == "Resource limits"
     assert title_from_name("my_notes.txt") == "My notes"
@@ -140,6 +154,15 @@ def test_bad_kb_toml_is_reported_and_the_folder_still_loads(tmp_path):
     kb = load_knowledge(tmp_path)
     assert "url_style must be one of" in skipped(kb)["kb.toml"]
     assert len(kb.documents) == 1
+
+
+def test_kb_toml_saved_with_a_byte_order_mark_and_crlf_is_read(tmp_path):
+    # What Windows Notepad saves: tomllib alone calls the mark an invalid statement.
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "draft.txt").write_text(ARTICLE)
+    (tmp_path / "kb.toml").write_bytes(b'\xef\xbb\xbfexclude = ["draft.txt"]\r\n')
+    kb = load_knowledge(tmp_path)
+    assert skipped(kb) == {} and [d.path for d in kb.documents] == ["a.txt"]
 
 
 def _headed(path: str, data: bytes, options: ReadOptions) -> DocTree:
@@ -224,6 +247,27 @@ def test_symlink_loop_is_not_followed_forever(tmp_path):
     assert [f for f, _ in scan_knowledge(tmp_path).files] == ["a.txt", "sub/b.txt"]
 
 
+def test_a_broken_link_a_pipe_or_a_link_to_a_hidden_file_is_reported_not_read(tmp_path):
+    import os
+
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "moved.md").symlink_to(tmp_path / "gone.md")
+    (tmp_path / "self.md").symlink_to(tmp_path / "self.md")  # a loop
+    os.mkfifo(tmp_path / "pipe.md")  # reading it would wait forever
+    (tmp_path / "kb.toml").write_text('exclude = ["drafts/"]\n')
+    (tmp_path / "drafts").symlink_to(tmp_path / "nowhere")
+    (tmp_path.parent / ".env").write_text("DISCORD_TOKEN=abc.def.ghi\n")
+    (tmp_path / "settings.txt").symlink_to(tmp_path.parent / ".env")  # the token, if read
+    kb = load_knowledge(tmp_path)
+    assert [d.path for d in kb.documents] == ["a.txt"]
+    assert skipped(kb) == {
+        "moved.md": "it is a link to a file that does not exist",
+        "pipe.md": "it is not a regular file",
+        "self.md": "it is a link to a file that does not exist",
+        "settings.txt": "it links to a hidden file, and hidden files are never read",
+    }
+
+
 def test_files_a_site_generator_copies_as_they_are_link_to_themselves(tmp_path):
     # MkDocs, Sphinx and Hugo turn .md/.rst into pages; a PDF or .html file in the docs
     # folder is published under its own name: `rules.html#moderation` would be a dead link.
@@ -267,3 +311,83 @@ def test_bot_folders_named_as_the_modules_that_write_them():
     from bot.uploads import UPLOADS_DIR
 
     assert set(loader_mod.BOT_FOLDERS) == {LEARNED_DIR, UPLOADS_DIR}
+
+
+def test_a_broken_link_is_reported_by_a_saved_index_only_while_it_is_there(tmp_path):
+    from bot.service import KnowledgeService
+
+    kb_dir = tmp_path / "kb"
+    kb_dir.mkdir()
+    (kb_dir / "a.txt").write_text(ARTICLE)
+    KnowledgeService.open(kb_dir, build_workers=1)  # builds and saves the index
+    (kb_dir / "moved.md").symlink_to(kb_dir / "gone.md")
+    service = KnowledgeService.open(kb_dir, build_workers=1)
+    assert "moved.md" in skipped(service.knowledge)
+    (kb_dir / "moved.md").unlink()
+    assert "moved.md" not in skipped(KnowledgeService.open(kb_dir, build_workers=1).knowledge)
+    assert "moved.md" not in {s.path for s in service.reload().skipped}
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def test_control_characters_in_a_file_never_reach_passages(tmp_path):
+    # Terminal escapes (colour, window title, clear screen), a bell, a NUL past the first
+    # 8 KB, C1 controls: drawn raw by the console and garbage in Discord.
+    junk = "\x1b]0;title\x07 the \x1b[31mred\x1b[0m bell\x07 \x1b[2Jcleared, one\x0ctwo\x0bthree \x9b1m nul\x00x."
+    pad = "Padding words for the first eight kilobytes. " * 200
+    (tmp_path / "a.md").write_text(f"# Ti\x1btle\n\n{pad}\n\n{junk}\n")
+    (tmp_path / "b.txt").write_text(f"Title\x07\n\n{pad}\n\n{junk}\n")
+    (tmp_path / "c.html").write_text(f"<title>Ti\x1btle</title><p>{pad}</p><p>{junk}</p>")
+    (tmp_path / "d.rst").write_text(f"Title\n=====\n\n{pad}\n\n{junk}\n")
+    kb = load_knowledge(tmp_path)
+    assert skipped(kb) == {}
+    for d in kb.documents:
+        assert not CONTROL.search(d.title), d
+    for p in kb.passages:
+        assert not CONTROL.search(p.text + p.markdown + "".join(p.sentences)), (p.document, p.text[-120:])
+    assert drop_controls("a\ud800b\x1b[1mc\x1b]0;t\x07d") == "a\ufffdbcd"  # a lone surrogate too (PDF text)
+    last = [p.text for p in kb.passages if "cleared" in p.text]
+    assert len(last) == 4 and all("red bell" in t and "one two three" in t for t in last), last
+
+
+def test_a_file_that_grew_past_the_limit_after_the_scan_is_not_read_whole(tmp_path):
+    from bot.documents.kbtoml import FolderConfig
+    from bot.documents.loader import load_file
+    from bot.knowledge import SkippedFile
+    from bot.text import SentenceSplitter
+
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    sig = scan_knowledge(tmp_path).files[0][1]
+    (tmp_path / "a.txt").write_text(ARTICLE + "More words in a file being copied in. " * 100)  # 3.9 kB
+    got = load_file(tmp_path, "a.txt", sig, LoadConfig(max_file_mb=0.002), FolderConfig(), SentenceSplitter())
+    assert isinstance(got, SkippedFile) and "grew past the limit of MAX_FILE_MB=0.002" in got.reason
+    grown = load_file(tmp_path, "a.txt", sig, LoadConfig(), FolderConfig(), SentenceSplitter())
+    assert not isinstance(grown, SkippedFile) and "being copied in" in grown.passages[-1].text
+
+
+def test_a_name_that_is_not_utf8_is_skipped_not_a_crash(tmp_path):
+    # Unzipped from an old archive, say: Python hands such a name over with surrogates,
+    # which the index key, the saved index and the database cannot encode.
+    from bot.service import KnowledgeService
+
+    kb_dir = tmp_path / "kb"
+    kb_dir.mkdir()
+    (kb_dir / "a.txt").write_text(ARTICLE)
+    with open(os.fsencode(kb_dir) + b"/caf\xe9.md", "wb") as fh:
+        fh.write(b"# Cafe\n\nThe cafe sells espresso.\n")
+    os.mkdir(os.fsencode(kb_dir) + b"/d\xe9j\xe0")
+    service = KnowledgeService.open(kb_dir, build_workers=1)
+    reasons = skipped(service.knowledge)
+    assert set(reasons) == {"caf\ufffd.md", "d\ufffdj\ufffd/"}
+    assert all("not valid UTF-8" in r for r in reasons.values())
+    assert skipped(KnowledgeService.open(kb_dir, build_workers=1).knowledge) == reasons  # from the saved index
+
+
+@pytest.mark.parametrize("pattern", ["!", "\\\\"])
+def test_an_invalid_exclude_pattern_is_reported_and_the_folder_still_loads(tmp_path, pattern):
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "kb.toml").write_text(f'exclude = ["drafts/", "{pattern}"]\n')
+    kb = load_knowledge(tmp_path)
+    assert "kb.toml: exclude pattern" in skipped(kb)["kb.toml"] and "not a valid" in skipped(kb)["kb.toml"]
+    assert len(kb.documents) == 1

@@ -125,3 +125,28 @@ def test_only_the_titles_own_h1_leaves_the_path():
     assert build_passages(tree, "Q?")[0].path == ("Q?",)
     h1 = DocTree(title="Q?", root=Section("", 0, (), (Section("Q?", 1, (para("Answer."),)),)))
     assert build_passages(h1, "Q?")[0].path == ()
+
+
+def test_a_huge_list_or_table_is_cut_into_passages_of_prose_size():
+    # A 20,000-term glossary was one passage of 900,000 characters: BM25's length norm buried
+    # every term in it and "Full passage" showed a scrap of it.
+    items = tuple((para(f"term {i}: what term number {i} means."),) for i in range(2000))
+    rows = tuple((f"person {i}", f"room {i}") for i in range(2000))
+    tree = doc(
+        Section("Glossary", 2, (para("Every term:"), ListBlock(items, ordered=True))),
+        Section("Rooms", 2, (Table(("Name", "Room"), rows),)),
+    )
+    passages = build_passages(tree, "Guide")
+    glossary = [p for p in passages if p.path == ("Glossary",)]
+    rooms = [p for p in passages if p.path == ("Rooms",)]
+    assert len(glossary) > 20 and len(rooms) > 20
+    assert all(len(p.text) <= 2 * 1200 for p in glossary + rooms)
+    assert [x for p in glossary for x in p.pieces] == ["Every term:"] + [
+        f"term {i}: what term number {i} means." for i in range(2000)
+    ]
+    assert glossary[0].markdown.startswith("Every term:\n\n1. term 0:")
+    assert glossary[1].markdown.startswith(f"{len(glossary[0].pieces)}. term")  # numbering goes on
+    assert all(p.markdown.startswith("```\nName") for p in rooms)  # each part keeps the header
+    assert [x for p in rooms for x in p.pieces if x != "Name Room"] == [f"person {i} room {i}" for i in range(2000)]
+    small = build_passages(doc(Section("S", 2, (para("Lead:"), ListBlock(items[:30])))), "Guide")
+    assert len(small) == 1  # a list of ordinary size stays whole

@@ -292,6 +292,16 @@ def test_a_page_in_its_declared_charset_is_read(tag_rule):
         html_reader.read("bad.html", "<p>Café</p>".encode("cp1252"), DEFAULTS)
 
 
+def test_a_declared_utf16_or_utf7_charset_is_not_believed(tag_rule):
+    # A <meta> can only be read if the page is ASCII-like, so browsers never take UTF-16 from
+    # it; decoding a cp1252 page as UTF-16 made CJK garbage of it.
+    for charset in ("utf-16", "UTF-16LE", "utf-32", "utf-7"):
+        for pad in ("", " ", "  ", "   "):  # a length UTF-16 or UTF-32 can decode
+            page = f'<meta charset="{charset}"><p>Caf\u00e9 cr\u00e8me, open at nine.</p>{pad}'.encode("cp1252")
+            with pytest.raises(KnowledgeError, match="UTF-8"):
+                html_reader.read("old.html", page, DEFAULTS)
+
+
 def test_table_rows_have_the_same_width(tag_rule):
     tree = read("<table><tr><th>A<th>B<th>C<tr><td colspan=2>wide<td>c<tr><td>x</table>")
     assert tree.root.blocks == (Table(header=("A", "B", "C"), rows=(("wide", "", "c"), ("x", "", ""))),)
@@ -392,3 +402,14 @@ def test_a_parse_over_its_time_limit_is_abandoned(tag_rule):
 
     with pytest.raises(ReaderTimeout, match="longer than"):
         read("<p>text</p>" * 2000, ReadOptions(timeout_s=0.0))
+
+
+def test_rows_and_items_without_end_tags_are_siblings_not_nested(tag_rule):
+    # A new <tr> ends the open row, not only its cell: each row nested in the one before
+    # made a long table without </td></tr> (valid HTML) "nested too deeply to read".
+    rows = "".join(f"<tr><td>cell {i}<td>{i}" for i in range(3000))
+    tables = [b for b in read(f"<table>{rows}</table><p>After.</p>").root.blocks if isinstance(b, Table)]
+    assert [r for t in tables for r in t.rows] == [(f"cell {i}", str(i)) for i in range(3000)]
+    items = "".join(f"<li><p>item {i}" for i in range(3000))
+    lists = [b for b in read(f"<ul>{items}</ul>").root.blocks if isinstance(b, ListBlock)]
+    assert len(lists[0].items) == 3000

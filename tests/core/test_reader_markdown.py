@@ -513,3 +513,54 @@ def test_generic_hugo_boxes_take_their_kind_from_the_argument() -> None:
         Admonition("danger", "Stop", (Paragraph("Do not."),)),
         Paragraph("Never closed, so no box."),
     )
+
+
+def test_text_nested_past_the_parsers_limit_is_noted_not_dropped_silently() -> None:
+    # markdown-it stops at its nesting limit and drops what is deeper without a word.
+    deep_list = "".join("  " * i + f"- item {i}\n" for i in range(12))
+    tree = read(f"# Doc\n\nIntro.\n\n{deep_list}")
+    assert "item 8" in repr(tree_blocks(tree))  # what is within the limit stays
+    assert any("nested too deeply" in n for n in tree.notes)
+    assert not read("# Doc\n\n- a\n  - b\n\n> quote\n").notes
+    with pytest.raises(KnowledgeError, match="nested too deeply"):
+        read(">" * 30 + " deep quote\n")
+
+
+def test_a_huge_table_is_parsed_in_pieces_each_with_its_header(monkeypatch: pytest.MonkeyPatch) -> None:
+    # markdown-it makes ~4 tokens of a few hundred bytes per cell: a 1 MB table of short
+    # cells took 650 MB to parse in one piece, and the memory grew with the file.
+    monkeypatch.setattr(markdown, "_CHUNK_CHARS", 200)
+    head = "| Name | Room |\n|---|---|\n"
+    rows = "".join(f"| person {i} | R{i} |\n" for i in range(60))
+    text = f"# People\n\nWho sits where.\n\n{head}{rows}\nAfter the table.\n"
+    chunks = [c for _, c in markdown._chunks(text)]
+    assert len(chunks) > 3 and max(len(c) for c in chunks) < 200 + 2 * len(head)
+    assert all(c.startswith(head) for c in chunks[1:])
+    tables = [b for b in tree_blocks(read(text)) if isinstance(b, Table)]
+    assert [r for t in tables for r in t.rows] == [(f"person {i}", f"R{i}") for i in range(60)]
+    assert {t.header for t in tables} == {("Name", "Room")}
+    assert "After the table." in prose(read(text))
+
+
+def test_a_big_file_without_headings_is_parsed_in_pieces_and_reads_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pieces were cut before top-level headings only: 5 MB of heading-less prose took
+    # 220 MB to parse at once (20 MB: ~900 MB).
+    parts = [
+        "Plain paragraph one with *emphasis* and a [link][ref].",
+        "- a loose list item\n\n  its second paragraph\n- another item",
+        "> a quote\n>\n> over two paragraphs",
+        "<!-- a comment\n\nOver two paragraphs: Hidden text.\n\n-->",
+        "<pre>\nraw block\n\nWith a blank line\n</pre>",
+        "    indented code\n\n    after a blank line",
+        "Setext title\n------------",
+        "Term\n: its definition",
+        "1. ordered\n\n2. loose",
+    ]
+    text = "\n\n".join(f"{p}\n\nFiller paragraph {i} that is plain prose." for i in range(12) for p in parts)
+    text += "\n\n[ref]: https://example.org\n"
+    whole = tree_blocks(read(text))
+    for size in range(40, 400, 7):  # pieces cut at every place the rule allows
+        monkeypatch.setattr(markdown, "_CHUNK_CHARS", size)
+        assert len(list(markdown._chunks(text))) > 10
+        assert tree_blocks(read(text)) == whole, size
+    assert "Hidden text" not in repr(whole) and "raw block" not in repr(whole)

@@ -298,3 +298,11 @@ def test_monospaced_lines_are_code_with_their_indentation():
     assert blocks[1] == Code('kb-bot ask "how do I join"\nfor q in questions:\n    print(q)', page=1)
     assert [b.page for b in blocks] == [1, 1, 1]
     assert isinstance(blocks[0], Paragraph) and isinstance(blocks[2], Paragraph)
+
+
+def test_control_characters_in_the_pdfs_text_are_dropped():
+    data = make_pdf([["Bell\x07 Title", "", "The \x1b[31mred\x1b[0m text and a bell\x07 here."]])
+    tree = read("a.pdf", data, ReadOptions())
+    text = repr(tree)
+    assert "\x1b" not in text and "\x07" not in text
+    assert "The red text and a bell here." in text

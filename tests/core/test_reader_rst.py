@@ -294,3 +294,13 @@ def test_deep_nesting_is_a_clear_error() -> None:
     text = "".join("  " * i + "- a\n" for i in range(2000))
     with pytest.raises(KnowledgeError, match="nested too deeply|took longer"):
         read(text)
+
+
+def test_unicode_substitutions_cannot_make_surrogates_or_control_characters() -> None:
+    # docutils' unicode directive makes any code point: a lone surrogate crashed saving the
+    # index (UTF-8 cannot encode it), a control character would reach the console raw.
+    text = "Title\n=====\n\nThe sign |s| is odd.\n\n.. |s| unicode:: U+D800 U+0007 U+001B U+00A9\n"
+    tree = rst.read("s.rst", text.encode(), ReadOptions())
+    shown = repr(tree)
+    assert "\\ud800" not in shown and "\\x07" not in shown and "\\x1b" not in shown
+    assert "The sign \ufffd© is odd." in shown

@@ -171,10 +171,13 @@ HUGE_WORD = "x" * 5000
 
 def _huge_kb(tmp_path):
     long_title = " ".join(["Extraordinarily"] * 40)
-    # A list is one block, never cut (a paragraph that long would be cut at sentence ends).
+    # A paragraph is kept whole up to 4 x MAX_PROSE (4,800) characters: longer than an embed's
+    # description; a list or table that long is cut into passages.
     words = "\n".join(f"- ramstein{i % 7} base word{i}" for i in range(3000))
+    paragraph = " ".join(f"ramstein{i % 7} base term{i}" for i in range(190))
     files = {
-        "huge.md": f"source: https://example.org/{'p' * 300}\n\n# {long_title}\n\n{words}\n\n{HUGE_WORD} ramstein\n",
+        "huge.md": f"source: https://example.org/{'p' * 300}\n\n# {long_title}\n\n{words}\n\n{paragraph}\n\n"
+        f"{HUGE_WORD} ramstein\n",
     }
     for i in range(60):
         # Markdown: a .txt first line that long is a paragraph, not a title.

@@ -98,3 +98,47 @@ def test_gaps_of_one_day_say_day():
     empty = o.GapsPage(1, (), 1, 1, 0, 0)
     assert "in the last 1 day:" in (render_gaps(empty).content or "")
     assert "last 7 days" in gaps_text(o.GapsPage(7, (), 1, 1, 0, 0))
+
+
+ODD_NAMES = ("new\nline.md", "tick`s.md", "esc\x1b[2J.md", "bell\x07.txt")
+
+
+def test_odd_file_names_stay_on_their_line_and_inside_their_code_span():
+    from bot.knowledge import SkippedFile
+    from bot.rendering.kb import render_kb_list, render_kb_show
+    from bot.rendering.messages import render_reload, render_sources
+    from bot.service import SourceInfo
+
+    entries = tuple(o.KbEntry(n, "Title", 1, "folder", None) for n in ODD_NAMES)
+    texts = [
+        render_kb_list(o.KbPage(entries, 1, 1, 4, 4, True)).embeds[0].description or "",
+        render_sources([SourceInfo(n, "Title", 1, None) for n in ODD_NAMES]).embeds[0].description or "",
+    ]
+    report = ReloadReport(
+        1,
+        1,
+        KnowledgeDiff(documents_added=ODD_NAMES),
+        0.1,
+        tuple(SkippedFile(n, "the file is empty") for n in ODD_NAMES),
+    )
+    texts += [f.value for f in render_reload(report).embeds[0].fields if f.name.startswith(("Added", "Skipped"))]
+    for text in texts:
+        assert len(text.splitlines()) == 4, text  # one line a file
+        assert not any(ch in text for ch in "\x1b\x07"), text
+    for line in texts[0].splitlines():
+        assert line.count("`") == 2, line
+    show = render_kb_show(o.KbDocument(entries[1], ()))
+    assert [f.value for f in show.embeds[0].fields if f.name == "File"][0].count("`") == 2
+
+
+def test_reload_report_lists_skipped_files_once():
+    from bot.knowledge import SkippedFile
+    from bot.rendering.messages import render_reload
+
+    skipped = tuple(SkippedFile(f"img{i}.png", "unsupported type; supported: .md .txt") for i in range(40))
+    embed = render_reload(ReloadReport(3, 9, KnowledgeDiff(), 0.1, skipped)).embeds[0]
+    assert "img0.png" not in (embed.description or "") and "40 files skipped" in (embed.description or "")
+    assert "img0.png" in [f.value for f in embed.fields if f.name == "Skipped (40)"][0]
+    info = o.LearnedInfo("learned/q.md", "Q?", date(2026, 12, 1), "console")
+    taught = render_taught(o.Taught(info, ReloadReport(3, 9, KnowledgeDiff(), 0.1, skipped), 0, False)).embeds[0]
+    assert "img0.png" not in (taught.description or "") and "40 files skipped" in (taught.description or "")

@@ -20,7 +20,7 @@ from ...errors import KnowledgeError
 from .. import inline
 from ..boilerplate import MainText, main_text
 from ..deadline import Deadline
-from ..decode import decode_text
+from ..decode import decode_page
 from ..model import (
     Admonition,
     Block,
@@ -102,7 +102,6 @@ _ADMONITION_KINDS = (
     "seealso",
 )
 _FEED_CHARS = 256 * 1024
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 _HEADING_LINK_MARKS = "¶#§🔗\uf0c1 "
 
 
@@ -143,13 +142,17 @@ class _TreeBuilder(HTMLParser):
         implied = _IMPLIED_END.get(tag)
         if implied is not None:
             closes, scope = implied
+            # The deepest closable element within scope: a new <tr> ends the open row and
+            # its cell, a new <li> the open item and its paragraph, not the innermost only.
+            cut = 0
             for i in range(len(self._stack) - 1, 0, -1):
                 name = self._stack[i].tag
-                if name in closes:
-                    del self._stack[i:]
-                    break
                 if name in scope or name in _ALWAYS_SCOPE:
                     break
+                if name in closes:
+                    cut = i
+            if cut:
+                del self._stack[cut:]
         parent = self._stack[-1]
         node = _Node(tag, {k: v or "" for k, v in attrs}, self.getpos()[0], parent=parent)
         parent.children.append(node)
@@ -525,7 +528,7 @@ def _dedent(code: str) -> str:
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     deadline = Deadline(options.timeout_s)
-    markup = _decode(data)
+    markup = decode_page(data)
     builder = _TreeBuilder()
     try:
         for start in range(0, len(markup), _FEED_CHARS):  # in pieces, to check the time between
@@ -582,23 +585,6 @@ class _Events(list[tuple[int, _Event]]):
     def append(self, item: tuple[int, _Event]) -> None:
         super().append(item)
         self.walker.take_links(item[1])
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8, or the charset the page declares (<meta charset>, http-equiv) when it is not."""
-    try:
-        return decode_text(data)
-    except KnowledgeError:
-        m = _META_CHARSET.search(data[:4096])
-        if m is None:
-            raise
-        try:
-            text = data.decode(m.group(1).decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
-            raise KnowledgeError(
-                f"the page is neither UTF-8 nor the {m.group(1).decode('ascii', 'replace')} it declares"
-            ) from None
-        return decode_text(text.encode("utf-8"))
 
 
 def _canonical(doc: _Node) -> str | None:

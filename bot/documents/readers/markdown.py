@@ -24,8 +24,11 @@ What is kept and dropped:
 Bounded: the parse checks `options.timeout_s` at every block and every few paragraphs of
 inline parsing, and a watchdog interrupts a single step that runs away (see deadline.py);
 the pre-pass's patterns are length-bounded so no regular expression runs away; files over
-`_CHUNK_CHARS` are parsed in pieces (split before top-level headings) so the token list,
-which is about 25 times the text's size, never exists for the whole file at once; link
+`_CHUNK_CHARS` are parsed in pieces (split before top-level headings, between the rows of
+a long table, before a first-column paragraph of a long stretch without headings; see
+`_chunks`) so the token list, about 25 times the text's size (hundreds of times for a
+table of short cells), never exists for the whole file at once; text markdown-it drops at
+its nesting limit is noted; link
 reference labels are collected from the whole text first so a piece can use a later one.
 """
 
@@ -104,13 +107,21 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         builder = _Builder(deadline, prepared.title)
         # A piece may use a link reference defined in a later one: known to all in advance.
         refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
+        too_deep = False
         for offset, chunk in _chunks(prepared.text):
             env = {_DEADLINE: deadline, "references": refs}
-            builder.feed(parser.parse(chunk, env), offset)
+            tokens = parser.parse(chunk, env)
+            too_deep = too_deep or _cut_at_nesting_limit(tokens)
+            builder.feed(tokens, offset)
+            del tokens
         root, h1 = builder.finish()
     title = prepared.title or h1
     if not root.blocks and not root.children:
+        if too_deep:
+            raise KnowledgeError(f"its text is nested too deeply to read ({_TOO_DEEP})")
         raise KnowledgeError("it has no readable text (only markup, images or front matter)")
+    if too_deep:
+        prepared.notes.append(f"left out text nested too deeply ({_TOO_DEEP})")
     log.debug("%s: read %d top-level sections", path, len(root.children))
     return DocTree(title=title, root=root, source=prepared.source, notes=tuple(prepared.notes))
 
@@ -132,6 +143,19 @@ def _parser() -> MarkdownIt:
         md.core.ruler.at("inline", _inline_with_deadline)
         _MD_INSTANCE = md
     return _MD_INSTANCE
+
+
+_TOO_DEEP = "lists or quotes inside each other, about ten levels deep"
+
+
+def _cut_at_nesting_limit(tokens: list[Token]) -> bool:
+    """Whether markdown-it dropped text at its nesting limit: it stops there without a
+    word, leaving a list item or quote opened at the deepest level with nothing in it."""
+    deepest = _parser().options["maxNesting"] - 1
+    return any(
+        tokens[i].nesting == 1 and tokens[i].level >= deepest and tokens[i + 1].nesting == -1
+        for i in range(len(tokens) - 1)
+    )
 
 
 def _block_deadline(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
@@ -158,11 +182,21 @@ def _inline_with_deadline(state: StateCore) -> None:
 
 _TOP_HEADING = re.compile(r"^#{1,6}(?:[ \t]|$)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_TABLE_ROW = re.compile(r"^ {0,3}\|")
+_PARAGRAPH_START = re.compile(r"[^\W\d_]")  # a letter in the first column: nothing above goes on
+_RAW_HTML = re.compile(r" {0,3}<(pre|script|style|textarea)\b", re.IGNORECASE)  # blocks blank lines do not end
+_TABLE_RULE = re.compile(r"^ {0,3}\|(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*$")
 
 
 def _chunks(text: str) -> Iterator[tuple[int, str]]:
     """(first line number, text) pieces, split before a top-level ATX heading outside
     fences and `:::` containers, each at least _CHUNK_CHARS long (one piece if small).
+    A table longer than that is split between rows too, each piece led by the table's
+    header and rule lines: markdown-it makes a few tokens of a few hundred bytes per cell,
+    so a big table of short cells would otherwise take hundreds of times its size. Twice
+    that long without a heading, a piece ends before a paragraph that starts in the first
+    column after a blank line (outside HTML comments and <pre>-like blocks): such a line
+    ends every list, quote and indented block above it.
     Lazy, and walking the text by offsets, so only one piece is copied out at a time."""
     if len(text) <= _CHUNK_CHARS:
         yield 0, text
@@ -170,6 +204,11 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
     start = start_line = line_no = pos = 0
     fence: str | None = None
     containers = 0
+    lead = ""  # the table header a piece that starts inside a table is led by
+    table: str | None = None  # the header and rule lines of the table being walked
+    previous = ""  # the line before this one
+    comment = False  # inside an HTML comment
+    raw: str | None = None  # the end tag of the <pre>-like HTML block being walked
     n = len(text)
     while pos < n:
         end = text.find("\n", pos)
@@ -185,11 +224,39 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
         elif line.startswith(":::"):
             containers = max(containers + (1 if line.strip(": \t") else -1), 0)
         elif pos - start >= _CHUNK_CHARS and containers == 0 and _TOP_HEADING.match(line):
-            yield start_line, text[start : pos - 1]
-            start, start_line = pos, line_no
+            yield start_line, lead + text[start : pos - 1]
+            start, start_line, lead = pos, line_no, ""
+        elif table is not None and _TABLE_ROW.match(line):
+            if pos - start >= _CHUNK_CHARS and containers == 0:
+                yield start_line, lead + text[start : pos - 1]
+                start, start_line, lead = pos, line_no - 2, table  # the two lead lines: the last piece's
+        elif (
+            pos - start >= 2 * _CHUNK_CHARS
+            and containers == 0
+            and not comment
+            and raw is None
+            and not previous.strip()
+            and _PARAGRAPH_START.match(line)
+        ):
+            yield start_line, lead + text[start : pos - 1]
+            start, start_line, lead = pos, line_no, ""
+        if fence is None:
+            if comment:
+                comment = "-->" not in line or "<!--" in line[line.rfind("-->") :]
+            elif "<!--" in line:
+                comment = "-->" not in line[line.rfind("<!--") :]
+            if raw is not None:
+                raw = None if raw in line.lower() else raw
+            elif (r := _RAW_HTML.match(line)) and f"</{r.group(1).lower()}" not in line.lower():
+                raw = f"</{r.group(1).lower()}"
+        if fence is None and table is None and _TABLE_RULE.match(line) and _TABLE_ROW.match(previous):
+            table = f"{previous}\n{line}\n"
+        elif table is not None and not _TABLE_ROW.match(line):
+            table = None
+        previous = line
         pos = end + 1
         line_no += 1
-    yield start_line, text[start:]
+    yield start_line, lead + text[start:]
 
 
 _REFERENCE_DEF = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*\S", re.MULTILINE)

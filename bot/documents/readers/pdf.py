@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from ...errors import KnowledgeError
 from .. import inline
 from ..deadline import Deadline
+from ..decode import drop_controls
 from ..model import Block, Code, DocTree, ListBlock, Paragraph, ReadOptions, Section
 from ..outline import Heading, build_sections
 from ..scraped import fold_spaces
@@ -189,7 +190,7 @@ def _extract(data: bytes, deadline: Deadline) -> tuple[str | None, list[list[_Pi
             continue
         if "".join(p[0] for p in pieces) != text:  # the places do not add up: text alone
             pieces = [(text, None, None, None, False)]
-        pages.append(pieces)
+        pages.append([(drop_controls(p[0]), *p[1:]) for p in pieces])
     return title, pages, failed
 
 
@@ -199,7 +200,7 @@ def _metadata_title(reader: object) -> str | None:
         raw = meta.title if meta is not None else None
     except Exception:  # noqa: BLE001 - a broken info dictionary just means no title
         return None
-    title = fold_spaces(str(raw)) if raw else ""
+    title = fold_spaces(drop_controls(str(raw))) if raw else ""
     if not any(ch.isalnum() for ch in title) or _FILE_NAME_TITLE.search(title):
         return None  # "Microsoft Word - notes.docx" names a file, not the document
     return title

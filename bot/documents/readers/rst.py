@@ -36,7 +36,7 @@ from docutils.parsers import rst as rst_parser
 
 from ...errors import KnowledgeError, ReaderTimeout
 from ..deadline import Deadline
-from ..decode import decode_text
+from ..decode import decode_text, drop_controls
 from ..inline import code_span, escape
 from ..model import (
     Admonition,
@@ -123,6 +123,8 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         except Exception as exc:  # docutils or a directive gave up: the file is unusable, say why
             log.debug("%s: docutils failed", path, exc_info=True)
             raise KnowledgeError(f"reStructuredText could not be parsed ({type(exc).__name__}: {exc})") from None
+        if _UNICODE_DIRECTIVE in text:
+            _clean_text_nodes(doc)
         walker = _Walker(deadline)
         title, root = walker.document(doc)
     if not root.blocks and not root.children:
@@ -133,6 +135,18 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
             )
         raise KnowledgeError("it has no readable text (only markup, directives or comments)")
     return DocTree(title=title, root=root, notes=tuple(walker.notes))
+
+
+# The one way docutils makes a character the source does not hold: "|x| unicode:: U+D800"
+# (a lone surrogate UTF-8 cannot encode, so the index could not be saved) or a control one.
+_UNICODE_DIRECTIVE = "unicode::"
+
+
+def _clean_text_nodes(doc: nodes.document) -> None:
+    for node in list(doc.findall(nodes.Text)):
+        clean = drop_controls(str(node))
+        if clean != node and node.parent is not None:
+            node.parent.replace(node, nodes.Text(clean))
 
 
 class _GuardedParser(rst_parser.Parser):

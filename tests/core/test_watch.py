@@ -1,0 +1,38 @@
+"""The auto-reload watcher sees what the loader reads, and nothing else."""
+
+from __future__ import annotations
+
+import os
+
+from bot.watch import KnowledgeWatcher, snapshot
+
+TEXT = "Title\n\nReal text about the topic, long enough to stand as a paragraph.\n"
+
+
+def _touch(path, text: str) -> None:
+    path.write_text(text)
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # a change even on a coarse clock
+
+
+def test_a_file_in_a_linked_folder_is_watched_and_an_excluded_one_is_not(tmp_path):
+    kb, shared = tmp_path / "kb", tmp_path / "shared"
+    kb.mkdir()
+    shared.mkdir()
+    (kb / "a.txt").write_text(TEXT)
+    (shared / "b.md").write_text("# B\n\nShared text.\n")
+    (kb / "shared").symlink_to(shared, target_is_directory=True)  # the loader reads shared/b.md
+    (kb / "kb.toml").write_text('exclude = ["drafts/"]\n')
+    (kb / "drafts").mkdir()
+    (kb / "drafts" / "d.md").write_text("# D\n\nDraft.\n")
+    assert {"a.txt", "shared/b.md", "kb.toml"} <= set(snapshot(kb)) and "drafts/d.md" not in snapshot(kb)
+    watcher = KnowledgeWatcher(kb)
+    _touch(kb / "drafts" / "d.md", "# D\n\nAnother draft.\n")
+    assert not watcher.poll(settle=False)
+    _touch(shared / "b.md", "# B\n\nShared text, edited.\n")
+    assert watcher.poll(settle=False)
+
+
+def test_a_missing_or_empty_folder_is_an_empty_snapshot(tmp_path):
+    assert snapshot(tmp_path / "nowhere") == {}
+    assert snapshot(tmp_path) == {}
