@@ -57,6 +57,9 @@ def home_server(guild_id: int, settings: Settings, servers: Collection[int]) -> 
     return set(servers) == {guild_id}
 
 
+_WARNED: set[int] = set()  # servers whose Manage Server members were told off in the log
+
+
 def interaction_is_admin(interaction: discord.Interaction) -> bool:
     settings: Settings = interaction.client.settings  # type: ignore[attr-defined]
     # interaction.permissions is resolved by Discord for the member in this channel, so it
@@ -68,7 +71,8 @@ def interaction_is_admin(interaction: discord.Interaction) -> bool:
     servers = [g.id for g in getattr(interaction.client, "guilds", ()) or ()]
     if not home_server(guild_id, settings, servers):
         # Configured users and roles still count (a role id names one server's role).
-        if perms.manage_guild or perms.administrator:
+        if (perms.manage_guild or perms.administrator) and guild_id not in _WARNED:
+            _WARNED.add(guild_id)  # once per server: autocomplete asks at every keystroke
             log.warning(
                 "Manage Server in server %s does not make an admin here: it is not the bot's only "
                 "server (the bot is in %d) and GUILD_IDS does not list it",
