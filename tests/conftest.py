@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -23,6 +24,18 @@ ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "knowledge"
 SEED_NAME = "nato-space-center-ramstein.txt"
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
+
+
+@pytest.fixture(autouse=True)
+def _root_logging():
+    """The root logger's handlers and level as they were before each test. The CLI's main()
+    installs a handler on the sys.stderr of its moment (a capture stream, closed after that
+    test): left in place, a later test that logs at its level prints "--- Logging error ---"."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
