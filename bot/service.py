@@ -94,17 +94,15 @@ class ReloadReport:
     notes: tuple[tuple[str, str], ...] = field(default=())
     semantic: SemanticStatus = field(default_factory=lambda: SemanticStatus(None))
 
-    def summary(self, list_skipped: bool = True) -> str:
-        """One paragraph; without `list_skipped` the skipped files are only counted (a
-        reply that lists them on their own lines)."""
+    def summary(self) -> str:
+        """One paragraph. Skipped files are only counted: each is logged with its reason as
+        it is read, and the reload reply lists them in a field of their own."""
         text = (
             f"Reloaded {self.documents} document{'s' * (self.documents != 1)}, "
             f"{self.paragraphs} paragraph{'s' * (self.paragraphs != 1)} in {self.seconds:.2f} s: "
             f"{self.diff.summary()}."
         )
-        if self.skipped and list_skipped:
-            text += " Skipped: " + "; ".join(f"{s.path} ({s.reason})" for s in self.skipped) + "."
-        elif self.skipped:
+        if self.skipped:
             text += f" {len(self.skipped)} file{'s' * (len(self.skipped) != 1)} skipped."
         return text
 

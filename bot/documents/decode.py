@@ -40,7 +40,9 @@ def decode_text(data: bytes) -> str:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         if utf8:
-            raise KnowledgeError(f"the file is not UTF-8 text (bad byte at offset {exc.start})") from None
+            raise KnowledgeError(
+                f"the file is not UTF-8 text (bad byte at offset {exc.start}): save it as UTF-8"
+            ) from None
         raise KnowledgeError(f"the file starts like {encoding.upper()} text but is not") from None
     if not text or text.isspace():
         raise KnowledgeError("the file is empty")

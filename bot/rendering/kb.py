@@ -282,8 +282,7 @@ def render_taught(t: Taught) -> ReplyData:
     embed = EmbedData(
         title=f"{verb}: thanks!",
         description=(
-            "From now on this question is answered from what you taught. "
-            + escape_markdown(t.report.summary(list_skipped=False))
+            "From now on this question is answered from what you taught. " + escape_markdown(t.report.summary())
         ),
         fields=tuple(fields),
         color=COLOR_HIGH,

@@ -443,8 +443,7 @@ def render_reload(report: ReloadReport) -> ReplyData:
         )
     embed = EmbedData(
         title="Knowledge base reloaded",
-        # The skipped files have a field of their own: not listed twice.
-        description=escape_markdown(report.summary(list_skipped=False)) + "\n" + semantic_status_line(report.semantic),
+        description=escape_markdown(report.summary()) + "\n" + semantic_status_line(report.semantic),
         fields=tuple(fields),
         color=COLOR_HIGH,
     )

@@ -235,14 +235,21 @@ def test_relative_knowledge_dir_error_names_the_absolute_path(tmp_path: Path):
     assert str(tmp_path / "no-such-folder") in proc.stderr
 
 
-def test_log_lines_cannot_carry_terminal_escapes(capsys):
+def test_log_lines_cannot_carry_terminal_escapes(monkeypatch):
     # A file name is logged as it is ("skipped x.md: ..."): one holding an escape sequence
     # would run in the admin's terminal.
     import logging
 
     from bot.__main__ import _setup_logging
 
-    _setup_logging("WARNING")
-    logging.getLogger("bot.documents.loader").warning("skipped %s: %s", "a\x1b]0;owned\x07\x1b[2Jb.md", "empty")
-    err = capsys.readouterr().err
-    assert "skipped ab.md: empty" in err and "\x1b" not in err and "\x07" not in err
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    try:
+        _setup_logging("WARNING")
+        logging.getLogger("bot.documents.loader").warning("skipped %s: %s", "a\x1b]0;owned\x07\x1b[2Jb.md", "empty")
+    finally:  # later tests must not log to this test's stream
+        root.handlers[:], root.level = saved[0], saved[1]
+    text = err.getvalue()
+    assert "skipped ab.md: empty" in text and "\x1b" not in text and "\x07" not in text

@@ -391,3 +391,16 @@ def test_an_invalid_exclude_pattern_is_reported_and_the_folder_still_loads(tmp_p
     kb = load_knowledge(tmp_path)
     assert "kb.toml: exclude pattern" in skipped(kb)["kb.toml"] and "not a valid" in skipped(kb)["kb.toml"]
     assert len(kb.documents) == 1
+
+
+def test_the_reload_log_line_counts_the_skipped_files(tmp_path, caplog):
+    from bot.service import KnowledgeService
+
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    for i in range(30):
+        (tmp_path / f"img{i:02}.png").write_bytes(b"\x89PNG")
+    service = KnowledgeService.open(tmp_path, use_saved_index=False)
+    with caplog.at_level(logging.INFO, logger="bot.service"):
+        service.reload()
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Reloaded")]
+    assert "30 files skipped" in line and "img05.png" not in line  # each has its own warning

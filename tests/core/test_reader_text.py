@@ -136,7 +136,7 @@ def test_title_tags_and_entities():
 def test_unusable_bytes_are_a_knowledge_error():
     with pytest.raises(KnowledgeError, match="empty"):
         read("e.txt", b"  \n", DEFAULTS)
-    with pytest.raises(KnowledgeError, match="UTF-8"):
+    with pytest.raises(KnowledgeError, match=r"not UTF-8 text \(bad byte at offset 3\): save it as UTF-8"):
         read("l.txt", "caf\xe9".encode("latin-1"), DEFAULTS)
 
 
