@@ -99,7 +99,8 @@ def scan_knowledge(root: Path, quiet: bool = False) -> Scan:
     folders: dict[str, FolderConfig] = {}
     bad: list[SkippedFile] = []
     try:
-        _walk(root, "", FolderConfig(), files, configs, folders, bad, {root.resolve()}, quiet)
+        real_root = root.resolve()
+        _walk(root, "", FolderConfig(), files, configs, folders, bad, {real_root}, quiet, [real_root])
     except OSError as exc:
         raise KnowledgeError(f"cannot list knowledge directory {root}: {exc.strerror or exc}") from None
     if not files:
@@ -120,7 +121,10 @@ def _walk(
     bad: list[SkippedFile],
     seen: set[Path],
     quiet: bool,
+    roots: list[Path],
 ) -> None:
+    """`roots`: the real knowledge folder and the real targets of the folder links followed:
+    a file link may point anywhere inside them, not outside (see _outside)."""
     warn = log.debug if quiet else log.warning
     cfg = parent
     if rel in BOT_FOLDERS and parent.base_url is not None:
@@ -168,11 +172,18 @@ def _walk(
             if real in seen:  # a symlink back up the tree (or to a folder already read)
                 warn("skipped folder %s: it links to a folder already read", child)
                 continue
+            if entry.is_symlink() and _system(real):
+                why = "it links to a system folder, which is never read"
+                warn("skipped folder %s: %s", child, why)
+                bad.append(SkippedFile(child + "/", why))
+                continue
             seen.add(real)
-            _walk(entry, child, cfg, files, configs, folders, bad, seen, quiet)
+            if entry.is_symlink():  # an admin's linked checkout: its own links may point inside it
+                roots.append(real)
+            _walk(entry, child, cfg, files, configs, folders, bad, seen, quiet, roots)
         elif entry.name == KB_TOML or cfg.excluded(child):
             continue
-        elif entry.is_file() and not _links_to_hidden(entry):
+        elif entry.is_file() and not _links_to_hidden(entry) and not _outside(entry, roots):
             try:
                 st = entry.stat()
             except OSError:
@@ -182,8 +193,10 @@ def _walk(
             # A link to nothing (or to itself), a pipe, a socket: a pipe is never opened, as
             # reading one waits for a writer that may never come. A link to a hidden file
             # (".env" and its token) is not read, as the hidden file itself is not.
-            if entry.is_file():
+            if entry.is_file() and _links_to_hidden(entry):
                 why = "it links to a hidden file, and hidden files are never read"
+            elif entry.is_file():
+                why = "it links to a file outside the knowledge folder: copy the file in instead"
             elif entry.is_symlink():
                 why = "it is a link to a file that does not exist"
             else:
@@ -202,6 +215,27 @@ def _not_utf8(name: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+# Never read through a link: a cloned docs repository could carry "env.txt -> /proc/self/environ"
+# (the bot's environment, token included) or a folder link to /proc or /dev.
+_SYSTEM = tuple(Path(p) for p in ("/proc", "/sys", "/dev"))
+
+
+def _system(real: Path) -> bool:
+    return real == Path(real.anchor) or any(real == s or s in real.parents for s in _SYSTEM)
+
+
+def _outside(entry: Path, roots: list[Path]) -> bool:
+    """A file link whose target is outside the knowledge folder and the linked folders (a
+    repository filled by someone else could link to the bot's own secrets)."""
+    if not entry.is_symlink():
+        return False
+    try:
+        real = entry.resolve()
+    except (OSError, RuntimeError):
+        return False  # a loop: is_file() was False already
+    return _system(real) or not any(real == r or r in real.parents for r in roots)
 
 
 def _links_to_hidden(entry: Path) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -266,6 +267,32 @@ def test_a_broken_link_a_pipe_or_a_link_to_a_hidden_file_is_reported_not_read(tm
         "self.md": "it is a link to a file that does not exist",
         "settings.txt": "it links to a hidden file, and hidden files are never read",
     }
+
+
+def test_links_are_read_only_inside_the_knowledge_folder_and_linked_folders(tmp_path):
+    kb_dir, outside = tmp_path / "kb", tmp_path / "elsewhere"
+    kb_dir.mkdir()
+    outside.mkdir()
+    (kb_dir / "a.txt").write_text(ARTICLE)
+    (kb_dir / "sub").mkdir()
+    (kb_dir / "sub" / "b.txt").write_text(ARTICLE)
+    (kb_dir / "same.txt").symlink_to(kb_dir / "sub" / "b.txt")  # inside: read
+    (tmp_path / "id_rsa.txt").write_text("-----BEGIN PRIVATE KEY-----\n")
+    (kb_dir / "key.txt").symlink_to(tmp_path / "id_rsa.txt")  # a secret beside the folder: not read
+    (outside / "guide.md").write_text("# Guide\n\nHow to do it.\n")
+    (outside / "copy.md").symlink_to(outside / "guide.md")  # inside the linked checkout: read
+    (outside / "up.txt").symlink_to(tmp_path / "id_rsa.txt")  # out of it again: not read
+    (kb_dir / "docs").symlink_to(outside, target_is_directory=True)  # an admin's linked checkout
+    if Path("/proc/self/environ").exists():
+        (kb_dir / "env.txt").symlink_to("/proc/self/environ")  # the bot's environment, token included
+        (kb_dir / "proc").symlink_to("/proc", target_is_directory=True)
+    kb = load_knowledge(kb_dir)
+    assert [d.path for d in kb.documents] == ["a.txt", "docs/copy.md", "docs/guide.md", "same.txt", "sub/b.txt"]
+    outside_why = "it links to a file outside the knowledge folder: copy the file in instead"
+    expected = {"key.txt": outside_why, "docs/up.txt": outside_why}
+    if Path("/proc/self/environ").exists():
+        expected |= {"env.txt": outside_why, "proc/": "it links to a system folder, which is never read"}
+    assert skipped(kb) == expected
 
 
 def test_files_a_site_generator_copies_as_they_are_link_to_themselves(tmp_path):
