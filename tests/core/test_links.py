@@ -325,3 +325,17 @@ def test_repeated_headings_link_by_the_generators_numbered_anchors(tmp_path: Pat
         "Second example.": ["second hugo", "second mkdocs"],
         "The tools example.": ["tools hugo", "tools mkdocs"],
     }
+
+
+def test_a_query_alone_is_the_page_itself_and_dot_is_the_folder_index(tmp_path: Path) -> None:
+    kdir = tmp_path / "site"
+    kdir.mkdir()
+    (kdir / "index.md").write_text("# Home\n\n## Usage\n\nHow to use it.\n\n## Setup\n\nSetting up.\n")
+    (kdir / "cli.md").write_text(
+        "# CLI\n\n## add\n\nAdds. See [sync it](?v=2#sync).\n\n## sync\n\nSyncs. [Use](./#usage)\n"
+    )
+    built = build_knowledge(kdir)
+    assert by_section(built.kb, incoming_anchors(built.kb)) == {
+        ("cli.md", ("sync",)): ["sync it"],
+        ("index.md", ("Usage",)): ["Use"],
+    }
