@@ -339,3 +339,14 @@ def test_a_query_alone_is_the_page_itself_and_dot_is_the_folder_index(tmp_path: 
         ("cli.md", ("sync",)): ["sync it"],
         ("index.md", ("Usage",)): ["Use"],
     }
+
+
+def test_hugo_relref_in_either_shortcode_form_is_the_destination() -> None:
+    # `{{% relref %}}` is Hugo's other delimiter for the same shortcode.
+    src = 'Use [groups]({{% relref "managing-dependencies#dependency-groups" %}}) and [sync]({{< ref "cli#sync" >}}).\n'
+    tree = markdown.read("faq.md", src.encode(), ReadOptions())
+    assert tree.root.links == (
+        ("managing-dependencies#dependency-groups", "groups"),
+        ("cli#sync", "sync"),
+    )
+    assert tree_text(tree) == "Use groups and sync."
