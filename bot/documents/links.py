@@ -58,6 +58,7 @@ def incoming_anchors(kb: KnowledgeBase) -> dict[int, tuple[str, ...]]:
                     _add(out, kb, d, int(starts[d]) + source - 1 if source else -1, got[0], got[1], text)
                 continue
             page, _, fragment = href.partition("#")
+            page = page.split("?", 1)[0]  # "?v=2#x": a query alone is the page itself
             anchor = unquote(fragment).strip()
             if not anchor:
                 continue  # a whole page: its first passage gains nothing measurable
@@ -116,6 +117,8 @@ def _starts(kb: KnowledgeBase) -> np.ndarray:
 def _key(path: str) -> str:
     """A page's name as links write it: no suffix, no index file name, lower case."""
     path = path.strip("/")
+    if path in (".", ""):
+        return ""  # "./": the folder's own index page (here the root's)
     stem, ext = posixpath.splitext(path)
     if ext.lower() in _SUFFIXES:
         path = stem
@@ -143,7 +146,7 @@ def _page_keys(docs: Sequence[Document]) -> dict[str, int]:
 
 def _page(page: str, here: str, keys: dict[str, int]) -> int | None:
     """The document a link's page part names, from a document in folder `here`."""
-    page = unquote(page.split("?", 1)[0]).strip()
+    page = unquote(page).strip()
     relative = posixpath.normpath(posixpath.join(here, page)) if not page.startswith("/") else page
     for candidate in (relative, page):
         d = keys.get(_key(candidate))

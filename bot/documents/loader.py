@@ -26,7 +26,7 @@ from .model import DocTree, ReadOptions, walk_sections
 from .passages import PassageDraft, ShapeOptions, build_passages
 from .registry import SUPPORTED_SUFFIXES, reader_for, supported_list
 from .scraped import DEFAULT_JUNK_MARKERS
-from .urls import anchors
+from .urls import anchors, repeat_anchors
 
 log = logging.getLogger(__name__)
 
@@ -363,9 +363,11 @@ def _links(tree: DocTree, drafts: Sequence[PassageDraft]) -> tuple[tuple[str, st
 
 def _labels(tree: DocTree, drafts: Sequence[PassageDraft]) -> tuple[tuple[str, int], ...]:
     """(name, first passage under the section) of every name the source gives a heading:
-    its id ({#id}, HTML id, RST's) and RST target labels, for links to resolve."""
+    its id ({#id}, HTML id, RST's) and RST target labels, and the numbered anchors of
+    repeated headings ("example-1"), for links to resolve."""
     sections = walk_sections(tree.root)
-    named = [k for k, (_, s) in enumerate(sections) if s.anchor or s.labels]
+    numbered = repeat_anchors([(s.heading, s.anchor) for _, s in sections])
+    named = [k for k, (_, s) in enumerate(sections) if s.anchor or s.labels or k in numbered]
     if not named:
         return ()
     # A section's subtree runs to the next section whose path is not below its own.
@@ -381,7 +383,7 @@ def _labels(tree: DocTree, drafts: Sequence[PassageDraft]) -> tuple[tuple[str, i
         if paths[d][: len(paths[k])] != paths[k]:
             continue  # nothing under this heading
         s = sections[k][1]
-        for name in dict.fromkeys((s.anchor, *s.labels) if s.anchor else s.labels):
+        for name in dict.fromkeys((*((s.anchor,) if s.anchor else ()), *s.labels, *numbered.get(k, ()))):
             out.append((name, j + 1))
     return tuple(out)
 

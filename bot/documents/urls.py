@@ -90,6 +90,28 @@ def anchors(headings: Sequence[tuple[str, str | None]], style: str) -> list[str 
     return out
 
 
+def repeat_anchors(headings: Sequence[tuple[str, str | None]]) -> dict[int, tuple[str, ...]]:
+    """Position of each heading whose text another heading of the page repeats -> the
+    anchors the numbering generators (MkDocs "_1", Hugo "-1") give it ({} without repeats,
+    the usual case, after one pass). A page's headings as passages keep them cannot number
+    them again: a heading without passages or the title's H1 is not among them, and
+    repeats with one heading path are one section there (documents/links.py)."""
+    counts: dict[str, int] = {}
+    for heading, explicit in headings:
+        if heading and not explicit:
+            key = " ".join(heading.casefold().split())
+            counts[key] = counts.get(key, 0) + 1
+    repeated = {key for key, n in counts.items() if n > 1}
+    if not repeated:
+        return {}
+    styles = [anchors(headings, style) for style in ("mkdocs", "hugo")]
+    out: dict[int, tuple[str, ...]] = {}
+    for k, (heading, explicit) in enumerate(headings):
+        if heading and not explicit and " ".join(heading.casefold().split()) in repeated:
+            out[k] = tuple(dict.fromkeys(a for marks in styles if (a := marks[k])))
+    return out
+
+
 def _toc_slug(value: str) -> str:
     # Python-Markdown's toc.slugify (MkDocs' default): ASCII-folded, punctuation dropped,
     # lower-cased, runs of spaces and hyphens made one hyphen.

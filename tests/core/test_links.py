@@ -282,3 +282,71 @@ def test_markdown_heading_ids_name_sections(tmp_path: Path) -> None:
     assert by_section(built.kb, incoming_anchors(built.kb)) == {
         ("envs.md", ("Deleting the environments",)): ["drop an environment"]
     }
+
+
+REPEATS = """\
+# Install
+
+Intro.
+
+## Example
+
+First example.
+
+## Example
+
+Second example.
+
+## Tools
+
+Tools.
+
+### Example
+
+The tools example.
+"""
+
+
+def test_repeated_headings_link_by_the_generators_numbered_anchors(tmp_path: Path) -> None:
+    # The generators number a repeated heading's anchor over all the page's headings; the
+    # second "## Example" has the first one's heading path, so the passages alone cannot
+    # say which it is (they made "#example-1" the tools example's).
+    kdir = tmp_path / "md"
+    kdir.mkdir()
+    (kdir / "a.md").write_text(REPEATS)
+    (kdir / "b.md").write_text(
+        "# B\n\nSee [first](a.md#example), [second hugo](a.md#example-1), [second mkdocs](a.md#example_1),"
+        " [tools hugo](a.md#example-2) and [tools mkdocs](a.md#example_2).\n"
+    )
+    built = build_knowledge(kdir)
+    got = {built.kb.passages[p].text: sorted(texts) for p, texts in incoming_anchors(built.kb).items()}
+    assert got == {
+        "First example.": ["first"],
+        "Second example.": ["second hugo", "second mkdocs"],
+        "The tools example.": ["tools hugo", "tools mkdocs"],
+    }
+
+
+def test_a_query_alone_is_the_page_itself_and_dot_is_the_folder_index(tmp_path: Path) -> None:
+    kdir = tmp_path / "site"
+    kdir.mkdir()
+    (kdir / "index.md").write_text("# Home\n\n## Usage\n\nHow to use it.\n\n## Setup\n\nSetting up.\n")
+    (kdir / "cli.md").write_text(
+        "# CLI\n\n## add\n\nAdds. See [sync it](?v=2#sync).\n\n## sync\n\nSyncs. [Use](./#usage)\n"
+    )
+    built = build_knowledge(kdir)
+    assert by_section(built.kb, incoming_anchors(built.kb)) == {
+        ("cli.md", ("sync",)): ["sync it"],
+        ("index.md", ("Usage",)): ["Use"],
+    }
+
+
+def test_hugo_relref_in_either_shortcode_form_is_the_destination() -> None:
+    # `{{% relref %}}` is Hugo's other delimiter for the same shortcode.
+    src = 'Use [groups]({{% relref "managing-dependencies#dependency-groups" %}}) and [sync]({{< ref "cli#sync" >}}).\n'
+    tree = markdown.read("faq.md", src.encode(), ReadOptions())
+    assert tree.root.links == (
+        ("managing-dependencies#dependency-groups", "groups"),
+        ("cli#sync", "sync"),
+    )
+    assert tree_text(tree) == "Use groups and sync."

@@ -298,9 +298,9 @@ class _Tags:
         elif alone and name == "tab" and tag.startswith("{{"):
             # A box of kind "tab", which the tree builder unboxes behind its label.
             return self._box(name, inner, closing, title=None if closing else self._tab_label(inner)) + keep_lines
-        if name in _REF_SHORTCODES and not alone and tag.startswith("{{<"):
-            # Hugo's `[text]({{< relref "page#anchor" >}})`: the page it names is the link's
-            # destination (documents/links.py resolves it to the section it points at).
+        if name in _REF_SHORTCODES and not alone and tag.startswith(("{{<", "{{%")):
+            # Hugo's `[text]({{< relref "page#anchor" >}})` (or `{{% relref %}}`): the page it
+            # names is the link's destination (documents/links.py finds the section it names).
             target = next((v for k, v in _params(inner)[1:] if k in ("", "path")), "")
             at_destination = text.endswith("](", 0, m.start()) or _definition_target(text, m.start())
             if at_destination and target and not any(c in target for c in " \t<>()"):
