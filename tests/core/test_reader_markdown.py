@@ -14,6 +14,7 @@ from bot.documents.model import (
     ListBlock,
     Paragraph,
     ReadOptions,
+    Section,
     Table,
     walk_sections,
 )
@@ -564,3 +565,21 @@ def test_a_big_file_without_headings_is_parsed_in_pieces_and_reads_the_same(monk
         assert len(list(markdown._chunks(text))) > 10
         assert tree_blocks(read(text)) == whole, size
     assert "Hidden text" not in repr(whole) and "raw block" not in repr(whole)
+
+
+def _links(section: Section) -> list[tuple[str, str]]:
+    return [*section.links, *(link for child in section.children for link in _links(child))]
+
+
+def test_reference_links_of_a_file_read_in_pieces_keep_their_targets(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The labels collected for all pieces carried no target, and markdown-it keeps the first
+    # definition: in a big file every reference-style link had href "" and was not recorded.
+    text = "".join(
+        f"## S{i}\n\nSee [part {i}][p{i}] and [the end][last].\n\n[p{i}]: <page {i}.md#x>\n\n" for i in range(20)
+    )
+    text += "[last]: end.md#top\n[last]: other.md\n"
+    whole = _links(read(text).root)
+    assert ("page%200.md#x", "part 0") in whole and ("end.md#top", "the end") in whole
+    monkeypatch.setattr(markdown, "_CHUNK_CHARS", 200)
+    assert len(list(markdown._chunks(text))) > 3
+    assert _links(read(text).root) == whole

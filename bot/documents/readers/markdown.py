@@ -42,6 +42,7 @@ from collections.abc import Iterator, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
+from markdown_it.helpers import parseLinkDestination
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -259,13 +260,19 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
     yield start_line, lead + text[start:]
 
 
-_REFERENCE_DEF = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*\S", re.MULTILINE)
+_REFERENCE_DEF = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*(?=\S)", re.MULTILINE)
 
 
 def _reference_labels(text: str) -> dict[str, dict[str, str]]:
-    """Link reference definitions as markdown-it records them (only the label matters
-    here: links keep their text, not their target)."""
-    return {normalizeReference(m.group(1)): {"href": "", "title": ""} for m in _REFERENCE_DEF.finditer(text)}
+    """Link reference definitions as markdown-it records them: the label, and the target
+    (links.py resolves it; markdown-it keeps the first definition, so must this)."""
+    parser = _parser()
+    refs: dict[str, dict[str, str]] = {}
+    for m in _REFERENCE_DEF.finditer(text):
+        dest = parseLinkDestination(text, m.end(), min(len(text), m.end() + 2000))
+        href = parser.normalizeLink(dest.str) if dest.ok else ""
+        refs.setdefault(normalizeReference(m.group(1)), {"href": href, "title": ""})
+    return refs
 
 
 # --- tokens to the tree -------------------------------------------------------------------
