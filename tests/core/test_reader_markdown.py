@@ -583,3 +583,15 @@ def test_reference_links_of_a_file_read_in_pieces_keep_their_targets(monkeypatch
     monkeypatch.setattr(markdown, "_CHUNK_CHARS", 200)
     assert len(list(markdown._chunks(text))) > 3
     assert _links(read(text).root) == whole
+
+
+def test_footnotes_of_a_file_read_in_pieces_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A footnote defined in a later piece than its reference (notes at the end of a long
+    # page) was dropped as unreferenced there, and its reference read as "[^n]".
+    filler = "".join(f"Filler paragraph {i} plain prose.\n\n" for i in range(40))
+    text = f"## One\n\nIntro with a note[^n] here.\n\n## Two\n\n{filler}[^n]: The footnote text.\n"
+    whole = tree_blocks(read(text))
+    assert Paragraph(r"\[n\] The footnote text.") in whole and Paragraph(r"Intro with a note\[n\] here.") in whole
+    monkeypatch.setattr(markdown, "_CHUNK_CHARS", 200)
+    assert len(list(markdown._chunks(text))) > 3
+    assert tree_blocks(read(text)) == whole

@@ -74,6 +74,7 @@ from ._markdown_source import prepare
 log = logging.getLogger(__name__)
 
 _DEADLINE = "_bot_deadline"  # key of the Deadline in markdown-it's env
+_KEEP_NOTES = "_bot_keep_notes"  # env key: keep footnotes no reference in this piece uses
 _INLINE_CHECK_EVERY = 64  # inline tokens parsed between deadline checks
 _CHUNK_CHARS = 1 << 18  # parse files larger than this in pieces (memory, see module doc)
 
@@ -108,9 +109,13 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         builder = _Builder(deadline, prepared.title)
         # A piece may use a link reference defined in a later one: known to all in advance.
         refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
+        notes = _footnote_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else None
         too_deep = False
         for offset, chunk in _chunks(prepared.text):
-            env = {_DEADLINE: deadline, "references": refs}
+            env: dict[str, object] = {_DEADLINE: deadline, "references": refs}
+            if notes is not None:  # the plugin's own state, as if every note were defined here
+                env["footnotes"] = {"refs": dict.fromkeys(notes, -1), "list": {}}
+                env[_KEEP_NOTES] = True
             tokens = parser.parse(chunk, env)
             too_deep = too_deep or _cut_at_nesting_limit(tokens)
             builder.feed(tokens, offset)
@@ -142,6 +147,7 @@ def _parser() -> MarkdownIt:
         md.use(container_plugin, name="box", validate=lambda params, *_: bool(params.strip()))
         md.block.ruler.before("table", "deadline", _block_deadline)
         md.core.ruler.at("inline", _inline_with_deadline)
+        md.core.ruler.before("footnote_tail", "keep_notes", _keep_footnotes)
         _MD_INSTANCE = md
     return _MD_INSTANCE
 
@@ -260,7 +266,29 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
     yield start_line, lead + text[start:]
 
 
-_REFERENCE_DEF = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*(?=\S)", re.MULTILINE)
+# Not "[^n]:", a footnote (read before references, so never one).
+_REFERENCE_DEF = re.compile(r"^ {0,3}\[(?!\^)((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*(?=\S)", re.MULTILINE)
+
+
+_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]{1,999})\]:", re.MULTILINE)
+
+
+def _footnote_labels(text: str) -> list[str]:
+    """Footnote labels as the footnote plugin keys them, for a file read in pieces."""
+    return [":" + m.group(1) for m in _FOOTNOTE_DEF.finditer(text)]
+
+
+def _keep_footnotes(state: StateCore) -> None:
+    """In a file read in pieces, a footnote's reference may be in another piece: list
+    every note this piece defines, or footnote_tail drops it as unreferenced."""
+    if not state.env.get(_KEEP_NOTES):
+        return
+    data = state.env.get("footnotes") or {}
+    listed = {note.get("label") for note in data.get("list", {}).values()}
+    for tok in state.tokens:
+        if tok.type == "footnote_reference_open" and tok.meta["label"] not in listed:
+            listed.add(tok.meta["label"])
+            data["list"][len(data["list"])] = {"label": tok.meta["label"], "count": 0}
 
 
 def _reference_labels(text: str) -> dict[str, dict[str, str]]:
