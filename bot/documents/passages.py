@@ -174,6 +174,8 @@ def _cut_block(block: ListBlock | Table, limit: int) -> list[Block]:
         sizes = [sum(len(t) for b in item for t in block_pieces(b)) for item in block.items]
     else:
         sizes = [sum(len(c) for c in row) for row in block.rows]
+        if not sizes:
+            return [block]  # all header: nothing to cut between
     out: list[Block] = []
     start = size = 0
     for i, n in enumerate(sizes):

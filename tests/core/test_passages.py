@@ -150,3 +150,11 @@ def test_a_huge_list_or_table_is_cut_into_passages_of_prose_size():
     assert [x for p in rooms for x in p.pieces if x != "Name Room"] == [f"person {i} room {i}" for i in range(2000)]
     small = build_passages(doc(Section("S", 2, (para("Lead:"), ListBlock(items[:30])))), "Guide")
     assert len(small) == 1  # a list of ordinary size stays whole
+
+
+def test_a_huge_table_of_only_a_header_is_kept():
+    # The cut went by rows: a table without any lost its (huge) header, and with it the text.
+    header = tuple(f"column {i} of the wide sheet" for i in range(250))
+    tree = doc(Section("Sheet", 2, (para("The columns:"), Table(header, ()))))
+    passages = build_passages(tree, "Guide")
+    assert "column 249 of the wide sheet" in " ".join(p.text for p in passages)
