@@ -98,11 +98,14 @@ def scan_knowledge(root: Path, quiet: bool = False) -> Scan:
     configs: list[tuple[str, Signature]] = []
     folders: dict[str, FolderConfig] = {}
     bad: list[SkippedFile] = []
+    links: list[tuple[Path, str]] = []
     try:
         real_root = root.resolve()
-        _walk(root, "", FolderConfig(), files, configs, folders, bad, {real_root}, quiet, [real_root])
+        roots = [real_root]
+        _walk(root, "", FolderConfig(), files, configs, folders, bad, {real_root}, quiet, roots, links)
     except OSError as exc:
         raise KnowledgeError(f"cannot list knowledge directory {root}: {exc.strerror or exc}") from None
+    _file_links(links, roots, files, bad, quiet)
     if not files:
         raise KnowledgeError(
             f"knowledge directory {root} has no documents ({supported_list()}): add documents and reload"
@@ -122,9 +125,10 @@ def _walk(
     seen: set[Path],
     quiet: bool,
     roots: list[Path],
+    links: list[tuple[Path, str]],
 ) -> None:
-    """`roots`: the real knowledge folder and the real targets of the folder links followed:
-    a file link may point anywhere inside them, not outside (see _outside)."""
+    """`roots`: the real knowledge folder and the real targets of the folder links followed;
+    `links`: the file links met, judged against all of them once the walk is done."""
     warn = log.debug if quiet else log.warning
     cfg = parent
     if rel in BOT_FOLDERS and parent.base_url is not None:
@@ -180,10 +184,12 @@ def _walk(
             seen.add(real)
             if entry.is_symlink():  # an admin's linked checkout: its own links may point inside it
                 roots.append(real)
-            _walk(entry, child, cfg, files, configs, folders, bad, seen, quiet, roots)
+            _walk(entry, child, cfg, files, configs, folders, bad, seen, quiet, roots, links)
         elif entry.name == KB_TOML or cfg.excluded(child):
             continue
-        elif entry.is_file() and not _links_to_hidden(entry) and not _outside(entry, roots):
+        elif entry.is_file() and entry.is_symlink():
+            links.append((entry, child))  # it may point into a linked folder listed after it
+        elif entry.is_file():
             try:
                 st = entry.stat()
             except OSError:
@@ -191,13 +197,8 @@ def _walk(
             files.append((child, (st.st_size, st.st_mtime_ns)))
         elif not cfg.excluded(child + "/"):  # a broken link may have been an excluded folder
             # A link to nothing (or to itself), a pipe, a socket: a pipe is never opened, as
-            # reading one waits for a writer that may never come. A link to a hidden file
-            # (".env" and its token) is not read, as the hidden file itself is not.
-            if entry.is_file() and _links_to_hidden(entry):
-                why = "it links to a hidden file, and hidden files are never read"
-            elif entry.is_file():
-                why = "it links to a file outside the knowledge folder: copy the file in instead"
-            elif entry.is_symlink():
+            # reading one waits for a writer that may never come.
+            if entry.is_symlink():
                 why = "it is a link to a file that does not exist"
             else:
                 why = "it is not a regular file"
@@ -226,23 +227,42 @@ def _system(real: Path) -> bool:
     return real == Path(real.anchor) or any(real == s or s in real.parents for s in _SYSTEM)
 
 
-def _outside(entry: Path, roots: list[Path]) -> bool:
-    """A file link whose target is outside the knowledge folder and the linked folders (a
-    repository filled by someone else could link to the bot's own secrets)."""
-    if not entry.is_symlink():
-        return False
-    try:
-        real = entry.resolve()
-    except (OSError, RuntimeError):
-        return False  # a loop: is_file() was False already
-    return _system(real) or not any(real == r or r in real.parents for r in roots)
+def _file_links(
+    links: list[tuple[Path, str]],
+    roots: list[Path],
+    files: list[tuple[str, Signature]],
+    bad: list[SkippedFile],
+    quiet: bool,
+) -> None:
+    """Each file link read as a file, or skipped with its reason (and its own lstat
+    signature: re-pointing or removing it makes a saved index stale)."""
+    for entry, child in links:
+        why = _link_refused(entry, roots)
+        try:
+            st = entry.stat() if why is None else entry.lstat()
+        except OSError:
+            continue  # vanished between listing and stat
+        if why is None:
+            files.append((child, (st.st_size, st.st_mtime_ns)))
+        else:
+            (log.debug if quiet else log.warning)("skipped %s: %s", child, why)
+            bad.append(SkippedFile(child, why, (st.st_size, st.st_mtime_ns)))
 
 
-def _links_to_hidden(entry: Path) -> bool:
+def _link_refused(entry: Path, roots: list[Path]) -> str | None:
+    """Why a file link is not read: its target is hidden or inside a hidden folder (".env"
+    and its token, ".git/config" and a remote's), or outside the knowledge folder and the
+    linked folders (a repository filled by someone else could link to the bot's secrets)."""
     try:
-        return entry.is_symlink() and entry.resolve().name.startswith(".")
+        real = entry.resolve(strict=True)
     except (OSError, RuntimeError):
-        return False  # a loop: is_file() was False already
+        return "it is a link to a file that does not exist"  # gone since the listing
+    inside = [real.relative_to(r).parts for r in roots if r in real.parents]
+    if real.name.startswith(".") or (inside and all(any(p.startswith(".") for p in parts) for parts in inside)):
+        return "it links to a hidden file, and hidden files are never read"
+    if _system(real) or not inside:
+        return "it links to a file outside the knowledge folder: copy the file in instead"
+    return None
 
 
 def load_file(

@@ -431,3 +431,21 @@ def test_the_reload_log_line_counts_the_skipped_files(tmp_path, caplog):
         service.reload()
     [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Reloaded")]
     assert "30 files skipped" in line and "img05.png" not in line  # each has its own warning
+
+
+def test_a_file_link_into_a_linked_folder_read_later_or_into_a_hidden_folder(tmp_path):
+    # Links were judged as met: "README.md -> docs/guide.md" sorts before the linked folder
+    # "docs", so it was refused as outside. A link into a hidden folder (.git/config, which
+    # can hold a remote's token) was read although the folder itself never is.
+    kb_dir, outside = tmp_path / "kb", tmp_path / "checkout"
+    kb_dir.mkdir()
+    outside.mkdir()
+    (outside / "guide.md").write_text("# Guide\n\nHow to do it.\n")
+    (kb_dir / "docs").symlink_to(outside, target_is_directory=True)
+    (kb_dir / "README.md").symlink_to(kb_dir / "docs" / "guide.md")
+    (kb_dir / ".git").mkdir()
+    (kb_dir / ".git" / "config").write_text("url = https://user:secret@example.org/repo\n")
+    (kb_dir / "config.txt").symlink_to(kb_dir / ".git" / "config")
+    kb = load_knowledge(kb_dir)
+    assert [d.path for d in kb.documents] == ["README.md", "docs/guide.md"]
+    assert skipped(kb) == {"config.txt": "it links to a hidden file, and hidden files are never read"}
