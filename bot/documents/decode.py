@@ -120,9 +120,29 @@ def decode_page(data: bytes) -> str:
             # UTF-7 from one, and decoding such a page as UTF-16 makes CJK garbage of it.
             if name.startswith(("utf-16", "utf-32", "utf-7")):
                 raise LookupError(name)
-            text = data.decode(name)
+            if name in ("iso8859-1", "ascii"):
+                # Browsers read these as Windows-1252 (WHATWG Encoding), and such pages hold its
+                # curly quotes (0x92): as Latin-1 they were C1 controls, dropped ("Dont").
+                text = _windows_1252(data)
+            else:
+                text = data.decode(name)
         except (LookupError, UnicodeDecodeError):
             raise KnowledgeError(
                 f"the page is neither UTF-8 nor the {m.group(1).decode('ascii', 'replace')} it declares"
             ) from None
         return decode_text(text.encode("utf-8"))
+
+
+def _cp1252_char(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return chr(byte)  # unassigned: the C1 code point, as browsers give it
+
+
+# Windows-1252 as browsers decode it: Latin-1 but 0x80-0x9F, its five unassigned bytes kept.
+_WINDOWS_1252 = str.maketrans({b: _cp1252_char(b) for b in range(0x80, 0xA0)})
+
+
+def _windows_1252(data: bytes) -> str:
+    return data.decode("latin-1").translate(_WINDOWS_1252)

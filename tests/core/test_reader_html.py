@@ -292,6 +292,17 @@ def test_a_page_in_its_declared_charset_is_read(tag_rule):
         html_reader.read("bad.html", "<p>Café</p>".encode("cp1252"), DEFAULTS)
 
 
+def test_a_page_declaring_latin1_or_ascii_is_read_as_windows_1252_as_browsers_do(tag_rule):
+    # Most "iso-8859-1" pages of the web hold Windows' curly quotes (0x92, 0x93): read as
+    # Latin-1 they were C1 controls, dropped, so "Don't" became "Dont" (and "ascii" refused).
+    for charset in ("iso-8859-1", "latin1", "us-ascii"):
+        data = f'<meta charset="{charset}"><p>Don’t say “hi” at the café.</p>'.encode("cp1252")
+        tree = html_reader.read("old.html", data, DEFAULTS)
+        assert paragraphs(tree.root) == ["Don’t say “hi” at the café."], charset
+    odd = b'<meta charset="iso-8859-1"><p>Caf\xe9 \x81 open.</p>'  # 0x81: not in Windows-1252
+    assert paragraphs(html_reader.read("odd.html", odd, DEFAULTS).root) == ["Café open."]
+
+
 def test_a_declared_utf16_or_utf7_charset_is_not_believed(tag_rule):
     # A <meta> can only be read if the page is ASCII-like, so browsers never take UTF-16 from
     # it; decoding a cp1252 page as UTF-16 made CJK garbage of it.
