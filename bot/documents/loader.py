@@ -181,6 +181,11 @@ def _walk(
                 warn("skipped folder %s: %s", child, why)
                 bad.append(SkippedFile(child + "/", why))
                 continue
+            if entry.is_symlink() and _hidden(real, roots):
+                why = "it links to a hidden folder, and hidden folders are never read"
+                warn("skipped folder %s: %s", child, why)
+                bad.append(SkippedFile(child + "/", why))
+                continue
             seen.add(real)
             if entry.is_symlink():  # an admin's linked checkout: its own links may point inside it
                 roots.append(real)
@@ -249,6 +254,13 @@ def _file_links(
             bad.append(SkippedFile(child, why, (st.st_size, st.st_mtime_ns)))
 
 
+def _hidden(real: Path, roots: list[Path]) -> bool:
+    """Whether a link's real target is hidden, or inside a hidden folder of every folder
+    read (the knowledge folder and linked ones) that holds it."""
+    inside = [real.relative_to(r).parts for r in roots if r in real.parents]
+    return real.name.startswith(".") or bool(inside) and all(any(p[0] == "." for p in parts) for parts in inside)
+
+
 def _link_refused(entry: Path, roots: list[Path]) -> str | None:
     """Why a file link is not read: its target is hidden or inside a hidden folder (".env"
     and its token, ".git/config" and a remote's), or outside the knowledge folder and the
@@ -257,10 +269,9 @@ def _link_refused(entry: Path, roots: list[Path]) -> str | None:
         real = entry.resolve(strict=True)
     except (OSError, RuntimeError):
         return "it is a link to a file that does not exist"  # gone since the listing
-    inside = [real.relative_to(r).parts for r in roots if r in real.parents]
-    if real.name.startswith(".") or (inside and all(any(p.startswith(".") for p in parts) for parts in inside)):
+    if _hidden(real, roots):
         return "it links to a hidden file, and hidden files are never read"
-    if _system(real) or not inside:
+    if _system(real) or not any(r in real.parents for r in roots):
         return "it links to a file outside the knowledge folder: copy the file in instead"
     return None
 

@@ -449,3 +449,17 @@ def test_a_file_link_into_a_linked_folder_read_later_or_into_a_hidden_folder(tmp
     kb = load_knowledge(kb_dir)
     assert [d.path for d in kb.documents] == ["README.md", "docs/guide.md"]
     assert skipped(kb) == {"config.txt": "it links to a hidden file, and hidden files are never read"}
+
+
+def test_a_folder_link_to_a_hidden_folder_is_not_walked(tmp_path):
+    # Hidden folders are never read, but "notes -> .git" walked it (config: a remote's token).
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config.txt").write_text("url = https://user:secret@example.org/repo\n")
+    (tmp_path / "notes").symlink_to(tmp_path / ".git", target_is_directory=True)
+    (tmp_path.parent / ".secrets").mkdir(exist_ok=True)
+    (tmp_path / "more").symlink_to(tmp_path.parent / ".secrets", target_is_directory=True)
+    kb = load_knowledge(tmp_path)
+    assert [d.path for d in kb.documents] == ["a.txt"]
+    why = "it links to a hidden folder, and hidden folders are never read"
+    assert skipped(kb) == {"more/": why, "notes/": why}
