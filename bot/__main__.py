@@ -22,11 +22,24 @@ from .documents.decode import drop_controls
 from .documents.loader import LoadConfig
 from .errors import BotError, KnowledgeError
 from .progress import default_progress
+from .rendering.cli import (
+    bad_days,
+    bad_top_k,
+    cli_error,
+    console_log_unwritable,
+    count,
+    gaps_written,
+    index_built,
+    index_up_to_date,
+)
+from .rendering.startup import CONSOLE_INSTEAD, RUN_WITHOUT_TOKEN
 from .retrieval.answerability import AnswerParams
 from .semantic.embedder import load_embedder
 from .service import KnowledgeService
 
 log = logging.getLogger(__name__)
+
+MAX_DAYS = 3650  # --days: ten years back is already more than any question log keeps
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -162,7 +175,7 @@ def _setup_console_logging(settings: Settings) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             handlers.append(logging.FileHandler(path, encoding="utf-8"))
         except OSError as exc:
-            print(f"note: cannot write the console log {path}: {exc}", file=sys.stderr)
+            print(console_log_unwritable(str(path), str(exc)), file=sys.stderr)
     for h in handlers:
         h.setFormatter(fmt)
     logging.basicConfig(level=min(requested, logging.WARNING), handlers=handlers, force=True)
@@ -180,11 +193,7 @@ def cmd_console(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     settings = _settings(args)
     if not settings.discord_token:
-        print(
-            "error: DISCORD_TOKEN is not set: put the bot token in .env or the environment "
-            "(see .env.example), or try `python -m bot console` first",
-            file=sys.stderr,
-        )
+        print(RUN_WITHOUT_TOKEN, file=sys.stderr)
         return 2
     from .discord.client import run_bot
 
@@ -197,11 +206,7 @@ def cmd_start(args: argparse.Namespace, out: TextIO) -> int:
     settings = _settings(args)
     if settings.discord_token:
         return cmd_run(args, out)
-    print(
-        "DISCORD_TOKEN is not set: starting the local console instead "
-        "(type a question, /help for commands, Ctrl-D to quit).",
-        file=sys.stderr,
-    )
+    print(CONSOLE_INSTEAD, file=sys.stderr)
     return cmd_console(args, out)
 
 
@@ -212,11 +217,9 @@ def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
     service.wait_semantic()  # the passage vectors are saved beside the index too
     built = service.built
     kb = service.knowledge
-    what = f"{_count(len(kb.documents), 'document')}, {_count(len(kb.passages), 'paragraph')}"
+    what = f"{count(len(kb.documents), 'document')}, {count(len(kb.passages), 'paragraph')}"
     if built.saved:
-        out.write(
-            f"the saved index of {what} in {service.saved_folder} is up to date (built in {built.seconds:.1f} s)\n"
-        )
+        out.write(index_up_to_date(what, str(service.saved_folder), built.seconds))
         return 0
     if service.last_save is None:  # the automatic save failed: try again, and say why
         try:
@@ -224,12 +227,8 @@ def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
         except OSError as exc:
             raise KnowledgeError(f"could not save the index to {service.saved_folder}: {exc.strerror or exc}") from None
     path, save_s = service.last_save
-    out.write(f"built the index of {what} in {built.seconds:.1f} s; saved it to {path} in {save_s:.1f} s\n")
+    out.write(index_built(what, built.seconds, str(path), save_s))
     return 0
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def cmd_gaps(args: argparse.Namespace, out: TextIO) -> int:
@@ -260,7 +259,7 @@ def cmd_gaps(args: argparse.Namespace, out: TextIO) -> int:
             Path(args.csv).write_text(gaps_csv(gaps), encoding="utf-8", newline="")
         except OSError as exc:
             raise BotError(f"cannot write {args.csv}: {exc.strerror or exc}") from None
-        out.write(f"wrote {len(gaps)} gap{'s' * (len(gaps) != 1)} to {args.csv}\n")
+        out.write(gaps_written(len(gaps), args.csv))
     return 0
 
 
@@ -310,16 +309,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "top_k", None) is not None and not 1 <= args.top_k <= TOP_K_MAX:
-        print(f"error: --top-k must be between 1 and {TOP_K_MAX} (the range TOP_K allows)", file=sys.stderr)
+        print(bad_top_k(TOP_K_MAX), file=sys.stderr)
         return 2
-    if getattr(args, "days", None) is not None and not 1 <= args.days <= 3650:
-        print("error: --days must be between 1 and 3650", file=sys.stderr)
+    if getattr(args, "days", None) is not None and not 1 <= args.days <= MAX_DAYS:
+        print(bad_days(MAX_DAYS), file=sys.stderr)
         return 2
     out = out or sys.stdout
     try:
         return args.func(args, out)
     except BotError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(cli_error(str(exc)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -24,6 +24,21 @@ from .app import App
 from .config import Settings
 from .errors import KnowledgeError
 from .outcomes import CONSOLE_ACTOR, RELOAD_FAILED, Asked, Refused, Stale
+from .rendering.cli import (
+    BUTTONS_HINT,
+    PROMPT,
+    console_welcome,
+    gaps_next_page,
+    kb_next_page,
+    render_ask_needs_question,
+    render_cannot_read,
+    render_full_range,
+    render_gaps_usage,
+    render_kb_usage,
+    render_no_last_answer,
+    render_teach_usage,
+    render_unknown_command,
+)
 from .rendering.kb import (
     render_forgotten,
     render_gaps,
@@ -54,12 +69,6 @@ from .watch import KnowledgeWatcher
 
 log = logging.getLogger(__name__)
 
-PROMPT = "ask> "
-COMMANDS = (
-    "/help, /sources, /reload, /full [N], /more, /good, /bad, /gaps [7|30] [PAGE], "
-    "/teach QUESTION | ANSWER, /kb list [PAGE], /kb show DOCUMENT, /kb add PATH [replace], "
-    "/kb remove DOCUMENT, /forget-me, /quit"
-)
 ACTOR = CONSOLE_ACTOR  # the console user is a local admin
 _BOX_PROBE = "╭─│👍¶·…’"
 
@@ -178,7 +187,7 @@ class Console:
         if cmd in ("/quit", "/exit", "/q"):
             return False
         if cmd == "/ask":
-            self.ask(arg) if arg else self.show(render_notice("Type your question after /ask."))
+            self.ask(arg) if arg else self.show(render_ask_needs_question())
         elif cmd == "/help":
             self.show(
                 render_help(
@@ -206,9 +215,7 @@ class Console:
         elif cmd in ("/forget-me", "/forgetme"):
             self.show(render_forgotten(self.app.forget_me(ACTOR)))
         else:
-            self.show(
-                render_notice(f"Unknown command {cmd}. Commands: {COMMANDS}. Anything else is asked as a question.")
-            )
+            self.show(render_unknown_command(cmd))
         return True
 
     def ask(self, question: str) -> None:
@@ -219,11 +226,11 @@ class Console:
             self.last = outcome.key
         self.show(reply)
         if reply.buttons and self.interactive:
-            self.stdout.write("(buttons: /full [N], /more, /good, /bad)\n\n")
+            self.stdout.write(BUTTONS_HINT)
 
     def _need_answer(self) -> str | None:
         if self.last is None or self.app.answer_state(self.last) is None:
-            self.show(render_notice("Ask a question first: the buttons act on the last answer."))
+            self.show(render_no_last_answer())
             return None
         return self.last
 
@@ -239,7 +246,7 @@ class Console:
             i = 0
         full = self.app.full(key, i)
         if isinstance(full, Stale) or full.result is None:
-            self.show(render_notice(f"/full takes a result number from 1 to {n}."))
+            self.show(render_full_range(n))
             return
         self.show(render_full_passage(full.result, learned=full.learned))
 
@@ -270,7 +277,7 @@ class Console:
         """`/gaps [7|30] [PAGE]`."""
         parts = arg.split()
         if any(not p.isdigit() for p in parts) or len(parts) > 2:
-            self.show(render_notice("Usage: /gaps [7|30] [PAGE], e.g. `/gaps 30 2`."))
+            self.show(render_gaps_usage())
             return
         days = int(parts[0]) if parts else 7
         page = int(parts[1]) if len(parts) > 1 else 1
@@ -281,17 +288,13 @@ class Console:
         # Typed commands stand in for the page and CSV buttons here.
         self.show(dataclasses.replace(render_gaps(result), buttons=()))
         if result.pages > 1 and result.page < result.pages:
-            self.stdout.write(
-                f"(next page: /gaps {result.days} {result.page + 1}; all as CSV: python -m bot gaps --csv FILE)\n\n"
-            )
+            self.stdout.write(gaps_next_page(result.days, result.page + 1))
 
     def teach(self, arg: str) -> None:
         """`/teach QUESTION | ANSWER`."""
         question, bar, answer = arg.partition("|")
         if not bar:
-            self.show(
-                render_notice("Usage: /teach QUESTION | ANSWER, e.g. `/teach Where do I park? | Behind building 3.`")
-            )
+            self.show(render_teach_usage())
             return
         result = self.app.teach(ACTOR, question.strip(), answer.strip(), "console")
         self.show(render_refused(result) if isinstance(result, Refused) else render_taught(result))
@@ -308,7 +311,7 @@ class Console:
                 return
             self.show(dataclasses.replace(render_kb_list(result), buttons=()))
             if result.page < result.pages:
-                self.stdout.write(f"(next page: /kb list {result.page + 1})\n\n")
+                self.stdout.write(kb_next_page(result.page + 1))
         elif sub == "show" and rest:
             shown = self.app.kb_show(ACTOR, rest)
             self.show(render_refused(shown) if isinstance(shown, Refused) else render_kb_show(shown))
@@ -318,11 +321,7 @@ class Console:
             removed = self.app.kb_remove(ACTOR, rest)
             self.show(render_refused(removed) if isinstance(removed, Refused) else render_kb_removed(removed))
         else:
-            self.show(
-                render_notice(
-                    "Usage: /kb list [PAGE] · /kb show DOCUMENT · /kb add PATH [replace] · /kb remove DOCUMENT"
-                )
-            )
+            self.show(render_kb_usage())
 
     def kb_add(self, rest: str) -> None:
         replace = False
@@ -333,7 +332,7 @@ class Console:
             with path.open("rb") as fh:
                 data = fh.read(self.app.max_file_bytes + 1)  # one byte over is enough to be refused
         except OSError as exc:
-            self.show(render_notice(f"Cannot read {path}: {exc.strerror or exc}"))
+            self.show(render_cannot_read(str(path), str(exc.strerror or exc)))
             return
         added = self.app.kb_add(ACTOR, path.name, data, replace)
         self.show(render_refused(added) if isinstance(added, Refused) else render_kb_added(added))
@@ -362,10 +361,7 @@ def run_console(
     reader = LineReader(stdin, stdout, interactive, history_path(settings))
     if interactive:
         kb = service.knowledge
-        stdout.write(
-            f"Knowledge base: {len(kb.documents)} documents, {len(kb.passages)} paragraphs. "
-            f"Type a question, /help for commands, Ctrl-D to quit.\n\n"
-        )
+        stdout.write(console_welcome(len(kb.documents), len(kb.passages)))
     try:
         while True:
             line = reader.read()

@@ -28,6 +28,16 @@ from ..config import Settings
 from ..cooldown import Cooldown
 from ..outcomes import NOT_ADMIN, Actor
 from ..rendering.messages import render_error, render_not_admin
+from ..rendering.startup import (
+    MALFORMED_TOKEN,
+    MISSING_TOKEN,
+    NEED_MESSAGE_CONTENT,
+    REJECTED_TOKEN,
+    cannot_reach,
+    connection_closed,
+    login_refused,
+    no_answer_from_discord,
+)
 from ..service import KnowledgeService
 from .checks import NotAdmin
 from .send import respond
@@ -35,7 +45,6 @@ from .views import AnswerButton
 
 log = logging.getLogger(__name__)
 
-PORTAL = "https://discord.com/developers/applications"
 # Send Messages, Embed Links, Read Message History, Create Public Threads, Send Messages in Threads.
 INVITE_PERMISSIONS = discord.Permissions(
     send_messages=True,
@@ -219,27 +228,6 @@ async def create_bot(settings: Settings, service: KnowledgeService, **kwargs: An
 
 
 # ---------------------------------------------------------------------------- running
-
-MISSING_TOKEN = (
-    "DISCORD_TOKEN is not set: create a bot at " + PORTAL + " (Bot → Reset Token), "
-    "put the token in .env as DISCORD_TOKEN=..., or try `python -m bot console` first."
-)
-MALFORMED_TOKEN = (
-    "DISCORD_TOKEN has spaces, line breaks or other characters a bot token never has: copy "
-    'only the token (without "Bot " in front) from ' + PORTAL + " → your application → Bot → "
-    "Reset Token, and put it in .env on one line."
-)
-REJECTED_TOKEN = (
-    "Discord rejected the token (DISCORD_TOKEN): copy a fresh one from "
-    + PORTAL
-    + " → your application → Bot → Reset Token, and put it in .env."
-)
-NEED_MESSAGE_CONTENT = (
-    "Discord refused the Message Content intent, which MESSAGE_CONTENT, PREFIX_COMMANDS or "
-    'ANSWER_CHANNEL_IDS need: switch on "Message Content Intent" at '
-    + PORTAL
-    + " → your application → Bot → Privileged Gateway Intents, or turn those settings off."
-)
 
 
 TOKEN_PART_MIN = 6  # shorter pieces would blank ordinary words; a real token's parts are far longer
@@ -425,37 +413,19 @@ async def serve(settings: Settings, service: KnowledgeService, token: str, err: 
         if exc.code == 4004:
             print(REJECTED_TOKEN, file=err)
             return EXIT_CONFIG
-        reason = scrub(exc.reason or "")
-        print(
-            f"Discord closed the connection with code {exc.code}{': ' + reason if reason else ''}. "
-            "The bot stopped; start it again, and check the bot's settings in the Developer "
-            "Portal if this repeats.",
-            file=err,
-        )
+        print(connection_closed(exc.code, scrub(exc.reason or "")), file=err)
         return EXIT_FAILURE
     except Unreachable as exc:
-        print(
-            f"Discord did not answer ({scrub(str(exc))}). Check the network (and DISCORD_API_BASE / "
-            "DISCORD_GATEWAY_URL if set), then start the bot again.",
-            file=err,
-        )
+        print(no_answer_from_discord(scrub(str(exc))), file=err)
         return EXIT_FAILURE
     except discord.HTTPException as exc:
         # Any other refusal at login (403, 400...): Discord's own words, without the token.
         text = scrub(" ".join((exc.text or "").split()))[:200]
-        print(
-            f"Discord refused to log the bot in ({exc.status}{': ' + text if text else ''}). "
-            "Check the bot's settings in the Developer Portal, then start it again.",
-            file=err,
-        )
+        print(login_refused(exc.status, text), file=err)
         return EXIT_FAILURE
     except (TimeoutError, aiohttp.ClientConnectionError, discord.GatewayNotFound, OSError) as exc:
         where = settings.discord_api_base or "discord.com"
-        print(
-            f"Cannot reach Discord at {where}: {scrub(str(exc)) or type(exc).__name__}. "
-            "Check the network (and DISCORD_API_BASE if set), then start the bot again.",
-            file=err,
-        )
+        print(cannot_reach(where, scrub(str(exc)) or type(exc).__name__), file=err)
         return EXIT_FAILURE
     return EXIT_OK
 

@@ -17,12 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.discord.client import (
-    EXIT_CONFIG,
-    NEED_MESSAGE_CONTENT,
-    REJECTED_TOKEN,
-    run_bot,
-)
+from bot.discord.client import EXIT_CONFIG, run_bot
+from bot.rendering.startup import NEED_MESSAGE_CONTENT, REJECTED_TOKEN
 from bot.service import KnowledgeService
 from tests.fakes.e2e_helpers import (
     ARTICLE_TITLE,

@@ -1,0 +1,102 @@
+"""The command line's and the local console's own lines: usage hints, progress of `index`
+and `gaps`, argument errors. Pure, like the rest of bot/rendering; what the bot answers is
+rendered by messages.py and kb.py and drawn by terminal.py, as on Discord."""
+
+from __future__ import annotations
+
+from .messages import render_notice
+from .reply import ReplyData
+
+PROMPT = "ask> "
+CONSOLE_COMMANDS = (
+    "/help, /sources, /reload, /full [N], /more, /good, /bad, /gaps [7|30] [PAGE], "
+    "/teach QUESTION | ANSWER, /kb list [PAGE], /kb show DOCUMENT, /kb add PATH [replace], "
+    "/kb remove DOCUMENT, /forget-me, /quit"
+)
+BUTTONS_HINT = "(buttons: /full [N], /more, /good, /bad)\n\n"
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+# ---------------------------------------------------------------------------- console
+
+
+def console_welcome(documents: int, paragraphs: int) -> str:
+    return (
+        f"Knowledge base: {documents} documents, {paragraphs} paragraphs. "
+        f"Type a question, /help for commands, Ctrl-D to quit.\n\n"
+    )
+
+
+def render_ask_needs_question() -> ReplyData:
+    return render_notice("Type your question after /ask.")
+
+
+def render_unknown_command(cmd: str) -> ReplyData:
+    return render_notice(f"Unknown command {cmd}. Commands: {CONSOLE_COMMANDS}. Anything else is asked as a question.")
+
+
+def render_no_last_answer() -> ReplyData:
+    return render_notice("Ask a question first: the buttons act on the last answer.")
+
+
+def render_full_range(n: int) -> ReplyData:
+    return render_notice(f"/full takes a result number from 1 to {n}.")
+
+
+def render_gaps_usage() -> ReplyData:
+    return render_notice("Usage: /gaps [7|30] [PAGE], e.g. `/gaps 30 2`.")
+
+
+def render_teach_usage() -> ReplyData:
+    return render_notice("Usage: /teach QUESTION | ANSWER, e.g. `/teach Where do I park? | Behind building 3.`")
+
+
+def render_kb_usage() -> ReplyData:
+    return render_notice("Usage: /kb list [PAGE] · /kb show DOCUMENT · /kb add PATH [replace] · /kb remove DOCUMENT")
+
+
+def render_cannot_read(path: str, why: str) -> ReplyData:
+    return render_notice(f"Cannot read {path}: {why}")
+
+
+def gaps_next_page(days: int, page: int) -> str:
+    """Typed commands stand in for the page and CSV buttons in the console."""
+    return f"(next page: /gaps {days} {page}; all as CSV: python -m bot gaps --csv FILE)\n\n"
+
+
+def kb_next_page(page: int) -> str:
+    return f"(next page: /kb list {page})\n\n"
+
+
+# ---------------------------------------------------------------------------- command line
+
+
+def index_up_to_date(what: str, folder: str, seconds: float) -> str:
+    return f"the saved index of {what} in {folder} is up to date (built in {seconds:.1f} s)\n"
+
+
+def index_built(what: str, seconds: float, path: str, save_seconds: float) -> str:
+    return f"built the index of {what} in {seconds:.1f} s; saved it to {path} in {save_seconds:.1f} s\n"
+
+
+def gaps_written(n: int, path: str) -> str:
+    return f"wrote {count(n, 'gap')} to {path}\n"
+
+
+def console_log_unwritable(path: str, why: str) -> str:
+    return f"note: cannot write the console log {path}: {why}"
+
+
+def bad_top_k(maximum: int) -> str:
+    return f"error: --top-k must be between 1 and {maximum} (the range TOP_K allows)"
+
+
+def bad_days(maximum: int) -> str:
+    return f"error: --days must be between 1 and {maximum}"
+
+
+def cli_error(problem: str) -> str:
+    return f"error: {problem}"
