@@ -235,6 +235,18 @@ class App:
         """An answer key for adapters without message ids (the console)."""
         return "local-" + secrets.token_hex(8)
 
+    def cooling_down(self, actor: Actor) -> CoolingDown | None:
+        """Count one reply to `actor` against the rate limit: None when it may be sent, else
+        how long to wait. Every reply a member's message can prompt counts (answers, and the
+        hints for a bare mention or an unreadable role mention), so none can be made to
+        repeat without limit."""
+        with self._lock:
+            wait = self.cooldown.hit(actor.user)
+            first = self.cooldown.first_refusal(actor.user, wait) if wait > 0 else True
+        if wait > 0:
+            return CoolingDown(wait, self.settings.cooldown_questions, self.settings.cooldown_seconds, first)
+        return None
+
     def ask(
         self,
         actor: Actor,
@@ -247,11 +259,9 @@ class App:
     ) -> Asked | CoolingDown:
         """Rate-limit, answer, remember the answer for its buttons, log the question. *Blocking.*"""
         if rate_limit:
-            with self._lock:
-                wait = self.cooldown.hit(actor.user)
-                first = self.cooldown.first_refusal(actor.user, wait) if wait > 0 else True
-            if wait > 0:
-                return CoolingDown(wait, self.settings.cooldown_questions, self.settings.cooldown_seconds, first)
+            cooling = self.cooling_down(actor)
+            if cooling is not None:
+                return cooling
         # Mentions are not words of the question, whichever adapter it came from.
         answer = self.service.ask(strip_mention_syntax(question), top_k or self.settings.top_k)
         with self._lock:

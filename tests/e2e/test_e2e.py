@@ -218,6 +218,35 @@ async def test_a_role_mention_whose_text_discord_withholds_gets_a_hint(fake: Fak
         assert "mention my role" in reply["content"] and "/ask" in reply["content"]
 
 
+@pytest.mark.parametrize("hint", ["role mention", "empty mention"])
+async def test_hints_share_the_cooldown_of_answers(
+    fake: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hint: str
+) -> None:
+    """The role-mention hint (and "Ask me something" for a bare mention) had no cooldown: a
+    member could make the bot post it as often as they liked. They count as replies now:
+    within the limit each gets its hint, then one cooldown notice, then silence."""
+    monkeypatch.setattr(ask_cog, "COOLDOWN_NOTICE_SECONDS", 0.2)
+    async with running_bot(fake, tmp_path, COOLDOWN_QUESTIONS=2, COOLDOWN_SECONDS=60):
+
+        async def poke() -> dict:
+            if hint == "role mention":  # no Message Content intent: Discord withholds the text
+                return await fake.send_message(f"<@&{bot_role_id(fake)}> why Ramstein?")
+            return await fake.send_message("", mentions_bot=True)
+
+        for _ in range(2):
+            reply = await fake.wait_for_reply(await poke())
+            assert ("mention my role" if hint == "role mention" else "Ask me something") in reply["content"]
+        notice = await fake.wait_for_reply(await poke())
+        assert notice["content"].startswith("You're asking quickly!")
+        for _ in range(3):
+            await poke()
+        await asyncio.sleep(0.3)
+        assert len(fake.requests_to("POST", MESSAGES_ROUTE)) == 3
+        # Another member is not held back by the first one's hints.
+        other = await fake.send_message("", mentions_bot=True, author=fake.make_user("bob"))
+        assert (await fake.wait_for_reply(other))["content"].startswith("Ask me something")
+
+
 async def test_answer_channel_without_send_in_threads_answers_in_the_channel(fake: FakeDiscord, tmp_path: Path) -> None:
     """The thread could be opened but not posted in (no Send Messages in Threads): the
     question went unanswered."""

@@ -131,17 +131,27 @@ class AskCog(commands.Cog, name="Ask"):
         if mentions_user(content, me.id) or is_dm or role is not None:
             if role is not None and not content:
                 # Discord withheld the text: a role mention does not count as mentioning the bot.
-                await reply_to(message, render_role_mention_unreadable())
+                await self._hint(message, render_role_mention_unreadable())
                 return
             question = strip_mention(content, me.id, role)
             if not question:
                 # In a DM no mention is needed: suggest the question alone.
-                await reply_to(message, render_empty_question(self.example(), how="" if is_dm else "@me "))
+                await self._hint(message, render_empty_question(self.example(), how="" if is_dm else "@me "))
                 return
             await self._reply(message, question)
             return
         if message.channel.id in settings.answer_channel_ids and looks_like_question(content):
             await self._answer_in_thread(message, content.strip())
+
+    async def _hint(self, message: discord.Message, hint: ReplyData) -> None:
+        """A hint instead of an answer, under the same cooldown as answers: one notice per
+        wait once the member is over the limit, then nothing."""
+        cooling = self.bot.app.cooling_down(Actor(message.author.id))
+        if cooling is None:
+            await reply_to(message, hint)
+        elif cooling.first:
+            notice = render_cooldown(cooling.retry_after, cooling.questions, cooling.seconds)
+            await reply_to(message, notice, delete_after=COOLDOWN_NOTICE_SECONDS)
 
     async def _reply(self, message: discord.Message, question: str) -> None:
         key = str(message.id)
@@ -200,8 +210,7 @@ class PrefixAskCog(commands.Cog, name="PrefixAsk"):
     async def ask_prefix(self, ctx: commands.Context, *, question: str = "") -> None:
         question = question.strip()
         if not question:
-            await reply_to(
-                ctx.message, render_empty_question(self.asker.example(), how=f"{self.bot.settings.command_prefix}ask ")
-            )
+            how = f"{self.bot.settings.command_prefix}ask "
+            await self.asker._hint(ctx.message, render_empty_question(self.asker.example(), how=how))
             return
         await self.asker._reply(ctx.message, question)
