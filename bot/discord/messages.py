@@ -31,10 +31,10 @@ def answer_title(message: Any) -> str | None:
 _USER_OR_ROLE = re.compile(r"<@([!&]?)([0-9]+)>")
 
 
-def named_mentions(message: Any) -> str:
-    """The message's text with user and role mentions as "@name" (what members saw), from
-    the mentions Discord sent with it; channel mentions stay links (discord.py's
-    clean_content would make an uncached channel "#deleted-channel")."""
+def named_mentions(message: Any, text: str | None = None) -> str:
+    """The message's text (or `text`, a part of it) with user and role mentions as "@name"
+    (what members saw), from the mentions Discord sent with it; channel mentions stay links
+    (discord.py's clean_content would make an uncached channel "#deleted-channel")."""
     users = {u.id: u.display_name for u in getattr(message, "mentions", None) or ()}
     roles = {r.id: r.name for r in getattr(message, "role_mentions", None) or ()}
 
@@ -42,7 +42,25 @@ def named_mentions(message: Any) -> str:
         found = (roles if m[1] == "&" else users).get(int(m[2]))
         return f"@{found}" if found else m[0]  # unknown: App.teach drops the raw id
 
-    return _USER_OR_ROLE.sub(name, getattr(message, "content", None) or "")
+    return _USER_OR_ROLE.sub(name, text if text is not None else getattr(message, "content", None) or "")
+
+
+def own_role_mentioned(message: Any, bot_id: int) -> int | None:
+    """The id of the bot's own managed role when the message mentions it: typing "@Bot"
+    offers the bot and its role alike, and members often pick the role."""
+    for role in getattr(message, "role_mentions", None) or ():
+        tags = role.tags
+        if tags is not None and tags.bot_id == bot_id:
+            return int(role.id)
+    return None
+
+
+def spoken_question(message: Any, bot_id: int) -> str:
+    """The question a member's message asks, as people read it (a teaching form's prefill):
+    the bot's mention, or its role's, gone; other user and role mentions as "@name" (text
+    in a form pings nobody); the rest of the mention syntax stripped as for the search."""
+    text = strip_mention(getattr(message, "content", None) or "", bot_id, own_role_mentioned(message, bot_id))
+    return clean_question(named_mentions(message, text))
 
 
 def mention_pattern(user_id: int, role_id: int | None = None) -> re.Pattern[str]:

@@ -34,7 +34,7 @@ from ..rendering.kb import render_refused, render_taught
 from ..rendering.messages import question_from_title
 from ..teach import MAX_ANSWER_CHARS
 from .actors import actor_for
-from .messages import answer_title, clean_question, named_mentions, strip_mention
+from .messages import answer_title, named_mentions, spoken_question
 from .replies import guarded, reply_with
 
 if TYPE_CHECKING:
@@ -155,16 +155,33 @@ async def _referenced(message: discord.Message) -> discord.Message | None:
     return await _fetch(message.channel, ref.message_id)
 
 
+def _me(bot: KnowledgeBot) -> int:
+    return bot.user.id if bot.user is not None else 0
+
+
+async def _asked_under(bot: KnowledgeBot, reply: discord.Message | None) -> str | None:
+    """The question the bot's `reply` answered, as the member wrote it, from the message it
+    replies to: the remembered question and the title have lost its mentions (the search
+    drops them), so "Who has @Bob's key?" would read "Who has's key?". None for a reply to
+    a slash command (it references no message) or when that message is gone."""
+    asked = await _referenced(reply) if reply is not None else None
+    if asked is None or asked.author.bot:
+        return None
+    return spoken_question(asked, _me(bot)) or None
+
+
 async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
     """The question a message answers: typically it replies to the bot's no-answer reply,
-    whose question is remembered by key or shown as its title; or it replies to the
-    question itself. Empty when it replies to nothing (the teacher types the question)."""
+    under the member's question (or remembered by key, or shown as its title); or it replies
+    to the question itself. Empty when it replies to nothing (the teacher types the question)."""
     parent = await _referenced(message)
     if parent is None:
         return ""
-    me = bot.user.id if bot.user is not None else None
-    if parent.author.id != me:
-        return clean_question(strip_mention(parent.content or "", me or 0))
+    if parent.author.id != _me(bot):
+        return spoken_question(parent, _me(bot))
+    asked = await _asked_under(bot, parent)
+    if asked is not None:
+        return asked
     # The answer's key: the member's message it replied to, or the slash command it answered.
     key = parent.reference.message_id if parent.reference is not None else None
     if key is None and parent.interaction_metadata is not None:
@@ -172,11 +189,7 @@ async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
     state = bot.app.answer_state(str(key)) if key is not None else None
     if state is not None:
         return state.question
-    recovered = question_from_title(answer_title(parent))
-    if recovered:
-        return recovered
-    asked = await _referenced(parent)
-    return clean_question(strip_mention(asked.content or "", me or 0)) if asked is not None else ""
+    return question_from_title(answer_title(parent)) or ""
 
 
 async def teach_from_message(interaction: discord.Interaction, message: discord.Message) -> None:
@@ -217,7 +230,9 @@ class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):
             return
         state = bot.app.answer_state(self.key)
         message = interaction.message
-        question = state.question if state is not None else None
+        question = await _asked_under(bot, message)
+        if question is None and state is not None:
+            question = state.question
         if question is None:
             question = question_from_title(answer_title(message))
         channel_id = message.channel.id if message is not None else interaction.channel_id or 0

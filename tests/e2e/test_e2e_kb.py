@@ -161,6 +161,33 @@ async def test_teach_an_answer_button_opens_the_modal_with_the_question(fake: Fa
         assert fake.modal_fields(modal)["question"]["value"] == "who keeps the relay station logbook?"
 
 
+async def test_the_teaching_form_names_the_people_a_question_mentions(fake: FakeDiscord, tmp_path: Path) -> None:
+    """ "Who has @Bob's key?" was prefilled as "Who has's key?": the question's mentions were
+    dropped (the search drops them; the form is for people). They read as the names members
+    saw, not as pings, whether the question comes from the member's message, from the bot's
+    no-answer reply under it, or from that reply's Teach an answer button."""
+    bob = fake.make_user("bob")
+    kdir = copy_knowledge(tmp_path)
+    named = "who has @Bob's key to the banana bread cupboard?"  # bob's display name
+    asked = f"who has <@{bob['id']}>'s key to the banana bread cupboard?"
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+
+        async def prefilled(message: dict) -> str:
+            menu = await fake.send_message_command("Teach KB Bot", message, user=fake.owner)
+            return fake.modal_fields(await fake.wait_for_interaction_response(menu))["question"]["value"]
+
+        plain = await fake.send_message(asked)  # asked of the channel, answered by a member
+        assert await prefilled(await fake.send_message("Alice has it.", author=fake.owner, reply_to=plain)) == named
+
+        question, no_answer = await run.ask_mention(asked)
+        assert embed_of(no_answer)["footer"]["text"].startswith("Confidence: no answer")
+        assert await prefilled(await fake.send_message("Alice has it.", author=fake.owner, reply_to=no_answer)) == named
+
+        click = await fake.click_button(no_answer, f"kb:teach:{question['id']}", user=fake.owner)
+        fields = fake.modal_fields(await fake.wait_for_interaction_response(click))
+        assert fields["question"]["value"] == named
+
+
 async def test_a_taught_chat_message_with_mentions_stores_no_raw_user_id(fake: FakeDiscord, tmp_path: Path) -> None:
     """Teaching a chat reply such as "<@dave> it is cobalt blue" saved `<@dave's id>` in the
     learned file: a raw user id on disk (and "<@…>" shown in later answers)."""

@@ -25,6 +25,7 @@ from ..messages import (
     clean_question,
     looks_like_question,
     mentions_user,
+    own_role_mentioned,
     strip_mention,
     strip_prefix_command,
     thread_name,
@@ -182,16 +183,6 @@ class AskCog(commands.Cog, name="Ask"):
             # No Send Messages in Threads (the thread was allowed, posting in it not): answer
             # in the channel rather than leave the question unanswered.
             await reply_to(message, reply, key)
-
-
-def own_role_mentioned(message: discord.Message, bot_id: int) -> int | None:
-    """The id of the bot's own managed role when the message mentions it: typing "@Bot"
-    offers the bot and its role alike, and members often pick the role."""
-    for role in message.role_mentions:
-        tags = role.tags
-        if tags is not None and tags.bot_id == bot_id:
-            return role.id
-    return None
 
 
 def _where(message: discord.Message) -> Where:
