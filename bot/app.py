@@ -13,6 +13,7 @@ synchronous: a vote is checked and set before the adapter awaits anything.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import secrets
 import threading
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .answer import Answer
+from .answer import Answer, Result
 from .config import Settings
 from .cooldown import Cooldown
 from .errors import KnowledgeError
@@ -38,6 +39,7 @@ from .outcomes import (
     STORE_UNAVAILABLE,
     TOO_BIG,
     VOTE_ALREADY,
+    VOTE_CHANGED,
     VOTE_NOT_SAVED,
     VOTE_RECORDED,
     VOTE_STALE,
@@ -50,6 +52,7 @@ from .outcomes import (
     GapsCsv,
     GapsPage,
     KbAdded,
+    KbChanged,
     KbDocument,
     KbEntry,
     KbPage,
@@ -86,6 +89,29 @@ GAPS_PER_PAGE = 5
 KB_PER_PAGE = 10
 GAP_DAYS = (7, 30)
 PURGE_EVERY_S = 3600.0
+FINGERPRINT_BYTES = 6  # 12 hex digits in a button's custom id (Discord allows 100 characters)
+
+
+def fingerprint(result: Result) -> str:
+    """A short name for the passage an answer shows: its document and text. The answer's
+    buttons carry it, so that after a restart they act on that passage and not on whatever
+    the question finds today (the knowledge base may have changed in between). 48 bits: a
+    different passage passes for the one shown about once in 10^14."""
+    h = hashlib.blake2b(digest_size=FINGERPRINT_BYTES)
+    h.update(result.citation.document.encode("utf-8", "surrogatepass"))
+    h.update(b"\0")
+    h.update(result.passage.text.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def _showing_first(answer: Answer, shown: str, candidates: tuple[Result, ...]) -> Answer | None:
+    """`answer` with the passage named `shown` (found among `candidates`) as its best result,
+    the others after it; None when no candidate is that passage."""
+    for r in candidates:
+        if fingerprint(r) == shown:
+            rest = tuple(x for x in answer.results if fingerprint(x) != shown)
+            return dataclasses.replace(answer, results=(r, *rest)[: max(1, len(answer.results))])
+    return None
 
 
 @dataclass
@@ -95,6 +121,7 @@ class AnswerState:
     question: str
     answer: Answer
     voters: set[str] = field(default_factory=set)
+    changed: bool = False  # recovered after a restart, and the passage the answer showed is gone
 
 
 class AnswerStore:
@@ -268,7 +295,8 @@ class App:
             self.answers.put(key, AnswerState(answer.question, answer))
         logged = self._log_question(actor, answer, key, where or Where())
         teachable = not answer.answered and answer.small_talk is None and bool(self.terms(answer.question))
-        return Asked(answer, key, self.learned_for(answer), logged, teachable)
+        shown = fingerprint(answer.best) if answer.answered and answer.best is not None else None
+        return Asked(answer, key, self.learned_for(answer), logged, teachable, shown)
 
     def _log_question(self, actor: Actor, answer: Answer, key: str, where: Where) -> bool:
         if not Asked(answer, key).asked_something:
@@ -309,21 +337,35 @@ class App:
         with self._lock:
             return self.answers.get(key)
 
-    def recover(self, key: str, question: str) -> AnswerState:
+    def recover(self, key: str, question: str, shown: str | None = None) -> AnswerState:
         """The answer behind `key` after a restart, asked again from its question; two
-        clicks racing here share one state (so one vote each). *Blocking.*"""
+        clicks racing here share one state (so one vote each). `shown`: the fingerprint of
+        the passage the answer showed (its buttons carry it): that passage comes first, even
+        if it now ranks lower; when it is no longer in the knowledge base the state says so
+        (`changed`), and Full passage and votes refuse rather than act on another passage.
+        Without it (buttons from before fingerprints) the question's best passage today.
+        *Blocking.*"""
         state = self.answer_state(key)
         if state is not None:
             return state
         answer = self.service.ask(question, self.settings.top_k)
+        changed = False
+        if shown is not None:
+            kept = _showing_first(answer, shown, answer.results)
+            if kept is None:  # ranked lower today (or gone): look further down
+                kept = _showing_first(answer, shown, self.service.ask(question, MORE_RESULTS_K).results)
+            changed = kept is None
+            answer = kept or answer
         with self._lock:
-            return self.answers.put_if_absent(key, AnswerState(question, answer))
+            return self.answers.put_if_absent(key, AnswerState(question, answer, changed=changed))
 
-    def full(self, key: str, n: int = 1) -> FullPassage | Stale:
+    def full(self, key: str, n: int = 1) -> FullPassage | Stale | KbChanged:
         """Result `n` (1-based) of a remembered answer."""
         state = self.answer_state(key)
         if state is None:
             return Stale()
+        if state.changed:
+            return KbChanged()
         results = state.answer.results
         result = results[n - 1] if 1 <= n <= len(results) else None
         info = self.learned_info(result.citation.document) if result is not None else None
@@ -347,6 +389,8 @@ class App:
         state = self.answer_state(key)
         if state is None:
             return VoteOutcome(vote, VOTE_STALE)
+        if state.changed:
+            return VoteOutcome(vote, VOTE_CHANGED)  # the answer voted on is not there to record
         voter = self._hash(actor) or ""
         where = where or Where()
         answer = state.answer

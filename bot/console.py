@@ -23,7 +23,7 @@ from typing import TextIO
 from .app import App
 from .config import Settings
 from .errors import KnowledgeError
-from .outcomes import CONSOLE_ACTOR, RELOAD_FAILED, Asked, Refused, Stale
+from .outcomes import CONSOLE_ACTOR, RELOAD_FAILED, Asked, FullPassage, Refused, Stale
 from .rendering.cli import (
     BUTTONS_HINT,
     PROMPT,
@@ -245,7 +245,7 @@ class Console:
         except ValueError:
             i = 0
         full = self.app.full(key, i)
-        if isinstance(full, Stale) or full.result is None:
+        if not isinstance(full, FullPassage) or full.result is None:
             self.show(render_full_range(n))
             return
         self.show(render_full_passage(full.result, learned=full.learned))

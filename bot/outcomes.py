@@ -104,6 +104,7 @@ class Asked:
     learned: Mapping[str, LearnedInfo] = field(default_factory=dict)  # by document, for cited learned answers
     logged: bool = True  # False: the question log could not be written (the answer is fine)
     teachable: bool = False  # no answer to a real question: the reply may offer "Teach an answer"
+    shown: str | None = None  # the answer's passage's fingerprint (App.fingerprint), for its buttons
 
     @property
     def asked_something(self) -> bool:
@@ -142,10 +143,17 @@ class Stale:
     """The answer behind a button is no longer known (restart or evicted, no question)."""
 
 
+@dataclass(frozen=True, slots=True)
+class KbChanged:
+    """The passage an answer showed is no longer in the knowledge base (its buttons were
+    clicked after a restart, and the knowledge base changed in between)."""
+
+
 VOTE_RECORDED = "recorded"
 VOTE_ALREADY = "already"
 VOTE_STALE = "stale"
 VOTE_NOT_SAVED = "not_saved"  # the database could not take it: the member may try again
+VOTE_CHANGED = "changed"  # the passage the answer showed is gone: not counted against another
 
 
 @dataclass(frozen=True, slots=True)

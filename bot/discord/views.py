@@ -1,10 +1,13 @@
 """The buttons under an answer: Full passage, More results, 👍 and 👎.
 
-Custom ids are stable strings, `kb:<action>:<key>`, where key is the id of the interaction
-or message that asked. One registered `DynamicItem` handles every click, so buttons keep
-working across restarts; the answer itself is kept by the application layer (bot/app.py),
-and when it is gone (restart, evicted) the question is recovered from the embed title and
-asked again. This module only adapts clicks to the app and its results to messages.
+Custom ids are stable strings, `kb:<action>:<key>:<shown>`, where key is the id of the
+interaction or message that asked and shown the fingerprint of the passage the answer showed
+(App.fingerprint). One registered `DynamicItem` handles every click, so buttons keep working
+across restarts; the answer itself is kept by the application layer (bot/app.py), and when
+it is gone (restart, evicted) the question is recovered from the embed title and asked again,
+and the fingerprint finds the passage shown, or tells that the knowledge base has changed.
+Buttons sent before fingerprints (`kb:<action>:<key>`) still work as they did. This module
+only adapts clicks to the app and its results to messages.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from ..outcomes import Actor, Stale, Where
+from ..outcomes import Actor, KbChanged, Stale, Where
 from ..rendering.kb import render_vote
 from ..rendering.messages import (
     question_from_title,
     render_error,
     render_full_passage,
+    render_kb_changed,
     render_more_results,
     render_stale,
 )
@@ -34,11 +38,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CUSTOM_ID = re.compile(r"kb:(?P<action>full|more|up|down):(?P<key>[0-9]{1,20})")
+CUSTOM_ID = re.compile(r"kb:(?P<action>full|more|up|down):(?P<key>[0-9]{1,20})(?::(?P<shown>[0-9a-f]{1,32}))?")
 
 
-def custom_id(action: str, key: str) -> str:
-    return f"kb:{action}:{key}"
+def button_key(key: str, shown: str | None) -> str:
+    """What an answer's buttons carry after `kb:<action>:`: the answer's key, and the
+    fingerprint of the passage it shows (none when it shows none)."""
+    return f"{key}:{shown}" if shown else key
+
+
+def custom_id(action: str, key: str, shown: str | None = None) -> str:
+    return f"kb:{action}:{button_key(key, shown)}"
 
 
 class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=CUSTOM_ID):
@@ -52,46 +62,53 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=CUSTOM_ID
         label: str | None = None,
         emoji: str | None = None,
         style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        shown: str | None = None,
     ) -> None:
-        super().__init__(discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=custom_id(action, key)))
+        super().__init__(
+            discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=custom_id(action, key, shown))
+        )
         self.action = action
         self.key = key
+        self.shown = shown
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> AnswerButton:
-        return cls(match["action"], match["key"])
+        return cls(match["action"], match["key"], shown=match["shown"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await handle_button(interaction, self.action, self.key)
+        await handle_button(interaction, self.action, self.key, self.shown)
 
 
-async def _known(bot: KnowledgeBot, interaction: discord.Interaction, key: str) -> bool:
+async def _known(bot: KnowledgeBot, interaction: discord.Interaction, key: str, shown: str | None) -> bool:
     """Whether the app knows the answer behind `key`, recovering it from the embed title
-    after a restart."""
+    (and the passage shown, by its fingerprint) after a restart."""
     if bot.app.answer_state(key) is not None:
         return True
     question = question_from_title(answer_title(interaction.message))
     if question is None:
         return False
-    await asyncio.to_thread(bot.app.recover, key, question)
+    await asyncio.to_thread(bot.app.recover, key, question, shown)
     return True
 
 
-async def handle_button(interaction: discord.Interaction, action: str, key: str) -> None:
+async def handle_button(interaction: discord.Interaction, action: str, key: str, shown: str | None = None) -> None:
     """Full passage / More results reply only to the clicker; votes go to the database."""
     bot = cast("KnowledgeBot", interaction.client)  # this bot's interactions come from this client
     app = bot.app
     try:
-        if not await _known(bot, interaction, key):
+        if not await _known(bot, interaction, key, shown):
             await respond(interaction, render_stale())
             return
         if action == ACTION_FULL:
             full = app.full(key)
-            reply = (
-                render_stale() if isinstance(full, Stale) else render_full_passage(full.result, learned=full.learned)
-            )
+            if isinstance(full, Stale):
+                reply = render_stale()
+            elif isinstance(full, KbChanged):
+                reply = render_kb_changed()
+            else:
+                reply = render_full_passage(full.result, learned=full.learned)
         elif action == ACTION_MORE:
             more = await asyncio.to_thread(app.more, key)
             reply = (

@@ -11,6 +11,7 @@ from .. import outcomes as o
 from ..documents.registry import supported_list
 from ..outcomes import (
     VOTE_ALREADY,
+    VOTE_CHANGED,
     VOTE_NOT_SAVED,
     VOTE_RECORDED,
     Forgotten,
@@ -37,6 +38,7 @@ from .messages import (
     render_notice,
     render_reload,
     render_stale,
+    render_vote_kb_changed,
 )
 from .reply import (
     ACTION_CSV,
@@ -101,6 +103,8 @@ def render_vote(outcome: VoteOutcome) -> ReplyData:
         return render_feedback_thanks(outcome.vote, already=True)
     if outcome.status == VOTE_NOT_SAVED:
         return render_error()  # the member may simply try again
+    if outcome.status == VOTE_CHANGED:
+        return render_vote_kb_changed()
     return render_stale()
 
 

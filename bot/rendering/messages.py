@@ -522,6 +522,22 @@ def render_stale() -> ReplyData:
     return render_notice("This answer is too old for its buttons to work: ask again with **/ask**.")
 
 
+def render_kb_changed() -> ReplyData:
+    """Full passage after a restart, when the passage the answer showed is gone."""
+    return render_notice(
+        "The knowledge base has changed since this answer: the passage it showed is no longer "
+        "there. Ask again with **/ask** for an answer from what it holds now."
+    )
+
+
+def render_vote_kb_changed() -> ReplyData:
+    """A vote after a restart, when the passage the answer showed is gone: not recorded."""
+    return render_notice(
+        "The knowledge base has changed since this answer, so your vote was not recorded (the "
+        "passage it showed is no longer there). Ask again with **/ask** and rate the new answer."
+    )
+
+
 def render_notice(text: str, *, ephemeral: bool = True) -> ReplyData:
     """A short plain message (no embed)."""
     return fit_reply(ReplyData(content=text, ephemeral=ephemeral))

@@ -11,6 +11,7 @@ test_e2e_faults.py.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import signal
@@ -29,6 +30,7 @@ from tests.fakes.e2e_helpers import (
     PYTHON,
     assert_no_pings,
     base_env,
+    button_id,
     copy_knowledge,
     custom_ids,
     database_bytes,
@@ -85,7 +87,11 @@ async def test_slash_ask_cites_paragraph_3_with_buttons(fake: FakeDiscord, tmp_p
         assert_ramstein_answer(embed)
         assert response.message is not None
         key = interaction["id"]
-        assert custom_ids(response.message) == [f"kb:full:{key}", f"kb:more:{key}", f"kb:up:{key}", f"kb:down:{key}"]
+        # `kb:<action>:<key>:<fingerprint of the passage shown>`
+        ids = custom_ids(response.message)
+        shown = ids[0].rsplit(":", 1)[1]
+        assert len(shown) == 12 and int(shown, 16) >= 0
+        assert ids == [f"kb:{action}:{key}:{shown}" for action in ("full", "more", "up", "down")]
         # Commands were synced to the configured guild (GUILD_IDS), where the user ran /ask.
         put = fake.requests_to("PUT", "/applications/{application_id}/guilds/{guild_id}/commands")
         assert put and put[0].params["guild_id"] == fake.guild_id
@@ -101,7 +107,7 @@ async def test_mention_gets_a_cited_answer(fake: FakeDiscord, tmp_path: Path) ->
         snippet, _, citation = embed["description"].rpartition("\n\n— ")
         assert "**Stoltenberg**" in snippet
         assert citation.startswith(f"{ARTICLE_TITLE} · ¶")
-        assert custom_ids(reply)[0] == f"kb:full:{msg['id']}"
+        assert custom_ids(reply)[0].startswith(f"kb:full:{msg['id']}:")
         post = fake.requests_to("POST", MESSAGES_ROUTE)[0]
         assert post.json["message_reference"]["message_id"] == int(msg["id"])
         assert post.json["message_reference"]["fail_if_not_exists"] is False
@@ -140,9 +146,9 @@ async def test_slow_answer_is_deferred_then_followed_up(
             assert bool(body.get("flags", 0) & payloads.MESSAGE_FLAG_EPHEMERAL) is private
             # The follow-up replaced the "thinking…" placeholder, buttons and all.
             answer = fake.messages[deferred.message["id"]]
-            assert custom_ids(answer)[0] == f"kb:full:{interaction['id']}"
+            assert custom_ids(answer)[0].startswith(f"kb:full:{interaction['id']}:")
             assert not answer["flags"] & payloads.MESSAGE_FLAG_LOADING
-            click = await fake.click_button(answer, f"kb:full:{interaction['id']}")
+            click = await fake.click_button(answer, button_id(answer, "full"))
             assert embed_of((await fake.wait_for_interaction_response(click)).data)["title"] == f"{ARTICLE_TITLE} · ¶3"
 
 
@@ -169,7 +175,7 @@ async def test_answer_channel_threads_and_prefix_command(fake: FakeDiscord, tmp_
         )
         assert fake.channels[question["id"]]["name"] == "why Ramstein?"  # thread named after the question
         assert_ramstein_answer(embed_of(thread_post.json))
-        assert custom_ids(thread_post.json)[0] == f"kb:full:{question['id']}"
+        assert custom_ids(thread_post.json)[0].startswith(f"kb:full:{question['id']}:")
 
         chatter = await fake.send_message("thanks, that helps")  # not a question: left alone
         prefixed = await fake.send_message("!ask why Ramstein?")
@@ -320,9 +326,8 @@ async def test_buttons_full_passage_more_results_and_votes(fake: FakeDiscord, tm
         interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
         answer = (await fake.wait_for_interaction_response(interaction)).message
         assert answer is not None
-        key = interaction["id"]
 
-        full = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:full:{key}"))
+        full = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "full")))
         assert full.type == 4 and full.ephemeral
         embed = embed_of(full.data)
         assert embed["title"] == f"{ARTICLE_TITLE} · ¶3"
@@ -331,16 +336,18 @@ async def test_buttons_full_passage_more_results_and_votes(fake: FakeDiscord, tm
         assert embed["description"].startswith(paragraph[:200])
         assert embed["footer"]["text"] == f"{ARTICLE} · paragraph 3"
 
-        more = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:more:{key}"))
+        more = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "more")))
         assert more.type == 4 and more.ephemeral
         embed = embed_of(more.data)
         assert embed["title"] == "More results: why Ramstein?"
         names = [f["name"] for f in embed["fields"]]
         assert names[0] == f"1. {ARTICLE_TITLE} · ¶3" and len(names) >= 2
 
-        up = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{key}"))
-        down = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:down:{key}", user=bob))
-        again = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{key}"))
+        up = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "up")))
+        down = await fake.wait_for_interaction_response(
+            await fake.click_button(answer, button_id(answer, "down"), user=bob)
+        )
+        again = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "up")))
         assert up.ephemeral and up.data["content"] == "Thanks for the 👍!"
         assert down.ephemeral and down.data["content"].startswith("Thanks for the 👎!")
         assert again.ephemeral and again.data["content"] == "You already rated this answer. Thanks!"
@@ -358,7 +365,7 @@ async def test_buttons_full_passage_more_results_and_votes(fake: FakeDiscord, tm
 
         # The buttons under a mention's answer work the same way (keyed by the message id).
         msg, reply = await run.ask_mention("why Ramstein?")
-        click = await fake.click_button(reply, f"kb:more:{msg['id']}")
+        click = await fake.click_button(reply, button_id(reply, "more"))
         assert (
             embed_of((await fake.wait_for_interaction_response(click)).data)["title"] == "More results: why Ramstein?"
         )
@@ -378,13 +385,49 @@ async def test_buttons_keep_working_after_a_restart(fake: FakeDiscord, tmp_path:
     assert answer is not None
     async with running_bot(fake, tmp_path) as run:
         assert len(run.bot.answers) == 0
-        full = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:full:{interaction['id']}"))
+        full = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "full")))
         assert embed_of(full.data)["title"] == f"{ARTICLE_TITLE} · ¶3"
-        up = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
+        up = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "up")))
         assert up.data["content"] == "Thanks for the 👍!"
         [vote] = feedback_lines(run)
         assert vote["question"] == "why Ramstein?" and vote["cited"][0]["paragraph"] == 3
     assert fake.identify_count == 2
+
+
+async def test_after_a_restart_buttons_refer_to_the_passage_shown_not_another(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """After a restart the buttons asked the title's question again; when the knowledge base
+    had changed meanwhile, Full passage showed (and votes were recorded against) another
+    passage than the answer showed. The buttons now name the passage shown: one that only
+    moved is still found; one that is gone is said to be gone, and the vote is not counted."""
+    kdir = copy_knowledge(tmp_path)
+    relay = kdir / "relay.txt"
+    relay.write_text(RELAY_DOC, encoding="utf-8")
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir):
+        interaction = await fake.send_slash_command("ask", {"question": RELAY_QUESTION})
+        answer = (await fake.wait_for_interaction_response(interaction)).message
+    assert answer is not None and "cobalt blue" in embed_of(answer)["description"]
+
+    # A paragraph is added above it: the same passage, now ¶2.
+    relay.write_text(RELAY_DOC.replace("\n\n", "\n\nThe station has a crew of six.\n\n", 1), encoding="utf-8")
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, check_pings=False):
+        full = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "full")))
+        assert "cobalt blue" in embed_of(full.data)["description"]
+
+    # The passage is rewritten: what was shown is no longer in the knowledge base.
+    relay.write_text(RELAY_DOC.replace("cobalt blue with a silver star", "crimson with a gold star"), encoding="utf-8")
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, check_pings=False) as run:
+        full = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "full")))
+        assert full.ephemeral and full.data.get("embeds") in (None, [])
+        assert "knowledge base has changed" in full.data["content"] and "/ask" in full.data["content"]
+        up = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "up")))
+        assert "knowledge base has changed" in up.data["content"]
+        assert feedback_lines(run) == []  # no vote recorded against the crimson passage
+        # More results asks the question again, as it always did: today's passages.
+        more = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "more")))
+        assert "crimson" in json.dumps(embed_of(more.data), ensure_ascii=False)
+    assert_no_pings(fake)
 
 
 async def test_a_vote_that_failed_to_save_can_be_retried(fake: FakeDiscord, tmp_path: Path) -> None:
@@ -393,13 +436,11 @@ async def test_a_vote_that_failed_to_save_can_be_retried(fake: FakeDiscord, tmp_
         answer = (await fake.wait_for_interaction_response(interaction)).message
         assert answer is not None
         with database_read_only(run.bot.app.store):  # the vote cannot be written
-            first = await fake.wait_for_interaction_response(
-                await fake.click_button(answer, f"kb:up:{interaction['id']}")
-            )
+            first = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "up")))
         assert first.data["content"].startswith("Sorry, something went wrong on my side. Please try again")
 
         # the disk problem is fixed; the user tries again, as asked
-        again = await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
+        again = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "up")))
         assert again.data["content"] == "Thanks for the 👍!"  # today: "You already rated this answer. Thanks!"
         assert [v["vote"] for v in feedback_lines(run)] == ["up"]
 
@@ -587,8 +628,8 @@ async def test_nothing_the_bot_sends_can_ping(fake: FakeDiscord, tmp_path: Path)
         interaction = await fake.send_slash_command("ask", {"question": f"{pings} who keeps the briefing roster?"})
         slash = await fake.wait_for_interaction_response(interaction)
         assert slash.message is not None
-        more = await fake.click_button(slash.message, f"kb:more:{interaction['id']}")
-        full = await fake.click_button(slash.message, f"kb:full:{interaction['id']}")
+        more = await fake.click_button(slash.message, button_id(slash.message, "more"))
+        full = await fake.click_button(slash.message, button_id(slash.message, "full"))
         await fake.wait_for_interaction_response(more)
         await fake.wait_for_interaction_response(full)
 

@@ -18,6 +18,7 @@ import pytest
 
 from tests.fakes.e2e_helpers import (
     FOLLOWUP_ROUTE,
+    button_id,
     copy_knowledge,
     custom_ids,
     embed_of,
@@ -493,7 +494,7 @@ async def test_forget_me_says_how_many_rows_went(fake: FakeDiscord, tmp_path: Pa
         interaction = await fake.send_slash_command("ask", {"question": "why Ramstein?"})
         answer = (await fake.wait_for_interaction_response(interaction)).message
         await run.ask_mention("what is the recipe for banana bread?")
-        await fake.wait_for_interaction_response(await fake.click_button(answer, f"kb:up:{interaction['id']}"))
+        await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "up")))
         first = await reply_of(fake, await fake.send_slash_command("forget-me"))
         assert "3" in first["content"]  # two questions and one vote
         again = await reply_of(fake, await fake.send_slash_command("forget-me"))

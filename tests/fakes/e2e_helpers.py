@@ -179,6 +179,14 @@ def custom_ids(message: JSON) -> list[str]:
     return [c["custom_id"] for row in message.get("components") or [] for c in row.get("components") or []]
 
 
+def button_id(message: JSON, action: str) -> str:
+    """The custom id of the message's `action` button ("full", "up", ...): `kb:<action>:<key>`,
+    and for an answer's buttons a fingerprint of the passage shown after it."""
+    found = [c for c in custom_ids(message) if c.startswith(f"kb:{action}:")]
+    assert len(found) == 1, (action, custom_ids(message))
+    return found[0]
+
+
 def feedback_lines(run: Running) -> list[JSON]:
     """The votes the bot stored, oldest first (the shape feedback.jsonl had)."""
     return run.bot.app.store.votes()

@@ -16,7 +16,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.app import AnswerState
+from bot.app import AnswerState, fingerprint
 from bot.config import Secret, Settings
 from bot.discord import client as client_mod
 from bot.discord.checks import NotAdmin, admin_predicate, interaction_is_admin, is_admin
@@ -26,7 +26,7 @@ from bot.discord.cogs.admin import AdminCog
 from bot.discord.cogs.ask import AskCog, PrefixAskCog
 from bot.discord.messages import strip_prefix_command
 from bot.discord.send import NO_MENTIONS, message_kwargs
-from bot.discord.views import handle_button
+from bot.discord.views import CUSTOM_ID, handle_button
 from bot.rendering.messages import render_answer
 from tests.fakes.handler_fakes import (
     BOT_ID,
@@ -111,7 +111,8 @@ async def test_ask_public_reply_has_embed_citation_and_buttons(tmp_path):
     assert embed.footer.text.startswith("Confidence: ")
     assert len(embed.fields) <= 2
     ids = [c.custom_id for c in sent.view.children]
-    assert ids == [f"kb:{a}:{it.id}" for a in ("full", "more", "up", "down")]
+    shown = fingerprint(bot.answers.get(str(it.id)).answer.results[0])  # the passage shown, by name
+    assert ids == [f"kb:{a}:{it.id}:{shown}" for a in ("full", "more", "up", "down")]
     assert bot.answers.get(str(it.id)) is not None
     assert_no_pings(it.outbox)
 
@@ -472,6 +473,13 @@ async def test_buttons_work_after_restart_by_asking_again(tmp_path):
     click = FakeInteraction(fresh, message=FakeEmbedMessage(1, sent.embeds))
     await handle_button(click, "full", "123456")
     assert click.outbox[0].embeds[0].title.endswith("· ¶3")
+
+
+def test_answer_buttons_from_before_fingerprints_are_still_handled():
+    """Answers sent before the passage fingerprint have `kb:<action>:<key>` buttons: the
+    registered item still takes them (and handle_button asks the title again, as above)."""
+    assert CUSTOM_ID.fullmatch("kb:up:123456")["shown"] is None
+    assert CUSTOM_ID.fullmatch("kb:up:123456:0a1b2c3d4e5f")["shown"] == ("0a1b2c3d4e5f")
 
 
 async def test_buttons_on_an_answer_sent_as_text_work_after_restart(tmp_path):

@@ -31,6 +31,7 @@ from ..messages import (
     thread_name,
 )
 from ..send import reply_to, respond, send_to
+from ..views import button_key
 
 if TYPE_CHECKING:
     from ..client import KnowledgeBot
@@ -49,6 +50,7 @@ class Rendered(NamedTuple):
     answered: bool
     repeated: bool = False  # a cooldown notice this member already got in this wait
     asked_something: bool = True  # False: a greeting, "ok?", "what?": nothing was searched for
+    buttons: str | None = None  # what the reply's buttons carry (views.button_key); None: no buttons
 
 
 class AskCog(commands.Cog, name="Ask"):
@@ -76,6 +78,7 @@ class AskCog(commands.Cog, name="Ask"):
             render_answer(outcome.answer, ephemeral=ephemeral, learned=outcome.learned, teach=outcome.teachable),
             True,
             asked_something=outcome.asked_something,
+            buttons=button_key(key, outcome.shown),
         )
 
     # ------------------------------------------------------------------ /ask
@@ -94,11 +97,12 @@ class AskCog(commands.Cog, name="Ask"):
         where = Where(interaction.guild_id, interaction.channel_id)
         task = asyncio.ensure_future(self.answer(interaction.user.id, question, key, ephemeral=private, where=where))
         try:
-            reply = (await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER)).reply
+            rendered = await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER)
         except TimeoutError:
             await interaction.response.defer(ephemeral=private, thinking=True)
-            reply = (await task).reply
-        sent = await respond(interaction, reply, key)  # an interaction is answered, even a repeated notice
+            rendered = await task
+        # An interaction is answered, even with a repeated notice.
+        sent = await respond(interaction, rendered.reply, rendered.buttons)
         if sent is not None and not private:
             # /gaps links to the question; for a slash command that is the public reply.
             await asyncio.to_thread(self.bot.app.link_answer, key, sent.jump_url)
@@ -156,19 +160,19 @@ class AskCog(commands.Cog, name="Ask"):
 
     async def _reply(self, message: discord.Message, question: str) -> None:
         key = str(message.id)
-        reply, answered, repeated, _ = await self.answer(message.author.id, question, key, where=_where(message))
-        if repeated:
+        rendered = await self.answer(message.author.id, question, key, where=_where(message))
+        if rendered.repeated:
             return  # one cooldown notice per wait: a flood must not make the bot flood the channel
-        await reply_to(message, reply, key, delete_after=None if answered else COOLDOWN_NOTICE_SECONDS)
+        notice_for = None if rendered.answered else COOLDOWN_NOTICE_SECONDS
+        await reply_to(message, rendered.reply, rendered.buttons, delete_after=notice_for)
 
     async def _answer_in_thread(self, message: discord.Message, question: str) -> None:
         key = str(message.id)
-        reply, answered, repeated, asked_something = await self.answer(
-            message.author.id, question, key, where=_where(message)
-        )
-        if repeated or (answered and not asked_something):
+        rendered = await self.answer(message.author.id, question, key, where=_where(message))
+        reply, buttons = rendered.reply, rendered.buttons
+        if rendered.repeated or (rendered.answered and not rendered.asked_something):
             return  # chatter that ends in "?" ("ok?", "lol?", "what?"): no thread for it
-        if not answered:
+        if not rendered.answered:
             await reply_to(message, reply, delete_after=COOLDOWN_NOTICE_SECONDS)
             return
         try:
@@ -177,12 +181,12 @@ class AskCog(commands.Cog, name="Ask"):
             # No Create Public Threads permission, or the channel type has no threads:
             # answer in the channel rather than not at all.
             log.warning("cannot open a thread in channel %s (%s); replying in the channel", message.channel.id, exc)
-            await reply_to(message, reply, key)
+            await reply_to(message, reply, buttons)
             return
-        if await send_to(thread, reply, key) is None:
+        if await send_to(thread, reply, buttons) is None:
             # No Send Messages in Threads (the thread was allowed, posting in it not): answer
             # in the channel rather than leave the question unanswered.
-            await reply_to(message, reply, key)
+            await reply_to(message, reply, buttons)
 
 
 def _where(message: discord.Message) -> Where:
