@@ -245,6 +245,8 @@ class App:
         detail: str | None = None,
         limit: int | None = None,
     ) -> Refused:
+        if reason == NOT_ADMIN and detail is None:
+            detail = actor.not_home  # Manage Server here, which does not count here: why
         saved = self._audit(actor, action, target, "refused", f"{reason}{': ' + detail if detail else ''}")
         return Refused(action, reason, detail, limit, saved)
 

@@ -22,6 +22,8 @@ class Actor:
     user: int | str | None
     admin: bool = False
     teacher: bool = False  # holds a TEACHER_ROLE_IDS role (admins may always teach)
+    # Has Manage Server where they act, which does not count there: why (NOT_HOME_*), else None.
+    not_home: str | None = None
 
     @property
     def may_teach(self) -> bool:
@@ -55,7 +57,11 @@ class LearnedInfo:
 # ---------------------------------------------------------------------- refusals
 
 # Reason codes of `Refused.reason`.
-NOT_ADMIN = "not_admin"
+NOT_ADMIN = "not_admin"  # detail: a NOT_HOME_* reason when the member has Manage Server there
+# Why Manage Server did not make a member an admin in the server they acted in:
+NOT_HOME_LISTED = "not_home_listed"  # GUILD_IDS names the home server(s), and not this one
+NOT_HOME_INFERRED = "not_home_inferred"  # no GUILD_IDS: home is the bot's only server, and this is not it
+NOT_HOME_CONNECTING = "not_home_connecting"  # no GUILD_IDS, and shards still connecting: not known yet
 NOT_TEACHER = "not_teacher"
 EMPTY = "empty"  # empty question or answer, or an empty file
 TOO_LONG = "too_long"

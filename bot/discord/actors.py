@@ -9,7 +9,7 @@ import discord
 
 from ..config import Settings
 from ..outcomes import Actor, Where
-from .checks import interaction_is_admin
+from .checks import admin_standing
 
 
 def holds_teacher_role(user: Any, settings: Settings) -> bool:
@@ -22,7 +22,8 @@ def actor_for(interaction: discord.Interaction) -> Actor:
     # Interactions reach us through KnowledgeBot, which carries the settings (discord.Client does not).
     settings: Settings = interaction.client.settings  # type: ignore[attr-defined]
     user = interaction.user
-    return Actor(user.id, admin=interaction_is_admin(interaction), teacher=holds_teacher_role(user, settings))
+    admin, not_home = admin_standing(interaction)
+    return Actor(user.id, admin=admin, teacher=holds_teacher_role(user, settings), not_home=not_home)
 
 
 def where_for(interaction: discord.Interaction, message: discord.Message | None = None) -> Where:

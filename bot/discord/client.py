@@ -198,8 +198,9 @@ class KnowledgeBot(commands.AutoShardedBot):
             # The name only: no raw user id in the log (the audit log keeps a salted hash).
             log.info("refused /%s for %s: not an admin", error.command, interaction.user)
             # The check ran before the command could reach the app: audit the refusal here.
-            await asyncio.to_thread(self.app.refuse, Actor(interaction.user.id), error.command, NOT_ADMIN)
-            reply = render_not_admin(error.command)
+            actor = Actor(interaction.user.id, not_home=error.not_home)
+            await asyncio.to_thread(self.app.refuse, actor, error.command, NOT_ADMIN)
+            reply = render_not_admin(error.command, error.not_home)
         elif isinstance(error, app_commands.CheckFailure):
             reply = render_not_admin(interaction.command.name if interaction.command else "reload")
         else:

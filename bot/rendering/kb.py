@@ -33,6 +33,7 @@ from .messages import (
     COLOR_HIGH,
     COLOR_INFO,
     learned_label,
+    not_home_text,
     render_error,
     render_feedback_thanks,
     render_notice,
@@ -135,6 +136,8 @@ def _reason(r: Refused) -> str:
     detail = escape_markdown(_one_line(r.detail)) if r.detail else ""
     field = r.detail or "answer"
     match r.reason:
+        case o.NOT_ADMIN if not_home_text(r.detail) is not None:
+            return f"{_COMMAND.get(r.action, r.action)} was not run. {not_home_text(r.detail)}"
         case o.NOT_ADMIN:
             return (
                 f"only server admins can use {_COMMAND.get(r.action, r.action)}: it needs the Manage Server "

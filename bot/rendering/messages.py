@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from ..answer import Answer, Citation, Result
-from ..outcomes import LearnedInfo
+from ..outcomes import NOT_HOME_CONNECTING, NOT_HOME_INFERRED, NOT_HOME_LISTED, LearnedInfo
 from ..retrieval.snippets import escape_markdown
 from ..semantic.worker import SemanticStatus
 from ..service import ReloadReport, SourceInfo
@@ -464,7 +464,39 @@ def render_reload_error(exc: BaseException) -> ReplyData:
     return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
 
 
-def render_not_admin(command: str = "reload") -> ReplyData:
+_OR_LISTED = "or you to ADMIN_USER_IDS (or your role to ADMIN_ROLE_IDS)"
+NOT_HOME_TEXT = {
+    NOT_HOME_LISTED: (
+        "Manage Server makes you an admin of this bot only in its home server, which its GUILD_IDS "
+        "setting names, and this server is not one of those: ask whoever runs the bot to add this "
+        f"server's id to GUILD_IDS, {_OR_LISTED}"
+    ),
+    NOT_HOME_INFERRED: (
+        "Manage Server makes you an admin of this bot only in its home server. Its GUILD_IDS "
+        "setting is not set, so its home is the one server it is in, and this server is not that "
+        "(the bot is in others too, or only its commands were added here): ask whoever runs the "
+        f"bot to set GUILD_IDS to the home server's id, {_OR_LISTED}"
+    ),
+    NOT_HOME_CONNECTING: (
+        "Manage Server makes you an admin of this bot only in its home server, which (with no "
+        "GUILD_IDS setting) is the one server it is in, and the bot is still connecting to "
+        "Discord, so it cannot tell yet whether that is this one: try again in a minute. "
+        "Setting GUILD_IDS to the home server's id avoids the wait"
+    ),
+}
+
+
+def not_home_text(not_home: str | None) -> str | None:
+    """Why Manage Server did not count in this server (outcomes.NOT_HOME_*), or None."""
+    return NOT_HOME_TEXT.get(not_home or "")
+
+
+def render_not_admin(command: str = "reload", not_home: str | None = None) -> ReplyData:
+    """The refusal of an admin command; `not_home`: the member has Manage Server, which does
+    not count here, and why (an admin elsewhere must not be told they are none)."""
+    why = not_home_text(not_home)
+    if why is not None:
+        return render_notice(f"Sorry, /{command} was not run. {why}. Nothing was changed.")
     return render_notice(
         f"Sorry, only server admins can use /{command}: it needs the Manage Server permission "
         "(in the server the knowledge base belongs to, when the bot is in several) "

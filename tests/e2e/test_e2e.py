@@ -486,6 +486,18 @@ async def test_reload_by_admins_reports_counts(fake: FakeDiscord, tmp_path: Path
         assert embed_of(after)["description"].endswith("— Orbital relay station · ¶1")
 
 
+async def test_manage_server_in_the_only_server_counts_once_every_shard_is_up(tmp_path: Path) -> None:
+    """Without GUILD_IDS, home is the bot's only server, which the bot can only tell once every
+    shard has listed its servers (discord.py's readiness, which the admin rule waits for): with
+    two shards, the real client is ready and Manage Server in the one server is an admin."""
+    async with FakeDiscord(shards=2) as fake, running_bot(fake, tmp_path, GUILD_IDS="") as run:
+        assert run.bot.shard_count == 2 and run.settings.guild_ids == ()
+        manage_guild = payloads.DEFAULT_EVERYONE_PERMISSIONS | payloads.MANAGE_GUILD
+        interaction = await fake.send_slash_command("reload", user=fake.owner, member_permissions=manage_guild)
+        await fake.wait_for_interaction_response(interaction)
+        assert embed_of((await followup_of(fake, interaction)).json)["title"] == "Knowledge base reloaded"
+
+
 async def test_reload_by_non_admin_is_refused_and_nothing_reloads(fake: FakeDiscord, tmp_path: Path) -> None:
     knowledge = copy_knowledge(tmp_path)
     async with running_bot(fake, tmp_path, knowledge_dir=knowledge) as run:

@@ -251,10 +251,14 @@ class FakeBot:
     user: FakeUser = field(default_factory=lambda: FakeUser(BOT_ID, bot=True))
     # The servers the bot is in: the one the fake interactions come from.
     guilds: list[Any] = field(default_factory=lambda: [SimpleNamespace(id=HOME_GUILD_ID)])
+    ready: bool = True  # False: shards still connecting (discord.py's is_ready), `guilds` may lack servers
 
     def __post_init__(self) -> None:
         if self.app is None:
             self.app = App(self.service, self.settings)
+
+    def is_ready(self) -> bool:
+        return self.ready
 
     @property
     def answers(self) -> AnswerStore:

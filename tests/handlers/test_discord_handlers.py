@@ -549,39 +549,60 @@ async def test_others_are_refused_and_nothing_is_reloaded(tmp_path, user, guild)
     assert_no_pings(it.outbox)
 
 
+INFERRED, LISTED, CONNECTING = "the one server it is in", "its GUILD_IDS setting names", "still connecting"
+
+
 @pytest.mark.parametrize(
-    "guild_ids,servers,guild,allowed",
+    "guild_ids,servers,ready,guild,refused",
     [
-        ((), [77], 77, True),  # the bot's only server
-        ((), [77, 78], 77, False),  # one of several, none named: Manage Server there says nothing
+        ((), [77], True, 77, None),  # the bot's only server
+        ((), [77, 78], True, 77, INFERRED),  # one of several, none named: Manage Server there says nothing
         # The app's commands added to a server without the bot (the applications.commands
         # scope alone): the bot's only server is another one.
-        ((), [78], 77, False),
-        ((), [], 77, False),
-        ((77,), [77, 78], 77, True),  # the server GUILD_IDS names
-        ((78,), [77, 78], 77, False),
-        ((78,), [77], 77, False),  # GUILD_IDS names the home server even while the bot is in one
+        ((), [78], True, 77, INFERRED),
+        ((), [], True, 77, INFERRED),
+        # Shards still connecting: the servers of the others are not listed yet, so "its only
+        # server" cannot be told (it was granted on the partial list, or refused as no admin).
+        ((), [77], False, 77, CONNECTING),
+        ((77,), [77, 78], True, 77, None),  # the server GUILD_IDS names
+        ((77,), [], False, 77, None),  # ... whatever the shards have listed so far
+        ((78,), [77, 78], True, 77, LISTED),
+        ((78,), [77], True, 77, LISTED),  # GUILD_IDS names the home server even while the bot is in one
+        ((78,), [], False, 77, LISTED),
     ],
 )
 async def test_manage_server_counts_only_in_the_bots_home_server(
-    tmp_path, monkeypatch, guild_ids, servers, guild, allowed
+    tmp_path, monkeypatch, guild_ids, servers, ready, guild, refused
 ):
     bot = make_bot(tmp_path, admin_user_ids=frozenset({10}), admin_role_ids=frozenset({20}), guild_ids=guild_ids)
     monkeypatch.setattr(bot, "guilds", [SimpleNamespace(id=g) for g in servers], raising=False)
+    monkeypatch.setattr(bot, "ready", ready)
     manager = FakeInteraction(bot, FakeUser(1), permissions=discord.Permissions(manage_guild=True), guild_id=guild)
-    assert interaction_is_admin(manager) is allowed
+    assert interaction_is_admin(manager) is (refused is None)
     # Configured users and roles are admins in any server.
     for user in (FakeUser(10), FakeUser(1, roles=(20,))):
         assert interaction_is_admin(FakeInteraction(bot, user, permissions=discord.Permissions.none(), guild_id=guild))
-    if not allowed:
-        cog = AdminCog(bot)
+    if refused is None:
+        return
+    # The refused admin is told why Manage Server does not count here, not that they are no admin:
+    # by the command check (/reload) and by the application layer (/gaps) alike.
+    from bot.discord.cogs.kb import KnowledgeCog
+
+    for cog, command in ((AdminCog(bot), "reload"), (KnowledgeCog(bot), "gaps")):
         it = FakeInteraction(
-            bot, FakeUser(1), permissions=discord.Permissions(manage_guild=True), guild_id=guild, command_name="reload"
+            bot, FakeUser(1), permissions=discord.Permissions(manage_guild=True), guild_id=guild, command_name=command
         )
-        await invoke(bot, cog, "reload", it)
-        assert bot.service.reload_calls == 0
+        await invoke(bot, cog, command, it)
         [sent] = it.outbox
-        assert sent.ephemeral and "when the bot is in several" in sent.content
+        assert sent.ephemeral and refused in sent.content, sent.content
+        assert "only server admins" not in sent.content
+    assert bot.service.reload_calls == 0
+    # A member without Manage Server still gets the plain refusal.
+    plain = FakeInteraction(
+        bot, FakeUser(2), permissions=discord.Permissions.none(), guild_id=guild, command_name="reload"
+    )
+    await invoke(bot, AdminCog(bot), "reload", plain)
+    assert "only server admins" in plain.outbox[0].content
 
 
 def test_reload_is_hidden_from_non_admins_by_default():

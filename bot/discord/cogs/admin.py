@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...errors import KnowledgeError
-from ...outcomes import RELOAD_FAILED, Actor, Refused
+from ...outcomes import RELOAD_FAILED, Refused
 from ...rendering.kb import render_refused, render_reloaded
 from ...rendering.messages import (
     example_question,
@@ -20,7 +20,8 @@ from ...rendering.messages import (
     render_sources,
 )
 from ...watch import KnowledgeWatcher
-from ..checks import admin_only, interaction_is_admin
+from ..actors import actor_for
+from ..checks import admin_only
 from ..send import respond
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class AdminCog(commands.Cog, name="Admin"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         user = interaction.user
         log.info("reload requested by %s", user)  # no raw user id in the log
-        actor = Actor(user.id, admin=interaction_is_admin(interaction))
+        actor = actor_for(interaction)
         outcome = await asyncio.to_thread(self.bot.app.reload, actor)
         if isinstance(outcome, Refused):
             if outcome.reason != RELOAD_FAILED:
