@@ -23,6 +23,7 @@ from .documents.loader import LoadConfig
 from .errors import BotError, KnowledgeError
 from .progress import default_progress
 from .rendering.cli import (
+    CLI_HELP,
     bad_days,
     bad_top_k,
     cli_error,
@@ -31,6 +32,7 @@ from .rendering.cli import (
     gaps_written,
     index_built,
     index_up_to_date,
+    top_k_help,
 )
 from .rendering.startup import CONSOLE_INSTEAD, RUN_WITHOUT_TOKEN
 from .retrieval.answerability import AnswerParams
@@ -264,44 +266,29 @@ def cmd_gaps(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
-        prog="python -m bot", description="Answer questions from a knowledge base, on Discord or locally."
-    )
+    h = CLI_HELP
+    ap = argparse.ArgumentParser(prog="python -m bot", description=h[""])
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_knowledge(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument(
-            "--knowledge", metavar="DIR", help="knowledge directory (default: $KNOWLEDGE_DIR or ./knowledge)"
-        )
+        p.add_argument("--knowledge", metavar="DIR", help=h["--knowledge"])
         return p
 
-    with_knowledge(sub.add_parser("start", help="the bot if DISCORD_TOKEN is set, else the console")).set_defaults(
-        func=cmd_start
-    )
-    with_knowledge(sub.add_parser("run", help="run the Discord bot")).set_defaults(func=cmd_run)
-    with_knowledge(sub.add_parser("console", help="local mock client: ask and see the replies as embeds")).set_defaults(
-        func=cmd_console
-    )
-    p = with_knowledge(sub.add_parser("ask", help="answer a question (or '-' for one per line on stdin)"))
-    p.add_argument("question", help="the question, or - to read one question per line from stdin")
-    p.add_argument("--json", action="store_true", help="print one JSON object per question")
-    p.add_argument(
-        "--top-k",
-        type=int,
-        default=None,
-        metavar="K",
-        help=f"how many passages, 1 to {TOP_K_MAX} (default: $TOP_K or 3)",
-    )
+    with_knowledge(sub.add_parser("start", help=h["start"])).set_defaults(func=cmd_start)
+    with_knowledge(sub.add_parser("run", help=h["run"])).set_defaults(func=cmd_run)
+    with_knowledge(sub.add_parser("console", help=h["console"])).set_defaults(func=cmd_console)
+    p = with_knowledge(sub.add_parser("ask", help=h["ask"]))
+    p.add_argument("question", help=h["ask question"])
+    p.add_argument("--json", action="store_true", help=h["ask --json"])
+    p.add_argument("--top-k", type=int, default=None, metavar="K", help=top_k_help(TOP_K_MAX))
     p.set_defaults(func=cmd_ask)
-    p = with_knowledge(sub.add_parser("eval", help="measure answers against a question file (JSONL)"))
-    p.add_argument("file", help="JSONL with q, paras, gold (see ../shared/eval/article-questions.jsonl)")
+    p = with_knowledge(sub.add_parser("eval", help=h["eval"]))
+    p.add_argument("file", help=h["eval file"])
     p.set_defaults(func=cmd_eval)
-    with_knowledge(
-        sub.add_parser("index", help="build the index and save it beside the knowledge directory")
-    ).set_defaults(func=cmd_index)
-    p = sub.add_parser("gaps", help="questions the bot could not answer or that got 👎, grouped")
-    p.add_argument("--days", type=int, default=7, metavar="N", help="how many days back (default 7)")
-    p.add_argument("--csv", metavar="FILE", help="also write every gap to FILE as CSV")
+    with_knowledge(sub.add_parser("index", help=h["index"])).set_defaults(func=cmd_index)
+    p = sub.add_parser("gaps", help=h["gaps"])
+    p.add_argument("--days", type=int, default=7, metavar="N", help=h["gaps --days"])
+    p.add_argument("--csv", metavar="FILE", help=h["gaps --csv"])
     p.set_defaults(func=cmd_gaps)
     return ap
 

@@ -712,7 +712,7 @@ class App:
             except KnowledgeError as exc:
                 saved = self._audit(actor, "reload", None, "failed", str(exc))
                 return Refused("reload", RELOAD_FAILED, str(exc), audit_saved=saved)
-        return Reloaded(report, self._audit(actor, "reload", None, "ok", report.diff.summary()))
+        return Reloaded(report, self._audit(actor, "reload", None, "ok", report.diff.counts()))
 
     # ------------------------------------------------------------------ members
 

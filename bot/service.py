@@ -66,19 +66,13 @@ class KnowledgeDiff:
     def unchanged(self) -> bool:
         return not (self.documents_added or self.documents_removed or self.documents_changed)
 
-    def summary(self) -> str:
-        if self.unchanged:
-            return "nothing changed"
-        parts = []
-        for label, docs in (
-            ("added", self.documents_added),
-            ("removed", self.documents_removed),
-            ("changed", self.documents_changed),
-        ):
-            if docs:
-                parts.append(f"{len(docs)} document{'s' * (len(docs) != 1)} {label}")
-        parts.append(f"paragraphs +{self.paragraphs_added} −{self.paragraphs_removed} ~{self.paragraphs_changed}")
-        return ", ".join(parts)
+    def counts(self) -> str:
+        """The changes in figures, for the log and the audit log (replies word them in
+        rendering.messages.diff_summary)."""
+        return (
+            f"documents +{len(self.documents_added)} −{len(self.documents_removed)} ~{len(self.documents_changed)}, "
+            f"paragraphs +{self.paragraphs_added} −{self.paragraphs_removed} ~{self.paragraphs_changed}"
+        )
 
 
 @dataclass(frozen=True)
@@ -93,18 +87,6 @@ class ReloadReport:
     # (document, what its reader cut or dropped), e.g. ("news/a.txt", "cut page junk at line 40")
     notes: tuple[tuple[str, str], ...] = field(default=())
     semantic: SemanticStatus = field(default_factory=lambda: SemanticStatus(None))
-
-    def summary(self) -> str:
-        """One paragraph. Skipped files are only counted: each is logged with its reason as
-        it is read, and the reload reply lists them in a field of their own."""
-        text = (
-            f"Reloaded {self.documents} document{'s' * (self.documents != 1)}, "
-            f"{self.paragraphs} paragraph{'s' * (self.paragraphs != 1)} in {self.seconds:.2f} s: "
-            f"{self.diff.summary()}."
-        )
-        if self.skipped:
-            text += f" {len(self.skipped)} file{'s' * (len(self.skipped) != 1)} skipped."
-        return text
 
 
 def _count(n: int, noun: str) -> str:
@@ -406,7 +388,16 @@ class KnowledgeService:
                 tuple((d.path, n) for d in built.kb.documents for n in d.notes),
                 self.semantic,
             )
-            log.info("%s (%s)", report.summary(), how)
+            # Skipped files are only counted: each was logged with its reason as it was read.
+            log.info(
+                "Reloaded %d documents, %d paragraphs in %.2f s: %s; %d files skipped (%s)",
+                report.documents,
+                report.paragraphs,
+                seconds,
+                report.diff.counts(),
+                len(report.skipped),
+                how,
+            )
             return report
 
     def save_index(self) -> tuple[Path, float]:

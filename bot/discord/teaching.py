@@ -28,6 +28,7 @@ from ..rendering.discord import (
     LABEL_LIMIT,
     MODAL_TITLE_LIMIT,
     PLACEHOLDER_LIMIT,
+    TEACH_COMMAND,
     render_teach_modal,
 )
 from ..rendering.kb import render_refused, render_taught
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TEACH_COMMAND = "Teach KB Bot"
 TEACH_ID = r"kb:teach:(?P<key>[0-9]{1,20})"
 # The form names the message it teaches from (its channel and id): the submit needs nothing else.
 TEACH_MODAL_ID = re.compile(r"kb:teach-modal:(?P<channel>[0-9]{1,20}):(?P<message>[0-9]{1,20})")

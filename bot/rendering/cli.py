@@ -16,6 +16,29 @@ CONSOLE_COMMANDS = (
 BUTTONS_HINT = "(buttons: /full [N], /more, /good, /bad)\n\n"
 
 
+# `python -m bot --help`: the program, each command, and each option ("ask --json").
+CLI_HELP = {
+    "": "Answer questions from a knowledge base, on Discord or locally.",
+    "--knowledge": "knowledge directory (default: $KNOWLEDGE_DIR or ./knowledge)",
+    "start": "the bot if DISCORD_TOKEN is set, else the console",
+    "run": "run the Discord bot",
+    "console": "local mock client: ask and see the replies as embeds",
+    "ask": "answer a question (or '-' for one per line on stdin)",
+    "ask question": "the question, or - to read one question per line from stdin",
+    "ask --json": "print one JSON object per question",
+    "eval": "measure answers against a question file (JSONL)",
+    "eval file": "JSONL with q, paras, gold (see ../shared/eval/article-questions.jsonl)",
+    "index": "build the index and save it beside the knowledge directory",
+    "gaps": "questions the bot could not answer or that got 👎, grouped",
+    "gaps --days": "how many days back (default 7)",
+    "gaps --csv": "also write every gap to FILE as CSV",
+}
+
+
+def top_k_help(maximum: int) -> str:
+    return f"how many passages, 1 to {maximum} (default: $TOP_K or 3)"
+
+
 def count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' * (n != 1)}"
 

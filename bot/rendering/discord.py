@@ -1,5 +1,6 @@
-"""Wording that only the Discord adapter shows: the teaching modal, and why an attached file
-could not be fetched. Pure, like the other render modules."""
+"""Wording that only the Discord adapter shows: its commands' descriptions in Discord's command
+list, the teaching modal, and why an attached file could not be fetched. Pure, like the other
+render modules."""
 
 from __future__ import annotations
 
@@ -13,6 +14,36 @@ MODAL_TITLE_LIMIT = 45  # Discord's limits for a modal title and a text input's 
 LABEL_LIMIT = 45
 PLACEHOLDER_LIMIT = 100
 
+# The message command (right-click a message → Apps) that teaches from it; also the modal's title.
+TEACH_COMMAND = "Teach KB Bot"
+
+# What Discord lists for each slash command (and `!ask`), by its name ("kb add": a subcommand).
+COMMAND_HELP = {
+    "ask": "Ask a question about the knowledge base",
+    "reload": "Reload the knowledge base from disk (admins only)",
+    "sources": "List the documents the bot answers from",
+    "help": "How to ask the bot",
+    "gaps": "Questions the bot could not answer or that got 👎 (admins only)",
+    "kb": "Manage the documents the bot answers from (admins only)",
+    "kb add": "Add a document from an attached file (admins only)",
+    "kb remove": "Remove a document (admins only)",
+    "kb list": "The documents the bot answers from, a page at a time (admins only)",
+    "kb show": "One document: title, sections, passages, source (admins only)",
+    "forget-me": "Delete the questions and votes the bot keeps about you",
+}
+_DOCUMENT = {"document": "The document's file or title"}
+# What Discord shows under each option of a command.
+OPTION_HELP: dict[str, dict[str, str]] = {
+    "ask": {
+        "question": "What do you want to know?",
+        "private": "Only you see the answer (default: everyone in the channel)",
+    },
+    "gaps": {"days": "How far back to look", "csv": "Also attach the full list as a CSV file"},
+    "kb add": {"file": "A .md, .rst, .txt, .html or .pdf file", "replace": "Replace a file with the same name"},
+    "kb remove": _DOCUMENT,
+    "kb show": _DOCUMENT,
+}
+
 
 @dataclass(frozen=True, slots=True)
 class TeachModalText:
@@ -25,7 +56,7 @@ class TeachModalText:
 
 def render_teach_modal() -> TeachModalText:
     return TeachModalText(
-        title="Teach KB Bot",
+        title=TEACH_COMMAND,
         question_label="Question",
         question_placeholder="The question this answers, as a member would ask it",
         answer_label="Answer",

@@ -34,6 +34,7 @@ from .messages import (
     COLOR_INFO,
     learned_label,
     not_home_text,
+    reload_summary,
     render_error,
     render_feedback_thanks,
     render_notice,
@@ -289,7 +290,7 @@ def render_taught(t: Taught) -> ReplyData:
     embed = EmbedData(
         title=f"{verb}: thanks!",
         description=(
-            "From now on this question is answered from what you taught. " + escape_markdown(t.report.summary())
+            "From now on this question is answered from what you taught. " + escape_markdown(reload_summary(t.report))
         ),
         fields=tuple(fields),
         color=COLOR_HIGH,

@@ -9,7 +9,7 @@ from ..answer import Answer, Citation, Result
 from ..outcomes import NOT_HOME_CONNECTING, NOT_HOME_INFERRED, NOT_HOME_LISTED, LearnedInfo
 from ..retrieval.snippets import escape_markdown
 from ..semantic.worker import SemanticStatus
-from ..service import ReloadReport, SourceInfo
+from ..service import KnowledgeDiff, ReloadReport, SourceInfo
 from .markdown import ELLIPSIS, compose, one_line, safe_url, truncate, units
 from .passage import fit_passage, snippet_markdown
 from .reply import (
@@ -418,6 +418,35 @@ def _names(paths: Sequence[str]) -> str:
     return "\n".join(out)
 
 
+def diff_summary(diff: KnowledgeDiff) -> str:
+    """What a reload changed: documents added, removed, changed, and the paragraphs."""
+    if diff.unchanged:
+        return "nothing changed"
+    parts = []
+    for label, docs in (
+        ("added", diff.documents_added),
+        ("removed", diff.documents_removed),
+        ("changed", diff.documents_changed),
+    ):
+        if docs:
+            parts.append(f"{len(docs)} document{'s' * (len(docs) != 1)} {label}")
+    parts.append(f"paragraphs +{diff.paragraphs_added} −{diff.paragraphs_removed} ~{diff.paragraphs_changed}")
+    return ", ".join(parts)
+
+
+def reload_summary(report: ReloadReport) -> str:
+    """One paragraph. Skipped files are only counted: the reload reply lists them in a
+    field of their own."""
+    text = (
+        f"Reloaded {report.documents} document{'s' * (report.documents != 1)}, "
+        f"{report.paragraphs} paragraph{'s' * (report.paragraphs != 1)} in {report.seconds:.2f} s: "
+        f"{diff_summary(report.diff)}."
+    )
+    if report.skipped:
+        text += f" {len(report.skipped)} file{'s' * (len(report.skipped) != 1)} skipped."
+    return text
+
+
 def render_reload(report: ReloadReport) -> ReplyData:
     """An admin's reload result: counts, what changed, how long it took."""
     diff = report.diff
@@ -443,7 +472,7 @@ def render_reload(report: ReloadReport) -> ReplyData:
         )
     embed = EmbedData(
         title="Knowledge base reloaded",
-        description=escape_markdown(report.summary()) + "\n" + semantic_status_line(report.semantic),
+        description=escape_markdown(reload_summary(report)) + "\n" + semantic_status_line(report.semantic),
         fields=tuple(fields),
         color=COLOR_HIGH,
     )

@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from ...errors import KnowledgeError
 from ...outcomes import RELOAD_FAILED, Refused
+from ...rendering.discord import COMMAND_HELP
 from ...rendering.kb import render_refused, render_reloaded
 from ...rendering.messages import (
     example_question,
@@ -43,7 +44,7 @@ class AdminCog(commands.Cog, name="Admin"):
         if self._watch_task is not None:
             self._watch_task.cancel()
 
-    @app_commands.command(name="reload", description="Reload the knowledge base from disk (admins only)")
+    @app_commands.command(name="reload", description=COMMAND_HELP["reload"])
     @admin_only()
     async def reload(self, interaction: discord.Interaction) -> None:
         # Reloading can take a while on a big directory: defer, rebuild in a thread, and
@@ -62,11 +63,11 @@ class AdminCog(commands.Cog, name="Admin"):
             return
         await respond(interaction, render_reloaded(outcome))
 
-    @app_commands.command(name="sources", description="List the documents the bot answers from")
+    @app_commands.command(name="sources", description=COMMAND_HELP["sources"])
     async def sources(self, interaction: discord.Interaction) -> None:
         await respond(interaction, render_sources(self.bot.service.sources()))
 
-    @app_commands.command(name="help", description="How to ask the bot")
+    @app_commands.command(name="help", description=COMMAND_HELP["help"])
     async def help(self, interaction: discord.Interaction) -> None:
         s = self.bot.settings
         await respond(
@@ -91,7 +92,7 @@ class AdminCog(commands.Cog, name="Admin"):
                 if not await asyncio.to_thread(watcher.poll):
                     continue
                 report = await asyncio.to_thread(service.reload)
-                log.info("auto-reload: %s", report.summary())
+                log.info("auto-reload: %s", report.diff.counts())
             except KnowledgeError as exc:
                 log.warning("auto-reload failed, keeping the old knowledge base: %s", exc)
             except Exception:

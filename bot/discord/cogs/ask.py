@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from ...answer import MAX_QUESTION_CHARS
 from ...outcomes import Actor, CoolingDown, Where
+from ...rendering.discord import COMMAND_HELP, OPTION_HELP
 from ...rendering.messages import (
     example_question,
     render_answer,
@@ -83,10 +84,8 @@ class AskCog(commands.Cog, name="Ask"):
 
     # ------------------------------------------------------------------ /ask
 
-    @app_commands.command(name="ask", description="Ask a question about the knowledge base")
-    @app_commands.describe(
-        question="What do you want to know?", private="Only you see the answer (default: everyone in the channel)"
-    )
+    @app_commands.command(name="ask", description=COMMAND_HELP["ask"])
+    @app_commands.describe(**OPTION_HELP["ask"])
     async def ask(
         self,
         interaction: discord.Interaction,
@@ -201,7 +200,7 @@ class PrefixAskCog(commands.Cog, name="PrefixAsk"):
         self.bot = bot
         self.asker = asker
 
-    @commands.command(name="ask", help="Ask a question about the knowledge base")
+    @commands.command(name="ask", help=COMMAND_HELP["ask"])
     async def ask_prefix(self, ctx: commands.Context, *, question: str = "") -> None:
         question = question.strip()
         if not question:

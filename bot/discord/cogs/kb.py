@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...outcomes import GapsCsv, GapsPage, KbAdded, KbDocument, KbPage, KbRemoved
-from ...rendering.discord import render_download_failed
+from ...rendering.discord import COMMAND_HELP, OPTION_HELP, render_download_failed
 from ...rendering.kb import (
     render_forgotten,
     render_kb_added,
@@ -45,7 +45,7 @@ CHOICES_MAX = 25
 class KnowledgeCog(commands.Cog, name="Knowledge"):
     kb = app_commands.Group(
         name="kb",
-        description="Manage the documents the bot answers from (admins only)",
+        description=COMMAND_HELP["kb"],
         default_permissions=ADMIN_DEFAULT,
     )
 
@@ -60,8 +60,8 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
 
     # ------------------------------------------------------------------ /gaps
 
-    @app_commands.command(name="gaps", description="Questions the bot could not answer or that got 👎 (admins only)")
-    @app_commands.describe(days="How far back to look", csv="Also attach the full list as a CSV file")
+    @app_commands.command(name="gaps", description=COMMAND_HELP["gaps"])
+    @app_commands.describe(**OPTION_HELP["gaps"])
     @app_commands.default_permissions(manage_guild=True)
     async def gaps(self, interaction: discord.Interaction, days: Literal[7, 30] = 7, csv: bool = False) -> None:
         app = self.bot.app
@@ -81,8 +81,8 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
 
     # ------------------------------------------------------------------ /kb
 
-    @kb.command(name="add", description="Add a document from an attached file (admins only)")
-    @app_commands.describe(file="A .md, .rst, .txt, .html or .pdf file", replace="Replace a file with the same name")
+    @kb.command(name="add", description=COMMAND_HELP["kb add"])
+    @app_commands.describe(**OPTION_HELP["kb add"])
     async def kb_add(self, interaction: discord.Interaction, file: discord.Attachment, replace: bool = False) -> None:
         app = self.bot.app
         actor = actor_for(interaction)
@@ -110,8 +110,8 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
             interaction, render_kb_added(result) if isinstance(result, KbAdded) else render_refused(result)
         )
 
-    @kb.command(name="remove", description="Remove a document (admins only)")
-    @app_commands.describe(document="The document's file or title")
+    @kb.command(name="remove", description=COMMAND_HELP["kb remove"])
+    @app_commands.describe(**OPTION_HELP["kb remove"])
     async def kb_remove(self, interaction: discord.Interaction, document: str) -> None:
         actor = actor_for(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -120,7 +120,7 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
             interaction, render_kb_removed(result) if isinstance(result, KbRemoved) else render_refused(result)
         )
 
-    @kb.command(name="list", description="The documents the bot answers from, a page at a time (admins only)")
+    @kb.command(name="list", description=COMMAND_HELP["kb list"])
     async def kb_list(self, interaction: discord.Interaction) -> None:
         result = await asyncio.to_thread(self.bot.app.kb_list, actor_for(interaction), 1)
         if not isinstance(result, KbPage):
@@ -129,8 +129,8 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
         reply, view = page_reply(result, KB, 0)
         await reply_with(interaction, reply, view=view)
 
-    @kb.command(name="show", description="One document: title, sections, passages, source (admins only)")
-    @app_commands.describe(document="The document's file or title")
+    @kb.command(name="show", description=COMMAND_HELP["kb show"])
+    @app_commands.describe(**OPTION_HELP["kb show"])
     async def kb_show(self, interaction: discord.Interaction, document: str) -> None:
         result = await asyncio.to_thread(self.bot.app.kb_show, actor_for(interaction), document)
         await reply_with(
@@ -147,7 +147,7 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
 
     # ------------------------------------------------------------------ /forget-me
 
-    @app_commands.command(name="forget-me", description="Delete the questions and votes the bot keeps about you")
+    @app_commands.command(name="forget-me", description=COMMAND_HELP["forget-me"])
     async def forget_me(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await asyncio.to_thread(self.bot.app.forget_me, actor_for(interaction))
