@@ -13,11 +13,23 @@ from bot.rendering.messages import citation_markdown
 from bot.rendering.reply import ACTION_CSV, ACTION_NEXT, ACTION_PREV
 from bot.service import KnowledgeDiff, ReloadReport
 
+# Every reason code of Refused (vote statuses and NOT_ADMIN's NOT_HOME_* details are not reasons).
 REASONS = [
     v
     for k, v in vars(o).items()
-    if k.isupper() and isinstance(v, str) and not k.startswith("VOTE_") and k != "CONSOLE_ACTOR"
+    if k.isupper() and isinstance(v, str) and not k.startswith(("VOTE_", "NOT_HOME_")) and k != "CONSOLE_ACTOR"
 ]
+
+
+def test_a_manage_server_member_refused_outside_the_home_server_is_told_why():
+    """Not "only server admins can use /gaps" to someone who has Manage Server: why it does
+    not count in this server, and what the bot's operator can set; each reason its own."""
+    whys = (o.NOT_HOME_LISTED, o.NOT_HOME_INFERRED, o.NOT_HOME_CONNECTING)
+    texts = [render_refused(o.Refused("gaps", o.NOT_ADMIN, detail=why)).content or "" for why in whys]
+    for text in texts:
+        assert text.startswith("Sorry, /gaps was not run. Manage Server makes you an admin of this bot only in")
+        assert "GUILD_IDS" in text and "only server admins" not in text
+    assert len(set(texts)) == len(whys)
 
 
 @pytest.mark.parametrize("reason", REASONS)
