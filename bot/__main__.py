@@ -26,12 +26,15 @@ from .rendering.cli import (
     CLI_HELP,
     bad_days,
     bad_top_k,
+    cannot_write,
     cli_error,
     console_log_unwritable,
     count,
     gaps_written,
     index_built,
+    index_unsaved,
     index_up_to_date,
+    question_log_unreadable,
     top_k_help,
 )
 from .rendering.startup import CONSOLE_INSTEAD, RUN_WITHOUT_TOKEN
@@ -227,7 +230,7 @@ def cmd_index(args: argparse.Namespace, out: TextIO) -> int:
         try:
             service.last_save = service.save_index()
         except OSError as exc:
-            raise KnowledgeError(f"could not save the index to {service.saved_folder}: {exc.strerror or exc}") from None
+            raise KnowledgeError(index_unsaved(str(service.saved_folder), str(exc.strerror or exc))) from None
     path, save_s = service.last_save
     out.write(index_built(what, built.seconds, str(path), save_s))
     return 0
@@ -252,7 +255,7 @@ def cmd_gaps(args: argparse.Namespace, out: TextIO) -> int:
             detail=f"csv {args.csv}" if args.csv else None,
         )
     except StoreError as exc:
-        raise BotError(f"cannot read the question log in {settings.data_dir}: {exc}") from None
+        raise BotError(question_log_unreadable(str(settings.data_dir), str(exc))) from None
     finally:
         store.close()
     out.write(gaps_text(gaps_page(gaps, args.days)) + "\n")
@@ -260,7 +263,7 @@ def cmd_gaps(args: argparse.Namespace, out: TextIO) -> int:
         try:
             Path(args.csv).write_text(gaps_csv(gaps), encoding="utf-8", newline="")
         except OSError as exc:
-            raise BotError(f"cannot write {args.csv}: {exc.strerror or exc}") from None
+            raise BotError(cannot_write(args.csv, str(exc.strerror or exc))) from None
         out.write(gaps_written(len(gaps), args.csv))
     return 0
 

@@ -6,6 +6,8 @@ markdown  Discord's text rules: UTF-16 lengths, shortening without breaking mark
 passage   a passage's display Markdown as snippets and the full view (code, lists kept)
 messages  the render_* functions: every reply the bot sends
 kb        replies to the application layer's results: votes, gaps, teaching, /kb, /forget-me
-discord   wording only the Discord adapter shows (modal, attachment errors)
+discord   wording only the Discord adapter shows (command descriptions, modal, attachment errors)
+startup   why the bot cannot start or stopped (token, intents, connection), for whoever runs it
+cli       the command line's and the console's own lines (usage, --help, progress, errors)
 terminal  drawing a reply in a terminal (console, `python -m bot ask`)
 """

@@ -105,6 +105,18 @@ def index_built(what: str, seconds: float, path: str, save_seconds: float) -> st
     return f"built the index of {what} in {seconds:.1f} s; saved it to {path} in {save_seconds:.1f} s\n"
 
 
+def index_unsaved(folder: str, why: str) -> str:
+    return f"could not save the index to {folder}: {why}"
+
+
+def question_log_unreadable(folder: str, why: str) -> str:
+    return f"cannot read the question log in {folder}: {why}"
+
+
+def cannot_write(path: str, why: str) -> str:
+    return f"cannot write {path}: {why}"
+
+
 def gaps_written(n: int, path: str) -> str:
     return f"wrote {count(n, 'gap')} to {path}\n"
 
