@@ -55,11 +55,14 @@ def own_role_mentioned(message: Any, bot_id: int) -> int | None:
     return None
 
 
-def spoken_question(message: Any, bot_id: int) -> str:
+def spoken_question(message: Any, bot_id: int, prefix: str | None = None) -> str:
     """The question a member's message asks, as people read it (a teaching form's prefill):
-    the bot's mention, or its role's, gone; other user and role mentions as "@name" (text
-    in a form pings nobody); the rest of the mention syntax stripped as for the search."""
-    text = strip_mention(getattr(message, "content", None) or "", bot_id, own_role_mentioned(message, bot_id))
+    the bot's mention, or its role's, or the `!ask` command (`prefix`: when prefix commands
+    are on) gone; other user and role mentions as "@name" (text in a form pings nobody); the
+    rest of the mention syntax stripped as for the search."""
+    text = getattr(message, "content", None) or ""
+    asked = strip_prefix_command(text, prefix) if prefix else None
+    text = strip_mention(asked if asked is not None else text, bot_id, own_role_mentioned(message, bot_id))
     return clean_question(named_mentions(message, text))
 
 

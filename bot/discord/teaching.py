@@ -159,6 +159,11 @@ def _me(bot: KnowledgeBot) -> int:
     return bot.user.id if bot.user is not None else 0
 
 
+def _spoken(bot: KnowledgeBot, message: discord.Message) -> str:
+    settings = bot.settings
+    return spoken_question(message, _me(bot), settings.command_prefix if settings.prefix_commands else None)
+
+
 async def _asked_under(bot: KnowledgeBot, reply: discord.Message | None) -> str | None:
     """The question the bot's `reply` answered, as the member wrote it, from the message it
     replies to: the remembered question and the title have lost its mentions (the search
@@ -167,7 +172,7 @@ async def _asked_under(bot: KnowledgeBot, reply: discord.Message | None) -> str 
     asked = await _referenced(reply) if reply is not None else None
     if asked is None or asked.author.bot:
         return None
-    return spoken_question(asked, _me(bot)) or None
+    return _spoken(bot, asked) or None
 
 
 async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
@@ -178,7 +183,7 @@ async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
     if parent is None:
         return ""
     if parent.author.id != _me(bot):
-        return spoken_question(parent, _me(bot))
+        return _spoken(bot, parent)
     asked = await _asked_under(bot, parent)
     if asked is not None:
         return asked

@@ -171,7 +171,7 @@ async def test_the_teaching_form_names_the_people_a_question_mentions(fake: Fake
     kdir = copy_knowledge(tmp_path)
     named = "who has @Bob's key to the banana bread cupboard?"  # bob's display name
     asked = f"who has <@{bob['id']}>'s key to the banana bread cupboard?"
-    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, PREFIX_COMMANDS="true", **kb_env(tmp_path)) as run:
 
         async def prefilled(message: dict) -> str:
             menu = await fake.send_message_command("Teach KB Bot", message, user=fake.owner)
@@ -187,6 +187,11 @@ async def test_the_teaching_form_names_the_people_a_question_mentions(fake: Fake
         click = await fake.click_button(no_answer, f"kb:teach:{question['id']}", user=fake.owner)
         fields = fake.modal_fields(await fake.wait_for_interaction_response(click))
         assert fields["question"]["value"] == named
+
+        # Asked with `!ask`: the command is not part of the question.
+        prefixed = await fake.send_message(f"!ask {asked}")
+        under = await fake.wait_for_reply(prefixed)
+        assert await prefilled(await fake.send_message("Alice has it.", author=fake.owner, reply_to=under)) == named
 
 
 async def test_a_taught_chat_message_with_mentions_stores_no_raw_user_id(fake: FakeDiscord, tmp_path: Path) -> None:
