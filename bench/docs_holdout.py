@@ -16,25 +16,23 @@ bench/.cache/holdout-<folder>-<model> (or --vectors), so only the first run embe
 200 passages and their sentences on 2 cores). Run on ../shared/eval/docs-poetry it reproduces the
 bot's eval figures (e5 0.600/0.800/0.695, 8 of 20, 2 of 60; words only 0.467/0.683, 9 of 20, 5 of 60).
 
-Results (session 8, helper docs2): pdm-project/pdm's docs/*.md (commit a7e9d00, 217 passages) with
-46 answerable questions (20 real issue titles, 26 written) and 15 unanswerable (10 real issue
-titles, 5 chat lines), labelled before any run; hit@1/hit@3, unanswerable rejected, false rejections:
-- e5 (bot): 0.652/0.826, 6 of 15, 0 of 46 (labels with 4 answer passages added after reading the
-  misses: 0.696/0.848). MiniLM 0.609/0.783, 7 of 15, 1 of 46; words only 0.543/0.804, 6 of 15,
-  0 of 46; BM25Okapi 0.478/0.717 (poetry, same recipe: 0.317/0.550).
-- The three poetry-fitted docs weights do not carry over: removing anchor + fence + heading weight
-  together is poetry e5 0.600 -> 0.450 hit@1, but pdm e5 0.652 -> 0.674 (hit@3 0.826 -> 0.848),
-  MiniLM 0.609 -> 0.630 (hit@3 0.783 -> 0.761), words only 0.543 -> 0.587. One at a time on pdm:
-  fence_weight 0 vs 0.3: e5 +1 hit@3, MiniLM +2 hit@1, words only +2 hit@1 (poetry: -5, -4, -1 hit@1;
-  144 of 217 pdm passages are fenced, 201 of 349 poetry's); anchor_weight 0 vs 0.12: no change
-  with e5 (pdm has 17 linked passages; its links go mostly to the generated CLI reference, absent
-  from the folder), 0.3 gains 1; head_weight 0 vs 8: e5 +1 hit@1, MiniLM -1, words only 0 hit@1
-  -1 hit@3. Each is 1-2 questions of 46: neutral on pdm, not the gains poetry showed.
-- The SQuAD-fitted fusion holds: cosine/sentence x0.5 or x2, sentence weight 0 and RRF all score
-  at or below the fitted 12/4 with e5 (RRF 0.587/0.826).
-- Answerability: the 5 chat lines are rejected, 1 of the 10 real unanswerable issue titles; their
-  e5 probabilities are 0.50-0.99 (8 of 10 above 0.75), so no threshold separates them: this set's
-  own 3 %-false-rejection threshold (0.554) rejects 7 of 15. Without the floor: 1 false rejection.
+Results (session 8, helper docs2; sets kept outside the repo, /work/docs2/README.md): pdm's
+docs/*.md (commit a7e9d00, Markdown, 217 passages; 46 answerable questions, 20 of them real issue
+titles, 15 unanswerable) and pipx's docs (commit 9bb766c, Sphinx RST, 226 passages; 30 answerable,
+13 real, 10 unanswerable), labelled before any run. hit@1/hit@3, rejected, false rejections:
+- e5: pdm 0.652/0.826, 6 of 15, 0 of 46; pipx 0.433/0.633, 4 of 10, 0 of 30 (poetry 0.600/0.800).
+  MiniLM pdm 0.609/0.783, pipx 0.400/0.600; words only pdm 0.543/0.804, pipx 0.300/0.533;
+  BM25Okapi pdm 0.478/0.717, pipx 0.233/0.367 (poetry, same recipe, 0.317/0.550).
+- head_weight 8 carries over: with 0, pipx e5 0.267 (-5 questions), MiniLM -2, words -2; pdm e5
+  +1, MiniLM -1, words the same (neutral); poetry e5 -4.
+- fence_weight 0.3 does not: with 0, pdm e5 same hit@1 (+1 hit@3), MiniLM +2, words +2 hit@1;
+  pipx e5 +1 hit@1 (-1 hit@3), MiniLM and words the same hit@1; poetry e5 -5.
+- anchor_weight 0.12 cannot show: pdm has 17 linked passages (its links go mostly to the CLI
+  reference, generated at site build and absent), pipx 5 (poetry 61); 0 and 0.12 score the same.
+- e5 fusion 12/4 is best or tied on poetry and pdm; on pipx RRF scores 0.500/0.667.
+- Answerability: 1 of the 10 real unanswerable pdm issue titles rejected, 0 of 3 pipx (chat lines
+  5/5, 4/5); their e5 probabilities are mostly 0.75-1.0, so no threshold separates them (pdm's own
+  3 %-false-rejection threshold 0.554 rejects 7 of 15). False rejections 0 on both sets.
 """
 
 from __future__ import annotations
