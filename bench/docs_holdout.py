@@ -1,0 +1,227 @@
+"""Held-out check of the docs weights: another documentation folder and its questions.
+
+Every weight the docs ranking uses was fitted on docs-poetry alone: RankParams.fence_weight,
+FusionParams.anchor_weight, the heading field's BM25Params.head_weight, RankParams.heading_coverage
+(all there), the fusion's cosine/sentence weights (SQuAD 0-23) and the answerability threshold and
+floor (SQuAD + docs-poetry). Other projects' documentation is measured the same way, so this bench
+asks a second set's questions of engines with one weight changed at a time: a weight that fits
+only poetry shows as a loss, or no gain, here. Plain rank-bm25 BM25Okapi (`\\w+` lowercase tokens)
+over the bot's own passages is the floor. It also checks the labels (each gold phrase must lie
+inside one passage of its document) and sweeps the verdict's threshold alone.
+
+    python bench/docs_holdout.py DOCS QUESTIONS [--model e5-small|minilm-l6|off] [--vectors DIR] [--only a,b]
+
+DOCS is read as a knowledge folder (nothing written into it); passage and sentence vectors go to
+bench/.cache/holdout-<folder>-<model> (or --vectors), so only the first run embeds (e5: ~5 min for
+200 passages and their sentences on 2 cores). Run on ../shared/eval/docs-poetry it reproduces the
+bot's eval figures (e5 0.600/0.800/0.695, 8 of 20, 2 of 60; words only 0.467/0.683, 9 of 20, 5 of 60).
+
+Results (session 8, helper docs2; sets kept outside the repo, /work/docs2/README.md): pdm's
+docs/*.md (commit a7e9d00, Markdown, 217 passages; 46 answerable questions, 20 of them real issue
+titles, 15 unanswerable) and pipx's docs (commit 9bb766c, Sphinx RST, 226 passages; 30 answerable,
+13 real, 10 unanswerable), labelled before any run. hit@1/hit@3, rejected, false rejections:
+- e5: pdm 0.652/0.826, 6 of 15, 0 of 46; pipx 0.433/0.633, 4 of 10, 0 of 30 (poetry 0.600/0.800).
+  MiniLM pdm 0.609/0.783, pipx 0.400/0.600; words only pdm 0.543/0.804, pipx 0.300/0.533;
+  BM25Okapi pdm 0.478/0.717, pipx 0.233/0.367 (poetry, same recipe, 0.317/0.550).
+- head_weight 8 carries over: with 0, pipx e5 0.267 (-5 questions), MiniLM -2, words -2; pdm e5
+  +1, MiniLM -1, words the same (neutral); poetry e5 -4.
+- fence_weight 0.3 does not: with 0, pdm e5 same hit@1 (+1 hit@3), MiniLM +2, words +2 hit@1;
+  pipx e5 +1 hit@1 (-1 hit@3), MiniLM and words the same hit@1; poetry e5 -5.
+- anchor_weight 0.12 cannot show: pdm has 17 linked passages (its links go mostly to the CLI
+  reference, generated at site build and absent), pipx 5 (poetry 61); 0 and 0.12 score the same.
+- e5 fusion 12/4 is best or tied on poetry and pdm; on pipx RRF scores 0.500/0.667.
+- Answerability: 1 of the 10 real unanswerable pdm issue titles rejected, 0 of 3 pipx (chat lines
+  5/5, 4/5); their e5 probabilities are mostly 0.75-1.0, so no threshold separates them (pdm's own
+  3 %-false-rejection threshold 0.554 rejects 7 of 15). False rejections 0 on both sets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.answer import AnswerEngine, EngineConfig
+from bot.builder import build_knowledge
+from bot.documents.loader import LoadConfig
+from bot.evaluate import EvalQuestion, evaluate, fold, read_questions
+from bot.retrieval.answerability import AnswerParams, answer_model
+from bot.retrieval.bm25 import BM25Params
+from bot.retrieval.fusion import FusionParams, fusion_for
+from bot.retrieval.rerank import RankParams
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    bm25: BM25Params = BM25Params()
+    rank: RankParams = RankParams()
+    fusion: Callable[[FusionParams], FusionParams] | None = None  # from the model's fitted fusion
+    answer: AnswerParams = AnswerParams()
+
+
+def variants(model: str, fitted: FusionParams, threshold: float) -> list[Variant]:
+    r, b = RankParams(), BM25Params()
+    out = [
+        Variant("bot (fitted weights)"),
+        Variant(f"anchor_weight 0 (fitted {fitted.anchor_weight:g})", fusion=lambda f: replace(f, anchor_weight=0.0)),
+        Variant("anchor_weight 0.12", fusion=lambda f: replace(f, anchor_weight=0.12)),
+        Variant("anchor_weight 0.3", fusion=lambda f: replace(f, anchor_weight=0.3)),
+        Variant(f"fence_weight 0 (fitted {r.fence_weight:g})", rank=replace(r, fence_weight=0.0)),
+        Variant("fence_weight 0.15", rank=replace(r, fence_weight=0.15)),
+        Variant("fence_weight 0.5", rank=replace(r, fence_weight=0.5)),
+        Variant(f"head_weight 0 (fitted {b.head_weight:g})", bm25=replace(b, head_weight=0.0)),
+        Variant("head_weight 3", bm25=replace(b, head_weight=3.0)),
+        Variant("head_weight 20", bm25=replace(b, head_weight=20.0)),
+        Variant("heading_coverage off", rank=replace(r, heading_coverage=False)),
+        Variant(
+            "anchor 0 + fence 0 + head 0",
+            bm25=replace(b, head_weight=0.0),
+            rank=replace(r, fence_weight=0.0),
+            fusion=lambda f: replace(f, anchor_weight=0.0),
+        ),
+    ]
+    if model != "off":
+        c, s = fitted.cosine_weight, fitted.sentence_weight
+        out += [
+            Variant(
+                f"cosine/sentence x0.5 ({c:g}/{s:g} fitted)",
+                fusion=lambda f: replace(f, cosine_weight=c / 2, sentence_weight=s / 2),
+            ),
+            Variant("cosine/sentence x2", fusion=lambda f: replace(f, cosine_weight=c * 2, sentence_weight=s * 2)),
+            Variant("sentence_weight 0", fusion=lambda f: replace(f, sentence_weight=0.0)),
+            Variant("rrf fusion", fusion=lambda f: replace(f, method="rrf")),
+            Variant(f"no floor (threshold {threshold:.3f} alone)", answer=AnswerParams(threshold=threshold)),
+        ]
+    return out
+
+
+def bm25okapi(kb, questions: list[EvalQuestion]) -> str:
+    """rank-bm25 BM25Okapi, `\\w+` lowercase tokens, over the bot's passages."""
+    from rank_bm25 import BM25Okapi
+
+    tok = lambda t: re.findall(r"\w+", t.lower())  # noqa: E731
+    bm = BM25Okapi([tok(p.text) for p in kb.passages])
+    texts = [(p.document, fold(p.text)) for p in kb.passages]
+    ranks = []
+    for q in questions:
+        if not q.answerable:
+            continue
+        order = np.argsort(-bm.get_scores(tok(q.q)), kind="stable")[:10]
+        hit = [any(texts[d][0] == doc and fold(g) in texts[d][1] for doc, g in q.targets) for d in order]
+        ranks.append(hit.index(True) + 1 if any(hit) else 99)
+    r = np.array(ranks)
+    return (
+        f"hit@1 {np.mean(r == 1):.3f}  hit@3 {np.mean(r <= 3):.3f}  MRR@10 {np.mean(np.where(r <= 10, 1 / r, 0)):.3f}"
+    )
+
+
+def check_labels(kb, questions: list[EvalQuestion]) -> None:
+    """Each gold phrase must lie inside one passage of its document, or no ranking can hit it."""
+    texts = [(p.document, fold(p.text)) for p in kb.passages]
+    for n, q in enumerate(questions, 1):
+        for doc, gold in q.targets:
+            if not any(d == doc and fold(gold) in t for d, t in texts):
+                print(f"label of question {n} never matches: {gold!r} is in no passage of {doc}")
+
+
+def semantic_for(built, model: str, folder: Path):
+    from bot.semantic.embedder import load_embedder
+    from bot.semantic.worker import VectorWorker
+
+    embedder = load_embedder(model, threads=2)
+    if embedder is None:
+        raise SystemExit(f"embedding model {model} is not installed")
+    holder: dict = {}
+    worker = VectorWorker(embedder, folder)
+    worker.start(built.kb, lambda sem: holder.setdefault("sem", sem))
+    worker.wait()
+    return holder["sem"]
+
+
+def row(name: str, engine: AnswerEngine, questions: list[EvalQuestion]) -> str:
+    r = evaluate(engine, questions)
+    f = r.figures()
+    odd, even = (h.figures() for h in r.halves)
+    return (
+        f"{name:<40} {f['hit@1']:.3f} {f['hit@3']:.3f} {f['MRR']:.3f} {f['snippet contains gold']:.3f}"
+        f"  {r.rejected_unanswerable:>2}/{r.unanswerable:<2}  {r.false_rejections:>2}/{r.answerable:<2}"
+        f"   {odd['hit@1']:.3f}/{odd['hit@3']:.3f}  {even['hit@1']:.3f}/{even['hit@3']:.3f}"
+    )
+
+
+def threshold_sweep(engine: AnswerEngine, questions: list[EvalQuestion]) -> None:
+    """The verdict's probability on this set: rejections at thresholds alone (no floor). Words
+    only, the confidence is the share of the question's words found, not a probability."""
+    p_ans, p_un = [], []
+    for q in questions:
+        a = engine.ask(q.q, 10)
+        (p_ans if q.answerable else p_un).append(a.confidence)
+    pa, pu = np.array(p_ans), np.array(p_un)
+    print(
+        "  threshold alone:  "
+        + "  ".join(
+            f"{t:.2f}: {int(np.sum(pu < t))}/{pu.size} rej, {int(np.sum(pa < t))}/{pa.size} false"
+            for t in (0.2, 0.3, 0.4, 0.452, 0.5, 0.6, 0.7)
+        )
+    )
+    k = int(np.floor(0.03 * pa.size))
+    t3 = float(np.sort(pa)[k])
+    print(f"  this set's own 3%-false-rejection threshold: {t3:.3f} -> {int(np.sum(pu < t3))}/{pu.size} rejected")
+    print("  unanswerable probabilities: " + " ".join(f"{x:.2f}" for x in np.sort(pu)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("docs", type=Path)
+    ap.add_argument("questions", type=Path)
+    ap.add_argument("--model", default="e5-small", choices=("e5-small", "minilm-l6", "off"))
+    ap.add_argument(
+        "--vectors", type=Path, default=None, help="folder for passage vectors (default beside this script)"
+    )
+    ap.add_argument("--only", default="", help="comma-separated substrings of variant names to run")
+    args = ap.parse_args(argv)
+    questions = read_questions(args.questions)
+    load = LoadConfig()
+    base = build_knowledge(args.docs, load)
+    sem = None
+    if args.model != "off":
+        folder = args.vectors or ROOT / "bench" / ".cache" / f"holdout-{args.docs.name}-{args.model}"
+        sem = semantic_for(base, args.model, folder)
+    fitted = fusion_for(sem.model_id if sem is not None else None)
+    threshold = answer_model(sem.model_id if sem is not None else None).threshold
+    print(
+        f"{args.docs} ({len(base.kb.passages)} passages), {args.questions} ({len(questions)} questions), model {args.model}"
+    )
+    check_labels(base.kb, questions)
+    print(f"plain BM25Okapi over the bot's passages: {bm25okapi(base.kb, questions)}")
+    print(f"{'variant':<40} hit@1 hit@3 MRR   snip   unans  false   odd h1/h3    even h1/h3")
+    built_for: dict[BM25Params, object] = {BM25Params(): base}
+    only = [x for x in args.only.split(",") if x]
+    for v in variants(args.model, fitted, threshold):
+        if only and not any(o in v.name for o in only):
+            continue
+        if v.bm25 not in built_for:
+            built_for[v.bm25] = build_knowledge(args.docs, load, v.bm25)
+        built = built_for[v.bm25]
+        fusion = v.fusion(fitted) if v.fusion else None
+        cfg = EngineConfig(top_k=10, bm25=v.bm25, rank=v.rank, answer=v.answer, fusion=fusion)
+        engine = AnswerEngine(built.kb, cfg, index=built.index, semantic=sem)
+        print(row(v.name, engine, questions), flush=True)
+        if v.name.startswith("bot"):
+            if sem is None:
+                print("  (words only: the confidence below is the words' share, the verdict is share > 0.5)")
+            threshold_sweep(engine, questions)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
