@@ -36,6 +36,7 @@ BOT_FOLDERS = ("learned", "uploads")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 Signature = tuple[int, int]  # (size, mtime_ns)
+FileId = tuple[int, int]  # (st_dev, st_ino): one file, whatever names lead to it
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -99,13 +100,15 @@ def scan_knowledge(root: Path, quiet: bool = False) -> Scan:
     folders: dict[str, FolderConfig] = {}
     bad: list[SkippedFile] = []
     links: list[tuple[Path, str]] = []
+    ids: dict[str, FileId] = {}
     try:
         real_root = root.resolve()
         roots = [real_root]
-        _walk(root, "", FolderConfig(), files, configs, folders, bad, {real_root}, quiet, roots, links)
+        _walk(root, "", FolderConfig(), files, configs, folders, bad, {real_root}, quiet, roots, links, ids)
     except OSError as exc:
         raise KnowledgeError(f"cannot list knowledge directory {root}: {exc.strerror or exc}") from None
-    _file_links(links, roots, files, bad, quiet)
+    _file_links(links, roots, files, bad, quiet, ids)
+    files = _one_name_each(root, files, ids, {child for _, child in links}, bad, quiet)
     if not files:
         raise KnowledgeError(
             f"knowledge directory {root} has no documents ({supported_list()}): add documents and reload"
@@ -126,6 +129,7 @@ def _walk(
     quiet: bool,
     roots: list[Path],
     links: list[tuple[Path, str]],
+    ids: dict[str, FileId],
 ) -> None:
     """`roots`: the real knowledge folder and the real targets of the folder links followed;
     `links`: the file links met, judged against all of them once the walk is done."""
@@ -189,7 +193,7 @@ def _walk(
             seen.add(real)
             if entry.is_symlink():  # an admin's linked checkout: its own links may point inside it
                 roots.append(real)
-            _walk(entry, child, cfg, files, configs, folders, bad, seen, quiet, roots, links)
+            _walk(entry, child, cfg, files, configs, folders, bad, seen, quiet, roots, links, ids)
         elif entry.name == KB_TOML or cfg.excluded(child):
             continue
         elif entry.is_file() and entry.is_symlink():
@@ -200,6 +204,7 @@ def _walk(
             except OSError:
                 continue  # vanished between listing and stat
             files.append((child, (st.st_size, st.st_mtime_ns)))
+            ids[child] = (st.st_dev, st.st_ino)
         elif not cfg.excluded(child + "/"):  # a broken link may have been an excluded folder
             # A link to nothing (or to itself), a pipe, a socket: a pipe is never opened, as
             # reading one waits for a writer that may never come.
@@ -238,6 +243,7 @@ def _file_links(
     files: list[tuple[str, Signature]],
     bad: list[SkippedFile],
     quiet: bool,
+    ids: dict[str, FileId],
 ) -> None:
     """Each file link read as a file, or skipped with its reason (and its own lstat
     signature: re-pointing or removing it makes a saved index stale)."""
@@ -249,9 +255,46 @@ def _file_links(
             continue  # vanished between listing and stat
         if why is None:
             files.append((child, (st.st_size, st.st_mtime_ns)))
+            ids[child] = (st.st_dev, st.st_ino)
         else:
             (log.debug if quiet else log.warning)("skipped %s: %s", child, why)
             bad.append(SkippedFile(child, why, (st.st_size, st.st_mtime_ns)))
+
+
+def _one_name_each(
+    root: Path,
+    files: list[tuple[str, Signature]],
+    ids: dict[str, FileId],
+    linked: set[str],
+    bad: list[SkippedFile],
+    quiet: bool,
+) -> list[tuple[str, Signature]]:
+    """One name per file: a link to a file read under another name (or a second hard link)
+    would index the same passages twice, competing in ranking and citations. The real
+    file's own name is kept, as the site publishes it under that name and other pages link
+    to it (removing the link renames nothing); among links only (their target not listed:
+    excluded, say) or hard links, the first in path order, so a reload keeps the same one."""
+    kept: dict[FileId, str] = {}
+    out: list[tuple[str, Signature]] = []
+    for rel, sig in sorted(files, key=lambda f: (f[0] in linked, f[0])):
+        key = ids.get(rel)
+        if key is None or key[1] == 0:  # a file system without inode numbers: not compared
+            out.append((rel, sig))
+            continue
+        first = kept.setdefault(key, rel)
+        if first == rel:
+            out.append((rel, sig))
+            continue
+        why = f"it is the same file as {first}, which is read under that name"
+        try:
+            own = (
+                (root / rel).lstat() if rel in linked else None
+            )  # the link's own: re-pointing it makes a saved index stale
+        except OSError:
+            continue  # vanished since the listing
+        (log.debug if quiet else log.warning)("skipped %s: %s", rel, why)
+        bad.append(SkippedFile(rel, why, (own.st_size, own.st_mtime_ns) if own is not None else sig))
+    return out
 
 
 def _hidden(real: Path, roots: list[Path]) -> bool:
