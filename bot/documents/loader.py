@@ -26,7 +26,7 @@ from .model import DocTree, ReadOptions, walk_sections
 from .passages import PassageDraft, ShapeOptions, build_passages
 from .registry import SUPPORTED_SUFFIXES, reader_for, supported_list
 from .scraped import DEFAULT_JUNK_MARKERS
-from .urls import anchors, repeat_anchors
+from .urls import LABEL_REF, anchors, local_href, repeat_anchors
 
 log = logging.getLogger(__name__)
 
@@ -369,7 +369,7 @@ def _load(
         raise KnowledgeError("no text left after reading")
     page = tree.source or folder.url_of(rel)
     urls = _section_urls(tree, page, folder.url_style)
-    links = _links(tree, drafts)
+    links = _links(tree, drafts, folder)
     labels = _labels(tree, drafts)
     paged, notes = tree.paged, tree.notes
     del tree  # drafts hold what is left of it; a huge file's blocks go as passages are made
@@ -424,15 +424,23 @@ def _sentences(draft: PassageDraft, splitter: SentenceSplitter) -> tuple[str, ..
     return tuple(out)
 
 
-def _links(tree: DocTree, drafts: Sequence[PassageDraft]) -> tuple[tuple[str, str, int], ...]:
-    """The document's links, each with the number of the first passage of its section."""
+def _links(tree: DocTree, drafts: Sequence[PassageDraft], folder: FolderConfig) -> tuple[tuple[str, str, int], ...]:
+    """The document's links to places in the documentation (full URLs to the site itself
+    as paths from the knowledge folder), each with the number of the first passage of its
+    section."""
     sections = walk_sections(tree.root)
     if not any(s.links for _, s in sections):
         return ()
     first: dict[int, int] = {}
     for number, draft in enumerate(drafts, start=1):
         first.setdefault(draft.section, number)
-    return tuple((href, text, first.get(k, 0)) for k, (_, s) in enumerate(sections) for href, text in s.links)
+    out: list[tuple[str, str, int]] = []
+    for k, (_, s) in enumerate(sections):
+        for href, text in s.links:
+            local = href if href.startswith(LABEL_REF) else local_href(href, folder.base_url, folder.base_dir)
+            if local is not None:
+                out.append((local, text, first.get(k, 0)))
+    return tuple(out)
 
 
 def _labels(tree: DocTree, drafts: Sequence[PassageDraft]) -> tuple[tuple[str, int], ...]:

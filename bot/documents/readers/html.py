@@ -36,7 +36,7 @@ from ..model import (
 from ..outline import Heading, build_sections
 from ..scraped import find_junk, fold_spaces, junk_note
 from ..treebuild import term_item
-from ..urls import internal_href
+from ..urls import linkable_href
 
 log = logging.getLogger(__name__)
 
@@ -415,7 +415,7 @@ class _Content:
                 parts.append(_wrap(self._inline(n.children, bold, True), "*"))
             elif n.tag in _BLOCKS:  # a block inside a table cell or an inline element
                 parts.append(" " + self._inline(n.children, bold, italic) + " ")
-            elif n.tag == "a" and internal_href(n.attrs.get("href") or ""):
+            elif n.tag == "a" and linkable_href(n.attrs.get("href") or ""):
                 md = self._inline(n.children, bold, italic)
                 parts.append(md)
                 label = " ".join(inline.to_plain(md).split())
