@@ -95,45 +95,47 @@ def scan_knowledge(root: Path, quiet: bool = False) -> Scan:
         raise KnowledgeError(f"knowledge directory {root} does not exist")
     if not root.is_dir():
         raise KnowledgeError(f"knowledge directory {root} is not a directory")
-    files: list[tuple[str, Signature]] = []
-    configs: list[tuple[str, Signature]] = []
-    folders: dict[str, FolderConfig] = {}
-    bad: list[SkippedFile] = []
-    links: list[tuple[Path, str]] = []
-    ids: dict[str, FileId] = {}
     try:
         real_root = root.resolve()
-        roots = [real_root]
-        _walk(root, "", FolderConfig(), files, configs, folders, bad, {real_root}, quiet, roots, links, ids)
+        w = _Walk(quiet, seen={real_root: ""}, roots=[real_root])
+        _walk(root, "", FolderConfig(), w)
+        # Folder links last, so that a folder read anyway keeps its own name (the one the
+        # site publishes), whichever sorts first; a linked checkout may hold more of them.
+        for entry, child, cfg in w.folder_links:
+            _folder_link(entry, child, cfg, w)
     except OSError as exc:
         raise KnowledgeError(f"cannot list knowledge directory {root}: {exc.strerror or exc}") from None
-    _file_links(links, roots, files, bad, quiet, ids)
-    files = _one_name_each(root, files, ids, {child for _, child in links}, bad, quiet)
+    _file_links(w.links, w.roots, w.files, w.bad, quiet, w.ids)
+    files = _one_name_each(root, w.files, w.ids, {child for _, child in w.links}, w.bad, quiet)
     if not files:
         raise KnowledgeError(
             f"knowledge directory {root} has no documents ({supported_list()}): add documents and reload"
         )
     files.sort()
-    return Scan(tuple(files), tuple(sorted(configs)), folders, tuple(bad))
+    return Scan(tuple(files), tuple(sorted(w.configs)), w.folders, tuple(w.bad))
 
 
-def _walk(
-    folder: Path,
-    rel: str,
-    parent: FolderConfig,
-    files: list[tuple[str, Signature]],
-    configs: list[tuple[str, Signature]],
-    folders: dict[str, FolderConfig],
-    bad: list[SkippedFile],
-    seen: set[Path],
-    quiet: bool,
-    roots: list[Path],
-    links: list[tuple[Path, str]],
-    ids: dict[str, FileId],
-) -> None:
-    """`roots`: the real knowledge folder and the real targets of the folder links followed;
-    `links`: the file links met, judged against all of them once the walk is done."""
-    warn = log.debug if quiet else log.warning
+@dataclass
+class _Walk:
+    """What a scan's walk collects. `seen`: each folder read (its real path) and the name
+    it is read under; `roots`: the real knowledge folder and the real targets of the folder
+    links followed; `links`: the file links met, judged against all of them once the walk
+    is done; `folder_links`: the folder links met, followed after every real folder."""
+
+    quiet: bool
+    seen: dict[Path, str]
+    roots: list[Path]
+    files: list[tuple[str, Signature]] = field(default_factory=list)
+    configs: list[tuple[str, Signature]] = field(default_factory=list)
+    folders: dict[str, FolderConfig] = field(default_factory=dict)
+    bad: list[SkippedFile] = field(default_factory=list)
+    links: list[tuple[Path, str]] = field(default_factory=list)
+    folder_links: list[tuple[Path, str, FolderConfig]] = field(default_factory=list)
+    ids: dict[str, FileId] = field(default_factory=dict)
+
+
+def _walk(folder: Path, rel: str, parent: FolderConfig, w: _Walk) -> None:
+    warn = log.debug if w.quiet else log.warning
     cfg = parent
     if rel in BOT_FOLDERS and parent.base_url is not None:
         # Taught answers and uploads are not pages of the site a base_url above points to.
@@ -142,20 +144,20 @@ def _walk(
     if toml.is_file():
         st = toml.stat()
         name = f"{rel}/{KB_TOML}" if rel else KB_TOML
-        configs.append((name, (st.st_size, st.st_mtime_ns)))
+        w.configs.append((name, (st.st_size, st.st_mtime_ns)))
         try:
             cfg = read_kb_toml(toml, rel, parent)
         except KnowledgeError as exc:  # the folder still loads, with the settings above it
             warn("ignored %s: %s", name, exc)
-            bad.append(SkippedFile(name, str(exc)))
-    folders[rel] = cfg
+            w.bad.append(SkippedFile(name, str(exc)))
+    w.folders[rel] = cfg
     try:
         entries = sorted(folder.iterdir(), key=lambda p: p.name)
     except OSError as exc:
         if not rel:
             raise
         warn("skipped folder %s: %s", rel, exc.strerror or exc)
-        bad.append(SkippedFile(rel + "/", f"cannot list the folder: {exc.strerror or exc}"))
+        w.bad.append(SkippedFile(rel + "/", f"cannot list the folder: {exc.strerror or exc}"))
         return
     for entry in entries:
         if entry.name.startswith("."):  # hidden files and folders, .kb-cache among them
@@ -171,40 +173,31 @@ def _walk(
             except OSError:
                 continue
             warn("skipped %s: its name is not valid UTF-8", shown)
-            bad.append(SkippedFile(shown, "its name is not valid UTF-8: rename it", (st.st_size, st.st_mtime_ns)))
+            w.bad.append(SkippedFile(shown, "its name is not valid UTF-8: rename it", (st.st_size, st.st_mtime_ns)))
             continue
         if entry.is_dir():
             if cfg.excluded(child + "/"):
                 continue
+            if entry.is_symlink():
+                w.folder_links.append((entry, child, cfg))
+                continue
             real = entry.resolve()
-            if real in seen:  # a symlink back up the tree (or to a folder already read)
-                warn("skipped folder %s: it links to a folder already read", child)
+            if real in w.seen:  # inside a linked checkout: a folder read under another name
+                _read_already(entry, child, w)
                 continue
-            if entry.is_symlink() and _system(real):
-                why = "it links to a system folder, which is never read"
-                warn("skipped folder %s: %s", child, why)
-                bad.append(SkippedFile(child + "/", why))
-                continue
-            if entry.is_symlink() and _hidden(real, roots):
-                why = "it links to a hidden folder, and hidden folders are never read"
-                warn("skipped folder %s: %s", child, why)
-                bad.append(SkippedFile(child + "/", why))
-                continue
-            seen.add(real)
-            if entry.is_symlink():  # an admin's linked checkout: its own links may point inside it
-                roots.append(real)
-            _walk(entry, child, cfg, files, configs, folders, bad, seen, quiet, roots, links, ids)
+            w.seen[real] = child
+            _walk(entry, child, cfg, w)
         elif entry.name == KB_TOML or cfg.excluded(child):
             continue
         elif entry.is_file() and entry.is_symlink():
-            links.append((entry, child))  # it may point into a linked folder listed after it
+            w.links.append((entry, child))  # it may point into a linked folder listed after it
         elif entry.is_file():
             try:
                 st = entry.stat()
             except OSError:
                 continue  # vanished between listing and stat
-            files.append((child, (st.st_size, st.st_mtime_ns)))
-            ids[child] = (st.st_dev, st.st_ino)
+            w.files.append((child, (st.st_size, st.st_mtime_ns)))
+            w.ids[child] = (st.st_dev, st.st_ino)
         elif not cfg.excluded(child + "/"):  # a broken link may have been an excluded folder
             # A link to nothing (or to itself), a pipe, a socket: a pipe is never opened, as
             # reading one waits for a writer that may never come.
@@ -217,7 +210,43 @@ def _walk(
             except OSError:
                 continue  # vanished between listing and stat
             warn("skipped %s: %s", child, why)
-            bad.append(SkippedFile(child, why, (st.st_size, st.st_mtime_ns)))
+            w.bad.append(SkippedFile(child, why, (st.st_size, st.st_mtime_ns)))
+
+
+def _folder_link(entry: Path, child: str, cfg: FolderConfig, w: _Walk) -> None:
+    """Follow a folder link met in the walk, or say why not."""
+    warn = log.debug if w.quiet else log.warning
+    real = entry.resolve()
+    if real in w.seen:  # a link back up the tree, or to a folder read under its own name
+        _read_already(entry, child, w)
+        return
+    why = None
+    if _system(real):
+        why = "it links to a system folder, which is never read"
+    elif _hidden(real, w.roots):
+        why = "it links to a hidden folder, and hidden folders are never read"
+    if why is not None:
+        warn("skipped folder %s: %s", child, why)
+        w.bad.append(SkippedFile(child + "/", why))
+        return
+    w.seen[real] = child
+    w.roots.append(real)  # an admin's linked checkout: its own links may point inside it
+    _walk(entry, child, cfg, w)
+
+
+def _read_already(entry: Path, child: str, w: _Walk) -> None:
+    name = w.seen[entry.resolve()]
+    why = (
+        f"it links to the folder {name}/, which is read under that name"
+        if name
+        else "it links to the knowledge folder itself, which is read already"
+    )
+    try:
+        st = entry.lstat()  # the link's own: re-pointing it makes a saved index stale
+    except OSError:
+        return
+    (log.debug if w.quiet else log.warning)("skipped folder %s: %s", child, why)
+    w.bad.append(SkippedFile(child + "/", why, (st.st_size, st.st_mtime_ns)))
 
 
 def _not_utf8(name: str) -> bool:

@@ -500,3 +500,22 @@ def test_a_file_linked_to_another_file_in_the_folder_is_read_once(tmp_path):
     assert [p.document for p in kb.passages].count("guide.md") == len(kb.passages) - 1
     # Re-pointing the skipped link makes a saved index stale: its own signature is kept.
     assert "a-guide.md" in {rel for rel, _ in scan_knowledge(tmp_path).entries()}
+
+
+def test_a_folder_linked_to_a_folder_read_anyway_keeps_the_real_name_and_is_reported(tmp_path):
+    # "a-docs -> guide" sorts first: the folder was read as a-docs/ and guide/ itself was
+    # left out, in the log only. The real folder's name is kept (the site publishes it), and
+    # the link is in the reload report like the file links beside it.
+    (tmp_path / "guide").mkdir()
+    (tmp_path / "guide" / "start.md").write_text("# Start\n\nHow to begin with the tool.\n")
+    (tmp_path / "a-docs").symlink_to(tmp_path / "guide", target_is_directory=True)
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "also").symlink_to(Path("..") / "guide", target_is_directory=True)  # walked before guide/
+    (tmp_path / "x" / "up").symlink_to(tmp_path, target_is_directory=True)  # a loop
+    kb = load_knowledge(tmp_path)
+    assert [d.path for d in kb.documents] == ["guide/start.md"]
+    assert skipped(kb) == {
+        "a-docs/": "it links to the folder guide/, which is read under that name",
+        "x/also/": "it links to the folder guide/, which is read under that name",
+        "x/up/": "it links to the knowledge folder itself, which is read already",
+    }
