@@ -28,6 +28,8 @@ keeps its own regex parser so the trial stays repeatable as it was measured.
 
     python bench/anchor_trials.py [--model e5-small|minilm-l6|off] [--only a,b] [--show]
     python bench/anchor_trials.py [--model ...] --eval first-text-bm25:0.12
+    python bench/anchor_trials.py [--model ...] --eval-drop heading
+    python bench/anchor_trials.py --toc
 
 `--eval` runs the bot's own `python -m bot eval` on the docs set with the feature added to
 the final score of the whole candidate pool (AnswerEngine._search wrapped), so the verdict's
@@ -70,6 +72,17 @@ Results (docs dev, hit@1/hit@3/MRR@10, all / odd lines / even lines):
 - Links to a whole page (22, given to the page's first passage) change nothing: without them
   first-text-bm25 gives the same figures at every weight 0.06-0.2.
 - SQuAD and the article have no links: the feature is 0 there, their figures cannot move.
+
+In-page tables of contents (session 8): `--toc` finds no TOC-like list (every item only an
+in-page link) among docs-poetry's 68 lists (nor among the 44 of the PDM docs): dropping
+their links changes nothing there. The 50 of 127 link texts that equal the linked section's
+own heading come from prose ("see [Package Sources](#package-sources)", "[`add`
+command](#add)") and links from other pages. Dropping those (`--eval-drop heading`, the
+bot's eval, e5) loses on both halves: 0.567/0.783/0.670, rejected 7 of 20, false rejections
+2 of 60 (odd 0.567/0.800, 2/10, 1/30; even 0.567/0.767, 5/10, 1/30) against the bot's
+0.600/0.800/0.695, 8 of 20, 2 of 60 (odd 0.600/0.800; even 0.600/0.800): not kept. Such a
+text still says "a section other pages point to" (the controls above), which is most of
+the gain.
 """
 
 from __future__ import annotations
@@ -81,6 +94,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -453,6 +467,75 @@ def end_to_end(model: str, spec: str) -> int:
     return cli.main(argv)
 
 
+def toc_lists(folder: Path) -> tuple[int, int, int]:
+    """(lists, TOC-like lists, links in them) of the Markdown under `folder`: a TOC-like
+    list is one whose every item is only an in-page link ("- [Install](#install)")."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark")
+    lists = toc = toc_links = 0
+    for path in sorted(folder.rglob("*.md")):
+        depth, items = 0, []
+        for t in md.parse(path.read_text(encoding="utf-8")):
+            if t.type in ("bullet_list_open", "ordered_list_open"):
+                items = items if depth else []
+                depth += 1
+            elif t.type in ("bullet_list_close", "ordered_list_close"):
+                depth -= 1
+                if depth == 0:
+                    lists += 1
+                    if items and all(_only_in_page_link(i) for i in items):
+                        toc, toc_links = toc + 1, toc_links + len(items)
+            elif depth and t.type == "inline":
+                items.append(t)
+    return lists, toc, toc_links
+
+
+def _only_in_page_link(inline: Any) -> bool:  # a markdown-it inline token
+    kids = [c for c in inline.children or () if not (c.type == "text" and not c.content.strip())]
+    return (
+        len(kids) >= 3
+        and kids[0].type == "link_open"
+        and kids[-1].type == "link_close"
+        and str(kids[0].attrGet("href") or "").startswith("#")
+        and all(k.type != "link_open" for k in kids[1:-1])
+    )
+
+
+def end_to_end_drop(model: str, what: str) -> int:
+    """The bot's own eval on the docs set with some of its anchor texts left out: "heading",
+    the texts that only repeat the linked section's own heading."""
+    from bot import __main__ as cli
+    from bot import answer
+    from bot.knowledge import KnowledgeBase
+
+    assert what == "heading", what
+    original = answer.incoming_anchors
+
+    def same(text: str, heading: str) -> bool:
+        return text.strip("` ").casefold() == heading.strip("` ").casefold()
+
+    def filtered(kb: KnowledgeBase) -> dict[int, tuple[str, ...]]:
+        out: dict[int, tuple[str, ...]] = {}
+        dropped = total = 0
+        for p, texts in original(kb).items():
+            passage = kb.passages[p]
+            heading = passage.section[-1] if passage.section else passage.title
+            keep = tuple(t for t in texts if not same(t, heading))
+            dropped, total = dropped + len(texts) - len(keep), total + len(texts)
+            if keep:
+                out[p] = keep
+        print(f"anchor texts: {total}, dropped (the section's own heading): {dropped}", file=sys.stderr)
+        return out
+
+    answer.incoming_anchors = filtered  # type: ignore[assignment]
+    import os
+
+    if model == "off":
+        os.environ["SEMANTIC_MODEL"] = "off"
+    return cli.main(["eval", str(SHARED / "docs-poetry-questions.jsonl"), "--knowledge", str(DOCS)])
+
+
 def _plus(feature: Callable[[Cands], np.ndarray], w: float, c: Cands) -> np.ndarray:
     return c.final + w * feature(c)
 
@@ -467,7 +550,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="comma-separated feature names (scope-kind-scorer)")
     ap.add_argument("--show", action="store_true", help="list unresolved links and labelled candidates")
     ap.add_argument("--eval", default="", help="scope-kind-scorer:weight: the bot's own eval with it added")
+    ap.add_argument("--eval-drop", default="", help="heading: the bot's own eval without such anchor texts")
+    ap.add_argument("--toc", action="store_true", help="count TOC-like lists (only in-page links) and stop")
     args = ap.parse_args(argv)
+    if args.toc:
+        lists, toc, links = toc_lists(DOCS)
+        print(f"{DOCS.name}: {lists} lists, {toc} TOC-like, {links} links in them")
+        return 0
+    if args.eval_drop:
+        return end_to_end_drop(args.model, args.eval_drop)
     if args.eval:
         return end_to_end(args.model, args.eval)
     only = {x for x in args.only.split(",") if x}

@@ -1,14 +1,16 @@
-"""Reader speed and memory: one generated Markdown and one reStructuredText file read into a
-document tree, each in its own subprocess (peak memory = VmHWM of that process, measured
-from just before the read).
+"""Reader speed and memory: one generated Markdown, one reStructuredText and one HTML file
+read into a document tree, each in its own subprocess (peak memory = VmHWM of that process,
+measured from just before the read).
 
-    python bench/readers.py [--md-mb 10] [--rst-mb 1] [--seed 1]
+    python bench/readers.py [--md-mb 10] [--rst-mb 1] [--html-mb 5] [--sphinx-mb 5] [--seed 1]
 
 The files are generated (seeded) from documentation-like parts: headings at three levels,
 paragraphs with emphasis, code spans and links, bullet and numbered lists, fenced code with
 blank lines, tables, admonitions; Hugo shortcodes and front matter in the Markdown, Sphinx
 roles and directives in the reStructuredText. Prints MB/s and peak memory as a multiple of
-the file's size.
+the file's size. The .html is the generated Markdown rendered by markdown-it (headings, p,
+lists, pre/code, tables) inside <main>; the .htm a Sphinx-like export (sections with ids,
+permalinks, reference and literal spans, Pygments code with a span per token, indentation).
 """
 
 from __future__ import annotations
@@ -138,6 +140,51 @@ def rst_text(rng: random.Random, size: int) -> str:
     return "".join(out)
 
 
+def html_text(rng: random.Random, size: int) -> str:
+    from markdown_it import MarkdownIt
+
+    body = MarkdownIt("commonmark").enable("table").render(markdown_text(rng, size))
+    return f"<!doctype html><html><head><title>Generated</title></head><body><main>{body}</main></body></html>"
+
+
+def sphinx_html(rng: random.Random, size: int) -> str:
+    """A Sphinx-like page: <section id>, permalinks, reference and literal spans, Pygments
+    code (a span per token) and the indentation such exports have."""
+    out = ['<!doctype html>\n<html lang="en">\n  <head>\n    <title>Generated</title>\n  </head>\n  <body>\n']
+    out.append('    <div class="body" role="main">\n')
+    total = n = 0
+    while total < size:
+        n += 1
+        words = [rng.choice(WORDS) for _ in range(rng.randint(20, 60))]
+        for i in range(0, len(words), 9):
+            w = words[i]
+            words[i] = rng.choice(
+                [
+                    f'<a class="reference internal" href="#s{rng.randrange(n)}"><span class="std std-ref">{w}</span></a>',
+                    f'<code class="docutils literal notranslate"><span class="pre">{w}</span></code>',
+                    f"<em>{w}</em>",
+                ]
+            )
+        code = "\n".join(
+            f'<span class="n">{rng.choice(WORDS)}</span><span class="w"> </span><span class="o">=</span>'
+            f'<span class="w"> </span><span class="s2">&quot;{rng.choice(WORDS)}&quot;</span>'
+            for _ in range(rng.randint(2, 8))
+        )
+        block = (
+            f'      <section id="s{n}">\n        <h2>Section {n}<a class="headerlink" href="#s{n}" '
+            f'title="Link to this heading">\u00b6</a></h2>\n        <p>{" ".join(words).capitalize()}.</p>\n'
+            f'        <div class="highlight-toml notranslate"><div class="highlight"><pre><span></span>{code}\n'
+            "</pre></div>\n        </div>\n"
+            '        <ul class="simple">\n'
+            + "".join(f"          <li><p>{rng.choice(WORDS)} item {i}</p></li>\n" for i in range(3))
+            + "        </ul>\n      </section>\n"
+        )
+        out.append(block)
+        total += len(block)
+    out.append("    </div>\n  </body>\n</html>\n")
+    return "".join(out)
+
+
 _CHILD = """
 import resource, sys, time
 sys.path.insert(0, {root!r})
@@ -172,7 +219,7 @@ def baseline_kib() -> int:
     """Peak memory of a process that imported the readers and read nothing."""
     code = (
         f"import sys; sys.path.insert(0, {str(ROOT)!r});"
-        "import bot.documents.readers.markdown, bot.documents.readers.rst;"
+        "import bot.documents.readers.markdown, bot.documents.readers.rst, bot.documents.readers.html;"
         "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS')))"
     )
     return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
@@ -182,12 +229,20 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--md-mb", type=float, default=10.0)
     ap.add_argument("--rst-mb", type=float, default=1.0)
+    ap.add_argument("--html-mb", type=float, default=5.0)
+    ap.add_argument("--sphinx-mb", type=float, default=5.0)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     base = baseline_kib()
     with tempfile.TemporaryDirectory() as tmp:
-        for suffix, mb, make in ((".md", args.md_mb, markdown_text), (".rst", args.rst_mb, rst_text)):
+        runs = (
+            (".md", args.md_mb, markdown_text),
+            (".rst", args.rst_mb, rst_text),
+            (".html", args.html_mb, html_text),
+            (".htm", args.sphinx_mb, sphinx_html),
+        )
+        for suffix, mb, make in runs:
             if mb <= 0:
                 continue
             path = Path(tmp) / f"generated{suffix}"

@@ -26,7 +26,7 @@ from .model import DocTree, ReadOptions, walk_sections
 from .passages import PassageDraft, ShapeOptions, build_passages
 from .registry import SUPPORTED_SUFFIXES, reader_for, supported_list
 from .scraped import DEFAULT_JUNK_MARKERS
-from .urls import anchors, repeat_anchors
+from .urls import LABEL_REF, anchors, local_href, repeat_anchors
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ BOT_FOLDERS = ("learned", "uploads")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 Signature = tuple[int, int]  # (size, mtime_ns)
+FileId = tuple[int, int]  # (st_dev, st_ino): one file, whatever names lead to it
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -94,42 +95,47 @@ def scan_knowledge(root: Path, quiet: bool = False) -> Scan:
         raise KnowledgeError(f"knowledge directory {root} does not exist")
     if not root.is_dir():
         raise KnowledgeError(f"knowledge directory {root} is not a directory")
-    files: list[tuple[str, Signature]] = []
-    configs: list[tuple[str, Signature]] = []
-    folders: dict[str, FolderConfig] = {}
-    bad: list[SkippedFile] = []
-    links: list[tuple[Path, str]] = []
     try:
         real_root = root.resolve()
-        roots = [real_root]
-        _walk(root, "", FolderConfig(), files, configs, folders, bad, {real_root}, quiet, roots, links)
+        w = _Walk(quiet, seen={real_root: ""}, roots=[real_root])
+        _walk(root, "", FolderConfig(), w)
+        # Folder links last, so that a folder read anyway keeps its own name (the one the
+        # site publishes), whichever sorts first; a linked checkout may hold more of them.
+        for entry, child, cfg in w.folder_links:
+            _folder_link(entry, child, cfg, w)
     except OSError as exc:
         raise KnowledgeError(f"cannot list knowledge directory {root}: {exc.strerror or exc}") from None
-    _file_links(links, roots, files, bad, quiet)
+    _file_links(w.links, w.roots, w.files, w.bad, quiet, w.ids)
+    files = _one_name_each(root, w.files, w.ids, {child for _, child in w.links}, w.bad, quiet)
     if not files:
         raise KnowledgeError(
             f"knowledge directory {root} has no documents ({supported_list()}): add documents and reload"
         )
     files.sort()
-    return Scan(tuple(files), tuple(sorted(configs)), folders, tuple(bad))
+    return Scan(tuple(files), tuple(sorted(w.configs)), w.folders, tuple(w.bad))
 
 
-def _walk(
-    folder: Path,
-    rel: str,
-    parent: FolderConfig,
-    files: list[tuple[str, Signature]],
-    configs: list[tuple[str, Signature]],
-    folders: dict[str, FolderConfig],
-    bad: list[SkippedFile],
-    seen: set[Path],
-    quiet: bool,
-    roots: list[Path],
-    links: list[tuple[Path, str]],
-) -> None:
-    """`roots`: the real knowledge folder and the real targets of the folder links followed;
-    `links`: the file links met, judged against all of them once the walk is done."""
-    warn = log.debug if quiet else log.warning
+@dataclass
+class _Walk:
+    """What a scan's walk collects. `seen`: each folder read (its real path) and the name
+    it is read under; `roots`: the real knowledge folder and the real targets of the folder
+    links followed; `links`: the file links met, judged against all of them once the walk
+    is done; `folder_links`: the folder links met, followed after every real folder."""
+
+    quiet: bool
+    seen: dict[Path, str]
+    roots: list[Path]
+    files: list[tuple[str, Signature]] = field(default_factory=list)
+    configs: list[tuple[str, Signature]] = field(default_factory=list)
+    folders: dict[str, FolderConfig] = field(default_factory=dict)
+    bad: list[SkippedFile] = field(default_factory=list)
+    links: list[tuple[Path, str]] = field(default_factory=list)
+    folder_links: list[tuple[Path, str, FolderConfig]] = field(default_factory=list)
+    ids: dict[str, FileId] = field(default_factory=dict)
+
+
+def _walk(folder: Path, rel: str, parent: FolderConfig, w: _Walk) -> None:
+    warn = log.debug if w.quiet else log.warning
     cfg = parent
     if rel in BOT_FOLDERS and parent.base_url is not None:
         # Taught answers and uploads are not pages of the site a base_url above points to.
@@ -138,20 +144,20 @@ def _walk(
     if toml.is_file():
         st = toml.stat()
         name = f"{rel}/{KB_TOML}" if rel else KB_TOML
-        configs.append((name, (st.st_size, st.st_mtime_ns)))
+        w.configs.append((name, (st.st_size, st.st_mtime_ns)))
         try:
             cfg = read_kb_toml(toml, rel, parent)
         except KnowledgeError as exc:  # the folder still loads, with the settings above it
             warn("ignored %s: %s", name, exc)
-            bad.append(SkippedFile(name, str(exc)))
-    folders[rel] = cfg
+            w.bad.append(SkippedFile(name, str(exc)))
+    w.folders[rel] = cfg
     try:
         entries = sorted(folder.iterdir(), key=lambda p: p.name)
     except OSError as exc:
         if not rel:
             raise
         warn("skipped folder %s: %s", rel, exc.strerror or exc)
-        bad.append(SkippedFile(rel + "/", f"cannot list the folder: {exc.strerror or exc}"))
+        w.bad.append(SkippedFile(rel + "/", f"cannot list the folder: {exc.strerror or exc}"))
         return
     for entry in entries:
         if entry.name.startswith("."):  # hidden files and folders, .kb-cache among them
@@ -167,39 +173,31 @@ def _walk(
             except OSError:
                 continue
             warn("skipped %s: its name is not valid UTF-8", shown)
-            bad.append(SkippedFile(shown, "its name is not valid UTF-8: rename it", (st.st_size, st.st_mtime_ns)))
+            w.bad.append(SkippedFile(shown, "its name is not valid UTF-8: rename it", (st.st_size, st.st_mtime_ns)))
             continue
         if entry.is_dir():
             if cfg.excluded(child + "/"):
                 continue
+            if entry.is_symlink():
+                w.folder_links.append((entry, child, cfg))
+                continue
             real = entry.resolve()
-            if real in seen:  # a symlink back up the tree (or to a folder already read)
-                warn("skipped folder %s: it links to a folder already read", child)
+            if real in w.seen:  # inside a linked checkout: a folder read under another name
+                _read_already(entry, child, w)
                 continue
-            if entry.is_symlink() and _system(real):
-                why = "it links to a system folder, which is never read"
-                warn("skipped folder %s: %s", child, why)
-                bad.append(SkippedFile(child + "/", why))
-                continue
-            if entry.is_symlink() and _hidden(real, roots):
-                why = "it links to a hidden folder, and hidden folders are never read"
-                warn("skipped folder %s: %s", child, why)
-                bad.append(SkippedFile(child + "/", why))
-                continue
-            seen.add(real)
-            if entry.is_symlink():  # an admin's linked checkout: its own links may point inside it
-                roots.append(real)
-            _walk(entry, child, cfg, files, configs, folders, bad, seen, quiet, roots, links)
+            w.seen[real] = child
+            _walk(entry, child, cfg, w)
         elif entry.name == KB_TOML or cfg.excluded(child):
             continue
         elif entry.is_file() and entry.is_symlink():
-            links.append((entry, child))  # it may point into a linked folder listed after it
+            w.links.append((entry, child))  # it may point into a linked folder listed after it
         elif entry.is_file():
             try:
                 st = entry.stat()
             except OSError:
                 continue  # vanished between listing and stat
-            files.append((child, (st.st_size, st.st_mtime_ns)))
+            w.files.append((child, (st.st_size, st.st_mtime_ns)))
+            w.ids[child] = (st.st_dev, st.st_ino)
         elif not cfg.excluded(child + "/"):  # a broken link may have been an excluded folder
             # A link to nothing (or to itself), a pipe, a socket: a pipe is never opened, as
             # reading one waits for a writer that may never come.
@@ -212,7 +210,43 @@ def _walk(
             except OSError:
                 continue  # vanished between listing and stat
             warn("skipped %s: %s", child, why)
-            bad.append(SkippedFile(child, why, (st.st_size, st.st_mtime_ns)))
+            w.bad.append(SkippedFile(child, why, (st.st_size, st.st_mtime_ns)))
+
+
+def _folder_link(entry: Path, child: str, cfg: FolderConfig, w: _Walk) -> None:
+    """Follow a folder link met in the walk, or say why not."""
+    warn = log.debug if w.quiet else log.warning
+    real = entry.resolve()
+    if real in w.seen:  # a link back up the tree, or to a folder read under its own name
+        _read_already(entry, child, w)
+        return
+    why = None
+    if _system(real):
+        why = "it links to a system folder, which is never read"
+    elif _hidden(real, w.roots):
+        why = "it links to a hidden folder, and hidden folders are never read"
+    if why is not None:
+        warn("skipped folder %s: %s", child, why)
+        w.bad.append(SkippedFile(child + "/", why))
+        return
+    w.seen[real] = child
+    w.roots.append(real)  # an admin's linked checkout: its own links may point inside it
+    _walk(entry, child, cfg, w)
+
+
+def _read_already(entry: Path, child: str, w: _Walk) -> None:
+    name = w.seen[entry.resolve()]
+    why = (
+        f"it links to the folder {name}/, which is read under that name"
+        if name
+        else "it links to the knowledge folder itself, which is read already"
+    )
+    try:
+        st = entry.lstat()  # the link's own: re-pointing it makes a saved index stale
+    except OSError:
+        return
+    (log.debug if w.quiet else log.warning)("skipped folder %s: %s", child, why)
+    w.bad.append(SkippedFile(child + "/", why, (st.st_size, st.st_mtime_ns)))
 
 
 def _not_utf8(name: str) -> bool:
@@ -238,6 +272,7 @@ def _file_links(
     files: list[tuple[str, Signature]],
     bad: list[SkippedFile],
     quiet: bool,
+    ids: dict[str, FileId],
 ) -> None:
     """Each file link read as a file, or skipped with its reason (and its own lstat
     signature: re-pointing or removing it makes a saved index stale)."""
@@ -249,9 +284,46 @@ def _file_links(
             continue  # vanished between listing and stat
         if why is None:
             files.append((child, (st.st_size, st.st_mtime_ns)))
+            ids[child] = (st.st_dev, st.st_ino)
         else:
             (log.debug if quiet else log.warning)("skipped %s: %s", child, why)
             bad.append(SkippedFile(child, why, (st.st_size, st.st_mtime_ns)))
+
+
+def _one_name_each(
+    root: Path,
+    files: list[tuple[str, Signature]],
+    ids: dict[str, FileId],
+    linked: set[str],
+    bad: list[SkippedFile],
+    quiet: bool,
+) -> list[tuple[str, Signature]]:
+    """One name per file: a link to a file read under another name (or a second hard link)
+    would index the same passages twice, competing in ranking and citations. The real
+    file's own name is kept, as the site publishes it under that name and other pages link
+    to it (removing the link renames nothing); among links only (their target not listed:
+    excluded, say) or hard links, the first in path order, so a reload keeps the same one."""
+    kept: dict[FileId, str] = {}
+    out: list[tuple[str, Signature]] = []
+    for rel, sig in sorted(files, key=lambda f: (f[0] in linked, f[0])):
+        key = ids.get(rel)
+        if key is None or key[1] == 0:  # a file system without inode numbers: not compared
+            out.append((rel, sig))
+            continue
+        first = kept.setdefault(key, rel)
+        if first == rel:
+            out.append((rel, sig))
+            continue
+        why = f"it is the same file as {first}, which is read under that name"
+        try:
+            own = (
+                (root / rel).lstat() if rel in linked else None
+            )  # the link's own: re-pointing it makes a saved index stale
+        except OSError:
+            continue  # vanished since the listing
+        (log.debug if quiet else log.warning)("skipped %s: %s", rel, why)
+        bad.append(SkippedFile(rel, why, (own.st_size, own.st_mtime_ns) if own is not None else sig))
+    return out
 
 
 def _hidden(real: Path, roots: list[Path]) -> bool:
@@ -326,7 +398,7 @@ def _load(
         raise KnowledgeError("no text left after reading")
     page = tree.source or folder.url_of(rel)
     urls = _section_urls(tree, page, folder.url_style)
-    links = _links(tree, drafts)
+    links = _links(tree, drafts, folder)
     labels = _labels(tree, drafts)
     paged, notes = tree.paged, tree.notes
     del tree  # drafts hold what is left of it; a huge file's blocks go as passages are made
@@ -381,15 +453,23 @@ def _sentences(draft: PassageDraft, splitter: SentenceSplitter) -> tuple[str, ..
     return tuple(out)
 
 
-def _links(tree: DocTree, drafts: Sequence[PassageDraft]) -> tuple[tuple[str, str, int], ...]:
-    """The document's links, each with the number of the first passage of its section."""
+def _links(tree: DocTree, drafts: Sequence[PassageDraft], folder: FolderConfig) -> tuple[tuple[str, str, int], ...]:
+    """The document's links to places in the documentation (full URLs to the site itself
+    as paths from the knowledge folder), each with the number of the first passage of its
+    section."""
     sections = walk_sections(tree.root)
     if not any(s.links for _, s in sections):
         return ()
     first: dict[int, int] = {}
     for number, draft in enumerate(drafts, start=1):
         first.setdefault(draft.section, number)
-    return tuple((href, text, first.get(k, 0)) for k, (_, s) in enumerate(sections) for href, text in s.links)
+    out: list[tuple[str, str, int]] = []
+    for k, (_, s) in enumerate(sections):
+        for href, text in s.links:
+            local = href if href.startswith(LABEL_REF) else local_href(href, folder.base_url, folder.base_dir)
+            if local is not None:
+                out.append((local, text, first.get(k, 0)))
+    return tuple(out)
 
 
 def _labels(tree: DocTree, drafts: Sequence[PassageDraft]) -> tuple[tuple[str, int], ...]:

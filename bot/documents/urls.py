@@ -50,6 +50,45 @@ def internal_href(href: str) -> bool:
     return bool(href) and not href.startswith("//") and not _SCHEME.match(href)
 
 
+_WEB = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def linkable_href(href: str) -> bool:
+    """Whether a link may lead to a place in the same documentation: an internal one, or a
+    full http(s) URL, which may be a page of the site itself (readers record these; the
+    loader keeps those under the folder's base_url, `local_href`)."""
+    return internal_href(href) or bool(_WEB.match(href.strip()))
+
+
+def local_href(href: str, base_url: str | None, base_dir: str) -> str | None:
+    """A recorded link as the documentation's own: an internal one as it is; a full URL
+    under `base_url` (scheme and host in any case, http or https) as a path from the
+    knowledge folder ("https://site/docs/cli/#add", base_url "https://site/docs/" served
+    from folder "docs" -> "/docs/cli/#add"), which links resolve as relative ones; None
+    for another site."""
+    href = href.strip()
+    if internal_href(href):
+        return href
+    if base_url is None:
+        return None
+    site, at = _site(href), _site(base_url.rstrip("/"))
+    if site is None or at is None or site[0] != at[0] or not site[1].startswith(at[1]):
+        return None
+    rest = site[1][len(at[1]) :]
+    if rest and rest[0] not in "/#?":
+        return None  # "/docs-old/..." is not under "/docs"
+    return "/" + (f"{base_dir}/" if base_dir else "") + rest.lstrip("/")
+
+
+def _site(url: str) -> tuple[str, str] | None:
+    """(host lower-cased, the rest) of an http(s) URL."""
+    m = _WEB.match(url)
+    if m is None:
+        return None
+    host, slash, rest = url[m.end() :].partition("/")
+    return host.lower(), slash + rest
+
+
 def slug(heading: str, style: str) -> str:
     """The anchor a generator gives a heading (without de-duplication)."""
     if style == "sphinx":

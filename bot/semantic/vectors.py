@@ -186,6 +186,36 @@ def _compact(out: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out[: rows.shape[0]] if 2 * rows.shape[0] > out.shape[0] else out[: rows.shape[0]].copy()
 
 
+_WAIT = 0.05  # how often a build waiting on a model call looks whether it was given up
+
+
+def _embed(embedder: Embedder, texts: list[str], abandon: threading.Event | None) -> np.ndarray:
+    """One model call. With `abandon`, the call runs on a thread of its own: a thread
+    cannot be stopped, so when the model hangs and the build is given up, the build
+    returns (Cancelled, nothing handed on) and lets its knowledge base, texts and buffer
+    go; only the hung call stays, holding its batch."""
+    if abandon is None:
+        return embedder.embed_passages(texts)
+    box: list[np.ndarray] = []
+    failed: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            box.append(embedder.embed_passages(texts))
+        except BaseException as exc:  # handed to the build, which reports it
+            failed.append(exc)
+
+    thread = threading.Thread(target=call, name="vectors-call", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(_WAIT)
+        if abandon.is_set() and thread.is_alive():
+            raise Cancelled()
+    if failed:
+        raise failed[0]
+    return box[0]
+
+
 def build_vectors(
     embedder: Embedder,
     texts: Sequence[str],
@@ -194,6 +224,7 @@ def build_vectors(
     progress: Callable[[int, int], None] | None = None,
     checkpoint: Callable[[VectorSet, np.ndarray], None] | None = None,
     checkpoint_seconds: float = CHECKPOINT_SECONDS,
+    abandon: threading.Event | None = None,
 ) -> tuple[VectorSet, int]:
     """Vectors of `texts`, reusing `previous` ones (a set, or several tried in turn) whose
     text hash matches; returns the set and how many texts were embedded. Raises Cancelled
@@ -202,7 +233,8 @@ def build_vectors(
     `checkpoint`, every `checkpoint_seconds` while embedding, gets the set being made and
     the rows of it that are done (reused and new, ascending): saved, they are the
     `previous` of the next build, which then embeds only the rest. A model error raises
-    ModelFailed with the vectors done so far, like Cancelled."""
+    ModelFailed with the vectors done so far, like Cancelled. `abandon` set (a hung model
+    given up) stops it even inside a model call, with nothing handed on (`_embed`)."""
     hashes = text_hashes(texts)
     out = np.zeros((len(texts), embedder.dim), dtype=np.float16)
     todo = np.arange(len(texts))
@@ -235,7 +267,9 @@ def build_vectors(
             raise Cancelled(VectorSet(embedder.model_id, _compact(out, rows), hashes[rows]))
         batch = todo[a : a + BATCH]
         try:
-            out[batch] = embedder.embed_passages([texts[i] for i in batch.tolist()])
+            out[batch] = _embed(embedder, [texts[i] for i in batch.tolist()], abandon)
+        except Cancelled:
+            raise
         except Exception as exc:
             rows = finished_rows()
             raise ModelFailed(VectorSet(embedder.model_id, _compact(out, rows), hashes[rows])) from exc

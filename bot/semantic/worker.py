@@ -251,12 +251,14 @@ class VectorWorker:
         saved_p = False
         try:
             keeping = self._keeping("passages", cancel, beat)
-            vp, n_p = build_vectors(self.embedder, passages, prev_p, cancel, *keeping)
+            vp, n_p = build_vectors(self.embedder, passages, prev_p, cancel, *keeping, abandoned)
             if n_p and self.sentences and sents:  # the sentences may take longer still: keep the passages done
                 saved_p = self._save("passages", vp, cancel)
                 beat[0] = time.monotonic()
             vs, n_s = (
-                build_vectors(self.embedder, sents, prev_s, cancel, *self._keeping("sentences", cancel, beat))
+                build_vectors(
+                    self.embedder, sents, prev_s, cancel, *self._keeping("sentences", cancel, beat), abandoned
+                )
                 if self.sentences
                 else (None, 0)
             )

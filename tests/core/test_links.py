@@ -12,7 +12,7 @@ from bot.documents.links import incoming_anchors
 from bot.documents.loader import load_knowledge
 from bot.documents.model import ReadOptions, walk_sections
 from bot.documents.readers import markdown
-from bot.documents.urls import internal_href
+from bot.documents.urls import internal_href, local_href
 from bot.knowledge import KnowledgeBase
 from bot.store import load_built, save_built
 
@@ -97,7 +97,8 @@ def test_markdown_reader_records_internal_links_per_section() -> None:
         ("#sync", "sync"),
     )
     assert links[("sync",)][:2] == (("#install", "the other one"), ("#update-latest", "update"))
-    assert links[("update latest",)] == ()  # another site: not a place in this documentation
+    # A full URL may be the site itself: kept for the loader to judge against base_url.
+    assert links[("update latest",)] == (("https://python-poetry.org/docs/x/#y", "allowed by the constraints"),)
     # The link's target is kept aside; the text reads as before.
     assert "See Dependency groups for more" in tree_text(tree)
 
@@ -120,6 +121,17 @@ def test_internal_href() -> None:
     assert internal_href("/docs/cli/#add")
     for href in ("https://example.org/#x", "mailto:a@b.c", "//cdn.example.org/x", "", "  "):
         assert not internal_href(href)
+
+
+def test_local_href_takes_full_urls_under_base_url_as_paths_from_the_folder() -> None:
+    base = "https://Site.example/docs/"
+    assert local_href("https://site.example/docs/cli/#add", base, "docs") == "/docs/cli/#add"
+    assert local_href("HTTP://SITE.EXAMPLE/docs#x", base, "") == "/#x"
+    assert local_href("https://site.example/docs/a.html?v=1#x", base, "") == "/a.html?v=1#x"
+    assert local_href("cli.md#add", base, "docs") == "cli.md#add"  # internal: as it is
+    for other in ("https://site.example/docs-old/cli/#add", "https://other.example/docs/#x", "mailto:a@b.c"):
+        assert local_href(other, base, "docs") is None
+    assert local_href("https://site.example/docs/cli/#add", None, "") is None  # no base_url: another site
 
 
 def test_incoming_anchors_go_to_the_first_passage_of_the_linked_section(tmp_path: Path) -> None:
@@ -350,3 +362,30 @@ def test_hugo_relref_in_either_shortcode_form_is_the_destination() -> None:
         ("cli#sync", "sync"),
     )
     assert tree_text(tree) == "Use groups and sync."
+
+
+def test_full_urls_to_the_site_itself_resolve_like_relative_links(tmp_path: Path) -> None:
+    # "https://site/docs/cli/#add" with the folder's base_url "https://site/docs/" was taken
+    # for another site: its words never reached the section.
+    root = tmp_path / "kb"
+    docs = root / "docs"
+    (docs / "guide").mkdir(parents=True)
+    (root / "about.md").write_text("# About\n\nSee [adding things](https://site.example/docs/cli/#add).\n")
+    (docs / "kb.toml").write_text('base_url = "https://site.example/docs"\nurl_style = "hugo"\n')
+    (docs / "_index.md").write_text("# Docs\n\n## Welcome\n\nStart here with the tool.\n")
+    (docs / "cli.md").write_text("# Commands\n\n## add\n\nAdds a package.\n\n## remove\n\nRemoves one.\n")
+    (docs / "guide" / "start.md").write_text(
+        "# Start\n\n"
+        "Use [the add command](https://site.example/docs/cli/#add) or [remove](http://SITE.example/docs/cli#remove),"
+        " read [the welcome](https://site.example/docs/#welcome), not [old docs](https://site.example/docs-old/cli/#add)"
+        " nor [another site](https://other.example/docs/cli/#add).\n"
+    )
+    built = build_knowledge(root)
+    got = by_section(built.kb, incoming_anchors(built.kb))
+    assert got == {
+        ("docs/cli.md", ("add",)): ["the add command"],  # about.md is outside base_url's folder: another page
+        ("docs/cli.md", ("remove",)): ["remove"],
+        ("docs/_index.md", ("Welcome",)): ["the welcome"],
+    }
+    [start] = [d for d in built.kb.documents if d.path == "docs/guide/start.md"]
+    assert len(start.links) == 3  # links to other sites are not kept

@@ -287,9 +287,15 @@ def test_links_are_read_only_inside_the_knowledge_folder_and_linked_folders(tmp_
         (kb_dir / "env.txt").symlink_to("/proc/self/environ")  # the bot's environment, token included
         (kb_dir / "proc").symlink_to("/proc", target_is_directory=True)
     kb = load_knowledge(kb_dir)
-    assert [d.path for d in kb.documents] == ["a.txt", "docs/copy.md", "docs/guide.md", "same.txt", "sub/b.txt"]
+    assert [d.path for d in kb.documents] == ["a.txt", "docs/guide.md", "sub/b.txt"]
     outside_why = "it links to a file outside the knowledge folder: copy the file in instead"
-    expected = {"key.txt": outside_why, "docs/up.txt": outside_why}
+    expected = {
+        "key.txt": outside_why,
+        "docs/up.txt": outside_why,
+        # Accepted, and then read once, under the real file's name.
+        "same.txt": "it is the same file as sub/b.txt, which is read under that name",
+        "docs/copy.md": "it is the same file as docs/guide.md, which is read under that name",
+    }
     if Path("/proc/self/environ").exists():
         expected |= {"env.txt": outside_why, "proc/": "it links to a system folder, which is never read"}
     assert skipped(kb) == expected
@@ -447,8 +453,12 @@ def test_a_file_link_into_a_linked_folder_read_later_or_into_a_hidden_folder(tmp
     (kb_dir / ".git" / "config").write_text("url = https://user:secret@example.org/repo\n")
     (kb_dir / "config.txt").symlink_to(kb_dir / ".git" / "config")
     kb = load_knowledge(kb_dir)
-    assert [d.path for d in kb.documents] == ["README.md", "docs/guide.md"]
-    assert skipped(kb) == {"config.txt": "it links to a hidden file, and hidden files are never read"}
+    assert [d.path for d in kb.documents] == ["docs/guide.md"]
+    assert skipped(kb) == {
+        "config.txt": "it links to a hidden file, and hidden files are never read",
+        # Not refused as outside: accepted, then read once, under the real file's name.
+        "README.md": "it is the same file as docs/guide.md, which is read under that name",
+    }
 
 
 def test_a_folder_link_to_a_hidden_folder_is_not_walked(tmp_path):
@@ -463,3 +473,49 @@ def test_a_folder_link_to_a_hidden_folder_is_not_walked(tmp_path):
     assert [d.path for d in kb.documents] == ["a.txt"]
     why = "it links to a hidden folder, and hidden folders are never read"
     assert skipped(kb) == {"more/": why, "notes/": why}
+
+
+def test_a_file_linked_to_another_file_in_the_folder_is_read_once(tmp_path):
+    # Both names were read: the same passages twice, competing in ranking and citations.
+    # The real file's name is kept (the one the site publishes and links point to); the
+    # link is reported with its reason, and two links to one unlisted file keep the first.
+    (tmp_path / "guide.md").write_text("# Guide\n\nHow to install the tool on a new machine.\n")
+    (tmp_path / "a-guide.md").symlink_to(tmp_path / "guide.md")  # sorts first, still the link
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "again.md").symlink_to(Path("..") / "guide.md")
+    (tmp_path / "kb.toml").write_text('exclude = ["drafts/"]\n')
+    (tmp_path / "drafts").mkdir()
+    (tmp_path / "drafts" / "plan.txt").write_text(ARTICLE)
+    (tmp_path / "plan.txt").symlink_to(tmp_path / "drafts" / "plan.txt")  # its target is not listed
+    (tmp_path / "plan2.txt").symlink_to(tmp_path / "drafts" / "plan.txt")
+    os.link(tmp_path / "guide.md", tmp_path / "hard.md")  # a hard link: another name, one file
+    kb = load_knowledge(tmp_path)
+    assert [d.path for d in kb.documents] == ["guide.md", "plan.txt"]
+    assert skipped(kb) == {
+        "a-guide.md": "it is the same file as guide.md, which is read under that name",
+        "hard.md": "it is the same file as guide.md, which is read under that name",
+        "plan2.txt": "it is the same file as plan.txt, which is read under that name",
+        "sub/again.md": "it is the same file as guide.md, which is read under that name",
+    }
+    assert [p.document for p in kb.passages].count("guide.md") == len(kb.passages) - 1
+    # Re-pointing the skipped link makes a saved index stale: its own signature is kept.
+    assert "a-guide.md" in {rel for rel, _ in scan_knowledge(tmp_path).entries()}
+
+
+def test_a_folder_linked_to_a_folder_read_anyway_keeps_the_real_name_and_is_reported(tmp_path):
+    # "a-docs -> guide" sorts first: the folder was read as a-docs/ and guide/ itself was
+    # left out, in the log only. The real folder's name is kept (the site publishes it), and
+    # the link is in the reload report like the file links beside it.
+    (tmp_path / "guide").mkdir()
+    (tmp_path / "guide" / "start.md").write_text("# Start\n\nHow to begin with the tool.\n")
+    (tmp_path / "a-docs").symlink_to(tmp_path / "guide", target_is_directory=True)
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "also").symlink_to(Path("..") / "guide", target_is_directory=True)  # walked before guide/
+    (tmp_path / "x" / "up").symlink_to(tmp_path, target_is_directory=True)  # a loop
+    kb = load_knowledge(tmp_path)
+    assert [d.path for d in kb.documents] == ["guide/start.md"]
+    assert skipped(kb) == {
+        "a-docs/": "it links to the folder guide/, which is read under that name",
+        "x/also/": "it links to the folder guide/, which is read under that name",
+        "x/up/": "it links to the knowledge folder itself, which is read already",
+    }

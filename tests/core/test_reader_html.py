@@ -424,3 +424,33 @@ def test_rows_and_items_without_end_tags_are_siblings_not_nested(tag_rule):
     items = "".join(f"<li><p>item {i}" for i in range(3000))
     lists = [b for b in read(f"<ul>{items}</ul>").root.blocks if isinstance(b, ListBlock)]
     assert len(lists[0].items) == 3000
+
+
+def test_the_element_tree_is_freed_when_read_and_never_holds_unread_content(tag_rule):
+    # A page's tree is cycles (parent <-> children): without a full garbage collection its
+    # nodes all stayed after the read (4.8 MB of HTML took 510 MB). Inline scripts, styles
+    # and SVG icons, whose content is never read, are not kept in the tree at all.
+    import gc
+
+    builder = html_reader._TreeBuilder()
+    builder.feed("<p>a<svg><g><path d='M0'/></g><p>x</p></svg>b<script>var p = '<p>';</script>c</p><p>d</p>")
+    builder.close()
+    [p1, p2] = builder.root.children
+    assert [c.data if isinstance(c, html_reader._Text) else (c.tag, c.children) for c in p1.children] == [
+        "a",
+        ("svg", []),
+        "b",
+        ("script", []),
+        "c",
+    ]
+    assert p2.tag == "p" and p2.children[0].data == "d"  # the stack stayed right
+    del builder, p1, p2
+    page = "<html><head><title>T</title></head><body><main>" + "<p>Some <em>text</em> here.</p>" * 200 + "</main>"
+    gc.collect()
+    gc.disable()
+    try:
+        tree = read(page + "<style>p{}</style></body></html>")
+        alive = sum(isinstance(o, html_reader._Node) for o in gc.get_objects())
+    finally:
+        gc.enable()
+    assert alive == 0 and tree.title == "T" and len(tree.root.blocks) == 200

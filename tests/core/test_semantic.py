@@ -718,3 +718,79 @@ def test_a_build_that_finished_is_not_given_up_while_it_saves(tmp_path: Path, mo
     monkeypatch.setattr(worker_mod, "save_vectors", save)
     again = CountingEmbedder()
     assert KnowledgeService.open(kdir, embedder=again).semantic.ready and again.passages_embedded == 0
+
+
+def test_a_build_given_up_as_hung_lets_its_knowledge_base_and_vectors_go(tmp_path: Path, monkeypatch):
+    # The model call cannot be stopped, but the build around it can: it held the old
+    # knowledge base (through on_ready), the texts and its whole buffer of vectors for as
+    # long as the model hung, which may be for good.
+    import gc
+    import weakref
+
+    monkeypatch.setattr(vectors_mod, "BATCH", 1)
+    monkeypatch.setattr(worker_mod, "STALL_SECONDS", 0.3)
+    buffers: list[weakref.ref] = []
+    zeros = np.zeros
+
+    def tracked_zeros(*args, **kwargs):
+        out = zeros(*args, **kwargs)
+        if sys._getframe(1).f_code.co_name == "build_vectors":  # a build's buffer
+            buffers.append(weakref.ref(out))
+        return out
+
+    monkeypatch.setattr(vectors_mod.np, "zeros", tracked_zeros)
+    kdir = _write(tmp_path / "k", DOCS)
+    e = HangingEmbedder(at=3)
+    try:
+        service = KnowledgeService.open(kdir, embedder=e)
+        assert e.hung.wait(10)
+        first_kb = weakref.ref(service.engine.kb)
+        first_buffers = list(buffers)
+        assert service.wait_semantic(10) and not service.semantic.ready  # given up
+        _write(kdir, MORE)
+        service.reload()
+        assert service.wait_semantic(10) and service.semantic.ready
+        assert not e.let_go.is_set()  # the first model call still hangs...
+        _wait_for(lambda: not any(t.name == "vectors-embed" and t.is_alive() for t in threading.enumerate()))
+        gc.collect()
+        assert first_kb() is None  # ...yet its build has ended and holds nothing
+        assert first_buffers and all(ref() is None for ref in first_buffers)
+    finally:
+        e.let_go.set()
+
+
+def test_a_superseded_build_stops_at_its_next_batch_and_its_memory_goes_with_the_next_build(
+    tmp_path: Path, monkeypatch
+):
+    import gc
+    import weakref
+
+    monkeypatch.setattr(vectors_mod, "BATCH", 1)
+    buffers: list[weakref.ref] = []
+    zeros = np.zeros
+
+    def tracked_zeros(*args, **kwargs):
+        out = zeros(*args, **kwargs)
+        if sys._getframe(1).f_code.co_name == "build_vectors":
+            buffers.append(weakref.ref(out))
+        return out
+
+    monkeypatch.setattr(vectors_mod.np, "zeros", tracked_zeros)
+    kdir = _write(tmp_path / "k", DOCS)
+    e = MeteredEmbedder()
+    service = KnowledgeService.open(kdir, embedder=e)
+    e.permits.release(2)
+    _wait_for(lambda: e.passages_embedded == 2)
+    first_kb, first_buffers = weakref.ref(service.engine.kb), list(buffers)
+    _write(kdir, MORE)
+    service.reload()
+    calls_then = e.passages_embedded
+    for _ in range(1000):
+        e.permits.release()
+    assert service.wait_semantic(10) and service.semantic.ready
+    passages, sents, _ = worker_mod._texts(service.engine.kb, True)
+    # The first build made at most the one call already waiting; nothing was embedded twice.
+    assert e.passages_embedded == len(set(passages)) + len(set(sents))
+    assert calls_then == 2
+    gc.collect()
+    assert first_kb() is None and first_buffers and all(ref() is None for ref in first_buffers)

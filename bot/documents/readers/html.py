@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
@@ -36,7 +37,7 @@ from ..model import (
 from ..outline import Heading, build_sections
 from ..scraped import find_junk, fold_spaces, junk_note
 from ..treebuild import term_item
-from ..urls import internal_href
+from ..urls import linkable_href
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,15 @@ _FEED_CHARS = 256 * 1024
 _HEADING_LINK_MARKS = "¶#§🔗\uf0c1 "
 
 
-@dataclass(eq=False)
+# Elements whose content is never text: not kept in the tree (inline scripts, styles and SVG
+# icons are a large share of a page's markup; kept, they were most of its nodes).
+_UNREAD = _words("script style template svg math noscript")
+_NO_ATTRS: dict[str, str] = {}  # shared by every element without attributes (never changed)
+# The attributes the reader looks at; the rest (style, title, data-*, ...) are not kept.
+_READ_ATTRS = _words("class id name href role hidden aria-hidden start colspan rel")
+
+
+@dataclass(eq=False, slots=True)  # slots: a page makes a node per element and per text run
 class _Node:
     tag: str
     attrs: dict[str, str]
@@ -124,7 +133,7 @@ class _Node:
                 yield from child.elements()
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Text:
     data: str
     line: int
@@ -137,6 +146,7 @@ class _TreeBuilder(HTMLParser):
         super().__init__(convert_charrefs=True)  # entities are decoded once, here
         self.root = _Node("#document", {}, 1)
         self._stack: list[_Node] = [self.root]
+        self._unread = 0  # open elements of _UNREAD: what is inside them is not kept
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         implied = _IMPLIED_END.get(tag)
@@ -152,21 +162,32 @@ class _TreeBuilder(HTMLParser):
                 if name in closes:
                     cut = i
             if cut:
-                del self._stack[cut:]
+                self._pop(cut)
         parent = self._stack[-1]
-        node = _Node(tag, {k: v or "" for k, v in attrs}, self.getpos()[0], parent=parent)
-        parent.children.append(node)
+        # Tag and attribute names interned: a page repeats a few dozen of them.
+        kept = {sys.intern(k): v or "" for k, v in attrs if k in _READ_ATTRS} or _NO_ATTRS
+        node = _Node(sys.intern(tag), kept, self.getpos()[0], parent=parent)
+        if not self._unread:
+            parent.children.append(node)  # inside an unread element it only keeps the stack right
         if tag not in _VOID:
             self._stack.append(node)
+            self._unread += tag in _UNREAD
 
     def handle_endtag(self, tag: str) -> None:
         for i in range(len(self._stack) - 1, 0, -1):
             if self._stack[i].tag == tag:
-                del self._stack[i:]
+                self._pop(i)
                 return
 
+    def _pop(self, i: int) -> None:
+        """Close the open elements from stack position `i` up."""
+        if self._unread:
+            self._unread -= sum(n.tag in _UNREAD for n in self._stack[i:])
+        del self._stack[i:]
+
     def handle_data(self, data: str) -> None:
-        self._stack[-1].children.append(_Text(data, self.getpos()[0]))
+        if not self._unread:
+            self._stack[-1].children.append(_Text(data, self.getpos()[0]))
 
 
 def _dropped(node: _Node) -> bool:
@@ -415,7 +436,7 @@ class _Content:
                 parts.append(_wrap(self._inline(n.children, bold, True), "*"))
             elif n.tag in _BLOCKS:  # a block inside a table cell or an inline element
                 parts.append(" " + self._inline(n.children, bold, italic) + " ")
-            elif n.tag == "a" and internal_href(n.attrs.get("href") or ""):
+            elif n.tag == "a" and linkable_href(n.attrs.get("href") or ""):
                 md = self._inline(n.children, bold, italic)
                 parts.append(md)
                 label = " ".join(inline.to_plain(md).split())
@@ -538,7 +559,11 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     except (AssertionError, ValueError) as exc:  # html.parser gives up on some broken markup
         raise KnowledgeError(f"the HTML cannot be parsed ({exc})") from None
     doc = builder.root
+    del builder
     try:
+        title_node = _find(doc, "title")
+        page_title = fold_spaces(_raw_text(title_node, drop=False)) if title_node is not None else ""
+        source = _canonical(doc)
         content = _main_content(doc)
         walker = _Content(article_headers=content.tag not in ("body", "#document"), deadline=deadline)
         made = _Events(walker)
@@ -548,8 +573,11 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         events: list[tuple[int, _Event]] = list(made)
     except RecursionError:
         raise KnowledgeError("the HTML is nested too deeply to read") from None
+    _release(doc)  # the element tree is read: its memory goes before the sections are made
+    del doc, content, title_node
 
     main = main_text(markup, path)
+    del markup
     if main is not None:
         kept = [(line, e) for line, e in events if isinstance(e, Heading) or main.covers(_event_text(e))]
         if any(not isinstance(e, Heading) for _, e in kept):  # else trafilatura read another page
@@ -569,9 +597,19 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     root = build_sections(events, walker.links)
     if main is not None:
         root = _prune(root, main)
-    title_node = _find(doc, "title")
-    title = h1 or (fold_spaces(_raw_text(title_node, drop=False)) if title_node is not None else "") or None
-    return DocTree(title=title, root=root, source=_canonical(doc), notes=tuple(notes))
+    return DocTree(title=h1 or page_title or None, root=root, source=source, notes=tuple(notes))
+
+
+def _release(doc: _Node) -> None:
+    """Unlink every node from its parent and children: the tree is cycles (children and
+    parent point both ways), which refcounting alone never frees; unlinked, a page's
+    nodes go at once instead of at some later full garbage collection."""
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        stack.extend(c for c in node.children if isinstance(c, _Node))
+        node.children = []
+        node.parent = None
 
 
 class _Events(list[tuple[int, _Event]]):

@@ -68,7 +68,7 @@ from ..model import (
     Table,
 )
 from ..treebuild import OpenSection, term_item
-from ..urls import internal_href
+from ..urls import linkable_href
 from ._markdown_source import prepare
 
 log = logging.getLogger(__name__)
@@ -606,7 +606,7 @@ def _links(tokens: Sequence[Token], start: int, end: int, out: list[tuple[str, s
                 href, text = str(child.attrGet("href") or ""), []
             elif child.type == "link_close":
                 label = " ".join("".join(text).split())
-                if href is not None and label and internal_href(href):
+                if href is not None and label and linkable_href(href):
                     out.append((href, label))
                 href = None
             elif href is not None and child.type in ("text", "code_inline"):

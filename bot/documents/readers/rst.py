@@ -51,7 +51,7 @@ from ..model import (
     Table,
 )
 from ..treebuild import OpenSection, term_item
-from ..urls import LABEL_REF, internal_href
+from ..urls import LABEL_REF, linkable_href
 from . import _rst_sphinx
 
 log = logging.getLogger(__name__)
@@ -373,7 +373,7 @@ def _links(node: nodes.Node, out: list[tuple[str, str]]) -> None:
         return
     for ref in node.findall(nodes.reference):
         uri = ref.get("refuri")
-        href = uri if uri and (uri.startswith(LABEL_REF) or internal_href(uri)) else None
+        href = uri if uri and (uri.startswith(LABEL_REF) or linkable_href(uri)) else None
         if href is None and not uri and ref.get("refid"):
             href = "#" + ref["refid"]
         text = " ".join(ref.astext().split())
