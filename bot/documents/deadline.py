@@ -22,6 +22,9 @@ from typing import Self
 from ..errors import ReaderTimeout
 
 _GRACE_S = 1.0  # the watchdog leaves the cooperative check this long to act first
+# A broad `except Exception` inside a parser can swallow the interruption, so it is raised
+# again this often until the block is left.
+_REPEAT_S = 0.5
 
 
 class Deadline:
@@ -60,14 +63,18 @@ class Deadline:
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(
                     ctypes.c_ulong(self._thread), ctypes.py_object(ReaderTimeout)
                 )
+                self._timer = threading.Timer(_REPEAT_S, self._interrupt)
+                self._timer.daemon = True
+                self._timer.start()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         with self._lock:
             self._armed = False
-            if self._fired and exc_type is None:
-                # Fired but not raised yet: withdraw it so it cannot hit the caller later.
+            if self._fired:
+                # One fired but not raised yet (or a repeat): withdraw it so it cannot hit
+                # the caller later.
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread), None)
         if self._timer is not None:
             self._timer.cancel()

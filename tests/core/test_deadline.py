@@ -25,3 +25,19 @@ def test_deadline_disarmed_after_the_block() -> None:
     with pytest.raises(ReaderTimeout):
         deadline.check()  # the limit has passed; only check() says so now
     time.sleep(1.3)  # past the watchdog's grace: nothing may arrive out of the blue
+
+
+def test_swallowed_interruption_is_raised_again() -> None:
+    # A parser's broad `except` may swallow the first interruption; the watchdog repeats it.
+    swallowed = 0
+    end = time.monotonic() + 10  # bounded if the watchdog fails
+    with pytest.raises(ReaderTimeout), Deadline(0.05):
+        while time.monotonic() < end:
+            try:
+                while time.monotonic() < end:
+                    pass
+            except Exception:
+                swallowed += 1
+                if swallowed > 1:
+                    raise
+    assert swallowed == 2
