@@ -468,6 +468,39 @@ def test_a_model_that_runs_one_call_at_a_time_gets_one_question_thread():
     assert VectorWorker(HashEmbedder(), None).questions.workers == 2  # models that do not say
 
 
+class PriorityEmbedder(HashEmbedder):
+    """The fake model, noting the niceness of the thread it embeds passages on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.niceness: list[int] = []
+
+    def embed_passages(self, texts):
+        self.niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return super().embed_passages(texts)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="niceness per thread is Linux's")
+def test_a_background_build_runs_at_a_lower_priority_than_questions(knowledge_dir):
+    # Questions answered from words while the vectors are built get the cores first; the
+    # asking thread's own priority is left as it was.
+    e = PriorityEmbedder()
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    worker = worker_mod.VectorWorker(e, None)
+    status = worker.start(load_knowledge(knowledge_dir), lambda sem: None)
+    assert not status.ready and worker.wait(30)
+    assert e.niceness and min(e.niceness) >= max(mine, worker_mod.BUILD_NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
+
+
+def test_dense_products_run_on_one_blas_thread():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    DenseIndex(np.eye(3, dtype=np.float32), "m")
+    for lib in threadpoolctl.threadpool_info():
+        if lib["user_api"] == "blas":
+            assert lib["num_threads"] == 1
+
+
 def test_unreadable_saved_vectors_are_ignored(tmp_path: Path):
     (tmp_path / "v").mkdir()
     (tmp_path / "v" / "meta.json").write_text("{not json")
