@@ -96,7 +96,7 @@ def _hybrid(model: str, eval_dir: Path) -> dict[str, list]:
         built = build_knowledge(kdir)
         holder: dict[str, object] = {}
         worker = VectorWorker(embedder, ROOT / "bench" / ".cache" / f"{name}-vectors-{model}")
-        worker.start(built.kb, lambda sem: holder.setdefault("sem", sem))
+        worker.start(built.kb, lambda sem, h=holder: h.setdefault("sem", sem))
         worker.wait()
         hybrid = AnswerEngine(built.kb, EngineConfig(), index=built.index, semantic=holder["sem"])  # type: ignore[arg-type]
         lines = [json.loads(line)["q"] for line in qfile.read_text(encoding="utf-8").splitlines() if line.strip()]

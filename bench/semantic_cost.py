@@ -1,13 +1,22 @@
 """What semantic matching costs: the question path with the model (and where its time
-goes), passages embedded per second, start-up from a saved index with saved vectors, and
-(bench/dense_scale.py) dense search memory and time at 100k / 1M passages. Timings on a
-shared 2-core host are rough: the load average is printed with them.
+goes), passages embedded per second, start-up from a saved index with saved vectors,
+words-only question latency while vectors are built in the background, and the vectors'
+memory at 100k and 1M passages (bench/dense_scale.py times dense search at those sizes).
+Timings on a shared 2-core host are rough: the load average is printed with them.
 
     python bench/semantic_cost.py [--model minilm-l6] [--questions 200]
 
 The knowledge base is SQuAD's 2,067 paragraphs; its passage and sentence vectors come from
 the bench/.cache/ embeddings (written into the saved-vector folder before the first start,
 so no run embeds SQuAD again); only the questions are embedded live, as in the bot.
+
+Each question goes through every path in turn (the model alone, the whole hybrid path, the
+bot's own part, the dense scan, words only), so a drift of this host's speed shows in all of
+them alike; the bot's own part is the hybrid path with the question's vector looked up
+(everything but the model's arithmetic, the question thread's hand-over included), measured
+directly rather than as hybrid minus embedding. "During a build": words-only questions while
+one SQuAD article's passages are embedded in the background, as after a start or a reload
+with new passages.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,13 +38,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from embedcache import Precomputed  # noqa: E402
+from semantic_kb import Squad  # noqa: E402
+
+from bot.answer import AnswerEngine  # noqa: E402
 from bot.documents.loader import LoadConfig  # noqa: E402
 from bot.retrieval.fusion import fusion_for  # noqa: E402
-from bot.semantic.embedder import load_embedder  # noqa: E402
+from bot.semantic.dense import FLOAT32_BUDGET  # noqa: E402
+from bot.semantic.embedder import Embedder, load_embedder  # noqa: E402
+from bot.semantic.questions import QuestionEmbedder  # noqa: E402
 from bot.semantic.texts import passage_text  # noqa: E402
 from bot.semantic.vectors import VectorSet, save_vectors, text_hashes, vectors_dir  # noqa: E402
+from bot.semantic.worker import VectorWorker  # noqa: E402
 from bot.service import KnowledgeService  # noqa: E402
 from bot.store import cache_dir  # noqa: E402
+from bot.text import clean_invisible  # noqa: E402
 
 CLEAN = LoadConfig(junk_markers=())  # as bench/semantic_kb.py loads SQuAD: the cached texts match
 
@@ -43,15 +60,6 @@ CLEAN = LoadConfig(junk_markers=())  # as bench/semantic_kb.py loads SQuAD: the 
 def _pct(times: list[float], q: float) -> float:
     times = sorted(times)
     return times[max(0, int(len(times) * q) - 1)]
-
-
-def _timed(fn: Callable[[str], object], questions: list[str]) -> list[float]:
-    out = []
-    for q in questions:
-        t = time.perf_counter()
-        fn(q)
-        out.append((time.perf_counter() - t) * 1000)
-    return out
 
 
 def _seed_vectors(kdir: Path, squad, model: str) -> None:
@@ -66,14 +74,50 @@ def _seed_vectors(kdir: Path, squad, model: str) -> None:
         save_vectors(folder / kind, VectorSet(v.embedder.model_id, vecs, text_hashes(texts)))
 
 
+def _sentences(service: KnowledgeService) -> list[str]:
+    return [s for p in service.knowledge.passages for s in p.sentences]
+
+
+def _memory_mb(n: int, dim: int, sentences_per_passage: float) -> dict[str, float]:
+    """What n passages' vectors take in memory, by bot/semantic/dense.py's rule: searched
+    passage vectors float32 within FLOAT32_BUDGET, else int8 plus a float32 scale each;
+    sentence vectors (looked up by row) float16 as saved, as many a passage as here."""
+    f32 = n * dim * 4
+    searched = f32 if f32 <= FLOAT32_BUDGET else n * dim + n * 4
+    sentences = n * sentences_per_passage * dim * 2
+    return {
+        "passages": round(searched / 2**20, 1),
+        "passages_storage": "float32" if f32 <= FLOAT32_BUDGET else "int8",  # type: ignore[dict-item]
+        "sentences": round(sentences / 2**20, 1),
+        "saved_on_disk": round((n * dim * 2 + sentences) / 2**20, 1),
+    }
+
+
+def _during_build(
+    lexical: KnowledgeService, embedder: Embedder, squad: Squad, questions: list[str], articles: int = 1
+) -> list[float]:
+    """Words-only question latency while a knowledge base of `articles` SQuAD articles has
+    its vectors built in the background (as after a start or reload with new passages: the
+    questions are answered from words meanwhile)."""
+    worker = VectorWorker(embedder, None, sentences=False)
+    worker.start(squad.kb(range(articles)), lambda sem: None)
+    time.sleep(1.0)  # the model is at work
+    times: list[float] = []
+    while not worker.wait(0) and len(times) < 4 * len(questions):
+        q = questions[len(times) % len(questions)]
+        t = time.perf_counter()
+        lexical.ask(q)
+        times.append((time.perf_counter() - t) * 1000)
+    worker.wait()
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="minilm-l6")
     ap.add_argument("--questions", type=int, default=200)
     ap.add_argument("--passages", type=int, default=128, help="paragraphs embedded for the passages/s figure")
     args = ap.parse_args(argv)
-    from semantic_kb import Squad
-
     load0 = os.getloadavg()[0]
     squad = Squad()
     embedder = load_embedder(args.model, threads=2)
@@ -102,18 +146,37 @@ def main(argv: list[str] | None = None) -> int:
     hybrid_ready = time.perf_counter() - t
     status = service.semantic
     step = max(1, len(squad.questions) // args.questions)
-    questions = [q.question for q in squad.questions[::step][: args.questions]]
+    # As the engine embeds them (cleaned, stripped): the bot part's vectors are looked up.
+    questions = [clean_invisible(q.question).strip() for q in squad.questions[::step][: args.questions]]
     engine = service.engine
     sem = engine.semantic
     assert sem is not None
     m = fusion_for(sem.model_id).candidates
-    # The question path, the question embedded live (no cache), then its parts.
-    times = _timed(service.ask, questions)
-    embed = _timed(lambda q: embedder.embed_queries([q]), questions)
-    vecs = {q: embedder.embed_queries([q])[0] for q in questions}
-    dense = _timed(lambda q: sem.passages.top(vecs[q], m), questions)
     lexical = KnowledgeService.open(kdir, clean_config=CLEAN)
-    ltimes = _timed(lexical.ask, questions)
+    # Each question through every path in turn (this host's speed drifts by 30 % within
+    # minutes; interleaved, every figure sees the same drift): the model alone, the whole
+    # hybrid path (question embedded live on the question thread, as in the bot), the bot's
+    # own part (the same path with the question's vector looked up, so everything but the
+    # model's arithmetic), the dense scan alone, and the words-only path.
+    vecs: dict[str, np.ndarray] = {}
+    pre = Precomputed(embedder, vecs)
+    bot_sem = replace(sem, embedder=pre, questions=QuestionEmbedder(pre, workers=1))
+    bot = AnswerEngine.from_built(service.built, engine.config, engine.analyzer, bot_sem)
+    times, embed, own, dense, ltimes = [], [], [], [], []
+    for q in questions:
+        t = time.perf_counter()
+        vecs[q] = embedder.embed_queries([q])[0]
+        embed.append((time.perf_counter() - t) * 1000)
+        for fn, out in ((service.ask, times), (bot.ask, own), (lexical.ask, ltimes)):
+            t = time.perf_counter()
+            fn(q)
+            out.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        sem.passages.top(vecs[q], m)
+        dense.append((time.perf_counter() - t) * 1000)
+    during = _during_build(lexical, embedder, squad, questions)
+    dim = embedder.dim
+    spp = len(_sentences(service)) / max(1, len(service.knowledge.passages))  # sentences a passage
     out = {
         "model": embedder.model_id,
         "passages_per_s": round(per_s, 1),
@@ -125,10 +188,16 @@ def main(argv: list[str] | None = None) -> int:
         "hybrid_p99_ms": round(_pct(times, 0.99), 1),
         "embed_question_p50_ms": round(statistics.median(embed), 2),
         "embed_question_p99_ms": round(_pct(embed, 0.99), 2),
+        "bot_part_p50_ms": round(statistics.median(own), 2),
+        "bot_part_p99_ms": round(_pct(own, 0.99), 2),
         "dense_top_p50_ms": round(statistics.median(dense), 2),
         "dense_top_p99_ms": round(_pct(dense, 0.99), 2),
         "lexical_p50_ms": round(statistics.median(ltimes), 1),
         "lexical_p99_ms": round(_pct(ltimes, 0.99), 1),
+        "lexical_during_build_p50_ms": round(statistics.median(during), 1) if during else None,
+        "lexical_during_build_p99_ms": round(_pct(during, 0.99), 1) if during else None,
+        "questions_during_build": len(during),
+        "vectors_memory_mb": {str(n): _memory_mb(n, dim, spp) for n in (100_000, 1_000_000)},
         "paragraphs": len(service.knowledge.passages),
         "questions": len(questions),
         "load_average_start_end": [round(load0, 2), round(os.getloadavg()[0], 2)],

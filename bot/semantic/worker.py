@@ -329,4 +329,3 @@ def _background(build: Callable[..., None], *args: object) -> None:
         except OSError as exc:  # a sandbox may refuse: the build runs as it is
             log.debug("could not lower the vector build's priority: %s", exc)
     build(*args)
-
