@@ -147,7 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     status = service.semantic
     step = max(1, len(squad.questions) // args.questions)
     # As the engine embeds them (cleaned, stripped): the bot part's vectors are looked up.
-    questions = [clean_invisible(q.question).strip() for q in squad.questions[::step][: args.questions]]
+    # Distinct: a question asked again reuses its kept vector (bot/semantic/questions.py).
+    questions = list(
+        dict.fromkeys(clean_invisible(q.question).strip() for q in squad.questions[::step][: args.questions])
+    )
     engine = service.engine
     sem = engine.semantic
     assert sem is not None

@@ -392,7 +392,7 @@ def test_a_model_hung_on_a_question_costs_one_timeout_then_words_only_until_it_r
     lexical = KnowledgeService.open(kdir, use_saved_index=False).engine
     e = HangingQuestions()
     service = KnowledgeService.open(kdir, use_saved_index=False, embedder=e)
-    assert service.wait_semantic(10) and service.ask("when should I water tomatoes").hybrid
+    assert service.wait_semantic(10) and service.ask("how often should roses be watered").hybrid
     e.hang.set()
     try:
         for question in ("when should I water tomatoes", "how often do dogs need a walk", "prune roses"):
@@ -405,6 +405,31 @@ def test_a_model_hung_on_a_question_costs_one_timeout_then_words_only_until_it_r
         e.let_go.set()
     assert e.returned.wait(10)
     _wait_for(lambda: service.ask("prune roses").hybrid)  # questions are embedded again
+
+
+def test_a_question_asked_again_is_not_embedded_again(tmp_path: Path, monkeypatch):
+    # "More results" and a restart's buttons ask a question again: its vector is kept.
+    monkeypatch.setattr(questions_mod, "RECENT", 2)
+    kdir = _write(tmp_path / "k", DOCS)
+    e = HangingQuestions()
+    service = KnowledgeService.open(kdir, use_saved_index=False, embedder=e)
+    assert service.wait_semantic(10)
+    first = service.ask("when should I water tomatoes")
+    asked = e.questions
+    again = service.ask("when should I water tomatoes", top_k=5)
+    assert again.hybrid and e.questions == asked
+    assert [(r.citation.label, r.score) for r in again.results[:3]] == [
+        (r.citation.label, r.score) for r in first.results
+    ]
+    e.hang.set()  # a kept vector needs no model: still hybrid while it hangs
+    try:
+        assert service.ask("when should I water tomatoes").hybrid and e.questions == asked
+    finally:
+        e.hang.clear()
+    for question in ("prune roses", "how often do dogs need a walk"):  # two others push it out
+        service.ask(question)
+    service.ask("when should I water tomatoes")
+    assert e.questions == asked + 3
 
 
 class InterruptingQuestions(CountingEmbedder):
