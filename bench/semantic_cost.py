@@ -25,12 +25,14 @@ is other helpers' work on the 2 cores, so every figure is rough):
   of a question's three products (~120 us each), the dense candidates merged with a set
   instead of np.setdiff1d: the bot's own part p50 7.85 -> 5.18 ms (20:57-21:05 UTC, load
   6.1-6.9), 4.15 -> 3.70 ms (21:11-21:14, load 2.5-3.2), 4.59 -> 3.97 ms (21:21-21:25,
-  load 2.3-3.4); dense scan 0.71/0.72/0.80 -> 0.61/0.54/0.62 ms. Answers unchanged
+  load 2.3-3.4), 4.66 -> 4.08 ms (21:26-21:30, load 1.6-2.9); dense scan 0.71/0.72/0.80/0.77
+  -> 0.61/0.54/0.62/0.67 ms. Answers unchanged
   (bench/digests.py, words only and --model e5-small: 0 of 10,570 / 80 / 18 differ).
 - The background vector build at niceness 10 (bot/semantic/worker.py): words-only questions
   during a build p50 / p99 12.1 / 40.7 -> 3.6 / 23.9 ms (load 6-7), 2.0 / 10.4 -> 1.8 /
   4.1 ms (load 2.5-3.2), 2.8 / 12.0 -> 2.4 / 7.2 ms (load 2.3-3.4; the same loop with no
-  build: 2.2 / 4.5 and 2.4 / 4.1 ms).
+  build: 2.2 / 4.5 and 2.4 / 4.1 ms), 10.9 / 17.5 -> 2.7 / 8.1 ms (load 1.6-2.9; no build:
+  2.6 / 4.3 and 2.3 / 3.9 ms).
 - The whole hybrid path follows the model: embedding a question took 60.8-62.4 ms at load
   6-7, 37.3 ms at load 3 and 30.1-46.9 ms at load 2.3-3.4 in these runs (hybrid p50 62.6-68.3,
   41.7-41.8, 34.2-52.0 ms). No quiet hour came: the p50 <= 30 ms target needs the model at
