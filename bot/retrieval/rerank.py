@@ -206,7 +206,10 @@ def evidence_batch(
     else:
         docs, raw = np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
     if extra is not None and extra.shape[0]:
-        more = np.setdiff1d(np.asarray(extra, dtype=np.int32), docs)
+        # The dense candidates BM25 did not find, sorted (as np.setdiff1d gives them: a
+        # set of ~40 ints is ~20x cheaper than its sort-based way).
+        have = set(docs.tolist())
+        more = np.array(sorted({d for d in extra.tolist() if d not in have}), dtype=np.int32)
         docs = np.concatenate([docs.astype(np.int32), more])
         raw = np.concatenate([raw.astype(np.float32), index.bm25_of(more, term_counts)])
     if docs.shape[0] == 0:

@@ -14,9 +14,7 @@ dtype they come in (float16 from disk): no copy, no conversion.
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Iterator
 
 import numpy as np
 
@@ -27,23 +25,30 @@ STORAGES = ("auto", "float32", "int8", "rows")
 
 
 try:  # optional (the `semantic` extra): see _one_blas_thread
-    from threadpoolctl import ThreadpoolController
+    from threadpoolctl import threadpool_limits
 
-    _BLAS: ThreadpoolController | None = ThreadpoolController()
+    _blas_single = False
 except ImportError:  # pragma: no cover - without it BLAS keeps its own thread count
-    _BLAS = None
+    _blas_single = True
+
+_blas_lock = threading.Lock()
 
 
-@contextlib.contextmanager
-def _one_blas_thread() -> Iterator[None]:
-    """One BLAS thread for a matrix-vector product. Waking OpenBLAS's second thread for a
-    product of ~1 ms made it 12 ms at the median on a busy 2-core host, and a scan this
-    size is bound by memory bandwidth, not cores (bench/dense_scale.py: same time with 2)."""
-    if _BLAS is None:
-        yield
+def _one_blas_thread() -> None:
+    """OpenBLAS runs one thread in this process from the first dense index on. Waking its
+    second thread for a product of ~1 ms made it 12 ms at the median on a busy 2-core host,
+    and a scan this size is bound by memory bandwidth, not cores (bench/dense_scale.py: same
+    time with 2). Set once rather than around each product: threadpoolctl's limit took
+    ~120 us a call (three a question), and it lets one thread at a time control OpenBLAS,
+    so a question in a second thread could run its product with two threads while the first
+    restored the count. The bot does no other large BLAS work (fits are bench scripts)."""
+    global _blas_single
+    if _blas_single:
         return
-    with _BLAS.limit(limits=1, user_api="blas"):
-        yield
+    with _blas_lock:
+        if not _blas_single:
+            threadpool_limits(limits=1, user_api="blas")
+            _blas_single = True
 
 
 def quantise(vectors: np.ndarray, chunk: int = 65536) -> tuple[np.ndarray, np.ndarray]:
@@ -87,6 +92,7 @@ class DenseIndex:
         else:
             self._vectors = v
         self._local = threading.local()  # a conversion buffer per thread (questions run in threads)
+        _one_blas_thread()
 
     @property
     def nbytes(self) -> int:
@@ -102,15 +108,14 @@ class DenseIndex:
         """Cosine of the query (a unit vector) with every passage, float32."""
         q = np.asarray(query, dtype=np.float32).reshape(-1)
         v = self._vectors
-        with _one_blas_thread():
-            if v.dtype == np.float32:
-                return v @ q
-            out = np.empty(self.size, dtype=np.float32)
-            buf = self._buffer()
-            for a in range(0, self.size, CHUNK):
-                b = min(CHUNK, self.size - a)
-                np.copyto(buf[:b], v[a : a + b], casting="unsafe")
-                np.matmul(buf[:b], q, out=out[a : a + b])
+        if v.dtype == np.float32:
+            return v @ q
+        out = np.empty(self.size, dtype=np.float32)
+        buf = self._buffer()
+        for a in range(0, self.size, CHUNK):
+            b = min(CHUNK, self.size - a)
+            np.copyto(buf[:b], v[a : a + b], casting="unsafe")
+            np.matmul(buf[:b], q, out=out[a : a + b])
         if self._scale is not None:
             out *= self._scale
         return out
@@ -118,8 +123,7 @@ class DenseIndex:
     def cosines(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Cosine of the query with the given rows only."""
         q = np.asarray(query, dtype=np.float32).reshape(-1)
-        with _one_blas_thread():
-            out = self._vectors[rows].astype(np.float32) @ q
+        out = self._vectors[rows].astype(np.float32, copy=False) @ q  # float32 rows: no second copy
         if self._scale is not None:
             out *= self._scale[rows]
         return out

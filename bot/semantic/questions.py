@@ -6,6 +6,10 @@ even words-only answers are given. So questions are embedded on threads of their
 that takes longer than `timeout` is answered from words alone (the caller falls back), and
 while that call has not returned the next questions skip the model at once instead of each
 waiting out the limit; once it returns, questions are embedded again.
+
+The last `RECENT` questions' vectors are kept: "more results" asks its question again, a
+restart's button asks it again, and a teach asks the open gaps again. A vector depends on the
+model and the text only (the model is deterministic), so it holds across reloads.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import logging
 import queue
 import threading
 import weakref
+from collections import OrderedDict
 
 import numpy as np
 
@@ -22,6 +27,7 @@ from .embedder import Embedder
 log = logging.getLogger(__name__)
 
 QUESTION_TIMEOUT = 10.0  # seconds: hundreds of times a question's usual cost
+RECENT = 512  # questions whose vectors are kept (1.5 KB each at 384 dimensions)
 
 
 class ModelStalled(RuntimeError):
@@ -59,12 +65,17 @@ class QuestionEmbedder:
         self._threads = 0
         self._lock = threading.Lock()
         self._stalled: _Call | None = None  # a call past its time, still running
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()  # question -> vector, oldest first
         weakref.finalize(self, _stop, self._jobs, workers)
 
     def embed(self, question: str) -> np.ndarray:
         """The question's vector; ModelStalled when the model is too slow or still stuck,
         and whatever the model raised."""
         with self._lock:
+            known = self._recent.get(question)
+            if known is not None:  # asked lately: no model call (even while it is stalled)
+                self._recent.move_to_end(question)
+                return known
             stalled = self._stalled
             if stalled is not None:
                 if not stalled.done.is_set():
@@ -94,7 +105,13 @@ class QuestionEmbedder:
                 raise RuntimeError(f"the embedding model raised {call.error!r}") from call.error
             raise call.error
         assert call.vector is not None
-        return call.vector
+        vector = call.vector
+        vector.setflags(write=False)  # shared by every later asker of the question
+        with self._lock:
+            self._recent[question] = vector
+            if len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
+        return vector
 
 
 def _serve(jobs: queue.SimpleQueue[_Call | None], embedder: Embedder) -> None:

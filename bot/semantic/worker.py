@@ -11,6 +11,8 @@ holds the next one back.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -42,6 +44,10 @@ log = logging.getLogger(__name__)
 # A model call that has not returned for this long is taken as hung: e5 embeds a batch in
 # ~8 s on 2 busy cores, and a checkpoint of a million vectors is written in well under this.
 STALL_SECONDS = 900.0
+# The background build's niceness (Linux, where it is per thread and the OpenMP threads the
+# model starts from it inherit it): members' questions, answered from words while it runs,
+# get the cores first. See _background.
+BUILD_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -157,7 +163,7 @@ class VectorWorker:
         beat = [time.monotonic()]  # when the build last made progress
         abandoned = threading.Event()
         job = (passages, sents, ptr, prev_p, prev_s, cancel, on_ready, beat, abandoned)
-        build = threading.Thread(target=self._build, args=job, name="vectors-embed", daemon=True)
+        build = threading.Thread(target=_background, args=(self._build, *job), name="vectors-embed", daemon=True)
         build.start()
         poll = max(0.01, min(self.stall_seconds / 4, 30.0))
         while True:
@@ -313,3 +319,15 @@ class VectorWorker:
                 self.embedder.model_id,
             )
         on_ready(index)
+
+
+def _background(build: Callable[..., None], *args: object) -> None:
+    """Run a build at a lower priority. Its model calls keep both cores busy for minutes
+    (seconds a batch); a question's few milliseconds of words-only search then waited for a
+    core at equal priority (bench/semantic_cost.py prints question latency during a build)."""
+    if sys.platform.startswith("linux"):
+        try:  # this thread only: on Linux a thread id is a valid PRIO_PROCESS target
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BUILD_NICENESS)
+        except OSError as exc:  # a sandbox may refuse: the build runs as it is
+            log.debug("could not lower the vector build's priority: %s", exc)
+    build(*args)

@@ -392,7 +392,7 @@ def test_a_model_hung_on_a_question_costs_one_timeout_then_words_only_until_it_r
     lexical = KnowledgeService.open(kdir, use_saved_index=False).engine
     e = HangingQuestions()
     service = KnowledgeService.open(kdir, use_saved_index=False, embedder=e)
-    assert service.wait_semantic(10) and service.ask("when should I water tomatoes").hybrid
+    assert service.wait_semantic(10) and service.ask("how often should roses be watered").hybrid
     e.hang.set()
     try:
         for question in ("when should I water tomatoes", "how often do dogs need a walk", "prune roses"):
@@ -405,6 +405,31 @@ def test_a_model_hung_on_a_question_costs_one_timeout_then_words_only_until_it_r
         e.let_go.set()
     assert e.returned.wait(10)
     _wait_for(lambda: service.ask("prune roses").hybrid)  # questions are embedded again
+
+
+def test_a_question_asked_again_is_not_embedded_again(tmp_path: Path, monkeypatch):
+    # "More results" and a restart's buttons ask a question again: its vector is kept.
+    monkeypatch.setattr(questions_mod, "RECENT", 2)
+    kdir = _write(tmp_path / "k", DOCS)
+    e = HangingQuestions()
+    service = KnowledgeService.open(kdir, use_saved_index=False, embedder=e)
+    assert service.wait_semantic(10)
+    first = service.ask("when should I water tomatoes")
+    asked = e.questions
+    again = service.ask("when should I water tomatoes", top_k=5)
+    assert again.hybrid and e.questions == asked
+    assert [(r.citation.label, r.score) for r in again.results[:3]] == [
+        (r.citation.label, r.score) for r in first.results
+    ]
+    e.hang.set()  # a kept vector needs no model: still hybrid while it hangs
+    try:
+        assert service.ask("when should I water tomatoes").hybrid and e.questions == asked
+    finally:
+        e.hang.clear()
+    for question in ("prune roses", "how often do dogs need a walk"):  # two others push it out
+        service.ask(question)
+    service.ask("when should I water tomatoes")
+    assert e.questions == asked + 3
 
 
 class InterruptingQuestions(CountingEmbedder):
@@ -466,6 +491,39 @@ def test_a_model_that_runs_one_call_at_a_time_gets_one_question_thread():
     assert (E5Embedder.parallel_queries, MiniLMEmbedder.parallel_queries) == (1, 2)
     assert VectorWorker(OneAtATime(), None).questions.workers == 1
     assert VectorWorker(HashEmbedder(), None).questions.workers == 2  # models that do not say
+
+
+class PriorityEmbedder(HashEmbedder):
+    """The fake model, noting the niceness of the thread it embeds passages on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.niceness: list[int] = []
+
+    def embed_passages(self, texts):
+        self.niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return super().embed_passages(texts)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="niceness per thread is Linux's")
+def test_a_background_build_runs_at_a_lower_priority_than_questions(knowledge_dir):
+    # Questions answered from words while the vectors are built get the cores first; the
+    # asking thread's own priority is left as it was.
+    e = PriorityEmbedder()
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    worker = worker_mod.VectorWorker(e, None)
+    status = worker.start(load_knowledge(knowledge_dir), lambda sem: None)
+    assert not status.ready and worker.wait(30)
+    assert e.niceness and min(e.niceness) >= max(mine, worker_mod.BUILD_NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
+
+
+def test_dense_products_run_on_one_blas_thread():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    DenseIndex(np.eye(3, dtype=np.float32), "m")
+    for lib in threadpoolctl.threadpool_info():
+        if lib["user_api"] == "blas":
+            assert lib["num_threads"] == 1
 
 
 def test_unreadable_saved_vectors_are_ignored(tmp_path: Path):
