@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from .errors import ConfigError
+from .rendering import errors as wording
 from .semantic.embedder import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
@@ -123,10 +124,10 @@ class Settings:
         )
         if s.shard_ids is not None:
             if s.shard_count is None:
-                raise ConfigError("SHARD_IDS is set but SHARD_COUNT is not: set both, e.g. SHARD_COUNT=4 SHARD_IDS=0,1")
+                raise ConfigError(wording.SHARD_IDS_WITHOUT_COUNT)
             bad = [i for i in s.shard_ids if i >= s.shard_count]
             if bad:
-                raise ConfigError(f"SHARD_IDS has {bad[0]}, but shard ids must be below SHARD_COUNT={s.shard_count}")
+                raise ConfigError(wording.shard_id_too_big(bad[0], s.shard_count))
         if (s.prefix_commands or s.answer_channel_ids) and not s.message_content:
             # Both read ordinary messages, which Discord only delivers with the intent.
             s = dataclasses.replace(s, message_content=True)
@@ -136,7 +137,7 @@ class Settings:
 def _semantic_model(raw: str) -> str:
     value = raw.strip().lower() or "off"
     if value not in SEMANTIC_MODELS:
-        raise ConfigError(f"SEMANTIC_MODEL must be one of {', '.join(SEMANTIC_MODELS)}, got {raw!r}")
+        raise ConfigError(wording.bad_semantic_model(SEMANTIC_MODELS, raw))
     return value
 
 
@@ -149,7 +150,7 @@ def _threshold(raw: str) -> float | None:
     except ValueError:
         value = -1.0
     if not 0.0 <= value <= 1.0:
-        raise ConfigError(f"ANSWER_THRESHOLD must be a number from 0 to 1 (or empty), got {raw!r}")
+        raise ConfigError(wording.bad_threshold(raw))
     return value
 
 
@@ -183,11 +184,11 @@ class _Reader:
         try:
             value = int(raw)
         except ValueError:
-            raise ConfigError(f"{key} must be a whole number, got {raw!r}") from None
+            raise ConfigError(wording.not_whole_number(key, raw)) from None
         if minimum is not None and value < minimum:
-            raise ConfigError(f"{key} must be at least {minimum}, got {value}")
+            raise ConfigError(wording.below_minimum(key, minimum, value))
         if maximum is not None and value > maximum:
-            raise ConfigError(f"{key} must be at most {maximum}, got {value}")
+            raise ConfigError(wording.above_maximum(key, maximum, value))
         return value
 
     def optional_int(self, key: _Str, minimum: _Int) -> _Int | None:
@@ -200,9 +201,9 @@ class _Reader:
         try:
             value = float(raw)
         except ValueError:
-            raise ConfigError(f"{key} must be a number, got {raw!r}") from None
+            raise ConfigError(wording.not_a_number(key, raw)) from None
         if not value >= minimum or value == float("inf"):
-            raise ConfigError(f"{key} must be a finite number of at least {minimum}, got {raw!r}")
+            raise ConfigError(wording.not_finite_at_least(key, minimum, raw))
         return value
 
     def bool(self, key: _Str, default: _Bool) -> _Bool:
@@ -214,7 +215,7 @@ class _Reader:
             return True
         if low in ("0", "false", "no", "off"):
             return False
-        raise ConfigError(f"{key} must be true or false, got {raw!r}")
+        raise ConfigError(wording.not_a_bool(key, raw))
 
     def ids(self, key: _Str, allow_zero: _Bool = False) -> list[_Int]:
         raw = self._raw(key)
@@ -225,7 +226,7 @@ class _Reader:
             if not part:
                 continue
             if not part.isdigit() or (int(part) == 0 and not allow_zero):
-                raise ConfigError(f"{key} must be a comma-separated list of numeric IDs, got {part!r}")
+                raise ConfigError(wording.not_ids(key, part))
             out.append(int(part))
         return out
 
@@ -234,7 +235,7 @@ class _Reader:
         if raw is None:
             return default
         if raw.upper() not in choices:
-            raise ConfigError(f"{key} must be one of {', '.join(choices)}, got {raw!r}")
+            raise ConfigError(wording.not_a_choice(key, choices, raw))
         return raw.upper()
 
     def url(self, key: _Str, schemes: tuple[_Str, ...]) -> _Str | None:
@@ -242,5 +243,5 @@ class _Reader:
         if raw is None:
             return None
         if not raw.startswith(schemes) or len(raw) <= len(schemes[0]) + 1:
-            raise ConfigError(f"{key} must start with {' or '.join(schemes)}, got {raw!r}")
+            raise ConfigError(wording.bad_url_scheme(key, schemes, raw))
         return raw.rstrip("/")

@@ -1,6 +1,9 @@
-"""Errors a user or admin can cause. Each carries a message fit to show them as is."""
+"""Errors a user or admin can cause. Each carries a message fit to show them as is, worded
+in bot/rendering/errors.py."""
 
 from __future__ import annotations
+
+from .rendering import errors as wording
 
 
 class BotError(Exception):
@@ -22,5 +25,5 @@ class IndexFormatError(BotError):
 class ReaderTimeout(KnowledgeError):
     """Parsing one file took longer than its time limit and was abandoned."""
 
-    def __init__(self, message: str = "reading it took too long, so it was abandoned") -> None:
+    def __init__(self, message: str = wording.READING_TOO_LONG) -> None:
         super().__init__(message)

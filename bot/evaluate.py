@@ -22,6 +22,7 @@ from typing import Protocol
 
 from .answer import Answer, Result
 from .errors import BotError
+from .rendering import errors as wording
 
 
 class Asker(Protocol):
@@ -73,7 +74,7 @@ def read_questions(path: Path) -> list[EvalQuestion]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise BotError(f"cannot read question file {path}: {exc}") from None
+        raise BotError(wording.question_file_unreadable(path, exc)) from None
     out = []
     for n, line in enumerate(lines, start=1):
         if not line.strip():
@@ -96,9 +97,9 @@ def read_questions(path: Path) -> list[EvalQuestion]:
                     targets += [(str(a["document"]), str(a["gold"])) for a in obj.get("also") or ()]
                 out.append(EvalQuestion(str(obj["q"]), (), obj.get("gold"), obj.get("document"), tuple(targets)))
         except (ValueError, KeyError, TypeError) as exc:
-            raise BotError(f"{path}:{n}: not a question entry ({exc})") from None
+            raise BotError(wording.not_a_question_entry(path, n, exc)) from None
     if not out:
-        raise BotError(f"question file {path} has no questions")
+        raise BotError(wording.no_questions(path))
     return out
 
 

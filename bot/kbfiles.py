@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .errors import KnowledgeError
 from .outcomes import EXISTS, NOT_SAVED, RELOAD_FAILED, UNPARSEABLE
+from .rendering import errors as wording
 from .service import KnowledgeService, ReloadReport
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class KnowledgeFiles:
             self._undo(path, backup, made_folder, reload=False)
             return RELOAD_FAILED, str(exc)
         if not self._has_document(rel):
-            reason = self._skip_reason(rel) or "no reader for this file type yet"
+            reason = self._skip_reason(rel) or wording.NO_READER_YET
             self._undo(path, backup, made_folder, reload=True)
             return UNPARSEABLE, reason
         if backup is not None:

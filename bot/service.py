@@ -24,6 +24,7 @@ from .documents.loader import LoadConfig, Progress, scan_knowledge
 from .errors import BotError, IndexFormatError, KnowledgeError
 from .knowledge import Document, KnowledgeBase, SkippedFile
 from .progress import LogProgress
+from .rendering import errors as wording
 from .semantic.embedder import Embedder
 from .semantic.search import SemanticIndex
 from .semantic.vectors import vectors_dir
@@ -374,9 +375,7 @@ class KnowledgeService:
                 raise
             except Exception as exc:  # a bug or an OS error: still keep the old base, say why
                 log.exception("reload of %s failed", self.knowledge_dir)
-                raise KnowledgeError(
-                    f"reload failed ({type(exc).__name__}: {exc}); the previous knowledge base is still in use"
-                ) from exc
+                raise KnowledgeError(wording.reload_failed(exc)) from exc
             self._swap(built)
             seconds = time.perf_counter() - t0
             report = ReloadReport(
@@ -403,7 +402,7 @@ class KnowledgeService:
     def save_index(self) -> tuple[Path, float]:
         """Save the current knowledge base and index beside the knowledge directory."""
         if not self._can_save():
-            raise KnowledgeError(f"cannot save the index: {self._save_parent()} is read-only")
+            raise KnowledgeError(wording.index_read_only(self._save_parent()))
         t0 = time.perf_counter()
         with self._reload_lock:
             built = self._built

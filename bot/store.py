@@ -40,6 +40,7 @@ from .documents.loader import LoadConfig
 from .errors import IndexFormatError
 from .knowledge import KnowledgeBase, PassageTable, SkippedFile
 from .processes import alive
+from .rendering import errors as wording
 from .retrieval.bm25 import BM25Params, Index
 from .text import STEMMER, stopwords
 
@@ -110,7 +111,7 @@ def _verify(folder: Path, arrays: dict[str, np.ndarray], sums: dict[str, str]) -
     for name, expected in sums.items():
         arr = arrays.get(name)
         if arr is None or checksum(arr) != expected:
-            raise IndexFormatError(f"saved index in {folder} is damaged ({name}.npy does not match its checksum)")
+            raise IndexFormatError(wording.index_array_damaged(folder, name))
     for name, target in _POINTERS.items():
         ptr, rows = arrays.get(name), arrays.get(target)
         if ptr is None or rows is None:
@@ -123,7 +124,7 @@ def _verify(folder: Path, arrays: dict[str, np.ndarray], sums: dict[str, str]) -
             or int(ptr[-1]) != end
             or bool(np.any(ptr[1:] < ptr[:-1]))
         ):
-            raise IndexFormatError(f"saved index in {folder} is damaged ({name}.npy is inconsistent)")
+            raise IndexFormatError(wording.index_array_inconsistent(folder, name))
 
 
 def clean_stale_saves(knowledge_dir: Path, root: Path | None = None) -> int:
@@ -288,14 +289,12 @@ def _read(folder: Path, key: str, field: str = "key") -> tuple[Index, dict, dict
             arrays[path.stem] = np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
         text = (folder / "vocabulary.txt").read_text(encoding="utf-8")
         if f"{zlib.crc32(text.encode()):08x}" != meta.get("vocabulary_crc"):
-            raise IndexFormatError(f"saved index in {folder} is damaged (vocabulary.txt does not match its checksum)")
+            raise IndexFormatError(wording.index_vocabulary_damaged(folder))
         vocabulary = text.split("\n") if text else []
         _verify(folder, arrays, meta.get("checksums") or {})
         index = Index.from_arrays(vocabulary, arrays, BM25Params(**meta["bm25"]))
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise IndexFormatError(
-            f"saved index in {folder} is unreadable ({exc}): delete the folder or run `python -m bot index` again"
-        ) from None
+        raise IndexFormatError(wording.index_unreadable(folder, exc, hint=True)) from None
     return index, meta, arrays
 
 
@@ -374,9 +373,9 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key", root: Path | N
         skipped = tuple(SkippedFile(p, r, tuple(sig) if sig else None) for p, r, sig in meta.get("skipped", []))
         configs = tuple((path, (int(sig[0]), int(sig[1]))) for path, sig in meta.get("configs", []))
     except (KeyError, TypeError, ValueError) as exc:
-        raise IndexFormatError(f"saved index in {folder} is unreadable ({exc})") from None
+        raise IndexFormatError(wording.index_unreadable(folder, exc)) from None
     if len(table) != index.size:
-        raise IndexFormatError(f"saved index in {folder} is inconsistent (passages and index differ)")
+        raise IndexFormatError(wording.index_inconsistent(folder))
     kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures, notes, links, labels), table, skipped, configs)
     return Built(
         kb, index, 0, saved=True, seconds=float(meta.get("build_seconds") or 0.0), built_at=meta.get("built_at")

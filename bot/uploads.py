@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from .documents.decode import UTF16_WITHOUT_BOM, decode_page, text_encoding, utf16_without_bom
+from .documents.decode import decode_page, text_encoding, utf16_without_bom
 from .documents.registry import SUPPORTED_SUFFIXES
 from .errors import KnowledgeError
 from .outcomes import (
@@ -21,6 +21,7 @@ from .outcomes import (
     TOO_BIG,
     UNSUPPORTED_TYPE,
 )
+from .rendering import errors as wording
 
 UPLOADS_DIR = "uploads"
 _PAGE_SUFFIXES = (".html", ".htm")  # may declare a charset other than UTF-8
@@ -90,11 +91,11 @@ def check_content(name: str, data: bytes, max_bytes: int) -> UploadProblem | Non
         try:
             data.decode(encoding)
         except UnicodeDecodeError:
-            return UploadProblem(NOT_UTF8, f"it starts like {encoding.upper()} but is not")
+            return UploadProblem(NOT_UTF8, wording.upload_bad_unicode(encoding))
         return None
     head = data[:8192]
     if b"\x00" in head and utf16_without_bom(data):
-        return UploadProblem(NOT_UTF8, UTF16_WITHOUT_BOM)
+        return UploadProblem(NOT_UTF8, wording.UTF16_WITHOUT_BOM)
     if b"\x00" in head or _mostly_control(head):
         return UploadProblem(BINARY)
     try:
@@ -105,7 +106,7 @@ def check_content(name: str, data: bytes, max_bytes: int) -> UploadProblem | Non
             return UploadProblem(BINARY)
         if suffix in _PAGE_SUFFIXES and _declared_charset_reads(data):
             return None  # a web page saved in the charset it declares: the reader takes it
-        return UploadProblem(NOT_UTF8, f"bad byte at offset {exc.start}")
+        return UploadProblem(NOT_UTF8, wording.upload_bad_byte(exc.start))
     return None
 
 

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Self
 
 from ..errors import ReaderTimeout
+from ..rendering import errors as wording
 
 _GRACE_S = 1.0  # the watchdog leaves the cooperative check this long to act first
 # A broad `except Exception` inside a parser can swallow the interruption, so it is raised
@@ -45,7 +46,7 @@ class Deadline:
             raise self._error()
 
     def _error(self) -> ReaderTimeout:
-        return ReaderTimeout(f"reading it took longer than {self._seconds:g} s, so it was abandoned")
+        return ReaderTimeout(wording.reading_took_longer(self._seconds))
 
     def __enter__(self) -> Self:
         self._thread = threading.get_ident()

@@ -6,6 +6,7 @@ import codecs
 import re
 
 from ..errors import KnowledgeError
+from ..rendering import errors as wording
 from ..text import clean_invisible
 
 # Windows editors save "Unicode" text as UTF-16 with a byte order mark: the mark says
@@ -31,30 +32,25 @@ def decode_text(data: bytes) -> str:
     utf8 = encoding == "utf-8-sig"
     # isspace(), not strip(): a 100 MB file is not copied to learn that it has text.
     if utf8 and (not data or data.isspace()):
-        raise KnowledgeError("the file is empty")
+        raise KnowledgeError(wording.FILE_EMPTY)
     if utf8 and b"\x00" in data[:8192]:
         if utf16_without_bom(data):
-            raise KnowledgeError(f"the file is not UTF-8 text ({UTF16_WITHOUT_BOM}): save it as UTF-8")
-        raise KnowledgeError("the file looks binary, not text")
+            raise KnowledgeError(wording.UTF16_NOT_UTF8)
+        raise KnowledgeError(wording.FILE_BINARY)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         if utf8:
-            raise KnowledgeError(
-                f"the file is not UTF-8 text (bad byte at offset {exc.start}): save it as UTF-8"
-            ) from None
-        raise KnowledgeError(f"the file starts like {encoding.upper()} text but is not") from None
+            raise KnowledgeError(wording.not_utf8(exc.start)) from None
+        raise KnowledgeError(wording.bad_unicode(encoding)) from None
     if not text or text.isspace():
-        raise KnowledgeError("the file is empty")
+        raise KnowledgeError(wording.FILE_EMPTY)
     if "\x00" in text[:8192]:
-        raise KnowledgeError("the file looks binary, not text")
+        raise KnowledgeError(wording.FILE_BINARY)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not utf8 or _has_controls(data):
         text = drop_controls(text)
     return clean_invisible(text)
-
-
-UTF16_WITHOUT_BOM = "it looks like UTF-16 without a byte order mark"
 
 
 def utf16_without_bom(data: bytes) -> bool:
@@ -127,9 +123,7 @@ def decode_page(data: bytes) -> str:
             else:
                 text = data.decode(name)
         except (LookupError, UnicodeDecodeError):
-            raise KnowledgeError(
-                f"the page is neither UTF-8 nor the {m.group(1).decode('ascii', 'replace')} it declares"
-            ) from None
+            raise KnowledgeError(wording.page_not_in_charset(m.group(1).decode("ascii", "replace"))) from None
         return decode_text(text.encode("utf-8"))
 
 

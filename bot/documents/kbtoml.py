@@ -18,9 +18,11 @@ from pathlib import Path
 import pathspec
 
 from ..errors import KnowledgeError
+from ..rendering import errors as wording
 from .urls import URL_STYLES, page_url
 
 KB_TOML = "kb.toml"
+KEYS = ("base_url", "url_style", "exclude", "junk_markers")  # in the order the error lists them
 
 
 @dataclass(frozen=True)
@@ -55,24 +57,22 @@ def read_kb_toml(path: Path, folder: str, parent: FolderConfig) -> FolderConfig:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad may begin it with a BOM
     except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeError(f"cannot read {_name(folder)}: {exc}") from None
+        raise KnowledgeError(wording.kb_toml_unreadable(_name(folder), exc)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise KnowledgeError(f"{_name(folder)} is not valid TOML ({exc})") from None
-    unknown = sorted(set(data) - {"base_url", "url_style", "exclude", "junk_markers"})
+        raise KnowledgeError(wording.kb_toml_not_toml(_name(folder), exc)) from None
+    unknown = sorted(set(data) - set(KEYS))
     if unknown:
-        raise KnowledgeError(
-            f"{_name(folder)}: unknown setting {unknown[0]!r} (known: base_url, url_style, exclude, junk_markers)"
-        )
+        raise KnowledgeError(wording.kb_toml_unknown_key(_name(folder), unknown[0], KEYS))
     cfg = parent
     if "base_url" in data:
         url = data["base_url"]
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise KnowledgeError(f"{_name(folder)}: base_url must be an http(s) URL")
+            raise KnowledgeError(wording.kb_toml_bad_base_url(_name(folder)))
         cfg = _replace(cfg, base_url=url, base_dir=folder)
     if "url_style" in data:
         style = data["url_style"]
         if style not in URL_STYLES:
-            raise KnowledgeError(f"{_name(folder)}: url_style must be one of {', '.join(URL_STYLES)}")
+            raise KnowledgeError(wording.kb_toml_bad_url_style(_name(folder), URL_STYLES))
         cfg = _replace(cfg, url_style=style)
     if "exclude" in data:
         patterns = _strings(data["exclude"], "exclude", folder)
@@ -80,9 +80,7 @@ def read_kb_toml(path: Path, folder: str, parent: FolderConfig) -> FolderConfig:
             try:
                 pathspec.GitIgnoreSpec.from_lines([pattern])
             except ValueError as exc:
-                raise KnowledgeError(
-                    f"{_name(folder)}: exclude pattern {pattern!r} is not a valid gitignore pattern ({exc})"
-                ) from None
+                raise KnowledgeError(wording.kb_toml_bad_pattern(_name(folder), pattern, exc)) from None
         spec = pathspec.GitIgnoreSpec.from_lines(patterns)
         cfg = _replace(cfg, excludes=(*cfg.excludes, (folder, spec)))
     if "junk_markers" in data:
@@ -96,7 +94,7 @@ def _strings(value: object, key: str, folder: str) -> list[str]:
         return [value]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list(value)
-    raise KnowledgeError(f"{_name(folder)}: {key} must be a list of strings")
+    raise KnowledgeError(wording.kb_toml_not_strings(_name(folder), key))
 
 
 def _name(folder: str) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from ..errors import KnowledgeError
 from ..knowledge import Document, KnowledgeBase, Passage, SkippedFile
 from ..memory import HUGE_FILE_BYTES, TRIM_EVERY, release_memory
+from ..rendering import errors as wording
 from ..text import SentenceSplitter
 from . import inline
 from .kbtoml import KB_TOML, FolderConfig, read_kb_toml
@@ -92,9 +93,9 @@ def scan_knowledge(root: Path, quiet: bool = False) -> Scan:
     logs what is skipped at debug level only (a watcher scans every few seconds)."""
     root = Path(root)
     if not root.exists():
-        raise KnowledgeError(f"knowledge directory {root} does not exist")
+        raise KnowledgeError(wording.knowledge_dir_missing(root))
     if not root.is_dir():
-        raise KnowledgeError(f"knowledge directory {root} is not a directory")
+        raise KnowledgeError(wording.knowledge_dir_not_a_dir(root))
     try:
         real_root = root.resolve()
         w = _Walk(quiet, seen={real_root: ""}, roots=[real_root])
@@ -104,13 +105,11 @@ def scan_knowledge(root: Path, quiet: bool = False) -> Scan:
         for entry, child, cfg in w.folder_links:
             _folder_link(entry, child, cfg, w)
     except OSError as exc:
-        raise KnowledgeError(f"cannot list knowledge directory {root}: {exc.strerror or exc}") from None
+        raise KnowledgeError(wording.knowledge_dir_unlistable(root, exc.strerror or exc)) from None
     _file_links(w.links, w.roots, w.files, w.bad, quiet, w.ids)
     files = _one_name_each(root, w.files, w.ids, {child for _, child in w.links}, w.bad, quiet)
     if not files:
-        raise KnowledgeError(
-            f"knowledge directory {root} has no documents ({supported_list()}): add documents and reload"
-        )
+        raise KnowledgeError(wording.knowledge_dir_empty(root, supported_list()))
     files.sort()
     return Scan(tuple(files), tuple(sorted(w.configs)), w.folders, tuple(w.bad))
 
@@ -157,7 +156,7 @@ def _walk(folder: Path, rel: str, parent: FolderConfig, w: _Walk) -> None:
         if not rel:
             raise
         warn("skipped folder %s: %s", rel, exc.strerror or exc)
-        w.bad.append(SkippedFile(rel + "/", f"cannot list the folder: {exc.strerror or exc}"))
+        w.bad.append(SkippedFile(rel + "/", wording.folder_unlistable(exc.strerror or exc)))
         return
     for entry in entries:
         if entry.name.startswith("."):  # hidden files and folders, .kb-cache among them
@@ -173,7 +172,7 @@ def _walk(folder: Path, rel: str, parent: FolderConfig, w: _Walk) -> None:
             except OSError:
                 continue
             warn("skipped %s: its name is not valid UTF-8", shown)
-            w.bad.append(SkippedFile(shown, "its name is not valid UTF-8: rename it", (st.st_size, st.st_mtime_ns)))
+            w.bad.append(SkippedFile(shown, wording.NAME_NOT_UTF8, (st.st_size, st.st_mtime_ns)))
             continue
         if entry.is_dir():
             if cfg.excluded(child + "/"):
@@ -201,10 +200,7 @@ def _walk(folder: Path, rel: str, parent: FolderConfig, w: _Walk) -> None:
         elif not cfg.excluded(child + "/"):  # a broken link may have been an excluded folder
             # A link to nothing (or to itself), a pipe, a socket: a pipe is never opened, as
             # reading one waits for a writer that may never come.
-            if entry.is_symlink():
-                why = "it is a link to a file that does not exist"
-            else:
-                why = "it is not a regular file"
+            why = wording.LINK_TO_NOTHING if entry.is_symlink() else wording.NOT_A_REGULAR_FILE
             try:
                 st = entry.lstat()  # the link's own: re-pointing or removing it makes a saved index stale
             except OSError:
@@ -222,9 +218,9 @@ def _folder_link(entry: Path, child: str, cfg: FolderConfig, w: _Walk) -> None:
         return
     why = None
     if _system(real):
-        why = "it links to a system folder, which is never read"
+        why = wording.LINK_TO_SYSTEM_FOLDER
     elif _hidden(real, w.roots):
-        why = "it links to a hidden folder, and hidden folders are never read"
+        why = wording.LINK_TO_HIDDEN_FOLDER
     if why is not None:
         warn("skipped folder %s: %s", child, why)
         w.bad.append(SkippedFile(child + "/", why))
@@ -236,11 +232,7 @@ def _folder_link(entry: Path, child: str, cfg: FolderConfig, w: _Walk) -> None:
 
 def _read_already(entry: Path, child: str, w: _Walk) -> None:
     name = w.seen[entry.resolve()]
-    why = (
-        f"it links to the folder {name}/, which is read under that name"
-        if name
-        else "it links to the knowledge folder itself, which is read already"
-    )
+    why = wording.link_to_folder_read(name) if name else wording.LINK_TO_KNOWLEDGE_FOLDER
     try:
         st = entry.lstat()  # the link's own: re-pointing it makes a saved index stale
     except OSError:
@@ -314,7 +306,7 @@ def _one_name_each(
         if first == rel:
             out.append((rel, sig))
             continue
-        why = f"it is the same file as {first}, which is read under that name"
+        why = wording.same_file_as(first)
         try:
             own = (
                 (root / rel).lstat() if rel in linked else None
@@ -340,11 +332,11 @@ def _link_refused(entry: Path, roots: list[Path]) -> str | None:
     try:
         real = entry.resolve(strict=True)
     except (OSError, RuntimeError):
-        return "it is a link to a file that does not exist"  # gone since the listing
+        return wording.LINK_TO_NOTHING  # gone since the listing
     if _hidden(real, roots):
-        return "it links to a hidden file, and hidden files are never read"
+        return wording.LINK_TO_HIDDEN_FILE
     if _system(real) or not any(r in real.parents for r in roots):
-        return "it links to a file outside the knowledge folder: copy the file in instead"
+        return wording.LINK_OUTSIDE
     return None
 
 
@@ -357,12 +349,12 @@ def load_file(
     except KnowledgeError as exc:
         reason = str(exc)
     except TimeoutError:
-        reason = "sentence splitting timed out (the text is not prose)"
+        reason = wording.SENTENCES_TIMED_OUT
     except RecursionError:
-        reason = "the file is nested too deeply to read"
+        reason = wording.NESTED_TOO_DEEPLY
     except Exception as exc:  # a reader's bug must not stop the other files from loading
         log.exception("reading %s failed", rel)
-        reason = f"could not be read ({type(exc).__name__})"
+        reason = wording.reader_failed(exc)
     log.warning("skipped %s: %s", rel, reason)
     return SkippedFile(rel, reason, sig)
 
@@ -373,7 +365,7 @@ def _load(
     suffix = Path(rel).suffix
     read = reader_for(suffix) if suffix else None
     if read is None:
-        raise KnowledgeError(f"unsupported type; supported: {supported_list()}")
+        raise KnowledgeError(wording.unsupported_type(supported_list()))
     limit = int(config.max_file_mb * 1e6)
     size = sig[0] if sig else (root / rel).stat().st_size
     if size > limit:
@@ -384,9 +376,9 @@ def _load(
             if len(data) > size:  # still being copied in, say: read on, only up to the limit
                 data += fh.read(limit + 1 - len(data))
     except OSError as exc:
-        raise KnowledgeError(f"cannot read {Path(rel).name}: {exc.strerror or exc}") from None
+        raise KnowledgeError(wording.cannot_read_file(Path(rel).name, exc.strerror or exc)) from None
     if len(data) > limit:
-        raise KnowledgeError(f"it grew past the limit of MAX_FILE_MB={config.max_file_mb:g} while it was read")
+        raise KnowledgeError(wording.grew_past_limit(config.max_file_mb))
     options = ReadOptions(junk_markers=(*config.junk_markers, *folder.junk_markers), timeout_s=config.parse_timeout_s)
     tree = read(rel, data, options)
     del data  # a huge file's bytes are not kept while its passages are made
@@ -395,7 +387,7 @@ def _load(
     title = document_title(tree, rel)
     drafts = build_passages(tree, title, config.shape)
     if not drafts:
-        raise KnowledgeError("no text left after reading")
+        raise KnowledgeError(wording.NO_TEXT_LEFT)
     page = tree.source or folder.url_of(rel)
     urls = _section_urls(tree, page, folder.url_style)
     links = _links(tree, drafts, folder)
@@ -432,7 +424,7 @@ def _load(
 
 
 def _too_big(size: int, config: LoadConfig) -> KnowledgeError:
-    return KnowledgeError(f"{size / 1e6:.1f} MB is over the limit of MAX_FILE_MB={config.max_file_mb:g}")
+    return KnowledgeError(wording.too_big(size, config.max_file_mb))
 
 
 _SENTENCE_MARK = re.compile(r"[.?!]")
@@ -524,14 +516,8 @@ def title_from_name(rel: str) -> str:
     return words[:1].upper() + words[1:] if words else stem
 
 
-_REASONS_SHOWN = 10  # a folder of 3,000 images is not one 3,000-reason line
-
-
 def no_documents_error(root: Path, skipped: Sequence[SkippedFile]) -> KnowledgeError:
-    reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:_REASONS_SHOWN])
-    if len(skipped) > _REASONS_SHOWN:
-        reasons += f"; and {len(skipped) - _REASONS_SHOWN} more skipped"
-    return KnowledgeError(f"no usable documents in knowledge directory {root} ({reasons})")
+    return KnowledgeError(wording.no_usable_documents(root, [(s.path, s.reason) for s in skipped]))
 
 
 def load_knowledge(

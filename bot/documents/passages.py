@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from wcwidth import wcswidth
 
 from ..errors import KnowledgeError
+from ..rendering import errors as wording
 from . import inline
 from .model import (
     Admonition,
@@ -212,10 +213,7 @@ def cut_paragraph(md: str, limit: int) -> list[str]:
     """A long paragraph in pieces of at most about `limit` characters, cut after a sentence
     end, else at a space; PassageError when it is too long to be prose."""
     if len(md) > MAX_PARAGRAPH:
-        raise PassageError(
-            f"one paragraph of {len(md) / 1e6:.1f} million characters is too long "
-            "to be prose: separate its paragraphs with blank lines"
-        )
+        raise PassageError(wording.paragraph_too_long(len(md)))
     out: list[str] = []
     start = 0
     while len(md) - start > limit:

@@ -88,8 +88,3 @@ def find_junk(text: str, markers: Sequence[str]) -> tuple[int, str] | None:
         if pos >= 0 and (best is None or pos < best[0]):
             best = (pos, marker)
     return best
-
-
-def junk_note(line: int, marker: str) -> str:
-    """The DocTree note for a junk cut (listed in the reload report)."""
-    return f"cut page junk from line {line} ({marker!r})"

@@ -9,5 +9,7 @@ kb        replies to the application layer's results: votes, gaps, teaching, /kb
 discord   wording only the Discord adapter shows (command descriptions, modal, attachment errors)
 startup   why the bot cannot start or stopped (token, intents, connection), for whoever runs it
 cli       the command line's and the console's own lines (usage, --help, progress, errors)
+errors    the texts of the errors the core raises (BotError and kin), skipped-file reasons and
+          reader notes: reload report, startup, CLI; a leaf module (stdlib only) the core imports
 terminal  drawing a reply in a terminal (console, `python -m bot ask`)
 """

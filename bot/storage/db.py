@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BotError
+from ..rendering import errors as wording
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class Store:
             conn.execute("PRAGMA foreign_keys=ON")
             check = conn.execute("PRAGMA quick_check").fetchone()
             if check is None or check[0] != "ok":
-                raise sqlite3.DatabaseError(f"integrity check failed: {check[0] if check else '?'}")
+                raise sqlite3.DatabaseError(wording.db_integrity_failed(check[0] if check else "?"))
             self._migrate(conn)
         except BaseException:
             conn.close()
@@ -105,7 +106,7 @@ class Store:
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise sqlite3.OperationalError(f"database schema {version} is newer than this program ({SCHEMA_VERSION})")
+            raise sqlite3.OperationalError(wording.db_schema_newer(version, SCHEMA_VERSION))
         for v in range(version, SCHEMA_VERSION):
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -159,7 +160,7 @@ class Store:
                     )
                     self._conn = self._open()
             except (sqlite3.Error, OSError) as exc:
-                self.problem = f"{type(exc).__name__}: {exc}"
+                self.problem = wording.db_problem(exc)
                 if self._warn:
                     log.warning("database %s cannot be used (%s); answering goes on without it", self.path, exc)
                 return False
@@ -177,7 +178,7 @@ class Store:
         """One write transaction; StoreError when the database cannot take it."""
         with self._lock:
             if not self.connection_ok():
-                raise StoreError(f"the database is unavailable ({self.problem})")
+                raise StoreError(wording.db_unavailable(self.problem))
             conn = self._conn
             assert conn is not None
             try:
@@ -199,17 +200,17 @@ class Store:
                         log.error("database %s became corrupt (%s): moved it to %s", self.path, exc, target.name)
                     except OSError:
                         pass
-                raise StoreError(f"the database could not be written ({exc})") from exc
+                raise StoreError(wording.db_unwritable(exc)) from exc
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             if not self.connection_ok():
-                raise StoreError(f"the database is unavailable ({self.problem})")
+                raise StoreError(wording.db_unavailable(self.problem))
             assert self._conn is not None
             try:
                 return self._conn.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
-                raise StoreError(f"the database could not be read ({exc})") from exc
+                raise StoreError(wording.db_unreadable(exc)) from exc
 
     def journal_mode(self) -> str:
         return str(self._read("PRAGMA journal_mode")[0][0])

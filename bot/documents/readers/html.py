@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 
 from ...errors import KnowledgeError
+from ...rendering import errors as wording
 from .. import inline
 from ..boilerplate import MainText, main_text
 from ..deadline import Deadline
@@ -35,7 +36,7 @@ from ..model import (
     Table,
 )
 from ..outline import Heading, build_sections
-from ..scraped import find_junk, fold_spaces, junk_note
+from ..scraped import find_junk, fold_spaces
 from ..treebuild import term_item
 from ..urls import linkable_href
 
@@ -557,7 +558,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
             deadline.check()
         builder.close()
     except (AssertionError, ValueError) as exc:  # html.parser gives up on some broken markup
-        raise KnowledgeError(f"the HTML cannot be parsed ({exc})") from None
+        raise KnowledgeError(wording.html_unparsable(exc)) from None
     doc = builder.root
     del builder
     try:
@@ -572,7 +573,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         # which a block made later (a cut paragraph) must not take over from a dropped one.
         events: list[tuple[int, _Event]] = list(made)
     except RecursionError:
-        raise KnowledgeError("the HTML is nested too deeply to read") from None
+        raise KnowledgeError(wording.HTML_TOO_DEEP) from None
     _release(doc)  # the element tree is read: its memory goes before the sections are made
     del doc, content, title_node
 
@@ -589,7 +590,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     cut = _cut_junk(events, options.junk_markers)
     if cut is not None:
         events, line, marker = cut
-        note = junk_note(line, marker)
+        note = wording.note_junk_cut(line, marker)
         log.info("%s: %s", path, note)
         notes.append(note)
 

@@ -52,6 +52,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from ...errors import KnowledgeError
+from ...rendering import errors as wording
 from ..deadline import Deadline
 from ..decode import decode_text
 from ..inline import code_span, escape, to_plain
@@ -124,10 +125,10 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     title = prepared.title or h1
     if not root.blocks and not root.children:
         if too_deep:
-            raise KnowledgeError(f"its text is nested too deeply to read ({_TOO_DEEP})")
-        raise KnowledgeError("it has no readable text (only markup, images or front matter)")
+            raise KnowledgeError(wording.MARKDOWN_NESTED_TOO_DEEPLY)
+        raise KnowledgeError(wording.MARKDOWN_NO_TEXT)
     if too_deep:
-        prepared.notes.append(f"left out text nested too deeply ({_TOO_DEEP})")
+        prepared.notes.append(wording.NOTE_MARKDOWN_TOO_DEEP)
     log.debug("%s: read %d top-level sections", path, len(root.children))
     return DocTree(title=title, root=root, source=prepared.source, notes=tuple(prepared.notes))
 
@@ -150,9 +151,6 @@ def _parser() -> MarkdownIt:
         md.core.ruler.before("footnote_tail", "keep_notes", _keep_footnotes)
         _MD_INSTANCE = md
     return _MD_INSTANCE
-
-
-_TOO_DEEP = "lists or quotes inside each other, about ten levels deep"
 
 
 def _cut_at_nesting_limit(tokens: list[Token]) -> bool:

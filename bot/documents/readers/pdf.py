@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from ...errors import KnowledgeError
+from ...rendering import errors as wording
 from .. import inline
 from ..deadline import Deadline
 from ..decode import drop_controls
@@ -99,8 +100,8 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     lines = [_lines(pieces) for pieces in pages]
     if not any(page for page in lines):
         if failed:
-            raise KnowledgeError("no text could be extracted from the PDF's pages")
-        raise KnowledgeError("the PDF has no extractable text (scanned pages?)")
+            raise KnowledgeError(wording.PDF_NO_PAGE_TEXT)
+        raise KnowledgeError(wording.PDF_NO_TEXT)
     level_of = _heading_levels(lines)
     # Before running heads go: the title is often one.
     title = title or _title_from_heading(lines, level_of) or _title_from_first_line(lines)
@@ -109,8 +110,8 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         _drop_title_lines(lines, title)
     events = list(_events(lines, level_of))
     if not events:
-        raise KnowledgeError("the PDF has no extractable text (scanned pages?)")
-    notes = tuple(f"page {n}: its text could not be extracted" for n in failed)
+        raise KnowledgeError(wording.PDF_NO_TEXT)
+    notes = tuple(wording.note_pdf_page(n) for n in failed)
     return DocTree(title=title, root=_without_empty(build_sections(_blocks(events))), notes=notes, paged=True)
 
 
@@ -157,25 +158,25 @@ def _extract(data: bytes, deadline: Deadline) -> tuple[str | None, list[list[_Pi
     from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
     if not data.strip():
-        raise KnowledgeError("the file is empty")
+        raise KnowledgeError(wording.FILE_EMPTY)
     if b"%PDF-" not in data[:1024]:  # where the PDF standard lets the header stand
-        raise KnowledgeError("the file is not a PDF (no %PDF header)")
+        raise KnowledgeError(wording.PDF_NO_HEADER)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):  # an empty user password opens many
-            raise KnowledgeError("the PDF is password-protected")
+            raise KnowledgeError(wording.PDF_PASSWORD)
         page_list = list(reader.pages)
         title = _metadata_title(reader)
     except KnowledgeError:
         raise
     except DependencyError:
-        raise KnowledgeError("the PDF is encrypted with AES; install the 'cryptography' package to read it") from None
+        raise KnowledgeError(wording.PDF_NEEDS_CRYPTOGRAPHY) from None
     except FileNotDecryptedError:
-        raise KnowledgeError("the PDF is password-protected") from None
+        raise KnowledgeError(wording.PDF_PASSWORD) from None
     except PyPdfError as exc:
-        raise KnowledgeError(f"the PDF is damaged or incomplete ({exc})") from None
+        raise KnowledgeError(wording.pdf_damaged(exc)) from None
     except Exception as exc:  # noqa: BLE001 - pypdf raises plain errors on broken files too
-        raise KnowledgeError(f"the PDF is damaged or incomplete ({type(exc).__name__}: {exc})") from None
+        raise KnowledgeError(wording.pdf_damaged(exc, with_type=True)) from None
     pages: list[list[_Piece]] = []
     failed: list[int] = []
     for number, page in enumerate(page_list, start=1):

@@ -35,6 +35,7 @@ from docutils.core import publish_doctree
 from docutils.parsers import rst as rst_parser
 
 from ...errors import KnowledgeError, ReaderTimeout
+from ...rendering import errors as wording
 from ..deadline import Deadline
 from ..decode import decode_text, drop_controls
 from ..inline import code_span, escape
@@ -119,21 +120,18 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         except (KnowledgeError, ReaderTimeout):
             raise
         except RecursionError:
-            raise KnowledgeError("its markup is nested too deeply to read") from None
+            raise KnowledgeError(wording.RST_TOO_DEEP) from None
         except Exception as exc:  # docutils or a directive gave up: the file is unusable, say why
             log.debug("%s: docutils failed", path, exc_info=True)
-            raise KnowledgeError(f"reStructuredText could not be parsed ({type(exc).__name__}: {exc})") from None
+            raise KnowledgeError(wording.rst_unparsable(exc)) from None
         if _UNICODE_DIRECTIVE in text:
             _clean_text_nodes(doc)
         walker = _Walker(deadline)
         title, root = walker.document(doc)
     if not root.blocks and not root.children:
         if _INCLUDE.search(text):
-            raise KnowledgeError(
-                "it has no text of its own: it only includes other files, "
-                "and includes are not followed (add those files instead)"
-            )
-        raise KnowledgeError("it has no readable text (only markup, directives or comments)")
+            raise KnowledgeError(wording.RST_ONLY_INCLUDES)
+        raise KnowledgeError(wording.RST_NO_TEXT)
     return DocTree(title=title, root=root, notes=tuple(walker.notes))
 
 
@@ -185,7 +183,7 @@ class _Walker:
         first = next((c for c in children if not isinstance(c, (nodes.comment, nodes.target))), None)
         if isinstance(first, nodes.field_list):
             children.remove(first)
-            self.notes.append("dropped the file-wide field list (page metadata)")
+            self.notes.append(wording.NOTE_FIELD_LIST)
         title: str | None = None
         for child in children:
             if isinstance(child, nodes.section):
@@ -272,7 +270,7 @@ class _Walker:
             return [Admonition(kind=node.tagname, title=None, blocks=tuple(self.blocks(node.children)))]
         if isinstance(node, (nodes.admonition, nodes.topic, nodes.sidebar)):
             if isinstance(node, nodes.topic) and "contents" in node.get("classes", ()):
-                self.notes.append("dropped a table of contents")
+                self.notes.append(wording.NOTE_CONTENTS)
                 return []
             kind = node.get("kind") or (node.tagname if not isinstance(node, nodes.admonition) else "note")
             title = node.next_node(nodes.title)

@@ -10,13 +10,13 @@ import logging
 import re
 from collections.abc import Iterator
 
+from ...rendering import errors as wording
 from .. import inline
 from ..decode import decode_text
 from ..model import DocTree, Paragraph, ReadOptions, Section
 from ..scraped import (
     find_junk,
     fold_spaces,
-    junk_note,
     source_line,
     strip_inline_tags,
     strip_tags,
@@ -110,7 +110,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     junk = find_junk(text, options.junk_markers)
     if junk is not None:
         pos, marker = junk
-        note = junk_note(head.original_line(source_line(raw_body, text, pos, marker)), marker)
+        note = wording.note_junk_cut(head.original_line(source_line(raw_body, text, pos, marker)), marker)
         log.info("%s: %s", path, note)
         notes.append(note)
         text = text[:pos]
