@@ -116,7 +116,7 @@ def question_signals(
     matcher = SurfaceMatcher(
         text, {t.word: t.weight for t in query.terms}, query.total_weight, {t.word: t.term_id for t in query.terms}
     )
-    hits = engine._search(text, query, 10 + len(exclude), matcher)
+    hits, _ = engine._search(text, query, 10 + len(exclude), matcher)
     hits = [h for h in hits if h.passage not in exclude][:10]
     if not hits:
         return [0.0] * len(FEATURES), None

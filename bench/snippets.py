@@ -8,7 +8,11 @@ article: as `bot eval` counts it) or one of SQuAD's answer texts. SQuAD is repor
 articles 0-23 (fitting half) and 24-47 (held out) separately. Inputs are cached under
 bench/.cache/ (delete it after changing ranking or reading code).
 
-    python bench/snippets.py [--fit] [--limit N]
+    python bench/snippets.py [--fit] [--limit N] [--model e5-small]
+
+With --model, ranking is hybrid and each shown passage's sentence cosines (the kept sentence
+vectors) are tried as a further snippet score (FusionParams.snippet_weight), weight by
+weight; the cases are cached per model.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ import bot.answer as answer_mod
 from bot.answer import Answer, AnswerEngine, EngineConfig
 from bot.documents.loader import LoadConfig, load_knowledge
 from bot.evaluate import _snippet_has_gold, is_hit, read_questions
+from bot.retrieval.fusion import fusion_for
 from bot.retrieval.snippets import SnippetInput, SnippetParams, choose_window
+from bot.semantic.embedder import load_embedder
 from bot.service import KnowledgeService
 
 SHARED = ROOT.parent / "shared" / "eval"
@@ -64,13 +70,27 @@ def _case(inp: SnippetInput, golds: list[str], fold: bool) -> Case:
     return Case(replace(inp, exact=None), exact, golds, fold)
 
 
-def collect(limit: int) -> dict[str, list[Case | None]]:
+def _with_cosines(engine: AnswerEngine) -> AnswerEngine:
+    """The engine made to hand its sentence cosines to the snippet (a weight too small to
+    change a choice), so the cases hold them for the weights tried here."""
+    if engine.semantic is not None and not engine.fusion.snippet_weight:
+        engine.fusion = replace(engine.fusion, snippet_weight=1e-12)
+    return engine
+
+
+def collect(limit: int, model: str | None) -> dict[str, list[Case | None]]:
     sets: dict[str, list[Case | None]] = {}
+    embedder = load_embedder(model, threads=2) if model else None
+    if model and embedder is None:
+        raise SystemExit(f"embedding model {model} is not installed (pip install '.[semantic]')")
     for name, qfile, kdir in (
         ("docs", "docs-poetry-questions.jsonl", SHARED / "docs-poetry"),
         ("article", "article-questions.jsonl", ROOT / "knowledge"),
     ):
-        engine = KnowledgeService.open(kdir).engine
+        service = KnowledgeService.open(kdir, embedder=embedder)
+        if embedder is not None:
+            service.wait_semantic()
+        engine = _with_cosines(service.engine)
         cases: list[Case | None] = []
         for q in read_questions(SHARED / qfile):
             if not q.answerable:
@@ -85,9 +105,16 @@ def collect(limit: int) -> dict[str, list[Case | None]]:
 
     data = load_squad(SHARED / "squad-v1.1-dev.json.zip")
     answers = [[a["text"] for a in qa["answers"]] for art in data["data"] for p in art["paragraphs"] for qa in p["qas"]]
-    with tempfile.TemporaryDirectory() as tmp:
-        questions = write_knowledge(data, Path(tmp))
-        engine = AnswerEngine(load_knowledge(Path(tmp), LoadConfig(junk_markers=())), EngineConfig(top_k=10))
+    if model:
+        from semantic_kb import Squad
+
+        squad = Squad()
+        questions = squad.questions
+        engine = _with_cosines(squad.engine(squad.all, model, EngineConfig(top_k=10)))
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            questions = write_knowledge(data, Path(tmp))
+            engine = AnswerEngine(load_knowledge(Path(tmp), LoadConfig(junk_markers=())), EngineConfig(top_k=10))
     halves: dict[str, list[Case | None]] = {"squad 0-23": [], "squad 24-47": []}
     for n, (sq, golds) in enumerate(zip(questions, answers, strict=True)):
         if limit and n >= limit:
@@ -167,17 +194,37 @@ def fit(sets: dict[str, list[Case | None]]) -> SnippetParams:
     return best_p
 
 
+def sweep(sets: dict[str, list[Case | None]], fitted: float) -> None:
+    """The sentence cosine's weight in the snippet (FusionParams.snippet_weight): each weight's
+    figures, the docs halves apart (odd / even lines), and the weight fitted on docs + SQuAD
+    0-23 (mean of the two figures, as `fit`)."""
+    docs = sets["docs"]
+    halves = {"docs odd": docs[0::2], "docs even": docs[1::2]}
+    best, best_w = -1.0, 0.0
+    for w in (0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0):
+        p = SnippetParams(extra_weight=w)
+        cells = "  ".join(f"{name} {score(cases, p):.3f}" for name, cases in {**sets, **halves}.items())
+        mark = " (the bot's)" if w == fitted else ""
+        print(f"w={w:<5g} {cells}{mark}")
+        fit_score = (score(docs, p) + score(sets["squad 0-23"], p)) / 2
+        if fit_score > best + 1e-12:
+            best, best_w = fit_score, w
+    print(f"fitted on docs + SQuAD 0-23: snippet_weight {best_w:g}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fit", action="store_true", help="grid-search the weights on docs + SQuAD 0-23")
     ap.add_argument("--limit", type=int, default=0, help="only the first N SQuAD questions")
+    ap.add_argument("--model", help="hybrid ranking with this embedding model, and the sentence-cosine sweep")
     args = ap.parse_args(argv)
-    if CACHE.exists():
-        sets = pickle.loads(CACHE.read_bytes())
+    cache = CACHE.with_name(f"snippet-inputs-{args.model}.pkl") if args.model else CACHE
+    if cache.exists():
+        sets = pickle.loads(cache.read_bytes())
     else:
-        sets = collect(args.limit)
-        CACHE.parent.mkdir(parents=True, exist_ok=True)
-        CACHE.write_bytes(pickle.dumps(sets))
+        sets = collect(args.limit, args.model)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps(sets))
     print("snippet contains gold/answer (top-1 right and its snippet holds the text), share of answerable")
     report(sets, None, "before")
     report(sets, SnippetParams(), "now")
@@ -185,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
         p = fit(sets)
         print(p)
         report(sets, p, "fitted")
+    if args.model:
+        model_id = load_embedder(args.model).model_id  # type: ignore[union-attr]
+        sweep(sets, fusion_for(model_id).snippet_weight)
     return 0
 
 

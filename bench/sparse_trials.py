@@ -144,7 +144,7 @@ def question_hits(engine: AnswerEngine, question: str) -> tuple[list[float], lis
     matcher = SurfaceMatcher(
         text, {t.word: t.weight for t in query.terms}, query.total_weight, {t.word: t.term_id for t in query.terms}
     )
-    hits = engine._search(text, query, TOPS, matcher)
+    hits, _ = engine._search(text, query, TOPS, matcher)
     if not hits:
         return [0.0] * len(BASE), [], -1
     base = signals(query, hits[:3], engine.config.answer)

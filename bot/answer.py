@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -32,7 +32,7 @@ from .retrieval.snippets import (
     SnippetParams,
     make_snippet,
 )
-from .semantic.search import SemanticIndex
+from .semantic.search import DenseMatch, SemanticIndex
 from .surface import SurfaceFeatures, SurfaceFn, SurfaceMatcher, TermPresence
 from .text import Analyzer, clean_invisible
 
@@ -207,8 +207,8 @@ class AnswerEngine:
         matcher = SurfaceMatcher(
             text, {t.word: t.weight for t in query.terms}, query.total_weight, {t.word: t.term_id for t in query.terms}
         )
-        hits = self._search(text, query, max(k, 2), matcher)  # the runner-up is a signal too
-        results = tuple(self._result(h, query, matcher) for h in hits[:k])
+        hits, dense = self._search(text, query, max(k, 2), matcher)  # the runner-up is a signal too
+        results = tuple(self._result(h, query, matcher, dense) for h in hits[:k])
         found = signals(query, hits, self.config.answer) if hits else {}
         rule = self.config.answer
         hybrid = bool(hits) and hits[0].cosine is not None
@@ -255,14 +255,15 @@ class AnswerEngine:
         others = [lexical(h) for h in hits[1:] if h.evidence.matched]
         return top - max(others) if others else top
 
-    def _search(self, text: str, query: Query, k: int, matcher: SurfaceMatcher) -> list[Hit]:
+    def _search(self, text: str, query: Query, k: int, matcher: SurfaceMatcher) -> tuple[list[Hit], DenseMatch | None]:
+        """The ranked hits, and the question's dense match (None: words only)."""
         dense = None
         if self.semantic is not None:
             try:
                 dense = self.semantic.query(text, self.fusion.candidates)
             except Exception:  # the model failed on this text: answer from words alone
                 log.exception("embedding a question failed; answering lexically")
-        return search(
+        hits = search(
             self.index,
             query,
             k,
@@ -273,17 +274,20 @@ class AnswerEngine:
             self.fenced,
             self.anchors,
         )
+        return hits, dense
 
     def _surface(self, matcher: SurfaceMatcher) -> SurfaceFn:
         """Reads surface evidence from the candidates' text for search."""
         return _SurfaceReader(self.kb.passages, matcher)
 
-    def _result(self, hit: Hit, query: Query, matcher: SurfaceMatcher | None = None) -> Result:
+    def _result(
+        self, hit: Hit, query: Query, matcher: SurfaceMatcher | None = None, dense: DenseMatch | None = None
+    ) -> Result:
         p = self.kb.passages[hit.passage]
         return Result(
             passage=p,
             citation=Citation(p.document, p.title, p.number, p.source, p.section, p.url, p.page),
-            snippet=self.snippet(hit.passage, hit.best_sentence, query, matcher, p),
+            snippet=self.snippet(hit.passage, hit.best_sentence, query, matcher, p, dense),
             score=hit.score,
             bm25=hit.bm25,
             coverage=hit.coverage,
@@ -296,12 +300,22 @@ class AnswerEngine:
         query: Query,
         matcher: SurfaceMatcher | None = None,
         passage: Passage | None = None,
+        dense: DenseMatch | None = None,
     ) -> Snippet:
         """What to show of a ranked passage (bot/retrieval/snippets.py chooses); `passage`:
-        kb.passages[passage_no] when the caller has it already."""
+        kb.passages[passage_no] when the caller has it already; `dense`: the question's
+        dense match, whose sentence cosines count where the model's fusion weighs them."""
         passage = passage or self.kb.passages[passage_no]
         sents = passage.sentences or (passage.text,)
-        extra = self.sentence_scorer(query.text, passage) if self.sentence_scorer else None
+        params = self.config.snippet
+        extra: Sequence[float] | None = None
+        if self.sentence_scorer:
+            extra = self.sentence_scorer(query.text, passage)
+        elif dense is not None and self.fusion.snippet_weight and passage.sentences:
+            cosines = dense.sentences_of(passage_no)
+            if cosines is not None and cosines.shape[0] == len(sents):
+                extra = cosines.tolist()
+                params = replace(params, extra_weight=self.fusion.snippet_weight)
         tokens = self.index.sentence_tokens(passage_no)
         inp = SnippetInput(
             sentences=sents,
@@ -314,7 +328,7 @@ class AnswerEngine:
             extra=extra,
             sentence_tokens=tokens if passage.sentences else None,
         )
-        return make_snippet(inp, self.config.snippet, self.analyzer)
+        return make_snippet(inp, params, self.analyzer)
 
 
 class _SurfaceReader:

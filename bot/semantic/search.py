@@ -53,6 +53,17 @@ class DenseMatch:
     def passage_cosines(self, docs: np.ndarray) -> np.ndarray:
         return self.index.passages.cosines(self.vector, docs)
 
+    def sentences_of(self, doc: int) -> np.ndarray | None:
+        """Cosine of each of one passage's sentences (for its snippet); None without
+        sentence vectors for it."""
+        sents, ptr = self.index.sentences, self.index.sentence_ptr
+        if sents is None or ptr is None or doc + 1 >= ptr.shape[0]:
+            return None
+        start, end = int(ptr[doc]), int(ptr[doc + 1])
+        if end <= start:
+            return None
+        return sents.cosines(self.vector, np.arange(start, end))
+
     def sentence_cosines(self, docs: np.ndarray, best_sentence: np.ndarray) -> np.ndarray | None:
         """Cosine of each passage's best sentence (the one the lexical evidence chose)."""
         sents, ptr = self.index.sentences, self.index.sentence_ptr

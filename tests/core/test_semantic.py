@@ -21,12 +21,14 @@ from bot.retrieval.fusion import FusionParams, fuse
 from bot.retrieval.logistic import Logistic, fit
 from bot.retrieval.query import analyse
 from bot.retrieval.rerank import evidence_batch
+from bot.retrieval.snippets import SnippetParams
 from bot.semantic import dense as dense_mod
 from bot.semantic import questions as questions_mod
 from bot.semantic import vectors as vectors_mod
 from bot.semantic import worker as worker_mod
 from bot.semantic.dense import DenseIndex
 from bot.semantic.embedder import HashEmbedder, load_embedder
+from bot.semantic.search import SemanticIndex
 from bot.semantic.vectors import VectorSet, build_vectors, load_vectors, save_vectors, vectors_dir
 from bot.service import KnowledgeService
 from bot.store import cache_dir
@@ -852,3 +854,39 @@ def test_a_superseded_build_stops_at_its_next_batch_and_its_memory_goes_with_the
     assert calls_then == 2
     gc.collect()
     assert first_kb() is None and first_buffers and all(ref() is None for ref in first_buffers)
+
+
+class FixedQuestion(HashEmbedder):
+    """Every question embeds to the first axis: a sentence's cosine is its vector's first
+    component, set by the test."""
+
+    def embed_queries(self, texts):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        out[:, 0] = 1.0
+        return out
+
+
+@pytest.mark.parametrize(("weight", "shown"), [(0.0, "Run the env remove command"), (10.0, "Delete the folder")])
+def test_the_snippet_weighs_sentence_cosines_where_the_fusion_says(tmp_path: Path, weight, shown):
+    # Two sentences hold the question's words alike; the second is the one the model finds
+    # closest. With no snippet weight (words only, MiniLM) the words decide, as before.
+    text = (
+        "Cleaning up\n\nRun the env remove command to clean an environment. "
+        "Delete the folder to clean an environment by hand.\n"
+    )
+    kb = load_knowledge(_write(tmp_path / "k", {"env.txt": text}))
+    e = FixedQuestion()
+    passages = np.zeros((len(kb.passages), e.dim), dtype=np.float32)
+    passages[:, 0] = 1.0
+    sents = [s for p in kb.passages for s in p.sentences]
+    assert len(sents) == 2
+    svec = np.zeros((2, e.dim), dtype=np.float32)
+    svec[:, 1] = 1.0
+    svec[1] = 0.0
+    svec[1, 0] = 1.0  # the second sentence is the close one
+    ptr = np.array([0, 2], dtype=np.int64)
+    semantic = SemanticIndex(e, DenseIndex(passages, e.model_id), DenseIndex(svec, e.model_id, storage="rows"), ptr)
+    config = EngineConfig(snippet=SnippetParams(max_sentences=1), fusion=FusionParams(snippet_weight=weight))
+    answer = AnswerEngine(kb, config, semantic=semantic).ask("how do I clean an environment")
+    assert answer.hybrid and answer.best is not None
+    assert answer.best.snippet.text.startswith(shown)
