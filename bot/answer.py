@@ -307,6 +307,8 @@ class AnswerEngine:
         dense match, whose sentence cosines count where the model's fusion weighs them."""
         passage = passage or self.kb.passages[passage_no]
         sents = passage.sentences or (passage.text,)
+        # Per-sentence scores: a configured scorer (with config.snippet.extra_weight), else
+        # the dense sentence cosines, weighted as the model's fusion says (fitted per model).
         params = self.config.snippet
         extra: Sequence[float] | None = None
         if self.sentence_scorer:

@@ -76,9 +76,10 @@ class E5Embedder:
     def _run(self, texts: Sequence[str], query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        # One question: the team size the host's load favours now. A batch: every thread
-        # (the setting belongs to the calling thread and stays, so it is set each time).
-        single = len(texts) == 1 and self._set_threads is not None
+        # One question: the team size the host's load favours now. Passages (even one) and
+        # batches: every thread (the setting belongs to the calling thread and stays, so it
+        # is set each time).
+        single = query and len(texts) == 1 and self._set_threads is not None
         team = self._teams.pick() if single else self._widest
         with self._lock:
             if self._set_threads is not None:

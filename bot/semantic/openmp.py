@@ -26,35 +26,43 @@ log = logging.getLogger(__name__)
 SPIN_COUNT = 1000
 PROBE_EVERY = 16  # one question in this many runs on the team size not in favour
 SMOOTHING = 0.3  # weight of the newest timing in a team size's running average
+CLAMP = 2.0  # a timing counts as at most this many times its size's running average
 SIZE_OFFSET = 16  # a call's fixed cost in characters' worth: short questions are not all overhead
 
 
 def configure(threads: int | None) -> None:
-    """Wait-policy defaults for the OpenMP runtime; an operator's own settings win."""
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    os.environ.setdefault("GOMP_SPINCOUNT", str(SPIN_COUNT))
+    """Wait-policy defaults for the OpenMP runtime; an operator's own settings win (an
+    explicit GOMP_SPINCOUNT would override the spin their OMP_WAIT_POLICY implies, so none
+    is set beside theirs)."""
+    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+        os.environ["GOMP_SPINCOUNT"] = str(SPIN_COUNT)
     if threads:
-        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+        os.environ.setdefault("OMP_NUM_THREADS", str(min(threads, _cores())))
 
 
-def widest_team(threads: int | None) -> int:
-    """The threads one call may use: OMP_NUM_THREADS (the operator's, else what `configure`
-    set), else `threads`, else the usable cores."""
-    try:
-        return max(1, int(os.environ.get("OMP_NUM_THREADS", "").split(",")[0]))
-    except ValueError:
-        pass
-    if threads:
-        return max(1, threads)
+def _cores() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
 
 
+def widest_team(threads: int | None) -> int:
+    """The threads one call may use: OMP_NUM_THREADS (the operator's, else what `configure`
+    set), else `threads` (at most the usable cores), else the usable cores."""
+    try:
+        return max(1, int(os.environ.get("OMP_NUM_THREADS", "").split(",")[0]))
+    except ValueError:
+        pass
+    return min(threads, _cores()) if threads and threads > 0 else _cores()
+
+
 def thread_setter(library: Any) -> Callable[[int], None] | None:
     """`omp_set_num_threads` as reached through a loaded engine library (dlsym searches its
     dependencies, so this is the engine's own OpenMP runtime), or None where it is absent."""
+    if not isinstance(library, ctypes.CDLL):
+        return None
     try:
         fn = library.omp_set_num_threads
     except (AttributeError, OSError):
@@ -104,7 +112,12 @@ class TeamChooser:
                 return
             before = self.favoured()
             old = self._cost.get(size)
-            self._cost[size] = cost if old is None else old + SMOOTHING * (cost - old)
+            if old is not None:
+                # One stall (a page fault, the GIL, a burst elsewhere) counts as at most twice
+                # the average: unclamped, it kept a size out of favour for ~60 questions, and
+                # the size out of favour is timed only every PROBE_EVERY-th.
+                cost = old + SMOOTHING * (min(cost, CLAMP * old) - old)
+            self._cost[size] = cost
             after = self.favoured()
         if after != before:
             log.debug("questions now embedded by %d thread(s)", after)

@@ -878,13 +878,13 @@ def test_the_snippet_weighs_sentence_cosines_where_the_fusion_says(tmp_path: Pat
     e = FixedQuestion()
     passages = np.zeros((len(kb.passages), e.dim), dtype=np.float32)
     passages[:, 0] = 1.0
-    sents = [s for p in kb.passages for s in p.sentences]
-    assert len(sents) == 2
-    svec = np.zeros((2, e.dim), dtype=np.float32)
+    _, sents, ptr = worker_mod._texts(kb, True)  # sentence vectors as the bot lays them out
+    last = kb.passages[-1]
+    assert last.sentences[-1].startswith("Delete the folder") and len(last.sentences) == 2
+    svec = np.zeros((len(sents), e.dim), dtype=np.float32)
     svec[:, 1] = 1.0
-    svec[1] = 0.0
-    svec[1, 0] = 1.0  # the second sentence is the close one
-    ptr = np.array([0, 2], dtype=np.int64)
+    svec[len(sents) - 1] = 0.0
+    svec[len(sents) - 1, 0] = 1.0  # the passage's second sentence is the close one
     semantic = SemanticIndex(e, DenseIndex(passages, e.model_id), DenseIndex(svec, e.model_id, storage="rows"), ptr)
     config = EngineConfig(snippet=SnippetParams(max_sentences=1), fusion=FusionParams(snippet_weight=weight))
     answer = AnswerEngine(kb, config, semantic=semantic).ask("how do I clean an environment")
