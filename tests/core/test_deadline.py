@@ -41,3 +41,19 @@ def test_swallowed_interruption_is_raised_again() -> None:
                 if swallowed > 1:
                     raise
     assert swallowed == 2
+
+
+def test_a_timeout_a_parser_turned_into_its_own_error_is_still_a_timeout() -> None:
+    # docutils' broad handler can catch check()'s ReaderTimeout and raise its own error; out
+    # of the block past the limit, that is the timeout, not "the file could not be parsed".
+    with pytest.raises(ReaderTimeout), Deadline(0.01) as deadline:
+        time.sleep(0.02)
+        try:
+            deadline.check()
+        except ReaderTimeout as exc:
+            raise ValueError("the parser's own failure") from exc
+
+
+def test_an_error_within_the_limit_stays_itself() -> None:
+    with pytest.raises(ValueError), Deadline(10):
+        raise ValueError("a real parse failure")
