@@ -13,6 +13,14 @@ bench/.cache/ (delete it after changing ranking or reading code).
 With --model, ranking is hybrid and each shown passage's sentence cosines (the kept sentence
 vectors) are tried as a further snippet score (FusionParams.snippet_weight), weight by
 weight; the cases are cached per model.
+
+Session 9 (e5-small cases; "docs" / SQuAD 0-23 fit, 24-47 held out): the sentence cosine at
+weight 6 (the fit's pick; 2-8 alike) 0.417 / 0.829 / 0.858 -> 0.417 / 0.830 / 0.860, 12 loses a
+docs question. Then SnippetParams.max_sentences (the other weights refitted on the same grid
+stay where they are): 3 -> 4 within the same 600 characters 0.417 / 0.830 / 0.860 -> 0.517 /
+0.835 / 0.868 (docs odd and even halves +3 questions each), mean snippet 338 -> 420 characters
+on docs; 5: 0.533 / 0.837 / 0.870 (465), 8: 0.550 / 0.838 / 0.870 (488). Words-only cases:
+0.350 / 0.788 / 0.817 -> 0.367 / 0.791 / 0.823 at 4. Kept: 4 (the knee).
 """
 
 from __future__ import annotations

@@ -320,7 +320,7 @@ def test_a_markdown_file_read_built_and_rendered(tmp_path):
         encoding="utf-8",
     )
     service = KnowledgeService.open(kdir)
-    answer = service.ask("how do I install the toolchain?")
+    answer = service.ask("how do I install the toolchain into a private folder?")
     assert answer.best is not None
     desc = render_answer(answer).embeds[0].description
     assert "run:\n\n```bash\ncurl -sSL https://example.org/install.sh | sh\n\nexport PATH=" in desc

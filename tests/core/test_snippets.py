@@ -38,7 +38,7 @@ def _inp(**kw) -> SnippetInput:
 
 def test_window_is_contiguous_and_holds_the_densest_sentence():
     w = choose_window(_inp(), SnippetParams())
-    assert 2 in w and w == list(range(w[0], w[-1] + 1)) and len(w) <= 3
+    assert 2 in w and w == list(range(w[0], w[-1] + 1)) and len(w) <= SnippetParams().max_sentences
 
 
 def test_window_respects_the_character_limit():
