@@ -183,11 +183,13 @@ def settings_key(clean: LoadConfig, params: BM25Params) -> str:
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """Hash of the source of the code that turns files into passages and terms (readers,
-    passage builder, loader, tokenising): a save made by other code is stale even when no
-    one remembered to bump ANALYSIS_VERSION (readers change often)."""
+    passage builder, loader, tokenising) and of the texts of the reasons and notes saved
+    with them (rendering/errors.py): a save made by other code is stale even when no one
+    remembered to bump ANALYSIS_VERSION (readers change often)."""
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for path in sorted([*(root / "documents").rglob("*.py"), root / "text.py", root / "data" / "stopwords.txt"]):
+    sources = [*(root / "documents").rglob("*.py"), root / "text.py", root / "rendering" / "errors.py"]
+    for path in sorted([*sources, root / "data" / "stopwords.txt"]):
         try:
             h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
         except OSError:

@@ -171,7 +171,7 @@ def _walk(folder: Path, rel: str, parent: FolderConfig, w: _Walk) -> None:
                 st = entry.lstat()
             except OSError:
                 continue
-            warn("skipped %s: its name is not valid UTF-8", shown)
+            warn("skipped %s: %s", shown, wording.NAME_NOT_UTF8)
             w.bad.append(SkippedFile(shown, wording.NAME_NOT_UTF8, (st.st_size, st.st_mtime_ns)))
             continue
         if entry.is_dir():

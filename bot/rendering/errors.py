@@ -50,7 +50,8 @@ def no_usable_documents(root: Path, skipped: Sequence[tuple[str, str]]) -> str:
 
 
 # --- why one file or folder is skipped: a line of the reload report ------------------------
-# Each completes "skipped PATH: ...", so they start in lower case and name no file.
+# Each completes "skipped PATH: ...", so they start in lower case; PATH is the file itself
+# (a reason names a file only when it is another one, or when it stands alone).
 
 
 def folder_unlistable(why: object) -> str:

@@ -226,6 +226,22 @@ def test_a_save_made_by_other_reader_code_is_stale(kdir: Path, monkeypatch):
     assert KnowledgeService.open(kdir)._built.files_read > 0  # rebuilt, not served stale
 
 
+def test_the_code_fingerprint_covers_the_wording_of_saved_notes_and_reasons(monkeypatch):
+    # Skip reasons and reader notes are saved with the index; their texts live in
+    # rendering/errors.py, so rewording one must make old saves stale too.
+    from bot import store
+
+    before = store.code_fingerprint.__wrapped__()
+    read = Path.read_bytes
+
+    def reworded(self: Path) -> bytes:
+        data = read(self)
+        return data + b"# reworded" if self.as_posix().endswith("bot/rendering/errors.py") else data
+
+    monkeypatch.setattr(Path, "read_bytes", reworded)
+    assert store.code_fingerprint.__wrapped__() != before
+
+
 def test_a_read_only_folder_is_saved_under_the_cache_root_instead(kdir: Path, tmp_path_factory):
     from bot.semantic.embedder import HashEmbedder
 
