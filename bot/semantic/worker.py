@@ -327,7 +327,10 @@ def _background(build: Callable[..., None], *args: object) -> None:
     core at equal priority (bench/semantic_cost.py prints question latency during a build)."""
     if sys.platform.startswith("linux"):
         try:  # this thread only: on Linux a thread id is a valid PRIO_PROCESS target
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BUILD_NICENESS)
+            me = threading.get_native_id()
+            # Never above the process's own niceness: a bot started with `nice -n 19` keeps
+            # its build at 19, not 10.
+            os.setpriority(os.PRIO_PROCESS, me, max(BUILD_NICENESS, os.getpriority(os.PRIO_PROCESS, me)))
         except OSError as exc:  # a sandbox may refuse: the build runs as it is
             log.debug("could not lower the vector build's priority: %s", exc)
     build(*args)

@@ -520,6 +520,24 @@ def test_a_background_build_runs_at_a_lower_priority_than_questions(knowledge_di
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="niceness per thread is Linux's")
+def test_a_background_build_never_runs_above_the_priority_of_the_bot(knowledge_dir):
+    # A bot started with `nice -n 19` keeps its build at 19: setting 10 would raise it.
+    e = PriorityEmbedder()
+    worker = worker_mod.VectorWorker(e, None)
+    started: list[bool] = []
+
+    def start_niced() -> None:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)  # lowering is always allowed
+        started.append(not worker.start(load_knowledge(knowledge_dir), lambda sem: None).ready)
+
+    asker = threading.Thread(target=start_niced)
+    asker.start()
+    asker.join()
+    assert started == [True] and worker.wait(30)
+    assert e.niceness and min(e.niceness) >= 15
+
+
 def test_dense_products_run_on_one_blas_thread():
     threadpoolctl = pytest.importorskip("threadpoolctl")
     DenseIndex(np.eye(3, dtype=np.float32), "m")
