@@ -33,6 +33,12 @@ titles, 15 unanswerable) and pipx's docs (commit 9bb766c, Sphinx RST, 226 passag
 - Answerability: 1 of the 10 real unanswerable pdm issue titles rejected, 0 of 3 pipx (chat lines
   5/5, 4/5); their e5 probabilities are mostly 0.75-1.0, so no threshold separates them (pdm's own
   3 %-false-rejection threshold 0.554 rejects 7 of 15). False rejections 0 on both sets.
+
+Session 9 (poetry only; the pdm/pipx sets were lost with the old machine): a heading shared by
+a run of consecutive passages (one long section cut into parts, e.g. poetry's eight
+"Introduction > Installation" passages, first for several install questions) counted
+head_weight * run ** -a in each: e5 unchanged at a = 0.25, 0.5, 1 (0.600/0.800, 8/20, 2/60);
+words only +1 odd-half hit@1 at 0.5 and 1 (0.467 -> 0.483). Not kept (one question).
 """
 
 from __future__ import annotations
