@@ -63,6 +63,7 @@ from bot.retrieval.answerability import AnswerParams, answer_model
 from bot.retrieval.bm25 import BM25Params
 from bot.retrieval.fusion import FusionParams, fusion_for
 from bot.retrieval.rerank import RankParams
+from bot.retrieval.snippets import SnippetParams
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Variant:
     rank: RankParams = RankParams()
     fusion: Callable[[FusionParams], FusionParams] | None = None  # from the model's fitted fusion
     answer: AnswerParams = AnswerParams()
+    snippet: SnippetParams = SnippetParams()
 
 
 def variants(model: str, fitted: FusionParams, threshold: float) -> list[Variant]:
@@ -88,6 +90,7 @@ def variants(model: str, fitted: FusionParams, threshold: float) -> list[Variant
         Variant("head_weight 3", bm25=replace(b, head_weight=3.0)),
         Variant("head_weight 20", bm25=replace(b, head_weight=20.0)),
         Variant("heading_coverage off", rank=replace(r, heading_coverage=False)),
+        Variant(f"snippet 3 sentences (now {SnippetParams().max_sentences})", snippet=SnippetParams(max_sentences=3)),
         Variant(
             "anchor 0 + fence 0 + head 0",
             bm25=replace(b, head_weight=0.0),
@@ -104,6 +107,9 @@ def variants(model: str, fitted: FusionParams, threshold: float) -> list[Variant
             ),
             Variant("cosine/sentence x2", fusion=lambda f: replace(f, cosine_weight=c * 2, sentence_weight=s * 2)),
             Variant("sentence_weight 0", fusion=lambda f: replace(f, sentence_weight=0.0)),
+            Variant(
+                f"snippet_weight 0 (fitted {fitted.snippet_weight:g})", fusion=lambda f: replace(f, snippet_weight=0.0)
+            ),
             Variant("rrf fusion", fusion=lambda f: replace(f, method="rrf")),
             Variant(f"no floor (threshold {threshold:.3f} alone)", answer=AnswerParams(threshold=threshold)),
         ]
@@ -219,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             built_for[v.bm25] = build_knowledge(args.docs, load, v.bm25)
         built = built_for[v.bm25]
         fusion = v.fusion(fitted) if v.fusion else None
-        cfg = EngineConfig(top_k=10, bm25=v.bm25, rank=v.rank, answer=v.answer, fusion=fusion)
+        cfg = EngineConfig(top_k=10, bm25=v.bm25, rank=v.rank, answer=v.answer, snippet=v.snippet, fusion=fusion)
         engine = AnswerEngine(built.kb, cfg, index=built.index, semantic=sem)
         print(row(v.name, engine, questions), flush=True)
         if v.name.startswith("bot"):

@@ -68,9 +68,11 @@ def _rrf(scores: np.ndarray, k: float) -> np.ndarray:
 # are squeezed into a narrow band (~0.7-0.9), so its weights are much larger: 24-47 top-1
 # 0.866 -> 0.892, MRR@10 0.909 -> 0.931 (the grid's best on 0-23; 16 was on the grid too).
 # snippet_weight (e5 only; `python bench/snippets.py --model e5-small`): fitted on docs +
-# SQuAD 0-23, snippet holds the answer 0.829 -> 0.830 there, held-out 24-47 0.858 -> 0.860,
-# docs unchanged (0.417, both halves) up to 8, lower at 12. A small gain, from vectors kept
-# anyway (one passage's sentences, ~10 dot products). MiniLM stays at 0: the same fit picks
+# SQuAD 0-23. With four-sentence snippets (SnippetParams.max_sentences) the snippet holds the
+# answer on docs 0.483 -> 0.517 (odd and even halves +1 each), SQuAD 0-23 0.833 -> 0.835,
+# held-out 24-47 0.865 -> 0.868; 6-12 alike, 2-4 one docs question less (with three
+# sentences: docs unchanged, 24-47 0.858 -> 0.860). From vectors kept anyway (one passage's
+# sentences, ~10 dot products). MiniLM stays at 0: the same fit picks
 # 12 (one more docs question, odd half) but held-out SQuAD 24-47 loses 0.852 -> 0.845; 1
 # gains 0.2-0.3 points on SQuAD and nothing on docs.
 FITTED: dict[str, FusionParams] = {
