@@ -153,13 +153,14 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
-    from .evaluate import evaluate_file, format_report
+    from .evaluate import evaluate_file
+    from .rendering.evaluation import render_eval_report
 
     settings = _settings(args)
     service = open_service(settings)
     service.wait_semantic()
     report = evaluate_file(service, Path(args.file))
-    out.write(format_report(report) + "\n")
+    out.write(render_eval_report(report) + "\n")
     return 0
 
 

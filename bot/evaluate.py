@@ -10,6 +10,8 @@ Two formats, told apart per line:
   the answering passage, optionally "also": [{"document", "gold"}] other passages that
   answer it}. A result is a hit when its document matches and its passage text contains
   the gold phrase, whitespace and case folded, `*` and backticks ignored.
+
+The report is figures and misses as data; bot/rendering/evaluation.py words it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from enum import Enum, auto
 from pathlib import Path
 from typing import Protocol
 
@@ -43,6 +46,26 @@ class EvalQuestion:
         return bool(self.paras or self.targets)
 
 
+class Problem(Enum):
+    """What went wrong with one question; bot/rendering/evaluation.py words each."""
+
+    ANSWERED_UNANSWERABLE = auto()  # the knowledge base cannot answer it, yet the bot answered
+    WRONG_TOP = auto()  # the top passage is not a right one
+    SNIPPET_LACKS_GOLD = auto()  # the right passage came first, its snippet lacks the gold phrase
+    NOT_ANSWERED = auto()  # answerable, yet the bot gave no answer
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A question the bot got wrong, as data: the report's rendering words it."""
+
+    question: EvalQuestion  # what was expected: paragraphs or (document, gold) targets, gold phrase
+    problems: tuple[Problem, ...]
+    top: str | None  # the top passage's citation label; None when nothing was found
+    rank: int | None  # 1-based rank of the first right passage among the results; None: not among them
+    confidence: float
+
+
 @dataclass
 class EvalReport:
     answerable: int = 0
@@ -53,7 +76,7 @@ class EvalReport:
     snippet_gold: int = 0
     rejected_unanswerable: int = 0
     false_rejections: int = 0
-    misses: list[str] = field(default_factory=list)
+    misses: list[Miss] = field(default_factory=list)
     halves: tuple[EvalReport, EvalReport] | None = None  # odd and even lines of the file
 
     def figures(self) -> dict[str, float]:
@@ -125,12 +148,14 @@ def evaluate(asker: Asker, questions: list[EvalQuestion]) -> EvalReport:
 
 
 def _score(report: EvalReport, q: EvalQuestion, answer: Answer, misses: bool) -> None:
+    top = answer.results[0] if answer.results else None
+    label = top.citation.label if top else None
     if not q.answerable:
         report.unanswerable += 1
         if not answer.answered:
             report.rejected_unanswerable += 1
         elif misses:
-            report.misses.append(f"answered an unanswerable question: {q.q!r} -> {answer.results[0].citation.label}")
+            report.misses.append(Miss(q, (Problem.ANSWERED_UNANSWERABLE,), label, None, answer.confidence))
         return
     report.answerable += 1
     rank = next((i + 1 for i, r in enumerate(answer.results) if is_hit(q, r)), None)
@@ -140,7 +165,6 @@ def _score(report: EvalReport, q: EvalQuestion, answer: Answer, misses: bool) ->
         report.hit3 += 1
     if rank is not None:
         report.rr += 1 / rank
-    top = answer.results[0] if answer.results else None
     has_gold = bool(top and q.gold and _snippet_has_gold(q, top.snippet.text))
     if has_gold and rank == 1:
         report.snippet_gold += 1
@@ -150,19 +174,13 @@ def _score(report: EvalReport, q: EvalQuestion, answer: Answer, misses: bool) ->
         return
     problems = []
     if rank != 1:
-        got = top.citation.label if top else "nothing"
-        want = (
-            f"¶{'/¶'.join(map(str, q.paras))}"
-            if q.paras
-            else " or ".join(f"{doc} with {gold!r}" for doc, gold in q.targets)
-        )
-        problems.append(f"top passage {got}, expected {want}" + (f" (found at rank {rank})" if rank else ""))
+        problems.append(Problem.WRONG_TOP)
     elif not has_gold:
-        problems.append(f"snippet lacks {q.gold!r}")
+        problems.append(Problem.SNIPPET_LACKS_GOLD)
     if not answer.answered:
-        problems.append(f"no answer given (confidence {answer.confidence:.2f})")
+        problems.append(Problem.NOT_ANSWERED)
     if problems:
-        report.misses.append(f"{q.q!r}: " + "; ".join(problems))
+        report.misses.append(Miss(q, tuple(problems), label, rank, answer.confidence))
 
 
 _FOLD_DROP = re.compile(r"[*`]")
@@ -183,28 +201,3 @@ def _snippet_has_gold(q: EvalQuestion, snippet: str) -> bool:
 
 def evaluate_file(asker: Asker, path: Path) -> EvalReport:
     return evaluate(asker, read_questions(path))
-
-
-def format_report(report: EvalReport) -> str:
-    lines = [f"{report.answerable} answerable, {report.unanswerable} unanswerable questions"]
-    counts = {
-        "unanswerable rejected": (report.rejected_unanswerable, report.unanswerable),
-        "false rejections": (report.false_rejections, report.answerable),
-    }
-    for name, value in report.figures().items():
-        n = counts.get(name)
-        lines.append(f"  {name:<24}{value:6.3f}" + (f"  ({n[0]} of {n[1]})" if n else ""))
-    if report.halves is not None:
-        for label, half in zip(("odd lines", "even lines"), report.halves):
-            f = half.figures()
-            lines.append(
-                f"  {label:<11} hit@1 {f['hit@1']:.3f}  hit@3 {f['hit@3']:.3f}  MRR {f['MRR']:.3f}"
-                f"  rejected {half.rejected_unanswerable} of {half.unanswerable}"
-                f"  false rejections {half.false_rejections} of {half.answerable}"
-            )
-    if report.misses:
-        lines.append(f"misses ({len(report.misses)}):")
-        lines.extend(f"  - {m}" for m in report.misses)
-    else:
-        lines.append("no misses")
-    return "\n".join(lines)

@@ -12,4 +12,6 @@ cli       the command line's and the console's own lines (usage, --help, progres
 errors    the texts of the errors the core raises (BotError and kin), skipped-file reasons and
           reader notes: reload report, startup, CLI; a leaf module (stdlib only) the core imports
 terminal  drawing a reply in a terminal (console, `python -m bot ask`)
+evaluation
+          the report of `python -m bot eval`: its figures and a line per miss
 """
