@@ -13,11 +13,18 @@ raised with a literal text or an f-string anywhere in bot/ outside bot/rendering
 does the reason of a SkippedFile (a line of the reload report) typed beside the code. Their
 texts live in bot/rendering/errors.py; a RuntimeError, TypeError or ValueError only a bug
 can cause keeps its own words.
+
+The core modules whose results a rendering function words (the eval report, knowledge gaps,
+the application layer's outcomes) compose no text at all: an f-string with letters or a
+phrase of words there fails (bot/evaluate.py once built its report and its misses' sentences
+itself). Docstrings, log messages, raised errors (checked above) and keys (a dict's, a
+subscript's: `f["hit@1"]` names a figure) are not looked at.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -293,3 +300,87 @@ def test_the_error_texts_are_a_leaf_module() -> None:
             imported |= {alias.name for alias in node.names}
     top = {name.split(".")[0] for name in imported}
     assert top <= set(sys.stdlib_module_names) | {"__future__"}, top
+
+
+# The core modules that hand a rendering function data to word: nothing else in them needs text.
+REPORTS = [ROOT / "bot" / "evaluate.py", ROOT / "bot" / "gaps.py", ROOT / "bot" / "outcomes.py"]
+PHRASE = re.compile(r"[^\W\d_]{2,} [^\W\d_]{2,}")  # two words: "no misses", not "utf-8" or "\\s+"
+LOG_CALLS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
+
+
+def _not_wording(tree: ast.Module) -> set[ast.AST]:
+    """What the check leaves alone: docstrings, raised errors, log calls, keys."""
+    out: set[ast.AST] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                out.add(first.value)
+        elif isinstance(node, ast.Raise):
+            out.update(ast.walk(node))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LOG_CALLS:
+            out.update(ast.walk(node))
+        elif isinstance(node, ast.Dict):
+            out.update(n for k in node.keys if k is not None for n in ast.walk(k))
+        elif isinstance(node, ast.Subscript):
+            out.update(ast.walk(node.slice))
+    return out
+
+
+def text_composed_in(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+    skip = _not_wording(tree)
+    found = []
+    for node in ast.walk(tree):
+        if node in skip:
+            continue
+        if isinstance(node, ast.JoinedStr):
+            skip.update(ast.walk(node))  # its literal parts and format specs are this text
+            literal = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+            if any(c.isalpha() for c in literal):
+                found.append(f"{where}:{node.lineno}: {ast.unparse(node)[:60]}")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and PHRASE.search(node.value):
+            found.append(f"{where}:{node.lineno}: {node.value[:60]!r}")
+    return sorted(found, key=lambda line: int(line.split(":")[1]))
+
+
+@pytest.mark.parametrize("path", REPORTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_reports_are_data_worded_in_rendering(path: Path) -> None:
+    assert text_composed_in(path) == []
+
+
+def test_the_check_finds_a_report_composed_in_the_core(tmp_path: Path) -> None:
+    """The check itself can fail: sentences kept in a result (an f-string, a phrase) and a
+    report's lines are found; a docstring, a log message, a raised error, keys, a file's
+    encoding and a regular expression are not."""
+    sample = tmp_path / "evaluate.py"
+    source = (
+        '"""Measure answers against a question file."""\n'
+        "def score(report, q, answer, top, rank):\n"
+        '    """Count one question."""\n'
+        '    report.misses.append(f"snippet lacks {q.gold!r}")\n'
+        '    got = top.label if top else "nothing"\n'
+        '    report.misses.append(f"top passage {got}" + (f" (found at rank {rank})" if rank else ""))\n'
+        "def format_report(report):\n"
+        '    lines = ["no misses"]\n'
+        '    lines.append(f"{report.answerable} answerable")\n'
+        '    return "\\n".join(lines)\n'
+        "def fine(path, obj, f, n):\n"
+        '    log.info("read %d questions from %s", n, path)\n'
+        '    logger.warning(f"skipped line {n} of {path}")\n'
+        '    raise ValueError(f"bad value on line {n}")\n'
+        '    counts = {"unanswerable rejected": f["false rejections"], "q": obj.get("paras")}\n'
+        '    path.read_text(encoding="utf-8")\n'
+        '    re.compile(r"\\s+")\n'
+        '    return f"{n}:{path}"\n'
+    )
+    sample.write_text(source, encoding="utf-8")
+    found = [line.split(": ", 1)[1] for line in text_composed_in(sample)]
+    assert found == [
+        "f'snippet lacks {q.gold!r}'",
+        "f'top passage {got}'",
+        "f' (found at rank {rank})'",
+        "'no misses'",
+        "f'{report.answerable} answerable'",
+    ]
