@@ -186,6 +186,7 @@ class App:
         self._analyzer = Analyzer()
         self._lock = threading.Lock()  # cooldowns, answer state, vote check-and-set
         self._kb_lock = threading.Lock()  # one change of the knowledge folder at a time
+        self._recovering: dict[str, threading.Event] = {}  # answer keys being asked again (under _lock)
         self._learned: dict[str, tuple[tuple[int, int], LearnedInfo | None]] = {}
         self._last_purge = -PURGE_EVERY_S
         self._store_warned = False
@@ -340,26 +341,42 @@ class App:
             return self.answers.get(key)
 
     def recover(self, key: str, question: str, shown: str | None = None) -> AnswerState:
-        """The answer behind `key` after a restart, asked again from its question; two
-        clicks racing here share one state (so one vote each). `shown`: the fingerprint of
-        the passage the answer showed (its buttons carry it): that passage comes first, even
-        if it now ranks lower; when it is no longer in the knowledge base the state says so
-        (`changed`), and Full passage and votes refuse rather than act on another passage.
-        Without it (buttons from before fingerprints) the question's best passage today.
-        *Blocking.*"""
-        state = self.answer_state(key)
-        if state is not None:
-            return state
-        answer = self.service.ask(question, self.settings.top_k)
+        """The answer behind `key` after a restart, asked again from its question; clicks
+        racing here wait for the first one's state (one engine run, one vote each). `shown`:
+        the fingerprint of the passage the answer showed (its buttons carry it): that passage
+        comes first, even if it now ranks lower; when it is no longer in the knowledge base
+        the state says so (`changed`), and Full passage and votes refuse rather than act on
+        another passage. Without it (buttons from before fingerprints) the question's best
+        passage today. *Blocking.*"""
+        while True:
+            with self._lock:
+                state = self.answers.get(key)
+                if state is not None:
+                    return state
+                running = self._recovering.get(key)
+                if running is None:
+                    running = self._recovering[key] = threading.Event()
+                    break
+            # Another click is asking it: its state, once there (or a try of our own if it failed).
+            running.wait()
+        try:
+            state = self._asked_again(question, shown)
+            with self._lock:
+                return self.answers.put_if_absent(key, state)
+        finally:
+            with self._lock:
+                del self._recovering[key]
+            running.set()
+
+    def _asked_again(self, question: str, shown: str | None) -> AnswerState:
+        # One pass looks below the top results too, for a passage shown that ranks lower now.
+        answer = self.service.ask(question, self.settings.top_k, depth=MORE_RESULTS_K if shown is not None else None)
         changed = False
         if shown is not None:
-            kept = _showing_first(answer, shown, answer.results)
-            if kept is None:  # ranked lower today (or gone): look further down
-                kept = _showing_first(answer, shown, self.service.ask(question, MORE_RESULTS_K).results)
+            kept = _showing_first(answer, shown, answer.results + answer.further)
             changed = kept is None
             answer = kept or answer
-        with self._lock:
-            return self.answers.put_if_absent(key, AnswerState(question, answer, changed=changed))
+        return AnswerState(question, dataclasses.replace(answer, further=()), changed=changed)
 
     def full(self, key: str, n: int = 1) -> FullPassage | Stale | KbChanged:
         """Result `n` (1-based) of a remembered answer."""
@@ -373,12 +390,16 @@ class App:
         info = self.learned_info(result.citation.document) if result is not None else None
         return FullPassage(result, info)
 
-    def more(self, key: str) -> MoreResults | Stale:
-        """More passages for a remembered answer's question. *Blocking.*"""
+    def more(self, key: str, question: str | None = None) -> MoreResults | Stale:
+        """More passages for a remembered answer's question, or for `question` (the answer's
+        own, read from its message) when it is not remembered, as after a restart: More
+        results needs nothing else of the answer, so it is not recovered first, which would
+        run the question through the engine once more. *Blocking.*"""
         state = self.answer_state(key)
-        if state is None:
+        asked = state.question if state is not None else question
+        if asked is None:
             return Stale()
-        answer = self.service.ask(state.question, MORE_RESULTS_K)
+        answer = self.service.ask(asked, MORE_RESULTS_K)
         return MoreResults(answer, self.learned_for(answer))
 
     def vote(self, actor: Actor, key: str, vote: str, where: Where | None = None) -> VoteOutcome:

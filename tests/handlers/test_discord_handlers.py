@@ -475,6 +475,28 @@ async def test_buttons_work_after_restart_by_asking_again(tmp_path):
     assert click.outbox[0].embeds[0].title.endswith("· ¶3")
 
 
+async def test_more_results_after_a_restart_asks_the_question_once(tmp_path):
+    """More results on an old answer first recovered the answer (top 3, and 8 more when its
+    passage ranked lower), then asked the question again for its 8: the engine ran it two
+    or three times for one click. The reply is the same as without a restart."""
+    bot = make_bot(tmp_path)
+    it, sent = await _asked(bot)
+    shown = fingerprint(bot.answers.get(str(it.id)).answer.best)
+    remembered = FakeInteraction(bot, message=FakeEmbedMessage(1, sent.embeds))
+    await handle_button(remembered, "more", str(it.id), shown)
+    for passage in (shown, "0123456789ab"):  # the passage shown, or one that is gone
+        fresh = make_bot(tmp_path / f"restarted-{passage}")  # empty answer store
+        click = FakeInteraction(fresh, message=FakeEmbedMessage(1, sent.embeds))
+        await handle_button(click, "more", str(it.id), passage)
+        assert fresh.service.ask_calls == [("why Ramstein?", 8)]
+        [reply] = click.outbox
+        assert [e.to_dict() for e in reply.embeds] == [e.to_dict() for e in remembered.outbox[0].embeds]
+        # The other buttons still recover the answer when they are clicked.
+        full = FakeInteraction(fresh, message=FakeEmbedMessage(1, sent.embeds))
+        await handle_button(full, "full", str(it.id), passage)
+        assert len(fresh.service.ask_calls) == 2 and fresh.answers.get(str(it.id)) is not None
+
+
 def test_answer_buttons_from_before_fingerprints_are_still_handled():
     """Answers sent before the passage fingerprint have `kb:<action>:<key>` buttons: the
     registered item still takes them (and handle_button asks the title again, as above)."""
