@@ -30,6 +30,7 @@ from .errors import KnowledgeError
 from .gaps import gaps_csv, gaps_page, group_gaps, terms_key
 from .kbfiles import KnowledgeFiles
 from .knowledge import Document
+from .mentions import MentionNames, readable_mentions
 from .outcomes import (
     EXISTS,
     NOT_ADMIN,
@@ -524,18 +525,27 @@ class App:
         return self._refuse(actor, "teach", problem.reason, detail=problem.field, limit=problem.limit)
 
     def teach(
-        self, actor: Actor, question: str, answer: str, source: str, *, from_bot: bool = False
+        self,
+        actor: Actor,
+        question: str,
+        answer: str,
+        source: str,
+        *,
+        from_bot: bool = False,
+        names: MentionNames | None = None,
     ) -> Taught | Refused:
         """Save a learned answer as knowledge/learned/<slug>.md, reload, and mark the gaps
         it answers resolved. `source` is the teaching message's jump URL or "console";
-        `from_bot`: the message was the bot's own. *Blocking.*"""
+        `from_bot`: the message was the bot's own; `names`: who and what the texts' raw
+        mentions name (the adapter knows; unknown ones read as such). *Blocking.*"""
         if not actor.may_teach:
             return self._refuse(actor, "teach", NOT_TEACHER)
         problem = check_teaching(question, answer, from_bot=from_bot)
         if problem is not None:
             return self._refuse(actor, "teach", problem.reason, detail=problem.field, limit=problem.limit)
-        question = " ".join(without_id_mentions(question).split())
-        answer = without_id_mentions(answer)
+        # Mentions as names, on every path: a file keeps no raw id, and a name pings nobody.
+        question = " ".join(readable_mentions(question, names).split())
+        answer = readable_mentions(answer, names).strip()
         taught_by = self._hash(actor)
         today = self._clock().date()
         data = learned_markdown(question, answer, taught_by, today, source).encode("utf-8")

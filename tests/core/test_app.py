@@ -17,6 +17,7 @@ from bot import outcomes as o
 from bot.app import App, fingerprint
 from bot.config import Settings
 from bot.gaps import gaps_csv
+from bot.mentions import MentionNames
 from bot.outcomes import CONSOLE_ACTOR, Actor, Asked, Refused
 from bot.service import KnowledgeService
 from bot.storage import Store
@@ -361,12 +362,31 @@ def test_a_question_taught_again_after_the_other_one_left_replaces_its_own_answe
     assert len(list((app.service.knowledge_dir / LEARNED_DIR).iterdir())) == 1
 
 
-def test_a_learned_answer_keeps_no_raw_user_or_role_id(app):
-    taught = app.teach(ADMIN, "Who has the <@&4242424242> key?", "<@1234567890> has it; ask <@!99887766>.", "console")
+def test_a_learned_answer_names_the_mentions_it_holds_and_keeps_no_raw_id(app):
+    """Mentions were dropped ("<@1234567890> has it; ask <@!99887766>." was saved as "has it;
+    ask.", the question as "Who has the key?") and channel mentions kept as raw ids (shown
+    later as "<#…>"). Now every path saves them as the names members read: those the adapter
+    knows (Discord's message, its caches), the others as unknown, never the id."""
+    question, answer = "Who has the <@&4242424242> key?", "<@1234567890> has it; ask <@!99887766> in <#5555555555>."
+    names = MentionNames(
+        {1234567890: "Bob", 99887766: "Dee Dee"}, {4242424242: "Key keepers"}, {5555555555: "front-desk"}
+    )
+    taught = app.teach(ADMIN, question, answer, "https://discord.com/channels/1/2/3", names=names)
     assert isinstance(taught, o.Taught), taught
     text = (app.service.knowledge_dir / taught.learned.document).read_text(encoding="utf-8")
-    assert "<@" not in text and "4242424242" not in text and "1234567890" not in text and "99887766" not in text
-    assert "has it; ask." in text and 'question: "Who has the key?"' in text
+    assert "@Bob has it; ask @Dee Dee in #front-desk." in text and 'question: "Who has the @Key keepers key?"' in text
+    assert taught.learned.question == "Who has the @Key keepers key?"
+
+    # The console knows no names: each reads as what it was, still no id.
+    taught = app.teach(ADMIN, "Who opens the <#5555555555>?", "<@1234567890> does, or <@&4242424242>.", "console")
+    assert isinstance(taught, o.Taught), taught
+    text = (app.service.knowledge_dir / taught.learned.document).read_text(encoding="utf-8")
+    assert "@unknown-user does, or @unknown-role." in text and 'question: "Who opens the #unknown-channel?"' in text
+    for raw in ("<@", "<#", "4242424242", "1234567890", "99887766", "5555555555"):
+        assert raw not in text
+    # Only mentions is still no answer, named or not.
+    refused = app.teach(ADMIN, "Who?", "<@1234567890> <#5555555555>", "console", names=names)
+    assert isinstance(refused, Refused) and refused.reason == o.ONLY_PINGS
 
 
 @pytest.mark.parametrize(
