@@ -123,6 +123,7 @@ class AnswerState:
     answer: Answer
     voters: set[str] = field(default_factory=set)
     changed: bool = False  # recovered after a restart, and the passage the answer showed is gone
+    spoken: str | None = None  # the question as the member wrote it, mentions as names (a teaching form's)
 
 
 class AnswerStore:
@@ -287,8 +288,11 @@ class App:
         top_k: int | None = None,
         *,
         rate_limit: bool = True,
+        spoken: str | None = None,
     ) -> Asked | CoolingDown:
-        """Rate-limit, answer, remember the answer for its buttons, log the question. *Blocking.*"""
+        """Rate-limit, answer, remember the answer for its buttons, log the question.
+        `spoken`: the question as people read it, mentions as names (the search drops them),
+        for a teaching form opened on the answer. *Blocking.*"""
         if rate_limit:
             cooling = self.cooling_down(actor)
             if cooling is not None:
@@ -296,7 +300,7 @@ class App:
         # Mentions are not words of the question, whichever adapter it came from.
         answer = self.service.ask(strip_mention_syntax(question), top_k or self.settings.top_k)
         with self._lock:
-            self.answers.put(key, AnswerState(answer.question, answer))
+            self.answers.put(key, AnswerState(answer.question, answer, spoken=spoken))
         logged = self._log_question(actor, answer, key, where or Where())
         teachable = not answer.answered and answer.small_talk is None and bool(self.terms(answer.question))
         shown = fingerprint(answer.best) if answer.answered and answer.best is not None else None

@@ -174,7 +174,8 @@ async def _asked_under(bot: KnowledgeBot, reply: discord.Message | None) -> str 
     """The question the bot's `reply` answered, as the member wrote it, from the message it
     replies to: the remembered question and the title have lost its mentions (the search
     drops them), so "Who has @Bob's key?" would read "Who has's key?". None for a reply to
-    a slash command (it references no message) or when that message is gone."""
+    a slash command (it references no message: AnswerState.spoken keeps its question) or
+    when that message is gone."""
     asked = await _referenced(reply) if reply is not None else None
     if asked is None or asked.author.bot:
         return None
@@ -199,7 +200,7 @@ async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
         key = parent.interaction_metadata.id
     state = bot.app.answer_state(str(key)) if key is not None else None
     if state is not None:
-        return state.question
+        return state.spoken or state.question
     return question_from_title(answer_title(parent)) or ""
 
 
@@ -244,7 +245,7 @@ class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):
         message = interaction.message
         question = await _asked_under(bot, message)
         if question is None and state is not None:
-            question = state.question
+            question = state.spoken or state.question  # a slash command's: its mentions named
         if question is None:
             question = question_from_title(answer_title(message))
         channel_id = message.channel.id if message is not None else interaction.channel_id or 0

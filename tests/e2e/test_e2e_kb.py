@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import re
 from pathlib import Path
 
@@ -232,6 +233,38 @@ async def test_a_taught_chat_message_with_mentions_stores_their_names_not_raw_id
         _, later = await run.ask_mention(RELAY_QUESTION, author=fake.make_user("frank"))
         shown = embed_of(later)["description"].replace("\\", "")  # as Discord draws its escapes
         assert "See #general. Ask @Erin or @Staff in #general" in shown and "<" not in shown
+
+
+async def test_teaching_under_a_slash_command_names_the_people_its_question_mentions(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """ "/ask who has @Bob's key…" reaches the bot as "who has <@id>'s key…" and the search
+    drops the mention: the Teach an answer button, and Teach KB Bot on a reply under the
+    answer, prefilled the question from what was remembered, "who has 's key…", and the
+    learned answer was saved under it. (Asked by message, the question was read from the
+    member's message and kept its names.)"""
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)):
+        bob = fake.make_user("bob")  # joined after the bot connected: in no cache
+        asked = f"who has <@{bob['id']}>'s key to the banana bread cupboard?"
+        named = "who has @Bob's key to the banana bread cupboard?"
+        slash = await fake.send_slash_command("ask", {"question": asked})
+        no_answer = (await fake.wait_for_interaction_response(slash)).message
+        assert no_answer is not None and embed_of(no_answer)["footer"]["text"].startswith("Confidence: no answer")
+
+        click = await fake.click_button(no_answer, f"kb:teach:{slash['id']}", user=fake.owner)
+        from_button = await fake.wait_for_interaction_response(click)
+        assert fake.modal_fields(from_button)["question"]["value"] == named
+
+        under = await fake.send_message("Alice has it.", author=fake.owner, reply_to=no_answer)
+        menu = await fake.send_message_command("Teach KB Bot", under, user=fake.owner)
+        assert fake.modal_fields(await fake.wait_for_interaction_response(menu))["question"]["value"] == named
+
+        taught = await reply_of(fake, await fake.submit_modal(from_button, {"answer": "Alice has it."}), timeout=20)
+        assert "Learned" in text_of(taught)
+        [learned] = (kdir / "learned").glob("*.md")
+        saved = learned.read_text(encoding="utf-8")
+        assert f"question: {json.dumps(named)}" in saved and bob["id"] not in saved
 
 
 async def test_a_teaching_form_submitted_late_or_after_a_restart_is_saved(

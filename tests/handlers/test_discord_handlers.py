@@ -397,6 +397,27 @@ def test_prefix_command_is_recognised_as_discord_py_runs_it():
     assert strip_prefix_command("kb!ask why", "kb!") == "why"
 
 
+async def test_an_answer_remembers_its_question_with_the_mentions_named(tmp_path):
+    """The search drops mentions, so the remembered question of "who has <@5>'s key?" was
+    "who has 's key?", and a teaching form opened on a slash command's answer showed that.
+    The answer now also keeps the question as members read it."""
+    bot = make_bot(tmp_path)
+    msg = FakeMessage(f"<@{BOT_ID}> who has <@5>'s key in <#6>?")
+    msg.mentions = [SimpleNamespace(id=5, display_name="Bob")]  # type: ignore[attr-defined]
+    msg.channel_mentions = [SimpleNamespace(id=6, name="front-desk")]  # type: ignore[attr-defined]
+    await AskCog(bot).on_message(msg)
+    state = bot.answers.get(str(msg.id))
+    assert state.question == "who has 's key in ?" and state.spoken == "who has @Bob's key in #front-desk?"
+
+    it = FakeInteraction(bot)
+    it.guild.members[5] = "Bob (nick)"  # an option's mention comes as a bare id: looked up
+    await invoke(bot, AskCog(bot), "ask", it, question="who has <@5>'s key in <#6>?", private=False)
+    assert bot.answers.get(str(it.id)).spoken == "who has @Bob (nick)'s key in #unknown-channel?"
+    plain = FakeInteraction(bot)
+    await invoke(bot, AskCog(bot), "ask", plain, question="why Ramstein?", private=False)
+    assert bot.answers.get(str(plain.id)).spoken is None  # nothing to name: nothing looked up
+
+
 # ------------------------------------------------------------------------------- buttons
 
 
