@@ -92,6 +92,7 @@ class Answer:
     signals: Mapping[str, float] = field(default_factory=dict)  # the answerability model's inputs
     hybrid: bool = False  # dense matching took part
     small_talk: SmallTalk | None = None  # "thanks"/"greeting": not a question, nothing searched
+    further: tuple[Result, ...] = ()  # ranked below `results`, down to the depth asked for (else none)
 
     @property
     def best(self) -> Result | None:
@@ -172,10 +173,13 @@ class AnswerEngine:
             self._titles = tuple(d.title for d in self.kb.documents)
         return self._titles
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
-        """Answer one question; never raises for any string."""
+    def ask(self, question: str, top_k: int | None = None, *, depth: int | None = None) -> Answer:
+        """Answer one question; never raises for any string. `depth`: also rank down to that
+        many passages in the same pass, into `further`; the answer itself (results, verdict,
+        confidence) stays exactly what asking for top_k gives."""
         t0 = time.perf_counter()
         k = max(1, min(top_k or self.config.top_k, 50))
+        deepest = max(k, min(depth or 0, 50))
         text = clean_invisible(question or "").strip()
         if len(text) > MAX_QUESTION_CHARS:
             text = text[:MAX_QUESTION_CHARS]
@@ -207,8 +211,12 @@ class AnswerEngine:
         matcher = SurfaceMatcher(
             text, {t.word: t.weight for t in query.terms}, query.total_weight, {t.word: t.term_id for t in query.terms}
         )
-        hits, dense = self._search(text, query, max(k, 2), matcher)  # the runner-up is a signal too
+        ranked, dense = self._search(text, query, max(deepest, 2), matcher)  # the runner-up is a signal too
+        # The verdict reads the hits asking for k finds (the runner-ups' cosines among them),
+        # not the deeper ones; the ranking's top k does not depend on how deep it goes.
+        hits = ranked[: max(k, 2)]
         results = tuple(self._result(h, query, matcher, dense) for h in hits[:k])
+        further = tuple(self._result(h, query, matcher, dense) for h in ranked[k:deepest])
         found = signals(query, hits, self.config.answer) if hits else {}
         rule = self.config.answer
         hybrid = bool(hits) and hits[0].cosine is not None
@@ -235,6 +243,7 @@ class AnswerEngine:
             elapsed_ms=_ms(t0),
             signals=found,
             hybrid=hybrid,
+            further=further,
         )
 
     def _lexical_margin(self, hits: Sequence[Hit]) -> float:

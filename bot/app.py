@@ -30,6 +30,7 @@ from .errors import KnowledgeError
 from .gaps import gaps_csv, gaps_page, group_gaps, terms_key
 from .kbfiles import KnowledgeFiles
 from .knowledge import Document
+from .mentions import MentionNames, readable_mentions
 from .outcomes import (
     EXISTS,
     NOT_ADMIN,
@@ -122,6 +123,7 @@ class AnswerState:
     answer: Answer
     voters: set[str] = field(default_factory=set)
     changed: bool = False  # recovered after a restart, and the passage the answer showed is gone
+    spoken: str | None = None  # the question as the member wrote it, mentions as names (a teaching form's)
 
 
 class AnswerStore:
@@ -186,6 +188,7 @@ class App:
         self._analyzer = Analyzer()
         self._lock = threading.Lock()  # cooldowns, answer state, vote check-and-set
         self._kb_lock = threading.Lock()  # one change of the knowledge folder at a time
+        self._recovering: dict[str, threading.Event] = {}  # answer keys being asked again (under _lock)
         self._learned: dict[str, tuple[tuple[int, int], LearnedInfo | None]] = {}
         self._last_purge = -PURGE_EVERY_S
         self._store_warned = False
@@ -285,8 +288,11 @@ class App:
         top_k: int | None = None,
         *,
         rate_limit: bool = True,
+        spoken: str | None = None,
     ) -> Asked | CoolingDown:
-        """Rate-limit, answer, remember the answer for its buttons, log the question. *Blocking.*"""
+        """Rate-limit, answer, remember the answer for its buttons, log the question.
+        `spoken`: the question as people read it, mentions as names (the search drops them),
+        for a teaching form opened on the answer. *Blocking.*"""
         if rate_limit:
             cooling = self.cooling_down(actor)
             if cooling is not None:
@@ -294,7 +300,7 @@ class App:
         # Mentions are not words of the question, whichever adapter it came from.
         answer = self.service.ask(strip_mention_syntax(question), top_k or self.settings.top_k)
         with self._lock:
-            self.answers.put(key, AnswerState(answer.question, answer))
+            self.answers.put(key, AnswerState(answer.question, answer, spoken=spoken))
         logged = self._log_question(actor, answer, key, where or Where())
         teachable = not answer.answered and answer.small_talk is None and bool(self.terms(answer.question))
         shown = fingerprint(answer.best) if answer.answered and answer.best is not None else None
@@ -340,26 +346,42 @@ class App:
             return self.answers.get(key)
 
     def recover(self, key: str, question: str, shown: str | None = None) -> AnswerState:
-        """The answer behind `key` after a restart, asked again from its question; two
-        clicks racing here share one state (so one vote each). `shown`: the fingerprint of
-        the passage the answer showed (its buttons carry it): that passage comes first, even
-        if it now ranks lower; when it is no longer in the knowledge base the state says so
-        (`changed`), and Full passage and votes refuse rather than act on another passage.
-        Without it (buttons from before fingerprints) the question's best passage today.
-        *Blocking.*"""
-        state = self.answer_state(key)
-        if state is not None:
-            return state
-        answer = self.service.ask(question, self.settings.top_k)
+        """The answer behind `key` after a restart, asked again from its question; clicks
+        racing here wait for the first one's state (one engine run, one vote each). `shown`:
+        the fingerprint of the passage the answer showed (its buttons carry it): that passage
+        comes first, even if it now ranks lower; when it is no longer in the knowledge base
+        the state says so (`changed`), and Full passage and votes refuse rather than act on
+        another passage. Without it (buttons from before fingerprints) the question's best
+        passage today. *Blocking.*"""
+        while True:
+            with self._lock:
+                state = self.answers.get(key)
+                if state is not None:
+                    return state
+                running = self._recovering.get(key)
+                if running is None:
+                    running = self._recovering[key] = threading.Event()
+                    break
+            # Another click is asking it: its state, once there (or a try of our own if it failed).
+            running.wait()
+        try:
+            state = self._asked_again(question, shown)
+            with self._lock:
+                return self.answers.put_if_absent(key, state)
+        finally:
+            with self._lock:
+                del self._recovering[key]
+            running.set()
+
+    def _asked_again(self, question: str, shown: str | None) -> AnswerState:
+        # One pass looks below the top results too, for a passage shown that ranks lower now.
+        answer = self.service.ask(question, self.settings.top_k, depth=MORE_RESULTS_K if shown is not None else None)
         changed = False
         if shown is not None:
-            kept = _showing_first(answer, shown, answer.results)
-            if kept is None:  # ranked lower today (or gone): look further down
-                kept = _showing_first(answer, shown, self.service.ask(question, MORE_RESULTS_K).results)
+            kept = _showing_first(answer, shown, answer.results + answer.further)
             changed = kept is None
             answer = kept or answer
-        with self._lock:
-            return self.answers.put_if_absent(key, AnswerState(question, answer, changed=changed))
+        return AnswerState(question, dataclasses.replace(answer, further=()), changed=changed)
 
     def full(self, key: str, n: int = 1) -> FullPassage | Stale | KbChanged:
         """Result `n` (1-based) of a remembered answer."""
@@ -373,12 +395,16 @@ class App:
         info = self.learned_info(result.citation.document) if result is not None else None
         return FullPassage(result, info)
 
-    def more(self, key: str) -> MoreResults | Stale:
-        """More passages for a remembered answer's question. *Blocking.*"""
+    def more(self, key: str, question: str | None = None) -> MoreResults | Stale:
+        """More passages for a remembered answer's question, or for `question` (the answer's
+        own, read from its message) when it is not remembered, as after a restart: More
+        results needs nothing else of the answer, so it is not recovered first, which would
+        run the question through the engine once more. *Blocking.*"""
         state = self.answer_state(key)
-        if state is None:
+        asked = state.question if state is not None else question
+        if asked is None:
             return Stale()
-        answer = self.service.ask(state.question, MORE_RESULTS_K)
+        answer = self.service.ask(asked, MORE_RESULTS_K)
         return MoreResults(answer, self.learned_for(answer))
 
     def vote(self, actor: Actor, key: str, vote: str, where: Where | None = None) -> VoteOutcome:
@@ -503,18 +529,27 @@ class App:
         return self._refuse(actor, "teach", problem.reason, detail=problem.field, limit=problem.limit)
 
     def teach(
-        self, actor: Actor, question: str, answer: str, source: str, *, from_bot: bool = False
+        self,
+        actor: Actor,
+        question: str,
+        answer: str,
+        source: str,
+        *,
+        from_bot: bool = False,
+        names: MentionNames | None = None,
     ) -> Taught | Refused:
         """Save a learned answer as knowledge/learned/<slug>.md, reload, and mark the gaps
         it answers resolved. `source` is the teaching message's jump URL or "console";
-        `from_bot`: the message was the bot's own. *Blocking.*"""
+        `from_bot`: the message was the bot's own; `names`: who and what the texts' raw
+        mentions name (the adapter knows; unknown ones read as such). *Blocking.*"""
         if not actor.may_teach:
             return self._refuse(actor, "teach", NOT_TEACHER)
         problem = check_teaching(question, answer, from_bot=from_bot)
         if problem is not None:
             return self._refuse(actor, "teach", problem.reason, detail=problem.field, limit=problem.limit)
-        question = " ".join(without_id_mentions(question).split())
-        answer = without_id_mentions(answer)
+        # Mentions as names, on every path: a file keeps no raw id, and a name pings nobody.
+        question = " ".join(readable_mentions(question, names).split())
+        answer = readable_mentions(answer, names).strip()
         taught_by = self._hash(actor)
         today = self._clock().date()
         data = learned_markdown(question, answer, taught_by, today, source).encode("utf-8")

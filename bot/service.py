@@ -355,9 +355,10 @@ class KnowledgeService:
     def knowledge(self) -> KnowledgeBase:
         return self.engine.kb
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
-        """Answer from the current knowledge base. CPU-bound: run it off the event loop."""
-        return self.engine.ask(question, top_k)
+    def ask(self, question: str, top_k: int | None = None, *, depth: int | None = None) -> Answer:
+        """Answer from the current knowledge base (`depth`: AnswerEngine.ask). CPU-bound: run
+        it off the event loop."""
+        return self.engine.ask(question, top_k, depth=depth)
 
     def reload(self) -> ReloadReport:
         """Rebuild from disk and swap in the new knowledge base.

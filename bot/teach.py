@@ -70,8 +70,8 @@ _ID_MENTION = re.compile(r"[ \t]*<@[!&]?\d+>")
 
 
 def without_id_mentions(text: str) -> str:
-    """The text without `<@id>`, `<@!id>` and `<@&id>`: a learned answer is a file on disk,
-    and no raw user id is stored (Discord's form fills mentions in as @name already)."""
+    """The text without `<@id>`, `<@!id>` and `<@&id>`, for the audit log, which stores no
+    raw user id (a learned answer names them instead: mentions.readable_mentions)."""
     return _ID_MENTION.sub("", text).strip()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..mentions import MentionNames, readable_mentions
 from ..rendering.markdown import defuse_mentions, scrub, truncate
 from ..rendering.messages import title_of_text_reply
 from ..text import strip_mention_syntax
@@ -28,21 +29,14 @@ def answer_title(message: Any) -> str | None:
     return title_of_text_reply(getattr(message, "content", None))
 
 
-_USER_OR_ROLE = re.compile(r"<@([!&]?)([0-9]+)>")
-
-
-def named_mentions(message: Any, text: str | None = None) -> str:
-    """The message's text (or `text`, a part of it) with user and role mentions as "@name"
-    (what members saw), from the mentions Discord sent with it; channel mentions stay links
-    (discord.py's clean_content would make an uncached channel "#deleted-channel")."""
-    users = {u.id: u.display_name for u in getattr(message, "mentions", None) or ()}
-    roles = {r.id: r.name for r in getattr(message, "role_mentions", None) or ()}
-
-    def name(m: re.Match[str]) -> str:
-        found = (roles if m[1] == "&" else users).get(int(m[2]))
-        return f"@{found}" if found else m[0]  # unknown: App.teach drops the raw id
-
-    return _USER_OR_ROLE.sub(name, text if text is not None else getattr(message, "content", None) or "")
+def message_names(message: Any) -> MentionNames:
+    """The names of the members, roles and channels `message` mentions, from what Discord
+    sent with it (members as members saw them: their display names)."""
+    return MentionNames(
+        {u.id: u.display_name for u in getattr(message, "mentions", None) or ()},
+        {r.id: r.name for r in getattr(message, "role_mentions", None) or ()},
+        {c.id: c.name for c in getattr(message, "channel_mentions", None) or () if getattr(c, "name", None)},
+    )
 
 
 def own_role_mentioned(message: Any, bot_id: int) -> int | None:
@@ -55,15 +49,22 @@ def own_role_mentioned(message: Any, bot_id: int) -> int | None:
     return None
 
 
-def spoken_question(message: Any, bot_id: int, prefix: str | None = None) -> str:
+def spoken_question(message: Any, bot_id: int, prefix: str | None = None, names: MentionNames | None = None) -> str:
     """The question a member's message asks, as people read it (a teaching form's prefill):
     the bot's mention, or its role's, or the `!ask` command (`prefix`: when prefix commands
-    are on) gone; other user and role mentions as "@name" (text in a form pings nobody); the
-    rest of the mention syntax stripped as for the search."""
+    are on) gone; other mentions as "@name" and "#channel" (text in a form pings nobody), from
+    `names` (default: the message's own); the rest of the mention syntax stripped as for the
+    search."""
     text = getattr(message, "content", None) or ""
     asked = strip_prefix_command(text, prefix) if prefix else None
     text = strip_mention(asked if asked is not None else text, bot_id, own_role_mentioned(message, bot_id))
-    return clean_question(named_mentions(message, text))
+    return spoken_text(text, names if names is not None else message_names(message))
+
+
+def spoken_text(text: str, names: MentionNames | None = None) -> str:
+    """A question's text as people read it: mentions as names, and without the syntax that
+    is left (@everyone, @here, custom emoji)."""
+    return clean_question(readable_mentions(text, names))
 
 
 def mention_pattern(user_id: int, role_id: int | None = None) -> re.Pattern[str]:

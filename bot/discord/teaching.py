@@ -23,6 +23,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from ..answer import MAX_QUESTION_CHARS
+from ..mentions import readable_mentions
 from ..outcomes import Taught
 from ..rendering.discord import (
     LABEL_LIMIT,
@@ -35,7 +36,8 @@ from ..rendering.kb import render_refused, render_taught
 from ..rendering.messages import question_from_title
 from ..teach import MAX_ANSWER_CHARS
 from .actors import actor_for
-from .messages import answer_title, named_mentions, spoken_question
+from .mentions import FORM_DEADLINE_S, mention_names
+from .messages import answer_title, spoken_question
 from .replies import guarded, reply_with
 
 if TYPE_CHECKING:
@@ -117,8 +119,11 @@ async def submit_teaching(interaction: discord.Interaction, question: str, answe
     actor = actor_for(interaction)  # again: roles may have changed while the modal was open
     # Saving reloads the knowledge base, which can take longer than Discord's 3 s.
     await interaction.response.defer(ephemeral=True, thinking=True)
+    # What the form holds comes without names: a mention typed or pasted into it is a raw
+    # id, named here (unknown ones read as such) so the file keeps the name, as the prefill does.
+    names = await mention_names(bot, interaction.guild, (question, answer)) if actor.may_teach else None
     # A bot's message never gets this far: the form does not open for one (teach_precheck).
-    result = await asyncio.to_thread(bot.app.teach, actor, question, answer, source)
+    result = await asyncio.to_thread(bot.app.teach, actor, question, answer, source, names=names)
     await reply_with(interaction, render_taught(result) if isinstance(result, Taught) else render_refused(result))
 
 
@@ -159,20 +164,22 @@ def _me(bot: KnowledgeBot) -> int:
     return bot.user.id if bot.user is not None else 0
 
 
-def _spoken(bot: KnowledgeBot, message: discord.Message) -> str:
+async def _spoken(bot: KnowledgeBot, message: discord.Message) -> str:
     settings = bot.settings
-    return spoken_question(message, _me(bot), settings.command_prefix if settings.prefix_commands else None)
+    names = await mention_names(bot, message.guild, (message.content or "",), message=message, deadline=FORM_DEADLINE_S)
+    return spoken_question(message, _me(bot), settings.command_prefix if settings.prefix_commands else None, names)
 
 
 async def _asked_under(bot: KnowledgeBot, reply: discord.Message | None) -> str | None:
     """The question the bot's `reply` answered, as the member wrote it, from the message it
     replies to: the remembered question and the title have lost its mentions (the search
     drops them), so "Who has @Bob's key?" would read "Who has's key?". None for a reply to
-    a slash command (it references no message) or when that message is gone."""
+    a slash command (it references no message: AnswerState.spoken keeps its question) or
+    when that message is gone."""
     asked = await _referenced(reply) if reply is not None else None
     if asked is None or asked.author.bot:
         return None
-    return _spoken(bot, asked) or None
+    return await _spoken(bot, asked) or None
 
 
 async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
@@ -183,7 +190,7 @@ async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
     if parent is None:
         return ""
     if parent.author.id != _me(bot):
-        return _spoken(bot, parent)
+        return await _spoken(bot, parent)
     asked = await _asked_under(bot, parent)
     if asked is not None:
         return asked
@@ -193,7 +200,7 @@ async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
         key = parent.interaction_metadata.id
     state = bot.app.answer_state(str(key)) if key is not None else None
     if state is not None:
-        return state.question
+        return state.spoken or state.question
     return question_from_title(answer_title(parent)) or ""
 
 
@@ -206,8 +213,9 @@ async def teach_from_message(interaction: discord.Interaction, message: discord.
         await reply_with(interaction, render_refused(refused))
         return
     question = await question_for(bot, message)
-    # Mentions as "@name", not "<@id>": the answer is saved to disk.
-    text = named_mentions(message)
+    # Mentions as "@name" and "#channel", not raw ids: the answer is saved to disk.
+    names = await mention_names(bot, message.guild, (content,), message=message, deadline=FORM_DEADLINE_S)
+    text = readable_mentions(content, names)
     await interaction.response.send_modal(TeachModal(question, text, message.channel.id, message.id))
 
 
@@ -237,7 +245,7 @@ class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):
         message = interaction.message
         question = await _asked_under(bot, message)
         if question is None and state is not None:
-            question = state.question
+            question = state.spoken or state.question  # a slash command's: its mentions named
         if question is None:
             question = question_from_title(answer_title(message))
         channel_id = message.channel.id if message is not None else interaction.channel_id or 0

@@ -5,7 +5,8 @@ interaction or message that asked and shown the fingerprint of the passage the a
 (App.fingerprint). One registered `DynamicItem` handles every click, so buttons keep working
 across restarts; the answer itself is kept by the application layer (bot/app.py), and when
 it is gone (restart, evicted) the question is recovered from the embed title and asked again,
-and the fingerprint finds the passage shown, or tells that the knowledge base has changed.
+and the fingerprint finds the passage shown, or tells that the knowledge base has changed
+(More results, which needs only the question, asks it without recovering the answer).
 Buttons sent before fingerprints (`kb:<action>:<key>`) still work as they did. This module
 only adapts clicks to the app and its results to messages.
 """
@@ -98,10 +99,16 @@ async def handle_button(interaction: discord.Interaction, action: str, key: str,
     bot = cast("KnowledgeBot", interaction.client)  # this bot's interactions come from this client
     app = bot.app
     try:
-        if not await _known(bot, interaction, key, shown):
-            await respond(interaction, render_stale())
-            return
-        if action == ACTION_FULL:
+        if action == ACTION_MORE:
+            # Only the question is needed (after a restart, from the message): recovering the
+            # answer first would run it through the engine a second time.
+            more = await asyncio.to_thread(app.more, key, question_from_title(answer_title(interaction.message)))
+            reply = (
+                render_stale() if isinstance(more, Stale) else render_more_results(more.answer, learned=more.learned)
+            )
+        elif not await _known(bot, interaction, key, shown):
+            reply = render_stale()
+        elif action == ACTION_FULL:
             full = app.full(key)
             if isinstance(full, Stale):
                 reply = render_stale()
@@ -109,11 +116,6 @@ async def handle_button(interaction: discord.Interaction, action: str, key: str,
                 reply = render_kb_changed()
             else:
                 reply = render_full_passage(full.result, learned=full.learned)
-        elif action == ACTION_MORE:
-            more = await asyncio.to_thread(app.more, key)
-            reply = (
-                render_stale() if isinstance(more, Stale) else render_more_results(more.answer, learned=more.learned)
-            )
         elif action in (ACTION_UP, ACTION_DOWN):
             message = interaction.message
             # Checked and recorded at once, before anything is awaited: fast repeat clicks count once.

@@ -19,6 +19,11 @@ _FENCE_LINE = re.compile(r"(?:> ?)* *(`{3,})[^\n`]*(?=\n|$)")
 # "@everyone"/"@here" and the "@" of <@id>, <@!id> and <@&id>: what Discord turns into a ping.
 _MENTION = re.compile(r"@(?=(?:everyone|here)\b)|(?<=<)@(?=[!&]?\d)", re.IGNORECASE)
 ZWSP = "\u200b"
+# How a mention reads when its member, role or channel is not known (gone, or out of sight):
+# Discord's own words for them, never the raw id.
+UNKNOWN_USER = "@unknown-user"
+UNKNOWN_ROLE = "@unknown-role"
+UNKNOWN_CHANNEL = "#unknown-channel"
 
 # Markup state bits per character (see markup_states).
 FENCE, CODE, BOLD, ITALIC, MARK = 1, 2, 4, 8, 16

@@ -191,3 +191,20 @@ def test_swaps_do_not_apply_to_numbers_or_three_letter_words(tmp_path: Path):
     terms = analyse(engine.index, "1756 ned", engine.analyzer, engine.config.rank.typo_discount).terms
     assert all(t.term_id == -1 for t in terms)
     assert not engine.ask("fall of 1756 ned").answered
+
+
+@pytest.mark.parametrize("question", ["what is NATO doing in space?", "why Ramstein?", "Huawei P40 camera", "?"])
+@pytest.mark.parametrize("top_k", [1, 3])
+def test_ranking_deeper_leaves_the_answer_as_it_is(engine, question, top_k):
+    """`depth` ranks further down in the same pass (a restart's buttons look there for the
+    passage an answer showed) without changing the answer: its results and its verdict are
+    those of asking for top_k, and the passages below them those of asking for depth."""
+    plain, deep, wide = engine.ask(question, top_k), engine.ask(question, top_k, depth=8), engine.ask(question, 8)
+    assert deep.results == plain.results and deep.further == wide.results[top_k:]
+    assert (deep.answered, deep.confidence, deep.signals, deep.reason) == (
+        plain.answered,
+        plain.confidence,
+        plain.signals,
+        plain.reason,
+    )
+    assert plain.further == () and engine.ask(question, top_k, depth=top_k).further == ()

@@ -8,14 +8,16 @@ import codecs
 import sqlite3
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from bot import outcomes as o
-from bot.app import App
+from bot.app import App, fingerprint
 from bot.config import Settings
 from bot.gaps import gaps_csv
+from bot.mentions import MentionNames
 from bot.outcomes import CONSOLE_ACTOR, Actor, Asked, Refused
 from bot.service import KnowledgeService
 from bot.storage import Store
@@ -115,6 +117,79 @@ def test_a_vote_that_cannot_be_saved_is_not_counted(app):
         store._conn.close()
         store._conn = real
     assert app.vote(MEMBER, key, "up").status == o.VOTE_RECORDED  # the retry counts
+
+
+# ---------------------------------------------------------------------------- buttons after a restart
+
+SPACE = "what is NATO doing in space?"  # six passages match: some rank below the top 3
+
+
+def count_asks(app: App, monkeypatch, delay: float = 0.0) -> list[tuple[str, int | None]]:
+    """The questions (and top_k) the app puts to the engine from now on."""
+    calls: list[tuple[str, int | None]] = []
+    real = app.service.ask
+
+    def ask(question: str, top_k: int | None = None, **kwargs):  # noqa: ANN202
+        calls.append((question, top_k))
+        time.sleep(delay)
+        return real(question, top_k, **kwargs)
+
+    monkeypatch.setattr(app.service, "ask", ask)
+    return calls
+
+
+def test_recovering_an_answer_whose_passage_ranks_lower_now_asks_the_engine_once(app, monkeypatch):
+    """After a restart, when the passage an answer showed ranked below the top 3 (or was
+    gone), App.recover asked the question twice: top 3, then again for 8 to look further."""
+    top = app.service.ask(SPACE, app.settings.top_k)
+    deep = app.service.ask(SPACE, 8).results
+    assert len(top.results) == 3 and len(deep) > 3
+    calls = count_asks(app, monkeypatch)
+    state = app.recover("1001", SPACE, fingerprint(deep[3]))
+    assert len(calls) == 1
+    # What it recovers is what it always did: the passage shown first, then the top 3's
+    # others, judged (answered, confidence) as the top 3 are.
+    assert [fingerprint(r) for r in state.answer.results] == [fingerprint(r) for r in (deep[3], *top.results[:2])]
+    assert (state.answer.answered, state.answer.confidence, state.changed) == (top.answered, top.confidence, False)
+    assert state.answer.signals == top.signals
+
+    gone = app.recover("1002", SPACE, "0123456789ab")  # not in the knowledge base any more
+    assert len(calls) == 2 and gone.changed
+    assert [fingerprint(r) for r in gone.answer.results] == [fingerprint(r) for r in top.results]
+    assert (gone.answer.answered, gone.answer.confidence) == (top.answered, top.confidence)
+
+    best = app.recover("1003", SPACE, fingerprint(top.results[0]))  # the common case: one ask, as before
+    assert len(calls) == 3 and not best.changed
+    assert [fingerprint(r) for r in best.answer.results] == [fingerprint(r) for r in top.results]
+
+
+def test_clicks_racing_to_recover_one_answer_ask_the_engine_once(app, monkeypatch):
+    """Clicks on one old answer after a restart all recovered it at once: each asked the
+    engine the same question (they only shared the state afterwards)."""
+    calls = count_asks(app, monkeypatch, delay=0.05)
+    barrier = threading.Barrier(8)
+    states = []
+
+    def click() -> None:
+        barrier.wait()
+        states.append(app.recover("2001", "why Ramstein?"))
+
+    threads = [threading.Thread(target=click) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(states) == 8 and all(s is states[0] for s in states)
+    assert calls == [("why Ramstein?", app.settings.top_k)]
+
+
+def test_a_recovery_that_fails_lets_the_next_click_try_again(app, monkeypatch):
+    real = app.service.ask
+    monkeypatch.setattr(app.service, "ask", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("engine down")))
+    with pytest.raises(RuntimeError):
+        app.recover("3001", "why Ramstein?")
+    monkeypatch.setattr(app.service, "ask", real)
+    assert app.recover("3001", "why Ramstein?").answer.answered
 
 
 # ---------------------------------------------------------------------------- gaps
@@ -287,12 +362,31 @@ def test_a_question_taught_again_after_the_other_one_left_replaces_its_own_answe
     assert len(list((app.service.knowledge_dir / LEARNED_DIR).iterdir())) == 1
 
 
-def test_a_learned_answer_keeps_no_raw_user_or_role_id(app):
-    taught = app.teach(ADMIN, "Who has the <@&4242424242> key?", "<@1234567890> has it; ask <@!99887766>.", "console")
+def test_a_learned_answer_names_the_mentions_it_holds_and_keeps_no_raw_id(app):
+    """Mentions were dropped ("<@1234567890> has it; ask <@!99887766>." was saved as "has it;
+    ask.", the question as "Who has the key?") and channel mentions kept as raw ids (shown
+    later as "<#…>"). Now every path saves them as the names members read: those the adapter
+    knows (Discord's message, its caches), the others as unknown, never the id."""
+    question, answer = "Who has the <@&4242424242> key?", "<@1234567890> has it; ask <@!99887766> in <#5555555555>."
+    names = MentionNames(
+        {1234567890: "Bob", 99887766: "Dee Dee"}, {4242424242: "Key keepers"}, {5555555555: "front-desk"}
+    )
+    taught = app.teach(ADMIN, question, answer, "https://discord.com/channels/1/2/3", names=names)
     assert isinstance(taught, o.Taught), taught
     text = (app.service.knowledge_dir / taught.learned.document).read_text(encoding="utf-8")
-    assert "<@" not in text and "4242424242" not in text and "1234567890" not in text and "99887766" not in text
-    assert "has it; ask." in text and 'question: "Who has the key?"' in text
+    assert "@Bob has it; ask @Dee Dee in #front-desk." in text and 'question: "Who has the @Key keepers key?"' in text
+    assert taught.learned.question == "Who has the @Key keepers key?"
+
+    # The console knows no names: each reads as what it was, still no id.
+    taught = app.teach(ADMIN, "Who opens the <#5555555555>?", "<@1234567890> does, or <@&4242424242>.", "console")
+    assert isinstance(taught, o.Taught), taught
+    text = (app.service.knowledge_dir / taught.learned.document).read_text(encoding="utf-8")
+    assert "@unknown-user does, or @unknown-role." in text and 'question: "Who opens the #unknown-channel?"' in text
+    for raw in ("<@", "<#", "4242424242", "1234567890", "99887766", "5555555555"):
+        assert raw not in text
+    # Only mentions is still no answer, named or not.
+    refused = app.teach(ADMIN, "Who?", "<@1234567890> <#5555555555>", "console", names=names)
+    assert isinstance(refused, Refused) and refused.reason == o.ONLY_PINGS
 
 
 @pytest.mark.parametrize(

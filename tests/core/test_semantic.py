@@ -671,6 +671,35 @@ def test_a_question_the_model_fails_on_gets_the_lexical_verdict(tmp_path: Path):
         assert (failed.answered, failed.confidence) == (words_only.answered, words_only.confidence)
 
 
+# Many passages that share the question's words and pieces of them: passages ranked below
+# the runner-up have cosines the verdict must not see.
+WATERING = {
+    "garden.txt": "Garden\n\nWater the lawn in the evening.\n\nWater tomatoes in the morning.\n\n"
+    "Water ferns weekly in summer.\n\nTomatillos and tomatoes-like tomatillo plants like the sun.\n\n"
+    "Watering cans hold water.\n\nMorning dew waters the garden.\n",
+    "pets.txt": "Pets\n\nCats sleep most of the day and hunt at dusk.\n\nDogs need a walk twice a day.\n\n"
+    "Dogs drink water after a walk.\n",
+}
+
+
+@pytest.mark.parametrize("embedder", [FittedHashEmbedder, HashEmbedder])  # the dense verdict, the words-only one
+def test_ranking_deeper_leaves_a_hybrid_answer_as_it_is(tmp_path: Path, embedder):
+    """The verdict reads the runner-ups' cosines (and lexical scores): asking for `depth`
+    more passages must not let the deeper ones into it (test_answer.py: words only)."""
+    kdir = _write(tmp_path / "k", WATERING)
+    service = KnowledgeService.open(kdir, use_saved_index=False, embedder=embedder())
+    assert service.wait_semantic(10)
+    for question in ("when should I water tomatoes", "water in the morning", "how often do dogs need a walk"):
+        for top_k in (1, 2):
+            plain, deep, wide = (
+                service.ask(question, top_k),
+                service.ask(question, top_k, depth=8),
+                service.ask(question, 8),
+            )
+            assert deep.hybrid and deep.results == plain.results and deep.further == wide.results[top_k:]
+            assert (deep.answered, deep.confidence, deep.signals) == (plain.answered, plain.confidence, plain.signals)
+
+
 UNFITTED_QUESTIONS = (
     "when should I water tomatoes",
     "how often do dogs need a walk",

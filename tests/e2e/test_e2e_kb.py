@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import re
 from pathlib import Path
 
@@ -194,15 +195,21 @@ async def test_the_teaching_form_names_the_people_a_question_mentions(fake: Fake
         assert await prefilled(await fake.send_message("Alice has it.", author=fake.owner, reply_to=under)) == named
 
 
-async def test_a_taught_chat_message_with_mentions_stores_no_raw_user_id(fake: FakeDiscord, tmp_path: Path) -> None:
+async def test_a_taught_chat_message_with_mentions_stores_their_names_not_raw_ids(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
     """Teaching a chat reply such as "<@dave> it is cobalt blue" saved `<@dave's id>` in the
-    learned file: a raw user id on disk (and "<@…>" shown in later answers)."""
+    learned file: a raw user id on disk (and "<@…>" shown in later answers). Then mentions
+    typed into the form were dropped ("Ask <@erin> or <@&staff>" was saved as "Ask or") and
+    channel mentions kept as raw ids, which later answers showed as "<#1577…>". Every
+    mention is saved as members read it now, on the prefill's path and the form's alike."""
     dave = fake.make_user("dave")
     staff = fake.make_role("Staff")
     kdir = copy_knowledge(tmp_path)
     async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+        erin = fake.make_user("erin")  # joined after the bot connected: in no cache
         question, no_answer = await run.ask_mention(RELAY_QUESTION)
-        channel = f"<#{fake.channel_id}>"  # a channel mention stays a link (not "#deleted-channel")
+        channel = f"<#{fake.channel_id}>"
         reply = await fake.send_message(
             f"<@{dave['id']}> {RELAY_ANSWER} See {channel}.", author=fake.owner, reply_to=no_answer
         )
@@ -210,14 +217,54 @@ async def test_a_taught_chat_message_with_mentions_stores_no_raw_user_id(fake: F
             await fake.send_message_command("Teach KB Bot", reply, user=fake.owner)
         )
         prefilled = fake.modal_fields(modal)["answer"]["value"]
-        assert prefilled.casefold() == f"@dave {RELAY_ANSWER} See {channel}.".casefold()  # the name, as members saw it
-        typed = f"{prefilled} Ask <@!{dave['id']}> or <@&{staff['id']}> for a spare one."
+        assert prefilled == f"@Dave {RELAY_ANSWER} See #general."  # the names, as members saw them
+        # Typed or pasted into the form, a mention is a bare id: the bot looks it up.
+        nobody = fake.snowflake()  # no such user
+        typed = f"{prefilled} Ask <@!{erin['id']}> or <@&{staff['id']}> in {channel}, not <@{nobody}>."
         taught = await reply_of(fake, await fake.submit_modal(modal, {"answer": typed}), timeout=20)
+        assert "Learned" in text_of(taught)
+        assert fake.requests_to("GET", f"/guilds/{fake.guild_id}/members/{erin['id']}")
+        [learned] = (kdir / "learned").glob("*.md")
+        saved = learned.read_text(encoding="utf-8")
+        assert f"{prefilled} Ask @Erin or @Staff in #general, not @unknown-user." in saved
+        for raw in ("<@", "<#", dave["id"], erin["id"], staff["id"], nobody):
+            assert raw not in saved, raw
+        assert fake.channel_id not in saved.split("\n# ", 1)[1]  # only in the source link
+        _, later = await run.ask_mention(RELAY_QUESTION, author=fake.make_user("frank"))
+        shown = embed_of(later)["description"].replace("\\", "")  # as Discord draws its escapes
+        assert "See #general. Ask @Erin or @Staff in #general" in shown and "<" not in shown
+
+
+async def test_teaching_under_a_slash_command_names_the_people_its_question_mentions(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """ "/ask who has @Bob's key…" reaches the bot as "who has <@id>'s key…" and the search
+    drops the mention: the Teach an answer button, and Teach KB Bot on a reply under the
+    answer, prefilled the question from what was remembered, "who has 's key…", and the
+    learned answer was saved under it. (Asked by message, the question was read from the
+    member's message and kept its names.)"""
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)):
+        bob = fake.make_user("bob")  # joined after the bot connected: in no cache
+        asked = f"who has <@{bob['id']}>'s key to the banana bread cupboard?"
+        named = "who has @Bob's key to the banana bread cupboard?"
+        slash = await fake.send_slash_command("ask", {"question": asked})
+        no_answer = (await fake.wait_for_interaction_response(slash)).message
+        assert no_answer is not None and embed_of(no_answer)["footer"]["text"].startswith("Confidence: no answer")
+
+        click = await fake.click_button(no_answer, f"kb:teach:{slash['id']}", user=fake.owner)
+        from_button = await fake.wait_for_interaction_response(click)
+        assert fake.modal_fields(from_button)["question"]["value"] == named
+
+        under = await fake.send_message("Alice has it.", author=fake.owner, reply_to=no_answer)
+        menu = await fake.send_message_command("Teach KB Bot", under, user=fake.owner)
+        assert fake.modal_fields(await fake.wait_for_interaction_response(menu))["question"]["value"] == named
+
+        taught = await reply_of(fake, await fake.submit_modal(from_button, {"answer": "Alice has it."}), timeout=20)
         assert "Learned" in text_of(taught)
         [learned] = (kdir / "learned").glob("*.md")
         saved = learned.read_text(encoding="utf-8")
-        assert dave["id"] not in saved and staff["id"] not in saved and "<@" not in saved
-        assert f"{prefilled} Ask or for a spare one." in saved
+        assert f"question: {json.dumps(named)}" in saved and bob["id"] not in saved
 
 
 async def test_a_teaching_form_submitted_late_or_after_a_restart_is_saved(

@@ -113,6 +113,29 @@ class FakeEmbedMessage:
         self.content = content
 
 
+def not_found(what: str) -> discord.NotFound:
+    return discord.NotFound(SimpleNamespace(status=404, reason="Not Found"), f"Unknown {what}")
+
+
+class FakeGuild:
+    """A server with its caches (empty: no members intent) and member look-ups."""
+
+    def __init__(self, id: int, members: dict[int, str] | None = None) -> None:
+        self.id = id
+        self.members = members or {}
+
+    def get_member(self, user_id: int) -> Any:
+        return None
+
+    def get_role(self, role_id: int) -> Any:
+        return None
+
+    async def fetch_member(self, user_id: int) -> Any:
+        if user_id not in self.members:
+            raise not_found("Member")
+        return SimpleNamespace(id=user_id, display_name=self.members[user_id])
+
+
 class FakeInteraction:
     def __init__(
         self,
@@ -129,7 +152,7 @@ class FakeInteraction:
         self.client = client
         self.user = user or FakeUser()
         self.guild_id = guild_id
-        self.guild = SimpleNamespace(id=guild_id) if guild_id else None
+        self.guild = FakeGuild(guild_id) if guild_id else None
         self.channel_id = channel_id
         self.outbox = Outbox()
         self.response = FakeResponse(self.outbox)
@@ -212,7 +235,7 @@ class SpyService:
         self.threads: list[int] = []
         self.delay = 0.0
 
-    def ask(self, question: str, top_k: int | None = None):  # noqa: ANN201
+    def ask(self, question: str, top_k: int | None = None, *, depth: int | None = None):  # noqa: ANN201
         import threading
         import time
 
@@ -220,7 +243,7 @@ class SpyService:
         self.ask_calls.append((question, top_k))
         if self.delay:
             time.sleep(self.delay)
-        return self.inner.ask(question, top_k)
+        return self.inner.ask(question, top_k, depth=depth)
 
     def reload(self):  # noqa: ANN201
         import threading
@@ -259,6 +282,19 @@ class FakeBot:
 
     def is_ready(self) -> bool:
         return self.ready
+
+    # discord.py's caches and look-ups, for naming mentions: nobody is known.
+    def get_user(self, user_id: int) -> Any:
+        return None
+
+    def get_channel(self, channel_id: int) -> Any:
+        return None
+
+    async def fetch_user(self, user_id: int) -> Any:
+        raise not_found("User")
+
+    async def fetch_channel(self, channel_id: int) -> Any:
+        raise not_found("Channel")
 
     @property
     def answers(self) -> AnswerStore:

@@ -397,6 +397,27 @@ def test_prefix_command_is_recognised_as_discord_py_runs_it():
     assert strip_prefix_command("kb!ask why", "kb!") == "why"
 
 
+async def test_an_answer_remembers_its_question_with_the_mentions_named(tmp_path):
+    """The search drops mentions, so the remembered question of "who has <@5>'s key?" was
+    "who has 's key?", and a teaching form opened on a slash command's answer showed that.
+    The answer now also keeps the question as members read it."""
+    bot = make_bot(tmp_path)
+    msg = FakeMessage(f"<@{BOT_ID}> who has <@5>'s key in <#6>?")
+    msg.mentions = [SimpleNamespace(id=5, display_name="Bob")]  # type: ignore[attr-defined]
+    msg.channel_mentions = [SimpleNamespace(id=6, name="front-desk")]  # type: ignore[attr-defined]
+    await AskCog(bot).on_message(msg)
+    state = bot.answers.get(str(msg.id))
+    assert state.question == "who has 's key in ?" and state.spoken == "who has @Bob's key in #front-desk?"
+
+    it = FakeInteraction(bot)
+    it.guild.members[5] = "Bob (nick)"  # an option's mention comes as a bare id: looked up
+    await invoke(bot, AskCog(bot), "ask", it, question="who has <@5>'s key in <#6>?", private=False)
+    assert bot.answers.get(str(it.id)).spoken == "who has @Bob (nick)'s key in #unknown-channel?"
+    plain = FakeInteraction(bot)
+    await invoke(bot, AskCog(bot), "ask", plain, question="why Ramstein?", private=False)
+    assert bot.answers.get(str(plain.id)).spoken is None  # nothing to name: nothing looked up
+
+
 # ------------------------------------------------------------------------------- buttons
 
 
@@ -473,6 +494,28 @@ async def test_buttons_work_after_restart_by_asking_again(tmp_path):
     click = FakeInteraction(fresh, message=FakeEmbedMessage(1, sent.embeds))
     await handle_button(click, "full", "123456")
     assert click.outbox[0].embeds[0].title.endswith("· ¶3")
+
+
+async def test_more_results_after_a_restart_asks_the_question_once(tmp_path):
+    """More results on an old answer first recovered the answer (top 3, and 8 more when its
+    passage ranked lower), then asked the question again for its 8: the engine ran it two
+    or three times for one click. The reply is the same as without a restart."""
+    bot = make_bot(tmp_path)
+    it, sent = await _asked(bot)
+    shown = fingerprint(bot.answers.get(str(it.id)).answer.best)
+    remembered = FakeInteraction(bot, message=FakeEmbedMessage(1, sent.embeds))
+    await handle_button(remembered, "more", str(it.id), shown)
+    for passage in (shown, "0123456789ab"):  # the passage shown, or one that is gone
+        fresh = make_bot(tmp_path / f"restarted-{passage}")  # empty answer store
+        click = FakeInteraction(fresh, message=FakeEmbedMessage(1, sent.embeds))
+        await handle_button(click, "more", str(it.id), passage)
+        assert fresh.service.ask_calls == [("why Ramstein?", 8)]
+        [reply] = click.outbox
+        assert [e.to_dict() for e in reply.embeds] == [e.to_dict() for e in remembered.outbox[0].embeds]
+        # The other buttons still recover the answer when they are clicked.
+        full = FakeInteraction(fresh, message=FakeEmbedMessage(1, sent.embeds))
+        await handle_button(full, "full", str(it.id), passage)
+        assert len(fresh.service.ask_calls) == 2 and fresh.answers.get(str(it.id)) is not None
 
 
 def test_answer_buttons_from_before_fingerprints_are_still_handled():

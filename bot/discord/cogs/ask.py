@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...answer import MAX_QUESTION_CHARS
+from ...mentions import mentioned_ids
 from ...outcomes import Actor, CoolingDown, Where
 from ...rendering.discord import COMMAND_HELP, OPTION_HELP
 from ...rendering.messages import (
@@ -22,11 +23,14 @@ from ...rendering.messages import (
     render_role_mention_unreadable,
 )
 from ...rendering.reply import ReplyData
+from ..mentions import FORM_DEADLINE_S, mention_names
 from ..messages import (
     clean_question,
     looks_like_question,
     mentions_user,
+    message_names,
     own_role_mentioned,
+    spoken_text,
     strip_mention,
     strip_prefix_command,
     thread_name,
@@ -65,12 +69,21 @@ class AskCog(commands.Cog, name="Ask"):
     # ------------------------------------------------------------------ shared
 
     async def answer(
-        self, user_id: int, question: str, key: str, *, ephemeral: bool = False, where: Where | None = None
+        self,
+        user_id: int,
+        question: str,
+        key: str,
+        *,
+        ephemeral: bool = False,
+        where: Where | None = None,
+        spoken: str | None = None,
     ) -> Rendered:
         """Ask the app (rate limit, answer, button state, question log) off the event loop
         and render: the reply, whether it is an answer (False: a cooldown notice), and
-        whether that notice was already given in this wait."""
-        outcome = await asyncio.to_thread(self.bot.app.ask, Actor(user_id), clean_question(question), key, where)
+        whether that notice was already given in this wait. `spoken`: App.ask."""
+        outcome = await asyncio.to_thread(
+            self.bot.app.ask, Actor(user_id), clean_question(question), key, where, spoken=spoken
+        )
         if isinstance(outcome, CoolingDown):
             return Rendered(
                 render_cooldown(outcome.retry_after, outcome.questions, outcome.seconds), False, not outcome.first
@@ -94,7 +107,7 @@ class AskCog(commands.Cog, name="Ask"):
     ) -> None:
         key = str(interaction.id)
         where = Where(interaction.guild_id, interaction.channel_id)
-        task = asyncio.ensure_future(self.answer(interaction.user.id, question, key, ephemeral=private, where=where))
+        task = asyncio.ensure_future(self._slash_answer(interaction, question, key, private, where))
         try:
             rendered = await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER)
         except TimeoutError:
@@ -105,6 +118,23 @@ class AskCog(commands.Cog, name="Ask"):
         if sent is not None and not private:
             # /gaps links to the question; for a slash command that is the public reply.
             await asyncio.to_thread(self.bot.app.link_answer, key, sent.jump_url)
+
+    async def _slash_answer(
+        self, interaction: discord.Interaction, question: str, key: str, private: bool, where: Where
+    ) -> Rendered:
+        spoken = None
+        if mentioned_ids(question):
+            # An option's mentions come as bare ids, and the search drops them: a teaching
+            # form opened on this answer gets the question with their names (the message
+            # path reads them from the member's message).
+            me = self.bot.user.id if self.bot.user is not None else 0
+            try:
+                names = await mention_names(self.bot, interaction.guild, (question,), deadline=FORM_DEADLINE_S)
+            except Exception:  # naming is for a form that may never open: answer all the same
+                log.exception("could not name the mentions of /ask %s", interaction.id)
+                names = None
+            spoken = spoken_text(strip_mention(question, me), names) or None
+        return await self.answer(interaction.user.id, question, key, ephemeral=private, where=where, spoken=spoken)
 
     # ------------------------------------------------------------------ messages
 
@@ -159,7 +189,9 @@ class AskCog(commands.Cog, name="Ask"):
 
     async def _reply(self, message: discord.Message, question: str) -> None:
         key = str(message.id)
-        rendered = await self.answer(message.author.id, question, key, where=_where(message))
+        rendered = await self.answer(
+            message.author.id, question, key, where=_where(message), spoken=_spoken(message, question)
+        )
         if rendered.repeated:
             return  # one cooldown notice per wait: a flood must not make the bot flood the channel
         notice_for = None if rendered.answered else COOLDOWN_NOTICE_SECONDS
@@ -167,7 +199,9 @@ class AskCog(commands.Cog, name="Ask"):
 
     async def _answer_in_thread(self, message: discord.Message, question: str) -> None:
         key = str(message.id)
-        rendered = await self.answer(message.author.id, question, key, where=_where(message))
+        rendered = await self.answer(
+            message.author.id, question, key, where=_where(message), spoken=_spoken(message, question)
+        )
         reply, buttons = rendered.reply, rendered.buttons
         if rendered.repeated or (rendered.answered and not rendered.asked_something):
             return  # chatter that ends in "?" ("ok?", "lol?", "what?"): no thread for it
@@ -186,6 +220,12 @@ class AskCog(commands.Cog, name="Ask"):
             # No Send Messages in Threads (the thread was allowed, posting in it not): answer
             # in the channel rather than leave the question unanswered.
             await reply_to(message, reply, buttons)
+
+
+def _spoken(message: discord.Message, question: str) -> str | None:
+    """The question with its mentions named from the message (Discord sends their names
+    with it), for a teaching form opened on the answer when the message itself is gone."""
+    return spoken_text(question, message_names(message)) or None
 
 
 def _where(message: discord.Message) -> Where:

@@ -1,0 +1,72 @@
+"""Discord mentions as members read them. In a message's text a mention is a raw id
+(`<@id>`, `<@!id>`, `<@&id>`, `<#id>`) that Discord draws as "@name" or "#channel"; text the
+bot keeps (a learned answer, a teaching form's question) holds the name instead, as plain
+text: it reads the same in a file and in the console, and it pings nobody when shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .rendering.markdown import UNKNOWN_CHANNEL, UNKNOWN_ROLE, UNKNOWN_USER
+
+# A user (<@id>, or <@!id> from older clients), role (<@&id>) or channel (<#id>) mention.
+MENTION = re.compile(r"<(@!?|@&|#)([0-9]{1,20})>")
+_NAME_JUNK = re.compile(r"[<>]")  # a name must not make a mention of its own
+
+
+@dataclass(frozen=True, slots=True)
+class MentionIds:
+    """The ids a text mentions, by kind."""
+
+    users: frozenset[int] = frozenset()
+    roles: frozenset[int] = frozenset()
+    channels: frozenset[int] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.users or self.roles or self.channels)
+
+
+@dataclass(frozen=True, slots=True)
+class MentionNames:
+    """The names of mentioned members (as members see them), roles and channels, by id;
+    those not here read as unknown."""
+
+    users: Mapping[int, str] = field(default_factory=dict)
+    roles: Mapping[int, str] = field(default_factory=dict)
+    channels: Mapping[int, str] = field(default_factory=dict)
+
+
+def mentioned_ids(*texts: str) -> MentionIds:
+    found: dict[str, set[int]] = {"users": set(), "roles": set(), "channels": set()}
+    for text in texts:
+        for m in MENTION.finditer(text or ""):
+            found[_kind(m[1])].add(int(m[2]))
+    return MentionIds(frozenset(found["users"]), frozenset(found["roles"]), frozenset(found["channels"]))
+
+
+def _kind(sigil: str) -> str:
+    return "channels" if sigil == "#" else "roles" if sigil == "@&" else "users"
+
+
+def _clean(name: str | None, sign: str) -> str | None:
+    text = " ".join(_NAME_JUNK.sub("", name or "").split()).lstrip(sign)
+    return f"{sign}{text}" if text else None
+
+
+def readable_mentions(text: str, names: MentionNames | None = None) -> str:
+    """`text` with each mention as members read it: "@name" for a member or role, "#name" for
+    a channel, and "@unknown-user" (role, channel) for one `names` lacks; never a raw id."""
+    names = names or MentionNames()
+
+    def one(m: re.Match[str]) -> str:
+        kind, key = _kind(m[1]), int(m[2])
+        if kind == "channels":
+            return _clean(names.channels.get(key), "#") or UNKNOWN_CHANNEL
+        if kind == "roles":
+            return _clean(names.roles.get(key), "@") or UNKNOWN_ROLE  # @everyone's name has its "@"
+        return _clean(names.users.get(key), "@") or UNKNOWN_USER
+
+    return MENTION.sub(one, text or "")

@@ -1,0 +1,72 @@
+"""Naming the mentions of text the bot keeps (bot/discord/mentions.py): from the message,
+discord.py's caches, then a bounded number of look-ups within a deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from types import SimpleNamespace
+from typing import Any
+
+import discord
+
+from bot.discord import mentions as mentions_mod
+from bot.discord.mentions import mention_names
+from tests.fakes.handler_fakes import FakeGuild, not_found
+
+
+class Client:
+    """discord.py's caches and look-ups, counting the look-ups."""
+
+    def __init__(self, users: dict[int, str] | None = None, delay: float = 0.0) -> None:
+        self.users = users or {}
+        self.delay = delay
+        self.fetched: list[int] = []
+
+    def get_user(self, user_id: int) -> Any:
+        return SimpleNamespace(display_name="Cached") if user_id == 1 else None
+
+    def get_channel(self, channel_id: int) -> Any:
+        return SimpleNamespace(name="general") if channel_id == 40 else None
+
+    async def fetch_user(self, user_id: int) -> Any:
+        self.fetched.append(user_id)
+        await asyncio.sleep(self.delay)
+        if user_id not in self.users:
+            raise not_found("User")
+        return SimpleNamespace(display_name=self.users[user_id])
+
+    async def fetch_channel(self, channel_id: int) -> Any:
+        self.fetched.append(channel_id)
+        if channel_id == 41:
+            return SimpleNamespace(name="a-thread")
+        raise discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"), "Missing Access")
+
+
+async def test_names_come_from_the_message_then_the_caches_then_look_ups():
+    client = Client({3: "Erin"})
+    guild = FakeGuild(99, members={2: "Dee (nick)"})
+    guild.get_role = lambda rid: SimpleNamespace(name="Staff") if rid == 30 else None
+    message = SimpleNamespace(
+        mentions=[SimpleNamespace(id=5, display_name="Bob")], role_mentions=[], channel_mentions=[]
+    )
+    text = "<@5> <@1> <@2> <@3> <@4> <@&30> <@&31> <#40> <#41> <#42>"
+    names = await mention_names(client, guild, (text,), message=message)
+    assert dict(names.users) == {5: "Bob", 1: "Cached", 2: "Dee (nick)", 3: "Erin"}
+    assert dict(names.roles) == {30: "Staff"} and dict(names.channels) == {40: "general", 41: "a-thread"}
+    # Looked up: who the caches lack (a member's nickname first), and channels out of sight;
+    # not the message's mentions, nor roles (they come with the server).
+    assert client.fetched == [3, 4, 41, 42]
+    assert await mention_names(client, guild, ("no mentions",)) == mentions_mod.MentionNames()
+
+
+async def test_look_ups_are_bounded_in_number_and_time():
+    client = Client()
+    many = " ".join(f"<@{100 + i}>" for i in range(50))
+    names = await mention_names(client, None, (many,))
+    assert not names.users and len(client.fetched) == mentions_mod.FETCH_LIMIT
+
+    slow = Client({7: "Slow"}, delay=5.0)
+    t0 = time.monotonic()
+    names = await mention_names(slow, None, ("<@7> <@8>",), deadline=0.05)
+    assert time.monotonic() - t0 < 1.0 and not names.users  # what did not come in time reads as unknown
