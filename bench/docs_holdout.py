@@ -117,6 +117,10 @@ def variants(model: str, fitted: FusionParams, threshold: float) -> list[Variant
         Variant("head_weight 3", bm25=replace(b, head_weight=3.0)),
         Variant("head_weight 20", bm25=replace(b, head_weight=20.0)),
         Variant("heading_coverage off", rank=replace(r, heading_coverage=False)),
+        *(
+            Variant(f"release_weight {w:g} (now {r.release_weight:g})", rank=replace(r, release_weight=w))
+            for w in (0.0, 0.1, 0.2, 0.3, 0.5, 1.0)
+        ),
         Variant(f"snippet 3 sentences (now {SnippetParams().max_sentences})", snippet=SnippetParams(max_sentences=3)),
         Variant(
             "anchor 0 + fence 0 + head 0",

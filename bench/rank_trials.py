@@ -97,6 +97,8 @@ def candidates(engine: AnswerEngine, text: str) -> tuple[np.ndarray, np.ndarray,
     )
     if engine.fenced is not None and rank.fence_weight:
         lex = lex + rank.fence_weight * engine.fenced[b.docs]
+    if engine.releases is not None and rank.release_weight:
+        lex = lex - rank.release_weight * engine.releases[b.docs]
     sf = engine._surface(matcher)(b.docs, b.best_sentence, b.presence)
     lex = lex + rank.exact_weight * sf.exact + rank.sentence_exact_weight * sf.sentence_exact
     lex = lex + rank.answer_type_weight * sf.answer_type

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .documents.inline import escape
+from .documents.releases import is_release_document, is_release_passage
 from .documents.scraped import DEFAULT_JUNK_MARKERS  # noqa: F401  (re-exported: the defaults' old home)
 from .spool import ByteSpool, release
 
@@ -170,6 +171,27 @@ class PassageTable(Sequence[Passage]):
             release(blob, a, min(n, a + chunk))  # a mapped buffer's pages go back once read
         return out
 
+    def releases(self) -> np.ndarray:
+        """True for each passage of release history (documents/releases.py), from each
+        document's name and its few heading rows."""
+        out = np.zeros(len(self), dtype=bool)
+        for d, (path, title, _source) in enumerate(self.docs):
+            a, b = int(self.doc_ptr[d]), int(self.doc_ptr[d + 1])
+            if a == b:
+                continue
+            if is_release_document(path, title):
+                out[a:b] = True
+                continue
+            rows = self.sections[d]
+            # One flag per heading row, and last the document's title alone (a passage
+            # whose row is out of range has no section, as __getitem__ reads it).
+            marked = np.array(
+                [*(is_release_passage(path, title, head) for head, _link in rows), is_release_passage(path, title, ())]
+            )
+            ids = self.sec_ids[a:b]
+            out[a:b] = marked[np.where((ids >= 0) & (ids < len(rows)), ids, len(rows))]
+        return out
+
     def surely_ascii(self, docs: np.ndarray) -> np.ndarray:
         """True where passage p's text is ASCII for sure, told from the offsets alone: its
         bytes are no more than the characters its last sentence ends at (False: maybe not)."""
@@ -272,6 +294,14 @@ def fenced_passages(passages: Sequence[Passage]) -> np.ndarray:
     if isinstance(passages, PassageTable):
         return passages.fenced()
     return np.array(["```" in p.markdown for p in passages], dtype=bool)
+
+
+def release_passages(passages: Sequence[Passage]) -> np.ndarray:
+    """Which passages are release history (documents/releases.py): told per document and
+    heading row, so a PassageTable makes no Passage objects."""
+    if isinstance(passages, PassageTable):
+        return passages.releases()
+    return np.array([is_release_passage(p.document, p.title, p.section) for p in passages], dtype=bool)
 
 
 @dataclass(frozen=True)
