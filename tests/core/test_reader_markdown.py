@@ -118,6 +118,22 @@ def test_heading_id_anchor() -> None:
     assert (second.heading, second.anchor) == ("Plain", "plain")
 
 
+def test_closing_hashes_before_an_attribute_block_are_not_heading_text() -> None:
+    # hatch's changelog: `## [1.18.0](url) - 2026-08-11 ## {: #hatch-v1.18.0 }`
+    tree = read("""\
+        ## [1.18.0](https://example.org/v1.18.0) - 2026-08-11 ## {: #hatch-v1.18.0 }
+
+        Text.
+
+        ## C# {: #csharp }
+
+        More.
+        """)
+    first, second = tree.root.children
+    assert (first.heading, first.anchor) == ("1.18.0 - 2026-08-11", "hatch-v1.18.0")
+    assert (second.heading, second.anchor) == ("C#", "csharp")
+
+
 def test_mkdocs_admonitions() -> None:
     tree = read("""\
         !!! note "Read this"

@@ -80,6 +80,7 @@ _INLINE_CHECK_EVERY = 64  # inline tokens parsed between deadline checks
 _CHUNK_CHARS = 1 << 18  # parse files larger than this in pieces (memory, see module doc)
 
 _HEADING_ATTRS = re.compile(r"\{:?\s*([.#][^{}]*)\}\s*$")
+_CLOSING_HASHES = re.compile(r"(?:^|\s+)#+\s*$")
 _ATTR_ID = re.compile(r"(?:^|\s)#([\w\-.:]+)")
 _TOC_MARKERS = frozenset(
     {"[toc]", "[[toc]]", "[[_toc_]]", "[_toc_]", "{:toc}", "toc {:toc}", "${toc}", "{{toc}}", "[[_toc_]] {:toc}"}
@@ -511,11 +512,15 @@ def _skip(tokens: Sequence[Token], i: int) -> int:
 def _heading_text(inline: Token) -> tuple[str, str | None]:
     """Plain heading text and the id of a trailing `{#id}` attribute block, if any."""
     anchor = None
+    text = to_plain(_inline(inline.children or []))
     m = _HEADING_ATTRS.search(inline.content)  # raw source: attribute blocks are not text
     if m:
         id_m = _ATTR_ID.search(m.group(1))
         anchor = id_m.group(1) if id_m else None
-    return to_plain(_inline(inline.children or [])), anchor
+        # `## 1.18.0 - 2026-08-11 ## {: #v1.18.0 }`: before the block, the closing hashes are
+        # not at the line's end, so markdown-it keeps them as text; MkDocs drops them.
+        text = _CLOSING_HASHES.sub("", text)
+    return text, anchor
 
 
 def _summary(html_text: str) -> Paragraph | None:
