@@ -549,7 +549,7 @@ class App:
             return self._refuse(actor, "teach", problem.reason, detail=problem.field, limit=problem.limit)
         # Mentions as names, on every path: a file keeps no raw id, and a name pings nobody.
         question = " ".join(readable_mentions(question, names).split())
-        answer = readable_mentions(answer, names).strip()
+        answer = readable_mentions(answer, names, markdown=True).strip()
         taught_by = self._hash(actor)
         today = self._clock().date()
         data = learned_markdown(question, answer, taught_by, today, source).encode("utf-8")

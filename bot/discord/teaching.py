@@ -215,7 +215,7 @@ async def teach_from_message(interaction: discord.Interaction, message: discord.
     question = await question_for(bot, message)
     # Mentions as "@name" and "#channel", not raw ids: the answer is saved to disk.
     names = await mention_names(bot, message.guild, (content,), message=message, deadline=FORM_DEADLINE_S)
-    text = readable_mentions(content, names)
+    text = readable_mentions(content, names, markdown=True)  # the answer is Markdown, as Discord showed it
     await interaction.response.send_modal(TeachModal(question, text, message.channel.id, message.id))
 
 

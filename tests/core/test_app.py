@@ -735,3 +735,18 @@ def test_kb_show_lists_a_documents_sections(app):
     assert shown.entry.passages == 2
     # Sections come from the reader's heading paths (empty with a reader that has none).
     assert shown.sections in ((), ("Parking", "Wi-Fi"))
+
+
+def test_a_learned_answer_shows_a_mentioned_name_as_written_not_as_markup(app):
+    """Names went into the learned Markdown as they are: "@__bob__" was shown as a bold
+    "bob", a display name "[Nitro](https://evil.example/x)" as a link to that site, and a
+    thread "# news" mentioned at the start of a line made that line a heading of its own."""
+    names = MentionNames({1: "__bob__", 2: "[Nitro](https://evil.example/x)"}, {}, {4: "# news"})
+    answer = "<@1> keeps the purple llama gate key, <@2> the spare.\n<#4> has the rota."
+    taught = app.teach(ADMIN, "Who keeps the purple llama gate key?", answer, "console", names=names)
+    assert isinstance(taught, o.Taught), taught
+    best = ask(app, "who keeps the purple llama gate key?").answer.best
+    assert best is not None and best.citation.document == taught.learned.document
+    assert best.passage.text.startswith(
+        "@__bob__ keeps the purple llama gate key, @[Nitro](https://evil.example/x) the spare. #news has the rota."
+    ), best.passage.text
