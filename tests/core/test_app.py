@@ -750,3 +750,24 @@ def test_a_learned_answer_shows_a_mentioned_name_as_written_not_as_markup(app):
     assert best.passage.text.startswith(
         "@__bob__ keeps the purple llama gate key, @[Nitro](https://evil.example/x) the spare. #news has the rota."
     ), best.passage.text
+
+
+def test_the_length_limits_hold_for_the_answer_as_saved_with_its_names(app):
+    """The limits were checked on the text as typed: a mention is a few characters there
+    and up to a hundred once named (a role's name), so "<@&1>" a few hundred times saved an
+    answer many times over 4,000 characters (and a question over 1,000)."""
+    long_role = MentionNames({}, {1: "R" * 100}, {})
+    answer = "Ask " + "<@&1> " * 600 + "please."
+    assert len(answer) <= 4000
+    refused = app.teach(ADMIN, "Who holds the spare llama gate key?", answer, "console", names=long_role)
+    assert isinstance(refused, Refused)
+    assert (refused.reason, refused.detail, refused.limit) == (o.NAMED_TOO_LONG, "answer", 4000)
+    question = "Who of " + "<@&1> " * 160 + "holds the key?"
+    assert len(question) <= 1000
+    refused = app.teach(ADMIN, question, "Alice has it.", "console", names=long_role)
+    assert isinstance(refused, Refused) and (refused.reason, refused.detail) == (o.NAMED_TOO_LONG, "question")
+    assert not list(app.service.knowledge_dir.glob("learned/*.md"))  # nothing saved
+    # Unnamed (the console), each reads "@unknown-role", 13 characters: within the limit.
+    assert isinstance(
+        app.teach(ADMIN, "Who holds the spare llama gate key?", "Ask <@&1> or <@&2>.", "console"), o.Taught
+    )
