@@ -125,7 +125,10 @@ class AnswerState:
     answer: Answer
     voters: set[str] = field(default_factory=set)
     changed: bool = False  # recovered after a restart, and the passage the answer showed is gone
-    spoken: str | None = None  # the question as the member wrote it, mentions as names (a teaching form's)
+    # The question as the member wrote it, for a teaching form: mentions as names (a
+    # message's), or still as bare ids (a slash command's option, named when a form opens).
+    # Memory only, never saved.
+    spoken: str | None = None
 
 
 class AnswerStore:
@@ -293,8 +296,8 @@ class App:
         spoken: str | None = None,
     ) -> Asked | CoolingDown:
         """Rate-limit, answer, remember the answer for its buttons, log the question.
-        `spoken`: the question as people read it, mentions as names (the search drops them),
-        for a teaching form opened on the answer. *Blocking.*"""
+        `spoken`: the question as the member wrote it (the search drops mentions), for a
+        teaching form opened on the answer: AnswerState.spoken. *Blocking.*"""
         if rate_limit:
             cooling = self.cooling_down(actor)
             if cooling is not None:
