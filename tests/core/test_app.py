@@ -192,6 +192,45 @@ def test_a_recovery_that_fails_lets_the_next_click_try_again(app, monkeypatch):
     assert app.recover("3001", "why Ramstein?").answer.answered
 
 
+def test_a_click_waiting_on_a_recovery_that_fails_asks_itself(app, monkeypatch):
+    """The clicks waiting for the first one's recovery must not wait forever when it fails
+    (a hang here would hold a worker thread and the click's interaction): one asks again."""
+    real = app.service.ask
+    first_in, fail_now = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def ask(question, top_k=None, **kwargs):  # noqa: ANN001, ANN202
+        calls.append(question)
+        if len(calls) == 1:
+            first_in.set()
+            fail_now.wait(10)
+            raise RuntimeError("engine down")
+        return real(question, top_k, **kwargs)
+
+    monkeypatch.setattr(app.service, "ask", ask)
+    results: dict[str, object] = {}
+
+    def click(name: str) -> None:
+        try:
+            results[name] = app.recover("3101", "why Ramstein?")
+        except RuntimeError as exc:
+            results[name] = exc
+
+    first = threading.Thread(target=click, args=("first",))
+    first.start()
+    assert first_in.wait(10)
+    waiting = threading.Thread(target=click, args=("waiting",))
+    waiting.start()
+    time.sleep(0.05)  # it waits on the first one's recovery
+    assert calls == ["why Ramstein?"]
+    fail_now.set()
+    first.join(10)
+    waiting.join(10)
+    assert not first.is_alive() and not waiting.is_alive()
+    assert isinstance(results["first"], RuntimeError) and results["waiting"] is app.answer_state("3101")
+    assert len(calls) == 2
+
+
 # ---------------------------------------------------------------------------- gaps
 
 
