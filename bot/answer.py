@@ -213,9 +213,11 @@ class AnswerEngine:
         matcher = SurfaceMatcher(
             text, {t.word: t.weight for t in query.terms}, query.total_weight, {t.word: t.term_id for t in query.terms}
         )
-        ranked, dense = self._search(text, query, max(deepest, 2), matcher)  # the runner-up is a signal too
+        # The runner-up is a signal too. The candidates re-ranked are those asking for k
+        # re-ranks, however deep it goes: more would compete for the top k and move it.
+        ranked, dense = self._search(text, query, max(deepest, 2), matcher, pool=max(k, 2))
         # The verdict reads the hits asking for k finds (the runner-ups' cosines among them),
-        # not the deeper ones; the ranking's top k does not depend on how deep it goes.
+        # not the deeper ones; within one pool the top k does not depend on how deep it goes.
         hits = ranked[: max(k, 2)]
         results = tuple(self._result(h, query, matcher, dense) for h in hits[:k])
         further = tuple(self._result(h, query, matcher, dense) for h in ranked[k:deepest])
@@ -266,8 +268,11 @@ class AnswerEngine:
         others = [lexical(h) for h in hits[1:] if h.evidence.matched]
         return top - max(others) if others else top
 
-    def _search(self, text: str, query: Query, k: int, matcher: SurfaceMatcher) -> tuple[list[Hit], DenseMatch | None]:
-        """The ranked hits, and the question's dense match (None: words only)."""
+    def _search(
+        self, text: str, query: Query, k: int, matcher: SurfaceMatcher, *, pool: int | None = None
+    ) -> tuple[list[Hit], DenseMatch | None]:
+        """The ranked hits, and the question's dense match (None: words only); `pool`:
+        rerank.search."""
         dense = None
         if self.semantic is not None:
             try:
@@ -285,6 +290,7 @@ class AnswerEngine:
             self.fenced,
             self.anchors,
             self.releases,
+            pool=pool,
         )
         return hits, dense
 

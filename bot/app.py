@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .answer import Answer, Result
+from .answer import MAX_QUESTION_CHARS, Answer, Result
 from .config import Settings
 from .cooldown import Cooldown
 from .errors import KnowledgeError
@@ -33,6 +33,7 @@ from .knowledge import Document
 from .mentions import MentionNames, readable_mentions
 from .outcomes import (
     EXISTS,
+    NAMED_TOO_LONG,
     NOT_ADMIN,
     NOT_FOUND,
     NOT_TEACHER,
@@ -71,6 +72,7 @@ from .service import KnowledgeService
 from .storage import Store, StoreError
 from .teach import (
     LEARNED_DIR,
+    MAX_ANSWER_CHARS,
     check_teaching,
     learned_info,
     learned_markdown,
@@ -123,7 +125,10 @@ class AnswerState:
     answer: Answer
     voters: set[str] = field(default_factory=set)
     changed: bool = False  # recovered after a restart, and the passage the answer showed is gone
-    spoken: str | None = None  # the question as the member wrote it, mentions as names (a teaching form's)
+    # The question as the member wrote it, for a teaching form: mentions as names (a
+    # message's), or still as bare ids (a slash command's option, named when a form opens).
+    # Memory only, never saved.
+    spoken: str | None = None
 
 
 class AnswerStore:
@@ -291,8 +296,8 @@ class App:
         spoken: str | None = None,
     ) -> Asked | CoolingDown:
         """Rate-limit, answer, remember the answer for its buttons, log the question.
-        `spoken`: the question as people read it, mentions as names (the search drops them),
-        for a teaching form opened on the answer. *Blocking.*"""
+        `spoken`: the question as the member wrote it (the search drops mentions), for a
+        teaching form opened on the answer: AnswerState.spoken. *Blocking.*"""
         if rate_limit:
             cooling = self.cooling_down(actor)
             if cooling is not None:
@@ -549,7 +554,12 @@ class App:
             return self._refuse(actor, "teach", problem.reason, detail=problem.field, limit=problem.limit)
         # Mentions as names, on every path: a file keeps no raw id, and a name pings nobody.
         question = " ".join(readable_mentions(question, names).split())
-        answer = readable_mentions(answer, names).strip()
+        answer = readable_mentions(answer, names, markdown=True).strip()
+        # A name is longer than its mention (<@&1> can name a 100-character role): the limits
+        # hold for what is saved.
+        for name, text, limit in (("question", question, MAX_QUESTION_CHARS), ("answer", answer, MAX_ANSWER_CHARS)):
+            if len(text) > limit:
+                return self._refuse(actor, "teach", NAMED_TOO_LONG, detail=name, limit=limit)
         taught_by = self._hash(actor)
         today = self._clock().date()
         data = learned_markdown(question, answer, taught_by, today, source).encode("utf-8")

@@ -15,6 +15,9 @@ from .rendering.markdown import UNKNOWN_CHANNEL, UNKNOWN_ROLE, UNKNOWN_USER
 # A user (<@id>, or <@!id> from older clients), role (<@&id>) or channel (<#id>) mention.
 MENTION = re.compile(r"<(@!?|@&|#)([0-9]{1,20})>")
 _NAME_JUNK = re.compile(r"[<>]")  # a name must not make a mention of its own
+# What Discord's Markdown reads inside a line: in a name it is a character of the name (the
+# mention showed it so), not bold, code, a spoiler or a link ([text](url)).
+_NAME_MARKUP = re.compile(r"([\\*_`~|\[\]])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,22 +54,28 @@ def _kind(sigil: str) -> str:
     return "channels" if sigil == "#" else "roles" if sigil == "@&" else "users"
 
 
-def _clean(name: str | None, sign: str) -> str | None:
-    text = " ".join(_NAME_JUNK.sub("", name or "").split()).lstrip(sign)
+def _clean(name: str | None, sign: str, markdown: bool) -> str | None:
+    # Stripped again after the sign: a thread named "# news" reads "#news", not "# news" (a
+    # Markdown heading at the start of a line).
+    text = " ".join(_NAME_JUNK.sub("", name or "").split()).lstrip(sign).strip()
+    if markdown:
+        text = _NAME_MARKUP.sub(r"\\\1", text)
     return f"{sign}{text}" if text else None
 
 
-def readable_mentions(text: str, names: MentionNames | None = None) -> str:
+def readable_mentions(text: str, names: MentionNames | None = None, *, markdown: bool = False) -> str:
     """`text` with each mention as members read it: "@name" for a member or role, "#name" for
-    a channel, and "@unknown-user" (role, channel) for one `names` lacks; never a raw id."""
+    a channel, and "@unknown-user" (role, channel) for one `names` lacks; never a raw id.
+    `markdown`: `text` is Markdown (a learned answer), so a name's markup characters are
+    escaped: "@__bob__" reads as the name, not as "@" and a bold "bob"."""
     names = names or MentionNames()
 
     def one(m: re.Match[str]) -> str:
         kind, key = _kind(m[1]), int(m[2])
         if kind == "channels":
-            return _clean(names.channels.get(key), "#") or UNKNOWN_CHANNEL
+            return _clean(names.channels.get(key), "#", markdown) or UNKNOWN_CHANNEL
         if kind == "roles":
-            return _clean(names.roles.get(key), "@") or UNKNOWN_ROLE  # @everyone's name has its "@"
-        return _clean(names.users.get(key), "@") or UNKNOWN_USER
+            return _clean(names.roles.get(key), "@", markdown) or UNKNOWN_ROLE  # @everyone's name has its "@"
+        return _clean(names.users.get(key), "@", markdown) or UNKNOWN_USER
 
     return MENTION.sub(one, text or "")

@@ -65,6 +65,7 @@ NOT_HOME_CONNECTING = "not_home_connecting"  # no GUILD_IDS, and shards still co
 NOT_TEACHER = "not_teacher"
 EMPTY = "empty"  # empty question or answer, or an empty file
 TOO_LONG = "too_long"
+NAMED_TOO_LONG = "named_too_long"  # within the limit as typed, over it once its mentions are names
 BOT_MESSAGE = "bot_message"
 ONLY_PINGS = "only_pings"
 UNSUPPORTED_TYPE = "unsupported_type"

@@ -2,6 +2,11 @@
 the message they came with, discord.py's caches, and else a few REST look-ups. Text a member
 types into a form or a slash command's option comes with no names at all, and without the
 members intent few members are cached, so the look-ups are what name most of them there.
+
+Look-ups are made only for a member who may teach, when a teaching form opens or is
+submitted (never for a question: anyone can ask, and a flood of look-ups of channels out of
+sight, each refused with a 403, could get the bot's requests refused by Discord). One form's
+look-ups share one budget (`Lookups`) of requests and time, however many texts they name.
 """
 
 from __future__ import annotations
@@ -9,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import discord
 
 from ..mentions import MentionNames, mentioned_ids
@@ -18,9 +25,31 @@ from .messages import message_names
 
 log = logging.getLogger(__name__)
 
-FETCH_LIMIT = 8  # look-ups per text: a pasted list of mentions must not flood Discord
+FETCH_LIMIT = 8  # REST requests per form: a pasted list of mentions must not flood Discord
 FORM_DEADLINE_S = 0.75  # before a form opens: Discord waits 3 s for it, for everything
 SUBMIT_DEADLINE_S = 3.0  # after deferring: time enough, but a slow Discord must not hold the answer
+# What a look-up can fail with besides Discord's refusals: the network (naming is best effort).
+_FAILED = (discord.HTTPException, discord.InvalidData, aiohttp.ClientError, OSError)
+
+
+@dataclass(slots=True)
+class Lookups:
+    """What the look-ups of one form may still spend: REST requests, and the event loop's
+    time they must be done by."""
+
+    requests: int
+    until: float
+
+    @classmethod
+    def start(cls, seconds: float, requests: int = FETCH_LIMIT) -> Lookups:
+        return cls(requests, asyncio.get_running_loop().time() + seconds)
+
+    def take(self) -> bool:
+        """One request more, if any is left."""
+        if self.requests <= 0:
+            return False
+        self.requests -= 1
+        return True
 
 
 async def mention_names(
@@ -30,10 +59,12 @@ async def mention_names(
     *,
     message: Any = None,
     deadline: float = SUBMIT_DEADLINE_S,
+    budget: Lookups | None = None,
 ) -> MentionNames:
-    """The names of everything `texts` mention, as far as they can be found within
-    `deadline` seconds; `message`: the message they came with (its mentions are known).
-    Never raises for Discord's refusals: what cannot be named reads as unknown."""
+    """The names of everything `texts` mention, as far as they can be found with `budget`
+    (default: FETCH_LIMIT requests within `deadline` seconds); `message`: the message they
+    came with (its mentions are known). Never raises for Discord's refusals or the
+    network's failures: what cannot be named reads as unknown."""
     wanted = mentioned_ids(*texts)
     known = message_names(message) if message is not None else MentionNames()
     if not wanted:
@@ -54,35 +85,42 @@ async def mention_names(
     # Roles come with the guild: one not there is gone, and there is nothing to look up.
     missing = [(True, uid) for uid in sorted(wanted.users - users.keys())]
     missing += [(False, cid) for cid in sorted(wanted.channels - channels.keys())]
-    if missing:
+    budget = budget if budget is not None else Lookups.start(deadline)
+    if missing and budget.requests > 0:
         try:
-            async with asyncio.timeout(deadline):
-                for is_user, key in missing[:FETCH_LIMIT]:
-                    name = await (_fetch_user(client, guild, key) if is_user else _fetch_channel(client, key))
+            async with asyncio.timeout_at(budget.until):
+                for is_user, key in missing:
+                    if budget.requests <= 0:
+                        break
+                    name = await (
+                        _fetch_user(client, guild, key, budget) if is_user else _fetch_channel(client, key, budget)
+                    )
                     if name:
                         (users if is_user else channels)[key] = name
         except TimeoutError:
-            log.info("naming mentions: Discord did not answer within %.1f s; the rest read as unknown", deadline)
+            log.info("naming mentions: Discord did not answer in time; the rest read as unknown")
     return MentionNames(users, roles, channels)
 
 
-async def _fetch_user(client: discord.Client, guild: discord.Guild | None, user_id: int) -> str | None:
+async def _fetch_user(client: discord.Client, guild: discord.Guild | None, user_id: int, budget: Lookups) -> str | None:
     try:
-        if guild is not None:
+        if guild is not None and budget.take():
             try:
                 return (await guild.fetch_member(user_id)).display_name  # the server's nickname, if any
             except discord.NotFound:
                 pass  # not a member (any more): the user's own name
-        return (await client.fetch_user(user_id)).display_name
-    except (discord.HTTPException, discord.InvalidData) as exc:
+        return (await client.fetch_user(user_id)).display_name if budget.take() else None
+    except _FAILED as exc:
         log.debug("no name for a mentioned user: %s", exc)
         return None
 
 
-async def _fetch_channel(client: discord.Client, channel_id: int) -> str | None:
+async def _fetch_channel(client: discord.Client, channel_id: int, budget: Lookups) -> str | None:
+    if not budget.take():
+        return None
     try:
         channel = await client.fetch_channel(channel_id)
-    except (discord.HTTPException, discord.InvalidData) as exc:
+    except _FAILED as exc:
         log.debug("no name for a mentioned channel: %s", exc)
         return None
     return getattr(channel, "name", None)

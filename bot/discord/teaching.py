@@ -36,11 +36,12 @@ from ..rendering.kb import render_refused, render_taught
 from ..rendering.messages import question_from_title
 from ..teach import MAX_ANSWER_CHARS
 from .actors import actor_for
-from .mentions import FORM_DEADLINE_S, mention_names
-from .messages import answer_title, spoken_question
+from .mentions import FORM_DEADLINE_S, Lookups, mention_names
+from .messages import answer_title, spoken_question, spoken_text
 from .replies import guarded, reply_with
 
 if TYPE_CHECKING:
+    from ..app import AnswerState
     from .client import KnowledgeBot
 
 log = logging.getLogger(__name__)
@@ -164,13 +165,23 @@ def _me(bot: KnowledgeBot) -> int:
     return bot.user.id if bot.user is not None else 0
 
 
-async def _spoken(bot: KnowledgeBot, message: discord.Message) -> str:
+async def _spoken(bot: KnowledgeBot, message: discord.Message, budget: Lookups) -> str:
     settings = bot.settings
-    names = await mention_names(bot, message.guild, (message.content or "",), message=message, deadline=FORM_DEADLINE_S)
+    names = await mention_names(bot, message.guild, (message.content or "",), message=message, budget=budget)
     return spoken_question(message, _me(bot), settings.command_prefix if settings.prefix_commands else None, names)
 
 
-async def _asked_under(bot: KnowledgeBot, reply: discord.Message | None) -> str | None:
+async def _remembered(bot: KnowledgeBot, guild: discord.Guild | None, state: AnswerState, budget: Lookups) -> str:
+    """A remembered answer's question as its member wrote it: a slash command's option
+    keeps its mentions as bare ids until a teaching form opens on it (only then are they
+    looked up, for a member who may teach); a message's were named when it was asked."""
+    if not state.spoken:
+        return state.question
+    names = await mention_names(bot, guild, (state.spoken,), budget=budget)
+    return spoken_text(state.spoken, names) or state.question
+
+
+async def _asked_under(bot: KnowledgeBot, reply: discord.Message | None, budget: Lookups) -> str | None:
     """The question the bot's `reply` answered, as the member wrote it, from the message it
     replies to: the remembered question and the title have lost its mentions (the search
     drops them), so "Who has @Bob's key?" would read "Who has's key?". None for a reply to
@@ -179,10 +190,10 @@ async def _asked_under(bot: KnowledgeBot, reply: discord.Message | None) -> str 
     asked = await _referenced(reply) if reply is not None else None
     if asked is None or asked.author.bot:
         return None
-    return await _spoken(bot, asked) or None
+    return await _spoken(bot, asked, budget) or None
 
 
-async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
+async def question_for(bot: KnowledgeBot, message: discord.Message, budget: Lookups) -> str:
     """The question a message answers: typically it replies to the bot's no-answer reply,
     under the member's question (or remembered by key, or shown as its title); or it replies
     to the question itself. Empty when it replies to nothing (the teacher types the question)."""
@@ -190,8 +201,8 @@ async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
     if parent is None:
         return ""
     if parent.author.id != _me(bot):
-        return await _spoken(bot, parent)
-    asked = await _asked_under(bot, parent)
+        return await _spoken(bot, parent, budget)
+    asked = await _asked_under(bot, parent, budget)
     if asked is not None:
         return asked
     # The answer's key: the member's message it replied to, or the slash command it answered.
@@ -200,7 +211,7 @@ async def question_for(bot: KnowledgeBot, message: discord.Message) -> str:
         key = parent.interaction_metadata.id
     state = bot.app.answer_state(str(key)) if key is not None else None
     if state is not None:
-        return state.spoken or state.question
+        return await _remembered(bot, message.guild, state, budget)
     return question_from_title(answer_title(parent)) or ""
 
 
@@ -212,10 +223,11 @@ async def teach_from_message(interaction: discord.Interaction, message: discord.
     if refused is not None:
         await reply_with(interaction, render_refused(refused))
         return
-    question = await question_for(bot, message)
+    budget = Lookups.start(FORM_DEADLINE_S)  # the question's look-ups and the answer's, together
+    question = await question_for(bot, message, budget)
     # Mentions as "@name" and "#channel", not raw ids: the answer is saved to disk.
-    names = await mention_names(bot, message.guild, (content,), message=message, deadline=FORM_DEADLINE_S)
-    text = readable_mentions(content, names)
+    names = await mention_names(bot, message.guild, (content,), message=message, budget=budget)
+    text = readable_mentions(content, names, markdown=True)  # the answer is Markdown, as Discord showed it
     await interaction.response.send_modal(TeachModal(question, text, message.channel.id, message.id))
 
 
@@ -243,9 +255,10 @@ class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):
             return
         state = bot.app.answer_state(self.key)
         message = interaction.message
-        question = await _asked_under(bot, message)
+        budget = Lookups.start(FORM_DEADLINE_S)
+        question = await _asked_under(bot, message, budget)
         if question is None and state is not None:
-            question = state.spoken or state.question  # a slash command's: its mentions named
+            question = await _remembered(bot, interaction.guild, state, budget)  # a slash command's
         if question is None:
             question = question_from_title(answer_title(message))
         channel_id = message.channel.id if message is not None else interaction.channel_id or 0

@@ -150,6 +150,11 @@ def _reason(r: Refused) -> str:
             return "the file is empty" if r.action == "kb add" else f"the {field} is empty"
         case o.TOO_LONG:
             return f"the {field} is too long: at most {r.limit:,} characters" if r.limit else f"the {field} is too long"
+        case o.NAMED_TOO_LONG:
+            return (
+                f"the {field} is too long once its mentions are written as the names they are saved as: "
+                f"at most {r.limit or 0:,} characters"
+            )
         case o.BOT_MESSAGE:
             return "that message was written by a bot, not a member: teach with a member's answer instead"
         case o.ONLY_PINGS:

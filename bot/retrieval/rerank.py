@@ -100,16 +100,21 @@ def search(
     fenced: np.ndarray | None = None,
     anchors: AnchorField | None = None,
     releases: np.ndarray | None = None,
+    *,
+    pool: int | None = None,
 ) -> list[Hit]:
     """Top-k passages: BM25 candidates (plus the dense nearest neighbours), re-ranked with
     sentence-level evidence, surface evidence when `surface` reads the candidates' text,
     the dense cosines when a `dense` match is given (fused as fusion.py says), and
     rank.fence_weight for the passages `fenced` marks (one flag per passage), the words of
     the links pointing at a passage (`anchors`, fusion.anchor_weight), and less by
-    rank.release_weight for the release history `releases` marks."""
+    rank.release_weight for the release history `releases` marks. `pool`: the BM25
+    candidates are those asking for that many would take (default k), so asking for more
+    ranks further down without changing the top `pool` (fewer than k when the candidates
+    run out)."""
     fusion = fusion or FusionParams()
     extra = dense.candidates[: fusion.candidates] if dense is not None else None
-    batch = evidence_batch(index, query, max(rank.candidates, k), rank.heading_coverage, extra)
+    batch = evidence_batch(index, query, max(rank.candidates, pool or k), rank.heading_coverage, extra)
     if batch is None:
         return []
     # BM25+ scores (with their constant part) relative to the best candidate's.

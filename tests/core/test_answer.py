@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,29 @@ def test_ranking_deeper_leaves_the_answer_as_it_is(engine, question, top_k):
         plain.reason,
     )
     assert plain.further == () and engine.ask(question, top_k, depth=top_k).further == ()
+
+
+@pytest.mark.parametrize("candidates", [2, 3, 5])
+def test_ranking_deeper_than_the_candidates_leaves_the_answer_as_it_is(engine, candidates):
+    """The re-ranked candidates were max(RankParams.candidates, depth): asking deeper than
+    the candidates let more BM25 candidates compete, and the top results and verdict moved
+    (with candidates=3, "support weapons" for the top 1 changed at depth 8). The pool is
+    now the one top_k alone gives, whatever the depth."""
+    rank = replace(engine.config.rank, candidates=candidates)
+    narrow = AnswerEngine(engine.kb, replace(engine.config, rank=rank), engine.analyzer, engine.index)
+    questions = ("support weapons", "the developing information NATO in", "space of the NATO’s", "why Ramstein?")
+    for question in questions:
+        for top_k in (1, 2, 3, 5):
+            plain = narrow.ask(question, top_k)
+            for depth in (top_k + 1, 8, 31):
+                deep = narrow.ask(question, top_k, depth=depth)
+                assert deep.results == plain.results, (question, top_k, depth)
+                assert (deep.answered, deep.confidence, deep.signals) == (
+                    plain.answered,
+                    plain.confidence,
+                    plain.signals,
+                ), (question, top_k, depth)
+                below = deep.results + deep.further  # ranked on: distinct passages, best first
+                assert len(deep.further) <= depth - top_k
+                assert len({(r.citation.document, r.citation.paragraph) for r in below}) == len(below)
+                assert [r.score for r in below] == sorted((r.score for r in below), reverse=True)

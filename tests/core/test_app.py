@@ -192,6 +192,45 @@ def test_a_recovery_that_fails_lets_the_next_click_try_again(app, monkeypatch):
     assert app.recover("3001", "why Ramstein?").answer.answered
 
 
+def test_a_click_waiting_on_a_recovery_that_fails_asks_itself(app, monkeypatch):
+    """The clicks waiting for the first one's recovery must not wait forever when it fails
+    (a hang here would hold a worker thread and the click's interaction): one asks again."""
+    real = app.service.ask
+    first_in, fail_now = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def ask(question, top_k=None, **kwargs):  # noqa: ANN001, ANN202
+        calls.append(question)
+        if len(calls) == 1:
+            first_in.set()
+            fail_now.wait(10)
+            raise RuntimeError("engine down")
+        return real(question, top_k, **kwargs)
+
+    monkeypatch.setattr(app.service, "ask", ask)
+    results: dict[str, object] = {}
+
+    def click(name: str) -> None:
+        try:
+            results[name] = app.recover("3101", "why Ramstein?")
+        except RuntimeError as exc:
+            results[name] = exc
+
+    first = threading.Thread(target=click, args=("first",))
+    first.start()
+    assert first_in.wait(10)
+    waiting = threading.Thread(target=click, args=("waiting",))
+    waiting.start()
+    time.sleep(0.05)  # it waits on the first one's recovery
+    assert calls == ["why Ramstein?"]
+    fail_now.set()
+    first.join(10)
+    waiting.join(10)
+    assert not first.is_alive() and not waiting.is_alive()
+    assert isinstance(results["first"], RuntimeError) and results["waiting"] is app.answer_state("3101")
+    assert len(calls) == 2
+
+
 # ---------------------------------------------------------------------------- gaps
 
 
@@ -735,3 +774,39 @@ def test_kb_show_lists_a_documents_sections(app):
     assert shown.entry.passages == 2
     # Sections come from the reader's heading paths (empty with a reader that has none).
     assert shown.sections in ((), ("Parking", "Wi-Fi"))
+
+
+def test_a_learned_answer_shows_a_mentioned_name_as_written_not_as_markup(app):
+    """Names went into the learned Markdown as they are: "@__bob__" was shown as a bold
+    "bob", a display name "[Nitro](https://evil.example/x)" as a link to that site, and a
+    thread "# news" mentioned at the start of a line made that line a heading of its own."""
+    names = MentionNames({1: "__bob__", 2: "[Nitro](https://evil.example/x)"}, {}, {4: "# news"})
+    answer = "<@1> keeps the purple llama gate key, <@2> the spare.\n<#4> has the rota."
+    taught = app.teach(ADMIN, "Who keeps the purple llama gate key?", answer, "console", names=names)
+    assert isinstance(taught, o.Taught), taught
+    best = ask(app, "who keeps the purple llama gate key?").answer.best
+    assert best is not None and best.citation.document == taught.learned.document
+    assert best.passage.text.startswith(
+        "@__bob__ keeps the purple llama gate key, @[Nitro](https://evil.example/x) the spare. #news has the rota."
+    ), best.passage.text
+
+
+def test_the_length_limits_hold_for_the_answer_as_saved_with_its_names(app):
+    """The limits were checked on the text as typed: a mention is a few characters there
+    and up to a hundred once named (a role's name), so "<@&1>" a few hundred times saved an
+    answer many times over 4,000 characters (and a question over 1,000)."""
+    long_role = MentionNames({}, {1: "R" * 100}, {})
+    answer = "Ask " + "<@&1> " * 600 + "please."
+    assert len(answer) <= 4000
+    refused = app.teach(ADMIN, "Who holds the spare llama gate key?", answer, "console", names=long_role)
+    assert isinstance(refused, Refused)
+    assert (refused.reason, refused.detail, refused.limit) == (o.NAMED_TOO_LONG, "answer", 4000)
+    question = "Who of " + "<@&1> " * 160 + "holds the key?"
+    assert len(question) <= 1000
+    refused = app.teach(ADMIN, question, "Alice has it.", "console", names=long_role)
+    assert isinstance(refused, Refused) and (refused.reason, refused.detail) == (o.NAMED_TOO_LONG, "question")
+    assert not list(app.service.knowledge_dir.glob("learned/*.md"))  # nothing saved
+    # Unnamed (the console), each reads "@unknown-role", 13 characters: within the limit.
+    assert isinstance(
+        app.teach(ADMIN, "Who holds the spare llama gate key?", "Ask <@&1> or <@&2>.", "console"), o.Taught
+    )

@@ -29,3 +29,14 @@ def test_a_name_cannot_make_a_mention_or_a_ping_of_its_own():
     assert text == "@42 @# line @everyone #general"  # the server's @everyone role has its own "@"
     assert "<@" not in text and "\n" not in text
     assert "@\u200beveryone" in defuse_mentions(text)  # shown, it is defused like any @everyone
+
+
+def test_a_name_in_markdown_reads_as_the_name_not_as_markup():
+    """A learned answer is Markdown: "@__bob__" was saved as is and shown as "@" and a bold
+    "bob"; a name "[Free Nitro](https://…)" became a link, "`" opened code. A thread named
+    "# news" at the start of a line made the line a heading ("# news")."""
+    tricky = MentionNames({1: "__bob__", 2: "[Nitro](https://evil.example/x)", 3: "`a|b~*"}, {}, {4: "# news"})
+    text = readable_mentions("<@1> <@2> <@3>\n<#4> is here", tricky, markdown=True)
+    assert text == "@\\_\\_bob\\_\\_ @\\[Nitro\\](https://evil.example/x) @\\`a\\|b\\~\\*\n#news is here"
+    # Plain text (a question, a form's field) keeps the name as it is, bar the heading's space.
+    assert readable_mentions("<@1> <#4>", tricky) == "@__bob__ #news"

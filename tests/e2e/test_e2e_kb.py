@@ -251,10 +251,14 @@ async def test_teaching_under_a_slash_command_names_the_people_its_question_ment
         slash = await fake.send_slash_command("ask", {"question": asked})
         no_answer = (await fake.wait_for_interaction_response(slash)).message
         assert no_answer is not None and embed_of(no_answer)["footer"]["text"].startswith("Confidence: no answer")
+        # Anyone may ask: the question itself looks nobody up (a teaching form does, below).
+        member_route = f"/guilds/{fake.guild_id}/members/{bob['id']}"
+        assert not fake.requests_to("GET", member_route)
 
         click = await fake.click_button(no_answer, f"kb:teach:{slash['id']}", user=fake.owner)
         from_button = await fake.wait_for_interaction_response(click)
         assert fake.modal_fields(from_button)["question"]["value"] == named
+        assert len(fake.requests_to("GET", member_route)) == 1
 
         under = await fake.send_message("Alice has it.", author=fake.owner, reply_to=no_answer)
         menu = await fake.send_message_command("Teach KB Bot", under, user=fake.owner)

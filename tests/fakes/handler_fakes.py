@@ -123,6 +123,7 @@ class FakeGuild:
     def __init__(self, id: int, members: dict[int, str] | None = None) -> None:
         self.id = id
         self.members = members or {}
+        self.fetched: list[int] = []  # the members looked up
 
     def get_member(self, user_id: int) -> Any:
         return None
@@ -131,6 +132,7 @@ class FakeGuild:
         return None
 
     async def fetch_member(self, user_id: int) -> Any:
+        self.fetched.append(user_id)
         if user_id not in self.members:
             raise not_found("Member")
         return SimpleNamespace(id=user_id, display_name=self.members[user_id])

@@ -8,6 +8,7 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
+import aiohttp
 import discord
 
 from bot.discord import mentions as mentions_mod
@@ -70,3 +71,48 @@ async def test_look_ups_are_bounded_in_number_and_time():
     t0 = time.monotonic()
     names = await mention_names(slow, None, ("<@7> <@8>",), deadline=0.05)
     assert time.monotonic() - t0 < 1.0 and not names.users  # what did not come in time reads as unknown
+
+
+async def test_the_limit_counts_requests_and_one_form_shares_it():
+    """FETCH_LIMIT counted ids, and a user not in the server cost two requests (the member,
+    then the user): 16 for a pasted list. And a form named its question and its answer each
+    with a budget of its own: 0.75 s and 8 ids twice before the form could open."""
+    client = Client()
+    guild = FakeGuild(99)  # nobody is a member: every user costs the member look-up too
+    many = " ".join(f"<@{100 + i}>" for i in range(20))
+    await mention_names(client, guild, (many,))
+    assert len(guild.fetched) + len(client.fetched) == mentions_mod.FETCH_LIMIT
+    assert guild.fetched == [100, 101, 102, 103] and client.fetched == [100, 101, 102, 103]
+
+    client, guild = Client(), FakeGuild(99)
+    budget = mentions_mod.Lookups.start(5.0)
+    await mention_names(client, guild, ("<@1> " + many,), budget=budget)  # the question
+    await mention_names(client, guild, ("<#50> <#51>",), budget=budget)  # the answer: nothing left
+    assert len(guild.fetched) + len(client.fetched) == mentions_mod.FETCH_LIMIT and budget.requests == 0
+
+    slow = Client({7: "Slow"}, delay=5.0)
+    budget = mentions_mod.Lookups.start(0.05)
+    t0 = time.monotonic()
+    await mention_names(slow, None, ("<@7>",), budget=budget)
+    await mention_names(slow, None, ("<@8>",), budget=budget)  # the time is spent too
+    assert time.monotonic() - t0 < 1.0 and slow.fetched == [7, 8]
+
+
+class Offline(Client):
+    """The network fails under the look-ups (discord.py lets these through)."""
+
+    async def fetch_user(self, user_id: int) -> Any:
+        self.fetched.append(user_id)
+        raise aiohttp.ClientConnectionError("Server disconnected")
+
+    async def fetch_channel(self, channel_id: int) -> Any:
+        self.fetched.append(channel_id)
+        raise ConnectionResetError("Connection reset by peer")
+
+
+async def test_a_network_failure_leaves_the_mentions_unknown_instead_of_failing_the_teaching():
+    """Only Discord's refusals were caught: a dropped connection went up through the form,
+    which then failed ("Something went wrong") instead of saving with unknown names."""
+    client = Offline()
+    names = await mention_names(client, None, ("<@7> in <#8>",))
+    assert not names.users and not names.channels and client.fetched == [7, 8]

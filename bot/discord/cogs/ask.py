@@ -23,7 +23,6 @@ from ...rendering.messages import (
     render_role_mention_unreadable,
 )
 from ...rendering.reply import ReplyData
-from ..mentions import FORM_DEADLINE_S, mention_names
 from ..messages import (
     clean_question,
     looks_like_question,
@@ -122,18 +121,12 @@ class AskCog(commands.Cog, name="Ask"):
     async def _slash_answer(
         self, interaction: discord.Interaction, question: str, key: str, private: bool, where: Where
     ) -> Rendered:
-        spoken = None
-        if mentioned_ids(question):
-            # An option's mentions come as bare ids, and the search drops them: a teaching
-            # form opened on this answer gets the question with their names (the message
-            # path reads them from the member's message).
-            me = self.bot.user.id if self.bot.user is not None else 0
-            try:
-                names = await mention_names(self.bot, interaction.guild, (question,), deadline=FORM_DEADLINE_S)
-            except Exception:  # naming is for a form that may never open: answer all the same
-                log.exception("could not name the mentions of /ask %s", interaction.id)
-                names = None
-            spoken = spoken_text(strip_mention(question, me), names) or None
+        # An option's mentions come as bare ids, and the search drops them: the answer keeps
+        # the question as typed (in memory only), and a teaching form opened on it names them
+        # then (bot/discord/teaching.py). Not here: anyone can ask, and every look-up is a
+        # request to Discord.
+        me = self.bot.user.id if self.bot.user is not None else 0
+        spoken = (strip_mention(question, me) or None) if mentioned_ids(question) else None
         return await self.answer(interaction.user.id, question, key, ephemeral=private, where=where, spoken=spoken)
 
     # ------------------------------------------------------------------ messages
