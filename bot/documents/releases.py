@@ -16,10 +16,11 @@ import re
 _KINDS = r"change[-_ ]?log|changes|history|news|release[-_ ]?notes|releases|whats[-_ ]?new"
 # The file's name without its extension, in any folder: CHANGELOG.md, docs/history.rst.
 _FILE = re.compile(rf"(?:^|/)(?:{_KINDS})(?:\.[^/.]*)?$", re.IGNORECASE)
-# A title of one or two words naming the kind, maybe after the project's name: "Changelog",
-# "Hatch history", "Release History", "What's new".
+# A title naming the kind: "Changelog", "Changes", "Release History", "What's new", or after
+# the project's name "Hatch history", "Tool changelog". "Changes" and "News" only alone: after
+# a word they are plain English ("Gauging changes", black's guide to its style changes).
 _TITLE = re.compile(
-    r"^(?:[\w.-]+\s+)?(?:change\s?log|changes|history|release\s+(?:history|notes)|releases|news|what'?s\s+new)$",
+    r"^(?:(?:[\w.-]+\s+)?(?:change\s?log|history|release\s+(?:history|notes)|releases|what'?s\s+new)|changes|news)$",
     re.IGNORECASE,
 )
 # A heading that starts with a version: "v4.58.0 (2026-07-21)", "1.18.0 - 2026-08-11",
