@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .documents.inline import escape
-from .documents.releases import is_release_document, is_release_passage
+from .documents.releases import is_release_document, is_release_heading, is_release_passage
 from .documents.scraped import DEFAULT_JUNK_MARKERS  # noqa: F401  (re-exported: the defaults' old home)
 from .spool import ByteSpool, release
 
@@ -173,21 +173,29 @@ class PassageTable(Sequence[Passage]):
 
     def releases(self) -> np.ndarray:
         """True for each passage of release history (documents/releases.py), from each
-        document's name and its few heading rows."""
+        document's name and its heading rows; a heading shared by many rows (a page's
+        top sections) is judged once."""
         out = np.zeros(len(self), dtype=bool)
+        judged: dict[str, bool] = {}
+
+        def release(heading: str) -> bool:
+            if heading not in judged:
+                judged[heading] = is_release_heading(heading)
+            return judged[heading]
+
         for d, (path, title, _source) in enumerate(self.docs):
             a, b = int(self.doc_ptr[d]), int(self.doc_ptr[d + 1])
             if a == b:
                 continue
-            if is_release_document(path, title):
+            if is_release_document(path, title) or release(title):
                 out[a:b] = True
                 continue
             rows = self.sections[d]
-            # One flag per heading row, and last the document's title alone (a passage
-            # whose row is out of range has no section, as __getitem__ reads it).
-            marked = np.array(
-                [*(is_release_passage(path, title, head) for head, _link in rows), is_release_passage(path, title, ())]
-            )
+            if not rows:
+                continue
+            # One flag per heading row, and last False for a passage whose row is out of
+            # range (no section, as __getitem__ reads it).
+            marked = np.array([*(any(release(h) for h in head) for head, _link in rows), False])
             ids = self.sec_ids[a:b]
             out[a:b] = marked[np.where((ids >= 0) & (ids < len(rows)), ids, len(rows))]
         return out
