@@ -172,33 +172,8 @@ class PassageTable(Sequence[Passage]):
         return out
 
     def releases(self) -> np.ndarray:
-        """True for each passage of release history (documents/releases.py), from each
-        document's name and its heading rows; a heading shared by many rows (a page's
-        top sections) is judged once."""
-        out = np.zeros(len(self), dtype=bool)
-        judged: dict[str, bool] = {}
-
-        def release(heading: str) -> bool:
-            if heading not in judged:
-                judged[heading] = is_release_heading(heading)
-            return judged[heading]
-
-        for d, (path, title, _source) in enumerate(self.docs):
-            a, b = int(self.doc_ptr[d]), int(self.doc_ptr[d + 1])
-            if a == b:
-                continue
-            if is_release_document(path, title) or release(title):
-                out[a:b] = True
-                continue
-            rows = self.sections[d]
-            if not rows:
-                continue
-            # One flag per heading row, and last False for a passage whose row is out of
-            # range (no section, as __getitem__ reads it).
-            marked = np.array([*(any(release(h) for h in head) for head, _link in rows), False])
-            ids = self.sec_ids[a:b]
-            out[a:b] = marked[np.where((ids >= 0) & (ids < len(rows)), ids, len(rows))]
-        return out
+        """True for each passage of release history (documents/releases.py)."""
+        return ReleaseFlags(self)[np.arange(len(self))]
 
     def surely_ascii(self, docs: np.ndarray) -> np.ndarray:
         """True where passage p's text is ASCII for sure, told from the offsets alone: its
@@ -304,11 +279,52 @@ def fenced_passages(passages: Sequence[Passage]) -> np.ndarray:
     return np.array(["```" in p.markdown for p in passages], dtype=bool)
 
 
-def release_passages(passages: Sequence[Passage]) -> np.ndarray:
-    """Which passages are release history (documents/releases.py): told per document and
-    heading row, so a PassageTable makes no Passage objects."""
+class ReleaseFlags:
+    """Which passages of a PassageTable are release history (documents/releases.py), judged
+    per document and heading row the first time a question's candidates need them. Judged
+    all at once, a saved index of a million Markdown passages spent ~2 s on heading
+    patterns before its first answer; candidates are a few hundred a question."""
+
+    _UNKNOWN, _NO, _YES = 0, 1, 2
+
+    def __init__(self, table: PassageTable) -> None:
+        self._table = table
+        self._known = np.zeros(len(table), dtype=np.int8)
+        self._documents: dict[int, bool] = {}
+        self._headings: dict[str, bool] = {}  # a heading shared by many rows is judged once
+
+    def __getitem__(self, docs: np.ndarray) -> np.ndarray:
+        known = self._known[docs]
+        # Threads asking at once may judge a passage twice; both write the same flag.
+        for p in np.unique(docs[known == self._UNKNOWN]).tolist():
+            self._known[p] = self._YES if self._judge(p) else self._NO
+        return self._known[docs] == self._YES
+
+    def _judge(self, p: int) -> bool:
+        t = self._table
+        d = int(t._doc_of[p])
+        whole = self._documents.get(d)
+        if whole is None:
+            path, title, _source = t.docs[d]
+            whole = self._documents[d] = is_release_document(path, title) or self._heading(title)
+        if whole:
+            return True
+        rows, row = t.sections[d], int(t.sec_ids[p])
+        # A row out of range is no section, as __getitem__ reads it.
+        return 0 <= row < len(rows) and any(self._heading(h) for h in rows[row][0])
+
+    def _heading(self, heading: str) -> bool:
+        got = self._headings.get(heading)
+        if got is None:
+            got = self._headings[heading] = is_release_heading(heading)
+        return got
+
+
+def release_passages(passages: Sequence[Passage]) -> ReleaseFlags | np.ndarray:
+    """Which passages are release history (documents/releases.py); for a PassageTable
+    judged as questions need them (ReleaseFlags), with no Passage objects."""
     if isinstance(passages, PassageTable):
-        return passages.releases()
+        return ReleaseFlags(passages)
     return np.array([is_release_passage(p.document, p.title, p.section) for p in passages], dtype=bool)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Protocol
 
 import numpy as np
 
@@ -15,6 +16,13 @@ from .anchors import AnchorField
 from .bm25 import Index
 from .fusion import DenseQuery, FusionParams, fuse
 from .query import TYPO_DISCOUNT, Query
+
+
+class PassageFlags(Protocol):
+    """One flag per passage, read for a question's candidates: `flags[docs]` (a numpy
+    array, or flags judged as they are first read: knowledge.ReleaseFlags)."""
+
+    def __getitem__(self, docs: np.ndarray, /) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -99,7 +107,7 @@ def search(
     fusion: FusionParams | None = None,
     fenced: np.ndarray | None = None,
     anchors: AnchorField | None = None,
-    releases: np.ndarray | None = None,
+    releases: PassageFlags | None = None,
     *,
     pool: int | None = None,
 ) -> list[Hit]:

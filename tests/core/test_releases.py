@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.answer import AnswerEngine, EngineConfig
@@ -122,8 +123,12 @@ def test_saved_table_and_passage_list_agree(tmp_path: Path) -> None:
     table = built.kb.passages
     assert isinstance(table, PassageTable)
     listed = [table[i] for i in range(len(table))]
-    flags = release_passages(table).tolist()
+    flags = table.releases().tolist()
     assert flags == release_passages(listed).tolist()
+    # Judged as candidates are read, in any order and repeated: the same flags.
+    lazy = release_passages(table)
+    order = np.array([*range(len(table) - 1, -1, -1), 0, 0])
+    assert lazy[order].tolist() == [flags[i] for i in order]
     assert flags == [is_release_passage(p.document, p.title, p.section) for p in listed]
     by_doc = {p.document: f for p, f in zip(listed, flags)}
     assert by_doc == {"CHANGELOG.md": True, "blog.md": True, "environments.md": False, "guide.md": False}
