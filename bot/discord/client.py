@@ -361,7 +361,8 @@ class Unreachable(Exception):
     but did not answer in time."""
 
     def __init__(self, what: str, where: str, seconds: float) -> None:
-        super().__init__(f"{what} at {where}: no answer within {seconds:g} s")
+        # what: "login" or "gateway"; bot/rendering/startup.py words it for the admin
+        super().__init__(what, where, seconds)
         self.what, self.where, self.seconds = what, where, seconds
 
 
@@ -374,13 +375,13 @@ async def start_within(bot: KnowledgeBot, token: str, timeout: float) -> None:
     try:
         await asyncio.wait_for(bot.login(token), timeout)
     except TimeoutError:
-        raise Unreachable("logging in", settings.discord_api_base or "discord.com", timeout) from None
+        raise Unreachable("login", settings.discord_api_base or "discord.com", timeout) from None
     connected = asyncio.ensure_future(bot.wait_for("connect"))
     running = asyncio.ensure_future(bot.connect(reconnect=True))
     try:
         done, _ = await asyncio.wait({connected, running}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         if not done:
-            raise Unreachable("the gateway", settings.discord_gateway_url or "Discord's gateway", timeout)
+            raise Unreachable("gateway", settings.discord_gateway_url or "Discord's gateway", timeout)
     except BaseException:
         running.cancel()
         with contextlib.suppress(BaseException):
@@ -417,7 +418,7 @@ async def serve(settings: Settings, service: KnowledgeService, token: str, err: 
         print(connection_closed(exc.code, scrub(exc.reason or "")), file=err)
         return EXIT_FAILURE
     except Unreachable as exc:
-        print(no_answer_from_discord(scrub(str(exc))), file=err)
+        print(no_answer_from_discord(exc.what, scrub(exc.where), exc.seconds), file=err)
         return EXIT_FAILURE
     except discord.HTTPException as exc:
         # Any other refusal at login (403, 400...): Discord's own words, without the token.

@@ -47,10 +47,13 @@ def connection_closed(code: int, reason: str) -> str:
     )
 
 
-def no_answer_from_discord(detail: str) -> str:
-    """Discord (or DISCORD_API_BASE / DISCORD_GATEWAY_URL) accepted the connection and went quiet."""
+def no_answer_from_discord(what: str, where: str, seconds: float) -> str:
+    """Discord (or DISCORD_API_BASE / DISCORD_GATEWAY_URL) accepted the connection and went
+    quiet while the bot was doing `what` ("login", "gateway") at `where`."""
+    step = {"login": "logging in", "gateway": "the gateway"}.get(what, what)
     return (
-        f"Discord did not answer ({detail}). Check the network (and DISCORD_API_BASE / "
+        f"Discord did not answer ({step} at {where}: no answer within {seconds:g} s). "
+        "Check the network (and DISCORD_API_BASE / "
         "DISCORD_GATEWAY_URL if set), then start the bot again."
     )
 
