@@ -12,7 +12,7 @@ inside one passage of its document) and sweeps the verdict's threshold alone.
     python bench/docs_holdout.py DOCS QUESTIONS [--model e5-small|minilm-l6|off] [--vectors DIR] [--only a,b]
 
 DOCS is read as a knowledge folder (nothing written into it); passage and sentence vectors go to
-bench/.cache/holdout-<folder>-<model> (or --vectors), so only the first run embeds (e5: ~5 min for
+bench/.cache/holdout-<parent>-<folder>-<model> (or --vectors), so only the first run embeds (e5: ~5 min for
 200 passages and their sentences on 2 cores). Run on ../shared/eval/docs-poetry it reproduces the
 bot's eval figures (e5 0.600/0.800/0.695, 8 of 20, 2 of 60; words only 0.467/0.683, 9 of 20, 5 of 60).
 
@@ -203,6 +203,13 @@ def check_labels(kb, questions: list[EvalQuestion]) -> None:
                 print(f"label of question {n} never matches: {gold!r} is in no passage of {doc}")
 
 
+def cache_name(docs: Path) -> str:
+    """The vector cache's name for a docs folder: its name and its parent's, since sets are
+    often kept as <set>/docs (each set's vectors were once written to one "holdout-docs")."""
+    docs = docs.resolve()
+    return f"{docs.parent.name}-{docs.name}" if docs.parent.name else docs.name
+
+
 def semantic_for(built, model: str, folder: Path):
     from bot.semantic.embedder import load_embedder
     from bot.semantic.worker import VectorWorker
@@ -264,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     base = build_knowledge(args.docs, load)
     sem = None
     if args.model != "off":
-        folder = args.vectors or ROOT / "bench" / ".cache" / f"holdout-{args.docs.name}-{args.model}"
+        folder = args.vectors or ROOT / "bench" / ".cache" / f"holdout-{cache_name(args.docs)}-{args.model}"
         sem = semantic_for(base, args.model, folder)
     fitted = fusion_for(sem.model_id if sem is not None else None)
     threshold = answer_model(sem.model_id if sem is not None else None).threshold
