@@ -17,7 +17,7 @@ import numpy as np
 from .documents.inline import escape
 from .documents.releases import is_release_document, is_release_heading, is_release_passage
 from .documents.scraped import DEFAULT_JUNK_MARKERS  # noqa: F401  (re-exported: the defaults' old home)
-from .spool import ByteSpool, release
+from .spool import ByteSpool
 
 log = logging.getLogger(__name__)
 
@@ -154,22 +154,10 @@ class PassageTable(Sequence[Passage]):
     def markdown(self, p: int) -> str:
         return self.md_blob[int(self.md_ptr[p]) : int(self.md_ptr[p + 1])].tobytes().decode("utf-8")
 
-    def fenced(self, chunk: int = 1 << 24) -> np.ndarray:
-        """True for each passage whose display Markdown holds a fence ("```"): a code block,
-        or a table shown as one. Read from the Markdown buffer in chunks with numpy, so a
-        saved index of a million passages needs no Passage objects and no copy of it."""
-        out = np.zeros(len(self), dtype=bool)
-        blob, n = self.md_blob, int(self.md_blob.shape[0])
-        for a in range(0, max(n - 2, 0), chunk):
-            part = blob[a : a + chunk + 2]
-            tick = np.flatnonzero(part[:-2] == 96)  # "`"
-            tick = tick[(part[tick + 1] == 96) & (part[tick + 2] == 96)] + a
-            if tick.shape[0]:
-                owner = np.searchsorted(self.md_ptr, tick, side="right") - 1
-                end = np.searchsorted(self.md_ptr, tick + 2, side="right") - 1
-                out[owner[owner == end]] = True  # all three backticks in one passage
-            release(blob, a, min(n, a + chunk))  # a mapped buffer's pages go back once read
-        return out
+    def has_fence(self, p: int) -> bool:
+        """Whether passage p's display Markdown holds a fence ("```"): a code block, or a
+        table shown as one."""
+        return b"```" in self.md_blob[int(self.md_ptr[p]) : int(self.md_ptr[p + 1])].tobytes()
 
     def releases(self) -> np.ndarray:
         """True for each passage of release history (documents/releases.py)."""
@@ -271,27 +259,26 @@ class PassageTable(Sequence[Passage]):
         }
 
 
-def fenced_passages(passages: Sequence[Passage]) -> np.ndarray:
+def fenced_passages(passages: Sequence[Passage]) -> FenceFlags | np.ndarray:
     """Which passages show a fenced block (code, a command, a table) in their display
-    Markdown: in documentation these hold the example a how-to question asks for."""
+    Markdown: in documentation these hold the example a how-to question asks for. For a
+    PassageTable judged as questions need them (FenceFlags), with no Passage objects."""
     if isinstance(passages, PassageTable):
-        return passages.fenced()
+        return FenceFlags(passages)
     return np.array(["```" in p.markdown for p in passages], dtype=bool)
 
 
-class ReleaseFlags:
-    """Which passages of a PassageTable are release history (documents/releases.py), judged
-    per document and heading row the first time a question's candidates need them. Judged
-    all at once, a saved index of a million Markdown passages spent ~2 s on heading
-    patterns before its first answer; candidates are a few hundred a question."""
+class LazyFlags:
+    """One flag per passage of a PassageTable, judged the first time a question's candidates
+    need it (a few hundred a question). Judged all at once, a saved index of a million
+    Markdown passages spent seconds before its first answer (release headings ~2 s, fences
+    ~0.4 s) and read every page of its Markdown."""
 
     _UNKNOWN, _NO, _YES = 0, 1, 2
 
     def __init__(self, table: PassageTable) -> None:
         self._table = table
         self._known = np.zeros(len(table), dtype=np.int8)
-        self._documents: dict[int, bool] = {}
-        self._headings: dict[str, bool] = {}  # a heading shared by many rows is judged once
 
     def __getitem__(self, docs: np.ndarray) -> np.ndarray:
         known = self._known[docs]
@@ -299,6 +286,26 @@ class ReleaseFlags:
         for p in np.unique(docs[known == self._UNKNOWN]).tolist():
             self._known[p] = self._YES if self._judge(p) else self._NO
         return self._known[docs] == self._YES
+
+    def _judge(self, p: int) -> bool:
+        raise NotImplementedError
+
+
+class FenceFlags(LazyFlags):
+    """Which passages show a fenced block (PassageTable.has_fence)."""
+
+    def _judge(self, p: int) -> bool:
+        return self._table.has_fence(p)
+
+
+class ReleaseFlags(LazyFlags):
+    """Which passages are release history (documents/releases.py), judged per document and
+    heading row."""
+
+    def __init__(self, table: PassageTable) -> None:
+        super().__init__(table)
+        self._documents: dict[int, bool] = {}
+        self._headings: dict[str, bool] = {}  # a heading shared by many rows is judged once
 
     def _judge(self, p: int) -> bool:
         t = self._table

@@ -105,7 +105,7 @@ def search(
     surface: SurfaceFn | None = None,
     dense: DenseQuery | None = None,
     fusion: FusionParams | None = None,
-    fenced: np.ndarray | None = None,
+    fenced: PassageFlags | None = None,
     anchors: AnchorField | None = None,
     releases: PassageFlags | None = None,
     *,
