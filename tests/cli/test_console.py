@@ -125,7 +125,7 @@ class _TTY(io.StringIO):
 def test_interactive_shows_banner_prompt_and_hint(tmp_path):
     status, out, _ = _run(tmp_path, "", stdin=_TTY("why Ramstein?\n"))
     assert status == 0
-    assert out.startswith("Knowledge base: 1 documents, 6 paragraphs")
+    assert out.startswith("Knowledge base: 1 document, 6 paragraphs.")  # not "1 documents"
     assert out.count(PROMPT) == 2
     assert "(buttons: /full [N], /more, /good, /bad)" in out
 
