@@ -22,12 +22,16 @@ from pathlib import Path
 # --- the knowledge folder: startup, /reload, `python -m bot index` -------------------------
 
 
+# Where the folder is set: a relative one depends on where the command was started.
+_POINT_AT_FOLDER = "set KNOWLEDGE_DIR (or pass --knowledge DIR) to the folder of your documents"
+
+
 def knowledge_dir_missing(root: Path) -> str:
-    return f"knowledge directory {root} does not exist"
+    return f"knowledge directory {root} does not exist: create it and add documents, or {_POINT_AT_FOLDER}"
 
 
 def knowledge_dir_not_a_dir(root: Path) -> str:
-    return f"knowledge directory {root} is not a directory"
+    return f"knowledge directory {root} is not a directory: {_POINT_AT_FOLDER}"
 
 
 def knowledge_dir_unlistable(root: Path, why: object) -> str:

@@ -87,7 +87,16 @@ def test_missing_knowledge_dir_is_one_clear_line(tmp_path: Path):
     proc = run_cli(["ask", "--knowledge", str(tmp_path / "missing"), "why?"])
     assert proc.returncode == 2
     assert "missing" in proc.stderr and "does not exist" in proc.stderr
+    # ... and says what to do: a newcomer started it from another folder, or has none yet.
+    assert "KNOWLEDGE_DIR" in proc.stderr and "--knowledge" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_knowledge_path_that_is_a_file_says_what_to_do(tmp_path: Path):
+    (tmp_path / "notes.txt").write_text("hello")
+    proc = run_cli(["ask", "--knowledge", str(tmp_path / "notes.txt"), "why?"])
+    assert proc.returncode == 2 and "is not a directory" in proc.stderr
+    assert "KNOWLEDGE_DIR" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_empty_knowledge_dir_is_one_clear_line(tmp_path: Path):
