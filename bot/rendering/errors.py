@@ -367,5 +367,9 @@ def not_a_question_entry(path: Path, line: int, exc: BaseException) -> str:
     return f"{path}:{line}: not a question entry ({exc})"
 
 
+def question_entry_not_an_object(path: Path, line: int, kind: str) -> str:
+    return f'{path}:{line}: not a question entry (a JSON object with "q" is expected, got a {kind})'
+
+
 def no_questions(path: Path) -> str:
     return f"question file {path} has no questions"

@@ -132,6 +132,17 @@ def test_eval_bad_file_is_clear(tmp_path: Path):
     assert proc.returncode == 2 and "bad.jsonl:1" in proc.stderr
 
 
+@pytest.mark.parametrize("line", ['["why Ramstein?", 3]', '"why Ramstein?"', "42", "null"])
+def test_eval_line_that_is_json_but_no_object_is_clear(tmp_path: Path, line: str):
+    """A list or a bare string on a line was an AttributeError traceback ('list' object
+    has no attribute 'get'); it is the same one line as any other malformed entry."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"q": "why Ramstein?", "paras": [3]}\n' + line + "\n")
+    proc = run_cli(["eval", "--knowledge", str(KNOWLEDGE), str(bad)])
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "bad.jsonl:2: not a question entry" in proc.stderr and '"q"' in proc.stderr
+
+
 def test_top_k_out_of_range():
     assert main(["ask", "--top-k", "0", "why"]) == 2
 
