@@ -367,6 +367,11 @@ def not_a_question_entry(path: Path, line: int, exc: BaseException) -> str:
     return f"{path}:{line}: not a question entry ({exc})"
 
 
+def question_field_not_text(path: Path, line: int, key: str, optional: bool) -> str:
+    what = "text (or null)" if optional else "text"
+    return f'{path}:{line}: not a question entry ("{key}" must be {what})'
+
+
 def question_entry_not_an_object(path: Path, line: int, kind: str) -> str:
     return f'{path}:{line}: not a question entry (a JSON object with "q" is expected, got a {kind})'
 

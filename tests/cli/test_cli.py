@@ -143,6 +143,24 @@ def test_eval_line_that_is_json_but_no_object_is_clear(tmp_path: Path, line: str
     assert "bad.jsonl:2: not a question entry" in proc.stderr and '"q"' in proc.stderr
 
 
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ('{"q": "why Ramstein?", "paras": [3], "gold": ["two considerations"]}', "gold"),
+        ('{"q": "why Ramstein?", "paras": [3], "gold": 5}', "gold"),
+        ('{"q": null, "paras": [3]}', "q"),
+    ],
+)
+def test_eval_field_of_the_wrong_type_is_clear(tmp_path: Path, line: str, field: str):
+    """A gold that is not text was an AttributeError traceback ('list' object has no
+    attribute 'casefold') after every question had been asked; a null q was asked as "None"."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(line + "\n")
+    proc = run_cli(["eval", "--knowledge", str(KNOWLEDGE), str(bad)])
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "bad.jsonl:1: not a question entry" in proc.stderr and f'"{field}" must be' in proc.stderr
+
+
 def test_top_k_out_of_range():
     assert main(["ask", "--top-k", "0", "why"]) == 2
 
