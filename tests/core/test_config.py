@@ -188,3 +188,11 @@ def test_env_example_quotes_the_fitted_answer_thresholds():
     comment = " ".join(ln for ln in lines[at - 4 : at] if ln.startswith("#"))
     quoted = set(re.findall(r"\b0\.\d{3}\b", comment))
     assert quoted == {f"{v['threshold']:.3f}" for v in fitted.values()}, comment
+
+
+def test_folder_settings_ignore_surrounding_spaces():
+    """KNOWLEDGE_DIR="  " (or " docs ") named a folder of spaces, 'knowledge directory
+    /here/   does not exist'; DATA_DIR already read the same values as empty and "docs"."""
+    assert Settings.from_env({"KNOWLEDGE_DIR": "  "}).knowledge_dir == Path("knowledge")
+    assert Settings.from_env({"KNOWLEDGE_DIR": " docs "}).knowledge_dir == Path("docs")
+    assert Settings.from_env({"DATA_DIR": " db "}).data_dir == Path("db")
