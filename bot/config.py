@@ -92,7 +92,7 @@ class Settings:
         r = _Reader(env)
         s = cls(
             discord_token=Secret(r.str("DISCORD_TOKEN", "").strip()),
-            knowledge_dir=Path(r.str("KNOWLEDGE_DIR", "knowledge") or "knowledge"),
+            knowledge_dir=Path(r.str("KNOWLEDGE_DIR", "knowledge").strip() or "knowledge"),
             admin_user_ids=frozenset(r.ids("ADMIN_USER_IDS")),
             admin_role_ids=frozenset(r.ids("ADMIN_ROLE_IDS")),
             guild_ids=tuple(r.ids("GUILD_IDS")),

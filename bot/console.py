@@ -64,6 +64,7 @@ from .rendering.messages import (
 )
 from .rendering.reply import ACTION_DOWN, ACTION_UP, ReplyData
 from .rendering.terminal import TerminalStyle, render_terminal
+from .retrieval.chat import asks_for_help
 from .service import KnowledgeService
 from .watch import KnowledgeWatcher
 
@@ -179,6 +180,12 @@ class Console:
         if self.watcher is not None and self.watcher.poll(settle=False):
             self.reload(auto=True)
         if not line.startswith("/"):
+            # What a newcomer types first, without the slash: the commands, not a search.
+            if line.lower().rstrip(".!") in ("quit", "exit"):
+                return False
+            if asks_for_help(line):
+                self.help()
+                return True
             self.ask(line)
             return True
         cmd, _, arg = line.partition(" ")
@@ -189,11 +196,7 @@ class Console:
         if cmd == "/ask":
             self.ask(arg) if arg else self.show(render_ask_needs_question())
         elif cmd == "/help":
-            self.show(
-                render_help(
-                    console=True, example=example_question(self.service.sources(), self.settings.example_question)
-                )
-            )
+            self.help()
         elif cmd == "/sources":
             self.show(render_sources(self.service.sources()))
         elif cmd == "/reload":
@@ -217,6 +220,10 @@ class Console:
         else:
             self.show(render_unknown_command(cmd))
         return True
+
+    def help(self) -> None:
+        example = example_question(self.service.sources(), self.settings.example_question)
+        self.show(render_help(console=True, example=example))
 
     def ask(self, question: str) -> None:
         outcome = self.app.ask(ACTOR, question, self.app.new_key(), rate_limit=False)

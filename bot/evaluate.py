@@ -92,6 +92,9 @@ class EvalReport:
         }
 
 
+_JSON_KINDS = {list: "list", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
+
+
 def read_questions(path: Path) -> list[EvalQuestion]:
     """Parse the question file; BotError names the line of a malformed entry."""
     try:
@@ -104,6 +107,12 @@ def read_questions(path: Path) -> list[EvalQuestion]:
             continue
         try:
             obj = json.loads(line)
+            if not isinstance(obj, dict):  # a list or a bare string: no fields to read
+                raise BotError(wording.question_entry_not_an_object(path, n, _JSON_KINDS.get(type(obj), "value")))
+            for key, optional in (("q", False), ("gold", True)):
+                value = obj.get(key)
+                if not isinstance(value, str) and not (optional and value is None):
+                    raise BotError(wording.question_field_not_text(path, n, key, optional))
             if "paras" in obj:
                 out.append(
                     EvalQuestion(

@@ -48,7 +48,7 @@ def count(n: int, noun: str) -> str:
 
 def console_welcome(documents: int, paragraphs: int) -> str:
     return (
-        f"Knowledge base: {documents} documents, {paragraphs} paragraphs. "
+        f"Knowledge base: {count(documents, 'document')}, {count(paragraphs, 'paragraph')}. "
         f"Type a question, /help for commands, Ctrl-D to quit.\n\n"
     )
 

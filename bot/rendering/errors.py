@@ -22,12 +22,16 @@ from pathlib import Path
 # --- the knowledge folder: startup, /reload, `python -m bot index` -------------------------
 
 
+# Where the folder is set: a relative one depends on where the command was started.
+_POINT_AT_FOLDER = "set KNOWLEDGE_DIR (or pass --knowledge DIR) to the folder of your documents"
+
+
 def knowledge_dir_missing(root: Path) -> str:
-    return f"knowledge directory {root} does not exist"
+    return f"knowledge directory {root} does not exist: create it and add documents, or {_POINT_AT_FOLDER}"
 
 
 def knowledge_dir_not_a_dir(root: Path) -> str:
-    return f"knowledge directory {root} is not a directory"
+    return f"knowledge directory {root} is not a directory: {_POINT_AT_FOLDER}"
 
 
 def knowledge_dir_unlistable(root: Path, why: object) -> str:
@@ -361,6 +365,15 @@ def question_file_unreadable(path: Path, exc: BaseException) -> str:
 
 def not_a_question_entry(path: Path, line: int, exc: BaseException) -> str:
     return f"{path}:{line}: not a question entry ({exc})"
+
+
+def question_field_not_text(path: Path, line: int, key: str, optional: bool) -> str:
+    what = "text (or null)" if optional else "text"
+    return f'{path}:{line}: not a question entry ("{key}" must be {what})'
+
+
+def question_entry_not_an_object(path: Path, line: int, kind: str) -> str:
+    return f'{path}:{line}: not a question entry (a JSON object with "q" is expected, got a {kind})'
 
 
 def no_questions(path: Path) -> str:

@@ -35,12 +35,12 @@ from .messages import (
     learned_label,
     not_home_text,
     reload_summary,
-    render_error,
     render_feedback_thanks,
     render_notice,
     render_reload,
     render_stale,
     render_vote_kb_changed,
+    render_vote_not_saved,
 )
 from .reply import (
     ACTION_CSV,
@@ -104,7 +104,7 @@ def render_vote(outcome: VoteOutcome) -> ReplyData:
     if outcome.status == VOTE_ALREADY:
         return render_feedback_thanks(outcome.vote, already=True)
     if outcome.status == VOTE_NOT_SAVED:
-        return render_error()  # the member may simply try again
+        return render_vote_not_saved(outcome.vote)  # not counted: the member may try again
     if outcome.status == VOTE_CHANGED:
         return render_vote_kb_changed()
     return render_stale()

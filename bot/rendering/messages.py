@@ -557,6 +557,15 @@ def render_feedback_thanks(vote: str, *, already: bool = False) -> ReplyData:
     return render_notice(f"Thanks for the {emoji}!{more}")
 
 
+def render_vote_not_saved(vote: str) -> ReplyData:
+    """The database could not take the vote: it is not counted, and clicking again may work."""
+    emoji = "👍" if vote == ACTION_UP else "👎"
+    return render_notice(
+        f"Sorry, your {emoji} could not be saved: the bot's database is unavailable right now. "
+        "Please try again in a moment."
+    )
+
+
 def render_empty_question(example: str = GENERIC_EXAMPLE, *, how: str = "@me ") -> ReplyData:
     """The reply to a mention (or !ask) without a question; `how` is how to ask ("@me ", "!ask ")."""
     return render_notice(

@@ -50,3 +50,17 @@ def small_talk(text: str) -> SmallTalk | None:
     if all(w in GREETING for w in words) and not all(w in _PADDING for w in words):
         return "greeting"
     return None
+
+
+# A request for the bot's own help rather than a question about the knowledge base ("help",
+# "help me pls", "/help" typed in a mention, "commands?"): only these words and punctuation,
+# so "help with ssl" and "how do I get help?" are still searched.
+_HELP = frozenset({"help", "commands"})
+_HELP_PADDING = frozenset({"me", "pls", "plz", "please"})
+_HELP_PUNCTUATION = re.compile(r"[\s/!?.,:;]+")
+
+
+def asks_for_help(text: str) -> bool:
+    """True when `text` only asks for the bot's help ("help", "help?", "help me")."""
+    words = [w for w in _HELP_PUNCTUATION.split(text.lower()) if w]
+    return any(w in _HELP for w in words) and all(w in _HELP or w in _HELP_PADDING for w in words)

@@ -87,7 +87,16 @@ def test_missing_knowledge_dir_is_one_clear_line(tmp_path: Path):
     proc = run_cli(["ask", "--knowledge", str(tmp_path / "missing"), "why?"])
     assert proc.returncode == 2
     assert "missing" in proc.stderr and "does not exist" in proc.stderr
+    # ... and says what to do: a newcomer started it from another folder, or has none yet.
+    assert "KNOWLEDGE_DIR" in proc.stderr and "--knowledge" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_knowledge_path_that_is_a_file_says_what_to_do(tmp_path: Path):
+    (tmp_path / "notes.txt").write_text("hello")
+    proc = run_cli(["ask", "--knowledge", str(tmp_path / "notes.txt"), "why?"])
+    assert proc.returncode == 2 and "is not a directory" in proc.stderr
+    assert "KNOWLEDGE_DIR" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_empty_knowledge_dir_is_one_clear_line(tmp_path: Path):
@@ -121,6 +130,35 @@ def test_eval_bad_file_is_clear(tmp_path: Path):
     bad.write_text("{not json}\n")
     proc = run_cli(["eval", "--knowledge", str(KNOWLEDGE), str(bad)])
     assert proc.returncode == 2 and "bad.jsonl:1" in proc.stderr
+
+
+@pytest.mark.parametrize("line", ['["why Ramstein?", 3]', '"why Ramstein?"', "42", "null"])
+def test_eval_line_that_is_json_but_no_object_is_clear(tmp_path: Path, line: str):
+    """A list or a bare string on a line was an AttributeError traceback ('list' object
+    has no attribute 'get'); it is the same one line as any other malformed entry."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"q": "why Ramstein?", "paras": [3]}\n' + line + "\n")
+    proc = run_cli(["eval", "--knowledge", str(KNOWLEDGE), str(bad)])
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "bad.jsonl:2: not a question entry" in proc.stderr and '"q"' in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ('{"q": "why Ramstein?", "paras": [3], "gold": ["two considerations"]}', "gold"),
+        ('{"q": "why Ramstein?", "paras": [3], "gold": 5}', "gold"),
+        ('{"q": null, "paras": [3]}', "q"),
+    ],
+)
+def test_eval_field_of_the_wrong_type_is_clear(tmp_path: Path, line: str, field: str):
+    """A gold that is not text was an AttributeError traceback ('list' object has no
+    attribute 'casefold') after every question had been asked; a null q was asked as "None"."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(line + "\n")
+    proc = run_cli(["eval", "--knowledge", str(KNOWLEDGE), str(bad)])
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "bad.jsonl:1: not a question entry" in proc.stderr and f'"{field}" must be' in proc.stderr
 
 
 def test_top_k_out_of_range():

@@ -125,7 +125,7 @@ class _TTY(io.StringIO):
 def test_interactive_shows_banner_prompt_and_hint(tmp_path):
     status, out, _ = _run(tmp_path, "", stdin=_TTY("why Ramstein?\n"))
     assert status == 0
-    assert out.startswith("Knowledge base: 1 documents, 6 paragraphs")
+    assert out.startswith("Knowledge base: 1 document, 6 paragraphs.")  # not "1 documents"
     assert out.count(PROMPT) == 2
     assert "(buttons: /full [N], /more, /good, /bad)" in out
 
@@ -234,6 +234,19 @@ def test_forget_me_in_the_console(tmp_path):
     _, out, _ = _run(tmp_path, "why Ramstein?\n/bad\nwhere do I park?\n/forget-me\n/forget-me\n")
     assert "Done: I deleted 3 rows about you" in out
     assert "I hold nothing about you" in out
+
+
+def test_help_quit_and_exit_typed_without_the_slash(tmp_path):
+    """What a newcomer types first: "help" shows the help (it was searched, answered "no
+    answer" and logged as a knowledge gap), "exit" leaves as /quit does."""
+    status, out, _ = _run(tmp_path, "help\nexit\nwhy Ramstein?\n")
+    assert status == 0
+    assert "How to ask" in out and "/sources" in out and "has no answer to that" not in out
+    assert "¶3" not in out  # nothing was read after "exit"
+    store = Store.in_dir(tmp_path / "data")
+    assert store.gap_rows(7) == []
+    status, out, _ = _run(tmp_path, "Quit\nwhy Ramstein?\n")
+    assert status == 0 and out == ""
 
 
 def test_help_lists_the_new_commands(tmp_path):

@@ -13,7 +13,7 @@ from bot.answer import AnswerEngine
 from bot.documents.loader import load_knowledge
 from bot.rendering.messages import no_answer_text, render_answer
 from bot.retrieval.bm25 import BM25Params, Index
-from bot.retrieval.chat import small_talk
+from bot.retrieval.chat import asks_for_help, small_talk
 from bot.retrieval.query import _abbreviated, analyse
 from bot.retrieval.snippets import escape_markdown
 from bot.text import strip_mention_syntax
@@ -167,3 +167,17 @@ def test_a_short_form_is_the_clear_favourite_of_every_term_it_begins(key, words)
     clear = longer and longer[-1][0] >= 3 and (len(longer) == 1 or longer[-1][0] >= 2 * longer[-2][0])
     want = [index.term_ids[longer[-1][1]]] if clear else []
     assert [m.term_id for m in _abbreviated(index, key, key)] == want
+
+
+@pytest.mark.parametrize(
+    "text", ["help", "Help?", "HELP!!", "/help", "help me", "help pls", "commands?", "help, please"]
+)
+def test_a_request_for_the_bots_help(text):
+    assert asks_for_help(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "?", "me", "help with ssl", "how do I get help?", "help 404", "помощь", "please", "thanks"]
+)
+def test_not_a_request_for_the_bots_help(text):
+    assert not asks_for_help(text)

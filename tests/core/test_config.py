@@ -175,3 +175,24 @@ def test_semantic_settings():
     for bad in ({"SEMANTIC_MODEL": "gpt"}, {"ANSWER_THRESHOLD": "1.5"}, {"ANSWER_THRESHOLD": "high"}):
         with pytest.raises(ConfigError):
             Settings.from_env(bad)
+
+
+def test_env_example_quotes_the_fitted_answer_thresholds():
+    """The ANSWER_THRESHOLD comment quotes the thresholds bot/data/answerability.json holds
+    (it said 0.459 / 0.457 / 0.304 after they were refitted to 0.452 / 0.454 / 0.307)."""
+    import json
+
+    fitted = json.loads((ROOT / "bot" / "data" / "answerability.json").read_text())["variants"]
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    at = lines.index("ANSWER_THRESHOLD=")
+    comment = " ".join(ln for ln in lines[at - 4 : at] if ln.startswith("#"))
+    quoted = set(re.findall(r"\b0\.\d{3}\b", comment))
+    assert quoted == {f"{v['threshold']:.3f}" for v in fitted.values()}, comment
+
+
+def test_folder_settings_ignore_surrounding_spaces():
+    """KNOWLEDGE_DIR="  " (or " docs ") named a folder of spaces, 'knowledge directory
+    /here/   does not exist'; DATA_DIR already read the same values as empty and "docs"."""
+    assert Settings.from_env({"KNOWLEDGE_DIR": "  "}).knowledge_dir == Path("knowledge")
+    assert Settings.from_env({"KNOWLEDGE_DIR": " docs "}).knowledge_dir == Path("docs")
+    assert Settings.from_env({"DATA_DIR": " db "}).data_dir == Path("db")

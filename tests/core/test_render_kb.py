@@ -60,7 +60,9 @@ def test_a_refusal_whose_audit_failed_says_so():
 def test_vote_outcomes():
     assert render_vote(o.VoteOutcome("up", o.VOTE_RECORDED)).content == "Thanks for the 👍!"
     assert "already rated" in (render_vote(o.VoteOutcome("down", o.VOTE_ALREADY)).content or "")
-    assert (render_vote(o.VoteOutcome("up", o.VOTE_NOT_SAVED)).content or "").startswith("Sorry, something went wrong")
+    # Not the generic "something went wrong": the member learns the vote is not counted and why.
+    not_saved = render_vote(o.VoteOutcome("down", o.VOTE_NOT_SAVED)).content or ""
+    assert "👎 could not be saved" in not_saved and "database" in not_saved and "try again" in not_saved
     assert "too old" in (render_vote(o.VoteOutcome("up", o.VOTE_STALE)).content or "")
 
 

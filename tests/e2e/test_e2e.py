@@ -437,7 +437,8 @@ async def test_a_vote_that_failed_to_save_can_be_retried(fake: FakeDiscord, tmp_
         assert answer is not None
         with database_read_only(run.bot.app.store):  # the vote cannot be written
             first = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "up")))
-        assert first.data["content"].startswith("Sorry, something went wrong on my side. Please try again")
+        assert first.data["content"].startswith("Sorry, your 👍 could not be saved")
+        assert "Please try again" in first.data["content"]
 
         # the disk problem is fixed; the user tries again, as asked
         again = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "up")))

@@ -296,6 +296,21 @@ async def test_bare_mention_gets_a_hint(tmp_path):
     assert "/ask" in msg.channel.outbox[0].content and bot.service.ask_calls == []
 
 
+async def test_mention_asking_for_help_gets_the_hint_not_a_search(tmp_path):
+    """ "@KB Bot help" was searched: "The knowledge base has no answer to that", and a
+    knowledge gap "help" in /gaps. It gets the hint a bare mention gets."""
+    bot = make_bot(tmp_path)
+    cog = AskCog(bot)
+    for text in (f"<@{BOT_ID}> help", f"<@{BOT_ID}> help?", f"<@{BOT_ID}> /help"):
+        msg = FakeMessage(text)
+        await cog.on_message(msg)
+        assert "/help" in msg.channel.outbox[0].content and "no answer" not in msg.channel.outbox[0].content
+    dm = FakeMessage("help me", guild=False)
+    await cog.on_message(dm)
+    assert "Ask me something" in dm.channel.outbox[0].content
+    assert bot.service.ask_calls == []
+
+
 async def test_direct_messages_need_no_mention(tmp_path):
     bot = make_bot(tmp_path)
     cog = AskCog(bot)

@@ -23,6 +23,7 @@ from ...rendering.messages import (
     render_role_mention_unreadable,
 )
 from ...rendering.reply import ReplyData
+from ...retrieval.chat import asks_for_help
 from ..messages import (
     clean_question,
     looks_like_question,
@@ -161,7 +162,7 @@ class AskCog(commands.Cog, name="Ask"):
                 await self._hint(message, render_role_mention_unreadable())
                 return
             question = strip_mention(content, me.id, role)
-            if not question:
+            if not question or asks_for_help(question):  # "@KB Bot help" is no search either
                 # In a DM no mention is needed: suggest the question alone.
                 await self._hint(message, render_empty_question(self.example(), how="" if is_dm else "@me "))
                 return
