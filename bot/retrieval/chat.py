@@ -53,9 +53,9 @@ def small_talk(text: str) -> SmallTalk | None:
 
 
 # A request for the bot's own help rather than a question about the knowledge base ("help",
-# "help me pls", "/help" typed in a mention, "commands?"): only these words and punctuation,
-# so "help with ssl" and "how do I get help?" are still searched.
-_HELP = frozenset({"help", "commands"})
+# "help me pls", "/help" typed in a mention): only these words and punctuation, so "help with
+# ssl", "how do I get help?" and "commands" (a CLI reference has them) are still searched.
+_HELP = frozenset({"help"})
 _HELP_PADDING = frozenset({"me", "pls", "plz", "please"})
 _HELP_PUNCTUATION = re.compile(r"[\s/!?.,:;]+")
 

@@ -169,15 +169,14 @@ def test_a_short_form_is_the_clear_favourite_of_every_term_it_begins(key, words)
     assert [m.term_id for m in _abbreviated(index, key, key)] == want
 
 
-@pytest.mark.parametrize(
-    "text", ["help", "Help?", "HELP!!", "/help", "help me", "help pls", "commands?", "help, please"]
-)
+@pytest.mark.parametrize("text", ["help", "Help?", "HELP!!", "/help", "help me", "help pls", "help, please"])
 def test_a_request_for_the_bots_help(text):
     assert asks_for_help(text)
 
 
 @pytest.mark.parametrize(
-    "text", ["", "?", "me", "help with ssl", "how do I get help?", "help 404", "помощь", "please", "thanks"]
+    "text",
+    ["", "?", "me", "help with ssl", "how do I get help?", "help 404", "commands?", "помощь", "please", "thanks"],
 )
 def test_not_a_request_for_the_bots_help(text):
     assert not asks_for_help(text)
