@@ -38,7 +38,7 @@ from . import spool
 from .builder import Built
 from .documents.loader import LoadConfig
 from .errors import IndexFormatError
-from .knowledge import KnowledgeBase, PassageTable, SkippedFile
+from .knowledge import KnowledgeBase, PassageTable, SavedSections, SkippedFile
 from .processes import alive
 from .rendering import errors as wording
 from .retrieval.bm25 import BM25Params, Index
@@ -46,8 +46,9 @@ from .text import STEMMER, stopwords
 
 log = logging.getLogger(__name__)
 
-# 2: 64-bit typo hashes, term_max; 3: checksums, build time; 4: Markdown, sections, pages, heading field
-FORMAT_VERSION = 4
+# 2: 64-bit typo hashes, term_max; 3: checksums, build time; 4: Markdown, sections, pages, heading field;
+# 5: section rows as arrays, out of meta.json (knowledge.SavedSections)
+FORMAT_VERSION = 5
 # Bump when tokenising, stemming or cleaning changes the terms a file yields.
 # 2: stricter tag stripping, junk markers in the second half; 3: headings join paragraphs;
 # 4: front matter dropped; 5: structure-aware readers and section passages (bot/documents/)
@@ -316,9 +317,8 @@ def save_built(built: Built, knowledge_dir: Path, key: str, settings: str = "", 
             "notes": list(d.notes),
             "links": [list(link) for link in d.links],
             "labels": [list(label) for label in d.labels],
-            "sections": [[list(path), url] for path, url in sections],
         }
-        for d, sections in zip(built.kb.documents, table.sections)
+        for d in built.kb.documents
     ]
     skipped = [[s.path, s.reason, list(s.signature) if s.signature else None] for s in built.kb.skipped]
     configs = [[path, list(sig)] for path, sig in built.kb.configs]
@@ -353,8 +353,10 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key", root: Path | N
     index, meta, arrays = loaded
     try:
         docs = meta["documents"]
-        sections = [[(tuple(path), url) for path, url in d["sections"]] for d in docs]
         a = arrays
+        sections = SavedSections(a["sections_blob"], a["sections_ptr"])
+        if len(sections) != len(docs):
+            raise ValueError(f"{len(sections)} documents' sections for {len(docs)} documents")
         table = PassageTable(
             [(d["path"], d["title"], d["source"]) for d in docs],
             a["doc_ptr"],

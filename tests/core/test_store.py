@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import KnowledgeError
+from bot.knowledge import SavedSections
 from bot.service import KnowledgeService
 from bot.store import FORMAT_VERSION, cache_dir
 from tests.conftest import KNOWLEDGE, SEED_NAME
@@ -281,3 +282,21 @@ def test_a_read_only_folder_gets_no_saved_index(kdir: Path, caplog):
             service.save_index()
     finally:
         parent.chmod(mode)
+
+
+def test_section_rows_are_saved_as_arrays_and_read_per_document(kdir: Path):
+    # A million Markdown sections in meta.json took over a second of every start-up to parse.
+    (kdir / "guide.md").write_text(
+        "# Guide\n\n## Install\n\nRun the installer.\n\n## Ünïcode “headings”\n\nThey survive.\n", encoding="utf-8"
+    )
+    fresh = KnowledgeService.open(kdir)
+    folder, _ = fresh.save_index()
+    meta = json.loads((folder / "meta.json").read_text())
+    assert all("sections" not in d for d in meta["documents"])
+    loaded = KnowledgeService.open(kdir)
+    table, built = loaded._built.kb.passages, fresh._built.kb.passages
+    assert isinstance(table.sections, SavedSections)
+    assert table.sections._decoded == {}  # nothing decoded before a passage is read
+    assert [table.sections[d] for d in range(len(table.docs))] == list(built.sections)
+    assert [p.section for p in table] == [p.section for p in built]
+    assert ("Ünïcode “headings”",) in {p.section for p in table}
