@@ -1,11 +1,19 @@
 """Start-up from a saved index with a large knowledge directory.
 
 Writes N generated paragraphs (English-like sentences from a seeded Zipf vocabulary) into
-.txt files under a temporary knowledge directory, builds and saves the index with
-`python -m bot index`, then times `python -m bot ask` from process start to first answer
-with the saved index, and a reload after one file changed.
+.txt files under a temporary knowledge directory (--markdown: .md files, each paragraph under
+its own heading, every tenth with a fenced code block, the first file a changelog with version
+headings: what documentation looks like, and what the ranking's per-passage flags read),
+builds and saves the index with `python -m bot index` (words only: SEMANTIC_MODEL=off), then
+times `python -m bot ask` from process start to first answer with the saved index, and a
+reload after one file changed.
 
-    python bench/startup.py [--paragraphs 100000] [--keep DIR]
+Session 11, --markdown --paragraphs 1000000: first build 152 s; start-up to first answer 2.00
+s with section rows in meta.json (40 MB parsed at every start), 0.73-0.77 s with them saved as
+arrays (format 5); before the per-passage release and fence flags were judged lazily, 0.76-0.92
+s against 0.65-0.72 s at 100,000 passages.
+
+    python bench/startup.py [--paragraphs 100000] [--markdown] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ def make_words(rng: np.random.Generator, n: int) -> list[str]:
     return words
 
 
-def write_corpus(folder: Path, paragraphs: int, per_file: int = 1000, seed: int = 7) -> None:
+def write_corpus(folder: Path, paragraphs: int, per_file: int = 1000, seed: int = 7, markdown: bool = False) -> None:
     rng = np.random.default_rng(seed)
     words = np.array(make_words(rng, 50_000))
     probs = 1 / np.arange(1, len(words) + 1) ** 1.1
@@ -45,13 +53,19 @@ def write_corpus(folder: Path, paragraphs: int, per_file: int = 1000, seed: int 
     n_files = (paragraphs + per_file - 1) // per_file
     for f in range(n_files):
         count = min(per_file, paragraphs - f * per_file)
-        lines = [f"Generated document {f}", ""]
+        lines = [f"# Generated document {f}" if markdown else f"Generated document {f}", ""]
         draws = rng.choice(len(words), size=(count, 60), p=probs)
-        for row in draws:
+        for n, row in enumerate(draws):
+            if markdown:
+                heading = f"{f}.{n}.0 (2026-01-01)" if f == 0 else " ".join(words[row[:3]]).capitalize()
+                lines += [f"## {heading}", ""]
             sents = [" ".join(words[row[i : i + 12]]).capitalize() + "." for i in range(0, 60, 12)]
             lines.append(" ".join(sents))
             lines.append("")
-        (folder / f"doc{f:05d}.txt").write_text("\n".join(lines), encoding="utf-8")
+            if markdown and n % 10 == 0:
+                lines += ["```", f"tool run {words[row[0]]}", "```", ""]
+        name = ("CHANGELOG.md" if f == 0 else f"doc{f:05d}.md") if markdown else f"doc{f:05d}.txt"
+        (folder / name).write_text("\n".join(lines), encoding="utf-8")
 
 
 def run(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
@@ -65,15 +79,18 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.Complet
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--paragraphs", type=int, default=100_000)
+    ap.add_argument("--markdown", action="store_true", help="Markdown files with headings and code blocks")
     ap.add_argument("--keep", type=Path, help="write the corpus here and keep it")
     args = ap.parse_args(argv)
     base = args.keep or Path(tempfile.mkdtemp(prefix="kb-startup-"))
     kdir = base / "knowledge"
     kdir.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    write_corpus(kdir, args.paragraphs)
+    write_corpus(kdir, args.paragraphs, markdown=args.markdown)
     print(f"wrote {args.paragraphs} paragraphs in {len(list(kdir.iterdir()))} files ({time.perf_counter() - t:.1f} s)")
-    env = dict(os.environ, KNOWLEDGE_DIR=str(kdir), LOG_LEVEL="WARNING")
+    # Words only: with the semantic extra installed, `bot index` would also embed every
+    # passage (hours at 100k on 2 cores); bench/semantic_cost.py times start-up with vectors.
+    env = dict(os.environ, KNOWLEDGE_DIR=str(kdir), LOG_LEVEL="WARNING", SEMANTIC_MODEL="off")
     env.pop("DISCORD_TOKEN", None)
     build_s, proc = run(["index"], env)
     print(f"python -m bot index (read, clean, tokenise, index, save): {build_s:.1f} s -- {proc.stdout.strip()}")
@@ -99,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     report = service.reload()
     print(
         f"in-process open after one file changed: {open_s:.1f} s (files read: {service._built.files_read}); "
-        f"reload after another change: {report.seconds:.1f} s -- {report.diff.summary()}"
+        f"reload after another change: {report.seconds:.1f} s -- {report.diff.counts()}"
     )
     # The whole answer path in process: typo look-up, BM25, re-ranking with the surface
     # evidence read from the candidates' text, snippets (bench/scale.py times the index alone).
