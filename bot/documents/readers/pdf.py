@@ -376,7 +376,8 @@ def _drop_title_lines(pages: list[list[_Line]], title: str) -> None:
 
 
 def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
-    """Without a running head/foot: a first or last line (digits ignored) that most pages share."""
+    """Without a running head/foot: a first or last line (digits ignored) that most pages
+    share; the pages as they are when nothing else would be left."""
     if len(pages) < _RUNNING_MIN_PAGES:
         return pages
     counts: Counter[str] = Counter()
@@ -393,7 +394,9 @@ def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
         if page and _DIGITS.sub("#", page[-1].text) in running:
             page.pop()
         out.append(page)
-    return out
+    # Pages made from one template (a line per step, a form) match on every line: had
+    # nothing been running, the document would be lost, read as "scanned pages?".
+    return out if any(out) else pages
 
 
 def _title_from_first_line(pages: list[list[_Line]]) -> str | None:
