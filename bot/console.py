@@ -15,6 +15,7 @@ import importlib
 import logging
 import os
 import shutil
+import stat
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -39,6 +40,7 @@ from .rendering.cli import (
     render_teach_usage,
     render_unknown_command,
 )
+from .rendering.errors import NOT_A_REGULAR_FILE
 from .rendering.kb import (
     render_forgotten,
     render_gaps,
@@ -336,13 +338,28 @@ class Console:
             rest, replace = rest[: -len(" replace")].rstrip(), True
         path = Path(rest.strip("\"'")).expanduser()
         try:
-            with path.open("rb") as fh:
-                data = fh.read(self.app.max_file_bytes + 1)  # one byte over is enough to be refused
+            data = _read_upload(path, self.app.max_file_bytes + 1)  # one byte over is enough to be refused
         except OSError as exc:
             self.show(render_cannot_read(str(path), str(exc.strerror or exc)))
             return
+        if data is None:
+            self.show(render_cannot_read(str(path), NOT_A_REGULAR_FILE))
+            return
         added = self.app.kb_add(ACTOR, path.name, data, replace)
         self.show(render_refused(added) if isinstance(added, Refused) else render_kb_added(added))
+
+
+def _read_upload(path: Path, limit: int) -> bytes | None:
+    """Up to `limit` bytes of the file at `path`; None when it is not a regular file. Opened
+    without waiting: a named pipe would otherwise block until a writer comes, maybe never."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None  # a pipe, a device, a folder
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(limit)
+    finally:
+        os.close(fd)
 
 
 def run_console(

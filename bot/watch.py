@@ -18,7 +18,7 @@ def snapshot(root: Path) -> Snapshot:
     linked folders are watched and excluded or hidden files are not. A missing or empty
     directory is an empty snapshot."""
     try:
-        scan = scan_knowledge(Path(root), quiet=True)
+        scan = scan_knowledge(Path(root), quiet=True, compare=False)
     except KnowledgeError:
         return {}
     return dict(scan.entries())

@@ -10,6 +10,7 @@ with its name and reason (logged, and listed in the reload report); the rest loa
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -87,10 +88,12 @@ class LoadedFile:
     passages: list[Passage]
 
 
-def scan_knowledge(root: Path, quiet: bool = False) -> Scan:
+def scan_knowledge(root: Path, quiet: bool = False, compare: bool = True) -> Scan:
     """Every non-hidden file under `root` (excluded ones left out) and the kb.toml files;
     KnowledgeError when the folder is missing, unreadable or has nothing to load. `quiet`
-    logs what is skipped at debug level only (a watcher scans every few seconds)."""
+    logs what is skipped at debug level only (a watcher scans every few seconds); without
+    `compare`, files of one size are not read to find copies (a watcher needs only the
+    signatures, which are the same either way)."""
     root = Path(root)
     if not root.exists():
         raise KnowledgeError(wording.knowledge_dir_missing(root))
@@ -108,6 +111,8 @@ def scan_knowledge(root: Path, quiet: bool = False) -> Scan:
         raise KnowledgeError(wording.knowledge_dir_unlistable(root, exc.strerror or exc)) from None
     _file_links(w.links, w.roots, w.files, w.bad, quiet, w.ids)
     files = _one_name_each(root, w.files, w.ids, {child for _, child in w.links}, w.bad, quiet)
+    if compare:
+        files = _one_copy_each(root, files, w.bad, quiet)
     if not files:
         raise KnowledgeError(wording.knowledge_dir_empty(root, supported_list()))
     files.sort()
@@ -316,6 +321,60 @@ def _one_name_each(
         (log.debug if quiet else log.warning)("skipped %s: %s", rel, why)
         bad.append(SkippedFile(rel, why, (own.st_size, own.st_mtime_ns) if own is not None else sig))
     return out
+
+
+def _one_copy_each(
+    root: Path, files: list[tuple[str, Signature]], bad: list[SkippedFile], quiet: bool
+) -> list[tuple[str, Signature]]:
+    """One file of each content: a copy ("guide (1).md", a README copied to docs/index.md)
+    would index the same passages twice, filling an answer with one passage under one
+    citation. Only files that share their size are read to compare. The original is kept:
+    a file of the admin's before an upload of it, then the least deep, the shortest name (a
+    copy's is the longer one), the first in path order, so a reload keeps the same one."""
+    by_size: dict[int, list[str]] = {}
+    for rel, (size, _) in files:
+        if size and Path(rel).suffix.lower() in SUPPORTED_SUFFIXES:  # others: named by type
+            by_size.setdefault(size, []).append(rel)
+    copies: dict[str, str] = {}
+    for group in by_size.values():
+        if len(group) < 2:
+            continue
+        by_digest: dict[bytes, list[str]] = {}
+        for rel in group:
+            digest = _digest(root / rel)
+            if digest is not None:
+                by_digest.setdefault(digest, []).append(rel)
+        for same in by_digest.values():
+            kept, *rest = sorted(same, key=_original_first)
+            copies.update(dict.fromkeys(rest, kept))
+    out: list[tuple[str, Signature]] = []
+    for rel, sig in files:
+        if rel not in copies:
+            out.append((rel, sig))
+            continue
+        why = wording.same_content_as(copies[rel])
+        (log.debug if quiet else log.warning)("skipped %s: %s", rel, why)
+        bad.append(SkippedFile(rel, why, sig))
+    return out
+
+
+def _original_first(rel: str) -> tuple[bool, int, int, str]:
+    return rel.split("/", 1)[0] in BOT_FOLDERS and "/" in rel, rel.count("/"), len(rel), rel
+
+
+def _digest(path: Path) -> bytes | None:
+    """A hash of the file's bytes; None when it cannot be read or holds only white space
+    (an empty file is named as empty, not as a copy of another)."""
+    h = hashlib.blake2b(digest_size=20)
+    blank = True
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+                blank = blank and chunk.isspace()
+    except OSError:
+        return None  # read later, with its reason
+    return None if blank else h.digest()
 
 
 def _hidden(real: Path, roots: list[Path]) -> bool:

@@ -81,6 +81,10 @@ def same_file_as(first: str) -> str:
     return f"it is the same file as {first}, which is read under that name"
 
 
+def same_content_as(first: str) -> str:
+    return f"it has the same content as {first}, which is read"
+
+
 def unsupported_type(supported: str) -> str:
     return f"unsupported type; supported: {supported}"
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from bot.config import Settings
@@ -228,6 +230,22 @@ def test_kb_commands_in_the_console(tmp_path):
     assert "Removed uploads/Parking-Guide.md" in out
     assert "Usage: /kb list" in out and "there is no document `nothing`" in out
     assert not (service.knowledge_dir / "uploads" / "Parking-Guide.md").exists()
+
+
+def test_kb_add_of_a_pipe_or_a_folder_is_refused_without_waiting(tmp_path):
+    # Opening a named pipe for reading waits for a writer that may never come.
+    pipe = tmp_path / "notes.md"
+    os.mkfifo(pipe)
+    result: list[str] = []
+    text = f"/kb add {pipe}\n/kb add {tmp_path}\n"
+    worker = threading.Thread(target=lambda: result.append(_run(tmp_path, text)[1]), daemon=True)
+    worker.start()
+    worker.join(30)
+    assert result, "/kb add of a named pipe hung"
+    out = " ".join(result[0].split())
+    assert f"Cannot read {pipe}: it is not a regular file" in out
+    assert f"Cannot read {tmp_path}: it is not a regular file" in out
+    assert not (tmp_path / "knowledge" / "uploads").exists()
 
 
 def test_forget_me_in_the_console(tmp_path):

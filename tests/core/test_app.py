@@ -557,6 +557,19 @@ def test_kb_add_refuses_bad_uploads_and_leaves_folder_and_index_as_before(app, n
     assert app.store.audit_rows(1)[0]["result"] == "refused"
 
 
+def test_kb_add_of_a_copy_of_a_document_is_refused_with_its_reason(app):
+    from bot.rendering.kb import render_refused
+
+    # The upload's name is the shorter one, yet the admin's own file stays the document.
+    original = app.service.knowledge.documents[0].path
+    before = snapshot(app)
+    data = (app.service.knowledge_dir / original).read_bytes()
+    refused = app.kb_add(ADMIN, "copy" + Path(original).suffix, data)
+    assert isinstance(refused, Refused) and refused.reason == o.UNPARSEABLE
+    assert f"same content as {original}" in " ".join((render_refused(refused).content or "").split())
+    assert snapshot(app) == before
+
+
 def test_kb_add_takes_utf16_text_with_a_byte_order_mark(app):
     # What Windows Notepad saves as "Unicode": not binary, and the readers take it.
     added = app.kb_add(ADMIN, "canteen.md", "# Canteen\n\nThe canteen serves soup on Mondays.\n".encode("utf-16"))

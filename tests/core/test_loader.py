@@ -126,7 +126,7 @@ def test_kb_toml_exclude_applies_to_its_folder_and_below(tmp_path):
     sub = tmp_path / "sub"
     sub.mkdir()
     (sub / "contributing.txt").write_text(ARTICLE)
-    (sub / "keep.txt").write_text(ARTICLE)
+    (sub / "keep.txt").write_text(ARTICLE.replace("topic", "other topic"))  # not a copy of a.txt
     (sub / "drafts").mkdir()
     (sub / "drafts" / "d.txt").write_text(ARTICLE)
     (tmp_path / "kb.toml").write_text('exclude = ["CHANGELOG*", "contributing.txt"]\n')
@@ -243,7 +243,7 @@ def test_reload_report_lists_the_cuts(tmp_path):
 def test_symlink_loop_is_not_followed_forever(tmp_path):
     (tmp_path / "a.txt").write_text(ARTICLE)
     (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "b.txt").write_text(ARTICLE)
+    (tmp_path / "sub" / "b.txt").write_text(ARTICLE.replace("topic", "other topic"))  # not a copy of a.txt
     (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
     assert [f for f, _ in scan_knowledge(tmp_path).files] == ["a.txt", "sub/b.txt"]
 
@@ -275,7 +275,7 @@ def test_links_are_read_only_inside_the_knowledge_folder_and_linked_folders(tmp_
     outside.mkdir()
     (kb_dir / "a.txt").write_text(ARTICLE)
     (kb_dir / "sub").mkdir()
-    (kb_dir / "sub" / "b.txt").write_text(ARTICLE)
+    (kb_dir / "sub" / "b.txt").write_text(ARTICLE.replace("topic", "other topic"))  # not a copy of a.txt
     (kb_dir / "same.txt").symlink_to(kb_dir / "sub" / "b.txt")  # inside: read
     (tmp_path / "id_rsa.txt").write_text("-----BEGIN PRIVATE KEY-----\n")
     (kb_dir / "key.txt").symlink_to(tmp_path / "id_rsa.txt")  # a secret beside the folder: not read
@@ -329,7 +329,7 @@ def test_the_bots_own_folders_get_no_site_url_from_above(tmp_path):
     (tmp_path / "guide.md").write_text("# Guide\n\nText of the guide here.\n")
     for folder in (LEARNED_DIR, UPLOADS_DIR):
         (tmp_path / folder).mkdir()
-        (tmp_path / folder / "a.md").write_text("# A\n\nSomething taught or uploaded.\n")
+        (tmp_path / folder / "a.md").write_text(f"# A\n\nSomething taught or uploaded, in {folder}.\n")
     (tmp_path / UPLOADS_DIR / "sub").mkdir()
     (tmp_path / UPLOADS_DIR / "sub" / "kb.toml").write_text('base_url = "https://own.example.org/"\n')
     (tmp_path / UPLOADS_DIR / "sub" / "b.md").write_text("# B\n\nAn upload with its own site.\n")
@@ -500,6 +500,32 @@ def test_a_file_linked_to_another_file_in_the_folder_is_read_once(tmp_path):
     assert [p.document for p in kb.passages].count("guide.md") == len(kb.passages) - 1
     # Re-pointing the skipped link makes a saved index stale: its own signature is kept.
     assert "a-guide.md" in {rel for rel, _ in scan_knowledge(tmp_path).entries()}
+
+
+def test_a_copy_of_a_file_is_read_once(tmp_path):
+    # "guide (1).md" (a second download) and docs/index.md (the README copied for the site)
+    # were read as well: the same passage twice in one answer, under the same citation.
+    # The shortest name is kept (the copy's name is the longer one), and the copy is
+    # reported with its reason; files of equal size but other bytes, and empty ones, are not.
+    guide = "# Guide\n\nHow to install the tool on a new machine.\n"
+    (tmp_path / "guide.md").write_text(guide)
+    (tmp_path / "guide (1).md").write_text(guide)
+    (tmp_path / "README.md").write_text("# Tool\n\nThe tool answers questions.\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Tool\n\nThe tool answers questions.\n")
+    (tmp_path / "other.md").write_text(guide.replace("new", "old"))  # same size, other text
+    (tmp_path / "empty.md").write_text("\n")
+    (tmp_path / "blank.md").write_text("\n")
+    kb = load_knowledge(tmp_path)
+    assert [d.path for d in kb.documents] == ["README.md", "guide.md", "other.md"]
+    assert skipped(kb) == {
+        "blank.md": "the file is empty",
+        "docs/index.md": "it has the same content as README.md, which is read",
+        "empty.md": "the file is empty",
+        "guide (1).md": "it has the same content as guide.md, which is read",
+    }
+    # Changing the copy makes a saved index stale, as any file does.
+    assert "guide (1).md" in {rel for rel, _ in scan_knowledge(tmp_path).entries()}
 
 
 def test_a_folder_linked_to_a_folder_read_anyway_keeps_the_real_name_and_is_reported(tmp_path):

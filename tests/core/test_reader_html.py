@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -277,6 +278,21 @@ def test_huge_pages_skip_boilerplate_scoring():
 
     assert main_text("<p>" + "word " * (MAX_MARKUP_CHARS // 5) + "</p>", "big.html") is None
     assert main_text("<html><body><p>" + "A sentence of article text. " * 20 + "</p></body></html>", "a.html")
+
+
+def test_trafilatura_complaints_stay_out_of_the_log(caplog):
+    # A fragment (no <html>) or a page of only a comment made trafilatura log ERROR lines
+    # naming no file, for a file the reader goes on to read (or skips with its own reason).
+    pytest.importorskip("trafilatura")
+    caplog.set_level(logging.DEBUG)
+    tree = html_reader.read("frag.html", b"<p>A short fragment about widgets.</p>", DEFAULTS)
+    assert [b.md for _, s in walk_sections(tree.root) for b in s.blocks] == ["A short fragment about widgets."]
+    try:
+        html_reader.read("comment.html", b"<!-- nothing here -->", DEFAULTS)  # no text: skipped later
+    except KnowledgeError:
+        pass
+    assert not [r for r in caplog.records if r.name.startswith("trafilatura") and r.levelno >= logging.WARNING]
+    assert any("frag.html" in r.getMessage() and "trafilatura" in r.getMessage() for r in caplog.records)
 
 
 def test_double_line_breaks_separate_paragraphs(tag_rule):

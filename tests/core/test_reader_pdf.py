@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 import random
+import time
 
 import pytest
 
@@ -106,6 +107,26 @@ def test_page_numbers_running_heads_and_contents_lines_dropped():
     texts = [t for _, t in paras(tree)]
     assert texts == [f"Rule {n} says members keep the channel on topic, page after page. {ends[n]}" for n in (1, 2, 3)]
     assert [p for p, _ in paras(tree)] == [1, 2, 3]
+
+
+def test_pages_made_from_one_template_keep_their_text():
+    # Every page's first and last lines match once digits are ignored, as running heads
+    # do; taking them for running heads left nothing, and the PDF was "scanned pages?".
+    pages = [[f"Step {n}", f"Run part {n} of the installer before the next step."] for n in range(1, 6)]
+    tree = read("steps.pdf", make_pdf(pages), ReadOptions())
+    texts = " ".join(t for _, t in paras(tree))
+    assert all(f"Run part {n} of the installer before the next step." in texts for n in range(1, 6))
+
+
+def test_a_page_of_many_lines_reads_in_linear_time():
+    # Joining a paragraph's lines searched the whole paragraph so far at every line: a page
+    # of 20,000 short lines took over two minutes, past any time limit (none is checked there).
+    lines = [f"Line {n} of the long list of text" for n in range(20_000)]
+    t0 = time.perf_counter()
+    tree = read("long.pdf", make_pdf([lines]), ReadOptions(timeout_s=5))
+    assert time.perf_counter() - t0 < 15
+    text = " ".join(t for _, t in paras(tree))
+    assert "Line 1 of the long list of text Line 2 of" in text and text.endswith("Line 19999 of the long list of text")
 
 
 def test_bullets_and_numbered_headings_start_paragraphs():

@@ -376,7 +376,8 @@ def _drop_title_lines(pages: list[list[_Line]], title: str) -> None:
 
 
 def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
-    """Without a running head/foot: a first or last line (digits ignored) that most pages share."""
+    """Without a running head/foot: a first or last line (digits ignored) that most pages
+    share; the pages as they are when nothing else would be left."""
     if len(pages) < _RUNNING_MIN_PAGES:
         return pages
     counts: Counter[str] = Counter()
@@ -393,7 +394,9 @@ def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
         if page and _DIGITS.sub("#", page[-1].text) in running:
             page.pop()
         out.append(page)
-    return out
+    # Pages made from one template (a line per step, a form) match on every line: had
+    # nothing been running, the document would be lost, read as "scanned pages?".
+    return out if any(out) else pages
 
 
 def _title_from_first_line(pages: list[list[_Line]]) -> str | None:
@@ -551,17 +554,24 @@ def _runs_on(previous: str, line: _Line) -> bool:
     return not _SENTENCE_END.search(previous) and line.text[:1].islower()
 
 
+_WORD_MAX = 200  # characters: the broken word is looked for in the end of the line this long
+
+
 def _join(lines: list[str], vocabulary: set[str]) -> str:
-    out = lines[0]
+    # Pieces joined once at the end, each line looked at alone: the whole paragraph so far
+    # searched and copied at every line made a page of 20,000 lines take minutes.
+    pieces = [lines[0]]  # the last one ends the paragraph so far (a broken word's halves are one)
     for line in lines[1:]:
-        if _HYPHENATED.search(out):
-            head = _WORD.findall(out)[-1].removesuffix("-")
+        last = pieces[-1]
+        if _HYPHENATED.search(last, len(last) - 2):  # a letter and "-" end it
+            head = _WORD.findall(last[-_WORD_MAX:])[-1].removesuffix("-")
             tail = _WORD.findall(line)[0] if _WORD.search(line) else ""
             # "exam-" + "ple" is one word broken at the line end, unless the document writes
             # the compound with its hyphen elsewhere ("well-known") and never without it.
             compound = f"{head}-{tail}".casefold()
             keep = not line[:1].islower() or (compound in vocabulary and compound.replace("-", "") not in vocabulary)
-            out = (out if keep else out[:-1]) + line
+            pieces[-1] = (last if keep else last[:-1]) + line
         else:
-            out = f"{out} {line}"
-    return fold_spaces(out)
+            pieces.append(" ")
+            pieces.append(line)
+    return fold_spaces("".join(pieces))
