@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+
+from .librarylog import collected
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +53,7 @@ def main_text(markup: str, path: str) -> MainText | None:
         log.info("%s: page too big for boilerplate scoring; reading the whole content area", path)
         return None
     try:
-        with _quiet_trafilatura() as complaints:
+        with collected("trafilatura") as complaints:  # its ERROR lines name no file
             text = trafilatura.extract(
                 markup,
                 output_format="txt",
@@ -72,34 +71,6 @@ def main_text(markup: str, path: str) -> MainText | None:
         log.info("%s: trafilatura found no main text%s; reading the whole content area", path, why)
         return None
     return MainText(text)
-
-
-_QUIET_LOCK = threading.Lock()
-
-
-@contextmanager
-def _quiet_trafilatura() -> Iterator[list[str]]:
-    """trafilatura logs ERROR lines naming no file for a fragment without <html> or a page
-    of only a comment, which the reader then reads (or skips) with its own words: its
-    records are collected here, kept from the application's handlers."""
-    complaints: list[str] = []
-
-    class _Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            complaints.append(record.getMessage())
-
-    # It logs on child loggers (trafilatura.core, trafilatura.utils): caught at their parent.
-    with _QUIET_LOCK:
-        parent = logging.getLogger("trafilatura")
-        collect = _Collect(logging.WARNING)
-        propagate = parent.propagate
-        parent.addHandler(collect)
-        parent.propagate = False
-        try:
-            yield complaints
-        finally:
-            parent.removeHandler(collect)
-            parent.propagate = propagate
 
 
 def _words(text: str) -> list[str]:

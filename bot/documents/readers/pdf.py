@@ -19,7 +19,6 @@ import itertools
 import logging
 import re
 import statistics
-import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,6 +30,7 @@ from ...rendering import errors as wording
 from .. import inline
 from ..deadline import Deadline
 from ..decode import drop_controls
+from ..librarylog import collected
 from ..model import Block, Code, DocTree, ListBlock, Paragraph, ReadOptions, Section
 from ..outline import Heading, build_sections
 from ..scraped import fold_spaces
@@ -85,17 +85,14 @@ class _Line:
     raw: str = ""  # the line with its inner spacing, for code
 
 
-# One PDF at a time: _quiet_pypdf changes pypdf's logger for the length of a read, which two
-# threads must not interleave (pypdf is pure Python, so threads gain nothing here anyway).
-_PYPDF_LOCK = threading.Lock()
-
 _Piece = tuple[str, float | None, float | None, float | None, bool]  # text, x, y, font size, mono
 
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     # Junk markers are for scraped web text: never applied to PDF (options.junk_markers unused).
     deadline = Deadline(options.timeout_s)
-    with _PYPDF_LOCK, _quiet_pypdf(path):
+    # One PDF at a time (librarylog.collected): pypdf is pure Python, threads gain nothing.
+    with _quiet_pypdf(path):
         title, pages, failed = _extract(data, deadline)
     lines = [_lines(pieces) for pieces in pages]
     if not any(page for page in lines):
@@ -210,29 +207,17 @@ def _metadata_title(reader: object) -> str | None:
 @contextmanager
 def _quiet_pypdf(path: str) -> Iterator[None]:
     """pypdf warns (log records and warnings) for every oddity of a file; one line per file."""
-    problems: list[str] = []
-
-    class _Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            problems.append(record.getMessage())
-
-    # pypdf logs on child loggers (pypdf._reader, ...): catch them at their parent and keep
-    # them from propagating to the application's handlers while this file is read.
-    pypdf_log = logging.getLogger("pypdf")
-    collect = _Collect(logging.WARNING)
-    propagate = pypdf_log.propagate
-    pypdf_log.addHandler(collect)
-    pypdf_log.propagate = False
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            yield
-        problems.extend(str(w.message) for w in caught)
-    finally:
-        pypdf_log.removeHandler(collect)
-        pypdf_log.propagate = propagate
-        if problems:
-            log.warning("%s: pypdf reported %d problem(s) reading it, e.g. %s", path, len(problems), problems[0][:200])
+    with collected("pypdf") as problems:
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                yield
+            problems.extend(str(w.message) for w in caught)
+        finally:
+            if problems:
+                log.warning(
+                    "%s: pypdf reported %d problem(s) reading it, e.g. %s", path, len(problems), problems[0][:200]
+                )
 
 
 def _visitor(pieces: list[_Piece]) -> Callable[[str, list[float], list[float], object, float], None]:
