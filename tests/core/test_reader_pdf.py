@@ -304,6 +304,49 @@ def test_a_read_over_its_time_limit_is_abandoned():
         read("slow.pdf", make_pdf(RULES), ReadOptions(timeout_s=0.0))
 
 
+def test_the_time_limit_holds_within_one_page(monkeypatch):
+    """A page whose extraction goes on and on (many text pieces) is stopped at the limit,
+    not only between pages; the broad except that keeps other pages must not swallow it."""
+    import time
+
+    from pypdf import PageObject
+
+    from bot.errors import ReaderTimeout
+
+    def endless(self, *args, visitor_text=None, **kwargs):
+        end = time.monotonic() + 5.0  # bounded: the old code returns after 5 s and fails
+        while time.monotonic() < end:
+            visitor_text("more", [1, 0, 0, 1, 0, 0], [1, 0, 0, 1, 72, 700], {}, 11.0)
+        return ""
+
+    monkeypatch.setattr(PageObject, "extract_text", endless)
+    start = time.monotonic()
+    with pytest.raises(ReaderTimeout, match="longer than"):
+        read("one-long-page.pdf", make_pdf([["a page"]]), ReadOptions(timeout_s=0.2))
+    assert time.monotonic() - start < 4.0
+
+
+def test_a_page_running_away_without_text_is_interrupted(monkeypatch):
+    """No text piece reaches the cooperative check: the watchdog ends the read."""
+    import time
+
+    from pypdf import PageObject
+
+    from bot.errors import ReaderTimeout
+
+    def spin(self, *args, **kwargs):
+        end = time.monotonic() + 6.0
+        while time.monotonic() < end:
+            pass
+        return ""
+
+    monkeypatch.setattr(PageObject, "extract_text", spin)
+    start = time.monotonic()
+    with pytest.raises(ReaderTimeout, match="longer than"):
+        read("spinning.pdf", make_pdf([["a page"]]), ReadOptions(timeout_s=0.2))
+    assert time.monotonic() - start < 5.0
+
+
 def test_monospaced_lines_are_code_with_their_indentation():
     pages: list[list[str | tuple[str, int]]] = [
         [

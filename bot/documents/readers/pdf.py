@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from ...errors import KnowledgeError
+from ...errors import KnowledgeError, ReaderTimeout
 from ...rendering import errors as wording
 from .. import inline
 from ..deadline import Deadline
@@ -92,9 +92,14 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     # Junk markers are for scraped web text: never applied to PDF (options.junk_markers unused).
     deadline = Deadline(options.timeout_s)
     # One PDF at a time (librarylog.collected): pypdf is pure Python, threads gain nothing.
-    with _quiet_pypdf(path):
+    # The watchdog (`with deadline`) is for one page whose extraction runs away between two
+    # text pieces; it is disarmed before _quiet_pypdf logs, so it never lands in logging.
+    with _quiet_pypdf(path), deadline:
         title, pages, failed = _extract(data, deadline)
-    lines = [_lines(pieces) for pieces in pages]
+    lines = []
+    for pieces in pages:
+        deadline.check()
+        lines.append(_lines(pieces))
     if not any(page for page in lines):
         if failed:
             raise KnowledgeError(wording.PDF_NO_PAGE_TEXT)
@@ -180,7 +185,9 @@ def _extract(data: bytes, deadline: Deadline) -> tuple[str | None, list[list[_Pi
         deadline.check()
         pieces: list[_Piece] = []
         try:
-            text = page.extract_text(visitor_text=_visitor(pieces)) or ""
+            text = page.extract_text(visitor_text=_visitor(pieces, deadline)) or ""
+        except ReaderTimeout:
+            raise
         except Exception as exc:  # noqa: BLE001 - one bad page must not lose the others
             log.debug("page %d: text extraction failed: %s", number, exc)
             pages.append([])
@@ -220,8 +227,12 @@ def _quiet_pypdf(path: str) -> Iterator[None]:
                 )
 
 
-def _visitor(pieces: list[_Piece]) -> Callable[[str, list[float], list[float], object, float], None]:
+def _visitor(
+    pieces: list[_Piece], deadline: Deadline
+) -> Callable[[str, list[float], list[float], object, float], None]:
     def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        # Within a page too: pypdf took 19 s for one page of 100,000 lines (5.6 MB).
+        deadline.check()
         if text:
             pieces.append((text, *_place(cm, tm, size), _monospaced(font)))
 
