@@ -46,12 +46,21 @@ class Squad:
         self.all = self.kb(range(48))
         self._vectors: dict[str, Vectors] = {}
 
-    def kb(self, articles: Iterable[int]) -> KnowledgeBase:
+    def kb(self, articles: Iterable[int], parity: int | None = None) -> KnowledgeBase:
+        """The articles as a knowledge base; with `parity` (0 or 1) only their paragraphs
+        whose 1-based number has that parity (questions on the others are on-topic but
+        unanswerable there)."""
         wanted = set(articles)
         d = Path(tempfile.mkdtemp(prefix="squad-part-", dir=self.folder.parent))
         for f in self.folder.iterdir():
-            if int(f.name[:2]) in wanted:
+            if int(f.name[:2]) not in wanted:
+                continue
+            if parity is None:
                 shutil.copy(f, d / f.name)
+                continue
+            title, *paras = f.read_text(encoding="utf-8").split("\n\n")
+            kept = [t.strip() for j, t in enumerate(paras, start=1) if j % 2 == parity and t.strip()]
+            (d / f.name).write_text(title + "\n\n" + "\n\n".join(kept) + "\n", encoding="utf-8")
         # Wikipedia text has no page junk; "Read more" inside a sentence must not cut it.
         return load_knowledge(d, LoadConfig(junk_markers=()))
 
