@@ -126,6 +126,12 @@ RST, 343 passages, 211 in its changelog). hit@1 / hit@3 / MRR, rejected, false r
 - Also not kept: diversity in the top three (a passage of a section, or a document, already shown
   counted less, 0.2-1.0; or maximal marginal relevance on the passage vectors): poetry hit@3 0.800
   -> 0.817 at best (same section), mkdocs and httpx the same, virtualenv 0.767 -> 0.733.
+
+Session 12 (scripts outside the repo, not kept): cluster smoothing of the top ten (each
+candidate's fused score plus lambda times its passage-vector cosine with the others, weighted
+by their softmaxed scores, tau 0.5 or 2): lambda 2 mkdocs 0.667 -> 0.700, poetry hit@3 0.800 ->
+0.783, httpx and virtualenv the same, SQuAD 0-23 (every fourth question) 0.871 -> 0.867; lambda
+5-10 lower everywhere but mkdocs.
 """
 
 from __future__ import annotations
