@@ -176,7 +176,8 @@ def rst_unparsable(exc: BaseException) -> str:
 
 
 # HTML.
-HTML_TOO_DEEP = "the HTML is nested too deeply to read"
+HTML_NESTING = "elements inside each other, more than 150 levels deep"  # html._MAX_DEPTH
+HTML_TOO_DEEP = f"the HTML is nested too deeply to read ({HTML_NESTING})"
 
 
 def html_unparsable(exc: BaseException) -> str:
@@ -202,6 +203,7 @@ def pdf_damaged(exc: BaseException, with_type: bool = False) -> str:
 NOTE_FIELD_LIST = "dropped the file-wide field list (page metadata)"
 NOTE_CONTENTS = "dropped a table of contents"
 NOTE_MARKDOWN_TOO_DEEP = f"left out text nested too deeply ({MARKDOWN_TOO_DEEP})"
+NOTE_HTML_TOO_DEEP = f"left out text nested too deeply ({HTML_NESTING})"
 
 
 def note_junk_cut(line: int, marker: str) -> str:
