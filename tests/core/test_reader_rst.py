@@ -307,6 +307,15 @@ def test_directive_and_title_errors_keep_their_text_with_one_note_per_kind() -> 
     assert notes[1].endswith("; 1 more like it in the file")
 
 
+def test_a_salvaged_table_with_a_long_broken_border_reads_in_linear_time() -> None:
+    # The border test was a backtracking regex, quadratic on a long "-----x" line.
+    border = "+" + "-" * 200_000 + "x"
+    tree = rst.read(
+        "doc.rst", f"+---+---+\n| a | b |\n{border}\n| c | d |\n+---+---+\n".encode(), ReadOptions(timeout_s=5)
+    )
+    assert any(isinstance(b, Table) for b in tree.root.blocks) and len(tree.notes) == 1
+
+
 def test_warnings_and_inline_errors_add_no_note() -> None:
     # Their text stays where it was (an unexpected unindent, a short underline, broken
     # inline markup): nothing to salvage, nothing to say.

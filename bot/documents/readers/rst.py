@@ -429,11 +429,13 @@ _OPTION_LINE = re.compile(r"\s*:[^:\s][^:]*:(?:\s|$)")
 _BULLETS = re.compile(r"^\s*(?:[-*+\u2022]\s+)+")
 # A line of markup only: a table border or rule ("+---+", "=====  ====="), a title's
 # under- or overline (one punctuation character repeated), empty cells.
-_RULE = re.compile(r"[\s+=:|-]*[=-][\s+=:|-]*|\s*([!-/:-@\[-`{-~])\1*\s*|[\s|]*")
+# Sets, not one regex: "[+=-]*[=-][+=-]*" backtracks quadratically on a long "----x".
+_RULE_CHARS = frozenset(" \t+=:|-")
 
 
 def _markup_only(line: str) -> bool:
-    return _RULE.fullmatch(line) is not None
+    chars = set(line.strip())
+    return chars <= _RULE_CHARS or len(chars) == 1 and not line.strip().isalnum()
 
 
 def _grid_table(source: str) -> list[Block]:
