@@ -176,7 +176,8 @@ def rst_unparsable(exc: BaseException) -> str:
 
 
 # HTML.
-HTML_TOO_DEEP = "the HTML is nested too deeply to read"
+HTML_NESTING = "elements inside each other, more than 150 levels deep"  # html._MAX_DEPTH
+HTML_TOO_DEEP = f"the HTML is nested too deeply to read ({HTML_NESTING})"
 
 
 def html_unparsable(exc: BaseException) -> str:
@@ -202,6 +203,24 @@ def pdf_damaged(exc: BaseException, with_type: bool = False) -> str:
 NOTE_FIELD_LIST = "dropped the file-wide field list (page metadata)"
 NOTE_CONTENTS = "dropped a table of contents"
 NOTE_MARKDOWN_TOO_DEEP = f"left out text nested too deeply ({MARKDOWN_TOO_DEEP})"
+NOTE_HTML_TOO_DEEP = f"left out text nested too deeply ({HTML_NESTING})"
+
+
+# reStructuredText markup docutils gave up on, by the reader's kind of it.
+_RST_SALVAGED = {
+    "table": "a malformed table (its rows do not line up with its borders) is kept as plain text",
+    "directive": "a directive with an error is kept as plain text",
+    "title": "a section title that cannot be placed is kept as a bold line, not a heading",
+    "markup": "markup that cannot be read is kept as plain text",
+}
+
+
+def note_rst_salvaged(kind: str, line: int | None, detail: str, more: int) -> str:
+    """The first of a file's pieces of one kind, what docutils said of it, how many more."""
+    where = f"line {line}: " if line else ""
+    said = f" (docutils: {detail})" if detail else ""
+    others = f"; {more} more like it in the file" if more else ""
+    return f"{where}{_RST_SALVAGED[kind]}{said}{others}"
 
 
 def note_junk_cut(line: int, marker: str) -> str:

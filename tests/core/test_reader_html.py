@@ -25,6 +25,7 @@ from bot.documents.model import (
 from bot.documents.readers import html as html_reader
 from bot.documents.scraped import DEFAULT_JUNK_MARKERS
 from bot.errors import KnowledgeError
+from bot.rendering import errors as wording
 
 DATA = Path(__file__).parent / "data"
 DEFAULTS = ReadOptions(junk_markers=DEFAULT_JUNK_MARKERS)
@@ -256,9 +257,67 @@ def test_small_pages_read_the_same_with_trafilatura():
 
 
 def test_absurdly_deep_nesting_is_a_knowledge_error(tag_rule):
+    # Nothing but text below the nesting limit: nothing readable is left.
     with pytest.raises(KnowledgeError, match="nested too deeply"):
         read("<div>" * 5000 + "text" + "</div>" * 5000)
-    assert paragraphs(read("<div>" * 100 + "text" + "</div>" * 100).root) == ["text"]
+    tree = read("<div>" * 100 + "text" + "</div>" * 100)
+    assert paragraphs(tree.root) == ["text"] and tree.notes == ()
+
+
+def test_deep_nesting_keeps_the_text_above_the_limit_with_a_note(tag_rule):
+    # A page nested past the limit was refused whole (the tree walk's RecursionError) while
+    # Markdown keeps its shallow text: now only what is below the limit is left out.
+    deep = "<div>" * 100_000 + "lost in the nest" + "</div>" * 100_000
+    page = f"<html><body><h1>Guide</h1><p>Before the nest.</p>{deep}<p>After the nest.</p></body></html>"
+    tree = read(page)
+    assert tree.title == "Guide"
+    assert paragraphs(tree.root.children[0]) == ["Before the nest.", "After the nest."]
+    assert tree.notes == (wording.NOTE_HTML_TOO_DEEP,)
+    # Unclosed: what follows is inside the nest too, so only the text before it is kept.
+    assert paragraphs(read("<p>Before the nest.</p>" + "<div>" * 100_000 + "<p>inside").root) == ["Before the nest."]
+    # Empty elements past the limit lose nothing: no note.
+    assert read("<p>text</p>" + "<span>" * 1000 + "</span>" * 1000).notes == ()
+    assert str(html_reader._MAX_DEPTH) in wording.NOTE_HTML_TOO_DEEP
+
+
+def test_deep_nesting_in_the_middle_of_a_page_with_trafilatura():
+    pytest.importorskip("trafilatura")
+    body = "".join(f"<p>Paragraph {i} of the article text, long enough to be content.</p>" for i in range(20))
+    deep = "<div>" * 100_000 + "lost" + "</div>" * 100_000
+    tree = read(f"<html><body><article><h1>Guide</h1>{body}{deep}{body}</article></body></html>")
+    assert "Paragraph 19 of the article text" in all_text(tree)
+    assert wording.NOTE_HTML_TOO_DEEP in tree.notes
+
+
+@pytest.mark.parametrize(
+    "open_tag, close_tag",
+    [
+        ('<div class="admonition note"><p class="admonition-title">Note</p>', "</div>"),
+        ("<blockquote>", "</blockquote>"),
+        ("<ul><li>", "</li></ul>"),
+        ("<table><tr><td>a</td><td>", "</td></tr></table>"),
+        ("<b>", "</b>"),
+    ],
+)
+def test_nesting_up_to_the_limit_reads_within_the_recursion_limit(tag_rule, open_tag, close_tag):
+    # The walk recurses up to four frames per level (admonitions): at the depth limit it must
+    # still fit under Python's default limit of 1000 with a caller 250 frames deep.
+    import sys
+
+    n = html_reader._MAX_DEPTH + 50
+    page = "<p>Before.</p>" + open_tag * n + "deep" + close_tag * n + "<p>After.</p>"
+
+    def nested(frames: int) -> DocTree:
+        return nested(frames - 1) if frames else read(page)
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        tree = nested(250)
+    finally:
+        sys.setrecursionlimit(limit)
+    text = all_text(tree)
+    assert "Before." in text and "After." in text
 
 
 def test_main_text_covers_blocks_by_word_ngrams():

@@ -19,8 +19,9 @@ from bot.documents.model import (
 )
 from bot.documents.readers import rst
 from bot.errors import KnowledgeError, ReaderTimeout
+from bot.rendering import errors as wording
 from tests.conftest import shared_file
-from tests.core.tree_helpers import prose
+from tests.core.tree_helpers import prose, tree_blocks
 
 
 def read(text: str, **options: object) -> DocTree:
@@ -198,6 +199,139 @@ def test_tables() -> None:
         Table(("Option", "Meaning"), (("`-v`", "verbose"),)),
         Table(("A", "B"), (("1", "2"),)),
     )
+
+
+def test_a_malformed_grid_table_keeps_its_text_and_says_so() -> None:
+    # docutils reports a grid table whose rows do not line up with its borders as an error
+    # holding the table's source; the reader dropped error reports, so the table vanished.
+    tree = read("""\
+        Intro.
+
+        +--------+---------+
+        | Option | Meaning |
+        +========+=========+
+        | ``-v`` | verbose output, one line per file |
+        +--------+---------+
+        | ``-q`` | quiet   |
+        +--------+---------+
+
+        After.
+        """)
+    assert tree.root.blocks == (
+        Paragraph("Intro."),
+        Table(
+            ("Option", "Meaning"),
+            (("\\`\\`-v\\`\\`", "verbose output, one line per file"), ("\\`\\`-q\\`\\`", "quiet")),
+        ),
+        Paragraph("After."),
+    )
+    [note] = tree.notes
+    assert note.startswith("line 6: a malformed table") and "Right border not aligned" in note
+
+
+def test_a_table_with_a_broken_border_and_a_malformed_simple_table_keep_their_text() -> None:
+    tree = read("""\
+        +-------+-------+
+        | alpha | beta  |
+        +-------+----
+        | gamma | delta |
+        +-------+-------+
+
+        =====  =====
+        A      B
+        =====  =====
+        1      2
+        x    yyyyy zz
+        =====  =====
+        """)
+    assert tree.root.blocks == (
+        Table((), (("alpha", "beta"), ("gamma", "delta"))),
+        Paragraph("A B\n1 2\nx yyyyy zz"),
+    )
+    # One note for the kind, however many tables: the line docutils points at in the first
+    # (its broken border), and a count.
+    assert tree.notes == (
+        wording.note_rst_salvaged("table", 3, "Malformed table. Right border not aligned or missing.", 1),
+    )
+    assert tree.notes[0].endswith("; 1 more like it in the file")
+
+
+def test_directive_and_title_errors_keep_their_text_with_one_note_per_kind() -> None:
+    tree = read("""\
+        Title
+        =====
+
+        Section
+        -------
+
+        .. note::
+           :nosuchoption: 1
+
+           The note's own text.
+
+        .. list-table:: Limits
+           :header-rows: 1
+
+           * - Name
+             - Value
+           * not a sublist
+
+        Sub
+        ~~~
+
+        Back
+        ----
+
+        Skipped level
+        ^^^^^^^^^^^^^
+
+        Body under it.
+
+        - item
+
+          Inner title
+          -----------
+
+          more
+        """)
+    text = prose(tree)
+    for kept in ("The note's own text.", "Limits", "Name Value not a sublist", "Skipped level", "Inner title"):
+        assert kept in text
+    assert ":nosuchoption:" not in text and "^^^" not in text and "---" not in text
+    assert "**Skipped level**" in [b.md for b in tree_blocks(tree) if isinstance(b, Paragraph)]
+    notes = tree.notes
+    assert len(notes) == 2, notes
+    assert notes[0].startswith("line 7: a directive with an error") and 'unknown option: "nosuchoption"' in notes[0]
+    assert notes[0].endswith("; 1 more like it in the file")
+    assert notes[1].startswith("line 25: a section title") and "skip from level 2 to 4" in notes[1]
+    assert notes[1].endswith("; 1 more like it in the file")
+
+
+def test_a_salvaged_table_with_a_long_broken_border_reads_in_linear_time() -> None:
+    # The border test was a backtracking regex, quadratic on a long "-----x" line.
+    border = "+" + "-" * 200_000 + "x"
+    tree = rst.read(
+        "doc.rst", f"+---+---+\n| a | b |\n{border}\n| c | d |\n+---+---+\n".encode(), ReadOptions(timeout_s=5)
+    )
+    assert any(isinstance(b, Table) for b in tree.root.blocks) and len(tree.notes) == 1
+
+
+def test_warnings_and_inline_errors_add_no_note() -> None:
+    # Their text stays where it was (an unexpected unindent, a short underline, broken
+    # inline markup): nothing to salvage, nothing to say.
+    tree = read("""\
+        Title
+        ====
+
+        - item
+         unexpected unindent
+
+        Broken *emphasis and |undefined| substitution.
+
+        .. |sub| replace::
+        """)
+    assert tree.notes == ()
+    assert "unexpected unindent" in prose(tree)
 
 
 def test_lists_and_definitions() -> None:

@@ -6,6 +6,8 @@ The stdlib parser builds a small element tree (with the implied end tags browser
 (nav, header, footer, aside, forms, scripts, ...). Headings h1-h6 open sections (their `id`
 is the anchor), and p/div text, lists, `<pre>` code, tables, block quotes and admonition
 boxes become blocks. Inline: strong/b bold, em/i italic, code a code span, the rest text.
+Text nested more than _MAX_DEPTH elements deep is left out with a note, as Markdown does;
+a page with nothing readable above that depth is refused.
 """
 
 from __future__ import annotations
@@ -104,6 +106,13 @@ _ADMONITION_KINDS = (
     "seealso",
 )
 _FEED_CHARS = 256 * 1024
+# Elements nested deeper than this are left out (with a note): the tree walk recurses a few
+# frames per level, and Python's recursion limit (1000) must hold at the deepest one. Real
+# pages nest a few dozen levels; Markdown's limit is about ten (see markdown.py).
+_MAX_DEPTH = 150
+# How far down the open elements an end tag or an implied end looks for its element: what
+# is further down stays open, so a page of 100,000 unclosed elements is not quadratic.
+_SCAN_DEPTH = 2 * _MAX_DEPTH
 _HEADING_LINK_MARKS = "¶#§🔗\uf0c1 "
 
 
@@ -148,6 +157,12 @@ class _TreeBuilder(HTMLParser):
         self.root = _Node("#document", {}, 1)
         self._stack: list[_Node] = [self.root]
         self._unread = 0  # open elements of _UNREAD: what is inside them is not kept
+        self.too_deep = False  # whether text was left out below _MAX_DEPTH
+
+    def _kept(self) -> bool:
+        """Whether what opens or appears now goes into the tree; an element below the depth
+        limit is still put on the stack (its end tag must close it), outside the tree."""
+        return not self._unread and len(self._stack) <= _MAX_DEPTH
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         implied = _IMPLIED_END.get(tag)
@@ -156,7 +171,7 @@ class _TreeBuilder(HTMLParser):
             # The deepest closable element within scope: a new <tr> ends the open row and
             # its cell, a new <li> the open item and its paragraph, not the innermost only.
             cut = 0
-            for i in range(len(self._stack) - 1, 0, -1):
+            for i in range(len(self._stack) - 1, max(0, len(self._stack) - 1 - _SCAN_DEPTH), -1):
                 name = self._stack[i].tag
                 if name in scope or name in _ALWAYS_SCOPE:
                     break
@@ -168,14 +183,14 @@ class _TreeBuilder(HTMLParser):
         # Tag and attribute names interned: a page repeats a few dozen of them.
         kept = {sys.intern(k): v or "" for k, v in attrs if k in _READ_ATTRS} or _NO_ATTRS
         node = _Node(sys.intern(tag), kept, self.getpos()[0], parent=parent)
-        if not self._unread:
-            parent.children.append(node)  # inside an unread element it only keeps the stack right
+        if self._kept():
+            parent.children.append(node)  # else it only keeps the stack right
         if tag not in _VOID:
             self._stack.append(node)
             self._unread += tag in _UNREAD
 
     def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self._stack) - 1, 0, -1):
+        for i in range(len(self._stack) - 1, max(0, len(self._stack) - 1 - _SCAN_DEPTH), -1):
             if self._stack[i].tag == tag:
                 self._pop(i)
                 return
@@ -187,8 +202,10 @@ class _TreeBuilder(HTMLParser):
         del self._stack[i:]
 
     def handle_data(self, data: str) -> None:
-        if not self._unread:
+        if self._kept():
             self._stack[-1].children.append(_Text(data, self.getpos()[0]))
+        elif not self._unread and not data.isspace():
+            self.too_deep = True
 
 
 def _dropped(node: _Node) -> bool:
@@ -560,6 +577,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     except (AssertionError, ValueError) as exc:  # html.parser gives up on some broken markup
         raise KnowledgeError(wording.html_unparsable(exc)) from None
     doc = builder.root
+    too_deep = builder.too_deep
     del builder
     try:
         title_node = _find(doc, "title")
@@ -572,7 +590,8 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         # `made` stays alive until the tree is built: walker.links are keyed by id(block),
         # which a block made later (a cut paragraph) must not take over from a dropped one.
         events: list[tuple[int, _Event]] = list(made)
-    except RecursionError:
+    except RecursionError:  # not expected below _MAX_DEPTH; a file refused, not a crash
+        log.warning("%s: tree walk hit the recursion limit", path)
         raise KnowledgeError(wording.HTML_TOO_DEEP) from None
     _release(doc)  # the element tree is read: its memory goes before the sections are made
     del doc, content, title_node
@@ -587,6 +606,11 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
             main = None
 
     notes: list[str] = []
+    if too_deep:
+        if not any(not isinstance(e, Heading) for _, e in events):
+            raise KnowledgeError(wording.HTML_TOO_DEEP)
+        log.info("%s: %s", path, wording.NOTE_HTML_TOO_DEEP)
+        notes.append(wording.NOTE_HTML_TOO_DEEP)
     cut = _cut_junk(events, options.junk_markers)
     if cut is not None:
         events, line, marker = cut

@@ -14,6 +14,11 @@ substitution definitions, images, raw, tables of contents (`.. contents::`, toct
 autodoc, system messages (docutils' error reports never become prose) and a file-wide field
 list at the very top (Sphinx metadata such as `:orphan:`).
 
+Markup docutils gives up on (a malformed table, a directive with an error, a section title
+it cannot place) leaves only an error report holding the source lines: their text is kept
+as plain text (a table's cells as a table when its rows can be split) and the file's notes
+say so, once per kind, with the first one's line.
+
 Title as Sphinx takes it: the first top-level section's title; that section's content goes to
 the root and its subsections become top-level sections (docutils' own title promotion is off
 because it also swallows a lone subsection as a "subtitle").
@@ -132,7 +137,12 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         if _INCLUDE.search(text):
             raise KnowledgeError(wording.RST_ONLY_INCLUDES)
         raise KnowledgeError(wording.RST_NO_TEXT)
-    return DocTree(title=title, root=root, notes=tuple(walker.notes))
+    notes = list(walker.notes)
+    for kind, (line, detail, count) in walker.salvaged.items():
+        note = wording.note_rst_salvaged(kind, line, detail, count - 1)
+        log.info("%s: %s", path, note)
+        notes.append(note)
+    return DocTree(title=title, root=root, notes=tuple(notes))
 
 
 # The one way docutils makes a character the source does not hold: "|x| unicode:: U+D800"
@@ -175,6 +185,9 @@ class _Walker:
         self.deadline = deadline
         self.count = 0
         self.notes: list[str] = []
+        # Markup docutils gave up on whose text was kept: kind -> (first line, its
+        # message, how many), one note per kind (see _salvage).
+        self.salvaged: dict[str, tuple[int | None, str, int]] = {}
 
     def document(self, doc: nodes.document) -> tuple[str | None, Section]:
         root = OpenSection(heading="", level=0)
@@ -232,6 +245,8 @@ class _Walker:
         return out
 
     def _block(self, node: nodes.Node) -> list[Block]:
+        if isinstance(node, nodes.system_message):
+            return self._salvage(node)
         if isinstance(node, _DROPPED) or not isinstance(node, nodes.Element):
             return []
         if isinstance(node, nodes.paragraph):
@@ -312,6 +327,37 @@ class _Walker:
         # figure, container, compound and any other wrapper: what it holds.
         return self.blocks(node.children)
 
+    def _salvage(self, node: nodes.system_message) -> list[Block]:
+        """The text of markup docutils gave up on: an error report that holds the source
+        lines (a literal block) is all that is left of them. Warnings, and errors about
+        text that stays where it was (inline markup), are dropped as before."""
+        literal = node.next_node(nodes.literal_block)
+        if node.get("level", 0) < _ERROR_LEVEL or literal is None or literal.parent is not node:
+            return []
+        source = literal.astext()
+        message = node.next_node(nodes.paragraph)
+        detail = " ".join(message.astext().split()) if message is not None else ""
+        if _SUBSTITUTION_SOURCE.match(source):
+            return []  # a substitution definition: dropped anyway
+        if detail.startswith(_MALFORMED_TABLE):
+            kind = "table"
+            blocks = _grid_table(source) if source.lstrip().startswith("+") else _plain_lines(source, rows=True)
+        elif detail.startswith(_TITLE_ERRORS):
+            kind = "title"
+            heading = " ".join(ln.strip() for ln in source.splitlines() if not _markup_only(ln))
+            blocks = [Paragraph(f"**{escape(heading)}**")] if heading else []
+        elif _DIRECTIVE_SOURCE.match(source):
+            kind = "directive"
+            blocks = _plain_lines(_directive_text(source))
+        else:
+            kind = "markup"
+            blocks = _plain_lines(source)
+        if blocks:
+            line = node.get("line")
+            first, first_detail, count = self.salvaged.get(kind, (line, detail[:_DETAIL_CHARS], 0))
+            self.salvaged[kind] = (first, first_detail, count + 1)
+        return blocks
+
     def _pairs(self, pairs: Any) -> list[Block]:
         """Term/definition pairs as list items "**term** — definition"."""
         items: list[tuple[Block, ...]] = []
@@ -361,6 +407,97 @@ def _cell_texts(block: Block) -> list[str]:
     if isinstance(block, Table):
         return [" ".join(row) for row in block.rows]
     return []
+
+
+_ERROR_LEVEL = 3  # docutils' ERROR: the markup it reports is not in the tree
+_DETAIL_CHARS = 160
+_MALFORMED_TABLE = "Malformed table."
+_TITLE_ERRORS = (
+    "Inconsistent title style",
+    "Unexpected section title",
+    "Incomplete section title",
+    "Missing matching underline",
+    "Title overline & underline mismatch",
+    "Invalid section title",
+    "Title level inconsistent",
+)
+_SUBSTITUTION_SOURCE = re.compile(r"\s*\.\.\s+\|")
+# ".. name::", or "name::" alone: a directive in a substitution definition.
+_DIRECTIVE_SOURCE = re.compile(r"\s*(?:\.\.\s+)?[\w.:+-]+::")
+_DIRECTIVE_LINE = re.compile(r"\s*(?:\.\.\s+)?[\w.:+-]+::[ \t]*(.*)")
+_OPTION_LINE = re.compile(r"\s*:[^:\s][^:]*:(?:\s|$)")
+_BULLETS = re.compile(r"^\s*(?:[-*+\u2022]\s+)+")
+# A line of markup only: a table border or rule ("+---+", "=====  ====="), a title's
+# under- or overline (one punctuation character repeated), empty cells.
+# Sets, not one regex: "[+=-]*[=-][+=-]*" backtracks quadratically on a long "----x".
+_RULE_CHARS = frozenset(" \t+=:|-")
+
+
+def _markup_only(line: str) -> bool:
+    chars = set(line.strip())
+    return chars <= _RULE_CHARS or len(chars) == 1 and not line.strip().isalnum()
+
+
+def _grid_table(source: str) -> list[Block]:
+    """A malformed grid table's cells, split at its "|" and "+---+" lines as far as they go:
+    a row whose columns do not line up gets as many cells as it has "|"s."""
+    rows: list[list[list[str]]] = []  # row -> column -> its lines' text
+    open_row: list[list[str]] | None = None
+    header_rows = 0
+    for line in source.splitlines():
+        if _markup_only(line):
+            if open_row is not None:
+                rows.append(open_row)
+                open_row = None
+            if "=" in line and not header_rows:
+                header_rows = len(rows)
+            continue
+        cells = line.strip().removeprefix("|").removesuffix("|").split("|")
+        if open_row is None:
+            open_row = []
+        for i, cell in enumerate(cells):
+            if i == len(open_row):
+                open_row.append([])
+            if cell.strip():
+                open_row[i].append(" ".join(cell.split()))
+    if open_row is not None:
+        rows.append(open_row)
+    texts = [tuple(escape(" ".join(col)) for col in row) for row in rows]
+    texts = [row for row in texts if any(row)]
+    if not texts:
+        return []
+    width = max(len(row) for row in texts)
+    padded = [row + ("",) * (width - len(row)) for row in texts]
+    header = padded.pop(0) if header_rows and len(padded) > 1 else ()
+    return [Table(header=header, rows=tuple(padded))]
+
+
+def _directive_text(source: str) -> str:
+    """A directive's source without its markup: the argument after "name::", then the
+    content; its options (":name: value" lines right below) and list bullets go."""
+    lines = source.splitlines()
+    first = _DIRECTIVE_LINE.match(lines[0]) if lines else None
+    out = [first.group(1)] if first is not None else lines[:1]
+    rest = lines[1:]
+    while rest and _OPTION_LINE.match(rest[0]):
+        rest.pop(0)
+    out.append("")
+    out.extend(_BULLETS.sub("", ln) for ln in rest)
+    return "\n".join(out)
+
+
+def _plain_lines(source: str, rows: bool = False) -> list[Block]:
+    """Source lines as paragraphs (split at blank lines), markup-only lines left out; with
+    `rows` each line stays a line (a simple table's rows)."""
+    out: list[Block] = []
+    para: list[str] = []
+    for line in [*source.splitlines(), ""]:
+        if line.strip() and not _markup_only(line):
+            para.append(escape(" ".join(line.split())))
+        elif not line.strip() and para:
+            out.append(Paragraph(("\n" if rows else " ").join(para)))
+            para = []
+    return out
 
 
 def _links(node: nodes.Node, out: list[tuple[str, str]]) -> None:
