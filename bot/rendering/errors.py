@@ -208,7 +208,7 @@ NOTE_HTML_TOO_DEEP = f"left out text nested too deeply ({HTML_NESTING})"
 
 # reStructuredText markup docutils gave up on, by the reader's kind of it.
 _RST_SALVAGED = {
-    "table": "a malformed table (its rows do not line up with its borders) is kept as plain text",
+    "table": "a malformed table (its rows do not line up with its borders) is kept, read from its source lines",
     "directive": "a directive with an error is kept as plain text",
     "title": "a section title that cannot be placed is kept as a bold line, not a heading",
     "markup": "markup that cannot be read is kept as plain text",
