@@ -34,6 +34,7 @@ from .rendering.cli import (
     index_built,
     index_unsaved,
     index_up_to_date,
+    no_command,
     question_log_unreadable,
     top_k_help,
 )
@@ -272,7 +273,8 @@ def cmd_gaps(args: argparse.Namespace, out: TextIO) -> int:
 def build_parser() -> argparse.ArgumentParser:
     h = CLI_HELP
     ap = argparse.ArgumentParser(prog="python -m bot", description=h[""])
-    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Not required: with no command main() prints the overview instead of argparse's error.
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
 
     def with_knowledge(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--knowledge", metavar="DIR", help=h["--knowledge"])
@@ -298,7 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        print(no_command(parser.prog), file=sys.stderr)
+        return 2  # still an error for a script that forgot the command
     if getattr(args, "top_k", None) is not None and not 1 <= args.top_k <= TOP_K_MAX:
         print(bad_top_k(TOP_K_MAX), file=sys.stderr)
         return 2

@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .rendering.markdown import UNKNOWN_CHANNEL, UNKNOWN_ROLE, UNKNOWN_USER
+from .text import MENTION_SYNTAX, clean_invisible
 
 # A user (<@id>, or <@!id> from older clients), role (<@&id>) or channel (<#id>) mention.
 MENTION = re.compile(r"<(@!?|@&|#)([0-9]{1,20})>")
+CUSTOM_EMOJI = re.compile(r"<a?:(\w+):[0-9]+>")
 _NAME_JUNK = re.compile(r"[<>]")  # a name must not make a mention of its own
 # What Discord's Markdown reads inside a line: in a name it is a character of the name (the
 # mention showed it so), not bold, code, a spoiler or a link ([text](url)).
@@ -69,13 +71,37 @@ def readable_mentions(text: str, names: MentionNames | None = None, *, markdown:
     `markdown`: `text` is Markdown (a learned answer), so a name's markup characters are
     escaped: "@__bob__" reads as the name, not as "@" and a bold "bob"."""
     names = names or MentionNames()
+    return MENTION.sub(lambda m: _named(m, names, markdown), text or "")
+
+
+def _named(m: re.Match[str], names: MentionNames, markdown: bool) -> str:
+    kind, key = _kind(m[1]), int(m[2])
+    if kind == "channels":
+        return _clean(names.channels.get(key), "#", markdown) or UNKNOWN_CHANNEL
+    if kind == "roles":
+        return _clean(names.roles.get(key), "@", markdown) or UNKNOWN_ROLE  # @everyone's name has its "@"
+    return _clean(names.users.get(key), "@", markdown) or UNKNOWN_USER
+
+
+def named_syntax(text: str, names: MentionNames | None = None, mark: str = "") -> str:
+    """`text` with all the mention syntax the search drops (text.strip_mention_syntax) as
+    members read it, for where Discord draws none of it (an embed title): mentions as
+    readable_mentions names them, a custom emoji as ":name:"; @everyone and @here go.
+    Each piece is wrapped in `mark`, which no name holds (invisible characters go), so that
+    the question searched can be told from the names around it."""
+    names = names or MentionNames()
 
     def one(m: re.Match[str]) -> str:
-        kind, key = _kind(m[1]), int(m[2])
-        if kind == "channels":
-            return _clean(names.channels.get(key), "#", markdown) or UNKNOWN_CHANNEL
-        if kind == "roles":
-            return _clean(names.roles.get(key), "@", markdown) or UNKNOWN_ROLE  # @everyone's name has its "@"
-        return _clean(names.users.get(key), "@", markdown) or UNKNOWN_USER
+        mention = MENTION.fullmatch(m[0])
+        emoji = CUSTOM_EMOJI.fullmatch(m[0])
+        if mention is not None:
+            piece = _named(mention, names, markdown=False)
+        elif emoji is not None:
+            piece = f":{emoji[1]}:"
+        elif m[0].startswith("@"):
+            return " "  # @everyone, @here: no one in particular to name
+        else:  # an id too long to be one: unknown, as a mention of its kind
+            piece = UNKNOWN_CHANNEL if m[0][1] == "#" else UNKNOWN_ROLE if m[0][2] == "&" else UNKNOWN_USER
+        return f"{mark}{clean_invisible(piece)}{mark}"
 
-    return MENTION.sub(one, text or "")
+    return " ".join(MENTION_SYNTAX.sub(one, clean_invisible(text or "")).split())

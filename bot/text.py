@@ -84,13 +84,13 @@ def clean_invisible(text: str) -> str:
 
 # Discord's mention syntax (users, roles, channels, custom emoji, @everyone/@here) in a
 # question or a taught answer: not words of it, on whatever adapter it was typed.
-_MENTION_SYNTAX = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b", re.IGNORECASE)
+MENTION_SYNTAX = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b", re.IGNORECASE)
 
 
 def strip_mention_syntax(text: str) -> str:
     """The text without mention syntax, cleaned first so "@\u200beveryone" and "＠everyone"
     go too; spaces folded. Only mentions in, "" out."""
-    return " ".join(_MENTION_SYNTAX.sub(" ", clean_invisible(text or "")).split())
+    return " ".join(MENTION_SYNTAX.sub(" ", clean_invisible(text or "")).split())
 
 
 def _fix_stem(word: str, stem: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +50,40 @@ class Lookups:
             return False
         self.requests -= 1
         return True
+
+
+def cached_mention_names(
+    guild: discord.Guild | None, texts: Iterable[str], *, users: Mapping[int, str] | None = None
+) -> MentionNames:
+    """The names of what `texts` mention, from the guild's cache only (no request: for
+    anyone's question, see above); `users`: members' names already known (a message's own
+    mentions). A channel is named only when everyone in the server may see it: the name
+    goes into a reply the whole channel reads. What is not found reads as unknown."""
+    wanted = mentioned_ids(*texts)
+    known = users or {}
+    names: dict[int, str] = {uid: known[uid] for uid in wanted.users if known.get(uid)}
+    if guild is None:
+        return MentionNames(names)
+    for uid in wanted.users - names.keys():
+        member = guild.get_member(uid)
+        if member is not None:
+            names[uid] = member.display_name
+    roles = {rid: role.name for rid in wanted.roles if (role := guild.get_role(rid)) is not None}
+    channels = {
+        cid: channel.name
+        for cid in wanted.channels
+        if (channel := guild.get_channel_or_thread(cid)) is not None and _seen_by_everyone(channel, guild)
+    }
+    return MentionNames(names, roles, channels)
+
+
+def _seen_by_everyone(channel: discord.abc.GuildChannel | discord.Thread, guild: discord.Guild) -> bool:
+    if isinstance(channel, discord.Thread) and channel.is_private():
+        return False  # its members only, whatever the parent allows
+    try:
+        return channel.permissions_for(guild.default_role).view_channel
+    except discord.ClientException:  # a thread whose parent is not cached
+        return False
 
 
 async def mention_names(

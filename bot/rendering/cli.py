@@ -35,6 +35,21 @@ CLI_HELP = {
 }
 
 
+def no_command(prog: str) -> str:
+    """`python -m bot` alone: the commands, one line each, and the two to begin with
+    (README's), instead of argparse's bare "the following arguments are required"."""
+    names = [k for k in CLI_HELP if k.isalpha()]  # the commands; options and arguments have spaces or dashes
+    width = max(map(len, names))
+    lines = [f"  {name.ljust(width)}  {CLI_HELP[name]}" for name in names]
+    return (
+        f"usage: {prog} COMMAND [options]  ({prog} COMMAND --help for a command's options)\n\n"
+        f"{CLI_HELP['']}\n\ncommands:\n" + "\n".join(lines) + "\n\n"
+        "To begin:\n"
+        f"  make run  (or {prog} start): the Discord bot when DISCORD_TOKEN is set, else the console\n"
+        f"  {prog} console: try questions locally, the replies drawn as on Discord"
+    )
+
+
 def top_k_help(maximum: int) -> str:
     return f"how many passages, 1 to {maximum} (default: $TOP_K or 3)"
 

@@ -6,10 +6,12 @@ import re
 from collections.abc import Mapping, Sequence
 
 from ..answer import Answer, Citation, Result
+from ..mentions import MentionNames, named_syntax
 from ..outcomes import NOT_HOME_CONNECTING, NOT_HOME_INFERRED, NOT_HOME_LISTED, LearnedInfo
 from ..retrieval.snippets import escape_markdown
 from ..semantic.worker import SemanticStatus
 from ..service import KnowledgeDiff, ReloadReport, SourceInfo
+from ..text import MENTION_SYNTAX, clean_invisible
 from .markdown import ELLIPSIS, compose, one_line, safe_url, truncate, units
 from .passage import fit_passage, snippet_markdown
 from .reply import (
@@ -84,16 +86,30 @@ ANSWER_BUTTONS = (
 )
 
 
-def question_title(question: str) -> str:
-    """The embed title for a question: one line, Markdown-escaped, fitted."""
+# Around each mention a title names (WORD JOINER): invisible, never in a name or a question
+# searched (text cleaning drops it), so question_from_title can leave the names out again.
+NAMED = "\u2060"
+_NAMED_SPAN = re.compile(f"{NAMED}[^{NAMED}]*{NAMED}")
+
+
+def question_title(question: str, asked: str | None = None, names: MentionNames | None = None) -> str:
+    """The embed title for a question: one line, Markdown-escaped, fitted. `asked`: the
+    question as the member typed it, when its mentions (or custom emoji) were left out of
+    `question`, the one searched: Discord draws none of them in a title, so they are named
+    from `names` (unknown ones as "@unknown-user" etc.), marked for question_from_title."""
+    if asked is not None and question.strip() and MENTION_SYNTAX.search(clean_invisible(asked)):
+        question = named_syntax(asked, names, mark=NAMED)
     return truncate(escape_markdown(one_line(question)), TITLE_LIMIT) or "Your question"
 
 
 def question_from_title(title: str | None) -> str | None:
-    """Recover the question from an answer's title (buttons on answers sent before a
-    restart); None when the title was shortened and the question cannot be recovered."""
+    """Recover the question searched from an answer's title (buttons on answers sent before
+    a restart), without the mentions the title named (the search never had them); None when
+    the title was shortened and the question cannot be recovered."""
     if not title or title.endswith(ELLIPSIS):
         return None
+    if NAMED in title:
+        title = one_line(_NAMED_SPAN.sub(" ", title))
     return re.sub(r"\\(.)", r"\1", title)
 
 
@@ -132,17 +148,23 @@ def semantic_status_line(status: SemanticStatus) -> str:
 
 
 def render_answer(
-    answer: Answer, *, ephemeral: bool = False, learned: Mapping[str, LearnedInfo] | None = None, teach: bool = False
+    answer: Answer,
+    *,
+    ephemeral: bool = False,
+    learned: Mapping[str, LearnedInfo] | None = None,
+    teach: bool = False,
+    asked: str | None = None,
+    names: MentionNames | None = None,
 ) -> ReplyData:
     """The reply to a question: best snippet with its citation, up to two more passages,
     confidence in the footer, and the answer buttons. No answer: say so plainly.
     `learned`: origins of cited learned answers, by document; `teach`: a no-answer reply
-    offers the "Teach an answer" button."""
+    offers the "Teach an answer" button; `asked`, `names`: the title's (question_title)."""
     if answer.small_talk is not None:
         return render_small_talk(answer, ephemeral=ephemeral)
     best = answer.best
     if not answer.answered or best is None:
-        return render_no_answer(answer, ephemeral=ephemeral, teach=teach)
+        return render_no_answer(answer, ephemeral=ephemeral, teach=teach, asked=asked, names=names)
     learned = learned or {}
     description = compose(
         snippet_markdown(best.passage, best.snippet),
@@ -165,7 +187,7 @@ def render_answer(
     if label == "medium":
         footer += " · check the cited passage"
     embed = EmbedData(
-        title=question_title(answer.question),
+        title=question_title(answer.question, asked, names),
         description=description,
         url=safe_url(best.citation.url or best.citation.source),
         fields=tuple(fields),
@@ -210,7 +232,14 @@ def no_answer_text(answer: Answer) -> str:
 TEACH_BUTTON = ButtonData(ACTION_TEACH, label="Teach an answer", emoji="🎓")
 
 
-def render_no_answer(answer: Answer, *, ephemeral: bool = False, teach: bool = False) -> ReplyData:
+def render_no_answer(
+    answer: Answer,
+    *,
+    ephemeral: bool = False,
+    teach: bool = False,
+    asked: str | None = None,
+    names: MentionNames | None = None,
+) -> ReplyData:
     parts = [escape_markdown(no_answer_text(answer))]
     parts.append("Use **/sources** to see what I know about, or ask again with the words those documents use.")
     covers = _covers_line(answer.covers)
@@ -230,7 +259,7 @@ def render_no_answer(answer: Answer, *, ephemeral: bool = False, teach: bool = F
     if answer.results:
         footer += f" ({_percent(answer.confidence)})"
     embed = EmbedData(
-        title=question_title(answer.question) if answer.question.strip() else "No answer",
+        title=question_title(answer.question, asked, names) if answer.question.strip() else "No answer",
         description="\n\n".join(parts),
         fields=tuple(fields),
         footer=footer,

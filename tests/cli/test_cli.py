@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import main
+from bot.__main__ import build_parser, main
 from tests.conftest import KNOWLEDGE, ROOT
 
 RESULT_KEYS = {
@@ -291,3 +291,21 @@ def test_log_lines_cannot_carry_terminal_escapes(monkeypatch):
         root.handlers[:], root.level = saved[0], saved[1]
     text = err.getvalue()
     assert "skipped ab.md: empty" in text and "\x1b" not in text and "\x07" not in text
+
+
+def test_no_command_lists_the_commands_and_how_to_begin():
+    """`python -m bot` alone: the commands with one line each and README's two to begin with,
+    not argparse's "the following arguments are required"; still exit status 2."""
+    proc = run_cli([])
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "required" not in proc.stderr and "Traceback" not in proc.stderr
+    commands = {line.split()[0] for line in proc.stderr.split("commands:\n")[1].split("\n\n")[0].splitlines()}
+    parser_commands = {
+        name for action in build_parser()._actions if action.dest == "command" for name in action.choices or ()
+    }
+    assert commands == parser_commands == {"start", "run", "console", "ask", "eval", "index", "gaps"}
+    assert "make run" in proc.stderr and "python -m bot start" in proc.stderr
+    assert "python -m bot console" in proc.stderr
+    # A command still works, and a wrong one is still argparse's error.
+    assert main(["gaps", "--days", "0"]) == 2
+    assert run_cli(["nonsense"]).returncode == 2

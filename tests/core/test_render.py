@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bot.answer import Answer, Citation, Result
 from bot.discord.send import to_embed
 from bot.errors import KnowledgeError
+from bot.mentions import MentionNames
 from bot.rendering.markdown import (
     compose,
     defuse_mentions,
@@ -21,6 +22,7 @@ from bot.rendering.markdown import (
     units,
 )
 from bot.rendering.messages import (
+    NAMED,
     citation_markdown,
     example_question,
     question_from_title,
@@ -60,6 +62,7 @@ from bot.rendering.terminal import (
 )
 from bot.retrieval.snippets import Snippet, escape_markdown
 from bot.service import KnowledgeService, SourceInfo
+from bot.text import strip_mention_syntax
 from tests.fakes.handler_fakes import make_knowledge
 
 
@@ -522,3 +525,47 @@ def test_terminal_works_without_wcwidth(monkeypatch):
     assert display_width("日本 👍 é") == 4 + 1 + 2 + 1 + 1
     out = render_terminal(ReplyData(embeds=(EmbedData(title="日本語", description="x"),)), TerminalStyle(width=30))
     assert all(display_width(line) == 30 for line in out.splitlines())
+
+
+def test_a_title_names_the_mentions_the_search_left_out():
+    """Discord draws no mention in an embed title: "<@1> what did <@&2> say in <#3>?" showed
+    "what did say in ?". Named from what is known, unknown ones in the project's words, a
+    custom emoji as ":name:", never a raw id; read back as the question searched."""
+    asked = "<@1> what did <@&2> say in <#3>? <:kek:44> <@99> <@&98> <#97> @everyone"
+    names = MentionNames({1: "Bob *B*"}, {2: "duty officers"}, {3: "general"})
+    searched = strip_mention_syntax(asked)
+    title = question_title(searched, asked, names)
+    assert title.replace(NAMED, "") == (
+        r"@Bob \*B\* what did @duty officers say in \#general? :kek: @unknown-user @unknown-role \#unknown-channel"
+    )
+    assert "<" not in title and "44" not in title and "everyone" not in title
+    assert question_from_title(title) == searched == "what did say in ?"
+    # Through render_answer (no answer here) and fit_reply: the same title.
+    reply = render_no_answer(
+        Answer(question=searched, answered=False, results=(), confidence=0.0), asked=asked, names=names
+    )
+    assert reply.embeds[0].title == title
+    # Without mentions, or without what was asked: the question searched, as before.
+    assert question_title("why Ramstein?", "why Ramstein?", names) == "why Ramstein?"
+    assert question_title(searched) == "what did say in ?"
+    # Only mentions: nothing was searched, and the title says no answer.
+    assert (
+        render_no_answer(Answer(question="", answered=False, results=(), confidence=0.0), asked="<@1>", names=names)
+        .embeds[0]
+        .title
+        == "No answer"
+    )
+
+
+def test_a_named_title_cut_short_cannot_be_read_back():
+    asked = "<@1> " + "word " * 100
+    title = question_title(strip_mention_syntax(asked), asked, MentionNames({1: "Bob"}))
+    assert title.startswith(f"{NAMED}@Bob{NAMED} word") and question_from_title(title) is None
+
+
+def test_a_name_cannot_break_the_marks_around_it():
+    """A name holding the mark (or other invisible characters) loses them: the mark is the
+    only one, so the question read back is still the one searched."""
+    asked = "<@1> why Ramstein?"
+    title = question_title("why Ramstein?", asked, MentionNames({1: f"B{NAMED}o\u200bb"}))
+    assert title == f"{NAMED}@Bob{NAMED} why Ramstein?" and question_from_title(title) == "why Ramstein?"

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from bot.discord.cogs import ask as ask_cog
+from bot.rendering.messages import NAMED
 from tests.fakes.e2e_helpers import (
     ARTICLE,
     ARTICLE_TITLE,
@@ -392,6 +393,35 @@ async def test_buttons_keep_working_after_a_restart(fake: FakeDiscord, tmp_path:
         [vote] = feedback_lines(run)
         assert vote["question"] == "why Ramstein?" and vote["cited"][0]["paragraph"] == 3
     assert fake.identify_count == 2
+
+
+async def test_slash_ask_title_names_its_mentions_from_the_cache_alone(fake: FakeDiscord, tmp_path: Path) -> None:
+    """An /ask option's mentions come as bare ids, and Discord draws none in an embed title:
+    the title names them from the guild's cache and the asker (no request for anyone's
+    question), unknown ones in Discord's words; after a restart the buttons read back the question searched."""
+    role = fake.make_role("duty-officers")
+    bob = fake.make_user("bob", role_ids=[role["id"]])
+    alice = fake.default_user  # the asker
+    asked = f"<@{alice['id']}> <@&{role['id']}> <#{fake.channel_id}> <:kek:123> <@{bob['id']}> why Ramstein?"
+    async with running_bot(fake, tmp_path):
+        interaction = await fake.send_slash_command("ask", {"question": asked})
+        response = await fake.wait_for_interaction_response(interaction)
+        title = embed_of(response.data)["title"]
+        # Bob is a member, but without the members intent discord.py caches none but the bot.
+        assert title.replace(NAMED, "") == r"@Alice @duty-officers \#general :kek: @unknown-user why Ramstein?"
+        assert_ramstein_answer(embed_of(response.data))
+        lookups = [("GET", "/users/{user_id}"), ("GET", "/guilds/{guild_id}/members/{user_id}")]
+        lookups.append(("GET", "/channels/{channel_id}"))
+        assert not [r for r in fake.requests if (r.method, r.route) in lookups]
+        answer = response.message
+    assert answer is not None
+    async with running_bot(fake, tmp_path) as run:
+        more = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "more")))
+        assert embed_of(more.data)["title"] == "More results: why Ramstein?"
+        up = await fake.wait_for_interaction_response(await fake.click_button(answer, button_id(answer, "up")))
+        assert up.data["content"] == "Thanks for the 👍!"
+        [vote] = feedback_lines(run)
+        assert vote["question"] == "why Ramstein?"
 
 
 async def test_after_a_restart_buttons_refer_to_the_passage_shown_not_another(

@@ -71,6 +71,7 @@ class FakeUser:
         self.bot = bot
         self.roles = [FakeRole(r) for r in roles]
         self.guild_permissions = discord.Permissions(manage_guild=manage_guild)
+        self.display_name = f"user{id}"
 
     def __str__(self) -> str:
         return f"user{self.id}"
@@ -120,15 +121,19 @@ def not_found(what: str) -> discord.NotFound:
 class FakeGuild:
     """A server with its caches (empty: no members intent) and member look-ups."""
 
-    def __init__(self, id: int, members: dict[int, str] | None = None) -> None:
+    def __init__(self, id: int, members: dict[int, str] | None = None, me: Any = None) -> None:
         self.id = id
         self.members = members or {}
+        self.me = me
         self.fetched: list[int] = []  # the members looked up
 
     def get_member(self, user_id: int) -> Any:
         return None
 
     def get_role(self, role_id: int) -> Any:
+        return None
+
+    def get_channel_or_thread(self, channel_id: int) -> Any:
         return None
 
     async def fetch_member(self, user_id: int) -> Any:
@@ -201,7 +206,7 @@ class FakeMessage:
         self.content = content
         self.author = author or FakeUser()
         self.channel = channel or FakeChannel()
-        self.guild = SimpleNamespace(id=77, me=FakeUser(BOT_ID, bot=True)) if guild else None
+        self.guild = FakeGuild(77, me=FakeUser(BOT_ID, bot=True)) if guild else None
         self.type = type
         self.webhook_id = None
         self.role_mentions: list[Any] = []

@@ -12,7 +12,7 @@ import aiohttp
 import discord
 
 from bot.discord import mentions as mentions_mod
-from bot.discord.mentions import mention_names
+from bot.discord.mentions import cached_mention_names, mention_names
 from tests.fakes.handler_fakes import FakeGuild, not_found
 
 
@@ -116,3 +116,37 @@ async def test_a_network_failure_leaves_the_mentions_unknown_instead_of_failing_
     client = Offline()
     names = await mention_names(client, None, ("<@7> in <#8>",))
     assert not names.users and not names.channels and client.fetched == [7, 8]
+
+
+class CachedGuild(FakeGuild):
+    """A server whose cache holds one member, one role and two channels, one of them hidden
+    from @everyone; any look-up fails the test (a question must cost no request)."""
+
+    def __init__(self) -> None:
+        super().__init__(5)
+        self.default_role = SimpleNamespace(id=5)
+        public = SimpleNamespace(name="general", permissions_for=lambda role: discord.Permissions(view_channel=True))
+        hidden = SimpleNamespace(name="mods-only", permissions_for=lambda role: discord.Permissions(view_channel=False))
+        self.channels = {3: public, 4: hidden}
+
+    def get_member(self, user_id: int) -> Any:
+        return SimpleNamespace(display_name="Bob") if user_id == 1 else None
+
+    def get_role(self, role_id: int) -> Any:
+        return SimpleNamespace(name="duty officers") if role_id == 2 else None
+
+    def get_channel_or_thread(self, channel_id: int) -> Any:
+        return self.channels.get(channel_id)
+
+    async def fetch_member(self, user_id: int) -> Any:
+        raise AssertionError("a question's mentions are named from the cache only")
+
+
+def test_a_questions_mentions_are_named_from_the_guild_cache_only():
+    names = cached_mention_names(CachedGuild(), ("<@1> <@7> <@&2> <@&8> <#3> <#4> <#9>",), users={7: "Carol"})
+    assert names.users == {1: "Bob", 7: "Carol"}  # a message's own mentions count too
+    assert names.roles == {2: "duty officers"}
+    # A channel's name goes into a reply the whole channel reads: only one everyone may see.
+    assert names.channels == {3: "general"}
+    # In a DM nothing is cached but what the message brought.
+    assert cached_mention_names(None, ("<@1> <@7>",), users={7: "Carol"}).users == {7: "Carol"}

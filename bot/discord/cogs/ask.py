@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...answer import MAX_QUESTION_CHARS
-from ...mentions import mentioned_ids
+from ...mentions import MentionNames, mentioned_ids
 from ...outcomes import Actor, CoolingDown, Where
 from ...rendering.discord import COMMAND_HELP, OPTION_HELP
 from ...rendering.messages import (
@@ -24,6 +24,7 @@ from ...rendering.messages import (
 )
 from ...rendering.reply import ReplyData
 from ...retrieval.chat import asks_for_help
+from ..mentions import cached_mention_names
 from ..messages import (
     clean_question,
     looks_like_question,
@@ -77,10 +78,12 @@ class AskCog(commands.Cog, name="Ask"):
         ephemeral: bool = False,
         where: Where | None = None,
         spoken: str | None = None,
+        names: MentionNames | None = None,
     ) -> Rendered:
         """Ask the app (rate limit, answer, button state, question log) off the event loop
         and render: the reply, whether it is an answer (False: a cooldown notice), and
-        whether that notice was already given in this wait. `spoken`: App.ask."""
+        whether that notice was already given in this wait. `spoken`: App.ask; `names`: the
+        question's mentions, named in the answer's title."""
         outcome = await asyncio.to_thread(
             self.bot.app.ask, Actor(user_id), clean_question(question), key, where, spoken=spoken
         )
@@ -89,7 +92,14 @@ class AskCog(commands.Cog, name="Ask"):
                 render_cooldown(outcome.retry_after, outcome.questions, outcome.seconds), False, not outcome.first
             )
         return Rendered(
-            render_answer(outcome.answer, ephemeral=ephemeral, learned=outcome.learned, teach=outcome.teachable),
+            render_answer(
+                outcome.answer,
+                ephemeral=ephemeral,
+                learned=outcome.learned,
+                teach=outcome.teachable,
+                asked=question,
+                names=names,
+            ),
             True,
             asked_something=outcome.asked_something,
             buttons=button_key(key, outcome.shown),
@@ -125,10 +135,16 @@ class AskCog(commands.Cog, name="Ask"):
         # An option's mentions come as bare ids, and the search drops them: the answer keeps
         # the question as typed (in memory only), and a teaching form opened on it names them
         # then (bot/discord/teaching.py). Not here: anyone can ask, and every look-up is a
-        # request to Discord.
+        # request to Discord. The title names them from the guild's cache, which costs none.
         me = self.bot.user.id if self.bot.user is not None else 0
-        spoken = (strip_mention(question, me) or None) if mentioned_ids(question) else None
-        return await self.answer(interaction.user.id, question, key, ephemeral=private, where=where, spoken=spoken)
+        asked = strip_mention(question, me)
+        spoken = (asked or None) if mentioned_ids(question) else None
+        # Without the members intent hardly any member is cached: the asker's own name is free.
+        asker = {interaction.user.id: interaction.user.display_name}
+        names = cached_mention_names(interaction.guild, (asked,), users=asker)
+        return await self.answer(
+            interaction.user.id, asked, key, ephemeral=private, where=where, spoken=spoken, names=names
+        )
 
     # ------------------------------------------------------------------ messages
 
@@ -184,7 +200,12 @@ class AskCog(commands.Cog, name="Ask"):
     async def _reply(self, message: discord.Message, question: str) -> None:
         key = str(message.id)
         rendered = await self.answer(
-            message.author.id, question, key, where=_where(message), spoken=_spoken(message, question)
+            message.author.id,
+            question,
+            key,
+            where=_where(message),
+            spoken=_spoken(message, question),
+            names=_names(message, question),
         )
         if rendered.repeated:
             return  # one cooldown notice per wait: a flood must not make the bot flood the channel
@@ -194,7 +215,12 @@ class AskCog(commands.Cog, name="Ask"):
     async def _answer_in_thread(self, message: discord.Message, question: str) -> None:
         key = str(message.id)
         rendered = await self.answer(
-            message.author.id, question, key, where=_where(message), spoken=_spoken(message, question)
+            message.author.id,
+            question,
+            key,
+            where=_where(message),
+            spoken=_spoken(message, question),
+            names=_names(message, question),
         )
         reply, buttons = rendered.reply, rendered.buttons
         if rendered.repeated or (rendered.answered and not rendered.asked_something):
@@ -220,6 +246,12 @@ def _spoken(message: discord.Message, question: str) -> str | None:
     """The question with its mentions named from the message (Discord sends their names
     with it), for a teaching form opened on the answer when the message itself is gone."""
     return spoken_text(question, message_names(message)) or None
+
+
+def _names(message: discord.Message, question: str) -> MentionNames:
+    """The question's mentions named for its answer's title: members from the message (Discord
+    sends them with it), the rest from the guild's cache, as for /ask."""
+    return cached_mention_names(message.guild, (question,), users=message_names(message).users)
 
 
 def _where(message: discord.Message) -> Where:
