@@ -310,7 +310,9 @@ class Index:
         avg_head = float(self.head_ptr[-1]) / max(self.size, 1) or 1.0
         body_norm = 1 - p.b + p.b * self.doc_len[d0:d1] / (self.avgdl or 1.0)
         head_norm = 1 - p.head_b + p.head_b * head_len / avg_head
-        pairs = np.union1d(body_keys, head_keys)
+        # Not np.union1d: with numpy 2.4 it took ~0.75 s a chunk (np.unique), against ~10 ms
+        # for a sort; the postings of a 1M-passage Markdown index were mostly that.
+        pairs = _distinct(np.concatenate((body_keys, head_keys)))
         tf = np.zeros(pairs.shape[0], dtype=np.float64)
         tf[np.searchsorted(pairs, body_keys)] = body_tf / body_norm[body_keys % nd]
         tf[np.searchsorted(pairs, head_keys)] += p.head_weight * head_tf / head_norm[head_keys % nd]
