@@ -13,6 +13,12 @@ s with section rows in meta.json (40 MB parsed at every start), 0.73-0.77 s with
 arrays (format 5); before the per-passage release and fence flags were judged lazily, 0.76-0.92
 s against 0.65-0.72 s at 100,000 passages.
 
+Session 12, the same, a reload after one file changed: 52.6 s before (np.union1d in the BM25F
+postings took ~0.75 s a chunk with numpy 2.4; every reload rebuilds the postings), 8.7-9.9 s
+after; first build 145-150 s -> 107 s. The answer path's p99 after that reload went from ~2.6
+to ~63-71 ms: unchanged documents' section rows are carried over undecoded, so the first
+questions decode them (as after a start from the saved index), not the reload.
+
     python bench/startup.py [--paragraphs 100000] [--markdown] [--keep DIR]
 """
 

@@ -116,11 +116,16 @@ Sections = list[tuple[tuple[str, ...], str | None]]  # per document: (heading pa
 class SavedSections(Sequence[Sections]):
     """Each document's section rows as a saved index holds them (PassageTable.arrays): one
     small JSON text per document in one buffer, decoded the first time that document is
-    read. Decoded all at once at start-up, a million Markdown sections took ~1.3 s."""
+    read. Decoded all at once at start-up, a million Markdown sections took ~1.3 s.
 
-    def __init__(self, blob: np.ndarray, ptr: np.ndarray) -> None:
+    A build's table holds its rows this way too (TableWriter): a reload carries an unchanged
+    document's JSON over as bytes, and the save writes the buffer as it is, instead of
+    decoding and encoding every document's rows (~4 s at a million Markdown passages)."""
+
+    def __init__(self, blob: np.ndarray, ptr: np.ndarray, decoded: dict[int, Sections] | None = None) -> None:
         self._blob, self._ptr = blob, ptr
-        self._decoded: dict[int, Sections] = {}
+        # Rows known already (those a build has just read) are not decoded again.
+        self._decoded: dict[int, Sections] = dict(decoded or {})
 
     def __len__(self) -> int:
         return int(self._ptr.shape[0]) - 1
@@ -138,24 +143,43 @@ class SavedSections(Sequence[Sections]):
             d += len(self)
         got = self._decoded.get(d)
         if got is None:
-            if not 0 <= d < len(self):
-                raise IndexError(d)
-            raw = self._blob[int(self._ptr[d]) : int(self._ptr[d + 1])].tobytes()
+            raw = self.raw(d)
             got = self._decoded[d] = [(tuple(path), url) for path, url in json.loads(raw)] if raw else []
         return got
+
+    def raw(self, d: int) -> bytes:
+        """Document d's rows as stored (encode_sections), without decoding them."""
+        if not 0 <= d < len(self):
+            raise IndexError(d)
+        return self._blob[int(self._ptr[d]) : int(self._ptr[d + 1])].tobytes()
+
+    def known(self, d: int) -> Sections | None:
+        """Document d's rows if they are decoded already, else None."""
+        return self._decoded.get(d)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The buffer and offsets, as section_arrays makes them."""
+        return {"sections_blob": self._blob, "sections_ptr": self._ptr}
+
+
+def encode_sections(rows: Sections) -> bytes:
+    """One document's section rows as compact JSON (b"" for none): what SavedSections reads."""
+    if not rows:
+        return b""
+    return json.dumps([[list(path), url] for path, url in rows], ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _joined_sections(parts: Sequence[bytes], decoded: dict[int, Sections] | None = None) -> SavedSections:
+    ptr = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in parts], out=ptr[1:])
+    return SavedSections(np.frombuffer(b"".join(parts), dtype=np.uint8), ptr, decoded)
 
 
 def section_arrays(sections: Sequence[Sections]) -> dict[str, np.ndarray]:
     """The buffer and offsets SavedSections reads: each document's rows as compact JSON."""
-    parts = [
-        json.dumps([[list(path), url] for path, url in rows], ensure_ascii=False, separators=(",", ":")).encode()
-        if rows
-        else b""
-        for rows in sections
-    ]
-    ptr = np.zeros(len(parts) + 1, dtype=np.int64)
-    np.cumsum([len(b) for b in parts], out=ptr[1:])
-    return {"sections_blob": np.frombuffer(b"".join(parts), dtype=np.uint8), "sections_ptr": ptr}
+    if isinstance(sections, SavedSections):
+        return sections.arrays()
+    return _joined_sections([encode_sections(rows) for rows in sections]).arrays()
 
 
 class PassageTable(Sequence[Passage]):
@@ -483,7 +507,9 @@ class TableWriter:
 
     def __init__(self, spool_dir: Path | None = None) -> None:
         self.docs: list[tuple[str, str, str | None]] = []
-        self.sections: list[Sections] = []
+        # Each document's section rows as JSON (SavedSections), and those known decoded.
+        self._sections: list[bytes] = []
+        self._decoded: dict[int, Sections] = {}
         self._blobs = ByteSpool(spool_dir)
         self._para_lens: list[np.ndarray] = []
         self._sent_counts: list[np.ndarray] = []
@@ -499,8 +525,9 @@ class TableWriter:
 
     def add_part(self, part: TablePart) -> None:
         """Append one document's rows (made in a worker process, or by `add`)."""
+        self._decoded[len(self.docs)] = part.sections
+        self._sections.append(encode_sections(part.sections))
         self.docs.append(part.doc)
-        self.sections.append(part.sections)
         self._blobs.append(part.text)
         self._para_lens.append(part.text_lens)
         self._sent_counts.append(part.sent_counts)
@@ -514,8 +541,16 @@ class TableWriter:
     def copy(self, table: PassageTable, d: int) -> None:
         """Take document d of an existing table as it is."""
         p0, p1 = int(table.doc_ptr[d]), int(table.doc_ptr[d + 1])
+        sections = table.sections
+        if isinstance(sections, SavedSections):  # carried over as bytes: not decoded here
+            self._sections.append(sections.raw(d))
+            rows = sections.known(d)
+        else:
+            rows = sections[d]
+            self._sections.append(encode_sections(rows))
+        if rows is not None:
+            self._decoded[len(self.docs)] = rows
         self.docs.append(table.docs[d])
-        self.sections.append(table.sections[d])
         self._blobs.append(table.blob[int(table.para_ptr[p0]) : int(table.para_ptr[p1])])
         self._para_lens.append(np.diff(table.para_ptr[p0 : p1 + 1]))
         self._sent_counts.append(np.diff(table.sent_ptr[p0 : p1 + 1]))
@@ -548,6 +583,8 @@ class TableWriter:
         md_blob = self._md_blobs.array()
         spans = np.concatenate(self._spans) if self._spans else np.zeros((0, 2), dtype=np.int32)
         self._spans.clear()
+        sections = _joined_sections(self._sections, self._decoded)
+        self._sections.clear()
         return PassageTable(
             self.docs,
             doc_ptr,
@@ -559,5 +596,5 @@ class TableWriter:
             ptr(self._md_lens),
             cat(self._sec_ids, np.int32),
             cat(self._pages, np.int32),
-            self.sections,
+            sections,
         )

@@ -357,3 +357,60 @@ def test_headings_count_when_every_body_is_stopwords():
     assert docs.tolist() == [1] and vals[0] > 0
     docs, _ = index.top_bm25([(index.term_ids["kubernetes"], 1)], 5)
     assert sorted(docs.tolist()) == [0, 1]
+
+
+def _headed_index(seed: int) -> tuple[Index, list[list[int]], list[list[int]]]:
+    """An index with a heading field over random passages (some without a heading)."""
+    rng = np.random.default_rng(seed)
+    words, corpus = random_corpus(rng, 300, 120)
+    term = {w: i for i, w in enumerate(words)}
+    bodies = [[term[t] for s in sents for t in s] for sents in corpus]
+    heads = [rng.choice(len(words), size=int(rng.integers(0, 4))).tolist() for _ in corpus]
+    index = Index.from_ids(
+        np.array([t for b in bodies for t in b], dtype=np.int32),
+        np.array([len(b) for b in bodies]),
+        np.ones(len(bodies), dtype=np.int64),
+        words,
+        head_tokens=np.array([t for h in heads for t in h], dtype=np.int32),
+        heads_per_passage=np.array([len(h) for h in heads]),
+    )
+    return index, bodies, heads
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_bm25f_postings_equal_the_formula_pair_by_pair(seed):
+    index, bodies, heads = _headed_index(seed)
+    p = index.params
+    avgdl = sum(map(len, bodies)) / len(bodies)
+    avg_head = sum(map(len, heads)) / len(heads)
+    words = {w: i for i, w in enumerate(index.vocabulary)}  # unused terms were dropped
+    expect: dict[tuple[int, int], float] = {}
+    for doc, (body, head) in enumerate(zip(bodies, heads)):
+        body_norm = 1 - p.b + p.b * len(body) / avgdl
+        head_norm = 1 - p.head_b + p.head_b * len(head) / avg_head
+        for t in set(body) | set(head):
+            tf = body.count(t) / body_norm + p.head_weight * head.count(t) / head_norm
+            expect[(words[f"w{t}"], doc)] = tf
+    got = {}
+    for tid in range(len(index.vocabulary)):
+        a, b = int(index.term_ptr[tid]), int(index.term_ptr[tid + 1])
+        assert index.post_docs[a:b].tolist() == sorted(index.post_docs[a:b].tolist())
+        for doc, w in zip(index.post_docs[a:b].tolist(), index.post_weights[a:b].tolist()):
+            got[(tid, doc)] = w
+    assert len(got) == index.post_docs.shape[0]  # each (term, passage) once
+    assert got.keys() == expect.keys()
+    for (tid, doc), tf in expect.items():
+        w = index.idf[tid] * tf * (p.k1 + 1) / (p.k1 + tf)
+        assert got[(tid, doc)] == pytest.approx(w, rel=1e-6)
+
+
+def test_bm25f_postings_built_in_chunks_equal_one_pass(monkeypatch):
+    import bot.retrieval.bm25 as bm25
+
+    whole, _, _ = _headed_index(3)
+    monkeypatch.setattr(bm25, "_CHUNK_TOKENS", 29)
+    chunked, _, _ = _headed_index(3)
+    assert len(chunked._chunks()) > 50
+    for name, arr in whole.arrays().items():
+        got = chunked.arrays()[name]
+        assert got.dtype == arr.dtype and np.array_equal(got, arr), name

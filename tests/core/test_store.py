@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.errors import KnowledgeError
@@ -300,3 +301,46 @@ def test_section_rows_are_saved_as_arrays_and_read_per_document(kdir: Path):
     assert [table.sections[d] for d in range(len(table.docs))] == list(built.sections)
     assert [p.section for p in table] == [p.section for p in built]
     assert ("Ünïcode “headings”",) in {p.section for p in table}
+
+
+def _postings_by_term(index) -> dict[str, tuple[list[int], list[float]]]:
+    """Each term's passages and weights, keyed by the term's text (term numbers differ
+    between a reload, which keeps the old vocabulary's order, and a build from scratch)."""
+    return {
+        term: (
+            index.post_docs[index.term_ptr[t] : index.term_ptr[t + 1]].tolist(),
+            index.post_weights[index.term_ptr[t] : index.term_ptr[t + 1]].tolist(),
+        )
+        for t, term in enumerate(index.vocabulary)
+    }
+
+
+def test_reload_from_a_saved_markdown_index_equals_a_build_from_scratch(kdir: Path):
+    from bot.builder import build_knowledge
+
+    for n in range(4):
+        (kdir / f"guide{n}.md").write_text(
+            f"# Guide {n}\n\n## Install step {n}\n\nRun the installer {n} times.\n\n"
+            f"### Deep {n}\n\nNested heading words here.\n\n## Configure\n\nEdit the file.\n"
+        )
+    KnowledgeService.open(kdir)  # builds and saves
+    service = KnowledgeService.open(kdir)  # from the save: its section rows are SavedSections
+    assert service._built.saved
+    (kdir / "guide1.md").write_text("# Guide one\n\n## Upgrade\n\nRun the upgrade with care.\n\n## Configure\n\nNew.\n")
+    (kdir / "guide2.md").unlink()
+    (kdir / "extra.md").write_text("# Extra\n\n## Install\n\nAn extra install note.\n")
+    service.reload()
+    assert service._built.files_read == 2
+    reloaded, scratch = service._built, build_knowledge(kdir)
+    assert list(reloaded.kb.passages) == list(scratch.kb.passages)
+    got, want = reloaded.kb.passages.arrays(), scratch.kb.passages.arrays()
+    for name, arr in want.items():
+        assert np.array_equal(got[name], arr), name  # section rows too, byte for byte
+    assert _postings_by_term(reloaded.index) == _postings_by_term(scratch.index)
+    for field in ("doc_len", "head_ptr", "sentence_ptr", "passage_sentence_ptr"):
+        assert np.array_equal(getattr(reloaded.index, field), getattr(scratch.index, field)), field
+    head = [[reloaded.index.vocabulary[t] for t in reloaded.index.head_tokens.tolist()]]
+    assert head == [[scratch.index.vocabulary[t] for t in scratch.index.head_tokens.tolist()]]
+    fresh = KnowledgeService.open(kdir, use_saved_index=False)
+    questions = ("how do I install", "upgrade with care", "nested heading", "why Ramstein?", "configure")
+    assert answers(service, questions) == answers(fresh, questions)
