@@ -30,6 +30,9 @@ _STARTS_WITH_VERSION = re.compile(r"^\W*(?:(?:version|release|v)\s*)?\d+\.\d+(?:
 # number in a longer heading ("Installing on Python 3.8 and older") is not a release.
 _MARKED_VERSION = re.compile(r"\b(?:v|version\s+|release\s+)\d+\.\d+", re.IGNORECASE)
 _SHORT_WORDS = 4
+# What every release heading holds ("unreleased", or a digit, a dot and a digit in both
+# version patterns above): text without it names no release. Keep it in step with them.
+_MAY_NAME_A_RELEASE = re.compile(r"\d\.\d|unreleased", re.IGNORECASE)
 
 
 def is_release_document(path: str, title: str) -> bool:
@@ -45,6 +48,12 @@ def is_release_heading(heading: str) -> bool:
     if _STARTS_WITH_VERSION.match(h):
         return True
     return len(h.split()) <= _SHORT_WORDS and bool(_MARKED_VERSION.search(h))
+
+
+def may_name_a_release(text: str) -> bool:
+    """False only when no heading inside `text` (any text holding headings, e.g. a
+    document's section rows as JSON) can be a release heading: a cheap pre-check."""
+    return _MAY_NAME_A_RELEASE.search(text) is not None
 
 
 def is_release_passage(path: str, title: str, section: tuple[str, ...]) -> bool:

@@ -4,14 +4,17 @@ changelog line that announced it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.answer import AnswerEngine, EngineConfig
 from bot.builder import build_knowledge
-from bot.documents.releases import is_release_document, is_release_heading, is_release_passage
+from bot.documents.releases import is_release_document, is_release_heading, is_release_passage, may_name_a_release
 from bot.knowledge import PassageTable, release_passages
 from bot.retrieval.rerank import RankParams
 
@@ -132,3 +135,35 @@ def test_saved_table_and_passage_list_agree(tmp_path: Path) -> None:
     assert flags == [is_release_passage(p.document, p.title, p.section) for p in listed]
     by_doc = {p.document: f for p, f in zip(listed, flags)}
     assert by_doc == {"CHANGELOG.md": True, "blog.md": True, "environments.md": False, "guide.md": False}
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+def test_the_cheap_pre_check_never_misses_a_release_heading(heading: str) -> None:
+    # ReleaseFlags skips decoding a saved document's section rows when the pre-check finds
+    # nothing: it must hold for every heading the rule calls a release.
+    if is_release_heading(heading):
+        assert may_name_a_release(heading)
+        assert may_name_a_release(json.dumps([[["x", heading], None]], ensure_ascii=False))
+
+
+@pytest.mark.parametrize("heading", ["Unreleased", "UNRELEASED", "v4.58.0 (2026-07-21)", "Hatch v1.10.0", "١.٢ notes"])
+def test_the_pre_check_finds_release_headings(heading: str) -> None:
+    assert is_release_heading(heading) and may_name_a_release(heading)
+
+
+def test_a_saved_document_without_release_headings_is_not_decoded_to_judge_it(tmp_path: Path) -> None:
+    from bot.service import KnowledgeService
+
+    kdir = tmp_path / "knowledge"
+    kdir.mkdir()
+    (kdir / "guide.md").write_text("# Guide\n\n## Install\n\nRun it.\n\n## Configure\n\nEdit it.\n", encoding="utf-8")
+    (kdir / "news.md").write_text("# Blog\n\n## Tool v2.0.0\n\nIt is out.\n\n## Later\n\nMore.\n", encoding="utf-8")
+    KnowledgeService.open(kdir)  # builds and saves
+    table = KnowledgeService.open(kdir)._built.kb.passages
+    assert isinstance(table, PassageTable)
+    flags = release_passages(table)[np.arange(len(table))].tolist()
+    guide = [d for d, (path, _, _) in enumerate(table.docs) if path == "guide.md"][0]
+    assert table.sections.known(guide) is None  # judged from its raw rows, never decoded
+    docs = [table[i].document for i in range(len(table))]
+    assert {d for d, f in zip(docs, flags) if f} == {"news.md"}
+    assert flags == table.releases().tolist()
