@@ -229,6 +229,18 @@ def test_a_malformed_grid_table_keeps_its_text_and_says_so() -> None:
     assert note.startswith("line 6: a malformed table") and "Right border not aligned" in note
 
 
+def test_a_malformed_grid_table_of_uneven_rows_is_not_padded_into_a_huge_one() -> None:
+    # One row of many "|" and many rows of one: padding every row to the widest made a
+    # 90 KB file hold 80 million cells (670 MB); its text is kept as lines instead.
+    wide, tall = 20_000, 4_000
+    tree = read("+---+\n|" + "a|" * wide + "\n+---+\n" + "|bbb|\n+---+\n" * tall)
+    [block] = tree.root.blocks
+    assert isinstance(block, Paragraph)
+    lines = block.md.split("\n")
+    assert len(lines) == tall + 1 and lines[0] == " ".join(["a"] * wide) and set(lines[1:]) == {"bbb"}
+    assert tree.notes[0].startswith("line 2: a malformed table")
+
+
 def test_a_table_with_a_broken_border_and_a_malformed_simple_table_keep_their_text() -> None:
     tree = read("""\
         +-------+-------+
