@@ -396,6 +396,14 @@ class _Content:
         if layout:  # a table used for layout: read what is in it
             self.walk(node, out, nested)
             return
+        if width * len(rows) > 2 * sum(len(cells) for _, cells in rows):
+            # Rows this uneven are no table (one row of 10,000 cells over 2,000 rows of one,
+            # 75 kB, was padded to 20 million cells: 420 MB): each row's text as a line.
+            lines = [" ".join(t for t in (self.cell(c) for c in cells) if t) for _, cells in rows]
+            text = "\n".join(line for line in lines if line)
+            if text:
+                out.append((node.line, Paragraph(md=text)))
+            return
         header: tuple[str, ...] = ()
         if rows and rows[0][0]:
             header = _pad(tuple(self.cell(c) for c in rows.pop(0)[1]), width)
