@@ -97,9 +97,14 @@ def question_title(question: str, asked: str | None = None, names: MentionNames 
     question as the member typed it, when its mentions (or custom emoji) were left out of
     `question`, the one searched: Discord draws none of them in a title, so they are named
     from `names` (unknown ones as "@unknown-user" etc.), marked for question_from_title."""
+    plain = escape_markdown(one_line(question))
     if asked is not None and question.strip() and MENTION_SYNTAX.search(clean_invisible(asked)):
-        question = named_syntax(asked, names, mark=NAMED)
-    return truncate(escape_markdown(one_line(question)), TITLE_LIMIT) or "Your question"
+        named = escape_markdown(one_line(named_syntax(asked, names, mark=NAMED)))
+        # Names that push a title past the limit would cut it, and a cut title cannot give
+        # the question back to buttons after a restart: then the question searched alone.
+        if units(named) <= TITLE_LIMIT or units(plain) > TITLE_LIMIT:
+            plain = named
+    return truncate(plain, TITLE_LIMIT) or "Your question"
 
 
 def question_from_title(title: str | None) -> str | None:

@@ -563,6 +563,13 @@ def test_a_named_title_cut_short_cannot_be_read_back():
     assert title.startswith(f"{NAMED}@Bob{NAMED} word") and question_from_title(title) is None
 
 
+def test_names_that_would_cut_a_title_give_way_to_the_question_searched():
+    question = "why " + "word " * 48 + "Ramstein?"  # 253 characters: fits alone
+    asked = f"<@1> {question}"
+    title = question_title(strip_mention_syntax(asked).strip(), asked, MentionNames({1: "Bartholomew"}))
+    assert title == question and question_from_title(title) == question
+
+
 def test_a_name_cannot_break_the_marks_around_it():
     """A name holding the mark (or other invisible characters) loses them: the mark is the
     only one, so the question read back is still the one searched."""
