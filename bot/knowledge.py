@@ -113,6 +113,10 @@ class _ParagraphView(Sequence[str]):
 Sections = list[tuple[tuple[str, ...], str | None]]  # per document: (heading path, deep link)
 
 
+Row = tuple[tuple[str, ...], str | None]
+NO_ROW: Row = ((), None)
+
+
 class SavedSections(Sequence[Sections]):
     """Each document's section rows as a saved index holds them (PassageTable.arrays): one
     small JSON text per document in one buffer, decoded the first time that document is
@@ -120,12 +124,27 @@ class SavedSections(Sequence[Sections]):
 
     A build's table holds its rows this way too (TableWriter): a reload carries an unchanged
     document's JSON over as bytes, and the save writes the buffer as it is, instead of
-    decoding and encoding every document's rows (~4 s at a million Markdown passages)."""
+    decoding and encoding every document's rows (~4 s at a million Markdown passages).
 
-    def __init__(self, blob: np.ndarray, ptr: np.ndarray, decoded: dict[int, Sections] | None = None) -> None:
+    Where each row starts in the buffer (`row_start`, document d's rows from
+    `row_doc[d]`) lets one row be read alone (`row`): a passage shown needs its own heading,
+    and decoding its whole document for it (~1.5-4 ms per 1,000 rows) was most of the first
+    questions' time after a start or reload. Saves made before they were kept have none:
+    then a document is decoded whole."""
+
+    def __init__(
+        self,
+        blob: np.ndarray,
+        ptr: np.ndarray,
+        decoded: dict[int, Sections] | None = None,
+        row_doc: np.ndarray | None = None,
+        row_start: np.ndarray | None = None,
+    ) -> None:
         self._blob, self._ptr = blob, ptr
         # Rows known already (those a build has just read) are not decoded again.
         self._decoded: dict[int, Sections] = dict(decoded or {})
+        self._row_doc, self._row_start = row_doc, row_start
+        self._rows: dict[tuple[int, int], Row] = {}  # rows read one at a time
 
     def __len__(self) -> int:
         return int(self._ptr.shape[0]) - 1
@@ -147,11 +166,38 @@ class SavedSections(Sequence[Sections]):
             got = self._decoded[d] = [(tuple(path), url) for path, url in json.loads(raw)] if raw else []
         return got
 
+    def row(self, d: int, r: int) -> Row:
+        """Row r of document d, ((), None) when it has none; read alone when the buffer's
+        row starts are known and the document is not decoded yet."""
+        rows = self._decoded.get(d)
+        if rows is None and (self._row_doc is None or self._row_start is None):
+            rows = self[d]
+        if rows is not None:
+            return rows[r] if 0 <= r < len(rows) else NO_ROW
+        got = self._rows.get((d, r))
+        if got is None:
+            assert self._row_doc is not None and self._row_start is not None
+            a, b = int(self._row_doc[d]), int(self._row_doc[d + 1])
+            if not 0 <= r < b - a:
+                return NO_ROW
+            start = int(self._row_start[a + r])
+            # A row ends before the comma of the next one, or before the document's "]".
+            end = int(self._row_start[a + r + 1]) - 1 if r + 1 < b - a else int(self._ptr[d + 1]) - 1
+            path, url = json.loads(self._blob[start:end].tobytes())
+            got = self._rows[(d, r)] = (tuple(path), url)
+        return got
+
     def raw(self, d: int) -> bytes:
         """Document d's rows as stored (encode_sections), without decoding them."""
         if not 0 <= d < len(self):
             raise IndexError(d)
         return self._blob[int(self._ptr[d]) : int(self._ptr[d + 1])].tobytes()
+
+    def raw_starts(self, d: int) -> np.ndarray:
+        """Where document d's rows start in raw(d)."""
+        if self._row_doc is None or self._row_start is None:
+            return encode_rows(self[d])[1]
+        return self._row_start[int(self._row_doc[d]) : int(self._row_doc[d + 1])] - int(self._ptr[d])
 
     def known(self, d: int) -> Sections | None:
         """Document d's rows if they are decoded already, else None."""
@@ -159,27 +205,52 @@ class SavedSections(Sequence[Sections]):
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The buffer and offsets, as section_arrays makes them."""
-        return {"sections_blob": self._blob, "sections_ptr": self._ptr}
+        if self._row_doc is None or self._row_start is None:
+            return _joined_sections([encode_rows(self[d]) for d in range(len(self))]).arrays()
+        return {
+            "sections_blob": self._blob,
+            "sections_ptr": self._ptr,
+            "sections_row_doc": self._row_doc,
+            "sections_row_start": self._row_start,
+        }
+
+
+def encode_rows(rows: Sections) -> tuple[bytes, np.ndarray]:
+    """One document's section rows as compact JSON (b"" for none), what SavedSections reads,
+    and where each row starts in it."""
+    if not rows:
+        return b"", np.zeros(0, dtype=np.int64)
+    parts = [json.dumps([list(path), url], ensure_ascii=False, separators=(",", ":")).encode() for path, url in rows]
+    starts = np.zeros(len(parts), dtype=np.int64)
+    # "[" row "," row ... "]": json.dumps of the whole list, byte for byte.
+    np.cumsum([len(b) + 1 for b in parts[:-1]], out=starts[1:])
+    starts += 1
+    return b"[" + b",".join(parts) + b"]", starts
 
 
 def encode_sections(rows: Sections) -> bytes:
     """One document's section rows as compact JSON (b"" for none): what SavedSections reads."""
-    if not rows:
-        return b""
-    return json.dumps([[list(path), url] for path, url in rows], ensure_ascii=False, separators=(",", ":")).encode()
+    return encode_rows(rows)[0]
 
 
-def _joined_sections(parts: Sequence[bytes], decoded: dict[int, Sections] | None = None) -> SavedSections:
+def _joined_sections(
+    parts: Sequence[tuple[bytes, np.ndarray]], decoded: dict[int, Sections] | None = None
+) -> SavedSections:
     ptr = np.zeros(len(parts) + 1, dtype=np.int64)
-    np.cumsum([len(b) for b in parts], out=ptr[1:])
-    return SavedSections(np.frombuffer(b"".join(parts), dtype=np.uint8), ptr, decoded)
+    np.cumsum([len(b) for b, _ in parts], out=ptr[1:])
+    row_doc = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([len(st) for _, st in parts], out=row_doc[1:])
+    starts = [st + ptr[d] for d, (_, st) in enumerate(parts)]
+    row_start = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
+    blob = np.frombuffer(b"".join(b for b, _ in parts), dtype=np.uint8)
+    return SavedSections(blob, ptr, decoded, row_doc, row_start.astype(np.int64, copy=False))
 
 
 def section_arrays(sections: Sequence[Sections]) -> dict[str, np.ndarray]:
     """The buffer and offsets SavedSections reads: each document's rows as compact JSON."""
     if isinstance(sections, SavedSections):
         return sections.arrays()
-    return _joined_sections([encode_sections(rows) for rows in sections]).arrays()
+    return _joined_sections([encode_rows(rows) for rows in sections]).arrays()
 
 
 class PassageTable(Sequence[Passage]):
@@ -279,9 +350,7 @@ class PassageTable(Sequence[Passage]):
         path, title, source = self.docs[d]
         text = self.text(p)
         spans = self.sent_spans[int(self.sent_ptr[p]) : int(self.sent_ptr[p + 1])].tolist()
-        table = self.sections[d]
-        s = int(self.sec_ids[p])
-        section, url = table[s] if s < len(table) else ((), None)
+        section, url = self.section_row(d, int(self.sec_ids[p]))
         page = int(self.pages[p])
         return Passage(
             path,
@@ -319,6 +388,15 @@ class PassageTable(Sequence[Passage]):
             )
             for d, ((path, title, source), sig, n, k, lb) in enumerate(zip(self.docs, signatures, notes, links, labels))
         )
+
+    def section_row(self, d: int, s: int) -> Row:
+        """Row s of document d's sections (heading path, deep link); ((), None) for none.
+        A saved table reads that row alone."""
+        sections = self.sections
+        if isinstance(sections, SavedSections):
+            return sections.row(d, s)
+        rows = sections[d]
+        return rows[s] if 0 <= s < len(rows) else NO_ROW
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {
@@ -403,9 +481,8 @@ class ReleaseFlags(LazyFlags):
                 may = self._rows_may[d] = may_name_a_release(saved.raw(d).decode("utf-8"))
             if not may:
                 return False
-        rows, row = saved[d], int(t.sec_ids[p])
         # A row out of range is no section, as __getitem__ reads it.
-        return 0 <= row < len(rows) and any(self._heading(h) for h in rows[row][0])
+        return any(self._heading(h) for h in t.section_row(d, int(t.sec_ids[p]))[0])
 
     def _heading(self, heading: str) -> bool:
         got = self._headings.get(heading)
@@ -518,8 +595,9 @@ class TableWriter:
 
     def __init__(self, spool_dir: Path | None = None) -> None:
         self.docs: list[tuple[str, str, str | None]] = []
-        # Each document's section rows as JSON (SavedSections), and those known decoded.
-        self._sections: list[bytes] = []
+        # Each document's section rows as JSON with their starts (SavedSections), and those
+        # known decoded.
+        self._sections: list[tuple[bytes, np.ndarray]] = []
         self._decoded: dict[int, Sections] = {}
         self._blobs = ByteSpool(spool_dir)
         self._para_lens: list[np.ndarray] = []
@@ -537,7 +615,7 @@ class TableWriter:
     def add_part(self, part: TablePart) -> None:
         """Append one document's rows (made in a worker process, or by `add`)."""
         self._decoded[len(self.docs)] = part.sections
-        self._sections.append(encode_sections(part.sections))
+        self._sections.append(encode_rows(part.sections))
         self.docs.append(part.doc)
         self._blobs.append(part.text)
         self._para_lens.append(part.text_lens)
@@ -554,11 +632,11 @@ class TableWriter:
         p0, p1 = int(table.doc_ptr[d]), int(table.doc_ptr[d + 1])
         sections = table.sections
         if isinstance(sections, SavedSections):  # carried over as bytes: not decoded here
-            self._sections.append(sections.raw(d))
+            self._sections.append((sections.raw(d), sections.raw_starts(d)))
             rows = sections.known(d)
         else:
             rows = sections[d]
-            self._sections.append(encode_sections(rows))
+            self._sections.append(encode_rows(rows))
         if rows is not None:
             self._decoded[len(self.docs)] = rows
         self.docs.append(table.docs[d])

@@ -354,9 +354,15 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key", root: Path | N
     try:
         docs = meta["documents"]
         a = arrays
-        sections = SavedSections(a["sections_blob"], a["sections_ptr"])
+        # Saves made before the row starts were kept have none: documents are decoded whole.
+        row_doc, row_start = a.get("sections_row_doc"), a.get("sections_row_start")
+        sections = SavedSections(a["sections_blob"], a["sections_ptr"], None, row_doc, row_start)
         if len(sections) != len(docs):
             raise ValueError(f"{len(sections)} documents' sections for {len(docs)} documents")
+        if row_doc is not None and (
+            row_start is None or row_doc.shape[0] != len(docs) + 1 or int(row_doc[-1]) != row_start.shape[0]
+        ):
+            raise ValueError("the section rows' starts do not match the documents")
         table = PassageTable(
             [(d["path"], d["title"], d["source"]) for d in docs],
             a["doc_ptr"],

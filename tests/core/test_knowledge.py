@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.documents.loader import load_knowledge
 from bot.errors import KnowledgeError
+from bot.knowledge import SavedSections, section_arrays
 from tests.conftest import KNOWLEDGE, SEED_NAME
 
 
@@ -90,3 +94,26 @@ def test_no_loadable_file_is_an_error(tmp_path: Path):
     (tmp_path / "x.txt").write_bytes(b"\x00\x01")
     with pytest.raises(KnowledgeError, match="no usable documents.*x.txt"):
         load_knowledge(tmp_path)
+
+
+_HEADINGS = st.lists(
+    st.tuples(st.lists(st.text(max_size=12), max_size=4), st.one_of(st.none(), st.text(max_size=12))), max_size=6
+)
+
+
+@given(st.lists(_HEADINGS, max_size=5))
+def test_section_rows_read_alone_equal_the_documents_decoded_whole(docs):
+    # One row read from the buffer by its start (a shown passage's heading) is the row the
+    # whole document's JSON gives; without the starts (saves made before them) the same.
+    sections = [[(tuple(path), url) for path, url in rows] for rows in docs]
+    arrays = section_arrays(sections)
+    for row_doc, row_start in ((arrays["sections_row_doc"], arrays["sections_row_start"]), (None, None)):
+        saved = SavedSections(arrays["sections_blob"], arrays["sections_ptr"], None, row_doc, row_start)
+        for d, rows in enumerate(sections):
+            assert [saved.row(d, r) for r in range(-1, len(rows) + 1)] == [((), None), *rows, ((), None)]
+            assert saved.raw(d) == (
+                json.dumps([[list(p), u] for p, u in rows], ensure_ascii=False, separators=(",", ":")).encode()
+                if rows
+                else b""
+            )
+            assert saved[d] == rows

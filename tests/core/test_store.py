@@ -298,8 +298,9 @@ def test_section_rows_are_saved_as_arrays_and_read_per_document(kdir: Path):
     table, built = loaded._built.kb.passages, fresh._built.kb.passages
     assert isinstance(table.sections, SavedSections)
     assert table.sections._decoded == {}  # nothing decoded before a passage is read
+    assert [(p.section, p.url) for p in table] == [(p.section, p.url) for p in built]
+    assert table.sections._decoded == {}  # a passage reads its own row alone
     assert [table.sections[d] for d in range(len(table.docs))] == list(built.sections)
-    assert [p.section for p in table] == [p.section for p in built]
     assert ("Ünïcode “headings”",) in {p.section for p in table}
 
 
