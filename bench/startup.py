@@ -17,7 +17,12 @@ Session 12, the same, a reload after one file changed: 52.6 s before (np.union1d
 postings took ~0.75 s a chunk with numpy 2.4; every reload rebuilds the postings), 8.7-9.9 s
 after; first build 145-150 s -> 107 s. The answer path's p99 after that reload went from ~2.6
 to ~63-71 ms: unchanged documents' section rows are carried over undecoded, so the first
-questions decode them (as after a start from the saved index), not the reload.
+questions decode them (as after a start from the saved index), not the reload. Then release
+flags judged from a document's raw rows when they cannot name a release, and a shown passage's
+row read alone (row starts saved beside the JSON): final code, on a quiet machine, first build
+74-78 s, start-up 0.92-1.20 s (session 11's code on the same machine that day: 1.01-1.22 s),
+reload after one change 8.0-8.6 s (41.1 s), answer path after it median 1.32 ms, p99 18.7 ms
+(0.96 / 2.2 ms with session 11's reload, which decoded every document's rows).
 
     python bench/startup.py [--paragraphs 100000] [--markdown] [--keep DIR]
 """
