@@ -197,31 +197,27 @@ class AskCog(commands.Cog, name="Ask"):
             notice = render_cooldown(cooling.retry_after, cooling.questions, cooling.seconds)
             await reply_to(message, notice, delete_after=COOLDOWN_NOTICE_SECONDS)
 
-    async def _reply(self, message: discord.Message, question: str) -> None:
-        key = str(message.id)
-        rendered = await self.answer(
+    async def _answer_message(self, message: discord.Message, question: str) -> Rendered:
+        """`answer` for a question asked in a message: keyed by the message, its mentions
+        spoken and named from it."""
+        return await self.answer(
             message.author.id,
             question,
-            key,
+            str(message.id),
             where=_where(message),
             spoken=_spoken(message, question),
             names=_names(message, question),
         )
+
+    async def _reply(self, message: discord.Message, question: str) -> None:
+        rendered = await self._answer_message(message, question)
         if rendered.repeated:
             return  # one cooldown notice per wait: a flood must not make the bot flood the channel
         notice_for = None if rendered.answered else COOLDOWN_NOTICE_SECONDS
         await reply_to(message, rendered.reply, rendered.buttons, delete_after=notice_for)
 
     async def _answer_in_thread(self, message: discord.Message, question: str) -> None:
-        key = str(message.id)
-        rendered = await self.answer(
-            message.author.id,
-            question,
-            key,
-            where=_where(message),
-            spoken=_spoken(message, question),
-            names=_names(message, question),
-        )
+        rendered = await self._answer_message(message, question)
         reply, buttons = rendered.reply, rendered.buttons
         if rendered.repeated or (rendered.answered and not rendered.asked_something):
             return  # chatter that ends in "?" ("ok?", "lol?", "what?"): no thread for it
