@@ -188,7 +188,7 @@ class SavedSections(Sequence[Sections]):
         return got
 
     def raw(self, d: int) -> bytes:
-        """Document d's rows as stored (encode_sections), without decoding them."""
+        """Document d's rows as stored (encode_rows), without decoding them."""
         if not 0 <= d < len(self):
             raise IndexError(d)
         return self._blob[int(self._ptr[d]) : int(self._ptr[d + 1])].tobytes()
@@ -226,11 +226,6 @@ def encode_rows(rows: Sections) -> tuple[bytes, np.ndarray]:
     np.cumsum([len(b) + 1 for b in parts[:-1]], out=starts[1:])
     starts += 1
     return b"[" + b",".join(parts) + b"]", starts
-
-
-def encode_sections(rows: Sections) -> bytes:
-    """One document's section rows as compact JSON (b"" for none): what SavedSections reads."""
-    return encode_rows(rows)[0]
 
 
 def _joined_sections(
