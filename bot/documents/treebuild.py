@@ -3,6 +3,7 @@ pair a term with its definition. (Readers never import each other; they import t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .model import Block, Paragraph, Section
@@ -43,3 +44,10 @@ def term_item(term: str, blocks: list[Block]) -> tuple[Block, ...]:
     if lead:
         return (Paragraph(lead), *blocks)
     return tuple(blocks)
+
+
+def too_uneven(row_widths: Sequence[int]) -> bool:
+    """Rows this uneven are no table: padding them to the widest would more than double the
+    cells (one row of 10,000 cells over 2,000 rows of one became 20 million cells). Readers
+    keep each row's text as a line instead."""
+    return max(row_widths, default=0) * len(row_widths) > 2 * sum(row_widths)

@@ -39,7 +39,7 @@ from ..model import (
 )
 from ..outline import Heading, build_sections
 from ..scraped import find_junk, fold_spaces
-from ..treebuild import term_item
+from ..treebuild import term_item, too_uneven
 from ..urls import linkable_href
 
 log = logging.getLogger(__name__)
@@ -396,9 +396,7 @@ class _Content:
         if layout:  # a table used for layout: read what is in it
             self.walk(node, out, nested)
             return
-        if width * len(rows) > 2 * sum(len(cells) for _, cells in rows):
-            # Rows this uneven are no table (one row of 10,000 cells over 2,000 rows of one,
-            # 75 kB, was padded to 20 million cells: 420 MB): each row's text as a line.
+        if too_uneven([len(cells) for _, cells in rows]):  # 75 kB of such rows padded took 420 MB
             lines = [" ".join(t for t in (self.cell(c) for c in cells) if t) for _, cells in rows]
             text = "\n".join(line for line in lines if line)
             if text:

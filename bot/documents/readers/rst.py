@@ -56,7 +56,7 @@ from ..model import (
     Section,
     Table,
 )
-from ..treebuild import OpenSection, term_item
+from ..treebuild import OpenSection, term_item, too_uneven
 from ..urls import LABEL_REF, linkable_href
 from . import _rst_sphinx
 
@@ -467,9 +467,7 @@ def _grid_table(source: str) -> list[Block]:
     if not texts:
         return []
     width = max(len(row) for row in texts)
-    if width * len(texts) > 2 * sum(len(row) for row in texts):
-        # Rows this uneven are no table (one row of 20,000 "|" over 4,000 rows of one would
-        # be padded to 80 million cells): each row's text as a line.
+    if too_uneven([len(row) for row in texts]):
         return [Paragraph("\n".join(" ".join(c for c in row if c) for row in texts))]
     padded = [row + ("",) * (width - len(row)) for row in texts]
     header = padded.pop(0) if header_rows and len(padded) > 1 else ()
