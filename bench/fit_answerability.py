@@ -36,7 +36,10 @@ without the on-topic negatives it learns the 80 docs questions (20 of 20) and ho
 Nor the answer kind (surface.answer_kind: a when/who/how-many question whose best sentence has
 no date, name or number): 22 % of SQuAD questions are typed, the kind is missing for 10 % of
 the on-topic negatives against 6 % of the answerable; on-topic 30.2 -> 30.4 %, docs the same
-(no docs question is typed).
+(no docs question is typed). Nor how peaked the best passage's sentence cosines are (best
+minus their mean, or minus the second best: an answering passage should have one sentence
+that stands out): on-topic AUC 0.754 / 0.727 (sentence cosine 0.840), rejections the same
+(docs dev 8 of 20, held-out docs 13 of 30 at 5-6 of 90).
 
 Signals are cached per run under bench/.cache/ (bench/calibration.py reads them).
 """
