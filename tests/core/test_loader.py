@@ -237,7 +237,7 @@ def test_reload_report_lists_the_cuts(tmp_path):
     report = service.reload()
     assert report.notes and report.notes[0][0] == "news.txt" and "Related articles" in report.notes[0][1]
     fields = {f.name: f.value for f in render_reload(report).embeds[0].fields}
-    assert "news.txt" in fields["Cut (1)"]
+    assert "news.txt" in fields["Read with a note (1)"]
 
 
 def test_symlink_loop_is_not_followed_forever(tmp_path):
