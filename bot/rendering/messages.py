@@ -502,7 +502,9 @@ def render_reload(report: ReloadReport) -> ReplyData:
         )
     if report.notes:
         fields.append(
-            FieldData(f"Read with a note ({len(report.notes)})", _names([f"{path}: {note}" for path, note in report.notes]))
+            FieldData(
+                f"Read with a note ({len(report.notes)})", _names([f"{path}: {note}" for path, note in report.notes])
+            )
         )
     embed = EmbedData(
         title="Knowledge base reloaded",
