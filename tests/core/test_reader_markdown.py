@@ -424,6 +424,20 @@ def test_mkdocs_content_tabs_snippets_and_decorations() -> None:
     assert tree.root.blocks == (Paragraph("**pip**"), Code("pip install x", "sh"), Paragraph("Subscribe thanks."))
 
 
+def test_attribute_lists_with_key_values_are_dropped_but_placeholders_stay() -> None:
+    tree = read("""\
+        ![logo](logo.svg){ role="img" } Badges [![CI](ci.svg){ loading=lazy .off-glb }](https://ci)
+
+        ## Setup { data-toc-label='Set up' #setup }
+
+        Use {name} and {env:PATH:DEFAULT} here.
+        """)
+    assert tree.root.blocks == (Paragraph("Badges"),)
+    (setup,) = tree.root.children
+    assert (setup.heading, setup.anchor) == ("Setup", "setup")
+    assert setup.blocks == (Paragraph("Use {name} and {env:PATH:DEFAULT} here."),)
+
+
 def test_hugo_tabs_lead_with_their_labels() -> None:
     tree = read("""\
         {{< tabs tabTotal="2" tabID1="pipx" tabID2="manual" tabName1="With pipx" tabName2="Manually (advanced)" >}}

@@ -79,7 +79,10 @@ _KEEP_NOTES = "_bot_keep_notes"  # env key: keep footnotes no reference in this 
 _INLINE_CHECK_EVERY = 64  # inline tokens parsed between deadline checks
 _CHUNK_CHARS = 1 << 18  # parse files larger than this in pieces (memory, see module doc)
 
-_HEADING_ATTRS = re.compile(r"\{:?\s*([.#][^{}]*)\}\s*$")
+# An attribute list's first item: `.class`, `#id` or `key=value` (Python-Markdown attr_list,
+# kramdown); `{name}` or `{env:PATH}` is a placeholder the text means, not one.
+_ATTR_START = r"(?:[.#]|[\w-]+=)"
+_HEADING_ATTRS = re.compile(r"\{:?\s*(" + _ATTR_START + r"[^{}]*)\}\s*$")
 _CLOSING_HASHES = re.compile(r"(?:^|\s+)#+\s*$")
 _ATTR_ID = re.compile(r"(?:^|\s)#([\w\-.:]+)")
 _TOC_MARKERS = frozenset(
@@ -96,10 +99,11 @@ _LABELS = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _TAG = re.compile(r"<[^<>]{0,500}>")
-# MkDocs decorations in running text: icon shortcodes and attribute lists ("{ .md-button }").
+# MkDocs decorations in running text: icon shortcodes and attribute lists ("{ .md-button }",
+# an image's "{ loading=lazy .off-glb }"); they are left as text where nothing takes them.
 _DECORATION = re.compile(
     r":(?:material|octicons|fontawesome|simple)-[\w-]+:"
-    r"|\{\s*:?\s*[.#][^{}\n]*\}|\{:[^{}\n]*\}"
+    r"|\{\s*:?\s*" + _ATTR_START + r"[^{}\n]*\}|\{:[^{}\n]*\}"
 )
 
 
