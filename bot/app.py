@@ -68,6 +68,7 @@ from .outcomes import (
     VoteOutcome,
     Where,
 )
+from .rendering.citation import citation_label
 from .service import KnowledgeService
 from .storage import Store, StoreError
 from .teach import (
@@ -439,7 +440,7 @@ class App:
                     terms=self.terms(state.question),
                     cited=[
                         {
-                            "citation": r.citation.label,
+                            "citation": citation_label(r.citation),
                             "document": r.citation.document,
                             "paragraph": r.citation.paragraph,
                             "source": r.citation.source,

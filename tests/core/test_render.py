@@ -12,6 +12,7 @@ from bot.answer import Answer, Citation, Result
 from bot.discord.send import to_embed
 from bot.errors import KnowledgeError
 from bot.mentions import MentionNames
+from bot.rendering.citation import citation_label
 from bot.rendering.markdown import (
     compose,
     defuse_mentions,
@@ -98,7 +99,7 @@ def test_answer_embed_cites_the_best_passage(service):
     assert [b.text for b in reply.buttons] == ["Full passage", "More results", "👍", "👎"]
     assert len(e.fields) == min(2, len(answer.results) - 1)
     for f, r in zip(e.fields, answer.results[1:]):
-        assert f.name == escape_markdown(r.citation.label)
+        assert f.name == escape_markdown(citation_label(r.citation))
     assert not reply.ephemeral and render_answer(answer, ephemeral=True).ephemeral
     assert_within_limits(reply)
 
