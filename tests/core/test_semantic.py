@@ -435,6 +435,21 @@ def test_a_question_asked_again_is_not_embedded_again(tmp_path: Path, monkeypatc
     assert e.questions == asked + 3
 
 
+def test_a_forgotten_question_is_embedded_again():
+    # bench/semantic_cost.py times the model on a question, then has the hybrid path embed it anew.
+    e = HangingQuestions()
+    q = questions_mod.QuestionEmbedder(e)
+    first = q.embed("who picks the moderators")
+    q.embed("how long is a ban")
+    q.forget("who picks the moderators")
+    q.forget("never asked")  # nothing kept: nothing to do
+    assert e.questions == 2
+    again = q.embed("who picks the moderators")
+    assert e.questions == 3 and np.array_equal(again, first)
+    q.embed("how long is a ban")  # the other question's vector is still kept
+    assert e.questions == 3
+
+
 class InterruptingQuestions(CountingEmbedder):
     """The fake model raising an interrupt (not an Exception) on questions while `fail` is set."""
 
