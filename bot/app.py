@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from .answer import MAX_QUESTION_CHARS, Answer, Result
 from .config import Settings
 from .cooldown import Cooldown
-from .errors import KnowledgeError
+from .errors import KnowledgeDirError, KnowledgeError
 from .gaps import gaps_csv, gaps_page, group_gaps, terms_key
 from .kbfiles import KnowledgeFiles
 from .knowledge import Document
@@ -757,7 +757,8 @@ class App:
                 report = self.service.reload()
             except KnowledgeError as exc:
                 saved = self._audit(actor, "reload", None, "failed", str(exc))
-                return Refused("reload", RELOAD_FAILED, str(exc), audit_saved=saved)
+                folder = exc.problem if isinstance(exc, KnowledgeDirError) else None
+                return Refused("reload", RELOAD_FAILED, str(exc), audit_saved=saved, folder=folder)
         return Reloaded(report, self._audit(actor, "reload", None, "ok", report.diff.counts()))
 
     # ------------------------------------------------------------------ members

@@ -517,12 +517,14 @@ def render_reload(report: ReloadReport) -> ReplyData:
 
 def render_reload_error(exc: BaseException) -> ReplyData:
     """A failed reload: the old knowledge base still answers, and why it failed."""
+    return render_reload_failed(str(exc) or type(exc).__name__)
+
+
+def render_reload_failed(why: str) -> ReplyData:
+    """A failed reload, its reason `why` already worded (plain text: escaped here)."""
     embed = EmbedData(
         title="Reload failed",
-        description=(
-            "The previous knowledge base is still answering questions.\n\n"
-            f"**Why:** {escape_markdown(str(exc) or type(exc).__name__)}"
-        ),
+        description=f"The previous knowledge base is still answering questions.\n\n**Why:** {escape_markdown(why)}",
         footer="Fix the knowledge directory and run /reload again.",
         color=COLOR_ERROR,
     )
