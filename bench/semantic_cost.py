@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         vecs[q] = asked.embed(q)
         embed.append((time.perf_counter() - t) * 1000)
-        asked._recent.pop(q, None)
+        asked.forget(q)
         for fn, out in ((service.ask, times), (bot.ask, own), (lexical.ask, ltimes)):
             t = time.perf_counter()
             fn(q)

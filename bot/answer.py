@@ -53,13 +53,6 @@ class Citation:
     url: str | None = None  # deep link to the passage's place, else None
     page: int | None = None  # PDF page
 
-    @property
-    def label(self) -> str:
-        """ "Title › Section › Subsection · ¶N" (with "p. N" for paged documents)."""
-        head = " › ".join((self.title, *self.section))
-        where = f"p. {self.page} · ¶{self.paragraph}" if self.page is not None else f"¶{self.paragraph}"
-        return f"{head} · {where}"
-
 
 # Why a question got no answer: it had no letters or digits, no searchable words once stop
 # and filler words are gone, or the knowledge base does not answer it.

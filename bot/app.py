@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from .answer import MAX_QUESTION_CHARS, Answer, Result
 from .config import Settings
 from .cooldown import Cooldown
-from .errors import KnowledgeError
+from .errors import KnowledgeDirError, KnowledgeError
 from .gaps import gaps_csv, gaps_page, group_gaps, terms_key
 from .kbfiles import KnowledgeFiles
 from .knowledge import Document
@@ -68,6 +68,7 @@ from .outcomes import (
     VoteOutcome,
     Where,
 )
+from .rendering.citation import citation_label
 from .service import KnowledgeService
 from .storage import Store, StoreError
 from .teach import (
@@ -439,7 +440,7 @@ class App:
                     terms=self.terms(state.question),
                     cited=[
                         {
-                            "citation": r.citation.label,
+                            "citation": citation_label(r.citation),
                             "document": r.citation.document,
                             "paragraph": r.citation.paragraph,
                             "source": r.citation.source,
@@ -756,7 +757,8 @@ class App:
                 report = self.service.reload()
             except KnowledgeError as exc:
                 saved = self._audit(actor, "reload", None, "failed", str(exc))
-                return Refused("reload", RELOAD_FAILED, str(exc), audit_saved=saved)
+                folder = exc.problem if isinstance(exc, KnowledgeDirError) else None
+                return Refused("reload", RELOAD_FAILED, str(exc), audit_saved=saved, folder=folder)
         return Reloaded(report, self._audit(actor, "reload", None, "ok", report.diff.counts()))
 
     # ------------------------------------------------------------------ members

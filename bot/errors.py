@@ -3,6 +3,10 @@ in bot/rendering/errors.py."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
 from .rendering import errors as wording
 
 
@@ -12,6 +16,28 @@ class BotError(Exception):
 
 class KnowledgeError(BotError):
     """The knowledge directory or one of its files cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class FolderProblem:
+    """What is wrong with the knowledge directory itself, as data: the message of the
+    error says it for the command line, and an adapter whose user cannot set KNOWLEDGE_DIR
+    or pass --knowledge (Discord's /reload) words it for them."""
+
+    kind: Literal["missing", "not_a_dir", "unlistable"]
+    root: Path
+    why: str | None = None  # the OS's reason, when it cannot be listed
+
+
+class KnowledgeDirError(KnowledgeError):
+    """The knowledge directory is missing, not a directory, or cannot be listed."""
+
+    def __init__(self, message: str, problem: FolderProblem) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type[KnowledgeDirError], tuple[str, FolderProblem]]:
+        return type(self), (str(self), self.problem)  # two arguments: the default pickles one
 
 
 class ConfigError(BotError):

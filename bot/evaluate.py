@@ -23,7 +23,7 @@ from enum import Enum, auto
 from pathlib import Path
 from typing import Protocol
 
-from .answer import Answer, Result
+from .answer import Answer, Citation, Result
 from .errors import BotError
 from .rendering import errors as wording
 
@@ -61,7 +61,7 @@ class Miss:
 
     question: EvalQuestion  # what was expected: paragraphs or (document, gold) targets, gold phrase
     problems: tuple[Problem, ...]
-    top: str | None  # the top passage's citation label; None when nothing was found
+    top: Citation | None  # the top passage's citation; None when nothing was found
     rank: int | None  # 1-based rank of the first right passage among the results; None: not among them
     confidence: float
 
@@ -158,13 +158,13 @@ def evaluate(asker: Asker, questions: list[EvalQuestion]) -> EvalReport:
 
 def _score(report: EvalReport, q: EvalQuestion, answer: Answer, misses: bool) -> None:
     top = answer.results[0] if answer.results else None
-    label = top.citation.label if top else None
+    cited = top.citation if top else None
     if not q.answerable:
         report.unanswerable += 1
         if not answer.answered:
             report.rejected_unanswerable += 1
         elif misses:
-            report.misses.append(Miss(q, (Problem.ANSWERED_UNANSWERABLE,), label, None, answer.confidence))
+            report.misses.append(Miss(q, (Problem.ANSWERED_UNANSWERABLE,), cited, None, answer.confidence))
         return
     report.answerable += 1
     rank = next((i + 1 for i, r in enumerate(answer.results) if is_hit(q, r)), None)
@@ -189,7 +189,7 @@ def _score(report: EvalReport, q: EvalQuestion, answer: Answer, misses: bool) ->
     if not answer.answered:
         problems.append(Problem.NOT_ANSWERED)
     if problems:
-        report.misses.append(Miss(q, tuple(problems), label, rank, answer.confidence))
+        report.misses.append(Miss(q, tuple(problems), cited, rank, answer.confidence))
 
 
 _FOLD_DROP = re.compile(r"[*`]")

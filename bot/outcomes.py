@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .answer import Answer, Result
+from .errors import FolderProblem
 from .service import ReloadReport
 
 
@@ -93,6 +94,7 @@ class Refused:
     detail: str | None = None  # a reader's or the OS's own message, shown as is
     limit: int | None = None  # the limit that was exceeded (characters, or bytes for a file)
     audit_saved: bool = True  # False: the refusal could not be written to the audit log
+    folder: FolderProblem | None = None  # a reload failed on the knowledge directory itself
 
 
 # ---------------------------------------------------------------------- asking and buttons

@@ -152,13 +152,22 @@ async def _fetch(channel: Any, message_id: int | None) -> discord.Message | None
         return None
 
 
-async def _referenced(message: discord.Message) -> discord.Message | None:
+async def _referenced(message: discord.Message, budget: Lookups) -> discord.Message | None:
+    """The message `message` replies to: sent along, else fetched by the form's deadline
+    (Discord waits 3 s for the form); one that does not come in time counts as none."""
     ref = message.reference
     if ref is None:
         return None
     if isinstance(ref.resolved, discord.Message):
         return ref.resolved
-    return await _fetch(message.channel, ref.message_id)
+    # The time only, not a request of the budget: at most two such fetches per form, while
+    # the request limit is there for a pasted list of mentions.
+    try:
+        async with asyncio.timeout_at(budget.until):
+            return await _fetch(message.channel, ref.message_id)
+    except TimeoutError:
+        log.info("teaching: the replied-to message did not come in time; the form opens without it")
+        return None
 
 
 def _me(bot: KnowledgeBot) -> int:
@@ -187,7 +196,7 @@ async def _asked_under(bot: KnowledgeBot, reply: discord.Message | None, budget:
     drops them), so "Who has @Bob's key?" would read "Who has's key?". None for a reply to
     a slash command (it references no message: AnswerState.spoken keeps its question) or
     when that message is gone."""
-    asked = await _referenced(reply) if reply is not None else None
+    asked = await _referenced(reply, budget) if reply is not None else None
     if asked is None or asked.author.bot:
         return None
     return await _spoken(bot, asked, budget) or None
@@ -197,7 +206,7 @@ async def question_for(bot: KnowledgeBot, message: discord.Message, budget: Look
     """The question a message answers: typically it replies to the bot's no-answer reply,
     under the member's question (or remembered by key, or shown as its title); or it replies
     to the question itself. Empty when it replies to nothing (the teacher types the question)."""
-    parent = await _referenced(message)
+    parent = await _referenced(message, budget)
     if parent is None:
         return ""
     if parent.author.id != _me(bot):

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import KnowledgeError
+from ..errors import FolderProblem, KnowledgeDirError, KnowledgeError
 from ..knowledge import Document, KnowledgeBase, Passage, SkippedFile
 from ..memory import HUGE_FILE_BYTES, TRIM_EVERY, release_memory
 from ..rendering import errors as wording
@@ -96,9 +96,9 @@ def scan_knowledge(root: Path, quiet: bool = False, compare: bool = True) -> Sca
     signatures, which are the same either way)."""
     root = Path(root)
     if not root.exists():
-        raise KnowledgeError(wording.knowledge_dir_missing(root))
+        raise KnowledgeDirError(wording.knowledge_dir_missing(root), FolderProblem("missing", root))
     if not root.is_dir():
-        raise KnowledgeError(wording.knowledge_dir_not_a_dir(root))
+        raise KnowledgeDirError(wording.knowledge_dir_not_a_dir(root), FolderProblem("not_a_dir", root))
     try:
         real_root = root.resolve()
         w = _Walk(quiet, seen={real_root: ""}, roots=[real_root])
@@ -108,7 +108,10 @@ def scan_knowledge(root: Path, quiet: bool = False, compare: bool = True) -> Sca
         for entry, child, cfg in w.folder_links:
             _folder_link(entry, child, cfg, w)
     except OSError as exc:
-        raise KnowledgeError(wording.knowledge_dir_unlistable(root, exc.strerror or exc)) from None
+        why = str(exc.strerror or exc)
+        raise KnowledgeDirError(
+            wording.knowledge_dir_unlistable(root, why), FolderProblem("unlistable", root, why)
+        ) from None
     _file_links(w.links, w.roots, w.files, w.bad, quiet, w.ids)
     files = _one_name_each(root, w.files, w.ids, {child for _, child in w.links}, w.bad, quiet)
     if compare:

@@ -1,5 +1,6 @@
 """Rendering: all user-facing wording and its drawing.
 
+citation  a citation as plain text ("Title › Section · ¶N"): eval report, vote records, tests
 reply     the message shape (ReplyData/EmbedData/…) and Discord's limits
 markdown  Discord's text rules: UTF-16 lengths, shortening without breaking markup, mention
           defusing, safe URLs

@@ -1,13 +1,15 @@
 """Wording that only the Discord adapter shows: its commands' descriptions in Discord's command
-list, the teaching modal, and why an attached file could not be fetched. Pure, like the other
-render modules."""
+list, the teaching modal, why an attached file could not be fetched, and why /reload found no
+usable knowledge directory. Pure, like the other render modules."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import FolderProblem
+from ..outcomes import Refused
 from .markdown import truncate
-from .messages import render_notice
+from .messages import render_notice, render_reload_failed
 from .reply import ReplyData
 
 MODAL_TITLE_LIMIT = 45  # Discord's limits for a modal title and a text input's label
@@ -73,3 +75,37 @@ def render_download_failed(detail: str) -> ReplyData:
             1900,
         )
     )
+
+
+# An admin in Discord can neither set KNOWLEDGE_DIR nor pass --knowledge (the command line's
+# advice): what they can do is tell whoever runs the bot, and what that person would do.
+_MOVED = "or to set KNOWLEDGE_DIR to where the documents are now and restart the bot"
+
+
+def knowledge_dir_problem(problem: FolderProblem) -> str:
+    """Why the knowledge directory cannot be read, for an admin in Discord. It was there
+    when the bot started (it does not start without it): something on the bot's host changed."""
+    root = problem.root
+    if problem.kind == "missing":
+        return (
+            f"the knowledge directory {root} is no longer on the bot's host (moved, deleted or unmounted "
+            f"since the bot started): ask whoever runs the bot to put it back, {_MOVED}"
+        )
+    if problem.kind == "not_a_dir":
+        return (
+            f"the knowledge directory {root} on the bot's host is now a file, not a folder: ask whoever "
+            f"runs the bot to put the folder back, {_MOVED}"
+        )
+    return (
+        f"the bot cannot list its knowledge directory {root} ({problem.why}): ask whoever runs the bot "
+        "to let the bot's user read that folder on its host, or to set KNOWLEDGE_DIR to a folder it can "
+        "read and restart the bot"
+    )
+
+
+def render_discord_reload_failed(refused: Refused) -> ReplyData:
+    """/reload failed: the reason as the console gives it, except for a knowledge directory
+    that is gone or unreadable, which is worded for an admin in Discord (above)."""
+    if refused.folder is not None:
+        return render_reload_failed(knowledge_dir_problem(refused.folder))
+    return render_reload_failed(refused.detail or refused.reason)

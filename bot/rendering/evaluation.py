@@ -4,6 +4,7 @@ for each miss. Pure, like the rest of bot/rendering: bot/evaluate.py measures, t
 from __future__ import annotations
 
 from ..evaluate import EvalReport, Miss, Problem
+from .citation import citation_label
 
 
 def render_eval_report(report: EvalReport) -> str:
@@ -51,4 +52,4 @@ def _problem(problem: Problem, miss: Miss) -> str:
 
 
 def _top(miss: Miss) -> str:
-    return miss.top if miss.top is not None else "nothing"
+    return citation_label(miss.top) if miss.top is not None else "nothing"

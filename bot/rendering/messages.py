@@ -12,6 +12,7 @@ from ..retrieval.snippets import escape_markdown
 from ..semantic.worker import SemanticStatus
 from ..service import KnowledgeDiff, ReloadReport, SourceInfo
 from ..text import MENTION_SYNTAX, clean_invisible
+from .citation import citation_where
 from .markdown import ELLIPSIS, compose, one_line, safe_url, truncate, units
 from .passage import fit_passage, snippet_markdown
 from .reply import (
@@ -61,8 +62,7 @@ def citation_markdown(
         if url and units(url) + units(label) + 4 <= limit:
             return f"[{label}]({url})"
         return truncate(label, limit)
-    where = f"p. {citation.page} · ¶{citation.paragraph}" if citation.page is not None else f"¶{citation.paragraph}"
-    mark = f" · {where}"
+    mark = f" · {citation_where(citation)}"
     url = safe_url(citation.url or citation.source) if link else None
     title = " › ".join(escape_markdown(one_line(t)) for t in (citation.title, *citation.section) if t.strip())
     if url:
@@ -517,12 +517,14 @@ def render_reload(report: ReloadReport) -> ReplyData:
 
 def render_reload_error(exc: BaseException) -> ReplyData:
     """A failed reload: the old knowledge base still answers, and why it failed."""
+    return render_reload_failed(str(exc) or type(exc).__name__)
+
+
+def render_reload_failed(why: str) -> ReplyData:
+    """A failed reload, its reason `why` already worded (plain text: escaped here)."""
     embed = EmbedData(
         title="Reload failed",
-        description=(
-            "The previous knowledge base is still answering questions.\n\n"
-            f"**Why:** {escape_markdown(str(exc) or type(exc).__name__)}"
-        ),
+        description=f"The previous knowledge base is still answering questions.\n\n**Why:** {escape_markdown(why)}",
         footer="Fix the knowledge directory and run /reload again.",
         color=COLOR_ERROR,
     )

@@ -113,6 +113,11 @@ class QuestionEmbedder:
                 self._recent.popitem(last=False)
         return vector
 
+    def forget(self, question: str) -> None:
+        """Drop `question`'s kept vector, if any: its next `embed` asks the model again."""
+        with self._lock:
+            self._recent.pop(question, None)
+
 
 def _serve(jobs: queue.SimpleQueue[_Call | None], embedder: Embedder) -> None:
     while (call := jobs.get()) is not None:

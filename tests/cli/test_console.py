@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -112,6 +113,18 @@ def test_reload_success_and_rollback(tmp_path):
     text = out.getvalue()
     assert "Reload failed" in text and "still answering" in text
     assert "· ¶3" in text  # the old knowledge base still answers
+
+
+def test_a_console_reload_without_the_knowledge_folder_keeps_the_command_line_advice(tmp_path):
+    # The console's user runs the bot: KNOWLEDGE_DIR and --knowledge are theirs to set.
+    kdir = make_knowledge(tmp_path / "knowledge")
+    service = KnowledgeService.open(kdir)
+    s = Settings(knowledge_dir=kdir, feedback_file=tmp_path / "fb.jsonl", data_dir=tmp_path / "data")
+    shutil.rmtree(kdir)
+    out = io.StringIO()
+    run_console(service, s, io.StringIO("/reload\n"), out)
+    text = " ".join(out.getvalue().replace("│", " ").split())  # the box's lines, joined
+    assert "does not exist" in text and "set KNOWLEDGE_DIR (or pass --knowledge DIR)" in text
 
 
 def test_quit_stops_reading(tmp_path):

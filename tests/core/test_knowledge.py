@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import logging
+import pickle
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.documents.loader import load_knowledge
-from bot.errors import KnowledgeError
+from bot.errors import FolderProblem, KnowledgeDirError, KnowledgeError
 from bot.knowledge import SavedSections, section_arrays
 from tests.conftest import KNOWLEDGE, SEED_NAME
 
@@ -88,6 +89,19 @@ def test_missing_and_empty_directories_name_the_directory(tmp_path: Path):
         load_knowledge(tmp_path / "nope")
     with pytest.raises(KnowledgeError, match=str(tmp_path)):
         load_knowledge(tmp_path)
+
+
+def test_a_missing_or_file_knowledge_directory_carries_what_is_wrong(tmp_path: Path):
+    # Discord's /reload words these for its admin; the message stays the command line's.
+    with pytest.raises(KnowledgeDirError) as missing:
+        load_knowledge(tmp_path / "nope")
+    assert missing.value.problem == FolderProblem("missing", tmp_path / "nope")
+    again = pickle.loads(pickle.dumps(missing.value))
+    assert str(again) == str(missing.value) and again.problem == missing.value.problem
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(KnowledgeDirError) as not_a_dir:
+        load_knowledge(tmp_path / "file")
+    assert not_a_dir.value.problem.kind == "not_a_dir" and "KNOWLEDGE_DIR" in str(not_a_dir.value)
 
 
 def test_no_loadable_file_is_an_error(tmp_path: Path):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from pathlib import Path
 
 import discord
 from hypothesis import given, settings
@@ -10,8 +12,11 @@ from hypothesis import strategies as st
 
 from bot.answer import Answer, Citation, Result
 from bot.discord.send import to_embed
-from bot.errors import KnowledgeError
+from bot.errors import FolderProblem, KnowledgeError
 from bot.mentions import MentionNames
+from bot.outcomes import RELOAD_FAILED, Refused
+from bot.rendering.citation import citation_label
+from bot.rendering.discord import render_discord_reload_failed
 from bot.rendering.markdown import (
     compose,
     defuse_mentions,
@@ -98,7 +103,7 @@ def test_answer_embed_cites_the_best_passage(service):
     assert [b.text for b in reply.buttons] == ["Full passage", "More results", "👍", "👎"]
     assert len(e.fields) == min(2, len(answer.results) - 1)
     for f, r in zip(e.fields, answer.results[1:]):
-        assert f.name == escape_markdown(r.citation.label)
+        assert f.name == escape_markdown(citation_label(r.citation))
     assert not reply.ephemeral and render_answer(answer, ephemeral=True).ephemeral
     assert_within_limits(reply)
 
@@ -419,6 +424,19 @@ def test_reload_reports_counts_changes_and_time(service):
     assert reply.ephemeral
     err = render_reload_error(KnowledgeError("knowledge directory /x does not exist"))
     assert "still answering" in err.embeds[0].description and "/x does not exist" in err.embeds[0].description
+
+
+def test_an_unlistable_knowledge_directory_is_worded_for_an_admin_in_discord():
+    folder = FolderProblem("unlistable", Path("/srv/kb"), "Permission denied")
+    refused = Refused(
+        "reload", RELOAD_FAILED, "cannot list knowledge directory /srv/kb: Permission denied", folder=folder
+    )
+    why = unescape(render_discord_reload_failed(refused).embeds[0].description).split("Why:** ", 1)[1]
+    assert why.startswith("the bot cannot list its knowledge directory /srv/kb (Permission denied)")
+    assert "ask whoever runs the bot" in why and "--knowledge" not in why
+    # Any other reason reads as the console gives it.
+    other = render_discord_reload_failed(dataclasses.replace(refused, folder=None))
+    assert other == render_reload_error(KnowledgeError(refused.detail or ""))
 
 
 def test_cooldown_message_is_friendly():

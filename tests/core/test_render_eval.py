@@ -43,10 +43,10 @@ ANSWERS = {
 def test_misses_are_data():
     report = evaluate(Fixed(ANSWERS), QUESTIONS)
     assert [(m.question.q, m.problems, m.top, m.rank) for m in report.misses] == [
-        ("second?", (Problem.WRONG_TOP, Problem.NOT_ANSWERED), "T · ¶4", 2),
-        ("lacks?", (Problem.SNIPPET_LACKS_GOLD,), "T · ¶1", 1),
+        ("second?", (Problem.WRONG_TOP, Problem.NOT_ANSWERED), Citation("a.md", "T", 4), 2),
+        ("lacks?", (Problem.SNIPPET_LACKS_GOLD,), Citation("a.md", "T", 1), 1),
         ("found nothing?", (Problem.WRONG_TOP,), None, None),
-        ("unanswerable?", (Problem.ANSWERED_UNANSWERABLE,), "T · ¶2", None),
+        ("unanswerable?", (Problem.ANSWERED_UNANSWERABLE,), Citation("a.md", "T", 2), None),
     ]
     assert all(isinstance(m, Miss) for m in report.misses)
 

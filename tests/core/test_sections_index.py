@@ -9,6 +9,7 @@ import numpy as np
 
 from bot.answer import AnswerEngine, Citation
 from bot.builder import build_knowledge
+from bot.rendering.citation import citation_label
 from bot.retrieval.bm25 import BM25Params, Index
 from bot.service import KnowledgeService
 from bot.store import load_built, save_built
@@ -83,12 +84,15 @@ def test_heading_words_find_the_section_and_the_label_shows_the_path(tmp_path: P
     best = engine.ask("how do I activate the environment").best
     assert best is not None
     assert best.citation.section == ("Activating the environment",)
-    assert best.citation.label == f"Managing environments › Activating the environment · ¶{best.citation.paragraph}"
+    assert (
+        citation_label(best.citation)
+        == f"Managing environments › Activating the environment · ¶{best.citation.paragraph}"
+    )
 
 
 def test_pdf_citation_shows_the_page():
     c = Citation("rules.pdf", "Rules", 7, section=("Conduct",), page=4)
-    assert c.label == "Rules › Conduct · p. 4 · ¶7"
+    assert citation_label(c) == "Rules › Conduct · p. 4 · ¶7"
 
 
 def _index(head: list[list[str]] | None, weight: float) -> Index:

@@ -15,6 +15,7 @@ import pytest
 
 from bot.answer import AnswerEngine, EngineConfig
 from bot.documents.loader import load_knowledge
+from bot.rendering.citation import citation_label
 from bot.retrieval.answerability import AnswerParams, answer_model
 from bot.retrieval.bm25 import Index
 from bot.retrieval.fusion import FusionParams, fuse
@@ -420,8 +421,8 @@ def test_a_question_asked_again_is_not_embedded_again(tmp_path: Path, monkeypatc
     asked = e.questions
     again = service.ask("when should I water tomatoes", top_k=5)
     assert again.hybrid and e.questions == asked
-    assert [(r.citation.label, r.score) for r in again.results[:3]] == [
-        (r.citation.label, r.score) for r in first.results
+    assert [(citation_label(r.citation), r.score) for r in again.results[:3]] == [
+        (citation_label(r.citation), r.score) for r in first.results
     ]
     e.hang.set()  # a kept vector needs no model: still hybrid while it hangs
     try:
@@ -432,6 +433,21 @@ def test_a_question_asked_again_is_not_embedded_again(tmp_path: Path, monkeypatc
         service.ask(question)
     service.ask("when should I water tomatoes")
     assert e.questions == asked + 3
+
+
+def test_a_forgotten_question_is_embedded_again():
+    # bench/semantic_cost.py times the model on a question, then has the hybrid path embed it anew.
+    e = HangingQuestions()
+    q = questions_mod.QuestionEmbedder(e)
+    first = q.embed("who picks the moderators")
+    q.embed("how long is a ban")
+    q.forget("who picks the moderators")
+    q.forget("never asked")  # nothing kept: nothing to do
+    assert e.questions == 2
+    again = q.embed("who picks the moderators")
+    assert e.questions == 3 and np.array_equal(again, first)
+    q.embed("how long is a ban")  # the other question's vector is still kept
+    assert e.questions == 3
 
 
 class InterruptingQuestions(CountingEmbedder):

@@ -15,6 +15,7 @@ import pytest
 
 from bot.errors import KnowledgeError
 from bot.knowledge import SavedSections
+from bot.rendering.citation import citation_label
 from bot.service import KnowledgeService
 from bot.store import FORMAT_VERSION, cache_dir
 from tests.conftest import KNOWLEDGE, SEED_NAME
@@ -36,7 +37,7 @@ def answers(service: KnowledgeService, questions=("why Ramstein?", "how are mode
     out = []
     for q in questions:
         a = service.ask(q)
-        out.append((a.answered, [(r.citation.label, round(r.score, 5), r.snippet.text) for r in a.results]))
+        out.append((a.answered, [(citation_label(r.citation), round(r.score, 5), r.snippet.text) for r in a.results]))
     return out
 
 

@@ -384,3 +384,19 @@ def test_the_check_finds_a_report_composed_in_the_core(tmp_path: Path) -> None:
         "'no misses'",
         "f'{report.answerable} answerable'",
     ]
+
+
+def test_the_citation_is_data_worded_in_rendering() -> None:
+    """bot/answer.py's Citation holds fields only: its label ("Title › Section · ¶N") is
+    composed by bot/rendering/citation.py, the same place text the Discord citation uses."""
+    from bot.answer import Citation
+    from bot.rendering.citation import citation_label
+    from bot.rendering.messages import citation_markdown
+
+    tree = ast.parse((ROOT / "bot" / "answer.py").read_text(encoding="utf-8"))
+    (cls,) = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == "Citation"]
+    body = cls.body[1:] if isinstance(cls.body[0], ast.Expr) else cls.body  # past the docstring
+    assert all(isinstance(n, ast.AnnAssign) for n in body), "Citation computes something"
+    for c in (Citation("a.md", "Guide", 3, section=("Install", "Linux")), Citation("r.pdf", "Rules", 7, page=4)):
+        assert citation_label(c) == citation_markdown(c, link=False)
+    assert citation_label(Citation("r.pdf", "Rules", 7, section=("Conduct",), page=4)) == "Rules › Conduct · p. 4 · ¶7"

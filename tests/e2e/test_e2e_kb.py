@@ -12,6 +12,7 @@ import asyncio
 import csv
 import io
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -303,6 +304,33 @@ async def test_a_teaching_form_submitted_late_or_after_a_restart_is_saved(
     # Each cites the message it was taught from: the no-answer reply, the member's answer.
     assert f'source: "{base}/{no_answer["id"]}"' in "".join(saved.values())
     assert f'source: "{base}/{answer["id"]}"' in "".join(saved.values())
+
+
+async def test_a_slow_fetch_of_the_replied_to_message_still_opens_the_teaching_form(
+    fake: FakeDiscord, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The message a teacher's answer replies under is fetched when Discord did not send it
+    along; that fetch had no time limit, so a slow Discord held the form past the 3 s Discord
+    waits for it ("This interaction failed"). Now it is given up at the form's deadline."""
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+        question, no_answer = await run.ask_mention(RELAY_QUESTION)
+        answer = await fake.send_message(RELAY_ANSWER, author=fake.owner, reply_to=no_answer)
+        # Discord sends a reply's referenced message one level deep (the fake sends them all):
+        # the member's question under the no-answer reply then comes only by a fetch, slowly.
+        fake.messages[no_answer["id"]].pop("referenced_message")
+        slow = fake.delay_next("GET", f"/channels/{fake.channel_id}/messages/{question['id']}", 5.0)
+        caplog.set_level(logging.INFO, logger="bot.discord.teaching")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        modal = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", answer, user=fake.owner)
+        )
+        assert loop.time() - started < 2.0 and slow.hits == 1
+        assert modal.type == 9  # the form opened, its question from the no-answer reply's title
+        assert fake.modal_fields(modal)["question"]["value"] == RELAY_QUESTION
+        assert fake.modal_fields(modal)["answer"]["value"] == RELAY_ANSWER
+        assert any("replied-to message" in r.getMessage() for r in caplog.records)
 
 
 async def test_teaching_refusals_leave_the_knowledge_folder_unchanged(fake: FakeDiscord, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import dataclasses
 import json
 import logging
 import re
+import shutil
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -708,6 +709,24 @@ async def test_failed_reload_keeps_the_old_knowledge_and_says_why(tmp_path):
     await invoke(bot, cog, "reload", it)
     text = it.outbox[0].text()
     assert "Reload failed" in text and "still answering" in text and "has no documents" in text
+    assert bot.service.inner.ask("why Ramstein?").best.citation.paragraph == 3
+
+
+@pytest.mark.parametrize("gone", ["missing", "a file"])
+async def test_a_reload_without_the_knowledge_folder_says_what_an_admin_in_discord_can_do(tmp_path, gone):
+    """The reason was the command line's ("set KNOWLEDGE_DIR (or pass --knowledge DIR)"):
+    an admin in Discord can do neither. It now says whom to ask, and what they would do."""
+    bot = make_bot(tmp_path, admin_user_ids=frozenset({10}))
+    kdir = bot.settings.knowledge_dir
+    shutil.rmtree(kdir)
+    if gone == "a file":
+        kdir.write_text("not a folder")
+    it = FakeInteraction(bot, FakeUser(10), command_name="reload")
+    await invoke(bot, AdminCog(bot), "reload", it)
+    text = it.outbox[0].text().replace("\\", "")  # as Discord draws the escapes
+    assert "Reload failed" in text and "still answering" in text and str(kdir) in text
+    assert "ask whoever runs the bot" in text and "KNOWLEDGE_DIR" in text and "restart the bot" in text
+    assert "--knowledge" not in text and "pass" not in text
     assert bot.service.inner.ask("why Ramstein?").best.citation.paragraph == 3
 
 

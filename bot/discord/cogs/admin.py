@@ -12,12 +12,11 @@ from discord.ext import commands
 
 from ...errors import KnowledgeError
 from ...outcomes import RELOAD_FAILED, Refused
-from ...rendering.discord import COMMAND_HELP
+from ...rendering.discord import COMMAND_HELP, render_discord_reload_failed
 from ...rendering.kb import render_refused, render_reloaded
 from ...rendering.messages import (
     example_question,
     render_help,
-    render_reload_error,
     render_sources,
 )
 from ...watch import KnowledgeWatcher
@@ -59,7 +58,7 @@ class AdminCog(commands.Cog, name="Admin"):
                 await respond(interaction, render_refused(outcome))
                 return
             log.warning("reload failed, keeping the old knowledge base: %s", outcome.detail)
-            await respond(interaction, render_reload_error(KnowledgeError(outcome.detail or outcome.reason)))
+            await respond(interaction, render_discord_reload_failed(outcome))
             return
         await respond(interaction, render_reloaded(outcome))
 
