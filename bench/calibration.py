@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results"
 
-from bot.retrieval.answerability import answer_model  # noqa: E402
+from bot.retrieval.answerability import PRODUCT, answer_model  # noqa: E402
 
 MODEL_IDS = {
     "lexical": None,
@@ -46,12 +46,16 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         parts.append(np.load(path))
     feats = tuple(parts[0]["features"])
-    missing = [f for f in model.model.features if f not in feats]
+    wanted = {s for f in model.model.features for s in f.split(PRODUCT)}
+    missing = sorted(wanted - set(feats))
     if missing:
         print(f"cached signals lack {missing}: run bench/fit_answerability.py first", file=sys.stderr)
         return 2
-    # The cache holds every signal collected; the model reads the fitted ones.
-    X = np.vstack([p["X"] for p in parts])[:, [feats.index(f) for f in model.model.features]]
+    # The cache holds every signal collected; the model reads the fitted ones (and products).
+    rows = np.vstack([p["X"] for p in parts])
+    X = np.column_stack(
+        [np.prod([rows[:, feats.index(s)] for s in f.split(PRODUCT)], axis=0) for f in model.model.features]
+    )
     y = np.concatenate([p["y"] for p in parts]).astype(bool)
     answerable = np.concatenate([p["answerable"] for p in parts]).astype(bool)
     p = model.model.probabilities(X)

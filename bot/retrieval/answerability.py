@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -38,6 +38,15 @@ LEXICAL_SIGNALS = (
 )
 DENSE_SIGNALS = ("cosine", "sentence_cosine", "cosine_margin")
 FLOOR_REJECTION = 0.90  # share of the fitting negatives the floor must still reject
+PRODUCT = "*"  # a fitted feature "a*b" is the product of signals a and b
+
+
+def feature_value(signals: Mapping[str, float], feature: str) -> float:
+    """One input of a fitted model: a signal, or the product of signals ("cosine*share":
+    pairwise products let a linear model weigh one signal by another)."""
+    if PRODUCT not in feature:
+        return signals.get(feature, 0.0)
+    return math.prod(signals.get(part, 0.0) for part in feature.split(PRODUCT))
 
 
 @dataclass(frozen=True)
@@ -70,10 +79,10 @@ class AnswerModel:
 
     @property
     def dense(self) -> bool:
-        return any(f in DENSE_SIGNALS for f in self.model.features)
+        return any(part in DENSE_SIGNALS for f in self.model.features for part in f.split(PRODUCT))
 
     def probability(self, signals: dict[str, float]) -> float:
-        return self.model.probability([signals.get(f, 0.0) for f in self.model.features])
+        return self.model.probability([feature_value(signals, f) for f in self.model.features])
 
     def answers(self, probability: float, hit: Hit, rule: AnswerParams) -> bool:
         """The verdict: the probability reaches the threshold (ANSWER_THRESHOLD when set,

