@@ -27,6 +27,8 @@ from bot.rendering.markdown import (
     units,
 )
 from bot.rendering.messages import (
+    COLOR_HIGH,
+    COLOR_MEDIUM,
     NAMED,
     citation_markdown,
     example_question,
@@ -106,6 +108,16 @@ def test_answer_embed_cites_the_best_passage(service):
         assert f.name == escape_markdown(citation_label(r.citation))
     assert not reply.ephemeral and render_answer(answer, ephemeral=True).ephemeral
     assert_within_limits(reply)
+
+
+def test_answer_footer_and_colour_say_how_sure(service):
+    """At 80 % and above the answer is green and asks no check; below, yellow with the hint."""
+    answer = service.ask("why Ramstein?")
+    assert answer.answered
+    sure = render_answer(dataclasses.replace(answer, confidence=0.8)).embeds[0]
+    assert (sure.footer, sure.color) == ("Confidence: 80 %", COLOR_HIGH)
+    unsure = render_answer(dataclasses.replace(answer, confidence=0.794)).embeds[0]
+    assert (unsure.footer, unsure.color) == ("Confidence: 79 % · check the cited passage", COLOR_MEDIUM)
 
 
 def test_citation_links_to_the_source_when_known(tmp_path):
