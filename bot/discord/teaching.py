@@ -36,7 +36,7 @@ from ..rendering.kb import render_refused, render_taught
 from ..rendering.messages import question_from_title
 from ..teach import MAX_ANSWER_CHARS
 from .actors import actor_for
-from .mentions import FORM_DEADLINE_S, Lookups, mention_names
+from .mentions import FORM_DEADLINE_S, LOOKUP_FAILED, Lookups, mention_names
 from .messages import answer_title, spoken_question, spoken_text
 from .replies import guarded, reply_with
 
@@ -148,7 +148,8 @@ async def _fetch(channel: Any, message_id: int | None) -> discord.Message | None
         return None
     try:
         return await channel.fetch_message(message_id)
-    except discord.HTTPException:
+    except LOOKUP_FAILED as exc:  # gone, hidden or the network: the form opens without it
+        log.info("teaching: the replied-to message could not be fetched (%s: %s)", type(exc).__name__, exc)
         return None
 
 

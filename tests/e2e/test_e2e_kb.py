@@ -333,6 +333,39 @@ async def test_a_slow_fetch_of_the_replied_to_message_still_opens_the_teaching_f
         assert any("replied-to message" in r.getMessage() for r in caplog.records)
 
 
+async def test_a_network_failure_fetching_the_replied_to_message_still_opens_the_teaching_form(
+    fake: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fetch of the message a teacher's answer replies under caught only Discord's
+    refusals: a connection dropped under it failed the form ("Something went wrong"). Now the
+    form opens as if that message were gone, its question from the no-answer reply's title,
+    from the message command and from the Teach an answer button alike."""
+    import aiohttp
+    import discord
+
+    async def offline(self: object, message_id: int) -> discord.Message:
+        raise aiohttp.ClientOSError(104, "Connection reset by peer")
+
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+        question, no_answer = await run.ask_mention(RELAY_QUESTION)
+        answer = await fake.send_message(RELAY_ANSWER, author=fake.owner, reply_to=no_answer)
+        fake.messages[no_answer["id"]].pop("referenced_message")  # the question comes only by a fetch
+        monkeypatch.setattr(discord.abc.Messageable, "fetch_message", offline)
+        modal = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", answer, user=fake.owner)
+        )
+        assert modal.type == 9, modal  # the form, not an error message
+        assert fake.modal_fields(modal)["question"]["value"] == RELAY_QUESTION
+        assert fake.modal_fields(modal)["answer"]["value"] == RELAY_ANSWER
+        teach = button_id(no_answer, "teach")
+        modal = await fake.wait_for_interaction_response(
+            await fake.click_button(fake.messages[no_answer["id"]], teach, user=fake.owner)
+        )
+        assert modal.type == 9, modal
+        assert fake.modal_fields(modal)["question"]["value"] == RELAY_QUESTION
+
+
 async def test_teaching_refusals_leave_the_knowledge_folder_unchanged(fake: FakeDiscord, tmp_path: Path) -> None:
     teacher_role = fake.make_role("Teacher")
     carol = fake.make_user("carol", role_ids=[teacher_role["id"]])
