@@ -30,6 +30,7 @@ from ..rendering.discord import (
     MODAL_TITLE_LIMIT,
     PLACEHOLDER_LIMIT,
     TEACH_COMMAND,
+    render_discord_refused,
     render_teach_modal,
 )
 from ..rendering.kb import render_refused, render_taught
@@ -125,7 +126,9 @@ async def submit_teaching(interaction: discord.Interaction, question: str, answe
     names = await mention_names(bot, interaction.guild, (question, answer)) if actor.may_teach else None
     # A bot's message never gets this far: the form does not open for one (teach_precheck).
     result = await asyncio.to_thread(bot.app.teach, actor, question, answer, source, names=names)
-    await reply_with(interaction, render_taught(result) if isinstance(result, Taught) else render_refused(result))
+    await reply_with(
+        interaction, render_taught(result) if isinstance(result, Taught) else render_discord_refused(result)
+    )
 
 
 async def on_teach_submit(interaction: discord.Interaction) -> None:
