@@ -91,12 +91,6 @@ class Answer:
     def best(self) -> Result | None:
         return self.results[0] if self.results else None
 
-    @property
-    def confidence_label(self) -> str:
-        if not self.answered:
-            return "no answer"
-        return "high" if self.confidence >= 0.8 else "medium"
-
 
 @dataclass(frozen=True)
 class EngineConfig:

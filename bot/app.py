@@ -26,9 +26,9 @@ from datetime import UTC, datetime
 from .answer import MAX_QUESTION_CHARS, Answer, Result
 from .config import Settings
 from .cooldown import Cooldown
-from .errors import KnowledgeDirError, KnowledgeError
+from .errors import FolderProblem, KnowledgeError, folder_problem
 from .gaps import gaps_csv, gaps_page, group_gaps, terms_key
-from .kbfiles import KnowledgeFiles
+from .kbfiles import FileProblem, KnowledgeFiles
 from .knowledge import Document
 from .mentions import MentionNames, readable_mentions
 from .outcomes import (
@@ -253,11 +253,12 @@ class App:
         target: str | None = None,
         detail: str | None = None,
         limit: int | None = None,
+        folder: FolderProblem | None = None,
     ) -> Refused:
         if reason == NOT_ADMIN and detail is None:
             detail = actor.not_home  # Manage Server here, which does not count here: why
         saved = self._audit(actor, action, target, "refused", f"{reason}{': ' + detail if detail else ''}")
-        return Refused(action, reason, detail, limit, saved)
+        return Refused(action, reason, detail, limit, saved, folder)
 
     def refuse(self, actor: Actor, action: str, reason: str) -> Refused:
         """A refusal the adapter made itself (a command check that ran first), audited like
@@ -568,8 +569,8 @@ class App:
             rel = self._learned_path_for(question)
             replaced = (self.service.knowledge_dir / rel).exists()
             result = self.files.put(rel, data, replace=True)
-        if isinstance(result, tuple):
-            return self._refuse(actor, "teach", result[0], rel, result[1])
+        if isinstance(result, FileProblem):
+            return self._refuse(actor, "teach", result.reason, rel, result.detail, folder=result.folder)
         info = self.learned_info(rel) or LearnedInfo(rel, question, today, source, taught_by)
         resolved = self._resolve_gaps(question, rel)
         try:
@@ -661,8 +662,8 @@ class App:
                 return self._refuse(actor, "kb add", EXISTS, rel, f"{UPLOADS_DIR}/{clash}")
             replaced = (folder / clean).exists()
             result = self.files.put(rel, data, replace)
-        if isinstance(result, tuple):
-            return self._refuse(actor, "kb add", result[0], rel, result[1])
+        if isinstance(result, FileProblem):
+            return self._refuse(actor, "kb add", result.reason, rel, result.detail, folder=result.folder)
         resolved = self._resolve_gaps(None, rel)
         saved = self._audit(actor, "kb add", rel, "ok", "replaced" if replaced else None)
         return KbAdded(rel, result, replaced, saved, resolved)
@@ -691,8 +692,8 @@ class App:
             if rel is None:
                 return self._refuse(actor, "kb remove", NOT_FOUND, document[:200], document[:200])
             result = self.files.remove(rel)
-        if isinstance(result, tuple):
-            return self._refuse(actor, "kb remove", result[0], rel, result[1])
+        if isinstance(result, FileProblem):
+            return self._refuse(actor, "kb remove", result.reason, rel, result.detail, folder=result.folder)
         if rel.startswith(LEARNED_DIR + "/"):
             try:
                 self.store.remove_learned(rel)
@@ -757,8 +758,7 @@ class App:
                 report = self.service.reload()
             except KnowledgeError as exc:
                 saved = self._audit(actor, "reload", None, "failed", str(exc))
-                folder = exc.problem if isinstance(exc, KnowledgeDirError) else None
-                return Refused("reload", RELOAD_FAILED, str(exc), audit_saved=saved, folder=folder)
+                return Refused("reload", RELOAD_FAILED, str(exc), audit_saved=saved, folder=folder_problem(exc))
         return Reloaded(report, self._audit(actor, "reload", None, "ok", report.diff.counts()))
 
     # ------------------------------------------------------------------ members

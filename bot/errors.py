@@ -40,6 +40,11 @@ class KnowledgeDirError(KnowledgeError):
         return type(self), (str(self), self.problem)  # two arguments: the default pickles one
 
 
+def folder_problem(exc: BaseException) -> FolderProblem | None:
+    """What is wrong with the knowledge directory, when that is why `exc` was raised."""
+    return exc.problem if isinstance(exc, KnowledgeDirError) else None
+
+
 class ConfigError(BotError):
     """A configuration value is missing or invalid (the message names the key)."""
 

@@ -1,7 +1,8 @@
 """Changing the knowledge folder as one step with its reload: a file is written (or
 removed) and the knowledge base reloaded; when the file does not become a document or the
 reload fails, the folder is put back exactly as it was (the previous file with its times,
-or none, and no folder left behind) and with it the knowledge base."""
+or none, and no folder left behind) and with it the knowledge base. A knowledge directory
+that is gone or no directory is not recreated: nothing is written, and the problem is said."""
 
 from __future__ import annotations
 
@@ -9,22 +10,31 @@ import logging
 import os
 import secrets
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import KnowledgeError
-from .outcomes import EXISTS, NOT_SAVED, RELOAD_FAILED, UNPARSEABLE
+from .documents.loader import check_knowledge_root
+from .errors import FolderProblem, KnowledgeDirError, KnowledgeError, folder_problem
+from .outcomes import EXISTS, KNOWLEDGE_DIR_UNUSABLE, NOT_SAVED, RELOAD_FAILED, UNPARSEABLE
 from .rendering import errors as wording
 from .service import KnowledgeService, ReloadReport
 
 log = logging.getLogger(__name__)
 
-Problem = tuple[str, str | None]  # (reason code, detail)
+
+@dataclass(frozen=True, slots=True)
+class FileProblem:
+    """Why a change of the knowledge folder was not made (it is as it was)."""
+
+    reason: str  # a reason code of bot/outcomes.py
+    detail: str | None = None
+    folder: FolderProblem | None = None  # the knowledge directory itself is missing or unreadable
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so readers see the old file or the new one, never half.
-    The temporary file is hidden (a dot name), so a reload running meanwhile skips it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write `data` to `path` (its folder must exist) so readers see the old file or the new
+    one, never half. The temporary file is hidden (a dot name), so a reload running meanwhile
+    skips it."""
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -52,35 +62,48 @@ class KnowledgeFiles:
     def _skip_reason(self, rel: str) -> str | None:
         return next((s.reason for s in self.service.knowledge.skipped if s.path == rel), None)
 
-    def put(self, rel: str, data: bytes, replace: bool) -> ReloadReport | Problem:
-        """Write a knowledge file atomically and reload; if the file does not become a
-        document or the reload fails, put the folder back as it was (the previous file, with
-        its time, or none) and the knowledge base with it. Returns the reload report, or
-        (reason, detail). The caller serialises changes."""
+    def _unusable_root(self) -> FileProblem | None:
+        try:
+            check_knowledge_root(self.service.knowledge_dir)
+        except KnowledgeDirError as exc:
+            return FileProblem(KNOWLEDGE_DIR_UNUSABLE, str(exc), exc.problem)
+        return None
+
+    def put(self, rel: str, data: bytes, replace: bool) -> ReloadReport | FileProblem:
+        """Write a knowledge file (`rel`: at the top of the knowledge directory or one folder
+        down, that folder made if missing) atomically and reload; if the file does not become a document or the
+        reload fails, put the folder back as it was (the previous file, with its time, or
+        none) and the knowledge base with it. The caller serialises changes."""
+        # A knowledge directory that went away (deleted, unmounted) must not come back with
+        # just this file in it: the reload would then swap the whole knowledge base for it.
+        unusable = self._unusable_root()
+        if unusable is not None:
+            return unusable
         path = self.service.knowledge_dir / rel
         made_folder = not path.parent.exists()  # removed again on failure: "as it was"
         backup: Path | None = None
         if path.exists():
             if not replace:
-                return EXISTS, rel
+                return FileProblem(EXISTS, rel)
             backup = path.with_name(f".backup-{secrets.token_hex(4)}-{path.name}")
             os.replace(path, backup)  # keeps its mtime: restoring it restores the signature
         try:
+            path.parent.mkdir(exist_ok=True)  # not parents=True: never the knowledge directory itself
             write_atomically(path, data)
         except OSError as exc:
             if backup is not None:
                 os.replace(backup, path)
             self._drop_folder(path.parent, made_folder)
-            return NOT_SAVED, exc.strerror or str(exc)
+            return self._unusable_root() or FileProblem(NOT_SAVED, exc.strerror or str(exc))
         try:
             report = self.service.reload()
         except KnowledgeError as exc:
             self._undo(path, backup, made_folder, reload=False)
-            return RELOAD_FAILED, str(exc)
+            return FileProblem(RELOAD_FAILED, str(exc), folder_problem(exc))
         if not self._has_document(rel):
             reason = self._skip_reason(rel) or wording.NO_READER_YET
             self._undo(path, backup, made_folder, reload=True)
-            return UNPARSEABLE, reason
+            return FileProblem(UNPARSEABLE, reason)
         if backup is not None:
             backup.unlink(missing_ok=True)
         return report
@@ -105,18 +128,21 @@ class KnowledgeFiles:
         except (OSError, KnowledgeError) as exc:
             log.error("could not put %s back as it was: %s", path, exc)
 
-    def remove(self, rel: str) -> ReloadReport | Problem:
+    def remove(self, rel: str) -> ReloadReport | FileProblem:
         """Delete a knowledge file and reload; a failed reload puts the file back."""
+        unusable = self._unusable_root()
+        if unusable is not None:
+            return unusable
         path = self.service.knowledge_dir / rel
         aside = path.with_name(f".removing-{secrets.token_hex(4)}-{path.name}")
         try:
             os.replace(path, aside)
         except OSError as exc:
-            return NOT_SAVED, exc.strerror or str(exc)
+            return self._unusable_root() or FileProblem(NOT_SAVED, exc.strerror or str(exc))
         try:
             report = self.service.reload()
         except KnowledgeError as exc:
             os.replace(aside, path)
-            return RELOAD_FAILED, str(exc)
+            return FileProblem(RELOAD_FAILED, str(exc), folder_problem(exc))
         aside.unlink(missing_ok=True)
         return report

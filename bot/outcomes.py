@@ -78,7 +78,9 @@ BAD_NAME = "bad_name"
 RESERVED_NAME = "reserved_name"
 EXISTS = "exists"
 UNPARSEABLE = "unparseable"  # detail: the reader's reason
-RELOAD_FAILED = "reload_failed"  # detail: why
+RELOAD_FAILED = "reload_failed"  # detail: why; folder: set when it was the knowledge directory
+# The knowledge directory is missing or not a directory, so a change was not even tried:
+KNOWLEDGE_DIR_UNUSABLE = "knowledge_dir_unusable"  # detail: the loader's message; folder: what
 NOT_FOUND = "not_found"
 NOT_REMOVABLE = "not_removable"  # e.g. the seed article outside uploads/ and learned/
 NOT_SAVED = "not_saved"  # the file could not be written (disk full, read-only)
@@ -94,7 +96,7 @@ class Refused:
     detail: str | None = None  # a reader's or the OS's own message, shown as is
     limit: int | None = None  # the limit that was exceeded (characters, or bytes for a file)
     audit_saved: bool = True  # False: the refusal could not be written to the audit log
-    folder: FolderProblem | None = None  # a reload failed on the knowledge directory itself
+    folder: FolderProblem | None = None  # the knowledge directory itself was the problem
 
 
 # ---------------------------------------------------------------------- asking and buttons

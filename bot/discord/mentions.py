@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 FETCH_LIMIT = 8  # REST requests per form: a pasted list of mentions must not flood Discord
 FORM_DEADLINE_S = 0.75  # before a form opens: Discord waits 3 s for it, for everything
 SUBMIT_DEADLINE_S = 3.0  # after deferring: time enough, but a slow Discord must not hold the answer
-# What a look-up can fail with besides Discord's refusals: the network (naming is best effort).
-_FAILED = (discord.HTTPException, discord.InvalidData, aiohttp.ClientError, OSError)
+# What a look-up can fail with besides Discord's refusals: the network (naming is best
+# effort, and so is teaching's fetch of a replied-to message).
+LOOKUP_FAILED = (discord.HTTPException, discord.InvalidData, aiohttp.ClientError, OSError)
 
 
 @dataclass(slots=True)
@@ -144,7 +145,7 @@ async def _fetch_user(client: discord.Client, guild: discord.Guild | None, user_
             except discord.NotFound:
                 pass  # not a member (any more): the user's own name
         return (await client.fetch_user(user_id)).display_name if budget.take() else None
-    except _FAILED as exc:
+    except LOOKUP_FAILED as exc:
         log.debug("no name for a mentioned user: %s", exc)
         return None
 
@@ -154,7 +155,7 @@ async def _fetch_channel(client: discord.Client, channel_id: int, budget: Lookup
         return None
     try:
         channel = await client.fetch_channel(channel_id)
-    except _FAILED as exc:
+    except LOOKUP_FAILED as exc:
         log.debug("no name for a mentioned channel: %s", exc)
         return None
     return getattr(channel, "name", None)

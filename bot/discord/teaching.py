@@ -30,13 +30,14 @@ from ..rendering.discord import (
     MODAL_TITLE_LIMIT,
     PLACEHOLDER_LIMIT,
     TEACH_COMMAND,
+    render_discord_refused,
     render_teach_modal,
 )
 from ..rendering.kb import render_refused, render_taught
 from ..rendering.messages import question_from_title
 from ..teach import MAX_ANSWER_CHARS
 from .actors import actor_for
-from .mentions import FORM_DEADLINE_S, Lookups, mention_names
+from .mentions import FORM_DEADLINE_S, LOOKUP_FAILED, Lookups, mention_names
 from .messages import answer_title, spoken_question, spoken_text
 from .replies import guarded, reply_with
 
@@ -125,7 +126,9 @@ async def submit_teaching(interaction: discord.Interaction, question: str, answe
     names = await mention_names(bot, interaction.guild, (question, answer)) if actor.may_teach else None
     # A bot's message never gets this far: the form does not open for one (teach_precheck).
     result = await asyncio.to_thread(bot.app.teach, actor, question, answer, source, names=names)
-    await reply_with(interaction, render_taught(result) if isinstance(result, Taught) else render_refused(result))
+    await reply_with(
+        interaction, render_taught(result) if isinstance(result, Taught) else render_discord_refused(result)
+    )
 
 
 async def on_teach_submit(interaction: discord.Interaction) -> None:
@@ -148,7 +151,8 @@ async def _fetch(channel: Any, message_id: int | None) -> discord.Message | None
         return None
     try:
         return await channel.fetch_message(message_id)
-    except discord.HTTPException:
+    except LOOKUP_FAILED as exc:  # gone, hidden or the network: the form opens without it
+        log.info("teaching: the replied-to message could not be fetched (%s: %s)", type(exc).__name__, exc)
         return None
 
 

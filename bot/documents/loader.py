@@ -88,6 +88,15 @@ class LoadedFile:
     passages: list[Passage]
 
 
+def check_knowledge_root(root: Path) -> None:
+    """KnowledgeDirError when the knowledge directory is missing or not a directory: what a
+    scan finds first, and what a change of the folder checks before it writes anything."""
+    if not root.exists():
+        raise KnowledgeDirError(wording.knowledge_dir_missing(root), FolderProblem("missing", root))
+    if not root.is_dir():
+        raise KnowledgeDirError(wording.knowledge_dir_not_a_dir(root), FolderProblem("not_a_dir", root))
+
+
 def scan_knowledge(root: Path, quiet: bool = False, compare: bool = True) -> Scan:
     """Every non-hidden file under `root` (excluded ones left out) and the kb.toml files;
     KnowledgeError when the folder is missing, unreadable or has nothing to load. `quiet`
@@ -95,10 +104,7 @@ def scan_knowledge(root: Path, quiet: bool = False, compare: bool = True) -> Sca
     `compare`, files of one size are not read to find copies (a watcher needs only the
     signatures, which are the same either way)."""
     root = Path(root)
-    if not root.exists():
-        raise KnowledgeDirError(wording.knowledge_dir_missing(root), FolderProblem("missing", root))
-    if not root.is_dir():
-        raise KnowledgeDirError(wording.knowledge_dir_not_a_dir(root), FolderProblem("not_a_dir", root))
+    check_knowledge_root(root)
     try:
         real_root = root.resolve()
         w = _Walk(quiet, seen={real_root: ""}, roots=[real_root])

@@ -1,13 +1,14 @@
 """Wording that only the Discord adapter shows: its commands' descriptions in Discord's command
-list, the teaching modal, why an attached file could not be fetched, and why /reload found no
-usable knowledge directory. Pure, like the other render modules."""
+list, the teaching modal, why an attached file could not be fetched, and why /reload, /kb add,
+/kb remove or teaching found no usable knowledge directory. Pure, like the other render modules."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import FolderProblem
 from ..outcomes import Refused
+from .kb import render_refused
 from .markdown import truncate
 from .messages import render_notice, render_reload_failed
 from .reply import ReplyData
@@ -109,3 +110,12 @@ def render_discord_reload_failed(refused: Refused) -> ReplyData:
     if refused.folder is not None:
         return render_reload_failed(knowledge_dir_problem(refused.folder))
     return render_reload_failed(refused.detail or refused.reason)
+
+
+def render_discord_refused(refused: Refused) -> ReplyData:
+    """A refusal as render_refused words it for the console, except that a knowledge
+    directory that is gone or unreadable (/kb add, /kb remove, teaching) is worded for an
+    admin in Discord, as /reload words it."""
+    if refused.folder is None:
+        return render_refused(refused)
+    return render_refused(replace(refused, detail=knowledge_dir_problem(refused.folder)))

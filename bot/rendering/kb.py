@@ -188,6 +188,8 @@ def _reason(r: Refused) -> str:
             return f"the file could not be read as a document ({detail})"
         case o.RELOAD_FAILED:
             return f"the reload failed ({detail})"
+        case o.KNOWLEDGE_DIR_UNUSABLE:
+            return detail or "the knowledge directory cannot be used"
         case o.NOT_FOUND:
             return f"there is no document {_code(r.detail)}: see /kb list"
         case o.NOT_REMOVABLE:

@@ -38,6 +38,10 @@ EXTRA_SNIPPET_CHARS = 300  # keep the extra fields short: the best passage is th
 CLOSEST_PASSAGES = 3  # shown under "no answer": what was found, for the asker to judge
 MORE_RESULTS_K = 8  # how many passages "More results" lists
 
+# At or above this confidence an answer is shown as sure: green, and no "check the cited
+# passage" in its footer. How sure to look is the reply's choice, so it lives here.
+HIGH_CONFIDENCE = 0.8
+
 COLOR_HIGH = 0x2ECC71
 COLOR_MEDIUM = 0xF1C40F
 COLOR_NONE = 0x95A5A6
@@ -187,9 +191,9 @@ def render_answer(
                 compose(snippet, tail, FIELD_VALUE_LIMIT),
             )
         )
-    label = answer.confidence_label
+    sure = answer.confidence >= HIGH_CONFIDENCE
     footer = f"Confidence: {_percent(answer.confidence)}"
-    if label == "medium":
+    if not sure:
         footer += " · check the cited passage"
     embed = EmbedData(
         title=question_title(answer.question, asked, names),
@@ -197,7 +201,7 @@ def render_answer(
         url=safe_url(best.citation.url or best.citation.source),
         fields=tuple(fields),
         footer=footer,
-        color=COLOR_HIGH if label == "high" else COLOR_MEDIUM,
+        color=COLOR_HIGH if sure else COLOR_MEDIUM,
     )
     return fit_reply(ReplyData(embeds=(embed,), buttons=ANSWER_BUTTONS, ephemeral=ephemeral))
 

@@ -127,6 +127,22 @@ def test_a_console_reload_without_the_knowledge_folder_keeps_the_command_line_ad
     assert "does not exist" in text and "set KNOWLEDGE_DIR (or pass --knowledge DIR)" in text
 
 
+def test_console_changes_without_the_knowledge_folder_keep_the_command_line_advice(tmp_path):
+    # As for /reload: /kb add, /kb remove and /teach word the folder for whoever runs the bot.
+    kdir = make_knowledge(tmp_path / "knowledge")
+    upload = tmp_path / "guide.md"
+    upload.write_text("# Guide\n\nParking is behind building 3.\n", encoding="utf-8")
+    service = KnowledgeService.open(kdir)
+    s = Settings(knowledge_dir=kdir, feedback_file=tmp_path / "fb.jsonl", data_dir=tmp_path / "data")
+    shutil.rmtree(kdir)
+    for command in (f"/kb add {upload}", "/kb remove nato-space-center-ramstein.txt", "/teach where? | Here."):
+        out = io.StringIO()
+        run_console(service, s, io.StringIO(command + "\n"), out)
+        text = " ".join(out.getvalue().replace("│", " ").split())  # the box's lines, joined
+        assert "does not exist" in text and "set KNOWLEDGE_DIR (or pass --knowledge DIR)" in text, (command, text)
+        assert "Nothing was changed" in text and not kdir.exists()
+
+
 def test_quit_stops_reading(tmp_path):
     status, out, _ = _run(tmp_path, "/quit\nwhy Ramstein?\n")
     assert status == 0 and out == ""

@@ -5,10 +5,12 @@ when the database fails."""
 from __future__ import annotations
 
 import codecs
+import shutil
 import sqlite3
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ import pytest
 from bot import outcomes as o
 from bot.app import App, fingerprint
 from bot.config import Settings
+from bot.errors import FolderProblem, KnowledgeDirError
 from bot.gaps import gaps_csv
 from bot.mentions import MentionNames
 from bot.outcomes import CONSOLE_ACTOR, Actor, Asked, Refused
@@ -665,6 +668,65 @@ def test_removing_the_last_document_fails_and_keeps_it(app):
     before = snapshot(app)
     result = app.kb_remove(ADMIN, "nato-space-center-ramstein.txt")
     assert isinstance(result, Refused) and result.reason == o.RELOAD_FAILED
+    assert snapshot(app) == before
+
+
+GUIDE = b"# Guide\n\nParking is behind building 3.\n"
+
+
+def _changes(app: App) -> dict[str, Callable[[], object]]:
+    """A change of each kind: a new upload, removing uploads/guide.md, a learned answer."""
+    return {
+        "kb add": lambda: app.kb_add(ADMIN, "other.md", GUIDE),
+        "kb remove": lambda: app.kb_remove(ADMIN, "uploads/guide.md"),
+        "teach": lambda: app.teach(ADMIN, "where do I park?", "Behind building 3.", "console"),
+    }
+
+
+@pytest.mark.parametrize("gone", ["missing", "not_a_dir"])
+def test_changes_without_the_knowledge_folder_leave_it_gone_and_say_what_is_wrong(app, gone):
+    """/kb add and teaching made the folder again (mkdir parents=True) with only their file
+    in it, and the reload swapped the whole knowledge base for that one document; a folder
+    that became a file read "the file could not be saved (Not a directory)". Now nothing is
+    written, the knowledge base is as it was, and the refusal carries the folder's problem."""
+    assert isinstance(app.kb_add(ADMIN, "guide.md", GUIDE), o.KbAdded)
+    kdir = app.service.knowledge_dir
+    documents = [d.path for d in app.service.knowledge.documents]
+    shutil.rmtree(kdir)
+    if gone == "not_a_dir":
+        kdir.write_text("not a folder")
+    for action, change in _changes(app).items():
+        result = change()
+        assert isinstance(result, Refused), (action, result)
+        assert (result.action, result.reason, result.folder) == (
+            action,
+            o.KNOWLEDGE_DIR_UNUSABLE,
+            FolderProblem(gone, kdir),
+        )
+        assert "KNOWLEDGE_DIR" in (result.detail or "")  # the message stays the command line's
+        assert kdir.exists() == (gone == "not_a_dir") and not kdir.is_dir()
+        assert [d.path for d in app.service.knowledge.documents] == documents
+    assert app.service.ask("why Ramstein?").best.citation.paragraph == 3
+
+
+def test_a_reload_that_cannot_list_the_knowledge_folder_carries_its_problem(app, monkeypatch):
+    """The reload after a change failing on the folder itself: (reason, detail) tuples
+    dropped what was wrong, so only the command line's wording could be shown."""
+    assert isinstance(app.kb_add(ADMIN, "guide.md", GUIDE), o.KbAdded)
+    before = snapshot(app)
+    kdir = app.service.knowledge_dir
+    problem = FolderProblem("unlistable", kdir, "Permission denied")
+
+    def unlistable() -> None:
+        raise KnowledgeDirError(f"cannot list knowledge directory {kdir}: Permission denied", problem)
+
+    monkeypatch.setattr(app.service, "reload", unlistable)
+    for action, change in _changes(app).items():
+        result = change()
+        assert isinstance(result, Refused), (action, result)
+        assert (result.action, result.reason, result.folder) == (action, o.RELOAD_FAILED, problem)
+        assert result.detail == f"cannot list knowledge directory {kdir}: Permission denied"
+    monkeypatch.undo()
     assert snapshot(app) == before
 
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import discord
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,9 +15,10 @@ from bot.answer import Answer, Citation, Result
 from bot.discord.send import to_embed
 from bot.errors import FolderProblem, KnowledgeError
 from bot.mentions import MentionNames
-from bot.outcomes import RELOAD_FAILED, Refused
+from bot.outcomes import KNOWLEDGE_DIR_UNUSABLE, RELOAD_FAILED, Refused
 from bot.rendering.citation import citation_label
-from bot.rendering.discord import render_discord_reload_failed
+from bot.rendering.discord import render_discord_refused, render_discord_reload_failed
+from bot.rendering.kb import render_refused
 from bot.rendering.markdown import (
     compose,
     defuse_mentions,
@@ -27,6 +29,8 @@ from bot.rendering.markdown import (
     units,
 )
 from bot.rendering.messages import (
+    COLOR_HIGH,
+    COLOR_MEDIUM,
     NAMED,
     citation_markdown,
     example_question,
@@ -106,6 +110,16 @@ def test_answer_embed_cites_the_best_passage(service):
         assert f.name == escape_markdown(citation_label(r.citation))
     assert not reply.ephemeral and render_answer(answer, ephemeral=True).ephemeral
     assert_within_limits(reply)
+
+
+def test_answer_footer_and_colour_say_how_sure(service):
+    """At 80 % and above the answer is green and asks no check; below, yellow with the hint."""
+    answer = service.ask("why Ramstein?")
+    assert answer.answered
+    sure = render_answer(dataclasses.replace(answer, confidence=0.8)).embeds[0]
+    assert (sure.footer, sure.color) == ("Confidence: 80 %", COLOR_HIGH)
+    unsure = render_answer(dataclasses.replace(answer, confidence=0.794)).embeds[0]
+    assert (unsure.footer, unsure.color) == ("Confidence: 79 % · check the cited passage", COLOR_MEDIUM)
 
 
 def test_citation_links_to_the_source_when_known(tmp_path):
@@ -437,6 +451,40 @@ def test_an_unlistable_knowledge_directory_is_worded_for_an_admin_in_discord():
     # Any other reason reads as the console gives it.
     other = render_discord_reload_failed(dataclasses.replace(refused, folder=None))
     assert other == render_reload_error(KnowledgeError(refused.detail or ""))
+
+
+@pytest.mark.parametrize("action", ["kb add", "kb remove", "teach"])
+def test_a_change_without_its_knowledge_directory_is_worded_for_an_admin_in_discord(action):
+    """/kb add, /kb remove and teaching showed the command line's advice in Discord."""
+    cli = "knowledge directory /srv/kb does not exist: create it and add documents, or set KNOWLEDGE_DIR (or pass --knowledge DIR) to the folder of your documents"
+    gone = Refused(action, KNOWLEDGE_DIR_UNUSABLE, cli, folder=FolderProblem("missing", Path("/srv/kb")))
+    text = unescape(render_discord_refused(gone).content)
+    assert text == (
+        "Sorry, the knowledge directory /srv/kb is no longer on the bot's host (moved, deleted or unmounted since "
+        "the bot started): ask whoever runs the bot to put it back, or to set KNOWLEDGE_DIR to where the documents "
+        "are now and restart the bot. Nothing was changed: the knowledge base is as it was."
+    )
+    # The console's user runs the bot: the command line's advice is theirs.
+    assert (
+        unescape(render_refused(gone).content) == f"Sorry, {cli}. Nothing was changed: the knowledge base is as it was."
+    )
+    unlistable = Refused(
+        action,
+        RELOAD_FAILED,
+        "cannot list knowledge directory /srv/kb: Permission denied",
+        folder=FolderProblem("unlistable", Path("/srv/kb"), "Permission denied"),
+    )
+    text = unescape(render_discord_refused(unlistable).content)
+    assert text.startswith(
+        "Sorry, the reload failed (the bot cannot list its knowledge directory /srv/kb (Permission denied)"
+    )
+    assert "ask whoever runs the bot" in text and "--knowledge" not in text
+    # Any other refusal reads as the console gives it.
+    for other in (
+        dataclasses.replace(unlistable, folder=None),
+        Refused(action, "not_saved", "No space left on device"),
+    ):
+        assert render_discord_refused(other) == render_refused(other)
 
 
 def test_cooldown_message_is_friendly():

@@ -303,7 +303,8 @@ def test_the_error_texts_are_a_leaf_module() -> None:
 
 
 # The core modules that hand a rendering function data to word: nothing else in them needs text.
-REPORTS = [ROOT / "bot" / "evaluate.py", ROOT / "bot" / "gaps.py", ROOT / "bot" / "outcomes.py"]
+# bot/answer.py once worded an answer's confidence ("no answer", "high", "medium") itself.
+REPORTS = [ROOT / "bot" / name for name in ("answer.py", "evaluate.py", "gaps.py", "outcomes.py")]
 PHRASE = re.compile(r"[^\W\d_]{2,} [^\W\d_]{2,}")  # two words: "no misses", not "utf-8" or "\\s+"
 LOG_CALLS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
 

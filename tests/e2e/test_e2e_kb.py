@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -333,6 +334,39 @@ async def test_a_slow_fetch_of_the_replied_to_message_still_opens_the_teaching_f
         assert any("replied-to message" in r.getMessage() for r in caplog.records)
 
 
+async def test_a_network_failure_fetching_the_replied_to_message_still_opens_the_teaching_form(
+    fake: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fetch of the message a teacher's answer replies under caught only Discord's
+    refusals: a connection dropped under it failed the form ("Something went wrong"). Now the
+    form opens as if that message were gone, its question from the no-answer reply's title,
+    from the message command and from the Teach an answer button alike."""
+    import aiohttp
+    import discord
+
+    async def offline(self: object, message_id: int) -> discord.Message:
+        raise aiohttp.ClientOSError(104, "Connection reset by peer")
+
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+        question, no_answer = await run.ask_mention(RELAY_QUESTION)
+        answer = await fake.send_message(RELAY_ANSWER, author=fake.owner, reply_to=no_answer)
+        fake.messages[no_answer["id"]].pop("referenced_message")  # the question comes only by a fetch
+        monkeypatch.setattr(discord.abc.Messageable, "fetch_message", offline)
+        modal = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", answer, user=fake.owner)
+        )
+        assert modal.type == 9, modal  # the form, not an error message
+        assert fake.modal_fields(modal)["question"]["value"] == RELAY_QUESTION
+        assert fake.modal_fields(modal)["answer"]["value"] == RELAY_ANSWER
+        teach = button_id(no_answer, "teach")
+        modal = await fake.wait_for_interaction_response(
+            await fake.click_button(fake.messages[no_answer["id"]], teach, user=fake.owner)
+        )
+        assert modal.type == 9, modal
+        assert fake.modal_fields(modal)["question"]["value"] == RELAY_QUESTION
+
+
 async def test_teaching_refusals_leave_the_knowledge_folder_unchanged(fake: FakeDiscord, tmp_path: Path) -> None:
     teacher_role = fake.make_role("Teacher")
     carol = fake.make_user("carol", role_ids=[teacher_role["id"]])
@@ -426,6 +460,48 @@ async def test_kb_add_a_good_file_then_list_show_autocomplete_and_remove(fake: F
         )
         assert "Removed uploads/relay.md" in text_of(removed)
         assert not (kdir / "uploads" / "relay.md").exists()
+
+
+async def test_kb_add_remove_and_teaching_without_the_knowledge_folder_say_what_an_admin_can_do(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """The folder gone from the bot's host: /kb add made it again with only the upload in it
+    (the knowledge base became that one file), and the replies gave the command line's advice
+    (set KNOWLEDGE_DIR or pass --knowledge), which an admin in Discord can follow neither of.
+    Now nothing is written and each reply says whom to ask, as /reload's does."""
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+        upload = fake.make_attachment("relay.md", UPLOAD, content_type="text/markdown")
+        added = await reply_of(
+            fake, await fake.send_slash_command("kb add", {"file": upload}, user=fake.owner), timeout=20
+        )
+        assert "uploads/relay.md" in text_of(added)
+        question, no_answer = await run.ask_mention(RELAY_QUESTION)
+        click = await fake.click_button(no_answer, f"kb:teach:{question['id']}", user=fake.owner)
+        modal = await fake.wait_for_interaction_response(click)
+        shutil.rmtree(kdir)
+
+        again = fake.make_attachment("other.md", "# Other\n\nThe other station has a red badge.\n")
+        replies = {
+            "kb add": await reply_of(
+                fake, await fake.send_slash_command("kb add", {"file": again}, user=fake.owner), timeout=20
+            ),
+            "kb remove": await reply_of(
+                fake,
+                await fake.send_slash_command("kb remove", {"document": "uploads/relay.md"}, user=fake.owner),
+                timeout=20,
+            ),
+            "teaching": await reply_of(fake, await fake.submit_modal(modal, {"answer": RELAY_ANSWER}), timeout=20),
+        }
+        for command, body in replies.items():
+            text = text_of(body).replace("\\", "")  # as Discord draws the escapes
+            assert text.startswith("Sorry") and "Nothing was changed" in text, (command, text)
+            assert str(kdir) in text and "no longer on the bot's host" in text, (command, text)
+            assert "ask whoever runs the bot" in text and "restart the bot" in text, (command, text)
+            assert "--knowledge" not in text and "pass" not in text, (command, text)
+        assert not kdir.exists()
+        _, reply = await run.ask_mention("how often does the relay station crew rotate?")
+        assert "ninety days" in embed_of(reply)["description"]  # the knowledge base is as it was
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,10 @@ from typing import Any
 
 import aiohttp
 import discord
+import pytest
 
 from bot.discord import mentions as mentions_mod
+from bot.discord import teaching as teaching_mod
 from bot.discord.mentions import cached_mention_names, mention_names
 from tests.fakes.handler_fakes import FakeGuild, not_found
 
@@ -116,6 +118,39 @@ async def test_a_network_failure_leaves_the_mentions_unknown_instead_of_failing_
     client = Offline()
     names = await mention_names(client, None, ("<@7> in <#8>",))
     assert not names.users and not names.channels and client.fetched == [7, 8]
+
+
+class OfflineChannel:
+    """A channel whose fetch of a message fails under discord.py, on the network or in its reply."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+        self.fetched: list[int] = []
+
+    async def fetch_message(self, message_id: int) -> Any:
+        self.fetched.append(message_id)
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        aiohttp.ClientOSError(104, "Connection reset by peer"),
+        aiohttp.ServerDisconnectedError(),
+        ConnectionResetError("Connection reset by peer"),
+        discord.InvalidData("malformed message"),
+        not_found("Message"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+async def test_teaching_fetches_the_replied_to_message_at_best_as_mentions_are_named(error, caplog):
+    """Only Discord's refusals were caught: a dropped connection while fetching the message a
+    teacher's answer replies under went up through the form ("Something went wrong")."""
+    channel = OfflineChannel(error)
+    caplog.set_level("INFO", logger="bot.discord.teaching")
+    assert await teaching_mod._fetch(channel, 12) is None
+    assert channel.fetched == [12]
+    assert any("replied-to message could not be fetched" in r.getMessage() for r in caplog.records)
 
 
 class CachedGuild(FakeGuild):

@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...outcomes import GapsCsv, GapsPage, KbAdded, KbDocument, KbPage, KbRemoved
-from ...rendering.discord import COMMAND_HELP, OPTION_HELP, render_download_failed
+from ...rendering.discord import COMMAND_HELP, OPTION_HELP, render_discord_refused, render_download_failed
 from ...rendering.kb import (
     render_forgotten,
     render_kb_added,
@@ -107,7 +107,7 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
             return
         result = await asyncio.to_thread(app.kb_add, actor, file.filename, data, replace)
         await reply_with(
-            interaction, render_kb_added(result) if isinstance(result, KbAdded) else render_refused(result)
+            interaction, render_kb_added(result) if isinstance(result, KbAdded) else render_discord_refused(result)
         )
 
     @kb.command(name="remove", description=COMMAND_HELP["kb remove"])
@@ -117,7 +117,7 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await asyncio.to_thread(self.bot.app.kb_remove, actor, document)
         await reply_with(
-            interaction, render_kb_removed(result) if isinstance(result, KbRemoved) else render_refused(result)
+            interaction, render_kb_removed(result) if isinstance(result, KbRemoved) else render_discord_refused(result)
         )
 
     @kb.command(name="list", description=COMMAND_HELP["kb list"])
