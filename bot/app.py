@@ -632,6 +632,9 @@ class App:
             return self._refuse(actor, "kb add", clean.reason, name[:120], clean.detail)
         if size > self.max_file_bytes:
             return self._refuse(actor, "kb add", TOO_BIG, clean, limit=self.max_file_bytes)
+        names = self.files.upload_names()
+        if isinstance(names, FileProblem):  # said before the file is downloaded for nothing
+            return self._refuse(actor, "kb add", names.reason, clean, names.detail, folder=names.folder)
         if not replace and (self.service.knowledge_dir / UPLOADS_DIR / clean).exists():
             return self._refuse(actor, "kb add", EXISTS, f"{UPLOADS_DIR}/{clean}", f"{UPLOADS_DIR}/{clean}")
         return None
@@ -649,18 +652,13 @@ class App:
             return self._refuse(actor, "kb add", problem.reason, clean, problem.detail, problem.limit)
         rel = f"{UPLOADS_DIR}/{clean}"
         with self._kb_lock:
-            folder = self.service.knowledge_dir / UPLOADS_DIR
-            clash = (
-                next(
-                    (p.name for p in folder.iterdir() if p.name.casefold() == clean.casefold() and p.name != clean),
-                    None,
-                )
-                if folder.is_dir()
-                else None
-            )
+            names = self.files.upload_names()
+            if isinstance(names, FileProblem):
+                return self._refuse(actor, "kb add", names.reason, rel, names.detail, folder=names.folder)
+            clash = next((n for n in names if n.casefold() == clean.casefold() and n != clean), None)
             if clash is not None:  # "Guide.md" and "guide.md" are one file on some disks
                 return self._refuse(actor, "kb add", EXISTS, rel, f"{UPLOADS_DIR}/{clash}")
-            replaced = (folder / clean).exists()
+            replaced = (self.service.knowledge_dir / rel).exists()
             result = self.files.put(rel, data, replace)
         if isinstance(result, FileProblem):
             return self._refuse(actor, "kb add", result.reason, rel, result.detail, folder=result.folder)

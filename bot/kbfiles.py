@@ -15,9 +15,10 @@ from pathlib import Path
 
 from .documents.loader import check_knowledge_root
 from .errors import FolderProblem, KnowledgeDirError, KnowledgeError, folder_problem
-from .outcomes import EXISTS, KNOWLEDGE_DIR_UNUSABLE, NOT_SAVED, RELOAD_FAILED, UNPARSEABLE
+from .outcomes import EXISTS, KNOWLEDGE_DIR_UNUSABLE, NOT_SAVED, RELOAD_FAILED, UNPARSEABLE, UPLOADS_UNREADABLE
 from .rendering import errors as wording
 from .service import KnowledgeService, ReloadReport
+from .uploads import UPLOADS_DIR
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,18 @@ class KnowledgeFiles:
         except KnowledgeDirError as exc:
             return FileProblem(KNOWLEDGE_DIR_UNUSABLE, str(exc), exc.problem)
         return None
+
+    def upload_names(self) -> list[str] | FileProblem:
+        """The names in the uploads folder (none while it is not there: the first upload makes
+        it), or why it cannot be listed: a file in its place, no permission, a disk error."""
+        folder = self.service.knowledge_dir / UPLOADS_DIR
+        try:
+            return [p.name for p in folder.iterdir()]
+        except FileNotFoundError:
+            return []  # or the knowledge directory is gone, which put says
+        except OSError as exc:
+            log.warning("cannot list the uploads folder %s: %s", folder, exc)
+            return self._unusable_root() or FileProblem(UPLOADS_UNREADABLE, exc.strerror or str(exc))
 
     def put(self, rel: str, data: bytes, replace: bool) -> ReloadReport | FileProblem:
         """Write a knowledge file (`rel`: at the top of the knowledge directory or one folder

@@ -84,6 +84,8 @@ KNOWLEDGE_DIR_UNUSABLE = "knowledge_dir_unusable"  # detail: the loader's messag
 NOT_FOUND = "not_found"
 NOT_REMOVABLE = "not_removable"  # e.g. the seed article outside uploads/ and learned/
 NOT_SAVED = "not_saved"  # the file could not be written (disk full, read-only)
+# knowledge/uploads/ is there but cannot be listed (a file in its place, no permission, a disk error):
+UPLOADS_UNREADABLE = "uploads_unreadable"  # detail: the OS's reason
 STORE_UNAVAILABLE = "store_unavailable"  # the database cannot be read now
 
 

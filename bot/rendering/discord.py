@@ -113,9 +113,10 @@ def render_discord_reload_failed(refused: Refused) -> ReplyData:
 
 
 def render_discord_refused(refused: Refused) -> ReplyData:
-    """A refusal as render_refused words it for the console, except that a knowledge
-    directory that is gone or unreadable (/kb add, /kb remove, teaching) is worded for an
-    admin in Discord, as /reload words it."""
+    """A refusal as render_refused words it for the console, except that what only whoever
+    runs the bot can fix on its host (a knowledge directory that is gone or unreadable, as
+    /reload words it, or an uploads folder that cannot be listed) is worded for an admin in
+    Discord."""
     if refused.folder is None:
-        return render_refused(refused)
-    return render_refused(replace(refused, detail=knowledge_dir_problem(refused.folder)))
+        return render_refused(refused, remote=True)
+    return render_refused(replace(refused, detail=knowledge_dir_problem(refused.folder)), remote=True)

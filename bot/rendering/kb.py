@@ -28,6 +28,7 @@ from ..outcomes import (
     VoteOutcome,
 )
 from ..retrieval.snippets import escape_markdown
+from ..uploads import UPLOADS_DIR
 from .markdown import safe_url, truncate
 from .messages import (
     COLOR_HIGH,
@@ -133,7 +134,7 @@ def _code(text: str | None) -> str:
     return "`" + truncate(_one_line(text or "?").replace("`", "'"), 200) + "`"
 
 
-def _reason(r: Refused) -> str:
+def _reason(r: Refused, remote: bool) -> str:
     detail = escape_markdown(_one_line(r.detail)) if r.detail else ""
     field = r.detail or "answer"
     match r.reason:
@@ -196,15 +197,27 @@ def _reason(r: Refused) -> str:
             return f"{_code(r.detail)} cannot be removed from Discord"
         case o.NOT_SAVED:
             return f"the file could not be saved ({detail})"
+        case o.UPLOADS_UNREADABLE if remote:
+            return (
+                f"the bot cannot list the folder {UPLOADS_DIR}/ in its knowledge directory ({detail}): ask whoever "
+                "runs the bot to make it a folder the bot's user can read and write on its host"
+            )
+        case o.UPLOADS_UNREADABLE:
+            return (
+                f"the bot cannot list the folder {UPLOADS_DIR}/ in the knowledge directory ({detail}): make it a "
+                "folder the bot's user can read and write, then try again"
+            )
         case o.STORE_UNAVAILABLE:
             return "the bot's database is unavailable right now, so there is nothing to show"
     return detail or r.reason
 
 
-def render_refused(r: Refused) -> ReplyData:
-    """Why an action was not done; the knowledge base is unchanged."""
+def render_refused(r: Refused, *, remote: bool = False) -> ReplyData:
+    """Why an action was not done; the knowledge base is unchanged. `remote`: for an admin
+    who cannot reach the bot's host (Discord), who is told what to ask of whoever runs the
+    bot rather than what to do there."""
     unchanged = r.action in ("teach", "kb add", "kb remove", "reload")
-    text = f"Sorry, {_reason(r)}."
+    text = f"Sorry, {_reason(r, remote)}."
     if unchanged:
         text += " Nothing was changed: the knowledge base is as it was."
     return _with_audit_note(render_notice(truncate(text, 1900)), r.audit_saved)

@@ -5,6 +5,7 @@ when the database fails."""
 from __future__ import annotations
 
 import codecs
+import errno
 import shutil
 import sqlite3
 import tempfile
@@ -24,6 +25,7 @@ from bot.mentions import MentionNames
 from bot.outcomes import CONSOLE_ACTOR, Actor, Asked, Refused
 from bot.service import KnowledgeService
 from bot.storage import Store
+from bot.uploads import UPLOADS_DIR
 from tests.fakes.handler_fakes import make_knowledge
 
 ADMIN = CONSOLE_ACTOR
@@ -727,6 +729,49 @@ def test_a_reload_that_cannot_list_the_knowledge_folder_carries_its_problem(app,
         assert (result.action, result.reason, result.folder) == (action, o.RELOAD_FAILED, problem)
         assert result.detail == f"cannot list knowledge directory {kdir}: Permission denied"
     monkeypatch.undo()
+    assert snapshot(app) == before
+
+
+@pytest.mark.parametrize(
+    "error", [PermissionError(errno.EACCES, "Permission denied"), OSError(errno.EIO, "Input/output error")]
+)
+def test_kb_add_with_an_uploads_folder_it_cannot_list_refuses_and_changes_nothing(app, monkeypatch, error):
+    """Listing uploads/ (to find "Guide.md" when "guide.md" is added) was not guarded: its
+    OSError escaped kb_add and the admin read the generic "Something went wrong"."""
+    assert isinstance(app.kb_add(ADMIN, "guide.md", GUIDE), o.KbAdded)
+    before = snapshot(app)
+    uploads = app.service.knowledge_dir / UPLOADS_DIR
+    iterdir = Path.iterdir
+
+    def unlistable(self: Path):
+        if self == uploads:
+            raise type(error)(error.errno, error.strerror, str(self))
+        return iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", unlistable)
+    for result in (
+        app.kb_add(ADMIN, "other.md", GUIDE),
+        app.kb_add(ADMIN, "guide.md", GUIDE, replace=True),
+        app.kb_precheck(ADMIN, "other.md", 100),  # before the download, too
+    ):
+        assert isinstance(result, Refused), result
+        assert (result.action, result.reason, result.detail, result.folder) == (
+            "kb add",
+            o.UPLOADS_UNREADABLE,
+            error.strerror,
+            None,
+        )
+    monkeypatch.undo()
+    assert snapshot(app) == before
+
+
+def test_kb_add_with_a_file_where_the_uploads_folder_belongs_says_so(app):
+    """The upload read "the file could not be saved (File exists)": mkdir met the file."""
+    (app.service.knowledge_dir / UPLOADS_DIR).write_text("not a folder")
+    before = snapshot(app)
+    for result in (app.kb_add(ADMIN, "guide.md", GUIDE), app.kb_precheck(ADMIN, "guide.md", 100)):
+        assert isinstance(result, Refused), result
+        assert (result.reason, result.detail, result.folder) == (o.UPLOADS_UNREADABLE, "Not a directory", None)
     assert snapshot(app) == before
 
 

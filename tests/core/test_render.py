@@ -15,7 +15,7 @@ from bot.answer import Answer, Citation, Result
 from bot.discord.send import to_embed
 from bot.errors import FolderProblem, KnowledgeError
 from bot.mentions import MentionNames
-from bot.outcomes import KNOWLEDGE_DIR_UNUSABLE, RELOAD_FAILED, Refused
+from bot.outcomes import KNOWLEDGE_DIR_UNUSABLE, RELOAD_FAILED, UPLOADS_UNREADABLE, Refused
 from bot.rendering.citation import citation_label
 from bot.rendering.discord import render_discord_refused, render_discord_reload_failed
 from bot.rendering.kb import render_refused
@@ -485,6 +485,20 @@ def test_a_change_without_its_knowledge_directory_is_worded_for_an_admin_in_disc
         Refused(action, "not_saved", "No space left on device"),
     ):
         assert render_discord_refused(other) == render_refused(other)
+
+
+def test_an_uploads_folder_that_cannot_be_listed_says_who_can_fix_it():
+    """The console's user runs the bot and is told what to do; an admin in Discord whom to ask."""
+    refused = Refused("kb add", UPLOADS_UNREADABLE, "Permission denied")
+    assert unescape(render_refused(refused).content) == (
+        "Sorry, the bot cannot list the folder uploads/ in the knowledge directory (Permission denied): make it a "
+        "folder the bot's user can read and write, then try again. Nothing was changed: the knowledge base is as it was."
+    )
+    assert unescape(render_discord_refused(refused).content) == (
+        "Sorry, the bot cannot list the folder uploads/ in its knowledge directory (Permission denied): ask whoever "
+        "runs the bot to make it a folder the bot's user can read and write on its host. Nothing was changed: the "
+        "knowledge base is as it was."
+    )
 
 
 def test_cooldown_message_is_friendly():

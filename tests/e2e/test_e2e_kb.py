@@ -559,6 +559,25 @@ async def test_kb_add_too_big_is_refused_before_downloading(fake: FakeDiscord, t
     assert snapshot(kdir) == before
 
 
+async def test_kb_add_with_a_file_in_place_of_the_uploads_folder_says_whom_to_ask(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """The reply read "the file could not be saved (File exists)", after the download. Now it is
+    refused before downloading, with what an admin in Discord can do about it."""
+    kdir = copy_knowledge(tmp_path)
+    (kdir / "uploads").write_text("not a folder")
+    before = snapshot(kdir)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)):
+        upload = fake.make_attachment("relay.md", UPLOAD, content_type="text/markdown")
+        body = await reply_of(fake, await fake.send_slash_command("kb add", {"file": upload}, user=fake.owner))
+        text = text_of(body).replace("\\", "")
+        assert text.startswith("Sorry, the bot cannot list the folder uploads/ in its knowledge directory"), text
+        assert "(Not a directory)" in text and "ask whoever runs the bot" in text, text
+        assert "Nothing was changed" in text, text
+    assert not fake.cdn_requests  # refused before the download
+    assert snapshot(kdir) == before
+
+
 async def test_members_without_the_role_are_refused_with_a_reason(fake: FakeDiscord, tmp_path: Path) -> None:
     kdir = copy_knowledge(tmp_path)
     before = snapshot(kdir)

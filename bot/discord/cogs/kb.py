@@ -89,7 +89,7 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
         # Permission, name and the size Discord reports are checked before anything is downloaded.
         refused = await asyncio.to_thread(app.kb_precheck, actor, file.filename, file.size, replace)
         if refused is not None:
-            await reply_with(interaction, render_refused(refused))
+            await reply_with(interaction, render_discord_refused(refused))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
@@ -98,7 +98,8 @@ class KnowledgeCog(commands.Cog, name="Knowledge"):
             # Discord reported a smaller size than it served: refuse it as too big all the same.
             refused = await asyncio.to_thread(app.kb_precheck, actor, file.filename, app.max_file_bytes + 1, replace)
             await reply_with(
-                interaction, render_refused(refused) if refused is not None else render_download_failed("too big")
+                interaction,
+                render_discord_refused(refused) if refused is not None else render_download_failed("too big"),
             )
             return
         except DownloadFailed as exc:
