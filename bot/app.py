@@ -64,6 +64,7 @@ from .outcomes import (
     Refused,
     Reloaded,
     Stale,
+    Stranded,
     Taught,
     VoteOutcome,
     Where,
@@ -254,11 +255,16 @@ class App:
         detail: str | None = None,
         limit: int | None = None,
         folder: FolderProblem | None = None,
+        stranded: Stranded | None = None,
     ) -> Refused:
         if reason == NOT_ADMIN and detail is None:
             detail = actor.not_home  # Manage Server here, which does not count here: why
-        saved = self._audit(actor, action, target, "refused", f"{reason}{': ' + detail if detail else ''}")
-        return Refused(action, reason, detail, limit, saved, folder)
+        record = f"{reason}{': ' + detail if detail else ''}"
+        if stranded is not None:
+            where = f"kept at {stranded.copy}" if stranded.kept else f"its copy {stranded.copy} is gone"
+            record += f"; the file was not put back ({stranded.why}): {where}"
+        saved = self._audit(actor, action, target, "refused", record)
+        return Refused(action, reason, detail, limit, saved, folder, stranded)
 
     def refuse(self, actor: Actor, action: str, reason: str) -> Refused:
         """A refusal the adapter made itself (a command check that ran first), audited like
@@ -691,7 +697,9 @@ class App:
                 return self._refuse(actor, "kb remove", NOT_FOUND, document[:200], document[:200])
             result = self.files.remove(rel)
         if isinstance(result, FileProblem):
-            return self._refuse(actor, "kb remove", result.reason, rel, result.detail, folder=result.folder)
+            return self._refuse(
+                actor, "kb remove", result.reason, rel, result.detail, folder=result.folder, stranded=result.stranded
+            )
         if rel.startswith(LEARNED_DIR + "/"):
             try:
                 self.store.remove_learned(rel)

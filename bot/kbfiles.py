@@ -15,7 +15,16 @@ from pathlib import Path
 
 from .documents.loader import check_knowledge_root
 from .errors import FolderProblem, KnowledgeDirError, KnowledgeError, folder_problem
-from .outcomes import EXISTS, KNOWLEDGE_DIR_UNUSABLE, NOT_SAVED, RELOAD_FAILED, UNPARSEABLE, UPLOADS_UNREADABLE
+from .outcomes import (
+    EXISTS,
+    KNOWLEDGE_DIR_UNUSABLE,
+    NOT_RESTORED,
+    NOT_SAVED,
+    RELOAD_FAILED,
+    UNPARSEABLE,
+    UPLOADS_UNREADABLE,
+    Stranded,
+)
 from .rendering import errors as wording
 from .service import KnowledgeService, ReloadReport
 from .uploads import UPLOADS_DIR
@@ -30,6 +39,7 @@ class FileProblem:
     reason: str  # a reason code of bot/outcomes.py
     detail: str | None = None
     folder: FolderProblem | None = None  # the knowledge directory itself is missing or unreadable
+    stranded: Stranded | None = None  # NOT_RESTORED: the file is not as it was, and where it is
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -142,7 +152,8 @@ class KnowledgeFiles:
             log.error("could not put %s back as it was: %s", path, exc)
 
     def remove(self, rel: str) -> ReloadReport | FileProblem:
-        """Delete a knowledge file and reload; a failed reload puts the file back."""
+        """Delete a knowledge file and reload; a failed reload puts the file back (if that
+        fails too, NOT_RESTORED says where the file is: the knowledge base is as it was)."""
         unusable = self._unusable_root()
         if unusable is not None:
             return unusable
@@ -155,7 +166,36 @@ class KnowledgeFiles:
         try:
             report = self.service.reload()
         except KnowledgeError as exc:
-            os.replace(aside, path)
+            try:
+                os.replace(aside, path)
+            except OSError as undo:  # its folder went at the same moment, a disk error
+                return self._stranded(path, aside, exc, undo)
             return FileProblem(RELOAD_FAILED, str(exc), folder_problem(exc))
         aside.unlink(missing_ok=True)
         return report
+
+    @staticmethod
+    def _stranded(path: Path, aside: Path, exc: KnowledgeError, undo: OSError) -> FileProblem:
+        """The reload after setting `path` aside failed, and so did moving it back. The
+        knowledge base is still the old one, but a later reload would drop the document."""
+        kept = os.path.lexists(aside)  # False on any error, too: never claim a copy that may be gone
+        if kept:
+            log.error(
+                "the reload after removing %s failed (%s), and putting the file back failed too (%s): "
+                "it is kept at %s; move it back to keep the document",
+                path,
+                exc,
+                undo,
+                aside,
+            )
+        else:
+            log.error(
+                "the reload after removing %s failed (%s), and putting the file back failed too (%s): "
+                "its copy %s is gone as well",
+                path,
+                exc,
+                undo,
+                aside,
+            )
+        stranded = Stranded(path, aside, undo.strerror or str(undo), kept)
+        return FileProblem(NOT_RESTORED, str(exc), folder_problem(exc), stranded)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from .answer import Answer, Result
 from .errors import FolderProblem
@@ -81,12 +82,25 @@ UNPARSEABLE = "unparseable"  # detail: the reader's reason
 RELOAD_FAILED = "reload_failed"  # detail: why; folder: set when it was the knowledge directory
 # The knowledge directory is missing or not a directory, so a change was not even tried:
 KNOWLEDGE_DIR_UNUSABLE = "knowledge_dir_unusable"  # detail: the loader's message; folder: what
+# The reload after /kb remove failed, and moving the file back failed too: detail: the
+# reload's why; folder: as for RELOAD_FAILED; stranded: where the file is now.
+NOT_RESTORED = "not_restored"
 NOT_FOUND = "not_found"
 NOT_REMOVABLE = "not_removable"  # e.g. the seed article outside uploads/ and learned/
 NOT_SAVED = "not_saved"  # the file could not be written (disk full, read-only)
 # knowledge/uploads/ is there but cannot be listed (a file in its place, no permission, a disk error):
 UPLOADS_UNREADABLE = "uploads_unreadable"  # detail: the OS's reason
 STORE_UNAVAILABLE = "store_unavailable"  # the database cannot be read now
+
+
+@dataclass(frozen=True, slots=True)
+class Stranded:
+    """A file that a failed change had set aside and could not move back to its place."""
+
+    path: Path  # where it belongs
+    copy: Path  # where it was set aside (a hidden name, which a reload skips)
+    why: str  # the OS's reason it could not be moved back
+    kept: bool  # the copy is still there (False: it went with its folder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +113,7 @@ class Refused:
     limit: int | None = None  # the limit that was exceeded (characters, or bytes for a file)
     audit_saved: bool = True  # False: the refusal could not be written to the audit log
     folder: FolderProblem | None = None  # the knowledge directory itself was the problem
+    stranded: Stranded | None = None  # NOT_RESTORED: so something was changed after all
 
 
 # ---------------------------------------------------------------------- asking and buttons

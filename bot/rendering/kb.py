@@ -189,6 +189,9 @@ def _reason(r: Refused, remote: bool) -> str:
             return f"the file could not be read as a document ({detail})"
         case o.RELOAD_FAILED:
             return f"the reload failed ({detail})"
+        case o.NOT_RESTORED:  # where the file is now is said after it (_stranded)
+            why = f" ({escape_markdown(_one_line(r.stranded.why))})" if r.stranded else ""
+            return f"the reload failed ({detail}), and the file could not be put back{why}"
         case o.KNOWLEDGE_DIR_UNUSABLE:
             return detail or "the knowledge directory cannot be used"
         case o.NOT_FOUND:
@@ -218,9 +221,23 @@ def render_refused(r: Refused, *, remote: bool = False) -> ReplyData:
     bot rather than what to do there."""
     unchanged = r.action in ("teach", "kb add", "kb remove", "reload")
     text = f"Sorry, {_reason(r, remote)}."
-    if unchanged:
+    if r.stranded is not None:
+        text += " " + _stranded(r.stranded, remote)
+    elif unchanged:
         text += " Nothing was changed: the knowledge base is as it was."
     return _with_audit_note(render_notice(truncate(text, 1900)), r.audit_saved)
+
+
+def _stranded(s: o.Stranded, remote: bool) -> str:
+    """Where the file of a failed /kb remove is, when it could not be put back, and how to undo it."""
+    home, copy = _code(str(s.path)), _code(str(s.copy))
+    if s.kept:
+        where = f"It is kept on the bot's host at {copy}." if remote else f"It is kept at {copy}."
+        fix = f"ask whoever runs the bot to move it back to {home}" if remote else f"move it back to {home}"
+    else:
+        where = f"Its copy {copy} is gone too."
+        fix = f"ask whoever runs the bot to restore {home} from a backup" if remote else f"restore {home} from a backup"
+    return f"{where} The knowledge base is as it was for now, but a later reload drops the document: to keep it, {fix}."
 
 
 # --------------------------------------------------------------------------- gaps

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import codecs
 import errno
+import logging
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -671,6 +673,48 @@ def test_removing_the_last_document_fails_and_keeps_it(app):
     result = app.kb_remove(ADMIN, "nato-space-center-ramstein.txt")
     assert isinstance(result, Refused) and result.reason == o.RELOAD_FAILED
     assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("copy_kept", [True, False])
+def test_a_failed_removal_whose_file_cannot_be_put_back_says_where_it_is(app, monkeypatch, caplog, copy_kept):
+    """The reload after /kb remove fails (the last document); moving the file back failed too
+    (its folder went at the same moment, a disk error) and that OSError escaped as a
+    traceback. Now the old knowledge base stays, and the refusal and the log say where the
+    file is (or that its copy went too)."""
+    kdir = app.service.knowledge_dir
+    path = kdir / "nato-space-center-ramstein.txt"
+    data = path.read_bytes()
+    documents = [d.path for d in app.service.knowledge.documents]
+    replace = os.replace
+    set_aside: list[Path] = []
+
+    def failing_restore(src, dst):
+        if Path(src).name.startswith(".removing-"):  # the move back, not the move aside
+            set_aside.append(Path(src))
+            if not copy_kept:
+                Path(src).unlink()
+                raise FileNotFoundError(errno.ENOENT, "No such file or directory")
+            raise OSError(errno.EIO, "Input/output error")
+        return replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_restore)
+    with caplog.at_level(logging.ERROR, logger="bot.kbfiles"):
+        result = app.kb_remove(ADMIN, "nato-space-center-ramstein.txt")
+    monkeypatch.undo()
+    assert isinstance(result, Refused), result
+    [aside] = set_aside
+    why = "Input/output error" if copy_kept else "No such file or directory"
+    assert (result.reason, result.stranded) == (o.NOT_RESTORED, o.Stranded(path, aside, why, copy_kept))
+    assert result.detail and "no documents" in result.detail.lower()  # the reload's own reason
+    assert not path.exists() and (aside.read_bytes() == data if copy_kept else not aside.exists())
+    [record] = [r for r in caplog.records if r.name == "bot.kbfiles"]
+    assert str(path) in record.getMessage() and str(aside) in record.getMessage()
+    assert ("it is kept at" if copy_kept else "is gone as well") in record.getMessage()
+    audit = app.store.audit_rows(1)[0]
+    assert (audit["action"], audit["result"]) == ("kb remove", "refused") and str(aside) in audit["detail"]
+    # The knowledge base is the old one: the document still answers.
+    assert [d.path for d in app.service.knowledge.documents] == documents
+    assert app.service.ask("why Ramstein?").best.citation.paragraph == 3
 
 
 GUIDE = b"# Guide\n\nParking is behind building 3.\n"

@@ -15,7 +15,7 @@ from bot.answer import Answer, Citation, Result
 from bot.discord.send import to_embed
 from bot.errors import FolderProblem, KnowledgeError
 from bot.mentions import MentionNames
-from bot.outcomes import KNOWLEDGE_DIR_UNUSABLE, RELOAD_FAILED, UPLOADS_UNREADABLE, Refused
+from bot.outcomes import KNOWLEDGE_DIR_UNUSABLE, NOT_RESTORED, RELOAD_FAILED, UPLOADS_UNREADABLE, Refused, Stranded
 from bot.rendering.citation import citation_label
 from bot.rendering.discord import render_discord_refused, render_discord_reload_failed
 from bot.rendering.kb import render_refused
@@ -499,6 +499,43 @@ def test_an_uploads_folder_that_cannot_be_listed_says_who_can_fix_it():
         "runs the bot to make it a folder the bot's user can read and write on its host. Nothing was changed: the "
         "knowledge base is as it was."
     )
+
+
+def test_a_removal_whose_file_could_not_be_put_back_says_where_it_is_not_nothing_changed():
+    """A failed /kb remove that could not move its file back must not read "Nothing was changed"."""
+    home, copy = Path("/srv/kb/uploads/guide.md"), Path("/srv/kb/uploads/.removing-1a2b-guide.md")
+    kept = Refused(
+        "kb remove",
+        NOT_RESTORED,
+        "knowledge directory /srv/kb has no documents",
+        stranded=Stranded(home, copy, "Input/output error", True),
+    )
+    assert unescape(render_refused(kept).content) == (
+        "Sorry, the reload failed (knowledge directory /srv/kb has no documents), and the file could not be put "
+        "back (Input/output error). It is kept at `/srv/kb/uploads/.removing-1a2b-guide.md`. The knowledge base is "
+        "as it was for now, but a later reload drops the document: to keep it, move it back to "
+        "`/srv/kb/uploads/guide.md`."
+    )
+    text = unescape(render_discord_refused(kept).content)
+    assert "It is kept on the bot's host at `/srv/kb/uploads/.removing-1a2b-guide.md`." in text
+    assert "to keep it, ask whoever runs the bot to move it back to `/srv/kb/uploads/guide.md`." in text
+    assert "Nothing was changed" not in text
+    # The folder went at the same moment: its problem worded for Discord, and the copy gone with it.
+    gone = dataclasses.replace(
+        kept,
+        detail="knowledge directory /srv/kb does not exist: create it and add documents, or set KNOWLEDGE_DIR",
+        folder=FolderProblem("missing", home.parents[1]),
+        stranded=Stranded(home, copy, "No such file or directory", False),
+    )
+    text = unescape(render_discord_refused(gone).content)
+    assert text.startswith("Sorry, the reload failed (the knowledge directory /srv/kb is no longer on the bot's host")
+    assert (
+        "could not be put back (No such file or directory). Its copy `/srv/kb/uploads/.removing-1a2b-guide.md` is gone too."
+        in text
+    )
+    assert "ask whoever runs the bot to restore `/srv/kb/uploads/guide.md` from a backup" in text
+    assert "Nothing was changed" not in text and "set KNOWLEDGE_DIR (" not in text
+    assert "to keep it, restore `/srv/kb/uploads/guide.md` from a backup." in unescape(render_refused(gone).content)
 
 
 def test_cooldown_message_is_friendly():
