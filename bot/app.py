@@ -576,7 +576,9 @@ class App:
             replaced = (self.service.knowledge_dir / rel).exists()
             result = self.files.put(rel, data, replace=True)
         if isinstance(result, FileProblem):
-            return self._refuse(actor, "teach", result.reason, rel, result.detail, folder=result.folder)
+            return self._refuse(
+                actor, "teach", result.reason, rel, result.detail, folder=result.folder, stranded=result.stranded
+            )
         info = self.learned_info(rel) or LearnedInfo(rel, question, today, source, taught_by)
         resolved = self._resolve_gaps(question, rel)
         try:
@@ -667,7 +669,9 @@ class App:
             replaced = (self.service.knowledge_dir / rel).exists()
             result = self.files.put(rel, data, replace)
         if isinstance(result, FileProblem):
-            return self._refuse(actor, "kb add", result.reason, rel, result.detail, folder=result.folder)
+            return self._refuse(
+                actor, "kb add", result.reason, rel, result.detail, folder=result.folder, stranded=result.stranded
+            )
         resolved = self._resolve_gaps(None, rel)
         saved = self._audit(actor, "kb add", rel, "ok", "replaced" if replaced else None)
         return KbAdded(rel, result, replaced, saved, resolved)

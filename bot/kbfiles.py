@@ -11,8 +11,10 @@ import os
 import secrets
 import tempfile
 from dataclasses import dataclass
+from dataclasses import replace as replace_field
 from pathlib import Path
 
+from .builder import Built
 from .documents.loader import check_knowledge_root
 from .errors import FolderProblem, KnowledgeDirError, KnowledgeError, folder_problem
 from .outcomes import (
@@ -96,7 +98,9 @@ class KnowledgeFiles:
         """Write a knowledge file (`rel`: at the top of the knowledge directory or one folder
         down, that folder made if missing) atomically and reload; if the file does not become a document or the
         reload fails, put the folder back as it was (the previous file, with its time, or
-        none) and the knowledge base with it. The caller serialises changes."""
+        none) and the knowledge base with it. Should the previous file not go back to its
+        place, NOT_RESTORED says where it is kept, and the knowledge base stays the one from
+        before. The caller serialises changes."""
         # A knowledge directory that went away (deleted, unmounted) must not come back with
         # just this file in it: the reload would then swap the whole knowledge base for it.
         unusable = self._unusable_root()
@@ -109,23 +113,35 @@ class KnowledgeFiles:
             if not replace:
                 return FileProblem(EXISTS, rel)
             backup = path.with_name(f".backup-{secrets.token_hex(4)}-{path.name}")
-            os.replace(path, backup)  # keeps its mtime: restoring it restores the signature
+            try:
+                os.replace(path, backup)  # keeps its mtime: restoring it restores the signature
+            except OSError as exc:  # os.replace is atomic: the file is still in its place
+                return self._unusable_root() or FileProblem(NOT_SAVED, exc.strerror or str(exc))
+        previous = self.service.built
         try:
             path.parent.mkdir(exist_ok=True)  # not parents=True: never the knowledge directory itself
             write_atomically(path, data)
         except OSError as exc:
-            if backup is not None:
-                os.replace(backup, path)
-            self._drop_folder(path.parent, made_folder)
-            return self._unusable_root() or FileProblem(NOT_SAVED, exc.strerror or str(exc))
+            why = exc.strerror or str(exc)
+            stranded = self._undo(path, backup, made_folder, f"writing it failed ({why})")
+            unusable = self._unusable_root()
+            if stranded is not None:
+                failed = unusable.reason if unusable else NOT_SAVED
+                detail, folder = (unusable.detail, unusable.folder) if unusable else (why, None)
+                return FileProblem(NOT_RESTORED, detail, folder, replace_field(stranded, failed=failed))
+            return unusable or FileProblem(NOT_SAVED, why)
         try:
             report = self.service.reload()
-        except KnowledgeError as exc:
-            self._undo(path, backup, made_folder, reload=False)
+        except KnowledgeError as exc:  # the service kept the old knowledge base
+            stranded = self._undo(path, backup, made_folder, f"the reload failed ({exc})")
+            if stranded is not None:
+                return FileProblem(NOT_RESTORED, str(exc), folder_problem(exc), stranded)
             return FileProblem(RELOAD_FAILED, str(exc), folder_problem(exc))
         if not self._has_document(rel):
             reason = self._skip_reason(rel) or wording.NO_READER_YET
-            self._undo(path, backup, made_folder, reload=True)
+            stranded = self._undo(path, backup, made_folder, f"it is not a document ({reason})", previous)
+            if stranded is not None:
+                return FileProblem(NOT_RESTORED, reason, None, replace_field(stranded, failed=UNPARSEABLE))
             return FileProblem(UNPARSEABLE, reason)
         if backup is not None:
             backup.unlink(missing_ok=True)
@@ -139,17 +155,52 @@ class KnowledgeFiles:
             except OSError:
                 pass
 
-    def _undo(self, path: Path, backup: Path | None, made_folder: bool, *, reload: bool) -> None:
-        try:
-            if backup is not None:
+    def _undo(
+        self, path: Path, backup: Path | None, made_folder: bool, failure: str, previous: Built | None = None
+    ) -> Stranded | None:
+        """Put the folder back as it was after `failure` (and, with `previous`, the knowledge
+        base the reload replaced). None when done, or when only a new file or folder could not
+        be deleted (logged); a Stranded when the previous file could not be moved back: the
+        new file is deleted so that a later reload cannot read it in the old one's place, and
+        the knowledge base stays the one from before the change."""
+        if backup is not None:
+            try:
                 os.replace(backup, path)
-            else:
+            except OSError as undo:  # its folder went at the same moment, a disk error
+                return self._stranded_backup(path, backup, failure, undo, previous)
+        else:
+            try:
                 path.unlink(missing_ok=True)
-            self._drop_folder(path.parent, made_folder)
-            if reload:
+            except OSError as exc:
+                log.error("could not delete %s after %s: %s", path, failure, exc)
+        self._drop_folder(path.parent, made_folder)
+        if previous is not None:
+            try:
                 self.service.reload()
-        except (OSError, KnowledgeError) as exc:
-            log.error("could not put %s back as it was: %s", path, exc)
+            except KnowledgeError as exc:
+                log.error("could not reload after putting %s back as it was: %s", path, exc)
+        return None
+
+    def _stranded_backup(
+        self, path: Path, backup: Path, failure: str, undo: OSError, previous: Built | None
+    ) -> Stranded:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.error("could not delete the new %s either: a later reload may read it (%s)", path, exc)
+        if previous is not None:  # the reload went through, without the previous file's document
+            self.service.restore(previous)
+        kept = os.path.lexists(backup)  # False on any error, too: never claim a copy that may be gone
+        log.error(
+            "writing %s: %s, and putting its previous version back failed too (%s): %s",
+            path,
+            failure,
+            undo,
+            f"it is kept at {backup}; move it back to keep the document"
+            if kept
+            else f"its copy {backup} is gone as well",
+        )
+        return Stranded(path, backup, undo.strerror or str(undo), kept)
 
     def remove(self, rel: str) -> ReloadReport | FileProblem:
         """Delete a knowledge file and reload; a failed reload puts the file back (if that

@@ -82,8 +82,10 @@ UNPARSEABLE = "unparseable"  # detail: the reader's reason
 RELOAD_FAILED = "reload_failed"  # detail: why; folder: set when it was the knowledge directory
 # The knowledge directory is missing or not a directory, so a change was not even tried:
 KNOWLEDGE_DIR_UNUSABLE = "knowledge_dir_unusable"  # detail: the loader's message; folder: what
-# The reload after /kb remove failed, and moving the file back failed too: detail: the
-# reload's why; folder: as for RELOAD_FAILED; stranded: where the file is now.
+# A change failed (the reload after /kb remove; writing, reloading or reading the new file
+# of /kb add or teaching), and moving the file it had set aside back failed too: detail: the
+# first failure's why; folder: as for RELOAD_FAILED; stranded: where the file is now, and
+# which failure it followed.
 NOT_RESTORED = "not_restored"
 NOT_FOUND = "not_found"
 NOT_REMOVABLE = "not_removable"  # e.g. the seed article outside uploads/ and learned/
@@ -101,6 +103,7 @@ class Stranded:
     copy: Path  # where it was set aside (a hidden name, which a reload skips)
     why: str  # the OS's reason it could not be moved back
     kept: bool  # the copy is still there (False: it went with its folder)
+    failed: str = RELOAD_FAILED  # the reason code of the failure that was being undone
 
 
 @dataclass(frozen=True, slots=True)

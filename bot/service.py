@@ -400,6 +400,14 @@ class KnowledgeService:
             )
             return report
 
+    def restore(self, built: Built) -> None:
+        """Serve `built` (an earlier knowledge base of this service) again: a change whose
+        reload went through could not be undone on disk, and its documents must not be lost
+        meanwhile. The next reload reads what the folder holds by then."""
+        with self._reload_lock:
+            self._swap(built)
+            log.warning("serving the previous knowledge base again (%d documents)", len(built.kb.documents))
+
     def save_index(self) -> tuple[Path, float]:
         """Save the current knowledge base and index beside the knowledge directory."""
         if not self._can_save():

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from .. import outcomes as o
@@ -190,8 +191,11 @@ def _reason(r: Refused, remote: bool) -> str:
         case o.RELOAD_FAILED:
             return f"the reload failed ({detail})"
         case o.NOT_RESTORED:  # where the file is now is said after it (_stranded)
-            why = f" ({escape_markdown(_one_line(r.stranded.why))})" if r.stranded else ""
-            return f"the reload failed ({detail}), and the file could not be put back{why}"
+            s = r.stranded
+            first = _reason(replace(r, reason=s.failed if s else o.RELOAD_FAILED, stranded=None), remote)
+            why = f" ({escape_markdown(_one_line(s.why))})" if s else ""
+            which = "the file" if r.action == "kb remove" else "the file it replaced"
+            return f"{first}, and {which} could not be put back{why}"
         case o.KNOWLEDGE_DIR_UNUSABLE:
             return detail or "the knowledge directory cannot be used"
         case o.NOT_FOUND:

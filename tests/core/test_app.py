@@ -21,7 +21,7 @@ import pytest
 from bot import outcomes as o
 from bot.app import App, fingerprint
 from bot.config import Settings
-from bot.errors import FolderProblem, KnowledgeDirError
+from bot.errors import FolderProblem, KnowledgeDirError, KnowledgeError
 from bot.gaps import gaps_csv
 from bot.mentions import MentionNames
 from bot.outcomes import CONSOLE_ACTOR, Actor, Asked, Refused
@@ -718,6 +718,106 @@ def test_a_failed_removal_whose_file_cannot_be_put_back_says_where_it_is(app, mo
 
 
 GUIDE = b"# Guide\n\nParking is behind building 3.\n"
+
+
+@pytest.mark.parametrize("copy_kept", [True, False])
+@pytest.mark.parametrize("failure", ["write", "reload", "unparseable"])
+def test_a_failed_replacement_whose_old_file_cannot_be_put_back_says_where_it_is(
+    app, monkeypatch, caplog, failure, copy_kept
+):
+    """/kb add replace: writing the new file, the reload or reading it failed, and moving
+    the previous file back failed too: that OSError escaped (write) or was only logged without
+    the backup's path, and the reply said "Nothing was changed" with the file left under a
+    hidden .backup- name that a later reload skips. Now the refusal, the log and the audit say
+    where it is, the new file is gone, and the old knowledge base stays."""
+    assert isinstance(app.kb_add(ADMIN, "guide.md", GUIDE), o.KbAdded)
+    path = app.service.knowledge_dir / UPLOADS_DIR / "guide.md"
+    documents = [d.path for d in app.service.knowledge.documents]
+    replace = os.replace
+    backups: list[Path] = []
+
+    def failing_restore(src, dst):
+        if Path(src).name.startswith(".backup-"):  # the move back, not the move aside
+            backups.append(Path(src))
+            if not copy_kept:
+                Path(src).unlink()
+                raise FileNotFoundError(errno.ENOENT, "No such file or directory")
+            raise OSError(errno.EIO, "Input/output error")
+        return replace(src, dst)
+
+    data = b"<p></p>" if failure == "unparseable" else b"# Other\n\nOther text.\n"
+    if failure == "write":
+
+        def full_disk(_path: Path, _data: bytes) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr("bot.kbfiles.write_atomically", full_disk)
+    elif failure == "reload":
+
+        def failing_reload() -> None:
+            raise KnowledgeError("the disk is failing")
+
+        monkeypatch.setattr(app.service, "reload", failing_reload)
+    monkeypatch.setattr(os, "replace", failing_restore)
+    with caplog.at_level(logging.ERROR, logger="bot.kbfiles"):
+        result = app.kb_add(ADMIN, "guide.md", data, replace=True)
+    monkeypatch.undo()
+    assert isinstance(result, Refused), result
+    [backup] = backups
+    why = "Input/output error" if copy_kept else "No such file or directory"
+    failed = {"write": o.NOT_SAVED, "reload": o.RELOAD_FAILED, "unparseable": o.UNPARSEABLE}[failure]
+    assert (result.reason, result.stranded) == (o.NOT_RESTORED, o.Stranded(path, backup, why, copy_kept, failed))
+    if failure != "unparseable":
+        assert result.detail == {"write": "No space left on device", "reload": "the disk is failing"}[failure]
+    # The new file is not left to take the old one's place at a later reload.
+    assert not path.exists() and (backup.read_bytes() == GUIDE if copy_kept else not backup.exists())
+    messages = [r.getMessage() for r in caplog.records if r.name == "bot.kbfiles"]
+    assert any(str(path) in m and str(backup) in m for m in messages), messages
+    assert any(("it is kept at" if copy_kept else "is gone as well") in m for m in messages)
+    audit = app.store.audit_rows(1)[0]
+    assert (audit["action"], audit["result"]) == ("kb add", "refused") and str(backup) in audit["detail"]
+    # The knowledge base is the old one (even after the reload of an unreadable file went through).
+    assert [d.path for d in app.service.knowledge.documents] == documents
+    assert app.service.ask("where is parking?").best.citation.document == "uploads/guide.md"
+
+
+def test_teaching_again_whose_old_answer_cannot_be_put_back_says_where_it_is(app, monkeypatch):
+    """Teaching replaces the earlier answer's file the same way: its refusal carries the Stranded too."""
+    first = app.teach(ADMIN, "where do I park?", "Behind building 3.", "console")
+    assert isinstance(first, o.Taught), first
+    replace = os.replace
+
+    def failing_restore(src, dst):
+        if Path(src).name.startswith(".backup-"):
+            raise OSError(errno.EIO, "Input/output error")
+        return replace(src, dst)
+
+    def failing_reload() -> None:
+        raise KnowledgeError("the disk is failing")
+
+    monkeypatch.setattr(app.service, "reload", failing_reload)
+    monkeypatch.setattr(os, "replace", failing_restore)
+    result = app.teach(ADMIN, "where do I park?", "Behind building 4.", "console")
+    monkeypatch.undo()
+    assert isinstance(result, Refused) and result.reason == o.NOT_RESTORED, result
+    assert result.stranded is not None and result.stranded.path == app.service.knowledge_dir / first.learned.document
+    assert result.stranded.copy.read_text(encoding="utf-8").count("Behind building 3.") == 1
+    assert str(result.stranded.copy) in app.store.audit_rows(1)[0]["detail"]
+
+
+def test_a_replacement_whose_old_file_cannot_be_set_aside_changes_nothing(app, monkeypatch):
+    """Moving the previous file aside failing (a disk error) escaped kb_add as a traceback."""
+    assert isinstance(app.kb_add(ADMIN, "guide.md", GUIDE), o.KbAdded)
+    before = snapshot(app)
+
+    def failing(_src, _dst):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", failing)
+    result = app.kb_add(ADMIN, "guide.md", b"# Other\n\nOther text.\n", replace=True)
+    monkeypatch.undo()
+    assert isinstance(result, Refused) and (result.reason, result.detail) == (o.NOT_SAVED, "Input/output error")
+    assert snapshot(app) == before
 
 
 def _changes(app: App) -> dict[str, Callable[[], object]]:

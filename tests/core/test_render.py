@@ -15,7 +15,16 @@ from bot.answer import Answer, Citation, Result
 from bot.discord.send import to_embed
 from bot.errors import FolderProblem, KnowledgeError
 from bot.mentions import MentionNames
-from bot.outcomes import KNOWLEDGE_DIR_UNUSABLE, NOT_RESTORED, RELOAD_FAILED, UPLOADS_UNREADABLE, Refused, Stranded
+from bot.outcomes import (
+    KNOWLEDGE_DIR_UNUSABLE,
+    NOT_RESTORED,
+    NOT_SAVED,
+    RELOAD_FAILED,
+    UNPARSEABLE,
+    UPLOADS_UNREADABLE,
+    Refused,
+    Stranded,
+)
 from bot.rendering.citation import citation_label
 from bot.rendering.discord import render_discord_refused, render_discord_reload_failed
 from bot.rendering.kb import render_refused
@@ -536,6 +545,38 @@ def test_a_removal_whose_file_could_not_be_put_back_says_where_it_is_not_nothing
     assert "ask whoever runs the bot to restore `/srv/kb/uploads/guide.md` from a backup" in text
     assert "Nothing was changed" not in text and "set KNOWLEDGE_DIR (" not in text
     assert "to keep it, restore `/srv/kb/uploads/guide.md` from a backup." in unescape(render_refused(gone).content)
+
+
+def test_a_replacement_whose_old_file_could_not_be_put_back_says_where_it_is():
+    """A failed /kb add replace or teaching that could not move the previous file back read
+    "Nothing was changed": it says what failed first, where the old file is, and how to keep it."""
+    home, copy = Path("/srv/kb/uploads/guide.md"), Path("/srv/kb/uploads/.backup-1a2b-guide.md")
+    stranded = Stranded(home, copy, "Input/output error", True, NOT_SAVED)
+    saved = Refused("kb add", NOT_RESTORED, "No space left on device", stranded=stranded)
+    assert unescape(render_refused(saved).content) == (
+        "Sorry, the file could not be saved (No space left on device), and the file it replaced could not be put "
+        "back (Input/output error). It is kept at `/srv/kb/uploads/.backup-1a2b-guide.md`. The knowledge base is "
+        "as it was for now, but a later reload drops the document: to keep it, move it back to "
+        "`/srv/kb/uploads/guide.md`."
+    )
+    text = unescape(render_discord_refused(saved).content)
+    assert "It is kept on the bot's host at `/srv/kb/uploads/.backup-1a2b-guide.md`." in text
+    assert "ask whoever runs the bot to move it back to `/srv/kb/uploads/guide.md`." in text
+    assert "Nothing was changed" not in text
+    unread = Refused("kb add", NOT_RESTORED, "no text", stranded=dataclasses.replace(stranded, failed=UNPARSEABLE))
+    assert unescape(render_refused(unread).content).startswith(
+        "Sorry, the file could not be read as a document (no text), and the file it replaced could not be put back"
+    )
+    taught = Refused(
+        "teach",
+        NOT_RESTORED,
+        "the disk is failing",
+        stranded=dataclasses.replace(stranded, kept=False, failed=RELOAD_FAILED),
+    )
+    text = unescape(render_discord_refused(taught).content)
+    assert text.startswith("Sorry, the reload failed (the disk is failing), and the file it replaced could not be put")
+    assert "Its copy `/srv/kb/uploads/.backup-1a2b-guide.md` is gone too." in text
+    assert "ask whoever runs the bot to restore `/srv/kb/uploads/guide.md` from a backup" in text
 
 
 def test_cooldown_message_is_friendly():
