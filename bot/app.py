@@ -572,6 +572,11 @@ class App:
         today = self._clock().date()
         data = learned_markdown(question, answer, taught_by, today, source).encode("utf-8")
         with self._kb_lock:
+            unusable = self.files.learned_folder()
+            if unusable is not None:  # said before put's mkdir reads "File exists"
+                return self._refuse(
+                    actor, "teach", unusable.reason, LEARNED_DIR, unusable.detail, folder=unusable.folder
+                )
             rel = self._learned_path_for(question)
             replaced = (self.service.knowledge_dir / rel).exists()
             result = self.files.put(rel, data, replace=True)

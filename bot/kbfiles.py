@@ -20,6 +20,7 @@ from .errors import FolderProblem, KnowledgeDirError, KnowledgeError, folder_pro
 from .outcomes import (
     EXISTS,
     KNOWLEDGE_DIR_UNUSABLE,
+    LEARNED_NOT_A_FOLDER,
     NOT_RESTORED,
     NOT_SAVED,
     RELOAD_FAILED,
@@ -29,6 +30,7 @@ from .outcomes import (
 )
 from .rendering import errors as wording
 from .service import KnowledgeService, ReloadReport
+from .teach import LEARNED_DIR
 from .uploads import UPLOADS_DIR
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,16 @@ class KnowledgeFiles:
         except OSError as exc:
             log.warning("cannot list the uploads folder %s: %s", folder, exc)
             return self._unusable_root() or FileProblem(UPLOADS_UNREADABLE, exc.strerror or str(exc))
+
+    def learned_folder(self) -> FileProblem | None:
+        """Why no learned answer can be saved: something other than a folder (a file) is where
+        knowledge/learned/ belongs, so making it would read "File exists". None: it is a
+        folder, or not there yet (the first answer makes it)."""
+        folder = self.service.knowledge_dir / LEARNED_DIR
+        if not os.path.lexists(folder) or folder.is_dir():
+            return None
+        log.warning("cannot save learned answers: %s is not a folder", folder)
+        return self._unusable_root() or FileProblem(LEARNED_NOT_A_FOLDER, LEARNED_DIR)
 
     def put(self, rel: str, data: bytes, replace: bool) -> ReloadReport | FileProblem:
         """Write a knowledge file (`rel`: at the top of the knowledge directory or one folder

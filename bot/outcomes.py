@@ -92,6 +92,8 @@ NOT_REMOVABLE = "not_removable"  # e.g. the seed article outside uploads/ and le
 NOT_SAVED = "not_saved"  # the file could not be written (disk full, read-only)
 # knowledge/uploads/ is there but cannot be listed (a file in its place, no permission, a disk error):
 UPLOADS_UNREADABLE = "uploads_unreadable"  # detail: the OS's reason
+# knowledge/learned/ is a file (or another non-folder), so no learned answer can be saved:
+LEARNED_NOT_A_FOLDER = "learned_not_a_folder"
 STORE_UNAVAILABLE = "store_unavailable"  # the database cannot be read now
 
 

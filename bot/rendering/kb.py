@@ -214,6 +214,16 @@ def _reason(r: Refused, remote: bool) -> str:
                 f"the bot cannot list the folder {UPLOADS_DIR}/ in the knowledge directory ({detail}): make it a "
                 "folder the bot's user can read and write, then try again"
             )
+        case o.LEARNED_NOT_A_FOLDER if remote:
+            return (
+                f"{_code(r.detail)} in the bot's knowledge directory is a file, not a folder, so no learned answer "
+                "can be saved: ask whoever runs the bot to move that file away on its host"
+            )
+        case o.LEARNED_NOT_A_FOLDER:
+            return (
+                f"{_code(r.detail)} in the knowledge directory is a file, not a folder, so no learned answer can be "
+                "saved: move that file away (the bot makes the folder), then try again"
+            )
         case o.STORE_UNAVAILABLE:
             return "the bot's database is unavailable right now, so there is nothing to show"
     return detail or r.reason

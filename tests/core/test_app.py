@@ -805,6 +805,18 @@ def test_teaching_again_whose_old_answer_cannot_be_put_back_says_where_it_is(app
     assert str(result.stranded.copy) in app.store.audit_rows(1)[0]["detail"]
 
 
+def test_teaching_with_a_file_in_place_of_the_learned_folder_refuses_clearly(app):
+    """A file named learned made put's mkdir read "the file could not be saved (File exists)"."""
+    learned = app.service.knowledge_dir / "learned"
+    learned.write_text("not a folder")
+    before = snapshot(app)
+    result = app.teach(ADMIN, "where do I park?", "Behind building 3.", "console")
+    assert isinstance(result, Refused), result
+    assert (result.action, result.reason, result.detail) == ("teach", o.LEARNED_NOT_A_FOLDER, "learned")
+    assert app.store.audit_rows(1)[0]["detail"].startswith(o.LEARNED_NOT_A_FOLDER)
+    assert snapshot(app) == before and learned.read_text() == "not a folder"
+
+
 def test_a_replacement_whose_old_file_cannot_be_set_aside_changes_nothing(app, monkeypatch):
     """Moving the previous file aside failing (a disk error) escaped kb_add as a traceback."""
     assert isinstance(app.kb_add(ADMIN, "guide.md", GUIDE), o.KbAdded)

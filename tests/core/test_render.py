@@ -17,6 +17,7 @@ from bot.errors import FolderProblem, KnowledgeError
 from bot.mentions import MentionNames
 from bot.outcomes import (
     KNOWLEDGE_DIR_UNUSABLE,
+    LEARNED_NOT_A_FOLDER,
     NOT_RESTORED,
     NOT_SAVED,
     RELOAD_FAILED,
@@ -577,6 +578,17 @@ def test_a_replacement_whose_old_file_could_not_be_put_back_says_where_it_is():
     assert text.startswith("Sorry, the reload failed (the disk is failing), and the file it replaced could not be put")
     assert "Its copy `/srv/kb/uploads/.backup-1a2b-guide.md` is gone too." in text
     assert "ask whoever runs the bot to restore `/srv/kb/uploads/guide.md` from a backup" in text
+
+
+def test_a_file_in_place_of_the_learned_folder_says_what_to_move():
+    refused = Refused("teach", LEARNED_NOT_A_FOLDER, "learned")
+    assert unescape(render_refused(refused).content) == (
+        "Sorry, `learned` in the knowledge directory is a file, not a folder, so no learned answer can be saved: "
+        "move that file away (the bot makes the folder), then try again. Nothing was changed: the knowledge base "
+        "is as it was."
+    )
+    text = unescape(render_discord_refused(refused).content)
+    assert "ask whoever runs the bot to move that file away on its host" in text and "File exists" not in text
 
 
 def test_cooldown_message_is_friendly():
