@@ -430,12 +430,14 @@ def test_attribute_lists_with_key_values_are_dropped_but_placeholders_stay() -> 
 
         ## Setup { data-toc-label='Set up' #setup }
 
-        Use {name} and {env:PATH:DEFAULT} here.
+        Use {name} and {env:PATH:DEFAULT} here, ${VAR=default}, f"{x=}" and {PATH=/usr/bin}.
         """)
     assert tree.root.blocks == (Paragraph("Badges"),)
     (setup,) = tree.root.children
     assert (setup.heading, setup.anchor) == ("Setup", "setup")
-    assert setup.blocks == (Paragraph("Use {name} and {env:PATH:DEFAULT} here."),)
+    assert setup.blocks == (
+        Paragraph('Use {name} and {env:PATH:DEFAULT} here, ${VAR=default}, f"{x=}" and {PATH=/usr/bin}.'),
+    )
 
 
 def test_hugo_tabs_lead_with_their_labels() -> None:

@@ -79,10 +79,13 @@ _KEEP_NOTES = "_bot_keep_notes"  # env key: keep footnotes no reference in this 
 _INLINE_CHECK_EVERY = 64  # inline tokens parsed between deadline checks
 _CHUNK_CHARS = 1 << 18  # parse files larger than this in pieces (memory, see module doc)
 
-# An attribute list's first item: `.class`, `#id` or `key=value` (Python-Markdown attr_list,
-# kramdown); `{name}` or `{env:PATH}` is a placeholder the text means, not one.
-_ATTR_START = r"(?:[.#]|[\w-]+=)"
-_HEADING_ATTRS = re.compile(r"\{:?\s*(" + _ATTR_START + r"[^{}]*)\}\s*$")
+# Attribute lists (Python-Markdown attr_list, kramdown): one led by `.class` or `#id`, or
+# made only of `.class`, `#id` and `key=value` items (`{ loading=lazy .off-glb }`). A
+# placeholder the text means is none: `{name}`, `{env:PATH}`, `${VAR=default}`, f"{x=}",
+# `{PATH=/usr/bin}` (an unquoted value is one plain token).
+_ATTR_ITEM = r"(?:[.#][\w-]+|[\w-]+=(?:\"[^\"\n]*\"|'[^'\n]*'|[\w.%:-]+))"
+_ATTR_BODY = r"(?:[.#][^{}\n]*|" + _ATTR_ITEM + r"(?:\s+" + _ATTR_ITEM + r")*\s*)"
+_HEADING_ATTRS = re.compile(r"(?<!\$)\{:?\s*(" + _ATTR_BODY + r")\}\s*$")
 _CLOSING_HASHES = re.compile(r"(?:^|\s+)#+\s*$")
 _ATTR_ID = re.compile(r"(?:^|\s)#([\w\-.:]+)")
 _TOC_MARKERS = frozenset(
@@ -103,7 +106,7 @@ _TAG = re.compile(r"<[^<>]{0,500}>")
 # an image's "{ loading=lazy .off-glb }"); they are left as text where nothing takes them.
 _DECORATION = re.compile(
     r":(?:material|octicons|fontawesome|simple)-[\w-]+:"
-    r"|\{\s*:?\s*" + _ATTR_START + r"[^{}\n]*\}|\{:[^{}\n]*\}"
+    r"|(?<!\$)\{\s*:?\s*" + _ATTR_BODY + r"\}|\{:[^{}\n]*\}"
 )
 
 
