@@ -91,7 +91,7 @@ class KnowledgeFiles:
         try:
             return [p.name for p in folder.iterdir()]
         except FileNotFoundError:
-            return []  # or the knowledge directory is gone, which put says
+            return self._unusable_root() or []  # no uploads folder yet: the first upload makes it
         except OSError as exc:
             log.warning("cannot list the uploads folder %s: %s", folder, exc)
             return self._unusable_root() or FileProblem(UPLOADS_UNREADABLE, exc.strerror or str(exc))
@@ -149,9 +149,11 @@ class KnowledgeFiles:
             if stranded is not None:
                 return FileProblem(NOT_RESTORED, str(exc), folder_problem(exc), stranded)
             return FileProblem(RELOAD_FAILED, str(exc), folder_problem(exc))
+        current = self.service.built  # what this reload made (restore swaps only that one back)
         if not self._has_document(rel):
             reason = self._skip_reason(rel) or wording.NO_READER_YET
-            stranded = self._undo(path, backup, made_folder, f"it is not a document ({reason})", previous)
+            failure = f"it is not a document ({reason})"
+            stranded = self._undo(path, backup, made_folder, failure, (previous, current))
             if stranded is not None:
                 return FileProblem(NOT_RESTORED, reason, None, replace_field(stranded, failed=UNPARSEABLE))
             return FileProblem(UNPARSEABLE, reason)
@@ -168,10 +170,15 @@ class KnowledgeFiles:
                 pass
 
     def _undo(
-        self, path: Path, backup: Path | None, made_folder: bool, failure: str, previous: Built | None = None
+        self,
+        path: Path,
+        backup: Path | None,
+        made_folder: bool,
+        failure: str,
+        swapped: tuple[Built, Built] | None = None,
     ) -> Stranded | None:
-        """Put the folder back as it was after `failure` (and, with `previous`, the knowledge
-        base the reload replaced). None when done, or when only a new file or folder could not
+        """Put the folder back as it was after `failure` (and, with `swapped`, the knowledge
+        base the reload replaced: (before, after)). None when done, or when only a new file or folder could not
         be deleted (logged); a Stranded when the previous file could not be moved back: the
         new file is deleted so that a later reload cannot read it in the old one's place, and
         the knowledge base stays the one from before the change."""
@@ -179,14 +186,14 @@ class KnowledgeFiles:
             try:
                 os.replace(backup, path)
             except OSError as undo:  # its folder went at the same moment, a disk error
-                return self._stranded_backup(path, backup, failure, undo, previous)
+                return self._stranded_backup(path, backup, failure, undo, swapped)
         else:
             try:
                 path.unlink(missing_ok=True)
             except OSError as exc:
                 log.error("could not delete %s after %s: %s", path, failure, exc)
         self._drop_folder(path.parent, made_folder)
-        if previous is not None:
+        if swapped is not None:
             try:
                 self.service.reload()
             except KnowledgeError as exc:
@@ -194,14 +201,14 @@ class KnowledgeFiles:
         return None
 
     def _stranded_backup(
-        self, path: Path, backup: Path, failure: str, undo: OSError, previous: Built | None
+        self, path: Path, backup: Path, failure: str, undo: OSError, swapped: tuple[Built, Built] | None
     ) -> Stranded:
         try:
             path.unlink(missing_ok=True)
         except OSError as exc:
             log.error("could not delete the new %s either: a later reload may read it (%s)", path, exc)
-        if previous is not None:  # the reload went through, without the previous file's document
-            self.service.restore(previous)
+        if swapped is not None:  # the reload went through, without the previous file's document
+            self.service.restore(*swapped)
         kept = os.path.lexists(backup)  # False on any error, too: never claim a copy that may be gone
         log.error(
             "writing %s: %s, and putting its previous version back failed too (%s): %s",

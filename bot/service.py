@@ -400,13 +400,19 @@ class KnowledgeService:
             )
             return report
 
-    def restore(self, built: Built) -> None:
-        """Serve `built` (an earlier knowledge base of this service) again: a change whose
-        reload went through could not be undone on disk, and its documents must not be lost
-        meanwhile. The next reload reads what the folder holds by then."""
+    def restore(self, built: Built, replacing: Built) -> bool:
+        """Serve `built` (an earlier knowledge base of this service) again in place of
+        `replacing`: a change whose reload went through could not be undone on disk, and its
+        documents must not be lost meanwhile. Nothing is done when another reload has replaced
+        `replacing` since (it read the folder later: it is the newer truth). The next reload
+        reads what the folder holds by then. True when swapped."""
         with self._reload_lock:
+            if self._built is not replacing:
+                log.warning("not serving the previous knowledge base again: a newer reload replaced it")
+                return False
             self._swap(built)
             log.warning("serving the previous knowledge base again (%d documents)", len(built.kb.documents))
+            return True
 
     def save_index(self) -> tuple[Path, float]:
         """Save the current knowledge base and index beside the knowledge directory."""

@@ -243,7 +243,7 @@ def render_refused(r: Refused, *, remote: bool = False) -> ReplyData:
 
 
 def _stranded(s: o.Stranded, remote: bool) -> str:
-    """Where the file of a failed /kb remove is, when it could not be put back, and how to undo it."""
+    """Where the file a failed change (/kb remove, /kb add, teaching) could not put back is kept, and how to undo it."""
     home, copy = _code(str(s.path)), _code(str(s.copy))
     if s.kept:
         where = f"It is kept on the bot's host at {copy}." if remote else f"It is kept at {copy}."

@@ -864,7 +864,25 @@ def test_changes_without_the_knowledge_folder_leave_it_gone_and_say_what_is_wron
         assert "KNOWLEDGE_DIR" in (result.detail or "")  # the message stays the command line's
         assert kdir.exists() == (gone == "not_a_dir") and not kdir.is_dir()
         assert [d.path for d in app.service.knowledge.documents] == documents
+    # Before the download, too (the missing folder read as "no uploads yet").
+    precheck = app.kb_precheck(ADMIN, "other.md", 100)
+    assert isinstance(precheck, Refused) and precheck.reason == o.KNOWLEDGE_DIR_UNUSABLE, precheck
     assert app.service.ask("why Ramstein?").best.citation.paragraph == 3
+
+
+def test_restoring_the_previous_knowledge_base_never_undoes_a_newer_reload(app):
+    """KnowledgeService.restore swapped back unconditionally: a reload that landed between
+    a failed change's reload and its undo (the watcher's) was thrown away."""
+    service = app.service
+    before = service.built
+    service.reload()
+    made = service.built  # what the change's own reload made
+    service.reload()  # a newer reload, from elsewhere
+    newer = service.built
+    assert service.restore(before, replacing=made) is False
+    assert service.built is newer
+    assert service.restore(before, replacing=newer) is True
+    assert service.built is before
 
 
 def test_a_reload_that_cannot_list_the_knowledge_folder_carries_its_problem(app, monkeypatch):
