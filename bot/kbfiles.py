@@ -209,17 +209,7 @@ class KnowledgeFiles:
             log.error("could not delete the new %s either: a later reload may read it (%s)", path, exc)
         if swapped is not None:  # the reload went through, without the previous file's document
             self.service.restore(*swapped)
-        kept = os.path.lexists(backup)  # False on any error, too: never claim a copy that may be gone
-        log.error(
-            "writing %s: %s, and putting its previous version back failed too (%s): %s",
-            path,
-            failure,
-            undo,
-            f"it is kept at {backup}; move it back to keep the document"
-            if kept
-            else f"its copy {backup} is gone as well",
-        )
-        return Stranded(path, backup, undo.strerror or str(undo), kept)
+        return _left_aside(path, backup, f"writing {path}: {failure}, and putting its previous version back", undo)
 
     def remove(self, rel: str) -> ReloadReport | FileProblem:
         """Delete a knowledge file and reload; a failed reload puts the file back (if that
@@ -248,24 +238,14 @@ class KnowledgeFiles:
     def _stranded(path: Path, aside: Path, exc: KnowledgeError, undo: OSError) -> FileProblem:
         """The reload after setting `path` aside failed, and so did moving it back. The
         knowledge base is still the old one, but a later reload would drop the document."""
-        kept = os.path.lexists(aside)  # False on any error, too: never claim a copy that may be gone
-        if kept:
-            log.error(
-                "the reload after removing %s failed (%s), and putting the file back failed too (%s): "
-                "it is kept at %s; move it back to keep the document",
-                path,
-                exc,
-                undo,
-                aside,
-            )
-        else:
-            log.error(
-                "the reload after removing %s failed (%s), and putting the file back failed too (%s): "
-                "its copy %s is gone as well",
-                path,
-                exc,
-                undo,
-                aside,
-            )
-        stranded = Stranded(path, aside, undo.strerror or str(undo), kept)
-        return FileProblem(NOT_RESTORED, str(exc), folder_problem(exc), stranded)
+        what = f"the reload after removing {path} failed ({exc}), and putting the file back"
+        return FileProblem(NOT_RESTORED, str(exc), folder_problem(exc), _left_aside(path, aside, what, undo))
+
+
+def _left_aside(path: Path, copy: Path, what: str, undo: OSError) -> Stranded:
+    """`what` (the step that failed, in words) could not move `copy` back to `path`: logged
+    with where the copy is, or that it is gone too."""
+    kept = os.path.lexists(copy)  # False on any error, too: never claim a copy that may be gone
+    where = f"it is kept at {copy}; move it back to keep the document" if kept else f"its copy {copy} is gone as well"
+    log.error("%s failed too (%s): %s", what, undo, where)
+    return Stranded(path, copy, undo.strerror or str(undo), kept)
