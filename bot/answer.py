@@ -84,7 +84,7 @@ class Answer:
     elapsed_ms: float = 0.0
     signals: Mapping[str, float] = field(default_factory=dict)  # the answerability model's inputs
     hybrid: bool = False  # dense matching took part
-    small_talk: SmallTalk | None = None  # "thanks"/"greeting": not a question, nothing searched
+    small_talk: SmallTalk | None = None  # "thanks"/"greeting"/"poll": not for the knowledge base, nothing searched
     further: tuple[Result, ...] = ()  # ranked below `results`, down to the depth asked for (else none)
 
     @property

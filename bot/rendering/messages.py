@@ -217,9 +217,11 @@ def _covers_line(titles: Sequence[str], shown: int = 3) -> str:
 
 
 def render_small_talk(answer: Answer, *, ephemeral: bool = False) -> ReplyData:
-    """A reply in kind to a thank-you or a greeting (nothing was searched)."""
+    """A reply in kind to a thank-you, a greeting or a poll of the channel (nothing was searched)."""
     if answer.small_talk == "thanks":
         text = "Glad I could help! Ask me again any time."
+    elif answer.small_talk == "poll":
+        text = "That one is for the people here: I only know what the knowledge base says."
     else:
         text = "Hi! I'm here: ask me a question and I'll answer from the knowledge base."
     covers = _covers_line(answer.covers)

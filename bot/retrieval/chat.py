@@ -7,6 +7,12 @@ question is caught: a thank-you is a message that opens with a thanking word and
 nothing (no "?"); a greeting is a message made only of greeting, presence and filler words,
 with at least one that greets or checks presence: "the" or "is" alone is no greeting but a
 message with nothing to search, and gets the reply for that.
+
+A poll asks the people in the channel about themselves ("what keyboard do you all use?",
+"how many of you run windows?"): the documents cannot say what members use, and answering
+it from a passage that mentions keyboards misreads it. Only a whole message of that shape
+counts: an object after the verb ("what do you guys use for private repos?") or a question
+to the bot alone ("what editor do you use?") is searched as before.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-SmallTalk = Literal["thanks", "greeting"]
+SmallTalk = Literal["thanks", "greeting", "poll"]
 
 _WORD = re.compile(r"[a-z']+")
 THANKS = frozenset({"thanks", "thank", "thankyou", "thx", "thnx", "ty", "tysm", "tyvm", "cheers"})
@@ -40,8 +46,28 @@ FILLER = frozenset(
 )
 
 
+# The channel's people, addressed as a group: "you" alone may mean the bot.
+_GROUP = r"(?:you\s+(?:all|guys|folks|people|lot)|y'?all|ya'?ll|everyone|everybody|(?:people|folks)\s+here)"
+_POLL = re.compile(
+    # "what keyboard do you all use", "which editor are you guys using these days?"
+    rf"(?:what|which)(?:\s+[\w'-]+){{0,3}}\s+(?:do|did|would|will|are|r)\s+{_GROUP}(?:\s+here)?\s+"
+    r"(?:use|using|prefer|like|run|running|pick|choose|recommend|suggest)"
+    r"(?:\s+(?:here|now|nowadays|these\s+days|mostly|personally|at\s+work))?"
+    # "how many of you run windows?": a head count, a few words long
+    r"|how\s+many\s+of\s+(?:you|u|y'?all)(?:\s+(?:guys|all|folks|here))?(?:\s+[\w'-]+){0,5}"
+)
+_POLL_LEAD = re.compile(r"^(?:(?:" + "|".join(sorted(GREETING | FILLER)) + r"|so|just|curious)\b[\s,.!:;-]*)+")
+_POLL_TAIL = re.compile(r"(?:[\s,.!?:;-]+(?:" + "|".join(sorted(FILLER)) + r"))+$")
+
+
+def _is_poll(text: str) -> bool:
+    plain = " ".join(text.lower().replace("\u2019", "'").split())
+    plain = _POLL_LEAD.sub("", plain).rstrip("?!. ")  # "hey guys, what ..." is still the poll
+    return _POLL.fullmatch(_POLL_TAIL.sub("", plain).rstrip("?!. ")) is not None
+
+
 def small_talk(text: str) -> SmallTalk | None:
-    """ "thanks" or "greeting" when `text` is small talk, else None (a question to search)."""
+    """ "thanks", "greeting" or "poll" when `text` is small talk, else None (a question to search)."""
     words = _WORD.findall(text.lower())
     if not words:
         return None
@@ -49,6 +75,8 @@ def small_talk(text: str) -> SmallTalk | None:
         return "thanks"
     if all(w in GREETING for w in words) and not all(w in _PADDING for w in words):
         return "greeting"
+    if _is_poll(text):
+        return "poll"
     return None
 
 

@@ -3,6 +3,8 @@ forms of the documents' words ("deps", "vars") find them."""
 
 from __future__ import annotations
 
+import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from bot.retrieval.chat import asks_for_help, small_talk
 from bot.retrieval.query import _abbreviated, analyse
 from bot.retrieval.snippets import escape_markdown
 from bot.text import strip_mention_syntax
+from tests.conftest import shared_file
 
 
 @pytest.mark.parametrize(
@@ -43,19 +46,54 @@ from bot.text import strip_mention_syntax
         ("the", None),  # stopwords that only pad a greeting greet nobody alone
         ("is a the", None),
         ("you", None),
+        ("what keyboard do you all use", "poll"),
+        ("Hey guys, which editor are you guys using these days?", "poll"),
+        ("what OS do y\u2019all run?", "poll"),
+        ("how many of you use windows?", "poll"),
+        ("what do people here prefer, lol", "poll"),
+        ("what do you guys use for private repos?", None),  # names a topic: searched
+        ("what editor do you use?", None),  # "you" alone may be the bot
+        ("How do you guys managed to use poetry to install a package that uses `--index-url` ?", None),
+        ("what keyboard do you all use and how do I set up poetry?", None),  # asks more
+        ("how many of you guys have tried the new resolver with private indexes on windows?", None),
     ],
 )
 def test_small_talk_is_recognised_narrowly(text, kind):
     assert small_talk(text) == kind
 
 
-@pytest.mark.parametrize("text", ["thanks that fixed it!!", "anyone here?", "hey"])
+@pytest.mark.parametrize("text", ["thanks that fixed it!!", "anyone here?", "hey", "what browser do you all use?"])
 def test_small_talk_is_not_searched_and_reply_says_so(engine, text):
     a = engine.ask(text)
     assert not a.answered and a.results == () and a.small_talk is not None
     reply = render_answer(a)
     assert reply.content and not reply.embeds
     assert "@" not in reply.content
+
+
+def test_a_poll_of_the_channel_is_not_answered_from_a_passage_that_shares_its_word(tmp_path: Path):
+    engine = _engine(tmp_path, "# Shortcuts\n\nKeyboard shortcuts: press Ctrl+K to search.\n")
+    assert engine.ask("which keyboard shortcut opens search?").answered  # a real question still is
+    poll = engine.ask("what keyboard do you all use?")
+    assert poll.small_talk == "poll" and not poll.results
+    assert "people here" in render_answer(poll).content
+
+
+@pytest.mark.parametrize("name", ["article-questions.jsonl", "docs-poetry-questions.jsonl"])
+def test_no_real_question_of_the_development_sets_reads_as_small_talk_it_is_not(name):
+    asked = [
+        json.loads(line)["q"] for line in shared_file(name).read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    assert [q for q in asked if small_talk(q) == "poll"] == []
+
+
+def test_no_squad_question_reads_as_a_poll():
+    with zipfile.ZipFile(shared_file("squad-v1.1-dev.json.zip")) as z:
+        (name,) = [n for n in z.namelist() if n.endswith(".json")]
+        data = json.loads(z.read(name))
+    asked = [qa["question"] for a in data["data"] for p in a["paragraphs"] for qa in p["qas"]]
+    assert len(asked) > 10_000
+    assert [q for q in asked if small_talk(q) is not None] == []
 
 
 @pytest.mark.parametrize("text", ["the", "is", "All", "the a is"])

@@ -370,7 +370,7 @@ async def test_answer_channel_ignores_chatter_and_other_channels(tmp_path):
     cog = AskCog(bot)
     # Chatter that ends in "?" read as a question, got a thread each: a greeting for "ok?",
     # "that doesn't look like a question" for "what?".
-    chatter = ("thanks, that helped", "ok?", "lol?", "what?", "why not?", "hi?")
+    chatter = ("thanks, that helped", "ok?", "lol?", "what?", "why not?", "hi?", "what keyboard do you all use?")
     for content, cid in [*((c, 55) for c in chatter), ("why Ramstein?", 56)]:
         chan = FakeChannel(cid)
         await cog.on_message(FakeMessage(content, channel=chan))
