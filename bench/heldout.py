@@ -15,13 +15,24 @@ bot/evaluate.py's evaluate), with plain BM25Okapi over the bot's passages as a f
 label check of bench/docs_holdout.py (a gold phrase in no passage of its document is named).
 Vectors go to bench/.cache/heldout/vectors-<set>-<model>, so only the first run embeds.
 
-Results (session 13, helper; code commit 5d98d5b + this bench; 2 cores shared with another
-agent, run under nice and flock). hit@1 / hit@3 / MRR / snippet-contains-gold, unanswerable
-rejected, false rejections; BM25Okapi hit@1 / hit@3:
+Results (2026-12-02, helper on branch heldout; bot code at commit 5d98d5b; 2 cores shared with
+another agent, under nice and flock; first e5 run embedded all three sets in ~8 min, a rerun
+takes ~10 s). hit@1 / hit@3 / MRR / snippet-contains-gold, unanswerable rejected, false
+rejections; BM25Okapi hit@1 / hit@3:
+- e5-small: build 0.533 / 0.833 / 0.681 / 0.500, 4/10, 2/30; click 0.567 / 0.767 / 0.659 /
+  0.500, 4/10, 4/30; cibuildwheel 0.467 / 0.567 / 0.553 / 0.433, 5/10, 0/30.
 - words only (--model off): build (251 passages) 0.500 / 0.700 / 0.616 / 0.433, 4/10, 4/30;
   click (261) 0.367 / 0.533 / 0.489 / 0.300, 5/10, 4/30; cibuildwheel (351) 0.367 / 0.567 /
   0.460 / 0.333, 4/10, 2/30. BM25Okapi: build 0.433 / 0.633, click 0.267 / 0.467,
   cibuildwheel 0.433 / 0.500.
+- Rejected with e5: the 3 chat lines on every set plus 1 (build, click) or 2 (cibuildwheel) of
+  the 7 on-topic requests; the rest get an answer, as on the earlier sets.
+- Where it misses (--misses): click's FAQ puts each answer under its own "Answer" heading, so the
+  question's own passage (the member's words) ranks first and the answer 2nd-3rd (4 questions);
+  cibuildwheel's options.md has an "Examples" passage per option (its `!!! tab` blocks) whose
+  text is the tab labels "pyproject.toml Environment variables" and little else (15 are only
+  the labels; the tab bodies are code), and two such passages rank first for 2 questions that
+  name pyproject.toml or environment variables; its changelog ranks first once (3.13t).
 """
 
 from __future__ import annotations
