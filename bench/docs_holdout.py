@@ -156,7 +156,7 @@ sys.path.insert(0, str(ROOT))
 from bot.answer import AnswerEngine, EngineConfig
 from bot.builder import build_knowledge
 from bot.documents.loader import LoadConfig
-from bot.evaluate import EvalQuestion, evaluate, fold, read_questions
+from bot.evaluate import EvalQuestion, EvalReport, evaluate, fold, read_questions
 from bot.retrieval.answerability import AnswerParams, answer_model
 from bot.retrieval.bm25 import BM25Params
 from bot.retrieval.fusion import FusionParams, fusion_for
@@ -268,8 +268,16 @@ def semantic_for(built, model: str, folder: Path):
     return holder["sem"]
 
 
+HEADER = f"{'variant':<40} hit@1 hit@3 MRR   snip   unans  false   odd h1/h3    even h1/h3"
+
+
 def row(name: str, engine: AnswerEngine, questions: list[EvalQuestion]) -> str:
-    r = evaluate(engine, questions)
+    return report_row(name, evaluate(engine, questions))
+
+
+def report_row(name: str, r: EvalReport) -> str:
+    """One line of figures (the header line in main): all questions, then odd and even lines."""
+    assert r.halves is not None
     f = r.figures()
     odd, even = (h.figures() for h in r.halves)
     return (
@@ -324,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     check_labels(base.kb, questions)
     print(f"plain BM25Okapi over the bot's passages: {bm25okapi(base.kb, questions)}")
-    print(f"{'variant':<40} hit@1 hit@3 MRR   snip   unans  false   odd h1/h3    even h1/h3")
+    print(HEADER)
     built_for: dict[BM25Params, object] = {BM25Params(): base}
     only = [x for x in args.only.split(",") if x]
     for v in variants(args.model, fitted, threshold):
