@@ -627,3 +627,123 @@ def test_footnotes_of_a_file_read_in_pieces_are_kept(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(markdown, "_CHUNK_CHARS", 200)
     assert len(list(markdown._chunks(text))) > 3
     assert tree_blocks(read(text)) == whole
+
+
+# --- MyST (Markdown for Sphinx) --------------------------------------------------------------
+
+MYST = """\
+    # Options
+
+    (option-counting)=
+    ## Counting
+
+    Set `count=True`. See {ref}`the flags <option-flags>`, {func}`~click.echo` and {kbd}`Ctrl+C`.
+
+    ```{note}
+    Short option names are **not** combined.
+    ```
+
+    ```{versionadded} 4.0
+    The tuple form.
+    ```
+
+    ```{code-block} python
+    :caption: example
+    :linenos:
+
+    @click.option("-v", count=True)
+    ```
+
+    ```{toctree}
+    :maxdepth: 2
+
+    quickstart
+    ```
+
+    :::{tip}
+    :class: hint
+    Longer names read better.
+    :::
+
+    ````{tab-set}
+    ```{tab-item} pip
+    Install with pip.
+    ```
+    ```{tab-item} uv
+    Install with uv.
+    ```
+    ````
+
+    (option-flags)=
+    ## Boolean flags
+
+    % a comment Sphinx never shows
+    Flags are on or off.
+    """
+
+
+def test_myst_directives_read_as_sphinx_shows_them() -> None:
+    tree = read(MYST)
+    counting, flags = tree.root.children
+    blocks = tree_blocks(tree)
+    assert [b.lang for b in blocks if isinstance(b, Code)] == ["python"]  # toctree dropped, options too
+    (code,) = [b for b in blocks if isinstance(b, Code)]
+    assert code.text == '@click.option("-v", count=True)'
+    boxes = {b.kind: b for b in counting.blocks if isinstance(b, Admonition)}
+    assert set(boxes) == {"note", "tip"}
+    assert to_plain(boxes["tip"].blocks[0].md) == "Longer names read better."  # ":class: hint" is no text
+    text = prose(tree)
+    assert "Short option names are not combined." in text  # a box's body is prose, not code
+    assert "New in version 4.0" in render(tree) and "The tuple form." in text
+    assert "**pip**" in render(tree) and "Install with uv." in text  # tabs unboxed behind their label
+    assert "quickstart" not in text and "maxdepth" not in render(tree)
+    assert "comment" not in render(tree)
+    assert flags.labels == ("option-flags",) and counting.labels == ("option-counting",)
+
+
+def test_myst_roles_read_as_their_text_and_refs_are_links() -> None:
+    tree = read(MYST)
+    counting = tree.root.children[0]
+    first = to_plain(counting.blocks[0].md)
+    assert first == "Set count=True. See the flags, echo and Ctrl+C."
+    assert "`echo`" in counting.blocks[0].md  # a code role reads as code
+    assert ("ref:option-flags", "the flags") in counting.links
+
+
+def test_a_percent_line_is_text_outside_myst() -> None:
+    assert prose(read("# Guide\n\n%APPDATA% holds the settings.\n")) == "%APPDATA% holds the settings."
+
+
+@pytest.mark.parametrize(
+    ("text", "myst"),
+    [
+        ("See {func}`open`.", True),
+        ("(my-label)=\n# X", True),
+        ("```{note}\nx\n```", True),
+        (":::{tip}\nx\n:::", True),
+        ("Run `repair --dest {dest_dir} {wheel}` on each wheel.", False),  # placeholders, no role
+        ("Wheels are named `py3-none-{platform}`.", False),
+        ("%APPDATA% holds the settings.", False),
+        ("```python\nx = {a}\n```", False),
+    ],
+)
+def test_myst_is_recognised_by_its_own_syntax(text: str, myst: bool) -> None:
+    assert markdown._is_myst(text) is myst
+
+
+def test_myst_directives_nested_past_the_limit_stay_code() -> None:
+    depth = 20
+    text = "# Deep\n\n"
+    for k in range(depth):
+        text += "`" * (3 + depth - k) + "{note}\n"
+    text += "Inside.\n"
+    for k in reversed(range(depth)):
+        text += "`" * (3 + depth - k) + "\n"
+    tree = markdown.read("doc.md", text.encode(), ReadOptions())  # no RecursionError, nothing lost
+    assert "Inside." in prose(tree) + " ".join(b.text for b in tree_blocks(tree) if isinstance(b, Code))
+
+
+def render(tree: DocTree) -> str:
+    from bot.documents.passages import render_blocks
+
+    return "\n".join(render_blocks(s.blocks) for _, s in walk_sections(tree.root))

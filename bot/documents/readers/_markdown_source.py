@@ -8,7 +8,8 @@ fenced code and inline code spans, keeping every line (a removed line becomes bl
 parser's line numbers still point into the file. MkDocs content tabs (`=== "Tab"`) become
 `!!! tab` admonitions, paired shortcodes (`{{% note %}}…{{% /note %}}`, `{{< tab >}}`) `:::`
 containers and highlight tags fences, so the parser sees their structure (the tree builder
-unboxes tabs again behind their label).
+unboxes tabs again behind their label). The options opening a MyST colon fence's body
+(`:::{tip}` then `:class: hint`) go too.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ _MDX_MODULE = re.compile(
     r"|export\s+(?:default|const|function)\b.*);?\s*$"
 )
 _CONTAINER_CLOSE = re.compile(r"^\s*:{3,}\s*$")
+# MyST's colon fence (":::{note}") and the ":key: value" options that may open its body.
+_MYST_COLON_FENCE = re.compile(r"^\s*:{3,}\{[\w][\w:.+-]{0,63}\}")
+_MYST_OPTION = re.compile(r"^\s*:[\w-]+:(?:\s.*)?$")
 _INDENTED_OPTION = re.compile(r"^\s+[\w-]+\s*:")
 # Hugo `{{< … >}}` / `{{% … %}}` and Jekyll `{% … %}`; a tag never spans a blank line.
 # Code spans are matched first so a shortcode written inside backticks stays as written.
@@ -249,6 +253,12 @@ class _Tags:
                     lines[i] = ""  # its indented YAML options
                     i += 1
                 log.debug("dropped mkdocstrings directive %r", m.group(1))
+                continue
+            if _MYST_COLON_FENCE.match(lines[i]):
+                i += 1
+                while i < end and _MYST_OPTION.match(lines[i]):
+                    lines[i] = ""  # ":class: tip" opening a MyST directive's body is no text
+                    i += 1
                 continue
             tab = _TABBED.match(lines[i])
             if tab:

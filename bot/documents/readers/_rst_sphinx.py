@@ -22,207 +22,12 @@ from docutils import nodes
 from docutils.parsers.rst import Directive, directives, roles
 from docutils.parsers.rst.languages import en
 
+from .. import sphinx
 from ..urls import LABEL_REF
-
-# Roles whose text is code: API objects, options, files, keys.
-_CODE_ROLES = frozenset(
-    {
-        "func",
-        "meth",
-        "class",
-        "attr",
-        "mod",
-        "obj",
-        "data",
-        "const",
-        "exc",
-        "any",
-        "envvar",
-        "option",
-        "program",
-        "file",
-        "samp",
-        "command",
-        "kbd",
-        "makevar",
-        "mailheader",
-        "regexp",
-        "confval",
-        "setting",
-        "macro",
-        "type",
-        "member",
-        "var",
-        "enum",
-        "enumerator",
-        "struct",
-        "union",
-        "expr",
-        "texpr",
-        "func-sig",
-        "decorator",
-        "property",
-        "keyword",
-        "token",
-        "directive",
-        "role",
-        "dfn-code",
-    }
-)
-# Roles whose text is prose (cross-references and labels).
-_TEXT_ROLES = frozenset(
-    {
-        "ref",
-        "doc",
-        "term",
-        "numref",
-        "download",
-        "abbr",
-        "menuselection",
-        "guilabel",
-        "dfn",
-        "index",
-        "manpage",
-        "issue",
-        "pr",
-        "ghissue",
-        "user",
-        "commit",
-        "eq",
-        "cite",
-        "footcite",
-    }
-)
-# Domains whose roles name code (":py:func:", ":c:macro:", ":js:class:", …).
-_CODE_DOMAINS = frozenset({"py", "c", "cpp", "js", "rst", "std", "rb", "php", "go", "java"})
-
-# Directives whose content is kept as body text.
-_BODY_DIRECTIVES = frozenset(
-    {
-        "tabs",
-        "tab",
-        "group-tab",
-        "centered",
-        "card",
-        "grid",
-        "grid-item",
-        "grid-item-card",
-        "tab-set",
-        "tab-item",
-        "dropdown",
-        "details",
-    }
-)
-# ... and those whose argument is a condition or a class name, not text.
-_CONTENT_DIRECTIVES = frozenset({"only", "ifconfig", "glossary", "hlist", "cssclass", "rst-class"})
-_CODE_DIRECTIVES = frozenset({"code-block", "sourcecode", "code-tab", "productionlist", "prompt"})
-_DROP_DIRECTIVES = frozenset(
-    {
-        "toctree",
-        "index",
-        "highlight",
-        "currentmodule",
-        "module",
-        "py:module",
-        "py:currentmodule",
-        "c:namespace",
-        "cpp:namespace",
-        "default-domain",
-        "literalinclude",
-        "automodule",
-        "autoclass",
-        "autofunction",
-        "automethod",
-        "autoattribute",
-        "autodata",
-        "autoexception",
-        "autosummary",
-        "autoprogram",
-        "autodecorator",
-        "autoproperty",
-        "autonewtypedata",
-        "autoclasstree",
-        "inheritance-diagram",
-        "graphviz",
-        "graph",
-        "digraph",
-        "plot",
-        "uml",
-        "mermaid",
-        "sectionauthor",
-        "moduleauthor",
-        "codeauthor",
-        "tabularcolumns",
-        "include-code",
-        "jinja",
-        "click",
-        "argparse",
-        "program",
-        "testsetup",
-        "testcleanup",
-        "meta",
-        "contents",
-        "sectnum",
-        "raw",
-        "include",
-        "image",
-        "carousel",
-        "youtube",
-        "todolist",
-        "bibliography",
-        "footbibliography",
-        "spelling:word-list",
-        "tags",
-        "post",
-    }
-)
-# Version notes become boxes titled as Sphinx titles them.
-_VERSION_TITLES = {
-    "versionadded": "New in version",
-    "versionchanged": "Changed in version",
-    "deprecated": "Deprecated since version",
-    "versionremoved": "Removed in version",
-}
-_BOX_DIRECTIVES = {"seealso": "See also", "todo": "Todo"}
-# API object descriptions: ".. function:: open(file)" + text.
-_OBJECT_TYPES = frozenset(
-    {
-        "function",
-        "method",
-        "classmethod",
-        "staticmethod",
-        "attribute",
-        "data",
-        "exception",
-        "decorator",
-        "decoratormethod",
-        "property",
-        "class",
-        "describe",
-        "object",
-        "envvar",
-        "option",
-        "cmdoption",
-        "confval",
-        "macro",
-        "type",
-        "member",
-        "var",
-        "struct",
-        "union",
-        "enum",
-        "enumerator",
-        "setting",
-        "event",
-        "coroutinefunction",
-        "awaitablefunction",
-    }
-)
 
 # Bounded name length: on a long "a:a:a:…" run an unbounded name would be quadratic.
 _ROLE_IN_SOURCE = re.compile(r"(?<![\w`]):([^\W_][\w:.+-]{0,63}):`")
 _DIRECTIVE_IN_SOURCE = re.compile(r"^[ \t]*\.\.[ \t]+([\w][\w:.+-]*)[ \t]*::", re.MULTILINE)
-_EXPLICIT_TITLE = re.compile(r"^(.+?)\s*(?<!\x00)<(.*?)>$", re.DOTALL)
 
 _lock = threading.Lock()
 _done_roles: set[str] = set()
@@ -233,23 +38,23 @@ def prepare(source: str) -> None:
     """Register handlers for every Sphinx or unknown role and directive the source uses."""
     with _lock:
         if not _done_directives:
-            for name in _BODY_DIRECTIVES:
+            for name in sphinx.BODY_DIRECTIVES:
                 _register_directive(name, _Body)
-            for name in _CONTENT_DIRECTIVES:
+            for name in sphinx.CONTENT_DIRECTIVES:
                 _register_directive(name, _Content)
-            for name in _CODE_DIRECTIVES:
+            for name in sphinx.CODE_DIRECTIVES:
                 _register_directive(name, _CodeBlock)
-            for name in _DROP_DIRECTIVES:
+            for name in sphinx.DROP_DIRECTIVES:
                 _register_directive(name, _Drop)
-            for name in _VERSION_TITLES:
+            for name in sphinx.VERSION_TITLES:
                 _register_directive(name, _VersionNote)
-            for name in _BOX_DIRECTIVES:
+            for name in sphinx.BOX_DIRECTIVES:
                 _register_directive(name, _Box)
-            for name in _OBJECT_TYPES - {"class"} - set(_DROP_DIRECTIVES):
+            for name in sphinx.OBJECT_TYPES - {"class"} - set(sphinx.DROP_DIRECTIVES):
                 _register_directive(name, _Describe)
             # Sphinx's ".. class:: Name(args)" describes a class; docutils' sets a CSS class.
             _register_directive("class", _ClassOrDescribe)
-            for name in _CODE_ROLES | _TEXT_ROLES:
+            for name in sphinx.CODE_ROLES | sphinx.TEXT_ROLES:
                 _register_role(name)
         for name in set(_ROLE_IN_SOURCE.findall(source)) - _done_roles:
             if not _docutils_knows_role(name):
@@ -258,7 +63,7 @@ def prepare(source: str) -> None:
         for name in set(_DIRECTIVE_IN_SOURCE.findall(source)) - _done_directives:
             if not _docutils_knows_directive(name):
                 short = name.rsplit(":", 1)[-1].lower()
-                _register_directive(name, _Describe if short in _OBJECT_TYPES else _Body)
+                _register_directive(name, _Describe if short in sphinx.OBJECT_TYPES else _Body)
             _done_directives.add(name)
 
 
@@ -268,10 +73,7 @@ def _register_directive(name: str, cls: type[Directive]) -> None:
 
 
 def _register_role(name: str) -> None:
-    short = name.rsplit(":", 1)[-1].lower()
-    domain = name.split(":", 1)[0].lower() if ":" in name else ""
-    as_code = short in _CODE_ROLES or (domain in _CODE_DOMAINS and short not in _TEXT_ROLES)
-    roles.register_local_role(name, _code_role if as_code else _text_role)
+    roles.register_local_role(name, _code_role if sphinx.role_is_code(name) else _text_role)
     _done_roles.add(name)
 
 
@@ -285,21 +87,6 @@ def _docutils_knows_directive(name: str) -> bool:
     return key in directives._directives or key in en.directives or key in directives._directive_registry
 
 
-def _shown_text(text: str, code: bool = False) -> str:
-    """What Sphinx shows for a cross-reference: "Title <target>" shows Title, "!x" shows x,
-    and for an object "~a.b.c" shows c and ".x" (a relative lookup) shows x."""
-    text = nodes.unescape(text)
-    m = _EXPLICIT_TITLE.match(text)
-    if m and m.group(1).strip():
-        return m.group(1).strip()
-    text = text.lstrip("!")
-    if code:
-        text = text.lstrip(".")
-        if text.startswith("~"):
-            text = text[1:].rsplit(".", 1)[-1]
-    return text
-
-
 def _code_role(
     name: str,
     rawtext: str,
@@ -309,7 +96,7 @@ def _code_role(
     options: dict[str, Any] | None = None,
     content: list[str] | None = None,
 ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-    return [nodes.literal(rawtext, _shown_text(text, code=True))], []
+    return [nodes.literal(rawtext, sphinx.shown_text(nodes.unescape(text), code=True))], []
 
 
 def _text_role(
@@ -321,16 +108,13 @@ def _text_role(
     options: dict[str, Any] | None = None,
     content: list[str] | None = None,
 ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-    shown = _shown_text(text)
-    if name.lower().endswith("doc") and shown == nodes.unescape(text).lstrip("!"):
-        shown = shown.rstrip("/").rsplit("/", 1)[-1]  # a page path without a title: its name
-    if name.lower().rsplit(":", 1)[-1] == "ref":
+    raw = nodes.unescape(text)
+    shown = sphinx.role_text(name, raw)
+    label = sphinx.ref_label(name, raw)
+    if label:
         # A cross-reference to a label: kept as a link (documents/links.py finds the section
         # the label names, on any page); it reads as its text all the same.
-        m = _EXPLICIT_TITLE.match(nodes.unescape(text))
-        label = (m.group(2) if m and m.group(1).strip() else nodes.unescape(text)).strip().lstrip("!~")
-        if label:
-            return [nodes.reference(rawtext, shown, refuri=LABEL_REF + label)], []
+        return [nodes.reference(rawtext, shown, refuri=LABEL_REF + label)], []
     return [nodes.Text(shown)], []
 
 
@@ -419,7 +203,7 @@ class _VersionNote(_Permissive):
     def run(self) -> list[nodes.Node]:
         version, _, rest = self.argument_text().replace("\n", " ").partition(" ")
         box = nodes.admonition(kind=self.name)
-        title = f"{_VERSION_TITLES[self.name]} {version}".strip()
+        title = f"{sphinx.VERSION_TITLES[self.name]} {version}".strip()
         box += nodes.title(title, title)
         if rest.strip():
             box += nodes.paragraph("", "", *self.inline(rest.strip()))
@@ -432,7 +216,7 @@ class _Box(_Permissive):
 
     def run(self) -> list[nodes.Node]:
         box = nodes.admonition(kind=self.name)
-        title = _BOX_DIRECTIVES[self.name]
+        title = sphinx.BOX_DIRECTIVES[self.name]
         box += nodes.title(title, title)
         text = self.argument_text()
         if text:

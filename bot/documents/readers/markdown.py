@@ -20,6 +20,13 @@ What is kept and dropped:
   HTML (comments too), images (an image-only paragraph goes
   altogether), link targets and reference definitions, thematic breaks, tables of contents
   (`[TOC]`, `[[_TOC_]]`, `{:toc}`), kramdown attribute lines (`{: .class}`).
+- MyST (Sphinx's Markdown; read as such only in a file that writes its syntax, so a "%" line
+  elsewhere stays text): `{role}`text`` reads as Sphinx shows it (code roles as code,
+  `{ref}` a link to its label), a `(label)=` target names the section it precedes, `%` lines
+  are comments, and ```` ```{directive} ```` / `:::{directive}` fences read as the RST reader
+  reads that directive (bot/documents/sphinx.py): boxes and version notes as boxes with a
+  Markdown body, tabs and cards unboxed behind their label, code-blocks as code, toctree,
+  contents and autodoc dropped, any other name kept as code, as before.
 
 Bounded: the parse checks `options.timeout_s` at every block and every few paragraphs of
 inline parsing, and a watchdog interrupts a single step that runs away (see deadline.py);
@@ -50,9 +57,12 @@ from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.myst_blocks import myst_block_plugin
+from mdit_py_plugins.myst_role import myst_role_plugin
 
 from ...errors import KnowledgeError
 from ...rendering import errors as wording
+from .. import sphinx
 from ..deadline import Deadline
 from ..decode import decode_text
 from ..inline import code_span, escape, to_plain
@@ -69,7 +79,7 @@ from ..model import (
     Table,
 )
 from ..treebuild import OpenSection, term_item
-from ..urls import linkable_href
+from ..urls import LABEL_REF, linkable_href
 from ._markdown_source import prepare
 
 log = logging.getLogger(__name__)
@@ -96,6 +106,21 @@ _GITHUB_ALERT = re.compile(r"^\\\[!(\w+)\\\]\s*")
 _SPACES = re.compile(r"[ \t]+")
 _CONTAINER_INFO = re.compile(r"^\{?\.?([\w-]+)\}?(?:\[(.*)\])?\s*(.*)$", re.DOTALL)
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# MyST: a directive fence's info ("{note} Title", "{code-block} python") and the options that
+# open its body (":class: tip", or a YAML block between "---" lines).
+_DIRECTIVE = re.compile(r"^\{([\w][\w:.+-]{0,63})\}\s*(.*)$", re.DOTALL)
+_DIRECTIVE_OPTIONS = re.compile(
+    r"\A(?:[ \t]*\n)*(?:---[ \t]*\n(?:(?!---)[^\n]*\n){0,50}?---[ \t]*(?:\n|\Z)|(?:[ \t]*:[\w-]+:(?:[ \t][^\n]*)?(?:\n|\Z))+)"
+)
+_DIRECTIVE_DEPTH = 8  # directives inside directives read as Markdown this deep; deeper, as code
+# A MyST file: it writes a directive fence, a target or a Sphinx role somewhere ("{func}`x`";
+# "`{wheel}`" or "{dest_dir} {wheel}`" in a shell line is a placeholder, not a role).
+_MYST_SIGNS = re.compile(
+    r"^[ \t]{0,3}(?:`{3,}|:{3,})\{[\w][\w:.+-]{0,63}\}|^[ \t]{0,3}\([\w.:-]{1,100}\)=[ \t]*$"
+    r"|(?<![`\w$])\{(?P<role>[A-Za-z][\w:+-]{0,35})\}`[^`\n]",
+    re.MULTILINE,
+)
+_MYST_ONLY_ROLES = frozenset({"pep", "rfc", "math", "sub", "sup", "abbr"})
 _LABELS = re.compile(
     r"<summary\b[^>]{0,200}>(.{0,2000}?)</summary\s*>"
     r"|<TabItem\b[^>]{0,500}?\blabel=[\"']([^\"'>]{1,200})[\"']",
@@ -112,10 +137,11 @@ _DECORATION = re.compile(
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     """The file's document tree; KnowledgeError says why it cannot be used."""
-    parser = _parser()
     with Deadline(options.timeout_s) as deadline:
         prepared = prepare(decode_text(data))  # no name kept for the decoded text: memory
-        builder = _Builder(deadline, prepared.title)
+        myst = _is_myst(prepared.text)
+        parser = _parser(myst)
+        builder = _Builder(deadline, prepared.title, parser)
         # A piece may use a link reference defined in a later one: known to all in advance.
         refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
         notes = _footnote_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else None
@@ -127,7 +153,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
                 env[_KEEP_NOTES] = True
             tokens = parser.parse(chunk, env)
             too_deep = too_deep or _cut_at_nesting_limit(tokens)
-            builder.feed(tokens, offset)
+            builder.feed(tokens, offset, env)
             del tokens
         root, h1 = builder.finish()
     title = prepared.title or h1
@@ -143,22 +169,26 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
 
 # --- the parser ---------------------------------------------------------------------------
 
-_MD_INSTANCE: MarkdownIt | None = None
+_MD_INSTANCES: dict[bool, MarkdownIt] = {}
 
 
-def _parser() -> MarkdownIt:
-    """One configured parser per process (configuring costs more than a small file)."""
-    global _MD_INSTANCE
-    if _MD_INSTANCE is None:
+def _parser(myst: bool = False) -> MarkdownIt:
+    """One configured parser per process and flavour (configuring costs more than a small
+    file). MyST's syntax is only read in a MyST file: elsewhere a line starting with "%"
+    ("%APPDATA% holds…") is text, not a comment."""
+    md = _MD_INSTANCES.get(myst)
+    if md is None:
         md = MarkdownIt("commonmark", {"maxNesting": 20}).enable(["table", "strikethrough"])
         md.use(admon_plugin).use(footnote_plugin).use(deflist_plugin)
         # Any `::: kind Title` is a box; the bare `:::` that closes it never validates.
         md.use(container_plugin, name="box", validate=lambda params, *_: bool(params.strip()))
+        if myst:
+            md.use(myst_role_plugin).use(myst_block_plugin)  # {role}`text`, (label)=, % comments
         md.block.ruler.before("table", "deadline", _block_deadline)
         md.core.ruler.at("inline", _inline_with_deadline)
         md.core.ruler.before("footnote_tail", "keep_notes", _keep_footnotes)
-        _MD_INSTANCE = md
-    return _MD_INSTANCE
+        _MD_INSTANCES[myst] = md
+    return md
 
 
 def _cut_at_nesting_limit(tokens: list[Token]) -> bool:
@@ -315,9 +345,13 @@ def _reference_labels(text: str) -> dict[str, dict[str, str]]:
 class _Builder:
     """Turns markdown-it's flat token stream into nested sections and blocks."""
 
-    def __init__(self, deadline: Deadline, front_title: str | None) -> None:
+    def __init__(self, deadline: Deadline, front_title: str | None, parser: MarkdownIt | None = None) -> None:
         self.deadline = deadline
         self.front_title = front_title
+        self.parser = parser or _parser()
+        self.env: dict[str, object] = {_DEADLINE: deadline}
+        self.labels: list[str] = []  # MyST `(label)=` targets waiting for what they label
+        self.directive_depth = 0  # MyST directives being read inside one another
         self.root = OpenSection(heading="", level=0)
         self.stack: list[OpenSection] = [self.root]
         self.starts: list[int] = [0]  # 0-based first line of each section, in order
@@ -328,8 +362,10 @@ class _Builder:
         self.offset = 0
         self.steps = 0  # top-level blocks built, for the time checks
 
-    def feed(self, tokens: list[Token], offset: int) -> None:
+    def feed(self, tokens: list[Token], offset: int, env: dict[str, object] | None = None) -> None:
         self.offset = offset
+        if env is not None:
+            self.env = env
         i = 0
         n = len(tokens)
         while i < n:
@@ -339,8 +375,12 @@ class _Builder:
                 i += 3
             elif tok.type == "footnote_block_open":
                 i = self._footnotes(tokens, i + 1)
+            elif tok.type == "myst_target":
+                self.labels.append(tok.content.strip())
+                i += 1
             else:
                 start = i
+                self._label_here()
                 block, i = self._block(tokens, i)
                 if block is not None:
                     _add(self.stack[-1].blocks, block)
@@ -349,7 +389,16 @@ class _Builder:
             if self.steps % 64 == 0:
                 self.deadline.check()
 
+    def _label_here(self) -> None:
+        """Targets before a paragraph (not a heading) name the section that holds it, as
+        links to them land there."""
+        if self.labels:
+            sec = self.stack[-1]
+            sec.labels = (*sec.labels, *self.labels)
+            self.labels.clear()
+
     def finish(self) -> tuple[Section, str | None]:
+        self._label_here()
         for line, para in self.footnotes:
             k = bisect.bisect_right(self.starts, line) - 1
             self.sections[max(k, 0)].blocks.append(para)
@@ -367,11 +416,13 @@ class _Builder:
         ):
             self.seen_heading = True
             self.h1 = text
+            self._label_here()  # a target before the title names the page
             return  # the title: what follows it belongs to the root section
         self.seen_heading = True
         while self.stack[-1].level >= level:
             self.stack.pop()
-        sec = OpenSection(heading=text, level=level, anchor=anchor, line=line + 1)
+        sec = OpenSection(heading=text, level=level, anchor=anchor, line=line + 1, labels=tuple(self.labels))
+        self.labels.clear()
         self.stack[-1].children.append(sec)
         self.stack.append(sec)
         self.starts.append(line)
@@ -414,6 +465,8 @@ class _Builder:
         kind = tok.type
         if kind == "paragraph_open":
             return _paragraph(tokens[i + 1]), i + 3
+        if kind == "fence" and (directive := _DIRECTIVE.match(tok.info.strip())):
+            return self._directive(directive.group(1), directive.group(2).strip(), tok.content), i + 1
         if kind in ("fence", "code_block"):
             return _code(tok), i + 1
         if kind in ("bullet_list_open", "ordered_list_open"):
@@ -429,6 +482,9 @@ class _Builder:
             # "warning Be careful", Docusaurus' "tip[My title]" and "{.note}" all name the kind first.
             m = _CONTAINER_INFO.match(tok.info.strip())
             blocks, j = self._blocks_until(tokens, i + 1, "container_box_close")
+            directive = _DIRECTIVE.match(tok.info.strip())
+            if directive:  # MyST's colon fence, ":::{note}"
+                return _directive_block(directive.group(1), directive.group(2).strip(), blocks), j
             box_kind = (m.group(1) if m else "note").lower()
             raw_title = ((m.group(2) or m.group(3)) if m else "").strip()
             title = escape(raw_title) if raw_title else None
@@ -439,6 +495,25 @@ class _Builder:
             return _summary(tok.content), i + 1
         # html_block, hr, and anything unknown: dropped, with whatever it encloses.
         return None, _skip(tokens, i)
+
+    def _directive(self, name: str, argument: str, body: str) -> Block | None:
+        """A MyST directive fence (```{note}): code stays code, a box's body is Markdown."""
+        key = name.lower()
+        if key in sphinx.DROP_DIRECTIVES or key.rsplit(":", 1)[-1] in sphinx.DROP_DIRECTIVES:
+            return None
+        text = _DIRECTIVE_OPTIONS.sub("", body).strip("\n")
+        if key in sphinx.CODE_DIRECTIVES or key in ("code", "code-cell"):
+            return Code(text=text, lang=argument.split(None, 1)[0] if argument else "") if text.strip() else None
+        if not _reads_as_text(key) or self.directive_depth >= _DIRECTIVE_DEPTH:
+            return Code(text=text, lang=key) if text.strip() else None  # as before: its body is shown as written
+        self.directive_depth += 1
+        try:
+            tokens = self.parser.parse(text, self.env)
+            blocks, _ = self._blocks_until(tokens, 0, "")
+            _links(tokens, 0, len(tokens), self.stack[-1].links)
+        finally:
+            self.directive_depth -= 1
+        return _directive_block(name, argument, blocks)
 
     def _list(self, tokens: list[Token], i: int) -> tuple[Block | None, int]:
         tok = tokens[i]
@@ -489,6 +564,61 @@ class _Builder:
             else:
                 i = _skip(tokens, i)
         return (ListBlock(items=tuple(items)) if items else None), i + 1
+
+
+def _is_myst(text: str) -> bool:
+    """Whether the file is MyST Markdown (then its roles, targets and comments are read)."""
+    for m in _MYST_SIGNS.finditer(text):
+        role = m.group("role")
+        if role is None:
+            return True
+        name = role.lower()
+        if name in _MYST_ONLY_ROLES or name in sphinx.TEXT_ROLES or sphinx.role_is_code(name):
+            return True
+    return False
+
+
+def _reads_as_text(name: str) -> bool:
+    """Whether a directive's body is prose to read as Markdown (a box, a version note, a tab,
+    a card, an API description); other names keep their body as a code block."""
+    short = name.rsplit(":", 1)[-1]
+    return (
+        name in sphinx.ADMONITIONS
+        or name in sphinx.VERSION_TITLES
+        or name in sphinx.BOX_DIRECTIVES
+        or name in sphinx.BODY_DIRECTIVES
+        or name in sphinx.CONTENT_DIRECTIVES
+        or name in ("figure", "topic", "sidebar", "rubric", "epigraph", "container")
+        or short in sphinx.OBJECT_TYPES
+    )
+
+
+def _directive_block(name: str, argument: str, blocks: list[Block]) -> Block | None:
+    """What a MyST directive becomes, once its body is blocks (as the RST reader reads the
+    same directive, bot/documents/sphinx.py): a box, a version note titled as Sphinx titles it,
+    a tab or card unboxed behind its label, or its body alone."""
+    key = name.lower()
+    short = key.rsplit(":", 1)[-1]
+    arg = escape(argument) if argument else ""
+    if key in sphinx.DROP_DIRECTIVES or short in sphinx.DROP_DIRECTIVES:
+        return None
+    if key in sphinx.VERSION_TITLES:
+        version, _, rest = argument.partition(" ")
+        body = [Paragraph(escape(rest.strip())), *blocks] if rest.strip() else blocks
+        version_title = escape(f"{sphinx.VERSION_TITLES[key]} {version}".strip())
+        return Admonition(kind="note", title=version_title, blocks=tuple(body))
+    if key == "admonition" or key in sphinx.BOX_DIRECTIVES:
+        title = arg or escape(sphinx.BOX_DIRECTIVES.get(key, "")) or None
+        return Admonition(kind="note", title=title, blocks=tuple(blocks)) if blocks or title else None
+    if key in sphinx.ADMONITIONS:
+        body = [Paragraph(arg), *blocks] if arg else blocks  # "```{note} Text": the text is its body
+        return Admonition(kind=key, title=None, blocks=tuple(body)) if body else None
+    if short in sphinx.OBJECT_TYPES and argument:
+        return Admonition(kind="tab", title=code_span(argument), blocks=tuple(blocks))
+    if key in sphinx.CONTENT_DIRECTIVES or key == "figure":  # the argument is a condition or an image
+        return Admonition(kind="tab", title=None, blocks=tuple(blocks)) if blocks else None
+    # tab-item, card, dropdown, topic, …: their label leads their body, like a content tab.
+    return Admonition(kind="tab", title=arg or None, blocks=tuple(blocks)) if blocks or arg else None
 
 
 def _add(blocks: list[Block], block: Block) -> None:
@@ -607,12 +737,18 @@ def _links(tokens: Sequence[Token], start: int, end: int, out: list[tuple[str, s
     """(href, plain link text) of every link to a place in the documentation in
     tokens[start:end] (a block and all it holds)."""
     for tok in tokens[start:end]:
-        if tok.type != "inline" or not tok.children or "[" not in tok.content:
-            continue  # no link without a bracket: most inline runs are passed over at once
+        if tok.type != "inline" or not tok.children or ("[" not in tok.content and "}`" not in tok.content):
+            continue  # no link without a bracket or a role: most inline runs are passed over at once
         href: str | None = None
         text: list[str] = []
         for child in tok.children:
-            if child.type == "link_open":
+            if child.type == "myst_role":
+                # {ref}`Title <label>`: a link to the section a label names, on any page.
+                name = str(child.meta.get("name", ""))
+                label = sphinx.ref_label(name, child.content)
+                if label:
+                    out.append((LABEL_REF + label, sphinx.role_text(name, child.content)))
+            elif child.type == "link_open":
                 href, text = str(child.attrGet("href") or ""), []
             elif child.type == "link_close":
                 label = " ".join("".join(text).split())
@@ -645,6 +781,10 @@ def _inline(children: Sequence[Token]) -> str:
             out.append("*")
         elif t == "footnote_ref":
             out.append(escape(f"[{tok.meta.get('label', tok.meta.get('id', ''))}]"))
+        elif t == "myst_role":
+            name = str(tok.meta.get("name", ""))
+            shown = sphinx.role_text(name, tok.content)
+            out.append(code_span(shown) if sphinx.role_is_code(name) else escape(shown))
         elif t == "html_inline":
             if _BR.match(tok.content):
                 out.append("\n")  # <br> is a line break, not nothing

@@ -1,0 +1,251 @@
+"""Sphinx's roles and directives by what they hold, for both of its source formats:
+reStructuredText (readers/_rst_sphinx.py teaches them to docutils) and MyST Markdown
+(readers/markdown.py reads its `{role}`text`` and ```{directive} fences). One table, so a
+role reads the same whichever format a project writes its docs in."""
+
+from __future__ import annotations
+
+import re
+
+# Roles whose text is code: API objects, options, files, keys.
+CODE_ROLES = frozenset(
+    {
+        "func",
+        "meth",
+        "class",
+        "attr",
+        "mod",
+        "obj",
+        "data",
+        "const",
+        "exc",
+        "any",
+        "envvar",
+        "option",
+        "program",
+        "file",
+        "samp",
+        "command",
+        "kbd",
+        "makevar",
+        "mailheader",
+        "regexp",
+        "confval",
+        "setting",
+        "macro",
+        "type",
+        "member",
+        "var",
+        "enum",
+        "enumerator",
+        "struct",
+        "union",
+        "expr",
+        "texpr",
+        "func-sig",
+        "decorator",
+        "property",
+        "keyword",
+        "token",
+        "directive",
+        "role",
+        "dfn-code",
+    }
+)
+# Roles whose text is prose (cross-references and labels).
+TEXT_ROLES = frozenset(
+    {
+        "ref",
+        "doc",
+        "term",
+        "numref",
+        "download",
+        "abbr",
+        "menuselection",
+        "guilabel",
+        "dfn",
+        "index",
+        "manpage",
+        "issue",
+        "pr",
+        "ghissue",
+        "user",
+        "commit",
+        "eq",
+        "cite",
+        "footcite",
+    }
+)
+# Domains whose roles name code (":py:func:", ":c:macro:", ":js:class:", …).
+CODE_DOMAINS = frozenset({"py", "c", "cpp", "js", "rst", "std", "rb", "php", "go", "java"})
+
+# Directives whose content is kept as body text.
+BODY_DIRECTIVES = frozenset(
+    {
+        "tabs",
+        "tab",
+        "group-tab",
+        "centered",
+        "card",
+        "grid",
+        "grid-item",
+        "grid-item-card",
+        "tab-set",
+        "tab-item",
+        "dropdown",
+        "details",
+    }
+)
+# ... and those whose argument is a condition or a class name, not text.
+CONTENT_DIRECTIVES = frozenset({"only", "ifconfig", "glossary", "hlist", "cssclass", "rst-class"})
+CODE_DIRECTIVES = frozenset({"code-block", "sourcecode", "code-tab", "productionlist", "prompt"})
+DROP_DIRECTIVES = frozenset(
+    {
+        "toctree",
+        "index",
+        "highlight",
+        "currentmodule",
+        "module",
+        "py:module",
+        "py:currentmodule",
+        "c:namespace",
+        "cpp:namespace",
+        "default-domain",
+        "literalinclude",
+        "automodule",
+        "autoclass",
+        "autofunction",
+        "automethod",
+        "autoattribute",
+        "autodata",
+        "autoexception",
+        "autosummary",
+        "autoprogram",
+        "autodecorator",
+        "autoproperty",
+        "autonewtypedata",
+        "autoclasstree",
+        "inheritance-diagram",
+        "graphviz",
+        "graph",
+        "digraph",
+        "plot",
+        "uml",
+        "mermaid",
+        "sectionauthor",
+        "moduleauthor",
+        "codeauthor",
+        "tabularcolumns",
+        "include-code",
+        "jinja",
+        "click",
+        "argparse",
+        "program",
+        "testsetup",
+        "testcleanup",
+        "meta",
+        "contents",
+        "sectnum",
+        "raw",
+        "include",
+        "image",
+        "carousel",
+        "youtube",
+        "todolist",
+        "bibliography",
+        "footbibliography",
+        "spelling:word-list",
+        "tags",
+        "post",
+    }
+)
+# Version notes become boxes titled as Sphinx titles them.
+VERSION_TITLES = {
+    "versionadded": "New in version",
+    "versionchanged": "Changed in version",
+    "deprecated": "Deprecated since version",
+    "versionremoved": "Removed in version",
+}
+BOX_DIRECTIVES = {"seealso": "See also", "todo": "Todo"}
+# API object descriptions: ".. function:: open(file)" + text.
+OBJECT_TYPES = frozenset(
+    {
+        "function",
+        "method",
+        "classmethod",
+        "staticmethod",
+        "attribute",
+        "data",
+        "exception",
+        "decorator",
+        "decoratormethod",
+        "property",
+        "class",
+        "describe",
+        "object",
+        "envvar",
+        "option",
+        "cmdoption",
+        "confval",
+        "macro",
+        "type",
+        "member",
+        "var",
+        "struct",
+        "union",
+        "enum",
+        "enumerator",
+        "setting",
+        "event",
+        "coroutinefunction",
+        "awaitablefunction",
+    }
+)
+
+# docutils' own boxes; "admonition" takes its title as the argument.
+ADMONITIONS = frozenset(
+    {"attention", "caution", "danger", "error", "hint", "important", "note", "tip", "warning", "admonition"}
+)
+
+_EXPLICIT_TITLE = re.compile(r"^(.+?)\s*(?<!\x00)<(.*?)>$", re.DOTALL)
+
+
+def role_is_code(name: str) -> bool:
+    """Whether a role's text is code (`:func:`, `:py:meth:`, `{kbd}`) rather than prose."""
+    short = name.rsplit(":", 1)[-1].lower()
+    domain = name.split(":", 1)[0].lower() if ":" in name else ""
+    return short in CODE_ROLES or (domain in CODE_DOMAINS and short not in TEXT_ROLES)
+
+
+def shown_text(text: str, code: bool = False) -> str:
+    """What Sphinx shows for a cross-reference: "Title <target>" shows Title, "!x" shows x,
+    and for an object "~a.b.c" shows c and ".x" (a relative lookup) shows x."""
+    m = _EXPLICIT_TITLE.match(text)
+    if m and m.group(1).strip():
+        return m.group(1).strip()
+    text = text.lstrip("!")
+    if code:
+        text = text.lstrip(".")
+        if text.startswith("~"):
+            text = text[1:].rsplit(".", 1)[-1]
+    return text
+
+
+def role_text(name: str, text: str) -> str:
+    """A role's text as shown: code roles by shown_text; a page (`doc`) named without a
+    title by its last path part."""
+    if role_is_code(name):
+        return shown_text(text, code=True)
+    shown = shown_text(text)
+    if name.lower().endswith("doc") and shown == text.lstrip("!"):
+        shown = shown.rstrip("/").rsplit("/", 1)[-1]
+    return shown
+
+
+def ref_label(name: str, text: str) -> str | None:
+    """The label a `ref` role links to ("Title <label>" or "label"); None for other roles."""
+    if name.lower().rsplit(":", 1)[-1] != "ref":
+        return None
+    m = _EXPLICIT_TITLE.match(text)
+    label = (m.group(2) if m and m.group(1).strip() else text).strip().lstrip("!~")
+    return label or None
