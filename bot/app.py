@@ -60,6 +60,7 @@ from .outcomes import (
     KbPage,
     KbRemoved,
     LearnedInfo,
+    Leftover,
     MoreResults,
     Refused,
     Reloaded,
@@ -256,6 +257,7 @@ class App:
         limit: int | None = None,
         folder: FolderProblem | None = None,
         stranded: Stranded | None = None,
+        leftover: Leftover | None = None,
     ) -> Refused:
         if reason == NOT_ADMIN and detail is None:
             detail = actor.not_home  # Manage Server here, which does not count here: why
@@ -263,8 +265,23 @@ class App:
         if stranded is not None:
             where = f"kept at {stranded.copy}" if stranded.kept else f"its copy {stranded.copy} is gone"
             record += f"; the file was not put back ({stranded.why}): {where}"
+        if leftover is not None:
+            record += f"; the new file {leftover.path} could not be deleted ({leftover.why}): a later reload reads it"
         saved = self._audit(actor, action, target, "refused", record)
-        return Refused(action, reason, detail, limit, saved, folder, stranded)
+        return Refused(action, reason, detail, limit, saved, folder, stranded, leftover)
+
+    def _refuse_change(self, actor: Actor, action: str, target: str, problem: FileProblem) -> Refused:
+        """A change of the knowledge folder that was not made (or not wholly undone: the problem says what is left)."""
+        return self._refuse(
+            actor,
+            action,
+            problem.reason,
+            target,
+            problem.detail,
+            folder=problem.folder,
+            stranded=problem.stranded,
+            leftover=problem.leftover,
+        )
 
     def refuse(self, actor: Actor, action: str, reason: str) -> Refused:
         """A refusal the adapter made itself (a command check that ran first), audited like
@@ -581,9 +598,7 @@ class App:
             replaced = (self.service.knowledge_dir / rel).exists()
             result = self.files.put(rel, data, replace=True)
         if isinstance(result, FileProblem):
-            return self._refuse(
-                actor, "teach", result.reason, rel, result.detail, folder=result.folder, stranded=result.stranded
-            )
+            return self._refuse_change(actor, "teach", rel, result)
         info = self.learned_info(rel) or LearnedInfo(rel, question, today, source, taught_by)
         resolved = self._resolve_gaps(question, rel)
         try:
@@ -674,9 +689,7 @@ class App:
             replaced = (self.service.knowledge_dir / rel).exists()
             result = self.files.put(rel, data, replace)
         if isinstance(result, FileProblem):
-            return self._refuse(
-                actor, "kb add", result.reason, rel, result.detail, folder=result.folder, stranded=result.stranded
-            )
+            return self._refuse_change(actor, "kb add", rel, result)
         resolved = self._resolve_gaps(None, rel)
         saved = self._audit(actor, "kb add", rel, "ok", "replaced" if replaced else None)
         return KbAdded(rel, result, replaced, saved, resolved)
@@ -706,9 +719,7 @@ class App:
                 return self._refuse(actor, "kb remove", NOT_FOUND, document[:200], document[:200])
             result = self.files.remove(rel)
         if isinstance(result, FileProblem):
-            return self._refuse(
-                actor, "kb remove", result.reason, rel, result.detail, folder=result.folder, stranded=result.stranded
-            )
+            return self._refuse_change(actor, "kb remove", rel, result)
         if rel.startswith(LEARNED_DIR + "/"):
             try:
                 self.store.remove_learned(rel)

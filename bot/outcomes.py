@@ -109,6 +109,15 @@ class Stranded:
 
 
 @dataclass(frozen=True, slots=True)
+class Leftover:
+    """The new file a failed change had written and could not delete: it is still in its
+    place, so a later reload reads it."""
+
+    path: Path
+    why: str  # the OS's reason it could not be deleted
+
+
+@dataclass(frozen=True, slots=True)
 class Refused:
     """An action that was not done, and why. Nothing was changed."""
 
@@ -119,6 +128,7 @@ class Refused:
     audit_saved: bool = True  # False: the refusal could not be written to the audit log
     folder: FolderProblem | None = None  # the knowledge directory itself was the problem
     stranded: Stranded | None = None  # NOT_RESTORED: so something was changed after all
+    leftover: Leftover | None = None  # the new file is still there: something was changed after all
 
 
 # ---------------------------------------------------------------------- asking and buttons

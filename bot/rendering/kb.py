@@ -237,6 +237,8 @@ def render_refused(r: Refused, *, remote: bool = False) -> ReplyData:
     text = f"Sorry, {_reason(r, remote)}."
     if r.stranded is not None:
         text += " " + _stranded(r.stranded, remote)
+    elif r.leftover is not None:
+        text += " " + _leftover(r.leftover, remote)
     elif unchanged:
         text += " Nothing was changed: the knowledge base is as it was."
     return _with_audit_note(render_notice(truncate(text, 1900)), r.audit_saved)
@@ -252,6 +254,17 @@ def _stranded(s: o.Stranded, remote: bool) -> str:
         where = f"Its copy {copy} is gone too."
         fix = f"ask whoever runs the bot to restore {home} from a backup" if remote else f"restore {home} from a backup"
     return f"{where} The knowledge base is as it was for now, but a later reload drops the document: to keep it, {fix}."
+
+
+def _leftover(left: o.Leftover, remote: bool) -> str:
+    """The file a failed /kb add or teaching wrote where there was none, and could not delete."""
+    home, why = _code(str(left.path)), escape_markdown(_one_line(left.why))
+    where = f"it is still on the bot's host at {home}" if remote else f"it is still at {home}"
+    fix = "ask whoever runs the bot to delete it" if remote else "delete it"
+    return (
+        f"The new file could not be deleted ({why}): {where}. The knowledge base is as it was for now, "
+        f"but a later reload reads that file: to keep the knowledge base as it is, {fix}."
+    )
 
 
 # --------------------------------------------------------------------------- gaps

@@ -805,6 +805,54 @@ def test_teaching_again_whose_old_answer_cannot_be_put_back_says_where_it_is(app
     assert str(result.stranded.copy) in app.store.audit_rows(1)[0]["detail"]
 
 
+@pytest.mark.parametrize(("action", "failure"), [("kb add", "reload"), ("kb add", "unparseable"), ("teach", "reload")])
+def test_a_new_file_that_cannot_be_deleted_after_a_failed_change_is_said_to_be_there(
+    app, monkeypatch, caplog, action, failure
+):
+    """/kb add or teaching wrote a file where there was none; the reload failed (or the file
+    is no document) and deleting it failed too: that was only logged, and the reply and the
+    audit said "Nothing was changed", though a later reload reads the file. Now both say where
+    it is."""
+    kdir = app.service.knowledge_dir
+    rel = "uploads/new.md" if action == "kb add" else "learned/where-do-i-park.md"
+    path = kdir / rel
+    documents = [d.path for d in app.service.knowledge.documents]
+    unlink = Path.unlink
+
+    def stuck(self: Path, missing_ok: bool = False) -> None:
+        if self == path:
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(self))
+        unlink(self, missing_ok=missing_ok)
+
+    if failure == "reload":
+
+        def failing_reload() -> None:
+            raise KnowledgeError("the disk is failing")
+
+        monkeypatch.setattr(app.service, "reload", failing_reload)
+    monkeypatch.setattr(Path, "unlink", stuck)
+    with caplog.at_level(logging.ERROR, logger="bot.kbfiles"):
+        if action == "kb add":
+            data = b"<p></p>" if failure == "unparseable" else GUIDE
+            result = app.kb_add(ADMIN, "new.md", data)
+        else:
+            result = app.teach(ADMIN, "where do I park?", "Behind building 3.", "console")
+    monkeypatch.undo()
+    assert isinstance(result, Refused), result
+    assert result.reason == {"reload": o.RELOAD_FAILED, "unparseable": o.UNPARSEABLE}[failure]
+    assert result.leftover == o.Leftover(path, "Operation not permitted") and path.exists()
+    from bot.rendering.kb import render_refused
+
+    text = render_refused(result).content or ""
+    assert "Nothing was changed" not in text and f"`{path}`" in text and "a later reload reads" in text
+    audit = app.store.audit_rows(1)[0]
+    assert (audit["action"], audit["result"]) == (action, "refused")
+    assert f"the new file {path} could not be deleted" in audit["detail"]
+    assert any(str(path) in r.getMessage() for r in caplog.records if r.name == "bot.kbfiles")
+    # The knowledge base is the one from before the change.
+    assert [d.path for d in app.service.knowledge.documents] == documents
+
+
 def test_teaching_with_a_file_in_place_of_the_learned_folder_refuses_clearly(app):
     """A file named learned made put's mkdir read "the file could not be saved (File exists)"."""
     learned = app.service.knowledge_dir / "learned"

@@ -23,6 +23,7 @@ from bot.outcomes import (
     RELOAD_FAILED,
     UNPARSEABLE,
     UPLOADS_UNREADABLE,
+    Leftover,
     Refused,
     Stranded,
 )
@@ -578,6 +579,22 @@ def test_a_replacement_whose_old_file_could_not_be_put_back_says_where_it_is():
     assert text.startswith("Sorry, the reload failed (the disk is failing), and the file it replaced could not be put")
     assert "Its copy `/srv/kb/uploads/.backup-1a2b-guide.md` is gone too." in text
     assert "ask whoever runs the bot to restore `/srv/kb/uploads/guide.md` from a backup" in text
+
+
+def test_a_new_file_that_could_not_be_deleted_says_it_is_still_there():
+    """A failed /kb add or teaching of a new file that could not delete it read "Nothing was
+    changed", though a later reload reads that file."""
+    home = Path("/srv/kb/uploads/new.md")
+    refused = Refused("kb add", RELOAD_FAILED, "the disk is failing", leftover=Leftover(home, "Permission denied"))
+    assert unescape(render_refused(refused).content) == (
+        "Sorry, the reload failed (the disk is failing). The new file could not be deleted (Permission denied): "
+        "it is still at `/srv/kb/uploads/new.md`. The knowledge base is as it was for now, but a later reload "
+        "reads that file: to keep the knowledge base as it is, delete it."
+    )
+    text = unescape(render_discord_refused(refused).content)
+    assert "it is still on the bot's host at `/srv/kb/uploads/new.md`." in text
+    assert text.endswith("to keep the knowledge base as it is, ask whoever runs the bot to delete it.")
+    assert "Nothing was changed" not in text
 
 
 def test_a_file_in_place_of_the_learned_folder_says_what_to_move():
