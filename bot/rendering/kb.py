@@ -236,7 +236,7 @@ def render_refused(r: Refused, *, remote: bool = False) -> ReplyData:
     unchanged = r.action in ("teach", "kb add", "kb remove", "reload")
     text = f"Sorry, {_reason(r, remote)}."
     if r.stranded is not None:
-        text += " " + _stranded(r.stranded, remote)
+        text += " " + _stranded(r.stranded, r.leftover, remote)
     elif r.leftover is not None:
         text += " " + _leftover(r.leftover, remote)
     elif unchanged:
@@ -244,16 +244,25 @@ def render_refused(r: Refused, *, remote: bool = False) -> ReplyData:
     return _with_audit_note(render_notice(truncate(text, 1900)), r.audit_saved)
 
 
-def _stranded(s: o.Stranded, remote: bool) -> str:
-    """Where the file a failed change (/kb remove, /kb add, teaching) could not put back is kept, and how to undo it."""
+def _stranded(s: o.Stranded, left: o.Leftover | None, remote: bool) -> str:
+    """Where the file a failed change (/kb remove, /kb add, teaching) could not put back is
+    kept, what a later reload finds (the new file in its place when that could not be deleted
+    either, else no document there), and how to undo it."""
     home, copy = _code(str(s.path)), _code(str(s.copy))
     if s.kept:
-        where = f"It is kept on the bot's host at {copy}." if remote else f"It is kept at {copy}."
-        fix = f"ask whoever runs the bot to move it back to {home}" if remote else f"move it back to {home}"
+        where = f"It is kept on the bot's host at {copy}" if remote else f"It is kept at {copy}"
+        move = f"move it back to {home}" if left is None else f"move {copy} back to {home}, over the new file"
     else:
-        where = f"Its copy {copy} is gone too."
-        fix = f"ask whoever runs the bot to restore {home} from a backup" if remote else f"restore {home} from a backup"
-    return f"{where} The knowledge base is as it was for now, but a later reload drops the document: to keep it, {fix}."
+        where = f"Its copy {copy} is gone too"
+        move = f"restore {home} from a backup"
+    fix = f"ask whoever runs the bot to {move}" if remote else move
+    if left is None:
+        return f"{where}. The knowledge base is as it was for now, but a later reload drops the document: to keep it, {fix}."
+    return (
+        f"{where}, and the new file could not be deleted ({escape_markdown(_one_line(left.why))}): it is still at "
+        f"{home}. The knowledge base is as it was for now, but a later reload reads the new file in place of the "
+        f"previous one: to keep the previous one, {fix}."
+    )
 
 
 def _leftover(left: o.Leftover, remote: bool) -> str:

@@ -8,6 +8,7 @@ import codecs
 import errno
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -851,6 +852,68 @@ def test_a_new_file_that_cannot_be_deleted_after_a_failed_change_is_said_to_be_t
     assert any(str(path) in r.getMessage() for r in caplog.records if r.name == "bot.kbfiles")
     # The knowledge base is the one from before the change.
     assert [d.path for d in app.service.knowledge.documents] == documents
+
+
+@pytest.mark.parametrize("deletable", [True, False])
+@pytest.mark.parametrize("previous", [None, "kept", "gone"])
+def test_a_failed_add_says_what_a_later_reload_finds_whatever_could_be_undone(app, monkeypatch, previous, deletable):
+    """Every way undoing a failed /kb add can go: no previous file, or one that could not be
+    put back (its copy kept or gone), and a new file deleted or not. With neither undone, the
+    reply said "a later reload drops the document" while the new file stayed to be read."""
+    from bot.rendering.kb import render_refused
+
+    path = app.service.knowledge_dir / UPLOADS_DIR / "guide.md"
+    if previous is not None:
+        assert isinstance(app.kb_add(ADMIN, "guide.md", GUIDE), o.KbAdded)
+    before = snapshot(app)
+    new = b"# Other\n\nOther text.\n"
+    replace, unlink = os.replace, Path.unlink
+
+    def failing_restore(src, dst):
+        if Path(src).name.startswith(".backup-"):
+            if previous == "gone":
+                Path(src).unlink()
+            raise OSError(errno.EIO, "Input/output error")
+        return replace(src, dst)
+
+    def stuck(self: Path, missing_ok: bool = False) -> None:
+        if self == path and not deletable:
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(self))
+        unlink(self, missing_ok=missing_ok)
+
+    def failing_reload() -> None:
+        raise KnowledgeError("the disk is failing")
+
+    monkeypatch.setattr(app.service, "reload", failing_reload)
+    monkeypatch.setattr(os, "replace", failing_restore)
+    monkeypatch.setattr(Path, "unlink", stuck)
+    result = app.kb_add(ADMIN, "guide.md", new, replace=True)
+    monkeypatch.undo()
+    assert isinstance(result, Refused), result
+    text = re.sub(r"\\(.)", r"\1", render_refused(result).content or "")
+    # What the reply says a later reload finds is what the folder holds.
+    if not path.exists():
+        assert deletable
+        if previous is not None:
+            assert "a later reload drops the document" in text and "reads" not in text
+    else:
+        assert path.read_bytes() == new
+        assert not deletable and "drops" not in text
+        later = (
+            "a later reload reads the new file in place of the previous one"
+            if previous
+            else "a later reload reads that file"
+        )
+        assert later in text
+    if previous is None and deletable:
+        assert "Nothing was changed" in text and snapshot(app) == before
+    else:
+        assert "Nothing was changed" not in text
+    assert ("gone too" in text) == (previous == "gone") and ("is kept at" in text) == (previous == "kept")
+    assert (result.leftover is not None) == (not deletable)
+    assert (result.reason == o.NOT_RESTORED) == (previous is not None)
+    # Meanwhile the knowledge base is the one from before.
+    assert snapshot(app)[1:] == before[1:]
 
 
 def test_teaching_with_a_file_in_place_of_the_learned_folder_refuses_clearly(app):

@@ -597,6 +597,36 @@ def test_a_new_file_that_could_not_be_deleted_says_it_is_still_there():
     assert "Nothing was changed" not in text
 
 
+_HOME, _COPY = Path("/srv/kb/uploads/guide.md"), Path("/srv/kb/uploads/.backup-1a2b-guide.md")
+
+
+@pytest.mark.parametrize(
+    ("kept", "deleted", "remote", "expected"),
+    [
+        (True, True, False, "It is kept at `{copy}`. The knowledge base is as it was for now, but a later reload drops the document: to keep it, move it back to `{home}`."),
+        (False, True, False, "Its copy `{copy}` is gone too. The knowledge base is as it was for now, but a later reload drops the document: to keep it, restore `{home}` from a backup."),
+        (True, False, False, "It is kept at `{copy}`, and the new file could not be deleted (Permission denied): it is still at `{home}`. The knowledge base is as it was for now, but a later reload reads the new file in place of the previous one: to keep the previous one, move `{copy}` back to `{home}`, over the new file."),
+        (False, False, False, "Its copy `{copy}` is gone too, and the new file could not be deleted (Permission denied): it is still at `{home}`. The knowledge base is as it was for now, but a later reload reads the new file in place of the previous one: to keep the previous one, restore `{home}` from a backup."),
+        (True, True, True, "It is kept on the bot's host at `{copy}`. The knowledge base is as it was for now, but a later reload drops the document: to keep it, ask whoever runs the bot to move it back to `{home}`."),
+        (False, True, True, "Its copy `{copy}` is gone too. The knowledge base is as it was for now, but a later reload drops the document: to keep it, ask whoever runs the bot to restore `{home}` from a backup."),
+        (True, False, True, "It is kept on the bot's host at `{copy}`, and the new file could not be deleted (Permission denied): it is still at `{home}`. The knowledge base is as it was for now, but a later reload reads the new file in place of the previous one: to keep the previous one, ask whoever runs the bot to move `{copy}` back to `{home}`, over the new file."),
+        (False, False, True, "Its copy `{copy}` is gone too, and the new file could not be deleted (Permission denied): it is still at `{home}`. The knowledge base is as it was for now, but a later reload reads the new file in place of the previous one: to keep the previous one, ask whoever runs the bot to restore `{home}` from a backup."),
+    ],
+)  # fmt: skip
+def test_a_replacement_not_undone_says_what_a_later_reload_reads(kept, deleted, remote, expected):
+    """The previous file could not be put back (its copy kept or gone) and the new file was
+    deleted or not: with the new file still there, the reply said "a later reload drops the
+    document", though that reload reads the new file."""
+    stranded = Stranded(_HOME, _COPY, "Input/output error", kept)
+    left = None if deleted else Leftover(_HOME, "Permission denied")
+    refused = Refused("kb add", NOT_RESTORED, "the disk is failing", stranded=stranded, leftover=left)
+    text = unescape((render_discord_refused(refused) if remote else render_refused(refused)).content or "")
+    assert text == (
+        "Sorry, the reload failed (the disk is failing), and the file it replaced could not be put back "
+        "(Input/output error). " + expected.format(home=_HOME, copy=_COPY)
+    )
+
+
 def test_a_file_in_place_of_the_learned_folder_says_what_to_move():
     refused = Refused("teach", LEARNED_NOT_A_FOLDER, "learned")
     assert unescape(render_refused(refused).content) == (
