@@ -64,6 +64,7 @@ from .outcomes import (
     MoreResults,
     Refused,
     Reloaded,
+    Reread,
     Stale,
     Stranded,
     Taught,
@@ -258,6 +259,7 @@ class App:
         folder: FolderProblem | None = None,
         stranded: Stranded | None = None,
         leftover: Leftover | None = None,
+        reread: Reread | None = None,
     ) -> Refused:
         if reason == NOT_ADMIN and detail is None:
             detail = actor.not_home  # Manage Server here, which does not count here: why
@@ -267,8 +269,10 @@ class App:
             record += f"; the file was not put back ({stranded.why}): {where}"
         if leftover is not None:
             record += f"; the new file {leftover.path} could not be deleted ({leftover.why}): a later reload reads it"
+        if reread is not None:
+            record += f"; the reload after putting the folder back failed ({reread.why}): the previous knowledge base is served"
         saved = self._audit(actor, action, target, "refused", record)
-        return Refused(action, reason, detail, limit, saved, folder, stranded, leftover)
+        return Refused(action, reason, detail, limit, saved, folder, stranded, leftover, reread)
 
     def _refuse_change(self, actor: Actor, action: str, target: str, problem: FileProblem) -> Refused:
         """A change of the knowledge folder that was not made (or not wholly undone: the problem says what is left)."""
@@ -281,6 +285,7 @@ class App:
             folder=problem.folder,
             stranded=problem.stranded,
             leftover=problem.leftover,
+            reread=problem.reread,
         )
 
     def refuse(self, actor: Actor, action: str, reason: str) -> Refused:

@@ -27,6 +27,7 @@ from .outcomes import (
     UNPARSEABLE,
     UPLOADS_UNREADABLE,
     Leftover,
+    Reread,
     Stranded,
 )
 from .rendering import errors as wording
@@ -46,21 +47,24 @@ class FileProblem:
     folder: FolderProblem | None = None  # the knowledge directory itself is missing or unreadable
     stranded: Stranded | None = None  # NOT_RESTORED: the file is not as it was, and where it is
     leftover: Leftover | None = None  # the new file could not be deleted: a later reload reads it
+    reread: Reread | None = None  # the folder was put back, but the reload that reads it again failed
 
 
 @dataclass(frozen=True, slots=True)
 class _Undone:
-    """What undoing a failed write could not put back (nothing: the folder is as it was)."""
+    """What undoing a failed write could not put back (nothing: the folder is as it was), or
+    that reading the folder again failed."""
 
     stranded: Stranded | None = None
     leftover: Leftover | None = None
+    reread: Reread | None = None
 
     def problem(self, reason: str, detail: str | None, folder: FolderProblem | None) -> FileProblem:
         """Why the change was not made: `reason`, and what its undoing left."""
         if self.stranded is not None:
             stranded = replace_field(self.stranded, failed=reason)
             return FileProblem(NOT_RESTORED, detail, folder, stranded, self.leftover)
-        return FileProblem(reason, detail, folder, leftover=self.leftover)
+        return FileProblem(reason, detail, folder, leftover=self.leftover, reread=self.reread)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -193,7 +197,9 @@ class KnowledgeFiles:
         back: the previous file, which stays set aside (the new file is then deleted, so that
         a later reload cannot read it in the old one's place), and the new file, which could
         not be deleted; in either case the knowledge base stays the one from before the
-        change. An empty folder that cannot be removed is left: a reload finds nothing in it."""
+        change. With the folder put back, a failed reload of it is said too (Reread): the
+        knowledge base from before is served meanwhile. An empty folder that cannot be
+        removed is left: a reload finds nothing in it."""
         stranded: Stranded | None = None
         if backup is not None:
             try:
@@ -211,7 +217,11 @@ class KnowledgeFiles:
             try:
                 self.service.reload()
             except KnowledgeError as exc:
+                # The service kept the knowledge base that read the new file (without the
+                # document it replaced): the one from before is what the folder holds again.
                 log.error("could not reload after putting %s back as it was: %s", path, exc)
+                self.service.restore(*swapped)
+                return _Undone(reread=Reread(str(exc), folder_problem(exc)))
         return _Undone()
 
     @staticmethod

@@ -118,6 +118,16 @@ class Leftover:
 
 
 @dataclass(frozen=True, slots=True)
+class Reread:
+    """The reload that should read the folder again, once a failed change had been undone
+    after its own reload went through, failed: the knowledge base from before the change is
+    served meanwhile."""
+
+    why: str  # the reload's own message
+    folder: FolderProblem | None = None  # set when it was the knowledge directory
+
+
+@dataclass(frozen=True, slots=True)
 class Refused:
     """An action that was not done, and why. Nothing was changed."""
 
@@ -129,6 +139,7 @@ class Refused:
     folder: FolderProblem | None = None  # the knowledge directory itself was the problem
     stranded: Stranded | None = None  # NOT_RESTORED: so something was changed after all
     leftover: Leftover | None = None  # the new file is still there: something was changed after all
+    reread: Reread | None = None  # the folder is as it was, but reading it again failed
 
 
 # ---------------------------------------------------------------------- asking and buttons

@@ -116,7 +116,10 @@ def render_discord_refused(refused: Refused) -> ReplyData:
     """A refusal as render_refused words it for the console, except that what only whoever
     runs the bot can fix on its host (a knowledge directory that is gone or unreadable, as
     /reload words it, or an uploads folder that cannot be listed) is worded for an admin in
-    Discord."""
+    Discord; so is the reload after undoing a change, when the folder was its problem."""
+    reread = refused.reread
+    if reread is not None and reread.folder is not None:
+        refused = replace(refused, reread=replace(reread, why=knowledge_dir_problem(reread.folder)))
     if refused.folder is None:
         return render_refused(refused, remote=True)
     return render_refused(replace(refused, detail=knowledge_dir_problem(refused.folder)), remote=True)

@@ -239,6 +239,8 @@ def render_refused(r: Refused, *, remote: bool = False) -> ReplyData:
         text += " " + _stranded(r.stranded, r.leftover, remote)
     elif r.leftover is not None:
         text += " " + _leftover(r.leftover, remote)
+    elif r.reread is not None:
+        text += " " + _reread(r.reread)
     elif unchanged:
         text += " Nothing was changed: the knowledge base is as it was."
     return _with_audit_note(render_notice(truncate(text, 1900)), r.audit_saved)
@@ -273,6 +275,15 @@ def _leftover(left: o.Leftover, remote: bool) -> str:
     return (
         f"The new file could not be deleted ({why}): {where}. The knowledge base is as it was for now, "
         f"but a later reload reads that file: to keep the knowledge base as it is, {fix}."
+    )
+
+
+def _reread(reread: o.Reread) -> str:
+    """The folder is back as it was after a failed change, but reloading it failed."""
+    return (
+        f"The folder is as it was, but the reload that should read it again failed "
+        f"({escape_markdown(_one_line(reread.why))}): the knowledge base from before the change keeps answering. "
+        "Run /reload to read the folder again once that is fixed."
     )
 
 

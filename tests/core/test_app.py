@@ -916,6 +916,39 @@ def test_a_failed_add_says_what_a_later_reload_finds_whatever_could_be_undone(ap
     assert snapshot(app)[1:] == before[1:]
 
 
+@pytest.mark.parametrize("replacing", [True, False])
+def test_a_failed_reload_after_undoing_an_unreadable_file_is_said_and_the_old_base_served(app, monkeypatch, replacing):
+    """/kb add of a file that is no document: its reload went through, the folder was put back,
+    and the reload that should read it again failed. That was only logged: the reply said
+    "Nothing was changed" while the knowledge base served lacked the replaced document. Now
+    the knowledge base from before is served, and the reply and the audit log say what failed."""
+    from bot.rendering.kb import render_refused
+
+    if replacing:
+        assert isinstance(app.kb_add(ADMIN, "guide.md", GUIDE), o.KbAdded)
+    before = snapshot(app)
+    reload = app.service.reload
+    calls: list[int] = []
+
+    def second_fails():
+        calls.append(1)
+        if len(calls) == 2:  # the reload after putting the folder back
+            raise KnowledgeError("the disk is failing")
+        return reload()
+
+    monkeypatch.setattr(app.service, "reload", second_fails)
+    result = app.kb_add(ADMIN, "guide.md", b"<p></p>", replace=replacing)
+    monkeypatch.undo()
+    assert isinstance(result, Refused) and result.reason == o.UNPARSEABLE, result
+    assert result.reread == o.Reread("the disk is failing") and len(calls) == 2
+    assert snapshot(app) == before  # the folder as it was, and the knowledge base from before
+    text = render_refused(result).content or ""
+    assert "Nothing was changed" not in text and "the disk is failing" in text and "/reload" in text
+    assert (
+        "the reload after putting the folder back failed (the disk is failing)" in app.store.audit_rows(1)[0]["detail"]
+    )
+
+
 def test_teaching_with_a_file_in_place_of_the_learned_folder_refuses_clearly(app):
     """A file named learned made put's mkdir read "the file could not be saved (File exists)"."""
     learned = app.service.knowledge_dir / "learned"

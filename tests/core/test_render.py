@@ -25,6 +25,7 @@ from bot.outcomes import (
     UPLOADS_UNREADABLE,
     Leftover,
     Refused,
+    Reread,
     Stranded,
 )
 from bot.rendering.citation import citation_label
@@ -625,6 +626,27 @@ def test_a_replacement_not_undone_says_what_a_later_reload_reads(kept, deleted, 
         "Sorry, the reload failed (the disk is failing), and the file it replaced could not be put back "
         "(Input/output error). " + expected.format(home=_HOME, copy=_COPY)
     )
+
+
+def test_a_failed_reload_after_an_undone_change_says_what_to_do():
+    """The folder was put back after a file that is no document, and the reload that should
+    read it again failed: that read "Nothing was changed"."""
+    refused = Refused("kb add", UNPARSEABLE, "no text", reread=Reread("the disk is failing"))
+    assert unescape(render_refused(refused).content) == (
+        "Sorry, the file could not be read as a document (no text). The folder is as it was, but the reload that "
+        "should read it again failed (the disk is failing): the knowledge base from before the change keeps "
+        "answering. Run /reload to read the folder again once that is fixed."
+    )
+    # The folder itself gone by then: worded for an admin in Discord, as /reload words it.
+    cli = "knowledge directory /srv/kb does not exist: create it and add documents, or set KNOWLEDGE_DIR (or pass --knowledge DIR)"
+    gone = dataclasses.replace(refused, reread=Reread(cli, FolderProblem("missing", Path("/srv/kb"))))
+    text = unescape(render_discord_refused(gone).content)
+    assert (
+        "the reload that should read it again failed (the knowledge directory /srv/kb is no longer on the bot's host"
+        in text
+    )
+    assert "--knowledge" not in text and text.startswith("Sorry, the file could not be read as a document (no text).")
+    assert "Run /reload to read the folder again once that is fixed." in text and "Nothing was changed" not in text
 
 
 def test_a_file_in_place_of_the_learned_folder_says_what_to_move():
