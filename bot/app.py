@@ -552,16 +552,17 @@ class App:
     # ------------------------------------------------------------------ teaching
 
     def teach_precheck(self, actor: Actor, text: str | None = None, *, from_bot: bool = False) -> Refused | None:
-        """Before a teaching form opens: may this member teach, and is `text` (the message
-        that would become the answer; None: not known yet) usable? Quick, no file access."""
+        """Before a teaching form opens: may this member teach, is `text` (the message that
+        would become the answer; None: not known yet) usable, and can a learned answer be
+        saved at all (teach refuses the same on submit)? Quick: one look at the folder."""
         if not actor.may_teach:
             return self._refuse(actor, "teach", NOT_TEACHER)
-        if text is None and not from_bot:
-            return None
-        problem = check_teaching(None, text or "", from_bot=from_bot)
-        if problem is None:
-            return None
-        return self._refuse(actor, "teach", problem.reason, detail=problem.field, limit=problem.limit)
+        if text is not None or from_bot:
+            problem = check_teaching(None, text or "", from_bot=from_bot)
+            if problem is not None:
+                return self._refuse(actor, "teach", problem.reason, detail=problem.field, limit=problem.limit)
+        unusable = self.files.learned_folder()
+        return None if unusable is None else self._refuse_change(actor, "teach", LEARNED_DIR, unusable)
 
     def teach(
         self,
@@ -596,9 +597,7 @@ class App:
         with self._kb_lock:
             unusable = self.files.learned_folder()
             if unusable is not None:  # said before put's mkdir reads "File exists"
-                return self._refuse(
-                    actor, "teach", unusable.reason, LEARNED_DIR, unusable.detail, folder=unusable.folder
-                )
+                return self._refuse_change(actor, "teach", LEARNED_DIR, unusable)
             rel = self._learned_path_for(question)
             replaced = (self.service.knowledge_dir / rel).exists()
             result = self.files.put(rel, data, replace=True)

@@ -119,10 +119,13 @@ class KnowledgeFiles:
 
     def learned_folder(self) -> FileProblem | None:
         """Why no learned answer can be saved: something other than a folder (a file) is where
-        knowledge/learned/ belongs, so making it would read "File exists". None: it is a
-        folder, or not there yet (the first answer makes it)."""
+        knowledge/learned/ belongs, so making it would read "File exists", or the knowledge
+        directory itself is gone. None: it is a folder, or not there yet (the first answer
+        makes it)."""
         folder = self.service.knowledge_dir / LEARNED_DIR
-        if not os.path.lexists(folder) or folder.is_dir():
+        if not os.path.lexists(folder):
+            return self._unusable_root()
+        if folder.is_dir():
             return None
         log.warning("cannot save learned answers: %s is not a folder", folder)
         return self._unusable_root() or FileProblem(LEARNED_NOT_A_FOLDER, LEARNED_DIR)

@@ -961,6 +961,28 @@ def test_teaching_with_a_file_in_place_of_the_learned_folder_refuses_clearly(app
     assert snapshot(app) == before and learned.read_text() == "not a folder"
 
 
+def test_the_teaching_form_does_not_open_when_no_learned_answer_can_be_saved(app):
+    """teach_precheck looked at nothing on disk: with a file in place of learned/ (or no
+    knowledge folder) the form opened, and the refusal came only on submit. Now it comes
+    before the form, the same as on submit."""
+    kdir = app.service.knowledge_dir
+    (kdir / "learned").write_text("not a folder")
+    submitted = app.teach(TEACHER, "where do I park?", "Behind building 3.", "console")
+    audited = app.store.audit_rows(1)[0]
+    for precheck in (app.teach_precheck(TEACHER), app.teach_precheck(TEACHER, "Behind building 3.")):
+        assert precheck == submitted and precheck.reason == o.LEARNED_NOT_A_FOLDER, precheck
+        assert app.store.audit_rows(1)[0]["detail"] == audited["detail"]
+    assert app.teach_precheck(TEACHER, "<@1>").reason == o.ONLY_PINGS  # the message's own problem first
+    assert app.teach_precheck(MEMBER).reason == o.NOT_TEACHER
+    shutil.rmtree(kdir)
+    gone = app.teach_precheck(TEACHER)
+    assert isinstance(gone, Refused) and (gone.reason, gone.folder) == (
+        o.KNOWLEDGE_DIR_UNUSABLE,
+        FolderProblem("missing", kdir),
+    )
+    assert gone == app.teach(TEACHER, "where do I park?", "Behind building 3.", "console")
+
+
 def test_a_replacement_whose_old_file_cannot_be_set_aside_changes_nothing(app, monkeypatch):
     """Moving the previous file aside failing (a disk error) escaped kb_add as a traceback."""
     assert isinstance(app.kb_add(ADMIN, "guide.md", GUIDE), o.KbAdded)

@@ -417,6 +417,32 @@ async def test_teaching_refusals_leave_the_knowledge_folder_unchanged(fake: Fake
     assert snapshot(kdir) == before
 
 
+async def test_no_teaching_form_opens_while_no_learned_answer_can_be_saved(fake: FakeDiscord, tmp_path: Path) -> None:
+    """With a file in place of knowledge/learned/ the form opened, and the teacher learned
+    only on submit that nothing could be saved. Now the message command and the Teach an
+    answer button say so at once, in the words the submit uses."""
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+        question, no_answer = await run.ask_mention(RELAY_QUESTION)
+        answer = await fake.send_message(RELAY_ANSWER, author=fake.owner, reply_to=no_answer)
+        modal = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", answer, user=fake.owner)
+        )
+        assert modal.type == 9, modal  # opened while learned/ could still be made
+        (kdir / "learned").write_text("not a folder")
+        before = snapshot(kdir)
+        submitted = text_of(await reply_of(fake, await fake.submit_modal(modal, {})))
+        assert "ask whoever runs the bot to move that file away" in submitted.replace("\\", ""), submitted
+        for interaction in (
+            await fake.send_message_command("Teach KB Bot", answer, user=fake.owner),
+            await fake.click_button(fake.messages[no_answer["id"]], button_id(no_answer, "teach"), user=fake.owner),
+        ):
+            refusal = await fake.wait_for_interaction_response(interaction)
+            assert refusal.type == 4 and refusal.ephemeral, refusal  # no form
+            assert text_of(refusal.data) == submitted
+    assert snapshot(kdir) == before
+
+
 # ---------------------------------------------------------------------------- /kb
 
 
