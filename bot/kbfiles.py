@@ -15,12 +15,12 @@ from dataclasses import replace as replace_field
 from pathlib import Path
 
 from .builder import Built
-from .documents.loader import check_knowledge_root
 from .errors import FolderProblem, KnowledgeDirError, KnowledgeError, folder_problem
 from .outcomes import (
     EXISTS,
     KNOWLEDGE_DIR_UNUSABLE,
     LEARNED_NOT_A_FOLDER,
+    LEARNED_UNUSABLE,
     NOT_RESTORED,
     NOT_SAVED,
     RELOAD_FAILED,
@@ -31,7 +31,7 @@ from .outcomes import (
     Stranded,
 )
 from .rendering import errors as wording
-from .service import KnowledgeService, ReloadReport
+from .service import KnowledgeService, ReloadReport, check_knowledge_dir
 from .teach import LEARNED_DIR
 from .uploads import UPLOADS_DIR
 
@@ -100,7 +100,7 @@ class KnowledgeFiles:
 
     def _unusable_root(self) -> FileProblem | None:
         try:
-            check_knowledge_root(self.service.knowledge_dir)
+            check_knowledge_dir(self.service.knowledge_dir)
         except KnowledgeDirError as exc:
             return FileProblem(KNOWLEDGE_DIR_UNUSABLE, str(exc), exc.problem)
         return None
@@ -110,7 +110,9 @@ class KnowledgeFiles:
         it), or why it cannot be listed: a file in its place, no permission, a disk error."""
         folder = self.service.knowledge_dir / UPLOADS_DIR
         try:
-            return [p.name for p in folder.iterdir()]
+            names = [p.name for p in folder.iterdir()]
+            _enter(folder)
+            return names
         except FileNotFoundError:
             return self._unusable_root() or []  # no uploads folder yet: the first upload makes it
         except OSError as exc:
@@ -123,10 +125,15 @@ class KnowledgeFiles:
         directory itself is gone. None: it is a folder, or not there yet (the first answer
         makes it)."""
         folder = self.service.knowledge_dir / LEARNED_DIR
-        if not os.path.lexists(folder):
-            return self._unusable_root()
-        if folder.is_dir():
-            return None
+        try:
+            if not os.path.lexists(folder):
+                return self._unusable_root()
+            if folder.is_dir():
+                _enter(folder)
+                return None
+        except OSError as exc:
+            log.warning("cannot save learned answers in %s: %s", folder, exc)
+            return self._unusable_root() or FileProblem(LEARNED_UNUSABLE, exc.strerror or str(exc))
         log.warning("cannot save learned answers: %s is not a folder", folder)
         return self._unusable_root() or FileProblem(LEARNED_NOT_A_FOLDER, LEARNED_DIR)
 
@@ -144,9 +151,13 @@ class KnowledgeFiles:
         if unusable is not None:
             return unusable
         path = self.service.knowledge_dir / rel
-        made_folder = not path.parent.exists()  # removed again on failure: "as it was"
+        try:
+            made_folder = not path.parent.exists()  # removed again on failure: "as it was"
+            present = path.exists()
+        except OSError as exc:  # a folder on the way cannot be entered: Python 3.11 raises
+            return self._unusable_root() or FileProblem(NOT_SAVED, exc.strerror or str(exc))
         backup: Path | None = None
-        if path.exists():
+        if present:
             if not replace:
                 return FileProblem(EXISTS, rel)
             backup = path.with_name(f".backup-{secrets.token_hex(4)}-{path.name}")
@@ -266,6 +277,12 @@ class KnowledgeFiles:
         knowledge base is still the old one, but a later reload would drop the document."""
         what = f"the reload after removing {path} failed ({exc}), and putting the file back"
         return FileProblem(NOT_RESTORED, str(exc), folder_problem(exc), _left_aside(path, aside, what, undo))
+
+
+def _enter(folder: Path) -> None:
+    """OSError unless files in `folder` can be looked up: a folder that can be listed (r) may
+    not be enterable (x), and Path.exists() of a file in it then raises on Python 3.11."""
+    os.stat(os.path.join(folder, os.curdir))
 
 
 def _left_aside(path: Path, copy: Path, what: str, undo: OSError) -> Stranded:

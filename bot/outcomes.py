@@ -94,6 +94,8 @@ NOT_SAVED = "not_saved"  # the file could not be written (disk full, read-only)
 UPLOADS_UNREADABLE = "uploads_unreadable"  # detail: the OS's reason
 # knowledge/learned/ is a file (or another non-folder), so no learned answer can be saved:
 LEARNED_NOT_A_FOLDER = "learned_not_a_folder"
+# knowledge/learned/ is a folder the bot cannot enter (no permission, a disk error):
+LEARNED_UNUSABLE = "learned_unusable"  # detail: the OS's reason
 STORE_UNAVAILABLE = "store_unavailable"  # the database cannot be read now
 
 

@@ -29,6 +29,7 @@ from ..outcomes import (
     VoteOutcome,
 )
 from ..retrieval.snippets import escape_markdown
+from ..teach import LEARNED_DIR
 from ..uploads import UPLOADS_DIR
 from .markdown import safe_url, truncate
 from .messages import (
@@ -223,6 +224,17 @@ def _reason(r: Refused, remote: bool) -> str:
             return (
                 f"{_code(r.detail)} in the knowledge directory is a file, not a folder, so no learned answer can be "
                 "saved: move that file away (the bot makes the folder), then try again"
+            )
+        case o.LEARNED_UNUSABLE if remote:
+            return (
+                f"the bot cannot open the folder {LEARNED_DIR}/ in its knowledge directory ({detail}), so no learned "
+                "answer can be saved: ask whoever runs the bot to make it a folder the bot's user can read and write "
+                "on its host"
+            )
+        case o.LEARNED_UNUSABLE:
+            return (
+                f"the bot cannot open the folder {LEARNED_DIR}/ in the knowledge directory ({detail}), so no learned "
+                "answer can be saved: make it a folder the bot's user can read and write, then try again"
             )
         case o.STORE_UNAVAILABLE:
             return "the bot's database is unavailable right now, so there is nothing to show"

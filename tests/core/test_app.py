@@ -1105,6 +1105,71 @@ def test_kb_add_with_an_uploads_folder_it_cannot_list_refuses_and_changes_nothin
     assert snapshot(app) == before
 
 
+def _not_enterable(monkeypatch: pytest.MonkeyPatch, folder: Path, *, itself: bool = False) -> None:
+    """Paths inside `folder` (and `folder` itself) cannot be looked up, as when a folder on the
+    way can be listed but not entered (no x bit): os.stat and os.lstat raise PermissionError,
+    so on Python 3.11 Path.exists() and Path.is_dir() do too. (Simulated: the tests run as root.)"""
+    inside = str(folder) + os.sep
+    stat, lstat = os.stat, os.lstat
+
+    def blocked(path: object) -> bool:
+        name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+        return isinstance(name, str) and (name.startswith(inside) or (itself and name == str(folder)))
+
+    def guarded(real):
+        def call(path, *args, **kwargs):
+            if blocked(path):
+                raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+            return real(path, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(os, "stat", guarded(stat))
+    monkeypatch.setattr(os, "lstat", guarded(lstat))
+
+
+@pytest.mark.parametrize("blocked", ["its parent", "the knowledge folder", "uploads", "learned"])
+def test_a_folder_that_can_be_listed_but_not_entered_is_refused_clearly(app, monkeypatch, blocked):
+    """Path.exists() and is_dir() raise PermissionError on Python 3.11 under a folder that can
+    be read but not entered: the checks before /kb add, /kb remove, teaching and /reload let it
+    escape as a traceback ("Something went wrong"). Now each says which folder, as for a folder
+    that cannot be listed."""
+    assert isinstance(app.kb_add(ADMIN, "guide.md", GUIDE), o.KbAdded)
+    kdir = app.service.knowledge_dir
+    (kdir / "learned").mkdir()
+    before = snapshot(app)
+    unlistable = FolderProblem("unlistable", kdir, "Permission denied")
+    changes = {
+        "kb add": lambda: app.kb_add(ADMIN, "other.md", GUIDE),
+        "kb add replace": lambda: app.kb_add(ADMIN, "guide.md", GUIDE, replace=True),
+        "kb precheck": lambda: app.kb_precheck(ADMIN, "other.md", 100),
+        "kb remove": lambda: app.kb_remove(ADMIN, "uploads/guide.md"),
+        "teach precheck": lambda: app.teach_precheck(ADMIN),
+        "teach": lambda: app.teach(ADMIN, "where do I park?", "Behind building 3.", "console"),
+    }
+    if blocked in ("its parent", "the knowledge folder"):
+        _not_enterable(monkeypatch, kdir, itself=blocked == "its parent")
+        expected = dict.fromkeys(changes, (o.KNOWLEDGE_DIR_UNUSABLE, unlistable))
+        reloaded = app.reload(ADMIN)
+        assert isinstance(reloaded, Refused) and (reloaded.reason, reloaded.folder) == (o.RELOAD_FAILED, unlistable)
+        with pytest.raises(KnowledgeDirError) as started:  # at start-up: the message, not a traceback
+            KnowledgeService.open(kdir)
+        assert started.value.problem == unlistable
+    else:
+        _not_enterable(monkeypatch, kdir / blocked)
+        reason = {"uploads": o.UPLOADS_UNREADABLE, "learned": o.LEARNED_UNUSABLE}[blocked]
+        mine = ("kb add", "kb add replace", "kb precheck") if blocked == "uploads" else ("teach precheck", "teach")
+        expected = {name: (reason, None) for name in mine}
+    for name, (reason, folder) in expected.items():
+        result = changes[name]()
+        assert isinstance(result, Refused), (name, result)
+        assert (result.reason, result.folder) == (reason, folder), (name, result)
+        if folder is None:
+            assert result.detail == "Permission denied", (name, result)
+    monkeypatch.undo()
+    assert snapshot(app) == before
+
+
 def test_kb_add_with_a_file_where_the_uploads_folder_belongs_says_so(app):
     """The upload read "the file could not be saved (File exists)": mkdir met the file."""
     (app.service.knowledge_dir / UPLOADS_DIR).write_text("not a folder")

@@ -18,6 +18,7 @@ from bot.mentions import MentionNames
 from bot.outcomes import (
     KNOWLEDGE_DIR_UNUSABLE,
     LEARNED_NOT_A_FOLDER,
+    LEARNED_UNUSABLE,
     NOT_RESTORED,
     NOT_SAVED,
     RELOAD_FAILED,
@@ -658,6 +659,17 @@ def test_a_file_in_place_of_the_learned_folder_says_what_to_move():
     )
     text = unescape(render_discord_refused(refused).content)
     assert "ask whoever runs the bot to move that file away on its host" in text and "File exists" not in text
+
+
+def test_a_learned_folder_the_bot_cannot_open_says_what_to_fix():
+    refused = Refused("teach", LEARNED_UNUSABLE, "Permission denied")
+    assert unescape(render_refused(refused).content) == (
+        "Sorry, the bot cannot open the folder learned/ in the knowledge directory (Permission denied), so no "
+        "learned answer can be saved: make it a folder the bot's user can read and write, then try again. Nothing "
+        "was changed: the knowledge base is as it was."
+    )
+    text = unescape(render_discord_refused(refused).content)
+    assert "ask whoever runs the bot to make it a folder the bot's user can read and write on its host" in text
 
 
 def test_cooldown_message_is_friendly():
