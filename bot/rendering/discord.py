@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from ..errors import FolderProblem
 from ..outcomes import Refused
-from .kb import render_refused
+from .kb import render_refused, render_reload_refused
 from .markdown import truncate
 from .messages import render_notice, render_reload_failed
 from .reply import ReplyData
@@ -109,7 +109,7 @@ def render_discord_reload_failed(refused: Refused) -> ReplyData:
     that is gone or unreadable, which is worded for an admin in Discord (above)."""
     if refused.folder is not None:
         return render_reload_failed(knowledge_dir_problem(refused.folder))
-    return render_reload_failed(refused.detail or refused.reason)
+    return render_reload_refused(refused)
 
 
 def render_discord_refused(refused: Refused) -> ReplyData:

@@ -41,6 +41,7 @@ from .messages import (
     render_feedback_thanks,
     render_notice,
     render_reload,
+    render_reload_failed,
     render_stale,
     render_vote_kb_changed,
     render_vote_not_saved,
@@ -480,6 +481,12 @@ def render_reloaded(r: Reloaded) -> ReplyData:
     return _with_audit_note(render_reload(r.report), r.audit_saved)
 
 
+def render_reload_refused(r: Refused) -> ReplyData:
+    """/reload failed (RELOAD_FAILED): the previous knowledge base still answers, and why, as
+    the reload said it."""
+    return render_reload_failed(r.detail or r.reason)
+
+
 __all__ = [
     "gaps_text",
     "render_forgotten",
@@ -490,6 +497,7 @@ __all__ = [
     "render_kb_removed",
     "render_kb_show",
     "render_refused",
+    "render_reload_refused",
     "render_reloaded",
     "render_taught",
     "render_vote",

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.answer import Answer, Citation, Result
 from bot.discord.send import to_embed
-from bot.errors import FolderProblem, KnowledgeError
+from bot.errors import FolderProblem
 from bot.mentions import MentionNames
 from bot.outcomes import (
     KNOWLEDGE_DIR_UNUSABLE,
@@ -31,7 +31,7 @@ from bot.outcomes import (
 )
 from bot.rendering.citation import citation_label
 from bot.rendering.discord import render_discord_refused, render_discord_reload_failed
-from bot.rendering.kb import render_refused
+from bot.rendering.kb import render_refused, render_reload_refused
 from bot.rendering.markdown import (
     compose,
     defuse_mentions,
@@ -57,7 +57,7 @@ from bot.rendering.messages import (
     render_more_results,
     render_no_answer,
     render_reload,
-    render_reload_error,
+    render_reload_failed,
     render_sources,
 )
 from bot.rendering.reply import (
@@ -449,7 +449,7 @@ def test_reload_reports_counts_changes_and_time(service):
     assert "Reloaded 1 document, 6 paragraphs" in unescape(e.description) and "nothing changed" in e.description
     assert [f.name for f in e.fields[:3]] == ["Documents", "Paragraphs", "Took"]
     assert reply.ephemeral
-    err = render_reload_error(KnowledgeError("knowledge directory /x does not exist"))
+    err = render_reload_failed("knowledge directory /x does not exist")
     assert "still answering" in err.embeds[0].description and "/x does not exist" in err.embeds[0].description
 
 
@@ -463,7 +463,7 @@ def test_an_unlistable_knowledge_directory_is_worded_for_an_admin_in_discord():
     assert "ask whoever runs the bot" in why and "--knowledge" not in why
     # Any other reason reads as the console gives it.
     other = render_discord_reload_failed(dataclasses.replace(refused, folder=None))
-    assert other == render_reload_error(KnowledgeError(refused.detail or ""))
+    assert other == render_reload_refused(dataclasses.replace(refused, folder=None))
 
 
 @pytest.mark.parametrize("action", ["kb add", "kb remove", "teach"])
