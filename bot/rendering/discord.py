@@ -10,7 +10,7 @@ from ..errors import FolderProblem
 from ..outcomes import Refused
 from .kb import render_refused, render_reload_refused
 from .markdown import truncate
-from .messages import render_notice, render_reload_failed
+from .messages import render_notice
 from .reply import ReplyData
 
 MODAL_TITLE_LIMIT = 45  # Discord's limits for a modal title and a text input's label
@@ -108,7 +108,7 @@ def render_discord_reload_failed(refused: Refused) -> ReplyData:
     """/reload failed: the reason as the console gives it, except for a knowledge directory
     that is gone or unreadable, which is worded for an admin in Discord (above)."""
     if refused.folder is not None:
-        return render_reload_failed(knowledge_dir_problem(refused.folder))
+        return render_reload_refused(replace(refused, detail=knowledge_dir_problem(refused.folder)))
     return render_reload_refused(refused)
 
 

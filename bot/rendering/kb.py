@@ -484,7 +484,7 @@ def render_reloaded(r: Reloaded) -> ReplyData:
 def render_reload_refused(r: Refused) -> ReplyData:
     """/reload failed (RELOAD_FAILED): the previous knowledge base still answers, and why, as
     the reload said it."""
-    return render_reload_failed(r.detail or r.reason)
+    return _with_audit_note(render_reload_failed(r.detail or r.reason), r.audit_saved)
 
 
 __all__ = [

@@ -466,6 +466,19 @@ def test_an_unlistable_knowledge_directory_is_worded_for_an_admin_in_discord():
     assert other == render_reload_refused(dataclasses.replace(refused, folder=None))
 
 
+def test_a_failed_reload_not_written_to_the_audit_log_says_so():
+    """A failed /reload dropped audit_saved: the admin was not told the audit log missed it."""
+    folder = FolderProblem("unlistable", Path("/srv/kb"), "Permission denied")
+    refused = Refused("reload", RELOAD_FAILED, "the disk is failing", audit_saved=False)
+    for reply in (
+        render_reload_refused(refused),
+        render_discord_reload_failed(refused),
+        render_discord_reload_failed(dataclasses.replace(refused, folder=folder)),
+    ):
+        assert "could not be written to the audit log" in reply.embeds[0].footer, reply
+    assert "audit log" not in render_reload_refused(dataclasses.replace(refused, audit_saved=True)).embeds[0].footer
+
+
 @pytest.mark.parametrize("action", ["kb add", "kb remove", "teach"])
 def test_a_change_without_its_knowledge_directory_is_worded_for_an_admin_in_discord(action):
     """/kb add, /kb remove and teaching showed the command line's advice in Discord."""
