@@ -60,9 +60,11 @@ from .outcomes import (
     KbPage,
     KbRemoved,
     LearnedInfo,
+    Leftover,
     MoreResults,
     Refused,
     Reloaded,
+    Reread,
     Stale,
     Stranded,
     Taught,
@@ -256,6 +258,8 @@ class App:
         limit: int | None = None,
         folder: FolderProblem | None = None,
         stranded: Stranded | None = None,
+        leftover: Leftover | None = None,
+        reread: Reread | None = None,
     ) -> Refused:
         if reason == NOT_ADMIN and detail is None:
             detail = actor.not_home  # Manage Server here, which does not count here: why
@@ -263,8 +267,26 @@ class App:
         if stranded is not None:
             where = f"kept at {stranded.copy}" if stranded.kept else f"its copy {stranded.copy} is gone"
             record += f"; the file was not put back ({stranded.why}): {where}"
+        if leftover is not None:
+            record += f"; the new file {leftover.path} could not be deleted ({leftover.why}): a later reload reads it"
+        if reread is not None:
+            record += f"; the reload after putting the folder back failed ({reread.why}): the previous knowledge base is served"
         saved = self._audit(actor, action, target, "refused", record)
-        return Refused(action, reason, detail, limit, saved, folder, stranded)
+        return Refused(action, reason, detail, limit, saved, folder, stranded, leftover, reread)
+
+    def _refuse_change(self, actor: Actor, action: str, target: str, problem: FileProblem) -> Refused:
+        """A change of the knowledge folder that was not made (or not wholly undone: the problem says what is left)."""
+        return self._refuse(
+            actor,
+            action,
+            problem.reason,
+            target,
+            problem.detail,
+            folder=problem.folder,
+            stranded=problem.stranded,
+            leftover=problem.leftover,
+            reread=problem.reread,
+        )
 
     def refuse(self, actor: Actor, action: str, reason: str) -> Refused:
         """A refusal the adapter made itself (a command check that ran first), audited like
@@ -530,16 +552,17 @@ class App:
     # ------------------------------------------------------------------ teaching
 
     def teach_precheck(self, actor: Actor, text: str | None = None, *, from_bot: bool = False) -> Refused | None:
-        """Before a teaching form opens: may this member teach, and is `text` (the message
-        that would become the answer; None: not known yet) usable? Quick, no file access."""
+        """Before a teaching form opens: may this member teach, is `text` (the message that
+        would become the answer; None: not known yet) usable, and can a learned answer be
+        saved at all (teach refuses the same on submit)? Quick: one look at the folder."""
         if not actor.may_teach:
             return self._refuse(actor, "teach", NOT_TEACHER)
-        if text is None and not from_bot:
-            return None
-        problem = check_teaching(None, text or "", from_bot=from_bot)
-        if problem is None:
-            return None
-        return self._refuse(actor, "teach", problem.reason, detail=problem.field, limit=problem.limit)
+        if text is not None or from_bot:
+            problem = check_teaching(None, text or "", from_bot=from_bot)
+            if problem is not None:
+                return self._refuse(actor, "teach", problem.reason, detail=problem.field, limit=problem.limit)
+        unusable = self.files.learned_folder()
+        return None if unusable is None else self._refuse_change(actor, "teach", LEARNED_DIR, unusable)
 
     def teach(
         self,
@@ -574,16 +597,12 @@ class App:
         with self._kb_lock:
             unusable = self.files.learned_folder()
             if unusable is not None:  # said before put's mkdir reads "File exists"
-                return self._refuse(
-                    actor, "teach", unusable.reason, LEARNED_DIR, unusable.detail, folder=unusable.folder
-                )
+                return self._refuse_change(actor, "teach", LEARNED_DIR, unusable)
             rel = self._learned_path_for(question)
             replaced = (self.service.knowledge_dir / rel).exists()
             result = self.files.put(rel, data, replace=True)
         if isinstance(result, FileProblem):
-            return self._refuse(
-                actor, "teach", result.reason, rel, result.detail, folder=result.folder, stranded=result.stranded
-            )
+            return self._refuse_change(actor, "teach", rel, result)
         info = self.learned_info(rel) or LearnedInfo(rel, question, today, source, taught_by)
         resolved = self._resolve_gaps(question, rel)
         try:
@@ -674,9 +693,7 @@ class App:
             replaced = (self.service.knowledge_dir / rel).exists()
             result = self.files.put(rel, data, replace)
         if isinstance(result, FileProblem):
-            return self._refuse(
-                actor, "kb add", result.reason, rel, result.detail, folder=result.folder, stranded=result.stranded
-            )
+            return self._refuse_change(actor, "kb add", rel, result)
         resolved = self._resolve_gaps(None, rel)
         saved = self._audit(actor, "kb add", rel, "ok", "replaced" if replaced else None)
         return KbAdded(rel, result, replaced, saved, resolved)
@@ -706,9 +723,7 @@ class App:
                 return self._refuse(actor, "kb remove", NOT_FOUND, document[:200], document[:200])
             result = self.files.remove(rel)
         if isinstance(result, FileProblem):
-            return self._refuse(
-                actor, "kb remove", result.reason, rel, result.detail, folder=result.folder, stranded=result.stranded
-            )
+            return self._refuse_change(actor, "kb remove", rel, result)
         if rel.startswith(LEARNED_DIR + "/"):
             try:
                 self.store.remove_learned(rel)

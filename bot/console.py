@@ -49,6 +49,7 @@ from .rendering.kb import (
     render_kb_removed,
     render_kb_show,
     render_refused,
+    render_reload_refused,
     render_reloaded,
     render_taught,
     render_vote,
@@ -61,7 +62,6 @@ from .rendering.messages import (
     render_help,
     render_more_results,
     render_notice,
-    render_reload_error,
     render_sources,
 )
 from .rendering.reply import ACTION_DOWN, ACTION_UP, ReplyData
@@ -276,7 +276,7 @@ class Console:
         outcome = self.app.reload(ACTOR)
         if isinstance(outcome, Refused):
             if outcome.reason == RELOAD_FAILED:
-                self.show(render_reload_error(KnowledgeError(outcome.detail or "")))
+                self.show(render_reload_refused(outcome))
             else:
                 self.show(render_refused(outcome))
             return

@@ -15,21 +15,23 @@ from dataclasses import replace as replace_field
 from pathlib import Path
 
 from .builder import Built
-from .documents.loader import check_knowledge_root
 from .errors import FolderProblem, KnowledgeDirError, KnowledgeError, folder_problem
 from .outcomes import (
     EXISTS,
     KNOWLEDGE_DIR_UNUSABLE,
     LEARNED_NOT_A_FOLDER,
+    LEARNED_UNUSABLE,
     NOT_RESTORED,
     NOT_SAVED,
     RELOAD_FAILED,
     UNPARSEABLE,
     UPLOADS_UNREADABLE,
+    Leftover,
+    Reread,
     Stranded,
 )
 from .rendering import errors as wording
-from .service import KnowledgeService, ReloadReport
+from .service import KnowledgeService, ReloadReport, check_knowledge_dir
 from .teach import LEARNED_DIR
 from .uploads import UPLOADS_DIR
 
@@ -44,6 +46,25 @@ class FileProblem:
     detail: str | None = None
     folder: FolderProblem | None = None  # the knowledge directory itself is missing or unreadable
     stranded: Stranded | None = None  # NOT_RESTORED: the file is not as it was, and where it is
+    leftover: Leftover | None = None  # the new file could not be deleted: a later reload reads it
+    reread: Reread | None = None  # the folder was put back, but the reload that reads it again failed
+
+
+@dataclass(frozen=True, slots=True)
+class _Undone:
+    """What undoing a failed write could not put back (nothing: the folder is as it was), or
+    that reading the folder again failed."""
+
+    stranded: Stranded | None = None
+    leftover: Leftover | None = None
+    reread: Reread | None = None
+
+    def problem(self, reason: str, detail: str | None, folder: FolderProblem | None) -> FileProblem:
+        """Why the change was not made: `reason`, and what its undoing left."""
+        if self.stranded is not None:
+            stranded = replace_field(self.stranded, failed=reason)
+            return FileProblem(NOT_RESTORED, detail, folder, stranded, self.leftover)
+        return FileProblem(reason, detail, folder, leftover=self.leftover, reread=self.reread)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -79,7 +100,7 @@ class KnowledgeFiles:
 
     def _unusable_root(self) -> FileProblem | None:
         try:
-            check_knowledge_root(self.service.knowledge_dir)
+            check_knowledge_dir(self.service.knowledge_dir)
         except KnowledgeDirError as exc:
             return FileProblem(KNOWLEDGE_DIR_UNUSABLE, str(exc), exc.problem)
         return None
@@ -89,7 +110,9 @@ class KnowledgeFiles:
         it), or why it cannot be listed: a file in its place, no permission, a disk error."""
         folder = self.service.knowledge_dir / UPLOADS_DIR
         try:
-            return [p.name for p in folder.iterdir()]
+            names = [p.name for p in folder.iterdir()]
+            _enter(folder)
+            return names
         except FileNotFoundError:
             return self._unusable_root() or []  # no uploads folder yet: the first upload makes it
         except OSError as exc:
@@ -98,11 +121,19 @@ class KnowledgeFiles:
 
     def learned_folder(self) -> FileProblem | None:
         """Why no learned answer can be saved: something other than a folder (a file) is where
-        knowledge/learned/ belongs, so making it would read "File exists". None: it is a
-        folder, or not there yet (the first answer makes it)."""
+        knowledge/learned/ belongs, so making it would read "File exists", or the knowledge
+        directory itself is gone. None: it is a folder, or not there yet (the first answer
+        makes it)."""
         folder = self.service.knowledge_dir / LEARNED_DIR
-        if not os.path.lexists(folder) or folder.is_dir():
-            return None
+        try:
+            if not os.path.lexists(folder):
+                return self._unusable_root()
+            if folder.is_dir():
+                _enter(folder)
+                return None
+        except OSError as exc:
+            log.warning("cannot save learned answers in %s: %s", folder, exc)
+            return self._unusable_root() or FileProblem(LEARNED_UNUSABLE, exc.strerror or str(exc))
         log.warning("cannot save learned answers: %s is not a folder", folder)
         return self._unusable_root() or FileProblem(LEARNED_NOT_A_FOLDER, LEARNED_DIR)
 
@@ -111,7 +142,8 @@ class KnowledgeFiles:
         down, that folder made if missing) atomically and reload; if the file does not become a document or the
         reload fails, put the folder back as it was (the previous file, with its time, or
         none) and the knowledge base with it. Should the previous file not go back to its
-        place, NOT_RESTORED says where it is kept, and the knowledge base stays the one from
+        place, NOT_RESTORED says where it is kept; should the new file not be deleted, the
+        problem's `leftover` says so; either way the knowledge base stays the one from
         before. The caller serialises changes."""
         # A knowledge directory that went away (deleted, unmounted) must not come back with
         # just this file in it: the reload would then swap the whole knowledge base for it.
@@ -119,9 +151,13 @@ class KnowledgeFiles:
         if unusable is not None:
             return unusable
         path = self.service.knowledge_dir / rel
-        made_folder = not path.parent.exists()  # removed again on failure: "as it was"
+        try:
+            made_folder = not path.parent.exists()  # removed again on failure: "as it was"
+            present = path.exists()
+        except OSError as exc:  # a folder on the way cannot be entered: Python 3.11 raises
+            return self._unusable_root() or FileProblem(NOT_SAVED, exc.strerror or str(exc))
         backup: Path | None = None
-        if path.exists():
+        if present:
             if not replace:
                 return FileProblem(EXISTS, rel)
             backup = path.with_name(f".backup-{secrets.token_hex(4)}-{path.name}")
@@ -135,28 +171,21 @@ class KnowledgeFiles:
             write_atomically(path, data)
         except OSError as exc:
             why = exc.strerror or str(exc)
-            stranded = self._undo(path, backup, made_folder, f"writing it failed ({why})")
-            unusable = self._unusable_root()
-            if stranded is not None:
-                failed = unusable.reason if unusable else NOT_SAVED
-                detail, folder = (unusable.detail, unusable.folder) if unusable else (why, None)
-                return FileProblem(NOT_RESTORED, detail, folder, replace_field(stranded, failed=failed))
-            return unusable or FileProblem(NOT_SAVED, why)
+            undone = self._undo(path, backup, made_folder, f"writing it failed ({why})")
+            unusable = self._unusable_root()  # the folder itself may have gone meanwhile
+            if unusable is not None:
+                return undone.problem(unusable.reason, unusable.detail, unusable.folder)
+            return undone.problem(NOT_SAVED, why, None)
         try:
             report = self.service.reload()
         except KnowledgeError as exc:  # the service kept the old knowledge base
-            stranded = self._undo(path, backup, made_folder, f"the reload failed ({exc})")
-            if stranded is not None:
-                return FileProblem(NOT_RESTORED, str(exc), folder_problem(exc), stranded)
-            return FileProblem(RELOAD_FAILED, str(exc), folder_problem(exc))
+            undone = self._undo(path, backup, made_folder, f"the reload failed ({exc})")
+            return undone.problem(RELOAD_FAILED, str(exc), folder_problem(exc))
         current = self.service.built  # what this reload made (restore swaps only that one back)
         if not self._has_document(rel):
             reason = self._skip_reason(rel) or wording.NO_READER_YET
-            failure = f"it is not a document ({reason})"
-            stranded = self._undo(path, backup, made_folder, failure, (previous, current))
-            if stranded is not None:
-                return FileProblem(NOT_RESTORED, reason, None, replace_field(stranded, failed=UNPARSEABLE))
-            return FileProblem(UNPARSEABLE, reason)
+            undone = self._undo(path, backup, made_folder, f"it is not a document ({reason})", (previous, current))
+            return undone.problem(UNPARSEABLE, reason, None)
         if backup is not None:
             backup.unlink(missing_ok=True)
         return report
@@ -176,40 +205,48 @@ class KnowledgeFiles:
         made_folder: bool,
         failure: str,
         swapped: tuple[Built, Built] | None = None,
-    ) -> Stranded | None:
+    ) -> _Undone:
         """Put the folder back as it was after `failure` (and, with `swapped`, the knowledge
-        base the reload replaced: (before, after)). None when done, or when only a new file or folder could not
-        be deleted (logged); a Stranded when the previous file could not be moved back: the
-        new file is deleted so that a later reload cannot read it in the old one's place, and
-        the knowledge base stays the one from before the change."""
+        base the reload replaced: (before, after)). The result says what could not be put
+        back: the previous file, which stays set aside (the new file is then deleted, so that
+        a later reload cannot read it in the old one's place), and the new file, which could
+        not be deleted; in either case the knowledge base stays the one from before the
+        change. With the folder put back, a failed reload of it is said too (Reread): the
+        knowledge base from before is served meanwhile. An empty folder that cannot be
+        removed is left: a reload finds nothing in it."""
+        stranded: Stranded | None = None
         if backup is not None:
             try:
                 os.replace(backup, path)
             except OSError as undo:  # its folder went at the same moment, a disk error
-                return self._stranded_backup(path, backup, failure, undo, swapped)
-        else:
-            try:
-                path.unlink(missing_ok=True)
-            except OSError as exc:
-                log.error("could not delete %s after %s: %s", path, failure, exc)
+                what = f"writing {path}: {failure}, and putting its previous version back"
+                stranded = _left_aside(path, backup, what, undo)
+        leftover = self._delete_new(path, failure) if backup is None or stranded is not None else None
+        if stranded is not None or leftover is not None:
+            if swapped is not None:  # the reload went through, reading a folder that is not as it was
+                self.service.restore(*swapped)
+            return _Undone(stranded, leftover)
         self._drop_folder(path.parent, made_folder)
         if swapped is not None:
             try:
                 self.service.reload()
             except KnowledgeError as exc:
+                # The service kept the knowledge base that read the new file (without the
+                # document it replaced): the one from before is what the folder holds again.
                 log.error("could not reload after putting %s back as it was: %s", path, exc)
-        return None
+                self.service.restore(*swapped)
+                return _Undone(reread=Reread(str(exc), folder_problem(exc)))
+        return _Undone()
 
-    def _stranded_backup(
-        self, path: Path, backup: Path, failure: str, undo: OSError, swapped: tuple[Built, Built] | None
-    ) -> Stranded:
+    @staticmethod
+    def _delete_new(path: Path, failure: str) -> Leftover | None:
+        """Delete the file a failed change wrote; a Leftover when it stays (logged)."""
         try:
             path.unlink(missing_ok=True)
         except OSError as exc:
-            log.error("could not delete the new %s either: a later reload may read it (%s)", path, exc)
-        if swapped is not None:  # the reload went through, without the previous file's document
-            self.service.restore(*swapped)
-        return _left_aside(path, backup, f"writing {path}: {failure}, and putting its previous version back", undo)
+            log.error("could not delete the new %s after %s: a later reload reads it (%s)", path, failure, exc)
+            return Leftover(path, exc.strerror or str(exc))
+        return None
 
     def remove(self, rel: str) -> ReloadReport | FileProblem:
         """Delete a knowledge file and reload; a failed reload puts the file back (if that
@@ -240,6 +277,12 @@ class KnowledgeFiles:
         knowledge base is still the old one, but a later reload would drop the document."""
         what = f"the reload after removing {path} failed ({exc}), and putting the file back"
         return FileProblem(NOT_RESTORED, str(exc), folder_problem(exc), _left_aside(path, aside, what, undo))
+
+
+def _enter(folder: Path) -> None:
+    """OSError unless files in `folder` can be looked up: a folder that can be listed (r) may
+    not be enterable (x), and Path.exists() of a file in it then raises on Python 3.11."""
+    os.stat(os.path.join(folder, os.curdir))
 
 
 def _left_aside(path: Path, copy: Path, what: str, undo: OSError) -> Stranded:

@@ -94,6 +94,8 @@ NOT_SAVED = "not_saved"  # the file could not be written (disk full, read-only)
 UPLOADS_UNREADABLE = "uploads_unreadable"  # detail: the OS's reason
 # knowledge/learned/ is a file (or another non-folder), so no learned answer can be saved:
 LEARNED_NOT_A_FOLDER = "learned_not_a_folder"
+# knowledge/learned/ is a folder the bot cannot enter (no permission, a disk error):
+LEARNED_UNUSABLE = "learned_unusable"  # detail: the OS's reason
 STORE_UNAVAILABLE = "store_unavailable"  # the database cannot be read now
 
 
@@ -109,6 +111,25 @@ class Stranded:
 
 
 @dataclass(frozen=True, slots=True)
+class Leftover:
+    """The new file a failed change had written and could not delete: it is still in its
+    place, so a later reload reads it."""
+
+    path: Path
+    why: str  # the OS's reason it could not be deleted
+
+
+@dataclass(frozen=True, slots=True)
+class Reread:
+    """The reload that should read the folder again, once a failed change had been undone
+    after its own reload went through, failed: the knowledge base from before the change is
+    served meanwhile."""
+
+    why: str  # the reload's own message
+    folder: FolderProblem | None = None  # set when it was the knowledge directory
+
+
+@dataclass(frozen=True, slots=True)
 class Refused:
     """An action that was not done, and why. Nothing was changed."""
 
@@ -119,6 +140,8 @@ class Refused:
     audit_saved: bool = True  # False: the refusal could not be written to the audit log
     folder: FolderProblem | None = None  # the knowledge directory itself was the problem
     stranded: Stranded | None = None  # NOT_RESTORED: so something was changed after all
+    leftover: Leftover | None = None  # the new file is still there: something was changed after all
+    reread: Reread | None = None  # the folder is as it was, but reading it again failed
 
 
 # ---------------------------------------------------------------------- asking and buttons

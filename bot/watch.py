@@ -16,10 +16,10 @@ Snapshot = dict[str, tuple[int, int]]
 def snapshot(root: Path) -> Snapshot:
     """Path -> (size, mtime_ns) of everything a build looks at: the loader's own scan, so
     linked folders are watched and excluded or hidden files are not. A missing or empty
-    directory is an empty snapshot."""
+    directory is an empty snapshot, and so is one that cannot be looked up."""
     try:
         scan = scan_knowledge(Path(root), quiet=True, compare=False)
-    except KnowledgeError:
+    except (KnowledgeError, OSError):  # OSError: the scan's Path.exists() of it raises on Python 3.11
         return {}
     return dict(scan.entries())
 

@@ -33,7 +33,7 @@ from ..rendering.discord import (
     render_discord_refused,
     render_teach_modal,
 )
-from ..rendering.kb import render_refused, render_taught
+from ..rendering.kb import render_taught
 from ..rendering.messages import question_from_title
 from ..teach import MAX_ANSWER_CHARS
 from .actors import actor_for
@@ -234,7 +234,7 @@ async def teach_from_message(interaction: discord.Interaction, message: discord.
     content = message.content or ""
     refused = await asyncio.to_thread(bot.app.teach_precheck, actor, content, from_bot=message.author.bot)
     if refused is not None:
-        await reply_with(interaction, render_refused(refused))
+        await reply_with(interaction, render_discord_refused(refused))
         return
     budget = Lookups.start(FORM_DEADLINE_S)  # the question's look-ups and the answer's, together
     question = await question_for(bot, message, budget)
@@ -264,7 +264,7 @@ class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):
         bot = cast("KnowledgeBot", interaction.client)  # this bot's interactions come from this client
         refused = await asyncio.to_thread(bot.app.teach_precheck, actor_for(interaction))
         if refused is not None:
-            await reply_with(interaction, render_refused(refused))
+            await reply_with(interaction, render_discord_refused(refused))
             return
         state = bot.app.answer_state(self.key)
         message = interaction.message

@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 
 from ..errors import FolderProblem
 from ..outcomes import Refused
-from .kb import render_refused
+from .kb import render_refused, render_reload_refused
 from .markdown import truncate
-from .messages import render_notice, render_reload_failed
+from .messages import render_notice
 from .reply import ReplyData
 
 MODAL_TITLE_LIMIT = 45  # Discord's limits for a modal title and a text input's label
@@ -108,15 +108,18 @@ def render_discord_reload_failed(refused: Refused) -> ReplyData:
     """/reload failed: the reason as the console gives it, except for a knowledge directory
     that is gone or unreadable, which is worded for an admin in Discord (above)."""
     if refused.folder is not None:
-        return render_reload_failed(knowledge_dir_problem(refused.folder))
-    return render_reload_failed(refused.detail or refused.reason)
+        return render_reload_refused(replace(refused, detail=knowledge_dir_problem(refused.folder)))
+    return render_reload_refused(refused)
 
 
 def render_discord_refused(refused: Refused) -> ReplyData:
     """A refusal as render_refused words it for the console, except that what only whoever
     runs the bot can fix on its host (a knowledge directory that is gone or unreadable, as
     /reload words it, or an uploads folder that cannot be listed) is worded for an admin in
-    Discord."""
+    Discord; so is the reload after undoing a change, when the folder was its problem."""
+    reread = refused.reread
+    if reread is not None and reread.folder is not None:
+        refused = replace(refused, reread=replace(reread, why=knowledge_dir_problem(reread.folder)))
     if refused.folder is None:
         return render_refused(refused, remote=True)
     return render_refused(replace(refused, detail=knowledge_dir_problem(refused.folder)), remote=True)

@@ -29,6 +29,7 @@ from ..outcomes import (
     VoteOutcome,
 )
 from ..retrieval.snippets import escape_markdown
+from ..teach import LEARNED_DIR
 from ..uploads import UPLOADS_DIR
 from .markdown import safe_url, truncate
 from .messages import (
@@ -40,6 +41,7 @@ from .messages import (
     render_feedback_thanks,
     render_notice,
     render_reload,
+    render_reload_failed,
     render_stale,
     render_vote_kb_changed,
     render_vote_not_saved,
@@ -224,6 +226,17 @@ def _reason(r: Refused, remote: bool) -> str:
                 f"{_code(r.detail)} in the knowledge directory is a file, not a folder, so no learned answer can be "
                 "saved: move that file away (the bot makes the folder), then try again"
             )
+        case o.LEARNED_UNUSABLE if remote:
+            return (
+                f"the bot cannot open the folder {LEARNED_DIR}/ in its knowledge directory ({detail}), so no learned "
+                "answer can be saved: ask whoever runs the bot to make it a folder the bot's user can read and write "
+                "on its host"
+            )
+        case o.LEARNED_UNUSABLE:
+            return (
+                f"the bot cannot open the folder {LEARNED_DIR}/ in the knowledge directory ({detail}), so no learned "
+                "answer can be saved: make it a folder the bot's user can read and write, then try again"
+            )
         case o.STORE_UNAVAILABLE:
             return "the bot's database is unavailable right now, so there is nothing to show"
     return detail or r.reason
@@ -236,22 +249,55 @@ def render_refused(r: Refused, *, remote: bool = False) -> ReplyData:
     unchanged = r.action in ("teach", "kb add", "kb remove", "reload")
     text = f"Sorry, {_reason(r, remote)}."
     if r.stranded is not None:
-        text += " " + _stranded(r.stranded, remote)
+        text += " " + _stranded(r.stranded, r.leftover, remote)
+    elif r.leftover is not None:
+        text += " " + _leftover(r.leftover, remote)
+    elif r.reread is not None:
+        text += " " + _reread(r.reread)
     elif unchanged:
         text += " Nothing was changed: the knowledge base is as it was."
     return _with_audit_note(render_notice(truncate(text, 1900)), r.audit_saved)
 
 
-def _stranded(s: o.Stranded, remote: bool) -> str:
-    """Where the file a failed change (/kb remove, /kb add, teaching) could not put back is kept, and how to undo it."""
+def _stranded(s: o.Stranded, left: o.Leftover | None, remote: bool) -> str:
+    """Where the file a failed change (/kb remove, /kb add, teaching) could not put back is
+    kept, what a later reload finds (the new file in its place when that could not be deleted
+    either, else no document there), and how to undo it."""
     home, copy = _code(str(s.path)), _code(str(s.copy))
     if s.kept:
-        where = f"It is kept on the bot's host at {copy}." if remote else f"It is kept at {copy}."
-        fix = f"ask whoever runs the bot to move it back to {home}" if remote else f"move it back to {home}"
+        where = f"It is kept on the bot's host at {copy}" if remote else f"It is kept at {copy}"
+        move = f"move it back to {home}" if left is None else f"move {copy} back to {home}, over the new file"
     else:
-        where = f"Its copy {copy} is gone too."
-        fix = f"ask whoever runs the bot to restore {home} from a backup" if remote else f"restore {home} from a backup"
-    return f"{where} The knowledge base is as it was for now, but a later reload drops the document: to keep it, {fix}."
+        where = f"Its copy {copy} is gone too"
+        move = f"restore {home} from a backup"
+    fix = f"ask whoever runs the bot to {move}" if remote else move
+    if left is None:
+        return f"{where}. The knowledge base is as it was for now, but a later reload drops the document: to keep it, {fix}."
+    return (
+        f"{where}, and the new file could not be deleted ({escape_markdown(_one_line(left.why))}): it is still at "
+        f"{home}. The knowledge base is as it was for now, but a later reload reads the new file in place of the "
+        f"previous one: to keep the previous one, {fix}."
+    )
+
+
+def _leftover(left: o.Leftover, remote: bool) -> str:
+    """The file a failed /kb add or teaching wrote where there was none, and could not delete."""
+    home, why = _code(str(left.path)), escape_markdown(_one_line(left.why))
+    where = f"it is still on the bot's host at {home}" if remote else f"it is still at {home}"
+    fix = "ask whoever runs the bot to delete it" if remote else "delete it"
+    return (
+        f"The new file could not be deleted ({why}): {where}. The knowledge base is as it was for now, "
+        f"but a later reload reads that file: to keep the knowledge base as it is, {fix}."
+    )
+
+
+def _reread(reread: o.Reread) -> str:
+    """The folder is back as it was after a failed change, but reloading it failed."""
+    return (
+        f"The folder is as it was, but the reload that should read it again failed "
+        f"({escape_markdown(_one_line(reread.why))}): the knowledge base from before the change keeps answering. "
+        "Run /reload to read the folder again once that is fixed."
+    )
 
 
 # --------------------------------------------------------------------------- gaps
@@ -435,6 +481,12 @@ def render_reloaded(r: Reloaded) -> ReplyData:
     return _with_audit_note(render_reload(r.report), r.audit_saved)
 
 
+def render_reload_refused(r: Refused) -> ReplyData:
+    """/reload failed (RELOAD_FAILED): the previous knowledge base still answers, and why, as
+    the reload said it."""
+    return _with_audit_note(render_reload_failed(r.detail or r.reason), r.audit_saved)
+
+
 __all__ = [
     "gaps_text",
     "render_forgotten",
@@ -445,6 +497,7 @@ __all__ = [
     "render_kb_removed",
     "render_kb_show",
     "render_refused",
+    "render_reload_refused",
     "render_reloaded",
     "render_taught",
     "render_vote",

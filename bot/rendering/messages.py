@@ -521,11 +521,6 @@ def render_reload(report: ReloadReport) -> ReplyData:
     return fit_reply(ReplyData(embeds=(embed,), ephemeral=True))
 
 
-def render_reload_error(exc: BaseException) -> ReplyData:
-    """A failed reload: the old knowledge base still answers, and why it failed."""
-    return render_reload_failed(str(exc) or type(exc).__name__)
-
-
 def render_reload_failed(why: str) -> ReplyData:
     """A failed reload, its reason `why` already worded (plain text: escaped here)."""
     embed = EmbedData(

@@ -8,6 +8,7 @@ import codecs
 import errno
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -805,6 +806,149 @@ def test_teaching_again_whose_old_answer_cannot_be_put_back_says_where_it_is(app
     assert str(result.stranded.copy) in app.store.audit_rows(1)[0]["detail"]
 
 
+@pytest.mark.parametrize(("action", "failure"), [("kb add", "reload"), ("kb add", "unparseable"), ("teach", "reload")])
+def test_a_new_file_that_cannot_be_deleted_after_a_failed_change_is_said_to_be_there(
+    app, monkeypatch, caplog, action, failure
+):
+    """/kb add or teaching wrote a file where there was none; the reload failed (or the file
+    is no document) and deleting it failed too: that was only logged, and the reply and the
+    audit said "Nothing was changed", though a later reload reads the file. Now both say where
+    it is."""
+    kdir = app.service.knowledge_dir
+    rel = "uploads/new.md" if action == "kb add" else "learned/where-do-i-park.md"
+    path = kdir / rel
+    documents = [d.path for d in app.service.knowledge.documents]
+    unlink = Path.unlink
+
+    def stuck(self: Path, missing_ok: bool = False) -> None:
+        if self == path:
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(self))
+        unlink(self, missing_ok=missing_ok)
+
+    if failure == "reload":
+
+        def failing_reload() -> None:
+            raise KnowledgeError("the disk is failing")
+
+        monkeypatch.setattr(app.service, "reload", failing_reload)
+    monkeypatch.setattr(Path, "unlink", stuck)
+    with caplog.at_level(logging.ERROR, logger="bot.kbfiles"):
+        if action == "kb add":
+            data = b"<p></p>" if failure == "unparseable" else GUIDE
+            result = app.kb_add(ADMIN, "new.md", data)
+        else:
+            result = app.teach(ADMIN, "where do I park?", "Behind building 3.", "console")
+    monkeypatch.undo()
+    assert isinstance(result, Refused), result
+    assert result.reason == {"reload": o.RELOAD_FAILED, "unparseable": o.UNPARSEABLE}[failure]
+    assert result.leftover == o.Leftover(path, "Operation not permitted") and path.exists()
+    from bot.rendering.kb import render_refused
+
+    text = render_refused(result).content or ""
+    assert "Nothing was changed" not in text and f"`{path}`" in text and "a later reload reads" in text
+    audit = app.store.audit_rows(1)[0]
+    assert (audit["action"], audit["result"]) == (action, "refused")
+    assert f"the new file {path} could not be deleted" in audit["detail"]
+    assert any(str(path) in r.getMessage() for r in caplog.records if r.name == "bot.kbfiles")
+    # The knowledge base is the one from before the change.
+    assert [d.path for d in app.service.knowledge.documents] == documents
+
+
+@pytest.mark.parametrize("deletable", [True, False])
+@pytest.mark.parametrize("previous", [None, "kept", "gone"])
+def test_a_failed_add_says_what_a_later_reload_finds_whatever_could_be_undone(app, monkeypatch, previous, deletable):
+    """Every way undoing a failed /kb add can go: no previous file, or one that could not be
+    put back (its copy kept or gone), and a new file deleted or not. With neither undone, the
+    reply said "a later reload drops the document" while the new file stayed to be read."""
+    from bot.rendering.kb import render_refused
+
+    path = app.service.knowledge_dir / UPLOADS_DIR / "guide.md"
+    if previous is not None:
+        assert isinstance(app.kb_add(ADMIN, "guide.md", GUIDE), o.KbAdded)
+    before = snapshot(app)
+    new = b"# Other\n\nOther text.\n"
+    replace, unlink = os.replace, Path.unlink
+
+    def failing_restore(src, dst):
+        if Path(src).name.startswith(".backup-"):
+            if previous == "gone":
+                Path(src).unlink()
+            raise OSError(errno.EIO, "Input/output error")
+        return replace(src, dst)
+
+    def stuck(self: Path, missing_ok: bool = False) -> None:
+        if self == path and not deletable:
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(self))
+        unlink(self, missing_ok=missing_ok)
+
+    def failing_reload() -> None:
+        raise KnowledgeError("the disk is failing")
+
+    monkeypatch.setattr(app.service, "reload", failing_reload)
+    monkeypatch.setattr(os, "replace", failing_restore)
+    monkeypatch.setattr(Path, "unlink", stuck)
+    result = app.kb_add(ADMIN, "guide.md", new, replace=True)
+    monkeypatch.undo()
+    assert isinstance(result, Refused), result
+    text = re.sub(r"\\(.)", r"\1", render_refused(result).content or "")
+    # What the reply says a later reload finds is what the folder holds.
+    if not path.exists():
+        assert deletable
+        if previous is not None:
+            assert "a later reload drops the document" in text and "reads" not in text
+    else:
+        assert path.read_bytes() == new
+        assert not deletable and "drops" not in text
+        later = (
+            "a later reload reads the new file in place of the previous one"
+            if previous
+            else "a later reload reads that file"
+        )
+        assert later in text
+    if previous is None and deletable:
+        assert "Nothing was changed" in text and snapshot(app) == before
+    else:
+        assert "Nothing was changed" not in text
+    assert ("gone too" in text) == (previous == "gone") and ("is kept at" in text) == (previous == "kept")
+    assert (result.leftover is not None) == (not deletable)
+    assert (result.reason == o.NOT_RESTORED) == (previous is not None)
+    # Meanwhile the knowledge base is the one from before.
+    assert snapshot(app)[1:] == before[1:]
+
+
+@pytest.mark.parametrize("replacing", [True, False])
+def test_a_failed_reload_after_undoing_an_unreadable_file_is_said_and_the_old_base_served(app, monkeypatch, replacing):
+    """/kb add of a file that is no document: its reload went through, the folder was put back,
+    and the reload that should read it again failed. That was only logged: the reply said
+    "Nothing was changed" while the knowledge base served lacked the replaced document. Now
+    the knowledge base from before is served, and the reply and the audit log say what failed."""
+    from bot.rendering.kb import render_refused
+
+    if replacing:
+        assert isinstance(app.kb_add(ADMIN, "guide.md", GUIDE), o.KbAdded)
+    before = snapshot(app)
+    reload = app.service.reload
+    calls: list[int] = []
+
+    def second_fails():
+        calls.append(1)
+        if len(calls) == 2:  # the reload after putting the folder back
+            raise KnowledgeError("the disk is failing")
+        return reload()
+
+    monkeypatch.setattr(app.service, "reload", second_fails)
+    result = app.kb_add(ADMIN, "guide.md", b"<p></p>", replace=replacing)
+    monkeypatch.undo()
+    assert isinstance(result, Refused) and result.reason == o.UNPARSEABLE, result
+    assert result.reread == o.Reread("the disk is failing") and len(calls) == 2
+    assert snapshot(app) == before  # the folder as it was, and the knowledge base from before
+    text = render_refused(result).content or ""
+    assert "Nothing was changed" not in text and "the disk is failing" in text and "/reload" in text
+    assert (
+        "the reload after putting the folder back failed (the disk is failing)" in app.store.audit_rows(1)[0]["detail"]
+    )
+
+
 def test_teaching_with_a_file_in_place_of_the_learned_folder_refuses_clearly(app):
     """A file named learned made put's mkdir read "the file could not be saved (File exists)"."""
     learned = app.service.knowledge_dir / "learned"
@@ -815,6 +959,28 @@ def test_teaching_with_a_file_in_place_of_the_learned_folder_refuses_clearly(app
     assert (result.action, result.reason, result.detail) == ("teach", o.LEARNED_NOT_A_FOLDER, "learned")
     assert app.store.audit_rows(1)[0]["detail"].startswith(o.LEARNED_NOT_A_FOLDER)
     assert snapshot(app) == before and learned.read_text() == "not a folder"
+
+
+def test_the_teaching_form_does_not_open_when_no_learned_answer_can_be_saved(app):
+    """teach_precheck looked at nothing on disk: with a file in place of learned/ (or no
+    knowledge folder) the form opened, and the refusal came only on submit. Now it comes
+    before the form, the same as on submit."""
+    kdir = app.service.knowledge_dir
+    (kdir / "learned").write_text("not a folder")
+    submitted = app.teach(TEACHER, "where do I park?", "Behind building 3.", "console")
+    audited = app.store.audit_rows(1)[0]
+    for precheck in (app.teach_precheck(TEACHER), app.teach_precheck(TEACHER, "Behind building 3.")):
+        assert precheck == submitted and precheck.reason == o.LEARNED_NOT_A_FOLDER, precheck
+        assert app.store.audit_rows(1)[0]["detail"] == audited["detail"]
+    assert app.teach_precheck(TEACHER, "<@1>").reason == o.ONLY_PINGS  # the message's own problem first
+    assert app.teach_precheck(MEMBER).reason == o.NOT_TEACHER
+    shutil.rmtree(kdir)
+    gone = app.teach_precheck(TEACHER)
+    assert isinstance(gone, Refused) and (gone.reason, gone.folder) == (
+        o.KNOWLEDGE_DIR_UNUSABLE,
+        FolderProblem("missing", kdir),
+    )
+    assert gone == app.teach(TEACHER, "where do I park?", "Behind building 3.", "console")
 
 
 def test_a_replacement_whose_old_file_cannot_be_set_aside_changes_nothing(app, monkeypatch):
@@ -935,6 +1101,71 @@ def test_kb_add_with_an_uploads_folder_it_cannot_list_refuses_and_changes_nothin
             error.strerror,
             None,
         )
+    monkeypatch.undo()
+    assert snapshot(app) == before
+
+
+def _not_enterable(monkeypatch: pytest.MonkeyPatch, folder: Path, *, itself: bool = False) -> None:
+    """Paths inside `folder` (and `folder` itself) cannot be looked up, as when a folder on the
+    way can be listed but not entered (no x bit): os.stat and os.lstat raise PermissionError,
+    so on Python 3.11 Path.exists() and Path.is_dir() do too. (Simulated: the tests run as root.)"""
+    inside = str(folder) + os.sep
+    stat, lstat = os.stat, os.lstat
+
+    def blocked(path: object) -> bool:
+        name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+        return isinstance(name, str) and (name.startswith(inside) or (itself and name == str(folder)))
+
+    def guarded(real):
+        def call(path, *args, **kwargs):
+            if blocked(path):
+                raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+            return real(path, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(os, "stat", guarded(stat))
+    monkeypatch.setattr(os, "lstat", guarded(lstat))
+
+
+@pytest.mark.parametrize("blocked", ["its parent", "the knowledge folder", "uploads", "learned"])
+def test_a_folder_that_can_be_listed_but_not_entered_is_refused_clearly(app, monkeypatch, blocked):
+    """Path.exists() and is_dir() raise PermissionError on Python 3.11 under a folder that can
+    be read but not entered: the checks before /kb add, /kb remove, teaching and /reload let it
+    escape as a traceback ("Something went wrong"). Now each says which folder, as for a folder
+    that cannot be listed."""
+    assert isinstance(app.kb_add(ADMIN, "guide.md", GUIDE), o.KbAdded)
+    kdir = app.service.knowledge_dir
+    (kdir / "learned").mkdir()
+    before = snapshot(app)
+    unlistable = FolderProblem("unlistable", kdir, "Permission denied")
+    changes = {
+        "kb add": lambda: app.kb_add(ADMIN, "other.md", GUIDE),
+        "kb add replace": lambda: app.kb_add(ADMIN, "guide.md", GUIDE, replace=True),
+        "kb precheck": lambda: app.kb_precheck(ADMIN, "other.md", 100),
+        "kb remove": lambda: app.kb_remove(ADMIN, "uploads/guide.md"),
+        "teach precheck": lambda: app.teach_precheck(ADMIN),
+        "teach": lambda: app.teach(ADMIN, "where do I park?", "Behind building 3.", "console"),
+    }
+    if blocked in ("its parent", "the knowledge folder"):
+        _not_enterable(monkeypatch, kdir, itself=blocked == "its parent")
+        expected = dict.fromkeys(changes, (o.KNOWLEDGE_DIR_UNUSABLE, unlistable))
+        reloaded = app.reload(ADMIN)
+        assert isinstance(reloaded, Refused) and (reloaded.reason, reloaded.folder) == (o.RELOAD_FAILED, unlistable)
+        with pytest.raises(KnowledgeDirError) as started:  # at start-up: the message, not a traceback
+            KnowledgeService.open(kdir)
+        assert started.value.problem == unlistable
+    else:
+        _not_enterable(monkeypatch, kdir / blocked)
+        reason = {"uploads": o.UPLOADS_UNREADABLE, "learned": o.LEARNED_UNUSABLE}[blocked]
+        mine = ("kb add", "kb add replace", "kb precheck") if blocked == "uploads" else ("teach precheck", "teach")
+        expected = {name: (reason, None) for name in mine}
+    for name, (reason, folder) in expected.items():
+        result = changes[name]()
+        assert isinstance(result, Refused), (name, result)
+        assert (result.reason, result.folder) == (reason, folder), (name, result)
+        if folder is None:
+            assert result.detail == "Permission denied", (name, result)
     monkeypatch.undo()
     assert snapshot(app) == before
 

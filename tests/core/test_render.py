@@ -13,22 +13,25 @@ from hypothesis import strategies as st
 
 from bot.answer import Answer, Citation, Result
 from bot.discord.send import to_embed
-from bot.errors import FolderProblem, KnowledgeError
+from bot.errors import FolderProblem
 from bot.mentions import MentionNames
 from bot.outcomes import (
     KNOWLEDGE_DIR_UNUSABLE,
     LEARNED_NOT_A_FOLDER,
+    LEARNED_UNUSABLE,
     NOT_RESTORED,
     NOT_SAVED,
     RELOAD_FAILED,
     UNPARSEABLE,
     UPLOADS_UNREADABLE,
+    Leftover,
     Refused,
+    Reread,
     Stranded,
 )
 from bot.rendering.citation import citation_label
 from bot.rendering.discord import render_discord_refused, render_discord_reload_failed
-from bot.rendering.kb import render_refused
+from bot.rendering.kb import render_refused, render_reload_refused
 from bot.rendering.markdown import (
     compose,
     defuse_mentions,
@@ -54,7 +57,7 @@ from bot.rendering.messages import (
     render_more_results,
     render_no_answer,
     render_reload,
-    render_reload_error,
+    render_reload_failed,
     render_sources,
 )
 from bot.rendering.reply import (
@@ -446,7 +449,7 @@ def test_reload_reports_counts_changes_and_time(service):
     assert "Reloaded 1 document, 6 paragraphs" in unescape(e.description) and "nothing changed" in e.description
     assert [f.name for f in e.fields[:3]] == ["Documents", "Paragraphs", "Took"]
     assert reply.ephemeral
-    err = render_reload_error(KnowledgeError("knowledge directory /x does not exist"))
+    err = render_reload_failed("knowledge directory /x does not exist")
     assert "still answering" in err.embeds[0].description and "/x does not exist" in err.embeds[0].description
 
 
@@ -460,7 +463,20 @@ def test_an_unlistable_knowledge_directory_is_worded_for_an_admin_in_discord():
     assert "ask whoever runs the bot" in why and "--knowledge" not in why
     # Any other reason reads as the console gives it.
     other = render_discord_reload_failed(dataclasses.replace(refused, folder=None))
-    assert other == render_reload_error(KnowledgeError(refused.detail or ""))
+    assert other == render_reload_refused(dataclasses.replace(refused, folder=None))
+
+
+def test_a_failed_reload_not_written_to_the_audit_log_says_so():
+    """A failed /reload dropped audit_saved: the admin was not told the audit log missed it."""
+    folder = FolderProblem("unlistable", Path("/srv/kb"), "Permission denied")
+    refused = Refused("reload", RELOAD_FAILED, "the disk is failing", audit_saved=False)
+    for reply in (
+        render_reload_refused(refused),
+        render_discord_reload_failed(refused),
+        render_discord_reload_failed(dataclasses.replace(refused, folder=folder)),
+    ):
+        assert "could not be written to the audit log" in reply.embeds[0].footer, reply
+    assert "audit log" not in render_reload_refused(dataclasses.replace(refused, audit_saved=True)).embeds[0].footer
 
 
 @pytest.mark.parametrize("action", ["kb add", "kb remove", "teach"])
@@ -580,6 +596,73 @@ def test_a_replacement_whose_old_file_could_not_be_put_back_says_where_it_is():
     assert "ask whoever runs the bot to restore `/srv/kb/uploads/guide.md` from a backup" in text
 
 
+def test_a_new_file_that_could_not_be_deleted_says_it_is_still_there():
+    """A failed /kb add or teaching of a new file that could not delete it read "Nothing was
+    changed", though a later reload reads that file."""
+    home = Path("/srv/kb/uploads/new.md")
+    refused = Refused("kb add", RELOAD_FAILED, "the disk is failing", leftover=Leftover(home, "Permission denied"))
+    assert unescape(render_refused(refused).content) == (
+        "Sorry, the reload failed (the disk is failing). The new file could not be deleted (Permission denied): "
+        "it is still at `/srv/kb/uploads/new.md`. The knowledge base is as it was for now, but a later reload "
+        "reads that file: to keep the knowledge base as it is, delete it."
+    )
+    text = unescape(render_discord_refused(refused).content)
+    assert "it is still on the bot's host at `/srv/kb/uploads/new.md`." in text
+    assert text.endswith("to keep the knowledge base as it is, ask whoever runs the bot to delete it.")
+    assert "Nothing was changed" not in text
+
+
+_HOME, _COPY = Path("/srv/kb/uploads/guide.md"), Path("/srv/kb/uploads/.backup-1a2b-guide.md")
+
+
+@pytest.mark.parametrize(
+    ("kept", "deleted", "remote", "expected"),
+    [
+        (True, True, False, "It is kept at `{copy}`. The knowledge base is as it was for now, but a later reload drops the document: to keep it, move it back to `{home}`."),
+        (False, True, False, "Its copy `{copy}` is gone too. The knowledge base is as it was for now, but a later reload drops the document: to keep it, restore `{home}` from a backup."),
+        (True, False, False, "It is kept at `{copy}`, and the new file could not be deleted (Permission denied): it is still at `{home}`. The knowledge base is as it was for now, but a later reload reads the new file in place of the previous one: to keep the previous one, move `{copy}` back to `{home}`, over the new file."),
+        (False, False, False, "Its copy `{copy}` is gone too, and the new file could not be deleted (Permission denied): it is still at `{home}`. The knowledge base is as it was for now, but a later reload reads the new file in place of the previous one: to keep the previous one, restore `{home}` from a backup."),
+        (True, True, True, "It is kept on the bot's host at `{copy}`. The knowledge base is as it was for now, but a later reload drops the document: to keep it, ask whoever runs the bot to move it back to `{home}`."),
+        (False, True, True, "Its copy `{copy}` is gone too. The knowledge base is as it was for now, but a later reload drops the document: to keep it, ask whoever runs the bot to restore `{home}` from a backup."),
+        (True, False, True, "It is kept on the bot's host at `{copy}`, and the new file could not be deleted (Permission denied): it is still at `{home}`. The knowledge base is as it was for now, but a later reload reads the new file in place of the previous one: to keep the previous one, ask whoever runs the bot to move `{copy}` back to `{home}`, over the new file."),
+        (False, False, True, "Its copy `{copy}` is gone too, and the new file could not be deleted (Permission denied): it is still at `{home}`. The knowledge base is as it was for now, but a later reload reads the new file in place of the previous one: to keep the previous one, ask whoever runs the bot to restore `{home}` from a backup."),
+    ],
+)  # fmt: skip
+def test_a_replacement_not_undone_says_what_a_later_reload_reads(kept, deleted, remote, expected):
+    """The previous file could not be put back (its copy kept or gone) and the new file was
+    deleted or not: with the new file still there, the reply said "a later reload drops the
+    document", though that reload reads the new file."""
+    stranded = Stranded(_HOME, _COPY, "Input/output error", kept)
+    left = None if deleted else Leftover(_HOME, "Permission denied")
+    refused = Refused("kb add", NOT_RESTORED, "the disk is failing", stranded=stranded, leftover=left)
+    text = unescape((render_discord_refused(refused) if remote else render_refused(refused)).content or "")
+    assert text == (
+        "Sorry, the reload failed (the disk is failing), and the file it replaced could not be put back "
+        "(Input/output error). " + expected.format(home=_HOME, copy=_COPY)
+    )
+
+
+def test_a_failed_reload_after_an_undone_change_says_what_to_do():
+    """The folder was put back after a file that is no document, and the reload that should
+    read it again failed: that read "Nothing was changed"."""
+    refused = Refused("kb add", UNPARSEABLE, "no text", reread=Reread("the disk is failing"))
+    assert unescape(render_refused(refused).content) == (
+        "Sorry, the file could not be read as a document (no text). The folder is as it was, but the reload that "
+        "should read it again failed (the disk is failing): the knowledge base from before the change keeps "
+        "answering. Run /reload to read the folder again once that is fixed."
+    )
+    # The folder itself gone by then: worded for an admin in Discord, as /reload words it.
+    cli = "knowledge directory /srv/kb does not exist: create it and add documents, or set KNOWLEDGE_DIR (or pass --knowledge DIR)"
+    gone = dataclasses.replace(refused, reread=Reread(cli, FolderProblem("missing", Path("/srv/kb"))))
+    text = unescape(render_discord_refused(gone).content)
+    assert (
+        "the reload that should read it again failed (the knowledge directory /srv/kb is no longer on the bot's host"
+        in text
+    )
+    assert "--knowledge" not in text and text.startswith("Sorry, the file could not be read as a document (no text).")
+    assert "Run /reload to read the folder again once that is fixed." in text and "Nothing was changed" not in text
+
+
 def test_a_file_in_place_of_the_learned_folder_says_what_to_move():
     refused = Refused("teach", LEARNED_NOT_A_FOLDER, "learned")
     assert unescape(render_refused(refused).content) == (
@@ -589,6 +672,17 @@ def test_a_file_in_place_of_the_learned_folder_says_what_to_move():
     )
     text = unescape(render_discord_refused(refused).content)
     assert "ask whoever runs the bot to move that file away on its host" in text and "File exists" not in text
+
+
+def test_a_learned_folder_the_bot_cannot_open_says_what_to_fix():
+    refused = Refused("teach", LEARNED_UNUSABLE, "Permission denied")
+    assert unescape(render_refused(refused).content) == (
+        "Sorry, the bot cannot open the folder learned/ in the knowledge directory (Permission denied), so no "
+        "learned answer can be saved: make it a folder the bot's user can read and write, then try again. Nothing "
+        "was changed: the knowledge base is as it was."
+    )
+    text = unescape(render_discord_refused(refused).content)
+    assert "ask whoever runs the bot to make it a folder the bot's user can read and write on its host" in text
 
 
 def test_cooldown_message_is_friendly():

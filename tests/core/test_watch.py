@@ -36,3 +36,21 @@ def test_a_file_in_a_linked_folder_is_watched_and_an_excluded_one_is_not(tmp_pat
 def test_a_missing_or_empty_folder_is_an_empty_snapshot(tmp_path):
     assert snapshot(tmp_path / "nowhere") == {}
     assert snapshot(tmp_path) == {}
+
+
+def test_a_folder_that_cannot_be_looked_up_is_an_empty_snapshot(tmp_path, monkeypatch):
+    """Under a parent that can be listed but not entered, Path.exists() of the knowledge folder
+    raises PermissionError on Python 3.11 (simulated: the tests run as root), which escaped
+    the watcher's poll."""
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "a.txt").write_text(TEXT)
+    stat = os.stat
+
+    def denied(path, *args, **kwargs):
+        if os.fspath(path).startswith(str(kb)):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", denied)
+    assert snapshot(kb) == {}

@@ -316,10 +316,9 @@ async def test_a_slow_fetch_of_the_replied_to_message_still_opens_the_teaching_f
     kdir = copy_knowledge(tmp_path)
     async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
         question, no_answer = await run.ask_mention(RELAY_QUESTION)
+        # Discord sends a reply's referenced message one level deep: the member's question
+        # under the no-answer reply comes only by a fetch, slowly here.
         answer = await fake.send_message(RELAY_ANSWER, author=fake.owner, reply_to=no_answer)
-        # Discord sends a reply's referenced message one level deep (the fake sends them all):
-        # the member's question under the no-answer reply then comes only by a fetch, slowly.
-        fake.messages[no_answer["id"]].pop("referenced_message")
         slow = fake.delay_next("GET", f"/channels/{fake.channel_id}/messages/{question['id']}", 5.0)
         caplog.set_level(logging.INFO, logger="bot.discord.teaching")
         loop = asyncio.get_running_loop()
@@ -350,8 +349,8 @@ async def test_a_network_failure_fetching_the_replied_to_message_still_opens_the
     kdir = copy_knowledge(tmp_path)
     async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
         question, no_answer = await run.ask_mention(RELAY_QUESTION)
+        # One level deep: the question under the no-answer reply comes only by a fetch.
         answer = await fake.send_message(RELAY_ANSWER, author=fake.owner, reply_to=no_answer)
-        fake.messages[no_answer["id"]].pop("referenced_message")  # the question comes only by a fetch
         monkeypatch.setattr(discord.abc.Messageable, "fetch_message", offline)
         modal = await fake.wait_for_interaction_response(
             await fake.send_message_command("Teach KB Bot", answer, user=fake.owner)
@@ -359,6 +358,9 @@ async def test_a_network_failure_fetching_the_replied_to_message_still_opens_the
         assert modal.type == 9, modal  # the form, not an error message
         assert fake.modal_fields(modal)["question"]["value"] == RELAY_QUESTION
         assert fake.modal_fields(modal)["answer"]["value"] == RELAY_ANSWER
+        # Discord may also leave a message's own referenced_message out (its backend did not
+        # load it): then the button's question, too, comes only by a fetch.
+        fake.messages[no_answer["id"]].pop("referenced_message")
         teach = button_id(no_answer, "teach")
         modal = await fake.wait_for_interaction_response(
             await fake.click_button(fake.messages[no_answer["id"]], teach, user=fake.owner)
@@ -414,6 +416,32 @@ async def test_teaching_refusals_leave_the_knowledge_folder_unchanged(fake: Fake
         )
         huge = await reply_of(fake, await fake.submit_modal(modal, {"answer": "x" * 10_000}, check_limits=False))
         assert "4,000" in text_of(huge) or "4000" in text_of(huge)
+    assert snapshot(kdir) == before
+
+
+async def test_no_teaching_form_opens_while_no_learned_answer_can_be_saved(fake: FakeDiscord, tmp_path: Path) -> None:
+    """With a file in place of knowledge/learned/ the form opened, and the teacher learned
+    only on submit that nothing could be saved. Now the message command and the Teach an
+    answer button say so at once, in the words the submit uses."""
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+        question, no_answer = await run.ask_mention(RELAY_QUESTION)
+        answer = await fake.send_message(RELAY_ANSWER, author=fake.owner, reply_to=no_answer)
+        modal = await fake.wait_for_interaction_response(
+            await fake.send_message_command("Teach KB Bot", answer, user=fake.owner)
+        )
+        assert modal.type == 9, modal  # opened while learned/ could still be made
+        (kdir / "learned").write_text("not a folder")
+        before = snapshot(kdir)
+        submitted = text_of(await reply_of(fake, await fake.submit_modal(modal, {})))
+        assert "ask whoever runs the bot to move that file away" in submitted.replace("\\", ""), submitted
+        for interaction in (
+            await fake.send_message_command("Teach KB Bot", answer, user=fake.owner),
+            await fake.click_button(fake.messages[no_answer["id"]], button_id(no_answer, "teach"), user=fake.owner),
+        ):
+            refusal = await fake.wait_for_interaction_response(interaction)
+            assert refusal.type == 4 and refusal.ephemeral, refusal  # no form
+            assert text_of(refusal.data) == submitted
     assert snapshot(kdir) == before
 
 

@@ -161,6 +161,20 @@ async def test_login_message_and_embed_reply(fake: FakeDiscord, bot: SmallBot) -
     assert fake.unknown_routes == []
 
 
+async def test_a_referenced_message_comes_one_level_deep(fake: FakeDiscord, bot: SmallBot) -> None:
+    """Discord sends a reply's referenced_message without that message's own referenced_message
+    (its message_reference stays); the fake nested them all the way up."""
+    first = await fake.send_message("first")
+    second = await fake.send_message("second", reply_to=first)
+    asked = await fake.send_message("what is bm25?", mentions_bot=True, reply_to=second)
+    reply = await fake.wait_for_reply(asked)  # the bot's, posted over REST
+    for message, parent in ((second, first), (asked, second), (reply, asked)):
+        referenced = message["referenced_message"]
+        assert referenced["id"] == parent["id"] and "referenced_message" not in referenced, message
+    assert asked["referenced_message"]["message_reference"]["message_id"] == first["id"]
+    assert fake.messages[second["id"]]["referenced_message"]["id"] == first["id"]  # its own level stays
+
+
 async def test_gateway_uses_zlib_stream_and_plain_json(fake: FakeDiscord) -> None:
     # discord.py connects with compress=zlib-stream ...
     client = SmallBot(fake.guild_id)

@@ -256,6 +256,14 @@ def thread_payload(
     }
 
 
+def one_level(message: JSON | None) -> JSON | None:
+    """A message as another's ``referenced_message``: Discord sends it one level deep, without
+    its own ``referenced_message`` (its ``message_reference`` stays); None when it is gone."""
+    if message is None:
+        return None
+    return {key: value for key, value in message.items() if key != "referenced_message"}
+
+
 def message_payload(
     *,
     message_id: str,
@@ -308,7 +316,7 @@ def message_payload(
         payload["member"] = member
     if message_reference is not None:
         payload["message_reference"] = message_reference
-        payload["referenced_message"] = referenced_message
+        payload["referenced_message"] = one_level(referenced_message)
     if nonce is not None:
         payload["nonce"] = nonce
     if webhook_id is not None:
