@@ -15,6 +15,7 @@ from dataclasses import replace as replace_field
 from pathlib import Path
 
 from .builder import Built
+from .documents.loader import check_knowledge_root
 from .errors import FolderProblem, KnowledgeDirError, KnowledgeError, folder_problem
 from .outcomes import (
     EXISTS,
@@ -31,7 +32,7 @@ from .outcomes import (
     Stranded,
 )
 from .rendering import errors as wording
-from .service import KnowledgeService, ReloadReport, check_knowledge_dir
+from .service import KnowledgeService, ReloadReport
 from .teach import LEARNED_DIR
 from .uploads import UPLOADS_DIR
 
@@ -100,7 +101,7 @@ class KnowledgeFiles:
 
     def _unusable_root(self) -> FileProblem | None:
         try:
-            check_knowledge_dir(self.service.knowledge_dir)
+            check_knowledge_root(self.service.knowledge_dir)
         except KnowledgeDirError as exc:
             return FileProblem(KNOWLEDGE_DIR_UNUSABLE, str(exc), exc.problem)
         return None

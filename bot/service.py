@@ -21,7 +21,7 @@ from pathlib import Path
 from .answer import Answer, AnswerEngine, EngineConfig
 from .builder import Built, build_knowledge
 from .documents.loader import LoadConfig, Progress, check_knowledge_root, scan_knowledge
-from .errors import BotError, FolderProblem, IndexFormatError, KnowledgeDirError, KnowledgeError
+from .errors import BotError, IndexFormatError, KnowledgeError
 from .knowledge import Document, KnowledgeBase, SkippedFile
 from .progress import LogProgress
 from .rendering import errors as wording
@@ -135,21 +135,6 @@ def _same(a: Document, b: Document) -> bool:
     return a.title == b.title and a.source == b.source and list(a.paragraphs) == list(b.paragraphs)
 
 
-def check_knowledge_dir(root: Path) -> None:
-    """KnowledgeDirError when the knowledge directory is missing, not a directory, or cannot
-    be entered. A parent folder that can be listed but not entered (no x bit) makes Path.exists()
-    raise PermissionError on Python 3.11, and a knowledge folder like that lists names whose
-    files cannot be opened: either is said as a folder that cannot be listed."""
-    try:
-        check_knowledge_root(root)
-        os.stat(os.path.join(root, os.curdir))  # looking anything up inside needs the x bit
-    except OSError as exc:
-        why = exc.strerror or str(exc)
-        raise KnowledgeDirError(
-            wording.knowledge_dir_unlistable(root, why), FolderProblem("unlistable", root, why)
-        ) from None
-
-
 def _writable(folder: Path) -> bool:
     """A read-only folder stays untouched, even for root (who may write anywhere): its
     owner write bit is the admin's word."""
@@ -253,7 +238,7 @@ class KnowledgeService:
         """The saved index when it matches the files on disk, else a build that reuses
         the unchanged files of `previous` (or of an out-of-date saved index); a build is
         then saved, so the next start-up loads it."""
-        check_knowledge_dir(self.knowledge_dir)  # the scan's own check lets a PermissionError out
+        check_knowledge_root(self.knowledge_dir)
         files = scan_knowledge(self.knowledge_dir)
         key = self._key(files.entries())
         settings = settings_key(self.clean_config, self.engine_config.bm25)

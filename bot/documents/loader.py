@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -89,12 +90,22 @@ class LoadedFile:
 
 
 def check_knowledge_root(root: Path) -> None:
-    """KnowledgeDirError when the knowledge directory is missing or not a directory: what a
-    scan finds first, and what a change of the folder checks before it writes anything."""
-    if not root.exists():
-        raise KnowledgeDirError(wording.knowledge_dir_missing(root), FolderProblem("missing", root))
-    if not root.is_dir():
-        raise KnowledgeDirError(wording.knowledge_dir_not_a_dir(root), FolderProblem("not_a_dir", root))
+    """KnowledgeDirError when the knowledge directory is missing, not a directory, or cannot
+    be entered: what a scan finds first, and what a change of the folder checks before it
+    writes anything. A parent folder that can be listed but not entered (no x bit) makes
+    Path.exists() raise PermissionError on Python 3.11, and a knowledge folder like that
+    lists names whose files cannot be opened: either is said as a folder that cannot be listed."""
+    try:
+        if not root.exists():
+            raise KnowledgeDirError(wording.knowledge_dir_missing(root), FolderProblem("missing", root))
+        if not root.is_dir():
+            raise KnowledgeDirError(wording.knowledge_dir_not_a_dir(root), FolderProblem("not_a_dir", root))
+        os.stat(os.path.join(root, os.curdir))  # looking anything up inside needs the x bit
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise KnowledgeDirError(
+            wording.knowledge_dir_unlistable(root, why), FolderProblem("unlistable", root, why)
+        ) from None
 
 
 def scan_knowledge(root: Path, quiet: bool = False, compare: bool = True) -> Scan:
