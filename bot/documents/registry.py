@@ -22,13 +22,14 @@ _READERS: dict[str, str] = {
     ".html": "html",
     ".htm": "html",
     ".pdf": "pdf",
+    ".ipynb": "notebook",
 }
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READERS)
 
 
 def supported_list() -> str:
-    """For messages: ".md .markdown .rst .txt .html .htm .pdf"."""
+    """For messages: ".md .markdown .rst .txt .html .htm .pdf .ipynb"."""
     return " ".join(SUPPORTED_SUFFIXES)
 
 

@@ -42,7 +42,7 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "private": "Only you see the answer (default: everyone in the channel)",
     },
     "gaps": {"days": "How far back to look", "csv": "Also attach the full list as a CSV file"},
-    "kb add": {"file": "A .md, .rst, .txt, .html or .pdf file", "replace": "Replace a file with the same name"},
+    "kb add": {"file": "A .md, .rst, .txt, .html, .pdf or .ipynb file", "replace": "Replace a file with the same name"},
     "kb remove": _DOCUMENT,
     "kb show": _DOCUMENT,
 }

@@ -163,6 +163,12 @@ MARKDOWN_NO_TEXT = "it has no readable text (only markup, images or front matter
 MARKDOWN_NESTED_TOO_DEEPLY = f"its text is nested too deeply to read ({MARKDOWN_TOO_DEEP})"
 
 
+# Jupyter notebooks.
+NOTEBOOK_NOT_JSON = "it is not a Jupyter notebook (not valid JSON)"
+NOTEBOOK_NO_CELLS = "it is not a Jupyter notebook (no cells)"
+NOTEBOOK_NO_TEXT = "the notebook has no text: no Markdown or code cells with anything in them"
+
+
 # reStructuredText.
 RST_TOO_DEEP = "its markup is nested too deeply to read"
 RST_ONLY_INCLUDES = (

@@ -34,7 +34,7 @@ def test_unsupported_type_is_reported_with_the_supported_list(tmp_path, caplog):
     (tmp_path / "guide.docx").write_bytes(b"PK\x03\x04")
     with caplog.at_level(logging.WARNING):
         kb = load_knowledge(tmp_path)
-    assert skipped(kb) == {"guide.docx": "unsupported type; supported: .md .markdown .rst .txt .html .htm .pdf"}
+    assert skipped(kb) == {"guide.docx": "unsupported type; supported: .md .markdown .rst .txt .html .htm .pdf .ipynb"}
     assert "guide.docx" in caplog.text
     assert [d.path for d in kb.documents] == ["a.txt"]
 

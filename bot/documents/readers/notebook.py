@@ -1,0 +1,107 @@
+"""Jupyter notebooks (.ipynb) to a document tree: the notebook's Markdown cells read as
+Markdown and its code cells as code blocks in the notebook's language, in cell order, so a
+tutorial notebook is cited like the Markdown page it renders as. Outputs (results, images,
+tracebacks) are left out: they are what running the code printed, not what the author wrote,
+and an embedded image alone is megabytes of base64. nbformat 4 (`cells`) and 3
+(`worksheets`, with its `heading` cells) are read; raw cells are not shown by Jupyter either.
+
+The cells become one Markdown text read by the Markdown reader (through the registry:
+readers never import each other), each cell fenced off from the next so an unclosed code
+fence in one cell cannot swallow the cells after it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from ...errors import KnowledgeError
+from ...rendering import errors as wording
+from .. import registry
+from ..decode import decode_text
+from ..model import DocTree, ReadOptions
+
+log = logging.getLogger(__name__)
+
+_FENCE_LINE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})", re.MULTILINE)
+_BACKTICKS = re.compile(r"`{3,}")
+
+
+def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
+    """The notebook's document tree; KnowledgeError says why it cannot be used."""
+    try:
+        notebook = json.loads(decode_text(data))
+    except (ValueError, RecursionError) as exc:  # json.JSONDecodeError is a ValueError
+        raise KnowledgeError(wording.NOTEBOOK_NOT_JSON) from exc
+    cells = _cells(notebook)
+    if cells is None:
+        raise KnowledgeError(wording.NOTEBOOK_NO_CELLS)
+    language = _language(notebook)
+    parts = [part for cell in cells if (part := _cell_markdown(cell, language))]
+    if not parts:
+        raise KnowledgeError(wording.NOTEBOOK_NO_TEXT)
+    log.debug("%s: %d cells, %d with text", path, len(cells), len(parts))
+    markdown = registry.reader_for(".md")
+    assert markdown is not None  # the registry always has Markdown
+    return markdown(path, "\n\n".join(parts).encode("utf-8"), options)
+
+
+def _cells(notebook: Any) -> list[dict[str, Any]] | None:
+    """The cells, nbformat 4 or 3; None when `notebook` is no notebook."""
+    if not isinstance(notebook, dict):
+        return None
+    cells = notebook.get("cells")
+    if cells is None and isinstance(notebook.get("worksheets"), list):
+        cells = [c for ws in notebook["worksheets"] if isinstance(ws, dict) for c in ws.get("cells") or []]
+    if not isinstance(cells, list):
+        return None
+    return [c for c in cells if isinstance(c, dict)]
+
+
+def _language(notebook: dict[str, Any]) -> str:
+    """The code cells' language for their fences ("python"), "" when the notebook does not say."""
+    meta = notebook.get("metadata")
+    if not isinstance(meta, dict):
+        return ""
+    for key, field in (("language_info", "name"), ("kernelspec", "language")):
+        value = meta.get(key)
+        if isinstance(value, dict) and isinstance(value.get(field), str):
+            return value[field].strip().split()[0].lower() if value[field].strip() else ""
+    return ""
+
+
+def _source(cell: dict[str, Any], key: str = "source") -> str:
+    """A cell's text: nbformat keeps it as one string or as a list of lines."""
+    value = cell.get(key)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(v for v in value if isinstance(v, str))
+    return ""
+
+
+def _cell_markdown(cell: dict[str, Any], language: str) -> str:
+    kind = cell.get("cell_type")
+    if kind == "markdown":
+        text = _source(cell).strip("\n")
+        if not text.strip():
+            return ""
+        # An odd number of fence lines leaves a fence open: close it here, as Jupyter renders
+        # each cell on its own.
+        fences = _FENCE_LINE.findall(text)
+        if len(fences) % 2:
+            text += "\n" + fences[-1]
+        return text
+    if kind == "heading":  # nbformat 3
+        level = cell.get("level")
+        depth = level if isinstance(level, int) and 1 <= level <= 6 else 1
+        title = " ".join(_source(cell).split())
+        return f"{'#' * depth} {title}" if title else ""
+    if kind == "code":
+        code = (_source(cell) or _source(cell, "input")).strip("\n")
+        if not code.strip():
+            return ""
+        fence = "`" * max(3, 1 + max((len(m) for m in _BACKTICKS.findall(code)), default=0))
+        return f"{fence}{language}\n{code}\n{fence}"
+    return ""  # raw cells and anything newer: Jupyter does not render them as text

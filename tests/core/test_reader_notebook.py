@@ -1,0 +1,118 @@
+"""Jupyter notebooks: Markdown cells read as Markdown, code cells as code, outputs left out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.documents.loader import load_knowledge
+from bot.documents.model import Code, DocTree, ReadOptions
+from bot.documents.readers import notebook
+from bot.errors import KnowledgeError
+from tests.core.tree_helpers import prose, tree_blocks
+
+
+def nb(cells: list[dict], **extra: object) -> bytes:
+    doc = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"language_info": {"name": "python"}}, "cells": cells}
+    doc.update(extra)
+    return json.dumps(doc).encode()
+
+
+def md(*lines: str) -> dict:
+    return {"cell_type": "markdown", "metadata": {}, "source": [f"{ln}\n" for ln in lines]}
+
+
+def code(text: str, outputs: list | None = None) -> dict:
+    return {"cell_type": "code", "metadata": {}, "source": text, "outputs": outputs or [], "execution_count": 1}
+
+
+def read(data: bytes) -> DocTree:
+    return notebook.read("tour.ipynb", data, ReadOptions())
+
+
+def test_markdown_cells_are_markdown_and_code_cells_code_without_outputs() -> None:
+    image = {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo" * 1000, "text/plain": ["<Figure>"]}}
+    printed = {"output_type": "stream", "name": "stdout", "text": ["Loaded 42 rows\n"]}
+    tree = read(
+        nb(
+            [
+                md("# A quick tour", "", "This notebook loads the **sample data**."),
+                code("import pandas as pd\ndf = pd.read_csv('rows.csv')", [printed, image]),
+                md("## Plotting", "", "Call `df.plot()` to draw it."),
+                code("df.plot()"),
+                {"cell_type": "raw", "metadata": {}, "source": "raw text nobody sees"},
+            ]
+        )
+    )
+    assert tree.title == "A quick tour"
+    assert [s.heading for s in tree.root.children] == ["Plotting"]
+    assert prose(tree) == "This notebook loads the sample data.\nCall df.plot() to draw it."
+    codes = [b for b in tree_blocks(tree) if isinstance(b, Code)]
+    assert [(c.lang, c.text) for c in codes] == [
+        ("python", "import pandas as pd\ndf = pd.read_csv('rows.csv')"),
+        ("python", "df.plot()"),
+    ]
+    everything = prose(tree) + " ".join(c.text for c in codes)
+    assert "42 rows" not in everything and "iVBOR" not in everything and "raw text" not in everything
+
+
+def test_an_unclosed_fence_in_one_cell_does_not_swallow_the_next() -> None:
+    tree = read(nb([md("# Notes", "", "```bash", "pip install x"), md("After the example, plain text.")]))
+    assert "After the example, plain text." in prose(tree)
+
+
+def test_a_cell_with_backtick_fences_inside_its_code_stays_one_block() -> None:
+    source = 's = """\n```\nnot a fence of ours\n```\n"""'
+    tree = read(nb([md("# Doc", "", "Text."), code(source)]))
+    (block,) = [b for b in tree_blocks(tree) if isinstance(b, Code)]
+    assert block.text == source
+
+
+def test_nbformat_3_worksheets_and_heading_cells() -> None:
+    data = json.dumps(
+        {
+            "nbformat": 3,
+            "metadata": {},
+            "worksheets": [
+                {
+                    "cells": [
+                        {"cell_type": "heading", "level": 1, "source": ["Old notebook"]},
+                        {"cell_type": "markdown", "source": ["Still *readable*."]},
+                        {"cell_type": "code", "input": ["print(1)"], "language": "python", "outputs": []},
+                    ]
+                }
+            ],
+        }
+    ).encode()
+    tree = read(data)
+    assert tree.title == "Old notebook" and prose(tree) == "Still readable."
+    assert [b.text for b in tree_blocks(tree) if isinstance(b, Code)] == ["print(1)"]
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2, 3]", "no cells"),
+        (b'{"cells": 5}', "no cells"),
+        (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),  # too deep for the JSON parser
+        (nb([md("   "), code("\n\n")]), "no text"),
+        (b"\xff\xfe\x00garbage", ""),  # not text at all: the decoder's own reason
+    ],
+)
+def test_a_file_that_is_no_usable_notebook_says_why(data: bytes, why: str) -> None:
+    with pytest.raises(KnowledgeError) as err:
+        read(data)
+    assert why in str(err.value)
+
+
+def test_a_notebook_in_the_knowledge_folder_is_answered_from(tmp_path: Path) -> None:
+    (tmp_path / "tour.ipynb").write_bytes(
+        nb([md("# Tour", "", "The sample data has forty two rows of weather readings."), code("df.head()")])
+    )
+    (tmp_path / "broken.ipynb").write_bytes(b"{oops")
+    kb = load_knowledge(tmp_path)
+    assert [d.title for d in kb.documents] == ["Tour"]
+    assert any("broken.ipynb" in s.path and "not valid JSON" in s.reason for s in kb.skipped)
