@@ -189,6 +189,12 @@ def variants(model: str, fitted: FusionParams, threshold: float) -> list[Variant
         Variant("head_weight 20", bm25=replace(b, head_weight=20.0)),
         Variant("heading_coverage off", rank=replace(r, heading_coverage=False)),
         *(
+            Variant(
+                f"continuation_weight {w:g} (now {r.continuation_weight:g})", rank=replace(r, continuation_weight=w)
+            )
+            for w in (0.0, 0.1, 0.4)
+        ),
+        *(
             Variant(f"release_weight {w:g} (now {r.release_weight:g})", rank=replace(r, release_weight=w))
             for w in (0.0, 0.1, 0.2, 0.3, 0.5, 1.0)
         ),

@@ -17,7 +17,7 @@ import numpy as np
 
 from .builder import Built
 from .documents.links import incoming_anchors
-from .knowledge import KnowledgeBase, Passage, PassageTable, fenced_passages, release_passages
+from .knowledge import KnowledgeBase, Passage, PassageTable, continued_passages, fenced_passages, release_passages
 from .retrieval.anchors import AnchorField
 from .retrieval.answerability import AnswerModel, AnswerParams, answer_model, covers, signals
 from .retrieval.bm25 import BM25Params, Index
@@ -138,6 +138,8 @@ class AnswerEngine:
         self.fenced = fenced_passages(kb.passages) if self.config.rank.fence_weight else None
         # Which passages are release history (counted less, rerank.RankParams.release_weight).
         self.releases = release_passages(kb.passages) if self.config.rank.release_weight else None
+        # Which passages continue a section (counted less, RankParams.continuation_weight).
+        self.continued = continued_passages(kb.passages) if self.config.rank.continuation_weight else None
         # The words of the links pointing at passages (a ranking signal where the fusion
         # weighs it: bot/retrieval/anchors.py).
         self.anchors = AnchorField.build(incoming_anchors(kb), self.analyzer) if self.fusion.anchor_weight else None
@@ -277,6 +279,7 @@ class AnswerEngine:
             self.fenced,
             self.anchors,
             self.releases,
+            self.continued,
             pool=pool,
         )
         return hits, dense

@@ -494,6 +494,37 @@ def release_passages(passages: Sequence[Passage]) -> ReleaseFlags | np.ndarray:
     return np.array([is_release_passage(p.document, p.title, p.section) for p in passages], dtype=bool)
 
 
+class ContinuationFlags(LazyFlags):
+    """Which passages continue the section of the passage before them (PassageTable)."""
+
+    def _judge(self, p: int) -> bool:
+        t = self._table
+        if p == 0 or t._doc_of[p] != t._doc_of[p - 1] or t.sec_ids[p] != t.sec_ids[p - 1]:
+            return False
+        return bool(t.section_row(int(t._doc_of[p]), int(t.sec_ids[p]))[0])
+
+
+def continued_passages(passages: Sequence[Passage]) -> ContinuationFlags | np.ndarray:
+    """Which passages continue a section the passage before them began (a long section cut
+    into several passages): all of them carry the section's heading, so a question that
+    names the heading would find the shortest part first, where the first part is what the
+    heading introduces. Text under no heading is never a continuation. For a PassageTable
+    judged as questions need them (ContinuationFlags)."""
+    if isinstance(passages, PassageTable):
+        return ContinuationFlags(passages)
+    return np.array(
+        [
+            i > 0
+            and bool(p.section)
+            and passages[i - 1].document == p.document
+            and passages[i - 1].section == p.section
+            and passages[i - 1].url == p.url
+            for i, p in enumerate(passages)
+        ],
+        dtype=bool,
+    )
+
+
 @dataclass(frozen=True)
 class TablePart:
     """One document's rows of a PassageTable, made where the document was read: bytes and
