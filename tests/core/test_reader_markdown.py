@@ -747,3 +747,33 @@ def render(tree: DocTree) -> str:
     from bot.documents.passages import render_blocks
 
     return "\n".join(render_blocks(s.blocks) for _, s in walk_sections(tree.root))
+
+
+@pytest.mark.parametrize("run", ["<", " "])
+def test_a_role_full_of_angle_brackets_or_spaces_reads_in_linear_time(run: str) -> None:
+    import time
+
+    from bot.documents import sphinx
+
+    text = "a" + run * 100_000 + "b"
+    start = time.monotonic()
+    assert sphinx.shown_text(text) == text and sphinx.ref_label("ref", text) == text
+    assert time.monotonic() - start < 2  # quadratic: minutes
+    assert sphinx.shown_text("Title <target>") == "Title" and sphinx.ref_label("ref", "Title <target>") == "target"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "label"),
+    [
+        ("Title <target>", "Title", "target"),
+        ("Title  <a<b>", "Title  <a", "b"),
+        ("<target>", "<target>", "<target>"),
+        ("  <target>", "  <target>", "<target>"),
+        ("Title \x00<target>", "Title \x00<target>", "Title \x00<target>"),
+        ("Title <target>\n", "Title", "target"),
+    ],
+)
+def test_explicit_titles_split_as_sphinx_splits_them(text: str, shown: str, label: str) -> None:
+    from bot.documents import sphinx
+
+    assert (sphinx.shown_text(text), sphinx.ref_label("ref", text)) == (shown, label)
