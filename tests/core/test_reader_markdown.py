@@ -725,6 +725,11 @@ def test_a_percent_line_is_text_outside_myst() -> None:
         ("Wheels are named `py3-none-{platform}`.", False),
         ("%APPDATA% holds the settings.", False),
         ("```python\nx = {a}\n```", False),
+        ("```{python}\nprint(1)\n```", False),  # Quarto / R Markdown: a language in braces
+        ("```{r}\nsummary(x)\n```", False),
+        ("```{py:function} open(file)\nOpens it.\n```", True),
+        ("```{code-cell} ipython3\nx = 1\n```", True),
+        ("::::{dropdown} More\nx\n::::", True),
     ],
 )
 def test_myst_is_recognised_by_its_own_syntax(text: str, myst: bool) -> None:
@@ -777,3 +782,8 @@ def test_explicit_titles_split_as_sphinx_splits_them(text: str, shown: str, labe
     from bot.documents import sphinx
 
     assert (sphinx.shown_text(text), sphinx.ref_label("ref", text)) == (shown, label)
+
+
+def test_a_percent_line_is_text_beside_a_language_fence_in_braces() -> None:
+    text = "# Guide\n\n```{python}\nprint(1)\n```\n\n%APPDATA% holds the settings.\n"
+    assert prose(read(text)) == "%APPDATA% holds the settings."

@@ -116,11 +116,15 @@ _DIRECTIVE_DEPTH = 8  # directives inside directives read as Markdown this deep;
 # A MyST file: it writes a directive fence, a target or a Sphinx role somewhere ("{func}`x`";
 # "`{wheel}`" or "{dest_dir} {wheel}`" in a shell line is a placeholder, not a role).
 _MYST_SIGNS = re.compile(
-    r"^[ \t]{0,3}(?:`{3,}|:{3,})\{[\w][\w:.+-]{0,63}\}|^[ \t]{0,3}\([\w.:-]{1,100}\)=[ \t]*$"
+    r"^[ \t]{0,3}(?:`{3,}|:{3,})\{(?P<directive>[\w][\w:.+-]{0,63})\}|^[ \t]{0,3}\([\w.:-]{1,100}\)=[ \t]*$"
     r"|(?<![`\w$])\{(?P<role>[A-Za-z][\w:+-]{0,35})\}`[^`\n]",
     re.MULTILINE,
 )
 _MYST_ONLY_ROLES = frozenset({"pep", "rfc", "math", "sub", "sup", "abbr"})
+# Directives MyST files write that no table in sphinx.py names: code cells, embedded RST, tables.
+_MYST_DIRECTIVES = frozenset(
+    {"code", "code-cell", "eval-rst", "math", "list-table", "csv-table", "table", "margin", "exercise", "solution"}
+)
 _LABELS = re.compile(
     r"<summary\b[^>]{0,200}>(.{0,2000}?)</summary\s*>"
     r"|<TabItem\b[^>]{0,500}?\blabel=[\"']([^\"'>]{1,200})[\"']",
@@ -569,13 +573,30 @@ class _Builder:
 def _is_myst(text: str) -> bool:
     """Whether the file is MyST Markdown (then its roles, targets and comments are read)."""
     for m in _MYST_SIGNS.finditer(text):
-        role = m.group("role")
+        role, directive = m.group("role"), m.group("directive")
+        if directive is not None:
+            # A known directive, or one in a domain ("{py:function}"): "```{python}" is
+            # Quarto's or R Markdown's code fence, not MyST.
+            if _is_directive(directive.lower()):
+                return True
+            continue
         if role is None:
             return True
         name = role.lower()
         if name in _MYST_ONLY_ROLES or name in sphinx.TEXT_ROLES or sphinx.role_is_code(name):
             return True
     return False
+
+
+def _is_directive(name: str) -> bool:
+    """Whether a fence's "{name}" is a Sphinx or MyST directive (so the file is MyST)."""
+    return (
+        ":" in name
+        or _reads_as_text(name)
+        or name in sphinx.CODE_DIRECTIVES
+        or name in sphinx.DROP_DIRECTIVES
+        or name in _MYST_DIRECTIVES
+    )
 
 
 def _reads_as_text(name: str) -> bool:
