@@ -787,3 +787,15 @@ def test_explicit_titles_split_as_sphinx_splits_them(text: str, shown: str, labe
 def test_a_percent_line_is_text_beside_a_language_fence_in_braces() -> None:
     text = "# Guide\n\n```{python}\nprint(1)\n```\n\n%APPDATA% holds the settings.\n"
     assert prose(read(text)) == "%APPDATA% holds the settings."
+
+
+def test_myst_colon_fence_options_as_a_yaml_block_are_no_text() -> None:
+    text = "# T\n\nSee {ref}`x`.\n\n:::{note}\n---\nclass: tip\nname: my-note\n---\nText in the note.\n:::\n"
+    tree = read(text)
+    assert prose(tree) == "See x.\nText in the note."
+    assert "class" not in render(tree)
+
+
+def test_a_colon_fence_with_an_unclosed_yaml_block_keeps_its_text() -> None:
+    text = "# T\n\n:::{note}\n---\nText in the note.\n:::\n"
+    assert "Text in the note." in prose(read(text))
