@@ -799,3 +799,12 @@ def test_myst_colon_fence_options_as_a_yaml_block_are_no_text() -> None:
 def test_a_colon_fence_with_an_unclosed_yaml_block_keeps_its_text() -> None:
     text = "# T\n\n:::{note}\n---\nText in the note.\n:::\n"
     assert "Text in the note." in prose(read(text))
+
+
+def test_a_myst_target_inside_a_box_or_list_names_the_section_holding_it() -> None:
+    text = (
+        "# Page\n\n## First\n\nSee {ref}`x`.\n\n```{note}\n(in-note)=\nA note.\n```\n\n"
+        "- item\n\n  (in-list)=\n\n  more\n\n## Second\n\nOther text.\n"
+    )
+    first, second = read(text).root.children
+    assert first.labels == ("in-note", "in-list") and second.labels == ()

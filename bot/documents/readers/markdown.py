@@ -469,6 +469,10 @@ class _Builder:
         kind = tok.type
         if kind == "paragraph_open":
             return _paragraph(tokens[i + 1]), i + 3
+        if kind == "myst_target":  # inside a box or a list: it names the section holding that
+            self.labels.append(tok.content.strip())
+            self._label_here()
+            return None, i + 1
         if kind == "fence" and (directive := _DIRECTIVE.match(tok.info.strip())):
             return self._directive(directive.group(1), directive.group(2).strip(), tok.content), i + 1
         if kind in ("fence", "code_block"):
