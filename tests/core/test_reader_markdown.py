@@ -9,6 +9,7 @@ import pytest
 from bot.documents.inline import to_plain
 from bot.documents.model import (
     Admonition,
+    Block,
     Code,
     DocTree,
     ListBlock,
@@ -808,3 +809,34 @@ def test_a_myst_target_inside_a_box_or_list_names_the_section_holding_it() -> No
     )
     first, second = read(text).root.children
     assert first.labels == ("in-note", "in-list") and second.labels == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# T\n\n## A\n\nFirst.\n\n## B\n\n```{note}\nSee the spec[^1].\n```\n\nText.\n\n[^1]: The spec text.\n",
+        "# T\n\n## A\n\nFirst.\n\n## B\n\n```{note}\nSee the spec[^1].\n\n[^1]: The spec text.\n```\n\nText.\n",
+        "# T\n\n## A\n\nFirst.\n\n## B\n\n````{tab-set}\n```{tab-item} pip\nSee the spec[^1].\n\n[^1]: The spec text.\n```\n````\n",
+    ],
+)
+def test_a_footnote_referenced_or_defined_in_a_myst_directive_is_kept_in_its_section(text: str) -> None:
+    a, b = read(text).root.children
+    assert "The spec text." in prose_of(b.blocks) and "spec text" not in prose_of(a.blocks)
+    assert prose(read(text)).count("The spec text.") == 1
+
+
+def test_a_footnote_used_in_two_myst_directives_is_kept_once() -> None:
+    text = "# T\n\n```{note}\nIn[^2].\n```\n\n```{tip}\nAgain[^2].\n\n[^2]: Two.\n```\n"
+    assert prose(read(text)) == "In[2].\nAgain[2].\n[2] Two."
+
+
+def test_inline_footnotes_are_each_kept_under_the_number_their_reference_shows() -> None:
+    assert prose(read("# T\n\nText^[inline one] and^[inline two].\n")) == (
+        "Text[0] and[1].\n[0] inline one\n[1] inline two"
+    )
+
+
+def prose_of(blocks: tuple[Block, ...]) -> str:
+    from bot.documents.passages import render_blocks
+
+    return render_blocks(blocks)

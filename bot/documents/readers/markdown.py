@@ -148,7 +148,8 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         builder = _Builder(deadline, prepared.title, parser)
         # A piece may use a link reference defined in a later one: known to all in advance.
         refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
-        notes = _footnote_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else None
+        # So may a MyST directive's body, parsed on its own: every note is known to all.
+        notes = _footnote_labels(prepared.text) if myst or len(prepared.text) > _CHUNK_CHARS else None
         too_deep = False
         for offset, chunk in _chunks(prepared.text):
             env: dict[str, object] = {_DEADLINE: deadline, "references": refs}
@@ -361,6 +362,7 @@ class _Builder:
         self.starts: list[int] = [0]  # 0-based first line of each section, in order
         self.sections: list[OpenSection] = [self.root]
         self.footnotes: list[tuple[int, Paragraph]] = []
+        self.noted: set[str] = set()  # footnote labels kept: a directive's body may list one again
         self.h1: str | None = None
         self.seen_heading = False
         self.offset = 0
@@ -439,12 +441,14 @@ class _Builder:
             if tok.type != "footnote_open":
                 i += 1
                 continue
-            label = str(tok.meta.get("label", tok.meta.get("id", "")))
+            named = tok.meta.get("label")  # None: an inline note (^[text]), shown by its number
+            label = str(named if named is not None else tok.meta.get("id", ""))
             body = i + 1
             blocks, i = self._blocks_until(tokens, body, "footnote_close")
             line = next((t.map[0] for t in tokens[body:i] if t.map), 0) + self.offset
             texts = [b.md for b in blocks if isinstance(b, Paragraph)]
-            if texts:
+            if texts and (named is None or label not in self.noted):
+                self.noted.add(label)
                 self.footnotes.append((line, Paragraph(f"{escape('[' + label + ']')} {' '.join(texts)}")))
         return i + 1
 
@@ -474,7 +478,8 @@ class _Builder:
             self._label_here()
             return None, i + 1
         if kind == "fence" and (directive := _DIRECTIVE.match(tok.info.strip())):
-            return self._directive(directive.group(1), directive.group(2).strip(), tok.content), i + 1
+            line = (tok.map[0] if tok.map else 0) + self.offset
+            return self._directive(directive.group(1), directive.group(2).strip(), tok.content, line), i + 1
         if kind in ("fence", "code_block"):
             return _code(tok), i + 1
         if kind in ("bullet_list_open", "ordered_list_open"):
@@ -504,8 +509,9 @@ class _Builder:
         # html_block, hr, and anything unknown: dropped, with whatever it encloses.
         return None, _skip(tokens, i)
 
-    def _directive(self, name: str, argument: str, body: str) -> Block | None:
-        """A MyST directive fence (```{note}): code stays code, a box's body is Markdown."""
+    def _directive(self, name: str, argument: str, body: str, line: int = 0) -> Block | None:
+        """A MyST directive fence (```{note}) at 0-based `line`: code stays code, a box's body
+        is Markdown, its footnotes kept like the file's own."""
         key = name.lower()
         if key in sphinx.DROP_DIRECTIVES or key.rsplit(":", 1)[-1] in sphinx.DROP_DIRECTIVES:
             return None
@@ -515,12 +521,16 @@ class _Builder:
         if not _reads_as_text(key) or self.directive_depth >= _DIRECTIVE_DEPTH:
             return Code(text=text, lang=key) if text.strip() else None  # as before: its body is shown as written
         self.directive_depth += 1
+        offset, self.offset = self.offset, line  # the body's line numbers start at the fence
         try:
             tokens = self.parser.parse(text, self.env)
-            blocks, _ = self._blocks_until(tokens, 0, "")
+            blocks, i = self._blocks_until(tokens, 0, "footnote_block_open")  # the notes come last
+            if i <= len(tokens):
+                self._footnotes(tokens, i)
             _links(tokens, 0, len(tokens), self.stack[-1].links)
         finally:
             self.directive_depth -= 1
+            self.offset = offset
         return _directive_block(name, argument, blocks)
 
     def _list(self, tokens: list[Token], i: int) -> tuple[Block | None, int]:
