@@ -840,3 +840,9 @@ def prose_of(blocks: tuple[Block, ...]) -> str:
     from bot.documents.passages import render_blocks
 
     return render_blocks(blocks)
+
+
+@pytest.mark.parametrize("name", ["margin", "exercise", "solution"])
+def test_myst_prose_directives_of_the_book_theme_read_as_prose(name: str) -> None:
+    tree = read(f"# T\n\n```{{{name}}}\nSide text about *this*.\n```\n")
+    assert prose(tree) == "Side text about this." and not [b for b in tree_blocks(tree) if isinstance(b, Code)]

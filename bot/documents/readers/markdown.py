@@ -122,8 +122,9 @@ _MYST_SIGNS = re.compile(
 )
 _MYST_ONLY_ROLES = frozenset({"pep", "rfc", "math", "sub", "sup", "abbr"})
 # Directives MyST files write that no table in sphinx.py names: code cells, embedded RST, tables.
-_MYST_DIRECTIVES = frozenset(
-    {"code", "code-cell", "eval-rst", "math", "list-table", "csv-table", "table", "margin", "exercise", "solution"}
+_MYST_PROSE = frozenset({"margin", "exercise", "solution"})  # the book theme's and sphinx-exercise's
+_MYST_DIRECTIVES = (
+    frozenset({"code", "code-cell", "eval-rst", "math", "list-table", "csv-table", "table"}) | _MYST_PROSE
 )
 _LABELS = re.compile(
     r"<summary\b[^>]{0,200}>(.{0,2000}?)</summary\s*>"
@@ -624,6 +625,7 @@ def _reads_as_text(name: str) -> bool:
         or name in sphinx.BODY_DIRECTIVES
         or name in sphinx.CONTENT_DIRECTIVES
         or name in ("figure", "topic", "sidebar", "rubric", "epigraph", "container")
+        or name in _MYST_PROSE
         or short in sphinx.OBJECT_TYPES
     )
 
