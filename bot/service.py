@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .answer import Answer, AnswerEngine, EngineConfig
 from .builder import Built, build_knowledge
-from .documents.loader import LoadConfig, Progress, check_knowledge_root, scan_knowledge
+from .documents.loader import LoadConfig, Progress, scan_knowledge
 from .errors import BotError, IndexFormatError, KnowledgeError
 from .knowledge import Document, KnowledgeBase, SkippedFile
 from .progress import LogProgress
@@ -238,7 +238,6 @@ class KnowledgeService:
         """The saved index when it matches the files on disk, else a build that reuses
         the unchanged files of `previous` (or of an out-of-date saved index); a build is
         then saved, so the next start-up loads it."""
-        check_knowledge_root(self.knowledge_dir)
         files = scan_knowledge(self.knowledge_dir)
         key = self._key(files.entries())
         settings = settings_key(self.clean_config, self.engine_config.bm25)

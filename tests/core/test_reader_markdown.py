@@ -9,6 +9,7 @@ import pytest
 from bot.documents.inline import to_plain
 from bot.documents.model import (
     Admonition,
+    Block,
     Code,
     DocTree,
     ListBlock,
@@ -725,6 +726,11 @@ def test_a_percent_line_is_text_outside_myst() -> None:
         ("Wheels are named `py3-none-{platform}`.", False),
         ("%APPDATA% holds the settings.", False),
         ("```python\nx = {a}\n```", False),
+        ("```{python}\nprint(1)\n```", False),  # Quarto / R Markdown: a language in braces
+        ("```{r}\nsummary(x)\n```", False),
+        ("```{py:function} open(file)\nOpens it.\n```", True),
+        ("```{code-cell} ipython3\nx = 1\n```", True),
+        ("::::{dropdown} More\nx\n::::", True),
     ],
 )
 def test_myst_is_recognised_by_its_own_syntax(text: str, myst: bool) -> None:
@@ -747,3 +753,96 @@ def render(tree: DocTree) -> str:
     from bot.documents.passages import render_blocks
 
     return "\n".join(render_blocks(s.blocks) for _, s in walk_sections(tree.root))
+
+
+@pytest.mark.parametrize("run", ["<", " "])
+def test_a_role_full_of_angle_brackets_or_spaces_reads_in_linear_time(run: str) -> None:
+    import time
+
+    from bot.documents import sphinx
+
+    text = "a" + run * 100_000 + "b"
+    start = time.monotonic()
+    assert sphinx.shown_text(text) == text and sphinx.ref_label("ref", text) == text
+    assert time.monotonic() - start < 2  # quadratic: minutes
+    assert sphinx.shown_text("Title <target>") == "Title" and sphinx.ref_label("ref", "Title <target>") == "target"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "label"),
+    [
+        ("Title <target>", "Title", "target"),
+        ("Title  <a<b>", "Title  <a", "b"),
+        ("<target>", "<target>", "<target>"),
+        ("  <target>", "  <target>", "<target>"),
+        ("Title \x00<target>", "Title \x00<target>", "Title \x00<target>"),
+        ("Title <target>\n", "Title", "target"),
+    ],
+)
+def test_explicit_titles_split_as_sphinx_splits_them(text: str, shown: str, label: str) -> None:
+    from bot.documents import sphinx
+
+    assert (sphinx.shown_text(text), sphinx.ref_label("ref", text)) == (shown, label)
+
+
+def test_a_percent_line_is_text_beside_a_language_fence_in_braces() -> None:
+    text = "# Guide\n\n```{python}\nprint(1)\n```\n\n%APPDATA% holds the settings.\n"
+    assert prose(read(text)) == "%APPDATA% holds the settings."
+
+
+def test_myst_colon_fence_options_as_a_yaml_block_are_no_text() -> None:
+    text = "# T\n\nSee {ref}`x`.\n\n:::{note}\n---\nclass: tip\nname: my-note\n---\nText in the note.\n:::\n"
+    tree = read(text)
+    assert prose(tree) == "See x.\nText in the note."
+    assert "class" not in render(tree)
+
+
+def test_a_colon_fence_with_an_unclosed_yaml_block_keeps_its_text() -> None:
+    text = "# T\n\n:::{note}\n---\nText in the note.\n:::\n"
+    assert "Text in the note." in prose(read(text))
+
+
+def test_a_myst_target_inside_a_box_or_list_names_the_section_holding_it() -> None:
+    text = (
+        "# Page\n\n## First\n\nSee {ref}`x`.\n\n```{note}\n(in-note)=\nA note.\n```\n\n"
+        "- item\n\n  (in-list)=\n\n  more\n\n## Second\n\nOther text.\n"
+    )
+    first, second = read(text).root.children
+    assert first.labels == ("in-note", "in-list") and second.labels == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# T\n\n## A\n\nFirst.\n\n## B\n\n```{note}\nSee the spec[^1].\n```\n\nText.\n\n[^1]: The spec text.\n",
+        "# T\n\n## A\n\nFirst.\n\n## B\n\n```{note}\nSee the spec[^1].\n\n[^1]: The spec text.\n```\n\nText.\n",
+        "# T\n\n## A\n\nFirst.\n\n## B\n\n````{tab-set}\n```{tab-item} pip\nSee the spec[^1].\n\n[^1]: The spec text.\n```\n````\n",
+    ],
+)
+def test_a_footnote_referenced_or_defined_in_a_myst_directive_is_kept_in_its_section(text: str) -> None:
+    a, b = read(text).root.children
+    assert "The spec text." in prose_of(b.blocks) and "spec text" not in prose_of(a.blocks)
+    assert prose(read(text)).count("The spec text.") == 1
+
+
+def test_a_footnote_used_in_two_myst_directives_is_kept_once() -> None:
+    text = "# T\n\n```{note}\nIn[^2].\n```\n\n```{tip}\nAgain[^2].\n\n[^2]: Two.\n```\n"
+    assert prose(read(text)) == "In[2].\nAgain[2].\n[2] Two."
+
+
+def test_inline_footnotes_are_each_kept_under_the_number_their_reference_shows() -> None:
+    assert prose(read("# T\n\nText^[inline one] and^[inline two].\n")) == (
+        "Text[0] and[1].\n[0] inline one\n[1] inline two"
+    )
+
+
+def prose_of(blocks: tuple[Block, ...]) -> str:
+    from bot.documents.passages import render_blocks
+
+    return render_blocks(blocks)
+
+
+@pytest.mark.parametrize("name", ["margin", "exercise", "solution"])
+def test_myst_prose_directives_of_the_book_theme_read_as_prose(name: str) -> None:
+    tree = read(f"# T\n\n```{{{name}}}\nSide text about *this*.\n```\n")
+    assert prose(tree) == "Side text about this." and not [b for b in tree_blocks(tree) if isinstance(b, Code)]

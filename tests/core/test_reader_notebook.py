@@ -116,3 +116,35 @@ def test_a_notebook_in_the_knowledge_folder_is_answered_from(tmp_path: Path) -> 
     kb = load_knowledge(tmp_path)
     assert [d.title for d in kb.documents] == ["Tour"]
     assert any("broken.ipynb" in s.path and "not valid JSON" in s.reason for s in kb.skipped)
+
+
+@pytest.mark.parametrize("cells", [5, True, "abc", None])
+def test_nbformat_3_worksheet_cells_that_are_no_list_read_as_no_cells(cells: object) -> None:
+    data = json.dumps({"nbformat": 3, "worksheets": [{"cells": cells}]}).encode()
+    with pytest.raises(KnowledgeError) as err:
+        read(data)
+    assert "no " in str(err.value)
+
+
+def test_a_backtick_fence_shown_inside_a_tilde_fence_does_not_open_one_for_the_next_cell() -> None:
+    tree = read(nb([md("# Fences", "", "Write:", "", "~~~", "```", "~~~"), md("After the example, plain text.")]))
+    assert "After the example, plain text." in prose(tree)
+    assert [b.text for b in tree_blocks(tree) if isinstance(b, Code)] == ["```"]
+
+
+def test_a_fence_closed_by_a_longer_fence_counts_as_closed() -> None:
+    tree = read(nb([md("# Doc", "", "```", "x", "`````"), md("After the example, plain text.")]))
+    assert "After the example, plain text." in prose(tree)
+
+
+@pytest.mark.parametrize("language", ["py`x", "{note}", "python 3 {x}"])
+def test_an_odd_kernel_language_does_not_break_the_code_fences(language: str) -> None:
+    data = nb([md("# Doc"), code("x = 1"), md("After the code.")], metadata={"language_info": {"name": language}})
+    tree = read(data)
+    assert prose(tree) == "After the code."
+    assert [b.text for b in tree_blocks(tree) if isinstance(b, Code)] == ["x = 1"]
+
+
+def test_a_lone_surrogate_escape_in_a_cell_is_no_crash() -> None:
+    data = b'{"cells": [{"cell_type": "markdown", "source": "# Doc\\n\\nhi \\ud800 there"}]}'
+    assert "there" in prose(read(data))

@@ -9,7 +9,7 @@ parser's line numbers still point into the file. MkDocs content tabs (`=== "Tab"
 `!!! tab` admonitions, paired shortcodes (`{{% note %}}…{{% /note %}}`, `{{< tab >}}`) `:::`
 containers and highlight tags fences, so the parser sees their structure (the tree builder
 unboxes tabs again behind their label). The options opening a MyST colon fence's body
-(`:::{tip}` then `:class: hint`) go too.
+(`:::{tip}` then `:class: hint`, or YAML between `---` lines) go too.
 """
 
 from __future__ import annotations
@@ -256,6 +256,11 @@ class _Tags:
                 continue
             if _MYST_COLON_FENCE.match(lines[i]):
                 i += 1
+                if i < end and lines[i].strip() == "---":  # the options as YAML between "---" lines
+                    close = next((j for j in range(i + 1, min(end, i + 52)) if lines[j].strip() == "---"), None)
+                    if close is not None:
+                        lines[i : close + 1] = [""] * (close + 1 - i)
+                        i = close + 1
                 while i < end and _MYST_OPTION.match(lines[i]):
                     lines[i] = ""  # ":class: tip" opening a MyST directive's body is no text
                     i += 1

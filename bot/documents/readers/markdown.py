@@ -116,11 +116,16 @@ _DIRECTIVE_DEPTH = 8  # directives inside directives read as Markdown this deep;
 # A MyST file: it writes a directive fence, a target or a Sphinx role somewhere ("{func}`x`";
 # "`{wheel}`" or "{dest_dir} {wheel}`" in a shell line is a placeholder, not a role).
 _MYST_SIGNS = re.compile(
-    r"^[ \t]{0,3}(?:`{3,}|:{3,})\{[\w][\w:.+-]{0,63}\}|^[ \t]{0,3}\([\w.:-]{1,100}\)=[ \t]*$"
+    r"^[ \t]{0,3}(?:`{3,}|:{3,})\{(?P<directive>[\w][\w:.+-]{0,63})\}|^[ \t]{0,3}\([\w.:-]{1,100}\)=[ \t]*$"
     r"|(?<![`\w$])\{(?P<role>[A-Za-z][\w:+-]{0,35})\}`[^`\n]",
     re.MULTILINE,
 )
 _MYST_ONLY_ROLES = frozenset({"pep", "rfc", "math", "sub", "sup", "abbr"})
+# Directives MyST files write that no table in sphinx.py names: code cells, embedded RST, tables.
+_MYST_PROSE = frozenset({"margin", "exercise", "solution"})  # the book theme's and sphinx-exercise's
+_MYST_DIRECTIVES = (
+    frozenset({"code", "code-cell", "eval-rst", "math", "list-table", "csv-table", "table"}) | _MYST_PROSE
+)
 _LABELS = re.compile(
     r"<summary\b[^>]{0,200}>(.{0,2000}?)</summary\s*>"
     r"|<TabItem\b[^>]{0,500}?\blabel=[\"']([^\"'>]{1,200})[\"']",
@@ -144,7 +149,8 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         builder = _Builder(deadline, prepared.title, parser)
         # A piece may use a link reference defined in a later one: known to all in advance.
         refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
-        notes = _footnote_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else None
+        # So may a MyST directive's body, parsed on its own: every note is known to all.
+        notes = _footnote_labels(prepared.text) if myst or len(prepared.text) > _CHUNK_CHARS else None
         too_deep = False
         for offset, chunk in _chunks(prepared.text):
             env: dict[str, object] = {_DEADLINE: deadline, "references": refs}
@@ -357,6 +363,7 @@ class _Builder:
         self.starts: list[int] = [0]  # 0-based first line of each section, in order
         self.sections: list[OpenSection] = [self.root]
         self.footnotes: list[tuple[int, Paragraph]] = []
+        self.noted: set[str] = set()  # footnote labels kept: a directive's body may list one again
         self.h1: str | None = None
         self.seen_heading = False
         self.offset = 0
@@ -435,12 +442,14 @@ class _Builder:
             if tok.type != "footnote_open":
                 i += 1
                 continue
-            label = str(tok.meta.get("label", tok.meta.get("id", "")))
+            named = tok.meta.get("label")  # None: an inline note (^[text]), shown by its number
+            label = str(named if named is not None else tok.meta.get("id", ""))
             body = i + 1
             blocks, i = self._blocks_until(tokens, body, "footnote_close")
             line = next((t.map[0] for t in tokens[body:i] if t.map), 0) + self.offset
             texts = [b.md for b in blocks if isinstance(b, Paragraph)]
-            if texts:
+            if texts and (named is None or label not in self.noted):
+                self.noted.add(label)
                 self.footnotes.append((line, Paragraph(f"{escape('[' + label + ']')} {' '.join(texts)}")))
         return i + 1
 
@@ -465,8 +474,13 @@ class _Builder:
         kind = tok.type
         if kind == "paragraph_open":
             return _paragraph(tokens[i + 1]), i + 3
+        if kind == "myst_target":  # inside a box or a list: it names the section holding that
+            self.labels.append(tok.content.strip())
+            self._label_here()
+            return None, i + 1
         if kind == "fence" and (directive := _DIRECTIVE.match(tok.info.strip())):
-            return self._directive(directive.group(1), directive.group(2).strip(), tok.content), i + 1
+            line = (tok.map[0] if tok.map else 0) + self.offset
+            return self._directive(directive.group(1), directive.group(2).strip(), tok.content, line), i + 1
         if kind in ("fence", "code_block"):
             return _code(tok), i + 1
         if kind in ("bullet_list_open", "ordered_list_open"):
@@ -496,8 +510,9 @@ class _Builder:
         # html_block, hr, and anything unknown: dropped, with whatever it encloses.
         return None, _skip(tokens, i)
 
-    def _directive(self, name: str, argument: str, body: str) -> Block | None:
-        """A MyST directive fence (```{note}): code stays code, a box's body is Markdown."""
+    def _directive(self, name: str, argument: str, body: str, line: int = 0) -> Block | None:
+        """A MyST directive fence (```{note}) at 0-based `line`: code stays code, a box's body
+        is Markdown, its footnotes kept like the file's own."""
         key = name.lower()
         if key in sphinx.DROP_DIRECTIVES or key.rsplit(":", 1)[-1] in sphinx.DROP_DIRECTIVES:
             return None
@@ -507,12 +522,16 @@ class _Builder:
         if not _reads_as_text(key) or self.directive_depth >= _DIRECTIVE_DEPTH:
             return Code(text=text, lang=key) if text.strip() else None  # as before: its body is shown as written
         self.directive_depth += 1
+        offset, self.offset = self.offset, line  # the body's line numbers start at the fence
         try:
             tokens = self.parser.parse(text, self.env)
-            blocks, _ = self._blocks_until(tokens, 0, "")
+            blocks, i = self._blocks_until(tokens, 0, "footnote_block_open")  # the notes come last
+            if i <= len(tokens):
+                self._footnotes(tokens, i)
             _links(tokens, 0, len(tokens), self.stack[-1].links)
         finally:
             self.directive_depth -= 1
+            self.offset = offset
         return _directive_block(name, argument, blocks)
 
     def _list(self, tokens: list[Token], i: int) -> tuple[Block | None, int]:
@@ -569,13 +588,30 @@ class _Builder:
 def _is_myst(text: str) -> bool:
     """Whether the file is MyST Markdown (then its roles, targets and comments are read)."""
     for m in _MYST_SIGNS.finditer(text):
-        role = m.group("role")
+        role, directive = m.group("role"), m.group("directive")
+        if directive is not None:
+            # A known directive, or one in a domain ("{py:function}"): "```{python}" is
+            # Quarto's or R Markdown's code fence, not MyST.
+            if _is_directive(directive.lower()):
+                return True
+            continue
         if role is None:
             return True
         name = role.lower()
         if name in _MYST_ONLY_ROLES or name in sphinx.TEXT_ROLES or sphinx.role_is_code(name):
             return True
     return False
+
+
+def _is_directive(name: str) -> bool:
+    """Whether a fence's "{name}" is a Sphinx or MyST directive (so the file is MyST)."""
+    return (
+        ":" in name
+        or _reads_as_text(name)
+        or name in sphinx.CODE_DIRECTIVES
+        or name in sphinx.DROP_DIRECTIVES
+        or name in _MYST_DIRECTIVES
+    )
 
 
 def _reads_as_text(name: str) -> bool:
@@ -589,6 +625,7 @@ def _reads_as_text(name: str) -> bool:
         or name in sphinx.BODY_DIRECTIVES
         or name in sphinx.CONTENT_DIRECTIVES
         or name in ("figure", "topic", "sidebar", "rubric", "epigraph", "container")
+        or name in _MYST_PROSE
         or short in sphinx.OBJECT_TYPES
     )
 

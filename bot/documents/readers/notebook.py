@@ -24,8 +24,9 @@ from ..model import DocTree, ReadOptions
 
 log = logging.getLogger(__name__)
 
-_FENCE_LINE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})", re.MULTILINE)
+_FENCE_OPEN = re.compile(r"^[ \t]{0,3}(`{3,}(?=[^`]*$)|~{3,})")
 _BACKTICKS = re.compile(r"`{3,}")
+_LANGUAGE = re.compile(r"[\w+#.-]+")  # what a fence's info may name: no backtick, no MyST "{…}"
 
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
@@ -44,7 +45,8 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     log.debug("%s: %d cells, %d with text", path, len(cells), len(parts))
     markdown = registry.reader_for(".md")
     assert markdown is not None  # the registry always has Markdown
-    return markdown(path, "\n\n".join(parts).encode("utf-8"), options)
+    # JSON may escape a lone surrogate ("\\ud800"), which UTF-8 cannot hold: it becomes "?".
+    return markdown(path, "\n\n".join(parts).encode("utf-8", "replace"), options)
 
 
 def _cells(notebook: Any) -> list[dict[str, Any]] | None:
@@ -53,7 +55,12 @@ def _cells(notebook: Any) -> list[dict[str, Any]] | None:
         return None
     cells = notebook.get("cells")
     if cells is None and isinstance(notebook.get("worksheets"), list):
-        cells = [c for ws in notebook["worksheets"] if isinstance(ws, dict) for c in ws.get("cells") or []]
+        cells = [
+            c
+            for ws in notebook["worksheets"]
+            if isinstance(ws, dict) and isinstance(ws.get("cells"), list)
+            for c in ws["cells"]
+        ]
     if not isinstance(cells, list):
         return None
     return [c for c in cells if isinstance(c, dict)]
@@ -67,7 +74,8 @@ def _language(notebook: dict[str, Any]) -> str:
     for key, field in (("language_info", "name"), ("kernelspec", "language")):
         value = meta.get(key)
         if isinstance(value, dict) and isinstance(value.get(field), str):
-            return value[field].strip().split()[0].lower() if value[field].strip() else ""
+            name = _LANGUAGE.match(value[field].strip())
+            return name.group(0).lower() if name else ""
     return ""
 
 
@@ -87,12 +95,10 @@ def _cell_markdown(cell: dict[str, Any], language: str) -> str:
         text = _source(cell).strip("\n")
         if not text.strip():
             return ""
-        # An odd number of fence lines leaves a fence open: close it here, as Jupyter renders
-        # each cell on its own.
-        fences = _FENCE_LINE.findall(text)
-        if len(fences) % 2:
-            text += "\n" + fences[-1]
-        return text
+        # A fence left open would swallow the cells after it: close it here, as Jupyter
+        # renders each cell on its own.
+        still_open = _open_fence(text)
+        return f"{text}\n{still_open}" if still_open else text
     if kind == "heading":  # nbformat 3
         level = cell.get("level")
         depth = level if isinstance(level, int) and 1 <= level <= 6 else 1
@@ -105,3 +111,18 @@ def _cell_markdown(cell: dict[str, Any], language: str) -> str:
         fence = "`" * max(3, 1 + max((len(m) for m in _BACKTICKS.findall(code)), default=0))
         return f"{fence}{language}\n{code}\n{fence}"
     return ""  # raw cells and anything newer: Jupyter does not render them as text
+
+
+def _open_fence(text: str) -> str | None:
+    """The fence a Markdown cell leaves open at its end, None when it closes all it opens: a
+    fence closes at a line of its own character, at least as long, with nothing after it."""
+    fence: str | None = None
+    for line in text.splitlines():
+        m = _FENCE_OPEN.match(line)
+        if m is None:
+            continue
+        if fence is None:
+            fence = m.group(1)
+        elif m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip().strip(fence[0]):
+            fence = None
+    return fence
