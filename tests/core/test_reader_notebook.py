@@ -116,3 +116,10 @@ def test_a_notebook_in_the_knowledge_folder_is_answered_from(tmp_path: Path) -> 
     kb = load_knowledge(tmp_path)
     assert [d.title for d in kb.documents] == ["Tour"]
     assert any("broken.ipynb" in s.path and "not valid JSON" in s.reason for s in kb.skipped)
+
+
+def test_json_escapes_of_a_lone_surrogate_or_a_control_character_do_not_break_the_notebook() -> None:
+    data = b'{"cells": [{"cell_type": "markdown", "source": "# Odd\\n\\nA \\ud800 lone half, a \\u0000 NUL, \\u001b[1mbold."}]}'
+    tree = read(data)
+    assert tree.title == "Odd"
+    assert prose(tree) == "A \ufffd lone half, a NUL, bold."
