@@ -97,6 +97,7 @@ def test_nbformat_3_worksheets_and_heading_cells() -> None:
         (b"{not json", "not valid JSON"),
         (b"[1, 2, 3]", "no cells"),
         (b'{"cells": 5}', "no cells"),
+        (b'{"nbformat": 3, "worksheets": [{"cells": -1}, {"cells": "text"}, null]}', "no text"),
         (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),  # too deep for the JSON parser
         (nb([md("   "), code("\n\n")]), "no text"),
         (b"\xff\xfe\x00garbage", ""),  # not text at all: the decoder's own reason

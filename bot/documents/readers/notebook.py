@@ -55,7 +55,8 @@ def _cells(notebook: Any) -> list[dict[str, Any]] | None:
         return None
     cells = notebook.get("cells")
     if cells is None and isinstance(notebook.get("worksheets"), list):
-        cells = [c for ws in notebook["worksheets"] if isinstance(ws, dict) for c in ws.get("cells") or []]
+        sheets = [ws.get("cells") for ws in notebook["worksheets"] if isinstance(ws, dict)]
+        cells = [c for sheet in sheets if isinstance(sheet, list) for c in sheet]
     if not isinstance(cells, list):
         return None
     return [c for c in cells if isinstance(c, dict)]
