@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 
+from ..errors import ReaderTimeout
 from .librarylog import collected
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ def main_text(markup: str, path: str) -> MainText | None:
                 include_links=False,
                 include_formatting=False,
             )
+    except ReaderTimeout:  # the caller's time limit (readers/html.py): not trafilatura's failure
+        raise
     except Exception as exc:  # noqa: BLE001 - a third-party failure must not lose the file
         log.warning("%s: trafilatura failed (%s); reading the whole content area", path, exc)
         return None

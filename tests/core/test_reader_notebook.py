@@ -97,6 +97,7 @@ def test_nbformat_3_worksheets_and_heading_cells() -> None:
         (b"{not json", "not valid JSON"),
         (b"[1, 2, 3]", "no cells"),
         (b'{"cells": 5}', "no cells"),
+        (b'{"nbformat": 3, "worksheets": [{"cells": -1}, {"cells": "text"}, null]}', "no text"),
         (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),  # too deep for the JSON parser
         (nb([md("   "), code("\n\n")]), "no text"),
         (b"\xff\xfe\x00garbage", ""),  # not text at all: the decoder's own reason
@@ -148,3 +149,10 @@ def test_an_odd_kernel_language_does_not_break_the_code_fences(language: str) ->
 def test_a_lone_surrogate_escape_in_a_cell_is_no_crash() -> None:
     data = b'{"cells": [{"cell_type": "markdown", "source": "# Doc\\n\\nhi \\ud800 there"}]}'
     assert "there" in prose(read(data))
+
+
+def test_json_escapes_of_a_lone_surrogate_or_a_control_character_do_not_break_the_notebook() -> None:
+    data = b'{"cells": [{"cell_type": "markdown", "source": "# Odd\\n\\nA \\ud800 lone half, a \\u0000 NUL, \\u001b[1mbold."}]}'
+    tree = read(data)
+    assert tree.title == "Odd"
+    assert prose(tree) == "A \ufffd lone half, a NUL, bold."

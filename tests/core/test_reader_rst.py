@@ -328,6 +328,27 @@ def test_a_salvaged_table_with_a_long_broken_border_reads_in_linear_time() -> No
     assert any(isinstance(b, Table) for b in tree.root.blocks) and len(tree.notes) == 1
 
 
+def test_references_to_no_target_read_as_written_and_in_linear_time() -> None:
+    tree = read("See Foo_, [1]_ and [C]_ but not ok_.\n\n.. _ok: https://example.com\n")
+    assert prose(tree) == "See Foo_, [1]_ and [C]_ but not ok."
+    # docutils replaced them one by one, each looked up in the paragraph: 4 s for 8000.
+    tree = read("x_ " * 12_000, timeout_s=8)
+    assert prose(tree) == " ".join(["x_"] * 12_000)
+
+
+def test_a_wide_grid_table_reads_in_time_and_combining_characters_still_align() -> None:
+    # docutils listed every line's character indices again for each cell: 10 s for 4000 columns.
+    n = 3000
+    tree = read(
+        "+" + "---+" * n + "\n|" + "".join(f"{i % 10:^3}|" for i in range(n)) + "\n+" + "---+" * n + "\n", timeout_s=4
+    )
+    (table,) = tree_blocks(tree)
+    assert isinstance(table, Table) and len(table.rows[0]) == n and table.rows[0][:3] == ("0", "1", "2")
+    tree = read("+-----+----+\n| ta\u0306b | x  |\n+-----+----+\n")
+    (table,) = tree_blocks(tree)
+    assert isinstance(table, Table) and table.rows == (("t\u0103b", "x"),)  # composed on reading
+
+
 def test_warnings_and_inline_errors_add_no_note() -> None:
     # Their text stays where it was (an unexpected unindent, a short underline, broken
     # inline markup): nothing to salvage, nothing to say.

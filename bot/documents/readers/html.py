@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 
-from ...errors import KnowledgeError
+from ...errors import KnowledgeError, ReaderTimeout
 from ...rendering import errors as wording
 from .. import inline
 from ..boilerplate import MainText, main_text
@@ -602,7 +602,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     _release(doc)  # the element tree is read: its memory goes before the sections are made
     del doc, content, title_node
 
-    main = main_text(markup, path)
+    main = _scored(markup, path, options.timeout_s)
     del markup
     if main is not None:
         kept = [(line, e) for line, e in events if isinstance(e, Heading) or main.covers(_event_text(e))]
@@ -629,6 +629,22 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     if main is not None:
         root = _prune(root, main)
     return DocTree(title=h1 or page_title or None, root=root, source=source, notes=tuple(notes))
+
+
+# Share of the time limit trafilatura's boilerplate scoring may take. Its fallback (jusText)
+# is quadratic in a long run of short blocks: a 70 kB page of headings took 13 s. Past it,
+# the page is read whole, as one too big for scoring is.
+_SCORING_SHARE = 0.25
+
+
+def _scored(markup: str, path: str, timeout_s: float) -> MainText | None:
+    """main_text() within its share of the time limit; None when that runs out."""
+    try:
+        with Deadline(timeout_s * _SCORING_SHARE):  # its watchdog interrupts trafilatura
+            return main_text(markup, path)
+    except ReaderTimeout:
+        log.info("%s: boilerplate scoring took too long; reading the whole content area", path)
+        return None
 
 
 def _release(doc: _Node) -> None:

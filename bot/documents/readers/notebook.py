@@ -19,7 +19,7 @@ from typing import Any
 from ...errors import KnowledgeError
 from ...rendering import errors as wording
 from .. import registry
-from ..decode import decode_text
+from ..decode import decode_text, drop_controls
 from ..model import DocTree, ReadOptions
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,9 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     log.debug("%s: %d cells, %d with text", path, len(cells), len(parts))
     markdown = registry.reader_for(".md")
     assert markdown is not None  # the registry always has Markdown
-    # JSON may escape a lone surrogate ("\\ud800"), which UTF-8 cannot hold: it becomes "?".
-    return markdown(path, "\n\n".join(parts).encode("utf-8", "replace"), options)
+    # JSON's escapes make what the file's bytes could not hold: "\\u0000" (which the Markdown
+    # reader would take for a binary file) and a lone "\\ud800" (which UTF-8 cannot encode).
+    return markdown(path, drop_controls("\n\n".join(parts)).encode("utf-8"), options)
 
 
 def _cells(notebook: Any) -> list[dict[str, Any]] | None:

@@ -33,11 +33,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from docutils import nodes
+from docutils import nodes, utils
 from docutils.core import publish_doctree
 from docutils.parsers import rst as rst_parser
+from docutils.transforms import Transform
 
 from ...errors import KnowledgeError, ReaderTimeout
 from ...rendering import errors as wording
@@ -149,6 +151,19 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
 # (a lone surrogate UTF-8 cannot encode, so the index could not be saved) or a control one.
 _UNICODE_DIRECTIVE = "unicode::"
 
+# docutils cuts each grid-table cell from its lines after listing the index of every
+# character of each line that is not a combining one: quadratic in a wide row (10 s for a
+# 48 kB table of 4000 columns). An ASCII line has none (str.isascii() is a flag lookup):
+# its indices are a range, the same answer at once.
+_column_indices = utils.column_indices
+
+
+def _ascii_column_indices(text: str) -> Sequence[int]:
+    return range(len(text)) if text.isascii() else _column_indices(text)
+
+
+utils.column_indices = _ascii_column_indices
+
 
 def _clean_text_nodes(doc: nodes.document) -> None:
     for node in list(doc.findall(nodes.Text)):
@@ -157,12 +172,43 @@ def _clean_text_nodes(doc: nodes.document) -> None:
             node.parent.replace(node, nodes.Text(clean))
 
 
+class _DanglingReferences(Transform):
+    """What docutils' DanglingReferences does to a reference to no target (`Foo_` with no
+    `.. _Foo:`): it becomes a problematic node with the text as written, and it is done for a
+    whole paragraph at once. docutils replaces them one by one, each replacement looking the
+    node up in its parent's list: quadratic, 4 s for a 24 kB paragraph of such references
+    (and its error report per reference is dropped here anyway). Runs just before it."""
+
+    default_priority = 849  # docutils' DanglingReferences: 850
+
+    def apply(self) -> None:
+        document = self.document
+        if document.transformer.unknown_reference_resolvers:  # not used here; docutils' way then
+            return
+        dangling: dict[int, tuple[nodes.Element, set[int]]] = {}
+        kinds = (nodes.reference, nodes.footnote_reference, nodes.citation_reference)
+        for node in document.findall(lambda n: isinstance(n, kinds)):
+            assert isinstance(node, nodes.Element)
+            if node.parent is None or getattr(node, "resolved", False) or not node.hasattr("refname"):
+                continue
+            if document.nameids.get(node["refname"], ""):  # a target: docutils resolves it
+                continue
+            dangling.setdefault(id(node.parent), (node.parent, set()))[1].add(id(node))
+        for parent, ids in dangling.values():
+            children = [nodes.problematic(c.rawsource, c.rawsource) if id(c) in ids else c for c in parent.children]
+            parent.children = []
+            parent.extend(children)
+
+
 class _GuardedParser(rst_parser.Parser):
     """docutils' parser with the time limit checked on every line it reads."""
 
     def __init__(self, deadline: Deadline) -> None:
         super().__init__()
         self._deadline = deadline
+
+    def get_transforms(self) -> list[type[Transform]]:
+        return [*super().get_transforms(), _DanglingReferences]
 
     def parse(self, inputstring: str, document: nodes.document) -> None:
         # Every state machine, nested ones too, reports each line it reads to the
