@@ -60,6 +60,8 @@ def read_kb_toml(path: Path, folder: str, parent: FolderConfig) -> FolderConfig:
         raise KnowledgeError(wording.kb_toml_unreadable(_name(folder), exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise KnowledgeError(wording.kb_toml_not_toml(_name(folder), exc)) from None
+    except RecursionError:  # tomllib recurses into each nested array or inline table
+        raise KnowledgeError(wording.kb_toml_not_toml(_name(folder), ValueError("nested too deeply"))) from None
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
         raise KnowledgeError(wording.kb_toml_unknown_key(_name(folder), unknown[0], KEYS))

@@ -157,6 +157,14 @@ def test_bad_kb_toml_is_reported_and_the_folder_still_loads(tmp_path):
     assert len(kb.documents) == 1
 
 
+def test_kb_toml_nested_too_deeply_for_the_toml_parser_is_reported(tmp_path):
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "kb.toml").write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    kb = load_knowledge(tmp_path)
+    assert skipped(kb)["kb.toml"] == "kb.toml is not valid TOML (nested too deeply)"
+    assert len(kb.documents) == 1
+
+
 def test_kb_toml_saved_with_a_byte_order_mark_and_crlf_is_read(tmp_path):
     # What Windows Notepad saves: tomllib alone calls the mark an invalid statement.
     (tmp_path / "a.txt").write_text(ARTICLE)
