@@ -11,6 +11,7 @@ it sets (junk markers add up). Keys:
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +24,10 @@ from .urls import URL_STYLES, page_url
 
 KB_TOML = "kb.toml"
 KEYS = ("base_url", "url_style", "exclude", "junk_markers")  # in the order the error lists them
+# Three or more `*` in a row are one `*` to git ("other consecutive asterisks are regular
+# asterisks"); pathspec makes each its own `[^/]*`, and the regular expression's backtracking
+# on a file name grows as its length to the power of their number: "*" * 40 + ".md" hung.
+_STAR_RUN = re.compile(r"(?<!\\)\*{3,}")
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ def read_kb_toml(path: Path, folder: str, parent: FolderConfig) -> FolderConfig:
             raise KnowledgeError(wording.kb_toml_bad_url_style(_name(folder), URL_STYLES))
         cfg = _replace(cfg, url_style=style)
     if "exclude" in data:
-        patterns = _strings(data["exclude"], "exclude", folder)
+        patterns = [_STAR_RUN.sub("*", p) for p in _strings(data["exclude"], "exclude", folder)]
         for pattern in patterns:  # one at a time, so the message can name the bad one
             try:
                 pathspec.GitIgnoreSpec.from_lines([pattern])
