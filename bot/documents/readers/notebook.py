@@ -24,7 +24,10 @@ from ..model import DocTree, ReadOptions
 
 log = logging.getLogger(__name__)
 
-_FENCE_LINE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})", re.MULTILINE)
+_FENCE_LINE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})(.*)$")
+_COLON_OPEN = re.compile(r"^[ \t]{0,3}(:{3,})[ \t]*[^\s:]")  # a MyST `:::{note}` or `::: tip` box
+_COLON_CLOSE = re.compile(r"^[ \t]{0,3}(:{3,})[ \t]*$")
+_COMMENT_OPEN = re.compile(r"^[ \t]{0,3}<!--")
 _BACKTICKS = re.compile(r"`{3,}")
 
 
@@ -90,12 +93,7 @@ def _cell_markdown(cell: dict[str, Any], language: str) -> str:
         text = _source(cell).strip("\n")
         if not text.strip():
             return ""
-        # An odd number of fence lines leaves a fence open: close it here, as Jupyter renders
-        # each cell on its own.
-        fences = _FENCE_LINE.findall(text)
-        if len(fences) % 2:
-            text += "\n" + fences[-1]
-        return text
+        return text + _closers(text)
     if kind == "heading":  # nbformat 3
         level = cell.get("level")
         depth = level if isinstance(level, int) and 1 <= level <= 6 else 1
@@ -108,3 +106,29 @@ def _cell_markdown(cell: dict[str, Any], language: str) -> str:
         fence = "`" * max(3, 1 + max((len(m) for m in _BACKTICKS.findall(code)), default=0))
         return f"{fence}{language}\n{code}\n{fence}"
     return ""  # raw cells and anything newer: Jupyter does not render them as text
+
+
+def _closers(text: str) -> str:
+    """What closes the code fence, HTML comment and `:::` boxes a Markdown cell leaves open
+    ("" when none is): Jupyter renders each cell on its own, so the next cell must not end
+    up inside them (an unclosed "<!--" hid every cell after it)."""
+    fence = ""  # the open code fence's marker
+    comment = False
+    boxes: list[str] = []  # open `:::` markers, innermost last
+    for line in text.split("\n"):
+        if comment:
+            comment = "-->" not in line
+        elif fence:
+            m = _FENCE_LINE.match(line)
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not m.group(2).strip():
+                fence = ""
+        elif m := _FENCE_LINE.match(line):
+            fence = m.group(1)
+        elif _COMMENT_OPEN.match(line):
+            comment = "-->" not in line.partition("<!--")[2]
+        elif m := _COLON_OPEN.match(line):
+            boxes.append(m.group(1))
+        elif (m := _COLON_CLOSE.match(line)) and boxes and len(m.group(1)) >= len(boxes[-1]):
+            boxes.pop()
+    out = [fence] if fence else ["-->"] if comment else []
+    return "".join(f"\n{closer}" for closer in [*out, *reversed(boxes)])
