@@ -11,6 +11,7 @@ it sets (junk markers add up). Keys:
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +24,10 @@ from .urls import URL_STYLES, page_url
 
 KB_TOML = "kb.toml"
 KEYS = ("base_url", "url_style", "exclude", "junk_markers")  # in the order the error lists them
+# Three or more `*` in a row are one `*` to git ("other consecutive asterisks are regular
+# asterisks"); pathspec makes each its own `[^/]*`, and the regular expression's backtracking
+# on a file name grows as its length to the power of their number: "*" * 40 + ".md" hung.
+_STAR_RUN = re.compile(r"(?<!\\)\*{3,}")
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ def read_kb_toml(path: Path, folder: str, parent: FolderConfig) -> FolderConfig:
         raise KnowledgeError(wording.kb_toml_unreadable(_name(folder), exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise KnowledgeError(wording.kb_toml_not_toml(_name(folder), exc)) from None
+    except RecursionError:  # tomllib recurses into each nested array or inline table
+        raise KnowledgeError(wording.kb_toml_not_toml(_name(folder), ValueError("nested too deeply"))) from None
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
         raise KnowledgeError(wording.kb_toml_unknown_key(_name(folder), unknown[0], KEYS))
@@ -75,7 +82,7 @@ def read_kb_toml(path: Path, folder: str, parent: FolderConfig) -> FolderConfig:
             raise KnowledgeError(wording.kb_toml_bad_url_style(_name(folder), URL_STYLES))
         cfg = _replace(cfg, url_style=style)
     if "exclude" in data:
-        patterns = _strings(data["exclude"], "exclude", folder)
+        patterns = [_STAR_RUN.sub("*", p) for p in _strings(data["exclude"], "exclude", folder)]
         for pattern in patterns:  # one at a time, so the message can name the bad one
             try:
                 pathspec.GitIgnoreSpec.from_lines([pattern])

@@ -157,6 +157,23 @@ def test_bad_kb_toml_is_reported_and_the_folder_still_loads(tmp_path):
     assert len(kb.documents) == 1
 
 
+def test_kb_toml_exclude_with_a_run_of_stars_is_one_star(tmp_path):
+    # pathspec made each star its own [^/]*: matching a long name backtracked for ever.
+    (tmp_path / "a-rather-long-name-for-an-article.txt").write_text(ARTICLE)
+    (tmp_path / "notes.md").write_text("# Notes\n\nSome notes on the article.\n")
+    (tmp_path / "kb.toml").write_text('exclude = ["' + "*" * 40 + '.md"]\n')
+    kb = load_knowledge(tmp_path)
+    assert skipped(kb) == {} and [d.path for d in kb.documents] == ["a-rather-long-name-for-an-article.txt"]
+
+
+def test_kb_toml_nested_too_deeply_for_the_toml_parser_is_reported(tmp_path):
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    (tmp_path / "kb.toml").write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    kb = load_knowledge(tmp_path)
+    assert skipped(kb)["kb.toml"] == "kb.toml is not valid TOML (nested too deeply)"
+    assert len(kb.documents) == 1
+
+
 def test_kb_toml_saved_with_a_byte_order_mark_and_crlf_is_read(tmp_path):
     # What Windows Notepad saves: tomllib alone calls the mark an invalid statement.
     (tmp_path / "a.txt").write_text(ARTICLE)

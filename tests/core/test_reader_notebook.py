@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.documents.loader import load_knowledge
-from bot.documents.model import Code, DocTree, ReadOptions
+from bot.documents.model import Code, DocTree, Paragraph, ReadOptions
 from bot.documents.readers import notebook
 from bot.errors import KnowledgeError
 from tests.core.tree_helpers import prose, tree_blocks
@@ -156,3 +156,19 @@ def test_json_escapes_of_a_lone_surrogate_or_a_control_character_do_not_break_th
     tree = read(data)
     assert tree.title == "Odd"
     assert prose(tree) == "A \ufffd lone half, a NUL, bold."
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        ["<!-- a note to self, never closed", "", "still hidden"],
+        [":::{note}", "A box left open."],
+        ["::: tip", "Another box left open."],
+        [":::::{tab-set}", "::::{tab-item} A", "```python", "x = 1"],
+    ],
+)
+def test_a_comment_or_box_left_open_in_one_cell_does_not_swallow_the_next(cell: list[str]) -> None:
+    # Jupyter renders each cell on its own; an unclosed "<!--" hid every cell after it.
+    tree = read(nb([md(*cell), md("## Next step", "", "Plain text after it.")]))
+    (section,) = tree.root.children
+    assert section.heading == "Next step" and section.blocks == (Paragraph("Plain text after it."),)

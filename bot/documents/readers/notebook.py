@@ -24,7 +24,10 @@ from ..model import DocTree, ReadOptions
 
 log = logging.getLogger(__name__)
 
-_FENCE_OPEN = re.compile(r"^[ \t]{0,3}(`{3,}(?=[^`]*$)|~{3,})")
+_FENCE_LINE = re.compile(r"^[ \t]{0,3}(`{3,}(?=[^`]*$)|~{3,})(.*)$")  # a backtick fence's info holds no backtick
+_COLON_OPEN = re.compile(r"^[ \t]{0,3}(:{3,})[ \t]*[^\s:]")  # a MyST `:::{note}` or `::: tip` box
+_COLON_CLOSE = re.compile(r"^[ \t]{0,3}(:{3,})[ \t]*$")
+_COMMENT_OPEN = re.compile(r"^[ \t]{0,3}<!--")
 _BACKTICKS = re.compile(r"`{3,}")
 _LANGUAGE = re.compile(r"[\w+#.-]+")  # what a fence's info may name: no backtick, no MyST "{…}"
 
@@ -96,10 +99,7 @@ def _cell_markdown(cell: dict[str, Any], language: str) -> str:
         text = _source(cell).strip("\n")
         if not text.strip():
             return ""
-        # A fence left open would swallow the cells after it: close it here, as Jupyter
-        # renders each cell on its own.
-        still_open = _open_fence(text)
-        return f"{text}\n{still_open}" if still_open else text
+        return text + _closers(text)
     if kind == "heading":  # nbformat 3
         level = cell.get("level")
         depth = level if isinstance(level, int) and 1 <= level <= 6 else 1
@@ -114,16 +114,27 @@ def _cell_markdown(cell: dict[str, Any], language: str) -> str:
     return ""  # raw cells and anything newer: Jupyter does not render them as text
 
 
-def _open_fence(text: str) -> str | None:
-    """The fence a Markdown cell leaves open at its end, None when it closes all it opens: a
-    fence closes at a line of its own character, at least as long, with nothing after it."""
-    fence: str | None = None
-    for line in text.splitlines():
-        m = _FENCE_OPEN.match(line)
-        if m is None:
-            continue
-        if fence is None:
+def _closers(text: str) -> str:
+    """What closes the code fence, HTML comment and `:::` boxes a Markdown cell leaves open
+    ("" when none is): Jupyter renders each cell on its own, so the next cell must not end
+    up inside them (an unclosed "<!--" hid every cell after it)."""
+    fence = ""  # the open code fence's marker
+    comment = False
+    boxes: list[str] = []  # open `:::` markers, innermost last
+    for line in text.split("\n"):
+        if comment:
+            comment = "-->" not in line
+        elif fence:
+            m = _FENCE_LINE.match(line)
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not m.group(2).strip():
+                fence = ""
+        elif m := _FENCE_LINE.match(line):
             fence = m.group(1)
-        elif m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip().strip(fence[0]):
-            fence = None
-    return fence
+        elif _COMMENT_OPEN.match(line):
+            comment = "-->" not in line.partition("<!--")[2]
+        elif m := _COLON_OPEN.match(line):
+            boxes.append(m.group(1))
+        elif (m := _COLON_CLOSE.match(line)) and boxes and len(m.group(1)) >= len(boxes[-1]):
+            boxes.pop()
+    out = [fence] if fence else ["-->"] if comment else []
+    return "".join(f"\n{closer}" for closer in [*out, *reversed(boxes)])
