@@ -334,6 +334,10 @@ def test_references_to_no_target_read_as_written_and_in_linear_time() -> None:
     # docutils replaced them one by one, each looked up in the paragraph: 4 s for 8000.
     tree = read("x_ " * 12_000, timeout_s=8)
     assert prose(tree) == " ".join(["x_"] * 12_000)
+    # More anonymous references than targets: all of them, as written, the same way.
+    assert prose(read("See `this`__ and `that`__.\n\n.. __: https://example.com\n")) == "See `this`__ and `that`__."
+    tree = read("x__ " * 12_000 + "\n\n.. __: https://example.com\n", timeout_s=8)
+    assert prose(tree) == " ".join(["x__"] * 12_000)
 
 
 def test_a_wide_grid_table_reads_in_time_and_combining_characters_still_align() -> None:

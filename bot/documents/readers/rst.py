@@ -172,12 +172,37 @@ def _clean_text_nodes(doc: nodes.document) -> None:
             node.parent.replace(node, nodes.Text(clean))
 
 
+def _as_written(refs: list[nodes.Element]) -> None:
+    """Each reference becomes a problematic node with its text as written, as docutils makes
+    a reference it cannot resolve, but a paragraph at a time: docutils replaces them one by
+    one, each replacement looking the node up in its parent's list (quadratic: 4 s for a
+    24 kB paragraph of such references). Its error report per reference is dropped here anyway."""
+    by_parent: dict[int, tuple[nodes.Element, set[int]]] = {}
+    for ref in refs:
+        if ref.parent is not None:
+            by_parent.setdefault(id(ref.parent), (ref.parent, set()))[1].add(id(ref))
+    for parent, ids in by_parent.values():
+        children = [nodes.problematic(c.rawsource, c.rawsource) if id(c) in ids else c for c in parent.children]
+        parent.children = []
+        parent.extend(children)
+
+
+class _AnonymousMismatch(Transform):
+    """docutils' AnonymousHyperlinks when `text`__ references and `.. __:` targets do not
+    pair up: every anonymous reference is read as written. Runs just before it."""
+
+    default_priority = 439  # docutils' AnonymousHyperlinks: 440
+
+    def apply(self) -> None:
+        refs = [n for n in self.document.findall(nodes.reference) if n.get("anonymous")]
+        targets = sum(1 for n in self.document.findall(nodes.target) if n.get("anonymous"))
+        if refs and len(refs) != targets:
+            _as_written(refs)
+
+
 class _DanglingReferences(Transform):
-    """What docutils' DanglingReferences does to a reference to no target (`Foo_` with no
-    `.. _Foo:`): it becomes a problematic node with the text as written, and it is done for a
-    whole paragraph at once. docutils replaces them one by one, each replacement looking the
-    node up in its parent's list: quadratic, 4 s for a 24 kB paragraph of such references
-    (and its error report per reference is dropped here anyway). Runs just before it."""
+    """docutils' DanglingReferences for a reference to no target (`Foo_` with no `.. _Foo:`):
+    read as written. Runs just before it."""
 
     default_priority = 849  # docutils' DanglingReferences: 850
 
@@ -185,19 +210,15 @@ class _DanglingReferences(Transform):
         document = self.document
         if document.transformer.unknown_reference_resolvers:  # not used here; docutils' way then
             return
-        dangling: dict[int, tuple[nodes.Element, set[int]]] = {}
+        dangling: list[nodes.Element] = []
         kinds = (nodes.reference, nodes.footnote_reference, nodes.citation_reference)
         for node in document.findall(lambda n: isinstance(n, kinds)):
             assert isinstance(node, nodes.Element)
-            if node.parent is None or getattr(node, "resolved", False) or not node.hasattr("refname"):
+            if getattr(node, "resolved", False) or not node.hasattr("refname"):
                 continue
-            if document.nameids.get(node["refname"], ""):  # a target: docutils resolves it
-                continue
-            dangling.setdefault(id(node.parent), (node.parent, set()))[1].add(id(node))
-        for parent, ids in dangling.values():
-            children = [nodes.problematic(c.rawsource, c.rawsource) if id(c) in ids else c for c in parent.children]
-            parent.children = []
-            parent.extend(children)
+            if not document.nameids.get(node["refname"], ""):  # else a target: docutils resolves it
+                dangling.append(node)
+        _as_written(dangling)
 
 
 class _GuardedParser(rst_parser.Parser):
@@ -208,7 +229,7 @@ class _GuardedParser(rst_parser.Parser):
         self._deadline = deadline
 
     def get_transforms(self) -> list[type[Transform]]:
-        return [*super().get_transforms(), _DanglingReferences]
+        return [*super().get_transforms(), _AnonymousMismatch, _DanglingReferences]
 
     def parse(self, inputstring: str, document: nodes.document) -> None:
         # Every state machine, nested ones too, reports each line it reads to the
