@@ -500,7 +500,8 @@ async def test_more_results_button(tmp_path):
 async def test_feedback_buttons_record_once_per_user(tmp_path):
     bot = make_bot(tmp_path)
     it, sent = await _asked(bot)
-    user = FakeUser(4242)
+    # A snowflake-long id: a short one ("4242") turned up by chance in the hash or the time.
+    user = FakeUser(918273645546372819)
     for action in ("up", "down"):
         click = FakeInteraction(bot, user, guild_id=7, channel_id=8, message=FakeEmbedMessage(99, sent.embeds))
         await handle_button(click, action, str(it.id))
@@ -510,8 +511,8 @@ async def test_feedback_buttons_record_once_per_user(tmp_path):
     assert rec["vote"] == "up" and rec["question"] == "why Ramstein?"
     assert rec["guild_id"] == 7 and rec["channel_id"] == 8 and rec["message_id"] == 99
     assert rec["cited"][0]["paragraph"] == 3 and rec["cited"][0]["citation"].endswith("· ¶3")
-    assert rec["user"] != "4242" and len(rec["user"]) == 64
-    assert "4242" not in json.dumps(rec)
+    assert rec["user"] != "918273645546372819" and len(rec["user"]) == 64
+    assert "918273645546372819" not in json.dumps(rec)
     assert "already rated" in click.outbox[0].content
 
 
