@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..documents.registry import supported_list
 from ..errors import FolderProblem
 from ..outcomes import Refused
 from .kb import render_refused, render_reload_refused
@@ -16,6 +17,7 @@ from .reply import ReplyData
 MODAL_TITLE_LIMIT = 45  # Discord's limits for a modal title and a text input's label
 LABEL_LIMIT = 45
 PLACEHOLDER_LIMIT = 100
+COMMAND_DESCRIPTION_LIMIT = 100  # Discord's limit for a command's or an option's description
 
 # The message command (right-click a message → Apps) that teaches from it; also the modal's title.
 TEACH_COMMAND = "Teach KB Bot"
@@ -35,6 +37,18 @@ COMMAND_HELP = {
     "forget-me": "Delete the questions and votes the bot keeps about you",
 }
 _DOCUMENT = {"document": "The document's file or title"}
+
+
+def file_option_help(supported: str) -> str:
+    """The /kb add file option's help, naming the types the readers take (from the registry,
+    so a new reader shows up here); should the list outgrow Discord's limit, a truthful
+    shorter text: a file of another type is refused with the full list."""
+    listed = f"A document file: {supported}"
+    if len(listed) <= COMMAND_DESCRIPTION_LIMIT:
+        return listed
+    return "A document file (a type the bot cannot read is refused with the list of those it can)"
+
+
 # What Discord shows under each option of a command.
 OPTION_HELP: dict[str, dict[str, str]] = {
     "ask": {
@@ -42,7 +56,7 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "private": "Only you see the answer (default: everyone in the channel)",
     },
     "gaps": {"days": "How far back to look", "csv": "Also attach the full list as a CSV file"},
-    "kb add": {"file": "A .md, .rst, .txt, .html, .pdf or .ipynb file", "replace": "Replace a file with the same name"},
+    "kb add": {"file": file_option_help(supported_list()), "replace": "Replace a file with the same name"},
     "kb remove": _DOCUMENT,
     "kb show": _DOCUMENT,
 }

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.answer import Answer, Citation, Result
 from bot.discord.send import to_embed
+from bot.documents.registry import SUPPORTED_SUFFIXES
 from bot.errors import FolderProblem
 from bot.mentions import MentionNames
 from bot.outcomes import (
@@ -30,7 +31,14 @@ from bot.outcomes import (
     Stranded,
 )
 from bot.rendering.citation import citation_label
-from bot.rendering.discord import render_discord_refused, render_discord_reload_failed
+from bot.rendering.discord import (
+    COMMAND_DESCRIPTION_LIMIT,
+    COMMAND_HELP,
+    OPTION_HELP,
+    file_option_help,
+    render_discord_refused,
+    render_discord_reload_failed,
+)
 from bot.rendering.kb import render_refused, render_reload_refused
 from bot.rendering.markdown import (
     compose,
@@ -511,6 +519,24 @@ def test_a_change_without_its_knowledge_directory_is_worded_for_an_admin_in_disc
         Refused(action, "not_saved", "No space left on device"),
     ):
         assert render_discord_refused(other) == render_refused(other)
+
+
+def test_every_command_and_option_description_fits_discords_limit():
+    texts = [*COMMAND_HELP.values(), *(text for options in OPTION_HELP.values() for text in options.values())]
+    too_long = [text for text in texts if not 1 <= len(text) <= COMMAND_DESCRIPTION_LIMIT]
+    assert too_long == []
+
+
+def test_the_kb_add_file_help_names_every_type_the_readers_take():
+    """It listed types by hand and missed .markdown and .htm."""
+    shown = OPTION_HELP["kb add"]["file"]
+    missing = [suffix for suffix in SUPPORTED_SUFFIXES if not re.search(re.escape(suffix) + r"(?![\w.])", shown)]
+    assert missing == [], shown
+    # A list too long for Discord gives way to a shorter text that is still true, never a cut one.
+    long_list = " ".join(f".type{n}" for n in range(30))
+    fallback = file_option_help(long_list)
+    assert len(fallback) <= COMMAND_DESCRIPTION_LIMIT and ".type" not in fallback
+    assert "refused" in fallback
 
 
 def test_an_uploads_folder_that_cannot_be_listed_says_who_can_fix_it():
