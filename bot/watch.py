@@ -19,7 +19,9 @@ def snapshot(root: Path) -> Snapshot:
     directory is an empty snapshot, and so is one that cannot be looked up."""
     try:
         scan = scan_knowledge(Path(root), quiet=True, compare=False)
-    except (KnowledgeError, OSError):  # OSError: the scan's Path.exists() of it raises on Python 3.11
+    except KnowledgeError:  # missing, empty, or not to be entered or listed: the scan says which
+        return {}
+    except OSError:  # one the scan does not catch (EIO, say): raised, it would fail every console line
         return {}
     return dict(scan.entries())
 

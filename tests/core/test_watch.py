@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
+import pytest
+
+from bot import watch
+from bot.documents.loader import scan_knowledge
+from bot.errors import KnowledgeDirError
 from bot.watch import KnowledgeWatcher, snapshot
 
 TEXT = "Title\n\nReal text about the topic, long enough to stand as a paragraph.\n"
@@ -53,4 +59,16 @@ def test_a_folder_that_cannot_be_looked_up_is_an_empty_snapshot(tmp_path, monkey
         return stat(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "stat", denied)
+    with pytest.raises(KnowledgeDirError):  # the scan's own check says so, not an OSError
+        scan_knowledge(kb, quiet=True, compare=False)
     assert snapshot(kb) == {}
+
+
+def test_a_file_system_error_the_scan_does_not_catch_is_an_empty_snapshot(tmp_path, monkeypatch):
+    """A raise from the watcher's poll would fail every console line typed after it."""
+
+    def failing(*args, **kwargs):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(watch, "scan_knowledge", failing)
+    assert snapshot(tmp_path) == {}
