@@ -797,6 +797,33 @@ def test_myst_colon_fence_options_as_a_yaml_block_are_no_text() -> None:
     assert "class" not in render(tree)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{code-block} python\n:linenos:\n\n# not a heading\nx = *y*\n\n- not a list",
+        "{code-cell} ipython3\nprint(1)",
+        "{eval-rst}\n.. note:: RST, shown as written",
+    ],
+)
+def test_a_myst_colon_fence_of_code_reads_as_its_backtick_form(body: str) -> None:
+    """`:::{code-block} python` was read as a box of prose: its "# comment" a heading, its code
+    as paragraphs."""
+    colon = read(f"# T\n\nSee {{ref}}`x`.\n\n:::{body}\n:::\n\nAfter.\n")
+    backtick = read(f"# T\n\nSee {{ref}}`x`.\n\n```{body}\n```\n\nAfter.\n")
+    assert tree_blocks(colon) == tree_blocks(backtick)
+    assert any(isinstance(b, Code) for b in tree_blocks(colon))
+
+
+def test_a_myst_colon_fence_of_code_inside_a_box_or_a_list_is_code() -> None:
+    text = (
+        "# T\n\n::::{note}\nRun:\n:::{code-block} python\n# setup\nx = 1\n:::\n::::\n\n"
+        "- item\n\n  :::{code-block} python\n  y = 2\n      z = 3\n  :::\n"
+    )
+    box, listed = read(text).root.blocks
+    assert isinstance(box, Admonition) and box.blocks[1] == Code(text="# setup\nx = 1", lang="python")
+    assert isinstance(listed, ListBlock) and listed.items[0][1] == Code(text="y = 2\n    z = 3", lang="python")
+
+
 def test_a_colon_fence_with_an_unclosed_yaml_block_keeps_its_text() -> None:
     text = "# T\n\n:::{note}\n---\nText in the note.\n:::\n"
     assert "Text in the note." in prose(read(text))

@@ -54,6 +54,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
+from mdit_py_plugins.colon_fence import _rule as colon_fence_rule
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -112,6 +113,8 @@ _DIRECTIVE = re.compile(r"^\{([\w][\w:.+-]{0,63})\}\s*(.*)$", re.DOTALL)
 _DIRECTIVE_OPTIONS = re.compile(
     r"\A(?:[ \t]*\n)*(?:---[ \t]*\n(?:(?!---)[^\n]*\n){0,50}?---[ \t]*(?:\n|\Z)|(?:[ \t]*:[\w-]+:(?:[ \t][^\n]*)?(?:\n|\Z))+)"
 )
+# A MyST colon fence's opening line: ":::{code-block} python".
+_COLON_DIRECTIVE = re.compile(r":{3,}\{([\w][\w:.+-]{0,63})\}")
 _DIRECTIVE_DEPTH = 8  # directives inside directives read as Markdown this deep; deeper, as code
 # A MyST file: it writes a directive fence, a target or a Sphinx role somewhere ("{func}`x`";
 # "`{wheel}`" or "{dest_dir} {wheel}`" in a shell line is a placeholder, not a role).
@@ -190,11 +193,28 @@ def _parser(myst: bool = False) -> MarkdownIt:
         md.use(container_plugin, name="box", validate=lambda params, *_: bool(params.strip()))
         if myst:
             md.use(myst_role_plugin).use(myst_block_plugin)  # {role}`text`, (label)=, % comments
+            md.block.ruler.before(
+                "container_box",
+                "colon_code_fence",
+                _colon_code_fence,
+                {"alt": ["paragraph", "reference", "blockquote", "list", "footnote_def"]},
+            )
         md.block.ruler.before("table", "deadline", _block_deadline)
         md.core.ruler.at("inline", _inline_with_deadline)
         md.core.ruler.before("footnote_tail", "keep_notes", _keep_footnotes)
         _MD_INSTANCES[myst] = md
     return md
+
+
+def _colon_code_fence(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """A MyST colon fence whose directive's body is not prose (":::{code-block} python") taken
+    as a fence, its body as written, as its backtick form is; the container rule would parse
+    that body as Markdown. A box (":::{note}") is left to the container rule."""
+    pos = state.bMarks[start_line] + state.tShift[start_line]
+    m = _COLON_DIRECTIVE.match(state.src, pos, state.eMarks[start_line])
+    if m is None or _reads_as_text(m.group(1).lower()):
+        return False
+    return bool(colon_fence_rule(state, start_line, end_line, silent))  # a "colon_fence" token
 
 
 def _cut_at_nesting_limit(tokens: list[Token]) -> bool:
@@ -478,7 +498,7 @@ class _Builder:
             self.labels.append(tok.content.strip())
             self._label_here()
             return None, i + 1
-        if kind == "fence" and (directive := _DIRECTIVE.match(tok.info.strip())):
+        if kind in ("fence", "colon_fence") and (directive := _DIRECTIVE.match(tok.info.strip())):
             line = (tok.map[0] if tok.map else 0) + self.offset
             return self._directive(directive.group(1), directive.group(2).strip(), tok.content, line), i + 1
         if kind in ("fence", "code_block"):
