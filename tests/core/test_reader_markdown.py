@@ -803,13 +803,16 @@ def test_myst_colon_fence_options_as_a_yaml_block_are_no_text() -> None:
         "{code-block} python\n:linenos:\n\n# not a heading\nx = *y*\n\n- not a list",
         "{code-cell} ipython3\nprint(1)",
         "{eval-rst}\n.. note:: RST, shown as written",
+        "{code-block} jinja\n{% raw %}\n{% if user %}Hello {{ user }}{% endif %}",  # template tags are code
+        "{highlight-me} text\nA directive no table names: kept as code.",
     ],
 )
-def test_a_myst_colon_fence_of_code_reads_as_its_backtick_form(body: str) -> None:
+@pytest.mark.parametrize("lead", ["See {ref}`x`.", "Plain text."])
+def test_a_myst_colon_fence_of_code_reads_as_its_backtick_form(body: str, lead: str) -> None:
     """`:::{code-block} python` was read as a box of prose: its "# comment" a heading, its code
     as paragraphs."""
-    colon = read(f"# T\n\nSee {{ref}}`x`.\n\n:::{body}\n:::\n\nAfter.\n")
-    backtick = read(f"# T\n\nSee {{ref}}`x`.\n\n```{body}\n```\n\nAfter.\n")
+    colon = read(f"# T\n\n{lead}\n\n:::{body}\n:::\n\nAfter.\n")
+    backtick = read(f"# T\n\n{lead}\n\n```{body}\n```\n\nAfter.\n")
     assert tree_blocks(colon) == tree_blocks(backtick)
     assert any(isinstance(b, Code) for b in tree_blocks(colon))
 

@@ -9,7 +9,8 @@ parser's line numbers still point into the file. MkDocs content tabs (`=== "Tab"
 `!!! tab` admonitions, paired shortcodes (`{{% note %}}…{{% /note %}}`, `{{< tab >}}`) `:::`
 containers and highlight tags fences, so the parser sees their structure (the tree builder
 unboxes tabs again behind their label). The options opening a MyST colon fence's body
-(`:::{tip}` then `:class: hint`, or YAML between `---` lines) go too.
+(`:::{tip}` then `:class: hint`, or YAML between `---` lines) go too; a colon fence whose
+body is code (`:::{code-block}`, the caller says which names) is left as written, like a fence.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # Existing convention (bot/knowledge.py): the file names its own URL on an early line.
@@ -36,7 +38,7 @@ _MDX_MODULE = re.compile(
 )
 _CONTAINER_CLOSE = re.compile(r"^\s*:{3,}\s*$")
 # MyST's colon fence (":::{note}") and the ":key: value" options that may open its body.
-_MYST_COLON_FENCE = re.compile(r"^\s*:{3,}\{[\w][\w:.+-]{0,63}\}")
+_MYST_COLON_FENCE = re.compile(r"^\s*(:{3,})\{([\w][\w:.+-]{0,63})\}")
 _MYST_OPTION = re.compile(r"^\s*:[\w-]+:(?:\s.*)?$")
 _INDENTED_OPTION = re.compile(r"^\s+[\w-]+\s*:")
 # Hugo `{{< … >}}` / `{{% … %}}` and Jekyll `{% … %}`; a tag never spans a blank line.
@@ -98,14 +100,15 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
 
 
-def prepare(text: str) -> Prepared:
-    """Front matter, `source:` line, shortcodes and mkdocstrings directives taken out."""
+def prepare(text: str, verbatim: Callable[[str], bool] = lambda name: False) -> Prepared:
+    """Front matter, `source:` line, shortcodes and mkdocstrings directives taken out.
+    `verbatim(name)`: whether a `:::{name}` colon fence's body is code, kept as written."""
     lines = text.replace(_PLACEHOLDER, "\ufffd").split("\n")
     del text  # the caller may hold none: the lines are the only copy from here on
     out = Prepared(text="")
     _take_front_matter(lines, out)
     out.source = _take_source_line(lines) or out.source
-    _Tags(lines, out).run()
+    _Tags(lines, out, verbatim).run()
     out.text = "\n".join(lines)
     return out
 
@@ -194,9 +197,10 @@ class _Box:
 class _Tags:
     """One pass over the lines: fences tracked, tags outside them removed or converted."""
 
-    def __init__(self, lines: list[str], out: Prepared) -> None:
+    def __init__(self, lines: list[str], out: Prepared, verbatim: Callable[[str], bool]) -> None:
         self.lines = lines
         self.out = out
+        self.verbatim = verbatim
         self.boxes: list[_Box] = []  # every box opened, by placeholder number
         self.open_boxes: list[int] = []
         self.dropped = 0
@@ -208,12 +212,12 @@ class _Tags:
         i = 0
         n = len(lines)
         while i < n:
-            marker = _fence_marker(lines[i])
+            marker = self._fence_marker(lines[i])
             if marker:
                 i = self._skip_fence(i, marker)
                 continue
             start = i
-            while i < n and not _fence_marker(lines[i]):
+            while i < n and not self._fence_marker(lines[i]):
                 i += 1
             self._prose(start, i)
         if self.boxes:
@@ -223,6 +227,14 @@ class _Tags:
                     lines[j] = _PLACEHOLDER_RE.sub(lambda m: self.boxes[int(m.group(1))].opener or "", line)
         if self.dropped:
             log.debug("dropped %d shortcode/template tag(s)", self.dropped)
+
+    def _fence_marker(self, line: str) -> str | None:
+        """The marker of a fence opening on this line: backticks, tildes, or the colons of a
+        colon fence of code (its template tags are code too, as in its backtick form)."""
+        marker = _fence_marker(line)
+        if marker is None and (m := _MYST_COLON_FENCE.match(line)) and self.verbatim(m.group(2).lower()):
+            return m.group(1)
+        return marker
 
     def _skip_fence(self, i: int, marker: str) -> int:
         """Past a fenced block; Jekyll's {% raw %} lines inside it go, the rest stays."""

@@ -146,7 +146,7 @@ _DECORATION = re.compile(
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     """The file's document tree; KnowledgeError says why it cannot be used."""
     with Deadline(options.timeout_s) as deadline:
-        prepared = prepare(decode_text(data))  # no name kept for the decoded text: memory
+        prepared = prepare(decode_text(data), _keeps_code)  # no name kept for the decoded text: memory
         myst = _is_myst(prepared.text)
         parser = _parser(myst)
         builder = _Builder(deadline, prepared.title, parser)
@@ -191,14 +191,15 @@ def _parser(myst: bool = False) -> MarkdownIt:
         md.use(admon_plugin).use(footnote_plugin).use(deflist_plugin)
         # Any `::: kind Title` is a box; the bare `:::` that closes it never validates.
         md.use(container_plugin, name="box", validate=lambda params, *_: bool(params.strip()))
+        # Before it, ":::{code-block}": a fence of code, read as ```{code-block} is in any file.
+        md.block.ruler.before(
+            "container_box",
+            "colon_code_fence",
+            _colon_code_fence,
+            {"alt": ["paragraph", "reference", "blockquote", "list", "footnote_def"]},
+        )
         if myst:
             md.use(myst_role_plugin).use(myst_block_plugin)  # {role}`text`, (label)=, % comments
-            md.block.ruler.before(
-                "container_box",
-                "colon_code_fence",
-                _colon_code_fence,
-                {"alt": ["paragraph", "reference", "blockquote", "list", "footnote_def"]},
-            )
         md.block.ruler.before("table", "deadline", _block_deadline)
         md.core.ruler.at("inline", _inline_with_deadline)
         md.core.ruler.before("footnote_tail", "keep_notes", _keep_footnotes)
@@ -212,7 +213,7 @@ def _colon_code_fence(state: StateBlock, start_line: int, end_line: int, silent:
     that body as Markdown. A box (":::{note}") is left to the container rule."""
     pos = state.bMarks[start_line] + state.tShift[start_line]
     m = _COLON_DIRECTIVE.match(state.src, pos, state.eMarks[start_line])
-    if m is None or _reads_as_text(m.group(1).lower()):
+    if m is None or not _keeps_code(m.group(1).lower()):
         return False
     return bool(colon_fence_rule(state, start_line, end_line, silent))  # a "colon_fence" token
 
@@ -632,6 +633,12 @@ def _is_directive(name: str) -> bool:
         or name in sphinx.DROP_DIRECTIVES
         or name in _MYST_DIRECTIVES
     )
+
+
+def _keeps_code(name: str) -> bool:
+    """Whether a directive fence's body is kept as written (code, or dropped whole), not
+    parsed as Markdown: the pre-pass and the parser both ask, for a `:::{name}` fence."""
+    return not _reads_as_text(name)
 
 
 def _reads_as_text(name: str) -> bool:
