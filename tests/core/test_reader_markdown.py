@@ -827,6 +827,31 @@ def test_a_myst_colon_fence_of_code_inside_a_box_or_a_list_is_code() -> None:
     assert isinstance(listed, ListBlock) and listed.items[0][1] == Code(text="y = 2\n    z = 3", lang="python")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# T\n\n```{admonition} My *title* with a_b\nBody.\n```\n",
+        "# T\n\n:::{admonition} My *title* with a_b\nBody.\n:::\n",
+        "# T\n\n::: warning My *title* with a_b\nBody.\n:::\n",
+    ],
+)
+def test_a_box_title_on_a_fence_line_reads_its_markup_as_a_heading_does(text: str) -> None:
+    """`{admonition} My *title*` showed its asterisks: the title was escaped as written."""
+    (box,) = read(text).root.blocks
+    assert isinstance(box, Admonition) and box.title == r"My title with a\_b"
+
+
+def test_text_on_a_myst_fence_line_reads_its_markup() -> None:
+    text = (
+        "# T\n\n```{note} See *this*.\n```\n\n```{versionadded} 4.0 The *tuple* form.\n```\n\n"
+        "````{tab-set}\n```{tab-item} **pip**\nInstall.\n```\n````\n"
+    )
+    note, version, label, _ = read(text).root.blocks
+    assert isinstance(note, Admonition) and note.blocks == (Paragraph("See *this*."),)
+    assert isinstance(version, Admonition) and version.blocks == (Paragraph("The *tuple* form."),)
+    assert label == Paragraph("**pip**")  # a tab's label in bold once, not "****pip****"
+
+
 def test_a_colon_fence_with_an_unclosed_yaml_block_keeps_its_text() -> None:
     text = "# T\n\n:::{note}\n---\nText in the note.\n:::\n"
     assert "Text in the note." in prose(read(text))

@@ -519,10 +519,11 @@ class _Builder:
             blocks, j = self._blocks_until(tokens, i + 1, "container_box_close")
             directive = _DIRECTIVE.match(tok.info.strip())
             if directive:  # MyST's colon fence, ":::{note}"
-                return _directive_block(directive.group(1), directive.group(2).strip(), blocks), j
+                argument = directive.group(2).strip()
+                return _directive_block(directive.group(1), argument, self._inline_text(argument), blocks), j
             box_kind = (m.group(1) if m else "note").lower()
             raw_title = ((m.group(2) or m.group(3)) if m else "").strip()
-            title = escape(raw_title) if raw_title else None
+            title = _title(self._inline_text(raw_title)) or None
             return (Admonition(kind=box_kind, title=title, blocks=tuple(blocks)) if blocks or title else None), j
         if kind == "dl_open":
             return self._deflist(tokens, i)
@@ -553,7 +554,16 @@ class _Builder:
         finally:
             self.directive_depth -= 1
             self.offset = offset
-        return _directive_block(name, argument, blocks)
+        return _directive_block(name, argument, self._inline_text(argument), blocks)
+
+    def _inline_text(self, raw: str) -> str:
+        """Text written on a fence's line ("{admonition} My *title*") as safe Markdown, its
+        markup read as a paragraph's is, not shown as asterisks."""
+        if not raw:
+            return ""
+        children: list[Token] = []
+        self.parser.inline.parse(raw, self.parser, {}, children)  # its own env: no note or link recorded
+        return _inline(children)
 
     def _list(self, tokens: list[Token], i: int) -> tuple[Block | None, int]:
         tok = tokens[i]
@@ -657,23 +667,25 @@ def _reads_as_text(name: str) -> bool:
     )
 
 
-def _directive_block(name: str, argument: str, blocks: list[Block]) -> Block | None:
+def _directive_block(name: str, argument: str, arg: str, blocks: list[Block]) -> Block | None:
     """What a MyST directive becomes, once its body is blocks (as the RST reader reads the
     same directive, bot/documents/sphinx.py): a box, a version note titled as Sphinx titles it,
-    a tab or card unboxed behind its label, or its body alone."""
+    a tab or card unboxed behind its label, or its body alone. `arg`: the argument as safe
+    Markdown, its markup read."""
     key = name.lower()
     short = key.rsplit(":", 1)[-1]
-    arg = escape(argument) if argument else ""
+    title = _title(arg)
     if key in sphinx.DROP_DIRECTIVES or short in sphinx.DROP_DIRECTIVES:
         return None
     if key in sphinx.VERSION_TITLES:
-        version, _, rest = argument.partition(" ")
-        body = [Paragraph(escape(rest.strip())), *blocks] if rest.strip() else blocks
+        version = argument.partition(" ")[0]
+        rest = arg.partition(" ")[2].strip()  # a version has no markup: "4.0 The *tuple* form"
+        body = [Paragraph(rest), *blocks] if rest else blocks
         version_title = escape(f"{sphinx.VERSION_TITLES[key]} {version}".strip())
         return Admonition(kind="note", title=version_title, blocks=tuple(body))
     if key == "admonition" or key in sphinx.BOX_DIRECTIVES:
-        title = arg or escape(sphinx.BOX_DIRECTIVES.get(key, "")) or None
-        return Admonition(kind="note", title=title, blocks=tuple(blocks)) if blocks or title else None
+        box_title = title or escape(sphinx.BOX_DIRECTIVES.get(key, "")) or None
+        return Admonition(kind="note", title=box_title, blocks=tuple(blocks)) if blocks or box_title else None
     if key in sphinx.ADMONITIONS:
         body = [Paragraph(arg), *blocks] if arg else blocks  # "```{note} Text": the text is its body
         return Admonition(kind=key, title=None, blocks=tuple(body)) if body else None
@@ -682,7 +694,13 @@ def _directive_block(name: str, argument: str, blocks: list[Block]) -> Block | N
     if key in sphinx.CONTENT_DIRECTIVES or key == "figure":  # the argument is a condition or an image
         return Admonition(kind="tab", title=None, blocks=tuple(blocks)) if blocks else None
     # tab-item, card, dropdown, topic, …: their label leads their body, like a content tab.
-    return Admonition(kind="tab", title=arg or None, blocks=tuple(blocks)) if blocks or arg else None
+    return Admonition(kind="tab", title=title or None, blocks=tuple(blocks)) if blocks or title else None
+
+
+def _title(md: str) -> str:
+    """A box's title or a tab's label as plain text (safe Markdown), as a heading is: it is
+    shown in bold, where emphasis or code inside would not read as such."""
+    return escape(to_plain(md)) if md else ""
 
 
 def _add(blocks: list[Block], block: Block) -> None:
