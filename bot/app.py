@@ -599,7 +599,11 @@ class App:
             if unusable is not None:  # said before put's mkdir reads "File exists"
                 return self._refuse_change(actor, "teach", LEARNED_DIR, unusable)
             rel = self._learned_path_for(question)
-            replaced = (self.service.knowledge_dir / rel).exists()
+            if isinstance(rel, FileProblem):
+                return self._refuse_change(actor, "teach", LEARNED_DIR, rel)
+            replaced = self.files.present(rel)
+            if isinstance(replaced, FileProblem):
+                return self._refuse_change(actor, "teach", rel, replaced)
             result = self.files.put(rel, data, replace=True)
         if isinstance(result, FileProblem):
             return self._refuse_change(actor, "teach", rel, result)
@@ -619,18 +623,25 @@ class App:
         saved = self._audit(actor, "teach", rel, "ok", "replaced" if replaced else None)
         return Taught(info, result, resolved, replaced, saved)
 
-    def _learned_path_for(self, question: str) -> str:
+    def _learned_path_for(self, question: str) -> str | FileProblem:
         """Where this question's learned answer goes: wherever it is saved already (its plain
         name, its own name, or an older version's name), else its plain name, unless a
-        different question's answer (or a file of someone's own) is there: a name of its own."""
+        different question's answer (or a file of someone's own) is there: a name of its own.
+        A FileProblem when a name cannot be looked up."""
         key = question_key(question)
         for rel in learned_names(question):
-            if (self.service.knowledge_dir / rel).exists():
+            present = self.files.present(rel)
+            if isinstance(present, FileProblem):
+                return present
+            if present:
                 there = self.learned_info(rel)
                 if there is not None and question_key(there.question) == key:
                     return rel  # the same question taught again: replace its answer
         rel = learned_path(question)
-        return learned_path(question, distinct=True) if (self.service.knowledge_dir / rel).exists() else rel
+        taken = self.files.present(rel)
+        if isinstance(taken, FileProblem):
+            return taken
+        return learned_path(question, distinct=True) if taken else rel
 
     def _resolve_gaps(self, question: str | None, document: str) -> int:
         """Resolve the gaps with the taught question's terms, and those that are now
@@ -667,9 +678,13 @@ class App:
         names = self.files.upload_names()
         if isinstance(names, FileProblem):  # said before the file is downloaded for nothing
             return self._refuse(actor, "kb add", names.reason, clean, names.detail, folder=names.folder)
-        if not replace and (self.service.knowledge_dir / UPLOADS_DIR / clean).exists():
-            return self._refuse(actor, "kb add", EXISTS, f"{UPLOADS_DIR}/{clean}", f"{UPLOADS_DIR}/{clean}")
-        return None
+        if replace:
+            return None
+        rel = f"{UPLOADS_DIR}/{clean}"
+        present = self.files.present(rel)
+        if isinstance(present, FileProblem):
+            return self._refuse_change(actor, "kb add", rel, present)
+        return self._refuse(actor, "kb add", EXISTS, rel, rel) if present else None
 
     def kb_add(self, actor: Actor, name: str, data: bytes, replace: bool = False) -> KbAdded | Refused:
         """Add (or with `replace`, replace) a document under knowledge/uploads/, checked by
@@ -690,7 +705,9 @@ class App:
             clash = next((n for n in names if n.casefold() == clean.casefold() and n != clean), None)
             if clash is not None:  # "Guide.md" and "guide.md" are one file on some disks
                 return self._refuse(actor, "kb add", EXISTS, rel, f"{UPLOADS_DIR}/{clash}")
-            replaced = (self.service.knowledge_dir / rel).exists()
+            replaced = self.files.present(rel)
+            if isinstance(replaced, FileProblem):
+                return self._refuse_change(actor, "kb add", rel, replaced)
             result = self.files.put(rel, data, replace)
         if isinstance(result, FileProblem):
             return self._refuse_change(actor, "kb add", rel, result)

@@ -22,6 +22,7 @@ from .outcomes import (
     KNOWLEDGE_DIR_UNUSABLE,
     LEARNED_NOT_A_FOLDER,
     LEARNED_UNUSABLE,
+    LOOKUP_FAILED,
     NOT_RESTORED,
     NOT_SAVED,
     RELOAD_FAILED,
@@ -137,6 +138,15 @@ class KnowledgeFiles:
             return self._unusable_root() or FileProblem(LEARNED_UNUSABLE, exc.strerror or str(exc))
         log.warning("cannot save learned answers: %s is not a folder", folder)
         return self._unusable_root() or FileProblem(LEARNED_NOT_A_FOLDER, LEARNED_DIR)
+
+    def present(self, rel: str) -> bool | FileProblem:
+        """Whether a file is at `rel` (in the knowledge directory), or why that cannot be told:
+        Path.exists() raises on a disk error (EIO) or a folder on the way that cannot be entered."""
+        try:
+            return (self.service.knowledge_dir / rel).exists()
+        except OSError as exc:
+            log.warning("cannot look up %s in the knowledge directory: %s", rel, exc)
+            return self._unusable_root() or FileProblem(LOOKUP_FAILED, exc.strerror or str(exc))
 
     def put(self, rel: str, data: bytes, replace: bool) -> ReloadReport | FileProblem:
         """Write a knowledge file (`rel`: at the top of the knowledge directory or one folder

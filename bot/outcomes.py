@@ -96,6 +96,8 @@ UPLOADS_UNREADABLE = "uploads_unreadable"  # detail: the OS's reason
 LEARNED_NOT_A_FOLDER = "learned_not_a_folder"
 # knowledge/learned/ is a folder the bot cannot enter (no permission, a disk error):
 LEARNED_UNUSABLE = "learned_unusable"  # detail: the OS's reason
+# Whether the file a change would write is already there could not be told (a disk error):
+LOOKUP_FAILED = "lookup_failed"  # detail: the OS's reason
 STORE_UNAVAILABLE = "store_unavailable"  # the database cannot be read now
 
 

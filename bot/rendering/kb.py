@@ -237,6 +237,21 @@ def _reason(r: Refused, remote: bool) -> str:
                 f"the bot cannot open the folder {LEARNED_DIR}/ in the knowledge directory ({detail}), so no learned "
                 "answer can be saved: make it a folder the bot's user can read and write, then try again"
             )
+        case o.LOOKUP_FAILED:
+            what = (
+                "whether this question's answer is saved already"
+                if r.action == "teach"
+                else f"whether {UPLOADS_DIR}/ already holds a file of that name"
+            )
+            if remote:
+                return (
+                    f"the bot could not check {what} ({detail}): ask whoever runs the bot to check the disk and the "
+                    "folders of its knowledge directory on its host"
+                )
+            return (
+                f"the bot could not check {what} ({detail}): check the knowledge directory's disk and folders, "
+                "then try again"
+            )
         case o.STORE_UNAVAILABLE:
             return "the bot's database is unavailable right now, so there is nothing to show"
     return detail or r.reason

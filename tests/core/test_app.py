@@ -1170,6 +1170,39 @@ def test_a_folder_that_can_be_listed_but_not_entered_is_refused_clearly(app, mon
     assert snapshot(app) == before
 
 
+def _failing_disk(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """Looking `path` up fails with EIO, as on a failing disk: Path.exists() raises it."""
+    stat = os.stat
+
+    def call(name, *args, **kwargs):
+        if os.fspath(name) == str(path):
+            raise OSError(errno.EIO, "Input/output error", os.fspath(name))
+        return stat(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", call)
+
+
+@pytest.mark.parametrize("change", ["kb precheck", "kb add", "kb add replace", "teach"])
+def test_a_file_that_cannot_be_looked_up_is_refused_clearly(app, monkeypatch, change):
+    """Path.exists() of the file a change would write raised EIO out of the change: a traceback."""
+    from bot.teach import learned_path
+
+    question = "where do I park?"
+    rel = learned_path(question) if change == "teach" else f"{UPLOADS_DIR}/other.md"
+    before = snapshot(app)
+    _failing_disk(monkeypatch, app.service.knowledge_dir / rel)
+    result = {
+        "kb precheck": lambda: app.kb_precheck(ADMIN, "other.md", 100),
+        "kb add": lambda: app.kb_add(ADMIN, "other.md", GUIDE),
+        "kb add replace": lambda: app.kb_add(ADMIN, "other.md", GUIDE, replace=True),
+        "teach": lambda: app.teach(ADMIN, question, "Behind building 3.", "console"),
+    }[change]()
+    assert isinstance(result, Refused), result
+    assert (result.reason, result.detail, result.folder) == (o.LOOKUP_FAILED, "Input/output error", None)
+    monkeypatch.undo()
+    assert snapshot(app) == before
+
+
 def test_kb_add_with_a_file_where_the_uploads_folder_belongs_says_so(app):
     """The upload read "the file could not be saved (File exists)": mkdir met the file."""
     (app.service.knowledge_dir / UPLOADS_DIR).write_text("not a folder")

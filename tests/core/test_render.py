@@ -20,6 +20,7 @@ from bot.outcomes import (
     KNOWLEDGE_DIR_UNUSABLE,
     LEARNED_NOT_A_FOLDER,
     LEARNED_UNUSABLE,
+    LOOKUP_FAILED,
     NOT_RESTORED,
     NOT_SAVED,
     RELOAD_FAILED,
@@ -689,26 +690,44 @@ def test_a_failed_reload_after_an_undone_change_says_what_to_do():
     assert "Run /reload to read the folder again once that is fixed." in text and "Nothing was changed" not in text
 
 
-def test_a_file_in_place_of_the_learned_folder_says_what_to_move():
-    refused = Refused("teach", LEARNED_NOT_A_FOLDER, "learned")
-    assert unescape(render_refused(refused).content) == (
-        "Sorry, `learned` in the knowledge directory is a file, not a folder, so no learned answer can be saved: "
-        "move that file away (the bot makes the folder), then try again. Nothing was changed: the knowledge base "
-        "is as it was."
-    )
-    text = unescape(render_discord_refused(refused).content)
-    assert "ask whoever runs the bot to move that file away on its host" in text and "File exists" not in text
+_UNCHANGED = " Nothing was changed: the knowledge base is as it was."
 
 
-def test_a_learned_folder_the_bot_cannot_open_says_what_to_fix():
-    refused = Refused("teach", LEARNED_UNUSABLE, "Permission denied")
-    assert unescape(render_refused(refused).content) == (
-        "Sorry, the bot cannot open the folder learned/ in the knowledge directory (Permission denied), so no "
-        "learned answer can be saved: make it a folder the bot's user can read and write, then try again. Nothing "
-        "was changed: the knowledge base is as it was."
-    )
+@pytest.mark.parametrize(
+    ("refused", "console", "remote"),
+    [
+        (
+            Refused("teach", LEARNED_NOT_A_FOLDER, "learned"),
+            "Sorry, `learned` in the knowledge directory is a file, not a folder, so no learned answer can be saved: "
+            "move that file away (the bot makes the folder), then try again.",
+            "ask whoever runs the bot to move that file away on its host",
+        ),
+        (
+            Refused("teach", LEARNED_UNUSABLE, "Permission denied"),
+            "Sorry, the bot cannot open the folder learned/ in the knowledge directory (Permission denied), so no "
+            "learned answer can be saved: make it a folder the bot's user can read and write, then try again.",
+            "ask whoever runs the bot to make it a folder the bot's user can read and write on its host",
+        ),
+        (
+            Refused("kb add", LOOKUP_FAILED, "Input/output error"),
+            "Sorry, the bot could not check whether uploads/ already holds a file of that name (Input/output "
+            "error): check the knowledge directory's disk and folders, then try again.",
+            "ask whoever runs the bot to check the disk and the folders of its knowledge directory on its host",
+        ),
+        (
+            Refused("teach", LOOKUP_FAILED, "Input/output error"),
+            "Sorry, the bot could not check whether this question's answer is saved already (Input/output error): "
+            "check the knowledge directory's disk and folders, then try again.",
+            "ask whoever runs the bot to check the disk",
+        ),
+    ],
+)
+def test_a_knowledge_folder_problem_says_what_to_fix_or_whom_to_ask(refused, console, remote):
+    """The console's user runs the bot and is told what to do; an admin in Discord whom to ask
+    (a file where learned/ belongs read "File exists")."""
+    assert unescape(render_refused(refused).content) == console + _UNCHANGED
     text = unescape(render_discord_refused(refused).content)
-    assert "ask whoever runs the bot to make it a folder the bot's user can read and write on its host" in text
+    assert remote in text and text.endswith(_UNCHANGED) and "File exists" not in text
 
 
 def test_cooldown_message_is_friendly():
