@@ -212,8 +212,10 @@ def _split(units: list[_Unit], limit: int) -> list[list[_Unit]]:
 def cut_paragraph(md: str, limit: int) -> list[str]:
     """A long paragraph in pieces of at most about `limit` characters, cut after a sentence
     end, else at a space; PassageError when it is too long to be prose."""
-    if len(md) > MAX_PARAGRAPH:
-        raise PassageError(wording.paragraph_too_long(len(md)))
+    if len(md) > MAX_PARAGRAPH:  # the text itself is never longer than its escaped form
+        chars = len(inline.to_plain(md))  # the text's, not its escaped form's: "(x)" is "\(x\)"
+        if chars > MAX_PARAGRAPH:
+            raise PassageError(wording.paragraph_too_long(chars))
     out: list[str] = []
     start = 0
     while len(md) - start > limit:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.documents import inline
 from bot.documents.model import (
     Admonition,
     Code,
@@ -14,6 +15,7 @@ from bot.documents.model import (
     Table,
 )
 from bot.documents.passages import (
+    MAX_PARAGRAPH,
     PassageError,
     ShapeOptions,
     build_passages,
@@ -117,6 +119,16 @@ def test_huge_paragraph_is_cut_at_sentence_ends_or_refused():
     assert len(passages) > 1 and all(p.path == ("S",) for p in passages)
     with pytest.raises(PassageError, match="too long to be prose"):
         cut_paragraph("x" * 1_000_001, 1200)
+
+
+def test_a_paragraph_is_measured_by_its_text_not_its_escaped_form():
+    """900,000 characters with many Markdown-special ones were refused as "1.4 million"."""
+    text = "f(x)_y " * 130_000  # 910,000 characters; escaped, 1,300,000
+    md = inline.escape(text)
+    assert len(md) > MAX_PARAGRAPH >= len(text)
+    assert len(cut_paragraph(md, 1200)) > 700
+    with pytest.raises(PassageError, match=r"one paragraph of 1\.2 million characters"):
+        cut_paragraph(inline.escape("f(x)_y " * 170_000), 1200)  # 1,190,000; escaped, 1,700,000
 
 
 def test_only_the_titles_own_h1_leaves_the_path():
