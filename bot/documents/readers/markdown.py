@@ -45,7 +45,7 @@ import bisect
 import html
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
@@ -54,7 +54,6 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
-from mdit_py_plugins.colon_fence import _rule as colon_fence_rule
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -82,6 +81,13 @@ from ..model import (
 from ..treebuild import OpenSection, term_item
 from ..urls import LABEL_REF, linkable_href
 from ._markdown_source import prepare
+
+# A private rule of the plugin: should an upgrade move it, colon code fences read as boxes again.
+colon_fence_rule: Callable[[StateBlock, int, int, bool], bool] | None
+try:
+    from mdit_py_plugins.colon_fence import _rule as colon_fence_rule
+except ImportError:  # pragma: no cover - depends on the installed plugin
+    colon_fence_rule = None
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +219,7 @@ def _colon_code_fence(state: StateBlock, start_line: int, end_line: int, silent:
     that body as Markdown. A box (":::{note}") is left to the container rule."""
     pos = state.bMarks[start_line] + state.tShift[start_line]
     m = _COLON_DIRECTIVE.match(state.src, pos, state.eMarks[start_line])
-    if m is None or not _keeps_code(m.group(1).lower()):
+    if colon_fence_rule is None or m is None or not _keeps_code(m.group(1).lower()):
         return False
     return bool(colon_fence_rule(state, start_line, end_line, silent))  # a "colon_fence" token
 
