@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import shutil
 import sys
@@ -68,13 +69,14 @@ class HeldOutSet:
     name: str
     project: str
     version: str
-    sdist: str
+    sdist: str  # the archive's file name: an sdist (.tar.gz) or, with kind "deb", a Debian .deb
     url: str
     sha256: str
     docs: str  # the docs folder inside the sdist, "<top>/docs"
     licence: str
     exclude: dict[str, str]  # path relative to the docs folder -> why it is left out
     questions: Path
+    kind: str = "sdist"  # "sdist": a tar of PyPI; "deb": a Debian package (ar holding data.tar.*)
 
 
 def load_sets(path: Path = HERE / "sets.json") -> dict[str, HeldOutSet]:
@@ -84,13 +86,14 @@ def load_sets(path: Path = HERE / "sets.json") -> dict[str, HeldOutSet]:
             name,
             s["project"],
             s["version"],
-            s["sdist"],
+            s.get("sdist") or s["deb"],
             s["url"],
             s["sha256"],
             s["docs"].rstrip("/"),
             s["licence"],
             dict(s.get("exclude") or {}),
             path.parent / s["questions"],
+            "deb" if "deb" in s else "sdist",
         )
         for name, s in raw.items()
     }
@@ -115,10 +118,15 @@ def fetch_sdist(s: HeldOutSet, cache: Path = CACHE) -> Path:
                 shutil.copyfileobj(r, f)
         except (urllib.error.URLError, OSError) as exc:
             part.unlink(missing_ok=True)
+            how = (
+                f"`apt-get download {s.sdist.split('_')[0]}` on Debian bookworm, or "
+                f"https://snapshot.debian.org/ by its sha256"
+                if s.kind == "deb"
+                else f"`pip download --no-deps --no-binary :all: {s.project}=={s.version}`"
+            )
             raise SystemExit(
                 f"{s.name}: cannot download {s.url} ({exc}). Offline? Put {s.sdist} "
-                f"(sha256 {s.sha256}) into {cache} by hand, e.g. from `pip download --no-deps "
-                f"--no-binary :all: {s.project}=={s.version}`."
+                f"(sha256 {s.sha256}) into {cache} by hand, e.g. from {how}."
             ) from None
         part.replace(target)
     got = _sha256(target)
@@ -129,24 +137,63 @@ def fetch_sdist(s: HeldOutSet, cache: Path = CACHE) -> Path:
     return target
 
 
-def extract_docs(s: HeldOutSet, sdist: Path, cache: Path = CACHE) -> Path:
-    """The sdist's docs folder, minus the excluded files, at cache/<set>/docs (made afresh)."""
+def deb_data(deb: Path) -> tuple[str, bytes]:
+    """The data.tar.* member of a Debian package: (its name, its bytes).
+
+    A .deb is an `ar` archive (a "!<arch>\\n" magic, then per member a 60-byte header: name
+    16, mtime 12, uid 6, gid 6, mode 8, size 10, "`\\n"; data padded to an even length)
+    holding debian-binary, control.tar.* and data.tar.*; the stdlib has no ar module.
+    """
+    raw = deb.read_bytes()
+    if not raw.startswith(b"!<arch>\n"):
+        raise SystemExit(f"{deb.name} is not an ar archive (no '!<arch>' magic): not a .deb?")
+    pos = 8
+    while pos + 60 <= len(raw):
+        header = raw[pos : pos + 60]
+        if header[58:60] != b"`\n":
+            raise SystemExit(f"{deb.name}: bad ar member header at byte {pos}")
+        name = header[:16].decode("ascii").strip().rstrip("/")
+        size = int(header[48:58].decode("ascii").strip())
+        body = raw[pos + 60 : pos + 60 + size]
+        if name.startswith("data.tar"):
+            return name, body
+        pos += 60 + size + (size & 1)
+    raise SystemExit(f"{deb.name} has no data.tar member")
+
+
+def _open_archive(s: HeldOutSet, archive: Path) -> tarfile.TarFile:
+    if s.kind != "deb":
+        return tarfile.open(archive)
+    name, body = deb_data(archive)
+    if name not in ("data.tar", "data.tar.gz", "data.tar.xz", "data.tar.bz2"):
+        # data.tar.zst needs a zstandard module the stdlib lacks (before Python 3.14)
+        raise SystemExit(f"{s.name}: {archive.name} holds {name}, which tarfile cannot read; pick another package")
+    return tarfile.open(fileobj=io.BytesIO(body))
+
+
+def extract_docs(s: HeldOutSet, archive: Path, cache: Path = CACHE) -> Path:
+    """The archive's docs folder, minus the excluded files, at cache/<set>/docs (made afresh).
+
+    Only regular files are taken: a .deb's symlinks (Debian's _static/*.js pointing into
+    libjs-sphinxdoc, the html -> ../python-flask-doc/html aliases) lead outside the package.
+    """
     out = cache / s.name / "docs"
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     prefix = s.docs + "/"
-    with tarfile.open(sdist) as tar:
+    with _open_archive(s, archive) as tar:
         for m in tar.getmembers():
-            if not m.isfile() or not m.name.startswith(prefix):
+            name = m.name.removeprefix("./")  # a .deb's members are ./usr/share/...
+            if not m.isfile() or not name.startswith(prefix):
                 continue
-            rel = m.name[len(prefix) :]
+            rel = name[len(prefix) :]
             if any(rel == x or rel.startswith(x.rstrip("/") + "/") for x in s.exclude):
                 continue
             m.name = rel
             tar.extract(m, out, filter="data")
     if not any(out.iterdir()):
-        raise SystemExit(f"{s.name}: {sdist.name} has nothing under {prefix}")
+        raise SystemExit(f"{s.name}: {archive.name} has nothing under {prefix}")
     return out
 
 
