@@ -1,14 +1,15 @@
 """Held-out documentation sets that persist: pinned PyPI sdists and questions kept in the repo.
 
-Each set (bench/heldout/sets.json) names a project whose sdist on PyPI ships its documentation:
-version, sdist file, URL, sha256, the docs folder inside it, licence and the files left out
-(with why). Its questions, labelled and committed before any run, are bench/heldout/<set>.jsonl
+Each set (bench/heldout/sets.json) names a project whose sdist on PyPI ships its documentation
+(or, with "deb" in place of "sdist", a Debian package of its built HTML docs): version, file,
+URL, sha256, the docs folder inside it, licence and the files left out (with why). Its
+questions, labelled and committed before any run, are bench/heldout/<set>.jsonl
 (the docs-poetry format: 30 answerable, 10 unanswerable: 7 on-topic requests the docs do not
 answer, 3 chat lines).
 
     python bench/heldout.py [SET ...] [--model e5-small|minilm-l6|off] [--misses]
 
-The sdist is downloaded into bench/.cache/heldout/ only if absent (sha256 checked every run;
+The archive is downloaded into bench/.cache/heldout/ only if absent (sha256 checked every run;
 offline, it says where to put the file), its docs folder extracted beside it, and the bot is
 measured as `python -m bot eval QUESTIONS --knowledge DOCS` does (the fitted engine,
 bot/evaluate.py's evaluate), with plain BM25Okapi over the bot's passages as a floor and the
@@ -33,12 +34,34 @@ rejections; BM25Okapi hit@1 / hit@3:
   text is the tab labels "pyproject.toml Environment variables" and little else (15 are only
   the labels; the tab bodies are code), and two such passages rank first for 2 questions that
   name pyproject.toml or environment variables; its changelog ranks first once (3.13t).
+
+Results (2026-12-03, helper on branch htmlset; bot code at commit a63d114; same machine and
+rules; the first e5 run embedded the set in ~5 min) for flask-html, the set in built HTML:
+Flask 2.2.2's Sphinx 5.3 HTML from Debian bookworm's python-flask-doc 2.2.2-3 (73 pages after
+leaving out _sources/, _static/, _images/, the index, search and 404 pages; 501 passages).
+- e5-small: 0.333 / 0.667 / 0.528 / 0.267, 4/10, 0/30.
+- words only (--model off): 0.267 / 0.500 / 0.427 / 0.167, 5/10, 2/30. BM25Okapi 0.267 / 0.433.
+- Rejected with e5: the 3 chat lines and 1 of the 7 on-topic requests (rate limiting); OAuth,
+  CORS, AWS Lambda, JWT, Docker and alembic requests all get an answer.
+- Where it misses: of the 20 e5 questions without the answer first, 9 have it 2nd and 5 not in
+  the top 10; twice the right passage ranks first but the snippet leaves the gold sentence out. What the HTML reader does to these pages
+  (readers/html.py, on the built docs; none of it is the bench's doing): furniture outside
+  role="main" (sidebar, search box, related links, footer) is gone, but the class/id furniture
+  rule drops whole sections whose Sphinx id holds a furniture word (quickstart's "Cookies",
+  security's "Set-Cookie options") and every dt signature with "cookie" in its id
+  (SESSION_COOKIE_NAME's definition is kept without its name); hidden="true" tab panels
+  (Fish, CMD, Powershell, Windows: 19) are dropped with their tab labels; the "Read more" junk
+  marker cuts contributing.html after "Read more about coverage."; trafilatura prunes real
+  changelog items and link lists (95 blocks); footnotes (<aside>) are dropped; the headerlink
+  "¶" stays in dt terms and code captions (549 times in passage text); api.html's autodoc
+  entries are not sections, so "Application Object" is one passage of 60,003 characters.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import shutil
 import sys
@@ -68,13 +91,14 @@ class HeldOutSet:
     name: str
     project: str
     version: str
-    sdist: str
+    sdist: str  # the archive's file name: an sdist (.tar.gz) or, with kind "deb", a Debian .deb
     url: str
     sha256: str
     docs: str  # the docs folder inside the sdist, "<top>/docs"
     licence: str
     exclude: dict[str, str]  # path relative to the docs folder -> why it is left out
     questions: Path
+    kind: str = "sdist"  # "sdist": a tar of PyPI; "deb": a Debian package (ar holding data.tar.*)
 
 
 def load_sets(path: Path = HERE / "sets.json") -> dict[str, HeldOutSet]:
@@ -84,13 +108,14 @@ def load_sets(path: Path = HERE / "sets.json") -> dict[str, HeldOutSet]:
             name,
             s["project"],
             s["version"],
-            s["sdist"],
+            s.get("sdist") or s["deb"],
             s["url"],
             s["sha256"],
             s["docs"].rstrip("/"),
             s["licence"],
             dict(s.get("exclude") or {}),
             path.parent / s["questions"],
+            "deb" if "deb" in s else "sdist",
         )
         for name, s in raw.items()
     }
@@ -115,10 +140,15 @@ def fetch_sdist(s: HeldOutSet, cache: Path = CACHE) -> Path:
                 shutil.copyfileobj(r, f)
         except (urllib.error.URLError, OSError) as exc:
             part.unlink(missing_ok=True)
+            how = (
+                f"`apt-get download {s.sdist.split('_')[0]}` on Debian bookworm, or "
+                f"https://snapshot.debian.org/ by its sha256"
+                if s.kind == "deb"
+                else f"`pip download --no-deps --no-binary :all: {s.project}=={s.version}`"
+            )
             raise SystemExit(
                 f"{s.name}: cannot download {s.url} ({exc}). Offline? Put {s.sdist} "
-                f"(sha256 {s.sha256}) into {cache} by hand, e.g. from `pip download --no-deps "
-                f"--no-binary :all: {s.project}=={s.version}`."
+                f"(sha256 {s.sha256}) into {cache} by hand, e.g. from {how}."
             ) from None
         part.replace(target)
     got = _sha256(target)
@@ -129,24 +159,63 @@ def fetch_sdist(s: HeldOutSet, cache: Path = CACHE) -> Path:
     return target
 
 
-def extract_docs(s: HeldOutSet, sdist: Path, cache: Path = CACHE) -> Path:
-    """The sdist's docs folder, minus the excluded files, at cache/<set>/docs (made afresh)."""
+def deb_data(deb: Path) -> tuple[str, bytes]:
+    """The data.tar.* member of a Debian package: (its name, its bytes).
+
+    A .deb is an `ar` archive (a "!<arch>\\n" magic, then per member a 60-byte header: name
+    16, mtime 12, uid 6, gid 6, mode 8, size 10, "`\\n"; data padded to an even length)
+    holding debian-binary, control.tar.* and data.tar.*; the stdlib has no ar module.
+    """
+    raw = deb.read_bytes()
+    if not raw.startswith(b"!<arch>\n"):
+        raise SystemExit(f"{deb.name} is not an ar archive (no '!<arch>' magic): not a .deb?")
+    pos = 8
+    while pos + 60 <= len(raw):
+        header = raw[pos : pos + 60]
+        if header[58:60] != b"`\n":
+            raise SystemExit(f"{deb.name}: bad ar member header at byte {pos}")
+        name = header[:16].decode("ascii").strip().rstrip("/")
+        size = int(header[48:58].decode("ascii").strip())
+        body = raw[pos + 60 : pos + 60 + size]
+        if name.startswith("data.tar"):
+            return name, body
+        pos += 60 + size + (size & 1)
+    raise SystemExit(f"{deb.name} has no data.tar member")
+
+
+def _open_archive(s: HeldOutSet, archive: Path) -> tarfile.TarFile:
+    if s.kind != "deb":
+        return tarfile.open(archive)
+    name, body = deb_data(archive)
+    if name not in ("data.tar", "data.tar.gz", "data.tar.xz", "data.tar.bz2"):
+        # data.tar.zst needs a zstandard module the stdlib lacks (before Python 3.14)
+        raise SystemExit(f"{s.name}: {archive.name} holds {name}, which tarfile cannot read; pick another package")
+    return tarfile.open(fileobj=io.BytesIO(body))
+
+
+def extract_docs(s: HeldOutSet, archive: Path, cache: Path = CACHE) -> Path:
+    """The archive's docs folder, minus the excluded files, at cache/<set>/docs (made afresh).
+
+    Only regular files are taken: a .deb's symlinks (Debian's _static/*.js pointing into
+    libjs-sphinxdoc, the html -> ../python-flask-doc/html aliases) lead outside the package.
+    """
     out = cache / s.name / "docs"
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     prefix = s.docs + "/"
-    with tarfile.open(sdist) as tar:
+    with _open_archive(s, archive) as tar:
         for m in tar.getmembers():
-            if not m.isfile() or not m.name.startswith(prefix):
+            name = m.name.removeprefix("./")  # a .deb's members are ./usr/share/...
+            if not m.isfile() or not name.startswith(prefix):
                 continue
-            rel = m.name[len(prefix) :]
+            rel = name[len(prefix) :]
             if any(rel == x or rel.startswith(x.rstrip("/") + "/") for x in s.exclude):
                 continue
             m.name = rel
             tar.extract(m, out, filter="data")
     if not any(out.iterdir()):
-        raise SystemExit(f"{s.name}: {sdist.name} has nothing under {prefix}")
+        raise SystemExit(f"{s.name}: {archive.name} has nothing under {prefix}")
     return out
 
 
