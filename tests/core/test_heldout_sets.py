@@ -1,9 +1,9 @@
 """The held-out docs sets' manifest and question files (bench/heldout/): shape only, no network.
 
-bench/heldout.py downloads the pinned sdists (or Debian .debs of built HTML) and measures the
-bot on them; here only what must hold for that to mean anything: every set is pinned (URL,
-sha256, docs folder, licence), says why each excluded file is left out, and has 30 answerable
-questions with a gold phrase and 10 unanswerable ones.
+bench/heldout.py downloads the pinned sdists (or Debian .debs of built HTML or PDF docs) and
+measures the bot on them; here only what must hold for that to mean anything: every set is
+pinned (URL, sha256, docs folder, licence), says why each excluded file is left out, and has 30
+answerable questions with a gold phrase and 10 unanswerable ones.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ HELDOUT = Path(__file__).resolve().parents[2] / "bench" / "heldout"
 SETS = json.loads((HELDOUT / "sets.json").read_text(encoding="utf-8"))
 
 
-def test_at_least_three_sets_in_markdown_and_rst_and_one_in_html():
+def test_at_least_three_sets_in_markdown_and_rst_and_one_in_html_and_one_in_pdf():
     assert len(SETS) >= 3
     formats = " ".join(s["format"] for s in SETS.values())
-    assert "Markdown" in formats and "reStructuredText" in formats and "HTML" in formats
+    assert "Markdown" in formats and "reStructuredText" in formats and "HTML" in formats and "PDF" in formats
 
 
 @pytest.mark.parametrize("name", sorted(SETS))
@@ -38,7 +38,8 @@ def test_manifest_entry_is_pinned(name):
         assert s["url"].startswith("https://deb.debian.org/debian/pool/") and s["url"].endswith("/" + s["deb"])
         assert re.fullmatch(rf"[a-z0-9.+-]+_{re.escape(s['version'])}-[0-9a-z.+~]+_all\.deb", s["deb"])
         assert s["docs"].startswith("usr/share/doc/")
-        assert "_sources/" in s["exclude"]  # Sphinx's copies of the sources: else not HTML measured
+        if "HTML" in s["format"]:  # Sphinx's copies of the sources: else not HTML measured
+            assert "_sources/" in s["exclude"]
     else:
         assert s["url"].startswith("https://files.pythonhosted.org/") and s["url"].endswith("/" + s["sdist"])
         assert s["sdist"] == f"{s['project']}-{s['version']}.tar.gz"
