@@ -109,6 +109,13 @@ def test_page_numbers_running_heads_and_contents_lines_dropped():
     assert [p for p, _ in paras(tree)] == [1, 2, 3]
 
 
+def test_contents_lines_with_wide_dot_leaders_are_dropped():
+    # pypdf gives the ReportLab guide's leaders as ".  .  .  ." (two spaces between dots).
+    pages = [["Rule 1 says members keep the channel on topic.", "2.1 Syntax .  .  .  .  .  .  .  . 6"]]
+    tree = read("book.pdf", make_pdf(pages, title="The rule book"), ReadOptions())
+    assert [t for _, t in paras(tree)] == ["Rule 1 says members keep the channel on topic."]
+
+
 def test_pages_made_from_one_template_keep_their_text():
     # Every page's first and last lines match once digits are ignored, as running heads
     # do; taking them for running heads left nothing, and the PDF was "scanned pages?".

@@ -276,7 +276,8 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
     def finish() -> None:
         raw = "".join(parts).expandtabs(4).rstrip()
         stripped = raw.strip()
-        if not (stripped and (_PAGE_NUMBER.match(stripped) or _DOT_LEADER.search(stripped))):
+        # Folded before the dot-leader test: pypdf may put two spaces between the dots.
+        if not (stripped and (_PAGE_NUMBER.match(stripped) or _DOT_LEADER.search(fold_spaces(stripped)))):
             x, y = start if start is not None else (None, None)
             indent = x if x is not None else float(len(raw) - len(raw.lstrip()))  # no places: spaces
             size = sizes.most_common(1)[0][0] if sizes else None
