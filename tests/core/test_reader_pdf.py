@@ -286,6 +286,23 @@ def test_bigger_type_is_headings_and_gaps_end_paragraphs():
     assert [b.page for b in moderators] == [2]  # type: ignore[union-attr]
 
 
+def test_one_off_display_type_and_captions_are_not_headings():
+    # The ReportLab guide: an 85 pt demo word took level 1, every real heading sat at 6.
+    body = "Members must be kind to each other at all times, in every channel."
+    names = [f"Topic {chr(ord('A') + n)}{chr(ord('a') + n)}" for n in range(26)]  # not alike as running heads
+    pages: list[list[str | tuple[str, int]]] = [[(names[0], 15), body, body]]
+    for name in names[1:]:
+        pages.append([(name, 15), body, ("Figure 2-1: A big word", 15), body])
+    pages[4][1:1] = [("SPUMONI", 40), body]
+    pages[5][2:2] = [("Hello World", 15), "", "", "", "", body]  # type in a figure, far above the text
+    tree = read("guide.pdf", make_pdf(pages, title="Guide"), ReadOptions())
+    sections = {path: s for path, s in walk_sections(tree.root)}
+    assert list(sections) == [(), *((name,) for name in names)]
+    assert {s.level for path, s in sections.items() if path} == {1}
+    text = " ".join(inline.to_plain(b.md) for b in sections[(names[4],)].blocks)  # type: ignore[union-attr]
+    assert "SPUMONI" in text and "Figure 2-1: A big word" in text
+
+
 def test_damaged_copies_of_a_good_pdf_never_raise_anything_but_knowledge_error():
     base = make_pdf(RULES, title="Rules")
     rng = random.Random(9)

@@ -60,6 +60,13 @@ _TITLE_MAX_CHARS = 120
 _TITLE_MAX_LINES = 3
 # Text this much bigger than the body text is a heading.
 _HEADING_SCALE = 1.15
+# A heading's text starts within this many of its ems below it.
+_LEAD_EMS = 3.0
+# A font size is a heading size when its heading lines are on this many pages (fewer in
+# short documents).
+_HEADING_MIN_PAGES = 3
+# "Figure 2-3: ..." or "Table 4. ...": a caption, not a heading, whatever its size.
+_CAPTION = re.compile(r"^(?:figure|fig\.|table|listing|example)\s+[A-Z]?\d+(?:[.\-–]\d+)*\s*[:.]", re.IGNORECASE)
 # A gap above a line of more than this many usual line steps starts a paragraph.
 _PARAGRAPH_GAP = 1.3
 _INDENT_EMS = 0.8
@@ -83,6 +90,7 @@ class _Line:
     size: float | None = None  # font size of most of the line's characters, when known
     mono: bool = False  # most of its characters are in a monospaced font: code
     raw: str = ""  # the line with its inner spacing, for code
+    leads: bool = True  # text follows it closely below, as under a heading (not display type)
 
 
 _Piece = tuple[str, float | None, float | None, float | None, bool]  # text, x, y, font size, mono
@@ -312,7 +320,31 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
         out.pop(0)
     while out and not out[-1].text:
         out.pop()
+    return _with_leads(out)
+
+
+def _with_leads(lines: list[_Line]) -> list[_Line]:
+    """Marks lines that text follows closely below (a line of the same size continues it):
+    headings lead into their text; demo type in a figure stands apart from what follows."""
+    out = list(lines)
+    after: _Line | None = None  # the next line with text
+    for k in range(len(out) - 1, -1, -1):
+        line = out[k]
+        if not line.text:
+            continue
+        if after is None or after.size != line.size:
+            leads = after is None or _close_below(line, after)
+        else:
+            leads = after.leads
+        out[k] = line = replace(line, leads=leads)
+        after = line
     return out
+
+
+def _close_below(line: _Line, after: _Line) -> bool:
+    if line.y is None or after.y is None or line.size is None:
+        return True  # without places, no evidence against
+    return 0 < line.y - after.y <= line.size * _LEAD_EMS
 
 
 def _heading_levels(pages: list[list[_Line]]) -> dict[float, int]:
@@ -326,24 +358,27 @@ def _heading_levels(pages: list[list[_Line]]) -> dict[float, int]:
     if not body:
         return {}
     body_size = body.most_common(1)[0][0]
-    bigger = sorted(
-        {
-            ln.size
-            for page in pages
-            for ln in page
-            if ln.size is not None and ln.size >= body_size * _HEADING_SCALE and _heading_like(ln.text)
-        },
-        reverse=True,
-    )
+    pages_of: dict[float, set[int]] = {}
+    for number, page in enumerate(pages):
+        for ln in page:
+            if ln.size is not None and ln.size >= body_size * _HEADING_SCALE and _heading_like(ln):
+                pages_of.setdefault(ln.size, set()).add(number)
+    # A size used for headings recurs; one-off display type (a demo's 85 pt word) does not,
+    # and ranking it would push every real heading down to level 6.
+    need = min(_HEADING_MIN_PAGES, max(1, len(pages) // 10))
+    bigger = sorted((size for size, where in pages_of.items() if len(where) >= need), reverse=True)
     return {size: min(level, 6) for level, size in enumerate(bigger, start=1)}
 
 
-def _heading_like(text: str) -> bool:
-    return len(text) <= _TITLE_MAX_CHARS and any(ch.isalpha() for ch in text)
+def _heading_like(line: _Line) -> bool:
+    text = line.text
+    return (
+        len(text) <= _TITLE_MAX_CHARS and any(ch.isalpha() for ch in text) and line.leads and not _CAPTION.match(text)
+    )
 
 
 def _level(line: _Line, levels: dict[float, int]) -> int:
-    return levels.get(line.size, 0) if line.size is not None and _heading_like(line.text) else 0
+    return levels.get(line.size, 0) if line.size is not None and _heading_like(line) else 0
 
 
 def _title_from_heading(pages: list[list[_Line]], levels: dict[float, int]) -> str | None:
