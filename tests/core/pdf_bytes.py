@@ -8,11 +8,15 @@ def _string(text: str) -> str:
 
 
 def make_pdf(
-    pages: list[list[str | tuple[str, int]]], title: str | None = None, x: dict[str, int] | None = None
+    pages: list[list[str | tuple[str, int]]],
+    title: str | None = None,
+    x: dict[str, int] | None = None,
+    beside: frozenset[str] = frozenset(),
 ) -> bytes:
     """A PDF whose pages show the given lines top-down, 14 points apart ("" = an empty
     line's worth of space; (text, size) = a line in another font size than 11; (text, 0) =
-    a line in 10-point Courier). `x` moves lines starting with a key that many points right."""
+    a line in 10-point Courier). `x` moves lines starting with a key that many points right;
+    lines in `beside` stand on the previous line's baseline (move them right with `x`)."""
     objects: list[bytes] = []
     n_pages = len(pages)
     page_ids = [5 + 2 * i for i in range(n_pages)]
@@ -26,6 +30,8 @@ def make_pdf(
         for line in lines:
             text, size = (line, 11) if isinstance(line, str) else line
             font = "/F1" if size else "/F2"
+            if text in beside and ops[-1] == "T*":
+                ops.pop()
             shift = next((dx for start, dx in (x or {}).items() if text.startswith(start)), 0)
             if text:
                 move = f"{shift} 0 Td " if shift else ""

@@ -116,6 +116,16 @@ def test_contents_lines_with_wide_dot_leaders_are_dropped():
     assert [t for _, t in paras(tree)] == ["Rule 1 says members keep the channel on topic."]
 
 
+def test_running_heads_given_last_and_changing_per_chapter_are_dropped():
+    # The ReportLab guide draws "User Guide" and "Chapter N ..." last on each page, at one place.
+    chapters = ["Chapter 1 Rules", "Chapter 1 Rules", "Chapter 2 Bans", "Chapter 2 Bans"]
+    words = ["one", "two", "three", "four"]
+    pages = [[f"Rule {w} says members keep the channel on topic.", "User Guide", c] for w, c in zip(words, chapters)]
+    data = make_pdf(pages, title="Guide", x={"Chapter": 300}, beside=frozenset(chapters))
+    tree = read("guide.pdf", data, ReadOptions())
+    assert [t for _, t in paras(tree)] == [f"Rule {w} says members keep the channel on topic." for w in words]
+
+
 def test_pages_made_from_one_template_keep_their_text():
     # Every page's first and last lines match once digits are ignored, as running heads
     # do; taking them for running heads left nothing, and the PDF was "scanned pages?".
@@ -292,7 +302,7 @@ def test_one_off_display_type_and_captions_are_not_headings():
     names = [f"Topic {chr(ord('A') + n)}{chr(ord('a') + n)}" for n in range(26)]  # not alike as running heads
     pages: list[list[str | tuple[str, int]]] = [[(names[0], 15), body, body]]
     for name in names[1:]:
-        pages.append([(name, 15), body, ("Figure 2-1: A big word", 15), body])
+        pages.append([(name, 15), body, ("Figure 2-1: A big word", 15), f"{body} {name}"])
     pages[4][1:1] = [("SPUMONI", 40), body]
     pages[5][2:2] = [("Hello World", 15), "", "", "", "", body]  # type in a figure, far above the text
     tree = read("guide.pdf", make_pdf(pages, title="Guide"), ReadOptions())

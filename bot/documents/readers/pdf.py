@@ -80,6 +80,7 @@ _MONO_ADVANCE_EMS = 0.6  # width of one character of a monospaced font, for code
 # A line at the top or bottom of this share of the pages (3 pages at least) is a running head.
 _RUNNING_SHARE = 0.5
 _RUNNING_MIN_PAGES = 3
+_RUNNING_MIN_REPEATS = 2  # pages a line at a running edge must recur on
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,27 +409,49 @@ def _drop_title_lines(pages: list[list[_Line]], title: str) -> None:
 
 
 def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
-    """Without a running head/foot: a first or last line (digits ignored) that most pages
-    share; the pages as they are when nothing else would be left."""
+    """Without running heads/feet: a first or last line (digits ignored) that most pages
+    share, or, where pypdf gives places, a line at the top or bottom edge
+    most pages have text at whose text recurs there (a chapter's running title changes per
+    chapter, and pypdf may give it last though it stands at the top); the pages as they are
+    when nothing else would be left."""
     if len(pages) < _RUNNING_MIN_PAGES:
         return pages
-    counts: Counter[str] = Counter()
-    for page in pages:
-        ends = {_DIGITS.sub("#", ln.text) for ln in (page[:1] + page[-1:])}
-        counts.update(ends)
     need = max(_RUNNING_MIN_PAGES, int(len(pages) * _RUNNING_SHARE) + 1)
-    running = {text for text, n in counts.items() if n >= need}
+    ends = [_page_ends(page) for page in pages]
+    texts: Counter[str] = Counter()
+    edges: Counter[float] = Counter()
+    at_edge: Counter[tuple[float, str]] = Counter()
+    for lines, edge_lines in ends:
+        texts.update({_DIGITS.sub("#", ln.text) for ln in lines})
+        edges.update({round(ln.y) for ln in edge_lines if ln.y is not None})
+        at_edge.update({(round(ln.y), _DIGITS.sub("#", ln.text)) for ln in edge_lines if ln.y is not None})
+    running_texts = {text for text, n in texts.items() if n >= need}
+    running_edges = {y for y, n in edges.items() if n >= need}
+
+    def running(line: _Line, edge: bool) -> bool:
+        text = _DIGITS.sub("#", line.text)
+        if text in running_texts:
+            return True
+        if not edge or line.y is None or round(line.y) not in running_edges:
+            return False
+        return at_edge[(round(line.y), text)] >= _RUNNING_MIN_REPEATS
+
     out = []
-    for page in pages:
-        page = list(page)
-        if page and _DIGITS.sub("#", page[0].text) in running:
-            page.pop(0)
-        if page and _DIGITS.sub("#", page[-1].text) in running:
-            page.pop()
-        out.append(page)
+    for page, (lines, edge_lines) in zip(pages, ends, strict=True):
+        drop = {id(ln) for ln in lines if running(ln, False)} | {id(ln) for ln in edge_lines if running(ln, True)}
+        out.append([ln for ln in page if id(ln) not in drop])
     # Pages made from one template (a line per step, a form) match on every line: had
     # nothing been running, the document would be lost, read as "scanned pages?".
     return out if any(out) else pages
+
+
+def _page_ends(page: list[_Line]) -> tuple[list[_Line], list[_Line]]:
+    """(the first and last lines with text, the lines with text at its top and bottom)."""
+    texted = [ln for ln in page if ln.text]
+    lines = texted[:1] + texted[1:][-1:]
+    ys = [ln.y for ln in texted if ln.y is not None]
+    edge_lines = [ln for ln in texted if ys and ln.y in (max(ys), min(ys))]
+    return lines, edge_lines
 
 
 def _title_from_first_line(pages: list[list[_Line]]) -> str | None:
