@@ -313,6 +313,17 @@ def test_one_off_display_type_and_captions_are_not_headings():
     assert "SPUMONI" in text and "Figure 2-1: A big word" in text
 
 
+def test_a_heading_wrapped_over_lines_is_one_heading_among_tight_code_lines():
+    # The ReportLab guide, p. 92: "9.1 Preformatted(text, ..." over three 14 pt lines above 8 pt code.
+    code = [(f"line_{n} = {n}", 0) for n in range(12)]
+    # 20 pt heading lines 28 pt apart: twice the page's usual (code) line step, 1.4 of their ems.
+    page: list[str | tuple[str, int]] = [("Preformatted(text, style,", 20), "", ("dedent=0)", 20), "Makes a block."]
+    pages = [[*page, *code], [("Other flowables", 20), "More text here."]]
+    tree = read("guide.pdf", make_pdf(pages, title="Guide"), ReadOptions())
+    sections = [path for path, _ in walk_sections(tree.root)]
+    assert ("Preformatted(text, style, dedent=0)",) in sections
+
+
 def test_damaged_copies_of_a_good_pdf_never_raise_anything_but_knowledge_error():
     base = make_pdf(RULES, title="Rules")
     rng = random.Random(9)

@@ -67,6 +67,8 @@ _LEAD_EMS = 3.0
 _HEADING_MIN_PAGES = 3
 # "Figure 2-3: ..." or "Table 4. ...": a caption, not a heading, whatever its size.
 _CAPTION = re.compile(r"^(?:figure|fig\.|table|listing|example)\s+[A-Z]?\d+(?:[.\-–]\d+)*\s*[:.]", re.IGNORECASE)
+# Lines of one heading stand at most this many of its ems apart.
+_HEADING_STEP_EMS = 1.6
 # A gap above a line of more than this many usual line steps starts a paragraph.
 _PARAGRAPH_GAP = 1.3
 _INDENT_EMS = 0.8
@@ -504,7 +506,7 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
                     current = []
                 code.append(line)  # code lines stay lines, whatever the gaps between them
                 continue
-            if heading and (level != heading_level or not line.text or _gap(prev, line, step)):
+            if heading and (level != heading_level or not line.text or _heading_gap(prev, line)):
                 yield number, Heading(level=heading_level, text=fold_spaces(" ".join(heading)))
                 heading = []
             if level and line.text:
@@ -564,6 +566,14 @@ def _gap(prev: _Line | None, line: _Line, step: float | None) -> bool:
     if prev is None or step is None or prev.y is None or line.y is None:
         return False
     return prev.y - line.y > step * _PARAGRAPH_GAP or line.y > prev.y + step / 2
+
+
+def _heading_gap(prev: _Line | None, line: _Line) -> bool:
+    """Between two heading lines of one size: more space than a wrapped heading's line step.
+    (The page's usual step may be 8 pt code lines, which a 14 pt heading always exceeds.)"""
+    if prev is None or prev.y is None or line.y is None or line.size is None:
+        return False
+    return prev.y - line.y > line.size * _HEADING_STEP_EMS or line.y > prev.y
 
 
 def _usual_length(page: list[_Line]) -> int:
