@@ -64,6 +64,10 @@ _FURNITURE = _words(
     "footer menu navbar navigation masthead colophon widget skip meta toc"
 )
 _NAME_PARTS = re.compile(r"[\s_-]+")
+# Elements whose id a documentation generator makes from their content (Sphinx: a section's
+# from its heading, a dt's from the API name it documents): "cookies", "set-cookie-options",
+# "flask.Response.set_cookie" name the topic, not a banner, so only their classes count.
+_CONTENT_ID_TAGS = _words("section article h1 h2 h3 h4 h5 h6 dl dt dd li p span a code table figure")
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 # Elements that end a run of inline text; anything else is read as inline.
 _BLOCKS = _words(
@@ -216,8 +220,18 @@ def _dropped(node: _Node) -> bool:
         or node.attrs.get("role", "").lower() in _DROP_ROLES
     ):
         return True
-    names = f"{node.attrs.get('class', '')} {node.attrs.get('id', '')}".lower()
+    names = node.attrs.get("class", "")
+    if not _content_id(node):
+        names = f"{names} {node.attrs.get('id', '')}"
+    names = names.lower()
     return bool(names.strip()) and not _FURNITURE.isdisjoint(_NAME_PARTS.split(names))
+
+
+def _content_id(node: _Node) -> bool:
+    """Whether the element's id names its content rather than its role on the page: the id
+    of a section, heading or definition (docutils' older `<div class="section">` too), or
+    a dotted API name."""
+    return node.tag in _CONTENT_ID_TAGS or "section" in node.classes() or "." in node.attrs.get("id", "")
 
 
 def _raw_text(node: _Node, drop: bool = True) -> str:
