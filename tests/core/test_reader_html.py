@@ -579,3 +579,23 @@ def test_ids_made_from_content_are_not_furniture_words(tag_rule):
     kept = "Read cookies from|Set-Cookie options|Mark them secure|SESSION_COOKIE_NAME|session cookie|set_cookie|Sets a"
     assert [phrase for phrase in kept.split("|") if phrase not in text] == []
     assert "We use cookies" not in text and "Allow tracking" not in text  # real banners still go
+
+
+SPHINX_TABS = """<html><body><div class="body" role="main"><h1>Run</h1><p>Set the port first.</p>
+<div class="sphinx-tabs docutils container"><div aria-label="Tabbed content" role="tablist">
+<button aria-controls="panel-0-0" class="sphinx-tabs-tab" id="tab-0-0" role="tab">Bash</button>
+<button aria-controls="panel-0-1" class="sphinx-tabs-tab" id="tab-0-1" role="tab">Fish</button></div>
+<div aria-labelledby="tab-0-0" class="sphinx-tabs-panel" id="panel-0-0" role="tabpanel"><pre>export PORT=1</pre></div>
+<div aria-labelledby="tab-0-1" class="sphinx-tabs-panel" hidden="true" id="panel-0-1" role="tabpanel">
+<pre>set -x PORT 1</pre></div></div>
+<div hidden><p>Still hidden.</p></div></div></body></html>"""
+
+
+def test_tab_panels_are_kept_each_led_by_its_label(tag_rule):
+    assert read(SPHINX_TABS).root.children[0].blocks == (
+        Paragraph("Set the port first."),
+        Paragraph("**Bash**"),
+        Code("export PORT=1"),
+        Paragraph("**Fish**"),
+        Code("set -x PORT 1"),
+    )

@@ -125,7 +125,7 @@ _HEADING_LINK_MARKS = "¶#§🔗\uf0c1 "
 _UNREAD = _words("script style template svg math noscript")
 _NO_ATTRS: dict[str, str] = {}  # shared by every element without attributes (never changed)
 # The attributes the reader looks at; the rest (style, title, data-*, ...) are not kept.
-_READ_ATTRS = _words("class id name href role hidden aria-hidden start colspan rel")
+_READ_ATTRS = _words("class id name href role hidden aria-hidden aria-labelledby aria-controls start colspan rel")
 
 
 @dataclass(eq=False, slots=True)  # slots: a page makes a node per element and per text run
@@ -215,7 +215,10 @@ class _TreeBuilder(HTMLParser):
 def _dropped(node: _Node) -> bool:
     if (
         node.tag in _DROP
+        # A tab panel is hidden until its tab is chosen (sphinx-tabs): one of several
+        # alternatives, all of them content.
         or "hidden" in node.attrs
+        and node.attrs.get("role", "").lower() != "tabpanel"
         or node.attrs.get("aria-hidden") == "true"
         or node.attrs.get("role", "").lower() in _DROP_ROLES
     ):
@@ -343,6 +346,8 @@ class _Content:
                 out.append((node.line, Quote(blocks=inner)))
         elif (kind := _admonition_kind(node)) is not None:
             self.admonition(node, kind, out)
+        elif node.attrs.get("role", "").lower() == "tabpanel":
+            self.tab_panel(node, out, nested)
         elif tag == "hr":
             return
         else:
@@ -438,6 +443,14 @@ class _Content:
         if blocks or title:
             out.append((node.line, Admonition(kind=kind, title=title, blocks=blocks)))
 
+    def tab_panel(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
+        """A tab's panel led by its label in bold, as the Markdown reader shows content tabs
+        (the tab buttons themselves are controls, dropped)."""
+        label = _tab_label(node)
+        if label:
+            out.append((node.line, Paragraph(md=f"**{inline.escape(label)}**")))
+        self.walk(node, out, nested)
+
     def _flush(self, run: list[_Node | _Text], out: list[tuple[int, _Event]]) -> None:
         md = self.inline_md(run)
         if any(ch.isalnum() for ch in md):
@@ -491,6 +504,21 @@ class _Content:
             if isinstance(c, _Text) or "headerlink" not in c.classes() and "anchor" not in c.classes()
         ]
         return inline.to_plain(self.inline_md(parts)).rstrip(_HEADING_LINK_MARKS).strip()
+
+
+def _tab_label(panel: _Node) -> str:
+    """The text of the tab that controls `panel` (aria-labelledby / aria-controls), looked
+    for in the tab set around it."""
+    tab_id = panel.attrs.get("aria-labelledby", "")
+    panel_id = panel.attrs.get("id", "")
+    if panel.parent is None or not (tab_id or panel_id):
+        return ""
+    for n in panel.parent.elements():
+        if n.attrs.get("role", "").lower() == "tab" and (
+            tab_id and n.attrs.get("id") == tab_id or panel_id and n.attrs.get("aria-controls") == panel_id
+        ):
+            return fold_spaces(_raw_text(n, drop=False))
+    return ""
 
 
 def _span(cell: _Node) -> int:
