@@ -599,3 +599,10 @@ def test_tab_panels_are_kept_each_led_by_its_label(tag_rule):
         Paragraph("**Fish**"),
         Code("set -x PORT 1"),
     )
+
+
+def test_read_more_opening_a_sentence_does_not_cut_the_page(tag_rule):
+    body = "".join(f"<p>Paragraph {i} of the guide, with enough words in it.</p>\n" for i in range(6))
+    tree = read(f"<h1>Contributing</h1>{body}<p>Read more about coverage.</p><h2>Docs</h2><p>Build them.</p>")
+    assert "Read more about coverage." in all_text(tree) and "Build them." in all_text(tree)
+    assert tree.notes == ()
