@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.documents import inline
+from bot.documents.boilerplate import MainText
 from bot.documents.model import (
     Admonition,
     Code,
@@ -606,3 +607,16 @@ def test_read_more_opening_a_sentence_does_not_cut_the_page(tag_rule):
     tree = read(f"<h1>Contributing</h1>{body}<p>Read more about coverage.</p><h2>Docs</h2><p>Build them.</p>")
     assert "Read more about coverage." in all_text(tree) and "Build them." in all_text(tree)
     assert tree.notes == ()
+
+
+def test_a_page_marking_its_main_content_is_not_pruned_by_boilerplate_scoring(monkeypatch):
+    # Scoring that keeps only the first paragraph: inside a marked main element it is not asked.
+    monkeypatch.setattr(html_reader, "main_text", lambda markup, path: MainText("Changes in this release."))
+    items = "<ul><li>Fix the session cookie.</li><li>Drop Python 3.6.</li></ul>"
+    page = f"<h1>Changes</h1><p>Changes in this release.</p>{items}"
+    toc = '<div class="toctree-wrapper compound"><ul><li><a href="a.html">Page A</a></li></ul></div>'
+    for marked in (f"<main>{page}{toc}</main>", f'<div class="document"><div class="body">{page}{toc}</div></div>'):
+        text = all_text(read(f"<html><body>{marked}</body></html>"))
+        assert "Fix the session cookie." in text and "Drop Python 3.6." in text
+        assert "Page A" not in text  # the toctree is navigation
+    assert "Drop Python" not in all_text(read(f"<html><body>{page}</body></html>"))

@@ -2,10 +2,11 @@
 
 The stdlib parser builds a small element tree (with the implied end tags browsers add for
 `<p>`, `<li>`, table cells); from it only the main content is read: `<main>` (or
-`role="main"`), else the longest `<article>`, else `<body>`, always without page furniture
-(nav, header, footer, aside, forms, scripts, ...). Headings h1-h6 open sections (their `id`
-is the anchor), and p/div text, lists, `<pre>` code, tables, block quotes and admonition
-boxes become blocks. Inline: strong/b bold, em/i italic, code a code span, the rest text.
+`role="main"`), else Sphinx's div.body, else the longest `<article>`, else `<body>`, always
+without page furniture (nav, header, footer, aside, forms, scripts, ...); only a page that
+marks none of these is also filtered by trafilatura's boilerplate scoring. Headings h1-h6
+open sections (their `id` is the anchor), and p/div text, lists, `<pre>` code, tables, block
+quotes and admonition boxes become blocks. Inline: strong/b bold, em/i italic, code a code span, the rest text.
 Text nested more than _MAX_DEPTH elements deep is left out with a note, as Markdown does;
 a page with nothing readable above that depth is refused.
 """
@@ -61,8 +62,8 @@ _DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary",
 _FURNITURE = _words(
     "comment comments cookie cookies consent share sharing social related newsletter "
     "subscribe sidebar breadcrumb breadcrumbs advert advertisement ad ads promo "
-    "footer menu navbar navigation masthead colophon widget skip meta toc"
-)
+    "footer menu navbar navigation masthead colophon widget skip meta toc toctree"
+)  # toctree: Sphinx's list of the pages below, navigation (the RST reader drops it too)
 _NAME_PARTS = re.compile(r"[\s_-]+")
 # Elements whose id a documentation generator makes from their content (Sphinx: a section's
 # from its heading, a dt's from the API name it documents): "cookies", "set-cookie-options",
@@ -255,14 +256,27 @@ def _find(node: _Node, tag: str) -> _Node | None:
 
 
 def _main_content(doc: _Node) -> _Node:
-    """`<main>` or role=main, else the longest top-level `<article>`, else `<body>`."""
+    """`<main>` or role=main, else Sphinx's div.body (inside div.document, beside its
+    sidebar), else the longest top-level `<article>`, else `<body>`."""
     for n in doc.elements():
         if n.tag == "main" or n.attrs.get("role", "").lower() == "main":
+            return n
+    for n in doc.elements():
+        if n.tag == "div" and "body" in n.classes() and _inside_class(n, "document"):
             return n
     articles = [n for n in doc.elements() if n.tag == "article" and not _inside(n, "article")]
     if articles:
         return max(articles, key=lambda a: len(fold_spaces(_raw_text(a))))
     return _find(doc, "body") or doc
+
+
+def _inside_class(node: _Node, cls: str) -> bool:
+    p = node.parent
+    while p is not None:
+        if cls in p.classes():
+            return True
+        p = p.parent
+    return False
 
 
 def _inside(node: _Node, tag: str) -> bool:
@@ -632,7 +646,9 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         page_title = fold_spaces(_raw_text(title_node, drop=False)) if title_node is not None else ""
         source = _canonical(doc)
         content = _main_content(doc)
-        walker = _Content(article_headers=content.tag not in ("body", "#document"), deadline=deadline)
+        # The page marks its main content: what the tag rule leaves of it is the content.
+        marked = content.tag not in ("body", "#document")
+        walker = _Content(article_headers=marked, deadline=deadline)
         made = _Events(walker)
         walker.walk(content, made, nested=False)
         # `made` stays alive until the tree is built: walker.links are keyed by id(block),
@@ -644,7 +660,10 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     _release(doc)  # the element tree is read: its memory goes before the sections are made
     del doc, content, title_node
 
-    main = _scored(markup, path, options.timeout_s)
+    # Boilerplate scoring only for a page that does not mark its content: inside a marked
+    # one, trafilatura dropped real docs (changelog items, link lists, code captions, and a
+    # "Cookies" section as a cookie notice); what a <main> holds of furniture, the tag rule drops.
+    main = None if marked else _scored(markup, path, options.timeout_s)
     del markup
     if main is not None:
         kept = [(line, e) for line, e in events if isinstance(e, Heading) or main.covers(_event_text(e))]
