@@ -620,3 +620,17 @@ def test_a_page_marking_its_main_content_is_not_pruned_by_boilerplate_scoring(mo
         assert "Fix the session cookie." in text and "Drop Python 3.6." in text
         assert "Page A" not in text  # the toctree is navigation
     assert "Drop Python" not in all_text(read(f"<html><body>{page}</body></html>"))
+
+
+def test_sphinx_permalink_marks_are_left_out_of_terms_and_captions(tag_rule):
+    tree = read(
+        '<div role="main"><h1>API</h1><dl class="py function"><dt id="pkg.run">run()<a class="headerlink" '
+        'href="#pkg.run">¶</a></dt><dd><p>Runs.</p></dd></dl><div class="literal-block-wrapper">'
+        '<div class="code-block-caption"><span class="caption-text">app.py</span><a class="headerlink" '
+        'href="#id1">¶</a></div><pre>run()</pre></div></div>'
+    )
+    assert "¶" not in all_text(tree)
+    assert tree.root.children[0].blocks[:2] == (
+        ListBlock(items=((Paragraph(r"**run\(\)** — Runs."),),)),
+        Paragraph("app.py"),
+    )

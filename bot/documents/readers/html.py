@@ -222,6 +222,9 @@ def _dropped(node: _Node) -> bool:
         and node.attrs.get("role", "").lower() != "tabpanel"
         or node.attrs.get("aria-hidden") == "true"
         or node.attrs.get("role", "").lower() in _DROP_ROLES
+        # Sphinx's "¶" permalink after a heading, a dt term or a code caption: a mark, no text.
+        or node.tag == "a"
+        and "headerlink" in node.classes()
     ):
         return True
     names = node.attrs.get("class", "")
