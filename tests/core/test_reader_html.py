@@ -634,3 +634,14 @@ def test_sphinx_permalink_marks_are_left_out_of_terms_and_captions(tag_rule):
         ListBlock(items=((Paragraph(r"**run\(\)** — Runs."),),)),
         Paragraph("app.py"),
     )
+
+
+def test_docutils_footnote_asides_are_kept_as_labelled_paragraphs(tag_rule):
+    tree = read(
+        '<div role="main"><h1>Globals</h1><p>Use g<a class="footnote-reference brackets" href="#id3">'
+        '<span class="fn-bracket">[</span>1<span class="fn-bracket">]</span></a>.</p>'
+        '<aside class="footnote-list brackets"><aside class="footnote brackets" id="id3" role="note">'
+        '<span class="label"><span class="fn-bracket">[</span><a href="#id2">1</a><span class="fn-bracket">]'
+        "</span></span><p>g stores data for one request.</p></aside></aside><aside><p>A sidebar.</p></aside></div>"
+    )
+    assert paragraphs(tree.root.children[0])[1:] == ["[1] g stores data for one request."]

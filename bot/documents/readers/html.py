@@ -214,17 +214,16 @@ class _TreeBuilder(HTMLParser):
 
 
 def _dropped(node: _Node) -> bool:
+    role = node.attrs.get("role", "").lower()
     if (
-        node.tag in _DROP
+        (node.tag in _DROP and not _footnotes(node))
         # A tab panel is hidden until its tab is chosen (sphinx-tabs): one of several
         # alternatives, all of them content.
-        or "hidden" in node.attrs
-        and node.attrs.get("role", "").lower() != "tabpanel"
+        or ("hidden" in node.attrs and role != "tabpanel")
         or node.attrs.get("aria-hidden") == "true"
-        or node.attrs.get("role", "").lower() in _DROP_ROLES
+        or role in _DROP_ROLES
         # Sphinx's "¶" permalink after a heading, a dt term or a code caption: a mark, no text.
-        or node.tag == "a"
-        and "headerlink" in node.classes()
+        or (node.tag == "a" and "headerlink" in node.classes())
     ):
         return True
     names = node.attrs.get("class", "")
@@ -232,6 +231,12 @@ def _dropped(node: _Node) -> bool:
         names = f"{names} {node.attrs.get('id', '')}"
     names = names.lower()
     return bool(names.strip()) and not _FURNITURE.isdisjoint(_NAME_PARTS.split(names))
+
+
+def _footnotes(node: _Node) -> bool:
+    """docutils >= 0.18 writes footnotes as `<aside class="footnote">` in an
+    `<aside class="footnote-list">`: content, unlike the sidebars other asides are."""
+    return node.tag == "aside" and any(c in ("footnote", "footnote-list") for c in node.classes())
 
 
 def _content_id(node: _Node) -> bool:
@@ -363,6 +368,8 @@ class _Content:
                 out.append((node.line, Quote(blocks=inner)))
         elif (kind := _admonition_kind(node)) is not None:
             self.admonition(node, kind, out)
+        elif tag == "aside" and "footnote" in node.classes():
+            self.footnote(node, out)
         elif node.attrs.get("role", "").lower() == "tabpanel":
             self.tab_panel(node, out, nested)
         elif tag == "hr":
@@ -467,6 +474,18 @@ class _Content:
         if label:
             out.append((node.line, Paragraph(md=f"**{inline.escape(label)}**")))
         self.walk(node, out, nested)
+
+    def footnote(self, node: _Node, out: list[tuple[int, _Event]]) -> None:
+        """A footnote as one paragraph "[label] text", as the Markdown reader shows them."""
+        label_node = next((n for n in node.elements() if "label" in n.classes()), None)
+        label = ""
+        if label_node is not None:
+            label_node.parent.children.remove(label_node)  # type: ignore[union-attr]
+            label = fold_spaces(_raw_text(label_node)).strip("[]")
+        texts = [b.md for b in self.nested_blocks(node) if isinstance(b, Paragraph)]
+        if texts:
+            lead = inline.escape(f"[{label}]") + " " if label else ""
+            out.append((node.line, Paragraph(md=lead + " ".join(texts))))
 
     def _flush(self, run: list[_Node | _Text], out: list[tuple[int, _Event]]) -> None:
         md = self.inline_md(run)
