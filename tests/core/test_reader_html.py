@@ -434,14 +434,16 @@ def test_a_sphinx_page(trafilatura, monkeypatch):
     tree = read(SPHINX)
     assert tree.title == "Installation"
     sections = {path: s for path, s in walk_sections(tree.root)}
-    assert list(sections) == [(), ("Installation",), ("Installation", "From source")]
-    assert [s.anchor for s in sections.values()] == [None, "installation", "from-source"]
+    source = ("Installation", "From source")
+    assert list(sections) == [(), ("Installation",), source, (*source, "widgetry.build")]
+    assert [s.anchor for s in sections.values()] == [None, "installation", "from-source", "widgetry.build"]
     install = sections[("Installation",)].blocks
     assert install[0] == Paragraph("Install with `pip`:")
     assert install[1] == Code("$ pip install widgetry", lang="console")
     assert install[2] == Admonition(kind="note", title=None, blocks=(Paragraph("Python 3.11 or newer."),))
-    assert sections[("Installation", "From source")].blocks == (
-        ListBlock(items=((Paragraph(r"**build\(*path*\)** — Build the package."),),)),
+    assert sections[(*source, "widgetry.build")].blocks == (
+        Paragraph(r"**build\(*path*\)**"),
+        Paragraph("Build the package."),
     )
     assert "Navigation" not in all_text(tree) and "Widgetry team" not in all_text(tree)
 
@@ -645,3 +647,24 @@ def test_docutils_footnote_asides_are_kept_as_labelled_paragraphs(tag_rule):
         "</span></span><p>g stores data for one request.</p></aside></aside><aside><p>A sidebar.</p></aside></div>"
     )
     assert paragraphs(tree.root.children[0])[1:] == ["[1] g stores data for one request."]
+
+
+API = """<div class="body" role="main"><section id="api"><h1>API</h1><section id="app"><h2>Application</h2>
+<p>The central object.</p><dl class="py class"><dt class="sig sig-object py" id="pkg.App">class pkg.App(name)</dt>
+<dd><p>The application.</p><dl class="py method"><dt class="sig sig-object py" id="pkg.App.route">route(rule)</dt>
+<dd><p>Registers a view.</p></dd></dl><dl class="py attribute"><dt class="sig sig-object py" id="pkg.App.debug">debug</dt>
+<dd><p>Debug mode.</p></dd></dl></dd></dl></section>
+<section id="config"><h2>Config</h2><dl class="py data"><dt class="sig sig-object py" id="DEBUG">DEBUG</dt>
+<dd><p>Turns on debugging.</p></dd></dl><p>Set them in a file.</p></section></section></div>"""
+
+
+def test_sphinx_object_descriptions_are_sections_named_by_their_object(tag_rule):
+    sections = {path: s for path, s in walk_sections(read(API).root)}
+    app = ("API", "Application", "pkg.App")
+    assert [p for p in sections if len(p) > 2] == [app, (*app, "pkg.App.route"), (*app, "pkg.App.debug")]
+    assert sections[app].blocks == (Paragraph(r"**class pkg.App\(name\)**"), Paragraph("The application."))
+    assert sections[(*app, "pkg.App.route")].anchor == "pkg.App.route"
+    assert sections[(*app, "pkg.App.route")].blocks[1] == Paragraph("Registers a view.")
+    # Followed by prose of its section, an entry stays a list item: the prose is not its own.
+    assert paragraphs(sections[("API", "Config")]) == ["Set them in a file."]
+    assert sections[("API", "Config")].blocks[0] == ListBlock(items=((Paragraph("**DEBUG** — Turns on debugging."),),))

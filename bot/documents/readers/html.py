@@ -110,6 +110,12 @@ _ADMONITION_KINDS = (
     "error",
     "seealso",
 )
+# Sphinx object descriptions (`<dl class="py method">`; other domains the same): each one a
+# section named by its object, so a class with 60 members is not one 60,000-character item.
+_OBJECT_TYPES = _words(
+    "class method function attribute data exception property classmethod staticmethod decorator "
+    "decoratormethod module describe object type member macro var enum enumerator struct union"
+)
 _FEED_CHARS = 256 * 1024
 # Elements nested deeper than this are left out (with a note): the tree walk recurses a few
 # frames per level, and Python's recursion limit (1000) must hold at the deepest one. Real
@@ -308,6 +314,8 @@ class _Content:
         self._has_block: dict[int, bool] = {}
         self.pending: list[tuple[str, str]] = []  # links read since the last block was made
         self.links: dict[int, list[tuple[str, str]]] = {}  # id(block) -> its links
+        self.level = 0  # the level of the last heading met: object sections go below it
+        self._objects: dict[int, set[int]] = {}  # id(parent) -> its object descriptions that are sections
 
     def take_links(self, event: _Event) -> None:
         """The links read since the last top-level event belong to this one (a heading's own
@@ -351,13 +359,16 @@ class _Content:
             if nested:
                 out.append((node.line, Paragraph(md=f"**{inline.escape(text)}**")))
             else:
-                out.append((node.line, Heading(_HEADINGS[tag], text, _anchor(node))))
+                self.level = _HEADINGS[tag]
+                out.append((node.line, Heading(self.level, text, _anchor(node))))
         elif tag == "pre":
             code = _raw_text(node).removeprefix("\n").rstrip()
             if code.strip():
                 out.append((node.line, Code(text=_dedent(code), lang=_code_lang(node))))
         elif tag in ("ul", "ol"):
             self.list_block(node, out)
+        elif tag == "dl" and not nested and self.object_section(node):
+            self.object_entry(node, out)
         elif tag == "dl":
             self.definition_list(node, out)
         elif tag == "table":
@@ -422,6 +433,37 @@ class _Content:
             items.append(term_item(term, []))
         if items:
             out.append((node.line, ListBlock(items=tuple(items))))
+
+    def object_section(self, node: _Node) -> bool:
+        parent = node.parent
+        if parent is None:
+            return False
+        known = self._objects.get(id(parent))
+        if known is None:  # once per parent: a page of 10,000 entries stays linear
+            known = self._objects[id(parent)] = _trailing_objects(parent)
+        return id(node) in known
+
+    def object_entry(self, node: _Node, out: list[tuple[int, _Event]]) -> None:
+        """A Sphinx object description as a section one level below the heading it is under,
+        named by the object ("flask.Flask.route"): its signature in bold, then its body,
+        where member descriptions go one level further down."""
+        level = min(self.level + 1, 6)
+        opened = False  # several signatures (overloads) before one body share a section
+        for child in node.children:
+            if not isinstance(child, _Node) or _dropped(child):
+                continue
+            if child.tag == "dt":
+                sig = self.inline_md(child.children)
+                if not opened:
+                    name = child.attrs.get("id") or inline.to_plain(sig)
+                    out.append((child.line, Heading(level, name, child.attrs.get("id"))))
+                    opened = True
+                if sig:
+                    out.append((child.line, Paragraph(md=f"**{sig}**")))
+            elif child.tag == "dd":
+                outer, self.level = self.level, level
+                self.walk(child, out, nested=False)
+                self.level, opened = outer, False
 
     def table(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
         rows: list[tuple[bool, list[_Node]]] = []  # (in thead or all th, cells)
@@ -540,6 +582,30 @@ class _Content:
             if isinstance(c, _Text) or "headerlink" not in c.classes() and "anchor" not in c.classes()
         ]
         return inline.to_plain(self.inline_md(parts)).rstrip(_HEADING_LINK_MARKS).strip()
+
+
+def _is_object(node: _Node) -> bool:
+    """A Sphinx object description: `<dl class="py method">` whose terms have ids."""
+    if node.tag != "dl" or _OBJECT_TYPES.isdisjoint(node.classes()):
+        return False
+    dts = [c for c in node.children if isinstance(c, _Node) and c.tag == "dt"]
+    return bool(dts) and all(dt.attrs.get("id") for dt in dts)
+
+
+def _trailing_objects(parent: _Node) -> set[int]:
+    """ids of the object descriptions at the end of `parent` after which only more of them
+    (or sections) come, as autodoc writes a class's members after its docstring: each can
+    be a section, since nothing after it would fall into that section."""
+    found: set[int] = set()
+    for child in reversed(parent.children):
+        if isinstance(child, _Text):
+            if child.data.strip():
+                break
+        elif _is_object(child):
+            found.add(id(child))
+        elif child.tag != "section":
+            break
+    return found
 
 
 def _tab_label(panel: _Node) -> str:
