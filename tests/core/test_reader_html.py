@@ -668,3 +668,11 @@ def test_sphinx_object_descriptions_are_sections_named_by_their_object(tag_rule)
     # Followed by prose of its section, an entry stays a list item: the prose is not its own.
     assert paragraphs(sections[("API", "Config")]) == ["Set them in a file."]
     assert sections[("API", "Config")].blocks[0] == ListBlock(items=((Paragraph("**DEBUG** — Turns on debugging."),),))
+
+
+def test_an_object_description_before_any_heading_does_not_name_the_page(tag_rule):
+    tree = read(
+        '<html><head><title>Reference</title></head><body><div role="main"><dl class="py function">'
+        '<dt id="pkg.run">run()</dt><dd><p>Runs.</p></dd></dl></div></body></html>'
+    )
+    assert tree.title == "Reference" and tree.root.children[0].heading == "pkg.run"

@@ -447,7 +447,8 @@ class _Content:
         """A Sphinx object description as a section one level below the heading it is under,
         named by the object ("flask.Flask.route"): its signature in bold, then its body,
         where member descriptions go one level further down."""
-        level = min(self.level + 1, 6)
+        # Below level 1 even without a heading before it: an object never names the page.
+        level = min(max(self.level, 1) + 1, 6)
         opened = False  # several signatures (overloads) before one body share a section
         for child in node.children:
             if not isinstance(child, _Node) or _dropped(child):
