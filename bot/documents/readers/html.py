@@ -6,7 +6,8 @@ The stdlib parser builds a small element tree (with the implied end tags browser
 without page furniture (nav, header, footer, aside, forms, scripts, ...); only a page that
 marks none of these is also filtered by trafilatura's boilerplate scoring. Headings h1-h6
 open sections (their `id` is the anchor), and p/div text, lists, `<pre>` code, tables, block
-quotes and admonition boxes become blocks. Inline: strong/b bold, em/i italic, code a code span, the rest text.
+quotes and admonition boxes become blocks. Inline: strong/b bold, em/i italic, code a code
+span, the rest text.
 Text nested more than _MAX_DEPTH elements deep is left out with a note, as Markdown does;
 a page with nothing readable above that depth is refused.
 """
@@ -316,6 +317,7 @@ class _Content:
         self.links: dict[int, list[tuple[str, str]]] = {}  # id(block) -> its links
         self.level = 0  # the level of the last heading met: object sections go below it
         self._objects: dict[int, set[int]] = {}  # id(parent) -> its object descriptions that are sections
+        self._tabs: dict[int, dict[str, str]] = {}  # id(tab set) -> tab label by tab id and by panel id
 
     def take_links(self, event: _Event) -> None:
         """The links read since the last top-level event belong to this one (a heading's own
@@ -513,7 +515,13 @@ class _Content:
     def tab_panel(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
         """A tab's panel led by its label in bold, as the Markdown reader shows content tabs
         (the tab buttons themselves are controls, dropped)."""
-        label = _tab_label(node)
+        labels: dict[str, str] = {}
+        if node.parent is not None:
+            key = id(node.parent)
+            if key not in self._tabs:  # once per tab set: its panels share the lookup
+                self._tabs[key] = _tab_labels(node.parent)
+            labels = self._tabs[key]
+        label = labels.get(node.attrs.get("aria-labelledby", "")) or labels.get(node.attrs.get("id", ""), "")
         if label:
             out.append((node.line, Paragraph(md=f"**{inline.escape(label)}**")))
         self.walk(node, out, nested)
@@ -609,19 +617,18 @@ def _trailing_objects(parent: _Node) -> set[int]:
     return found
 
 
-def _tab_label(panel: _Node) -> str:
-    """The text of the tab that controls `panel` (aria-labelledby / aria-controls), looked
-    for in the tab set around it."""
-    tab_id = panel.attrs.get("aria-labelledby", "")
-    panel_id = panel.attrs.get("id", "")
-    if panel.parent is None or not (tab_id or panel_id):
-        return ""
-    for n in panel.parent.elements():
-        if n.attrs.get("role", "").lower() == "tab" and (
-            tab_id and n.attrs.get("id") == tab_id or panel_id and n.attrs.get("aria-controls") == panel_id
-        ):
-            return fold_spaces(_raw_text(n, drop=False))
-    return ""
+def _tab_labels(tab_set: _Node) -> dict[str, str]:
+    """The labels of the tabs (role="tab") in a tab set, by the tab's id and by the id of
+    the panel it controls (a panel names its tab by aria-labelledby, or a tab its panel by
+    aria-controls)."""
+    labels: dict[str, str] = {}
+    for n in tab_set.elements():
+        if n.attrs.get("role", "").lower() == "tab":
+            label = fold_spaces(_raw_text(n, drop=False))
+            for key in (n.attrs.get("id"), n.attrs.get("aria-controls")):
+                if key:
+                    labels.setdefault(key, label)
+    return labels
 
 
 def _span(cell: _Node) -> int:
