@@ -2,9 +2,11 @@
 
 trafilatura (optional: the `html` extra) scores a page's blocks for boilerplate: comment
 threads, share bars, newsletter boxes, cookie banners and menus that sit inside the page's
-content area, which a tag rule cannot tell from the article. Its own output is flat text
-without anchors, code languages or admonitions, so the HTML reader keeps its own tree and
-only asks here whether a block's text is part of what trafilatura kept.
+content area, which a tag rule cannot tell from the article. Asked only for pages that do
+not mark their main content (readers/html.py): inside a marked one it dropped real docs.
+Its own output is flat text without anchors, code languages or admonitions, so the HTML
+reader keeps its own tree and only asks here whether a block's text is part of what
+trafilatura kept.
 """
 
 from __future__ import annotations

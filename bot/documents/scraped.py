@@ -77,7 +77,9 @@ def find_junk(text: str, markers: Sequence[str]) -> tuple[int, str] | None:
     """(position, marker) of the first junk marker in the second half of `text`, or None.
 
     Page furniture trails the article; a marker early in a document ("Read more about
-    tokens below") is ordinary text and stays.
+    tokens below") is ordinary text and stays. So does one that opens a sentence going on
+    after it ("Read more about coverage."): a marker is furniture standing alone or running
+    into the link text after it ("Read more »", "Continue Reading: news", "Readinggather").
     """
     best: tuple[int, str] | None = None
     half = len(text) // 2
@@ -85,6 +87,15 @@ def find_junk(text: str, markers: Sequence[str]) -> tuple[int, str] | None:
         if not marker:
             continue
         pos = text.find(marker, half)
+        while pos >= 0 and _goes_on(text, pos + len(marker)):
+            pos = text.find(marker, pos + 1)
         if pos >= 0 and (best is None or pos < best[0]):
             best = (pos, marker)
     return best
+
+
+def _goes_on(text: str, end: int) -> bool:
+    """Whether a sentence goes on at `end`: spaces on the same line, then a lowercase word."""
+    rest = text[end : end + 40]
+    words = rest.lstrip(" \t\xa0")
+    return len(words) < len(rest) and words[:1].islower()

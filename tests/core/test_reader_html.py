@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.documents import inline
+from bot.documents.boilerplate import MainText
 from bot.documents.model import (
     Admonition,
     Code,
@@ -433,14 +434,16 @@ def test_a_sphinx_page(trafilatura, monkeypatch):
     tree = read(SPHINX)
     assert tree.title == "Installation"
     sections = {path: s for path, s in walk_sections(tree.root)}
-    assert list(sections) == [(), ("Installation",), ("Installation", "From source")]
-    assert [s.anchor for s in sections.values()] == [None, "installation", "from-source"]
+    source = ("Installation", "From source")
+    assert list(sections) == [(), ("Installation",), source, (*source, "widgetry.build")]
+    assert [s.anchor for s in sections.values()] == [None, "installation", "from-source", "widgetry.build"]
     install = sections[("Installation",)].blocks
     assert install[0] == Paragraph("Install with `pip`:")
     assert install[1] == Code("$ pip install widgetry", lang="console")
     assert install[2] == Admonition(kind="note", title=None, blocks=(Paragraph("Python 3.11 or newer."),))
-    assert sections[("Installation", "From source")].blocks == (
-        ListBlock(items=((Paragraph(r"**build\(*path*\)** — Build the package."),),)),
+    assert sections[(*source, "widgetry.build")].blocks == (
+        Paragraph(r"**build\(*path*\)**"),
+        Paragraph("Build the package."),
     )
     assert "Navigation" not in all_text(tree) and "Widgetry team" not in all_text(tree)
 
@@ -558,3 +561,118 @@ def test_boilerplate_scoring_that_runs_too_long_is_given_up_and_the_page_read_wh
     tree = read("<h1>Steps</h1><p>Unplug the router first.</p>", ReadOptions(timeout_s=0.4))
     assert time.monotonic() - start < 5
     assert tree.title == "Steps" and "Unplug the router first." in all_text(tree)
+
+
+SPHINX_COOKIES = """<html><body><div class="body" role="main">
+<section id="sessions"><h1>Sessions</h1><p>Sessions sign a cookie.</p>
+<section id="cookies"><h2>Cookies<a class="headerlink" href="#cookies">¶</a></h2>
+<p>Read cookies from the request.</p></section>
+<div class="section" id="set-cookie-options"><h2>Set-Cookie options</h2><p>Mark them secure.</p></div>
+<dl class="py attribute"><dt class="sig sig-object py" id="SESSION_COOKIE_NAME">SESSION_COOKIE_NAME</dt>
+<dd><p>The name of the session cookie.</p></dd></dl>
+<dl class="py method"><dt class="sig sig-object py" id="flask.Response.set_cookie">set_cookie(key)</dt>
+<dd><p>Sets a cookie.</p></dd></dl>
+<div class="cookie-consent"><p>We use cookies. Accept all</p></div>
+<div id="cookie-banner"><p>Allow tracking?</p></div>
+</section></div></body></html>"""
+
+
+def test_ids_made_from_content_are_not_furniture_words(tag_rule):
+    text = all_text(read(SPHINX_COOKIES))
+    kept = "Read cookies from|Set-Cookie options|Mark them secure|SESSION_COOKIE_NAME|session cookie|set_cookie|Sets a"
+    assert [phrase for phrase in kept.split("|") if phrase not in text] == []
+    assert "We use cookies" not in text and "Allow tracking" not in text  # real banners still go
+
+
+SPHINX_TABS = """<html><body><div class="body" role="main"><h1>Run</h1><p>Set the port first.</p>
+<div class="sphinx-tabs docutils container"><div aria-label="Tabbed content" role="tablist">
+<button aria-controls="panel-0-0" class="sphinx-tabs-tab" id="tab-0-0" role="tab">Bash</button>
+<button aria-controls="panel-0-1" class="sphinx-tabs-tab" id="tab-0-1" role="tab">Fish</button></div>
+<div aria-labelledby="tab-0-0" class="sphinx-tabs-panel" id="panel-0-0" role="tabpanel"><pre>export PORT=1</pre></div>
+<div aria-labelledby="tab-0-1" class="sphinx-tabs-panel" hidden="true" id="panel-0-1" role="tabpanel">
+<pre>set -x PORT 1</pre></div></div>
+<div hidden><p>Still hidden.</p></div></div></body></html>"""
+
+
+def test_tab_panels_are_kept_each_led_by_its_label(tag_rule):
+    assert read(SPHINX_TABS).root.children[0].blocks == (
+        Paragraph("Set the port first."),
+        Paragraph("**Bash**"),
+        Code("export PORT=1"),
+        Paragraph("**Fish**"),
+        Code("set -x PORT 1"),
+    )
+
+
+def test_read_more_opening_a_sentence_does_not_cut_the_page(tag_rule):
+    body = "".join(f"<p>Paragraph {i} of the guide, with enough words in it.</p>\n" for i in range(6))
+    tree = read(f"<h1>Contributing</h1>{body}<p>Read more about coverage.</p><h2>Docs</h2><p>Build them.</p>")
+    assert "Read more about coverage." in all_text(tree) and "Build them." in all_text(tree)
+    assert tree.notes == ()
+
+
+def test_a_page_marking_its_main_content_is_not_pruned_by_boilerplate_scoring(monkeypatch):
+    # Scoring that keeps only the first paragraph: inside a marked main element it is not asked.
+    monkeypatch.setattr(html_reader, "main_text", lambda markup, path: MainText("Changes in this release."))
+    items = "<ul><li>Fix the session cookie.</li><li>Drop Python 3.6.</li></ul>"
+    page = f"<h1>Changes</h1><p>Changes in this release.</p>{items}"
+    toc = '<div class="toctree-wrapper compound"><ul><li><a href="a.html">Page A</a></li></ul></div>'
+    for marked in (f"<main>{page}{toc}</main>", f'<div class="document"><div class="body">{page}{toc}</div></div>'):
+        text = all_text(read(f"<html><body>{marked}</body></html>"))
+        assert "Fix the session cookie." in text and "Drop Python 3.6." in text
+        assert "Page A" not in text  # the toctree is navigation
+    assert "Drop Python" not in all_text(read(f"<html><body>{page}</body></html>"))
+
+
+def test_sphinx_permalink_marks_are_left_out_of_terms_and_captions(tag_rule):
+    tree = read(
+        '<div role="main"><h1>API</h1><dl class="py function"><dt id="pkg.run">run()<a class="headerlink" '
+        'href="#pkg.run">¶</a></dt><dd><p>Runs.</p></dd></dl><div class="literal-block-wrapper">'
+        '<div class="code-block-caption"><span class="caption-text">app.py</span><a class="headerlink" '
+        'href="#id1">¶</a></div><pre>run()</pre></div></div>'
+    )
+    assert "¶" not in all_text(tree)
+    assert tree.root.children[0].blocks[:2] == (
+        ListBlock(items=((Paragraph(r"**run\(\)** — Runs."),),)),
+        Paragraph("app.py"),
+    )
+
+
+def test_docutils_footnote_asides_are_kept_as_labelled_paragraphs(tag_rule):
+    tree = read(
+        '<div role="main"><h1>Globals</h1><p>Use g<a class="footnote-reference brackets" href="#id3">'
+        '<span class="fn-bracket">[</span>1<span class="fn-bracket">]</span></a>.</p>'
+        '<aside class="footnote-list brackets"><aside class="footnote brackets" id="id3" role="note">'
+        '<span class="label"><span class="fn-bracket">[</span><a href="#id2">1</a><span class="fn-bracket">]'
+        "</span></span><p>g stores data for one request.</p></aside></aside><aside><p>A sidebar.</p></aside></div>"
+    )
+    assert paragraphs(tree.root.children[0])[1:] == ["[1] g stores data for one request."]
+
+
+API = """<div class="body" role="main"><section id="api"><h1>API</h1><section id="app"><h2>Application</h2>
+<p>The central object.</p><dl class="py class"><dt class="sig sig-object py" id="pkg.App">class pkg.App(name)</dt>
+<dd><p>The application.</p><dl class="py method"><dt class="sig sig-object py" id="pkg.App.route">route(rule)</dt>
+<dd><p>Registers a view.</p></dd></dl><dl class="py attribute"><dt class="sig sig-object py" id="pkg.App.debug">debug</dt>
+<dd><p>Debug mode.</p></dd></dl></dd></dl></section>
+<section id="config"><h2>Config</h2><dl class="py data"><dt class="sig sig-object py" id="DEBUG">DEBUG</dt>
+<dd><p>Turns on debugging.</p></dd></dl><p>Set them in a file.</p></section></section></div>"""
+
+
+def test_sphinx_object_descriptions_are_sections_named_by_their_object(tag_rule):
+    sections = {path: s for path, s in walk_sections(read(API).root)}
+    app = ("API", "Application", "pkg.App")
+    assert [p for p in sections if len(p) > 2] == [app, (*app, "pkg.App.route"), (*app, "pkg.App.debug")]
+    assert sections[app].blocks == (Paragraph(r"**class pkg.App\(name\)**"), Paragraph("The application."))
+    assert sections[(*app, "pkg.App.route")].anchor == "pkg.App.route"
+    assert sections[(*app, "pkg.App.route")].blocks[1] == Paragraph("Registers a view.")
+    # Followed by prose of its section, an entry stays a list item: the prose is not its own.
+    assert paragraphs(sections[("API", "Config")]) == ["Set them in a file."]
+    assert sections[("API", "Config")].blocks[0] == ListBlock(items=((Paragraph("**DEBUG** — Turns on debugging."),),))
+
+
+def test_an_object_description_before_any_heading_does_not_name_the_page(tag_rule):
+    tree = read(
+        '<html><head><title>Reference</title></head><body><div role="main"><dl class="py function">'
+        '<dt id="pkg.run">run()</dt><dd><p>Runs.</p></dd></dl></div></body></html>'
+    )
+    assert tree.title == "Reference" and tree.root.children[0].heading == "pkg.run"

@@ -170,3 +170,10 @@ def test_utf16_and_utf32_text_with_a_byte_order_mark_reads(encoding):
     assert plain(tree) == ["The café opens at nine and closes at five."]
     with pytest.raises(KnowledgeError, match="empty"):
         read("e.txt", " \n".encode("utf-16"), DEFAULTS)
+
+
+def test_a_junk_marker_opening_a_sentence_is_prose_not_furniture():
+    body = "\n\n".join(f"Paragraph {i} says something about the subject." for i in range(1, 9))
+    tree = read_str(f"Title\n\n{body}\n\nRead more about coverage.\n\nThe last word.\n\nRead more\n\nAds.")
+    assert plain(tree)[-2:] == ["Read more about coverage.", "The last word."]
+    assert tree.notes == ("cut page junk from line 23 ('Read more')",)

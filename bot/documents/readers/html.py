@@ -2,10 +2,12 @@
 
 The stdlib parser builds a small element tree (with the implied end tags browsers add for
 `<p>`, `<li>`, table cells); from it only the main content is read: `<main>` (or
-`role="main"`), else the longest `<article>`, else `<body>`, always without page furniture
-(nav, header, footer, aside, forms, scripts, ...). Headings h1-h6 open sections (their `id`
-is the anchor), and p/div text, lists, `<pre>` code, tables, block quotes and admonition
-boxes become blocks. Inline: strong/b bold, em/i italic, code a code span, the rest text.
+`role="main"`), else Sphinx's div.body, else the longest `<article>`, else `<body>`, always
+without page furniture (nav, header, footer, aside, forms, scripts, ...); only a page that
+marks none of these is also filtered by trafilatura's boilerplate scoring. Headings h1-h6
+open sections (their `id` is the anchor), and p/div text, lists, `<pre>` code, tables, block
+quotes and admonition boxes become blocks. Inline: strong/b bold, em/i italic, code a code
+span, the rest text.
 Text nested more than _MAX_DEPTH elements deep is left out with a note, as Markdown does;
 a page with nothing readable above that depth is refused.
 """
@@ -61,9 +63,13 @@ _DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary",
 _FURNITURE = _words(
     "comment comments cookie cookies consent share sharing social related newsletter "
     "subscribe sidebar breadcrumb breadcrumbs advert advertisement ad ads promo "
-    "footer menu navbar navigation masthead colophon widget skip meta toc"
-)
+    "footer menu navbar navigation masthead colophon widget skip meta toc toctree"
+)  # toctree: Sphinx's list of the pages below, navigation (the RST reader drops it too)
 _NAME_PARTS = re.compile(r"[\s_-]+")
+# Elements whose id a documentation generator makes from their content (Sphinx: a section's
+# from its heading, a dt's from the API name it documents): "cookies", "set-cookie-options",
+# "flask.Response.set_cookie" name the topic, not a banner, so only their classes count.
+_CONTENT_ID_TAGS = _words("section article h1 h2 h3 h4 h5 h6 dl dt dd li p span a code table figure")
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 # Elements that end a run of inline text; anything else is read as inline.
 _BLOCKS = _words(
@@ -105,6 +111,12 @@ _ADMONITION_KINDS = (
     "error",
     "seealso",
 )
+# Sphinx object descriptions (`<dl class="py method">`; other domains the same): each one a
+# section named by its object, so a class with 60 members is not one 60,000-character item.
+_OBJECT_TYPES = _words(
+    "class method function attribute data exception property classmethod staticmethod decorator "
+    "decoratormethod module describe object type member macro var enum enumerator struct union"
+)
 _FEED_CHARS = 256 * 1024
 # Elements nested deeper than this are left out (with a note): the tree walk recurses a few
 # frames per level, and Python's recursion limit (1000) must hold at the deepest one. Real
@@ -121,7 +133,7 @@ _HEADING_LINK_MARKS = "¶#§🔗\uf0c1 "
 _UNREAD = _words("script style template svg math noscript")
 _NO_ATTRS: dict[str, str] = {}  # shared by every element without attributes (never changed)
 # The attributes the reader looks at; the rest (style, title, data-*, ...) are not kept.
-_READ_ATTRS = _words("class id name href role hidden aria-hidden start colspan rel")
+_READ_ATTRS = _words("class id name href role hidden aria-hidden aria-labelledby aria-controls start colspan rel")
 
 
 @dataclass(eq=False, slots=True)  # slots: a page makes a node per element and per text run
@@ -209,15 +221,36 @@ class _TreeBuilder(HTMLParser):
 
 
 def _dropped(node: _Node) -> bool:
+    role = node.attrs.get("role", "").lower()
     if (
-        node.tag in _DROP
-        or "hidden" in node.attrs
+        (node.tag in _DROP and not _footnotes(node))
+        # A tab panel is hidden until its tab is chosen (sphinx-tabs): one of several
+        # alternatives, all of them content.
+        or ("hidden" in node.attrs and role != "tabpanel")
         or node.attrs.get("aria-hidden") == "true"
-        or node.attrs.get("role", "").lower() in _DROP_ROLES
+        or role in _DROP_ROLES
+        # Sphinx's "¶" permalink after a heading, a dt term or a code caption: a mark, no text.
+        or (node.tag == "a" and "headerlink" in node.classes())
     ):
         return True
-    names = f"{node.attrs.get('class', '')} {node.attrs.get('id', '')}".lower()
+    names = node.attrs.get("class", "")
+    if not _content_id(node):
+        names = f"{names} {node.attrs.get('id', '')}"
+    names = names.lower()
     return bool(names.strip()) and not _FURNITURE.isdisjoint(_NAME_PARTS.split(names))
+
+
+def _footnotes(node: _Node) -> bool:
+    """docutils >= 0.18 writes footnotes as `<aside class="footnote">` in an
+    `<aside class="footnote-list">`: content, unlike the sidebars other asides are."""
+    return node.tag == "aside" and any(c in ("footnote", "footnote-list") for c in node.classes())
+
+
+def _content_id(node: _Node) -> bool:
+    """Whether the element's id names its content rather than its role on the page: the id
+    of a section, heading or definition (docutils' older `<div class="section">` too), or
+    a dotted API name."""
+    return node.tag in _CONTENT_ID_TAGS or "section" in node.classes() or "." in node.attrs.get("id", "")
 
 
 def _raw_text(node: _Node, drop: bool = True) -> str:
@@ -238,14 +271,27 @@ def _find(node: _Node, tag: str) -> _Node | None:
 
 
 def _main_content(doc: _Node) -> _Node:
-    """`<main>` or role=main, else the longest top-level `<article>`, else `<body>`."""
+    """`<main>` or role=main, else Sphinx's div.body (inside div.document, beside its
+    sidebar), else the longest top-level `<article>`, else `<body>`."""
     for n in doc.elements():
         if n.tag == "main" or n.attrs.get("role", "").lower() == "main":
+            return n
+    for n in doc.elements():
+        if n.tag == "div" and "body" in n.classes() and _inside_class(n, "document"):
             return n
     articles = [n for n in doc.elements() if n.tag == "article" and not _inside(n, "article")]
     if articles:
         return max(articles, key=lambda a: len(fold_spaces(_raw_text(a))))
     return _find(doc, "body") or doc
+
+
+def _inside_class(node: _Node, cls: str) -> bool:
+    p = node.parent
+    while p is not None:
+        if cls in p.classes():
+            return True
+        p = p.parent
+    return False
 
 
 def _inside(node: _Node, tag: str) -> bool:
@@ -269,6 +315,9 @@ class _Content:
         self._has_block: dict[int, bool] = {}
         self.pending: list[tuple[str, str]] = []  # links read since the last block was made
         self.links: dict[int, list[tuple[str, str]]] = {}  # id(block) -> its links
+        self.level = 0  # the level of the last heading met: object sections go below it
+        self._objects: dict[int, set[int]] = {}  # id(parent) -> its object descriptions that are sections
+        self._tabs: dict[int, dict[str, str]] = {}  # id(tab set) -> tab label by tab id and by panel id
 
     def take_links(self, event: _Event) -> None:
         """The links read since the last top-level event belong to this one (a heading's own
@@ -312,13 +361,16 @@ class _Content:
             if nested:
                 out.append((node.line, Paragraph(md=f"**{inline.escape(text)}**")))
             else:
-                out.append((node.line, Heading(_HEADINGS[tag], text, _anchor(node))))
+                self.level = _HEADINGS[tag]
+                out.append((node.line, Heading(self.level, text, _anchor(node))))
         elif tag == "pre":
             code = _raw_text(node).removeprefix("\n").rstrip()
             if code.strip():
                 out.append((node.line, Code(text=_dedent(code), lang=_code_lang(node))))
         elif tag in ("ul", "ol"):
             self.list_block(node, out)
+        elif tag == "dl" and not nested and self.object_section(node):
+            self.object_entry(node, out)
         elif tag == "dl":
             self.definition_list(node, out)
         elif tag == "table":
@@ -329,6 +381,10 @@ class _Content:
                 out.append((node.line, Quote(blocks=inner)))
         elif (kind := _admonition_kind(node)) is not None:
             self.admonition(node, kind, out)
+        elif tag == "aside" and "footnote" in node.classes():
+            self.footnote(node, out)
+        elif node.attrs.get("role", "").lower() == "tabpanel":
+            self.tab_panel(node, out, nested)
         elif tag == "hr":
             return
         else:
@@ -380,6 +436,38 @@ class _Content:
         if items:
             out.append((node.line, ListBlock(items=tuple(items))))
 
+    def object_section(self, node: _Node) -> bool:
+        parent = node.parent
+        if parent is None:
+            return False
+        known = self._objects.get(id(parent))
+        if known is None:  # once per parent: a page of 10,000 entries stays linear
+            known = self._objects[id(parent)] = _trailing_objects(parent)
+        return id(node) in known
+
+    def object_entry(self, node: _Node, out: list[tuple[int, _Event]]) -> None:
+        """A Sphinx object description as a section one level below the heading it is under,
+        named by the object ("flask.Flask.route"): its signature in bold, then its body,
+        where member descriptions go one level further down."""
+        # Below level 1 even without a heading before it: an object never names the page.
+        level = min(max(self.level, 1) + 1, 6)
+        opened = False  # several signatures (overloads) before one body share a section
+        for child in node.children:
+            if not isinstance(child, _Node) or _dropped(child):
+                continue
+            if child.tag == "dt":
+                sig = self.inline_md(child.children)
+                if not opened:
+                    name = child.attrs.get("id") or inline.to_plain(sig)
+                    out.append((child.line, Heading(level, name, child.attrs.get("id"))))
+                    opened = True
+                if sig:
+                    out.append((child.line, Paragraph(md=f"**{sig}**")))
+            elif child.tag == "dd":
+                outer, self.level = self.level, level
+                self.walk(child, out, nested=False)
+                self.level, opened = outer, False
+
     def table(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
         rows: list[tuple[bool, list[_Node]]] = []  # (in thead or all th, cells)
         for tr in (n for n in node.elements() if n.tag == "tr"):
@@ -423,6 +511,32 @@ class _Content:
         blocks = self.nested_blocks(node)
         if blocks or title:
             out.append((node.line, Admonition(kind=kind, title=title, blocks=blocks)))
+
+    def tab_panel(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
+        """A tab's panel led by its label in bold, as the Markdown reader shows content tabs
+        (the tab buttons themselves are controls, dropped)."""
+        labels: dict[str, str] = {}
+        if node.parent is not None:
+            key = id(node.parent)
+            if key not in self._tabs:  # once per tab set: its panels share the lookup
+                self._tabs[key] = _tab_labels(node.parent)
+            labels = self._tabs[key]
+        label = labels.get(node.attrs.get("aria-labelledby", "")) or labels.get(node.attrs.get("id", ""), "")
+        if label:
+            out.append((node.line, Paragraph(md=f"**{inline.escape(label)}**")))
+        self.walk(node, out, nested)
+
+    def footnote(self, node: _Node, out: list[tuple[int, _Event]]) -> None:
+        """A footnote as one paragraph "[label] text", as the Markdown reader shows them."""
+        label_node = next((n for n in node.elements() if "label" in n.classes()), None)
+        label = ""
+        if label_node is not None:
+            label_node.parent.children.remove(label_node)  # type: ignore[union-attr]
+            label = fold_spaces(_raw_text(label_node)).strip("[]")
+        texts = [b.md for b in self.nested_blocks(node) if isinstance(b, Paragraph)]
+        if texts:
+            lead = inline.escape(f"[{label}]") + " " if label else ""
+            out.append((node.line, Paragraph(md=lead + " ".join(texts))))
 
     def _flush(self, run: list[_Node | _Text], out: list[tuple[int, _Event]]) -> None:
         md = self.inline_md(run)
@@ -477,6 +591,44 @@ class _Content:
             if isinstance(c, _Text) or "headerlink" not in c.classes() and "anchor" not in c.classes()
         ]
         return inline.to_plain(self.inline_md(parts)).rstrip(_HEADING_LINK_MARKS).strip()
+
+
+def _is_object(node: _Node) -> bool:
+    """A Sphinx object description: `<dl class="py method">` whose terms have ids."""
+    if node.tag != "dl" or _OBJECT_TYPES.isdisjoint(node.classes()):
+        return False
+    dts = [c for c in node.children if isinstance(c, _Node) and c.tag == "dt"]
+    return bool(dts) and all(dt.attrs.get("id") for dt in dts)
+
+
+def _trailing_objects(parent: _Node) -> set[int]:
+    """ids of the object descriptions at the end of `parent` after which only more of them
+    (or sections) come, as autodoc writes a class's members after its docstring: each can
+    be a section, since nothing after it would fall into that section."""
+    found: set[int] = set()
+    for child in reversed(parent.children):
+        if isinstance(child, _Text):
+            if child.data.strip():
+                break
+        elif _is_object(child):
+            found.add(id(child))
+        elif child.tag != "section":
+            break
+    return found
+
+
+def _tab_labels(tab_set: _Node) -> dict[str, str]:
+    """The labels of the tabs (role="tab") in a tab set, by the tab's id and by the id of
+    the panel it controls (a panel names its tab by aria-labelledby, or a tab its panel by
+    aria-controls)."""
+    labels: dict[str, str] = {}
+    for n in tab_set.elements():
+        if n.attrs.get("role", "").lower() == "tab":
+            label = fold_spaces(_raw_text(n, drop=False))
+            for key in (n.attrs.get("id"), n.attrs.get("aria-controls")):
+                if key:
+                    labels.setdefault(key, label)
+    return labels
 
 
 def _span(cell: _Node) -> int:
@@ -590,7 +742,9 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         page_title = fold_spaces(_raw_text(title_node, drop=False)) if title_node is not None else ""
         source = _canonical(doc)
         content = _main_content(doc)
-        walker = _Content(article_headers=content.tag not in ("body", "#document"), deadline=deadline)
+        # The page marks its main content: what the tag rule leaves of it is the content.
+        marked = content.tag not in ("body", "#document")
+        walker = _Content(article_headers=marked, deadline=deadline)
         made = _Events(walker)
         walker.walk(content, made, nested=False)
         # `made` stays alive until the tree is built: walker.links are keyed by id(block),
@@ -602,7 +756,10 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     _release(doc)  # the element tree is read: its memory goes before the sections are made
     del doc, content, title_node
 
-    main = _scored(markup, path, options.timeout_s)
+    # Boilerplate scoring only for a page that does not mark its content: inside a marked
+    # one, trafilatura dropped real docs (changelog items, link lists, code captions, and a
+    # "Cookies" section as a cookie notice); what a <main> holds of furniture, the tag rule drops.
+    main = None if marked else _scored(markup, path, options.timeout_s)
     del markup
     if main is not None:
         kept = [(line, e) for line, e in events if isinstance(e, Heading) or main.covers(_event_text(e))]
