@@ -804,7 +804,6 @@ def test_myst_colon_fence_options_as_a_yaml_block_are_no_text() -> None:
         "{code-cell} ipython3\nprint(1)",
         "{eval-rst}\n.. note:: RST, shown as written",
         "{code-block} jinja\n{% raw %}\n{% if user %}Hello {{ user }}{% endif %}",  # template tags are code
-        "{highlight-me} text\nA directive no table names: kept as code.",
     ],
 )
 @pytest.mark.parametrize("lead", ["See {ref}`x`.", "Plain text."])
@@ -815,6 +814,15 @@ def test_a_myst_colon_fence_of_code_reads_as_its_backtick_form(body: str, lead: 
     backtick = read(f"# T\n\n{lead}\n\n```{body}\n```\n\nAfter.\n")
     assert tree_blocks(colon) == tree_blocks(backtick)
     assert any(isinstance(b, Code) for b in tree_blocks(colon))
+
+
+@pytest.mark.parametrize("name", ["{div} note-box", "{prf:theorem} Pythagoras", "{highlight-me} text"])
+def test_a_colon_fence_no_table_names_is_prose(name: str) -> None:
+    """MyST recommends colon fences for directives whose body is Markdown: an unknown name
+    (`:::{div}`, sphinx-proof's `:::{prf:theorem}`) reads as prose, not as a code block."""
+    blocks = tree_blocks(read(f"# T\n\n:::{name}\nSome **bold** prose.\n:::\n"))
+    assert not any(isinstance(b, Code) for b in blocks)
+    assert "Some **bold** prose." in str(blocks)
 
 
 def test_a_myst_colon_fence_of_code_inside_a_box_or_a_list_is_code() -> None:

@@ -651,10 +651,17 @@ def _is_directive(name: str) -> bool:
     )
 
 
+# Colon fences whose body is code (or raw input), kept as written. MyST recommends colon
+# fences for directives whose body is Markdown, so an unknown name (`:::{div}`,
+# `:::{prf:theorem}`) stays prose, unlike an unknown backtick fence.
+_COLON_VERBATIM = frozenset({"code", "code-cell", "literalinclude", "math", "mermaid", "graphviz", "raw", "eval-rst"})
+
+
 def _keeps_code(name: str) -> bool:
-    """Whether a directive fence's body is kept as written (code, or dropped whole), not
-    parsed as Markdown: the pre-pass and the parser both ask, for a `:::{name}` fence."""
-    return not _reads_as_text(name)
+    """Whether a `:::{name}` colon fence's body is kept as written (code, or dropped whole),
+    not parsed as Markdown: the pre-pass and the parser both ask."""
+    known = name in sphinx.CODE_DIRECTIVES or name in sphinx.DROP_DIRECTIVES or name in _COLON_VERBATIM
+    return known and not _reads_as_text(name)
 
 
 def _reads_as_text(name: str) -> bool:
