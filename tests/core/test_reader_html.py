@@ -611,17 +611,37 @@ def test_read_more_opening_a_sentence_does_not_cut_the_page(tag_rule):
     assert tree.notes == ()
 
 
-def test_a_page_marking_its_main_content_is_not_pruned_by_boilerplate_scoring(monkeypatch):
-    # Scoring that keeps only the first paragraph: inside a marked main element it is not asked.
+def test_a_docs_page_marking_its_main_content_is_not_pruned_by_boilerplate_scoring(monkeypatch):
+    # Scoring that keeps only the first paragraph: inside a docs generator's marked main
+    # element it is not asked; a blog's <main> or an unmarked page still is.
     monkeypatch.setattr(html_reader, "main_text", lambda markup, path: MainText("Changes in this release."))
     items = "<ul><li>Fix the session cookie.</li><li>Drop Python 3.6.</li></ul>"
     page = f"<h1>Changes</h1><p>Changes in this release.</p>{items}"
     toc = '<div class="toctree-wrapper compound"><ul><li><a href="a.html">Page A</a></li></ul></div>'
-    for marked in (f"<main>{page}{toc}</main>", f'<div class="document"><div class="body">{page}{toc}</div></div>'):
-        text = all_text(read(f"<html><body>{marked}</body></html>"))
+    meta = '<head><meta name="generator" content="mkdocs-1.6.1, mkdocs-material-9.5"></head>'
+    for marked in (
+        f"{meta}<body><main>{page}{toc}</main>",
+        f'<body><div class="document"><div class="body">{page}{toc}</div></div>',
+    ):
+        text = all_text(read(f"<html>{marked}</body></html>"))
         assert "Fix the session cookie." in text and "Drop Python 3.6." in text
         assert "Page A" not in text  # the toctree is navigation
     assert "Drop Python" not in all_text(read(f"<html><body>{page}</body></html>"))
+    assert "Drop Python" not in all_text(read(f"<html><body><main>{page}</main></body></html>"))
+
+
+def test_a_blog_article_still_loses_comments_and_related_links(monkeypatch):
+    """Furniture whose names the tag rule does not know (Jetpack's jp-relatedposts, a
+    `<section id="comments">` headed "2 Comments") goes by boilerplate scoring, <article> or not."""
+    post = "<h1>Trip</h1><p>We walked along the river for a whole day in the sun.</p>"
+    monkeypatch.setattr(html_reader, "main_text", lambda markup, path: MainText("Trip. We walked along the river for a whole day in the sun."))
+    extra = (
+        '<div class="jp-relatedposts"><a href="/x">Another trip report</a></div>'
+        '<section id="comments"><h2>2 Comments</h2><p>Bob: great post, thanks for sharing it.</p></section>'
+    )
+    for wrap in ("article", "main"):
+        text = all_text(read(f"<html><body><{wrap}>{post}{extra}</{wrap}></body></html>"))
+        assert "whole day" in text and "Bob" not in text and "Another trip" not in text
 
 
 def test_sphinx_permalink_marks_are_left_out_of_terms_and_captions(tag_rule):

@@ -69,7 +69,15 @@ _NAME_PARTS = re.compile(r"[\s_-]+")
 # Elements whose id a documentation generator makes from their content (Sphinx: a section's
 # from its heading, a dt's from the API name it documents): "cookies", "set-cookie-options",
 # "flask.Response.set_cookie" name the topic, not a banner, so only their classes count.
-_CONTENT_ID_TAGS = _words("section article h1 h2 h3 h4 h5 h6 dl dt dd li p span a code table figure")
+_DEFINITION_TAGS = _words("dl dt dd")
+_HEADING_TAGS = _words("h1 h2 h3 h4 h5 h6")
+_SLUG = re.compile(r"[^a-z0-9]+")
+# A documentation generator's page: its main content is trusted whole (see read()).
+_META_GENERATOR = re.compile(r"<meta\s[^>]{0,300}?generator[^>]{0,300}>", re.I)
+_HEAD_CHARS = 50_000  # where a page's <meta> tags are looked for
+_DOCS_GENERATOR = re.compile(
+    r"sphinx|mkdocs|docusaurus|vitepress|vuepress|docfx|pkgdown|doxygen|jupyter.?book|gitbook|mdbook|antora", re.I
+)
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 # Elements that end a run of inline text; anything else is read as inline.
 _BLOCKS = _words(
@@ -233,9 +241,13 @@ def _dropped(node: _Node) -> bool:
         or (node.tag == "a" and "headerlink" in node.classes())
     ):
         return True
-    names = node.attrs.get("class", "")
-    if not _content_id(node):
-        names = f"{names} {node.attrs.get('id', '')}"
+    if _furniture_names(node.attrs.get("class", "")):
+        return True
+    # An id is asked about only when it names furniture: _content_id may look into the element.
+    return _furniture_names(node.attrs.get("id", "")) and not _content_id(node)
+
+
+def _furniture_names(names: str) -> bool:
     names = names.lower()
     return bool(names.strip()) and not _FURNITURE.isdisjoint(_NAME_PARTS.split(names))
 
@@ -247,10 +259,34 @@ def _footnotes(node: _Node) -> bool:
 
 
 def _content_id(node: _Node) -> bool:
-    """Whether the element's id names its content rather than its role on the page: the id
-    of a section, heading or definition (docutils' older `<div class="section">` too), or
-    a dotted API name."""
-    return node.tag in _CONTENT_ID_TAGS or "section" in node.classes() or "." in node.attrs.get("id", "")
+    """Whether the element's id names its content rather than its role on the page: a
+    definition's (Sphinx's `<dt id="SESSION_COOKIE_NAME">`), a dotted API name, or a section's
+    or heading's id made from its own heading ("Set-Cookie options" -> set-cookie-options).
+    A news page's `<section id="comments">` under "3 Comments" is no such id."""
+    ident = node.attrs.get("id", "")
+    if not ident or node.tag in _DEFINITION_TAGS or "." in ident:
+        return True
+    if node.tag in _HEADING_TAGS:
+        heading: _Node | None = node
+    elif node.tag == "section" or "section" in node.classes():
+        heading = next((n for n in node.elements() if n.tag in _HEADING_TAGS), None)
+    else:
+        return False
+    if heading is None:
+        return False
+    slug = _SLUG.sub("-", fold_spaces(_raw_text(heading, drop=False)).lower()).strip("-")
+    # Sphinx numbers a repeated id ("cookies-1").
+    return bool(slug) and re.sub(r"-\d+$", "", ident.lower()) in (slug, re.sub(r"-\d+$", "", slug))
+
+
+def _docs_generator(markup: str, doc: _Node) -> bool:
+    """Whether a documentation generator made the page (its <meta name="generator"> in the
+    head, which the tree leaves out, or Sphinx's div.document): such a page's marked main
+    content is the docs, whole."""
+    for tag in _META_GENERATOR.finditer(markup, 0, min(len(markup), _HEAD_CHARS)):
+        if _DOCS_GENERATOR.search(tag.group(0)):
+            return True
+    return any(n.tag == "div" and "document" in n.classes() for n in doc.elements())
 
 
 def _raw_text(node: _Node, drop: bool = True) -> str:
@@ -744,6 +780,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         content = _main_content(doc)
         # The page marks its main content: what the tag rule leaves of it is the content.
         marked = content.tag not in ("body", "#document")
+        docs = _docs_generator(markup, doc)
         walker = _Content(article_headers=marked, deadline=deadline)
         made = _Events(walker)
         walker.walk(content, made, nested=False)
@@ -756,10 +793,11 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     _release(doc)  # the element tree is read: its memory goes before the sections are made
     del doc, content, title_node
 
-    # Boilerplate scoring only for a page that does not mark its content: inside a marked
-    # one, trafilatura dropped real docs (changelog items, link lists, code captions, and a
-    # "Cookies" section as a cookie notice); what a <main> holds of furniture, the tag rule drops.
-    main = None if marked else _scored(markup, path, options.timeout_s)
+    # Boilerplate scoring unless a docs generator's page marks its content: inside that,
+    # trafilatura dropped real docs (changelog items, link lists, code captions, and a
+    # "Cookies" section as a cookie notice). A blog's <article> or <main> is still scored:
+    # its comments and related links carry no furniture words the tag rule knows.
+    main = None if marked and docs else _scored(markup, path, options.timeout_s)
     del markup
     if main is not None:
         kept = [(line, e) for line, e in events if isinstance(e, Heading) or main.covers(_event_text(e))]
