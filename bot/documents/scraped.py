@@ -94,8 +94,19 @@ def find_junk(text: str, markers: Sequence[str]) -> tuple[int, str] | None:
     return best
 
 
+# Words after a marker that make it a teaser, not a sentence ("Read more stories like this",
+# "Read more from Jane Doe", "Share this article on ...").
+_TEASER_WORDS = frozenset("from stories articles article posts post news on like at here by below".split())
+_SENTENCE_END = ".!?"
+
+
 def _goes_on(text: str, end: int) -> bool:
-    """Whether a sentence goes on at `end`: spaces on the same line, then a lowercase word."""
-    rest = text[end : end + 40]
-    words = rest.lstrip(" \t\xa0")
-    return len(words) < len(rest) and words[:1].islower()
+    """Whether a sentence goes on at `end`: spaces on the same line, a lowercase word that is
+    no teaser's, and the line ends as a sentence does ("Read more about coverage.")."""
+    stop = text.find("\n", end, end + 300)
+    line = text[end : stop if stop >= 0 else end + 300]
+    words = line.lstrip(" \t\xa0")
+    if len(words) == len(line) or not words[:1].islower():
+        return False
+    first = words.split(None, 1)[0].strip(",;:")
+    return first not in _TEASER_WORDS and words.rstrip()[-1:] in _SENTENCE_END

@@ -634,7 +634,11 @@ def test_a_blog_article_still_loses_comments_and_related_links(monkeypatch):
     """Furniture whose names the tag rule does not know (Jetpack's jp-relatedposts, a
     `<section id="comments">` headed "2 Comments") goes by boilerplate scoring, <article> or not."""
     post = "<h1>Trip</h1><p>We walked along the river for a whole day in the sun.</p>"
-    monkeypatch.setattr(html_reader, "main_text", lambda markup, path: MainText("Trip. We walked along the river for a whole day in the sun."))
+    monkeypatch.setattr(
+        html_reader,
+        "main_text",
+        lambda markup, path: MainText("Trip. We walked along the river for a whole day in the sun."),
+    )
     extra = (
         '<div class="jp-relatedposts"><a href="/x">Another trip report</a></div>'
         '<section id="comments"><h2>2 Comments</h2><p>Bob: great post, thanks for sharing it.</p></section>'

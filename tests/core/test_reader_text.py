@@ -177,3 +177,18 @@ def test_a_junk_marker_opening_a_sentence_is_prose_not_furniture():
     tree = read_str(f"Title\n\n{body}\n\nRead more about coverage.\n\nThe last word.\n\nRead more\n\nAds.")
     assert plain(tree)[-2:] == ["Read more about coverage.", "The last word."]
     assert tree.notes == ("cut page junk from line 23 ('Read more')",)
+
+
+@pytest.mark.parametrize(
+    "teaser",
+    [
+        "Read more from Jane Doe",
+        "Read more stories like this from our newsroom.",
+        "Read more articles",
+        "Continue reading the main story",
+    ],
+)
+def test_a_junk_marker_opening_a_teaser_still_cuts(teaser: str) -> None:
+    body = "\n\n".join(f"Paragraph {i} says something about the subject." for i in range(1, 9))
+    tree = read_str(f"Title\n\n{body}\n\n{teaser}\n\nAnother story.")
+    assert plain(tree)[-1] == "Paragraph 8 says something about the subject."
