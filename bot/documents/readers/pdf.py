@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+import math
 import re
 import statistics
 import warnings
@@ -82,7 +83,8 @@ _MONO_ADVANCE_EMS = 0.6  # width of one character of a monospaced font, for code
 # A line at the top or bottom of this share of the pages (3 pages at least) is a running head.
 _RUNNING_SHARE = 0.5
 _RUNNING_MIN_PAGES = 3
-_RUNNING_MIN_REPEATS = 2  # pages a line at a running edge must recur on
+_RUNNING_MIN_REPEATS = 3  # pages a line at a running edge must recur on
+_RUNNING_MIN_LETTERS = 4  # ... and letters it must have: numeric table rows look alike once digits go
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,9 +273,12 @@ def _place(cm: list[float], tm: list[float], size: float) -> tuple[float | None,
         x = te * a + tf * c + e
         y = te * b + tf * d + f
         scale = ((tc * a + td * c) ** 2 + (tc * b + td * d) ** 2) ** 0.5
-        return round(x, 1), round(y, 1), round(float(size) * scale, 1) or None
-    except (TypeError, ValueError):
+        height = float(size) * scale
+    except (TypeError, ValueError, OverflowError):
         return None, None, None
+    if not all(math.isfinite(v) for v in (x, y, height)):  # a broken matrix places nothing
+        return None, None, None
+    return round(x, 1), round(y, 1), round(height, 1) or None
 
 
 def _lines(pieces: list[_Piece]) -> list[_Line]:
@@ -436,7 +441,8 @@ def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
             return True
         if not edge or line.y is None or round(line.y) not in running_edges:
             return False
-        return at_edge[(round(line.y), text)] >= _RUNNING_MIN_REPEATS
+        letters = sum(ch.isalpha() for ch in text)
+        return letters >= _RUNNING_MIN_LETTERS and at_edge[(round(line.y), text)] >= _RUNNING_MIN_REPEATS
 
     out = []
     for page, (lines, edge_lines) in zip(pages, ends, strict=True):
