@@ -694,6 +694,16 @@ def test_sphinx_object_descriptions_are_sections_named_by_their_object(tag_rule)
     assert sections[("API", "Config")].blocks[0] == ListBlock(items=((Paragraph("**DEBUG** — Turns on debugging."),),))
 
 
+def test_an_object_description_before_an_old_docutils_section_is_a_section(tag_rule):
+    # docutils < 0.18 writes sections as <div class="section">: a class before one is a section too.
+    tree = read(
+        '<div class="body" role="main"><div class="section" id="api"><h1>API</h1><dl class="py class">'
+        '<dt id="pkg.App">class pkg.App</dt><dd><p>The application.</p></dd></dl>'
+        '<div class="section" id="more"><h2>More</h2><p>Other things.</p></div></div></div>'
+    )
+    assert [p for p, _ in walk_sections(tree.root)][1:] == [("API",), ("API", "pkg.App"), ("API", "More")]
+
+
 def test_an_object_description_before_any_heading_does_not_name_the_page(tag_rule):
     tree = read(
         '<html><head><title>Reference</title></head><body><div role="main"><dl class="py function">'

@@ -648,8 +648,8 @@ def _trailing_objects(parent: _Node) -> set[int]:
                 break
         elif _is_object(child):
             found.add(id(child))
-        elif child.tag != "section":
-            break
+        elif child.tag != "section" and not (child.tag == "div" and "section" in child.classes()):
+            break  # docutils < 0.18 writes a section as <div class="section">
     return found
 
 
