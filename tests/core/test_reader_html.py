@@ -594,8 +594,9 @@ SPHINX_TABS = """<html><body><div class="body" role="main"><h1>Run</h1><p>Set th
 <div hidden><p>Still hidden.</p></div></div></body></html>"""
 
 
-def test_tab_panels_are_kept_each_led_by_its_label(tag_rule):
-    assert read(SPHINX_TABS).root.children[0].blocks == (
+@pytest.mark.parametrize("hide", ['hidden="true"', 'aria-hidden="true"'])
+def test_tab_panels_are_kept_each_led_by_its_label(tag_rule, hide: str):
+    assert read(SPHINX_TABS.replace('hidden="true"', hide)).root.children[0].blocks == (
         Paragraph("Set the port first."),
         Paragraph("**Bash**"),
         Code("export PORT=1"),

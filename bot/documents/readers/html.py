@@ -235,7 +235,7 @@ def _dropped(node: _Node) -> bool:
         # A tab panel is hidden until its tab is chosen (sphinx-tabs): one of several
         # alternatives, all of them content.
         or ("hidden" in node.attrs and role != "tabpanel")
-        or node.attrs.get("aria-hidden") == "true"
+        or (node.attrs.get("aria-hidden") == "true" and role != "tabpanel")
         or role in _DROP_ROLES
         # Sphinx's "¶" permalink after a heading, a dt term or a code caption: a mark, no text.
         or (node.tag == "a" and "headerlink" in node.classes())
