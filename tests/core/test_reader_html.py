@@ -674,6 +674,17 @@ def test_docutils_footnote_asides_are_kept_as_labelled_paragraphs(tag_rule):
     assert paragraphs(tree.root.children[0])[1:] == ["[1] g stores data for one request."]
 
 
+def test_a_footnote_keeps_its_list_after_its_label(tag_rule):
+    tree = read(
+        '<div role="main"><h1>Globals</h1><p>Use g.</p><aside class="footnote-list brackets">'
+        '<aside class="footnote brackets" id="id3" role="note"><span class="label">[1]</span>'
+        "<ul><li>one request</li><li>one app context</li></ul></aside></aside></div>"
+    )
+    blocks = tree.root.children[0].blocks
+    assert blocks[1] == Paragraph("\\[1\\]") and isinstance(blocks[2], ListBlock)
+    assert "one app context" in str(blocks[2])
+
+
 API = """<div class="body" role="main"><section id="api"><h1>API</h1><section id="app"><h2>Application</h2>
 <p>The central object.</p><dl class="py class"><dt class="sig sig-object py" id="pkg.App">class pkg.App(name)</dt>
 <dd><p>The application.</p><dl class="py method"><dt class="sig sig-object py" id="pkg.App.route">route(rule)</dt>

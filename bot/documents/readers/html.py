@@ -569,10 +569,13 @@ class _Content:
         if label_node is not None:
             label_node.parent.children.remove(label_node)  # type: ignore[union-attr]
             label = fold_spaces(_raw_text(label_node)).strip("[]")
-        texts = [b.md for b in self.nested_blocks(node) if isinstance(b, Paragraph)]
-        if texts:
-            lead = inline.escape(f"[{label}]") + " " if label else ""
-            out.append((node.line, Paragraph(md=lead + " ".join(texts))))
+        blocks = self.nested_blocks(node)
+        texts = [b.md for b in blocks if isinstance(b, Paragraph)]
+        lead = inline.escape(f"[{label}]") if label else ""
+        if texts or (lead and blocks):
+            out.append((node.line, Paragraph(md=" ".join([lead, *texts]).strip())))
+        # A list, code or table in a footnote follows its text.
+        out.extend((node.line, b) for b in blocks if not isinstance(b, Paragraph))
 
     def _flush(self, run: list[_Node | _Text], out: list[tuple[int, _Event]]) -> None:
         md = self.inline_md(run)
