@@ -268,7 +268,7 @@ def _content_id(node: _Node) -> bool:
         return True
     if node.tag in _HEADING_TAGS:
         heading: _Node | None = node
-    elif node.tag == "section" or "section" in node.classes():
+    elif _is_section(node):
         heading = next((n for n in node.elements() if n.tag in _HEADING_TAGS), None)
     else:
         return False
@@ -651,9 +651,14 @@ def _trailing_objects(parent: _Node) -> set[int]:
                 break
         elif _is_object(child):
             found.add(id(child))
-        elif child.tag != "section" and not (child.tag == "div" and "section" in child.classes()):
-            break  # docutils < 0.18 writes a section as <div class="section">
+        elif not _is_section(child):
+            break
     return found
+
+
+def _is_section(node: _Node) -> bool:
+    """A `<section>`, or docutils < 0.18's `<div class="section">`."""
+    return node.tag == "section" or (node.tag == "div" and "section" in node.classes())
 
 
 def _tab_labels(tab_set: _Node) -> dict[str, str]:
@@ -783,7 +788,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         content = _main_content(doc)
         # The page marks its main content: what the tag rule leaves of it is the content.
         marked = content.tag not in ("body", "#document")
-        docs = _docs_generator(markup, doc)
+        docs = marked and _docs_generator(markup, doc)  # asked only where it decides something
         walker = _Content(article_headers=marked, deadline=deadline)
         made = _Events(walker)
         walker.walk(content, made, nested=False)
