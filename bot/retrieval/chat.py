@@ -9,7 +9,7 @@ with at least one that greets or checks presence: "the" or "is" alone is no gree
 message with nothing to search, and gets the reply for that.
 
 A poll asks the people in the channel about themselves ("what keyboard do you all use?",
-"how many of you run windows?"): the documents cannot say what members use, and answering
+"how many of you run windows?", "anyone else here use vim?"): the documents cannot say what members use, and answering
 it from a passage that mentions keyboards misreads it. Only a whole message of that shape
 counts: an object after the verb ("what do you guys use for private repos?") or a question
 to the bot alone ("what editor do you use?") is searched as before.
@@ -56,14 +56,36 @@ _POLL = re.compile(
     # "how many of you run windows?": a head count, a few words long
     r"|how\s+many\s+of\s+(?:you|u|y'?all)(?:\s+(?:guys|all|folks|here))?(?:\s+[\w'-]+){0,5}"
 )
-_POLL_LEAD = re.compile(r"^(?:(?:" + "|".join(sorted(GREETING | FILLER)) + r"|so|just|curious)\b[\s,.!:;-]*)+")
+# "anyone else here use vim?", "does anybody here run arch too": someone among the people
+# here ("else"/"here" say it is them, not a how-to), with an object of two words at most.
+_SOMEONE = frozenset("anyone anybody someone somebody".split())
+_AMONG = re.compile(
+    r"(?:(?:does|do|is|are)\s+)?(?:anyone|anybody|someone|somebody)\s+(?:else(?:\s+here)?|here)\s+"
+    r"(?:use|uses|using|run|runs|running|prefer|prefers|play|plays|playing)"
+    r"(?:\s+[\w'+#.-]+){1,2}?(?:\s+(?:too|also|here|as\s+well|at\s+work|daily))?"
+)
+
+
+def _lead(words: frozenset[str]) -> re.Pattern[str]:
+    """A greeting lead made of `words` ("hey guys, what ..." is still the poll)."""
+    return re.compile(r"^(?:(?:" + "|".join(sorted(words)) + r"|so|just|curious)\b[\s,.!:;-]*)+")
+
+
+_POLL_LEAD = _lead(GREETING | FILLER)
+_AMONG_LEAD = _lead((GREETING | FILLER) - _SOMEONE - {"here"})  # "anyone here" is the poll itself
 _POLL_TAIL = re.compile(r"(?:[\s,.!?:;-]+(?:" + "|".join(sorted(FILLER)) + r"))+$")
 
 
 def _is_poll(text: str) -> bool:
     plain = " ".join(text.lower().replace("\u2019", "'").split())
-    plain = _POLL_LEAD.sub("", plain).rstrip("?!. ")  # "hey guys, what ..." is still the poll
-    return _POLL.fullmatch(_POLL_TAIL.sub("", plain).rstrip("?!. ")) is not None
+    return (
+        _AMONG.fullmatch(_bare(plain, _AMONG_LEAD)) is not None or _POLL.fullmatch(_bare(plain, _POLL_LEAD)) is not None
+    )
+
+
+def _bare(plain: str, lead: re.Pattern[str]) -> str:
+    """The message without its greeting lead ("hey guys, what ...") and filler tail."""
+    return _POLL_TAIL.sub("", lead.sub("", plain).rstrip("?!. ")).rstrip("?!. ")
 
 
 def small_talk(text: str) -> SmallTalk | None:

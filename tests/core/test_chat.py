@@ -56,6 +56,14 @@ from tests.conftest import shared_file
         ("How do you guys managed to use poetry to install a package that uses `--index-url` ?", None),
         ("what keyboard do you all use and how do I set up poetry?", None),  # asks more
         ("how many of you guys have tried the new resolver with private indexes on windows?", None),
+        ("anyone else here use vim?", "poll"),
+        ("Anyone else use Emacs?", "poll"),
+        ("does anybody here run arch too", "poll"),
+        ("hey, is anyone here running windows 11?", "poll"),
+        ("does anyone use tox", None),  # nothing says it asks the people here: searched
+        ("anyone else getting ssl errors?", None),  # a problem report
+        ("anyone here use poetry with private repos?", None),  # names a topic
+        ("anyone else here use vim and know how to set the pythonpath?", None),  # asks more
     ],
 )
 def test_small_talk_is_recognised_narrowly(text, kind):
