@@ -34,6 +34,12 @@ GREETING = frozenset(
     someone somebody here there around online awake alive ping bot you u ya is are r the a all
     everyone guys folks lol lmao haha hehe ok okay k cool nice great awesome""".split()
 )
+# A wish for the day ("happy friday folks", "merry christmas all"): the occasion greets only
+# after "happy"/"merry", so "holidays" or "friday" alone is still searched (a handbook has them).
+_WISH = frozenset({"happy", "merry"})
+_OCCASION = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday weekend holidays holiday xmas christmas new year".split()
+)
 # Words that only pad a greeting ("are you there", "hi all"); alone they greet nobody.
 # Only stopwords, which the search drops: "u", "r" and "ya" alone would be searched.
 _PADDING = frozenset("is are the a all you".split())
@@ -95,7 +101,8 @@ def small_talk(text: str) -> SmallTalk | None:
         return None
     if words[0] in THANKS and "?" not in text and not _NOUN_THANKS.match(text):
         return "thanks"
-    if all(w in GREETING for w in words) and not all(w in _PADDING for w in words):
+    wish = _WISH & set(words)
+    if all(w in GREETING or (wish and w in _WISH | _OCCASION) for w in words) and not all(w in _PADDING for w in words):
         return "greeting"
     if _is_poll(text):
         return "poll"

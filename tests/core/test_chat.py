@@ -56,6 +56,11 @@ from tests.conftest import shared_file
         ("How do you guys managed to use poetry to install a package that uses `--index-url` ?", None),
         ("what keyboard do you all use and how do I set up poetry?", None),  # asks more
         ("how many of you guys have tried the new resolver with private indexes on windows?", None),
+        ("happy friday folks", "greeting"),
+        ("Merry Christmas everyone!", "greeting"),
+        ("what happens on friday?", None),
+        ("holidays", None),  # the occasion alone is a topic (a handbook has holidays)
+        ("happy new year!", "greeting"),
         ("anyone else here use vim?", "poll"),
         ("Anyone else use Emacs?", "poll"),
         ("does anybody here run arch too", "poll"),
