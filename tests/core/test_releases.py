@@ -31,6 +31,8 @@ from bot.retrieval.rerank import RankParams
         ("about/notes.md", "Release notes"),
         ("history/hatch.md", "Hatch history"),
         ("changes.md", "x"),
+        ("announce/release-9.2.0.rst", "x"),  # one release's own page (pytest's announcements)
+        ("notes/v2.1.0.md", "x"),
     ],
 )
 def test_release_documents(path: str, title: str) -> None:
@@ -46,6 +48,8 @@ def test_release_documents(path: str, title: str) -> None:
         ("docs/changelog-plugin.md", "Writing a changelog plugin"),
         ("contributing/gauging_changes.md", "Gauging changes"),  # black's guide: not its changelog
         ("blog/today.md", "Breaking news"),
+        ("docs/python-3.12.md", "Python 3.12 support"),
+        ("docs/release-2.0.md", "Migrating to 2.0"),  # a version of one dot: a guide, not a release
     ],
 )
 def test_other_documents(path: str, title: str) -> None:
@@ -61,6 +65,7 @@ def test_other_documents(path: str, title: str) -> None:
         "Unreleased",
         "Hatch v1.10.0",
         "Version 2.0",
+        "pytest-9.2.0",  # an announcement's title
     ],
 )
 def test_release_headings(heading: str) -> None:
@@ -69,7 +74,14 @@ def test_release_headings(heading: str) -> None:
 
 @pytest.mark.parametrize(
     "heading",
-    ["Installing on Python 3.8 and older", "Configuration", "Upgrading from 1.x to 2.0 step by step", "Python 3.12"],
+    [
+        "Installing on Python 3.8 and older",
+        "Configuration",
+        "Upgrading from 1.x to 2.0 step by step",
+        "Python 3.12",
+        "Upgrading from pre-3.0.0 style",
+        "utf-8.0",
+    ],
 )
 def test_other_headings(heading: str) -> None:
     assert not is_release_heading(heading)
