@@ -430,3 +430,26 @@ def test_control_characters_in_the_pdfs_text_are_dropped():
     text = repr(tree)
     assert "\x1b" not in text and "\x07" not in text
     assert "The red text and a bell here." in text
+
+
+def test_prose_that_names_code_inline_stays_prose():
+    # The ReportLab guide, p. 84: "... converted to a" / "Python `string` or `Flowables` (or
+    # lists of `Flowables`)." is mostly Courier, and left the paragraph as code.
+    pages: list[list[str | tuple[str, int]]] = [
+        [
+            "Table cells can hold anything which can be converted to a",
+            "Python `string` or `Flowables` (or lists of `Flowables`).",
+            "The fonts come bundled with the distribution in the directory",
+            "`reportlab/fonts`.",  # all Courier, but the sentence above runs on into it
+            "Register one with this:",
+            ("registerFont(TTFont('Vera', 'Vera.ttf'))", 0),
+        ]
+    ]
+    tree = read("guide.pdf", make_pdf(pages, title="Guide", code_spans=True), ReadOptions())
+    blocks = tree.root.blocks
+    assert [inline.to_plain(b.md) for b in blocks if isinstance(b, Paragraph)] == [
+        "Table cells can hold anything which can be converted to a Python string or Flowables (or lists of "
+        "Flowables). The fonts come bundled with the distribution in the directory reportlab/fonts.",
+        "Register one with this:",
+    ]
+    assert blocks[-1] == Code("registerFont(TTFont('Vera', 'Vera.ttf'))", page=1)

@@ -73,6 +73,9 @@ _HEADING_STEP_EMS = 1.6
 # A gap above a line of more than this many usual line steps starts a paragraph.
 _PARAGRAPH_GAP = 1.3
 _INDENT_EMS = 0.8
+# Baselines of one paragraph's lines stand at most this many ems apart (leading is 1.2 ems
+# or so; 1.5 is double spacing's 1.2 x 1.25 at most).
+_LINE_STEP_EMS = 1.5
 # Pieces whose baselines differ by more than this many ems are on different lines
 # (superscripts and subscripts move less).
 _SAME_LINE_EMS = 0.6
@@ -80,6 +83,9 @@ _MONO_NAME = re.compile(
     r"mono|courier|consol|menlo|monaco|inconsolata|code|typewriter|^(?:cm|sf|lm|ec)tt", re.IGNORECASE
 )
 _MONO_ADVANCE_EMS = 0.6  # width of one character of a monospaced font, for code indentation
+# A line is code when this share of its letters is monospaced: prose that names code inline
+# ("converted to a Python `string` or `Flowables`") has words of its own in the text font.
+_CODE_LETTERS = 0.9
 # A line at the top or bottom of this share of the pages (3 pages at least) is a running head.
 _RUNNING_SHARE = 0.5
 _RUNNING_MIN_PAGES = 3
@@ -93,7 +99,7 @@ class _Line:
     indent: float  # where the line starts: x in points, or leading spaces without geometry
     y: float | None = None  # baseline height on the page (grows upwards), when known
     size: float | None = None  # font size of most of the line's characters, when known
-    mono: bool = False  # most of its characters are in a monospaced font: code
+    mono: bool = False  # (nearly) all its letters are in a monospaced font: code
     raw: str = ""  # the line with its inner spacing, for code
     leads: bool = True  # text follows it closely below, as under a heading (not display type)
 
@@ -287,7 +293,7 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
     parts: list[str] = []
     start: tuple[float | None, float | None] | None = None
     sizes: Counter[float] = Counter()
-    mono = [0, 0]  # characters in a monospaced font, all characters
+    mono = [0, 0, 0, 0]  # letters in a monospaced font, all letters; the same for characters
 
     def finish() -> None:
         raw = "".join(parts).expandtabs(4).rstrip()
@@ -297,7 +303,7 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
             x, y = start if start is not None else (None, None)
             indent = x if x is not None else float(len(raw) - len(raw.lstrip()))  # no places: spaces
             size = sizes.most_common(1)[0][0] if sizes else None
-            out.append(_Line(fold_spaces(stripped), indent, y, size, 2 * mono[0] > mono[1], stripped))
+            out.append(_Line(fold_spaces(stripped), indent, y, size, _mostly_mono(*mono), stripped))
 
     for text, x, y, size, is_mono in pieces:
         if (
@@ -309,11 +315,11 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
             and text.strip()
         ):
             finish()  # pypdf sometimes runs two lines together when the font changes between them
-            parts, start, sizes, mono = [], None, Counter(), [0, 0]
+            parts, start, sizes, mono = [], None, Counter(), [0, 0, 0, 0]
         for i, seg in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
             if i:
                 finish()
-                parts, start, sizes, mono = [], None, Counter(), [0, 0]
+                parts, start, sizes, mono = [], None, Counter(), [0, 0, 0, 0]
             parts.append(seg)
             if seg.strip():
                 if start is None:
@@ -321,14 +327,25 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
                     start = (x, y)
                 if size is not None:
                     sizes[size] += len(seg.strip())
-                mono[0] += len(seg.strip()) if is_mono else 0
-                mono[1] += len(seg.strip())
+                letters = sum(ch.isalpha() for ch in seg)
+                chars = len(seg.strip())
+                mono[0] += letters if is_mono else 0
+                mono[1] += letters
+                mono[2] += chars if is_mono else 0
+                mono[3] += chars
     finish()
     while out and not out[0].text:
         out.pop(0)
     while out and not out[-1].text:
         out.pop()
     return _with_leads(out)
+
+
+def _mostly_mono(mono_letters: int, letters: int, mono_chars: int, chars: int) -> bool:
+    """Is a line code: its letters (its characters, when it has none: "});") monospaced?"""
+    if letters:
+        return mono_letters >= letters * _CODE_LETTERS
+    return 2 * mono_chars > chars
 
 
 def _with_leads(lines: list[_Line]) -> list[_Line]:
@@ -498,7 +515,13 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
         code: list[_Line] = []
         for line in page:
             level = _level(line, levels)
-            is_code = line.mono and bool(line.text) and not level and not _GLYPH_BULLET.match(line.text)
+            is_code = (
+                line.mono
+                and bool(line.text)
+                and not level
+                and not _GLYPH_BULLET.match(line.text)
+                and not (current and _runs_on_in_line(prev, line))
+            )
             if code and not is_code:
                 yield number, _code(code)
                 code = []
@@ -545,6 +568,18 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
             yield number, _code(code)
     if current:
         yield start_page, join(current)
+
+
+def _runs_on_in_line(prev: _Line | None, line: _Line) -> bool:
+    """Does a monospaced line go on with the prose line above it: that line's sentence not
+    ended (nor a colon leading into code), the same size and left edge, no more than a line
+    step between them ("... converted to a" / "`reportlab/fonts`.")? Code stands apart: set
+    off by space, indented or smaller."""
+    if prev is None or prev.y is None or line.y is None or line.size is None or prev.size != line.size:
+        return False
+    if _SENTENCE_END.search(prev.text) or abs(line.indent - prev.indent) > _indent_step(line):
+        return False
+    return 0 < prev.y - line.y <= line.size * _LINE_STEP_EMS
 
 
 def _code(lines: list[_Line]) -> Code:
