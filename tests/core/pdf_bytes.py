@@ -22,12 +22,14 @@ def make_pdf(
     x: dict[str, int] | None = None,
     beside: frozenset[str] = frozenset(),
     code_spans: bool = False,
+    steps: dict[int, int] | None = None,
 ) -> bytes:
     """A PDF whose pages show the given lines top-down, 14 points apart ("" = an empty
     line's worth of space; (text, size) = a line in another font size than 11; (text, 0) =
     a line in 10-point Courier). `x` moves lines starting with a key that many points right;
     lines in `beside` stand on the previous line's baseline (move them right with `x`); with
-    `code_spans`, `backticked` parts of a line are set in Courier of the line's size."""
+    `code_spans`, `backticked` parts of a line are set in Courier of the line's size; `steps`
+    puts a line of that size (0 = Courier) so many points below the one before instead of 14."""
     objects: list[bytes] = []
     n_pages = len(pages)
     page_ids = [5 + 2 * i for i in range(n_pages)]
@@ -43,6 +45,8 @@ def make_pdf(
             font = "/F1" if size else "/F2"
             if text in beside and ops[-1] == "T*":
                 ops.pop()
+            if text and size in (steps or {}) and ops[-1] == "T*":
+                ops[-1] = f"0 {-(steps or {})[size]} Td"
             shift = next((dx for start, dx in (x or {}).items() if text.startswith(start)), 0)
             if text:
                 move = f"{shift} 0 Td " if shift else ""

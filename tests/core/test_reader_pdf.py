@@ -453,3 +453,24 @@ def test_prose_that_names_code_inline_stays_prose():
         "Register one with this:",
     ]
     assert blocks[-1] == Code("registerFont(TTFont('Vera', 'Vera.ttf'))", page=1)
+
+
+def test_prose_among_tight_code_lines_keeps_its_paragraphs():
+    # The ReportLab guide: on a page of 8 pt code lines 8.8 pt apart, every 12 pt step of its
+    # 10 pt prose read as a paragraph gap, and paragraphs ended mid-sentence.
+    code = [(f"canvas.drawString({n}, {n}, 'line')", 0) for n in range(12)]
+    prose = [
+        "The canvas draws each string at the place it is given, in the",
+        "current font, and the text object does the same for many lines",
+        "at once.",
+        "",  # a paragraph gap all the same
+        "Fonts are set with setFont before the first string is drawn.",
+    ]
+    tree = read("guide.pdf", make_pdf([["Draw them like this:", *code, *prose]], steps={0: 9}), ReadOptions())
+    texts = [inline.to_plain(b.md) for b in tree.root.blocks if isinstance(b, Paragraph)]
+    assert texts == [
+        "Draw them like this:",
+        "The canvas draws each string at the place it is given, in the current font, and the text object "
+        "does the same for many lines at once.",
+        "Fonts are set with setFont before the first string is drawn.",
+    ]

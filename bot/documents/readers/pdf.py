@@ -506,9 +506,10 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
 
     current: list[str] = []
     start_page = 1
+    size_steps = _steps_by_size(pages)
     for number, page in enumerate(pages, start=1):
         usual = _usual_length(page)
-        step = _usual_step(page)
+        page_step = _usual_step(page)
         prev: _Line | None = None
         heading: list[str] = []
         heading_level = 0
@@ -552,6 +553,11 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
                     current = []
                 prev = None
                 continue
+            # The step of the text's own size: a page of 8 pt code has 8.8 pt steps, which every
+            # 12 pt step of its 10 pt prose would exceed.
+            step = page_step
+            if prev is not None and line.size is not None and prev.size == line.size:
+                step = size_steps.get(line.size, page_step)
             if current and prev is not None and (_gap(prev, line, step) or _starts_paragraph(prev, line, usual)):
                 yield start_page, join(current)
                 current = []
@@ -600,6 +606,18 @@ def _usual_step(page: list[_Line]) -> float | None:
         if a.y is not None and b.y is not None and a.text and b.text and a.y > b.y
     ]
     return statistics.median(steps) if steps else None
+
+
+def _steps_by_size(pages: list[list[_Line]]) -> dict[float, float]:
+    """The document's usual baseline step between two prose lines of each font size."""
+    steps: dict[float, list[float]] = {}
+    for page in pages:
+        for a, b in itertools.pairwise(page):
+            if a.y is None or b.y is None or a.size is None or a.size != b.size or not (a.text and b.text):
+                continue
+            if a.y > b.y and not (a.mono or b.mono):
+                steps.setdefault(a.size, []).append(a.y - b.y)
+    return {size: statistics.median(found) for size, found in steps.items()}
 
 
 def _gap(prev: _Line | None, line: _Line, step: float | None) -> bool:
