@@ -23,13 +23,16 @@ def make_pdf(
     beside: frozenset[str] = frozenset(),
     code_spans: bool = False,
     steps: dict[int, int] | None = None,
+    cells: frozenset[str] = frozenset(),
 ) -> bytes:
     """A PDF whose pages show the given lines top-down, 14 points apart ("" = an empty
     line's worth of space; (text, size) = a line in another font size than 11; (text, 0) =
     a line in 10-point Courier). `x` moves lines starting with a key that many points right;
     lines in `beside` stand on the previous line's baseline (move them right with `x`); with
     `code_spans`, `backticked` parts of a line are set in Courier of the line's size; `steps`
-    puts a line of that size (0 = Courier) so many points below the one before instead of 14."""
+    puts a line of that size (0 = Courier) so many points below the one before instead of 14;
+    lines in `cells` stand on the previous line's baseline too, but pypdf gives them as lines
+    of their own, like a table's cells."""
     objects: list[bytes] = []
     n_pages = len(pages)
     page_ids = [5 + 2 * i for i in range(n_pages)]
@@ -45,6 +48,8 @@ def make_pdf(
             font = "/F1" if size else "/F2"
             if text in beside and ops[-1] == "T*":
                 ops.pop()
+            if text in cells and ops[-1] == "T*":
+                ops.append("0 14 Td")  # down a line and back up: a new line on the same baseline
             if text and size in (steps or {}) and ops[-1] == "T*":
                 ops[-1] = f"0 {-(steps or {})[size]} Td"
             shift = next((dx for start, dx in (x or {}).items() if text.startswith(start)), 0)

@@ -17,6 +17,7 @@ from bot.documents.model import (
     ListBlock,
     Paragraph,
     ReadOptions,
+    Table,
     walk_sections,
 )
 from bot.documents.readers.pdf import read
@@ -473,4 +474,36 @@ def test_prose_among_tight_code_lines_keeps_its_paragraphs():
         "The canvas draws each string at the place it is given, in the current font, and the text object "
         "does the same for many lines at once.",
         "Fonts are set with setFont before the first string is drawn.",
+    ]
+
+
+def test_a_property_table_keeps_its_courier_column():
+    # The ReportLab guide's property tables: a Courier name beside its meaning; the names
+    # were code blocks between the meanings ("Color of the axis Whether to draw axis ...").
+    pages: list[list[str | tuple[str, int]]] = [
+        [
+            "An axis has the following editable properties:",
+            ("visible", 0),
+            "Should the axis be drawn at all?",
+            "Defaults to drawing it.",
+            ("strokeColor", 0),
+            "Color of the axis",
+            "After the table the text goes on as before, in full lines of prose.",
+        ]
+    ]
+    shift = {"Should": 100, "Defaults": 100, "Color": 100}
+    cells = frozenset({"Should the axis be drawn at all?", "Color of the axis"})
+    tree = read("guide.pdf", make_pdf(pages, title="Guide", x=shift, cells=cells), ReadOptions())
+    blocks = tree.root.blocks
+    assert blocks[1] == Table(
+        header=(),
+        rows=(
+            ("visible", "Should the axis be drawn at all? Defaults to drawing it."),
+            ("strokeColor", "Color of the axis"),
+        ),
+        page=1,
+    )
+    assert [inline.to_plain(b.md) for b in blocks if isinstance(b, Paragraph)] == [
+        "An axis has the following editable properties:",
+        "After the table the text goes on as before, in full lines of prose.",
     ]

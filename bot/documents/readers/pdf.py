@@ -7,9 +7,11 @@ sentence-ending line that stops well short of the page's usual line length. Word
 a line end ("exam-\\nple") are joined again. Page numbers and running heads or feet (the same
 line at the top or bottom of most pages) are dropped; runs of bullet lines become a list.
 Where pypdf gives each piece of text its place and font size, a gap wider than the usual
-line step also ends a paragraph, and lines in a font clearly bigger than the body text are
-headings that open sections (largest = level 1), and runs of lines in a monospaced font
-are code blocks, indented as they stand on the page.
+line step of text that size also ends a paragraph, and lines in a font clearly bigger than
+the body text are headings that open sections (largest = level 1), and runs of lines in a
+monospaced font are code blocks, indented as they stand on the page (a line that is only
+partly monospaced, or goes on with the sentence above it, is prose naming code). Rows of
+short lines at one left edge with their cells' lines beside them are a table.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from .. import inline
 from ..deadline import Deadline
 from ..decode import drop_controls
 from ..librarylog import collected
-from ..model import Block, Code, DocTree, ListBlock, Paragraph, ReadOptions, Section
+from ..model import Block, Code, DocTree, ListBlock, Paragraph, ReadOptions, Section, Table
 from ..outline import Heading, build_sections
 from ..scraped import fold_spaces
 
@@ -73,6 +75,11 @@ _HEADING_STEP_EMS = 1.6
 # A gap above a line of more than this many usual line steps starts a paragraph.
 _PARAGRAPH_GAP = 1.3
 _INDENT_EMS = 0.8
+# A table has this many rows at least; a row's cell starts no more than this many ems below
+# its first cell's baseline; a first cell's characters are this many ems wide at least.
+_TABLE_MIN_ROWS = 2
+_TABLE_BESIDE_EMS = 0.5
+_TABLE_CHAR_EMS = 0.4
 # Baselines of one paragraph's lines stand at most this many ems apart (leading is 1.2 ems
 # or so; 1.5 is double spacing's 1.2 x 1.25 at most).
 _LINE_STEP_EMS = 1.5
@@ -143,7 +150,7 @@ def _without_empty(section: Section) -> Section:
     return replace(section, children=children)
 
 
-def _blocks(events: list[tuple[int, str | Heading | Code]]) -> list[tuple[int | None, Block | Heading]]:
+def _blocks(events: list[tuple[int, str | Heading | Code | Table]]) -> list[tuple[int | None, Block | Heading]]:
     """Paragraphs (runs of bullet paragraphs "• ..." as one list), code and headings."""
     out: list[tuple[int | None, Block | Heading]] = []
     items: list[Paragraph] = []
@@ -158,7 +165,7 @@ def _blocks(events: list[tuple[int, str | Heading | Code]]) -> list[tuple[int | 
             end_list()
             out.append((None, text))
             continue
-        if isinstance(text, Code):
+        if isinstance(text, (Code, Table)):
             end_list()
             out.append((None, replace(text, page=page)))
             continue
@@ -496,7 +503,7 @@ def _title_from_first_line(pages: list[list[_Line]]) -> str | None:
     return first
 
 
-def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tuple[int, str | Heading | Code]]:
+def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tuple[int, str | Heading | Code | Table]]:
     """(page, paragraph text or heading), in reading order; a paragraph that runs on over a
     page break belongs to the page it starts on."""
     vocabulary = {w.casefold() for page in pages for line in page for w in _WORD.findall(line.text)}
@@ -514,10 +521,16 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
         heading: list[str] = []
         heading_level = 0
         code: list[_Line] = []
-        for line in page:
-            level = _level(line, levels)
+        tables = _tables(page, levels)
+        skip_to = 0
+        for k, line in enumerate(page):
+            if k < skip_to:
+                continue
+            table = tables.get(k)
+            level = 0 if table else _level(line, levels)
             is_code = (
-                line.mono
+                not table
+                and line.mono
                 and bool(line.text)
                 and not level
                 and not _GLYPH_BULLET.match(line.text)
@@ -527,14 +540,18 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
                 yield number, _code(code)
                 code = []
                 prev = None
-            if is_code:  # (a bullet list of monospaced names is still a list)
+            if table or is_code:  # (a bullet list of monospaced names is still a list)
                 if heading:
                     yield number, Heading(level=heading_level, text=fold_spaces(" ".join(heading)))
                     heading = []
                 if current:
                     yield start_page, join(current)
                     current = []
-                code.append(line)  # code lines stay lines, whatever the gaps between them
+                if table:
+                    skip_to = table[0]
+                    yield number, _table(table[1], join)
+                else:
+                    code.append(line)  # code lines stay lines, whatever the gaps between them
                 continue
             if heading and (level != heading_level or not line.text or _heading_gap(prev, line)):
                 yield number, Heading(level=heading_level, text=fold_spaces(" ".join(heading)))
@@ -574,6 +591,82 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
             yield number, _code(code)
     if current:
         yield start_page, join(current)
+
+
+def _table(rows: list[list[list[_Line]]], join: Callable[[list[str]], str]) -> Table:
+    cells = [[inline.escape(join([ln.text for ln in cell])) for cell in row] for row in rows]
+    width = max(len(row) for row in cells)
+    return Table(header=(), rows=tuple(tuple(row + [""] * (width - len(row))) for row in cells))
+
+
+def _tables(page: list[_Line], levels: dict[float, int]) -> dict[int, tuple[int, list[list[list[_Line]]]]]:
+    """Tables of the page by the index of their first line: (the index after their last
+    line, their rows, each row's cells, each cell's lines)."""
+    out: dict[int, tuple[int, list[list[list[_Line]]]]] = {}
+    k = 0
+    while k < len(page):
+        end, rows = _table_at(page, k, levels)
+        if len(rows) >= _TABLE_MIN_ROWS:
+            out[k] = (end, rows)
+            k = end
+        else:
+            k += 1
+    return out
+
+
+def _table_at(page: list[_Line], k: int, levels: dict[float, int]) -> tuple[int, list[list[list[_Line]]]]:
+    """The rows of a table starting at line k (empty when none does) and the index after it.
+
+    A property table ("strokeColor | Color of the axis"): each row a short line at the
+    table's left edge (its first cell, set vertically in the middle of the row) and the lines
+    of its other cells, further right, beside it: from the first cell's baseline up, one
+    line step apart in each column. pypdf gives a row's cells one after another. A bullet's
+    run-on lines start further right too, but below the bullet line, not beside it."""
+
+    def usable(line: _Line) -> bool:
+        return bool(line.text) and line.y is not None and line.size is not None and not _level(line, levels)
+
+    rows: list[list[list[_Line]]] = []
+    left = page[k].indent
+    j = k
+    while j + 1 < len(page) and abs(page[j].indent - left) < 1 and page[j + 1].indent > left + 1 and usable(page[j]):
+        first = page[j]
+        columns: dict[float, list[_Line]] = {}
+        i = j + 1
+        while i < len(page) and page[i].indent > left + 1 and usable(page[i]):
+            column = next((x for x in columns if abs(x - page[i].indent) < 1), page[i].indent)
+            if not _in_cell(first, columns.get(column, []), page[i]):
+                break
+            columns.setdefault(column, []).append(page[i])
+            i += 1
+        if not _a_row(first, columns):
+            break
+        rows.append([[first], *(columns[x] for x in sorted(columns))])
+        j = i
+    return j, rows
+
+
+def _in_cell(first: _Line, cell: list[_Line], line: _Line) -> bool:
+    """Does the line go on in this cell of the row (a line step below its last line), or
+    start it (beside the first cell, or above it)?"""
+    if line.y is None or line.size is None or first.y is None or first.size is None:
+        return False
+    if not cell:
+        return line.y >= first.y - first.size * _TABLE_BESIDE_EMS
+    above = cell[-1].y
+    return above is not None and 0 < above - line.y <= line.size * _LINE_STEP_EMS
+
+
+def _a_row(first: _Line, columns: dict[float, list[_Line]]) -> bool:
+    """Do the cells stand beside the first one: it has a letter or digit, fits before the
+    next column, and its baseline lies within their lines' height?"""
+    if not columns or first.y is None or first.size is None or not any(ch.isalnum() for ch in first.text):
+        return False  # (a bullet or glyph beside its text is a list's mark, not a cell)
+    if len(first.text) * first.size * _TABLE_CHAR_EMS > min(columns) - first.indent:
+        return False
+    ys = [ln.y for lines in columns.values() for ln in lines if ln.y is not None]
+    slack = first.size * _TABLE_BESIDE_EMS
+    return min(ys) - slack <= first.y <= max(ys) + slack
 
 
 def _runs_on_in_line(prev: _Line | None, line: _Line) -> bool:
