@@ -507,3 +507,25 @@ def test_a_property_table_keeps_its_courier_column():
         "An axis has the following editable properties:",
         "After the table the text goes on as before, in full lines of prose.",
     ]
+
+
+def test_contents_entries_given_apart_from_their_leaders_are_dropped():
+    # The ReportLab guide, pp. 2-5: pypdf gives each entry's leader and page number first,
+    # as a line of its own, then the entry on the same baseline; the leaders went, the
+    # entries stayed as headings and paragraphs of a "Table of contents" section.
+    body = "Members must be kind to each other at all times, in every channel."
+    contents: list[str | tuple[str, int]] = [
+        ("Table of contents", 14),  # a chapter title
+        "",
+        "7",
+        ("Chapter 1 Joining", 14),  # a chapter's entry has no leader
+        ". . . . . . . . . . . . 2",
+        "1.1 Rules for new members of the server",
+        ". . 3",  # a long entry's leader is short
+        "1.2 What the moderators check before they let a new member into the channels",
+    ]
+    cells = frozenset(str(line) for line in contents[5::2]) | {"Chapter 1 Joining"}  # each on its leader's baseline
+    pages = [contents, [("Joining", 14), body, ("Rules for new members", 14), body]]
+    tree = read("rules.pdf", make_pdf(pages, title="Rules", x={".": 300, "7": 400}, cells=cells), ReadOptions())
+    assert [path for path, _ in walk_sections(tree.root)] == [(), ("Joining",), ("Rules for new members",)]
+    assert tree.root.blocks == ()

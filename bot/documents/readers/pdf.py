@@ -51,6 +51,8 @@ _PAGE_NUMBER = re.compile(
 )
 # A table of contents line: dot leaders to a page number ("2.1 Syntax . . . . . 2").
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
+_SHORT_LEADER = re.compile(r"^(?:\.\s*){1,3}\d+$")  # ". . 92": an entry that fills its line
+_ENTRY_LINES = 3  # lines of a contents entry pypdf gives after its leader, at most
 _WORD = re.compile(r"\w+(?:-\w+)*-?")
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
 _DIGITS = re.compile(r"\d+")
@@ -301,13 +303,19 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
     start: tuple[float | None, float | None] | None = None
     sizes: Counter[float] = Counter()
     mono = [0, 0, 0, 0]  # letters in a monospaced font, all letters; the same for characters
+    # Page numbers: (the line after, or the line if kept, baseline, a dot leader?, kept?)
+    marks: list[tuple[int, float, bool, bool]] = []
 
     def finish() -> None:
         raw = "".join(parts).expandtabs(4).rstrip()
         stripped = raw.strip()
+        x, y = start if start is not None else (None, None)
         # Folded before the dot-leader test: pypdf may put two spaces between the dots.
-        if not (stripped and (_PAGE_NUMBER.match(stripped) or _DOT_LEADER.search(fold_spaces(stripped)))):
-            x, y = start if start is not None else (None, None)
+        leader = bool(stripped and _DOT_LEADER.search(fold_spaces(stripped)))
+        dropped = bool(stripped and (leader or _PAGE_NUMBER.match(stripped)))
+        if y is not None and (dropped or _SHORT_LEADER.match(stripped)):
+            marks.append((len(out), y, leader, not dropped))
+        if not dropped:
             indent = x if x is not None else float(len(raw) - len(raw.lstrip()))  # no places: spaces
             size = sizes.most_common(1)[0][0] if sizes else None
             out.append(_Line(fold_spaces(stripped), indent, y, size, _mostly_mono(*mono), stripped))
@@ -341,11 +349,30 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
                 mono[2] += chars if is_mono else 0
                 mono[3] += chars
     finish()
+    # Leads first: a contents page's title leads into its entries (a heading left empty).
+    out = _without_contents_entries(_with_leads(out), marks)
     while out and not out[0].text:
         out.pop(0)
     while out and not out[-1].text:
         out.pop()
-    return _with_leads(out)
+    return out
+
+
+def _without_contents_entries(lines: list[_Line], marks: list[tuple[int, float, bool, bool]]) -> list[_Line]:
+    """A contents page without its entries whose text pypdf gives apart from their dot
+    leader and page number (after them, a wrapped entry's first line between): on a page
+    with dot leaders, the lines from a page number (a leader, a short one) to the next one on
+    its baseline."""
+    if not any(leader for _, _, leader, _ in marks):
+        return lines
+    drop: set[int] = set()
+    for where, y, _, kept in marks:
+        for k in range(where + kept, min(where + kept + _ENTRY_LINES, len(lines))):
+            at = lines[k].y
+            if at is not None and abs(at - y) < 1:
+                drop.update(range(where, k + 1))
+                break
+    return [line for k, line in enumerate(lines) if k not in drop]
 
 
 def _mostly_mono(mono_letters: int, letters: int, mono_chars: int, chars: int) -> bool:
