@@ -529,3 +529,21 @@ def test_contents_entries_given_apart_from_their_leaders_are_dropped():
     tree = read("rules.pdf", make_pdf(pages, title="Rules", x={".": 300, "7": 400}, cells=cells), ReadOptions())
     assert [path for path, _ in walk_sections(tree.root)] == [(), ("Joining",), ("Rules for new members",)]
     assert tree.root.blocks == ()
+
+
+def test_chapter_headings_on_two_pages_are_a_level_but_demo_type_is_not():
+    # A 30-page document whose chapter headings (20 pt) are on 2 pages lost its chapter level
+    # (a heading size must recur on 3 pages); the ReportLab guide's 85 pt "SPUMONI" is on 2
+    # pages too, and at 2 it was the top heading of most passages.
+    body = "Members must be kind to each other at all times, in every channel."
+    names = [f"Topic {chr(ord('A') + n % 26)}{chr(ord('a') + n // 26)}" for n in range(30)]
+    pages: list[list[str | tuple[str, int]]] = [["Server handbook", (name, 15), body, body] for name in names]
+    pages[0][1:1] = [("Joining", 20), body]  # at the top of its page (under the running head)
+    pages[15][4:4] = [("2 Roles", 20), body]  # numbered, mid-page
+    for n in (5, 6):
+        pages[n][4:4] = [("SPUMONI", 40), body]  # neither
+    tree = read("handbook.pdf", make_pdf(pages, title="Handbook"), ReadOptions())
+    sections = {path: s.level for path, s in walk_sections(tree.root) if path}
+    assert [path for path in sections if len(path) == 1] == [("Joining",), ("2 Roles",)]
+    assert set(sections.values()) == {1, 2}
+    assert len(sections) == 32 and not any("SPUMONI" in part for path in sections for part in path)

@@ -70,6 +70,13 @@ _LEAD_EMS = 3.0
 # A font size is a heading size when its heading lines are on this many pages (fewer in
 # short documents).
 _HEADING_MIN_PAGES = 3
+# A heading size on fewer pages than that still is one, on two pages at least, when each of
+# its lines is numbered ("Chapter 2 ...", "2. Results", "2.1 Scope") or opens its page.
+_CHAPTER_MIN_PAGES = 2
+_CHAPTER = re.compile(
+    rf"^(?:(?:chapter|part|appendix|section|lesson|unit)\s+(?:\d+|[A-Z]|[IVXLC]+)\b|{_NUMBER_MARK}|\d{{1,3}}\s+(?-i:[A-Z]))",
+    re.IGNORECASE,
+)
 # "Figure 2-3: ..." or "Table 4. ...": a caption, not a heading, whatever its size.
 _CAPTION = re.compile(r"^(?:figure|fig\.|table|listing|example)\s+[A-Z]?\d+(?:[.\-–]\d+)*\s*[:.]", re.IGNORECASE)
 # Lines of one heading stand at most this many of its ems apart.
@@ -342,7 +349,7 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
                     start = (x, y)
                 if size is not None:
                     sizes[size] += len(seg.strip())
-                letters = sum(ch.isalpha() for ch in seg)
+                letters = sum(map(str.isalpha, seg))
                 chars = len(seg.strip())
                 mono[0] += letters if is_mono else 0
                 mono[1] += letters
@@ -418,15 +425,43 @@ def _heading_levels(pages: list[list[_Line]]) -> dict[float, int]:
         return {}
     body_size = body.most_common(1)[0][0]
     pages_of: dict[float, set[int]] = {}
+    chapter_like: dict[float, bool] = {}  # every heading line of the size is numbered or opens its page
+    recurring = Counter((round(ln.y), _DIGITS.sub("#", ln.text)) for page in pages for ln in page if ln.y is not None)
     for number, page in enumerate(pages):
+        above: _Line | None = None
         for ln in page:
             if ln.size is not None and ln.size >= body_size * _HEADING_SCALE and _heading_like(ln):
                 pages_of.setdefault(ln.size, set()).add(number)
+                wrapped = above is not None and above.size == ln.size and not _heading_gap(above, ln)
+                chapter = wrapped or bool(_CHAPTER.match(ln.text)) or _opens_page(ln, page, recurring)
+                chapter_like[ln.size] = chapter_like.get(ln.size, True) and chapter
+            above = ln if ln.text else above
     # A size used for headings recurs; one-off display type (a demo's 85 pt word) does not,
-    # and ranking it would push every real heading down to level 6.
+    # and ranking it would push every real heading down to level 6. A short document's
+    # chapters may be on two pages only: numbered, or each at the top of its page, unlike
+    # demo type (SPUMONI twice, mid-page).
     need = min(_HEADING_MIN_PAGES, max(1, len(pages) // 10))
-    bigger = sorted((size for size, where in pages_of.items() if len(where) >= need), reverse=True)
+    bigger = sorted(
+        (
+            size
+            for size, where in pages_of.items()
+            if len(where) >= need or (len(where) >= _CHAPTER_MIN_PAGES and chapter_like[size])
+        ),
+        reverse=True,
+    )
     return {size: min(level, 6) for level, size in enumerate(bigger, start=1)}
+
+
+def _opens_page(line: _Line, page: list[_Line], recurring: Counter[tuple[int, str]]) -> bool:
+    """Is the line the top text of its page, but for lines that recur at their height on
+    other pages (running heads, not yet dropped)?"""
+    if line.y is None:
+        return False
+    return all(
+        recurring[(round(ln.y), _DIGITS.sub("#", ln.text))] > 1
+        for ln in page
+        if ln.text and ln.y is not None and ln.y > line.y
+    )
 
 
 def _heading_like(line: _Line) -> bool:
