@@ -547,3 +547,31 @@ def test_chapter_headings_on_two_pages_are_a_level_but_demo_type_is_not():
     assert [path for path in sections if len(path) == 1] == [("Joining",), ("2 Roles",)]
     assert set(sections.values()) == {1, 2}
     assert len(sections) == 32 and not any("SPUMONI" in part for path in sections for part in path)
+
+
+def test_a_heading_directly_above_a_figure_is_still_a_heading():
+    # A heading with no text within 3 ems below was taken for type in a drawing: one over a
+    # figure lost its section. It stands at the text's left edge, numbered or above the
+    # figure's caption; demo type in the drawing stands elsewhere.
+    body = "Members must be kind to each other at all times, in every channel."
+    figure = ["", "", "", "", ""]
+    page: list[str | tuple[str, int]] = [
+        ("Overview", 15),
+        body,
+        ("Architecture", 15),
+        *figure,
+        "Figure 1: The parts of the bot",
+        body,
+        ("2.1 Storage", 15),
+        *figure,
+        body,
+        ("Hello World", 15),
+        *figure,
+        "Figure 2: A greeting the demo draws",
+        body,
+    ]
+    tree = read("bot.pdf", make_pdf([page], title="Bot", x={"Hello": 150}), ReadOptions())
+    sections = {path: s for path, s in walk_sections(tree.root)}
+    assert list(sections) == [(), ("Overview",), ("Architecture",), ("2.1 Storage",)]
+    text = [inline.to_plain(b.md) for b in sections[("2.1 Storage",)].blocks]  # type: ignore[union-attr]
+    assert "Hello World" in text

@@ -391,20 +391,30 @@ def _mostly_mono(mono_letters: int, letters: int, mono_chars: int, chars: int) -
 
 def _with_leads(lines: list[_Line]) -> list[_Line]:
     """Marks lines that text follows closely below (a line of the same size continues it):
-    headings lead into their text; demo type in a figure stands apart from what follows."""
+    headings lead into their text; demo type in a figure stands apart from what follows.
+    A heading over a figure leads into it: at the page's left edge, numbered or with the
+    figure's caption next."""
     out = list(lines)
+    edges = Counter(round(ln.indent) for ln in lines if ln.text)
+    edge = edges.most_common(1)[0][0] if edges else None
     after: _Line | None = None  # the next line with text
     for k in range(len(out) - 1, -1, -1):
         line = out[k]
         if not line.text:
             continue
         if after is None or after.size != line.size:
-            leads = after is None or _close_below(line, after)
+            leads = after is None or _close_below(line, after) or _over_figure(line, after, edge)
         else:
             leads = after.leads
         out[k] = line = replace(line, leads=leads)
         after = line
     return out
+
+
+def _over_figure(line: _Line, after: _Line, edge: int | None) -> bool:
+    if line.y is None or after.y is None or edge is None or abs(round(line.indent) - edge) > 1:
+        return False  # (demo type stands anywhere in its drawing)
+    return after.y < line.y and bool(_CHAPTER.match(line.text) or _CAPTION.match(after.text))
 
 
 def _close_below(line: _Line, after: _Line) -> bool:
