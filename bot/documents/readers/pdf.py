@@ -435,17 +435,23 @@ def _heading_levels(pages: list[list[_Line]]) -> dict[float, int]:
         return {}
     body_size = body.most_common(1)[0][0]
     pages_of: dict[float, set[int]] = {}
-    chapter_like: dict[float, bool] = {}  # every heading line of the size is numbered or opens its page
-    recurring = Counter((round(ln.y), _DIGITS.sub("#", ln.text)) for page in pages for ln in page if ln.y is not None)
+    heads: dict[float, list[tuple[int, _Line]]] = {}  # a size's heading lines but wrapped ones' second
     for number, page in enumerate(pages):
         above: _Line | None = None
         for ln in page:
             if ln.size is not None and ln.size >= body_size * _HEADING_SCALE and _heading_like(ln):
                 pages_of.setdefault(ln.size, set()).add(number)
-                wrapped = above is not None and above.size == ln.size and not _heading_gap(above, ln)
-                chapter = wrapped or bool(_CHAPTER.match(ln.text)) or _opens_page(ln, page, recurring)
-                chapter_like[ln.size] = chapter_like.get(ln.size, True) and chapter
+                if not (above is not None and above.size == ln.size and not _heading_gap(above, ln)):
+                    heads.setdefault(ln.size, []).append((number, ln))
             above = ln if ln.text else above
+    recurring: Counter[tuple[int, str]] = Counter()  # counted only if a size needs it
+
+    def chapter_like(size: float) -> bool:
+        """Is every heading line of the size numbered or at the top of its page?"""
+        if not recurring:
+            recurring.update((round(ln.y), _DIGITS.sub("#", ln.text)) for pg in pages for ln in pg if ln.y is not None)
+        return all(_CHAPTER.match(ln.text) or _opens_page(ln, pages[n], recurring) for n, ln in heads[size])
+
     # A size used for headings recurs; one-off display type (a demo's 85 pt word) does not,
     # and ranking it would push every real heading down to level 6. A short document's
     # chapters may be on two pages only: numbered, or each at the top of its page, unlike
@@ -455,7 +461,7 @@ def _heading_levels(pages: list[list[_Line]]) -> dict[float, int]:
         (
             size
             for size, where in pages_of.items()
-            if len(where) >= need or (len(where) >= _CHAPTER_MIN_PAGES and chapter_like[size])
+            if len(where) >= need or (len(where) >= _CHAPTER_MIN_PAGES and chapter_like(size))
         ),
         reverse=True,
     )
