@@ -109,6 +109,18 @@ are levels 1-3 (299 passages); e5-small 0.367 / 0.633 / 0.540 / 0.267, 6/10, 3/3
 the figures move by a question either way. Left: Courier prose lines still leave the text, the
 line step is still the page's median, contents entries survive as headings of a "Table of
 contents" section, "malice of forethought, publish" (demo text) is still a heading.
+
+Results (2026-12-03, helper on branch pdf-s17; same machine and rules; measured from git
+archive snapshots of each commit) for reportlab after more PDF reader fixes. Words only,
+hit@1 / hit@3 / MRR / snippet, rejected, false rejections (passages): before 0.233 / 0.567 /
+0.409 / 0.167, 9/10, 8/30 (299); prose lines mostly in Courier kept as prose 0.300 / 0.533 /
+0.441 / 0.233, 8/10, 8/30 (299); paragraph gaps against the line step of the text's own size
+0.300 / 0.533 / 0.442 / 0.267 (298); property tables as tables 0.300 / 0.533 / 0.438 / 0.267
+(304); contents entries given apart from their leaders dropped 0.300 / 0.533 / 0.438 / 0.267,
+8/10, 8/30 (300; the fixes for chapter sizes on two pages and headings over figures leave the
+guide's passages as they are). e5-small at the end: 0.400 / 0.633 / 0.555 / 0.300, 6/10, 3/30
+(before 0.367 / 0.633 / 0.540 / 0.267, 6/10, 3/30). build, click, cibuildwheel, flask-html
+(--model off) read no PDF and are unchanged.
 """
 
 from __future__ import annotations

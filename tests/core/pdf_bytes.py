@@ -7,16 +7,32 @@ def _string(text: str) -> str:
     return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
 
 
+def _spans(text: str, size: int) -> str:
+    """A line's `backticked` parts in Courier, the rest in Helvetica, one Tj each."""
+    ops = []
+    for i, part in enumerate(text.split("`")):
+        if part:
+            ops.append(f"/F{2 if i % 2 else 1} {size} Tf {_string(part)} Tj")
+    return " ".join(ops)
+
+
 def make_pdf(
     pages: list[list[str | tuple[str, int]]],
     title: str | None = None,
     x: dict[str, int] | None = None,
     beside: frozenset[str] = frozenset(),
+    code_spans: bool = False,
+    steps: dict[int, int] | None = None,
+    cells: frozenset[str] = frozenset(),
 ) -> bytes:
     """A PDF whose pages show the given lines top-down, 14 points apart ("" = an empty
     line's worth of space; (text, size) = a line in another font size than 11; (text, 0) =
     a line in 10-point Courier). `x` moves lines starting with a key that many points right;
-    lines in `beside` stand on the previous line's baseline (move them right with `x`)."""
+    lines in `beside` stand on the previous line's baseline (move them right with `x`); with
+    `code_spans`, `backticked` parts of a line are set in Courier of the line's size; `steps`
+    puts a line of that size (0 = Courier) so many points below the one before instead of 14;
+    lines in `cells` stand on the previous line's baseline too, but pypdf gives them as lines
+    of their own, like a table's cells."""
     objects: list[bytes] = []
     n_pages = len(pages)
     page_ids = [5 + 2 * i for i in range(n_pages)]
@@ -32,11 +48,16 @@ def make_pdf(
             font = "/F1" if size else "/F2"
             if text in beside and ops[-1] == "T*":
                 ops.pop()
+            if text in cells and ops[-1] == "T*":
+                ops.append("0 14 Td")  # down a line and back up: a new line on the same baseline
+            if text and size in (steps or {}) and ops[-1] == "T*":
+                ops[-1] = f"0 {-(steps or {})[size]} Td"
             shift = next((dx for start, dx in (x or {}).items() if text.startswith(start)), 0)
             if text:
                 move = f"{shift} 0 Td " if shift else ""
                 back = f" {-shift} 0 Td" if shift else ""
-                ops.append(f"{font} {size or 10} Tf {move}{_string(text)} Tj{back}")
+                shown = _spans(text, size) if code_spans and size else f"{font} {size or 10} Tf {_string(text)} Tj"
+                ops.append(f"{move}{shown}{back}")
             ops.append("T*")
         ops.append("ET")
         stream = "\n".join(ops).encode("cp1252")

@@ -17,6 +17,7 @@ from bot.documents.model import (
     ListBlock,
     Paragraph,
     ReadOptions,
+    Table,
     walk_sections,
 )
 from bot.documents.readers.pdf import read
@@ -430,3 +431,147 @@ def test_control_characters_in_the_pdfs_text_are_dropped():
     text = repr(tree)
     assert "\x1b" not in text and "\x07" not in text
     assert "The red text and a bell here." in text
+
+
+def test_prose_that_names_code_inline_stays_prose():
+    # The ReportLab guide, p. 84: "... converted to a" / "Python `string` or `Flowables` (or
+    # lists of `Flowables`)." is mostly Courier, and left the paragraph as code.
+    pages: list[list[str | tuple[str, int]]] = [
+        [
+            "Table cells can hold anything which can be converted to a",
+            "Python `string` or `Flowables` (or lists of `Flowables`).",
+            "The fonts come bundled with the distribution in the directory",
+            "`reportlab/fonts`.",  # all Courier, but the sentence above runs on into it
+            "Register one with this:",
+            ("registerFont(TTFont('Vera', 'Vera.ttf'))", 0),
+        ]
+    ]
+    tree = read("guide.pdf", make_pdf(pages, title="Guide", code_spans=True), ReadOptions())
+    blocks = tree.root.blocks
+    assert [inline.to_plain(b.md) for b in blocks if isinstance(b, Paragraph)] == [
+        "Table cells can hold anything which can be converted to a Python string or Flowables (or lists of "
+        "Flowables). The fonts come bundled with the distribution in the directory reportlab/fonts.",
+        "Register one with this:",
+    ]
+    assert blocks[-1] == Code("registerFont(TTFont('Vera', 'Vera.ttf'))", page=1)
+
+
+def test_prose_among_tight_code_lines_keeps_its_paragraphs():
+    # The ReportLab guide: on a page of 8 pt code lines 8.8 pt apart, every 12 pt step of its
+    # 10 pt prose read as a paragraph gap, and paragraphs ended mid-sentence.
+    code = [(f"canvas.drawString({n}, {n}, 'line')", 0) for n in range(12)]
+    prose = [
+        "The canvas draws each string at the place it is given, in the",
+        "current font, and the text object does the same for many lines",
+        "at once.",
+        "",  # a paragraph gap all the same
+        "Fonts are set with setFont before the first string is drawn.",
+    ]
+    tree = read("guide.pdf", make_pdf([["Draw them like this:", *code, *prose]], steps={0: 9}), ReadOptions())
+    texts = [inline.to_plain(b.md) for b in tree.root.blocks if isinstance(b, Paragraph)]
+    assert texts == [
+        "Draw them like this:",
+        "The canvas draws each string at the place it is given, in the current font, and the text object "
+        "does the same for many lines at once.",
+        "Fonts are set with setFont before the first string is drawn.",
+    ]
+
+
+def test_a_property_table_keeps_its_courier_column():
+    # The ReportLab guide's property tables: a Courier name beside its meaning; the names
+    # were code blocks between the meanings ("Color of the axis Whether to draw axis ...").
+    pages: list[list[str | tuple[str, int]]] = [
+        [
+            "An axis has the following editable properties:",
+            ("visible", 0),
+            "Should the axis be drawn at all?",
+            "Defaults to drawing it.",
+            ("strokeColor", 0),
+            "Color of the axis",
+            "After the table the text goes on as before, in full lines of prose.",
+        ]
+    ]
+    shift = {"Should": 100, "Defaults": 100, "Color": 100}
+    cells = frozenset({"Should the axis be drawn at all?", "Color of the axis"})
+    tree = read("guide.pdf", make_pdf(pages, title="Guide", x=shift, cells=cells), ReadOptions())
+    blocks = tree.root.blocks
+    assert blocks[1] == Table(
+        header=(),
+        rows=(
+            ("visible", "Should the axis be drawn at all? Defaults to drawing it."),
+            ("strokeColor", "Color of the axis"),
+        ),
+        page=1,
+    )
+    assert [inline.to_plain(b.md) for b in blocks if isinstance(b, Paragraph)] == [
+        "An axis has the following editable properties:",
+        "After the table the text goes on as before, in full lines of prose.",
+    ]
+
+
+def test_contents_entries_given_apart_from_their_leaders_are_dropped():
+    # The ReportLab guide, pp. 2-5: pypdf gives each entry's leader and page number first,
+    # as a line of its own, then the entry on the same baseline; the leaders went, the
+    # entries stayed as headings and paragraphs of a "Table of contents" section.
+    body = "Members must be kind to each other at all times, in every channel."
+    contents: list[str | tuple[str, int]] = [
+        ("Table of contents", 14),  # a chapter title
+        "",
+        "7",
+        ("Chapter 1 Joining", 14),  # a chapter's entry has no leader
+        ". . . . . . . . . . . . 2",
+        "1.1 Rules for new members of the server",
+        ". . 3",  # a long entry's leader is short
+        "1.2 What the moderators check before they let a new member into the channels",
+    ]
+    cells = frozenset(str(line) for line in contents[5::2]) | {"Chapter 1 Joining"}  # each on its leader's baseline
+    pages = [contents, [("Joining", 14), body, ("Rules for new members", 14), body]]
+    tree = read("rules.pdf", make_pdf(pages, title="Rules", x={".": 300, "7": 400}, cells=cells), ReadOptions())
+    assert [path for path, _ in walk_sections(tree.root)] == [(), ("Joining",), ("Rules for new members",)]
+    assert tree.root.blocks == ()
+
+
+def test_chapter_headings_on_two_pages_are_a_level_but_demo_type_is_not():
+    # A 30-page document whose chapter headings (20 pt) are on 2 pages lost its chapter level
+    # (a heading size must recur on 3 pages); the ReportLab guide's 85 pt "SPUMONI" is on 2
+    # pages too, and at 2 it was the top heading of most passages.
+    body = "Members must be kind to each other at all times, in every channel."
+    names = [f"Topic {chr(ord('A') + n % 26)}{chr(ord('a') + n // 26)}" for n in range(30)]
+    pages: list[list[str | tuple[str, int]]] = [["Server handbook", (name, 15), body, body] for name in names]
+    pages[0][1:1] = [("Joining", 20), body]  # at the top of its page (under the running head)
+    pages[15][4:4] = [("2 Roles", 20), body]  # numbered, mid-page
+    for n in (5, 6):
+        pages[n][4:4] = [("SPUMONI", 40), body]  # neither
+    tree = read("handbook.pdf", make_pdf(pages, title="Handbook"), ReadOptions())
+    sections = {path: s.level for path, s in walk_sections(tree.root) if path}
+    assert [path for path in sections if len(path) == 1] == [("Joining",), ("2 Roles",)]
+    assert set(sections.values()) == {1, 2}
+    assert len(sections) == 32 and not any("SPUMONI" in part for path in sections for part in path)
+
+
+def test_a_heading_directly_above_a_figure_is_still_a_heading():
+    # A heading with no text within 3 ems below was taken for type in a drawing: one over a
+    # figure lost its section. It stands at the text's left edge, numbered or above the
+    # figure's caption; demo type in the drawing stands elsewhere.
+    body = "Members must be kind to each other at all times, in every channel."
+    figure = ["", "", "", "", ""]
+    page: list[str | tuple[str, int]] = [
+        ("Overview", 15),
+        body,
+        ("Architecture", 15),
+        *figure,
+        "Figure 1: The parts of the bot",
+        body,
+        ("2.1 Storage", 15),
+        *figure,
+        body,
+        ("Hello World", 15),
+        *figure,
+        "Figure 2: A greeting the demo draws",
+        body,
+    ]
+    tree = read("bot.pdf", make_pdf([page], title="Bot", x={"Hello": 150}), ReadOptions())
+    sections = {path: s for path, s in walk_sections(tree.root)}
+    assert list(sections) == [(), ("Overview",), ("Architecture",), ("2.1 Storage",)]
+    text = [inline.to_plain(b.md) for b in sections[("2.1 Storage",)].blocks]  # type: ignore[union-attr]
+    assert "Hello World" in text

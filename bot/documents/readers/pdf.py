@@ -7,9 +7,11 @@ sentence-ending line that stops well short of the page's usual line length. Word
 a line end ("exam-\\nple") are joined again. Page numbers and running heads or feet (the same
 line at the top or bottom of most pages) are dropped; runs of bullet lines become a list.
 Where pypdf gives each piece of text its place and font size, a gap wider than the usual
-line step also ends a paragraph, and lines in a font clearly bigger than the body text are
-headings that open sections (largest = level 1), and runs of lines in a monospaced font
-are code blocks, indented as they stand on the page.
+line step of text that size also ends a paragraph, and lines in a font clearly bigger than
+the body text are headings that open sections (largest = level 1), and runs of lines in a
+monospaced font are code blocks, indented as they stand on the page (a line that is only
+partly monospaced, or goes on with the sentence above it, is prose naming code). Rows of
+short lines at one left edge with their cells' lines beside them are a table.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from .. import inline
 from ..deadline import Deadline
 from ..decode import drop_controls
 from ..librarylog import collected
-from ..model import Block, Code, DocTree, ListBlock, Paragraph, ReadOptions, Section
+from ..model import Block, Code, DocTree, ListBlock, Paragraph, ReadOptions, Section, Table
 from ..outline import Heading, build_sections
 from ..scraped import fold_spaces
 
@@ -49,6 +51,8 @@ _PAGE_NUMBER = re.compile(
 )
 # A table of contents line: dot leaders to a page number ("2.1 Syntax . . . . . 2").
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
+_SHORT_LEADER = re.compile(r"^(?:\.\s*){1,3}\d+$")  # ". . 92": an entry that fills its line
+_ENTRY_LINES = 3  # lines of a contents entry pypdf gives after its leader, at most
 _WORD = re.compile(r"\w+(?:-\w+)*-?")
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
 _DIGITS = re.compile(r"\d+")
@@ -66,6 +70,13 @@ _LEAD_EMS = 3.0
 # A font size is a heading size when its heading lines are on this many pages (fewer in
 # short documents).
 _HEADING_MIN_PAGES = 3
+# A heading size on fewer pages than that still is one, on two pages at least, when each of
+# its lines is numbered ("Chapter 2 ...", "2. Results", "2.1 Scope") or opens its page.
+_CHAPTER_MIN_PAGES = 2
+_CHAPTER = re.compile(
+    rf"^(?:(?:chapter|part|appendix|section|lesson|unit)\s+(?:\d+|[A-Z]|[IVXLC]+)\b|{_NUMBER_MARK}|\d{{1,3}}\s+(?-i:[A-Z]))",
+    re.IGNORECASE,
+)
 # "Figure 2-3: ..." or "Table 4. ...": a caption, not a heading, whatever its size.
 _CAPTION = re.compile(r"^(?:figure|fig\.|table|listing|example)\s+[A-Z]?\d+(?:[.\-–]\d+)*\s*[:.]", re.IGNORECASE)
 # Lines of one heading stand at most this many of its ems apart.
@@ -73,6 +84,14 @@ _HEADING_STEP_EMS = 1.6
 # A gap above a line of more than this many usual line steps starts a paragraph.
 _PARAGRAPH_GAP = 1.3
 _INDENT_EMS = 0.8
+# A table has this many rows at least; a row's cell starts no more than this many ems below
+# its first cell's baseline; a first cell's characters are this many ems wide at least.
+_TABLE_MIN_ROWS = 2
+_TABLE_BESIDE_EMS = 0.5
+_TABLE_CHAR_EMS = 0.4
+# Baselines of one paragraph's lines stand at most this many ems apart (leading is 1.2 ems
+# or so; 1.5 is double spacing's 1.2 x 1.25 at most).
+_LINE_STEP_EMS = 1.5
 # Pieces whose baselines differ by more than this many ems are on different lines
 # (superscripts and subscripts move less).
 _SAME_LINE_EMS = 0.6
@@ -80,6 +99,9 @@ _MONO_NAME = re.compile(
     r"mono|courier|consol|menlo|monaco|inconsolata|code|typewriter|^(?:cm|sf|lm|ec)tt", re.IGNORECASE
 )
 _MONO_ADVANCE_EMS = 0.6  # width of one character of a monospaced font, for code indentation
+# A line is code when this share of its letters is monospaced: prose that names code inline
+# ("converted to a Python `string` or `Flowables`") has words of its own in the text font.
+_CODE_LETTERS = 0.9
 # A line at the top or bottom of this share of the pages (3 pages at least) is a running head.
 _RUNNING_SHARE = 0.5
 _RUNNING_MIN_PAGES = 3
@@ -93,7 +115,7 @@ class _Line:
     indent: float  # where the line starts: x in points, or leading spaces without geometry
     y: float | None = None  # baseline height on the page (grows upwards), when known
     size: float | None = None  # font size of most of the line's characters, when known
-    mono: bool = False  # most of its characters are in a monospaced font: code
+    mono: bool = False  # (nearly) all its letters are in a monospaced font: code
     raw: str = ""  # the line with its inner spacing, for code
     leads: bool = True  # text follows it closely below, as under a heading (not display type)
 
@@ -137,7 +159,7 @@ def _without_empty(section: Section) -> Section:
     return replace(section, children=children)
 
 
-def _blocks(events: list[tuple[int, str | Heading | Code]]) -> list[tuple[int | None, Block | Heading]]:
+def _blocks(events: list[tuple[int, str | Heading | Code | Table]]) -> list[tuple[int | None, Block | Heading]]:
     """Paragraphs (runs of bullet paragraphs "• ..." as one list), code and headings."""
     out: list[tuple[int | None, Block | Heading]] = []
     items: list[Paragraph] = []
@@ -152,7 +174,7 @@ def _blocks(events: list[tuple[int, str | Heading | Code]]) -> list[tuple[int | 
             end_list()
             out.append((None, text))
             continue
-        if isinstance(text, Code):
+        if isinstance(text, (Code, Table)):
             end_list()
             out.append((None, replace(text, page=page)))
             continue
@@ -287,17 +309,23 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
     parts: list[str] = []
     start: tuple[float | None, float | None] | None = None
     sizes: Counter[float] = Counter()
-    mono = [0, 0]  # characters in a monospaced font, all characters
+    mono = [0, 0, 0, 0]  # letters in a monospaced font, all letters; the same for characters
+    # Page numbers: (the line after, or the line if kept, baseline, a dot leader?, kept?)
+    marks: list[tuple[int, float, bool, bool]] = []
 
     def finish() -> None:
         raw = "".join(parts).expandtabs(4).rstrip()
         stripped = raw.strip()
+        x, y = start if start is not None else (None, None)
         # Folded before the dot-leader test: pypdf may put two spaces between the dots.
-        if not (stripped and (_PAGE_NUMBER.match(stripped) or _DOT_LEADER.search(fold_spaces(stripped)))):
-            x, y = start if start is not None else (None, None)
+        leader = bool(stripped and _DOT_LEADER.search(fold_spaces(stripped)))
+        dropped = bool(stripped and (leader or _PAGE_NUMBER.match(stripped)))
+        if y is not None and (dropped or _SHORT_LEADER.match(stripped)):
+            marks.append((len(out), y, leader, not dropped))
+        if not dropped:
             indent = x if x is not None else float(len(raw) - len(raw.lstrip()))  # no places: spaces
             size = sizes.most_common(1)[0][0] if sizes else None
-            out.append(_Line(fold_spaces(stripped), indent, y, size, 2 * mono[0] > mono[1], stripped))
+            out.append(_Line(fold_spaces(stripped), indent, y, size, _mostly_mono(*mono), stripped))
 
     for text, x, y, size, is_mono in pieces:
         if (
@@ -309,11 +337,11 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
             and text.strip()
         ):
             finish()  # pypdf sometimes runs two lines together when the font changes between them
-            parts, start, sizes, mono = [], None, Counter(), [0, 0]
+            parts, start, sizes, mono = [], None, Counter(), [0, 0, 0, 0]
         for i, seg in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
             if i:
                 finish()
-                parts, start, sizes, mono = [], None, Counter(), [0, 0]
+                parts, start, sizes, mono = [], None, Counter(), [0, 0, 0, 0]
             parts.append(seg)
             if seg.strip():
                 if start is None:
@@ -321,32 +349,72 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
                     start = (x, y)
                 if size is not None:
                     sizes[size] += len(seg.strip())
-                mono[0] += len(seg.strip()) if is_mono else 0
-                mono[1] += len(seg.strip())
+                letters = sum(map(str.isalpha, seg))
+                chars = len(seg.strip())
+                mono[0] += letters if is_mono else 0
+                mono[1] += letters
+                mono[2] += chars if is_mono else 0
+                mono[3] += chars
     finish()
+    # Leads first: a contents page's title leads into its entries (a heading left empty).
+    out = _without_contents_entries(_with_leads(out), marks)
     while out and not out[0].text:
         out.pop(0)
     while out and not out[-1].text:
         out.pop()
-    return _with_leads(out)
+    return out
+
+
+def _without_contents_entries(lines: list[_Line], marks: list[tuple[int, float, bool, bool]]) -> list[_Line]:
+    """A contents page without its entries whose text pypdf gives apart from their dot
+    leader and page number (after them, a wrapped entry's first line between): on a page
+    with dot leaders, the lines from a page number (a leader, a short one) to the next one on
+    its baseline."""
+    if not any(leader for _, _, leader, _ in marks):
+        return lines
+    drop: set[int] = set()
+    for where, y, _, kept in marks:
+        for k in range(where + kept, min(where + kept + _ENTRY_LINES, len(lines))):
+            at = lines[k].y
+            if at is not None and abs(at - y) < 1:
+                drop.update(range(where, k + 1))
+                break
+    return [line for k, line in enumerate(lines) if k not in drop]
+
+
+def _mostly_mono(mono_letters: int, letters: int, mono_chars: int, chars: int) -> bool:
+    """Is a line code: its letters (its characters, when it has none: "});") monospaced?"""
+    if letters:
+        return mono_letters >= letters * _CODE_LETTERS
+    return 2 * mono_chars > chars
 
 
 def _with_leads(lines: list[_Line]) -> list[_Line]:
     """Marks lines that text follows closely below (a line of the same size continues it):
-    headings lead into their text; demo type in a figure stands apart from what follows."""
+    headings lead into their text; demo type in a figure stands apart from what follows.
+    A heading over a figure leads into it: at the page's left edge, numbered or with the
+    figure's caption next."""
     out = list(lines)
+    edges = Counter(round(ln.indent) for ln in lines if ln.text)
+    edge = edges.most_common(1)[0][0] if edges else None
     after: _Line | None = None  # the next line with text
     for k in range(len(out) - 1, -1, -1):
         line = out[k]
         if not line.text:
             continue
         if after is None or after.size != line.size:
-            leads = after is None or _close_below(line, after)
+            leads = after is None or _close_below(line, after) or _over_figure(line, after, edge)
         else:
             leads = after.leads
         out[k] = line = replace(line, leads=leads)
         after = line
     return out
+
+
+def _over_figure(line: _Line, after: _Line, edge: int | None) -> bool:
+    if line.y is None or after.y is None or edge is None or abs(round(line.indent) - edge) > 1:
+        return False  # (demo type stands anywhere in its drawing)
+    return after.y < line.y and bool(_CHAPTER.match(line.text) or _CAPTION.match(after.text))
 
 
 def _close_below(line: _Line, after: _Line) -> bool:
@@ -367,15 +435,49 @@ def _heading_levels(pages: list[list[_Line]]) -> dict[float, int]:
         return {}
     body_size = body.most_common(1)[0][0]
     pages_of: dict[float, set[int]] = {}
+    heads: dict[float, list[tuple[int, _Line]]] = {}  # a size's heading lines but wrapped ones' second
     for number, page in enumerate(pages):
+        above: _Line | None = None
         for ln in page:
             if ln.size is not None and ln.size >= body_size * _HEADING_SCALE and _heading_like(ln):
                 pages_of.setdefault(ln.size, set()).add(number)
+                if not (above is not None and above.size == ln.size and not _heading_gap(above, ln)):
+                    heads.setdefault(ln.size, []).append((number, ln))
+            above = ln if ln.text else above
+    recurring: Counter[tuple[int, str]] = Counter()  # counted only if a size needs it
+
+    def chapter_like(size: float) -> bool:
+        """Is every heading line of the size numbered or at the top of its page?"""
+        if not recurring:
+            recurring.update((round(ln.y), _DIGITS.sub("#", ln.text)) for pg in pages for ln in pg if ln.y is not None)
+        return all(_CHAPTER.match(ln.text) or _opens_page(ln, pages[n], recurring) for n, ln in heads[size])
+
     # A size used for headings recurs; one-off display type (a demo's 85 pt word) does not,
-    # and ranking it would push every real heading down to level 6.
+    # and ranking it would push every real heading down to level 6. A short document's
+    # chapters may be on two pages only: numbered, or each at the top of its page, unlike
+    # demo type (SPUMONI twice, mid-page).
     need = min(_HEADING_MIN_PAGES, max(1, len(pages) // 10))
-    bigger = sorted((size for size, where in pages_of.items() if len(where) >= need), reverse=True)
+    bigger = sorted(
+        (
+            size
+            for size, where in pages_of.items()
+            if len(where) >= need or (len(where) >= _CHAPTER_MIN_PAGES and chapter_like(size))
+        ),
+        reverse=True,
+    )
     return {size: min(level, 6) for level, size in enumerate(bigger, start=1)}
+
+
+def _opens_page(line: _Line, page: list[_Line], recurring: Counter[tuple[int, str]]) -> bool:
+    """Is the line the top text of its page, but for lines that recur at their height on
+    other pages (running heads, not yet dropped)?"""
+    if line.y is None:
+        return False
+    return all(
+        recurring[(round(ln.y), _DIGITS.sub("#", ln.text))] > 1
+        for ln in page
+        if ln.text and ln.y is not None and ln.y > line.y
+    )
 
 
 def _heading_like(line: _Line) -> bool:
@@ -479,7 +581,7 @@ def _title_from_first_line(pages: list[list[_Line]]) -> str | None:
     return first
 
 
-def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tuple[int, str | Heading | Code]]:
+def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tuple[int, str | Heading | Code | Table]]:
     """(page, paragraph text or heading), in reading order; a paragraph that runs on over a
     page break belongs to the page it starts on."""
     vocabulary = {w.casefold() for page in pages for line in page for w in _WORD.findall(line.text)}
@@ -489,28 +591,45 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
 
     current: list[str] = []
     start_page = 1
+    size_steps = _steps_by_size(pages)
     for number, page in enumerate(pages, start=1):
         usual = _usual_length(page)
-        step = _usual_step(page)
+        page_step = _usual_step(page)
         prev: _Line | None = None
         heading: list[str] = []
         heading_level = 0
         code: list[_Line] = []
-        for line in page:
-            level = _level(line, levels)
-            is_code = line.mono and bool(line.text) and not level and not _GLYPH_BULLET.match(line.text)
+        tables = _tables(page, levels)
+        skip_to = 0
+        for k, line in enumerate(page):
+            if k < skip_to:
+                continue
+            table = tables.get(k)
+            level = 0 if table else _level(line, levels)
+            is_code = (
+                not table
+                and line.mono
+                and bool(line.text)
+                and not level
+                and not _GLYPH_BULLET.match(line.text)
+                and not (current and _runs_on_in_line(prev, line))
+            )
             if code and not is_code:
                 yield number, _code(code)
                 code = []
                 prev = None
-            if is_code:  # (a bullet list of monospaced names is still a list)
+            if table or is_code:  # (a bullet list of monospaced names is still a list)
                 if heading:
                     yield number, Heading(level=heading_level, text=fold_spaces(" ".join(heading)))
                     heading = []
                 if current:
                     yield start_page, join(current)
                     current = []
-                code.append(line)  # code lines stay lines, whatever the gaps between them
+                if table:
+                    skip_to = table[0]
+                    yield number, _table(table[1], join)
+                else:
+                    code.append(line)  # code lines stay lines, whatever the gaps between them
                 continue
             if heading and (level != heading_level or not line.text or _heading_gap(prev, line)):
                 yield number, Heading(level=heading_level, text=fold_spaces(" ".join(heading)))
@@ -529,6 +648,11 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
                     current = []
                 prev = None
                 continue
+            # The step of the text's own size: a page of 8 pt code has 8.8 pt steps, which every
+            # 12 pt step of its 10 pt prose would exceed.
+            step = page_step
+            if prev is not None and line.size is not None and prev.size == line.size:
+                step = size_steps.get(line.size, page_step)
             if current and prev is not None and (_gap(prev, line, step) or _starts_paragraph(prev, line, usual)):
                 yield start_page, join(current)
                 current = []
@@ -545,6 +669,94 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
             yield number, _code(code)
     if current:
         yield start_page, join(current)
+
+
+def _table(rows: list[list[list[_Line]]], join: Callable[[list[str]], str]) -> Table:
+    cells = [[inline.escape(join([ln.text for ln in cell])) for cell in row] for row in rows]
+    width = max(len(row) for row in cells)
+    return Table(header=(), rows=tuple(tuple(row + [""] * (width - len(row))) for row in cells))
+
+
+def _tables(page: list[_Line], levels: dict[float, int]) -> dict[int, tuple[int, list[list[list[_Line]]]]]:
+    """Tables of the page by the index of their first line: (the index after their last
+    line, their rows, each row's cells, each cell's lines)."""
+    out: dict[int, tuple[int, list[list[list[_Line]]]]] = {}
+    k = 0
+    while k < len(page):
+        end, rows = _table_at(page, k, levels)
+        if len(rows) >= _TABLE_MIN_ROWS:
+            out[k] = (end, rows)
+            k = end
+        else:
+            k += 1
+    return out
+
+
+def _table_at(page: list[_Line], k: int, levels: dict[float, int]) -> tuple[int, list[list[list[_Line]]]]:
+    """The rows of a table starting at line k (empty when none does) and the index after it.
+
+    A property table ("strokeColor | Color of the axis"): each row a short line at the
+    table's left edge (its first cell, set vertically in the middle of the row) and the lines
+    of its other cells, further right, beside it: from the first cell's baseline up, one
+    line step apart in each column. pypdf gives a row's cells one after another. A bullet's
+    run-on lines start further right too, but below the bullet line, not beside it."""
+
+    def usable(line: _Line) -> bool:
+        return bool(line.text) and line.y is not None and line.size is not None and not _level(line, levels)
+
+    rows: list[list[list[_Line]]] = []
+    left = page[k].indent
+    j = k
+    while j + 1 < len(page) and abs(page[j].indent - left) < 1 and page[j + 1].indent > left + 1 and usable(page[j]):
+        first = page[j]
+        columns: dict[float, list[_Line]] = {}
+        i = j + 1
+        while i < len(page) and page[i].indent > left + 1 and usable(page[i]):
+            column = next((x for x in columns if abs(x - page[i].indent) < 1), page[i].indent)
+            if not _in_cell(first, columns.get(column, []), page[i]):
+                break
+            columns.setdefault(column, []).append(page[i])
+            i += 1
+        if not _a_row(first, columns):
+            break
+        rows.append([[first], *(columns[x] for x in sorted(columns))])
+        j = i
+    return j, rows
+
+
+def _in_cell(first: _Line, cell: list[_Line], line: _Line) -> bool:
+    """Does the line go on in this cell of the row (a line step below its last line), or
+    start it (beside the first cell, or above it)?"""
+    if line.y is None or line.size is None or first.y is None or first.size is None:
+        return False
+    if not cell:
+        return line.y >= first.y - first.size * _TABLE_BESIDE_EMS
+    above = cell[-1].y
+    return above is not None and 0 < above - line.y <= line.size * _LINE_STEP_EMS
+
+
+def _a_row(first: _Line, columns: dict[float, list[_Line]]) -> bool:
+    """Do the cells stand beside the first one: it has a letter or digit, fits before the
+    next column, and its baseline lies within their lines' height?"""
+    if not columns or first.y is None or first.size is None or not any(ch.isalnum() for ch in first.text):
+        return False  # (a bullet or glyph beside its text is a list's mark, not a cell)
+    if len(first.text) * first.size * _TABLE_CHAR_EMS > min(columns) - first.indent:
+        return False
+    ys = [ln.y for lines in columns.values() for ln in lines if ln.y is not None]
+    slack = first.size * _TABLE_BESIDE_EMS
+    return min(ys) - slack <= first.y <= max(ys) + slack
+
+
+def _runs_on_in_line(prev: _Line | None, line: _Line) -> bool:
+    """Does a monospaced line go on with the prose line above it: that line's sentence not
+    ended (nor a colon leading into code), the same size and left edge, no more than a line
+    step between them ("... converted to a" / "`reportlab/fonts`.")? Code stands apart: set
+    off by space, indented or smaller."""
+    if prev is None or prev.y is None or line.y is None or line.size is None or prev.size != line.size:
+        return False
+    if _SENTENCE_END.search(prev.text) or abs(line.indent - prev.indent) > _indent_step(line):
+        return False
+    return 0 < prev.y - line.y <= line.size * _LINE_STEP_EMS
 
 
 def _code(lines: list[_Line]) -> Code:
@@ -565,6 +777,18 @@ def _usual_step(page: list[_Line]) -> float | None:
         if a.y is not None and b.y is not None and a.text and b.text and a.y > b.y
     ]
     return statistics.median(steps) if steps else None
+
+
+def _steps_by_size(pages: list[list[_Line]]) -> dict[float, float]:
+    """The document's usual baseline step between two prose lines of each font size."""
+    steps: dict[float, list[float]] = {}
+    for page in pages:
+        for a, b in itertools.pairwise(page):
+            if a.y is None or b.y is None or a.size is None or a.size != b.size or not (a.text and b.text):
+                continue
+            if a.y > b.y and not (a.mono or b.mono):
+                steps.setdefault(a.size, []).append(a.y - b.y)
+    return {size: statistics.median(found) for size, found in steps.items()}
 
 
 def _gap(prev: _Line | None, line: _Line, step: float | None) -> bool:
