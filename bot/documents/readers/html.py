@@ -39,7 +39,7 @@ from ..model import (
     Section,
     Table,
 )
-from ..outline import Heading, build_sections
+from ..outline import Heading, SectionEnd, build_sections
 from ..scraped import find_junk, fold_spaces
 from ..treebuild import term_item, too_uneven
 from ..urls import linkable_href
@@ -339,7 +339,7 @@ def _inside(node: _Node, tag: str) -> bool:
     return False
 
 
-_Event = Block | Heading
+_Event = Block | Heading | SectionEnd
 
 
 class _Content:
@@ -352,12 +352,13 @@ class _Content:
         self.pending: list[tuple[str, str]] = []  # links read since the last block was made
         self.links: dict[int, list[tuple[str, str]]] = {}  # id(block) -> its links
         self.level = 0  # the level of the last heading met: object sections go below it
-        self._objects: dict[int, set[int]] = {}  # id(parent) -> its object descriptions that are sections
         self._tabs: dict[int, dict[str, str]] = {}  # id(tab set) -> tab label by tab id and by panel id
 
     def take_links(self, event: _Event) -> None:
         """The links read since the last top-level event belong to this one (a heading's own
-        links, such as its permalink, to none)."""
+        links, such as its permalink, to none; a section's end leaves them to the next block)."""
+        if isinstance(event, SectionEnd):
+            return
         if self.pending and not isinstance(event, Heading):
             self.links.setdefault(id(event), []).extend(self.pending)
         self.pending = []
@@ -405,7 +406,7 @@ class _Content:
                 out.append((node.line, Code(text=_dedent(code), lang=_code_lang(node))))
         elif tag in ("ul", "ol"):
             self.list_block(node, out)
-        elif tag == "dl" and not nested and self.object_section(node):
+        elif tag == "dl" and not nested and _is_object(node):
             self.object_entry(node, out)
         elif tag == "dl":
             self.definition_list(node, out)
@@ -429,7 +430,7 @@ class _Content:
     def nested_blocks(self, node: _Node) -> tuple[Block, ...]:
         out: list[tuple[int, _Event]] = []
         self.walk(node, out, nested=True)
-        return tuple(b for _, b in out if not isinstance(b, Heading))
+        return tuple(b for _, b in out if not isinstance(b, (Heading, SectionEnd)))
 
     def list_block(self, node: _Node, out: list[tuple[int, _Event]]) -> None:
         items: list[tuple[Block, ...]] = []
@@ -472,19 +473,13 @@ class _Content:
         if items:
             out.append((node.line, ListBlock(items=tuple(items))))
 
-    def object_section(self, node: _Node) -> bool:
-        parent = node.parent
-        if parent is None:
-            return False
-        known = self._objects.get(id(parent))
-        if known is None:  # once per parent: a page of 10,000 entries stays linear
-            known = self._objects[id(parent)] = _trailing_objects(parent)
-        return id(node) in known
-
     def object_entry(self, node: _Node, out: list[tuple[int, _Event]]) -> None:
         """A Sphinx object description as a section one level below the heading it is under,
         named by the object ("flask.Flask.route"): its signature in bold, then its body,
-        where member descriptions go one level further down."""
+        where member descriptions go one level further down. What follows the entry (prose
+        after it, a note closing the section) goes back to the section it is in: as a list
+        item it made that section one passage of 10,000 characters, and the entry's own body
+        could not be cut into passages of normal size."""
         # Below level 1 even without a heading before it: an object never names the page.
         level = min(max(self.level, 1) + 1, 6)
         opened = False  # several signatures (overloads) before one body share a section
@@ -503,6 +498,7 @@ class _Content:
                 outer, self.level = self.level, level
                 self.walk(child, out, nested=False)
                 self.level, opened = outer, False
+        out.append((node.line, SectionEnd(level)))
 
     def table(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
         rows: list[tuple[bool, list[_Node]]] = []  # (in thead or all th, cells)
@@ -638,22 +634,6 @@ def _is_object(node: _Node) -> bool:
         return False
     dts = [c for c in node.children if isinstance(c, _Node) and c.tag == "dt"]
     return bool(dts) and all(dt.attrs.get("id") for dt in dts)
-
-
-def _trailing_objects(parent: _Node) -> set[int]:
-    """ids of the object descriptions at the end of `parent` after which only more of them
-    (or sections) come, as autodoc writes a class's members after its docstring: each can
-    be a section, since nothing after it would fall into that section."""
-    found: set[int] = set()
-    for child in reversed(parent.children):
-        if isinstance(child, _Text):
-            if child.data.strip():
-                break
-        elif _is_object(child):
-            found.add(id(child))
-        elif not _is_section(child):
-            break
-    return found
 
 
 def _is_section(node: _Node) -> bool:
@@ -808,15 +788,15 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     main = None if marked and docs else _scored(markup, path, options.timeout_s)
     del markup
     if main is not None:
-        kept = [(line, e) for line, e in events if isinstance(e, Heading) or main.covers(_event_text(e))]
-        if any(not isinstance(e, Heading) for _, e in kept):  # else trafilatura read another page
+        kept = [(line, e) for line, e in events if _is_mark(e) or main.covers(_event_text(e))]
+        if any(not _is_mark(e) for _, e in kept):  # else trafilatura read another page
             events = kept
         else:
             main = None
 
     notes: list[str] = []
     if too_deep:
-        if not any(not isinstance(e, Heading) for _, e in events):
+        if not any(not _is_mark(e) for _, e in events):
             raise KnowledgeError(wording.HTML_TOO_DEEP)
         log.info("%s: %s", path, wording.NOTE_HTML_TOO_DEEP)
         notes.append(wording.NOTE_HTML_TOO_DEEP)
@@ -882,9 +862,16 @@ def _canonical(doc: _Node) -> str | None:
     return None
 
 
+def _is_mark(event: _Event) -> bool:
+    """A heading or a section's end: where sections begin and end, no content."""
+    return isinstance(event, (Heading, SectionEnd))
+
+
 def _event_text(event: _Event) -> str:
     if isinstance(event, Heading):
         return event.text
+    if isinstance(event, SectionEnd):
+        return ""
     if isinstance(event, Paragraph):
         return inline.to_plain(event.md)
     if isinstance(event, Code):
