@@ -606,6 +606,26 @@ def test_tab_panels_are_kept_each_led_by_its_label(tag_rule, hide: str):
     )
 
 
+BOOTSTRAP_TABS = """<div role="main"><h1>Install</h1><div><ul class="nav nav-tabs" role="tablist">
+<li role="presentation" class="active"><a href="#pip" aria-controls="pip" role="tab" data-toggle="tab">pip</a></li>
+<li role="presentation"><a href="#conda" role="tab" data-toggle="tab">conda</a></li></ul>
+<div class="tab-content"><div role="tabpanel" class="tab-pane active" id="pip"><pre>pip install x</pre></div>
+<div role="tabpanel" class="tab-pane" id="conda"><pre>conda install x</pre></div></div></div></div>"""
+
+
+@pytest.mark.parametrize("beside", [False, True])
+def test_link_tabs_are_said_once_leading_their_panels(tag_rule, beside: bool):
+    # <a role="tab"> is not dropped as <button> is: each label showed in the tab list and
+    # again as its panel's lead. Bootstrap puts the list beside the panels' container.
+    page = BOOTSTRAP_TABS.replace('<div class="tab-content">', "") if beside else BOOTSTRAP_TABS
+    assert read(page).root.children[0].blocks == (
+        Paragraph("**pip**"),
+        Code("pip install x"),
+        Paragraph("**conda**"),
+        Code("conda install x"),
+    )
+
+
 def test_read_more_opening_a_sentence_does_not_cut_the_page(tag_rule):
     body = "".join(f"<p>Paragraph {i} of the guide, with enough words in it.</p>\n" for i in range(6))
     tree = read(f"<h1>Contributing</h1>{body}<p>Read more about coverage.</p><h2>Docs</h2><p>Build them.</p>")

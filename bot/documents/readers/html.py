@@ -57,7 +57,9 @@ _DROP = _words(
     "nav header footer aside script style noscript template svg math form button select textarea "
     "input option head iframe object embed canvas dialog audio video map"
 )
-_DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert"})
+# "tab": a tab's label is a control; its panel is led by it instead (see tab_panel), so a
+# tab list of links (<a role="tab">) does not say each label twice.
+_DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert", "tab"})
 # Class/id words of page furniture that sites put inside the content area (the fallback
 # when trafilatura is not installed; readability's "unlikely candidates" in small).
 _FURNITURE = _words(
@@ -547,13 +549,21 @@ class _Content:
     def tab_panel(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
         """A tab's panel led by its label in bold, as the Markdown reader shows content tabs
         (the tab buttons themselves are controls, dropped)."""
-        labels: dict[str, str] = {}
-        if node.parent is not None:
-            key = id(node.parent)
+        keys = (node.attrs.get("aria-labelledby", ""), node.attrs.get("id", ""))
+        label = ""
+        # The tabs are beside the panels or, as Bootstrap writes them (ul.nav-tabs beside
+        # div.tab-content), beside the panels' container.
+        tab_set = node.parent
+        for _ in range(2):
+            if tab_set is None:
+                break
+            key = id(tab_set)
             if key not in self._tabs:  # once per tab set: its panels share the lookup
-                self._tabs[key] = _tab_labels(node.parent)
-            labels = self._tabs[key]
-        label = labels.get(node.attrs.get("aria-labelledby", "")) or labels.get(node.attrs.get("id", ""), "")
+                self._tabs[key] = _tab_labels(tab_set)
+            label = next((self._tabs[key][k] for k in keys if k in self._tabs[key]), "")
+            if label:
+                break
+            tab_set = tab_set.parent
         if label:
             out.append((node.line, Paragraph(md=f"**{inline.escape(label)}**")))
         self.walk(node, out, nested)
@@ -644,12 +654,13 @@ def _is_section(node: _Node) -> bool:
 def _tab_labels(tab_set: _Node) -> dict[str, str]:
     """The labels of the tabs (role="tab") in a tab set, by the tab's id and by the id of
     the panel it controls (a panel names its tab by aria-labelledby, or a tab its panel by
-    aria-controls)."""
+    aria-controls or a link to it)."""
     labels: dict[str, str] = {}
     for n in tab_set.elements():
         if n.attrs.get("role", "").lower() == "tab":
             label = fold_spaces(_raw_text(n, drop=False))
-            for key in (n.attrs.get("id"), n.attrs.get("aria-controls")):
+            href = n.attrs.get("href", "").strip()
+            for key in (n.attrs.get("id"), n.attrs.get("aria-controls"), href[1:] if href[:1] == "#" else None):
                 if key:
                     labels.setdefault(key, label)
     return labels
