@@ -626,6 +626,32 @@ def test_link_tabs_are_said_once_leading_their_panels(tag_rule, beside: bool):
     )
 
 
+# What sphinx-design 0.5 writes for a tab-set directive (labels are synced by data-sync-id).
+SPHINX_DESIGN_TABS = """<div class="body" role="main"><h1>Install</h1><p>Pick your system.</p>
+<div class="sd-tab-set docutils">
+<input checked="checked" id="sd-tab-item-0" name="sd-tab-set-0" type="radio">
+<label class="sd-tab-label" data-sync-group="os" data-sync-id="unix" for="sd-tab-item-0">
+macOS / Linux</label><div class="sd-tab-content docutils">
+<div class="highlight-console notranslate"><div class="highlight"><pre>$ make html</pre></div></div>
+</div>
+<input id="sd-tab-item-1" name="sd-tab-set-0" type="radio">
+<label class="sd-tab-label" data-sync-group="os" data-sync-id="win" for="sd-tab-item-1">
+<code class="docutils literal notranslate"><span class="pre">cmd.exe</span></code></label><div class="sd-tab-content docutils">
+<p>Run the batch file.</p>
+</div>
+</div></div>"""
+
+
+def test_sphinx_design_tabs_are_each_led_by_their_label(tag_rule):
+    assert read(SPHINX_DESIGN_TABS).root.children[0].blocks == (
+        Paragraph("Pick your system."),
+        Paragraph("**macOS / Linux**"),
+        Code("$ make html", lang="console"),
+        Paragraph("**cmd.exe**"),
+        Paragraph("Run the batch file."),
+    )
+
+
 def test_read_more_opening_a_sentence_does_not_cut_the_page(tag_rule):
     body = "".join(f"<p>Paragraph {i} of the guide, with enough words in it.</p>\n" for i in range(6))
     tree = read(f"<h1>Contributing</h1>{body}<p>Read more about coverage.</p><h2>Docs</h2><p>Build them.</p>")

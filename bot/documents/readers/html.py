@@ -375,6 +375,15 @@ class _Content:
                 self._flush(run, out)  # "<br><br>": how old pages and forums mark paragraphs
                 run = []
                 continue
+            if isinstance(child, _Node) and child.tag == "label" and "sd-tab-label" in child.classes():
+                # sphinx-design's tab: a radio input, this label, then the tab's content
+                # (div.sd-tab-content); the label leads it in bold, as a tab panel's does.
+                self._flush(run, out)
+                run = []
+                label = fold_spaces(_raw_text(child))
+                if any(ch.isalnum() for ch in label):
+                    out.append((child.line, Paragraph(md=f"**{inline.escape(label)}**")))
+                continue
             if isinstance(child, _Text) or not (child.tag in _BLOCKS or self.has_block(child)):
                 if isinstance(child, _Text) or not _dropped(child):
                     run.append(child)
