@@ -19,12 +19,23 @@ class Heading:
     anchor: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SectionEnd:
+    """Where the open sections of `level` and deeper end without a heading to end them: what
+    follows goes back to the section that holds them (the HTML reader's API entries are
+    sections, and the prose after one belongs to the section the entry is in)."""
+
+    level: int  # 1..6
+
+
 def build_sections(
-    events: Iterable[tuple[int | None, Block | Heading]],
+    events: Iterable[tuple[int | None, Block | Heading | SectionEnd]],
     links: Mapping[int, Sequence[tuple[str, str]]] | None = None,
 ) -> Section:
     """The root section of (source line, heading or block) events: a heading holds what
-    follows it up to the next heading of the same or a higher level. `links`: the links
+    follows it up to the next heading of the same or a higher level, or to a SectionEnd of
+    its level or a higher one (blocks after that join the section left open, after its own
+    blocks: a Section holds its blocks before its subsections). `links`: the links
     (href, text) found in a block, by id() of the block, for Section.links."""
     root = OpenSection("", 0)
     stack = [root]
@@ -35,6 +46,9 @@ def build_sections(
             section = OpenSection(event.text, event.level, event.anchor, line)
             stack[-1].children.append(section)
             stack.append(section)
+        elif isinstance(event, SectionEnd):
+            while stack[-1].level >= max(event.level, 1):  # never the root
+                stack.pop()
         else:
             stack[-1].blocks.append(event)
             if links:

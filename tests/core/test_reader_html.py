@@ -24,6 +24,7 @@ from bot.documents.model import (
     Table,
     walk_sections,
 )
+from bot.documents.passages import MAX_PROSE, build_passages
 from bot.documents.readers import html as html_reader
 from bot.documents.scraped import DEFAULT_JUNK_MARKERS
 from bot.errors import KnowledgeError
@@ -605,6 +606,52 @@ def test_tab_panels_are_kept_each_led_by_its_label(tag_rule, hide: str):
     )
 
 
+BOOTSTRAP_TABS = """<div role="main"><h1>Install</h1><div><ul class="nav nav-tabs" role="tablist">
+<li role="presentation" class="active"><a href="#pip" aria-controls="pip" role="tab" data-toggle="tab">pip</a></li>
+<li role="presentation"><a href="#conda" role="tab" data-toggle="tab">conda</a></li></ul>
+<div class="tab-content"><div role="tabpanel" class="tab-pane active" id="pip"><pre>pip install x</pre></div>
+<div role="tabpanel" class="tab-pane" id="conda"><pre>conda install x</pre></div></div></div></div>"""
+
+
+@pytest.mark.parametrize("beside", [False, True])
+def test_link_tabs_are_said_once_leading_their_panels(tag_rule, beside: bool):
+    # <a role="tab"> is not dropped as <button> is: each label showed in the tab list and
+    # again as its panel's lead. Bootstrap puts the list beside the panels' container.
+    page = BOOTSTRAP_TABS.replace('<div class="tab-content">', "") if beside else BOOTSTRAP_TABS
+    assert read(page).root.children[0].blocks == (
+        Paragraph("**pip**"),
+        Code("pip install x"),
+        Paragraph("**conda**"),
+        Code("conda install x"),
+    )
+
+
+# What sphinx-design 0.5 writes for a tab-set directive (labels are synced by data-sync-id).
+SPHINX_DESIGN_TABS = """<div class="body" role="main"><h1>Install</h1><p>Pick your system.</p>
+<div class="sd-tab-set docutils">
+<input checked="checked" id="sd-tab-item-0" name="sd-tab-set-0" type="radio">
+<label class="sd-tab-label" data-sync-group="os" data-sync-id="unix" for="sd-tab-item-0">
+macOS / Linux</label><div class="sd-tab-content docutils">
+<div class="highlight-console notranslate"><div class="highlight"><pre>$ make html</pre></div></div>
+</div>
+<input id="sd-tab-item-1" name="sd-tab-set-0" type="radio">
+<label class="sd-tab-label" data-sync-group="os" data-sync-id="win" for="sd-tab-item-1">
+<code class="docutils literal notranslate"><span class="pre">cmd.exe</span></code></label><div class="sd-tab-content docutils">
+<p>Run the batch file.</p>
+</div>
+</div></div>"""
+
+
+def test_sphinx_design_tabs_are_each_led_by_their_label(tag_rule):
+    assert read(SPHINX_DESIGN_TABS).root.children[0].blocks == (
+        Paragraph("Pick your system."),
+        Paragraph("**macOS / Linux**"),
+        Code("$ make html", lang="console"),
+        Paragraph("**cmd.exe**"),
+        Paragraph("Run the batch file."),
+    )
+
+
 def test_read_more_opening_a_sentence_does_not_cut_the_page(tag_rule):
     body = "".join(f"<p>Paragraph {i} of the guide, with enough words in it.</p>\n" for i in range(6))
     tree = read(f"<h1>Contributing</h1>{body}<p>Read more about coverage.</p><h2>Docs</h2><p>Build them.</p>")
@@ -657,10 +704,9 @@ def test_sphinx_permalink_marks_are_left_out_of_terms_and_captions(tag_rule):
         'href="#id1">¶</a></div><pre>run()</pre></div></div>'
     )
     assert "¶" not in all_text(tree)
-    assert tree.root.children[0].blocks[:2] == (
-        ListBlock(items=((Paragraph(r"**run\(\)** — Runs."),),)),
-        Paragraph("app.py"),
-    )
+    api = tree.root.children[0]
+    assert api.children[0].blocks == (Paragraph(r"**run\(\)**"), Paragraph("Runs."))
+    assert api.blocks[0] == Paragraph("app.py")
 
 
 def test_docutils_footnote_asides_are_kept_as_labelled_paragraphs(tag_rule):
@@ -697,13 +743,57 @@ API = """<div class="body" role="main"><section id="api"><h1>API</h1><section id
 def test_sphinx_object_descriptions_are_sections_named_by_their_object(tag_rule):
     sections = {path: s for path, s in walk_sections(read(API).root)}
     app = ("API", "Application", "pkg.App")
-    assert [p for p in sections if len(p) > 2] == [app, (*app, "pkg.App.route"), (*app, "pkg.App.debug")]
+    entries = [app, (*app, "pkg.App.route"), (*app, "pkg.App.debug"), ("API", "Config", "DEBUG")]
+    assert [p for p in sections if len(p) > 2] == entries
     assert sections[app].blocks == (Paragraph(r"**class pkg.App\(name\)**"), Paragraph("The application."))
     assert sections[(*app, "pkg.App.route")].anchor == "pkg.App.route"
     assert sections[(*app, "pkg.App.route")].blocks[1] == Paragraph("Registers a view.")
-    # Followed by prose of its section, an entry stays a list item: the prose is not its own.
+    # Followed by prose of its section, an entry is a section still; the prose is not its own.
     assert paragraphs(sections[("API", "Config")]) == ["Set them in a file."]
-    assert sections[("API", "Config")].blocks[0] == ListBlock(items=((Paragraph("**DEBUG** — Turns on debugging."),),))
+    assert paragraphs(sections[("API", "Config", "DEBUG")]) == ["DEBUG", "Turns on debugging."]
+
+
+def _entry(ident: str, body: str, kind: str = "method") -> str:
+    return f'<dl class="py {kind}"><dt class="sig sig-object py" id="{ident}">{ident}()</dt><dd>{body}</dd></dl>'
+
+
+def test_prose_after_object_descriptions_goes_back_to_their_section(tag_rule):
+    # Flask's api.html "Session Interface": prose, class entries, a notice after them. As
+    # list items the entries and the notice were one 10,000-character passage.
+    members = _entry("pkg.Store.open", "<p>Opens the store.</p>") + _entry("pkg.Store.save", "<p>Saves it.</p>")
+    tree = read(
+        '<div class="body" role="main"><section id="api"><h1>API</h1><section id="store"><h2>Store</h2>'
+        "<p>Replace the store.</p>"
+        + _entry("pkg.Store", f"<p>The base store.</p>{members}", "class")
+        + "<p>Between the entries.</p>"
+        + _entry("pkg.NullStore", "<p>A store that stores nothing.</p>", "class")
+        + '<div class="admonition-notice admonition"><p class="admonition-title">Notice</p>'
+        "<p>Lifetimes are timedeltas.</p></div></section>"
+        '<section id="other"><h2>Other</h2><p>Something else.</p></section></section></div>'
+    )
+    sections = {path: s for path, s in walk_sections(tree.root)}
+    store = ("API", "Store")
+    assert [p for p in sections if p[:2] == store] == [
+        store,
+        (*store, "pkg.Store"),
+        (*store, "pkg.Store", "pkg.Store.open"),
+        (*store, "pkg.Store", "pkg.Store.save"),
+        (*store, "pkg.NullStore"),
+    ]
+    assert paragraphs(sections[store]) == ["Replace the store.", "Between the entries."]
+    assert sections[store].blocks[2] == Admonition("note", "Notice", (Paragraph("Lifetimes are timedeltas."),))
+    assert paragraphs(sections[(*store, "pkg.Store")]) == ["pkg.Store()", "The base store."]
+    assert paragraphs(sections[(*store, "pkg.NullStore")]) == ["pkg.NullStore()", "A store that stores nothing."]
+    assert paragraphs(sections[("API", "Other")]) == ["Something else."]
+
+
+def test_a_long_object_description_is_cut_into_passages_of_normal_size(tag_rule):
+    sentence = "This method does one more documented thing with the session store here. "
+    body = "".join(f"<p>{sentence * 4}</p>" for _ in range(30))  # about 8,700 characters
+    page = f'<div role="main"><h1>API</h1>{_entry("pkg.run", body, "function")}<p>After the entry.</p></div>'
+    drafts = build_passages(read(page), "Reference")
+    assert max(len(d.text) for d in drafts) <= 2 * MAX_PROSE
+    assert [d.path for d in drafts if "After the entry." in d.text] == [("API",)]
 
 
 def test_an_object_description_before_an_old_docutils_section_is_a_section(tag_rule):

@@ -39,7 +39,7 @@ from ..model import (
     Section,
     Table,
 )
-from ..outline import Heading, build_sections
+from ..outline import Heading, SectionEnd, build_sections
 from ..scraped import find_junk, fold_spaces
 from ..treebuild import term_item, too_uneven
 from ..urls import linkable_href
@@ -57,7 +57,9 @@ _DROP = _words(
     "nav header footer aside script style noscript template svg math form button select textarea "
     "input option head iframe object embed canvas dialog audio video map"
 )
-_DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert"})
+# "tab": a tab's label is a control; its panel is led by it instead (see tab_panel), so a
+# tab list of links (<a role="tab">) does not say each label twice.
+_DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert", "tab"})
 # Class/id words of page furniture that sites put inside the content area (the fallback
 # when trafilatura is not installed; readability's "unlikely candidates" in small).
 _FURNITURE = _words(
@@ -339,7 +341,7 @@ def _inside(node: _Node, tag: str) -> bool:
     return False
 
 
-_Event = Block | Heading
+_Event = Block | Heading | SectionEnd
 
 
 class _Content:
@@ -352,12 +354,13 @@ class _Content:
         self.pending: list[tuple[str, str]] = []  # links read since the last block was made
         self.links: dict[int, list[tuple[str, str]]] = {}  # id(block) -> its links
         self.level = 0  # the level of the last heading met: object sections go below it
-        self._objects: dict[int, set[int]] = {}  # id(parent) -> its object descriptions that are sections
         self._tabs: dict[int, dict[str, str]] = {}  # id(tab set) -> tab label by tab id and by panel id
 
     def take_links(self, event: _Event) -> None:
         """The links read since the last top-level event belong to this one (a heading's own
-        links, such as its permalink, to none)."""
+        links, such as its permalink, to none; a section's end leaves them to the next block)."""
+        if isinstance(event, SectionEnd):
+            return
         if self.pending and not isinstance(event, Heading):
             self.links.setdefault(id(event), []).extend(self.pending)
         self.pending = []
@@ -371,6 +374,15 @@ class _Content:
             if isinstance(child, _Node) and child.tag == "br" and _ends_with_br(run):
                 self._flush(run, out)  # "<br><br>": how old pages and forums mark paragraphs
                 run = []
+                continue
+            if isinstance(child, _Node) and child.tag == "label" and "sd-tab-label" in child.classes():
+                # sphinx-design's tab: a radio input, this label, then the tab's content
+                # (div.sd-tab-content); the label leads it in bold, as a tab panel's does.
+                self._flush(run, out)
+                run = []
+                label = fold_spaces(_raw_text(child))
+                if any(ch.isalnum() for ch in label):
+                    out.append((child.line, Paragraph(md=f"**{inline.escape(label)}**")))
                 continue
             if isinstance(child, _Text) or not (child.tag in _BLOCKS or self.has_block(child)):
                 if isinstance(child, _Text) or not _dropped(child):
@@ -405,7 +417,7 @@ class _Content:
                 out.append((node.line, Code(text=_dedent(code), lang=_code_lang(node))))
         elif tag in ("ul", "ol"):
             self.list_block(node, out)
-        elif tag == "dl" and not nested and self.object_section(node):
+        elif tag == "dl" and not nested and _is_object(node):
             self.object_entry(node, out)
         elif tag == "dl":
             self.definition_list(node, out)
@@ -429,7 +441,7 @@ class _Content:
     def nested_blocks(self, node: _Node) -> tuple[Block, ...]:
         out: list[tuple[int, _Event]] = []
         self.walk(node, out, nested=True)
-        return tuple(b for _, b in out if not isinstance(b, Heading))
+        return tuple(b for _, b in out if not isinstance(b, (Heading, SectionEnd)))
 
     def list_block(self, node: _Node, out: list[tuple[int, _Event]]) -> None:
         items: list[tuple[Block, ...]] = []
@@ -472,19 +484,13 @@ class _Content:
         if items:
             out.append((node.line, ListBlock(items=tuple(items))))
 
-    def object_section(self, node: _Node) -> bool:
-        parent = node.parent
-        if parent is None:
-            return False
-        known = self._objects.get(id(parent))
-        if known is None:  # once per parent: a page of 10,000 entries stays linear
-            known = self._objects[id(parent)] = _trailing_objects(parent)
-        return id(node) in known
-
     def object_entry(self, node: _Node, out: list[tuple[int, _Event]]) -> None:
         """A Sphinx object description as a section one level below the heading it is under,
         named by the object ("flask.Flask.route"): its signature in bold, then its body,
-        where member descriptions go one level further down."""
+        where member descriptions go one level further down. What follows the entry (prose
+        after it, a note closing the section) goes back to the section it is in: as a list
+        item it made that section one passage of 10,000 characters, and the entry's own body
+        could not be cut into passages of normal size."""
         # Below level 1 even without a heading before it: an object never names the page.
         level = min(max(self.level, 1) + 1, 6)
         opened = False  # several signatures (overloads) before one body share a section
@@ -503,6 +509,7 @@ class _Content:
                 outer, self.level = self.level, level
                 self.walk(child, out, nested=False)
                 self.level, opened = outer, False
+        out.append((node.line, SectionEnd(level)))
 
     def table(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
         rows: list[tuple[bool, list[_Node]]] = []  # (in thead or all th, cells)
@@ -551,13 +558,21 @@ class _Content:
     def tab_panel(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
         """A tab's panel led by its label in bold, as the Markdown reader shows content tabs
         (the tab buttons themselves are controls, dropped)."""
-        labels: dict[str, str] = {}
-        if node.parent is not None:
-            key = id(node.parent)
+        keys = (node.attrs.get("aria-labelledby", ""), node.attrs.get("id", ""))
+        label = ""
+        # The tabs are beside the panels or, as Bootstrap writes them (ul.nav-tabs beside
+        # div.tab-content), beside the panels' container.
+        tab_set = node.parent
+        for _ in range(2):
+            if tab_set is None:
+                break
+            key = id(tab_set)
             if key not in self._tabs:  # once per tab set: its panels share the lookup
-                self._tabs[key] = _tab_labels(node.parent)
-            labels = self._tabs[key]
-        label = labels.get(node.attrs.get("aria-labelledby", "")) or labels.get(node.attrs.get("id", ""), "")
+                self._tabs[key] = _tab_labels(tab_set)
+            label = next((self._tabs[key][k] for k in keys if k in self._tabs[key]), "")
+            if label:
+                break
+            tab_set = tab_set.parent
         if label:
             out.append((node.line, Paragraph(md=f"**{inline.escape(label)}**")))
         self.walk(node, out, nested)
@@ -640,22 +655,6 @@ def _is_object(node: _Node) -> bool:
     return bool(dts) and all(dt.attrs.get("id") for dt in dts)
 
 
-def _trailing_objects(parent: _Node) -> set[int]:
-    """ids of the object descriptions at the end of `parent` after which only more of them
-    (or sections) come, as autodoc writes a class's members after its docstring: each can
-    be a section, since nothing after it would fall into that section."""
-    found: set[int] = set()
-    for child in reversed(parent.children):
-        if isinstance(child, _Text):
-            if child.data.strip():
-                break
-        elif _is_object(child):
-            found.add(id(child))
-        elif not _is_section(child):
-            break
-    return found
-
-
 def _is_section(node: _Node) -> bool:
     """A `<section>`, or docutils < 0.18's `<div class="section">`."""
     return node.tag == "section" or (node.tag == "div" and "section" in node.classes())
@@ -664,12 +663,13 @@ def _is_section(node: _Node) -> bool:
 def _tab_labels(tab_set: _Node) -> dict[str, str]:
     """The labels of the tabs (role="tab") in a tab set, by the tab's id and by the id of
     the panel it controls (a panel names its tab by aria-labelledby, or a tab its panel by
-    aria-controls)."""
+    aria-controls or a link to it)."""
     labels: dict[str, str] = {}
     for n in tab_set.elements():
         if n.attrs.get("role", "").lower() == "tab":
             label = fold_spaces(_raw_text(n, drop=False))
-            for key in (n.attrs.get("id"), n.attrs.get("aria-controls")):
+            href = n.attrs.get("href", "").strip()
+            for key in (n.attrs.get("id"), n.attrs.get("aria-controls"), href[1:] if href[:1] == "#" else None):
                 if key:
                     labels.setdefault(key, label)
     return labels
@@ -808,15 +808,15 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     main = None if marked and docs else _scored(markup, path, options.timeout_s)
     del markup
     if main is not None:
-        kept = [(line, e) for line, e in events if isinstance(e, Heading) or main.covers(_event_text(e))]
-        if any(not isinstance(e, Heading) for _, e in kept):  # else trafilatura read another page
+        kept = [(line, e) for line, e in events if _is_mark(e) or main.covers(_event_text(e))]
+        if any(not _is_mark(e) for _, e in kept):  # else trafilatura read another page
             events = kept
         else:
             main = None
 
     notes: list[str] = []
     if too_deep:
-        if not any(not isinstance(e, Heading) for _, e in events):
+        if not any(not _is_mark(e) for _, e in events):
             raise KnowledgeError(wording.HTML_TOO_DEEP)
         log.info("%s: %s", path, wording.NOTE_HTML_TOO_DEEP)
         notes.append(wording.NOTE_HTML_TOO_DEEP)
@@ -882,9 +882,16 @@ def _canonical(doc: _Node) -> str | None:
     return None
 
 
+def _is_mark(event: _Event) -> bool:
+    """A heading or a section's end: where sections begin and end, no content."""
+    return isinstance(event, (Heading, SectionEnd))
+
+
 def _event_text(event: _Event) -> str:
     if isinstance(event, Heading):
         return event.text
+    if isinstance(event, SectionEnd):
+        return ""
     if isinstance(event, Paragraph):
         return inline.to_plain(event.md)
     if isinstance(event, Code):
