@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from docutils.parsers.rst import states
 
 from bot.documents.model import (
     Admonition,
@@ -338,6 +339,42 @@ def test_references_to_no_target_read_as_written_and_in_linear_time() -> None:
     assert prose(read("See `this`__ and `that`__.\n\n.. __: https://example.com\n")) == "See `this`__ and `that`__."
     tree = read("x__ " * 12_000 + "\n\n.. __: https://example.com\n", timeout_s=8)
     assert prose(tree) == " ".join(["x__"] * 12_000)
+
+
+def test_a_long_paragraph_is_parsed_inline_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    # docutils copies the rest of a paragraph after each construct: quadratic (900 kB of
+    # "x_ " reached the time limit), so a long one is given to it a piece at a time.
+    longest = 0
+    whole = states.Inliner.parse
+
+    def parse(self: states.Inliner, text: str, *args: object) -> object:
+        nonlocal longest
+        longest = max(longest, len(text))
+        return whole(self, text, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(states.Inliner, "parse", parse)
+    monkeypatch.setattr(rst, "_INLINE_PIECE", 200)
+    words = [f"*w{i}* x_ ``c{i}``" for i in range(200)]
+    tree = read("T\n=\n\n" + "\n".join(" ".join(words[i : i + 4]) + "." for i in range(0, 200, 4)) + "\n")
+    assert longest <= 200
+    assert prose(tree) == " ".join(" ".join(f"w{i} x_ c{i}" for i in range(j, j + 4)) + "." for j in range(0, 200, 4))
+    (paragraph,) = tree_blocks(tree)  # the markup of every piece read as markup
+    assert isinstance(paragraph, Paragraph) and paragraph.md.count("*w") == 200 and paragraph.md.count("`c") == 200
+
+
+def test_inline_pieces_cut_after_a_sentence_line_else_a_space() -> None:
+    text = "One. Two three.\nfour five\nsix seven eight nine ten"
+    assert rst._inline_pieces(text, 20) == ["One. Two three.\n", "four five\nsix seven ", "eight nine ten"]
+    assert rst._inline_pieces("abcdefghij kl\nmn op qr", 20) == ["abcdefghij kl\n", "mn op qr"]
+    assert rst._inline_pieces("x" * 10 + "\\" + "y" * 6, 11) == ["x" * 10, "\\" + "y" * 6]
+    assert rst._inline_pieces("short", 16) == ["short"]
+
+
+def test_markup_far_denser_than_prose_is_refused_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rst, "_INLINE_NODES_MIN", 100)
+    with pytest.raises(KnowledgeError, match="inline markup is too dense to be prose"):
+        read("T\n=\n\n" + "x_ " * 200 + "\n")
+    assert prose(read("T\n=\n\n" + "See x_ and *y*. " * 40 + "\n")).startswith("See x_ and y. See")
 
 
 def test_a_wide_grid_table_reads_in_time_and_combining_characters_still_align() -> None:
