@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from docutils.parsers.rst import states
+from docutils.parsers.rst import states, tableparser
+from docutils.statemachine import StringList
 
 from bot.documents.model import (
     Admonition,
@@ -388,6 +389,25 @@ def test_a_wide_grid_table_reads_in_time_and_combining_characters_still_align() 
     tree = read("+-----+----+\n| ta\u0306b | x  |\n+-----+----+\n")
     (table,) = tree_blocks(tree)
     assert isinstance(table, Table) and table.rows == (("t\u0103b", "x"),)  # composed on reading
+
+
+def test_grid_tables_parse_as_docutils_parses_them_with_a_heap_of_corners() -> None:
+    # docutils sorted its list of cell corners again after every cell: quadratic in a wide
+    # row. The heap gives the same cells in the same order, spans included.
+    table = textwrap.dedent("""\
+        +-----+-----+-----+
+        | a   | b         |
+        +-----+-----+-----+
+        | c   | d   | e   |
+        +     +-----+-----+
+        |     | f         |
+        +-----+-----+-----+
+        """).splitlines()
+    assert tableparser.GridTableParser is rst._GridTableParser
+    ours = rst._GridTableParser().parse(StringList(table))
+    theirs = rst._GridTableParser.__bases__[0]().parse(StringList(table))  # docutils' own
+    assert repr(ours) == repr(theirs)
+    assert ours[2][1][0][:3] == (1, 0, 3) and list(ours[2][1][0][3]) == ["c", "", ""]  # c spans two rows
 
 
 def test_warnings_and_inline_errors_add_no_note() -> None:
