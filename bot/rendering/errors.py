@@ -177,6 +177,13 @@ RST_ONLY_INCLUDES = (
 RST_NO_TEXT = "it has no readable text (only markup, directives or comments)"
 
 
+def rst_markup_too_dense(markup: int, chars: int) -> str:
+    return (
+        f"its inline markup is too dense to be prose (over {markup:,} links, emphases and roles "
+        f"in {chars / 1000:,.0f} kB of text): it would take too long to read"
+    )
+
+
 def rst_unparsable(exc: BaseException) -> str:
     return f"reStructuredText could not be parsed ({type(exc).__name__}: {exc})"
 

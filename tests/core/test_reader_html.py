@@ -283,6 +283,23 @@ def test_deep_nesting_keeps_the_text_above_the_limit_with_a_note(tag_rule):
     assert str(html_reader._MAX_DEPTH) in wording.NOTE_HTML_TOO_DEEP
 
 
+def test_an_end_tag_closes_its_element_under_any_number_of_unclosed_ones(tag_rule):
+    # The end tag looked only 300 open elements down: `</section>` under 400 unclosed spans
+    # was ignored and all that followed stayed inside them, below the depth limit.
+    page = "<main><section><p>Before.</p>" + "<span>x" * 400 + "</section><p>After the section.</p></main>"
+    assert paragraphs(read(page).root)[-1] == "After the section."
+    many = "<div><p>Start.</p>" + "<b>" * 50_000 + "</div><p>End.</p>" + "</i>" * 50_000  # closed once, in one pop
+    assert paragraphs(read(many).root) == ["Start.", "End."]
+
+
+def test_a_page_nested_past_libxml2s_limit_is_not_scored_by_trafilatura():
+    # libxml2 stops reading 256 elements down, so trafilatura's main text left out all that
+    # followed; the tag rule reads such a page alone.
+    pytest.importorskip("trafilatura")
+    page = "<body><section><p>The text before.</p>" + "<span>x" * 400 + "</section><p>The text after.</p></body>"
+    assert paragraphs(read(page).root)[-1] == "The text after."
+
+
 def test_deep_nesting_in_the_middle_of_a_page_with_trafilatura():
     pytest.importorskip("trafilatura")
     body = "".join(f"<p>Paragraph {i} of the article text, long enough to be content.</p>" for i in range(20))

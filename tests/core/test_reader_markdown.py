@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from markdown_it.parser_inline import ParserInline
+from markdown_it.rules_inline import StateInline
 
 from bot.documents.inline import to_plain
 from bot.documents.model import (
@@ -370,6 +372,31 @@ def test_only_markup_is_an_error() -> None:
 def test_timeout_abandons_the_parse() -> None:
     with pytest.raises(ReaderTimeout):
         read("para\n\n" * 2000, timeout_s=0.0)
+
+
+def test_unclosed_brackets_are_not_scanned_as_labels(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each `[` no `]` closes cost markdown-it about maxNesting token steps (a 900 kB line of
+    # "![" took ~26 s); such brackets now fail as labels at once and read as text.
+    steps = 0
+    skip_token = ParserInline.skipToken
+
+    def counted(self: ParserInline, state: StateInline) -> None:
+        nonlocal steps
+        steps += 1
+        skip_token(self, state)
+
+    monkeypatch.setattr(ParserInline, "skipToken", counted)
+    tree = read("# H\n\nstart " + "![" * 500 + "[x] ^[" * 50 + " end\n")
+    assert steps < 500  # 40 000 before
+    text = tree.root.blocks[0].md
+    assert to_plain(text).startswith("start ![![") and text.endswith(" end")
+
+
+def test_links_next_to_unclosed_brackets_still_read() -> None:
+    assert markdown._unclosed_brackets("[a `[` b](u) <a title='['> \\[ [ [ [ [") == frozenset({30, 32, 34, 36})
+    assert markdown._unclosed_brackets("[ [ [ x") == frozenset()  # so few are left to markdown-it
+    tree = read("See [a `[` b](https://x) and ![i](i.png) [[[[[ here.\n")
+    assert tree.root.blocks == (Paragraph(r"See a `[` b and \[\[\[\[\[ here."),)
 
 
 def test_large_file_parsed_in_pieces_keeps_structure(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from docutils.parsers.rst import states, tableparser
+from docutils.statemachine import StringList
 
 from bot.documents.model import (
     Admonition,
@@ -340,6 +342,42 @@ def test_references_to_no_target_read_as_written_and_in_linear_time() -> None:
     assert prose(tree) == " ".join(["x__"] * 12_000)
 
 
+def test_a_long_paragraph_is_parsed_inline_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    # docutils copies the rest of a paragraph after each construct: quadratic (900 kB of
+    # "x_ " reached the time limit), so a long one is given to it a piece at a time.
+    longest = 0
+    whole = states.Inliner.parse
+
+    def parse(self: states.Inliner, text: str, *args: object) -> object:
+        nonlocal longest
+        longest = max(longest, len(text))
+        return whole(self, text, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(states.Inliner, "parse", parse)
+    monkeypatch.setattr(rst, "_INLINE_PIECE", 200)
+    words = [f"*w{i}* x_ ``c{i}``" for i in range(200)]
+    tree = read("T\n=\n\n" + "\n".join(" ".join(words[i : i + 4]) + "." for i in range(0, 200, 4)) + "\n")
+    assert longest <= 200
+    assert prose(tree) == " ".join(" ".join(f"w{i} x_ c{i}" for i in range(j, j + 4)) + "." for j in range(0, 200, 4))
+    (paragraph,) = tree_blocks(tree)  # the markup of every piece read as markup
+    assert isinstance(paragraph, Paragraph) and paragraph.md.count("*w") == 200 and paragraph.md.count("`c") == 200
+
+
+def test_inline_pieces_cut_after_a_sentence_line_else_a_space() -> None:
+    text = "One. Two three.\nfour five\nsix seven eight nine ten"
+    assert rst._inline_pieces(text, 20) == ["One. Two three.\n", "four five\nsix seven ", "eight nine ten"]
+    assert rst._inline_pieces("abcdefghij kl\nmn op qr", 20) == ["abcdefghij kl\n", "mn op qr"]
+    assert rst._inline_pieces("x" * 10 + "\\" + "y" * 6, 11) == ["x" * 10, "\\" + "y" * 6]
+    assert rst._inline_pieces("short", 16) == ["short"]
+
+
+def test_markup_far_denser_than_prose_is_refused_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rst, "_INLINE_NODES_MIN", 100)
+    with pytest.raises(KnowledgeError, match="inline markup is too dense to be prose"):
+        read("T\n=\n\n" + "x_ " * 200 + "\n")
+    assert prose(read("T\n=\n\n" + "See x_ and *y*. " * 40 + "\n")).startswith("See x_ and y. See")
+
+
 def test_a_wide_grid_table_reads_in_time_and_combining_characters_still_align() -> None:
     # docutils listed every line's character indices again for each cell: 10 s for 4000 columns.
     n = 3000
@@ -351,6 +389,25 @@ def test_a_wide_grid_table_reads_in_time_and_combining_characters_still_align() 
     tree = read("+-----+----+\n| ta\u0306b | x  |\n+-----+----+\n")
     (table,) = tree_blocks(tree)
     assert isinstance(table, Table) and table.rows == (("t\u0103b", "x"),)  # composed on reading
+
+
+def test_grid_tables_parse_as_docutils_parses_them_with_a_heap_of_corners() -> None:
+    # docutils sorted its list of cell corners again after every cell: quadratic in a wide
+    # row. The heap gives the same cells in the same order, spans included.
+    table = textwrap.dedent("""\
+        +-----+-----+-----+
+        | a   | b         |
+        +-----+-----+-----+
+        | c   | d   | e   |
+        +     +-----+-----+
+        |     | f         |
+        +-----+-----+-----+
+        """).splitlines()
+    assert tableparser.GridTableParser is rst._GridTableParser
+    ours = rst._GridTableParser().parse(StringList(table))
+    theirs = rst._GridTableParser.__bases__[0]().parse(StringList(table))  # docutils' own
+    assert repr(ours) == repr(theirs)
+    assert ours[2][1][0][:3] == (1, 0, 3) and list(ours[2][1][0][3]) == ["c", "", ""]  # c spans two rows
 
 
 def test_warnings_and_inline_errors_add_no_note() -> None:

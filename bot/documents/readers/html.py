@@ -132,9 +132,11 @@ _FEED_CHARS = 256 * 1024
 # frames per level, and Python's recursion limit (1000) must hold at the deepest one. Real
 # pages nest a few dozen levels; Markdown's limit is about ten (see markdown.py).
 _MAX_DEPTH = 150
-# How far down the open elements an end tag or an implied end looks for its element: what
-# is further down stays open, so a page of 100,000 unclosed elements is not quadratic.
+# How far down the open elements an implied end looks for its element: what is further down
+# stays open, so a page of 100,000 unclosed elements is not quadratic. (An end tag finds its
+# element at any depth, through _TreeBuilder._open.)
 _SCAN_DEPTH = 2 * _MAX_DEPTH
+_LXML_DEPTH = 255  # libxml2's HTML parser's nesting limit (without XML_PARSE_HUGE)
 _HEADING_LINK_MARKS = "¶#§🔗\uf0c1 "
 
 
@@ -178,8 +180,13 @@ class _TreeBuilder(HTMLParser):
         super().__init__(convert_charrefs=True)  # entities are decoded once, here
         self.root = _Node("#document", {}, 1)
         self._stack: list[_Node] = [self.root]
+        # tag -> the stack positions of its open elements, deepest last: an end tag closes its
+        # element however many unclosed ones lie above it (`<section>`, 400 unclosed spans,
+        # `</section>`), in constant time, each element's entry pushed and popped once.
+        self._open: dict[str, list[int]] = {}
         self._unread = 0  # open elements of _UNREAD: what is inside them is not kept
         self.too_deep = False  # whether text was left out below _MAX_DEPTH
+        self.deepest = 0  # the most elements ever open at once
 
     def _kept(self) -> bool:
         """Whether what opens or appears now goes into the tree; an element below the depth
@@ -208,19 +215,23 @@ class _TreeBuilder(HTMLParser):
         if self._kept():
             parent.children.append(node)  # else it only keeps the stack right
         if tag not in _VOID:
+            self._open.setdefault(node.tag, []).append(len(self._stack))
             self._stack.append(node)
+            self.deepest = max(self.deepest, len(self._stack))
             self._unread += tag in _UNREAD
 
     def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self._stack) - 1, max(0, len(self._stack) - 1 - _SCAN_DEPTH), -1):
-            if self._stack[i].tag == tag:
-                self._pop(i)
-                return
+        where = self._open.get(tag)
+        if where:
+            self._pop(where[-1])
 
     def _pop(self, i: int) -> None:
         """Close the open elements from stack position `i` up."""
+        closed = self._stack[i:]
         if self._unread:
-            self._unread -= sum(n.tag in _UNREAD for n in self._stack[i:])
+            self._unread -= sum(n.tag in _UNREAD for n in closed)
+        for node in closed:
+            self._open[node.tag].pop()
         del self._stack[i:]
 
     def handle_data(self, data: str) -> None:
@@ -780,6 +791,9 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         raise KnowledgeError(wording.html_unparsable(exc)) from None
     doc = builder.root
     too_deep = builder.too_deep
+    # libxml2, which trafilatura parses with, stops reading at its depth limit: its scores
+    # would leave out all that follows (a <section> of 400 unclosed spans lost the next <p>).
+    scorable = builder.deepest < _LXML_DEPTH
     del builder
     try:
         title_node = _find(doc, "title")
@@ -805,7 +819,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     # trafilatura dropped real docs (changelog items, link lists, code captions, and a
     # "Cookies" section as a cookie notice). A blog's <article> or <main> is still scored:
     # its comments and related links carry no furniture words the tag rule knows.
-    main = None if marked and docs else _scored(markup, path, options.timeout_s)
+    main = None if (marked and docs) or not scorable else _scored(markup, path, options.timeout_s)
     del markup
     if main is not None:
         kept = [(line, e) for line, e in events if _is_mark(e) or main.covers(_event_text(e))]

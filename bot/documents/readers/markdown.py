@@ -36,7 +36,8 @@ a long table, before a first-column paragraph of a long stretch without headings
 `_chunks`) so the token list, about 25 times the text's size (hundreds of times for a
 table of short cells), never exists for the whole file at once; text markdown-it drops at
 its nesting limit is noted; link
-reference labels are collected from the whole text first so a piece can use a later one.
+reference labels are collected from the whole text first so a piece can use a later one; a
+`[` no `]` closes is not tried as a link label (see _unclosed_brackets).
 """
 
 from __future__ import annotations
@@ -48,10 +49,13 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 
 from markdown_it import MarkdownIt
+from markdown_it.common.html_re import HTML_TAG_RE
 from markdown_it.common.utils import normalizeReference
 from markdown_it.helpers import parseLinkDestination
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline.autolink import AUTOLINK_RE, EMAIL_RE
 from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.container import container_plugin
@@ -94,6 +98,8 @@ log = logging.getLogger(__name__)
 _DEADLINE = "_bot_deadline"  # key of the Deadline in markdown-it's env
 _KEEP_NOTES = "_bot_keep_notes"  # env key: keep footnotes no reference in this piece uses
 _INLINE_CHECK_EVERY = 64  # inline tokens parsed between deadline checks
+_UNCLOSED = "_bot_unclosed"  # env key: (inline text, offsets of its `[` no `]` closes)
+_UNCLOSED_MIN = 4  # fewer unclosed brackets in a run are left to markdown-it (see _unclosed_brackets)
 _CHUNK_CHARS = 1 << 18  # parse files larger than this in pieces (memory, see module doc)
 
 # Attribute lists (Python-Markdown attr_list, kramdown): one led by `.class` or `#id`, or
@@ -208,6 +214,9 @@ def _parser(myst: bool = False) -> MarkdownIt:
             md.use(myst_role_plugin).use(myst_block_plugin)  # {role}`text`, (label)=, % comments
         md.block.ruler.before("table", "deadline", _block_deadline)
         md.core.ruler.at("inline", _inline_with_deadline)
+        for name, offset in (("link", 0), ("image", 1), ("footnote_inline", 1)):
+            rule = next(r.fn for r in md.inline.ruler.__rules__ if r.name == name)
+            md.inline.ruler.at(name, _label_rule(rule, offset))
         md.core.ruler.before("footnote_tail", "keep_notes", _keep_footnotes)
         _MD_INSTANCES[myst] = md
     return md
@@ -250,10 +259,68 @@ def _inline_with_deadline(state: StateCore) -> None:
         if token.type == "inline":
             if token.children is None:
                 token.children = []
+            state.env[_UNCLOSED] = (token.content, _unclosed_brackets(token.content))
             state.md.inline.parse(token.content, state.md, state.env, token.children)
             count += 1
             if deadline is not None and count % _INLINE_CHECK_EVERY == 0:
                 deadline.check()
+
+
+_CODE_RUN = re.compile(r"`+")
+_ANGLED = re.compile(r"<([^<>]*)>")
+
+
+def _unclosed_brackets(src: str) -> frozenset[int]:
+    """Offsets of the `[` in an inline run that no later `]` closes, escapes, code spans, HTML
+    tags and autolinks left out as markdown-it leaves them out of a link label: when there
+    are at least _UNCLOSED_MIN. markdown-it tries each `[` as a link label, and a label that
+    never closes walks every token up to the end of the run or until `maxNesting` labels are
+    open, so each `[` costs about maxNesting steps (80 for `![`, 40 µs): a run of them took
+    ~26 s a 900 kB line. They cannot start a link, so _label_rule fails them at once."""
+    if src.count("[") < _UNCLOSED_MIN:
+        return frozenset()
+    runs: dict[int, list[int]] = {}  # backtick run length -> starts, to find a span's closing run
+    for run in _CODE_RUN.finditer(src):
+        runs.setdefault(run.end() - run.start(), []).append(run.start())
+    opened: list[int] = []
+    i, n = 0, len(src)
+    while i < n:
+        c = src[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "`":
+            j = i
+            while j < n and src[j] == "`":
+                j += 1
+            starts = runs[j - i]
+            k = bisect.bisect_left(starts, j)
+            i = starts[k] + j - i if k < len(starts) else j  # a code span, or literal backticks
+            continue
+        if c == "<":
+            tag = HTML_TAG_RE.match(src, i) or _ANGLED.match(src, i)
+            if tag is not None and (tag.re is HTML_TAG_RE or AUTOLINK_RE.search(tag[1]) or EMAIL_RE.search(tag[1])):
+                i = tag.end()
+                continue
+        if c == "[":
+            opened.append(i)
+        elif c == "]" and opened:
+            opened.pop()
+        i += 1
+    return frozenset(opened) if len(opened) >= _UNCLOSED_MIN else frozenset()
+
+
+def _label_rule(rule: Callable[[StateInline, bool], bool], offset: int) -> Callable[[StateInline, bool], bool]:
+    """markdown-it's link, image or inline-footnote rule, failing at once at a `[` (`offset`
+    characters into the construct) that _unclosed_brackets found no `]` for."""
+
+    def label_rule(state: StateInline, silent: bool) -> bool:
+        unclosed = state.env.get(_UNCLOSED)
+        if unclosed is not None and unclosed[0] is state.src and state.pos + offset in unclosed[1]:
+            return False
+        return rule(state, silent)
+
+    return label_rule
 
 
 _TOP_HEADING = re.compile(r"^#{1,6}(?:[ \t]|$)")

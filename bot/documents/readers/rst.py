@@ -25,12 +25,14 @@ because it also swallows a lone subsection as a "subtitle").
 
 Bounded: the parser checks `options.timeout_s` on every source line it consumes (through
 the document's line observer), the tree walk every few hundred nodes, and a watchdog
-interrupts one step that runs away by itself, such as docutils' quadratic inline parsing of
-a pathological paragraph (see deadline.py).
+interrupts one step that runs away by itself (see deadline.py). docutils' inline parse,
+quadratic in a long paragraph, is given one in pieces, and a file whose inline markup is
+far denser than prose is refused before it runs out of time (see _INLINE_PIECE).
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
 from collections.abc import Sequence
@@ -39,6 +41,7 @@ from typing import Any
 from docutils import nodes, utils
 from docutils.core import publish_doctree
 from docutils.parsers import rst as rst_parser
+from docutils.parsers.rst import states, tableparser
 from docutils.transforms import Transform
 
 from ...errors import KnowledgeError, ReaderTimeout
@@ -123,7 +126,9 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     _rst_sphinx.prepare(text)  # outside the time limit: an interrupted registration would stick
     with Deadline(options.timeout_s) as deadline:
         try:
-            doc = publish_doctree(text, source_path=path, parser=_GuardedParser(deadline), settings_overrides=_SETTINGS)
+            doc = publish_doctree(
+                text, source_path=path, parser=_GuardedParser(deadline, len(text)), settings_overrides=_SETTINGS
+            )
         except (KnowledgeError, ReaderTimeout):
             raise
         except RecursionError:
@@ -163,6 +168,39 @@ def _ascii_column_indices(text: str) -> Sequence[int]:
 
 
 utils.column_indices = _ascii_column_indices
+
+
+class _GridTableParser(tableparser.GridTableParser):
+    """docutils' grid-table parser (0.23's parse_table), its queue of cell corners a heap:
+    docutils keeps a list it sorts again after every cell and pops from the front, and in a
+    wide row that list holds a corner per column, so a row of n cells took n sorts of n
+    (5 s for 6,000 columns). The same corners come out in the same order."""
+
+    def parse_table(self) -> None:
+        self.stripped_block = [utils.strip_combining_chars(line) for line in self.block]
+        corners = [(0, 0)]
+        while corners:
+            top, left = heapq.heappop(corners)
+            if top == self.bottom or left == self.right or top <= self.done[left]:
+                continue
+            result = self.scan_cell(top, left)
+            if not result:
+                continue
+            bottom, right, rowseps, colseps = result
+            tableparser.update_dict_of_lists(self.rowseps, rowseps)
+            tableparser.update_dict_of_lists(self.colseps, colseps)
+            self.mark_done(top, left, bottom, right)
+            cellblock = self.block.get_2D_block(top + 1, left + 1, bottom, right)
+            cellblock.disconnect()  # lines in cell can't sync with parent
+            cellblock.replace(self.double_width_pad_char, "")
+            self.cells.append((top, left, bottom, right, cellblock))
+            heapq.heappush(corners, (top, right))
+            heapq.heappush(corners, (bottom, left))
+        if not self.check_parse_complete():
+            raise tableparser.TableMarkupError("Malformed table; parse incomplete.")
+
+
+tableparser.GridTableParser = _GridTableParser  # docutils' states look it up here
 
 
 def _clean_text_nodes(doc: nodes.document) -> None:
@@ -221,11 +259,85 @@ class _DanglingReferences(Transform):
         _as_written(dangling)
 
 
-class _GuardedParser(rst_parser.Parser):
-    """docutils' parser with the time limit checked on every line it reads."""
+# docutils parses a paragraph's inline markup by cutting each construct off the front of the
+# text still to read, copying that rest every time: quadratic in a long paragraph of many
+# constructs (48 kB of "x_ " took 4.6 s, 900 kB hit the 30 s limit). One longer than this is
+# parsed in pieces of about this size, cut after a line or word (see _inline_pieces).
+_INLINE_PIECE = 16_384
+# docutils spends ~100 us on each piece of inline markup (its nodes, the text around it, the
+# transforms), so 900 kB of "x_ " (300,000 references) runs past the time limit. Documentation
+# has ~5-15 per kB (pytest's 533 kB changelog: about 7,000); a file far denser than that is
+# markup, not prose, and is refused after a few seconds instead of at the limit.
+_INLINE_NODES_MIN = 25_000
+_INLINE_NODES_PER_KB = 100
 
-    def __init__(self, deadline: Deadline) -> None:
-        super().__init__()
+
+def _inline_budget(chars: int) -> int:
+    return max(_INLINE_NODES_MIN, _INLINE_NODES_PER_KB * chars // 1000)
+
+
+_SENTENCE_LINE_END = re.compile(r"[.!?:;][\"')\]]*\n")
+
+
+def _inline_pieces(text: str, size: int = 0) -> list[str]:
+    """`text` in consecutive pieces of at most `size` characters (one if it is shorter), each
+    cut in its second half after a line ending a sentence, else a line, else a space, else at
+    `size`: markup is cut in two only where it spans that break (it then reads as written).
+    `size` 0 is _INLINE_PIECE."""
+    size = size or _INLINE_PIECE
+    out: list[str] = []
+    start = 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        half = size // 2
+        cut = -1
+        for m in _SENTENCE_LINE_END.finditer(window, half):
+            cut = m.end()
+        if cut < 0:
+            cut = window.rfind("\n", half) + 1 or window.rfind(" ", half) + 1
+        if cut <= 0:
+            cut = size - 1 if window.endswith("\\") else size  # keep an escape with its character
+        out.append(window[:cut])
+        start += cut
+    out.append(text[start:])
+    return out
+
+
+def _piecewise_inliner(deadline: Deadline, chars: int) -> states.Inliner:
+    """docutils' inline parser, a long text parsed a piece at a time (see _INLINE_PIECE), and
+    KnowledgeError once the file's inline markup passes _inline_budget(chars). Its parse is
+    wrapped on the instance: docutils builds its patterns from the class's own attributes,
+    which a subclass would not have."""
+    inliner = states.Inliner()
+    whole = inliner.parse
+    budget = _inline_budget(chars)
+    made = 0
+
+    def parse(text: str, lineno: int, memo: Any, parent: nodes.Element) -> tuple[list[nodes.Node], list[Any]]:
+        nonlocal made
+        out: list[nodes.Node] = []
+        messages: list[Any] = []
+        for piece in _inline_pieces(text):
+            deadline.check()
+            piece_nodes, piece_messages = whole(piece, lineno, memo, parent)
+            out += piece_nodes
+            messages += piece_messages
+            lineno += piece.count("\n")
+            made += sum(not isinstance(node, nodes.Text) for node in piece_nodes)
+            if made > budget:
+                raise KnowledgeError(wording.rst_markup_too_dense(made, chars))
+        return out, messages
+
+    inliner.parse = parse
+    return inliner
+
+
+class _GuardedParser(rst_parser.Parser):
+    """docutils' parser with the time limit checked on every line it reads (and on every piece
+    of a long paragraph's inline parse)."""
+
+    def __init__(self, deadline: Deadline, chars: int) -> None:
+        super().__init__(inliner=_piecewise_inliner(deadline, chars))
         self._deadline = deadline
 
     def get_transforms(self) -> list[type[Transform]]:
