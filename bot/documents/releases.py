@@ -17,7 +17,10 @@ _KINDS = r"change[-_ ]?log|changes|history|news|release[-_ ]?notes|releases|what
 # The file's name without its extension, in any folder: CHANGELOG.md, docs/history.rst; or
 # one release's own page: announce/release-9.2.0.rst, notes/v2.1.0.md (a version of two dots,
 # so "release-2.0.md" about migrating stays a page).
-_FILE = re.compile(rf"(?:^|/)(?:(?:{_KINDS})|(?:release[-_]?)?v?\d+\.\d+\.\d+[\w.-]*?)(?:\.[^/.\d]*)?$", re.IGNORECASE)
+_FILE = re.compile(
+    rf"(?:^|/)(?:(?:{_KINDS})|(?:release[-_]?)?v?\d+\.\d+\.\d+(?:[-.]?(?:rc|a|b|alpha|beta|dev|post)\d*)?)(?:\.[^/.\d]*)?$",
+    re.IGNORECASE,
+)
 # A title naming the kind: "Changelog", "Changes", "Release History", "What's new", or after
 # the project's name "Hatch history", "Tool changelog". "Changes" and "News" only alone: after
 # a word they are plain English ("Gauging changes", black's guide to its style changes).

@@ -68,6 +68,8 @@ _SOMEONE = frozenset("anyone anybody someone somebody".split())
 _AMONG = re.compile(
     r"(?:(?:does|do|is|are)\s+)?(?:anyone|anybody|someone|somebody)\s+(?:else(?:\s+here)?|here)\s+"
     r"(?:use|uses|using|run|runs|running|prefer|prefers|play|plays|playing)"
+    # "anyone else running into this?", "anyone here running the tests?": a problem, searched
+    r"(?!\s+(?:into|in|this|that|the|it|these|those|same|a|an|my|our|your)\b)"
     r"(?:\s+[\w'+#.-]+){1,2}?(?:\s+(?:too|also|here|as\s+well|at\s+work|daily))?"
 )
 
@@ -101,7 +103,7 @@ def small_talk(text: str) -> SmallTalk | None:
         return None
     if words[0] in THANKS and "?" not in text and not _NOUN_THANKS.match(text):
         return "thanks"
-    wish = _WISH & set(words)
+    wish = "?" not in text and _WISH & set(words)  # "is monday a holiday? happy friday" asks
     if all(w in GREETING or (wish and w in _WISH | _OCCASION) for w in words) and not all(w in _PADDING for w in words):
         return "greeting"
     if _is_poll(text):

@@ -67,6 +67,10 @@ from tests.conftest import shared_file
         ("hey, is anyone here running windows 11?", "poll"),
         ("does anyone use tox", None),  # nothing says it asks the people here: searched
         ("anyone else getting ssl errors?", None),  # a problem report
+        ("anyone else running into this?", None),
+        ("anybody else running into timeouts?", None),
+        ("is anyone here running the tests?", None),
+        ("is monday a holiday? happy friday all", None),  # asks first
         ("anyone here use poetry with private repos?", None),  # names a topic
         ("anyone else here use vim and know how to set the pythonpath?", None),  # asks more
     ],

@@ -50,6 +50,8 @@ def test_release_documents(path: str, title: str) -> None:
         ("blog/today.md", "Breaking news"),
         ("docs/python-3.12.md", "Python 3.12 support"),
         ("docs/release-2.0.md", "Migrating to 2.0"),  # a version of one dot: a guide, not a release
+        ("docs/v1.0.0-migration-guide.md", "Migrating to 1.0"),  # more than a version
+        ("notes/2024.01.15-team-meeting.md", "Team meeting"),
     ],
 )
 def test_other_documents(path: str, title: str) -> None:
