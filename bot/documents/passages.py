@@ -95,7 +95,7 @@ def build_passages(tree: DocTree, title: str, options: ShapeOptions | None = Non
         shown = path[1:] if path and top is not None and id(top) in title_h1 else path
         paras = [b for b in section.blocks if isinstance(b, Paragraph)] if flat else []
         limit = opts.max_prose * LONG_PARAGRAPH_FACTOR
-        if paras and len(paras) == len(section.blocks) and all(len(b.md) <= limit for b in paras):
+        if paras and len(paras) == len(section.blocks) and all(len(b.md) <= limit and not _is_label(b) for b in paras):
             # Plain paragraphs only (every .txt file): each is a passage of its own, as
             # the general path below would make it, without its per-block objects.
             for b in paras:
@@ -127,12 +127,21 @@ class _Unit:
 
 
 def _is_prose(block: Block) -> bool:
-    return isinstance(block, (Paragraph, Admonition, Quote))
+    return isinstance(block, (Paragraph, Admonition, Quote)) and not _is_label(block)
+
+
+_LABEL = re.compile(r"\*\*(?:(?!\*\*).){1,100}\*\*")
+
+
+def _is_label(block: Block) -> bool:
+    """A paragraph that is only a short bold label (a tab's, a <summary>'s, an author's
+    "**Step 2**"): it names what follows and travels with it, never a passage alone."""
+    return isinstance(block, Paragraph) and _LABEL.fullmatch(block.md) is not None
 
 
 def _units(blocks: tuple[Block, ...], opts: ShapeOptions) -> list[_Unit]:
     units: list[_Unit] = []
-    pending: list[Block] = []  # non-prose before the section's first prose
+    pending: list[Block] = []  # non-prose (and labels) waiting for the prose they lead to
     for block in blocks:
         cut = False
         if isinstance(block, Paragraph) and len(block.md) > opts.max_prose * LONG_PARAGRAPH_FACTOR:
@@ -152,11 +161,11 @@ def _units(blocks: tuple[Block, ...], opts: ShapeOptions) -> list[_Unit]:
             elif _is_prose(part):
                 units.append(_Unit([*pending, part], [], 0))
                 pending = []
-            elif units:
+            elif units and not pending and not _is_label(part):
                 units[-1].blocks.append(part)
-            else:
+            else:  # before the first prose, or after a label: it waits for the prose it leads to
                 pending.append(part)
-    if pending:  # a section of code or lists only
+    if pending:  # a section of code or lists only, or labelled blocks with no prose after them
         units.append(_Unit(pending, [], 0))
     for unit in units:
         for block in unit.blocks:

@@ -17,6 +17,7 @@ ReadFn = Callable[[str, bytes, ReadOptions], DocTree]
 _READERS: dict[str, str] = {
     ".md": "markdown",
     ".markdown": "markdown",
+    ".mdx": "markdown",  # Docusaurus' Markdown with components: read as Markdown (see _markdown_source)
     ".rst": "rst",
     ".txt": "text",
     ".html": "html",
@@ -29,7 +30,7 @@ SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READERS)
 
 
 def supported_list() -> str:
-    """For messages: ".md .markdown .rst .txt .html .htm .pdf .ipynb"."""
+    """For messages: ".md .markdown .mdx .rst .txt .html .htm .pdf .ipynb"."""
     return " ".join(SUPPORTED_SUFFIXES)
 
 

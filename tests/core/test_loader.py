@@ -34,9 +34,20 @@ def test_unsupported_type_is_reported_with_the_supported_list(tmp_path, caplog):
     (tmp_path / "guide.docx").write_bytes(b"PK\x03\x04")
     with caplog.at_level(logging.WARNING):
         kb = load_knowledge(tmp_path)
-    assert skipped(kb) == {"guide.docx": "unsupported type; supported: .md .markdown .rst .txt .html .htm .pdf .ipynb"}
+    assert skipped(kb) == {
+        "guide.docx": "unsupported type; supported: .md .markdown .mdx .rst .txt .html .htm .pdf .ipynb"
+    }
     assert "guide.docx" in caplog.text
     assert [d.path for d in kb.documents] == ["a.txt"]
+
+
+def test_a_docusaurus_mdx_page_is_read_as_markdown(tmp_path):
+    (tmp_path / "intro.mdx").write_text("import Tabs from '@theme/Tabs';\n\n# Intro\n\nReal text about the topic.\n")
+    kb = load_knowledge(tmp_path)
+    assert not kb.skipped
+    assert [(d.path, d.title, list(d.paragraphs)) for d in kb.documents] == [
+        ("intro.mdx", "Intro", ["Real text about the topic."])
+    ]
 
 
 def test_hidden_files_and_the_cache_folder_are_never_read(tmp_path):

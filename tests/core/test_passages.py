@@ -87,6 +87,38 @@ def test_document_without_headings_has_a_passage_per_paragraph():
     assert len(build_passages(tree, "T")) == 4
 
 
+def test_a_bold_label_leads_what_it_labels_and_is_never_a_passage_alone():
+    # Tab labels and <details> summaries read as a bold-only paragraph before their content.
+    flat = DocTree(
+        title="T",
+        root=Section(
+            "",
+            0,
+            (
+                para("Install it first."),
+                para("**macOS**"),
+                para("Use brew."),
+                para("**npm**"),
+                Code("npm i x", "bash"),
+                para("**Yarn**"),
+                Code("yarn add x", "bash"),
+                para("Then run it."),
+                para("**Why?**"),
+            ),
+        ),
+    )
+    texts = [p.text for p in build_passages(flat, "T")]
+    assert texts == ["Install it first.", "macOS Use brew.", "npm Yarn Then run it.", "Why?"]
+    [q] = build_passages(doc(Section("S", 2, (para("Intro."), para("**Linux**"), Code("apt install x")))), "Guide")
+    assert q.markdown == "Intro.\n\n**Linux**\n\n```\napt install x\n```"  # order kept
+    # A bold phrase inside a sentence, or two of them, is prose as before.
+    for text in ("Use **brew** here.", "**a** and **b**"):
+        assert [p.text for p in build_passages(DocTree("T", Section("", 0, (para(text), para("x.")))), "T")] == [
+            inline.to_plain(text),
+            "x.",
+        ]
+
+
 def test_lists_tables_and_admonitions_as_display_markdown():
     nested = ListBlock(((para("one"), ListBlock(((para("inner"),),), ordered=True)), (para("two"),)))
     table = Table(("Name", "Value"), (("a", "1"), ("long name", "22")))

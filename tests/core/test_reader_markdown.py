@@ -556,6 +556,52 @@ def test_docusaurus_mdx() -> None:
     )
 
 
+def test_mdx_module_statements_over_several_lines_and_jsx_comments_are_no_text() -> None:
+    tree = read("""\
+        import {
+          Tabs,
+          TabItem,
+        } from '@theme/Tabs';
+        import Admonition from '@theme/Admonition';
+        Prose right below an import is prose.
+
+        export const meta = {
+          author: 'x',
+        };
+
+        Text with {/* a note to the authors */} no comment.
+
+        {/* a comment
+        over two lines */}
+
+        import your data first, then export const values.
+        """)
+    assert tree.root.blocks == (
+        Paragraph("Prose right below an import is prose."),
+        Paragraph("Text with no comment."),
+        Paragraph("import your data first, then export const values."),
+    )
+    kept = read("""\
+        Write `{/* x */}` in MDX.
+
+        ```jsx
+        {/* kept in code */}
+        ```
+        """)
+    assert kept.root.blocks == (Paragraph("Write `{/* x */}` in MDX."), Code("{/* kept in code */}", "jsx"))
+
+
+def test_mdx_has_no_indented_code_but_plain_markdown_keeps_it() -> None:
+    body = '<Tabs>\n  <TabItem value="a" label="macOS">\n\n    Use brew on a mac.\n\n  </TabItem>\n</Tabs>\n'
+    mdx = markdown.read("guide.mdx", body.encode(), ReadOptions())
+    assert mdx.root.blocks == (Paragraph("**macOS**"), Paragraph("Use brew on a mac."))
+    # A .md file Docusaurus reads as MDX says so by importing its components.
+    imports = markdown.read("guide.md", ("import Tabs from '@theme/Tabs';\n\n" + body).encode(), ReadOptions())
+    assert imports.root.blocks == mdx.root.blocks
+    plain = markdown.read("guide.md", b"Run:\n\n    make test\n", ReadOptions())
+    assert plain.root.blocks == (Paragraph("Run:"), Code("make test"))
+
+
 def test_generic_hugo_boxes_take_their_kind_from_the_argument() -> None:
     tree = read("""\
         {{< hint warning >}}

@@ -31,11 +31,12 @@ _MKDOCSTRINGS = re.compile(r"^:::\s+([A-Za-z_][\w.:-]*)\s*$")
 _TABBED = re.compile(r'^(\s*)===[+!]*\s+(".*")\s*$')
 _SNIPPET = re.compile(r"^\s*;?-{1,2}8<-{1,2}")
 _BLOCK_FENCE = re.compile(r"^\s*/{3,}(?:\s.*)?$")
-# MDX (Docusaurus): module lines at the top level are code for the site, not text.
-_MDX_MODULE = re.compile(
-    r"^(?:import\s.{0,500}\sfrom\s+['\"][^'\"]+['\"]|import\s+['\"][^'\"]+['\"]"
-    r"|export\s+(?:default|const|function)\b.*);?\s*$"
-)
+# MDX (Docusaurus): module statements opening a block are code for the site, not text, over
+# as many lines as they take ("import {\n  Tabs,\n} from '@theme/Tabs';"); an import must
+# name its module to count, so "import your data first." stays prose.
+_MDX_MODULE_START = re.compile(r"^(?:import\s*[\w{*'\"]|export\s+(?:default|const|let|var|function|class|async)\b)")
+_MDX_IMPORT_FROM = re.compile(r"^import\s*['\"][^'\"]+['\"]|(?:^|[\s}])from\s*['\"][^'\"]+['\"]\s*;?\s*$")
+_MDX_MODULE_LINES = 200  # a longer run before a blank line is not a module statement
 _CONTAINER_CLOSE = re.compile(r"^\s*:{3,}\s*$")
 # MyST's colon fence (":::{note}") and the ":key: value" options that may open its body.
 _MYST_COLON_FENCE = re.compile(r"^\s*(:{3,})\{([\w][\w:.+-]{0,63})\}")
@@ -52,6 +53,8 @@ _TAG_OR_CODE = re.compile(
     r"|\{%(?:(?!\{[{%])[^\n]|\n(?!\s*\n)){0,1000}?%\}"
     # Liquid/Jinja output, "[docs]({{ '/docs/' | relative_url }})": one line, no braces.
     r"|\{\{(?![<%])[^{}\n]{1,300}\}\})"
+    # An MDX (JSX) comment, "{/* draft */}": a note to the authors.
+    r"|(?P<jsx>\{/\*(?:[^\n]|\n(?!\s*\n)){0,2000}?\*/\})"
 )
 _TAG_INNER = re.compile(r"^\{\{?[<%]-?\s*(?:/\*)?\s*(?P<inner>.*?)\s*(?:\*/)?\s*-?[%>]\}?\}$", re.DOTALL)
 _RAW_LINE = re.compile(r"^\s*\{%-?\s*(?:raw|endraw)\s*-?%\}\s*$")
@@ -98,6 +101,7 @@ class Prepared:
     title: str | None = None
     source: str | None = None
     notes: list[str] = field(default_factory=list)
+    mdx: bool = False  # it imports modules as MDX does (Docusaurus): read as MDX
 
 
 def prepare(text: str, verbatim: Callable[[str], bool] = lambda name: False) -> Prepared:
@@ -280,13 +284,38 @@ class _Tags:
             tab = _TABBED.match(lines[i])
             if tab:
                 lines[i] = f"{tab.group(1)}!!! tab {tab.group(2)}"
-            elif _SNIPPET.match(lines[i]) or _BLOCK_FENCE.match(lines[i]) or _MDX_MODULE.match(lines[i]):
+            elif _SNIPPET.match(lines[i]) or _BLOCK_FENCE.match(lines[i]):
                 lines[i] = ""
+            elif (stop := self._mdx_module(i, end)) is not None:
+                lines[i:stop] = [""] * (stop - i)
+                self.out.mdx = True
+                i = stop
+                continue
             i += 1
         if not any("{" in lines[j] for j in range(start, end)):
             return
         text = "\n".join(lines[start:end])
         lines[start:end] = _TAG_OR_CODE.sub(lambda mt: self._replace(mt, text), text).split("\n")
+
+    def _mdx_module(self, i: int, end: int) -> int | None:
+        """The line after the MDX module statements opening a block at line i, or None when
+        line i opens none. An export runs to the next blank line, as MDX reads it; an import
+        ends at the line naming its module, so prose right below it stays prose."""
+        lines = self.lines
+        if not _MDX_MODULE_START.match(lines[i]) or (i > 0 and lines[i - 1].strip()):
+            return None
+        limit = min(end, i + _MDX_MODULE_LINES)
+        j = i
+        while j < limit and _MDX_MODULE_START.match(lines[j]):
+            if lines[j].startswith("export"):
+                return next((k for k in range(j, limit) if not lines[k].strip()), None if limit < end else end)
+            done = next(
+                (k + 1 for k in range(j, limit) if not lines[k].strip() or _MDX_IMPORT_FROM.search(lines[k])), None
+            )
+            if done is None or not lines[done - 1].strip():
+                return None if j == i else j  # no module named before a blank line: not an import
+            j = done
+        return j
 
     def _is_mkdocstrings(self, i: int, end: int, name: str) -> bool:
         if "." in name:
@@ -301,6 +330,9 @@ class _Tags:
     def _replace(self, m: re.Match[str], text: str) -> str:
         if m.group("code"):
             return m.group(0)
+        if m.group("jsx"):
+            self.dropped += 1
+            return "\n" * m.group("jsx").count("\n")
         tag = m.group("tag")
         keep_lines = "\n" * tag.count("\n")
         alone = _alone_on_line(text, m.start(), m.end())

@@ -160,7 +160,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     with Deadline(options.timeout_s) as deadline:
         prepared = prepare(decode_text(data), _keeps_code)  # no name kept for the decoded text: memory
         myst = _is_myst(prepared.text)
-        parser = _parser(myst)
+        parser = _parser(myst, mdx=prepared.mdx or path.lower().endswith(".mdx"))
         builder = _Builder(deadline, prepared.title, parser)
         # A piece may use a link reference defined in a later one: known to all in advance.
         refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
@@ -190,14 +190,16 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
 
 # --- the parser ---------------------------------------------------------------------------
 
-_MD_INSTANCES: dict[bool, MarkdownIt] = {}
+_MD_INSTANCES: dict[tuple[bool, bool], MarkdownIt] = {}
 
 
-def _parser(myst: bool = False) -> MarkdownIt:
+def _parser(myst: bool = False, mdx: bool = False) -> MarkdownIt:
     """One configured parser per process and flavour (configuring costs more than a small
     file). MyST's syntax is only read in a MyST file: elsewhere a line starting with "%"
-    ("%APPDATA% holds…") is text, not a comment."""
-    md = _MD_INSTANCES.get(myst)
+    ("%APPDATA% holds…") is text, not a comment. MDX (a .mdx file, or Markdown that imports
+    components as Docusaurus parses it) has no indented code: text indented inside a
+    component (<TabItem>) is prose."""
+    md = _MD_INSTANCES.get((myst, mdx))
     if md is None:
         md = MarkdownIt("commonmark", {"maxNesting": 20}).enable(["table", "strikethrough"])
         md.use(admon_plugin).use(footnote_plugin).use(deflist_plugin)
@@ -218,7 +220,9 @@ def _parser(myst: bool = False) -> MarkdownIt:
             rule = next(r.fn for r in md.inline.ruler.__rules__ if r.name == name)
             md.inline.ruler.at(name, _label_rule(rule, offset))
         md.core.ruler.before("footnote_tail", "keep_notes", _keep_footnotes)
-        _MD_INSTANCES[myst] = md
+        if mdx:
+            md.disable("code")
+        _MD_INSTANCES[(myst, mdx)] = md
     return md
 
 
