@@ -104,7 +104,7 @@ def build_passages(tree: DocTree, title: str, options: ShapeOptions | None = Non
                     out.append(PassageDraft(number, shown, (text,), b.md, b.page))
             continue
         units = _units(section.blocks, opts)
-        for group in [[u] for u in units] if flat else _split(units, opts.max_prose):
+        for group in _flat_groups(units, opts.max_prose) if flat else _split(units, opts.max_prose):
             blocks = [b for unit in group for b in unit.blocks]
             pieces = tuple(p for unit in group for p in unit.pieces)
             if not pieces:
@@ -196,6 +196,22 @@ def _cut_block(block: ListBlock | Table, limit: int) -> list[Block]:
             else:
                 out.append(replace(block, rows=block.rows[start : i + 1]))
             start, size = i + 1, 0
+    return out
+
+
+def _flat_groups(units: list[_Unit], limit: int) -> list[list[_Unit]]:
+    """A page without headings: a passage per paragraph (with what belongs to it), except
+    that a label (a step's or a tab's title) holds the paragraphs after it, up to the next
+    label or about `limit` characters of prose: they are that step's text."""
+    out: list[list[_Unit]] = []
+    size = 0
+    for unit in units:
+        if out and _is_label(out[-1][0].blocks[0]) and not _is_label(unit.blocks[0]) and size + unit.prose <= limit:
+            out[-1].append(unit)
+            size += unit.prose
+        else:
+            out.append([unit])
+            size = unit.prose
     return out
 
 

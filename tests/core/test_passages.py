@@ -119,6 +119,13 @@ def test_a_bold_label_leads_what_it_labels_and_is_never_a_passage_alone():
         ]
 
 
+def test_in_a_page_without_headings_a_label_holds_the_paragraphs_up_to_the_next_one():
+    blocks = (para("Intro."), para("**Step one**"), para("Click Add."), para("Click Save."), para("**Step two**"))
+    blocks += (para("Done."), para("word " * 300))
+    texts = [p.text for p in build_passages(DocTree("T", Section("", 0, blocks)), "T")]
+    assert texts == ["Intro.", "Step one Click Add. Click Save.", "Step two Done.", ("word " * 300).strip()]
+
+
 def test_lists_tables_and_admonitions_as_display_markdown():
     nested = ListBlock(((para("one"), ListBlock(((para("inner"),),), ordered=True)), (para("two"),)))
     table = Table(("Name", "Value"), (("a", "1"), ("long name", "22")))

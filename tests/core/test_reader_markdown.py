@@ -598,8 +598,63 @@ def test_mdx_has_no_indented_code_but_plain_markdown_keeps_it() -> None:
     # A .md file Docusaurus reads as MDX says so by importing its components.
     imports = markdown.read("guide.md", ("import Tabs from '@theme/Tabs';\n\n" + body).encode(), ReadOptions())
     assert imports.root.blocks == mdx.root.blocks
-    plain = markdown.read("guide.md", b"Run:\n\n    make test\n", ReadOptions())
-    assert plain.root.blocks == (Paragraph("Run:"), Code("make test"))
+    plain = markdown.read("guide.md", b"Run:\n\n    make test\n    <Note>\n", ReadOptions())
+    assert plain.root.blocks == (Paragraph("Run:"), Code("make test\n<Note>"))
+
+
+def test_mdx_components_keep_their_content_callouts_are_boxes_and_titles_lead() -> None:
+    tree = markdown.read(
+        "quickstart.mdx",
+        textwrap.dedent("""\
+            Set up the client.
+
+            <Note>
+              You need an API key.
+            </Note>
+
+            <Steps>
+              <Step title="Install the SDK">
+                Run the installer.
+              </Step>
+            </Steps>
+
+            <Accordion
+              title="How do I rotate my key?"
+              icon="key"
+            >
+              Delete the old key.
+            </Accordion>
+
+            <ParamField path="project_id" type="string" required>
+              The project to read.
+            </ParamField>
+
+            <Admonition type="warning" title='Careful'>
+            Really.
+            </Admonition>
+
+            <Card title="Unclosed card">
+            Still read.
+
+            <DocCardList />
+            <div class="x">
+            html stays html
+            </div>
+            """).encode(),
+        ReadOptions(),
+    )
+    assert tree.root.blocks == (
+        Paragraph("Set up the client."),
+        Admonition("note", None, (Paragraph("You need an API key."),)),
+        Paragraph("**Install the SDK**"),
+        Paragraph("Run the installer."),
+        Paragraph("**How do I rotate my key?**"),
+        Paragraph("Delete the old key."),
+        Paragraph("**project\\_id \\(string\\)**"),
+        Paragraph("The project to read."),
+        Admonition("warning", "Careful", (Paragraph("Really."),)),
+        Paragraph("Still read."),
+    )
 
 
 def test_generic_hugo_boxes_take_their_kind_from_the_argument() -> None:

@@ -21,6 +21,8 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import _mdx
+
 # Existing convention (bot/knowledge.py): the file names its own URL on an early line.
 _SOURCE_LINE = re.compile(r"^\s*source\s*:\s*(https?://\S+)\s*$", re.IGNORECASE)
 _SOURCE_SCAN_LINES = 5
@@ -31,12 +33,6 @@ _MKDOCSTRINGS = re.compile(r"^:::\s+([A-Za-z_][\w.:-]*)\s*$")
 _TABBED = re.compile(r'^(\s*)===[+!]*\s+(".*")\s*$')
 _SNIPPET = re.compile(r"^\s*;?-{1,2}8<-{1,2}")
 _BLOCK_FENCE = re.compile(r"^\s*/{3,}(?:\s.*)?$")
-# MDX (Docusaurus): module statements opening a block are code for the site, not text, over
-# as many lines as they take ("import {\n  Tabs,\n} from '@theme/Tabs';"); an import must
-# name its module to count, so "import your data first." stays prose.
-_MDX_MODULE_START = re.compile(r"^(?:import\s*[\w{*'\"]|export\s+(?:default|const|let|var|function|class|async)\b)")
-_MDX_IMPORT_FROM = re.compile(r"^import\s*['\"][^'\"]+['\"]|(?:^|[\s}])from\s*['\"][^'\"]+['\"]\s*;?\s*$")
-_MDX_MODULE_LINES = 200  # a longer run before a blank line is not a module statement
 _CONTAINER_CLOSE = re.compile(r"^\s*:{3,}\s*$")
 # MyST's colon fence (":::{note}") and the ":key: value" options that may open its body.
 _MYST_COLON_FENCE = re.compile(r"^\s*(:{3,})\{([\w][\w:.+-]{0,63})\}")
@@ -286,8 +282,14 @@ class _Tags:
                 lines[i] = f"{tab.group(1)}!!! tab {tab.group(2)}"
             elif _SNIPPET.match(lines[i]) or _BLOCK_FENCE.match(lines[i]):
                 lines[i] = ""
-            elif (stop := self._mdx_module(i, end)) is not None:
+            elif (stop := _mdx.module_end(lines, i, end)) is not None:
                 lines[i:stop] = [""] * (stop - i)
+                self.out.mdx = True
+                i = stop
+                continue
+            elif (tag := _mdx.component(lines, i, end, self.out.mdx)) is not None:
+                stop, comp = tag
+                lines[i:stop] = [self._component(comp)] + [""] * (stop - i - 1)
                 self.out.mdx = True
                 i = stop
                 continue
@@ -296,26 +298,6 @@ class _Tags:
             return
         text = "\n".join(lines[start:end])
         lines[start:end] = _TAG_OR_CODE.sub(lambda mt: self._replace(mt, text), text).split("\n")
-
-    def _mdx_module(self, i: int, end: int) -> int | None:
-        """The line after the MDX module statements opening a block at line i, or None when
-        line i opens none. An export runs to the next blank line, as MDX reads it; an import
-        ends at the line naming its module, so prose right below it stays prose."""
-        lines = self.lines
-        if not _MDX_MODULE_START.match(lines[i]) or (i > 0 and lines[i - 1].strip()):
-            return None
-        limit = min(end, i + _MDX_MODULE_LINES)
-        j = i
-        while j < limit and _MDX_MODULE_START.match(lines[j]):
-            if lines[j].startswith("export"):
-                return next((k for k in range(j, limit) if not lines[k].strip()), None if limit < end else end)
-            done = next(
-                (k + 1 for k in range(j, limit) if not lines[k].strip() or _MDX_IMPORT_FROM.search(lines[k])), None
-            )
-            if done is None or not lines[done - 1].strip():
-                return None if j == i else j  # no module named before a blank line: not an import
-            j = done
-        return j
 
     def _is_mkdocstrings(self, i: int, end: int, name: str) -> bool:
         if "." in name:
@@ -389,7 +371,17 @@ class _Tags:
         tab_id = next((v for k, v in params if k in ("tabid", "id")), None)
         return self.tab_names.get(tab_id) if tab_id else None
 
-    def _box(self, name: str, inner: str, closing: bool, title: str | None = None) -> str:
+    def _component(self, comp: _mdx.Component) -> str:
+        """An MDX component's line: a box opened or closed, else blank (its content stays)."""
+        name = "jsx:" + comp.name  # never the name of a shortcode's box
+        if comp.closing:
+            return self._box(name, "", True)
+        if comp.kind is None:
+            self.dropped += 1
+            return ""
+        return self._box(name, "", False, title=comp.title, kind=comp.kind)
+
+    def _box(self, name: str, inner: str, closing: bool, title: str | None = None, kind: str | None = None) -> str:
         if closing:
             for k in range(len(self.open_boxes) - 1, -1, -1):
                 box = self.boxes[self.open_boxes[k]]
@@ -400,6 +392,10 @@ class _Tags:
                     return marker
             self.dropped += 1
             return ""
+        if kind is not None:  # given by the caller: no arguments to read it from
+            self.boxes.append(_Box(name=name, info=f"{kind} {title or ''}".strip()))
+            self.open_boxes.append(len(self.boxes) - 1)
+            return f"{_PLACEHOLDER}{len(self.boxes) - 1}{_PLACEHOLDER}"
         kind = name
         for key, value in [] if name == "tab" else _params(inner)[1:]:
             if key == "title":

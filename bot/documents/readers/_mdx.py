@@ -1,0 +1,132 @@
+"""MDX (Docusaurus, Mintlify, Starlight) as the Markdown pre-pass sees it, line by line.
+
+MDX is Markdown with JSX: module statements (`import … from '…'`, `export const …`) and
+components (`<Note>`, `<Steps><Step title="Install">`, `<Tabs><TabItem label="npm">`,
+`<ParamField path="id" type="string">`) whose content is Markdown. CommonMark reads a
+component line as an HTML block and drops it with the text up to the next blank line, which
+lost most of a Mintlify page. Here a component line is classified, for _markdown_source to
+turn into what the Markdown reader knows: a callout into a box, a titled component into a
+labelled tab (its title leads its content), any other component line into a blank line.
+Tags are matched only alone on their lines (one tag may span up to `_TAG_LINES` lines) and
+only with a capitalised name that is no HTML element, so `<div>` and `<Details>` keep
+CommonMark's reading.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A module statement opening a block; an import must name its module to count, so "import
+# your data first." stays prose.
+_MODULE_START = re.compile(r"^(?:import\s*[\w{*'\"]|export\s+(?:default|const|let|var|function|class|async)\b)")
+_IMPORT_FROM = re.compile(r"^import\s*['\"][^'\"]+['\"]|(?:^|[\s}])from\s*['\"][^'\"]+['\"]\s*;?\s*$")
+_MODULE_LINES = 200  # a longer run before a blank line is not a module statement
+
+_TAG = re.compile(r"^\s*<(/?)([A-Z][\w.]{0,60})((?:\s[^<>]{0,2000})?)>\s*$")
+_TAG_START = re.compile(r"^\s*<([A-Z][\w.]{0,60})(?:\s[^<>]{0,500})?$")
+_TAG_END = re.compile(r"^[^<>]{0,500}>\s*$")
+_TAG_LINES = 30
+_ATTR = re.compile(r"([A-Za-z_][\w-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|\{\s*[\"'`]([^\"'`]*)[\"'`]\s*\})")
+
+# Callouts: the component's name is the box's kind (the generic ones name it in an attribute).
+_CALLOUTS = {
+    "note": "note",
+    "tip": "tip",
+    "info": "info",
+    "warning": "warning",
+    "warn": "warning",
+    "caution": "caution",
+    "danger": "danger",
+    "important": "important",
+    "check": "tip",
+    "success": "tip",
+    "error": "danger",
+}
+_GENERIC_CALLOUTS = frozenset({"admonition", "callout", "aside", "alert", "banner"})
+_LABEL_ATTRS = ("title", "label", "name", "heading", "summary")
+_FIELD_ATTRS = ("path", "query", "body", "header", "name", "param", "field")
+# Element names CommonMark knows as HTML (any case): never read as components.
+_HTML = frozenset(
+    "a abbr address article aside audio b blockquote body br button canvas caption center code col "
+    "colgroup dd del details dfn dialog div dl dt em embed fieldset figcaption figure font footer form "
+    "h1 h2 h3 h4 h5 h6 head header hr html i iframe img input ins kbd label legend li link main mark "
+    "menu meta nav noscript object ol optgroup option output p param picture pre q s samp script "
+    "section select small source span strong style sub summary sup table tbody td template textarea "
+    "tfoot th thead time title tr track u ul var video wbr".split()
+)
+
+
+def module_end(lines: list[str], i: int, end: int) -> int | None:
+    """The line after the module statements opening a block at line i, or None when line i
+    opens none. An export runs to the next blank line, as MDX reads it; an import ends at the
+    line naming its module, so prose right below it stays prose."""
+    if not _MODULE_START.match(lines[i]) or (i > 0 and lines[i - 1].strip()):
+        return None
+    limit = min(end, i + _MODULE_LINES)
+    j = i
+    while j < limit and _MODULE_START.match(lines[j]):
+        if lines[j].startswith("export"):
+            return next((k for k in range(j, limit) if not lines[k].strip()), None if limit < end else end)
+        done = next((k + 1 for k in range(j, limit) if not lines[k].strip() or _IMPORT_FROM.search(lines[k])), None)
+        if done is None or not lines[done - 1].strip():
+            return None if j == i else j  # no module named before a blank line: not an import
+        j = done
+    return j
+
+
+@dataclass(frozen=True)
+class Component:
+    """A component tag alone on its line(s), and what the Markdown reader makes of it."""
+
+    name: str  # lower case
+    closing: bool
+    kind: str | None  # a box's kind ("note", ... or "tab" for a labelled one); None: no box
+    title: str | None = None
+
+
+def component(lines: list[str], i: int, end: int, mdx: bool) -> tuple[int, Component] | None:
+    """The component tag on line i (and the line after it), or None when there is none.
+    Indented four spaces or more it counts only in what already reads as MDX (`mdx`):
+    elsewhere that is an indented code block showing JSX."""
+    if not mdx and lines[i].startswith(("    ", "\t")):
+        return None
+    m = _TAG.match(lines[i])
+    stop = i + 1
+    if m is None:
+        start = _TAG_START.match(lines[i])
+        if start is None:
+            return None
+        close = next((k for k in range(i + 1, min(end, i + _TAG_LINES)) if _TAG_END.match(lines[k])), None)
+        if close is None or any("<" in lines[k] or ">" in lines[k] for k in range(i + 1, close)):
+            return None
+        m = _TAG.match(" ".join(line.strip() for line in lines[i : close + 1]))
+        if m is None:
+            return None
+        stop = close + 1
+    name = m.group(2)
+    if name.lower() in _HTML:
+        return None
+    closing = bool(m.group(1))
+    attrs_text = m.group(3).strip()
+    if closing or attrs_text.endswith("/"):  # a self-closing tag holds nothing to read
+        return stop, Component(name.lower(), closing, None)
+    attrs = {a.group(1).lower(): a.group(2) or a.group(3) or a.group(4) or "" for a in _ATTR.finditer(attrs_text)}
+    return stop, _classify(name.lower(), attrs)
+
+
+def _classify(name: str, attrs: dict[str, str]) -> Component:
+    title = next((attrs[a].strip() for a in _LABEL_ATTRS if attrs.get(a, "").strip()), None)
+    if name in _CALLOUTS:
+        return Component(name, False, _CALLOUTS[name], title)
+    if name in _GENERIC_CALLOUTS:
+        kind = (attrs.get("type") or attrs.get("variant") or attrs.get("kind") or "note").lower()
+        return Component(name, False, _CALLOUTS.get(kind, "note"), title)
+    if name.endswith("field") or name in ("property", "param"):
+        field = next((attrs[a].strip() for a in _FIELD_ATTRS if attrs.get(a, "").strip()), None)
+        if field:
+            kind = attrs.get("type", "").strip()
+            return Component(name, False, "tab", f"{field} ({kind})" if kind else field)
+    if title:
+        return Component(name, False, "tab", title)
+    return Component(name, False, None)
