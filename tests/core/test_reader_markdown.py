@@ -581,6 +581,26 @@ def test_mdx_module_statements_over_several_lines_and_jsx_comments_are_no_text()
         Paragraph("Text with no comment."),
         Paragraph("import your data first, then export const values."),
     )
+    commented = read("""\
+        Before.
+
+        {/* The old example:
+
+        ```yaml
+        image: postgres:17
+        ```
+
+        */}
+        After.
+
+        <DocCardList
+          items={[
+            { type: "link", href: "/a", label: "A > B" },
+          ]}
+        />
+        <Card title="Inline">text on the line</Card>
+        """)
+    assert commented.root.blocks == (Paragraph("Before."), Paragraph("After."), Paragraph("text on the line"))
     kept = read("""\
         Write `{/* x */}` in MDX.
 

@@ -206,18 +206,24 @@ class _Tags:
         self.dropped = 0
         self.last_close: int | None = None  # line of the file's last bare ":::", once needed
         self.tab_names: dict[str, str] = {}  # tab id -> label, from the last `tabs` shortcode
+        self.components = _mdx.Components()
 
     def run(self) -> None:
         lines = self.lines
         i = 0
         n = len(lines)
         while i < n:
+            if (stop := _mdx.comment_end(lines, i)) is not None:
+                lines[i:stop] = [""] * (stop - i)
+                self.out.mdx = True
+                i = stop
+                continue
             marker = self._fence_marker(lines[i])
             if marker:
                 i = self._skip_fence(i, marker)
                 continue
             start = i
-            while i < n and not self._fence_marker(lines[i]):
+            while i < n and not self._fence_marker(lines[i]) and _mdx.comment_end(lines, i) is None:
                 i += 1
             self._prose(start, i)
         if self.boxes:
@@ -287,7 +293,7 @@ class _Tags:
                 self.out.mdx = True
                 i = stop
                 continue
-            elif (tag := _mdx.component(lines, i, end, self.out.mdx)) is not None:
+            elif (tag := self.components.at(lines, i, end, self.out.mdx)) is not None:
                 stop, comp = tag
                 lines[i:stop] = [self._component(comp)] + [""] * (stop - i - 1)
                 self.out.mdx = True

@@ -23,10 +23,11 @@ _MODULE_START = re.compile(r"^(?:import\s*[\w{*'\"]|export\s+(?:default|const|le
 _IMPORT_FROM = re.compile(r"^import\s*['\"][^'\"]+['\"]|(?:^|[\s}])from\s*['\"][^'\"]+['\"]\s*;?\s*$")
 _MODULE_LINES = 200  # a longer run before a blank line is not a module statement
 
-_TAG = re.compile(r"^\s*<(/?)([A-Z][\w.]{0,60})((?:\s[^<>]{0,2000})?)>\s*$")
-_TAG_START = re.compile(r"^\s*<([A-Z][\w.]{0,60})(?:\s[^<>]{0,500})?$")
-_TAG_END = re.compile(r"^[^<>]{0,500}>\s*$")
-_TAG_LINES = 30
+_OPEN = re.compile(r"\s*<([A-Z][\w.]{0,60})(?=[\s/>]|$)")
+_CLOSE = re.compile(r"^\s*</([A-Z][\w.]{0,60})\s*>\s*$")
+_TAG_LINES = 200  # a tag's attributes (JSX expressions too) spread over at most this many lines
+_TAG_CHARS = 20_000
+_COMMENT_LINES = 1000
 _ATTR = re.compile(r"([A-Za-z_][\w-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|\{\s*[\"'`]([^\"'`]*)[\"'`]\s*\})")
 
 # Callouts: the component's name is the box's kind (the generic ones name it in an attribute).
@@ -85,34 +86,80 @@ class Component:
     title: str | None = None
 
 
-def component(lines: list[str], i: int, end: int, mdx: bool) -> tuple[int, Component] | None:
-    """The component tag on line i (and the line after it), or None when there is none.
-    Indented four spaces or more it counts only in what already reads as MDX (`mdx`):
-    elsewhere that is an indented code block showing JSX."""
-    if not mdx and lines[i].startswith(("    ", "\t")):
+def comment_end(lines: list[str], i: int) -> int | None:
+    """The line after a JSX comment that opens line i and closes on a later one, fences of
+    code inside it included (authors comment out whole examples), or None."""
+    if not lines[i].lstrip().startswith("{/*") or "*/}" in lines[i]:
         return None
-    m = _TAG.match(lines[i])
-    stop = i + 1
-    if m is None:
-        start = _TAG_START.match(lines[i])
-        if start is None:
-            return None
-        close = next((k for k in range(i + 1, min(end, i + _TAG_LINES)) if _TAG_END.match(lines[k])), None)
-        if close is None or any("<" in lines[k] or ">" in lines[k] for k in range(i + 1, close)):
-            return None
-        m = _TAG.match(" ".join(line.strip() for line in lines[i : close + 1]))
-        if m is None:
-            return None
-        stop = close + 1
-    name = m.group(2)
-    if name.lower() in _HTML:
+    close = next((k for k in range(i + 1, min(len(lines), i + _COMMENT_LINES)) if "*/}" in lines[k]), None)
+    if close is None or not lines[close].rstrip().endswith("*/}"):
         return None
-    closing = bool(m.group(1))
-    attrs_text = m.group(3).strip()
-    if closing or attrs_text.endswith("/"):  # a self-closing tag holds nothing to read
-        return stop, Component(name.lower(), closing, None)
-    attrs = {a.group(1).lower(): a.group(2) or a.group(3) or a.group(4) or "" for a in _ATTR.finditer(attrs_text)}
-    return stop, _classify(name.lower(), attrs)
+    return close + 1
+
+
+class Components:
+    """Finds component tags alone on their lines, in one pass over a page's lines."""
+
+    def __init__(self) -> None:
+        # Lines an unfinished tag already ran over: no tag is looked for there again, so a page
+        # of "<Card {" lines costs one scan, not one per line.
+        self._blind_until = 0
+
+    def at(self, lines: list[str], i: int, end: int, mdx: bool) -> tuple[int, Component] | None:
+        """The component tag on line i (and the line after it), or None when there is none.
+        Indented four spaces or more it counts only in what already reads as MDX (`mdx`):
+        elsewhere that is an indented code block showing JSX."""
+        line = lines[i]
+        if i < self._blind_until or "<" not in line or (not mdx and line.startswith(("    ", "\t"))):
+            return None
+        if m := _CLOSE.match(line):
+            return (i + 1, Component(m.group(1).lower(), True, None)) if m.group(1).lower() not in _HTML else None
+        m = _OPEN.match(line)
+        if m is None or m.group(1).lower() in _HTML:
+            return None
+        found = self._tag_end(lines, i, m.end(), end)
+        if found is None:
+            return None
+        stop, attrs_text = found
+        name = m.group(1).lower()
+        if attrs_text.rstrip().endswith("/"):  # self-closing: it holds nothing to read
+            return stop, Component(name, False, None)
+        attrs = {a.group(1).lower(): a.group(2) or a.group(3) or a.group(4) or "" for a in _ATTR.finditer(attrs_text)}
+        return stop, _classify(name, attrs)
+
+    def _tag_end(self, lines: list[str], i: int, pos: int, end: int) -> tuple[int, str] | None:
+        """(line after the tag, its attribute text) when the tag's ">" (outside quotes and
+        {expressions}) ends its line; None when the tag goes on in text or never ends."""
+        depth = 0
+        quote = ""
+        parts: list[str] = []
+        chars = 0
+        limit = min(end, i + _TAG_LINES)
+        for j in range(i, limit):
+            text = lines[j]
+            start = pos if j == i else 0
+            chars += len(text) - start
+            if chars > _TAG_CHARS:
+                break
+            for k in range(start, len(text)):
+                c = text[k]
+                if quote:
+                    if c == quote:
+                        quote = ""
+                elif c in "\"'" or (c == "`" and depth):
+                    quote = c
+                elif c == "{":
+                    depth += 1
+                elif c == "}":
+                    depth = max(0, depth - 1)
+                elif c == ">" and not depth:
+                    if text[k + 1 :].strip():
+                        return None  # "<Tip>Keep it short.</Tip>": an inline tag in a paragraph
+                    parts.append(text[start:k])
+                    return j + 1, "\n".join(parts)
+            parts.append(text[start:])
+        self._blind_until = limit
+        return None
 
 
 def _classify(name: str, attrs: dict[str, str]) -> Component:
