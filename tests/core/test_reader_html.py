@@ -723,7 +723,7 @@ def test_sphinx_permalink_marks_are_left_out_of_terms_and_captions(tag_rule):
     assert "¶" not in all_text(tree)
     api = tree.root.children[0]
     assert api.children[0].blocks == (Paragraph(r"**run\(\)**"), Paragraph("Runs."))
-    assert api.blocks[0] == Paragraph("app.py")
+    assert api.children[1].blocks[0] == Paragraph("app.py")  # after the entry, as on the page
 
 
 def test_docutils_footnote_asides_are_kept_as_labelled_paragraphs(tag_rule):
@@ -788,20 +788,39 @@ def test_prose_after_object_descriptions_goes_back_to_their_section(tag_rule):
         "<p>Lifetimes are timedeltas.</p></div></section>"
         '<section id="other"><h2>Other</h2><p>Something else.</p></section></section></div>'
     )
-    sections = {path: s for path, s in walk_sections(tree.root)}
     store = ("API", "Store")
-    assert [p for p in sections if p[:2] == store] == [
-        store,
-        (*store, "pkg.Store"),
-        (*store, "pkg.Store", "pkg.Store.open"),
-        (*store, "pkg.Store", "pkg.Store.save"),
-        (*store, "pkg.NullStore"),
+    # In page order: what follows an entry continues its section (a child without a heading).
+    assert [(p, paragraphs(s)) for p, s in walk_sections(tree.root) if p[:2] == store] == [
+        (store, ["Replace the store."]),
+        ((*store, "pkg.Store"), ["pkg.Store()", "The base store."]),
+        ((*store, "pkg.Store", "pkg.Store.open"), ["pkg.Store.open()", "Opens the store."]),
+        ((*store, "pkg.Store", "pkg.Store.save"), ["pkg.Store.save()", "Saves it."]),
+        (store, ["Between the entries."]),
+        ((*store, "pkg.NullStore"), ["pkg.NullStore()", "A store that stores nothing."]),
+        (store, []),
     ]
-    assert paragraphs(sections[store]) == ["Replace the store.", "Between the entries."]
-    assert sections[store].blocks[2] == Admonition("note", "Notice", (Paragraph("Lifetimes are timedeltas."),))
-    assert paragraphs(sections[(*store, "pkg.Store")]) == ["pkg.Store()", "The base store."]
-    assert paragraphs(sections[(*store, "pkg.NullStore")]) == ["pkg.NullStore()", "A store that stores nothing."]
-    assert paragraphs(sections[("API", "Other")]) == ["Something else."]
+    notice = [s for p, s in walk_sections(tree.root) if p == store][-1]
+    assert notice.blocks == (Admonition("note", "Notice", (Paragraph("Lifetimes are timedeltas."),)),)
+    assert [paragraphs(s) for p, s in walk_sections(tree.root) if p == ("API", "Other")] == [["Something else."]]
+
+
+def test_passages_after_object_descriptions_keep_the_page_order(tag_rule):
+    # The prose after an entry came before the entries: a Section holds its blocks first.
+    page = (
+        '<div class="body" role="main"><section id="api"><h1>API</h1><section id="json"><h2>JSON</h2>'
+        "<p>Before the entries.</p>"
+        + _entry("pkg.dumps", "<p>Serialize data.</p>", "function")
+        + "<p>Between the entries.</p>"
+        + _entry("pkg.loads", "<p>Deserialize data.</p>", "function")
+        + "<p>After the entries.</p></section></section></div>"
+    )
+    drafts = build_passages(read(page), "API")
+    texts = [d.text for d in drafts]
+    order = ["Before the", "Serialize", "Between the", "Deserialize", "After the"]
+    assert [next(i for i, t in enumerate(texts) if w in t) for w in order] == sorted(
+        next(i for i, t in enumerate(texts) if w in t) for w in order
+    )
+    assert [d.path for d in drafts if "After the entries." in d.text] == [("JSON",)]
 
 
 def test_a_long_object_description_is_cut_into_passages_of_normal_size(tag_rule):
