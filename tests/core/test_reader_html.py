@@ -664,7 +664,7 @@ def test_sphinx_design_tabs_are_each_led_by_their_label(tag_rule):
         Paragraph("Pick your system."),
         Paragraph("**macOS / Linux**"),
         Code("$ make html", lang="console"),
-        Paragraph("**cmd.exe**"),
+        Paragraph("**`cmd.exe`**"),  # its inline code kept
         Paragraph("Run the batch file."),
     )
 

@@ -388,12 +388,13 @@ class _Content:
                 continue
             if isinstance(child, _Node) and child.tag == "label" and "sd-tab-label" in child.classes():
                 # sphinx-design's tab: a radio input, this label, then the tab's content
-                # (div.sd-tab-content); the label leads it in bold, as a tab panel's does.
+                # (div.sd-tab-content); the label leads it in bold, as a tab panel's does,
+                # its inline markup kept (a label `cmd.exe` stays code).
                 self._flush(run, out)
                 run = []
-                label = fold_spaces(_raw_text(child))
+                label = fold_spaces(self._inline(child.children, bold=True, italic=False))  # no bold in bold
                 if any(ch.isalnum() for ch in label):
-                    out.append((child.line, Paragraph(md=f"**{inline.escape(label)}**")))
+                    out.append((child.line, Paragraph(md=_wrap(label, "**"))))
                 continue
             if isinstance(child, _Text) or not (child.tag in _BLOCKS or self.has_block(child)):
                 if isinstance(child, _Text) or not _dropped(child):
