@@ -643,6 +643,33 @@ def test_link_tabs_are_said_once_leading_their_panels(tag_rule, beside: bool):
     )
 
 
+UNNAMED_TABS = """<div role="main"><h1>Install</h1><div class="tabs"><div role="tablist">
+<button role="tab">pip</button><button role="tab">conda</button></div>
+<div role="tabpanel"><pre>pip install x</pre></div><div role="tabpanel" id="conda-panel"><pre>conda install x</pre></div>
+</div></div>"""
+
+
+def test_tabs_and_panels_that_do_not_name_each_other_pair_in_order(tag_rule):
+    # A tab whose panel could not be matched by aria-controls/aria-labelledby lost its label.
+    assert read(UNNAMED_TABS).root.children[0].blocks == (
+        Paragraph("**pip**"),
+        Code("pip install x"),
+        Paragraph("**conda**"),
+        Code("conda install x"),
+    )
+
+
+def test_a_tab_that_leads_no_panel_keeps_its_label_as_text(tag_rule):
+    # Tabs showing plain divs (no role="tabpanel"): the labels stay where they stand.
+    page = UNNAMED_TABS.replace('role="tabpanel"', 'class="pane"')
+    assert read(page).root.children[0].blocks == (
+        Paragraph("pip"),
+        Paragraph("conda"),
+        Code("pip install x"),
+        Code("conda install x"),
+    )
+
+
 # What sphinx-design 0.5 writes for a tab-set directive (labels are synced by data-sync-id).
 SPHINX_DESIGN_TABS = """<div class="body" role="main"><h1>Install</h1><p>Pick your system.</p>
 <div class="sd-tab-set docutils">
