@@ -850,6 +850,25 @@ def test_passages_after_object_descriptions_keep_the_page_order(tag_rule):
     assert [d.path for d in drafts if "After the entries." in d.text] == [("JSON",)]
 
 
+def test_an_object_description_without_an_id_is_a_section_named_by_its_signature(tag_rule):
+    # Sphinx writes an entry with :no-index: without an id (Flask's templating "Standard
+    # Context", api.html's signals): it was a list item of the section.
+    tree = read(
+        '<div class="body" role="main"><section id="ctx"><h1>Context</h1><p>These are available.</p>'
+        '<dl class="py data"><dt class="sig sig-object py"><span class="sig-prename descclassname">'
+        '<span class="pre">flask.</span></span><span class="sig-name descname"><span class="pre">config</span>'
+        "</span></dt><dd><p>The current configuration.</p></dd></dl>"
+        '<dl class="describe"><dt class="sig sig-object"><span class="sig-name descname">'
+        '<span class="pre">\'key\'</span></span><span class="sig-prename"> in g</span></dt>'
+        "<dd><p>Check whether an attribute is present.</p></dd></dl></section></div>"
+    )
+    assert [(p, paragraphs(s)) for p, s in walk_sections(tree.root)][1:] == [
+        (("Context",), ["These are available."]),
+        (("Context", "flask.config"), ["flask.config", "The current configuration."]),
+        (("Context", "'key' in g"), ["'key' in g", "Check whether an attribute is present."]),
+    ]
+
+
 def test_a_long_object_description_is_cut_into_passages_of_normal_size(tag_rule):
     sentence = "This method does one more documented thing with the session store here. "
     body = "".join(f"<p>{sentence * 4}</p>" for _ in range(30))  # about 8,700 characters

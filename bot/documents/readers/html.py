@@ -517,7 +517,7 @@ class _Content:
             if child.tag == "dt":
                 sig = self.inline_md(child.children)
                 if not opened:
-                    name = child.attrs.get("id") or inline.to_plain(sig)
+                    name = _object_name(child, sig)
                     out.append((child.line, Heading(level, name, child.attrs.get("id"))))
                     opened = True
                 if sig:
@@ -674,11 +674,22 @@ class _Content:
 
 
 def _is_object(node: _Node) -> bool:
-    """A Sphinx object description: `<dl class="py method">` whose terms have ids."""
+    """A Sphinx object description: `<dl class="py method">` whose terms have ids or are
+    Sphinx's signatures (dt.sig-object: an entry written with :no-index: has no id)."""
     if node.tag != "dl" or _OBJECT_TYPES.isdisjoint(node.classes()):
         return False
     dts = [c for c in node.children if isinstance(c, _Node) and c.tag == "dt"]
-    return bool(dts) and all(dt.attrs.get("id") for dt in dts)
+    return bool(dts) and all(dt.attrs.get("id") or "sig-object" in dt.classes() for dt in dts)
+
+
+def _object_name(dt: _Node, sig: str) -> str:
+    """An entry's name: its id ("flask.Flask.route"), else its signature's module prefix
+    and name (sig-prename, sig-name) without the parameters, else the signature's text."""
+    if dt.attrs.get("id"):
+        return dt.attrs["id"]
+    parts = [n for n in dt.elements() if not {"sig-prename", "sig-name"}.isdisjoint(n.classes())]
+    name = fold_spaces("".join(_raw_text(n) for n in parts)).strip()
+    return name or inline.to_plain(sig)
 
 
 def _is_section(node: _Node) -> bool:
