@@ -575,6 +575,14 @@ def _section_urls(tree: DocTree, page: str | None, style: str) -> list[str | Non
     if page is None:
         return [None] * len(sections)
     marks = anchors([(s.heading, s.anchor) for _, s in sections], style)
+    # A continuation (a child without a heading, outline.build_sections) is cited at the
+    # section it continues: the last one before it with a heading and the same path.
+    named: dict[tuple[str, ...], str | None] = {}
+    for k, (path, s) in enumerate(sections):
+        if s.heading:
+            named[path] = marks[k]
+        elif s.level and s.anchor is None:
+            marks[k] = named.get(path)
     return [f"{page}#{a}" if a else page for a in marks]
 
 

@@ -87,7 +87,8 @@ class Section:
     """A heading and what follows it up to the next heading of the same or a higher level.
 
     The root section of a document has level 0 and an empty heading; its blocks are what
-    comes before the first heading.
+    comes before the first heading. A child with an empty heading continues its parent
+    after the children before it (outline.SectionEnd: the prose after an API entry).
     """
 
     heading: str  # plain text (no Markdown), "" for the root

@@ -34,9 +34,11 @@ def build_sections(
 ) -> Section:
     """The root section of (source line, heading or block) events: a heading holds what
     follows it up to the next heading of the same or a higher level, or to a SectionEnd of
-    its level or a higher one (blocks after that join the section left open, after its own
-    blocks: a Section holds its blocks before its subsections). `links`: the links
-    (href, text) found in a block, by id() of the block, for Section.links."""
+    its level or a higher one. Blocks after that belong to the section left open, but come
+    after its subsections on the page, and a Section holds its blocks before its children:
+    they go into a continuation, a child without a heading (walk_sections keeps its
+    parent's path), so reading order stays the page's. `links`: the links (href, text)
+    found in a block, by id() of the block, for Section.links."""
     root = OpenSection("", 0)
     stack = [root]
     for line, event in events:
@@ -50,6 +52,10 @@ def build_sections(
             while stack[-1].level >= max(event.level, 1):  # never the root
                 stack.pop()
         else:
+            if stack[-1].children:  # back in a section after a SectionEnd
+                rest = OpenSection("", stack[-1].level + 1, None, line)
+                stack[-1].children.append(rest)
+                stack.append(rest)
             stack[-1].blocks.append(event)
             if links:
                 stack[-1].links.extend(links.get(id(event), ()))

@@ -88,7 +88,7 @@ def build_passages(tree: DocTree, title: str, options: ShapeOptions | None = Non
     title_h1 = {id(c) for c in tree.root.children if c.level == 1 and _same(c.heading, title)}
     top: Section | None = None
     for number, (path, section) in enumerate(walk_sections(tree.root)):
-        if section.level and len(path) == 1:
+        if section.level and section.heading and len(path) == 1:  # not a continuation
             top = section
         if not section.blocks:
             continue

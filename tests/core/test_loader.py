@@ -222,6 +222,27 @@ def test_base_url_and_style_give_deep_links(tmp_path, monkeypatch, style, url):
     assert by_section[()].url == url.split("#")[0] + "#ssl"
 
 
+def _continued(path: str, data: bytes, options: ReadOptions) -> DocTree:
+    entry = Section("pkg.connect", 2, (Paragraph("Opens a connection."),), anchor="pkg.connect")
+    rest = Section("", 2, (Paragraph("Close it when done."),))  # what follows the entry
+    return DocTree(title=None, root=Section("", 0, (), (Section("SSL", 1, (Paragraph("Intro."),), (entry, rest)),)))
+
+
+@pytest.mark.parametrize("style", ["mkdocs", "sphinx"])
+def test_a_continuation_is_cited_at_the_section_it_continues(tmp_path, monkeypatch, style):
+    # outline.build_sections puts the prose after an API entry in a child without a
+    # heading: it keeps its section's path (the title's H1 left out) and deep link.
+    monkeypatch.setattr(loader_mod, "reader_for", lambda s: _continued)
+    (tmp_path / "ssl.md").write_text("x")
+    (tmp_path / "kb.toml").write_text(f'base_url = "https://docs.example.org"\nurl_style = "{style}"\n')
+    got = [(p.text, p.section, p.url.rsplit("#", 1)[-1]) for p in load_knowledge(tmp_path).passages]
+    assert got == [
+        ("Intro.", (), "ssl"),
+        ("Opens a connection.", ("pkg.connect",), "pkg.connect"),
+        ("Close it when done.", (), "ssl"),
+    ]
+
+
 def test_source_line_wins_for_that_files_url(tmp_path):
     (tmp_path / "kb.toml").write_text('base_url = "https://docs.example.org/"\n')
     (tmp_path / "a.txt").write_text("source: https://news.example.com/a\nTitle\n\nText of the article here.\n")

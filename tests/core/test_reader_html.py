@@ -643,6 +643,33 @@ def test_link_tabs_are_said_once_leading_their_panels(tag_rule, beside: bool):
     )
 
 
+UNNAMED_TABS = """<div role="main"><h1>Install</h1><div class="tabs"><div role="tablist">
+<button role="tab">pip</button><button role="tab">conda</button></div>
+<div role="tabpanel"><pre>pip install x</pre></div><div role="tabpanel" id="conda-panel"><pre>conda install x</pre></div>
+</div></div>"""
+
+
+def test_tabs_and_panels_that_do_not_name_each_other_pair_in_order(tag_rule):
+    # A tab whose panel could not be matched by aria-controls/aria-labelledby lost its label.
+    assert read(UNNAMED_TABS).root.children[0].blocks == (
+        Paragraph("**pip**"),
+        Code("pip install x"),
+        Paragraph("**conda**"),
+        Code("conda install x"),
+    )
+
+
+def test_a_tab_that_leads_no_panel_keeps_its_label_as_text(tag_rule):
+    # Tabs showing plain divs (no role="tabpanel"): the labels stay where they stand.
+    page = UNNAMED_TABS.replace('role="tabpanel"', 'class="pane"')
+    assert read(page).root.children[0].blocks == (
+        Paragraph("pip"),
+        Paragraph("conda"),
+        Code("pip install x"),
+        Code("conda install x"),
+    )
+
+
 # What sphinx-design 0.5 writes for a tab-set directive (labels are synced by data-sync-id).
 SPHINX_DESIGN_TABS = """<div class="body" role="main"><h1>Install</h1><p>Pick your system.</p>
 <div class="sd-tab-set docutils">
@@ -664,7 +691,7 @@ def test_sphinx_design_tabs_are_each_led_by_their_label(tag_rule):
         Paragraph("Pick your system."),
         Paragraph("**macOS / Linux**"),
         Code("$ make html", lang="console"),
-        Paragraph("**cmd.exe**"),
+        Paragraph("**`cmd.exe`**"),  # its inline code kept
         Paragraph("Run the batch file."),
     )
 
@@ -723,7 +750,7 @@ def test_sphinx_permalink_marks_are_left_out_of_terms_and_captions(tag_rule):
     assert "¶" not in all_text(tree)
     api = tree.root.children[0]
     assert api.children[0].blocks == (Paragraph(r"**run\(\)**"), Paragraph("Runs."))
-    assert api.blocks[0] == Paragraph("app.py")
+    assert api.children[1].blocks[0] == Paragraph("app.py")  # after the entry, as on the page
 
 
 def test_docutils_footnote_asides_are_kept_as_labelled_paragraphs(tag_rule):
@@ -788,20 +815,58 @@ def test_prose_after_object_descriptions_goes_back_to_their_section(tag_rule):
         "<p>Lifetimes are timedeltas.</p></div></section>"
         '<section id="other"><h2>Other</h2><p>Something else.</p></section></section></div>'
     )
-    sections = {path: s for path, s in walk_sections(tree.root)}
     store = ("API", "Store")
-    assert [p for p in sections if p[:2] == store] == [
-        store,
-        (*store, "pkg.Store"),
-        (*store, "pkg.Store", "pkg.Store.open"),
-        (*store, "pkg.Store", "pkg.Store.save"),
-        (*store, "pkg.NullStore"),
+    # In page order: what follows an entry continues its section (a child without a heading).
+    assert [(p, paragraphs(s)) for p, s in walk_sections(tree.root) if p[:2] == store] == [
+        (store, ["Replace the store."]),
+        ((*store, "pkg.Store"), ["pkg.Store()", "The base store."]),
+        ((*store, "pkg.Store", "pkg.Store.open"), ["pkg.Store.open()", "Opens the store."]),
+        ((*store, "pkg.Store", "pkg.Store.save"), ["pkg.Store.save()", "Saves it."]),
+        (store, ["Between the entries."]),
+        ((*store, "pkg.NullStore"), ["pkg.NullStore()", "A store that stores nothing."]),
+        (store, []),
     ]
-    assert paragraphs(sections[store]) == ["Replace the store.", "Between the entries."]
-    assert sections[store].blocks[2] == Admonition("note", "Notice", (Paragraph("Lifetimes are timedeltas."),))
-    assert paragraphs(sections[(*store, "pkg.Store")]) == ["pkg.Store()", "The base store."]
-    assert paragraphs(sections[(*store, "pkg.NullStore")]) == ["pkg.NullStore()", "A store that stores nothing."]
-    assert paragraphs(sections[("API", "Other")]) == ["Something else."]
+    notice = [s for p, s in walk_sections(tree.root) if p == store][-1]
+    assert notice.blocks == (Admonition("note", "Notice", (Paragraph("Lifetimes are timedeltas."),)),)
+    assert [paragraphs(s) for p, s in walk_sections(tree.root) if p == ("API", "Other")] == [["Something else."]]
+
+
+def test_passages_after_object_descriptions_keep_the_page_order(tag_rule):
+    # The prose after an entry came before the entries: a Section holds its blocks first.
+    page = (
+        '<div class="body" role="main"><section id="api"><h1>API</h1><section id="json"><h2>JSON</h2>'
+        "<p>Before the entries.</p>"
+        + _entry("pkg.dumps", "<p>Serialize data.</p>", "function")
+        + "<p>Between the entries.</p>"
+        + _entry("pkg.loads", "<p>Deserialize data.</p>", "function")
+        + "<p>After the entries.</p></section></section></div>"
+    )
+    drafts = build_passages(read(page), "API")
+    texts = [d.text for d in drafts]
+    order = ["Before the", "Serialize", "Between the", "Deserialize", "After the"]
+    assert [next(i for i, t in enumerate(texts) if w in t) for w in order] == sorted(
+        next(i for i, t in enumerate(texts) if w in t) for w in order
+    )
+    assert [d.path for d in drafts if "After the entries." in d.text] == [("JSON",)]
+
+
+def test_an_object_description_without_an_id_is_a_section_named_by_its_signature(tag_rule):
+    # Sphinx writes an entry with :no-index: without an id (Flask's templating "Standard
+    # Context", api.html's signals): it was a list item of the section.
+    tree = read(
+        '<div class="body" role="main"><section id="ctx"><h1>Context</h1><p>These are available.</p>'
+        '<dl class="py data"><dt class="sig sig-object py"><span class="sig-prename descclassname">'
+        '<span class="pre">flask.</span></span><span class="sig-name descname"><span class="pre">config</span>'
+        "</span></dt><dd><p>The current configuration.</p></dd></dl>"
+        '<dl class="describe"><dt class="sig sig-object"><span class="sig-name descname">'
+        '<span class="pre">\'key\'</span></span><span class="sig-prename"> in g</span></dt>'
+        "<dd><p>Check whether an attribute is present.</p></dd></dl></section></div>"
+    )
+    assert [(p, paragraphs(s)) for p, s in walk_sections(tree.root)][1:] == [
+        (("Context",), ["These are available."]),
+        (("Context", "flask.config"), ["flask.config", "The current configuration."]),
+        (("Context", "'key' in g"), ["'key' in g", "Check whether an attribute is present."]),
+    ]
 
 
 def test_a_long_object_description_is_cut_into_passages_of_normal_size(tag_rule):

@@ -365,7 +365,7 @@ class _Content:
         self.pending: list[tuple[str, str]] = []  # links read since the last block was made
         self.links: dict[int, list[tuple[str, str]]] = {}  # id(block) -> its links
         self.level = 0  # the level of the last heading met: object sections go below it
-        self._tabs: dict[int, dict[str, str]] = {}  # id(tab set) -> tab label by tab id and by panel id
+        self._tabs: dict[int, _TabPlan] = {}  # id(tab set) -> which panel each tab leads
 
     def take_links(self, event: _Event) -> None:
         """The links read since the last top-level event belong to this one (a heading's own
@@ -388,12 +388,18 @@ class _Content:
                 continue
             if isinstance(child, _Node) and child.tag == "label" and "sd-tab-label" in child.classes():
                 # sphinx-design's tab: a radio input, this label, then the tab's content
-                # (div.sd-tab-content); the label leads it in bold, as a tab panel's does.
+                # (div.sd-tab-content); the label leads it in bold, as a tab panel's does,
+                # its inline markup kept (a label `cmd.exe` stays code).
                 self._flush(run, out)
                 run = []
-                label = fold_spaces(_raw_text(child))
+                label = fold_spaces(self._inline(child.children, bold=True, italic=False))  # no bold in bold
                 if any(ch.isalnum() for ch in label):
-                    out.append((child.line, Paragraph(md=f"**{inline.escape(label)}**")))
+                    out.append((child.line, Paragraph(md=_wrap(label, "**"))))
+                continue
+            if isinstance(child, _Node) and (orphan := self.orphan_tab(child)):
+                self._flush(run, out)
+                run = []
+                out.append((child.line, Paragraph(md=inline.escape(orphan))))
                 continue
             if isinstance(child, _Text) or not (child.tag in _BLOCKS or self.has_block(child)):
                 if isinstance(child, _Text) or not _dropped(child):
@@ -511,7 +517,7 @@ class _Content:
             if child.tag == "dt":
                 sig = self.inline_md(child.children)
                 if not opened:
-                    name = child.attrs.get("id") or inline.to_plain(sig)
+                    name = _object_name(child, sig)
                     out.append((child.line, Heading(level, name, child.attrs.get("id"))))
                     opened = True
                 if sig:
@@ -569,24 +575,33 @@ class _Content:
     def tab_panel(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
         """A tab's panel led by its label in bold, as the Markdown reader shows content tabs
         (the tab buttons themselves are controls, dropped)."""
-        keys = (node.attrs.get("aria-labelledby", ""), node.attrs.get("id", ""))
         label = ""
         # The tabs are beside the panels or, as Bootstrap writes them (ul.nav-tabs beside
         # div.tab-content), beside the panels' container.
-        tab_set = node.parent
-        for _ in range(2):
-            if tab_set is None:
-                break
-            key = id(tab_set)
-            if key not in self._tabs:  # once per tab set: its panels share the lookup
-                self._tabs[key] = _tab_labels(tab_set)
-            label = next((self._tabs[key][k] for k in keys if k in self._tabs[key]), "")
+        for tab_set in _ancestors(node, 2):
+            label = self.tab_plan(tab_set).leads.get(id(node), "")
             if label:
                 break
-            tab_set = tab_set.parent
         if label:
             out.append((node.line, Paragraph(md=f"**{inline.escape(label)}**")))
         self.walk(node, out, nested)
+
+    def tab_plan(self, tab_set: _Node) -> _TabPlan:
+        key = id(tab_set)
+        if key not in self._tabs:  # once per tab set: its panels and tabs share the lookup
+            self._tabs[key] = _tab_plan(tab_set)
+        return self._tabs[key]
+
+    def orphan_tab(self, node: _Node) -> str:
+        """The label of a tab (role="tab") that leads no panel, else "": no tab panel names it
+        or stands at its place (tabs that show plain divs), so its label is kept as text."""
+        if node.attrs.get("role", "").lower() != "tab":
+            return ""
+        # Up to the tab set: the tab list, then the set (Bootstrap: li, ul, then the set).
+        if any(id(node) in self.tab_plan(a).led for a in _ancestors(node, 3)):
+            return ""
+        label = fold_spaces(_raw_text(node, drop=False))
+        return label if any(ch.isalnum() for ch in label) else ""
 
     def footnote(self, node: _Node, out: list[tuple[int, _Event]]) -> None:
         """A footnote as one paragraph "[label] text", as the Markdown reader shows them."""
@@ -659,11 +674,22 @@ class _Content:
 
 
 def _is_object(node: _Node) -> bool:
-    """A Sphinx object description: `<dl class="py method">` whose terms have ids."""
+    """A Sphinx object description: `<dl class="py method">` whose terms have ids or are
+    Sphinx's signatures (dt.sig-object: an entry written with :no-index: has no id)."""
     if node.tag != "dl" or _OBJECT_TYPES.isdisjoint(node.classes()):
         return False
     dts = [c for c in node.children if isinstance(c, _Node) and c.tag == "dt"]
-    return bool(dts) and all(dt.attrs.get("id") for dt in dts)
+    return bool(dts) and all(dt.attrs.get("id") or "sig-object" in dt.classes() for dt in dts)
+
+
+def _object_name(dt: _Node, sig: str) -> str:
+    """An entry's name: its id ("flask.Flask.route"), else its signature's module prefix
+    and name (sig-prename, sig-name) without the parameters, else the signature's text."""
+    if dt.attrs.get("id"):
+        return dt.attrs["id"]
+    parts = [n for n in dt.elements() if not {"sig-prename", "sig-name"}.isdisjoint(n.classes())]
+    name = fold_spaces("".join(_raw_text(n) for n in parts)).strip()
+    return name or inline.to_plain(sig)
 
 
 def _is_section(node: _Node) -> bool:
@@ -671,19 +697,59 @@ def _is_section(node: _Node) -> bool:
     return node.tag == "section" or (node.tag == "div" and "section" in node.classes())
 
 
-def _tab_labels(tab_set: _Node) -> dict[str, str]:
-    """The labels of the tabs (role="tab") in a tab set, by the tab's id and by the id of
-    the panel it controls (a panel names its tab by aria-labelledby, or a tab its panel by
-    aria-controls or a link to it)."""
-    labels: dict[str, str] = {}
+@dataclass(frozen=True, slots=True)
+class _TabPlan:
+    """The tabs of a tab set and the panels they lead."""
+
+    leads: dict[int, str]  # id(panel) -> its tab's label
+    led: frozenset[int]  # id() of the tabs that lead a panel
+
+
+def _tab_plan(tab_set: _Node) -> _TabPlan:
+    """Which tab (role="tab") of a tab set leads which panel (role="tabpanel"): by name
+    first (a panel names its tab by aria-labelledby, or a tab its panel by aria-controls or
+    a link to it), then the unnamed ones in order, when as many tabs as panels are left
+    (tabs and panels that name nothing, or names that do not match)."""
+    tabs: list[tuple[_Node, str]] = []
+    panels: list[_Node] = []
+    by_key: dict[str, int] = {}  # tab id, or id of the panel it controls -> index in tabs
     for n in tab_set.elements():
-        if n.attrs.get("role", "").lower() == "tab":
-            label = fold_spaces(_raw_text(n, drop=False))
+        role = n.attrs.get("role", "").lower()
+        if role == "tab":
             href = n.attrs.get("href", "").strip()
             for key in (n.attrs.get("id"), n.attrs.get("aria-controls"), href[1:] if href[:1] == "#" else None):
                 if key:
-                    labels.setdefault(key, label)
-    return labels
+                    by_key.setdefault(key, len(tabs))
+            tabs.append((n, fold_spaces(_raw_text(n, drop=False))))
+        elif role == "tabpanel":
+            panels.append(n)
+    leads: dict[int, str] = {}
+    used: set[int] = set()
+    unnamed: list[_Node] = []
+    for panel in panels:
+        keys = (panel.attrs.get("aria-labelledby", ""), panel.attrs.get("id", ""))
+        k = next((by_key[key] for key in keys if key in by_key), None)
+        if k is None:
+            unnamed.append(panel)
+        else:
+            leads[id(panel)] = tabs[k][1]
+            used.add(k)
+    left = [k for k in range(len(tabs)) if k not in used]
+    if unnamed and len(left) == len(unnamed):
+        for panel, k in zip(unnamed, left):
+            leads[id(panel)] = tabs[k][1]
+            used.add(k)
+    return _TabPlan(leads, frozenset(id(tabs[k][0]) for k in used))
+
+
+def _ancestors(node: _Node, n: int) -> Iterator[_Node]:
+    """The first `n` elements above `node`, nearest first."""
+    p = node.parent
+    for _ in range(n):
+        if p is None:
+            return
+        yield p
+        p = p.parent
 
 
 def _span(cell: _Node) -> int:
