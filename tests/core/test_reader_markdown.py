@@ -936,3 +936,24 @@ def prose_of(blocks: tuple[Block, ...]) -> str:
 def test_myst_prose_directives_of_the_book_theme_read_as_prose(name: str) -> None:
     tree = read(f"# T\n\n```{{{name}}}\nSide text about *this*.\n```\n")
     assert prose(tree) == "Side text about this." and not [b for b in tree_blocks(tree) if isinstance(b, Code)]
+
+
+def test_tables_over_the_cell_limit_are_refused_counting_the_cells_short_rows_are_filled_with(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A 500-column header over 3,000 rows of a few cells each: 1.5 M cells, mostly the
+    # empty ones markdown-it fills short rows with, ran into the time limit (3.8 MB).
+    monkeypatch.setattr(markdown, "_MAX_TABLE_CELLS", 60)
+    wide = "|" + "|".join(f"h{i}" for i in range(20)) + "|\n|" + "---|" * 20 + "\n"
+    with pytest.raises(KnowledgeError, match="tables are too big"):
+        read("# T\n\n" + wide + "|a|\n" * 3)
+    # The budget is the file's, not a table's nor a piece's.
+    small = "| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+    assert read(small * 10).root.blocks == (Table(("a", "b"), (("1", "2"),)),) * 10
+    with pytest.raises(KnowledgeError, match="tables are too big"):
+        read(small * 11)
+
+
+def test_a_table_still_ends_a_paragraph() -> None:
+    tree = read("Some text\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    assert tree.root.blocks == (Paragraph("Some text"), Table(("a", "b"), (("1", "2"),)))

@@ -101,6 +101,11 @@ _INLINE_CHECK_EVERY = 64  # inline tokens parsed between deadline checks
 _UNCLOSED = "_bot_unclosed"  # env key: (inline text, offsets of its `[` no `]` closes)
 _UNCLOSED_MIN = 4  # fewer unclosed brackets in a run are left to markdown-it (see _unclosed_brackets)
 _CHUNK_CHARS = 1 << 18  # parse files larger than this in pieces (memory, see module doc)
+_TABLE_CELLS = "_bot_table_cells"  # env key: [cells of the tables read so far], one list for all pieces
+# Table cells a file may have. A cell costs ~50 µs (a dozen tokens) and a short row is
+# filled up to the header's width, so a wide header over one-character rows made a 3.8 MB
+# file of 1.5 M cells that ran into the time limit; the largest table of the bench sets has 444.
+_MAX_TABLE_CELLS = 50_000
 
 # Attribute lists (Python-Markdown attr_list, kramdown): one led by `.class` or `#id`, or
 # made only of `.class`, `#id` and `key=value` items (`{ loading=lazy .off-glb }`). A
@@ -167,8 +172,9 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         # So may a MyST directive's body, parsed on its own: every note is known to all.
         notes = _footnote_labels(prepared.text) if myst or len(prepared.text) > _CHUNK_CHARS else None
         too_deep = False
+        cells = [0]
         for offset, chunk in _chunks(prepared.text):
-            env: dict[str, object] = {_DEADLINE: deadline, "references": refs}
+            env: dict[str, object] = {_DEADLINE: deadline, "references": refs, _TABLE_CELLS: cells}
             if notes is not None:  # the plugin's own state, as if every note were defined here
                 env["footnotes"] = {"refs": dict.fromkeys(notes, -1), "list": {}}
                 env[_KEEP_NOTES] = True
@@ -213,6 +219,8 @@ def _parser(myst: bool = False) -> MarkdownIt:
         if myst:
             md.use(myst_role_plugin).use(myst_block_plugin)  # {role}`text`, (label)=, % comments
         md.block.ruler.before("table", "deadline", _block_deadline)
+        table = next(r for r in md.block.ruler.__rules__ if r.name == "table")
+        md.block.ruler.at("table", _bounded_table(table.fn), {"alt": list(table.alt)})  # still ends a paragraph
         md.core.ruler.at("inline", _inline_with_deadline)
         for name, offset in (("link", 0), ("image", 1), ("footnote_inline", 1)):
             rule = next(r.fn for r in md.inline.ruler.__rules__ if r.name == name)
@@ -249,6 +257,39 @@ def _block_deadline(state: StateBlock, start_line: int, end_line: int, silent: b
     if deadline is not None:
         deadline.check()
     return False
+
+
+def _bounded_table(rule: Callable[[StateBlock, int, int, bool], bool]) -> Callable[[StateBlock, int, int, bool], bool]:
+    """markdown-it's table rule, refusing the file (KnowledgeError) before it builds a table
+    that takes the file's cells over _MAX_TABLE_CELLS: a table is as wide as its header
+    everywhere, however few cells a row writes (markdown-it stops filling short rows
+    only after 65,536 empty cells, and that budget starts again in every piece)."""
+
+    def table(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        if not rule(state, start_line, end_line, True):
+            return False
+        if silent:
+            return True
+        counter = state.env.get(_TABLE_CELLS)
+        if isinstance(counter, list):
+            counter[0] += _table_cells(state, start_line, end_line)
+            if counter[0] > _MAX_TABLE_CELLS:
+                raise KnowledgeError(wording.markdown_table_too_big(_MAX_TABLE_CELLS))
+        return rule(state, start_line, end_line, False)
+
+    return table
+
+
+def _table_cells(state: StateBlock, start_line: int, end_line: int) -> int:
+    """At most the cells of the table whose header is at start_line: the columns of its
+    delimiter row (only `|`, `-`, `:` and spaces, as many as the header's) times its
+    lines up to a blank one (a table ends there or sooner)."""
+    rule = state.src[state.bMarks[start_line + 1] + state.tShift[start_line + 1] : state.eMarks[start_line + 1]].strip()
+    columns = rule.removeprefix("|").removesuffix("|").count("|") + 1
+    line = start_line
+    while line < end_line and not state.isEmpty(line):
+        line += 1
+    return columns * (line - start_line)
 
 
 def _inline_with_deadline(state: StateCore) -> None:
