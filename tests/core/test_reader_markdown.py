@@ -277,6 +277,22 @@ def test_shortcodes_dropped_content_kept() -> None:
     assert prose(tree) == ("Tab one text, see pyproject.\nRaw text.\nShown as code: {{% note %}}, see the docs.")
 
 
+def test_a_shortcode_over_two_lines_inside_a_paragraph_keeps_the_lines_after_it_in_place() -> None:
+    # Dropped with its line break, the tag shortened the file by a line under the pass
+    # walking it: the fence below was found a line late, and the pass ran off the end.
+    tree = read("""\
+        See {{% foo
+        bar %}} here.
+
+        ```
+        code
+        ```
+
+        After.
+        """)
+    assert tree.root.blocks == (Paragraph("See here."), Code("code"), Paragraph("After."))
+
+
 def test_note_shortcode_becomes_admonition() -> None:
     tree = read("""\
         {{% note %}}
