@@ -41,8 +41,8 @@ reference labels are collected from the whole text first so a piece can use a la
 hold over _MAX_TABLE_CELLS cells is refused before they are built (see _bounded_table).
 Linear but slow, and left so (cProfile's count of Python calls per character, flat from 20 to
 80 kB; seconds for 900 kB on a busy 2-core box): `**x` repeated ~24 calls/char (15 s),
-`[a](` ~88 (23 s: each `[` scans ~130 characters of destination up to its 32-bracket
-limit), nested `[`/`]` ~86 (4 s per 80 kB), a table of short cells ~18-24.
+`[a](` ~38 (88 and 23 s before _link_destination: each `[` scans ~130 characters of
+destination up to markdown-it's 32-bracket limit), nested `[`/`]` ~86 (4 s per 80 kB), a table of short cells ~18-24.
 """
 
 from __future__ import annotations
