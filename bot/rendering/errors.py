@@ -163,6 +163,13 @@ MARKDOWN_NO_TEXT = "it has no readable text (only markup, images or front matter
 MARKDOWN_NESTED_TOO_DEEPLY = f"its text is nested too deeply to read ({MARKDOWN_TOO_DEEP})"
 
 
+def markdown_table_too_big(cells: int) -> str:
+    return (
+        f"its tables are too big to read (over {cells:,} cells, counting the empty ones "
+        "a row shorter than its table's header is filled with): it would take too long to read"
+    )
+
+
 # Jupyter notebooks.
 NOTEBOOK_NOT_JSON = "it is not a Jupyter notebook (not valid JSON)"
 NOTEBOOK_NO_CELLS = "it is not a Jupyter notebook (no cells)"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import random
 import textwrap
 
 import pytest
+from markdown_it.helpers import parse_link_destination, parseLinkDestination
 from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_inline import StateInline
 
-from bot.documents.inline import to_plain
+from bot.documents.inline import escape, to_plain
 from bot.documents.model import (
     Admonition,
     Block,
@@ -277,6 +279,22 @@ def test_shortcodes_dropped_content_kept() -> None:
     assert prose(tree) == ("Tab one text, see pyproject.\nRaw text.\nShown as code: {{% note %}}, see the docs.")
 
 
+def test_a_shortcode_over_two_lines_inside_a_paragraph_keeps_the_lines_after_it_in_place() -> None:
+    # Dropped with its line break, the tag shortened the file by a line under the pass
+    # walking it: the fence below was found a line late, and the pass ran off the end.
+    tree = read("""\
+        See {{% foo
+        bar %}} here.
+
+        ```
+        code
+        ```
+
+        After.
+        """)
+    assert tree.root.blocks == (Paragraph("See here."), Code("code"), Paragraph("After."))
+
+
 def test_note_shortcode_becomes_admonition() -> None:
     tree = read("""\
         {{% note %}}
@@ -390,6 +408,57 @@ def test_unclosed_brackets_are_not_scanned_as_labels(monkeypatch: pytest.MonkeyP
     assert steps < 500  # 40 000 before
     text = tree.root.blocks[0].md
     assert to_plain(text).startswith("start ![![") and text.endswith(" end")
+
+
+def test_plain_inline_text_skips_the_inline_parser_and_reads_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A table of short cells spent a third of its time in markdown-it's inline parser,
+    # which for text without any character an inline rule starts at makes one text token.
+    cells = ["alpha", "1.2", "Dr. (z)", "naïve 日本語", "x?", "", "a, b; c"]
+    parsed: list[str] = []
+    parse = ParserInline.parse
+
+    def counted(self: ParserInline, src: str, *args: object) -> object:
+        parsed.append(src)
+        return parse(self, src, *args)  # type: ignore[arg-type]
+
+    md = markdown._parser()
+    for cell in cells:
+        (*_, inline) = (t for t in md.parse(f"| h |\n|---|\n| {cell} |\n") if t.type == "inline")
+        parsed_alone = md.parseInline(cell)[0].children or [] if cell else []
+        assert [(t.type, t.content, t.level) for t in inline.children or []] == [
+            (t.type, t.content, t.level) for t in parsed_alone
+        ], cell
+    monkeypatch.setattr(ParserInline, "parse", counted)
+    full = [c for c in cells if c]
+    rows = "".join(f"| {c} | **{c}** |\n" for c in full)
+    tree = read(f"| A | B |\n|---|---|\n{rows}")
+    assert tree.root.blocks == (Table(("A", "B"), tuple((escape(c), f"**{escape(c)}**") for c in full)),)
+    assert parsed == [f"**{c}**" for c in full]  # the header and plain cells not parsed
+
+
+def test_link_destinations_parse_as_markdown_it_parses_them_in_fewer_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    # markdown-it walked a destination a character at a time: each `[a](` of a 900 kB line
+    # of them scanned ~130 characters (to its 32-bracket limit) in ~270 Python calls.
+    rng = random.Random(18)
+    for _ in range(3000):
+        src = "".join(rng.choice("ab/()\\< >\n\x01\x7f[]é") for _ in range(rng.randint(0, 12)))
+        pos, end = rng.randint(0, len(src)), rng.randint(0, len(src))
+        want, got = parseLinkDestination(src, pos, end), markdown._link_destination(src, pos, end)
+        assert (got.ok, got.pos, got.str) == (want.ok, want.pos, want.str), (src, pos, end)
+    deep = "(" * 40 + "x" + ")" * 40
+    assert markdown._link_destination(deep, 0, len(deep)).ok is parseLinkDestination(deep, 0, len(deep)).ok is False
+    steps = 0
+    char_code_at = parse_link_destination.charCodeAt
+
+    def counted(src: str, pos: int) -> int | None:
+        nonlocal steps
+        steps += 1
+        return char_code_at(src, pos)
+
+    monkeypatch.setattr(parse_link_destination, "charCodeAt", counted)
+    tree = read("# H\n\nstart " + "[a](" * 200 + " [link](https://example.org/a_(b)) end\n")
+    assert steps < 100  # 27,000 before
+    assert tree.root.blocks[0].md.endswith(" link end")
 
 
 def test_links_next_to_unclosed_brackets_still_read() -> None:
@@ -1057,3 +1126,24 @@ def prose_of(blocks: tuple[Block, ...]) -> str:
 def test_myst_prose_directives_of_the_book_theme_read_as_prose(name: str) -> None:
     tree = read(f"# T\n\n```{{{name}}}\nSide text about *this*.\n```\n")
     assert prose(tree) == "Side text about this." and not [b for b in tree_blocks(tree) if isinstance(b, Code)]
+
+
+def test_tables_over_the_cell_limit_are_refused_counting_the_cells_short_rows_are_filled_with(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A 500-column header over 3,000 rows of a few cells each: 1.5 M cells, mostly the
+    # empty ones markdown-it fills short rows with, ran into the time limit (3.8 MB).
+    monkeypatch.setattr(markdown, "_MAX_TABLE_CELLS", 60)
+    wide = "|" + "|".join(f"h{i}" for i in range(20)) + "|\n|" + "---|" * 20 + "\n"
+    with pytest.raises(KnowledgeError, match="tables are too big"):
+        read("# T\n\n" + wide + "|a|\n" * 3)
+    # The budget is the file's, not a table's nor a piece's.
+    small = "| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+    assert read(small * 10).root.blocks == (Table(("a", "b"), (("1", "2"),)),) * 10
+    with pytest.raises(KnowledgeError, match="tables are too big"):
+        read(small * 11)
+
+
+def test_a_table_still_ends_a_paragraph() -> None:
+    tree = read("Some text\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    assert tree.root.blocks == (Paragraph("Some text"), Table(("a", "b"), (("1", "2"),)))

@@ -357,7 +357,7 @@ class _Tags:
             # `[Blog]: {{< ref "/blog" >}}`: an empty target would end the definition (and all
             # after it) as paragraph text; `<>` is CommonMark's empty link destination.
             return "<>" + keep_lines
-        return keep_lines if alone else ""
+        return keep_lines  # its line breaks too, inside a line: the pass walks the lines by number
 
     def _tab_labels(self, inner: str) -> None:
         """Tabs that name only an id get their label from the enclosing `tabs` shortcode

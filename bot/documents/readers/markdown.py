@@ -37,7 +37,12 @@ a long table, before a first-column paragraph of a long stretch without headings
 table of short cells), never exists for the whole file at once; text markdown-it drops at
 its nesting limit is noted; link
 reference labels are collected from the whole text first so a piece can use a later one; a
-`[` no `]` closes is not tried as a link label (see _unclosed_brackets).
+`[` no `]` closes is not tried as a link label (see _unclosed_brackets); a file whose tables
+hold over _MAX_TABLE_CELLS cells is refused before they are built (see _bounded_table).
+Linear but slow, and left so (cProfile's count of Python calls per character, flat from 20 to
+80 kB; seconds for 900 kB on a busy 2-core box): `**x` repeated ~24 calls/char (15 s),
+`[a](` ~38 (88 and 23 s before _link_destination: each `[` scans ~130 characters of
+destination up to markdown-it's 32-bracket limit), nested `[`/`]` ~86 (4 s per 80 kB), a table of short cells ~18-24.
 """
 
 from __future__ import annotations
@@ -46,12 +51,14 @@ import bisect
 import html
 import logging
 import re
+import types
 from collections.abc import Callable, Iterator, Sequence
 
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, helpers
 from markdown_it.common.html_re import HTML_TAG_RE
-from markdown_it.common.utils import normalizeReference
+from markdown_it.common.utils import normalizeReference, unescapeAll
 from markdown_it.helpers import parseLinkDestination
+from markdown_it.helpers.parse_link_destination import _Result
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
@@ -101,6 +108,11 @@ _INLINE_CHECK_EVERY = 64  # inline tokens parsed between deadline checks
 _UNCLOSED = "_bot_unclosed"  # env key: (inline text, offsets of its `[` no `]` closes)
 _UNCLOSED_MIN = 4  # fewer unclosed brackets in a run are left to markdown-it (see _unclosed_brackets)
 _CHUNK_CHARS = 1 << 18  # parse files larger than this in pieces (memory, see module doc)
+_TABLE_CELLS = "_bot_table_cells"  # env key: [cells of the tables read so far], one list for all pieces
+# Table cells a file may have. A cell costs ~50 µs (a dozen tokens) and a short row is
+# filled up to the header's width, so a wide header over one-character rows made a 3.8 MB
+# file of 1.5 M cells that ran into the time limit; the largest table of the bench sets has 444.
+_MAX_TABLE_CELLS = 50_000
 
 # Attribute lists (Python-Markdown attr_list, kramdown): one led by `.class` or `#id`, or
 # made only of `.class`, `#id` and `key=value` items (`{ loading=lazy .off-glb }`). A
@@ -167,8 +179,9 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         # So may a MyST directive's body, parsed on its own: every note is known to all.
         notes = _footnote_labels(prepared.text) if myst or len(prepared.text) > _CHUNK_CHARS else None
         too_deep = False
+        cells = [0]
         for offset, chunk in _chunks(prepared.text):
-            env: dict[str, object] = {_DEADLINE: deadline, "references": refs}
+            env: dict[str, object] = {_DEADLINE: deadline, "references": refs, _TABLE_CELLS: cells}
             if notes is not None:  # the plugin's own state, as if every note were defined here
                 env["footnotes"] = {"refs": dict.fromkeys(notes, -1), "list": {}}
                 env[_KEEP_NOTES] = True
@@ -215,15 +228,67 @@ def _parser(myst: bool = False, mdx: bool = False) -> MarkdownIt:
         if myst:
             md.use(myst_role_plugin).use(myst_block_plugin)  # {role}`text`, (label)=, % comments
         md.block.ruler.before("table", "deadline", _block_deadline)
+        table = next(r for r in md.block.ruler.__rules__ if r.name == "table")
+        md.block.ruler.at("table", _bounded_table(table.fn), {"alt": list(table.alt)})  # still ends a paragraph
         md.core.ruler.at("inline", _inline_with_deadline)
         for name, offset in (("link", 0), ("image", 1), ("footnote_inline", 1)):
             rule = next(r.fn for r in md.inline.ruler.__rules__ if r.name == name)
             md.inline.ruler.at(name, _label_rule(rule, offset))
         md.core.ruler.before("footnote_tail", "keep_notes", _keep_footnotes)
+        md.helpers = _HELPERS  # the link and image rules call md.helpers.parseLinkDestination
         if mdx:
             md.disable("code")
         _MD_INSTANCES[(myst, mdx)] = md
     return md
+
+
+_DESTINATION_RUN = re.compile(r"[^\x00-\x20\x7f()\\]+")  # what a bare link destination goes over as is
+
+
+def _link_destination(src: str, pos: int, maximum: int) -> _Result:
+    """markdown-it's parseLinkDestination, the same result, stepping over the characters
+    it only walks past with one regular expression: its character-by-character loop made
+    each `[a](` of a 900 kB line of them scan ~130 characters (to its 32-bracket limit) in
+    ~270 Python calls, a third of the line's time."""
+    if pos < maximum and src[pos] == "<":
+        return parseLinkDestination(src, pos, maximum)
+    start, level = pos, 0
+    result = _Result()
+    while pos < maximum:
+        run = _DESTINATION_RUN.match(src, pos, maximum)
+        if run is not None:
+            pos = run.end()
+            if pos >= maximum:
+                break
+        c = src[pos]
+        if c == "\\":
+            if pos + 1 < maximum:
+                if src[pos + 1] == " ":
+                    break
+                pos += 2
+                continue
+        elif c == "(":
+            level += 1
+            if level > 32:
+                return result
+        elif c == ")":
+            if level == 0:
+                break
+            level -= 1
+        else:  # a space or a control character
+            break
+        pos += 1
+    if start == pos or level != 0:
+        return result
+    result.str = unescapeAll(src[start:pos])
+    result.pos = pos
+    result.ok = True
+    return result
+
+
+_HELPERS = types.ModuleType("markdown_it.helpers")  # markdown-it's helpers but that one
+_HELPERS.__dict__.update({name: getattr(helpers, name) for name in helpers.__all__})
+_HELPERS.parseLinkDestination = _link_destination  # type: ignore[attr-defined]
 
 
 def _colon_code_fence(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
@@ -255,16 +320,58 @@ def _block_deadline(state: StateBlock, start_line: int, end_line: int, silent: b
     return False
 
 
+def _bounded_table(rule: Callable[[StateBlock, int, int, bool], bool]) -> Callable[[StateBlock, int, int, bool], bool]:
+    """markdown-it's table rule, refusing the file (KnowledgeError) before it builds a table
+    that takes the file's cells over _MAX_TABLE_CELLS: a table is as wide as its header
+    everywhere, however few cells a row writes (markdown-it stops filling short rows
+    only after 65,536 empty cells, and that budget starts again in every piece)."""
+
+    def table(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        if not rule(state, start_line, end_line, True):
+            return False
+        if silent:
+            return True
+        counter = state.env.get(_TABLE_CELLS)
+        if isinstance(counter, list):
+            counter[0] += _table_cells(state, start_line, end_line)
+            if counter[0] > _MAX_TABLE_CELLS:
+                raise KnowledgeError(wording.markdown_table_too_big(_MAX_TABLE_CELLS))
+        return rule(state, start_line, end_line, False)
+
+    return table
+
+
+def _table_cells(state: StateBlock, start_line: int, end_line: int) -> int:
+    """At most the cells of the table whose header is at start_line: the columns of its
+    delimiter row (only `|`, `-`, `:` and spaces, as many as the header's) times its
+    lines up to a blank one (a table ends there or sooner)."""
+    rule = state.src[state.bMarks[start_line + 1] + state.tShift[start_line + 1] : state.eMarks[start_line + 1]].strip()
+    columns = rule.removeprefix("|").removesuffix("|").count("|") + 1
+    line = start_line
+    while line < end_line and not state.isEmpty(line):
+        line += 1
+    return columns * (line - start_line)
+
+
 def _inline_with_deadline(state: StateCore) -> None:
     """markdown-it's own inline phase, with a time check every few inline runs."""
     deadline = state.env.get(_DEADLINE)
+    plain = state.md.inline.terminator_re  # the characters any inline rule starts at
     count = 0
     for token in state.tokens:
         if token.type == "inline":
             if token.children is None:
                 token.children = []
-            state.env[_UNCLOSED] = (token.content, _unclosed_brackets(token.content))
-            state.md.inline.parse(token.content, state.md, state.env, token.children)
+            if plain.search(token.content) is None:
+                # Plain text (most table cells): markdown-it's text rule would take it whole,
+                # as one text token. Parsing it cost ~25 us, a third of a short cell's time.
+                if token.content:
+                    text = Token("text", "", 0)
+                    text.content = token.content
+                    token.children.append(text)
+            else:
+                state.env[_UNCLOSED] = (token.content, _unclosed_brackets(token.content))
+                state.md.inline.parse(token.content, state.md, state.env, token.children)
             count += 1
             if deadline is not None and count % _INLINE_CHECK_EVERY == 0:
                 deadline.check()
