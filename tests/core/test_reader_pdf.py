@@ -575,3 +575,45 @@ def test_a_heading_directly_above_a_figure_is_still_a_heading():
     assert list(sections) == [(), ("Overview",), ("Architecture",), ("2.1 Storage",)]
     text = [inline.to_plain(b.md) for b in sections[("2.1 Storage",)].blocks]  # type: ignore[union-attr]
     assert "Hello World" in text
+
+
+def _parameter_table(header: tuple[str, str, str]) -> list[str | tuple[str, int]]:
+    return [
+        "The widget takes these parameters:",
+        *header,
+        "name",
+        "the widget's name",
+        "None",
+        "tooltip",
+        "The text shown when hovering over it",
+        "None",
+        "After the table the text goes on as before, in full lines of prose.",
+    ]
+
+
+PARAMETER_X = {"Meaning": 100, "the": 100, "The": 100, "Default": 300, "None": 300}
+PARAMETER_CELLS = frozenset({"Meaning", "Default", "the widget's name", "The text shown when hovering over it", "None"})
+
+
+def _read_parameter_pages(pages: list[list[str | tuple[str, int]]], bold: frozenset[str]) -> DocTree:
+    return read(
+        "guide.pdf", make_pdf(pages, title="Guide", x=PARAMETER_X, cells=PARAMETER_CELLS, bold=bold), ReadOptions()
+    )
+
+
+def test_a_tables_bold_first_row_is_its_header():
+    # The ReportLab guide's parameter tables set their first row in bold over rows in the
+    # text font: the column names were read as one more row.
+    header = ("Parameter", "Meaning", "Default")
+    pages = [_parameter_table(header)]
+    bold = frozenset({*header, "name", "tooltip"})  # a bold first column is not a header
+    tree = _read_parameter_pages(pages, bold)
+    assert tree.root.blocks[1] == Table(
+        header=header,
+        rows=(("name", "the widget's name", "None"), ("tooltip", "The text shown when hovering over it", "None")),
+        page=1,
+    )
+    # Without bold type, or with every row bold, nothing sets the first row apart.
+    for bold in (frozenset(), frozenset({*header, "name", "tooltip", "None"} | PARAMETER_CELLS)):
+        table = _read_parameter_pages(pages, bold).root.blocks[1]
+        assert isinstance(table, Table) and table.header == () and table.rows[0] == header

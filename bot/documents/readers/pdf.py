@@ -11,7 +11,8 @@ line step of text that size also ends a paragraph, and lines in a font clearly b
 the body text are headings that open sections (largest = level 1), and runs of lines in a
 monospaced font are code blocks, indented as they stand on the page (a line that is only
 partly monospaced, or goes on with the sentence above it, is prose naming code). Rows of
-short lines at one left edge with their cells' lines beside them are a table.
+short lines at one left edge with their cells' lines beside them are a table, its first row
+the header when it is set in bold over rows that are not.
 """
 
 from __future__ import annotations
@@ -98,6 +99,10 @@ _SAME_LINE_EMS = 0.6
 _MONO_NAME = re.compile(
     r"mono|courier|consol|menlo|monaco|inconsolata|code|typewriter|^(?:cm|sf|lm|ec)tt", re.IGNORECASE
 )
+_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+_BOLD_CHARS = 0.9  # a line is bold when this share of its characters is
+_BOLD_WEIGHT = 600  # a font descriptor's /FontWeight this heavy at least is bold
+_FORCE_BOLD = 1 << 18  # the descriptor flag for bold type
 _MONO_ADVANCE_EMS = 0.6  # width of one character of a monospaced font, for code indentation
 # A line is code when this share of its letters is monospaced: prose that names code inline
 # ("converted to a Python `string` or `Flowables`") has words of its own in the text font.
@@ -118,9 +123,10 @@ class _Line:
     mono: bool = False  # (nearly) all its letters are in a monospaced font: code
     raw: str = ""  # the line with its inner spacing, for code
     leads: bool = True  # text follows it closely below, as under a heading (not display type)
+    bold: bool = False  # (nearly) all its characters are in a bold font
 
 
-_Piece = tuple[str, float | None, float | None, float | None, bool]  # text, x, y, font size, mono
+_Piece = tuple[str, float | None, float | None, float | None, bool, bool]  # text, x, y, size, mono, bold
 
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
@@ -229,7 +235,7 @@ def _extract(data: bytes, deadline: Deadline) -> tuple[str | None, list[list[_Pi
             failed.append(number)
             continue
         if "".join(p[0] for p in pieces) != text:  # the places do not add up: text alone
-            pieces = [(text, None, None, None, False)]
+            pieces = [(text, None, None, None, False, False)]
         pages.append([(drop_controls(p[0]), *p[1:]) for p in pieces])
     return title, pages, failed
 
@@ -269,22 +275,24 @@ def _visitor(
         # Within a page too: pypdf took 19 s for one page of 100,000 lines (5.6 MB).
         deadline.check()
         if text:
-            pieces.append((text, *_place(cm, tm, size), _monospaced(font)))
+            pieces.append((text, *_place(cm, tm, size), *_font_kind(font)))
 
     return visit
 
 
-def _monospaced(font: object) -> bool:
-    """Is the font fixed-pitch (its descriptor says so, or its name: Courier, CMTT, ...Mono)?"""
+def _font_kind(font: object) -> tuple[bool, bool]:
+    """Is the font fixed-pitch, is it bold (its descriptor says so, or its name: Courier,
+    CMTT, ...Mono; ...-Bold, ...Black)?"""
     try:
-        name = str(font.get("/BaseFont", ""))  # type: ignore[attr-defined]
-        if _MONO_NAME.search(name.split("+")[-1]):
-            return True
+        name = str(font.get("/BaseFont", "")).split("+")[-1]  # type: ignore[attr-defined]
         descriptor = font.get("/FontDescriptor")  # type: ignore[attr-defined]
-        flags = descriptor.get_object().get("/Flags", 0) if descriptor is not None else 0
-        return bool(int(flags) & 1)
-    except Exception:  # noqa: BLE001 - a font we cannot inspect is read as prose
-        return False
+        described = descriptor.get_object() if descriptor is not None else {}
+        flags = int(described.get("/Flags", 0))
+        weight = float(described.get("/FontWeight", 0))
+        mono = bool(_MONO_NAME.search(name)) or bool(flags & 1)
+        return mono, bool(_BOLD_NAME.search(name)) or bool(flags & _FORCE_BOLD) or weight >= _BOLD_WEIGHT
+    except Exception:  # noqa: BLE001 - a font we cannot inspect is read as plain prose
+        return False, False
 
 
 def _place(cm: list[float], tm: list[float], size: float) -> tuple[float | None, float | None, float | None]:
@@ -309,7 +317,8 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
     parts: list[str] = []
     start: tuple[float | None, float | None] | None = None
     sizes: Counter[float] = Counter()
-    mono = [0, 0, 0, 0]  # letters in a monospaced font, all letters; the same for characters
+    # Letters in a monospaced font, all letters; the same for characters; bold characters.
+    mono = [0, 0, 0, 0, 0]
     # Page numbers: (the line after, or the line if kept, baseline, a dot leader?, kept?)
     marks: list[tuple[int, float, bool, bool]] = []
 
@@ -325,9 +334,10 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
         if not dropped:
             indent = x if x is not None else float(len(raw) - len(raw.lstrip()))  # no places: spaces
             size = sizes.most_common(1)[0][0] if sizes else None
-            out.append(_Line(fold_spaces(stripped), indent, y, size, _mostly_mono(*mono), stripped))
+            bold = mono[3] > 0 and mono[4] >= mono[3] * _BOLD_CHARS
+            out.append(_Line(fold_spaces(stripped), indent, y, size, _mostly_mono(*mono[:4]), stripped, bold=bold))
 
-    for text, x, y, size, is_mono in pieces:
+    for text, x, y, size, is_mono, is_bold in pieces:
         if (
             start is not None
             and start[1] is not None
@@ -337,11 +347,11 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
             and text.strip()
         ):
             finish()  # pypdf sometimes runs two lines together when the font changes between them
-            parts, start, sizes, mono = [], None, Counter(), [0, 0, 0, 0]
+            parts, start, sizes, mono = [], None, Counter(), [0, 0, 0, 0, 0]
         for i, seg in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
             if i:
                 finish()
-                parts, start, sizes, mono = [], None, Counter(), [0, 0, 0, 0]
+                parts, start, sizes, mono = [], None, Counter(), [0, 0, 0, 0, 0]
             parts.append(seg)
             if seg.strip():
                 if start is None:
@@ -355,6 +365,7 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
                 mono[1] += letters
                 mono[2] += chars if is_mono else 0
                 mono[3] += chars
+                mono[4] += chars if is_bold else 0
     finish()
     # Leads first: a contents page's title leads into its entries (a heading left empty).
     out = _without_contents_entries(_with_leads(out), marks)
@@ -674,7 +685,23 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
 def _table(rows: list[list[list[_Line]]], join: Callable[[list[str]], str]) -> Table:
     cells = [[inline.escape(join([ln.text for ln in cell])) for cell in row] for row in rows]
     width = max(len(row) for row in cells)
-    return Table(header=(), rows=tuple(tuple(row + [""] * (width - len(row))) for row in cells))
+    padded = [tuple(row + [""] * (width - len(row))) for row in cells]
+    if _header_set_apart(rows):
+        return Table(header=padded[0], rows=tuple(padded[1:]))
+    return Table(header=(), rows=tuple(padded))
+
+
+def _header_set_apart(rows: list[list[list[_Line]]]) -> bool:
+    """Is the first row a header: bold in every cell, over a column whose other cells are
+    mostly not bold (a table set all in bold, or with a bold first column only, has none)?"""
+    first, body = rows[0], rows[1:]
+    if not body or not all(ln.bold for cell in first for ln in cell):
+        return False
+    for column in range(len(first)):
+        cells = [row[column] for row in body if column < len(row)]
+        if cells and 2 * sum(all(ln.bold for ln in cell) for cell in cells) < len(cells):
+            return True
+    return False
 
 
 def _tables(page: list[_Line], levels: dict[float, int]) -> dict[int, tuple[int, list[list[list[_Line]]]]]:
