@@ -627,3 +627,37 @@ def test_a_tables_bold_first_row_is_its_header():
     for bold in (frozenset(), frozenset({*header, "name", "tooltip", "None"} | PARAMETER_CELLS)):
         table = _read_parameter_pages(pages, bold).root.blocks[1]
         assert isinstance(table, Table) and table.header == () and table.rows[0] == header
+
+
+def test_a_one_letter_or_number_cell_is_no_page_number():
+    # The ReportLab guide's acroform tables have an "x" row (a Roman ten) and defaults "0"
+    # and "20": every line like a page number was dropped wherever it stood, so the table
+    # broke in two at "x" and lost its numbers. Page numbers stand at a page's bottom (or
+    # top) and recur there.
+    table = _parameter_table(("Parameter", "Meaning", "Default"))
+    table[7:7] = ["x", "the horizontal position", "0"]
+    prose = "Members must be kind to each other at all times, in every channel."
+    # Page numbers stand at one height on every page: the table's cells share baselines, so
+    # its 14 lines take 6 line steps.
+    pages = [[*table, "1"], [prose, *[""] * 5, "2"], [prose, "", "", "iii"]]
+    cells = PARAMETER_CELLS | {"the horizontal position", "0"}
+    data = make_pdf(pages, title="Guide", x={**PARAMETER_X, "0": 300}, cells=cells)
+    blocks = read("guide.pdf", data, ReadOptions()).root.blocks
+    assert blocks[1] == Table(
+        header=(),
+        rows=(
+            ("Parameter", "Meaning", "Default"),
+            ("name", "the widget's name", "None"),
+            ("x", "the horizontal position", "0"),
+            ("tooltip", "The text shown when hovering over it", "None"),
+        ),
+        page=1,
+    )
+    # The page numbers went; "iii" below the last page's text, well above where the
+    # others' numbers stand, stays: nothing like it recurs there.
+    assert [inline.to_plain(b.md) for b in blocks[2:] if isinstance(b, Paragraph)] == [
+        "After the table the text goes on as before, in full lines of prose.",
+        prose,
+        prose,
+        "iii",
+    ]

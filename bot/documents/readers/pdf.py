@@ -57,6 +57,7 @@ _ENTRY_LINES = 3  # lines of a contents entry pypdf gives after its leader, at m
 _WORD = re.compile(r"\w+(?:-\w+)*-?")
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
 _DIGITS = re.compile(r"\d+")
+_A_WORD = re.compile(r"[^\W\d_]{2}")
 _FILE_NAME_TITLE = re.compile(
     r"(?:\.(?:docx?|odt|rtf|pdf|tex|indd|pages|pptx?|xlsx?)$)|^(?:untitled|microsoft word\b)", re.IGNORECASE
 )
@@ -110,6 +111,7 @@ _CODE_LETTERS = 0.9
 # A line at the top or bottom of this share of the pages (3 pages at least) is a running head.
 _RUNNING_SHARE = 0.5
 _RUNNING_MIN_PAGES = 3
+_FOLIO_SLACK = 2  # points: page numbers of two pages stand at one height, give or take this
 _RUNNING_MIN_REPEATS = 3  # pages a line at a running edge must recur on
 _RUNNING_MIN_LETTERS = 4  # ... and letters it must have: numeric table rows look alike once digits go
 
@@ -124,6 +126,7 @@ class _Line:
     raw: str = ""  # the line with its inner spacing, for code
     leads: bool = True  # text follows it closely below, as under a heading (not display type)
     bold: bool = False  # (nearly) all its characters are in a bold font
+    folio: str = ""  # "top" or "bottom": like a page number, and at that edge of its page
 
 
 _Piece = tuple[str, float | None, float | None, float | None, bool, bool]  # text, x, y, size, mono, bold
@@ -141,6 +144,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     for pieces in pages:
         deadline.check()
         lines.append(_lines(pieces))
+    lines = _drop_folios(lines)
     if not any(page for page in lines):
         if failed:
             raise KnowledgeError(wording.PDF_NO_PAGE_TEXT)
@@ -271,11 +275,16 @@ def _quiet_pypdf(path: str) -> Iterator[None]:
 def _visitor(
     pieces: list[_Piece], deadline: Deadline
 ) -> Callable[[str, list[float], list[float], object, float], None]:
+    kinds: dict[int, tuple[object, tuple[bool, bool]]] = {}  # by id: a page has few fonts
+
     def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
         # Within a page too: pypdf took 19 s for one page of 100,000 lines (5.6 MB).
         deadline.check()
         if text:
-            pieces.append((text, *_place(cm, tm, size), *_font_kind(font)))
+            known = kinds.get(id(font))
+            if known is None or known[0] is not font:  # (the font kept: its id is not reused)
+                known = kinds[id(font)] = (font, _font_kind(font))
+            pieces.append((text, *_place(cm, tm, size), *known[1]))
 
     return visit
 
@@ -319,8 +328,7 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
     sizes: Counter[float] = Counter()
     # Letters in a monospaced font, all letters; the same for characters; bold characters.
     mono = [0, 0, 0, 0, 0]
-    # Page numbers: (the line after, or the line if kept, baseline, a dot leader?, kept?)
-    marks: list[tuple[int, float, bool, bool]] = []
+    found: list[tuple[_Line, bool, bool]] = []  # each line, a dot leader?, like a page number?
 
     def finish() -> None:
         raw = "".join(parts).expandtabs(4).rstrip()
@@ -328,14 +336,11 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
         x, y = start if start is not None else (None, None)
         # Folded before the dot-leader test: pypdf may put two spaces between the dots.
         leader = bool(stripped and _DOT_LEADER.search(fold_spaces(stripped)))
-        dropped = bool(stripped and (leader or _PAGE_NUMBER.match(stripped)))
-        if y is not None and (dropped or _SHORT_LEADER.match(stripped)):
-            marks.append((len(out), y, leader, not dropped))
-        if not dropped:
-            indent = x if x is not None else float(len(raw) - len(raw.lstrip()))  # no places: spaces
-            size = sizes.most_common(1)[0][0] if sizes else None
-            bold = mono[3] > 0 and mono[4] >= mono[3] * _BOLD_CHARS
-            out.append(_Line(fold_spaces(stripped), indent, y, size, _mostly_mono(*mono[:4]), stripped, bold=bold))
+        indent = x if x is not None else float(len(raw) - len(raw.lstrip()))  # no places: spaces
+        size = sizes.most_common(1)[0][0] if sizes else None
+        bold = mono[3] > 0 and mono[4] >= mono[3] * _BOLD_CHARS
+        line = _Line(fold_spaces(stripped), indent, y, size, _mostly_mono(*mono[:4]), stripped, bold=bold)
+        found.append((line, leader, bool(stripped and _PAGE_NUMBER.match(stripped))))
 
     for text, x, y, size, is_mono, is_bold in pieces:
         if (
@@ -367,6 +372,21 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
                 mono[3] += chars
                 mono[4] += chars if is_bold else 0
     finish()
+    # Page numbers: (the line after, or the line if kept, baseline, a dot leader?, kept?)
+    marks: list[tuple[int, float, bool, bool]] = []
+    # A contents page's numbers stand anywhere on it; elsewhere a number ("3", "iv") at the
+    # page's top or bottom is a page number where other pages have one there too
+    # (_drop_folios), and one mid-page is a table's cell ("x", "20") when text stands on its
+    # baseline; alone there, a chart's tick label or a demo's digit.
+    contents = any(leader for _, leader, _ in found)
+    sides = {} if contents else _number_sides(found)
+    cells = set() if contents else _number_cells(found)
+    for k, (line, leader, number) in enumerate(found):
+        dropped = leader or (number and k not in sides and k not in cells)
+        if line.y is not None and (dropped or _SHORT_LEADER.match(line.raw)):
+            marks.append((len(out), line.y, leader, not dropped))
+        if not dropped:
+            out.append(replace(line, folio=sides[k]) if k in sides else line)
     # Leads first: a contents page's title leads into its entries (a heading left empty).
     out = _without_contents_entries(_with_leads(out), marks)
     while out and not out[0].text:
@@ -374,6 +394,59 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
     while out and not out[-1].text:
         out.pop()
     return out
+
+
+def _number_sides(found: list[tuple[_Line, bool, bool]]) -> dict[int, str]:
+    """The page-number-like lines at the page's top or bottom (no other text above or below
+    them), by their index: "top" or "bottom"."""
+    others = [k for k, (ln, _, number) in enumerate(found) if ln.text and not number]
+    ys = [found[k][0].y for k in others]
+    top = max((y for y in ys if y is not None), default=-math.inf)
+    bottom = min((y for y in ys if y is not None), default=math.inf)
+    out = {}
+    for k, (line, _, number) in enumerate(found):
+        if not number:
+            continue
+        if line.y is None:  # without places, the first or last line
+            above = not others or k < others[0]
+            below = not others or k > others[-1]
+        else:
+            above, below = top <= line.y + _FOLIO_SLACK, bottom >= line.y - _FOLIO_SLACK
+        if above or below:
+            out[k] = "top" if above else "bottom"
+    return out
+
+
+def _number_cells(found: list[tuple[_Line, bool, bool]]) -> set[int]:
+    """The page-number-like lines with words on their baseline (a table row's other cells;
+    a glyph chart's row of single characters has none), by their index."""
+    texts = Counter(
+        round(ln.y) for ln, _, number in found if not number and ln.y is not None and _A_WORD.search(ln.text)
+    )
+    return {
+        k
+        for k, (ln, _, number) in enumerate(found)
+        if number and ln.y is not None and any(texts[round(ln.y) + d] for d in (-1, 0, 1))
+    }
+
+
+def _drop_folios(pages: list[list[_Line]]) -> list[list[_Line]]:
+    """Without page numbers: lines like one at the top or bottom of their page that another
+    page has at that edge too (at about that height, where places are known); a lone one
+    is text ("x" ending a page, a figure's "1")."""
+    at: Counter[tuple[str, int | None]] = Counter()
+    for page in pages:
+        at.update({(ln.folio, None if ln.y is None else round(ln.y)) for ln in page if ln.folio})
+
+    def recurs(line: _Line) -> bool:
+        if line.y is None:
+            return at[(line.folio, None)] > 1
+        y = round(line.y)
+        return sum(at[(line.folio, v)] for v in range(y - _FOLIO_SLACK, y + _FOLIO_SLACK + 1)) > 1
+
+    return [
+        [replace(ln, folio="") if ln.folio else ln for ln in page if not (ln.folio and recurs(ln))] for page in pages
+    ]
 
 
 def _without_contents_entries(lines: list[_Line], marks: list[tuple[int, float, bool, bool]]) -> list[_Line]:
@@ -406,12 +479,12 @@ def _with_leads(lines: list[_Line]) -> list[_Line]:
     A heading over a figure leads into it: at the page's left edge, numbered or with the
     figure's caption next."""
     out = list(lines)
-    edges = Counter(round(ln.indent) for ln in lines if ln.text)
+    edges = Counter(round(ln.indent) for ln in lines if ln.text and not ln.folio)
     edge = edges.most_common(1)[0][0] if edges else None
-    after: _Line | None = None  # the next line with text
+    after: _Line | None = None  # the next line with text (a page number is furniture)
     for k in range(len(out) - 1, -1, -1):
         line = out[k]
-        if not line.text:
+        if not line.text or line.folio:
             continue
         if after is None or after.size != line.size:
             leads = after is None or _close_below(line, after) or _over_figure(line, after, edge)
@@ -494,7 +567,11 @@ def _opens_page(line: _Line, page: list[_Line], recurring: Counter[tuple[int, st
 def _heading_like(line: _Line) -> bool:
     text = line.text
     return (
-        len(text) <= _TITLE_MAX_CHARS and any(ch.isalpha() for ch in text) and line.leads and not _CAPTION.match(text)
+        len(text) <= _TITLE_MAX_CHARS
+        and any(ch.isalpha() for ch in text)
+        and line.leads
+        and not _CAPTION.match(text)
+        and not _PAGE_NUMBER.match(text)  # a list's Roman number "ii", a table's "x"
     )
 
 
