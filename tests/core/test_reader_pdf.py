@@ -661,3 +661,29 @@ def test_a_one_letter_or_number_cell_is_no_page_number():
         prose,
         "iii",
     ]
+
+
+def test_a_first_cell_over_two_lines_stays_in_its_row():
+    # The ReportLab guide's encryption table: "Owner Password" / "set?" heads its first
+    # column; the cell's second line ended the table, whose header lost "Owner Password".
+    # The prose line a line step above, in the text font, is no part of the cell.
+    header: list[str | tuple[str, int]] = [
+        "Owner password",
+        "needed?",
+        ("User password", 12),  # (12 pt lines go up a line: beside "Owner password")
+        "given?",
+        ("Result", 12),
+        "",
+    ]
+    rows = ["yes", "none", "Anyone may open the file.", "no", "set", "The user password opens it."]
+    pages = [["Who may open the file:", *header, *rows, "Then the text goes on in full lines of prose."]]
+    shift = {"User": 100, "given": 100, "none": 100, "set": 100, "Result": 250, "Anyone": 250, "The user": 250}
+    bold = frozenset(str(line if isinstance(line, str) else line[0]) for line in header)
+    cells = frozenset(rows) - {"yes", "no"}
+    data = make_pdf(pages, title="Guide", x=shift, cells=cells, bold=bold, steps={12: -14})
+    blocks = read("guide.pdf", data, ReadOptions()).root.blocks
+    assert blocks[1] == Table(
+        header=("Owner password needed?", "User password given?", "Result"),
+        rows=(("yes", "none", "Anyone may open the file."), ("no", "set", "The user password opens it.")),
+        page=1,
+    )

@@ -91,6 +91,7 @@ _INDENT_EMS = 0.8
 _TABLE_MIN_ROWS = 2
 _TABLE_BESIDE_EMS = 0.5
 _TABLE_CHAR_EMS = 0.4
+_TABLE_CELL_LINES = 3  # lines of a first cell, at most
 # Baselines of one paragraph's lines stand at most this many ems apart (leading is 1.2 ems
 # or so; 1.5 is double spacing's 1.2 x 1.25 at most).
 _LINE_STEP_EMS = 1.5
@@ -803,7 +804,9 @@ def _table_at(page: list[_Line], k: int, levels: dict[float, int]) -> tuple[int,
     table's left edge (its first cell, set vertically in the middle of the row) and the lines
     of its other cells, further right, beside it: from the first cell's baseline up, one
     line step apart in each column. pypdf gives a row's cells one after another. A bullet's
-    run-on lines start further right too, but below the bullet line, not beside it."""
+    run-on lines start further right too, but below the bullet line, not beside it. A first
+    cell may wrap ("Owner Password" / "set?"): lines at the edge in one font, a line step
+    apart, before the row's other cells."""
 
     def usable(line: _Line) -> bool:
         return bool(line.text) and line.y is not None and line.size is not None and not _level(line, levels)
@@ -811,19 +814,33 @@ def _table_at(page: list[_Line], k: int, levels: dict[float, int]) -> tuple[int,
     rows: list[list[list[_Line]]] = []
     left = page[k].indent
     j = k
-    while j + 1 < len(page) and abs(page[j].indent - left) < 1 and page[j + 1].indent > left + 1 and usable(page[j]):
-        first = page[j]
-        columns: dict[float, list[_Line]] = {}
+
+    def beside_soon(j: int) -> bool:  # (cheap: a page of prose lines at one edge has none)
+        return any(line.indent > left + 1 for line in page[j + 1 : j + 1 + _TABLE_CELL_LINES])
+
+    while j + 1 < len(page) and abs(page[j].indent - left) < 1 and beside_soon(j) and usable(page[j]):
+        first = [page[j]]
         i = j + 1
+        while (
+            i < len(page)
+            and len(first) < _TABLE_CELL_LINES
+            and abs(page[i].indent - left) < 1
+            and usable(page[i])
+            and (page[i].size, page[i].bold) == (first[0].size, first[0].bold)  # (not prose above)
+            and _in_cell(first[0], first, page[i])
+        ):
+            first.append(page[i])
+            i += 1
+        columns: dict[float, list[_Line]] = {}
         while i < len(page) and page[i].indent > left + 1 and usable(page[i]):
             column = next((x for x in columns if abs(x - page[i].indent) < 1), page[i].indent)
-            if not _in_cell(first, columns.get(column, []), page[i]):
+            if not _in_cell(first[-1], columns.get(column, []), page[i]):
                 break
             columns.setdefault(column, []).append(page[i])
             i += 1
         if not _a_row(first, columns):
             break
-        rows.append([[first], *(columns[x] for x in sorted(columns))])
+        rows.append([first, *(columns[x] for x in sorted(columns))])
         j = i
     return j, rows
 
@@ -839,16 +856,19 @@ def _in_cell(first: _Line, cell: list[_Line], line: _Line) -> bool:
     return above is not None and 0 < above - line.y <= line.size * _LINE_STEP_EMS
 
 
-def _a_row(first: _Line, columns: dict[float, list[_Line]]) -> bool:
+def _a_row(first: list[_Line], columns: dict[float, list[_Line]]) -> bool:
     """Do the cells stand beside the first one: it has a letter or digit, fits before the
-    next column, and its baseline lies within their lines' height?"""
-    if not columns or first.y is None or first.size is None or not any(ch.isalnum() for ch in first.text):
+    next column, and its baselines lie within their lines' height?"""
+    top, bottom = first[0], first[-1]
+    if not columns or top.y is None or bottom.y is None or top.size is None:
+        return False
+    if not any(ch.isalnum() for ln in first for ch in ln.text):
         return False  # (a bullet or glyph beside its text is a list's mark, not a cell)
-    if len(first.text) * first.size * _TABLE_CHAR_EMS > min(columns) - first.indent:
+    if max(len(ln.text) for ln in first) * top.size * _TABLE_CHAR_EMS > min(columns) - top.indent:
         return False
     ys = [ln.y for lines in columns.values() for ln in lines if ln.y is not None]
-    slack = first.size * _TABLE_BESIDE_EMS
-    return min(ys) - slack <= first.y <= max(ys) + slack
+    slack = top.size * _TABLE_BESIDE_EMS
+    return bottom.y <= max(ys) + slack and top.y >= min(ys) - slack
 
 
 def _runs_on_in_line(prev: _Line | None, line: _Line) -> bool:
