@@ -687,3 +687,46 @@ def test_a_first_cell_over_two_lines_stays_in_its_row():
         rows=(("yes", "none", "Anyone may open the file."), ("no", "set", "The user password opens it.")),
         page=1,
     )
+
+
+def test_a_table_over_a_page_break_is_one_table():
+    # The ReportLab guide's parameter tables go on over the page, their title line and
+    # header repeated: each was two tables, the second under the first one's section.
+    header = ("Parameter", "Meaning", "Default")
+    title = "widget parameters"
+    first = [title, *header, "name", "the widget's name", "None"]
+    second = [title, *header, "tooltip", "The text shown when hovering over it", "None"]
+    prose = "After the table the text goes on as before, in full lines of prose."
+    pages: list[list[str | tuple[str, int]]] = [["The widget takes these parameters:", "", *first], [*second, prose]]
+    bold = frozenset({*header, "name", "tooltip"})
+    tree = _read_parameter_pages(pages, bold)
+    assert tree.root.blocks[2] == Table(
+        header=header,
+        rows=(("name", "the widget's name", "None"), ("tooltip", "The text shown when hovering over it", "None")),
+        page=1,
+    )
+    assert [inline.to_plain(b.md) for b in tree.root.blocks if isinstance(b, Paragraph)] == [
+        "The widget takes these parameters:",
+        title,
+        prose,
+    ]
+    # Without its header in bold, the header repeated is found all the same.
+    table = _read_parameter_pages(pages, frozenset()).root.blocks[2]
+    assert isinstance(table, Table) and table.header == header and len(table.rows) == 2
+    # Prose between the parts, or columns elsewhere, keep the tables apart.
+    pages[0].append("Some words end the page.")
+    assert sum(isinstance(b, Table) for b in _read_parameter_pages(pages, bold).root.blocks) == 2
+    pages[0].pop()
+    pages[1] = [
+        "tooltip",
+        "The text shown when hovering over it",
+        "Nothing",
+        "dashLen",
+        "the dash length",
+        "Nothing",
+        prose,
+    ]
+    for column, tables in ((300, 1), (250, 2)):  # (no header again: the rows go on, or not)
+        x = {**PARAMETER_X, "Nothing": column}
+        data = make_pdf(pages, title="Guide", x=x, cells=PARAMETER_CELLS | {"Nothing", "the dash length"}, bold=bold)
+        assert sum(isinstance(b, Table) for b in read("guide.pdf", data, ReadOptions()).root.blocks) == tables

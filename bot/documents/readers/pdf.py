@@ -156,7 +156,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     lines = _drop_running_lines(lines)
     if title is not None:
         _drop_title_lines(lines, title)
-    events = list(_events(lines, level_of))
+    events = _joined_tables(_events(lines, level_of))
     if not events:
         raise KnowledgeError(wording.PDF_NO_TEXT)
     notes = tuple(wording.note_pdf_page(n) for n in failed)
@@ -670,7 +670,9 @@ def _title_from_first_line(pages: list[list[_Line]]) -> str | None:
     return first
 
 
-def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tuple[int, str | Heading | Code | Table]]:
+def _events(
+    pages: list[list[_Line]], levels: dict[float, int]
+) -> Iterator[tuple[int, str | Heading | Code | _TablePart]]:
     """(page, paragraph text or heading), in reading order; a paragraph that runs on over a
     page break belongs to the page it starts on."""
     vocabulary = {w.casefold() for page in pages for line in page for w in _WORD.findall(line.text)}
@@ -716,7 +718,7 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
                     current = []
                 if table:
                     skip_to = table[0]
-                    yield number, _table(table[1], join)
+                    yield number, _TablePart(_table(table[1], join), _columns(table[1]))
                 else:
                     code.append(line)  # code lines stay lines, whatever the gaps between them
                 continue
@@ -758,6 +760,74 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
             yield number, _code(code)
     if current:
         yield start_page, join(current)
+
+
+@dataclass(frozen=True, slots=True)
+class _TablePart:
+    """A table as it stands on one page, with where its columns start (x in points)."""
+
+    table: Table
+    columns: tuple[float, ...]
+
+
+def _columns(rows: list[list[list[_Line]]]) -> tuple[float, ...]:
+    """Where the columns of the table's fullest row start."""
+    widest = max(rows, key=len)
+    return tuple(cell[0].indent for cell in widest)
+
+
+def _joined_tables(
+    events: Iterator[tuple[int, str | Heading | Code | _TablePart]],
+) -> list[tuple[int, str | Heading | Code | Table]]:
+    """The events with each table that goes on over a page break as one: a table ending a
+    page and one opening the next (nothing but running heads and feet, gone by now, and the
+    table's title line again between them) with their columns at the same places. A header
+    repeated on the next page is left out there; a first row repeated there is the header."""
+    out: list[tuple[int, str | Heading | Code | Table]] = []
+    # The table the last event is: its last page, its part so far, the line above it.
+    last: tuple[int, _TablePart, str | None] | None = None
+    title: tuple[int, str] | None = None  # that line again at the top of the next page
+    for page, event in events:
+        if isinstance(event, str) and last is not None and title is None and (page, event) == (last[0] + 1, last[2]):
+            title = (page, event)
+            continue
+        joined = None
+        if isinstance(event, _TablePart) and last is not None and page == last[0] + 1:
+            joined = _join_parts(last[1], event)
+        if title is not None and joined is None:
+            out.append(title)
+        title = None
+        if joined is not None and last is not None:
+            out[-1] = (out[-1][0], joined.table)
+            last = (page, joined, last[2])
+        elif isinstance(event, _TablePart):
+            above = out[-1][1] if out and isinstance(out[-1][1], str) else None
+            out.append((page, event.table))
+            last = (page, event, above)
+        else:
+            out.append((page, event))
+            last = None
+    if title is not None:
+        out.append(title)
+    return out
+
+
+def _join_parts(before: _TablePart, after: _TablePart) -> _TablePart | None:
+    """The two parts as one table, or None when they are not one: their columns differ, or
+    the second has a header of its own."""
+    if len(before.columns) != len(after.columns):
+        return None
+    if any(abs(a - b) > _FOLIO_SLACK for a, b in zip(before.columns, after.columns, strict=True)):
+        return None
+    head, rows = before.table.header, before.table.rows
+    more = (after.table.header, *after.table.rows) if after.table.header else after.table.rows
+    if head and more[:1] == (head,):
+        more = more[1:]  # the header again
+    elif not head and rows[:1] == more[:1]:
+        head, rows, more = rows[0], rows[1:], more[1:]  # a first row repeated: the header
+    elif after.table.header:
+        return None
+    return _TablePart(replace(before.table, header=head, rows=(*rows, *more)), before.columns)
 
 
 def _table(rows: list[list[list[_Line]]], join: Callable[[list[str]], str]) -> Table:
@@ -868,7 +938,11 @@ def _a_row(first: list[_Line], columns: dict[float, list[_Line]]) -> bool:
         return False
     ys = [ln.y for lines in columns.values() for ln in lines if ln.y is not None]
     slack = top.size * _TABLE_BESIDE_EMS
-    return bottom.y <= max(ys) + slack and top.y >= min(ys) - slack
+    if len(first) == 1:
+        return min(ys) - slack <= top.y <= max(ys) + slack
+    # A wrapped first cell starts no higher than the others, but for half a line (a row set
+    # in its middle): a line a step above every cell is a title over the table, no cell.
+    return top.y <= max(ys) + top.size * _LINE_STEP_EMS / 2 and bottom.y >= min(ys) - slack
 
 
 def _runs_on_in_line(prev: _Line | None, line: _Line) -> bool:
