@@ -730,3 +730,25 @@ def test_a_table_over_a_page_break_is_one_table():
         x = {**PARAMETER_X, "Nothing": column}
         data = make_pdf(pages, title="Guide", x=x, cells=PARAMETER_CELLS | {"Nothing", "the dash length"}, bold=bold)
         assert sum(isinstance(b, Table) for b in read("guide.pdf", data, ReadOptions()).root.blocks) == tables
+
+
+def test_a_line_only_partly_in_bigger_type_is_no_heading():
+    # The ReportLab guide's <font size=14> demo: "malice of forethought, publish" had most
+    # of its characters in 14 pt and opened a section that held the rest of the chapter.
+    body = "Members must be kind to each other at all times, in every channel."
+    tail = ", publish it."  # (shorter than the big part: most characters are 15 pt)
+    page: list[str | tuple[str, int]] = [
+        ("Overview", 15),
+        body,
+        "You are charged that on that day you did, willfully and with",
+        ("malice of forethought", 15),
+        tail,
+        "with intent to cause a breach of the peace.",
+        ("Appeals", 15),
+        body,
+    ]
+    tree = read("court.pdf", make_pdf([page], title="Court", x={tail: 160}, beside=frozenset({tail})), ReadOptions())
+    sections = {path: s for path, s in walk_sections(tree.root)}
+    assert list(sections) == [(), ("Overview",), ("Appeals",)]
+    text = " ".join(inline.to_plain(b.md) for b in sections[("Overview",)].blocks)  # type: ignore[union-attr]
+    assert "with malice of forethought" in text and "publish it. with intent" in text

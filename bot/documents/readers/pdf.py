@@ -103,6 +103,9 @@ _MONO_NAME = re.compile(
 )
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _BOLD_CHARS = 0.9  # a line is bold when this share of its characters is
+# A line is in one size when this share of its characters is: a heading is; prose with a
+# phrase in bigger type ("with <font size=14>malice of forethought</font>, publish") is not.
+_ONE_SIZE_CHARS = 0.9
 _BOLD_WEIGHT = 600  # a font descriptor's /FontWeight this heavy at least is bold
 _FORCE_BOLD = 1 << 18  # the descriptor flag for bold type
 _MONO_ADVANCE_EMS = 0.6  # width of one character of a monospaced font, for code indentation
@@ -128,6 +131,7 @@ class _Line:
     leads: bool = True  # text follows it closely below, as under a heading (not display type)
     bold: bool = False  # (nearly) all its characters are in a bold font
     folio: str = ""  # "top" or "bottom": like a page number, and at that edge of its page
+    one_size: bool = True  # (nearly) all its characters are in its main font size
 
 
 _Piece = tuple[str, float | None, float | None, float | None, bool, bool]  # text, x, y, size, mono, bold
@@ -338,9 +342,12 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
         # Folded before the dot-leader test: pypdf may put two spaces between the dots.
         leader = bool(stripped and _DOT_LEADER.search(fold_spaces(stripped)))
         indent = x if x is not None else float(len(raw) - len(raw.lstrip()))  # no places: spaces
-        size = sizes.most_common(1)[0][0] if sizes else None
+        size, in_size = sizes.most_common(1)[0] if sizes else (None, 0)
+        one_size = in_size >= sum(sizes.values()) * _ONE_SIZE_CHARS
         bold = mono[3] > 0 and mono[4] >= mono[3] * _BOLD_CHARS
-        line = _Line(fold_spaces(stripped), indent, y, size, _mostly_mono(*mono[:4]), stripped, bold=bold)
+        line = _Line(
+            fold_spaces(stripped), indent, y, size, _mostly_mono(*mono[:4]), stripped, bold=bold, one_size=one_size
+        )
         found.append((line, leader, bool(stripped and _PAGE_NUMBER.match(stripped))))
 
     for text, x, y, size, is_mono, is_bold in pieces:
@@ -573,6 +580,7 @@ def _heading_like(line: _Line) -> bool:
         and line.leads
         and not _CAPTION.match(text)
         and not _PAGE_NUMBER.match(text)  # a list's Roman number "ii", a table's "x"
+        and line.one_size
     )
 
 
