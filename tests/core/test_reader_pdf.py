@@ -752,3 +752,24 @@ def test_a_line_only_partly_in_bigger_type_is_no_heading():
     assert list(sections) == [(), ("Overview",), ("Appeals",)]
     text = " ".join(inline.to_plain(b.md) for b in sections[("Overview",)].blocks)  # type: ignore[union-attr]
     assert "with malice of forethought" in text and "publish it. with intent" in text
+
+
+def test_a_header_alone_at_a_pages_foot_heads_the_table_on_the_next():
+    # The ReportLab guide's axis tables (pp. 106, 108): the bold header row ends a page and
+    # the rows start the next; one row is no table, so "Property" and "Meaning" were two
+    # paragraphs and the table had no header.
+    header = ("Parameter", "Meaning", "Default")
+    rows = ["name", "the widget's name", "None", "tooltip", "The text shown when hovering over it", "None"]
+    prose = "After the table the text goes on as before, in full lines of prose."
+    pages: list[list[str | tuple[str, int]]] = [["The widget takes these parameters:", "", *header], [*rows, prose]]
+    bold = frozenset({*header, "name", "tooltip"})
+    blocks = _read_parameter_pages(pages, bold).root.blocks
+    assert blocks[1] == Table(
+        header=header,
+        rows=(("name", "the widget's name", "None"), ("tooltip", "The text shown when hovering over it", "None")),
+        page=1,
+    )
+    # With no table going on from it, the row is its cells' lines as before.
+    pages[1] = [prose]
+    texts = [inline.to_plain(b.md) for b in _read_parameter_pages(pages, bold).root.blocks]  # type: ignore[union-attr]
+    assert texts == ["The widget takes these parameters:", *header, prose]

@@ -726,7 +726,8 @@ def _events(
                     current = []
                 if table:
                     skip_to = table[0]
-                    yield number, _TablePart(_table(table[1], join), _columns(table[1]))
+                    alone = tuple(join([ln.text for ln in cell]) for cell in table[1][0]) if len(table[1]) == 1 else ()
+                    yield number, _TablePart(_table(table[1], join), _columns(table[1]), alone)
                 else:
                     code.append(line)  # code lines stay lines, whatever the gaps between them
                 continue
@@ -776,6 +777,9 @@ class _TablePart:
 
     table: Table
     columns: tuple[float, ...]
+    # A bold row alone at the page's foot: its cells' text, which is a table's header only
+    # if the table goes on from it on the next page.
+    alone: tuple[str, ...] = ()
 
 
 def _columns(rows: list[list[list[_Line]]]) -> tuple[float, ...]:
@@ -795,6 +799,11 @@ def _joined_tables(
     # The table the last event is: its last page, its part so far, the line above it.
     last: tuple[int, _TablePart, str | None] | None = None
     title: tuple[int, str] | None = None  # that line again at the top of the next page
+
+    def settle() -> None:  # a header row alone that no table goes on from: its cells' text
+        if last is not None and last[1].alone:
+            out[-1:] = [(last[0], text) for text in last[1].alone]
+
     for page, event in events:
         if isinstance(event, str) and last is not None and title is None and (page, event) == (last[0] + 1, last[2]):
             title = (page, event)
@@ -802,6 +811,8 @@ def _joined_tables(
         joined = None
         if isinstance(event, _TablePart) and last is not None and page == last[0] + 1:
             joined = _join_parts(last[1], event)
+        if joined is None:
+            settle()
         if title is not None and joined is None:
             out.append(title)
         title = None
@@ -815,6 +826,7 @@ def _joined_tables(
         else:
             out.append((page, event))
             last = None
+    settle()
     if title is not None:
         out.append(title)
     return out
@@ -828,6 +840,8 @@ def _join_parts(before: _TablePart, after: _TablePart) -> _TablePart | None:
     if any(abs(a - b) > _FOLIO_SLACK for a, b in zip(before.columns, after.columns, strict=True)):
         return None
     head, rows = before.table.header, before.table.rows
+    if before.alone:
+        head, rows = rows[0], ()
     more = (after.table.header, *after.table.rows) if after.table.header else after.table.rows
     if head and more[:1] == (head,):
         more = more[1:]  # the header again
@@ -867,7 +881,9 @@ def _tables(page: list[_Line], levels: dict[float, int]) -> dict[int, tuple[int,
     k = 0
     while k < len(page):
         end, rows = _table_at(page, k, levels)
-        if len(rows) >= _TABLE_MIN_ROWS:
+        # (A header whose table starts on the next page: a bold row ending the page.)
+        header = len(rows) == 1 and end == len(page) and all(ln.bold for cell in rows[0] for ln in cell)
+        if len(rows) >= _TABLE_MIN_ROWS or header:
             out[k] = (end, rows)
             k = end
         else:
