@@ -773,3 +773,24 @@ def test_a_header_alone_at_a_pages_foot_heads_the_table_on_the_next():
     pages[1] = [prose]
     texts = [inline.to_plain(b.md) for b in _read_parameter_pages(pages, bold).root.blocks]  # type: ignore[union-attr]
     assert texts == ["The widget takes these parameters:", *header, prose]
+
+
+def test_big_type_right_above_a_figures_caption_off_the_edge_is_in_the_figure():
+    # The ReportLab guide's demo drawings: 14 pt text set in the figure (p. 53's "This is in
+    # Times-Roman and this is in magenta Vera!", p. 35's poem) stands close above the
+    # figure's caption, so it led into it as a heading and opened a section of its own.
+    body = "Members must be kind to each other at all times, in every channel."
+    page: list[str | tuple[str, int]] = [
+        ("Overview", 15),
+        body,
+        ("Hello from the demo", 15),
+        "Figure 1: A greeting the demo draws",
+        body,
+        ("Architecture", 15),
+        body,
+    ]
+    tree = read("bot.pdf", make_pdf([page], title="Bot", x={"Hello": 150}), ReadOptions())
+    sections = {path: s for path, s in walk_sections(tree.root)}
+    assert list(sections) == [(), ("Overview",), ("Architecture",)]
+    text = [inline.to_plain(b.md) for b in sections[("Overview",)].blocks]  # type: ignore[union-attr]
+    assert "Hello from the demo" in text

@@ -496,6 +496,8 @@ def _with_leads(lines: list[_Line]) -> list[_Line]:
             continue
         if after is None or after.size != line.size:
             leads = after is None or _close_below(line, after) or _over_figure(line, after, edge)
+            # Type right above a figure's caption, off the text's left edge, is in the figure.
+            leads = leads and not (after is not None and _CAPTION.match(after.text) and not _at_edge(line, edge))
         else:
             leads = after.leads
         out[k] = line = replace(line, leads=leads)
@@ -503,8 +505,12 @@ def _with_leads(lines: list[_Line]) -> list[_Line]:
     return out
 
 
+def _at_edge(line: _Line, edge: int | None) -> bool:
+    return edge is None or abs(round(line.indent) - edge) <= 1
+
+
 def _over_figure(line: _Line, after: _Line, edge: int | None) -> bool:
-    if line.y is None or after.y is None or edge is None or abs(round(line.indent) - edge) > 1:
+    if line.y is None or after.y is None or not _at_edge(line, edge):
         return False  # (demo type stands anywhere in its drawing)
     return after.y < line.y and bool(_CHAPTER.match(line.text) or _CAPTION.match(after.text))
 
