@@ -24,6 +24,7 @@ def make_pdf(
     code_spans: bool = False,
     steps: dict[int, int] | None = None,
     cells: frozenset[str] = frozenset(),
+    bold: frozenset[str] = frozenset(),
 ) -> bytes:
     """A PDF whose pages show the given lines top-down, 14 points apart ("" = an empty
     line's worth of space; (text, size) = a line in another font size than 11; (text, 0) =
@@ -32,20 +33,27 @@ def make_pdf(
     `code_spans`, `backticked` parts of a line are set in Courier of the line's size; `steps`
     puts a line of that size (0 = Courier) so many points below the one before instead of 14;
     lines in `cells` stand on the previous line's baseline too, but pypdf gives them as lines
-    of their own, like a table's cells."""
+    of their own, like a table's cells; lines in `bold` are set in Helvetica-Bold."""
     objects: list[bytes] = []
     n_pages = len(pages)
-    page_ids = [5 + 2 * i for i in range(n_pages)]
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
-    kids = " ".join(f"{i} 0 R" for i in page_ids)
-    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {n_pages} >>".encode())
+    objects.append(b"")  # the page tree, once the pages' numbers are known
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>")
+    font_ids = {"/F1": 3, "/F2": 4}
+    if bold:
+        objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
+        font_ids["/F3"] = len(objects)
+    first_page = len(objects) + 1
+    page_ids = [first_page + 2 * i for i in range(n_pages)]
+    kids = " ".join(f"{i} 0 R" for i in page_ids)
+    objects[1] = f"<< /Type /Pages /Kids [{kids}] /Count {n_pages} >>".encode()
+    fonts = " ".join(f"{name} {number} 0 R" for name, number in font_ids.items())
     for i, lines in enumerate(pages):
         ops = ["BT", "/F1 11 Tf", "14 TL", "72 740 Td"]
         for line in lines:
             text, size = (line, 11) if isinstance(line, str) else line
-            font = "/F1" if size else "/F2"
+            font = "/F3" if text in bold else "/F1" if size else "/F2"
             if text in beside and ops[-1] == "T*":
                 ops.pop()
             if text in cells and ops[-1] == "T*":
@@ -63,7 +71,7 @@ def make_pdf(
         stream = "\n".join(ops).encode("cp1252")
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-            f"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {page_ids[i] + 1} 0 R >>".encode()
+            f"/Resources << /Font << {fonts} >> >> /Contents {page_ids[i] + 1} 0 R >>".encode()
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     info_id = None

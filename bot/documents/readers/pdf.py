@@ -11,7 +11,8 @@ line step of text that size also ends a paragraph, and lines in a font clearly b
 the body text are headings that open sections (largest = level 1), and runs of lines in a
 monospaced font are code blocks, indented as they stand on the page (a line that is only
 partly monospaced, or goes on with the sentence above it, is prose naming code). Rows of
-short lines at one left edge with their cells' lines beside them are a table.
+short lines at one left edge with their cells' lines beside them are a table, its first row
+the header when it is set in bold over rows that are not.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ _ENTRY_LINES = 3  # lines of a contents entry pypdf gives after its leader, at m
 _WORD = re.compile(r"\w+(?:-\w+)*-?")
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
 _DIGITS = re.compile(r"\d+")
+_A_WORD = re.compile(r"[^\W\d_]{2}")
 _FILE_NAME_TITLE = re.compile(
     r"(?:\.(?:docx?|odt|rtf|pdf|tex|indd|pages|pptx?|xlsx?)$)|^(?:untitled|microsoft word\b)", re.IGNORECASE
 )
@@ -89,6 +91,7 @@ _INDENT_EMS = 0.8
 _TABLE_MIN_ROWS = 2
 _TABLE_BESIDE_EMS = 0.5
 _TABLE_CHAR_EMS = 0.4
+_TABLE_CELL_LINES = 3  # lines of a first cell, at most
 # Baselines of one paragraph's lines stand at most this many ems apart (leading is 1.2 ems
 # or so; 1.5 is double spacing's 1.2 x 1.25 at most).
 _LINE_STEP_EMS = 1.5
@@ -98,6 +101,13 @@ _SAME_LINE_EMS = 0.6
 _MONO_NAME = re.compile(
     r"mono|courier|consol|menlo|monaco|inconsolata|code|typewriter|^(?:cm|sf|lm|ec)tt", re.IGNORECASE
 )
+_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+_BOLD_CHARS = 0.9  # a line is bold when this share of its characters is
+# A line is in one size when this share of its characters is: a heading is; prose with a
+# phrase in bigger type ("with <font size=14>malice of forethought</font>, publish") is not.
+_ONE_SIZE_CHARS = 0.9
+_BOLD_WEIGHT = 600  # a font descriptor's /FontWeight this heavy at least is bold
+_FORCE_BOLD = 1 << 18  # the descriptor flag for bold type
 _MONO_ADVANCE_EMS = 0.6  # width of one character of a monospaced font, for code indentation
 # A line is code when this share of its letters is monospaced: prose that names code inline
 # ("converted to a Python `string` or `Flowables`") has words of its own in the text font.
@@ -105,6 +115,7 @@ _CODE_LETTERS = 0.9
 # A line at the top or bottom of this share of the pages (3 pages at least) is a running head.
 _RUNNING_SHARE = 0.5
 _RUNNING_MIN_PAGES = 3
+_FOLIO_SLACK = 2  # points: page numbers of two pages stand at one height, give or take this
 _RUNNING_MIN_REPEATS = 3  # pages a line at a running edge must recur on
 _RUNNING_MIN_LETTERS = 4  # ... and letters it must have: numeric table rows look alike once digits go
 
@@ -118,9 +129,12 @@ class _Line:
     mono: bool = False  # (nearly) all its letters are in a monospaced font: code
     raw: str = ""  # the line with its inner spacing, for code
     leads: bool = True  # text follows it closely below, as under a heading (not display type)
+    bold: bool = False  # (nearly) all its characters are in a bold font
+    folio: str = ""  # "top" or "bottom": like a page number, and at that edge of its page
+    one_size: bool = True  # (nearly) all its characters are in its main font size
 
 
-_Piece = tuple[str, float | None, float | None, float | None, bool]  # text, x, y, font size, mono
+_Piece = tuple[str, float | None, float | None, float | None, bool, bool]  # text, x, y, size, mono, bold
 
 
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
@@ -135,6 +149,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     for pieces in pages:
         deadline.check()
         lines.append(_lines(pieces))
+    lines = _drop_folios(lines)
     if not any(page for page in lines):
         if failed:
             raise KnowledgeError(wording.PDF_NO_PAGE_TEXT)
@@ -145,7 +160,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     lines = _drop_running_lines(lines)
     if title is not None:
         _drop_title_lines(lines, title)
-    events = list(_events(lines, level_of))
+    events = _joined_tables(_events(lines, level_of))
     if not events:
         raise KnowledgeError(wording.PDF_NO_TEXT)
     notes = tuple(wording.note_pdf_page(n) for n in failed)
@@ -229,7 +244,7 @@ def _extract(data: bytes, deadline: Deadline) -> tuple[str | None, list[list[_Pi
             failed.append(number)
             continue
         if "".join(p[0] for p in pieces) != text:  # the places do not add up: text alone
-            pieces = [(text, None, None, None, False)]
+            pieces = [(text, None, None, None, False, False)]
         pages.append([(drop_controls(p[0]), *p[1:]) for p in pieces])
     return title, pages, failed
 
@@ -265,26 +280,33 @@ def _quiet_pypdf(path: str) -> Iterator[None]:
 def _visitor(
     pieces: list[_Piece], deadline: Deadline
 ) -> Callable[[str, list[float], list[float], object, float], None]:
+    kinds: dict[int, tuple[object, tuple[bool, bool]]] = {}  # by id: a page has few fonts
+
     def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
         # Within a page too: pypdf took 19 s for one page of 100,000 lines (5.6 MB).
         deadline.check()
         if text:
-            pieces.append((text, *_place(cm, tm, size), _monospaced(font)))
+            known = kinds.get(id(font))
+            if known is None or known[0] is not font:  # (the font kept: its id is not reused)
+                known = kinds[id(font)] = (font, _font_kind(font))
+            pieces.append((text, *_place(cm, tm, size), *known[1]))
 
     return visit
 
 
-def _monospaced(font: object) -> bool:
-    """Is the font fixed-pitch (its descriptor says so, or its name: Courier, CMTT, ...Mono)?"""
+def _font_kind(font: object) -> tuple[bool, bool]:
+    """Is the font fixed-pitch, is it bold (its descriptor says so, or its name: Courier,
+    CMTT, ...Mono; ...-Bold, ...Black)?"""
     try:
-        name = str(font.get("/BaseFont", ""))  # type: ignore[attr-defined]
-        if _MONO_NAME.search(name.split("+")[-1]):
-            return True
+        name = str(font.get("/BaseFont", "")).split("+")[-1]  # type: ignore[attr-defined]
         descriptor = font.get("/FontDescriptor")  # type: ignore[attr-defined]
-        flags = descriptor.get_object().get("/Flags", 0) if descriptor is not None else 0
-        return bool(int(flags) & 1)
-    except Exception:  # noqa: BLE001 - a font we cannot inspect is read as prose
-        return False
+        described = descriptor.get_object() if descriptor is not None else {}
+        flags = int(described.get("/Flags", 0))
+        weight = float(described.get("/FontWeight", 0))
+        mono = bool(_MONO_NAME.search(name)) or bool(flags & 1)
+        return mono, bool(_BOLD_NAME.search(name)) or bool(flags & _FORCE_BOLD) or weight >= _BOLD_WEIGHT
+    except Exception:  # noqa: BLE001 - a font we cannot inspect is read as plain prose
+        return False, False
 
 
 def _place(cm: list[float], tm: list[float], size: float) -> tuple[float | None, float | None, float | None]:
@@ -309,9 +331,9 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
     parts: list[str] = []
     start: tuple[float | None, float | None] | None = None
     sizes: Counter[float] = Counter()
-    mono = [0, 0, 0, 0]  # letters in a monospaced font, all letters; the same for characters
-    # Page numbers: (the line after, or the line if kept, baseline, a dot leader?, kept?)
-    marks: list[tuple[int, float, bool, bool]] = []
+    # Letters in a monospaced font, all letters; the same for characters; bold characters.
+    mono = [0, 0, 0, 0, 0]
+    found: list[tuple[_Line, bool, bool]] = []  # each line, a dot leader?, like a page number?
 
     def finish() -> None:
         raw = "".join(parts).expandtabs(4).rstrip()
@@ -319,15 +341,16 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
         x, y = start if start is not None else (None, None)
         # Folded before the dot-leader test: pypdf may put two spaces between the dots.
         leader = bool(stripped and _DOT_LEADER.search(fold_spaces(stripped)))
-        dropped = bool(stripped and (leader or _PAGE_NUMBER.match(stripped)))
-        if y is not None and (dropped or _SHORT_LEADER.match(stripped)):
-            marks.append((len(out), y, leader, not dropped))
-        if not dropped:
-            indent = x if x is not None else float(len(raw) - len(raw.lstrip()))  # no places: spaces
-            size = sizes.most_common(1)[0][0] if sizes else None
-            out.append(_Line(fold_spaces(stripped), indent, y, size, _mostly_mono(*mono), stripped))
+        indent = x if x is not None else float(len(raw) - len(raw.lstrip()))  # no places: spaces
+        size, in_size = sizes.most_common(1)[0] if sizes else (None, 0)
+        one_size = in_size >= sum(sizes.values()) * _ONE_SIZE_CHARS
+        bold = mono[3] > 0 and mono[4] >= mono[3] * _BOLD_CHARS
+        line = _Line(
+            fold_spaces(stripped), indent, y, size, _mostly_mono(*mono[:4]), stripped, bold=bold, one_size=one_size
+        )
+        found.append((line, leader, bool(stripped and _PAGE_NUMBER.match(stripped))))
 
-    for text, x, y, size, is_mono in pieces:
+    for text, x, y, size, is_mono, is_bold in pieces:
         if (
             start is not None
             and start[1] is not None
@@ -337,11 +360,11 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
             and text.strip()
         ):
             finish()  # pypdf sometimes runs two lines together when the font changes between them
-            parts, start, sizes, mono = [], None, Counter(), [0, 0, 0, 0]
+            parts, start, sizes, mono = [], None, Counter(), [0, 0, 0, 0, 0]
         for i, seg in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
             if i:
                 finish()
-                parts, start, sizes, mono = [], None, Counter(), [0, 0, 0, 0]
+                parts, start, sizes, mono = [], None, Counter(), [0, 0, 0, 0, 0]
             parts.append(seg)
             if seg.strip():
                 if start is None:
@@ -355,7 +378,23 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
                 mono[1] += letters
                 mono[2] += chars if is_mono else 0
                 mono[3] += chars
+                mono[4] += chars if is_bold else 0
     finish()
+    # Page numbers: (the line after, or the line if kept, baseline, a dot leader?, kept?)
+    marks: list[tuple[int, float, bool, bool]] = []
+    # A contents page's numbers stand anywhere on it; elsewhere a number ("3", "iv") at the
+    # page's top or bottom is a page number where other pages have one there too
+    # (_drop_folios), and one mid-page is a table's cell ("x", "20") when text stands on its
+    # baseline; alone there, a chart's tick label or a demo's digit.
+    contents = any(leader for _, leader, _ in found)
+    sides = {} if contents else _number_sides(found)
+    cells = set() if contents else _number_cells(found)
+    for k, (line, leader, number) in enumerate(found):
+        dropped = leader or (number and k not in sides and k not in cells)
+        if line.y is not None and (dropped or _SHORT_LEADER.match(line.raw)):
+            marks.append((len(out), line.y, leader, not dropped))
+        if not dropped:
+            out.append(replace(line, folio=sides[k]) if k in sides else line)
     # Leads first: a contents page's title leads into its entries (a heading left empty).
     out = _without_contents_entries(_with_leads(out), marks)
     while out and not out[0].text:
@@ -363,6 +402,59 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
     while out and not out[-1].text:
         out.pop()
     return out
+
+
+def _number_sides(found: list[tuple[_Line, bool, bool]]) -> dict[int, str]:
+    """The page-number-like lines at the page's top or bottom (no other text above or below
+    them), by their index: "top" or "bottom"."""
+    others = [k for k, (ln, _, number) in enumerate(found) if ln.text and not number]
+    ys = [found[k][0].y for k in others]
+    top = max((y for y in ys if y is not None), default=-math.inf)
+    bottom = min((y for y in ys if y is not None), default=math.inf)
+    out = {}
+    for k, (line, _, number) in enumerate(found):
+        if not number:
+            continue
+        if line.y is None:  # without places, the first or last line
+            above = not others or k < others[0]
+            below = not others or k > others[-1]
+        else:
+            above, below = top <= line.y + _FOLIO_SLACK, bottom >= line.y - _FOLIO_SLACK
+        if above or below:
+            out[k] = "top" if above else "bottom"
+    return out
+
+
+def _number_cells(found: list[tuple[_Line, bool, bool]]) -> set[int]:
+    """The page-number-like lines with words on their baseline (a table row's other cells;
+    a glyph chart's row of single characters has none), by their index."""
+    texts = Counter(
+        round(ln.y) for ln, _, number in found if not number and ln.y is not None and _A_WORD.search(ln.text)
+    )
+    return {
+        k
+        for k, (ln, _, number) in enumerate(found)
+        if number and ln.y is not None and any(texts[round(ln.y) + d] for d in (-1, 0, 1))
+    }
+
+
+def _drop_folios(pages: list[list[_Line]]) -> list[list[_Line]]:
+    """Without page numbers: lines like one at the top or bottom of their page that another
+    page has at that edge too (at about that height, where places are known); a lone one
+    is text ("x" ending a page, a figure's "1")."""
+    at: Counter[tuple[str, int | None]] = Counter()
+    for page in pages:
+        at.update({(ln.folio, None if ln.y is None else round(ln.y)) for ln in page if ln.folio})
+
+    def recurs(line: _Line) -> bool:
+        if line.y is None:
+            return at[(line.folio, None)] > 1
+        y = round(line.y)
+        return sum(at[(line.folio, v)] for v in range(y - _FOLIO_SLACK, y + _FOLIO_SLACK + 1)) > 1
+
+    return [
+        [replace(ln, folio="") if ln.folio else ln for ln in page if not (ln.folio and recurs(ln))] for page in pages
+    ]
 
 
 def _without_contents_entries(lines: list[_Line], marks: list[tuple[int, float, bool, bool]]) -> list[_Line]:
@@ -395,15 +487,17 @@ def _with_leads(lines: list[_Line]) -> list[_Line]:
     A heading over a figure leads into it: at the page's left edge, numbered or with the
     figure's caption next."""
     out = list(lines)
-    edges = Counter(round(ln.indent) for ln in lines if ln.text)
+    edges = Counter(round(ln.indent) for ln in lines if ln.text and not ln.folio)
     edge = edges.most_common(1)[0][0] if edges else None
-    after: _Line | None = None  # the next line with text
+    after: _Line | None = None  # the next line with text (a page number is furniture)
     for k in range(len(out) - 1, -1, -1):
         line = out[k]
-        if not line.text:
+        if not line.text or line.folio:
             continue
         if after is None or after.size != line.size:
             leads = after is None or _close_below(line, after) or _over_figure(line, after, edge)
+            # Type right above a figure's caption, off the text's left edge, is in the figure.
+            leads = leads and not (after is not None and _CAPTION.match(after.text) and not _at_edge(line, edge))
         else:
             leads = after.leads
         out[k] = line = replace(line, leads=leads)
@@ -411,8 +505,12 @@ def _with_leads(lines: list[_Line]) -> list[_Line]:
     return out
 
 
+def _at_edge(line: _Line, edge: int | None) -> bool:
+    return edge is None or abs(round(line.indent) - edge) <= 1
+
+
 def _over_figure(line: _Line, after: _Line, edge: int | None) -> bool:
-    if line.y is None or after.y is None or edge is None or abs(round(line.indent) - edge) > 1:
+    if line.y is None or after.y is None or not _at_edge(line, edge):
         return False  # (demo type stands anywhere in its drawing)
     return after.y < line.y and bool(_CHAPTER.match(line.text) or _CAPTION.match(after.text))
 
@@ -483,7 +581,12 @@ def _opens_page(line: _Line, page: list[_Line], recurring: Counter[tuple[int, st
 def _heading_like(line: _Line) -> bool:
     text = line.text
     return (
-        len(text) <= _TITLE_MAX_CHARS and any(ch.isalpha() for ch in text) and line.leads and not _CAPTION.match(text)
+        len(text) <= _TITLE_MAX_CHARS
+        and any(ch.isalpha() for ch in text)
+        and line.leads
+        and not _CAPTION.match(text)
+        and not _PAGE_NUMBER.match(text)  # a list's Roman number "ii", a table's "x"
+        and line.one_size
     )
 
 
@@ -581,7 +684,9 @@ def _title_from_first_line(pages: list[list[_Line]]) -> str | None:
     return first
 
 
-def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tuple[int, str | Heading | Code | Table]]:
+def _events(
+    pages: list[list[_Line]], levels: dict[float, int]
+) -> Iterator[tuple[int, str | Heading | Code | _TablePart]]:
     """(page, paragraph text or heading), in reading order; a paragraph that runs on over a
     page break belongs to the page it starts on."""
     vocabulary = {w.casefold() for page in pages for line in page for w in _WORD.findall(line.text)}
@@ -627,7 +732,8 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
                     current = []
                 if table:
                     skip_to = table[0]
-                    yield number, _table(table[1], join)
+                    alone = tuple(join([ln.text for ln in cell]) for cell in table[1][0]) if len(table[1]) == 1 else ()
+                    yield number, _TablePart(_table(table[1], join), _columns(table[1]), alone)
                 else:
                     code.append(line)  # code lines stay lines, whatever the gaps between them
                 continue
@@ -671,10 +777,107 @@ def _events(pages: list[list[_Line]], levels: dict[float, int]) -> Iterator[tupl
         yield start_page, join(current)
 
 
+@dataclass(frozen=True, slots=True)
+class _TablePart:
+    """A table as it stands on one page, with where its columns start (x in points)."""
+
+    table: Table
+    columns: tuple[float, ...]
+    # A bold row alone at the page's foot: its cells' text, which is a table's header only
+    # if the table goes on from it on the next page.
+    alone: tuple[str, ...] = ()
+
+
+def _columns(rows: list[list[list[_Line]]]) -> tuple[float, ...]:
+    """Where the columns of the table's fullest row start."""
+    widest = max(rows, key=len)
+    return tuple(cell[0].indent for cell in widest)
+
+
+def _joined_tables(
+    events: Iterator[tuple[int, str | Heading | Code | _TablePart]],
+) -> list[tuple[int, str | Heading | Code | Table]]:
+    """The events with each table that goes on over a page break as one: a table ending a
+    page and one opening the next (nothing but running heads and feet, gone by now, and the
+    table's title line again between them) with their columns at the same places. A header
+    repeated on the next page is left out there; a first row repeated there is the header."""
+    out: list[tuple[int, str | Heading | Code | Table]] = []
+    # The table the last event is: its last page, its part so far, the line above it.
+    last: tuple[int, _TablePart, str | None] | None = None
+    title: tuple[int, str] | None = None  # that line again at the top of the next page
+
+    def settle() -> None:  # a header row alone that no table goes on from: its cells' text
+        if last is not None and last[1].alone:
+            out[-1:] = [(last[0], text) for text in last[1].alone]
+
+    for page, event in events:
+        if isinstance(event, str) and last is not None and title is None and (page, event) == (last[0] + 1, last[2]):
+            title = (page, event)
+            continue
+        joined = None
+        if isinstance(event, _TablePart) and last is not None and page == last[0] + 1:
+            joined = _join_parts(last[1], event)
+        if joined is None:
+            settle()
+        if title is not None and joined is None:
+            out.append(title)
+        title = None
+        if joined is not None and last is not None:
+            out[-1] = (out[-1][0], joined.table)
+            last = (page, joined, last[2])
+        elif isinstance(event, _TablePart):
+            above = out[-1][1] if out and isinstance(out[-1][1], str) else None
+            out.append((page, event.table))
+            last = (page, event, above)
+        else:
+            out.append((page, event))
+            last = None
+    settle()
+    if title is not None:
+        out.append(title)
+    return out
+
+
+def _join_parts(before: _TablePart, after: _TablePart) -> _TablePart | None:
+    """The two parts as one table, or None when they are not one: their columns differ, or
+    the second has a header of its own."""
+    if len(before.columns) != len(after.columns):
+        return None
+    if any(abs(a - b) > _FOLIO_SLACK for a, b in zip(before.columns, after.columns, strict=True)):
+        return None
+    head, rows = before.table.header, before.table.rows
+    if before.alone:
+        head, rows = rows[0], ()
+    more = (after.table.header, *after.table.rows) if after.table.header else after.table.rows
+    if head and more[:1] == (head,):
+        more = more[1:]  # the header again
+    elif not head and rows[:1] == more[:1]:
+        head, rows, more = rows[0], rows[1:], more[1:]  # a first row repeated: the header
+    elif after.table.header:
+        return None
+    return _TablePart(replace(before.table, header=head, rows=(*rows, *more)), before.columns)
+
+
 def _table(rows: list[list[list[_Line]]], join: Callable[[list[str]], str]) -> Table:
     cells = [[inline.escape(join([ln.text for ln in cell])) for cell in row] for row in rows]
     width = max(len(row) for row in cells)
-    return Table(header=(), rows=tuple(tuple(row + [""] * (width - len(row))) for row in cells))
+    padded = [tuple(row + [""] * (width - len(row))) for row in cells]
+    if _header_set_apart(rows):
+        return Table(header=padded[0], rows=tuple(padded[1:]))
+    return Table(header=(), rows=tuple(padded))
+
+
+def _header_set_apart(rows: list[list[list[_Line]]]) -> bool:
+    """Is the first row a header: bold in every cell, over a column whose other cells are
+    mostly not bold (a table set all in bold, or with a bold first column only, has none)?"""
+    first, body = rows[0], rows[1:]
+    if not body or not all(ln.bold for cell in first for ln in cell):
+        return False
+    for column in range(len(first)):
+        cells = [row[column] for row in body if column < len(row)]
+        if cells and 2 * sum(all(ln.bold for ln in cell) for cell in cells) < len(cells):
+            return True
+    return False
 
 
 def _tables(page: list[_Line], levels: dict[float, int]) -> dict[int, tuple[int, list[list[list[_Line]]]]]:
@@ -684,7 +887,9 @@ def _tables(page: list[_Line], levels: dict[float, int]) -> dict[int, tuple[int,
     k = 0
     while k < len(page):
         end, rows = _table_at(page, k, levels)
-        if len(rows) >= _TABLE_MIN_ROWS:
+        # (A header whose table starts on the next page: a bold row ending the page.)
+        header = len(rows) == 1 and end == len(page) and all(ln.bold for cell in rows[0] for ln in cell)
+        if len(rows) >= _TABLE_MIN_ROWS or header:
             out[k] = (end, rows)
             k = end
         else:
@@ -699,7 +904,9 @@ def _table_at(page: list[_Line], k: int, levels: dict[float, int]) -> tuple[int,
     table's left edge (its first cell, set vertically in the middle of the row) and the lines
     of its other cells, further right, beside it: from the first cell's baseline up, one
     line step apart in each column. pypdf gives a row's cells one after another. A bullet's
-    run-on lines start further right too, but below the bullet line, not beside it."""
+    run-on lines start further right too, but below the bullet line, not beside it. A first
+    cell may wrap ("Owner Password" / "set?"): lines at the edge in one font, a line step
+    apart, before the row's other cells."""
 
     def usable(line: _Line) -> bool:
         return bool(line.text) and line.y is not None and line.size is not None and not _level(line, levels)
@@ -707,19 +914,33 @@ def _table_at(page: list[_Line], k: int, levels: dict[float, int]) -> tuple[int,
     rows: list[list[list[_Line]]] = []
     left = page[k].indent
     j = k
-    while j + 1 < len(page) and abs(page[j].indent - left) < 1 and page[j + 1].indent > left + 1 and usable(page[j]):
-        first = page[j]
-        columns: dict[float, list[_Line]] = {}
+
+    def beside_soon(j: int) -> bool:  # (cheap: a page of prose lines at one edge has none)
+        return any(line.indent > left + 1 for line in page[j + 1 : j + 1 + _TABLE_CELL_LINES])
+
+    while j + 1 < len(page) and abs(page[j].indent - left) < 1 and beside_soon(j) and usable(page[j]):
+        first = [page[j]]
         i = j + 1
+        while (
+            i < len(page)
+            and len(first) < _TABLE_CELL_LINES
+            and abs(page[i].indent - left) < 1
+            and usable(page[i])
+            and (page[i].size, page[i].bold) == (first[0].size, first[0].bold)  # (not prose above)
+            and _in_cell(first[0], first, page[i])
+        ):
+            first.append(page[i])
+            i += 1
+        columns: dict[float, list[_Line]] = {}
         while i < len(page) and page[i].indent > left + 1 and usable(page[i]):
             column = next((x for x in columns if abs(x - page[i].indent) < 1), page[i].indent)
-            if not _in_cell(first, columns.get(column, []), page[i]):
+            if not _in_cell(first[-1], columns.get(column, []), page[i]):
                 break
             columns.setdefault(column, []).append(page[i])
             i += 1
         if not _a_row(first, columns):
             break
-        rows.append([[first], *(columns[x] for x in sorted(columns))])
+        rows.append([first, *(columns[x] for x in sorted(columns))])
         j = i
     return j, rows
 
@@ -735,16 +956,23 @@ def _in_cell(first: _Line, cell: list[_Line], line: _Line) -> bool:
     return above is not None and 0 < above - line.y <= line.size * _LINE_STEP_EMS
 
 
-def _a_row(first: _Line, columns: dict[float, list[_Line]]) -> bool:
+def _a_row(first: list[_Line], columns: dict[float, list[_Line]]) -> bool:
     """Do the cells stand beside the first one: it has a letter or digit, fits before the
-    next column, and its baseline lies within their lines' height?"""
-    if not columns or first.y is None or first.size is None or not any(ch.isalnum() for ch in first.text):
+    next column, and its baselines lie within their lines' height?"""
+    top, bottom = first[0], first[-1]
+    if not columns or top.y is None or bottom.y is None or top.size is None:
+        return False
+    if not any(ch.isalnum() for ln in first for ch in ln.text):
         return False  # (a bullet or glyph beside its text is a list's mark, not a cell)
-    if len(first.text) * first.size * _TABLE_CHAR_EMS > min(columns) - first.indent:
+    if max(len(ln.text) for ln in first) * top.size * _TABLE_CHAR_EMS > min(columns) - top.indent:
         return False
     ys = [ln.y for lines in columns.values() for ln in lines if ln.y is not None]
-    slack = first.size * _TABLE_BESIDE_EMS
-    return min(ys) - slack <= first.y <= max(ys) + slack
+    slack = top.size * _TABLE_BESIDE_EMS
+    if len(first) == 1:
+        return min(ys) - slack <= top.y <= max(ys) + slack
+    # A wrapped first cell starts no higher than the others, but for half a line (a row set
+    # in its middle): a line a step above every cell is a title over the table, no cell.
+    return top.y <= max(ys) + top.size * _LINE_STEP_EMS / 2 and bottom.y >= min(ys) - slack
 
 
 def _runs_on_in_line(prev: _Line | None, line: _Line) -> bool:
