@@ -135,7 +135,8 @@ _LABEL = re.compile(r"\*\*(?:(?!\*\*).){1,100}\*\*")
 
 def _is_label(block: Block) -> bool:
     """A paragraph that is only a short bold label (a tab's, a <summary>'s, an author's
-    "**Step 2**"): it names what follows and travels with it, never a passage alone."""
+    "**Step 2**"): it names what follows and travels with it (alone only when nothing
+    follows it in its section)."""
     return isinstance(block, Paragraph) and _LABEL.fullmatch(block.md) is not None
 
 

@@ -746,6 +746,37 @@ def test_mdx_components_keep_their_content_callouts_are_boxes_and_titles_lead() 
     )
 
 
+def test_a_component_in_plain_markdown_is_read_but_leaves_indented_code_alone() -> None:
+    for extra in ("<Note>\nA note.\n</Note>", "{/* a note\nto self */}", "<YOUR_API_KEY>"):
+        tree = read(f"Run:\n\n    make test\n\n{extra}\n\nLater.\n")
+        assert tree.root.blocks[:2] == (Paragraph("Run:"), Code("make test")), extra
+    placeholder = read("Set the key:\n\n<YOUR_API_KEY>\n")
+    assert placeholder.root.blocks == (Paragraph("Set the key:"), Paragraph("\\<YOUR\\_API\\_KEY\\>"))
+
+
+def test_mdx_by_name_reads_an_indented_first_component_and_recovers_after_a_broken_tag() -> None:
+    text = "1. Install\n\n    <Tip>\n    tip text\n    </Tip>\n\n2. Run\n"
+    tip = markdown.read("x.mdx", text.encode(), ReadOptions())
+    assert Admonition("tip", None, (Paragraph("tip text"),)) in tree_blocks(tip)
+    broken = "<Zz title={foo>\n\nPara one.\n\n<Note>\nImportant note.\n</Note>\n"
+    tree = markdown.read("x.mdx", broken.encode(), ReadOptions())
+    assert Admonition("note", None, (Paragraph("Important note."),)) in tree.root.blocks
+
+
+def test_mdx_titles_read_as_shown() -> None:
+    text = (
+        '<TabItem value="npm">\nnpm i\n</TabItem>\n\n'
+        '<Accordion title="Line one\n  line two">\nBody.\n</Accordion>\n\n'
+        '<Step title={"It\'s done"}>\nDone.\n</Step>\n'
+    )
+    blocks = markdown.read("x.mdx", text.encode(), ReadOptions()).root.blocks
+    assert [b.md for b in blocks if isinstance(b, Paragraph) and b.md.startswith("**")] == [
+        "**npm**",
+        "**Line one line two**",
+        "**It's done**",
+    ]
+
+
 def test_generic_hugo_boxes_take_their_kind_from_the_argument() -> None:
     tree = read("""\
         {{< hint warning >}}

@@ -50,7 +50,7 @@ _TAG_OR_CODE = re.compile(
     # Liquid/Jinja output, "[docs]({{ '/docs/' | relative_url }})": one line, no braces.
     r"|\{\{(?![<%])[^{}\n]{1,300}\}\})"
     # An MDX (JSX) comment, "{/* draft */}": a note to the authors.
-    r"|(?P<jsx>\{/\*(?:[^\n]|\n(?!\s*\n)){0,2000}?\*/\})"
+    r"|(?P<jsx>\{/\*(?:(?!\{/\*)[^\n]|\n(?!\s*\n)){0,2000}?\*/\})"
 )
 _TAG_INNER = re.compile(r"^\{\{?[<%]-?\s*(?:/\*)?\s*(?P<inner>.*?)\s*(?:\*/)?\s*-?[%>]\}?\}$", re.DOTALL)
 _RAW_LINE = re.compile(r"^\s*\{%-?\s*(?:raw|endraw)\s*-?%\}\s*$")
@@ -97,15 +97,16 @@ class Prepared:
     title: str | None = None
     source: str | None = None
     notes: list[str] = field(default_factory=list)
-    mdx: bool = False  # it imports modules as MDX does (Docusaurus): read as MDX
+    mdx: bool = False  # a .mdx file, or one that imports modules as MDX does (Docusaurus)
 
 
-def prepare(text: str, verbatim: Callable[[str], bool] = lambda name: False) -> Prepared:
+def prepare(text: str, verbatim: Callable[[str], bool] = lambda name: False, mdx: bool = False) -> Prepared:
     """Front matter, `source:` line, shortcodes and mkdocstrings directives taken out.
-    `verbatim(name)`: whether a `:::{name}` colon fence's body is code, kept as written."""
+    `verbatim(name)`: whether a `:::{name}` colon fence's body is code, kept as written;
+    `mdx`: the file is MDX by its name (else an import statement in it says so)."""
     lines = text.replace(_PLACEHOLDER, "\ufffd").split("\n")
     del text  # the caller may hold none: the lines are the only copy from here on
-    out = Prepared(text="")
+    out = Prepared(text="", mdx=mdx)
     _take_front_matter(lines, out)
     out.source = _take_source_line(lines) or out.source
     _Tags(lines, out, verbatim).run()
@@ -207,15 +208,16 @@ class _Tags:
         self.last_close: int | None = None  # line of the file's last bare ":::", once needed
         self.tab_names: dict[str, str] = {}  # tab id -> label, from the last `tabs` shortcode
         self.components = _mdx.Components()
+        self.comments = _mdx.Comments()
+        self.open_by_name: dict[str, list[int]] = {}  # box name -> its open boxes' places in open_boxes
 
     def run(self) -> None:
         lines = self.lines
         i = 0
         n = len(lines)
         while i < n:
-            if (stop := _mdx.comment_end(lines, i)) is not None:
+            if (stop := self.comments.end(lines, i)) is not None:
                 lines[i:stop] = [""] * (stop - i)
-                self.out.mdx = True
                 i = stop
                 continue
             marker = self._fence_marker(lines[i])
@@ -223,7 +225,7 @@ class _Tags:
                 i = self._skip_fence(i, marker)
                 continue
             start = i
-            while i < n and not self._fence_marker(lines[i]) and _mdx.comment_end(lines, i) is None:
+            while i < n and not self._fence_marker(lines[i]) and self.comments.end(lines, i) is None:
                 i += 1
             self._prose(start, i)
         if self.boxes:
@@ -296,7 +298,6 @@ class _Tags:
             elif (tag := self.components.at(lines, i, end, self.out.mdx)) is not None:
                 stop, comp = tag
                 lines[i:stop] = [self._component(comp)] + [""] * (stop - i - 1)
-                self.out.mdx = True
                 i = stop
                 continue
             i += 1
@@ -389,19 +390,20 @@ class _Tags:
 
     def _box(self, name: str, inner: str, closing: bool, title: str | None = None, kind: str | None = None) -> str:
         if closing:
-            for k in range(len(self.open_boxes) - 1, -1, -1):
-                box = self.boxes[self.open_boxes[k]]
-                if box.name == name:
-                    del self.open_boxes[k:]  # boxes opened inside and never closed end here
-                    marker = ":" * (_BOX_MARKER_LEN - min(k, _BOX_MARKER_LEN - 4))
-                    box.opener = f"{marker} {box.info}"
-                    return marker
-            self.dropped += 1
-            return ""
+            places = self.open_by_name.get(name)
+            if not places:
+                self.dropped += 1
+                return ""
+            k = places[-1]  # the innermost open box of that name, found without a search
+            box = self.boxes[self.open_boxes[k]]
+            for j in self.open_boxes[k:]:  # boxes opened inside and never closed end here
+                self.open_by_name[self.boxes[j].name].pop()
+            del self.open_boxes[k:]
+            marker = ":" * (_BOX_MARKER_LEN - min(k, _BOX_MARKER_LEN - 4))
+            box.opener = f"{marker} {box.info}"
+            return marker
         if kind is not None:  # given by the caller: no arguments to read it from
-            self.boxes.append(_Box(name=name, info=f"{kind} {title or ''}".strip()))
-            self.open_boxes.append(len(self.boxes) - 1)
-            return f"{_PLACEHOLDER}{len(self.boxes) - 1}{_PLACEHOLDER}"
+            return self._open(_Box(name=name, info=f"{kind} {title or ''}".strip()))
         kind = name
         for key, value in [] if name == "tab" else _params(inner)[1:]:
             if key == "title":
@@ -411,7 +413,12 @@ class _Tags:
         if kind in _GENERIC_BOXES:
             kind = "note"
         kind = kind.removesuffix("box") or "note"
-        self.boxes.append(_Box(name=name, info=f"{kind} {title or ''}".strip()))
+        return self._open(_Box(name=name, info=f"{kind} {title or ''}".strip()))
+
+    def _open(self, box: _Box) -> str:
+        """A box opened: its placeholder, until its closing tag shows it really is a box."""
+        self.boxes.append(box)
+        self.open_by_name.setdefault(box.name, []).append(len(self.open_boxes))
         self.open_boxes.append(len(self.boxes) - 1)
         return f"{_PLACEHOLDER}{len(self.boxes) - 1}{_PLACEHOLDER}"
 

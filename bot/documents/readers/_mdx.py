@@ -23,12 +23,18 @@ _MODULE_START = re.compile(r"^(?:import\s*[\w{*'\"]|export\s+(?:default|const|le
 _IMPORT_FROM = re.compile(r"^import\s*['\"][^'\"]+['\"]|(?:^|[\s}])from\s*['\"][^'\"]+['\"]\s*;?\s*$")
 _MODULE_LINES = 200  # a longer run before a blank line is not a module statement
 
-_OPEN = re.compile(r"\s*<([A-Z][\w.]{0,60})(?=[\s/>]|$)")
-_CLOSE = re.compile(r"^\s*</([A-Z][\w.]{0,60})\s*>\s*$")
+# A component's name is PascalCase (a lower-case letter in it, no "_"): "<YOUR_API_KEY>" and
+# "<T>" are an author's placeholders, kept as text.
+_NAME = r"[A-Z][A-Za-z0-9]{0,60}(?:\.[A-Za-z][A-Za-z0-9]{0,60})*"
+_OPEN = re.compile(rf"\s*<({_NAME})(?=[\s/>]|$)")
+_CLOSE = re.compile(rf"^\s*</({_NAME})\s*>\s*$")
 _TAG_LINES = 200  # a tag's attributes (JSX expressions too) spread over at most this many lines
 _TAG_CHARS = 20_000
 _COMMENT_LINES = 1000
-_ATTR = re.compile(r"([A-Za-z_][\w-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|\{\s*[\"'`]([^\"'`]*)[\"'`]\s*\})")
+_ATTR = re.compile(
+    r"([A-Za-z_][\w-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'"
+    r"|\{\s*(?:\"([^\"]*)\"|'([^']*)'|`([^`]*)`)\s*\})"
+)
 
 # Callouts: the component's name is the box's kind (the generic ones name it in an attribute).
 _CALLOUTS = {
@@ -86,15 +92,23 @@ class Component:
     title: str | None = None
 
 
-def comment_end(lines: list[str], i: int) -> int | None:
-    """The line after a JSX comment that opens line i and closes on a later one, fences of
-    code inside it included (authors comment out whole examples), or None."""
-    if not lines[i].lstrip().startswith("{/*") or "*/}" in lines[i]:
-        return None
-    close = next((k for k in range(i + 1, min(len(lines), i + _COMMENT_LINES)) if "*/}" in lines[k]), None)
-    if close is None or not lines[close].rstrip().endswith("*/}"):
-        return None
-    return close + 1
+class Comments:
+    """Finds JSX comments that open a line and close on a later one, fences of code inside
+    them included (authors comment out whole examples)."""
+
+    def __init__(self) -> None:
+        self._close = -1  # the next line holding "*/}" after the last line asked about
+
+    def end(self, lines: list[str], i: int) -> int | None:
+        """The line after the comment opening line i, or None when none opens there."""
+        if not lines[i].lstrip().startswith("{/*") or "*/}" in lines[i]:
+            return None
+        if self._close <= i:  # found once per stretch, so a page of "{/*" lines costs one scan
+            self._close = next((k for k in range(i + 1, len(lines)) if "*/}" in lines[k]), len(lines))
+        close = self._close
+        if close >= len(lines) or close - i > _COMMENT_LINES or not lines[close].rstrip().endswith("*/}"):
+            return None
+        return close + 1
 
 
 class Components:
@@ -124,7 +138,7 @@ class Components:
         name = m.group(1).lower()
         if attrs_text.rstrip().endswith("/"):  # self-closing: it holds nothing to read
             return stop, Component(name, False, None)
-        attrs = {a.group(1).lower(): a.group(2) or a.group(3) or a.group(4) or "" for a in _ATTR.finditer(attrs_text)}
+        attrs = {a.group(1).lower(): next((v for v in a.groups()[1:] if v), "") for a in _ATTR.finditer(attrs_text)}
         return stop, _classify(name, attrs)
 
     def _tag_end(self, lines: list[str], i: int, pos: int, end: int) -> tuple[int, str] | None:
@@ -137,6 +151,9 @@ class Components:
         limit = min(end, i + _TAG_LINES)
         for j in range(i, limit):
             text = lines[j]
+            if j > i and not text.strip():  # a tag never spans a blank line: this was none
+                limit = j
+                break
             start = pos if j == i else 0
             chars += len(text) - start
             if chars > _TAG_CHARS:
@@ -154,6 +171,7 @@ class Components:
                     depth = max(0, depth - 1)
                 elif c == ">" and not depth:
                     if text[k + 1 :].strip():
+                        self._blind_until = j + 1
                         return None  # "<Tip>Keep it short.</Tip>": an inline tag in a paragraph
                     parts.append(text[start:k])
                     return j + 1, "\n".join(parts)
@@ -163,16 +181,19 @@ class Components:
 
 
 def _classify(name: str, attrs: dict[str, str]) -> Component:
-    title = next((attrs[a].strip() for a in _LABEL_ATTRS if attrs.get(a, "").strip()), None)
+    attrs = {k: " ".join(v.split()) for k, v in attrs.items()}
+    title = next((attrs[a] for a in _LABEL_ATTRS if attrs.get(a)), None)
+    if title is None and name == "tabitem":
+        title = attrs.get("value") or None  # Docusaurus shows a tab's value when it has no label
     if name in _CALLOUTS:
         return Component(name, False, _CALLOUTS[name], title)
     if name in _GENERIC_CALLOUTS:
         kind = (attrs.get("type") or attrs.get("variant") or attrs.get("kind") or "note").lower()
         return Component(name, False, _CALLOUTS.get(kind, "note"), title)
     if name.endswith("field") or name in ("property", "param"):
-        field = next((attrs[a].strip() for a in _FIELD_ATTRS if attrs.get(a, "").strip()), None)
+        field = next((attrs[a] for a in _FIELD_ATTRS if attrs.get(a)), None)
         if field:
-            kind = attrs.get("type", "").strip()
+            kind = attrs.get("type", "")
             return Component(name, False, "tab", f"{field} ({kind})" if kind else field)
     if title:
         return Component(name, False, "tab", title)

@@ -170,9 +170,10 @@ _DECORATION = re.compile(
 def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     """The file's document tree; KnowledgeError says why it cannot be used."""
     with Deadline(options.timeout_s) as deadline:
-        prepared = prepare(decode_text(data), _keeps_code)  # no name kept for the decoded text: memory
+        # No name is kept for the decoded text: memory.
+        prepared = prepare(decode_text(data), _keeps_code, mdx=path.lower().endswith(".mdx"))
         myst = _is_myst(prepared.text)
-        parser = _parser(myst, mdx=prepared.mdx or path.lower().endswith(".mdx"))
+        parser = _parser(myst, mdx=prepared.mdx)
         builder = _Builder(deadline, prepared.title, parser)
         # A piece may use a link reference defined in a later one: known to all in advance.
         refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
