@@ -154,6 +154,20 @@ all 6 on-topic requests (3 real, 3 written) are answered from the passage on the
 would extend (test IDs, pytest.param, approx, conftest.py, cached fixture values); only the 3
 chat lines are rejected. All other sets and poetry read
 the same after the session's chat and release changes.
+
+Results (2026-12-03, session 18; bot code at commit c550a08) after MDX support, labels leading
+what they label, the HTML reader's page-order continuations and no-index entries, the PDF
+reader's table headers, page-split tables, page numbers by position and demo type kept out of
+headings, and Markdown's table-cell limit. hit@1 / hit@3 / MRR / snippet, rejected, false:
+- e5-small: build 0.533 / 0.833 / 0.681 / 0.500, 4/10, 2/30; click (259 passages) 0.567 / 0.767
+  / 0.663 / 0.500, 5/10, 3/30; cibuildwheel (345) 0.500 / 0.600 / 0.575 / 0.467, 5/10, 0/30;
+  flask-html (1,070) 0.300 / 0.667 / 0.488 / 0.233, 5/10, 0/30; reportlab (296) 0.400 / 0.633 /
+  0.564 / 0.267, 6/10, 4/30; pytest (2,714) 0.258 / 0.516 / 0.425 / 0.194, 3/9, 1/31.
+- words only: build 0.500 / 0.733, click 0.400 / 0.500, cibuildwheel 0.367 / 0.567, flask-html
+  0.233 / 0.500, reportlab 0.333 / 0.567 (6/30 false, was 8/30), pytest 0.194 / 0.387 (MRR
+  0.310). Only reportlab moved (the PDF fixes); the Markdown and HTML changes moved passages, not
+  figures. None of these sets is MDX: the MDX reader was checked on two real sites outside the
+  repository (Mintlify: +20 % text read; Docusaurus), see the commit messages.
 """
 
 from __future__ import annotations
