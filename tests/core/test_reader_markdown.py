@@ -763,6 +763,19 @@ def test_mdx_by_name_reads_an_indented_first_component_and_recovers_after_a_brok
     assert Admonition("note", None, (Paragraph("Important note."),)) in tree.root.blocks
 
 
+def test_an_indented_list_in_mdx_keeps_its_items() -> None:
+    text = (
+        '<Accordion title="Why 403">\n    Check:\n\n    - Token auth is on.\n    - Domains are limited.\n</Accordion>\n'
+    )
+    mdx = markdown.read("x.mdx", text.encode(), ReadOptions())
+    lists = [b for b in tree_blocks(mdx) if isinstance(b, ListBlock)]
+    assert [len(b.items) for b in lists] == [2]
+    # CommonMark's reading stays in plain Markdown: its "- e" four spaces in is text of "d".
+    plain = read("- a\n - b\n  - c\n   - d\n    - e\n")
+    [lst] = [b for b in tree_blocks(plain) if isinstance(b, ListBlock)]
+    assert len(lst.items) == 4 and lst.items[3] == (Paragraph("d - e"),)
+
+
 def test_mdx_titles_read_as_shown() -> None:
     text = (
         '<TabItem value="npm">\nnpm i\n</TabItem>\n\n'

@@ -239,6 +239,8 @@ def _parser(myst: bool = False, mdx: bool = False) -> MarkdownIt:
         md.helpers = _HELPERS  # the link and image rules call md.helpers.parseLinkDestination
         if mdx:
             md.disable("code")
+            listing = next(r for r in md.block.ruler.__rules__ if r.name == "list")
+            md.block.ruler.at("list", _mdx_list(listing.fn), {"alt": list(listing.alt)})
         _MD_INSTANCES[(myst, mdx)] = md
     return md
 
@@ -290,6 +292,24 @@ def _link_destination(src: str, pos: int, maximum: int) -> _Result:
 _HELPERS = types.ModuleType("markdown_it.helpers")  # markdown-it's helpers but that one
 _HELPERS.__dict__.update({name: getattr(helpers, name) for name in helpers.__all__})
 _HELPERS.parseLinkDestination = _link_destination  # type: ignore[attr-defined]
+
+
+def _mdx_list(rule: Callable[[StateBlock, int, int, bool], bool]) -> Callable[[StateBlock, int, int, bool], bool]:
+    """markdown-it's list rule for MDX. CommonMark reads "    - two" after the item
+    "    - one" as the item's text (four spaces past the list's own indent would be code);
+    with no indented code, as in MDX, where a component's content is indented, it is the
+    next item. The rule's check for that case is skipped by hiding the list's indent."""
+
+    def mdx_list(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        outer = state.listIndent
+        if outer >= 0 and state.sCount[start] < state.blkIndent:
+            state.listIndent = -1
+        try:
+            return rule(state, start, end, silent)
+        finally:
+            state.listIndent = outer
+
+    return mdx_list
 
 
 def _colon_code_fence(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
