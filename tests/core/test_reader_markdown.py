@@ -776,6 +776,14 @@ def test_an_indented_list_in_mdx_keeps_its_items() -> None:
     assert len(lst.items) == 4 and lst.items[3] == (Paragraph("d - e"),)
 
 
+def test_a_component_inside_a_list_item_stays_in_the_item() -> None:
+    text = "1. Install it.\n\n   <Warning>\n     Keep tokens secret.\n   </Warning>\n\n2. Run it.\n"
+    for name in ("x.mdx", "x.md"):
+        [lst] = markdown.read(name, text.encode(), ReadOptions()).root.blocks
+        assert isinstance(lst, ListBlock) and len(lst.items) == 2, name
+        assert lst.items[0][1] == Admonition("warning", None, (Paragraph("Keep tokens secret."),))
+
+
 def test_mdx_titles_read_as_shown() -> None:
     text = (
         '<TabItem value="npm">\nnpm i\n</TabItem>\n\n'

@@ -297,7 +297,9 @@ class _Tags:
                 continue
             elif (tag := self.components.at(lines, i, end, self.out.mdx)) is not None:
                 stop, comp = tag
-                lines[i:stop] = [self._component(comp)] + [""] * (stop - i - 1)
+                # Indented as the tag was, a box stays inside the list item it is written in.
+                indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+                lines[i:stop] = [indent + self._component(comp)] + [""] * (stop - i - 1)
                 i = stop
                 continue
             i += 1
