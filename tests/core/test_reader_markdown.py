@@ -722,6 +722,10 @@ def test_mdx_components_keep_their_content_callouts_are_boxes_and_titles_lead() 
             Really.
             </Admonition>
 
+            <Aside type="caution">
+            Starlight's.
+            </Aside>
+
             <Card title="Unclosed card">
             Still read.
 
@@ -742,6 +746,7 @@ def test_mdx_components_keep_their_content_callouts_are_boxes_and_titles_lead() 
         Paragraph("**project\\_id \\(string\\)**"),
         Paragraph("The project to read."),
         Admonition("warning", "Careful", (Paragraph("Really."),)),
+        Admonition("caution", None, (Paragraph("Starlight's."),)),
         Paragraph("Still read."),
     )
 

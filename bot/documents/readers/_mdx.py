@@ -8,8 +8,8 @@ lost most of a Mintlify page. Here a component line is classified, for _markdown
 turn into what the Markdown reader knows: a callout into a box, a titled component into a
 labelled tab (its title leads its content), any other component line into a blank line.
 Tags are matched only alone on their lines (one tag may span up to `_TAG_LINES` lines) and
-only with a capitalised name that is no HTML element, so `<div>` and `<Details>` keep
-CommonMark's reading.
+only with a PascalCase name that is no HTML element, so `<div>` and `<Details>` keep
+CommonMark's reading and `<YOUR_API_KEY>` stays text.
 """
 
 from __future__ import annotations
@@ -53,12 +53,14 @@ _CALLOUTS = {
 _GENERIC_CALLOUTS = frozenset({"admonition", "callout", "aside", "alert", "banner"})
 _LABEL_ATTRS = ("title", "label", "name", "heading", "summary")
 _FIELD_ATTRS = ("path", "query", "body", "header", "name", "param", "field")
-# Element names CommonMark knows as HTML (any case): never read as components.
+# Element names CommonMark knows as HTML (any case): never read as components. Not "aside" or
+# "param": <Aside> is Starlight's callout and <Param> Mintlify's field, and HTML writes both
+# in lower case.
 _HTML = frozenset(
-    "a abbr address article aside audio b blockquote body br button canvas caption center code col "
+    "a abbr address article audio b blockquote body br button canvas caption center code col "
     "colgroup dd del details dfn dialog div dl dt em embed fieldset figcaption figure font footer form "
     "h1 h2 h3 h4 h5 h6 head header hr html i iframe img input ins kbd label legend li link main mark "
-    "menu meta nav noscript object ol optgroup option output p param picture pre q s samp script "
+    "menu meta nav noscript object ol optgroup option output p picture pre q s samp script "
     "section select small source span strong style sub summary sup table tbody td template textarea "
     "tfoot th thead time title tr track u ul var video wbr".split()
 )
