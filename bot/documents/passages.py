@@ -143,7 +143,7 @@ def _is_label(block: Block) -> bool:
 def _units(blocks: tuple[Block, ...], opts: ShapeOptions) -> list[_Unit]:
     units: list[_Unit] = []
     pending: list[Block] = []  # non-prose (and labels) waiting for the prose they lead to
-    for block in blocks:
+    for n, block in enumerate(blocks):
         cut = False
         if isinstance(block, Paragraph) and len(block.md) > opts.max_prose * LONG_PARAGRAPH_FACTOR:
             parts: list[Block] = [Paragraph(md, block.page) for md in cut_paragraph(block.md, opts.max_prose)]
@@ -162,7 +162,7 @@ def _units(blocks: tuple[Block, ...], opts: ShapeOptions) -> list[_Unit]:
             elif _is_prose(part):
                 units.append(_Unit([*pending, part], [], 0))
                 pending = []
-            elif units and not pending and not _is_label(part):
+            elif units and not pending and (not _is_label(part) or _labels_code_after(units[-1], blocks, n)):
                 units[-1].blocks.append(part)
             else:  # before the first prose, or after a label: it waits for the prose it leads to
                 pending.append(part)
@@ -175,6 +175,21 @@ def _units(blocks: tuple[Block, ...], opts: ShapeOptions) -> list[_Unit]:
             if not isinstance(block, Code):
                 unit.prose += sum(len(t) for t in texts)
     return units
+
+
+def _labels_code_after(unit: _Unit, blocks: tuple[Block, ...], n: int) -> bool:
+    """Whether the label blocks[n] names code (or a list, a table) that follows a lead-in
+    ("Install it with:", then "**npm**" and its command): it stays with the lead-in, as the
+    command alone would. A label over prose (a tab's text) leads that prose instead."""
+    lead = next((b for b in reversed(unit.blocks) if _is_prose(b)), None)
+    after = blocks[n + 1] if n + 1 < len(blocks) else None
+    return (
+        isinstance(lead, Paragraph)
+        and lead.md.rstrip().endswith(":")
+        and after is not None
+        and not _is_prose(after)
+        and not _is_label(after)
+    )
 
 
 def _cut_block(block: ListBlock | Table, limit: int) -> list[Block]:

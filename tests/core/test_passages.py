@@ -119,6 +119,13 @@ def test_a_bold_label_leads_what_it_labels_and_is_never_a_passage_alone():
         ]
 
 
+def test_labelled_code_after_a_lead_in_stays_with_it_and_a_labelled_tab_leads_its_prose():
+    blocks = (para("Install:"), para("**npm**"), Code("npm i x"), para("**yarn**"), Code("yarn add x"))
+    blocks += (para("Then run it."), para("Pick one:"), para("**Linux**"), para("Use apt."))
+    texts = [p.text for p in build_passages(DocTree("T", Section("", 0, blocks)), "T")]
+    assert texts == ["Install: npm yarn", "Then run it.", "Pick one:", "Linux Use apt."]
+
+
 def test_in_a_page_without_headings_a_label_holds_the_paragraphs_up_to_the_next_one():
     blocks = (para("Intro."), para("**Step one**"), para("Click Add."), para("Click Save."), para("**Step two**"))
     blocks += (para("Done."), para("word " * 300))

@@ -789,6 +789,16 @@ def test_a_component_inside_a_list_item_stays_in_the_item() -> None:
         assert lst.items[0][1] == Admonition("warning", None, (Paragraph("Keep tokens secret."),))
 
 
+def test_a_fence_title_leads_its_code() -> None:
+    text = '```js title="jest.config.js" {1,3}\nmodule.exports = {};\n```\n\n```bash npm\nnpm i x\n```\n'
+    md = markdown.read("x.md", text.encode(), ReadOptions()).root.blocks
+    assert md == (Paragraph("**jest.config.js**"), Code("module.exports = {};", "js"), Code("npm i x", "bash"))
+    mdx = markdown.read("x.mdx", text.encode(), ReadOptions()).root.blocks  # Mintlify: "bash npm"
+    assert mdx == md[:2] + (Paragraph("**npm**"), Code("npm i x", "bash"))
+    plain = markdown.read("x.mdx", b'```python linenums="1"\nx = 1\n```\n', ReadOptions()).root.blocks
+    assert plain == (Code("x = 1", "python"),)
+
+
 def test_mdx_titles_read_as_shown() -> None:
     text = (
         '<TabItem value="npm">\nnpm i\n</TabItem>\n\n'

@@ -174,7 +174,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         prepared = prepare(decode_text(data), _keeps_code, mdx=path.lower().endswith(".mdx"))
         myst = _is_myst(prepared.text)
         parser = _parser(myst, mdx=prepared.mdx)
-        builder = _Builder(deadline, prepared.title, parser)
+        builder = _Builder(deadline, prepared.title, parser, mdx=prepared.mdx)
         # A piece may use a link reference defined in a later one: known to all in advance.
         refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
         # So may a MyST directive's body, parsed on its own: every note is known to all.
@@ -577,8 +577,11 @@ def _reference_labels(text: str) -> dict[str, dict[str, str]]:
 class _Builder:
     """Turns markdown-it's flat token stream into nested sections and blocks."""
 
-    def __init__(self, deadline: Deadline, front_title: str | None, parser: MarkdownIt | None = None) -> None:
+    def __init__(
+        self, deadline: Deadline, front_title: str | None, parser: MarkdownIt | None = None, mdx: bool = False
+    ) -> None:
         self.deadline = deadline
+        self.mdx = mdx  # a fence's words after its language are its title (Mintlify's code groups)
         self.front_title = front_title
         self.parser = parser or _parser()
         self.env: dict[str, object] = {_DEADLINE: deadline}
@@ -708,7 +711,7 @@ class _Builder:
             line = (tok.map[0] if tok.map else 0) + self.offset
             return self._directive(directive.group(1), directive.group(2).strip(), tok.content, line), i + 1
         if kind in ("fence", "code_block"):
-            return _code(tok), i + 1
+            return _code(tok, self.mdx), i + 1
         if kind in ("bullet_list_open", "ordered_list_open"):
             return self._list(tokens, i)
         if kind == "table_open":
@@ -975,14 +978,25 @@ def _paragraph(inline: Token) -> Paragraph | None:
     return Paragraph(md)
 
 
-def _code(tok: Token) -> Code | None:
+_FENCE_TITLE = re.compile(r"""\btitle=(?:"([^"]{1,200})"|'([^']{1,200})'|(\S{1,200}))""")
+_FENCE_META = re.compile(r"""\{[^}]{0,200}\}|[\w-]+=(?:"[^"]*"|'[^']*'|\S*)""")
+
+
+def _code(tok: Token, mdx: bool = False) -> Block | None:
+    """A fence or indented code; a fence's title (`title="jest.config.js"`, or in MDX the
+    words after the language, "bash npm") leads it as a label, as the page shows it."""
     text = tok.content.removesuffix("\n")
     if not text.strip():
         return None
     info = tok.info.strip() if tok.type == "fence" else ""
     # "python title='x'", "{.python}", "{python}" all name the language first.
-    lang = info.split(None, 1)[0].strip("{}.").split(",")[0] if info else ""
-    return Code(text=text, lang=lang or None)
+    lang, _, meta = info.partition(" ") if info else ("", "", "")
+    code = Code(text=text, lang=lang.strip("{}.").split(",")[0] or None)
+    m = _FENCE_TITLE.search(meta)
+    title = (
+        next((g for g in m.groups() if g), "") if m else (" ".join(_FENCE_META.sub(" ", meta).split()) if mdx else "")
+    )
+    return Admonition(kind="tab", title=escape(title), blocks=(code,)) if title else code
 
 
 def _table(tokens: list[Token], i: int) -> tuple[Block | None, int]:
