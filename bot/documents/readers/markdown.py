@@ -990,7 +990,7 @@ def _code(tok: Token, mdx: bool = False) -> Block | None:
         return None
     info = tok.info.strip() if tok.type == "fence" else ""
     # "python title='x'", "{.python}", "{python}" all name the language first.
-    lang, _, meta = info.partition(" ") if info else ("", "", "")
+    lang, meta = (info.split(None, 1) + [""])[:2] if info else ("", "")
     code = Code(text=text, lang=lang.strip("{}.").split(",")[0] or None)
     m = _FENCE_TITLE.search(meta)
     title = (
