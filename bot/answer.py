@@ -23,7 +23,7 @@ from .retrieval.answerability import AnswerModel, AnswerParams, answer_model, co
 from .retrieval.bm25 import BM25Params, Index
 from .retrieval.chat import SmallTalk, small_talk
 from .retrieval.fusion import FusionParams, fusion_for
-from .retrieval.query import Query, analyse
+from .retrieval.query import Query, analyse, without_links
 from .retrieval.rerank import Hit, RankParams, search
 from .retrieval.snippets import (
     SentenceScorer,
@@ -174,6 +174,7 @@ class AnswerEngine:
         text = clean_invisible(question or "").strip()
         if len(text) > MAX_QUESTION_CHARS:
             text = text[:MAX_QUESTION_CHARS]
+        text = without_links(text)  # a pasted link's host and ids are no words of the question
         if not any(ch.isalnum() for ch in text):
             return Answer(
                 question,

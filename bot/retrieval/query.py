@@ -4,6 +4,7 @@ filler words dropped)."""
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,6 +49,41 @@ class Query:
     def matched_stems(self) -> frozenset[str]:
         """Stems whose occurrences in a passage answer this question (for highlighting)."""
         return frozenset(t.stem for t in self.terms if t.term_id >= 0)
+
+
+# A web address a member pastes ("https://example.org/docs/cli/#add", "<https://...>" as
+# Discord writes a link without a preview).
+_LINK = re.compile(r"<?\b(?:(?:https?|ftp)://|www\.)[^\s<>]*[^\s<>.,;:!?)\]}'\"]>?", re.IGNORECASE)
+_MARKDOWN_LINK = re.compile(r"\[([^\]\n]{0,300})\]\(\s*<?(?:https?|ftp)://[^\s)]*>?\s*\)", re.IGNORECASE)
+_PAGE_SUFFIX = re.compile(r"\.(?:html?|php|aspx?|md|mdx|rst|txt)$", re.IGNORECASE)
+_NO_NAME = re.compile(r"[0-9a-f]{7,}|\d+|index|default|main|latest|stable|en", re.IGNORECASE)
+
+
+def without_links(question: str) -> str:
+    """The question with each web address it holds replaced by the words that name the
+    page: its fragment (a section: "#add"), else its last path segment
+    ("managing-dependencies.html"). The scheme and host only say which site ("https",
+    "github", "com", which every passage about URLs has), and numbers and hashes (an issue
+    or a commit) say nothing the knowledge base can match. A Markdown link keeps its text."""
+    if "://" not in question and "www." not in question.lower():
+        return question
+    text = _MARKDOWN_LINK.sub(lambda m: m.group(1), question)
+    return " ".join(_LINK.sub(lambda m: f" {_page_words(m.group(0))} ", text).split())
+
+
+def _page_words(link: str) -> str:
+    link = link.strip("<>")
+    rest = link.split("://", 1)[-1]
+    path, _, fragment = rest.partition("#")
+    path = path.split("?", 1)[0]
+    segments = [s for s in path.split("/")[1:] if s]  # the host goes
+    names = [fragment] if fragment else segments[-1:]
+    words = []
+    for name in names:
+        name = _PAGE_SUFFIX.sub("", name)
+        if name and not _NO_NAME.fullmatch(name):
+            words.append(re.sub(r"[-_+.%]+", " ", name))
+    return " ".join(words)
 
 
 def analyse(index: Index, question: str, analyzer: Analyzer, typo_discount: float = TYPO_DISCOUNT) -> Query:

@@ -9,7 +9,7 @@ from bot.answer import AnswerEngine
 from bot.documents.loader import load_knowledge
 from bot.rendering.citation import citation_label
 from bot.rendering.messages import no_answer_text, render_answer
-from bot.retrieval.query import analyse
+from bot.retrieval.query import analyse, without_links
 from bot.retrieval.snippets import SNIPPET_CHARS, escape_markdown
 from tests.conftest import KNOWLEDGE, SEED_NAME
 
@@ -236,3 +236,38 @@ def test_ranking_deeper_than_the_candidates_leaves_the_answer_as_it_is(engine, c
                 assert len(deep.further) <= depth - top_k
                 assert len({(r.citation.document, r.citation.paragraph) for r in below}) == len(below)
                 assert [r.score for r in below] == sorted((r.score for r in below), reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("https://example.org/docs/cli/#add what does --editable do", "add what does --editable do"),
+        ("see https://github.com/acme/tool/issues/1234 how do I fix it", "see how do I fix it"),
+        ("<https://example.org/docs/managing-dependencies.html>?", "managing dependencies ?"),
+        ("read [the guide](https://example.org/a/b) first", "read the guide first"),
+        ("(https://example.org/p/dependency-groups), ok?", "( dependency groups ), ok?"),
+        ("www.example.com/faq/why-slow.html why", "why slow why"),
+        ("my app makes http:// links instead of https", "my app makes http:// links instead of https"),
+        ("no links here", "no links here"),
+    ],
+)
+def test_a_pasted_link_counts_only_the_words_naming_its_page(question, searched):
+    assert without_links(question) == searched
+
+
+def test_a_link_in_a_question_does_not_match_passages_about_links(tmp_path: Path):
+    (tmp_path / "repos.md").write_text(
+        "# Repositories\n\nPublish to https://upload.example.org/legacy/ or to https://github.com/org "
+        "mirrors; https URLs on github.com and example.org work, with or without a trailing slash.\n"
+    )
+    (tmp_path / "add.md").write_text(
+        "# The add command\n\nThe --editable flag installs a path dependency in editable mode, so "
+        "changes to its source are seen at once.\n"
+    )
+    engine = AnswerEngine(load_knowledge(tmp_path))
+    plain = engine.ask("what does the editable flag do")
+    linked = engine.ask("https://github.com/org/example.org/issues/77 what does the editable flag do")
+    assert linked.best.citation.document == "add.md"
+    assert linked.confidence == pytest.approx(plain.confidence)
+    # A bare link names no words the knowledge base could match.
+    assert engine.ask("https://github.com/org/tool/issues/77").reason == "not_a_question"
