@@ -23,7 +23,7 @@ from .retrieval.answerability import AnswerModel, AnswerParams, answer_model, co
 from .retrieval.bm25 import BM25Params, Index
 from .retrieval.chat import SmallTalk, small_talk
 from .retrieval.fusion import FusionParams, fusion_for
-from .retrieval.query import Query, analyse, without_links
+from .retrieval.query import Query, analyse, without_links, without_trace
 from .retrieval.rerank import Hit, RankParams, search
 from .retrieval.snippets import (
     SentenceScorer,
@@ -39,6 +39,7 @@ from .text import Analyzer, clean_invisible
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000  # longer questions are cut here (members paste whole articles)
+MAX_PASTE_CHARS = 20_000  # what is read of a message at all (Discord's longest is 4,000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,10 +172,11 @@ class AnswerEngine:
         t0 = time.perf_counter()
         k = max(1, min(top_k or self.config.top_k, 50))
         deepest = max(k, min(depth or 0, 50))
-        text = clean_invisible(question or "").strip()
+        # A pasted link's host and ids, an error report's stack frames: no words of the
+        # question. Taken out before the cut, since a report ends with what went wrong.
+        text = without_trace(without_links(clean_invisible(question or "")[:MAX_PASTE_CHARS])).strip()
         if len(text) > MAX_QUESTION_CHARS:
             text = text[:MAX_QUESTION_CHARS]
-        text = without_links(text)  # a pasted link's host and ids are no words of the question
         if not any(ch.isalnum() for ch in text):
             return Answer(
                 question,

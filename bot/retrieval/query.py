@@ -54,7 +54,7 @@ class Query:
 # A web address a member pastes ("https://example.org/docs/cli/#add", "<https://...>" as
 # Discord writes a link without a preview).
 _LINK = re.compile(r"<?\b(?:(?:https?|ftp)://|www\.)[^\s<>]*[^\s<>.,;:!?)\]}'\"]>?", re.IGNORECASE)
-_MARKDOWN_LINK = re.compile(r"\[([^\]\n]{0,300})\]\(\s*<?(?:https?|ftp)://[^\s)]*>?\s*\)", re.IGNORECASE)
+_MARKDOWN_LINK = re.compile(r"\[([^\]\n]{0,300})\]\(\s*<?(?:https?|ftp)://[^\s()\[\]<>]{0,2000}>?\s*\)", re.IGNORECASE)
 _PAGE_SUFFIX = re.compile(r"\.(?:html?|php|aspx?|md|mdx|rst|txt)$", re.IGNORECASE)
 _NO_NAME = re.compile(r"[0-9a-f]{7,}|\d+|index|default|main|latest|stable|en", re.IGNORECASE)
 
@@ -84,6 +84,45 @@ def _page_words(link: str) -> str:
         if name and not _NO_NAME.fullmatch(name):
             words.append(re.sub(r"[-_+.%]+", " ", name))
     return " ".join(words)
+
+
+# A pasted error report: the trace says where the program was, not what went wrong; its
+# last line (the error and its message) and the member's own words say that.
+_TRACE_HEAD = re.compile(r"Traceback \(most recent call last\):?", re.IGNORECASE)
+_PY_FRAME = re.compile(r'File "[^"\n]{0,500}", line \d+(?:, in [^\s,]{1,200})?')
+_AT_FRAME = re.compile(
+    r"\bat [\w.$<>\[\]/\\-]{1,300} ?\([^()\n]{0,500}:\d+(?::\d+)?\)|\bat [\w:-]{0,200}[./\\][\w.:/\\-]{0,500}:\d+:\d+"
+)
+_PATH = re.compile(
+    r"(?<![\w/\\])(?:[A-Za-z]:|~)?(?:[\\/][\w.@+-]{1,200}){2,}[\\/]?|(?<![\w/\\])[\w.@+-]{1,200}(?:[\\/][\w.@+-]{1,200}){2,}"
+)
+
+
+def without_trace(question: str) -> str:
+    """The question without the stack frames of a pasted error report: Python's
+    "Traceback (most recent call last):" and `File "...", line 287, in run` (with the
+    source line under it, when the report keeps its lines), JavaScript's and Java's
+    "at fn (file.js:12:5)". A file path counts as its file's name (pyproject.toml), not as
+    every folder on the way (usr, lib, site-packages)."""
+    if "/" not in question and "\\" not in question and 'File "' not in question and " at " not in question:
+        return question
+    lines = question.split("\n")
+    kept: list[str] = []
+    after_frame = False
+    for line in lines:
+        if after_frame and line[:1].isspace() and not _PY_FRAME.search(line):
+            after_frame = False  # the frame's source line
+            continue
+        stripped = _PY_FRAME.sub(" ", _TRACE_HEAD.sub(" ", line))
+        after_frame = stripped != line and not stripped.strip()
+        stripped = _AT_FRAME.sub(" ", stripped)
+        kept.append(_PATH.sub(_file_name, stripped))
+    return "\n".join(line for line in kept if line.strip())
+
+
+def _file_name(m: re.Match[str]) -> str:
+    parts = [p for p in re.split(r"[\\/]", m.group(0)) if p]
+    return f" {parts[-1]} " if parts else " "
 
 
 def analyse(index: Index, question: str, analyzer: Analyzer, typo_discount: float = TYPO_DISCOUNT) -> Query:

@@ -9,7 +9,7 @@ from bot.answer import AnswerEngine
 from bot.documents.loader import load_knowledge
 from bot.rendering.citation import citation_label
 from bot.rendering.messages import no_answer_text, render_answer
-from bot.retrieval.query import analyse, without_links
+from bot.retrieval.query import analyse, without_links, without_trace
 from bot.retrieval.snippets import SNIPPET_CHARS, escape_markdown
 from tests.conftest import KNOWLEDGE, SEED_NAME
 
@@ -271,3 +271,50 @@ def test_a_link_in_a_question_does_not_match_passages_about_links(tmp_path: Path
     assert linked.confidence == pytest.approx(plain.confidence)
     # A bare link names no words the knowledge base could match.
     assert engine.ask("https://github.com/org/tool/issues/77").reason == "not_a_question"
+
+
+TRACE = """poetry add hangs, why?
+Traceback (most recent call last):
+  File "/usr/lib/python3.11/site-packages/tool/installation/executor.py", line 287, in _execute
+    result = self._run_operation(operation)
+  File "/usr/lib/python3.11/site-packages/tool/installation/executor.py", line 397, in _run_operation
+    raise KeyringError("Unable to unlock the keyring")
+KeyringError: Unable to unlock the keyring"""
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        (TRACE, "poetry add hangs, why?\nKeyringError: Unable to unlock the keyring"),
+        (
+            "TypeError: x is undefined\n    at Object.<anonymous> (/home/me/app/index.js:12:5)\n"
+            "    at Module._compile (node:internal/modules/cjs/loader:1105:14)",
+            "TypeError: x is undefined",
+        ),
+        (
+            "is /home/me/proj/pyproject.toml read, or C:\\Users\\me\\tool\\config.toml?",
+            "is  pyproject.toml  read, or  config.toml ?",
+        ),
+        ("how do prod/dev groups work", "how do prod/dev groups work"),
+        ("meet me at noon (see the docs)", "meet me at noon (see the docs)"),
+        ("is the meeting at 10:30:00 or later", "is the meeting at 10:30:00 or later"),
+    ],
+)
+def test_a_pasted_error_report_counts_its_error_not_its_stack_frames(question, searched):
+    assert without_trace(question) == searched
+
+
+def test_a_long_error_report_is_answered_from_the_error_it_ends_with(tmp_path: Path):
+    (tmp_path / "keyring.md").write_text(
+        "# Keyring\n\nWhen the keyring cannot be unlocked, disable it: `tool config keyring.enabled false`.\n"
+    )
+    (tmp_path / "layout.md").write_text(
+        "# Installation layout\n\nThe installation puts each package under lib in site-packages, one folder "
+        "per python version: usr lib python3.11 site-packages holds the installation's executor files.\n"
+    )
+    engine = AnswerEngine(load_knowledge(tmp_path))
+    frames = "\n".join(TRACE.splitlines()[2:6]) + "\n"
+    report = TRACE.splitlines()[0] + "\nTraceback (most recent call last):\n" + frames * 8 + TRACE.splitlines()[-1]
+    assert len(report) > 1000  # the error line lies beyond the question's cut
+    a = engine.ask(report)
+    assert a.best.citation.document == "keyring.md"
