@@ -125,12 +125,39 @@ def _file_name(m: re.Match[str]) -> str:
     return f" {parts[-1]} " if parts else " "
 
 
+# An identifier in camel case: "KeyringError", "useEffect", "HTTPError".
+_CAMEL = re.compile(r"\b[A-Za-z][a-z0-9]*(?:[A-Z]+[a-z0-9]+)+\b|\b[A-Z]{2,}[a-z][a-z0-9]*(?:[A-Z]+[a-z0-9]+)*\b")
+_CAMEL_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
+
+
 def analyse(index: Index, question: str, analyzer: Analyzer, typo_discount: float = TYPO_DISCOUNT) -> Query:
     """Map a question's content words to index terms, with typo tolerance."""
     stop = analyzer.stopwords
-    content = [w for w in analyzer.words(question) if w not in stop and w not in FILLER]
+    content = [
+        w
+        for w in analyzer.words(_unknown_identifiers_split(index, analyzer, question))
+        if w not in stop and w not in FILLER
+    ]
     # One call stems the words not met before (in one C call): a question's new words.
     return query(index, question, list(zip(content, analyzer.stems(content))), typo_discount, stop)
+
+
+def _unknown_identifiers_split(index: Index, analyzer: Analyzer, question: str) -> str:
+    """The question with each camel-case identifier the knowledge base lacks as a word
+    written as its words: "ModuleNotFoundError" asks about a module not found, and the
+    documents say so in words. One the knowledge base has ("drawImage") stays whole."""
+    if question.islower() or question.isupper():
+        return question
+
+    def split(m: re.Match[str]) -> str:
+        word = m.group(0)
+        parts = _CAMEL_PART.findall(word)
+        # A one-letter part is a name's styling ("OAuth", "iPhone"), not a word of its own.
+        if any(len(p) == 1 and p.isalpha() for p in parts) or analyzer.stem(word.casefold()) in index.term_ids:
+            return word
+        return " ".join(parts)
+
+    return _CAMEL.sub(split, question)
 
 
 def query(

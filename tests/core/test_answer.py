@@ -318,3 +318,21 @@ def test_a_long_error_report_is_answered_from_the_error_it_ends_with(tmp_path: P
     assert len(report) > 1000  # the error line lies beyond the question's cut
     a = engine.ask(report)
     assert a.best.citation.document == "keyring.md"
+
+
+def test_an_identifier_the_knowledge_base_lacks_is_searched_as_its_words(tmp_path: Path):
+    (tmp_path / "imports.md").write_text(
+        "# Imports\n\nWhen a module is not found at import time, check that the package is installed.\n"
+    )
+    (tmp_path / "canvas.md").write_text("# Canvas\n\nCall drawImage to place a picture on the page.\n")
+    engine = AnswerEngine(load_knowledge(tmp_path))
+
+    def words(question: str) -> list[str]:
+        return [t.word for t in analyse(engine.index, question, engine.analyzer).terms]
+
+    assert words("ModuleNotFoundError on import") == ["module", "found", "error", "import"]
+    a = engine.ask("ModuleNotFoundError on import")
+    assert a.answered and a.best.citation.document == "imports.md"
+    # The knowledge base's own identifier stays one word; a one-letter part is a name's styling.
+    assert words("drawImage options") == ["drawimage", "options"]
+    assert words("OAuth login") == ["oauth", "login"]
