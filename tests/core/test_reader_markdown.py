@@ -569,6 +569,34 @@ def test_front_matter_source() -> None:
     assert read("---\nsource: not a url\n---\nText.\n").source is None
 
 
+def test_front_matter_description_leads_the_page() -> None:
+    # Starlight/Docusaurus/Mintlify write it in YAML (Nextra wraps it onto indented lines),
+    # Hugo in TOML; sites show it under the title.
+    tree = read("""\
+        ---
+        title: Cards
+        description:
+          Learn how to add *cards*
+          to a page.
+        ---
+
+        ## Import
+
+        Import the component.
+        """)
+    assert tree.title == "Cards"
+    assert tree.root.blocks == (Paragraph("Learn how to add \\*cards\\* to a page."),)
+    assert tree.root.children[0].blocks == (Paragraph("Import the component."),)
+    toml = read('+++\ntitle = "Limits"\ndescription = "How much a job may use."\n+++\n\nJobs have limits.\n')
+    assert toml.root.blocks == (Paragraph("How much a job may use."), Paragraph("Jobs have limits."))
+    # Copied into the first paragraph, it is said once; alone it is still no page.
+    copied = read('---\ndescription: "Jobs have limits."\n---\n\nJobs have limits. They are set per job.\n')
+    assert copied.root.blocks == (Paragraph("Jobs have limits. They are set per job."),)
+    with pytest.raises(KnowledgeError):
+        read("---\ndescription: Only this.\n---\n\n<Cards />\n")
+    assert read("---\ntitle: A\n  wrapped title\n---\nText.\n").title == "A wrapped title"
+
+
 def test_details_summary_label_kept() -> None:
     tree = read("""\
         <details>

@@ -95,6 +95,9 @@ class Prepared:
 
     text: str
     title: str | None = None
+    # The front matter's one-line summary of the page (Docusaurus, Mintlify, Starlight, Hugo,
+    # Jekyll and MkDocs all name it `description`): sites show it under the title.
+    description: str | None = None
     source: str | None = None
     notes: list[str] = field(default_factory=list)
     mdx: bool = False  # a .mdx file, or one that imports modules as MDX does (Docusaurus)
@@ -115,7 +118,7 @@ def prepare(text: str, verbatim: Callable[[str], bool] = lambda name: False, mdx
 
 
 def _take_front_matter(lines: list[str], out: Prepared) -> None:
-    """Front matter blanked out; its `title` and `source` (a URL) kept in `out`."""
+    """Front matter blanked out; its `title`, `description` and `source` (a URL) kept in `out`."""
     if not lines or lines[0].rstrip() not in ("---", "+++"):
         return
     marker = lines[0].rstrip()
@@ -131,36 +134,42 @@ def _take_front_matter(lines: list[str], out: Prepared) -> None:
     for i in range(end + 1):
         lines[i] = ""
     log.debug("dropped front matter (lines 1-%d)", end + 1)  # metadata, not a cut: no report note
-    values = _toml_values(body) if marker == "+++" else {k: _yaml_scalar(body, k) for k in ("title", "source")}
+    values = _toml_values(body) if marker == "+++" else {k: _yaml_scalar(body, k) for k in _FRONT_KEYS}
     out.title = values.get("title") or None
+    out.description = values.get("description") or None
     source = values.get("source") or ""
     if re.match(r"https?://\S+$", source):
         out.source = source
 
 
+_FRONT_KEYS = ("title", "description", "source")
+
+
 def _yaml_scalar(body: list[str], key: str) -> str | None:
-    # Only two top-level keys are needed, so a full YAML parser would add a dependency for
-    # them; plain, quoted and folded (`>`/`|`) scalars are handled.
+    # Only three top-level keys are needed, so a full YAML parser would add a dependency for
+    # them; plain, quoted and folded (`>`/`|`) scalars are handled, over several lines too
+    # (Prettier wraps a long description onto indented lines).
     for i, line in enumerate(body):
         m = re.match(rf"^{key}\s*:\s*(.*?)\s*$", line)
         if not m:
             continue
         value = m.group(1)
+        cont = []
+        for nxt in body[i + 1 :]:
+            if nxt and not nxt[0].isspace():
+                break
+            cont.append(nxt.strip())
         if value in ("", ">", "|", ">-", "|-", ">+", "|+"):
-            cont = []
-            for nxt in body[i + 1 :]:
-                if nxt and not nxt[0].isspace():
-                    break
-                cont.append(nxt.strip())
             return " ".join(c for c in cont if c) or None
+        if value[0] not in "\"'":
+            value = re.sub(r"\s+#.*$", "", value)  # a trailing YAML comment
+        value = " ".join([value, *(c for c in cont if c)])
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
             if m.group(1)[0] == "'":
                 value = value.replace("''", "'")
             else:
                 value = value.replace('\\"', '"')
-        else:
-            value = re.sub(r"\s+#.*$", "", value)  # a trailing YAML comment
         return value.strip() or None
     return None
 
@@ -170,7 +179,7 @@ def _toml_values(body: list[str]) -> dict[str, str]:
         data = tomllib.loads("\n".join(body))
     except tomllib.TOMLDecodeError:
         return {}
-    return {k: v.strip() for k, v in data.items() if k in ("title", "source") and isinstance(v, str)}
+    return {k: v.strip() for k, v in data.items() if k in _FRONT_KEYS and isinstance(v, str)}
 
 
 def _take_source_line(lines: list[str]) -> str | None:

@@ -48,6 +48,7 @@ destination up to markdown-it's 32-bracket limit), nested `[`/`]` ~86 (4 s per 8
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import html
 import logging
 import re
@@ -198,6 +199,8 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         raise KnowledgeError(wording.MARKDOWN_NO_TEXT)
     if too_deep:
         prepared.notes.append(wording.NOTE_MARKDOWN_TOO_DEEP)
+    if prepared.description:
+        root = _lead_with(root, prepared.description)
     log.debug("%s: read %d top-level sections", path, len(root.children))
     return DocTree(title=title, root=root, source=prepared.source, notes=tuple(prepared.notes))
 
@@ -927,6 +930,20 @@ def _add(blocks: list[Block], block: Block) -> None:
         blocks.extend(block.blocks)
     else:
         blocks.append(block)
+
+
+def _lead_with(root: Section, description: str) -> Section:
+    """The page's front-matter description leads what comes before its first heading (or is
+    all of it), as sites show it under the title; it adds nothing when the first paragraph
+    already says it (authors often copy one into the other). It only leads: a page of
+    front matter alone still has no text."""
+    first = next((b for b in root.blocks if isinstance(b, Paragraph)), None)
+    if (
+        first is not None
+        and " ".join(description.split()).casefold() in " ".join(to_plain(first.md).split()).casefold()
+    ):
+        return root
+    return dataclasses.replace(root, blocks=(Paragraph(escape(description)), *root.blocks))
 
 
 def _same_text(a: str, b: str) -> bool:
