@@ -708,6 +708,22 @@ def test_mdx_module_statements_over_several_lines_and_jsx_comments_are_no_text()
     assert kept.root.blocks == (Paragraph("Write `{/* x */}` in MDX."), Code("{/* kept in code */}", "jsx"))
 
 
+def test_an_mdx_export_holding_a_fence_line_ends_at_its_blank_line() -> None:
+    # Nextra's pages compile an example from a template literal of Markdown: its "~~~`" line
+    # opened a fence that ran to the end of the page, and the page had no text.
+    text = (
+        "import { compileMdx } from 'nextra/compile'\n\n"
+        "export async function Example() {\n"
+        '  const raw = `~~~jsx filename="page.jsx"\n${source}\n~~~`\n'
+        "  return <MDXRemote compiledSource={await compileMdx(raw)} />\n"
+        "}\n\n"
+        "# Remote content\n\nFetch the page at build time.\n\n<Example />\n"
+    )
+    tree = markdown.read("page.mdx", text.encode(), ReadOptions())
+    assert tree.title == "Remote content"
+    assert tree.root.blocks == (Paragraph("Fetch the page at build time."),)
+
+
 def test_mdx_has_no_indented_code_but_plain_markdown_keeps_it() -> None:
     body = '<Tabs>\n  <TabItem value="a" label="macOS">\n\n    Use brew on a mac.\n\n  </TabItem>\n</Tabs>\n'
     mdx = markdown.read("guide.mdx", body.encode(), ReadOptions())

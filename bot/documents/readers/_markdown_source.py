@@ -229,12 +229,20 @@ class _Tags:
                 lines[i:stop] = [""] * (stop - i)
                 i = stop
                 continue
+            # Before fences: a module statement's template literal may hold a fence's line
+            # ("~~~`" closing a string of Markdown, as Nextra's pages compile examples).
+            if (stop := _mdx.module_end(lines, i, n)) is not None:
+                lines[i:stop] = [""] * (stop - i)
+                self.out.mdx = True
+                i = stop
+                continue
             marker = self._fence_marker(lines[i])
             if marker:
                 i = self._skip_fence(i, marker)
                 continue
             start = i
-            while i < n and not self._fence_marker(lines[i]) and self.comments.end(lines, i) is None:
+            i += 1
+            while i < n and not self._fence_marker(lines[i]) and not self._stops_prose(i):
                 i += 1
             self._prose(start, i)
         if self.boxes:
@@ -244,6 +252,10 @@ class _Tags:
                     lines[j] = _PLACEHOLDER_RE.sub(lambda m: self.boxes[int(m.group(1))].opener or "", line)
         if self.dropped:
             log.debug("dropped %d shortcode/template tag(s)", self.dropped)
+
+    def _stops_prose(self, i: int) -> bool:
+        """Whether a comment or a module statement opens at line i."""
+        return self.comments.end(self.lines, i) is not None or _mdx.module_start(self.lines, i)
 
     def _fence_marker(self, line: str) -> str | None:
         """The marker of a fence opening on this line: backticks, tildes, or the colons of a
@@ -299,11 +311,6 @@ class _Tags:
                 lines[i] = f"{tab.group(1)}!!! tab {tab.group(2)}"
             elif _SNIPPET.match(lines[i]) or _BLOCK_FENCE.match(lines[i]):
                 lines[i] = ""
-            elif (stop := _mdx.module_end(lines, i, end)) is not None:
-                lines[i:stop] = [""] * (stop - i)
-                self.out.mdx = True
-                i = stop
-                continue
             elif (tag := self.components.at(lines, i, end, self.out.mdx)) is not None:
                 stop, comp = tag
                 # Indented as the tag was, a box stays inside the list item it is written in.

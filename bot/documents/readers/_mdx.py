@@ -66,11 +66,16 @@ _HTML = frozenset(
 )
 
 
+def module_start(lines: list[str], i: int) -> bool:
+    """Whether line i may open a module statement: it starts as one and opens a block."""
+    return bool(_MODULE_START.match(lines[i])) and (i == 0 or not lines[i - 1].strip())
+
+
 def module_end(lines: list[str], i: int, end: int) -> int | None:
     """The line after the module statements opening a block at line i, or None when line i
     opens none. An export runs to the next blank line, as MDX reads it; an import ends at the
     line naming its module, so prose right below it stays prose."""
-    if not _MODULE_START.match(lines[i]) or (i > 0 and lines[i - 1].strip()):
+    if not module_start(lines, i):
         return None
     limit = min(end, i + _MODULE_LINES)
     j = i
