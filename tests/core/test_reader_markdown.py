@@ -18,6 +18,7 @@ from bot.documents.model import (
     DocTree,
     ListBlock,
     Paragraph,
+    Quote,
     ReadOptions,
     Section,
     Table,
@@ -831,6 +832,30 @@ def test_a_component_inside_a_list_item_stays_in_the_item() -> None:
         [lst] = markdown.read(name, text.encode(), ReadOptions()).root.blocks
         assert isinstance(lst, ListBlock) and len(lst.items) == 2, name
         assert lst.items[0][1] == Admonition("warning", None, (Paragraph("Keep tokens secret."),))
+
+
+def test_a_component_opening_a_list_item_or_a_quote_line_keeps_its_content() -> None:
+    # CommonMark read "- <Note>" as an item holding an HTML block: the note's text went with it.
+    note = Admonition("note", None, (Paragraph("Keep it."),))
+    item = markdown.read("x.mdx", b"- <Note>\n  Keep it.\n  </Note>\n- Next.\n", ReadOptions()).root.blocks
+    assert item == (ListBlock(((note,), (Paragraph("Next."),))),)
+    quote = markdown.read("x.md", b"> <Note>\n> Keep it.\n> </Note>\n", ReadOptions()).root.blocks
+    assert quote == (Quote((note,)),)
+    deep = markdown.read("x.mdx", b'> 1. <Step title="Install">\n>    Keep it.\n>    </Step>\n', ReadOptions())
+    assert prose(deep) == "Install\nKeep it."
+
+
+def test_a_box_closed_outside_the_item_it_opened_in_leaves_no_marker() -> None:
+    # The closing tag at the margin is outside the item: its container marker closed nothing
+    # and stood as text ("Keep it. ::::::::"), on its own or continuing a paragraph.
+    for text in (
+        "- <Note>\n  Keep it.\n</Note>\n",
+        "> <Note>\n> Keep it.\n\n</Note>\n",
+        "- a\n\n  <Tip>\n  Keep it.\n\n- b\n</Tip>\n",
+    ):
+        tree = markdown.read("x.mdx", text.encode(), ReadOptions())
+        assert "::" not in repr(tree_blocks(tree)) and "Keep it." in prose(tree), text
+    assert prose(read("Ratio\n\na :: b\n\n:::\n")) == "Ratio\na :: b\n:::"  # an author's colons stay
 
 
 def test_a_fence_title_leads_its_code() -> None:

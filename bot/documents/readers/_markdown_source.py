@@ -312,10 +312,8 @@ class _Tags:
             elif _SNIPPET.match(lines[i]) or _BLOCK_FENCE.match(lines[i]):
                 lines[i] = ""
             elif (tag := self.components.at(lines, i, end, self.out.mdx)) is not None:
-                stop, comp = tag
-                # Indented as the tag was, a box stays inside the list item it is written in.
-                indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
-                lines[i:stop] = [indent + self._component(comp)] + [""] * (stop - i - 1)
+                stop, comp, prefix = tag
+                lines[i:stop] = [prefix + self._component(comp)] + [""] * (stop - i - 1)
                 i = stop
                 continue
             i += 1

@@ -27,7 +27,10 @@ _MODULE_LINES = 200  # a longer run before a blank line is not a module statemen
 # "<T>" are an author's placeholders, kept as text.
 _NAME = r"[A-Z][A-Za-z0-9]{0,60}(?:\.[A-Za-z][A-Za-z0-9]{0,60})*"
 _OPEN = re.compile(rf"\s*<({_NAME})(?=[\s/>]|$)")
-_CLOSE = re.compile(rf"^\s*</({_NAME})\s*>\s*$")
+_CLOSE = re.compile(rf"\s*</({_NAME})\s*>\s*$")
+# What a tag may follow on its line: the markers of the quotes and the list item it is written
+# in ("- <Note>", "> <Note>", "> 1. <Step title=…>"), each ">" optionally spaced.
+_PREFIX = re.compile(r"(?:[ \t]*>)*[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?")
 _TAG_LINES = 200  # a tag's attributes (JSX expressions too) spread over at most this many lines
 _TAG_CHARS = 20_000
 _COMMENT_LINES = 1000
@@ -126,16 +129,21 @@ class Components:
         # of "<Card {" lines costs one scan, not one per line.
         self._blind_until = 0
 
-    def at(self, lines: list[str], i: int, end: int, mdx: bool) -> tuple[int, Component] | None:
-        """The component tag on line i (and the line after it), or None when there is none.
-        Indented four spaces or more it counts only in what already reads as MDX (`mdx`):
-        elsewhere that is an indented code block showing JSX."""
+    def at(self, lines: list[str], i: int, end: int, mdx: bool) -> tuple[int, Component, str] | None:
+        """The component tag on line i: the line after it, the tag, and the quote and list
+        markers it follows on its line (the tag's replacement keeps them, so a box stays in
+        the quote or item it is written in). None when there is none. Indented four spaces
+        or more it counts only in what already reads as MDX (`mdx`): elsewhere that is an
+        indented code block showing JSX."""
         line = lines[i]
         if i < self._blind_until or "<" not in line or (not mdx and line.startswith(("    ", "\t"))):
             return None
-        if m := _CLOSE.match(line):
-            return (i + 1, Component(m.group(1).lower(), True, None)) if m.group(1).lower() not in _HTML else None
-        m = _OPEN.match(line)
+        lead = _PREFIX.match(line).end()  # type: ignore[union-attr]  # it matches the empty string
+        prefix = line[:lead]
+        if m := _CLOSE.match(line, lead):
+            name = m.group(1).lower()
+            return (i + 1, Component(name, True, None), prefix) if name not in _HTML else None
+        m = _OPEN.match(line, lead)
         if m is None or m.group(1).lower() in _HTML:
             return None
         found = self._tag_end(lines, i, m.end(), end)
@@ -144,9 +152,9 @@ class Components:
         stop, attrs_text = found
         name = m.group(1).lower()
         if attrs_text.rstrip().endswith("/"):  # self-closing: it holds nothing to read
-            return stop, Component(name, False, None)
+            return stop, Component(name, False, None), prefix
         attrs = {a.group(1).lower(): next((v for v in a.groups()[1:] if v), "") for a in _ATTR.finditer(attrs_text)}
-        return stop, _classify(name, attrs)
+        return stop, _classify(name, attrs), prefix
 
     def _tag_end(self, lines: list[str], i: int, pos: int, end: int) -> tuple[int, str] | None:
         """(line after the tag, its attribute text) when the tag's ">" (outside quotes and

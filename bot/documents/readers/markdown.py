@@ -986,13 +986,33 @@ def _summary(html_text: str) -> Paragraph | None:
 
 
 def _paragraph(inline: Token) -> Paragraph | None:
-    md = _inline(inline.children or [])
+    md = _inline(_without_box_markers(inline.children or []))
     if not md:
         return None  # only images, HTML or removed shortcodes
     raw = " ".join(inline.content.split())
     if raw.lower() in _TOC_MARKERS or _KRAMDOWN_IAL.match(raw):
         return None
     return Paragraph(md)
+
+
+def _without_box_markers(children: list[Token]) -> list[Token]:
+    """A paragraph's inline tokens without lines that are a container's closing marker: one
+    outside its container is text (a box opened in a list item or a quote and closed after it
+    ended, "- <Note>" … "</Note>" at the margin), lazily continuing the paragraph above."""
+    if not any(t.type == "text" and len(t.content) >= 4 and not t.content.strip(": ") for t in children):
+        return children
+    out: list[Token] = []
+    for k, t in enumerate(children):
+        breaks = (
+            k == 0 or children[k - 1].type == "softbreak",
+            k + 1 == len(children) or children[k + 1].type == "softbreak",
+        )
+        if t.type == "text" and len(t.content.strip()) >= 4 and not t.content.strip(": ") and all(breaks):
+            if out and out[-1].type == "softbreak":
+                out.pop()
+            continue
+        out.append(t)
+    return out
 
 
 _FENCE_TITLE = re.compile(r"""\btitle=(?:"([^"]{1,200})"|'([^']{1,200})'|(\S{1,200}))""")
