@@ -858,6 +858,33 @@ def test_a_box_closed_outside_the_item_it_opened_in_leaves_no_marker() -> None:
     assert prose(read("Ratio\n\na :: b\n\n:::\n")) == "Ratio\na :: b\n:::"  # an author's colons stay
 
 
+def test_nextra_tabs_give_their_items_to_their_tabs_in_order() -> None:
+    # Nextra names a set's tabs in the set (<Tabs items={[…]}>), not in each <Tabs.Tab>.
+    text = (
+        "<Tabs items={['npm', \"Server `builds`\", <b>JSX</b>, 'pnpm',]}>\n"
+        "  <Tabs.Tab>\n  ```sh\n  npm i next\n  ```\n  </Tabs.Tab>\n"
+        "  <Tabs.Tab>\n  Build on a server.\n  </Tabs.Tab>\n"
+        "  <Tabs.Tab>\n  No label to give.\n  </Tabs.Tab>\n"
+        "  <Tabs.Tab>\n  Use pnpm.\n  </Tabs.Tab>\n"
+        "  <Tabs.Tab>\n  One too many.\n  </Tabs.Tab>\n"
+        "</Tabs>\n\n<Tab>\nOutside any set.\n</Tab>\n"
+    )
+    blocks = markdown.read("x.mdx", text.encode(), ReadOptions()).root.blocks
+    assert blocks == (
+        Paragraph("**npm**"),
+        Code("npm i next", "sh"),
+        Paragraph("**Server builds**"),
+        Paragraph("Build on a server."),
+        Paragraph("No label to give."),
+        Paragraph("**pnpm**"),
+        Paragraph("Use pnpm."),
+        Paragraph("One too many."),
+        Paragraph("Outside any set."),
+    )
+    unclosed = markdown.read("x.mdx", b"<Tabs items={['a', 'b'}>\n<Tab>\nText.\n</Tab>\n", ReadOptions())
+    assert unclosed.root.blocks == (Paragraph("Text."),)
+
+
 def test_a_fence_title_leads_its_code() -> None:
     text = '```js title="jest.config.js" {1,3}\nmodule.exports = {};\n```\n\n```bash npm\nnpm i x\n```\n'
     md = markdown.read("x.md", text.encode(), ReadOptions()).root.blocks

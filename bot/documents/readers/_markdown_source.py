@@ -219,6 +219,8 @@ class _Tags:
         self.components = _mdx.Components()
         self.comments = _mdx.Comments()
         self.open_by_name: dict[str, list[int]] = {}  # box name -> its open boxes' places in open_boxes
+        # Open MDX tab sets that label their tabs in order: (name, the labels not yet given).
+        self.tab_sets: list[tuple[str, list[str | None]]] = []
 
     def run(self) -> None:
         lines = self.lines
@@ -397,6 +399,15 @@ class _Tags:
     def _component(self, comp: _mdx.Component) -> str:
         """An MDX component's line: a box opened or closed, else blank (its content stays)."""
         name = "jsx:" + comp.name  # never the name of a shortcode's box
+        if comp.items:
+            self.tab_sets.append((comp.name, list(reversed(comp.items))))
+        elif self.tab_sets and comp.name == self.tab_sets[-1][0] and comp.closing:
+            self.tab_sets.pop()
+        elif self.tab_sets and comp.kind is None and not comp.closing and _is_tab_of(comp.name, self.tab_sets[-1][0]):
+            labels = self.tab_sets[-1][1]
+            label = labels.pop() if labels else None
+            if label:  # a tab takes the label its set gives it in that place, as the set shows it
+                comp = _mdx.Component(comp.name, False, "tab", label)
         if comp.closing:
             return self._box(name, "", True)
         if comp.kind is None:
@@ -437,6 +448,11 @@ class _Tags:
         self.open_by_name.setdefault(box.name, []).append(len(self.open_boxes))
         self.open_boxes.append(len(self.boxes) - 1)
         return f"{_PLACEHOLDER}{len(self.boxes) - 1}{_PLACEHOLDER}"
+
+
+def _is_tab_of(name: str, tab_set: str) -> bool:
+    """Whether component `name` is a tab of set `tab_set`: Nextra's <Tabs.Tab> (or <Tab>)."""
+    return name in (tab_set + ".tab", "tab", tab_set.removesuffix("s"))
 
 
 # Stands for a box's opening line until its closing tag shows it really is a box.

@@ -100,6 +100,9 @@ class Component:
     closing: bool
     kind: str | None  # a box's kind ("note", ... or "tab" for a labelled one); None: no box
     title: str | None = None
+    # The labels a tab set gives its tabs in order (Nextra's <Tabs items={['npm', 'yarn']}>);
+    # None for an item that is no string.
+    items: tuple[str | None, ...] = ()
 
 
 class Comments:
@@ -154,7 +157,10 @@ class Components:
         if attrs_text.rstrip().endswith("/"):  # self-closing: it holds nothing to read
             return stop, Component(name, False, None), prefix
         attrs = {a.group(1).lower(): next((v for v in a.groups()[1:] if v), "") for a in _ATTR.finditer(attrs_text)}
-        return stop, _classify(name, attrs), prefix
+        comp = _classify(name, attrs)
+        if comp.kind is None and (items := _items(attrs_text)):
+            comp = Component(name, False, None, items=items)
+        return stop, comp, prefix
 
     def _tag_end(self, lines: list[str], i: int, pos: int, end: int) -> tuple[int, str] | None:
         """(line after the tag, its attribute text) when the tag's ">" (outside quotes and
@@ -193,6 +199,44 @@ class Components:
             parts.append(text[start:])
         self._blind_until = limit
         return None
+
+
+_ITEMS = re.compile(r"\bitems\s*=\s*\{\s*\[")
+_STRING = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|`([^`$]*)`)\s*""")
+
+
+def _items(attrs_text: str) -> tuple[str | None, ...]:
+    """The elements of an `items={[…]}` attribute, in order: a string's text, None for any
+    other expression. One pass, brackets and quotes tracked, over the tag's bounded text."""
+    m = _ITEMS.search(attrs_text)
+    if m is None:
+        return ()
+    elements: list[str] = []
+    depth = 0
+    quote = ""
+    start = m.end()
+    for k in range(m.end(), len(attrs_text)):
+        c = attrs_text[k]
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "\"'`":
+            quote = c
+        elif c in "[{(":
+            depth += 1
+        elif c in ")}" or (c == "]" and depth):
+            depth -= 1
+        elif c in ",]" and not depth:
+            elements.append(attrs_text[start:k])
+            start = k + 1
+            if c == "]":
+                break
+    else:
+        return ()  # the array never ends: no labels to trust
+    if elements and not elements[-1].strip():
+        elements.pop()  # a trailing comma
+    found = [_STRING.fullmatch(e) for e in elements]
+    return tuple(" ".join(next(g for g in f.groups() if g is not None).split()) if f else None for f in found)
 
 
 def _classify(name: str, attrs: dict[str, str]) -> Component:
