@@ -698,7 +698,11 @@ def test_mdx_module_statements_over_several_lines_and_jsx_comments_are_no_text()
         />
         <Card title="Inline">text on the line</Card>
         """)
-    assert commented.root.blocks == (Paragraph("Before."), Paragraph("After."), Paragraph("text on the line"))
+    assert commented.root.blocks == (
+        Paragraph("Before."),
+        Paragraph("After."),
+        Paragraph("**Inline** — text on the line"),
+    )
     kept = read("""\
         Write `{/* x */}` in MDX.
 
@@ -856,6 +860,27 @@ def test_a_box_closed_outside_the_item_it_opened_in_leaves_no_marker() -> None:
         tree = markdown.read("x.mdx", text.encode(), ReadOptions())
         assert "::" not in repr(tree_blocks(tree)) and "Keep it." in prose(tree), text
     assert prose(read("Ratio\n\na :: b\n\n:::\n")) == "Ratio\na :: b\n:::"  # an author's colons stay
+
+
+def test_a_titled_component_on_one_line_keeps_its_title() -> None:
+    # Its title was an attribute of inline HTML, dropped; only the text between the tags stayed.
+    text = (
+        "<Steps>\n"
+        '<Step title="Install *it*">Run the `installer`.</Step>\n\n'
+        '\t<TabItem label="Moons">Io, Europa</TabItem>\n\n'
+        "- <Accordion title='Why?'>Because.</Accordion>\n\n"
+        "<Tip>Keep it short.</Tip>\n\n"
+        '<Tab title="a">A</Tab> <Tab title="b">B</Tab>\n'
+        "</Steps>\n"
+    )
+    blocks = markdown.read("x.mdx", text.encode(), ReadOptions()).root.blocks
+    assert blocks == (
+        Paragraph("**Install \\*it\\*** — Run the `installer`."),
+        Paragraph("**Moons** — Io, Europa"),
+        ListBlock(((Paragraph("**Why?** — Because."),),)),
+        Paragraph("Keep it short."),
+        Paragraph("A B"),
+    )
 
 
 def test_nextra_tabs_give_their_items_to_their_tabs_in_order() -> None:

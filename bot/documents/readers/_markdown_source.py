@@ -21,6 +21,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..inline import escape
 from . import _mdx
 
 # Existing convention (bot/knowledge.py): the file names its own URL on an early line.
@@ -399,6 +400,9 @@ class _Tags:
     def _component(self, comp: _mdx.Component) -> str:
         """An MDX component's line: a box opened or closed, else blank (its content stays)."""
         name = "jsx:" + comp.name  # never the name of a shortcode's box
+        if comp.inline is not None and comp.title:
+            # One line: its title leads its text as a definition list's term does.
+            return f"**{escape(comp.title)}** — {comp.inline}"
         if comp.items:
             self.tab_sets.append((comp.name, list(reversed(comp.items))))
         elif self.tab_sets and comp.name == self.tab_sets[-1][0] and comp.closing:

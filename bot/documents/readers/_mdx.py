@@ -103,6 +103,8 @@ class Component:
     # The labels a tab set gives its tabs in order (Nextra's <Tabs items={['npm', 'yarn']}>);
     # None for an item that is no string.
     items: tuple[str | None, ...] = ()
+    # A titled component opened and closed on one line: the Markdown between its tags.
+    inline: str | None = None
 
 
 class Comments:
@@ -149,22 +151,29 @@ class Components:
         m = _OPEN.match(line, lead)
         if m is None or m.group(1).lower() in _HTML:
             return None
-        found = self._tag_end(lines, i, m.end(), end)
+        found = self._tag_end(lines, i, m.end(), end, m.group(1))
         if found is None:
             return None
-        stop, attrs_text = found
+        stop, attrs_text, inline = found
         name = m.group(1).lower()
-        if attrs_text.rstrip().endswith("/"):  # self-closing: it holds nothing to read
+        if attrs_text.rstrip().endswith("/") and inline is None:  # self-closing: it holds nothing to read
             return stop, Component(name, False, None), prefix
         attrs = {a.group(1).lower(): next((v for v in a.groups()[1:] if v), "") for a in _ATTR.finditer(attrs_text)}
         comp = _classify(name, attrs)
+        if inline is not None:
+            if comp.title is None:  # "<Tip>Keep it short.</Tip>": CommonMark's reading, its text
+                self._blind_until = stop
+                return None
+            return stop, Component(name, False, None, comp.title, inline=inline), prefix
         if comp.kind is None and (items := _items(attrs_text)):
             comp = Component(name, False, None, items=items)
         return stop, comp, prefix
 
-    def _tag_end(self, lines: list[str], i: int, pos: int, end: int) -> tuple[int, str] | None:
-        """(line after the tag, its attribute text) when the tag's ">" (outside quotes and
-        {expressions}) ends its line; None when the tag goes on in text or never ends."""
+    def _tag_end(self, lines: list[str], i: int, pos: int, end: int, name: str) -> tuple[int, str, str | None] | None:
+        """(line after the tag, its attribute text, None) when the tag's ">" (outside quotes
+        and {expressions}) ends its line, or with the text after it when the rest of the line
+        is that and the tag's closing tag (`<Step title="Install">Run it.</Step>`); None when
+        the tag goes on in other text or never ends."""
         depth = 0
         quote = ""
         parts: list[str] = []
@@ -191,11 +200,15 @@ class Components:
                 elif c == "}":
                     depth = max(0, depth - 1)
                 elif c == ">" and not depth:
-                    if text[k + 1 :].strip():
-                        self._blind_until = j + 1
-                        return None  # "<Tip>Keep it short.</Tip>": an inline tag in a paragraph
                     parts.append(text[start:k])
-                    return j + 1, "\n".join(parts)
+                    rest = text[k + 1 :].strip()
+                    if not rest:
+                        return j + 1, "\n".join(parts), None
+                    inner = rest.removesuffix(f"</{name}>")
+                    if inner != rest and inner.strip() and f"<{name}" not in inner and f"</{name}" not in inner:
+                        return j + 1, "\n".join(parts), inner.strip()
+                    self._blind_until = j + 1
+                    return None  # "<Tip>Keep it short.</Tip> More.": an inline tag in a paragraph
             parts.append(text[start:])
         self._blind_until = limit
         return None
