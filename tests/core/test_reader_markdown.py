@@ -920,6 +920,21 @@ def test_a_fence_title_leads_its_code() -> None:
     assert plain == (Code("x = 1", "python"),)
 
 
+def test_fence_markers_and_flags_are_no_title_but_a_nextra_filename_is() -> None:
+    # Nextra writes ```js filename="app/layout.jsx" and flags (npm2yarn, copy); Starlight's
+    # Expressive Code marks text ('syncKey="x"', /word/, ins={3}): no title, but they stood as one.
+    fences = {
+        '```js filename="app/layout.jsx" copy\n': "**app/layout.jsx**",
+        "```bash npm2yarn showLineNumbers\n": None,
+        '```mdx \'syncKey="constellations"\' /Tabs/ ins={3} "x"\n': None,
+        "```bash /etc/hosts {2}\n": "**/etc/hosts**",
+    }
+    for fence, label in fences.items():
+        blocks = markdown.read("x.mdx", (fence + "npm i x\n```\n").encode(), ReadOptions()).root.blocks
+        assert blocks[-1] == Code("npm i x", fence[3:].split()[0]), fence
+        assert [b.md for b in blocks[:-1] if isinstance(b, Paragraph)] == ([label] if label else []), fence
+
+
 def test_mdx_titles_read_as_shown() -> None:
     text = (
         '<TabItem value="npm">\nnpm i\n</TabItem>\n\n'

@@ -1015,8 +1015,18 @@ def _without_box_markers(children: list[Token]) -> list[Token]:
     return out
 
 
-_FENCE_TITLE = re.compile(r"""\btitle=(?:"([^"]{1,200})"|'([^']{1,200})'|(\S{1,200}))""")
-_FENCE_META = re.compile(r"""\{[^}]{0,200}\}|[\w-]+=(?:"[^"]*"|'[^']*'|\S*)""")
+# A fence's title: `title=` (Docusaurus, Expressive Code, rehype-pretty-code) or Nextra's
+# `filename=`.
+_FENCE_TITLE = re.compile(r"""\b(?:title|filename)=(?:"([^"]{1,200})"|'([^']{1,200})'|(\S{1,200}))""")
+# What else a fence's meta may hold besides MDX's title words: line ranges ({1,3}), options
+# (key=value), text and word markers ('text' / "text" / /word/ in Expressive Code and
+# rehype-pretty-code, Starlight's and Nextra's highlighters) and the flags those, Docusaurus
+# and Mintlify document.
+_FENCE_META = re.compile(
+    r"""\{[^}]{0,200}\}|[\w-]+=(?:"[^"]*"|'[^']*'|\{[^}]{0,200}\}|\S*)|"[^"]*"|'[^']*'"""
+    r"|(?<!\S)/[^/\s]{1,200}/[\d,-]*(?!\S)"
+    r"|(?<!\S)(?:showLineNumbers|copy|npm2yarn|twoslash|wrap|lines|expandable)(?!\S)"
+)
 
 
 def _code(tok: Token, mdx: bool = False) -> Block | None:
