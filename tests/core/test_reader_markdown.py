@@ -883,6 +883,18 @@ def test_a_titled_component_on_one_line_keeps_its_title() -> None:
     )
 
 
+def test_an_mdx_tag_may_span_a_blank_line_in_an_expression_and_take_an_html_name() -> None:
+    # Starlight's <Code code={`…`} /> holds a template literal of Markdown with a blank line:
+    # the tag was no tag, and it leaked as text ("<Code slot=… code={`## Welcome …").
+    text = 'Before.\n\n<Code\n\tcode={`## Welcome\n\nHello from **space**!`}\n\tlang="md"\n/>\n\nAfter.\n'
+    tree = markdown.read("x.mdx", text.encode(), ReadOptions())
+    assert tree.root.blocks == (Paragraph("Before."), Paragraph("After."))
+    boxed = markdown.read("x.mdx", b'<Video src="a.mp4" />\n<Button title="Go">\nText.\n</Button>\n', ReadOptions())
+    assert boxed.root.blocks == (Paragraph("**Go**"), Paragraph("Text."))
+    # Outside MDX an HTML name stays HTML.
+    assert prose(read('<Button title="Go">\nHidden by HTML.\n</Button>\n\nAfter.\n')) == "After."
+
+
 def test_nextra_tabs_give_their_items_to_their_tabs_in_order() -> None:
     # Nextra names a set's tabs in the set (<Tabs items={[…]}>), not in each <Tabs.Tab>.
     text = (

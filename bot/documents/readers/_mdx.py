@@ -69,6 +69,13 @@ _HTML = frozenset(
 )
 
 
+def _is_html(name: str, mdx: bool) -> bool:
+    """Whether a PascalCase tag name is CommonMark's HTML element rather than a component: in
+    MDX, as in JSX, a capital letter makes any name a component (Starlight's <Code code=…/>),
+    but for <Details> with its <summary> label; elsewhere HTML names are HTML in any case."""
+    return name in _HTML and (not mdx or name in ("details", "summary"))
+
+
 def module_start(lines: list[str], i: int) -> bool:
     """Whether line i may open a module statement: it starts as one and opens a block."""
     return bool(_MODULE_START.match(lines[i])) and (i == 0 or not lines[i - 1].strip())
@@ -147,9 +154,9 @@ class Components:
         prefix = line[:lead]
         if m := _CLOSE.match(line, lead):
             name = m.group(1).lower()
-            return (i + 1, Component(name, True, None), prefix) if name not in _HTML else None
+            return (i + 1, Component(name, True, None), prefix) if not _is_html(name, mdx) else None
         m = _OPEN.match(line, lead)
-        if m is None or m.group(1).lower() in _HTML:
+        if m is None or _is_html(m.group(1).lower(), mdx):
             return None
         found = self._tag_end(lines, i, m.end(), end, m.group(1))
         if found is None:
@@ -181,7 +188,9 @@ class Components:
         limit = min(end, i + _TAG_LINES)
         for j in range(i, limit):
             text = lines[j]
-            if j > i and not text.strip():  # a tag never spans a blank line: this was none
+            # A tag spans a blank line only inside a template literal (of Markdown, as in
+            # Starlight's <Code code={`…`} />); elsewhere a broken "{" must not hide the page.
+            if j > i and not text.strip() and quote != "`":
                 limit = j
                 break
             start = pos if j == i else 0
