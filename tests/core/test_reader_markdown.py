@@ -895,6 +895,18 @@ def test_an_mdx_tag_may_span_a_blank_line_in_an_expression_and_take_an_html_name
     assert prose(read('<Button title="Go">\nHidden by HTML.\n</Button>\n\nAfter.\n')) == "After."
 
 
+def test_mdx_strings_are_their_text_and_fragments_show_nothing() -> None:
+    # Nextra: "{'Become a Sponsor'}" in a button, "<>[![logo](…)](…)</>" in cards, "©{' '}".
+    text = "<>[![logo](a.png)](https://x.org) Linked</>\n\n{'Become a *Sponsor*'}\n\nMIT ©{' '}\n<b>Nextra</b>. Use `{'x'}`.\n"
+    blocks = markdown.read("x.mdx", text.encode(), ReadOptions()).root.blocks
+    assert blocks == (
+        Paragraph("Linked"),
+        Paragraph("Become a \\*Sponsor\\*"),
+        Paragraph("MIT © Nextra. Use `{'x'}`."),
+    )
+    assert prose(read("a <> b {'c'}\n")) == "a <> b {'c'}"  # in plain Markdown, text as written
+
+
 def test_nextra_tabs_give_their_items_to_their_tabs_in_order() -> None:
     # Nextra names a set's tabs in the set (<Tabs items={[…]}>), not in each <Tabs.Tab>.
     text = (

@@ -52,6 +52,10 @@ _TAG_OR_CODE = re.compile(
     r"|\{\{(?![<%])[^{}\n]{1,300}\}\})"
     # An MDX (JSX) comment, "{/* draft */}": a note to the authors.
     r"|(?P<jsx>\{/\*(?:(?!\{/\*)[^\n]|\n(?!\s*\n)){0,2000}?\*/\})"
+    # In MDX only: a JSX string, "{'Become a Sponsor'}" or "{' '}" (Prettier's space between
+    # elements), is its text; a fragment's "<>" / "</>" wraps its content and shows nothing.
+    r"""|(?P<string>\{\s{0,20}(?P<q>['"])(?P<said>[^'"\n{}\\]{0,500})(?P=q)\s{0,20}\})"""
+    r"|(?P<fragment></?>)"
 )
 _TAG_INNER = re.compile(r"^\{\{?[<%]-?\s*(?:/\*)?\s*(?P<inner>.*?)\s*(?:\*/)?\s*-?[%>]\}?\}$", re.DOTALL)
 _RAW_LINE = re.compile(r"^\s*\{%-?\s*(?:raw|endraw)\s*-?%\}\s*$")
@@ -320,7 +324,9 @@ class _Tags:
                 i = stop
                 continue
             i += 1
-        if not any("{" in lines[j] for j in range(start, end)):
+        if not any(
+            "{" in lines[j] or (self.out.mdx and ("<>" in lines[j] or "</>" in lines[j])) for j in range(start, end)
+        ):
             return
         text = "\n".join(lines[start:end])
         lines[start:end] = _TAG_OR_CODE.sub(lambda mt: self._replace(mt, text), text).split("\n")
@@ -341,6 +347,10 @@ class _Tags:
         if m.group("jsx"):
             self.dropped += 1
             return "\n" * m.group("jsx").count("\n")
+        if m.group("string") or m.group("fragment"):
+            if not self.out.mdx:
+                return m.group(0)
+            return escape(m.group("said") or "")  # a string is text, never Markdown
         tag = m.group("tag")
         keep_lines = "\n" * tag.count("\n")
         alone = _alone_on_line(text, m.start(), m.end())

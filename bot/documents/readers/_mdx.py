@@ -7,9 +7,10 @@ component line as an HTML block and drops it with the text up to the next blank 
 lost most of a Mintlify page. Here a component line is classified, for _markdown_source to
 turn into what the Markdown reader knows: a callout into a box, a titled component into a
 labelled tab (its title leads its content), any other component line into a blank line.
-Tags are matched only alone on their lines (one tag may span up to `_TAG_LINES` lines) and
-only with a PascalCase name that is no HTML element, so `<div>` and `<Details>` keep
-CommonMark's reading and `<YOUR_API_KEY>` stays text.
+Tags are matched only alone on their lines (one tag may span up to `_TAG_LINES` lines; a
+titled one may hold its text on its line) and only with a PascalCase name, which outside
+MDX must be no HTML element, so `<div>` and `<Details>` keep CommonMark's reading and
+`<YOUR_API_KEY>` stays text.
 """
 
 from __future__ import annotations
