@@ -907,6 +907,12 @@ def test_mdx_strings_are_their_text_and_fragments_show_nothing() -> None:
     assert prose(read("a <> b {'c'}\n")) == "a <> b {'c'}"  # in plain Markdown, text as written
 
 
+def test_inline_code_drops_rehype_pretty_codes_language() -> None:
+    # Nextra highlights `search: false{:js}` as JavaScript: the "{:js}" is not shown.
+    tree = read("Set `search: false{:js}` or `'a'{:.string}`; keep `{:js}` and `a {:b c}`.\n")
+    assert tree.root.blocks == (Paragraph("Set `search: false` or `'a'`; keep `{:js}` and `a {:b c}`."),)
+
+
 def test_nextra_tabs_give_their_items_to_their_tabs_in_order() -> None:
     # Nextra names a set's tabs in the set (<Tabs items={[…]}>), not in each <Tabs.Tab>.
     text = (

@@ -1116,6 +1116,11 @@ def _links(tokens: Sequence[Token], start: int, end: int, out: list[tuple[str, s
                 text.append(" ")
 
 
+# rehype-pretty-code's (Nextra's) language for inline code, "`search: false{:js}`", or the
+# token colour it takes ("{:.string}"); shown highlighted, never as written.
+_INLINE_CODE_LANG = re.compile(r"(?<=\S)\{:\.?[\w+#-]{1,30}\}$")
+
+
 def _inline(children: Sequence[Token]) -> str:
     """Inline tokens as safe Markdown (see model.py): text escaped, emphasis and code kept,
     link text without its target, images and HTML dropped."""
@@ -1125,7 +1130,7 @@ def _inline(children: Sequence[Token]) -> str:
         if t == "text":
             out.append(escape(_DECORATION.sub("", tok.content)))
         elif t == "code_inline":
-            out.append(code_span(tok.content))
+            out.append(code_span(_INLINE_CODE_LANG.sub("", tok.content)))
         elif t == "softbreak":
             out.append(" ")
         elif t == "hardbreak":
