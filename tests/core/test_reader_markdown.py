@@ -913,6 +913,23 @@ def test_inline_code_drops_rehype_pretty_codes_language() -> None:
     assert tree.root.blocks == (Paragraph("Set `search: false` or `'a'`; keep `{:js}` and `a {:b c}`."),)
 
 
+def test_a_self_closing_link_card_is_its_link() -> None:
+    # Starlight's <LinkCard> (Nextra's <Cards.Card>) shows its title as a link, with its
+    # description; self-closing, it was dropped. Docusaurus' <DocCardList /> has nothing to read.
+    text = (
+        "## Next\n\n"
+        '<LinkCard\n\ttitle="Customizing *Starlight*"\n\tdescription="Make it yours."\n\thref="/guides/customization/"\n/>\n'
+        '- <Cards.Card title="Components" href="/components/" />\n\n'
+        '<Cards.Card title="No page" href={href} />\n<DocCardList />\n<Badge text="New" />\n'
+    )
+    [section] = markdown.read("x.mdx", text.encode(), ReadOptions()).root.children
+    assert section.blocks == (
+        Paragraph("Customizing \\*Starlight\\* — Make it yours."),
+        ListBlock(((Paragraph("Components"),),)),
+    )
+    assert section.links == (("/guides/customization/", "Customizing *Starlight*"), ("/components/", "Components"))
+
+
 def test_nextra_tabs_give_their_items_to_their_tabs_in_order() -> None:
     # Nextra names a set's tabs in the set (<Tabs items={[…]}>), not in each <Tabs.Tab>.
     text = (

@@ -413,6 +413,9 @@ class _Tags:
         if comp.inline is not None and comp.title:
             # One line: its title leads its text as a definition list's term does.
             return f"**{escape(comp.title)}** — {comp.inline}"
+        if comp.href and comp.title:
+            link = f"[{escape(comp.title)}](<{comp.href}>)"
+            return f"{link} — {escape(comp.description)}" if comp.description else link
         if comp.items:
             self.tab_sets.append((comp.name, list(reversed(comp.items))))
         elif self.tab_sets and comp.name == self.tab_sets[-1][0] and comp.closing:

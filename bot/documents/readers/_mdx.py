@@ -113,6 +113,10 @@ class Component:
     items: tuple[str | None, ...] = ()
     # A titled component opened and closed on one line: the Markdown between its tags.
     inline: str | None = None
+    # A self-closing card linking to a page (Starlight's <LinkCard title href description />,
+    # Nextra's <Cards.Card title href />): the page shows its title as a link, and the text.
+    href: str | None = None
+    description: str | None = None
 
 
 class Comments:
@@ -164,9 +168,9 @@ class Components:
             return None
         stop, attrs_text, inline = found
         name = m.group(1).lower()
-        if attrs_text.rstrip().endswith("/") and inline is None:  # self-closing: it holds nothing to read
-            return stop, Component(name, False, None), prefix
         attrs = {a.group(1).lower(): next((v for v in a.groups()[1:] if v), "") for a in _ATTR.finditer(attrs_text)}
+        if attrs_text.rstrip().endswith("/") and inline is None:  # self-closing: it holds nothing to read
+            return stop, _link_card(name, attrs), prefix
         comp = _classify(name, attrs)
         if inline is not None:
             if comp.title is None:  # "<Tip>Keep it short.</Tip>": CommonMark's reading, its text
@@ -260,6 +264,17 @@ def _items(attrs_text: str) -> tuple[str | None, ...]:
         elements.pop()  # a trailing comma
     found = [_STRING.fullmatch(e) for e in elements]
     return tuple(" ".join(next(g for g in f.groups() if g is not None).split()) if f else None for f in found)
+
+
+def _link_card(name: str, attrs: dict[str, str]) -> Component:
+    """A self-closing tag: a link when it has a title and a page to link to, else nothing."""
+    title = " ".join(next((attrs[a] for a in _LABEL_ATTRS if attrs.get(a)), "").split())
+    href = attrs.get("href", "").strip()
+    if not title or not href or any(c in href for c in "<>\n"):
+        return Component(name, False, None)
+    return Component(
+        name, False, None, title, href=href, description=" ".join(attrs.get("description", "").split()) or None
+    )
 
 
 def _classify(name: str, attrs: dict[str, str]) -> Component:
