@@ -729,6 +729,27 @@ def test_an_mdx_export_holding_a_fence_line_ends_at_its_blank_line() -> None:
     assert tree.root.blocks == (Paragraph("Fetch the page at build time."),)
 
 
+def test_an_mdx_export_runs_over_blank_lines_until_it_is_complete() -> None:
+    # Mintlify declares components with blank lines in their bodies, Nextra template literals
+    # of Markdown: the code after the first blank line stood as text ("const increment = …").
+    text = (
+        "Declare components in MDX:\n\n"
+        "export const Counter = () => {\n  const [count, setCount] = useState(0)\n\n"
+        "  const increment = () => setCount(count + 1)\n\n  return (\n    <p>Don't {count}</p>\n  )\n}\n\n"
+        "export const raw = `~~~js\nlet a = 1\n\nlet b = 2 // it's ${a}\n~~~`\n\n"
+        "Use <Counter /> anywhere.\n\n"
+        "export const broken = () => {\n\nAfter a broken export, prose.\n\n"
+        "export const worse = {\n\nOptions a) and b).\n\n## Heading\n\nKept.\n"
+    )
+    blocks = markdown.read("x.mdx", text.encode(), ReadOptions()).root.blocks
+    assert blocks == (
+        Paragraph("Declare components in MDX:"),
+        Paragraph("Use anywhere."),
+        Paragraph("After a broken export, prose."),
+        Paragraph("Options a\\) and b\\)."),
+    )
+
+
 def test_mdx_has_no_indented_code_but_plain_markdown_keeps_it() -> None:
     body = '<Tabs>\n  <TabItem value="a" label="macOS">\n\n    Use brew on a mac.\n\n  </TabItem>\n</Tabs>\n'
     mdx = markdown.read("guide.mdx", body.encode(), ReadOptions())

@@ -223,6 +223,7 @@ class _Tags:
         self.tab_names: dict[str, str] = {}  # tab id -> label, from the last `tabs` shortcode
         self.components = _mdx.Components()
         self.comments = _mdx.Comments()
+        self.modules = _mdx.Modules()
         self.open_by_name: dict[str, list[int]] = {}  # box name -> its open boxes' places in open_boxes
         # Open MDX tab sets that label their tabs in order: (name, the labels not yet given).
         self.tab_sets: list[tuple[str, list[str | None]]] = []
@@ -238,7 +239,7 @@ class _Tags:
                 continue
             # Before fences: a module statement's template literal may hold a fence's line
             # ("~~~`" closing a string of Markdown, as Nextra's pages compile examples).
-            if (stop := _mdx.module_end(lines, i, n)) is not None:
+            if (stop := self.modules.end(lines, i, n)) is not None:
                 lines[i:stop] = [""] * (stop - i)
                 self.out.mdx = True
                 i = stop

@@ -82,22 +82,79 @@ def module_start(lines: list[str], i: int) -> bool:
     return bool(_MODULE_START.match(lines[i])) and (i == 0 or not lines[i - 1].strip())
 
 
-def module_end(lines: list[str], i: int, end: int) -> int | None:
-    """The line after the module statements opening a block at line i, or None when line i
-    opens none. An export runs to the next blank line, as MDX reads it; an import ends at the
-    line naming its module, so prose right below it stays prose."""
-    if not module_start(lines, i):
-        return None
-    limit = min(end, i + _MODULE_LINES)
-    j = i
-    while j < limit and _MODULE_START.match(lines[j]):
-        if lines[j].startswith("export"):
-            return next((k for k in range(j, limit) if not lines[k].strip()), None if limit < end else end)
-        done = next((k + 1 for k in range(j, limit) if not lines[k].strip() or _IMPORT_FROM.search(lines[k])), None)
-        if done is None or not lines[done - 1].strip():
-            return None if j == i else j  # no module named before a blank line: not an import
-        j = done
-    return j
+class Modules:
+    """Finds module statements opening blocks, in one pass over a page's lines."""
+
+    def __init__(self) -> None:
+        # Lines an unfinished export already ran over: an export there ends at its first
+        # blank line, so a page of "export const a = {" blocks costs one long scan, not one each.
+        self._blind_until = 0
+
+    def end(self, lines: list[str], i: int, end: int) -> int | None:
+        """The line after the module statements opening a block at line i, or None when line
+        i opens none. An export runs to the first blank line where it is complete, as MDX
+        reads it (a template literal or a function's body may hold blank lines); an import
+        ends at the line naming its module, so prose right below it stays prose."""
+        if not module_start(lines, i):
+            return None
+        limit = min(end, i + _MODULE_LINES)
+        j = i
+        while j < limit and _MODULE_START.match(lines[j]):
+            if lines[j].startswith("export"):
+                complete = _complete_at(lines, j, limit) if j >= self._blind_until else None
+                if complete is not None:
+                    return complete
+                self._blind_until = max(self._blind_until, limit)
+                return next((k for k in range(j, limit) if not lines[k].strip()), None if limit < end else end)
+            done = next((k + 1 for k in range(j, limit) if not lines[k].strip() or _IMPORT_FROM.search(lines[k])), None)
+            if done is None or not lines[done - 1].strip():
+                return None if j == i else j  # no module named before a blank line: not an import
+            j = done
+        return j
+
+
+def _complete_at(lines: list[str], i: int, limit: int) -> int | None:
+    """The first blank line (or `limit`, the end) after line i where the statement opened
+    there is complete: its brackets closed and no template literal open, by a line at the
+    margin ending in a closing bracket or backtick ("}", "})", "~~~`"), as a statement's last
+    line is. None when it is not complete by then. A quote other than a template literal
+    ends with its line, so an apostrophe in JSX text cannot carry on into the page's prose."""
+    depth = 0
+    template = False
+    complete = False
+    for k in range(i, limit):
+        line = lines[k]
+        if not line.strip():
+            if k > i and complete:
+                return k
+            continue
+        quote = ""
+        n = 0
+        while n < len(line):
+            c = line[n]
+            if c == "\\":
+                n += 2
+                continue
+            if template:
+                template = c != "`"
+            elif quote:
+                quote = "" if c == quote else quote
+            elif c == "`":
+                template = True
+            elif c in "\"'":
+                quote = c
+            elif c == "/" and line.startswith("//", n):
+                break  # a comment to the end of the line
+            elif c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth -= 1
+            n += 1
+        ending = line.rstrip().rstrip(";")
+        complete = depth == 0 and not template and (k == i or (not line[0].isspace() and ending[-1:] in ")]}`"))
+        if depth < 0:
+            return None
+    return limit if complete and limit == len(lines) else None
 
 
 @dataclass(frozen=True)
