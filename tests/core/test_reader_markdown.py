@@ -18,6 +18,7 @@ from bot.documents.model import (
     DocTree,
     ListBlock,
     Paragraph,
+    Quote,
     ReadOptions,
     Section,
     Table,
@@ -569,6 +570,34 @@ def test_front_matter_source() -> None:
     assert read("---\nsource: not a url\n---\nText.\n").source is None
 
 
+def test_front_matter_description_leads_the_page() -> None:
+    # Starlight/Docusaurus/Mintlify write it in YAML (Nextra wraps it onto indented lines),
+    # Hugo in TOML; sites show it under the title.
+    tree = read("""\
+        ---
+        title: Cards
+        description:
+          Learn how to add *cards*
+          to a page.
+        ---
+
+        ## Import
+
+        Import the component.
+        """)
+    assert tree.title == "Cards"
+    assert tree.root.blocks == (Paragraph("Learn how to add \\*cards\\* to a page."),)
+    assert tree.root.children[0].blocks == (Paragraph("Import the component."),)
+    toml = read('+++\ntitle = "Limits"\ndescription = "How much a job may use."\n+++\n\nJobs have limits.\n')
+    assert toml.root.blocks == (Paragraph("How much a job may use."), Paragraph("Jobs have limits."))
+    # Copied into the first paragraph, it is said once; alone it is still no page.
+    copied = read('---\ndescription: "Jobs have limits."\n---\n\nJobs have limits. They are set per job.\n')
+    assert copied.root.blocks == (Paragraph("Jobs have limits. They are set per job."),)
+    with pytest.raises(KnowledgeError):
+        read("---\ndescription: Only this.\n---\n\n<Cards />\n")
+    assert read("---\ntitle: A\n  wrapped title\n---\nText.\n").title == "A wrapped title"
+
+
 def test_details_summary_label_kept() -> None:
     tree = read("""\
         <details>
@@ -669,7 +698,11 @@ def test_mdx_module_statements_over_several_lines_and_jsx_comments_are_no_text()
         />
         <Card title="Inline">text on the line</Card>
         """)
-    assert commented.root.blocks == (Paragraph("Before."), Paragraph("After."), Paragraph("text on the line"))
+    assert commented.root.blocks == (
+        Paragraph("Before."),
+        Paragraph("After."),
+        Paragraph("**Inline** — text on the line"),
+    )
     kept = read("""\
         Write `{/* x */}` in MDX.
 
@@ -678,6 +711,43 @@ def test_mdx_module_statements_over_several_lines_and_jsx_comments_are_no_text()
         ```
         """)
     assert kept.root.blocks == (Paragraph("Write `{/* x */}` in MDX."), Code("{/* kept in code */}", "jsx"))
+
+
+def test_an_mdx_export_holding_a_fence_line_ends_at_its_blank_line() -> None:
+    # Nextra's pages compile an example from a template literal of Markdown: its "~~~`" line
+    # opened a fence that ran to the end of the page, and the page had no text.
+    text = (
+        "import { compileMdx } from 'nextra/compile'\n\n"
+        "export async function Example() {\n"
+        '  const raw = `~~~jsx filename="page.jsx"\n${source}\n~~~`\n'
+        "  return <MDXRemote compiledSource={await compileMdx(raw)} />\n"
+        "}\n\n"
+        "# Remote content\n\nFetch the page at build time.\n\n<Example />\n"
+    )
+    tree = markdown.read("page.mdx", text.encode(), ReadOptions())
+    assert tree.title == "Remote content"
+    assert tree.root.blocks == (Paragraph("Fetch the page at build time."),)
+
+
+def test_an_mdx_export_runs_over_blank_lines_until_it_is_complete() -> None:
+    # Mintlify declares components with blank lines in their bodies, Nextra template literals
+    # of Markdown: the code after the first blank line stood as text ("const increment = …").
+    text = (
+        "Declare components in MDX:\n\n"
+        "export const Counter = () => {\n  const [count, setCount] = useState(0)\n\n"
+        "  const increment = () => setCount(count + 1)\n\n  return (\n    <p>Don't {count}</p>\n  )\n}\n\n"
+        "export const raw = `~~~js\nlet a = 1\n\nlet b = 2 // it's ${a}\n~~~`\n\n"
+        "Use <Counter /> anywhere.\n\n"
+        "export const broken = () => {\n\nAfter a broken export, prose.\n\n"
+        "export const worse = {\n\nOptions a) and b).\n\n## Heading\n\nKept.\n"
+    )
+    blocks = markdown.read("x.mdx", text.encode(), ReadOptions()).root.blocks
+    assert blocks == (
+        Paragraph("Declare components in MDX:"),
+        Paragraph("Use anywhere."),
+        Paragraph("After a broken export, prose."),
+        Paragraph("Options a\\) and b\\)."),
+    )
 
 
 def test_mdx_has_no_indented_code_but_plain_markdown_keeps_it() -> None:
@@ -789,6 +859,125 @@ def test_a_component_inside_a_list_item_stays_in_the_item() -> None:
         assert lst.items[0][1] == Admonition("warning", None, (Paragraph("Keep tokens secret."),))
 
 
+def test_a_component_opening_a_list_item_or_a_quote_line_keeps_its_content() -> None:
+    # CommonMark read "- <Note>" as an item holding an HTML block: the note's text went with it.
+    note = Admonition("note", None, (Paragraph("Keep it."),))
+    item = markdown.read("x.mdx", b"- <Note>\n  Keep it.\n  </Note>\n- Next.\n", ReadOptions()).root.blocks
+    assert item == (ListBlock(((note,), (Paragraph("Next."),))),)
+    quote = markdown.read("x.md", b"> <Note>\n> Keep it.\n> </Note>\n", ReadOptions()).root.blocks
+    assert quote == (Quote((note,)),)
+    deep = markdown.read("x.mdx", b'> 1. <Step title="Install">\n>    Keep it.\n>    </Step>\n', ReadOptions())
+    assert prose(deep) == "Install\nKeep it."
+
+
+def test_a_box_closed_outside_the_item_it_opened_in_leaves_no_marker() -> None:
+    # The closing tag at the margin is outside the item: its container marker closed nothing
+    # and stood as text ("Keep it. ::::::::"), on its own or continuing a paragraph.
+    for text in (
+        "- <Note>\n  Keep it.\n</Note>\n",
+        "> <Note>\n> Keep it.\n\n</Note>\n",
+        "- a\n\n  <Tip>\n  Keep it.\n\n- b\n</Tip>\n",
+    ):
+        tree = markdown.read("x.mdx", text.encode(), ReadOptions())
+        assert "::" not in repr(tree_blocks(tree)) and "Keep it." in prose(tree), text
+    assert prose(read("Ratio\n\na :: b\n\n:::\n")) == "Ratio\na :: b\n:::"  # an author's colons stay
+
+
+def test_a_titled_component_on_one_line_keeps_its_title() -> None:
+    # Its title was an attribute of inline HTML, dropped; only the text between the tags stayed.
+    text = (
+        "<Steps>\n"
+        '<Step title="Install *it*">Run the `installer`.</Step>\n\n'
+        '\t<TabItem label="Moons">Io, Europa</TabItem>\n\n'
+        "- <Accordion title='Why?'>Because.</Accordion>\n\n"
+        "<Tip>Keep it short.</Tip>\n\n"
+        '<Tab title="a">A</Tab> <Tab title="b">B</Tab>\n'
+        "</Steps>\n"
+    )
+    blocks = markdown.read("x.mdx", text.encode(), ReadOptions()).root.blocks
+    assert blocks == (
+        Paragraph("**Install \\*it\\*** — Run the `installer`."),
+        Paragraph("**Moons** — Io, Europa"),
+        ListBlock(((Paragraph("**Why?** — Because."),),)),
+        Paragraph("Keep it short."),
+        Paragraph("A B"),
+    )
+
+
+def test_an_mdx_tag_may_span_a_blank_line_in_an_expression_and_take_an_html_name() -> None:
+    # Starlight's <Code code={`…`} /> holds a template literal of Markdown with a blank line:
+    # the tag was no tag, and it leaked as text ("<Code slot=… code={`## Welcome …").
+    text = 'Before.\n\n<Code\n\tcode={`## Welcome\n\nHello from **space**!`}\n\tlang="md"\n/>\n\nAfter.\n'
+    tree = markdown.read("x.mdx", text.encode(), ReadOptions())
+    assert tree.root.blocks == (Paragraph("Before."), Paragraph("After."))
+    boxed = markdown.read("x.mdx", b'<Video src="a.mp4" />\n<Button title="Go">\nText.\n</Button>\n', ReadOptions())
+    assert boxed.root.blocks == (Paragraph("**Go**"), Paragraph("Text."))
+    # Outside MDX an HTML name stays HTML.
+    assert prose(read('<Button title="Go">\nHidden by HTML.\n</Button>\n\nAfter.\n')) == "After."
+
+
+def test_mdx_strings_are_their_text_and_fragments_show_nothing() -> None:
+    # Nextra: "{'Become a Sponsor'}" in a button, "<>[![logo](…)](…)</>" in cards, "©{' '}".
+    text = "<>[![logo](a.png)](https://x.org) Linked</>\n\n{'Become a *Sponsor*'}\n\nMIT ©{' '}\n<b>Nextra</b>. Use `{'x'}`.\n"
+    blocks = markdown.read("x.mdx", text.encode(), ReadOptions()).root.blocks
+    assert blocks == (
+        Paragraph("Linked"),
+        Paragraph("Become a \\*Sponsor\\*"),
+        Paragraph("MIT © Nextra. Use `{'x'}`."),
+    )
+    assert prose(read("a <> b {'c'}\n")) == "a <> b {'c'}"  # in plain Markdown, text as written
+
+
+def test_inline_code_drops_rehype_pretty_codes_language() -> None:
+    # Nextra highlights `search: false{:js}` as JavaScript: the "{:js}" is not shown.
+    tree = read("Set `search: false{:js}` or `'a'{:.string}`; keep `{:js}` and `a {:b c}`.\n")
+    assert tree.root.blocks == (Paragraph("Set `search: false` or `'a'`; keep `{:js}` and `a {:b c}`."),)
+
+
+def test_a_self_closing_link_card_is_its_link() -> None:
+    # Starlight's <LinkCard> (Nextra's <Cards.Card>) shows its title as a link, with its
+    # description; self-closing, it was dropped. Docusaurus' <DocCardList /> has nothing to read.
+    text = (
+        "## Next\n\n"
+        '<LinkCard\n\ttitle="Customizing *Starlight*"\n\tdescription="Make it yours."\n\thref="/guides/customization/"\n/>\n'
+        '- <Cards.Card title="Components" href="/components/" />\n\n'
+        '<Cards.Card title="No page" href={href} />\n<DocCardList />\n<Badge text="New" />\n'
+    )
+    [section] = markdown.read("x.mdx", text.encode(), ReadOptions()).root.children
+    assert section.blocks == (
+        Paragraph("Customizing \\*Starlight\\* — Make it yours."),
+        ListBlock(((Paragraph("Components"),),)),
+    )
+    assert section.links == (("/guides/customization/", "Customizing *Starlight*"), ("/components/", "Components"))
+
+
+def test_nextra_tabs_give_their_items_to_their_tabs_in_order() -> None:
+    # Nextra names a set's tabs in the set (<Tabs items={[…]}>), not in each <Tabs.Tab>.
+    text = (
+        "<Tabs items={['npm', \"Server `builds`\", <b>JSX</b>, 'pnpm',]}>\n"
+        "  <Tabs.Tab>\n  ```sh\n  npm i next\n  ```\n  </Tabs.Tab>\n"
+        "  <Tabs.Tab>\n  Build on a server.\n  </Tabs.Tab>\n"
+        "  <Tabs.Tab>\n  No label to give.\n  </Tabs.Tab>\n"
+        "  <Tabs.Tab>\n  Use pnpm.\n  </Tabs.Tab>\n"
+        "  <Tabs.Tab>\n  One too many.\n  </Tabs.Tab>\n"
+        "</Tabs>\n\n<Tab>\nOutside any set.\n</Tab>\n"
+    )
+    blocks = markdown.read("x.mdx", text.encode(), ReadOptions()).root.blocks
+    assert blocks == (
+        Paragraph("**npm**"),
+        Code("npm i next", "sh"),
+        Paragraph("**Server builds**"),
+        Paragraph("Build on a server."),
+        Paragraph("No label to give."),
+        Paragraph("**pnpm**"),
+        Paragraph("Use pnpm."),
+        Paragraph("One too many."),
+        Paragraph("Outside any set."),
+    )
+    unclosed = markdown.read("x.mdx", b"<Tabs items={['a', 'b'}>\n<Tab>\nText.\n</Tab>\n", ReadOptions())
+    assert unclosed.root.blocks == (Paragraph("Text."),)
+
+
 def test_a_fence_title_leads_its_code() -> None:
     text = '```js title="jest.config.js" {1,3}\nmodule.exports = {};\n```\n\n```bash npm\nnpm i x\n```\n'
     md = markdown.read("x.md", text.encode(), ReadOptions()).root.blocks
@@ -797,6 +986,21 @@ def test_a_fence_title_leads_its_code() -> None:
     assert mdx == md[:2] + (Paragraph("**npm**"), Code("npm i x", "bash"))
     plain = markdown.read("x.mdx", b'```python linenums="1"\nx = 1\n```\n', ReadOptions()).root.blocks
     assert plain == (Code("x = 1", "python"),)
+
+
+def test_fence_markers_and_flags_are_no_title_but_a_nextra_filename_is() -> None:
+    # Nextra writes ```js filename="app/layout.jsx" and flags (npm2yarn, copy); Starlight's
+    # Expressive Code marks text ('syncKey="x"', /word/, ins={3}): no title, but they stood as one.
+    fences = {
+        '```js filename="app/layout.jsx" copy\n': "**app/layout.jsx**",
+        "```bash npm2yarn showLineNumbers\n": None,
+        '```mdx \'syncKey="constellations"\' /Tabs/ ins={3} "x"\n': None,
+        "```bash /etc/hosts {2}\n": "**/etc/hosts**",
+    }
+    for fence, label in fences.items():
+        blocks = markdown.read("x.mdx", (fence + "npm i x\n```\n").encode(), ReadOptions()).root.blocks
+        assert blocks[-1] == Code("npm i x", fence[3:].split()[0]), fence
+        assert [b.md for b in blocks[:-1] if isinstance(b, Paragraph)] == ([label] if label else []), fence
 
 
 def test_mdx_titles_read_as_shown() -> None:

@@ -21,6 +21,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..inline import escape
 from . import _mdx
 
 # Existing convention (bot/knowledge.py): the file names its own URL on an early line.
@@ -51,6 +52,10 @@ _TAG_OR_CODE = re.compile(
     r"|\{\{(?![<%])[^{}\n]{1,300}\}\})"
     # An MDX (JSX) comment, "{/* draft */}": a note to the authors.
     r"|(?P<jsx>\{/\*(?:(?!\{/\*)[^\n]|\n(?!\s*\n)){0,2000}?\*/\})"
+    # In MDX only: a JSX string, "{'Become a Sponsor'}" or "{' '}" (Prettier's space between
+    # elements), is its text; a fragment's "<>" / "</>" wraps its content and shows nothing.
+    r"""|(?P<string>\{\s{0,20}(?P<q>['"])(?P<said>[^'"\n{}\\]{0,500})(?P=q)\s{0,20}\})"""
+    r"|(?P<fragment></?>)"
 )
 _TAG_INNER = re.compile(r"^\{\{?[<%]-?\s*(?:/\*)?\s*(?P<inner>.*?)\s*(?:\*/)?\s*-?[%>]\}?\}$", re.DOTALL)
 _RAW_LINE = re.compile(r"^\s*\{%-?\s*(?:raw|endraw)\s*-?%\}\s*$")
@@ -95,6 +100,9 @@ class Prepared:
 
     text: str
     title: str | None = None
+    # The front matter's one-line summary of the page (Docusaurus, Mintlify, Starlight, Hugo,
+    # Jekyll and MkDocs all name it `description`): sites show it under the title.
+    description: str | None = None
     source: str | None = None
     notes: list[str] = field(default_factory=list)
     mdx: bool = False  # a .mdx file, or one that imports modules as MDX does (Docusaurus)
@@ -115,7 +123,7 @@ def prepare(text: str, verbatim: Callable[[str], bool] = lambda name: False, mdx
 
 
 def _take_front_matter(lines: list[str], out: Prepared) -> None:
-    """Front matter blanked out; its `title` and `source` (a URL) kept in `out`."""
+    """Front matter blanked out; its `title`, `description` and `source` (a URL) kept in `out`."""
     if not lines or lines[0].rstrip() not in ("---", "+++"):
         return
     marker = lines[0].rstrip()
@@ -131,36 +139,42 @@ def _take_front_matter(lines: list[str], out: Prepared) -> None:
     for i in range(end + 1):
         lines[i] = ""
     log.debug("dropped front matter (lines 1-%d)", end + 1)  # metadata, not a cut: no report note
-    values = _toml_values(body) if marker == "+++" else {k: _yaml_scalar(body, k) for k in ("title", "source")}
+    values = _toml_values(body) if marker == "+++" else {k: _yaml_scalar(body, k) for k in _FRONT_KEYS}
     out.title = values.get("title") or None
+    out.description = values.get("description") or None
     source = values.get("source") or ""
     if re.match(r"https?://\S+$", source):
         out.source = source
 
 
+_FRONT_KEYS = ("title", "description", "source")
+
+
 def _yaml_scalar(body: list[str], key: str) -> str | None:
-    # Only two top-level keys are needed, so a full YAML parser would add a dependency for
-    # them; plain, quoted and folded (`>`/`|`) scalars are handled.
+    # Only three top-level keys are needed, so a full YAML parser would add a dependency for
+    # them; plain, quoted and folded (`>`/`|`) scalars are handled, over several lines too
+    # (Prettier wraps a long description onto indented lines).
     for i, line in enumerate(body):
         m = re.match(rf"^{key}\s*:\s*(.*?)\s*$", line)
         if not m:
             continue
         value = m.group(1)
+        cont = []
+        for nxt in body[i + 1 :]:
+            if nxt and not nxt[0].isspace():
+                break
+            cont.append(nxt.strip())
         if value in ("", ">", "|", ">-", "|-", ">+", "|+"):
-            cont = []
-            for nxt in body[i + 1 :]:
-                if nxt and not nxt[0].isspace():
-                    break
-                cont.append(nxt.strip())
             return " ".join(c for c in cont if c) or None
+        if value[0] not in "\"'":
+            value = re.sub(r"\s+#.*$", "", value)  # a trailing YAML comment
+        value = " ".join([value, *(c for c in cont if c)])
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
             if m.group(1)[0] == "'":
                 value = value.replace("''", "'")
             else:
                 value = value.replace('\\"', '"')
-        else:
-            value = re.sub(r"\s+#.*$", "", value)  # a trailing YAML comment
         return value.strip() or None
     return None
 
@@ -170,7 +184,7 @@ def _toml_values(body: list[str]) -> dict[str, str]:
         data = tomllib.loads("\n".join(body))
     except tomllib.TOMLDecodeError:
         return {}
-    return {k: v.strip() for k, v in data.items() if k in ("title", "source") and isinstance(v, str)}
+    return {k: v.strip() for k, v in data.items() if k in _FRONT_KEYS and isinstance(v, str)}
 
 
 def _take_source_line(lines: list[str]) -> str | None:
@@ -209,7 +223,10 @@ class _Tags:
         self.tab_names: dict[str, str] = {}  # tab id -> label, from the last `tabs` shortcode
         self.components = _mdx.Components()
         self.comments = _mdx.Comments()
+        self.modules = _mdx.Modules()
         self.open_by_name: dict[str, list[int]] = {}  # box name -> its open boxes' places in open_boxes
+        # Open MDX tab sets that label their tabs in order: (name, the labels not yet given).
+        self.tab_sets: list[tuple[str, list[str | None]]] = []
 
     def run(self) -> None:
         lines = self.lines
@@ -220,12 +237,20 @@ class _Tags:
                 lines[i:stop] = [""] * (stop - i)
                 i = stop
                 continue
+            # Before fences: a module statement's template literal may hold a fence's line
+            # ("~~~`" closing a string of Markdown, as Nextra's pages compile examples).
+            if (stop := self.modules.end(lines, i, n)) is not None:
+                lines[i:stop] = [""] * (stop - i)
+                self.out.mdx = True
+                i = stop
+                continue
             marker = self._fence_marker(lines[i])
             if marker:
                 i = self._skip_fence(i, marker)
                 continue
             start = i
-            while i < n and not self._fence_marker(lines[i]) and self.comments.end(lines, i) is None:
+            i += 1
+            while i < n and not self._fence_marker(lines[i]) and not self._stops_prose(i):
                 i += 1
             self._prose(start, i)
         if self.boxes:
@@ -235,6 +260,10 @@ class _Tags:
                     lines[j] = _PLACEHOLDER_RE.sub(lambda m: self.boxes[int(m.group(1))].opener or "", line)
         if self.dropped:
             log.debug("dropped %d shortcode/template tag(s)", self.dropped)
+
+    def _stops_prose(self, i: int) -> bool:
+        """Whether a comment or a module statement opens at line i."""
+        return self.comments.end(self.lines, i) is not None or _mdx.module_start(self.lines, i)
 
     def _fence_marker(self, line: str) -> str | None:
         """The marker of a fence opening on this line: backticks, tildes, or the colons of a
@@ -290,20 +319,15 @@ class _Tags:
                 lines[i] = f"{tab.group(1)}!!! tab {tab.group(2)}"
             elif _SNIPPET.match(lines[i]) or _BLOCK_FENCE.match(lines[i]):
                 lines[i] = ""
-            elif (stop := _mdx.module_end(lines, i, end)) is not None:
-                lines[i:stop] = [""] * (stop - i)
-                self.out.mdx = True
-                i = stop
-                continue
             elif (tag := self.components.at(lines, i, end, self.out.mdx)) is not None:
-                stop, comp = tag
-                # Indented as the tag was, a box stays inside the list item it is written in.
-                indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
-                lines[i:stop] = [indent + self._component(comp)] + [""] * (stop - i - 1)
+                stop, comp, prefix = tag
+                lines[i:stop] = [prefix + self._component(comp)] + [""] * (stop - i - 1)
                 i = stop
                 continue
             i += 1
-        if not any("{" in lines[j] for j in range(start, end)):
+        if not any(
+            "{" in lines[j] or (self.out.mdx and ("<>" in lines[j] or "</>" in lines[j])) for j in range(start, end)
+        ):
             return
         text = "\n".join(lines[start:end])
         lines[start:end] = _TAG_OR_CODE.sub(lambda mt: self._replace(mt, text), text).split("\n")
@@ -324,6 +348,10 @@ class _Tags:
         if m.group("jsx"):
             self.dropped += 1
             return "\n" * m.group("jsx").count("\n")
+        if m.group("string") or m.group("fragment"):
+            if not self.out.mdx:
+                return m.group(0)
+            return escape(m.group("said") or "")  # a string is text, never Markdown
         tag = m.group("tag")
         keep_lines = "\n" * tag.count("\n")
         alone = _alone_on_line(text, m.start(), m.end())
@@ -383,6 +411,21 @@ class _Tags:
     def _component(self, comp: _mdx.Component) -> str:
         """An MDX component's line: a box opened or closed, else blank (its content stays)."""
         name = "jsx:" + comp.name  # never the name of a shortcode's box
+        if comp.inline is not None and comp.title:
+            # One line: its title leads its text as a definition list's term does.
+            return f"**{escape(comp.title)}** — {comp.inline}"
+        if comp.href and comp.title:
+            link = f"[{escape(comp.title)}](<{comp.href}>)"
+            return f"{link} — {escape(comp.description)}" if comp.description else link
+        if comp.items:
+            self.tab_sets.append((comp.name, list(reversed(comp.items))))
+        elif self.tab_sets and comp.name == self.tab_sets[-1][0] and comp.closing:
+            self.tab_sets.pop()
+        elif self.tab_sets and comp.kind is None and not comp.closing and _is_tab_of(comp.name, self.tab_sets[-1][0]):
+            labels = self.tab_sets[-1][1]
+            label = labels.pop() if labels else None
+            if label:  # a tab takes the label its set gives it in that place, as the set shows it
+                comp = _mdx.Component(comp.name, False, "tab", label)
         if comp.closing:
             return self._box(name, "", True)
         if comp.kind is None:
@@ -423,6 +466,11 @@ class _Tags:
         self.open_by_name.setdefault(box.name, []).append(len(self.open_boxes))
         self.open_boxes.append(len(self.boxes) - 1)
         return f"{_PLACEHOLDER}{len(self.boxes) - 1}{_PLACEHOLDER}"
+
+
+def _is_tab_of(name: str, tab_set: str) -> bool:
+    """Whether component `name` is a tab of set `tab_set`: Nextra's <Tabs.Tab> (or <Tab>)."""
+    return name in (tab_set + ".tab", "tab", tab_set.removesuffix("s"))
 
 
 # Stands for a box's opening line until its closing tag shows it really is a box.

@@ -48,6 +48,7 @@ destination up to markdown-it's 32-bracket limit), nested `[`/`]` ~86 (4 s per 8
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import html
 import logging
 import re
@@ -198,6 +199,8 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         raise KnowledgeError(wording.MARKDOWN_NO_TEXT)
     if too_deep:
         prepared.notes.append(wording.NOTE_MARKDOWN_TOO_DEEP)
+    if prepared.description:
+        root = _lead_with(root, prepared.description)
     log.debug("%s: read %d top-level sections", path, len(root.children))
     return DocTree(title=title, root=root, source=prepared.source, notes=tuple(prepared.notes))
 
@@ -929,6 +932,20 @@ def _add(blocks: list[Block], block: Block) -> None:
         blocks.append(block)
 
 
+def _lead_with(root: Section, description: str) -> Section:
+    """The page's front-matter description leads what comes before its first heading (or is
+    all of it), as sites show it under the title; it adds nothing when the first paragraph
+    already says it (authors often copy one into the other). It only leads: a page of
+    front matter alone still has no text."""
+    first = next((b for b in root.blocks if isinstance(b, Paragraph)), None)
+    if (
+        first is not None
+        and " ".join(description.split()).casefold() in " ".join(to_plain(first.md).split()).casefold()
+    ):
+        return root
+    return dataclasses.replace(root, blocks=(Paragraph(escape(description)), *root.blocks))
+
+
 def _same_text(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
@@ -969,7 +986,7 @@ def _summary(html_text: str) -> Paragraph | None:
 
 
 def _paragraph(inline: Token) -> Paragraph | None:
-    md = _inline(inline.children or [])
+    md = _inline(_without_box_markers(inline.children or []))
     if not md:
         return None  # only images, HTML or removed shortcodes
     raw = " ".join(inline.content.split())
@@ -978,8 +995,38 @@ def _paragraph(inline: Token) -> Paragraph | None:
     return Paragraph(md)
 
 
-_FENCE_TITLE = re.compile(r"""\btitle=(?:"([^"]{1,200})"|'([^']{1,200})'|(\S{1,200}))""")
-_FENCE_META = re.compile(r"""\{[^}]{0,200}\}|[\w-]+=(?:"[^"]*"|'[^']*'|\S*)""")
+def _without_box_markers(children: list[Token]) -> list[Token]:
+    """A paragraph's inline tokens without lines that are a container's closing marker: one
+    outside its container is text (a box opened in a list item or a quote and closed after it
+    ended, "- <Note>" … "</Note>" at the margin), lazily continuing the paragraph above."""
+    if not any(t.type == "text" and len(t.content) >= 4 and not t.content.strip(": ") for t in children):
+        return children
+    out: list[Token] = []
+    for k, t in enumerate(children):
+        breaks = (
+            k == 0 or children[k - 1].type == "softbreak",
+            k + 1 == len(children) or children[k + 1].type == "softbreak",
+        )
+        if t.type == "text" and len(t.content.strip()) >= 4 and not t.content.strip(": ") and all(breaks):
+            if out and out[-1].type == "softbreak":
+                out.pop()
+            continue
+        out.append(t)
+    return out
+
+
+# A fence's title: `title=` (Docusaurus, Expressive Code, rehype-pretty-code) or Nextra's
+# `filename=`.
+_FENCE_TITLE = re.compile(r"""\b(?:title|filename)=(?:"([^"]{1,200})"|'([^']{1,200})'|(\S{1,200}))""")
+# What else a fence's meta may hold besides MDX's title words: line ranges ({1,3}), options
+# (key=value), text and word markers ('text' / "text" / /word/ in Expressive Code and
+# rehype-pretty-code, Starlight's and Nextra's highlighters) and the flags those, Docusaurus
+# and Mintlify document.
+_FENCE_META = re.compile(
+    r"""\{[^}]{0,200}\}|[\w-]+=(?:"[^"]*"|'[^']*'|\{[^}]{0,200}\}|\S*)|"[^"]*"|'[^']*'"""
+    r"|(?<!\S)/[^/\s]{1,200}/[\d,-]*(?!\S)"
+    r"|(?<!\S)(?:showLineNumbers|copy|npm2yarn|twoslash|wrap|lines|expandable)(?!\S)"
+)
 
 
 def _code(tok: Token, mdx: bool = False) -> Block | None:
@@ -1069,6 +1116,11 @@ def _links(tokens: Sequence[Token], start: int, end: int, out: list[tuple[str, s
                 text.append(" ")
 
 
+# rehype-pretty-code's (Nextra's) language for inline code, "`search: false{:js}`", or the
+# token colour it takes ("{:.string}"); shown highlighted, never as written.
+_INLINE_CODE_LANG = re.compile(r"(?<=\S)\{:\.?[\w+#-]{1,30}\}$")
+
+
 def _inline(children: Sequence[Token]) -> str:
     """Inline tokens as safe Markdown (see model.py): text escaped, emphasis and code kept,
     link text without its target, images and HTML dropped."""
@@ -1078,7 +1130,7 @@ def _inline(children: Sequence[Token]) -> str:
         if t == "text":
             out.append(escape(_DECORATION.sub("", tok.content)))
         elif t == "code_inline":
-            out.append(code_span(tok.content))
+            out.append(code_span(_INLINE_CODE_LANG.sub("", tok.content)))
         elif t == "softbreak":
             out.append(" ")
         elif t == "hardbreak":
