@@ -1,6 +1,7 @@
-"""Query analysis: a question's content words mapped to index terms, with the typo policy
-(a closest vocabulary term within the typo distance, swapped letters in short words, mistyped
-filler words dropped)."""
+"""Query analysis: what of a question is searched (a pasted link's page words, an error
+report without its stack frames, an unknown camel-case identifier as its words), and its
+content words mapped to index terms, with the typo policy (a closest vocabulary term within
+the typo distance, swapped letters in short words, mistyped filler words dropped)."""
 
 from __future__ import annotations
 
