@@ -894,3 +894,32 @@ def test_an_object_description_before_any_heading_does_not_name_the_page(tag_rul
         '<dt id="pkg.run">run()</dt><dd><p>Runs.</p></dd></dl></div></body></html>'
     )
     assert tree.title == "Reference" and tree.root.children[0].heading == "pkg.run"
+
+
+def test_a_doxygen_source_listing_is_one_code_block_without_line_numbers(tag_rule):
+    lines = "".join(
+        f'<div class="line"><a name="l{n:05}"></a><span class="lineno">{n:5}</span>&#160;{code}</div>\n'
+        for n, code in enumerate(
+            [
+                '<span class="keyword">class</span> <a class="code" href="c.html">Cell</a>',
+                "{",
+                "  <b>int</b> a_;",
+                "};",
+            ],
+            start=1,
+        )
+    )
+    tooltip = (
+        '<div class="ttc" id="aCell"><div class="ttname"><a href="c.html">lib::Cell</a></div>'
+        '<div class="ttdoc">cell object</div><div class="ttdef"><b>Definition:</b> cell.h:1</div></div>'
+    )
+    tree = read(f'<html><body><main><div class="fragment">{lines}</div><!-- fragment -->{tooltip}</main></body></html>')
+    assert tree.root.blocks == (Code(text="class Cell\n{\n  int a_;\n};"),)
+
+
+def test_a_reveal_js_fragment_is_not_code(tag_rule):
+    tree = read(
+        '<html><body><main><h1>Talk</h1><p class="fragment">Appears on click.</p>'
+        '<div class="fragment"><p>Also later.</p></div></main></body></html>'
+    )
+    assert paragraphs(tree.root.children[0]) == ["Appears on click.", "Also later."]

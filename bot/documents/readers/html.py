@@ -5,9 +5,9 @@ The stdlib parser builds a small element tree (with the implied end tags browser
 `role="main"`), else Sphinx's div.body, else the longest `<article>`, else `<body>`, always
 without page furniture (nav, header, footer, aside, forms, scripts, ...); only a page that
 marks none of these is also filtered by trafilatura's boilerplate scoring. Headings h1-h6
-open sections (their `id` is the anchor), and p/div text, lists, `<pre>` code, tables, block
-quotes and admonition boxes become blocks. Inline: strong/b bold, em/i italic, code a code
-span, the rest text.
+open sections (their `id` is the anchor), and p/div text, lists, `<pre>` code (and Doxygen's
+div.fragment of div.line), tables, block quotes and admonition boxes become blocks. Inline:
+strong/b bold, em/i italic, code a code span, the rest text.
 Text nested more than _MAX_DEPTH elements deep is left out with a note, as Markdown does;
 a page with nothing readable above that depth is refused.
 """
@@ -252,6 +252,9 @@ def _dropped(node: _Node) -> bool:
         or role in _DROP_ROLES
         # Sphinx's "¶" permalink after a heading, a dt term or a code caption: a mark, no text.
         or (node.tag == "a" and "headerlink" in node.classes())
+        # Doxygen's tooltips (div.ttc, display: none in doxygen.css): each repeats the
+        # declaration and brief of a name used in a source listing.
+        or (node.tag == "div" and "ttc" in node.classes())
     ):
         return True
     if _furniture_names(node.attrs.get("class", "")):
@@ -432,6 +435,10 @@ class _Content:
             code = _raw_text(node).removeprefix("\n").rstrip()
             if code.strip():
                 out.append((node.line, Code(text=_dedent(code), lang=_code_lang(node))))
+        elif _is_fragment(node):
+            code = _fragment_code(node)
+            if code.strip():
+                out.append((node.line, Code(text=_dedent(code), lang=None)))
         elif tag in ("ul", "ol"):
             self.list_block(node, out)
         elif tag == "dl" and not nested and _is_object(node):
@@ -690,6 +697,37 @@ def _object_name(dt: _Node, sig: str) -> str:
     parts = [n for n in dt.elements() if not {"sig-prename", "sig-name"}.isdisjoint(n.classes())]
     name = fold_spaces("".join(_raw_text(n) for n in parts)).strip()
     return name or inline.to_plain(sig)
+
+
+def _is_fragment(node: _Node) -> bool:
+    """Doxygen's code block: `<div class="fragment">` holding one `<div class="line">` per
+    line (a source listing, an example), not a `<pre>`."""
+    return node.tag == "div" and "fragment" in node.classes() and any(_is_code_line(n) for n in node.elements())
+
+
+def _is_code_line(node: _Node) -> bool:
+    return node.tag == "div" and "line" in node.classes()
+
+
+def _fragment_code(fragment: _Node) -> str:
+    """A Doxygen fragment's lines, without the line numbers of a source listing
+    (`<span class="lineno">`, and the no-break space Doxygen 1.8 puts after one); lines in
+    code-folding wrappers (div.foldopen, Doxygen 1.9.7) are lines too."""
+    lines: list[str] = []
+    stack = [c for c in reversed(fragment.children) if isinstance(c, _Node)]
+    while stack:  # document order, without recursion: a listing is thousands of lines
+        node = stack.pop()
+        if _is_code_line(node):
+            numbered = any("lineno" in c.classes() for c in node.children if isinstance(c, _Node))
+            text = "".join(
+                c.data if isinstance(c, _Text) else "\n" if c.tag == "br" else _raw_text(c)
+                for c in node.children
+                if isinstance(c, _Text) or not ("lineno" in c.classes() or _dropped(c))
+            )
+            lines.append(text.removeprefix("\xa0") if numbered else text)
+        elif not _dropped(node):
+            stack.extend(c for c in reversed(node.children) if isinstance(c, _Node))
+    return "\n".join(line.rstrip() for line in lines).strip("\n")
 
 
 def _is_section(node: _Node) -> bool:
