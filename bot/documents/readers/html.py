@@ -2,12 +2,13 @@
 
 The stdlib parser builds a small element tree (with the implied end tags browsers add for
 `<p>`, `<li>`, table cells); from it only the main content is read: `<main>` (or
-`role="main"`), else Sphinx's div.body, else the longest `<article>`, else `<body>`, always
-without page furniture (nav, header, footer, aside, forms, scripts, ...); only a page that
-marks none of these is also filtered by trafilatura's boilerplate scoring. Headings h1-h6
-open sections (their `id` is the anchor), and p/div text, lists, `<pre>` code (and Doxygen's
-div.fragment of div.line), tables, block quotes and admonition boxes become blocks. Inline:
-strong/b bold, em/i italic, code a code span, the rest text.
+`role="main"`), else Sphinx's div.body, else Doxygen's div.contents, else the longest
+`<article>`, else `<body>`, always without page furniture (nav, header, footer, aside,
+forms, scripts, ...); only a page that marks none of these is also filtered by
+trafilatura's boilerplate scoring. Headings h1-h6 open sections (their `id` is the anchor),
+and p/div text, lists, `<pre>` code (and Doxygen's div.fragment of div.line), tables, block
+quotes and admonition boxes become blocks. Inline: strong/b bold, em/i italic, code a code
+span, the rest text.
 Text nested more than _MAX_DEPTH elements deep is left out with a note, as Markdown does;
 a page with nothing readable above that depth is refused.
 """
@@ -299,9 +300,8 @@ def _docs_generator(markup: str, doc: _Node) -> bool:
     """Whether a documentation generator made the page (its <meta name="generator"> in the
     head, which the tree leaves out, or Sphinx's div.document): such a page's marked main
     content is the docs, whole."""
-    for tag in _META_GENERATOR.finditer(markup, 0, min(len(markup), _HEAD_CHARS)):
-        if _DOCS_GENERATOR.search(tag.group(0)):
-            return True
+    if any(_DOCS_GENERATOR.search(tag) for tag in _generator_tags(markup)):
+        return True
     return any(n.tag == "div" and "document" in n.classes() for n in doc.elements())
 
 
@@ -322,15 +322,26 @@ def _find(node: _Node, tag: str) -> _Node | None:
     return next((n for n in node.elements() if n.tag == tag), None)
 
 
-def _main_content(doc: _Node) -> _Node:
+def _generator_tags(markup: str) -> list[str]:
+    """The page's `<meta name="generator">` tags, as written (the tree leaves out the head)."""
+    return [m.group(0) for m in _META_GENERATOR.finditer(markup, 0, min(len(markup), _HEAD_CHARS))]
+
+
+def _main_content(doc: _Node, markup: str) -> _Node:
     """`<main>` or role=main, else Sphinx's div.body (inside div.document, beside its
-    sidebar), else the longest top-level `<article>`, else `<body>`."""
+    sidebar), else Doxygen's div.contents (after its project banner, menus, breadcrumbs and
+    div.header, whose title the page's <title> repeats), else the longest top-level
+    `<article>`, else `<body>`."""
     for n in doc.elements():
         if n.tag == "main" or n.attrs.get("role", "").lower() == "main":
             return n
     for n in doc.elements():
         if n.tag == "div" and "body" in n.classes() and _inside_class(n, "document"):
             return n
+    if any("doxygen" in tag.lower() for tag in _generator_tags(markup)):
+        for n in doc.elements():
+            if n.tag == "div" and "contents" in n.classes():
+                return n
     articles = [n for n in doc.elements() if n.tag == "article" and not _inside(n, "article")]
     if articles:
         return max(articles, key=lambda a: len(fold_spaces(_raw_text(a))))
@@ -903,7 +914,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         title_node = _find(doc, "title")
         page_title = fold_spaces(_raw_text(title_node, drop=False)) if title_node is not None else ""
         source = _canonical(doc)
-        content = _main_content(doc)
+        content = _main_content(doc, markup)
         # The page marks its main content: what the tag rule leaves of it is the content.
         marked = content.tag not in ("body", "#document")
         docs = marked and _docs_generator(markup, doc)  # asked only where it decides something
