@@ -971,3 +971,17 @@ def test_a_docs_theme_without_a_generator_tag_is_known_by_its_footer_credit(monk
     body = '<h1>Themes</h1><p>Page variables.</p><p>The documentation <a href="api.html"><code>File</code></a> it is from.</p>'
     text = all_text(read(f'<html><body><div class="col-md-9" role="main">{body}</div>{footer}</body></html>'))
     assert ("it is from" in text) is whole
+
+
+def test_sphinx_viewcode_links_are_not_part_of_a_signature(tag_rule):
+    tree = read(
+        '<div class="document"><div class="body"><h1>API</h1><dl class="py function"><dt class="sig sig-object py"'
+        ' id="requests.request"><span class="sig-name descname"><span class="pre">request</span></span>'
+        '<span class="sig-paren">(</span><em class="sig-param">method</em><span class="sig-paren">)</span>'
+        '<a class="reference internal" href="_modules/requests/api.html#request"><span class="viewcode-link">'
+        '<span class="pre">[source]</span></span></a><a class="headerlink" href="#requests.request">¶</a></dt>'
+        "<dd><p>Sends it.</p></dd></dl></div></div>"
+    )
+    entry = tree.root.children[0].children[0]
+    assert entry.blocks == (Paragraph(r"**request\(*method*\)**"), Paragraph("Sends it."))
+    assert all("_modules" not in href for href, _ in entry.links)

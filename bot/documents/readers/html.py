@@ -68,6 +68,7 @@ _FURNITURE = _words(
     "subscribe sidebar breadcrumb breadcrumbs advert advertisement ad ads promo "
     "footer menu navbar navigation masthead colophon widget skip meta toc toctree"
 )  # toctree: Sphinx's list of the pages below, navigation (the RST reader drops it too)
+_VIEWCODE_LINKS = frozenset({"viewcode-link", "viewcode-back"})
 _NAME_PARTS = re.compile(r"[\s_-]+")
 # Elements whose id a documentation generator makes from their content (Sphinx: a section's
 # from its heading, a dt's from the API name it documents): "cookies", "set-cookie-options",
@@ -261,6 +262,9 @@ def _dropped(node: _Node) -> bool:
         or role in _DROP_ROLES
         # Sphinx's "¶" permalink after a heading, a dt term or a code caption: a mark, no text.
         or (node.tag == "a" and "headerlink" in node.classes())
+        # sphinx.ext.viewcode's "[source]" after a signature and "[docs]" back from the source
+        # page: links between the two pages, not words of either.
+        or (node.tag in ("a", "span") and not _VIEWCODE_LINKS.isdisjoint(node.classes()))
         # Doxygen's tooltips (div.ttc, display: none in doxygen.css): each repeats the
         # declaration and brief of a name used in a source listing.
         or (node.tag == "div" and "ttc" in node.classes())
