@@ -985,3 +985,18 @@ def test_sphinx_viewcode_links_are_not_part_of_a_signature(tag_rule):
     entry = tree.root.children[0].children[0]
     assert entry.blocks == (Paragraph(r"**request\(*method*\)**"), Paragraph("Sends it."))
     assert all("_modules" not in href for href, _ in entry.links)
+
+
+def test_code_blocks_side_by_side_in_a_table_keep_their_lines(tag_rule):
+    """A Markdown table cannot hold a code block: a table whose cells do (HTML written into
+    an MkDocs page to show two files side by side) is layout, read as its blocks."""
+    pre = '<div class="highlight"><pre><span></span><code>{}\n</code></pre></div>'
+    tree = read(
+        "<html><body><main><h1>Setup</h1><p>Use this:</p><table><tr><td>"
+        + pre.format("plugins:\n  - search")
+        + "</td><td>"
+        + pre.format("theme:\n  name: material")
+        + "</td></tr></table></main></body></html>"
+    )
+    blocks = tree.root.children[0].blocks
+    assert blocks[1:] == (Code(text="plugins:\n  - search"), Code(text="theme:\n  name: material"))

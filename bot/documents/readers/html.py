@@ -582,8 +582,11 @@ class _Content:
                 head = _inside(tr, "thead") or all(c.tag == "th" for c in cells)
                 rows.append((head, cells))
         width = max((len(cells) for _, cells in rows), default=0)
-        layout = width < 2 or any(_find(c, "table") for _, cells in rows for c in cells)
-        if layout:  # a table used for layout: read what is in it
+        # A table used for layout: read what is in it. A cell holding a table or a code
+        # block is one (MkDocs pages put code side by side in one: "create this file" |
+        # "to get this"); as a cell, the code would be folded into one line.
+        layout = width < 2 or any(_find(c, "table") or _find(c, "pre") for _, cells in rows for c in cells)
+        if layout:
             self.walk(node, out, nested)
             return
         if too_uneven([len(cells) for _, cells in rows]):  # 75 kB of such rows padded took 420 MB
