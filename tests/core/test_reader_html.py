@@ -1000,3 +1000,45 @@ def test_code_blocks_side_by_side_in_a_table_keep_their_lines(tag_rule):
     )
     blocks = tree.root.children[0].blocks
     assert blocks[1:] == (Code(text="plugins:\n  - search"), Code(text="theme:\n  name: material"))
+
+
+def test_a_doxygen_member_summary_is_a_list_per_group(tag_rule):
+    def member(ident: str, left: str, right: str, brief: str = "", inherit: str = "") -> str:
+        row = f'<tr class="memitem:{ident}{inherit}"><td class="memItemLeft">{left}&#160;</td><td class="memItemRight">{right}</td></tr>'
+        if brief:
+            row += f'<tr class="memdesc:{ident}{inherit}"><td class="mdescLeft">&#160;</td><td class="mdescRight">{brief}<br /></td></tr>'
+        return row + f'<tr class="separator:{ident}{inherit}"><td class="memSeparator" colspan="2">&#160;</td></tr>'
+
+    table = (
+        '<table class="memberdecls"><tr class="heading"><td colspan="2"><h2 class="groupheader">'
+        '<a name="pub-methods"></a>Public Member Functions</h2></td></tr>'
+        + member(
+            "a1",
+            "void",
+            '<a class="el" href="c.html#a1">init</a> (const Cell &amp;c)',
+            'initialiser <a href="c.html#a1">More...</a>',
+        )
+        + '<tr class="memitem:a2"><td class="memTemplParams" colspan="2">template&lt;class T &gt; </td></tr>'
+        + member("a2", "T", "<b>get</b> () const", "get the value")
+        + '<tr class="inherit_header pub_methods_base"><td colspan="2">Public Member Functions inherited from Base</td></tr>'
+        + member("a3", "bool", "is_null () const", "test", inherit=" inherit pub_methods_base")
+        + '<tr class="heading"><td colspan="2"><h2 class="groupheader">Protected Attributes</h2></td></tr>'
+        + member("a4", "int", "size_")
+        + "</table>"
+    )
+    tree = read(f"<html><body><main>{table}</main></body></html>")
+    methods, attributes = tree.root.children
+    assert (methods.heading, methods.anchor, attributes.heading) == (
+        "Public Member Functions",
+        "pub-methods",
+        "Protected Attributes",
+    )
+    assert methods.blocks == (
+        ListBlock(
+            items=(
+                (Paragraph(r"**void init \(const Cell &c\)** — initialiser"),),
+                (Paragraph(r"**template\<class T \> T get \(\) const** — get the value"),),
+            )
+        ),
+    )
+    assert attributes.blocks == (ListBlock(items=((Paragraph("**int size\\_**"),),)),)

@@ -480,6 +480,8 @@ class _Content:
             self.object_entry(node, out)
         elif tag == "dl":
             self.definition_list(node, out)
+        elif tag == "table" and "memberdecls" in node.classes():
+            self.member_summary(node, out, nested)
         elif tag == "table":
             self.table(node, out, nested)
         elif tag == "blockquote":
@@ -601,6 +603,54 @@ class _Content:
         body = tuple(_pad(tuple(self.cell(c) for c in cells), width) for _, cells in rows)
         if header or body:
             out.append((node.line, Table(header=header, rows=body)))
+
+    def member_summary(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
+        """Doxygen's member summary (table.memberdecls): each group's heading (an h2 in a
+        tr.heading) over a list of its members, "**declaration** — brief" as definition
+        lists read; as a table it was one fenced grid of a class's 80 members, without the
+        group names. A brief's "More..." link to the member's own documentation is left out.
+        Inherited members (tr.inherit: display: none until their tr.inherit_header is
+        clicked) are the base class's, documented on its page: left out with their header."""
+        items: list[tuple[Block, ...]] = []
+        term, brief, template = "", "", ""
+
+        def end_item() -> None:
+            nonlocal term, brief
+            item = term_item(term, [Paragraph(md=brief)] if brief else [])
+            if item:
+                items.append(item)
+            term = brief = ""
+
+        def end_list(line: int) -> None:
+            end_item()
+            if items:
+                out.append((line, ListBlock(items=tuple(items))))
+                items.clear()
+
+        for tr in (n for n in node.elements() if n.tag == "tr" and _nearest(n, "table") is node):
+            classes = tr.classes()
+            kind, _, member = (classes[0] if classes else "").partition(":")
+            cells = [c for c in tr.children if isinstance(c, _Node) and c.tag in ("td", "th")]
+            if "inherit" in classes or kind == "inherit_header":
+                continue
+            if kind == "heading":
+                end_list(tr.line)
+                for h in (n for n in tr.elements() if n.tag in _HEADINGS):
+                    self.block(h, out, nested)
+            elif kind == "memitem" and any("memTemplParams" in c.classes() for c in cells):
+                template = " ".join(self._cells_md(cells))  # "template<class T>", then its member
+            elif kind == "memitem":
+                end_item()
+                term, template = " ".join([template, *self._cells_md(cells)]).strip(), ""
+            elif kind == "memdesc" and term:
+                texts = (self.inline_md(_without_links_to(c.children, member)) for c in cells)
+                brief = " ".join(t for t in texts if t)
+        end_list(node.line)
+
+    def _cells_md(self, cells: list[_Node]) -> list[str]:
+        """The cells' text as inline Markdown without bold, for a term (bold already)."""
+        texts = (fold_spaces(self._inline(c.children, bold=True, italic=False)) for c in cells)
+        return [t for t in texts if t]
 
     def cell(self, node: _Node) -> str:
         return self.inline_md(node.children)
@@ -735,6 +785,16 @@ def _object_name(dt: _Node, sig: str) -> str:
     parts = [n for n in dt.elements() if not {"sig-prename", "sig-name"}.isdisjoint(n.classes())]
     name = fold_spaces("".join(_raw_text(n) for n in parts)).strip()
     return name or inline.to_plain(sig)
+
+
+def _without_links_to(nodes: list[_Node | _Text], anchor: str) -> list[_Node | _Text]:
+    """`nodes` without the links to `#anchor` (Doxygen's "More..." after a brief)."""
+    if not anchor:
+        return nodes
+    target = f"#{anchor}"
+    return [
+        n for n in nodes if not (isinstance(n, _Node) and n.tag == "a" and n.attrs.get("href", "").endswith(target))
+    ]
 
 
 def _is_fragment(node: _Node) -> bool:
