@@ -1042,3 +1042,25 @@ def test_a_doxygen_member_summary_is_a_list_per_group(tag_rule):
         ),
     )
     assert attributes.blocks == (ListBlock(items=((Paragraph("**int size\\_**"),),)),)
+
+
+def test_docutils_contents_backlinks_stay_headings_and_the_local_toc_goes(tag_rule):
+    """A `.. contents::` directive (docutils < 0.18) writes the page's table of contents as
+    div.contents.topic, and links every section title back to its entry (a.toc-backref):
+    the titles were read as furniture ("toc"), so every section after it lost its heading."""
+    toc = (
+        '<div class="contents local topic" id="contents"><ul class="simple"><li><p>'
+        '<a class="reference internal" href="#installation" id="id2">Installation</a></p></li></ul></div>'
+    )
+    section = (
+        '<section id="installation"><h2><a class="toc-backref" href="#id2">Installation</a>'
+        '<a class="headerlink" href="#installation">¶</a></h2><p>Install it with pip.</p></section>'
+    )
+    tree = read(
+        f'<div class="document" role="main"><section id="panels"><h1>Panels</h1><p>Grids.</p>{toc}{section}</section></div>'
+    )
+    (panels,) = tree.root.children
+    assert paragraphs(panels) == ["Grids."]  # no "Installation" entry of the toc
+    assert [(c.heading, c.anchor, paragraphs(c)) for c in panels.children] == [
+        ("Installation", "installation", ["Install it with pip."])
+    ]

@@ -68,6 +68,7 @@ _FURNITURE = _words(
     "subscribe sidebar breadcrumb breadcrumbs advert advertisement ad ads promo "
     "footer menu navbar navigation masthead colophon widget skip meta toc toctree"
 )  # toctree: Sphinx's list of the pages below, navigation (the RST reader drops it too)
+_LOCAL_TOC = frozenset({"contents", "topic"})
 _VIEWCODE_LINKS = frozenset({"viewcode-link", "viewcode-back"})
 _NAME_PARTS = re.compile(r"[\s_-]+")
 # Elements whose id a documentation generator makes from their content (Sphinx: a section's
@@ -268,9 +269,14 @@ def _dropped(node: _Node) -> bool:
         # Doxygen's tooltips (div.ttc, display: none in doxygen.css): each repeats the
         # declaration and brief of a name used in a source listing.
         or (node.tag == "div" and "ttc" in node.classes())
+        # docutils' `contents` directive before 0.18 (later a <nav>): the page's own table of
+        # contents, links to the headings that follow.
+        or (node.tag == "div" and _LOCAL_TOC <= set(node.classes()))
     ):
         return True
-    if _furniture_names(node.attrs.get("class", "")):
+    # docutils links each section title back to its entry in that table of contents
+    # (`<h2><a class="toc-backref">Installation</a></h2>`): the link is the title, not a toc.
+    if _furniture_names(node.attrs.get("class", "")) and not (node.tag == "a" and "toc-backref" in node.classes()):
         return True
     # An id is asked about only when it names furniture: _content_id may look into the element.
     return _furniture_names(node.attrs.get("id", "")) and not _content_id(node)
