@@ -1064,3 +1064,26 @@ def test_docutils_contents_backlinks_stay_headings_and_the_local_toc_goes(tag_ru
     assert [(c.heading, c.anchor, paragraphs(c)) for c in panels.children] == [
         ("Installation", "installation", ["Install it with pip."])
     ]
+
+
+def test_notebook_cell_prompts_are_left_out_and_other_prompts_kept(tag_rule):
+    """nbsphinx writes each cell's execution count as code beside it (div.prompt holding a
+    <pre>[6]:</pre>), nbconvert as "In [6]:": every cell's code was led by a one-line code
+    block "[6]:". A div.prompt with words in it is content."""
+    cell = (
+        '<div class="nbinput docutils container"><div class="prompt highlight-none notranslate">'
+        '<div class="highlight"><pre><span></span>[6]:\n</pre></div></div><div class="input_area highlight-ipython3">'
+        '<div class="highlight"><pre><span></span>print(1)\n</pre></div></div></div>'
+        '<div class="nboutput nblast docutils container"><div class="prompt empty docutils container"></div>'
+        '<div class="output_area docutils container"><div class="highlight"><pre>1\n</pre></div></div></div>'
+        '<div class="jp-Cell"><div class="jp-InputPrompt jp-InputArea-prompt">In&nbsp;[7]:</div><pre>x = 2</pre></div>'
+        '<div class="prompt">Write a haiku about the sea.</div>'
+    )
+    tree = read(f'<div class="document"><div class="body" role="main"><h1>Cells</h1>{cell}</div></div>')
+    blocks = tree.root.children[0].blocks
+    assert blocks == (
+        Code(text="print(1)", lang="ipython3"),
+        Code(text="1"),
+        Code(text="x = 2"),
+        Paragraph("Write a haiku about the sea."),
+    )

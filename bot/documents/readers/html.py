@@ -68,6 +68,8 @@ _FURNITURE = _words(
     "subscribe sidebar breadcrumb breadcrumbs advert advertisement ad ads promo "
     "footer menu navbar navigation masthead colophon widget skip meta toc toctree"
 )  # toctree: Sphinx's list of the pages below, navigation (the RST reader drops it too)
+_PROMPT_CLASSES = _words("prompt input_prompt output_prompt jp-InputPrompt jp-OutputPrompt")
+_PROMPT_TEXT = re.compile(r"(?:(?:In|Out)\s?)?(?:\[[0-9 *]{0,12}\]:?)?")
 _LOCAL_TOC = frozenset({"contents", "topic"})
 _VIEWCODE_LINKS = frozenset({"viewcode-link", "viewcode-back"})
 _NAME_PARTS = re.compile(r"[\s_-]+")
@@ -272,6 +274,7 @@ def _dropped(node: _Node) -> bool:
         # docutils' `contents` directive before 0.18 (later a <nav>): the page's own table of
         # contents, links to the headings that follow.
         or (node.tag == "div" and _LOCAL_TOC <= set(node.classes()))
+        or _cell_prompt(node)
     ):
         return True
     # docutils links each section title back to its entry in that table of contents
@@ -280,6 +283,15 @@ def _dropped(node: _Node) -> bool:
         return True
     # An id is asked about only when it names furniture: _content_id may look into the element.
     return _furniture_names(node.attrs.get("id", "")) and not _content_id(node)
+
+
+def _cell_prompt(node: _Node) -> bool:
+    """A notebook cell's prompt beside its code or output: nbsphinx's div.prompt holding
+    "[6]:" (or nothing), nbconvert's "In [6]:" (div.input_prompt, div.jp-InputPrompt). A
+    counter of the run that made the page, no text (as the notebook reader leaves it out)."""
+    if node.tag != "div" or _PROMPT_CLASSES.isdisjoint(node.classes()):
+        return False
+    return _PROMPT_TEXT.fullmatch(fold_spaces(_raw_text(node, drop=False))[:50]) is not None
 
 
 def _furniture_names(names: str) -> bool:
