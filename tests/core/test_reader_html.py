@@ -1087,3 +1087,16 @@ def test_notebook_cell_prompts_are_left_out_and_other_prompts_kept(tag_rule):
         Code(text="x = 2"),
         Paragraph("Write a haiku about the sea."),
     )
+
+
+@pytest.mark.parametrize("generator", ["rustdoc", "javadoc/ClassWriterImpl", "pdoc 14.5.0", "Docutils 0.20.1"])
+def test_api_doc_generators_mark_docs_pages_that_scoring_leaves_whole(monkeypatch, generator):
+    """rustdoc's <main> was trafilatura-scored: it dropped trait methods' one-line docs
+    ("Returns a copy of the value.") from syn's pages, with their headings."""
+    monkeypatch.setattr(html_reader, "main_text", lambda markup, path: MainText("Conditionless loop."))
+    page = (
+        f'<html><head><meta name="generator" content="{generator}"></head><body><main><h1>Struct ExprLoop</h1>'
+        "<p>Conditionless loop.</p><h4>fn clone(&amp;self) -&gt; Self</h4><p>Returns a copy of the value.</p>"
+        "</main></body></html>"
+    )
+    assert "Returns a copy" in all_text(read(page))

@@ -82,8 +82,12 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 # A documentation generator's page: its main content is trusted whole (see read()).
 _META_GENERATOR = re.compile(r"<meta\s[^>]{0,300}?generator[^>]{0,300}>", re.I)
 _HEAD_CHARS = 50_000  # where a page's <meta> tags are looked for
+# rustdoc writes content="rustdoc", javadoc "javadoc/ClassWriterImpl", pdoc "pdoc 14.5.0",
+# docutils' own writers "Docutils 0.20.1: https://docutils.sourceforge.io/".
 _DOCS_GENERATOR = re.compile(
-    r"sphinx|mkdocs|docusaurus|vitepress|vuepress|docfx|pkgdown|doxygen|jupyter.?book|gitbook|mdbook|antora", re.I
+    r"sphinx|mkdocs|docusaurus|vitepress|vuepress|docfx|pkgdown|doxygen|jupyter.?book|gitbook|mdbook|antora"
+    r"|rustdoc|javadoc|pdoc|docutils",
+    re.I,
 )
 # A footer's credit to the generator, for themes that write no generator tag (MkDocs' own
 # "Documentation built with MkDocs.", Read the Docs' "Built with Sphinx using a theme ...",
