@@ -1100,3 +1100,17 @@ def test_api_doc_generators_mark_docs_pages_that_scoring_leaves_whole(monkeypatc
         "</main></body></html>"
     )
     assert "Returns a copy" in all_text(read(page))
+
+
+def test_a_docs_generators_page_is_not_cut_at_a_read_more_link(tag_rule):
+    """rustdoc ends each trait method's doc with a "Read more" link to the trait's docs: on a
+    docs page that is a link, not the start of page junk; a scraped page is still cut."""
+    methods = "".join(
+        f"<h4>fn m{i}(&amp;self)</h4><p>Does step {i} of the work. <a href='t.html#m{i}'>Read more</a></p>"
+        for i in range(4)
+    )
+    page = f"<main><h1>Trait impls</h1><p>{'Intro words. ' * 20}</p>{methods}</main>"
+    docs = read(f'<html><head><meta name="generator" content="rustdoc"></head><body>{page}</body></html>')
+    assert "Does step 3" in all_text(docs) and docs.notes == ()
+    scraped = read(f"<html><body>{page}</body></html>")
+    assert "Does step 3" not in all_text(scraped) and scraped.notes

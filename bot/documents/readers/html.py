@@ -1058,7 +1058,9 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
             raise KnowledgeError(wording.HTML_TOO_DEEP)
         log.info("%s: %s", path, wording.NOTE_HTML_TOO_DEEP)
         notes.append(wording.NOTE_HTML_TOO_DEEP)
-    cut = _cut_junk(events, options.junk_markers)
+    # A docs generator's page is built from Markdown or RST, which are never junk-cut: its
+    # "Read more" links to other docs (rustdoc ends every trait method's doc with one).
+    cut = None if marked and docs else _cut_junk(events, options.junk_markers)
     if cut is not None:
         events, line, marker = cut
         note = wording.note_junk_cut(line, marker)
