@@ -1114,3 +1114,41 @@ def test_a_docs_generators_page_is_not_cut_at_a_read_more_link(tag_rule):
     assert "Does step 3" in all_text(docs) and docs.notes == ()
     scraped = read(f"<html><body>{page}</body></html>")
     assert "Does step 3" not in all_text(scraped) and scraped.notes
+
+
+def test_rustdoc_asides_go_and_struct_fields_are_one_paragraph_each(tag_rule):
+    """rustdoc 1.63 (cargo-doc): the "source · [−]" beside the title, "1.0.0 · source"
+    beside each impl and method (before its heading), the "Expand description" of an open
+    top doc and the blanket implementations were text; the fields ran into one paragraph."""
+    page = (
+        '<html><head><meta name="generator" content="rustdoc"></head><body><main><section id="main-content">'
+        '<div class="main-heading"><h1 class="fqn"><span class="in-band">Struct syn::ExprLoop</span></h1>'
+        '<span class="out-of-band"><a class="srclink" href="../src/syn/expr.rs.html#530">source</a> · '
+        '<a id="toggle-all-docs" href="javascript:void(0)">[<span class="inner">&#x2212;</span>]</a></span></div>'
+        '<details class="rustdoc-toggle top-doc" open><summary class="hideme"><span>Expand description</span>'
+        '</summary><div class="docblock"><p>Conditionless loop.</p></div></details>'
+        '<details class="rustdoc-toggle non-exhaustive"><summary class="hideme"><span>This enum is marked as '
+        'non-exhaustive</span></summary><div class="docblock">More variants may come.</div></details>'
+        '<h2 id="fields">Fields</h2><span id="structfield.attrs" class="structfield small-section-header">'
+        '<a href="#structfield.attrs" class="anchor field"></a><code>attrs: Vec&lt;Attribute&gt;</code></span>'
+        '<span id="structfield.body" class="structfield small-section-header"><code>body: Block</code></span>'
+        '<div class="docblock"><p>The loop body.</p></div>'
+        '<h2 id="trait-implementations">Trait Implementations</h2><details class="rustdoc-toggle" open><summary>'
+        '<section id="method.clone_from" class="method"><span class="rightside"><span class="since">1.0.0</span> · '
+        '<a class="srclink" href="../src/core/clone.rs.html#133">source</a></span><h4 class="code-header">'
+        "fn clone_from(&amp;mut self)</h4></section></summary><div class='docblock'><p>Copies.</p></div></details>"
+        '<h2 id="blanket-implementations">Blanket Implementations</h2><div id="blanket-implementations-list">'
+        '<details class="rustdoc-toggle"><summary><h3>impl&lt;T&gt; Borrow&lt;T&gt; for T</h3></summary>'
+        "<p>Immutably borrows from an owned value.</p></details></div></section></main></body></html>"
+    )
+    tree = read(page)
+    (struct,) = tree.root.children
+    assert paragraphs(struct) == [
+        "Conditionless loop.",
+        "This enum is marked as non-exhaustive",
+        "More variants may come.",
+    ]
+    fields, impls, blanket = struct.children
+    assert paragraphs(fields) == ["attrs: Vec<Attribute>", "body: Block", "The loop body."]
+    assert [(c.heading, paragraphs(c)) for c in impls.children] == [("fn clone_from(&mut self)", ["Copies."])]
+    assert paragraphs(blanket) == [] and blanket.children == ()

@@ -70,8 +70,11 @@ _FURNITURE = _words(
 )  # toctree: Sphinx's list of the pages below, navigation (the RST reader drops it too)
 _PROMPT_CLASSES = _words("prompt input_prompt output_prompt jp-InputPrompt jp-OutputPrompt")
 _PROMPT_TEXT = re.compile(r"(?:(?:In|Out)\s?)?(?:\[[0-9 *]{0,12}\]:?)?")
+_RUSTDOC_ASIDES = frozenset({"rightside", "out-of-band"})
 _LOCAL_TOC = frozenset({"contents", "topic"})
-_VIEWCODE_LINKS = frozenset({"viewcode-link", "viewcode-back"})
+# sphinx.ext.viewcode's "[source]" after a signature and "[docs]" back from the source page,
+# rustdoc's "source" beside every item: links between the docs and the source listing.
+_VIEWCODE_LINKS = frozenset({"viewcode-link", "viewcode-back", "srclink"})
 _NAME_PARTS = re.compile(r"[\s_-]+")
 # Elements whose id a documentation generator makes from their content (Sphinx: a section's
 # from its heading, a dt's from the API name it documents): "cookies", "set-cookie-options",
@@ -162,7 +165,7 @@ _HEADING_LINK_MARKS = "¶#§🔗\uf0c1 "
 _UNREAD = _words("script style template svg math noscript")
 _NO_ATTRS: dict[str, str] = {}  # shared by every element without attributes (never changed)
 # The attributes the reader looks at; the rest (style, title, data-*, ...) are not kept.
-_READ_ATTRS = _words("class id name href role hidden aria-hidden aria-labelledby aria-controls start colspan rel")
+_READ_ATTRS = _words("class id name href role hidden aria-hidden aria-labelledby aria-controls start colspan rel open")
 
 
 @dataclass(eq=False, slots=True)  # slots: a page makes a node per element and per text run
@@ -269,8 +272,7 @@ def _dropped(node: _Node) -> bool:
         or role in _DROP_ROLES
         # Sphinx's "¶" permalink after a heading, a dt term or a code caption: a mark, no text.
         or (node.tag == "a" and "headerlink" in node.classes())
-        # sphinx.ext.viewcode's "[source]" after a signature and "[docs]" back from the source
-        # page: links between the two pages, not words of either.
+        # Links to the source listing and back (_VIEWCODE_LINKS), not words of either page.
         or (node.tag in ("a", "span") and not _VIEWCODE_LINKS.isdisjoint(node.classes()))
         # Doxygen's tooltips (div.ttc, display: none in doxygen.css): each repeats the
         # declaration and brief of a name used in a source listing.
@@ -279,6 +281,9 @@ def _dropped(node: _Node) -> bool:
         # contents, links to the headings that follow.
         or (node.tag == "div" and _LOCAL_TOC <= set(node.classes()))
         or _cell_prompt(node)
+        or _rustdoc_aside(node)
+        # A link that runs a script is a control ("[−]", collapse all docs), as a button is.
+        or (node.tag == "a" and node.attrs.get("href", "").lstrip()[:11].lower() == "javascript:")
     ):
         return True
     # docutils links each section title back to its entry in that table of contents
@@ -287,6 +292,19 @@ def _dropped(node: _Node) -> bool:
         return True
     # An id is asked about only when it names furniture: _content_id may look into the element.
     return _furniture_names(node.attrs.get("id", "")) and not _content_id(node)
+
+
+def _rustdoc_aside(node: _Node) -> bool:
+    """rustdoc's asides: the version and source link floated beside an item's heading
+    (span.rightside, span.out-of-band: "1.0.0 · source", before the heading they belong to),
+    the "Expand description" of a summary.hideme, shown only while its details is closed,
+    and the blanket implementations (Borrow<T> for T, Into<U> for T, ...: the standard
+    library's, the same on every page of the crate)."""
+    if node.tag == "span":
+        return not _RUSTDOC_ASIDES.isdisjoint(node.classes())
+    if node.tag == "summary":
+        return "hideme" in node.classes() and node.parent is not None and "open" in node.parent.attrs
+    return node.tag == "div" and node.attrs.get("id") == "blanket-implementations-list"
 
 
 def _cell_prompt(node: _Node) -> bool:
@@ -455,6 +473,13 @@ class _Content:
                 label = fold_spaces(self._inline(child.children, bold=True, italic=False))  # no bold in bold
                 if any(ch.isalnum() for ch in label):
                     out.append((child.line, Paragraph(md=_wrap(label, "**"))))
+                continue
+            if isinstance(child, _Node) and child.tag == "span" and "structfield" in child.classes():
+                # rustdoc's struct fields: spans shown as blocks, one per field, each before
+                # its doc; as inline text the fields ran together ("`a: A``b: B`").
+                self._flush(run, out)
+                self._flush([child], out)
+                run = []
                 continue
             if isinstance(child, _Node) and (orphan := self.orphan_tab(child)):
                 self._flush(run, out)
