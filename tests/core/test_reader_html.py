@@ -1182,3 +1182,33 @@ def test_a_javadoc_page_is_its_sections_not_one_list(monkeypatch):
         Code(text="public static char[] encodeHex(byte[] data)"),
         Paragraph("Converts an array of bytes into an array of characters."),
     )
+
+
+@pytest.mark.parametrize("alternate", [True, False])
+def test_pymdownx_tabs_are_each_led_by_their_label(tag_rule, alternate):
+    """MkDocs Material's content tabs (pymdownx.tabbed): in the alternate style, its default,
+    the labels sit together in div.tabbed-labels and ran together ("pipconda") before the
+    panels; in the classic style (also sphinx-panels' tabbed) each label stood plain."""
+    inputs = '<input checked="checked" id="t1" name="t" type="radio" /><input id="t2" name="t" type="radio" />'
+    pip, conda = "<pre><code>pip install x</code></pre>", "<p>Use conda:</p><pre><code>conda install x</code></pre>"
+    if alternate:
+        tabs = (
+            f'<div class="tabbed-set tabbed-alternate" data-tabs="1:2">{inputs}<div class="tabbed-labels">'
+            '<label for="t1">pip</label><label for="t2"><code>conda</code></label></div><div class="tabbed-content">'
+            f'<div class="tabbed-block">{pip}</div><div class="tabbed-block">{conda}</div></div></div>'
+        )
+    else:
+        tabs = (
+            '<div class="tabbed-set docutils"><input checked id="t1" name="t" type="radio"><label class="tabbed-label" '
+            f'for="t1">pip</label><div class="tabbed-content docutils">{pip}</div><input id="t2" name="t" type="radio">'
+            f'<label for="t2"><code>conda</code></label><div class="tabbed-content">{conda}</div></div>'
+        )
+    tree = read(f"<html><body><main><h1>Install</h1><p>Pick one:</p>{tabs}</main></body></html>")
+    assert tree.root.children[0].blocks == (
+        Paragraph("Pick one:"),
+        Paragraph("**pip**"),
+        Code(text="pip install x"),
+        Paragraph("**`conda`**"),
+        Paragraph("Use conda:"),
+        Code(text="conda install x"),
+    )

@@ -476,9 +476,7 @@ class _Content:
                 # its inline markup kept (a label `cmd.exe` stays code).
                 self._flush(run, out)
                 run = []
-                label = fold_spaces(self._inline(child.children, bold=True, italic=False))  # no bold in bold
-                if any(ch.isalnum() for ch in label):
-                    out.append((child.line, Paragraph(md=_wrap(label, "**"))))
+                self.bold_label(child, out)
                 continue
             if isinstance(child, _Node) and child.tag == "span" and "structfield" in child.classes():
                 # rustdoc's struct fields: spans shown as blocks, one per field, each before
@@ -552,6 +550,8 @@ class _Content:
             self.footnote(node, out)
         elif node.attrs.get("role", "").lower() == "tabpanel":
             self.tab_panel(node, out, nested)
+        elif tag == "div" and "tabbed-set" in node.classes():
+            self.tabbed_set(node, out, nested)
         elif tag == "hr":
             return
         else:
@@ -738,6 +738,39 @@ class _Content:
         if label:
             out.append((node.line, Paragraph(md=f"**{inline.escape(label)}**")))
         self.walk(node, out, nested)
+
+    def tabbed_set(self, node: _Node, out: list[tuple[int, _Event]], nested: bool) -> None:
+        """pymdownx.tabbed's tabs (MkDocs Material; sphinx-panels writes the same): radio
+        inputs, then each tab's <label> and div.tabbed-content, or, in the alternate style
+        (Material's default), all labels in div.tabbed-labels and the panels as
+        div.tabbed-block in one div.tabbed-content. Each panel is led by its label in bold,
+        as a tab panel is; the labels ran together ("pipconda") before the panels."""
+        labels: list[_Node] = []
+        panels: list[_Node] = []
+        for child in node.children:
+            if not isinstance(child, _Node):
+                continue
+            classes = child.classes()
+            if child.tag == "label":
+                labels.append(child)
+            elif child.tag == "div" and "tabbed-labels" in classes:
+                labels.extend(c for c in child.children if isinstance(c, _Node) and c.tag == "label")
+            elif child.tag == "div" and "tabbed-content" in classes:
+                blocks = [c for c in child.children if isinstance(c, _Node) and "tabbed-block" in c.classes()]
+                panels.extend(blocks or [child])
+        if not labels or len(labels) != len(panels):
+            self.walk(node, out, nested)  # not the shape of a tab set: read as it stands
+            return
+        for label, panel in zip(labels, panels):
+            self.bold_label(label, out)
+            self.walk(panel, out, nested)
+
+    def bold_label(self, label: _Node, out: list[tuple[int, _Event]]) -> None:
+        """A tab's label as a bold paragraph, its inline markup kept (a label `cmd.exe`
+        stays code; no bold inside the bold)."""
+        text = fold_spaces(self._inline(label.children, bold=True, italic=False))
+        if any(ch.isalnum() for ch in text):
+            out.append((label.line, Paragraph(md=_wrap(text, "**"))))
 
     def tab_plan(self, tab_set: _Node) -> _TabPlan:
         key = id(tab_set)
