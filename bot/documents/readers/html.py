@@ -147,6 +147,7 @@ _ADMONITION_KINDS = (
 )
 # Sphinx object descriptions (`<dl class="py method">`; other domains the same): each one a
 # section named by its object, so a class with 60 members is not one 60,000-character item.
+# The types are asked only of pages from before dt.sig-object marked every signature.
 _OBJECT_TYPES = _words(
     "class method function attribute data exception property classmethod staticmethod decorator "
     "decoratormethod module describe object type member macro var enum enumerator struct union"
@@ -860,22 +861,28 @@ class _Content:
 
 
 def _is_object(node: _Node) -> bool:
-    """A Sphinx object description: `<dl class="py method">` whose terms have ids or are
-    Sphinx's signatures (dt.sig-object: an entry written with :no-index: has no id)."""
-    if node.tag != "dl" or _OBJECT_TYPES.isdisjoint(node.classes()):
+    """A Sphinx object description: a `<dl>` whose terms are all Sphinx's signatures
+    (dt.sig-object), of any domain and object type (`py method`, `std confval`, `rst
+    directive`, an extension's own); or, before dt.sig-object, `<dl class="py method">`
+    whose terms have ids."""
+    if node.tag != "dl":
         return False
     dts = [c for c in node.children if isinstance(c, _Node) and c.tag == "dt"]
-    return bool(dts) and all(dt.attrs.get("id") or "sig-object" in dt.classes() for dt in dts)
+    if dts and all("sig-object" in dt.classes() for dt in dts):
+        return True
+    return bool(dts) and not _OBJECT_TYPES.isdisjoint(node.classes()) and all(dt.attrs.get("id") for dt in dts)
 
 
 def _object_name(dt: _Node, sig: str) -> str:
-    """An entry's name: its id ("flask.Flask.route"), else its signature's module prefix
-    and name (sig-prename, sig-name) without the parameters, else the signature's text."""
-    if dt.attrs.get("id"):
-        return dt.attrs["id"]
+    """An entry's name: its id when it is a dotted API name ("flask.Flask.route"), else its
+    signature's prefix and name (sig-prename, sig-name) without the parameters (a confval's
+    id is "confval-project", its name "project"), else its id, else the signature's text."""
+    ident = dt.attrs.get("id", "")
+    if "." in ident:
+        return ident
     parts = [n for n in dt.elements() if not {"sig-prename", "sig-name"}.isdisjoint(n.classes())]
     name = fold_spaces("".join(_raw_text(n) for n in parts)).strip()
-    return name or inline.to_plain(sig)
+    return name or ident or inline.to_plain(sig)
 
 
 def _without_links_to(nodes: list[_Node | _Text], anchor: str) -> list[_Node | _Text]:
