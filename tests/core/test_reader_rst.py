@@ -536,3 +536,23 @@ def test_unicode_substitutions_cannot_make_surrogates_or_control_characters() ->
     shown = repr(tree)
     assert "\\ud800" not in shown and "\\x07" not in shown and "\\x1b" not in shown
     assert "The sign \ufffd© is odd." in shown
+
+
+def test_a_linked_figure_reads_as_its_caption() -> None:
+    # Sphinx's own front page: logos as figures with :target:, which docutils wraps in a
+    # reference holding the image (the file failed to read at all before).
+    tree = read("""\
+        As used by:
+
+        .. figure:: _static/python-logo.png
+           :alt: Python Logo
+           :target: https://docs.python.org
+
+           Python
+
+        .. image:: badge.svg
+           :target: https://pypi.org/project/x
+
+        More.
+        """)
+    assert tree.root.blocks == (Paragraph("As used by:"), Paragraph("Python"), Paragraph("More."))

@@ -498,9 +498,9 @@ class _Walker:
             ]
             prefix = escape(f"[{label.astext()}]") + " " if label is not None else ""
             return [Paragraph(prefix + " ".join(texts))] if texts else []
-        if isinstance(node, (nodes.caption, nodes.legend)) or (
-            isinstance(node, nodes.TextElement) and not node.children_are_blocks()
-        ):
+        # Any other text element holds inline nodes only (docutils' TextElement): a figure's
+        # or image's :target: link (a reference holding the image), a caption.
+        if isinstance(node, (nodes.caption, nodes.TextElement)):
             md = _inline(node)
             return [Paragraph(md)] if md else []
         # figure, container, compound and any other wrapper: what it holds.
