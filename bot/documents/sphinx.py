@@ -157,6 +157,24 @@ DROP_DIRECTIVES = frozenset(
         "post",
     }
 )
+# autodoc's: the docstring they show is not in the source, but content written under one
+# (an autoclass's attributes described by hand) follows it on the page, so with content they
+# read as an object description (OBJECT_TYPES); without, as dropped (the RST reader: MyST
+# files keep dropping them whole).
+AUTODOC_DIRECTIVES = frozenset(
+    {
+        "automodule",
+        "autoclass",
+        "autofunction",
+        "automethod",
+        "autoattribute",
+        "autodata",
+        "autoexception",
+        "autodecorator",
+        "autoproperty",
+        "autonewtypedata",
+    }
+)
 # Version notes become boxes titled as Sphinx titles them.
 VERSION_TITLES = {
     "versionadded": "New in version",

@@ -556,3 +556,29 @@ def test_a_linked_figure_reads_as_its_caption() -> None:
         More.
         """)
     assert tree.root.blocks == (Paragraph("As used by:"), Paragraph("Python"), Paragraph("More."))
+
+
+def test_autodoc_content_written_in_the_source_is_kept() -> None:
+    # Scrapy's request-response.rst describes Request's attributes under its autoclass; the
+    # docstring itself is not in the source, so a bare autoclass still goes.
+    tree = read("""\
+        .. autoclass:: scrapy.Request(url, callback=None)
+           :members:
+
+           A Request object represents an HTTP request.
+
+           .. attribute:: Request.url
+
+              A string containing the URL of this request.
+
+        .. autofunction:: scrapy.utils.log.configure_logging
+
+        Kept.
+        """)
+    assert tree.root.blocks == (
+        Paragraph("`scrapy.Request(url, callback=None)`"),
+        Paragraph("A Request object represents an HTTP request."),
+        Paragraph("`Request.url`"),
+        Paragraph("A string containing the URL of this request."),
+        Paragraph("Kept."),
+    )

@@ -5,8 +5,9 @@ docutils knows only its own markup: a Sphinx role (``:func:`open` ``) or directi
 each is registered once with a permissive handler: cross-reference roles read as their text
 (code-like ones as a code span), directives either keep their content as body text
 (seealso, versionadded, only, tabs, glossary, …), become code (code-block, sourcecode),
-describe an API object (function, class, … : signature as code, then the text) or are
-dropped (toctree, autodoc, index, highlight, …). Names neither docutils nor this list knows
+describe an API object (function, class, … : signature as code, then the text; autodoc's
+too when content is written under them) or are dropped (toctree, autodoc without content,
+index, highlight, …). Names neither docutils nor this list knows
 are found by scanning the source and registered with the body-keeping fallback.
 
 docutils' registries are process-global, so registration is idempotent and under a lock.
@@ -46,6 +47,8 @@ def prepare(source: str) -> None:
                 _register_directive(name, _CodeBlock)
             for name in sphinx.DROP_DIRECTIVES:
                 _register_directive(name, _Drop)
+            for name in sphinx.AUTODOC_DIRECTIVES:
+                _register_directive(name, _AutoDoc)
             for name in sphinx.VERSION_TITLES:
                 _register_directive(name, _VersionNote)
             for name in sphinx.BOX_DIRECTIVES:
@@ -238,6 +241,14 @@ class _Describe(_Permissive):
 
 class _ClassOrDescribe(_Describe):
     """`.. class::` without content is docutils' CSS-class directive: nothing to read."""
+
+    def run(self) -> list[nodes.Node]:
+        return super().run() if self.content else []
+
+
+class _AutoDoc(_Describe):
+    """autoclass / autofunction …: the docstring is not in the source; content written
+    under the directive is, and Sphinx shows it after the docstring."""
 
     def run(self) -> list[nodes.Node]:
         return super().run() if self.content else []

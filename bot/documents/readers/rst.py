@@ -9,9 +9,10 @@ Kept: sections (heading, docutils' id as the anchor, source line), paragraphs, l
 code blocks (language from the directive), bullet/enumerated/definition/field/option lists,
 tables, admonitions (note … danger, generic `.. admonition:: Title`, seealso, version notes),
 block quotes, topics and sidebars (as boxes), line blocks, figure captions, footnotes and
-citations (as "[label] text" paragraphs where they stand). Dropped: comments, targets,
-substitution definitions, images, raw, tables of contents (`.. contents::`, toctree),
-autodoc, system messages (docutils' error reports never become prose) and a file-wide field
+citations (as "[label] text" paragraphs where they stand), autodoc directives with content
+written under them (as an object description). Dropped: comments, targets, substitution
+definitions, images, raw, tables of contents (`.. contents::`, toctree), autodoc without
+content, system messages (docutils' error reports never become prose) and a file-wide field
 list at the very top (Sphinx metadata such as `:orphan:`).
 
 Markup docutils gives up on (a malformed table, a directive with an error, a section title
