@@ -19,7 +19,7 @@ import os
 import time
 from array import array
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -38,6 +38,7 @@ from .documents.loader import (
     no_documents_error,
     scan_knowledge,
 )
+from .documents.related import still_current
 from .knowledge import (
     KnowledgeBase,
     Passage,
@@ -123,6 +124,7 @@ class FileAnalysis:
     notes: tuple[str, ...]
     links: tuple[tuple[str, str, int], ...]  # Document.links
     labels: tuple[tuple[str, int], ...]  # Document.labels
+    depends: tuple[tuple[str, tuple[int, int] | None], ...]  # Document.depends
     # The file's distinct terms as numbers in the analysing process's vocabulary, and the
     # text of those this build has not been sent yet (see Analyzer.analyse_terms).
     terms: AnalysedTerms
@@ -144,10 +146,12 @@ def analyse_file(
     splitter: SentenceSplitter,
     analyzer: Analyzer,
     session: str,
+    listed: Mapping[str, tuple[int, int]] | None = None,
 ) -> FileAnalysis | SkippedFile:
     """All the per-file work of a build: file in, table rows and terms out. `session`
-    names the build, so each term's text is sent to it once (analyse_terms)."""
-    got = load_file(root, rel, signature, config, folder, splitter)
+    names the build, so each term's text is sent to it once (analyse_terms); `listed`: the
+    scan's files (see load_file)."""
+    got = load_file(root, rel, signature, config, folder, splitter, listed)
     if isinstance(got, SkippedFile):
         return got
     huge = bool(signature and signature[0] >= HUGE_FILE_BYTES)
@@ -173,6 +177,7 @@ def analyse_file(
         document.notes,
         document.links,
         document.labels,
+        document.depends,
         terms,
         tokens[:split],
         lengths[:n_body],
@@ -191,20 +196,23 @@ def _drain(items: list[Passage], trim: bool) -> Iterator[Passage]:
             release_memory()
 
 
+Listed = Mapping[str, tuple[int, int]]  # the scan's files: path -> (size, mtime_ns)
 # Worker processes keep one configuration, splitter and analyzer (and so one stem cache) each.
-_worker: tuple[Path, LoadConfig, SentenceSplitter, Analyzer, str] | None = None
+_worker: tuple[Path, LoadConfig, SentenceSplitter, Analyzer, str, Listed] | None = None
 
 
-def _worker_init(root: Path, config: LoadConfig, splitter: SentenceSplitter, analyzer: Analyzer, session: str) -> None:
+def _worker_init(
+    root: Path, config: LoadConfig, splitter: SentenceSplitter, analyzer: Analyzer, session: str, listed: Listed
+) -> None:
     global _worker
-    _worker = (root, config, splitter, analyzer, session)
+    _worker = (root, config, splitter, analyzer, session, listed)
     logging.disable(logging.WARNING)  # the parent logs skipped files, once and in order
 
 
 def _worker_analyse(task: Task) -> FileAnalysis | SkippedFile:
     assert _worker is not None
-    root, config, splitter, analyzer, session = _worker
-    return analyse_file(root, task[0], task[1], config, task[2], splitter, analyzer, session)
+    root, config, splitter, analyzer, session, listed = _worker
+    return analyse_file(root, task[0], task[1], config, task[2], splitter, analyzer, session, listed)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -222,12 +230,13 @@ def _analysed(
     analyzer: Analyzer,
     workers: int,
     session: str,
+    listed: Listed,
 ) -> Generator[FileAnalysis | SkippedFile, None, None]:
     """analyse_file over `tasks`, in their order: in a pool when it pays off."""
     size = sum(sig[0] for _, sig, _ in tasks if sig)
     if workers <= 1 or len(tasks) < 2 or size < PARALLEL_MIN_BYTES:
         for rel, sig, folder in tasks:
-            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer, session)
+            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer, session, listed)
         return
     workers = min(workers, len(tasks))
     log.debug("analysing %d files in %d processes", len(tasks), workers)
@@ -237,7 +246,7 @@ def _analysed(
             workers,
             mp_context=_pool_context(),
             initializer=_worker_init,
-            initargs=(root, config, splitter, analyzer, session),
+            initargs=(root, config, splitter, analyzer, session, listed),
         ) as pool:
             # A few files in flight per worker, not all: results wait in memory only until
             # merged, so memory stays bounded however many files there are.
@@ -256,7 +265,7 @@ def _analysed(
         # No processes here (a sandbox, an unguarded __main__): the same work, in-process.
         log.warning("build worker processes failed (%s); reading the rest in-process", exc)
         for rel, sig, folder in tasks[done:]:
-            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer, session)
+            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer, session, listed)
 
 
 _BUILDS = itertools.count()
@@ -316,18 +325,22 @@ def build_knowledge(
         prev_docs = {d.path: i for i, d in enumerate(previous.kb.documents) if d.signature is not None}
         vocab = Numbering(previous.index.vocabulary)
 
+    listed = dict(scan.files)
+
     def reused(rel: str, sig: tuple[int, int]) -> int | None:
         d = prev_docs.get(rel)
-        if d is not None and previous is not None and previous.kb.documents[d].signature == sig:
-            return d
-        return None
+        if d is None or previous is None:
+            return None
+        doc = previous.kb.documents[d]
+        # A file it shows part of (literalinclude) changed: its passages would differ too.
+        return d if doc.signature == sig and still_current(doc.depends, listed) else None
 
     # Folder settings go to the workers without their exclude patterns (already applied).
     to_read: list[Task] = [
         (rel, sig, replace(scan.folder_config(rel), excludes=())) for rel, sig in scan.files if reused(rel, sig) is None
     ]
     session = f"{os.getpid()}-{time.time_ns()}-{next(_BUILDS)}"
-    fresh = _analysed(root, to_read, config, splitter, analyzer, workers, session)
+    fresh = _analysed(root, to_read, config, splitter, analyzer, workers, session, listed)
     # Per analysing vocabulary: its term numbers -> the build's (-1: not sent yet).
     term_maps: dict[str, np.ndarray] = {}
 
@@ -336,6 +349,7 @@ def build_knowledge(
     notes: list[tuple[str, ...]] = []
     links: list[tuple[tuple[str, str, int], ...]] = []
     labels: list[tuple[tuple[str, int], ...]] = []
+    depends: list[tuple[tuple[str, tuple[int, int] | None], ...]] = []
     skipped: list[SkippedFile] = list(scan.skipped)
     tokens = _Column(np.int32, spool_dir, spooled=True)
     sent_lens = _Column(np.int64)
@@ -360,6 +374,7 @@ def build_knowledge(
                 notes.append(previous.kb.documents[d].notes)
                 links.append(previous.kb.documents[d].links)
                 labels.append(previous.kb.documents[d].labels)
+                depends.append(previous.kb.documents[d].depends)
             else:
                 result = next(fresh)
                 if isinstance(result, SkippedFile):
@@ -379,6 +394,7 @@ def build_knowledge(
                 notes.append(result.notes)
                 links.append(result.links)
                 labels.append(result.labels)
+                depends.append(result.depends)
                 del result  # a huge file's passages must not outlive its merge
                 if sig[0] >= HUGE_FILE_BYTES:
                     release_memory()
@@ -400,6 +416,8 @@ def build_knowledge(
     index = Index.from_ids(all_tokens, all_sent_lens, all_per_passage, vocab.order, params, all_head, all_head_lens)
     del all_tokens, all_sent_lens, all_per_passage, all_head, all_head_lens
     progress("indexing", 1, 1)
-    kb = KnowledgeBase(root, table.documents(signatures, notes, links, labels), table, tuple(skipped), scan.configs)
+    kb = KnowledgeBase(
+        root, table.documents(signatures, notes, links, labels, depends), table, tuple(skipped), scan.configs
+    )
     log.debug("built %d passages from %d files (%d read)", len(table), len(scan.files), len(to_read))
     return Built(kb, index, len(to_read), seconds=time.perf_counter() - t0, built_at=time.time())

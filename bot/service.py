@@ -130,8 +130,8 @@ def diff_knowledge(old: KnowledgeBase, new: KnowledgeBase) -> KnowledgeDiff:
 
 
 def _same(a: Document, b: Document) -> bool:
-    if a.signature is not None and a.signature == b.signature:
-        return True  # same size and mtime: the file was not read again
+    if a.signature is not None and a.signature == b.signature and a.depends == b.depends:
+        return True  # same size and mtime, and so the files it shows parts of: not read again
     return a.title == b.title and a.source == b.source and list(a.paragraphs) == list(b.paragraphs)
 
 

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from .kbtoml import KB_TOML, FolderConfig, read_kb_toml
 from .model import DocTree, ReadOptions, walk_sections
 from .passages import PassageDraft, ShapeOptions, build_passages
 from .registry import SUPPORTED_SUFFIXES, reader_for, supported_list
+from .related import RelatedFiles
 from .scraped import DEFAULT_JUNK_MARKERS
 from .urls import LABEL_REF, anchors, local_href, repeat_anchors
 
@@ -420,11 +421,18 @@ def _link_refused(entry: Path, roots: list[Path]) -> str | None:
 
 
 def load_file(
-    root: Path, rel: str, sig: Signature | None, config: LoadConfig, folder: FolderConfig, splitter: SentenceSplitter
+    root: Path,
+    rel: str,
+    sig: Signature | None,
+    config: LoadConfig,
+    folder: FolderConfig,
+    splitter: SentenceSplitter,
+    listed: Mapping[str, Signature] | None = None,
 ) -> LoadedFile | SkippedFile:
-    """Read one file into a document and its passages, or say why it is skipped."""
+    """Read one file into a document and its passages, or say why it is skipped. `listed`:
+    the scan's files, which the document may show parts of (literalinclude; related.py)."""
     try:
-        return _load(Path(root), rel, sig, config, folder, splitter)
+        return _load(Path(root), rel, sig, config, folder, splitter, listed or {})
     except KnowledgeError as exc:
         reason = str(exc)
     except TimeoutError:
@@ -439,7 +447,13 @@ def load_file(
 
 
 def _load(
-    root: Path, rel: str, sig: Signature | None, config: LoadConfig, folder: FolderConfig, splitter: SentenceSplitter
+    root: Path,
+    rel: str,
+    sig: Signature | None,
+    config: LoadConfig,
+    folder: FolderConfig,
+    splitter: SentenceSplitter,
+    listed: Mapping[str, Signature],
 ) -> LoadedFile | SkippedFile:
     suffix = Path(rel).suffix
     read = reader_for(suffix) if suffix else None
@@ -458,7 +472,12 @@ def _load(
         raise KnowledgeError(wording.cannot_read_file(Path(rel).name, exc.strerror or exc)) from None
     if len(data) > limit:
         raise KnowledgeError(wording.grew_past_limit(config.max_file_mb))
-    options = ReadOptions(junk_markers=(*config.junk_markers, *folder.junk_markers), timeout_s=config.parse_timeout_s)
+    related = RelatedFiles(root, rel, listed)
+    options = ReadOptions(
+        junk_markers=(*config.junk_markers, *folder.junk_markers),
+        timeout_s=config.parse_timeout_s,
+        related=related.text,
+    )
     tree = read(rel, data, options)
     del data  # a huge file's bytes are not kept while its passages are made
     for note in tree.notes:
@@ -498,7 +517,7 @@ def _load(
             )
         )
         del d
-    doc = Document(rel, title, page, tuple(p.text for p in passages), sig, notes, links, labels)
+    doc = Document(rel, title, page, tuple(p.text for p in passages), sig, notes, links, labels, related.depends())
     return LoadedFile(doc, passages)
 
 
@@ -621,8 +640,9 @@ def load_knowledge(
     documents: list[Document] = []
     passages: list[Passage] = []
     skipped: list[SkippedFile] = list(scan.skipped)
+    listed = dict(scan.files)
     for done, (rel, sig) in enumerate(scan.files, start=1):
-        got = load_file(root, rel, sig, config, scan.folder_config(rel), splitter)
+        got = load_file(root, rel, sig, config, scan.folder_config(rel), splitter, listed)
         if isinstance(got, SkippedFile):
             skipped.append(got)
         else:

@@ -21,6 +21,7 @@ into sentences.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -124,6 +125,9 @@ class ReadOptions:
     # the second half of the file on is cut. Never applied to Markdown, RST or PDF.
     junk_markers: tuple[str, ...] = ()
     timeout_s: float = 30.0  # parsing that takes longer is abandoned (ReaderTimeout)
+    # Opens another file the document names (literalinclude) by the path written in it:
+    # its text, or None (not in the knowledge folder, too big, not text); see related.py.
+    related: Callable[[str], str | None] | None = None
 
 
 def walk_sections(section: Section, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Section]]:

@@ -582,3 +582,91 @@ def test_autodoc_content_written_in_the_source_is_kept() -> None:
         Paragraph("A string containing the URL of this request."),
         Paragraph("Kept."),
     )
+
+
+EXAMPLE_PY = """\
+import sys
+
+
+@register
+def setup(
+    app,
+):
+    app.add_role("hello", HelloRole())
+
+    return {"version": "0.1"}
+
+
+class HelloDirective(SphinxDirective):
+    # a comment at the class's level
+    def run(self):
+        return [nodes.paragraph(text="Hello")]
+
+    def helper(self):
+        return None
+"""
+
+
+def test_literalinclude_shows_the_part_its_options_pick() -> None:
+    # The shapes of Sphinx's own tutorials (doc/development/tutorials/*.rst): :pyobject:
+    # (a function, a method), :lines:, :start-after:/:end-before:, :dedent:, :caption:.
+    files = {"examples/hello.py": EXAMPLE_PY}
+    asked: list[str] = []
+
+    def opener(path: str) -> str | None:
+        asked.append(path)
+        return files.get(path)
+
+    tree = read(
+        """\
+        The setup function:
+
+        .. literalinclude:: examples/hello.py
+           :language: python
+           :linenos:
+           :pyobject: setup
+
+        The directive's run method:
+
+        .. literalinclude:: examples/hello.py
+           :pyobject: HelloDirective.run
+           :dedent:
+           :caption: hello.py
+
+        .. literalinclude:: examples/hello.py
+           :lines: 1, 5-6, 99
+
+        .. literalinclude:: examples/hello.py
+           :start-after: class HelloDirective
+           :end-before: def helper
+           :dedent: 4
+
+        .. literalinclude:: examples/hello.py
+           :pyobject: Missing
+
+        .. literalinclude:: missing.py
+
+        Kept.
+        """,
+        related=opener,
+    )
+    assert tree.root.blocks == (
+        Paragraph("The setup function:"),
+        Code(
+            '@register\ndef setup(\n    app,\n):\n    app.add_role("hello", HelloRole())\n\n'
+            '    return {"version": "0.1"}',
+            "python",
+        ),
+        Paragraph("The directive's run method:"),
+        Paragraph("**hello.py**"),
+        Code('def run(self):\n    return [nodes.paragraph(text="Hello")]'),
+        Code("import sys\ndef setup(\n    app,"),
+        Code('# a comment at the class\'s level\ndef run(self):\n    return [nodes.paragraph(text="Hello")]\n'),
+        Paragraph("Kept."),
+    )
+    assert asked == ["examples/hello.py"] * 5 + ["missing.py"]
+
+
+def test_literalinclude_without_an_opener_shows_nothing() -> None:
+    tree = read("Intro.\n\n.. literalinclude:: examples/hello.py\n   :pyobject: setup\n")
+    assert tree.root.blocks == (Paragraph("Intro."),)

@@ -346,3 +346,28 @@ def test_reload_from_a_saved_markdown_index_equals_a_build_from_scratch(kdir: Pa
     fresh = KnowledgeService.open(kdir, use_saved_index=False)
     questions = ("how do I install", "upgrade with care", "nested heading", "why Ramstein?", "configure")
     assert answers(service, questions) == answers(fresh, questions)
+
+
+def test_a_page_is_read_again_when_a_file_it_includes_changes(kdir: Path):
+    # Sphinx tutorials show example modules with literalinclude: the page's passages hold the
+    # example's text, so a change to the example alone must reach them, after a restart
+    # (saved index) and on a reload alike.
+    example = kdir / "examples" / "greet.py"
+    example.parent.mkdir()
+    example.write_text("def greet():\n    return 'hello from version one'\n")
+    (kdir / "guide.rst").write_text("Guide\n=====\n\nThe greeting function:\n\n.. literalinclude:: examples/greet.py\n")
+
+    def shown(service: KnowledgeService) -> str:
+        return "\n".join(p.markdown or p.text for p in service._built.kb.passages if p.document == "guide.rst")
+
+    assert "version one" in shown(KnowledgeService.open(kdir))
+    example.write_text("def greet():\n    return 'hello from version two'\n")
+    restarted = KnowledgeService.open(kdir)
+    assert "version two" in shown(restarted)
+    assert restarted._built.files_read == 2  # the page and the example; the rest reused
+    example.write_text("def greet():\n    return 'hello from version three'\n")
+    restarted.reload()
+    assert "version three" in shown(restarted)
+    assert restarted._built.files_read == 2
+    again = KnowledgeService.open(kdir)
+    assert again._built.files_read == 0 and "version three" in shown(again)

@@ -23,7 +23,7 @@ from docutils import nodes
 from docutils.parsers.rst import Directive, directives, roles
 from docutils.parsers.rst.languages import en
 
-from .. import sphinx
+from .. import literalinclude, sphinx
 from ..urls import LABEL_REF
 
 # Bounded name length: on a long "a:a:a:…" run an unbounded name would be quadratic.
@@ -47,6 +47,7 @@ def prepare(source: str) -> None:
                 _register_directive(name, _CodeBlock)
             for name in sphinx.DROP_DIRECTIVES:
                 _register_directive(name, _Drop)
+            _register_directive("literalinclude", _LiteralInclude)
             for name in sphinx.AUTODOC_DIRECTIVES:
                 _register_directive(name, _AutoDoc)
             for name in sphinx.VERSION_TITLES:
@@ -198,6 +199,35 @@ class _CodeBlock(_Permissive):
         if lang:
             block["language"] = lang
         return [block]
+
+
+# The docutils setting through which the reader hands directives the document's opener of
+# other files (ReadOptions.related).
+RELATED_SETTING = "kb_related"
+
+
+class _LiteralInclude(_Permissive):
+    """literalinclude: the part of the named file its options pick, as code in its
+    :language: under its :caption:, when the loader may open that file (documents/related.py);
+    otherwise nothing, as before."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        opener = getattr(self.state.document.settings, RELATED_SETTING, None)
+        path = self.argument_text()
+        whole = opener(path) if opener is not None and path else None
+        text = literalinclude.included_text(whole, self.options) if whole is not None else None
+        if text is None:
+            return []
+        block = nodes.literal_block(text, text)
+        lang = (self.options.get("language") or "").strip()
+        if lang:
+            block["language"] = lang
+        caption = (self.options.get("caption") or "").strip()
+        if not caption:
+            return [block]
+        return [nodes.paragraph("", "", nodes.strong("", "", *self.inline(caption))), block]
 
 
 class _VersionNote(_Permissive):

@@ -9,7 +9,8 @@ Kept: sections (heading, docutils' id as the anchor, source line), paragraphs, l
 code blocks (language from the directive), bullet/enumerated/definition/field/option lists,
 tables, admonitions (note … danger, generic `.. admonition:: Title`, seealso, version notes),
 block quotes, topics and sidebars (as boxes), line blocks, figure captions, footnotes and
-citations (as "[label] text" paragraphs where they stand), autodoc directives with content
+citations (as "[label] text" paragraphs where they stand), literalinclude (the file's code,
+when the loader may open it: documents/related.py), autodoc directives with content
 written under them (as an object description). Dropped: comments, targets, substitution
 definitions, images, raw, tables of contents (`.. contents::`, toctree), autodoc without
 content, system messages (docutils' error reports never become prose) and a file-wide field
@@ -127,8 +128,9 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     _rst_sphinx.prepare(text)  # outside the time limit: an interrupted registration would stick
     with Deadline(options.timeout_s) as deadline:
         try:
+            settings = {**_SETTINGS, _rst_sphinx.RELATED_SETTING: options.related}
             doc = publish_doctree(
-                text, source_path=path, parser=_GuardedParser(deadline, len(text)), settings_overrides=_SETTINGS
+                text, source_path=path, parser=_GuardedParser(deadline, len(text)), settings_overrides=settings
             )
         except (KnowledgeError, ReaderTimeout):
             raise
