@@ -670,3 +670,28 @@ def test_literalinclude_shows_the_part_its_options_pick() -> None:
 def test_literalinclude_without_an_opener_shows_nothing() -> None:
     tree = read("Intro.\n\n.. literalinclude:: examples/hello.py\n   :pyobject: setup\n")
     assert tree.root.blocks == (Paragraph("Intro."),)
+
+
+def test_a_ref_without_a_title_shows_the_title_of_its_section_in_the_same_file() -> None:
+    # As Sphinx shows it (Scrapy's pages: "see :ref:`topics-request-meta`"); a label in
+    # another file keeps its text, and so does a heading's own name (no explicit label).
+    tree = read("""\
+        Guide
+        =====
+
+        See :ref:`install-groups`, :ref:`the groups <install-groups>`, :ref:`elsewhere`
+        and :ref:`usage`.
+
+        .. _install-groups:
+
+        Installing *dependency* groups
+        ------------------------------
+
+        Text.
+
+        Usage
+        -----
+
+        More.
+        """)
+    assert tree.root.blocks == (Paragraph("See Installing dependency groups, the groups, elsewhere and usage."),)

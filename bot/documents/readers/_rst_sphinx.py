@@ -118,7 +118,10 @@ def _text_role(
     if label:
         # A cross-reference to a label: kept as a link (documents/links.py finds the section
         # the label names, on any page); it reads as its text all the same.
-        return [nodes.reference(rawtext, shown, refuri=LABEL_REF + label)], []
+        ref = nodes.reference(rawtext, shown, refuri=LABEL_REF + label)
+        if sphinx.shown_text(raw) == raw:
+            ref[UNTITLED_REF] = True
+        return [ref], []
     return [nodes.Text(shown)], []
 
 
@@ -200,6 +203,10 @@ class _CodeBlock(_Permissive):
             block["language"] = lang
         return [block]
 
+
+# Set on a `:ref:` written without a title of its own: the reader shows the title of the
+# section its label names instead, as Sphinx does, when that section is in the same file.
+UNTITLED_REF = "kb_untitled"
 
 # The docutils setting through which the reader hands directives the document's opener of
 # other files (ReadOptions.related).

@@ -141,6 +141,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
             raise KnowledgeError(wording.rst_unparsable(exc)) from None
         if _UNICODE_DIRECTIVE in text:
             _clean_text_nodes(doc)
+        _local_ref_titles(doc)
         walker = _Walker(deadline)
         title, root = walker.document(doc)
     if not root.blocks and not root.children:
@@ -211,6 +212,27 @@ def _clean_text_nodes(doc: nodes.document) -> None:
         clean = drop_controls(str(node))
         if clean != node and node.parent is not None:
             node.parent.replace(node, nodes.Text(clean))
+
+
+def _local_ref_titles(doc: nodes.document) -> None:
+    """A `:ref:` written without a title shows the title of the section its label names, as
+    Sphinx shows it, when the label (`.. _label:` before a heading) is in this file. One in
+    another file keeps showing the label: a file's passages must not depend on other files'
+    text, since a build reuses an unchanged file's passages as they are (builder.py)."""
+    titles: dict[str, str] = {}
+    for section in doc.findall(nodes.section):
+        for name in section.get("names", ()):
+            if doc.nametypes.get(name):  # an explicit target, not the heading's own name
+                titles.setdefault(name, _title_text(section))
+    if not titles:
+        return
+    for ref in doc.findall(nodes.reference):
+        if ref.get(_rst_sphinx.UNTITLED_REF):
+            label = nodes.fully_normalize_name(str(ref.get("refuri", ""))[len(LABEL_REF) :].lstrip("!~"))
+            title = " ".join(titles.get(label, "").split())
+            if title:
+                ref.children = []
+                ref += nodes.Text(title)
 
 
 def _as_written(refs: list[nodes.Element]) -> None:
