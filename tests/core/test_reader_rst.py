@@ -695,3 +695,33 @@ def test_a_ref_without_a_title_shows_the_title_of_its_section_in_the_same_file()
         More.
         """)
     assert tree.root.blocks == (Paragraph("See Installing dependency groups, the groups, elsewhere and usage."),)
+
+
+def test_a_target_directive_over_its_own_heading_shows_nothing() -> None:
+    # Scrapy's (and Django's) settings pages: ".. setting:: NAME" marks the heading "NAME"
+    # as a cross-reference target; its name had ended the section before, as if it were
+    # that setting's. A bare description anywhere else still shows its signature.
+    tree = read("""\
+        Middleware settings
+        ===================
+
+        .. setting:: COMPRESSION_ENABLED
+
+        COMPRESSION_ENABLED
+        -------------------
+
+        Whether the Compression middleware will be enabled.
+
+        .. setting:: COMPRESSION_MAX_SIZE
+
+        COMPRESSION_MAX_SIZE
+        --------------------
+
+        .. confval:: other_name
+
+        The limit.
+        """)
+    first, second = tree.root.children
+    assert tree.root.blocks == ()
+    assert first.blocks == (Paragraph("Whether the Compression middleware will be enabled."),)
+    assert second.blocks == (Paragraph("`other_name`"), Paragraph("The limit."))

@@ -208,6 +208,11 @@ class _CodeBlock(_Permissive):
 # section its label names instead, as Sphinx does, when that section is in the same file.
 UNTITLED_REF = "kb_untitled"
 
+# Set on the signature of a description directive with no content (".. setting:: NAME"):
+# when the next thing on the page is a heading of the same text, it is a target for
+# cross-references (Sphinx's add_crossref_type directives render nothing) and goes.
+BARE_SIGNATURE = "kb_bare_signature"
+
 # The docutils setting through which the reader hands directives the document's opener of
 # other files (ReadOptions.related).
 RELATED_SETTING = "kb_related"
@@ -273,6 +278,8 @@ class _Describe(_Permissive):
         for sig in (s.strip() for s in "\n".join(self.arguments).split("\n")):
             if sig:
                 out.append(nodes.paragraph("", "", nodes.literal(sig, sig)))
+        if len(out) == 1 and not self.content:
+            out[0][BARE_SIGNATURE] = True
         return out + self.body()
 
 

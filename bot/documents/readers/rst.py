@@ -142,6 +142,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         if _UNICODE_DIRECTIVE in text:
             _clean_text_nodes(doc)
         _local_ref_titles(doc)
+        _drop_signatures_over_their_heading(doc)
         walker = _Walker(deadline)
         title, root = walker.document(doc)
     if not root.blocks and not root.children:
@@ -233,6 +234,31 @@ def _local_ref_titles(doc: nodes.document) -> None:
             if title:
                 ref.children = []
                 ref += nodes.Text(title)
+
+
+def _drop_signatures_over_their_heading(doc: nodes.document) -> None:
+    """A description directive without content right before a heading of the same text
+    (Scrapy's and Django's ".. setting:: NAME" over the heading "NAME") marks the section as
+    a cross-reference target: Sphinx shows nothing there for such target directives, and
+    the name, kept, ended the section before, as if it belonged there."""
+    if not any(n.get(_rst_sphinx.BARE_SIGNATURE) for n in doc.findall(nodes.paragraph)):
+        return
+    marked: nodes.paragraph | None = None
+    drop: list[nodes.paragraph] = []
+    for node in doc.findall(lambda n: isinstance(n, (nodes.section, nodes.Body)) and not _quiet(n)):
+        if marked is not None:
+            if isinstance(node, nodes.section) and _title_text(node) == marked.astext().strip():
+                drop.append(marked)
+            marked = None
+        if isinstance(node, nodes.paragraph) and node.get(_rst_sphinx.BARE_SIGNATURE):
+            marked = node
+    for node in drop:  # after the walk: removing a node while findall walks its list skips the next
+        node.parent.remove(node)
+
+
+def _quiet(node: nodes.Node) -> bool:
+    """Nodes that show nothing between a directive and the heading after it."""
+    return isinstance(node, (nodes.Invisible, nodes.system_message))
 
 
 def _as_written(refs: list[nodes.Element]) -> None:
