@@ -725,3 +725,35 @@ def test_a_target_directive_over_its_own_heading_shows_nothing() -> None:
     assert tree.root.blocks == ()
     assert first.blocks == (Paragraph("Whether the Compression middleware will be enabled."),)
     assert second.blocks == (Paragraph("`other_name`"), Paragraph("The limit."))
+
+
+def test_target_directives_over_terms_go_and_their_list_is_one() -> None:
+    # Scrapy's stats reference: ".. stat:: NAME" (a directive of its own) over each term.
+    tree = read("""\
+        Stats:
+
+        .. stat:: depth/request_ignored_count
+
+        ``depth/request_ignored_count``
+            Requests dropped for exceeding the depth limit.
+
+        .. stat:: start_time
+
+        ``start_time``
+            When the spider opened.
+
+        .. stat:: a label of its own
+
+        Text.
+        """)
+    assert tree.root.blocks == (
+        Paragraph("Stats:"),
+        ListBlock(
+            items=(
+                (Paragraph("**`depth/request_ignored_count`** — Requests dropped for exceeding the depth limit."),),
+                (Paragraph("**`start_time`** — When the spider opened."),),
+            )
+        ),
+        Paragraph("**a label of its own**"),
+        Paragraph("Text."),
+    )

@@ -170,6 +170,8 @@ class _Body(_Permissive):
         label = self.argument_text()
         if label:
             out.append(nodes.paragraph("", "", nodes.strong("", "", *self.inline(label))))
+            if not self.content:  # perhaps a project's target directive (".. stat:: name")
+                out[0][BARE_SIGNATURE] = True
         return out + self.body()
 
 
@@ -208,9 +210,10 @@ class _CodeBlock(_Permissive):
 # section its label names instead, as Sphinx does, when that section is in the same file.
 UNTITLED_REF = "kb_untitled"
 
-# Set on the signature of a description directive with no content (".. setting:: NAME"):
-# when the next thing on the page is a heading of the same text, it is a target for
-# cross-references (Sphinx's add_crossref_type directives render nothing) and goes.
+# Set on the signature of a description directive with no content (".. setting:: NAME"),
+# and on the argument of an unknown one (".. stat:: NAME"): when the next thing on the page
+# is a heading or a term of the same text, it is a target for cross-references (Sphinx's
+# add_crossref_type directives render nothing) and goes.
 BARE_SIGNATURE = "kb_bare_signature"
 
 # The docutils setting through which the reader hands directives the document's opener of

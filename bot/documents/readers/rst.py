@@ -237,23 +237,59 @@ def _local_ref_titles(doc: nodes.document) -> None:
 
 
 def _drop_signatures_over_their_heading(doc: nodes.document) -> None:
-    """A description directive without content right before a heading of the same text
-    (Scrapy's and Django's ".. setting:: NAME" over the heading "NAME") marks the section as
-    a cross-reference target: Sphinx shows nothing there for such target directives, and
-    the name, kept, ended the section before, as if it belonged there."""
+    """A description (or unknown) directive without content right before a heading or a
+    definition term of the same text (Scrapy's and Django's ".. setting:: NAME" over the
+    heading "NAME", Scrapy's ".. stat:: NAME" over the term) marks it as a cross-reference
+    target: Sphinx shows nothing there for such target directives, and the name, kept,
+    ended the section before, as if it belonged there, or led each term twice."""
     if not any(n.get(_rst_sphinx.BARE_SIGNATURE) for n in doc.findall(nodes.paragraph)):
         return
     marked: nodes.paragraph | None = None
     drop: list[nodes.paragraph] = []
     for node in doc.findall(lambda n: isinstance(n, (nodes.section, nodes.Body)) and not _quiet(n)):
         if marked is not None:
-            if isinstance(node, nodes.section) and _title_text(node) == marked.astext().strip():
+            if _names(node) == marked.astext().strip():
                 drop.append(marked)
             marked = None
         if isinstance(node, nodes.paragraph) and node.get(_rst_sphinx.BARE_SIGNATURE):
             marked = node
-    for node in drop:  # after the walk: removing a node while findall walks its list skips the next
-        node.parent.remove(node)
+    # After the walk (removing a node while findall walks its list skips the next), a parent
+    # at a time (one by one, each removal looks the node up: quadratic in a long list).
+    by_parent: dict[int, tuple[nodes.Element, set[int]]] = {}
+    for node in drop:
+        by_parent.setdefault(id(node.parent), (node.parent, set()))[1].add(id(node))
+    for parent, ids in by_parent.values():
+        parent.children = _without_targets(parent.children, ids)
+
+
+def _without_targets(children: list[nodes.Node], ids: set[int]) -> list[nodes.Node]:
+    """`children` without the target directives `ids`; a definition list that only such a
+    target parted from the one before it joins it (Scrapy's stats reference: one term per
+    target, one list on the page), so a long one is cut between items like any list."""
+    kept: list[nodes.Node] = []
+    last: nodes.Node | None = None  # the last child kept that shows something
+    parted = False
+    for child in children:
+        if id(child) in ids:
+            parted = True
+            continue
+        if parted and isinstance(child, nodes.definition_list) and isinstance(last, nodes.definition_list):
+            last.extend(list(child.children))
+            continue
+        if not isinstance(child, nodes.Invisible):
+            last, parted = child, False
+        kept.append(child)
+    return kept
+
+
+def _names(node: nodes.Node) -> str | None:
+    """The text a heading or a definition list starts with: what a target above it names."""
+    if isinstance(node, nodes.section):
+        return _title_text(node)
+    if isinstance(node, nodes.definition_list):
+        term = node.next_node(nodes.term)
+        return term.astext().strip() if term is not None else None
+    return None
 
 
 def _quiet(node: nodes.Node) -> bool:
