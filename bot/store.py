@@ -318,6 +318,8 @@ def save_built(built: Built, knowledge_dir: Path, key: str, settings: str = "", 
             "links": [list(link) for link in d.links],
             "labels": [list(label) for label in d.labels],
             "depends": [[path, list(sig) if sig else None] for path, sig in d.depends],
+            "label_titles": [list(pair) for pair in d.label_titles],
+            "ref_titles": [list(pair) for pair in d.ref_titles],
         }
         for d in built.kb.documents
     ]
@@ -385,6 +387,13 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key", root: Path | N
             tuple((str(path), (int(sig[0]), int(sig[1])) if sig else None) for path, sig in d.get("depends", ()))
             for d in docs
         ]
+        titles = [
+            (
+                tuple((str(label), str(title)) for label, title in d.get("label_titles", ())),
+                tuple((str(label), None if t is None else str(t)) for label, t in d.get("ref_titles", ())),
+            )
+            for d in docs
+        ]
         skipped = tuple(SkippedFile(p, r, tuple(sig) if sig else None) for p, r, sig in meta.get("skipped", []))
         configs = tuple((path, (int(sig[0]), int(sig[1]))) for path, sig in meta.get("configs", []))
     except (KeyError, TypeError, ValueError) as exc:
@@ -392,7 +401,7 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key", root: Path | N
     if len(table) != index.size:
         raise IndexFormatError(wording.index_inconsistent(folder))
     kb = KnowledgeBase(
-        Path(knowledge_dir), table.documents(signatures, notes, links, labels, depends), table, skipped, configs
+        Path(knowledge_dir), table.documents(signatures, notes, links, labels, depends, titles), table, skipped, configs
     )
     return Built(
         kb, index, 0, saved=True, seconds=float(meta.get("build_seconds") or 0.0), built_at=meta.get("built_at")

@@ -652,3 +652,12 @@ def test_a_page_shows_a_bounded_amount_of_other_files(tmp_path, monkeypatch):
     kb = load_knowledge(tmp_path)
     shown = "\n".join(p.markdown or p.text for p in kb.passages)
     assert shown.count("value = 'included'") == 2 and shown.count("Step") == 5
+
+
+def test_load_knowledge_corrects_the_titles_the_sources_scan_guessed(tmp_path):
+    (tmp_path / "a.rst").write_text("A\n=\n\nSee :ref:`json-label` and :ref:`gone`.\n")
+    (tmp_path / "b.rst").write_text("B\n=\n\n.. _json-label:\n\nUsing :mod:`json`\n-----------------\n\nText.\n")
+    kb = load_knowledge(tmp_path)
+    assert next(p.text for p in kb.passages if p.document == "a.rst") == "See Using json and gone."
+    a = next(d for d in kb.documents if d.path == "a.rst")
+    assert a.ref_titles == (("gone", None), ("json-label", "Using json"))

@@ -371,3 +371,28 @@ def test_a_page_is_read_again_when_a_file_it_includes_changes(kdir: Path):
     assert restarted._built.files_read == 2
     again = KnowledgeService.open(kdir)
     assert again._built.files_read == 0 and "version three" in shown(again)
+
+
+def test_a_ref_shows_the_title_of_a_section_on_another_page_and_follows_it(kdir: Path):
+    # Sphinx shows :ref:`label` as the title of the section the label names, on any page.
+    # The page that refers is reused while that title stays; when it changes, the page is
+    # read again, on a restart (saved index) and on a reload alike.
+    (kdir / "usage.rst").write_text("Usage\n=====\n\nFirst read :ref:`install-groups`, then go on.\n")
+    groups = kdir / "groups.rst"
+    groups.write_text("Groups\n======\n\n.. _install-groups:\n\nInstalling groups\n-----------------\n\nText.\n")
+
+    def usage(service: KnowledgeService) -> str:
+        return next(p.text for p in service._built.kb.passages if p.document == "usage.rst")
+
+    assert usage(KnowledgeService.open(kdir)) == "First read Installing groups, then go on."
+    groups.write_text(
+        "Groups\n======\n\n.. _install-groups:\n\nAdding dependency groups\n------------------------\n\nText.\n"
+    )
+    restarted = KnowledgeService.open(kdir)
+    assert usage(restarted) == "First read Adding dependency groups, then go on."
+    assert restarted._built.files_read == 2  # groups.rst, then usage.rst in a second pass
+    groups.write_text("Groups\n======\n\nNo label any more.\n")
+    restarted.reload()
+    assert usage(restarted) == "First read install-groups, then go on."
+    again = KnowledgeService.open(kdir)
+    assert again._built.files_read == 0 and usage(again) == "First read install-groups, then go on."

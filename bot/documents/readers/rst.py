@@ -16,6 +16,9 @@ definitions, images, raw, tables of contents (`.. contents::`, toctree), autodoc
 content, system messages (docutils' error reports never become prose) and a file-wide field
 list at the very top (Sphinx metadata such as `:orphan:`).
 
+A `:ref:` without a title of its own shows the title of the section its label names, from
+this file or from ReadOptions.ref_titles (every file's labels: documents/reftitles.py).
+
 Markup docutils gives up on (a malformed table, a directive with an error, a section title
 it cannot place) leaves only an error report holding the source lines: their text is kept
 as plain text (a table's cells as a table when its rows can be split) and the file's notes
@@ -37,7 +40,7 @@ from __future__ import annotations
 import heapq
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from docutils import nodes, utils
@@ -141,7 +144,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
             raise KnowledgeError(wording.rst_unparsable(exc)) from None
         if _UNICODE_DIRECTIVE in text:
             _clean_text_nodes(doc)
-        _local_ref_titles(doc)
+        own_titles, used_titles = _ref_titles(doc, options.ref_titles or {})
         _drop_signatures_over_their_heading(doc)
         walker = _Walker(deadline)
         title, root = walker.document(doc)
@@ -154,7 +157,13 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         note = wording.note_rst_salvaged(kind, line, detail, count - 1)
         log.info("%s: %s", path, note)
         notes.append(note)
-    return DocTree(title=title, root=root, notes=tuple(notes))
+    return DocTree(
+        title=title,
+        root=root,
+        notes=tuple(notes),
+        label_titles=tuple(own_titles.items()),
+        ref_titles=tuple(sorted(used_titles.items())),
+    )
 
 
 # The one way docutils makes a character the source does not hold: "|x| unicode:: U+D800"
@@ -215,25 +224,28 @@ def _clean_text_nodes(doc: nodes.document) -> None:
             node.parent.replace(node, nodes.Text(clean))
 
 
-def _local_ref_titles(doc: nodes.document) -> None:
+def _ref_titles(doc: nodes.document, elsewhere: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str | None]]:
     """A `:ref:` written without a title shows the title of the section its label names, as
-    Sphinx shows it, when the label (`.. _label:` before a heading) is in this file. One in
-    another file keeps showing the label: a file's passages must not depend on other files'
-    text, since a build reuses an unchanged file's passages as they are (builder.py)."""
-    titles: dict[str, str] = {}
+    Sphinx shows it: from this file when the label (`.. _label:` before a heading) is here,
+    else from `elsewhere` (every other file's labels, ReadOptions.ref_titles). Returns this
+    file's labels with their titles, and the labels looked up elsewhere with what was found
+    (None: nothing), which a build checks before it reuses the file (documents/reftitles.py)."""
+    own: dict[str, str] = {}
     for section in doc.findall(nodes.section):
         for name in section.get("names", ()):
             if doc.nametypes.get(name):  # an explicit target, not the heading's own name
-                titles.setdefault(name, _title_text(section))
-    if not titles:
-        return
+                own.setdefault(name, " ".join(_title_text(section).split()))
+    used: dict[str, str | None] = {}
     for ref in doc.findall(nodes.reference):
         if ref.get(_rst_sphinx.UNTITLED_REF):
             label = nodes.fully_normalize_name(str(ref.get("refuri", ""))[len(LABEL_REF) :].lstrip("!~"))
-            title = " ".join(titles.get(label, "").split())
+            title = own.get(label)
+            if title is None:
+                title = used[label] = elsewhere.get(label)
             if title:
                 ref.children = []
                 ref += nodes.Text(title)
+    return own, used
 
 
 def _drop_signatures_over_their_heading(doc: nodes.document) -> None:
