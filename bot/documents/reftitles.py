@@ -1,7 +1,7 @@
 """Section titles for Sphinx's `:ref:` across files, without breaking the per-file reuse.
 
 Sphinx shows `:ref:`install-groups`` as the title of the section `.. _install-groups:` names,
-whichever page holds it. So a page's text depends on other pages' headings, while a build
+whichever page holds it, and `:doc:`usage`` as that page's title. So a page's text depends on other pages' headings, while a build
 reuses an unchanged file's passages as they are. The way through: the reader is given the
 knowledge base's labels and their titles (ReadOptions.ref_titles) and says which of them it
 showed, with the title shown (Document.ref_titles); the build reuses a file only while each
@@ -17,6 +17,7 @@ re-read. Either is only a guess checked against the labels the files really defi
 from __future__ import annotations
 
 import logging
+import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -28,6 +29,7 @@ from ..knowledge import Document
 log = logging.getLogger(__name__)
 
 Used = tuple[tuple[str, str | None], ...]
+_PAGE = "doc:/"  # page keys (page_key)
 
 _TARGET = re.compile(r"\.\.[ \t]+_([^:`\s][^:`]{0,200}):[ \t]*$")
 _INLINE_MARKS = re.compile(r"``|\*\*|[*`]|\\(?=.)")
@@ -35,13 +37,29 @@ _SCAN_MAX_BYTES = 5_000_000  # a file bigger than that is left to the second pas
 
 
 def label_map(documents: Iterable[Document]) -> dict[str, str]:
-    """Every label the documents define -> its section's title; the first page (in path
-    order) to use a label keeps it, as links.py resolves it."""
+    """Every label the documents define -> its section's title (the first page in path
+    order to use a label keeps it, as links.py resolves it), and every page's key
+    (page_key) -> its title."""
     out: dict[str, str] = {}
     for doc in documents:
+        out[_PAGE + _stem(doc.path)] = doc.title
         for label, title in doc.label_titles:
             out.setdefault(label, title)
     return out
+
+
+def page_key(here: str, page: str) -> str:
+    """The key of the page a `:doc:` in file `here` names: Sphinx's document name, the
+    path from the knowledge folder without its suffix ("/usage" from the top, "../usage"
+    from here's folder). A label never holds "/" and ":" at once, so keys do not clash."""
+    page = page.strip()
+    joined = page.lstrip("/") if page.startswith("/") else posixpath.join(posixpath.dirname(here), page)
+    return _PAGE + posixpath.normpath(joined)
+
+
+def _stem(path: str) -> str:
+    stem, ext = posixpath.splitext(path)
+    return stem if ext else path
 
 
 def agrees(used: Used, titles: Mapping[str, str]) -> bool:
@@ -64,9 +82,24 @@ def scan_titles(root: Path, files: Iterable[str]) -> dict[str, str]:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        for label, title in _targets(text.splitlines()):
+        lines = text.splitlines()
+        for label, title in _targets(lines):
             out.setdefault(label, title)
+        first = _first_heading(lines)
+        if first:
+            out[_PAGE + _stem(rel)] = first
     return out
+
+
+def _first_heading(lines: list[str]) -> str | None:
+    """The page's title as Sphinx takes it: its first heading (an indented line is inside a
+    directive or a literal block)."""
+    for i, line in enumerate(lines):
+        if line.strip() and not line[:1].isspace() and not line.startswith(".."):
+            title = _heading(lines, i)
+            if title:
+                return title
+    return None
 
 
 def _targets(lines: list[str]) -> Iterable[tuple[str, str]]:

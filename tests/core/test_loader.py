@@ -661,3 +661,18 @@ def test_load_knowledge_corrects_the_titles_the_sources_scan_guessed(tmp_path):
     assert next(p.text for p in kb.passages if p.document == "a.rst") == "See Using json and gone."
     a = next(d for d in kb.documents if d.path == "a.rst")
     assert a.ref_titles == (("gone", None), ("json-label", "Using json"))
+
+
+def test_a_doc_without_a_title_shows_the_pages_title(tmp_path):
+    # Sphinx shows :doc:`usage/builders/index` as that page's title ("Builders"), from any
+    # folder ("../../top"), or from the top ("/usage/missing": no such page, its name).
+    (tmp_path / "usage" / "builders").mkdir(parents=True)
+    (tmp_path / "top.rst").write_text(
+        "Top\n===\n\nSee :doc:`usage/builders/index`, :doc:`the guide <usage/builders/index>` and"
+        " :doc:`/usage/missing`.\n"
+    )
+    (tmp_path / "usage" / "builders" / "index.rst").write_text(
+        "========\nBuilders\n========\n\nBack to :doc:`../../top`.\n"
+    )
+    kb = load_knowledge(tmp_path)
+    assert [p.text for p in kb.passages] == ["See Builders, the guide and missing.", "Back to Top."]

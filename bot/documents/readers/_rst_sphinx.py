@@ -122,6 +122,12 @@ def _text_role(
         if sphinx.shown_text(raw) == raw:
             ref[UNTITLED_REF] = True
         return [ref], []
+    if name.lower().rsplit(":", 1)[-1] == "doc" and sphinx.shown_text(raw) == raw.lstrip("!"):
+        # A page named without a title: Sphinx shows the page's title; the reader puts it
+        # in when it is known (reftitles.py), else this, the last part of its name.
+        page = nodes.inline(rawtext, shown)
+        page[UNTITLED_DOC] = raw.strip()
+        return [page], []
     return [nodes.Text(shown)], []
 
 
@@ -209,6 +215,8 @@ class _CodeBlock(_Permissive):
 # Set on a `:ref:` written without a title of its own: the reader shows the title of the
 # section its label names instead, as Sphinx does, when that section is in the same file.
 UNTITLED_REF = "kb_untitled"
+# Set on a `:doc:` written without a title, to the page as written ("../usage").
+UNTITLED_DOC = "kb_untitled_doc"
 
 # Set on the signature of a description directive with no content (".. setting:: NAME"),
 # and on the argument of an unknown one (".. stat:: NAME"): when the next thing on the page

@@ -17,7 +17,8 @@ content, system messages (docutils' error reports never become prose) and a file
 list at the very top (Sphinx metadata such as `:orphan:`).
 
 A `:ref:` without a title of its own shows the title of the section its label names, from
-this file or from ReadOptions.ref_titles (every file's labels: documents/reftitles.py).
+this file or from ReadOptions.ref_titles (every file's labels: documents/reftitles.py), and
+a `:doc:` without one the page's title (from the same map; else its file name, as before).
 
 Markup docutils gives up on (a malformed table, a directive with an error, a section title
 it cannot place) leaves only an error report holding the source lines: their text is kept
@@ -51,6 +52,7 @@ from docutils.transforms import Transform
 
 from ...errors import KnowledgeError, ReaderTimeout
 from ...rendering import errors as wording
+from .. import reftitles
 from ..deadline import Deadline
 from ..decode import decode_text, drop_controls
 from ..inline import code_span, escape
@@ -144,7 +146,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
             raise KnowledgeError(wording.rst_unparsable(exc)) from None
         if _UNICODE_DIRECTIVE in text:
             _clean_text_nodes(doc)
-        own_titles, used_titles = _ref_titles(doc, options.ref_titles or {})
+        own_titles, used_titles = _ref_titles(doc, path, options.ref_titles or {})
         _drop_signatures_over_their_heading(doc)
         walker = _Walker(deadline)
         title, root = walker.document(doc)
@@ -224,10 +226,13 @@ def _clean_text_nodes(doc: nodes.document) -> None:
             node.parent.replace(node, nodes.Text(clean))
 
 
-def _ref_titles(doc: nodes.document, elsewhere: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str | None]]:
+def _ref_titles(
+    doc: nodes.document, here: str, elsewhere: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str | None]]:
     """A `:ref:` written without a title shows the title of the section its label names, as
     Sphinx shows it: from this file when the label (`.. _label:` before a heading) is here,
-    else from `elsewhere` (every other file's labels, ReadOptions.ref_titles). Returns this
+    else from `elsewhere` (every other file's labels, ReadOptions.ref_titles); a `:doc:`
+    without a title shows the page's title (from `elsewhere`; `here` is this file). Returns this
     file's labels with their titles, and the labels looked up elsewhere with what was found
     (None: nothing), which a build checks before it reuses the file (documents/reftitles.py)."""
     own: dict[str, str] = {}
@@ -236,15 +241,21 @@ def _ref_titles(doc: nodes.document, elsewhere: Mapping[str, str]) -> tuple[dict
             if doc.nametypes.get(name):  # an explicit target, not the heading's own name
                 own.setdefault(name, " ".join(_title_text(section).split()))
     used: dict[str, str | None] = {}
-    for ref in doc.findall(nodes.reference):
+    for ref in doc.findall(lambda n: isinstance(n, (nodes.reference, nodes.inline))):
+        assert isinstance(ref, nodes.Element)
+        page = ref.get(_rst_sphinx.UNTITLED_DOC)
         if ref.get(_rst_sphinx.UNTITLED_REF):
-            label = nodes.fully_normalize_name(str(ref.get("refuri", ""))[len(LABEL_REF) :].lstrip("!~"))
-            title = own.get(label)
-            if title is None:
-                title = used[label] = elsewhere.get(label)
-            if title:
-                ref.children = []
-                ref += nodes.Text(title)
+            key = nodes.fully_normalize_name(str(ref.get("refuri", ""))[len(LABEL_REF) :].lstrip("!~"))
+        elif page:
+            key = reftitles.page_key(here, page)
+        else:
+            continue
+        title = own.get(key)
+        if title is None:
+            title = used[key] = elsewhere.get(key)
+        if title:
+            ref.children = []
+            ref += nodes.Text(title)
     return own, used
 
 
