@@ -19,7 +19,7 @@ import os
 import time
 from array import array
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -30,6 +30,7 @@ import numpy as np
 
 from .documents.kbtoml import FolderConfig
 from .documents.loader import (
+    Around,
     LoadConfig,
     Progress,
     Scan,
@@ -38,6 +39,8 @@ from .documents.loader import (
     no_documents_error,
     scan_knowledge,
 )
+from .documents.reftitles import agrees, label_map, scan_titles
+from .documents.related import still_current
 from .knowledge import (
     KnowledgeBase,
     Passage,
@@ -123,6 +126,9 @@ class FileAnalysis:
     notes: tuple[str, ...]
     links: tuple[tuple[str, str, int], ...]  # Document.links
     labels: tuple[tuple[str, int], ...]  # Document.labels
+    depends: tuple[tuple[str, tuple[int, int] | None], ...]  # Document.depends
+    label_titles: tuple[tuple[str, str], ...]  # Document.label_titles
+    ref_titles: tuple[tuple[str, str | None], ...]  # Document.ref_titles
     # The file's distinct terms as numbers in the analysing process's vocabulary, and the
     # text of those this build has not been sent yet (see Analyzer.analyse_terms).
     terms: AnalysedTerms
@@ -144,10 +150,12 @@ def analyse_file(
     splitter: SentenceSplitter,
     analyzer: Analyzer,
     session: str,
+    around: Around | None = None,
 ) -> FileAnalysis | SkippedFile:
     """All the per-file work of a build: file in, table rows and terms out. `session`
-    names the build, so each term's text is sent to it once (analyse_terms)."""
-    got = load_file(root, rel, signature, config, folder, splitter)
+    names the build, so each term's text is sent to it once (analyse_terms); `around`: what
+    the file's read may look at beyond it (loader.Around)."""
+    got = load_file(root, rel, signature, config, folder, splitter, around)
     if isinstance(got, SkippedFile):
         return got
     huge = bool(signature and signature[0] >= HUGE_FILE_BYTES)
@@ -173,6 +181,9 @@ def analyse_file(
         document.notes,
         document.links,
         document.labels,
+        document.depends,
+        document.label_titles,
+        document.ref_titles,
         terms,
         tokens[:split],
         lengths[:n_body],
@@ -192,19 +203,21 @@ def _drain(items: list[Passage], trim: bool) -> Iterator[Passage]:
 
 
 # Worker processes keep one configuration, splitter and analyzer (and so one stem cache) each.
-_worker: tuple[Path, LoadConfig, SentenceSplitter, Analyzer, str] | None = None
+_worker: tuple[Path, LoadConfig, SentenceSplitter, Analyzer, str, Around] | None = None
 
 
-def _worker_init(root: Path, config: LoadConfig, splitter: SentenceSplitter, analyzer: Analyzer, session: str) -> None:
+def _worker_init(
+    root: Path, config: LoadConfig, splitter: SentenceSplitter, analyzer: Analyzer, session: str, around: Around
+) -> None:
     global _worker
-    _worker = (root, config, splitter, analyzer, session)
+    _worker = (root, config, splitter, analyzer, session, around)
     logging.disable(logging.WARNING)  # the parent logs skipped files, once and in order
 
 
 def _worker_analyse(task: Task) -> FileAnalysis | SkippedFile:
     assert _worker is not None
-    root, config, splitter, analyzer, session = _worker
-    return analyse_file(root, task[0], task[1], config, task[2], splitter, analyzer, session)
+    root, config, splitter, analyzer, session, around = _worker
+    return analyse_file(root, task[0], task[1], config, task[2], splitter, analyzer, session, around)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -222,12 +235,13 @@ def _analysed(
     analyzer: Analyzer,
     workers: int,
     session: str,
+    around: Around,
 ) -> Generator[FileAnalysis | SkippedFile, None, None]:
     """analyse_file over `tasks`, in their order: in a pool when it pays off."""
     size = sum(sig[0] for _, sig, _ in tasks if sig)
     if workers <= 1 or len(tasks) < 2 or size < PARALLEL_MIN_BYTES:
         for rel, sig, folder in tasks:
-            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer, session)
+            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer, session, around)
         return
     workers = min(workers, len(tasks))
     log.debug("analysing %d files in %d processes", len(tasks), workers)
@@ -237,7 +251,7 @@ def _analysed(
             workers,
             mp_context=_pool_context(),
             initializer=_worker_init,
-            initargs=(root, config, splitter, analyzer, session),
+            initargs=(root, config, splitter, analyzer, session, around),
         ) as pool:
             # A few files in flight per worker, not all: results wait in memory only until
             # merged, so memory stays bounded however many files there are.
@@ -256,7 +270,7 @@ def _analysed(
         # No processes here (a sandbox, an unguarded __main__): the same work, in-process.
         log.warning("build worker processes failed (%s); reading the rest in-process", exc)
         for rel, sig, folder in tasks[done:]:
-            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer, session)
+            yield analyse_file(root, rel, sig, config, folder, splitter, analyzer, session, around)
 
 
 _BUILDS = itertools.count()
@@ -291,12 +305,15 @@ def build_knowledge(
     files: Scan | None = None,
     workers: int | None = None,
     spool_dir: Path | None = None,
+    ref_titles: Mapping[str, str] | None = None,
 ) -> Built:
     """Load, clean and index `root`, reusing unchanged files of `previous`.
 
     `files` is a scan of `root` (scan_knowledge) when the caller already made one;
     `workers` caps the processes that read files (default: every core); the passages'
     text is spooled to a file in `spool_dir` (default: the system's temporary folder).
+    Files whose `:ref:`s showed a title the build's labels no longer give are read again
+    in a second pass (`ref_titles`: the labels it reads with; documents/reftitles.py).
     """
     t0 = time.perf_counter()
     root = Path(root)
@@ -316,18 +333,28 @@ def build_knowledge(
         prev_docs = {d.path: i for i, d in enumerate(previous.kb.documents) if d.signature is not None}
         vocab = Numbering(previous.index.vocabulary)
 
+    listed = dict(scan.files)
+    second = ref_titles is not None
+    if ref_titles is None:  # a guess, checked below: the last build's labels, or the sources'
+        ref_titles = label_map(previous.kb.documents) if previous is not None else scan_titles(root, listed)
+    titles = ref_titles
+
     def reused(rel: str, sig: tuple[int, int]) -> int | None:
         d = prev_docs.get(rel)
-        if d is not None and previous is not None and previous.kb.documents[d].signature == sig:
-            return d
-        return None
+        if d is None or previous is None:
+            return None
+        doc = previous.kb.documents[d]
+        # A file it shows part of (literalinclude) changed, or the title of a section it
+        # refers to: its passages would differ too.
+        current = doc.signature == sig and still_current(doc.depends, listed)
+        return d if current and agrees(doc.ref_titles, titles) else None
 
     # Folder settings go to the workers without their exclude patterns (already applied).
     to_read: list[Task] = [
         (rel, sig, replace(scan.folder_config(rel), excludes=())) for rel, sig in scan.files if reused(rel, sig) is None
     ]
     session = f"{os.getpid()}-{time.time_ns()}-{next(_BUILDS)}"
-    fresh = _analysed(root, to_read, config, splitter, analyzer, workers, session)
+    fresh = _analysed(root, to_read, config, splitter, analyzer, workers, session, Around(listed, titles))
     # Per analysing vocabulary: its term numbers -> the build's (-1: not sent yet).
     term_maps: dict[str, np.ndarray] = {}
 
@@ -336,6 +363,8 @@ def build_knowledge(
     notes: list[tuple[str, ...]] = []
     links: list[tuple[tuple[str, str, int], ...]] = []
     labels: list[tuple[tuple[str, int], ...]] = []
+    depends: list[tuple[tuple[str, tuple[int, int] | None], ...]] = []
+    label_titles: list[tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str | None], ...]]] = []
     skipped: list[SkippedFile] = list(scan.skipped)
     tokens = _Column(np.int32, spool_dir, spooled=True)
     sent_lens = _Column(np.int64)
@@ -360,6 +389,8 @@ def build_knowledge(
                 notes.append(previous.kb.documents[d].notes)
                 links.append(previous.kb.documents[d].links)
                 labels.append(previous.kb.documents[d].labels)
+                depends.append(previous.kb.documents[d].depends)
+                label_titles.append((previous.kb.documents[d].label_titles, previous.kb.documents[d].ref_titles))
             else:
                 result = next(fresh)
                 if isinstance(result, SkippedFile):
@@ -379,6 +410,8 @@ def build_knowledge(
                 notes.append(result.notes)
                 links.append(result.links)
                 labels.append(result.labels)
+                depends.append(result.depends)
+                label_titles.append((result.label_titles, result.ref_titles))
                 del result  # a huge file's passages must not outlive its merge
                 if sig[0] >= HUGE_FILE_BYTES:
                     release_memory()
@@ -400,6 +433,17 @@ def build_knowledge(
     index = Index.from_ids(all_tokens, all_sent_lens, all_per_passage, vocab.order, params, all_head, all_head_lens)
     del all_tokens, all_sent_lens, all_per_passage, all_head, all_head_lens
     progress("indexing", 1, 1)
-    kb = KnowledgeBase(root, table.documents(signatures, notes, links, labels), table, tuple(skipped), scan.configs)
+    kb = KnowledgeBase(
+        root,
+        table.documents(signatures, notes, links, labels, depends, label_titles),
+        table,
+        tuple(skipped),
+        scan.configs,
+    )
     log.debug("built %d passages from %d files (%d read)", len(table), len(scan.files), len(to_read))
-    return Built(kb, index, len(to_read), seconds=time.perf_counter() - t0, built_at=time.time())
+    built = Built(kb, index, len(to_read), seconds=time.perf_counter() - t0, built_at=time.time())
+    final = label_map(kb.documents)
+    if second or all(agrees(doc.ref_titles, final) for doc in kb.documents):
+        return built
+    again = build_knowledge(root, config, params, analyzer, splitter, built, progress, scan, workers, spool_dir, final)
+    return replace(again, files_read=built.files_read + again.files_read, seconds=time.perf_counter() - t0)

@@ -60,6 +60,13 @@ class Document:
     # Names the source gives its headings (ids, RST labels): (name, number of the first
     # passage under the heading).
     labels: tuple[tuple[str, int], ...] = ()
+    # Other files of the knowledge folder it shows parts of (literalinclude), each with its
+    # (size, mtime_ns) when read, None when it was not there: see documents/related.py.
+    depends: tuple[tuple[str, tuple[int, int] | None], ...] = ()
+    # Its Sphinx labels with their sections' titles, and the other files' labels its text
+    # shows the titles of, with the title shown: see documents/reftitles.py.
+    label_titles: tuple[tuple[str, str], ...] = ()
+    ref_titles: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,10 +373,14 @@ class PassageTable(Sequence[Passage]):
         notes: Sequence[tuple[str, ...]] | None = None,
         links: Sequence[tuple[tuple[str, str, int], ...]] | None = None,
         labels: Sequence[tuple[tuple[str, int], ...]] | None = None,
+        depends: Sequence[tuple[tuple[str, tuple[int, int] | None], ...]] | None = None,
+        titles: Sequence[tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str | None], ...]]] | None = None,
     ) -> tuple[Document, ...]:
         notes = notes if notes is not None else [()] * len(self.docs)
         links = links if links is not None else [()] * len(self.docs)
         labels = labels if labels is not None else [()] * len(self.docs)
+        depends = depends if depends is not None else [()] * len(self.docs)
+        titles = titles if titles is not None else [((), ())] * len(self.docs)
         return tuple(
             Document(
                 path,
@@ -380,8 +391,13 @@ class PassageTable(Sequence[Passage]):
                 tuple(n),
                 tuple(k),
                 tuple(lb),
+                tuple(dp),
+                tuple(tt[0]),
+                tuple(tt[1]),
             )
-            for d, ((path, title, source), sig, n, k, lb) in enumerate(zip(self.docs, signatures, notes, links, labels))
+            for d, ((path, title, source), sig, n, k, lb, dp, tt) in enumerate(
+                zip(self.docs, signatures, notes, links, labels, depends, titles)
+            )
         )
 
     def section_row(self, d: int, s: int) -> Row:

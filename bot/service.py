@@ -130,8 +130,9 @@ def diff_knowledge(old: KnowledgeBase, new: KnowledgeBase) -> KnowledgeDiff:
 
 
 def _same(a: Document, b: Document) -> bool:
-    if a.signature is not None and a.signature == b.signature:
-        return True  # same size and mtime: the file was not read again
+    same_inputs = a.depends == b.depends and a.ref_titles == b.ref_titles
+    if a.signature is not None and a.signature == b.signature and same_inputs:
+        return True  # same size and mtime, and so the files it shows parts of: not read again
     return a.title == b.title and a.source == b.source and list(a.paragraphs) == list(b.paragraphs)
 
 

@@ -317,6 +317,9 @@ def save_built(built: Built, knowledge_dir: Path, key: str, settings: str = "", 
             "notes": list(d.notes),
             "links": [list(link) for link in d.links],
             "labels": [list(label) for label in d.labels],
+            "depends": [[path, list(sig) if sig else None] for path, sig in d.depends],
+            "label_titles": [list(pair) for pair in d.label_titles],
+            "ref_titles": [list(pair) for pair in d.ref_titles],
         }
         for d in built.kb.documents
     ]
@@ -380,13 +383,26 @@ def load_built(knowledge_dir: Path, key: str, field: str = "key", root: Path | N
         notes = [tuple(d.get("notes", ())) for d in docs]
         links = [tuple((str(h), str(t), int(n)) for h, t, n in d.get("links", ())) for d in docs]
         labels = [tuple((str(name), int(n)) for name, n in d.get("labels", ())) for d in docs]
+        depends = [
+            tuple((str(path), (int(sig[0]), int(sig[1])) if sig else None) for path, sig in d.get("depends", ()))
+            for d in docs
+        ]
+        titles = [
+            (
+                tuple((str(label), str(title)) for label, title in d.get("label_titles", ())),
+                tuple((str(label), None if t is None else str(t)) for label, t in d.get("ref_titles", ())),
+            )
+            for d in docs
+        ]
         skipped = tuple(SkippedFile(p, r, tuple(sig) if sig else None) for p, r, sig in meta.get("skipped", []))
         configs = tuple((path, (int(sig[0]), int(sig[1]))) for path, sig in meta.get("configs", []))
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexFormatError(wording.index_unreadable(folder, exc)) from None
     if len(table) != index.size:
         raise IndexFormatError(wording.index_inconsistent(folder))
-    kb = KnowledgeBase(Path(knowledge_dir), table.documents(signatures, notes, links, labels), table, skipped, configs)
+    kb = KnowledgeBase(
+        Path(knowledge_dir), table.documents(signatures, notes, links, labels, depends, titles), table, skipped, configs
+    )
     return Built(
         kb, index, 0, saved=True, seconds=float(meta.get("build_seconds") or 0.0), built_at=meta.get("built_at")
     )

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,11 +23,12 @@ from ..knowledge import Document, KnowledgeBase, Passage, SkippedFile
 from ..memory import HUGE_FILE_BYTES, TRIM_EVERY, release_memory
 from ..rendering import errors as wording
 from ..text import SentenceSplitter
-from . import inline
+from . import inline, reftitles
 from .kbtoml import KB_TOML, FolderConfig, read_kb_toml
 from .model import DocTree, ReadOptions, walk_sections
 from .passages import PassageDraft, ShapeOptions, build_passages
 from .registry import SUPPORTED_SUFFIXES, reader_for, supported_list
+from .related import RelatedFiles
 from .scraped import DEFAULT_JUNK_MARKERS
 from .urls import LABEL_REF, anchors, local_href, repeat_anchors
 
@@ -79,6 +80,16 @@ class Scan:
     def folder_config(self, rel: str) -> FolderConfig:
         parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
         return self.folders.get(parent, FolderConfig())
+
+
+@dataclass(frozen=True)
+class Around:
+    """What reading a file may look at beyond the file: the scan's files, which it may show
+    parts of (literalinclude; related.py), and every file's Sphinx labels with their
+    sections' titles, which its `:ref:`s show (reftitles.py)."""
+
+    listed: Mapping[str, Signature] = field(default_factory=dict)
+    ref_titles: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -420,11 +431,17 @@ def _link_refused(entry: Path, roots: list[Path]) -> str | None:
 
 
 def load_file(
-    root: Path, rel: str, sig: Signature | None, config: LoadConfig, folder: FolderConfig, splitter: SentenceSplitter
+    root: Path,
+    rel: str,
+    sig: Signature | None,
+    config: LoadConfig,
+    folder: FolderConfig,
+    splitter: SentenceSplitter,
+    around: Around | None = None,
 ) -> LoadedFile | SkippedFile:
     """Read one file into a document and its passages, or say why it is skipped."""
     try:
-        return _load(Path(root), rel, sig, config, folder, splitter)
+        return _load(Path(root), rel, sig, config, folder, splitter, around or Around())
     except KnowledgeError as exc:
         reason = str(exc)
     except TimeoutError:
@@ -439,7 +456,13 @@ def load_file(
 
 
 def _load(
-    root: Path, rel: str, sig: Signature | None, config: LoadConfig, folder: FolderConfig, splitter: SentenceSplitter
+    root: Path,
+    rel: str,
+    sig: Signature | None,
+    config: LoadConfig,
+    folder: FolderConfig,
+    splitter: SentenceSplitter,
+    around: Around,
 ) -> LoadedFile | SkippedFile:
     suffix = Path(rel).suffix
     read = reader_for(suffix) if suffix else None
@@ -458,7 +481,13 @@ def _load(
         raise KnowledgeError(wording.cannot_read_file(Path(rel).name, exc.strerror or exc)) from None
     if len(data) > limit:
         raise KnowledgeError(wording.grew_past_limit(config.max_file_mb))
-    options = ReadOptions(junk_markers=(*config.junk_markers, *folder.junk_markers), timeout_s=config.parse_timeout_s)
+    related = RelatedFiles(root, rel, around.listed)
+    options = ReadOptions(
+        junk_markers=(*config.junk_markers, *folder.junk_markers),
+        timeout_s=config.parse_timeout_s,
+        related=related.text,
+        ref_titles=around.ref_titles,
+    )
     tree = read(rel, data, options)
     del data  # a huge file's bytes are not kept while its passages are made
     for note in tree.notes:
@@ -472,6 +501,7 @@ def _load(
     links = _links(tree, drafts, folder)
     labels = _labels(tree, drafts)
     paged, notes = tree.paged, tree.notes
+    label_titles, used_titles = tree.label_titles, tree.ref_titles
     del tree  # drafts hold what is left of it; a huge file's blocks go as passages are made
     passages: list[Passage] = []
     huge = size >= HUGE_FILE_BYTES
@@ -498,7 +528,19 @@ def _load(
             )
         )
         del d
-    doc = Document(rel, title, page, tuple(p.text for p in passages), sig, notes, links, labels)
+    doc = Document(
+        rel,
+        title,
+        page,
+        tuple(p.text for p in passages),
+        sig,
+        notes,
+        links,
+        labels,
+        related.depends(),
+        label_titles,
+        used_titles,
+    )
     return LoadedFile(doc, passages)
 
 
@@ -621,20 +663,35 @@ def load_knowledge(
     documents: list[Document] = []
     passages: list[Passage] = []
     skipped: list[SkippedFile] = list(scan.skipped)
+    listed = dict(scan.files)
+    guess = Around(listed, reftitles.scan_titles(root, listed))
+    loaded: list[LoadedFile] = []
     for done, (rel, sig) in enumerate(scan.files, start=1):
-        got = load_file(root, rel, sig, config, scan.folder_config(rel), splitter)
+        got = load_file(root, rel, sig, config, scan.folder_config(rel), splitter, guess)
         if isinstance(got, SkippedFile):
             skipped.append(got)
         else:
-            documents.append(got.document)
-            passages.extend(got.passages)
+            loaded.append(got)
         progress("reading", done, len(scan.files))
+    titles = reftitles.label_map(f.document for f in loaded)
+    for k, f in enumerate(loaded):  # the pages that showed a guessed title that was wrong
+        if not reftitles.agrees(f.document.ref_titles, titles):
+            rel = f.document.path
+            again = load_file(
+                root, rel, listed.get(rel), config, scan.folder_config(rel), splitter, Around(listed, titles)
+            )
+            if isinstance(again, LoadedFile):
+                loaded[k] = again
+    for f in loaded:
+        documents.append(f.document)
+        passages.extend(f.passages)
     if not documents:
         raise no_documents_error(root, skipped)
     return KnowledgeBase(root, tuple(documents), tuple(passages), tuple(skipped), scan.configs)
 
 
 __all__ = [
+    "Around",
     "DEFAULT_MAX_FILE_MB",
     "SUPPORTED_SUFFIXES",
     "LoadConfig",

@@ -21,6 +21,7 @@ into sentences.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -114,6 +115,11 @@ class DocTree:
     # What the reader dropped or cut, for the reload report ("cut page junk at line 40").
     notes: tuple[str, ...] = field(default=())
     paged: bool = False  # True for formats with pages (PDF): citations show "p. N"
+    # Sphinx labels (RST `.. _label:`) with the titles of the sections they name, and the
+    # labels of other files this one's text shows the titles of, with the title shown (None:
+    # not known, the label shown): documents/reftitles.py.
+    label_titles: tuple[tuple[str, str], ...] = ()
+    ref_titles: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +130,12 @@ class ReadOptions:
     # the second half of the file on is cut. Never applied to Markdown, RST or PDF.
     junk_markers: tuple[str, ...] = ()
     timeout_s: float = 30.0  # parsing that takes longer is abandoned (ReaderTimeout)
+    # Opens another file the document names (literalinclude) by the path written in it:
+    # its text, or None (not in the knowledge folder, too big, not text); see related.py.
+    related: Callable[[str], str | None] | None = None
+    # Every file's Sphinx labels -> the titles of their sections, for a `:ref:` without a
+    # title to show the title as Sphinx does (documents/reftitles.py).
+    ref_titles: Mapping[str, str] | None = None
 
 
 def walk_sections(section: Section, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Section]]:

@@ -97,7 +97,25 @@ BODY_DIRECTIVES = frozenset(
 # ... and those whose argument is a condition or a class name, not text.
 CONTENT_DIRECTIVES = frozenset({"only", "ifconfig", "glossary", "hlist", "cssclass", "rst-class"})
 CODE_DIRECTIVES = frozenset({"code-block", "sourcecode", "code-tab", "productionlist", "prompt"})
-DROP_DIRECTIVES = frozenset(
+# autodoc's: the docstring they show is not in the source, but content written under one
+# (an autoclass's attributes described by hand) follows it on the page, so with content they
+# read as an object description (OBJECT_TYPES); without, as dropped (the RST reader: MyST
+# files keep dropping them whole).
+AUTODOC_DIRECTIVES = frozenset(
+    {
+        "automodule",
+        "autoclass",
+        "autofunction",
+        "automethod",
+        "autoattribute",
+        "autodata",
+        "autoexception",
+        "autodecorator",
+        "autoproperty",
+        "autonewtypedata",
+    }
+)
+DROP_DIRECTIVES = AUTODOC_DIRECTIVES | frozenset(
     {
         "toctree",
         "index",
@@ -109,19 +127,9 @@ DROP_DIRECTIVES = frozenset(
         "c:namespace",
         "cpp:namespace",
         "default-domain",
-        "literalinclude",
-        "automodule",
-        "autoclass",
-        "autofunction",
-        "automethod",
-        "autoattribute",
-        "autodata",
-        "autoexception",
+        "literalinclude",  # in MyST; the RST reader shows the file (readers/_rst_sphinx.py)
         "autosummary",
         "autoprogram",
-        "autodecorator",
-        "autoproperty",
-        "autonewtypedata",
         "autoclasstree",
         "inheritance-diagram",
         "graphviz",

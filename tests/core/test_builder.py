@@ -140,3 +140,16 @@ def test_unusual_folders_give_a_clear_error_or_an_index_and_leave_no_files(tmp_p
             assert built.index.size == len(built.kb.passages) > 0
             assert bool(built.index.vocabulary) == (name == "non-ascii")  # stopwords index no terms
         assert not spool.exists() or not any(spool.iterdir())
+
+
+def test_a_first_build_corrects_the_titles_the_sources_scan_guessed(tmp_path: Path):
+    # The quick scan of the sources takes a heading's markup off as it can ("Using
+    # :mod:json"); docutils' title ("Using json") wins, in a second pass over the page
+    # that showed the guess.
+    (tmp_path / "a.rst").write_text("A\n=\n\nSee :ref:`json-label` for more.\n")
+    (tmp_path / "b.rst").write_text("B\n=\n\n.. _json-label:\n\nUsing :mod:`json`\n-----------------\n\nText.\n")
+    (tmp_path / "c.rst").write_text("C\n=\n\nNothing to refer to here.\n")
+    built = build_knowledge(tmp_path, workers=1)
+    a = next(p.text for p in built.kb.passages if p.document == "a.rst")
+    assert a == "See Using json for more."
+    assert built.files_read == 4  # three pages, then a.rst again

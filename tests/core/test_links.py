@@ -275,14 +275,14 @@ def test_rst_ref_labels_and_section_references(tmp_path: Path) -> None:
     guide = next(d for d in built.kb.documents if d.path == "guide.rst")
     assert ("install_groups", 2) in guide.labels  # the label's section starts at passage 2
     assert by_section(built.kb, incoming_anchors(built.kb)) == {
-        # a label on another page, with and without a title of its own
-        ("guide.rst", ("Installing groups",)): ["install_groups", "the group options"],
+        # a label on another page, with and without a title of its own (then its section's)
+        ("guide.rst", ("Installing groups",)): ["Installing groups", "the group options"],
         # a hyperlink to the built page's anchor, and docutils' "`Other section`_" on its page
         ("guide.rst", ("Other section",)): ["Other section", "the other section"],
     }
-    # The text reads as before: the role's text, no target.
+    # The text reads as Sphinx shows it: the role's title, else the section's, no target.
     install = next(p for p in built.kb.passages if p.document == "cli.rst")
-    assert "see the group options, or install_groups again" in install.text
+    assert "see the group options, or Installing groups again" in install.text
 
 
 def test_markdown_heading_ids_name_sections(tmp_path: Path) -> None:

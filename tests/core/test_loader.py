@@ -594,3 +594,85 @@ def test_a_folder_linked_to_a_folder_read_anyway_keeps_the_real_name_and_is_repo
         "x/also/": "it links to the folder guide/, which is read under that name",
         "x/up/": "it links to the knowledge folder itself, which is read already",
     }
+
+
+def test_literalinclude_reads_only_files_the_scan_lists(tmp_path):
+    from bot.documents import related
+
+    docs = tmp_path / "docs"
+    (docs / "guide" / "examples").mkdir(parents=True)
+    (docs / "guide" / "examples" / "hello.py").write_text("def hello():\n    return 'from the example'\n")
+    (docs / "snippets").mkdir()
+    (docs / "snippets" / "conf.py").write_text("project = 'from the source root'\n")
+    (docs / ".private").mkdir()
+    (docs / ".private" / "key.py").write_text("TOKEN = 'hidden'\n")
+    (tmp_path / "secret.py").write_text("TOKEN = 'outside'\n")
+    (docs / "guide" / "link.py").symlink_to(tmp_path / "secret.py")
+    (docs / "guide" / "big.py").write_text("x = 1\n" * (related.MAX_BYTES // 6 + 1))
+    directives = [
+        "examples/hello.py",  # beside the page
+        "/snippets/conf.py",  # from the knowledge folder, as Sphinx's source folder
+        "../.private/key.py",
+        "../../secret.py",
+        "link.py",
+        "big.py",
+        "not-there.py",
+    ]
+    body = "\n\n".join(f"Example {n}:\n\n.. literalinclude:: {d}" for n, d in enumerate(directives))
+    (docs / "guide" / "index.rst").write_text("Guide\n=====\n\n" + body + "\n")
+    kb = load_knowledge(docs)
+    text = "\n".join(p.markdown or p.text for p in kb.passages if p.document == "guide/index.rst")
+    assert "from the example" in text and "from the source root" in text
+    assert "hidden" not in text and "outside" not in text and "x = 1" not in text
+    doc = next(d for d in kb.documents if d.path == "guide/index.rst")
+    listed = dict(scan_knowledge(docs).files)
+    assert doc.depends == tuple(
+        sorted(
+            (path, listed.get(path))
+            for path in (
+                "guide/examples/hello.py",
+                "snippets/conf.py",
+                ".private/key.py",
+                "guide/big.py",
+                "guide/not-there.py",
+                "guide/link.py",
+            )
+        )
+    )
+    assert dict(doc.depends)["guide/link.py"] is None  # skipped by the scan: never opened
+
+
+def test_a_page_shows_a_bounded_amount_of_other_files(tmp_path, monkeypatch):
+    from bot.documents import related
+
+    monkeypatch.setattr(related, "MAX_TOTAL_BYTES", 100)
+    (tmp_path / "part.py").write_text("value = 'included'  # forty bytes long...\n")
+    includes = "\n\n".join(f"Step {n}:\n\n.. literalinclude:: part.py" for n in range(5))
+    (tmp_path / "page.rst").write_text("Page\n====\n\n" + includes + "\n")
+    kb = load_knowledge(tmp_path)
+    shown = "\n".join(p.markdown or p.text for p in kb.passages)
+    assert shown.count("value = 'included'") == 2 and shown.count("Step") == 5
+
+
+def test_load_knowledge_corrects_the_titles_the_sources_scan_guessed(tmp_path):
+    (tmp_path / "a.rst").write_text("A\n=\n\nSee :ref:`json-label` and :ref:`gone`.\n")
+    (tmp_path / "b.rst").write_text("B\n=\n\n.. _json-label:\n\nUsing :mod:`json`\n-----------------\n\nText.\n")
+    kb = load_knowledge(tmp_path)
+    assert next(p.text for p in kb.passages if p.document == "a.rst") == "See Using json and gone."
+    a = next(d for d in kb.documents if d.path == "a.rst")
+    assert a.ref_titles == (("gone", None), ("json-label", "Using json"))
+
+
+def test_a_doc_without_a_title_shows_the_pages_title(tmp_path):
+    # Sphinx shows :doc:`usage/builders/index` as that page's title ("Builders"), from any
+    # folder ("../../top"), or from the top ("/usage/missing": no such page, its name).
+    (tmp_path / "usage" / "builders").mkdir(parents=True)
+    (tmp_path / "top.rst").write_text(
+        "Top\n===\n\nSee :doc:`usage/builders/index`, :doc:`the guide <usage/builders/index>` and"
+        " :doc:`/usage/missing`.\n"
+    )
+    (tmp_path / "usage" / "builders" / "index.rst").write_text(
+        "========\nBuilders\n========\n\nBack to :doc:`../../top`.\n"
+    )
+    kb = load_knowledge(tmp_path)
+    assert [p.text for p in kb.passages] == ["See Builders, the guide and missing.", "Back to Top."]

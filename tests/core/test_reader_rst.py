@@ -536,3 +536,224 @@ def test_unicode_substitutions_cannot_make_surrogates_or_control_characters() ->
     shown = repr(tree)
     assert "\\ud800" not in shown and "\\x07" not in shown and "\\x1b" not in shown
     assert "The sign \ufffd© is odd." in shown
+
+
+def test_a_linked_figure_reads_as_its_caption() -> None:
+    # Sphinx's own front page: logos as figures with :target:, which docutils wraps in a
+    # reference holding the image (the file failed to read at all before).
+    tree = read("""\
+        As used by:
+
+        .. figure:: _static/python-logo.png
+           :alt: Python Logo
+           :target: https://docs.python.org
+
+           Python
+
+        .. image:: badge.svg
+           :target: https://pypi.org/project/x
+
+        More.
+        """)
+    assert tree.root.blocks == (Paragraph("As used by:"), Paragraph("Python"), Paragraph("More."))
+
+
+def test_autodoc_content_written_in_the_source_is_kept() -> None:
+    # Scrapy's request-response.rst describes Request's attributes under its autoclass; the
+    # docstring itself is not in the source, so a bare autoclass still goes.
+    tree = read("""\
+        .. autoclass:: scrapy.Request(url, callback=None)
+           :members:
+
+           A Request object represents an HTTP request.
+
+           .. attribute:: Request.url
+
+              A string containing the URL of this request.
+
+        .. autofunction:: scrapy.utils.log.configure_logging
+
+        Kept.
+        """)
+    assert tree.root.blocks == (
+        Paragraph("`scrapy.Request(url, callback=None)`"),
+        Paragraph("A Request object represents an HTTP request."),
+        Paragraph("`Request.url`"),
+        Paragraph("A string containing the URL of this request."),
+        Paragraph("Kept."),
+    )
+
+
+EXAMPLE_PY = """\
+import sys
+
+
+@register
+def setup(
+    app,
+):
+    app.add_role("hello", HelloRole())
+
+    return {"version": "0.1"}
+
+
+class HelloDirective(SphinxDirective):
+    # a comment at the class's level
+    def run(self):
+        return [nodes.paragraph(text="Hello")]
+
+    def helper(self):
+        return None
+"""
+
+
+def test_literalinclude_shows_the_part_its_options_pick() -> None:
+    # The shapes of Sphinx's own tutorials (doc/development/tutorials/*.rst): :pyobject:
+    # (a function, a method), :lines:, :start-after:/:end-before:, :dedent:, :caption:.
+    files = {"examples/hello.py": EXAMPLE_PY}
+    asked: list[str] = []
+
+    def opener(path: str) -> str | None:
+        asked.append(path)
+        return files.get(path)
+
+    tree = read(
+        """\
+        The setup function:
+
+        .. literalinclude:: examples/hello.py
+           :language: python
+           :linenos:
+           :pyobject: setup
+
+        The directive's run method:
+
+        .. literalinclude:: examples/hello.py
+           :pyobject: HelloDirective.run
+           :dedent:
+           :caption: hello.py
+
+        .. literalinclude:: examples/hello.py
+           :lines: 1, 5-6, 99
+
+        .. literalinclude:: examples/hello.py
+           :start-after: class HelloDirective
+           :end-before: def helper
+           :dedent: 4
+
+        .. literalinclude:: examples/hello.py
+           :pyobject: Missing
+
+        .. literalinclude:: missing.py
+
+        Kept.
+        """,
+        related=opener,
+    )
+    assert tree.root.blocks == (
+        Paragraph("The setup function:"),
+        Code(
+            '@register\ndef setup(\n    app,\n):\n    app.add_role("hello", HelloRole())\n\n'
+            '    return {"version": "0.1"}',
+            "python",
+        ),
+        Paragraph("The directive's run method:"),
+        Paragraph("**hello.py**"),
+        Code('def run(self):\n    return [nodes.paragraph(text="Hello")]'),
+        Code("import sys\ndef setup(\n    app,"),
+        Code('# a comment at the class\'s level\ndef run(self):\n    return [nodes.paragraph(text="Hello")]\n'),
+        Paragraph("Kept."),
+    )
+    assert asked == ["examples/hello.py"] * 5 + ["missing.py"]
+
+
+def test_literalinclude_without_an_opener_shows_nothing() -> None:
+    tree = read("Intro.\n\n.. literalinclude:: examples/hello.py\n   :pyobject: setup\n")
+    assert tree.root.blocks == (Paragraph("Intro."),)
+
+
+def test_a_ref_without_a_title_shows_the_title_of_its_section_in_the_same_file() -> None:
+    # As Sphinx shows it (Scrapy's pages: "see :ref:`topics-request-meta`"); a label in
+    # another file keeps its text, and so does a heading's own name (no explicit label).
+    tree = read("""\
+        Guide
+        =====
+
+        See :ref:`install-groups`, :ref:`the groups <install-groups>`, :ref:`elsewhere`
+        and :ref:`usage`.
+
+        .. _install-groups:
+
+        Installing *dependency* groups
+        ------------------------------
+
+        Text.
+
+        Usage
+        -----
+
+        More.
+        """)
+    assert tree.root.blocks == (Paragraph("See Installing dependency groups, the groups, elsewhere and usage."),)
+
+
+def test_a_target_directive_over_its_own_heading_shows_nothing() -> None:
+    # Scrapy's (and Django's) settings pages: ".. setting:: NAME" marks the heading "NAME"
+    # as a cross-reference target; its name had ended the section before, as if it were
+    # that setting's. A bare description anywhere else still shows its signature.
+    tree = read("""\
+        Middleware settings
+        ===================
+
+        .. setting:: COMPRESSION_ENABLED
+
+        COMPRESSION_ENABLED
+        -------------------
+
+        Whether the Compression middleware will be enabled.
+
+        .. setting:: COMPRESSION_MAX_SIZE
+
+        COMPRESSION_MAX_SIZE
+        --------------------
+
+        .. confval:: other_name
+
+        The limit.
+        """)
+    first, second = tree.root.children
+    assert tree.root.blocks == ()
+    assert first.blocks == (Paragraph("Whether the Compression middleware will be enabled."),)
+    assert second.blocks == (Paragraph("`other_name`"), Paragraph("The limit."))
+
+
+def test_target_directives_over_terms_go_and_their_list_is_one() -> None:
+    # Scrapy's stats reference: ".. stat:: NAME" (a directive of its own) over each term.
+    tree = read("""\
+        Stats:
+
+        .. stat:: depth/request_ignored_count
+
+        ``depth/request_ignored_count``
+            Requests dropped for exceeding the depth limit.
+
+        .. stat:: start_time
+
+        ``start_time``
+            When the spider opened.
+
+        .. stat:: a label of its own
+
+        Text.
+        """)
+    assert tree.root.blocks == (
+        Paragraph("Stats:"),
+        ListBlock(
+            items=(
+                (Paragraph("**`depth/request_ignored_count`** — Requests dropped for exceeding the depth limit."),),
+                (Paragraph("**`start_time`** — When the spider opened."),),
+            )
+        ),
+        Paragraph("**a label of its own**"),
+        Paragraph("Text."),
+    )

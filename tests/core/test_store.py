@@ -346,3 +346,53 @@ def test_reload_from_a_saved_markdown_index_equals_a_build_from_scratch(kdir: Pa
     fresh = KnowledgeService.open(kdir, use_saved_index=False)
     questions = ("how do I install", "upgrade with care", "nested heading", "why Ramstein?", "configure")
     assert answers(service, questions) == answers(fresh, questions)
+
+
+def test_a_page_is_read_again_when_a_file_it_includes_changes(kdir: Path):
+    # Sphinx tutorials show example modules with literalinclude: the page's passages hold the
+    # example's text, so a change to the example alone must reach them, after a restart
+    # (saved index) and on a reload alike.
+    example = kdir / "examples" / "greet.py"
+    example.parent.mkdir()
+    example.write_text("def greet():\n    return 'hello from version one'\n")
+    (kdir / "guide.rst").write_text("Guide\n=====\n\nThe greeting function:\n\n.. literalinclude:: examples/greet.py\n")
+
+    def shown(service: KnowledgeService) -> str:
+        return "\n".join(p.markdown or p.text for p in service._built.kb.passages if p.document == "guide.rst")
+
+    assert "version one" in shown(KnowledgeService.open(kdir))
+    example.write_text("def greet():\n    return 'hello from version two'\n")
+    restarted = KnowledgeService.open(kdir)
+    assert "version two" in shown(restarted)
+    assert restarted._built.files_read == 2  # the page and the example; the rest reused
+    example.write_text("def greet():\n    return 'hello from version three'\n")
+    restarted.reload()
+    assert "version three" in shown(restarted)
+    assert restarted._built.files_read == 2
+    again = KnowledgeService.open(kdir)
+    assert again._built.files_read == 0 and "version three" in shown(again)
+
+
+def test_a_ref_shows_the_title_of_a_section_on_another_page_and_follows_it(kdir: Path):
+    # Sphinx shows :ref:`label` as the title of the section the label names, on any page.
+    # The page that refers is reused while that title stays; when it changes, the page is
+    # read again, on a restart (saved index) and on a reload alike.
+    (kdir / "usage.rst").write_text("Usage\n=====\n\nFirst read :ref:`install-groups`, then go on.\n")
+    groups = kdir / "groups.rst"
+    groups.write_text("Groups\n======\n\n.. _install-groups:\n\nInstalling groups\n-----------------\n\nText.\n")
+
+    def usage(service: KnowledgeService) -> str:
+        return next(p.text for p in service._built.kb.passages if p.document == "usage.rst")
+
+    assert usage(KnowledgeService.open(kdir)) == "First read Installing groups, then go on."
+    groups.write_text(
+        "Groups\n======\n\n.. _install-groups:\n\nAdding dependency groups\n------------------------\n\nText.\n"
+    )
+    restarted = KnowledgeService.open(kdir)
+    assert usage(restarted) == "First read Adding dependency groups, then go on."
+    assert restarted._built.files_read == 2  # groups.rst, then usage.rst in a second pass
+    groups.write_text("Groups\n======\n\nNo label any more.\n")
+    restarted.reload()
+    assert usage(restarted) == "First read install-groups, then go on."
+    again = KnowledgeService.open(kdir)
+    assert again._built.files_read == 0 and usage(again) == "First read install-groups, then go on."

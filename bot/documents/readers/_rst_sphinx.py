@@ -5,8 +5,9 @@ docutils knows only its own markup: a Sphinx role (``:func:`open` ``) or directi
 each is registered once with a permissive handler: cross-reference roles read as their text
 (code-like ones as a code span), directives either keep their content as body text
 (seealso, versionadded, only, tabs, glossary, …), become code (code-block, sourcecode),
-describe an API object (function, class, … : signature as code, then the text) or are
-dropped (toctree, autodoc, index, highlight, …). Names neither docutils nor this list knows
+describe an API object (function, class, … : signature as code, then the text; autodoc's
+too when content is written under them) or are dropped (toctree, autodoc without content,
+index, highlight, …). Names neither docutils nor this list knows
 are found by scanning the source and registered with the body-keeping fallback.
 
 docutils' registries are process-global, so registration is idempotent and under a lock.
@@ -22,7 +23,7 @@ from docutils import nodes
 from docutils.parsers.rst import Directive, directives, roles
 from docutils.parsers.rst.languages import en
 
-from .. import sphinx
+from .. import literalinclude, sphinx
 from ..urls import LABEL_REF
 
 # Bounded name length: on a long "a:a:a:…" run an unbounded name would be quadratic.
@@ -46,6 +47,9 @@ def prepare(source: str) -> None:
                 _register_directive(name, _CodeBlock)
             for name in sphinx.DROP_DIRECTIVES:
                 _register_directive(name, _Drop)
+            _register_directive("literalinclude", _LiteralInclude)
+            for name in sphinx.AUTODOC_DIRECTIVES:
+                _register_directive(name, _AutoDoc)
             for name in sphinx.VERSION_TITLES:
                 _register_directive(name, _VersionNote)
             for name in sphinx.BOX_DIRECTIVES:
@@ -114,7 +118,16 @@ def _text_role(
     if label:
         # A cross-reference to a label: kept as a link (documents/links.py finds the section
         # the label names, on any page); it reads as its text all the same.
-        return [nodes.reference(rawtext, shown, refuri=LABEL_REF + label)], []
+        ref = nodes.reference(rawtext, shown, refuri=LABEL_REF + label)
+        if sphinx.shown_text(raw) == raw:
+            ref[UNTITLED_REF] = True
+        return [ref], []
+    if name.lower().rsplit(":", 1)[-1] == "doc" and sphinx.shown_text(raw) == raw.lstrip("!"):
+        # A page named without a title: Sphinx shows the page's title; the reader puts it
+        # in when it is known (reftitles.py), else this, the last part of its name.
+        page = nodes.inline(rawtext, shown)
+        page[UNTITLED_DOC] = raw.strip()
+        return [page], []
     return [nodes.Text(shown)], []
 
 
@@ -163,6 +176,8 @@ class _Body(_Permissive):
         label = self.argument_text()
         if label:
             out.append(nodes.paragraph("", "", nodes.strong("", "", *self.inline(label))))
+            if not self.content:  # perhaps a project's target directive (".. stat:: name")
+                out[0][BARE_SIGNATURE] = True
         return out + self.body()
 
 
@@ -195,6 +210,47 @@ class _CodeBlock(_Permissive):
         if lang:
             block["language"] = lang
         return [block]
+
+
+# Set on a `:ref:` written without a title of its own: the reader shows the title of the
+# section its label names instead, as Sphinx does, when that section is in the same file.
+UNTITLED_REF = "kb_untitled"
+# Set on a `:doc:` written without a title, to the page as written ("../usage").
+UNTITLED_DOC = "kb_untitled_doc"
+
+# Set on the signature of a description directive with no content (".. setting:: NAME"),
+# and on the argument of an unknown one (".. stat:: NAME"): when the next thing on the page
+# is a heading or a term of the same text, it is a target for cross-references (Sphinx's
+# add_crossref_type directives render nothing) and goes.
+BARE_SIGNATURE = "kb_bare_signature"
+
+# The docutils setting through which the reader hands directives the document's opener of
+# other files (ReadOptions.related).
+RELATED_SETTING = "kb_related"
+
+
+class _LiteralInclude(_Permissive):
+    """literalinclude: the part of the named file its options pick, as code in its
+    :language: under its :caption:, when the loader may open that file (documents/related.py);
+    otherwise nothing, as before."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        opener = getattr(self.state.document.settings, RELATED_SETTING, None)
+        path = self.argument_text()
+        whole = opener(path) if opener is not None and path else None
+        text = literalinclude.included_text(whole, self.options) if whole is not None else None
+        if text is None:
+            return []
+        block = nodes.literal_block(text, text)
+        lang = (self.options.get("language") or "").strip()
+        if lang:
+            block["language"] = lang
+        caption = (self.options.get("caption") or "").strip()
+        if not caption:
+            return [block]
+        return [nodes.paragraph("", "", nodes.strong("", "", *self.inline(caption))), block]
 
 
 class _VersionNote(_Permissive):
@@ -233,11 +289,21 @@ class _Describe(_Permissive):
         for sig in (s.strip() for s in "\n".join(self.arguments).split("\n")):
             if sig:
                 out.append(nodes.paragraph("", "", nodes.literal(sig, sig)))
+        if len(out) == 1 and not self.content:
+            out[0][BARE_SIGNATURE] = True
         return out + self.body()
 
 
 class _ClassOrDescribe(_Describe):
     """`.. class::` without content is docutils' CSS-class directive: nothing to read."""
+
+    def run(self) -> list[nodes.Node]:
+        return super().run() if self.content else []
+
+
+class _AutoDoc(_Describe):
+    """autoclass / autofunction …: the docstring is not in the source; content written
+    under the directive is, and Sphinx shows it after the docstring."""
 
     def run(self) -> list[nodes.Node]:
         return super().run() if self.content else []

@@ -9,10 +9,16 @@ Kept: sections (heading, docutils' id as the anchor, source line), paragraphs, l
 code blocks (language from the directive), bullet/enumerated/definition/field/option lists,
 tables, admonitions (note … danger, generic `.. admonition:: Title`, seealso, version notes),
 block quotes, topics and sidebars (as boxes), line blocks, figure captions, footnotes and
-citations (as "[label] text" paragraphs where they stand). Dropped: comments, targets,
-substitution definitions, images, raw, tables of contents (`.. contents::`, toctree),
-autodoc, system messages (docutils' error reports never become prose) and a file-wide field
+citations (as "[label] text" paragraphs where they stand), literalinclude (the file's code,
+when the loader may open it: documents/related.py), autodoc directives with content
+written under them (as an object description). Dropped: comments, targets, substitution
+definitions, images, raw, tables of contents (`.. contents::`, toctree), autodoc without
+content, system messages (docutils' error reports never become prose) and a file-wide field
 list at the very top (Sphinx metadata such as `:orphan:`).
+
+A `:ref:` without a title of its own shows the title of the section its label names, from
+this file or from ReadOptions.ref_titles (every file's labels: documents/reftitles.py), and
+a `:doc:` without one the page's title (from the same map; else its file name, as before).
 
 Markup docutils gives up on (a malformed table, a directive with an error, a section title
 it cannot place) leaves only an error report holding the source lines: their text is kept
@@ -35,7 +41,7 @@ from __future__ import annotations
 import heapq
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from docutils import nodes, utils
@@ -46,6 +52,7 @@ from docutils.transforms import Transform
 
 from ...errors import KnowledgeError, ReaderTimeout
 from ...rendering import errors as wording
+from .. import reftitles
 from ..deadline import Deadline
 from ..decode import decode_text, drop_controls
 from ..inline import code_span, escape
@@ -126,8 +133,9 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     _rst_sphinx.prepare(text)  # outside the time limit: an interrupted registration would stick
     with Deadline(options.timeout_s) as deadline:
         try:
+            settings = {**_SETTINGS, _rst_sphinx.RELATED_SETTING: options.related}
             doc = publish_doctree(
-                text, source_path=path, parser=_GuardedParser(deadline, len(text)), settings_overrides=_SETTINGS
+                text, source_path=path, parser=_GuardedParser(deadline, len(text)), settings_overrides=settings
             )
         except (KnowledgeError, ReaderTimeout):
             raise
@@ -138,6 +146,8 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
             raise KnowledgeError(wording.rst_unparsable(exc)) from None
         if _UNICODE_DIRECTIVE in text:
             _clean_text_nodes(doc)
+        own_titles, used_titles = _ref_titles(doc, path, options.ref_titles or {})
+        _drop_signatures_over_their_heading(doc)
         walker = _Walker(deadline)
         title, root = walker.document(doc)
     if not root.blocks and not root.children:
@@ -149,7 +159,13 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         note = wording.note_rst_salvaged(kind, line, detail, count - 1)
         log.info("%s: %s", path, note)
         notes.append(note)
-    return DocTree(title=title, root=root, notes=tuple(notes))
+    return DocTree(
+        title=title,
+        root=root,
+        notes=tuple(notes),
+        label_titles=tuple(own_titles.items()),
+        ref_titles=tuple(sorted(used_titles.items())),
+    )
 
 
 # The one way docutils makes a character the source does not hold: "|x| unicode:: U+D800"
@@ -208,6 +224,100 @@ def _clean_text_nodes(doc: nodes.document) -> None:
         clean = drop_controls(str(node))
         if clean != node and node.parent is not None:
             node.parent.replace(node, nodes.Text(clean))
+
+
+def _ref_titles(
+    doc: nodes.document, here: str, elsewhere: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str | None]]:
+    """A `:ref:` written without a title shows the title of the section its label names, as
+    Sphinx shows it: from this file when the label (`.. _label:` before a heading) is here,
+    else from `elsewhere` (every other file's labels, ReadOptions.ref_titles); a `:doc:`
+    without a title shows the page's title (from `elsewhere`; `here` is this file). Returns this
+    file's labels with their titles, and the labels looked up elsewhere with what was found
+    (None: nothing), which a build checks before it reuses the file (documents/reftitles.py)."""
+    own: dict[str, str] = {}
+    for section in doc.findall(nodes.section):
+        for name in section.get("names", ()):
+            if doc.nametypes.get(name):  # an explicit target, not the heading's own name
+                own.setdefault(name, " ".join(_title_text(section).split()))
+    used: dict[str, str | None] = {}
+    for ref in doc.findall(lambda n: isinstance(n, (nodes.reference, nodes.inline))):
+        assert isinstance(ref, nodes.Element)
+        page = ref.get(_rst_sphinx.UNTITLED_DOC)
+        if ref.get(_rst_sphinx.UNTITLED_REF):
+            key = nodes.fully_normalize_name(str(ref.get("refuri", ""))[len(LABEL_REF) :].lstrip("!~"))
+        elif page:
+            key = reftitles.page_key(here, page)
+        else:
+            continue
+        title = own.get(key)
+        if title is None:
+            title = used[key] = elsewhere.get(key)
+        if title:
+            ref.children = []
+            ref += nodes.Text(title)
+    return own, used
+
+
+def _drop_signatures_over_their_heading(doc: nodes.document) -> None:
+    """A description (or unknown) directive without content right before a heading or a
+    definition term of the same text (Scrapy's and Django's ".. setting:: NAME" over the
+    heading "NAME", Scrapy's ".. stat:: NAME" over the term) marks it as a cross-reference
+    target: Sphinx shows nothing there for such target directives, and the name, kept,
+    ended the section before, as if it belonged there, or led each term twice."""
+    if not any(n.get(_rst_sphinx.BARE_SIGNATURE) for n in doc.findall(nodes.paragraph)):
+        return
+    marked: nodes.paragraph | None = None
+    drop: list[nodes.paragraph] = []
+    for node in doc.findall(lambda n: isinstance(n, (nodes.section, nodes.Body)) and not _quiet(n)):
+        if marked is not None:
+            if _names(node) == marked.astext().strip():
+                drop.append(marked)
+            marked = None
+        if isinstance(node, nodes.paragraph) and node.get(_rst_sphinx.BARE_SIGNATURE):
+            marked = node
+    # After the walk (removing a node while findall walks its list skips the next), a parent
+    # at a time (one by one, each removal looks the node up: quadratic in a long list).
+    by_parent: dict[int, tuple[nodes.Element, set[int]]] = {}
+    for node in drop:
+        by_parent.setdefault(id(node.parent), (node.parent, set()))[1].add(id(node))
+    for parent, ids in by_parent.values():
+        parent.children = _without_targets(parent.children, ids)
+
+
+def _without_targets(children: list[nodes.Node], ids: set[int]) -> list[nodes.Node]:
+    """`children` without the target directives `ids`; a definition list that only such a
+    target parted from the one before it joins it (Scrapy's stats reference: one term per
+    target, one list on the page), so a long one is cut between items like any list."""
+    kept: list[nodes.Node] = []
+    last: nodes.Node | None = None  # the last child kept that shows something
+    parted = False
+    for child in children:
+        if id(child) in ids:
+            parted = True
+            continue
+        if parted and isinstance(child, nodes.definition_list) and isinstance(last, nodes.definition_list):
+            last.extend(list(child.children))
+            continue
+        if not isinstance(child, nodes.Invisible):
+            last, parted = child, False
+        kept.append(child)
+    return kept
+
+
+def _names(node: nodes.Node) -> str | None:
+    """The text a heading or a definition list starts with: what a target above it names."""
+    if isinstance(node, nodes.section):
+        return _title_text(node)
+    if isinstance(node, nodes.definition_list):
+        term = node.next_node(nodes.term)
+        return term.astext().strip() if term is not None else None
+    return None
+
+
+def _quiet(node: nodes.Node) -> bool:
+    """Nodes that show nothing between a directive and the heading after it."""
+    return isinstance(node, (nodes.Invisible, nodes.system_message))
 
 
 def _as_written(refs: list[nodes.Element]) -> None:
@@ -498,9 +608,9 @@ class _Walker:
             ]
             prefix = escape(f"[{label.astext()}]") + " " if label is not None else ""
             return [Paragraph(prefix + " ".join(texts))] if texts else []
-        if isinstance(node, (nodes.caption, nodes.legend)) or (
-            isinstance(node, nodes.TextElement) and not node.children_are_blocks()
-        ):
+        # Any other text element holds inline nodes only (docutils' TextElement): a figure's
+        # or image's :target: link (a reference holding the image), a caption.
+        if isinstance(node, (nodes.caption, nodes.TextElement)):
             md = _inline(node)
             return [Paragraph(md)] if md else []
         # figure, container, compound and any other wrapper: what it holds.
