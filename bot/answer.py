@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -165,18 +165,25 @@ class AnswerEngine:
             self._titles = tuple(d.title for d in self.kb.documents)
         return self._titles
 
-    def ask(self, question: str, top_k: int | None = None, *, depth: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        *,
+        depth: int | None = None,
+        exclude: Callable[[Passage], bool] | None = None,
+        context: str | None = None,
+    ) -> Answer:
         """Answer one question; never raises for any string. `depth`: also rank down to that
         many passages in the same pass, into `further`; the answer itself (results, verdict,
-        confidence) stays exactly what asking for top_k gives."""
+        confidence) stays exactly what asking for top_k gives. A follow-up's: `context`, the
+        question it follows (its words help find the passage, query.analyse), and `exclude`,
+        passages not to answer with (the one its member already read), judged among the
+        ranked ones only."""
         t0 = time.perf_counter()
         k = max(1, min(top_k or self.config.top_k, 50))
         deepest = max(k, min(depth or 0, 50))
-        # A pasted link's host and ids, an error report's stack frames: no words of the
-        # question. Taken out before the cut, since a report ends with what went wrong.
-        text = without_trace(without_links(clean_invisible(question or "")[:MAX_PASTE_CHARS])).strip()
-        if len(text) > MAX_QUESTION_CHARS:
-            text = text[:MAX_QUESTION_CHARS]
+        text = _searched(question)
         if not any(ch.isalnum() for ch in text):
             return Answer(
                 question,
@@ -191,7 +198,8 @@ class AnswerEngine:
         if talk is not None:
             return Answer(question, False, (), 0.0, covers=self._covers(), elapsed_ms=_ms(t0), small_talk=talk)
         rank = self.config.rank
-        query = analyse(self.index, text, self.analyzer, rank.typo_discount)
+        follows = _searched(context) if context else None
+        query = analyse(self.index, text, self.analyzer, rank.typo_discount, context=follows)
         if not query.terms:
             return Answer(
                 question,
@@ -207,7 +215,12 @@ class AnswerEngine:
         )
         # The runner-up is a signal too. The candidates re-ranked are those asking for k
         # re-ranks, however deep it goes: more would compete for the top k and move it.
-        ranked, dense = self._search(text, query, max(deepest, 2), matcher, pool=max(k, 2))
+        extra = 1 if exclude is not None else 0  # one more, in case the shown one is among them
+        # The dense side reads the follow-up in its context, as a member would.
+        said = f"{follows} {text}" if follows else text
+        ranked, dense = self._search(said, query, max(deepest, 2) + extra, matcher, pool=max(k, 2) + extra)
+        if exclude is not None:
+            ranked = [h for h in ranked if not exclude(self.kb.passages[h.passage])][: max(deepest, 2)]
         # The verdict reads the hits asking for k finds (the runner-ups' cosines among them),
         # not the deeper ones; within one pool the top k does not depend on how deep it goes.
         hits = ranked[: max(k, 2)]
@@ -376,6 +389,13 @@ class _SurfaceReader:
                 sents = p.sentences or (p.text,)
                 pairs.append((p.text, sents[min(b, len(sents) - 1)]))
         return self.matcher.features(pairs, presence)
+
+
+def _searched(question: str) -> str:
+    """What of a question is searched: without a pasted link's host and ids, or an error
+    report's stack frames, taken out before the cut, since a report ends with what went wrong."""
+    text = without_trace(without_links(clean_invisible(question or "")[:MAX_PASTE_CHARS])).strip()
+    return text[:MAX_QUESTION_CHARS]
 
 
 def _ms(t0: float) -> float:

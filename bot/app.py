@@ -29,7 +29,7 @@ from .cooldown import Cooldown
 from .errors import FolderProblem, KnowledgeError, folder_problem
 from .gaps import gaps_csv, gaps_page, group_gaps, terms_key
 from .kbfiles import FileProblem, KnowledgeFiles
-from .knowledge import Document
+from .knowledge import Document, Passage
 from .mentions import MentionNames, readable_mentions
 from .outcomes import (
     EXISTS,
@@ -72,6 +72,7 @@ from .outcomes import (
     Where,
 )
 from .rendering.citation import citation_label
+from .rendering.messages import split_follow_up
 from .service import KnowledgeService
 from .storage import Store, StoreError
 from .teach import (
@@ -104,10 +105,15 @@ def fingerprint(result: Result) -> str:
     buttons carry it, so that after a restart they act on that passage and not on whatever
     the question finds today (the knowledge base may have changed in between). 48 bits: a
     different passage passes for the one shown about once in 10^14."""
+    return passage_fingerprint(result.passage)
+
+
+def passage_fingerprint(passage: Passage) -> str:
+    """fingerprint() of the result showing `passage`."""
     h = hashlib.blake2b(digest_size=FINGERPRINT_BYTES)
-    h.update(result.citation.document.encode("utf-8", "surrogatepass"))
+    h.update(passage.document.encode("utf-8", "surrogatepass"))
     h.update(b"\0")
-    h.update(result.passage.text.encode("utf-8", "surrogatepass"))
+    h.update(passage.text.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 
@@ -324,22 +330,43 @@ class App:
         *,
         rate_limit: bool = True,
         spoken: str | None = None,
+        read: str | None = None,
     ) -> Asked | CoolingDown:
         """Rate-limit, answer, remember the answer for its buttons, log the question.
         `spoken`: the question as the member wrote it (the search drops mentions), for a
-        teaching form opened on the answer: AnswerState.spoken. *Blocking.*"""
+        teaching form opened on the answer: AnswerState.spoken. `read`: the fingerprint of a
+        passage the member has read already (a follow-up's: the answer it replies to showed
+        it), which is then not the answer. *Blocking.*"""
         if rate_limit:
             cooling = self.cooling_down(actor)
             if cooling is not None:
                 return cooling
+        exclude = (lambda p: passage_fingerprint(p) == read) if read else None
         # Mentions are not words of the question, whichever adapter it came from.
-        answer = self.service.ask(strip_mention_syntax(question), top_k or self.settings.top_k)
+        answer = self._ask(strip_mention_syntax(question), top_k or self.settings.top_k, exclude=exclude)
         with self._lock:
             self.answers.put(key, AnswerState(answer.question, answer, spoken=spoken))
         logged = self._log_question(actor, answer, key, where or Where())
         teachable = not answer.answered and answer.small_talk is None and bool(self.terms(answer.question))
         shown = fingerprint(answer.best) if answer.answered and answer.best is not None else None
         return Asked(answer, key, self.learned_for(answer), logged, teachable, shown)
+
+    def _ask(
+        self,
+        question: str,
+        top_k: int,
+        *,
+        depth: int | None = None,
+        exclude: Callable[[Passage], bool] | None = None,
+    ) -> Answer:
+        """service.ask, a follow-up ("how do I install it? → and on windows?", as its
+        title and buttons carry it) read as its own words in the context of the question it
+        follows; the answer keeps the whole as its question."""
+        context, own = split_follow_up(question)
+        if context is None:
+            return self.service.ask(question, top_k, depth=depth, exclude=exclude)
+        answer = self.service.ask(own, top_k, depth=depth, exclude=exclude, context=context)
+        return dataclasses.replace(answer, question=question)
 
     def _log_question(self, actor: Actor, answer: Answer, key: str, where: Where) -> bool:
         if not Asked(answer, key).asked_something:
@@ -410,7 +437,7 @@ class App:
 
     def _asked_again(self, question: str, shown: str | None) -> AnswerState:
         # One pass looks below the top results too, for a passage shown that ranks lower now.
-        answer = self.service.ask(question, self.settings.top_k, depth=MORE_RESULTS_K if shown is not None else None)
+        answer = self._ask(question, self.settings.top_k, depth=MORE_RESULTS_K if shown is not None else None)
         changed = False
         if shown is not None:
             kept = _showing_first(answer, shown, answer.results + answer.further)
@@ -439,7 +466,7 @@ class App:
         asked = state.question if state is not None else question
         if asked is None:
             return Stale()
-        answer = self.service.ask(asked, MORE_RESULTS_K)
+        answer = self._ask(asked, MORE_RESULTS_K)
         return MoreResults(answer, self.learned_for(answer))
 
     def vote(self, actor: Actor, key: str, vote: str, where: Where | None = None) -> VoteOutcome:

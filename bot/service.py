@@ -22,7 +22,7 @@ from .answer import Answer, AnswerEngine, EngineConfig
 from .builder import Built, build_knowledge
 from .documents.loader import LoadConfig, Progress, scan_knowledge
 from .errors import BotError, IndexFormatError, KnowledgeError
-from .knowledge import Document, KnowledgeBase, SkippedFile
+from .knowledge import Document, KnowledgeBase, Passage, SkippedFile
 from .progress import LogProgress
 from .rendering import errors as wording
 from .semantic.embedder import Embedder
@@ -356,10 +356,18 @@ class KnowledgeService:
     def knowledge(self) -> KnowledgeBase:
         return self.engine.kb
 
-    def ask(self, question: str, top_k: int | None = None, *, depth: int | None = None) -> Answer:
-        """Answer from the current knowledge base (`depth`: AnswerEngine.ask). CPU-bound: run
-        it off the event loop."""
-        return self.engine.ask(question, top_k, depth=depth)
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        *,
+        depth: int | None = None,
+        exclude: Callable[[Passage], bool] | None = None,
+        context: str | None = None,
+    ) -> Answer:
+        """Answer from the current knowledge base (`depth`, `exclude`, `context`:
+        AnswerEngine.ask). CPU-bound: run it off the event loop."""
+        return self.engine.ask(question, top_k, depth=depth, exclude=exclude, context=context)
 
     def reload(self) -> ReloadReport:
         """Rebuild from disk and swap in the new knowledge base.

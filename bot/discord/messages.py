@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..mentions import MentionNames, readable_mentions
 from ..rendering.markdown import defuse_mentions, scrub, truncate
-from ..rendering.messages import title_of_text_reply
+from ..rendering.messages import question_from_title, title_of_text_reply
 from ..text import strip_mention_syntax
 
 _QUESTION_WORDS = frozenset(
@@ -16,6 +16,8 @@ _QUESTION_WORDS = frozenset(
     "doesn't don't didn't".split()
 )
 THREAD_NAME_LIMIT = 100
+# The Full passage button: only a reply that answers has it (views.CUSTOM_ID's "full").
+ANSWER_BUTTON = re.compile(r"kb:full:[0-9]{1,20}(?::(?P<shown>[0-9a-f]{1,32}))?")
 
 
 def answer_title(message: Any) -> str | None:
@@ -27,6 +29,30 @@ def answer_title(message: Any) -> str | None:
     if embeds:
         return embeds[0].title
     return title_of_text_reply(getattr(message, "content", None))
+
+
+class Followed(NamedTuple):
+    """The answer a reply follows up: its question, and the passage it showed (the
+    fingerprint its buttons carry; None on buttons from before fingerprints)."""
+
+    question: str
+    shown: str | None
+
+
+def followed_answer(message: Any, bot_id: int) -> Followed | None:
+    """The bot's answer that `message` replies to, read from the answer's title and buttons
+    (Discord sends the message replied to along: no request); None when it replies to no
+    answer of the bot's. A no-answer reply does not count: it is where a teacher writes the
+    answer, not a question to follow up."""
+    ref = getattr(message, "reference", None)
+    replied = getattr(ref, "resolved", None) if ref is not None else None
+    if replied is None or getattr(getattr(replied, "author", None), "id", None) != bot_id:
+        return None
+    rows = getattr(replied, "components", None) or ()
+    ids = (getattr(item, "custom_id", None) or "" for row in rows for item in getattr(row, "children", ()))
+    full = next((m for i in ids if (m := ANSWER_BUTTON.fullmatch(i))), None)
+    question = question_from_title(answer_title(replied)) if full is not None else None
+    return Followed(question, full.group("shown")) if full is not None and question else None
 
 
 def message_names(message: Any) -> MentionNames:

@@ -111,6 +111,27 @@ def question_title(question: str, asked: str | None = None, names: MentionNames 
     return truncate(plain, TITLE_LIMIT) or "Your question"
 
 
+FOLLOWS = " → "  # between the question a reply follows up and the reply's own words
+FOLLOWED_CHARS = 150  # of the question followed: its end, so the title stays whole
+
+
+def follow_up_question(previous: str, question: str) -> str:
+    """A member's reply to an answer, read with the question it follows ("how do I install
+    it? → and on windows?"): searched as one question, and shown so as its title, so the
+    member sees what was searched and the answer's buttons search it again."""
+    previous = one_line(previous)
+    if len(previous) > FOLLOWED_CHARS:
+        previous = "…" + previous[-FOLLOWED_CHARS:].split(" ", 1)[-1]  # its end: the nearest context
+    return f"{previous}{FOLLOWS}{one_line(question)}"
+
+
+def split_follow_up(question: str) -> tuple[str | None, str]:
+    """follow_up_question's parts again: (the question followed, the follow-up's own
+    words); (None, question) for a question that follows none."""
+    head, sep, own = question.rpartition(FOLLOWS)
+    return (head, own) if sep and head.strip() and own.strip() else (None, question)
+
+
 def question_from_title(title: str | None) -> str | None:
     """Recover the question searched from an answer's title (buttons on answers sent before
     a restart), without the mentions the title named (the search never had them); None when

@@ -37,6 +37,9 @@ class Query:
 
     text: str
     terms: tuple[QueryTerm, ...]
+    # A follow-up's: the words of the question it follows that it lacks itself. They count
+    # in BM25's first stage only, never as evidence (see analyse).
+    context: tuple[QueryTerm, ...] = ()
 
     @property
     def known(self) -> tuple[QueryTerm, ...]:
@@ -131,16 +134,36 @@ _CAMEL = re.compile(r"\b[A-Za-z][a-z0-9]*(?:[A-Z]+[a-z0-9]+)+\b|\b[A-Z]{2,}[a-z]
 _CAMEL_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
 
 
-def analyse(index: Index, question: str, analyzer: Analyzer, typo_discount: float = TYPO_DISCOUNT) -> Query:
-    """Map a question's content words to index terms, with typo tolerance."""
+def analyse(
+    index: Index, question: str, analyzer: Analyzer, typo_discount: float = TYPO_DISCOUNT, context: str | None = None
+) -> Query:
+    """Map a question's content words to index terms, with typo tolerance. `context`: the
+    question a follow-up follows ("how do I install it?" before "and on windows?"): its
+    words the knowledge base has help find where the follow-up is asked about (they count
+    in BM25's first stage, Query.context), but are no evidence, so the answer is judged on
+    what the follow-up itself asks."""
+    content = _content_words(index, analyzer, question)
+    # One call stems the words not met before (in one C call): a question's new words.
+    asked = query(index, question, list(zip(content, analyzer.stems(content))), typo_discount, analyzer.stopwords)
+    if not context or not asked.terms:
+        return asked
+    own = {t.term_id for t in asked.terms}
+    extra: dict[int, QueryTerm] = {}
+    words = _content_words(index, analyzer, context)
+    for word, stem in zip(words, analyzer.stems(words)):
+        tid = index.term_ids.get(stem, -1)
+        if tid >= 0 and tid not in own and tid not in extra:
+            extra[tid] = QueryTerm(word, stem, tid, 1, index.idf_of(tid))
+    return Query(question, asked.terms, tuple(extra.values()))
+
+
+def _content_words(index: Index, analyzer: Analyzer, text: str) -> list[str]:
     stop = analyzer.stopwords
-    content = [
+    return [
         w
-        for w in analyzer.words(_unknown_identifiers_split(index, analyzer, question))
+        for w in analyzer.words(_unknown_identifiers_split(index, analyzer, text))
         if w not in stop and w not in FILLER
     ]
-    # One call stems the words not met before (in one C call): a question's new words.
-    return query(index, question, list(zip(content, analyzer.stems(content))), typo_discount, stop)
 
 
 def _unknown_identifiers_split(index: Index, analyzer: Analyzer, question: str) -> str:

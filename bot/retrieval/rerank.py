@@ -238,8 +238,10 @@ def evidence_batch(
     known = query.known
     if index.size == 0:
         return None
-    term_counts = [(t.term_id, t.count) for t in known]
-    if known:
+    # A follow-up's context words help find candidates; the evidence below is its own words'.
+    counted = (*known, *query.context)
+    term_counts = [(t.term_id, t.count) for t in counted]
+    if counted:
         docs, raw = index.top_bm25(term_counts, m)
     else:
         docs, raw = np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
@@ -359,7 +361,7 @@ def evidence_batch(
         # cannot be found, and should not make the pairs that can count for more.
         pairs = np.bincount(fk // (nq * nq), minlength=c) / max(1, len(query.terms) - 1)
 
-    constant = sum(float(index.idf[t.term_id]) * index.params.delta * t.count for t in known)
+    constant = sum(float(index.idf[t.term_id]) * index.params.delta * t.count for t in counted)
     return _Batch(
         docs,
         raw.astype(np.float64) + constant,

@@ -336,3 +336,37 @@ def test_an_identifier_the_knowledge_base_lacks_is_searched_as_its_words(tmp_pat
     # The knowledge base's own identifier stays one word; a one-letter part is a name's styling.
     assert words("drawImage options") == ["drawimage", "options"]
     assert words("OAuth login") == ["oauth", "login"]
+
+
+def test_a_follow_up_is_found_in_the_context_of_its_question_and_judged_on_its_own_words(tmp_path: Path):
+    (tmp_path / "relay.md").write_text(
+        "# Orbital relay station\n\nThe orbital relay station badge is cobalt blue.\n\n"
+        "The relay station crew rotates every ninety days.\n"
+    )
+    (tmp_path / "lunar.md").write_text(
+        "# Lunar base\n\nThe lunar base crew is a crew of six, relieved every thirty days.\n"
+    )
+    engine = AnswerEngine(load_knowledge(tmp_path))
+    earlier = "what colour is the orbital relay station badge?"
+    assert "thirty days" in engine.ask("what about the crew?").best.passage.text
+    followed = engine.ask("what about the crew?", context=earlier)
+    assert followed.answered and "ninety days" in followed.best.passage.text
+    assert followed.question == "what about the crew?"
+    # The context's words find the passage but are no evidence: the confidence is the
+    # follow-up's own ("crew" found), not lowered by the badge words the passage lacks.
+    assert followed.signals["coverage"] == pytest.approx(1.0)
+    # A follow-up without words of its own is no follow-up.
+    assert engine.ask("what about it?", context=earlier).reason == "no_words"
+
+
+def test_a_passage_excluded_is_never_the_answer(tmp_path: Path):
+    (tmp_path / "relay.md").write_text(
+        "# Orbital relay station\n\nThe orbital relay station badge is cobalt blue.\n\n"
+        "The relay station badge was cobalt blue before it was silver.\n"
+    )
+    engine = AnswerEngine(load_knowledge(tmp_path))
+    first = engine.ask("relay station badge colour", top_k=2)
+    shown = first.best.passage
+    again = engine.ask("relay station badge colour", top_k=2, exclude=lambda p: p.text == shown.text)
+    assert again.best.passage.text != shown.text
+    assert shown.text not in {r.passage.text for r in again.results}

@@ -56,6 +56,7 @@ from bot.rendering.messages import (
     NAMED,
     citation_markdown,
     example_question,
+    follow_up_question,
     question_from_title,
     question_title,
     render_answer,
@@ -740,6 +741,16 @@ def test_question_title_round_trips():
     q = "what is *this* [x] `y`?"
     assert question_from_title(question_title(q)) == q
     assert question_from_title(question_title("word " * 100)) is None
+
+
+def test_a_follow_up_is_read_with_the_question_it_follows_and_its_title_gives_both_back():
+    followed = follow_up_question("how do I install it?", "and on windows?")
+    assert followed == "how do I install it? → and on windows?"
+    assert question_from_title(question_title(followed)) == followed
+    # A long chain keeps the end of what it follows, so its title stays whole.
+    chain = follow_up_question("word " * 80 + "install?", "and on windows?")
+    assert chain.startswith("…") and chain.endswith("install? → and on windows?") and len(chain) < 200
+    assert question_from_title(question_title(chain)) == chain
 
 
 # ------------------------------------------------------------------------------- terminal

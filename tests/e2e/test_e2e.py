@@ -187,6 +187,45 @@ async def test_answer_channel_threads_and_prefix_command(fake: FakeDiscord, tmp_
         assert len(fake.requests_to("POST", "/channels/{channel_id}/messages/{message_id}/threads")) == 1
 
 
+STATIONS = {
+    "relay.md": "# Orbital relay station\n\nThe orbital relay station badge is cobalt blue.\n\n"
+    "The relay station crew rotates every ninety days.\n",
+    "lunar.md": "# Lunar base\n\nThe lunar base crew is a crew of six, relieved every thirty days.\n",
+}
+
+
+async def test_a_reply_to_an_answer_follows_up_its_question(fake: FakeDiscord, tmp_path: Path) -> None:
+    """ "how often does the crew rotate?" alone is the lunar base's question; as a reply to the
+    answer about the relay station it is the relay station's, with no mention needed, and
+    without the Message Content intent (a reply pings whom it answers). The title shows what
+    was searched."""
+    kdir = tmp_path / "stations"
+    kdir.mkdir()
+    for name, text in STATIONS.items():
+        (kdir / name).write_text(text, encoding="utf-8")
+    follow_up = "what about the crew?"
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir) as run:
+        _, alone = await run.ask_mention(follow_up)
+        assert "thirty days" in embed_of(alone)["description"]
+        _, answer = await run.ask_mention("what colour is the orbital relay station badge?")
+        assert "cobalt blue" in embed_of(answer)["description"]
+
+        reply = await fake.send_message(follow_up, reply_to=answer)
+        followed = embed_of(await fake.wait_for_reply(reply))
+        assert "ninety days" in followed["description"]
+        assert followed["title"] == "what colour is the orbital relay station badge? → what about the crew?"
+
+        # Not a question, a reply that pings nobody (no text without the intent), or a reply
+        # under a no-answer (where teachers write answers): left alone.
+        thanks = await fake.send_message("great, cobalt it is", reply_to=answer)
+        quiet = await fake.send_message(follow_up, reply_to=answer, reply_ping=False)
+        _, no_answer = await run.ask_mention("what is the recipe for banana bread?")
+        under = await fake.send_message("how long does it bake?", reply_to=no_answer)
+        await asyncio.sleep(0.3)
+        ignored = {thanks["id"], quiet["id"], under["id"]}
+        assert not [m for m in fake.bot_messages if (m.get("message_reference") or {}).get("message_id") in ignored]
+
+
 async def test_prefix_command_in_any_case_is_answered_once(fake: FakeDiscord, tmp_path: Path) -> None:
     """`!Ask` (a phone keyboard's capital) was skipped by the listener as a command and not
     run by discord.py (case-sensitive names): no reply at all."""

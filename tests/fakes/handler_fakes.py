@@ -242,7 +242,7 @@ class SpyService:
         self.threads: list[int] = []
         self.delay = 0.0
 
-    def ask(self, question: str, top_k: int | None = None, *, depth: int | None = None):  # noqa: ANN201
+    def ask(self, question: str, top_k: int | None = None, *, depth: int | None = None, exclude=None):  # noqa: ANN001, ANN201
         import threading
         import time
 
@@ -250,7 +250,7 @@ class SpyService:
         self.ask_calls.append((question, top_k))
         if self.delay:
             time.sleep(self.delay)
-        return self.inner.ask(question, top_k, depth=depth)
+        return self.inner.ask(question, top_k, depth=depth, exclude=exclude)
 
     def reload(self):  # noqa: ANN201
         import threading

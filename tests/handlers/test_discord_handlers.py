@@ -27,7 +27,7 @@ from bot.discord.cogs import ask as ask_mod
 from bot.discord.cogs.admin import AdminCog
 from bot.discord.cogs.ask import AskCog, PrefixAskCog
 from bot.discord.mentions import Lookups
-from bot.discord.messages import strip_prefix_command
+from bot.discord.messages import Followed, followed_answer, strip_prefix_command
 from bot.discord.send import NO_MENTIONS, message_kwargs
 from bot.discord.views import CUSTOM_ID, handle_button
 from bot.rendering.messages import NAMED, question_from_title, render_answer
@@ -1081,3 +1081,25 @@ def test_thread_names_hold_no_mentions_and_fit_discord():
     assert units(name) <= 100
     assert units(thread_name("😀" * 80)) <= 100 and thread_name("<@1>") == "Answer"
     assert "\ud83d" not in thread_name("why \ud83d here?")
+
+
+def _bot_reply(author_id: int, title: str, custom_ids: list[str]) -> SimpleNamespace:
+    rows = [SimpleNamespace(children=[SimpleNamespace(custom_id=c) for c in custom_ids])]
+    return SimpleNamespace(
+        author=SimpleNamespace(id=author_id), embeds=[SimpleNamespace(title=title)], components=rows, content=""
+    )
+
+
+def test_a_reply_follows_up_only_an_answer_of_the_bots():
+    answered = _bot_reply(7, "why Ramstein?", ["kb:full:123:abc", "kb:more:123:abc", "kb:up:123:abc"])
+
+    def reply_to(message: object | None) -> SimpleNamespace:
+        return SimpleNamespace(reference=None if message is None else SimpleNamespace(resolved=message))
+
+    assert followed_answer(reply_to(answered), 7) == Followed("why Ramstein?", "abc")
+    assert followed_answer(reply_to(answered), 8) is None  # another bot's message
+    # A no-answer reply is where a teacher writes the answer: not a question to follow up.
+    assert followed_answer(reply_to(_bot_reply(7, "banana bread?", ["kb:teach:123"])), 7) is None
+    assert followed_answer(reply_to(_bot_reply(7, "Knowledge base", [])), 7) is None  # a /kb report
+    assert followed_answer(reply_to(None), 7) is None
+    assert followed_answer(SimpleNamespace(reference=SimpleNamespace(resolved=None)), 7) is None  # not sent along

@@ -16,6 +16,7 @@ from ...outcomes import Actor, CoolingDown, Where
 from ...rendering.discord import COMMAND_HELP, OPTION_HELP
 from ...rendering.messages import (
     example_question,
+    follow_up_question,
     render_answer,
     render_cooldown,
     render_empty_question,
@@ -26,7 +27,9 @@ from ...rendering.reply import ReplyData
 from ...retrieval.chat import asks_for_help
 from ..mentions import cached_mention_names
 from ..messages import (
+    Followed,
     clean_question,
+    followed_answer,
     looks_like_question,
     mentions_user,
     message_names,
@@ -79,13 +82,14 @@ class AskCog(commands.Cog, name="Ask"):
         where: Where | None = None,
         spoken: str | None = None,
         names: MentionNames | None = None,
+        read: str | None = None,
     ) -> Rendered:
         """Ask the app (rate limit, answer, button state, question log) off the event loop
         and render: the reply, whether it is an answer (False: a cooldown notice), and
         whether that notice was already given in this wait. `spoken`: App.ask; `names`: the
         question's mentions, named in the answer's title."""
         outcome = await asyncio.to_thread(
-            self.bot.app.ask, Actor(user_id), clean_question(question), key, where, spoken=spoken
+            self.bot.app.ask, Actor(user_id), clean_question(question), key, where, spoken=spoken, read=read
         )
         if isinstance(outcome, CoolingDown):
             return Rendered(
@@ -172,6 +176,9 @@ class AskCog(commands.Cog, name="Ask"):
             return  # the !ask command answers it
         is_dm = message.guild is None
         role = own_role_mentioned(message, me.id)
+        # A reply to one of the bot's answers follows up its question ("and on windows?"),
+        # and asks for more than the passage that answer showed.
+        followed = followed_answer(message, me.id)
         if mentions_user(content, me.id) or is_dm or role is not None:
             if role is not None and not content:
                 # Discord withheld the text: a role mention does not count as mentioning the bot.
@@ -182,7 +189,10 @@ class AskCog(commands.Cog, name="Ask"):
                 # In a DM no mention is needed: suggest the question alone.
                 await self._hint(message, render_empty_question(self.example(), how="" if is_dm else "@me "))
                 return
-            await self._reply(message, question)
+            await self._reply(message, question, followed)
+            return
+        if followed and looks_like_question(content):  # no mention needed: it answers the bot
+            await self._reply(message, content.strip(), followed)
             return
         if message.channel.id in settings.answer_channel_ids and looks_like_question(content):
             await self._answer_in_thread(message, content.strip())
@@ -197,9 +207,14 @@ class AskCog(commands.Cog, name="Ask"):
             notice = render_cooldown(cooling.retry_after, cooling.questions, cooling.seconds)
             await reply_to(message, notice, delete_after=COOLDOWN_NOTICE_SECONDS)
 
-    async def _answer_message(self, message: discord.Message, question: str) -> Rendered:
+    async def _answer_message(
+        self, message: discord.Message, question: str, followed: Followed | None = None
+    ) -> Rendered:
         """`answer` for a question asked in a message: keyed by the message, its mentions
-        spoken and named from it."""
+        spoken and named from it; `followed`: the answer it replies to, whose question it is
+        read with (and shown so, in its title)."""
+        if followed is not None:
+            question = follow_up_question(followed.question, question)
         return await self.answer(
             message.author.id,
             question,
@@ -207,10 +222,11 @@ class AskCog(commands.Cog, name="Ask"):
             where=_where(message),
             spoken=_spoken(message, question),
             names=_names(message, question),
+            read=followed.shown if followed is not None else None,
         )
 
-    async def _reply(self, message: discord.Message, question: str) -> None:
-        rendered = await self._answer_message(message, question)
+    async def _reply(self, message: discord.Message, question: str, followed: Followed | None = None) -> None:
+        rendered = await self._answer_message(message, question, followed)
         if rendered.repeated:
             return  # one cooldown notice per wait: a flood must not make the bot flood the channel
         notice_for = None if rendered.answered else COOLDOWN_NOTICE_SECONDS

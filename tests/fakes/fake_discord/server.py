@@ -804,12 +804,15 @@ class FakeDiscord:
         channel_id: str | None = None,
         role_ids: Iterable[str] | None = None,
         reply_to: JSON | str | None = None,
+        reply_ping: bool = True,
         dm: bool = False,
         embeds: list[JSON] | None = None,
         attachments: list[JSON] | None = None,
     ) -> JSON:
         """A user posts a message: dispatch MESSAGE_CREATE and return the message object.
         ``attachments`` are objects from ``make_attachment`` (served by the loopback CDN).
+        A reply (``reply_to``) pings the author replied to, as Discord's client does unless
+        the member turns that off (``reply_ping``): they are in its ``mentions``.
 
         ``mentions_bot`` prefixes ``<@bot_id>`` (what Discord's client inserts for an @mention);
         ``dm`` sends it in the author's DM channel with the bot instead of a guild channel.
@@ -829,6 +832,9 @@ class FakeDiscord:
         reference, referenced = None, None
         if reply_to is not None:
             referenced = self.messages[reply_to if isinstance(reply_to, str) else reply_to["id"]]
+            replied_to = (referenced.get("author") or {}).get("id")
+            if reply_ping and replied_to in self.users and all(u["id"] != replied_to for u in mentions):
+                mentions = [*mentions, dict(self.users[replied_to])]
             reference = {
                 "type": 0,
                 "message_id": referenced["id"],
