@@ -21,7 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TextIO
 
-from .app import App
+from .app import App, fingerprint
 from .config import Settings
 from .errors import KnowledgeError
 from .outcomes import CONSOLE_ACTOR, RELOAD_FAILED, Asked, FullPassage, Refused, Stale
@@ -56,6 +56,7 @@ from .rendering.kb import (
 )
 from .rendering.messages import (
     example_question,
+    follow_up_question,
     render_answer,
     render_error,
     render_full_passage,
@@ -207,6 +208,8 @@ class Console:
             self.full(arg)
         elif cmd == "/more":
             self.more()
+        elif cmd == "/reply":
+            self.reply(arg) if arg else self.show(render_ask_needs_question())
         elif cmd in ("/good", "/up", "/👍"):
             self.vote(ACTION_UP)
         elif cmd in ("/bad", "/down", "/👎"):
@@ -227,8 +230,8 @@ class Console:
         example = example_question(self.service.sources(), self.settings.example_question)
         self.show(render_help(console=True, example=example))
 
-    def ask(self, question: str) -> None:
-        outcome = self.app.ask(ACTOR, question, self.app.new_key(), rate_limit=False)
+    def ask(self, question: str, read: str | None = None) -> None:
+        outcome = self.app.ask(ACTOR, question, self.app.new_key(), rate_limit=False, read=read)
         assert isinstance(outcome, Asked)  # no rate limit on the local console
         reply = render_answer(outcome.answer, learned=outcome.learned)
         if reply.buttons:
@@ -236,6 +239,16 @@ class Console:
         self.show(reply)
         if reply.buttons and self.interactive:
             self.stdout.write(BUTTONS_HINT)
+
+    def reply(self, question: str) -> None:
+        """A reply to the last answer, as on Discord: its question read in that context, and
+        the passage it showed not shown again as the answer."""
+        key = self._need_answer()
+        state = self.app.answer_state(key) if key is not None else None
+        if state is None:
+            return
+        best = state.answer.best
+        self.ask(follow_up_question(state.question, question), fingerprint(best) if best is not None else None)
 
     def _need_answer(self) -> str | None:
         if self.last is None or self.app.answer_state(self.last) is None:

@@ -438,6 +438,7 @@ def render_help(
             "`/full [N]` — Full passage (of result N, default 1)",
             "`/more` — More results",
             "`/good` · `/bad` — 👍 / 👎 feedback",
+            "`/reply QUESTION` — follow the answer up, as a reply to it on Discord",
         ]
     else:
         lines = [
@@ -453,7 +454,8 @@ def render_help(
             "",
             "Every answer cites its passage as *Title · ¶paragraph*. Under it: "
             "**Full passage** shows the whole paragraph, **More results** lists other "
-            "passages, and 👍 / 👎 tell the admins whether it helped.",
+            "passages, and 👍 / 👎 tell the admins whether it helped. **Reply** to an answer "
+            'to follow it up ("and on Windows?"): no mention needed.',
             "**/sources** — the documents I answer from.",
             "**/reload** — admins: reload the documents from disk.",
         ]

@@ -141,12 +141,15 @@ def analyse(
     question a follow-up follows ("how do I install it?" before "and on windows?"): its
     words the knowledge base has help find where the follow-up is asked about (they count
     in BM25's first stage, Query.context), but are no evidence, so the answer is judged on
-    what the follow-up itself asks."""
+    what the follow-up itself asks. A follow-up with no words of its own asks about the
+    same: the context's words are its words."""
     content = _content_words(index, analyzer, question)
     # One call stems the words not met before (in one C call): a question's new words.
     asked = query(index, question, list(zip(content, analyzer.stems(content))), typo_discount, analyzer.stopwords)
-    if not context or not asked.terms:
+    if not context:
         return asked
+    if not asked.terms:  # "why there?", "and then?": it asks about the same, again
+        return analyse(index, f"{context} {question}", analyzer, typo_discount)
     own = {t.term_id for t in asked.terms}
     extra: dict[int, QueryTerm] = {}
     words = _content_words(index, analyzer, context)

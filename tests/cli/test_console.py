@@ -87,8 +87,19 @@ def test_commands_and_button_stand_ins(tmp_path):
 
 
 def test_buttons_before_any_answer(tmp_path):
-    _, out, _ = _run(tmp_path, "/more\n/full\n/good\n")
-    assert out.count("Ask a question first") == 3
+    _, out, _ = _run(tmp_path, "/more\n/full\n/good\n/reply and why?\n")
+    assert out.count("Ask a question first") == 4
+
+
+def test_reply_follows_the_last_answer_up(tmp_path):
+    """As a reply under an answer on Discord: read in its context, and not the passage the
+    answer already showed."""
+    _, out, _ = _run(tmp_path, "what is nato planning in germany?\n/reply and why there?\n/reply\n")
+    first, _, rest = out.partition("what is nato planning in germany? → and why there?")
+    assert "— New progress in NATO’s space force construction · ¶1" in first and rest, out
+    # The reasons for the place, not ¶1 again.
+    assert "— New progress in NATO’s space force construction · ¶3" in rest and "· ¶1" not in rest
+    assert "Type your question after /ask" in rest
 
 
 def test_feedback_is_recorded_once(tmp_path):

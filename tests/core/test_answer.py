@@ -355,8 +355,9 @@ def test_a_follow_up_is_found_in_the_context_of_its_question_and_judged_on_its_o
     # The context's words find the passage but are no evidence: the confidence is the
     # follow-up's own ("crew" found), not lowered by the badge words the passage lacks.
     assert followed.signals["coverage"] == pytest.approx(1.0)
-    # A follow-up without words of its own is no follow-up.
-    assert engine.ask("what about it?", context=earlier).reason == "no_words"
+    # A follow-up without words of its own asks about the same again.
+    again = engine.ask("and why?", context=earlier)
+    assert again.answered and "cobalt blue" in again.best.passage.text
 
 
 def test_a_passage_excluded_is_never_the_answer(tmp_path: Path):
