@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from ..mentions import MentionNames, readable_mentions
@@ -53,6 +54,17 @@ def followed_answer(message: Any, bot_id: int) -> Followed | None:
     full = next((m for i in ids if (m := ANSWER_BUTTON.fullmatch(i))), None)
     question = question_from_title(answer_title(replied)) if full is not None else None
     return Followed(question, full.group("shown")) if full is not None and question else None
+
+
+def thread_question(message: Any, bot_id: int, answer_channels: Iterable[int]) -> str | None:
+    """The question an answer thread was opened for (the bot names it after the question)
+    when `message` is posted in one: a thread the bot started in an answer channel. Further
+    questions there follow that one up."""
+    channel = getattr(message, "channel", None)
+    if getattr(channel, "owner_id", None) != bot_id or getattr(channel, "parent_id", None) not in set(answer_channels):
+        return None
+    name = getattr(channel, "name", None)
+    return name.removesuffix("…") if isinstance(name, str) and name.strip() else None
 
 
 def message_names(message: Any) -> MentionNames:

@@ -226,6 +226,31 @@ async def test_a_reply_to_an_answer_follows_up_its_question(fake: FakeDiscord, t
         assert not [m for m in fake.bot_messages if (m.get("message_reference") or {}).get("message_id") in ignored]
 
 
+async def test_a_question_in_an_answer_thread_follows_up_the_threads_question(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """In answer channels the bot answers in a thread named after the question; a further
+    question posted there (no reply, no mention) follows that one up."""
+    kdir = tmp_path / "stations"
+    kdir.mkdir()
+    for name, text in STATIONS.items():
+        (kdir / name).write_text(text, encoding="utf-8")
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, ANSWER_CHANNEL_IDS=fake.channel_id):
+        question = await fake.send_message("what colour is the orbital relay station badge?")
+        await fake.wait_for_request(
+            lambda r: r.matches("POST", MESSAGES_ROUTE) and r.params["channel_id"] == question["id"]
+        )
+        more = await fake.send_message("what about the crew?", channel_id=question["id"])
+        followed = embed_of(await fake.wait_for_reply(more))
+        assert "ninety days" in followed["description"]
+        assert followed["title"] == "what colour is the orbital relay station badge? → what about the crew?"
+        chatter = await fake.send_message("nice, thanks", channel_id=question["id"])
+        await asyncio.sleep(0.2)
+        assert not [
+            m for m in fake.bot_messages if (m.get("message_reference") or {}).get("message_id") == chatter["id"]
+        ]
+
+
 async def test_prefix_command_in_any_case_is_answered_once(fake: FakeDiscord, tmp_path: Path) -> None:
     """`!Ask` (a phone keyboard's capital) was skipped by the listener as a command and not
     run by discord.py (case-sensitive names): no reply at all."""

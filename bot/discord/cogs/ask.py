@@ -38,6 +38,7 @@ from ..messages import (
     strip_mention,
     strip_prefix_command,
     thread_name,
+    thread_question,
 )
 from ..send import reply_to, respond, send_to
 from ..views import button_key
@@ -193,6 +194,10 @@ class AskCog(commands.Cog, name="Ask"):
             return
         if followed and looks_like_question(content):  # no mention needed: it answers the bot
             await self._reply(message, content.strip(), followed)
+            return
+        asked = thread_question(message, me.id, settings.answer_channel_ids)
+        if asked and looks_like_question(content):  # in the thread of an answer channel's question
+            await self._reply(message, content.strip(), Followed(asked, None))
             return
         if message.channel.id in settings.answer_channel_ids and looks_like_question(content):
             await self._answer_in_thread(message, content.strip())
