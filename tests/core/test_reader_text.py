@@ -192,3 +192,76 @@ def test_a_junk_marker_opening_a_teaser_still_cuts(teaser: str) -> None:
     body = "\n\n".join(f"Paragraph {i} says something about the subject." for i in range(1, 9))
     tree = read_str(f"Title\n\n{body}\n\n{teaser}\n\nAnother story.")
     assert plain(tree)[-1] == "Paragraph 8 says something about the subject."
+
+
+def outline(tree: DocTree) -> list[tuple[int, str, list[str]]]:
+    """(level, heading, paragraphs' plain text) of every section below the root, in order."""
+    from bot.documents.model import walk_sections
+
+    return [
+        (s.level, s.heading, [inline.to_plain(b.md) for b in s.blocks if isinstance(b, Paragraph)])
+        for _, s in walk_sections(tree.root)
+        if s.level
+    ]
+
+
+def test_underlined_headings_are_sections_levelled_by_the_order_their_marks_appear():
+    # A man page written as AsciiDoc (git's Documentation/*.txt): the two-line title, then
+    # sections underlined with "-" and subsections with "~", the text straight under them.
+    raw = (
+        "git-commit(1)\n=============\n\nNAME\n----\ngit-commit - Record changes to the repository\n\n"
+        "DESCRIPTION\n-----------\nCreate a new commit.\n\nCommit information\n~~~~~~~~~~~~~~~~~~\n\n"
+        "Author and committer come from the config.\n\nSEE ALSO\n--------\nlinkgit:git-add[1]\n"
+    )
+    tree = read_str(raw, name="git-commit.txt")
+    assert tree.title == "git-commit(1)"
+    assert outline(tree) == [
+        (1, "NAME", ["git-commit - Record changes to the repository"]),
+        (1, "DESCRIPTION", ["Create a new commit."]),
+        (2, "Commit information", ["Author and committer come from the config."]),
+        (1, "SEE ALSO", ["linkgit:git-add[1]"]),
+    ]
+    assert not tree.root.blocks
+
+
+def test_an_overlined_title_and_a_rule_across_the_page_over_a_title_are_headings():
+    rule = "=" * 78
+    raw = (
+        "*usr_02.txt*\tFor Vim version 9.2\n\nThe first steps in Vim.\n\n"
+        f"{rule}\n*02.1*\tRunning Vim for the First Time\n\nTo start Vim, enter this command.\n\n"
+        "#######\nInstall\n#######\n\nRun the installer.\n"
+    )
+    tree = read_str(raw, name="usr_02.txt")
+    assert tree.title == "*usr_02.txt* For Vim version 9.2"
+    assert [inline.to_plain(b.md) for b in tree.root.blocks] == ["The first steps in Vim."]  # type: ignore[union-attr]
+    assert outline(tree) == [
+        (1, "*02.1* Running Vim for the First Time", ["To start Vim, enter this command."]),
+        (2, "Install", ["Run the installer."]),
+    ]
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        "------------\n$ git commit\n------------",  # AsciiDoc's listing block around one command
+        "Then:\n------------\n$ git commit\n------------",
+        "------\n$ git commit",  # a short delimiter is no rule across the page
+    ],
+)
+def test_a_line_fenced_by_dashes_is_no_heading_and_a_rule_alone_shows_nothing(listing: str):
+    tree = read_str(f"Committing\n\nStage the files first.\n\n{listing}\n\nThat records them.\n\n" + "-" * 78)
+    assert plain(tree)[0] == "Stage the files first."
+    assert plain(tree)[-1] == "That records them."
+    assert "$ git commit" in " ".join(plain(tree))
+
+
+@settings(max_examples=150, deadline=None)
+@given(raw=st.text(alphabet=st.sampled_from(list("=-~# \tab.\n")), max_size=160))
+def test_any_arrangement_of_rules_and_lines_reads_or_says_why(raw: str):
+    try:
+        tree = read_str(raw)
+    except KnowledgeError:
+        return
+    for level, heading, paras in outline(tree):
+        assert 1 <= level <= 6 and heading == heading.strip() and heading
+        assert all(p and p == p.strip() for p in paras)

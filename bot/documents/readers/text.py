@@ -1,7 +1,13 @@
 """Plain text (.txt), often scraped from the web: a title line, a `source: URL` line,
 paragraphs on blank lines, mangled tags and entities, page junk at the end.
 
-Everything lives in the root section: plain text has no reliable headings.
+Plain-text documentation marks its headings the one way text allows: a line underlined by a
+line of one repeated mark ("Usage" over "=====": Markdown's setext headings, reStructuredText's
+and AsciiDoc's two-line titles, git's and Django's .txt docs), the same mark above it too, or a
+rule across the page over a title line (Vim's help files). Levels go by the order the marks
+first appear, as reStructuredText has it; a document that opens with one has it as its title.
+A rule alone separates and shows nothing. Text without such lines (a scraped article) has
+everything in the root section, a passage per paragraph.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from ..scraped import (
     strip_inline_tags,
     strip_tags,
 )
+from ..treebuild import OpenSection
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +35,13 @@ _SOURCE_LINE = re.compile(r"^\s*source\s*:\s*(https?://\S+)\s*$", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n[ \t\f\v]*\n")
 _SOURCE_LINE_WITHIN = 5  # a `source:` line may stand among the first lines
 _TITLE_MAX_CHARS = 120  # a headline, not a paragraph (the PDF reader's bound too)
+# A line of one mark repeated: an underline, an overline or a rule. RST's punctuation marks
+# but "." ":" "`" "'" '"' (an ellipsis or quotes on a line are text).
+_MARKS = re.compile(r"[ \t]{0,3}+([=\-~^*+#_])\1{2,}+[ \t]*+")
+_MARK_CHARS = "=-~^*+#_"
+_BANNER_MIN = 40  # a rule across the page, not a short delimiter ("----" around a listing)
+_UNDERLINE_SLACK = 2  # AsciiDoc lets an underline be 2 marks shorter than its title
+_MAX_LEVEL = 6
 
 
 _NON_SPACE = re.compile(r"\S")  # the complement of str.strip()'s whitespace
@@ -116,10 +130,88 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         text = text[:pos]
     del raw_body, head  # a huge file's raw text goes before its paragraphs are made
 
-    blocks = tuple(
-        Paragraph(md=inline.escape(p)) for p in (fold_spaces(chunk) for chunk in _chunks(text)) if _has_alnum(p)
-    )
-    return DocTree(title=title, root=Section(heading="", level=0, blocks=blocks), source=source, notes=tuple(notes))
+    root, heading_title = _tree(_chunks(text), title is None)
+    return DocTree(title=title or heading_title, root=root, source=source, notes=tuple(notes))
+
+
+def _tree(chunks: Iterator[str], want_title: bool) -> tuple[Section, str | None]:
+    """The sections the chunks' headings open, and the title: the heading the text opens with
+    (when `want_title`: no first line was taken for it)."""
+    root = OpenSection(heading="", level=0)
+    path = [root]  # the open sections, outermost first
+    levels: dict[str, int] = {}  # a heading mark's level, in the order marks first appear
+    title = None
+    started = False  # whether anything has been read (a title opens the text)
+    for mark, text in (item for chunk in chunks for item in _items(chunk)):
+        if mark is None:
+            if _has_alnum(para := fold_spaces(text)):
+                path[-1].blocks.append(Paragraph(md=inline.escape(para)))
+                started = True
+            continue
+        heading = fold_spaces(text)
+        if want_title and not started:
+            title, started = heading, True
+            continue
+        started = True
+        level = levels.setdefault(mark, min(len(levels) + 1, _MAX_LEVEL))
+        while path[-1].level >= level:
+            path.pop()
+        section = OpenSection(heading=heading, level=level)
+        path[-1].children.append(section)
+        path.append(section)
+    return root.freeze(), title
+
+
+def _items(chunk: str) -> Iterator[tuple[str | None, str]]:
+    """A chunk's paragraphs (None, text) and headings (mark, title), in order. The mark names
+    the heading's kind: "=" underlined, "=o" overlined and underlined (or a banner)."""
+    if "\n" not in chunk:  # one line: no underline (most scraped paragraphs are one line)
+        if not _mark_line(chunk):
+            yield None, chunk
+        return
+    lines = chunk.split("\n")
+    n = len(lines)
+    start = i = 0  # the paragraph being collected is lines[start:i]
+    after_rule = False
+    while i < n:
+        rule = _mark_line(lines[i])
+        heading: tuple[str, str] | None = None
+        skip = 1
+        if rule and i + 1 < n and _heading_like(title := lines[i + 1]):
+            # A line between two lines of dashes is a listing (AsciiDoc's "----" block, the
+            # usual fence of a command in plain text), not an overlined title.
+            if i + 2 < n and lines[i + 2].strip() == rule and len(rule) >= len(title.strip()) and rule[0] != "-":
+                heading, skip = (rule[0] + "o", title), 3
+            elif i + 2 == n and len(rule) >= _BANNER_MIN:
+                heading, skip = (rule[0] + "o", title), 2
+        elif not rule and i == start and not after_rule and i + 1 < n and (under := _mark_line(lines[i + 1])):
+            if _heading_like(lines[i]) and len(under) >= len(lines[i].strip()) - _UNDERLINE_SLACK:
+                heading, skip = (under[0], lines[i]), 2
+        after_rule = bool(rule) and not heading  # what a rule opens is no title (a listing's line)
+        if rule or heading:
+            if start < i:
+                yield None, "\n".join(lines[start:i])
+            if heading:
+                yield heading
+            i += skip
+            start = i
+        else:
+            i += 1
+    if start < n:
+        yield None, "\n".join(lines[start:])
+
+
+def _mark_line(line: str) -> str:
+    """The marks of a line of one repeated mark ("=====", stripped), "" for any other line."""
+    first = line.lstrip(" \t")[:1]
+    if not first or first not in _MARK_CHARS:  # most lines: no regex run at all
+        return ""
+    return line.strip() if _MARKS.fullmatch(line) else ""
+
+
+def _heading_like(line: str) -> bool:
+    """A title line: at the margin (at most 3 spaces in), reads as a headline."""
+    return not line.startswith(("    ", "\t")) and _title_like(line) and not _mark_line(line)
 
 
 def _chunks(text: str) -> Iterator[str]:
