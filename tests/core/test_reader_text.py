@@ -265,3 +265,42 @@ def test_any_arrangement_of_rules_and_lines_reads_or_says_why(raw: str):
     for level, heading, paras in outline(tree):
         assert 1 <= level <= 6 and heading == heading.strip() and heading
         assert all(p and p == p.strip() for p in paras)
+
+
+def shown(tree: DocTree) -> list[tuple[str, str]]:
+    """("p", plain text) or ("code", verbatim text) for the root's blocks."""
+    from bot.documents.model import Code
+
+    return [("code", b.text) if isinstance(b, Code) else ("p", inline.to_plain(b.md)) for b in tree.root.blocks]  # type: ignore[union-attr]
+
+
+def test_an_indented_block_after_a_lead_in_is_its_code_across_blank_lines():
+    # Vim's help marks a code block with " >" ending the line before it (`:help help-writing`);
+    # git's and RFC-style text lead in with ":" and indent the command.
+    raw = (
+        "Starting\n\nTo start Vim, enter this command: >\n\n\tgvim file.txt\n\nIt opens a window.\n\n"
+        "Put this in your vimrc:\n\n    if has('gui')\n\n      set lines=40\n    endif\n\nThen restart it.\n"
+    )
+    assert shown(read_str(raw)) == [
+        ("p", "To start Vim, enter this command:"),
+        ("code", "gvim file.txt"),
+        ("p", "It opens a window."),
+        ("p", "Put this in your vimrc:"),
+        ("code", "if has('gui')\n\n  set lines=40\nendif"),  # indented as a whole
+        ("p", "Then restart it."),
+    ]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # An indented table of descriptions reads on in words: it is prose to find.
+        "The valid cases are:\n\n\t-nargs=1    Exactly one argument is required, it includes spaces",
+        # AsciiDoc's "term::" labels an indented description, not code.
+        "--heads::\n\n\tLimit the list to refs/heads and show nothing else",
+        # Indented text no lead-in introduces.
+        "The list follows.\n\n\tgit log",
+    ],
+)
+def test_indented_text_without_a_lead_in_or_reading_as_prose_stays_a_paragraph(raw: str):
+    assert all(kind == "p" for kind, _ in shown(read_str("Notes\n\n" + raw)))

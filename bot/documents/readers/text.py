@@ -8,6 +8,11 @@ rule across the page over a title line (Vim's help files). Levels go by the orde
 first appear, as reStructuredText has it; a document that opens with one has it as its title.
 A rule alone separates and shows nothing. Text without such lines (a scraped article) has
 everything in the root section, a passage per paragraph.
+
+A paragraph that leads in to code ("enter this command:", Vim's "Example: >") and is followed
+by lines set in deeper is followed by that code: a code block, verbatim (shown, not indexed),
+over blank lines until a line is not set in, unless a line of it reads on in words as prose
+(an indented table of descriptions stays text to find).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Iterator
 from ...rendering import errors as wording
 from .. import inline
 from ..decode import decode_text
-from ..model import DocTree, Paragraph, ReadOptions, Section
+from ..model import Code, DocTree, Paragraph, ReadOptions, Section
 from ..scraped import (
     find_junk,
     fold_spaces,
@@ -42,6 +47,12 @@ _MARK_CHARS = "=-~^*+#_"
 _BANNER_MIN = 40  # a rule across the page, not a short delimiter ("----" around a listing)
 _UNDERLINE_SLACK = 2  # AsciiDoc lets an underline be 2 marks shorter than its title
 _MAX_LEVEL = 6
+# A paragraph ending so leads in to an indented code block: "enter this command:", Vim help's
+# "Example: >" (`:help help-writing`). Not AsciiDoc's "term::", whose indented text is prose.
+_LEAD_INS = (":", " >")
+# Five words in a row: prose, not code (code has them only in a comment). \b and possessive
+# quantifiers keep the search linear on a line of one huge word.
+_WORD_RUN = re.compile(r"\b(?:[A-Za-z]++[,.;'’)]?+[ \t]++){4}[A-Za-z]{2}")
 
 
 _NON_SPACE = re.compile(r"\S")  # the complement of str.strip()'s whitespace
@@ -142,12 +153,29 @@ def _tree(chunks: Iterator[str], want_title: bool) -> tuple[Section, str | None]
     levels: dict[str, int] = {}  # a heading mark's level, in the order marks first appear
     title = None
     started = False  # whether anything has been read (a title opens the text)
+    lead: int | None = None  # the margin of the lead-in (or code) just before, when a code block may follow
+    code: list[str] = []  # the pieces of the code block being read, between its blank lines
+
+    def end_code() -> None:
+        if code:
+            path[-1].blocks.append(Code(text=_dedent("\n\n".join(code))))
+            code.clear()
+
     for mark, text in (item for chunk in chunks for item in _items(chunk)):
+        if mark is None and lead is not None and _indented_code(text, lead):
+            code.append(text)
+            continue
+        end_code()
         if mark is None:
+            blocks = path[-1].blocks
             if _has_alnum(para := fold_spaces(text)):
-                path[-1].blocks.append(Paragraph(md=inline.escape(para)))
+                if lead_in := para.endswith(_LEAD_INS) and not para.endswith("::"):
+                    para = para.removesuffix(" >")  # Vim's code marker: its help hides it
+                blocks.append(Paragraph(md=inline.escape(para)))
+                lead = _indent(text) if lead_in else None
                 started = True
             continue
+        lead = None
         heading = fold_spaces(text)
         if want_title and not started:
             title, started = heading, True
@@ -159,6 +187,7 @@ def _tree(chunks: Iterator[str], want_title: bool) -> tuple[Section, str | None]
         section = OpenSection(heading=heading, level=level)
         path[-1].children.append(section)
         path.append(section)
+    end_code()
     return root.freeze(), title
 
 
@@ -236,3 +265,24 @@ def _title_like(line: str) -> bool:
 
 def _has_alnum(p: str) -> bool:
     return any(ch.isalnum() for ch in p)
+
+
+def _indent(text: str) -> int:
+    """The columns before the first line's text (a tab to the next multiple of 8)."""
+    line = text[: text.find("\n")] if "\n" in text else text
+    expanded = line.expandtabs(8)
+    return len(expanded) - len(expanded.lstrip())
+
+
+def _indented_code(text: str, lead: int) -> bool:
+    """Whether the paragraph after a lead-in is its code: every line set in deeper than the
+    lead-in (by 2 columns at least), and no line running on in words as prose does."""
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    return bool(lines) and all(_indent(ln) >= max(lead + 1, 2) and not _WORD_RUN.search(ln) for ln in lines)
+
+
+def _dedent(text: str) -> str:
+    """The code's lines without their common indentation (tabs expanded) or trailing spaces."""
+    lines = [ln.expandtabs(8).rstrip() for ln in text.split("\n")]
+    margin = min((len(ln) - len(ln.lstrip()) for ln in lines if ln), default=0)
+    return "\n".join(ln[margin:] for ln in lines).strip("\n")
