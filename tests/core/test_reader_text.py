@@ -25,6 +25,13 @@ def plain(tree: DocTree) -> list[str]:
     return [inline.to_plain(b.md) for b in tree.root.blocks]  # type: ignore[union-attr]
 
 
+def shown(tree: DocTree) -> list[tuple[str, str]]:
+    """("p", plain text) or ("code", verbatim text) for the root's blocks."""
+    from bot.documents.model import Code
+
+    return [("code", b.text) if isinstance(b, Code) else ("p", inline.to_plain(b.md)) for b in tree.root.blocks]  # type: ignore[union-attr]
+
+
 def read_str(text: str, name: str = "a.txt", options: ReadOptions = DEFAULTS) -> DocTree:
     return read(name, text.encode("utf-8"), options)
 
@@ -241,18 +248,22 @@ def test_an_overlined_title_and_a_rule_across_the_page_over_a_title_are_headings
 
 
 @pytest.mark.parametrize(
-    "listing",
+    ("listing", "before"),
     [
-        "------------\n$ git commit\n------------",  # AsciiDoc's listing block around one command
-        "Then:\n------------\n$ git commit\n------------",
-        "------\n$ git commit",  # a short delimiter is no rule across the page
+        ("------------\n$ git commit\n------------", []),  # AsciiDoc's listing block around a command
+        ("Then:\n------------\n$ git add a.c\n$ git commit\n------------", [("p", "Then:")]),
     ],
 )
-def test_a_line_fenced_by_dashes_is_no_heading_and_a_rule_alone_shows_nothing(listing: str):
+def test_lines_between_two_same_lines_of_dashes_are_a_listing_not_a_heading(listing: str, before: list) -> None:
     tree = read_str(f"Committing\n\nStage the files first.\n\n{listing}\n\nThat records them.\n\n" + "-" * 78)
-    assert plain(tree)[0] == "Stage the files first."
-    assert plain(tree)[-1] == "That records them."
-    assert "$ git commit" in " ".join(plain(tree))
+    assert not tree.root.children
+    code = listing.split("------------")[1].strip("\n")
+    assert shown(tree) == [("p", "Stage the files first."), *before, ("code", code), ("p", "That records them.")]
+
+
+def test_a_short_line_of_dashes_over_a_line_is_no_heading_and_a_rule_alone_shows_nothing() -> None:
+    tree = read_str("Committing\n\nStage the files first.\n\n------\n$ git commit\n\nThat records them.\n\n" + "-" * 78)
+    assert plain(tree) == ["Stage the files first.", "$ git commit", "That records them."]
 
 
 @settings(max_examples=150, deadline=None)
@@ -265,13 +276,6 @@ def test_any_arrangement_of_rules_and_lines_reads_or_says_why(raw: str):
     for level, heading, paras in outline(tree):
         assert 1 <= level <= 6 and heading == heading.strip() and heading
         assert all(p and p == p.strip() for p in paras)
-
-
-def shown(tree: DocTree) -> list[tuple[str, str]]:
-    """("p", plain text) or ("code", verbatim text) for the root's blocks."""
-    from bot.documents.model import Code
-
-    return [("code", b.text) if isinstance(b, Code) else ("p", inline.to_plain(b.md)) for b in tree.root.blocks]  # type: ignore[union-attr]
 
 
 def test_an_indented_block_after_a_lead_in_is_its_code_across_blank_lines():

@@ -12,7 +12,8 @@ everything in the root section, a passage per paragraph.
 A paragraph that leads in to code ("enter this command:", Vim's "Example: >") and is followed
 by lines set in deeper is followed by that code: a code block, verbatim (shown, not indexed),
 over blank lines until a line is not set in, unless a line of it reads on in words as prose
-(an indented table of descriptions stays text to find).
+(an indented table of descriptions stays text to find). Lines between two same lines of 4 or
+more dashes are a code block too: AsciiDoc's listing block, as git's docs fence commands.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ _MARK_CHARS = "=-~^*+#_"
 _BANNER_MIN = 40  # a rule across the page, not a short delimiter ("----" around a listing)
 _UNDERLINE_SLACK = 2  # AsciiDoc lets an underline be 2 marks shorter than its title
 _MAX_LEVEL = 6
+LISTING = "listing"  # the mark _items gives an AsciiDoc listing block's text
 # A paragraph ending so leads in to an indented code block: "enter this command:", Vim help's
 # "Example: >" (`:help help-writing`). Not AsciiDoc's "term::", whose indented text is prose.
 _LEAD_INS = (":", " >")
@@ -166,6 +168,10 @@ def _tree(chunks: Iterator[str], want_title: bool) -> tuple[Section, str | None]
             code.append(text)
             continue
         end_code()
+        if mark == LISTING:
+            path[-1].blocks.append(Code(text=_dedent(text)))
+            lead, started = None, True
+            continue
         if mark is None:
             blocks = path[-1].blocks
             if _has_alnum(para := fold_spaces(text)):
@@ -200,12 +206,20 @@ def _items(chunk: str) -> Iterator[tuple[str | None, str]]:
         return
     lines = chunk.split("\n")
     n = len(lines)
+    closers = _listing_closers(lines)
     start = i = 0  # the paragraph being collected is lines[start:i]
     after_rule = False
     while i < n:
         rule = _mark_line(lines[i])
         heading: tuple[str, str] | None = None
         skip = 1
+        if (end := closers.get(i)) is not None:
+            if start < i:
+                yield None, "\n".join(lines[start:i])
+            yield LISTING, "\n".join(lines[i + 1 : end])
+            start = i = end + 1
+            after_rule = False
+            continue
         if rule and i + 1 < n and _heading_like(title := lines[i + 1]):
             # A line between two lines of dashes is a listing (AsciiDoc's "----" block, the
             # usual fence of a command in plain text), not an overlined title.
@@ -228,6 +242,28 @@ def _items(chunk: str) -> Iterator[tuple[str | None, str]]:
             i += 1
     if start < n:
         yield None, "\n".join(lines[start:])
+
+
+def _listing_closers(lines: list[str]) -> dict[int, int]:
+    """Where each AsciiDoc listing block of the chunk opens and closes: a line of 4 or more
+    dashes, then lines with text, then the same line of dashes (as git's docs fence a
+    command). Found in one pass, each opener paired with the next identical line."""
+    opened: dict[str, int] = {}  # a line of dashes waiting for its closer -> where it stands
+    pairs: dict[int, int] = {}
+    for j, line in enumerate(lines):
+        if line[:1] != "-" or len(dashes := line.rstrip()) < 4 or dashes.strip("-"):
+            continue
+        if (i := opened.pop(dashes, None)) is not None and any(lines[k].strip() for k in range(i + 1, j)):
+            pairs[i] = j
+        else:
+            opened[dashes] = j
+    # Blocks do not nest: an opener inside an earlier block is that block's text.
+    kept: dict[int, int] = {}
+    end = -1
+    for i in sorted(pairs):
+        if i > end:
+            kept[i] = end = pairs[i]
+    return kept
 
 
 def _mark_line(line: str) -> str:
