@@ -241,3 +241,37 @@ def test_nbformat_3_outputs_are_shown_too() -> None:
         {"nbformat": 3, "worksheets": [{"cells": [{"cell_type": "code", "input": "f()", "outputs": outs}]}]}
     ).encode()
     assert [b.text for b in tree_blocks(read(data)) if isinstance(b, Code)] == ["f()", "42\nhi"]
+
+
+def test_a_rich_display_shows_its_markdown_or_latex_not_the_placeholder_text() -> None:
+    # MyST-NB's complex_outputs notebook: display(Markdown(...)), Latex(...), an HTML object.
+    def shown(data: dict) -> dict:
+        return {"output_type": "display_data", "metadata": {}, "data": data}
+
+    cells = [
+        md("# Displays"),
+        code(
+            "display(Markdown('**some** markdown'))",
+            [shown({"text/markdown": "**some** markdown", "text/plain": "<IPython.core.display.Markdown object>"})],
+        ),
+        code(
+            "Latex('$$ a = b+c $$')",
+            [shown({"text/latex": "$$ a = b+c $$", "text/plain": "<IPython.core.display.Latex object>"})],
+        ),
+        code(
+            "HTML('<b>hi</b>')", [shown({"text/html": "<b>hi</b>", "text/plain": "<IPython.core.display.HTML object>"})]
+        ),
+        code(
+            "df.groupby('key')", [shown({"text/plain": "<pandas.core.groupby.DataFrameGroupBy object at 0x11d241e20>"})]
+        ),
+    ]
+    codes = [b.text for b in tree_blocks(read(nb(cells))) if isinstance(b, Code)]
+    assert codes == [
+        "display(Markdown('**some** markdown'))",
+        "**some** markdown",
+        "Latex('$$ a = b+c $$')",
+        "$$ a = b+c $$",
+        "HTML('<b>hi</b>')",
+        "df.groupby('key')",
+        "<pandas.core.groupby.DataFrameGroupBy object at 0x11d241e20>",  # the only form: the point made
+    ]

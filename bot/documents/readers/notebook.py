@@ -6,7 +6,8 @@ is shown under it as a plain-text block, as Jupyter shows it: the value an expre
 support mutable operations"), often the very point the text before it makes. Like all code it
 is shown, not indexed: it is what running the code printed, not what the author wrote. Left
 out: images and rich displays (widgets, plots; an embedded image alone is megabytes of base64)
-and the text that stands for them ("<Figure size 640x480>"), stderr (warnings, progress bars),
+and the text that stands for them ("<Figure size 640x480>", "<IPython.core.display.HTML
+object>"; a Markdown or LaTeX display shows its source), stderr (warnings, progress bars),
 tracebacks but their last line, and any output past _OUTPUT_LINES lines. nbformat 4 (`cells`)
 and 3 (`worksheets`, with its `heading` cells) are read; raw cells are not shown by Jupyter
 either.
@@ -37,6 +38,7 @@ _COMMENT_OPEN = re.compile(r"^[ \t]{0,3}<!--")
 _BACKTICKS = re.compile(r"`{3,}")
 _LANGUAGE = re.compile(r"[\w+#.-]+")  # what a fence's info may name: no backtick, no MyST "{…}"
 _ANSI = re.compile(r"\x1b\[[0-9;?]{0,32}[A-Za-z]")  # terminal colours in error messages
+_PLACEHOLDER = re.compile(r"<[\w.]{1,200} object(?: at 0x[0-9a-fA-F]{1,16})?>")  # object.__repr__
 _OUTPUT_LINES = 20  # a longer output (a whole table, a long log) is cut there
 _OUTPUT_CHARS = 2000  # and so is a line-poor one (an array printed on a few long lines)
 _OUTPUT_LANG = "text"
@@ -184,7 +186,13 @@ def _one_output(out: dict[str, Any]) -> str:
         data: dict[str, Any] = bundle if isinstance(bundle, dict) else out  # nbformat 3: flat
         if any(isinstance(k, str) and k.startswith(("image/", "application/vnd.", "png", "jpeg", "svg")) for k in data):
             return ""  # a plot or widget: its text/plain is only a placeholder for it
-        return _source(data, "text/plain") or _source(data, "text")
+        for rich in ("text/markdown", "text/latex"):  # what Jupyter shows over the plain text
+            if (source := _source(data, rich)).strip():
+                return source
+        plain = _source(data, "text/plain") or _source(data, "text")
+        if len(data) > 1 and _PLACEHOLDER.fullmatch(plain.strip()):
+            return ""  # "<IPython.core.display.HTML object>": stands for the HTML Jupyter shows
+        return plain
     if kind in ("error", "pyerr"):
         name, value = out.get("ename"), out.get("evalue")
         if isinstance(name, str) and isinstance(value, str):
