@@ -267,7 +267,7 @@ def test_a_short_line_of_dashes_over_a_line_is_no_heading_and_a_rule_alone_shows
 
 
 @settings(max_examples=150, deadline=None)
-@given(raw=st.text(alphabet=st.sampled_from(list("=-~# \tab.\n")), max_size=160))
+@given(raw=st.text(alphabet=st.sampled_from(list("=-~# \tab.:>\n")), max_size=160))
 def test_any_arrangement_of_rules_and_lines_reads_or_says_why(raw: str):
     try:
         tree = read_str(raw)
@@ -276,6 +276,8 @@ def test_any_arrangement_of_rules_and_lines_reads_or_says_why(raw: str):
     for level, heading, paras in outline(tree):
         assert 1 <= level <= 6 and heading == heading.strip() and heading
         assert all(p and p == p.strip() for p in paras)
+    for kind, text in shown(tree):
+        assert text.strip() and (kind == "code" or text == text.strip())
 
 
 def test_an_indented_block_after_a_lead_in_is_its_code_across_blank_lines():
