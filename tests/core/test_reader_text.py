@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.documents import inline
 from bot.documents.loader import load_knowledge
-from bot.documents.model import DocTree, Paragraph, ReadOptions
+from bot.documents.model import Code, DocTree, Paragraph, ReadOptions, walk_sections
 from bot.documents.readers.text import read
 from bot.documents.scraped import DEFAULT_JUNK_MARKERS
 from bot.errors import KnowledgeError
@@ -310,3 +310,40 @@ def test_an_indented_block_after_a_lead_in_is_its_code_across_blank_lines():
 )
 def test_indented_text_without_a_lead_in_or_reading_as_prose_stays_a_paragraph(raw: str):
     assert all(kind == "p" for kind, _ in shown(read_str("Notes\n\n" + raw)))
+
+
+def test_a_vim_help_file_reads_as_its_help_shows_it():
+    # `:help help-writing`: the modeline names the format; "=" and "-" rules over section
+    # and subsection titles, a line ending in "~" a header, |links| and *tags* without marks,
+    # ">vim" ending a line opens code; a table's column heads ("Name<tab>Meaning ~") are none.
+    rule, sub = "=" * 78, "-" * 78
+    raw = (
+        "*myplugin.txt*\tFormat files on save\n\nSee |myplugin-usage| first.\n\n"
+        f"{rule}\n1. Usage\t\t\t\t\t*myplugin-usage*\n\nCall it from your vimrc: >vim\n\tcall myplugin#setup()\n<\n"
+        f"{sub}\n1.1 Options\n\nOptions ~\nThe *g:myplugin_width* option sets the width.\n\n"
+        "Name\t\tMeaning ~\nwidth\t\tcolumns to fill\n\n"
+        "Copyright: see |manual-copyright|  vim:tw=78:ts=8:noet:ft=help:norl:\n"
+    )
+    tree = read_str(raw, name="myplugin.txt")
+    assert tree.title == "myplugin.txt Format files on save"
+    assert shown(tree) == [("p", "See myplugin-usage first.")]
+    assert [(lvl, h) for lvl, h, _ in outline(tree)] == [
+        (1, "1. Usage myplugin-usage"),
+        (2, "1.1 Options"),
+        (3, "Options"),
+    ]
+    (usage, options, header) = (s for _, s in walk_sections(tree.root) if s.level)
+    assert [type(b).__name__ for b in usage.blocks] == ["Paragraph", "Code"]
+    assert usage.blocks[1] == Code(text="call myplugin#setup()")
+    assert [inline.to_plain(b.md) for b in header.blocks] == [  # type: ignore[union-attr]
+        "The g:myplugin_width option sets the width.",
+        "Name Meaning ~ width columns to fill",
+        "Copyright: see manual-copyright",
+    ]
+
+
+def test_bars_and_stars_are_kept_outside_vim_help_and_inside_words():
+    tree = read_str("Notes\n\nRun |make| then a|b|c and 2*3*4 with *care*.\n")
+    assert plain(tree) == ["Run |make| then a|b|c and 2*3*4 with *care*."]
+    help_text = read_str("Notes\n\nRun |make| then a|b|c and 2*3*4 with *care*.\n\n vim:ft=help\n")
+    assert plain(help_text) == ["Run make then a|b|c and 2*3*4 with care."]

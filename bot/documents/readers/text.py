@@ -14,6 +14,8 @@ by lines set in deeper is followed by that code: a code block, verbatim (shown, 
 over blank lines until a line is not set in, unless a line of it reads on in words as prose
 (an indented table of descriptions stays text to find). Lines between two same lines of 4 or
 more dashes are a code block too: AsciiDoc's listing block, as git's docs fence commands.
+
+A Vim help file (its modeline says "ft=help") reads by Vim's rules, see VIM_HEADER.
 """
 
 from __future__ import annotations
@@ -49,6 +51,20 @@ _BANNER_MIN = 40  # a rule across the page, not a short delimiter ("----" around
 _UNDERLINE_SLACK = 2  # AsciiDoc lets an underline be 2 marks shorter than its title
 _MAX_LEVEL = 6
 LISTING = "listing"  # the mark _items gives an AsciiDoc listing block's text
+# Vim's help files (`:help help-writing`), the docs of Vim and of its plugins: the modeline
+# "vim:tw=78:ts=8:ft=help:norl:" ends them; sections are "=" rules over a title, subsections
+# "-" rules, and a line ending in "~" is a header below them; "|tag|" is a link and "*tag*" a
+# tag, both shown without their marks, and a line ending in ">" (">vim", ">lua") opens code.
+VIM_HEADER = "~"
+VIM_CODE = "vim code"  # the mark _items gives a Vim help code block's text
+_VIM_OPEN = re.compile(r"(?:^|\s)>[a-z]{0,20}[ \t]*$")
+_VIM_LEVELS = (("=o", 1), ("-o", 2), (VIM_HEADER, 3))
+# A modeline may end the last line of text ("Copyright: see |manual-copyright|  vim:ft=help:").
+_VIM_HELP = re.compile(r"(?:^|[ \t])vim?:[^\n]{0,200}\b(?:ft|filetype)=help\b[^\n]{0,200}\s*\Z", re.MULTILINE)
+_MODELINE_WITHIN = 500  # the modeline is the last line
+# "|tag|" or "*tag*" standing as a word (not "a|b|c" or "2*3*4").
+_VIM_LINK = re.compile(r"(?<![^\s(])([|*])([^\s|*]{1,100})\1(?![^\s.,;:)!?])")
+_VIM_CODE = re.compile(r"\s>[a-z]{1,20}\Z")
 # A paragraph ending so leads in to an indented code block: "enter this command:", Vim help's
 # "Example: >" (`:help help-writing`). Not AsciiDoc's "term::", whose indented text is prose.
 _LEAD_INS = (":", " >")
@@ -143,16 +159,22 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         text = text[:pos]
     del raw_body, head  # a huge file's raw text goes before its paragraphs are made
 
-    root, heading_title = _tree(_chunks(text), title is None)
+    modeline = _VIM_HELP.search(text, max(0, len(text) - _MODELINE_WITHIN))
+    if modeline:  # a Vim help file: its modeline says so, and is no text to find
+        text = text[: modeline.start()]
+    if modeline and title:
+        title = _vim_marks(title)
+    root, heading_title = _tree(_chunks(text), title is None, vim_help=modeline is not None)
     return DocTree(title=title or heading_title, root=root, source=source, notes=tuple(notes))
 
 
-def _tree(chunks: Iterator[str], want_title: bool) -> tuple[Section, str | None]:
+def _tree(chunks: Iterator[str], want_title: bool, vim_help: bool = False) -> tuple[Section, str | None]:
     """The sections the chunks' headings open, and the title: the heading the text opens with
     (when `want_title`: no first line was taken for it)."""
     root = OpenSection(heading="", level=0)
     path = [root]  # the open sections, outermost first
-    levels: dict[str, int] = {}  # a heading mark's level, in the order marks first appear
+    # A heading mark's level, in the order marks first appear; Vim's help has its own order.
+    levels: dict[str, int] = dict(_VIM_LEVELS) if vim_help else {}
     title = None
     started = False  # whether anything has been read (a title opens the text)
     lead: int | None = None  # the margin of the lead-in (or code) just before, when a code block may follow
@@ -163,9 +185,13 @@ def _tree(chunks: Iterator[str], want_title: bool) -> tuple[Section, str | None]
             path[-1].blocks.append(Code(text=_dedent("\n\n".join(code))))
             code.clear()
 
-    for mark, text in (item for chunk in chunks for item in _items(chunk)):
+    for mark, text in (item for chunk in chunks for item in _items(chunk, vim_help)):
         if mark is None and lead is not None and _indented_code(text, lead):
             code.append(text)
+            continue
+        if mark == VIM_CODE:
+            code.append(text)
+            lead = 0  # indented lines after a blank line go on with it
             continue
         end_code()
         if mark == LISTING:
@@ -174,15 +200,17 @@ def _tree(chunks: Iterator[str], want_title: bool) -> tuple[Section, str | None]
             continue
         if mark is None:
             blocks = path[-1].blocks
-            if _has_alnum(para := fold_spaces(text)):
+            if _has_alnum(para := fold_spaces(_vim_marks(text) if vim_help else text)):
                 if lead_in := para.endswith(_LEAD_INS) and not para.endswith("::"):
                     para = para.removesuffix(" >")  # Vim's code marker: its help hides it
+                elif vim_help and (marker := _VIM_CODE.search(para)):  # ">vim": code in Vim script
+                    lead_in, para = True, para[: marker.start()]
                 blocks.append(Paragraph(md=inline.escape(para)))
                 lead = _indent(text) if lead_in else None
                 started = True
             continue
         lead = None
-        heading = fold_spaces(text)
+        heading = fold_spaces(_vim_marks(text) if vim_help else text)
         if want_title and not started:
             title, started = heading, True
             continue
@@ -197,11 +225,14 @@ def _tree(chunks: Iterator[str], want_title: bool) -> tuple[Section, str | None]
     return root.freeze(), title
 
 
-def _items(chunk: str) -> Iterator[tuple[str | None, str]]:
+def _items(chunk: str, vim_help: bool = False) -> Iterator[tuple[str | None, str]]:
     """A chunk's paragraphs (None, text) and headings (mark, title), in order. The mark names
-    the heading's kind: "=" underlined, "=o" overlined and underlined (or a banner)."""
+    the heading's kind: "=" underlined, "=o" overlined and underlined (or a banner), VIM_HEADER
+    a Vim help header."""
     if "\n" not in chunk:  # one line: no underline (most scraped paragraphs are one line)
-        if not _mark_line(chunk):
+        if vim_help and (header := _vim_header(chunk)):
+            yield VIM_HEADER, header
+        elif not _mark_line(chunk):
             yield None, chunk
         return
     lines = chunk.split("\n")
@@ -220,7 +251,21 @@ def _items(chunk: str) -> Iterator[tuple[str | None, str]]:
             start = i = end + 1
             after_rule = False
             continue
-        if rule and i + 1 < n and _heading_like(title := lines[i + 1]):
+        if vim_help and (opener := _VIM_OPEN.search(lines[i])) and i + 1 < n and lines[i + 1][:1] in " \t":
+            # Code follows a line ending in ">" up to a line at the margin; a "<" there ends it.
+            yield None, "\n".join([*lines[start:i], lines[i][: opener.start()]])
+            j = i + 1
+            while j < n and lines[j][:1] in " \t":
+                j += 1
+            yield VIM_CODE, "\n".join(lines[i + 1 : j])
+            if j < n and lines[j].startswith("<"):
+                lines[j] = lines[j][1:]
+            start = i = j
+            after_rule = False
+            continue
+        if vim_help and not rule and (header := _vim_header(lines[i])):
+            heading = (VIM_HEADER, header)
+        elif rule and i + 1 < n and _heading_like(title := lines[i + 1]):
             # A line between two lines of dashes is a listing (AsciiDoc's "----" block, the
             # usual fence of a command in plain text), not an overlined title.
             if i + 2 < n and lines[i + 2].strip() == rule and len(rule) >= len(title.strip()) and rule[0] != "-":
@@ -235,7 +280,7 @@ def _items(chunk: str) -> Iterator[tuple[str | None, str]]:
             if start < i:
                 yield None, "\n".join(lines[start:i])
             if heading:
-                yield heading
+                yield heading[0], heading[1].removesuffix("~").rstrip() if vim_help else heading[1]
             i += skip
             start = i
         else:
@@ -264,6 +309,20 @@ def _listing_closers(lines: list[str]) -> dict[int, int]:
         if i > end:
             kept[i] = end = pairs[i]
     return kept
+
+
+def _vim_marks(text: str) -> str:
+    """Vim help text as its help shows it: links and tags without their "|" and "*"."""
+    return _VIM_LINK.sub(r"\2", text) if ("|" in text or "*" in text) else text
+
+
+def _vim_header(line: str) -> str:
+    """A Vim help header line's text ending in its "~" ("Options ~"), "" for any other line:
+    at the margin, a title, no tab (a table's column heads "Name<tab>Meaning ~" are no header)."""
+    line = line.rstrip()
+    if not line.endswith("~") or "\t" in line or len(line) < 3 or line[:1].isspace():
+        return ""
+    return line if _title_like(line.removesuffix("~")) else ""
 
 
 def _mark_line(line: str) -> str:
