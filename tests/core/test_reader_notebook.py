@@ -275,3 +275,15 @@ def test_a_rich_display_shows_its_markdown_or_latex_not_the_placeholder_text() -
         "df.groupby('key')",
         "<pandas.core.groupby.DataFrameGroupBy object at 0x11d241e20>",  # the only form: the point made
     ]
+
+
+def test_a_table_with_colab_metadata_is_shown_and_a_plot_or_progress_widget_is_not() -> None:
+    def shown(data: dict) -> dict:
+        return {"output_type": "execute_result", "metadata": {}, "data": data}
+
+    table = "   a  b\n0  1  2"
+    colab = {"text/plain": table, "text/html": "<table/>", "application/vnd.google.colaboratory.intrinsic+json": {}}
+    plot = {"application/vnd.plotly.v1+json": {}, "text/html": "<div/>", "text/plain": "Figure({'data': []})"}
+    bar = {"application/vnd.jupyter.widget-view+json": {"model_id": "m"}, "text/plain": "  0%|          | 0/9"}
+    cells = [md("# Data"), code("df", [shown(colab)]), code("fig", [shown(plot)]), code("tqdm(x)", [shown(bar)])]
+    assert [b.text for b in tree_blocks(read(nb(cells))) if isinstance(b, Code)] == ["df", table, "fig", "tqdm(x)"]

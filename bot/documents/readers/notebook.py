@@ -39,6 +39,19 @@ _BACKTICKS = re.compile(r"`{3,}")
 _LANGUAGE = re.compile(r"[\w+#.-]+")  # what a fence's info may name: no backtick, no MyST "{…}"
 _ANSI = re.compile(r"\x1b\[[0-9;?]{0,32}[A-Za-z]")  # terminal colours in error messages
 _PLACEHOLDER = re.compile(r"<[\w.]{1,200} object(?: at 0x[0-9a-fA-F]{1,16})?>")  # object.__repr__
+# What a display draws instead of text: images (nbformat 3 names them "png"), widgets (a tqdm
+# progress bar too) and interactive plots. Not any vendor type: Colab adds one to a table.
+_PICTURES = (
+    "image/",
+    "png",
+    "jpeg",
+    "svg",
+    "application/vnd.jupyter.widget",
+    "application/vnd.plotly",
+    "application/vnd.vega",
+    "application/vnd.bokehjs",
+    "application/vnd.holoviews",
+)
 _OUTPUT_LINES = 20  # a longer output (a whole table, a long log) is cut there
 _OUTPUT_CHARS = 2000  # and so is a line-poor one (an array printed on a few long lines)
 _OUTPUT_LANG = "text"
@@ -184,7 +197,7 @@ def _one_output(out: dict[str, Any]) -> str:
     if kind in ("execute_result", "display_data", "pyout"):
         bundle = out.get("data")
         data: dict[str, Any] = bundle if isinstance(bundle, dict) else out  # nbformat 3: flat
-        if any(isinstance(k, str) and k.startswith(("image/", "application/vnd.", "png", "jpeg", "svg")) for k in data):
+        if any(isinstance(k, str) and k.startswith(_PICTURES) for k in data):
             return ""  # a plot or widget: its text/plain is only a placeholder for it
         for rich in ("text/markdown", "text/latex"):  # what Jupyter shows over the plain text
             if (source := _source(data, rich)).strip():
