@@ -3,7 +3,7 @@ paragraphs on blank lines, mangled tags and entities, page junk at the end.
 
 Plain-text documentation marks its headings the one way text allows: a line underlined by a
 line of one repeated mark ("Usage" over "=====": Markdown's setext headings, reStructuredText's
-and AsciiDoc's two-line titles, git's and Django's .txt docs), the same mark above it too, or a
+and AsciiDoc's two-line titles, as git's .txt docs write them), the same mark above it too, or a
 rule across the page over a title line (Vim's help files). Levels go by the order the marks
 first appear, as reStructuredText has it; a document that opens with one has it as its title.
 A rule alone separates and shows nothing. Text without such lines (a scraped article) has
