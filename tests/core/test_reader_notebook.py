@@ -32,7 +32,7 @@ def read(data: bytes) -> DocTree:
     return notebook.read("tour.ipynb", data, ReadOptions())
 
 
-def test_markdown_cells_are_markdown_and_code_cells_code_without_outputs() -> None:
+def test_markdown_cells_are_markdown_and_code_cells_code_with_their_text_output_only() -> None:
     image = {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo" * 1000, "text/plain": ["<Figure>"]}}
     printed = {"output_type": "stream", "name": "stdout", "text": ["Loaded 42 rows\n"]}
     tree = read(
@@ -52,10 +52,11 @@ def test_markdown_cells_are_markdown_and_code_cells_code_without_outputs() -> No
     codes = [b for b in tree_blocks(tree) if isinstance(b, Code)]
     assert [(c.lang, c.text) for c in codes] == [
         ("python", "import pandas as pd\ndf = pd.read_csv('rows.csv')"),
+        ("text", "Loaded 42 rows"),  # what it printed, shown, not indexed (code is not)
         ("python", "df.plot()"),
     ]
     everything = prose(tree) + " ".join(c.text for c in codes)
-    assert "42 rows" not in everything and "iVBOR" not in everything and "raw text" not in everything
+    assert "iVBOR" not in everything and "Figure" not in everything and "raw text" not in everything
 
 
 def test_an_unclosed_fence_in_one_cell_does_not_swallow_the_next() -> None:
@@ -172,3 +173,117 @@ def test_a_comment_or_box_left_open_in_one_cell_does_not_swallow_the_next(cell: 
     tree = read(nb([md(*cell), md("## Next step", "", "Plain text after it.")]))
     (section,) = tree.root.children
     assert section.heading == "Next step" and section.blocks == (Paragraph("Plain text after it."),)
+
+
+def test_the_value_a_cell_gives_and_the_error_it_raises_are_shown_under_it() -> None:
+    # Python Data Science Handbook 03.01: "they cannot be modified via the normal means:"
+    # and the TypeError is the point; "The values are simply a NumPy array:" and the array.
+    value = {"output_type": "execute_result", "execution_count": 2, "metadata": {}}
+    value["data"] = {"text/plain": ["array([0.25, 0.5 ])"], "text/html": ["<b>array</b>"]}
+    error = {
+        "output_type": "error",
+        "ename": "TypeError",
+        "evalue": "Index does not support mutable operations",
+        "traceback": ["\x1b[0;31m---------\x1b[0m", "\x1b[0;31mTypeError\x1b[0m: Index does not support"],
+    }
+    warning = {"output_type": "stream", "name": "stderr", "text": "UserWarning: deprecated\n"}
+    bar = {"output_type": "stream", "name": "stdout", "text": "10%\r50%\r100% done\n"}
+    widget = {
+        "output_type": "display_data",
+        "data": {"application/vnd.jupyter.widget-view+json": {"model_id": "x"}, "text/plain": ["IntSlider(value=0)"]},
+    }
+    cells = [
+        md("# Index", "", "The values are simply an array:"),
+        code("data.values", [value]),
+        md("Indices are immutable:"),
+        code("ind[1] = 0", [warning, error]),
+        code("train()", [bar, widget]),
+    ]
+    codes = [(b.lang, b.text) for b in tree_blocks(read(nb(cells))) if isinstance(b, Code)]
+    assert codes == [
+        ("python", "data.values"),
+        ("text", "array([0.25, 0.5 ])"),
+        ("python", "ind[1] = 0"),
+        ("text", "TypeError: Index does not support mutable operations"),
+        ("python", "train()"),
+        ("text", "100% done"),
+    ]
+
+
+def test_a_long_output_is_cut_and_an_output_with_a_fence_in_it_stays_one_block() -> None:
+    table = {"output_type": "stream", "name": "stdout", "text": [f"row {i}\n" for i in range(500)]}
+    fenced = {"output_type": "execute_result", "data": {"text/plain": "```\nnot ours\n```"}}
+    tree = read(nb([md("# Rows"), code("print_rows()", [table]), code("show()", [fenced]), md("After them.")]))
+    outputs = [b.text for b in tree_blocks(tree) if isinstance(b, Code) and b.lang == "text"]
+    assert outputs[0].split("\n") == [f"row {i}" for i in range(20)] + ["..."]
+    assert outputs[1] == "```\nnot ours\n```"
+    assert prose(tree) == "After them."
+
+
+@pytest.mark.parametrize(
+    "outputs",
+    [
+        5,
+        [5, None, "x"],
+        [{"output_type": "stream"}],
+        [{"output_type": "error", "ename": 3}],
+        [{"output_type": "pyout"}],
+    ],
+)
+def test_outputs_of_any_shape_are_no_crash(outputs: object) -> None:
+    cell = {"cell_type": "code", "source": "x", "outputs": outputs}
+    assert [b.text for b in tree_blocks(read(nb([md("# Doc"), cell]))) if isinstance(b, Code)] == ["x"]
+
+
+def test_nbformat_3_outputs_are_shown_too() -> None:
+    outs = [{"output_type": "pyout", "text": ["42"]}, {"output_type": "stream", "stream": "stdout", "text": ["hi\n"]}]
+    data = json.dumps(
+        {"nbformat": 3, "worksheets": [{"cells": [{"cell_type": "code", "input": "f()", "outputs": outs}]}]}
+    ).encode()
+    assert [b.text for b in tree_blocks(read(data)) if isinstance(b, Code)] == ["f()", "42\nhi"]
+
+
+def test_a_rich_display_shows_its_markdown_or_latex_not_the_placeholder_text() -> None:
+    # MyST-NB's complex_outputs notebook: display(Markdown(...)), Latex(...), an HTML object.
+    def shown(data: dict) -> dict:
+        return {"output_type": "display_data", "metadata": {}, "data": data}
+
+    cells = [
+        md("# Displays"),
+        code(
+            "display(Markdown('**some** markdown'))",
+            [shown({"text/markdown": "**some** markdown", "text/plain": "<IPython.core.display.Markdown object>"})],
+        ),
+        code(
+            "Latex('$$ a = b+c $$')",
+            [shown({"text/latex": "$$ a = b+c $$", "text/plain": "<IPython.core.display.Latex object>"})],
+        ),
+        code(
+            "HTML('<b>hi</b>')", [shown({"text/html": "<b>hi</b>", "text/plain": "<IPython.core.display.HTML object>"})]
+        ),
+        code(
+            "df.groupby('key')", [shown({"text/plain": "<pandas.core.groupby.DataFrameGroupBy object at 0x11d241e20>"})]
+        ),
+    ]
+    codes = [b.text for b in tree_blocks(read(nb(cells))) if isinstance(b, Code)]
+    assert codes == [
+        "display(Markdown('**some** markdown'))",
+        "**some** markdown",
+        "Latex('$$ a = b+c $$')",
+        "$$ a = b+c $$",
+        "HTML('<b>hi</b>')",
+        "df.groupby('key')",
+        "<pandas.core.groupby.DataFrameGroupBy object at 0x11d241e20>",  # the only form: the point made
+    ]
+
+
+def test_a_table_with_colab_metadata_is_shown_and_a_plot_or_progress_widget_is_not() -> None:
+    def shown(data: dict) -> dict:
+        return {"output_type": "execute_result", "metadata": {}, "data": data}
+
+    table = "   a  b\n0  1  2"
+    colab = {"text/plain": table, "text/html": "<table/>", "application/vnd.google.colaboratory.intrinsic+json": {}}
+    plot = {"application/vnd.plotly.v1+json": {}, "text/html": "<div/>", "text/plain": "Figure({'data': []})"}
+    bar = {"application/vnd.jupyter.widget-view+json": {"model_id": "m"}, "text/plain": "  0%|          | 0/9"}
+    cells = [md("# Data"), code("df", [shown(colab)]), code("fig", [shown(plot)]), code("tqdm(x)", [shown(bar)])]
+    assert [b.text for b in tree_blocks(read(nb(cells))) if isinstance(b, Code)] == ["df", table, "fig", "tqdm(x)"]

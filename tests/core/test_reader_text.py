@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.documents import inline
 from bot.documents.loader import load_knowledge
-from bot.documents.model import DocTree, Paragraph, ReadOptions
+from bot.documents.model import Code, DocTree, Paragraph, ReadOptions, walk_sections
 from bot.documents.readers.text import read
 from bot.documents.scraped import DEFAULT_JUNK_MARKERS
 from bot.errors import KnowledgeError
@@ -23,6 +23,13 @@ def plain(tree: DocTree) -> list[str]:
     assert not tree.root.children  # plain text has no headings
     assert all(isinstance(b, Paragraph) for b in tree.root.blocks)
     return [inline.to_plain(b.md) for b in tree.root.blocks]  # type: ignore[union-attr]
+
+
+def shown(tree: DocTree) -> list[tuple[str, str]]:
+    """("p", plain text) or ("code", verbatim text) for the root's blocks."""
+    from bot.documents.model import Code
+
+    return [("code", b.text) if isinstance(b, Code) else ("p", inline.to_plain(b.md)) for b in tree.root.blocks]  # type: ignore[union-attr]
 
 
 def read_str(text: str, name: str = "a.txt", options: ReadOptions = DEFAULTS) -> DocTree:
@@ -192,3 +199,151 @@ def test_a_junk_marker_opening_a_teaser_still_cuts(teaser: str) -> None:
     body = "\n\n".join(f"Paragraph {i} says something about the subject." for i in range(1, 9))
     tree = read_str(f"Title\n\n{body}\n\n{teaser}\n\nAnother story.")
     assert plain(tree)[-1] == "Paragraph 8 says something about the subject."
+
+
+def outline(tree: DocTree) -> list[tuple[int, str, list[str]]]:
+    """(level, heading, paragraphs' plain text) of every section below the root, in order."""
+    from bot.documents.model import walk_sections
+
+    return [
+        (s.level, s.heading, [inline.to_plain(b.md) for b in s.blocks if isinstance(b, Paragraph)])
+        for _, s in walk_sections(tree.root)
+        if s.level
+    ]
+
+
+def test_underlined_headings_are_sections_levelled_by_the_order_their_marks_appear():
+    # A man page written as AsciiDoc (git's Documentation/*.txt): the two-line title, then
+    # sections underlined with "-" and subsections with "~", the text straight under them.
+    raw = (
+        "git-commit(1)\n=============\n\nNAME\n----\ngit-commit - Record changes to the repository\n\n"
+        "DESCRIPTION\n-----------\nCreate a new commit.\n\nCommit information\n~~~~~~~~~~~~~~~~~~\n\n"
+        "Author and committer come from the config.\n\nSEE ALSO\n--------\nlinkgit:git-add[1]\n"
+    )
+    tree = read_str(raw, name="git-commit.txt")
+    assert tree.title == "git-commit(1)"
+    assert outline(tree) == [
+        (1, "NAME", ["git-commit - Record changes to the repository"]),
+        (1, "DESCRIPTION", ["Create a new commit."]),
+        (2, "Commit information", ["Author and committer come from the config."]),
+        (1, "SEE ALSO", ["linkgit:git-add[1]"]),
+    ]
+    assert not tree.root.blocks
+
+
+def test_an_overlined_title_and_a_rule_across_the_page_over_a_title_are_headings():
+    rule = "=" * 78
+    raw = (
+        "*usr_02.txt*\tFor Vim version 9.2\n\nThe first steps in Vim.\n\n"
+        f"{rule}\n*02.1*\tRunning Vim for the First Time\n\nTo start Vim, enter this command.\n\n"
+        "#######\nInstall\n#######\n\nRun the installer.\n"
+    )
+    tree = read_str(raw, name="usr_02.txt")
+    assert tree.title == "*usr_02.txt* For Vim version 9.2"
+    assert [inline.to_plain(b.md) for b in tree.root.blocks] == ["The first steps in Vim."]  # type: ignore[union-attr]
+    assert outline(tree) == [
+        (1, "*02.1* Running Vim for the First Time", ["To start Vim, enter this command."]),
+        (2, "Install", ["Run the installer."]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("listing", "before"),
+    [
+        ("------------\n$ git commit\n------------", []),  # AsciiDoc's listing block around a command
+        ("Then:\n------------\n$ git add a.c\n$ git commit\n------------", [("p", "Then:")]),
+    ],
+)
+def test_lines_between_two_same_lines_of_dashes_are_a_listing_not_a_heading(listing: str, before: list) -> None:
+    tree = read_str(f"Committing\n\nStage the files first.\n\n{listing}\n\nThat records them.\n\n" + "-" * 78)
+    assert not tree.root.children
+    code = listing.split("------------")[1].strip("\n")
+    assert shown(tree) == [("p", "Stage the files first."), *before, ("code", code), ("p", "That records them.")]
+
+
+def test_a_short_line_of_dashes_over_a_line_is_no_heading_and_a_rule_alone_shows_nothing() -> None:
+    tree = read_str("Committing\n\nStage the files first.\n\n------\n$ git commit\n\nThat records them.\n\n" + "-" * 78)
+    assert plain(tree) == ["Stage the files first.", "$ git commit", "That records them."]
+
+
+@settings(max_examples=150, deadline=None)
+@given(raw=st.text(alphabet=st.sampled_from(list("=-~# \tab.:>\n")), max_size=160))
+def test_any_arrangement_of_rules_and_lines_reads_or_says_why(raw: str):
+    try:
+        tree = read_str(raw)
+    except KnowledgeError:
+        return
+    for level, heading, paras in outline(tree):
+        assert 1 <= level <= 6 and heading == heading.strip() and heading
+        assert all(p and p == p.strip() for p in paras)
+    for kind, text in shown(tree):
+        assert text.strip() and (kind == "code" or text == text.strip())
+
+
+def test_an_indented_block_after_a_lead_in_is_its_code_across_blank_lines():
+    # Vim's help marks a code block with " >" ending the line before it (`:help help-writing`);
+    # git's and RFC-style text lead in with ":" and indent the command.
+    raw = (
+        "Starting\n\nTo start Vim, enter this command: >\n\n\tgvim file.txt\n\nIt opens a window.\n\n"
+        "Put this in your vimrc:\n\n    if has('gui')\n\n      set lines=40\n    endif\n\nThen restart it.\n"
+    )
+    assert shown(read_str(raw)) == [
+        ("p", "To start Vim, enter this command:"),
+        ("code", "gvim file.txt"),
+        ("p", "It opens a window."),
+        ("p", "Put this in your vimrc:"),
+        ("code", "if has('gui')\n\n  set lines=40\nendif"),  # indented as a whole
+        ("p", "Then restart it."),
+    ]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # An indented table of descriptions reads on in words: it is prose to find.
+        "The valid cases are:\n\n\t-nargs=1    Exactly one argument is required, it includes spaces",
+        # AsciiDoc's "term::" labels an indented description, not code.
+        "--heads::\n\n\tLimit the list to refs/heads and show nothing else",
+        # Indented text no lead-in introduces.
+        "The list follows.\n\n\tgit log",
+    ],
+)
+def test_indented_text_without_a_lead_in_or_reading_as_prose_stays_a_paragraph(raw: str):
+    assert all(kind == "p" for kind, _ in shown(read_str("Notes\n\n" + raw)))
+
+
+def test_a_vim_help_file_reads_as_its_help_shows_it():
+    # `:help help-writing`: the modeline names the format; "=" and "-" rules over section
+    # and subsection titles, a line ending in "~" a header, |links| and *tags* without marks,
+    # ">vim" ending a line opens code; a table's column heads ("Name<tab>Meaning ~") are none.
+    rule, sub = "=" * 78, "-" * 78
+    raw = (
+        "*myplugin.txt*\tFormat files on save\n\nSee |myplugin-usage| first.\n\n"
+        f"{rule}\n1. Usage\t\t\t\t\t*myplugin-usage*\n\nCall it from your vimrc: >vim\n\tcall myplugin#setup()\n<\n"
+        f"{sub}\n1.1 Options\n\nOptions ~\nThe *g:myplugin_width* option sets the width.\n\n"
+        "Name\t\tMeaning ~\nwidth\t\tcolumns to fill\n\n"
+        "Copyright: see |manual-copyright|  vim:tw=78:ts=8:noet:ft=help:norl:\n"
+    )
+    tree = read_str(raw, name="myplugin.txt")
+    assert tree.title == "myplugin.txt Format files on save"
+    assert shown(tree) == [("p", "See myplugin-usage first.")]
+    assert [(lvl, h) for lvl, h, _ in outline(tree)] == [
+        (1, "1. Usage myplugin-usage"),
+        (2, "1.1 Options"),
+        (3, "Options"),
+    ]
+    (usage, options, header) = (s for _, s in walk_sections(tree.root) if s.level)
+    assert [type(b).__name__ for b in usage.blocks] == ["Paragraph", "Code"]
+    assert usage.blocks[1] == Code(text="call myplugin#setup()")
+    assert [inline.to_plain(b.md) for b in header.blocks] == [  # type: ignore[union-attr]
+        "The g:myplugin_width option sets the width.",
+        "Name Meaning ~ width columns to fill",
+        "Copyright: see manual-copyright",
+    ]
+
+
+def test_bars_and_stars_are_kept_outside_vim_help_and_inside_words():
+    tree = read_str("Notes\n\nRun |make| then a|b|c and 2*3*4 with *care*.\n")
+    assert plain(tree) == ["Run |make| then a|b|c and 2*3*4 with *care*."]
+    help_text = read_str("Notes\n\nRun |make| then a|b|c and 2*3*4 with *care*.\n\n vim:ft=help\n")
+    assert plain(help_text) == ["Run make then a|b|c and 2*3*4 with care."]
