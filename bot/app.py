@@ -72,7 +72,7 @@ from .outcomes import (
     Where,
 )
 from .rendering.citation import citation_label
-from .rendering.messages import split_follow_up
+from .rendering.messages import follow_up_question, split_follow_up
 from .service import KnowledgeService
 from .storage import Store, StoreError
 from .teach import (
@@ -117,6 +117,13 @@ def passage_fingerprint(passage: Passage) -> str:
     return h.hexdigest()
 
 
+def _follows_in(question: str) -> tuple[str, str] | None:
+    """The (question followed, own words) a follow-up's title shows, None for another
+    question: read only from a title, after a restart (App.ask is told)."""
+    earlier, own = split_follow_up(question)
+    return (earlier, own) if earlier is not None else None
+
+
 def _showing_first(answer: Answer, shown: str, candidates: tuple[Result, ...]) -> Answer | None:
     """`answer` with the passage named `shown` (found among `candidates`) as its best result,
     the others after it; None when no candidate is that passage."""
@@ -139,6 +146,8 @@ class AnswerState:
     # message's), or still as bare ids (a slash command's option, named when a form opens).
     # Memory only, never saved.
     spoken: str | None = None
+    # A follow-up's (the question it follows, its own words): `question` shows both as one.
+    follows: tuple[str, str] | None = None
 
 
 class AnswerStore:
@@ -330,22 +339,27 @@ class App:
         *,
         rate_limit: bool = True,
         spoken: str | None = None,
+        follows: str | None = None,
         read: str | None = None,
     ) -> Asked | CoolingDown:
         """Rate-limit, answer, remember the answer for its buttons, log the question.
         `spoken`: the question as the member wrote it (the search drops mentions), for a
-        teaching form opened on the answer: AnswerState.spoken. `read`: the fingerprint of a
-        passage the member has read already (a follow-up's: the answer it replies to showed
-        it), which is then not the answer. *Blocking.*"""
+        teaching form opened on the answer: AnswerState.spoken. A follow-up's: `follows`,
+        the question it follows up, in whose context it is read (its title shows both,
+        "how do I install it? → and on windows?"), and `read`, the fingerprint of a passage
+        the member has read already (the answer it replies to showed it), which is then not
+        the answer. *Blocking.*"""
         if rate_limit:
             cooling = self.cooling_down(actor)
             if cooling is not None:
                 return cooling
         exclude = (lambda p: passage_fingerprint(p) == read) if read else None
         # Mentions are not words of the question, whichever adapter it came from.
-        answer = self._ask(strip_mention_syntax(question), top_k or self.settings.top_k, exclude=exclude)
+        own = strip_mention_syntax(question)
+        pair = (follows, own) if follows else None
+        answer = self._ask(own, top_k or self.settings.top_k, exclude=exclude, follows=pair)
         with self._lock:
-            self.answers.put(key, AnswerState(answer.question, answer, spoken=spoken))
+            self.answers.put(key, AnswerState(answer.question, answer, spoken=spoken, follows=pair))
         logged = self._log_question(actor, answer, key, where or Where())
         teachable = not answer.answered and answer.small_talk is None and bool(self.terms(answer.question))
         shown = fingerprint(answer.best) if answer.answered and answer.best is not None else None
@@ -358,15 +372,23 @@ class App:
         *,
         depth: int | None = None,
         exclude: Callable[[Passage], bool] | None = None,
+        follows: tuple[str, str] | None = None,
     ) -> Answer:
-        """service.ask, a follow-up ("how do I install it? → and on windows?", as its
-        title and buttons carry it) read as its own words in the context of the question it
-        follows; the answer keeps the whole as its question."""
-        context, own = split_follow_up(question)
-        if context is None:
+        """service.ask; a follow-up's own words (`follows`: the question it follows, and
+        them) read in the context of the question it follows, the answer's question the two
+        as its title shows them."""
+        if follows is None:
             return self.service.ask(question, top_k, depth=depth, exclude=exclude)
-        answer = self.service.ask(own, top_k, depth=depth, exclude=exclude, context=context)
-        return dataclasses.replace(answer, question=question)
+        earlier, own = follows
+        answer = self.service.ask(own, top_k, depth=depth, exclude=exclude, context=earlier)
+        return dataclasses.replace(answer, question=follow_up_question(earlier, own))
+
+    def _asked(self, state: AnswerState | None, question: str | None, top_k: int) -> Answer:
+        """An answer's question asked again: from its state, or after a restart from its
+        title (`question`)."""
+        follows = state.follows if state is not None else _follows_in(question or "")
+        asked = state.question if state is not None else question or ""
+        return self._ask(follows[1] if follows else asked, top_k, follows=follows)
 
     def _log_question(self, actor: Actor, answer: Answer, key: str, where: Where) -> bool:
         if not Asked(answer, key).asked_something:
@@ -437,13 +459,15 @@ class App:
 
     def _asked_again(self, question: str, shown: str | None) -> AnswerState:
         # One pass looks below the top results too, for a passage shown that ranks lower now.
-        answer = self._ask(question, self.settings.top_k, depth=MORE_RESULTS_K if shown is not None else None)
+        follows = _follows_in(question)  # a follow-up's title shows the question it follows
+        depth = MORE_RESULTS_K if shown is not None else None
+        answer = self._ask(follows[1] if follows else question, self.settings.top_k, depth=depth, follows=follows)
         changed = False
         if shown is not None:
             kept = _showing_first(answer, shown, answer.results + answer.further)
             changed = kept is None
             answer = kept or answer
-        return AnswerState(question, dataclasses.replace(answer, further=()), changed=changed)
+        return AnswerState(question, dataclasses.replace(answer, further=()), changed=changed, follows=follows)
 
     def full(self, key: str, n: int = 1) -> FullPassage | Stale | KbChanged:
         """Result `n` (1-based) of a remembered answer."""
@@ -463,10 +487,9 @@ class App:
         results needs nothing else of the answer, so it is not recovered first, which would
         run the question through the engine once more. *Blocking.*"""
         state = self.answer_state(key)
-        asked = state.question if state is not None else question
-        if asked is None:
+        if state is None and question is None:
             return Stale()
-        answer = self._ask(asked, MORE_RESULTS_K)
+        answer = self._asked(state, question, MORE_RESULTS_K)
         return MoreResults(answer, self.learned_for(answer))
 
     def vote(self, actor: Actor, key: str, vote: str, where: Where | None = None) -> VoteOutcome:

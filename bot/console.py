@@ -56,7 +56,6 @@ from .rendering.kb import (
 )
 from .rendering.messages import (
     example_question,
-    follow_up_question,
     render_answer,
     render_error,
     render_full_passage,
@@ -230,8 +229,8 @@ class Console:
         example = example_question(self.service.sources(), self.settings.example_question)
         self.show(render_help(console=True, example=example))
 
-    def ask(self, question: str, read: str | None = None) -> None:
-        outcome = self.app.ask(ACTOR, question, self.app.new_key(), rate_limit=False, read=read)
+    def ask(self, question: str, follows: str | None = None, read: str | None = None) -> None:
+        outcome = self.app.ask(ACTOR, question, self.app.new_key(), rate_limit=False, follows=follows, read=read)
         assert isinstance(outcome, Asked)  # no rate limit on the local console
         reply = render_answer(outcome.answer, learned=outcome.learned)
         if reply.buttons:
@@ -248,7 +247,10 @@ class Console:
         if state is None:
             return
         best = state.answer.best
-        self.ask(follow_up_question(state.question, question), fingerprint(best) if best is not None else None)
+        if not state.answer.answered or best is None:  # as on Discord: a no-answer is where teachers answer
+            self.show(render_no_last_answer())
+            return
+        self.ask(question, state.question, fingerprint(best))
 
     def _need_answer(self) -> str | None:
         if self.last is None or self.app.answer_state(self.last) is None:

@@ -18,7 +18,7 @@ _QUESTION_WORDS = frozenset(
 )
 THREAD_NAME_LIMIT = 100
 # The Full passage button: only a reply that answers has it (views.CUSTOM_ID's "full").
-ANSWER_BUTTON = re.compile(r"kb:full:[0-9]{1,20}(?::(?P<shown>[0-9a-f]{1,32}))?")
+ANSWER_BUTTON = re.compile(r"kb:full:(?P<key>[0-9]{1,20})(?::(?P<shown>[0-9a-f]{1,32}))?")
 
 
 def answer_title(message: Any) -> str | None:
@@ -33,11 +33,12 @@ def answer_title(message: Any) -> str | None:
 
 
 class Followed(NamedTuple):
-    """The answer a reply follows up: its question, and the passage it showed (the
-    fingerprint its buttons carry; None on buttons from before fingerprints)."""
+    """The answer a message follows up: its question, the passage it showed (the
+    fingerprint its buttons carry) and its key, when known."""
 
     question: str
     shown: str | None
+    key: str | None
 
 
 def followed_answer(message: Any, bot_id: int) -> Followed | None:
@@ -45,15 +46,31 @@ def followed_answer(message: Any, bot_id: int) -> Followed | None:
     (Discord sends the message replied to along: no request); None when it replies to no
     answer of the bot's. A no-answer reply does not count: it is where a teacher writes the
     answer, not a question to follow up."""
-    ref = getattr(message, "reference", None)
-    replied = getattr(ref, "resolved", None) if ref is not None else None
+    replied = _replied(message)
     if replied is None or getattr(getattr(replied, "author", None), "id", None) != bot_id:
         return None
     rows = getattr(replied, "components", None) or ()
     ids = (getattr(item, "custom_id", None) or "" for row in rows for item in getattr(row, "children", ()))
     full = next((m for i in ids if (m := ANSWER_BUTTON.fullmatch(i))), None)
     question = question_from_title(answer_title(replied)) if full is not None else None
-    return Followed(question, full.group("shown")) if full is not None and question else None
+    return Followed(question, full.group("shown"), full.group("key")) if full is not None and question else None
+
+
+def replies_to(message: Any, user_id: int) -> bool:
+    """Whether `message` replies to a message of `user_id` (as far as Discord sent it along)."""
+    replied = _replied(message)
+    return getattr(getattr(replied, "author", None), "id", None) == user_id
+
+
+def _replied(message: Any) -> Any:
+    ref = getattr(message, "reference", None)
+    return getattr(ref, "resolved", None) if ref is not None else None
+
+
+def asks_more(text: str) -> bool:
+    """Whether a message nobody addressed to the bot asks it something: a question ending
+    in "?" (a member's "Does not work like that, it is silver now." under an answer is not)."""
+    return looks_like_question(text) and (text or "").rstrip().endswith("?")
 
 
 def thread_question(message: Any, bot_id: int, answer_channels: Iterable[int]) -> str | None:

@@ -34,7 +34,7 @@ from ..rendering.discord import (
     render_teach_modal,
 )
 from ..rendering.kb import render_taught
-from ..rendering.messages import question_from_title
+from ..rendering.messages import question_from_title, split_follow_up
 from ..teach import MAX_ANSWER_CHARS
 from .actors import actor_for
 from .mentions import FORM_DEADLINE_S, LOOKUP_FAILED, Lookups, mention_names
@@ -215,17 +215,30 @@ async def question_for(bot: KnowledgeBot, message: discord.Message, budget: Look
         return ""
     if parent.author.id != _me(bot):
         return await _spoken(bot, parent, budget)
-    asked = await _asked_under(bot, parent, budget)
-    if asked is not None:
-        return asked
     # The answer's key: the member's message it replied to, or the slash command it answered.
     key = parent.reference.message_id if parent.reference is not None else None
     if key is None and parent.interaction_metadata is not None:
         key = parent.interaction_metadata.id
     state = bot.app.answer_state(str(key)) if key is not None else None
+    followed = _follow_up_asked(state, parent)
+    if followed is not None:
+        return followed
+    asked = await _asked_under(bot, parent, budget)
+    if asked is not None:
+        return asked
     if state is not None:
         return await _remembered(bot, message.guild, state, budget)
     return question_from_title(answer_title(parent)) or ""
+
+
+def _follow_up_asked(state: AnswerState | None, reply: discord.Message | None) -> str | None:
+    """A follow-up's question, the question it follows included ("…badge? → and who designed
+    it?"), for a form opened on its answer: its own words alone ("and who designed it?")
+    would teach an answer to every later "who designed …?". None for another question."""
+    if state is not None:
+        return state.question if state.follows else None
+    titled = question_from_title(answer_title(reply))
+    return titled if titled and split_follow_up(titled)[0] is not None else None
 
 
 async def teach_from_message(interaction: discord.Interaction, message: discord.Message) -> None:
@@ -269,7 +282,7 @@ class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=TEACH_ID):
         state = bot.app.answer_state(self.key)
         message = interaction.message
         budget = Lookups.start(FORM_DEADLINE_S)
-        question = await _asked_under(bot, message, budget)
+        question = _follow_up_asked(state, message) or await _asked_under(bot, message, budget)
         if question is None and state is not None:
             question = await _remembered(bot, interaction.guild, state, budget)  # a slash command's
         if question is None:

@@ -112,17 +112,25 @@ def question_title(question: str, asked: str | None = None, names: MentionNames 
 
 
 FOLLOWS = " → "  # between the question a reply follows up and the reply's own words
-FOLLOWED_CHARS = 150  # of the question followed: its end, so the title stays whole
+FOLLOWED_CHARS = 150  # of the question followed at most: its end, the nearest context
 
 
 def follow_up_question(previous: str, question: str) -> str:
-    """A member's reply to an answer, read with the question it follows ("how do I install
-    it? → and on windows?"): searched as one question, and shown so as its title, so the
-    member sees what was searched and the answer's buttons search it again."""
-    previous = one_line(previous)
-    if len(previous) > FOLLOWED_CHARS:
-        previous = "…" + previous[-FOLLOWED_CHARS:].split(" ", 1)[-1]  # its end: the nearest context
-    return f"{previous}{FOLLOWS}{one_line(question)}"
+    """A member's follow-up read with the question it follows ("how do I install it? →
+    and on windows?"): its answer's question, shown so as its title. Of the question
+    followed only its end, as much as leaves the title whole (a cut title gives no
+    question back to buttons after a restart); an arrow of the member's own becomes "->",
+    so the title's last one is this one."""
+    own = one_line(question).replace("→", "->")
+    room = TITLE_LIMIT - units(escape_markdown(own + FOLLOWS)) - 1
+    head = one_line(previous)
+    if len(head) > FOLLOWED_CHARS or units(escape_markdown(head)) > room:
+        keep = min(FOLLOWED_CHARS, len(head))
+        while keep > 0 and units(escape_markdown(head[-keep:])) > room:
+            keep -= max(1, keep // 8)
+        tail = head[-keep:] if keep > 0 else ""
+        head = "…" + (tail.split(" ", 1)[-1] if " " in tail else tail)
+    return f"{head}{FOLLOWS}{own}"
 
 
 def split_follow_up(question: str) -> tuple[str | None, str]:

@@ -140,9 +140,10 @@ def analyse(
     """Map a question's content words to index terms, with typo tolerance. `context`: the
     question a follow-up follows ("how do I install it?" before "and on windows?"): its
     words the knowledge base has help find where the follow-up is asked about (they count
-    in BM25's first stage, Query.context), but are no evidence, so the answer is judged on
-    what the follow-up itself asks. A follow-up with no words of its own asks about the
-    same: the context's words are its words."""
+    in BM25's first stage, Query.context, and so in the fused scores and their margin), but
+    are no evidence: the coverage, exact-word and pair signals the answer is judged on are
+    the follow-up's own words'. A follow-up with no words of its own asks about the same:
+    the context's words are its words."""
     content = _content_words(index, analyzer, question)
     # One call stems the words not met before (in one C call): a question's new words.
     asked = query(index, question, list(zip(content, analyzer.stems(content))), typo_discount, analyzer.stopwords)

@@ -235,7 +235,7 @@ async def test_a_question_in_an_answer_thread_follows_up_the_threads_question(
     kdir.mkdir()
     for name, text in STATIONS.items():
         (kdir / name).write_text(text, encoding="utf-8")
-    async with running_bot(fake, tmp_path, knowledge_dir=kdir, ANSWER_CHANNEL_IDS=fake.channel_id):
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, ANSWER_CHANNEL_IDS=fake.channel_id) as run:
         question = await fake.send_message("what colour is the orbital relay station badge?")
         await fake.wait_for_request(
             lambda r: r.matches("POST", MESSAGES_ROUTE) and r.params["channel_id"] == question["id"]
@@ -244,11 +244,25 @@ async def test_a_question_in_an_answer_thread_follows_up_the_threads_question(
         followed = embed_of(await fake.wait_for_reply(more))
         assert "ninety days" in followed["description"]
         assert followed["title"] == "what colour is the orbital relay station badge? → what about the crew?"
-        chatter = await fake.send_message("nice, thanks", channel_id=question["id"])
-        await asyncio.sleep(0.2)
-        assert not [
-            m for m in fake.bot_messages if (m.get("message_reference") or {}).get("message_id") == chatter["id"]
+        # Asked by name, the same question keeps the thread's context.
+        named = await fake.send_message("what about the crew?", channel_id=question["id"], mentions_bot=True)
+        assert "ninety days" in embed_of(await fake.wait_for_reply(named))["description"]
+        # Members talk in threads too: chatter, a question to one another without "?", and a
+        # teacher's reply under a no-answer get nothing from the bot.
+        _, no_answer = await run.ask_mention("what is the recipe for banana bread?", channel_id=question["id"])
+        quiet = [
+            await fake.send_message(text, channel_id=question["id"], **kw)
+            for text, kw in (
+                ("nice, thanks", {}),
+                ("ok?", {}),
+                ("what?", {}),
+                ("Have you tried turning it off and on", {}),
+                ("Do this: open Preferences, then Privacy. Does that help?", {"reply_to": no_answer}),
+            )
         ]
+        await asyncio.sleep(0.3)
+        ids = {m["id"] for m in quiet}
+        assert not [m for m in fake.bot_messages if (m.get("message_reference") or {}).get("message_id") in ids]
 
 
 async def test_prefix_command_in_any_case_is_answered_once(fake: FakeDiscord, tmp_path: Path) -> None:

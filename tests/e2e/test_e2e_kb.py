@@ -127,6 +127,28 @@ async def test_teach_from_a_reply_under_no_answer_then_the_question_is_answered(
         assert RELAY_QUESTION not in text_of(gaps)  # the gap was resolved
 
 
+async def test_teaching_a_follow_up_prefills_the_question_it_follows_too(fake: FakeDiscord, tmp_path: Path) -> None:
+    """Under the answer to "why Ramstein?", "and who painted its hangars?" has no answer; the
+    form teaches the two together, not "who painted its hangars?" for every later question."""
+    kdir = copy_knowledge(tmp_path)
+    async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:
+        _, answer = await run.ask_mention("why Ramstein?")
+        reply = await fake.send_message("and who painted its hangars?", reply_to=answer)
+        no_answer = await fake.wait_for_reply(reply)
+        assert embed_of(no_answer)["footer"]["text"].startswith("Confidence: no answer")
+        followed = "why Ramstein? → and who painted its hangars?"
+        for opened in (
+            await fake.click_button(no_answer, f"kb:teach:{reply['id']}", user=fake.owner),
+            await fake.send_message_command(
+                "Teach KB Bot",
+                await fake.send_message("Blue Team did.", author=fake.owner, reply_to=no_answer),
+                user=fake.owner,
+            ),
+        ):
+            modal = await fake.wait_for_interaction_response(opened)
+            assert fake.modal_fields(modal)["question"]["value"] == followed
+
+
 async def test_teach_an_answer_button_opens_the_modal_with_the_question(fake: FakeDiscord, tmp_path: Path) -> None:
     kdir = copy_knowledge(tmp_path)
     async with running_bot(fake, tmp_path, knowledge_dir=kdir, **kb_env(tmp_path)) as run:

@@ -1096,7 +1096,7 @@ def test_a_reply_follows_up_only_an_answer_of_the_bots():
     def reply_to(message: object | None) -> SimpleNamespace:
         return SimpleNamespace(reference=None if message is None else SimpleNamespace(resolved=message))
 
-    assert followed_answer(reply_to(answered), 7) == Followed("why Ramstein?", "abc")
+    assert followed_answer(reply_to(answered), 7) == Followed("why Ramstein?", "abc", "123")
     assert followed_answer(reply_to(answered), 8) is None  # another bot's message
     # A no-answer reply is where a teacher writes the answer: not a question to follow up.
     assert followed_answer(reply_to(_bot_reply(7, "banana bread?", ["kb:teach:123"])), 7) is None

@@ -28,12 +28,14 @@ from ...retrieval.chat import asks_for_help
 from ..mentions import cached_mention_names
 from ..messages import (
     Followed,
+    asks_more,
     clean_question,
     followed_answer,
     looks_like_question,
     mentions_user,
     message_names,
     own_role_mentioned,
+    replies_to,
     spoken_text,
     strip_mention,
     strip_prefix_command,
@@ -83,14 +85,22 @@ class AskCog(commands.Cog, name="Ask"):
         where: Where | None = None,
         spoken: str | None = None,
         names: MentionNames | None = None,
+        follows: str | None = None,
         read: str | None = None,
     ) -> Rendered:
         """Ask the app (rate limit, answer, button state, question log) off the event loop
         and render: the reply, whether it is an answer (False: a cooldown notice), and
-        whether that notice was already given in this wait. `spoken`: App.ask; `names`: the
-        question's mentions, named in the answer's title."""
+        whether that notice was already given in this wait. `spoken`, `follows`, `read`:
+        App.ask; `names`: the question's mentions, named in the answer's title."""
         outcome = await asyncio.to_thread(
-            self.bot.app.ask, Actor(user_id), clean_question(question), key, where, spoken=spoken, read=read
+            self.bot.app.ask,
+            Actor(user_id),
+            clean_question(question),
+            key,
+            where,
+            spoken=spoken,
+            follows=follows,
+            read=read,
         )
         if isinstance(outcome, CoolingDown):
             return Rendered(
@@ -102,7 +112,7 @@ class AskCog(commands.Cog, name="Ask"):
                 ephemeral=ephemeral,
                 learned=outcome.learned,
                 teach=outcome.teachable,
-                asked=question,
+                asked=follow_up_question(follows, question) if follows else question,
                 names=names,
             ),
             True,
@@ -178,8 +188,16 @@ class AskCog(commands.Cog, name="Ask"):
         is_dm = message.guild is None
         role = own_role_mentioned(message, me.id)
         # A reply to one of the bot's answers follows up its question ("and on windows?"),
-        # and asks for more than the passage that answer showed.
+        # and asks for more than the passage that answer showed; so does a question in the
+        # thread the bot opened for an answer channel's question, but not a reply there under
+        # another of the bot's messages (a no-answer, where a teacher writes the answer).
         followed = followed_answer(message, me.id)
+        if followed is not None:
+            state = self.bot.app.answer_state(followed.key) if followed.key else None  # never cut
+            followed = followed._replace(question=state.question) if state is not None else followed
+        elif not replies_to(message, me.id):
+            asked = thread_question(message, me.id, settings.answer_channel_ids)
+            followed = Followed(asked, None, None) if asked else None
         if mentions_user(content, me.id) or is_dm or role is not None:
             if role is not None and not content:
                 # Discord withheld the text: a role mention does not count as mentioning the bot.
@@ -192,12 +210,10 @@ class AskCog(commands.Cog, name="Ask"):
                 return
             await self._reply(message, question, followed)
             return
-        if followed and looks_like_question(content):  # no mention needed: it answers the bot
-            await self._reply(message, content.strip(), followed)
-            return
-        asked = thread_question(message, me.id, settings.answer_channel_ids)
-        if asked and looks_like_question(content):  # in the thread of an answer channel's question
-            await self._reply(message, content.strip(), Followed(asked, None))
+        if followed is not None and asks_more(content) and self.bot.app.terms(content):
+            # No mention needed, so only a question of its own: members talk under answers
+            # and in threads too ("Have you tried restarting it", "ok?").
+            await self._reply(message, content.strip(), followed, quiet=True)
             return
         if message.channel.id in settings.answer_channel_ids and looks_like_question(content):
             await self._answer_in_thread(message, content.strip())
@@ -216,10 +232,8 @@ class AskCog(commands.Cog, name="Ask"):
         self, message: discord.Message, question: str, followed: Followed | None = None
     ) -> Rendered:
         """`answer` for a question asked in a message: keyed by the message, its mentions
-        spoken and named from it; `followed`: the answer it replies to, whose question it is
-        read with (and shown so, in its title)."""
-        if followed is not None:
-            question = follow_up_question(followed.question, question)
+        spoken and named from it; `followed`: the answer it follows up, whose question it is
+        read with (App.ask's `follows`)."""
         return await self.answer(
             message.author.id,
             question,
@@ -227,12 +241,17 @@ class AskCog(commands.Cog, name="Ask"):
             where=_where(message),
             spoken=_spoken(message, question),
             names=_names(message, question),
+            follows=followed.question if followed is not None else None,
             read=followed.shown if followed is not None else None,
         )
 
-    async def _reply(self, message: discord.Message, question: str, followed: Followed | None = None) -> None:
+    async def _reply(
+        self, message: discord.Message, question: str, followed: Followed | None = None, *, quiet: bool = False
+    ) -> None:
+        """Answer in place; `quiet`: a message that did not ask the bot by name gets no
+        reply for chatter the engine recognises (thanks, greetings), as in answer channels."""
         rendered = await self._answer_message(message, question, followed)
-        if rendered.repeated:
+        if rendered.repeated or (quiet and rendered.answered and not rendered.asked_something):
             return  # one cooldown notice per wait: a flood must not make the bot flood the channel
         notice_for = None if rendered.answered else COOLDOWN_NOTICE_SECONDS
         await reply_to(message, rendered.reply, rendered.buttons, delete_after=notice_for)
