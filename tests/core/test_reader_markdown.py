@@ -1399,6 +1399,44 @@ def test_myst_prose_directives_of_the_book_theme_read_as_prose(name: str) -> Non
     assert prose(tree) == "Side text about this." and not [b for b in tree_blocks(tree) if isinstance(b, Code)]
 
 
+def test_a_myst_ref_without_a_title_shows_the_title_of_the_section_its_label_names() -> None:
+    # MyST-Parser's docs (syntax/reference.md): "See {ref}`syntax/directives` for more
+    # details." shows "Directives - a block-level extension point", as Sphinx's :ref: does.
+    tree = read(
+        """\
+        # Tokens
+
+        See {ref}`Extended-Block-Tokens`, {ref}`the list <extended-block-tokens>`,
+        {ref}`syntax/directives` and {ref}`gone`.
+
+        (extended-block-tokens)=
+        ## Extended *block* tokens
+
+        Text.
+
+        (not-a-section)=
+        A paragraph.
+        """,
+        ref_titles={"syntax/directives": "Directives", "extended-block-tokens": "Stale"},
+    )
+    (first,) = [b for b in tree.root.blocks if isinstance(b, Paragraph)]
+    assert to_plain(first.md) == "See Extended block tokens, the list, Directives and gone."
+    assert tree.label_titles == (("extended-block-tokens", "Extended block tokens"),)
+    assert tree.ref_titles == (("gone", None), ("syntax/directives", "Directives"))  # what a build checks
+    assert ("ref:syntax/directives", "Directives") in tree.root.links
+
+
+def test_a_myst_doc_without_a_title_shows_the_pages_title() -> None:
+    tree = markdown.read(
+        "guide/page.md",
+        b"# Page\n\nSee {doc}`../intro`, {doc}`the intro <../intro>` and {doc}`/missing/page`.\n\n"
+        b"```{note}\nBack to {doc}`/intro`.\n```\n",
+        ReadOptions(ref_titles={"doc:/intro": "Get Started"}),
+    )
+    assert prose(tree) == "See Get Started, the intro and page.\nBack to Get Started."
+    assert tree.ref_titles == (("doc:/intro", "Get Started"), ("doc:/missing/page", None))
+
+
 def test_tables_over_the_cell_limit_are_refused_counting_the_cells_short_rows_are_filled_with(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

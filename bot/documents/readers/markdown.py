@@ -27,6 +27,8 @@ What is kept and dropped:
   reads that directive (bot/documents/sphinx.py): boxes and version notes as boxes with a
   Markdown body, tabs and cards unboxed behind their label, code-blocks as code, toctree,
   contents and autodoc dropped, any other name kept as code, as before.
+  A `{ref}` or `{doc}` without a title shows the title of the section or page it names, as
+  the RST reader's do: from this file's targets or every file's (documents/reftitles.py).
 
 Bounded: the parse checks `options.timeout_s` at every block and every few paragraphs of
 inline parsing, and a watchdog interrupts a single step that runs away (see deadline.py);
@@ -74,7 +76,7 @@ from mdit_py_plugins.myst_role import myst_role_plugin
 
 from ...errors import KnowledgeError
 from ...rendering import errors as wording
-from .. import sphinx
+from .. import reftitles, sphinx
 from ..deadline import Deadline
 from ..decode import decode_text
 from ..inline import code_span, escape, to_plain
@@ -154,6 +156,7 @@ _MYST_PROSE = frozenset({"margin", "exercise", "solution"})  # the book theme's 
 _MYST_DIRECTIVES = (
     frozenset({"code", "code-cell", "eval-rst", "math", "list-table", "csv-table", "table"}) | _MYST_PROSE
 )
+_SHOWN = "bot_shown"  # a myst_role token's meta key: the title an untitled `{ref}` shows
 _LABELS = re.compile(
     r"<summary\b[^>]{0,200}>(.{0,2000}?)</summary\s*>"
     r"|<TabItem\b[^>]{0,500}?\blabel=[\"']([^\"'>]{1,200})[\"']",
@@ -175,7 +178,8 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         prepared = prepare(decode_text(data), _keeps_code, mdx=path.lower().endswith(".mdx"))
         myst = _is_myst(prepared.text)
         parser = _parser(myst, mdx=prepared.mdx)
-        builder = _Builder(deadline, prepared.title, parser, mdx=prepared.mdx)
+        shown = reftitles.Shown(options.ref_titles or {})
+        builder = _Builder(deadline, prepared.title, parser, mdx=prepared.mdx, here=path, shown=shown)
         # A piece may use a link reference defined in a later one: known to all in advance.
         refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
         # So may a MyST directive's body, parsed on its own: every note is known to all.
@@ -202,7 +206,14 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     if prepared.description:
         root = _lead_with(root, prepared.description)
     log.debug("%s: read %d top-level sections", path, len(root.children))
-    return DocTree(title=title, root=root, source=prepared.source, notes=tuple(prepared.notes))
+    return DocTree(
+        title=title,
+        root=root,
+        source=prepared.source,
+        notes=tuple(prepared.notes),
+        label_titles=tuple(shown.own.items()),
+        ref_titles=tuple(sorted(shown.used.items())),
+    )
 
 
 # --- the parser ---------------------------------------------------------------------------
@@ -581,9 +592,19 @@ class _Builder:
     """Turns markdown-it's flat token stream into nested sections and blocks."""
 
     def __init__(
-        self, deadline: Deadline, front_title: str | None, parser: MarkdownIt | None = None, mdx: bool = False
+        self,
+        deadline: Deadline,
+        front_title: str | None,
+        parser: MarkdownIt | None = None,
+        mdx: bool = False,
+        here: str = "",
+        shown: reftitles.Shown | None = None,
     ) -> None:
         self.deadline = deadline
+        # MyST's `{ref}`/`{doc}` without a title show the title of what they name: this file's
+        # labels (`(label)=` over a heading) or every file's (documents/reftitles.py).
+        self.here = here
+        self.shown = shown or reftitles.Shown({})
         self.mdx = mdx  # a fence's words after its language are its title (Mintlify's code groups)
         self.front_title = front_title
         self.parser = parser or _parser()
@@ -605,6 +626,9 @@ class _Builder:
         self.offset = offset
         if env is not None:
             self.env = env
+        for label, title in _section_labels(tokens):  # before the text: a reference may come first
+            self.shown.own.setdefault(label, title)
+        self._show_titles(tokens)
         i = 0
         n = len(tokens)
         while i < n:
@@ -627,6 +651,18 @@ class _Builder:
             self.steps += 1
             if self.steps % 64 == 0:
                 self.deadline.check()
+
+    def _show_titles(self, tokens: Sequence[Token]) -> None:
+        """Marks each `{ref}` and `{doc}` without a title of its own among the tokens (and the
+        inline runs they hold) with the title it shows, when that is known."""
+        for tok in tokens:
+            if tok.type == "inline" and tok.children and "}`" in tok.content:
+                self._show_titles(tok.children)
+            elif tok.type == "myst_role":
+                key = reftitles.untitled_key(self.here, str(tok.meta.get("name", "")), tok.content)
+                title = self.shown.title(key) if key else None
+                if title:
+                    tok.meta[_SHOWN] = title
 
     def _label_here(self) -> None:
         """Targets before a paragraph (not a heading) name the section that holds it, as
@@ -758,6 +794,7 @@ class _Builder:
         offset, self.offset = self.offset, line  # the body's line numbers start at the fence
         try:
             tokens = self.parser.parse(text, self.env)
+            self._show_titles(tokens)
             blocks, i = self._blocks_until(tokens, 0, "footnote_block_open")  # the notes come last
             if i <= len(tokens):
                 self._footnotes(tokens, i)
@@ -774,6 +811,7 @@ class _Builder:
             return ""
         children: list[Token] = []
         self.parser.inline.parse(raw, self.parser, {}, children)  # its own env: no note or link recorded
+        self._show_titles(children)
         return _inline(children)
 
     def _list(self, tokens: list[Token], i: int) -> tuple[Block | None, int]:
@@ -960,6 +998,25 @@ def _skip(tokens: Sequence[Token], i: int) -> int:
     return i
 
 
+def _section_labels(tokens: Sequence[Token]) -> Iterator[tuple[str, str]]:
+    """(label, heading text) of each MyST target `(label)=` right before a heading (past other
+    targets), as Sphinx names a section by it: the section _Builder gives those labels. A
+    target before anything else names no section."""
+    pending: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok.level != 0 or tok.nesting < 0:
+            continue
+        if tok.type == "myst_target":
+            pending.append(reftitles.label_key(tok.content.strip()))
+        elif tok.type == "heading_open" and pending:
+            text, _ = _heading_text(tokens[i + 1])
+            if text:
+                yield from ((label, text) for label in pending)
+            pending = []
+        elif tok.type != "footnote_block_open":
+            pending = []
+
+
 def _heading_text(inline: Token) -> tuple[str, str | None]:
     """Plain heading text and the id of a trailing `{#id}` attribute block, if any."""
     anchor = None
@@ -1102,7 +1159,9 @@ def _links(tokens: Sequence[Token], start: int, end: int, out: list[tuple[str, s
                 name = str(child.meta.get("name", ""))
                 label = sphinx.ref_label(name, child.content)
                 if label:
-                    out.append((LABEL_REF + label, sphinx.role_text(name, child.content)))
+                    out.append(
+                        (LABEL_REF + label, str(child.meta.get(_SHOWN) or sphinx.role_text(name, child.content)))
+                    )
             elif child.type == "link_open":
                 href, text = str(child.attrGet("href") or ""), []
             elif child.type == "link_close":
@@ -1143,7 +1202,7 @@ def _inline(children: Sequence[Token]) -> str:
             out.append(escape(f"[{tok.meta.get('label', tok.meta.get('id', ''))}]"))
         elif t == "myst_role":
             name = str(tok.meta.get("name", ""))
-            shown = sphinx.role_text(name, tok.content)
+            shown = str(tok.meta.get(_SHOWN) or sphinx.role_text(name, tok.content))
             out.append(code_span(shown) if sphinx.role_is_code(name) else escape(shown))
         elif t == "html_inline":
             if _BR.match(tok.content):
