@@ -127,7 +127,6 @@ DROP_DIRECTIVES = AUTODOC_DIRECTIVES | frozenset(
         "c:namespace",
         "cpp:namespace",
         "default-domain",
-        "literalinclude",  # in MyST; the RST reader shows the file (readers/_rst_sphinx.py)
         "autosummary",
         "autoprogram",
         "autoclasstree",

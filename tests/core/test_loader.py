@@ -712,3 +712,15 @@ def test_the_first_guess_at_titles_scans_myst_targets_outside_code(tmp_path):
         "closed": "Closed",
         "doc:/page": "The page title",
     }
+
+
+def test_a_myst_literalinclude_is_a_dependency_of_its_page(tmp_path):
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "hello.py").write_text("# start\ndef hello():\n    return 'hi'\n")
+    (tmp_path / "page.md").write_text(
+        "# Page\n\nSay hello:\n\n```{literalinclude} examples/hello.py\n:start-after: start\n```\n"
+    )
+    kb = load_knowledge(tmp_path)
+    (doc,) = [d for d in kb.documents if d.path == "page.md"]
+    assert "def hello():" in kb.passages[0].markdown
+    assert doc.depends == (("examples/hello.py", dict(scan_knowledge(tmp_path).files)["examples/hello.py"]),)

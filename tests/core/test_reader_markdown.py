@@ -1437,6 +1437,54 @@ def test_a_myst_doc_without_a_title_shows_the_pages_title() -> None:
     assert tree.ref_titles == (("doc:/intro", "Get Started"), ("doc:/missing/page", None))
 
 
+def test_myst_literalinclude_shows_the_part_its_options_pick() -> None:
+    # MyST-Parser's docs (syntax/code_and_apis.md): options as ":key: value" lines or as a
+    # YAML block, the same as RST's (documents/literalinclude.py).
+    files = {"examples/example.py": '"""Doc."""\n\n# start example\nclass MyClass:\n    x = 1\n# end example\n'}
+    asked: list[str] = []
+
+    def opener(path: str) -> str | None:
+        asked.append(path)
+        return files.get(path)
+
+    tree = read(
+        """\
+        # Code
+
+        ```{literalinclude} examples/example.py
+        :start-after: start example
+        :end-before: end example
+        :language: python
+        ```
+
+        ```{literalinclude} examples/example.py
+        ---
+        lines: 1
+        caption: The *example*
+        ---
+        ```
+
+        :::{literalinclude} examples/example.py
+        :pyobject: MyClass
+        :dedent:
+        :::
+
+        ```{literalinclude} missing.py
+        ```
+        """,
+        related=opener,
+    )
+    assert tree.root.blocks == (
+        Code("class MyClass:\n    x = 1", "python"),
+        Paragraph("**The example**"),
+        Code('"""Doc."""'),
+        Code("class MyClass:\n    x = 1"),
+    )
+    assert asked == ["examples/example.py"] * 3 + ["missing.py"]
+    no_opener = read("# Code\n\nText.\n\n```{literalinclude} examples/example.py\n```\n")
+    assert no_opener.root.blocks == (Paragraph("Text."),)
+
+
 def test_tables_over_the_cell_limit_are_refused_counting_the_cells_short_rows_are_filled_with(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

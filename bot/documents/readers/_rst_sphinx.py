@@ -238,9 +238,7 @@ class _LiteralInclude(_Permissive):
 
     def run(self) -> list[nodes.Node]:
         opener = getattr(self.state.document.settings, RELATED_SETTING, None)
-        path = self.argument_text()
-        whole = opener(path) if opener is not None and path else None
-        text = literalinclude.included_text(whole, self.options) if whole is not None else None
+        text = literalinclude.include(opener, self.argument_text(), self.options)
         if text is None:
             return []
         block = nodes.literal_block(text, text)

@@ -25,8 +25,10 @@ What is kept and dropped:
   `{ref}` a link to its label), a `(label)=` target names the section it precedes, `%` lines
   are comments, and ```` ```{directive} ```` / `:::{directive}` fences read as the RST reader
   reads that directive (bot/documents/sphinx.py): boxes and version notes as boxes with a
-  Markdown body, tabs and cards unboxed behind their label, code-blocks as code, toctree,
-  contents and autodoc dropped, any other name kept as code, as before.
+  Markdown body, tabs and cards unboxed behind their label, code-blocks as code,
+  literalinclude as the part of the file its options pick (documents/literalinclude.py, when
+  the loader may open the file), toctree, contents and autodoc dropped, any other name kept
+  as code, as before.
   A `{ref}` or `{doc}` without a title shows the title of the section or page it names, as
   the RST reader's do: from this file's targets or every file's (documents/reftitles.py).
 
@@ -76,7 +78,7 @@ from mdit_py_plugins.myst_role import myst_role_plugin
 
 from ...errors import KnowledgeError
 from ...rendering import errors as wording
-from .. import reftitles, sphinx
+from .. import literalinclude, reftitles, sphinx
 from ..deadline import Deadline
 from ..decode import decode_text
 from ..inline import code_span, escape, to_plain
@@ -154,7 +156,8 @@ _MYST_ONLY_ROLES = frozenset({"pep", "rfc", "math", "sub", "sup", "abbr"})
 # Directives MyST files write that no table in sphinx.py names: code cells, embedded RST, tables.
 _MYST_PROSE = frozenset({"margin", "exercise", "solution"})  # the book theme's and sphinx-exercise's
 _MYST_DIRECTIVES = (
-    frozenset({"code", "code-cell", "eval-rst", "math", "list-table", "csv-table", "table"}) | _MYST_PROSE
+    frozenset({"code", "code-cell", "eval-rst", "math", "list-table", "csv-table", "table", "literalinclude"})
+    | _MYST_PROSE
 )
 _SHOWN = "bot_shown"  # a myst_role token's meta key: the title an untitled `{ref}` shows
 _LABELS = re.compile(
@@ -179,7 +182,9 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         myst = _is_myst(prepared.text)
         parser = _parser(myst, mdx=prepared.mdx)
         shown = reftitles.Shown(options.ref_titles or {})
-        builder = _Builder(deadline, prepared.title, parser, mdx=prepared.mdx, here=path, shown=shown)
+        builder = _Builder(
+            deadline, prepared.title, parser, mdx=prepared.mdx, here=path, shown=shown, related=options.related
+        )
         # A piece may use a link reference defined in a later one: known to all in advance.
         refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
         # So may a MyST directive's body, parsed on its own: every note is known to all.
@@ -599,12 +604,14 @@ class _Builder:
         mdx: bool = False,
         here: str = "",
         shown: reftitles.Shown | None = None,
+        related: Callable[[str], str | None] | None = None,
     ) -> None:
         self.deadline = deadline
         # MyST's `{ref}`/`{doc}` without a title show the title of what they name: this file's
         # labels (`(label)=` over a heading) or every file's (documents/reftitles.py).
         self.here = here
         self.shown = shown or reftitles.Shown({})
+        self.related = related  # opens a literalinclude's file (documents/related.py)
         self.mdx = mdx  # a fence's words after its language are its title (Mintlify's code groups)
         self.front_title = front_title
         self.parser = parser or _parser()
@@ -783,9 +790,12 @@ class _Builder:
         """A MyST directive fence (```{note}) at 0-based `line`: code stays code, a box's body
         is Markdown, its footnotes kept like the file's own."""
         key = name.lower()
+        options, text = _directive_options(body)
+        text = text.strip("\n")
+        if key == "literalinclude":
+            return self._literalinclude(argument, options)
         if key in sphinx.DROP_DIRECTIVES or key.rsplit(":", 1)[-1] in sphinx.DROP_DIRECTIVES:
             return None
-        text = _DIRECTIVE_OPTIONS.sub("", body).strip("\n")
         if key in sphinx.CODE_DIRECTIVES or key in ("code", "code-cell"):
             return Code(text=text, lang=argument.split(None, 1)[0] if argument else "") if text.strip() else None
         if not _reads_as_text(key) or self.directive_depth >= _DIRECTIVE_DEPTH:
@@ -813,6 +823,16 @@ class _Builder:
         self.parser.inline.parse(raw, self.parser, {}, children)  # its own env: no note or link recorded
         self._show_titles(children)
         return _inline(children)
+
+    def _literalinclude(self, argument: str, options: dict[str, str]) -> Block | None:
+        """The part of the named file its options pick (as the RST reader shows it), as code
+        in its language under its caption; nothing when the loader may not open the file."""
+        text = literalinclude.include(self.related, argument, options)
+        if text is None:
+            return None
+        code = Code(text=text, lang=options.get("language", "").strip() or None)
+        caption = self._inline_text(options.get("caption", "").strip())
+        return Admonition(kind="tab", title=_title(caption), blocks=(code,)) if caption else code
 
     def _list(self, tokens: list[Token], i: int) -> tuple[Block | None, int]:
         tok = tokens[i]
@@ -863,6 +883,29 @@ class _Builder:
             else:
                 i = _skip(tokens, i)
         return (ListBlock(items=tuple(items)) if items else None), i + 1
+
+
+def _directive_options(body: str) -> tuple[dict[str, str], str]:
+    """The options that open a MyST directive's body (":lines: 1-5" lines, or `key: value`
+    lines of a YAML block between "---" lines) and the rest of the body. A flag option
+    (":dedent:") has the value ""; a YAML value's quotes are taken off."""
+    m = _DIRECTIVE_OPTIONS.match(body)
+    if m is None:
+        return {}, body
+    options: dict[str, str] = {}
+    for line in m.group(0).splitlines():
+        line = line.strip()
+        if line == "---" or not line:
+            continue
+        if line.startswith(":"):
+            name, _, value = line[1:].partition(":")
+        else:
+            name, _, value = line.partition(":")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        options.setdefault(name.strip().lower(), value)
+    return options, body[m.end() :]
 
 
 def _is_myst(text: str) -> bool:
