@@ -1485,6 +1485,39 @@ def test_myst_literalinclude_shows_the_part_its_options_pick() -> None:
     assert no_opener.root.blocks == (Paragraph("Text."),)
 
 
+def test_myst_autodoc_content_written_in_the_source_is_kept() -> None:
+    # As in RST: the docstring is not in the source, what is written under the directive is.
+    tree = read(
+        """\
+        # API
+
+        ```{autoclass} pkg.Request(url)
+        :members:
+
+        A Request represents an HTTP request.
+        ```
+
+        :::{autofunction} pkg.configure
+        :noindex:
+        Sets *logging* up.
+        :::
+
+        ```{autoclass} pkg.Response
+        :members:
+        ```
+
+        Kept.
+        """
+    )
+    assert tree.root.blocks == (
+        Paragraph("**`pkg.Request(url)`**"),
+        Paragraph("A Request represents an HTTP request."),
+        Paragraph("**`pkg.configure`**"),
+        Paragraph("Sets *logging* up."),
+        Paragraph("Kept."),
+    )
+
+
 def test_tables_over_the_cell_limit_are_refused_counting_the_cells_short_rows_are_filled_with(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

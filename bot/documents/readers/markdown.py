@@ -27,8 +27,8 @@ What is kept and dropped:
   reads that directive (bot/documents/sphinx.py): boxes and version notes as boxes with a
   Markdown body, tabs and cards unboxed behind their label, code-blocks as code,
   literalinclude as the part of the file its options pick (documents/literalinclude.py, when
-  the loader may open the file), toctree, contents and autodoc dropped, any other name kept
-  as code, as before.
+  the loader may open the file), autodoc with content as an object description, toctree,
+  contents and autodoc without content dropped, any other name kept as code, as before.
   A `{ref}` or `{doc}` without a title shows the title of the section or page it names, as
   the RST reader's do: from this file's targets or every file's (documents/reftitles.py).
 
@@ -794,7 +794,7 @@ class _Builder:
         text = text.strip("\n")
         if key == "literalinclude":
             return self._literalinclude(argument, options)
-        if key in sphinx.DROP_DIRECTIVES or key.rsplit(":", 1)[-1] in sphinx.DROP_DIRECTIVES:
+        if _dropped(key, bool(text.strip())):
             return None
         if key in sphinx.CODE_DIRECTIVES or key in ("code", "code-cell"):
             return Code(text=text, lang=argument.split(None, 1)[0] if argument else "") if text.strip() else None
@@ -963,7 +963,18 @@ def _reads_as_text(name: str) -> bool:
         or name in ("figure", "topic", "sidebar", "rubric", "epigraph", "container")
         or name in _MYST_PROSE
         or short in sphinx.OBJECT_TYPES
+        or short in sphinx.AUTODOC_DIRECTIVES  # with content (_dropped)
     )
+
+
+def _dropped(name: str, content: bool) -> bool:
+    """Whether a directive shows nothing: navigation, settings, autodoc without content (its
+    docstring is not in the source; what is written under it is, and Sphinx shows it after
+    the docstring, as an object description)."""
+    short = name.rsplit(":", 1)[-1]
+    if short in sphinx.AUTODOC_DIRECTIVES:
+        return not content
+    return name in sphinx.DROP_DIRECTIVES or short in sphinx.DROP_DIRECTIVES
 
 
 def _directive_block(name: str, argument: str, arg: str, blocks: list[Block]) -> Block | None:
@@ -974,7 +985,7 @@ def _directive_block(name: str, argument: str, arg: str, blocks: list[Block]) ->
     key = name.lower()
     short = key.rsplit(":", 1)[-1]
     title = _title(arg)
-    if key in sphinx.DROP_DIRECTIVES or short in sphinx.DROP_DIRECTIVES:
+    if _dropped(key, bool(blocks)):
         return None
     if key in sphinx.VERSION_TITLES:
         version = argument.partition(" ")[0]
@@ -988,7 +999,7 @@ def _directive_block(name: str, argument: str, arg: str, blocks: list[Block]) ->
     if key in sphinx.ADMONITIONS:
         body = [Paragraph(arg), *blocks] if arg else blocks  # "```{note} Text": the text is its body
         return Admonition(kind=key, title=None, blocks=tuple(body)) if body else None
-    if short in sphinx.OBJECT_TYPES and argument:
+    if (short in sphinx.OBJECT_TYPES or short in sphinx.AUTODOC_DIRECTIVES) and argument:
         return Admonition(kind="tab", title=code_span(argument), blocks=tuple(blocks))
     if key in sphinx.CONTENT_DIRECTIVES or key == "figure":  # the argument is a condition or an image
         return Admonition(kind="tab", title=None, blocks=tuple(blocks)) if blocks else None
