@@ -12,7 +12,8 @@ shows come from headings, which hold no such references in practice).
 Both of Sphinx's source formats define labels and refer to them, and a project may mix them
 (an RST page refers to a MyST page's label and back): `.. _label:` over a heading in RST,
 `(label)=` over a heading in MyST Markdown; `{ref}` and `{doc}` are the same roles as `:ref:`
-and `:doc:`. So the readers share the keys (untitled_key) and the lookup (Shown).
+and `:doc:`, and MyST's Markdown link without text (`[](#label)`, `<project:#label>`) shows a
+title too. So the readers share the keys (untitled_key, link_keys) and the lookup (Shown).
 
 Which titles to start from: the previous build's labels, or on a first build a quick scan
 of the RST and Markdown sources (a target over a heading), so that the second pass finds
@@ -74,6 +75,41 @@ def untitled_key(here: str, role: str, text: str) -> str | None:
     return None
 
 
+# What MyST-Parser takes for a URL rather than a place in the project: its myst_url_schemes
+# by default, its own inv: and path:, and mystmd's xref:. A label may hold ":" ("margin:block").
+_URL_SCHEMES = ("http:", "https:", "mailto:", "ftp:", "inv:", "path:", "xref:")
+_SOURCE_SUFFIXES = (".md", ".rst", ".ipynb", ".txt")
+
+
+def link_keys(here: str, target: str) -> tuple[str, ...]:
+    """The keys, in the order MyST tries them, of what a Markdown link without text in file
+    `here` names, whose title it then shows (MyST-Parser's "implicit text", syntax/
+    cross-referencing.md): "#label" a label; a source file ("../intro.md") that page; a bare
+    name ("syntax/roles") a label, else a page. None for a URL or a heading on another page
+    ("intro.md#part": its anchor is not a label)."""
+    target = target.removeprefix("project:")
+    if target.lower().startswith(_URL_SCHEMES):
+        return ()
+    path, _, fragment = target.partition("#")
+    if not path:
+        return (label_key(fragment),) if fragment.strip() else ()
+    if fragment:
+        return ()
+    stem, suffix = posixpath.splitext(path)
+    if suffix.lower() in _SOURCE_SUFFIXES:
+        return (page_key(here, stem),)
+    return (label_key(path), page_key(here, path))
+
+
+def link_destination(target: str) -> str:
+    """What a link without text shows when the title of what it names is not known: its
+    destination (MyST-Parser: "the link text will be the destination itself"), without the
+    scheme of a place in a project ("project:#label", "xref:guide/math") or the "#"."""
+    for scheme in ("project:", "xref:", "inv:"):
+        target = target.removeprefix(scheme)
+    return target.lstrip("#")
+
+
 class Shown:
     """The titles one file's untitled references show: its own labels' (`own`, which the
     reader fills as it reads) first, else every file's (`elsewhere`), each of those looked up
@@ -89,6 +125,10 @@ class Shown:
         if title is None:
             title = self.used[key] = self.elsewhere.get(key)
         return title
+
+    def first(self, keys: Iterable[str]) -> str | None:
+        """The title of the first of `keys` that has one."""
+        return next((title for title in map(self.title, keys) if title), None)
 
 
 def page_key(here: str, page: str) -> str:

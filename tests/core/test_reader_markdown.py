@@ -1437,6 +1437,32 @@ def test_a_myst_doc_without_a_title_shows_the_pages_title() -> None:
     assert tree.ref_titles == (("doc:/intro", "Get Started"), ("doc:/missing/page", None))
 
 
+def test_a_myst_link_without_text_shows_the_title_of_what_it_names() -> None:
+    # MyST-Parser's "implicit text" (docs/syntax/cross-referencing.md): `[](#label)`,
+    # `<project:#label>`, `[](../intro.md)` and a bare `[](syntax/roles)` show the title of the
+    # section or page; unknown, the destination itself. A link with text keeps it.
+    tree = markdown.read(
+        "guide/page.md",
+        b"# Page\n\n(own-part)=\n## Own part\n\n"
+        b"See [](#own-part), [](<#Other Label>), <project:#own-part>, [](../intro.md), [](margin:block),"
+        b" [](#nowhere), [](xref:guide/math), [](https://example.com) and [the part](#own-part).\n",
+        ReadOptions(ref_titles={"other label": "Other", "doc:/intro": "Get started", "margin:block": "Margins"}),
+    )
+    (section,) = tree.root.children
+    assert to_plain(section.blocks[0].md) == (
+        "See Own part, Other, Own part, Get started, Margins, nowhere, guide/math, https://example.com and the part."
+    )
+    assert ("../intro.md", "Get started") in section.links and ("#nowhere", "nowhere") not in section.links
+    assert tree.ref_titles == (
+        ("doc:/intro", "Get started"),
+        ("margin:block", "Margins"),
+        ("nowhere", None),
+        ("other label", "Other"),
+    )
+    plain = read("# Page\n\nSee [](#own-part) here.\n")  # not MyST: nothing to show, as before
+    assert to_plain(plain.root.blocks[0].md) == "See here."
+
+
 def test_myst_literalinclude_shows_the_part_its_options_pick() -> None:
     # MyST-Parser's docs (syntax/code_and_apis.md): options as ":key: value" lines or as a
     # YAML block, the same as RST's (documents/literalinclude.py).

@@ -30,7 +30,9 @@ What is kept and dropped:
   the loader may open the file), autodoc with content as an object description, toctree,
   contents and autodoc without content dropped, any other name kept as code, as before.
   A `{ref}` or `{doc}` without a title shows the title of the section or page it names, as
-  the RST reader's do: from this file's targets or every file's (documents/reftitles.py).
+  the RST reader's do: from this file's targets or every file's (documents/reftitles.py);
+  so does a link without text (`[](#label)`, `[](../usage.md)`, `<project:#label>`), else
+  its destination, as MyST-Parser shows it (its "implicit text").
 
 Bounded: the parse checks `options.timeout_s` at every block and every few paragraphs of
 inline parsing, and a watchdog interrupts a single step that runs away (see deadline.py);
@@ -57,6 +59,7 @@ import html
 import logging
 import re
 import types
+import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 
 from markdown_it import MarkdownIt, helpers
@@ -159,7 +162,8 @@ _MYST_DIRECTIVES = (
     frozenset({"code", "code-cell", "eval-rst", "math", "list-table", "csv-table", "table", "literalinclude"})
     | _MYST_PROSE
 )
-_SHOWN = "bot_shown"  # a myst_role token's meta key: the title an untitled `{ref}` shows
+_SHOWN = "bot_shown"  # a myst_role or link_open token's meta key: the title it shows
+_DESTINATION = "bot_destination"  # ... a link_open's: the destination it shows, its title unknown
 _LABELS = re.compile(
     r"<summary\b[^>]{0,200}>(.{0,2000}?)</summary\s*>"
     r"|<TabItem\b[^>]{0,500}?\blabel=[\"']([^\"'>]{1,200})[\"']",
@@ -183,7 +187,14 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         parser = _parser(myst, mdx=prepared.mdx)
         shown = reftitles.Shown(options.ref_titles or {})
         builder = _Builder(
-            deadline, prepared.title, parser, mdx=prepared.mdx, here=path, shown=shown, related=options.related
+            deadline,
+            prepared.title,
+            parser,
+            mdx=prepared.mdx,
+            here=path,
+            shown=shown,
+            related=options.related,
+            myst=myst,
         )
         # A piece may use a link reference defined in a later one: known to all in advance.
         refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
@@ -605,12 +616,14 @@ class _Builder:
         here: str = "",
         shown: reftitles.Shown | None = None,
         related: Callable[[str], str | None] | None = None,
+        myst: bool = False,
     ) -> None:
         self.deadline = deadline
         # MyST's `{ref}`/`{doc}` without a title show the title of what they name: this file's
         # labels (`(label)=` over a heading) or every file's (documents/reftitles.py).
         self.here = here
         self.shown = shown or reftitles.Shown({})
+        self.myst = myst  # links without text show a title only in a MyST file
         self.related = related  # opens a literalinclude's file (documents/related.py)
         self.mdx = mdx  # a fence's words after its language are its title (Mintlify's code groups)
         self.front_title = front_title
@@ -661,15 +674,31 @@ class _Builder:
 
     def _show_titles(self, tokens: Sequence[Token]) -> None:
         """Marks each `{ref}` and `{doc}` without a title of its own among the tokens (and the
-        inline runs they hold) with the title it shows, when that is known."""
-        for tok in tokens:
-            if tok.type == "inline" and tok.children and "}`" in tok.content:
+        inline runs they hold) with the title it shows, when that is known; and gives each
+        link without text (`[](#label)`, `<project:#label>`) the text MyST shows."""
+        for i, tok in enumerate(tokens):
+            if tok.type == "inline" and tok.children and _may_refer(tok.content):
                 self._show_titles(tok.children)
+            elif tok.type == "link_open" and self.myst and i + 1 < len(tokens):
+                self._implicit_text(tok, tokens[i + 1])
             elif tok.type == "myst_role":
                 key = reftitles.untitled_key(self.here, str(tok.meta.get("name", "")), tok.content)
                 title = self.shown.title(key) if key else None
                 if title:
                     tok.meta[_SHOWN] = title
+
+    def _implicit_text(self, link: Token, after: Token) -> None:
+        """A link written without text, or a `project:` autolink, shows the title of what it
+        names, else its destination (MyST-Parser: "the link text will be the destination
+        itself")."""
+        href = urllib.parse.unquote(str(link.attrGet("href") or ""))
+        if link.markup == "autolink":
+            if after.type == "text" and href.startswith("project:"):
+                title = self.shown.first(reftitles.link_keys(self.here, href))
+                after.content = title or reftitles.link_destination(href)
+        elif after.type == "link_close" and href:
+            title = self.shown.first(reftitles.link_keys(self.here, href))
+            link.meta[_SHOWN if title else _DESTINATION] = title or reftitles.link_destination(href)
 
     def _label_here(self) -> None:
         """Targets before a paragraph (not a heading) name the section that holds it, as
@@ -883,6 +912,11 @@ class _Builder:
             else:
                 i = _skip(tokens, i)
         return (ListBlock(items=tuple(items)) if items else None), i + 1
+
+
+def _may_refer(text: str) -> bool:
+    """Whether an inline run may hold a role, a link or a `project:` autolink (most do not)."""
+    return "}`" in text or "](" in text or "<project:" in text
 
 
 def _directive_options(body: str) -> tuple[dict[str, str], str]:
@@ -1217,7 +1251,7 @@ def _links(tokens: Sequence[Token], start: int, end: int, out: list[tuple[str, s
                         (LABEL_REF + label, str(child.meta.get(_SHOWN) or sphinx.role_text(name, child.content)))
                     )
             elif child.type == "link_open":
-                href, text = str(child.attrGet("href") or ""), []
+                href, text = str(child.attrGet("href") or ""), [str(child.meta.get(_SHOWN) or "")]
             elif child.type == "link_close":
                 label = " ".join("".join(text).split())
                 if href is not None and label and linkable_href(href):
@@ -1261,6 +1295,9 @@ def _inline(children: Sequence[Token]) -> str:
         elif t == "html_inline":
             if _BR.match(tok.content):
                 out.append("\n")  # <br> is a line break, not nothing
+        elif t == "link_open" and (tok.meta.get(_SHOWN) or tok.meta.get(_DESTINATION)):
+            # a link without text: MyST's implicit text
+            out.append(escape(str(tok.meta.get(_SHOWN) or tok.meta[_DESTINATION])))
         elif t in ("link_open", "link_close", "image", "s_open", "s_close"):
             continue
         elif tok.children:
