@@ -1208,6 +1208,7 @@ def test_a_percent_line_is_text_outside_myst() -> None:
     [
         ("See {func}`open`.", True),
         ("(my-label)=\n# X", True),
+        ("(contribute/testing)=\n# Testing", True),  # sphinx-book-theme's docs: a label like a path
         ("```{note}\nx\n```", True),
         (":::{tip}\nx\n:::", True),
         ("Run `repair --dest {dest_dir} {wheel}` on each wheel.", False),  # placeholders, no role

@@ -149,9 +149,10 @@ _DIRECTIVE_OPTIONS = re.compile(
 _COLON_DIRECTIVE = re.compile(r":{3,}\{([\w][\w:.+-]{0,63})\}")
 _DIRECTIVE_DEPTH = 8  # directives inside directives read as Markdown this deep; deeper, as code
 # A MyST file: it writes a directive fence, a target or a Sphinx role somewhere ("{func}`x`";
-# "`{wheel}`" or "{dest_dir} {wheel}`" in a shell line is a placeholder, not a role).
+# "`{wheel}`" or "{dest_dir} {wheel}`" in a shell line is a placeholder, not a role). A
+# target's label may name a path ("(syntax/roles)=", as MyST-Parser's own docs write them).
 _MYST_SIGNS = re.compile(
-    r"^[ \t]{0,3}(?:`{3,}|:{3,})\{(?P<directive>[\w][\w:.+-]{0,63})\}|^[ \t]{0,3}\([\w.:-]{1,100}\)=[ \t]*$"
+    r"^[ \t]{0,3}(?:`{3,}|:{3,})\{(?P<directive>[\w][\w:.+-]{0,63})\}|^[ \t]{0,3}\([\w.:/-]{1,100}\)=[ \t]*$"
     r"|(?<![`\w$])\{(?P<role>[A-Za-z][\w:+-]{0,35})\}`[^`\n]",
     re.MULTILINE,
 )
