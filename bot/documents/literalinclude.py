@@ -1,4 +1,4 @@
-"""The part of a file Sphinx's `.. literalinclude::` shows, by its options, in Sphinx's order
+"""The part of a file Sphinx's `.. literalinclude::` (MyST's ```{literalinclude}) shows, by its options, in Sphinx's order
 (sphinx/directives/code.py, LiteralIncludeReader): :pyobject:, :start-after: / :start-at:,
 :end-before: / :end-at:, :lines:, :dedent:, then :prepend: and :append:. Where Sphinx warns
 and shows nothing (a pattern or object not found, a bad line spec, :diff:), so does this.
@@ -13,10 +13,17 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 _DEF = re.compile(r"([ \t]*)(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)")
 _MAX_SPEC_PARTS = 1_000
+
+
+def include(opener: Callable[[str], str | None] | None, path: str, options: Mapping[str, str]) -> str | None:
+    """What a literalinclude of the file written as `path` shows, when `opener` (the loader's,
+    ReadOptions.related) may open it; None for nothing, as Sphinx shows for a missing file."""
+    whole = opener(path) if opener is not None and path.strip() else None
+    return included_text(whole, options) if whole is not None else None
 
 
 def included_text(text: str, options: Mapping[str, str]) -> str | None:

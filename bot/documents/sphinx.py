@@ -99,8 +99,7 @@ CONTENT_DIRECTIVES = frozenset({"only", "ifconfig", "glossary", "hlist", "csscla
 CODE_DIRECTIVES = frozenset({"code-block", "sourcecode", "code-tab", "productionlist", "prompt"})
 # autodoc's: the docstring they show is not in the source, but content written under one
 # (an autoclass's attributes described by hand) follows it on the page, so with content they
-# read as an object description (OBJECT_TYPES); without, as dropped (the RST reader: MyST
-# files keep dropping them whole).
+# read as an object description (OBJECT_TYPES); without, as dropped (in both formats).
 AUTODOC_DIRECTIVES = frozenset(
     {
         "automodule",
@@ -127,7 +126,6 @@ DROP_DIRECTIVES = AUTODOC_DIRECTIVES | frozenset(
         "c:namespace",
         "cpp:namespace",
         "default-domain",
-        "literalinclude",  # in MyST; the RST reader shows the file (readers/_rst_sphinx.py)
         "autosummary",
         "autoprogram",
         "autoclasstree",

@@ -153,3 +153,15 @@ def test_a_first_build_corrects_the_titles_the_sources_scan_guessed(tmp_path: Pa
     a = next(p.text for p in built.kb.passages if p.document == "a.rst")
     assert a == "See Using json for more."
     assert built.files_read == 4  # three pages, then a.rst again
+
+
+def test_a_first_build_guesses_myst_labels_and_titles_from_the_sources(tmp_path: Path):
+    # A MyST page's `(label)=` over a heading and its H1 are scanned like RST's, so a page of
+    # either format that shows them is read once.
+    (tmp_path / "a.rst").write_text("A\n=\n\nSee :ref:`counting` and :doc:`b`.\n")
+    (tmp_path / "b.md").write_text("# Options\n\n(counting)=\n## Counting\n\nText.\n")
+    (tmp_path / "c.md").write_text("# C\n\nSee {ref}`counting` and {doc}`b`.\n")
+    built = build_knowledge(tmp_path, workers=1)
+    texts = {p.document: p.text for p in built.kb.passages}
+    assert texts["a.rst"] == texts["c.md"] == "See Counting and Options."
+    assert built.files_read == 3

@@ -676,3 +676,51 @@ def test_a_doc_without_a_title_shows_the_pages_title(tmp_path):
     )
     kb = load_knowledge(tmp_path)
     assert [p.text for p in kb.passages] == ["See Builders, the guide and missing.", "Back to Top."]
+
+
+def test_rst_and_myst_pages_show_each_others_titles(tmp_path):
+    # A Sphinx project may write some pages in RST and some in MyST (MyST-Parser's
+    # docs/faq/index.md and its RST includes): labels and page titles cross formats.
+    (tmp_path / "guide").mkdir()
+    (tmp_path / "guide" / "usage.md").write_text(
+        "# Usage guide\n\nSee {ref}`rst-label`, {doc}`../api` and {ref}`myst-label`.\n\n"
+        "(myst-label)=\n## Counting *options*\n\nText.\n"
+    )
+    (tmp_path / "api.rst").write_text(
+        "API\n===\n\nSee :ref:`myst-label` and :doc:`guide/usage`.\n\n.. _rst-label:\n\nFlags\n-----\n\nOn or off.\n"
+    )
+    kb = load_knowledge(tmp_path)
+    texts = {p.document: p.text for p in kb.passages if p.number == 1}
+    assert texts["guide/usage.md"] == "See Flags, API and Counting options."
+    assert texts["api.rst"] == "See Counting options and Usage guide."
+    usage = next(d for d in kb.documents if d.path == "guide/usage.md")
+    assert usage.label_titles == (("myst-label", "Counting options"),)
+    assert usage.ref_titles == (("doc:/api", "API"), ("rst-label", "Flags"))
+
+
+def test_the_first_guess_at_titles_scans_myst_targets_outside_code(tmp_path):
+    from bot.documents.reftitles import scan_titles
+
+    (tmp_path / "page.md").write_text(
+        "# The `page` title\n\n(first)=\n(second)=\n\n## Counting *options* {#counting}\n\n"
+        "```md\n(in-code)=\n# Not a heading\n```\n\n(para)=\nA paragraph.\n\n(closed)=\n### Closed ###\n"
+    )
+    (tmp_path / "notes.md").write_text("Text before.\n\n## Not the title\n")
+    assert scan_titles(tmp_path, ["page.md", "notes.md"]) == {
+        "first": "Counting options",
+        "second": "Counting options",
+        "closed": "Closed",
+        "doc:/page": "The page title",
+    }
+
+
+def test_a_myst_literalinclude_is_a_dependency_of_its_page(tmp_path):
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "hello.py").write_text("# start\ndef hello():\n    return 'hi'\n")
+    (tmp_path / "page.md").write_text(
+        "# Page\n\nSay hello:\n\n```{literalinclude} examples/hello.py\n:start-after: start\n```\n"
+    )
+    kb = load_knowledge(tmp_path)
+    (doc,) = [d for d in kb.documents if d.path == "page.md"]
+    assert "def hello():" in kb.passages[0].markdown
+    assert doc.depends == (("examples/hello.py", dict(scan_knowledge(tmp_path).files)["examples/hello.py"]),)

@@ -1208,6 +1208,7 @@ def test_a_percent_line_is_text_outside_myst() -> None:
     [
         ("See {func}`open`.", True),
         ("(my-label)=\n# X", True),
+        ("(contribute/testing)=\n# Testing", True),  # sphinx-book-theme's docs: a label like a path
         ("```{note}\nx\n```", True),
         (":::{tip}\nx\n:::", True),
         ("Run `repair --dest {dest_dir} {wheel}` on each wheel.", False),  # placeholders, no role
@@ -1397,6 +1398,151 @@ def prose_of(blocks: tuple[Block, ...]) -> str:
 def test_myst_prose_directives_of_the_book_theme_read_as_prose(name: str) -> None:
     tree = read(f"# T\n\n```{{{name}}}\nSide text about *this*.\n```\n")
     assert prose(tree) == "Side text about this." and not [b for b in tree_blocks(tree) if isinstance(b, Code)]
+
+
+def test_a_myst_ref_without_a_title_shows_the_title_of_the_section_its_label_names() -> None:
+    # MyST-Parser's docs (syntax/reference.md): "See {ref}`syntax/directives` for more
+    # details." shows "Directives - a block-level extension point", as Sphinx's :ref: does.
+    tree = read(
+        """\
+        # Tokens
+
+        See {ref}`Extended-Block-Tokens`, {ref}`the list <extended-block-tokens>`,
+        {ref}`syntax/directives` and {ref}`gone`.
+
+        (extended-block-tokens)=
+        ## Extended *block* tokens
+
+        Text.
+
+        (not-a-section)=
+        A paragraph.
+        """,
+        ref_titles={"syntax/directives": "Directives", "extended-block-tokens": "Stale"},
+    )
+    (first,) = [b for b in tree.root.blocks if isinstance(b, Paragraph)]
+    assert to_plain(first.md) == "See Extended block tokens, the list, Directives and gone."
+    assert tree.label_titles == (("extended-block-tokens", "Extended block tokens"),)
+    assert tree.ref_titles == (("gone", None), ("syntax/directives", "Directives"))  # what a build checks
+    assert ("ref:syntax/directives", "Directives") in tree.root.links
+
+
+def test_a_myst_doc_without_a_title_shows_the_pages_title() -> None:
+    tree = markdown.read(
+        "guide/page.md",
+        b"# Page\n\nSee {doc}`../intro`, {doc}`the intro <../intro>` and {doc}`/missing/page`.\n\n"
+        b"```{note}\nBack to {doc}`/intro`.\n```\n",
+        ReadOptions(ref_titles={"doc:/intro": "Get Started"}),
+    )
+    assert prose(tree) == "See Get Started, the intro and page.\nBack to Get Started."
+    assert tree.ref_titles == (("doc:/intro", "Get Started"), ("doc:/missing/page", None))
+
+
+def test_a_myst_link_without_text_shows_the_title_of_what_it_names() -> None:
+    # MyST-Parser's "implicit text" (docs/syntax/cross-referencing.md): `[](#label)`,
+    # `<project:#label>`, `[](../intro.md)` and a bare `[](syntax/roles)` show the title of the
+    # section or page; unknown, the destination itself. A link with text keeps it.
+    tree = markdown.read(
+        "guide/page.md",
+        b"# Page\n\n(own-part)=\n## Own part\n\n"
+        b"See [](#own-part), [](<#Other Label>), <project:#own-part>, [](../intro.md), [](margin:block),"
+        b" [](#nowhere), [](xref:guide/math), [](https://example.com) and [the part](#own-part).\n",
+        ReadOptions(ref_titles={"other label": "Other", "doc:/intro": "Get started", "margin:block": "Margins"}),
+    )
+    (section,) = tree.root.children
+    assert to_plain(section.blocks[0].md) == (
+        "See Own part, Other, Own part, Get started, Margins, nowhere, guide/math, https://example.com and the part."
+    )
+    assert ("../intro.md", "Get started") in section.links and ("#nowhere", "nowhere") not in section.links
+    assert tree.ref_titles == (
+        ("doc:/intro", "Get started"),
+        ("margin:block", "Margins"),
+        ("nowhere", None),
+        ("other label", "Other"),
+    )
+    plain = read("# Page\n\nSee [](#own-part) here.\n")  # not MyST: nothing to show, as before
+    assert to_plain(plain.root.blocks[0].md) == "See here."
+
+
+def test_myst_literalinclude_shows_the_part_its_options_pick() -> None:
+    # MyST-Parser's docs (syntax/code_and_apis.md): options as ":key: value" lines or as a
+    # YAML block, the same as RST's (documents/literalinclude.py).
+    files = {"examples/example.py": '"""Doc."""\n\n# start example\nclass MyClass:\n    x = 1\n# end example\n'}
+    asked: list[str] = []
+
+    def opener(path: str) -> str | None:
+        asked.append(path)
+        return files.get(path)
+
+    tree = read(
+        """\
+        # Code
+
+        ```{literalinclude} examples/example.py
+        :start-after: start example
+        :end-before: end example
+        :language: python
+        ```
+
+        ```{literalinclude} examples/example.py
+        ---
+        lines: 1
+        caption: The *example*
+        ---
+        ```
+
+        :::{literalinclude} examples/example.py
+        :pyobject: MyClass
+        :dedent:
+        :::
+
+        ```{literalinclude} missing.py
+        ```
+        """,
+        related=opener,
+    )
+    assert tree.root.blocks == (
+        Code("class MyClass:\n    x = 1", "python"),
+        Paragraph("**The example**"),
+        Code('"""Doc."""'),
+        Code("class MyClass:\n    x = 1"),
+    )
+    assert asked == ["examples/example.py"] * 3 + ["missing.py"]
+    no_opener = read("# Code\n\nText.\n\n```{literalinclude} examples/example.py\n```\n")
+    assert no_opener.root.blocks == (Paragraph("Text."),)
+
+
+def test_myst_autodoc_content_written_in_the_source_is_kept() -> None:
+    # As in RST: the docstring is not in the source, what is written under the directive is.
+    tree = read(
+        """\
+        # API
+
+        ```{autoclass} pkg.Request(url)
+        :members:
+
+        A Request represents an HTTP request.
+        ```
+
+        :::{autofunction} pkg.configure
+        :noindex:
+        Sets *logging* up.
+        :::
+
+        ```{autoclass} pkg.Response
+        :members:
+        ```
+
+        Kept.
+        """
+    )
+    assert tree.root.blocks == (
+        Paragraph("**`pkg.Request(url)`**"),
+        Paragraph("A Request represents an HTTP request."),
+        Paragraph("**`pkg.configure`**"),
+        Paragraph("Sets *logging* up."),
+        Paragraph("Kept."),
+    )
 
 
 def test_tables_over_the_cell_limit_are_refused_counting_the_cells_short_rows_are_filled_with(

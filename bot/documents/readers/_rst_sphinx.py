@@ -23,7 +23,7 @@ from docutils import nodes
 from docutils.parsers.rst import Directive, directives, roles
 from docutils.parsers.rst.languages import en
 
-from .. import literalinclude, sphinx
+from .. import literalinclude, reftitles, sphinx
 from ..urls import LABEL_REF
 
 # Bounded name length: on a long "a:a:a:…" run an unbounded name would be quadratic.
@@ -115,18 +115,20 @@ def _text_role(
     raw = nodes.unescape(text)
     shown = sphinx.role_text(name, raw)
     label = sphinx.ref_label(name, raw)
+    # Written without a title: Sphinx shows the title of the section or page it names; the
+    # reader puts it in when it is known (reftitles.py), else this (the label, or the last
+    # part of the page's name).
+    untitled = reftitles.untitled_key(str(inliner.document.get("source") or ""), name, raw)
     if label:
         # A cross-reference to a label: kept as a link (documents/links.py finds the section
         # the label names, on any page); it reads as its text all the same.
         ref = nodes.reference(rawtext, shown, refuri=LABEL_REF + label)
-        if sphinx.shown_text(raw) == raw:
-            ref[UNTITLED_REF] = True
+        if untitled:
+            ref[UNTITLED] = untitled
         return [ref], []
-    if name.lower().rsplit(":", 1)[-1] == "doc" and sphinx.shown_text(raw) == raw.lstrip("!"):
-        # A page named without a title: Sphinx shows the page's title; the reader puts it
-        # in when it is known (reftitles.py), else this, the last part of its name.
+    if untitled:
         page = nodes.inline(rawtext, shown)
-        page[UNTITLED_DOC] = raw.strip()
+        page[UNTITLED] = untitled
         return [page], []
     return [nodes.Text(shown)], []
 
@@ -212,11 +214,9 @@ class _CodeBlock(_Permissive):
         return [block]
 
 
-# Set on a `:ref:` written without a title of its own: the reader shows the title of the
-# section its label names instead, as Sphinx does, when that section is in the same file.
-UNTITLED_REF = "kb_untitled"
-# Set on a `:doc:` written without a title, to the page as written ("../usage").
-UNTITLED_DOC = "kb_untitled_doc"
+# Set on a `:ref:` or `:doc:` written without a title of its own, to the key of the section
+# or page whose title the reader shows instead, as Sphinx does (reftitles.untitled_key).
+UNTITLED = "kb_untitled"
 
 # Set on the signature of a description directive with no content (".. setting:: NAME"),
 # and on the argument of an unknown one (".. stat:: NAME"): when the next thing on the page
@@ -238,9 +238,7 @@ class _LiteralInclude(_Permissive):
 
     def run(self) -> list[nodes.Node]:
         opener = getattr(self.state.document.settings, RELATED_SETTING, None)
-        path = self.argument_text()
-        whole = opener(path) if opener is not None and path else None
-        text = literalinclude.included_text(whole, self.options) if whole is not None else None
+        text = literalinclude.include(opener, self.argument_text(), self.options)
         if text is None:
             return []
         block = nodes.literal_block(text, text)

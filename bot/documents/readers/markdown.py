@@ -25,8 +25,14 @@ What is kept and dropped:
   `{ref}` a link to its label), a `(label)=` target names the section it precedes, `%` lines
   are comments, and ```` ```{directive} ```` / `:::{directive}` fences read as the RST reader
   reads that directive (bot/documents/sphinx.py): boxes and version notes as boxes with a
-  Markdown body, tabs and cards unboxed behind their label, code-blocks as code, toctree,
-  contents and autodoc dropped, any other name kept as code, as before.
+  Markdown body, tabs and cards unboxed behind their label, code-blocks as code,
+  literalinclude as the part of the file its options pick (documents/literalinclude.py, when
+  the loader may open the file), autodoc with content as an object description, toctree,
+  contents and autodoc without content dropped, any other name kept as code, as before.
+  A `{ref}` or `{doc}` without a title shows the title of the section or page it names, as
+  the RST reader's do: from this file's targets or every file's (documents/reftitles.py);
+  so does a link without text (`[](#label)`, `[](../usage.md)`, `<project:#label>`), else
+  its destination, as MyST-Parser shows it (its "implicit text").
 
 Bounded: the parse checks `options.timeout_s` at every block and every few paragraphs of
 inline parsing, and a watchdog interrupts a single step that runs away (see deadline.py);
@@ -53,6 +59,7 @@ import html
 import logging
 import re
 import types
+import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 
 from markdown_it import MarkdownIt, helpers
@@ -74,7 +81,7 @@ from mdit_py_plugins.myst_role import myst_role_plugin
 
 from ...errors import KnowledgeError
 from ...rendering import errors as wording
-from .. import sphinx
+from .. import literalinclude, reftitles, sphinx
 from ..deadline import Deadline
 from ..decode import decode_text
 from ..inline import code_span, escape, to_plain
@@ -142,9 +149,10 @@ _DIRECTIVE_OPTIONS = re.compile(
 _COLON_DIRECTIVE = re.compile(r":{3,}\{([\w][\w:.+-]{0,63})\}")
 _DIRECTIVE_DEPTH = 8  # directives inside directives read as Markdown this deep; deeper, as code
 # A MyST file: it writes a directive fence, a target or a Sphinx role somewhere ("{func}`x`";
-# "`{wheel}`" or "{dest_dir} {wheel}`" in a shell line is a placeholder, not a role).
+# "`{wheel}`" or "{dest_dir} {wheel}`" in a shell line is a placeholder, not a role). A
+# target's label may name a path ("(syntax/roles)=", as MyST-Parser's own docs write them).
 _MYST_SIGNS = re.compile(
-    r"^[ \t]{0,3}(?:`{3,}|:{3,})\{(?P<directive>[\w][\w:.+-]{0,63})\}|^[ \t]{0,3}\([\w.:-]{1,100}\)=[ \t]*$"
+    r"^[ \t]{0,3}(?:`{3,}|:{3,})\{(?P<directive>[\w][\w:.+-]{0,63})\}|^[ \t]{0,3}\([\w.:/-]{1,100}\)=[ \t]*$"
     r"|(?<![`\w$])\{(?P<role>[A-Za-z][\w:+-]{0,35})\}`[^`\n]",
     re.MULTILINE,
 )
@@ -152,8 +160,11 @@ _MYST_ONLY_ROLES = frozenset({"pep", "rfc", "math", "sub", "sup", "abbr"})
 # Directives MyST files write that no table in sphinx.py names: code cells, embedded RST, tables.
 _MYST_PROSE = frozenset({"margin", "exercise", "solution"})  # the book theme's and sphinx-exercise's
 _MYST_DIRECTIVES = (
-    frozenset({"code", "code-cell", "eval-rst", "math", "list-table", "csv-table", "table"}) | _MYST_PROSE
+    frozenset({"code", "code-cell", "eval-rst", "math", "list-table", "csv-table", "table", "literalinclude"})
+    | _MYST_PROSE
 )
+_SHOWN = "bot_shown"  # a myst_role or link_open token's meta key: the title it shows
+_DESTINATION = "bot_destination"  # ... a link_open's: the destination it shows, its title unknown
 _LABELS = re.compile(
     r"<summary\b[^>]{0,200}>(.{0,2000}?)</summary\s*>"
     r"|<TabItem\b[^>]{0,500}?\blabel=[\"']([^\"'>]{1,200})[\"']",
@@ -175,7 +186,17 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         prepared = prepare(decode_text(data), _keeps_code, mdx=path.lower().endswith(".mdx"))
         myst = _is_myst(prepared.text)
         parser = _parser(myst, mdx=prepared.mdx)
-        builder = _Builder(deadline, prepared.title, parser, mdx=prepared.mdx)
+        shown = reftitles.Shown(options.ref_titles or {})
+        builder = _Builder(
+            deadline,
+            prepared.title,
+            parser,
+            mdx=prepared.mdx,
+            here=path,
+            shown=shown,
+            related=options.related,
+            myst=myst,
+        )
         # A piece may use a link reference defined in a later one: known to all in advance.
         refs = _reference_labels(prepared.text) if len(prepared.text) > _CHUNK_CHARS else {}
         # So may a MyST directive's body, parsed on its own: every note is known to all.
@@ -202,7 +223,14 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     if prepared.description:
         root = _lead_with(root, prepared.description)
     log.debug("%s: read %d top-level sections", path, len(root.children))
-    return DocTree(title=title, root=root, source=prepared.source, notes=tuple(prepared.notes))
+    return DocTree(
+        title=title,
+        root=root,
+        source=prepared.source,
+        notes=tuple(prepared.notes),
+        label_titles=tuple(shown.own.items()),
+        ref_titles=tuple(sorted(shown.used.items())),
+    )
 
 
 # --- the parser ---------------------------------------------------------------------------
@@ -581,9 +609,23 @@ class _Builder:
     """Turns markdown-it's flat token stream into nested sections and blocks."""
 
     def __init__(
-        self, deadline: Deadline, front_title: str | None, parser: MarkdownIt | None = None, mdx: bool = False
+        self,
+        deadline: Deadline,
+        front_title: str | None,
+        parser: MarkdownIt | None = None,
+        mdx: bool = False,
+        here: str = "",
+        shown: reftitles.Shown | None = None,
+        related: Callable[[str], str | None] | None = None,
+        myst: bool = False,
     ) -> None:
         self.deadline = deadline
+        # MyST's `{ref}`/`{doc}` without a title show the title of what they name: this file's
+        # labels (`(label)=` over a heading) or every file's (documents/reftitles.py).
+        self.here = here
+        self.shown = shown or reftitles.Shown({})
+        self.myst = myst  # links without text show a title only in a MyST file
+        self.related = related  # opens a literalinclude's file (documents/related.py)
         self.mdx = mdx  # a fence's words after its language are its title (Mintlify's code groups)
         self.front_title = front_title
         self.parser = parser or _parser()
@@ -605,6 +647,9 @@ class _Builder:
         self.offset = offset
         if env is not None:
             self.env = env
+        for label, title in _section_labels(tokens):  # before the text: a reference may come first
+            self.shown.own.setdefault(label, title)
+        self._show_titles(tokens)
         i = 0
         n = len(tokens)
         while i < n:
@@ -627,6 +672,34 @@ class _Builder:
             self.steps += 1
             if self.steps % 64 == 0:
                 self.deadline.check()
+
+    def _show_titles(self, tokens: Sequence[Token]) -> None:
+        """Marks each `{ref}` and `{doc}` without a title of its own among the tokens (and the
+        inline runs they hold) with the title it shows, when that is known; and gives each
+        link without text (`[](#label)`, `<project:#label>`) the text MyST shows."""
+        for i, tok in enumerate(tokens):
+            if tok.type == "inline" and tok.children and _may_refer(tok.content):
+                self._show_titles(tok.children)
+            elif tok.type == "link_open" and self.myst and i + 1 < len(tokens):
+                self._implicit_text(tok, tokens[i + 1])
+            elif tok.type == "myst_role":
+                key = reftitles.untitled_key(self.here, str(tok.meta.get("name", "")), tok.content)
+                title = self.shown.title(key) if key else None
+                if title:
+                    tok.meta[_SHOWN] = title
+
+    def _implicit_text(self, link: Token, after: Token) -> None:
+        """A link written without text, or a `project:` autolink, shows the title of what it
+        names, else its destination (MyST-Parser: "the link text will be the destination
+        itself")."""
+        href = urllib.parse.unquote(str(link.attrGet("href") or ""))
+        if link.markup == "autolink":
+            if after.type == "text" and href.startswith("project:"):
+                title = self.shown.first(reftitles.link_keys(self.here, href))
+                after.content = title or reftitles.link_destination(href)
+        elif after.type == "link_close" and href:
+            title = self.shown.first(reftitles.link_keys(self.here, href))
+            link.meta[_SHOWN if title else _DESTINATION] = title or reftitles.link_destination(href)
 
     def _label_here(self) -> None:
         """Targets before a paragraph (not a heading) name the section that holds it, as
@@ -747,9 +820,12 @@ class _Builder:
         """A MyST directive fence (```{note}) at 0-based `line`: code stays code, a box's body
         is Markdown, its footnotes kept like the file's own."""
         key = name.lower()
-        if key in sphinx.DROP_DIRECTIVES or key.rsplit(":", 1)[-1] in sphinx.DROP_DIRECTIVES:
+        options, text = _directive_options(body)
+        text = text.strip("\n")
+        if key == "literalinclude":
+            return self._literalinclude(argument, options)
+        if _dropped(key, bool(text.strip())):
             return None
-        text = _DIRECTIVE_OPTIONS.sub("", body).strip("\n")
         if key in sphinx.CODE_DIRECTIVES or key in ("code", "code-cell"):
             return Code(text=text, lang=argument.split(None, 1)[0] if argument else "") if text.strip() else None
         if not _reads_as_text(key) or self.directive_depth >= _DIRECTIVE_DEPTH:
@@ -758,6 +834,7 @@ class _Builder:
         offset, self.offset = self.offset, line  # the body's line numbers start at the fence
         try:
             tokens = self.parser.parse(text, self.env)
+            self._show_titles(tokens)
             blocks, i = self._blocks_until(tokens, 0, "footnote_block_open")  # the notes come last
             if i <= len(tokens):
                 self._footnotes(tokens, i)
@@ -774,7 +851,18 @@ class _Builder:
             return ""
         children: list[Token] = []
         self.parser.inline.parse(raw, self.parser, {}, children)  # its own env: no note or link recorded
+        self._show_titles(children)
         return _inline(children)
+
+    def _literalinclude(self, argument: str, options: dict[str, str]) -> Block | None:
+        """The part of the named file its options pick (as the RST reader shows it), as code
+        in its language under its caption; nothing when the loader may not open the file."""
+        text = literalinclude.include(self.related, argument, options)
+        if text is None:
+            return None
+        code = Code(text=text, lang=options.get("language", "").strip() or None)
+        caption = self._inline_text(options.get("caption", "").strip())
+        return Admonition(kind="tab", title=_title(caption), blocks=(code,)) if caption else code
 
     def _list(self, tokens: list[Token], i: int) -> tuple[Block | None, int]:
         tok = tokens[i]
@@ -825,6 +913,34 @@ class _Builder:
             else:
                 i = _skip(tokens, i)
         return (ListBlock(items=tuple(items)) if items else None), i + 1
+
+
+def _may_refer(text: str) -> bool:
+    """Whether an inline run may hold a role, a link or a `project:` autolink (most do not)."""
+    return "}`" in text or "](" in text or "<project:" in text
+
+
+def _directive_options(body: str) -> tuple[dict[str, str], str]:
+    """The options that open a MyST directive's body (":lines: 1-5" lines, or `key: value`
+    lines of a YAML block between "---" lines) and the rest of the body. A flag option
+    (":dedent:") has the value ""; a YAML value's quotes are taken off."""
+    m = _DIRECTIVE_OPTIONS.match(body)
+    if m is None:
+        return {}, body
+    options: dict[str, str] = {}
+    for line in m.group(0).splitlines():
+        line = line.strip()
+        if line == "---" or not line:
+            continue
+        if line.startswith(":"):
+            name, _, value = line[1:].partition(":")
+        else:
+            name, _, value = line.partition(":")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        options.setdefault(name.strip().lower(), value)
+    return options, body[m.end() :]
 
 
 def _is_myst(text: str) -> bool:
@@ -882,7 +998,18 @@ def _reads_as_text(name: str) -> bool:
         or name in ("figure", "topic", "sidebar", "rubric", "epigraph", "container")
         or name in _MYST_PROSE
         or short in sphinx.OBJECT_TYPES
+        or short in sphinx.AUTODOC_DIRECTIVES  # with content (_dropped)
     )
+
+
+def _dropped(name: str, content: bool) -> bool:
+    """Whether a directive shows nothing: navigation, settings, autodoc without content (its
+    docstring is not in the source; what is written under it is, and Sphinx shows it after
+    the docstring, as an object description)."""
+    short = name.rsplit(":", 1)[-1]
+    if short in sphinx.AUTODOC_DIRECTIVES:
+        return not content
+    return name in sphinx.DROP_DIRECTIVES or short in sphinx.DROP_DIRECTIVES
 
 
 def _directive_block(name: str, argument: str, arg: str, blocks: list[Block]) -> Block | None:
@@ -893,7 +1020,7 @@ def _directive_block(name: str, argument: str, arg: str, blocks: list[Block]) ->
     key = name.lower()
     short = key.rsplit(":", 1)[-1]
     title = _title(arg)
-    if key in sphinx.DROP_DIRECTIVES or short in sphinx.DROP_DIRECTIVES:
+    if _dropped(key, bool(blocks)):
         return None
     if key in sphinx.VERSION_TITLES:
         version = argument.partition(" ")[0]
@@ -907,7 +1034,7 @@ def _directive_block(name: str, argument: str, arg: str, blocks: list[Block]) ->
     if key in sphinx.ADMONITIONS:
         body = [Paragraph(arg), *blocks] if arg else blocks  # "```{note} Text": the text is its body
         return Admonition(kind=key, title=None, blocks=tuple(body)) if body else None
-    if short in sphinx.OBJECT_TYPES and argument:
+    if (short in sphinx.OBJECT_TYPES or short in sphinx.AUTODOC_DIRECTIVES) and argument:
         return Admonition(kind="tab", title=code_span(argument), blocks=tuple(blocks))
     if key in sphinx.CONTENT_DIRECTIVES or key == "figure":  # the argument is a condition or an image
         return Admonition(kind="tab", title=None, blocks=tuple(blocks)) if blocks else None
@@ -958,6 +1085,25 @@ def _skip(tokens: Sequence[Token], i: int) -> int:
         depth += tokens[i].nesting
         i += 1
     return i
+
+
+def _section_labels(tokens: Sequence[Token]) -> Iterator[tuple[str, str]]:
+    """(label, heading text) of each MyST target `(label)=` right before a heading (past other
+    targets), as Sphinx names a section by it: the section _Builder gives those labels. A
+    target before anything else names no section."""
+    pending: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok.level != 0 or tok.nesting < 0:
+            continue
+        if tok.type == "myst_target":
+            pending.append(reftitles.label_key(tok.content.strip()))
+        elif tok.type == "heading_open" and pending:
+            text, _ = _heading_text(tokens[i + 1])
+            if text:
+                yield from ((label, text) for label in pending)
+            pending = []
+        elif tok.type != "footnote_block_open":
+            pending = []
 
 
 def _heading_text(inline: Token) -> tuple[str, str | None]:
@@ -1102,9 +1248,11 @@ def _links(tokens: Sequence[Token], start: int, end: int, out: list[tuple[str, s
                 name = str(child.meta.get("name", ""))
                 label = sphinx.ref_label(name, child.content)
                 if label:
-                    out.append((LABEL_REF + label, sphinx.role_text(name, child.content)))
+                    out.append(
+                        (LABEL_REF + label, str(child.meta.get(_SHOWN) or sphinx.role_text(name, child.content)))
+                    )
             elif child.type == "link_open":
-                href, text = str(child.attrGet("href") or ""), []
+                href, text = str(child.attrGet("href") or ""), [str(child.meta.get(_SHOWN) or "")]
             elif child.type == "link_close":
                 label = " ".join("".join(text).split())
                 if href is not None and label and linkable_href(href):
@@ -1143,11 +1291,14 @@ def _inline(children: Sequence[Token]) -> str:
             out.append(escape(f"[{tok.meta.get('label', tok.meta.get('id', ''))}]"))
         elif t == "myst_role":
             name = str(tok.meta.get("name", ""))
-            shown = sphinx.role_text(name, tok.content)
+            shown = str(tok.meta.get(_SHOWN) or sphinx.role_text(name, tok.content))
             out.append(code_span(shown) if sphinx.role_is_code(name) else escape(shown))
         elif t == "html_inline":
             if _BR.match(tok.content):
                 out.append("\n")  # <br> is a line break, not nothing
+        elif t == "link_open" and (tok.meta.get(_SHOWN) or tok.meta.get(_DESTINATION)):
+            # a link without text: MyST's implicit text
+            out.append(escape(str(tok.meta.get(_SHOWN) or tok.meta[_DESTINATION])))
         elif t in ("link_open", "link_close", "image", "s_open", "s_close"):
             continue
         elif tok.children:

@@ -146,7 +146,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
             raise KnowledgeError(wording.rst_unparsable(exc)) from None
         if _UNICODE_DIRECTIVE in text:
             _clean_text_nodes(doc)
-        own_titles, used_titles = _ref_titles(doc, path, options.ref_titles or {})
+        own_titles, used_titles = _ref_titles(doc, options.ref_titles or {})
         _drop_signatures_over_their_heading(doc)
         walker = _Walker(deadline)
         title, root = walker.document(doc)
@@ -226,37 +226,26 @@ def _clean_text_nodes(doc: nodes.document) -> None:
             node.parent.replace(node, nodes.Text(clean))
 
 
-def _ref_titles(
-    doc: nodes.document, here: str, elsewhere: Mapping[str, str]
-) -> tuple[dict[str, str], dict[str, str | None]]:
+def _ref_titles(doc: nodes.document, elsewhere: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str | None]]:
     """A `:ref:` written without a title shows the title of the section its label names, as
     Sphinx shows it: from this file when the label (`.. _label:` before a heading) is here,
     else from `elsewhere` (every other file's labels, ReadOptions.ref_titles); a `:doc:`
-    without a title shows the page's title (from `elsewhere`; `here` is this file). Returns this
+    without a title shows the page's title (from `elsewhere`). Returns this
     file's labels with their titles, and the labels looked up elsewhere with what was found
     (None: nothing), which a build checks before it reuses the file (documents/reftitles.py)."""
-    own: dict[str, str] = {}
+    shown = reftitles.Shown(elsewhere)
     for section in doc.findall(nodes.section):
         for name in section.get("names", ()):
             if doc.nametypes.get(name):  # an explicit target, not the heading's own name
-                own.setdefault(name, " ".join(_title_text(section).split()))
-    used: dict[str, str | None] = {}
+                shown.own.setdefault(name, " ".join(_title_text(section).split()))
     for ref in doc.findall(lambda n: isinstance(n, (nodes.reference, nodes.inline))):
         assert isinstance(ref, nodes.Element)
-        page = ref.get(_rst_sphinx.UNTITLED_DOC)
-        if ref.get(_rst_sphinx.UNTITLED_REF):
-            key = nodes.fully_normalize_name(str(ref.get("refuri", ""))[len(LABEL_REF) :].lstrip("!~"))
-        elif page:
-            key = reftitles.page_key(here, page)
-        else:
-            continue
-        title = own.get(key)
-        if title is None:
-            title = used[key] = elsewhere.get(key)
+        key = ref.get(_rst_sphinx.UNTITLED)
+        title = shown.title(key) if key else None
         if title:
             ref.children = []
             ref += nodes.Text(title)
-    return own, used
+    return shown.own, shown.used
 
 
 def _drop_signatures_over_their_heading(doc: nodes.document) -> None:
