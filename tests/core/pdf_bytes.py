@@ -25,6 +25,7 @@ def make_pdf(
     steps: dict[int, int] | None = None,
     cells: frozenset[str] = frozenset(),
     bold: frozenset[str] = frozenset(),
+    mono_font: str = "Courier",
 ) -> bytes:
     """A PDF whose pages show the given lines top-down, 14 points apart ("" = an empty
     line's worth of space; (text, size) = a line in another font size than 11; (text, 0) =
@@ -33,13 +34,14 @@ def make_pdf(
     `code_spans`, `backticked` parts of a line are set in Courier of the line's size; `steps`
     puts a line of that size (0 = Courier) so many points below the one before instead of 14;
     lines in `cells` stand on the previous line's baseline too, but pypdf gives them as lines
-    of their own, like a table's cells; lines in `bold` are set in Helvetica-Bold."""
+    of their own, like a table's cells; lines in `bold` are set in Helvetica-Bold; `mono_font`
+    names the monospaced font (as TeX's "t1xtt")."""
     objects: list[bytes] = []
     n_pages = len(pages)
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
     objects.append(b"")  # the page tree, once the pages' numbers are known
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>")
+    objects.append(f"<< /Type /Font /Subtype /Type1 /BaseFont /{mono_font} /Encoding /WinAnsiEncoding >>".encode())
     font_ids = {"/F1": 3, "/F2": 4}
     if bold:
         objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")

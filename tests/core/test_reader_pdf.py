@@ -435,6 +435,22 @@ def test_monospaced_lines_are_code_with_their_indentation():
     assert isinstance(blocks[0], Paragraph) and isinstance(blocks[2], Paragraph)
 
 
+def test_code_in_texs_typewriter_font_is_code():
+    # Sphinx's LaTeX builder sets code in txtt: its fonts are named t1xtt and t1xbtt (bold).
+    pages: list[list[str | tuple[str, int]]] = [
+        [
+            "Here is our first file, which holds a small set of goals to prove:",
+            ("theory HelloProof", 0),
+            ("goal G1: true", 0),
+            ("end", 0),
+            "Any declaration must occur inside a theory, which is named in the example.",
+        ]
+    ]
+    for font in ("t1xtt", "t1xbtt", "CMTT10"):
+        blocks = read("tex.pdf", make_pdf(pages, x={"goal": 10}, mono_font=font), ReadOptions()).root.blocks
+        assert blocks[1] == Code("theory HelloProof\n  goal G1: true\nend", page=1), font
+
+
 def test_control_characters_in_the_pdfs_text_are_dropped():
     data = make_pdf([["Bell\x07 Title", "", "The \x1b[31mred\x1b[0m text and a bell\x07 here."]])
     tree = read("a.pdf", data, ReadOptions())

@@ -98,8 +98,11 @@ _LINE_STEP_EMS = 1.5
 # Pieces whose baselines differ by more than this many ems are on different lines
 # (superscripts and subscripts move less).
 _SAME_LINE_EMS = 0.6
+# TeX names its typewriter fonts by the Berry scheme: CMTT10, SFTT1000, and txtt's t1xtt and
+# t1xbtt (bold), which Sphinx's LaTeX builder sets code in; pcrr8r is Courier, TeX Gyre Cursor too.
 _MONO_NAME = re.compile(
-    r"mono|courier|consol|menlo|monaco|inconsolata|code|typewriter|^(?:cm|sf|lm|ec)tt", re.IGNORECASE
+    r"mono|courier|cursor|consol|menlo|monaco|inconsolata|code|typewriter|^(?:cm|sf|lm|ec|t1x|tx)b?tt|^pcr[rb]",
+    re.IGNORECASE,
 )
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _BOLD_CHARS = 0.9  # a line is bold when this share of its characters is
@@ -298,7 +301,7 @@ def _font_kind(font: object) -> tuple[bool, bool]:
     """Is the font fixed-pitch, is it bold (its descriptor says so, or its name: Courier,
     CMTT, ...Mono; ...-Bold, ...Black)?"""
     try:
-        name = str(font.get("/BaseFont", "")).split("+")[-1]  # type: ignore[attr-defined]
+        name = str(font.get("/BaseFont", "")).split("+")[-1].lstrip("/")  # type: ignore[attr-defined]
         descriptor = font.get("/FontDescriptor")  # type: ignore[attr-defined]
         described = descriptor.get_object() if descriptor is not None else {}
         flags = int(described.get("/Flags", 0))
