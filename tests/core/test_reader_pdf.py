@@ -435,6 +435,20 @@ def test_monospaced_lines_are_code_with_their_indentation():
     assert isinstance(blocks[0], Paragraph) and isinstance(blocks[2], Paragraph)
 
 
+def test_words_of_a_tight_tex_line_stay_apart():
+    # pdfTeX's T1 fonts give code 32 the width of a visible space, twice a word gap.
+    pages: list[list[str | tuple[str, int]]] = [
+        [
+            "Any declaration must occur inside a theory, which is named in the example.",
+            "Every goal in it is proved.",
+        ]
+    ]
+    tree = read("tight.pdf", make_pdf(pages, tex_gaps=True), ReadOptions())
+    assert paras(tree) == [
+        (1, "Any declaration must occur inside a theory, which is named in the example. Every goal in it is proved.")
+    ]
+
+
 def test_code_in_texs_typewriter_font_is_code():
     # Sphinx's LaTeX builder sets code in txtt: its fonts are named t1xtt and t1xbtt (bold).
     pages: list[list[str | tuple[str, int]]] = [

@@ -120,6 +120,11 @@ _RUNNING_SHARE = 0.5
 _RUNNING_MIN_PAGES = 3
 _FOLIO_SLACK = 2  # points: page numbers of two pages stand at one height, give or take this
 _RUNNING_MIN_REPEATS = 3  # pages a line at a running edge must recur on
+# A word gap is half of this many thousandths of an em at least, for a font that has no space
+# glyph (pypdf's own fallback is 200: a kern like "AV"'s -111 came near): a quarter em is the
+# word space of Times, and TeX shrinks Computer Modern's third of an em no further than 0.22.
+_WORD_SPACE = 250
+_SPACE_CODE = 32
 _RUNNING_MIN_LETTERS = 4  # ... and letters it must have: numeric table rows look alike once digits go
 
 
@@ -234,11 +239,13 @@ def _extract(data: bytes, deadline: Deadline) -> tuple[str | None, list[list[_Pi
         raise KnowledgeError(wording.pdf_damaged(exc, with_type=True)) from None
     pages: list[list[_Piece]] = []
     failed: list[int] = []
+    seen_fonts: set[int] = set()
     for number, page in enumerate(page_list, start=1):
         deadline.check()
         pieces: list[_Piece] = []
         try:
-            text = page.extract_text(visitor_text=_visitor(pieces, deadline)) or ""
+            _without_phantom_spaces(page, seen_fonts)
+            text = page.extract_text(visitor_text=_visitor(pieces, deadline), space_width=_WORD_SPACE) or ""
         except ReaderTimeout:
             raise
         except Exception as exc:  # noqa: BLE001 - one bad page must not lose the others
@@ -250,6 +257,38 @@ def _extract(data: bytes, deadline: Deadline) -> tuple[str | None, list[list[_Pi
             pieces = [(text, None, None, None, False, False)]
         pages.append([(drop_controls(p[0]), *p[1:]) for p in pieces])
     return title, pages, failed
+
+
+def _without_phantom_spaces(page: object, seen: set[int]) -> None:
+    """Gives the page's fonts that have no space glyph no space width either, so that pypdf
+    falls back to `_WORD_SPACE` for the gaps between words.
+
+    TeX never shows a space: a word gap is a move in a TJ array. pypdf takes a gap for a
+    space when it is half the width the font gives code 32, but pdfTeX writes the widths of
+    its metrics for every code, used or not, and a T1-encoded font (Sphinx's LaTeX builder
+    uses T1) has its visible space "␣" there, 500 units wide: the gaps of tight lines
+    (about 200) were missed and their words read as one ("Anydeclarationmustoccur"). A
+    subset font whose /CharSet lists no space has no space glyph, whatever its widths say."""
+    from pypdf.generic import NumberObject
+
+    try:
+        fonts = page["/Resources"]["/Font"].get_object()  # type: ignore[index]
+        for ref in fonts.values():
+            font = ref.get_object()
+            if id(font) in seen:
+                continue
+            seen.add(id(font))
+            descriptor = font.get("/FontDescriptor")
+            charset = descriptor.get_object().get("/CharSet") if descriptor is not None else None
+            widths = font.get("/Widths")
+            if charset is None or widths is None or "space" in str(charset).split("/"):
+                continue
+            widths = widths.get_object()
+            at = _SPACE_CODE - int(font.get("/FirstChar", 0))
+            if 0 <= at < len(widths):
+                widths[at] = NumberObject(0)
+    except Exception:  # noqa: BLE001 - fonts we cannot inspect are read as pypdf reads them
+        return
 
 
 def _metadata_title(reader: object) -> str | None:
