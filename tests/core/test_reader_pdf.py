@@ -127,6 +127,16 @@ def test_running_heads_given_last_and_changing_per_chapter_are_dropped():
     assert [t for _, t in paras(tree)] == [f"Rule {w} says members keep the channel on topic." for w in words]
 
 
+def test_running_feet_that_carry_the_page_number_are_dropped():
+    # Sphinx's feet: "12 Chapter 1. Rules" on even pages, "1.2. Bans 13" on odd ones, each
+    # naming its chapter or section, so no text recurs; the page number counts on.
+    feet = ["1.1. Warnings 11", "12 Chapter 1. Rules", "1.2. Bans 13", "14 Chapter 2. Appeals"]
+    words = ["one", "two", "three", "four"]
+    pages = [[f"Rule {w} says members keep the channel on topic.", "", foot] for w, foot in zip(words, feet)]
+    tree = read("feet.pdf", make_pdf(pages, title="Guide"), ReadOptions())
+    assert [t for _, t in paras(tree)] == [f"Rule {w} says members keep the channel on topic." for w in words]
+
+
 def test_numeric_rows_that_open_pages_are_not_running_lines():
     # Every page's top line stands at one height; once digits are ignored, table rows look
     # alike ("2019 1,234 5.6%", "2021 3,456 7.8%"), but they are no running head.

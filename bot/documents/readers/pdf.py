@@ -125,6 +125,7 @@ _RUNNING_MIN_REPEATS = 3  # pages a line at a running edge must recur on
 # word space of Times, and TeX shrinks Computer Modern's third of an em no further than 0.22.
 _WORD_SPACE = 250
 _SPACE_CODE = 32
+_FOLIO_IN_LINE = re.compile(r"^(\d{1,4})\s+[^\W\d_]|[^\W\d_][.:)]?\s+(\d{1,4})$")
 _RUNNING_MIN_LETTERS = 4  # ... and letters it must have: numeric table rows look alike once digits go
 
 
@@ -681,23 +682,42 @@ def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
         at_edge.update({(round(ln.y), _DIGITS.sub("#", ln.text)) for ln in edge_lines if ln.y is not None})
     running_texts = {text for text, n in texts.items() if n >= need}
     running_edges = {y for y, n in edges.items() if n >= need}
+    # Page numbers counted from a page before the first: most pages' edge lines give one.
+    offsets: Counter[int] = Counter()
+    for number, (_, edge_lines) in enumerate(ends):
+        offsets.update({number - folio for ln in edge_lines if (folio := _folio_of(ln.text)) is not None})
+    running_offsets = {k for k, n in offsets.items() if n >= need}
 
-    def running(line: _Line, edge: bool) -> bool:
+    def running(line: _Line, edge: bool, number: int) -> bool:
         text = _DIGITS.sub("#", line.text)
         if text in running_texts:
             return True
         if not edge or line.y is None or round(line.y) not in running_edges:
             return False
+        # "4 Chapter 1. Foreword", "3.1. Problem 0: Einstein's Problem 15": a Sphinx manual's
+        # feet name the chapter or section and carry the page number, which counts on.
+        folio = _folio_of(line.text)
+        if folio is not None and number - folio in running_offsets:
+            return True
         letters = sum(ch.isalpha() for ch in text)
         return letters >= _RUNNING_MIN_LETTERS and at_edge[(round(line.y), text)] >= _RUNNING_MIN_REPEATS
 
     out = []
-    for page, (lines, edge_lines) in zip(pages, ends, strict=True):
-        drop = {id(ln) for ln in lines if running(ln, False)} | {id(ln) for ln in edge_lines if running(ln, True)}
+    for number, (page, (lines, edge_lines)) in enumerate(zip(pages, ends, strict=True)):
+        drop = {id(ln) for ln in lines if running(ln, False, number)}
+        drop |= {id(ln) for ln in edge_lines if running(ln, True, number)}
         out.append([ln for ln in page if id(ln) not in drop])
     # Pages made from one template (a line per step, a form) match on every line: had
     # nothing been running, the document would be lost, read as "scanned pages?".
     return out if any(out) else pages
+
+
+def _folio_of(text: str) -> int | None:
+    """The page number a running line starts or ends with, beside words of its own."""
+    found = _FOLIO_IN_LINE.search(text)
+    if found is None:
+        return None
+    return int(found.group(1) or found.group(2))
 
 
 def _page_ends(page: list[_Line]) -> tuple[list[_Line], list[_Line]]:
