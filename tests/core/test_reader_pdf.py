@@ -599,6 +599,27 @@ def test_chapter_headings_on_two_pages_are_a_level_but_demo_type_is_not():
     assert len(sections) == 32 and not any("SPUMONI" in part for path in sections for part in path)
 
 
+def test_a_sphinx_chapter_head_is_a_heading_above_the_sections():
+    # fncychap's Bjarne style, Sphinx's default: "CHAPTER", the number spelled out, the
+    # title, far apart and no bigger than a section heading.
+    def chapter(number: str, title: str, text: str, section: str) -> list[str | tuple[str, int]]:
+        return ["CHAPTER", (number, 14), "", "", (title, 14), "", "", "", text, (section, 14), "It runs anywhere."]
+
+    pages = [
+        chapter("ONE", "FOREWORD", "The bot answers questions from the documents.", "1.1 Availability"),
+        chapter("TWO", "GETTING STARTED", "Install it first, then ask it a question.", "2.1 Hello"),
+    ]
+    tree = read("sphinx.pdf", make_pdf(pages, title="Guide"), ReadOptions())
+    assert [(s.heading, s.level) for _, s in walk_sections(tree.root)][1:] == [
+        ("FOREWORD", 1),
+        ("1.1 Availability", 2),
+        ("GETTING STARTED", 1),
+        ("2.1 Hello", 2),
+    ]
+    first = tree.root.children[0]
+    assert [inline.to_plain(b.md) for b in first.blocks] == ["The bot answers questions from the documents."]  # type: ignore[union-attr]
+
+
 def test_a_heading_directly_above_a_figure_is_still_a_heading():
     # A heading with no text within 3 ems below was taken for type in a drawing: one over a
     # figure lost its section. It stands at the text's left edge, numbered or above the

@@ -79,6 +79,9 @@ _CHAPTER = re.compile(
     rf"^(?:(?:chapter|part|appendix|section|lesson|unit)\s+(?:\d+|[A-Z]|[IVXLC]+)\b|{_NUMBER_MARK}|\d{{1,3}}\s+(?-i:[A-Z]))",
     re.IGNORECASE,
 )
+# fncychap's Bjarne chapter head (Sphinx's LaTeX default): "CHAPTER", "TWO", the title.
+_CHAPTER_WORD = re.compile(r"^(?:chapter|appendix)$", re.IGNORECASE)
+_CHAPTER_NUMBER = re.compile(r"^(?:[A-Z]+(?:-[A-Z]+)?|\d{1,3})$")
 # "Figure 2-3: ..." or "Table 4. ...": a caption, not a heading, whatever its size.
 _CAPTION = re.compile(r"^(?:figure|fig\.|table|listing|example)\s+[A-Z]?\d+(?:[.\-–]\d+)*\s*[:.]", re.IGNORECASE)
 # Lines of one heading stand at most this many of its ems apart.
@@ -141,6 +144,7 @@ class _Line:
     bold: bool = False  # (nearly) all its characters are in a bold font
     folio: str = ""  # "top" or "bottom": like a page number, and at that edge of its page
     one_size: bool = True  # (nearly) all its characters are in its main font size
+    chapter: bool = False  # the title of a chapter head set off by its own lines (level 1)
 
 
 _Piece = tuple[str, float | None, float | None, float | None, bool, bool]  # text, x, y, size, mono, bold
@@ -169,6 +173,9 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     lines = _drop_running_lines(lines)
     if title is not None:
         _drop_title_lines(lines, title)
+    lines = [_with_chapter_head(page, level_of) for page in lines]
+    if any(ln.chapter for page in lines for ln in page):
+        level_of = {size: min(level + 1, 6) for size, level in level_of.items()}  # chapters above them
     events = _joined_tables(_events(lines, level_of))
     if not events:
         raise KnowledgeError(wording.PDF_NO_TEXT)
@@ -634,7 +641,37 @@ def _heading_like(line: _Line) -> bool:
 
 
 def _level(line: _Line, levels: dict[float, int]) -> int:
+    if line.chapter:
+        return 1
     return levels.get(line.size, 0) if line.size is not None and _heading_like(line) else 0
+
+
+def _with_chapter_head(page: list[_Line], levels: dict[float, int]) -> list[_Line]:
+    """The page with the chapter head it opens with, if any, as its title alone, marked.
+
+    Sphinx's LaTeX builder heads a chapter in fncychap's Bjarne style: "CHAPTER" (or
+    "APPENDIX") in small type, the chapter's number spelled out ("TWO") or its letter in
+    heading type, then the title in that type, set well apart: no line of it leads into
+    text closely enough to be taken for a heading, and the title is often no bigger than a
+    section's, so it holds a level of its own above theirs."""
+    texted = [k for k, ln in enumerate(page) if ln.text][: 2 + _TITLE_MAX_LINES]
+    if len(texted) < 3 or not _CHAPTER_WORD.match(page[texted[0]].text):
+        return page
+    number = page[texted[1]]
+    if not _CHAPTER_NUMBER.match(number.text) or number.size not in levels:
+        return page
+    title: list[int] = []
+    above = number
+    for k in texted[2:]:
+        line = page[k]
+        if line.size != number.size or not line.one_size or (title and _heading_gap(above, line)):
+            break
+        title.append(k)
+        above = line
+    if not title:
+        return page
+    marked = {k: replace(page[k], chapter=True) for k in title}
+    return [marked.get(k, ln) for k, ln in enumerate(page) if k not in texted[:2]]
 
 
 def _title_from_heading(pages: list[list[_Line]], levels: dict[float, int]) -> str | None:
