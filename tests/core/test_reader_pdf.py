@@ -559,6 +559,36 @@ def test_a_property_table_keeps_its_courier_column():
     ]
 
 
+def test_chapter_entries_without_leaders_and_index_pages_are_dropped():
+    # LaTeX sets a chapter's contents entry in bold without a leader ("1 Rules 2"); an index
+    # page has no leaders at all, its terms in order, most with their pages.
+    contents: list[str | tuple[str, int]] = [("Contents", 14), "1 Rules 2", "1.1 Warnings . . . . . . . . 2"]
+    contents += ["2 Appeals 2", "2.1 Vouching . . . . . . . 2"]
+    rules = [
+        ("Rules", 14),
+        "Members must be kind to each other at all times, and every example of harassment is reported.",
+        ("Appeals", 14),
+        "Appeals go to the admin team by direct message, and the team answers within a week.",
+    ]
+    terms = [
+        "admin team, 2",
+        "appeals, 2",
+        "ban",
+        "channel, 2",
+        "harassment, 1, 2",
+        "kindness, 2",
+        "spam, 2",
+        "warnings, 2",
+    ]
+    tree = read("book.pdf", make_pdf([contents, rules, [("Index", 14), *terms]], title="Rules"), ReadOptions())
+    assert [s.heading for _, s in walk_sections(tree.root)] == ["", "Rules", "Appeals"]
+    texts = [inline.to_plain(b.md) for _, s in walk_sections(tree.root) for b in s.blocks]  # type: ignore[union-attr]
+    assert texts == [
+        "Members must be kind to each other at all times, and every example of harassment is reported.",
+        "Appeals go to the admin team by direct message, and the team answers within a week.",
+    ]
+
+
 def test_contents_entries_given_apart_from_their_leaders_are_dropped():
     # The ReportLab guide, pp. 2-5: pypdf gives each entry's leader and page number first,
     # as a line of its own, then the entry on the same baseline; the leaders went, the

@@ -52,6 +52,11 @@ _PAGE_NUMBER = re.compile(
 )
 # A table of contents line: dot leaders to a page number ("2.1 Syntax . . . . . 2").
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
+# A contents or index entry ends in its page number: "Copyright 21", "clip, 24, 81, 137".
+_ENTRY_END = re.compile(r"\S\s+(\d{1,4})$")
+_ENTRY_PAGE_LINES = 6  # entries on a page without leaders that make it a contents or index page...
+_ENTRY_PAGE_SHARE = 0.4  # ... and the share of its lines they are at least (an index has terms alone)
+_ENTRY_ORDER_SHARE = 0.8  # ... in order (page numbers or words) from one to the next at least
 _SHORT_LEADER = re.compile(r"^(?:\.\s*){1,3}\d+$")  # ". . 92": an entry that fills its line
 _ENTRY_LINES = 3  # lines of a contents entry pypdf gives after its leader, at most
 _WORD = re.compile(r"\w+(?:-\w+)*-?")
@@ -173,6 +178,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     lines = _drop_running_lines(lines)
     if title is not None:
         _drop_title_lines(lines, title)
+    lines = [_without_entries(page, level_of, len(lines)) for page in lines]
     lines = [_with_chapter_head(page, level_of) for page in lines]
     if any(ln.chapter for page in lines for ln in page):
         level_of = {size: min(level + 1, 6) for size, level in level_of.items()}  # chapters above them
@@ -440,7 +446,9 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
     sides = {} if contents else _number_sides(found)
     cells = set() if contents else _number_cells(found)
     for k, (line, leader, number) in enumerate(found):
-        dropped = leader or (number and k not in sides and k not in cells)
+        # (On a contents page, a chapter's entry without a leader, as LaTeX sets it, goes too.)
+        entry = contents and bool(_ENTRY_END.search(line.text)) and not _SENTENCE_END.search(line.text)
+        dropped = leader or entry or (number and k not in sides and k not in cells)
         if line.y is not None and (dropped or _SHORT_LEADER.match(line.raw)):
             marks.append((len(out), line.y, leader, not dropped))
         if not dropped:
@@ -644,6 +652,38 @@ def _level(line: _Line, levels: dict[float, int]) -> int:
     if line.chapter:
         return 1
     return levels.get(line.size, 0) if line.size is not None and _heading_like(line) else 0
+
+
+def _without_entries(page: list[_Line], levels: dict[float, int], page_count: int) -> list[_Line]:
+    """The page without its entries when it is a contents or index page that has no dot
+    leaders (gnuplot's 19 pages of contents, "Copyright 21"): most of its lines end in a
+    page number, and in order, by page (contents) or by word (an index). From the first
+    entry to the last, all but headings go: an index's terms without a page of their own
+    ("--output" over "why3-doc command line option, 79") too."""
+    texted = [ln for ln in page if ln.text]
+    entries = [k for k, ln in enumerate(page) if _entry_page(ln.text, page_count) is not None]
+    if len(entries) < _ENTRY_PAGE_LINES or len(entries) < len(texted) * _ENTRY_PAGE_SHARE:
+        return page
+    numbers = [_entry_page(page[k].text, page_count) or 0 for k in entries]
+    words = [next((ord(ch) for ch in page[k].text.casefold() if ch.isalpha()), 0) for k in entries]  # first letters
+    if not (_in_order(numbers) or _in_order(words)):
+        return page
+    first, last, entry = entries[0], entries[-1], set(entries)
+    return [ln for k, ln in enumerate(page) if not (first <= k <= last and (k in entry or not _level(ln, levels)))]
+
+
+def _in_order(keys: list[int]) -> bool:
+    """Do the keys mostly rise (or stay) from one to the next?"""
+    rising = sum(a <= b for a, b in itertools.pairwise(keys))
+    return rising >= (len(keys) - 1) * _ENTRY_ORDER_SHARE
+
+
+def _entry_page(text: str, page_count: int) -> int | None:
+    found = _ENTRY_END.search(text)
+    if found is None or _SENTENCE_END.search(text):
+        return None
+    number = int(found.group(1))
+    return number if 0 < number <= page_count else None
 
 
 def _with_chapter_head(page: list[_Line], levels: dict[float, int]) -> list[_Line]:
