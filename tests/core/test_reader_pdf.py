@@ -459,6 +459,25 @@ def test_words_of_a_tight_tex_line_stay_apart():
     ]
 
 
+def test_a_listing_broken_by_a_page_break_is_one_code_block_without_sphinxs_labels():
+    pages: list[list[str | tuple[str, int]]] = [
+        [
+            "The bot reads its settings from this file, which you keep beside the documents:",
+            ("[bot]", 0),
+            ("token = 'abc'", 0),
+            ("(continues on next page)", 8),
+        ],
+        [
+            ("(continued from previous page)", 8),
+            ("channel = 'questions'", 0),
+            "Restart the bot after you change it, so that it reads the file again at start.",
+        ],
+    ]
+    blocks = read("listing.pdf", make_pdf(pages, title="Settings"), ReadOptions()).root.blocks
+    assert [type(b).__name__ for b in blocks] == ["Paragraph", "Code", "Paragraph"]
+    assert blocks[1] == Code("[bot]\ntoken = 'abc'\nchannel = 'questions'", page=1)
+
+
 def test_code_in_texs_typewriter_font_is_code():
     # Sphinx's LaTeX builder sets code in txtt: its fonts are named t1xtt and t1xbtt (bold).
     pages: list[list[str | tuple[str, int]]] = [

@@ -52,6 +52,11 @@ _PAGE_NUMBER = re.compile(
 )
 # A table of contents line: dot leaders to a page number ("2.1 Syntax . . . . . 2").
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
+# Sphinx labels a code block or table broken by a page break (sphinxlatexliterals.sty,
+# sphinxlatextables.sty), in English unless the document's language is set.
+_CONTINUED = re.compile(
+    r"^\(?(?:continued from previous page|continues on next page|continued on next page)\)?$", re.IGNORECASE
+)
 # A contents or index entry ends in its page number: "Copyright 21", "clip, 24, 81, 137".
 _ENTRY_END = re.compile(r"\S\s+(\d{1,4})$")
 _ENTRY_PAGE_LINES = 6  # entries on a page without leaders that make it a contents or index page...
@@ -182,7 +187,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     lines = [_with_chapter_head(page, level_of) for page in lines]
     if any(ln.chapter for page in lines for ln in page):
         level_of = {size: min(level + 1, 6) for size, level in level_of.items()}  # chapters above them
-    events = _joined_tables(_events(lines, level_of))
+    events = _joined_code(_joined_tables(_events(lines, level_of)))
     if not events:
         raise KnowledgeError(wording.PDF_NO_TEXT)
     notes = tuple(wording.note_pdf_page(n) for n in failed)
@@ -448,7 +453,8 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
     for k, (line, leader, number) in enumerate(found):
         # (On a contents page, a chapter's entry without a leader, as LaTeX sets it, goes too.)
         entry = contents and bool(_ENTRY_END.search(line.text)) and not _SENTENCE_END.search(line.text)
-        dropped = leader or entry or (number and k not in sides and k not in cells)
+        label = bool(_CONTINUED.match(line.text))
+        dropped = leader or entry or label or (number and k not in sides and k not in cells)
         if line.y is not None and (dropped or _SHORT_LEADER.match(line.raw)):
             marks.append((len(out), line.y, leader, not dropped))
         if not dropped:
@@ -974,6 +980,24 @@ def _joined_tables(
     settle()
     if title is not None:
         out.append(title)
+    return out
+
+
+def _joined_code(
+    events: list[tuple[int, str | Heading | Code | Table]],
+) -> list[tuple[int, str | Heading | Code | Table]]:
+    """The events with a code block that ends a page and one that opens the next as one
+    (running heads and feet, and Sphinx's "(continued from previous page)", gone by now):
+    a listing broken by a page break."""
+    out: list[tuple[int, str | Heading | Code | Table]] = []
+    last_page = 0  # the page the last code part stands on
+    for page, event in events:
+        before = out[-1][1] if out else None
+        if isinstance(event, Code) and isinstance(before, Code) and page == last_page + 1:
+            out[-1] = (out[-1][0], replace(before, text=f"{before.text}\n{event.text}"))
+        else:
+            out.append((page, event))
+        last_page = page
     return out
 
 
