@@ -275,6 +275,25 @@ def test_pypdf_complaints_become_one_log_line(caplog):
     assert pypdf_log.propagate and not pypdf_log.handlers  # left as found, error or not
 
 
+def test_a_hanging_indents_run_on_lines_stay_in_their_paragraph():
+    # A definition list or bibliography: the term starts the first line, its run-on lines
+    # stand further in; a word may break over the first line's end.
+    lines: list[str | tuple[str, int]] = [
+        "detached The proof attempt is no longer tied to a task. The reason might be that a goal disap-",
+        "peared, or that there is a syntax error in the current file, which makes nodes detached",
+        "until the error is fixed.",
+        "obsolete The prover has not been run on the current task, but on an earlier version of",
+        "Its task. You need to replay the proof attempt to update the answer of the prover.",
+    ]
+    tree = read("terms.pdf", make_pdf([lines], title="Terms", x={"peared": 25, "until": 25, "Its": 25}), ReadOptions())
+    assert [t for _, t in paras(tree)] == [
+        "detached The proof attempt is no longer tied to a task. The reason might be that a goal disappeared,"
+        " or that there is a syntax error in the current file, which makes nodes detached until the error is fixed.",
+        "obsolete The prover has not been run on the current task, but on an earlier version of"
+        " Its task. You need to replay the proof attempt to update the answer of the prover.",
+    ]
+
+
 def test_a_compound_the_document_writes_with_its_hyphen_keeps_it():
     tree = read(
         "h.pdf",

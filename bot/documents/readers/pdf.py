@@ -1210,7 +1210,12 @@ def _starts_paragraph(prev: _Line, line: _Line, usual: int) -> bool:
     if _BULLET.match(line.text + " "):
         return True
     if line.indent > prev.indent + _indent_step(line) and not _BULLET.match(prev.text + " "):
-        return True  # an indented first line (a list item's run-on lines are indented too)
+        # An indented first line (a list item's run-on lines are indented too), unless the
+        # sentence above runs on into it: a hanging indent, as a bibliography entry's or a
+        # definition's run-on lines ("[BCCL08] ... Implementing Polymor-" / "phism in ...").
+        return bool(_SENTENCE_END.search(prev.text)) or not (
+            line.text[:1].islower() or len(prev.text) >= usual * _SHORT_LINE
+        )
     opens_sentence = line.text[:1].isupper() or line.text[:1].isdigit()
     if prev.text.endswith("-"):
         return False  # a word broken at the line end
