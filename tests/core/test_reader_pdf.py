@@ -351,6 +351,35 @@ def test_bigger_type_is_headings_and_gaps_end_paragraphs():
     assert [b.page for b in moderators] == [2]  # type: ignore[union-attr]
 
 
+def test_a_bold_line_of_text_size_set_apart_is_a_heading_below_the_others():
+    # LaTeX's subsubsection: bold, the text's size, space above, its text close below.
+    page: list[str | tuple[str, int]] = [
+        ("Options", 14),
+        "The bot reads these options when it starts, from the file beside the documents,",
+        "and again when an admin reloads the documents without a restart of the bot.",
+        "",
+        "Set timeout",
+        "The timeout option sets how long one read of a document may take.",
+        "",
+        "Never share your token in the channel.",  # bold, but a sentence
+        "",
+        "Set channel",
+        "The channel option names the channel where the bot answers.",
+    ]
+    bold = frozenset({"Set timeout", "Set channel", "Never share your token in the channel."})
+    tree = read("options.pdf", make_pdf([page], title="Bot", bold=bold), ReadOptions())
+    assert [(s.heading, s.level) for _, s in walk_sections(tree.root)][1:] == [
+        ("Options", 1),
+        ("Set timeout", 2),
+        ("Set channel", 2),
+    ]
+    timeout = tree.root.children[0].children[0]
+    assert [inline.to_plain(b.md) for b in timeout.blocks] == [  # type: ignore[union-attr]
+        "The timeout option sets how long one read of a document may take.",
+        "Never share your token in the channel.",
+    ]
+
+
 def test_one_off_display_type_and_captions_are_not_headings():
     # The ReportLab guide: an 85 pt demo word took level 1, every real heading sat at 6.
     body = "Members must be kind to each other at all times, in every channel."

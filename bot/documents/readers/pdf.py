@@ -77,6 +77,9 @@ _TITLE_MAX_CHARS = 120
 _TITLE_MAX_LINES = 3
 # Text this much bigger than the body text is a heading.
 _HEADING_SCALE = 1.15
+# A bold heading of the text's size may be this much smaller (a word processor's 10.5 pt
+# labels over 12 pt text).
+_BOLD_HEAD_SCALE = 0.85
 # A heading's text starts within this many of its ems below it.
 _LEAD_EMS = 3.0
 # A font size is a heading size when its heading lines are on this many pages (fewer in
@@ -117,7 +120,8 @@ _MONO_NAME = re.compile(
     r"mono|courier|cursor|consol|menlo|monaco|inconsolata|code|typewriter|^(?:cm|sf|lm|ec|t1x|tx)b?tt|^pcr[rb]",
     re.IGNORECASE,
 )
-_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+# (TeX's Berry names: CMBX10, CMSSBX10, SFBX1000 are bold extended, CMB10 bold.)
+_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi|^(?:cm|sf|ec)(?:ss)?b(?:x|\d)", re.IGNORECASE)
 _BOLD_CHARS = 0.9  # a line is bold when this share of its characters is
 # A line is in one size when this share of its characters is: a heading is; prose with a
 # phrase in bigger type ("with <font size=14>malice of forethought</font>, publish") is not.
@@ -155,6 +159,7 @@ class _Line:
     folio: str = ""  # "top" or "bottom": like a page number, and at that edge of its page
     one_size: bool = True  # (nearly) all its characters are in its main font size
     chapter: bool = False  # the title of a chapter head set off by its own lines (level 1)
+    bold_head: bool = False  # a bold line of text size standing alone: a heading below the sized ones
 
 
 _Piece = tuple[str, float | None, float | None, float | None, bool, bool]  # text, x, y, size, mono, bold
@@ -185,6 +190,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         _drop_title_lines(lines, title)
     lines = [_without_entries(page, level_of, len(lines)) for page in lines]
     lines = [_with_chapter_head(page, level_of) for page in lines]
+    lines = _with_bold_heads(lines)
     if any(ln.chapter for page in lines for ln in page):
         level_of = {size: min(level + 1, 6) for size, level in level_of.items()}  # chapters above them
     events = _joined_code(_joined_tables(_events(lines, level_of)))
@@ -585,17 +591,22 @@ def _close_below(line: _Line, after: _Line) -> bool:
     return 0 < line.y - after.y <= line.size * _LEAD_EMS
 
 
-def _heading_levels(pages: list[list[_Line]]) -> dict[float, int]:
-    """Heading level by font size: sizes clearly above the body text's (the size most
-    characters have), largest first; empty when the PDF gives no sizes."""
+def _body_size(pages: list[list[_Line]]) -> float | None:
+    """The size most characters have (None when the PDF gives no sizes)."""
     body: Counter[float] = Counter()
     for page in pages:
         for line in page:
             if line.size is not None:
                 body[line.size] += len(line.text)
-    if not body:
+    return body.most_common(1)[0][0] if body else None
+
+
+def _heading_levels(pages: list[list[_Line]]) -> dict[float, int]:
+    """Heading level by font size: sizes clearly above the body text's (the size most
+    characters have), largest first; empty when the PDF gives no sizes."""
+    body_size = _body_size(pages)
+    if body_size is None:
         return {}
-    body_size = body.most_common(1)[0][0]
     pages_of: dict[float, set[int]] = {}
     heads: dict[float, list[tuple[int, _Line]]] = {}  # a size's heading lines but wrapped ones' second
     for number, page in enumerate(pages):
@@ -657,6 +668,8 @@ def _heading_like(line: _Line) -> bool:
 def _level(line: _Line, levels: dict[float, int]) -> int:
     if line.chapter:
         return 1
+    if line.bold_head:
+        return min(max(levels.values(), default=0) + 1, 6)
     return levels.get(line.size, 0) if line.size is not None and _heading_like(line) else 0
 
 
@@ -690,6 +703,49 @@ def _entry_page(text: str, page_count: int) -> int | None:
         return None
     number = int(found.group(1))
     return number if 0 < number <= page_count else None
+
+
+def _with_bold_heads(pages: list[list[_Line]]) -> list[list[_Line]]:
+    """The pages with their bold headings in the text's size marked, where they recur.
+
+    LaTeX sets a subsubsection in bold type of the text's size ("Set datafile missing"
+    in gnuplot's manual), a word processor a label in bold type no bigger than the text's:
+    a bold line without final punctuation, alone on its baseline, set off by space above
+    (or opening the page) and leading into lighter text close below."""
+    body = _body_size(pages)
+    if body is None:
+        return pages
+    marked: list[set[int]] = []
+    for page in pages:
+        texted = [k for k, ln in enumerate(page) if ln.text]
+        baselines = Counter(round(y) for k in texted if (y := page[k].y) is not None)
+        found = set()
+        for i, k in enumerate(texted):
+            line = page[k]
+            above = page[texted[i - 1]] if i else None
+            below = page[texted[i + 1]] if i + 1 < len(texted) else None
+            if _bold_head_like(line, above, below, body) and baselines[round(line.y or 0)] == 1:
+                found.add(k)
+        marked.append(found)
+    need = min(_HEADING_MIN_PAGES, max(1, len(pages) // 10))
+    if sum(bool(found) for found in marked) < need:
+        return pages
+    return [
+        [replace(ln, bold_head=True) if k in found else ln for k, ln in enumerate(page)]
+        for page, found in zip(pages, marked, strict=True)
+    ]
+
+
+def _bold_head_like(line: _Line, above: _Line | None, below: _Line | None, body: float) -> bool:
+    if not (line.bold and line.one_size and line.size is not None and line.y is not None and _heading_like(line)):
+        return False
+    if not body * _BOLD_HEAD_SCALE <= line.size < body * _HEADING_SCALE or line.chapter:
+        return False
+    if _SENTENCE_END.search(line.text) or _BULLET.match(line.text + " ") or line.mono:
+        return False
+    if below is None or below.bold or below.y is None or not 0 < line.y - below.y <= line.size * _LEAD_EMS:
+        return False
+    return above is None or above.y is None or above.y - line.y > line.size * _LINE_STEP_EMS
 
 
 def _with_chapter_head(page: list[_Line], levels: dict[float, int]) -> list[_Line]:
