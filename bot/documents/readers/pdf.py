@@ -12,7 +12,10 @@ the body text are headings that open sections (largest = level 1), and runs of l
 monospaced font are code blocks, indented as they stand on the page (a line that is only
 partly monospaced, or goes on with the sentence above it, is prose naming code). Rows of
 short lines at one left edge with their cells' lines beside them are a table, its first row
-the header when it is set in bold over rows that are not.
+the header when it is set in bold over rows that are not. Bold lines of the text's size set
+apart are headings below the sized ones; a Sphinx chapter head ("CHAPTER" / "TWO" / title)
+is a chapter; contents and index pages, Sphinx's "(continued from previous page)" labels
+and feet that carry the page number go; a code block broken by a page break is one.
 """
 
 from __future__ import annotations
