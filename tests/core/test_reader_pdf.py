@@ -380,6 +380,33 @@ def test_a_bold_line_of_text_size_set_apart_is_a_heading_below_the_others():
     ]
 
 
+def test_a_tables_bold_first_cell_is_no_heading_but_a_terms_is():
+    # A bold first cell with its neighbour's text far to its right below it is in a table;
+    # a term with its description indented a little under it heads the description.
+    page: list[str | tuple[str, int]] = [
+        "The bot's settings are described below, each with what it changes in the bot.",
+        "",
+        "Timeout",
+        "How long one read of a document may take before it is abandoned.",
+        "",
+        "Channel",
+        "The channel where the bot answers members' questions.",
+    ]
+    for shift, headings in (
+        (
+            200,
+            [
+                "",
+            ],
+        ),
+        (30, ["", "Timeout", "Channel"]),
+    ):
+        x = {"How": shift, "The channel": shift}
+        data = make_pdf([page], title="Bot", bold=frozenset({"Timeout", "Channel"}), x=x)
+        tree = read("settings.pdf", data, ReadOptions())
+        assert [s.heading for _, s in walk_sections(tree.root)] == headings, shift
+
+
 def test_one_off_display_type_and_captions_are_not_headings():
     # The ReportLab guide: an 85 pt demo word took level 1, every real heading sat at 6.
     body = "Members must be kind to each other at all times, in every channel."

@@ -83,6 +83,7 @@ _HEADING_SCALE = 1.15
 # A bold heading of the text's size may be this much smaller (a word processor's 10.5 pt
 # labels over 12 pt text).
 _BOLD_HEAD_SCALE = 0.85
+_TERM_INDENT_EMS = 4.0  # ... and the text under it starts at most this many ems further in
 # A heading's text starts within this many of its ems below it.
 _LEAD_EMS = 3.0
 # A font size is a heading size when its heading lines are on this many pages (fewer in
@@ -714,7 +715,8 @@ def _with_bold_heads(pages: list[list[_Line]]) -> list[list[_Line]]:
     LaTeX sets a subsubsection in bold type of the text's size ("Set datafile missing"
     in gnuplot's manual), a word processor a label in bold type no bigger than the text's:
     a bold line without final punctuation, alone on its baseline, set off by space above
-    (or opening the page) and leading into lighter text close below."""
+    (or opening the page) and leading into lighter text close below, not far to its right
+    (a description may be indented under its term, as Gutenprint's are)."""
     body = _body_size(pages)
     if body is None:
         return pages
@@ -748,6 +750,8 @@ def _bold_head_like(line: _Line, above: _Line | None, below: _Line | None, body:
         return False
     if below is None or below.bold or below.y is None or not 0 < line.y - below.y <= line.size * _LEAD_EMS:
         return False
+    if below.indent > line.indent + line.size * _TERM_INDENT_EMS:
+        return False  # (text far to its right: a table's bold first cell beside the others)
     return above is None or above.y is None or above.y - line.y > line.size * _LINE_STEP_EMS
 
 
