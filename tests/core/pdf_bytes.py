@@ -16,6 +16,23 @@ def _spans(text: str, size: int) -> str:
     return " ".join(ops)
 
 
+# A pdfTeX subset: widths for every code (500 at 32, T1's visible space), no space glyph.
+_TEX_DESCRIPTOR = (
+    b"<< /Type /FontDescriptor /FontName /HKMUDZ+TeXGyreTermes-Regular /Flags 4 /FontBBox [0 -220 1000 900]"
+    b" /ItalicAngle 0 /Ascent 700 /Descent -220 /CapHeight 660 /StemV 80"
+    b" /CharSet (/A/B/C/D/E/F/G/H/I/J/K/L/M/N/O/P/Q/R/S/T/U/V/W/X/Y/Z/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/x/y/z"
+    b"/comma/period/hyphen/colon) >>"
+)
+
+
+def _tex_font(descriptor: int) -> bytes:
+    widths = " ".join(["500"] * 95)  # codes 32-126
+    return (
+        f"<< /Type /Font /Subtype /Type1 /BaseFont /HKMUDZ+TeXGyreTermes-Regular /FirstChar 32 /LastChar 126"
+        f" /Widths [{widths}] /FontDescriptor {descriptor} 0 R /Encoding /WinAnsiEncoding >>"
+    ).encode()
+
+
 def make_pdf(
     pages: list[list[str | tuple[str, int]]],
     title: str | None = None,
@@ -25,6 +42,8 @@ def make_pdf(
     steps: dict[int, int] | None = None,
     cells: frozenset[str] = frozenset(),
     bold: frozenset[str] = frozenset(),
+    mono_font: str = "Courier",
+    tex_gaps: bool = False,
 ) -> bytes:
     """A PDF whose pages show the given lines top-down, 14 points apart ("" = an empty
     line's worth of space; (text, size) = a line in another font size than 11; (text, 0) =
@@ -33,14 +52,22 @@ def make_pdf(
     `code_spans`, `backticked` parts of a line are set in Courier of the line's size; `steps`
     puts a line of that size (0 = Courier) so many points below the one before instead of 14;
     lines in `cells` stand on the previous line's baseline too, but pypdf gives them as lines
-    of their own, like a table's cells; lines in `bold` are set in Helvetica-Bold."""
+    of their own, like a table's cells; lines in `bold` are set in Helvetica-Bold; `mono_font`
+    names the monospaced font (as TeX's "t1xtt"); with `tex_gaps`, the text font is a subset as
+    pdfTeX writes it, without a space glyph but with 500 units at code 32 (T1's "␣"), and a
+    line's words stand 200 thousandths of an em apart in one TJ, as in a tight justified line."""
     objects: list[bytes] = []
     n_pages = len(pages)
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
     objects.append(b"")  # the page tree, once the pages' numbers are known
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>")
+    if tex_gaps:
+        objects.append(_tex_font(descriptor=5))  # (after Courier, object 4)
+    else:
+        objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    objects.append(f"<< /Type /Font /Subtype /Type1 /BaseFont /{mono_font} /Encoding /WinAnsiEncoding >>".encode())
     font_ids = {"/F1": 3, "/F2": 4}
+    if tex_gaps:
+        objects.append(_TEX_DESCRIPTOR)
     if bold:
         objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
         font_ids["/F3"] = len(objects)
@@ -65,6 +92,8 @@ def make_pdf(
                 move = f"{shift} 0 Td " if shift else ""
                 back = f" {-shift} 0 Td" if shift else ""
                 shown = _spans(text, size) if code_spans and size else f"{font} {size or 10} Tf {_string(text)} Tj"
+                if tex_gaps and font == "/F1" and size:
+                    shown = f"/F1 {size} Tf [{'-200'.join(_string(w) for w in text.split())}] TJ"
                 ops.append(f"{move}{shown}{back}")
             ops.append("T*")
         ops.append("ET")

@@ -127,6 +127,16 @@ def test_running_heads_given_last_and_changing_per_chapter_are_dropped():
     assert [t for _, t in paras(tree)] == [f"Rule {w} says members keep the channel on topic." for w in words]
 
 
+def test_running_feet_that_carry_the_page_number_are_dropped():
+    # Sphinx's feet: "12 Chapter 1. Rules" on even pages, "1.2. Bans 13" on odd ones, each
+    # naming its chapter or section, so no text recurs; the page number counts on.
+    feet = ["1.1. Warnings 11", "12 Chapter 1. Rules", "1.2. Bans 13", "14 Chapter 2. Appeals"]
+    words = ["one", "two", "three", "four"]
+    pages = [[f"Rule {w} says members keep the channel on topic.", "", foot] for w, foot in zip(words, feet)]
+    tree = read("feet.pdf", make_pdf(pages, title="Guide"), ReadOptions())
+    assert [t for _, t in paras(tree)] == [f"Rule {w} says members keep the channel on topic." for w in words]
+
+
 def test_numeric_rows_that_open_pages_are_not_running_lines():
     # Every page's top line stands at one height; once digits are ignored, table rows look
     # alike ("2019 1,234 5.6%", "2021 3,456 7.8%"), but they are no running head.
@@ -265,6 +275,25 @@ def test_pypdf_complaints_become_one_log_line(caplog):
     assert pypdf_log.propagate and not pypdf_log.handlers  # left as found, error or not
 
 
+def test_a_hanging_indents_run_on_lines_stay_in_their_paragraph():
+    # A definition list or bibliography: the term starts the first line, its run-on lines
+    # stand further in; a word may break over the first line's end.
+    lines: list[str | tuple[str, int]] = [
+        "detached The proof attempt is no longer tied to a task. The reason might be that a goal disap-",
+        "peared, or that there is a syntax error in the current file, which makes nodes detached",
+        "until the error is fixed.",
+        "obsolete The prover has not been run on the current task, but on an earlier version of",
+        "Its task. You need to replay the proof attempt to update the answer of the prover.",
+    ]
+    tree = read("terms.pdf", make_pdf([lines], title="Terms", x={"peared": 25, "until": 25, "Its": 25}), ReadOptions())
+    assert [t for _, t in paras(tree)] == [
+        "detached The proof attempt is no longer tied to a task. The reason might be that a goal disappeared,"
+        " or that there is a syntax error in the current file, which makes nodes detached until the error is fixed.",
+        "obsolete The prover has not been run on the current task, but on an earlier version of"
+        " Its task. You need to replay the proof attempt to update the answer of the prover.",
+    ]
+
+
 def test_a_compound_the_document_writes_with_its_hyphen_keeps_it():
     tree = read(
         "h.pdf",
@@ -320,6 +349,62 @@ def test_bigger_type_is_headings_and_gaps_end_paragraphs():
     ]
     moderators = sections[("Roles", "Moderators")].blocks
     assert [b.page for b in moderators] == [2]  # type: ignore[union-attr]
+
+
+def test_a_bold_line_of_text_size_set_apart_is_a_heading_below_the_others():
+    # LaTeX's subsubsection: bold, the text's size, space above, its text close below.
+    page: list[str | tuple[str, int]] = [
+        ("Options", 14),
+        "The bot reads these options when it starts, from the file beside the documents,",
+        "and again when an admin reloads the documents without a restart of the bot.",
+        "",
+        "Set timeout",
+        "The timeout option sets how long one read of a document may take.",
+        "",
+        "Never share your token in the channel.",  # bold, but a sentence
+        "",
+        "Set channel",
+        "The channel option names the channel where the bot answers.",
+    ]
+    bold = frozenset({"Set timeout", "Set channel", "Never share your token in the channel."})
+    tree = read("options.pdf", make_pdf([page], title="Bot", bold=bold), ReadOptions())
+    assert [(s.heading, s.level) for _, s in walk_sections(tree.root)][1:] == [
+        ("Options", 1),
+        ("Set timeout", 2),
+        ("Set channel", 2),
+    ]
+    timeout = tree.root.children[0].children[0]
+    assert [inline.to_plain(b.md) for b in timeout.blocks] == [  # type: ignore[union-attr]
+        "The timeout option sets how long one read of a document may take.",
+        "Never share your token in the channel.",
+    ]
+
+
+def test_a_tables_bold_first_cell_is_no_heading_but_a_terms_is():
+    # A bold first cell with its neighbour's text far to its right below it is in a table;
+    # a term with its description indented a little under it heads the description.
+    page: list[str | tuple[str, int]] = [
+        "The bot's settings are described below, each with what it changes in the bot.",
+        "",
+        "Timeout",
+        "How long one read of a document may take before it is abandoned.",
+        "",
+        "Channel",
+        "The channel where the bot answers members' questions.",
+    ]
+    for shift, headings in (
+        (
+            200,
+            [
+                "",
+            ],
+        ),
+        (30, ["", "Timeout", "Channel"]),
+    ):
+        x = {"How": shift, "The channel": shift}
+        data = make_pdf([page], title="Bot", bold=frozenset({"Timeout", "Channel"}), x=x)
+        tree = read("settings.pdf", data, ReadOptions())
+        assert [s.heading for _, s in walk_sections(tree.root)] == headings, shift
 
 
 def test_one_off_display_type_and_captions_are_not_headings():
@@ -435,6 +520,55 @@ def test_monospaced_lines_are_code_with_their_indentation():
     assert isinstance(blocks[0], Paragraph) and isinstance(blocks[2], Paragraph)
 
 
+def test_words_of_a_tight_tex_line_stay_apart():
+    # pdfTeX's T1 fonts give code 32 the width of a visible space, twice a word gap.
+    pages: list[list[str | tuple[str, int]]] = [
+        [
+            "Any declaration must occur inside a theory, which is named in the example.",
+            "Every goal in it is proved.",
+        ]
+    ]
+    tree = read("tight.pdf", make_pdf(pages, tex_gaps=True), ReadOptions())
+    assert paras(tree) == [
+        (1, "Any declaration must occur inside a theory, which is named in the example. Every goal in it is proved.")
+    ]
+
+
+def test_a_listing_broken_by_a_page_break_is_one_code_block_without_sphinxs_labels():
+    pages: list[list[str | tuple[str, int]]] = [
+        [
+            "The bot reads its settings from this file, which you keep beside the documents:",
+            ("[bot]", 0),
+            ("token = 'abc'", 0),
+            ("(continues on next page)", 8),
+        ],
+        [
+            ("(continued from previous page)", 8),
+            ("channel = 'questions'", 0),
+            "Restart the bot after you change it, so that it reads the file again at start.",
+        ],
+    ]
+    blocks = read("listing.pdf", make_pdf(pages, title="Settings"), ReadOptions()).root.blocks
+    assert [type(b).__name__ for b in blocks] == ["Paragraph", "Code", "Paragraph"]
+    assert blocks[1] == Code("[bot]\ntoken = 'abc'\nchannel = 'questions'", page=1)
+
+
+def test_code_in_texs_typewriter_font_is_code():
+    # Sphinx's LaTeX builder sets code in txtt: its fonts are named t1xtt and t1xbtt (bold).
+    pages: list[list[str | tuple[str, int]]] = [
+        [
+            "Here is our first file, which holds a small set of goals to prove:",
+            ("theory HelloProof", 0),
+            ("goal G1: true", 0),
+            ("end", 0),
+            "Any declaration must occur inside a theory, which is named in the example.",
+        ]
+    ]
+    for font in ("t1xtt", "t1xbtt", "CMTT10"):
+        blocks = read("tex.pdf", make_pdf(pages, x={"goal": 10}, mono_font=font), ReadOptions()).root.blocks
+        assert blocks[1] == Code("theory HelloProof\n  goal G1: true\nend", page=1), font
+
+
 def test_control_characters_in_the_pdfs_text_are_dropped():
     data = make_pdf([["Bell\x07 Title", "", "The \x1b[31mred\x1b[0m text and a bell\x07 here."]])
     tree = read("a.pdf", data, ReadOptions())
@@ -519,6 +653,36 @@ def test_a_property_table_keeps_its_courier_column():
     ]
 
 
+def test_chapter_entries_without_leaders_and_index_pages_are_dropped():
+    # LaTeX sets a chapter's contents entry in bold without a leader ("1 Rules 2"); an index
+    # page has no leaders at all, its terms in order, most with their pages.
+    contents: list[str | tuple[str, int]] = [("Contents", 14), "1 Rules 2", "1.1 Warnings . . . . . . . . 2"]
+    contents += ["2 Appeals 2", "2.1 Vouching . . . . . . . 2"]
+    rules = [
+        ("Rules", 14),
+        "Members must be kind to each other at all times, and every example of harassment is reported.",
+        ("Appeals", 14),
+        "Appeals go to the admin team by direct message, and the team answers within a week.",
+    ]
+    terms = [
+        "admin team, 2",
+        "appeals, 2",
+        "ban",
+        "channel, 2",
+        "harassment, 1, 2",
+        "kindness, 2",
+        "spam, 2",
+        "warnings, 2",
+    ]
+    tree = read("book.pdf", make_pdf([contents, rules, [("Index", 14), *terms]], title="Rules"), ReadOptions())
+    assert [s.heading for _, s in walk_sections(tree.root)] == ["", "Rules", "Appeals"]
+    texts = [inline.to_plain(b.md) for _, s in walk_sections(tree.root) for b in s.blocks]  # type: ignore[union-attr]
+    assert texts == [
+        "Members must be kind to each other at all times, and every example of harassment is reported.",
+        "Appeals go to the admin team by direct message, and the team answers within a week.",
+    ]
+
+
 def test_contents_entries_given_apart_from_their_leaders_are_dropped():
     # The ReportLab guide, pp. 2-5: pypdf gives each entry's leader and page number first,
     # as a line of its own, then the entry on the same baseline; the leaders went, the
@@ -557,6 +721,27 @@ def test_chapter_headings_on_two_pages_are_a_level_but_demo_type_is_not():
     assert [path for path in sections if len(path) == 1] == [("Joining",), ("2 Roles",)]
     assert set(sections.values()) == {1, 2}
     assert len(sections) == 32 and not any("SPUMONI" in part for path in sections for part in path)
+
+
+def test_a_sphinx_chapter_head_is_a_heading_above_the_sections():
+    # fncychap's Bjarne style, Sphinx's default: "CHAPTER", the number spelled out, the
+    # title, far apart and no bigger than a section heading.
+    def chapter(number: str, title: str, text: str, section: str) -> list[str | tuple[str, int]]:
+        return ["CHAPTER", (number, 14), "", "", (title, 14), "", "", "", text, (section, 14), "It runs anywhere."]
+
+    pages = [
+        chapter("ONE", "FOREWORD", "The bot answers questions from the documents.", "1.1 Availability"),
+        chapter("TWO", "GETTING STARTED", "Install it first, then ask it a question.", "2.1 Hello"),
+    ]
+    tree = read("sphinx.pdf", make_pdf(pages, title="Guide"), ReadOptions())
+    assert [(s.heading, s.level) for _, s in walk_sections(tree.root)][1:] == [
+        ("FOREWORD", 1),
+        ("1.1 Availability", 2),
+        ("GETTING STARTED", 1),
+        ("2.1 Hello", 2),
+    ]
+    first = tree.root.children[0]
+    assert [inline.to_plain(b.md) for b in first.blocks] == ["The bot answers questions from the documents."]  # type: ignore[union-attr]
 
 
 def test_a_heading_directly_above_a_figure_is_still_a_heading():

@@ -12,7 +12,10 @@ the body text are headings that open sections (largest = level 1), and runs of l
 monospaced font are code blocks, indented as they stand on the page (a line that is only
 partly monospaced, or goes on with the sentence above it, is prose naming code). Rows of
 short lines at one left edge with their cells' lines beside them are a table, its first row
-the header when it is set in bold over rows that are not.
+the header when it is set in bold over rows that are not. Bold lines of the text's size set
+apart are headings below the sized ones; a Sphinx chapter head ("CHAPTER" / "TWO" / title)
+is a chapter; contents and index pages, Sphinx's "(continued from previous page)" labels
+and feet that carry the page number go; a code block broken by a page break is one.
 """
 
 from __future__ import annotations
@@ -52,6 +55,16 @@ _PAGE_NUMBER = re.compile(
 )
 # A table of contents line: dot leaders to a page number ("2.1 Syntax . . . . . 2").
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
+# Sphinx labels a code block or table broken by a page break (sphinxlatexliterals.sty,
+# sphinxlatextables.sty), in English unless the document's language is set.
+_CONTINUED = re.compile(
+    r"^\(?(?:continued from previous page|continues on next page|continued on next page)\)?$", re.IGNORECASE
+)
+# A contents or index entry ends in its page number: "Copyright 21", "clip, 24, 81, 137".
+_ENTRY_END = re.compile(r"\S\s+(\d{1,4})$")
+_ENTRY_PAGE_LINES = 6  # entries on a page without leaders that make it a contents or index page...
+_ENTRY_PAGE_SHARE = 0.4  # ... and the share of its lines they are at least (an index has terms alone)
+_ENTRY_ORDER_SHARE = 0.8  # ... in order (page numbers or words) from one to the next at least
 _SHORT_LEADER = re.compile(r"^(?:\.\s*){1,3}\d+$")  # ". . 92": an entry that fills its line
 _ENTRY_LINES = 3  # lines of a contents entry pypdf gives after its leader, at most
 _WORD = re.compile(r"\w+(?:-\w+)*-?")
@@ -67,6 +80,10 @@ _TITLE_MAX_CHARS = 120
 _TITLE_MAX_LINES = 3
 # Text this much bigger than the body text is a heading.
 _HEADING_SCALE = 1.15
+# A bold heading of the text's size may be this much smaller (a word processor's 10.5 pt
+# labels over 12 pt text).
+_BOLD_HEAD_SCALE = 0.85
+_TERM_INDENT_EMS = 4.0  # ... and the text under it starts at most this many ems further in
 # A heading's text starts within this many of its ems below it.
 _LEAD_EMS = 3.0
 # A font size is a heading size when its heading lines are on this many pages (fewer in
@@ -79,6 +96,9 @@ _CHAPTER = re.compile(
     rf"^(?:(?:chapter|part|appendix|section|lesson|unit)\s+(?:\d+|[A-Z]|[IVXLC]+)\b|{_NUMBER_MARK}|\d{{1,3}}\s+(?-i:[A-Z]))",
     re.IGNORECASE,
 )
+# fncychap's Bjarne chapter head (Sphinx's LaTeX default): "CHAPTER", "TWO", the title.
+_CHAPTER_WORD = re.compile(r"^(?:chapter|appendix)$", re.IGNORECASE)
+_CHAPTER_NUMBER = re.compile(r"^(?:[A-Z]+(?:-[A-Z]+)?|\d{1,3})$")
 # "Figure 2-3: ..." or "Table 4. ...": a caption, not a heading, whatever its size.
 _CAPTION = re.compile(r"^(?:figure|fig\.|table|listing|example)\s+[A-Z]?\d+(?:[.\-–]\d+)*\s*[:.]", re.IGNORECASE)
 # Lines of one heading stand at most this many of its ems apart.
@@ -98,10 +118,14 @@ _LINE_STEP_EMS = 1.5
 # Pieces whose baselines differ by more than this many ems are on different lines
 # (superscripts and subscripts move less).
 _SAME_LINE_EMS = 0.6
+# TeX names its typewriter fonts by the Berry scheme: CMTT10, SFTT1000, and txtt's t1xtt and
+# t1xbtt (bold), which Sphinx's LaTeX builder sets code in; pcrr8r is Courier, TeX Gyre Cursor too.
 _MONO_NAME = re.compile(
-    r"mono|courier|consol|menlo|monaco|inconsolata|code|typewriter|^(?:cm|sf|lm|ec)tt", re.IGNORECASE
+    r"mono|courier|cursor|consol|menlo|monaco|inconsolata|code|typewriter|^(?:cm|sf|lm|ec|t1x|tx)b?tt|^pcr[rb]",
+    re.IGNORECASE,
 )
-_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+# (TeX's Berry names: CMBX10, CMSSBX10, SFBX1000 are bold extended, CMB10 bold.)
+_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi|^(?:cm|sf|ec)(?:ss)?b(?:x|\d)", re.IGNORECASE)
 _BOLD_CHARS = 0.9  # a line is bold when this share of its characters is
 # A line is in one size when this share of its characters is: a heading is; prose with a
 # phrase in bigger type ("with <font size=14>malice of forethought</font>, publish") is not.
@@ -117,6 +141,12 @@ _RUNNING_SHARE = 0.5
 _RUNNING_MIN_PAGES = 3
 _FOLIO_SLACK = 2  # points: page numbers of two pages stand at one height, give or take this
 _RUNNING_MIN_REPEATS = 3  # pages a line at a running edge must recur on
+# A word gap is half of this many thousandths of an em at least, for a font that has no space
+# glyph (pypdf's own fallback is 200: a kern like "AV"'s -111 came near): a quarter em is the
+# word space of Times, and TeX shrinks Computer Modern's third of an em no further than 0.22.
+_WORD_SPACE = 250
+_SPACE_CODE = 32
+_FOLIO_IN_LINE = re.compile(r"^(\d{1,4})\s+[^\W\d_]|[^\W\d_][.:)]?\s+(\d{1,4})$")
 _RUNNING_MIN_LETTERS = 4  # ... and letters it must have: numeric table rows look alike once digits go
 
 
@@ -132,6 +162,8 @@ class _Line:
     bold: bool = False  # (nearly) all its characters are in a bold font
     folio: str = ""  # "top" or "bottom": like a page number, and at that edge of its page
     one_size: bool = True  # (nearly) all its characters are in its main font size
+    chapter: bool = False  # the title of a chapter head set off by its own lines (level 1)
+    bold_head: bool = False  # a bold line of text size standing alone: a heading below the sized ones
 
 
 _Piece = tuple[str, float | None, float | None, float | None, bool, bool]  # text, x, y, size, mono, bold
@@ -160,7 +192,12 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     lines = _drop_running_lines(lines)
     if title is not None:
         _drop_title_lines(lines, title)
-    events = _joined_tables(_events(lines, level_of))
+    lines = [_without_entries(page, level_of, len(lines)) for page in lines]
+    lines = [_with_chapter_head(page, level_of) for page in lines]
+    lines = _with_bold_heads(lines)
+    if any(ln.chapter for page in lines for ln in page):
+        level_of = {size: min(level + 1, 6) for size, level in level_of.items()}  # chapters above them
+    events = _joined_code(_joined_tables(_events(lines, level_of)))
     if not events:
         raise KnowledgeError(wording.PDF_NO_TEXT)
     notes = tuple(wording.note_pdf_page(n) for n in failed)
@@ -231,11 +268,13 @@ def _extract(data: bytes, deadline: Deadline) -> tuple[str | None, list[list[_Pi
         raise KnowledgeError(wording.pdf_damaged(exc, with_type=True)) from None
     pages: list[list[_Piece]] = []
     failed: list[int] = []
+    seen_fonts: set[int] = set()
     for number, page in enumerate(page_list, start=1):
         deadline.check()
         pieces: list[_Piece] = []
         try:
-            text = page.extract_text(visitor_text=_visitor(pieces, deadline)) or ""
+            _without_phantom_spaces(page, seen_fonts)
+            text = page.extract_text(visitor_text=_visitor(pieces, deadline), space_width=_WORD_SPACE) or ""
         except ReaderTimeout:
             raise
         except Exception as exc:  # noqa: BLE001 - one bad page must not lose the others
@@ -247,6 +286,38 @@ def _extract(data: bytes, deadline: Deadline) -> tuple[str | None, list[list[_Pi
             pieces = [(text, None, None, None, False, False)]
         pages.append([(drop_controls(p[0]), *p[1:]) for p in pieces])
     return title, pages, failed
+
+
+def _without_phantom_spaces(page: object, seen: set[int]) -> None:
+    """Gives the page's fonts that have no space glyph no space width either, so that pypdf
+    falls back to `_WORD_SPACE` for the gaps between words.
+
+    TeX never shows a space: a word gap is a move in a TJ array. pypdf takes a gap for a
+    space when it is half the width the font gives code 32, but pdfTeX writes the widths of
+    its metrics for every code, used or not, and a T1-encoded font (Sphinx's LaTeX builder
+    uses T1) has its visible space "␣" there, 500 units wide: the gaps of tight lines
+    (about 200) were missed and their words read as one ("Anydeclarationmustoccur"). A
+    subset font whose /CharSet lists no space has no space glyph, whatever its widths say."""
+    from pypdf.generic import NumberObject
+
+    try:
+        fonts = page["/Resources"]["/Font"].get_object()  # type: ignore[index]
+        for ref in fonts.values():
+            font = ref.get_object()
+            if id(font) in seen:
+                continue
+            seen.add(id(font))
+            descriptor = font.get("/FontDescriptor")
+            charset = descriptor.get_object().get("/CharSet") if descriptor is not None else None
+            widths = font.get("/Widths")
+            if charset is None or widths is None or "space" in str(charset).split("/"):
+                continue
+            widths = widths.get_object()
+            at = _SPACE_CODE - int(font.get("/FirstChar", 0))
+            if 0 <= at < len(widths):
+                widths[at] = NumberObject(0)
+    except Exception:  # noqa: BLE001 - fonts we cannot inspect are read as pypdf reads them
+        return
 
 
 def _metadata_title(reader: object) -> str | None:
@@ -298,7 +369,7 @@ def _font_kind(font: object) -> tuple[bool, bool]:
     """Is the font fixed-pitch, is it bold (its descriptor says so, or its name: Courier,
     CMTT, ...Mono; ...-Bold, ...Black)?"""
     try:
-        name = str(font.get("/BaseFont", "")).split("+")[-1]  # type: ignore[attr-defined]
+        name = str(font.get("/BaseFont", "")).split("+")[-1].lstrip("/")  # type: ignore[attr-defined]
         descriptor = font.get("/FontDescriptor")  # type: ignore[attr-defined]
         described = descriptor.get_object() if descriptor is not None else {}
         flags = int(described.get("/Flags", 0))
@@ -390,7 +461,10 @@ def _lines(pieces: list[_Piece]) -> list[_Line]:
     sides = {} if contents else _number_sides(found)
     cells = set() if contents else _number_cells(found)
     for k, (line, leader, number) in enumerate(found):
-        dropped = leader or (number and k not in sides and k not in cells)
+        # (On a contents page, a chapter's entry without a leader, as LaTeX sets it, goes too.)
+        entry = contents and bool(_ENTRY_END.search(line.text)) and not _SENTENCE_END.search(line.text)
+        label = bool(_CONTINUED.match(line.text))
+        dropped = leader or entry or label or (number and k not in sides and k not in cells)
         if line.y is not None and (dropped or _SHORT_LEADER.match(line.raw)):
             marks.append((len(out), line.y, leader, not dropped))
         if not dropped:
@@ -521,17 +595,22 @@ def _close_below(line: _Line, after: _Line) -> bool:
     return 0 < line.y - after.y <= line.size * _LEAD_EMS
 
 
-def _heading_levels(pages: list[list[_Line]]) -> dict[float, int]:
-    """Heading level by font size: sizes clearly above the body text's (the size most
-    characters have), largest first; empty when the PDF gives no sizes."""
+def _body_size(pages: list[list[_Line]]) -> float | None:
+    """The size most characters have (None when the PDF gives no sizes)."""
     body: Counter[float] = Counter()
     for page in pages:
         for line in page:
             if line.size is not None:
                 body[line.size] += len(line.text)
-    if not body:
+    return body.most_common(1)[0][0] if body else None
+
+
+def _heading_levels(pages: list[list[_Line]]) -> dict[float, int]:
+    """Heading level by font size: sizes clearly above the body text's (the size most
+    characters have), largest first; empty when the PDF gives no sizes."""
+    body_size = _body_size(pages)
+    if body_size is None:
         return {}
-    body_size = body.most_common(1)[0][0]
     pages_of: dict[float, set[int]] = {}
     heads: dict[float, list[tuple[int, _Line]]] = {}  # a size's heading lines but wrapped ones' second
     for number, page in enumerate(pages):
@@ -591,7 +670,117 @@ def _heading_like(line: _Line) -> bool:
 
 
 def _level(line: _Line, levels: dict[float, int]) -> int:
+    if line.chapter:
+        return 1
+    if line.bold_head:
+        return min(max(levels.values(), default=0) + 1, 6)
     return levels.get(line.size, 0) if line.size is not None and _heading_like(line) else 0
+
+
+def _without_entries(page: list[_Line], levels: dict[float, int], page_count: int) -> list[_Line]:
+    """The page without its entries when it is a contents or index page that has no dot
+    leaders (gnuplot's 19 pages of contents, "Copyright 21"): most of its lines end in a
+    page number, and in order, by page (contents) or by word (an index). From the first
+    entry to the last, all but headings go: an index's terms without a page of their own
+    ("--output" over "why3-doc command line option, 79") too."""
+    texted = [ln for ln in page if ln.text]
+    entries = [k for k, ln in enumerate(page) if _entry_page(ln.text, page_count) is not None]
+    if len(entries) < _ENTRY_PAGE_LINES or len(entries) < len(texted) * _ENTRY_PAGE_SHARE:
+        return page
+    numbers = [_entry_page(page[k].text, page_count) or 0 for k in entries]
+    words = [next((ord(ch) for ch in page[k].text.casefold() if ch.isalpha()), 0) for k in entries]  # first letters
+    if not (_in_order(numbers) or _in_order(words)):
+        return page
+    first, last, entry = entries[0], entries[-1], set(entries)
+    return [ln for k, ln in enumerate(page) if not (first <= k <= last and (k in entry or not _level(ln, levels)))]
+
+
+def _in_order(keys: list[int]) -> bool:
+    """Do the keys mostly rise (or stay) from one to the next?"""
+    rising = sum(a <= b for a, b in itertools.pairwise(keys))
+    return rising >= (len(keys) - 1) * _ENTRY_ORDER_SHARE
+
+
+def _entry_page(text: str, page_count: int) -> int | None:
+    found = _ENTRY_END.search(text)
+    if found is None or _SENTENCE_END.search(text):
+        return None
+    number = int(found.group(1))
+    return number if 0 < number <= page_count else None
+
+
+def _with_bold_heads(pages: list[list[_Line]]) -> list[list[_Line]]:
+    """The pages with their bold headings in the text's size marked, where they recur.
+
+    LaTeX sets a subsubsection in bold type of the text's size ("Set datafile missing"
+    in gnuplot's manual), a word processor a label in bold type no bigger than the text's:
+    a bold line without final punctuation, alone on its baseline, set off by space above
+    (or opening the page) and leading into lighter text close below, not far to its right
+    (a description may be indented under its term, as Gutenprint's are)."""
+    body = _body_size(pages)
+    if body is None:
+        return pages
+    marked: list[set[int]] = []
+    for page in pages:
+        texted = [k for k, ln in enumerate(page) if ln.text]
+        baselines = Counter(round(y) for k in texted if (y := page[k].y) is not None)
+        found = set()
+        for i, k in enumerate(texted):
+            line = page[k]
+            above = page[texted[i - 1]] if i else None
+            below = page[texted[i + 1]] if i + 1 < len(texted) else None
+            if _bold_head_like(line, above, below, body) and baselines[round(line.y or 0)] == 1:
+                found.add(k)
+        marked.append(found)
+    need = min(_HEADING_MIN_PAGES, max(1, len(pages) // 10))
+    if sum(bool(found) for found in marked) < need:
+        return pages
+    return [
+        [replace(ln, bold_head=True) if k in found else ln for k, ln in enumerate(page)]
+        for page, found in zip(pages, marked, strict=True)
+    ]
+
+
+def _bold_head_like(line: _Line, above: _Line | None, below: _Line | None, body: float) -> bool:
+    if not (line.bold and line.one_size and line.size is not None and line.y is not None and _heading_like(line)):
+        return False
+    if not body * _BOLD_HEAD_SCALE <= line.size < body * _HEADING_SCALE or line.chapter:
+        return False
+    if _SENTENCE_END.search(line.text) or _BULLET.match(line.text + " ") or line.mono:
+        return False
+    if below is None or below.bold or below.y is None or not 0 < line.y - below.y <= line.size * _LEAD_EMS:
+        return False
+    if below.indent > line.indent + line.size * _TERM_INDENT_EMS:
+        return False  # (text far to its right: a table's bold first cell beside the others)
+    return above is None or above.y is None or above.y - line.y > line.size * _LINE_STEP_EMS
+
+
+def _with_chapter_head(page: list[_Line], levels: dict[float, int]) -> list[_Line]:
+    """The page with the chapter head it opens with, if any, as its title alone, marked.
+
+    Sphinx's LaTeX builder heads a chapter in fncychap's Bjarne style: "CHAPTER" (or
+    "APPENDIX") in small type, the chapter's number spelled out ("TWO") or its letter in
+    heading type, then the title in that type, set well apart: no line of it leads into
+    text closely enough to be taken for a heading, and the title is often no bigger than a
+    section's, so it holds a level of its own above theirs."""
+    texted = [k for k, ln in enumerate(page) if ln.text][: 2 + _TITLE_MAX_LINES]
+    if len(texted) < 3 or not _CHAPTER_WORD.match(page[texted[0]].text):
+        return page
+    number = page[texted[1]]
+    if not _CHAPTER_NUMBER.match(number.text) or number.size not in levels:
+        return page
+    title: list[int] = []
+    above = number
+    for k in texted[2:]:
+        line = page[k]
+        if line.size != number.size or not line.one_size or (title and _heading_gap(above, line)):
+            break
+        title.append(k)
+        above = line
+    if not title:
+        return page
+    marked = {k: replace(page[k], chapter=True) for k in title}
+    return [marked.get(k, ln) for k, ln in enumerate(page) if k not in texted[:2]]
 
 
 def _title_from_heading(pages: list[list[_Line]], levels: dict[float, int]) -> str | None:
@@ -639,23 +828,42 @@ def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
         at_edge.update({(round(ln.y), _DIGITS.sub("#", ln.text)) for ln in edge_lines if ln.y is not None})
     running_texts = {text for text, n in texts.items() if n >= need}
     running_edges = {y for y, n in edges.items() if n >= need}
+    # Page numbers counted from a page before the first: most pages' edge lines give one.
+    offsets: Counter[int] = Counter()
+    for number, (_, edge_lines) in enumerate(ends):
+        offsets.update({number - folio for ln in edge_lines if (folio := _folio_of(ln.text)) is not None})
+    running_offsets = {k for k, n in offsets.items() if n >= need}
 
-    def running(line: _Line, edge: bool) -> bool:
+    def running(line: _Line, edge: bool, number: int) -> bool:
         text = _DIGITS.sub("#", line.text)
         if text in running_texts:
             return True
         if not edge or line.y is None or round(line.y) not in running_edges:
             return False
+        # "4 Chapter 1. Foreword", "3.1. Problem 0: Einstein's Problem 15": a Sphinx manual's
+        # feet name the chapter or section and carry the page number, which counts on.
+        folio = _folio_of(line.text)
+        if folio is not None and number - folio in running_offsets:
+            return True
         letters = sum(ch.isalpha() for ch in text)
         return letters >= _RUNNING_MIN_LETTERS and at_edge[(round(line.y), text)] >= _RUNNING_MIN_REPEATS
 
     out = []
-    for page, (lines, edge_lines) in zip(pages, ends, strict=True):
-        drop = {id(ln) for ln in lines if running(ln, False)} | {id(ln) for ln in edge_lines if running(ln, True)}
+    for number, (page, (lines, edge_lines)) in enumerate(zip(pages, ends, strict=True)):
+        drop = {id(ln) for ln in lines if running(ln, False, number)}
+        drop |= {id(ln) for ln in edge_lines if running(ln, True, number)}
         out.append([ln for ln in page if id(ln) not in drop])
     # Pages made from one template (a line per step, a form) match on every line: had
     # nothing been running, the document would be lost, read as "scanned pages?".
     return out if any(out) else pages
+
+
+def _folio_of(text: str) -> int | None:
+    """The page number a running line starts or ends with, beside words of its own."""
+    found = _FOLIO_IN_LINE.search(text)
+    if found is None:
+        return None
+    return int(found.group(1) or found.group(2))
 
 
 def _page_ends(page: list[_Line]) -> tuple[list[_Line], list[_Line]]:
@@ -835,6 +1043,24 @@ def _joined_tables(
     settle()
     if title is not None:
         out.append(title)
+    return out
+
+
+def _joined_code(
+    events: list[tuple[int, str | Heading | Code | Table]],
+) -> list[tuple[int, str | Heading | Code | Table]]:
+    """The events with a code block that ends a page and one that opens the next as one
+    (running heads and feet, and Sphinx's "(continued from previous page)", gone by now):
+    a listing broken by a page break."""
+    out: list[tuple[int, str | Heading | Code | Table]] = []
+    last_page = 0  # the page the last code part stands on
+    for page, event in events:
+        before = out[-1][1] if out else None
+        if isinstance(event, Code) and isinstance(before, Code) and page == last_page + 1:
+            out[-1] = (out[-1][0], replace(before, text=f"{before.text}\n{event.text}"))
+        else:
+            out.append((page, event))
+        last_page = page
     return out
 
 
@@ -1047,7 +1273,12 @@ def _starts_paragraph(prev: _Line, line: _Line, usual: int) -> bool:
     if _BULLET.match(line.text + " "):
         return True
     if line.indent > prev.indent + _indent_step(line) and not _BULLET.match(prev.text + " "):
-        return True  # an indented first line (a list item's run-on lines are indented too)
+        # An indented first line (a list item's run-on lines are indented too), unless the
+        # sentence above runs on into it: a hanging indent, as a bibliography entry's or a
+        # definition's run-on lines ("[BCCL08] ... Implementing Polymor-" / "phism in ...").
+        return bool(_SENTENCE_END.search(prev.text)) or not (
+            line.text[:1].islower() or len(prev.text) >= usual * _SHORT_LINE
+        )
     opens_sentence = line.text[:1].isupper() or line.text[:1].isdigit()
     if prev.text.endswith("-"):
         return False  # a word broken at the line end
