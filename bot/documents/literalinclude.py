@@ -75,7 +75,9 @@ def _between(lines: list[str], options: Mapping[str, str]) -> list[str] | None:
 
 def line_numbers(spec: str, total: int) -> list[int]:
     """0-based line numbers of a :lines: spec ("1,3,5-10,20-", 1-based), those past the end
-    left out (Sphinx warns and drops them); [] for a spec Sphinx rejects."""
+    left out (Sphinx warns and drops them); [] for a spec Sphinx rejects. At most `total`
+    of them: a spec that repeats the file ("1-,1-,1-", a thousand times) would otherwise
+    show it a thousand times over, gigabytes from one uploaded page."""
     out: list[int] = []
     parts = spec.split(",")
     if len(parts) > _MAX_SPEC_PARTS:
@@ -83,6 +85,8 @@ def line_numbers(spec: str, total: int) -> list[int]:
     for part in parts:
         ends = part.strip().split("-")
         try:
+            if len(out) >= total:
+                break
             if len(ends) == 1:
                 n = int(ends[0]) - 1
                 if 0 <= n < total:
@@ -92,7 +96,7 @@ def line_numbers(spec: str, total: int) -> list[int]:
                 last = int(ends[1] or max(first, total))
                 if first > last or first < 1:
                     return []
-                out.extend(range(first - 1, min(last, total)))  # bounded by the file
+                out.extend(range(first - 1, min(last, total))[: total - len(out)])  # bounded by the file
             else:
                 return []
         except ValueError:

@@ -757,3 +757,15 @@ def test_target_directives_over_terms_go_and_their_list_is_one() -> None:
         Paragraph("**a label of its own**"),
         Paragraph("Text."),
     )
+
+
+def test_a_lines_spec_repeating_the_file_shows_it_at_most_once_over() -> None:
+    """`:lines: 1-,1-,...` a thousand times made a 33 kB page a 33 MB code block (1 GB in
+    memory): anyone who may add a page could exhaust the bot's memory."""
+    from bot.documents.literalinclude import included_text, line_numbers
+
+    text = "\n".join(f"line {i}" for i in range(50))
+    shown = included_text(text, {"lines": ",".join(["1-"] * 1000)})
+    assert shown is not None and shown.count("\n") < 50
+    assert line_numbers("1-3,2-5", 50) == [0, 1, 2, 1, 2, 3, 4]  # a repeat within the file's length stays
+    assert len(line_numbers(",".join(["1-"] * 1000), 50)) == 50
