@@ -39,7 +39,7 @@ from .documents.loader import (
     no_documents_error,
     scan_knowledge,
 )
-from .documents.reftitles import agrees, label_map, scan_titles
+from .documents.reftitles import REF_PASSES, agrees, label_map, scan_titles
 from .documents.related import still_current
 from .knowledge import (
     KnowledgeBase,
@@ -306,6 +306,7 @@ def build_knowledge(
     workers: int | None = None,
     spool_dir: Path | None = None,
     ref_titles: Mapping[str, str] | None = None,
+    ref_passes: int = REF_PASSES,
 ) -> Built:
     """Load, clean and index `root`, reusing unchanged files of `previous`.
 
@@ -313,7 +314,9 @@ def build_knowledge(
     `workers` caps the processes that read files (default: every core); the passages'
     text is spooled to a file in `spool_dir` (default: the system's temporary folder).
     Files whose `:ref:`s showed a title the build's labels no longer give are read again
-    in a second pass (`ref_titles`: the labels it reads with; documents/reftitles.py).
+    in a further pass (`ref_titles`: the labels it reads with; documents/reftitles.py), up
+    to `ref_passes` passes in all: a page's title may show another page's label, whose
+    title a third page shows; a pass does not read again what the last one skipped.
     """
     t0 = time.perf_counter()
     root = Path(root)
@@ -334,10 +337,21 @@ def build_knowledge(
         vocab = Numbering(previous.index.vocabulary)
 
     listed = dict(scan.files)
-    second = ref_titles is not None
+    again_for_titles = ref_titles is not None
     if ref_titles is None:  # a guess, checked below: the last build's labels, or the sources'
         ref_titles = label_map(previous.kb.documents) if previous is not None else scan_titles(root, listed)
     titles = ref_titles
+    # A pass for titles keeps the last pass's skipped files (same signature) unread: their
+    # failure does not depend on titles, and a parse that timed out would cost its limit again.
+    kept_skips = (
+        {s.path: s for s in previous.kb.skipped if s.signature is not None}
+        if again_for_titles and previous is not None
+        else {}
+    )
+
+    def kept_skip(rel: str, sig: tuple[int, int]) -> SkippedFile | None:
+        skip = kept_skips.get(rel)
+        return skip if skip is not None and skip.signature == sig else None
 
     def reused(rel: str, sig: tuple[int, int]) -> int | None:
         d = prev_docs.get(rel)
@@ -351,7 +365,9 @@ def build_knowledge(
 
     # Folder settings go to the workers without their exclude patterns (already applied).
     to_read: list[Task] = [
-        (rel, sig, replace(scan.folder_config(rel), excludes=())) for rel, sig in scan.files if reused(rel, sig) is None
+        (rel, sig, replace(scan.folder_config(rel), excludes=()))
+        for rel, sig in scan.files
+        if reused(rel, sig) is None and kept_skip(rel, sig) is None
     ]
     session = f"{os.getpid()}-{time.time_ns()}-{next(_BUILDS)}"
     fresh = _analysed(root, to_read, config, splitter, analyzer, workers, session, Around(listed, titles))
@@ -391,6 +407,8 @@ def build_knowledge(
                 labels.append(previous.kb.documents[d].labels)
                 depends.append(previous.kb.documents[d].depends)
                 label_titles.append((previous.kb.documents[d].label_titles, previous.kb.documents[d].ref_titles))
+            elif (skip := kept_skip(rel, sig)) is not None:
+                skipped.append(skip)
             else:
                 result = next(fresh)
                 if isinstance(result, SkippedFile):
@@ -443,7 +461,12 @@ def build_knowledge(
     log.debug("built %d passages from %d files (%d read)", len(table), len(scan.files), len(to_read))
     built = Built(kb, index, len(to_read), seconds=time.perf_counter() - t0, built_at=time.time())
     final = label_map(kb.documents)
-    if second or all(agrees(doc.ref_titles, final) for doc in kb.documents):
+    redo = {doc.path for doc in kb.documents if not agrees(doc.ref_titles, final)}
+    if ref_passes <= 1 or not redo:
         return built
-    again = build_knowledge(root, config, params, analyzer, splitter, built, progress, scan, workers, spool_dir, final)
-    return replace(again, files_read=built.files_read + again.files_read, seconds=time.perf_counter() - t0)
+    again = build_knowledge(
+        root, config, params, analyzer, splitter, built, progress, scan, workers, spool_dir, final, ref_passes - 1
+    )
+    # Each file once, however many passes read it (the next pass reads `redo` again).
+    read = len({task[0] for task in to_read} | redo) + again.files_read - len(redo)
+    return replace(again, files_read=min(read, len(scan.files)), seconds=time.perf_counter() - t0)

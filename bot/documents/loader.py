@@ -674,14 +674,18 @@ def load_knowledge(
             loaded.append(got)
         progress("reading", done, len(scan.files))
     titles = reftitles.label_map(f.document for f in loaded)
-    for k, f in enumerate(loaded):  # the pages that showed a guessed title that was wrong
-        if not reftitles.agrees(f.document.ref_titles, titles):
-            rel = f.document.path
+    for _ in range(reftitles.REF_PASSES - 1):  # the pages that showed a title that was wrong
+        redo = [k for k, f in enumerate(loaded) if not reftitles.agrees(f.document.ref_titles, titles)]
+        if not redo:
+            break
+        for k in redo:
+            rel = loaded[k].document.path
             again = load_file(
                 root, rel, listed.get(rel), config, scan.folder_config(rel), splitter, Around(listed, titles)
             )
             if isinstance(again, LoadedFile):
                 loaded[k] = again
+        titles = reftitles.label_map(f.document for f in loaded)
     for f in loaded:
         documents.append(f.document)
         passages.extend(f.passages)

@@ -6,8 +6,8 @@ reuses an unchanged file's passages as they are. The way through: the reader is 
 knowledge base's labels and their titles (ReadOptions.ref_titles) and says which of them it
 showed, with the title shown (Document.ref_titles); the build reuses a file only while each
 of those labels still has that title, and after a build whose labels moved, re-reads the
-files that showed an old one (builder.py: at most a second pass; the titles a second pass
-shows come from headings, which hold no such references in practice).
+files that showed an old one (builder.py: up to REF_PASSES passes, as a heading may itself
+show a title from elsewhere).
 
 Both of Sphinx's source formats define labels and refer to them, and a project may mix them
 (an RST page refers to a MyST page's label and back): `.. _label:` over a heading in RST,
@@ -43,6 +43,9 @@ _TARGET = re.compile(r"\.\.[ \t]+_([^:`\s][^:`]{0,200}):[ \t]*$")
 _MYST_TARGET = re.compile(r" {0,3}\(([^()\s][^()]{0,200})\)=[ \t]*")
 _INLINE_MARKS = re.compile(r"``|\*\*|[*`]|\\(?=.)")
 _SCAN_MAX_BYTES = 5_000_000  # a file bigger than that is left to the second pass
+# Passes at most (the first included): one per link of a chain of titles showing titles (a
+# page whose title shows a label whose title a third page shows); beyond, a build stops.
+REF_PASSES = 3
 
 
 def label_map(documents: Iterable[Document]) -> dict[str, str]:

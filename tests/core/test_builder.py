@@ -152,7 +152,7 @@ def test_a_first_build_corrects_the_titles_the_sources_scan_guessed(tmp_path: Pa
     built = build_knowledge(tmp_path, workers=1)
     a = next(p.text for p in built.kb.passages if p.document == "a.rst")
     assert a == "See Using json for more."
-    assert built.files_read == 4  # three pages, then a.rst again
+    assert built.files_read == 3  # each file once, a.rst read twice
 
 
 def test_a_first_build_guesses_myst_labels_and_titles_from_the_sources(tmp_path: Path):
@@ -165,3 +165,21 @@ def test_a_first_build_guesses_myst_labels_and_titles_from_the_sources(tmp_path:
     texts = {p.document: p.text for p in built.kb.passages}
     assert texts["a.rst"] == texts["c.md"] == "See Counting and Options."
     assert built.files_read == 3
+
+
+def test_a_title_showing_a_title_from_a_third_page_is_right_after_a_change(tmp_path: Path):
+    """c shows b's title, which shows a's label: one pass for titles left c showing a's old
+    heading after a changed, and the saved index kept it so across restarts."""
+    (tmp_path / "a.rst").write_text("A\n=\n\n.. _y:\n\nWhy One\n-------\n\nText.\n")
+    (tmp_path / "b.rst").write_text("About :ref:`y`\n==============\n\nMore text.\n")
+    (tmp_path / "c.rst").write_text("C\n=\n\nSee :doc:`b`.\n")
+    (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.4 this is no PDF at all")
+    built = build_knowledge(tmp_path, workers=1)
+    c = next(p.text for p in built.kb.passages if p.document == "c.rst")
+    assert c == "See About Why One."
+    (tmp_path / "a.rst").write_text("A\n=\n\n.. _y:\n\nWhy Two\n-------\n\nText, changed.\n")
+    again = build_knowledge(tmp_path, previous=built, workers=1)
+    assert next(p.text for p in again.kb.passages if p.document == "c.rst") == "See About Why Two."
+    assert again.files_read == 4  # a and bad.pdf, then b and c: each once
+    # A file that could not be read is skipped once, not once per pass.
+    assert [s.path for s in again.kb.skipped].count("bad.pdf") == 1
