@@ -11,14 +11,18 @@ markup at the margin (".. note::", ".. _label:", ".. |name| image::", ".. [1] te
 
 A file is reStructuredText when its first SCAN_CHARS characters hold explicit markup and
 roles or references, or several of one of them, or one of them beside an underlined heading
-or a "::" literal block; or when it opens with a PEP's header saying
-"Content-Type: text/x-rst" (PEP 1). The scan is bounded and its patterns cannot backtrack
+or a "::" literal block; or inline literals ("``code``") under an overlined title (the same
+line over and under it: only reStructuredText writes that), or several under an underlined
+one; or when it opens with a PEP's header saying "Content-Type: text/x-rst" (PEP 1). A Vim
+help file (its modeline says so) never is. The scan is bounded and its patterns cannot backtrack
 more than a bounded amount per character.
 """
 
 from __future__ import annotations
 
 import re
+
+from .readers.text import vim_modeline
 
 SCAN_CHARS = 32_000  # a page's opening is enough: its first section or two
 _SEVERAL = 3  # this many of one kind of markup decides alone
@@ -42,6 +46,7 @@ _LITERAL = re.compile(r"(?<![\w`])``[^`\s][^`\n]{0,300}``(?![\w`])")
 _UNDERLINE = re.compile(r"([=\-~^\"'`#*+_.:<>])\1{2,}[ \t]*")
 _PEP_RST = re.compile(r"(?m)^Content-Type:[ \t]*text/x-rst[ \t]*$")
 _HEADER_CHARS = 2_000  # a PEP's header is its first dozen lines
+_TAIL_BYTES = 1_000  # a Vim help file's modeline ends it
 
 
 def looks_like_rst(data: bytes) -> bool:
@@ -49,14 +54,18 @@ def looks_like_rst(data: bytes) -> bool:
     text = data[:SCAN_CHARS].decode("utf-8", errors="ignore").removeprefix("\ufeff")
     if _pep_header(text[:_HEADER_CHARS]):
         return True
+    if vim_modeline(data[-_TAIL_BYTES:].decode("utf-8", errors="ignore")):
+        return False  # Vim's help format, whatever its text holds (quickref's "``" is a key)
     lines = text.splitlines()
     explicit = sum(1 for line in lines if _EXPLICIT.match(line))
     inline = sum(1 for _ in _INLINE.finditer(text))
     if explicit >= _SEVERAL or inline >= _SEVERAL or (explicit and inline):
         return True
+    underlined, overlined = _titles(lines)
     if explicit or inline:
-        return _underlined(lines) or _literal_block(lines)
-    return _underlined(lines) and sum(1 for _ in _LITERAL.finditer(text)) >= _SEVERAL
+        return underlined or _literal_block(lines)
+    literals = sum(1 for _ in _LITERAL.finditer(text))
+    return (literals >= _SEVERAL and underlined) or (literals > 0 and overlined)
 
 
 def _pep_header(head: str) -> bool:
@@ -64,19 +73,17 @@ def _pep_header(head: str) -> bool:
     return head.startswith("PEP:") and _PEP_RST.search(head.split("\n\n", 1)[0]) is not None
 
 
-def _underlined(lines: list[str]) -> bool:
-    """A line of words under or between lines of one mark at least as long as it."""
+def _titles(lines: list[str]) -> tuple[bool, bool]:
+    """Whether a line of words stands under a line of one mark at least as long as it, and
+    whether one also has the same line over it (reStructuredText's overlined title)."""
+    underlined = False
     for above, line, below in zip(["", *lines], lines, lines[1:], strict=False):
         title = line.strip()
-        if (
-            title
-            and not line[:1].isspace()
-            and (not above.strip() or _UNDERLINE.fullmatch(above))
-            and _UNDERLINE.fullmatch(below)
-            and len(below.rstrip()) >= len(title)
-        ):
-            return True
-    return False
+        if title and not line[:1].isspace() and _UNDERLINE.fullmatch(below) and len(below.rstrip()) >= len(title):
+            if above.rstrip() == below.rstrip():
+                return True, True
+            underlined = underlined or not above.strip()
+    return underlined, False
 
 
 def _literal_block(lines: list[str]) -> bool:

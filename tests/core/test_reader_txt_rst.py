@@ -115,8 +115,10 @@ def test_a_txt_file_of_restructuredtext_reads_as_restructuredtext() -> None:
         "See :ref:`usage`. For example::\n\n    run it\n",
         # A PEP's header says it (PEP 1: "Content-Type: text/x-rst").
         "PEP: 8\nTitle: Style Guide\nContent-Type: text/x-rst\n\nIntroduction\n============\n\nText.\n",
-        # A release note's overlined title and inline literals (Django's releases/*.txt).
-        "==========\nDjango 1.0\n==========\n\nFixes ``urlize``, ``urlizetrunc`` and ``escape``.\n",
+        # A release note's overlined title and an inline literal (Django's releases/*.txt),
+        # or three under an underlined one.
+        "==========\nDjango 1.0\n==========\n\nFixes ``urlize``.\n",
+        "Django 1.0\n==========\n\nFixes ``urlize``, ``urlizetrunc`` and ``escape``.\n",
     ],
 )
 def test_restructuredtext_is_told_by_markup_only_it_writes(raw: str) -> None:
@@ -135,6 +137,8 @@ def test_restructuredtext_is_told_by_markup_only_it_writes(raw: str) -> None:
         # Underlined headings, "::" literals and ``quotes`` without markup only RST writes.
         "Usage\n=====\n\nFor example::\n\n    run it\n\nSay ``hi`` and ``bye``.\n",
         "PEP: 1\nTitle: Plain\nContent-Type: text/plain\n\n    A plain-text PEP.\n",
+        # Vim's quickref: a line between two rules, a "``" key; its modeline says Vim help.
+        "-" * 40 + "\nN is a count.\n" + "-" * 40 + "\n|``|  ``  go back\n\n vim:tw=78:ft=help:norl:\n",
     ],
 )
 def test_plain_text_asciidoc_and_vim_help_are_no_restructuredtext(raw: str) -> None:
