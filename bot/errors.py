@@ -53,6 +53,10 @@ class IndexFormatError(BotError):
     """A saved index is unreadable or from another format version."""
 
 
+class NoTextError(KnowledgeError):
+    """A file was read as its format says and holds no text of its own (markup only)."""
+
+
 class ReaderTimeout(KnowledgeError):
     """Parsing one file took longer than its time limit and was abandoned."""
 

@@ -32,6 +32,7 @@ from docutils.nodes import fully_normalize_name
 
 from ..knowledge import Document
 from . import sphinx
+from .rstsniff import looks_like_rst
 
 log = logging.getLogger(__name__)
 
@@ -154,22 +155,26 @@ def agrees(used: Used, titles: Mapping[str, str]) -> bool:
 
 
 def scan_titles(root: Path, files: Iterable[str]) -> dict[str, str]:
-    """A first guess at the labels of the RST and Markdown files among `files`: each target
+    """A first guess at the labels of the RST and Markdown files among `files` (a .txt file
+    too when it is RST, as the registry reads it): each target
     line (`.. _label:`, MyST's `(label)=`) followed (past blank lines and other targets) by a
     heading, and that heading's text with its inline markup taken off; and each page's title.
     Files that cannot be read are left out."""
     out: dict[str, str] = {}
     for rel in files:
         suffix = posixpath.splitext(rel.lower())[1]
-        if suffix not in (".rst", ".md"):
+        if suffix not in (".rst", ".md", ".txt"):
             continue
         try:
             path = root / rel
             if path.stat().st_size > _SCAN_MAX_BYTES:
                 continue
-            text = path.read_text(encoding="utf-8", errors="replace")
+            data = path.read_bytes()
         except OSError:
             continue
+        if suffix == ".txt" and not looks_like_rst(data):
+            continue
+        text = data.decode("utf-8", errors="replace")
         lines = text.splitlines()
         if suffix == ".md":
             lines = _outside_fences(lines)

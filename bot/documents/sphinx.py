@@ -219,7 +219,7 @@ def role_is_code(name: str) -> bool:
     return short in CODE_ROLES or (domain in CODE_DOMAINS and short not in TEXT_ROLES)
 
 
-def _explicit_title(text: str) -> tuple[str, str] | None:
+def explicit_title(text: str) -> tuple[str, str] | None:
     """(title, target) of "Title <target>", None when `text` has no title. As Sphinx's
     explicit_title_re (the target holds no "<", one before it escaped with NUL does not count),
     without a regular expression: one over a run of "<" or of spaces takes quadratic time."""
@@ -234,7 +234,7 @@ def _explicit_title(text: str) -> tuple[str, str] | None:
 def shown_text(text: str, code: bool = False) -> str:
     """What Sphinx shows for a cross-reference: "Title <target>" shows Title, "!x" shows x,
     and for an object "~a.b.c" shows c and ".x" (a relative lookup) shows x."""
-    explicit = _explicit_title(text)
+    explicit = explicit_title(text)
     if explicit:
         return explicit[0]
     text = text.lstrip("!")
@@ -260,6 +260,6 @@ def ref_label(name: str, text: str) -> str | None:
     """The label a `ref` role links to ("Title <label>" or "label"); None for other roles."""
     if name.lower().rsplit(":", 1)[-1] != "ref":
         return None
-    explicit = _explicit_title(text)
+    explicit = explicit_title(text)
     label = (explicit[1] if explicit else text).strip().lstrip("!~")
     return label or None

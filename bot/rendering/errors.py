@@ -243,6 +243,11 @@ def note_rst_salvaged(kind: str, line: int | None, detail: str, more: int) -> st
     return f"{where}{_RST_SALVAGED[kind]}{said}{others}"
 
 
+def note_read_as_plain_text(reason: str) -> str:
+    """A .txt file that looked like reStructuredText, read as plain text instead."""
+    return f"read as plain text: it looks like reStructuredText, but {reason}"
+
+
 def note_junk_cut(line: int, marker: str) -> str:
     return f"cut page junk from line {line} ({marker!r})"
 

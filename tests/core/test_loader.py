@@ -724,3 +724,26 @@ def test_a_myst_literalinclude_is_a_dependency_of_its_page(tmp_path):
     (doc,) = [d for d in kb.documents if d.path == "page.md"]
     assert "def hello():" in kb.passages[0].markdown
     assert doc.depends == (("examples/hello.py", dict(scan_knowledge(tmp_path).files)["examples/hello.py"]),)
+
+
+def test_rst_pages_in_txt_files_show_each_others_titles_and_are_guessed_first(tmp_path):
+    # Django's docs: every page is RST in a .txt file, and :ref: crosses pages.
+    from bot.documents.reftitles import scan_titles
+
+    (tmp_path / "settings.txt").write_text(
+        "========\nSettings\n========\n\n.. _debug:\n\nDebugging\n=========\n\nSee :ref:`deploy` first.\n"
+    )
+    (tmp_path / "deploy.txt").write_text(
+        "======\nDeploy\n======\n\n.. _deploy:\n\nChecklist\n=========\n\nSee :ref:`debug`.\n"
+    )
+    (tmp_path / "notes.txt").write_text("Plain\n=====\n\n--quiet::\n\tNo output.\n")  # AsciiDoc
+    assert scan_titles(tmp_path, ["settings.txt", "deploy.txt", "notes.txt"]) == {
+        "debug": "Debugging",
+        "deploy": "Checklist",
+        "doc:/settings": "Settings",
+        "doc:/deploy": "Deploy",
+    }
+    kb = load_knowledge(tmp_path)
+    texts = {p.document: p.text for p in kb.passages}
+    assert texts["settings.txt"] == "See Checklist first."
+    assert texts["deploy.txt"] == "See Debugging."

@@ -113,6 +113,18 @@ def test_sphinx_roles_read_as_their_text() -> None:
     )
 
 
+def test_pep_and_rfc_roles_take_a_title_and_an_anchor_as_sphinx_does() -> None:
+    # Django's docs: ":pep:`WSGI middleware <3333#middleware-components>`", ":rfc:`ETag <9110#section-8.8.3>`";
+    # docutils' own roles take a bare number only, and their error showed the source.
+    tree = read(
+        "See :pep:`WSGI middleware <3333#middleware>`, :rfc:`ETag <9110#section-8.8.3>`, :pep:`8`, "
+        ":pep:`8#naming`, :rfc:`9110` and :pep:`not a number`.\n"
+    )
+    assert tree.root.blocks == (
+        Paragraph("See WSGI middleware, ETag, PEP 8, PEP 8\\#naming, RFC 9110 and not a number."),
+    )
+
+
 def test_sphinx_and_unknown_directives_do_not_fail() -> None:
     tree = read("""\
         .. toctree::

@@ -60,6 +60,9 @@ def prepare(source: str) -> None:
             _register_directive("class", _ClassOrDescribe)
             for name in sphinx.CODE_ROLES | sphinx.TEXT_ROLES:
                 _register_role(name)
+            for name in _NUMBERED:
+                roles.register_local_role(name, _numbered_role)
+                _done_roles.add(name)
         for name in set(_ROLE_IN_SOURCE.findall(source)) - _done_roles:
             if not _docutils_knows_role(name):
                 _register_role(name)
@@ -131,6 +134,34 @@ def _text_role(
         page[UNTITLED] = untitled
         return [page], []
     return [nodes.Text(shown)], []
+
+
+# Sphinx's :pep: and :rfc: (sphinx.roles.PEP, RFC) take "Title <8#anchor>" and "8#anchor";
+# docutils' own take a bare number only and make an error of the rest, which shows as source.
+_NUMBERED = {"pep": (roles.pep_reference_role, "PEP"), "rfc": (roles.rfc_reference_role, "RFC")}
+
+
+def _numbered_role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: dict[str, Any] | None = None,
+    content: list[str] | None = None,
+) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    """As Sphinx shows it: the title when one is given, else "PEP 8#anchor"; linked as
+    docutils links the number. Not a number: the text as written, as an unknown role's."""
+    raw = nodes.unescape(text)
+    explicit = sphinx.explicit_title(raw)
+    target = (explicit[1] if explicit else raw).strip()
+    number, _, anchor = target.partition("#")
+    builtin, prefix = _NUMBERED[name.lower()]
+    made, messages = builtin(name, rawtext, number.strip(), lineno, inliner, options, content)
+    if messages or not made or not isinstance(made[0], nodes.reference):
+        return [nodes.Text(explicit[0] if explicit else raw)], []
+    uri = made[0]["refuri"] + (f"#{anchor}" if anchor else "")
+    return [nodes.reference(rawtext, explicit[0] if explicit else f"{prefix} {target}", refuri=uri)], []
 
 
 class _AnyOptions(dict[str, Any]):

@@ -50,7 +50,7 @@ from docutils.parsers import rst as rst_parser
 from docutils.parsers.rst import states, tableparser
 from docutils.transforms import Transform
 
-from ...errors import KnowledgeError, ReaderTimeout
+from ...errors import KnowledgeError, NoTextError, ReaderTimeout
 from ...rendering import errors as wording
 from .. import reftitles
 from ..deadline import Deadline
@@ -152,8 +152,8 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         title, root = walker.document(doc)
     if not root.blocks and not root.children:
         if _INCLUDE.search(text):
-            raise KnowledgeError(wording.RST_ONLY_INCLUDES)
-        raise KnowledgeError(wording.RST_NO_TEXT)
+            raise NoTextError(wording.RST_ONLY_INCLUDES)
+        raise NoTextError(wording.RST_NO_TEXT)
     notes = list(walker.notes)
     for kind, (line, detail, count) in walker.salvaged.items():
         note = wording.note_rst_salvaged(kind, line, detail, count - 1)

@@ -159,13 +159,18 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         text = text[:pos]
     del raw_body, head  # a huge file's raw text goes before its paragraphs are made
 
-    modeline = _VIM_HELP.search(text, max(0, len(text) - _MODELINE_WITHIN))
+    modeline = vim_modeline(text)
     if modeline:  # a Vim help file: its modeline says so, and is no text to find
         text = text[: modeline.start()]
     if modeline and title:
         title = _vim_marks(title)
     root, heading_title = _tree(_chunks(text), title is None, vim_help=modeline is not None)
     return DocTree(title=title or heading_title, root=root, source=source, notes=tuple(notes))
+
+
+def vim_modeline(text: str) -> re.Match[str] | None:
+    """The modeline that ends a Vim help file ("vim:tw=78:ts=8:ft=help:norl:"), or None."""
+    return _VIM_HELP.search(text, max(0, len(text) - _MODELINE_WITHIN))
 
 
 def _tree(chunks: Iterator[str], want_title: bool, vim_help: bool = False) -> tuple[Section, str | None]:
