@@ -348,3 +348,46 @@ def test_garbled_input_gives_a_result_or_a_clear_error(text: str) -> None:
         read(text, timeout_s=10.0)
     except KnowledgeError:
         pass
+
+
+def test_macro_text_may_hold_a_code_span_and_inline_anchors_go() -> None:
+    # Asciidoctor's pages: xref:cli:index.adoc[`asciidoctor`]; git's "[[dco]]" in a sentence.
+    tree = read("""\
+        Use the xref:cli:index.adoc[`asciidoctor`] CLI; see the [[dco]]certificate.
+        """)
+    (para,) = tree.root.blocks
+    assert isinstance(para, Paragraph)
+    assert para.md == "Use the `asciidoctor` CLI; see the certificate."
+
+
+def test_a_continuation_after_a_nested_list_ends_at_the_next_plus() -> None:
+    # git's BreakingChanges.adoc: "* item", "+", a nested "**" list, "+", a paragraph, "+", ...
+    tree = read("""\
+        * Hash change.
+        +
+          ** attack one
+          ** attack two
+        +
+        While we have protections.
+        +
+        An important requirement.
+        """)
+    paragraphs = [to_plain(b.md) for b in tree_blocks(tree) if isinstance(b, Paragraph)]
+    assert "While we have protections." in paragraphs
+    assert "An important requirement." in paragraphs
+
+
+def test_antora_resource_ids_name_files_in_the_module() -> None:
+    asked: list[str] = []
+
+    def opener(path: str) -> str | None:
+        asked.append(path)
+        return "Shared words." if path.endswith("partials/note.adoc") else None
+
+    text = (
+        "Intro.\n\ninclude::partial$note.adoc[]\n\ninclude::api:example$x.rb[]\n\ninclude::comp:mod:partial$y.adoc[]\n"
+    )
+    tree = asciidoc.read("docs/modules/cli/pages/index.adoc", text.encode(), ReadOptions(related=opener))
+    assert prose(tree).splitlines() == ["Intro.", "Shared words."]
+    assert asked == ["/docs/modules/cli/partials/note.adoc", "/docs/modules/api/examples/x.rb"]
+    assert len(tree.notes) == 2

@@ -9,7 +9,8 @@ the legacy toolchain, asciidoctrine an alpha), and the format is line-oriented b
   attribute entry anywhere sets the attribute; `{name}` shows its value (unknown ones stay as
   written, the built-in character references such as `{nbsp}` become their character).
 - Preprocessor: `include::path[]` reads the file through ReadOptions.related (`tag=`/`tags=`
-  keep the tagged lines), or is left out with a note; `ifdef::`/`ifndef::`/`ifeval::`/`endif::`
+  keep the tagged lines; an Antora resource ID `[module:]family$path` names the file in the
+  component's modules/<module>/<family>s/ folder), or is left out with a note; `ifdef::`/`ifndef::`/`ifeval::`/`endif::`
   lines are dropped, their content kept; `//` comment lines are dropped.
 - Sections: `==` .. `======` (and Markdown's `##`), or a title over an underline of `-` `~` `^`
   `+` within one character of its length (git's "NAME" over "----"). Inside a delimited block
@@ -61,6 +62,7 @@ _HEADING = re.compile(r"(={1,6}|#{1,6})[ \t]+(\S.*)")
 _SETEXT_LEVELS = {"=": 0, "-": 1, "~": 2, "^": 3, "+": 4}
 _INCLUDE = re.compile(r"include::([^\[\s][^\[]{0,500})\[([^\]\n]{0,500})\][ \t]*")
 _CONDITIONAL = re.compile(r"(?:ifn?def|ifeval|endif)::[^\[\n]{0,500}\[([^\]\n]{0,500})\][ \t]*")
+_ANTORA_FAMILIES = {"partial": "partials", "example": "examples", "page": "pages", "attachment": "attachments"}
 _TAG_MARK = re.compile(r"\b(?:tag|end)::[\w-]{1,100}\[\]")
 _ANCHOR_LINE = re.compile(r"\[\[([A-Za-z_:][\w:.-]{0,200})(?:,[^\]\n]{0,200})?\]\][ \t]*")
 _ATTR_LINE = re.compile(r"\[([^\[\]\n]{0,500})\][ \t]*")
@@ -84,13 +86,17 @@ _CHAR_REFS = {
     "two-colons": "::", "two-semicolons": ";;", "quot": '"', "cpp": "C++", "pp": "++",
     "deg": "°", "ldquo": "“", "rdquo": "”", "lsquo": "‘", "rsquo": "’", "brvbar": "¦",
 }  # fmt: skip
-# Code spans and passthroughs first (their text is literal), then macros, then emphasis.
-_LITERAL = re.compile(
-    r"(?P<code>(?<![\w`])`(?P<plus>\+)?(?P<ctext>[^`\n]{1,500}?)(?(plus)\+)`(?![\w`]))"
+# Asciidoctor's order: passthroughs are taken out first (their text is literal), then
+# macros (their text may hold code spans: xref:cli:index.adoc[`asciidoctor`]), then code
+# spans and emphasis.
+_PASSTHROUGH = re.compile(
+    r"(?<![\w`])`\+(?P<ctext>[^\n]{1,500}?)\+`(?![\w`])"
     r"|\+\+\+(?P<p3>[^\n]{1,500}?)\+\+\+|\+\+(?P<p2>[^\n]{1,500}?)\+\+"
     r"|(?<![\w+])\+(?P<p1>[^+\s](?:[^+\n]{0,500}?[^+\s])?)\+(?![\w+])"
     r"|pass:[a-z,]{0,20}\[(?P<pm>[^\]\n]{0,500})\]"
 )
+_CODE = re.compile(r"(?<![\w`])`([^`\n]{1,500}?)`(?![\w`])")
+_INLINE_ANCHOR = re.compile(r"\[\[\[?[A-Za-z_:][\w:.-]{0,200}(?:,[^\]\n]{0,200})?\]\]\]?")
 _MACRO = re.compile(
     r"(?P<name>https?|ftp|irc|mailto|link|xref|image|footnote|[a-z][\w-]{0,30}):"
     r"(?P<target>[^\s\[\]]{0,500})\[(?P<text>[^\]\n]{0,500})\]"
@@ -122,7 +128,7 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     text = decode_text(data)
     notes: list[str] = []
     with Deadline(options.timeout_s) as deadline:
-        lines = _preprocess(text.split("\n"), options.related, notes, deadline)
+        lines = _preprocess(text.split("\n"), _opener(path, options.related), notes, deadline)
         reader = _Reader(lines, deadline, notes)
         title, start = reader.header()
         events = reader.blocks(start, len(lines), 0, sections=True)
@@ -131,6 +137,28 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         raise KnowledgeError(wording.ASCIIDOC_NO_TEXT)
     log.debug("%s: read %d top-level sections", path, len(root.children))
     return DocTree(title=title, root=root, notes=tuple(dict.fromkeys(notes)))
+
+
+def _opener(path: str, related: Callable[[str], str | None] | None) -> Callable[[str], str | None] | None:
+    """`related`, reading an Antora resource ID (`partial$note.adoc`, `example$app.rb`,
+    `cli:partial$x.adoc`: docs.antora.org, "Resource IDs") as the file it names in the
+    component's modules/<module>/<family>s/ folder; other paths as written."""
+    if related is None:
+        return None
+    parts = path.replace("\\", "/").split("/")
+    at = max((k for k, p in enumerate(parts[:-2]) if p == "modules"), default=-1)
+
+    def open_(written: str) -> str | None:
+        if "$" not in written:
+            return related(written)
+        coordinates, _, relative = written.partition("$")
+        names = coordinates.split(":")
+        if at < 0 or len(names) > 2 or names[-1] not in _ANTORA_FAMILIES:
+            return None  # another component's file, or a page outside a component
+        module = names[0] if len(names) == 2 else parts[at + 1]
+        return related("/" + "/".join([*parts[:at], "modules", module, _ANTORA_FAMILIES[names[-1]], relative]))
+
+    return open_
 
 
 def _preprocess(
@@ -301,24 +329,26 @@ class _Reader:
             return None
         return _SETEXT_LEVELS[under[0]]
 
-    def block(self, i: int, hi: int, depth: int, attrs: _Attrs) -> tuple[list[Block], int]:
-        """The block starting at line i (its attribute lines already read into `attrs`)."""
+    def block(self, i: int, hi: int, depth: int, attrs: _Attrs, outer: tuple[str, ...] = ()) -> tuple[list[Block], int]:
+        """The block starting at line i (its attribute lines already read into `attrs`);
+        `outer`: the markers of the lists it is attached to (a "+" ends its paragraphs, and
+        their items end it)."""
         line = self.lines[i]
         kind = _delimiter(line)
         if kind is not None:
             return self._delimited(i, hi, depth, attrs, kind)
         if item := _list_marker(line):
             if depth < _MAX_DEPTH:
-                block, j = self._list(i, hi, depth + 1, item, ())
+                block, j = self._list(i, hi, depth + 1, item, outer)
                 return self._titled([block], attrs), j
         if _BLOCK_MACRO.fullmatch(line):  # image::, toc::, video:: ... (an unread include too)
             return [], i + 1
         if line in ("'''", "<<<", "***", "---", "- - -", "* * *"):
             return [], i + 1
         if line[0] in " \t":  # a literal paragraph
-            j = self._paragraph_end(i, hi, literal=True)
+            j = self._paragraph_end(i, hi, literal=True, in_list=bool(outer))
             return self._titled([Code(_dedent(self.lines[i:j]))], attrs), j
-        j = self._paragraph_end(i, hi)
+        j = self._paragraph_end(i, hi, in_list=bool(outer))
         return self._paragraph(self.lines[i:j], attrs), j
 
     def _paragraph_end(self, i: int, hi: int, literal: bool = False, in_list: bool = False) -> int:
@@ -486,7 +516,7 @@ class _Reader:
                     if n >= hi or not self.lines[n].strip():
                         i = n
                         continue
-                    more, i = self.block(n, hi, depth, attrs)
+                    more, i = self.block(n, hi, depth, attrs, (*outer, marker))
                     blocks.extend(more)
                     continue
                 other = _list_marker(line)
@@ -535,15 +565,14 @@ class _Reader:
         text = _LEGACY_QUOTES.sub(r'"\1"', text)
         out: list[str] = []
         pos = 0
-        for m in _LITERAL.finditer(text):
-            out.append(_rich(text[pos : m.start()]))
-            if m.group("code"):
-                inner = m.group("ctext")
-                out.append(inline.code_span(inner))
+        for m in _PASSTHROUGH.finditer(text):
+            out.append(_marked(text[pos : m.start()]))
+            if m.group("ctext") is not None:
+                out.append(inline.code_span(m.group("ctext")))
             else:
                 out.append(inline.escape(m.group("p3") or m.group("p2") or m.group("p1") or m.group("pm") or ""))
             pos = m.end()
-        out.append(_rich(text[pos:]))
+        out.append(_marked(text[pos:]))
         return " ".join("".join(out).split())
 
     def _tick(self) -> None:
@@ -552,11 +581,25 @@ class _Reader:
             self.deadline.check()
 
 
-def _rich(text: str) -> str:
-    """Text outside code spans: macros to their text, emphasis kept, other marks dropped."""
+def _marked(text: str) -> str:
+    """Text outside passthroughs: macros to their text, then code spans and emphasis."""
     if not text:
         return ""
-    text = _MACRO.sub(_macro_text, text)
+    text = _INLINE_ANCHOR.sub("", _MACRO.sub(_macro_text, text))
+    out: list[str] = []
+    pos = 0
+    for m in _CODE.finditer(text):
+        out.append(_rich(text[pos : m.start()]))
+        out.append(inline.code_span(m.group(1)))
+        pos = m.end()
+    out.append(_rich(text[pos:]))
+    return "".join(out)
+
+
+def _rich(text: str) -> str:
+    """Text outside code spans: emphasis kept, other marks dropped."""
+    if not text:
+        return ""
     text = _MARKS.sub(lambda m: m.group(2) or "", text)
     out: list[str] = []
     pos = 0
