@@ -389,5 +389,19 @@ def test_antora_resource_ids_name_files_in_the_module() -> None:
     )
     tree = asciidoc.read("docs/modules/cli/pages/index.adoc", text.encode(), ReadOptions(related=opener))
     assert prose(tree).splitlines() == ["Intro.", "Shared words."]
-    assert asked == ["/docs/modules/cli/partials/note.adoc", "/docs/modules/api/examples/x.rb"]
+    assert asked == ["/docs/modules/cli/partials/note.adoc", "/docs/modules/api/examples/x.rb", "/docs/antora.yml"]
     assert len(tree.notes) == 2
+
+
+def test_antora_component_attributes_are_set_on_its_pages() -> None:
+    # Asciidoctor's docs/antora.yml: asciidoc.attributes, a trailing "@" (soft set), quotes.
+    files = {
+        "/docs/antora.yml": (
+            "name: asciidoctor\nversion: '2.1'\nasciidoc:\n  attributes:\n"
+            "    release-version: '2.1.0'\n    url-ruby: https://www.ruby-lang.org@\n"
+            "nav:\n- modules/ROOT/nav.adoc\n"
+        )
+    }
+    text = "Version {release-version}, see {url-ruby}[Ruby]; {name} stays.\n"
+    tree = asciidoc.read("docs/modules/ROOT/pages/index.adoc", text.encode(), ReadOptions(related=files.get))
+    assert prose(tree) == "Version 2.1.0, see Ruby; {name} stays."

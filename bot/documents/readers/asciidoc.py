@@ -9,8 +9,9 @@ the legacy toolchain, asciidoctrine an alpha), and the format is line-oriented b
   attribute entry anywhere sets the attribute; `{name}` shows its value (unknown ones stay as
   written, the built-in character references such as `{nbsp}` become their character).
 - Preprocessor: `include::path[]` reads the file through ReadOptions.related (`tag=`/`tags=`
-  keep the tagged lines; an Antora resource ID `[module:]family$path` names the file in the
-  component's modules/<module>/<family>s/ folder), or is left out with a note; `ifdef::`/`ifndef::`/`ifeval::`/`endif::`
+  keep the tagged lines; an Antora resource ID `partial$x.adoc` names a file of the page's
+  component, documents/antora.py), or is left out with a note; the component's antora.yml
+  attributes are set first; `ifdef::`/`ifndef::`/`ifeval::`/`endif::`
   lines are dropped, their content kept; `//` comment lines are dropped.
 - Sections: `==` .. `======` (and Markdown's `##`), or a title over an underline of `-` `~` `^`
   `+` within one character of its length (git's "NAME" over "----"). Inside a delimited block
@@ -42,7 +43,7 @@ from dataclasses import dataclass, field
 
 from ...errors import KnowledgeError
 from ...rendering import errors as wording
-from .. import inline
+from .. import antora, inline
 from ..deadline import Deadline
 from ..decode import decode_text
 from ..model import Admonition, Block, Code, DocTree, ListBlock, Paragraph, Quote, ReadOptions, Table
@@ -62,7 +63,6 @@ _HEADING = re.compile(r"(={1,6}|#{1,6})[ \t]+(\S.*)")
 _SETEXT_LEVELS = {"=": 0, "-": 1, "~": 2, "^": 3, "+": 4}
 _INCLUDE = re.compile(r"include::([^\[\s][^\[]{0,500})\[([^\]\n]{0,500})\][ \t]*")
 _CONDITIONAL = re.compile(r"(?:ifn?def|ifeval|endif)::[^\[\n]{0,500}\[([^\]\n]{0,500})\][ \t]*")
-_ANTORA_FAMILIES = {"partial": "partials", "example": "examples", "page": "pages", "attachment": "attachments"}
 _TAG_MARK = re.compile(r"\b(?:tag|end)::[\w-]{1,100}\[\]")
 _ANCHOR_LINE = re.compile(r"\[\[([A-Za-z_:][\w:.-]{0,200})(?:,[^\]\n]{0,200})?\]\][ \t]*")
 _ATTR_LINE = re.compile(r"\[([^\[\]\n]{0,500})\][ \t]*")
@@ -128,8 +128,9 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
     text = decode_text(data)
     notes: list[str] = []
     with Deadline(options.timeout_s) as deadline:
-        lines = _preprocess(text.split("\n"), _opener(path, options.related), notes, deadline)
+        lines = _preprocess(text.split("\n"), antora.opener(path, options.related), notes, deadline)
         reader = _Reader(lines, deadline, notes)
+        reader.attributes.update(antora.component_attributes(path, options.related))
         title, start = reader.header()
         events = reader.blocks(start, len(lines), 0, sections=True)
     root = build_sections(events)
@@ -137,28 +138,6 @@ def read(path: str, data: bytes, options: ReadOptions) -> DocTree:
         raise KnowledgeError(wording.ASCIIDOC_NO_TEXT)
     log.debug("%s: read %d top-level sections", path, len(root.children))
     return DocTree(title=title, root=root, notes=tuple(dict.fromkeys(notes)))
-
-
-def _opener(path: str, related: Callable[[str], str | None] | None) -> Callable[[str], str | None] | None:
-    """`related`, reading an Antora resource ID (`partial$note.adoc`, `example$app.rb`,
-    `cli:partial$x.adoc`: docs.antora.org, "Resource IDs") as the file it names in the
-    component's modules/<module>/<family>s/ folder; other paths as written."""
-    if related is None:
-        return None
-    parts = path.replace("\\", "/").split("/")
-    at = max((k for k, p in enumerate(parts[:-2]) if p == "modules"), default=-1)
-
-    def open_(written: str) -> str | None:
-        if "$" not in written:
-            return related(written)
-        coordinates, _, relative = written.partition("$")
-        names = coordinates.split(":")
-        if at < 0 or len(names) > 2 or names[-1] not in _ANTORA_FAMILIES:
-            return None  # another component's file, or a page outside a component
-        module = names[0] if len(names) == 2 else parts[at + 1]
-        return related("/" + "/".join([*parts[:at], "modules", module, _ANTORA_FAMILIES[names[-1]], relative]))
-
-    return open_
 
 
 def _preprocess(
