@@ -405,3 +405,12 @@ def test_antora_component_attributes_are_set_on_its_pages() -> None:
     text = "Version {release-version}, see {url-ruby}[Ruby]; {name} stays.\n"
     tree = asciidoc.read("docs/modules/ROOT/pages/index.adoc", text.encode(), ReadOptions(related=files.get))
     assert prose(tree) == "Version 2.1.0, see Ruby; {name} stays."
+
+
+def test_curved_quotes_and_new_window_links() -> None:
+    tree = read("""\
+        The name "`Asciidoctor`" and the '`core`', a https://rubygems.org[gem^].
+        """)
+    (para,) = tree.root.blocks
+    assert isinstance(para, Paragraph)
+    assert para.md == "The name “Asciidoctor” and the ‘core’, a gem."

@@ -108,6 +108,8 @@ _EMPHASIS = re.compile(
 )
 _MARKS = re.compile(r"(?<![\w\\])([#^~])([^\s#^~](?:[^\n#^~]{0,500}?[^\s#^~])?)\1(?!\w)|\[\.[\w-]{1,60}\](?=[#*_])")
 _LEGACY_QUOTES = re.compile(r"``([^`'\n]{1,500})''")
+# Curved quotes: "`text`" and '`text`' (docs.asciidoctor.org, "Quotation marks").
+_CURVED_QUOTES = re.compile(r"([\"'])`([^`\n]{1,500})`\1")
 _HARD_BREAK = re.compile(r"[ \t]\+$", re.MULTILINE)
 
 
@@ -542,6 +544,7 @@ class _Reader:
         """AsciiDoc inline text as safe Markdown."""
         text = _HARD_BREAK.sub("", self._substitute(text))
         text = _LEGACY_QUOTES.sub(r'"\1"', text)
+        text = _CURVED_QUOTES.sub(lambda m: ("“%s”" if m.group(1) == '"' else "‘%s’") % m.group(2), text)
         out: list[str] = []
         pos = 0
         for m in _PASSTHROUGH.finditer(text):
@@ -602,7 +605,8 @@ def _macro_text(m: re.Match[str]) -> str:
     if m.group("ref") is not None:
         return m.group("rtext") or m.group("ref").lstrip("_").replace("_", " ").replace("-", " ")
     name, target, text = m.group("name"), m.group("target"), m.group("text")
-    label = text.split(",", 1)[0].strip().strip('"') if text else ""
+    # A trailing "^" asks for a new window (docs.asciidoctor.org, "Link macro").
+    label = text.split(",", 1)[0].strip().strip('"').removesuffix("^") if text else ""
     if "=" in label:  # only named attributes (window=_blank): no text of its own
         label = ""
     if name in ("http", "https", "ftp", "irc", "mailto"):
