@@ -414,3 +414,17 @@ def test_curved_quotes_and_new_window_links() -> None:
     (para,) = tree.root.blocks
     assert isinstance(para, Paragraph)
     assert para.md == "The name “Asciidoctor” and the ‘core’, a gem."
+
+
+def test_a_cross_reference_without_text_shows_the_section_title() -> None:
+    tree = read("""\
+        See <<_getting_started>>, <<opts>> and <<elsewhere>>.
+
+        == Getting Started
+
+        [#opts]
+        == The Options
+
+        Text.
+        """)
+    assert to_plain(tree.root.blocks[0].md) == "See Getting Started, The Options and elsewhere."  # type: ignore[union-attr]

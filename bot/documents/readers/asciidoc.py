@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ...errors import KnowledgeError
@@ -96,6 +96,7 @@ _PASSTHROUGH = re.compile(
     r"|pass:[a-z,]{0,20}\[(?P<pm>[^\]\n]{0,500})\]"
 )
 _CODE = re.compile(r"(?<![\w`])`([^`\n]{1,500}?)`(?![\w`])")
+_ID_ATTR = re.compile(r"\[[^\]#\n]{0,200}#([A-Za-z_][\w:.-]{0,200})")
 _INLINE_ANCHOR = re.compile(r"\[\[\[?[A-Za-z_:][\w:.-]{0,200}(?:,[^\]\n]{0,200})?\]\]\]?")
 _MACRO = re.compile(
     r"(?P<name>https?|ftp|irc|mailto|link|xref|image|footnote|[a-z][\w-]{0,30}):"
@@ -205,6 +206,32 @@ class _Reader:
         self.notes = notes
         self.attributes: dict[str, str] = {}
         self.steps = 0
+        self.section_ids: dict[str, str] = {}  # read by inline() while they are gathered
+        self.section_ids = self._section_ids()
+
+    def _section_ids(self) -> dict[str, str]:
+        """Every section's id -> its title, for `<<id>>` without text, which shows the title
+        (Asciidoctor's auto ids: idprefix "_", idseparator "_", unless the file sets them)."""
+        prefix, separator = "_", "_"
+        for line in self.lines:
+            if line.startswith((":idprefix:", ":idseparator:")) and (m := _ATTR_ENTRY.fullmatch(line)):
+                value = (m.group(2) or "").strip()
+                if m.group(1) == "idprefix":
+                    prefix = value
+                else:
+                    separator = value[:1]
+        ids: dict[str, str] = {}
+        for i, line in enumerate(self.lines):
+            m = _HEADING.fullmatch(line) if line[:1] in "=#" else None
+            if m is None and self._setext(i) is None:
+                continue
+            title = m.group(2).rstrip(" =#") if m else line.strip()
+            plain = inline.to_plain(self.inline(title))
+            above = self.lines[i - 1] if i else ""
+            anchor = _ANCHOR_LINE.fullmatch(above) or _ID_ATTR.search(above) if above.startswith("[") else None
+            key = anchor.group(1) if anchor else _auto_id(plain, prefix, separator)
+            ids.setdefault(key, plain)
+        return ids
 
     # -- the header -------------------------------------------------------------------
     def header(self) -> tuple[str | None, int]:
@@ -548,13 +575,13 @@ class _Reader:
         out: list[str] = []
         pos = 0
         for m in _PASSTHROUGH.finditer(text):
-            out.append(_marked(text[pos : m.start()]))
+            out.append(_marked(text[pos : m.start()], self.section_ids))
             if m.group("ctext") is not None:
                 out.append(inline.code_span(m.group("ctext")))
             else:
                 out.append(inline.escape(m.group("p3") or m.group("p2") or m.group("p1") or m.group("pm") or ""))
             pos = m.end()
-        out.append(_marked(text[pos:]))
+        out.append(_marked(text[pos:], self.section_ids))
         return " ".join("".join(out).split())
 
     def _tick(self) -> None:
@@ -563,11 +590,11 @@ class _Reader:
             self.deadline.check()
 
 
-def _marked(text: str) -> str:
+def _marked(text: str, titles: Mapping[str, str]) -> str:
     """Text outside passthroughs: macros to their text, then code spans and emphasis."""
     if not text:
         return ""
-    text = _INLINE_ANCHOR.sub("", _MACRO.sub(_macro_text, text))
+    text = _INLINE_ANCHOR.sub("", _MACRO.sub(lambda m: _macro_text(m, titles), text))
     out: list[str] = []
     pos = 0
     for m in _CODE.finditer(text):
@@ -601,9 +628,10 @@ def _plain(text: str) -> str:
     return inline.escape(text.replace("\\*", "*").replace("\\_", "_").replace("\\#", "#"))
 
 
-def _macro_text(m: re.Match[str]) -> str:
+def _macro_text(m: re.Match[str], titles: Mapping[str, str]) -> str:
     if m.group("ref") is not None:
-        return m.group("rtext") or m.group("ref").lstrip("_").replace("_", " ").replace("-", " ")
+        ref = m.group("ref")
+        return m.group("rtext") or titles.get(ref) or ref.lstrip("_").replace("_", " ").replace("-", " ")
     name, target, text = m.group("name"), m.group("target"), m.group("text")
     # A trailing "^" asks for a new window (docs.asciidoctor.org, "Link macro").
     label = text.split(",", 1)[0].strip().strip('"').removesuffix("^") if text else ""
@@ -618,6 +646,13 @@ def _macro_text(m: re.Match[str]) -> str:
     if not target:
         return text  # kbd:[Ctrl+T], btn:[Save], pass-like macros without a target
     return f"{target}({text})" if text else target  # git's linkgit:git-add[1] shows "git-add(1)"
+
+
+def _auto_id(title: str, prefix: str, separator: str) -> str:
+    """Asciidoctor's id for a section title: lower case, each run of other characters than
+    letters, digits, "-" and "." one separator, none at the ends."""
+    words = re.split(r"[^\w.-]+|_+", title.lower())
+    return prefix + separator.join(w for w in words if w)
 
 
 def _delimiter(line: str) -> str | None:
