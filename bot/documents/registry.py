@@ -36,13 +36,15 @@ _READERS: dict[str, str] = {
     ".htm": "html",
     ".pdf": "pdf",
     ".ipynb": "notebook",
+    ".adoc": "asciidoc",
+    ".asciidoc": "asciidoc",
 }
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READERS)
 
 
 def supported_list() -> str:
-    """For messages: ".md .markdown .mdx .rst .txt .html .htm .pdf .ipynb"."""
+    """For messages: ".md .markdown .mdx .rst .txt .html .htm .pdf .ipynb .adoc .asciidoc"."""
     return " ".join(SUPPORTED_SUFFIXES)
 
 

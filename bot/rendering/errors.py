@@ -184,6 +184,15 @@ RST_ONLY_INCLUDES = (
 RST_NO_TEXT = "it has no readable text (only markup, directives or comments)"
 
 
+# AsciiDoc.
+ASCIIDOC_NO_TEXT = "it has no readable text (only a header, attributes, comments or includes)"
+NOTE_ASCIIDOC_TOO_DEEP = "read blocks nested more than 8 deep as plain text"
+
+
+def note_asciidoc_include(target: str, line: int) -> str:
+    return f"left out include::{target}[] at line {line} (not in the knowledge folder, or too big)"
+
+
 def rst_markup_too_dense(markup: int, chars: int) -> str:
     return (
         f"its inline markup is too dense to be prose (over {markup:,} links, emphases and roles "

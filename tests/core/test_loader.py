@@ -35,7 +35,7 @@ def test_unsupported_type_is_reported_with_the_supported_list(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         kb = load_knowledge(tmp_path)
     assert skipped(kb) == {
-        "guide.docx": "unsupported type; supported: .md .markdown .mdx .rst .txt .html .htm .pdf .ipynb"
+        "guide.docx": "unsupported type; supported: .md .markdown .mdx .rst .txt .html .htm .pdf .ipynb .adoc .asciidoc"
     }
     assert "guide.docx" in caplog.text
     assert [d.path for d in kb.documents] == ["a.txt"]
