@@ -125,7 +125,11 @@ def without_trace(question: str) -> str:
 
 
 def _file_name(m: re.Match[str]) -> str:
-    parts = [p for p in re.split(r"[\\/]", m.group(0)) if p]
+    text = m.group(0)
+    parts = [p for p in re.split(r"[\\/]", text) if p]
+    # A relative path names a file ("src/pkg/cli.py"); "npm/yarn/pnpm" is a list of names.
+    if not text.startswith(("/", "\\", "~")) and text[1:2] != ":" and "." not in (parts[-1] if parts else ""):
+        return text
     return f" {parts[-1]} " if parts else " "
 
 
@@ -142,7 +146,7 @@ def analyse(
     words the knowledge base has help find where the follow-up is asked about (they count
     in BM25's first stage, Query.context, and so in the fused scores and their margin), but
     are no evidence: the coverage, exact-word and pair signals the answer is judged on are
-    the follow-up's own words'. A follow-up with no words of its own asks about the same:
+    the follow-up's own. A follow-up with no words of its own asks about the same:
     the context's words are its words."""
     content = _content_words(index, analyzer, question)
     # One call stems the words not met before (in one C call): a question's new words.

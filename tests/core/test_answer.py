@@ -296,6 +296,8 @@ KeyringError: Unable to unlock the keyring"""
             "is  pyproject.toml  read, or  config.toml ?",
         ),
         ("how do prod/dev groups work", "how do prod/dev groups work"),
+        ("does it work with npm/yarn/pnpm?", "does it work with npm/yarn/pnpm?"),
+        ("what is in src/pkg/cli.py", "what is in  cli.py "),
         ("meet me at noon (see the docs)", "meet me at noon (see the docs)"),
         ("is the meeting at 10:30:00 or later", "is the meeting at 10:30:00 or later"),
     ],
