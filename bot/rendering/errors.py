@@ -189,8 +189,17 @@ ASCIIDOC_NO_TEXT = "it has no readable text (only a header, attributes, comments
 NOTE_ASCIIDOC_TOO_DEEP = "read blocks nested more than 8 deep as plain text"
 
 
-def note_asciidoc_include(target: str, line: int) -> str:
-    return f"left out include::{target}[] at line {line} (not in the knowledge folder, or too big)"
+def note_asciidoc_include(target: str, line: int, times: int = 1) -> str:
+    where = f"at line {line}" if times == 1 else f"{times:,} times, first at line {line}"
+    return (
+        f"left out include::{target}[] {where} (not in the knowledge folder, too big, "
+        "included too deeply, or past the page's share of other files)"
+    )
+
+
+NOTE_ASCIIDOC_ATTRIBUTES_TOO_BIG = (
+    "some {attribute} references were left as written: their values would have grown the page past 2,000,000 characters"
+)
 
 
 def rst_markup_too_dense(markup: int, chars: int) -> str:

@@ -428,3 +428,37 @@ def test_a_cross_reference_without_text_shows_the_section_title() -> None:
         Text.
         """)
     assert to_plain(tree.root.blocks[0].md) == "See Getting Started, The Options and elsewhere."  # type: ignore[union-attr]
+
+
+def test_attributes_referring_to_attributes_cannot_grow_a_page_without_bound() -> None:
+    """39 lines of ':aN: {aN-1}{aN-1}' (666 bytes) took the process to 20 GB (review)."""
+    chain = "".join(f":a{k}: {{a{k - 1}}}{{a{k - 1}}}\n" for k in range(1, 40))
+    tree = asciidoc.read("doc.adoc", f"= T\n:a0: xxxxxxxxxx\n{chain}\nThe value: {{a39}}.\n".encode(), ReadOptions())
+    text = " ".join(prose(tree))
+    assert len(text) < 100_000
+    fan = ":a: " + "x" * 5000 + "\n\n" + "{a} " * 2000 + "\n"
+    fanned = asciidoc.read("doc.adoc", f"= T\n{fan}".encode(), ReadOptions())
+    assert sum(len(p) for p in prose(fanned)) <= 2_100_000
+    assert wording.NOTE_ASCIIDOC_ATTRIBUTES_TOO_BIG in fanned.notes
+
+
+def test_a_line_of_escaped_separators_splits_in_linear_time() -> None:
+    # Joining each escaped cell as it went was quadratic: 600 kB took 1.25 s, 2 MB timed out.
+    import time
+
+    def cpu(n: int) -> float:
+        line = "a\\|" * n
+        t = time.process_time()
+        cells = asciidoc._split_cells(line, "|")
+        spent = time.process_time() - t
+        assert cells == [line.replace("\\|", "|")]
+        return spent
+
+    small, big = min(cpu(20_000) for _ in range(3)), min(cpu(80_000) for _ in range(3))
+    assert big < 10 * max(small, 1e-4)  # four times the line: about four times the time, not sixteen
+    assert asciidoc._split_cells("x|y\\|z|w", "|") == ["x", "y|z", "w"]
+
+
+def test_an_include_left_out_many_times_is_one_note() -> None:
+    tree = read("= T\n\ntext\n\n" + "include::self.adoc[]\n" * 500)
+    assert tree.notes == (wording.note_asciidoc_include("self.adoc", 5, 500),)

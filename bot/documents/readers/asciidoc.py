@@ -56,6 +56,8 @@ _MAX_DEPTH = 8  # nested delimited blocks and lists
 _MAX_INCLUDE_DEPTH = 4  # Asciidoctor's default max-include-depth is 64; docs nest 2 or 3
 _ADMONITIONS = ("NOTE", "TIP", "IMPORTANT", "CAUTION", "WARNING")
 _CHECK_EVERY = 512  # lines between deadline checks
+_MAX_ATTRIBUTE = 10_000  # characters of one attribute's value
+_MAX_SUBSTITUTED = 2_000_000  # characters attribute references may add to one page
 _TERM_MARKS = ("::", ":::", "::::", ";;")
 
 _ATTR_ENTRY = re.compile(r":(!?[A-Za-z0-9_][\w-]{0,80}!?):(?:[ \t]+(.*))?")
@@ -101,7 +103,7 @@ _INLINE_ANCHOR = re.compile(r"\[\[\[?[A-Za-z_:][\w:.-]{0,200}(?:,[^\]\n]{0,200})
 _MACRO = re.compile(
     r"(?P<name>https?|ftp|irc|mailto|link|xref|image|footnote|[a-z][\w-]{0,30}):"
     r"(?P<target>[^\s\[\]]{0,500})\[(?P<text>[^\]\n]{0,500})\]"
-    r"|<<(?P<ref>[^,>\s]{1,200})(?:,[ \t]*(?P<rtext>[^>\n]{1,300}))?>>"
+    r"|<<(?P<ref>[^,<>\s]{1,200})(?:,[ \t]*(?P<rtext>[^<>\n]{1,300}))?>>"
 )
 _EMPHASIS = re.compile(
     r"\*\*(?P<b2>[^\n]{1,500}?)\*\*|(?<![\w*\\])\*(?P<b1>[^*\s](?:[^*\n]{0,500}?[^*\s])?)\*(?![\w*])"
@@ -149,6 +151,7 @@ def _preprocess(
     """The lines with includes read in (each line keeps the number of the line it stands
     for in this file), conditional directives and `//` comment lines taken out."""
     out: list[tuple[str, int]] = []
+    left_out: dict[str, tuple[int, int]] = {}  # include target -> (first line, times), one note each
     # (lines, next index, line number in this file or None to use the include's, depth)
     stack: list[tuple[list[str], int, int | None, int]] = [(raw, 0, None, 0)]
     while stack:
@@ -164,7 +167,8 @@ def _preprocess(
             if line.startswith("include::") and (m := _INCLUDE.fullmatch(line)):
                 body = related(m.group(1)) if related is not None and depth < _MAX_INCLUDE_DEPTH else None
                 if body is None:
-                    notes.append(wording.note_asciidoc_include(m.group(1), number))
+                    first, times = left_out.get(m.group(1), (number, 0))
+                    left_out[m.group(1)] = (first, times + 1)
                     continue
                 stack.append((lines, i, at, depth))
                 lines, i, at, depth = _tagged(body.split("\n"), m.group(2)), 0, number, depth + 1
@@ -172,6 +176,7 @@ def _preprocess(
             if (line.startswith(("ifdef::", "ifndef::", "ifeval::", "endif::"))) and _CONDITIONAL.fullmatch(line):
                 continue
             out.append((line, number))
+    notes.extend(wording.note_asciidoc_include(target, first, times) for target, (first, times) in left_out.items())
     return out
 
 
@@ -205,6 +210,8 @@ class _Reader:
         self.deadline = deadline
         self.notes = notes
         self.attributes: dict[str, str] = {}
+        self.substituted = 0  # characters attribute references have added (see _substitute)
+        self.over_budget = False
         self.steps = 0
         self.section_ids: dict[str, str] = {}  # read by inline() while they are gathered
         self.section_ids = self._section_ids()
@@ -264,7 +271,7 @@ class _Reader:
         if name.startswith("!") or name.endswith("!"):
             self.attributes.pop(name.strip("!").lower(), None)
         else:
-            self.attributes[name.lower()] = self._substitute(value)
+            self.attributes[name.lower()] = self._substitute(value)[:_MAX_ATTRIBUTE]
         return True
 
     def _starts_block(self, line: str) -> bool:
@@ -555,16 +562,29 @@ class _Reader:
 
     # -- inline -------------------------------------------------------------------------
     def _substitute(self, text: str) -> str:
+        """`{name}` references replaced by their values, within a budget: values that hold
+        references to values that hold references (39 lines of ":a1: {a0}{a0}" make a
+        terabyte) stop at _MAX_ATTRIBUTE chars each and _MAX_SUBSTITUTED in all; past it a
+        reference stays as written."""
         if "{" not in text:
             return text
-        return _ATTR_REF.sub(self._attribute_value, text)
+        out = _ATTR_REF.sub(self._attribute_value, text)
+        self.substituted += max(0, len(out) - len(text))
+        return out
 
     def _attribute_value(self, m: re.Match[str]) -> str:
         if m.group(1):
             return m.group(0)[1:]
         name = m.group(2).lower()
         if name in self.attributes:
-            return self.attributes[name]
+            value = self.attributes[name]
+            if self.substituted + len(value) > _MAX_SUBSTITUTED:
+                if not self.over_budget:
+                    self.over_budget = True
+                    self.notes.append(wording.NOTE_ASCIIDOC_ATTRIBUTES_TOO_BIG)
+                return m.group(0)
+            self.substituted += len(value)
+            return value
         return _CHAR_REFS.get(name, m.group(0))
 
     def inline(self, text: str) -> str:
@@ -764,15 +784,16 @@ def _cols(attrs: _Attrs) -> int:
 
 
 def _split_cells(line: str, sep: str) -> list[str]:
-    """A table line split at its separators (a backslash-escaped one is text)."""
-    parts = line.split(sep)
-    out = [parts[0]]
-    for part in parts[1:]:
-        if out[-1].endswith("\\"):
-            out[-1] = out[-1][:-1] + sep + part
+    """A table line split at its separators (a backslash-escaped one is text). Each cell's
+    pieces are joined once (joining as it went was quadratic in a line of escapes)."""
+    out: list[list[str]] = []
+    for part in line.split(sep):
+        if out and out[-1][-1].endswith("\\"):
+            out[-1][-1] = out[-1][-1][:-1]
+            out[-1].append(part)
         else:
-            out.append(part)
-    return out
+            out.append([part])
+    return [sep.join(pieces) for pieces in out]
 
 
 def _is_spec(word: str) -> bool:
