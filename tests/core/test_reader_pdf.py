@@ -979,3 +979,30 @@ def test_big_type_right_above_a_figures_caption_off_the_edge_is_in_the_figure():
     assert list(sections) == [(), ("Overview",), ("Architecture",)]
     text = [inline.to_plain(b.md) for b in sections[("Overview",)].blocks]  # type: ignore[union-attr]
     assert "Hello from the demo" in text
+
+
+def test_an_alphabetical_reference_of_lines_ending_in_numbers_is_no_index():
+    # Review (fuzzing helper): settings in alphabetical order, each with its default, read as
+    # an index page and vanished; an index gives pages after a comma.
+    settings = [
+        f"{name}: the maximum number of {name} kept, default {n}"
+        for name, n in (
+            ("buffers", 12),
+            ("caches", 3),
+            ("channels", 40),
+            ("clients", 7),
+            ("files", 9),
+            ("hosts", 2),
+            ("jobs", 30),
+            ("links", 5),
+            ("queues", 11),
+            ("threads", 4),
+        )
+    ]
+    pages = [
+        [("Settings reference", 14), *settings],
+        *[[f"Page {k} says something else entirely."] for k in range(2, 45)],
+    ]
+    tree = read("ref.pdf", make_pdf(pages, title="Reference"), ReadOptions())
+    text = " ".join(inline.to_plain(b.md) for _, s in walk_sections(tree.root) for b in s.blocks)  # type: ignore[union-attr]
+    assert "default 12" in text and "threads kept, default 4" in text

@@ -62,6 +62,7 @@ _CONTINUED = re.compile(
 )
 # A contents or index entry ends in its page number: "Copyright 21", "clip, 24, 81, 137".
 _ENTRY_END = re.compile(r"\S\s+(\d{1,4})$")
+_INDEX_PAGES = re.compile(r",\s*\d{1,4}(?:\s*[,–-]\s*\d{1,4})*$")  # an index term's pages
 _ENTRY_PAGE_LINES = 6  # entries on a page without leaders that make it a contents or index page...
 _ENTRY_PAGE_SHARE = 0.4  # ... and the share of its lines they are at least (an index has terms alone)
 _ENTRY_ORDER_SHARE = 0.8  # ... in order (page numbers or words) from one to the next at least
@@ -689,7 +690,10 @@ def _without_entries(page: list[_Line], levels: dict[float, int], page_count: in
         return page
     numbers = [_entry_page(page[k].text, page_count) or 0 for k in entries]
     words = [next((ord(ch) for ch in page[k].text.casefold() if ch.isalpha()), 0) for k in entries]  # first letters
-    if not (_in_order(numbers) or _in_order(words)):
+    # An index gives a term's pages after a comma ("harassment, 1, 2"): alphabetical lines
+    # ending in a number after a word ("buffer_size: items, default 12") are a reference.
+    indexed = sum(_INDEX_PAGES.search(page[k].text) is not None for k in entries)
+    if not (_in_order(numbers) or (_in_order(words) and indexed >= len(entries) * _ENTRY_ORDER_SHARE)):
         return page
     first, last, entry = entries[0], entries[-1], set(entries)
     return [ln for k, ln in enumerate(page) if not (first <= k <= last and (k in entry or not _level(ln, levels)))]
