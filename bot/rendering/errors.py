@@ -266,6 +266,10 @@ def note_read_as_plain_text(reason: str) -> str:
     return f"read as plain text: it looks like reStructuredText, but {reason}"
 
 
+def rst_txt_too_big(limit: int) -> str:
+    return f"it is over {limit / 1_000_000:g} MB, too big to parse as such in time (name it .rst to read it so)"
+
+
 def note_junk_cut(line: int, marker: str) -> str:
     return f"cut page junk from line {line} ({marker!r})"
 
