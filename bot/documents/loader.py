@@ -25,7 +25,7 @@ from ..rendering import errors as wording
 from ..text import SentenceSplitter
 from . import inline, reftitles
 from .kbtoml import KB_TOML, FolderConfig, read_kb_toml
-from .model import DocTree, ReadOptions, walk_sections
+from .model import Code, DocTree, ReadOptions, walk_sections
 from .passages import PassageDraft, ShapeOptions, build_passages
 from .registry import SUPPORTED_SUFFIXES, reader_for, supported_list
 from .related import RelatedFiles
@@ -495,7 +495,9 @@ def _load(
     title = document_title(tree, rel)
     drafts = build_passages(tree, title, config.shape)
     if not drafts:
-        raise KnowledgeError(wording.NO_TEXT_LEFT)
+        # Code is shown with the prose that leads to it, never indexed alone: say so.
+        only_code = any(isinstance(b, Code) for _, s in walk_sections(tree.root) for b in s.blocks)
+        raise KnowledgeError(wording.NO_TEXT_BUT_CODE if only_code else wording.NO_TEXT_LEFT)
     page = tree.source or folder.url_of(rel)
     urls = _section_urls(tree, page, folder.url_style)
     links = _links(tree, drafts, folder)

@@ -102,6 +102,10 @@ def grew_past_limit(max_file_mb: float) -> str:
 
 
 NO_TEXT_LEFT = "no text left after reading"
+NO_TEXT_BUT_CODE = (
+    "it holds only code, and code is found through the text that leads to it (a notebook of code "
+    "cells only, a source listing): add a sentence saying what the code does"
+)
 NO_READER_YET = "no reader for this file type yet"  # an upload not read, and no skip reason says why
 SENTENCES_TIMED_OUT = "sentence splitting timed out (the text is not prose)"
 NESTED_TOO_DEEPLY = "the file is nested too deeply to read"

@@ -21,6 +21,7 @@ from bot.documents.loader import (
 from bot.documents.model import DocTree, Paragraph, ReadOptions, Section
 from bot.documents.urls import anchors, page_url, slug
 from bot.errors import KnowledgeError
+from bot.rendering import errors as wording
 
 ARTICLE = "Title\n\nReal text about the topic, long enough to stand as a paragraph.\n"
 
@@ -747,3 +748,12 @@ def test_rst_pages_in_txt_files_show_each_others_titles_and_are_guessed_first(tm
     texts = {p.document: p.text for p in kb.passages}
     assert texts["settings.txt"] == "See Checklist first."
     assert texts["deploy.txt"] == "See Debugging."
+
+
+def test_a_file_of_only_code_is_skipped_saying_why(tmp_path):
+    # A notebook of code cells (the fuzzing review) or a page of listings was "no text left
+    # after reading": code is found through the text that leads to it, never indexed alone.
+    (tmp_path / "code.md").write_text("```python\nprint(1)\n```\n\n```bash\nls\n```\n", encoding="utf-8")
+    (tmp_path / "ok.md").write_text("# Ok\n\nSome prose.\n", encoding="utf-8")
+    kb = load_knowledge(tmp_path)
+    assert [(s.path, s.reason) for s in kb.skipped] == [("code.md", wording.NO_TEXT_BUT_CODE)]
