@@ -133,7 +133,9 @@ def _same(a: Document, b: Document) -> bool:
     same_inputs = a.depends == b.depends and a.ref_titles == b.ref_titles
     if a.signature is not None and a.signature == b.signature and same_inputs:
         return True  # same size and mtime, and so the files it shows parts of: not read again
-    return a.title == b.title and a.source == b.source and list(a.paragraphs) == list(b.paragraphs)
+    # A file it shows code of changed: its paragraphs (the text) may be the same, its code not.
+    same_shown = a.depends == b.depends or a.signature != b.signature
+    return same_shown and a.title == b.title and a.source == b.source and list(a.paragraphs) == list(b.paragraphs)
 
 
 def _writable(folder: Path) -> bool:

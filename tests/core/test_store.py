@@ -366,8 +366,9 @@ def test_a_page_is_read_again_when_a_file_it_includes_changes(kdir: Path):
     assert "version two" in shown(restarted)
     assert restarted._built.files_read == 2  # the page and the example; the rest reused
     example.write_text("def greet():\n    return 'hello from version three'\n")
-    restarted.reload()
+    report = restarted.reload()
     assert "version three" in shown(restarted)
+    assert report.diff.documents_changed == ("guide.rst",)  # its text is the same, the code it shows is not
     assert restarted._built.files_read == 2
     again = KnowledgeService.open(kdir)
     assert again._built.files_read == 0 and "version three" in shown(again)
